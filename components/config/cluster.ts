@@ -1,0 +1,72 @@
+import { z } from "zod";
+import * as ipaddr from "ipaddr.js";
+import { DISABLE_VALUES, configProblems } from "../k3s/flags";
+import { ConfigError, keyPath, parseConfig } from "./errors";
+
+/** A k3s release tag: v<major>.<minor>.<patch>+k3s<n>, optionally -rcN. Channels are not versions. */
+export const K3S_VERSION = /^v\d+\.\d+\.\d+(-rc\d+)?\+k3s\d+$/;
+
+const cidr = z.string().refine((v) => ipaddr.isValidCIDR(v), { message: "is not a valid CIDR such as 10.42.0.0/16" });
+const rawK3sConfig = z.record(z.string(), z.unknown());
+
+export const clusterSchema = z
+  .object({
+    /** Pinned k3s release, e.g. v1.36.3+k3s1. */
+    k3sVersion: z.string().regex(K3S_VERSION, {
+      message: "is not a k3s release tag. Fix: pin a release such as v1.36.3+k3s1 (channels like 'stable' or 'latest' make runs unrepeatable)",
+    }),
+    /** sqlite: one server; etcd: embedded HA, odd server count; postgres: external, endpoint in the secret k3s-stacks:datastoreEndpoint. */
+    datastore: z.enum(["sqlite", "etcd", "postgres"]).default("sqlite"),
+    /** Packaged components to switch off. */
+    disable: z.array(z.enum(DISABLE_VALUES as [string, ...string[]])).default([]),
+    /** Extra names/IPs in the API server certificate; the first one is used in the kubeconfig. */
+    tlsSans: z.array(z.string().min(1)).default([]),
+    /** Fixed API address (load balancer, VIP or DNS name) for joins and the kubeconfig. */
+    apiEndpoint: z.string().min(1).optional(),
+    clusterCidr: cidr.default("10.42.0.0/16"),
+    serviceCidr: cidr.default("10.43.0.0/16"),
+    clusterDomain: z.string().optional(),
+    flannelBackend: z.enum(["vxlan", "host-gw", "wireguard-native", "none"]).optional(),
+    /** Encrypt Secrets at rest (k3s secrets-encryption). */
+    secretsEncryption: z.boolean().default(true),
+    /** Where nodes fetch the install script (a mirror for restricted networks). */
+    installScriptUrl: z.string().url().default("https://get.k3s.io"),
+    /** INSTALL_K3S_ARTIFACT_URL: where install.sh downloads k3s release assets. */
+    artifactUrl: z.string().url().optional(),
+    /** Extra k3s server flags for config.yaml, checked against the k3s flag table. */
+    serverConfig: rawK3sConfig.default({}),
+    /** Extra k3s agent flags for config.yaml (also applied to servers), checked against the flag table. */
+    agentConfig: rawK3sConfig.default({}),
+    /** How long removal and upgrades may take to drain a node. */
+    drainTimeout: z.string().regex(/^\d+(s|m|h)$/, { message: "must be a duration such as 90s or 5m" }).default("5m"),
+  })
+  .strict();
+
+export type ClusterSettings = z.output<typeof clusterSchema>;
+
+const KEY = "cluster";
+
+/** Keys we set ourselves; letting serverConfig/agentConfig override them would break the cluster wiring. */
+const MANAGED_KEYS = ["token", "token-file", "server", "cluster-init", "datastore-endpoint", "node-name", "node-label", "node-taint", "node-ip", "tls-san", "disable"];
+
+/** Parses `k3s-stacks:cluster`, reporting every problem at once. */
+export function parseClusterConfig(raw: unknown): ClusterSettings {
+  if (raw && typeof raw === "object" && "datastoreEndpoint" in raw) {
+    throw new ConfigError([
+      `${keyPath(KEY, ["datastoreEndpoint"])}: a datastore URL holds a password and must not be plain config. Fix: remove it here and run 'pulumi config set --secret k3s-stacks:datastoreEndpoint postgres://user:pass@host:5432/k3s'.`,
+    ]);
+  }
+  const settings = parseConfig(clusterSchema, raw, KEY);
+  const problems: string[] = [];
+  for (const [field, role] of [["serverConfig", "server"], ["agentConfig", "agent"]] as const) {
+    const extra = settings[field];
+    problems.push(...configProblems(role, extra, keyPath(KEY, [field])));
+    for (const key of Object.keys(extra)) {
+      if (MANAGED_KEYS.includes(key.replace(/\+$/, ""))) {
+        problems.push(`${keyPath(KEY, [field, key])}: is managed by k3s-stacks. Fix: use the matching setting (datastore, tlsSans, disable, host labels/taints/addresses) instead.`);
+      }
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return settings;
+}

@@ -1,0 +1,61 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+
+/** One or more problems in stack config, each naming the key and the fix; thrown before any resource exists. */
+/** A RunError, so Pulumi prints the message alone rather than a stack trace and program source. */
+export class ConfigError extends pulumi.RunError {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid stack configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** The project's config namespace; every key we read lives under it. */
+export const PROJECT = "k3s-stacks";
+
+/** `k3s-stacks:cluster.hosts[2].arch` style path for a zod issue. */
+export function keyPath(key: string, path: ReadonlyArray<PropertyKey>): string {
+  let out = key.includes(":") ? key : `${PROJECT}:${key}`;
+  for (const part of path) {
+    out += typeof part === "number" ? `[${part}]` : `.${String(part)}`;
+  }
+  return out;
+}
+
+function describeIssue(key: string, issue: z.core.$ZodIssue): string {
+  const where = keyPath(key, issue.path);
+  if (issue.code === "unrecognized_keys") {
+    return `${where}: unknown key(s) ${issue.keys.map((k) => `'${k}'`).join(", ")}. Fix: remove them or correct the spelling (see README for the valid keys).`;
+  }
+  if (issue.code === "invalid_value") {
+    const allowed = issue.values.map((v) => JSON.stringify(v)).join(", ");
+    return `${where}: ${issue.message}. Fix: use one of ${allowed}.`;
+  }
+  if (issue.code === "invalid_type" && issue.input === undefined) {
+    return `${where}: is required. Fix: set it in the stack file.`;
+  }
+  return `${where}: ${issue.message}`;
+}
+
+/** Parses `value` with `schema`; every problem becomes one line naming `key` and its path. */
+export function parseConfig<S extends z.ZodType>(schema: S, value: unknown, key: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => describeIssue(key, i)));
+  }
+  return result.data;
+}
+
+/** Runs every check, collecting all problems into one ConfigError instead of stopping at the first. */
+export function collectProblems(checks: Array<() => void>): void {
+  const problems: string[] = [];
+  for (const check of checks) {
+    try {
+      check();
+    } catch (e) {
+      if (e instanceof ConfigError) problems.push(...e.problems);
+      else throw e;
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+}

@@ -1,0 +1,117 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { NodeSpec } from "../nodes/types";
+import { K3sNode } from "./node";
+import { apiUrl, ResolvedContributions } from "./node-config";
+import { rewriteKubeconfig } from "./kubeconfig";
+import { remoteScript } from "./remote";
+import { renderKubeconfigScript } from "./scripts";
+import { scriptFrame } from "./shell";
+import { ConfigContribution, ConfigValue, K3sClusterArgs, RolloutSettings } from "./types";
+import { planRollout } from "./plan";
+
+const DEFAULT_ROLLOUT: RolloutSettings = { agentBatchSize: 1, drain: true, drainTimeout: "5m" };
+
+function resolveContributions(list: ConfigContribution[]): pulumi.Output<ResolvedContributions> {
+  const all = (pick: (c: ConfigContribution) => Record<string, pulumi.Input<ConfigValue>> | undefined) =>
+    pulumi.all(list.map((c) => pulumi.all(pick(c) ?? {}))).apply((maps) => Object.assign({}, ...maps) as Record<string, ConfigValue>);
+  return pulumi.all([all((c) => c.server), all((c) => c.all)]).apply(([server, everyone]) => ({
+    server,
+    all: everyone,
+    disable: [...new Set(list.flatMap((c) => c.disable ?? []))],
+  }));
+}
+
+/** A k3s cluster on the given nodes: token, per-node lifecycle in join order, rollout chain, kubeconfig. */
+export class K3sCluster extends pulumi.ComponentResource {
+  /** Admin kubeconfig pointing at the API endpoint (secret). */
+  public readonly kubeconfig: pulumi.Output<string>;
+  /** Host the kubeconfig and joining nodes use. */
+  public readonly apiEndpoint: pulumi.Output<string>;
+  /** Internal addresses of the servers, in bootstrap order. */
+  public readonly serverAddresses: pulumi.Output<string[]>;
+  public readonly nodeNames: string[];
+  public readonly version: string;
+  /** Depend on these to run after every node is Ready. */
+  public readonly ready: pulumi.Resource[];
+  public readonly nodes: Record<string, K3sNode> = {};
+
+  constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("k3s:cluster:K3sCluster", name, {}, opts);
+    const { settings } = args;
+    const plan = planRollout(args.nodes, (args.rollout ?? DEFAULT_ROLLOUT).agentBatchSize);
+    const bootstrap = plan.servers[0];
+    const address = (n: NodeSpec) => pulumi.output(n.internalAddress ?? n.connection.host);
+
+    const token = new random.RandomPassword(`${name}-token`, { length: 48, special: false }, { parent: this });
+    const joinHost = settings.apiEndpoint ? pulumi.output(settings.apiEndpoint) : address(bootstrap);
+    const joinUrl = joinHost.apply(apiUrl);
+    const contributions = args.contributions ?? [];
+    const resolved = resolveContributions(contributions);
+    const secretConfig = args.datastoreEndpoint !== undefined || contributions.some((c) => c.secret);
+    const rollout = { ...DEFAULT_ROLLOUT, ...args.rollout };
+
+    let rolloutAfter: pulumi.Resource[] = [];
+    if (rollout.preUpgradeScript) {
+      rolloutAfter = [remoteScript(`${name}-pre-upgrade`, {
+        connection: bootstrap.connection,
+        script: scriptFrame(`before upgrading to ${settings.k3sVersion}`, { update: rollout.preUpgradeScript }),
+        phases: ["update"],
+      }, { parent: this, dependsOn: bootstrap.dependsOn })];
+    }
+
+    const serverInstalls: pulumi.Resource[] = [];
+    const addNode = (node: NodeSpec, installAfter: pulumi.Resource[], after: pulumi.Resource[]) => {
+      const k3sNode = new K3sNode(`${name}-${node.name}`, {
+        node,
+        settings,
+        bootstrap: node === bootstrap,
+        controlConnection: bootstrap.connection,
+        joinUrl,
+        token: token.result,
+        contributions: resolved,
+        datastoreEndpoint: args.datastoreEndpoint,
+        files: args.files ?? [],
+        stager: args.stager,
+        rollout,
+        installAfter,
+        rolloutAfter: after,
+        secretConfig,
+      }, { parent: this });
+      this.nodes[node.name] = k3sNode;
+      return k3sNode;
+    };
+
+    // Servers join one at a time (etcd adds one member per step); each upgrades only after the previous is back.
+    for (const server of plan.servers) {
+      const k3sNode = addNode(server, serverInstalls.slice(-1), rolloutAfter);
+      serverInstalls.push(k3sNode.install);
+      rolloutAfter = [k3sNode.rolloutDone];
+    }
+    // Agents install in parallel once every server is up; they upgrade batch by batch.
+    for (const batch of plan.agentBatches) {
+      const done = batch.map((agent) => addNode(agent, serverInstalls, rolloutAfter).rolloutDone);
+      rolloutAfter = done;
+    }
+
+    const read = remoteScript(`${name}-kubeconfig`, {
+      connection: bootstrap.connection,
+      script: renderKubeconfigScript(),
+      phases: ["create", "update"],
+      secret: true,
+    }, { parent: this, dependsOn: [this.nodes[bootstrap.name].install] });
+    const kubeconfigHost = settings.apiEndpoint
+      ? pulumi.output(settings.apiEndpoint)
+      : settings.tlsSans.length > 0 ? pulumi.output(settings.tlsSans[0]) : pulumi.output(bootstrap.connection.host);
+    this.kubeconfig = pulumi.secret(
+      pulumi.all([read.stdout, kubeconfigHost]).apply(([raw, host]) => rewriteKubeconfig(raw, host, `k3s-${pulumi.getStack()}`)),
+    );
+    this.apiEndpoint = joinHost;
+    this.serverAddresses = pulumi.all(plan.servers.map(address));
+    this.nodeNames = args.nodes.map((n) => n.name);
+    this.version = settings.k3sVersion;
+    this.ready = Object.values(this.nodes).map((n) => n.member);
+
+    this.registerOutputs({ kubeconfig: this.kubeconfig, apiEndpoint: this.apiEndpoint, serverAddresses: this.serverAddresses });
+  }
+}

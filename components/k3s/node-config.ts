@@ -1,0 +1,93 @@
+import { stringify } from "yaml";
+import { ClusterSettings } from "../config/cluster";
+import { NodeRole } from "../nodes/types";
+import { ConfigValue } from "./types";
+
+/** Where the join token lives on every node (root-only), so it never appears in config.yaml or argv. */
+export const TOKEN_FILE = "/etc/rancher/k3s/token";
+export const CONFIG_FILE = "/etc/rancher/k3s/config.yaml";
+
+/** Plain (resolved) facts about one node that its config.yaml depends on. */
+export interface NodeConfigInput {
+  name: string;
+  role: NodeRole;
+  /** This node starts the cluster. */
+  bootstrap: boolean;
+  labels: Record<string, string>;
+  taints: string[];
+  internalAddress?: string;
+  externalAddress?: string;
+  flannelIface?: string;
+}
+
+/** Resolved contributions from other layers. */
+export interface ResolvedContributions {
+  server: Record<string, ConfigValue>;
+  all: Record<string, ConfigValue>;
+  disable: string[];
+}
+
+/** `https://<host>:6443`, bracketing IPv6 literals. */
+export function apiUrl(host: string): string {
+  return `https://${host.includes(":") ? `[${host}]` : host}:6443`;
+}
+
+/**
+ * The k3s config.yaml keys for one node. Pure: the component resolves Outputs first. Server-only keys
+ * are never given to an agent, because a k3s agent fails on flags it does not define.
+ */
+export function renderNodeConfig(
+  settings: ClusterSettings,
+  node: NodeConfigInput,
+  joinUrl: string,
+  extra: ResolvedContributions,
+  datastoreEndpoint?: string,
+): Record<string, ConfigValue> {
+  const config: Record<string, ConfigValue> = { "token-file": TOKEN_FILE, "node-name": node.name };
+  const labels = Object.entries(node.labels).map(([k, v]) => `${k}=${v}`);
+  if (labels.length) config["node-label"] = labels;
+  if (node.taints.length) config["node-taint"] = [...node.taints];
+  if (node.internalAddress) config["node-ip"] = [node.internalAddress];
+  if (node.externalAddress) config["node-external-ip"] = [node.externalAddress];
+  if (node.flannelIface) config["flannel-iface"] = node.flannelIface;
+
+  if (node.role === "agent") {
+    config.server = joinUrl;
+    return { ...config, ...settings.agentConfig as Record<string, ConfigValue>, ...extra.all };
+  }
+
+  switch (settings.datastore) {
+    case "etcd":
+      if (node.bootstrap) config["cluster-init"] = true;
+      else config.server = joinUrl;
+      break;
+    case "postgres":
+      if (!datastoreEndpoint) throw new Error("postgres datastore without an endpoint reached the renderer");
+      config["datastore-endpoint"] = datastoreEndpoint;
+      break;
+    case "sqlite":
+      break;
+  }
+  const sans = [...new Set([...settings.tlsSans, ...(settings.apiEndpoint ? [settings.apiEndpoint] : [])])];
+  if (sans.length) config["tls-san"] = sans;
+  const disable = [...new Set([...settings.disable, ...extra.disable])].sort();
+  if (disable.length) config.disable = disable;
+  config["cluster-cidr"] = settings.clusterCidr;
+  config["service-cidr"] = settings.serviceCidr;
+  if (settings.clusterDomain) config["cluster-domain"] = settings.clusterDomain;
+  if (settings.flannelBackend) config["flannel-backend"] = settings.flannelBackend;
+  if (settings.secretsEncryption) config["secrets-encryption"] = true;
+  config["write-kubeconfig-mode"] = "0600";
+  return {
+    ...config,
+    ...settings.agentConfig as Record<string, ConfigValue>,
+    ...settings.serverConfig as Record<string, ConfigValue>,
+    ...extra.all,
+    ...extra.server,
+  };
+}
+
+/** config.yaml text, keys in a stable order so unchanged settings never show as a diff. */
+export function renderConfigYaml(config: Record<string, ConfigValue>): string {
+  return `# Managed by k3s-stacks; edits are overwritten on the next pulumi up.\n${stringify(config, { sortMapEntries: true })}`;
+}

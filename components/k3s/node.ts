@@ -1,0 +1,163 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import { ClusterSettings } from "../config/cluster";
+import { NodeSpec, SshConnection } from "../nodes/types";
+import { connectionArgs, remoteScript } from "./remote";
+import { CONFIG_FILE, ResolvedContributions, renderConfigYaml, renderNodeConfig } from "./node-config";
+import {
+  InstallSpec,
+  renderConfigScript,
+  renderCordonScript,
+  renderInstallScript,
+  renderMemberScript,
+  renderPrepScript,
+  renderTokenScript,
+  renderUncordonScript,
+  renderUpgradeScript,
+} from "./scripts";
+import { InstallStager, NodeFile, RolloutSettings } from "./types";
+
+/** Inputs of one node's k3s lifecycle. */
+export interface K3sNodeArgs {
+  node: NodeSpec;
+  settings: ClusterSettings;
+  /** This node starts the cluster. */
+  bootstrap: boolean;
+  /** SSH connection of the bootstrap server, where kubectl runs for cordon, drain and labels. */
+  controlConnection: SshConnection;
+  joinUrl: pulumi.Input<string>;
+  token: pulumi.Input<string>;
+  contributions: pulumi.Input<ResolvedContributions>;
+  datastoreEndpoint?: pulumi.Input<string>;
+  files: NodeFile[];
+  stager?: InstallStager;
+  rollout: RolloutSettings;
+  /** Installs that must finish before this node installs (join order). */
+  installAfter: pulumi.Resource[];
+  /** Rollout steps that must finish before this node's upgrade starts. */
+  rolloutAfter: pulumi.Resource[];
+  /** Whether config.yaml carries a secret (datastore URL, S3 key): keep it secret then. */
+  secretConfig: boolean;
+}
+
+/** How long a node may take to report Ready after install or upgrade. */
+const READY_TIMEOUT_SECONDS = 600;
+
+/** One node's k3s: preparation, token, config, install, rollout steps and cluster membership. */
+export class K3sNode extends pulumi.ComponentResource {
+  /** Finishes when k3s is installed on the node. */
+  public readonly install: command.remote.Command;
+  /** Finishes when the node is Ready with its labels and taints. */
+  public readonly member: command.remote.Command;
+  /** Last rollout step of this node (uncordon); the next node's rollout waits on it. */
+  public readonly rolloutDone: command.remote.Command;
+
+  constructor(name: string, args: K3sNodeArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("k3s:cluster:K3sNode", name, {}, opts);
+    const { node, settings, rollout } = args;
+    const conn = node.connection;
+    const child = (extra: pulumi.Resource[] = []): pulumi.CustomResourceOptions => ({
+      parent: this,
+      dependsOn: [...(node.dependsOn ?? []), ...extra],
+    });
+
+    const prep = remoteScript(`${name}-prep`, {
+      connection: conn,
+      script: renderPrepScript({ node: node.name, fixCgroups: node.fixCgroups, allowReboot: node.allowReboot }),
+      phases: ["create", "update"],
+    }, child());
+
+    const token = remoteScript(`${name}-token`, {
+      connection: conn,
+      script: pulumi.output(args.token).apply(renderTokenScript),
+      phases: ["create", "update"],
+      secret: true,
+    }, child([prep]));
+
+    const configYaml = pulumi
+      .all([args.contributions, args.joinUrl, args.datastoreEndpoint, node.internalAddress, node.externalAddress])
+      .apply(([contrib, joinUrl, endpoint, internal, external]) =>
+        renderConfigYaml(renderNodeConfig(settings, {
+          name: node.name,
+          role: node.role,
+          bootstrap: args.bootstrap,
+          labels: node.labels,
+          taints: node.taints,
+          internalAddress: internal,
+          externalAddress: external,
+          flannelIface: node.flannelIface,
+        }, joinUrl, contrib, endpoint)),
+      );
+    const files = args.files.filter((f) => !f.roles || f.roles.includes(node.role));
+    const configScript = pulumi
+      .all([configYaml, ...files.map((f) => f.content)])
+      .apply(([yaml, ...contents]) => renderConfigScript({
+        role: node.role,
+        files: [
+          { path: CONFIG_FILE, content: yaml, mode: "0600" },
+          ...files.map((f, i) => ({ path: f.path, content: contents[i], mode: f.mode ?? "0600" })),
+        ],
+      }));
+    const config = remoteScript(`${name}-config`, {
+      connection: conn,
+      script: configScript,
+      phases: ["create", "update"],
+      secret: args.secretConfig,
+    }, child([prep]));
+
+    const staged = args.stager?.stage(node, connectionArgs(conn), this);
+    const spec = (version: string): InstallSpec => ({
+      node: node.name,
+      role: node.role,
+      version,
+      installScriptUrl: settings.installScriptUrl,
+      artifactUrl: settings.artifactUrl,
+      stagedScript: staged?.scriptPath,
+      stagedEnv: staged?.env,
+      preInstall: staged?.preInstall,
+    });
+    const withStagedTrigger = (script: string) =>
+      staged ? pulumi.interpolate`${script}# staged files: ${staged.trigger}\n` : pulumi.output(script);
+
+    this.install = remoteScript(`${name}-install`, {
+      connection: conn,
+      script: withStagedTrigger(renderInstallScript(spec(settings.k3sVersion))),
+      phases: ["create", "update", "delete"],
+      // Changing a node's role means a different service and data: uninstall, then install anew.
+      triggers: [node.role],
+    }, child([token, config, ...(staged?.ready ?? []), ...args.installAfter]));
+
+    // Rollout: cordon on the control server, upgrade on the node, wait Ready and uncordon. Creates do
+    // nothing; a version change updates all three in dependency order.
+    const cordon = remoteScript(`${name}-cordon`, {
+      connection: args.controlConnection,
+      script: renderCordonScript({ node: node.name, version: settings.k3sVersion, drain: rollout.drain, drainTimeout: rollout.drainTimeout }),
+      phases: ["update"],
+    }, child([this.install, ...args.rolloutAfter]));
+    const upgrade = remoteScript(`${name}-upgrade`, {
+      connection: conn,
+      script: withStagedTrigger(renderUpgradeScript(spec(settings.k3sVersion))),
+      phases: ["update"],
+    }, child([cordon]));
+    this.rolloutDone = remoteScript(`${name}-uncordon`, {
+      connection: args.controlConnection,
+      script: renderUncordonScript({ node: node.name, version: settings.k3sVersion, timeoutSeconds: READY_TIMEOUT_SECONDS }),
+      phases: ["update"],
+    }, child([upgrade]));
+
+    this.member = remoteScript(`${name}-member`, {
+      connection: args.controlConnection,
+      script: renderMemberScript({
+        node: node.name,
+        bootstrap: args.bootstrap,
+        labels: node.labels,
+        taints: node.taints,
+        drainTimeout: settings.drainTimeout,
+        readyTimeoutSeconds: READY_TIMEOUT_SECONDS,
+      }),
+      phases: ["create", "update", "delete"],
+    }, child([this.install, ...args.installAfter]));
+
+    this.registerOutputs({});
+  }
+}

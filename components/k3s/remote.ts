@@ -1,0 +1,95 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import { SshConnection, SshEndpoint } from "../nodes/types";
+
+/** Dial settings: fail in about a minute with the host named, rather than hang (pulumi-command #199). */
+const DIAL_ERROR_LIMIT = 6;
+const PER_DIAL_TIMEOUT = 10;
+
+function endpointArgs(e: SshEndpoint) {
+  return {
+    host: e.host,
+    port: e.port ?? 22,
+    user: e.user ?? "root",
+    privateKey: e.privateKey,
+    dialErrorLimit: DIAL_ERROR_LIMIT,
+    perDialTimeout: PER_DIAL_TIMEOUT,
+  };
+}
+
+/** @pulumi/command connection for a node, dialled through its bastion when it has one. */
+export function connectionArgs(c: SshConnection): command.types.input.remote.ConnectionArgs {
+  return {
+    ...endpointArgs(c),
+    ...(c.bastion ? { proxy: endpointArgs(c.bastion) } : {}),
+  };
+}
+
+/** How a script gets root on the node. */
+export type Privilege = "root" | "sudo" | "sudo-password";
+
+export function privilegeOf(c: SshConnection): Privilege {
+  if ((c.user ?? "root") === "root") return "root";
+  return c.sudoPassword === undefined ? "sudo" : "sudo-password";
+}
+
+/** Marks the end of the sudo password on stdin; lines up to it are discarded by the wrapper. */
+export const STDIN_MARK = "__K3S_STACKS_SCRIPT__";
+
+/**
+ * The fixed command line that runs the script arriving on stdin as root, with `phase` as $1.
+ * With a sudo password, stdin starts with the password line: sudo -S reads it (one byte at a time)
+ * when it needs it, and the shell skips whatever is left up to the marker, so a host where sudo does
+ * not ask (NOPASSWD, cached) never executes the password line. Nothing secret is on this line.
+ */
+export function wrapperCommand(privilege: Privilege, phase: string): string {
+  switch (privilege) {
+    case "root":
+      return `bash -s -- ${phase}`;
+    case "sudo":
+      return `sudo -n bash -s -- ${phase}`;
+    case "sudo-password":
+      return `sudo -S -p '' bash -c 'while IFS= read -r l; do [ "$l" = ${STDIN_MARK} ] && break; done; exec bash -s -- "$0"' ${phase}`;
+  }
+}
+
+/** stdin for the wrapper: the sudo password line and marker when needed, then the script. */
+export function wrapperStdin(privilege: Privilege, script: pulumi.Input<string>, sudoPassword?: pulumi.Input<string>): pulumi.Output<string> {
+  if (privilege !== "sudo-password") return pulumi.output(script);
+  return pulumi.interpolate`${sudoPassword}\n${STDIN_MARK}\n${script}`;
+}
+
+/** A script whose phases (create, update, delete) a remote.Command runs with the right privilege. */
+export interface RemoteScriptArgs {
+  connection: SshConnection;
+  /** Bash script dispatching on $1 (create|update|delete). */
+  script: pulumi.Input<string>;
+  /** Phases the resource runs; `update` reruns `create` semantics only when listed. */
+  phases: Array<"create" | "update" | "delete">;
+  /** The script carries a secret (token, password, key): keep stdin and output secret and unlogged. */
+  secret?: boolean;
+  /** Values whose change forces a replace (delete then create). */
+  triggers?: pulumi.Input<unknown>[];
+}
+
+/** Creates the remote.Command that runs a rendered script on a node. */
+export function remoteScript(name: string, args: RemoteScriptArgs, opts: pulumi.CustomResourceOptions): command.remote.Command {
+  const privilege = privilegeOf(args.connection);
+  const needsSecret = args.secret || privilege === "sudo-password";
+  const stdin = wrapperStdin(privilege, args.script, args.connection.sudoPassword);
+  const phase = (p: "create" | "update" | "delete") => (args.phases.includes(p) ? wrapperCommand(privilege, p) : undefined);
+  return new command.remote.Command(
+    name,
+    {
+      connection: connectionArgs(args.connection),
+      create: phase("create"),
+      update: phase("update") ?? (args.phases.includes("create") ? wrapperCommand(privilege, "noop") : undefined),
+      delete: phase("delete"),
+      stdin: needsSecret ? pulumi.secret(stdin) : stdin,
+      triggers: args.triggers,
+      addPreviousOutputInEnv: false,
+      logging: args.secret ? command.types.enums.remote.Logging.None : command.types.enums.remote.Logging.StdoutAndStderr,
+    },
+    { ...opts, additionalSecretOutputs: needsSecret ? ["stdout", "stderr"] : opts.additionalSecretOutputs },
+  );
+}

@@ -1,0 +1,278 @@
+import { NodeRole } from "../nodes/types";
+import { scriptFrame, shq, writeFileSnippet } from "./shell";
+import { TOKEN_FILE } from "./node-config";
+
+/** systemd unit the install script creates for a role. */
+export function serviceName(role: NodeRole): string {
+  return role === "server" ? "k3s" : "k3s-agent";
+}
+
+const STATE_DIR = "/var/lib/rancher/k3s-stacks";
+/** The kernel arguments k3s needs for the memory cgroup on Raspberry Pi OS / Debian. */
+export const CGROUP_ARGS = "cgroup_memory=1 cgroup_enable=memory";
+
+/** Host preparation: memory cgroup, swap, kernel modules and sysctls (like k3s-ansible's prereq role). */
+export function renderPrepScript(opts: { node: string; fixCgroups: boolean; allowReboot: boolean }): string {
+  const body = `
+node=${shq(opts.node)}
+fix_cgroups=${opts.fixCgroups ? 1 : 0}
+allow_reboot=${opts.allowReboot ? 1 : 0}
+memory_cgroup_ok() {
+  if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+    grep -qw memory /sys/fs/cgroup/cgroup.controllers
+  else
+    awk '$1 == "memory" && $4 == 1 { found = 1 } END { exit !found }' /proc/cgroups
+  fi
+}
+if ! memory_cgroup_ok; then
+  cmdline=""
+  for f in /boot/firmware/cmdline.txt /boot/cmdline.txt; do
+    if [ -f "$f" ]; then cmdline="$f"; break; fi
+  done
+  if [ -z "$cmdline" ]; then
+    echo "k3s-stacks: $node has no memory cgroup. Fix: add '${CGROUP_ARGS}' to the kernel command line (GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub) and reboot." >&2
+    exit 1
+  fi
+  if [ "$fix_cgroups" != 1 ]; then
+    echo "k3s-stacks: $node has no memory cgroup. Fix: append ' ${CGROUP_ARGS}' to the single line in $cmdline and reboot, or set fixCgroups: true (and allowReboot: true) for this host." >&2
+    exit 1
+  fi
+  if ! grep -q 'cgroup_enable=memory' "$cmdline"; then
+    cp -p "$cmdline" "$cmdline.k3s-stacks.bak"
+    sed -i '1 s/$/ ${CGROUP_ARGS}/' "$cmdline"
+    echo "k3s-stacks: $node: added '${CGROUP_ARGS}' to $cmdline (backup in $cmdline.k3s-stacks.bak)"
+  fi
+  if [ "$allow_reboot" = 1 ]; then
+    echo "k3s-stacks: $node reboots now to enable the memory cgroup. Fix: run pulumi up again once it is back." >&2
+    (sleep 2; systemctl reboot) >/dev/null 2>&1 &
+  else
+    echo "k3s-stacks: $node needs a reboot to enable the memory cgroup. Fix: reboot it (or set allowReboot: true for this host) and run pulumi up again." >&2
+  fi
+  exit 1
+fi
+# k3s does not need swap off, but the kubelet's memory accounting is only predictable without it.
+if [ -n "$(swapon --noheadings 2>/dev/null || true)" ]; then
+  swapoff -a
+fi
+if systemctl list-unit-files dphys-swapfile.service >/dev/null 2>&1; then
+  systemctl disable --now dphys-swapfile.service >/dev/null 2>&1 || true
+fi
+if [ -f /etc/fstab ] && grep -Eq '^[^#].*[[:space:]]swap[[:space:]]' /etc/fstab; then
+  sed -i -E 's/^([^#].*[[:space:]]swap[[:space:]].*)$/# k3s-stacks: \\1/' /etc/fstab
+fi
+changed=0
+${writeFileSnippet("/etc/modules-load.d/k3s.conf", "br_netfilter\noverlay", "0644")}
+${writeFileSnippet("/etc/sysctl.d/90-k3s.conf", "net.ipv4.ip_forward = 1\nnet.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1", "0644")}
+for m in br_netfilter overlay; do
+  # Built-in or already loaded modules are fine; k3s's unit runs modprobe again on start.
+  modprobe "$m" 2>/dev/null || grep -qw "^$m" /proc/modules 2>/dev/null || echo "k3s-stacks: $node: could not load kernel module $m (k3s will retry)" >&2
+done
+if [ "$changed" = 1 ]; then sysctl --system >/dev/null 2>&1 || true; fi
+echo "k3s-stacks: $node prepared"`.trim();
+  return scriptFrame(`prepare ${opts.node}`, { "create|update": body });
+}
+
+/** Writes the join token to a root-only file; it reaches the node on stdin, never argv. */
+export function renderTokenScript(token: string): string {
+  return scriptFrame("join token", { "create|update": `changed=0\n${writeFileSnippet(TOKEN_FILE, token, "0600")}` });
+}
+
+/** A file the config step owns. */
+export interface ManagedFile {
+  path: string;
+  content: string;
+  mode: string;
+}
+
+/**
+ * Writes config.yaml and other managed files; restarts k3s when any changed and it is running,
+ * because install.sh does not restart on config-only changes.
+ */
+export function renderConfigScript(opts: { role: NodeRole; files: ManagedFile[] }): string {
+  const service = serviceName(opts.role);
+  const writes = opts.files.map((f) => writeFileSnippet(f.path, f.content, f.mode)).join("\n");
+  const body = `changed=0
+${writes}
+if [ "$changed" = 1 ] && systemctl is-active --quiet ${service} 2>/dev/null; then
+  echo "k3s-stacks: configuration changed, restarting ${service}"
+  systemctl restart ${service}
+fi`;
+  return scriptFrame(`${opts.role} configuration`, { "create|update": body });
+}
+
+/** Everything install.sh needs, identical on first install and upgrades (it rebuilds the unit from it). */
+export interface InstallSpec {
+  node: string;
+  role: NodeRole;
+  version: string;
+  installScriptUrl: string;
+  artifactUrl?: string;
+  /** Staged (airgap) install script on the node; downloads are skipped. */
+  stagedScript?: string;
+  stagedEnv?: Record<string, string>;
+  /** Shell run right before install.sh (airgap: put the staged binary in place). */
+  preInstall?: string;
+}
+
+function installEnv(spec: InstallSpec): string {
+  const env: Record<string, string> = {
+    INSTALL_K3S_VERSION: spec.version,
+    INSTALL_K3S_EXEC: spec.role,
+    ...(spec.artifactUrl ? { INSTALL_K3S_ARTIFACT_URL: spec.artifactUrl } : {}),
+    ...(spec.stagedEnv ?? {}),
+  };
+  return Object.entries(env).map(([k, v]) => `${k}=${shq(v)}`).join(" ");
+}
+
+/** Shell functions shared by install and upgrade: fetch or use the install script and run it. */
+function installFunctions(spec: InstallSpec): string {
+  const fetch = spec.stagedScript
+    ? `script=${shq(spec.stagedScript)}
+  [ -f "$script" ] || { echo "k3s-stacks: staged install script $script is missing on ${spec.node}" >&2; exit 1; }`
+    : `script=$(mktemp)
+  trap 'rm -f "$script"' EXIT
+  url=${shq(spec.installScriptUrl)}
+  if command -v curl >/dev/null 2>&1; then
+    curl -sfL --retry 3 --max-time 120 "$url" -o "$script"
+  elif command -v wget >/dev/null 2>&1; then
+    wget -q -T 120 -O "$script" "$url"
+  else
+    echo "k3s-stacks: ${spec.node} has neither curl nor wget to fetch $url. Fix: install curl." >&2
+    exit 1
+  fi`;
+  const service = serviceName(spec.role);
+  const pre = spec.preInstall ? `\n  ${spec.preInstall.trim().split("\n").join("\n  ")}` : "";
+  return `installed_version() { if command -v k3s >/dev/null 2>&1; then k3s --version 2>/dev/null | awk 'NR == 1 { print $3 }'; fi; }
+run_install() {
+  ${fetch}${pre}
+  ${installEnv(spec)} sh "$script"
+  for _ in $(seq 1 120); do
+    if systemctl is-active --quiet ${service}; then break; fi
+    sleep 2
+  done
+  systemctl is-active --quiet ${service} || { echo "k3s-stacks: ${service} did not become active on ${spec.node} within 240s. Fix: check 'journalctl -u ${service}' there." >&2; exit 1; }
+}`;
+}
+
+/**
+ * Installs k3s on create. On update it only reinstalls when k3s is missing: moving versions is the
+ * rollout's job, so a version bump never reinstalls every node at once. Delete uninstalls.
+ */
+export function renderInstallScript(spec: InstallSpec): string {
+  return scriptFrame(`install k3s ${spec.version} (${spec.role}) on ${spec.node}`, {
+    create: `${installFunctions(spec)}\nrun_install`,
+    update: `${installFunctions(spec)}\nif [ -z "$(installed_version)" ]; then run_install; fi`,
+    delete: `for u in /usr/local/bin/k3s-uninstall.sh /usr/local/bin/k3s-agent-uninstall.sh /opt/bin/k3s-uninstall.sh /opt/bin/k3s-agent-uninstall.sh; do
+  if [ -x "$u" ]; then "$u"; fi
+done
+rm -rf ${STATE_DIR}
+echo "k3s-stacks: k3s removed from ${spec.node}"`,
+  });
+}
+
+/** Re-runs install.sh at the new version with the same settings; idempotent, so a resumed rollout skips done nodes. */
+export function renderUpgradeScript(spec: InstallSpec): string {
+  return scriptFrame(`upgrade ${spec.node} to k3s ${spec.version}`, {
+    update: `${installFunctions(spec)}
+current=$(installed_version)
+if [ "$current" = ${shq(spec.version)} ]; then
+  echo "k3s-stacks: ${spec.node} already runs ${spec.version}"
+  exit 0
+fi
+echo "k3s-stacks: upgrading ${spec.node} from \${current:-nothing} to ${spec.version}"
+run_install`,
+  });
+}
+
+/** `k3s kubectl get node` columns: NAME STATUS ROLES AGE VERSION. */
+const NODE_STATUS = `node_field() { k3s kubectl get node "$1" --no-headers 2>/dev/null | awk -v f="$2" '{ print $f }'; }`;
+
+/** Waits until `node` is Ready (and on `version`, when given); fails naming the node and what it saw. */
+function waitReady(node: string, timeoutSeconds: number, version?: string): string {
+  const versionCheck = version ? ` && [ "$(node_field ${shq(node)} 5)" = ${shq(version)} ]` : "";
+  return `${NODE_STATUS}
+ready=0
+for _ in $(seq 1 ${Math.ceil(timeoutSeconds / 5)}); do
+  case "$(node_field ${shq(node)} 2)" in Ready*) if true${versionCheck}; then ready=1; break; fi ;; esac
+  sleep 5
+done
+if [ "$ready" != 1 ]; then
+  echo "k3s-stacks: node ${node} is not Ready${version ? ` on ${version}` : ""} after ${timeoutSeconds}s (status: $(node_field ${shq(node)} 2), version: $(node_field ${shq(node)} 5)). Fix: check 'journalctl -u k3s' / 'journalctl -u k3s-agent' on ${node}, then run pulumi up again." >&2
+  exit 1
+fi`;
+}
+
+/** Runs on the first server before `node` upgrades: cordon, and drain when asked. Skips nodes already upgraded. */
+export function renderCordonScript(opts: { node: string; version: string; drain: boolean; drainTimeout: string }): string {
+  const drain = opts.drain
+    ? `\n  k3s kubectl drain ${shq(opts.node)} --ignore-daemonsets --delete-emptydir-data --force --timeout=${opts.drainTimeout} || { echo "k3s-stacks: draining ${opts.node} failed; it stays cordoned. Fix: see which pods block it (PodDisruptionBudgets), then run pulumi up again." >&2; exit 1; }`
+    : "";
+  return scriptFrame(`cordon ${opts.node} for ${opts.version}`, {
+    update: `${NODE_STATUS}
+if [ "$(node_field ${shq(opts.node)} 5)" != ${shq(opts.version)} ]; then
+  k3s kubectl cordon ${shq(opts.node)}${drain}
+fi`,
+  });
+}
+
+/** Runs on the first server after `node` upgraded: waits for Ready on the new version, then uncordons. */
+export function renderUncordonScript(opts: { node: string; version: string; timeoutSeconds: number }): string {
+  return scriptFrame(`uncordon ${opts.node} on ${opts.version}`, {
+    update: `${waitReady(opts.node, opts.timeoutSeconds, opts.version)}
+k3s kubectl uncordon ${shq(opts.node)}`,
+  });
+}
+
+/**
+ * Cluster membership of `node`, run on the first server: wait until it is Ready, reconcile the labels
+ * and taints we manage (k3s applies node-label/node-taint only at registration), and on delete drain
+ * and remove it from the cluster.
+ */
+export function renderMemberScript(opts: {
+  node: string;
+  bootstrap: boolean;
+  labels: Record<string, string>;
+  taints: string[];
+  drainTimeout: string;
+  readyTimeoutSeconds: number;
+}): string {
+  const n = shq(opts.node);
+  const stateFile = shq(`${STATE_DIR}/managed/${opts.node}`);
+  const labelArgs = Object.entries(opts.labels).map(([k, v]) => shq(`${k}=${v}`)).join(" ");
+  const taintKeys = opts.taints.map((t) => t.replace(/=[^:]*/, ""));
+  const wanted = [...Object.keys(opts.labels).map((k) => `label ${k}`), ...taintKeys.map((k) => `taint ${k}`)];
+  const reconcile = `install -d -m 0700 ${shq(`${STATE_DIR}/managed`)}
+# Drop what we set before and no longer want; the state file lists it.
+if [ -f ${stateFile} ]; then
+  while read -r kind key; do
+    case " ${wanted.map((w) => w.replace(/ /g, ":")).join(" ")} " in *" $kind:$key "*) continue ;; esac
+    case "$kind" in
+      label) k3s kubectl label node ${n} "$key-" >/dev/null ;;
+      taint) k3s kubectl taint node ${n} "$key-" >/dev/null 2>&1 || true ;;
+    esac
+  done < ${stateFile}
+fi
+${labelArgs ? `k3s kubectl label node ${n} ${labelArgs} --overwrite >/dev/null` : ""}
+${opts.taints.map((t) => `k3s kubectl taint node ${n} ${shq(t)} --overwrite >/dev/null`).join("\n")}
+printf '%s\\n' ${wanted.length ? wanted.map(shq).join(" ") : "''"} | sed '/^$/d' > ${stateFile}`;
+  const remove = opts.bootstrap
+    ? `echo "k3s-stacks: ${opts.node} is the bootstrap server; it leaves with the cluster"`
+    : `if k3s kubectl get node ${n} >/dev/null 2>&1; then
+  k3s kubectl drain ${n} --ignore-daemonsets --delete-emptydir-data --force --timeout=${opts.drainTimeout} ||
+    echo "k3s-stacks: draining ${opts.node} did not finish; deleting it anyway so its pods reschedule" >&2
+  k3s kubectl delete node ${n} --ignore-not-found
+fi
+rm -f ${stateFile}`;
+  return scriptFrame(`membership of ${opts.node}`, {
+    "create|update": `${waitReady(opts.node, opts.readyTimeoutSeconds)}\n${reconcile}`,
+    delete: remove,
+  });
+}
+
+/** Prints the admin kubeconfig k3s wrote on a server. */
+export function renderKubeconfigScript(): string {
+  return scriptFrame("read kubeconfig", {
+    "create|update": `for _ in $(seq 1 60); do [ -s /etc/rancher/k3s/k3s.yaml ] && break; sleep 2; done
+cat /etc/rancher/k3s/k3s.yaml`,
+  });
+}

@@ -1,0 +1,82 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import { NodeRole, NodeSpec } from "../nodes/types";
+import { ClusterSettings } from "../config/cluster";
+
+/** A value a k3s config.yaml key can take. */
+export type ConfigValue = string | boolean | number | string[];
+
+/** k3s config.yaml keys a layer adds; checked against the k3s flag table per role. */
+export interface ConfigContribution {
+  /** Keys for servers only. */
+  server?: Record<string, pulumi.Input<ConfigValue>>;
+  /** Keys for every node; they must be agent flags too. */
+  all?: Record<string, pulumi.Input<ConfigValue>>;
+  /** Packaged components to merge into the servers' `disable` list. */
+  disable?: string[];
+  /** Some value is a secret (e.g. an S3 key): config.yaml is then kept secret as a whole. */
+  secret?: boolean;
+}
+
+/** A file written on nodes before k3s starts; a change restarts k3s on that node. */
+export interface NodeFile {
+  path: string;
+  content: pulumi.Input<string>;
+  /** Octal mode; 0600 when omitted. */
+  mode?: string;
+  /** Limit to these roles; every node when omitted. */
+  roles?: NodeRole[];
+}
+
+/** What an install stager (airgap) prepared on one node. */
+export interface StagedInstall {
+  /** Resources the install must wait for. */
+  ready: pulumi.Resource[];
+  /** Path of the install script on the node. */
+  scriptPath: string;
+  /** Extra install environment, e.g. INSTALL_K3S_SKIP_DOWNLOAD=true. */
+  env: Record<string, string>;
+  /** Changes when the staged files change, so the install can react. */
+  trigger: pulumi.Input<string>;
+  /**
+   * Shell run as root right before install.sh, on first install and on upgrade (e.g. put the staged
+   * binary in place). Staging must not replace /usr/local/bin/k3s itself: a version bump stages on
+   * every node at once, while the binary may only change when the rollout reaches the node.
+   */
+  preInstall?: string;
+}
+
+/** Stages an install on a node instead of downloading (airgap). */
+export interface InstallStager {
+  stage(node: NodeSpec, conn: command.types.input.remote.ConnectionArgs, parent: pulumi.Resource): StagedInstall;
+}
+
+/** How a version change rolls through the cluster. */
+export interface RolloutSettings {
+  /** Agents upgraded at once, after all servers. */
+  agentBatchSize: number;
+  /** Drain (not only cordon) each node before its upgrade. */
+  drain: boolean;
+  /** `kubectl drain --timeout`. */
+  drainTimeout: string;
+  /** Script run on the first server before it upgrades (e.g. an etcd snapshot); none when undefined. */
+  preUpgradeScript?: string;
+}
+
+/** Inputs of a K3sCluster. */
+export interface K3sClusterArgs {
+  /** Parsed `k3s-stacks:cluster`. */
+  settings: ClusterSettings;
+  /** Every node, servers first in bootstrap order (the first server starts the cluster). */
+  nodes: NodeSpec[];
+  /** External datastore URL (secret); required for the postgres datastore. */
+  datastoreEndpoint?: pulumi.Input<string>;
+  /** config.yaml keys other layers need (metrics flags, snapshots, registry mirror, ...). */
+  contributions?: ConfigContribution[];
+  /** Extra files for nodes (e.g. registries.yaml). */
+  files?: NodeFile[];
+  /** Airgap stager; nodes download from the install script URL when absent. */
+  stager?: InstallStager;
+  /** Rolling upgrade behaviour; one agent at a time with drain when absent. */
+  rollout?: RolloutSettings;
+}

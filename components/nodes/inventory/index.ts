@@ -1,0 +1,96 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, collectProblems, keyPath, parseConfig } from "../../config/errors";
+import { NodeSpec, SshEndpoint } from "../types";
+import { ARCH_ALIASES, InventoryConfig, inventorySchema } from "./schema";
+
+const KEY = "inventory";
+
+/** Parses `k3s-stacks:inventory` and checks what a schema cannot: unique names and addresses, bastion references. */
+export function parseInventoryConfig(raw: unknown): InventoryConfig {
+  const inv = parseConfig(inventorySchema, raw, KEY);
+  collectProblems([
+    () => duplicates(inv.hosts.map((h) => h.name), "name"),
+    () => duplicates(inv.hosts.map((h) => `${h.address}:${h.port ?? inv.port}`), "address"),
+    () => {
+      const problems: string[] = [];
+      inv.hosts.forEach((h, i) => {
+        if (typeof h.bastion !== "string") return;
+        const via = inv.hosts.find((o) => o.name === h.bastion);
+        if (!via) problems.push(`${keyPath(KEY, ["hosts", i, "bastion"])}: '${h.bastion}' is not a host in this inventory. Fix: name another host, or give {address, port, user}.`);
+        else if (via.name === h.name || via.bastion) problems.push(`${keyPath(KEY, ["hosts", i, "bastion"])}: '${h.bastion}' cannot be a bastion (itself, or reached through another bastion). Fix: use a host SSH can reach directly.`);
+      });
+      if (problems.length) throw new ConfigError(problems);
+    },
+  ]);
+  return inv;
+}
+
+function duplicates(values: string[], what: string): void {
+  const seen = new Map<string, number>();
+  const problems: string[] = [];
+  values.forEach((v, i) => {
+    const first = seen.get(v);
+    if (first !== undefined) problems.push(`${keyPath(KEY, ["hosts", i, what])}: '${v.replace(/:\d+$/, "")}' is also used by hosts[${first}]. Fix: every host needs its own ${what}.`);
+    else seen.set(v, i);
+  });
+  if (problems.length) throw new ConfigError(problems);
+}
+
+/** Reads an SSH private key file, expanding `~`; a clear error when it cannot. */
+export function readPrivateKey(file: string): string {
+  const full = file.startsWith("~") ? path.join(os.homedir(), file.slice(1)) : path.resolve(file);
+  try {
+    return fs.readFileSync(full, "utf8");
+  } catch (e) {
+    throw new ConfigError([`${keyPath(KEY, ["privateKeyPath"])}: cannot read ${full} (${(e as NodeJS.ErrnoException).code}). Fix: point it at your SSH private key, or set the secret k3s-stacks:sshPrivateKey, or leave both unset to use the SSH agent.`]);
+  }
+}
+
+/** Credentials that come from secret config rather than the inventory itself. */
+export interface InventorySecrets {
+  /** PEM private key (secret). */
+  privateKey?: pulumi.Input<string>;
+  /** sudo password for non-root users (secret). */
+  sudoPassword?: pulumi.Input<string>;
+}
+
+/** Turns inventory hosts into nodes. Servers keep inventory order: the first one bootstraps the cluster. */
+export function inventoryNodes(inv: InventoryConfig, secrets: InventorySecrets): NodeSpec[] {
+  const privateKey = secrets.privateKey ?? (inv.privateKeyPath ? pulumi.secret(readPrivateKey(inv.privateKeyPath)) : undefined);
+  const endpoint = (address: string, port?: number, user?: string): SshEndpoint => ({
+    host: address,
+    port: port ?? inv.port,
+    user: user ?? inv.user,
+    privateKey,
+  });
+  return inv.hosts.map((h) => {
+    const user = h.user ?? inv.user;
+    let bastion: SshEndpoint | undefined;
+    if (typeof h.bastion === "string") {
+      const via = inv.hosts.find((o) => o.name === h.bastion)!;
+      bastion = endpoint(via.address, via.port, via.user);
+    } else if (h.bastion) {
+      bastion = endpoint(h.bastion.address, h.bastion.port, h.bastion.user);
+    }
+    return {
+      name: h.name,
+      role: h.role,
+      arch: ARCH_ALIASES[h.arch],
+      connection: {
+        ...endpoint(h.address, h.port, user),
+        ...(bastion ? { bastion } : {}),
+        ...(user !== "root" && secrets.sudoPassword !== undefined ? { sudoPassword: secrets.sudoPassword } : {}),
+      },
+      internalAddress: h.internalAddress,
+      externalAddress: h.externalAddress,
+      flannelIface: h.flannelIface,
+      labels: h.labels,
+      taints: h.taints,
+      fixCgroups: h.fixCgroups ?? inv.fixCgroups,
+      allowReboot: h.allowReboot ?? inv.allowReboot,
+    };
+  });
+}

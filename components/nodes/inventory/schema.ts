@@ -1,0 +1,63 @@
+import { z } from "zod";
+
+/** Kubernetes label key (optional DNS prefix) and value syntax. */
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+/** `key=value:Effect` or `key:Effect`. */
+const TAINT = /^[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?(=[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?:(NoSchedule|PreferNoSchedule|NoExecute)$/;
+/** A Kubernetes node name: lowercase DNS subdomain. */
+const NODE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** Arch spellings users write; normalised to k3s asset names. */
+export const ARCH_ALIASES = { x64: "amd64", amd64: "amd64", arm64: "arm64", aarch64: "arm64", armhf: "arm" } as const;
+
+const labels = z
+  .record(z.string().regex(LABEL_KEY, { message: "is not a valid Kubernetes label key" }), z.string().regex(LABEL_VALUE, { message: "is not a valid Kubernetes label value (63 chars max, alphanumerics, '-', '_', '.')" }))
+  .default({});
+const taints = z.array(z.string().regex(TAINT, { message: "is not a taint; write key=value:Effect or key:Effect with Effect NoSchedule, PreferNoSchedule or NoExecute" })).default([]);
+const port = z.number().int().min(1).max(65535);
+
+/** A jump host, either another inventory host by name or an address. */
+const bastion = z.union([
+  z.string().min(1),
+  z.object({ address: z.string().min(1), port: port.optional(), user: z.string().min(1).optional() }).strict(),
+]);
+
+export const hostSchema = z
+  .object({
+    name: z.string().regex(NODE_NAME, { message: "must be a lowercase DNS name (a-z, 0-9, '-', '.'): it becomes the Kubernetes node name" }),
+    /** Address SSH connects to. */
+    address: z.string().min(1),
+    role: z.enum(["server", "agent"]),
+    arch: z.enum(Object.keys(ARCH_ALIASES) as [keyof typeof ARCH_ALIASES, ...(keyof typeof ARCH_ALIASES)[]]),
+    /** Address k3s uses between nodes, when it differs from `address`. */
+    internalAddress: z.string().min(1).optional(),
+    externalAddress: z.string().min(1).optional(),
+    flannelIface: z.string().min(1).optional(),
+    port: port.optional(),
+    user: z.string().min(1).optional(),
+    bastion: bastion.optional(),
+    labels,
+    taints,
+    fixCgroups: z.boolean().optional(),
+    allowReboot: z.boolean().optional(),
+  })
+  .strict();
+
+export const inventorySchema = z
+  .object({
+    /** Default SSH user; non-root users need sudo. */
+    user: z.string().min(1).default("root"),
+    port: port.default(22),
+    /** Private key file; alternatively the secret k3s-stacks:sshPrivateKey, else the SSH agent. */
+    privateKeyPath: z.string().min(1).optional(),
+    /** Let host preparation add the memory cgroup to the Pi boot cmdline. */
+    fixCgroups: z.boolean().default(false),
+    /** Let host preparation reboot nodes (only ever needed for the cgroup fix). */
+    allowReboot: z.boolean().default(false),
+    hosts: z.array(hostSchema).min(1, { message: "lists no hosts. Fix: add at least one host with role: server" }),
+  })
+  .strict();
+
+export type InventoryConfig = z.output<typeof inventorySchema>;
+export type HostConfig = z.output<typeof hostSchema>;

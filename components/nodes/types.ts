@@ -1,0 +1,55 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** CPU architecture as k3s names its release assets (x64 → amd64, armhf → arm). */
+export type Arch = "amd64" | "arm64" | "arm";
+
+/** What a node does in the cluster. */
+export type NodeRole = "server" | "agent";
+
+/** SSH endpoint fields shared by a node and its bastion. */
+export interface SshEndpoint {
+  /** Address or DNS name SSH connects to. */
+  host: pulumi.Input<string>;
+  /** SSH port; 22 when omitted. */
+  port?: number;
+  /** Login user; `root` when omitted. A non-root user runs every script through sudo. */
+  user?: string;
+  /** PEM private key (secret). When absent the SSH agent (`SSH_AUTH_SOCK`) is used. */
+  privateKey?: pulumi.Input<string>;
+}
+
+/** How we reach a node over SSH. */
+export interface SshConnection extends SshEndpoint {
+  /** Jump host; the node is dialled through it. */
+  bastion?: SshEndpoint;
+  /** Password for `sudo` when the user is not root and sudo asks for one (secret). */
+  sudoPassword?: pulumi.Input<string>;
+}
+
+/**
+ * One machine that will run k3s, whatever created it: an SSH inventory entry, a Hetzner VM or an
+ * EC2 instance. Node sources produce these; the k3s layer consumes nothing else.
+ */
+export interface NodeSpec {
+  /** Kubernetes node name; unique in the cluster, stable across runs (resource names derive from it). */
+  name: string;
+  role: NodeRole;
+  arch: Arch;
+  connection: SshConnection;
+  /** Address other nodes reach this one on (k3s `node-ip`); SSH host when omitted. */
+  internalAddress?: pulumi.Input<string>;
+  /** Public address, when it differs from the internal one (k3s `node-external-ip`). */
+  externalAddress?: pulumi.Input<string>;
+  /** Interface flannel uses (k3s `flannel-iface`), e.g. the private network's NIC on a cloud VM. */
+  flannelIface?: string;
+  /** Kubernetes node labels. */
+  labels: Record<string, string>;
+  /** Kubernetes node taints, `key=value:Effect` or `key:Effect`. */
+  taints: string[];
+  /** May host preparation reboot this node (e.g. after enabling the memory cgroup)? */
+  allowReboot: boolean;
+  /** May host preparation edit the boot cmdline to enable the memory cgroup? */
+  fixCgroups: boolean;
+  /** Resources that must exist before anything runs on the node (e.g. the cloud VM). */
+  dependsOn?: pulumi.Resource[];
+}
