@@ -1,64 +1,190 @@
 import * as pulumi from "@pulumi/pulumi";
-import { parseClusterConfig } from "../components/config/cluster";
+import * as k8s from "@pulumi/kubernetes";
+import { ClusterSettings, parseClusterConfig } from "../components/config/cluster";
 import { ConfigError, PROJECT, collectProblems } from "../components/config/errors";
 import { rawConfig, secretConfig } from "../components/config/secrets";
 import { endpointScheme, validateTopology } from "../components/config/topology";
 import { K3sCluster } from "../components/k3s/cluster";
+import { ConfigContribution, NodeFile } from "../components/k3s/types";
+import { NodeSpec } from "../components/nodes/types";
 import { inventoryNodes, parseInventoryConfig } from "../components/nodes/inventory";
+import { CloudConfig, createCloudNodes, parseCloudConfig } from "../components/nodes/cloud";
+import { planNodes } from "../components/nodes/cloud/pools";
+import { ADDONS_KEY, AddonsConfig, ClusterAddons, GRAFANA_PASSWORD_KEY, addonK3sContribution, checkAddons, parseAddonsConfig } from "../components/addons";
+import {
+  SystemUpgradePlans,
+  checkAgainstPrevious,
+  dayTwoCommands,
+  parseSnapshotConfig,
+  parseUpgradeConfig,
+  readPreviousState,
+  rolloutSettings,
+  snapshotContribution,
+} from "../components/upgrade";
+import { hasConfig, objectConfig } from "./read-config";
+import {
+  AIRGAP_KEY,
+  REGISTRIES_KEY,
+  REGISTRY_PASSWORDS_KEY,
+  LoadedBundle,
+  airgapStager,
+  bundleChartDir,
+  loadBundle,
+  parseAirgapConfig,
+  parseRegistriesConfig,
+  registriesPlan,
+} from "../components/airgap";
+import { chartKeysFor, effectiveChart } from "../components/addons";
+import { isSecretKey } from "../components/config/secrets";
 
-/** A JSON config object, or undefined when unset; a clear error when it is not valid JSON/YAML structure. */
-function objectConfig(name: string): unknown {
-  const raw = pulumi.runtime.getConfig(`${PROJECT}:${name}`);
-  if (raw === undefined) return undefined;
-  try {
-    return JSON.parse(raw);
-  } catch {
-    throw new ConfigError([`${PROJECT}:${name}: is not a structured value. Fix: write it as a YAML mapping in Pulumi.<stack>.yaml.`]);
+/** Where this stack's nodes come from. */
+type NodeSource = { kind: "inventory"; inventory: ReturnType<typeof parseInventoryConfig> } | { kind: "cloud"; cloud: CloudConfig };
+
+function parseNodeSource(cluster: ClusterSettings): NodeSource {
+  const inventory = objectConfig("inventory");
+  const cloud = objectConfig("cloud");
+  if (inventory !== undefined && cloud !== undefined) {
+    throw new ConfigError([`${PROJECT}:inventory and ${PROJECT}:cloud: are both set. Fix: keep one; a stack's nodes come either from an SSH inventory or from a cloud.`]);
   }
+  if (cloud !== undefined) {
+    return { kind: "cloud", cloud: parseCloudConfig(cloud, { clusterCidr: cluster.clusterCidr, serviceCidr: cluster.serviceCidr, flannelBackend: cluster.flannelBackend }) };
+  }
+  if (inventory === undefined) {
+    throw new ConfigError([`${PROJECT}:inventory: is missing. Fix: list your machines under k3s-stacks:inventory, or describe cloud nodes under k3s-stacks:cloud (see README).`]);
+  }
+  return { kind: "inventory", inventory: parseInventoryConfig(inventory) };
 }
 
 /**
  * The whole stack: reads and validates every config key before creating anything, then builds the
- * nodes and the cluster. Returns the stack outputs.
+ * nodes, the cluster and its layers. Returns the stack outputs.
  */
 export async function main(): Promise<Record<string, unknown>> {
-  let cluster!: ReturnType<typeof parseClusterConfig>;
-  let inventory!: ReturnType<typeof parseInventoryConfig>;
   const rawCluster = objectConfig("cluster");
-  const rawInventory = objectConfig("inventory");
+  if (rawCluster === undefined) throw new ConfigError([`${PROJECT}:cluster: is missing. Fix: add a k3s-stacks:cluster block with at least k3sVersion (see README).`]);
+
+  // Every layer's config is parsed up front; all problems are reported together.
+  let cluster!: ClusterSettings;
+  let source!: NodeSource;
+  let upgrade!: ReturnType<typeof parseUpgradeConfig>;
+  let snapshots!: ReturnType<typeof parseSnapshotConfig>;
+  let addons: AddonsConfig | undefined;
+  let airgap: ReturnType<typeof parseAirgapConfig> | undefined;
+  let registries: ReturnType<typeof parseRegistriesConfig> | undefined;
   collectProblems([
+    () => { if (hasConfig(AIRGAP_KEY)) airgap = parseAirgapConfig(objectConfig(AIRGAP_KEY)); },
     () => {
-      if (rawCluster === undefined) throw new ConfigError([`${PROJECT}:cluster: is missing. Fix: add a k3s-stacks:cluster block with at least k3sVersion (see README).`]);
-      cluster = parseClusterConfig(rawCluster);
+      if (hasConfig(REGISTRIES_KEY) || hasConfig(REGISTRY_PASSWORDS_KEY)) {
+        registries = parseRegistriesConfig(objectConfig(REGISTRIES_KEY), objectConfig(REGISTRY_PASSWORDS_KEY), isSecretKey(REGISTRY_PASSWORDS_KEY), process.cwd());
+      }
     },
-    () => {
-      if (rawInventory === undefined) throw new ConfigError([`${PROJECT}:inventory: is missing. Fix: list your machines under k3s-stacks:inventory (see README).`]);
-      inventory = parseInventoryConfig(rawInventory);
-    },
+    () => { cluster = parseClusterConfig(rawCluster); },
+    () => { upgrade = parseUpgradeConfig(objectConfig("upgrade")); },
+    () => { snapshots = parseSnapshotConfig(objectConfig("snapshots")); },
+    () => { if (hasConfig(ADDONS_KEY)) addons = parseAddonsConfig(objectConfig(ADDONS_KEY)); },
   ]);
+  source = parseNodeSource(cluster);
 
   const datastoreEndpoint = secretConfig("datastoreEndpoint", "postgres://user:password@host:5432/k3s");
-  validateTopology(cluster, inventory.hosts, {
+  const planned = source.kind === "inventory" ? source.inventory.hosts : planNodes(source.cloud).map((n) => ({ name: n.name, role: n.role }));
+  validateTopology(cluster, planned, {
     present: datastoreEndpoint !== undefined,
     scheme: endpointScheme(rawConfig("datastoreEndpoint")),
-  }, "inventory.hosts");
+  }, source.kind === "inventory" ? "inventory.hosts" : "cloud.pools");
 
-  const nodes = inventoryNodes(inventory, {
-    privateKey: secretConfig("sshPrivateKey", "\"$(cat ~/.ssh/id_ed25519)\""),
-    sudoPassword: secretConfig("sudoPassword", "<password>"),
+  const serverNames = planned.filter((n) => n.role === "server").map((n) => n.name);
+  if (upgrade.checkPreviousOutputs) {
+    checkAgainstPrevious(await readPreviousState(), { settings: cluster, serverNames, upgrade });
+  }
+
+  const sshPrivateKey = secretConfig("sshPrivateKey", "\"$(cat ~/.ssh/id_ed25519)\"");
+  let nodes: NodeSpec[];
+  let kubeconfigHost: pulumi.Output<string> | undefined;
+  const contributions: ConfigContribution[] = [];
+  if (source.kind === "inventory") {
+    nodes = inventoryNodes(source.inventory, { privateKey: sshPrivateKey, sudoPassword: secretConfig("sudoPassword", "<password>") });
+  } else {
+    const cloudNodes = createCloudNodes("k3s", { config: source.cloud, cluster: { clusterCidr: cluster.clusterCidr, serviceCidr: cluster.serviceCidr, flannelBackend: cluster.flannelBackend }, sshPrivateKey });
+    nodes = cloudNodes.nodes;
+    if (cloudNodes.apiEndpoint) {
+      kubeconfigHost = cloudNodes.apiEndpoint;
+      contributions.push({ server: { "tls-san": cloudNodes.apiEndpoint.apply((h) => [h]) } });
+    }
+  }
+
+  const s3SecretKey = secretConfig("etcdS3SecretKey", "<secret key>");
+  const s3AccessKey = secretConfig("etcdS3AccessKey", "<access key id>");
+  contributions.push({ ...snapshotContribution(snapshots, cluster.datastore, { secretKey: s3SecretKey, accessKey: s3AccessKey }), secret: s3SecretKey !== undefined || s3AccessKey !== undefined });
+  if (addons) {
+    checkAddons(addons, { nodes, datastore: cluster.datastore, clusterCidr: cluster.clusterCidr, serviceCidr: cluster.serviceCidr, disable: cluster.disable });
+    contributions.push(addonK3sContribution(addons, cluster.datastore));
+  }
+
+  const files: NodeFile[] = [];
+  if (registries) {
+    const plan = registriesPlan(registries);
+    files.push(...plan.files);
+    contributions.push(...plan.contributions);
+  }
+  // Airgap: the bundle is checked (version, arches, checksums, charts) before anything is uploaded.
+  let bundle: LoadedBundle | undefined;
+  if (airgap) {
+    const charts = addons ? chartKeysFor(addons).map((key) => ({ key, version: effectiveChart(key, addons!.charts).version })) : [];
+    bundle = loadBundle(airgap.bundleDir, cluster.k3sVersion, nodes, charts);
+  }
+
+  const ssh = upgrade.mode === "ssh";
+  const k3s = new K3sCluster("k3s", {
+    settings: cluster,
+    nodes,
+    datastoreEndpoint,
+    contributions,
+    files,
+    stager: bundle ? airgapStager(bundle) : undefined,
+    kubeconfigHost,
+    rollout: rolloutSettings(upgrade, cluster),
+    sshRollout: ssh,
   });
 
-  const k3s = new K3sCluster("k3s", { settings: cluster, nodes, datastoreEndpoint });
+  let layers: ClusterAddons | undefined;
+  if (addons) {
+    layers = new ClusterAddons("addons", {
+      kubeconfig: k3s.kubeconfig,
+      nodes,
+      serverAddresses: k3s.serverAddresses,
+      datastore: cluster.datastore,
+      clusterCidr: cluster.clusterCidr,
+      serviceCidr: cluster.serviceCidr,
+      clusterDisable: cluster.disable,
+      config: addons,
+      grafanaAdminPassword: secretConfig(GRAFANA_PASSWORD_KEY, "<password>"),
+      airgapChartDir: bundle ? bundleChartDir(bundle) : undefined,
+    }, { dependsOn: k3s.ready });
+  }
+  if (!ssh) {
+    const provider = layers?.provider ?? new k8s.Provider("k3s", { kubeconfig: k3s.kubeconfig }, { dependsOn: k3s.ready });
+    new SystemUpgradePlans("upgrade", {
+      provider,
+      version: cluster.k3sVersion,
+      agentConcurrency: upgrade.agentBatchSize,
+      drain: upgrade.drain,
+      drainTimeout: upgrade.drainTimeout ?? cluster.drainTimeout,
+    }, { dependsOn: k3s.ready });
+  }
 
-  const servers = nodes.filter((n) => n.role === "server").map((n) => n.name);
+  const commands = dayTwoCommands(nodes);
   return {
     kubeconfig: k3s.kubeconfig,
     apiEndpoint: k3s.apiEndpoint,
     k3sVersion: cluster.k3sVersion,
     datastore: cluster.datastore,
-    serverCount: servers.length,
-    serverNames: servers,
+    serverCount: serverNames.length,
+    serverNames,
     nodeNames: k3s.nodeNames,
     secretsEncryption: cluster.secretsEncryption,
+    snapshotsEnabled: cluster.datastore === "etcd" && snapshots.enabled !== false,
+    snapshotCommand: commands.snapshotCommand,
+    restoreCommand: commands.restoreCommand,
+    ...(layers ? { storageClass: layers.storageClass, grafanaAdminPassword: layers.grafanaAdminPassword } : {}),
   };
 }

@@ -6,7 +6,7 @@ import { ConfigError, keyPath, parseConfig } from "./errors";
 /** A k3s release tag: v<major>.<minor>.<patch>+k3s<n>, optionally -rcN. Channels are not versions. */
 export const K3S_VERSION = /^v\d+\.\d+\.\d+(-rc\d+)?\+k3s\d+$/;
 
-const cidr = z.string().refine((v) => ipaddr.isValidCIDR(v), { message: "is not a valid CIDR such as 10.42.0.0/16" });
+const cidr = z.string().refine((v) => ipaddr.isValidCIDR(v), { message: "is not a valid CIDR. Fix: write it like 10.42.0.0/16" });
 const rawK3sConfig = z.record(z.string(), z.unknown());
 
 export const clusterSchema = z
@@ -38,7 +38,7 @@ export const clusterSchema = z
     /** Extra k3s agent flags for config.yaml (also applied to servers), checked against the flag table. */
     agentConfig: rawK3sConfig.default({}),
     /** How long removal and upgrades may take to drain a node. */
-    drainTimeout: z.string().regex(/^\d+(s|m|h)$/, { message: "must be a duration such as 90s or 5m" }).default("5m"),
+    drainTimeout: z.string().regex(/^\d+(s|m|h)$/, { message: "is not a duration. Fix: write it like 90s, 5m or 1h" }).default("5m"),
   })
   .strict();
 

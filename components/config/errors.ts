@@ -22,6 +22,9 @@ export function keyPath(key: string, path: ReadonlyArray<PropertyKey>): string {
   return out;
 }
 
+/** How YAML users call zod's types. */
+const KINDS: Record<string, string> = { array: "a list", object: "a mapping", string: "a string", number: "a number", boolean: "true or false", bigint: "a number" };
+
 function describeIssue(key: string, issue: z.core.$ZodIssue): string {
   const where = keyPath(key, issue.path);
   if (issue.code === "unrecognized_keys") {
@@ -31,15 +34,23 @@ function describeIssue(key: string, issue: z.core.$ZodIssue): string {
     const allowed = issue.values.map((v) => JSON.stringify(v)).join(", ");
     return `${where}: ${issue.message}. Fix: use one of ${allowed}.`;
   }
-  if (issue.code === "invalid_type" && issue.input === undefined) {
-    return `${where}: is required. Fix: set it in the stack file.`;
+  if (issue.code === "invalid_type") {
+    if (issue.input === undefined) return `${where}: is required. Fix: set it in the stack file.`;
+    const got = Array.isArray(issue.input) ? "a list" : issue.input === null ? "null" : KINDS[typeof issue.input] ?? typeof issue.input;
+    const want = KINDS[issue.expected] ?? issue.expected;
+    return `${where}: must be ${want}, not ${got}. Fix: write it as ${want}.`;
   }
-  return `${where}: ${issue.message}`;
+  if (issue.code === "invalid_key") {
+    return `${where}: the key ${issue.issues.map((i) => i.message).join("; ")}. Fix: rename it.`;
+  }
+  // Our own messages carry their fix; zod's generic ones (too big, invalid URL) get a pointer to the value.
+  return issue.message.includes("Fix:") ? `${where}: ${issue.message}` : `${where}: ${issue.message}. Fix: correct this value in Pulumi.<stack>.yaml.`;
 }
 
 /** Parses `value` with `schema`; every problem becomes one line naming `key` and its path. */
 export function parseConfig<S extends z.ZodType>(schema: S, value: unknown, key: string): z.output<S> {
-  const result = schema.safeParse(value);
+  // reportInput: tells a wrong type apart from a missing key (zod leaves `input` out otherwise).
+  const result = schema.safeParse(value, { reportInput: true });
   if (!result.success) {
     throw new ConfigError(result.error.issues.map((i) => describeIssue(key, i)));
   }

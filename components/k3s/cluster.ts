@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { NodeSpec } from "../nodes/types";
+import { NodeRole, NodeSpec } from "../nodes/types";
 import { K3sNode } from "./node";
 import { apiUrl, ResolvedContributions } from "./node-config";
 import { rewriteKubeconfig } from "./kubeconfig";
@@ -9,6 +9,7 @@ import { renderKubeconfigScript } from "./scripts";
 import { scriptFrame } from "./shell";
 import { ConfigContribution, ConfigValue, K3sClusterArgs, RolloutSettings } from "./types";
 import { planRollout } from "./plan";
+import { DISABLE_VALUES, configProblems, flagType } from "./flags";
 
 const DEFAULT_ROLLOUT: RolloutSettings = { agentBatchSize: 1, drain: true, drainTimeout: "5m" };
 
@@ -20,6 +21,23 @@ function resolveContributions(list: ConfigContribution[]): pulumi.Output<Resolve
     all: everyone,
     disable: [...new Set(list.flatMap((c) => c.disable ?? []))],
   }));
+}
+
+/**
+ * Contributions come from code, not the stack file, but a bad key would still break nodes: check them
+ * per role before any resource exists. Values not known yet (Outputs) are checked by key only.
+ */
+function checkContributions(list: ConfigContribution[]): void {
+  const checkable = (role: NodeRole, m: Record<string, pulumi.Input<ConfigValue>> = {}) =>
+    Object.fromEntries(Object.entries(m).filter(([k, v]) => !pulumi.Output.isInstance(v) || !flagType(role, k.replace(/\+$/, ""))));
+  const problems = list.flatMap((c, i) => [
+    ...configProblems("server", checkable("server", c.server), `contribution ${i} (server)`),
+    // `all` goes to servers too, so it must be a flag of both roles.
+    ...configProblems("agent", checkable("agent", c.all), `contribution ${i} (all)`),
+    ...configProblems("server", checkable("server", c.all), `contribution ${i} (all)`),
+    ...(c.disable ?? []).filter((d) => !DISABLE_VALUES.includes(d)).map((d) => `contribution ${i} (disable): '${d}' is not a k3s component.`),
+  ]);
+  if (problems.length) throw new Error(`k3s-stacks: invalid k3s config from a layer:\n${problems.join("\n")}`);
 }
 
 /** A k3s cluster on the given nodes: token, per-node lifecycle in join order, rollout chain, kubeconfig. */
@@ -39,6 +57,7 @@ export class K3sCluster extends pulumi.ComponentResource {
   constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k3s:cluster:K3sCluster", name, {}, opts);
     const { settings } = args;
+    checkContributions(args.contributions ?? []);
     const plan = planRollout(args.nodes, (args.rollout ?? DEFAULT_ROLLOUT).agentBatchSize);
     const bootstrap = plan.servers[0];
     const address = (n: NodeSpec) => pulumi.output(n.internalAddress ?? n.connection.host);
@@ -51,8 +70,9 @@ export class K3sCluster extends pulumi.ComponentResource {
     const secretConfig = args.datastoreEndpoint !== undefined || contributions.some((c) => c.secret);
     const rollout = { ...DEFAULT_ROLLOUT, ...args.rollout };
 
+    const sshRollout = args.sshRollout ?? true;
     let rolloutAfter: pulumi.Resource[] = [];
-    if (rollout.preUpgradeScript) {
+    if (sshRollout && rollout.preUpgradeScript) {
       rolloutAfter = [remoteScript(`${name}-pre-upgrade`, {
         connection: bootstrap.connection,
         script: scriptFrame(`before upgrading to ${settings.k3sVersion}`, { update: rollout.preUpgradeScript }),
@@ -75,7 +95,7 @@ export class K3sCluster extends pulumi.ComponentResource {
         stager: args.stager,
         rollout,
         installAfter,
-        rolloutAfter: after,
+        rolloutAfter: sshRollout ? after : undefined,
         secretConfig,
       }, { parent: this });
       this.nodes[node.name] = k3sNode;
@@ -86,12 +106,12 @@ export class K3sCluster extends pulumi.ComponentResource {
     for (const server of plan.servers) {
       const k3sNode = addNode(server, serverInstalls.slice(-1), rolloutAfter);
       serverInstalls.push(k3sNode.install);
-      rolloutAfter = [k3sNode.rolloutDone];
+      rolloutAfter = k3sNode.rolloutDone ? [k3sNode.rolloutDone] : [];
     }
     // Agents install in parallel once every server is up; they upgrade batch by batch.
     for (const batch of plan.agentBatches) {
-      const done = batch.map((agent) => addNode(agent, serverInstalls, rolloutAfter).rolloutDone);
-      rolloutAfter = done;
+      const batchNodes = batch.map((agent) => addNode(agent, serverInstalls, rolloutAfter));
+      rolloutAfter = batchNodes.flatMap((n) => (n.rolloutDone ? [n.rolloutDone] : []));
     }
 
     const read = remoteScript(`${name}-kubeconfig`, {
@@ -100,7 +120,9 @@ export class K3sCluster extends pulumi.ComponentResource {
       phases: ["create", "update"],
       secret: true,
     }, { parent: this, dependsOn: [this.nodes[bootstrap.name].install] });
-    const kubeconfigHost = settings.apiEndpoint
+    const kubeconfigHost = args.kubeconfigHost !== undefined
+      ? pulumi.output(args.kubeconfigHost)
+      : settings.apiEndpoint
       ? pulumi.output(settings.apiEndpoint)
       : settings.tlsSans.length > 0 ? pulumi.output(settings.tlsSans[0]) : pulumi.output(bootstrap.connection.host);
     this.kubeconfig = pulumi.secret(

@@ -18,6 +18,9 @@ export function flagType(role: NodeRole, key: string): FlagType | undefined {
   return table[role][key]?.type;
 }
 
+/** A config.yaml value of each flag type, for error messages. */
+const EXAMPLE: Record<FlagType, string> = { bool: "true", int: "10", duration: "30s", string: "value", stringSlice: "[value1, value2]" };
+
 const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
 
 function typeProblem(type: FlagType, value: unknown): string | undefined {
@@ -50,7 +53,7 @@ export function configProblems(role: NodeRole, config: Record<string, unknown>, 
       continue;
     }
     const problem = typeProblem(type, value);
-    if (problem) problems.push(`${where}: '${key}' ${problem} (k3s flag type ${type}).`);
+    if (problem) problems.push(`${where}: '${key}' ${problem} (k3s flag type ${type}). Fix: write it like ${key}: ${EXAMPLE[type]}.`);
   }
   return problems;
 }

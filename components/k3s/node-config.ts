@@ -2,6 +2,7 @@ import { stringify } from "yaml";
 import { ClusterSettings } from "../config/cluster";
 import { NodeRole } from "../nodes/types";
 import { ConfigValue } from "./types";
+import { flagType } from "./flags";
 
 /** Where the join token lives on every node (root-only), so it never appears in config.yaml or argv. */
 export const TOKEN_FILE = "/etc/rancher/k3s/token";
@@ -72,19 +73,26 @@ export function renderNodeConfig(
   if (sans.length) config["tls-san"] = sans;
   const disable = [...new Set([...settings.disable, ...extra.disable])].sort();
   if (disable.length) config.disable = disable;
-  config["cluster-cidr"] = settings.clusterCidr;
-  config["service-cidr"] = settings.serviceCidr;
+  // stringSlice flags: the flag table's config-file form is a YAML list.
+  config["cluster-cidr"] = [settings.clusterCidr];
+  config["service-cidr"] = [settings.serviceCidr];
   if (settings.clusterDomain) config["cluster-domain"] = settings.clusterDomain;
   if (settings.flannelBackend) config["flannel-backend"] = settings.flannelBackend;
   if (settings.secretsEncryption) config["secrets-encryption"] = true;
   config["write-kubeconfig-mode"] = "0600";
-  return {
+  // agentConfig applies to servers too, except agent-only flags (a server would drop them with a warning).
+  const agentKeys = Object.entries(settings.agentConfig as Record<string, ConfigValue>).filter(([k]) => flagType("server", k.replace(/\+$/, "")));
+  const merged: Record<string, ConfigValue> = {
     ...config,
-    ...settings.agentConfig as Record<string, ConfigValue>,
+    ...Object.fromEntries(agentKeys),
     ...settings.serverConfig as Record<string, ConfigValue>,
     ...extra.all,
     ...extra.server,
   };
+  // Layers may add certificate names (a cloud load balancer); they extend ours rather than replace them.
+  const extraSans = extra.server["tls-san"];
+  if (Array.isArray(extraSans)) merged["tls-san"] = [...new Set([...sans, ...extraSans])];
+  return merged;
 }
 
 /** config.yaml text, keys in a stable order so unchanged settings never show as a diff. */

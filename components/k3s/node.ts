@@ -34,8 +34,8 @@ export interface K3sNodeArgs {
   rollout: RolloutSettings;
   /** Installs that must finish before this node installs (join order). */
   installAfter: pulumi.Resource[];
-  /** Rollout steps that must finish before this node's upgrade starts. */
-  rolloutAfter: pulumi.Resource[];
+  /** Rollout steps that must finish before this node's upgrade starts; undefined: no SSH rollout. */
+  rolloutAfter?: pulumi.Resource[];
   /** Whether config.yaml carries a secret (datastore URL, S3 key): keep it secret then. */
   secretConfig: boolean;
 }
@@ -50,11 +50,11 @@ export class K3sNode extends pulumi.ComponentResource {
   /** Finishes when the node is Ready with its labels and taints. */
   public readonly member: command.remote.Command;
   /** Last rollout step of this node (uncordon); the next node's rollout waits on it. */
-  public readonly rolloutDone: command.remote.Command;
+  public readonly rolloutDone?: command.remote.Command;
 
   constructor(name: string, args: K3sNodeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k3s:cluster:K3sNode", name, {}, opts);
-    const { node, settings, rollout } = args;
+    const { node, settings } = args;
     const conn = node.connection;
     const child = (extra: pulumi.Resource[] = []): pulumi.CustomResourceOptions => ({
       parent: this,
@@ -102,7 +102,7 @@ export class K3sNode extends pulumi.ComponentResource {
       connection: conn,
       script: configScript,
       phases: ["create", "update"],
-      secret: args.secretConfig,
+      secret: args.secretConfig || files.some((f) => f.secret),
     }, child([prep]));
 
     const staged = args.stager?.stage(node, connectionArgs(conn), this);
@@ -129,21 +129,7 @@ export class K3sNode extends pulumi.ComponentResource {
 
     // Rollout: cordon on the control server, upgrade on the node, wait Ready and uncordon. Creates do
     // nothing; a version change updates all three in dependency order.
-    const cordon = remoteScript(`${name}-cordon`, {
-      connection: args.controlConnection,
-      script: renderCordonScript({ node: node.name, version: settings.k3sVersion, drain: rollout.drain, drainTimeout: rollout.drainTimeout }),
-      phases: ["update"],
-    }, child([this.install, ...args.rolloutAfter]));
-    const upgrade = remoteScript(`${name}-upgrade`, {
-      connection: conn,
-      script: withStagedTrigger(renderUpgradeScript(spec(settings.k3sVersion))),
-      phases: ["update"],
-    }, child([cordon]));
-    this.rolloutDone = remoteScript(`${name}-uncordon`, {
-      connection: args.controlConnection,
-      script: renderUncordonScript({ node: node.name, version: settings.k3sVersion, timeoutSeconds: READY_TIMEOUT_SECONDS }),
-      phases: ["update"],
-    }, child([upgrade]));
+    if (args.rolloutAfter) this.rolloutDone = this.rolloutSteps(name, args, spec(settings.k3sVersion), withStagedTrigger);
 
     this.member = remoteScript(`${name}-member`, {
       connection: args.controlConnection,
@@ -159,5 +145,30 @@ export class K3sNode extends pulumi.ComponentResource {
     }, child([this.install, ...args.installAfter]));
 
     this.registerOutputs({});
+  }
+
+  private rolloutSteps(
+    name: string,
+    args: K3sNodeArgs,
+    target: InstallSpec,
+    withStagedTrigger: (script: string) => pulumi.Output<string>,
+  ): command.remote.Command {
+    const { node, settings, rollout } = args;
+    const child = (after: pulumi.Resource[]): pulumi.CustomResourceOptions => ({ parent: this, dependsOn: [...(node.dependsOn ?? []), ...after] });
+    const cordon = remoteScript(`${name}-cordon`, {
+      connection: args.controlConnection,
+      script: renderCordonScript({ node: node.name, version: settings.k3sVersion, drain: rollout.drain, drainTimeout: rollout.drainTimeout }),
+      phases: ["update"],
+    }, child([this.install, ...(args.rolloutAfter ?? [])]));
+    const upgrade = remoteScript(`${name}-upgrade`, {
+      connection: node.connection,
+      script: withStagedTrigger(renderUpgradeScript(target)),
+      phases: ["update"],
+    }, child([cordon]));
+    return remoteScript(`${name}-uncordon`, {
+      connection: args.controlConnection,
+      script: renderUncordonScript({ node: node.name, version: settings.k3sVersion, timeoutSeconds: READY_TIMEOUT_SECONDS }),
+      phases: ["update"],
+    }, child([upgrade]));
   }
 }

@@ -74,7 +74,9 @@ echo "k3s-stacks: $node prepared"`.trim();
 
 /** Writes the join token to a root-only file; it reaches the node on stdin, never argv. */
 export function renderTokenScript(token: string): string {
-  return scriptFrame("join token", { "create|update": `changed=0\n${writeFileSnippet(TOKEN_FILE, token, "0600")}` });
+  return scriptFrame("join token", {
+    "create|update": `changed=0\n${writeFileSnippet(TOKEN_FILE, token, "0600")}\nif [ "$changed" = 1 ]; then echo "k3s-stacks: join token written to ${TOKEN_FILE}"; fi`,
+  });
 }
 
 /** A file the config step owns. */
@@ -141,7 +143,8 @@ function installFunctions(spec: InstallSpec): string {
     exit 1
   fi`;
   const service = serviceName(spec.role);
-  const pre = spec.preInstall ? `\n  ${spec.preInstall.trim().split("\n").join("\n  ")}` : "";
+  // Not re-indented: a heredoc in the snippet must keep its terminator at the start of a line.
+  const pre = spec.preInstall ? `\n${spec.preInstall.trim()}` : "";
   return `installed_version() { if command -v k3s >/dev/null 2>&1; then k3s --version 2>/dev/null | awk 'NR == 1 { print $3 }'; fi; }
 run_install() {
   ${fetch}${pre}
@@ -243,9 +246,10 @@ export function renderMemberScript(opts: {
   const wanted = [...Object.keys(opts.labels).map((k) => `label ${k}`), ...taintKeys.map((k) => `taint ${k}`)];
   const reconcile = `install -d -m 0700 ${shq(`${STATE_DIR}/managed`)}
 # Drop what we set before and no longer want; the state file lists it.
+wanted=${shq(` ${wanted.map((w) => w.replace(/ /g, ":")).join(" ")} `)}
 if [ -f ${stateFile} ]; then
   while read -r kind key; do
-    case " ${wanted.map((w) => w.replace(/ /g, ":")).join(" ")} " in *" $kind:$key "*) continue ;; esac
+    case "$wanted" in *" $kind:$key "*) continue ;; esac
     case "$kind" in
       label) k3s kubectl label node ${n} "$key-" >/dev/null ;;
       taint) k3s kubectl taint node ${n} "$key-" >/dev/null 2>&1 || true ;;

@@ -20,7 +20,8 @@ export function writeFileSnippet(path: string, body: string, mode = "0600"): str
     `cat > "$tmp" <<'${mark}'`,
     `${content}${mark}`,
     `chmod ${mode} "$tmp"`,
-    `if [ -f ${shq(path)} ] && cmp -s "$tmp" ${shq(path)}; then rm -f "$tmp"; else mv -f "$tmp" ${shq(path)}; changed=1; fi`,
+    // Same content: keep the file (no restart) but still apply a changed mode.
+    `if [ -f ${shq(path)} ] && cmp -s "$tmp" ${shq(path)}; then rm -f "$tmp"; chmod ${mode} ${shq(path)}; else mv -f "$tmp" ${shq(path)}; changed=1; fi`,
   ].join("\n");
 }
 
@@ -53,8 +54,9 @@ function indent(body: string, n: number): string {
         if (line === inHeredoc) inHeredoc = undefined;
         return line;
       }
-      const m = /<<'([A-Z0-9_]+)'$/.exec(line);
-      if (m) inHeredoc = m[1];
+      // Any heredoc opener at the end of a line: quoted or not (snippets from other layers may use either).
+      const m = /<<-?\s*(['"]?)([A-Za-z_][A-Za-z0-9_]*)\1\s*$/.exec(line);
+      if (m) inHeredoc = m[2];
       return line.length > 0 ? pad + line : line;
     })
     .join("\n");

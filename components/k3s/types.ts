@@ -26,6 +26,8 @@ export interface NodeFile {
   mode?: string;
   /** Limit to these roles; every node when omitted. */
   roles?: NodeRole[];
+  /** Holds a credential: the step that writes it is kept out of logs. */
+  secret?: boolean;
 }
 
 /** What an install stager (airgap) prepared on one node. */
@@ -79,4 +81,8 @@ export interface K3sClusterArgs {
   stager?: InstallStager;
   /** Rolling upgrade behaviour; one agent at a time with drain when absent. */
   rollout?: RolloutSettings;
+  /** Host for the kubeconfig when it is only known at run time (a cloud load balancer's address). */
+  kubeconfigHost?: pulumi.Input<string>;
+  /** Create the SSH rollout steps (cordon, upgrade, uncordon); false when system-upgrade-controller upgrades instead. */
+  sshRollout?: boolean;
 }

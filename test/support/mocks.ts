@@ -31,7 +31,9 @@ export async function installMocks(opts: {
       newResource(args: pulumi.runtime.MockResourceArgs) {
         const inputs = args.inputs as Record<string, unknown>;
         resources.push({ type: args.type, name: args.name, inputs });
-        const extra = opts.outputs?.(args.type, args.name, inputs) ?? {};
+        // A StackReference always has an outputs map in the real engine (empty for a fresh stack).
+        const base = args.type === "pulumi:pulumi:StackReference" ? { outputs: {} } : {};
+        const extra = { ...base, ...(opts.outputs?.(args.type, args.name, inputs) ?? {}) };
         return { id: `${args.name}-id`, state: { ...inputs, ...extra } };
       },
       call(args: pulumi.runtime.MockCallArgs) {

@@ -12,9 +12,9 @@ const NODE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])
 export const ARCH_ALIASES = { x64: "amd64", amd64: "amd64", arm64: "arm64", aarch64: "arm64", armhf: "arm" } as const;
 
 const labels = z
-  .record(z.string().regex(LABEL_KEY, { message: "is not a valid Kubernetes label key" }), z.string().regex(LABEL_VALUE, { message: "is not a valid Kubernetes label value (63 chars max, alphanumerics, '-', '_', '.')" }))
+  .record(z.string().regex(LABEL_KEY, { message: "is not a valid Kubernetes label key (optional DNS prefix and '/', then up to 63 alphanumerics, '-', '_', '.')" }), z.string().regex(LABEL_VALUE, { message: "is not a valid Kubernetes label value. Fix: use at most 63 alphanumerics, '-', '_' or '.', starting and ending alphanumeric" }))
   .default({});
-const taints = z.array(z.string().regex(TAINT, { message: "is not a taint; write key=value:Effect or key:Effect with Effect NoSchedule, PreferNoSchedule or NoExecute" })).default([]);
+const taints = z.array(z.string().regex(TAINT, { message: "is not a taint. Fix: write key=value:Effect or key:Effect with Effect NoSchedule, PreferNoSchedule or NoExecute" })).default([]);
 const port = z.number().int().min(1).max(65535);
 
 /** A jump host, either another inventory host by name or an address. */
@@ -25,7 +25,7 @@ const bastion = z.union([
 
 export const hostSchema = z
   .object({
-    name: z.string().regex(NODE_NAME, { message: "must be a lowercase DNS name (a-z, 0-9, '-', '.'): it becomes the Kubernetes node name" }),
+    name: z.string().regex(NODE_NAME, { message: "must be a lowercase DNS name: it becomes the Kubernetes node name. Fix: use only a-z, 0-9, '-' and '.'" }),
     /** Address SSH connects to. */
     address: z.string().min(1),
     role: z.enum(["server", "agent"]),

@@ -1,0 +1,146 @@
+// Evaluates stacks/main.ts under Pulumi mocks for 3, 30 and 300 nodes and prints wall time and peak
+// memory per size. Each size runs in a fresh child process (the Pulumi runtime and mocks are global).
+// Goal (issue 2): cost grows linearly with nodes, 300 nodes evaluate in under 5 s.
+// Run: npx ts-node --transpile-only bench/cluster-eval.ts [sizes...]
+import { spawnSync } from "child_process";
+import * as pulumi from "@pulumi/pulumi";
+
+interface Result {
+  nodes: number;
+  servers: number;
+  resources: number;
+  /** main() until every registration reached the mock monitor. */
+  evalMs: number;
+  /** Loading the program's modules (TypeScript transpile included), before main(). */
+  loadMs: number;
+  baseRssMb: number;
+  peakRssMb: number;
+  baseHeapMb: number;
+  peakHeapMb: number;
+}
+
+const MB = 1024 * 1024;
+
+function stackConfig(nodes: number): { config: Record<string, unknown>; servers: number } {
+  const servers = nodes >= 30 ? 3 : 1;
+  const hosts = Array.from({ length: nodes }, (_, i) => ({
+    name: i < servers ? `server-${i + 1}` : `agent-${i + 1 - servers}`,
+    address: `10.${Math.floor(i / 250)}.${i % 250}.10`,
+    role: i < servers ? "server" : "agent",
+    arch: i % 2 ? "arm64" : "amd64",
+    labels: { "example.com/rack": `r${i % 8}` },
+  }));
+  return {
+    servers,
+    config: {
+      "k3s-stacks:cluster": { k3sVersion: "v1.36.3+k3s1", datastore: servers > 1 ? "etcd" : "sqlite", disable: ["traefik"], tlsSans: ["k3s.bench.lan"] },
+      "k3s-stacks:inventory": { user: "root", hosts },
+    },
+  };
+}
+
+async function child(nodes: number): Promise<void> {
+  const t0 = performance.now();
+  // Same mocks and config loader as the jest tests, in process.
+  const { installMocks } = await import("../test/support/mocks");
+  const { setStackConfig } = await import("../test/support/stack");
+  const { mockOutputs, SENTINEL } = await import("../test/stack/support/harness");
+  const { main } = await import("../stacks/main");
+  const loadMs = performance.now() - t0;
+
+  const gc = (global as { gc?: () => void }).gc;
+  gc?.();
+  const base = process.memoryUsage();
+  let peakRss = base.rss;
+  let peakHeap = base.heapUsed;
+  const sample = () => {
+    const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+  };
+  const timer = setInterval(sample, 5);
+
+  const state = await installMocks({ outputs: (type, name) => mockOutputs(type, name) });
+  const { config, servers } = stackConfig(nodes);
+  setStackConfig(config, { "k3s-stacks:sshPrivateKey": SENTINEL.privateKey });
+  const start = performance.now();
+  await main();
+  const runtime = pulumi.runtime as unknown as { waitForRPCs(): Promise<void> };
+  for (let i = 0; i < 3; i++) {
+    await runtime.waitForRPCs();
+    await new Promise((r) => setImmediate(r));
+  }
+  const evalMs = performance.now() - start;
+  sample();
+  clearInterval(timer);
+
+  const result: Result = {
+    nodes,
+    servers,
+    resources: state.resources.length,
+    evalMs,
+    loadMs,
+    baseRssMb: base.rss / MB,
+    peakRssMb: peakRss / MB,
+    baseHeapMb: base.heapUsed / MB,
+    peakHeapMb: peakHeap / MB,
+  };
+  process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+}
+
+function parent(sizes: number[]): void {
+  const results: Result[] = [];
+  for (const n of sizes) {
+    const r = spawnSync(process.execPath, ["--expose-gc", "-r", "ts-node/register/transpile-only", __filename, "--child", String(n)], {
+      encoding: "utf8",
+      cwd: __dirname,
+      maxBuffer: 64 * MB,
+    });
+    const line = r.stdout.split("\n").find((l) => l.startsWith("RESULT "));
+    if (r.status !== 0 || !line) {
+      process.stderr.write(`size ${n} failed (exit ${r.status}):\n${r.stderr}\n${r.stdout}`);
+      process.exit(1);
+    }
+    results.push(JSON.parse(line.slice("RESULT ".length)) as Result);
+  }
+
+  const f = (x: number, d = 1) => x.toFixed(d);
+  const rows = [
+    ["nodes", "servers", "resources", "eval s", "ms/node", "load s", "peak RSS MB", "RSS +MB", "KB/node (RSS)", "peak heap +MB"],
+    ...results.map((r) => [
+      String(r.nodes),
+      String(r.servers),
+      String(r.resources),
+      f(r.evalMs / 1000, 2),
+      f(r.evalMs / r.nodes, 2),
+      f(r.loadMs / 1000, 2),
+      f(r.peakRssMb),
+      f(r.peakRssMb - r.baseRssMb),
+      f(((r.peakRssMb - r.baseRssMb) * 1024) / r.nodes, 0),
+      f(r.peakHeapMb - r.baseHeapMb),
+    ]),
+  ];
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+  console.log("k3s-stacks: stacks/main.ts under Pulumi mocks (SSH inventory, every node's commands), one fresh process per size");
+  for (const row of rows) console.log(row.map((cell, c) => cell.padStart(widths[c])).join("  "));
+
+  const largest = results[results.length - 1];
+  if (results.length > 1) {
+    const first = results[0];
+    console.log(
+      `growth ${first.nodes} → ${largest.nodes} nodes: eval time ×${f(largest.evalMs / first.evalMs)}, resources ×${f(largest.resources / first.resources)} (linear would be ×${f(largest.nodes / first.nodes)})`,
+    );
+  }
+  console.log(`goal: 300 nodes under 5 s — ${largest.nodes >= 300 ? (largest.evalMs < 5000 ? "met" : "NOT met") : "not measured"} (${f(largest.evalMs / 1000, 2)} s for ${largest.nodes})`);
+}
+
+const at = process.argv.indexOf("--child");
+if (at >= 0) {
+  child(Number(process.argv[at + 1])).catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+} else {
+  const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+  parent(sizes.length ? sizes : [3, 30, 300]);
+}

@@ -1,0 +1,178 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import * as random from "@pulumi/random";
+import { NodeSpec } from "../nodes/types";
+import { ChartKey, effectiveChart, resolveChart } from "./charts";
+import { AddonsConfig } from "./config";
+import { LONGHORN_NODE_LABEL } from "./eligibility";
+import { Datastore } from "./k3s-contribution";
+import { longhornPrereqCommand } from "./longhorn-prereq";
+import { checkAddons } from "./validate";
+import { LONGHORN_STORAGE_CLASS, longhornValues } from "./values/longhorn";
+import { metallbBackend, metallbResources, metallbValues } from "./values/metallb";
+import { GRAFANA_SECRET, NodeAddress, monitoringValues } from "./values/monitoring";
+import { ROOK_STORAGE_CLASS, rookClusterValues, rookOperatorValues } from "./values/rook";
+import { Values } from "./values/types";
+
+/** Inputs of ClusterAddons. */
+export interface ClusterAddonsArgs {
+  /** Admin kubeconfig of the cluster (secret), e.g. K3sCluster.kubeconfig. */
+  kubeconfig: pulumi.Input<string>;
+  /** Every node of the cluster. */
+  nodes: NodeSpec[];
+  /** Internal addresses of the servers, in the order of the server nodes (K3sCluster.serverAddresses). */
+  serverAddresses: pulumi.Input<string[]>;
+  /** `k3s-stacks:cluster.datastore`. */
+  datastore: Datastore;
+  /** `k3s-stacks:cluster.clusterCidr` / `serviceCidr`, which MetalLB pools must avoid. */
+  clusterCidr: string;
+  serviceCidr: string;
+  /** `k3s-stacks:cluster.disable`, to catch a disabled servicelb/local-storage that the addons rely on. */
+  clusterDisable?: string[];
+  /** Parsed `k3s-stacks:addons`. */
+  config: AddonsConfig;
+  /** `k3s-stacks:grafanaAdminPassword` (secret); generated when absent. */
+  grafanaAdminPassword?: pulumi.Input<string>;
+  /** Directory of packaged charts (`<chart>-<version>.tgz`) from the airgap bundle. */
+  airgapChartDir?: string;
+}
+
+/** Pod-security labels: every chart here runs privileged pods (CSI, speakers, node-exporter). */
+const PRIVILEGED = {
+  "pod-security.kubernetes.io/enforce": "privileged",
+  "pod-security.kubernetes.io/audit": "privileged",
+  "pod-security.kubernetes.io/warn": "privileged",
+};
+
+/**
+ * Storage, load balancing and monitoring as Helm releases on a running cluster. Pass the cluster's
+ * ready resources as `dependsOn`: the Kubernetes provider (and so every release) waits for them, and
+ * on a brand-new stack the kubeconfig is unknown at preview, which the provider treats as "plan
+ * only" instead of dialling a cluster that does not exist yet.
+ */
+export class ClusterAddons extends pulumi.ComponentResource {
+  /** The provider every addon resource uses. */
+  readonly provider: k8s.Provider;
+  /** Name of the default StorageClass after the addons are in. */
+  readonly storageClass: pulumi.Output<string>;
+  /** Grafana admin password (secret); undefined when monitoring is off. */
+  readonly grafanaAdminPassword?: pulumi.Output<string>;
+  /** Helm releases by chart key. */
+  readonly releases: Partial<Record<ChartKey, k8s.helm.v3.Release>> = {};
+
+  constructor(name: string, args: ClusterAddonsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("k3s:addons:ClusterAddons", name, {}, opts);
+    const cfg = args.config;
+    const checked = checkAddons(cfg, {
+      nodes: args.nodes,
+      datastore: args.datastore,
+      clusterCidr: args.clusterCidr,
+      serviceCidr: args.serviceCidr,
+      disable: args.clusterDisable ?? [],
+    });
+    const clusterReady = opts?.dependsOn;
+    this.provider = new k8s.Provider(
+      `${name}-k8s`,
+      { kubeconfig: pulumi.secret(args.kubeconfig), enableServerSideApply: true },
+      { parent: this, dependsOn: clusterReady },
+    );
+    const k8sOpts = (dependsOn: pulumi.Resource[] = []): pulumi.CustomResourceOptions => ({ parent: this, provider: this.provider, dependsOn });
+
+    const namespaces = new Map<string, k8s.core.v1.Namespace>();
+    const namespace = (key: ChartKey) => {
+      const ns = effectiveChart(key).namespace;
+      if (!namespaces.has(ns)) {
+        namespaces.set(ns, new k8s.core.v1.Namespace(`${name}-ns-${ns}`, { metadata: { name: ns, labels: PRIVILEGED } }, k8sOpts()));
+      }
+      return namespaces.get(ns)!;
+    };
+    const release = (key: ChartKey, values: pulumi.Input<Values>, dependsOn: pulumi.Resource[] = []) => {
+      const ns = namespace(key);
+      const r = new k8s.helm.v3.Release(
+        `${name}-${key}`,
+        {
+          ...resolveChart(key, cfg.charts, args.airgapChartDir),
+          name: key,
+          namespace: ns.metadata.name,
+          values,
+          // A failed install/upgrade is rolled back, so the next `pulumi up` starts from a clean release.
+          atomic: true,
+          cleanupOnFail: true,
+          timeout: 900,
+        },
+        k8sOpts([ns, ...dependsOn]),
+      );
+      this.releases[key] = r;
+      return r;
+    };
+
+    let storageClass = "local-path";
+    const storageReleases: pulumi.Resource[] = [];
+    if (cfg.storage.type === "longhorn" && checked.longhorn) {
+      const placement = checked.longhorn;
+      const before: pulumi.Resource[] = [];
+      if (cfg.storage.prepareNodes) {
+        for (const node of placement.nodes) {
+          before.push(longhornPrereqCommand(`${name}-longhorn-prereq-${node.name}`, node, { parent: this, dependsOn: clusterReady }));
+        }
+      }
+      if (placement.restricted) {
+        for (const node of placement.nodes) {
+          before.push(new k8s.core.v1.NodePatch(`${name}-longhorn-node-${node.name}`, { metadata: { name: node.name, labels: { [LONGHORN_NODE_LABEL]: "true" } } }, k8sOpts()));
+        }
+      }
+      storageReleases.push(release("longhorn", longhornValues(cfg.storage, placement), before));
+      storageClass = LONGHORN_STORAGE_CLASS;
+    } else if (cfg.storage.type === "rook-ceph" && checked.rook) {
+      const operator = release("rook-ceph", rookOperatorValues(checked.rook));
+      const ns = effectiveChart("rook-ceph").namespace;
+      storageReleases.push(release("rook-ceph-cluster", rookClusterValues(checked.rook, ns, cfg.storage.default), [operator]));
+      storageClass = ROOK_STORAGE_CLASS;
+    }
+    if (cfg.storage.type !== "local-path" && !cfg.storage.default) storageClass = "local-path";
+    this.storageClass = pulumi.output(storageClass);
+
+    if (cfg.loadBalancer.type === "metallb") {
+      const lb = release("metallb", metallbValues(metallbBackend(cfg.loadBalancer, args.nodes)));
+      const ns = effectiveChart("metallb").namespace;
+      // The release waits for the controller, which serves the validating webhook these go through.
+      for (const r of metallbResources(cfg.loadBalancer)) {
+        new k8s.apiextensions.CustomResource(
+          `${name}-metallb-${r.kind.toLowerCase()}-${r.name}`,
+          { apiVersion: r.apiVersion, kind: r.kind, metadata: { name: r.name, namespace: ns }, spec: r.spec },
+          k8sOpts([lb]),
+        );
+      }
+    }
+
+    if (cfg.monitoring.enabled) {
+      const password = args.grafanaAdminPassword ?? new random.RandomPassword(`${name}-grafana-admin`, { length: 24, special: false }, { parent: this }).result;
+      this.grafanaAdminPassword = pulumi.secret(password);
+      const ns = namespace("kube-prometheus-stack");
+      const secret = new k8s.core.v1.Secret(
+        `${name}-grafana-admin`,
+        {
+          metadata: { name: GRAFANA_SECRET.name, namespace: ns.metadata.name },
+          stringData: { [GRAFANA_SECRET.userKey]: "admin", [GRAFANA_SECRET.passwordKey]: this.grafanaAdminPassword },
+        },
+        k8sOpts([ns]),
+      );
+      const serverNodes = args.nodes.filter((n) => n.role === "server");
+      const addressOf = (n: NodeSpec) => pulumi.output(n.internalAddress ?? n.connection.host);
+      const values = pulumi
+        .all([pulumi.output(args.serverAddresses), pulumi.all(args.nodes.map(addressOf))])
+        .apply(([servers, all]) =>
+          monitoringValues({
+            cfg: cfg.monitoring,
+            datastore: args.datastore,
+            storageClass,
+            servers: servers.map((address, i): NodeAddress => ({ name: serverNodes[i]?.name ?? `server #${i + 1}`, address })),
+            nodes: all.map((address, i): NodeAddress => ({ name: args.nodes[i].name, address })),
+          }),
+        );
+      release("kube-prometheus-stack", values, [secret, ...storageReleases]);
+    }
+
+    this.registerOutputs({ storageClass: this.storageClass, grafanaAdminPassword: this.grafanaAdminPassword });
+  }
+}

@@ -1,0 +1,122 @@
+import { z } from "zod";
+import { parseConfig } from "../config/errors";
+import { CHART_KEYS } from "./charts";
+
+/** Key of this layer in stack config. */
+export const ADDONS_KEY = "addons";
+/** Secret key for Grafana's admin password (generated when absent). */
+export const GRAFANA_PASSWORD_KEY = "grafanaAdminPassword";
+
+const nodeName = z.string().min(1);
+const quantity = z.string().regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti)$/, { message: "must be a size such as 10Gi or 512Mi" });
+
+const localPath = z.object({ type: z.literal("local-path") }).strict();
+
+const longhorn = z
+  .object({
+    type: z.literal("longhorn"),
+    /** Make Longhorn's class the default (k3s's local-storage is then disabled); keep local-path default when false. */
+    default: z.boolean().default(true),
+    /** Volume replicas; defaults to min(3, eligible nodes). Must not exceed the eligible nodes. */
+    replicas: z.number().int().min(1).max(20).optional(),
+    /** Nodes that hold data; every amd64/arm64 node without a NoSchedule/NoExecute taint when omitted. */
+    nodes: z.array(nodeName).min(1).optional(),
+    /** Host directory for volume data. */
+    dataPath: z.string().regex(/^\//, { message: "must be an absolute path" }).optional(),
+    /** Install open-iscsi/NFS client and start iscsid on data nodes over SSH before installing Longhorn. */
+    prepareNodes: z.boolean().default(true),
+  })
+  .strict();
+
+const rookNode = z
+  .object({
+    name: nodeName,
+    /** Empty disks or partitions for OSDs, e.g. sdb or /dev/disk/by-id/... (wiped by Ceph). */
+    devices: z.array(z.string().min(1)).min(1),
+  })
+  .strict();
+
+const rook = z
+  .object({
+    type: z.literal("rook-ceph"),
+    default: z.boolean().default(true),
+    /** Nodes with their OSD devices. The default layout (replicas 3) needs three distinct nodes. */
+    nodes: z.array(rookNode).min(1),
+    /** Copies of each object; below 3 is an explicit small layout (no host-failure safety at 1). */
+    replicas: z.union([z.literal(1), z.literal(2), z.literal(3)]).default(3),
+  })
+  .strict();
+
+const pool = z
+  .object({
+    name: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "must be a DNS label (lower-case letters, digits, '-')" }),
+    /** CIDRs (192.168.1.240/28) or ranges (192.168.1.240-192.168.1.250). */
+    addresses: z.array(z.string().min(1)).min(1),
+    autoAssign: z.boolean().default(true),
+  })
+  .strict();
+
+const bgpPeer = z
+  .object({
+    address: z.string().min(1),
+    asn: z.number().int().min(1).max(4294967295),
+    port: z.number().int().min(1).max(65535).optional(),
+  })
+  .strict();
+
+const bgp = z
+  .object({
+    myASN: z.number().int().min(1).max(4294967295),
+    peers: z.array(bgpPeer).min(1),
+    /** frr-k8s (default, BFD/IPv6) or native; `auto` picks native when armhf nodes exist (frr-k8s arm/v7 images unverified). */
+    backend: z.enum(["auto", "frr-k8s", "native"]).default("auto"),
+  })
+  .strict();
+
+const servicelb = z.object({ type: z.literal("servicelb") }).strict();
+const metallb = z
+  .object({
+    type: z.literal("metallb"),
+    pools: z.array(pool).min(1),
+    /** Announce pools over BGP instead of L2 (ARP/NDP). */
+    bgp: bgp.optional(),
+  })
+  .strict();
+
+const monitoring = z
+  .object({
+    enabled: z.boolean().default(false),
+    /** Prometheus retention time. */
+    retention: z.string().regex(/^\d+(ms|s|m|h|d|w|y)$/, { message: "must be a duration such as 10d or 12h" }).default("10d"),
+    /** Prometheus volume size; retention by size is set to 80% of it. */
+    storageSize: quantity.default("10Gi"),
+    grafanaStorageSize: quantity.default("1Gi"),
+  })
+  .strict();
+
+const chartOverride = z
+  .object({ version: z.string().min(1).optional(), repo: z.string().url().optional() })
+  .strict();
+
+export const addonsSchema = z
+  .object({
+    storage: z.discriminatedUnion("type", [localPath, longhorn, rook]).default({ type: "local-path" }),
+    loadBalancer: z.discriminatedUnion("type", [servicelb, metallb]).default({ type: "servicelb" }),
+    monitoring: monitoring.default({ enabled: false, retention: "10d", storageSize: "10Gi", grafanaStorageSize: "1Gi" }),
+    /** Per-stack chart version/repo overrides. */
+    charts: z.partialRecord(z.enum(CHART_KEYS), chartOverride).default({}),
+  })
+  .strict();
+
+export type AddonsConfig = z.output<typeof addonsSchema>;
+export type StorageConfig = AddonsConfig["storage"];
+export type LonghornConfig = Extract<StorageConfig, { type: "longhorn" }>;
+export type RookConfig = Extract<StorageConfig, { type: "rook-ceph" }>;
+export type LoadBalancerConfig = AddonsConfig["loadBalancer"];
+export type MetallbConfig = Extract<LoadBalancerConfig, { type: "metallb" }>;
+export type MonitoringConfig = AddonsConfig["monitoring"];
+
+/** Parses `k3s-stacks:addons` (absent means local-path, servicelb, no monitoring). */
+export function parseAddonsConfig(raw: unknown): AddonsConfig {
+  return parseConfig(addonsSchema, raw ?? {}, ADDONS_KEY);
+}

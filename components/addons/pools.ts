@@ -1,0 +1,103 @@
+import * as ipaddr from "ipaddr.js";
+import { keyPath } from "../config/errors";
+import { MetallbConfig } from "./config";
+
+/** An inclusive address interval of one family. */
+interface Interval {
+  family: "ipv4" | "ipv6";
+  first: bigint;
+  last: bigint;
+  text: string;
+}
+
+function toBig(a: ipaddr.IPv4 | ipaddr.IPv6): bigint {
+  return a.toByteArray().reduce((acc, b) => (acc << 8n) | BigInt(b), 0n);
+}
+
+function bits(family: "ipv4" | "ipv6"): number {
+  return family === "ipv4" ? 32 : 128;
+}
+
+function parseAddr(s: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
+  const t = s.trim();
+  return ipaddr.isValid(t) ? ipaddr.parse(t) : undefined;
+}
+
+/** A CIDR or `start-end` range as an interval; undefined when it is neither or the range is backwards. */
+export function parsePoolEntry(text: string): Interval | undefined {
+  if (text.includes("-")) {
+    const [a, b, ...rest] = text.split("-");
+    const start = parseAddr(a);
+    const end = parseAddr(b ?? "");
+    if (rest.length > 0 || !start || !end || start.kind() !== end.kind()) return undefined;
+    const first = toBig(start);
+    const last = toBig(end);
+    return first <= last ? { family: start.kind(), first, last, text } : undefined;
+  }
+  return parseCidr(text);
+}
+
+function parseCidr(text: string): Interval | undefined {
+  if (!ipaddr.isValidCIDR(text)) return undefined;
+  const [addr, prefix] = ipaddr.parseCIDR(text);
+  const family = addr.kind();
+  const hostBits = BigInt(bits(family) - prefix);
+  const first = (toBig(addr) >> hostBits) << hostBits;
+  return { family, first, last: first + (1n << hostBits) - 1n, text };
+}
+
+function overlaps(a: Interval, b: Interval): boolean {
+  return a.family === b.family && a.first <= b.last && b.first <= a.last;
+}
+
+/** What pools must stay clear of. Node addresses not yet known (cloud outputs) are checked by nobody: say so in docs. */
+export interface PoolContext {
+  clusterCidr: string;
+  serviceCidr: string;
+  /** Node addresses known at config time, by node name. */
+  nodeAddresses: Record<string, string>;
+}
+
+/** Every problem with MetalLB's pools and BGP peers, one line each naming the setting and the fix. */
+export function poolProblems(lb: MetallbConfig, ctx: PoolContext): string[] {
+  const problems: string[] = [];
+  const seen: Array<{ iv: Interval; where: string }> = [];
+  const reserved = [
+    { name: `the cluster CIDR ${ctx.clusterCidr} (k3s-stacks:cluster.clusterCidr)`, iv: parseCidr(ctx.clusterCidr) },
+    { name: `the service CIDR ${ctx.serviceCidr} (k3s-stacks:cluster.serviceCidr)`, iv: parseCidr(ctx.serviceCidr) },
+  ];
+  const names = new Set<string>();
+  lb.pools.forEach((pool, i) => {
+    if (names.has(pool.name)) {
+      problems.push(`${keyPath("addons", ["loadBalancer", "pools", i, "name"])}: pool name '${pool.name}' is used twice. Fix: give each pool its own name.`);
+    }
+    names.add(pool.name);
+    pool.addresses.forEach((text, j) => {
+      const where = keyPath("addons", ["loadBalancer", "pools", i, "addresses", j]);
+      const iv = parsePoolEntry(text);
+      if (!iv) {
+        problems.push(`${where}: '${text}' is neither a CIDR (192.168.1.240/28) nor a start-end range of one IP family with start <= end (192.168.1.240-192.168.1.250). Fix: correct it.`);
+        return;
+      }
+      for (const r of reserved) {
+        if (r.iv && overlaps(iv, r.iv)) problems.push(`${where}: '${text}' overlaps ${r.name}. Fix: pick addresses outside the pod and service networks, on the nodes' LAN.`);
+      }
+      for (const [node, addr] of Object.entries(ctx.nodeAddresses)) {
+        const a = parseAddr(addr);
+        if (a && a.kind() === iv.family && toBig(a) >= iv.first && toBig(a) <= iv.last) {
+          problems.push(`${where}: '${text}' contains ${addr}, the address of node '${node}'. Fix: exclude node addresses from the pool.`);
+        }
+      }
+      for (const prev of seen) {
+        if (overlaps(iv, prev.iv)) problems.push(`${where}: '${text}' overlaps '${prev.iv.text}' (${prev.where}). Fix: make pools disjoint.`);
+      }
+      seen.push({ iv, where });
+    });
+  });
+  lb.bgp?.peers.forEach((peer, i) => {
+    if (!parseAddr(peer.address)) {
+      problems.push(`${keyPath("addons", ["loadBalancer", "bgp", "peers", i, "address"])}: '${peer.address}' is not an IP address. Fix: give the router's IP.`);
+    }
+  });
+  return problems;
+}

@@ -1,0 +1,63 @@
+import { ConfigError, keyPath } from "../config/errors";
+import { NodeSpec } from "../nodes/types";
+import { AddonsConfig } from "./config";
+import { LonghornPlacement, RookLayout, longhornPlacement, rookLayout } from "./eligibility";
+import { Datastore, replacesLocalPath } from "./k3s-contribution";
+import { poolProblems } from "./pools";
+
+/** The cluster facts the addons are checked against (from `k3s-stacks:cluster` and the node list). */
+export interface AddonsContext {
+  nodes: NodeSpec[];
+  datastore: Datastore;
+  clusterCidr: string;
+  serviceCidr: string;
+  /** `k3s-stacks:cluster.disable` as the user wrote it. */
+  disable: string[];
+}
+
+/** The addons config after cross-checks, with what they derived. */
+export interface CheckedAddons {
+  config: AddonsConfig;
+  longhorn?: LonghornPlacement;
+  rook?: RookLayout;
+}
+
+/** Node addresses known now (plain strings); Outputs (cloud VMs) cannot be checked before they exist. */
+function knownAddresses(nodes: NodeSpec[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const n of nodes) {
+    for (const a of [n.internalAddress, n.externalAddress, n.connection.host]) {
+      if (typeof a === "string") out[n.name] = a;
+    }
+  }
+  return out;
+}
+
+/** Every cross-check of the addons against the cluster; throws one ConfigError listing all problems. */
+export function checkAddons(cfg: AddonsConfig, ctx: AddonsContext): CheckedAddons {
+  const problems: string[] = [];
+  const out: CheckedAddons = { config: cfg };
+  if (cfg.storage.type === "longhorn") {
+    const r = longhornPlacement(cfg.storage, ctx.nodes);
+    problems.push(...r.problems);
+    out.longhorn = r.placement;
+  } else if (cfg.storage.type === "rook-ceph") {
+    const r = rookLayout(cfg.storage, ctx.nodes);
+    problems.push(...r.problems);
+    out.rook = r.layout;
+  }
+  if (cfg.loadBalancer.type === "metallb") {
+    problems.push(...poolProblems(cfg.loadBalancer, { clusterCidr: ctx.clusterCidr, serviceCidr: ctx.serviceCidr, nodeAddresses: knownAddresses(ctx.nodes) }));
+  } else if (ctx.disable.includes("servicelb")) {
+    problems.push(
+      `${keyPath("addons", ["loadBalancer", "type"])}: servicelb is chosen but k3s-stacks:cluster.disable turns it off, so LoadBalancer services would never get an address. Fix: remove servicelb from cluster.disable or use type metallb with pools.`,
+    );
+  }
+  if (!replacesLocalPath(cfg) && ctx.disable.includes("local-storage")) {
+    problems.push(
+      `${keyPath("addons", ["storage"])}: k3s-stacks:cluster.disable turns off local-storage but no other default StorageClass is configured, so claims without a class stay Pending. Fix: remove local-storage from cluster.disable or choose longhorn/rook-ceph with default: true.`,
+    );
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return out;
+}

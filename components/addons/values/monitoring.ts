@@ -1,0 +1,91 @@
+import * as ipaddr from "ipaddr.js";
+import { MonitoringConfig } from "../config";
+import { Datastore } from "../k3s-contribution";
+import { Values } from "./types";
+
+/** Secret holding Grafana's admin login; the chart reads it through grafana.admin.existingSecret. */
+export const GRAFANA_SECRET = { name: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" } as const;
+
+/** A node's name and the address Prometheus scrapes it on. */
+export interface NodeAddress {
+  name: string;
+  address: string;
+}
+
+const UNIT: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
+
+/** 80% of a volume size, in Prometheus's (binary) MB, so the TSDB stops growing before the disk is full. */
+export function retentionSizeFor(storageSize: string): string {
+  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti)$/.exec(storageSize);
+  if (!m) throw new Error(`not a size: ${storageSize}`);
+  return `${Math.floor((Number(m[1]) * UNIT[m[2]] * 0.8) / 2 ** 20)}MB`;
+}
+
+/** The chart writes these into Endpoints objects, which take IPs only. */
+function ips(list: NodeAddress[], what: string): string[] {
+  return list.map(({ name, address }) => {
+    if (!ipaddr.isValid(address)) {
+      throw new Error(
+        `k3s-stacks:addons.monitoring: ${what} on node '${name}' are scraped at its address, but '${address}' is not an IP. Fix: give the node an internalAddress that is an IP.`,
+      );
+    }
+    return address;
+  });
+}
+
+export interface MonitoringInputs {
+  cfg: MonitoringConfig;
+  datastore: Datastore;
+  storageClass: string;
+  servers: NodeAddress[];
+  /** Every node (kube-proxy runs on all). */
+  nodes: NodeAddress[];
+}
+
+const req = (cpu: string, memory: string, limitMemory?: string) => ({
+  requests: { cpu, memory },
+  ...(limitMemory ? { limits: { memory: limitMemory } } : {}),
+});
+
+/**
+ * Values for kube-prometheus-stack 88.5.3 on k3s. The control plane runs inside the k3s process,
+ * not as labelled static pods, so each component is found through `endpoints` (server IPs) instead
+ * of a pod selector; ports are the chart's defaults, which match k3s (10257, 10259, 10249, etcd 2381).
+ */
+export function monitoringValues(m: MonitoringInputs): Values {
+  const servers = ips(m.servers, "controller-manager, scheduler and etcd metrics");
+  const all = ips(m.nodes, "kube-proxy metrics");
+  const etcd = m.datastore === "etcd";
+  return {
+    kubeControllerManager: { endpoints: servers },
+    kubeScheduler: { endpoints: servers },
+    kubeProxy: { endpoints: all },
+    kubeEtcd: etcd
+      ? { enabled: true, endpoints: servers, service: { port: 2381, targetPort: 2381 }, serviceMonitor: { scheme: "http" } }
+      : { enabled: false },
+    prometheus: {
+      prometheusSpec: {
+        retention: m.cfg.retention,
+        retentionSize: retentionSizeFor(m.cfg.storageSize),
+        resources: req("100m", "512Mi", "1536Mi"),
+        // Pick up ServiceMonitors/PodMonitors of every release, not only this chart's.
+        serviceMonitorSelectorNilUsesHelmValues: false,
+        podMonitorSelectorNilUsesHelmValues: false,
+        storageSpec: {
+          volumeClaimTemplate: {
+            spec: { storageClassName: m.storageClass, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: m.cfg.storageSize } } },
+          },
+        },
+      },
+    },
+    alertmanager: { alertmanagerSpec: { resources: req("10m", "32Mi", "128Mi") } },
+    prometheusOperator: { resources: req("50m", "64Mi", "256Mi") },
+    grafana: {
+      admin: { existingSecret: GRAFANA_SECRET.name, userKey: GRAFANA_SECRET.userKey, passwordKey: GRAFANA_SECRET.passwordKey },
+      persistence: { enabled: true, storageClassName: m.storageClass, size: m.cfg.grafanaStorageSize },
+      resources: req("50m", "128Mi", "384Mi"),
+    },
+    "kube-state-metrics": { resources: req("10m", "32Mi", "128Mi") },
+    "prometheus-node-exporter": { resources: req("10m", "16Mi", "64Mi") },
+  };
+}

@@ -1,0 +1,2 @@
+/** Helm values as plain JSON data. */
+export type Values = { [key: string]: unknown };

@@ -1,0 +1,127 @@
+import * as fs from "fs";
+import * as path from "path";
+import { ConfigError, keyPath } from "../config/errors";
+import { Arch, NodeSpec } from "../nodes/types";
+import { archAssets, IMAGE_FORMATS, parseChecksums } from "./assets";
+import { AIRGAP_KEY } from "./config";
+import { sha256FileSync } from "./hash";
+import { ArchEntry, BundleFile, BundleManifest, ChartEntry, MANIFEST_NAME, manifestSchema } from "./manifest";
+
+/** One bundle file ready for upload: where it is locally and what it must hash to. */
+export interface LoadedFile extends BundleFile {
+  /** Path for pulumi.asset.FileAsset: relative when the bundle dir was given relative (portable state). */
+  assetPath: string;
+}
+
+/** A bundle checked against the stack: every file needed is present with its manifest SHA-256. */
+export interface LoadedBundle {
+  dir: string;
+  version: string;
+  installScript: LoadedFile;
+  arches: Partial<Record<Arch, { k3s: LoadedFile; images: LoadedFile }>>;
+  charts: Record<string, ChartEntry & { assetPath: string }>;
+}
+
+/** A chart the stack's addons need from the bundle. */
+export interface RequiredChart {
+  key: string;
+  version: string;
+}
+
+/**
+ * Reads `dir/manifest.json` and checks, before any resource exists: the manifest's k3s version is the
+ * stack's, every node's arch is in the bundle, and every file needed (those arches, the install
+ * script, `charts`) is present with the manifest's SHA-256. Throws one ConfigError listing every problem.
+ */
+export function loadBundle(dir: string, expectedVersion: string, nodes: NodeSpec[], charts: RequiredChart[] = []): LoadedBundle {
+  const where = keyPath(AIRGAP_KEY, ["bundleDir"]);
+  const neededArches = [...new Set(nodes.map((n) => n.arch))];
+  const rebuild = `npm run airgap -- --version ${expectedVersion} --arch ${neededArches.join(",") || "amd64"} --out ${dir}`;
+  const abs = path.resolve(dir);
+  const manifestPath = path.join(abs, MANIFEST_NAME);
+
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(manifestPath, "utf8"));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "has no manifest.json (not a bundle, or its build did not finish)" : `manifest.json is unreadable (${(e as Error).message})`;
+    throw new ConfigError([`${where}: ${abs} ${why}. Fix: ${rebuild}`]);
+  }
+  const parsed = manifestSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new ConfigError([`${where}: ${manifestPath} is not a k3s-stacks bundle manifest (${issues}). Fix: ${rebuild}`]);
+  }
+  const manifest: BundleManifest = parsed.data;
+  if (manifest.version !== expectedVersion) {
+    throw new ConfigError([
+      `${where}: the bundle holds k3s ${manifest.version} but k3s-stacks:cluster.k3sVersion is ${expectedVersion}. Fix: ${rebuild} (or set k3sVersion to ${manifest.version})`,
+    ]);
+  }
+
+  const problems: string[] = [];
+  const check = (file: BundleFile, what: string): LoadedFile => {
+    const local = path.join(abs, file.path);
+    const assetPath = path.join(dir, file.path);
+    let actual: string | undefined;
+    try {
+      actual = sha256FileSync(local);
+    } catch {
+      problems.push(`${where}: ${what} ${local} is missing. Fix: ${rebuild}`);
+      return { ...file, assetPath };
+    }
+    if (actual !== file.sha256) {
+      problems.push(`${where}: ${what} ${local} has sha256 ${actual}, the manifest says ${file.sha256} (altered or corrupt). Fix: ${rebuild}`);
+    }
+    return { ...file, assetPath };
+  };
+
+  const installScript = check(manifest.installScript, "install script");
+  const arches: LoadedBundle["arches"] = {};
+  for (const arch of neededArches) {
+    const entry: ArchEntry | undefined = manifest.arches[arch];
+    if (!entry) {
+      const users = nodes.filter((n) => n.arch === arch).map((n) => n.name).join(", ");
+      const have = Object.keys(manifest.arches).join(", ") || "none";
+      problems.push(`${where}: node(s) ${users} are ${arch}, but the bundle has files for ${have} only. Fix: ${rebuild}`);
+      continue;
+    }
+    const files = { k3s: check(entry.k3s, `${arch} k3s binary`), images: check(entry.images, `${arch} image tarball`) };
+    checkAgainstRelease(abs, arch, entry, problems, where, rebuild);
+    arches[arch] = files;
+  }
+
+  const loadedCharts: LoadedBundle["charts"] = {};
+  for (const want of charts) {
+    const c = manifest.charts[want.key];
+    if (!c) {
+      problems.push(`${where}: chart '${want.key}' is not in the bundle. Fix: rebuild the bundle with the current addon catalog (${rebuild})`);
+    } else if (c.version !== want.version) {
+      problems.push(`${where}: chart '${want.key}' is ${c.version} in the bundle, the stack needs ${want.version}. Fix: ${rebuild}`);
+    } else {
+      loadedCharts[want.key] = { ...c, assetPath: check(c, `chart ${want.key}`).assetPath };
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { dir, version: manifest.version, installScript, arches, charts: loadedCharts };
+}
+
+/** The binary and images must also match the release's own checksum file kept in the bundle. */
+function checkAgainstRelease(abs: string, arch: Arch, entry: ArchEntry, problems: string[], where: string, rebuild: string): void {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(abs, entry.checksums.path), "utf8");
+  } catch {
+    problems.push(`${where}: ${arch} release checksum file ${entry.checksums.path} is missing. Fix: ${rebuild}`);
+    return;
+  }
+  const sums = parseChecksums(text);
+  const format = IMAGE_FORMATS.find((f) => entry.images.path.endsWith(`.${f}`)) ?? "tar";
+  const names = archAssets(arch, format);
+  for (const [name, file] of [[names.binary, entry.k3s], [names.images, entry.images]] as const) {
+    if (sums.get(name) !== file.sha256) {
+      problems.push(`${where}: ${arch} ${name}: the manifest's sha256 does not match the release checksum file ${entry.checksums.path}. Fix: ${rebuild}`);
+    }
+  }
+}

@@ -1,0 +1,104 @@
+import { z } from "zod";
+import * as ipaddr from "ipaddr.js";
+
+const cidr = z.string().refine((v) => ipaddr.isValidCIDR(v), { message: "is not a valid CIDR such as 10.0.0.0/16" });
+const name = z.string().regex(/^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$/, {
+  message: "must be a lowercase DNS label (a-z, 0-9, '-'), at most 32 characters, starting with a letter",
+});
+const taint = z.string().regex(/^[A-Za-z0-9./_-]+(=[A-Za-z0-9._-]*)?:(NoSchedule|PreferNoSchedule|NoExecute)$/, {
+  message: "must be key=value:Effect or key:Effect with Effect NoSchedule, PreferNoSchedule or NoExecute",
+});
+
+/** Operating systems we know how to find on both clouds; the image follows each node's arch. */
+export const CLOUD_OS = ["ubuntu-24.04", "ubuntu-22.04", "debian-12", "debian-13"] as const;
+export type CloudOs = (typeof CLOUD_OS)[number];
+
+const poolSchema = z
+  .object({
+    /** Pool name; nodes are named `<pool>-<index>`, so scaling down removes the highest indexes. */
+    name,
+    role: z.enum(["server", "agent"]),
+    count: z.number().int().min(0).max(100),
+    /** Hetzner server type (cx23, cax21, ...) or EC2 instance type (t3.medium, m7g.large, ...). */
+    type: z.string().min(1),
+    /** CPU architecture; derived from the type when the type is known, required otherwise. */
+    arch: z.enum(["amd64", "arm64"]).optional(),
+    /** Hetzner only: a location of the same network zone, instead of hetzner.location. */
+    location: z.string().optional(),
+    /** A custom image (Hetzner snapshot ID or name, or AMI ID) instead of `os`; its arch must match the type. */
+    image: z.object({ id: z.string().min(1), arch: z.enum(["amd64", "arm64"]) }).strict().optional(),
+    labels: z.record(z.string(), z.string()).default({}),
+    taints: z.array(taint).default([]),
+  })
+  .strict();
+
+const hetznerSchema = z
+  .object({
+    /** Default location of every pool: fsn1, nbg1, hel1, ash, hil or sin. */
+    location: z.string(),
+    /** Name of the private network's NIC on the VMs (flannel-iface). */
+    privateInterface: z.string().regex(/^[a-z][a-z0-9]{1,14}$/).optional(),
+    /** Load balancer type for apiLoadBalancer. */
+    loadBalancerType: z.string().default("lb11"),
+  })
+  .strict();
+
+const awsSchema = z
+  .object({
+    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: "is not an AWS region such as eu-central-1" }),
+    /** Zones for the subnets we create, one per entry of network.subnets. Not used with vpcId. */
+    availabilityZones: z.array(z.string().min(1)).default([]),
+    /** Existing VPC; network.cidr must then be its CIDR and subnetIds its (public) subnets. */
+    vpcId: z.string().regex(/^vpc-[0-9a-f]+$/).optional(),
+    subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/)).default([]),
+    /** Root volume per instance: k3s, container images and local-path volumes live here. */
+    rootVolumeGb: z.number().int().min(20).max(16384).default(40),
+  })
+  .strict();
+
+export const cloudSchema = z
+  .object({
+    provider: z.enum(["hetzner", "aws"]),
+    hetzner: hetznerSchema.optional(),
+    aws: awsSchema.optional(),
+    os: z.enum(CLOUD_OS).default("ubuntu-24.04"),
+    /** Who may reach SSH (22) and the Kubernetes API (6443) from outside: your workstation or CI runner. */
+    adminCidrs: z.array(cidr).default([]),
+    /** Open 22 and 6443 to the whole internet when adminCidrs is empty, or accept a /0 in it. */
+    allowWorldApi: z.boolean().default(false),
+    /** A cloud load balancer in front of the servers' 6443, used as the cluster's API endpoint. */
+    apiLoadBalancer: z.boolean().default(false),
+    network: z
+      .object({
+        /** Private network (Hetzner) or VPC (AWS) range; must not overlap the cluster/service CIDRs. */
+        cidr,
+        /** Subnets inside it: one on Hetzner, one per availability zone on AWS (none with an existing VPC). */
+        subnets: z.array(cidr).default([]),
+      })
+      .strict(),
+    /** OpenSSH public key for the nodes; a key pair is generated (private half kept secret) when absent. */
+    sshPublicKey: z.string().regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+( .*)?$/, {
+      message: "is not an OpenSSH public key line",
+    }).optional(),
+    /** Extra Debian/Ubuntu packages cloud-init installs on every node. */
+    packages: z.array(z.string().regex(/^[a-z0-9][a-z0-9+.-]*$/)).default([]),
+    pools: z.array(poolSchema).min(1),
+  })
+  .strict();
+
+export type CloudConfig = z.output<typeof cloudSchema>;
+export type CloudPool = CloudConfig["pools"][number];
+export type HetznerSettings = z.output<typeof hetznerSchema>;
+export type AwsSettings = z.output<typeof awsSchema>;
+
+/** What the cloud layer needs to know about the k3s cluster (from `k3s-stacks:cluster` and the registries layer). */
+export interface CloudClusterInfo {
+  /** k3s cluster-cidr (pods); comma-separated for dual-stack. */
+  clusterCidr: string;
+  /** k3s service-cidr; comma-separated for dual-stack. */
+  serviceCidr: string;
+  /** The embedded registry (spegel) is on: nodes need 5001 and 6443 between each other. */
+  embeddedRegistry?: boolean;
+  /** k3s flannel-backend (vxlan when absent): decides which overlay port nodes open to each other. */
+  flannelBackend?: string;
+}

@@ -1,0 +1,45 @@
+import { Arch, NodeRole } from "../types";
+import { awsInstanceArch } from "../aws/instance-types";
+import { HETZNER_SERVER_TYPES } from "../hetzner/server-types";
+import { CloudConfig, CloudPool } from "./config";
+
+/** Hetzner spread placement groups hold at most 10 servers. */
+export const PLACEMENT_GROUP_SIZE = 10;
+
+/** Architecture the provider's type implies, when a static table or the name can tell. */
+export function typeArch(provider: CloudConfig["provider"], type: string): Arch | undefined {
+  return provider === "hetzner" ? HETZNER_SERVER_TYPES[type]?.arch : awsInstanceArch(type);
+}
+
+/** One VM to create, with a stable name and index inside its pool. */
+export interface PlannedNode {
+  /** `<pool>-<index>`: the Kubernetes node name and the base of every resource name. */
+  name: string;
+  pool: CloudPool;
+  index: number;
+  role: NodeRole;
+  arch: Arch;
+  /** Hetzner placement group of the node inside its pool: index / 10. */
+  placementGroup: number;
+}
+
+/**
+ * Every node of every pool, servers first (the first server bootstraps the cluster). Indexes are
+ * 0..count-1, so lowering a count removes the highest-index nodes and keeps the others' names.
+ * Call only on a validated config: the arch is known for every pool then.
+ */
+export function planNodes(config: CloudConfig): PlannedNode[] {
+  const ordered = [...config.pools.filter((p) => p.role === "server"), ...config.pools.filter((p) => p.role === "agent")];
+  return ordered.flatMap((pool) => {
+    const arch = pool.image?.arch ?? pool.arch ?? typeArch(config.provider, pool.type);
+    if (!arch) throw new Error(`pool ${pool.name}: architecture unknown; validate the config first`);
+    return Array.from({ length: pool.count }, (_, index) => ({
+      name: `${pool.name}-${index}`,
+      pool,
+      index,
+      role: pool.role,
+      arch,
+      placementGroup: Math.floor(index / PLACEMENT_GROUP_SIZE),
+    }));
+  });
+}

@@ -1,0 +1,66 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import * as tls from "@pulumi/tls";
+import { SshConnection } from "../types";
+import { CLOUD_INIT_MARKER } from "./cloud-init";
+
+/** The SSH key pair nodes are created with. */
+export interface NodeKeyPair {
+  /** OpenSSH public key line installed on every VM. */
+  publicKey: pulumi.Input<string>;
+  /** PEM/OpenSSH private key (secret); absent when the user brought the public key (agent or k3s-stacks:sshPrivateKey). */
+  privateKey?: pulumi.Output<string>;
+}
+
+/** Uses the given public key, or generates an ED25519 pair whose private half stays a secret. */
+export function nodeKeyPair(name: string, sshPublicKey: string | undefined, parent: pulumi.Resource): NodeKeyPair {
+  if (sshPublicKey) return { publicKey: sshPublicKey };
+  const key = new tls.PrivateKey(`${name}-ssh`, { algorithm: "ED25519" }, { parent, additionalSecretOutputs: ["privateKeyOpenssh", "privateKeyPem"] });
+  return { publicKey: key.publicKeyOpenssh, privateKey: pulumi.secret(key.privateKeyOpenssh) };
+}
+
+/** A fresh VM boots in well under a minute; 36 dials of up to 10 s bound the wait to about 6 minutes. */
+export const WAIT_DIAL_ERROR_LIMIT = 36;
+export const WAIT_PER_DIAL_TIMEOUT = 10;
+/** Seconds cloud-init may still run once SSH answers (package installs on a slow mirror). */
+export const CLOUD_INIT_TIMEOUT = 900;
+
+/**
+ * Shell run over SSH once the VM answers: waits for cloud-init, then requires its marker. Every
+ * failure names the node and host, and where to look on it.
+ */
+export function renderWaitScript(nodeName: string, host: string): string {
+  const who = `${nodeName} (${host})`;
+  return [
+    "rc=0",
+    `if command -v cloud-init >/dev/null 2>&1; then timeout ${CLOUD_INIT_TIMEOUT} cloud-init status --wait >/dev/null 2>&1 || rc=$?; fi`,
+    // 2 = finished with recoverable warnings (cloud-init >= 23.4); the marker still decides.
+    `if [ "$rc" = 124 ]; then echo "k3s-stacks: cloud-init on ${who} still running after ${CLOUD_INIT_TIMEOUT}s; see /var/log/cloud-init-output.log on it" >&2; exit 1; fi`,
+    `if [ "$rc" != 0 ] && [ "$rc" != 2 ]; then echo "k3s-stacks: cloud-init on ${who} failed (status $rc); see /var/log/cloud-init-output.log on it" >&2; exit 1; fi`,
+    `test -f ${CLOUD_INIT_MARKER} || { echo "k3s-stacks: host preparation on ${who} did not finish (${CLOUD_INIT_MARKER} missing); see /var/log/cloud-init-output.log on it" >&2; exit 1; }`,
+  ].join("\n");
+}
+
+/**
+ * Waits, with a bounded number of SSH dials, until the VM accepts SSH and cloud-init is done.
+ * The k3s steps depend on it, so they never race a half-booted host. Replaced with the VM.
+ */
+export function waitForNode(name: string, nodeName: string, connection: SshConnection, vmId: pulumi.Input<string>, opts: pulumi.CustomResourceOptions): command.remote.Command {
+  return new command.remote.Command(
+    name,
+    {
+      connection: {
+        host: connection.host,
+        port: connection.port ?? 22,
+        user: connection.user ?? "root",
+        privateKey: connection.privateKey,
+        dialErrorLimit: WAIT_DIAL_ERROR_LIMIT,
+        perDialTimeout: WAIT_PER_DIAL_TIMEOUT,
+      },
+      create: pulumi.output(connection.host).apply((host) => renderWaitScript(nodeName, host)),
+      triggers: [vmId],
+      addPreviousOutputInEnv: false,
+    },
+    opts,
+  );
+}

@@ -1,0 +1,143 @@
+import { ConfigError, keyPath, parseConfig } from "../../config/errors";
+import { HETZNER_LOCATIONS, HETZNER_SERVER_TYPES, RETIRED_HETZNER_TYPES } from "../hetzner/server-types";
+import { cidrContains, cidrsOverlap, isWorld, splitCidrs } from "./cidrs";
+import { CloudClusterInfo, CloudConfig, cloudSchema } from "./config";
+import { typeArch } from "./pools";
+
+const KEY = "cloud";
+const at = (...path: Array<string | number>) => keyPath(KEY, path);
+
+function exposureProblems(c: CloudConfig): string[] {
+  if (c.allowWorldApi) return [];
+  if (c.adminCidrs.length === 0) {
+    return [`${at("adminCidrs")}: is empty, which would open SSH (22) and the Kubernetes API (6443) to the whole internet. Fix: list the CIDRs of your workstation/CI runner (e.g. 203.0.113.7/32), or set allowWorldApi: true if you really want a world-open API.`];
+  }
+  return c.adminCidrs.flatMap((cidr, i) => isWorld(cidr)
+    ? [`${at("adminCidrs", i)}: ${cidr} opens SSH and the Kubernetes API to the whole internet. Fix: narrow it to your own addresses, or set allowWorldApi: true to accept that.`]
+    : []);
+}
+
+function networkProblems(c: CloudConfig, cluster: CloudClusterInfo): string[] {
+  const problems: string[] = [];
+  const clusterRanges = [
+    ...splitCidrs(cluster.clusterCidr).map((r) => ({ r, what: "k3s-stacks:cluster.clusterCidr (pods)" })),
+    ...splitCidrs(cluster.serviceCidr).map((r) => ({ r, what: "k3s-stacks:cluster.serviceCidr" })),
+  ];
+  const own = [{ cidr: c.network.cidr, path: at("network", "cidr") }, ...c.network.subnets.map((cidr, i) => ({ cidr, path: at("network", "subnets", i) }))];
+  for (const { cidr, path } of own) {
+    for (const { r, what } of clusterRanges) {
+      if (cidrsOverlap(cidr, r)) {
+        problems.push(`${path}: ${cidr} overlaps ${what} ${r}; nodes could not tell node and pod/service traffic apart. Fix: pick a private range outside it, e.g. 10.0.0.0/16 next to the k3s defaults 10.42.0.0/16 and 10.43.0.0/16.`);
+      }
+    }
+  }
+  c.network.subnets.forEach((s, i) => {
+    if (!cidrContains(c.network.cidr, s)) {
+      problems.push(`${at("network", "subnets", i)}: ${s} is not inside network.cidr ${c.network.cidr}. Fix: choose a subnet of ${c.network.cidr}.`);
+    }
+    c.network.subnets.slice(0, i).forEach((t, j) => {
+      if (cidrsOverlap(s, t)) problems.push(`${at("network", "subnets", i)}: ${s} overlaps network.subnets[${j}] ${t}. Fix: give each subnet its own range.`);
+    });
+  });
+  return problems;
+}
+
+function poolProblems(c: CloudConfig): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  c.pools.forEach((pool, i) => {
+    if (seen.has(pool.name)) problems.push(`${at("pools", i, "name")}: '${pool.name}' is used by another pool; node names would clash. Fix: give every pool its own name.`);
+    seen.add(pool.name);
+    if (c.provider === "hetzner" && RETIRED_HETZNER_TYPES[pool.type]) {
+      problems.push(`${at("pools", i, "type")}: Hetzner no longer sells ${pool.type}. Fix: use its successor ${RETIRED_HETZNER_TYPES[pool.type]}.`);
+      return;
+    }
+    const derived = typeArch(c.provider, pool.type);
+    if (!derived && !pool.arch && !pool.image) {
+      problems.push(`${at("pools", i, "type")}: the architecture of ${c.provider} type '${pool.type}' is unknown here. Fix: check the type name, or set pools[${i}].arch to amd64 or arm64.`);
+    }
+    if (derived && pool.arch && derived !== pool.arch) {
+      problems.push(`${at("pools", i, "arch")}: ${pool.arch} does not match type ${pool.type}, which is ${derived}. Fix: remove arch or pick a ${pool.arch} type.`);
+    }
+    const typeIs = derived ?? pool.arch;
+    if (pool.image && typeIs && pool.image.arch !== typeIs) {
+      problems.push(`${at("pools", i, "image")}: image ${pool.image.id} is ${pool.image.arch} but type ${pool.type} is ${typeIs}; the VM would not boot. Fix: use a ${typeIs} image or a ${pool.image.arch} type.`);
+    }
+    if (pool.location && c.provider !== "hetzner") {
+      problems.push(`${at("pools", i, "location")}: per-pool locations exist on Hetzner only. Fix: remove it; AWS pools spread over aws.availabilityZones/subnetIds.`);
+    }
+  });
+  if (!c.pools.some((p) => p.role === "server" && p.count > 0)) {
+    problems.push(`${at("pools")}: no server pool with count >= 1; a cluster needs a server. Fix: add a pool with role: server and count: 1 (or 3 for embedded etcd).`);
+  }
+  return problems;
+}
+
+function hetznerProblems(c: CloudConfig): string[] {
+  const h = c.hetzner;
+  if (!h) return [`${at("hetzner")}: is required with provider: hetzner. Fix: add hetzner: { location: nbg1 }.`];
+  const problems: string[] = [];
+  if (c.aws) problems.push(`${at("aws")}: is set but provider is hetzner. Fix: remove it or switch provider.`);
+  const zone = HETZNER_LOCATIONS[h.location];
+  const locations = Object.keys(HETZNER_LOCATIONS).join(", ");
+  if (!zone) problems.push(`${at("hetzner", "location")}: '${h.location}' is not a Hetzner Cloud location. Fix: use one of ${locations}.`);
+  if (c.network.subnets.length !== 1) {
+    problems.push(`${at("network", "subnets")}: Hetzner needs exactly one subnet for the nodes, got ${c.network.subnets.length}. Fix: set subnets: [10.0.1.0/24] (inside network.cidr).`);
+  }
+  if (c.apiLoadBalancer && !c.allowWorldApi) {
+    problems.push(`${at("apiLoadBalancer")}: Hetzner load balancers cannot be firewalled, so an API load balancer opens 6443 to the whole internet. Fix: set apiLoadBalancer: false (admins reach the servers' 6443 through the firewall), or set allowWorldApi: true to accept a world-open API.`);
+  }
+  c.pools.forEach((pool, i) => {
+    const location = pool.location ?? h.location;
+    const where = pool.location ? at("pools", i, "location") : at("pools", i, "type");
+    if (pool.location) {
+      const poolZone = HETZNER_LOCATIONS[pool.location];
+      if (!poolZone) problems.push(`${where}: '${pool.location}' is not a Hetzner Cloud location. Fix: use one of ${locations}.`);
+      else if (zone && poolZone !== zone) {
+        problems.push(`${where}: ${pool.location} is in network zone ${poolZone}, but the private network is in ${zone} (hetzner.location ${h.location}). Fix: pick a location of ${zone}.`);
+      }
+    }
+    const known = HETZNER_SERVER_TYPES[pool.type];
+    if (known && HETZNER_LOCATIONS[location] && !known.locations.includes(location)) {
+      problems.push(`${where}: type ${pool.type} is not offered in ${location} (offered in ${known.locations.join(", ")}). Fix: pick a location that has it, or a type sold in ${location}.`);
+    }
+  });
+  return problems;
+}
+
+function awsProblems(c: CloudConfig): string[] {
+  const a = c.aws;
+  if (!a) return [`${at("aws")}: is required with provider: aws. Fix: add aws: { region: eu-central-1, availabilityZones: [eu-central-1a] }.`];
+  const problems: string[] = [];
+  if (c.hetzner) problems.push(`${at("hetzner")}: is set but provider is aws. Fix: remove it or switch provider.`);
+  if (a.vpcId) {
+    if (a.subnetIds.length === 0) problems.push(`${at("aws", "subnetIds")}: an existing VPC needs the subnets to place nodes in. Fix: list its public subnet IDs.`);
+    if (c.network.subnets.length > 0) problems.push(`${at("network", "subnets")}: with an existing VPC no subnets are created. Fix: remove them (network.cidr must be the VPC's CIDR).`);
+    if (a.availabilityZones.length > 0) problems.push(`${at("aws", "availabilityZones")}: with an existing VPC the subnets decide the zones. Fix: remove it.`);
+  } else {
+    if (a.subnetIds.length > 0) problems.push(`${at("aws", "subnetIds")}: needs aws.vpcId, the VPC they belong to. Fix: set vpcId or remove subnetIds to let us create a VPC.`);
+    if (c.network.subnets.length === 0 || c.network.subnets.length !== a.availabilityZones.length) {
+      problems.push(`${at("network", "subnets")}: we create one subnet per availability zone, so subnets and aws.availabilityZones need the same (non-zero) length; got ${c.network.subnets.length} and ${a.availabilityZones.length}. Fix: e.g. subnets: [10.0.1.0/24, 10.0.2.0/24] with availabilityZones: [${a.region}a, ${a.region}b].`);
+    }
+    a.availabilityZones.forEach((z, i) => {
+      if (!z.startsWith(a.region)) problems.push(`${at("aws", "availabilityZones", i)}: ${z} is not in region ${a.region}. Fix: use a zone such as ${a.region}a.`);
+    });
+  }
+  return problems;
+}
+
+/**
+ * Parses and checks `k3s-stacks:cloud` against the cluster's pod/service ranges, reporting every
+ * problem at once (ConfigError) before any resource exists.
+ */
+export function parseCloudConfig(raw: unknown, cluster: CloudClusterInfo): CloudConfig {
+  const config = parseConfig(cloudSchema, raw, KEY);
+  const problems = [
+    ...exposureProblems(config),
+    ...networkProblems(config, cluster),
+    ...poolProblems(config),
+    ...(config.provider === "hetzner" ? hetznerProblems(config) : awsProblems(config)),
+  ];
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

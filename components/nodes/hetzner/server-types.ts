@@ -1,0 +1,58 @@
+import { Arch } from "../types";
+
+/**
+ * Hetzner Cloud locations and the network zone each belongs to (a private network spans one zone).
+ * Source: docs.hetzner.com/cloud/networks/faq (network zone table), read 2026-08.
+ */
+export const HETZNER_LOCATIONS: Readonly<Record<string, string>> = {
+  fsn1: "eu-central",
+  nbg1: "eu-central",
+  hel1: "eu-central",
+  ash: "us-east",
+  hil: "us-west",
+  sin: "ap-southeast",
+};
+
+const EU = ["fsn1", "nbg1", "hel1"];
+const US_AP = ["ash", "hil", "sin"];
+const ALL = [...EU, ...US_AP];
+
+/** What a static table can know about a server type. */
+export interface HetznerServerType {
+  arch: Arch;
+  /** Locations that offer the type (stock-outs are not modelled: the API reports those). */
+  locations: string[];
+}
+
+/** Types Hetzner no longer sells, with their successor, so a stale example fails with the fix. */
+export const RETIRED_HETZNER_TYPES: Readonly<Record<string, string>> = {
+  cx22: "cx23",
+  cx32: "cx33",
+  cx42: "cx43",
+  cx52: "cx53",
+};
+
+function family(names: string[], arch: Arch, locations: string[]): Array<[string, HetznerServerType]> {
+  return names.map((n) => [n, { arch, locations }]);
+}
+
+/**
+ * Server types by name. Sources, read 2026-08: the plan table of hetzner.com/cloud (CX/CAX/CPX
+ * x2 lines EU-only; CPX x1 line US; CCX everywhere), kube-hetzner PR #1991 (cx22→cx23 renames,
+ * 2026-01) and hetzner-k3s #204 (CAX EU-only). Singapore is assumed to carry the CPX x1 and CCX
+ * lines like the US sites; the table errs towards allowing a type where unsure.
+ */
+export const HETZNER_SERVER_TYPES: Readonly<Record<string, HetznerServerType>> = Object.fromEntries([
+  ...family(["cx23", "cx33", "cx43", "cx53"], "amd64", EU),
+  ...family(["cax11", "cax21", "cax31", "cax41"], "arm64", EU),
+  ...family(["cpx12", "cpx22", "cpx32", "cpx42", "cpx52", "cpx62"], "amd64", EU),
+  ...family(["cpx11", "cpx21", "cpx31", "cpx41", "cpx51"], "amd64", US_AP),
+  ...family(["ccx13", "ccx23", "ccx33", "ccx43", "ccx53", "ccx63"], "amd64", ALL),
+]);
+
+/**
+ * NIC name of the private network on current Hetzner images (x64 and Arm): the attached network is
+ * the second virtio NIC, which systemd names enp7s0. Older Intel CX hosts used ens10; the setting
+ * `hetzner.privateInterface` overrides it.
+ */
+export const HETZNER_PRIVATE_NIC = "enp7s0";

@@ -1,0 +1,113 @@
+import { parseArgs } from "util";
+import { Arch } from "../../components/nodes/types";
+import {
+  ARCH_ALIASES,
+  archFromAlias,
+  DEFAULT_ARTIFACT_URL,
+  DEFAULT_INSTALL_SCRIPT_URL,
+  IMAGE_FORMATS,
+  ImageFormat,
+  K3S_VERSION,
+} from "../../components/airgap/assets";
+import type { BuildOptions, CatalogChart } from "./build";
+
+export const USAGE = `Usage: npm run airgap -- --version v1.36.3+k3s1 --arch amd64,arm64,arm [options]
+
+Writes an airgap bundle: per arch the k3s binary, image tarball and release checksum file, the install
+script, the Helm charts of the addon catalog, and manifest.json with a SHA-256 of every file.
+Re-running completes or refreshes a bundle; files already present with the right checksum are kept.
+
+  --version V                 k3s release tag (required)
+  --arch LIST                 comma-separated: amd64 (x64), arm64, arm (armhf) (required)
+  --out DIR                   bundle directory (default ./bundle)
+  --artifact-url URL          k3s release download prefix (default ${DEFAULT_ARTIFACT_URL})
+  --install-script-url URL    install script (default ${DEFAULT_INSTALL_SCRIPT_URL})
+  --images-format F           ${IMAGE_FORMATS.join(" | ")} (default tar.zst)
+  --charts LIST               catalog keys to bundle, or "none" (default: every catalog chart)
+  --chart-repo-override K=URL Helm repository for catalog key K (repeatable), e.g. a local mirror
+  --chart-version K=V         bundle version V of catalog key K instead of the catalog's (repeatable),
+                              to match k3s-stacks:addons.charts.<K>.version
+`;
+
+export class UsageError extends Error {}
+
+export type ParsedArgs = Omit<BuildOptions, "write" | "isTty" | "signal" | "progressMinBytes">;
+
+/** Turns the command line into build options; every problem is a UsageError naming the option. */
+export function parseBuildArgs(argv: string[], catalog: readonly CatalogChart[]): ParsedArgs | "help" {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        version: { type: "string" },
+        arch: { type: "string" },
+        out: { type: "string" },
+        "artifact-url": { type: "string" },
+        "install-script-url": { type: "string" },
+        "images-format": { type: "string" },
+        charts: { type: "string" },
+        "chart-repo-override": { type: "string", multiple: true },
+        "chart-version": { type: "string", multiple: true },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (values.help) return "help";
+
+  const problems: string[] = [];
+  const version = values.version ?? "";
+  if (!K3S_VERSION.test(version)) problems.push(`--version: '${version}' is not a k3s release tag such as v1.36.3+k3s1`);
+
+  const arches: Arch[] = [];
+  for (const alias of (values.arch ?? "").split(",").filter((a) => a.trim() !== "")) {
+    const arch = archFromAlias(alias);
+    if (!arch) problems.push(`--arch: unknown arch '${alias}'; use ${ARCH_ALIASES.join(", ")}`);
+    else if (!arches.includes(arch)) arches.push(arch);
+  }
+  if (arches.length === 0 && !values.arch?.trim()) problems.push("--arch: give at least one arch, e.g. --arch amd64,arm64,arm");
+
+  const imageFormat = (values["images-format"] ?? "tar.zst") as ImageFormat;
+  if (!IMAGE_FORMATS.includes(imageFormat)) problems.push(`--images-format: use one of ${IMAGE_FORMATS.join(", ")}`);
+
+  const urlOption = (name: string, value: string | undefined, fallback: string) => {
+    const v = value ?? fallback;
+    if (!/^https?:\/\/[^\s]+$/.test(v)) problems.push(`--${name}: '${v}' is not an http(s) URL`);
+    return v;
+  };
+  const artifactUrl = urlOption("artifact-url", values["artifact-url"], DEFAULT_ARTIFACT_URL);
+  const installScriptUrl = urlOption("install-script-url", values["install-script-url"], DEFAULT_INSTALL_SCRIPT_URL);
+
+  const keys = catalog.map((c) => c.key);
+  let charts = [...catalog];
+  if (values.charts !== undefined) {
+    const wanted = values.charts === "none" ? [] : values.charts.split(",").map((k) => k.trim()).filter(Boolean);
+    for (const k of wanted) if (!keys.includes(k)) problems.push(`--charts: '${k}' is not in the addon catalog (${keys.join(", ")})`);
+    charts = catalog.filter((c) => wanted.includes(c.key));
+  }
+
+  const pairs = (option: string, what: string): Array<[string, string]> =>
+    (values[option as "chart-version"] ?? []).flatMap((o): Array<[string, string]> => {
+      const eq = o.indexOf("=");
+      const key = eq > 0 ? o.slice(0, eq) : "";
+      if (!keys.includes(key) || eq === o.length - 1) {
+        problems.push(`--${option}: '${o}' must be KEY=${what} with KEY one of ${keys.join(", ")}`);
+        return [];
+      }
+      return [[key, o.slice(eq + 1)]];
+    });
+  const chartRepoOverrides: Record<string, string> = {};
+  for (const [key, url] of pairs("chart-repo-override", "URL")) {
+    if (!/^https?:\/\/\S+$/.test(url)) problems.push(`--chart-repo-override: '${url}' is not an http(s) URL`);
+    else chartRepoOverrides[key] = url;
+  }
+  const versions = Object.fromEntries(pairs("chart-version", "VERSION"));
+  charts = charts.map((c) => (versions[c.key] ? { ...c, version: versions[c.key] } : c));
+
+  if (problems.length > 0) throw new UsageError(problems.join("\n"));
+  return { version, arches, outDir: values.out ?? "./bundle", artifactUrl, installScriptUrl, imageFormat, charts, chartRepoOverrides };
+}

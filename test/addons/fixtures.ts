@@ -1,0 +1,27 @@
+import { Arch, NodeRole, NodeSpec } from "../../components/nodes/types";
+
+/** A node as an inventory would give it; address 192.168.1.<n>. */
+export function node(name: string, n: number, opts: { role?: NodeRole; arch?: Arch; taints?: string[] } = {}): NodeSpec {
+  return {
+    name,
+    role: opts.role ?? "agent",
+    arch: opts.arch ?? "arm64",
+    connection: { host: `192.168.1.${n}`, user: "root" },
+    internalAddress: `192.168.1.${n}`,
+    labels: {},
+    taints: opts.taints ?? [],
+    allowReboot: false,
+    fixCgroups: false,
+  };
+}
+
+/** One server and three arm64 agents, plus one armhf Pi. */
+export const mixedNodes: NodeSpec[] = [
+  node("s1", 10, { role: "server", arch: "amd64" }),
+  node("a1", 11),
+  node("a2", 12),
+  node("a3", 13),
+  node("pi2", 14, { arch: "arm" }),
+];
+
+export const clusterCtx = { datastore: "etcd" as const, clusterCidr: "10.42.0.0/16", serviceCidr: "10.43.0.0/16", disable: [] as string[] };

@@ -1,0 +1,51 @@
+import { readFileSync } from "fs";
+import * as path from "path";
+import { addonK3sContribution } from "../../components/addons/k3s-contribution";
+import { parseAddonsConfig } from "../../components/addons/config";
+
+const flags = JSON.parse(readFileSync(path.join(__dirname, "..", "..", "..", "shared", "reference", "k3s-flags.json"), "utf8")) as {
+  server: Record<string, { type: string }>;
+  agent: Record<string, { type: string }>;
+  disableValues: Record<string, string[]>;
+};
+
+const everything = parseAddonsConfig({
+  storage: { type: "longhorn" },
+  loadBalancer: { type: "metallb", pools: [{ name: "lan", addresses: ["192.168.1.240/28"] }] },
+  monitoring: { enabled: true },
+});
+
+describe("addonK3sContribution", () => {
+  it("emits only keys k3s knows for the role they go to, with matching types", () => {
+    const c = addonK3sContribution(everything, "etcd");
+    for (const [key, value] of Object.entries(c.server ?? {})) {
+      expect(flags.server[key]).toBeDefined();
+      expect(flags.server[key].type).toBe(Array.isArray(value) ? "stringSlice" : typeof value === "boolean" ? "bool" : "string");
+    }
+    for (const key of Object.keys(c.all ?? {})) {
+      expect(flags.server[key]).toBeDefined();
+      expect(flags.agent[key]).toBeDefined();
+    }
+    for (const d of c.disable ?? []) expect(flags.disableValues["full build (stage.go, !no_stage)"]).toContain(d);
+    expect(Object.keys(c.server ?? {}).length + Object.keys(c.all ?? {}).length).toBe(4);
+  });
+
+  it("disables servicelb exactly when MetalLB is chosen", () => {
+    expect(addonK3sContribution(everything, "sqlite").disable).toContain("servicelb");
+    expect(addonK3sContribution(parseAddonsConfig({}), "sqlite").disable ?? []).not.toContain("servicelb");
+  });
+
+  it("disables local-storage only when another class becomes the default", () => {
+    expect(addonK3sContribution(everything, "sqlite").disable).toContain("local-storage");
+    expect(addonK3sContribution(parseAddonsConfig({ storage: { type: "longhorn", default: false } }), "sqlite")).toEqual({});
+    expect(addonK3sContribution(parseAddonsConfig({}), "sqlite")).toEqual({});
+  });
+
+  it("opens the metrics endpoints monitoring scrapes, etcd only with embedded etcd", () => {
+    expect(addonK3sContribution(everything, "etcd")).toMatchObject({
+      server: { "kube-controller-manager-arg": ["bind-address=0.0.0.0"], "kube-scheduler-arg": ["bind-address=0.0.0.0"], "etcd-expose-metrics": true },
+      all: { "kube-proxy-arg": ["metrics-bind-address=0.0.0.0:10249"] },
+    });
+    expect(addonK3sContribution(everything, "postgres").server).not.toHaveProperty("etcd-expose-metrics");
+  });
+});

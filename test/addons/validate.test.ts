@@ -1,0 +1,121 @@
+import { ConfigError } from "../../components/config/errors";
+import { parseAddonsConfig } from "../../components/addons/config";
+import { checkAddons } from "../../components/addons/validate";
+import { clusterCtx, mixedNodes, node } from "./fixtures";
+
+/** The problem lines checkAddons throws for a raw config. */
+function problems(raw: object, ctx: Partial<typeof clusterCtx> = {}, nodes = mixedNodes): string[] {
+  try {
+    checkAddons(parseAddonsConfig(raw), { ...clusterCtx, ...ctx, nodes });
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  return [];
+}
+
+const metallb = (...addresses: string[]) => ({ loadBalancer: { type: "metallb", pools: [{ name: "lan", addresses }] } });
+
+describe("parseAddonsConfig", () => {
+  it("defaults to k3s's own local-path and servicelb without monitoring", () => {
+    expect(parseAddonsConfig(undefined)).toMatchObject({ storage: { type: "local-path" }, loadBalancer: { type: "servicelb" }, monitoring: { enabled: false }, charts: {} });
+  });
+
+  it("names typos and unknown chart keys with the key path", () => {
+    expect(() => parseAddonsConfig({ storage: { type: "longhorn", replica: 2 }, charts: { traefik: {} } })).toThrow(
+      /k3s-stacks:addons\.storage: unknown key\(s\) 'replica'[\s\S]*k3s-stacks:addons\.charts: unknown key\(s\) 'traefik'/,
+    );
+  });
+
+  it("rejects unknown storage types with the allowed ones", () => {
+    expect(() => parseAddonsConfig({ storage: { type: "nfs" } })).toThrow(/k3s-stacks:addons\.storage\.type/);
+  });
+
+  it("requires pools for MetalLB", () => {
+    expect(() => parseAddonsConfig({ loadBalancer: { type: "metallb" } })).toThrow(/k3s-stacks:addons\.loadBalancer\.pools: is required/);
+  });
+});
+
+describe("MetalLB pools", () => {
+  it("accepts CIDRs and ranges on the LAN", () => {
+    expect(problems(metallb("192.168.1.240/28", "192.168.1.200-192.168.1.210"))).toEqual([]);
+  });
+
+  it.each([
+    ["192.168.1.300/28", /'192\.168\.1\.300\/28' is neither a CIDR/],
+    ["192.168.1.250-192.168.1.240", /is neither a CIDR .* start <= end/],
+    ["192.168.1.240-fd00::1", /is neither a CIDR/],
+    ["10.42.5.0/24", /overlaps the cluster CIDR 10\.42\.0\.0\/16/],
+    ["10.43.0.100-10.43.0.120", /overlaps the service CIDR 10\.43\.0\.0\/16/],
+    ["192.168.1.8-192.168.1.12", /contains 192\.168\.1\.10, the address of node 's1'/],
+  ])("rejects %s", (entry, message) => {
+    const p = problems(metallb(entry));
+    expect(p[0]).toMatch(/^k3s-stacks:addons\.loadBalancer\.pools\[0\]\.addresses\[0\]: /);
+    expect(p.join("\n")).toMatch(message);
+    expect(p.join("\n")).toMatch(/Fix: /);
+  });
+
+  it("rejects overlapping pools, duplicate names and bad BGP peers", () => {
+    const p = problems({
+      loadBalancer: {
+        type: "metallb",
+        pools: [{ name: "a", addresses: ["192.168.1.240/28"] }, { name: "a", addresses: ["192.168.1.250-192.168.1.251"] }],
+        bgp: { myASN: 64512, peers: [{ address: "router.lan", asn: 64513 }] },
+      },
+    });
+    expect(p.join("\n")).toMatch(/pools\[1\]\.name: pool name 'a' is used twice/);
+    expect(p.join("\n")).toMatch(/pools\[1\]\.addresses\[0\]: '192\.168\.1\.250-192\.168\.1\.251' overlaps '192\.168\.1\.240\/28'/);
+    expect(p.join("\n")).toMatch(/bgp\.peers\[0\]\.address: 'router\.lan' is not an IP address/);
+  });
+});
+
+describe("storage eligibility", () => {
+  it("refuses more Longhorn replicas than amd64/arm64 nodes, naming the armhf node", () => {
+    const nodes = [node("s1", 10, { role: "server" }), node("pi1", 11, { arch: "arm" }), node("pi2", 12, { arch: "arm" })];
+    const p = problems({ storage: { type: "longhorn", replicas: 2 } }, {}, nodes);
+    expect(p).toEqual([expect.stringMatching(/^k3s-stacks:addons\.storage\.replicas: 2 replicas need 2 eligible nodes, but only 1 .*\(s1\); not eligible: pi1 \(arch arm.*pi2 .*Fix: set replicas to at most 1/)]);
+  });
+
+  it("fails clearly when no node can run Longhorn", () => {
+    const nodes = [node("pi1", 11, { arch: "arm", role: "server" })];
+    expect(problems({ storage: { type: "longhorn" } }, {}, nodes)).toEqual([expect.stringMatching(/no node can hold Longhorn data; not eligible: pi1 \(arch arm.*Fix: add an amd64 or arm64 node, or use storage type local-path/)]);
+  });
+
+  it("leaves NoSchedule-tainted servers out unless listed", () => {
+    const nodes = [node("s1", 10, { role: "server", taints: ["CriticalAddonsOnly=true:NoExecute"] }), node("a1", 11)];
+    expect(problems({ storage: { type: "longhorn", replicas: 2 } }, {}, nodes).join()).toMatch(/s1 \(tainted CriticalAddonsOnly=true:NoExecute\)/);
+    expect(problems({ storage: { type: "longhorn", replicas: 2, nodes: ["s1", "a1"] } }, {}, nodes)).toEqual([]);
+  });
+
+  it("rejects listed nodes that do not exist or are armhf", () => {
+    const p = problems({ storage: { type: "longhorn", nodes: ["a1", "nope", "pi2"] } });
+    expect(p).toEqual([
+      expect.stringMatching(/storage\.nodes\[1\]: no node named 'nope'/),
+      expect.stringMatching(/storage\.nodes\[2\]: node 'pi2' is arm \(armhf\); Longhorn ships amd64 and arm64 images only/),
+    ]);
+  });
+
+  it("requires three Rook nodes for the default layout and accepts an explicit smaller one", () => {
+    const two = [{ name: "a1", devices: ["sdb"] }, { name: "a2", devices: ["sdb"] }];
+    expect(problems({ storage: { type: "rook-ceph", nodes: two } })).toEqual([
+      expect.stringMatching(/storage\.nodes: the default layout \(3 replicas on separate hosts, 3 monitors\) needs 3 nodes with an empty disk, but 2 are listed \(a1, a2\)\. Fix: .*set storage\.replicas to 2/),
+    ]);
+    expect(problems({ storage: { type: "rook-ceph", nodes: two, replicas: 2 } })).toEqual([]);
+    expect(problems({ storage: { type: "rook-ceph", nodes: [{ name: "pi2", devices: ["sda"] }], replicas: 1 } }).join()).toMatch(/node 'pi2' is arm \(armhf\); Rook-Ceph ships/);
+  });
+});
+
+describe("consistency with k3s-stacks:cluster", () => {
+  it("refuses servicelb when the cluster disables it", () => {
+    expect(problems({}, { disable: ["servicelb"] })).toEqual([expect.stringMatching(/loadBalancer\.type: servicelb is chosen but k3s-stacks:cluster\.disable turns it off/)]);
+  });
+
+  it("refuses a cluster without local-storage when nothing replaces it", () => {
+    expect(problems({}, { disable: ["local-storage"] })).toEqual([expect.stringMatching(/no other default StorageClass/)]);
+    expect(problems({ storage: { type: "longhorn" } }, { disable: ["local-storage"] })).toEqual([]);
+  });
+
+  it("lists every problem at once", () => {
+    expect(problems({ ...metallb("10.42.0.1/32"), storage: { type: "rook-ceph", nodes: [{ name: "a1", devices: ["sdb"] }] } })).toHaveLength(2);
+  });
+});

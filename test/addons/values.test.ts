@@ -1,0 +1,154 @@
+import { CHART_CATALOG, ChartKey } from "../../components/addons/charts";
+import { parseAddonsConfig } from "../../components/addons/config";
+import { LONGHORN_NODE_LABEL, longhornPlacement, rookLayout } from "../../components/addons/eligibility";
+import { longhornValues } from "../../components/addons/values/longhorn";
+import { metallbBackend, metallbResources, metallbValues } from "../../components/addons/values/metallb";
+import { monitoringValues, retentionSizeFor } from "../../components/addons/values/monitoring";
+import { rookClusterValues, rookOperatorValues } from "../../components/addons/values/rook";
+import { Values } from "../../components/addons/values/types";
+import { loadChartKeys, unknownPaths } from "./chart-keys";
+import { mixedNodes, node } from "./fixtures";
+
+function expectKnown(key: ChartKey, values: Values) {
+  const e = CHART_CATALOG.find((c) => c.key === key)!;
+  expect(unknownPaths(values, loadChartKeys(e.chart, e.version))).toEqual([]);
+}
+
+const longhornCfg = (extra: object = {}) => {
+  const cfg = parseAddonsConfig({ storage: { type: "longhorn", dataPath: "/mnt/ssd/longhorn", ...extra } }).storage;
+  if (cfg.type !== "longhorn") throw new Error("not longhorn");
+  return cfg;
+};
+
+describe("longhorn values", () => {
+  it("uses only keys of longhorn 1.12.1, keeps armhf nodes out through a label, and caps replicas", () => {
+    const cfg = longhornCfg();
+    const { placement } = longhornPlacement(cfg, mixedNodes);
+    const values = longhornValues(cfg, placement!);
+    expectKnown("longhorn", values);
+    expect(placement!.nodes.map((n) => n.name)).toEqual(["s1", "a1", "a2", "a3"]);
+    expect(values).toMatchObject({
+      persistence: { defaultClass: true, defaultClassReplicaCount: 3 },
+      defaultSettings: { defaultReplicaCount: '{"v1":"3","v2":"3"}', defaultDataPath: "/mnt/ssd/longhorn", systemManagedComponentsNodeSelector: `${LONGHORN_NODE_LABEL}:true` },
+      global: { nodeSelector: { [LONGHORN_NODE_LABEL]: "true" } },
+    });
+  });
+
+  it("needs no selector when every node is eligible and scales replicas down on small clusters", () => {
+    const cfg = longhornCfg();
+    const { placement } = longhornPlacement(cfg, [node("s1", 10, { role: "server" }), node("a1", 11)]);
+    const values = longhornValues(cfg, placement!);
+    expectKnown("longhorn", values);
+    expect(values.global).toBeUndefined();
+    expect(values).toMatchObject({ persistence: { defaultClassReplicaCount: 2 }, csi: { attacherReplicaCount: 2 } });
+  });
+
+  it("is not the default class when storage.default is false", () => {
+    const cfg = longhornCfg({ default: false });
+    const { placement } = longhornPlacement(cfg, mixedNodes);
+    expect(longhornValues(cfg, placement!)).toMatchObject({ persistence: { defaultClass: false } });
+  });
+});
+
+describe("rook-ceph values", () => {
+  const cfgOf = (raw: object) => {
+    const s = parseAddonsConfig({ storage: { type: "rook-ceph", ...raw } }).storage;
+    if (s.type !== "rook-ceph") throw new Error("not rook");
+    return s;
+  };
+
+  it("uses only chart keys, lists the configured devices, keeps Ceph off armhf and makes ceph-block the one default", () => {
+    const cfg = cfgOf({ nodes: [{ name: "a1", devices: ["sdb"] }, { name: "a2", devices: ["sdb", "/dev/nvme0n1"] }, { name: "a3", devices: ["sdb"] }] });
+    const { layout } = rookLayout(cfg, mixedNodes);
+    const op = rookOperatorValues(layout!);
+    const cluster = rookClusterValues(layout!, "rook-ceph", true);
+    expectKnown("rook-ceph", op);
+    expectKnown("rook-ceph-cluster", cluster);
+    expect(op).toEqual({ crds: { enabled: true }, nodeSelector: { "kubernetes.io/arch": "arm64" } });
+    expect(cluster).toMatchObject({
+      cephClusterSpec: {
+        mon: { count: 3 },
+        storage: { useAllNodes: false, useAllDevices: false, nodes: [{ name: "a1", devices: [{ name: "sdb" }] }, { name: "a2", devices: [{ name: "sdb" }, { name: "/dev/nvme0n1" }] }, { name: "a3" }] },
+        placement: { all: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/arch", operator: "In", values: ["amd64", "arm64"] }] }] } } } },
+      },
+      cephBlockPools: [{ spec: { replicated: { size: 3, requireSafeReplicaSize: true } }, storageClass: { name: "ceph-block", isDefault: true } }],
+      cephFileSystems: [],
+      cephObjectStores: [],
+    });
+  });
+
+  it("renders an explicit single-node layout with one monitor and an unsafe-size pool allowed", () => {
+    const cfg = cfgOf({ nodes: [{ name: "s1", devices: ["sdb"] }], replicas: 1 });
+    const { layout } = rookLayout(cfg, mixedNodes);
+    const cluster = rookClusterValues(layout!, "rook-ceph", true);
+    expectKnown("rook-ceph-cluster", cluster);
+    expect(cluster).toMatchObject({ cephClusterSpec: { mon: { count: 1 }, mgr: { count: 1 } }, cephBlockPools: [{ spec: { replicated: { size: 1, requireSafeReplicaSize: false } } }] });
+    expect(rookOperatorValues(layout!)).toMatchObject({ nodeSelector: { "kubernetes.io/arch": "amd64" } });
+  });
+});
+
+describe("metallb values", () => {
+  const lbOf = (raw: object) => {
+    const lb = parseAddonsConfig({ loadBalancer: { type: "metallb", pools: [{ name: "lan", addresses: ["192.168.1.240/28"] }], ...raw } }).loadBalancer;
+    if (lb.type !== "metallb") throw new Error("not metallb");
+    return lb;
+  };
+
+  it("runs L2 without FRR and advertises every pool over L2", () => {
+    const lb = lbOf({});
+    expect(metallbBackend(lb, mixedNodes)).toBe("native");
+    const values = metallbValues("native");
+    expectKnown("metallb", values);
+    expect(values).toEqual({ crds: { enabled: true }, frrk8s: { enabled: false }, speaker: { frr: { enabled: false } } });
+    expect(metallbResources(lb).map((r) => `${r.apiVersion}/${r.kind}/${r.name}`)).toEqual(["metallb.io/v1beta1/IPAddressPool/lan", "metallb.io/v1beta1/L2Advertisement/k3s-stacks"]);
+  });
+
+  it("uses frr-k8s for BGP, but native BGP when armhf nodes are present", () => {
+    const lb = lbOf({ bgp: { myASN: 64512, peers: [{ address: "192.168.1.1", asn: 64513 }] } });
+    expect(metallbBackend(lb, mixedNodes)).toBe("native");
+    expect(metallbBackend(lb, mixedNodes.filter((n) => n.arch !== "arm"))).toBe("frr-k8s");
+    expectKnown("metallb", metallbValues("frr-k8s"));
+    expect(metallbValues("frr-k8s")).toMatchObject({ frrk8s: { enabled: true } });
+    const crs = metallbResources(lb);
+    expect(crs.find((r) => r.kind === "BGPPeer")).toEqual({ apiVersion: "metallb.io/v1beta2", kind: "BGPPeer", name: "peer-0", spec: { myASN: 64512, peerASN: 64513, peerAddress: "192.168.1.1" } });
+    expect(crs.find((r) => r.kind === "BGPAdvertisement")?.spec).toEqual({ ipAddressPools: ["lan"] });
+    expect(crs.some((r) => r.kind === "L2Advertisement")).toBe(false);
+  });
+});
+
+describe("kube-prometheus-stack values", () => {
+  const cfg = parseAddonsConfig({ monitoring: { enabled: true, retention: "7d", storageSize: "20Gi" } }).monitoring;
+  const servers = [{ name: "s1", address: "192.168.1.10" }, { name: "s2", address: "192.168.1.11" }];
+  const nodes = [...servers, { name: "a1", address: "192.168.1.12" }];
+
+  it("points the control-plane and etcd scrapes at the k3s servers and kube-proxy at every node", () => {
+    const values = monitoringValues({ cfg, datastore: "etcd", storageClass: "longhorn", servers, nodes });
+    expectKnown("kube-prometheus-stack", values);
+    expect(values).toMatchObject({
+      kubeControllerManager: { endpoints: ["192.168.1.10", "192.168.1.11"] },
+      kubeScheduler: { endpoints: ["192.168.1.10", "192.168.1.11"] },
+      kubeProxy: { endpoints: ["192.168.1.10", "192.168.1.11", "192.168.1.12"] },
+      kubeEtcd: { enabled: true, endpoints: ["192.168.1.10", "192.168.1.11"], service: { port: 2381, targetPort: 2381 }, serviceMonitor: { scheme: "http" } },
+      prometheus: { prometheusSpec: { retention: "7d", retentionSize: "16384MB", storageSpec: { volumeClaimTemplate: { spec: { storageClassName: "longhorn", resources: { requests: { storage: "20Gi" } } } } } } },
+      grafana: { admin: { existingSecret: "grafana-admin" }, persistence: { enabled: true, storageClassName: "longhorn" } },
+    });
+    expect(JSON.stringify(values)).not.toMatch(/adminPassword/);
+  });
+
+  it("turns off the etcd scrape without embedded etcd", () => {
+    const values = monitoringValues({ cfg, datastore: "sqlite", storageClass: "local-path", servers: servers.slice(0, 1), nodes });
+    expectKnown("kube-prometheus-stack", values);
+    expect(values.kubeEtcd).toEqual({ enabled: false });
+  });
+
+  it("refuses host names, which Endpoints cannot hold", () => {
+    expect(() => monitoringValues({ cfg, datastore: "sqlite", storageClass: "local-path", servers: [{ name: "s1", address: "s1.lan" }], nodes })).toThrow(
+      /node 's1'.*'s1\.lan' is not an IP/,
+    );
+  });
+
+  it("sizes retention to 80% of the volume", () => {
+    expect(retentionSizeFor("10Gi")).toBe("8192MB");
+    expect(retentionSizeFor("512Mi")).toBe("409MB");
+  });
+});

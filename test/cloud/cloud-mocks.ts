@@ -1,0 +1,96 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** A registration the mock monitor saw. */
+export interface Seen {
+  type: string;
+  name: string;
+  inputs: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+/** What /etc/rancher/k3s/k3s.yaml looks like on a fresh server (certificate data left out). */
+const KUBECONFIG = [
+  "apiVersion: v1",
+  "kind: Config",
+  "clusters:",
+  "- cluster: {server: 'https://127.0.0.1:6443'}",
+  "  name: default",
+  "contexts:",
+  "- context: {cluster: default, user: default}",
+  "  name: default",
+  "current-context: default",
+  "users:",
+  "- name: default",
+  "  user: {}",
+  "",
+].join("\n");
+
+/** Fake public/private addresses and keys the providers would compute. */
+function computed(type: string, name: string, index: number): Record<string, unknown> {
+  switch (type) {
+    case "tls:index/privateKey:PrivateKey":
+      return { publicKeyOpenssh: "ssh-ed25519 AAAAgenerated", privateKeyOpenssh: "-----BEGIN OPENSSH PRIVATE KEY-----generated" };
+    case "command:remote:Command":
+      // The k3s layer reads the admin kubeconfig from the first server.
+      return name.endsWith("-kubeconfig") ? { stdout: KUBECONFIG } : {};
+    case "random:index/randomPassword:RandomPassword":
+      return { result: "mock-cluster-token" };
+    case "hcloud:index/server:Server":
+      return { ipv4Address: `198.51.100.${index}`, networks: [{ ip: `10.0.1.${index}`, networkId: 1 }] };
+    case "hcloud:index/loadBalancer:LoadBalancer":
+      return { ipv4: "198.51.100.250" };
+    case "aws:ec2/instance:Instance":
+      return { publicIp: `192.0.2.${index}`, privateIp: `10.0.1.${index}` };
+    case "aws:ec2/keyPair:KeyPair":
+      return { keyName: "generated-key" };
+    case "aws:lb/loadBalancer:LoadBalancer":
+      return { dnsName: `${name}.elb.example`, arn: `arn:${name}` };
+    case "aws:lb/targetGroup:TargetGroup":
+      return { arn: `arn:${name}` };
+    default:
+      return {};
+  }
+}
+
+/**
+ * Mocks for the cloud providers: hcloud IDs are numeric like the real API's (the SDK wants numbers
+ * for network/firewall/placement-group IDs), the AMI lookup answers per architecture, and any other
+ * invoke throws.
+ */
+export async function installCloudMocks(): Promise<Seen[]> {
+  const seen: Seen[] = [];
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        const inputs = args.inputs as Record<string, unknown>;
+        seen.push({ type: args.type, name: args.name, inputs });
+        const index = seen.filter((s) => s.type === args.type).length;
+        const id = args.type.startsWith("hcloud:") ? String(1000 + seen.length) : `${args.name}-id`;
+        const stackRef = args.type === "pulumi:pulumi:StackReference" ? { outputs: {} } : {};
+        return { id, state: { ...inputs, ...stackRef, ...computed(args.type, args.name, index) } };
+      },
+      call(args) {
+        if (args.token === "aws:ec2/getAmi:getAmi") {
+          const filters = (args.inputs.filters ?? []) as Array<{ name: string; values: string[] }>;
+          const arch = filters.find((f) => f.name === "architecture")?.values[0];
+          if (arch !== "x86_64" && arch !== "arm64") throw new Error(`getAmi without an architecture filter: ${JSON.stringify(args.inputs)}`);
+          return { id: `ami-${arch}`, architecture: arch };
+        }
+        throw new Error(`Mock not implemented: ${args.token}`);
+      },
+    },
+    "k3s-stacks",
+    "test",
+    false,
+  );
+  return seen;
+}
+
+/** Resolves an Output (or plain value). */
+export function valueOf<T>(o: pulumi.Input<T>): Promise<T> {
+  return new Promise((resolve) => pulumi.output(o).apply((v) => { resolve(v as T); return v; }));
+}
+
+/** Waits until pending registrations reached the mock monitor. */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+}

@@ -1,0 +1,340 @@
+#!/usr/bin/env bash
+# Test hosts for the end-to-end suite: each host is a network namespace + mount/UTS namespace with a
+# real sshd, on a bridge in the root namespace. Every address is in 10.213.0.0/16 and belongs to
+# namespaces this script made; nothing else is ever contacted.
+#
+#   hosts.sh up STATE_DIR SPEC...      SPEC = name[,user=root|nopasswd|password][,via=BASTION][,memcg=0]
+#   hosts.sh down STATE_DIR            idempotent; removes namespaces, processes, links, mounts, STATE_DIR
+#   hosts.sh gc                        down for every lab a killed run left in $TMPDIR/k3s-e2e-*
+#   hosts.sh stop-sshd STATE_DIR NAME  kills every process of the host (the host "goes away")
+#   hosts.sh start-sshd STATE_DIR NAME
+#   hosts.sh exec STATE_DIR NAME CMD...  run CMD as root inside the host's namespaces
+#
+# Writes STATE_DIR/hosts.json describing the hosts (address, user, key path, sudo password, proxy).
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+STANDINS="$(cd "$HERE/../standins" && pwd)"
+SSH_USER_NONROOT="ops"
+# Paths k3s and its install script touch; each host gets a private, writable copy (overlayfs) of these.
+OVERLAY_DIRS=(/etc /var/lib /usr/local /root /home /boot /opt)
+
+die() { echo "hosts.sh: $*" >&2; exit 1; }
+
+need_root() { [[ $(id -u) -eq 0 ]] || die "must run as root (network namespaces)"; }
+
+# Runs a command inside host $1's namespaces. The mount namespace is entered first so later
+# paths resolve in the host's private view.
+in_host() {
+  local state=$1 name=$2; shift 2
+  local ns; ns=$(cat "$state/hosts/$name/netns")
+  nsenter --net="/run/netns/$ns" --mount="$state/ns/$name.mnt" --uts="$state/ns/$name.uts" -- "$@"
+}
+
+parse_spec() {
+  # Sets SPEC_NAME SPEC_USER SPEC_VIA SPEC_MEMCG from "name,key=value,..."
+  local spec=$1 part
+  SPEC_NAME=${spec%%,*}; SPEC_USER=root; SPEC_VIA=""; SPEC_MEMCG=1
+  [[ $SPEC_NAME =~ ^[a-z][a-z0-9-]{0,20}$ ]] || die "bad host name '$SPEC_NAME' (lowercase letters, digits, dashes)"
+  IFS=',' read -r -a parts <<<"$spec"
+  for part in "${parts[@]:1}"; do
+    case $part in
+      user=root|user=nopasswd|user=password) SPEC_USER=${part#user=} ;;
+      via=*) SPEC_VIA=${part#via=} ;;
+      memcg=0|memcg=1) SPEC_MEMCG=${part#memcg=} ;;
+      *) die "unknown host option '$part' in '$spec'" ;;
+    esac
+  done
+}
+
+setup_mounts() {
+  local state=$1 name=$2 d key
+  local hdir="$state/hosts/$name"
+  for d in "${OVERLAY_DIRS[@]}"; do
+    key=${d//\//_}
+    mkdir -p "$hdir/upper/$key" "$hdir/work/$key"
+  done
+  mkdir -p "$state/shared"
+  # Mount order matters: everything that refers to STATE_DIR happens before /tmp is replaced.
+  # shellcheck disable=SC2016 # the script is expanded inside the host
+  in_host "$state" "$name" bash -euc '
+    hdir=$1; shared=$2; name=$3; shift 3
+    hostname "$name"
+    for d in "$@"; do
+      key=${d//\//_}
+      # Never create directories here: this would write to the real disk.
+      [[ -d $d ]] || continue
+      mount -t overlay overlay -o "lowerdir=$d,upperdir=$hdir/upper/$key,workdir=$hdir/work/$key" "$d"
+    done
+    mkdir -p /var/lib/k3s-standin/shared
+    mount --bind "$shared" /var/lib/k3s-standin/shared
+    mount --bind "$hdir/cmdline" /proc/cmdline
+    mount -t tmpfs -o mode=0755 tmpfs /run
+    mount -t tmpfs -o mode=1777 tmpfs /tmp
+    mkdir -p /run/sshd /boot/firmware
+  ' _ "$hdir" "$state/shared" "$name" "${OVERLAY_DIRS[@]}"
+}
+
+setup_users_and_sshd() {
+  local state=$1 name=$2 user_mode=$3 addr=$4
+  local hdir="$state/hosts/$name"
+  local password=""
+  if [[ $user_mode == password ]]; then
+    password="pw-$(head -c 9 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+    printf '%s' "$password" >"$hdir/sudo-password"
+    chmod 600 "$hdir/sudo-password"
+  fi
+  local pubkey; pubkey=$(cat "$state/id_ed25519.pub")
+  # shellcheck disable=SC2016 # the script is expanded inside the host
+  in_host "$state" "$name" bash -euc '
+    name=$1 mode=$2 addr=$3 pubkey=$4 password=$5 nonroot=$6
+    printf "127.0.0.1 localhost\n%s %s\n" "$addr" "$name" >/etc/hosts
+    ssh-keygen -q -t ed25519 -N "" -f /etc/ssh/e2e_host_ed25519_key
+    install -d -m 700 /root/.ssh
+    printf "%s\n" "$pubkey" >/root/.ssh/authorized_keys
+    if [[ $mode != root ]]; then
+      useradd -m -s /bin/bash "$nonroot"
+      install -d -m 700 -o "$nonroot" -g "$nonroot" "/home/$nonroot/.ssh"
+      printf "%s\n" "$pubkey" >"/home/$nonroot/.ssh/authorized_keys"
+      chown "$nonroot:$nonroot" "/home/$nonroot/.ssh/authorized_keys"
+      if [[ $mode == password ]]; then
+        echo "$nonroot:$password" | chpasswd
+        echo "$nonroot ALL=(ALL:ALL) ALL" >/etc/sudoers.d/e2e-$nonroot
+      else
+        # "*" (no usable password) rather than the locked "!" so key login is allowed.
+        usermod -p "*" "$nonroot"
+        echo "$nonroot ALL=(ALL:ALL) NOPASSWD:ALL" >/etc/sudoers.d/e2e-$nonroot
+      fi
+      chmod 440 /etc/sudoers.d/e2e-$nonroot
+    fi
+    cat >/etc/ssh/sshd_config_e2e <<EOF
+ListenAddress $addr:22
+HostKey /etc/ssh/e2e_host_ed25519_key
+PidFile /run/sshd-e2e.pid
+PermitRootLogin prohibit-password
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+AllowTcpForwarding yes
+AcceptEnv LANG LC_*
+Subsystem sftp internal-sftp
+MaxStartups 100:30:200
+MaxSessions 50
+EOF
+    # Stand-in service manager ahead of /usr/bin/systemctl on every PATH (login, non-root, sudo).
+    install -m 0755 "$7/systemctl" /usr/local/bin/systemctl
+    install -m 0755 "$7/reboot" /usr/local/bin/reboot
+    # A Pi-like host carries the boot cmdline file the real machine would have.
+    if grep -q cgroup_disable=memory /proc/cmdline; then cp /proc/cmdline /boot/firmware/cmdline.txt; fi
+    # systemd is detected by its runtime directory (as sd_booted() does); tests remove it to
+    # simulate a host without a service manager.
+    mkdir -p /run/systemd/system /var/lib/k3s-standin
+    echo "$name" >/var/lib/k3s-standin/host-name
+  ' _ "$name" "$user_mode" "$addr" "$pubkey" "$password" "$SSH_USER_NONROOT" "$STANDINS"
+}
+
+start_sshd() {
+  local state=$1 name=$2
+  in_host "$state" "$name" /usr/sbin/sshd -f /etc/ssh/sshd_config_e2e -E /var/log/sshd-e2e.log
+}
+
+host_pids() {
+  local state=$1 name=$2 ns
+  ns=$(cat "$state/hosts/$name/netns" 2>/dev/null) || return 0
+  ip netns pids "$ns" 2>/dev/null || true
+}
+
+stop_host_processes() {
+  local state=$1 name=$2 pids pid
+  pids=$(host_pids "$state" "$name")
+  [[ -z $pids ]] && return 0
+  for pid in $pids; do kill -TERM "$pid" 2>/dev/null || true; done
+  local i
+  for i in $(seq 1 50); do
+    [[ -z $(host_pids "$state" "$name") ]] && return 0
+    sleep 0.1
+    [[ $i -eq 25 ]] && for pid in $(host_pids "$state" "$name"); do kill -KILL "$pid" 2>/dev/null || true; done
+  done
+  die "processes of host $name did not exit"
+}
+
+wait_port() {
+  local state=$1 name=$2 addr=$3 i
+  for i in $(seq 1 100); do
+    if in_host "$state" "$name" bash -c "exec 3<>/dev/tcp/$addr/22" 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  die "sshd of $name did not listen on $addr:22"
+}
+
+cmd_up() {
+  local state=$1; shift
+  [[ $# -ge 1 ]] || die "up needs at least one host spec"
+  need_root
+  [[ -e $state/hosts.json ]] && die "$state already has hosts; run down first"
+  mkdir -p "$state/hosts" "$state/ns" "$state/shared/log" "$state/shared/cluster" "$state/shared/control" "$state/www"
+  state=$(cd "$state" && pwd)
+  # Non-root SSH users run the stand-ins too; their calls must reach the log.
+  chmod 1777 "$state/shared/log"
+  touch "$state/shared/log/invocations.jsonl"
+  chmod 0666 "$state/shared/log/invocations.jsonl"
+  # The namespace files must sit on a private mount, or the kernel refuses to bind them.
+  mount --bind "$state/ns" "$state/ns"
+  mount --make-private "$state/ns"
+  echo "mounted" >"$state/ns.mounted"
+
+  local id; id=$(head -c 2 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  # Subnet 10.213.N.0/24 (N even) for the bridge, N+1 for hosts behind bastions.
+  local net=$(( (16#$id % 100) * 2 + 2 ))
+  echo "$id" >"$state/id"
+  echo "$net" >"$state/net"
+  local bridge="k3e${id}br"
+  ip link add "$bridge" type bridge
+  echo "$bridge" >"$state/bridge"
+  ip addr add "10.213.$net.1/24" dev "$bridge"
+  ip link set "$bridge" up
+  # Hosts behind bastions live in 10.213.N+1.0/24. The root namespace must never send packets for
+  # that range anywhere (its default route leads off this machine): refuse them locally.
+  ip route add unreachable "10.213.$((net + 1)).0/24"
+  echo "10.213.$((net + 1)).0/24" >"$state/unreachable-route"
+
+  ssh-keygen -q -t ed25519 -N "" -C "k3s-stacks-e2e" -f "$state/id_ed25519"
+
+  local idx=1 hidden_idx=1 spec json="" entries=()
+  for spec in "$@"; do
+    parse_spec "$spec"
+    local name=$SPEC_NAME hdir="$state/hosts/$SPEC_NAME"
+    [[ -e $hdir ]] && die "duplicate host name $name"
+    mkdir -p "$hdir"
+    local ns="k3e${id}-$name"
+    echo "$ns" >"$hdir/netns"
+    ip netns add "$ns"
+    ip -n "$ns" link set lo up
+    local addr proxy="null"
+    if [[ -z $SPEC_VIA ]]; then
+      idx=$((idx + 1))
+      addr="10.213.$net.$idx"
+      ip link add "k3e${id}h$idx" type veth peer name eth0 netns "$ns"
+      ip link set "k3e${id}h$idx" master "$bridge" up
+      ip -n "$ns" addr add "$addr/24" dev eth0
+      ip -n "$ns" link set eth0 up
+      # No default route: a host can reach the lab's range and nothing beyond this machine.
+      ip -n "$ns" route add 10.213.0.0/16 via "10.213.$net.1"
+    else
+      [[ -f $state/hosts/$SPEC_VIA/netns ]] || die "bastion '$SPEC_VIA' of $name must be listed before it"
+      local bns; bns=$(cat "$state/hosts/$SPEC_VIA/netns")
+      hidden_idx=$((hidden_idx + 1))
+      addr="10.213.$((net + 1)).$hidden_idx"
+      # Point-to-point link bastion <-> hidden host; the root namespace has no route to it.
+      ip link add "k3e${id}b$hidden_idx" netns "$bns" type veth peer name eth0 netns "$ns"
+      ip -n "$bns" addr add "10.213.$((net + 1)).1/24" dev "k3e${id}b$hidden_idx" 2>/dev/null || true
+      ip -n "$bns" link set "k3e${id}b$hidden_idx" up
+      ip -n "$ns" addr add "$addr/24" dev eth0
+      ip -n "$ns" link set eth0 up
+      ip -n "$ns" route add 10.213.0.0/16 via "10.213.$((net + 1)).1"
+      # The hidden host may reach out (downloads from the test's artifact server) via NAT on the
+      # bastion; nothing may reach in except through the bastion's sshd.
+      ip netns exec "$bns" sysctl -qw net.ipv4.ip_forward=1
+      ip netns exec "$bns" iptables -P FORWARD DROP
+      ip netns exec "$bns" iptables -A FORWARD -i "k3e${id}b$hidden_idx" -o eth0 -j ACCEPT
+      ip netns exec "$bns" iptables -A FORWARD -i eth0 -o "k3e${id}b$hidden_idx" -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+      ip netns exec "$bns" iptables -t nat -A POSTROUTING -s "10.213.$((net + 1)).0/24" -o eth0 -j MASQUERADE
+      proxy="\"$SPEC_VIA\""
+    fi
+    echo "$addr" >"$hdir/address"
+    if [[ $SPEC_MEMCG == 1 ]]; then
+      echo "console=ttyS0 root=/dev/vda rw cgroup_enable=memory cgroup_memory=1" >"$hdir/cmdline"
+    else
+      # Like a Raspberry Pi OS image before the cgroup fix: memory controller disabled.
+      echo "console=serial0,115200 root=PARTUUID=0 rootwait cgroup_disable=memory" >"$hdir/cmdline"
+    fi
+    touch "$state/ns/$name.mnt" "$state/ns/$name.uts"
+    unshare --mount="$state/ns/$name.mnt" --uts="$state/ns/$name.uts" --propagation private true
+    setup_mounts "$state" "$name"
+    setup_users_and_sshd "$state" "$name" "$SPEC_USER" "$addr"
+    start_sshd "$state" "$name"
+    wait_port "$state" "$name" "$addr"
+    local user=root sudo_pw="null"
+    [[ $SPEC_USER != root ]] && user=$SSH_USER_NONROOT
+    [[ $SPEC_USER == password ]] && sudo_pw="\"$(cat "$hdir/sudo-password")\""
+    entries+=("{\"name\":\"$name\",\"address\":\"$addr\",\"port\":22,\"user\":\"$user\",\"sudo\":\"$SPEC_USER\",\"sudoPassword\":$sudo_pw,\"proxy\":$proxy,\"netns\":\"$ns\",\"memoryCgroup\":$([[ $SPEC_MEMCG == 1 ]] && echo true || echo false)}")
+  done
+
+  # Artifact/install-script server on the bridge address only.
+  local port=$((18000 + 16#$id % 1000))
+  python3 -m http.server "$port" --bind "10.213.$net.1" --directory "$state/www" >"$state/http.log" 2>&1 &
+  echo $! >"$state/http.pid"
+  local i
+  for i in $(seq 1 50); do
+    if (exec 3<>"/dev/tcp/10.213.$net.1/$port") 2>/dev/null; then break; fi
+    [[ $i -eq 50 ]] && die "artifact server did not start"
+    sleep 0.1
+  done
+
+  json=$(IFS=,; echo "${entries[*]}")
+  cat >"$state/hosts.json" <<EOF
+{"id":"$id","stateDir":"$state","bridgeAddress":"10.213.$net.1","artifactBaseUrl":"http://10.213.$net.1:$port","privateKeyPath":"$state/id_ed25519","sharedDir":"$state/shared","invocationLog":"$state/shared/log/invocations.jsonl","hosts":[$json]}
+EOF
+  cat "$state/hosts.json"
+}
+
+cmd_down() {
+  local state=$1 name
+  [[ -d $state ]] || return 0
+  need_root
+  if [[ -f $state/http.pid ]]; then
+    kill "$(cat "$state/http.pid")" 2>/dev/null || true
+    rm -f "$state/http.pid"
+  fi
+  if [[ -d $state/hosts ]]; then
+    local hd
+    for hd in "$state"/hosts/*/; do
+      [[ -d $hd ]] || continue
+      name=$(basename "$hd")
+      stop_host_processes "$state" "$name" || true
+    done
+    for hd in "$state"/hosts/*/; do
+      if [[ -f $hd/netns ]]; then ip netns del "$(cat "$hd/netns")" 2>/dev/null || true; fi
+    done
+  fi
+  if [[ -d $state/ns ]]; then
+    local f
+    for f in "$state"/ns/*.mnt "$state"/ns/*.uts; do
+      if [[ -e $f ]]; then umount "$f" 2>/dev/null || true; fi
+    done
+    if [[ -f $state/ns.mounted ]]; then umount "$state/ns" 2>/dev/null || true; fi
+  fi
+  if [[ -f $state/bridge ]]; then ip link del "$(cat "$state/bridge")" 2>/dev/null || true; fi
+  if [[ -f $state/unreachable-route ]]; then
+    ip route del unreachable "$(cat "$state/unreachable-route")" 2>/dev/null || true
+  fi
+  # Refuse to remove anything that is still a mount point (a failed umount above).
+  if findmnt -rn -o TARGET | grep -qF "$state/"; then
+    die "mounts under $state remain; not removing it"
+  fi
+  rm -rf --one-file-system "$state"
+}
+
+main() {
+  local cmd=${1:-}; shift || true
+  case $cmd in
+    up) [[ $# -ge 2 ]] || die "usage: up STATE_DIR SPEC..."; cmd_up "$@" ;;
+    down) [[ $# -eq 1 ]] || die "usage: down STATE_DIR"; cmd_down "$1" ;;
+    stop-sshd) [[ $# -eq 2 ]] || die "usage: stop-sshd STATE_DIR NAME"; stop_host_processes "$1" "$2" ;;
+    start-sshd)
+      [[ $# -eq 2 ]] || die "usage: start-sshd STATE_DIR NAME"
+      start_sshd "$1" "$2"; wait_port "$1" "$2" "$(cat "$1/hosts/$2/address")" ;;
+    exec) [[ $# -ge 3 ]] || die "usage: exec STATE_DIR NAME CMD..."; local s=$1 n=$2; shift 2; in_host "$s" "$n" "$@" ;;
+    gc)
+      # Labs left by a killed test run (startLab makes its state dirs as $TMPDIR/k3s-e2e-*).
+      local d
+      for d in "${TMPDIR:-/tmp}"/k3s-e2e-*/; do
+        [[ -d $d ]] && cmd_down "${d%/}"
+      done ;;
+    *) die "usage: hosts.sh up|down|gc|stop-sshd|start-sshd|exec ..." ;;
+  esac
+}
+
+main "$@"

@@ -1,0 +1,181 @@
+/**
+ * Self-test of the e2e lab: the hosts behave like separate SSH machines, and the k3s stand-ins keep
+ * the contracts of the real install script and k3s that the Pulumi program relies on.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import { startLab, TestLab } from "./hosts";
+
+const VERSION = "v1.36.3+k3s1";
+let lab: TestLab;
+
+function install(host: string, env: Record<string, string>, args = "", sudo = ""): ReturnType<TestLab["ssh"]> {
+  const vars = Object.entries({ INSTALL_K3S_VERSION: VERSION, INSTALL_K3S_ARTIFACT_URL: lab.artifactBaseUrl, ...env })
+    .map(([k, v]) => `${k}='${v}'`)
+    .join(" ");
+  return lab.ssh(host, `curl -sfL ${lab.installScriptUrl} | ${sudo} env ${vars} sh -s - ${args}`);
+}
+
+function writeConfig(host: string, yamlText: string): void {
+  const r = lab.exec(host, `mkdir -p /etc/rancher/k3s && cat > /etc/rancher/k3s/config.yaml <<'EOF'\n${yamlText}\nEOF`);
+  expect(r.code).toBe(0);
+}
+
+beforeAll(() => {
+  lab = startLab([
+    { name: "srv1" },
+    { name: "ag1", user: "nopasswd" },
+    { name: "bastion" },
+    { name: "hidden", user: "password", via: "bastion" },
+    { name: "pi", memoryCgroup: false },
+  ]);
+});
+
+afterAll(() => lab?.down());
+
+describe("hosts", () => {
+  test("each host is its own machine with its own files", () => {
+    expect(lab.ssh("srv1", "hostname").stdout.trim()).toBe("srv1");
+    lab.exec("srv1", "mkdir -p /etc/rancher/k3s && echo mine > /etc/rancher/k3s/marker");
+    expect(lab.readFile("srv1", "/etc/rancher/k3s/marker")).toBe("mine\n");
+    expect(lab.readFile("ag1", "/etc/rancher/k3s/marker")).toBeUndefined();
+    lab.exec("srv1", "rm -rf /etc/rancher/k3s");
+  });
+
+  test("the hidden host is reachable only through its bastion", () => {
+    const hidden = lab.host("hidden");
+    const r = lab.ssh("hidden", "hostname");
+    expect(r.stdout.trim()).toBe("hidden");
+    // From the root namespace there is no route to the hidden address.
+    const probe = spawnSync("bash", ["-c", `exec 3<>/dev/tcp/${hidden.address}/22`], { timeout: 5000 });
+    expect(probe.status).not.toBe(0);
+  });
+
+  test("sudo needs the password on the password host, and not on the nopasswd host", () => {
+    expect(lab.ssh("ag1", "sudo -n id -u").stdout.trim()).toBe("0");
+    expect(lab.ssh("hidden", "sudo -n id -u").code).not.toBe(0);
+    const pw = lab.host("hidden").sudoPassword ?? "";
+    expect(lab.ssh("hidden", "sudo -S -p '' id -u", { stdin: pw + "\n" }).stdout.trim()).toBe("0");
+  });
+
+  test("a host can go away and come back", () => {
+    lab.stopHost("ag1");
+    expect(lab.ssh("ag1", "true", { timeoutMs: 15000 }).code).not.toBe(0);
+    lab.startHost("ag1");
+    expect(lab.ssh("ag1", "true").code).toBe(0);
+  });
+});
+
+describe("k3s stand-ins", () => {
+  test("a server installs, writes token and kubeconfig, and reports itself", () => {
+    writeConfig("srv1", "cluster-init: true\ntoken: e2e-token\nwrite-kubeconfig-mode: \"0600\"");
+    const r = install("srv1", {}, "server");
+    expect(r.stdout).toContain("STAND-IN");
+    expect(r.code).toBe(0);
+    expect(lab.readFile("srv1", "/etc/rancher/k3s/k3s.yaml")).toContain("server: https://127.0.0.1:6443");
+    expect(lab.readFile("srv1", "/var/lib/rancher/k3s/server/node-token")).toMatch(/^K10[0-9a-f]{64}::server:e2e-token\n$/);
+    expect(lab.exec("srv1", "stat -c %a /etc/systemd/system/k3s.service.env").stdout.trim()).toBe("600");
+    expect(lab.nodes("srv1").map((n) => n.name)).toEqual(["srv1"]);
+  });
+
+  test("an agent config with a server-only key is rejected", () => {
+    writeConfig("ag1", `server: https://${lab.host("srv1").address}:6443\ntoken: e2e-token\ncluster-init: true`);
+    const r = install("ag1", { INSTALL_K3S_EXEC: "agent" }, "", "sudo");
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("flag provided but not defined: -cluster-init");
+    expect(lab.nodes("srv1").map((n) => n.name)).not.toContain("ag1");
+  });
+
+  test("a valid agent joins and kubectl on the server sees it", () => {
+    writeConfig("ag1", `server: https://${lab.host("srv1").address}:6443\ntoken: e2e-token\nnode-label:\n  - tier=edge`);
+    const r = lab.ssh("ag1", "sudo systemctl restart k3s-agent");
+    expect(r.code).toBe(0);
+    const ag1 = lab.nodes("srv1").find((n) => n.name === "ag1");
+    expect(ag1).toMatchObject({ ready: true, version: VERSION });
+    expect(ag1?.labels["tier"]).toBe("edge");
+  });
+
+  test("a wrong token is refused", () => {
+    lab.exec("hidden", `mkdir -p /etc/rancher/k3s && printf 'server: https://${lab.host("srv1").address}:6443\\ntoken: nope\\n' > /etc/rancher/k3s/config.yaml`);
+    const pw = lab.host("hidden").sudoPassword ?? "";
+    const r = lab.ssh(
+      "hidden",
+      `sudo -S -p '' env INSTALL_K3S_VERSION=${VERSION} INSTALL_K3S_ARTIFACT_URL=${lab.artifactBaseUrl} INSTALL_K3S_EXEC=agent sh -c 'curl -sfL ${lab.installScriptUrl} | sh -'`,
+      { stdin: pw + "\n" },
+    );
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("401 Unauthorized");
+  });
+
+  test("re-running the install with no change does not restart; config.yaml alone is not a change", () => {
+    const starts = () => lab.invocations().filter((i) => i.tool === "k3s" && i.role === "server" && i.host === "srv1" && i.action === "start").length;
+    const before = starts();
+    expect(install("srv1", {}, "server").stdout).toContain("No change detected");
+    writeConfig("srv1", "cluster-init: true\ntoken: e2e-token\nnode-label: [changed=yes]");
+    expect(install("srv1", {}, "server").stdout).toContain("No change detected");
+    expect(starts()).toBe(before);
+    expect(install("srv1", { INSTALL_K3S_FORCE_RESTART: "true" }, "server").code).toBe(0);
+    expect(starts()).toBe(before + 1);
+  });
+
+  test("a binary that does not match sha256sum-<arch>.txt is refused", () => {
+    const file = `${lab.stateDir}/www/${VERSION}/k3s-arm64`;
+    fs.appendFileSync(file, "\n# tampered\n");
+    const r = install("srv1", { ARCH: "aarch64" }, "server");
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("Download sha256 does not match");
+  });
+
+  test("value types are checked: a non-boolean for a bool flag fails the server", () => {
+    writeConfig("srv1", "cluster-init: maybe\ntoken: e2e-token");
+    const r = lab.ssh("srv1", "systemctl restart k3s");
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('invalid boolean value "maybe"');
+    writeConfig("srv1", "cluster-init: true\ntoken: e2e-token");
+    expect(lab.ssh("srv1", "systemctl restart k3s").code).toBe(0);
+  });
+
+  test("injected start failure and the no-service-manager case", () => {
+    lab.setControl("fail-start", "disk full", "srv1");
+    expect(lab.ssh("srv1", "systemctl restart k3s").code).not.toBe(0);
+    lab.clearControl("fail-start", "srv1");
+    expect(lab.ssh("srv1", "systemctl restart k3s").code).toBe(0);
+    lab.exec("bastion", "rm -rf /run/systemd/system");
+    const r = install("bastion", {}, "server");
+    expect(r.stderr).toContain("Can not find systemd or openrc");
+  });
+
+  test("without the memory cgroup k3s fails until cmdline.txt is fixed and the host reboots", () => {
+    writeConfig("pi", "token: e2e-token");
+    const r = install("pi", {}, "server");
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toContain("cgroup_memory=1 cgroup_enable=memory");
+    expect(r.stderr).toContain("failed to find memory cgroup");
+    lab.exec("pi", "sed -i 's/$/ cgroup_memory=1 cgroup_enable=memory/' /boot/firmware/cmdline.txt");
+    expect(lab.ssh("pi", "reboot").code).toBe(0);
+    let active = false;
+    for (let i = 0; i < 40 && !active; i++) {
+      active = lab.exec("pi", "systemctl is-active k3s").stdout.trim() === "active";
+      if (!active) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
+    }
+    expect(active).toBe(true);
+  });
+
+  test("uninstall leaves the host clean", () => {
+    const r = lab.ssh("ag1", "sudo /usr/local/bin/k3s-agent-uninstall.sh");
+    expect(r.code).toBe(0);
+    const left = lab.exec("ag1", "ls -d /etc/rancher/k3s /var/lib/rancher/k3s /var/lib/kubelet /run/k3s /usr/local/bin/k3s* /etc/systemd/system/k3s* 2>/dev/null; true");
+    expect(left.stdout.trim()).toBe("");
+    expect(lab.nodes("srv1").find((n) => n.name === "ag1")?.ready).toBe(false);
+    expect(lab.ssh("srv1", "/usr/local/bin/k3s-uninstall.sh").code).toBe(0);
+    expect(lab.exec("srv1", "ls -d /etc/rancher/k3s /var/lib/rancher/k3s /usr/local/bin/k3s* /etc/systemd/system/k3s* 2>/dev/null; true").stdout.trim()).toBe("");
+  });
+
+  test("every call is logged with host, role and a millisecond timestamp, and no token value", () => {
+    const calls = lab.invocations();
+    expect(calls.length).toBeGreaterThan(10);
+    expect(calls.every((c) => /\.\d{3}Z$/.test(c.ts))).toBe(true);
+    expect(calls.some((c) => c.tool === "systemctl" && c.host === "ag1")).toBe(true);
+    expect(JSON.stringify(calls)).not.toContain("e2e-token");
+  });
+});

@@ -1,0 +1,844 @@
+#!/usr/bin/python3
+# K3S STAND-IN for end-to-end tests. This is NOT k3s: no Kubernetes runs here. It follows the
+# contracts in shared/reference (k3s-reference.md, k3s-flags.json): config.yaml parsing and
+# validation per role, token handling, files a server writes, and node registration, so that a
+# Pulumi program driving real install/uninstall/kubectl commands over SSH can be exercised.
+# Cluster state lives in a directory shared by all test hosts (/var/lib/k3s-standin/shared).
+# make-artifacts.sh appends BUILT_VERSION, BUILT_ARCH and the flag table to a copy of this file.
+import base64
+import fcntl
+import glob
+import hashlib
+import json
+import os
+import re
+import secrets
+import socket
+import sys
+import time
+
+import yaml
+
+STANDIN = "[k3s STAND-IN, not a real cluster]"
+SHARED = "/var/lib/k3s-standin/shared"
+RUN_DIR = "/run/k3s-standin"
+BOOL_TRUE = {"1", "t", "T", "TRUE", "true", "True"}
+BOOL_FALSE = {"0", "f", "F", "FALSE", "false", "False"}
+DURATION_RE = re.compile(r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$")
+
+# Filled in by make-artifacts.sh.
+BUILT_VERSION = globals().get("BUILT_VERSION", "v0.0.0-standin")
+BUILT_ARCH = globals().get("BUILT_ARCH", "amd64")
+FLAGS = json.loads(base64.b64decode(globals().get("FLAGS_B64", "e30=")))
+
+
+class Fatal(Exception):
+    pass
+
+
+def now_ms():
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + ".%03dZ" % (int(time.time() * 1000) % 1000)
+
+
+def node_hostname():
+    return socket.gethostname()
+
+
+def record(tool, argv, role=None, extra=None):
+    os.makedirs(SHARED + "/log", exist_ok=True)
+    entry = {"ts": now_ms(), "tool": tool, "argv": argv, "role": role, "host": node_hostname(),
+             "uid": os.getuid(), "pid": os.getpid(), "standin": True}
+    if extra:
+        entry.update(extra)
+    line = json.dumps(entry) + "\n"
+    with open(SHARED + "/log/invocations.jsonl", "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        f.write(line)
+
+
+def log(level, msg):
+    sys.stderr.write('time="%s" level=%s msg="%s %s"\n' % (now_ms(), level, STANDIN, msg))
+
+
+# ---------------------------------------------------------------- test controls
+
+def control_file(name):
+    """Per-node control file wins over the cluster-wide one."""
+    for path in (f"{SHARED}/control/{node_hostname()}.{name}", f"{SHARED}/control/{name}"):
+        if os.path.exists(path):
+            return path
+    return None
+
+
+def apply_controls(phase):
+    # Nth-call failure counts every k3s/kubectl invocation of the test, across hosts.
+    path = f"{SHARED}/control/fail-call"
+    if os.path.exists(path):
+        with open(f"{SHARED}/control/calls.count", "a+") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            f.seek(0)
+            count = int(f.read().strip() or "0") + 1
+            f.seek(0)
+            f.truncate()
+            f.write(str(count))
+        wanted = {int(x) for x in open(path).read().split() if x.isdigit()}
+        if count in wanted:
+            raise Fatal(f"injected failure on call {count} (control/fail-call)")
+    if phase == "start":
+        delay = control_file("start-delay")
+        if delay:
+            time.sleep(min(float(open(delay).read().strip() or "0"), 600))
+        fail = control_file("fail-start")
+        if fail:
+            raise Fatal("injected start failure (control/fail-start): " + open(fail).read().strip())
+
+
+# ---------------------------------------------------------------- flags and config
+
+def flag_table(role):
+    table = FLAGS.get(role)
+    if not table:
+        raise Fatal(f"no flag table for {role}")
+    index = {}
+    for name, spec in table.items():
+        index[name] = name
+        for alias in spec.get("aliases", []) or []:
+            index[alias] = name
+    return table, index
+
+
+def check_value(role, name, spec, value, source):
+    """Converts a config/CLI value to the flag's type or raises the error urfave/cli would."""
+    typ = spec["type"]
+    if isinstance(value, dict):
+        raise Fatal(f"invalid value for flag -{name} in {source}: a mapping is not a {typ}")
+    if typ == "stringSlice":
+        items = value if isinstance(value, list) else [value]
+        return [scalar_str(v) for v in items]
+    if isinstance(value, list):
+        # configfilearg turns a list into repeated flags; for a scalar flag the last one wins.
+        log("warning", f"{source}: -{name} is not a list flag; using the last value")
+        value = value[-1] if value else ""
+    if typ == "bool":
+        if isinstance(value, bool):
+            return value
+        s = scalar_str(value)
+        if s in BOOL_TRUE:
+            return True
+        if s in BOOL_FALSE:
+            return False
+        raise Fatal(f'invalid boolean value "{s}" for -{name}: parse error')
+    if typ == "int":
+        s = scalar_str(value)
+        if not re.fullmatch(r"[+-]?[0-9]+", s):
+            raise Fatal(f'invalid value "{s}" for flag -{name}: parse error')
+        return int(s)
+    if typ == "duration":
+        s = scalar_str(value)
+        if s != "0" and not DURATION_RE.fullmatch(s):
+            raise Fatal(f'invalid value "{s}" for flag -{name}: parse error')
+        return s
+    return scalar_str(value)
+
+
+def scalar_str(v):
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return "" if v is None else str(v)
+
+
+def config_files(path):
+    files = []
+    if os.path.exists(path):
+        files.append(path)
+    d = path + ".d"
+    if os.path.isdir(d):
+        files += sorted(f for f in glob.glob(d + "/*") if f.endswith((".yaml", ".yml")))
+    return files
+
+
+def parse_cli(role, args, table, index):
+    out = {}
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if not a.startswith("-"):
+            raise Fatal(f"unexpected argument {a!r}")
+        key, eq, val = a.lstrip("-").partition("=")
+        if key not in index:
+            raise Fatal(f"flag provided but not defined: -{key}")
+        name = index[key]
+        spec = table[name]
+        if not eq:
+            if spec["type"] == "bool":
+                val = "true"
+            else:
+                i += 1
+                if i >= len(args):
+                    raise Fatal(f"flag needs an argument: -{key}")
+                val = args[i]
+        v = check_value(role, name, spec, val, "command line")
+        if spec["type"] == "stringSlice":
+            out.setdefault(name, []).extend(v)
+        else:
+            out[name] = v
+        i += 1
+    return out
+
+
+def load_settings(role, args):
+    table, index = flag_table(role)
+    cli = parse_cli(role, args, table, index)
+    path = cli.get("config") or os.environ.get("K3S_CONFIG_FILE") or "/etc/rancher/k3s/config.yaml"
+    merged = {}
+    for f in config_files(path):
+        try:
+            data = yaml.safe_load(open(f)) or {}
+        except yaml.YAMLError as e:
+            raise Fatal(f"failed to parse {f}: {e}")
+        if not isinstance(data, dict):
+            raise Fatal(f"{f}: top level must be a mapping of flag names")
+        for raw_key, value in data.items():
+            key = str(raw_key)
+            append = key.endswith("+")
+            key = key.rstrip("+")
+            if key not in index:
+                if role == "agent":
+                    # Agents get no filtering: the key reaches the CLI parser (k3s-flags.json configFile.unknownKeys).
+                    raise Fatal(f"flag provided but not defined: -{key}")
+                log("warning", f"Unknown flag --{key} found in config.yaml, skipping")
+                continue
+            name = index[key]
+            spec = table[name]
+            v = check_value(role, name, spec, value, f)
+            if spec["type"] == "stringSlice" and append:
+                merged.setdefault(name, []).extend(v)
+            else:
+                merged[name] = v
+    # CLI: scalars override, slices append (configfilearg inserts config values before CLI args).
+    for name, v in cli.items():
+        if table[name]["type"] == "stringSlice":
+            merged.setdefault(name, []).extend(v)
+        else:
+            merged[name] = v
+    for name, spec in table.items():
+        env = spec.get("env")
+        if env and name not in merged:
+            for e in ([env] if isinstance(env, str) else env):
+                if os.environ.get(e):
+                    merged[name] = check_value(role, name, spec, os.environ[e], "env " + e)
+                    break
+    return merged
+
+
+# ---------------------------------------------------------------- cluster registry
+
+def cluster_root():
+    return SHARED + "/cluster"
+
+
+def locked(fn):
+    os.makedirs(cluster_root(), exist_ok=True)
+    with open(cluster_root() + "/.lock", "a") as lk:
+        fcntl.flock(lk, fcntl.LOCK_EX)
+        return fn()
+
+
+def endpoint_key(url):
+    m = re.fullmatch(r"https://([^/:]+|\[[^\]]+\])(:([0-9]+))?/?", url or "")
+    if not m:
+        raise Fatal(f"invalid server URL {url!r}: must be https://host:port")
+    return f"{m.group(1)}_{m.group(3) or '443'}"
+
+
+def cluster_for_endpoint(url):
+    p = f"{cluster_root()}/endpoints/{endpoint_key(url)}"
+    return open(p).read().strip() if os.path.exists(p) else None
+
+
+def cluster_dir(cid):
+    return f"{cluster_root()}/clusters/{cid}"
+
+
+def read_json(path, default=None):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return default
+
+
+def write_json(path, data):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(data, f, indent=1, sort_keys=True)
+    os.replace(tmp, path)
+
+
+def node_ips():
+    ips = []
+    for line in os.popen("ip -4 -o addr show scope global 2>/dev/null").read().splitlines():
+        parts = line.split()
+        if "inet" in parts:
+            ips.append(parts[parts.index("inet") + 1].split("/")[0])
+    return ips
+
+
+def token_password(token):
+    m = re.fullmatch(r"K10[0-9a-f]{64}::[^:]+:(.+)", token)
+    return m.group(1) if m else token
+
+
+def check_memory_cgroup():
+    cmdline = open("/proc/cmdline").read().split()
+    if "cgroup_disable=memory" in cmdline and "cgroup_enable=memory" not in cmdline:
+        raise Fatal("failed to find memory cgroup (v2)")
+
+
+def read_token_setting(s, key, file_key):
+    if s.get(key):
+        return s[key]
+    if s.get(file_key):
+        try:
+            return open(s[file_key]).read().strip()
+        except OSError as e:
+            raise Fatal(f"failed to read {file_key} {s[file_key]}: {e}")
+    return ""
+
+
+def start(role, args):
+    s = load_settings(role, args)
+    apply_controls("start")
+    check_memory_cgroup()
+    name = s.get("node-name") or node_hostname()
+    data_dir = s.get("data-dir") or "/var/lib/rancher/k3s"
+    token = read_token_setting(s, "token", "token-file")
+    server_url = s.get("server", "")
+    if role == "agent":
+        if not server_url:
+            raise Fatal("--server is required")
+        if not token:
+            raise Fatal("--token is required")
+    if server_url and not token:
+        raise Fatal("--token is required when joining with --server")
+    ips = s.get("node-ip") or node_ips()
+    ips = [ip for item in ips for ip in item.split(",") if ip]
+
+    def register():
+        if server_url:
+            cid = cluster_for_endpoint(server_url)
+            if not cid:
+                raise Fatal(f"failed to get CA certs: Get \"{server_url}/cacerts\": no k3s server stand-in is registered at that address")
+            info = read_json(cluster_dir(cid) + "/cluster.json")
+            ok = token_password(token) in (token_password(info["token"]), token_password(info.get("agentToken") or info["token"]))
+            if token.startswith("K10") and token[3:67] != info["caHash"]:
+                raise Fatal("token CA hash does not match the Cluster CA certificate hash")
+            if role == "server" and token_password(token) != token_password(info["token"]):
+                ok = False
+            if not ok:
+                raise Fatal(f"failed to validate token: {server_url}/cacerts: 401 Unauthorized")
+            if role == "server" and info["datastore"] == "sqlite":
+                raise Fatal("(stand-in) joining a server that uses the embedded sqlite datastore is not possible; the first server needs cluster-init: true")
+        else:
+            cid = None
+            existing = read_json(data_dir + "/server/standin-cluster.json")
+            if existing:
+                cid = existing["cluster"]
+            if not cid or not os.path.exists(cluster_dir(cid)):
+                cid = secrets.token_hex(6)
+                ca = secrets.token_hex(32)
+                password = token_password(token) if token else secrets.token_hex(16)
+                ca_hash = hashlib.sha256(ca.encode()).hexdigest()
+                info = {"id": cid, "caHash": ca_hash, "token": f"K10{ca_hash}::server:{password}",
+                        "datastore": "etcd" if s.get("cluster-init") else ("external" if s.get("datastore-endpoint") else "sqlite"),
+                        "createdBy": name, "version": BUILT_VERSION}
+                agent_token = read_token_setting(s, "agent-token", "agent-token-file")
+                if agent_token:
+                    info["agentToken"] = f"K10{ca_hash}::node:{token_password(agent_token)}"
+                write_json(cluster_dir(cid) + "/cluster.json", info)
+            elif token and token_password(token) != token_password(read_json(cluster_dir(cid) + "/cluster.json")["token"]):
+                raise Fatal("bootstrap data already found and encrypted with different token")
+        info = read_json(cluster_dir(cid) + "/cluster.json")
+        # Node password: a node name already taken by another machine is refused (node-passwd).
+        os.makedirs("/etc/rancher/node", exist_ok=True)
+        pw_file = "/etc/rancher/node/password"
+        if not os.path.exists(pw_file):
+            with open(pw_file, "w") as f:
+                f.write(secrets.token_hex(16))
+            os.chmod(pw_file, 0o600)
+        node_pw = open(pw_file).read().strip()
+        npath = f"{cluster_dir(cid)}/nodes/{name}.json"
+        node = read_json(npath)
+        if node and node.get("passwordHash") != hashlib.sha256(node_pw.encode()).hexdigest():
+            raise Fatal(f"Node password rejected, duplicate hostname or contents of '/etc/rancher/node/password' may not match server node-passwd entry, try enabling a unique node name with the --with-node-id flag ({name})")
+        labels = dict((node or {}).get("labels", {}))
+        labels.update({"kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": BUILT_ARCH})
+        if role == "server":
+            labels["node-role.kubernetes.io/control-plane"] = "true"
+            labels["node-role.kubernetes.io/master"] = "true"
+            if info["datastore"] == "etcd":
+                labels["node-role.kubernetes.io/etcd"] = "true"
+        # Reference is silent on whether node-label changes apply after registration; applied on every start here.
+        for item in s.get("node-label", []):
+            k, _, v = item.partition("=")
+            labels[k] = v
+        taints = (node or {}).get("taints")
+        if taints is None:
+            taints = []
+            for item in s.get("node-taint", []):
+                m = re.fullmatch(r"([^=:]+)(=([^:]*))?:(NoSchedule|PreferNoSchedule|NoExecute)", item)
+                if not m:
+                    raise Fatal(f"invalid taint spec: {item}")
+                taints.append({"key": m.group(1), "value": m.group(3) or "", "effect": m.group(4)})
+        node = dict(node or {})
+        node.update({"name": name, "role": role, "version": BUILT_VERSION, "labels": labels, "taints": taints,
+                     "ready": True, "internalIP": ips[0] if ips else "", "host": node_hostname(),
+                     "passwordHash": hashlib.sha256(node_pw.encode()).hexdigest(),
+                     "annotations": node.get("annotations", {}), "unschedulable": node.get("unschedulable", False),
+                     "created": node.get("created", now_ms()), "lastStart": now_ms()})
+        write_json(npath, node)
+        if role == "server":
+            for ip in ips + s.get("tls-san", []) + ([s["advertise-address"]] if s.get("advertise-address") else []):
+                for san in ip.split(","):
+                    port = s.get("https-listen-port", 6443)
+                    os.makedirs(cluster_root() + "/endpoints", exist_ok=True)
+                    with open(f"{cluster_root()}/endpoints/{endpoint_key(f'https://{san}:{port}')}", "w") as f:
+                        f.write(cid)
+        return cid, info, name
+
+    cid, info, name = locked(register)
+    os.makedirs(RUN_DIR, exist_ok=True)
+    write_json(f"{RUN_DIR}/{role}.json", {"cluster": cid, "node": name, "dataDir": data_dir})
+    if role == "server":
+        write_server_files(s, data_dir, cid, info)
+    else:
+        os.makedirs(data_dir + "/agent", exist_ok=True)
+        write_json(data_dir + "/agent/standin-cluster.json", {"cluster": cid, "server": server_url})
+    log("info", f"{role} {name} started ({BUILT_VERSION}); cluster {cid}")
+    print(f"{STANDIN} k3s {role} {name} is ready (version {BUILT_VERSION})")
+
+
+def write_server_files(s, data_dir, cid, info):
+    os.makedirs(data_dir + "/server", exist_ok=True)
+    write_json(data_dir + "/server/standin-cluster.json", {"cluster": cid})
+    tok = data_dir + "/server/token"
+    with open(tok, "w") as f:
+        f.write(info["token"] + "\n")
+    os.chmod(tok, 0o600)
+    for link, target in (("node-token", "token"), ("agent-token", None)):
+        p = f"{data_dir}/server/{link}"
+        if os.path.lexists(p):
+            os.remove(p)
+        if link == "agent-token" and info.get("agentToken"):
+            with open(p, "w") as f:
+                f.write(info["agentToken"] + "\n")
+            os.chmod(p, 0o600)
+        else:
+            os.symlink("token", p)
+    fake = base64.b64encode(f"{STANDIN} fake certificate data for cluster {cid}".encode()).decode()
+    kubeconfig = {
+        "apiVersion": "v1", "kind": "Config",
+        "clusters": [{"name": "default", "cluster": {"server": "https://127.0.0.1:6443", "certificate-authority-data": fake}}],
+        "users": [{"name": "default", "user": {"client-certificate-data": fake, "client-key-data": fake}}],
+        "contexts": [{"name": "default", "context": {"cluster": "default", "user": "default"}}],
+        "current-context": "default", "preferences": {},
+    }
+    out = s.get("write-kubeconfig") or "/etc/rancher/k3s/k3s.yaml"
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out, "w") as f:
+        f.write(f"# {STANDIN}: kubeconfig shape only, the certificate data is fake.\n")
+        yaml.safe_dump(kubeconfig, f, sort_keys=False)
+    mode = s.get("write-kubeconfig-mode") or "0600"
+    try:
+        os.chmod(out, int(mode, 8))
+    except ValueError:
+        raise Fatal(f"invalid write-kubeconfig-mode {mode!r}")
+    if s.get("write-kubeconfig") and out != "/etc/rancher/k3s/k3s.yaml":
+        if os.path.lexists("/etc/rancher/k3s/k3s.yaml"):
+            os.remove("/etc/rancher/k3s/k3s.yaml")
+        os.symlink(out, "/etc/rancher/k3s/k3s.yaml")
+
+
+def stop(role):
+    state = read_json(f"{RUN_DIR}/{role}.json")
+    if not state:
+        return
+
+    def mark():
+        p = f"{cluster_dir(state['cluster'])}/nodes/{state['node']}.json"
+        node = read_json(p)
+        if node:
+            node["ready"] = False
+            write_json(p, node)
+    locked(mark)
+    os.remove(f"{RUN_DIR}/{role}.json")
+
+
+# ---------------------------------------------------------------- kubectl
+
+def kubectl_cluster(args):
+    kubeconfig = os.environ.get("KUBECONFIG") or "/etc/rancher/k3s/k3s.yaml"
+    for i, a in enumerate(args):
+        if a.startswith("--kubeconfig="):
+            kubeconfig = a.split("=", 1)[1]
+        elif a == "--kubeconfig" and i + 1 < len(args):
+            kubeconfig = args[i + 1]
+    try:
+        cfg = yaml.safe_load(open(kubeconfig))
+    except PermissionError:
+        raise Fatal(f'error: error loading config file "{kubeconfig}": open {kubeconfig}: permission denied')
+    except OSError:
+        raise Fatal("The connection to the server localhost:8080 was refused - did you specify the right host or port?")
+    server = cfg["clusters"][0]["cluster"]["server"]
+    if re.match(r"https://(127\.0\.0\.1|localhost):", server):
+        state = read_json(f"{RUN_DIR}/server.json")
+        if not state:
+            raise Fatal(f"The connection to the server {server[8:]} was refused - did you specify the right host or port?")
+        return state["cluster"]
+    cid = cluster_for_endpoint(server)
+    if not cid:
+        raise Fatal(f"Unable to connect to the server: dial tcp {server[8:]}: connect: connection refused")
+    return cid
+
+
+def load_nodes(cid):
+    nodes = {}
+    for p in sorted(glob.glob(f"{cluster_dir(cid)}/nodes/*.json")):
+        n = read_json(p)
+        nodes[n["name"]] = n
+    return nodes
+
+
+def node_json(n):
+    return {
+        "apiVersion": "v1", "kind": "Node",
+        "metadata": {"name": n["name"], "labels": n["labels"], "annotations": n.get("annotations", {}),
+                     "creationTimestamp": n["created"]},
+        "spec": {"taints": n["taints"], "unschedulable": n.get("unschedulable", False)},
+        "status": {"conditions": [{"type": "Ready", "status": "True" if n["ready"] else "Unknown"}],
+                   "nodeInfo": {"kubeletVersion": n["version"], "architecture": n["labels"].get("kubernetes.io/arch")},
+                   "addresses": [{"type": "InternalIP", "address": n["internalIP"]}, {"type": "Hostname", "address": n["name"]}]},
+    }
+
+
+def parse_selector(sel):
+    reqs = []
+    for part in filter(None, sel.split(",")):
+        if "!=" in part:
+            k, v = part.split("!=", 1)
+            reqs.append((k, "!=", v))
+        elif "=" in part:
+            k, v = part.split("=", 1)
+            reqs.append((k, "=", v.lstrip("=")))
+        elif part.startswith("!"):
+            reqs.append((part[1:], "!", None))
+        else:
+            reqs.append((part, "exists", None))
+    return reqs
+
+
+def matches(labels, reqs):
+    for k, op, v in reqs:
+        if op == "=" and labels.get(k) != v:
+            return False
+        if op == "!=" and labels.get(k) == v:
+            return False
+        if op == "!" and k in labels:
+            return False
+        if op == "exists" and k not in labels:
+            return False
+    return True
+
+
+KUBECTL_GLOBAL = {"--kubeconfig"}
+
+
+def split_opts(args, with_value, bool_opts):
+    pos, opts = [], {}
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a.startswith("-") and a != "-":
+            key, eq, val = a.partition("=")
+            if key in with_value:
+                if not eq:
+                    i += 1
+                    if i >= len(args):
+                        raise Fatal(f"flag needs an argument: {key}")
+                    val = args[i]
+                opts[key] = val
+            elif key in bool_opts:
+                opts[key] = val if eq else "true"
+            else:
+                raise Fatal(f"unknown flag: {key}")
+        else:
+            pos.append(a)
+        i += 1
+    return pos, opts
+
+
+def node_names(pos, verb):
+    names = []
+    for p in pos:
+        if p in ("node", "nodes", "no"):
+            continue
+        names.append(p.split("/", 1)[1] if p.startswith(("node/", "nodes/")) else p)
+    if pos and pos[0] not in ("node", "nodes", "no") and not pos[0].startswith(("node/", "nodes/")) and verb in ("get", "delete", "label", "taint", "annotate"):
+        raise Fatal(f'the server doesn\'t have a resource type "{pos[0]}" (stand-in knows only nodes)')
+    return names
+
+
+def kubectl(args):
+    if not args:
+        raise Fatal("kubectl needs a command")
+    verb, rest = args[0], args[1:]
+    common = {"--kubeconfig", "-o", "--output", "-l", "--selector", "--timeout", "--for", "--grace-period", "--request-timeout", "--pod-selector"}
+    bools = {"--overwrite", "--ignore-daemonsets", "--delete-emptydir-data", "--force", "--ignore-not-found", "--wait", "--all", "--disable-eviction", "--no-headers"}
+    pos, opts = split_opts(rest, common, bools)
+    cid = kubectl_cluster(rest)
+
+    def update(fn):
+        def run():
+            nodes = load_nodes(cid)
+            return fn(nodes)
+        return locked(run)
+
+    def save(n):
+        write_json(f"{cluster_dir(cid)}/nodes/{n['name']}.json", n)
+
+    def need(nodes, name):
+        if name not in nodes:
+            raise Fatal(f'Error from server (NotFound): nodes "{name}" not found')
+        return nodes[name]
+
+    if verb == "get":
+        nodes = load_nodes(cid)
+        names = node_names(pos, verb)
+        sel = parse_selector(opts.get("-l") or opts.get("--selector") or "")
+        items = [need(nodes, n) for n in names] if names else [n for n in nodes.values() if matches(n["labels"], sel)]
+        fmt = opts.get("-o") or opts.get("--output") or ""
+        if fmt == "json":
+            out = node_json(items[0]) if len(names) == 1 else {"apiVersion": "v1", "kind": "List", "items": [node_json(n) for n in items]}
+            print(json.dumps(out, indent=2))
+        elif fmt == "name":
+            for n in items:
+                print("node/" + n["name"])
+        elif fmt in ("", "wide"):
+            if not items:
+                sys.stderr.write("No resources found\n")
+                return
+            if "--no-headers" not in opts:
+                print("%-20s %-28s %-30s %-6s %s" % ("NAME", "STATUS", "ROLES", "AGE", "VERSION"))
+            for n in items:
+                status = "Ready" if n["ready"] else "NotReady"
+                if n.get("unschedulable"):
+                    status += ",SchedulingDisabled"
+                roles = ",".join(sorted(k.split("/", 1)[1] for k in n["labels"] if k.startswith("node-role.kubernetes.io/"))) or "<none>"
+                print("%-20s %-28s %-30s %-6s %s" % (n["name"], status, roles, "1m", n["version"]))
+        else:
+            raise Fatal(f"(stand-in) output format {fmt!r} is not supported; use -o json")
+        return
+    if verb in ("cordon", "uncordon", "drain"):
+        names = node_names(pos, verb)
+        if not names:
+            raise Fatal(f"error: USAGE: {verb} NODE [flags]")
+
+        def op(nodes):
+            for name in names:
+                n = need(nodes, name)
+                want = verb != "uncordon"
+                if n.get("unschedulable", False) == want:
+                    print(f"node/{name} already {'cordoned' if want else 'uncordoned'}")
+                else:
+                    n["unschedulable"] = want
+                    save(n)
+                    print(f"node/{name} {'cordoned' if want else 'uncordoned'}")
+                if verb == "drain":
+                    print(f"{STANDIN} no pods to evict on node/{name}")
+                    print(f"node/{name} drained")
+        update(op)
+        return
+    if verb == "delete":
+        names = node_names(pos, verb)
+
+        def op(nodes):
+            for name in names:
+                if name not in nodes:
+                    if "--ignore-not-found" in opts:
+                        continue
+                    raise Fatal(f'Error from server (NotFound): nodes "{name}" not found')
+                os.remove(f"{cluster_dir(cid)}/nodes/{name}.json")
+                print(f'node "{name}" deleted')
+        update(op)
+        return
+    if verb in ("label", "annotate", "taint"):
+        names = node_names(pos[:2], verb)
+        if len(names) != 1 or len(pos) < 3:
+            raise Fatal(f"error: USAGE: kubectl {verb} node NAME KEY=VAL ... [--overwrite]")
+        changes = pos[2:]
+        overwrite = opts.get("--overwrite") == "true"
+
+        def op(nodes):
+            n = need(nodes, names[0])
+            if verb == "taint":
+                taints = list(n["taints"])
+                for c in changes:
+                    m = re.fullmatch(r"([^=:]+)(=([^:]*))?(:(NoSchedule|PreferNoSchedule|NoExecute))?(-)?", c)
+                    if not m or (not m.group(6) and not m.group(5)):
+                        raise Fatal(f'error: invalid taint spec: {c}')
+                    key, val, eff, remove = m.group(1), m.group(3) or "", m.group(5), bool(m.group(6))
+                    if remove:
+                        before = len(taints)
+                        taints = [t for t in taints if not (t["key"] == key and (eff is None or t["effect"] == eff))]
+                        if len(taints) == before:
+                            raise Fatal(f'error: taint "{c[:-1]}" not found')
+                        continue
+                    same = [t for t in taints if t["key"] == key and t["effect"] == eff]
+                    if same and not overwrite:
+                        raise Fatal(f"error: node {n['name']} already has {key} taint(s) with same effect(s) and --overwrite is false")
+                    taints = [t for t in taints if not (t["key"] == key and t["effect"] == eff)] + [{"key": key, "value": val, "effect": eff}]
+                n["taints"] = taints
+                save(n)
+                print(f"node/{n['name']} tainted" if any(not c.endswith("-") for c in changes) else f"node/{n['name']} untainted")
+                return
+            field = "labels" if verb == "label" else "annotations"
+            d = dict(n.get(field, {}))
+            for c in changes:
+                if c.endswith("-") and "=" not in c:
+                    if c[:-1] not in d:
+                        print(f'{verb[:-1] if verb == "annotate" else "label"} "{c[:-1]}" not found.')
+                    d.pop(c[:-1], None)
+                    continue
+                k, eq, v = c.partition("=")
+                if not eq:
+                    raise Fatal(f"error: invalid {verb} spec: {c}")
+                if k in d and d[k] != v and not overwrite:
+                    raise Fatal(f"error: '{k}' already has a value ({d[k]}), and --overwrite is false")
+                d[k] = v
+            n[field] = d
+            save(n)
+            print(f"node/{n['name']} {'labeled' if verb == 'label' else 'annotated'}")
+        update(op)
+        return
+    if verb == "wait":
+        cond = opts.get("--for", "")
+        if cond not in ("condition=Ready", "condition=ready"):
+            raise Fatal(f"(stand-in) kubectl wait supports only --for=condition=Ready, got {cond!r}")
+        timeout = parse_seconds(opts.get("--timeout", "30s"))
+        names = node_names(pos, verb)
+        deadline = time.time() + min(timeout, 600)
+        while True:
+            nodes = load_nodes(cid)
+            targets = list(nodes.values()) if "--all" in opts or not names else [nodes.get(n) for n in names]
+            if targets and all(t and t["ready"] for t in targets):
+                for t in targets:
+                    print(f"node/{t['name']} condition met")
+                return
+            if time.time() >= deadline:
+                raise Fatal("error: timed out waiting for the condition on nodes")
+            time.sleep(0.5)
+    raise Fatal(f"(stand-in) kubectl {verb} is not implemented")
+
+
+def parse_seconds(s):
+    total = 0.0
+    for num, unit in re.findall(r"([0-9.]+)(ms|s|m|h)", s):
+        total += float(num) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[unit]
+    if not total and s.isdigit():
+        total = float(s)
+    return total
+
+
+# ---------------------------------------------------------------- etcd-snapshot
+
+def etcd_snapshot(args):
+    if not args:
+        raise Fatal("etcd-snapshot needs a subcommand: save|ls|delete|prune")
+    sub, rest = args[0], args[1:]
+    if sub not in ("save", "ls", "list", "l", "delete", "prune"):
+        raise Fatal(f"unknown etcd-snapshot subcommand {sub!r}")
+    table = dict(FLAGS["etcd-snapshot"])
+    if sub in ("ls", "list", "l"):
+        table["output"] = {"type": "string", "aliases": ["o"]}
+    index = {}
+    for name, spec in table.items():
+        index[name] = name
+        for a in spec.get("aliases", []) or []:
+            index[a] = name
+    pos = [a for a in rest if not a.startswith("-")]
+    flags = [a for a in rest if a.startswith("-")]
+    opts = {}
+    for a in flags:
+        key, _, val = a.lstrip("-").partition("=")
+        if key not in index:
+            raise Fatal(f"flag provided but not defined: -{key}")
+        opts[index[key]] = val or "true"
+    state = read_json(f"{RUN_DIR}/server.json")
+    if not state:
+        raise Fatal("etcd-snapshot: no running k3s server on this node (stand-in)")
+    info = read_json(cluster_dir(state["cluster"]) + "/cluster.json")
+    if info["datastore"] != "etcd":
+        raise Fatal("etcd datastore disabled")
+    snap_dir = opts.get("dir") or state["dataDir"] + "/server/db/snapshots"
+    os.makedirs(snap_dir, exist_ok=True)
+    if sub == "save":
+        name = f"{opts.get('name', 'on-demand')}-{state['node']}-{int(time.time())}"
+        with open(f"{snap_dir}/{name}", "w") as f:
+            f.write(f"{STANDIN} fake etcd snapshot of cluster {state['cluster']}\n")
+        print(f'Snapshot {name} saved.')
+    elif sub in ("ls", "list", "l"):
+        print("%-50s %-70s %-6s %s" % ("Name", "Location", "Size", "Created"))
+        for p in sorted(glob.glob(snap_dir + "/*")):
+            st = os.stat(p)
+            print("%-50s %-70s %-6d %s" % (os.path.basename(p), "file://" + p, st.st_size, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(st.st_mtime))))
+    elif sub == "delete":
+        for n in pos:
+            if os.path.exists(f"{snap_dir}/{n}"):
+                os.remove(f"{snap_dir}/{n}")
+        print("Removed " + " ".join(pos))
+    else:
+        print(f"{STANDIN} prune: nothing to do")
+
+
+def main():
+    argv0 = os.path.basename(sys.argv[0])
+    args = sys.argv[1:]
+    if argv0 == "kubectl":
+        args = ["kubectl"] + args
+    cmd = args[0] if args else ""
+    role = None
+    if cmd in ("server", "agent"):
+        role = cmd
+    try:
+        record("kubectl" if cmd == "kubectl" else "k3s", sys.argv[:1] + sys.argv[1:], role,
+               {"action": os.environ.get("K3S_STANDIN_ACTION", "run")})
+        if cmd in ("--version", "-v", "version"):
+            print(f"k3s version {BUILT_VERSION} (standin0)")
+            print(f"go version go1.26 {STANDIN}")
+            return 0
+        apply_controls("call")
+        if role:
+            if os.environ.get("K3S_STANDIN_ACTION") == "stop":
+                stop(role)
+            else:
+                start(role, args[1:])
+            return 0
+        if cmd == "kubectl":
+            kubectl(args[1:])
+            return 0
+        if cmd == "etcd-snapshot":
+            etcd_snapshot(args[1:])
+            return 0
+        if cmd in ("crictl", "ctr", "check-config", "token", "certificate", "secrets-encrypt", "completion"):
+            raise Fatal(f"(stand-in) k3s {cmd} is not implemented")
+        raise Fatal(f"No help topic for '{cmd}'" if cmd else "k3s needs a command")
+    except Fatal as e:
+        log("fatal", str(e))
+        msg = str(e)
+        print(f"{STANDIN} {msg if msg.startswith('error') else 'error: ' + msg}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

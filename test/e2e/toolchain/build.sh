@@ -1,0 +1,236 @@
+#!/usr/bin/env bash
+# Provides the Pulumi toolchain for the end-to-end suite and prints the directory to put first on PATH.
+#
+# Tools already on PATH are used as they are (a user's machine). Missing ones are built with the
+# machine's Go from the Go module proxy, at the versions of the npm packages in node_modules, and
+# cached outside the repo by version:
+#   ${K3S_STACKS_CACHE:-$HOME/.cache/k3s-stacks}/toolchain/<name>-<version>/bin/
+# A second run that finds them builds nothing.
+#
+# usage: build.sh            prints the bin dir (also written to <cache>/toolchain/PATH)
+# env:   K3S_STACKS_PULUMI_CLI_VERSION   force a CLI version (default: @pulumi/pulumi's, or the
+#                                        nearest older one the module proxy serves; see below)
+#        GO                              Go binary (default /usr/local/go/bin/go, else go on PATH)
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/../../.." && pwd)"
+CACHE="${K3S_STACKS_CACHE:-$HOME/.cache/k3s-stacks}/toolchain"
+GO=${GO:-}
+if [[ -z $GO ]]; then
+  if [[ -x /usr/local/go/bin/go ]]; then GO=/usr/local/go/bin/go; else GO=$(command -v go || true); fi
+fi
+# How far below the SDK version to look for a CLI the proxy serves (bounded search).
+MAX_CLI_FALLBACK=30
+
+log() { echo "toolchain: $*" >&2; }
+die() { echo "toolchain: ERROR: $*" >&2; exit 1; }
+
+npm_version() {
+  local pkg=$1 file="$REPO/node_modules/@pulumi/$1/package.json"
+  [[ -f $file ]] || die "$file not found: run npm ci first"
+  node -e 'process.stdout.write(require(process.argv[1]).version)' "$file" || die "cannot read version of @pulumi/$pkg"
+}
+
+# Go must fetch modules from the proxy only; never from VCS hosts directly.
+export GOPROXY=${GOPROXY:-https://proxy.golang.org}
+export GOFLAGS="${GOFLAGS:-} -mod=mod"
+export GOTOOLCHAIN=local
+export CGO_ENABLED=0
+
+module_available() {
+  # A module version is usable when its zip downloads (some proxies serve .info/.mod but not the zip).
+  local tmp rc=0
+  tmp=$(mktemp -d)
+  (cd "$tmp" && "$GO" mod init probe >/dev/null 2>&1 && "$GO" mod download "$1" >/dev/null 2>&1) || rc=1
+  rm -rf "$tmp"
+  return $rc
+}
+
+timed() {
+  local label=$1 start end; shift
+  start=$(date +%s)
+  "$@"
+  end=$(date +%s)
+  log "$label took $((end - start))s"
+  echo "$label $((end - start))s" >>"$CACHE/build-times.txt"
+}
+
+# Writes a build module that requires $1@$2 and repeats that module's non-local replace directives
+# (a dependency's replaces are ignored by Go, and the CLI needs them to build).
+write_build_module() {
+  local dir=$1 module=$2 version=$3 gomod
+  mkdir -p "$dir"
+  gomod=$("$GO" env GOMODCACHE)/cache/download/$module/@v/$version.mod
+  [[ -f $gomod ]] || die "missing $gomod after download"
+  local godirective
+  godirective=$(awk '$1 == "go" {print $2; exit}' "$gomod")
+  {
+    echo "module k3sstacks.local/e2e/toolchain/build"
+    echo
+    echo "go ${godirective:-1.22}"
+    echo
+    echo "require $module $version"
+    awk '
+      /^replace \(/ {inblock=1; next}
+      inblock && /^\)/ {inblock=0; next}
+      inblock {print "replace " $0; next}
+      /^replace / {print}
+    ' "$gomod" | grep -v '=> \.' || true
+  } >"$dir/go.mod"
+}
+
+build_pulumi_cli() {
+  local sdk_version=$1 want=${K3S_STACKS_PULUMI_CLI_VERSION:-} version="" n
+  if [[ -n $want ]]; then
+    version=$want
+    module_available "github.com/pulumi/pulumi/pkg/v3@v$version" || die "pulumi CLI v$version is not on the module proxy"
+  else
+    local major minor _patch
+    IFS=. read -r major minor _patch <<<"$sdk_version"
+    if module_available "github.com/pulumi/pulumi/pkg/v3@v$sdk_version"; then
+      version=$sdk_version
+    else
+      for ((n = 1; n <= MAX_CLI_FALLBACK; n++)); do
+        ((minor - n >= 0)) || break
+        if module_available "github.com/pulumi/pulumi/pkg/v3@v$major.$((minor - n)).0"; then
+          version=$major.$((minor - n)).0
+          break
+        fi
+      done
+      [[ -n $version ]] || die "no pulumi CLI (github.com/pulumi/pulumi/pkg/v3) near v$sdk_version on the module proxy"
+      log "WARNING: pulumi CLI v$sdk_version is not on the module proxy; using v$version (engine older than the SDK)"
+    fi
+  fi
+  local out="$CACHE/pulumi-$version"
+  if [[ -x $out/bin/pulumi ]]; then
+    echo "$out/bin"
+    return
+  fi
+  local src="$CACHE/src/pulumi-$version"
+  rm -rf "$src"
+  mkdir -p "$src" "$out/bin.tmp"
+  (cd "$src" && "$GO" mod download "github.com/pulumi/pulumi/pkg/v3@v$version")
+  write_build_module "$src" github.com/pulumi/pulumi/pkg/v3 "v$version"
+  (
+    cd "$src"
+    timed "pulumi-cli-resolve-$version" "$GO" get "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@v$version" "github.com/pulumi/pulumi/sdk/v3@v$version"
+    timed "pulumi-cli-compile-$version" "$GO" build -trimpath \
+      -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$version" \
+      -o "$out/bin.tmp/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+  ) >&2
+  mv "$out/bin.tmp" "$out/bin"
+  echo "$out/bin"
+}
+
+build_language_host() {
+  local sdk_version=$1
+  local module=github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3
+  if module_available "$module@v$sdk_version"; then
+    local out="$CACHE/pulumi-language-nodejs-$sdk_version"
+    if [[ ! -x $out/bin/pulumi-language-nodejs ]]; then
+      local src="$CACHE/src/pulumi-language-nodejs-$sdk_version"
+      rm -rf "$src"
+      mkdir -p "$src" "$out/bin.tmp"
+      (cd "$src" && "$GO" mod download "$module@v$sdk_version")
+      write_build_module "$src" "$module" "v$sdk_version"
+      (cd "$src" && timed "language-host-$sdk_version" "$GO" build -trimpath -ldflags "-s -w" -o "$out/bin.tmp/pulumi-language-nodejs" "$module") >&2
+      mv "$out/bin.tmp" "$out/bin"
+    fi
+    echo "$out/bin"
+    return
+  fi
+  # The real host is not published as a Go module (its go.mod replaces pkg/sdk with local paths
+  # and it carries no module tag), so the proxy cannot serve it. Fall back to our own minimal
+  # host, named as a stand-in, which runs the real @pulumi/pulumi cmd/run in node_modules.
+  log "WARNING: $module@v$sdk_version is not on the module proxy; building the language-host STAND-IN (test/e2e/toolchain/langhost)"
+  local srchash out
+  srchash=$(cat "$HERE/langhost/main.go" "$HERE/langhost/go.mod" | sha256sum | cut -c1-12)
+  out="$CACHE/langhost-standin-$sdk_version-$srchash"
+  if [[ ! -x $out/bin/pulumi-language-nodejs ]]; then
+    mkdir -p "$out/bin.tmp"
+    local src="$CACHE/src/langhost-standin"
+    rm -rf "$src"
+    mkdir -p "$src"
+    cp "$HERE/langhost/main.go" "$HERE/langhost/go.mod" "$src/"
+    (
+      cd "$src"
+      timed "language-host-standin-resolve" "$GO" get "github.com/pulumi/pulumi/sdk/v3@v$sdk_version"
+      timed "language-host-standin-compile" "$GO" build -trimpath -ldflags "-s -w" -o "$out/bin.tmp/pulumi-language-nodejs" .
+    ) >&2
+    mv "$out/bin.tmp" "$out/bin"
+  fi
+  echo "$out/bin"
+}
+
+# Provider plugins: pulumi-command's provider module is untagged (only the repo root and sdk/
+# carry tags) and pulumi-random's needs a local-path replace for its Terraform shim, so neither can
+# be built from the module proxy; they must already be on PATH.
+find_provider() {
+  local name=$1 version=$2 module=$3
+  if command -v "pulumi-resource-$name" >/dev/null 2>&1; then
+    dirname "$(command -v "pulumi-resource-$name")"
+    return
+  fi
+  local out="$CACHE/pulumi-resource-$name-$version"
+  if [[ -x $out/bin/pulumi-resource-$name ]]; then
+    echo "$out/bin"
+    return
+  fi
+  if module_available "$module@v$version"; then
+    local src="$CACHE/src/pulumi-resource-$name-$version"
+    rm -rf "$src"
+    mkdir -p "$src" "$out/bin.tmp"
+    (cd "$src" && "$GO" mod download "$module@v$version")
+    write_build_module "$src" "$module" "v$version"
+    (cd "$src" && timed "provider-$name-$version" "$GO" build -trimpath -ldflags "-s -w" -o "$out/bin.tmp/pulumi-resource-$name" "$module/cmd/pulumi-resource-$name") >&2
+    mv "$out/bin.tmp" "$out/bin"
+    echo "$out/bin"
+    return
+  fi
+  log "WARNING: pulumi-resource-$name v$version is not on PATH and $module@v$version is not on the module proxy"
+}
+
+main() {
+  mkdir -p "$CACHE"
+  command -v node >/dev/null || die "node is required"
+  local sdk_version cmd_version random_version
+  sdk_version=$(npm_version pulumi)
+  cmd_version=$(npm_version command)
+  random_version=$(npm_version random)
+
+  local dirs=()
+  if command -v pulumi >/dev/null 2>&1; then
+    log "using pulumi from PATH: $(command -v pulumi)"
+    dirs+=("$(dirname "$(command -v pulumi)")")
+  else
+    [[ -x $GO ]] || die "pulumi is not on PATH and no Go toolchain was found to build it"
+    dirs+=("$(build_pulumi_cli "$sdk_version")")
+  fi
+  if command -v pulumi-language-nodejs >/dev/null 2>&1; then
+    dirs+=("$(dirname "$(command -v pulumi-language-nodejs)")")
+  else
+    dirs+=("$(build_language_host "$sdk_version")")
+  fi
+  local d
+  d=$(find_provider command "$cmd_version" github.com/pulumi/pulumi-command/provider)
+  [[ -n $d ]] && dirs+=("$d")
+  d=$(find_provider random "$random_version" github.com/pulumi/pulumi-random/provider/v4)
+  [[ -n $d ]] && dirs+=("$d")
+
+  # One directory of links, so callers put a single entry on PATH.
+  local bin="$CACHE/bin" f
+  rm -rf "$bin.tmp"
+  mkdir -p "$bin.tmp"
+  for d in "${dirs[@]}"; do
+    for f in "$d"/pulumi "$d"/pulumi-language-nodejs "$d"/pulumi-resource-*; do
+      [[ -x $f ]] && ln -sf "$f" "$bin.tmp/$(basename "$f")"
+    done
+  done
+  rm -rf "$bin"
+  mv "$bin.tmp" "$bin"
+  echo "$bin" >"$CACHE/PATH"
+  echo "$bin"
+}
+
+main "$@"

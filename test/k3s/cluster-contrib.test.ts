@@ -1,0 +1,65 @@
+// Config contributions from other layers reach config.yaml per role, and bad ones are refused up front.
+jest.mock("@pulumi/command", () => require("../stack/support/recorder").recordingCommandModule());
+
+import * as pulumi from "@pulumi/pulumi";
+import { installMocks, isSecret, valueOf } from "../support/mocks";
+import { configYamlOf, drain, mockOutputs } from "../stack/support/harness";
+import { command, recorded } from "../stack/support/recorder";
+import { parseClusterConfig } from "../../components/config/cluster";
+import { K3sCluster } from "../../components/k3s/cluster";
+import { ConfigContribution } from "../../components/k3s/types";
+import { NodeSpec } from "../../components/nodes/types";
+import { loadReference, referenceProblems } from "./support/reference";
+
+const ref = loadReference();
+const node = (name: string, role: "server" | "agent"): NodeSpec => ({ name, role, arch: "arm64", connection: { host: `${name}.lan` }, labels: {}, taints: [], allowReboot: false, fixCgroups: false });
+const settings = parseClusterConfig({ k3sVersion: "v1.36.3+k3s1", datastore: "etcd" });
+const build = (name: string, contributions: ConfigContribution[]) =>
+  new K3sCluster(name, { settings, nodes: [node(`${name}s`, "server"), node(`${name}a`, "agent")], contributions });
+const stdin = (name: string) => command(name).args.stdin as pulumi.Input<string>;
+
+beforeAll(async () => {
+  await installMocks({ outputs: (type, n) => mockOutputs(type, n) });
+  build("ok", [
+    { server: { "etcd-snapshot-schedule-cron": pulumi.output("0 */6 * * *") }, all: { "kubelet-arg": ["max-pods=150"] }, disable: ["servicelb"] },
+    { server: { "etcd-s3": true, "etcd-s3-secret-key": pulumi.secret("S3-SECRET") }, secret: true },
+  ]);
+  await drain();
+});
+
+test("contributed keys reach servers and agents per role, valid against the reference", async () => {
+  const server = configYamlOf(await valueOf(stdin("ok-oks-config")));
+  const agent = configYamlOf(await valueOf(stdin("ok-oka-config")));
+  expect(server).toMatchObject({ "etcd-snapshot-schedule-cron": "0 */6 * * *", "kubelet-arg": ["max-pods=150"], disable: ["servicelb"], "etcd-s3": true, "etcd-s3-secret-key": "S3-SECRET" });
+  expect(agent["kubelet-arg"]).toEqual(["max-pods=150"]);
+  expect(agent).not.toHaveProperty("etcd-s3");
+  expect(referenceProblems(ref, "server", server)).toEqual([]);
+  expect(referenceProblems(ref, "agent", agent)).toEqual([]);
+});
+
+test("a secret contribution makes every node's config stdin secret", async () => {
+  expect(await isSecret(stdin("ok-oks-config"))).toBe(true);
+  expect(await isSecret(stdin("ok-oka-config"))).toBe(true);
+});
+
+test("bad contributions are refused with every problem before any command exists", () => {
+  const before = recorded.length;
+  let message = "";
+  try {
+    build("bad", [
+      { server: { "etcd-snapshot-retention": "many", "no-such-flag": 1, "kube-apiserver-arg": pulumi.output(["a=b"]), "typo-flag": pulumi.output("x") }, all: { "tls-san": ["x"], "disable-apiserver-lb": true }, disable: ["nginx"] },
+    ]);
+  } catch (e) {
+    message = (e as Error).message;
+  }
+  expect(message.split("\n")).toEqual([
+    "k3s-stacks: invalid k3s config from a layer:",
+    expect.stringContaining("contribution 0 (server): 'etcd-snapshot-retention' must be a whole number"),
+    expect.stringContaining("contribution 0 (server): 'no-such-flag' is not a k3s server flag"),
+    expect.stringContaining("contribution 0 (server): 'typo-flag' is not a k3s server flag"),
+    expect.stringContaining("contribution 0 (all): 'tls-san' is not a k3s agent flag (it is a server-only flag)"),
+    expect.stringContaining("contribution 0 (all): 'disable-apiserver-lb' is not a k3s server flag"),
+    "contribution 0 (disable): 'nginx' is not a k3s component.",
+  ]);
+  expect(recorded.length).toBe(before);
+});

@@ -1,0 +1,115 @@
+// Join order, agent independence and the rollout chain of K3sCluster, read from every remote.Command's dependsOn.
+jest.mock("@pulumi/command", () => require("../stack/support/recorder").recordingCommandModule());
+
+import { installMocks } from "../support/mocks";
+import { drain, mockOutputs } from "../stack/support/harness";
+import { RecordedCommand, dependsOnNames, recorded } from "../stack/support/recorder";
+import { parseClusterConfig } from "../../components/config/cluster";
+import { K3sCluster } from "../../components/k3s/cluster";
+import { NodeSpec } from "../../components/nodes/types";
+
+const SERVERS = ["s1", "s2", "s3"];
+const AGENTS = ["a1", "a2", "a3", "a4", "a5"];
+const BATCH = 2;
+
+function node(name: string, role: "server" | "agent", i: number): NodeSpec {
+  return { name, role, arch: "amd64", connection: { host: `10.9.0.${i + 1}`, user: "root" }, labels: {}, taints: [], allowReboot: false, fixCgroups: false };
+}
+
+const deps = new Map<string, string[]>();
+const of = (name: string): string[] => {
+  const d = deps.get(name);
+  if (!d) throw new Error(`no command ${name}`);
+  return d;
+};
+const res = (n: string, step: string) => `k3s-${n}-${step}`;
+
+/** Every command `name` waits for, directly or through others. */
+function closure(name: string, seen = new Set<string>()): Set<string> {
+  for (const d of of(name)) {
+    if (!seen.has(d)) {
+      seen.add(d);
+      closure(d, seen);
+    }
+  }
+  return seen;
+}
+
+beforeAll(async () => {
+  await installMocks({ outputs: (type, name) => mockOutputs(type, name) });
+  const settings = parseClusterConfig({ k3sVersion: "v1.36.3+k3s1", datastore: "etcd" });
+  const nodes = [...SERVERS.map((n, i) => node(n, "server", i)), ...AGENTS.map((n, i) => node(n, "agent", 10 + i))];
+  new K3sCluster("k3s", {
+    settings,
+    nodes,
+    rollout: { agentBatchSize: BATCH, drain: true, drainTimeout: "5m", preUpgradeScript: "k3s etcd-snapshot save" },
+  });
+  await drain();
+  recorded.forEach((c: RecordedCommand) => deps.set(c.name, dependsOnNames(c)));
+});
+
+test("every node gets the full set of steps", () => {
+  for (const n of [...SERVERS, ...AGENTS]) {
+    for (const step of ["prep", "token", "config", "install", "cordon", "upgrade", "uncordon", "member"]) expect(deps.has(res(n, step))).toBe(true);
+  }
+});
+
+test("the first server installs first; each later server installs after the one before it", () => {
+  expect(of(res("s1", "install")).filter((d) => d.endsWith("-install"))).toEqual([]);
+  expect(of(res("s2", "install"))).toContain(res("s1", "install"));
+  expect(of(res("s3", "install"))).toContain(res("s2", "install"));
+  expect(closure(res("s3", "install"))).toContain(res("s1", "install"));
+});
+
+test("a node installs only after its token and config are written, which follow host preparation", () => {
+  for (const n of [...SERVERS, ...AGENTS]) {
+    expect(of(res(n, "install"))).toEqual(expect.arrayContaining([res(n, "token"), res(n, "config")]));
+    expect(of(res(n, "token"))).toEqual([res(n, "prep")]);
+    expect(of(res(n, "config"))).toEqual([res(n, "prep")]);
+    expect(of(res(n, "prep"))).toEqual([]);
+  }
+});
+
+test("every agent installs after all servers and independently of every other agent", () => {
+  for (const a of AGENTS) {
+    const direct = of(res(a, "install"));
+    expect(direct).toEqual(expect.arrayContaining(SERVERS.map((s) => res(s, "install"))));
+    const all = closure(res(a, "install"));
+    for (const other of AGENTS.filter((o) => o !== a)) {
+      expect([...all].filter((d) => d.startsWith(`k3s-${other}-`))).toEqual([]);
+    }
+    // membership (wait Ready, labels) runs per agent, also without waiting for other agents
+    expect([...closure(res(a, "member"))].filter((d) => AGENTS.some((o) => o !== a && d.startsWith(`k3s-${o}-`)))).toEqual([]);
+  }
+});
+
+test("each node's rollout is cordon → upgrade → uncordon after its install", () => {
+  for (const n of [...SERVERS, ...AGENTS]) {
+    expect(of(res(n, "cordon"))).toContain(res(n, "install"));
+    expect(of(res(n, "upgrade"))).toEqual([res(n, "cordon")]);
+    expect(of(res(n, "uncordon"))).toEqual([res(n, "upgrade")]);
+  }
+});
+
+test("servers roll one at a time, after the pre-upgrade script", () => {
+  const rolloutDeps = (n: string) => of(res(n, "cordon")).filter((d) => d !== res(n, "install"));
+  expect(rolloutDeps("s1")).toEqual(["k3s-pre-upgrade"]);
+  expect(rolloutDeps("s2")).toEqual([res("s1", "uncordon")]);
+  expect(rolloutDeps("s3")).toEqual([res("s2", "uncordon")]);
+});
+
+test(`agents roll in batches of ${BATCH} after the last server`, () => {
+  const batches = [AGENTS.slice(0, 2), AGENTS.slice(2, 4), AGENTS.slice(4)];
+  let before = [res("s3", "uncordon")];
+  for (const batch of batches) {
+    for (const a of batch) {
+      expect(of(res(a, "cordon")).filter((d) => d !== res(a, "install")).sort()).toEqual([...before].sort());
+    }
+    before = batch.map((a) => res(a, "uncordon"));
+  }
+});
+
+test("membership waits for the node's install; the kubeconfig is read after the first server installs", () => {
+  for (const n of [...SERVERS, ...AGENTS]) expect(of(res(n, "member"))).toContain(res(n, "install"));
+  expect(of("k3s-kubeconfig")).toEqual([res("s1", "install")]);
+});

@@ -1,0 +1,41 @@
+import local from "../../components/k3s/k3s-flags.json";
+import { DISABLE_VALUES, configProblems, flagType } from "../../components/k3s/flags";
+import { loadReference } from "./support/reference";
+
+const ref = loadReference();
+const table = local as unknown as { disable: string[]; server: Record<string, { type: string }>; agent: Record<string, { type: string }> };
+const types = (flags: Record<string, { type: string }>) => Object.fromEntries(Object.entries(flags).map(([k, v]) => [k, v.type]));
+
+describe("components/k3s/k3s-flags.json matches ../shared/reference/k3s-flags.json", () => {
+  test.each(["server", "agent"] as const)("%s: same keys, same types", (role) => {
+    expect(types(table[role])).toEqual(types(ref[role]));
+    expect(Object.keys(table[role]).length).toBeGreaterThan(40);
+  });
+
+  test("the disable list is the full (staged) build's", () => {
+    expect([...table.disable].sort()).toEqual([...(ref.disableValues["full build (stage.go, !no_stage)"] as string[])].sort());
+    expect(DISABLE_VALUES).toEqual(table.disable);
+  });
+});
+
+describe("flag checks", () => {
+  test("flagType knows roles apart", () => {
+    expect(flagType("server", "cluster-init")).toBe("bool");
+    expect(flagType("agent", "cluster-init")).toBeUndefined();
+    expect(flagType("agent", "node-label")).toBe("stringSlice");
+    expect(flagType("server", "no-such-flag")).toBeUndefined();
+  });
+
+  test("configProblems accepts valid values and '+' append keys", () => {
+    expect(configProblems("agent", { "kubelet-arg+": ["a=b"], "node-name": "x", "disable-apiserver-lb": true }, "w")).toEqual([]);
+    expect(configProblems("server", { "etcd-snapshot-retention": 5, "etcd-s3-timeout": "5m30s" }, "w")).toEqual([]);
+  });
+
+  test("configProblems names each bad key with a fix", () => {
+    expect(configProblems("server", { "etcd-s3-timeout": "five minutes", "etcd-snapshot-retention": "5", "no-flag": 1 }, "where")).toEqual([
+      "where: 'etcd-s3-timeout' must be a duration such as 30s, 5m or 1h30m (k3s flag type duration). Fix: write it like etcd-s3-timeout: 30s.",
+      "where: 'etcd-snapshot-retention' must be a whole number (k3s flag type int). Fix: write it like etcd-snapshot-retention: 10.",
+      "where: 'no-flag' is not a k3s server flag. Fix: remove it or use a flag from 'k3s server --help'.",
+    ]);
+  });
+});

@@ -1,0 +1,90 @@
+// Every rendered shell script passes shellcheck and `bash -n`.
+import { spawnSync } from "child_process";
+import * as scripts from "../../components/k3s/scripts";
+import { scriptFrame } from "../../components/k3s/shell";
+import { Privilege, wrapperCommand } from "../../components/k3s/remote";
+import { renderPreInstall } from "../../components/airgap/scripts";
+
+/** Valid but unusual names and values: dots, slashes, underscores, a label key with a DNS prefix. */
+const NODE = "pi-1.home.arpa";
+const LABELS = { "node.example.com/role": "edge_v1.2-x", tier: "a", empty: "" };
+const TAINTS = ["node.example.com/dedicated=db_1:NoExecute", "gpu:NoSchedule"];
+const ONLINE: scripts.InstallSpec = { node: NODE, role: "agent", version: "v1.36.3+k3s1", installScriptUrl: "https://get.k3s.io/?channel=x&y='z'", artifactUrl: "https://mirror.lan/k3s" };
+const STAGED: scripts.InstallSpec = {
+  ...ONLINE,
+  role: "server",
+  stagedScript: "/var/lib/rancher/k3s-stacks/airgap/v1.36.3+k3s1/install.sh",
+  stagedEnv: { INSTALL_K3S_SKIP_DOWNLOAD: "true", INSTALL_K3S_BIN_DIR: "/opt/bin" },
+  preInstall: `${renderPreInstall({ dir: "/var/lib/rancher/k3s-stacks/airgap/v1.36.3+k3s1", k3sSha256: "a".repeat(64) })}
+cat > /etc/k3s-stacks-note <<'NOTE'
+  staged by "k3s-stacks" $(not expanded)
+NOTE`,
+};
+
+/** Representative renders of every script renderer in components/k3s/scripts.ts. */
+const RENDERS: Record<string, Array<[string, string]>> = {
+  renderPrepScript: [
+    ["prep, may fix and reboot", scripts.renderPrepScript({ node: NODE, fixCgroups: true, allowReboot: true })],
+    ["prep, check only", scripts.renderPrepScript({ node: NODE, fixCgroups: false, allowReboot: false })],
+  ],
+  renderTokenScript: [["token", scripts.renderTokenScript("K10abc::server:0123456789abcdef")]],
+  renderConfigScript: [
+    ["server config with extra files", scripts.renderConfigScript({ role: "server", files: [
+      { path: "/etc/rancher/k3s/config.yaml", content: "node-name: pi-1\nnode-label:\n  - tier=edge\n", mode: "0600" },
+      { path: "/etc/rancher/k3s/registries.yaml", content: "mirrors:\n  docker.io:\n    endpoint: [\"https://m.lan\"]\nK3S_STACKS_EOF\n$HOME `x`", mode: "0644" },
+    ] })],
+    ["agent config", scripts.renderConfigScript({ role: "agent", files: [{ path: "/etc/rancher/k3s/config.yaml", content: "server: https://10.0.0.1:6443", mode: "0600" }] })],
+  ],
+  renderInstallScript: [["online install", scripts.renderInstallScript(ONLINE)], ["staged install with preInstall", scripts.renderInstallScript(STAGED)]],
+  renderUpgradeScript: [["online upgrade", scripts.renderUpgradeScript(ONLINE)], ["staged upgrade with preInstall", scripts.renderUpgradeScript(STAGED)]],
+  renderCordonScript: [
+    ["cordon and drain", scripts.renderCordonScript({ node: NODE, version: "v1.36.3+k3s1", drain: true, drainTimeout: "5m" })],
+    ["cordon only", scripts.renderCordonScript({ node: NODE, version: "v1.36.3+k3s1", drain: false, drainTimeout: "5m" })],
+  ],
+  renderUncordonScript: [["uncordon", scripts.renderUncordonScript({ node: NODE, version: "v1.36.3+k3s1", timeoutSeconds: 600 })]],
+  renderMemberScript: [
+    ["member with labels and taints", scripts.renderMemberScript({ node: NODE, bootstrap: false, labels: LABELS, taints: TAINTS, drainTimeout: "90s", readyTimeoutSeconds: 600 })],
+    ["bootstrap member, nothing managed", scripts.renderMemberScript({ node: NODE, bootstrap: true, labels: {}, taints: [], drainTimeout: "5m", readyTimeoutSeconds: 600 })],
+  ],
+  renderKubeconfigScript: [["kubeconfig", scripts.renderKubeconfigScript()]],
+};
+
+const ALL: Array<[string, string]> = [
+  ...Object.values(RENDERS).flat(),
+  ["pre-upgrade frame (cluster.ts)", scriptFrame("before upgrading to v1.36.3+k3s1", { update: "k3s etcd-snapshot save --name pre-upgrade" })],
+  ...(["root", "sudo", "sudo-password"] as Privilege[]).map((p): [string, string] => [`wrapper command (${p})`, `${wrapperCommand(p, "create")}\n`]),
+];
+
+const shellcheck = spawnSync("shellcheck", ["--version"], { encoding: "utf8" });
+const haveShellcheck = shellcheck.status === 0;
+
+test("every exported renderer of scripts.ts has a case here", () => {
+  const renderers = Object.keys(scripts).filter((k) => k.startsWith("render")).sort();
+  expect(Object.keys(RENDERS).sort()).toEqual(renderers);
+});
+
+if (!haveShellcheck && process.env.CI) {
+  test("shellcheck is installed (CI)", () => {
+    throw new Error("shellcheck is missing: apt-get install -y shellcheck");
+  });
+}
+
+describe.each(ALL)("%s", (_, script) => {
+  (haveShellcheck ? test : test.skip)("passes shellcheck", () => {
+    const r = spawnSync("shellcheck", ["-s", "bash", "-f", "gcc", "-"], { input: script, encoding: "utf8" });
+    expect(r.stdout + r.stderr).toBe("");
+    expect(r.status).toBe(0);
+  });
+
+  test("parses with bash -n", () => {
+    const r = spawnSync("bash", ["-n"], { input: script, encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+  });
+});
+
+test("a staged preInstall heredoc keeps its terminator at the start of the line", () => {
+  const install = scripts.renderInstallScript(STAGED);
+  expect(install).toContain("\nNOTE\n");
+  expect(install).toContain("\n  staged by \"k3s-stacks\" $(not expanded)\nNOTE\n");
+});

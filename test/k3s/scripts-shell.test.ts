@@ -1,0 +1,228 @@
+// Rendered scripts run in a real bash against a scratch directory, with fake systemctl/k3s on PATH.
+import * as fs from "fs";
+import * as path from "path";
+import { renderConfigScript, renderInstallScript, renderMemberScript, renderTokenScript } from "../../components/k3s/scripts";
+import { LOG_CALL, Sandbox, sandbox } from "./support/shell";
+
+let sb: Sandbox;
+beforeEach(() => {
+  sb = sandbox();
+  // systemctl: logs the call; is-active succeeds only when $ACTIVE_FLAG exists.
+  sb.fake("systemctl", `${LOG_CALL}\nif [ "$1" = is-active ]; then [ -e "$ACTIVE_FLAG" ]; exit; fi\nexit 0`);
+  sb.fake("sleep", ":");
+});
+afterEach(() => sb.cleanup());
+
+const mode = (file: string) => (fs.statSync(file).mode & 0o777).toString(8).padStart(4, "0");
+
+describe("config script (renderConfigScript)", () => {
+  const cfg = () => path.join(sb.dir, "etc/rancher/k3s/config.yaml");
+  const reg = () => path.join(sb.dir, "etc/rancher/k3s/registries.yaml");
+  const REGISTRIES = "mirrors:\n  docker.io:\n    endpoint: [\"https://m.lan\"]\nK3S_STACKS_EOF\n$HOME `id` '\"";
+  const render = (registries: string, regMode = "0644") =>
+    renderConfigScript({ role: "server", files: [{ path: cfg(), content: "node-name: n1\n", mode: "0600" }, { path: reg(), content: registries, mode: regMode }] });
+  const run = (script: string, active: boolean, phase = "create") =>
+    sb.run(["bash", "-s", "--", phase], { input: script, env: { ACTIVE_FLAG: active ? sb.log.replace("calls.log", "active") : "/nonexistent" } });
+  const setActive = (on: boolean) => (on ? fs.writeFileSync(path.join(sb.dir, "active"), "") : fs.rmSync(path.join(sb.dir, "active"), { force: true }));
+
+  test("first run writes the files exactly, with their modes, and does not start an inactive k3s", () => {
+    setActive(false);
+    const r = run(render(REGISTRIES), false);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(fs.readFileSync(cfg(), "utf8")).toBe("node-name: n1\n");
+    expect(fs.readFileSync(reg(), "utf8")).toBe(`${REGISTRIES}\n`);
+    expect(mode(cfg())).toBe("0600");
+    expect(mode(reg())).toBe("0644");
+    expect(sb.calls()).toEqual(["systemctl is-active --quiet k3s"]);
+    expect(fs.readdirSync(path.dirname(cfg())).sort()).toEqual(["config.yaml", "registries.yaml"]);
+  });
+
+  test("an identical second run changes nothing and restarts nothing, even when k3s runs", () => {
+    run(render(REGISTRIES), false);
+    sb.calls();
+    const before = fs.statSync(cfg());
+    setActive(true);
+    const r = run(render(REGISTRIES), true, "update");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe("");
+    expect(sb.calls()).toEqual([]);
+    const after = fs.statSync(cfg());
+    expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
+  });
+
+  test("a changed file restarts k3s when it is active", () => {
+    run(render(REGISTRIES), false);
+    sb.calls();
+    setActive(true);
+    const r = run(render("mirrors: {}"), true, "update");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("restarting k3s");
+    expect(fs.readFileSync(reg(), "utf8")).toBe("mirrors: {}\n");
+    expect(sb.calls()).toEqual(["systemctl is-active --quiet k3s", "systemctl restart k3s"]);
+    expect(fs.readdirSync(path.dirname(cfg())).sort()).toEqual(["config.yaml", "registries.yaml"]);
+  });
+
+  test("a changed file does not start k3s when it is not running", () => {
+    run(render(REGISTRIES), false);
+    sb.calls();
+    run(render("mirrors: {}"), false, "update");
+    expect(sb.calls()).toEqual(["systemctl is-active --quiet k3s"]);
+  });
+
+  test("a mode change alone is applied without a restart", () => {
+    run(render(REGISTRIES), false);
+    sb.calls();
+    setActive(true);
+    run(render(REGISTRIES, "0640"), true, "update");
+    expect(mode(reg())).toBe("0640");
+    expect(sb.calls()).toEqual([]);
+  });
+
+  test("an agent restarts k3s-agent, and delete does nothing", () => {
+    const agent = renderConfigScript({ role: "agent", files: [{ path: cfg(), content: "a: 1", mode: "0600" }] });
+    setActive(true);
+    run(agent, true);
+    expect(sb.calls()).toEqual(["systemctl is-active --quiet k3s-agent", "systemctl restart k3s-agent"]);
+    fs.rmSync(cfg());
+    expect(run(agent, true, "delete").status).toBe(0);
+    expect(fs.existsSync(cfg())).toBe(false);
+  });
+});
+
+test("the token script writes a root-only file and never prints the token", () => {
+  const script = renderTokenScript("SECRET-TOKEN-abc").replace(/\/etc\/rancher\/k3s\/token/g, path.join(sb.dir, "token"));
+  const r = sb.run(["bash", "-s", "--", "create"], { input: script });
+  expect(r.status).toBe(0);
+  expect(fs.readFileSync(path.join(sb.dir, "token"), "utf8")).toBe("SECRET-TOKEN-abc\n");
+  expect(mode(path.join(sb.dir, "token"))).toBe("0600");
+  expect(r.stdout + r.stderr).not.toContain("SECRET-TOKEN");
+});
+
+describe("membership script (renderMemberScript): label and taint reconciliation", () => {
+  const STATE = "/var/lib/rancher/k3s-stacks";
+  const render = (labels: Record<string, string>, taints: string[], bootstrap = false) =>
+    renderMemberScript({ node: "w-1", bootstrap, labels, taints, drainTimeout: "90s", readyTimeoutSeconds: 10 }).split(STATE).join(path.join(sb.dir, "state"));
+  const stateFile = () => path.join(sb.dir, "state/managed/w-1");
+  const run = (script: string, phase: string) => sb.run(["bash", "-s", "--", phase], { input: script });
+
+  beforeEach(() => {
+    // k3s kubectl: `get node` reports Ready (or what $NODE_STATUS says); every other call is logged.
+    sb.fake("k3s", `if [ "$1 $2 $3" = "kubectl get node" ]; then
+  case "$*" in *--no-headers*) echo "$4 \${NODE_STATUS:-Ready} <none> 1d v1.36.3+k3s1"; exit 0 ;; esac
+  [ -z "$NODE_GONE" ]; exit
+fi
+${LOG_CALL}`);
+  });
+
+  test("create applies labels and taints and records what it manages", () => {
+    const r = run(render({ tier: "edge", "example.com/zone": "attic" }, ["dedicated=db:NoSchedule", "gpu:NoExecute"]), "create");
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(sb.calls()).toEqual([
+      "k3s kubectl label node w-1 tier=edge example.com/zone=attic --overwrite",
+      "k3s kubectl taint node w-1 dedicated=db:NoSchedule --overwrite",
+      "k3s kubectl taint node w-1 gpu:NoExecute --overwrite",
+    ]);
+    expect(fs.readFileSync(stateFile(), "utf8")).toBe("label tier\nlabel example.com/zone\ntaint dedicated:NoSchedule\ntaint gpu:NoExecute\n");
+  });
+
+  test("update removes only what we set before and no longer want", () => {
+    run(render({ tier: "edge", "example.com/zone": "attic" }, ["dedicated=db:NoSchedule", "gpu:NoExecute"]), "create");
+    sb.calls();
+    const r = run(render({ tier: "core" }, ["gpu:NoExecute"]), "update");
+    expect(r.status).toBe(0);
+    expect(sb.calls()).toEqual([
+      "k3s kubectl label node w-1 example.com/zone-",
+      "k3s kubectl taint node w-1 dedicated:NoSchedule-",
+      "k3s kubectl label node w-1 tier=core --overwrite",
+      "k3s kubectl taint node w-1 gpu:NoExecute --overwrite",
+    ]);
+    expect(fs.readFileSync(stateFile(), "utf8")).toBe("label tier\ntaint gpu:NoExecute\n");
+  });
+
+  test("with nothing wanted, everything managed is removed and the record emptied", () => {
+    run(render({ tier: "edge" }, []), "create");
+    sb.calls();
+    run(render({}, []), "update");
+    expect(sb.calls()).toEqual(["k3s kubectl label node w-1 tier-"]);
+    expect(fs.readFileSync(stateFile(), "utf8")).toBe("");
+  });
+
+  test("a node that never gets Ready fails naming the node", () => {
+    const r = sb.run(["bash", "-s", "--", "create"], { input: render({}, []), env: { NODE_STATUS: "NotReady" } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/node w-1 is not Ready after 10s \(status: NotReady.*Fix: check 'journalctl -u k3s'/);
+    expect(sb.calls()).toEqual([]);
+  });
+
+  test("delete drains and deletes a joined node, and forgets its record", () => {
+    run(render({ tier: "edge" }, []), "create");
+    sb.calls();
+    expect(run(render({ tier: "edge" }, []), "delete").status).toBe(0);
+    expect(sb.calls()).toEqual([
+      "k3s kubectl drain w-1 --ignore-daemonsets --delete-emptydir-data --force --timeout=90s",
+      "k3s kubectl delete node w-1 --ignore-not-found",
+    ]);
+    expect(fs.existsSync(stateFile())).toBe(false);
+  });
+
+  test("delete of a node the cluster no longer knows does nothing", () => {
+    expect(sb.run(["bash", "-s", "--", "delete"], { input: render({}, []), env: { NODE_GONE: "1" } }).status).toBe(0);
+    expect(sb.calls()).toEqual([]);
+  });
+
+  test("the bootstrap server is not drained on delete: it leaves with the cluster", () => {
+    const r = run(render({}, [], true), "delete");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("bootstrap server");
+    expect(sb.calls()).toEqual([]);
+  });
+});
+
+describe("install script (renderInstallScript), staged", () => {
+  const render = () =>
+    renderInstallScript({
+      node: "w-1",
+      role: "agent",
+      version: "v1.36.3+k3s1",
+      installScriptUrl: "https://get.k3s.io",
+      stagedScript: path.join(sb.dir, "install.sh"),
+      stagedEnv: { INSTALL_K3S_SKIP_DOWNLOAD: "true" },
+      preInstall: `cat > "${sb.dir}/pre" <<'EOF'\n$literal\nEOF\necho pre >> "$CALLS"`,
+    });
+
+  beforeEach(() => {
+    fs.writeFileSync(path.join(sb.dir, "install.sh"), `echo "install.sh $INSTALL_K3S_VERSION $INSTALL_K3S_EXEC $INSTALL_K3S_SKIP_DOWNLOAD" >> "$CALLS"; touch "${sb.dir}/active"\n`);
+  });
+
+  test("create runs preInstall, then install.sh with version and role, then waits for the service", () => {
+    const r = sb.run(["bash", "-s", "--", "create"], { input: render(), env: { ACTIVE_FLAG: path.join(sb.dir, "active") } });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(fs.readFileSync(path.join(sb.dir, "pre"), "utf8")).toBe("$literal\n");
+    expect(sb.calls()).toEqual(["pre", "install.sh v1.36.3+k3s1 agent true", "systemctl is-active --quiet k3s-agent", "systemctl is-active --quiet k3s-agent"]);
+  });
+
+  test("update installs only when k3s is missing", () => {
+    sb.fake("k3s", 'echo "k3s version v1.35.0+k3s1 (abc)"');
+    const r = sb.run(["bash", "-s", "--", "update"], { input: render(), env: { ACTIVE_FLAG: path.join(sb.dir, "active") } });
+    expect(r.status).toBe(0);
+    expect(sb.calls()).toEqual([]);
+  });
+
+  test("a missing staged script fails naming it and the node", () => {
+    fs.rmSync(path.join(sb.dir, "install.sh"));
+    const r = sb.run(["bash", "-s", "--", "create"], { input: render(), env: { ACTIVE_FLAG: "/nonexistent" } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`staged install script ${path.join(sb.dir, "install.sh")} is missing on w-1`);
+  });
+
+  test("a service that never becomes active fails with the journalctl hint", () => {
+    fs.writeFileSync(path.join(sb.dir, "install.sh"), "true\n");
+    const r = sb.run(["bash", "-s", "--", "create"], { input: render(), env: { ACTIVE_FLAG: "/nonexistent" } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("k3s-agent did not become active on w-1");
+    expect(r.stderr).toContain("journalctl -u k3s-agent");
+  });
+});

@@ -1,0 +1,46 @@
+import * as fs from "fs";
+import * as path from "path";
+
+/** The shared k3s flag reference (REPO/../shared/reference), read directly so tests do not trust our copy. */
+export const REFERENCE_PATH = path.resolve(__dirname, "../../../../shared/reference/k3s-flags.json");
+
+export interface ReferenceFlag {
+  type: "string" | "bool" | "stringSlice" | "int" | "duration";
+}
+
+export interface Reference {
+  server: Record<string, ReferenceFlag>;
+  agent: Record<string, ReferenceFlag>;
+  disableValues: Record<string, string[] | string>;
+}
+
+export function loadReference(): Reference {
+  return JSON.parse(fs.readFileSync(REFERENCE_PATH, "utf8")) as Reference;
+}
+
+const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
+
+/**
+ * Problems of a rendered config.yaml against the reference for `role`: unknown keys and values whose
+ * YAML type does not fit the flag (stringSlice keys as lists, as the reference's configFile.keys says).
+ */
+export function referenceProblems(ref: Reference, role: "server" | "agent", config: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  for (const [rawKey, value] of Object.entries(config)) {
+    const key = rawKey.replace(/\+$/, "");
+    const flag = ref[role][key];
+    if (!flag) {
+      problems.push(`${role}: '${key}' is not a k3s ${role} flag`);
+      continue;
+    }
+    const ok = {
+      bool: () => typeof value === "boolean",
+      int: () => Number.isInteger(value),
+      duration: () => typeof value === "string" && GO_DURATION.test(value),
+      string: () => typeof value === "string",
+      stringSlice: () => Array.isArray(value) && value.every((v) => typeof v === "string"),
+    }[flag.type]();
+    if (!ok) problems.push(`${role}: '${key}' = ${JSON.stringify(value)} does not fit type ${flag.type}`);
+  }
+  return problems;
+}

@@ -1,0 +1,54 @@
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+/** A scratch directory with a `bin/` that is put first on PATH, and a call log fake tools append to. */
+export interface Sandbox {
+  dir: string;
+  bin: string;
+  log: string;
+  /** Installs an executable fake tool in bin/. */
+  fake(name: string, body: string): void;
+  /** Lines of the call log, then clears it. */
+  calls(): string[];
+  run(args: string[], opts?: { input?: string; env?: Record<string, string> }): { status: number | null; stdout: string; stderr: string };
+  cleanup(): void;
+}
+
+export function sandbox(): Sandbox {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "k3s-stacks-sh-"));
+  const bin = path.join(dir, "bin");
+  const log = path.join(dir, "calls.log");
+  fs.mkdirSync(bin);
+  return {
+    dir,
+    bin,
+    log,
+    fake(name, body) {
+      fs.writeFileSync(path.join(bin, name), `#!/bin/bash\n${body}\n`, { mode: 0o755 });
+    },
+    calls() {
+      if (!fs.existsSync(log)) return [];
+      const lines = fs.readFileSync(log, "utf8").split("\n").filter((l) => l.length > 0);
+      fs.rmSync(log);
+      return lines;
+    },
+    run(args, opts = {}) {
+      const r = spawnSync(args[0], args.slice(1), {
+        input: opts.input ?? "",
+        encoding: "utf8",
+        cwd: dir,
+        env: { PATH: `${bin}:${process.env.PATH}`, HOME: dir, CALLS: log, ...opts.env },
+        timeout: 20000,
+      });
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    },
+    cleanup() {
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A fake that logs `<name> <args>` to $CALLS. */
+export const LOG_CALL = 'printf "%s %s\\n" "$(basename "$0")" "$*" >> "$CALLS"';

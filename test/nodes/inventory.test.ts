@@ -1,0 +1,136 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { inventoryNodes, parseInventoryConfig, readPrivateKey } from "../../components/nodes/inventory";
+import { problem, problemsOf } from "../config/support";
+
+const host = (o: Record<string, unknown> = {}) => ({ name: "pi-1", address: "192.168.1.11", role: "server", arch: "arm64", ...o });
+
+describe("k3s-stacks:inventory validation", () => {
+  test("a typo in a host is an unknown key", () => {
+    expect(problemsOf(() => parseInventoryConfig({ hosts: [{ name: "pi-1", adress: "192.168.1.11", role: "server", arch: "arm64" }] }))).toEqual([
+      problem("k3s-stacks:inventory.hosts[0].address", "is required", "set it"),
+      problem("k3s-stacks:inventory.hosts[0]", "unknown key(s) 'adress'", "correct the spelling"),
+    ]);
+  });
+
+  test("a typo at the top level is an unknown key", () => {
+    expect(problemsOf(() => parseInventoryConfig({ usr: "pi", hosts: [host()] }))).toEqual([
+      problem("k3s-stacks:inventory", "unknown key(s) 'usr'", "correct the spelling"),
+    ]);
+  });
+
+  test("duplicate host names and addresses each point at the first use", () => {
+    expect(problemsOf(() => parseInventoryConfig({ hosts: [host(), host({ address: "192.168.1.12" }), host({ name: "pi-3" })] }))).toEqual([
+      problem("k3s-stacks:inventory.hosts[1].name", "'pi-1' is also used by hosts[0]", "every host needs its own name"),
+      problem("k3s-stacks:inventory.hosts[2].address", "'192.168.1.11' is also used by hosts[0]", "every host needs its own address"),
+    ]);
+  });
+
+  test("the same address on another SSH port is a different host (port-forwarded VMs)", () => {
+    expect(() => parseInventoryConfig({ hosts: [host({ port: 2201 }), host({ name: "pi-2", port: 2202 })] })).not.toThrow();
+  });
+
+  test.each(["riscv64", "i386", "arm", "x86_64"])("arch %s is refused with the supported list", (arch) => {
+    expect(problemsOf(() => parseInventoryConfig({ hosts: [host({ arch })] }))).toEqual([
+      problem("k3s-stacks:inventory.hosts[0].arch", "", /"x64", "amd64", "arm64", "aarch64", "armhf"/),
+    ]);
+  });
+
+  test.each([["x64", "amd64"], ["amd64", "amd64"], ["arm64", "arm64"], ["aarch64", "arm64"], ["armhf", "arm"]])("arch %s becomes k3s asset arch %s", (arch, asset) => {
+    const [node] = inventoryNodes(parseInventoryConfig({ hosts: [host({ arch })] }), {});
+    expect(node.arch).toBe(asset);
+  });
+
+  test("bad labels and taints name the entry and the fix", () => {
+    const problems = problemsOf(() => parseInventoryConfig({ hosts: [host({ labels: { "bad key!": "v", tier: "not ok!", ["x".repeat(64)]: "v" }, taints: ["dedicated", "k=v:Sometimes", "k=v:NoSchedule"] })] }));
+    expect(problems).toEqual([
+      problem("k3s-stacks:inventory.hosts[0].labels.bad key!", "not a valid Kubernetes label key", "rename it"),
+      problem("k3s-stacks:inventory.hosts[0].labels.tier", "not a valid Kubernetes label value", "63 alphanumerics"),
+      problem(`k3s-stacks:inventory.hosts[0].labels.${"x".repeat(64)}`, "not a valid Kubernetes label key", "rename it"),
+      problem("k3s-stacks:inventory.hosts[0].taints[0]", "is not a taint", "key=value:Effect"),
+      problem("k3s-stacks:inventory.hosts[0].taints[1]", "is not a taint", "NoSchedule, PreferNoSchedule or NoExecute"),
+    ]);
+  });
+
+  test("node names must be DNS names; roles and ports are checked", () => {
+    expect(problemsOf(() => parseInventoryConfig({ hosts: [host({ name: "Pi_1", role: "master", port: 70000 })] }))).toEqual([
+      problem("k3s-stacks:inventory.hosts[0].name", "lowercase DNS name", "a-z, 0-9"),
+      problem("k3s-stacks:inventory.hosts[0].role", "", /"server", "agent"/),
+      problem("k3s-stacks:inventory.hosts[0].port", "Too big", "Pulumi.<stack>.yaml"),
+    ]);
+  });
+
+  test("bastions must be inventory hosts reachable directly", () => {
+    expect(problemsOf(() => parseInventoryConfig({ hosts: [host({ bastion: "gw" }), host({ name: "pi-2", address: "192.168.1.12", bastion: "pi-2" })] }))).toEqual([
+      problem("k3s-stacks:inventory.hosts[0].bastion", "'gw' is not a host in this inventory", "name another host"),
+      problem("k3s-stacks:inventory.hosts[1].bastion", "cannot be a bastion", "reach directly"),
+    ]);
+  });
+
+  test("an empty or missing host list, and a list instead of a mapping", () => {
+    expect(problemsOf(() => parseInventoryConfig({ hosts: [] }))).toEqual([problem("k3s-stacks:inventory.hosts", "lists no hosts", "role: server")]);
+    expect(problemsOf(() => parseInventoryConfig({}))).toEqual([problem("k3s-stacks:inventory.hosts", "is required", "set it")]);
+    expect(problemsOf(() => parseInventoryConfig([host()]))).toEqual([problem("k3s-stacks:inventory", "must be a mapping, not a list", "a mapping")]);
+  });
+
+  test("schema, duplicate and bastion problems of different hosts are reported together", () => {
+    const problems = problemsOf(() => parseInventoryConfig({ hosts: [host({ arch: "mips" }), host({ adress: "x" })] }));
+    expect(problems).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^k3s-stacks:inventory\.hosts\[0\]\.arch: /),
+      expect.stringMatching(/^k3s-stacks:inventory\.hosts\[1\]: unknown key\(s\) 'adress'/),
+    ]));
+  });
+});
+
+describe("inventory → NodeSpec", () => {
+  let dir: string;
+  beforeAll(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "k3s-stacks-inv-"))));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test("a missing private key file names the key, the path and the alternatives", () => {
+    const missing = path.join(dir, "nope");
+    const inv = parseInventoryConfig({ privateKeyPath: missing, hosts: [host()] });
+    expect(problemsOf(() => inventoryNodes(inv, {}))).toEqual([
+      problem("k3s-stacks:inventory.privateKeyPath", `cannot read ${missing} (ENOENT)`, "k3s-stacks:sshPrivateKey"),
+    ]);
+  });
+
+  test("~ in privateKeyPath is the home directory", () => {
+    const rel = path.relative(os.homedir(), path.join(dir, "key"));
+    fs.writeFileSync(path.join(dir, "key"), "KEY");
+    expect(readPrivateKey(`~/${rel}`)).toBe("KEY");
+  });
+
+  test("the key file becomes a secret; the secret config key wins over the file", async () => {
+    fs.writeFileSync(path.join(dir, "id"), "FROM-FILE");
+    const inv = parseInventoryConfig({ privateKeyPath: path.join(dir, "id"), hosts: [host()] });
+    const [fromFile] = inventoryNodes(inv, {});
+    expect(await pulumi.isSecret(pulumi.output(fromFile.connection.privateKey!))).toBe(true);
+    const [fromSecret] = inventoryNodes(inv, { privateKey: "FROM-SECRET" });
+    expect(fromSecret.connection.privateKey).toBe("FROM-SECRET");
+  });
+
+  test("inventory defaults and per-host overrides; the sudo password only for non-root users", () => {
+    const inv = parseInventoryConfig({
+      user: "pi",
+      port: 2222,
+      fixCgroups: true,
+      hosts: [
+        host({ labels: { tier: "edge" }, taints: ["edge:NoSchedule"], internalAddress: "10.0.0.11" }),
+        host({ name: "nuc", address: "192.168.1.30", role: "agent", arch: "x64", user: "root", port: 22, fixCgroups: false, allowReboot: true }),
+        host({ name: "far", address: "10.9.9.9", role: "agent", bastion: "pi-1" }),
+        host({ name: "farther", address: "10.9.9.10", role: "agent", bastion: { address: "203.0.113.1", user: "jump" } }),
+      ],
+    });
+    const [pi, nuc, far, farther] = inventoryNodes(inv, { sudoPassword: "pw" });
+    expect(pi).toMatchObject({ name: "pi-1", role: "server", arch: "arm64", labels: { tier: "edge" }, taints: ["edge:NoSchedule"], internalAddress: "10.0.0.11", fixCgroups: true, allowReboot: false });
+    expect(pi.connection).toMatchObject({ host: "192.168.1.11", port: 2222, user: "pi", sudoPassword: "pw" });
+    expect(nuc.connection).toMatchObject({ host: "192.168.1.30", port: 22, user: "root" });
+    expect(nuc.connection.sudoPassword).toBeUndefined();
+    expect(nuc).toMatchObject({ fixCgroups: false, allowReboot: true, arch: "amd64" });
+    expect(far.connection.bastion).toMatchObject({ host: "192.168.1.11", port: 2222, user: "pi" });
+    expect(farther.connection.bastion).toMatchObject({ host: "203.0.113.1", port: 2222, user: "jump" });
+  });
+});

@@ -1,0 +1,76 @@
+// stacks/main.ts validates every key before it creates anything, and reports all problems at once.
+import { ConfigError } from "../../components/config/errors";
+import { MockState, installMocks } from "../support/mocks";
+import { setStackConfig } from "../support/stack";
+import { main } from "../../stacks/main";
+import { problem } from "../config/support";
+
+const cluster = { k3sVersion: "v1.36.3+k3s1", datastore: "postgres" };
+const inventory = { hosts: [{ name: "db-1", address: "10.0.0.1", role: "server", arch: "amd64" }, { name: "db-2", address: "10.0.0.2", role: "server", arch: "amd64" }] };
+
+let state: MockState;
+beforeEach(async () => {
+  state = await installMocks();
+});
+
+async function mainProblems(config: Record<string, unknown>, secrets: Record<string, string> = {}): Promise<string[]> {
+  setStackConfig(config, secrets);
+  let err: unknown;
+  try {
+    await main();
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toBeInstanceOf(ConfigError);
+  // nothing was created, so nothing touched a machine
+  expect(state.resources).toEqual([]);
+  return (err as ConfigError).problems;
+}
+
+test("a postgres endpoint given in plain text is refused with the --secret fix", async () => {
+  const problems = await mainProblems({ "k3s-stacks:cluster": cluster, "k3s-stacks:inventory": inventory, "k3s-stacks:datastoreEndpoint": "postgres://k3s:pw@db/k3s" });
+  expect(problems).toEqual([problem("k3s-stacks:datastoreEndpoint", "is stored in plain text", "pulumi config set --secret k3s-stacks:datastoreEndpoint")]);
+});
+
+test("postgres without any endpoint", async () => {
+  expect(await mainProblems({ "k3s-stacks:cluster": cluster, "k3s-stacks:inventory": inventory })).toEqual([
+    problem("k3s-stacks:datastoreEndpoint", "is required for datastore: postgres", "--secret"),
+  ]);
+});
+
+test("problems in cluster and inventory come in one error", async () => {
+  const problems = await mainProblems({
+    "k3s-stacks:cluster": { k3sVersion: "stable", datastore: "etcd", tlsSan: ["x"] },
+    "k3s-stacks:inventory": { hosts: [{ name: "a", address: "10.0.0.1", role: "server", arch: "sparc" }, { name: "a", address: "10.0.0.1", role: "agent", arch: "arm64" }] },
+  });
+  expect(problems).toEqual([
+    problem("k3s-stacks:cluster.k3sVersion", "release tag", "v1.36.3+k3s1"),
+    problem("k3s-stacks:cluster", "unknown key(s) 'tlsSan'", "spelling"),
+    problem("k3s-stacks:inventory.hosts[0].arch", "", "armhf"),
+  ]);
+});
+
+test("topology problems and secrets in plain text come in one error", async () => {
+  const problems = await mainProblems(
+    { "k3s-stacks:cluster": { k3sVersion: "v1.36.3+k3s1", datastore: "etcd" }, "k3s-stacks:inventory": inventory, "k3s-stacks:sudoPassword": "hunter2", "k3s-stacks:sshPrivateKey": "KEY" },
+  );
+  expect(problems).toEqual([
+    problem("k3s-stacks:sshPrivateKey", "plain text", "pulumi config set --secret k3s-stacks:sshPrivateKey"),
+    problem("k3s-stacks:sudoPassword", "plain text", "pulumi config set --secret k3s-stacks:sudoPassword"),
+    problem("k3s-stacks:cluster.datastore", "etcd needs an odd number of servers", "add or remove one server"),
+  ]);
+  expect(problems.join("\n")).not.toContain("hunter2");
+});
+
+test("missing cluster and inventory keys are both named", async () => {
+  expect(await mainProblems({})).toEqual([
+    problem("k3s-stacks:cluster", "is missing", "k3sVersion"),
+    problem("k3s-stacks:inventory", "is missing", "k3s-stacks:inventory"),
+  ]);
+});
+
+test("a scalar where a mapping belongs", async () => {
+  expect(await mainProblems({ "k3s-stacks:cluster": "v1.36.3+k3s1", "k3s-stacks:inventory": inventory })).toEqual([
+    problem("k3s-stacks:cluster", "is not a structured value", "YAML mapping"),
+  ]);
+});
