@@ -10,7 +10,9 @@ cd "$repo"
 unit_only=0
 [ "${1:-}" = "--unit" ] && unit_only=1
 
-debs=(shellcheck openssh-server openssh-client iproute2 sudo curl ca-certificates python3)
+debs=(shellcheck)
+# The end-to-end lab needs real sshd, network namespaces, sudo and the stand-ins' python.
+[ "$unit_only" = 0 ] && debs+=(openssh-server openssh-client iproute2 iptables sudo curl ca-certificates python3 python3-yaml)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

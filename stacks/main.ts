@@ -61,7 +61,6 @@ function parseNodeSource(cluster: ClusterSettings): NodeSource {
  */
 export async function main(): Promise<Record<string, unknown>> {
   const rawCluster = objectConfig("cluster");
-  if (rawCluster === undefined) throw new ConfigError([`${PROJECT}:cluster: is missing. Fix: add a k3s-stacks:cluster block with at least k3sVersion (see README).`]);
 
   // Every layer's config is parsed up front; all problems are reported together.
   let cluster!: ClusterSettings;
@@ -71,6 +70,13 @@ export async function main(): Promise<Record<string, unknown>> {
   let addons: AddonsConfig | undefined;
   let airgap: ReturnType<typeof parseAirgapConfig> | undefined;
   let registries: ReturnType<typeof parseRegistriesConfig> | undefined;
+  let datastoreEndpoint: pulumi.Output<string> | undefined;
+  let sshPrivateKey: pulumi.Output<string> | undefined;
+  let sudoPassword: pulumi.Output<string> | undefined;
+  let s3SecretKey: pulumi.Output<string> | undefined;
+  let s3AccessKey: pulumi.Output<string> | undefined;
+  let grafanaAdminPassword: pulumi.Output<string> | undefined;
+  let planned: Array<{ name: string; role: "server" | "agent" }> = [];
   collectProblems([
     () => { if (hasConfig(AIRGAP_KEY)) airgap = parseAirgapConfig(objectConfig(AIRGAP_KEY)); },
     () => {
@@ -78,31 +84,41 @@ export async function main(): Promise<Record<string, unknown>> {
         registries = parseRegistriesConfig(objectConfig(REGISTRIES_KEY), objectConfig(REGISTRY_PASSWORDS_KEY), isSecretKey(REGISTRY_PASSWORDS_KEY), process.cwd());
       }
     },
-    () => { cluster = parseClusterConfig(rawCluster); },
+    () => {
+      if (rawCluster === undefined) throw new ConfigError([`${PROJECT}:cluster: is missing. Fix: add a k3s-stacks:cluster block with at least k3sVersion (see README).`]);
+      cluster = parseClusterConfig(rawCluster);
+    },
     () => { upgrade = parseUpgradeConfig(objectConfig("upgrade")); },
     () => { snapshots = parseSnapshotConfig(objectConfig("snapshots")); },
     () => { if (hasConfig(ADDONS_KEY)) addons = parseAddonsConfig(objectConfig(ADDONS_KEY)); },
+    // Inventory problems come with the others; cloud network checks need valid cluster CIDRs first.
+    () => { if (cluster !== undefined || !hasConfig("cloud")) source = parseNodeSource(cluster); },
+    () => { datastoreEndpoint = secretConfig("datastoreEndpoint", "postgres://user:password@host:5432/k3s"); },
+    () => { sshPrivateKey = secretConfig("sshPrivateKey", "\"$(cat ~/.ssh/id_ed25519)\""); },
+    () => { sudoPassword = secretConfig("sudoPassword", "<password>"); },
+    () => { s3SecretKey = secretConfig("etcdS3SecretKey", "<secret key>"); },
+    () => { s3AccessKey = secretConfig("etcdS3AccessKey", "<access key id>"); },
+    () => { grafanaAdminPassword = secretConfig(GRAFANA_PASSWORD_KEY, "<password>"); },
+    () => {
+      if (cluster === undefined || source === undefined) return;
+      planned = source.kind === "inventory" ? source.inventory.hosts : planNodes(source.cloud).map((n) => ({ name: n.name, role: n.role }));
+      validateTopology(cluster, planned, {
+        present: rawConfig("datastoreEndpoint") !== undefined,
+        scheme: endpointScheme(rawConfig("datastoreEndpoint")),
+      }, source.kind === "inventory" ? "inventory.hosts" : "cloud.pools");
+    },
   ]);
-  source = parseNodeSource(cluster);
-
-  const datastoreEndpoint = secretConfig("datastoreEndpoint", "postgres://user:password@host:5432/k3s");
-  const planned = source.kind === "inventory" ? source.inventory.hosts : planNodes(source.cloud).map((n) => ({ name: n.name, role: n.role }));
-  validateTopology(cluster, planned, {
-    present: datastoreEndpoint !== undefined,
-    scheme: endpointScheme(rawConfig("datastoreEndpoint")),
-  }, source.kind === "inventory" ? "inventory.hosts" : "cloud.pools");
 
   const serverNames = planned.filter((n) => n.role === "server").map((n) => n.name);
   if (upgrade.checkPreviousOutputs) {
     checkAgainstPrevious(await readPreviousState(), { settings: cluster, serverNames, upgrade });
   }
 
-  const sshPrivateKey = secretConfig("sshPrivateKey", "\"$(cat ~/.ssh/id_ed25519)\"");
   let nodes: NodeSpec[];
   let kubeconfigHost: pulumi.Output<string> | undefined;
   const contributions: ConfigContribution[] = [];
   if (source.kind === "inventory") {
-    nodes = inventoryNodes(source.inventory, { privateKey: sshPrivateKey, sudoPassword: secretConfig("sudoPassword", "<password>") });
+    nodes = inventoryNodes(source.inventory, { privateKey: sshPrivateKey, sudoPassword });
   } else {
     const cloudNodes = createCloudNodes("k3s", { config: source.cloud, cluster: { clusterCidr: cluster.clusterCidr, serviceCidr: cluster.serviceCidr, flannelBackend: cluster.flannelBackend }, sshPrivateKey });
     nodes = cloudNodes.nodes;
@@ -112,8 +128,6 @@ export async function main(): Promise<Record<string, unknown>> {
     }
   }
 
-  const s3SecretKey = secretConfig("etcdS3SecretKey", "<secret key>");
-  const s3AccessKey = secretConfig("etcdS3AccessKey", "<access key id>");
   contributions.push({ ...snapshotContribution(snapshots, cluster.datastore, { secretKey: s3SecretKey, accessKey: s3AccessKey }), secret: s3SecretKey !== undefined || s3AccessKey !== undefined });
   if (addons) {
     checkAddons(addons, { nodes, datastore: cluster.datastore, clusterCidr: cluster.clusterCidr, serviceCidr: cluster.serviceCidr, disable: cluster.disable });
@@ -157,7 +171,7 @@ export async function main(): Promise<Record<string, unknown>> {
       serviceCidr: cluster.serviceCidr,
       clusterDisable: cluster.disable,
       config: addons,
-      grafanaAdminPassword: secretConfig(GRAFANA_PASSWORD_KEY, "<password>"),
+      grafanaAdminPassword,
       airgapChartDir: bundle ? bundleChartDir(bundle) : undefined,
     }, { dependsOn: k3s.ready });
   }

@@ -24,7 +24,7 @@ describe("pr.yml", () => {
   });
   it("tests and checks that stack files are in step", () => {
     const r = runs(wf.jobs.test);
-    for (const cmd of ["npm ci", "npm test", "npm run fleet:sync -- --check"]) expect(r).toContain(cmd);
+    for (const cmd of ["npm ci", "scripts/test.sh --unit", "npm run fleet:sync -- --check"]) expect(r).toContain(cmd);
     expect(scripts["fleet:sync"]).toContain("scripts/fleet-sync.ts");
   });
   it("previews each changed stack with pulumi/actions v7, the policy pack and a PR comment", () => {

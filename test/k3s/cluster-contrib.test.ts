@@ -1,4 +1,5 @@
 // Config contributions from other layers reach config.yaml per role, and bad ones are refused up front.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- jest.mock factories cannot use imports
 jest.mock("@pulumi/command", () => require("../stack/support/recorder").recordingCommandModule());
 
 import * as pulumi from "@pulumi/pulumi";

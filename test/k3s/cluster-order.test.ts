@@ -1,4 +1,5 @@
 // Join order, agent independence and the rollout chain of K3sCluster, read from every remote.Command's dependsOn.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- jest.mock factories cannot use imports
 jest.mock("@pulumi/command", () => require("../stack/support/recorder").recordingCommandModule());
 
 import { installMocks } from "../support/mocks";

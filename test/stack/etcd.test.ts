@@ -1,4 +1,5 @@
 // Embedded etcd: three servers and two agents through stacks/main.ts under mocks.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- jest.mock factories cannot use imports
 jest.mock("@pulumi/command", () => require("./support/recorder").recordingCommandModule());
 
 import { parse } from "yaml";

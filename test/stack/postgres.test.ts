@@ -1,4 +1,5 @@
 // External postgres: two servers (sudo with a password) and an agent through stacks/main.ts under mocks.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- jest.mock factories cannot use imports
 jest.mock("@pulumi/command", () => require("./support/recorder").recordingCommandModule());
 
 import { loadReference, referenceProblems } from "../k3s/support/reference";

@@ -1,4 +1,5 @@
 // privateKeyPath: the key read from disk is as secret as one set with `pulumi config set --secret`.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- jest.mock factories cannot use imports
 jest.mock("@pulumi/command", () => require("./support/recorder").recordingCommandModule());
 
 import * as fs from "fs";

@@ -1,4 +1,5 @@
 // Secrets (join token, SSH key, sudo password, datastore URL, admin kubeconfig) stay secret end to end.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- jest.mock factories cannot use imports
 jest.mock("@pulumi/command", () => require("./support/recorder").recordingCommandModule());
 
 import * as pulumi from "@pulumi/pulumi";

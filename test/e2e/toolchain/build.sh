@@ -47,6 +47,10 @@ module_available() {
   return $rc
 }
 
+# Proxy look-ups are remembered, so a cached run needs no network.
+resolved() { cat "$CACHE/resolved/$1" 2>/dev/null || true; }
+remember() { mkdir -p "$CACHE/resolved"; echo "$2" >"$CACHE/resolved/$1"; }
+
 timed() {
   local label=$1 start end; shift
   start=$(date +%s)
@@ -82,6 +86,13 @@ write_build_module() {
 
 build_pulumi_cli() {
   local sdk_version=$1 want=${K3S_STACKS_PULUMI_CLI_VERSION:-} version="" n
+  local known
+  known=$(resolved "cli-${want:-auto}-$sdk_version")
+  if [[ -n $known && -x $CACHE/pulumi-$known/bin/pulumi ]]; then
+    [[ $known != "$sdk_version" ]] && log "WARNING: using pulumi CLI v$known (v$sdk_version is not on the module proxy)"
+    echo "$CACHE/pulumi-$known/bin"
+    return
+  fi
   if [[ -n $want ]]; then
     version=$want
     module_available "github.com/pulumi/pulumi/pkg/v3@v$version" || die "pulumi CLI v$version is not on the module proxy"
@@ -102,6 +113,7 @@ build_pulumi_cli() {
       log "WARNING: pulumi CLI v$sdk_version is not on the module proxy; using v$version (engine older than the SDK)"
     fi
   fi
+  remember "cli-${want:-auto}-$sdk_version" "$version"
   local out="$CACHE/pulumi-$version"
   if [[ -x $out/bin/pulumi ]]; then
     echo "$out/bin"
@@ -126,7 +138,15 @@ build_pulumi_cli() {
 build_language_host() {
   local sdk_version=$1
   local module=github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3
-  if module_available "$module@v$sdk_version"; then
+  local srchash standin_out kind
+  srchash=$(cat "$HERE/langhost/main.go" "$HERE/langhost/go.mod" | sha256sum | cut -c1-12)
+  standin_out="$CACHE/langhost-standin-$sdk_version-$srchash"
+  kind=$(resolved "langhost-$sdk_version")
+  if [[ -z $kind ]]; then
+    if module_available "$module@v$sdk_version"; then kind=real; else kind=standin; fi
+    remember "langhost-$sdk_version" "$kind"
+  fi
+  if [[ $kind == real ]]; then
     local out="$CACHE/pulumi-language-nodejs-$sdk_version"
     if [[ ! -x $out/bin/pulumi-language-nodejs ]]; then
       local src="$CACHE/src/pulumi-language-nodejs-$sdk_version"
@@ -143,10 +163,8 @@ build_language_host() {
   # The real host is not published as a Go module (its go.mod replaces pkg/sdk with local paths
   # and it carries no module tag), so the proxy cannot serve it. Fall back to our own minimal
   # host, named as a stand-in, which runs the real @pulumi/pulumi cmd/run in node_modules.
-  log "WARNING: $module@v$sdk_version is not on the module proxy; building the language-host STAND-IN (test/e2e/toolchain/langhost)"
-  local srchash out
-  srchash=$(cat "$HERE/langhost/main.go" "$HERE/langhost/go.mod" | sha256sum | cut -c1-12)
-  out="$CACHE/langhost-standin-$sdk_version-$srchash"
+  log "WARNING: $module@v$sdk_version is not on the module proxy; using the language-host STAND-IN (test/e2e/toolchain/langhost)"
+  local out=$standin_out
   if [[ ! -x $out/bin/pulumi-language-nodejs ]]; then
     mkdir -p "$out/bin.tmp"
     local src="$CACHE/src/langhost-standin"
@@ -177,7 +195,14 @@ find_provider() {
     echo "$out/bin"
     return
   fi
-  if module_available "$module@v$version"; then
+  if [[ -z $(resolved "provider-$name-$version") ]]; then
+    if module_available "$module@v$version"; then
+      remember "provider-$name-$version" available
+    else
+      remember "provider-$name-$version" unavailable
+    fi
+  fi
+  if [[ $(resolved "provider-$name-$version") == available ]]; then
     local src="$CACHE/src/pulumi-resource-$name-$version"
     rm -rf "$src"
     mkdir -p "$src" "$out/bin.tmp"

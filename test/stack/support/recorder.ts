@@ -38,7 +38,6 @@ export function command(name: string): RecordedCommand {
 
 /** @pulumi/command with remote.Command replaced by a recording subclass. */
 export function recordingCommandModule(): unknown {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const actual = jest.requireActual("@pulumi/command") as typeof import("@pulumi/command");
   class Command extends actual.remote.Command {
     constructor(name: string, args: import("@pulumi/command").remote.CommandArgs, opts?: pulumi.CustomResourceOptions) {
