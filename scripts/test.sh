@@ -40,6 +40,8 @@ status=0
 npx jest --ci --json --outputFile="$results/unit.json" || status=1
 
 if [ "$unit_only" = 0 ]; then
+  echo "== Pulumi toolchain (built from Go modules unless on PATH; cached)"
+  test/e2e/toolchain/build.sh >/dev/null
   echo "== end-to-end"
   npx jest --ci -c test/e2e/jest.config.js --runInBand --json --outputFile="$results/e2e.json" || status=1
 fi

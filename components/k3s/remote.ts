@@ -6,22 +6,30 @@ import { SshConnection, SshEndpoint } from "../nodes/types";
 const DIAL_ERROR_LIMIT = 6;
 const PER_DIAL_TIMEOUT = 10;
 
-function endpointArgs(e: SshEndpoint) {
+/** How long to keep dialling before giving up. */
+export interface DialLimits {
+  dialErrorLimit: number;
+  perDialTimeout: number;
+}
+
+function endpointArgs(e: SshEndpoint, dial: DialLimits) {
   return {
     host: e.host,
     port: e.port ?? 22,
     user: e.user ?? "root",
     privateKey: e.privateKey,
-    dialErrorLimit: DIAL_ERROR_LIMIT,
-    perDialTimeout: PER_DIAL_TIMEOUT,
+    ...dial,
   };
 }
 
 /** @pulumi/command connection for a node, dialled through its bastion when it has one. */
-export function connectionArgs(c: SshConnection): command.types.input.remote.ConnectionArgs {
+export function connectionArgs(
+  c: SshConnection,
+  dial: DialLimits = { dialErrorLimit: DIAL_ERROR_LIMIT, perDialTimeout: PER_DIAL_TIMEOUT },
+): command.types.input.remote.ConnectionArgs {
   return {
-    ...endpointArgs(c),
-    ...(c.bastion ? { proxy: endpointArgs(c.bastion) } : {}),
+    ...endpointArgs(c, dial),
+    ...(c.bastion ? { proxy: endpointArgs(c.bastion, dial) } : {}),
   };
 }
 

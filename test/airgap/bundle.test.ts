@@ -1,22 +1,13 @@
+import { problemsOf as problems } from "../support/config";
 import * as fs from "fs";
 import * as path from "path";
 import { loadBundle } from "../../components/airgap/bundle";
 import { offlineChart } from "../../components/airgap/charts";
 import { parseAirgapConfig } from "../../components/airgap/config";
-import { ConfigError } from "../../components/config/errors";
 import { node, tmpDir, VERSION, writeBundle } from "./fixture";
 
 const mixed = [node("pi-x64", "amd64", "server"), node("pi-arm64", "arm64"), node("pi-armhf", "arm")];
 
-function problems(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 test("a complete bundle loads the files of the nodes' arches only", () => {
   const dir = tmpDir();

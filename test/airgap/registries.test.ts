@@ -1,3 +1,4 @@
+import { problemsOf as problems } from "../support/config";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
@@ -5,7 +6,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { installMocks, isSecret, valueOf } from "../support/mocks";
 import { parseRegistriesConfig, RegistriesSettings } from "../../components/airgap/config";
 import { registriesPlan, REGISTRIES_PATH, renderRegistriesYaml } from "../../components/airgap/registries";
-import { ConfigError } from "../../components/config/errors";
 import { tmpDir } from "./fixture";
 
 const REFERENCE = path.resolve(__dirname, "../../../shared/reference");
@@ -70,15 +70,6 @@ const FULL = {
   disableDefaultEndpoint: true,
 };
 
-function problems(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 beforeAll(async () => {
   await installMocks();

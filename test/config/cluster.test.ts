@@ -1,6 +1,6 @@
 import { parseClusterConfig } from "../../components/config/cluster";
 import { ConfigError } from "../../components/config/errors";
-import { problem, problemsOf } from "./support";
+import { problem, problemsOf } from "../support/config";
 
 const V = "v1.36.3+k3s1";
 

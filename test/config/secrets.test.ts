@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../../components/config/errors";
 import { rawConfig, secretConfig } from "../../components/config/secrets";
-import { problem, problemsOf } from "./support";
+import { problem, problemsOf } from "../support/config";
 
 const KEY = "k3s-stacks:datastoreEndpoint";
 const URL = "postgres://k3s:pw@db:5432/k3s";

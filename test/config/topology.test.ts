@@ -1,6 +1,6 @@
 import { parseClusterConfig } from "../../components/config/cluster";
 import { endpointScheme, validateTopology } from "../../components/config/topology";
-import { problem, problemsOf } from "./support";
+import { problem, problemsOf } from "../support/config";
 
 const settings = (datastore: string) => parseClusterConfig({ k3sVersion: "v1.36.3+k3s1", datastore });
 const nodes = (servers: number, agents = 1) => [

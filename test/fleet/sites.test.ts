@@ -1,8 +1,8 @@
+import { problemsOf as problems } from "../support/config";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { ConfigError } from "../../components/config/errors";
 import { buildSite, deepMerge, loadSites } from "../../components/fleet/sites";
 import { isGenerated, planSync, readStackFile, renderStackFile } from "../../components/fleet/stackfile";
 import { applySync, planFleetSync, staleSites } from "../../components/fleet/sync";
@@ -22,15 +22,6 @@ config:
   k3s-stacks:addons: { metallb: { enabled: false } }
 `;
 
-function problems(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 describe("deepMerge", () => {
   it("merges maps, replaces lists and deletes on null", () => {

@@ -3,7 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { inventoryNodes, parseInventoryConfig, readPrivateKey } from "../../components/nodes/inventory";
-import { problem, problemsOf } from "../config/support";
+import { problem, problemsOf } from "../support/config";
 
 const host = (o: Record<string, unknown> = {}) => ({ name: "pi-1", address: "192.168.1.11", role: "server", arch: "arm64", ...o });
 

@@ -3,7 +3,7 @@ import { ConfigError } from "../../components/config/errors";
 import { MockState, installMocks } from "../support/mocks";
 import { setStackConfig } from "../support/stack";
 import { main } from "../../stacks/main";
-import { problem } from "../config/support";
+import { problem } from "../support/config";
 
 const cluster = { k3sVersion: "v1.36.3+k3s1", datastore: "postgres" };
 const inventory = { hosts: [{ name: "db-1", address: "10.0.0.1", role: "server", arch: "amd64" }, { name: "db-2", address: "10.0.0.2", role: "server", arch: "amd64" }] };

@@ -1,15 +1,6 @@
-import { ConfigError } from "../../components/config/errors";
+import { problemsOf as problems } from "../support/config";
 import { parseSnapshotConfig, parseUpgradeConfig } from "../../components/upgrade/config";
 
-function problems(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 describe("k3s-stacks:upgrade", () => {
   it("defaults to ssh, one agent at a time, with drain", () => {

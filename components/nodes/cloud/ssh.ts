@@ -3,6 +3,7 @@ import * as command from "@pulumi/command";
 import * as tls from "@pulumi/tls";
 import { SshConnection } from "../types";
 import { CLOUD_INIT_MARKER } from "./cloud-init";
+import { connectionArgs } from "../../k3s/remote";
 
 /** The SSH key pair nodes are created with. */
 export interface NodeKeyPair {
@@ -49,14 +50,7 @@ export function waitForNode(name: string, nodeName: string, connection: SshConne
   return new command.remote.Command(
     name,
     {
-      connection: {
-        host: connection.host,
-        port: connection.port ?? 22,
-        user: connection.user ?? "root",
-        privateKey: connection.privateKey,
-        dialErrorLimit: WAIT_DIAL_ERROR_LIMIT,
-        perDialTimeout: WAIT_PER_DIAL_TIMEOUT,
-      },
+      connection: connectionArgs(connection, { dialErrorLimit: WAIT_DIAL_ERROR_LIMIT, perDialTimeout: WAIT_PER_DIAL_TIMEOUT }),
       create: pulumi.output(connection.host).apply((host) => renderWaitScript(nodeName, host)),
       triggers: [vmId],
       addPreviousOutputInEnv: false,

@@ -3,10 +3,12 @@
 # real sshd, on a bridge in the root namespace. Every address is in 10.213.0.0/16 and belongs to
 # namespaces this script made; nothing else is ever contacted.
 #
-#   hosts.sh up STATE_DIR SPEC...      SPEC = name[,user=root|nopasswd|password][,via=BASTION][,memcg=0]
+#   hosts.sh up STATE_DIR SPEC...      SPEC = name[,user=root|nopasswd|password][,via=BASTION][,memcg=0][,arch=ARCH]
 #   hosts.sh down STATE_DIR            idempotent; removes namespaces, processes, links, mounts, STATE_DIR
 #   hosts.sh gc                        down for every lab a killed run left in $TMPDIR/k3s-e2e-*
 #   hosts.sh stop-sshd STATE_DIR NAME  kills every process of the host (the host "goes away")
+#   hosts.sh stop-listener STATE_DIR NAME  stops only the listening sshd (like `systemctl stop ssh`:
+#                                      open sessions finish, new logins are refused)
 #   hosts.sh start-sshd STATE_DIR NAME
 #   hosts.sh exec STATE_DIR NAME CMD...  run CMD as root inside the host's namespaces
 #
@@ -32,9 +34,9 @@ in_host() {
 }
 
 parse_spec() {
-  # Sets SPEC_NAME SPEC_USER SPEC_VIA SPEC_MEMCG from "name,key=value,..."
+  # Sets SPEC_NAME SPEC_USER SPEC_VIA SPEC_MEMCG SPEC_ARCH from "name,key=value,..."
   local spec=$1 part
-  SPEC_NAME=${spec%%,*}; SPEC_USER=root; SPEC_VIA=""; SPEC_MEMCG=1
+  SPEC_NAME=${spec%%,*}; SPEC_USER=root; SPEC_VIA=""; SPEC_MEMCG=1; SPEC_ARCH=
   [[ $SPEC_NAME =~ ^[a-z][a-z0-9-]{0,20}$ ]] || die "bad host name '$SPEC_NAME' (lowercase letters, digits, dashes)"
   IFS=',' read -r -a parts <<<"$spec"
   for part in "${parts[@]:1}"; do
@@ -42,6 +44,7 @@ parse_spec() {
       user=root|user=nopasswd|user=password) SPEC_USER=${part#user=} ;;
       via=*) SPEC_VIA=${part#via=} ;;
       memcg=0|memcg=1) SPEC_MEMCG=${part#memcg=} ;;
+      arch=armv7l|arch=aarch64|arch=x86_64) SPEC_ARCH=${part#arch=} ;;
       *) die "unknown host option '$part' in '$spec'" ;;
     esac
   done
@@ -76,7 +79,7 @@ setup_mounts() {
 }
 
 setup_users_and_sshd() {
-  local state=$1 name=$2 user_mode=$3 addr=$4
+  local state=$1 name=$2 user_mode=$3 addr=$4 arch=${5:-}
   local hdir="$state/hosts/$name"
   local password=""
   if [[ $user_mode == password ]]; then
@@ -132,7 +135,12 @@ EOF
     # simulate a host without a service manager.
     mkdir -p /run/systemd/system /var/lib/k3s-standin
     echo "$name" >/var/lib/k3s-standin/host-name
-  ' _ "$name" "$user_mode" "$addr" "$pubkey" "$password" "$SSH_USER_NONROOT" "$STANDINS"
+    # Another machine type: `uname -m` answers for it (the install script picks its asset by that).
+    if [[ -n $8 ]]; then
+      printf "%s\n" "$8" >/var/lib/k3s-standin/machine
+      install -m 0755 "$7/uname" /usr/local/bin/uname
+    fi
+  ' _ "$name" "$user_mode" "$addr" "$pubkey" "$password" "$SSH_USER_NONROOT" "$STANDINS" "$arch"
 }
 
 start_sshd() {
@@ -144,6 +152,19 @@ host_pids() {
   local state=$1 name=$2 ns
   ns=$(cat "$state/hosts/$name/netns" 2>/dev/null) || return 0
   ip netns pids "$ns" 2>/dev/null || true
+}
+
+# Stops the listening sshd only; sessions it already forked live on, as with `systemctl stop ssh`.
+stop_listener() {
+  local state=$1 name=$2 pid
+  pid=$(in_host "$state" "$name" cat /run/sshd-e2e.pid 2>/dev/null) || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  local i
+  for i in $(seq 1 50); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  die "sshd of $name did not exit"
 }
 
 stop_host_processes() {
@@ -253,13 +274,13 @@ cmd_up() {
     touch "$state/ns/$name.mnt" "$state/ns/$name.uts"
     unshare --mount="$state/ns/$name.mnt" --uts="$state/ns/$name.uts" --propagation private true
     setup_mounts "$state" "$name"
-    setup_users_and_sshd "$state" "$name" "$SPEC_USER" "$addr"
+    setup_users_and_sshd "$state" "$name" "$SPEC_USER" "$addr" "$SPEC_ARCH"
     start_sshd "$state" "$name"
     wait_port "$state" "$name" "$addr"
     local user=root sudo_pw="null"
     [[ $SPEC_USER != root ]] && user=$SSH_USER_NONROOT
     [[ $SPEC_USER == password ]] && sudo_pw="\"$(cat "$hdir/sudo-password")\""
-    entries+=("{\"name\":\"$name\",\"address\":\"$addr\",\"port\":22,\"user\":\"$user\",\"sudo\":\"$SPEC_USER\",\"sudoPassword\":$sudo_pw,\"proxy\":$proxy,\"netns\":\"$ns\",\"memoryCgroup\":$([[ $SPEC_MEMCG == 1 ]] && echo true || echo false)}")
+    entries+=("{\"arch\":\"${SPEC_ARCH:-x86_64}\",\"name\":\"$name\",\"address\":\"$addr\",\"port\":22,\"user\":\"$user\",\"sudo\":\"$SPEC_USER\",\"sudoPassword\":$sudo_pw,\"proxy\":$proxy,\"netns\":\"$ns\",\"memoryCgroup\":$([[ $SPEC_MEMCG == 1 ]] && echo true || echo false)}")
   done
 
   # Artifact/install-script server on the bridge address only.
@@ -323,6 +344,7 @@ main() {
     up) [[ $# -ge 2 ]] || die "usage: up STATE_DIR SPEC..."; cmd_up "$@" ;;
     down) [[ $# -eq 1 ]] || die "usage: down STATE_DIR"; cmd_down "$1" ;;
     stop-sshd) [[ $# -eq 2 ]] || die "usage: stop-sshd STATE_DIR NAME"; stop_host_processes "$1" "$2" ;;
+    stop-listener) [[ $# -eq 2 ]] || die "usage: stop-listener STATE_DIR NAME"; stop_listener "$1" "$2" ;;
     start-sshd)
       [[ $# -eq 2 ]] || die "usage: start-sshd STATE_DIR NAME"
       start_sshd "$1" "$2"; wait_port "$1" "$2" "$(cat "$1/hosts/$2/address")" ;;
@@ -333,7 +355,7 @@ main() {
       for d in "${TMPDIR:-/tmp}"/k3s-e2e-*/; do
         [[ -d $d ]] && cmd_down "${d%/}"
       done ;;
-    *) die "usage: hosts.sh up|down|gc|stop-sshd|start-sshd|exec ..." ;;
+    *) die "usage: hosts.sh up|down|gc|stop-sshd|stop-listener|start-sshd|exec ..." ;;
   esac
 }
 

@@ -26,6 +26,8 @@ export interface HostSpec {
   via?: string;
   /** false: the fake /proc/cmdline disables the memory cgroup, like a Raspberry Pi before the fix. Default true. */
   memoryCgroup?: boolean;
+  /** Machine type `uname -m` reports (a stand-in answers for non-x86_64); the install script picks its k3s asset by it. Default x86_64. */
+  arch?: "x86_64" | "aarch64" | "armv7l";
 }
 
 /** A created host, as written by hosts.sh to hosts.json. */
@@ -39,6 +41,7 @@ export interface TestHost {
   proxy: string | null;
   netns: string;
   memoryCgroup: boolean;
+  arch: "x86_64" | "aarch64" | "armv7l";
 }
 
 /** Shape of @pulumi/command's remote ConnectionArgs (plain values). */
@@ -170,6 +173,12 @@ export class TestLab {
     execFileSync(HOSTS_SH, ["stop-sshd", this.stateDir, name], { stdio: "pipe", timeout: COMMAND_TIMEOUT_MS });
   }
 
+  /** Stops only the host's listening sshd (like `systemctl stop ssh`): open sessions finish, new logins are refused. */
+  stopSshd(name: string): void {
+    this.host(name);
+    execFileSync(HOSTS_SH, ["stop-listener", this.stateDir, name], { stdio: "pipe", timeout: COMMAND_TIMEOUT_MS });
+  }
+
   /** Starts the host's sshd again; files and service state survive, like a reboot without power loss. */
   startHost(name: string): void {
     this.host(name);
@@ -247,7 +256,7 @@ export function startLab(specs: HostSpec[], opts: LabOptions = {}): TestLab {
   if (process.getuid?.() !== 0) throw new Error("the e2e lab needs root (network namespaces); run the e2e suite as root");
   const state = fs.mkdtempSync(path.join(os.tmpdir(), "k3s-e2e-"));
   const args = specs.map((s) =>
-    [s.name, `user=${s.user ?? "root"}`, ...(s.via ? [`via=${s.via}`] : []), `memcg=${s.memoryCgroup === false ? 0 : 1}`].join(","),
+    [s.name, `user=${s.user ?? "root"}`, ...(s.via ? [`via=${s.via}`] : []), `memcg=${s.memoryCgroup === false ? 0 : 1}`, ...(s.arch ? [`arch=${s.arch}`] : [])].join(","),
   );
   try {
     execFileSync(HOSTS_SH, ["up", state, ...args], { stdio: "pipe", timeout: 300_000 });
