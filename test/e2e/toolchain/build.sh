@@ -11,6 +11,7 @@
 # env:   K3S_STACKS_PULUMI_CLI_VERSION   force a CLI version (default: @pulumi/pulumi's, or the
 #                                        nearest older one the module proxy serves; see below)
 #        GO                              Go binary (default /usr/local/go/bin/go, else go on PATH)
+#        K3S_STACKS_E2E_PROVIDER_STANDINS  false: never build the provider stand-ins (test/e2e/providers)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -181,9 +182,30 @@ build_language_host() {
   echo "$out/bin"
 }
 
+# Builds the TEST STAND-IN plugin pulumi-resource-$1 from ../providers (Go, pulumi-go-provider),
+# cached by a hash of those sources. Used only when the real plugin is neither on PATH nor buildable.
+build_provider_standin() {
+  local name=$1 version=$2 srchash out src
+  srchash=$(cd "$HERE/../providers" && find . -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) -print0 |
+    sort -z | xargs -0 sha256sum | sha256sum | cut -c1-12)
+  out="$CACHE/standin-$name-$version-$srchash"
+  if [[ ! -x $out/bin/pulumi-resource-$name ]]; then
+    [[ -x $GO ]] || die "no Go toolchain to build the pulumi-resource-$name stand-in"
+    src="$CACHE/src/provider-standins-$srchash"
+    rm -rf "$src" "$out"
+    mkdir -p "$src" "$out/bin.tmp"
+    cp -r "$HERE/../providers/." "$src/"
+    (cd "$src" && timed "provider-standin-$name" "$GO" build -trimpath -ldflags "-s -w" \
+      -o "$out/bin.tmp/pulumi-resource-$name" "./cmd/pulumi-resource-$name") >&2
+    mv "$out/bin.tmp" "$out/bin"
+  fi
+  echo "$out/bin"
+}
+
 # Provider plugins: pulumi-command's provider module is untagged (only the repo root and sdk/
 # carry tags) and pulumi-random's needs a local-path replace for its Terraform shim, so neither can
-# be built from the module proxy; they must already be on PATH.
+# be built from the module proxy. A plugin on PATH wins; otherwise the real module is built when
+# the proxy serves it, else our stand-in (K3S_STACKS_E2E_PROVIDER_STANDINS=false: neither).
 find_provider() {
   local name=$1 version=$2 module=$3
   if command -v "pulumi-resource-$name" >/dev/null 2>&1; then
@@ -213,7 +235,12 @@ find_provider() {
     echo "$out/bin"
     return
   fi
-  log "WARNING: pulumi-resource-$name v$version is not on PATH and $module@v$version is not on the module proxy"
+  if [[ ${K3S_STACKS_E2E_PROVIDER_STANDINS:-true} == false ]]; then
+    log "WARNING: pulumi-resource-$name v$version is not on PATH and $module@v$version is not on the module proxy"
+    return
+  fi
+  log "WARNING: pulumi-resource-$name v$version is not on PATH and $module@v$version is not on the module proxy; using the provider STAND-IN (test/e2e/providers)"
+  build_provider_standin "$name" "$version"
 }
 
 main() {

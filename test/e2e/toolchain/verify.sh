@@ -2,8 +2,11 @@
 # Proves the toolchain from build.sh runs `pulumi up` with no network: the CLI runs inside a fresh
 # network namespace that has only loopback (when run as root), with a local file backend.
 #   1. engine-only program (stack outputs, a component): CLI + language host + @pulumi/pulumi.
-#   2. @pulumi/random + @pulumi/command local.Command: needs both provider plugins on PATH; skipped
-#      with a SKIPPED line when they are absent, unless K3S_STACKS_E2E_REQUIRE_PROVIDERS=true.
+#   2. @pulumi/random RandomPassword + @pulumi/command remote.Command (no create command, so no SSH):
+#      needs both provider plugins on PATH (real ones, or the stand-ins build.sh builds from
+#      test/e2e/providers); skipped with a SKIPPED line when they are absent, unless
+#      K3S_STACKS_E2E_REQUIRE_PROVIDERS=true. The SSH lifecycle is proven by
+#      test/e2e/providers/providers.e2e.test.ts.
 # usage: verify.sh [BIN_DIR]   (default: run build.sh)
 set -euo pipefail
 
@@ -84,11 +87,13 @@ if command -v pulumi-resource-random >/dev/null && command -v pulumi-resource-co
   start=$(date +%s)
   # shellcheck disable=SC2016 # JavaScript template literal, not shell
   make_project "$WORK/providers" verify-providers '
+const pulumi = require("@pulumi/pulumi");
 const random = require("@pulumi/random");
 const command = require("@pulumi/command");
-const pet = new random.RandomString("s", { length: 8, special: false });
-const echo = new command.local.Command("echo", { create: pet.result.apply(r => `echo got-${r.length}`) });
-module.exports = { out: echo.stdout };'
+const pw = new random.RandomPassword("pw", { length: 8, special: false });
+// Without a create command remote.Command connects to nothing: only the plugin round trip runs.
+const idle = new command.remote.Command("idle", { connection: { host: "127.0.0.1" }, triggers: [pw.id] });
+module.exports = { out: pulumi.unsecret(pw.result.apply(r => `got-${r.length}`)), stdout: idle.stdout };'
   up_and_check "$WORK/providers" got-8
   echo "verify: random + command program: up/destroy OK offline ($(($(date +%s) - start))s)"
 elif [[ ${K3S_STACKS_E2E_REQUIRE_PROVIDERS:-} == true ]]; then
