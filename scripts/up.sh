@@ -38,4 +38,9 @@ if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FI
 fi
 
 pulumi stack select --create --secrets-provider passphrase "$stack"
-pulumi up --stack "$stack" "$@"
+# Agents install in parallel; the CLI's default of 4 x CPUs would queue them on a small laptop.
+parallel=(--parallel 64)
+for arg in "$@"; do
+  case "$arg" in --parallel|--parallel=*|-p) parallel=() ;; esac
+done
+pulumi up --stack "$stack" "${parallel[@]}" "$@"

@@ -19,7 +19,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 STANDINS="$(cd "$HERE/../standins" && pwd)"
 SSH_USER_NONROOT="ops"
 # Paths k3s and its install script touch; each host gets a private, writable copy (overlayfs) of these.
-OVERLAY_DIRS=(/etc /var/lib /usr/local /root /home /boot /opt)
+OVERLAY_DIRS=(/etc /var/lib /var/log /usr/local /root /home /boot /opt)
 
 die() { echo "hosts.sh: $*" >&2; exit 1; }
 

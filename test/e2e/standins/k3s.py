@@ -352,7 +352,7 @@ def start(role, args):
                 ca_hash = hashlib.sha256(ca.encode()).hexdigest()
                 info = {"id": cid, "caHash": ca_hash, "token": f"K10{ca_hash}::server:{password}",
                         "datastore": "etcd" if s.get("cluster-init") else ("external" if s.get("datastore-endpoint") else "sqlite"),
-                        "createdBy": name, "version": BUILT_VERSION}
+                        "createdBy": name, "version": BUILT_VERSION, "adminKeySeed": secrets.token_hex(24)}
                 agent_token = read_token_setting(s, "agent-token", "agent-token-file")
                 if agent_token:
                     info["agentToken"] = f"K10{ca_hash}::node:{token_password(agent_token)}"
@@ -436,11 +436,14 @@ def write_server_files(s, data_dir, cid, info):
             os.chmod(p, 0o600)
         else:
             os.symlink("token", p)
-    fake = base64.b64encode(f"{STANDIN} fake certificate data for cluster {cid}".encode()).decode()
+    def fake(what):
+        return base64.b64encode(f"{STANDIN} fake {what} for cluster {cid}".encode()).decode()
+    # Like k3s, every server of a cluster hands out the same admin credentials; the key is the secret part.
+    key = base64.b64encode(f"{STANDIN} fake client key {info.get('adminKeySeed', cid)}".encode()).decode()
     kubeconfig = {
         "apiVersion": "v1", "kind": "Config",
-        "clusters": [{"name": "default", "cluster": {"server": "https://127.0.0.1:6443", "certificate-authority-data": fake}}],
-        "users": [{"name": "default", "user": {"client-certificate-data": fake, "client-key-data": fake}}],
+        "clusters": [{"name": "default", "cluster": {"server": "https://127.0.0.1:6443", "certificate-authority-data": fake("CA certificate")}}],
+        "users": [{"name": "default", "user": {"client-certificate-data": fake("client certificate"), "client-key-data": key}}],
         "contexts": [{"name": "default", "context": {"cluster": "default", "user": "default"}}],
         "current-context": "default", "preferences": {},
     }

@@ -1,0 +1,76 @@
+// Bring-up of one server and N agents (default 20) with the real Pulumi engine against the e2e lab,
+// every stand-in k3s start taking a fixed time. Prints the total `pulumi up` wall time against the
+// critical path (the same program bringing up one server and one agent: first server + one join),
+// once with the CLI's default parallelism (4 x CPUs) and once with --parallel high enough for every
+// agent at once, plus the wall time of a second, no-change `up`.
+// Goals (issue 3): bring-up within 1.3x the critical path (a serial installer needs about N+1 starts);
+// no-change up under 15 s. Needs root and the e2e toolchain.
+// Run: npx ts-node --transpile-only bench/e2e-bringup.ts [agents=20] [startDelaySeconds=10]
+import * as os from "os";
+import { startLab, TestLab } from "../test/e2e/hosts";
+import { InvHost, V1, k3sLeftovers } from "../test/e2e/scenarios/fixture";
+import { at, installs } from "../test/e2e/scenarios/log";
+import { E2eStack } from "../test/e2e/scenarios/stack";
+
+const agents = Number(process.argv[2] ?? 20);
+const delay = Number(process.argv[3] ?? 10);
+
+const server: InvHost = { name: "srv1", role: "server", arch: "amd64" };
+const agent = (name: string): InvHost => ({ name, role: "agent", arch: "amd64" });
+
+/** Runs `up` on a fresh stack, returns its wall time and a timeline line, then destroys it (hosts must end clean). */
+async function bringUp(lab: TestLab, stacks: E2eStack[], name: string, hosts: InvHost[], parallel?: number, keep = false): Promise<{ seconds: number; timeline: string; stack: E2eStack }> {
+  const stack = await E2eStack.create(lab, name);
+  stacks.push(stack);
+  await stack.configure(hosts, V1);
+  const before = lab.invocations().length;
+  const t0 = Date.now();
+  await stack.up(name, { parallel });
+  const seconds = (Date.now() - t0) / 1000;
+  // Where the time went, from the stand-ins' own clocks.
+  const log = lab.invocations().slice(before);
+  const rel = (ms: number) => ((ms - t0) / 1000).toFixed(1);
+  const agentInstalls = installs(log).filter((i) => i.host !== "srv1").map(at).sort((a, b) => a - b);
+  const serverInstall = installs(log).find((i) => i.host === "srv1");
+  const timeline = `first remote call ${rel(at(log[0]))} s, server install ${serverInstall ? rel(at(serverInstall)) : "-"} s, ` +
+    `agent installs ${rel(agentInstalls[0])}..${rel(agentInstalls[agentInstalls.length - 1])} s, last remote call ${rel(at(log[log.length - 1]))} s`;
+  if (!keep) {
+    await stack.destroy(`${name} destroy`);
+    const dirty = hosts.map((h) => h.name).filter((h) => k3sLeftovers(lab, h).length > 0);
+    if (dirty.length) throw new Error(`hosts not clean after ${name}: ${dirty.join(", ")}`);
+  }
+  return { seconds, timeline, stack };
+}
+
+async function main(): Promise<void> {
+  const names = Array.from({ length: agents }, (_, i) => `ag${String(i + 1).padStart(2, "0")}`);
+  const lab = startLab([{ name: "srv1" }, ...names.map((name) => ({ name }))]);
+  const stacks: E2eStack[] = [];
+  try {
+    lab.setControl("start-delay", String(delay));
+    const all = [server, ...names.map(agent)];
+    const critical = await bringUp(lab, stacks, "critical-path", [server, agent(names[0])]);
+    const byDefault = await bringUp(lab, stacks, "default-parallel", all);
+    const wide = await bringUp(lab, stacks, "wide-parallel", all, 4 * (agents + 1), true);
+    const ready = lab.nodes("srv1").filter((n) => n.ready).length;
+    const t0 = Date.now();
+    await wide.stack.up("no-change", { expectNoChanges: true });
+    const noChange = (Date.now() - t0) / 1000;
+    await wide.stack.destroy("wide-parallel destroy");
+
+    const ratio = (s: number) => `${(s / critical.seconds).toFixed(2)}x critical path`;
+    console.log(`e2e bring-up: 1 server + ${agents} agents, stand-in k3s start ${delay} s, ${os.cpus().length} CPUs, ${ready}/${agents + 1} nodes Ready`);
+    console.log(`  critical path (1 server + 1 agent):        ${critical.seconds.toFixed(1)} s  (${critical.timeline})`);
+    console.log(`  total up, default --parallel (4 x CPUs):   ${byDefault.seconds.toFixed(1)} s = ${ratio(byDefault.seconds)} (goal <= 1.3x)  (${byDefault.timeline})`);
+    console.log(`  total up, --parallel ${4 * (agents + 1)}:${" ".repeat(Math.max(1, 21 - String(4 * (agents + 1)).length))}${wide.seconds.toFixed(1)} s = ${ratio(wide.seconds)}  (${wide.timeline})`);
+    console.log(`  no-change up (${agents + 1} nodes):                 ${noChange.toFixed(1)} s (goal < 15 s)`);
+  } finally {
+    for (const s of stacks) s.cleanup();
+    lab.down();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,141 @@
+/**
+ * Runs the program's rendered scripts over real SSH exactly as its remote.Commands do (same fixed
+ * command line, same stdin framing), without the Pulumi engine. It shakes out contract mismatches
+ * between the scripts and the k3s stand-ins; the engine scenarios check ordering and state.
+ */
+import { parseClusterConfig, ClusterSettings } from "../../../components/config/cluster";
+import { parseInventoryConfig } from "../../../components/nodes/inventory";
+import { STDIN_MARK, privilegeOf, wrapperCommand } from "../../../components/k3s/remote";
+import { CONFIG_FILE, ResolvedContributions, apiUrl, renderConfigYaml, renderNodeConfig } from "../../../components/k3s/node-config";
+import { snapshotContribution } from "../../../components/upgrade/snapshots";
+import { parseSnapshotConfig, parseUpgradeConfig } from "../../../components/upgrade";
+import { rolloutSettings } from "../../../components/upgrade/rollout";
+import {
+  InstallSpec,
+  renderConfigScript,
+  renderCordonScript,
+  renderInstallScript,
+  renderKubeconfigScript,
+  renderMemberScript,
+  renderPrepScript,
+  renderTokenScript,
+  renderUncordonScript,
+  renderUpgradeScript,
+} from "../../../components/k3s/scripts";
+import { scriptFrame } from "../../../components/k3s/shell";
+import { ExecResult, TestLab } from "../hosts";
+import { InvHost, clusterConfig, inventoryConfig, sudoPassword } from "./fixture";
+
+type Phase = "create" | "update" | "delete";
+
+/** One node as the program sees it: parsed inventory entry plus how its scripts get root. */
+export interface DirectNode {
+  name: string;
+  role: "server" | "agent";
+  labels: Record<string, string>;
+  taints: string[];
+  fixCgroups: boolean;
+  allowReboot: boolean;
+  user: string;
+}
+
+/** The program's scripts for one cluster, run by hand in the order the engine would run them. */
+export class DirectCluster {
+  settings: ClusterSettings;
+  readonly nodes: DirectNode[];
+  readonly token: string;
+  private readonly contributions: ResolvedContributions;
+
+  constructor(private readonly lab: TestLab, hosts: InvHost[], version: string, token: string) {
+    this.settings = parseClusterConfig(clusterConfig(lab, version));
+    const inv = parseInventoryConfig(inventoryConfig(lab, hosts));
+    this.nodes = inv.hosts.map((h) => ({
+      name: h.name,
+      role: h.role,
+      labels: h.labels,
+      taints: h.taints,
+      fixCgroups: h.fixCgroups ?? inv.fixCgroups,
+      allowReboot: h.allowReboot ?? inv.allowReboot,
+      user: h.user ?? inv.user,
+    }));
+    this.token = token;
+    // What stacks/main.ts contributes with default snapshot settings (no S3 credentials).
+    const snap = snapshotContribution(parseSnapshotConfig(undefined), "etcd").server ?? {};
+    this.contributions = { server: snap as ResolvedContributions["server"], all: {}, disable: [] };
+  }
+
+  get bootstrap(): DirectNode {
+    return this.nodes.find((n) => n.role === "server")!;
+  }
+
+  node(name: string): DirectNode {
+    const n = this.nodes.find((x) => x.name === name);
+    if (!n) throw new Error(`no node ${name}`);
+    return n;
+  }
+
+  /** Runs `script` with `phase` on `host` through the program's wrapper; throws with its output when it fails. */
+  run(host: string, script: string, phase: Phase | "noop"): ExecResult {
+    const user = this.lab.host(host).user;
+    const conn = { host, user, sudoPassword: user === "root" ? undefined : sudoPassword(this.lab) };
+    const privilege = privilegeOf(conn);
+    const stdin = privilege === "sudo-password" ? `${conn.sudoPassword}\n${STDIN_MARK}\n${script}` : script;
+    const r = this.lab.ssh(host, wrapperCommand(privilege, phase), { stdin, timeoutMs: 300_000 });
+    if (r.code !== 0) throw new Error(`${phase} on ${host} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
+    return r;
+  }
+
+  configYaml(n: DirectNode): string {
+    const bootstrap = n === this.bootstrap;
+    return renderConfigYaml(
+      renderNodeConfig(this.settings, { name: n.name, role: n.role, bootstrap, labels: n.labels, taints: n.taints, internalAddress: undefined }, apiUrl(this.lab.host(this.bootstrap.name).address), this.contributions),
+    );
+  }
+
+  installSpec(n: DirectNode, version = this.settings.k3sVersion): InstallSpec {
+    return { node: n.name, role: n.role, version, installScriptUrl: this.settings.installScriptUrl, artifactUrl: this.settings.artifactUrl };
+  }
+
+  member(n: DirectNode): string {
+    return renderMemberScript({ node: n.name, bootstrap: n === this.bootstrap, labels: n.labels, taints: n.taints, drainTimeout: this.settings.drainTimeout, readyTimeoutSeconds: 600 });
+  }
+
+  /** prep → token → config → install on the node, then membership on the first server. */
+  create(n: DirectNode): void {
+    this.run(n.name, renderPrepScript({ node: n.name, fixCgroups: n.fixCgroups, allowReboot: n.allowReboot }), "create");
+    this.run(n.name, renderTokenScript(this.token), "create");
+    this.run(n.name, renderConfigScript({ role: n.role, files: [{ path: CONFIG_FILE, content: this.configYaml(n), mode: "0600" }] }), "create");
+    this.run(n.name, renderInstallScript(this.installSpec(n)), "create");
+    this.run(this.bootstrap.name, this.member(n), "create");
+  }
+
+  kubeconfig(): string {
+    return this.run(this.bootstrap.name, renderKubeconfigScript(), "create").stdout;
+  }
+
+  /** A changed node setting: config update (restarts k3s if config.yaml changed), then membership update. */
+  updateNode(n: DirectNode): void {
+    this.run(n.name, renderConfigScript({ role: n.role, files: [{ path: CONFIG_FILE, content: this.configYaml(n), mode: "0600" }] }), "update");
+    this.run(n.name, renderInstallScript(this.installSpec(n)), "update");
+    this.run(this.bootstrap.name, this.member(n), "update");
+  }
+
+  /** The rollout chain for a new version: pre-upgrade snapshot, then cordon → upgrade → uncordon per node in order. */
+  upgrade(version: string): void {
+    this.settings = { ...this.settings, k3sVersion: version };
+    const rollout = rolloutSettings(parseUpgradeConfig(undefined), this.settings);
+    if (rollout.preUpgradeScript) this.run(this.bootstrap.name, scriptFrame(`before upgrading to ${version}`, { update: rollout.preUpgradeScript }), "update");
+    const order = [...this.nodes.filter((n) => n.role === "server"), ...this.nodes.filter((n) => n.role === "agent")];
+    for (const n of order) {
+      this.run(this.bootstrap.name, renderCordonScript({ node: n.name, version, drain: rollout.drain, drainTimeout: rollout.drainTimeout }), "update");
+      this.run(n.name, renderUpgradeScript(this.installSpec(n, version)), "update");
+      this.run(this.bootstrap.name, renderUncordonScript({ node: n.name, version, timeoutSeconds: 600 }), "update");
+    }
+  }
+
+  /** Removal: membership delete on the first server (drain, delete), then the install's delete (uninstall). */
+  remove(n: DirectNode): void {
+    this.run(this.bootstrap.name, this.member(n), "delete");
+    this.run(n.name, renderInstallScript(this.installSpec(n)), "delete");
+  }
+}

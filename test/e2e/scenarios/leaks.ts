@@ -1,0 +1,57 @@
+/**
+ * Secrets in clear: the join token, the kubeconfig's client key and the SSH private key must not
+ * appear in the exported state or in any log a run produced (engine output and events, CLI files,
+ * the stand-ins' invocation log, every host's sshd log).
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { TestLab } from "../hosts";
+import { RunLog } from "./stack";
+
+export interface Secrets {
+  token: string;
+  clientKey: string;
+  /** Base64 lines of the private key body: any of them in clear means the key leaked. */
+  keyLines: string[];
+  sudoPassword: string;
+}
+
+/** Reads the secrets from where they really live: the first server's files and the lab's key. */
+export function readSecrets(lab: TestLab, server: string): Secrets {
+  const token = lab.readFile(server, "/etc/rancher/k3s/token")?.trim();
+  const kubeconfig = lab.readFile(server, "/etc/rancher/k3s/k3s.yaml") ?? "";
+  const clientKey = /client-key-data:\s*(\S+)/.exec(kubeconfig)?.[1];
+  if (!token || !clientKey) throw new Error(`${server} has no token or kubeconfig to check for leaks`);
+  const keyLines = lab.privateKey.split("\n").filter((l) => l.length >= 20 && !l.startsWith("-----"));
+  const sudoPassword = Object.values(lab.hosts).find((h) => h.sudoPassword)?.sudoPassword ?? "";
+  return { token, clientKey, keyLines, sudoPassword };
+}
+
+/** Every log of the lab itself. */
+export function labLogs(lab: TestLab): RunLog[] {
+  const logs: RunLog[] = [{ label: "invocations.jsonl", text: JSON.stringify(lab.invocations()) }];
+  const http = path.join(lab.stateDir, "http.log");
+  if (fs.existsSync(http)) logs.push({ label: "http.log", text: fs.readFileSync(http, "utf8") });
+  for (const h of Object.keys(lab.hosts)) {
+    const r = lab.exec(h, "cat /var/log/sshd-e2e.log 2>/dev/null; ls /var/log/k3s* 2>/dev/null | xargs -r cat");
+    logs.push({ label: `${h}:/var/log`, text: r.stdout });
+  }
+  return logs;
+}
+
+/** Names of the places where a secret appears, e.g. "token in up#2"; empty when none leaked. */
+export function findLeaks(secrets: Secrets, places: RunLog[]): string[] {
+  const needles: Array<[string, string]> = [
+    ["join token", secrets.token],
+    ["kubeconfig client key", secrets.clientKey],
+    ["sudo password", secrets.sudoPassword],
+    ...secrets.keyLines.map((l, i): [string, string] => [`SSH private key line ${i + 1}`, l]),
+  ].filter(([, v]) => v.length > 0) as Array<[string, string]>;
+  const found: string[] = [];
+  for (const p of places) {
+    // JSON escapes '/' as '\/' in some encoders and '+' never; compare against both spellings.
+    const text = p.text.replace(/\\\//g, "/");
+    for (const [what, v] of needles) if (text.includes(v)) found.push(`${what} in ${p.label}`);
+  }
+  return found;
+}

@@ -1,0 +1,34 @@
+/** Reading the stand-ins' invocation log: which host did what, and when. */
+import { Invocation, TestLab } from "../hosts";
+
+/** Invocations recorded after `since` entries (take `lab.invocations().length` before an action). */
+export function invocationsSince(lab: TestLab, since: number): Invocation[] {
+  return lab.invocations().slice(since);
+}
+
+/** Millisecond time of an invocation. */
+export function at(i: Invocation): number {
+  return Date.parse(i.ts);
+}
+
+/** `systemctl restart|start` calls of a k3s unit, per host: a node (re)started. */
+export function restarts(log: Invocation[]): Invocation[] {
+  return log.filter((i) => i.tool === "systemctl" && ["restart", "start"].includes(i.argv[1]) && /^k3s(-agent)?(\.service)?$/.test(i.argv[2] ?? ""));
+}
+
+/** `k3s kubectl <verb> ...` calls naming `node`. */
+export function kubectlOn(log: Invocation[], verb: string, node?: string): Invocation[] {
+  return log.filter((i) => i.tool === "kubectl" || (i.tool === "k3s" && i.argv[1] === "kubectl")).filter((i) => {
+    const args = i.argv[1] === "kubectl" ? i.argv.slice(2) : i.argv.slice(1);
+    return args[0] === verb && (node === undefined || args.includes(node));
+  });
+}
+
+/** install.sh runs per host. */
+export function installs(log: Invocation[]): Invocation[] {
+  return log.filter((i) => i.tool === "install.sh");
+}
+
+export function hostsOf(log: Invocation[]): string[] {
+  return [...new Set(log.map((i) => i.host))].sort();
+}

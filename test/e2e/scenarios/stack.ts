@@ -1,0 +1,178 @@
+/**
+ * Drives this repo's program with the real Pulumi CLI through the Automation API: a temp workDir
+ * whose project files are symlinks to the repo (so no Pulumi.<stack>.yaml lands in the repo), a
+ * file backend and PULUMI_HOME in temp dirs, secrets under a passphrase. Everything the engine
+ * prints is kept, so tests can search it for secrets.
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { randomBytes } from "crypto";
+import { DestroyResult, EngineEvent, LocalWorkspace, OpType, PulumiCommand, Stack, UpResult } from "@pulumi/pulumi/automation";
+import { pulumiEnv, toolchainBin } from "../toolchain";
+import { TestLab } from "../hosts";
+import { InvHost, clusterConfig, inventoryConfig, sudoPassword } from "./fixture";
+
+const REPO = path.resolve(__dirname, "..", "..", "..");
+/** What the program needs from the repo; everything else stays out of the workDir. */
+const LINKED = ["Pulumi.yaml", "index.ts", "stacks", "components", "package.json", "tsconfig.json", "node_modules"];
+/** Provider plugins the program uses on an inventory stack with ssh upgrades. */
+const PLUGINS = ["pulumi-resource-command", "pulumi-resource-random"];
+
+/** Fails early, with the fix, when the toolchain lacks what `pulumi up` of this program needs. */
+export function checkToolchain(bin: string): void {
+  const missing = ["pulumi", "pulumi-language-nodejs", ...PLUGINS].filter((p) => !fs.existsSync(path.join(bin, p)));
+  if (missing.length) {
+    throw new Error(`the e2e toolchain in ${bin} lacks ${missing.join(", ")}. Fix: put them on PATH or let test/e2e/toolchain/build.sh build them.`);
+  }
+}
+
+export interface RunLog {
+  label: string;
+  text: string;
+}
+
+/** One resource step the engine took (from its events). */
+export interface Step {
+  op: OpType;
+  urn: string;
+  /** Last URN segment, e.g. k3s-ag1-config. */
+  name: string;
+}
+
+export class E2eStack {
+  /** Everything the engine printed and every event it sent, per operation. */
+  readonly logs: RunLog[] = [];
+  /** Debug-severity diagnostics per operation (`pulumi up --debug` output), apart from `logs`. */
+  readonly debugLogs: RunLog[] = [];
+  /** Steps of the last operation, "same" steps left out. */
+  steps: Step[] = [];
+
+  private constructor(
+    readonly stack: Stack,
+    private readonly tmp: string,
+    private readonly lab: TestLab,
+    private readonly cli: { bin: string; env: Record<string, string>; workDir: string },
+  ) {}
+
+  static async create(lab: TestLab, stackName = "e2e"): Promise<E2eStack> {
+    const bin = toolchainBin();
+    checkToolchain(bin);
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "k3s-stacks-e2e-stack-"));
+    const workDir = path.join(tmp, "project");
+    for (const d of ["backend", "home", "project"]) fs.mkdirSync(path.join(tmp, d));
+    for (const f of LINKED) fs.symlinkSync(path.join(REPO, f), path.join(workDir, f));
+    const env: Record<string, string> = {
+      ...pulumiEnv({ bin, backendDir: path.join(tmp, "backend"), homeDir: path.join(tmp, "home"), passphrase: randomBytes(16).toString("hex") }),
+      // Type errors are caught by tsc in the unit suite; here they would only slow every run.
+      PULUMI_NODEJS_TRANSPILE_ONLY: "true",
+    };
+    const pulumiCommand = await PulumiCommand.get({ root: path.dirname(bin), skipVersionCheck: true });
+    const stack = await LocalWorkspace.createOrSelectStack(
+      { stackName, workDir },
+      { workDir, envVars: env, pulumiHome: env.PULUMI_HOME, pulumiCommand },
+    );
+    return new E2eStack(stack, tmp, lab, { bin, env, workDir });
+  }
+
+  /** Sets cluster, inventory and the secrets for the given hosts and version. */
+  async configure(hosts: InvHost[], version: string, extra: Record<string, unknown> = {}): Promise<void> {
+    const plain = (v: unknown) => ({ value: JSON.stringify(v) });
+    await this.stack.setAllConfig(
+      {
+        "k3s-stacks:cluster": plain(clusterConfig(this.lab, version)),
+        "k3s-stacks:inventory": plain(inventoryConfig(this.lab, hosts)),
+        "k3s-stacks:sshPrivateKey": { value: this.lab.privateKey, secret: true },
+        ...(Object.values(this.lab.hosts).some((h) => h.sudoPassword) ? { "k3s-stacks:sudoPassword": { value: sudoPassword(this.lab), secret: true } } : {}),
+        ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [`k3s-stacks:${k}`, plain(v)])),
+      },
+      false,
+    );
+  }
+
+  private collector(label: string): { onOutput: (s: string) => void; onError: (s: string) => void; onEvent: (e: EngineEvent) => void; done: () => string } {
+    const parts: string[] = [];
+    const events: string[] = [];
+    const debug: string[] = [];
+    this.steps = [];
+    return {
+      onOutput: (s) => parts.push(s),
+      onError: (s) => parts.push(s),
+      onEvent: (e) => {
+        // Debug diagnostics are what `pulumi up --debug` adds. The Node SDK puts raw RPC responses
+        // there, secrets in clear (upstream behaviour); they are kept apart so the leak search can
+        // name them separately from what a user sees by default.
+        if ((e.diagnosticEvent?.severity as string | undefined) === "debug") debug.push(JSON.stringify(e));
+        else events.push(JSON.stringify(e));
+        const m = e.resourcePreEvent?.metadata;
+        if (m && m.op !== "same" && !m.type.startsWith("pulumi:")) this.steps.push({ op: m.op, urn: m.urn, name: m.urn.split("::").pop() ?? m.urn });
+      },
+      done: () => {
+        const text = parts.join("");
+        this.logs.push({ label, text }, { label: `${label} (events)`, text: events.join("\n") });
+        this.debugLogs.push({ label: `${label} (debug diagnostics)`, text: debug.join("\n") });
+        // For a look after a failure: K3S_STACKS_E2E_LOG_DIR keeps each operation's output and events.
+        const dir = process.env.K3S_STACKS_E2E_LOG_DIR;
+        if (dir) {
+          fs.mkdirSync(dir, { recursive: true });
+          const base = path.join(dir, `${this.stack.name}-${this.debugLogs.length}-${label.replace(/[^A-Za-z0-9]+/g, "_")}`);
+          fs.writeFileSync(`${base}.log`, text);
+          fs.writeFileSync(`${base}.events.jsonl`, events.join("\n"));
+        }
+        return text;
+      },
+    };
+  }
+
+  /** `pulumi up`; the result carries the output. Failures throw with the engine's output attached. */
+  async up(label: string, opts: { expectNoChanges?: boolean; parallel?: number } = {}): Promise<UpResult> {
+    const c = this.collector(label);
+    try {
+      return await this.stack.up({ onOutput: c.onOutput, onError: c.onError, onEvent: c.onEvent, color: "never", expectNoChanges: opts.expectNoChanges, parallel: opts.parallel });
+    } finally {
+      c.done();
+    }
+  }
+
+  async destroy(label: string): Promise<DestroyResult> {
+    const c = this.collector(label);
+    try {
+      return await this.stack.destroy({ onOutput: c.onOutput, onError: c.onError, onEvent: c.onEvent, color: "never" });
+    } finally {
+      c.done();
+    }
+  }
+
+  /**
+   * The stack's state as stored, from `pulumi stack export`. Not Stack.exportStack(): the Automation
+   * API passes --show-secrets, which decrypts every secret on purpose.
+   */
+  exportedState(): string {
+    return execFileSync(path.join(this.cli.bin, "pulumi"), ["stack", "export", "--stack", this.stack.name], {
+      cwd: this.cli.workDir,
+      env: { ...process.env, ...this.cli.env },
+      encoding: "utf8",
+      maxBuffer: 256 * 1024 * 1024,
+    });
+  }
+
+  /** Files the CLI wrote under PULUMI_HOME and the backend (logs, history, backups). */
+  engineFiles(): RunLog[] {
+    const out: RunLog[] = [];
+    const walk = (dir: string) => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (e.isFile() && fs.statSync(p).size < 50_000_000) out.push({ label: p, text: fs.readFileSync(p, "latin1") });
+      }
+    };
+    for (const d of ["backend", "home"]) walk(path.join(this.tmp, d));
+    return out;
+  }
+
+  /** Removes the temp dirs (the stack's state with them). */
+  cleanup(): void {
+    fs.rmSync(this.tmp, { recursive: true, force: true });
+  }
+}
