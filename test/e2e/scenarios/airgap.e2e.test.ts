@@ -1,0 +1,131 @@
+/**
+ * Airgap install with the real Pulumi engine: a bundle built by the real builder CLI from the lab's
+ * stand-in release, a stack whose install script URL is unreachable, one server and one agent.
+ * Proves the install uses only the bundle (no request to the artifact server, install.sh run with
+ * INSTALL_K3S_SKIP_DOWNLOAD), and that a second up changes and uploads nothing.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { IMAGES_DIR, STAGE_ROOT } from "../../../components/airgap/scripts";
+import { versionSlug } from "../../../components/airgap/assets";
+import { BundleManifest } from "../../../components/airgap/manifest";
+import { startLab, TestLab } from "../hosts";
+import { IMAGES_ASSET, buildBundle, httpRequests, publishImages } from "./airgap-fixture";
+import { InvHost, V1, k3sLeftovers } from "./fixture";
+import { findLeaks, labLogs, readSecrets, Secrets } from "./leaks";
+import { installs, invocationsSince } from "./log";
+import { E2eStack } from "./stack";
+
+jest.setTimeout(900_000);
+
+const HOSTS: InvHost[] = [
+  { name: "srv1", role: "server", arch: "amd64" },
+  { name: "ag1", role: "agent", arch: "amd64" },
+];
+/** Loopback discard port inside each host's namespace: any online fetch of install.sh fails. */
+const UNREACHABLE = "http://127.0.0.1:9/none";
+const STAGE_DIR = `${STAGE_ROOT}/${versionSlug(V1)}`;
+/** Where the uploaded files end up on a node after the verify step. */
+const PLACED = [`${STAGE_DIR}/k3s`, `${STAGE_DIR}/install.sh`, `${IMAGES_DIR}/${IMAGES_ASSET}`];
+
+let lab: TestLab;
+let e2e: E2eStack;
+let tmp: string;
+let manifest: BundleManifest;
+let secrets: Secrets | undefined;
+
+function sha256On(host: string, file: string): string {
+  const r = lab.exec(host, `sha256sum ${file} | cut -d ' ' -f 1`);
+  return r.stdout.trim();
+}
+
+/** mtime (ns) and inode of each placed file: an upload or a re-placement changes one of them. */
+function stamps(host: string): string {
+  return lab.exec(host, `stat -c '%n %.9Y %i' ${PLACED.join(" ")}`).stdout;
+}
+
+async function expectNoLeaks(): Promise<void> {
+  secrets ??= readSecrets(lab, "srv1");
+  const state = e2e.exportedState();
+  expect(state).not.toContain('"plaintext"');
+  if (state.includes("command:remote:Command")) expect(state).toContain('"ciphertext"');
+  expect(findLeaks(secrets, [{ label: "exported state", text: state }, ...e2e.logs, ...e2e.engineFiles(), ...labLogs(lab)])).toEqual([]);
+}
+
+beforeAll(async () => {
+  lab = startLab([{ name: "srv1" }, { name: "ag1" }], { versions: [V1] });
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "k3s-stacks-e2e-airgap-"));
+  e2e = await E2eStack.create(lab, "airgap");
+}, 3_600_000);
+
+afterAll(() => {
+  e2e?.cleanup();
+  lab?.down();
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+test("1. the builder CLI writes a bundle from the lab's release server", () => {
+  const imagesSha = publishImages(lab, V1);
+  manifest = buildBundle(lab, V1, path.join(tmp, "bundle"));
+  expect(manifest.version).toBe(V1);
+  expect(Object.keys(manifest.arches)).toEqual(["amd64"]);
+  expect(manifest.arches.amd64?.images).toMatchObject({ path: `amd64/${IMAGES_ASSET}`, sha256: imagesSha });
+  expect(manifest.arches.amd64?.k3s.sha256).toBe(fs.readFileSync(path.join(lab.stateDir, "www", V1, "sha256sum-amd64.txt"), "utf8").match(/^(\S+)\s+k3s$/m)?.[1]);
+  expect(manifest.charts).toEqual({});
+  // The builder's downloads show in the server log, so its absence later means no download happened.
+  const got = httpRequests(lab).join("\n");
+  for (const asset of ["install.sh", "sha256sum-amd64.txt", "k3s", IMAGES_ASSET]) expect(got).toMatch(new RegExp(`"GET /[^ ]*${asset.replace(/\./g, "\\.")} HTTP`));
+});
+
+test("2. up installs from the bundle alone: install script URL unreachable, nothing fetched from the artifact server", async () => {
+  await e2e.configure(HOSTS, V1, {
+    cluster: { k3sVersion: V1, datastore: "etcd", installScriptUrl: UNREACHABLE, artifactUrl: lab.artifactBaseUrl },
+    airgap: { bundleDir: path.join(tmp, "bundle") },
+  });
+  const requests = httpRequests(lab).length;
+  const before = lab.invocations().length;
+  const r = await e2e.up("airgap create");
+  expect(r.summary.result).toBe("succeeded");
+  expect(lab.nodes("srv1").map((n) => [n.name, n.ready, n.version]).sort()).toEqual([["ag1", true, V1], ["srv1", true, V1]]);
+  // Three uploads per node (binary, images, install.sh).
+  const copies = e2e.steps.filter((s) => s.urn.includes("command:remote:CopyToRemote"));
+  expect(copies.map((s) => `${s.op} ${s.name}`).sort()).toEqual(
+    ["ag1", "srv1"].flatMap((h) => ["images", "install-sh", "k3s"].map((f) => `create ${h}-airgap-amd64-${f}-${versionSlug(V1)}`)).sort(),
+  );
+  const amd64 = manifest.arches.amd64!;
+  for (const h of ["srv1", "ag1"]) {
+    expect({ h, k3s: sha256On(h, "/usr/local/bin/k3s") }).toEqual({ h, k3s: amd64.k3s.sha256 });
+    expect({ h, images: sha256On(h, `${IMAGES_DIR}/${IMAGES_ASSET}`) }).toEqual({ h, images: amd64.images.sha256 });
+    expect({ h, script: sha256On(h, `${STAGE_DIR}/install.sh`) }).toEqual({ h, script: manifest.installScript.sha256 });
+  }
+  const inst = installs(invocationsSince(lab, before));
+  expect(inst.map((i) => i.host).sort()).toEqual(["ag1", "srv1"]);
+  for (const i of inst) expect({ host: i.host, skip: i.installEnv?.INSTALL_K3S_SKIP_DOWNLOAD }).toEqual({ host: i.host, skip: "true" });
+  expect(httpRequests(lab).slice(requests)).toEqual([]);
+  await expectNoLeaks();
+});
+
+test("3. a second up with --expect-no-changes uploads nothing and leaves the placed files untouched", async () => {
+  const before = { srv1: stamps("srv1"), ag1: stamps("ag1") };
+  const calls = lab.invocations().length;
+  const requests = httpRequests(lab).length;
+  const r = await e2e.up("airgap no-change", { expectNoChanges: true });
+  expect(r.summary.result).toBe("succeeded");
+  expect(e2e.steps).toEqual([]);
+  expect(invocationsSince(lab, calls)).toEqual([]);
+  expect({ srv1: stamps("srv1"), ag1: stamps("ag1") }).toEqual(before);
+  expect(before.srv1.split("\n").filter(Boolean)).toHaveLength(PLACED.length);
+  expect(httpRequests(lab).slice(requests)).toEqual([]);
+  await expectNoLeaks();
+});
+
+test("4. destroy removes k3s and the staged airgap files", async () => {
+  const r = await e2e.destroy("airgap destroy");
+  expect(r.summary.result).toBe("succeeded");
+  for (const h of ["srv1", "ag1"]) {
+    expect({ h, left: k3sLeftovers(lab, h) }).toEqual({ h, left: [] });
+    expect({ h, staged: lab.exec(h, `ls -A ${STAGE_ROOT} 2>/dev/null; true`).stdout.trim() }).toEqual({ h, staged: "" });
+  }
+  await expectNoLeaks();
+});
