@@ -206,9 +206,16 @@ cmd_up() {
   mount --make-private "$state/ns"
   echo "mounted" >"$state/ns.mounted"
 
-  local id; id=$(head -c 2 /dev/urandom | od -An -tx1 | tr -d ' \n')
-  # Subnet 10.213.N.0/24 (N even) for the bridge, N+1 for hosts behind bastions.
-  local net=$(( (16#$id % 100) * 2 + 2 ))
+  # Subnet 10.213.N.0/24 (N even) for the bridge, N+1 for hosts behind bastions; a lab that is
+  # still up (another test run, or one a crash left behind) keeps its subnets, so pick a free pair.
+  local id net tries=0
+  while :; do
+    id=$(head -c 2 /dev/urandom | od -An -tx1 | tr -d ' \n')
+    net=$(( (16#$id % 100) * 2 + 2 ))
+    if ! ip route show | grep -Eq "^(unreachable )?10\.213\.($net|$((net + 1)))\.0/24"; then break; fi
+    tries=$((tries + 1))
+    [ "$tries" -lt 50 ] || { echo "hosts.sh: no free 10.213.N.0/24 subnet; run 'hosts.sh gc'" >&2; exit 1; }
+  done
   echo "$id" >"$state/id"
   echo "$net" >"$state/net"
   local bridge="k3e${id}br"
