@@ -149,6 +149,8 @@ function installFunctions(spec: InstallSpec): string {
 run_install() {
   ${fetch}${pre}
   ${installEnv(spec)} sh "$script"
+  # install.sh skips the start when nothing changed, e.g. on a re-run after a failed start.
+  systemctl is-active --quiet ${service} || systemctl start ${service} || true
   for _ in $(seq 1 120); do
     if systemctl is-active --quiet ${service}; then break; fi
     sleep 2

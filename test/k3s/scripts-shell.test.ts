@@ -7,8 +7,9 @@ import { LOG_CALL, Sandbox, sandbox } from "./support/shell";
 let sb: Sandbox;
 beforeEach(() => {
   sb = sandbox();
-  // systemctl: logs the call; is-active succeeds only when $ACTIVE_FLAG exists.
-  sb.fake("systemctl", `${LOG_CALL}\nif [ "$1" = is-active ]; then [ -e "$ACTIVE_FLAG" ]; exit; fi\nexit 0`);
+  // systemctl: logs the call; is-active succeeds only when $ACTIVE_FLAG exists; start creates it when
+  // $START_MAKES_ACTIVE is set (a unit that starts fine).
+  sb.fake("systemctl", `${LOG_CALL}\nif [ "$1" = is-active ]; then [ -e "$ACTIVE_FLAG" ]; exit; fi\nif [ "$1" = start ] && [ -n "\${START_MAKES_ACTIVE:-}" ]; then touch "$ACTIVE_FLAG"; fi\nexit 0`);
   sb.fake("sleep", ":");
 });
 afterEach(() => sb.cleanup());
@@ -91,7 +92,7 @@ describe("config script (renderConfigScript)", () => {
 });
 
 test("the token script writes a root-only file and never prints the token", () => {
-  const script = renderTokenScript("SECRET-TOKEN-abc").replace(/\/etc\/rancher\/k3s\/token/g, path.join(sb.dir, "token"));
+  const script = renderTokenScript("SECRET-TOKEN-abc").replace(/\/etc\/rancher\/k3s/g, sb.dir);
   const r = sb.run(["bash", "-s", "--", "create"], { input: script });
   expect(r.status).toBe(0);
   expect(fs.readFileSync(path.join(sb.dir, "token"), "utf8")).toBe("SECRET-TOKEN-abc\n");
@@ -201,7 +202,14 @@ describe("install script (renderInstallScript), staged", () => {
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     expect(fs.readFileSync(path.join(sb.dir, "pre"), "utf8")).toBe("$literal\n");
-    expect(sb.calls()).toEqual(["pre", "install.sh v1.36.3+k3s1 agent true", "systemctl is-active --quiet k3s-agent", "systemctl is-active --quiet k3s-agent"]);
+    expect(sb.calls()).toEqual(["pre", "install.sh v1.36.3+k3s1 agent true", "systemctl is-active --quiet k3s-agent", "systemctl is-active --quiet k3s-agent", "systemctl is-active --quiet k3s-agent"]);
+  });
+
+  test("a service left stopped by an earlier failed start is started (install.sh sees no change and skips it)", () => {
+    fs.writeFileSync(path.join(sb.dir, "install.sh"), `echo "install.sh no change" >> "$CALLS"\n`);
+    const r = sb.run(["bash", "-s", "--", "create"], { input: render(), env: { ACTIVE_FLAG: path.join(sb.dir, "active"), START_MAKES_ACTIVE: "1" } });
+    expect(r.status).toBe(0);
+    expect(sb.calls()).toEqual(["pre", "install.sh no change", "systemctl is-active --quiet k3s-agent", "systemctl start k3s-agent", "systemctl is-active --quiet k3s-agent", "systemctl is-active --quiet k3s-agent"]);
   });
 
   test("update installs only when k3s is missing", () => {
