@@ -1,11 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 
-/** A resource registration seen by the mock monitor. */
+/** A resource registration seen by the mock monitor (it does not see dependsOn: test/stack/support/recorder.ts does). */
 export interface Registered {
   type: string;
   name: string;
   inputs: Record<string, unknown>;
-  /** URNs of explicit dependsOn, as far as the mock monitor exposes them (not at all): use dependsOn tracking below. */
 }
 
 export interface MockState {
