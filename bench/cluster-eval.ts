@@ -1,9 +1,12 @@
 // Evaluates stacks/main.ts under Pulumi mocks for 3, 30 and 300 nodes and prints wall time and peak
 // memory per size. Each size runs in a fresh child process (the Pulumi runtime and mocks are global).
 // Goal (issue 2): cost grows linearly with nodes, 300 nodes evaluate in under 5 s.
+// Children run like index.ts (stack traces off, stacks/stack-traces.ts); each size is measured again
+// with K3S_STACKS_STACK_TRACES=1 to show what the SDK's per-promise stack traces cost.
 // Run: npx ts-node --transpile-only bench/cluster-eval.ts [sizes...]
 import { spawnSync } from "child_process";
 import * as pulumi from "@pulumi/pulumi";
+import { STACK_TRACES_ENV, limitStackTraces } from "../stacks/stack-traces";
 
 interface Result {
   nodes: number;
@@ -47,6 +50,7 @@ async function child(nodes: number): Promise<void> {
   const { mockOutputs, SENTINEL } = await import("../test/stack/support/harness");
   const { main } = await import("../stacks/main");
   const loadMs = performance.now() - t0;
+  limitStackTraces(process.env);
 
   const gc = (global as { gc?: () => void }).gc;
   gc?.();
@@ -89,18 +93,19 @@ async function child(nodes: number): Promise<void> {
 }
 
 /**
- * The SDK's own floor: the same number of resources per node (a component and eight remote.Commands,
+ * The SDK's own floor: the same number of resources per node (a component and six remote.Commands,
  * chained within the node) with one-line inputs and nothing of ours. Tells our cost from Pulumi's.
  */
 async function baseline(nodes: number): Promise<void> {
   const command = await import("@pulumi/command");
   const { installMocks } = await import("../test/support/mocks");
+  limitStackTraces(process.env);
   const state = await installMocks();
   const start = performance.now();
   for (let i = 0; i < nodes; i++) {
     const parent = new pulumi.ComponentResource("bench:x:Node", `n${i}`, {});
     let prev: pulumi.Resource | undefined;
-    for (let j = 0; j < 8; j++) {
+    for (let j = 0; j < 6; j++) {
       prev = new command.remote.Command(`n${i}-c${j}`, { connection: { host: "h", privateKey: pulumi.secret("k") }, create: "bash -s", stdin: "true" }, { parent, dependsOn: prev ? [prev] : [] });
     }
   }
@@ -112,10 +117,14 @@ async function baseline(nodes: number): Promise<void> {
   process.stdout.write(`RESULT ${JSON.stringify({ resources: state.resources.length, evalMs: performance.now() - start })}\n`);
 }
 
-function spawnChild(mode: "--child" | "--baseline", n: number): Record<string, number> {
+function spawnChild(mode: "--child" | "--baseline", n: number, stackTraces = false): Record<string, number> {
+  const env = { ...process.env };
+  if (stackTraces) env[STACK_TRACES_ENV] = "1";
+  else delete env[STACK_TRACES_ENV];
   const r = spawnSync(process.execPath, ["--expose-gc", "-r", "ts-node/register/transpile-only", __filename, mode, String(n)], {
     encoding: "utf8",
     cwd: __dirname,
+    env,
     maxBuffer: 64 * MB,
   });
   const line = r.stdout.split("\n").find((l) => l.startsWith("RESULT "));
@@ -129,14 +138,16 @@ function spawnChild(mode: "--child" | "--baseline", n: number): Record<string, n
 function parent(sizes: number[]): void {
   const results: Result[] = [];
   const floors: number[] = [];
+  const withTraces: number[] = [];
   for (const n of sizes) {
     results.push(spawnChild("--child", n) as unknown as Result);
     floors.push(spawnChild("--baseline", n).evalMs);
+    withTraces.push(spawnChild("--child", n, true).evalMs);
   }
 
   const f = (x: number, d = 1) => x.toFixed(d);
   const rows = [
-    ["nodes", "servers", "resources", "eval s", "ms/node", "SDK floor s", "load s", "peak RSS MB", "RSS +MB", "KB/node (RSS)", "peak heap +MB"],
+    ["nodes", "servers", "resources", "eval s", "ms/node", "SDK floor s", "traces on s", "load s", "peak RSS MB", "RSS +MB", "KB/node (RSS)", "peak heap +MB"],
     ...results.map((r, i) => [
       String(r.nodes),
       String(r.servers),
@@ -144,6 +155,7 @@ function parent(sizes: number[]): void {
       f(r.evalMs / 1000, 2),
       f(r.evalMs / r.nodes, 2),
       f(floors[i] / 1000, 2),
+      f(withTraces[i] / 1000, 2),
       f(r.loadMs / 1000, 2),
       f(r.peakRssMb),
       f(r.peakRssMb - r.baseRssMb),
@@ -163,6 +175,7 @@ function parent(sizes: number[]): void {
     );
   }
   console.log("SDK floor: the same count of components and remote.Commands with trivial inputs and no code of ours (see baseline()).");
+  console.log(`traces on: the program again with ${STACK_TRACES_ENV}=1 (what the Pulumi SDK's per-promise stack traces cost).`);
   console.log(`goal: 300 nodes under 5 s — ${largest.nodes >= 300 ? (largest.evalMs < 5000 ? "met" : "NOT met") : "not measured"} (${f(largest.evalMs / 1000, 2)} s for ${largest.nodes})`);
 }
 

@@ -10,8 +10,6 @@ import {
   renderCordonScript,
   renderInstallScript,
   renderMemberScript,
-  renderPrepScript,
-  renderTokenScript,
   renderUncordonScript,
   renderUpgradeScript,
 } from "./scripts";
@@ -43,7 +41,11 @@ export interface K3sNodeArgs {
 /** How long a node may take to report Ready after install or upgrade. */
 const READY_TIMEOUT_SECONDS = 600;
 
-/** One node's k3s: preparation, token, config, install, rollout steps and cluster membership. */
+/**
+ * One node's k3s: host preparation and config, install (with the join token), rollout steps and
+ * cluster membership. Few resources per node on purpose: each is an SSH session on the node and a
+ * registration the Pulumi SDK pays for (bench/cluster-eval.ts).
+ */
 export class K3sNode extends pulumi.ComponentResource {
   /** Finishes when k3s is installed on the node. */
   public readonly install: command.remote.Command;
@@ -60,19 +62,6 @@ export class K3sNode extends pulumi.ComponentResource {
       parent: this,
       dependsOn: [...(node.dependsOn ?? []), ...extra],
     });
-
-    const prep = remoteScript(`${name}-prep`, {
-      connection: conn,
-      script: renderPrepScript({ node: node.name, fixCgroups: node.fixCgroups, allowReboot: node.allowReboot }),
-      phases: ["create", "update"],
-    }, child());
-
-    const token = remoteScript(`${name}-token`, {
-      connection: conn,
-      script: pulumi.output(args.token).apply(renderTokenScript),
-      phases: ["create", "update"],
-      secret: true,
-    }, child([prep]));
 
     const configYaml = pulumi
       .all([args.contributions, args.joinUrl, args.datastoreEndpoint, node.internalAddress, node.externalAddress])
@@ -92,6 +81,7 @@ export class K3sNode extends pulumi.ComponentResource {
     const configScript = pulumi
       .all([configYaml, ...files.map((f) => f.content)])
       .apply(([yaml, ...contents]) => renderConfigScript({
+        host: { node: node.name, fixCgroups: node.fixCgroups, allowReboot: node.allowReboot },
         role: node.role,
         files: [
           { path: CONFIG_FILE, content: yaml, mode: "0600" },
@@ -103,7 +93,7 @@ export class K3sNode extends pulumi.ComponentResource {
       script: configScript,
       phases: ["create", "update"],
       secret: args.secretConfig || files.some((f) => f.secret),
-    }, child([prep]));
+    }, child());
 
     const staged = args.stager?.stage(node, connectionArgs(conn), this);
     const spec = (version: string): InstallSpec => ({
@@ -116,16 +106,18 @@ export class K3sNode extends pulumi.ComponentResource {
       stagedEnv: staged?.env,
       preInstall: staged?.preInstall,
     });
-    const withStagedTrigger = (script: string) =>
+    const withStagedTrigger = (script: pulumi.Input<string>) =>
       staged ? pulumi.interpolate`${script}# staged files: ${staged.trigger}\n` : pulumi.output(script);
 
     this.install = remoteScript(`${name}-install`, {
       connection: conn,
-      script: withStagedTrigger(renderInstallScript(spec(settings.k3sVersion))),
+      script: withStagedTrigger(pulumi.output(args.token).apply((token) => renderInstallScript(spec(settings.k3sVersion), token))),
       phases: ["create", "update", "delete"],
+      secret: true,
+      showOutput: true,
       // Changing a node's role means a different service and data: uninstall, then install anew.
       triggers: [node.role],
-    }, child([token, config, ...(staged?.ready ?? []), ...args.installAfter]));
+    }, child([config, ...(staged?.ready ?? []), ...args.installAfter]));
 
     // Rollout: cordon on the control server, upgrade on the node, wait Ready and uncordon. Creates do
     // nothing; a version change updates all three in dependency order.
@@ -151,7 +143,7 @@ export class K3sNode extends pulumi.ComponentResource {
     name: string,
     args: K3sNodeArgs,
     target: InstallSpec,
-    withStagedTrigger: (script: string) => pulumi.Output<string>,
+    withStagedTrigger: (script: pulumi.Input<string>) => pulumi.Output<string>,
   ): command.remote.Command {
     const { node, settings, rollout } = args;
     const child = (after: pulumi.Resource[]): pulumi.CustomResourceOptions => ({ parent: this, dependsOn: [...(node.dependsOn ?? []), ...after] });

@@ -76,6 +76,8 @@ export interface RemoteScriptArgs {
   phases: Array<"create" | "update" | "delete">;
   /** The script carries a secret (token, password, key): keep stdin and output secret and unlogged. */
   secret?: boolean;
+  /** With `secret`: the script never prints its secret, so stream its output (install logs matter). */
+  showOutput?: boolean;
   /** Values whose change forces a replace (delete then create). */
   triggers?: pulumi.Input<unknown>[];
 }
@@ -96,7 +98,7 @@ export function remoteScript(name: string, args: RemoteScriptArgs, opts: pulumi.
       stdin: needsSecret ? pulumi.secret(stdin) : stdin,
       triggers: args.triggers,
       addPreviousOutputInEnv: false,
-      logging: args.secret ? command.types.enums.remote.Logging.None : command.types.enums.remote.Logging.StdoutAndStderr,
+      logging: args.secret && !args.showOutput ? command.types.enums.remote.Logging.None : command.types.enums.remote.Logging.StdoutAndStderr,
     },
     { ...opts, additionalSecretOutputs: needsSecret ? ["stdout", "stderr"] : opts.additionalSecretOutputs },
   );

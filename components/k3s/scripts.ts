@@ -11,9 +11,18 @@ const STATE_DIR = "/var/lib/rancher/k3s-stacks";
 /** The kernel arguments k3s needs for the memory cgroup on Raspberry Pi OS / Debian. */
 export const CGROUP_ARGS = "cgroup_memory=1 cgroup_enable=memory";
 
+/** What host preparation may do on a node. */
+export interface HostPrep {
+  node: string;
+  /** Add the memory cgroup to the Raspberry Pi kernel command line when it is missing. */
+  fixCgroups: boolean;
+  /** Reboot the node after such a fix. */
+  allowReboot: boolean;
+}
+
 /** Host preparation: memory cgroup, swap, kernel modules and sysctls (like k3s-ansible's prereq role). */
-export function renderPrepScript(opts: { node: string; fixCgroups: boolean; allowReboot: boolean }): string {
-  const body = `
+function prepBody(opts: HostPrep): string {
+  return `
 node=${shq(opts.node)}
 fix_cgroups=${opts.fixCgroups ? 1 : 0}
 allow_reboot=${opts.allowReboot ? 1 : 0}
@@ -69,14 +78,6 @@ for m in br_netfilter overlay; do
 done
 if [ "$changed" = 1 ]; then sysctl --system >/dev/null 2>&1 || true; fi
 echo "k3s-stacks: $node prepared"`.trim();
-  return scriptFrame(`prepare ${opts.node}`, { "create|update": body });
-}
-
-/** Writes the join token to a root-only file; it reaches the node on stdin, never argv. */
-export function renderTokenScript(token: string): string {
-  return scriptFrame("join token", {
-    "create|update": `changed=0\n${writeFileSnippet(TOKEN_FILE, token, "0600")}\nif [ "$changed" = 1 ]; then echo "k3s-stacks: join token written to ${TOKEN_FILE}"; fi`,
-  });
 }
 
 /** A file the config step owns. */
@@ -87,19 +88,21 @@ export interface ManagedFile {
 }
 
 /**
- * Writes config.yaml and other managed files; restarts k3s when any changed and it is running,
- * because install.sh does not restart on config-only changes.
+ * Prepares the host, then writes config.yaml and other managed files; restarts k3s when any of those
+ * files changed and it is running, because install.sh does not restart on config-only changes. One
+ * script (one SSH session, one resource) because preparation is idempotent and cheap to repeat.
  */
-export function renderConfigScript(opts: { role: NodeRole; files: ManagedFile[] }): string {
+export function renderConfigScript(opts: { host: HostPrep; role: NodeRole; files: ManagedFile[] }): string {
   const service = serviceName(opts.role);
   const writes = opts.files.map((f) => writeFileSnippet(f.path, f.content, f.mode)).join("\n");
-  const body = `changed=0
+  const body = `${prepBody(opts.host)}
+changed=0
 ${writes}
 if [ "$changed" = 1 ] && systemctl is-active --quiet ${service} 2>/dev/null; then
   echo "k3s-stacks: configuration changed, restarting ${service}"
   systemctl restart ${service}
 fi`;
-  return scriptFrame(`${opts.role} configuration`, { "create|update": body });
+  return scriptFrame(`prepare ${opts.host.node} and write its ${opts.role} configuration`, { "create|update": body });
 }
 
 /** Everything install.sh needs, identical on first install and upgrades (it rebuilds the unit from it). */
@@ -160,13 +163,15 @@ run_install() {
 }
 
 /**
- * Installs k3s on create. On update it only reinstalls when k3s is missing: moving versions is the
- * rollout's job, so a version bump never reinstalls every node at once. Delete uninstalls.
+ * Writes the join token to a root-only file (it arrives on stdin, never argv, and is never printed),
+ * then installs k3s on create. On update it only reinstalls when k3s is missing: moving versions is
+ * the rollout's job, so a version bump never reinstalls every node at once. Delete uninstalls.
  */
-export function renderInstallScript(spec: InstallSpec): string {
+export function renderInstallScript(spec: InstallSpec, token: string): string {
+  const writeToken = `changed=0\n${writeFileSnippet(TOKEN_FILE, token, "0600")}\nif [ "$changed" = 1 ]; then echo "k3s-stacks: join token written to ${TOKEN_FILE}"; fi`;
   return scriptFrame(`install k3s ${spec.version} (${spec.role}) on ${spec.node}`, {
-    create: `${installFunctions(spec)}\nrun_install`,
-    update: `${installFunctions(spec)}\nif [ -z "$(installed_version)" ]; then run_install; fi`,
+    create: `${writeToken}\n${installFunctions(spec)}\nrun_install`,
+    update: `${writeToken}\n${installFunctions(spec)}\nif [ -z "$(installed_version)" ]; then run_install; fi`,
     delete: `for u in /usr/local/bin/k3s-uninstall.sh /usr/local/bin/k3s-agent-uninstall.sh /opt/bin/k3s-uninstall.sh /opt/bin/k3s-agent-uninstall.sh; do
   if [ -x "$u" ]; then "$u"; fi
 done

@@ -36,7 +36,7 @@ describe("shellcheck", () => {
         stagedEnv: { INSTALL_K3S_SKIP_DOWNLOAD: "true" },
         preInstall: renderPreInstall({ dir, k3sSha256: SHA, binDir }),
       };
-      expect(shellcheck(renderInstallScript(spec))).toBe("");
+      expect(shellcheck(renderInstallScript(spec, "K10token"))).toBe("");
       expect(shellcheck(renderUpgradeScript(spec))).toBe("");
     }
   });

@@ -76,8 +76,7 @@ export function describeStackFile(file: string, expected: StackExpectation): voi
         expect(text).toContain(internal);
         expect(text).toContain(external);
         if (node.flannelIface) expect(text).toContain(node.flannelIface);
-        const prep = seen.find((s) => s.name === `k3s-${node.name}-prep`)!;
-        expect(prep.inputs.connection.value.host).toBe(external);
+        expect(configCommand!.inputs.connection.value.host).toBe(external);
       }
     });
 

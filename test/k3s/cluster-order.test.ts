@@ -51,7 +51,7 @@ beforeAll(async () => {
 
 test("every node gets the full set of steps", () => {
   for (const n of [...SERVERS, ...AGENTS]) {
-    for (const step of ["prep", "token", "config", "install", "cordon", "upgrade", "uncordon", "member"]) expect(deps.has(res(n, step))).toBe(true);
+    for (const step of ["config", "install", "cordon", "upgrade", "uncordon", "member"]) expect(deps.has(res(n, step))).toBe(true);
   }
 });
 
@@ -62,12 +62,10 @@ test("the first server installs first; each later server installs after the one 
   expect(closure(res("s3", "install"))).toContain(res("s1", "install"));
 });
 
-test("a node installs only after its token and config are written, which follow host preparation", () => {
+test("a node installs only after its host is prepared and its config written", () => {
   for (const n of [...SERVERS, ...AGENTS]) {
-    expect(of(res(n, "install"))).toEqual(expect.arrayContaining([res(n, "token"), res(n, "config")]));
-    expect(of(res(n, "token"))).toEqual([res(n, "prep")]);
-    expect(of(res(n, "config"))).toEqual([res(n, "prep")]);
-    expect(of(res(n, "prep"))).toEqual([]);
+    expect(of(res(n, "install"))).toContain(res(n, "config"));
+    expect(of(res(n, "config"))).toEqual([]);
   }
 });
 

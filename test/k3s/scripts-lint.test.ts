@@ -8,6 +8,7 @@ import { renderPreInstall } from "../../components/airgap/scripts";
 /** Valid but unusual names and values: dots, slashes, underscores, a label key with a DNS prefix. */
 const NODE = "pi-1.home.arpa";
 const LABELS = { "node.example.com/role": "edge_v1.2-x", tier: "a", empty: "" };
+const TOKEN = "K10abc::server:0123456789abcdef";
 const TAINTS = ["node.example.com/dedicated=db_1:NoExecute", "gpu:NoSchedule"];
 const ONLINE: scripts.InstallSpec = { node: NODE, role: "agent", version: "v1.36.3+k3s1", installScriptUrl: "https://get.k3s.io/?channel=x&y='z'", artifactUrl: "https://mirror.lan/k3s" };
 const STAGED: scripts.InstallSpec = {
@@ -23,19 +24,17 @@ NOTE`,
 
 /** Representative renders of every script renderer in components/k3s/scripts.ts. */
 const RENDERS: Record<string, Array<[string, string]>> = {
-  renderPrepScript: [
-    ["prep, may fix and reboot", scripts.renderPrepScript({ node: NODE, fixCgroups: true, allowReboot: true })],
-    ["prep, check only", scripts.renderPrepScript({ node: NODE, fixCgroups: false, allowReboot: false })],
-  ],
-  renderTokenScript: [["token", scripts.renderTokenScript("K10abc::server:0123456789abcdef")]],
   renderConfigScript: [
-    ["server config with extra files", scripts.renderConfigScript({ role: "server", files: [
+    ["server config with extra files, may fix cgroups and reboot", scripts.renderConfigScript({ host: { node: NODE, fixCgroups: true, allowReboot: true }, role: "server", files: [
       { path: "/etc/rancher/k3s/config.yaml", content: "node-name: pi-1\nnode-label:\n  - tier=edge\n", mode: "0600" },
       { path: "/etc/rancher/k3s/registries.yaml", content: "mirrors:\n  docker.io:\n    endpoint: [\"https://m.lan\"]\nK3S_STACKS_EOF\n$HOME `x`", mode: "0644" },
     ] })],
-    ["agent config", scripts.renderConfigScript({ role: "agent", files: [{ path: "/etc/rancher/k3s/config.yaml", content: "server: https://10.0.0.1:6443", mode: "0600" }] })],
+    ["agent config, check only", scripts.renderConfigScript({ host: { node: NODE, fixCgroups: false, allowReboot: false }, role: "agent", files: [{ path: "/etc/rancher/k3s/config.yaml", content: "server: https://10.0.0.1:6443", mode: "0600" }] })],
   ],
-  renderInstallScript: [["online install", scripts.renderInstallScript(ONLINE)], ["staged install with preInstall", scripts.renderInstallScript(STAGED)]],
+  renderInstallScript: [
+    ["online install", scripts.renderInstallScript(ONLINE, TOKEN)],
+    ["staged install with preInstall", scripts.renderInstallScript(STAGED, TOKEN)],
+  ],
   renderUpgradeScript: [["online upgrade", scripts.renderUpgradeScript(ONLINE)], ["staged upgrade with preInstall", scripts.renderUpgradeScript(STAGED)]],
   renderCordonScript: [
     ["cordon and drain", scripts.renderCordonScript({ node: NODE, version: "v1.36.3+k3s1", drain: true, drainTimeout: "5m" })],
@@ -84,7 +83,7 @@ describe.each(ALL)("%s", (_, script) => {
 });
 
 test("a staged preInstall heredoc keeps its terminator at the start of the line", () => {
-  const install = scripts.renderInstallScript(STAGED);
+  const install = scripts.renderInstallScript(STAGED, TOKEN);
   expect(install).toContain("\nNOTE\n");
   expect(install).toContain("\n  staged by \"k3s-stacks\" $(not expanded)\nNOTE\n");
 });

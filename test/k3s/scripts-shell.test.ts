@@ -1,7 +1,8 @@
 // Rendered scripts run in a real bash against a scratch directory, with fake systemctl/k3s on PATH.
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { renderConfigScript, renderInstallScript, renderMemberScript, renderTokenScript } from "../../components/k3s/scripts";
+import { HostPrep, renderConfigScript, renderInstallScript, renderMemberScript } from "../../components/k3s/scripts";
 import { LOG_CALL, Sandbox, sandbox } from "./support/shell";
 
 let sb: Sandbox;
@@ -9,19 +10,35 @@ beforeEach(() => {
   sb = sandbox();
   // systemctl: logs the call; is-active succeeds only when $ACTIVE_FLAG exists; start creates it when
   // $START_MAKES_ACTIVE is set (a unit that starts fine).
-  sb.fake("systemctl", `${LOG_CALL}\nif [ "$1" = is-active ]; then [ -e "$ACTIVE_FLAG" ]; exit; fi\nif [ "$1" = start ] && [ -n "\${START_MAKES_ACTIVE:-}" ]; then touch "$ACTIVE_FLAG"; fi\nexit 0`);
+  // No dphys-swapfile unit here (Raspberry Pi OS has one).
+  sb.fake("systemctl", `if [ "$1" = list-unit-files ]; then exit 1; fi\n${LOG_CALL}\nif [ "$1" = is-active ]; then [ -e "$ACTIVE_FLAG" ]; exit; fi\nif [ "$1" = start ] && [ -n "\${START_MAKES_ACTIVE:-}" ]; then touch "$ACTIVE_FLAG"; fi\nexit 0`);
   sb.fake("sleep", ":");
 });
 afterEach(() => sb.cleanup());
 
 const mode = (file: string) => (fs.statSync(file).mode & 0o777).toString(8).padStart(4, "0");
 
-describe("config script (renderConfigScript)", () => {
+/** Host paths the preparation reads or writes, moved into the sandbox so tests never touch the real host. */
+const HOST_PATHS = ["/etc/modules-load.d", "/etc/sysctl.d", "/etc/fstab", "/boot/", "/sys/fs/cgroup/", "/proc/cgroups", "/proc/modules"];
+const inSandbox = (script: string) => HOST_PATHS.reduce((s, p) => s.split(p).join(sb.dir + p), script);
+/** A cgroup v2 host with the memory controller, no swap, modules loadable. */
+function healthyHost(): void {
+  fs.mkdirSync(path.join(sb.dir, "sys/fs/cgroup"), { recursive: true });
+  fs.writeFileSync(path.join(sb.dir, "sys/fs/cgroup/cgroup.controllers"), "cpuset cpu io memory pids\n");
+  sb.fake("swapon", 'printf "%s" "${SWAPS:-}"');
+  sb.fake("swapoff", LOG_CALL);
+  sb.fake("modprobe", "exit 0");
+  sb.fake("sysctl", "exit 0");
+}
+const HOST: HostPrep = { node: "n1", fixCgroups: false, allowReboot: false };
+
+describe("config script (renderConfigScript): managed files", () => {
+  beforeEach(healthyHost);
   const cfg = () => path.join(sb.dir, "etc/rancher/k3s/config.yaml");
   const reg = () => path.join(sb.dir, "etc/rancher/k3s/registries.yaml");
   const REGISTRIES = "mirrors:\n  docker.io:\n    endpoint: [\"https://m.lan\"]\nK3S_STACKS_EOF\n$HOME `id` '\"";
   const render = (registries: string, regMode = "0644") =>
-    renderConfigScript({ role: "server", files: [{ path: cfg(), content: "node-name: n1\n", mode: "0600" }, { path: reg(), content: registries, mode: regMode }] });
+    inSandbox(renderConfigScript({ host: HOST, role: "server", files: [{ path: cfg(), content: "node-name: n1\n", mode: "0600" }, { path: reg(), content: registries, mode: regMode }] }));
   const run = (script: string, active: boolean, phase = "create") =>
     sb.run(["bash", "-s", "--", phase], { input: script, env: { ACTIVE_FLAG: active ? sb.log.replace("calls.log", "active") : "/nonexistent" } });
   const setActive = (on: boolean) => (on ? fs.writeFileSync(path.join(sb.dir, "active"), "") : fs.rmSync(path.join(sb.dir, "active"), { force: true }));
@@ -46,7 +63,7 @@ describe("config script (renderConfigScript)", () => {
     setActive(true);
     const r = run(render(REGISTRIES), true, "update");
     expect(r.status).toBe(0);
-    expect(r.stdout).toBe("");
+    expect(r.stdout).toBe("k3s-stacks: n1 prepared\n");
     expect(sb.calls()).toEqual([]);
     const after = fs.statSync(cfg());
     expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
@@ -81,7 +98,7 @@ describe("config script (renderConfigScript)", () => {
   });
 
   test("an agent restarts k3s-agent, and delete does nothing", () => {
-    const agent = renderConfigScript({ role: "agent", files: [{ path: cfg(), content: "a: 1", mode: "0600" }] });
+    const agent = inSandbox(renderConfigScript({ host: HOST, role: "agent", files: [{ path: cfg(), content: "a: 1", mode: "0600" }] }));
     setActive(true);
     run(agent, true);
     expect(sb.calls()).toEqual(["systemctl is-active --quiet k3s-agent", "systemctl restart k3s-agent"]);
@@ -91,13 +108,81 @@ describe("config script (renderConfigScript)", () => {
   });
 });
 
-test("the token script writes a root-only file and never prints the token", () => {
-  const script = renderTokenScript("SECRET-TOKEN-abc").replace(/\/etc\/rancher\/k3s/g, sb.dir);
-  const r = sb.run(["bash", "-s", "--", "create"], { input: script });
-  expect(r.status).toBe(0);
-  expect(fs.readFileSync(path.join(sb.dir, "token"), "utf8")).toBe("SECRET-TOKEN-abc\n");
-  expect(mode(path.join(sb.dir, "token"))).toBe("0600");
-  expect(r.stdout + r.stderr).not.toContain("SECRET-TOKEN");
+describe("config script (renderConfigScript): host preparation", () => {
+  const cmdline = () => path.join(sb.dir, "boot/firmware/cmdline.txt");
+  const LINE = "console=serial0,115200 root=PARTUUID=abc-02 rootwait";
+  const render = (host: Partial<HostPrep> = {}) => inSandbox(renderConfigScript({ host: { ...HOST, ...host }, role: "agent", files: [] }));
+  const run = (script: string, env: Record<string, string> = {}) => sb.run(["bash", "-s", "--", "create"], { input: script, env: { ACTIVE_FLAG: "/nonexistent", ...env } });
+  /** A Raspberry Pi booted without the memory controller (cgroup v2). */
+  function piWithoutMemoryCgroup(): void {
+    healthyHost();
+    fs.writeFileSync(path.join(sb.dir, "sys/fs/cgroup/cgroup.controllers"), "cpuset cpu io pids\n");
+    fs.mkdirSync(path.dirname(cmdline()), { recursive: true });
+    fs.writeFileSync(cmdline(), `${LINE}\n`);
+    sb.fake("systemctl", LOG_CALL);
+  }
+
+  test("a healthy host: modules and sysctls written once, swap left alone when there is none", () => {
+    healthyHost();
+    expect(run(render()).status).toBe(0);
+    expect(fs.readFileSync(path.join(sb.dir, "etc/modules-load.d/k3s.conf"), "utf8")).toBe("br_netfilter\noverlay\n");
+    expect(fs.readFileSync(path.join(sb.dir, "etc/sysctl.d/90-k3s.conf"), "utf8")).toContain("net.ipv4.ip_forward = 1");
+    expect(sb.calls()).toEqual([]);
+  });
+
+  test("swap is turned off and its fstab line commented out", () => {
+    healthyHost();
+    fs.mkdirSync(path.join(sb.dir, "etc"));
+    fs.writeFileSync(path.join(sb.dir, "etc/fstab"), "UUID=1 / ext4 defaults 0 1\n/swapfile none swap sw 0 0\n");
+    expect(run(render(), { SWAPS: "/swapfile file 1G 0B -2" }).status).toBe(0);
+    expect(sb.calls()).toEqual(["swapoff -a"]);
+    expect(fs.readFileSync(path.join(sb.dir, "etc/fstab"), "utf8")).toBe("UUID=1 / ext4 defaults 0 1\n# k3s-stacks: /swapfile none swap sw 0 0\n");
+  });
+
+  test("no memory cgroup and no opt-in: fails with the exact line to add, changes nothing, writes no config", () => {
+    piWithoutMemoryCgroup();
+    const r = run(render());
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`n1 has no memory cgroup. Fix: append ' cgroup_memory=1 cgroup_enable=memory' to the single line in ${cmdline()}`);
+    expect(fs.readFileSync(cmdline(), "utf8")).toBe(`${LINE}\n`);
+    expect(fs.existsSync(path.join(sb.dir, "etc/modules-load.d"))).toBe(false);
+  });
+
+  test("fixCgroups without allowReboot: fixes the command line (with a backup) and asks for a reboot, never reboots", () => {
+    piWithoutMemoryCgroup();
+    const r = run(render({ fixCgroups: true }));
+    expect(r.status).toBe(1);
+    expect(fs.readFileSync(cmdline(), "utf8")).toBe(`${LINE} cgroup_memory=1 cgroup_enable=memory\n`);
+    expect(fs.readFileSync(`${cmdline()}.k3s-stacks.bak`, "utf8")).toBe(`${LINE}\n`);
+    expect(r.stderr).toContain("n1 needs a reboot to enable the memory cgroup");
+    expect(sb.calls()).toEqual([]);
+    // A second run does not append the arguments twice.
+    run(render({ fixCgroups: true }));
+    expect(fs.readFileSync(cmdline(), "utf8")).toBe(`${LINE} cgroup_memory=1 cgroup_enable=memory\n`);
+  });
+
+  test("fixCgroups with allowReboot reboots the node", () => {
+    piWithoutMemoryCgroup();
+    const r = run(render({ fixCgroups: true, allowReboot: true }));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("n1 reboots now");
+    // The reboot is detached (so the SSH session returns first): wait for it.
+    for (let i = 0; i < 50 && !fs.existsSync(sb.log); i++) spawnSync("sleep", ["0.1"]);
+    expect(sb.calls()).toEqual(["systemctl reboot"]);
+  });
+});
+
+describe("install script (renderInstallScript): join token", () => {
+  test("writes a root-only token file and never prints the token", () => {
+    const script = renderInstallScript({ node: "w-1", role: "agent", version: "v1.36.3+k3s1", installScriptUrl: "https://get.k3s.io", stagedScript: path.join(sb.dir, "install.sh") }, "SECRET-TOKEN-abc")
+      .replace(/\/etc\/rancher\/k3s/g, sb.dir);
+    sb.fake("k3s", 'echo "k3s version v1.36.3+k3s1 (abc)"');
+    const r = sb.run(["bash", "-s", "--", "update"], { input: script });
+    expect(r.status).toBe(0);
+    expect(fs.readFileSync(path.join(sb.dir, "token"), "utf8")).toBe("SECRET-TOKEN-abc\n");
+    expect(mode(path.join(sb.dir, "token"))).toBe("0600");
+    expect(r.stdout + r.stderr).not.toContain("SECRET-TOKEN");
+  });
 });
 
 describe("membership script (renderMemberScript): label and taint reconciliation", () => {
@@ -191,7 +276,7 @@ describe("install script (renderInstallScript), staged", () => {
       stagedScript: path.join(sb.dir, "install.sh"),
       stagedEnv: { INSTALL_K3S_SKIP_DOWNLOAD: "true" },
       preInstall: `cat > "${sb.dir}/pre" <<'EOF'\n$literal\nEOF\necho pre >> "$CALLS"`,
-    });
+    }, "K10token").replace(/\/etc\/rancher\/k3s/g, sb.dir);
 
   beforeEach(() => {
     fs.writeFileSync(path.join(sb.dir, "install.sh"), `echo "install.sh $INSTALL_K3S_VERSION $INSTALL_K3S_EXEC $INSTALL_K3S_SKIP_DOWNLOAD" >> "$CALLS"; touch "${sb.dir}/active"\n`);

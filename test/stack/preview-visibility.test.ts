@@ -24,12 +24,13 @@ beforeAll(async () => {
   );
 });
 
-test("config, prep and install scripts are plain; token and kubeconfig steps are secret", () => {
+test("config (with host preparation) is plain; install (it writes the token) and kubeconfig are secret", () => {
   const stdinSecret = (name: string) => arrivedSecret(run.state.byName(name).inputs.stdin);
   for (const node of ["s1", "s2", "s3", "a1"]) {
-    expect({ node, config: stdinSecret(`k3s-${node}-config`), prep: stdinSecret(`k3s-${node}-prep`), install: stdinSecret(`k3s-${node}-install`) })
-      .toEqual({ node, config: false, prep: false, install: false });
-    expect(stdinSecret(`k3s-${node}-token`)).toBe(true);
+    expect({ node, config: stdinSecret(`k3s-${node}-config`), install: stdinSecret(`k3s-${node}-install`) })
+      .toEqual({ node, config: false, install: true });
+    // The install never prints the token (test/k3s/scripts-shell.test.ts), so its log still streams.
+    expect(run.state.byName(`k3s-${node}-install`).inputs.logging).toBe("stdoutAndStderr");
   }
   expect(stdinSecret("k3s-kubeconfig")).toBe(true);
 });

@@ -17,8 +17,6 @@ import {
   renderInstallScript,
   renderKubeconfigScript,
   renderMemberScript,
-  renderPrepScript,
-  renderTokenScript,
   renderUncordonScript,
   renderUpgradeScript,
 } from "../../../components/k3s/scripts";
@@ -96,16 +94,22 @@ export class DirectCluster {
     return { node: n.name, role: n.role, version, installScriptUrl: this.settings.installScriptUrl, artifactUrl: this.settings.artifactUrl };
   }
 
+  config(n: DirectNode): string {
+    return renderConfigScript({
+      host: { node: n.name, fixCgroups: n.fixCgroups, allowReboot: n.allowReboot },
+      role: n.role,
+      files: [{ path: CONFIG_FILE, content: this.configYaml(n), mode: "0600" }],
+    });
+  }
+
   member(n: DirectNode): string {
     return renderMemberScript({ node: n.name, bootstrap: n === this.bootstrap, labels: n.labels, taints: n.taints, drainTimeout: this.settings.drainTimeout, readyTimeoutSeconds: 600 });
   }
 
-  /** prep → token → config → install on the node, then membership on the first server. */
+  /** Host preparation and config, then token and install on the node, then membership on the first server. */
   create(n: DirectNode): void {
-    this.run(n.name, renderPrepScript({ node: n.name, fixCgroups: n.fixCgroups, allowReboot: n.allowReboot }), "create");
-    this.run(n.name, renderTokenScript(this.token), "create");
-    this.run(n.name, renderConfigScript({ role: n.role, files: [{ path: CONFIG_FILE, content: this.configYaml(n), mode: "0600" }] }), "create");
-    this.run(n.name, renderInstallScript(this.installSpec(n)), "create");
+    this.run(n.name, this.config(n), "create");
+    this.run(n.name, renderInstallScript(this.installSpec(n), this.token), "create");
     this.run(this.bootstrap.name, this.member(n), "create");
   }
 
@@ -115,8 +119,8 @@ export class DirectCluster {
 
   /** A changed node setting: config update (restarts k3s if config.yaml changed), then membership update. */
   updateNode(n: DirectNode): void {
-    this.run(n.name, renderConfigScript({ role: n.role, files: [{ path: CONFIG_FILE, content: this.configYaml(n), mode: "0600" }] }), "update");
-    this.run(n.name, renderInstallScript(this.installSpec(n)), "update");
+    this.run(n.name, this.config(n), "update");
+    this.run(n.name, renderInstallScript(this.installSpec(n), this.token), "update");
     this.run(this.bootstrap.name, this.member(n), "update");
   }
 
@@ -136,6 +140,6 @@ export class DirectCluster {
   /** Removal: membership delete on the first server (drain, delete), then the install's delete (uninstall). */
   remove(n: DirectNode): void {
     this.run(this.bootstrap.name, this.member(n), "delete");
-    this.run(n.name, renderInstallScript(this.installSpec(n)), "delete");
+    this.run(n.name, renderInstallScript(this.installSpec(n), this.token), "delete");
   }
 }
