@@ -1,10 +1,14 @@
 // Evaluates stacks/main.ts under Pulumi mocks for 3, 30 and 300 nodes and prints wall time and peak
 // memory per size. Each size runs in a fresh child process (the Pulumi runtime and mocks are global).
 // Goal (issue 2): cost grows linearly with nodes, 300 nodes evaluate in under 5 s.
-// Children run like index.ts (stack traces off, stacks/stack-traces.ts); each size is measured again
+// Children run like the language host runs index.ts: with Pulumi.yaml's runtime.options.nodeargs and
+// stack traces off (stacks/stack-traces.ts); each size is measured again
 // with K3S_STACKS_STACK_TRACES=1 to show what the SDK's per-promise stack traces cost.
 // Run: npx ts-node --transpile-only bench/cluster-eval.ts [sizes...]
 import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { STACK_TRACES_ENV, limitStackTraces } from "../stacks/stack-traces";
 
@@ -117,11 +121,17 @@ async function baseline(nodes: number): Promise<void> {
   process.stdout.write(`RESULT ${JSON.stringify({ resources: state.resources.length, evalMs: performance.now() - start })}\n`);
 }
 
+/** Pulumi.yaml's runtime.options.nodeargs, split as the language host splits them. */
+function projectNodeArgs(): string[] {
+  const project = parse(fs.readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8")) as { runtime?: { options?: { nodeargs?: string } } };
+  return (project.runtime?.options?.nodeargs ?? "").split(/\s+/).filter(Boolean);
+}
+
 function spawnChild(mode: "--child" | "--baseline", n: number, stackTraces = false): Record<string, number> {
   const env = { ...process.env };
   if (stackTraces) env[STACK_TRACES_ENV] = "1";
   else delete env[STACK_TRACES_ENV];
-  const r = spawnSync(process.execPath, ["--expose-gc", "-r", "ts-node/register/transpile-only", __filename, mode, String(n)], {
+  const r = spawnSync(process.execPath, [...projectNodeArgs(), "--expose-gc", "-r", "ts-node/register/transpile-only", __filename, mode, String(n)], {
     encoding: "utf8",
     cwd: __dirname,
     env,
@@ -164,7 +174,7 @@ function parent(sizes: number[]): void {
     ]),
   ];
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
-  console.log("k3s-stacks: stacks/main.ts under Pulumi mocks (SSH inventory, every node's commands), one fresh process per size");
+  console.log(`k3s-stacks: stacks/main.ts under Pulumi mocks (SSH inventory, every node's commands), one fresh process per size, node ${projectNodeArgs().join(" ")}`);
   for (const row of rows) console.log(row.map((cell, c) => cell.padStart(widths[c])).join("  "));
 
   const largest = results[results.length - 1];

@@ -4,7 +4,8 @@
 // It does the one job the engine needs for `pulumi up`/`preview`/`destroy` of a Node.js program:
 // run the real `@pulumi/pulumi/cmd/run` from the program's node_modules with the engine's
 // monitor address, project, stack, config and flags. It reports no required plugins, so the
-// engine never tries to install any; providers must be on PATH. Not supported: `pulumi new`,
+// engine never tries to install any; providers must be on PATH. Honours the runtime options
+// typescript, tsconfig and nodeargs. Not supported: `pulumi new`,
 // `pulumi install`, `pulumi about` details, policy packs, plugins written in Node.js.
 package main
 
@@ -88,7 +89,8 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	if _, err := os.Stat(runPath); err != nil {
 		return nil, fmt.Errorf("language-host stand-in: %s not found (run npm ci in %s)", runPath, programDir)
 	}
-	args := []string{runPath,
+	// runtime.options.nodeargs: flags for node itself, before the run script (as the real host does).
+	args := append(strings.Fields(option(req, "nodeargs", "")), runPath,
 		"--monitor", req.MonitorAddress,
 		"--engine", h.engineAddress,
 		"--project", req.Project,
