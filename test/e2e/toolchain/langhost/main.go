@@ -97,7 +97,7 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 		"--stack", req.Stack,
 		"--pwd", req.Pwd,
 		"--parallel", strconv.Itoa(int(req.Parallel)),
-	}
+	)
 	if req.Organization != "" {
 		args = append(args, "--organization", req.Organization)
 	}
