@@ -7,12 +7,12 @@ import { installMocks, isSecret, valueOf } from "../support/mocks";
 import { parseRegistriesConfig, RegistriesSettings } from "../../components/airgap/config";
 import { registriesPlan, REGISTRIES_PATH, renderRegistriesYaml } from "../../components/airgap/registries";
 import { tmpDir } from "./fixture";
+import { REFERENCE_DIR, REFERENCE_PATH } from "../k3s/support/reference";
 
-const REFERENCE = path.resolve(__dirname, "../../../shared/reference");
 
 /** Key paths allowed by the registries.yaml schema block of the reference (§5, wharfie types), hosts as "<host>". */
 function referenceKeys(): Set<string> {
-  const md = fs.readFileSync(path.join(REFERENCE, "k3s-reference.md"), "utf8");
+  const md = fs.readFileSync(path.join(REFERENCE_DIR, "k3s-reference.md"), "utf8");
   const section = md.slice(md.indexOf("**registries.yaml**"));
   const block = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
   const keys = new Set<string>();
@@ -47,7 +47,7 @@ function renderedKeys(doc: Record<string, unknown>): string[] {
   return [...new Set(out)];
 }
 
-const flags = JSON.parse(fs.readFileSync(path.join(REFERENCE, "k3s-flags.json"), "utf8")) as Record<string, Record<string, { type: string }>>;
+const flags = JSON.parse(fs.readFileSync(REFERENCE_PATH, "utf8")) as Record<string, Record<string, { type: string }>>;
 
 function settingsDir(): string {
   const dir = tmpDir();

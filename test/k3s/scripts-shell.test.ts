@@ -287,6 +287,9 @@ describe("install script (renderInstallScript), staged", () => {
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     expect(fs.readFileSync(path.join(sb.dir, "pre"), "utf8")).toBe("$literal\n");
+    expect(fs.readFileSync(path.join(sb.dir, "token"), "utf8")).toBe("K10token\n");
+    // Its log is streamed (remote.ts showOutput), so the token must never be in it.
+    expect(r.stdout + r.stderr).not.toContain("K10token");
     expect(sb.calls()).toEqual(["pre", "install.sh v1.36.3+k3s1 agent true", "systemctl is-active --quiet k3s-agent", "systemctl is-active --quiet k3s-agent", "systemctl is-active --quiet k3s-agent"]);
   });
 

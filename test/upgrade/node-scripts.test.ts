@@ -7,10 +7,9 @@ import { parseUpgradeConfig } from "../../components/upgrade/config";
 import { preUpgradeSnapshotName, renderPreUpgradeSnapshotScript, renderVersionGuardScript } from "../../components/upgrade/node-scripts";
 import { rolloutSettings } from "../../components/upgrade/rollout";
 import { parseClusterConfig } from "../../components/config/cluster";
+import { REFERENCE_PATH } from "../k3s/support/reference";
 
-const reference = JSON.parse(
-  fs.readFileSync(path.resolve(__dirname, "../../../shared/reference/k3s-flags.json"), "utf8"),
-) as { "etcd-snapshot": Record<string, { type: string }>; etcdSnapshotSubcommands: Record<string, string> };
+const reference = JSON.parse(fs.readFileSync(REFERENCE_PATH, "utf8")) as { "etcd-snapshot": Record<string, { type: string }>; etcdSnapshotSubcommands: Record<string, string> };
 
 /** Runs a rendered script with a stand-in `k3s` (not real k3s) that records its argv and fakes `--version`. */
 function runWithFakeK3s(script: string, version: string | undefined, failSave = false) {

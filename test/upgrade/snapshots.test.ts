@@ -1,15 +1,13 @@
-import * as path from "path";
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, isSecret, valueOf } from "../support/mocks";
 import { ConfigError } from "../../components/config/errors";
 import { parseSnapshotConfig } from "../../components/upgrade/config";
 import { snapshotContribution } from "../../components/upgrade/snapshots";
+import { REFERENCE_PATH } from "../k3s/support/reference";
 
 type Flag = { type: "string" | "bool" | "int" | "duration" | "stringSlice" };
-const reference = JSON.parse(
-  fs.readFileSync(path.resolve(__dirname, "../../../shared/reference/k3s-flags.json"), "utf8"),
-) as { server: Record<string, Flag> };
+const reference = JSON.parse(fs.readFileSync(REFERENCE_PATH, "utf8")) as { server: Record<string, Flag> };
 
 const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
 

@@ -140,7 +140,7 @@ EOF
       printf "%s\n" "$8" >/var/lib/k3s-standin/machine
       install -m 0755 "$7/uname" /usr/local/bin/uname
     fi
-  ' _ "$name" "$user_mode" "$addr" "$pubkey" "$password" "$SSH_USER_NONROOT" "$STANDINS" "$arch"
+  ' _ "$name" "$user_mode" "$addr" "$pubkey" "$password" "$SSH_USER_NONROOT" /var/lib/k3s-standin/shared/standins "$arch"
 }
 
 start_sshd() {
@@ -201,6 +201,9 @@ cmd_up() {
   chmod 1777 "$state/shared/log"
   touch "$state/shared/log/invocations.jsonl"
   chmod 0666 "$state/shared/log/invocations.jsonl"
+  # A host's /tmp is its own tmpfs, so a checkout under /tmp is invisible there: hand the stand-ins
+  # over through the shared mount instead.
+  cp -r "$STANDINS" "$state/shared/standins"
   # The namespace files must sit on a private mount, or the kernel refuses to bind them.
   mount --bind "$state/ns" "$state/ns"
   mount --make-private "$state/ns"

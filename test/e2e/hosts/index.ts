@@ -7,10 +7,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
+import { REFERENCE_PATH } from "../../k3s/support/reference";
+
 const HOSTS_SH = path.join(__dirname, "hosts.sh");
 const MAKE_ARTIFACTS = path.join(__dirname, "..", "standins", "make-artifacts.sh");
-/** Flag table the k3s stand-in validates against (repo root is three levels up). */
-export const DEFAULT_FLAGS_JSON = path.resolve(__dirname, "..", "..", "..", "..", "shared", "reference", "k3s-flags.json");
+/** Flag table the k3s stand-in validates against: the vendored reference (test/k3s/support/reference.ts). */
+export const DEFAULT_FLAGS_JSON = REFERENCE_PATH;
 const COMMAND_TIMEOUT_MS = 120_000;
 
 /** How the SSH user of a host gets root. */
@@ -247,7 +249,7 @@ let exitHookInstalled = false;
 export interface LabOptions {
   /** k3s versions to publish on the artifact server. Default ["v1.36.3+k3s1"]. */
   versions?: string[];
-  /** Flag table for the k3s stand-in. Default shared/reference/k3s-flags.json. */
+  /** Flag table for the k3s stand-in. Default: the vendored reference, test/fixtures/reference/k3s-flags.json. */
   flagsJson?: string;
 }
 

@@ -1,8 +1,13 @@
 import * as fs from "fs";
 import * as path from "path";
 
-/** The shared k3s flag reference (REPO/../shared/reference), read directly so tests do not trust our copy. */
-export const REFERENCE_PATH = path.resolve(__dirname, "../../../../shared/reference/k3s-flags.json");
+/**
+ * The k3s reference (flag table and notes) as vendored from the workspace's ../shared/reference, so a
+ * clone anywhere has it; test/k3s/reference-copy.test.ts keeps it identical to the original. Tests
+ * read this, not the program's own table (components/k3s/k3s-flags.json), so they do not trust it.
+ */
+export const REFERENCE_DIR = path.resolve(__dirname, "../../fixtures/reference");
+export const REFERENCE_PATH = path.join(REFERENCE_DIR, "k3s-flags.json");
 
 export interface ReferenceFlag {
   type: "string" | "bool" | "stringSlice" | "int" | "duration";
