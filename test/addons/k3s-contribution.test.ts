@@ -1,9 +1,9 @@
 import { readFileSync } from "fs";
-import * as path from "path";
 import { addonK3sContribution } from "../../components/addons/k3s-contribution";
 import { parseAddonsConfig } from "../../components/addons/config";
+import { REFERENCE_PATH } from "../k3s/support/reference";
 
-const flags = JSON.parse(readFileSync(path.join(__dirname, "..", "..", "..", "shared", "reference", "k3s-flags.json"), "utf8")) as {
+const flags = JSON.parse(readFileSync(REFERENCE_PATH, "utf8")) as {
   server: Record<string, { type: string }>;
   agent: Record<string, { type: string }>;
   disableValues: Record<string, string[]>;
