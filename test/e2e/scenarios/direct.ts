@@ -4,7 +4,8 @@
  * between the scripts and the k3s stand-ins; the engine scenarios check ordering and state.
  */
 import { parseClusterConfig, ClusterSettings } from "../../../components/config/cluster";
-import { parseInventoryConfig } from "../../../components/nodes/inventory";
+import { inventoryNodes, parseInventoryConfig } from "../../../components/nodes/inventory";
+import { NodeSpec } from "../../../components/nodes/types";
 import { STDIN_MARK, privilegeOf, wrapperCommand } from "../../../components/k3s/remote";
 import { CONFIG_FILE, ResolvedContributions, apiUrl, renderConfigYaml, renderNodeConfig } from "../../../components/k3s/node-config";
 import { snapshotContribution } from "../../../components/upgrade/snapshots";
@@ -26,16 +27,8 @@ import { InvHost, clusterConfig, inventoryConfig, sudoPassword } from "./fixture
 
 type Phase = "create" | "update" | "delete";
 
-/** One node as the program sees it: parsed inventory entry plus how its scripts get root. */
-export interface DirectNode {
-  name: string;
-  role: "server" | "agent";
-  labels: Record<string, string>;
-  taints: string[];
-  fixCgroups: boolean;
-  allowReboot: boolean;
-  user: string;
-}
+/** One node as the program sees it (components/nodes/inventory). */
+export type DirectNode = NodeSpec;
 
 /** The program's scripts for one cluster, run by hand in the order the engine would run them. */
 export class DirectCluster {
@@ -46,16 +39,8 @@ export class DirectCluster {
 
   constructor(private readonly lab: TestLab, hosts: InvHost[], version: string, token: string) {
     this.settings = parseClusterConfig(clusterConfig(lab, version));
-    const inv = parseInventoryConfig(inventoryConfig(lab, hosts));
-    this.nodes = inv.hosts.map((h) => ({
-      name: h.name,
-      role: h.role,
-      labels: h.labels,
-      taints: h.taints,
-      fixCgroups: h.fixCgroups ?? inv.fixCgroups,
-      allowReboot: h.allowReboot ?? inv.allowReboot,
-      user: h.user ?? inv.user,
-    }));
+    // The key is never used: run() dials with the lab's own SSH.
+    this.nodes = inventoryNodes(parseInventoryConfig(inventoryConfig(lab, hosts)), { privateKey: "unused" });
     this.token = token;
     // What stacks/main.ts contributes with default snapshot settings (no S3 credentials).
     const snap = snapshotContribution(parseSnapshotConfig(undefined), "etcd").server ?? {};
