@@ -2,7 +2,8 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { HostPrep, renderConfigScript, renderInstallScript, renderMemberScript } from "../../components/k3s/scripts";
+import { HostPrep } from "../../components/k3s/host-prep";
+import { renderConfigScript, renderInstallScript, renderMemberScript } from "../../components/k3s/scripts";
 import { LOG_CALL, Sandbox, sandbox } from "./support/shell";
 
 let sb: Sandbox;
