@@ -9,7 +9,7 @@
 #
 # usage: build.sh            prints the bin dir (also written to <cache>/toolchain/PATH)
 # env:   K3S_STACKS_PULUMI_CLI_VERSION   force a CLI version (default: @pulumi/pulumi's, or the
-#                                        nearest older one the module proxy serves; see below)
+#                                        nearest newer one the module proxy serves; never older)
 #        GO                              Go binary (default /usr/local/go/bin/go, else go on PATH)
 #        K3S_STACKS_E2E_PROVIDER_STANDINS  false: never build the provider stand-ins (test/e2e/providers)
 set -euo pipefail
@@ -21,8 +21,8 @@ GO=${GO:-}
 if [[ -z $GO ]]; then
   if [[ -x /usr/local/go/bin/go ]]; then GO=/usr/local/go/bin/go; else GO=$(command -v go || true); fi
 fi
-# How far below the SDK version to look for a CLI the proxy serves (bounded search).
-MAX_CLI_FALLBACK=30
+# How many minor releases above the SDK's to look for a CLI the proxy serves (bounded search).
+MAX_CLI_SEARCH=30
 
 log() { echo "toolchain: $*" >&2; }
 die() { echo "toolchain: ERROR: $*" >&2; exit 1; }
@@ -88,9 +88,9 @@ write_build_module() {
 build_pulumi_cli() {
   local sdk_version=$1 want=${K3S_STACKS_PULUMI_CLI_VERSION:-} version="" n
   local known
-  known=$(resolved "cli-${want:-auto}-$sdk_version")
+  known=$(resolved "cli-atleast-${want:-auto}-$sdk_version")
   if [[ -n $known && -x $CACHE/pulumi-$known/bin/pulumi ]]; then
-    [[ $known != "$sdk_version" ]] && log "WARNING: using pulumi CLI v$known (v$sdk_version is not on the module proxy)"
+    [[ $known != "$sdk_version" ]] && log "using pulumi CLI v$known (v$sdk_version is not on the module proxy)"
     echo "$CACHE/pulumi-$known/bin"
     return
   fi
@@ -98,23 +98,24 @@ build_pulumi_cli() {
     version=$want
     module_available "github.com/pulumi/pulumi/pkg/v3@v$version" || die "pulumi CLI v$version is not on the module proxy"
   else
+    # The engine must be no older than the SDK it drives: take the SDK's version, else the first
+    # newer minor release the proxy serves (it does not serve every release).
     local major minor _patch
     IFS=. read -r major minor _patch <<<"$sdk_version"
     if module_available "github.com/pulumi/pulumi/pkg/v3@v$sdk_version"; then
       version=$sdk_version
     else
-      for ((n = 1; n <= MAX_CLI_FALLBACK; n++)); do
-        ((minor - n >= 0)) || break
-        if module_available "github.com/pulumi/pulumi/pkg/v3@v$major.$((minor - n)).0"; then
-          version=$major.$((minor - n)).0
+      for ((n = 1; n <= MAX_CLI_SEARCH; n++)); do
+        if module_available "github.com/pulumi/pulumi/pkg/v3@v$major.$((minor + n)).0"; then
+          version=$major.$((minor + n)).0
           break
         fi
       done
-      [[ -n $version ]] || die "no pulumi CLI (github.com/pulumi/pulumi/pkg/v3) near v$sdk_version on the module proxy"
-      log "WARNING: pulumi CLI v$sdk_version is not on the module proxy; using v$version (engine older than the SDK)"
+      [[ -n $version ]] || die "no pulumi CLI (github.com/pulumi/pulumi/pkg/v3) at v$sdk_version or up to $MAX_CLI_SEARCH minor releases newer on the module proxy. Fix: put a pulumi CLI no older than v$sdk_version on PATH, or set K3S_STACKS_PULUMI_CLI_VERSION"
+      log "pulumi CLI v$sdk_version is not on the module proxy; using v$version (newer engine, same major)"
     fi
   fi
-  remember "cli-${want:-auto}-$sdk_version" "$version"
+  remember "cli-atleast-${want:-auto}-$sdk_version" "$version"
   local out="$CACHE/pulumi-$version"
   if [[ -x $out/bin/pulumi ]]; then
     echo "$out/bin"
@@ -245,15 +246,26 @@ find_provider() {
 
 main() {
   mkdir -p "$CACHE"
+  # Our own link directory on PATH would make the tools below resolve to links to themselves.
+  PATH=$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$CACHE/bin" | paste -sd: -)
   command -v node >/dev/null || die "node is required"
   local sdk_version cmd_version random_version
   sdk_version=$(npm_version pulumi)
   cmd_version=$(npm_version command)
   random_version=$(npm_version random)
 
-  local dirs=()
+  local dirs=() path_cli=""
   if command -v pulumi >/dev/null 2>&1; then
-    log "using pulumi from PATH: $(command -v pulumi)"
+    path_cli=$(pulumi version 2>/dev/null | sed 's/^v//')
+    # An engine older than the SDK may not know what the SDK asks of it.
+    if [[ -n $path_cli ]] && node -e 'const s=require(process.argv[1]);process.exit(s.gte(process.argv[2],process.argv[3])?0:1)' "$REPO/node_modules/semver" "${path_cli%%-*}" "$sdk_version"; then
+      log "using pulumi v$path_cli from PATH: $(command -v pulumi)"
+    else
+      log "pulumi on PATH (v${path_cli:-unknown}) is older than @pulumi/pulumi v$sdk_version; building one"
+      path_cli=""
+    fi
+  fi
+  if [[ -n $path_cli ]]; then
     dirs+=("$(dirname "$(command -v pulumi)")")
   else
     [[ -x $GO ]] || die "pulumi is not on PATH and no Go toolchain was found to build it"
