@@ -4,7 +4,7 @@
  * file backend and PULUMI_HOME in temp dirs, secrets under a passphrase. Everything the engine
  * prints is kept, so tests can search it for secrets.
  */
-import { execFileSync } from "child_process";
+import { execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -79,19 +79,71 @@ export class E2eStack {
   /** Sets cluster, inventory and the secrets for the given hosts and version. */
   async configure(hosts: InvHost[], version: string, extra: Record<string, unknown> = {}): Promise<void> {
     const plain = (v: unknown) => ({ value: JSON.stringify(v) });
-    await this.stack.setAllConfig(
-      {
-        "k3s-stacks:cluster": plain(clusterConfig(this.lab, version)),
-        "k3s-stacks:inventory": plain(inventoryConfig(this.lab, hosts)),
-        "k3s-stacks:sshPrivateKey": { value: this.lab.privateKey, secret: true },
-        ...(Object.values(this.lab.hosts).some((h) => h.sudoPassword) ? { "k3s-stacks:sudoPassword": { value: sudoPassword(this.lab), secret: true } } : {}),
-        ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [`k3s-stacks:${k}`, plain(v)])),
+    const sampling = this.sampleProcesses("configure");
+    try {
+      await this.stack.setAllConfig(
+        {
+          "k3s-stacks:cluster": plain(clusterConfig(this.lab, version)),
+          "k3s-stacks:inventory": plain(inventoryConfig(this.lab, hosts)),
+          ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [`k3s-stacks:${k}`, plain(v)])),
+        },
+        false,
+      );
+      await this.setSecret("k3s-stacks:sshPrivateKey", this.lab.privateKey);
+      if (Object.values(this.lab.hosts).some((h) => h.sudoPassword)) await this.setSecret("k3s-stacks:sudoPassword", sudoPassword(this.lab));
+    } finally {
+      sampling.stop();
+    }
+  }
+
+  /**
+   * `pulumi config set --secret KEY` with the value on stdin, as a user should: the Automation API's
+   * setConfig/setAllConfig put the value on the command line, where any process list shows it.
+   */
+  private setSecret(key: string, value: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(path.join(this.cli.bin, "pulumi"), ["config", "set", "--secret", "--raw", "--stack", this.stack.name, key], {
+        cwd: this.cli.workDir,
+        env: { ...process.env, ...this.cli.env },
+        stdio: ["pipe", "ignore", "pipe"],
+      });
+      let err = "";
+      child.stderr.on("data", (d) => (err += d));
+      child.on("error", reject);
+      child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`pulumi config set --secret ${key} failed (${code}): ${err}`))));
+      child.stdin.end(value);
+    });
+  }
+
+  /**
+   * Records every command line on this machine while an operation runs (every 50 ms) into `logs`,
+   * so the leak search also covers what `ps` would have shown: secrets passed as arguments.
+   */
+  private sampleProcesses(label: string): { stop: () => void } {
+    const seen = new Set<string>();
+    const sample = () => {
+      for (const pid of fs.readdirSync("/proc")) {
+        if (!/^[0-9]+$/.test(pid)) continue;
+        try {
+          seen.add(fs.readFileSync(`/proc/${pid}/cmdline`, "latin1").replace(/\0/g, " "));
+        } catch {
+          // The process ended between the listing and the read.
+        }
+      }
+    };
+    sample();
+    const timer = setInterval(sample, 50);
+    return {
+      stop: () => {
+        clearInterval(timer);
+        sample();
+        this.logs.push({ label: `${label} (process list)`, text: [...seen].join("\n") });
       },
-      false,
-    );
+    };
   }
 
   private collector(label: string): { onOutput: (s: string) => void; onError: (s: string) => void; onEvent: (e: EngineEvent) => void; done: () => string } {
+    const sampling = this.sampleProcesses(label);
     const parts: string[] = [];
     const events: string[] = [];
     const debug: string[] = [];
@@ -109,6 +161,7 @@ export class E2eStack {
         if (m && m.op !== "same" && !m.type.startsWith("pulumi:")) this.steps.push({ op: m.op, urn: m.urn, name: m.urn.split("::").pop() ?? m.urn });
       },
       done: () => {
+        sampling.stop();
         const text = parts.join("");
         this.logs.push({ label, text }, { label: `${label} (events)`, text: events.join("\n") });
         this.debugLogs.push({ label: `${label} (debug diagnostics)`, text: debug.join("\n") });
