@@ -25,7 +25,19 @@ export function writeFileSnippet(path: string, body: string, mode = "0600"): str
   ].join("\n");
 }
 
-/** Bash prologue shared by every rendered script: strict mode and a phase dispatcher. */
+/**
+ * Gives every script a root login's PATH. sudo replaces PATH with its `secure_path`, which on the RHEL
+ * family is `/sbin:/bin:/usr/sbin:/usr/bin`: no `/usr/local/bin`, where install.sh puts k3s, kubectl
+ * and the uninstall scripts, nor `/opt/bin`, its fallback when `/usr/local/bin` is not writable
+ * (INSTALL_K3S_BIN_DIR). Directories already on PATH keep their place.
+ */
+export const ROOT_PATH = [
+  'for d in /usr/local/bin /usr/local/sbin; do case ":$PATH:" in *":$d:"*) ;; *) PATH="$d:$PATH" ;; esac; done',
+  'for d in /usr/sbin /usr/bin /sbin /bin /opt/bin; do case ":$PATH:" in *":$d:"*) ;; *) PATH="$PATH:$d" ;; esac; done',
+  "export PATH",
+].join("\n");
+
+/** Bash prologue shared by every rendered script: strict mode, a root login's PATH and a phase dispatcher. */
 export function scriptFrame(title: string, phases: Record<string, string>): string {
   const cases = Object.entries(phases)
     .map(([phase, body]) => `  ${phase})\n${indent(body, 4)}\n    ;;`)
@@ -34,6 +46,7 @@ export function scriptFrame(title: string, phases: Record<string, string>): stri
     "#!/usr/bin/env bash",
     `# k3s-stacks: ${title}`,
     "set -euo pipefail",
+    ROOT_PATH,
     'phase="${1:-create}"',
     'case "$phase" in',
     cases,

@@ -1,13 +1,10 @@
-import { shq } from "../k3s/shell";
+import { ROOT_PATH, shq } from "../k3s/shell";
 import { checkVersionChange } from "./skew";
 
 /** Snapshot name for the pre-upgrade snapshot; k3s appends the node name and a timestamp. */
 export function preUpgradeSnapshotName(version: string): string {
   return `pre-upgrade-${version.replace(/\+/g, "-")}`;
 }
-
-// sudo's secure_path may lack the install script's BIN_DIR fallbacks.
-const PATH_LINE = 'PATH="$PATH:/usr/local/bin:/opt/bin"';
 
 /**
  * Bash for the first server, run before its upgrade step: `k3s etcd-snapshot save --name
@@ -20,7 +17,7 @@ export function renderPreUpgradeSnapshotScript(version: string): string {
   return `#!/usr/bin/env bash
 # k3s-stacks: etcd snapshot before upgrading to ${version}
 set -euo pipefail
-${PATH_LINE}
+${ROOT_PATH}
 node=$(hostname)
 if ! command -v k3s >/dev/null 2>&1; then
   echo "k3s-stacks: $node has no k3s yet; no pre-upgrade snapshot needed."
@@ -45,7 +42,7 @@ export function renderVersionGuardScript(version: string): string {
   return `#!/usr/bin/env bash
 # k3s-stacks: version skew guard for ${version}
 set -euo pipefail
-${PATH_LINE}
+${ROOT_PATH}
 target=${shq(version)}
 node=$(hostname)
 command -v k3s >/dev/null 2>&1 || exit 0
