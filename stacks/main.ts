@@ -8,6 +8,7 @@ import { K3sCluster } from "../components/k3s/cluster";
 import { ConfigContribution, NodeFile } from "../components/k3s/types";
 import { NodeSpec } from "../components/nodes/types";
 import { inventoryNodes, parseInventoryConfig } from "../components/nodes/inventory";
+import { localNodes, parseLocalConfig } from "../components/nodes/local";
 import { CloudConfig, createCloudNodes, parseCloudConfig } from "../components/nodes/cloud";
 import { planNodes } from "../components/nodes/cloud/pools";
 import { ADDONS_KEY, AddonsConfig, ClusterAddons, GRAFANA_PASSWORD_KEY, addonK3sContribution, checkAddons, parseAddonsConfig } from "../components/addons";
@@ -38,14 +39,19 @@ import { chartKeysFor, effectiveChart } from "../components/addons";
 import { isSecretKey } from "../components/config/secrets";
 
 /** Where this stack's nodes come from. */
-type NodeSource = { kind: "inventory"; inventory: ReturnType<typeof parseInventoryConfig> } | { kind: "cloud"; cloud: CloudConfig };
+type NodeSource =
+  | { kind: "inventory"; inventory: ReturnType<typeof parseInventoryConfig> }
+  | { kind: "cloud"; cloud: CloudConfig }
+  | { kind: "local"; local: ReturnType<typeof parseLocalConfig> };
 
 function parseNodeSource(cluster: ClusterSettings): NodeSource {
   const inventory = objectConfig("inventory");
   const cloud = objectConfig("cloud");
-  if (inventory !== undefined && cloud !== undefined) {
-    throw new ConfigError([`${PROJECT}:inventory and ${PROJECT}:cloud: are both set. Fix: keep one; a stack's nodes come either from an SSH inventory or from a cloud.`]);
+  const sources = [inventory !== undefined && "inventory", cloud !== undefined && "cloud", hasConfig("local") && "local"].filter((k): k is string => k !== false);
+  if (sources.length > 1) {
+    throw new ConfigError([`${sources.map((k) => `${PROJECT}:${k}`).join(" and ")}: are all set. Fix: keep one; a stack's nodes come from an SSH inventory, a cloud, or this machine (local).`]);
   }
+  if (sources[0] === "local") return { kind: "local", local: parseLocalConfig(objectConfig("local")) };
   if (cloud !== undefined) {
     return { kind: "cloud", cloud: parseCloudConfig(cloud, { clusterCidr: cluster.clusterCidr, serviceCidr: cluster.serviceCidr, flannelBackend: cluster.flannelBackend }) };
   }
@@ -80,6 +86,10 @@ export async function main(): Promise<Record<string, unknown>> {
   collectProblems([
     () => { if (hasConfig(AIRGAP_KEY)) airgap = parseAirgapConfig(objectConfig(AIRGAP_KEY)); },
     () => {
+      // Staging copies the bundle over SFTP; a local node has no SSH.
+      if (hasConfig(AIRGAP_KEY) && hasConfig("local")) throw new ConfigError([`${PROJECT}:${AIRGAP_KEY}: is not supported with ${PROJECT}:local. Fix: remove it; a local stack downloads k3s from installScriptUrl/artifactUrl (point those at a mirror).`]);
+    },
+    () => {
       if (hasConfig(REGISTRIES_KEY) || hasConfig(REGISTRY_PASSWORDS_KEY)) {
         registries = parseRegistriesConfig(objectConfig(REGISTRIES_KEY), objectConfig(REGISTRY_PASSWORDS_KEY), isSecretKey(REGISTRY_PASSWORDS_KEY), process.cwd());
       }
@@ -101,11 +111,13 @@ export async function main(): Promise<Record<string, unknown>> {
     () => { grafanaAdminPassword = secretConfig(GRAFANA_PASSWORD_KEY, "<password>"); },
     () => {
       if (cluster === undefined || source === undefined) return;
-      planned = source.kind === "inventory" ? source.inventory.hosts : planNodes(source.cloud).map((n) => ({ name: n.name, role: n.role }));
+      planned = source.kind === "inventory" ? source.inventory.hosts
+        : source.kind === "local" ? [{ name: source.local.name, role: "server" }]
+        : planNodes(source.cloud).map((n) => ({ name: n.name, role: n.role }));
       validateTopology(cluster, planned, {
         present: rawConfig("datastoreEndpoint") !== undefined,
         scheme: endpointScheme(rawConfig("datastoreEndpoint")),
-      }, source.kind === "inventory" ? "inventory.hosts" : "cloud.pools");
+      }, source.kind === "inventory" ? "inventory.hosts" : source.kind === "local" ? "local" : "cloud.pools");
     },
   ]);
 
@@ -119,6 +131,8 @@ export async function main(): Promise<Record<string, unknown>> {
   const contributions: ConfigContribution[] = [];
   if (source.kind === "inventory") {
     nodes = inventoryNodes(source.inventory, { privateKey: sshPrivateKey, sudoPassword });
+  } else if (source.kind === "local") {
+    nodes = localNodes(source.local, { sudoPassword });
   } else {
     const cloudNodes = createCloudNodes("k3s", { config: source.cloud, cluster: { clusterCidr: cluster.clusterCidr, serviceCidr: cluster.serviceCidr, flannelBackend: cluster.flannelBackend }, sshPrivateKey });
     nodes = cloudNodes.nodes;

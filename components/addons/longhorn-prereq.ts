@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as command from "@pulumi/command";
-import { remoteScript } from "../k3s/remote";
+import { ScriptCommand, remoteScript } from "../k3s/remote";
 import { NodeSpec } from "../nodes/types";
 
 /** Quotes a value for bash (single quotes, embedded quotes escaped). */
@@ -87,7 +86,7 @@ echo "longhorn prerequisites ready on node $node"
  * The remote command that prepares one Longhorn data node over the node's SSH connection; its
  * update reruns the (idempotent) script when the script changes.
  */
-export function longhornPrereqCommand(name: string, node: NodeSpec, opts: pulumi.CustomResourceOptions): command.remote.Command {
+export function longhornPrereqCommand(name: string, node: NodeSpec, opts: pulumi.CustomResourceOptions): ScriptCommand {
   return remoteScript(
     name,
     { connection: node.connection, script: renderLonghornPrereqScript({ nodeName: node.name }), phases: ["create", "update"] },

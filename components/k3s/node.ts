@@ -1,8 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as command from "@pulumi/command";
 import { ClusterSettings } from "../config/cluster";
 import { NodeSpec, SshConnection } from "../nodes/types";
-import { connectionArgs, remoteScript } from "./remote";
+import { ScriptCommand, connectionArgs, remoteScript } from "./remote";
 import { CONFIG_FILE, ResolvedContributions, renderConfigYaml, renderNodeConfig } from "./node-config";
 import {
   InstallSpec,
@@ -48,11 +47,11 @@ const READY_TIMEOUT_SECONDS = 600;
  */
 export class K3sNode extends pulumi.ComponentResource {
   /** Finishes when k3s is installed on the node. */
-  public readonly install: command.remote.Command;
+  public readonly install: ScriptCommand;
   /** Finishes when the node is Ready with its labels and taints. */
-  public readonly member: command.remote.Command;
+  public readonly member: ScriptCommand;
   /** Last rollout step of this node (uncordon); the next node's rollout waits on it. */
-  public readonly rolloutDone?: command.remote.Command;
+  public readonly rolloutDone?: ScriptCommand;
 
   constructor(name: string, args: K3sNodeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k3s:cluster:K3sNode", name, {}, opts);
@@ -144,7 +143,7 @@ export class K3sNode extends pulumi.ComponentResource {
     args: K3sNodeArgs,
     target: InstallSpec,
     withStagedTrigger: (script: pulumi.Input<string>) => pulumi.Output<string>,
-  ): command.remote.Command {
+  ): ScriptCommand {
     const { node, settings, rollout } = args;
     const child = (after: pulumi.Resource[]): pulumi.CustomResourceOptions => ({ parent: this, dependsOn: [...(node.dependsOn ?? []), ...after] });
     const cordon = remoteScript(`${name}-cordon`, {

@@ -27,6 +27,7 @@ export function connectionArgs(
   c: SshConnection,
   dial: DialLimits = { dialErrorLimit: DIAL_ERROR_LIMIT, perDialTimeout: PER_DIAL_TIMEOUT },
 ): command.types.input.remote.ConnectionArgs {
+  if (c.local) throw new Error("k3s-stacks: a local node has no SSH connection; run its scripts with remoteScript");
   return {
     ...endpointArgs(c, dial),
     ...(c.bastion ? { proxy: endpointArgs(c.bastion, dial) } : {}),
@@ -67,6 +68,18 @@ export function wrapperStdin(privilege: Privilege, script: pulumi.Input<string>,
   return pulumi.interpolate`${sudoPassword}\n${STDIN_MARK}\n${script}`;
 }
 
+/** PATH of a local script: what a root login shell has, whatever the Pulumi process had. */
+const LOCAL_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/**
+ * The wrapper for a node that is the machine running Pulumi. It starts from an empty environment,
+ * like an SSH session does: the Pulumi process's own (its passphrase, or a K3S_URL/K3S_TOKEN that
+ * install.sh would obey) must not reach the script.
+ */
+export function localWrapperCommand(privilege: Privilege, phase: string): string {
+  return `env -i PATH=${LOCAL_PATH} HOME=/root ${wrapperCommand(privilege, phase)}`;
+}
+
 /** A script whose phases (create, update, delete) a remote.Command runs with the right privilege. */
 export interface RemoteScriptArgs {
   connection: SshConnection;
@@ -82,24 +95,34 @@ export interface RemoteScriptArgs {
   triggers?: pulumi.Input<unknown>[];
 }
 
-/** Creates the remote.Command that runs a rendered script on a node. */
-export function remoteScript(name: string, args: RemoteScriptArgs, opts: pulumi.CustomResourceOptions): command.remote.Command {
-  const privilege = privilegeOf(args.connection);
+/** What runs a node's scripts: over SSH, or directly on a local node. */
+export type ScriptCommand = command.remote.Command | command.local.Command;
+
+/**
+ * Creates the command resource that runs a rendered script on a node: a remote.Command over SSH, or
+ * for a local node a local.Command with the same script, stdin and privilege wrapper.
+ */
+export function remoteScript(name: string, args: RemoteScriptArgs, opts: pulumi.CustomResourceOptions): ScriptCommand {
+  const conn = args.connection;
+  const privilege = privilegeOf(conn);
   const needsSecret = args.secret || privilege === "sudo-password";
-  const stdin = wrapperStdin(privilege, args.script, args.connection.sudoPassword);
-  const phase = (p: "create" | "update" | "delete") => (args.phases.includes(p) ? wrapperCommand(privilege, p) : undefined);
-  return new command.remote.Command(
-    name,
-    {
-      connection: connectionArgs(args.connection),
-      create: phase("create"),
-      update: phase("update") ?? (args.phases.includes("create") ? wrapperCommand(privilege, "noop") : undefined),
-      delete: phase("delete"),
-      stdin: needsSecret ? pulumi.secret(stdin) : stdin,
-      triggers: args.triggers,
-      addPreviousOutputInEnv: false,
-      logging: args.secret && !args.showOutput ? command.types.enums.remote.Logging.None : command.types.enums.remote.Logging.StdoutAndStderr,
-    },
-    { ...opts, additionalSecretOutputs: needsSecret ? ["stdout", "stderr"] : opts.additionalSecretOutputs },
-  );
+  const stdin = wrapperStdin(privilege, args.script, conn.sudoPassword);
+  const line = conn.local ? localWrapperCommand : wrapperCommand;
+  const phase = (p: "create" | "update" | "delete") => (args.phases.includes(p) ? line(privilege, p) : undefined);
+  const quiet = args.secret && !args.showOutput;
+  const inputs = {
+    create: phase("create"),
+    update: phase("update") ?? (args.phases.includes("create") ? line(privilege, "noop") : undefined),
+    delete: phase("delete"),
+    stdin: needsSecret ? pulumi.secret(stdin) : stdin,
+    triggers: args.triggers,
+    addPreviousOutputInEnv: false,
+  };
+  const resourceOpts = { ...opts, additionalSecretOutputs: needsSecret ? ["stdout", "stderr"] : opts.additionalSecretOutputs };
+  if (conn.local) {
+    const logging = quiet ? command.types.enums.local.Logging.None : command.types.enums.local.Logging.StdoutAndStderr;
+    return new command.local.Command(name, { ...inputs, logging }, resourceOpts);
+  }
+  const logging = quiet ? command.types.enums.remote.Logging.None : command.types.enums.remote.Logging.StdoutAndStderr;
+  return new command.remote.Command(name, { ...inputs, connection: connectionArgs(conn), logging }, resourceOpts);
 }

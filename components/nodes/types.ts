@@ -24,6 +24,11 @@ export interface SshConnection extends SshEndpoint {
   bastion?: SshEndpoint;
   /** Password for `sudo` when the user is not root and sudo asks for one (secret). */
   sudoPassword?: pulumi.Input<string>;
+  /**
+   * The node is the machine running Pulumi: scripts run there directly (no SSH), as `user`;
+   * `host` is then only the address the kubeconfig uses (127.0.0.1).
+   */
+  local?: boolean;
 }
 
 /**

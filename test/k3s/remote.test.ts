@@ -2,7 +2,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { STDIN_MARK, privilegeOf, wrapperCommand, wrapperStdin } from "../../components/k3s/remote";
+import { STDIN_MARK, localWrapperCommand, privilegeOf, wrapperCommand, wrapperStdin } from "../../components/k3s/remote";
 import { scriptFrame } from "../../components/k3s/shell";
 import { Sandbox, sandbox } from "./support/shell";
 
@@ -101,5 +101,23 @@ exec "$@"`,
     const r = await run("sudo-password", "noop");
     expect(r.status).toBe(0);
     expect(r.stdout).toBe("");
+  });
+});
+
+describe("a local node's wrapper (localWrapperCommand)", () => {
+  let sb: Sandbox;
+  beforeEach(() => { sb = sandbox(); });
+  afterEach(() => sb.cleanup());
+
+  test("is the SSH wrapper started from an empty environment", () => {
+    expect(localWrapperCommand("root", "create")).toBe("env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root bash -s -- create");
+    expect(localWrapperCommand("sudo-password", "delete")).toMatch(/^env -i PATH=\S+ HOME=\/root sudo -S -p '' bash -c '.*' delete$/);
+  });
+
+  test("in bash: the body runs with the phase, and nothing of the caller's environment reaches it", () => {
+    const body = scriptFrame("probe", { "create|update": 'echo "phase $phase token=${K3S_TOKEN:-unset} pass=${PULUMI_CONFIG_PASSPHRASE:-unset} path=$PATH"' });
+    const r = sb.run(["sh", "-c", localWrapperCommand("root", "update")], { input: body, env: { K3S_TOKEN: "leak", PULUMI_CONFIG_PASSPHRASE: "leak" } });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("phase update token=unset pass=unset path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n");
   });
 });

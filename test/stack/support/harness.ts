@@ -35,14 +35,18 @@ users:
     client-key-data: ${SENTINEL.kubeconfigKey}
 `;
 
+/** Resource types that run a node's scripts: over SSH, or on a local node. */
+export const COMMAND_TYPES = ["command:remote:Command", "command:local:Command"];
+
 /**
  * Provider-computed outputs the program reads. The token comes back plain on purpose: the real random
  * provider marks it secret, so a plain mock proves our own code keeps it secret.
  */
 export function mockOutputs(type: string, name: string): Record<string, unknown> {
   if (type === "random:index/randomPassword:RandomPassword") return { result: SENTINEL.token };
-  if (type === "command:remote:Command" && name.endsWith("-kubeconfig")) return { stdout: K3S_YAML, stderr: "" };
-  if (type === "command:remote:Command") return { stdout: "", stderr: "" };
+  if (!COMMAND_TYPES.includes(type)) return {};
+  if (name.endsWith("-kubeconfig")) return { stdout: K3S_YAML, stderr: "" };
+  return { stdout: "", stderr: "" };
   return {};
 }
 
@@ -118,10 +122,10 @@ export function configYamlOf(stdin: string): Record<string, unknown> {
   return parse(heredocFor(stdin, "/etc/rancher/k3s/config.yaml")) as Record<string, unknown>;
 }
 
-/** The registered (mock) inputs of a remote.Command, secrets unwrapped. */
+/** The registered (mock) inputs of a remote or local Command, secrets unwrapped. */
 export function commandInputs(state: MockState, name: string): { stdin: string; create?: string; update?: string; delete?: string; raw: Record<string, unknown> } {
   const r = state.byName(name);
-  if (r.type !== "command:remote:Command") throw new Error(`${name} is a ${r.type}`);
+  if (!COMMAND_TYPES.includes(r.type)) throw new Error(`${name} is a ${r.type}`);
   const plain = unwrap(r.inputs) as Record<string, string>;
   return { stdin: plain.stdin, create: plain.create, update: plain.update, delete: plain.delete, raw: r.inputs };
 }
@@ -136,7 +140,7 @@ export interface RenderedConfig {
 /** Every node's rendered config.yaml, keyed by node name (from the `k3s-<node>-config` commands). */
 export function renderedConfigs(state: MockState): Record<string, RenderedConfig> {
   const out: Record<string, RenderedConfig> = {};
-  for (const r of state.byType("command:remote:Command")) {
+  for (const r of state.resources.filter((x) => COMMAND_TYPES.includes(x.type))) {
     const m = /^k3s-(.+)-config$/.exec(r.name);
     if (!m) continue;
     out[m[1]] = { node: m[1], config: configYamlOf(unwrap(r.inputs.stdin) as string), stdinSecret: arrivedSecret(r.inputs.stdin) };
