@@ -7,7 +7,7 @@
 #   ${K3S_STACKS_CACHE:-$HOME/.cache/k3s-stacks}/toolchain/<name>-<version>/bin/
 # A second run that finds them builds nothing.
 #
-# usage: build.sh            prints the bin dir (also written to <cache>/toolchain/PATH)
+# usage: build.sh            prints this checkout's bin dir of links (also written to <cache>/toolchain/PATH)
 # env:   K3S_STACKS_PULUMI_CLI_VERSION   force a CLI version (default: @pulumi/pulumi's, or the
 #                                        nearest newer one the module proxy serves; never older)
 #        GO                              Go binary (default /usr/local/go/bin/go, else go on PATH)
@@ -244,10 +244,12 @@ find_provider() {
   build_provider_standin "$name" "$version"
 }
 
+bin_dir() { echo "$CACHE/bin-$(printf '%s' "$REPO" | sha256sum | cut -c1-12)"; }
+
 main() {
   mkdir -p "$CACHE"
   # Our own link directory on PATH would make the tools below resolve to links to themselves.
-  PATH=$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$CACHE/bin" | paste -sd: -)
+  PATH=$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$(bin_dir)" | paste -sd: -)
   command -v node >/dev/null || die "node is required"
   local sdk_version cmd_version random_version
   sdk_version=$(npm_version pulumi)
@@ -282,17 +284,30 @@ main() {
   d=$(find_provider random "$random_version" github.com/pulumi/pulumi-random/provider/v4)
   [[ -n $d ]] && dirs+=("$d")
 
-  # One directory of links, so callers put a single entry on PATH.
-  local bin="$CACHE/bin" f
-  rm -rf "$bin.tmp"
-  mkdir -p "$bin.tmp"
+  # One directory of links per checkout, so callers put a single entry on PATH and checkouts with
+  # different stand-in sources do not swap each other's. Left alone when it already holds exactly
+  # these links: other test runs may be using it right now.
+  local bin f want="" have=""
+  bin=$(bin_dir)
   for d in "${dirs[@]}"; do
     for f in "$d"/pulumi "$d"/pulumi-language-nodejs "$d"/pulumi-resource-*; do
-      [[ -x $f ]] && ln -sf "$f" "$bin.tmp/$(basename "$f")"
+      [[ -x $f ]] && want+="$(basename "$f") $f"$'\n'
     done
   done
-  rm -rf "$bin"
-  mv "$bin.tmp" "$bin"
+  if [[ -d $bin ]]; then
+    for f in "$bin"/*; do
+      [[ -L $f ]] && have+="$(basename "$f") $(readlink "$f")"$'\n'
+    done
+  fi
+  if [[ $want != "$have" ]]; then
+    rm -rf "$bin.tmp.$$"
+    mkdir -p "$bin.tmp.$$"
+    while read -r name target; do
+      [[ -n $name ]] && ln -s "$target" "$bin.tmp.$$/$name"
+    done <<<"$want"
+    rm -rf "$bin"
+    mv "$bin.tmp.$$" "$bin"
+  fi
   echo "$bin" >"$CACHE/PATH"
   echo "$bin"
 }

@@ -1,0 +1,34 @@
+/** The e2e toolchain: an engine no older than the SDK, and a re-run with its own bin on PATH stays sane. */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import * as semver from "semver";
+import { toolchainBin } from "./toolchain";
+
+const BUILD_SH = path.join(__dirname, "toolchain", "build.sh");
+const sdkVersion: string = JSON.parse(fs.readFileSync(require.resolve("@pulumi/pulumi/package.json"), "utf8")).version;
+
+describe("e2e toolchain", () => {
+  const bin = toolchainBin();
+
+  test("the pulumi CLI is no older than @pulumi/pulumi", () => {
+    const cli = execFileSync(path.join(bin, "pulumi"), ["version"], { encoding: "utf8" }).trim().replace(/^v/, "");
+    expect(semver.valid(cli)).not.toBeNull();
+    expect(semver.gte(cli, sdkVersion)).toBe(true);
+  });
+
+  test("run with its own bin directory first on PATH, every tool still resolves to a real file", () => {
+    const out = execFileSync(BUILD_SH, [], {
+      encoding: "utf8",
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}` },
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim().split("\n").pop() as string;
+    const tools = fs.readdirSync(out);
+    expect(tools).toEqual(expect.arrayContaining(["pulumi", "pulumi-language-nodejs", "pulumi-resource-command", "pulumi-resource-random"]));
+    for (const t of tools) {
+      const real = fs.realpathSync(path.join(out, t));
+      expect(path.dirname(real)).not.toBe(out);
+      expect(fs.statSync(real).isFile()).toBe(true);
+    }
+  });
+});
