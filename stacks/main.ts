@@ -36,6 +36,7 @@ import {
   registriesPlan,
 } from "../components/airgap";
 import { chartKeysFor, effectiveChart } from "../components/addons";
+import { apiVipOnCloud, checkApiVip, kubeVipFiles } from "../components/addons/kube-vip";
 import { isSecretKey } from "../components/config/secrets";
 
 /** Where this stack's nodes come from. */
@@ -119,6 +120,7 @@ export async function main(): Promise<Record<string, unknown>> {
         scheme: endpointScheme(rawConfig("datastoreEndpoint")),
       }, source.kind === "inventory" ? "inventory.hosts" : source.kind === "local" ? "local" : "cloud.pools");
     },
+    () => { if (cluster?.apiVip && source?.kind === "cloud") throw new ConfigError([apiVipOnCloud()]); },
   ]);
 
   const serverNames = planned.filter((n) => n.role === "server").map((n) => n.name);
@@ -143,12 +145,15 @@ export async function main(): Promise<Record<string, unknown>> {
   }
 
   contributions.push({ ...snapshotContribution(snapshots, cluster.datastore, { secretKey: s3SecretKey, accessKey: s3AccessKey }), secret: s3SecretKey !== undefined || s3AccessKey !== undefined });
-  if (addons) {
-    checkAddons(addons, { nodes, datastore: cluster.datastore, clusterCidr: cluster.clusterCidr, serviceCidr: cluster.serviceCidr, disable: cluster.disable });
-    contributions.push(addonK3sContribution(addons, cluster.datastore));
-  }
+  collectProblems([
+    () => { if (addons) checkAddons(addons, { nodes, datastore: cluster.datastore, clusterCidr: cluster.clusterCidr, serviceCidr: cluster.serviceCidr, disable: cluster.disable }); },
+    () => { if (cluster.apiVip) checkApiVip(cluster.apiVip, { nodes, clusterCidr: cluster.clusterCidr, serviceCidr: cluster.serviceCidr, metallb: addons?.loadBalancer.type === "metallb" ? addons.loadBalancer : undefined }); },
+  ]);
+  if (addons) contributions.push(addonK3sContribution(addons, cluster.datastore));
 
   const files: NodeFile[] = [];
+  // kube-vip's manifests go into the servers' auto-deploy directory before k3s first starts.
+  if (cluster.apiVip) files.push(...kubeVipFiles(cluster.apiVip));
   if (registries) {
     const plan = registriesPlan(registries);
     files.push(...plan.files);

@@ -36,6 +36,21 @@ export const CHART_CATALOG: readonly ChartEntry[] = [
   },
 ];
 
+/**
+ * Images we deploy outside a chart, pinned here next to the charts. kube-vip: reference §14 (image
+ * `ghcr.io/kube-vip/kube-vip`); the tag is one seen published (v1.1.2), not checked against the
+ * project's release list, which could not be read here.
+ */
+export const PINNED_IMAGES = {
+  kubeVip: { repository: "ghcr.io/kube-vip/kube-vip", tag: "v1.1.2" },
+} as const;
+
+/** `repository:tag` of a pinned image. */
+export function imageRef(key: keyof typeof PINNED_IMAGES): string {
+  const i = PINNED_IMAGES[key];
+  return `${i.repository}:${i.tag}`;
+}
+
 /** Per-stack override of a chart's version or repository (`k3s-stacks:addons.charts.<key>`). */
 export interface ChartOverride {
   version?: string;

@@ -9,6 +9,24 @@ export const K3S_VERSION = /^v\d+\.\d+\.\d+(-rc\d+)?\+k3s\d+$/;
 const cidr = z.string().refine((v) => ipaddr.isValidCIDR(v), { message: "is not a valid CIDR. Fix: write it like 10.42.0.0/16" });
 const rawK3sConfig = z.record(z.string(), z.unknown());
 
+/**
+ * A virtual IP for the Kubernetes API, held by kube-vip on one server at a time. `mode` leaves room
+ * for BGP; ARP (layer 2: the holder answers ARP/NDP for the address) is what is built.
+ */
+export const apiVipSchema = z
+  .object({
+    /** The VIP: a free IPv4/IPv6 address on the servers' LAN, outside DHCP, MetalLB pools and the cluster CIDRs. */
+    address: z.string().refine((v) => ipaddr.isValid(v), { message: "is not an IP address. Fix: give a free address on the servers' LAN, e.g. 192.168.1.250" }),
+    /** How the VIP is announced; only ARP (layer 2) for now. */
+    mode: z.enum(["arp"]).default("arp"),
+    /** NIC kube-vip binds the VIP to on every server; kube-vip picks the default route's NIC when omitted. */
+    interface: z.string().regex(/^[^\s/:]{1,15}$/, { message: "is not a network interface name (1-15 characters, no '/', ':' or spaces). Fix: use the servers' NIC, e.g. eth0" }).optional(),
+    /** The servers' LAN, when wider or narrower than the /24 (IPv4) or /64 (IPv6) assumed for the subnet check. */
+    subnet: cidr.optional(),
+  })
+  .strict();
+export type ApiVip = z.output<typeof apiVipSchema>;
+
 export const clusterSchema = z
   .object({
     /** Pinned k3s release, e.g. v1.36.3+k3s1. */
@@ -23,6 +41,8 @@ export const clusterSchema = z
     tlsSans: z.array(z.string().min(1)).default([]),
     /** Fixed API address (load balancer, VIP or DNS name) for joins and the kubeconfig. */
     apiEndpoint: z.string().min(1).optional(),
+    /** A managed VIP (kube-vip) used for joins and the kubeconfig; an alternative to apiEndpoint. */
+    apiVip: apiVipSchema.optional(),
     clusterCidr: cidr.default("10.42.0.0/16"),
     serviceCidr: cidr.default("10.43.0.0/16"),
     clusterDomain: z.string().optional(),
@@ -67,6 +87,14 @@ export function parseClusterConfig(raw: unknown): ClusterSettings {
       }
     }
   }
+  if (settings.apiVip && settings.apiEndpoint) {
+    problems.push(`${keyPath(KEY, ["apiVip"])}: is set together with apiEndpoint, so joins and the kubeconfig would have two API addresses. Fix: keep apiVip (k3s-stacks runs kube-vip for it) or apiEndpoint (an address you serve yourself), not both.`);
+  }
   if (problems.length) throw new ConfigError(problems);
   return settings;
+}
+
+/** The fixed API host joins, tls-san and the kubeconfig use: apiEndpoint or the managed VIP; undefined when neither is set. */
+export function apiHost(settings: Pick<ClusterSettings, "apiEndpoint" | "apiVip">): string | undefined {
+  return settings.apiEndpoint ?? settings.apiVip?.address;
 }

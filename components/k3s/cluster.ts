@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { NodeRole, NodeSpec } from "../nodes/types";
+import { apiHost } from "../config/cluster";
 import { K3sNode } from "./node";
 import { apiUrl, ResolvedContributions } from "./node-config";
 import { rewriteKubeconfig } from "./kubeconfig";
@@ -63,7 +64,8 @@ export class K3sCluster extends pulumi.ComponentResource {
     const address = (n: NodeSpec) => pulumi.output(n.internalAddress ?? n.connection.host);
 
     const token = new random.RandomPassword(`${name}-token`, { length: 48, special: false }, { parent: this });
-    const joinHost = settings.apiEndpoint ? pulumi.output(settings.apiEndpoint) : address(bootstrap);
+    const fixedHost = apiHost(settings);
+    const joinHost = fixedHost ? pulumi.output(fixedHost) : address(bootstrap);
     const joinUrl = joinHost.apply(apiUrl);
     const contributions = args.contributions ?? [];
     const resolved = resolveContributions(contributions);
@@ -122,8 +124,8 @@ export class K3sCluster extends pulumi.ComponentResource {
     }, { parent: this, dependsOn: [this.nodes[bootstrap.name].install] });
     const kubeconfigHost = args.kubeconfigHost !== undefined
       ? pulumi.output(args.kubeconfigHost)
-      : settings.apiEndpoint
-      ? pulumi.output(settings.apiEndpoint)
+      : fixedHost
+      ? pulumi.output(fixedHost)
       : settings.tlsSans.length > 0 ? pulumi.output(settings.tlsSans[0]) : pulumi.output(bootstrap.connection.host);
     this.kubeconfig = pulumi.secret(
       pulumi.all([read.stdout, kubeconfigHost]).apply(([raw, host]) => rewriteKubeconfig(raw, host, `k3s-${pulumi.getStack()}`)),

@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import { ClusterSettings } from "../config/cluster";
+import { ClusterSettings, apiHost } from "../config/cluster";
 import { NodeRole } from "../nodes/types";
 import { ConfigValue } from "./types";
 import { flagType } from "./flags";
@@ -69,7 +69,8 @@ export function renderNodeConfig(
     case "sqlite":
       break;
   }
-  const sans = [...new Set([...settings.tlsSans, ...(settings.apiEndpoint ? [settings.apiEndpoint] : [])])];
+  const fixedHost = apiHost(settings);
+  const sans = [...new Set([...settings.tlsSans, ...(fixedHost ? [fixedHost] : [])])];
   if (sans.length) config["tls-san"] = sans;
   const disable = [...new Set([...settings.disable, ...extra.disable])].sort();
   if (disable.length) config.disable = disable;

@@ -29,7 +29,13 @@ describe("longhorn values", () => {
     expect(placement!.nodes.map((n) => n.name)).toEqual(["s1", "a1", "a2", "a3"]);
     expect(values).toMatchObject({
       persistence: { defaultClass: true, defaultClassReplicaCount: 3 },
-      defaultSettings: { defaultReplicaCount: '{"v1":"3","v2":"3"}', defaultDataPath: "/mnt/ssd/longhorn", systemManagedComponentsNodeSelector: `${LONGHORN_NODE_LABEL}:true` },
+      defaultSettings: {
+        defaultReplicaCount: '{"v1":"3","v2":"3"}',
+        defaultDataPath: "/mnt/ssd/longhorn",
+        systemManagedComponentsNodeSelector: `${LONGHORN_NODE_LABEL}:true`,
+        // Without it the chart's pre-delete job refuses to uninstall (destroy, or a storage switch).
+        deletingConfirmationFlag: true,
+      },
       global: { nodeSelector: { [LONGHORN_NODE_LABEL]: "true" } },
     });
   });

@@ -77,3 +77,23 @@ test("a scalar where a mapping belongs", async () => {
     problem("k3s-stacks:cluster", "is not a structured value", "YAML mapping"),
   ]);
 });
+
+test("an API VIP inside a MetalLB pool is reported together with the addons' own problems, before anything exists", async () => {
+  const problems = await mainProblems({
+    "k3s-stacks:cluster": { k3sVersion: "v1.36.3+k3s1", apiVip: { address: "192.168.1.250" } },
+    "k3s-stacks:inventory": { hosts: [{ name: "s1", address: "192.168.1.11", role: "server", arch: "amd64" }] },
+    "k3s-stacks:addons": { storage: { type: "longhorn", replicas: 2 }, loadBalancer: { type: "metallb", pools: [{ name: "lan", addresses: ["192.168.1.240/28"] }] } },
+  });
+  expect(problems).toEqual([
+    problem("k3s-stacks:addons.storage.replicas", "2 replicas need 2 eligible nodes", "at most 1"),
+    problem("k3s-stacks:cluster.apiVip.address", "inside MetalLB pool 'lan'", "outside every pool"),
+  ]);
+});
+
+test("an ARP VIP on cloud nodes is refused with the cloud load balancer as the fix", async () => {
+  const problems = await mainProblems({
+    "k3s-stacks:cluster": { k3sVersion: "v1.36.3+k3s1", apiVip: { address: "10.0.1.250" } },
+    "k3s-stacks:cloud": { provider: "hetzner", hetzner: { location: "nbg1" }, adminCidrs: ["203.0.113.7/32"], network: { cidr: "10.0.0.0/16", subnets: ["10.0.1.0/24"] }, pools: [{ name: "control", role: "server", count: 1, type: "cpx22" }] },
+  });
+  expect(problems).toEqual([problem("k3s-stacks:cluster.apiVip", "does not work on Hetzner Cloud or AWS", "cloud.apiLoadBalancer")]);
+});

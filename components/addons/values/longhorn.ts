@@ -13,6 +13,10 @@ export function longhornValues(cfg: LonghornConfig, p: LonghornPlacement): Value
   const defaultSettings: Values = {
     // Per data engine, in the JSON-string form values.yaml documents.
     defaultReplicaCount: JSON.stringify({ v1: r, v2: r }),
+    // The chart's pre-delete job refuses to uninstall unless this setting is true (Longhorn's
+    // uninstall guide); set from the first install on, so `pulumi destroy` or a storage switch can
+    // delete the release. Existing releases get it on their next `pulumi up`.
+    deletingConfirmationFlag: true,
   };
   const values: Values = {
     persistence: { defaultClass: cfg.default, defaultClassReplicaCount: p.replicas },

@@ -1,0 +1,205 @@
+import * as ipaddr from "ipaddr.js";
+import { stringify } from "yaml";
+import { ApiVip } from "../config/cluster";
+import { ConfigError, keyPath } from "../config/errors";
+import { NodeFile } from "../k3s/types";
+import { NodeSpec } from "../nodes/types";
+import { imageRef } from "./charts";
+import { MetallbConfig } from "./config";
+import { parsePoolEntry } from "./pools";
+
+/** k3s applies every file here on each server, re-applying when it changes (reference §10, §14). */
+export const SERVER_MANIFESTS_DIR = "/var/lib/rancher/k3s/server/manifests";
+export const KUBE_VIP_RBAC_FILE = `${SERVER_MANIFESTS_DIR}/k3s-stacks-kube-vip-rbac.yaml`;
+export const KUBE_VIP_DAEMONSET_FILE = `${SERVER_MANIFESTS_DIR}/k3s-stacks-kube-vip.yaml`;
+
+const NAME = "kube-vip";
+const NAMESPACE = "kube-system";
+const LABELS = { "app.kubernetes.io/name": NAME, "app.kubernetes.io/managed-by": "k3s-stacks" };
+
+function yamlDocs(docs: object[]): string {
+  return `# Managed by k3s-stacks (cluster.apiVip); edits are overwritten on the next pulumi up.\n${docs.map((d) => stringify(d)).join("---\n")}`;
+}
+
+/**
+ * ServiceAccount and the cluster-wide rights kube-vip uses: leader election through a Lease, and
+ * reading nodes. Service rights are left out on purpose: Service load balancing stays off.
+ */
+export function renderKubeVipRbac(): string {
+  const role = `k3s-stacks:${NAME}`;
+  return yamlDocs([
+    { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: NAME, namespace: NAMESPACE, labels: LABELS } },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRole",
+      metadata: { name: role, labels: LABELS },
+      rules: [
+        { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "list", "watch", "create", "update"] },
+        { apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "watch"] },
+      ],
+    },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: { name: role, labels: LABELS },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role },
+      subjects: [{ kind: "ServiceAccount", name: NAME, namespace: NAMESPACE }],
+    },
+  ]);
+}
+
+/**
+ * kube-vip's settings for a control-plane VIP in ARP mode, as the environment variables it reads
+ * (reference §14; `address` is kube-vip's current name for the deprecated `vip_address`,
+ * kube-vip pkg/kubevip/config_envvar.go). Service load balancing is off: servicelb or MetalLB
+ * serve Services.
+ */
+export function kubeVipEnv(vip: ApiVip): Record<string, string> {
+  return {
+    address: vip.address,
+    port: "6443",
+    vip_arp: "true",
+    cp_enable: "true",
+    svc_enable: "false",
+    vip_leaderelection: "true",
+    ...(vip.interface ? { vip_interface: vip.interface } : {}),
+  };
+}
+
+/** The DaemonSet: one kube-vip per server (k3s labels servers control-plane=true), host network, NET_ADMIN/NET_RAW. */
+export function renderKubeVipDaemonSet(vip: ApiVip): string {
+  return yamlDocs([
+    {
+      apiVersion: "apps/v1",
+      kind: "DaemonSet",
+      metadata: { name: NAME, namespace: NAMESPACE, labels: LABELS },
+      spec: {
+        selector: { matchLabels: { "app.kubernetes.io/name": NAME } },
+        template: {
+          metadata: { labels: LABELS },
+          spec: {
+            serviceAccountName: NAME,
+            hostNetwork: true,
+            nodeSelector: { "node-role.kubernetes.io/control-plane": "true" },
+            // Servers may carry NoSchedule/NoExecute taints (CriticalAddonsOnly and the like).
+            tolerations: [{ operator: "Exists", effect: "NoSchedule" }, { operator: "Exists", effect: "NoExecute" }],
+            containers: [
+              {
+                name: NAME,
+                image: imageRef("kubeVip"),
+                imagePullPolicy: "IfNotPresent",
+                args: ["manager"],
+                env: Object.entries(kubeVipEnv(vip)).map(([name, value]) => ({ name, value })),
+                securityContext: { capabilities: { add: ["NET_ADMIN", "NET_RAW"] } },
+              },
+            ],
+          },
+        },
+      },
+    },
+  ]);
+}
+
+/** The manifests as files for the servers' config step, so they are in place before k3s first starts. */
+export function kubeVipFiles(vip: ApiVip): NodeFile[] {
+  return [
+    { path: KUBE_VIP_RBAC_FILE, content: renderKubeVipRbac(), mode: "0600", roles: ["server"] },
+    { path: KUBE_VIP_DAEMONSET_FILE, content: renderKubeVipDaemonSet(vip), mode: "0600", roles: ["server"] },
+  ];
+}
+
+/** What the VIP is checked against. */
+export interface ApiVipContext {
+  nodes: NodeSpec[];
+  clusterCidr: string;
+  serviceCidr: string;
+  /** MetalLB pools when MetalLB is the load balancer. */
+  metallb?: MetallbConfig;
+}
+
+function contains(cidr: string, addr: ipaddr.IPv4 | ipaddr.IPv6): boolean {
+  const [net, prefix] = ipaddr.parseCIDR(cidr);
+  return net.kind() === addr.kind() && addr.match(net, prefix);
+}
+
+/**
+ * Every problem with `cluster.apiVip` against the nodes and the other address ranges: one per line,
+ * naming the key and the fix. The VIP must be on the servers' layer-2 network (ARP reaches only the
+ * local segment), must not be any node's address, nor inside a MetalLB pool or the pod/service CIDRs
+ * (those are routed inside the cluster). Node addresses not known yet (cloud outputs) are skipped.
+ */
+export function apiVipProblems(vip: ApiVip, ctx: ApiVipContext): string[] {
+  const where = keyPath("cluster", ["apiVip", "address"]);
+  const problems: string[] = [];
+  const addr = ipaddr.parse(vip.address);
+  const family = addr.kind();
+  const host = family === "ipv4" ? 32 : 128;
+  const assumed = family === "ipv4" ? 24 : 64;
+  const subnet = vip.subnet ?? `${networkOf(addr, assumed)}/${assumed}`;
+  if (vip.subnet && !contains(vip.subnet, addr)) {
+    problems.push(`${where}: ${vip.address} is outside apiVip.subnet ${vip.subnet}. Fix: pick a free address inside ${vip.subnet}, or correct the subnet.`);
+  }
+  const [, prefix] = ipaddr.parseCIDR(subnet);
+  if (family === "ipv4" && prefix < host - 1) {
+    const [net] = ipaddr.parseCIDR(subnet);
+    const broadcast = ipaddr.IPv4.broadcastAddressFromCIDR(subnet).toString();
+    if (vip.address === net.toString() || vip.address === broadcast) {
+      problems.push(`${where}: ${vip.address} is the network or broadcast address of ${subnet}. Fix: pick a host address inside it.`);
+    }
+  }
+  for (const n of ctx.nodes) {
+    const taken = [n.internalAddress, n.externalAddress, n.connection.host].some((a) => {
+      if (typeof a !== "string" || !ipaddr.isValid(a)) return false;
+      const na = ipaddr.parse(a);
+      return na.kind() === family && na.toNormalizedString() === addr.toNormalizedString();
+    });
+    if (taken) problems.push(`${where}: ${vip.address} is the address of node '${n.name}'; kube-vip would take it over. Fix: pick an address no machine uses.`);
+  }
+  const servers = ctx.nodes.filter((n) => n.role === "server");
+  for (const n of servers) {
+    const a = n.internalAddress ?? n.connection.host;
+    if (typeof a !== "string" || !ipaddr.isValid(a)) continue;
+    const sa = ipaddr.parse(a);
+    if (sa.kind() !== family || !contains(subnet, sa)) {
+      const fix = vip.subnet
+        ? `pick a VIP on the servers' LAN, or correct apiVip.subnet`
+        : `pick a VIP in ${subnet}, or set apiVip.subnet to your LAN's CIDR (e.g. 192.168.0.0/16) when it is wider than /${assumed}`;
+      problems.push(`${where}: server '${n.name}' (${a}) is not in ${subnet}, and ARP announces the VIP only on the servers' own network segment. Fix: ${fix}.`);
+    }
+  }
+  for (const [key, cidr] of [["clusterCidr", ctx.clusterCidr], ["serviceCidr", ctx.serviceCidr]] as const) {
+    if (contains(cidr, addr)) {
+      problems.push(`${where}: ${vip.address} is inside k3s-stacks:cluster.${key} ${cidr}, which is routed inside the cluster. Fix: pick an address on the servers' LAN.`);
+    }
+  }
+  const value = BigInt(`0x${Buffer.from(addr.toByteArray()).toString("hex")}`);
+  ctx.metallb?.pools.forEach((pool, i) => {
+    pool.addresses.forEach((text, j) => {
+      const iv = parsePoolEntry(text);
+      if (iv && iv.family === family && value >= iv.first && value <= iv.last) {
+        problems.push(`${where}: ${vip.address} is inside MetalLB pool '${pool.name}' (${keyPath("addons", ["loadBalancer", "pools", i, "addresses", j])}: ${text}), so MetalLB could hand it to a Service. Fix: pick an address outside every pool.`);
+      }
+    });
+  });
+  return problems;
+}
+
+/** Throws one ConfigError with every apiVipProblems line. */
+export function checkApiVip(vip: ApiVip, ctx: ApiVipContext): void {
+  const problems = apiVipProblems(vip, ctx);
+  if (problems.length) throw new ConfigError(problems);
+}
+
+/** Cloud networks route by address and drop gratuitous ARP for addresses they did not assign. */
+export function apiVipOnCloud(): string {
+  return `${keyPath("cluster", ["apiVip"])}: an ARP VIP does not work on Hetzner Cloud or AWS networks, which deliver only addresses they assigned. Fix: remove apiVip; set cloud.apiLoadBalancer for a highly available API address instead.`;
+}
+
+function networkOf(addr: ipaddr.IPv4 | ipaddr.IPv6, prefix: number): string {
+  const bytes = addr.toByteArray();
+  const out = bytes.map((b, i) => {
+    const bitsLeft = Math.max(0, Math.min(8, prefix - i * 8));
+    return b & ((0xff << (8 - bitsLeft)) & 0xff);
+  });
+  return ipaddr.fromByteArray(out).toString();
+}
