@@ -111,10 +111,10 @@ export class ClusterAddons extends pulumi.ComponentResource {
     if (cfg.storage.type === "longhorn" && checked.longhorn) {
       const placement = checked.longhorn;
       const before: pulumi.Resource[] = [];
-      if (cfg.storage.prepareNodes) {
-        for (const node of placement.nodes) {
-          before.push(longhornPrereqCommand(`${name}-longhorn-prereq-${node.name}`, node, { parent: this, dependsOn: clusterReady }));
-        }
+      // Opted out of host changes: the same checks still run, and fail with the fix instead of installing.
+      const mode = cfg.storage.prepareNodes ? "prepare" : "check";
+      for (const node of placement.nodes) {
+        before.push(longhornPrereqCommand(`${name}-longhorn-prereq-${node.name}`, node, mode, { parent: this, dependsOn: clusterReady }));
       }
       if (placement.restricted) {
         for (const node of placement.nodes) {

@@ -23,7 +23,11 @@ const longhorn = z
     nodes: z.array(nodeName).min(1).optional(),
     /** Host directory for volume data. */
     dataPath: z.string().regex(/^\//, { message: "must be an absolute path" }).optional(),
-    /** Install open-iscsi/NFS client and start iscsid on data nodes over SSH before installing Longhorn. */
+    /**
+     * Prepare data nodes over SSH before installing Longhorn: install open-iscsi, an NFSv4 client,
+     * cryptsetup and device-mapper, start iscsid, load iscsi_tcp/dm_crypt, blacklist Longhorn's disks
+     * for a running multipathd. false: only check, and fail naming the fix.
+     */
     prepareNodes: z.boolean().default(true),
   })
   .strict();

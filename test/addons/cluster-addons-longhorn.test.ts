@@ -91,6 +91,7 @@ describe("ClusterAddons with Longhorn, MetalLB and monitoring", () => {
     const conn = cmd.connection as { value?: unknown };
     expect(conn.value ?? conn).toMatchObject({ host: "192.168.1.11", user: "root" });
     expect(cmd.stdin).toMatch(/node='a1'/);
+    expect(cmd.stdin).toMatch(/^mode=prepare$/m);
   });
 
   it("creates MetalLB's pool and advertisement after the release", async () => {
