@@ -118,6 +118,7 @@ describe("a local node's wrapper (localWrapperCommand)", () => {
     const body = scriptFrame("probe", { "create|update": 'echo "phase $phase token=${K3S_TOKEN:-unset} pass=${PULUMI_CONFIG_PASSPHRASE:-unset} path=$PATH"' });
     const r = sb.run(["sh", "-c", localWrapperCommand("root", "update")], { input: body, env: { K3S_TOKEN: "leak", PULUMI_CONFIG_PASSPHRASE: "leak" } });
     expect(r.stderr).toBe("");
-    expect(r.stdout).toBe("phase update token=unset pass=unset path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n");
+    // The frame appends /opt/bin (install.sh's fallback) to the clean PATH.
+    expect(r.stdout).toBe("phase update token=unset pass=unset path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/opt/bin\n");
   });
 });
