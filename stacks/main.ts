@@ -1,43 +1,37 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
 import { ClusterSettings, parseClusterConfig } from "../components/config/cluster";
 import { ConfigError, PROJECT, collectProblems } from "../components/config/errors";
-import { rawConfig, secretConfig } from "../components/config/secrets";
+import { isSecretKey, rawConfig, secretConfig } from "../components/config/secrets";
 import { endpointScheme, validateTopology } from "../components/config/topology";
 import { K3sCluster } from "../components/k3s/cluster";
 import { ConfigContribution, NodeFile } from "../components/k3s/types";
 import { NodeSpec } from "../components/nodes/types";
 import { inventoryNodes, parseInventoryConfig } from "../components/nodes/inventory";
 import { localNodes, parseLocalConfig } from "../components/nodes/local";
-import { CloudConfig, createCloudNodes, parseCloudConfig } from "../components/nodes/cloud";
+import type { CloudConfig } from "../components/nodes/cloud/config";
+import { parseCloudConfig } from "../components/nodes/cloud/validate";
 import { planNodes } from "../components/nodes/cloud/pools";
-import { ADDONS_KEY, AddonsConfig, ClusterAddons, GRAFANA_PASSWORD_KEY, addonK3sContribution, checkAddons, parseAddonsConfig } from "../components/addons";
-import {
-  SystemUpgradePlans,
-  checkAgainstPrevious,
-  dayTwoCommands,
-  parseSnapshotConfig,
-  parseUpgradeConfig,
-  readPreviousState,
-  rolloutSettings,
-  snapshotContribution,
-} from "../components/upgrade";
-import { hasConfig, objectConfig } from "./read-config";
-import {
-  AIRGAP_KEY,
-  REGISTRIES_KEY,
-  REGISTRY_PASSWORDS_KEY,
-  LoadedBundle,
-  airgapStager,
-  bundleChartDir,
-  loadBundle,
-  parseAirgapConfig,
-  parseRegistriesConfig,
-  registriesPlan,
-} from "../components/airgap";
-import { chartKeysFor, effectiveChart } from "../components/addons";
+import { ADDONS_KEY, AddonsConfig, GRAFANA_PASSWORD_KEY, parseAddonsConfig } from "../components/addons/config";
+import { chartKeysFor, effectiveChart } from "../components/addons/charts";
+import { addonK3sContribution } from "../components/addons/k3s-contribution";
+import { checkAddons } from "../components/addons/validate";
 import { apiVipOnCloud, checkApiVip, kubeVipFiles } from "../components/addons/kube-vip";
-import { isSecretKey } from "../components/config/secrets";
+import type { ClusterAddons } from "../components/addons/cluster-addons";
+import { parseSnapshotConfig, parseUpgradeConfig } from "../components/upgrade/config";
+import { checkAgainstPrevious, readPreviousState } from "../components/upgrade/previous";
+import { rolloutSettings } from "../components/upgrade/rollout";
+import { snapshotContribution } from "../components/upgrade/snapshots";
+import { dayTwoCommands } from "../components/upgrade/commands";
+import { AIRGAP_KEY, REGISTRIES_KEY, REGISTRY_PASSWORDS_KEY, parseAirgapConfig, parseRegistriesConfig } from "../components/airgap/config";
+import { LoadedBundle, loadBundle } from "../components/airgap/bundle";
+import { bundleChartDir } from "../components/airgap/charts";
+import { registriesPlan } from "../components/airgap/registries";
+import { airgapStager } from "../components/airgap/stager";
+import { hasConfig, objectConfig } from "./read-config";
+
+// Modules for clouds and layers a stack does not use are imported where they are used, not here:
+// each Pulumi provider SDK (@pulumi/kubernetes, @pulumi/aws, @pulumi/hcloud) costs every
+// `pulumi preview` hundreds of milliseconds to load (test/stack/lazy-load.test.ts).
 
 /** Where this stack's nodes come from. */
 type NodeSource =
@@ -136,7 +130,8 @@ export async function main(): Promise<Record<string, unknown>> {
   } else if (source.kind === "local") {
     nodes = localNodes(source.local, { sudoPassword });
   } else {
-    const cloudNodes = createCloudNodes("k3s", { config: source.cloud, cluster: { clusterCidr: cluster.clusterCidr, serviceCidr: cluster.serviceCidr, flannelBackend: cluster.flannelBackend }, sshPrivateKey });
+    const { createCloudNodes } = await import("../components/nodes/cloud");
+    const cloudNodes = await createCloudNodes("k3s", { config: source.cloud, cluster: { clusterCidr: cluster.clusterCidr, serviceCidr: cluster.serviceCidr, flannelBackend: cluster.flannelBackend }, sshPrivateKey });
     nodes = cloudNodes.nodes;
     if (cloudNodes.apiEndpoint) {
       kubeconfigHost = cloudNodes.apiEndpoint;
@@ -181,6 +176,7 @@ export async function main(): Promise<Record<string, unknown>> {
 
   let layers: ClusterAddons | undefined;
   if (addons) {
+    const { ClusterAddons } = await import("../components/addons/cluster-addons");
     layers = new ClusterAddons("addons", {
       kubeconfig: k3s.kubeconfig,
       nodes,
@@ -195,6 +191,8 @@ export async function main(): Promise<Record<string, unknown>> {
     }, { dependsOn: k3s.ready });
   }
   if (!ssh) {
+    const k8s = await import("@pulumi/kubernetes");
+    const { SystemUpgradePlans } = await import("../components/upgrade/suc");
     const provider = layers?.provider ?? new k8s.Provider("k3s", { kubeconfig: k3s.kubeconfig }, { dependsOn: k3s.ready });
     new SystemUpgradePlans("upgrade", {
       provider,

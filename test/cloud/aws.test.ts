@@ -9,7 +9,7 @@ const cluster = { clusterCidr: "10.42.0.0/16", serviceCidr: "10.43.0.0/16" };
 
 async function build(name: string, raw: Record<string, unknown>, embeddedRegistry = false) {
   const config = cloud.parseCloudConfig(raw, cluster);
-  const nodes = cloud.createCloudNodes(name, { config, cluster: { ...cluster, embeddedRegistry } });
+  const nodes = await cloud.createCloudNodes(name, { config, cluster: { ...cluster, embeddedRegistry } });
   await Promise.all(nodes.nodes.map((n) => valueOf(n.internalAddress as pulumi.Output<string>)));
   if (nodes.apiEndpoint) await valueOf(nodes.apiEndpoint);
   await valueOf(nodes.urn);

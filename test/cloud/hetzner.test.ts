@@ -19,7 +19,7 @@ const base = {
 
 async function build(name: string, raw: Record<string, unknown>, extra: { sshPrivateKey?: pulumi.Input<string>; embeddedRegistry?: boolean } = {}) {
   const config = cloud.parseCloudConfig({ ...base, ...raw }, cluster);
-  const nodes = cloud.createCloudNodes(name, { config, cluster: { ...cluster, embeddedRegistry: extra.embeddedRegistry }, sshPrivateKey: extra.sshPrivateKey });
+  const nodes = await cloud.createCloudNodes(name, { config, cluster: { ...cluster, embeddedRegistry: extra.embeddedRegistry }, sshPrivateKey: extra.sshPrivateKey });
   await Promise.all(nodes.nodes.map((n) => valueOf(n.internalAddress as pulumi.Output<string>)));
   await valueOf(nodes.urn);
   await settle();

@@ -62,7 +62,7 @@ export function describeStackFile(file: string, expected: StackExpectation): voi
       const { K3sCluster } = await import("../../components/k3s/cluster");
       const settings = parseClusterConfig(objectConfig("cluster"));
       const config = parseCloudConfig(objectConfig("cloud"), settings);
-      const cloud = createCloudNodes("cloud", { config, cluster: settings });
+      const cloud = await createCloudNodes("cloud", { config, cluster: settings });
       const k3s = new K3sCluster("k3s", { settings, nodes: cloud.nodes });
       await valueOf(k3s.urn);
       await valueOf(k3s.serverAddresses);

@@ -17,6 +17,22 @@ test("a TypeScript program run by the Node.js language host from index.ts", () =
   expect(project.main).toBe("index.ts");
 });
 
+const tsconfig = (file: string) => parse(fs.readFileSync(path.join(__dirname, "../..", file), "utf8")) as { extends?: string; compilerOptions: Record<string, unknown> };
+
+// @pulumi/pulumi cmd/run (run.js) sets ts-node's transpileOnly from the `noCheck` compiler option of
+// the tsconfig named by runtime.options.tsconfig, reading only that file's own compilerOptions (no
+// `extends`), and lays them over its defaults (target ES2020, module nodenext).
+test("pulumi runs the program transpile-only, compiled like tsc and jest compile it", () => {
+  expect(project.runtime.options.tsconfig).toBe("tsconfig.pulumi.json");
+  const pulumiTs = tsconfig("tsconfig.pulumi.json");
+  const base = tsconfig("tsconfig.json");
+  expect(pulumiTs.extends).toBe("./tsconfig.json");
+  expect(pulumiTs.compilerOptions.noCheck).toBe(true);
+  for (const key of ["target", "module", "moduleResolution"]) expect([key, pulumiTs.compilerOptions[key]]).toEqual([key, base.compilerOptions[key]]);
+  // The type check lives in tsc: the project's own tsconfig must keep checking.
+  expect(base.compilerOptions.noCheck).toBeUndefined();
+});
+
 test("runtime.options.nodeargs are flags this node accepts", () => {
   const args = String(project.runtime.options.nodeargs).split(/\s+/).filter(Boolean);
   expect(args.length).toBeGreaterThan(0);

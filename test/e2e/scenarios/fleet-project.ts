@@ -18,7 +18,7 @@ const REPO = path.resolve(__dirname, "..", "..", "..");
 /** Program source and what the fleet scripts import; copied so the hashes cannot move mid-test. */
 const COPIED = ["Pulumi.yaml", "index.ts", "package-lock.json", "components", "policy", "scripts/fleet-rollout.ts", "scripts/fleet-sync.ts"];
 /** Dependencies and compiler settings, shared with the repo. */
-const LINKED = ["package.json", "tsconfig.json", "node_modules"];
+const LINKED = ["package.json", "tsconfig.json", "tsconfig.pulumi.json", "node_modules"];
 
 export interface CliResult {
   code: number;
@@ -34,11 +34,8 @@ export class FleetProject {
     private readonly tmp: string,
     readonly bin: string,
   ) {
-    this.env = {
-      ...pulumiEnv({ bin, backendDir: path.join(tmp, "backend"), homeDir: path.join(tmp, "home"), passphrase: randomBytes(16).toString("hex") }),
-      // Type errors are the unit suite's job; here they would only slow every site's run.
-      PULUMI_NODEJS_TRANSPILE_ONLY: "true",
-    };
+    // Transpile-only, as Pulumi.yaml's runtime.options.tsconfig makes every `pulumi up`.
+    this.env = pulumiEnv({ bin, backendDir: path.join(tmp, "backend"), homeDir: path.join(tmp, "home"), passphrase: randomBytes(16).toString("hex") });
   }
 
   static create(): FleetProject {

@@ -16,7 +16,7 @@ import { InvHost, clusterConfig, inventoryConfig, sudoPassword } from "./fixture
 
 const REPO = path.resolve(__dirname, "..", "..", "..");
 /** What the program needs from the repo; everything else stays out of the workDir. */
-const LINKED = ["Pulumi.yaml", "index.ts", "stacks", "components", "package.json", "tsconfig.json", "node_modules"];
+const LINKED = ["Pulumi.yaml", "index.ts", "stacks", "components", "package.json", "tsconfig.json", "tsconfig.pulumi.json", "node_modules"];
 /** Provider plugins the program uses on an inventory stack with ssh upgrades. */
 const PLUGINS = ["pulumi-resource-command", "pulumi-resource-random"];
 
@@ -63,11 +63,8 @@ export class E2eStack {
     const workDir = path.join(tmp, "project");
     for (const d of ["backend", "home", "project"]) fs.mkdirSync(path.join(tmp, d));
     for (const f of LINKED) fs.symlinkSync(path.join(REPO, f), path.join(workDir, f));
-    const env: Record<string, string> = {
-      ...pulumiEnv({ bin, backendDir: path.join(tmp, "backend"), homeDir: path.join(tmp, "home"), passphrase: randomBytes(16).toString("hex") }),
-      // Type errors are caught by tsc in the unit suite; here they would only slow every run.
-      PULUMI_NODEJS_TRANSPILE_ONLY: "true",
-    };
+    // Runs transpile-only as every user's `pulumi up` does (Pulumi.yaml runtime.options.tsconfig).
+    const env: Record<string, string> = pulumiEnv({ bin, backendDir: path.join(tmp, "backend"), homeDir: path.join(tmp, "home"), passphrase: randomBytes(16).toString("hex") });
     const pulumiCommand = await PulumiCommand.get({ root: path.dirname(bin), skipVersionCheck: true });
     const stack = await LocalWorkspace.createOrSelectStack(
       { stackName, workDir },
