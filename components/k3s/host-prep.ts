@@ -1,57 +1,55 @@
-import { shq, writeFileSnippet } from "./shell";
+import { ClusterSettings } from "../config/cluster";
+import { Arch, NodeSpec } from "../nodes/types";
+import { writeFileSnippet } from "./shell";
+import { renderArchCheck, renderFacts } from "./host/facts";
+import { renderModuleCheck, renderModuleFix, kernelModules } from "./host/modules";
+import { FlannelBackend, NodeNetwork, firewallRules, renderFirewallCheck, renderFirewallOpen } from "./host/network";
+import { renderCgroupCheck } from "./host/cgroup";
+import { renderNetworkManager, renderSelinuxCheck, renderSelinuxConfig } from "./host/services";
+import { ResolvedContributions } from "./node-config";
 
-/** The kernel arguments k3s needs for the memory cgroup on Raspberry Pi OS / Debian. */
-export const CGROUP_ARGS = "cgroup_memory=1 cgroup_enable=memory";
+export { CGROUP_ARGS } from "./host/cgroup";
 
-/** What host preparation may do on a node. */
+/** What firewall preparation may do: `open` adds exactly the k3s rules; `keep` only checks them. */
+export type FirewallPolicy = "open" | "keep";
+
+/** What host preparation may do on a node, and what it prepares for. */
 export interface HostPrep {
   node: string;
   /** Add the memory cgroup to the Raspberry Pi kernel command line when it is missing. */
   fixCgroups: boolean;
   /** Reboot the node after such a fix. */
   allowReboot: boolean;
+  /** Declared arch, checked against `uname -m`; unchecked when absent. */
+  arch?: Arch;
+  /** Role, flannel backend and CIDRs: kernel modules and firewall rules follow from them. Without it: vxlan's modules, firewall untouched. */
+  network?: NodeNetwork;
+  /** Install the distribution's package for missing kernel modules (default false: fail naming it). */
+  installPackages?: boolean;
+  /** Default `open`. */
+  firewall?: FirewallPolicy;
 }
 
-/** Host preparation: memory cgroup, swap, kernel modules and sysctls (like k3s-ansible's prereq role). */
+/**
+ * Host preparation, idempotent, for the Debian, RHEL, SUSE and Arch families: host facts first, then
+ * every check that can fail (arch, SELinux, kernel modules, firewall when kept, memory cgroup) before
+ * anything changes; then swap off, modules and sysctls, firewall rules, NetworkManager and SELinux.
+ * Leaves `k3s_prep_changed=1` when a file k3s reads changed (the SELinux drop-in), so the config
+ * step restarts k3s.
+ */
 export function prepBody(opts: HostPrep): string {
-  return `
-node=${shq(opts.node)}
-fix_cgroups=${opts.fixCgroups ? 1 : 0}
-allow_reboot=${opts.allowReboot ? 1 : 0}
-memory_cgroup_ok() {
-  if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
-    grep -qw memory /sys/fs/cgroup/cgroup.controllers
-  else
-    awk '$1 == "memory" && $4 == 1 { found = 1 } END { exit !found }' /proc/cgroups
-  fi
-}
-if ! memory_cgroup_ok; then
-  cmdline=""
-  for f in /boot/firmware/cmdline.txt /boot/cmdline.txt; do
-    if [ -f "$f" ]; then cmdline="$f"; break; fi
-  done
-  if [ -z "$cmdline" ]; then
-    echo "k3s-stacks: $node has no memory cgroup. Fix: add '${CGROUP_ARGS}' to the kernel command line (GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub) and reboot." >&2
-    exit 1
-  fi
-  if [ "$fix_cgroups" != 1 ]; then
-    echo "k3s-stacks: $node has no memory cgroup. Fix: append ' ${CGROUP_ARGS}' to the single line in $cmdline and reboot, or set fixCgroups: true (and allowReboot: true) for this host." >&2
-    exit 1
-  fi
-  if ! grep -q 'cgroup_enable=memory' "$cmdline"; then
-    cp -p "$cmdline" "$cmdline.k3s-stacks.bak"
-    sed -i '1 s/$/ ${CGROUP_ARGS}/' "$cmdline"
-    echo "k3s-stacks: $node: added '${CGROUP_ARGS}' to $cmdline (backup in $cmdline.k3s-stacks.bak)"
-  fi
-  if [ "$allow_reboot" = 1 ]; then
-    echo "k3s-stacks: $node reboots now to enable the memory cgroup. Fix: run pulumi up again once it is back." >&2
-    (sleep 2; systemctl reboot) >/dev/null 2>&1 &
-  else
-    echo "k3s-stacks: $node needs a reboot to enable the memory cgroup. Fix: reboot it (or set allowReboot: true for this host) and run pulumi up again." >&2
-  fi
-  exit 1
-fi
-# k3s does not need swap off, but the kubelet's memory accounting is only predictable without it.
+  const modules = kernelModules(opts.network?.backend ?? "vxlan");
+  const firewall = opts.network ? firewallRules(opts.network) : undefined;
+  return [
+    "# Host facts: one read, before anything changes.",
+    renderFacts(opts.node),
+    opts.arch ? renderArchCheck(opts.node, opts.arch) : "",
+    renderSelinuxCheck(),
+    renderModuleCheck(modules),
+    firewall ? renderFirewallCheck(firewall, opts.firewall === "keep") : "",
+    renderModuleFix(opts.installPackages ?? false),
+    renderCgroupCheck(opts.fixCgroups, opts.allowReboot),
+    `# k3s does not need swap off, but the kubelet's memory accounting is only predictable without it.
 if [ -n "$(swapon --noheadings 2>/dev/null || true)" ]; then
   swapoff -a
 fi
@@ -61,13 +59,41 @@ fi
 if [ -f /etc/fstab ] && grep -Eq '^[^#].*[[:space:]]swap[[:space:]]' /etc/fstab; then
   sed -i -E 's/^([^#].*[[:space:]]swap[[:space:]].*)$/# k3s-stacks: \\1/' /etc/fstab
 fi
-changed=0
-${writeFileSnippet("/etc/modules-load.d/k3s.conf", "br_netfilter\noverlay", "0644")}
-${writeFileSnippet("/etc/sysctl.d/90-k3s.conf", "net.ipv4.ip_forward = 1\nnet.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1", "0644")}
-for m in br_netfilter overlay; do
-  # Built-in or already loaded modules are fine; k3s's unit runs modprobe again on start.
-  modprobe "$m" 2>/dev/null || grep -qw "^$m" /proc/modules 2>/dev/null || echo "k3s-stacks: $node: could not load kernel module $m (k3s will retry)" >&2
-done
-if [ "$changed" = 1 ]; then sysctl --system >/dev/null 2>&1 || true; fi
-echo "k3s-stacks: $node prepared"`.trim();
+changed=0`,
+    writeFileSnippet("/etc/modules-load.d/k3s.conf", modules.join("\n"), "0644"),
+    writeFileSnippet("/etc/sysctl.d/90-k3s.conf", "net.ipv4.ip_forward = 1\nnet.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1", "0644"),
+    `if [ "$changed" = 1 ]; then sysctl --system >/dev/null 2>&1 || true; fi`,
+    firewall ? renderFirewallOpen() : "",
+    renderNetworkManager(),
+    "changed=0",
+    renderSelinuxConfig(),
+    `k3s_prep_changed=$changed
+echo "k3s-stacks: $node prepared"`,
+  ].filter((s) => s.length > 0).join("\n");
+}
+
+/**
+ * Host preparation for a node of `settings`' cluster. The flannel backend and embedded registry may
+ * also come from serverConfig or a layer's contribution, as k3s reads them from config.yaml.
+ */
+export function hostPrepFor(node: NodeSpec, settings: ClusterSettings, contributions: ResolvedContributions): HostPrep {
+  const server = { ...settings.serverConfig, ...contributions.all, ...contributions.server } as Record<string, unknown>;
+  const backend = (settings.flannelBackend ?? server["flannel-backend"] ?? "vxlan") as FlannelBackend;
+  const cidrs = (v: string) => v.split(",").map((c) => c.trim()).filter((c) => c.length > 0);
+  return {
+    node: node.name,
+    fixCgroups: node.fixCgroups,
+    allowReboot: node.allowReboot,
+    arch: node.arch,
+    network: {
+      role: node.role,
+      etcd: settings.datastore === "etcd",
+      backend,
+      clusterCidrs: cidrs(settings.clusterCidr),
+      serviceCidrs: cidrs(settings.serviceCidr),
+      embeddedRegistry: server["embedded-registry"] === true,
+    },
+    installPackages: node.installPackages ?? false,
+    firewall: node.firewall ?? "open",
+  };
 }

@@ -13,6 +13,7 @@ import {
   renderUpgradeScript,
 } from "./scripts";
 import { InstallStager, NodeFile, RolloutSettings } from "./types";
+import { hostPrepFor } from "./host-prep";
 
 /** Inputs of one node's k3s lifecycle. */
 export interface K3sNodeArgs {
@@ -78,9 +79,9 @@ export class K3sNode extends pulumi.ComponentResource {
       );
     const files = args.files.filter((f) => !f.roles || f.roles.includes(node.role));
     const configScript = pulumi
-      .all([configYaml, ...files.map((f) => f.content)])
-      .apply(([yaml, ...contents]) => renderConfigScript({
-        host: { node: node.name, fixCgroups: node.fixCgroups, allowReboot: node.allowReboot },
+      .all([configYaml, pulumi.output(args.contributions), pulumi.all(files.map((f) => f.content))])
+      .apply(([yaml, contrib, contents]) => renderConfigScript({
+        host: hostPrepFor(node, settings, contrib),
         role: node.role,
         files: [
           { path: CONFIG_FILE, content: yaml, mode: "0600" },

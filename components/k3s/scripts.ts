@@ -24,8 +24,9 @@ export interface ManagedFile {
 export function renderConfigScript(opts: { host: HostPrep; role: NodeRole; files: ManagedFile[] }): string {
   const service = serviceName(opts.role);
   const writes = opts.files.map((f) => writeFileSnippet(f.path, f.content, f.mode)).join("\n");
+  // A file host preparation wrote for k3s (SELinux drop-in) counts as a configuration change.
   const body = `${prepBody(opts.host)}
-changed=0
+changed=$k3s_prep_changed
 ${writes}
 if [ "$changed" = 1 ] && systemctl is-active --quiet ${service} 2>/dev/null; then
   echo "k3s-stacks: configuration changed, restarting ${service}"

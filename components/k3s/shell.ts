@@ -32,6 +32,8 @@ export function writeFileSnippet(path: string, body: string, mode = "0600"): str
  * (INSTALL_K3S_BIN_DIR). Directories already on PATH keep their place.
  */
 export const ROOT_PATH = [
+  // Kept for the host facts report.
+  'export K3S_STACKS_CALLER_PATH="$PATH"',
   'for d in /usr/local/bin /usr/local/sbin; do case ":$PATH:" in *":$d:"*) ;; *) PATH="$d:$PATH" ;; esac; done',
   'for d in /usr/sbin /usr/bin /sbin /bin /opt/bin; do case ":$PATH:" in *":$d:"*) ;; *) PATH="$PATH:$d" ;; esac; done',
   "export PATH",

@@ -55,6 +55,10 @@ export interface NodeSpec {
   allowReboot: boolean;
   /** May host preparation edit the boot cmdline to enable the memory cgroup? */
   fixCgroups: boolean;
+  /** May host preparation install the distribution's package for missing kernel modules? Default false. */
+  installPackages?: boolean;
+  /** An active firewalld/ufw: `open` adds exactly the k3s rules (default), `keep` fails naming them. */
+  firewall?: "open" | "keep";
   /** Resources that must exist before anything runs on the node (e.g. the cloud VM). */
   dependsOn?: pulumi.Resource[];
 }

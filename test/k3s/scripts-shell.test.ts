@@ -5,6 +5,7 @@ import * as path from "path";
 import { HostPrep } from "../../components/k3s/host-prep";
 import { renderConfigScript, renderInstallScript, renderMemberScript } from "../../components/k3s/scripts";
 import { LOG_CALL, Sandbox, sandbox } from "./support/shell";
+import { HOST_PATHS, debianHost, put } from "./support/host";
 
 let sb: Sandbox;
 beforeEach(() => {
@@ -12,7 +13,7 @@ beforeEach(() => {
   // systemctl: logs the call; is-active succeeds only when $ACTIVE_FLAG exists; start creates it when
   // $START_MAKES_ACTIVE is set (a unit that starts fine).
   // No dphys-swapfile unit here (Raspberry Pi OS has one).
-  sb.fake("systemctl", `if [ "$1" = list-unit-files ]; then exit 1; fi\n${LOG_CALL}\nif [ "$1" = is-active ]; then [ -e "$ACTIVE_FLAG" ]; exit; fi\nif [ "$1" = start ] && [ -n "\${START_MAKES_ACTIVE:-}" ]; then touch "$ACTIVE_FLAG"; fi\nexit 0`);
+  sb.fake("systemctl", `if [ "$1" = list-unit-files ] || [ "$1" = is-enabled ]; then exit 1; fi\n${LOG_CALL}\nif [ "$1" = is-active ]; then [ -e "$ACTIVE_FLAG" ]; exit; fi\nif [ "$1" = start ] && [ -n "\${START_MAKES_ACTIVE:-}" ]; then touch "$ACTIVE_FLAG"; fi\nexit 0`);
   sb.fake("sleep", ":");
 });
 afterEach(() => sb.cleanup());
@@ -20,10 +21,10 @@ afterEach(() => sb.cleanup());
 const mode = (file: string) => (fs.statSync(file).mode & 0o777).toString(8).padStart(4, "0");
 
 /** Host paths the preparation reads or writes, moved into the sandbox so tests never touch the real host. */
-const HOST_PATHS = ["/etc/modules-load.d", "/etc/sysctl.d", "/etc/fstab", "/boot/", "/sys/fs/cgroup/", "/proc/cgroups", "/proc/modules"];
 const inSandbox = (script: string) => HOST_PATHS.reduce((s, p) => s.split(p).join(sb.dir + p), script);
-/** A cgroup v2 host with the memory controller, no swap, modules loadable. */
+/** A Debian cgroup v2 host with systemd and the memory controller, no swap, modules loadable. */
 function healthyHost(): void {
+  debianHost(sb);
   fs.mkdirSync(path.join(sb.dir, "sys/fs/cgroup"), { recursive: true });
   fs.writeFileSync(path.join(sb.dir, "sys/fs/cgroup/cgroup.controllers"), "cpuset cpu io memory pids\n");
   sb.fake("swapon", 'printf "%s" "${SWAPS:-}"');
@@ -64,7 +65,7 @@ describe("config script (renderConfigScript): managed files", () => {
     setActive(true);
     const r = run(render(REGISTRIES), true, "update");
     expect(r.status).toBe(0);
-    expect(r.stdout).toBe("k3s-stacks: n1 prepared\n");
+    expect(r.stdout).toMatch(/^k3s-stacks: n1: debian 12 \(family debian\), [^\n]*\nk3s-stacks: n1 prepared\n$/);
     expect(sb.calls()).toEqual([]);
     const after = fs.statSync(cfg());
     expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
@@ -126,14 +127,13 @@ describe("config script (renderConfigScript): host preparation", () => {
   test("a healthy host: modules and sysctls written once, swap left alone when there is none", () => {
     healthyHost();
     expect(run(render()).status).toBe(0);
-    expect(fs.readFileSync(path.join(sb.dir, "etc/modules-load.d/k3s.conf"), "utf8")).toBe("br_netfilter\noverlay\n");
+    expect(fs.readFileSync(path.join(sb.dir, "etc/modules-load.d/k3s.conf"), "utf8")).toBe("br_netfilter\noverlay\nvxlan\n");
     expect(fs.readFileSync(path.join(sb.dir, "etc/sysctl.d/90-k3s.conf"), "utf8")).toContain("net.ipv4.ip_forward = 1");
     expect(sb.calls()).toEqual([]);
   });
 
   test("swap is turned off and its fstab line commented out", () => {
     healthyHost();
-    fs.mkdirSync(path.join(sb.dir, "etc"));
     fs.writeFileSync(path.join(sb.dir, "etc/fstab"), "UUID=1 / ext4 defaults 0 1\n/swapfile none swap sw 0 0\n");
     expect(run(render(), { SWAPS: "/swapfile file 1G 0B -2" }).status).toBe(0);
     expect(sb.calls()).toEqual(["swapoff -a"]);
@@ -160,6 +160,21 @@ describe("config script (renderConfigScript): host preparation", () => {
     // A second run does not append the arguments twice.
     run(render({ fixCgroups: true }));
     expect(fs.readFileSync(cmdline(), "utf8")).toBe(`${LINE} cgroup_memory=1 cgroup_enable=memory\n`);
+  });
+
+  test("a kernel booted with the cgroup arguments that still has no memory cgroup: fails saying so and where to look, never reboots again", () => {
+    piWithoutMemoryCgroup();
+    fs.writeFileSync(cmdline(), `${LINE} cgroup_memory=1 cgroup_enable=memory\n`);
+    put(sb, "proc/cmdline", `coherent_pool=1M cgroup_disable=memory ${LINE} cgroup_memory=1 cgroup_enable=memory\n`);
+    const r = run(render({ fixCgroups: true, allowReboot: true }));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("n1 has no memory cgroup although its running kernel was booted with cgroup_enable=memory");
+    expect(r.stderr).toContain(`This kernel ignores the argument, so a reboot would not help and none is done. Fix: look for a later cgroup_disable=memory in ${sb.dir}/proc/cmdline`);
+    expect(r.stderr).toContain("CONFIG_MEMCG");
+    spawnSync("sleep", ["2.5"]);
+    expect(sb.calls()).toEqual([]);
+    expect(fs.readFileSync(cmdline(), "utf8")).toBe(`${LINE} cgroup_memory=1 cgroup_enable=memory\n`);
+    expect(fs.existsSync(path.join(sb.dir, "etc/modules-load.d"))).toBe(false);
   });
 
   test("fixCgroups with allowReboot reboots the node", () => {

@@ -91,6 +91,8 @@ export function inventoryNodes(inv: InventoryConfig, secrets: InventorySecrets):
       taints: h.taints,
       fixCgroups: h.fixCgroups ?? inv.fixCgroups,
       allowReboot: h.allowReboot ?? inv.allowReboot,
+      installPackages: h.installPackages ?? inv.installPackages,
+      firewall: h.firewall ?? inv.firewall,
     };
   });
 }

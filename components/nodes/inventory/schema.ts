@@ -16,6 +16,7 @@ const labels = z
   .default({});
 const taints = z.array(z.string().regex(TAINT, { message: "is not a taint. Fix: write key=value:Effect or key:Effect with Effect NoSchedule, PreferNoSchedule or NoExecute" })).default([]);
 const port = z.number().int().min(1).max(65535);
+const firewall = z.enum(["open", "keep"], { message: "must be 'open' (add exactly the rules k3s needs to firewalld/ufw) or 'keep' (change nothing; fail naming the commands)" });
 
 /** A jump host, either another inventory host by name or an address. */
 const bastion = z.union([
@@ -41,6 +42,8 @@ export const hostSchema = z
     taints,
     fixCgroups: z.boolean().optional(),
     allowReboot: z.boolean().optional(),
+    installPackages: z.boolean().optional(),
+    firewall: firewall.optional(),
   })
   .strict();
 
@@ -55,6 +58,10 @@ export const inventorySchema = z
     fixCgroups: z.boolean().default(false),
     /** Let host preparation reboot nodes (only ever needed for the cgroup fix). */
     allowReboot: z.boolean().default(false),
+    /** Let host preparation install the distribution's package for missing kernel modules (apt-get, dnf, zypper). */
+    installPackages: z.boolean().default(false),
+    /** An active firewalld or ufw: `open` adds exactly the rules k3s needs; `keep` changes nothing and fails naming the commands. */
+    firewall: firewall.default("open"),
     hosts: z.array(hostSchema).min(1, { message: "lists no hosts. Fix: add at least one host with role: server" }),
   })
   .strict();

@@ -1,0 +1,50 @@
+/** The kernel arguments k3s needs for the memory cgroup on Raspberry Pi OS / Debian. */
+export const CGROUP_ARGS = "cgroup_memory=1 cgroup_enable=memory";
+
+/**
+ * Shell: the memory cgroup check. When the controller is missing: a kernel that was already booted
+ * with the arguments ignores them, so fail and say where to look (never reboot again: that loops);
+ * otherwise, when allowed, add the arguments to the Raspberry Pi cmdline (with a backup) and reboot,
+ * or say exactly what to add. Exits 1 whenever k3s cannot run yet.
+ */
+export function renderCgroupCheck(fixCgroups: boolean, allowReboot: boolean): string {
+  return `fix_cgroups=${fixCgroups ? 1 : 0}
+allow_reboot=${allowReboot ? 1 : 0}
+memory_cgroup_ok() {
+  if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+    grep -qw memory /sys/fs/cgroup/cgroup.controllers
+  else
+    awk '$1 == "memory" && $4 == 1 { found = 1 } END { exit !found }' /proc/cgroups
+  fi
+}
+if ! memory_cgroup_ok; then
+  if grep -qw 'cgroup_enable=memory' /proc/cmdline; then
+    echo "k3s-stacks: $node has no memory cgroup although its running kernel was booted with cgroup_enable=memory (/proc/cmdline: $(cat /proc/cmdline)). This kernel ignores the argument, so a reboot would not help and none is done. Fix: look for a later cgroup_disable=memory in /proc/cmdline and whether memory is listed in /sys/fs/cgroup/cgroup.controllers (cgroup v2) or enabled in /proc/cgroups (v1); check that the kernel has CONFIG_MEMCG ('zgrep MEMCG /proc/config.gz' or /boot/config-$(uname -r)); on a Raspberry Pi, use a kernel that honours the argument (or one with the memory cgroup on by default). Then run pulumi up again." >&2
+    exit 1
+  fi
+  cmdline=""
+  for f in /boot/firmware/cmdline.txt /boot/cmdline.txt; do
+    if [ -f "$f" ]; then cmdline="$f"; break; fi
+  done
+  if [ -z "$cmdline" ]; then
+    echo "k3s-stacks: $node has no memory cgroup. Fix: add '${CGROUP_ARGS}' to the kernel command line (GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub) and reboot." >&2
+    exit 1
+  fi
+  if [ "$fix_cgroups" != 1 ]; then
+    echo "k3s-stacks: $node has no memory cgroup. Fix: append ' ${CGROUP_ARGS}' to the single line in $cmdline and reboot, or set fixCgroups: true (and allowReboot: true) for this host." >&2
+    exit 1
+  fi
+  if ! grep -q 'cgroup_enable=memory' "$cmdline"; then
+    cp -p "$cmdline" "$cmdline.k3s-stacks.bak"
+    sed -i '1 s/$/ ${CGROUP_ARGS}/' "$cmdline"
+    echo "k3s-stacks: $node: added '${CGROUP_ARGS}' to $cmdline (backup in $cmdline.k3s-stacks.bak)"
+  fi
+  if [ "$allow_reboot" = 1 ]; then
+    echo "k3s-stacks: $node reboots now to enable the memory cgroup. Fix: run pulumi up again once it is back." >&2
+    (sleep 2; systemctl reboot) >/dev/null 2>&1 &
+  else
+    echo "k3s-stacks: $node needs a reboot to enable the memory cgroup. Fix: reboot it (or set allowReboot: true for this host) and run pulumi up again." >&2
+  fi
+  exit 1
+fi`;
+}

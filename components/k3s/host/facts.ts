@@ -1,0 +1,102 @@
+import { Arch } from "../../nodes/types";
+import { shq } from "../shell";
+
+/**
+ * `uname -m` values of each k3s asset arch (install.sh's own mapping: x86_64/amd64 → amd64,
+ * aarch64/arm64 → arm64, arm* → arm).
+ */
+export const MACHINES: Record<Arch, string[]> = {
+  amd64: ["x86_64", "amd64"],
+  arm64: ["aarch64", "arm64"],
+  arm: ["armv7l", "armv7", "armv6l", "armhf", "arm"],
+};
+
+/** Inventory spelling for a machine type, used in the fix of an arch mismatch. */
+const INVENTORY_ARCH: Record<Arch, string> = { amd64: "x64", arm64: "arm64", arm: "armhf" };
+
+/**
+ * No machine running this release can have a correct clock before this instant (UTC). A Raspberry Pi
+ * has no battery-backed clock: until NTP answers it runs from the last saved time or its image's
+ * date, and certificates k3s issues then are not valid once the clock is right.
+ */
+export const CLOCK_FLOOR = "2026-11-01T00:00:00Z";
+
+/**
+ * Shell that reads a node's facts in one pass, before anything changes: OS family (os-release ID,
+ * then ID_LIKE), machine, kernel, init system, the PATH sudo gave us, active firewall, SELinux mode,
+ * time sync and free disk. Sets shell variables (family, os_id, os_version, machine, kernel, init,
+ * firewall, selinux, time_sync, disk_free_pct, disk_free_mb) and prints one facts line.
+ */
+export function renderFacts(node: string): string {
+  const floor = Math.floor(Date.parse(CLOCK_FLOOR) / 1000);
+  return `node=${shq(node)}
+os_field() { sed -n "s/^$1=//p" /etc/os-release 2>/dev/null | head -n 1 | tr -d "\\"'"; }
+os_id=$(os_field ID); os_like=$(os_field ID_LIKE); os_version=$(os_field VERSION_ID)
+family=unknown
+for w in $os_id $os_like; do
+  case "$w" in
+    debian|ubuntu|raspbian) family=debian ;;
+    rhel|centos|fedora|rocky|almalinux|ol) family=rhel ;;
+    suse|sles|sled|sle-micro|opensuse|opensuse-leap|opensuse-tumbleweed|opensuse-microos) family=suse ;;
+    arch|archarm) family=arch ;;
+    *) continue ;;
+  esac
+  break
+done
+machine=$(uname -m)
+kernel=$(uname -r)
+init=none
+if [ -d /run/systemd/system ]; then init=systemd; fi
+firewall=none
+if command -v firewall-cmd >/dev/null 2>&1 && [ "$(firewall-cmd --state 2>/dev/null || true)" = running ]; then
+  firewall=firewalld
+elif command -v ufw >/dev/null 2>&1 && ufw status 2>/dev/null | grep -q '^Status: active'; then
+  firewall=ufw
+fi
+selinux=disabled
+if command -v getenforce >/dev/null 2>&1; then selinux=$(getenforce 2>/dev/null | tr '[:upper:]' '[:lower:]' || true); fi
+time_sync=unknown
+if command -v timedatectl >/dev/null 2>&1; then time_sync=$(timedatectl show -p NTPSynchronized --value 2>/dev/null || echo unknown); fi
+now=$(date +%s)
+disk_line=$(df -Pk /var/lib 2>/dev/null | awk 'NR == 2 { print $2, $4 }' || true)
+read -r disk_size_kb disk_free_kb <<<"$disk_line"
+disk_free_mb=$(( \${disk_free_kb:-0} / 1024 ))
+disk_free_pct=$(( \${disk_size_kb:-0} > 0 ? \${disk_free_kb:-0} * 100 / disk_size_kb : 100 ))
+echo "k3s-stacks: $node: \${os_id:-unknown} \${os_version:-} (family $family), $machine, kernel $kernel, init $init, firewall $firewall, SELinux $selinux, time synchronized: $time_sync, $disk_free_mb MiB free in /var/lib, PATH given \${K3S_STACKS_CALLER_PATH:-$PATH}"
+if [ "$init" != systemd ]; then
+  echo "k3s-stacks: $node does not run systemd (no /run/systemd/system); k3s-stacks manages k3s through its systemd units. Fix: use a systemd-based distribution on this host." >&2
+  exit 1
+fi
+if [ "$family" = unknown ]; then
+  echo "k3s-stacks: $node: /etc/os-release names ID=\${os_id:-?} ID_LIKE=\${os_like:-?}, not a family k3s-stacks prepares (Debian/Ubuntu/Raspberry Pi OS, RHEL family, SUSE family, Arch); only the generic steps run, no packages are installed." >&2
+fi
+if [ "$now" -lt ${floor} ]; then
+  echo "k3s-stacks: $node's clock reads $(date -u +%Y-%m-%dT%H:%M:%SZ), before ${CLOCK_FLOOR}: it is wrong, and certificates k3s issues now would break once it is corrected. Fix: enable time sync ('timedatectl set-ntp true', or chrony) or set the time, then run pulumi up again." >&2
+  exit 1
+fi
+if [ "$time_sync" = no ]; then
+  echo "k3s-stacks: $node's clock is not synchronized (timedatectl NTPSynchronized=no); etcd and certificates need agreeing clocks. Fix: 'timedatectl set-ntp true' or configure chrony." >&2
+fi
+# kubelet evicts pods when the node filesystem has less than 10 % free (its default hard eviction threshold nodefs.available<10%).
+if [ "$disk_free_pct" -lt 10 ]; then
+  echo "k3s-stacks: $node has only $disk_free_pct % ($disk_free_mb MiB) free in /var/lib; the kubelet evicts pods below 10 %. Fix: free or add disk space." >&2
+fi`;
+}
+
+/** Shell that fails, naming both values, when the declared arch is not the machine's (`uname -m`). */
+export function renderArchCheck(node: string, arch: Arch): string {
+  const fixes = (Object.keys(MACHINES) as Arch[])
+    .map((a) => `${MACHINES[a].join("|")}) fix=${shq(INVENTORY_ARCH[a])} ;;`)
+    .join("\n  ");
+  return `case "$machine" in
+  ${MACHINES[arch].join("|")}) ;;
+  *)
+    case "$machine" in
+  ${fixes}
+      *) fix="" ;;
+    esac
+    if [ -n "$fix" ]; then fix="set arch: $fix for this host in the inventory"; else fix="k3s has no release for $machine"; fi
+    echo "k3s-stacks: ${node} is declared arch ${shq(INVENTORY_ARCH[arch])} (k3s asset ${arch}) but the machine is $machine (uname -m). Fix: $fix." >&2
+    exit 1 ;;
+esac`;
+}

@@ -1,0 +1,78 @@
+import { FlannelBackend } from "./network";
+
+/**
+ * Kernel modules k3s needs: br_netfilter and overlay always (containerd's overlayfs snapshotter,
+ * bridged traffic through iptables), plus the flannel backend's: vxlan for `vxlan` (the default),
+ * wireguard for `wireguard-native`; host-gw and none need none (k3s-io/docs networking, flannel
+ * backends).
+ */
+export function kernelModules(backend: FlannelBackend): string[] {
+  const extra = backend === "vxlan" ? ["vxlan"] : backend === "wireguard-native" ? ["wireguard"] : [];
+  return ["br_netfilter", "overlay", ...extra];
+}
+
+/**
+ * Shell: which of `modules` the running kernel lacks (not loaded, not built in, modprobe fails), in
+ * $missing_modules; the package that carries them for this family and kernel in $module_package (empty
+ * when no package helps); and `install_package PKG` with the family's package manager. Needs the facts
+ * (family, os_id, kernel). Package names: Ubuntu's Raspberry Pi kernels split vxlan into
+ * linux-modules-extra-raspi (k3s docs, Ubuntu 21.10–23.10; k3s-ansible installs it); other Ubuntu
+ * kernels ship the same split as linux-modules-extra-<release>; RHEL 10 needs kernel-modules-extra
+ * (k3s docs), named per running kernel so the modules match it; SUSE keeps less common modules in
+ * kernel-<flavor>-extra; Debian and Raspberry Pi OS build them into linux-image-<release>. On Arch a
+ * module of the running kernel is only missing after pacman replaced that kernel: a reboot fixes it.
+ */
+export function renderModuleCheck(modules: string[]): string {
+  return `module_present() {
+  grep -q "^$1 " /proc/modules 2>/dev/null ||
+    grep -q "/$1\\.ko" "/lib/modules/$kernel/modules.builtin" 2>/dev/null ||
+    modprobe -q "$1" 2>/dev/null
+}
+missing_modules=""
+for m in ${modules.join(" ")}; do
+  module_present "$m" || missing_modules="\${missing_modules:+$missing_modules }$m"
+done
+module_package=""
+case "$family:$os_id:$kernel" in
+  debian:ubuntu:*-raspi) module_package=linux-modules-extra-raspi ;;
+  debian:ubuntu:*) module_package="linux-modules-extra-$kernel" ;;
+  debian:*) module_package="linux-image-$kernel" ;;
+  rhel:*) module_package="kernel-modules-extra-$kernel" ;;
+  suse:*) module_package="kernel-\${kernel##*-}-extra" ;;
+esac
+install_package() {
+  case "$family" in
+    debian) apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$1" ;;
+    rhel) if command -v dnf >/dev/null 2>&1; then dnf install -y -q "$1"; else yum install -y -q "$1"; fi ;;
+    suse) zypper --non-interactive --quiet install "$1" ;;
+    *) return 1 ;;
+  esac
+}`;
+}
+
+/**
+ * Shell run after the facts and before any change: with missing modules, install their package when
+ * allowed, else fail naming it (or the reboot, on Arch). Nothing else has changed on the node then.
+ */
+export function renderModuleFix(installPackages: boolean): string {
+  return `install_packages=${installPackages ? 1 : 0}
+if [ -n "$missing_modules" ]; then
+  if [ "$family" = arch ]; then
+    echo "k3s-stacks: $node lacks kernel modules $missing_modules for its running kernel $kernel: pacman replaced that kernel and its modules. Fix: reboot $node into the installed kernel, then run pulumi up again." >&2
+    exit 1
+  fi
+  if [ -z "$module_package" ]; then
+    echo "k3s-stacks: $node lacks kernel modules $missing_modules (kernel $kernel). Fix: install the package of your distribution that carries them, then run pulumi up again." >&2
+    exit 1
+  fi
+  if [ "$install_packages" != 1 ]; then
+    echo "k3s-stacks: $node lacks kernel modules $missing_modules (kernel $kernel), which k3s needs. Fix: install the package $module_package on $node (or set installPackages: true for this host), then run pulumi up again." >&2
+    exit 1
+  fi
+  echo "k3s-stacks: $node: installing $module_package for kernel modules $missing_modules"
+  install_package "$module_package" || { echo "k3s-stacks: $node: installing $module_package failed. Fix: install it by hand, then run pulumi up again." >&2; exit 1; }
+  for m in $missing_modules; do
+    modprobe "$m" || { echo "k3s-stacks: $node: kernel module $m is still missing after installing $module_package. Fix: check 'modinfo $m' and that $module_package matches the running kernel $kernel (reboot after a kernel update)." >&2; exit 1; }
+  done
+fi`;
+}

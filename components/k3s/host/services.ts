@@ -1,0 +1,56 @@
+import { writeFileSnippet } from "../shell";
+
+/** config.yaml.d drop-in the config step writes when SELinux is on (k3s merges config.yaml.d after config.yaml). */
+export const SELINUX_DROPIN = "/etc/rancher/k3s/config.yaml.d/50-k3s-stacks-selinux.yaml";
+/** NetworkManager drop-in that keeps it off the interfaces flannel and the CNI create. */
+export const NM_DROPIN = "/etc/NetworkManager/conf.d/k3s-stacks.conf";
+
+/**
+ * Shell: fail before any change when SELinux enforces on a family without k3s's policy package
+ * (k3s-selinux is built as RPMs only, for the RHEL and SUSE families).
+ */
+export function renderSelinuxCheck(): string {
+  return `if [ "$selinux" = enforcing ] && [ "$family" != rhel ] && [ "$family" != suse ]; then
+  echo "k3s-stacks: $node enforces SELinux, but k3s's SELinux policy (k3s-selinux) exists only as RPMs for the RHEL and SUSE families. Fix: 'setenforce 0' and SELINUX=permissive in /etc/selinux/config on $node, then run pulumi up again." >&2
+  exit 1
+fi`;
+}
+
+/**
+ * Shell: `selinux: true` for k3s while SELinux is on (k3s --selinux: the embedded containerd labels
+ * containers), removed when it is off; install.sh installs the k3s-selinux policy RPM itself online
+ * (reference §13). Sets changed=1 when the drop-in changed, so k3s restarts.
+ */
+export function renderSelinuxConfig(): string {
+  // Snippets are not indented: their heredoc terminators must start a line.
+  return `case "$selinux" in
+  enforcing|permissive)
+${writeFileSnippet(SELINUX_DROPIN, "# Managed by k3s-stacks: SELinux is on on this host.\nselinux: true", "0600")}
+    ;;
+  *) if [ -f ${SELINUX_DROPIN} ]; then rm -f ${SELINUX_DROPIN}; changed=1; fi ;;
+esac`;
+}
+
+/**
+ * Shell: where NetworkManager runs, tell it to leave cni0 and flannel* alone (k3s docs, known issues),
+ * and disable nm-cloud-setup, whose enabled service the k3s unit refuses to start with (reference §13).
+ */
+export function renderNetworkManager(): string {
+  const conf = "# Managed by k3s-stacks: interfaces k3s's CNI and flannel own.\n[keyfile]\nunmanaged-devices=interface-name:cni0;interface-name:flannel*";
+  return `if [ -d /etc/NetworkManager ]; then
+  nm_changed=$changed
+  changed=0
+${writeFileSnippet(NM_DROPIN, conf, "0644")}
+  if [ "$changed" = 1 ]; then
+    nmcli general reload >/dev/null 2>&1 || systemctl reload NetworkManager >/dev/null 2>&1 || true
+    echo "k3s-stacks: $node: NetworkManager leaves cni0 and flannel* alone ($NM_DROPIN_PATH)"
+  fi
+  changed=$nm_changed
+fi
+for unit in nm-cloud-setup.service nm-cloud-setup.timer; do
+  if systemctl is-enabled --quiet "$unit" 2>/dev/null; then
+    systemctl disable --now "$unit" >/dev/null 2>&1
+    echo "k3s-stacks: $node: disabled $unit (the k3s unit does not start while it is enabled; on RHEL before 8.4 reboot once)"
+  fi
+done`.replace("$NM_DROPIN_PATH", NM_DROPIN);
+}

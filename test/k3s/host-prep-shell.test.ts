@@ -1,0 +1,274 @@
+// Host preparation per OS family and per tool, in a real bash against fake tools (test/k3s/support/host.ts).
+import * as fs from "fs";
+import * as path from "path";
+import { HostPrep } from "../../components/k3s/host-prep";
+import { renderConfigScript } from "../../components/k3s/scripts";
+import { NodeNetwork } from "../../components/k3s/host/network";
+import { LOG_CALL, Sandbox, sandbox } from "./support/shell";
+import { HOST_PATHS, debianHost, put } from "./support/host";
+
+let sb: Sandbox;
+afterEach(() => sb.cleanup());
+
+const OS: Record<string, string> = {
+  debian: 'ID=debian\nVERSION_ID="12"\n',
+  ubuntu: 'ID=ubuntu\nID_LIKE=debian\nVERSION_ID="23.10"\n',
+  raspbian: 'ID=raspbian\nID_LIKE=debian\nVERSION_ID="11"\n',
+  rocky: 'ID="rocky"\nID_LIKE="rhel centos fedora"\nVERSION_ID="9.4"\n',
+  alma: 'ID="almalinux"\nID_LIKE="rhel centos fedora"\nVERSION_ID="9.4"\n',
+  sles: 'ID="sles"\nID_LIKE="suse"\nVERSION_ID="15.6"\n',
+  leap: 'ID="opensuse-leap"\nID_LIKE="suse opensuse"\nVERSION_ID="15.6"\n',
+  tumbleweed: 'ID="opensuse-tumbleweed"\nID_LIKE="opensuse suse"\nVERSION_ID="20261120"\n',
+  arch: "ID=arch\n",
+  archarm: "ID=archarm\nID_LIKE=arch\n",
+  nixos: "ID=nixos\n",
+};
+
+const SERVER: NodeNetwork = { role: "server", etcd: true, backend: "vxlan", clusterCidrs: ["10.42.0.0/16"], serviceCidrs: ["10.43.0.0/16"], embeddedRegistry: false };
+const AGENT: NodeNetwork = { ...SERVER, role: "agent", etcd: false };
+
+/** A host of `os` whose modprobe lacks $MISSING_MODULES until a package manager "installs" them. */
+function host(os: string, kernel = "6.1.0-28-amd64"): void {
+  sb = sandbox();
+  debianHost(sb);
+  put(sb, "etc/os-release", OS[os]);
+  put(sb, "sys/fs/cgroup/cgroup.controllers", "cpuset cpu io memory pids\n");
+  put(sb, "proc/modules", "");
+  process.env.KERNEL = kernel;
+  sb.fake("swapon", "true");
+  sb.fake("sysctl", "true");
+  sb.fake("systemctl", `${LOG_CALL}\ncase "$1" in is-enabled) [ -n "\${NM_CLOUD_SETUP:-}" ] ;; is-active|list-unit-files) exit 1 ;; esac`);
+  sb.fake("modprobe", `m=\${*: -1}; case " \${MISSING_MODULES:-} " in *" $m "*) [ -e "${sb.dir}/installed" ] ;; esac`);
+  for (const pm of ["apt-get", "dnf", "zypper"]) sb.fake(pm, `${LOG_CALL}\ncase "$*" in *install*) touch "${sb.dir}/installed" ;; esac`);
+}
+afterEach(() => delete process.env.KERNEL);
+
+const render = (prep: Partial<HostPrep> = {}, role: "server" | "agent" = "server") =>
+  HOST_PATHS.reduce((s, p) => s.split(p).join(sb.dir + p), renderConfigScript({
+    host: { node: "n1", fixCgroups: false, allowReboot: false, network: role === "server" ? SERVER : AGENT, ...prep },
+    role,
+    files: [{ path: path.join(sb.dir, "etc/rancher/k3s/config.yaml"), content: "node-name: n1", mode: "0600" }],
+  }));
+const run = (script: string, env: Record<string, string> = {}) =>
+  sb.run(["bash", "-s", "--", "create"], { input: script, env: { KERNEL: process.env.KERNEL ?? "", ...env } });
+const exists = (p: string) => fs.existsSync(path.join(sb.dir, p));
+const read = (p: string) => fs.readFileSync(path.join(sb.dir, p), "utf8");
+
+describe("host facts", () => {
+  test.each([
+    ["debian", "debian"], ["ubuntu", "debian"], ["raspbian", "debian"], ["rocky", "rhel"], ["alma", "rhel"],
+    ["sles", "suse"], ["leap", "suse"], ["tumbleweed", "suse"], ["arch", "arch"], ["archarm", "arch"],
+  ])("%s is prepared as the %s family, in one facts line", (os, family) => {
+    host(os);
+    const r = run(render());
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout.split("\n")[0]).toMatch(new RegExp(`^k3s-stacks: n1: [a-z-"]+ [0-9.]* ?\\(family ${family}\\), x86_64, kernel 6.1.0-28-amd64, init systemd, firewall none, SELinux disabled, time synchronized: yes, 30720 MiB free in /var/lib, PATH given `));
+  });
+
+  test("an unknown OS gets the generic steps and a warning naming its os-release", () => {
+    host("nixos");
+    const r = run(render());
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain(`n1: ${sb.dir}/etc/os-release names ID=nixos ID_LIKE=?, not a family k3s-stacks prepares`);
+  });
+
+  test("a declared arch that is not the machine fails with both values and the inventory fix, before any change", () => {
+    host("debian");
+    const r = run(render({ arch: "arm64" }));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("n1 is declared arch 'arm64' (k3s asset arm64) but the machine is x86_64 (uname -m). Fix: set arch: x64 for this host in the inventory.");
+    expect(exists("etc/modules-load.d")).toBe(false);
+    expect(run(render({ arch: "arm" }), { MACHINE: "armv7l" }).status).toBe(0);
+    expect(run(render({ arch: "amd64" }), { MACHINE: "armv7l" }).stderr).toContain("Fix: set arch: armhf");
+  });
+
+  test("no systemd: fails naming what is missing", () => {
+    host("debian");
+    fs.rmSync(path.join(sb.dir, "run/systemd"), { recursive: true });
+    const r = run(render());
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`n1 does not run systemd (no ${sb.dir}/run/systemd/system)`);
+  });
+
+  test("a clock before the release floor fails; an unsynchronized clock and a nearly full disk are reported", () => {
+    host("debian");
+    sb.fake("date", 'if [ "$1" = +%s ]; then echo 946684800; else echo 2000-01-01T00:00:00Z; fi');
+    const early = run(render());
+    expect(early.status).toBe(1);
+    expect(early.stderr).toContain("n1's clock reads 2000-01-01T00:00:00Z, before 2026-11-01T00:00:00Z");
+    fs.rmSync(path.join(sb.bin, "date"));
+    const r = run(render(), { NTP_SYNCED: "no", DISK_FREE: "1048576" });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain("n1's clock is not synchronized (timedatectl NTPSynchronized=no)");
+    expect(r.stderr).toContain("n1 has only 2 % (1024 MiB) free in /var/lib; the kubelet evicts pods below 10 %");
+  });
+});
+
+describe("kernel modules per flannel backend", () => {
+  test.each([
+    ["ubuntu", "6.5.0-1015-raspi", "linux-modules-extra-raspi", "apt-get"],
+    ["ubuntu", "6.8.0-49-generic", "linux-modules-extra-6.8.0-49-generic", "apt-get"],
+    ["raspbian", "6.6.51+rpt-rpi-v8", "linux-image-6.6.51+rpt-rpi-v8", "apt-get"],
+    ["rocky", "5.14.0-427.13.1.el9_4.x86_64", "kernel-modules-extra-5.14.0-427.13.1.el9_4.x86_64", "dnf"],
+    ["leap", "6.4.0-150600.23.25-default", "kernel-default-extra", "zypper"],
+  ])("%s (%s) without vxlan: fails naming %s and changes nothing; with installPackages it is installed with %s", (os, kernel, pkg, pm) => {
+    host(os, kernel);
+    const r = run(render({ fixCgroups: true }), { MISSING_MODULES: "vxlan" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`n1 lacks kernel modules vxlan (kernel ${kernel}), which k3s needs. Fix: install the package ${pkg} on n1 (or set installPackages: true for this host)`);
+    expect(exists("etc/modules-load.d")).toBe(false);
+    expect(exists("etc/rancher/k3s/config.yaml")).toBe(false);
+    expect(sb.calls()).toEqual([]);
+
+    const ok = run(render({ installPackages: true }), { MISSING_MODULES: "vxlan" });
+    expect(ok.stderr).toBe("");
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toContain(`n1: installing ${pkg} for kernel modules vxlan`);
+    expect(sb.calls().filter((c) => c.startsWith(pm)).pop()).toContain(pkg);
+    expect(read("etc/modules-load.d/k3s.conf")).toBe("br_netfilter\noverlay\nvxlan\n");
+  });
+
+  test("Arch: a missing module means pacman replaced the running kernel: reboot, no package", () => {
+    host("arch", "6.11.5-arch1-1");
+    const r = run(render({ installPackages: true }), { MISSING_MODULES: "vxlan br_netfilter" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("n1 lacks kernel modules br_netfilter vxlan for its running kernel 6.11.5-arch1-1: pacman replaced that kernel and its modules. Fix: reboot n1 into the installed kernel");
+  });
+
+  test("wireguard-native needs wireguard, host-gw needs no backend module; loaded or built-in modules count", () => {
+    host("debian");
+    expect(run(render({ network: { ...AGENT, backend: "wireguard-native" } }, "agent"), { MISSING_MODULES: "wireguard" }).stderr).toContain("lacks kernel modules wireguard");
+    put(sb, "lib/modules/6.1.0-28-amd64/modules.builtin", "kernel/drivers/net/wireguard/wireguard.ko\n");
+    expect(run(render({ network: { ...AGENT, backend: "wireguard-native" } }, "agent"), { MISSING_MODULES: "wireguard" }).status).toBe(0);
+    expect(read("etc/modules-load.d/k3s.conf")).toBe("br_netfilter\noverlay\nwireguard\n");
+    put(sb, "proc/modules", "vxlan 94208 0 - Live 0x0\n");
+    expect(run(render(), { MISSING_MODULES: "vxlan" }).status).toBe(0);
+    expect(run(render({ network: { ...AGENT, backend: "host-gw" } }, "agent"), { MISSING_MODULES: "vxlan wireguard" }).status).toBe(0);
+    expect(read("etc/modules-load.d/k3s.conf")).toBe("br_netfilter\noverlay\n");
+  });
+});
+
+describe("firewalld", () => {
+  const FW_STATE = () => path.join(sb.dir, "firewalld");
+  beforeEach(() => {
+    host("rocky", "5.14.0-427.13.1.el9_4.x86_64");
+    fs.writeFileSync(FW_STATE(), "");
+    sb.fake("firewall-cmd", `a="$*"
+case "$a" in
+  --state) echo running ;;
+  *--query-*) grep -qxF -- "\${a##*=}" "${FW_STATE()}" ;;
+  *--add-*) ${LOG_CALL}; echo "\${a##*=}" >> "${FW_STATE()}" ;;
+  --reload) ${LOG_CALL} ;;
+  *) exit 2 ;;
+esac`);
+  });
+
+  test("open: adds exactly the server's ports (etcd, vxlan) and trusts the pod and service CIDRs, once", () => {
+    const r = run(render());
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("firewall firewalld");
+    expect(sb.calls().filter((c) => c.startsWith("firewall-cmd"))).toEqual([
+      "firewall-cmd --permanent --add-port=6443/tcp",
+      "firewall-cmd --permanent --add-port=2379-2380/tcp",
+      "firewall-cmd --permanent --add-port=10250/tcp",
+      "firewall-cmd --permanent --add-port=8472/udp",
+      "firewall-cmd --permanent --zone=trusted --add-source=10.42.0.0/16",
+      "firewall-cmd --permanent --zone=trusted --add-source=10.43.0.0/16",
+      "firewall-cmd --reload",
+    ]);
+    expect(run(render()).status).toBe(0);
+    expect(sb.calls().filter((c) => c.startsWith("firewall-cmd"))).toEqual([]);
+  });
+
+  test("an agent opens only the kubelet and backend ports", () => {
+    run(render({}, "agent"));
+    expect(sb.calls().filter((c) => c.includes("--add-port"))).toEqual(["firewall-cmd --permanent --add-port=10250/tcp", "firewall-cmd --permanent --add-port=8472/udp"]);
+  });
+
+  test("keep: fails listing the exact commands, changes nothing", () => {
+    fs.writeFileSync(FW_STATE(), "6443/tcp\n10.42.0.0/16\n");
+    const r = run(render({ firewall: "keep" }, "agent"));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`k3s-stacks: n1 runs firewalld, which blocks traffic k3s needs, and firewall: keep says not to change it. Fix: run these on n1 (or set firewall: open for this host), then pulumi up again:
+  firewall-cmd --permanent --add-port=10250/tcp
+  firewall-cmd --permanent --add-port=8472/udp
+  firewall-cmd --permanent --zone=trusted --add-source=10.43.0.0/16
+  firewall-cmd --reload
+`);
+    expect(sb.calls()).toEqual([]);
+    expect(exists("etc/modules-load.d")).toBe(false);
+  });
+});
+
+describe("ufw", () => {
+  beforeEach(() => {
+    host("ubuntu", "6.8.0-49-generic");
+    const rules = path.join(sb.dir, "ufw");
+    fs.writeFileSync(rules, "");
+    sb.fake("ufw", `case "$1" in
+  status) echo "Status: active" ;;
+  show) echo "Added user rules (see 'ufw status' for running firewall):"; sed 's/^/ufw /' "${rules}" ;;
+  allow) ${LOG_CALL}; echo "$*" >> "${rules}" ;;
+  *) exit 2 ;;
+esac`);
+  });
+
+  test("open: allows the ports and the CIDRs once; keep fails naming the commands", () => {
+    const keep = run(render({ firewall: "keep" }));
+    expect(keep.status).toBe(1);
+    expect(keep.stderr).toContain("n1 runs ufw, which blocks traffic k3s needs");
+    expect(keep.stderr).toContain("\n  ufw allow 2379:2380/tcp\n");
+    expect(keep.stderr).not.toContain("reload");
+    expect(run(render()).status).toBe(0);
+    expect(sb.calls().filter((c) => c.startsWith("ufw"))).toEqual([
+      "ufw allow 6443/tcp", "ufw allow 2379:2380/tcp", "ufw allow 10250/tcp", "ufw allow 8472/udp",
+      "ufw allow from 10.42.0.0/16", "ufw allow from 10.43.0.0/16",
+    ]);
+    expect(run(render({ firewall: "keep" })).status).toBe(0);
+    expect(sb.calls().filter((c) => c.startsWith("ufw"))).toEqual([]);
+  });
+});
+
+describe("SELinux", () => {
+  const DROPIN = "etc/rancher/k3s/config.yaml.d/50-k3s-stacks-selinux.yaml";
+  test("enforcing on the RHEL family: selinux: true for k3s, and its change restarts k3s; off again: removed", () => {
+    host("rocky", "5.14.0-427.13.1.el9_4.x86_64");
+    sb.fake("getenforce", 'echo "${SELINUX:-Enforcing}"');
+    expect(run(render()).stdout).toContain("SELinux enforcing");
+    expect(read(DROPIN)).toBe("# Managed by k3s-stacks: SELinux is on on this host.\nselinux: true\n");
+    sb.calls();
+    sb.fake("systemctl", `${LOG_CALL}\ncase "$1" in is-enabled|list-unit-files) exit 1 ;; esac`);
+    expect(run(render(), { SELINUX: "Disabled" }).status).toBe(0);
+    expect(exists(DROPIN)).toBe(false);
+    expect(sb.calls()).toContain("systemctl restart k3s");
+    expect(run(render(), { SELINUX: "Disabled" }).status).toBe(0);
+    expect(sb.calls()).not.toContain("systemctl restart k3s");
+  });
+
+  test("enforcing where k3s has no policy package (Debian family) fails before any change", () => {
+    host("debian");
+    sb.fake("getenforce", "echo Enforcing");
+    const r = run(render());
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("k3s's SELinux policy (k3s-selinux) exists only as RPMs for the RHEL and SUSE families. Fix: 'setenforce 0'");
+    expect(exists("etc/modules-load.d")).toBe(false);
+  });
+});
+
+describe("NetworkManager", () => {
+  test("leaves cni0 and flannel* alone (reloaded once) and nm-cloud-setup disabled", () => {
+    host("rocky", "5.14.0-427.13.1.el9_4.x86_64");
+    fs.mkdirSync(path.join(sb.dir, "etc/NetworkManager/conf.d"), { recursive: true });
+    sb.fake("nmcli", LOG_CALL);
+    const r = run(render(), { NM_CLOUD_SETUP: "1" });
+    expect(r.status).toBe(0);
+    expect(read("etc/NetworkManager/conf.d/k3s-stacks.conf")).toContain("[keyfile]\nunmanaged-devices=interface-name:cni0;interface-name:flannel*\n");
+    const calls = sb.calls();
+    expect(calls).toContain("nmcli general reload");
+    expect(calls).toContain("systemctl disable --now nm-cloud-setup.service");
+    expect(calls).toContain("systemctl disable --now nm-cloud-setup.timer");
+    run(render());
+    expect(sb.calls().filter((c) => c.startsWith("nmcli") || c.includes("disable"))).toEqual([]);
+  });
+});

@@ -1,0 +1,79 @@
+// Host preparation inputs: firewall rules per role and backend against the k3s reference, the selinux
+// flag against the flag table, and what the inventory lets preparation do.
+import * as fs from "fs";
+import * as path from "path";
+import { firewallRules, NodeNetwork } from "../../components/k3s/host/network";
+import { hostPrepFor } from "../../components/k3s/host-prep";
+import { parseClusterConfig } from "../../components/config/cluster";
+import { inventoryNodes, parseInventoryConfig } from "../../components/nodes/inventory";
+import { problem, problemsOf } from "../support/config";
+import { REFERENCE_DIR, REFERENCE_PATH, Reference } from "./support/reference";
+
+const reference = JSON.parse(fs.readFileSync(REFERENCE_PATH, "utf8")) as Reference;
+const notes = fs.readFileSync(path.join(REFERENCE_DIR, "k3s-reference.md"), "utf8");
+const BASE: NodeNetwork = { role: "agent", etcd: false, backend: "vxlan", clusterCidrs: ["10.42.0.0/16"], serviceCidrs: ["10.43.0.0/16"], embeddedRegistry: false };
+
+describe("firewallRules (reference §13 inbound rules)", () => {
+  test.each([
+    ["etcd server, vxlan", { ...BASE, role: "server", etcd: true }, ["6443/tcp", "2379-2380/tcp", "10250/tcp", "8472/udp"]],
+    ["sqlite/postgres server, vxlan", { ...BASE, role: "server" }, ["6443/tcp", "10250/tcp", "8472/udp"]],
+    ["agent, vxlan", BASE, ["10250/tcp", "8472/udp"]],
+    ["agent, wireguard-native", { ...BASE, backend: "wireguard-native" }, ["10250/tcp", "51820/udp"]],
+    ["agent, wireguard-native dual-stack", { ...BASE, backend: "wireguard-native", clusterCidrs: ["10.42.0.0/16", "2001:cafe:42::/56"] }, ["10250/tcp", "51820/udp", "51821/udp"]],
+    ["agent, host-gw", { ...BASE, backend: "host-gw" }, ["10250/tcp"]],
+    ["agent, embedded registry", { ...BASE, embeddedRegistry: true }, ["6443/tcp", "10250/tcp", "8472/udp", "5001/tcp"]],
+  ] as Array<[string, NodeNetwork, string[]]>)("%s", (_, net, ports) => {
+    const rules = firewallRules(net);
+    expect(rules.ports).toEqual(ports);
+    expect(rules.sources).toEqual([...net.clusterCidrs, ...net.serviceCidrs]);
+  });
+
+  test("every port we open is in the reference's table, with its protocol", () => {
+    const section = notes.slice(notes.indexOf("## 13."), notes.indexOf("## 14."));
+    const all = [{ ...BASE, role: "server", etcd: true, embeddedRegistry: true }, { ...BASE, backend: "wireguard-native", clusterCidrs: ["fd00::/56"] }] as NodeNetwork[];
+    const table = section.replace(/51820 \/ 51821/, "51820 / UDP 51821");
+    for (const p of all.flatMap((n) => firewallRules(n).ports)) {
+      const [port, proto] = p.split("/");
+      expect(table).toContain(`${proto.toUpperCase()} ${port}`);
+    }
+  });
+});
+
+test("the selinux flag the config step writes is a k3s flag of both roles (reference k3s-flags.json)", () => {
+  expect(reference.server.selinux?.type).toBe("bool");
+  expect(reference.agent.selinux?.type).toBe("bool");
+});
+
+describe("hostPrepFor", () => {
+  const settings = parseClusterConfig({ k3sVersion: "v1.36.3+k3s1", datastore: "etcd", serverConfig: { "flannel-backend": "host-gw" } });
+  const [node] = inventoryNodes(parseInventoryConfig({ installPackages: true, hosts: [{ name: "r-1", address: "10.0.0.1", role: "server", arch: "x64", firewall: "keep" }] }), {});
+
+  test("carries the node's arch, role, backend (from serverConfig too), CIDRs and choices", () => {
+    const prep = hostPrepFor(node, settings, { server: { "embedded-registry": true }, all: {}, disable: [] });
+    expect(prep).toEqual({
+      node: "r-1", fixCgroups: false, allowReboot: false, arch: "amd64", installPackages: true, firewall: "keep",
+      network: { role: "server", etcd: true, backend: "host-gw", clusterCidrs: ["10.42.0.0/16"], serviceCidrs: ["10.43.0.0/16"], embeddedRegistry: true },
+    });
+  });
+
+  test("defaults: vxlan, firewall open, no package installs", () => {
+    const plain = { ...node, installPackages: undefined, firewall: undefined };
+    const prep = hostPrepFor(plain, parseClusterConfig({ k3sVersion: "v1.36.3+k3s1" }), { server: {}, all: {}, disable: [] });
+    expect(prep).toMatchObject({ installPackages: false, firewall: "open", network: { backend: "vxlan", etcd: false, embeddedRegistry: false } });
+  });
+});
+
+describe("inventory: installPackages and firewall", () => {
+  const host = { name: "pi-1", address: "192.168.1.11", role: "server", arch: "arm64" };
+  test("host values override the inventory's", () => {
+    const [a, b] = inventoryNodes(parseInventoryConfig({ firewall: "keep", hosts: [host, { ...host, name: "pi-2", address: "192.168.1.12", firewall: "open", installPackages: true }] }), {});
+    expect([a.firewall, a.installPackages, b.firewall, b.installPackages]).toEqual(["keep", false, "open", true]);
+  });
+
+  test("an unknown firewall policy or a non-boolean installPackages is refused with the fix", () => {
+    expect(problemsOf(() => parseInventoryConfig({ hosts: [{ ...host, firewall: "off", installPackages: "yes" }] }))).toEqual([
+      problem("k3s-stacks:inventory.hosts[0].installPackages", "must be true or false", "write it as true or false"),
+      problem("k3s-stacks:inventory.hosts[0].firewall", "must be 'open' (add exactly the rules k3s needs to firewalld/ufw) or 'keep' (change nothing; fail naming the commands)", 'use one of "open", "keep"'),
+    ]);
+  });
+});
