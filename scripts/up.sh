@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Sets up this checkout and runs `pulumi up` for one stack, with no Pulumi account:
-# state in a local file backend and secrets encrypted with a passphrase.
+# Sets up this checkout and runs `pulumi up` for one stack, with no Pulumi account: state in a
+# local file backend and secrets encrypted with a passphrase (scripts/lib/pulumi-env.sh).
+#   scripts/up.sh local              # this machine as a single-node k3s (asks first)
 #   scripts/up.sh homelab            # or dev, prod, a fleet site ...; extra args go to pulumi up
-# Override with PULUMI_BACKEND_URL (e.g. s3://bucket) and PULUMI_CONFIG_PASSPHRASE(_FILE).
+#   --no-kubeconfig                  # do not merge the kubeconfig into ~/.kube/config afterwards
+# Installs what is missing: npm dependencies, and a pulumi CLI for this user (scripts/lib/install-pulumi.sh).
 set -euo pipefail
 
 stack="${1:-homelab}"
@@ -14,33 +16,63 @@ if [ ! -f "Pulumi.${stack}.yaml" ]; then
   echo "up.sh: no Pulumi.${stack}.yaml here. Fix: pick one of: $(find . -maxdepth 1 -name 'Pulumi.*.yaml' | sed 's|./Pulumi.||; s|.yaml||' | sort | tr '\n' ' ')" >&2
   exit 2
 fi
-if ! command -v pulumi >/dev/null 2>&1; then
-  echo "up.sh: the pulumi CLI is not on PATH. Fix: install it (https://www.pulumi.com/docs/install/) and run this again." >&2
-  exit 2
-fi
 if ! command -v node >/dev/null 2>&1; then
   echo "up.sh: Node.js 20 or newer is needed. Fix: install it and run this again." >&2
   exit 2
 fi
 
+kubeconfig=1
+yes=0
+args=()
+for arg in "$@"; do
+  case "$arg" in
+    --no-kubeconfig) kubeconfig=0; continue ;;
+    --yes|-y) yes=1 ;;
+  esac
+  args+=("$arg")
+done
+
 [ -d node_modules ] || npm ci --no-audit --no-fund
 
-state_home="${XDG_STATE_HOME:-$HOME/.local/state}/k3s-stacks"
-export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://${state_home}/backend}"
-mkdir -p "${state_home}/backend"
-if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
-  # A generated passphrase kept next to the state; back both up together.
-  if [ ! -s "${state_home}/passphrase" ]; then
-    (umask 077; head -c 32 /dev/urandom | base64 > "${state_home}/passphrase")
-    echo "up.sh: generated a secrets passphrase in ${state_home}/passphrase (back it up with the state)"
+# shellcheck source=scripts/lib/install-pulumi.sh
+. scripts/lib/install-pulumi.sh
+ensure_pulumi
+echo "up.sh: using pulumi $(pulumi version) ($(command -v pulumi))"
+
+# The local stack changes the machine this runs on: say what, and ask.
+if [ "$stack" = local ]; then
+  version="$(node -e 'const c = require("yaml").parse(require("fs").readFileSync("Pulumi.local.yaml", "utf8")).config; process.stdout.write(c["k3s-stacks:cluster"].k3sVersion)')"
+  cat <<EOF
+up.sh: the 'local' stack installs k3s ${version} on THIS machine ($(hostname)) as a single-node server (sqlite):
+  - host preparation: swap off, kernel modules br_netfilter and overlay, IP forwarding and bridge sysctls
+  - k3s in /usr/local/bin, /etc/rancher/k3s and /var/lib/rancher/k3s, and its systemd service, as root
+  'pulumi destroy --stack local' uninstalls k3s and undoes the preparation.
+EOF
+  if [ "$yes" = 0 ]; then
+    if [ ! -t 0 ]; then
+      echo "up.sh: no terminal to confirm installing k3s on this machine. Fix: run it in a terminal, or pass --yes." >&2
+      exit 2
+    fi
+    read -r -p "Install k3s on this machine? [y/N] " answer
+    case "$answer" in y|Y|yes|YES) ;; *) echo "up.sh: nothing installed."; exit 1 ;; esac
   fi
-  export PULUMI_CONFIG_PASSPHRASE_FILE="${state_home}/passphrase"
+  # Not root: the scripts run through `sudo -n`; ask for the password once, now, on this terminal.
+  if [ "$(id -u)" != 0 ] && ! sudo -v; then
+    echo "up.sh: sudo is needed to install k3s here. Fix: run as a user with sudo rights, or set the secret k3s-stacks:sudoPassword (pulumi config set --secret k3s-stacks:sudoPassword --stack local)." >&2
+    exit 2
+  fi
 fi
 
+# shellcheck source=scripts/lib/pulumi-env.sh
+. scripts/lib/pulumi-env.sh
 pulumi stack select --create --secrets-provider passphrase "$stack"
 # Agents install in parallel; the CLI's default of 4 x CPUs would queue them on a small laptop.
 parallel=(--parallel 64)
-for arg in "$@"; do
+for arg in "${args[@]}"; do
   case "$arg" in --parallel|--parallel=*|-p) parallel=() ;; esac
 done
-pulumi up --stack "$stack" "${parallel[@]}" "$@"
+pulumi up --stack "$stack" "${parallel[@]}" "${args[@]}"
+
+if [ "$kubeconfig" = 1 ]; then
+  scripts/kubeconfig.sh "$stack" || echo "up.sh: the cluster is up, but merging its kubeconfig failed (above). Fix: run scripts/kubeconfig.sh ${stack} again." >&2
+fi

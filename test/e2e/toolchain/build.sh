@@ -8,6 +8,8 @@
 # A second run that finds them builds nothing.
 #
 # usage: build.sh            prints this checkout's bin dir of links (also written to <cache>/toolchain/PATH)
+#        build.sh --cli      builds (or finds cached) only the pulumi CLI and prints its bin dir;
+#                            scripts/up.sh uses this on a machine with Go but no internet
 # env:   K3S_STACKS_PULUMI_CLI_VERSION   force a CLI version (default: @pulumi/pulumi's, or the
 #                                        nearest newer one the module proxy serves; never older)
 #        GO                              Go binary (default /usr/local/go/bin/go, else go on PATH)
@@ -255,6 +257,12 @@ main() {
   sdk_version=$(npm_version pulumi)
   cmd_version=$(npm_version command)
   random_version=$(npm_version random)
+
+  if [[ ${1:-} == --cli ]]; then
+    [[ -x $GO ]] || die "no Go toolchain found to build the pulumi CLI. Fix: install Go (https://go.dev/dl/) or the pulumi CLI"
+    build_pulumi_cli "$sdk_version"
+    return
+  fi
 
   local dirs=() path_cli=""
   if command -v pulumi >/dev/null 2>&1; then

@@ -1,0 +1,169 @@
+// scripts/up.sh on a machine with no pulumi: Pulumi's installer (a stand-in served on loopback) puts
+// the SDK's version in a user directory, up.sh says so and then runs that CLI; the local stack asks
+// before it installs anything. The Go-module path runs in test/e2e/scenarios/install-pulumi.e2e.test.ts
+// (it needs the built toolchain).
+import { ChildProcess, spawn } from "child_process";
+import * as fs from "fs";
+import * as net from "net";
+import * as path from "path";
+import { parse } from "yaml";
+import { Sandbox, sandbox } from "../k3s/support/shell";
+import { REPO, pathWithoutPulumi, scratchProject } from "./support/project";
+
+const SDK_VERSION = (JSON.parse(fs.readFileSync(path.join(REPO, "node_modules/@pulumi/pulumi/package.json"), "utf8")) as { version: string }).version;
+
+/** Stand-in for Pulumi's installer: takes the real one's flags, installs a fake CLI reporting --version. */
+const INSTALLER = `#!/bin/sh
+# k3s-stacks test stand-in for https://get.pulumi.com/install.sh
+printf 'installer %s\\n' "$*" >> "$CALLS"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --version) version=$2; shift 2 ;;
+    --install-root) root=$2; shift 2 ;;
+    --no-edit-path) shift ;;
+    *) echo "installer stand-in: unknown option $1" >&2; exit 1 ;;
+  esac
+done
+mkdir -p "$root/bin"
+cp "$FAKE_PULUMI" "$root/bin/pulumi"
+printf '%s\\n' "$version" > "$root/bin/VERSION"
+printf '#!/bin/sh\\nexit 0\\n' > "$root/bin/pulumi-language-nodejs"
+chmod 755 "$root/bin/pulumi" "$root/bin/pulumi-language-nodejs"
+`;
+
+/** Fake CLI: logs its path and arguments; `version` from the VERSION file beside it; the kubeconfig output from $STACK_KUBECONFIG. */
+const FAKE_PULUMI = `#!/bin/bash
+printf '%s %s\\n' "$0" "$*" >> "$CALLS"
+case "$1 $2" in
+  "version "*) echo "v$(cat "$(dirname "$0")/VERSION")" ;;
+  "stack output") cat "$STACK_KUBECONFIG" ;;
+esac
+exit 0`;
+
+const KUBECONFIG = `apiVersion: v1
+kind: Config
+clusters: [{ name: k3s-sandbox, cluster: { server: "https://127.0.0.1:6443" } }]
+users: [{ name: k3s-sandbox, user: { token: t } }]
+contexts: [{ name: k3s-sandbox, context: { cluster: k3s-sandbox, user: k3s-sandbox } }]
+current-context: k3s-sandbox
+`;
+
+let sb: Sandbox;
+let server: ChildProcess;
+let port: number;
+let upSh: string;
+const root = () => path.join(sb.dir, ".local/share/k3s-stacks/pulumi");
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+function up(args: string[], env: Record<string, string> = {}) {
+  return sb.run(["bash", upSh, ...args], {
+    env: {
+      PATH: pathWithoutPulumi([sb.bin]),
+      K3S_STACKS_PULUMI_INSTALLER_URL: `http://127.0.0.1:${port}/install.sh`,
+      FAKE_PULUMI: path.join(sb.dir, "fake-pulumi"),
+      STACK_KUBECONFIG: path.join(sb.dir, "kubeconfig.yaml"),
+      // Never the build machine's Go: these tests cover the installer branch.
+      GO: "/nonexistent/go",
+      ...env,
+    },
+  });
+}
+
+beforeEach(async () => {
+  sb = sandbox();
+  port = await freePort();
+  upSh = scratchProject(path.join(sb.dir, "project"), { sandbox: "config: {}\n" });
+  const www = path.join(sb.dir, "www");
+  fs.mkdirSync(www);
+  fs.writeFileSync(path.join(www, "install.sh"), INSTALLER);
+  fs.writeFileSync(path.join(sb.dir, "fake-pulumi"), FAKE_PULUMI, { mode: 0o755 });
+  fs.writeFileSync(path.join(sb.dir, "kubeconfig.yaml"), KUBECONFIG);
+  server = spawn("python3", ["-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", www], { stdio: "ignore" });
+  for (let i = 0; i < 50; i++) {
+    const listening = await new Promise<boolean>((resolve) => net.connect(port, "127.0.0.1").on("connect", function (this: net.Socket) { this.end(); resolve(true); }).on("error", () => resolve(false)));
+    if (listening) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+});
+
+afterEach(() => {
+  server.kill();
+  sb.cleanup();
+});
+
+test("no pulumi on PATH: the installer puts the SDK's version in ~/.local/share, up.sh says so, then uses it", () => {
+  expect(pathWithoutPulumi([sb.bin]).split(":").some((d) => fs.existsSync(path.join(d, "pulumi")))).toBe(false);
+  const r = up(["sandbox", "--yes"]);
+  expect(r.stderr).toBe("");
+  expect(r.status).toBe(0);
+  const url = `http://127.0.0.1:${port}/install.sh`;
+  expect(r.stdout).toContain(`up.sh: installing pulumi v${SDK_VERSION} into ${root()}/bin with Pulumi's installer (${url})`);
+  expect(r.stdout).toContain(`up.sh: installed pulumi v${SDK_VERSION} in ${root()}/bin (Pulumi's installer from ${url}).`);
+  expect(r.stdout).toContain(`up.sh: using pulumi v${SDK_VERSION} (${root()}/bin/pulumi)`);
+  const pulumi = `${root()}/bin/pulumi`;
+  expect(sb.calls()).toEqual([
+    `installer --version ${SDK_VERSION} --install-root ${root()} --no-edit-path`,
+    `${pulumi} version`,
+    `${pulumi} version`,
+    `${pulumi} stack select --create --secrets-provider passphrase sandbox`,
+    `${pulumi} up --stack sandbox --parallel 64 --yes`,
+    `${pulumi} stack output kubeconfig --show-secrets --stack sandbox`,
+  ]);
+  // ... and kubectl is set up at the end.
+  const kube = parse(fs.readFileSync(path.join(sb.dir, ".kube/config"), "utf8")) as { "current-context": string };
+  expect(kube["current-context"]).toBe("k3s-sandbox");
+});
+
+test("a second run installs nothing and uses the installed CLI; --no-kubeconfig skips the merge", () => {
+  expect(up(["sandbox", "--yes"]).status).toBe(0);
+  sb.calls();
+  const r = up(["sandbox", "--yes", "--no-kubeconfig"]);
+  expect(r.status).toBe(0);
+  expect(r.stdout).not.toContain("installed pulumi");
+  const calls = sb.calls();
+  expect(calls.filter((c) => c.startsWith("installer"))).toEqual([]);
+  expect(calls).toContain(`${root()}/bin/pulumi up --stack sandbox --parallel 64 --yes`);
+  expect(calls.some((c) => c.includes("stack output"))).toBe(false);
+});
+
+test("an older pulumi on PATH is not used: the SDK's version is installed and runs instead", () => {
+  sb.fake("pulumi", 'printf "old %s\\n" "$*" >> "$CALLS"; [ "$1" = version ] && echo v3.100.0; exit 0');
+  const r = up(["sandbox", "--yes", "--no-kubeconfig"]);
+  expect(r.status).toBe(0);
+  expect(r.stdout).toContain(`${sb.bin}/pulumi is pulumi v3.100.0, older than the SDK this project uses (v${SDK_VERSION}); installing a newer one for this user`);
+  const calls = sb.calls();
+  expect(calls.filter((c) => c.startsWith("old ")).every((c) => c === "old version")).toBe(true);
+  expect(calls).toContain(`${root()}/bin/pulumi up --stack sandbox --parallel 64 --yes`);
+});
+
+test("installer unreachable and no Go: stops, naming what to install", () => {
+  const r = up(["sandbox", "--yes"], { K3S_STACKS_PULUMI_INSTALLER_URL: "http://127.0.0.1:1/install.sh" });
+  expect(r.status).toBe(2);
+  expect(r.stderr).toContain(`up.sh: the pulumi CLI is missing, http://127.0.0.1:1/install.sh is unreachable and there is no Go toolchain to build it. Fix: install pulumi v${SDK_VERSION} or newer`);
+  expect(sb.calls()).toEqual([]);
+});
+
+describe("the local stack asks before it installs k3s here", () => {
+  test("without a terminal and without --yes it refuses, having changed nothing", () => {
+    const r = up(["local"]);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toMatch(/the 'local' stack installs k3s v1\.36\.3\+k3s1 on THIS machine \(.+\) as a single-node server \(sqlite\)/);
+    expect(r.stdout).toContain("'pulumi destroy --stack local' uninstalls k3s and undoes the preparation.");
+    expect(r.stderr).toContain("no terminal to confirm installing k3s on this machine. Fix: run it in a terminal, or pass --yes.");
+    expect(sb.calls().filter((c) => / (stack|up) /.test(c))).toEqual([]);
+  });
+
+  test("--yes goes ahead to pulumi up --yes", () => {
+    const r = up(["local", "--yes", "--no-kubeconfig"]);
+    expect(r.status).toBe(0);
+    expect(sb.calls()).toContain(`${root()}/bin/pulumi up --stack local --parallel 64 --yes`);
+  });
+});
