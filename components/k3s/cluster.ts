@@ -3,6 +3,7 @@ import * as random from "@pulumi/random";
 import { NodeRole, NodeSpec } from "../nodes/types";
 import { apiHost } from "../config/cluster";
 import { K3sNode } from "./node";
+import { GoneK3sNode } from "./gone";
 import { apiUrl, ResolvedContributions } from "./node-config";
 import { rewriteKubeconfig } from "./kubeconfig";
 import { remoteScript } from "./remote";
@@ -13,6 +14,8 @@ import { planRollout } from "./plan";
 import { DISABLE_VALUES, configProblems, flagType } from "./flags";
 
 const DEFAULT_ROLLOUT: RolloutSettings = { agentBatchSize: 1, drain: true, drainTimeout: "5m" };
+/** Bound on the forced drain of a gone host: its pods cannot terminate, so waiting longer gains nothing. */
+const GONE_DRAIN_TIMEOUT = "60s";
 
 function resolveContributions(list: ConfigContribution[]): pulumi.Output<ResolvedContributions> {
   const all = (pick: (c: ConfigContribution) => Record<string, pulumi.Input<ConfigValue>> | undefined) =>
@@ -54,6 +57,8 @@ export class K3sCluster extends pulumi.ComponentResource {
   /** Depend on these to run after every node is Ready. */
   public readonly ready: pulumi.Resource[];
   public readonly nodes: Record<string, K3sNode> = {};
+  /** Hosts marked gone, removed from the cluster without SSH to them. */
+  public readonly gone: Record<string, GoneK3sNode> = {};
 
   constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k3s:cluster:K3sCluster", name, {}, opts);
@@ -105,14 +110,27 @@ export class K3sCluster extends pulumi.ComponentResource {
     };
 
     // Servers join one at a time (etcd adds one member per step); each upgrades only after the previous is back.
+    // Hosts marked gone leave first, from the first server, so that a replacement joins a cluster without them.
+    const removals: pulumi.Resource[] = [];
     for (const server of plan.servers) {
-      const k3sNode = addNode(server, serverInstalls.slice(-1), rolloutAfter);
+      const k3sNode = addNode(server, server === bootstrap ? [] : [...serverInstalls.slice(-1), ...removals], rolloutAfter);
+      if (server === bootstrap) {
+        for (const gone of args.gone ?? []) {
+          this.gone[gone.name] = new GoneK3sNode(`${name}-${gone.name}`, {
+            node: gone,
+            controlConnection: bootstrap.connection,
+            drainTimeout: GONE_DRAIN_TIMEOUT,
+            after: [k3sNode.install],
+          }, { parent: this });
+          removals.push(this.gone[gone.name].removal);
+        }
+      }
       serverInstalls.push(k3sNode.install);
       rolloutAfter = k3sNode.rolloutDone ? [k3sNode.rolloutDone] : [];
     }
     // Agents install in parallel once every server is up; they upgrade batch by batch.
     for (const batch of plan.agentBatches) {
-      const batchNodes = batch.map((agent) => addNode(agent, serverInstalls, rolloutAfter));
+      const batchNodes = batch.map((agent) => addNode(agent, [...serverInstalls, ...removals], rolloutAfter));
       rolloutAfter = batchNodes.flatMap((n) => (n.rolloutDone ? [n.rolloutDone] : []));
     }
 

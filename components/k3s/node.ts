@@ -14,6 +14,8 @@ import {
 } from "./scripts";
 import { InstallStager, NodeFile, RolloutSettings } from "./types";
 import { hostPrepFor } from "./host-prep";
+import { renderLeaveScript } from "./removal-scripts";
+import { LEAVE_TIMEOUT_SECONDS, installIdentity, replacedWith } from "./replace-chain";
 
 /** Inputs of one node's k3s lifecycle. */
 export interface K3sNodeArgs {
@@ -88,12 +90,23 @@ export class K3sNode extends pulumi.ComponentResource {
           ...files.map((f, i) => ({ path: f.path, content: contents[i], mode: f.mode ?? "0600" })),
         ],
       }));
+    // A different install (role, arch) replaces config → leave → install → member, each deleted before it
+    // is created again (replace-chain.ts): drain, uninstall, delete the Node, write the files, install.
     const config = remoteScript(`${name}-config`, {
       connection: conn,
       script: configScript,
       phases: ["create", "update"],
       secret: args.secretConfig || files.some((f) => f.secret),
-    }, child());
+      triggers: [installIdentity(node)],
+    }, { ...child(), deleteBeforeReplace: true });
+    // Created before the install so that on removal it is deleted after the uninstall (Pulumi deletes
+    // dependents first): the Node is deleted only once k3s is gone from the host.
+    const leave = args.bootstrap ? undefined : remoteScript(`${name}-leave`, {
+      connection: args.controlConnection,
+      script: renderLeaveScript({ node: node.name, timeoutSeconds: LEAVE_TIMEOUT_SECONDS }),
+      phases: ["delete"],
+      triggers: [replacedWith(config)],
+    }, { ...child([config]), deleteBeforeReplace: true });
 
     const staged = args.stager?.stage(node, connectionArgs(conn), this);
     const spec = (version: string): InstallSpec => ({
@@ -115,9 +128,8 @@ export class K3sNode extends pulumi.ComponentResource {
       phases: ["create", "update", "delete"],
       secret: true,
       showOutput: true,
-      // Changing a node's role means a different service and data: uninstall, then install anew.
-      triggers: [node.role],
-    }, child([config, ...(staged?.ready ?? []), ...args.installAfter]));
+      triggers: [replacedWith(leave ?? config)],
+    }, { ...child([config, ...(leave ? [leave] : []), ...(staged?.ready ?? []), ...args.installAfter]), deleteBeforeReplace: true });
 
     // Rollout: cordon on the control server, upgrade on the node, wait Ready and uncordon. Creates do
     // nothing; a version change updates all three in dependency order.
@@ -134,7 +146,8 @@ export class K3sNode extends pulumi.ComponentResource {
         readyTimeoutSeconds: READY_TIMEOUT_SECONDS,
       }),
       phases: ["create", "update", "delete"],
-    }, child([this.install, ...args.installAfter]));
+      triggers: [replacedWith(this.install)],
+    }, { ...child([this.install, ...args.installAfter]), deleteBeforeReplace: true });
 
     this.registerOutputs({});
   }

@@ -2,6 +2,7 @@ import { NodeRole } from "../nodes/types";
 import { scriptFrame, shq, writeFileSnippet } from "./shell";
 import { TOKEN_FILE } from "./node-config";
 import { HostPrep, prepBody } from "./host-prep";
+import { drainSnippet } from "./removal-scripts";
 
 /** systemd unit the install script creates for a role. */
 export function serviceName(role: NodeRole): string {
@@ -165,8 +166,8 @@ k3s kubectl uncordon ${shq(opts.node)}`,
 
 /**
  * Cluster membership of `node`, run on the first server: wait until it is Ready, reconcile the labels
- * and taints we manage (k3s applies node-label/node-taint only at registration), and on delete drain
- * and remove it from the cluster.
+ * and taints we manage (k3s applies node-label/node-taint only at registration), and on delete drain it
+ * (the first step of a removal or replacement; see removal-scripts.ts).
  */
 export function renderMemberScript(opts: {
   node: string;
@@ -196,13 +197,10 @@ fi
 ${labelArgs ? `k3s kubectl label node ${n} ${labelArgs} --overwrite >/dev/null` : ""}
 ${opts.taints.map((t) => `k3s kubectl taint node ${n} ${shq(t)} --overwrite >/dev/null`).join("\n")}
 printf '%s\\n' ${wanted.length ? wanted.map(shq).join(" ") : "''"} | sed '/^$/d' > ${stateFile}`;
+  // Removal starts here with the drain; the install step then uninstalls and the leave step deletes the Node.
   const remove = opts.bootstrap
     ? `echo "k3s-stacks: ${opts.node} is the bootstrap server; it leaves with the cluster"`
-    : `if k3s kubectl get node ${n} >/dev/null 2>&1; then
-  k3s kubectl drain ${n} --ignore-daemonsets --delete-emptydir-data --force --timeout=${opts.drainTimeout} ||
-    echo "k3s-stacks: draining ${opts.node} did not finish; deleting it anyway so its pods reschedule" >&2
-  k3s kubectl delete node ${n} --ignore-not-found
-fi
+    : `${drainSnippet(opts.node, opts.drainTimeout)}
 rm -f ${stateFile}`;
   return scriptFrame(`membership of ${opts.node}`, {
     "create|update": `${waitReady(opts.node, opts.readyTimeoutSeconds)}\n${reconcile}`,

@@ -71,6 +71,8 @@ export interface K3sClusterArgs {
   settings: ClusterSettings;
   /** Every node, servers first in bootstrap order (the first server starts the cluster). */
   nodes: NodeSpec[];
+  /** Hosts marked gone for good: removed from the cluster from the first server, never dialled. */
+  gone?: NodeSpec[];
   /** External datastore URL (secret); required for the postgres datastore. */
   datastoreEndpoint?: pulumi.Input<string>;
   /** config.yaml keys other layers need (metrics flags, snapshots, registry mirror, ...). */

@@ -258,13 +258,12 @@ ${LOG_CALL}`);
     expect(sb.calls()).toEqual([]);
   });
 
-  test("delete drains and deletes a joined node, and forgets its record", () => {
+  test("delete only drains a joined node (the uninstall, then the leave step, come after), and forgets its record", () => {
     run(render({ tier: "edge" }, []), "create");
     sb.calls();
     expect(run(render({ tier: "edge" }, []), "delete").status).toBe(0);
     expect(sb.calls()).toEqual([
       "k3s kubectl drain w-1 --ignore-daemonsets --delete-emptydir-data --force --timeout=90s",
-      "k3s kubectl delete node w-1 --ignore-not-found",
     ]);
     expect(fs.existsSync(stateFile())).toBe(false);
   });

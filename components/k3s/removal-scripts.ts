@@ -1,0 +1,67 @@
+import { scriptFrame, shq } from "./shell";
+
+/**
+ * Node removal in the k3s maintainers' order: drain (member step), stop and uninstall k3s on the node
+ * (install step), then delete the Node (leave step), and for an embedded-etcd server make sure its
+ * member left. k3s removes a server's etcd member from the Node's finalizer when the Node is deleted
+ * (k3s-io/k3s#3973, the managed etcd controller); a forced delete skips finalizers and leaves the member
+ * behind (k3s-io/k3s discussion #14894), so the Node is deleted without --force and the script waits
+ * until it is really gone. The k3s reference (shared/reference) is silent on member removal.
+ */
+
+/** Annotation k3s puts on a Node that is an etcd member (its member name); k3s-io/k3s#12920. */
+export const ETCD_NODE_NAME_ANNOTATION = "etcd.k3s.cattle.io/node-name";
+
+/** Bounded wait until the Node is gone; prints the member line when it was an etcd member. */
+function deleteNode(node: string, timeoutSeconds: number): string {
+  const n = shq(node);
+  return `member=$(k3s kubectl get node ${n} -o jsonpath='{.metadata.annotations.${ETCD_NODE_NAME_ANNOTATION.replace(/\./g, "\\.")}}' 2>/dev/null || true)
+if k3s kubectl get node ${n} >/dev/null 2>&1; then
+  # No --force: k3s removes the etcd member from the Node's finalizer, which a forced delete skips.
+  k3s kubectl delete node ${n} --ignore-not-found --wait=true --timeout=${timeoutSeconds}s
+fi
+gone=0
+for _ in $(seq 1 ${Math.ceil(timeoutSeconds / 2)}); do
+  if ! k3s kubectl get node ${n} >/dev/null 2>&1; then gone=1; break; fi
+  sleep 2
+done
+if [ "$gone" != 1 ]; then
+  echo "k3s-stacks: the Node ${node} still exists ${timeoutSeconds}s after it was deleted (a finalizer has not finished; for a server that is k3s removing its etcd member). Fix: check 'k3s kubectl get node ${node} -o yaml' and the k3s log on the first server, then run pulumi up again." >&2
+  exit 1
+fi
+if [ -n "$member" ]; then echo "k3s-stacks: etcd member $member of ${node} removed with its Node"; fi
+echo "k3s-stacks: Node ${node} deleted"`;
+}
+
+/**
+ * The leave step, run on the first server when a node is removed or replaced, after k3s was
+ * uninstalled from it: deletes the Node (and with it the etcd member of a server). Nothing on create.
+ */
+export function renderLeaveScript(opts: { node: string; timeoutSeconds: number }): string {
+  return scriptFrame(`remove ${opts.node} from the cluster`, { delete: deleteNode(opts.node, opts.timeoutSeconds) });
+}
+
+/**
+ * Removal of a host marked `gone: true`, run on the first server without any SSH to the host: drain
+ * with a bound (its pods cannot terminate on a dead kubelet, so eviction is bypassed and the drain gives
+ * up after `drainTimeout`), then delete the Node as in renderLeaveScript. Idempotent: re-runs are no-ops.
+ */
+export function renderGoneScript(opts: { node: string; drainTimeout: string; timeoutSeconds: number }): string {
+  const n = shq(opts.node);
+  return scriptFrame(`remove ${opts.node}, marked gone, from the cluster`, {
+    "create|update": `if k3s kubectl get node ${n} >/dev/null 2>&1; then
+  k3s kubectl drain ${n} --ignore-daemonsets --delete-emptydir-data --force --disable-eviction --grace-period=1 --timeout=${opts.drainTimeout} ||
+    echo "k3s-stacks: pods on ${opts.node} did not terminate within ${opts.drainTimeout} (its kubelet is gone); deleting the Node lets them reschedule" >&2
+fi
+${deleteNode(opts.node, opts.timeoutSeconds)}`,
+  });
+}
+
+/** The drain that runs first when a node is removed or replaced (member step's delete, on the first server). */
+export function drainSnippet(node: string, drainTimeout: string): string {
+  const n = shq(node);
+  return `if k3s kubectl get node ${n} >/dev/null 2>&1; then
+  k3s kubectl drain ${n} --ignore-daemonsets --delete-emptydir-data --force --timeout=${drainTimeout} ||
+    echo "k3s-stacks: draining ${node} did not finish within ${drainTimeout}; going on so k3s is uninstalled before its Node is deleted" >&2
+fi`;
+}

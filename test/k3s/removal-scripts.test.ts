@@ -1,0 +1,113 @@
+// Leave and gone-host removal scripts: shellcheck, and runs in bash against a fake `k3s kubectl`
+// that keeps one Node (with an etcd member annotation) in a file, like the API would.
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import * as removal from "../../components/k3s/removal-scripts";
+import { LOG_CALL, Sandbox, sandbox } from "./support/shell";
+
+const NODE = "pi-2.home.arpa";
+const RENDERS: Record<string, string> = {
+  leave: removal.renderLeaveScript({ node: NODE, timeoutSeconds: 120 }),
+  gone: removal.renderGoneScript({ node: NODE, drainTimeout: "60s", timeoutSeconds: 120 }),
+};
+
+test("every exported renderer has a case here", () => {
+  expect(Object.keys(removal).filter((k) => k.startsWith("render")).sort()).toEqual(["renderGoneScript", "renderLeaveScript"]);
+});
+
+const haveShellcheck = spawnSync("shellcheck", ["--version"], { encoding: "utf8" }).status === 0;
+describe.each(Object.entries(RENDERS))("%s script", (_, script) => {
+  (haveShellcheck ? test : test.skip)("passes shellcheck", () => {
+    const r = spawnSync("shellcheck", ["-s", "bash", "-f", "gcc", "-"], { input: script, encoding: "utf8" });
+    expect(r.stdout + r.stderr).toBe("");
+    expect(r.status).toBe(0);
+  });
+});
+
+let sb: Sandbox;
+beforeEach(() => {
+  sb = sandbox();
+  sb.fake("sleep", ":");
+  // $NODE_FILE exists while the Node does; `delete` removes it unless $STUCK (a finalizer that never ends).
+  sb.fake("k3s", `${LOG_CALL}
+node_file=\${NODE_FILE:?}
+case "$2 $3" in
+  "get node")
+    [ -e "$node_file" ] || { echo "Error from server (NotFound): nodes \\"$4\\" not found" >&2; exit 1; }
+    case "$*" in *jsonpath*) printf '%s' "$(cat "$node_file")" ;; esac ;;
+  "drain "*) [ -z "\${DRAIN_FAILS:-}" ] || exit 1 ;;
+  "delete node") [ -n "\${STUCK:-}" ] || rm -f "$node_file" ;;
+esac`);
+});
+afterEach(() => sb.cleanup());
+
+const nodeFile = () => path.join(sb.dir, "node");
+const run = (script: string, phase: string, env: Record<string, string> = {}) =>
+  sb.run(["bash", "-s", "--", phase], { input: script, env: { NODE_FILE: nodeFile(), ...env } });
+const mutating = (calls: string[]) => calls.filter((c) => !c.startsWith("k3s kubectl get "));
+
+describe("leave (delete phase, after the uninstall)", () => {
+  test("deletes the Node without --force, waits until it is gone and names the etcd member it took along", () => {
+    fs.writeFileSync(nodeFile(), "pi-2.home.arpa-3f9a1c2b");
+    const r = run(RENDERS.leave, "delete");
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(mutating(sb.calls())).toEqual([`k3s kubectl delete node ${NODE} --ignore-not-found --wait=true --timeout=120s`]);
+    expect(r.stdout).toContain(`etcd member pi-2.home.arpa-3f9a1c2b of ${NODE} removed with its Node`);
+    expect(fs.existsSync(nodeFile())).toBe(false);
+  });
+
+  test("an agent (no member annotation) is deleted without a member line", () => {
+    fs.writeFileSync(nodeFile(), "");
+    const r = run(RENDERS.leave, "delete");
+    expect(r.status).toBe(0);
+    expect(r.stdout).not.toContain("etcd member");
+    expect(r.stdout).toContain(`Node ${NODE} deleted`);
+  });
+
+  test("a Node already gone is fine (re-run, or removed by hand)", () => {
+    const r = run(RENDERS.leave, "delete");
+    expect(r.status).toBe(0);
+    expect(mutating(sb.calls())).toEqual([]);
+  });
+
+  test("a Node whose finalizer never finishes fails naming the node and what to check", () => {
+    fs.writeFileSync(nodeFile(), "m1");
+    const r = run(RENDERS.leave, "delete", { STUCK: "1" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`the Node ${NODE.replace(/\./g, "\\.")} still exists 120s after it was deleted .*etcd member.*Fix:`));
+  });
+
+  test("create and update do nothing", () => {
+    fs.writeFileSync(nodeFile(), "");
+    expect(run(RENDERS.leave, "create").status).toBe(0);
+    expect(run(RENDERS.leave, "update").status).toBe(0);
+    expect(sb.calls()).toEqual([]);
+  });
+});
+
+describe("gone host (create phase, on the first server, no SSH to the host)", () => {
+  test("force-drains with a bound, then deletes the Node", () => {
+    fs.writeFileSync(nodeFile(), "m1");
+    const r = run(RENDERS.gone, "create");
+    expect(r.status).toBe(0);
+    expect(mutating(sb.calls())).toEqual([
+      `k3s kubectl drain ${NODE} --ignore-daemonsets --delete-emptydir-data --force --disable-eviction --grace-period=1 --timeout=60s`,
+      `k3s kubectl delete node ${NODE} --ignore-not-found --wait=true --timeout=120s`,
+    ]);
+  });
+
+  test("a drain that times out (pods on a dead kubelet) still deletes the Node", () => {
+    fs.writeFileSync(nodeFile(), "");
+    const r = run(RENDERS.gone, "create", { DRAIN_FAILS: "1" });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain("did not terminate within 60s");
+    expect(fs.existsSync(nodeFile())).toBe(false);
+  });
+
+  test("re-running after the Node is gone is a no-op", () => {
+    expect(run(RENDERS.gone, "update").status).toBe(0);
+    expect(mutating(sb.calls())).toEqual([]);
+  });
+});
