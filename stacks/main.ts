@@ -6,7 +6,10 @@ import { endpointScheme, validateTopology } from "../components/config/topology"
 import { K3sCluster } from "../components/k3s/cluster";
 import { ConfigContribution, NodeFile } from "../components/k3s/types";
 import { NodeSpec } from "../components/nodes/types";
-import { inventoryNodes, parseInventoryConfig } from "../components/nodes/inventory";
+import { goneInventoryNodes, inventoryNodes, liveHosts, parseInventoryConfig, readPrivateKey } from "../components/nodes/inventory";
+import { ARCH_ALIASES } from "../components/nodes/inventory/schema";
+import { checkReachable } from "../components/nodes/reachability";
+import { installIdentity } from "../components/k3s/replace-chain";
 import { localNodes, parseLocalConfig } from "../components/nodes/local";
 import type { CloudConfig } from "../components/nodes/cloud/config";
 import { parseCloudConfig } from "../components/nodes/cloud/validate";
@@ -77,7 +80,7 @@ export async function main(): Promise<Record<string, unknown>> {
   let s3SecretKey: pulumi.Output<string> | undefined;
   let s3AccessKey: pulumi.Output<string> | undefined;
   let grafanaAdminPassword: pulumi.Output<string> | undefined;
-  let planned: Array<{ name: string; role: "server" | "agent" }> = [];
+  let planned: Array<{ name: string; role: "server" | "agent"; arch?: string }> = [];
   collectProblems([
     () => { if (hasConfig(AIRGAP_KEY)) airgap = parseAirgapConfig(objectConfig(AIRGAP_KEY)); },
     () => {
@@ -106,9 +109,9 @@ export async function main(): Promise<Record<string, unknown>> {
     () => { grafanaAdminPassword = secretConfig(GRAFANA_PASSWORD_KEY, "<password>"); },
     () => {
       if (cluster === undefined || source === undefined) return;
-      planned = source.kind === "inventory" ? source.inventory.hosts
+      planned = source.kind === "inventory" ? liveHosts(source.inventory).map((h) => ({ name: h.name, role: h.role, arch: ARCH_ALIASES[h.arch] }))
         : source.kind === "local" ? [{ name: source.local.name, role: "server" }]
-        : planNodes(source.cloud).map((n) => ({ name: n.name, role: n.role }));
+        : planNodes(source.cloud).map((n) => ({ name: n.name, role: n.role, arch: n.arch }));
       validateTopology(cluster, planned, {
         present: rawConfig("datastoreEndpoint") !== undefined,
         scheme: endpointScheme(rawConfig("datastoreEndpoint")),
@@ -118,15 +121,24 @@ export async function main(): Promise<Record<string, unknown>> {
   ]);
 
   const serverNames = planned.filter((n) => n.role === "server").map((n) => n.name);
+  const nodeIdentities = Object.fromEntries(planned.filter((n) => n.arch).map((n) => [n.name, installIdentity({ role: n.role, arch: n.arch as NodeSpec["arch"] })]));
+  const goneNames = source.kind === "inventory" ? source.inventory.hosts.filter((h) => h.gone).map((h) => h.name) : [];
   if (upgrade.checkPreviousOutputs) {
-    checkAgainstPrevious(await readPreviousState(), { settings: cluster, serverNames, upgrade });
+    checkAgainstPrevious(await readPreviousState(), { settings: cluster, serverNames, upgrade, nodeIdentities, gone: goneNames });
   }
 
   let nodes: NodeSpec[];
+  let gone: NodeSpec[] = [];
   let kubeconfigHost: pulumi.Output<string> | undefined;
   const contributions: ConfigContribution[] = [];
   if (source.kind === "inventory") {
     nodes = inventoryNodes(source.inventory, { privateKey: sshPrivateKey, sudoPassword });
+    gone = goneInventoryNodes(source.inventory, { privateKey: sshPrivateKey, sudoPassword });
+    // Before anything is registered: an unreachable host fails the run now, by name, within a bound.
+    const inv = source.inventory;
+    if (!pulumi.runtime.isDryRun() && inv.reachabilityTimeout > 0) {
+      await checkReachable(nodes, { timeoutSeconds: inv.reachabilityTimeout, privateKey: rawConfig("sshPrivateKey") ?? (inv.privateKeyPath ? readPrivateKey(inv.privateKeyPath) : undefined) });
+    }
   } else if (source.kind === "local") {
     nodes = localNodes(source.local, { sudoPassword });
   } else {
@@ -165,6 +177,7 @@ export async function main(): Promise<Record<string, unknown>> {
   const k3s = new K3sCluster("k3s", {
     settings: cluster,
     nodes,
+    gone,
     datastoreEndpoint,
     contributions,
     files,
@@ -212,6 +225,7 @@ export async function main(): Promise<Record<string, unknown>> {
     serverCount: serverNames.length,
     serverNames,
     nodeNames: k3s.nodeNames,
+    nodeIdentities,
     secretsEncryption: cluster.secretsEncryption,
     snapshotsEnabled: cluster.datastore === "etcd" && snapshots.enabled !== false,
     snapshotCommand: commands.snapshotCommand,

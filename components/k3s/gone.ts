@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { NodeSpec, SshConnection } from "../nodes/types";
-import { connectionArgs, remoteScript } from "./remote";
+import { ScriptCommand, connectionArgs, remoteScript } from "./remote";
 import { renderGoneScript } from "./removal-scripts";
 import { LEAVE_TIMEOUT_SECONDS, installIdentity } from "./replace-chain";
 
@@ -31,7 +31,7 @@ export interface GoneK3sNodeArgs {
  */
 export class GoneK3sNode extends pulumi.ComponentResource {
   /** Finishes when the Node (and its etcd member) is gone from the cluster. */
-  public readonly removal: command.remote.Command;
+  public readonly removal: ScriptCommand;
 
   constructor(name: string, args: GoneK3sNodeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k3s:cluster:K3sNode", name, {}, opts);

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as command from "@pulumi/command";
 import { NodeSpec } from "../nodes/types";
+import { ScriptCommand } from "./remote";
 
 /**
  * How long the leave step and a gone host's removal wait for the Node to disappear (k3s removes a
@@ -29,6 +29,6 @@ export function installIdentity(node: Pick<NodeSpec, "role" | "arch">): string {
  * and labels (member create). Plain dependsOn would leave the dependent's replacement to later, after
  * the new config was written and then wiped by the uninstall.
  */
-export function replacedWith(previous: command.remote.Command): pulumi.Output<string> {
+export function replacedWith(previous: ScriptCommand): pulumi.Output<string> {
   return previous.triggers.apply((t) => String((t ?? [])[0] ?? ""));
 }

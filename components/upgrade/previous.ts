@@ -4,6 +4,7 @@ import { ClusterSettings } from "../config/cluster";
 import { UpgradeConfig } from "./config";
 import { checkVersionChange } from "./skew";
 import { checkServerChange } from "./servers";
+import { checkDatastoreChange, checkIdentityChange } from "./identity";
 
 /**
  * What the last successful `pulumi up` of this stack exported. The stack must export `k3sVersion`
@@ -12,6 +13,10 @@ import { checkServerChange } from "./servers";
 export interface PreviousState {
   k3sVersion?: string;
   serverNames?: string[];
+  /** `datastore` output: sqlite, etcd or postgres. */
+  datastore?: string;
+  /** `nodeIdentities` output: node name → role/arch (k3s/replace-chain.ts). */
+  nodeIdentities?: Record<string, string>;
 }
 
 /**
@@ -43,20 +48,33 @@ async function outputValue(ref: pulumi.StackReference, name: string): Promise<un
  */
 export async function readPreviousState(opts: { parent?: pulumi.Resource } = {}): Promise<PreviousState> {
   const ref = new pulumi.StackReference("k3s-stacks-previous-outputs", { name: ownStackName() }, { parent: opts.parent });
-  const [version, servers] = await Promise.all([outputValue(ref, "k3sVersion"), outputValue(ref, "serverNames")]);
-  return {
+  const [version, servers, datastore, identities] = await Promise.all(
+    ["k3sVersion", "serverNames", "datastore", "nodeIdentities"].map((name) => outputValue(ref, name)),
+  );
+  const state: PreviousState = {
     k3sVersion: typeof version === "string" ? version : undefined,
     serverNames: Array.isArray(servers) && servers.every((s) => typeof s === "string") ? (servers as string[]) : undefined,
   };
+  // Outputs added later: absent from stacks last updated before them.
+  if (typeof datastore === "string") state.datastore = datastore;
+  if (identities && typeof identities === "object" && Object.values(identities).every((v) => typeof v === "string")) {
+    state.nodeIdentities = identities as Record<string, string>;
+  }
+  return state;
 }
 
 /** Runs the version-skew and server-removal checks against the previous outputs, reporting every problem at once. */
 export function checkAgainstPrevious(
   previous: PreviousState,
-  next: { settings: ClusterSettings; serverNames: string[]; upgrade: UpgradeConfig },
+  next: { settings: ClusterSettings; serverNames: string[]; upgrade: UpgradeConfig; nodeIdentities?: Record<string, string>; gone?: string[] },
 ): void {
   collectProblems([
     () => checkVersionChange(previous.k3sVersion, next.settings.k3sVersion),
-    () => checkServerChange(previous.serverNames, next.serverNames, next.settings.datastore, { force: next.upgrade.forceServerRemoval }),
+    () => checkServerChange(previous.serverNames, next.serverNames, next.settings.datastore, { force: next.upgrade.forceServerRemoval, gone: next.gone }),
+    () => checkDatastoreChange(previous.datastore, next.settings.datastore),
+    () => {
+      const first = previous.serverNames?.[0];
+      if (first && next.nodeIdentities) checkIdentityChange(previous.nodeIdentities, first, next.nodeIdentities);
+    },
   ]);
 }

@@ -26,6 +26,8 @@ export function maxServerRemoval(members: number): number {
 export interface ServerChangeOptions {
   /** k3s-stacks:upgrade.forceServerRemoval: turn the quorum refusal into a warning. */
   force?: boolean;
+  /** Servers marked gone: already down, so they leave without a vote of their own. */
+  gone?: string[];
 }
 
 /**
@@ -57,7 +59,16 @@ export function checkServerChange(
   if (datastore === "etcd") {
     const n = previousServers.length;
     const limit = maxServerRemoval(n);
-    if (removed.length > limit) {
+    const dead = removed.filter((s) => opts.gone?.includes(s));
+    if (dead.length > limit) {
+      // More members are down than etcd tolerates: the survivors have no quorum to remove anyone.
+      const message =
+        `k3s-stacks:inventory: ${dead.join(", ")} ${dead.length === 1 ? "is" : "are"} marked gone, ${dead.length} of ${n} etcd servers; ` +
+        `the ${n - dead.length} left are below quorum (${quorum(n)}), so etcd cannot remove members or accept writes. ` +
+        "Fix: restore the cluster from a snapshot on the first server (scripts/etcd-restore.sh with the live servers, docs/day-two.md), then mark them gone with k3s-stacks:upgrade.forceServerRemoval: true for that run.";
+      if (opts.force) pulumi.log.warn(`${message} Going ahead because k3s-stacks:upgrade.forceServerRemoval is true.`);
+      else problems.push(message);
+    } else if (removed.length > limit) {
       // The cluster layer refuses even etcd server counts, so suggest a step that keeps the count odd.
       let step = limit;
       while (step > 0 && (n - step) % 2 === 0) step--;

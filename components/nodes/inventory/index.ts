@@ -21,11 +21,35 @@ export function parseInventoryConfig(raw: unknown): InventoryConfig {
         const via = inv.hosts.find((o) => o.name === h.bastion);
         if (!via) problems.push(`${keyPath(KEY, ["hosts", i, "bastion"])}: '${h.bastion}' is not a host in this inventory. Fix: name another host, or give {address, port, user}.`);
         else if (via.name === h.name || via.bastion) problems.push(`${keyPath(KEY, ["hosts", i, "bastion"])}: '${h.bastion}' cannot be a bastion (itself, or reached through another bastion). Fix: use a host SSH can reach directly.`);
+        else if (via.gone && !h.gone) problems.push(`${keyPath(KEY, ["hosts", i, "bastion"])}: '${h.bastion}' is marked gone, so it cannot carry SSH to ${h.name}. Fix: give ${h.name} another bastion as {address, port, user}, or reach it directly.`);
       });
       if (problems.length) throw new ConfigError(problems);
     },
+    () => goneProblems(inv),
   ]);
   return inv;
+}
+
+/**
+ * A gone host is removed through the first server, which every node joins and which runs kubectl for
+ * the rest: the first server itself can never be gone (replacing it is a restore, docs/day-two.md).
+ */
+function goneProblems(inv: InventoryConfig): void {
+  const firstServer = inv.hosts.findIndex((h) => h.role === "server");
+  const problems: string[] = [];
+  if (firstServer >= 0 && inv.hosts[firstServer].gone) {
+    const live = inv.hosts.find((h) => h.role === "server" && !h.gone);
+    problems.push(
+      `${keyPath(KEY, ["hosts", firstServer, "gone"])}: '${inv.hosts[firstServer].name}' is the first server; every other node joins through it and removals run on it, so it cannot be removed as gone. ` +
+        `Fix: set gone: false and follow 'Replace the first server' in docs/day-two.md${live ? ` (restore a snapshot onto a rebuilt machine; '${live.name}' cannot simply take its place)` : ""}.`,
+    );
+  }
+  if (problems.length) throw new ConfigError(problems);
+}
+
+/** Hosts that still run k3s (not marked gone). */
+export function liveHosts(inv: InventoryConfig): InventoryConfig["hosts"] {
+  return inv.hosts.filter((h) => !h.gone);
 }
 
 function duplicates(values: string[], what: string): void {
@@ -57,8 +81,17 @@ export interface InventorySecrets {
   sudoPassword?: pulumi.Input<string>;
 }
 
-/** Turns inventory hosts into nodes. Servers keep inventory order: the first one bootstraps the cluster. */
+/** Turns inventory hosts (not marked gone) into nodes. Servers keep inventory order: the first one bootstraps the cluster. */
 export function inventoryNodes(inv: InventoryConfig, secrets: InventorySecrets): NodeSpec[] {
+  return allInventoryNodes(inv, secrets).filter((_, i) => !inv.hosts[i].gone);
+}
+
+/** The hosts marked `gone: true`, as nodes (their connection is only kept, never dialled). */
+export function goneInventoryNodes(inv: InventoryConfig, secrets: InventorySecrets): NodeSpec[] {
+  return allInventoryNodes(inv, secrets).filter((_, i) => inv.hosts[i].gone);
+}
+
+function allInventoryNodes(inv: InventoryConfig, secrets: InventorySecrets): NodeSpec[] {
   const privateKey = secrets.privateKey ?? (inv.privateKeyPath ? pulumi.secret(readPrivateKey(inv.privateKeyPath)) : undefined);
   const endpoint = (address: string, port?: number, user?: string): SshEndpoint => ({
     host: address,

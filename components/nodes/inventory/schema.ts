@@ -44,6 +44,11 @@ export const hostSchema = z
     allowReboot: z.boolean().optional(),
     installPackages: z.boolean().optional(),
     firewall: firewall.optional(),
+    /**
+     * The machine is gone for good: the next `pulumi up` removes it from the cluster from the first
+     * server (bounded forced drain, delete the Node and with it its etcd member) and never dials it.
+     */
+    gone: z.boolean().default(false),
   })
   .strict();
 
@@ -62,6 +67,11 @@ export const inventorySchema = z
     installPackages: z.boolean().default(false),
     /** An active firewalld or ufw: `open` adds exactly the rules k3s needs; `keep` changes nothing and fails naming the commands. */
     firewall: firewall.default("open"),
+    /**
+     * Seconds each host (through its bastion) may take to answer SSH before `pulumi up` fails naming it,
+     * checked before anything runs (components/nodes/reachability.ts); 0 skips the check.
+     */
+    reachabilityTimeout: z.number().int().min(0).max(600).default(20),
     hosts: z.array(hostSchema).min(1, { message: "lists no hosts. Fix: add at least one host with role: server" }),
   })
   .strict();

@@ -1,0 +1,118 @@
+// The dependency graph behind removals, role/arch replacements and gone hosts, read from every
+// command's options: which resources are replaced together, deleted first, and what each delete runs.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- jest.mock factories cannot use imports
+jest.mock("@pulumi/command", () => require("../stack/support/recorder").recordingCommandModule());
+
+import * as pulumi from "@pulumi/pulumi";
+import { installMocks, MockState } from "../support/mocks";
+import { drain, mockOutputs } from "../stack/support/harness";
+import { RecordedCommand, command, dependsOnNames, recorded } from "../stack/support/recorder";
+import { parseClusterConfig } from "../../components/config/cluster";
+import { K3sCluster } from "../../components/k3s/cluster";
+import { NodeSpec } from "../../components/nodes/types";
+
+function node(name: string, role: "server" | "agent", i: number): NodeSpec {
+  return { name, role, arch: "arm64", connection: { host: `10.9.0.${i}`, user: "root" }, labels: {}, taints: [], allowReboot: false, fixCgroups: false };
+}
+const NODES = [node("s1", "server", 1), node("s2", "server", 2), node("s3", "server", 3), node("a1", "agent", 11), node("a2", "agent", 12)];
+const GONE = node("dead", "agent", 13);
+
+let mocks: MockState;
+beforeAll(async () => {
+  mocks = await installMocks({ outputs: (type, name) => mockOutputs(type, name) });
+  new K3sCluster("k3s", {
+    settings: parseClusterConfig({ k3sVersion: "v1.36.3+k3s1", datastore: "etcd" }),
+    nodes: NODES,
+    gone: [GONE],
+    rollout: { agentBatchSize: 1, drain: true, drainTimeout: "5m" },
+  });
+  await drain();
+});
+
+const step = (n: string, s: string) => command(`k3s-${n}-${s}`);
+const opts = (c: RecordedCommand) => c.opts as pulumi.CustomResourceOptions;
+/** Resources a trigger input is computed from: the engine's property dependencies. */
+async function triggerSources(c: RecordedCommand): Promise<string[]> {
+  const triggers = c.args.triggers as unknown[];
+  const names: string[] = [];
+  for (const t of triggers) {
+    if (!pulumi.Output.isInstance(t)) continue;
+    const deps = await (t as unknown as { allResources(): Promise<Set<pulumi.Resource>> }).allResources();
+    for (const r of deps) names.push(recorded.find((x) => x.resource === r)?.name ?? "?");
+  }
+  return names;
+}
+const resolved = (v: unknown): Promise<unknown> => new Promise((resolve) => { pulumi.output(v as pulumi.Input<string>).apply((x) => { resolve(x); return x; }); });
+
+describe("a node's chain: config → leave → install → member", () => {
+  test.each(["s2", "a1"])("%s: each step's trigger is a property dependency on the step before, all delete-before-replace", async (n) => {
+    expect(await triggerSources(step(n, "leave"))).toEqual([`k3s-${n}-config`]);
+    expect(await triggerSources(step(n, "install"))).toEqual([`k3s-${n}-leave`]);
+    expect(await triggerSources(step(n, "member"))).toEqual([`k3s-${n}-install`]);
+    for (const s of ["config", "leave", "install", "member"]) expect(opts(step(n, s)).deleteBeforeReplace).toBe(true);
+  });
+
+  test("the chain is keyed by the install identity (role/arch): a change replaces all four", async () => {
+    const role = NODES.find((x) => x.name === "a1")!.role;
+    expect(step("a1", "config").args.triggers).toEqual([`${role}/arm64`]);
+    for (const s of ["leave", "install", "member"]) expect(await resolved((step("a1", s).args.triggers as unknown[])[0])).toBe("agent/arm64");
+  });
+
+  test("dependsOn orders removal as the maintainers do: member (drain) → install (uninstall) → leave (delete the Node)", () => {
+    for (const n of ["s2", "s3", "a1", "a2"]) {
+      expect(dependsOnNames(step(n, "member"))).toContain(`k3s-${n}-install`);
+      expect(dependsOnNames(step(n, "install"))).toEqual(expect.arrayContaining([`k3s-${n}-config`, `k3s-${n}-leave`]));
+      expect(dependsOnNames(step(n, "leave"))).toEqual([`k3s-${n}-config`]);
+    }
+  });
+
+  test("what each delete runs: drain on the first server, uninstall on the node, delete the Node on the first server", async () => {
+    const stdin = async (c: RecordedCommand) => String(await resolved(c.args.stdin));
+    expect(await stdin(step("a1", "member"))).toMatch(/delete\)\n[\s\S]*k3s kubectl drain 'a1'/);
+    expect(await stdin(step("a1", "member"))).not.toContain("delete node");
+    expect(await stdin(step("a1", "install"))).toMatch(/delete\)\n[\s\S]*k3s-agent-uninstall\.sh/);
+    expect(await stdin(step("a1", "leave"))).toMatch(/delete\)\n[\s\S]*k3s kubectl delete node 'a1'/);
+    for (const s of ["member", "leave"]) expect((step("a1", s).args.connection as { host: string }).host).toBe("10.9.0.1");
+    expect((step("a1", "install").args.connection as { host: string }).host).toBe("10.9.0.11");
+  });
+
+  test("the leave step runs nothing on create or update, so code changes to it are in-place updates", () => {
+    const leave = step("s2", "leave");
+    expect(leave.args.create).toBeUndefined();
+    expect(leave.args.update).toBeUndefined();
+    expect(leave.args.delete).toContain("bash -s -- delete");
+  });
+
+  test("the first server has no leave step (it leaves with the cluster); its install follows its config", async () => {
+    expect(recorded.some((c) => c.name === "k3s-s1-leave")).toBe(false);
+    expect(await triggerSources(step("s1", "install"))).toEqual(["k3s-s1-config"]);
+  });
+});
+
+describe("a host marked gone", () => {
+  test("only its install is registered, with no command and the same trigger, kept out of deletes", async () => {
+    const install = step("dead", "install");
+    expect(install.args.create).toBeUndefined();
+    expect(install.args.update).toBeUndefined();
+    expect(install.args.delete).toBeUndefined();
+    expect(install.args.stdin).toBeUndefined();
+    expect(install.args.triggers).toEqual(["agent/arm64"]);
+    expect(opts(install).retainOnDelete).toBe(true);
+    for (const s of ["config", "leave", "member", "cordon", "upgrade", "uncordon"]) {
+      expect(recorded.some((c) => c.name === `k3s-dead-${s}`)).toBe(false);
+    }
+  });
+
+  test("its removal runs on the first server after it is up, and keeps the same component type", () => {
+    const gone = step("dead", "gone");
+    expect((gone.args.connection as { host: string }).host).toBe("10.9.0.1");
+    expect(dependsOnNames(gone)).toEqual(["k3s-s1-install"]);
+    expect(gone.args.create).toContain("bash -s -- create");
+    expect(mocks.byName("k3s-dead").type).toBe("k3s:cluster:K3sNode");
+  });
+
+  test("joining nodes wait for the removal; the first server does not", () => {
+    for (const n of ["s2", "a1", "a2"]) expect(dependsOnNames(step(n, "install"))).toContain("k3s-dead-gone");
+    expect(dependsOnNames(step("s1", "install"))).not.toContain("k3s-dead-gone");
+  });
+});

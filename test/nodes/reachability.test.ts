@@ -1,0 +1,76 @@
+// The SSH reachability check against real sockets on 127.0.0.1: an SSH server, a closed port, a host
+// that accepts but never answers, and an ssh2 bastion whose connection to the host never completes.
+import * as net from "net";
+import { Server, utils } from "ssh2";
+import { findUnreachable, unreachableMessage } from "../../components/nodes/reachability";
+import { NodeSpec } from "../../components/nodes/types";
+
+const servers: Array<{ close(): void }> = [];
+afterAll(() => servers.forEach((s) => s.close()));
+
+function listen(onConnection: (s: net.Socket) => void): Promise<number> {
+  const server = net.createServer(onConnection);
+  servers.push(server);
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port)));
+}
+const node = (name: string, port: number, bastion?: { port: number }): NodeSpec => ({
+  name, role: "agent", arch: "amd64", labels: {}, taints: [], allowReboot: false, fixCgroups: false,
+  connection: { host: "127.0.0.1", port, user: "root", ...(bastion ? { bastion: { host: "127.0.0.1", port: bastion.port, user: "ops" } } : {}) },
+});
+
+let sshPort: number;
+let silentPort: number;
+let closedPort: number;
+let bastionPort: number;
+const clientKey = utils.generateKeyPairSync("ed25519");
+
+beforeAll(async () => {
+  const sockets: net.Socket[] = [];
+  sshPort = await listen((s) => s.end("SSH-2.0-OpenSSH_9.6\r\n"));
+  silentPort = await listen((s) => sockets.push(s)); // accepts, never speaks: like a dropped reply
+  servers.push({ close: () => sockets.forEach((s) => s.destroy()) });
+  closedPort = await listen(() => undefined);
+  await new Promise<void>((r) => (servers.pop() as net.Server).close(() => r()));
+  // A bastion that logs in anyone with the key and forwards to sshPort, but leaves any other target hanging.
+  const bastion = new Server({ hostKeys: [utils.generateKeyPairSync("ed25519").private] }, (client) => {
+    client.on("authentication", (ctx) => (ctx.method === "publickey" ? ctx.accept() : ctx.reject(["publickey"])));
+    client.on("ready", () => client.on("tcpip", (accept, _reject, info) => {
+      if (info.destPort !== sshPort) return; // dropped packets: the bastion's connect never finishes
+      const channel = accept();
+      const upstream = net.connect(sshPort, "127.0.0.1");
+      upstream.pipe(channel).pipe(upstream);
+    }));
+    client.on("error", () => undefined);
+  });
+  servers.push(bastion);
+  bastionPort = await new Promise((resolve) => bastion.listen(0, "127.0.0.1", () => resolve((bastion.address() as net.AddressInfo).port)));
+});
+
+test("a host that shows its SSH banner passes, directly and through a bastion", async () => {
+  expect(await findUnreachable([node("ok", sshPort), node("behind", sshPort, { port: bastionPort })], { privateKey: clientKey.private, timeoutSeconds: 5 })).toEqual([]);
+});
+
+test("a closed port fails at once, naming the node and the address", async () => {
+  const [u] = await findUnreachable([node("refused", closedPort)], { timeoutSeconds: 5 });
+  expect(u).toMatchObject({ node: "refused", address: `127.0.0.1:${closedPort}` });
+  expect(u.reason).toMatch(/ECONNREFUSED/);
+});
+
+test("silence is bounded by our own timer, direct and through a bastion, and the message names node, address and bastion", async () => {
+  const started = Date.now();
+  const failed = await findUnreachable([node("quiet", silentPort), node("edge", silentPort + 0, { port: bastionPort }), node("edge2", 1, { port: bastionPort })], { privateKey: clientKey.private, timeoutSeconds: 2 });
+  expect(Date.now() - started).toBeLessThan(4000);
+  expect(failed.map((u) => u.node)).toEqual(["edge", "edge2", "quiet"]);
+  const edge2 = failed.find((u) => u.node === "edge2")!;
+  expect(edge2).toMatchObject({ address: "127.0.0.1:1", bastion: `ops@127.0.0.1:${bastionPort}` });
+  expect(edge2.reason).toBe("no answer within 2s: the bastion could not open a connection to the host");
+  const text = unreachableMessage(failed);
+  expect(text).toContain(`node edge2: SSH at 127.0.0.1:1 through bastion ops@127.0.0.1:${bastionPort}: no answer within 2s`);
+  expect(text).toContain(`node quiet: SSH at 127.0.0.1:${silentPort}: no answer within 2s`);
+  expect(text).toMatch(/Fix: .*set gone: true/);
+});
+
+test("local nodes and addresses known only at run time are not probed", async () => {
+  const local: NodeSpec = { ...node("me", closedPort), connection: { host: "localhost", local: true } };
+  expect(await findUnreachable([local], { timeoutSeconds: 1 })).toEqual([]);
+});
