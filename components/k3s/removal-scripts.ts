@@ -12,17 +12,36 @@ import { scriptFrame, shq } from "./shell";
 /** Annotation k3s puts on a Node that is an etcd member (its member name); k3s-io/k3s#12920. */
 export const ETCD_NODE_NAME_ANNOTATION = "etcd.k3s.cattle.io/node-name";
 
+/**
+ * Shell function `node_state NAME`: prints "present" or "absent", retrying while the API does not answer
+ * (a server restarting during a replacement) for up to a minute, then fails: "absent" must mean
+ * NotFound, never "could not ask".
+ */
+export const NODE_STATE_FN = `node_state() {
+  local out
+  for _ in $(seq 1 30); do
+    if out=$(k3s kubectl get node "$1" -o name 2>&1); then echo present; return 0; fi
+    case "$out" in *NotFound*) echo absent; return 0 ;; esac
+    sleep 2
+  done
+  echo "k3s-stacks: the Kubernetes API did not answer about node $1 for 60s: $out. Fix: check k3s on the first server, then run pulumi up again." >&2
+  return 1
+}`;
+
 /** Bounded wait until the Node is gone; prints the member line when it was an etcd member. */
 function deleteNode(node: string, timeoutSeconds: number): string {
   const n = shq(node);
-  return `member=$(k3s kubectl get node ${n} -o jsonpath='{.metadata.annotations.${ETCD_NODE_NAME_ANNOTATION.replace(/\./g, "\\.")}}' 2>/dev/null || true)
-if k3s kubectl get node ${n} >/dev/null 2>&1; then
+  return `${NODE_STATE_FN}
+state=$(node_state ${n})
+member=""
+if [ "$state" = present ]; then
+  member=$(k3s kubectl get node ${n} -o jsonpath='{.metadata.annotations.${ETCD_NODE_NAME_ANNOTATION.replace(/\./g, "\\.")}}' 2>/dev/null || true)
   # No --force: k3s removes the etcd member from the Node's finalizer, which a forced delete skips.
   k3s kubectl delete node ${n} --ignore-not-found --wait=true --timeout=${timeoutSeconds}s
 fi
 gone=0
 for _ in $(seq 1 ${Math.ceil(timeoutSeconds / 2)}); do
-  if ! k3s kubectl get node ${n} >/dev/null 2>&1; then gone=1; break; fi
+  if [ "$(node_state ${n})" = absent ]; then gone=1; break; fi
   sleep 2
 done
 if [ "$gone" != 1 ]; then
@@ -49,7 +68,8 @@ export function renderLeaveScript(opts: { node: string; timeoutSeconds: number }
 export function renderGoneScript(opts: { node: string; drainTimeout: string; timeoutSeconds: number }): string {
   const n = shq(opts.node);
   return scriptFrame(`remove ${opts.node}, marked gone, from the cluster`, {
-    "create|update": `if k3s kubectl get node ${n} >/dev/null 2>&1; then
+    "create|update": `${NODE_STATE_FN}
+if [ "$(node_state ${n})" = present ]; then
   k3s kubectl drain ${n} --ignore-daemonsets --delete-emptydir-data --force --disable-eviction --grace-period=1 --timeout=${opts.drainTimeout} ||
     echo "k3s-stacks: pods on ${opts.node} did not terminate within ${opts.drainTimeout} (its kubelet is gone); deleting the Node lets them reschedule" >&2
 fi
@@ -60,7 +80,8 @@ ${deleteNode(opts.node, opts.timeoutSeconds)}`,
 /** The drain that runs first when a node is removed or replaced (member step's delete, on the first server). */
 export function drainSnippet(node: string, drainTimeout: string): string {
   const n = shq(node);
-  return `if k3s kubectl get node ${n} >/dev/null 2>&1; then
+  return `${NODE_STATE_FN}
+if [ "$(node_state ${n})" = present ]; then
   k3s kubectl drain ${n} --ignore-daemonsets --delete-emptydir-data --force --timeout=${drainTimeout} ||
     echo "k3s-stacks: draining ${node} did not finish within ${drainTimeout}; going on so k3s is uninstalled before its Node is deleted" >&2
 fi`;

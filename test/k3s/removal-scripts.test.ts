@@ -111,3 +111,14 @@ describe("gone host (create phase, on the first server, no SSH to the host)", ()
     expect(mutating(sb.calls())).toEqual([]);
   });
 });
+
+describe("an API that does not answer is never taken for a Node that is gone", () => {
+  test("leave fails after a bounded wait instead of reporting the Node deleted", () => {
+    fs.writeFileSync(nodeFile(), "");
+    sb.fake("k3s", `${LOG_CALL}\necho "The connection to the server 127.0.0.1:6443 was refused" >&2; exit 1`);
+    const r = run(RENDERS.leave, "delete");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/the Kubernetes API did not answer about node pi-2\.home\.arpa for 60s: The connection to the server 127\.0\.0\.1:6443 was refused\. Fix:/);
+    expect(r.stdout).not.toContain("deleted");
+  });
+});

@@ -212,7 +212,8 @@ describe("membership script (renderMemberScript): label and taint reconciliation
     // k3s kubectl: `get node` reports Ready (or what $NODE_STATUS says); every other call is logged.
     sb.fake("k3s", `if [ "$1 $2 $3" = "kubectl get node" ]; then
   case "$*" in *--no-headers*) echo "$4 \${NODE_STATUS:-Ready} <none> 1d v1.36.3+k3s1"; exit 0 ;; esac
-  [ -z "$NODE_GONE" ]; exit
+  [ -z "$NODE_GONE" ] || { echo "Error from server (NotFound): nodes \"$4\" not found" >&2; exit 1; }
+  exit 0
 fi
 ${LOG_CALL}`);
   });

@@ -25,6 +25,8 @@ export interface InvHost {
   arch: "amd64" | "armhf" | "arm64";
   labels?: Record<string, string>;
   taints?: string[];
+  /** Marked gone for good (removed from the cluster without SSH to it). */
+  gone?: boolean;
 }
 
 export const SERVERS: InvHost[] = [
@@ -50,6 +52,7 @@ export function inventoryConfig(lab: TestLab, hosts: InvHost[]): Record<string, 
       }
       if (h.labels) entry.labels = h.labels;
       if (h.taints) entry.taints = h.taints;
+      if (h.gone) entry.gone = true;
       return entry;
     }),
   };

@@ -307,6 +307,59 @@ def read_token_setting(s, key, file_key):
     return ""
 
 
+ETCD_NAME_ANNOTATION = "etcd.k3s.cattle.io/node-name"
+
+
+def db_dir(data_dir):
+    return data_dir + "/server/db"
+
+
+def maybe_migrate_sqlite(cid, s, data_dir):
+    """k3s reference §3: restarting the single sqlite server with cluster-init copies the keys into etcd
+    and renames state.db to state.db.migrated."""
+    info = read_json(cluster_dir(cid) + "/cluster.json")
+    if info["datastore"] != "sqlite" or not s.get("cluster-init"):
+        return
+    db = db_dir(data_dir) + "/state.db"
+    if not os.path.exists(db):
+        raise Fatal(f"(stand-in) cluster-init on an sqlite server without {db}")
+    data = read_json(db) or {}
+    log("info", f"Migrating content from sqlite to etcd ({len(data.get('keys', {}))} keys)")
+    write_json(cluster_dir(cid) + "/etcd.json", data)
+    os.replace(db, db + ".migrated")
+    info["datastore"] = "etcd"
+    info["migratedFromSqlite"] = now_ms()
+    write_json(cluster_dir(cid) + "/cluster.json", info)
+
+
+def track_datastore(cid, info, name, data_dir):
+    """sqlite: the node registry lands in state.db (the stand-in's 'data'); etcd: one member per server,
+    refused when this data dir belonged to a member that was removed (k3s-io/k3s#13498)."""
+    if info["datastore"] == "sqlite":
+        db = db_dir(data_dir) + "/state.db"
+        data = read_json(db) or {"cluster": cid, "keys": {}}
+        data["keys"][f"/registry/minions/{name}"] = now_ms()
+        write_json(db, data)
+        return
+    if info["datastore"] != "etcd":
+        return
+    marker = db_dir(data_dir) + "/etcd/member"
+    members = dict(info.get("members") or {})
+    if os.path.exists(marker):
+        mine = open(marker).read().strip()
+        if mine not in members.values():
+            raise Fatal("the member has been permanently removed from the cluster; data-dir used by this member must be removed")
+        return
+    if name in members:
+        raise Fatal(f"etcd member {members[name]} for node {name} already exists; remove it first (kubectl delete node {name})")
+    members[name] = f"{name}-{secrets.token_hex(4)}"
+    os.makedirs(os.path.dirname(marker), exist_ok=True)
+    with open(marker, "w") as f:
+        f.write(members[name])
+    info["members"] = members
+    write_json(cluster_dir(cid) + "/cluster.json", info)
+
+
 def start(role, args):
     s = load_settings(role, args)
     apply_controls("start")
@@ -359,7 +412,11 @@ def start(role, args):
                 write_json(cluster_dir(cid) + "/cluster.json", info)
             elif token and token_password(token) != token_password(read_json(cluster_dir(cid) + "/cluster.json")["token"]):
                 raise Fatal("bootstrap data already found and encrypted with different token")
+            else:
+                maybe_migrate_sqlite(cid, s, data_dir)
         info = read_json(cluster_dir(cid) + "/cluster.json")
+        if role == "server":
+            track_datastore(cid, info, name, data_dir)
         # Node password: a node name already taken by another machine is refused (node-passwd).
         os.makedirs("/etc/rancher/node", exist_ok=True)
         pw_file = "/etc/rancher/node/password"
@@ -392,10 +449,14 @@ def start(role, args):
                     raise Fatal(f"invalid taint spec: {item}")
                 taints.append({"key": m.group(1), "value": m.group(3) or "", "effect": m.group(4)})
         node = dict(node or {})
+        annotations = dict(node.get("annotations", {}))
+        member = (info.get("members") or {}).get(name) if role == "server" else None
+        if member:
+            annotations[ETCD_NAME_ANNOTATION] = member
         node.update({"name": name, "role": role, "version": BUILT_VERSION, "labels": labels, "taints": taints,
                      "ready": True, "internalIP": ips[0] if ips else "", "host": node_hostname(),
                      "passwordHash": hashlib.sha256(node_pw.encode()).hexdigest(),
-                     "annotations": node.get("annotations", {}), "unschedulable": node.get("unschedulable", False),
+                     "annotations": annotations, "unschedulable": node.get("unschedulable", False),
                      "created": node.get("created", now_ms()), "lastStart": now_ms()})
         write_json(npath, node)
         if role == "server":
@@ -525,6 +586,20 @@ def node_json(n):
     }
 
 
+def jsonpath(obj, expr):
+    """The subset kubectl scripts here use: one {.a.b.c} field path, dots in keys escaped as \\.; a
+    missing field prints nothing."""
+    m = re.fullmatch(r"\{((?:\.(?:\\\.|[^.{}])+)+)\}", expr)
+    if not m:
+        raise Fatal(f"(stand-in) jsonpath {expr!r} is not supported")
+    for part in re.findall(r"\.((?:\\\.|[^.])+)", m.group(1)):
+        key = part.replace("\\.", ".")
+        if not isinstance(obj, dict) or key not in obj:
+            return ""
+        obj = obj[key]
+    return obj if isinstance(obj, str) else json.dumps(obj)
+
+
 def parse_selector(sel):
     reqs = []
     for part in filter(None, sel.split(",")):
@@ -624,6 +699,10 @@ def kubectl(args):
         if fmt == "json":
             out = node_json(items[0]) if len(names) == 1 else {"apiVersion": "v1", "kind": "List", "items": [node_json(n) for n in items]}
             print(json.dumps(out, indent=2))
+        elif fmt.startswith("jsonpath="):
+            if len(items) != 1:
+                raise Fatal("(stand-in) -o jsonpath needs exactly one node")
+            sys.stdout.write(jsonpath(node_json(items[0]), fmt[len("jsonpath="):]))
         elif fmt == "name":
             for n in items:
                 print("node/" + n["name"])
@@ -671,6 +750,13 @@ def kubectl(args):
                     if "--ignore-not-found" in opts:
                         continue
                     raise Fatal(f'Error from server (NotFound): nodes "{name}" not found')
+                member = nodes[name].get("annotations", {}).get(ETCD_NAME_ANNOTATION)
+                if member:
+                    # k3s's managed etcd controller removes the member before the Node's finalizer lets go.
+                    info = read_json(cluster_dir(cid) + "/cluster.json")
+                    info["members"] = {k: v for k, v in (info.get("members") or {}).items() if v != member}
+                    write_json(cluster_dir(cid) + "/cluster.json", info)
+                    log("info", f"removed etcd member {member} with node {name}")
                 os.remove(f"{cluster_dir(cid)}/nodes/{name}.json")
                 print(f'node "{name}" deleted')
         update(op)

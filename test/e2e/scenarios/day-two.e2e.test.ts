@@ -1,0 +1,230 @@
+/**
+ * Changes to what nodes are, with the real engine and CLI against lab hosts running the k3s stand-ins:
+ * SQLite grown to three etcd servers (two agents turned into servers on the way), the refusals,
+ * unreachable hosts (direct and behind a bastion, packets dropped) failing by name within two minutes,
+ * agent removal in the maintainers' order, a dead host marked gone, destroy. The leak search runs
+ * after each. Order is checked from the stand-ins' recorded timestamps and the hosts' files.
+ */
+import { startLab, TestLab, Invocation } from "../hosts";
+import { InvHost, V1, clusterConfig, k3sLeftovers } from "./fixture";
+import { Secrets, findLeaks, labLogs, readSecrets } from "./leaks";
+import { at, installs, invocationsSince, kubectlOn } from "./log";
+import { E2eStack } from "./stack";
+
+jest.setTimeout(900_000);
+
+const HOSTS = [
+  { name: "srv1" },
+  { name: "ag1" },
+  { name: "ag2" },
+  { name: "ag3" },
+  { name: "bastion" },
+  { name: "edge", via: "bastion" },
+];
+const SHARED = "/var/lib/k3s-standin/shared/cluster";
+
+let lab: TestLab;
+let e2e: E2eStack;
+let secrets: Secrets | undefined;
+let inventory: InvHost[] = [
+  { name: "srv1", role: "server", arch: "amd64" },
+  { name: "ag1", role: "agent", arch: "amd64" },
+  { name: "ag2", role: "agent", arch: "amd64" },
+  { name: "ag3", role: "agent", arch: "amd64" },
+  { name: "edge", role: "agent", arch: "amd64" },
+];
+let datastore = "sqlite";
+let clusterId = "";
+
+const configure = () => e2e.configure(inventory, V1, { cluster: { ...clusterConfig(lab, V1), datastore } });
+const nodes = () => lab.nodes("srv1");
+const node = (name: string) => nodes().find((n) => n.name === name);
+const clusterJson = (): { id: string; datastore: string; members?: Record<string, string> } =>
+  JSON.parse(lab.exec("srv1", `cat ${SHARED}/clusters/*/cluster.json`).stdout);
+const stops = (log: Invocation[], host: string) => log.filter((i) => i.host === host && i.tool === "systemctl" && i.argv[1] === "stop");
+const failureOf = async (p: Promise<unknown>): Promise<string> => p.then(() => "", (e: Error) => String(e.message ?? e));
+
+async function expectNoLeaks(): Promise<void> {
+  secrets ??= readSecrets(lab, "srv1");
+  const state = e2e.exportedState();
+  expect(state).not.toContain('"plaintext"');
+  const places = [{ label: "exported state", text: state }, ...e2e.logs, ...e2e.engineFiles(), ...labLogs(lab)];
+  expect(findLeaks(secrets, places)).toEqual([]);
+}
+
+beforeAll(async () => {
+  lab = startLab(HOSTS, { versions: [V1] });
+  e2e = await E2eStack.create(lab, "daytwo");
+}, 3_600_000);
+
+afterAll(() => {
+  e2e?.cleanup();
+  lab?.down();
+});
+
+test("1. create: one SQLite server and four agents (one behind a bastion)", async () => {
+  await configure();
+  const r = await e2e.up("create");
+  expect(r.summary.result).toBe("succeeded");
+  expect(nodes().map((n) => n.name).sort()).toEqual(["ag1", "ag2", "ag3", "edge", "srv1"]);
+  const c = clusterJson();
+  expect(c.datastore).toBe("sqlite");
+  clusterId = c.id;
+  expect(lab.exec("srv1", "test -s /var/lib/rancher/k3s/server/db/state.db && echo yes").stdout.trim()).toBe("yes");
+  expect(r.outputs.nodeIdentities.value).toEqual({ srv1: "server/amd64", ag1: "agent/amd64", ag2: "agent/amd64", ag3: "agent/amd64", edge: "agent/amd64" });
+  // A label the data must keep through the conversion.
+  lab.exec("srv1", "k3s kubectl label node ag3 homelab.example/kept=yes");
+  await expectNoLeaks();
+});
+
+test("2. refused before anything runs: a second SQLite server, and moving SQLite to postgres", async () => {
+  const before = lab.invocations().length;
+  inventory = inventory.map((h) => (h.name === "ag1" ? { ...h, role: "server" } : h));
+  await configure();
+  expect(await failureOf(e2e.up("sqlite two servers"))).toMatch(/k3s-stacks:cluster\.datastore: sqlite supports a single server, but 2 are listed \(srv1, ag1\)\. Fix:/);
+  inventory = inventory.map((h) => (h.name === "ag1" ? { ...h, role: "agent" } : h));
+  datastore = "postgres";
+  await configure();
+  expect(await failureOf(e2e.up("sqlite to postgres"))).toMatch(/from sqlite to postgres on a running cluster: k3s converts sqlite only to embedded etcd/);
+  datastore = "sqlite";
+  expect(invocationsSince(lab, before)).toEqual([]);
+});
+
+test("3. SQLite → etcd with ag1 and ag2 turned into servers: data kept, each agent drained, uninstalled, deleted, then installed as a server", async () => {
+  datastore = "etcd";
+  inventory = inventory.map((h) => (h.name === "ag1" || h.name === "ag2" ? { ...h, role: "server" } : h));
+  await configure();
+  const before = lab.invocations().length;
+  const r = await e2e.up("sqlite to etcd");
+  expect(r.summary.result).toBe("succeeded");
+  const replaced = e2e.steps.filter((s) => s.op === "replace" || s.op === "delete-replaced" || s.op === "create-replacement").map((s) => s.name);
+  for (const n of ["ag1", "ag2"]) for (const s of ["config", "leave", "install", "member"]) expect(replaced).toContain(`k3s-${n}-${s}`);
+  expect(replaced.filter((n) => !/^k3s-ag[12]-/.test(n))).toEqual([]);
+
+  const c = clusterJson();
+  expect({ id: c.id, datastore: c.datastore }).toEqual({ id: clusterId, datastore: "etcd" });
+  expect(Object.keys(c.members ?? {}).sort()).toEqual(["ag1", "ag2", "srv1"]);
+  expect(lab.exec("srv1", "ls /var/lib/rancher/k3s/server/db/").stdout.split("\n")).toEqual(expect.arrayContaining(["state.db.migrated"]));
+  expect(lab.exec("srv1", `cat ${SHARED}/clusters/*/etcd.json`).stdout).toContain("/registry/minions/ag3");
+  expect(node("ag3")?.labels["homelab.example/kept"]).toBe("yes");
+  for (const n of ["ag1", "ag2"]) {
+    expect(node(n)).toMatchObject({ ready: true });
+    expect(node(n)?.labels["node-role.kubernetes.io/etcd"]).toBe("true");
+    expect(lab.exec(n, "test -f /etc/systemd/system/k3s.service && ! test -e /etc/systemd/system/k3s-agent.service && echo server").stdout.trim()).toBe("server");
+    expect(lab.exec(n, "grep -c '^server:' /etc/rancher/k3s/config.yaml; test -s /etc/rancher/k3s/token && echo token").stdout.split("\n")).toEqual(["1", "token", ""]);
+  }
+  const log = invocationsSince(lab, before);
+  for (const n of ["ag1", "ag2"]) {
+    const drain = kubectlOn(log, "drain", n);
+    const stop = stops(log, n);
+    const del = kubectlOn(log, "delete", n);
+    const install = installs(log).filter((i) => i.host === n);
+    expect([drain.length, del.length, install.length]).toEqual([1, 1, 1]);
+    expect(at(drain[0])).toBeLessThanOrEqual(at(stop[0]));
+    expect(at(stop[stop.length - 1])).toBeLessThanOrEqual(at(del[0]));
+    expect(at(del[0])).toBeLessThanOrEqual(at(install[0]));
+  }
+  // The conversion restarted srv1 with cluster-init before either new server installed.
+  const migrated = log.find((i) => i.host === "srv1" && i.tool === "k3s" && i.argv[1] === "server");
+  expect(migrated).toBeDefined();
+  for (const n of ["ag1", "ag2"]) expect(at(migrated!)).toBeLessThanOrEqual(at(installs(log).find((i) => i.host === n)!));
+  expect((await e2e.up("no-change after conversion", { expectNoChanges: true })).summary.result).toBe("succeeded");
+  await expectNoLeaks();
+});
+
+test("4. refused: server → agent would leave 3 → 2 etcd servers; etcd → sqlite", async () => {
+  const before = lab.invocations().length;
+  inventory = inventory.map((h) => (h.name === "ag2" ? { ...h, role: "agent" } : h));
+  await configure();
+  expect(await failureOf(e2e.up("server to agent"))).toMatch(/etcd needs an odd number of servers to keep quorum, but 2 are listed/);
+  inventory = inventory.map((h) => (h.name === "ag2" ? { ...h, role: "server" } : h));
+  datastore = "sqlite";
+  await configure();
+  expect(await failureOf(e2e.up("etcd to sqlite"))).toMatch(/from etcd to sqlite on a running cluster/);
+  datastore = "etcd";
+  await configure();
+  expect(invocationsSince(lab, before)).toEqual([]);
+});
+
+test("5. a direct host whose packets are dropped fails within two minutes, naming the node and its address", async () => {
+  lab.exec("ag3", "iptables -I INPUT -p tcp --dport 22 -j DROP");
+  try {
+    const started = Date.now();
+    const error = await failureOf(e2e.up("ag3 unreachable"));
+    expect(Date.now() - started).toBeLessThan(120_000);
+    expect(error).toContain(`node ag3: SSH at ${lab.host("ag3").address}:22: no answer within 20s`);
+    expect(error).not.toContain("node edge");
+  } finally {
+    lab.exec("ag3", "iptables -D INPUT -p tcp --dport 22 -j DROP");
+  }
+});
+
+test("6. a host behind the bastion whose packets are dropped fails within two minutes, naming the node, its address and the bastion", async () => {
+  lab.exec("edge", "iptables -I INPUT -p tcp --dport 22 -j DROP");
+  try {
+    const started = Date.now();
+    const error = await failureOf(e2e.up("edge unreachable"));
+    expect(Date.now() - started).toBeLessThan(120_000);
+    const b = lab.host("bastion");
+    expect(error).toContain(`node edge: SSH at ${lab.host("edge").address}:22 through bastion ${b.user}@${b.address}:${b.port}: no answer within 20s`);
+  } finally {
+    lab.exec("edge", "iptables -D INPUT -p tcp --dport 22 -j DROP");
+  }
+  expect((await e2e.up("reachable again", { expectNoChanges: true })).summary.result).toBe("succeeded");
+});
+
+test("7. removing an agent: drain, then uninstall on the host, then delete the Node", async () => {
+  inventory = inventory.filter((h) => h.name !== "ag3");
+  await configure();
+  const before = lab.invocations().length;
+  const r = await e2e.up("remove ag3");
+  expect(r.summary.result).toBe("succeeded");
+  const log = invocationsSince(lab, before);
+  const drain = kubectlOn(log, "drain", "ag3");
+  const stop = stops(log, "ag3");
+  const del = kubectlOn(log, "delete", "ag3");
+  expect([drain.length, del.length]).toEqual([1, 1]);
+  expect(stop.length).toBeGreaterThan(0);
+  expect(at(drain[0])).toBeLessThanOrEqual(at(stop[0]));
+  expect(at(stop[stop.length - 1])).toBeLessThanOrEqual(at(del[0]));
+  expect(node("ag3")).toBeUndefined();
+  expect(k3sLeftovers(lab, "ag3")).toEqual([]);
+  await expectNoLeaks();
+});
+
+test("8. a dead host marked gone is removed in one up, without SSH to it", async () => {
+  lab.stopHost("edge");
+  inventory = inventory.map((h) => (h.name === "edge" ? { ...h, gone: true } : h));
+  await configure();
+  const before = lab.invocations().length;
+  const bastionLogins = () => (lab.readFile("bastion", "/var/log/sshd-e2e.log") ?? "").split("\n").filter((l) => l.includes("Accepted")).length;
+  const loginsBefore = bastionLogins();
+  const started = Date.now();
+  const r = await e2e.up("edge gone");
+  expect(r.summary.result).toBe("succeeded");
+  expect(Date.now() - started).toBeLessThan(180_000);
+  expect(node("edge")).toBeUndefined();
+  const log = invocationsSince(lab, before);
+  expect(log.filter((i) => i.host === "edge" || i.host === "bastion")).toEqual([]);
+  expect(bastionLogins()).toBe(loginsBefore);
+  expect(kubectlOn(log, "delete", "edge")).toHaveLength(1);
+  const edgeSteps = e2e.steps.filter((s) => s.name.startsWith("k3s-edge"));
+  expect(edgeSteps.filter((s) => s.op === "update").map((s) => s.name)).toEqual(["k3s-edge-install"]);
+  expect(edgeSteps.filter((s) => s.op === "create").map((s) => s.name)).toEqual(["k3s-edge-gone"]);
+  expect(r.outputs.nodeNames.value).not.toContain("edge");
+  expect((await e2e.up("no-change after gone", { expectNoChanges: true })).summary.result).toBe("succeeded");
+  // Dropping the entry later removes the inert record without calling anything.
+  inventory = inventory.filter((h) => h.name !== "edge");
+  await configure();
+  const dropped = await e2e.up("edge entry dropped");
+  expect(dropped.summary.result).toBe("succeeded");
+  expect(e2e.exportedState()).not.toContain("k3s-edge");
+  await expectNoLeaks();
+});
+
+test("9. destroy leaves every live host clean", async () => {
+  const r = await e2e.destroy("destroy");
+  expect(r.summary.result).toBe("succeeded");
+  for (const h of ["srv1", "ag1", "ag2", "ag3"]) expect({ h, left: k3sLeftovers(lab, h) }).toEqual({ h, left: [] });
+  await expectNoLeaks();
+});
