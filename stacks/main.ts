@@ -31,6 +31,7 @@ import { bundleChartDir } from "../components/airgap/charts";
 import { registriesPlan } from "../components/airgap/registries";
 import { airgapStager } from "../components/airgap/stager";
 import { hasConfig, objectConfig } from "./read-config";
+import { CEPH_EXTERNAL_KEY, CephExternalSecrets, parseCephExternalSecrets } from "../components/addons/rook-external";
 
 // Modules for clouds and layers a stack does not use are imported where they are used, not here:
 // each Pulumi provider SDK (@pulumi/kubernetes, @pulumi/aws, @pulumi/hcloud) costs every
@@ -80,6 +81,7 @@ export async function main(): Promise<Record<string, unknown>> {
   let s3SecretKey: pulumi.Output<string> | undefined;
   let s3AccessKey: pulumi.Output<string> | undefined;
   let grafanaAdminPassword: pulumi.Output<string> | undefined;
+  let cephExternal: CephExternalSecrets | undefined;
   let planned: Array<{ name: string; role: "server" | "agent"; arch?: string }> = [];
   collectProblems([
     () => { if (hasConfig(AIRGAP_KEY)) airgap = parseAirgapConfig(objectConfig(AIRGAP_KEY)); },
@@ -99,6 +101,11 @@ export async function main(): Promise<Record<string, unknown>> {
     () => { upgrade = parseUpgradeConfig(objectConfig("upgrade")); },
     () => { snapshots = parseSnapshotConfig(objectConfig("snapshots")); },
     () => { if (hasConfig(ADDONS_KEY)) addons = parseAddonsConfig(objectConfig(ADDONS_KEY)); },
+    () => {
+      if (addons || !hasConfig(ADDONS_KEY)) {
+        cephExternal = parseCephExternalSecrets(objectConfig(CEPH_EXTERNAL_KEY), isSecretKey(CEPH_EXTERNAL_KEY), addons?.storage ?? { type: "local-path" });
+      }
+    },
     // Inventory problems come with the others; cloud network checks need valid cluster CIDRs first.
     () => { if (cluster !== undefined || !hasConfig("cloud")) source = parseNodeSource(cluster); },
     () => { datastoreEndpoint = secretConfig("datastoreEndpoint", "postgres://user:password@host:5432/k3s"); },
@@ -200,6 +207,7 @@ export async function main(): Promise<Record<string, unknown>> {
       clusterDisable: cluster.disable,
       config: addons,
       grafanaAdminPassword,
+      cephExternal: cephExternal ? pulumi.secret(cephExternal) : undefined,
       airgapChartDir: bundle ? bundleChartDir(bundle) : undefined,
     }, { dependsOn: k3s.ready });
   }

@@ -5,13 +5,15 @@ import { NodeSpec } from "../nodes/types";
 import { ChartKey, effectiveChart, resolveChart } from "./charts";
 import { AddonsConfig } from "./config";
 import { LONGHORN_NODE_LABEL } from "./eligibility";
-import { Datastore } from "./k3s-contribution";
+import { Datastore, replacesLocalPath } from "./k3s-contribution";
 import { longhornPrereqCommand } from "./longhorn-prereq";
 import { checkAddons } from "./validate";
 import { LONGHORN_STORAGE_CLASS, longhornValues } from "./values/longhorn";
 import { metallbBackend, metallbResources, metallbValues } from "./values/metallb";
 import { GRAFANA_SECRET, NodeAddress, monitoringValues } from "./values/monitoring";
-import { ROOK_STORAGE_CLASS, rookClusterValues, rookOperatorValues } from "./values/rook";
+import { CephExternalSecrets } from "./rook-external";
+import { rookResources } from "./rook-resources";
+import { disableHolds } from "./teardown";
 import { Values } from "./values/types";
 
 /** Inputs of ClusterAddons. */
@@ -35,6 +37,22 @@ export interface ClusterAddonsArgs {
   grafanaAdminPassword?: pulumi.Input<string>;
   /** Directory of packaged charts (`<chart>-<version>.tgz`) from the airgap bundle. */
   airgapChartDir?: string;
+  /** `k3s-stacks:cephExternal` (secret): monitor addresses and keys for storage.external. */
+  cephExternal?: pulumi.Input<CephExternalSecrets>;
+}
+
+/** `dependsOn` as a list: K3sCluster.ready is a plain list; an Output would hide which resources it holds. */
+function resourceList(d: pulumi.ComponentResourceOptions["dependsOn"]): pulumi.Resource[] {
+  if (d === undefined) return [];
+  if (pulumi.Output.isInstance(d)) throw new Error("ClusterAddons: pass the cluster's readiness as a list of resources, not an Output");
+  return (Array.isArray(d) ? d : [d]) as pulumi.Resource[];
+}
+
+/** Per-release options beyond values and dependencies. */
+interface ReleaseExtra {
+  description?: string;
+  /** Replace (delete first) when the description changes. */
+  replaceOnDescription?: boolean;
 }
 
 /** Pod-security labels: every chart here runs privileged pods (CSI, speakers, node-exporter). */
@@ -55,6 +73,8 @@ export class ClusterAddons extends pulumi.ComponentResource {
   readonly provider: k8s.Provider;
   /** Name of the default StorageClass after the addons are in. */
   readonly storageClass: pulumi.Output<string>;
+  /** ReadWriteMany StorageClass (CephFS), when the storage layer has one. */
+  readonly sharedStorageClass?: string;
   /** Grafana admin password (secret); undefined when monitoring is off. */
   readonly grafanaAdminPassword?: pulumi.Output<string>;
   /** Helm releases by chart key. */
@@ -71,6 +91,8 @@ export class ClusterAddons extends pulumi.ComponentResource {
       disable: args.clusterDisable ?? [],
     });
     const clusterReady = opts?.dependsOn;
+    // The same readiness as a plain list, for steps that run over SSH.
+    const readyList = resourceList(clusterReady);
     this.provider = new k8s.Provider(
       `${name}-k8s`,
       { kubeconfig: pulumi.secret(args.kubeconfig), enableServerSideApply: true },
@@ -86,7 +108,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
       }
       return namespaces.get(ns)!;
     };
-    const release = (key: ChartKey, values: pulumi.Input<Values>, dependsOn: pulumi.Resource[] = []) => {
+    const release = (key: ChartKey, values: pulumi.Input<Values>, dependsOn: pulumi.Resource[] = [], extra: ReleaseExtra = {}) => {
       const ns = namespace(key);
       const r = new k8s.helm.v3.Release(
         `${name}-${key}`,
@@ -95,16 +117,21 @@ export class ClusterAddons extends pulumi.ComponentResource {
           name: key,
           namespace: ns.metadata.name,
           values,
+          description: extra.description,
           // A failed install/upgrade is rolled back, so the next `pulumi up` starts from a clean release.
           atomic: true,
           cleanupOnFail: true,
           timeout: 900,
         },
-        k8sOpts([ns, ...dependsOn]),
+        { ...k8sOpts([ns, ...dependsOn]), ...(extra.replaceOnDescription ? { replaceOnChanges: ["description"], deleteBeforeReplace: true } : {}) },
       );
       this.releases[key] = r;
       return r;
     };
+    // While an addon replaces a packaged component, each server holds the `disable` too, so the
+    // component comes back only after the addon's release is deleted (teardown.ts).
+    const holds = (component: string) => disableHolds(name, component, args.nodes, { parent: this, after: readyList });
+    const localStorageHolds = replacesLocalPath(cfg) ? holds("local-storage") : [];
 
     let storageClass = "local-path";
     const storageReleases: pulumi.Resource[] = [];
@@ -121,19 +148,31 @@ export class ClusterAddons extends pulumi.ComponentResource {
           before.push(new k8s.core.v1.NodePatch(`${name}-longhorn-node-${node.name}`, { metadata: { name: node.name, labels: { [LONGHORN_NODE_LABEL]: "true" } } }, k8sOpts()));
         }
       }
-      storageReleases.push(release("longhorn", longhornValues(cfg.storage, placement), before));
+      storageReleases.push(release("longhorn", longhornValues(cfg.storage, placement), [...before, ...localStorageHolds]));
       storageClass = LONGHORN_STORAGE_CLASS;
     } else if (cfg.storage.type === "rook-ceph" && checked.rook) {
-      const operator = release("rook-ceph", rookOperatorValues(checked.rook));
-      const ns = effectiveChart("rook-ceph").namespace;
-      storageReleases.push(release("rook-ceph-cluster", rookClusterValues(checked.rook, ns, cfg.storage.default), [operator]));
-      storageClass = ROOK_STORAGE_CLASS;
+      const rook = rookResources({
+        name,
+        parent: this,
+        provider: this.provider,
+        layout: checked.rook,
+        namespace: effectiveChart("rook-ceph").namespace,
+        isDefault: cfg.storage.default,
+        bootstrap: args.nodes.find((n) => n.role === "server") ?? args.nodes[0],
+        clusterReady: readyList,
+        before: localStorageHolds,
+        external: args.cephExternal,
+        release: (key, values, dependsOn) => release(key, values, dependsOn),
+      });
+      storageReleases.push(...rook.releases);
+      storageClass = rook.storageClass;
+      this.sharedStorageClass = rook.sharedStorageClass;
     }
     if (cfg.storage.type !== "local-path" && !cfg.storage.default) storageClass = "local-path";
     this.storageClass = pulumi.output(storageClass);
 
     if (cfg.loadBalancer.type === "metallb") {
-      const lb = release("metallb", metallbValues(metallbBackend(cfg.loadBalancer, args.nodes)));
+      const lb = release("metallb", metallbValues(metallbBackend(cfg.loadBalancer, args.nodes)), holds("servicelb"));
       const ns = effectiveChart("metallb").namespace;
       // The release waits for the controller, which serves the validating webhook these go through.
       for (const r of metallbResources(cfg.loadBalancer)) {
@@ -170,9 +209,11 @@ export class ClusterAddons extends pulumi.ComponentResource {
             nodes: all.map((address, i): NodeAddress => ({ name: args.nodes[i].name, address })),
           }),
         );
-      release("kube-prometheus-stack", values, [secret, ...storageReleases]);
+      // Prometheus's volume is on the storage layer: a new StorageClass means a new release, deleted
+      // (with its volumes) before it is created again, and before the old storage goes.
+      release("kube-prometheus-stack", values, [secret, ...storageReleases], { description: `storage class ${storageClass}`, replaceOnDescription: true });
     }
 
-    this.registerOutputs({ storageClass: this.storageClass, grafanaAdminPassword: this.grafanaAdminPassword });
+    this.registerOutputs({ storageClass: this.storageClass, sharedStorageClass: this.sharedStorageClass, grafanaAdminPassword: this.grafanaAdminPassword });
   }
 }

@@ -40,20 +40,56 @@ const rookNode = z
   })
   .strict();
 
+const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "must be a DNS label (lower-case letters, digits, '-')" });
+const cephReplicas = z.union([z.literal(1), z.literal(2), z.literal(3)]);
+
+/** A CephFS filesystem on the Rook cluster's OSDs, with a ReadWriteMany StorageClass. */
+const rookFilesystem = z
+  .object({
+    /** CephFilesystem name; also the StorageClass name. */
+    name: dnsLabel.default("ceph-filesystem"),
+    /** Copies of data and metadata; storage.replicas when omitted. */
+    replicas: cephReplicas.optional(),
+    /** Active metadata servers (MDS); each gets a standby when there are nodes for it. */
+    activeMDS: z.number().int().min(1).max(4).default(1),
+  })
+  .strict();
+
+/**
+ * An existing Ceph cluster used through Rook's external mode (no monitors or OSDs are created). Its
+ * monitor addresses and keys are the secret k3s-stacks:cephExternal.
+ */
+const rookExternal = z
+  .object({
+    /** `ceph fsid` of the existing cluster. */
+    fsid: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, { message: "is not a Ceph fsid (a UUID such as 68945eb2-536b-11f0-8b39-b578895a0c19). Fix: copy it from 'ceph fsid'" }),
+    /** Existing RBD pool for block volumes. */
+    rbdPool: z.string().min(1),
+    /** Existing CephFS filesystem and its data pool, for ReadWriteMany volumes. */
+    cephfs: z.object({ filesystem: z.string().min(1), dataPool: z.string().min(1) }).strict().optional(),
+    /** Ceph user Rook checks the cluster's health with (its key is cephExternal.userKey). */
+    user: z.string().regex(/^client\.[A-Za-z0-9_.-]+$/, { message: "must be a Ceph client name such as client.healthchecker" }).default("client.healthchecker"),
+  })
+  .strict();
+
 const rook = z
   .object({
     type: z.literal("rook-ceph"),
     default: z.boolean().default(true),
-    /** Nodes with their OSD devices. The default layout (replicas 3) needs three distinct nodes. */
-    nodes: z.array(rookNode).min(1),
-    /** Copies of each object; below 3 is an explicit small layout (no host-failure safety at 1). */
-    replicas: z.union([z.literal(1), z.literal(2), z.literal(3)]).default(3),
+    /** Nodes with their OSD devices. The default layout (replicas 3) needs three distinct nodes. Not with external. */
+    nodes: z.array(rookNode).min(1).optional(),
+    /** Copies of each object (default 3); below 3 is an explicit small layout (no host-failure safety at 1). Not with external. */
+    replicas: cephReplicas.optional(),
+    /** Add a CephFS filesystem and a ReadWriteMany StorageClass (subvolume quotas from the claim size). */
+    filesystem: rookFilesystem.optional(),
+    /** Use an existing Ceph cluster instead of building one on the nodes. */
+    external: rookExternal.optional(),
   })
   .strict();
 
 const pool = z
   .object({
-    name: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "must be a DNS label (lower-case letters, digits, '-')" }),
+    name: dnsLabel,
     /** CIDRs (192.168.1.240/28) or ranges (192.168.1.240-192.168.1.250). */
     addresses: z.array(z.string().min(1)).min(1),
     autoAssign: z.boolean().default(true),

@@ -68,22 +68,54 @@ export function longhornPlacement(cfg: LonghornConfig, nodes: NodeSpec[]): { pla
   return { placement: { nodes: eligible, replicas, restricted: excluded.length > 0 }, problems };
 }
 
-/** Rook-Ceph layout derived from the replica count. */
+/** The CephFS filesystem a layout adds. */
+export interface RookFilesystemLayout {
+  name: string;
+  replicas: 1 | 2 | 3;
+  activeMDS: number;
+  /** A standby MDS per active one; only when there is a node for it besides the active ones. */
+  activeStandby: boolean;
+}
+
+/** Rook-Ceph layout derived from the config. */
 export interface RookLayout {
+  /** `external`: an existing Ceph cluster, no monitors or OSDs here. */
+  mode: "internal" | "external";
   replicas: 1 | 2 | 3;
   mons: 1 | 3;
   mgrs: 1 | 2;
   /** Arch the operator Deployment is pinned to (its nodeSelector can name one value only). */
   operatorArch: Arch;
-  nodes: RookConfig["nodes"];
+  nodes: NonNullable<RookConfig["nodes"]>;
+  filesystem?: RookFilesystemLayout;
+  external?: RookConfig["external"];
 }
 
-/** Checks the Rook node list against the nodes and the chosen layout. */
+const rookKey = (...path: Array<string | number>) => keyPath("addons", ["storage", ...path]);
+
+/** Checks the Rook config against the nodes: OSD nodes and replicas, or external mode's exclusions. */
 export function rookLayout(cfg: RookConfig, nodes: NodeSpec[]): { layout?: RookLayout; problems: string[] } {
   const problems: string[] = [];
+  const capable = nodes.filter((n) => STORAGE_ARCHES.includes(n.arch));
+  if (capable.length === 0) {
+    return { problems: [`${rookKey()}: no node is amd64 or arm64, and Rook-Ceph ships no other images. Fix: add an amd64/arm64 node, or use storage type local-path.`] };
+  }
+  const operatorArch: Arch = capable.some((n) => n.arch === "amd64") ? "amd64" : "arm64";
+  if (cfg.external) {
+    // External mode builds no Ceph daemons: node, replica and filesystem settings would be ignored.
+    if (cfg.nodes) problems.push(`${rookKey("nodes")}: external mode creates no OSDs, so no node devices are used. Fix: remove storage.nodes, or remove storage.external to build a cluster on them.`);
+    if (cfg.replicas !== undefined) problems.push(`${rookKey("replicas")}: replication is the external cluster's pool setting. Fix: remove storage.replicas with external.`);
+    if (cfg.filesystem) problems.push(`${rookKey("filesystem")}: external mode uses an existing CephFS. Fix: replace it with storage.external.cephfs: { filesystem, dataPool }.`);
+    if (problems.length) return { problems };
+    return { layout: { mode: "external", replicas: 3, mons: 1, mgrs: 1, operatorArch, nodes: [], external: cfg.external }, problems };
+  }
+  if (!cfg.nodes) {
+    return { problems: [`${rookKey("nodes")}: is required: Rook needs nodes with empty disks for its OSDs. Fix: list nodes with devices, or set storage.external to use an existing Ceph cluster.`] };
+  }
+  const replicas = cfg.replicas ?? 3;
   const seen = new Set<string>();
   cfg.nodes.forEach((entry, i) => {
-    const where = keyPath("addons", ["storage", "nodes", i, "name"]);
+    const where = rookKey("nodes", i, "name");
     const node = nodes.find((n) => n.name === entry.name);
     if (!node) {
       problems.push(`${where}: no node named '${entry.name}'. Fix: use one of ${nodes.map((n) => n.name).join(", ")}.`);
@@ -95,22 +127,29 @@ export function rookLayout(cfg: RookConfig, nodes: NodeSpec[]): { layout?: RookL
     if (p) problems.push(p);
   });
   if (problems.length) return { problems };
-  if (seen.size < cfg.replicas) {
-    const layout = cfg.replicas === 3 ? "the default layout (3 replicas on separate hosts, 3 monitors)" : `${cfg.replicas} replicas on separate hosts`;
+  const hosts = (n: number) => `${n} ${n === 1 ? "is" : "are"} listed (${[...seen].join(", ")})`;
+  if (seen.size < replicas) {
+    const layout = replicas === 3 ? "the default layout (3 replicas on separate hosts, 3 monitors)" : `${replicas} replicas on separate hosts`;
     problems.push(
-      `${keyPath("addons", ["storage", "nodes"])}: ${layout} needs ${cfg.replicas} nodes with an empty disk, but ${seen.size} ${seen.size === 1 ? "is" : "are"} listed (${[...seen].join(", ")}). Fix: list ${cfg.replicas} amd64/arm64 nodes with devices, or set storage.replicas to ${Math.max(1, seen.size)} for an explicit smaller layout.`,
+      `${rookKey("nodes")}: ${layout} needs ${replicas} nodes with an empty disk, but ${hosts(seen.size)}. Fix: list ${replicas} amd64/arm64 nodes with devices, or set storage.replicas to ${Math.max(1, seen.size)} for an explicit smaller layout.`,
     );
-    return { problems };
   }
-  const archs = cfg.nodes.map((e) => nodes.find((n) => n.name === e.name)!.arch);
+  let filesystem: RookFilesystemLayout | undefined;
+  if (cfg.filesystem) {
+    const fsReplicas = cfg.filesystem.replicas ?? replicas;
+    if (fsReplicas > seen.size) {
+      problems.push(`${rookKey("filesystem", "replicas")}: ${fsReplicas} copies on separate hosts need ${fsReplicas} OSD nodes, but ${hosts(seen.size)}. Fix: set filesystem.replicas to at most ${seen.size}, or list more nodes.`);
+    }
+    if (cfg.filesystem.activeMDS > capable.length) {
+      problems.push(`${rookKey("filesystem", "activeMDS")}: ${cfg.filesystem.activeMDS} active metadata servers need as many amd64/arm64 nodes, but there are ${capable.length}. Fix: lower activeMDS.`);
+    }
+    filesystem = { name: cfg.filesystem.name, replicas: fsReplicas, activeMDS: cfg.filesystem.activeMDS, activeStandby: capable.length > cfg.filesystem.activeMDS };
+  }
+  if (problems.length) return { problems };
+  // The operator goes where the OSDs are when it can.
+  const osdArchs = cfg.nodes.map((e) => nodes.find((n) => n.name === e.name)!.arch);
   return {
-    layout: {
-      replicas: cfg.replicas,
-      mons: cfg.replicas === 3 ? 3 : 1,
-      mgrs: cfg.replicas === 1 ? 1 : 2,
-      operatorArch: archs.includes("amd64") ? "amd64" : "arm64",
-      nodes: cfg.nodes,
-    },
+    layout: { mode: "internal", replicas, mons: replicas === 3 ? 3 : 1, mgrs: replicas === 1 ? 1 : 2, operatorArch: osdArchs.includes("amd64") ? "amd64" : "arm64", nodes: cfg.nodes, filesystem },
     problems,
   };
 }

@@ -46,7 +46,7 @@ const release = (key: string) => mocks.byType(RELEASE).find((r) => r.inputs.name
 describe("ClusterAddons with Rook-Ceph from an airgap bundle", () => {
   it("installs the operator, then the cluster, then monitoring; no MetalLB with servicelb", async () => {
     expect(mocks.byType(RELEASE).map((r) => r.inputs.name).sort()).toEqual(["kube-prometheus-stack", "rook-ceph", "rook-ceph-cluster"]);
-    expect(await depNames("edge-rook-ceph-cluster")).toEqual(["edge-ns-rook-ceph", "edge-rook-ceph"]);
+    expect(await depNames("edge-rook-ceph-cluster")).toEqual(["edge-ns-rook-ceph", "edge-rook-ceph", "edge-rook-ceph-cluster-gone"]);
     expect(await depNames("edge-kube-prometheus-stack")).toContain("edge-rook-ceph-cluster");
     expect(mocks.resources.some((r) => r.type.includes("metallb"))).toBe(false);
   });
@@ -69,8 +69,10 @@ describe("ClusterAddons with Rook-Ceph from an airgap bundle", () => {
     expect(JSON.stringify(mocks.byType(RELEASE).map((r) => r.inputs))).not.toContain("given-password");
   });
 
-  it("runs no SSH commands for Rook", () => {
-    expect(mocks.byType("command:remote:Command")).toHaveLength(0);
+  it("runs over SSH only the local-storage hold and the delete-only teardown steps, on the first server", () => {
+    const cmds = mocks.byType("command:remote:Command");
+    expect(cmds.map((c) => c.name).sort()).toEqual(["edge-hold-local-storage-s1", "edge-rook-ceph-cleanup", "edge-rook-ceph-cluster-gone"]);
+    for (const c of cmds.filter((x) => x.name.startsWith("edge-rook"))) expect(c.inputs.create).toBeUndefined();
   });
 
   it("throws every config problem before creating any child resource", () => {

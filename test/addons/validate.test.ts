@@ -2,6 +2,7 @@ import { ConfigError } from "../../components/config/errors";
 import { parseAddonsConfig } from "../../components/addons/config";
 import { checkAddons } from "../../components/addons/validate";
 import { clusterCtx, mixedNodes, node } from "./fixtures";
+import { problem } from "../support/config";
 
 /** The problem lines checkAddons throws for a raw config. */
 function problems(raw: object, ctx: Partial<typeof clusterCtx> = {}, nodes = mixedNodes): string[] {
@@ -102,6 +103,52 @@ describe("storage eligibility", () => {
     ]);
     expect(problems({ storage: { type: "rook-ceph", nodes: two, replicas: 2 } })).toEqual([]);
     expect(problems({ storage: { type: "rook-ceph", nodes: [{ name: "pi2", devices: ["sda"] }], replicas: 1 } }).join()).toMatch(/node 'pi2' is arm \(armhf\); Rook-Ceph ships/);
+  });
+});
+
+describe("Rook CephFS and external Ceph", () => {
+  const osd = (...names: string[]) => names.map((name) => ({ name, devices: ["sdb"] }));
+  const ext = { fsid: "68945eb2-536b-11f0-8b39-b578895a0c19", rbdPool: "k8s" };
+
+  it("checks the filesystem's replicas against the OSD nodes and its MDS count against the nodes", () => {
+    expect(problems({ storage: { type: "rook-ceph", nodes: osd("a1", "a2"), replicas: 2, filesystem: { replicas: 3 } } })).toEqual([
+      problem("k3s-stacks:addons.storage.filesystem.replicas", "3 copies on separate hosts need 3 OSD nodes, but 2 are listed (a1, a2)", "at most 2"),
+    ]);
+    expect(problems({ storage: { type: "rook-ceph", nodes: osd("a1", "a2", "a3"), filesystem: { activeMDS: 4 } } }, {}, [node("s1", 10, { role: "server" }), node("a1", 11), node("a2", 12), node("a3", 13, { arch: "arm" })])).toEqual([
+      problem("k3s-stacks:addons.storage.nodes[2].name", "node 'a3' is arm (armhf)", "remove it"),
+    ]);
+    expect(problems({ storage: { type: "rook-ceph", nodes: osd("a1", "a2", "a3"), filesystem: { activeMDS: 4 } } }, {}, [node("a1", 11), node("a2", 12), node("a3", 13)])).toEqual([
+      problem("k3s-stacks:addons.storage.filesystem.activeMDS", "4 active metadata servers need as many amd64/arm64 nodes, but there are 3", "lower activeMDS"),
+    ]);
+    expect(problems({ storage: { type: "rook-ceph", nodes: osd("a1", "a2", "a3"), filesystem: {} } })).toEqual([]);
+  });
+
+  it("names the filesystem keys' own mistakes", () => {
+    expect(() => parseAddonsConfig({ storage: { type: "rook-ceph", nodes: osd("a1"), filesystem: { name: "Shared_FS", replicas: 4 } } })).toThrow(
+      /storage\.filesystem\.name: must be a DNS label[\s\S]*storage\.filesystem\.replicas/,
+    );
+  });
+
+  it("needs nodes without external mode, and refuses nodes, replicas and filesystem with it", () => {
+    expect(problems({ storage: { type: "rook-ceph" } })).toEqual([problem("k3s-stacks:addons.storage.nodes", "is required", "set storage.external")]);
+    expect(problems({ storage: { type: "rook-ceph", external: ext, nodes: osd("a1"), replicas: 1, filesystem: {} } })).toEqual([
+      problem("k3s-stacks:addons.storage.nodes", "external mode creates no OSDs", "remove storage.nodes"),
+      problem("k3s-stacks:addons.storage.replicas", "the external cluster's pool setting", "remove storage.replicas"),
+      problem("k3s-stacks:addons.storage.filesystem", "uses an existing CephFS", "storage.external.cephfs"),
+    ]);
+    expect(problems({ storage: { type: "rook-ceph", external: ext } })).toEqual([]);
+  });
+
+  it("checks the fsid and user shapes", () => {
+    expect(() => parseAddonsConfig({ storage: { type: "rook-ceph", external: { ...ext, fsid: "abc", user: "healthchecker" } } })).toThrow(
+      /storage\.external\.fsid: is not a Ceph fsid[\s\S]*Fix: copy it from 'ceph fsid'[\s\S]*storage\.external\.user: must be a Ceph client name/,
+    );
+  });
+
+  it("needs an amd64 or arm64 node for the operator, even in external mode", () => {
+    expect(problems({ storage: { type: "rook-ceph", external: ext } }, {}, [node("pi", 14, { role: "server", arch: "arm" })])).toEqual([
+      problem("k3s-stacks:addons.storage", "no node is amd64 or arm64", "local-path"),
+    ]);
   });
 });
 

@@ -91,6 +91,43 @@ describe("rook-ceph values", () => {
     expect(cluster).toMatchObject({ cephClusterSpec: { mon: { count: 1 }, mgr: { count: 1 } }, cephBlockPools: [{ spec: { replicated: { size: 1, requireSafeReplicaSize: false } } }] });
     expect(rookOperatorValues(layout!)).toMatchObject({ nodeSelector: { "kubernetes.io/arch": "amd64" } });
   });
+
+  it("adds a CephFS filesystem with a ReadWriteMany class that grows its quota, with chart keys only", () => {
+    const cfg = cfgOf({ nodes: ["a1", "a2", "a3"].map((name) => ({ name, devices: ["sdb"] })), filesystem: { name: "shared", replicas: 2 } });
+    const { layout } = rookLayout(cfg, mixedNodes);
+    const cluster = rookClusterValues(layout!, "rook-ceph", true);
+    expectKnown("rook-ceph-cluster", cluster);
+    expect(cluster.cephFileSystems).toEqual([
+      {
+        name: "shared",
+        spec: {
+          metadataPool: { replicated: { size: 2, requireSafeReplicaSize: true } },
+          dataPools: [{ name: "data0", failureDomain: "host", replicated: { size: 2, requireSafeReplicaSize: true } }],
+          metadataServer: { activeCount: 1, activeStandby: true },
+        },
+        storageClass: expect.objectContaining({ enabled: true, isDefault: false, name: "shared", pool: "data0", allowVolumeExpansion: true, reclaimPolicy: "Delete" }),
+      },
+    ]);
+    const params = (cluster.cephFileSystems as Array<{ storageClass: { parameters: Record<string, string> } }>)[0].storageClass.parameters;
+    expect(params["csi.storage.k8s.io/node-stage-secret-name"]).toBe("rook-csi-cephfs-node");
+    expect(params["csi.storage.k8s.io/controller-expand-secret-name"]).toBe("rook-csi-cephfs-provisioner");
+  });
+
+  it("renders external mode as the chart's values-external.yaml: no pools, no daemons, chart keys only", () => {
+    const cfg = cfgOf({ external: { fsid: "68945eb2-536b-11f0-8b39-b578895a0c19", rbdPool: "k8s" } });
+    const { layout, problems } = rookLayout(cfg, mixedNodes);
+    expect(problems).toEqual([]);
+    const cluster = rookClusterValues(layout!, "rook-ceph", true);
+    expectKnown("rook-ceph-cluster", cluster);
+    expect(cluster).toEqual({
+      operatorNamespace: "rook-ceph",
+      cephClusterSpec: { external: { enable: true }, crashCollector: { disable: true }, healthCheck: { daemonHealth: { mon: { disabled: false, interval: "45s" } } } },
+      cephBlockPools: [],
+      cephFileSystems: [],
+      cephObjectStores: [],
+    });
+    expectKnown("rook-ceph", rookOperatorValues(layout!));
+  });
 });
 
 describe("metallb values", () => {

@@ -71,6 +71,9 @@ export function monitoringValues(m: MonitoringInputs): Values {
         // Pick up ServiceMonitors/PodMonitors of every release, not only this chart's.
         serviceMonitorSelectorNilUsesHelmValues: false,
         podMonitorSelectorNilUsesHelmValues: false,
+        // Prometheus's volume goes with the release (monitoring off, or a new StorageClass), so the
+        // old storage layer is not kept busy by it; metrics history is lost then (README).
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: "Delete", whenScaled: "Retain" },
         storageSpec: {
           volumeClaimTemplate: {
             spec: { storageClassName: m.storageClass, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: m.cfg.storageSize } } },

@@ -1,8 +1,27 @@
 import { RookLayout, STORAGE_ARCHES } from "../eligibility";
 import { Values } from "./types";
 
-/** StorageClass the rook-ceph-cluster chart creates for the block pool. */
+/** StorageClass of the block pool (the chart's, or ours in external mode). */
 export const ROOK_STORAGE_CLASS = "ceph-block";
+
+/** CSI driver names Rook registers: `<operator namespace>.<rbd|cephfs>.csi.ceph.com` (Rook's import-external-cluster.sh). */
+export function csiProvisioner(operatorNamespace: string, kind: "rbd" | "cephfs"): string {
+  return `${operatorNamespace}.${kind}.csi.ceph.com`;
+}
+
+/** Secret parameters a Ceph CSI StorageClass names; a values list replaces the chart's defaults, so they are repeated. */
+export function csiSecretParameters(kind: "rbd" | "cephfs", namespace: string): Record<string, string> {
+  const provisioner = `rook-csi-${kind}-provisioner`;
+  const node = `rook-csi-${kind}-node`;
+  return {
+    "csi.storage.k8s.io/provisioner-secret-name": provisioner,
+    "csi.storage.k8s.io/provisioner-secret-namespace": namespace,
+    "csi.storage.k8s.io/controller-expand-secret-name": provisioner,
+    "csi.storage.k8s.io/controller-expand-secret-namespace": namespace,
+    "csi.storage.k8s.io/node-stage-secret-name": node,
+    "csi.storage.k8s.io/node-stage-secret-namespace": namespace,
+  };
+}
 
 /** Values for chart rook-ceph (the operator). */
 export function rookOperatorValues(layout: RookLayout): Values {
@@ -18,8 +37,52 @@ const archAffinity = {
   },
 };
 
-/** Values for chart rook-ceph-cluster: a block pool only, on the listed devices. */
+/** Values for chart rook-ceph-cluster in external mode (the chart's values-external.yaml): no pools, no daemons. */
+function externalClusterValues(operatorNamespace: string): Values {
+  return {
+    operatorNamespace,
+    cephClusterSpec: {
+      external: { enable: true },
+      crashCollector: { disable: true },
+      healthCheck: { daemonHealth: { mon: { disabled: false, interval: "45s" } } },
+    },
+    cephBlockPools: [],
+    cephFileSystems: [],
+    cephObjectStores: [],
+  };
+}
+
+const pool = (size: number) => ({ failureDomain: "host", replicated: { size, requireSafeReplicaSize: size > 1 } });
+
+/**
+ * A CephFS filesystem and its ReadWriteMany StorageClass. Ceph CSI gives each claim a subvolume whose
+ * quota is the claim's size (enforced by the kernel client from 4.17, reference §11), so volume
+ * expansion raises the quota.
+ */
+function filesystemValues(fs: NonNullable<RookLayout["filesystem"]>): Values {
+  return {
+    name: fs.name,
+    spec: {
+      metadataPool: { replicated: pool(fs.replicas).replicated },
+      dataPools: [{ name: "data0", ...pool(fs.replicas) }],
+      metadataServer: { activeCount: fs.activeMDS, activeStandby: fs.activeStandby },
+    },
+    storageClass: {
+      enabled: true,
+      isDefault: false,
+      name: fs.name,
+      pool: "data0",
+      reclaimPolicy: "Delete",
+      allowVolumeExpansion: true,
+      volumeBindingMode: "Immediate",
+      parameters: { ...csiSecretParameters("cephfs", "{{ .Release.Namespace }}"), "csi.storage.k8s.io/fstype": "ext4" },
+    },
+  };
+}
+
+/** Values for chart rook-ceph-cluster: a block pool on the listed devices, plus CephFS when asked; or external mode. */
 export function rookClusterValues(layout: RookLayout, operatorNamespace: string, isDefault: boolean): Values {
+  if (layout.mode === "external") return externalClusterValues(operatorNamespace);
   return {
     operatorNamespace,
     cephClusterSpec: {
@@ -36,11 +99,8 @@ export function rookClusterValues(layout: RookLayout, operatorNamespace: string,
     cephBlockPools: [
       {
         name: "ceph-blockpool",
-        spec: {
-          failureDomain: "host",
-          // Ceph refuses size 1 unless told it is intended.
-          replicated: { size: layout.replicas, requireSafeReplicaSize: layout.replicas > 1 },
-        },
+        // Ceph refuses size 1 unless told it is intended.
+        spec: pool(layout.replicas),
         storageClass: {
           enabled: true,
           name: ROOK_STORAGE_CLASS,
@@ -48,25 +108,19 @@ export function rookClusterValues(layout: RookLayout, operatorNamespace: string,
           reclaimPolicy: "Delete",
           allowVolumeExpansion: true,
           volumeBindingMode: "Immediate",
-          // The chart's defaults, repeated because a list in values replaces the whole default list.
           parameters: {
             imageFormat: "2",
             imageFeatures: "layering",
-            "csi.storage.k8s.io/provisioner-secret-name": "rook-csi-rbd-provisioner",
-            "csi.storage.k8s.io/provisioner-secret-namespace": "{{ .Release.Namespace }}",
-            "csi.storage.k8s.io/controller-expand-secret-name": "rook-csi-rbd-provisioner",
-            "csi.storage.k8s.io/controller-expand-secret-namespace": "{{ .Release.Namespace }}",
+            ...csiSecretParameters("rbd", "{{ .Release.Namespace }}"),
             "csi.storage.k8s.io/controller-publish-secret-name": "rook-csi-rbd-provisioner",
             "csi.storage.k8s.io/controller-publish-secret-namespace": "{{ .Release.Namespace }}",
-            "csi.storage.k8s.io/node-stage-secret-name": "rook-csi-rbd-node",
-            "csi.storage.k8s.io/node-stage-secret-namespace": "{{ .Release.Namespace }}",
             "csi.storage.k8s.io/fstype": "ext4",
           },
         },
       },
     ],
-    // Filesystem (MDS) and object store (RGW) each add pools of size 3 and GiBs of requests.
-    cephFileSystems: [],
+    // The object store (RGW) adds pools of size 3 and GiBs of requests; CephFS only when asked.
+    cephFileSystems: layout.filesystem ? [filesystemValues(layout.filesystem)] : [],
     cephObjectStores: [],
   };
 }

@@ -1,0 +1,123 @@
+import * as pulumi from "@pulumi/pulumi";
+import { ScriptCommand, remoteScript } from "../k3s/remote";
+import { scriptFrame, shq } from "../k3s/shell";
+import { NodeSpec } from "../nodes/types";
+
+/**
+ * Resources that exist only to put the layers' deletions in the right order. Pulumi deletes removed
+ * resources after every create and update of a run, in reverse dependency order. A release that
+ * replaced a packaged k3s component (MetalLB for servicelb, Longhorn/Rook for local-storage) must go
+ * before the component comes back, but config.yaml (where `disable` lives) is updated early in the
+ * same run. So each server also holds the `disable` in a config.yaml.d drop-in owned by a resource
+ * the release depends on: the release is deleted first, then the drop-in, then k3s restarts.
+ */
+
+/** Drop-in directory k3s reads after config.yaml (reference §2); `disable+` appends to config.yaml's list. */
+export const CONFIG_DROPIN_DIR = "/etc/rancher/k3s/config.yaml.d";
+
+export function disableDropinPath(component: string): string {
+  return `${CONFIG_DROPIN_DIR}/50-k3s-stacks-disable-${component}.yaml`;
+}
+
+/** How long a restarted server may take to be Ready again before the next one restarts. */
+const READY_TIMEOUT_SECONDS = 300;
+
+/**
+ * Holds `disable: [component]` on one server while the release that replaces the component exists.
+ * create/update write the drop-in without a restart (config.yaml disables the same component, so
+ * nothing changes for k3s). delete removes it and, when no other config file still disables the
+ * component, restarts k3s and waits for the node to be Ready: the component comes back only now.
+ */
+export function renderDisableHoldScript(opts: { node: string; component: string }): string {
+  const file = disableDropinPath(opts.component);
+  const component = shq(opts.component);
+  const write = `install -d -m 0755 ${shq(CONFIG_DROPIN_DIR)}
+printf '%s\\n' '# Managed by k3s-stacks: kept while the addon that replaces ${opts.component} is installed.' 'disable+:' '  - ${opts.component}' > ${shq(`${file}.tmp`)}
+chmod 0600 ${shq(`${file}.tmp`)}
+mv -f ${shq(`${file}.tmp`)} ${shq(file)}`;
+  const remove = `[ -f ${shq(file)} ] || exit 0
+rm -f ${shq(file)}
+# Still disabled by config.yaml or another drop-in (destroy, or the component stays off): no restart.
+disabled_elsewhere() {
+  local f
+  for f in /etc/rancher/k3s/config.yaml ${shq(CONFIG_DROPIN_DIR)}/*.yaml; do
+    [ -f "$f" ] || continue
+    awk -v c=${component} '
+      /^[^[:space:]#-]/ { inlist = ($0 ~ /^disable\\+?:[[:space:]]*$/); if ($0 ~ /^disable\\+?:[[:space:]]*\\[/ && index($0, c)) found = 1; next }
+      inlist && $0 ~ "^[[:space:]]*-[[:space:]]*\\"?" c "\\"?[[:space:]]*$" { found = 1 }
+      END { exit found ? 0 : 1 }' "$f" && return 0
+  done
+  return 1
+}
+if disabled_elsewhere || ! systemctl is-active --quiet k3s; then exit 0; fi
+echo "k3s-stacks: ${opts.component} is no longer replaced by an addon; restarting k3s on ${opts.node}"
+systemctl restart k3s
+k3s kubectl wait --for=condition=Ready ${shq(`node/${opts.node}`)} --timeout=${READY_TIMEOUT_SECONDS}s >/dev/null ||
+  { echo "k3s-stacks: ${opts.node} is not Ready ${READY_TIMEOUT_SECONDS}s after the restart. Fix: check 'journalctl -u k3s' on it, then run pulumi up again." >&2; exit 1; }`;
+  return scriptFrame(`keep ${opts.component} disabled on ${opts.node} while its replacement is installed`, { "create|update": write, delete: remove });
+}
+
+/**
+ * One hold per server, chained so that their deletions (reverse order) restart one server at a
+ * time. Returns the holds; the release depends on all of them.
+ */
+export function disableHolds(name: string, component: string, nodes: NodeSpec[], opts: { parent: pulumi.Resource; after: pulumi.Resource[] }): ScriptCommand[] {
+  const holds: ScriptCommand[] = [];
+  for (const server of nodes.filter((n) => n.role === "server")) {
+    const after = holds.length ? [holds[holds.length - 1]] : [];
+    holds.push(
+      remoteScript(
+        `${name}-hold-${component}-${server.name}`,
+        { connection: server.connection, script: renderDisableHoldScript({ node: server.name, component }), phases: ["create", "update", "delete"] },
+        { parent: opts.parent, dependsOn: [...opts.after, ...after] },
+      ),
+    );
+  }
+  return holds;
+}
+
+/** How long Rook may take to remove the CephCluster (and wipe its hosts) before destroy gives up. */
+const CEPH_DELETE_TIMEOUT_SECONDS = 900;
+
+/**
+ * Runs on the first server when the Rook layer is deleted, between the cluster release (deleted
+ * first) and the operator release: waits until the operator has finished the CephCluster, so its
+ * finalizer is handled before the operator and its CRDs go. With `confirmCleanup`, the delete first
+ * sets `cleanupPolicy.confirmation` (Rook wipes dataDirHostPath and the OSD disks, so the devices can
+ * be used again); Rook stops managing a cluster as soon as that is set, so it is set only here, by
+ * a step that depends on the cluster release and so is deleted just before it.
+ */
+export function renderRookTeardownScript(opts: { namespace: string; step: "confirm-cleanup" | "wait-gone"; storageClasses: string[] }): string {
+  const ns = shq(opts.namespace);
+  const kubectl = `k3s kubectl -n ${ns}`;
+  const body =
+    opts.step === "confirm-cleanup"
+      ? `if ! k3s kubectl get crd cephclusters.ceph.rook.io >/dev/null 2>&1; then exit 0; fi
+for c in $(${kubectl} get cephcluster -o name); do
+  ${kubectl} patch "$c" --type merge -p '{"spec":{"cleanupPolicy":{"confirmation":"yes-really-destroy-data"}}}'
+done`
+      : `if ! k3s kubectl get crd cephclusters.ceph.rook.io >/dev/null 2>&1; then exit 0; fi
+deadline=$((SECONDS + ${CEPH_DELETE_TIMEOUT_SECONDS}))
+while [ -n "$(${kubectl} get cephcluster -o name 2>/dev/null)" ]; do
+  if [ "$SECONDS" -ge "$deadline" ]; then
+    echo "k3s-stacks: the CephCluster in ${opts.namespace} is still being deleted after ${CEPH_DELETE_TIMEOUT_SECONDS}s:" >&2
+    ${kubectl} get cephcluster -o jsonpath='{range .items[*]}{.metadata.name}: {.status.phase} {.status.message}{"\\n"}{end}' >&2 || true
+    echo "Volumes still using Ceph (Rook keeps the cluster while they exist):" >&2
+    k3s kubectl get pvc -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name} {.spec.storageClassName}{"\\n"}{end}' | grep -E ' (${opts.storageClasses.join("|")})$' >&2 || true
+    echo "Fix: delete those PersistentVolumeClaims (their data is lost), then run pulumi up or pulumi destroy again." >&2
+    exit 1
+  fi
+  sleep 5
+done`;
+  return scriptFrame(`${opts.step} of the Rook CephCluster in ${opts.namespace}`, { delete: body });
+}
+
+/** A delete-only step of the Rook teardown on the first server. */
+export function rookTeardownStep(
+  name: string,
+  server: NodeSpec,
+  script: string,
+  opts: pulumi.CustomResourceOptions,
+): ScriptCommand {
+  return remoteScript(name, { connection: server.connection, script, phases: ["delete"] }, opts);
+}

@@ -1,0 +1,114 @@
+// The ordering steps' scripts in a real bash, host paths moved into a scratch directory, fake
+// systemctl and k3s on PATH; and shellcheck.
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { disableDropinPath, renderDisableHoldScript, renderRookTeardownScript } from "../../components/addons/teardown";
+import { LOG_CALL, Sandbox, sandbox } from "../k3s/support/shell";
+
+let sb: Sandbox;
+beforeEach(() => {
+  sb = sandbox();
+  sb.fake("systemctl", `${LOG_CALL}\nif [ "$1" = is-active ]; then [ -n "\${K3S_ACTIVE:-}" ]; exit; fi\nexit 0`);
+  sb.fake("k3s", `${LOG_CALL}\nexit "\${K3S_EXIT:-0}"`);
+  sb.fake("sleep", ":");
+});
+afterEach(() => sb.cleanup());
+
+const inSandbox = (script: string) => script.split("/etc/rancher/k3s").join(`${sb.dir}/etc/rancher/k3s`);
+const dropin = () => `${sb.dir}${disableDropinPath("servicelb")}`;
+const config = () => path.join(sb.dir, "etc/rancher/k3s/config.yaml");
+const run = (script: string, phase: string, env: Record<string, string> = {}) => sb.run(["bash", "-s", "--", phase], { input: script, env });
+
+describe("disable hold (renderDisableHoldScript)", () => {
+  const script = () => inSandbox(renderDisableHoldScript({ node: "s1", component: "servicelb" }));
+
+  it("passes shellcheck", () => {
+    if (spawnSync("shellcheck", ["--version"]).status !== 0 && !process.env.CI) return;
+    for (const s of [renderDisableHoldScript({ node: "s1", component: "local-storage" }), renderRookTeardownScript({ namespace: "rook-ceph", step: "wait-gone", storageClasses: ["ceph-block"] }), renderRookTeardownScript({ namespace: "rook-ceph", step: "confirm-cleanup", storageClasses: [] })]) {
+      expect(() => execFileSync("shellcheck", ["-s", "bash", "-"], { input: s, encoding: "utf8" })).not.toThrow();
+    }
+  });
+
+  it("create writes a drop-in that appends to config.yaml's disable list, and restarts nothing", () => {
+    const r = run(script(), "create", { K3S_ACTIVE: "1" });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(fs.readFileSync(dropin(), "utf8")).toBe("# Managed by k3s-stacks: kept while the addon that replaces servicelb is installed.\ndisable+:\n  - servicelb\n");
+    expect((fs.statSync(dropin()).mode & 0o777).toString(8)).toBe("600");
+    expect(sb.calls()).toEqual([]);
+  });
+
+  it("delete after a switch: removes the drop-in, restarts k3s and waits for the node", () => {
+    run(script(), "create");
+    fs.writeFileSync(config(), "disable:\n  - traefik\nnode-name: s1\n");
+    const r = run(script(), "delete", { K3S_ACTIVE: "1" });
+    expect(r.status).toBe(0);
+    expect(fs.existsSync(dropin())).toBe(false);
+    expect(sb.calls()).toEqual(["systemctl is-active --quiet k3s", "systemctl restart k3s", "k3s kubectl wait --for=condition=Ready node/s1 --timeout=300s"]);
+  });
+
+  it("delete on destroy (config.yaml still disables it): removes the drop-in, no restart", () => {
+    run(script(), "create");
+    fs.writeFileSync(config(), "disable:\n  - servicelb\n  - traefik\nnode-name: s1\n");
+    expect(run(script(), "delete", { K3S_ACTIVE: "1" }).status).toBe(0);
+    expect(fs.existsSync(dropin())).toBe(false);
+    expect(sb.calls()).toEqual([]);
+    fs.writeFileSync(config(), "disable: [traefik, servicelb]\n");
+    run(script(), "create");
+    expect(run(script(), "delete", { K3S_ACTIVE: "1" }).status).toBe(0);
+    expect(sb.calls()).toEqual([]);
+  });
+
+  it("delete when the drop-in is already gone, or k3s is stopped, restarts nothing", () => {
+    expect(run(script(), "delete", { K3S_ACTIVE: "1" }).status).toBe(0);
+    run(script(), "create");
+    expect(run(script(), "delete").status).toBe(0);
+    expect(sb.calls()).toEqual(["systemctl is-active --quiet k3s"]);
+  });
+
+  it("a node that does not come back fails the delete with the fix", () => {
+    run(script(), "create");
+    const r = run(script(), "delete", { K3S_ACTIVE: "1", K3S_EXIT: "1" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/s1 is not Ready 300s after the restart\. Fix: check 'journalctl -u k3s'/);
+  });
+});
+
+describe("Rook teardown (renderRookTeardownScript)", () => {
+  it("confirm-cleanup sets the cleanup confirmation on every CephCluster, only on delete", () => {
+    sb.fake("k3s", `${LOG_CALL}\ncase "$*" in *"get cephcluster"*) echo cephcluster.ceph.rook.io/rook-ceph ;; esac`);
+    const s = renderRookTeardownScript({ namespace: "rook-ceph", step: "confirm-cleanup", storageClasses: [] });
+    expect(run(s, "create").status).toBe(0);
+    expect(sb.calls()).toEqual([]);
+    expect(run(s, "delete").status).toBe(0);
+    expect(sb.calls()).toEqual([
+      "k3s kubectl get crd cephclusters.ceph.rook.io",
+      "k3s kubectl -n rook-ceph get cephcluster -o name",
+      `k3s kubectl -n rook-ceph patch cephcluster.ceph.rook.io/rook-ceph --type merge -p {"spec":{"cleanupPolicy":{"confirmation":"yes-really-destroy-data"}}}`,
+    ]);
+  });
+
+  it("wait-gone returns once the CephCluster is gone, and at once when Rook's CRDs are gone", () => {
+    const counter = path.join(sb.dir, "n");
+    sb.fake("k3s", `${LOG_CALL}\ncase "$*" in *"get cephcluster -o name"*) n=$(cat ${counter} 2>/dev/null || echo 0); echo $((n+1)) > ${counter}; [ "$n" -lt 2 ] && echo cephcluster.ceph.rook.io/rook-ceph ;; esac; exit 0`);
+    const s = renderRookTeardownScript({ namespace: "rook-ceph", step: "wait-gone", storageClasses: ["ceph-block"] });
+    expect(run(s, "delete").status).toBe(0);
+    expect(sb.calls().filter((c) => c.includes("get cephcluster -o name"))).toHaveLength(3);
+    sb.fake("k3s", `${LOG_CALL}\nexit 1`);
+    expect(run(s, "delete").status).toBe(0);
+    expect(sb.calls()).toEqual(["k3s kubectl get crd cephclusters.ceph.rook.io"]);
+  });
+
+  it("wait-gone that times out names the volumes still on Ceph and the fix", () => {
+    sb.fake("k3s", `case "$*" in *"get cephcluster -o name"*) echo cephcluster.ceph.rook.io/rook-ceph ;; *"get pvc"*) printf 'apps/data ceph-block\\napps/web local-path\\n' ;; *"get cephcluster -o jsonpath"*) echo "rook-ceph: Deleting waiting for dependents" ;; esac; exit 0`);
+    // SECONDS jumps past the deadline: bash lets a script assign it.
+    const s = renderRookTeardownScript({ namespace: "rook-ceph", step: "wait-gone", storageClasses: ["ceph-block", "ceph-filesystem"] }).replace("deadline=$((SECONDS + 900))", "deadline=$((SECONDS + 900)); SECONDS=1000");
+    const r = run(s, "delete");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("rook-ceph: Deleting waiting for dependents");
+    expect(r.stderr).toContain("apps/data ceph-block");
+    expect(r.stderr).not.toContain("apps/web");
+    expect(r.stderr).toMatch(/Fix: delete those PersistentVolumeClaims \(their data is lost\), then run pulumi up or pulumi destroy again/);
+  });
+});
