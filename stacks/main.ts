@@ -21,7 +21,8 @@ import { checkAddons } from "../components/addons/validate";
 import { apiVipOnCloud, checkApiVip, kubeVipFiles } from "../components/addons/kube-vip";
 import type { ClusterAddons } from "../components/addons/cluster-addons";
 import { parseSnapshotConfig, parseUpgradeConfig } from "../components/upgrade/config";
-import { checkAgainstPrevious, readPreviousState } from "../components/upgrade/previous";
+import { PreviousState, checkAgainstPrevious, readPreviousState } from "../components/upgrade/previous";
+import { plannedRestarts } from "../components/k3s/restart-plan";
 import { rolloutSettings } from "../components/upgrade/rollout";
 import { snapshotContribution } from "../components/upgrade/snapshots";
 import { dayTwoCommands } from "../components/upgrade/commands";
@@ -36,6 +37,22 @@ import { CEPH_EXTERNAL_KEY, CephExternalSecrets, parseCephExternalSecrets } from
 // Modules for clouds and layers a stack does not use are imported where they are used, not here:
 // each Pulumi provider SDK (@pulumi/kubernetes, @pulumi/aws, @pulumi/hcloud) costs every
 // `pulumi preview` hundreds of milliseconds to load (test/stack/lazy-load.test.ts).
+
+/**
+ * The `plannedRestarts` output, also logged: which nodes this update restarts, in rollout order and
+ * why, from the restart keys of the last successful update (so `pulumi preview` shows it). Only node
+ * names and reasons, so it is plain even when the keys are secret. `version` is empty when versions
+ * move in-cluster (system-upgrade-controller) rather than through the rollout.
+ */
+function restartPlanOutput(k3s: K3sCluster, previous: PreviousState | undefined, version: string): pulumi.Output<string[]> {
+  if (previous === undefined) return pulumi.output(["unknown: k3s-stacks:upgrade.checkPreviousOutputs is false"]);
+  return pulumi.unsecret(k3s.restartKeys.apply((keys) => {
+    if (previous.restartKeys === undefined) return [];
+    const plan = plannedRestarts(k3s.rolloutOrder, { version: version ? previous.k3sVersion : undefined, keys: previous.restartKeys }, { version, keys });
+    if (plan.length > 0) pulumi.log.info(`rolling restart, one step after another: ${plan.join("; ")}`);
+    return plan;
+  }));
+}
 
 /** Where this stack's nodes come from. */
 type NodeSource =
@@ -130,8 +147,10 @@ export async function main(): Promise<Record<string, unknown>> {
   const serverNames = planned.filter((n) => n.role === "server").map((n) => n.name);
   const nodeIdentities = Object.fromEntries(planned.filter((n) => n.arch).map((n) => [n.name, installIdentity({ role: n.role, arch: n.arch as NodeSpec["arch"] })]));
   const goneNames = source.kind === "inventory" ? source.inventory.hosts.filter((h) => h.gone).map((h) => h.name) : [];
+  let previous: PreviousState | undefined;
   if (upgrade.checkPreviousOutputs) {
-    checkAgainstPrevious(await readPreviousState(), { settings: cluster, serverNames, upgrade, nodeIdentities, gone: goneNames });
+    previous = await readPreviousState();
+    checkAgainstPrevious(previous, { settings: cluster, serverNames, upgrade, nodeIdentities, gone: goneNames });
   }
 
   let nodes: NodeSpec[];
@@ -225,6 +244,7 @@ export async function main(): Promise<Record<string, unknown>> {
   }
 
   const commands = dayTwoCommands(nodes);
+  const restarts = restartPlanOutput(k3s, previous, ssh ? cluster.k3sVersion : "");
   return {
     kubeconfig: k3s.kubeconfig,
     apiEndpoint: k3s.apiEndpoint,
@@ -234,6 +254,8 @@ export async function main(): Promise<Record<string, unknown>> {
     serverNames,
     nodeNames: k3s.nodeNames,
     nodeIdentities,
+    restartKeys: k3s.restartKeys,
+    plannedRestarts: restarts,
     secretsEncryption: cluster.secretsEncryption,
     snapshotsEnabled: cluster.datastore === "etcd" && snapshots.enabled !== false,
     snapshotCommand: commands.snapshotCommand,

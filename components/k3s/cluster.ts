@@ -11,6 +11,7 @@ import { renderKubeconfigScript } from "./scripts";
 import { scriptFrame } from "./shell";
 import { ConfigContribution, ConfigValue, K3sClusterArgs, RolloutSettings } from "./types";
 import { planRollout } from "./plan";
+import { restartKey } from "./restart-plan";
 import { DISABLE_VALUES, configProblems, flagType } from "./flags";
 
 const DEFAULT_ROLLOUT: RolloutSettings = { agentBatchSize: 1, drain: true, drainTimeout: "5m" };
@@ -59,6 +60,10 @@ export class K3sCluster extends pulumi.ComponentResource {
   public readonly nodes: Record<string, K3sNode> = {};
   /** Hosts marked gone, removed from the cluster without SSH to them. */
   public readonly gone: Record<string, GoneK3sNode> = {};
+  /** Rollout order: each server alone, then the agent batches (node names). */
+  public readonly rolloutOrder: string[][];
+  /** Per node, a digest of what its restart depends on (version with SSH upgrades, managed files); see restart-plan.ts. */
+  public readonly restartKeys: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k3s:cluster:K3sCluster", name, {}, opts);
@@ -102,14 +107,16 @@ export class K3sCluster extends pulumi.ComponentResource {
         stager: args.stager,
         rollout,
         installAfter,
-        rolloutAfter: sshRollout ? after : undefined,
+        rolloutAfter: after,
+        sshUpgrade: sshRollout,
+        etcd: node.role === "server" && settings.datastore === "etcd",
         secretConfig,
       }, { parent: this });
       this.nodes[node.name] = k3sNode;
       return k3sNode;
     };
 
-    // Servers join one at a time (etcd adds one member per step); each upgrades only after the previous is back.
+    // Servers join one at a time (etcd adds one member per step); each restarts only after the previous is back.
     // Hosts marked gone leave first, from the first server, so that a replacement joins a cluster without them.
     const removals: pulumi.Resource[] = [];
     for (const server of plan.servers) {
@@ -126,13 +133,17 @@ export class K3sCluster extends pulumi.ComponentResource {
         }
       }
       serverInstalls.push(k3sNode.install);
-      rolloutAfter = k3sNode.rolloutDone ? [k3sNode.rolloutDone] : [];
+      rolloutAfter = [k3sNode.rolloutDone];
     }
-    // Agents install in parallel once every server is up; they upgrade batch by batch.
+    // Agents install in parallel once every server is up; they restart batch by batch.
     for (const batch of plan.agentBatches) {
-      const batchNodes = batch.map((agent) => addNode(agent, [...serverInstalls, ...removals], rolloutAfter));
-      rolloutAfter = batchNodes.flatMap((n) => (n.rolloutDone ? [n.rolloutDone] : []));
+      rolloutAfter = batch.map((agent) => addNode(agent, [...serverInstalls, ...removals], rolloutAfter).rolloutDone);
     }
+    this.rolloutOrder = [...plan.servers.map((s) => [s.name]), ...plan.agentBatches.map((b) => b.map((a) => a.name))];
+    const keys = Object.entries(this.nodes).map(([n, k]) => k.configHash.apply((h): [string, string] => [n, restartKey(sshRollout ? settings.k3sVersion : "", h)]));
+    // A digest of config.yaml is kept secret when config.yaml holds a secret.
+    const restartKeys = pulumi.all(keys).apply((entries) => Object.fromEntries(entries) as Record<string, string>);
+    this.restartKeys = secretConfig || (args.files ?? []).some((f) => f.secret) ? pulumi.secret(restartKeys) : restartKeys;
 
     const read = remoteScript(`${name}-kubeconfig`, {
       connection: bootstrap.connection,

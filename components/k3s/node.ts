@@ -3,15 +3,9 @@ import { ClusterSettings } from "../config/cluster";
 import { NodeSpec, SshConnection } from "../nodes/types";
 import { ScriptCommand, connectionArgs, remoteScript } from "./remote";
 import { CONFIG_FILE, ResolvedContributions, renderConfigYaml, renderNodeConfig } from "./node-config";
-import {
-  InstallSpec,
-  renderConfigScript,
-  renderCordonScript,
-  renderInstallScript,
-  renderMemberScript,
-  renderUncordonScript,
-  renderUpgradeScript,
-} from "./scripts";
+import { InstallSpec, renderConfigScript, renderInstallScript, renderMemberScript } from "./scripts";
+import { renderCordonScript, renderRestartScript, renderUncordonScript } from "./rollout-scripts";
+import { configHash } from "./restart-plan";
 import { InstallStager, NodeFile, RolloutSettings } from "./types";
 import { hostPrepFor } from "./host-prep";
 import { renderLeaveScript } from "./removal-scripts";
@@ -34,8 +28,12 @@ export interface K3sNodeArgs {
   rollout: RolloutSettings;
   /** Installs that must finish before this node installs (join order). */
   installAfter: pulumi.Resource[];
-  /** Rollout steps that must finish before this node's upgrade starts; undefined: no SSH rollout. */
-  rolloutAfter?: pulumi.Resource[];
+  /** Rollout steps that must finish before this node's restart starts (the previous node or batch). */
+  rolloutAfter: pulumi.Resource[];
+  /** The rollout moves k3s versions over SSH (cordon, upgrade, uncordon); false: only restarts (system-upgrade-controller upgrades). */
+  sshUpgrade: boolean;
+  /** This node is a server of an embedded-etcd cluster. */
+  etcd: boolean;
   /** Whether config.yaml carries a secret (datastore URL, S3 key): keep it secret then. */
   secretConfig: boolean;
 }
@@ -53,8 +51,10 @@ export class K3sNode extends pulumi.ComponentResource {
   public readonly install: ScriptCommand;
   /** Finishes when the node is Ready with its labels and taints. */
   public readonly member: ScriptCommand;
-  /** Last rollout step of this node (uncordon); the next node's rollout waits on it. */
-  public readonly rolloutDone?: ScriptCommand;
+  /** Last rollout step of this node (uncordon, or restart without SSH upgrades); the next node's rollout waits on it. */
+  public readonly rolloutDone: ScriptCommand;
+  /** Hash of the node's managed files as rendered: changes exactly when the node must restart for its configuration. */
+  public readonly configHash: pulumi.Output<string>;
 
   constructor(name: string, args: K3sNodeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k3s:cluster:K3sNode", name, {}, opts);
@@ -80,23 +80,24 @@ export class K3sNode extends pulumi.ComponentResource {
         }, joinUrl, contrib, endpoint)),
       );
     const files = args.files.filter((f) => !f.roles || f.roles.includes(node.role));
+    const managed = pulumi
+      .all([configYaml, pulumi.all(files.map((f) => f.content))])
+      .apply(([yaml, contents]) => [
+        { path: CONFIG_FILE, content: yaml, mode: "0600" },
+        ...files.map((f, i) => ({ path: f.path, content: contents[i], mode: f.mode ?? "0600" })),
+      ]);
+    this.configHash = managed.apply(configHash);
+    const secretFiles = args.secretConfig || files.some((f) => f.secret);
     const configScript = pulumi
-      .all([configYaml, pulumi.output(args.contributions), pulumi.all(files.map((f) => f.content))])
-      .apply(([yaml, contrib, contents]) => renderConfigScript({
-        host: hostPrepFor(node, settings, contrib),
-        role: node.role,
-        files: [
-          { path: CONFIG_FILE, content: yaml, mode: "0600" },
-          ...files.map((f, i) => ({ path: f.path, content: contents[i], mode: f.mode ?? "0600" })),
-        ],
-      }));
+      .all([managed, pulumi.output(args.contributions)])
+      .apply(([list, contrib]) => renderConfigScript({ host: hostPrepFor(node, settings, contrib), role: node.role, files: list }));
     // A different install (role, arch) replaces config → leave → install → member, each deleted before it
     // is created again (replace-chain.ts): drain, uninstall, delete the Node, write the files, install.
     const config = remoteScript(`${name}-config`, {
       connection: conn,
       script: configScript,
       phases: ["create", "update"],
-      secret: args.secretConfig || files.some((f) => f.secret),
+      secret: secretFiles,
       triggers: [installIdentity(node)],
     }, { ...child(), deleteBeforeReplace: true });
     // Created before the install so that on removal it is deleted after the uninstall (Pulumi deletes
@@ -131,10 +132,13 @@ export class K3sNode extends pulumi.ComponentResource {
       triggers: [replacedWith(leave ?? config)],
     }, { ...child([config, ...(leave ? [leave] : []), ...(staged?.ready ?? []), ...args.installAfter]), deleteBeforeReplace: true });
 
-    // Rollout: cordon on the control server, upgrade on the node, wait Ready and uncordon. Creates do
-    // nothing; a version change updates all three in dependency order.
-    if (args.rolloutAfter) this.rolloutDone = this.rolloutSteps(name, args, spec(settings.k3sVersion), withStagedTrigger);
+    // Rollout: cordon on the control server, restart (upgrade) and health gate on the node, uncordon.
+    // Creates do nothing; a configuration change updates only the restart step, a version change all three.
+    const paths = [CONFIG_FILE, ...files.map((f) => f.path)];
+    const rolled = this.rolloutSteps(name, args, { config, paths, secret: secretFiles }, args.sshUpgrade ? spec(settings.k3sVersion) : undefined, withStagedTrigger);
+    this.rolloutDone = rolled.done;
 
+    // After the node's restart: labels and taints are reconciled against the node as it now runs.
     this.member = remoteScript(`${name}-member`, {
       connection: args.controlConnection,
       script: renderMemberScript({
@@ -147,7 +151,7 @@ export class K3sNode extends pulumi.ComponentResource {
       }),
       phases: ["create", "update", "delete"],
       triggers: [replacedWith(this.install)],
-    }, { ...child([this.install, ...args.installAfter]), deleteBeforeReplace: true });
+    }, { ...child([this.install, rolled.restart, ...args.installAfter]), deleteBeforeReplace: true });
 
     this.registerOutputs({});
   }
@@ -155,25 +159,45 @@ export class K3sNode extends pulumi.ComponentResource {
   private rolloutSteps(
     name: string,
     args: K3sNodeArgs,
-    target: InstallSpec,
+    files: { config: ScriptCommand; paths: string[]; secret: boolean },
+    target: InstallSpec | undefined,
     withStagedTrigger: (script: pulumi.Input<string>) => pulumi.Output<string>,
-  ): ScriptCommand {
-    const { node, settings, rollout } = args;
-    const child = (after: pulumi.Resource[]): pulumi.CustomResourceOptions => ({ parent: this, dependsOn: [...(node.dependsOn ?? []), ...after] });
-    const cordon = remoteScript(`${name}-cordon`, {
+  ): { restart: ScriptCommand; done: ScriptCommand } {
+    const { node, rollout } = args;
+    const child = (after: pulumi.Resource[], alias?: string): pulumi.CustomResourceOptions => ({
+      parent: this,
+      dependsOn: [...(node.dependsOn ?? []), ...after],
+      ...(alias ? { aliases: [{ name: alias }] } : {}),
+    });
+    const cordon = target && remoteScript(`${name}-cordon`, {
       connection: args.controlConnection,
-      script: renderCordonScript({ node: node.name, version: settings.k3sVersion, drain: rollout.drain, drainTimeout: rollout.drainTimeout }),
+      script: renderCordonScript({ node: node.name, version: target.version, drain: rollout.drain, drainTimeout: rollout.drainTimeout }),
       phases: ["update"],
-    }, child([this.install, ...(args.rolloutAfter ?? [])]));
-    const upgrade = remoteScript(`${name}-upgrade`, {
+    }, child([this.install, ...args.rolloutAfter]));
+    const script = this.configHash.apply((hash) => renderRestartScript({
+      node: node.name,
+      role: node.role,
+      install: target,
+      files: files.paths,
+      configHash: hash,
+      etcd: args.etcd,
+      timeoutSeconds: READY_TIMEOUT_SECONDS,
+    }));
+    // Named "restart" since it restarts for configuration too; the alias keeps stacks made when it was "upgrade".
+    const restart = remoteScript(`${name}-restart`, {
       connection: node.connection,
-      script: withStagedTrigger(renderUpgradeScript(target)),
+      script: target ? withStagedTrigger(script) : script,
       phases: ["update"],
-    }, child([cordon]));
-    return remoteScript(`${name}-uncordon`, {
+      // Its header carries the configuration hash, which is a secret's digest when config.yaml holds one.
+      secret: files.secret,
+      showOutput: true,
+    }, child([files.config, this.install, ...(cordon ? [cordon] : args.rolloutAfter)], `${name}-upgrade`));
+    if (!target) return { restart, done: restart };
+    const uncordon = remoteScript(`${name}-uncordon`, {
       connection: args.controlConnection,
-      script: renderUncordonScript({ node: node.name, version: settings.k3sVersion, timeoutSeconds: READY_TIMEOUT_SECONDS }),
+      script: renderUncordonScript({ node: node.name, version: target.version, timeoutSeconds: READY_TIMEOUT_SECONDS }),
       phases: ["update"],
-    }, child([upgrade]));
+    }, child([restart]));
+    return { restart, done: uncordon };
   }
 }

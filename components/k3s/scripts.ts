@@ -3,6 +3,7 @@ import { scriptFrame, shq, writeFileSnippet } from "./shell";
 import { TOKEN_FILE } from "./node-config";
 import { HostPrep, prepBody } from "./host-prep";
 import { drainSnippet } from "./removal-scripts";
+import { RECORD_STARTED_CONFIG, STARTED_CONFIG_FILE, configHashFunction } from "./started-config";
 
 /** systemd unit the install script creates for a role. */
 export function serviceName(role: NodeRole): string {
@@ -18,22 +19,37 @@ export interface ManagedFile {
 }
 
 /**
- * Prepares the host, then writes config.yaml and other managed files; restarts k3s when any of those
- * files changed and it is running, because install.sh does not restart on config-only changes. One
- * script (one SSH session, one resource) because preparation is idempotent and cheap to repeat.
+ * Prepares the host, then writes config.yaml and other managed files. It does not restart a running
+ * k3s for them: a change reaches k3s through the node's restart step, which the rollout runs one
+ * server at a time, then agents in batches (rollout-scripts.ts). When k3s is not running, k3s will
+ * start with these files, so they are recorded as its started configuration. The one exception is a
+ * file host preparation wrote for k3s from this host's own facts (the SELinux drop-in): no input of
+ * the program changes with it, so no restart step would run; the config step restarts k3s itself.
+ * One script (one SSH session, one resource) because preparation is idempotent and cheap to repeat.
  */
 export function renderConfigScript(opts: { host: HostPrep; role: NodeRole; files: ManagedFile[] }): string {
   const service = serviceName(opts.role);
   const writes = opts.files.map((f) => writeFileSnippet(f.path, f.content, f.mode)).join("\n");
-  // A file host preparation wrote for k3s (SELinux drop-in) counts as a configuration change.
   const body = `${prepBody(opts.host)}
-changed=$k3s_prep_changed
+changed=0
 ${writes}
-if [ "$changed" = 1 ] && systemctl is-active --quiet ${service} 2>/dev/null; then
-  echo "k3s-stacks: configuration changed, restarting ${service}"
+${configHashFunction(opts.files.map((f) => f.path))}
+if [ "$k3s_prep_changed" = 1 ] && systemctl is-active --quiet ${service} 2>/dev/null; then
+  echo "k3s-stacks: host preparation changed a file k3s reads on ${opts.host.node}; restarting ${service}"
   systemctl restart ${service}
+${indentLines(RECORD_STARTED_CONFIG, 2)}
+elif [ "$changed" = 1 ] || [ "$k3s_prep_changed" = 1 ] || [ ! -f ${shq(STARTED_CONFIG_FILE)} ]; then
+  if systemctl is-active --quiet ${service} 2>/dev/null; then
+    echo "k3s-stacks: configuration of ${opts.host.node} changed; ${service} restarts when the rolling restart reaches it"
+  else
+${indentLines(RECORD_STARTED_CONFIG, 4)}
+  fi
 fi`;
   return scriptFrame(`prepare ${opts.host.node} and write its ${opts.role} configuration`, { "create|update": body });
+}
+
+function indentLines(text: string, n: number): string {
+  return text.split("\n").map((l) => " ".repeat(n) + l).join("\n");
 }
 
 /** Everything install.sh needs, identical on first install and upgrades (it rebuilds the unit from it). */
@@ -61,7 +77,7 @@ function installEnv(spec: InstallSpec): string {
 }
 
 /** Shell functions shared by install and upgrade: fetch or use the install script and run it. */
-function installFunctions(spec: InstallSpec): string {
+export function installFunctions(spec: InstallSpec): string {
   const fetch = spec.stagedScript
     ? `script=${shq(spec.stagedScript)}
   [ -f "$script" ] || { echo "k3s-stacks: staged install script $script is missing on ${spec.node}" >&2; exit 1; }`
@@ -111,25 +127,11 @@ echo "k3s-stacks: k3s removed from ${spec.node}"`,
   });
 }
 
-/** Re-runs install.sh at the new version with the same settings; idempotent, so a resumed rollout skips done nodes. */
-export function renderUpgradeScript(spec: InstallSpec): string {
-  return scriptFrame(`upgrade ${spec.node} to k3s ${spec.version}`, {
-    update: `${installFunctions(spec)}
-current=$(installed_version)
-if [ "$current" = ${shq(spec.version)} ]; then
-  echo "k3s-stacks: ${spec.node} already runs ${spec.version}"
-  exit 0
-fi
-echo "k3s-stacks: upgrading ${spec.node} from \${current:-nothing} to ${spec.version}"
-run_install`,
-  });
-}
-
 /** `k3s kubectl get node` columns: NAME STATUS ROLES AGE VERSION. */
 const NODE_STATUS = `node_field() { k3s kubectl get node "$1" --no-headers 2>/dev/null | awk -v f="$2" '{ print $f }'; }`;
 
 /** Waits until `node` is Ready (and on `version`, when given); fails naming the node and what it saw. */
-function waitReady(node: string, timeoutSeconds: number, version?: string): string {
+export function waitReady(node: string, timeoutSeconds: number, version?: string): string {
   const versionCheck = version ? ` && [ "$(node_field ${shq(node)} 5)" = ${shq(version)} ]` : "";
   return `${NODE_STATUS}
 ready=0
@@ -141,27 +143,6 @@ if [ "$ready" != 1 ]; then
   echo "k3s-stacks: node ${node} is not Ready${version ? ` on ${version}` : ""} after ${timeoutSeconds}s (status: $(node_field ${shq(node)} 2), version: $(node_field ${shq(node)} 5)). Fix: check 'journalctl -u k3s' / 'journalctl -u k3s-agent' on ${node}, then run pulumi up again." >&2
   exit 1
 fi`;
-}
-
-/** Runs on the first server before `node` upgrades: cordon, and drain when asked. Skips nodes already upgraded. */
-export function renderCordonScript(opts: { node: string; version: string; drain: boolean; drainTimeout: string }): string {
-  const drain = opts.drain
-    ? `\n  k3s kubectl drain ${shq(opts.node)} --ignore-daemonsets --delete-emptydir-data --force --timeout=${opts.drainTimeout} || { echo "k3s-stacks: draining ${opts.node} failed; it stays cordoned. Fix: see which pods block it (PodDisruptionBudgets), then run pulumi up again." >&2; exit 1; }`
-    : "";
-  return scriptFrame(`cordon ${opts.node} for ${opts.version}`, {
-    update: `${NODE_STATUS}
-if [ "$(node_field ${shq(opts.node)} 5)" != ${shq(opts.version)} ]; then
-  k3s kubectl cordon ${shq(opts.node)}${drain}
-fi`,
-  });
-}
-
-/** Runs on the first server after `node` upgraded: waits for Ready on the new version, then uncordons. */
-export function renderUncordonScript(opts: { node: string; version: string; timeoutSeconds: number }): string {
-  return scriptFrame(`uncordon ${opts.node} on ${opts.version}`, {
-    update: `${waitReady(opts.node, opts.timeoutSeconds, opts.version)}
-k3s kubectl uncordon ${shq(opts.node)}`,
-  });
 }
 
 /**

@@ -17,6 +17,8 @@ export interface PreviousState {
   datastore?: string;
   /** `nodeIdentities` output: node name → role/arch (k3s/replace-chain.ts). */
   nodeIdentities?: Record<string, string>;
+  /** Per node, what its restart depended on (K3sCluster.restartKeys): nodes whose key changes restart. */
+  restartKeys?: Record<string, string>;
 }
 
 /**
@@ -48,12 +50,15 @@ async function outputValue(ref: pulumi.StackReference, name: string): Promise<un
  */
 export async function readPreviousState(opts: { parent?: pulumi.Resource } = {}): Promise<PreviousState> {
   const ref = new pulumi.StackReference("k3s-stacks-previous-outputs", { name: ownStackName() }, { parent: opts.parent });
-  const [version, servers, datastore, identities] = await Promise.all(
-    ["k3sVersion", "serverNames", "datastore", "nodeIdentities"].map((name) => outputValue(ref, name)),
+  const [version, servers, datastore, identities, keys] = await Promise.all(
+    ["k3sVersion", "serverNames", "datastore", "nodeIdentities", "restartKeys"].map((name) => outputValue(ref, name)),
   );
+  const isKeys = (v: unknown): v is Record<string, string> =>
+    typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string");
   const state: PreviousState = {
     k3sVersion: typeof version === "string" ? version : undefined,
     serverNames: Array.isArray(servers) && servers.every((s) => typeof s === "string") ? (servers as string[]) : undefined,
+    restartKeys: isKeys(keys) ? keys : undefined,
   };
   // Outputs added later: absent from stacks last updated before them.
   if (typeof datastore === "string") state.datastore = datastore;

@@ -2,7 +2,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { IMAGES_DIR, renderPreInstall, renderStageDirScript, renderVerifyScript, StagedFile } from "../../components/airgap/scripts";
-import { renderInstallScript, renderUpgradeScript } from "../../components/k3s/scripts";
+import { renderInstallScript } from "../../components/k3s/scripts";
+import { renderRestartScript } from "../../components/k3s/rollout-scripts";
 import { sha, tmpDir } from "./fixture";
 
 function shellcheck(script: string, shell = "bash"): string {
@@ -37,7 +38,7 @@ describe("shellcheck", () => {
         preInstall: renderPreInstall({ dir, k3sSha256: SHA, binDir }),
       };
       expect(shellcheck(renderInstallScript(spec, "K10token"))).toBe("");
-      expect(shellcheck(renderUpgradeScript(spec))).toBe("");
+      expect(shellcheck(renderRestartScript({ node: "n1", role: "agent", install: spec, files: ["/etc/rancher/k3s/config.yaml"], configHash: SHA, etcd: false, timeoutSeconds: 600 }))).toBe("");
     }
   });
 });

@@ -51,7 +51,7 @@ beforeAll(async () => {
 
 test("every node gets the full set of steps", () => {
   for (const n of [...SERVERS, ...AGENTS]) {
-    for (const step of ["config", "install", "cordon", "upgrade", "uncordon", "member"]) expect(deps.has(res(n, step))).toBe(true);
+    for (const step of ["config", "install", "cordon", "restart", "uncordon", "member"]) expect(deps.has(res(n, step))).toBe(true);
   }
 });
 
@@ -77,16 +77,16 @@ test("every agent installs after all servers and independently of every other ag
     for (const other of AGENTS.filter((o) => o !== a)) {
       expect([...all].filter((d) => d.startsWith(`k3s-${other}-`))).toEqual([]);
     }
-    // membership (wait Ready, labels) runs per agent, also without waiting for other agents
-    expect([...closure(res(a, "member"))].filter((d) => AGENTS.some((o) => o !== a && d.startsWith(`k3s-${o}-`)))).toEqual([]);
+    // membership (wait Ready, labels) follows the agent's own restart step, which on a first install does nothing
+    expect(of(res(a, "member"))).toEqual(expect.arrayContaining([res(a, "install"), res(a, "restart")]));
   }
 });
 
-test("each node's rollout is cordon → upgrade → uncordon after its install", () => {
+test("each node's rollout is cordon → restart → uncordon after its install; the restart also after its config is written", () => {
   for (const n of [...SERVERS, ...AGENTS]) {
     expect(of(res(n, "cordon"))).toContain(res(n, "install"));
-    expect(of(res(n, "upgrade"))).toEqual([res(n, "cordon")]);
-    expect(of(res(n, "uncordon"))).toEqual([res(n, "upgrade")]);
+    expect(of(res(n, "restart")).sort()).toEqual([res(n, "config"), res(n, "cordon"), res(n, "install")].sort());
+    expect(of(res(n, "uncordon"))).toEqual([res(n, "restart")]);
   }
 });
 

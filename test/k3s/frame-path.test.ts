@@ -1,7 +1,8 @@
 // The shared script frame finds k3s wherever install.sh put it, whatever PATH sudo left (secure_path).
 import * as fs from "fs";
 import * as path from "path";
-import { renderUpgradeScript, renderCordonScript } from "../../components/k3s/scripts";
+import { installFunctions } from "../../components/k3s/scripts";
+import { renderCordonScript } from "../../components/k3s/rollout-scripts";
 import { scriptFrame } from "../../components/k3s/shell";
 import { renderVersionGuardScript } from "../../components/upgrade/node-scripts";
 import { LOG_CALL, Sandbox, sandbox } from "./support/shell";
@@ -25,16 +26,17 @@ const run = (script: string, phase: string, envPath = SECURE_PATH) =>
 describe.each(BIN_DIRS)("k3s installed in %s, script run under sudo's secure_path", (dir) => {
   beforeEach(() => installK3s(dir));
 
-  test("the upgrade step reads the installed version (no reinstall)", () => {
-    const r = run(renderUpgradeScript({ node: "rocky-1", role: "server", version: "v1.36.3+k3s1", installScriptUrl: "https://get.k3s.io" }), "update");
+  test("the install and restart steps read the installed version (no reinstall)", () => {
+    const functions = installFunctions({ node: "rocky-1", role: "server", version: "v1.36.3+k3s1", installScriptUrl: "https://get.k3s.io" });
+    const r = run(scriptFrame("version", { update: `${functions}\necho "installed: $(installed_version)"` }), "update");
     expect(r.stderr).toBe("");
-    expect(r.stdout).toBe("k3s-stacks: rocky-1 already runs v1.36.3+k3s1\n");
+    expect(r.stdout).toBe("installed: v1.36.3+k3s1\n");
   });
 
   test("kubectl steps call k3s", () => {
     const r = run(renderCordonScript({ node: "a-1", version: "v1.36.3+k3s1", drain: false, drainTimeout: "5m" }), "update");
     expect(r.status).toBe(0);
-    expect(sb.calls()[0]).toBe("k3s kubectl get node a-1 --no-headers");
+    expect(sb.calls()[0]).toBe("k3s kubectl get node a-1 -o jsonpath={.status.nodeInfo.kubeletVersion}");
   });
 
   test("the version guard sees the running k3s", () => {

@@ -1,6 +1,7 @@
 // Every rendered shell script passes shellcheck and `bash -n`.
 import { spawnSync } from "child_process";
 import * as scripts from "../../components/k3s/scripts";
+import * as rolloutScripts from "../../components/k3s/rollout-scripts";
 import { scriptFrame } from "../../components/k3s/shell";
 import { Privilege, wrapperCommand } from "../../components/k3s/remote";
 import { renderPreInstall } from "../../components/airgap/scripts";
@@ -9,6 +10,7 @@ import { renderPreInstall } from "../../components/airgap/scripts";
 const NODE = "pi-1.home.arpa";
 const LABELS = { "node.example.com/role": "edge_v1.2-x", tier: "a", empty: "" };
 const TOKEN = "K10abc::server:0123456789abcdef";
+const HASH = "0f".repeat(32);
 const TAINTS = ["node.example.com/dedicated=db_1:NoExecute", "gpu:NoSchedule"];
 const ONLINE: scripts.InstallSpec = { node: NODE, role: "agent", version: "v1.36.3+k3s1", installScriptUrl: "https://get.k3s.io/?channel=x&y='z'", artifactUrl: "https://mirror.lan/k3s" };
 const STAGED: scripts.InstallSpec = {
@@ -22,7 +24,7 @@ cat > /etc/k3s-stacks-note <<'NOTE'
 NOTE`,
 };
 
-/** Representative renders of every script renderer in components/k3s/scripts.ts. */
+/** Representative renders of every script renderer in components/k3s/scripts.ts and rollout-scripts.ts. */
 const RENDERS: Record<string, Array<[string, string]>> = {
   renderConfigScript: [
     ["server config with extra files, may fix cgroups and reboot", scripts.renderConfigScript({ host: { node: NODE, fixCgroups: true, allowReboot: true, arch: "arm64", installPackages: true, firewall: "keep", network: { role: "server", etcd: true, backend: "wireguard-native", clusterCidrs: ["10.42.0.0/16"], serviceCidrs: ["10.43.0.0/16"], embeddedRegistry: true } }, role: "server", files: [
@@ -35,12 +37,16 @@ const RENDERS: Record<string, Array<[string, string]>> = {
     ["online install", scripts.renderInstallScript(ONLINE, TOKEN)],
     ["staged install with preInstall", scripts.renderInstallScript(STAGED, TOKEN)],
   ],
-  renderUpgradeScript: [["online upgrade", scripts.renderUpgradeScript(ONLINE)], ["staged upgrade with preInstall", scripts.renderUpgradeScript(STAGED)]],
-  renderCordonScript: [
-    ["cordon and drain", scripts.renderCordonScript({ node: NODE, version: "v1.36.3+k3s1", drain: true, drainTimeout: "5m" })],
-    ["cordon only", scripts.renderCordonScript({ node: NODE, version: "v1.36.3+k3s1", drain: false, drainTimeout: "5m" })],
+  renderRestartScript: [
+    ["agent restart for configuration only", rolloutScripts.renderRestartScript({ node: NODE, role: "agent", files: ["/etc/rancher/k3s/config.yaml", "/etc/rancher/k3s/registries.yaml"], configHash: HASH, etcd: false, timeoutSeconds: 600 })],
+    ["etcd server upgrade and restart", rolloutScripts.renderRestartScript({ node: NODE, role: "server", install: { ...ONLINE, role: "server" }, files: ["/etc/rancher/k3s/config.yaml"], configHash: HASH, etcd: true, timeoutSeconds: 600 })],
+    ["staged upgrade with preInstall", rolloutScripts.renderRestartScript({ node: NODE, role: "server", install: STAGED, files: ["/etc/rancher/k3s/config.yaml"], configHash: HASH, etcd: false, timeoutSeconds: 60 })],
   ],
-  renderUncordonScript: [["uncordon", scripts.renderUncordonScript({ node: NODE, version: "v1.36.3+k3s1", timeoutSeconds: 600 })]],
+  renderCordonScript: [
+    ["cordon and drain", rolloutScripts.renderCordonScript({ node: NODE, version: "v1.36.3+k3s1", drain: true, drainTimeout: "5m" })],
+    ["cordon only", rolloutScripts.renderCordonScript({ node: NODE, version: "v1.36.3+k3s1", drain: false, drainTimeout: "5m" })],
+  ],
+  renderUncordonScript: [["uncordon", rolloutScripts.renderUncordonScript({ node: NODE, version: "v1.36.3+k3s1", timeoutSeconds: 600 })]],
   renderMemberScript: [
     ["member with labels and taints", scripts.renderMemberScript({ node: NODE, bootstrap: false, labels: LABELS, taints: TAINTS, drainTimeout: "90s", readyTimeoutSeconds: 600 })],
     ["bootstrap member, nothing managed", scripts.renderMemberScript({ node: NODE, bootstrap: true, labels: {}, taints: [], drainTimeout: "5m", readyTimeoutSeconds: 600 })],
@@ -58,7 +64,7 @@ const shellcheck = spawnSync("shellcheck", ["--version"], { encoding: "utf8" });
 const haveShellcheck = shellcheck.status === 0;
 
 test("every exported renderer of scripts.ts has a case here", () => {
-  const renderers = Object.keys(scripts).filter((k) => k.startsWith("render")).sort();
+  const renderers = [...Object.keys(scripts), ...Object.keys(rolloutScripts)].filter((k) => k.startsWith("render")).sort();
   expect(Object.keys(RENDERS).sort()).toEqual(renderers);
 });
 

@@ -45,7 +45,13 @@ describe("config script (renderConfigScript): managed files", () => {
     sb.run(["bash", "-s", "--", phase], { input: script, env: { ACTIVE_FLAG: active ? sb.log.replace("calls.log", "active") : "/nonexistent" } });
   const setActive = (on: boolean) => (on ? fs.writeFileSync(path.join(sb.dir, "active"), "") : fs.rmSync(path.join(sb.dir, "active"), { force: true }));
 
-  test("first run writes the files exactly, with their modes, and does not start an inactive k3s", () => {
+  const started = () => path.join(sb.dir, "var/lib/rancher/k3s-stacks/rollout/started-config");
+  const sha = (text: string) => spawnSync("sha256sum", { input: text, encoding: "utf8" }).stdout.split(" ")[0];
+  /** What config_hash prints for the two managed files with these contents (and no config.yaml.d drop-in). */
+  const hashOf = (config: string, registries: string) =>
+    sha(`${cfg()}\n${sha(config)}  -\n${reg()}\n${sha(registries)}  -\n${sb.dir}/etc/rancher/k3s/config.yaml.d/*.yaml\nabsent\n`);
+
+  test("first run writes the files exactly, with their modes, does not start an inactive k3s, and records them as what k3s starts with", () => {
     setActive(false);
     const r = run(render(REGISTRIES), false);
     expect(r.stderr).toBe("");
@@ -56,6 +62,7 @@ describe("config script (renderConfigScript): managed files", () => {
     expect(mode(reg())).toBe("0644");
     expect(sb.calls()).toEqual(["systemctl is-active --quiet k3s"]);
     expect(fs.readdirSync(path.dirname(cfg())).sort()).toEqual(["config.yaml", "registries.yaml"]);
+    expect(fs.readFileSync(started(), "utf8")).toBe(`${hashOf("node-name: n1\n", `${REGISTRIES}\n`)}\n`);
   });
 
   test("an identical second run changes nothing and restarts nothing, even when k3s runs", () => {
@@ -71,23 +78,26 @@ describe("config script (renderConfigScript): managed files", () => {
     expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
   });
 
-  test("a changed file restarts k3s when it is active", () => {
+  test("a changed file never restarts a running k3s: the restart is left to the rolling restart", () => {
     run(render(REGISTRIES), false);
+    const recorded = fs.readFileSync(started(), "utf8");
     sb.calls();
     setActive(true);
     const r = run(render("mirrors: {}"), true, "update");
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain("restarting k3s");
+    expect(r.stdout).toContain("k3s restarts when the rolling restart reaches it");
     expect(fs.readFileSync(reg(), "utf8")).toBe("mirrors: {}\n");
-    expect(sb.calls()).toEqual(["systemctl is-active --quiet k3s", "systemctl restart k3s"]);
-    expect(fs.readdirSync(path.dirname(cfg())).sort()).toEqual(["config.yaml", "registries.yaml"]);
+    expect(sb.calls()).toEqual(["systemctl is-active --quiet k3s"]);
+    // Still the files k3s runs with: the restart step compares against it.
+    expect(fs.readFileSync(started(), "utf8")).toBe(recorded);
   });
 
-  test("a changed file does not start k3s when it is not running", () => {
+  test("a changed file while k3s is not running is recorded as what k3s will start with", () => {
     run(render(REGISTRIES), false);
     sb.calls();
     run(render("mirrors: {}"), false, "update");
     expect(sb.calls()).toEqual(["systemctl is-active --quiet k3s"]);
+    expect(fs.readFileSync(started(), "utf8")).toBe(`${hashOf("node-name: n1\n", "mirrors: {}\n")}\n`);
   });
 
   test("a mode change alone is applied without a restart", () => {
@@ -99,11 +109,11 @@ describe("config script (renderConfigScript): managed files", () => {
     expect(sb.calls()).toEqual([]);
   });
 
-  test("an agent restarts k3s-agent, and delete does nothing", () => {
+  test("an agent's running k3s-agent is not restarted either, and delete does nothing", () => {
     const agent = inSandbox(renderConfigScript({ host: HOST, role: "agent", files: [{ path: cfg(), content: "a: 1", mode: "0600" }] }));
     setActive(true);
     run(agent, true);
-    expect(sb.calls()).toEqual(["systemctl is-active --quiet k3s-agent", "systemctl restart k3s-agent"]);
+    expect(sb.calls()).toEqual(["systemctl is-active --quiet k3s-agent"]);
     fs.rmSync(cfg());
     expect(run(agent, true, "delete").status).toBe(0);
     expect(fs.existsSync(cfg())).toBe(false);
@@ -129,14 +139,15 @@ describe("config script (renderConfigScript): host preparation", () => {
     expect(run(render()).status).toBe(0);
     expect(fs.readFileSync(path.join(sb.dir, "etc/modules-load.d/k3s.conf"), "utf8")).toBe("br_netfilter\noverlay\nvxlan\n");
     expect(fs.readFileSync(path.join(sb.dir, "etc/sysctl.d/90-k3s.conf"), "utf8")).toContain("net.ipv4.ip_forward = 1");
-    expect(sb.calls()).toEqual([]);
+    // Only the check whether k3s runs, to record the files it will start with.
+    expect(sb.calls()).toEqual(["systemctl is-active --quiet k3s-agent"]);
   });
 
   test("swap is turned off and its fstab line commented out", () => {
     healthyHost();
     fs.writeFileSync(path.join(sb.dir, "etc/fstab"), "UUID=1 / ext4 defaults 0 1\n/swapfile none swap sw 0 0\n");
     expect(run(render(), { SWAPS: "/swapfile file 1G 0B -2" }).status).toBe(0);
-    expect(sb.calls()).toEqual(["swapoff -a"]);
+    expect(sb.calls()).toEqual(["swapoff -a", "systemctl is-active --quiet k3s-agent"]);
     expect(fs.readFileSync(path.join(sb.dir, "etc/fstab"), "utf8")).toBe("UUID=1 / ext4 defaults 0 1\n# k3s-stacks: /swapfile none swap sw 0 0\n");
   });
 

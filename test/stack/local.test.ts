@@ -18,7 +18,7 @@ beforeAll(async () => {
 test("every step is a local.Command; nothing dials SSH", () => {
   const types = new Set(run.state.resources.map((r) => r.type));
   expect(run.state.byType("command:local:Command").map((r) => r.name).sort()).toEqual(
-    ["k3s-kubeconfig", "k3s-laptop-config", "k3s-laptop-install", "k3s-laptop-member", "k3s-laptop-cordon", "k3s-laptop-upgrade", "k3s-laptop-uncordon"].sort(),
+    ["k3s-kubeconfig", "k3s-laptop-config", "k3s-laptop-install", "k3s-laptop-member", "k3s-laptop-cordon", "k3s-laptop-restart", "k3s-laptop-uncordon"].sort(),
   );
   expect(types.has("command:remote:Command")).toBe(false);
   for (const r of run.state.byType("command:local:Command")) expect(r.inputs).not.toHaveProperty("connection");

@@ -57,7 +57,7 @@ test("commands whose stdin carries a secret have secret stdin and secret stdout/
     expect(c.opts.additionalSecretOutputs).toEqual(expect.arrayContaining(["stdout", "stderr"]));
   }
   // Only w-1 logs in as root (no sudo password); its install still carries the token.
-  expect(withoutSecrets.sort()).toEqual(["k3s-w-1-config", "k3s-w-1-upgrade"]);
+  expect(withoutSecrets.sort()).toEqual(["k3s-w-1-config", "k3s-w-1-restart"]);
 });
 
 test("config commands (they carry the datastore URL here) keep their logs off", () => {

@@ -37,10 +37,10 @@ test("the same commands exist before and after the bump", () => {
   expect(Object.keys(after).sort()).toEqual(Object.keys(before).sort());
 });
 
-test("only install and the rollout steps (pre-upgrade snapshot, cordon, upgrade, uncordon) change", () => {
+test("only install and the rollout steps (pre-upgrade snapshot, cordon, restart, uncordon) change", () => {
   const changed = Object.keys(before).filter((name) => before[name] !== after[name]).sort();
   const kinds = new Set(changed.map((n) => n.replace(/^k3s-(s\d|a\d)-/, "").replace(/^k3s-/, "")));
-  expect([...kinds].sort()).toEqual(["cordon", "install", "pre-upgrade", "uncordon", "upgrade"]);
+  expect([...kinds].sort()).toEqual(["cordon", "install", "pre-upgrade", "restart", "uncordon"]);
   for (const node of ["s1", "s2", "s3", "a1"]) {
     for (const step of ["prep", "token", "config", "member"]) expect(after[`k3s-${node}-${step}`]).toBe(before[`k3s-${node}-${step}`]);
   }

@@ -66,6 +66,9 @@ export interface Invocation {
   action?: string;
   envNames?: string[];
   installEnv?: Record<string, string>;
+  /** k3s stand-in lifecycle events: "stopped" when a unit stops, "ready" when a start finished. */
+  event?: "stopped" | "ready";
+  node?: string;
 }
 
 /** Files under shared/control/ that steer the k3s stand-in (optionally for one node only). */

@@ -11,16 +11,9 @@ import { CONFIG_FILE, ResolvedContributions, apiUrl, renderConfigYaml, renderNod
 import { snapshotContribution } from "../../../components/upgrade/snapshots";
 import { parseSnapshotConfig, parseUpgradeConfig } from "../../../components/upgrade";
 import { rolloutSettings } from "../../../components/upgrade/rollout";
-import {
-  InstallSpec,
-  renderConfigScript,
-  renderCordonScript,
-  renderInstallScript,
-  renderKubeconfigScript,
-  renderMemberScript,
-  renderUncordonScript,
-  renderUpgradeScript,
-} from "../../../components/k3s/scripts";
+import { InstallSpec, renderConfigScript, renderInstallScript, renderKubeconfigScript, renderMemberScript } from "../../../components/k3s/scripts";
+import { renderCordonScript, renderRestartScript, renderUncordonScript } from "../../../components/k3s/rollout-scripts";
+import { configHash } from "../../../components/k3s/restart-plan";
 import { scriptFrame } from "../../../components/k3s/shell";
 import { ExecResult, TestLab } from "../hosts";
 import { InvHost, clusterConfig, inventoryConfig, sudoPassword } from "./fixture";
@@ -102,10 +95,24 @@ export class DirectCluster {
     return this.run(this.bootstrap.name, renderKubeconfigScript(), "create").stdout;
   }
 
-  /** A changed node setting: config update (restarts k3s if config.yaml changed), then membership update. */
+  /** The node's restart step (restarts k3s when its managed files changed, then the health gate). */
+  restart(n: DirectNode, version?: string): string {
+    return renderRestartScript({
+      node: n.name,
+      role: n.role,
+      install: version ? this.installSpec(n, version) : undefined,
+      files: [CONFIG_FILE],
+      configHash: configHash([{ path: CONFIG_FILE, content: this.configYaml(n) }]),
+      etcd: n.role === "server" && this.settings.datastore === "etcd",
+      timeoutSeconds: 600,
+    });
+  }
+
+  /** A changed node setting: config update (writes files), restart step, then membership update. */
   updateNode(n: DirectNode): void {
     this.run(n.name, this.config(n), "update");
     this.run(n.name, renderInstallScript(this.installSpec(n), this.token), "update");
+    this.run(n.name, this.restart(n), "update");
     this.run(this.bootstrap.name, this.member(n), "update");
   }
 
@@ -117,7 +124,7 @@ export class DirectCluster {
     const order = [...this.nodes.filter((n) => n.role === "server"), ...this.nodes.filter((n) => n.role === "agent")];
     for (const n of order) {
       this.run(this.bootstrap.name, renderCordonScript({ node: n.name, version, drain: rollout.drain, drainTimeout: rollout.drainTimeout }), "update");
-      this.run(n.name, renderUpgradeScript(this.installSpec(n, version)), "update");
+      this.run(n.name, this.restart(n, version), "update");
       this.run(this.bootstrap.name, renderUncordonScript({ node: n.name, version, timeoutSeconds: 600 }), "update");
     }
   }

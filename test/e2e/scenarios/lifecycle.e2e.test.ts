@@ -111,7 +111,7 @@ test("4. changing one node's label restarts only that node and applies the label
   const before = lab.invocations().length;
   const r = await e2e.up("label");
   expect(r.summary.result).toBe("succeeded");
-  expect(e2e.steps.map((s) => `${s.op} ${s.name}`).sort()).toEqual(["update k3s-ag1-config", "update k3s-ag1-member"]);
+  expect(e2e.steps.map((s) => `${s.op} ${s.name}`).sort()).toEqual(["update k3s-ag1-config", "update k3s-ag1-member", "update k3s-ag1-restart"]);
   const log = invocationsSince(lab, before);
   expect(restarts(log).map((i) => i.host)).toEqual(["ag1"]);
   expect(installs(log)).toEqual([]);

@@ -32,3 +32,33 @@ export function installs(log: Invocation[]): Invocation[] {
 export function hostsOf(log: Invocation[]): string[] {
   return [...new Set(log.map((i) => i.host))].sort();
 }
+
+/** A time k3s was down on a host: from the stand-in's "stopped" event to its next "ready" (open: still down). */
+export interface Downtime {
+  host: string;
+  from: number;
+  to: number;
+}
+
+/** Every stop → ready span in the log, per host, in order of stopping. */
+export function downtimes(log: Invocation[]): Downtime[] {
+  const open = new Map<string, number>();
+  const spans: Downtime[] = [];
+  for (const i of log) {
+    if (i.event === "stopped") open.set(i.host, at(i));
+    else if (i.event === "ready" && open.has(i.host)) {
+      spans.push({ host: i.host, from: open.get(i.host)!, to: at(i) });
+      open.delete(i.host);
+    }
+  }
+  for (const [host, from] of open) spans.push({ host, from, to: Number.POSITIVE_INFINITY });
+  return spans.sort((a, b) => a.from - b.from);
+}
+
+/** The most of `hosts` down at one moment, from their downtimes. */
+export function mostDownAtOnce(spans: Downtime[], hosts: string[]): number {
+  const mine = spans.filter((s) => hosts.includes(s.host));
+  let most = 0;
+  for (const s of mine) most = Math.max(most, mine.filter((o) => o.from <= s.from && s.from < o.to).length);
+  return most;
+}

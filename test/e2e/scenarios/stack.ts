@@ -48,6 +48,8 @@ export class E2eStack {
   readonly debugLogs: RunLog[] = [];
   /** Steps of the last operation, "same" steps left out. */
   steps: Step[] = [];
+  /** Wall-clock start and end (ms, as the events arrived) of each step of the last operation, by resource name. */
+  stepTimes = new Map<string, { start: number; end?: number }>();
 
   private constructor(
     readonly stack: Stack,
@@ -145,6 +147,7 @@ export class E2eStack {
     const events: string[] = [];
     const debug: string[] = [];
     this.steps = [];
+    this.stepTimes = new Map();
     return {
       onOutput: (s) => parts.push(s),
       onError: (s) => parts.push(s),
@@ -155,7 +158,14 @@ export class E2eStack {
         if ((e.diagnosticEvent?.severity as string | undefined) === "debug") debug.push(JSON.stringify(e));
         else events.push(JSON.stringify(e));
         const m = e.resourcePreEvent?.metadata;
-        if (m && m.op !== "same" && !m.type.startsWith("pulumi:")) this.steps.push({ op: m.op, urn: m.urn, name: m.urn.split("::").pop() ?? m.urn });
+        if (m && m.op !== "same" && !m.type.startsWith("pulumi:")) {
+          const name = m.urn.split("::").pop() ?? m.urn;
+          this.steps.push({ op: m.op, urn: m.urn, name });
+          this.stepTimes.set(name, { start: Date.now() });
+        }
+        const done = e.resOutputsEvent?.metadata ?? e.resOpFailedEvent?.metadata;
+        const timed = done && this.stepTimes.get(done.urn.split("::").pop() ?? done.urn);
+        if (timed) timed.end = Date.now();
       },
       done: () => {
         sampling.stop();
@@ -180,6 +190,17 @@ export class E2eStack {
     const c = this.collector(label);
     try {
       return await this.stack.up({ onOutput: c.onOutput, onError: c.onError, onEvent: c.onEvent, color: "never", expectNoChanges: opts.expectNoChanges, parallel: opts.parallel });
+    } finally {
+      c.done();
+    }
+  }
+
+  /** `pulumi preview`; returns what it printed (diagnostics included) and its steps in `steps`. */
+  async preview(label: string): Promise<string> {
+    const c = this.collector(label);
+    try {
+      const r = await this.stack.preview({ onOutput: c.onOutput, onError: c.onError, onEvent: c.onEvent, color: "never" });
+      return r.stdout;
     } finally {
       c.done();
     }

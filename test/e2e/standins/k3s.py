@@ -476,6 +476,9 @@ def start(role, args):
     else:
         os.makedirs(data_dir + "/agent", exist_ok=True)
         write_json(data_dir + "/agent/standin-cluster.json", {"cluster": cid, "server": server_url})
+    write_kubelet_kubeconfig(data_dir, name, role)
+    # When the node was back: the e2e scenarios measure restarts from "stopped" to "ready".
+    record("k3s", ["k3s", role], role, {"event": "ready", "node": name})
     log("info", f"{role} {name} started ({BUILT_VERSION}); cluster {cid}")
     print(f"{STANDIN} k3s {role} {name} is ready (version {BUILT_VERSION})")
 
@@ -524,10 +527,27 @@ def write_server_files(s, data_dir, cid, info):
         os.symlink(out, "/etc/rancher/k3s/k3s.yaml")
 
 
+def write_kubelet_kubeconfig(data_dir, name, role):
+    """The kubelet's credentials (system:node:<name>); agents reach the API through their load balancer on 6444."""
+    path = data_dir + "/agent/kubelet.kubeconfig"
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    port = 6443 if role == "server" else 6444
+    cfg = {"apiVersion": "v1", "kind": "Config",
+           "clusters": [{"name": "local", "cluster": {"server": f"https://127.0.0.1:{port}"}}],
+           "users": [{"name": f"system:node:{name}", "user": {"client-key-data": "U1RBTkQtSU4="}}],
+           "contexts": [{"name": "local", "context": {"cluster": "local", "user": f"system:node:{name}"}}],
+           "current-context": "local"}
+    with open(path, "w") as f:
+        f.write(f"# {STANDIN}: kubelet kubeconfig shape only\n")
+        yaml.safe_dump(cfg, f, sort_keys=False)
+    os.chmod(path, 0o600)
+
+
 def stop(role):
     state = read_json(f"{RUN_DIR}/{role}.json")
     if not state:
         return
+    record("k3s", ["k3s", role], role, {"event": "stopped", "node": state["node"]})
 
     def mark():
         p = f"{cluster_dir(state['cluster'])}/nodes/{state['node']}.json"
@@ -555,15 +575,17 @@ def kubectl_cluster(args):
     except OSError:
         raise Fatal("The connection to the server localhost:8080 was refused - did you specify the right host or port?")
     server = cfg["clusters"][0]["cluster"]["server"]
+    user = (cfg.get("users") or [{}])[0].get("name", "default")
     if re.match(r"https://(127\.0\.0\.1|localhost):", server):
-        state = read_json(f"{RUN_DIR}/server.json")
+        # 6443: this server's API server; 6444: the agent's client load balancer (kubelet kubeconfig).
+        state = read_json(f"{RUN_DIR}/{'agent' if server.endswith(':6444') else 'server'}.json")
         if not state:
             raise Fatal(f"The connection to the server {server[8:]} was refused - did you specify the right host or port?")
-        return state["cluster"]
+        return state["cluster"], user
     cid = cluster_for_endpoint(server)
     if not cid:
         raise Fatal(f"Unable to connect to the server: dial tcp {server[8:]}: connect: connection refused")
-    return cid
+    return cid, user
 
 
 def load_nodes(cid):
@@ -574,30 +596,70 @@ def load_nodes(cid):
     return nodes
 
 
+def node_conditions(n):
+    # The kubelet stamps Ready with its heartbeat (second precision, UTC); the stand-in's heartbeat is its last start.
+    beat = (n.get("lastStart") or n["created"])[:19] + "Z"
+    conds = [{"type": "Ready", "status": "True" if n["ready"] else "Unknown", "lastHeartbeatTime": beat}]
+    if n["labels"].get("node-role.kubernetes.io/etcd") == "true":
+        # k3s (pkg/etcd) keeps EtcdIsVoter on etcd servers; the stand-in's members are voters once registered.
+        conds.append({"type": "EtcdIsVoter", "status": "True", "reason": "MemberIsVoter"})
+    return conds
+
+
+def readyz(cid):
+    """/readyz of this host's own API server: its etcd check needs the etcd cluster at quorum."""
+    state = read_json(f"{RUN_DIR}/server.json")
+    if not state or state["cluster"] != cid:
+        raise Fatal("The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?")
+    info = read_json(cluster_dir(cid) + "/cluster.json")
+    if info["datastore"] == "etcd":
+        members = [n for n in load_nodes(cid).values() if n["labels"].get("node-role.kubernetes.io/etcd") == "true"]
+        up = [n for n in members if n["ready"]]
+        if len(up) <= len(members) // 2:
+            print("[+]ping ok\n[-]etcd failed: reason withheld\nreadyz check failed", file=sys.stderr)
+            raise Fatal(f"the server is currently unable to handle the request (etcd: {len(up)} of {len(members)} members up, no quorum)")
+    print("ok")
+
+
 def node_json(n):
     return {
         "apiVersion": "v1", "kind": "Node",
         "metadata": {"name": n["name"], "labels": n["labels"], "annotations": n.get("annotations", {}),
                      "creationTimestamp": n["created"]},
         "spec": {"taints": n["taints"], "unschedulable": n.get("unschedulable", False)},
-        "status": {"conditions": [{"type": "Ready", "status": "True" if n["ready"] else "Unknown"}],
+        "status": {"conditions": node_conditions(n),
                    "nodeInfo": {"kubeletVersion": n["version"], "architecture": n["labels"].get("kubernetes.io/arch")},
                    "addresses": [{"type": "InternalIP", "address": n["internalIP"]}, {"type": "Hostname", "address": n["name"]}]},
     }
 
 
 def jsonpath(obj, expr):
-    """The subset kubectl scripts here use: one {.a.b.c} field path, dots in keys escaped as \\.; a
-    missing field prints nothing."""
-    m = re.fullmatch(r"\{((?:\.(?:\\\.|[^.{}])+)+)\}", expr)
-    if not m:
+    """The subset kubectl scripts here use: a {.a.b.c} field path, dots in keys escaped as \\., with
+    optional [?(@.key=="value")] filters on lists; a missing field prints nothing."""
+    m = re.fullmatch(r"\{(.*)\}", expr)
+    seg = re.compile(r'\.((?:\\\.|[^.\[\]{}])+)(?:\[\?\(@\.([A-Za-z]+)=="([^"]*)"\)\])?')
+    parts, pos = [], 0
+    while m and pos < len(m.group(1)):
+        s = seg.match(m.group(1), pos)
+        if not s:
+            break
+        parts.append(s.groups())
+        pos = s.end()
+    if not m or not parts or pos != len(m.group(1)):
         raise Fatal(f"(stand-in) jsonpath {expr!r} is not supported")
-    for part in re.findall(r"\.((?:\\\.|[^.])+)", m.group(1)):
-        key = part.replace("\\.", ".")
-        if not isinstance(obj, dict) or key not in obj:
-            return ""
-        obj = obj[key]
-    return obj if isinstance(obj, str) else json.dumps(obj)
+    cur = [obj]
+    for key, fkey, fval in parts:
+        key = key.replace("\\.", ".")
+        nxt = []
+        for c in cur:
+            if not isinstance(c, dict) or key not in c:
+                continue
+            if fkey:
+                nxt += [x for x in c[key] if isinstance(x, dict) and str(x.get(fkey)) == fval] if isinstance(c[key], list) else []
+            else:
+                nxt.append(c[key])
+        cur = nxt
+    return " ".join(v if isinstance(v, str) else json.dumps(v) for v in cur)
 
 
 def parse_selector(sel):
@@ -668,13 +730,25 @@ def node_names(pos, verb):
 
 
 def kubectl(args):
+    # Global flags may come before the verb (kubectl --kubeconfig FILE get ...); they are parsed with the rest.
+    lead = []
+    while args and args[0].startswith("--kubeconfig"):
+        n = 1 if "=" in args[0] else 2
+        lead, args = lead + args[:n], args[n:]
     if not args:
         raise Fatal("kubectl needs a command")
-    verb, rest = args[0], args[1:]
+    verb, rest = args[0], args[1:] + lead
     common = {"--kubeconfig", "-o", "--output", "-l", "--selector", "--timeout", "--for", "--grace-period", "--request-timeout", "--pod-selector"}
     bools = {"--overwrite", "--ignore-daemonsets", "--delete-emptydir-data", "--force", "--ignore-not-found", "--wait", "--all", "--disable-eviction", "--no-headers"}
-    pos, opts = split_opts(rest, common, bools)
-    cid = kubectl_cluster(rest)
+    pos, opts = split_opts(rest, common | {"--raw"}, bools)
+    cid, user = kubectl_cluster(rest)
+    if user.startswith("system:node:") and verb != "get":
+        raise Fatal(f'Error from server (Forbidden): nodes is forbidden: User "{user}" cannot {verb} resource "nodes" (stand-in: kubelet credentials only read)')
+    if verb == "get" and "--raw" in opts:
+        if opts["--raw"] != "/readyz":
+            raise Fatal(f"(stand-in) kubectl get --raw supports only /readyz, got {opts['--raw']!r}")
+        readyz(cid)
+        return
 
     def update(fn):
         def run():

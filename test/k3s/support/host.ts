@@ -4,6 +4,7 @@ import { Sandbox } from "./shell";
 
 /** Host paths host preparation reads or writes; tests move them into the sandbox so the real host is never touched. */
 export const HOST_PATHS = [
+  "/var/lib/rancher/k3s-stacks/",
   "/etc/modules-load.d",
   "/etc/sysctl.d",
   "/etc/fstab",

@@ -1,0 +1,37 @@
+import { createHash } from "crypto";
+
+/**
+ * Hash of a node's managed files (paths and contents, not modes: a mode change needs no restart).
+ * Its change is what updates the node's restart step.
+ */
+export function configHash(files: Array<{ path: string; content: string }>): string {
+  const h = createHash("sha256");
+  for (const f of files) h.update(`${f.path}\0${f.content}\0`);
+  return h.digest("hex");
+}
+
+/** What a node's restart depends on: its version and configuration. A change means a restart. */
+export function restartKey(version: string, hash: string): string {
+  return createHash("sha256").update(`${version}\0${hash}`).digest("hex").slice(0, 16);
+}
+
+/**
+ * The restarts a `pulumi up` will run, in order: one entry per rollout step (one server, or one batch
+ * of agents), each naming its nodes and why. Only nodes that existed before (in `previous`) restart;
+ * new nodes install, removed ones leave. `order` is the rollout order (servers one by one, then agent
+ * batches); `previous`/`next` map node names to restartKey values.
+ */
+export function plannedRestarts(
+  order: string[][],
+  previous: { version?: string; keys: Record<string, string> },
+  next: { version: string; keys: Record<string, string> },
+): string[] {
+  const steps: string[] = [];
+  for (const group of order) {
+    const nodes = group.filter((n) => previous.keys[n] !== undefined && previous.keys[n] !== next.keys[n]);
+    if (nodes.length === 0) continue;
+    const why = previous.version !== undefined && previous.version !== next.version ? `k3s ${previous.version} → ${next.version}` : "configuration changed";
+    steps.push(`${steps.length + 1}. ${nodes.join(", ")}: ${why}`);
+  }
+  return steps;
+}

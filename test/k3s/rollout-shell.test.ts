@@ -1,0 +1,190 @@
+// The rollout scripts (restart with its health gate, cordon, uncordon) in a real bash against a
+// scratch directory, with fake systemctl and k3s on PATH.
+import * as fs from "fs";
+import * as path from "path";
+import { InstallSpec } from "../../components/k3s/scripts";
+import { RestartSpec, renderCordonScript, renderRestartScript, renderUncordonScript } from "../../components/k3s/rollout-scripts";
+import { LOG_CALL, Sandbox, sandbox } from "./support/shell";
+
+let sb: Sandbox;
+const STATE = "/var/lib/rancher/k3s-stacks/";
+const started = () => path.join(sb.dir, "state/rollout/started-config");
+const cfg = () => path.join(sb.dir, "config.yaml");
+const active = () => path.join(sb.dir, "active");
+
+beforeEach(() => {
+  sb = sandbox();
+  // systemctl: is-active answers from a flag file; restart/start log and make the unit active (unless FAIL_START).
+  sb.fake("systemctl", `${LOG_CALL}
+case "$1" in
+  is-active) [ -e "${active()}" ]; exit ;;
+  restart|start) [ -z "\${FAIL_START:-}" ] || exit 1; touch "${active()}" ;;
+esac`);
+  sb.fake("sleep", ":");
+  // k3s: readyz, node conditions and versions from the environment; the heartbeat is "now" unless set.
+  sb.fake("k3s", `case "$*" in
+  --version) echo "k3s version \${K3S_VERSION:-v1.36.3+k3s1} (abc)" ;;
+  *get\\ --raw=/readyz*) echo "readyz" >> "$CALLS"; echo "\${READYZ:-ok}" ;;
+  *'type=="Ready")].status'*) echo "\${READY:-True}" ;;
+  *'type=="Ready")].lastHeartbeatTime'*) echo "\${HEARTBEAT:-$(date -u +%Y-%m-%dT%H:%M:%SZ)}" ;;
+  *'type=="EtcdIsVoter")].status'*) echo "\${VOTER:-True}" ;;
+  *kubeletVersion*) echo "\${KUBELET_VERSION:-v1.36.3+k3s1}" ;;
+  *spec.unschedulable*) echo "\${UNSCHEDULABLE:-false}" ;;
+  *--no-headers*) echo "$4 Ready <none> 1d \${KUBELET_VERSION:-v1.36.3+k3s1}" ;;
+  *) ${LOG_CALL} ;;
+esac`);
+  fs.writeFileSync(cfg(), "node-name: s1\n");
+});
+afterEach(() => sb.cleanup());
+
+const spec = (over: Partial<RestartSpec> = {}): RestartSpec => ({ node: "s1", role: "server", files: [cfg()], configHash: "ab".repeat(32), etcd: true, timeoutSeconds: 6, ...over });
+const render = (s: RestartSpec) => renderRestartScript(s).split(STATE).join(`${sb.dir}/state/`);
+const run = (script: string, env: Record<string, string> = {}) => sb.run(["bash", "-s", "--", "update"], { input: script, env });
+/** Calls other than the polling of the unit state. */
+const calls = () => sb.calls().filter((c) => !c.startsWith("systemctl is-active"));
+/** Runs once so the current files are recorded as what k3s runs with; clears the call log. */
+function settle(s: RestartSpec = spec()): void {
+  fs.writeFileSync(active(), "");
+  expect(run(render(s)).status).toBe(0);
+  sb.calls();
+}
+
+describe("restart step (renderRestartScript)", () => {
+  test("create does nothing: a first bring-up restarts nothing", () => {
+    const r = sb.run(["bash", "-s", "--", "create"], { input: render(spec()) });
+    expect(r.status).toBe(0);
+    expect(calls()).toEqual([]);
+  });
+
+  test("configuration changed on disk: restarts k3s once, waits for /readyz, records the new files", () => {
+    settle();
+    fs.writeFileSync(cfg(), "node-name: s1\ntls-san: [k3s.lan]\n");
+    const r = run(render(spec()));
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("restarting k3s on s1: its configuration changed (abababababab)");
+    expect(r.stdout).toContain("s1 is healthy");
+    expect(calls()).toEqual(["systemctl restart k3s", "readyz"]);
+    // A resumed roll: the node already runs with these files, so it is only checked.
+    const again = run(render(spec()));
+    expect(again.stdout).toContain("s1 already runs with this configuration");
+    expect(calls()).toEqual(["readyz"]);
+  });
+
+  test("an agent restarts k3s-agent and is gated on Ready only (no /readyz, no etcd)", () => {
+    const agent = spec({ node: "a1", role: "agent", etcd: false });
+    settle(agent);
+    fs.writeFileSync(cfg(), "changed: 1\n");
+    const r = run(render(agent), { VOTER: "False" });
+    expect(r.status).toBe(0);
+    expect(calls()).toEqual(["systemctl restart k3s-agent"]);
+  });
+
+  test("k3s not running: starts it, even when the files are unchanged", () => {
+    settle();
+    fs.rmSync(active());
+    const r = run(render(spec()));
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("k3s is not running on s1; starting it");
+    expect(calls()).toEqual(["systemctl start k3s", "readyz"]);
+  });
+
+  test("/readyz never ok: the roll stops naming the node and what it waited for", () => {
+    settle();
+    fs.writeFileSync(cfg(), "changed: 1\n");
+    const r = run(render(spec()), { READYZ: "[-]etcd failed" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("the rolling restart stopped at s1: waited 6s for the API server on s1 to answer /readyz (it checks its etcd member and quorum)");
+    expect(r.stderr).toContain("it resumes at s1");
+    // Not recorded as failed: the files were restarted with; a re-run only checks again.
+    expect(run(render(spec())).stdout).toContain("already runs with this configuration");
+  });
+
+  test("an etcd member that is not a voter (learner) holds the roll", () => {
+    settle();
+    const r = run(render(spec()), { VOTER: "False" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("waited 6s for the etcd member of s1 to be a voting member (node condition EtcdIsVoter)");
+  });
+
+  test("a Ready status from before the restart does not count", () => {
+    settle();
+    fs.writeFileSync(cfg(), "changed: 1\n");
+    const r = run(render(spec()), { HEARTBEAT: "2000-01-01T00:00:00Z" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/waited 6s for a Ready heartbeat of s1 from after its restart at \d{4}-\d\d-\d\dT/);
+  });
+
+  test("a NotReady node holds the roll", () => {
+    settle();
+    const r = run(render(spec({ role: "agent", node: "a1", etcd: false })), { READY: "False" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("waited 6s for node a1 to be Ready");
+  });
+
+  test("a failing restart stops the roll with the journalctl hint and leaves the old record", () => {
+    settle();
+    const before = fs.readFileSync(started(), "utf8");
+    fs.writeFileSync(cfg(), "changed: 1\n");
+    const r = run(render(spec()), { FAIL_START: "1" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("the rolling restart stopped at s1: 'systemctl restart k3s' failed. Fix: check 'journalctl -u k3s' on s1");
+    expect(fs.readFileSync(started(), "utf8")).toBe(before);
+  });
+
+  describe("with a version to move to", () => {
+    const install: InstallSpec = { node: "s1", role: "server", version: "v1.36.4+k3s1", installScriptUrl: "https://get.k3s.io", stagedScript: "" };
+    const upgrade = () => spec({ install: { ...install, stagedScript: path.join(sb.dir, "install.sh") } });
+    beforeEach(() => fs.writeFileSync(path.join(sb.dir, "install.sh"), `echo "install.sh $INSTALL_K3S_VERSION" >> "$CALLS"; touch "${active()}"\n`));
+
+    test("an older k3s is upgraded (install.sh restarts it), then gated on the new version", () => {
+      settle();
+      const r = run(render(upgrade()), { K3S_VERSION: "v1.36.3+k3s1", KUBELET_VERSION: "v1.36.4+k3s1" });
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain("upgrading s1 from v1.36.3+k3s1 to v1.36.4+k3s1");
+      expect(calls()).toEqual(["install.sh v1.36.4+k3s1", "readyz"]);
+    });
+
+    test("a node that does not report the new version holds the roll", () => {
+      settle();
+      const r = run(render(upgrade()), { K3S_VERSION: "v1.36.3+k3s1", KUBELET_VERSION: "v1.36.3+k3s1" });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain("waited 6s for node s1 to run v1.36.4+k3s1");
+    });
+
+    test("already on the version with unchanged files: nothing restarts", () => {
+      settle();
+      const r = run(render(upgrade()), { K3S_VERSION: "v1.36.4+k3s1", KUBELET_VERSION: "v1.36.4+k3s1" });
+      expect(r.status).toBe(0);
+      expect(calls()).toEqual(["readyz"]);
+    });
+  });
+});
+
+describe("cordon and uncordon (first server)", () => {
+  const marks = () => path.join(sb.dir, "state/rollout/cordoned");
+  const cordon = (drain: boolean) => renderCordonScript({ node: "a1", version: "v1.36.4+k3s1", drain, drainTimeout: "90s" }).split(STATE).join(`${sb.dir}/state/`);
+  const uncordon = () => renderUncordonScript({ node: "a1", version: "v1.36.4+k3s1", timeoutSeconds: 10 }).split(STATE).join(`${sb.dir}/state/`);
+
+  test("a node not on the version is cordoned and drained, noted, and uncordoned after it is Ready on it", () => {
+    expect(run(cordon(true), { KUBELET_VERSION: "v1.36.3+k3s1" }).status).toBe(0);
+    expect(sb.calls()).toEqual(["k3s kubectl cordon a1", "k3s kubectl drain a1 --ignore-daemonsets --delete-emptydir-data --force --timeout=90s"]);
+    expect(fs.existsSync(path.join(marks(), "a1"))).toBe(true);
+    expect(run(uncordon(), { KUBELET_VERSION: "v1.36.4+k3s1" }).status).toBe(0);
+    expect(sb.calls()).toEqual(["k3s kubectl uncordon a1"]);
+    expect(fs.existsSync(path.join(marks(), "a1"))).toBe(false);
+  });
+
+  test("a node already on the version is left alone", () => {
+    expect(run(cordon(true), { KUBELET_VERSION: "v1.36.4+k3s1" }).status).toBe(0);
+    expect(sb.calls()).toEqual([]);
+  });
+
+  test("a cordon the user set is kept: uncordon lifts only the one the rollout set", () => {
+    expect(run(cordon(false), { KUBELET_VERSION: "v1.36.3+k3s1", UNSCHEDULABLE: "true" }).status).toBe(0);
+    expect(sb.calls()).toEqual(["k3s kubectl cordon a1"]);
+    expect(run(uncordon(), { KUBELET_VERSION: "v1.36.4+k3s1" }).status).toBe(0);
+    expect(sb.calls()).toEqual([]);
+  });
+});
