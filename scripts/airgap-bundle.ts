@@ -2,7 +2,7 @@
  * Airgap bundle builder: `npm run airgap -- --version v1.36.3+k3s1 --arch arm64,arm --out ./bundle`.
  * Run on a machine with internet (or a mirror); the bundle is what `k3s-stacks:airgap.bundleDir` points at.
  */
-import { CHART_CATALOG } from "../components/addons/charts";
+import { CHART_CATALOG, PINNED_IMAGES } from "../components/addons/charts";
 import { parseBuildArgs, UsageError, USAGE } from "./airgap/args";
 import { buildBundle } from "./airgap/build";
 import { DownloadError } from "./airgap/download";
@@ -10,7 +10,8 @@ import { DownloadError } from "./airgap/download";
 async function main(): Promise<number> {
   let args;
   try {
-    args = parseBuildArgs(process.argv.slice(2), CHART_CATALOG);
+    const pinned = Object.entries(PINNED_IMAGES).map(([key, i]) => ({ key, repository: i.repository, tag: i.tag }));
+    args = parseBuildArgs(process.argv.slice(2), CHART_CATALOG, pinned);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     process.stderr.write(`airgap: ${e.message}\n\n${USAGE}`);
@@ -25,7 +26,7 @@ async function main(): Promise<number> {
   try {
     const manifest = await buildBundle({ ...args, write: (t) => process.stderr.write(t), isTty: process.stderr.isTTY, signal: abort.signal });
     process.stderr.write(
-      `airgap: bundle for k3s ${manifest.version} (${Object.keys(manifest.arches).join(", ")}; ${Object.keys(manifest.charts).length} charts) written to ${args.outDir}\n`,
+      `airgap: bundle for k3s ${manifest.version} (${Object.keys(manifest.arches).join(", ")}; ${Object.keys(manifest.charts).length} charts; ${Object.keys(manifest.images ?? {}).length} images) written to ${args.outDir}\n`,
     );
     return 0;
   } catch (e) {

@@ -15,7 +15,7 @@ import type { CloudConfig } from "../components/nodes/cloud/config";
 import { parseCloudConfig } from "../components/nodes/cloud/validate";
 import { planNodes } from "../components/nodes/cloud/pools";
 import { ADDONS_KEY, AddonsConfig, GRAFANA_PASSWORD_KEY, parseAddonsConfig } from "../components/addons/config";
-import { chartKeysFor, effectiveChart } from "../components/addons/charts";
+import { chartKeysFor, effectiveChart, imageRef } from "../components/addons/charts";
 import { addonK3sContribution } from "../components/addons/k3s-contribution";
 import { checkAddons } from "../components/addons/validate";
 import { apiVipOnCloud, checkApiVip, kubeVipFiles } from "../components/addons/kube-vip";
@@ -196,7 +196,9 @@ export async function main(): Promise<Record<string, unknown>> {
   let bundle: LoadedBundle | undefined;
   if (airgap) {
     const charts = addons ? chartKeysFor(addons).map((key) => ({ key, version: effectiveChart(key, addons!.charts).version })) : [];
-    bundle = loadBundle(airgap.bundleDir, cluster.k3sVersion, nodes, charts);
+    // kube-vip's image goes to the servers with the bundle; nothing else can pull it there.
+    const images = cluster.apiVip ? [{ key: "kubeVip", ref: imageRef("kubeVip"), roles: ["server" as const] }] : [];
+    bundle = loadBundle(airgap.bundleDir, cluster.k3sVersion, nodes, charts, images);
   }
 
   const ssh = upgrade.mode === "ssh";

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, keyPath } from "../config/errors";
-import { Arch, NodeSpec } from "../nodes/types";
+import { Arch, NodeRole, NodeSpec } from "../nodes/types";
 import { archAssets, IMAGE_FORMATS, parseChecksums } from "./assets";
 import { AIRGAP_KEY } from "./config";
 import { sha256FileSync } from "./hash";
@@ -20,6 +20,22 @@ export interface LoadedBundle {
   installScript: LoadedFile;
   arches: Partial<Record<Arch, { k3s: LoadedFile; images: LoadedFile }>>;
   charts: Record<string, ChartEntry & { assetPath: string }>;
+  /** Images the stack needs, with the nodes (by role) that import them. */
+  images: LoadedImage[];
+}
+
+/** An image the stack deploys outside k3s's own tarballs (kube-vip on servers). */
+export interface RequiredImage {
+  /** Key in PINNED_IMAGES and the bundle manifest. */
+  key: string;
+  /** repository:tag the stack's manifests use. */
+  ref: string;
+  /** Nodes that run it, so only they get the file. */
+  roles: NodeRole[];
+}
+
+export interface LoadedImage extends RequiredImage {
+  files: Partial<Record<Arch, LoadedFile>>;
 }
 
 /** A chart the stack's addons need from the bundle. */
@@ -33,7 +49,7 @@ export interface RequiredChart {
  * stack's, every node's arch is in the bundle, and every file needed (those arches, the install
  * script, `charts`) is present with the manifest's SHA-256. Throws one ConfigError listing every problem.
  */
-export function loadBundle(dir: string, expectedVersion: string, nodes: NodeSpec[], charts: RequiredChart[] = []): LoadedBundle {
+export function loadBundle(dir: string, expectedVersion: string, nodes: NodeSpec[], charts: RequiredChart[] = [], images: RequiredImage[] = []): LoadedBundle {
   const where = keyPath(AIRGAP_KEY, ["bundleDir"]);
   const neededArches = [...new Set(nodes.map((n) => n.arch))];
   const rebuild = `npm run airgap -- --version ${expectedVersion} --arch ${neededArches.join(",") || "amd64"} --out ${dir}`;
@@ -103,8 +119,23 @@ export function loadBundle(dir: string, expectedVersion: string, nodes: NodeSpec
       loadedCharts[want.key] = { ...c, assetPath: check(c, `chart ${want.key}`).assetPath };
     }
   }
+  const loadedImages: LoadedImage[] = [];
+  for (const want of images) {
+    const entry = manifest.images?.[want.key];
+    if (!entry || entry.ref !== want.ref) {
+      problems.push(`${where}: image ${want.ref} is not in the bundle${entry ? ` (it has ${entry.ref})` : ""}. Fix: rebuild the bundle with the current pins (${rebuild})`);
+      continue;
+    }
+    const files: LoadedImage["files"] = {};
+    for (const arch of new Set(nodes.filter((n) => want.roles.includes(n.role)).map((n) => n.arch))) {
+      const f = entry.arches[arch];
+      if (!f) problems.push(`${where}: image ${want.ref} has no ${arch} file in the bundle. Fix: ${rebuild}`);
+      else files[arch] = check(f, `image ${want.ref} (${arch})`);
+    }
+    loadedImages.push({ ...want, files });
+  }
   if (problems.length > 0) throw new ConfigError(problems);
-  return { dir, version: manifest.version, installScript, arches, charts: loadedCharts };
+  return { dir, version: manifest.version, installScript, arches, charts: loadedCharts, images: loadedImages };
 }
 
 /** The binary and images must also match the release's own checksum file kept in the bundle. */

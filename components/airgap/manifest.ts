@@ -34,6 +34,16 @@ export const chartEntrySchema = z
   .strict();
 export type ChartEntry = z.infer<typeof chartEntrySchema>;
 
+/** An image deployed outside the k3s image tarballs (kube-vip), one OCI layout tarball per arch. */
+export const imageEntrySchema = z
+  .object({
+    /** repository:tag, as the manifests that use it name it. */
+    ref: z.string().min(1),
+    arches: z.object({ amd64: bundleFileSchema.optional(), arm64: bundleFileSchema.optional(), arm: bundleFileSchema.optional() }).strict(),
+  })
+  .strict();
+export type ImageEntry = z.infer<typeof imageEntrySchema>;
+
 export const manifestSchema = z
   .object({
     format: z.literal(MANIFEST_FORMAT),
@@ -43,6 +53,8 @@ export const manifestSchema = z
     installScript: bundleFileSchema,
     arches: z.object({ amd64: archEntrySchema.optional(), arm64: archEntrySchema.optional(), arm: archEntrySchema.optional() }).strict(),
     charts: z.record(z.string(), chartEntrySchema),
+    /** Pinned images by key (components/addons/charts.ts PINNED_IMAGES); absent in bundles built before. */
+    images: z.record(z.string(), imageEntrySchema).optional(),
   })
   .strict();
 export type BundleManifest = z.infer<typeof manifestSchema>;

@@ -39,6 +39,13 @@ export function airgapStager(bundle: LoadedBundle): InstallStager {
         { label: "k3s", file: files.k3s, name: "k3s", dest: `${dir}/k3s`, mode: "0755" },
         { label: "images", file: files.images, name: imagesName, dest: `${IMAGES_DIR}/${imagesName}`, mode: "0644" },
         { label: "install-sh", file: bundle.installScript, name: "install.sh", dest: `${dir}/install.sh`, mode: "0755" },
+        // Images the stack deploys itself (kube-vip on servers), imported by k3s like its own.
+        ...bundle.images.flatMap((img) => {
+          const file = img.files[node.arch];
+          if (!img.roles.includes(node.role) || !file) return [];
+          const name = path.basename(file.path);
+          return [{ label: `image-${img.key}`, file, name, dest: `${IMAGES_DIR}/k3s-stacks-${name}`, mode: "0644" }];
+        }),
       ];
 
       const stageDir = remoteScript(

@@ -10,6 +10,10 @@ import {
   K3S_VERSION,
 } from "../../components/airgap/assets";
 import type { BuildOptions, CatalogChart } from "./build";
+import type { ImageSource } from "./oci";
+
+/** A pinned image the bundle may carry (components/addons/charts.ts PINNED_IMAGES). */
+export type PinnedImage = ImageSource & { key: string };
 
 export const USAGE = `Usage: npm run airgap -- --version v1.36.3+k3s1 --arch amd64,arm64,arm [options]
 
@@ -27,6 +31,8 @@ Re-running completes or refreshes a bundle; files already present with the right
   --chart-repo-override K=URL Helm repository for catalog key K (repeatable), e.g. a local mirror
   --chart-version K=V         bundle version V of catalog key K instead of the catalog's (repeatable),
                               to match k3s-stacks:addons.charts.<K>.version
+  --pinned-images LIST        pinned images to bundle (kubeVip for cluster.apiVip), or "none" (default: all)
+  --image-registry URL        registry (mirror) to pull the pinned images from instead of their own
 `;
 
 export class UsageError extends Error {}
@@ -34,7 +40,7 @@ export class UsageError extends Error {}
 export type ParsedArgs = Omit<BuildOptions, "write" | "isTty" | "signal" | "progressMinBytes">;
 
 /** Turns the command line into build options; every problem is a UsageError naming the option. */
-export function parseBuildArgs(argv: string[], catalog: readonly CatalogChart[]): ParsedArgs | "help" {
+export function parseBuildArgs(argv: string[], catalog: readonly CatalogChart[], pinned: readonly PinnedImage[] = []): ParsedArgs | "help" {
   let values;
   try {
     ({ values } = parseArgs({
@@ -51,6 +57,8 @@ export function parseBuildArgs(argv: string[], catalog: readonly CatalogChart[])
         charts: { type: "string" },
         "chart-repo-override": { type: "string", multiple: true },
         "chart-version": { type: "string", multiple: true },
+        "pinned-images": { type: "string" },
+        "image-registry": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -108,6 +116,18 @@ export function parseBuildArgs(argv: string[], catalog: readonly CatalogChart[])
   const versions = Object.fromEntries(pairs("chart-version", "VERSION"));
   charts = charts.map((c) => (versions[c.key] ? { ...c, version: versions[c.key] } : c));
 
+  const imageKeys = pinned.map((i) => i.key);
+  let images = [...pinned];
+  if (values["pinned-images"] !== undefined) {
+    const wanted = values["pinned-images"] === "none" ? [] : values["pinned-images"].split(",").map((k) => k.trim()).filter(Boolean);
+    for (const k of wanted) if (!imageKeys.includes(k)) problems.push(`--pinned-images: '${k}' is not a pinned image (${imageKeys.join(", ") || "none"})`);
+    images = pinned.filter((i) => wanted.includes(i.key));
+  }
+  if (values["image-registry"] !== undefined) {
+    const registryUrl = urlOption("image-registry", values["image-registry"], "");
+    images = images.map((i) => ({ ...i, registryUrl }));
+  }
+
   if (problems.length > 0) throw new UsageError(problems.join("\n"));
-  return { version, arches, outDir: values.out ?? "./bundle", artifactUrl, installScriptUrl, imageFormat, charts, chartRepoOverrides };
+  return { version, arches, outDir: values.out ?? "./bundle", artifactUrl, installScriptUrl, imageFormat, charts, chartRepoOverrides, images };
 }

@@ -6,6 +6,7 @@ import { sha256File } from "../../components/airgap/hash";
 import { BundleFile, BundleManifest, ChartEntry, MANIFEST_FORMAT, MANIFEST_NAME, ArchEntry } from "../../components/airgap/manifest";
 import { DownloadError, downloadFile, fetchText, PART_SUFFIX } from "./download";
 import { indexUrl, locateChart } from "./helm-repo";
+import { ImageSource, saveImage } from "./oci";
 import { progressReporter } from "./progress";
 
 /** The part of an addon catalog entry the bundle needs (components/addons/charts.ts). */
@@ -26,6 +27,8 @@ export interface BuildOptions {
   imageFormat: ImageFormat;
   /** Charts to bundle. */
   charts: CatalogChart[];
+  /** Images to bundle per arch (PINNED_IMAGES); none when omitted. */
+  images?: Array<ImageSource & { key: string }>;
   /** Catalog key → repository URL that replaces the catalog's repo (a mirror). */
   chartRepoOverrides: Record<string, string>;
   /** Status lines (stderr in the CLI). */
@@ -104,6 +107,18 @@ export async function buildBundle(o: BuildOptions): Promise<BundleManifest> {
     charts[c.key] = { chart: c.chart, repo, version: c.version, ...file };
   }
 
+  const images: NonNullable<BundleManifest["images"]> = {};
+  for (const img of o.images ?? []) {
+    const ref = `${img.repository}:${img.tag}`;
+    const entry: NonNullable<BundleManifest["images"]>[string] = { ref, arches: {} };
+    for (const arch of o.arches) {
+      o.write(`image ${img.key}: ${ref} (${arch})\n`);
+      const dest = path.join(out, arch, "images", `${img.key}-${img.tag}.tar`);
+      entry.arches[arch] = { path: rel(dest), ...(await saveImage(img, arch, dest, o.signal)) };
+    }
+    images[img.key] = entry;
+  }
+
   const manifest: BundleManifest = {
     format: MANIFEST_FORMAT,
     version: o.version,
@@ -112,6 +127,7 @@ export async function buildBundle(o: BuildOptions): Promise<BundleManifest> {
     installScript,
     arches,
     charts,
+    ...(o.images?.length ? { images } : {}),
   };
   const tmp = path.join(out, MANIFEST_NAME + PART_SUFFIX);
   await fs.promises.writeFile(tmp, JSON.stringify(manifest, null, 2) + "\n");
@@ -129,7 +145,7 @@ async function isPresent(file: string, sha256: string): Promise<boolean> {
 
 /** Temporary files of a run that was killed before it could clean up; only in the bundle's own folders. */
 async function removeStaleParts(out: string): Promise<void> {
-  for (const sub of ["", "amd64", "arm64", "arm", "charts"]) {
+  for (const sub of ["", "amd64", "arm64", "arm", "charts", "amd64/images", "arm64/images", "arm/images"]) {
     const dir = path.join(out, sub);
     const names = await fs.promises.readdir(dir).catch(() => [] as string[]);
     for (const name of names) if (name.endsWith(PART_SUFFIX)) await fs.promises.rm(path.join(dir, name), { force: true });

@@ -76,9 +76,9 @@ describe("command line", () => {
 
   test("exits 0 with a bundle, non-zero with a clear message on an HTTP error", async () => {
     const out = path.join(tmpDir(), "bundle");
-    const common = ["--version", VERSION, "--out", out, "--artifact-url", `${server.base}/releases`, "--install-script-url", `${server.base}/install.sh`, "--charts", "none"];
+    const common = ["--version", VERSION, "--out", out, "--artifact-url", `${server.base}/releases`, "--install-script-url", `${server.base}/install.sh`, "--charts", "none", "--pinned-images", "none"];
     const ok = await run([...common, "--arch", "arm64"]);
-    expect(ok.stderr).toMatch(/bundle for k3s v1\.36\.3\+k3s1 \(arm64; 0 charts\) written/);
+    expect(ok.stderr).toMatch(/bundle for k3s v1\.36\.3\+k3s1 \(arm64; 0 charts; 0 images\) written/);
     expect(ok.status).toBe(0);
     expect(fs.existsSync(path.join(out, "manifest.json"))).toBe(true);
 

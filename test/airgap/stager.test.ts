@@ -1,3 +1,6 @@
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, isSecret, MockState, settle, valueOf } from "../support/mocks";
 import { loadBundle, LoadedBundle } from "../../components/airgap/bundle";
@@ -128,5 +131,23 @@ describe("per-node staging from a bundle", () => {
     expect(() => airgapStager(small).stage(node("pi", "arm"), connectionArgs({ host: "pi" }), new Parent("q"))).toThrow(/node pi is arm, which the loaded bundle does not cover/);
     await settle();
     expect(mocks.byType("command:remote:CopyToRemote")).toHaveLength(0);
+  });
+});
+
+describe("pinned images (kube-vip for cluster.apiVip)", () => {
+  test("go to the servers only, into k3s's image import directory, checked like the rest", async () => {
+    const dir = tmpDir();
+    const m = writeBundle(dir);
+    const image = Buffer.from("kube-vip amd64");
+    fs.mkdirSync(path.join(dir, "amd64/images"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "amd64/images/kubeVip-v1.1.2.tar"), image);
+    const entry = { path: "amd64/images/kubeVip-v1.1.2.tar", sha256: createHash("sha256").update(image).digest("hex"), size: image.length };
+    fs.writeFileSync(path.join(dir, "manifest.json"), JSON.stringify({ ...m, images: { kubeVip: { ref: "ghcr.io/kube-vip/kube-vip:v1.1.2", arches: { amd64: entry } } } }));
+    const bundle = loadBundle(dir, VERSION, inventory, [], [{ key: "kubeVip", ref: "ghcr.io/kube-vip/kube-vip:v1.1.2", roles: ["server"] }]);
+    const { copies } = await stageAll(bundle);
+    const images = copies.filter((c) => c.name.includes("image-kubeVip"));
+    expect(images.map((c) => [c.name, assetPath(c.inputs)])).toEqual([["srv-x64-airgap-amd64-image-kubeVip-v1.36.3-k3s1", `${dir}/amd64/images/kubeVip-v1.1.2.tar`]]);
+    const verify = mocks.byName("srv-x64-airgap-amd64-verify-v1.36.3-k3s1").inputs.stdin as string;
+    expect(verify).toContain(`'${entry.sha256}' '/var/lib/rancher/k3s/agent/images/k3s-stacks-kubeVip-v1.1.2.tar'`);
   });
 });
