@@ -118,9 +118,13 @@ export class K3sCluster extends pulumi.ComponentResource {
 
     // Servers join one at a time (etcd adds one member per step); each restarts only after the previous is back.
     // Hosts marked gone leave first, from the first server, so that a replacement joins a cluster without them.
+    // A server also joins only after the previous server's restart step: when that server's config
+    // changed to cluster-init (sqlite → etcd), it must run etcd before anyone joins it.
     const removals: pulumi.Resource[] = [];
+    let previousRestart: pulumi.Resource[] = [];
     for (const server of plan.servers) {
-      const k3sNode = addNode(server, server === bootstrap ? [] : [...serverInstalls.slice(-1), ...removals], rolloutAfter);
+      const k3sNode = addNode(server, server === bootstrap ? [] : [...serverInstalls.slice(-1), ...previousRestart, ...removals], rolloutAfter);
+      previousRestart = [k3sNode.restart];
       if (server === bootstrap) {
         for (const gone of args.gone ?? []) {
           this.gone[gone.name] = new GoneK3sNode(`${name}-${gone.name}`, {

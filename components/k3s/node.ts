@@ -53,6 +53,8 @@ export class K3sNode extends pulumi.ComponentResource {
   public readonly member: ScriptCommand;
   /** Last rollout step of this node (uncordon, or restart without SSH upgrades); the next node's rollout waits on it. */
   public readonly rolloutDone: ScriptCommand;
+  /** The node's restart step (restart or upgrade, then the health gate). */
+  public readonly restart: ScriptCommand;
   /** Hash of the node's managed files as rendered: changes exactly when the node must restart for its configuration. */
   public readonly configHash: pulumi.Output<string>;
 
@@ -137,6 +139,7 @@ export class K3sNode extends pulumi.ComponentResource {
     const paths = [CONFIG_FILE, ...files.map((f) => f.path)];
     const rolled = this.rolloutSteps(name, args, { config, paths, secret: secretFiles }, args.sshUpgrade ? spec(settings.k3sVersion) : undefined, withStagedTrigger);
     this.rolloutDone = rolled.done;
+    this.restart = rolled.restart;
 
     // After the node's restart: labels and taints are reconciled against the node as it now runs.
     this.member = remoteScript(`${name}-member`, {

@@ -59,6 +59,9 @@ test("the first server installs first; each later server installs after the one 
   expect(of(res("s1", "install")).filter((d) => d.endsWith("-install"))).toEqual([]);
   expect(of(res("s2", "install"))).toContain(res("s1", "install"));
   expect(of(res("s3", "install"))).toContain(res("s2", "install"));
+  // and after its restart step: a first server restarting with cluster-init (sqlite → etcd) runs etcd before anyone joins
+  expect(of(res("s2", "install"))).toContain(res("s1", "restart"));
+  expect(of(res("s3", "install"))).toContain(res("s2", "restart"));
   expect(closure(res("s3", "install"))).toContain(res("s1", "install"));
 });
 
