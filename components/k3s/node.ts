@@ -98,7 +98,7 @@ export class K3sNode extends pulumi.ComponentResource {
     const config = remoteScript(`${name}-config`, {
       connection: conn,
       script: configScript,
-      phases: ["create", "update"],
+      phases: ["create", "update", "delete"],
       secret: secretFiles,
       triggers: [installIdentity(node)],
     }, { ...child(), deleteBeforeReplace: true });

@@ -2,6 +2,8 @@ import { NodeRole } from "../nodes/types";
 import { scriptFrame, shq, writeFileSnippet } from "./shell";
 import { TOKEN_FILE } from "./node-config";
 import { HostPrep, prepBody } from "./host-prep";
+import { firewallRules } from "./host/network";
+import { renderPrepUndo } from "./host/undo";
 import { drainSnippet } from "./removal-scripts";
 import { RECORD_STARTED_CONFIG, STARTED_CONFIG_FILE, configHashFunction } from "./started-config";
 
@@ -26,6 +28,7 @@ export interface ManagedFile {
  * file host preparation wrote for k3s from this host's own facts (the SELinux drop-in): no input of
  * the program changes with it, so no restart step would run; the config step restarts k3s itself.
  * One script (one SSH session, one resource) because preparation is idempotent and cheap to repeat.
+ * The state before the first preparation is recorded; delete (after the uninstall) puts it back.
  */
 export function renderConfigScript(opts: { host: HostPrep; role: NodeRole; files: ManagedFile[] }): string {
   const service = serviceName(opts.role);
@@ -45,7 +48,12 @@ elif [ "$changed" = 1 ] || [ "$k3s_prep_changed" = 1 ] || [ ! -f ${shq(STARTED_C
 ${indentLines(RECORD_STARTED_CONFIG, 4)}
   fi
 fi`;
-  return scriptFrame(`prepare ${opts.host.node} and write its ${opts.role} configuration`, { "create|update": body });
+  const rules = opts.host.network ? firewallRules(opts.host.network) : undefined;
+  return scriptFrame(`prepare ${opts.host.node} and write its ${opts.role} configuration`, {
+    "create|update": body,
+    // Runs after install's delete uninstalled k3s (install depends on this step).
+    delete: renderPrepUndo(opts.host.node, rules),
+  });
 }
 
 function indentLines(text: string, n: number): string {

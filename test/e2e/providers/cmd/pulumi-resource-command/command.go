@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -123,40 +121,13 @@ func (c *CommandOutputs) run(ctx context.Context, cmd string) error {
 	if c.Stdin != nil && *c.Stdin != "" {
 		session.Stdin = strings.NewReader(*c.Stdin)
 	}
-
-	var stdout, stderr, combined bytes.Buffer
-	logR, logW := io.Pipe()
-	outs := []io.Writer{&stdout, &combined}
-	if c.Logging.stdout() {
-		outs = append(outs, logW)
-	}
-	errs := []io.Writer{&stderr, &combined}
-	if c.Logging.stderr() {
-		errs = append(errs, logW)
-	}
-	// x/crypto/ssh copies stdout and stderr in separate goroutines: serialise the shared buffers.
-	var mu lockedWriters
-	session.Stdout = mu.wrap(io.MultiWriter(outs...))
-	session.Stderr = mu.wrap(io.MultiWriter(errs...))
-
-	// Each output line becomes an info-level status message, as pulumi-command logs them.
-	logged := make(chan struct{})
-	go func() {
-		defer close(logged)
-		lines := bufio.NewScanner(logR)
-		for lines.Scan() {
-			log.InfoStatus(lines.Text())
-		}
-		_, _ = io.Copy(io.Discard, logR) // keep the writer unblocked after an over-long line
-	}()
-
-	err = session.Run(cmd)
-	logW.Close()
-	<-logged
+	out, err := runLogged(ctx, c.Logging, func(stdout, stderr io.Writer) error {
+		session.Stdout, session.Stderr = stdout, stderr
+		return session.Run(cmd)
+	})
 	if err != nil {
-		return fmt.Errorf("%w: running %q:\n%s", err, cmd, combined.String())
+		return fmt.Errorf("%w: running %q:\n%s", err, cmd, out.combined.String())
 	}
-	c.Stdout = strings.TrimSuffix(stdout.String(), "\n")
-	c.Stderr = strings.TrimSuffix(stderr.String(), "\n")
+	c.Stdout, c.Stderr = out.Stdout(), out.Stderr()
 	return nil
 }

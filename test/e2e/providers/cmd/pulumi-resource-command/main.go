@@ -1,7 +1,8 @@
 // Command pulumi-resource-command is a TEST STAND-IN for pulumi-command 1.2.1, used by the
 // k3s-stacks end-to-end suite only where the real plugin cannot be built (see ../../README.md).
-// It serves command:remote:Command and command:remote:CopyToRemote with the real provider's
-// contract (inputs, outputs, secrecy, diff, create/update/delete semantics, SSH and proxy dialing).
+// It serves command:remote:Command, command:remote:CopyToRemote and command:local:Command with the
+// real provider's contract (inputs, outputs, secrecy, diff, create/update/delete semantics, SSH and
+// proxy dialing).
 package main
 
 import (
@@ -15,7 +16,7 @@ import (
 
 func main() {
 	standin.Main("command", "pulumi-command", "1.2.1", func(b *infer.ProviderBuilder) *infer.ProviderBuilder {
-		return b.WithResources(infer.Resource(&Command{}), infer.Resource(&CopyToRemote{}))
+		return b.WithResources(infer.Resource(&Command{}), infer.Resource(&CopyToRemote{}), infer.Resource(&LocalCommand{}))
 	})
 }
 

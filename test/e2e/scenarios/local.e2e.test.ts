@@ -1,0 +1,89 @@
+// The `local` stack on a lab host, run on that host itself as a user would: scripts/up.sh local
+// (real CLI, local.Command, k3s stand-ins), a no-change re-run, then `pulumi destroy`, after which
+// the host is as it was before: k3s gone and host preparation undone.
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import { TestLab, startLab } from "../hosts";
+import { toolchainBin } from "../toolchain";
+import { checkToolchain } from "./stack";
+import { V1, k3sLeftovers } from "./fixture";
+
+const REPO = path.resolve(__dirname, "..", "..", "..");
+const HOSTS_SH = path.join(REPO, "test/e2e/hosts/hosts.sh");
+const LINKED = ["Pulumi.yaml", "index.ts", "stacks", "components", "package.json", "tsconfig.json", "node_modules", "scripts", "test"];
+/** The shared dir as the host sees it (the lab bind-mounts it there). */
+const SHARED_IN_HOST = "/var/lib/k3s-standin/shared";
+/** What the host's state is compared on: everything k3s and host preparation may touch (not /root: the user's Pulumi state and kubeconfig). */
+const SNAPSHOT = `{
+  find /etc /usr/local /var/lib /opt /boot /run -path /var/lib/k3s-standin -prune -o -printf '%p %y %m %s\\n'
+  find /etc /usr/local /opt -type f -exec md5sum {} +
+  for k in net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables net.bridge.bridge-nf-call-ip6tables; do echo "$k=$(sysctl -n $k 2>/dev/null || true)"; done
+} | sort`;
+
+let lab: TestLab;
+let bin: string;
+let project: string;
+
+/** Runs a command as root on the host itself (its own namespaces, no SSH), as a user at its terminal would. */
+function onHost(command: string): { status: number | null; out: string } {
+  const env = [
+    "HOME=/root",
+    `PATH=${bin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+    "PULUMI_SKIP_UPDATE_CHECK=true",
+    "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true",
+    "PULUMI_NODEJS_TRANSPILE_ONLY=true",
+  ].join(" ");
+  const r = spawnSync(HOSTS_SH, ["exec", lab.stateDir, "local1", "bash", "-c", `cd ${SHARED_IN_HOST}/project && env -i ${env} ${command} 2>&1`], {
+    encoding: "utf8",
+    timeout: 600_000,
+  });
+  return { status: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+beforeAll(() => {
+  bin = toolchainBin();
+  checkToolchain(bin);
+  lab = startLab([{ name: "local1" }]);
+  project = path.join(lab.sharedDir, "project");
+  fs.mkdirSync(project);
+  for (const f of LINKED) fs.symlinkSync(path.join(REPO, f), path.join(project, f));
+  // Pulumi.local.yaml as shipped, pointed at the lab's install script and artifacts (no internet here).
+  const shipped = fs.readFileSync(path.join(REPO, "Pulumi.local.yaml"), "utf8");
+  fs.writeFileSync(path.join(project, "Pulumi.local.yaml"), shipped.replace(
+    "    datastore: sqlite\n",
+    `    datastore: sqlite\n    installScriptUrl: ${lab.installScriptUrl}\n    artifactUrl: ${lab.artifactBaseUrl}\n`,
+  ));
+});
+
+afterAll(() => lab?.down());
+
+test("up on the host itself, no-change up, destroy: the host is as it was", () => {
+  const before = lab.exec("local1", SNAPSHOT).stdout;
+  expect(before).toContain("/etc/fstab");
+
+  const up = onHost("scripts/up.sh local --yes --skip-preview");
+  expect(up.out).toContain(`the 'local' stack installs k3s ${V1} on THIS machine (local1) as a single-node server (sqlite)`);
+  expect(up.status).toBe(0);
+  expect(up.out).toMatch(/Resources:\s+\+ \d+ created/);
+  // The node is this host, Ready, and was never reached over SSH.
+  expect(lab.nodes("local1").map((n) => [n.name, n.ready, n.version])).toEqual([["local1", true, V1]]);
+  expect(lab.readFile("local1", "/var/log/sshd-e2e.log") ?? "").not.toContain("Accepted");
+  // kubectl is set up: context k3s-local, pointing at this machine, file mode 0600.
+  const kube = parse(lab.readFile("local1", "/root/.kube/config") ?? "") as { "current-context": string; clusters: { name: string; cluster: { server: string } }[] };
+  expect(kube["current-context"]).toBe("k3s-local");
+  expect(kube.clusters).toEqual([expect.objectContaining({ name: "k3s-local", cluster: expect.objectContaining({ server: "https://127.0.0.1:6443" }) })]);
+  expect(lab.exec("local1", "stat -c %a /root/.kube/config").stdout.trim()).toBe("600");
+  expect(lab.exec("local1", SNAPSHOT).stdout).not.toBe(before);
+
+  const again = onHost("scripts/up.sh local --yes --skip-preview --expect-no-changes --no-kubeconfig");
+  expect(again.status).toBe(0);
+  expect(again.out).not.toMatch(/Resources:[^\n]*(created|updated|replaced|deleted)/);
+
+  const destroy = onHost("scripts/pulumi.sh destroy --stack local --yes --skip-preview");
+  expect(destroy.status).toBe(0);
+  expect(destroy.out).toContain("k3s-stacks: local1: host preparation undone");
+  expect(k3sLeftovers(lab, "local1")).toEqual([]);
+  expect(lab.exec("local1", SNAPSHOT).stdout).toBe(before);
+});
