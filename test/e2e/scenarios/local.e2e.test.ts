@@ -9,10 +9,10 @@ import { TestLab, startLab } from "../hosts";
 import { toolchainBin } from "../toolchain";
 import { checkToolchain } from "./stack";
 import { V1, k3sLeftovers } from "./fixture";
+import { scratchProject } from "../../scripts/support/project";
 
 const REPO = path.resolve(__dirname, "..", "..", "..");
 const HOSTS_SH = path.join(REPO, "test/e2e/hosts/hosts.sh");
-const LINKED = ["Pulumi.yaml", "index.ts", "stacks", "components", "package.json", "tsconfig.json", "node_modules", "scripts", "test"];
 /** The shared dir as the host sees it (the lab bind-mounts it there). */
 const SHARED_IN_HOST = "/var/lib/k3s-standin/shared";
 /** What the host's state is compared on: everything k3s and host preparation may touch (not /root: the user's Pulumi state and kubeconfig). */
@@ -46,15 +46,12 @@ beforeAll(() => {
   bin = toolchainBin();
   checkToolchain(bin);
   lab = startLab([{ name: "local1" }]);
-  project = path.join(lab.sharedDir, "project");
-  fs.mkdirSync(project);
-  for (const f of LINKED) fs.symlinkSync(path.join(REPO, f), path.join(project, f));
   // Pulumi.local.yaml as shipped, pointed at the lab's install script and artifacts (no internet here).
   const shipped = fs.readFileSync(path.join(REPO, "Pulumi.local.yaml"), "utf8");
-  fs.writeFileSync(path.join(project, "Pulumi.local.yaml"), shipped.replace(
-    "    datastore: sqlite\n",
-    `    datastore: sqlite\n    installScriptUrl: ${lab.installScriptUrl}\n    artifactUrl: ${lab.artifactBaseUrl}\n`,
-  ));
+  project = path.join(lab.sharedDir, "project");
+  scratchProject(project, {
+    local: shipped.replace("    datastore: sqlite\n", `    datastore: sqlite\n    installScriptUrl: ${lab.installScriptUrl}\n    artifactUrl: ${lab.artifactBaseUrl}\n`),
+  });
 });
 
 afterAll(() => lab?.down());
@@ -65,7 +62,7 @@ test("up on the host itself, no-change up, destroy: the host is as it was", () =
 
   const up = onHost("scripts/up.sh local --yes --skip-preview");
   expect(up.out).toContain(`the 'local' stack installs k3s ${V1} on THIS machine (local1) as a single-node server (sqlite)`);
-  expect(up.status).toBe(0);
+  expect(`${up.status}\n${up.out}`).toMatch(/^0\n/);
   expect(up.out).toMatch(/Resources:\s+\+ \d+ created/);
   // The node is this host, Ready, and was never reached over SSH.
   expect(lab.nodes("local1").map((n) => [n.name, n.ready, n.version])).toEqual([["local1", true, V1]]);
@@ -78,11 +75,11 @@ test("up on the host itself, no-change up, destroy: the host is as it was", () =
   expect(lab.exec("local1", SNAPSHOT).stdout).not.toBe(before);
 
   const again = onHost("scripts/up.sh local --yes --skip-preview --expect-no-changes --no-kubeconfig");
-  expect(again.status).toBe(0);
+  expect(`${again.status}\n${again.out}`).toMatch(/^0\n/);
   expect(again.out).not.toMatch(/Resources:[^\n]*(created|updated|replaced|deleted)/);
 
   const destroy = onHost("scripts/pulumi.sh destroy --stack local --yes --skip-preview");
-  expect(destroy.status).toBe(0);
+  expect(`${destroy.status}\n${destroy.out}`).toMatch(/^0\n/);
   expect(destroy.out).toContain("k3s-stacks: local1: host preparation undone");
   expect(k3sLeftovers(lab, "local1")).toEqual([]);
   expect(lab.exec("local1", SNAPSHOT).stdout).toBe(before);

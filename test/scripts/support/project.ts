@@ -7,12 +7,15 @@ import * as fs from "fs";
 import * as path from "path";
 
 export const REPO = path.resolve(__dirname, "../../..");
-const LINKED = ["Pulumi.yaml", "Pulumi.local.yaml", "index.ts", "stacks", "components", "package.json", "tsconfig.json", "node_modules", "scripts", "test"];
+/** Stack files stay out (tests bring their own), except the shipped local stack; so does .git. */
+const linked = (stacks: string[]) =>
+  fs.readdirSync(REPO).filter((f) => f !== ".git" && !(/^Pulumi\..+\.yaml$/.test(f) && f !== "Pulumi.local.yaml") && !stacks.includes(f));
 
 /** Creates the project in `dir` with `stacks` as Pulumi.<name>.yaml contents; returns its up.sh. */
 export function scratchProject(dir: string, stacks: Record<string, string>): string {
   fs.mkdirSync(dir, { recursive: true });
-  for (const f of LINKED) fs.symlinkSync(path.join(REPO, f), path.join(dir, f));
+  const own = Object.keys(stacks).map((name) => `Pulumi.${name}.yaml`);
+  for (const f of linked(own)) fs.symlinkSync(path.join(REPO, f), path.join(dir, f));
   for (const [name, text] of Object.entries(stacks)) fs.writeFileSync(path.join(dir, `Pulumi.${name}.yaml`), text);
   return path.join(dir, "scripts", "up.sh");
 }
