@@ -6,6 +6,7 @@ import { renderModuleCheck, renderModuleFix, kernelModules } from "./host/module
 import { FlannelBackend, NodeNetwork, firewallRules, renderFirewallCheck, renderFirewallOpen } from "./host/network";
 import { renderCgroupCheck } from "./host/cgroup";
 import { renderNetworkManager, renderSelinuxCheck, renderSelinuxConfig } from "./host/services";
+import { renderPrepRecord } from "./host/undo";
 import { ResolvedContributions } from "./node-config";
 
 export { CGROUP_ARGS } from "./host/cgroup";
@@ -49,6 +50,8 @@ export function prepBody(opts: HostPrep): string {
     firewall ? renderFirewallCheck(firewall, opts.firewall === "keep") : "",
     renderModuleFix(opts.installPackages ?? false),
     renderCgroupCheck(opts.fixCgroups, opts.allowReboot),
+    // Checks passed: keep what is about to change, for the undo on removal.
+    renderPrepRecord(),
     `# k3s does not need swap off, but the kubelet's memory accounting is only predictable without it.
 if [ -n "$(swapon --noheadings 2>/dev/null || true)" ]; then
   swapoff -a

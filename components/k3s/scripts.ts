@@ -131,6 +131,9 @@ export function renderInstallScript(spec: InstallSpec, token: string): string {
   if [ -x "$u" ]; then "$u"; fi
 done
 rm -rf ${STATE_DIR}
+# k3s-uninstall.sh keeps the node password; the Node it belonged to is gone (deleted before, or with the cluster).
+rm -rf /etc/rancher/node
+rmdir /etc/rancher /var/lib/rancher 2>/dev/null || true
 echo "k3s-stacks: k3s removed from ${spec.node}"`,
   });
 }

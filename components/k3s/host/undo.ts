@@ -45,8 +45,8 @@ if [ ! -f "$record/complete" ]; then
     grep -q "^$m " /proc/modules 2>/dev/null || echo "$m" >> "$record/modules-not-loaded"
   done
   if command -v firewall-cmd >/dev/null 2>&1 && [ "$(firewall-cmd --state 2>/dev/null || true)" = running ]; then
-    firewall-cmd --permanent --list-ports | tr ' ' '\\n' | sed '/^$/d' > "$record/firewalld-ports"
-    firewall-cmd --permanent --zone=trusted --list-sources | tr ' ' '\\n' | sed '/^$/d' > "$record/firewalld-sources"
+    { firewall-cmd --permanent --list-ports 2>/dev/null || true; } | tr ' ' '\\n' | sed '/^$/d' > "$record/firewalld-ports"
+    { firewall-cmd --permanent --zone=trusted --list-sources 2>/dev/null || true; } | tr ' ' '\\n' | sed '/^$/d' > "$record/firewalld-sources"
   elif command -v ufw >/dev/null 2>&1 && ufw status 2>/dev/null | grep -q '^Status: active'; then
     ufw show added 2>/dev/null | grep '^ufw ' > "$record/ufw-added" || true
   fi

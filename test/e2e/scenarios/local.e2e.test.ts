@@ -15,10 +15,14 @@ const REPO = path.resolve(__dirname, "..", "..", "..");
 const HOSTS_SH = path.join(REPO, "test/e2e/hosts/hosts.sh");
 /** The shared dir as the host sees it (the lab bind-mounts it there). */
 const SHARED_IN_HOST = "/var/lib/k3s-standin/shared";
-/** What the host's state is compared on: everything k3s and host preparation may touch (not /root: the user's Pulumi state and kubeconfig). */
+/**
+ * What the host's state is compared on: everything k3s and host preparation may touch. Not /root (the
+ * user's Pulumi state and kubeconfig), the stand-ins' own state, nor the build machine's Go (which
+ * other processes on this machine write, seen through the host's overlay).
+ */
 const SNAPSHOT = `{
-  find /etc /usr/local /var/lib /opt /boot /run -path /var/lib/k3s-standin -prune -o -printf '%p %y %m %s\\n'
-  find /etc /usr/local /opt -type f -exec md5sum {} +
+  find /etc /usr/local /var/lib /opt /boot /run \\( -path /var/lib/k3s-standin -o -path /run/k3s-standin -o -path /usr/local/go \\) -prune -o \\( -type f -printf '%p f %m %s\\n' \\) -o -printf '%p %y %m\\n'
+  find /etc /usr/local/bin /usr/local/sbin /opt -type f -exec md5sum {} +
   for k in net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables net.bridge.bridge-nf-call-ip6tables; do echo "$k=$(sysctl -n $k 2>/dev/null || true)"; done
 } | sort`;
 
@@ -57,6 +61,9 @@ beforeAll(() => {
 afterAll(() => lab?.down());
 
 test("up on the host itself, no-change up, destroy: the host is as it was", () => {
+  // A fresh machine: the lab host sees this build machine's /var/lib, where other tests may have left
+  // k3s-stacks state; the host's own view (overlay) drops it.
+  lab.exec("local1", "rm -rf /var/lib/rancher/k3s-stacks /var/lib/k3s-stacks; rmdir /var/lib/rancher 2>/dev/null; true");
   const before = lab.exec("local1", SNAPSHOT).stdout;
   expect(before).toContain("/etc/fstab");
 

@@ -18,6 +18,8 @@ export const HOST_PATHS = [
   "/proc/cmdline",
   "/lib/modules/",
   "/run/systemd/system",
+  // The record of the host before preparation (host/undo.ts).
+  "/var/lib/k3s-stacks",
 ];
 
 /** Writes `file` under the sandbox, creating its directory. */
