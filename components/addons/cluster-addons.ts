@@ -130,7 +130,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
     };
     // While an addon replaces a packaged component, each server holds the `disable` too, so the
     // component comes back only after the addon's release is deleted (teardown.ts).
-    const holds = (component: string) => disableHolds(name, component, args.nodes, { parent: this, after: readyList });
+    const holds = (component: string) => disableHolds(name, component, args.nodes, { parent: this, after: readyList, etcd: args.datastore === "etcd" });
     const localStorageHolds = replacesLocalPath(cfg) ? holds("local-storage") : [];
 
     let storageClass = "local-path";

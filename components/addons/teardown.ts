@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ScriptCommand, remoteScript } from "../k3s/remote";
+import { healthGate } from "../k3s/rollout-scripts";
 import { scriptFrame, shq } from "../k3s/shell";
 import { NodeSpec } from "../nodes/types";
 
@@ -19,16 +20,16 @@ export function disableDropinPath(component: string): string {
   return `${CONFIG_DROPIN_DIR}/50-k3s-stacks-disable-${component}.yaml`;
 }
 
-/** How long a restarted server may take to be Ready again before the next one restarts. */
+/** How long a restarted server may take to be healthy again before the next one restarts. */
 const READY_TIMEOUT_SECONDS = 300;
 
 /**
  * Holds `disable: [component]` on one server while the release that replaces the component exists.
  * create/update write the drop-in without a restart (config.yaml disables the same component, so
  * nothing changes for k3s). delete removes it and, when no other config file still disables the
- * component, restarts k3s and waits for the node to be Ready: the component comes back only now.
+ * component, restarts k3s and holds at the rollout's health gate: the component comes back only now.
  */
-export function renderDisableHoldScript(opts: { node: string; component: string }): string {
+export function renderDisableHoldScript(opts: { node: string; component: string; etcd: boolean }): string {
   const file = disableDropinPath(opts.component);
   const component = shq(opts.component);
   const write = `install -d -m 0755 ${shq(CONFIG_DROPIN_DIR)}
@@ -51,9 +52,10 @@ disabled_elsewhere() {
 }
 if disabled_elsewhere || ! systemctl is-active --quiet k3s; then exit 0; fi
 echo "k3s-stacks: ${opts.component} is no longer replaced by an addon; restarting k3s on ${opts.node}"
-systemctl restart k3s
-k3s kubectl wait --for=condition=Ready ${shq(`node/${opts.node}`)} --timeout=${READY_TIMEOUT_SECONDS}s >/dev/null ||
-  { echo "k3s-stacks: ${opts.node} is not Ready ${READY_TIMEOUT_SECONDS}s after the restart. Fix: check 'journalctl -u k3s' on it, then run pulumi up again." >&2; exit 1; }`;
+since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+systemctl restart k3s || { echo "k3s-stacks: 'systemctl restart k3s' failed on ${opts.node}. Fix: check 'journalctl -u k3s' on it, then run pulumi up again." >&2; exit 1; }
+# The rollout's own health gate: unit active, /readyz, a Ready heartbeat from after the restart, etcd voter.
+${healthGate({ node: opts.node, role: "server", files: [], configHash: "", etcd: opts.etcd, timeoutSeconds: READY_TIMEOUT_SECONDS }, undefined)}`;
   return scriptFrame(`keep ${opts.component} disabled on ${opts.node} while its replacement is installed`, { "create|update": write, delete: remove });
 }
 
@@ -61,14 +63,14 @@ k3s kubectl wait --for=condition=Ready ${shq(`node/${opts.node}`)} --timeout=${R
  * One hold per server, chained so that their deletions (reverse order) restart one server at a
  * time. Returns the holds; the release depends on all of them.
  */
-export function disableHolds(name: string, component: string, nodes: NodeSpec[], opts: { parent: pulumi.Resource; after: pulumi.Resource[] }): ScriptCommand[] {
+export function disableHolds(name: string, component: string, nodes: NodeSpec[], opts: { parent: pulumi.Resource; after: pulumi.Resource[]; etcd: boolean }): ScriptCommand[] {
   const holds: ScriptCommand[] = [];
   for (const server of nodes.filter((n) => n.role === "server")) {
     const after = holds.length ? [holds[holds.length - 1]] : [];
     holds.push(
       remoteScript(
         `${name}-hold-${component}-${server.name}`,
-        { connection: server.connection, script: renderDisableHoldScript({ node: server.name, component }), phases: ["create", "update", "delete"] },
+        { connection: server.connection, script: renderDisableHoldScript({ node: server.name, component, etcd: opts.etcd }), phases: ["create", "update", "delete"] },
         { parent: opts.parent, dependsOn: [...opts.after, ...after] },
       ),
     );

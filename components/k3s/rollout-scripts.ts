@@ -50,7 +50,7 @@ export function shortHash(hash: string): string {
  *    this node writes it) so a status from before the restart does not count, and on `version` when
  *    moving versions. Read with the kubelet's own credentials, which agents have too.
  */
-function healthGate(spec: RestartSpec, version: string | undefined): string {
+export function healthGate(spec: RestartSpec, version: string | undefined): string {
   const service = serviceName(spec.role);
   const n = shq(spec.node);
   const kubelet = `k3s kubectl --kubeconfig ${shq(KUBELET_KUBECONFIG)}`;

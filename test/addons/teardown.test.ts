@@ -10,7 +10,15 @@ let sb: Sandbox;
 beforeEach(() => {
   sb = sandbox();
   sb.fake("systemctl", `${LOG_CALL}\nif [ "$1" = is-active ]; then [ -n "\${K3S_ACTIVE:-}" ]; exit; fi\nexit 0`);
-  sb.fake("k3s", `${LOG_CALL}\nexit "\${K3S_EXIT:-0}"`);
+  // A healthy server for the health gate: /readyz ok, Ready with a fresh heartbeat, a voting etcd member.
+  sb.fake("k3s", `${LOG_CALL}
+[ -n "\${K3S_EXIT:-}" ] && exit "$K3S_EXIT"
+case "$*" in
+  *--raw=/readyz*) echo ok ;;
+  *'type=="Ready")].status'*) echo True ;;
+  *lastHeartbeatTime*) echo 2999-01-01T00:00:00Z ;;
+  *'type=="EtcdIsVoter")].status'*) echo True ;;
+esac`);
   sb.fake("sleep", ":");
 });
 afterEach(() => sb.cleanup());
@@ -21,11 +29,11 @@ const config = () => path.join(sb.dir, "etc/rancher/k3s/config.yaml");
 const run = (script: string, phase: string, env: Record<string, string> = {}) => sb.run(["bash", "-s", "--", phase], { input: script, env });
 
 describe("disable hold (renderDisableHoldScript)", () => {
-  const script = () => inSandbox(renderDisableHoldScript({ node: "s1", component: "servicelb" }));
+  const script = () => inSandbox(renderDisableHoldScript({ node: "s1", component: "servicelb", etcd: true }));
 
   it("passes shellcheck", () => {
     if (spawnSync("shellcheck", ["--version"]).status !== 0 && !process.env.CI) return;
-    for (const s of [renderDisableHoldScript({ node: "s1", component: "local-storage" }), renderRookTeardownScript({ namespace: "rook-ceph", step: "wait-gone", storageClasses: ["ceph-block"] }), renderRookTeardownScript({ namespace: "rook-ceph", step: "confirm-cleanup", storageClasses: [] })]) {
+    for (const s of [renderDisableHoldScript({ node: "s1", component: "local-storage", etcd: false }), renderRookTeardownScript({ namespace: "rook-ceph", step: "wait-gone", storageClasses: ["ceph-block"] }), renderRookTeardownScript({ namespace: "rook-ceph", step: "confirm-cleanup", storageClasses: [] })]) {
       expect(() => execFileSync("shellcheck", ["-s", "bash", "-"], { input: s, encoding: "utf8" })).not.toThrow();
     }
   });
@@ -45,7 +53,15 @@ describe("disable hold (renderDisableHoldScript)", () => {
     const r = run(script(), "delete", { K3S_ACTIVE: "1" });
     expect(r.status).toBe(0);
     expect(fs.existsSync(dropin())).toBe(false);
-    expect(sb.calls()).toEqual(["systemctl is-active --quiet k3s", "systemctl restart k3s", "k3s kubectl wait --for=condition=Ready node/s1 --timeout=300s"]);
+    const calls = sb.calls();
+    expect(calls.slice(0, 3)).toEqual(["systemctl is-active --quiet k3s", "systemctl restart k3s", "systemctl is-active --quiet k3s"]);
+    expect(calls.filter((c) => c.startsWith("k3s "))).toEqual([
+      "k3s kubectl get --raw=/readyz",
+      expect.stringMatching(/Ready.*status/),
+      expect.stringMatching(/lastHeartbeatTime/),
+      expect.stringMatching(/EtcdIsVoter/),
+    ]);
+    expect(r.stdout).toContain("k3s-stacks: s1 is healthy");
   });
 
   it("delete on destroy (config.yaml still disables it): removes the drop-in, no restart", () => {
@@ -67,11 +83,12 @@ describe("disable hold (renderDisableHoldScript)", () => {
     expect(sb.calls()).toEqual(["systemctl is-active --quiet k3s"]);
   });
 
-  it("a node that does not come back fails the delete with the fix", () => {
+  it("a node that does not come back fails the delete at the health gate with the fix", () => {
     run(script(), "create");
+    sb.fake("seq", "echo 1");
     const r = run(script(), "delete", { K3S_ACTIVE: "1", K3S_EXIT: "1" });
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/s1 is not Ready 300s after the restart\. Fix: check 'journalctl -u k3s'/);
+    expect(r.stderr).toMatch(/stopped at s1: waited 300s for the API server on s1 to answer \/readyz.*Fix: check 'journalctl -u k3s' on s1/);
   });
 });
 
