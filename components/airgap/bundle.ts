@@ -6,6 +6,7 @@ import { archAssets, IMAGE_FORMATS, parseChecksums } from "./assets";
 import { AIRGAP_KEY } from "./config";
 import { sha256FileSync } from "./hash";
 import { ArchEntry, BundleFile, BundleManifest, ChartEntry, MANIFEST_NAME, manifestSchema } from "./manifest";
+import { SELINUX_TARGETS, SelinuxTarget } from "./selinux";
 
 /** One bundle file ready for upload: where it is locally and what it must hash to. */
 export interface LoadedFile extends BundleFile {
@@ -22,6 +23,8 @@ export interface LoadedBundle {
   charts: Record<string, ChartEntry & { assetPath: string }>;
   /** Images the stack needs, with the nodes (by role) that import them. */
   images: LoadedImage[];
+  /** k3s-selinux builds to stage on every node (the node picks its family's at install time). */
+  selinux?: { version: string; files: Partial<Record<SelinuxTarget, LoadedFile>> };
 }
 
 /** An image the stack deploys outside k3s's own tarballs (kube-vip on servers). */
@@ -134,8 +137,17 @@ export function loadBundle(dir: string, expectedVersion: string, nodes: NodeSpec
     }
     loadedImages.push({ ...want, files });
   }
+  let selinux: LoadedBundle["selinux"];
+  if (manifest.selinux) {
+    const files: Partial<Record<SelinuxTarget, LoadedFile>> = {};
+    for (const t of SELINUX_TARGETS) {
+      const f = manifest.selinux.files[t];
+      if (f) files[t] = check(f, `k3s-selinux ${t} RPM`);
+    }
+    selinux = { version: manifest.selinux.version, files };
+  }
   if (problems.length > 0) throw new ConfigError(problems);
-  return { dir, version: manifest.version, installScript, arches, charts: loadedCharts, images: loadedImages };
+  return { dir, version: manifest.version, installScript, arches, charts: loadedCharts, images: loadedImages, ...(selinux ? { selinux } : {}) };
 }
 
 /** The binary and images must also match the release's own checksum file kept in the bundle. */

@@ -44,6 +44,17 @@ export const imageEntrySchema = z
   .strict();
 export type ImageEntry = z.infer<typeof imageEntrySchema>;
 
+/** k3s-selinux policy builds (noarch, one per OS family build; components/airgap/selinux.ts). */
+export const selinuxEntrySchema = z
+  .object({
+    /** `<version>-<release>` of k3s-selinux, e.g. 1.6-1. */
+    version: z.string().regex(/^[0-9][0-9.]*-[0-9]+$/),
+    repo: z.string().min(1),
+    files: z.object({ el7: bundleFileSchema.optional(), el8: bundleFileSchema.optional(), el9: bundleFileSchema.optional(), sle: bundleFileSchema.optional(), slemicro: bundleFileSchema.optional() }).strict(),
+  })
+  .strict();
+export type SelinuxEntry = z.infer<typeof selinuxEntrySchema>;
+
 export const manifestSchema = z
   .object({
     format: z.literal(MANIFEST_FORMAT),
@@ -55,6 +66,7 @@ export const manifestSchema = z
     charts: z.record(z.string(), chartEntrySchema),
     /** Pinned images by key (components/addons/charts.ts PINNED_IMAGES); absent in bundles built before. */
     images: z.record(z.string(), imageEntrySchema).optional(),
+    selinux: selinuxEntrySchema.optional(),
   })
   .strict();
 export type BundleManifest = z.infer<typeof manifestSchema>;

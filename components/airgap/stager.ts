@@ -8,6 +8,7 @@ import { NodeSpec } from "../nodes/types";
 import { versionSlug } from "./assets";
 import { LoadedBundle, LoadedFile } from "./bundle";
 import { sha256String } from "./hash";
+import { renderSelinuxPreInstall, selinuxRpmName, SelinuxTarget } from "./selinux";
 import { IMAGES_DIR, renderPreInstall, renderStageDirScript, renderVerifyScript, STAGE_ROOT, StagedFile } from "./scripts";
 
 /** install.sh must not download: the binary is put in place by preInstall (reference §1, SKIP_DOWNLOAD). */
@@ -35,6 +36,8 @@ export function airgapStager(bundle: LoadedBundle): InstallStager {
       const dir = `${STAGE_ROOT}/${slug}`;
       const imagesName = path.basename(files.images.path);
       const prefix = `${node.name}-airgap-${node.arch}`;
+      // k3s-selinux builds are noarch and small: every node gets them all and installs its family's (only with SELinux on).
+      const selinux = Object.entries(bundle.selinux?.files ?? {}) as Array<[SelinuxTarget, LoadedFile]>;
       const uploads: Array<{ label: string; file: LoadedFile; name: string; dest: string; mode: string }> = [
         { label: "k3s", file: files.k3s, name: "k3s", dest: `${dir}/k3s`, mode: "0755" },
         { label: "images", file: files.images, name: imagesName, dest: `${IMAGES_DIR}/${imagesName}`, mode: "0644" },
@@ -45,6 +48,10 @@ export function airgapStager(bundle: LoadedBundle): InstallStager {
           if (!img.roles.includes(node.role) || !file) return [];
           const name = path.basename(file.path);
           return [{ label: `image-${img.key}`, file, name, dest: `${IMAGES_DIR}/k3s-stacks-${name}`, mode: "0644" }];
+        }),
+        ...selinux.map(([target, file]) => {
+          const name = selinuxRpmName(bundle.selinux!.version, target);
+          return { label: `selinux-${target}`, file, name, dest: `${dir}/selinux/${name}`, mode: "0644" };
         }),
       ];
 
@@ -80,7 +87,10 @@ export function airgapStager(bundle: LoadedBundle): InstallStager {
         scriptPath: `${dir}/install.sh`,
         env: { ...AIRGAP_ENV },
         trigger,
-        preInstall: renderPreInstall({ dir, k3sSha256: files.k3s.sha256 }),
+        preInstall: [
+          renderPreInstall({ dir, k3sSha256: files.k3s.sha256 }),
+          ...(bundle.selinux ? [renderSelinuxPreInstall({ node: node.name, dir, version: bundle.selinux.version, targets: selinux.map(([t]) => t) })] : []),
+        ].join("\n"),
       };
     },
   };

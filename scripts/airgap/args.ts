@@ -14,6 +14,7 @@ import type { ImageSource } from "./oci";
 
 /** A pinned image the bundle may carry (components/addons/charts.ts PINNED_IMAGES). */
 export type PinnedImage = ImageSource & { key: string };
+import { DEFAULT_SELINUX_REPO, SELINUX_TARGETS, SelinuxTarget } from "../../components/airgap/selinux";
 
 export const USAGE = `Usage: npm run airgap -- --version v1.36.3+k3s1 --arch amd64,arm64,arm [options]
 
@@ -33,6 +34,10 @@ Re-running completes or refreshes a bundle; files already present with the right
                               to match k3s-stacks:addons.charts.<K>.version
   --pinned-images LIST        pinned images to bundle (kubeVip for cluster.apiVip), or "none" (default: all)
   --image-registry URL        registry (mirror) to pull the pinned images from instead of their own
+  --selinux-rpms LIST         k3s-selinux builds for SELinux hosts: ${SELINUX_TARGETS.join(", ")} (el9: RHEL-likes 9+,
+                              sle: SUSE); nodes install their family's build before k3s
+  --selinux-rpm-version V     k3s-selinux <version>-<release> to bundle, e.g. 1.6-1 (required with --selinux-rpms)
+  --selinux-rpm-repo URL      RPM repository (default ${DEFAULT_SELINUX_REPO}), channel stable
 `;
 
 export class UsageError extends Error {}
@@ -59,6 +64,9 @@ export function parseBuildArgs(argv: string[], catalog: readonly CatalogChart[],
         "chart-version": { type: "string", multiple: true },
         "pinned-images": { type: "string" },
         "image-registry": { type: "string" },
+        "selinux-rpms": { type: "string" },
+        "selinux-rpm-version": { type: "string" },
+        "selinux-rpm-repo": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -128,6 +136,22 @@ export function parseBuildArgs(argv: string[], catalog: readonly CatalogChart[],
     images = images.map((i) => ({ ...i, registryUrl }));
   }
 
+
+  let selinux: ParsedArgs["selinux"];
+  if (values["selinux-rpms"] !== undefined) {
+    const targets: SelinuxTarget[] = [];
+    for (const t of values["selinux-rpms"].split(",").map((x) => x.trim()).filter(Boolean)) {
+      if (!(SELINUX_TARGETS as readonly string[]).includes(t)) problems.push(`--selinux-rpms: '${t}' is not a k3s-selinux build; use ${SELINUX_TARGETS.join(", ")}`);
+      else if (!targets.includes(t as SelinuxTarget)) targets.push(t as SelinuxTarget);
+    }
+    const rpmVersion = values["selinux-rpm-version"] ?? "";
+    if (!/^[0-9][0-9.]*-[0-9]+$/.test(rpmVersion)) problems.push(`--selinux-rpm-version: '${rpmVersion}' is not a k3s-selinux <version>-<release> such as 1.6-1 (see the k3s-selinux releases)`);
+    const repo = urlOption("selinux-rpm-repo", values["selinux-rpm-repo"], DEFAULT_SELINUX_REPO);
+    selinux = { version: rpmVersion, targets, repo, channel: "stable" };
+  } else if (values["selinux-rpm-version"] !== undefined || values["selinux-rpm-repo"] !== undefined) {
+    problems.push("--selinux-rpm-version/--selinux-rpm-repo: only with --selinux-rpms");
+  }
+
   if (problems.length > 0) throw new UsageError(problems.join("\n"));
-  return { version, arches, outDir: values.out ?? "./bundle", artifactUrl, installScriptUrl, imageFormat, charts, chartRepoOverrides, images };
+  return { version, arches, outDir: values.out ?? "./bundle", artifactUrl, installScriptUrl, imageFormat, charts, chartRepoOverrides, images, ...(selinux ? { selinux } : {}) };
 }

@@ -3,7 +3,8 @@ import * as path from "path";
 import { Arch } from "../../components/nodes/types";
 import { archAssets, ImageFormat, parseChecksums, releaseAssetUrl } from "../../components/airgap/assets";
 import { sha256File } from "../../components/airgap/hash";
-import { BundleFile, BundleManifest, ChartEntry, MANIFEST_FORMAT, MANIFEST_NAME, ArchEntry } from "../../components/airgap/manifest";
+import { BundleFile, BundleManifest, ChartEntry, MANIFEST_FORMAT, MANIFEST_NAME, ArchEntry, SelinuxEntry } from "../../components/airgap/manifest";
+import { selinuxRpmName, selinuxRpmUrl, SelinuxTarget } from "../../components/airgap/selinux";
 import { DownloadError, downloadFile, fetchText, PART_SUFFIX } from "./download";
 import { indexUrl, locateChart } from "./helm-repo";
 import { ImageSource, saveImage } from "./oci";
@@ -37,6 +38,8 @@ export interface BuildOptions {
   signal?: AbortSignal;
   /** Files at least this large get progress output. */
   progressMinBytes?: number;
+  /** k3s-selinux builds to bundle (for SELinux hosts of the RHEL and SUSE families). */
+  selinux?: { version: string; targets: SelinuxTarget[]; repo: string; channel: string };
 }
 
 /**
@@ -119,6 +122,16 @@ export async function buildBundle(o: BuildOptions): Promise<BundleManifest> {
     images[img.key] = entry;
   }
 
+  let selinux: SelinuxEntry | undefined;
+  if (o.selinux && o.selinux.targets.length > 0) {
+    const s = o.selinux;
+    o.write(`k3s-selinux ${s.version}: ${s.targets.join(", ")}\n`);
+    const files: SelinuxEntry["files"] = {};
+    // The repository publishes no checksum file beside the RPMs: the manifest records what was fetched.
+    for (const t of s.targets) files[t] = await fetchTo(selinuxRpmUrl(s.repo, s.channel, s.version, t), path.join(out, "selinux", selinuxRpmName(s.version, t)));
+    selinux = { version: s.version, repo: s.repo, files };
+  }
+
   const manifest: BundleManifest = {
     format: MANIFEST_FORMAT,
     version: o.version,
@@ -128,6 +141,7 @@ export async function buildBundle(o: BuildOptions): Promise<BundleManifest> {
     arches,
     charts,
     ...(o.images?.length ? { images } : {}),
+    ...(selinux ? { selinux } : {}),
   };
   const tmp = path.join(out, MANIFEST_NAME + PART_SUFFIX);
   await fs.promises.writeFile(tmp, JSON.stringify(manifest, null, 2) + "\n");
@@ -145,7 +159,7 @@ async function isPresent(file: string, sha256: string): Promise<boolean> {
 
 /** Temporary files of a run that was killed before it could clean up; only in the bundle's own folders. */
 async function removeStaleParts(out: string): Promise<void> {
-  for (const sub of ["", "amd64", "arm64", "arm", "charts", "amd64/images", "arm64/images", "arm/images"]) {
+  for (const sub of ["", "amd64", "arm64", "arm", "charts", "amd64/images", "arm64/images", "arm/images", "selinux"]) {
     const dir = path.join(out, sub);
     const names = await fs.promises.readdir(dir).catch(() => [] as string[]);
     for (const name of names) if (name.endsWith(PART_SUFFIX)) await fs.promises.rm(path.join(dir, name), { force: true });

@@ -136,3 +136,19 @@ test("chart problems name the chart and the fix", async () => {
   );
   expect(m.sources.chartRepos.demo).toBe(`${server.base}/charts`);
 });
+
+test("with selinux builds: each is fetched from the RPM repository's layout and checksummed in the manifest", async () => {
+  const rpm = (t: string) => Buffer.from(`k3s-selinux 1.6-1 ${t}`);
+  server.files.set("/rpm/k3s/stable/common/centos/9/noarch/k3s-selinux-1.6-1.el9.noarch.rpm", rpm("el9"));
+  server.files.set("/rpm/k3s/stable/common/microos/noarch/k3s-selinux-1.6-1.sle.noarch.rpm", rpm("sle"));
+  const m = await buildBundle(options({ arches: ["amd64"], charts: [], selinux: { version: "1.6-1", targets: ["el9", "sle"], repo: `${server.base}/rpm`, channel: "stable" } }));
+  expect(m.selinux).toEqual({
+    version: "1.6-1",
+    repo: `${server.base}/rpm`,
+    files: {
+      el9: { path: "selinux/k3s-selinux-1.6-1.el9.noarch.rpm", sha256: sha(rpm("el9")), size: rpm("el9").length },
+      sle: { path: "selinux/k3s-selinux-1.6-1.sle.noarch.rpm", sha256: sha(rpm("sle")), size: rpm("sle").length },
+    },
+  });
+  expect(loadBundle(out, VERSION, [node("r", "amd64")]).selinux?.files.el9?.sha256).toBe(sha(rpm("el9")));
+});

@@ -1,3 +1,4 @@
+import { selinuxRpmName, SelinuxTarget } from "../../components/airgap/selinux";
 import { createHash, randomBytes } from "crypto";
 import * as fs from "fs";
 import * as http from "http";
@@ -108,7 +109,7 @@ export class FixtureServer {
 }
 
 /** Writes a bundle by hand (as the builder would) for loader and stager tests. */
-export function writeBundle(dir: string, opts: { version?: string; arches?: Arch[]; charts?: Record<string, string> } = {}): BundleManifest {
+export function writeBundle(dir: string, opts: { version?: string; arches?: Arch[]; charts?: Record<string, string>; selinux?: SelinuxTarget[] } = {}): BundleManifest {
   const version = opts.version ?? VERSION;
   const put = (rel: string, content: Buffer) => {
     fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
@@ -139,6 +140,11 @@ export function writeBundle(dir: string, opts: { version?: string; arches?: Arch
     arches,
     charts,
   };
+  if (opts.selinux) {
+    const files: NonNullable<BundleManifest["selinux"]>["files"] = {};
+    for (const t of opts.selinux) files[t] = put(`selinux/${selinuxRpmName("1.6-1", t)}`, Buffer.from(`k3s-selinux ${t}`));
+    manifest.selinux = { version: "1.6-1", repo: "https://rpm.rancher.io", files };
+  }
   fs.writeFileSync(path.join(dir, "manifest.json"), JSON.stringify(manifest, null, 2));
   return manifest;
 }

@@ -3,7 +3,12 @@
 # real sshd, on a bridge in the root namespace. Every address is in 10.213.0.0/16 and belongs to
 # namespaces this script made; nothing else is ever contacted.
 #
-#   hosts.sh up STATE_DIR SPEC...      SPEC = name[,user=root|nopasswd|password][,via=BASTION][,memcg=0][,arch=ARCH]
+#   hosts.sh up STATE_DIR SPEC...      SPEC = name[,user=root|nopasswd|password][,via=BASTION][,memcg=0|ignored][,arch=ARCH]
+#                                      [,flavor=debian|rocky|suse|arch|ubuntu-pi][,nomod=MOD+MOD][,fw=firewalld|ufw][,selinux=enforcing|permissive]
+#     memcg=ignored: the memory cgroup is off and the kernel ignores cgroup_enable=memory (reboots do not help).
+#     flavor: the host claims that OS family: os-release, sudo secure_path (rocky), kernel release, and
+#     the family's tools as stand-ins (standins/hostos.py). nomod: modules its modprobe lacks (a
+#     package of the family provides them). fw: that firewall is on. selinux: getenforce answers it.
 #   hosts.sh down STATE_DIR            idempotent; removes namespaces, processes, links, mounts, STATE_DIR
 #   hosts.sh gc                        down for every lab a killed run left in $TMPDIR/k3s-e2e-*
 #   hosts.sh stop-sshd STATE_DIR NAME  kills every process of the host (the host "goes away")
@@ -37,13 +42,18 @@ parse_spec() {
   # Sets SPEC_NAME SPEC_USER SPEC_VIA SPEC_MEMCG SPEC_ARCH from "name,key=value,..."
   local spec=$1 part
   SPEC_NAME=${spec%%,*}; SPEC_USER=root; SPEC_VIA=""; SPEC_MEMCG=1; SPEC_ARCH=
+  SPEC_FLAVOR=debian; SPEC_NOMOD=""; SPEC_FW=""; SPEC_SELINUX=""
   [[ $SPEC_NAME =~ ^[a-z][a-z0-9-]{0,20}$ ]] || die "bad host name '$SPEC_NAME' (lowercase letters, digits, dashes)"
   IFS=',' read -r -a parts <<<"$spec"
   for part in "${parts[@]:1}"; do
     case $part in
       user=root|user=nopasswd|user=password) SPEC_USER=${part#user=} ;;
       via=*) SPEC_VIA=${part#via=} ;;
-      memcg=0|memcg=1) SPEC_MEMCG=${part#memcg=} ;;
+      memcg=0|memcg=1|memcg=ignored) SPEC_MEMCG=${part#memcg=} ;;
+      flavor=debian|flavor=rocky|flavor=suse|flavor=arch|flavor=ubuntu-pi) SPEC_FLAVOR=${part#flavor=} ;;
+      nomod=*) SPEC_NOMOD=${part#nomod=} ;;
+      fw=firewalld|fw=ufw) SPEC_FW=${part#fw=} ;;
+      selinux=enforcing|selinux=permissive) SPEC_SELINUX=${part#selinux=} ;;
       arch=armv7l|arch=aarch64|arch=x86_64) SPEC_ARCH=${part#arch=} ;;
       *) die "unknown host option '$part' in '$spec'" ;;
     esac
@@ -72,6 +82,7 @@ setup_mounts() {
     mkdir -p /var/lib/k3s-standin/shared
     mount --bind "$shared" /var/lib/k3s-standin/shared
     mount --bind "$hdir/cmdline" /proc/cmdline
+    mount --bind "$hdir/cgroups" /proc/cgroups
     mount -t tmpfs -o mode=0755 tmpfs /run
     mount -t tmpfs -o mode=1777 tmpfs /tmp
     mkdir -p /run/sshd /boot/firmware
@@ -141,6 +152,66 @@ EOF
       install -m 0755 "$7/uname" /usr/local/bin/uname
     fi
   ' _ "$name" "$user_mode" "$addr" "$pubkey" "$password" "$SSH_USER_NONROOT" /var/lib/k3s-standin/shared/standins "$arch"
+}
+
+# A fake /proc/cgroups (cgroup v1 table) with the memory controller enabled (1) or not (0).
+write_cgroups() {
+  printf '#subsys_name\thierarchy\tnum_cgroups\tenabled\ncpuset\t1\t1\t1\ncpu\t2\t1\t1\nmemory\t3\t1\t%s\npids\t4\t1\t1\n' "$2" >"$1"
+}
+
+# The host claims an OS family (SPEC_FLAVOR...): every host gets the modprobe stand-in (modules as
+# SPEC_NOMOD says); a non-Debian flavor also gets its os-release, kernel release and the family's tools.
+setup_flavor() {
+  local state=$1 name=$2
+  # shellcheck disable=SC2016 # the script is expanded inside the host
+  in_host "$state" "$name" bash -euc '
+    standins=$1 flavor=$2 nomod=$3 fw=$4 selinux=$5 memcg=$6
+    os=/var/lib/k3s-standin/os
+    mkdir -p "$os/packages"
+    tool() { for t in "$@"; do install -m 0755 "$standins/hostos.py" "/usr/local/sbin/$t"; done; }
+    tool modprobe
+    tr "+" "\n" <<<"$nomod" | sed "/^$/d" >"$os/modules-missing"
+    if [[ $memcg == ignored ]]; then touch "$os/kernel-ignores-cgroup-args"; fi
+    # /etc/os-release may be a symlink into /usr/lib: replace it in the host overlay of /etc.
+    release() { rm -f /etc/os-release; install -m 0644 "$standins/os-release/$flavor" /etc/os-release; }
+    kernel() { printf "%s\n" "$1" >/var/lib/k3s-standin/kernel; install -m 0755 "$standins/uname" /usr/local/bin/uname; }
+    case $flavor in
+      debian) ;;
+      rocky)
+        release
+        kernel 5.14.0-427.13.1.el9_4.x86_64
+        # RHEL sudoers: no /usr/local/bin on the PATH sudo gives commands.
+        echo "Defaults secure_path = /sbin:/bin:/usr/sbin:/usr/bin" >/etc/sudoers.d/00-e2e-secure-path
+        chmod 440 /etc/sudoers.d/00-e2e-secure-path
+        tool dnf yum rpm firewall-cmd getenforce nmcli
+        printf "%s\n" vxlan wireguard >"$os/packages/kernel-modules-extra-5.14.0-427.13.1.el9_4.x86_64"
+        : >"$os/packages/k3s-selinux"
+        mkdir -p /etc/NetworkManager/conf.d
+        # nm-cloud-setup enabled, as on a cloud RHEL image.
+        printf "[Unit]\nDescription=nm-cloud-setup STAND-IN unit\n[Service]\nExecStart=/bin/true\n" >/etc/systemd/system/nm-cloud-setup.service
+        mkdir -p /etc/systemd/system/multi-user.target.wants
+        ln -sf /etc/systemd/system/nm-cloud-setup.service /etc/systemd/system/multi-user.target.wants/nm-cloud-setup.service ;;
+      suse)
+        release
+        kernel 6.4.0-150600.23.25-default
+        tool zypper rpm firewall-cmd
+        printf "%s\n" vxlan wireguard >"$os/packages/kernel-default-extra" ;;
+      arch)
+        release
+        kernel 6.11.5-arch1-1
+        tool pacman ;;
+      ubuntu-pi)
+        release
+        kernel 6.5.0-1015-raspi
+        tool apt-get ufw
+        printf "%s\n" vxlan >"$os/packages/linux-modules-extra-raspi" ;;
+    esac
+    case $fw in
+      firewalld) tool firewall-cmd; touch "$os/firewalld-on" ;;
+      ufw) tool ufw; touch "$os/ufw-on" ;;
+    esac
+    if [[ -n $selinux ]]; then tool getenforce; echo "${selinux^}" >"$os/selinux"; fi
+  ' _ /var/lib/k3s-standin/shared/standins "$SPEC_FLAVOR" "$SPEC_NOMOD" "$SPEC_FW" "$SPEC_SELINUX" "$SPEC_MEMCG"
 }
 
 start_sshd() {
@@ -275,6 +346,7 @@ cmd_up() {
       proxy="\"$SPEC_VIA\""
     fi
     echo "$addr" >"$hdir/address"
+    write_cgroups "$hdir/cgroups" "$([[ $SPEC_MEMCG == 1 ]] && echo 1 || echo 0)"
     if [[ $SPEC_MEMCG == 1 ]]; then
       echo "console=ttyS0 root=/dev/vda rw cgroup_enable=memory cgroup_memory=1" >"$hdir/cmdline"
     else
@@ -285,12 +357,13 @@ cmd_up() {
     unshare --mount="$state/ns/$name.mnt" --uts="$state/ns/$name.uts" --propagation private true
     setup_mounts "$state" "$name"
     setup_users_and_sshd "$state" "$name" "$SPEC_USER" "$addr" "$SPEC_ARCH"
+    setup_flavor "$state" "$name"
     start_sshd "$state" "$name"
     wait_port "$state" "$name" "$addr"
     local user=root sudo_pw="null"
     [[ $SPEC_USER != root ]] && user=$SSH_USER_NONROOT
     [[ $SPEC_USER == password ]] && sudo_pw="\"$(cat "$hdir/sudo-password")\""
-    entries+=("{\"arch\":\"${SPEC_ARCH:-x86_64}\",\"name\":\"$name\",\"address\":\"$addr\",\"port\":22,\"user\":\"$user\",\"sudo\":\"$SPEC_USER\",\"sudoPassword\":$sudo_pw,\"proxy\":$proxy,\"netns\":\"$ns\",\"memoryCgroup\":$([[ $SPEC_MEMCG == 1 ]] && echo true || echo false)}")
+    entries+=("{\"arch\":\"${SPEC_ARCH:-x86_64}\",\"name\":\"$name\",\"address\":\"$addr\",\"port\":22,\"user\":\"$user\",\"sudo\":\"$SPEC_USER\",\"sudoPassword\":$sudo_pw,\"proxy\":$proxy,\"netns\":\"$ns\",\"memoryCgroup\":$([[ $SPEC_MEMCG == 1 ]] && echo true || echo false),\"flavor\":\"$SPEC_FLAVOR\"}")
   done
 
   # Artifact/install-script server on the bridge address only.

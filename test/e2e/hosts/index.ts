@@ -26,8 +26,23 @@ export interface HostSpec {
   user?: SudoMode;
   /** Name of an earlier host that is the only way in (bastion). */
   via?: string;
-  /** false: the fake /proc/cmdline disables the memory cgroup, like a Raspberry Pi before the fix. Default true. */
-  memoryCgroup?: boolean;
+  /**
+   * false: the fake /proc/cmdline and /proc/cgroups have the memory cgroup off, like a Raspberry Pi before
+   * the fix; "ignored": off, and the kernel ignores cgroup_enable=memory (a reboot does not enable it). Default true.
+   */
+  memoryCgroup?: boolean | "ignored";
+  /**
+   * OS family the host claims (os-release, kernel release, the family's tools as stand-ins from
+   * standins/hostos.py; rocky also sudo's RHEL secure_path without /usr/local/bin, NetworkManager and
+   * an enabled nm-cloud-setup). Default debian (the lab machine's own).
+   */
+  flavor?: "debian" | "rocky" | "suse" | "arch" | "ubuntu-pi";
+  /** Kernel modules the host's modprobe lacks; the family's package provides them. */
+  missingModules?: string[];
+  /** This firewall is on (stand-in). */
+  firewall?: "firewalld" | "ufw";
+  /** getenforce answers this (stand-in). */
+  selinux?: "enforcing" | "permissive";
   /** Machine type `uname -m` reports (a stand-in answers for non-x86_64); the install script picks its k3s asset by it. Default x86_64. */
   arch?: "x86_64" | "aarch64" | "armv7l";
 }
@@ -44,6 +59,7 @@ export interface TestHost {
   netns: string;
   memoryCgroup: boolean;
   arch: "x86_64" | "aarch64" | "armv7l";
+  flavor: NonNullable<HostSpec["flavor"]>;
 }
 
 /** Shape of @pulumi/command's remote ConnectionArgs (plain values). */
@@ -190,11 +206,20 @@ export class TestLab {
     execFileSync(HOSTS_SH, ["start-sshd", this.stateDir, name], { stdio: "pipe", timeout: COMMAND_TIMEOUT_MS });
   }
 
-  /** Applies /boot/firmware/cmdline.txt to the fake /proc/cmdline, as a reboot would. */
+  /**
+   * Applies /boot/firmware/cmdline.txt to the fake /proc/cmdline, as a reboot would, and turns the
+   * memory cgroup on when it asks for it (unless the host's kernel ignores that: memoryCgroup "ignored").
+   */
   applyBootCmdline(name: string): void {
     const cmdline = this.readFile(name, "/boot/firmware/cmdline.txt");
     if (cmdline === undefined) throw new Error(`${name} has no /boot/firmware/cmdline.txt`);
-    fs.writeFileSync(path.join(this.stateDir, "hosts", name, "cmdline"), cmdline.trim() + "\n");
+    const dir = path.join(this.stateDir, "hosts", name);
+    fs.writeFileSync(path.join(dir, "cmdline"), cmdline.trim() + "\n");
+    const ignores = this.exec(name, "test -e /var/lib/k3s-standin/os/kernel-ignores-cgroup-args").code === 0;
+    if (/(^|\s)cgroup_enable=memory(\s|$)/.test(cmdline) && !ignores) {
+      const table = fs.readFileSync(path.join(dir, "cgroups"), "utf8");
+      fs.writeFileSync(path.join(dir, "cgroups"), table.replace(/^(memory\t\d+\t\d+\t)\d+$/m, "$11"));
+    }
   }
 
   /** Sets a stand-in control file (content: seconds for start-delay, call numbers for fail-call, a message otherwise). */
@@ -261,7 +286,17 @@ export function startLab(specs: HostSpec[], opts: LabOptions = {}): TestLab {
   if (process.getuid?.() !== 0) throw new Error("the e2e lab needs root (network namespaces); run the e2e suite as root");
   const state = fs.mkdtempSync(path.join(os.tmpdir(), "k3s-e2e-"));
   const args = specs.map((s) =>
-    [s.name, `user=${s.user ?? "root"}`, ...(s.via ? [`via=${s.via}`] : []), `memcg=${s.memoryCgroup === false ? 0 : 1}`, ...(s.arch ? [`arch=${s.arch}`] : [])].join(","),
+    [
+      s.name,
+      `user=${s.user ?? "root"}`,
+      ...(s.via ? [`via=${s.via}`] : []),
+      `memcg=${s.memoryCgroup === "ignored" ? "ignored" : s.memoryCgroup === false ? 0 : 1}`,
+      ...(s.arch ? [`arch=${s.arch}`] : []),
+      `flavor=${s.flavor ?? "debian"}`,
+      ...(s.missingModules?.length ? [`nomod=${s.missingModules.join("+")}`] : []),
+      ...(s.firewall ? [`fw=${s.firewall}`] : []),
+      ...(s.selinux ? [`selinux=${s.selinux}`] : []),
+    ].join(","),
   );
   try {
     execFileSync(HOSTS_SH, ["up", state, ...args], { stdio: "pipe", timeout: 300_000 });

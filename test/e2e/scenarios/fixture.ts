@@ -27,6 +27,8 @@ export interface InvHost {
   taints?: string[];
   /** Marked gone for good (removed from the cluster without SSH to it). */
   gone?: boolean;
+  /** Further inventory keys of this host (installPackages, firewall, fixCgroups, ...). */
+  extra?: Record<string, unknown>;
 }
 
 export const SERVERS: InvHost[] = [
@@ -53,6 +55,7 @@ export function inventoryConfig(lab: TestLab, hosts: InvHost[]): Record<string, 
       if (h.labels) entry.labels = h.labels;
       if (h.taints) entry.taints = h.taints;
       if (h.gone) entry.gone = true;
+      Object.assign(entry, h.extra);
       return entry;
     }),
   };

@@ -1,0 +1,86 @@
+import { shq } from "../k3s/shell";
+
+/**
+ * k3s-selinux RPM builds, as install.sh chooses them from /etc/os-release (k3s install.sh
+ * `setup_selinux`): el7 for RHEL-likes 7, el8 for 8 (and Fedora), el9 for 9 and later, sle for the
+ * SUSE family (repository folder `microos`), slemicro for SLE Micro. The policy is `noarch`: one file
+ * serves every arch of its family.
+ */
+export const SELINUX_TARGETS = ["el7", "el8", "el9", "sle", "slemicro"] as const;
+export type SelinuxTarget = (typeof SELINUX_TARGETS)[number];
+
+/** Folder of each target in Rancher's RPM repository: `<repo>/k3s/<channel>/common/<folder>/noarch/`. */
+const REPO_FOLDER: Record<SelinuxTarget, string> = { el7: "centos/7", el8: "centos/8", el9: "centos/9", sle: "microos", slemicro: "slemicro" };
+
+/** Rancher's RPM repository for k3s (install.sh's `rpm_site`). */
+export const DEFAULT_SELINUX_REPO = "https://rpm.rancher.io";
+
+/** `k3s-selinux-<version>.<target>.noarch.rpm`; `version` is `<version>-<release>`, e.g. 1.6-1. */
+export function selinuxRpmName(version: string, target: SelinuxTarget): string {
+  return `k3s-selinux-${version}.${target}.noarch.rpm`;
+}
+
+/** Download URL of one build in the repository (or a mirror laid out the same way). */
+export function selinuxRpmUrl(repo: string, channel: string, version: string, target: SelinuxTarget): string {
+  return `${repo.replace(/\/+$/, "")}/k3s/${channel}/common/${REPO_FOLDER[target]}/noarch/${selinuxRpmName(version, target)}`;
+}
+
+/** The os-release fields that choose a build. */
+export interface OsRelease {
+  id: string;
+  idLike?: string;
+  versionId?: string;
+  variantId?: string;
+}
+
+/** The build a host takes, by its os-release (install.sh's rules); undefined outside the RHEL and SUSE families. */
+export function selinuxTargetFor(os: OsRelease): SelinuxTarget | undefined {
+  const words = [os.id, ...(os.idLike ?? "").split(/\s+/)].filter((w) => w.length > 0);
+  if (words.some((w) => w === "suse" || w.startsWith("sle") || w.startsWith("opensuse"))) {
+    return os.id === "sle-micro" || os.variantId === "sle-micro" ? "slemicro" : "sle";
+  }
+  if (!words.some((w) => ["rhel", "centos", "fedora", "rocky", "almalinux", "ol", "amzn"].includes(w))) return undefined;
+  // Fedora and Amazon Linux 2023 number their releases past 36 and take the el8 build.
+  const major = Number((os.versionId ?? "").split(".")[0]);
+  if (major === 7) return "el7";
+  if (major === 8 || major > 36) return "el8";
+  return "el9";
+}
+
+/**
+ * Shell for the airgap preInstall: with SELinux on and no k3s-selinux installed, install the staged
+ * build of this host's family (install.sh cannot: downloads are skipped in airgap). container-selinux
+ * comes from the host's own (mirrored) repositories. Fails naming the rebuild when the bundle lacks
+ * the family's build.
+ */
+export function renderSelinuxPreInstall(opts: { node: string; dir: string; version: string; targets: SelinuxTarget[] }): string {
+  const file = (t: SelinuxTarget) => `${opts.dir}/selinux/${selinuxRpmName(opts.version, t)}`;
+  return `selinux_mode=$(getenforce 2>/dev/null || echo Disabled)
+if [ "$selinux_mode" != Disabled ] && command -v rpm >/dev/null 2>&1 && ! rpm -q k3s-selinux >/dev/null 2>&1; then
+  os_field() { sed -n "s/^$1=//p" /etc/os-release 2>/dev/null | head -n 1 | tr -d "\\"'"; }
+  os_words=" $(os_field ID) $(os_field ID_LIKE) "
+  os_major=$(os_field VERSION_ID); os_major=\${os_major%%.*}
+  case "$os_words" in
+    *" sle-micro "*) selinux_target=slemicro ;;
+    *" suse "*|*" sles "*|*" opensuse"*) selinux_target=sle ;;
+    *)
+      # Fedora and Amazon Linux 2023 number their releases past 36 and take the el8 build.
+      if [ "$os_major" = 7 ]; then selinux_target=el7
+      elif [ "$os_major" = 8 ] || [ "\${os_major:-0}" -gt 36 ] 2>/dev/null; then selinux_target=el8
+      else selinux_target=el9; fi ;;
+  esac
+  case "$selinux_target" in
+${SELINUX_TARGETS.map((t) => `    ${t}) selinux_rpm=${opts.targets.includes(t) ? shq(file(t)) : '""'} ;;`).join("\n")}
+    *) selinux_rpm="" ;;
+  esac
+  if [ -z "$selinux_rpm" ] || [ ! -f "$selinux_rpm" ]; then
+    echo "k3s-stacks: ${opts.node} runs SELinux ($selinux_mode) and needs the k3s-selinux policy build '$selinux_target', which the airgap bundle does not carry. Fix: rebuild the bundle with --selinux-rpms ${[...new Set([...opts.targets, "$selinux_target"])].join(",")} --selinux-rpm-version ${opts.version}, or install k3s-selinux on ${opts.node} by hand." >&2
+    exit 1
+  fi
+  case "$selinux_target" in
+    sle|slemicro) zypper --non-interactive --quiet install "$selinux_rpm" ;;
+    *) if command -v dnf >/dev/null 2>&1; then dnf install -y -q "$selinux_rpm"; else yum install -y -q "$selinux_rpm"; fi ;;
+  esac
+  echo "k3s-stacks: ${opts.node}: installed $(basename "$selinux_rpm") from the airgap bundle"
+fi`;
+}
