@@ -103,6 +103,9 @@ setup_users_and_sshd() {
   in_host "$state" "$name" bash -euc '
     name=$1 mode=$2 addr=$3 pubkey=$4 password=$5 nonroot=$6
     printf "127.0.0.1 localhost\n%s %s\n" "$addr" "$name" >/etc/hosts
+    # A plain root shell, as on a fresh machine: the .bashrc of the lab machine may run tools (pyenv
+    # rehash takes a lock for up to 60 s) in every SSH session of every host.
+    if [[ -f /etc/skel/.bashrc ]]; then cp /etc/skel/.bashrc /root/.bashrc; else : >/root/.bashrc; fi
     ssh-keygen -q -t ed25519 -N "" -f /etc/ssh/e2e_host_ed25519_key
     install -d -m 700 /root/.ssh
     printf "%s\n" "$pubkey" >/root/.ssh/authorized_keys
