@@ -242,6 +242,18 @@ export class E2eStack {
     return out;
   }
 
+  /** Runs the CLI in this stack's workDir as a user types it (no Automation API); returns wall seconds. */
+  cliTimed(args: string[]): number {
+    const t0 = process.hrtime.bigint();
+    execFileSync(path.join(this.cli.bin, "pulumi"), [...args, "--stack", this.stack.name], {
+      cwd: this.cli.workDir,
+      env: { ...process.env, ...this.cli.env },
+      encoding: "utf8",
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    return Number(process.hrtime.bigint() - t0) / 1e9;
+  }
+
   /** Removes the temp dirs (the stack's state with them). */
   cleanup(): void {
     fs.rmSync(this.tmp, { recursive: true, force: true });
