@@ -84,7 +84,11 @@ function installEnv(spec: InstallSpec): string {
   return Object.entries(env).map(([k, v]) => `${k}=${shq(v)}`).join(" ");
 }
 
-/** Shell functions shared by install and upgrade: fetch or use the install script and run it. */
+/**
+ * Shell functions shared by install and upgrade: fetch or use the install script and run it.
+ * run_install waits until the service is active; start_install (an agent's first install) only
+ * queues the start, and the node's member step on the first server waits until it is Ready.
+ */
 export function installFunctions(spec: InstallSpec): string {
   const fetch = spec.stagedScript
     ? `script=${shq(spec.stagedScript)}
@@ -104,8 +108,11 @@ export function installFunctions(spec: InstallSpec): string {
   // Not re-indented: a heredoc in the snippet must keep its terminator at the start of a line.
   const pre = spec.preInstall ? `\n${spec.preInstall.trim()}` : "";
   return `installed_version() { if command -v k3s >/dev/null 2>&1; then k3s --version 2>/dev/null | awk 'NR == 1 { print $3 }'; fi; }
-run_install() {
+fetch_install() {
   ${fetch}${pre}
+}
+run_install() {
+  fetch_install
   ${installEnv(spec)} sh "$script"
   # install.sh skips the start when nothing changed, e.g. on a re-run after a failed start.
   systemctl is-active --quiet ${service} || systemctl start ${service} || true
@@ -114,6 +121,12 @@ run_install() {
     sleep 2
   done
   systemctl is-active --quiet ${service} || { echo "k3s-stacks: ${service} did not become active on ${spec.node} within 240s. Fix: check 'journalctl -u ${service}' there." >&2; exit 1; }
+}
+start_install() {
+  fetch_install
+  INSTALL_K3S_SKIP_START=true ${installEnv(spec)} sh "$script"
+  systemctl start --no-block ${service}
+  echo "k3s-stacks: ${service} starting on ${spec.node}; its membership step waits until the node is Ready"
 }`;
 }
 
@@ -121,11 +134,16 @@ run_install() {
  * Writes the join token to a root-only file (it arrives on stdin, never argv, and is never printed),
  * then installs k3s on create. On update it only reinstalls when k3s is missing: moving versions is
  * the rollout's job, so a version bump never reinstalls every node at once. Delete uninstalls.
+ *
+ * An agent's create does not wait for k3s-agent to start: a step waiting holds one of the engine's
+ * few parallel slots (`pulumi up` runs 4 x CPUs steps at once), so waiting agents would start in
+ * waves. Its member step (renderMemberScript, which runs after the install, also when the role
+ * changes) is the gate: the node Ready in the cluster. Servers wait here: the next one joins them.
  */
 export function renderInstallScript(spec: InstallSpec, token: string): string {
   const writeToken = `changed=0\n${writeFileSnippet(TOKEN_FILE, token, "0600")}\nif [ "$changed" = 1 ]; then echo "k3s-stacks: join token written to ${TOKEN_FILE}"; fi`;
   return scriptFrame(`install k3s ${spec.version} (${spec.role}) on ${spec.node}`, {
-    create: `${writeToken}\n${installFunctions(spec)}\nrun_install`,
+    create: `${writeToken}\n${installFunctions(spec)}\n${spec.role === "agent" ? "start_install" : "run_install"}`,
     update: `${writeToken}\n${installFunctions(spec)}\nif [ -z "$(installed_version)" ]; then run_install; fi`,
     delete: `for u in /usr/local/bin/k3s-uninstall.sh /usr/local/bin/k3s-agent-uninstall.sh /opt/bin/k3s-uninstall.sh /opt/bin/k3s-agent-uninstall.sh; do
   if [ -x "$u" ]; then "$u"; fi
@@ -141,14 +159,17 @@ echo "k3s-stacks: k3s removed from ${spec.node}"`,
 /** `k3s kubectl get node` columns: NAME STATUS ROLES AGE VERSION. */
 const NODE_STATUS = `node_field() { k3s kubectl get node "$1" --no-headers 2>/dev/null | awk -v f="$2" '{ print $f }'; }`;
 
-/** Waits until `node` is Ready (and on `version`, when given); fails naming the node and what it saw. */
+/**
+ * Waits until `node` is Ready (and on `version`, when given); fails naming the node and what it saw.
+ * Polls every 2 s, so a node is seen Ready soon after it is (an agent's install does not wait for it).
+ */
 export function waitReady(node: string, timeoutSeconds: number, version?: string): string {
   const versionCheck = version ? ` && [ "$(node_field ${shq(node)} 5)" = ${shq(version)} ]` : "";
   return `${NODE_STATUS}
 ready=0
-for _ in $(seq 1 ${Math.ceil(timeoutSeconds / 5)}); do
+for _ in $(seq 1 ${Math.ceil(timeoutSeconds / 2)}); do
   case "$(node_field ${shq(node)} 2)" in Ready*) if true${versionCheck}; then ready=1; break; fi ;; esac
-  sleep 5
+  sleep 2
 done
 if [ "$ready" != 1 ]; then
   echo "k3s-stacks: node ${node} is not Ready${version ? ` on ${version}` : ""} after ${timeoutSeconds}s (status: $(node_field ${shq(node)} 2), version: $(node_field ${shq(node)} 5)). Fix: check 'journalctl -u k3s' / 'journalctl -u k3s-agent' on ${node}, then run pulumi up again." >&2
@@ -163,6 +184,8 @@ fi`;
  */
 export function renderMemberScript(opts: {
   node: string;
+  /** In the script (its title), so a role change, which replaces the install, runs the Ready gate again. */
+  role: NodeRole;
   bootstrap: boolean;
   labels: Record<string, string>;
   taints: string[];
@@ -194,7 +217,7 @@ printf '%s\\n' ${wanted.length ? wanted.map(shq).join(" ") : "''"} | sed '/^$/d'
     ? `echo "k3s-stacks: ${opts.node} is the bootstrap server; it leaves with the cluster"`
     : `${drainSnippet(opts.node, opts.drainTimeout)}
 rm -f ${stateFile}`;
-  return scriptFrame(`membership of ${opts.node}`, {
+  return scriptFrame(`membership of ${opts.node} (${opts.role})`, {
     "create|update": `${waitReady(opts.node, opts.readyTimeoutSeconds)}\n${reconcile}`,
     delete: remove,
   });

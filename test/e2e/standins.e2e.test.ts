@@ -135,6 +135,35 @@ describe("k3s stand-ins", () => {
     expect(lab.ssh("srv1", "systemctl restart k3s").code).toBe(0);
   });
 
+  test("systemctl --no-block returns with the unit activating; it is active once k3s is up, failed when it fails", () => {
+    const waitState = (want: string) => {
+      let state = "";
+      for (let i = 0; i < 60 && state !== want; i++) {
+        state = lab.exec("srv1", "systemctl is-active k3s").stdout.trim();
+        if (state !== want) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
+      }
+      return state;
+    };
+    lab.setControl("start-delay", "3", "srv1");
+    try {
+      const t0 = Date.now();
+      const r = lab.ssh("srv1", "systemctl restart --no-block k3s");
+      expect(r.code).toBe(0);
+      expect(Date.now() - t0).toBeLessThan(2500);
+      expect(lab.exec("srv1", "systemctl is-active k3s").stdout.trim()).toBe("activating");
+      // A blocking start joins the queued job, as systemd's does.
+      expect(lab.ssh("srv1", "systemctl start k3s").code).toBe(0);
+      expect(waitState("active")).toBe("active");
+    } finally {
+      lab.clearControl("start-delay", "srv1");
+    }
+    lab.setControl("fail-start", "disk full", "srv1");
+    expect(lab.ssh("srv1", "systemctl restart --no-block k3s").code).toBe(0);
+    expect(waitState("failed")).toBe("failed");
+    lab.clearControl("fail-start", "srv1");
+    expect(lab.ssh("srv1", "systemctl restart k3s").code).toBe(0);
+  });
+
   test("injected start failure and the no-service-manager case", () => {
     lab.setControl("fail-start", "disk full", "srv1");
     expect(lab.ssh("srv1", "systemctl restart k3s").code).not.toBe(0);

@@ -215,7 +215,7 @@ describe("install script (renderInstallScript): join token", () => {
 describe("membership script (renderMemberScript): label and taint reconciliation", () => {
   const STATE = "/var/lib/rancher/k3s-stacks";
   const render = (labels: Record<string, string>, taints: string[], bootstrap = false) =>
-    renderMemberScript({ node: "w-1", bootstrap, labels, taints, drainTimeout: "90s", readyTimeoutSeconds: 10 }).split(STATE).join(path.join(sb.dir, "state"));
+    renderMemberScript({ node: "w-1", role: "agent", bootstrap, labels, taints, drainTimeout: "90s", readyTimeoutSeconds: 10 }).split(STATE).join(path.join(sb.dir, "state"));
   const stateFile = () => path.join(sb.dir, "state/managed/w-1");
   const run = (script: string, phase: string) => sb.run(["bash", "-s", "--", phase], { input: script });
 
@@ -294,10 +294,10 @@ ${LOG_CALL}`);
 });
 
 describe("install script (renderInstallScript), staged", () => {
-  const render = () =>
+  const render = (role: "server" | "agent" = "server") =>
     renderInstallScript({
       node: "w-1",
-      role: "agent",
+      role,
       version: "v1.36.3+k3s1",
       installScriptUrl: "https://get.k3s.io",
       stagedScript: path.join(sb.dir, "install.sh"),
@@ -306,7 +306,7 @@ describe("install script (renderInstallScript), staged", () => {
     }, "K10token").replace(/\/etc\/rancher\/k3s/g, sb.dir);
 
   beforeEach(() => {
-    fs.writeFileSync(path.join(sb.dir, "install.sh"), `echo "install.sh $INSTALL_K3S_VERSION $INSTALL_K3S_EXEC $INSTALL_K3S_SKIP_DOWNLOAD" >> "$CALLS"; touch "${sb.dir}/active"\n`);
+    fs.writeFileSync(path.join(sb.dir, "install.sh"), `echo "install.sh $INSTALL_K3S_VERSION $INSTALL_K3S_EXEC $INSTALL_K3S_SKIP_DOWNLOAD\${INSTALL_K3S_SKIP_START:+ skip-start}" >> "$CALLS"; touch "${sb.dir}/active"\n`);
   });
 
   test("create runs preInstall, then install.sh with version and role, then waits for the service", () => {
@@ -317,14 +317,28 @@ describe("install script (renderInstallScript), staged", () => {
     expect(fs.readFileSync(path.join(sb.dir, "token"), "utf8")).toBe("K10token\n");
     // Its log is streamed (remote.ts showOutput), so the token must never be in it.
     expect(r.stdout + r.stderr).not.toContain("K10token");
-    expect(sb.calls()).toEqual(["pre", "install.sh v1.36.3+k3s1 agent true", "systemctl is-active --quiet k3s-agent", "systemctl is-active --quiet k3s-agent", "systemctl is-active --quiet k3s-agent"]);
+    expect(sb.calls()).toEqual(["pre", "install.sh v1.36.3+k3s1 server true", "systemctl is-active --quiet k3s", "systemctl is-active --quiet k3s", "systemctl is-active --quiet k3s"]);
+  });
+
+  test("an agent's create queues the start and leaves the wait for Ready to its member step", () => {
+    const r = sb.run(["bash", "-s", "--", "create"], { input: render("agent"), env: { ACTIVE_FLAG: "/nonexistent" } });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("k3s-agent starting on w-1");
+    expect(r.stdout + r.stderr).not.toContain("K10token");
+    expect(sb.calls()).toEqual(["pre", "install.sh v1.36.3+k3s1 agent true skip-start", "systemctl start --no-block k3s-agent"]);
+  });
+
+  test("an agent's update, k3s missing, waits until the service is active (no member step follows it)", () => {
+    const r = sb.run(["bash", "-s", "--", "update"], { input: render("agent"), env: { ACTIVE_FLAG: "/nonexistent" } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("k3s-agent did not become active on w-1");
   });
 
   test("a service left stopped by an earlier failed start is started (install.sh sees no change and skips it)", () => {
     fs.writeFileSync(path.join(sb.dir, "install.sh"), `echo "install.sh no change" >> "$CALLS"\n`);
     const r = sb.run(["bash", "-s", "--", "create"], { input: render(), env: { ACTIVE_FLAG: path.join(sb.dir, "active"), START_MAKES_ACTIVE: "1" } });
     expect(r.status).toBe(0);
-    expect(sb.calls()).toEqual(["pre", "install.sh no change", "systemctl is-active --quiet k3s-agent", "systemctl start k3s-agent", "systemctl is-active --quiet k3s-agent", "systemctl is-active --quiet k3s-agent"]);
+    expect(sb.calls()).toEqual(["pre", "install.sh no change", "systemctl is-active --quiet k3s", "systemctl start k3s", "systemctl is-active --quiet k3s", "systemctl is-active --quiet k3s"]);
   });
 
   test("update installs only when k3s is missing", () => {
@@ -345,7 +359,7 @@ describe("install script (renderInstallScript), staged", () => {
     fs.writeFileSync(path.join(sb.dir, "install.sh"), "true\n");
     const r = sb.run(["bash", "-s", "--", "create"], { input: render(), env: { ACTIVE_FLAG: "/nonexistent" } });
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain("k3s-agent did not become active on w-1");
-    expect(r.stderr).toContain("journalctl -u k3s-agent");
+    expect(r.stderr).toContain("k3s did not become active on w-1");
+    expect(r.stderr).toContain("journalctl -u k3s");
   });
 });
