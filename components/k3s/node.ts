@@ -146,7 +146,6 @@ export class K3sNode extends pulumi.ComponentResource {
       connection: args.controlConnection,
       script: renderMemberScript({
         node: node.name,
-        role: node.role,
         bootstrap: args.bootstrap,
         labels: node.labels,
         taints: node.taints,

@@ -137,8 +137,8 @@ start_install() {
  *
  * An agent's create does not wait for k3s-agent to start: a step waiting holds one of the engine's
  * few parallel slots (`pulumi up` runs 4 x CPUs steps at once), so waiting agents would start in
- * waves. Its member step (renderMemberScript, which runs after the install, also when the role
- * changes) is the gate: the node Ready in the cluster. Servers wait here: the next one joins them.
+ * waves. Its member step (renderMemberScript, created after the install and replaced with it) is
+ * the gate: the node Ready in the cluster. Servers wait here: the next one joins them.
  */
 export function renderInstallScript(spec: InstallSpec, token: string): string {
   const writeToken = `changed=0\n${writeFileSnippet(TOKEN_FILE, token, "0600")}\nif [ "$changed" = 1 ]; then echo "k3s-stacks: join token written to ${TOKEN_FILE}"; fi`;
@@ -184,8 +184,6 @@ fi`;
  */
 export function renderMemberScript(opts: {
   node: string;
-  /** In the script (its title), so a role change, which replaces the install, runs the Ready gate again. */
-  role: NodeRole;
   bootstrap: boolean;
   labels: Record<string, string>;
   taints: string[];
@@ -217,7 +215,7 @@ printf '%s\\n' ${wanted.length ? wanted.map(shq).join(" ") : "''"} | sed '/^$/d'
     ? `echo "k3s-stacks: ${opts.node} is the bootstrap server; it leaves with the cluster"`
     : `${drainSnippet(opts.node, opts.drainTimeout)}
 rm -f ${stateFile}`;
-  return scriptFrame(`membership of ${opts.node} (${opts.role})`, {
+  return scriptFrame(`membership of ${opts.node}`, {
     "create|update": `${waitReady(opts.node, opts.readyTimeoutSeconds)}\n${reconcile}`,
     delete: remove,
   });

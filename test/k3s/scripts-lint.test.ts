@@ -48,8 +48,8 @@ const RENDERS: Record<string, Array<[string, string]>> = {
   ],
   renderUncordonScript: [["uncordon", rolloutScripts.renderUncordonScript({ node: NODE, version: "v1.36.3+k3s1", timeoutSeconds: 600 })]],
   renderMemberScript: [
-    ["member with labels and taints", scripts.renderMemberScript({ node: NODE, role: "agent", bootstrap: false, labels: LABELS, taints: TAINTS, drainTimeout: "90s", readyTimeoutSeconds: 600 })],
-    ["bootstrap member, nothing managed", scripts.renderMemberScript({ node: NODE, role: "server", bootstrap: true, labels: {}, taints: [], drainTimeout: "5m", readyTimeoutSeconds: 600 })],
+    ["member with labels and taints", scripts.renderMemberScript({ node: NODE, bootstrap: false, labels: LABELS, taints: TAINTS, drainTimeout: "90s", readyTimeoutSeconds: 600 })],
+    ["bootstrap member, nothing managed", scripts.renderMemberScript({ node: NODE, bootstrap: true, labels: {}, taints: [], drainTimeout: "5m", readyTimeoutSeconds: 600 })],
   ],
   renderKubeconfigScript: [["kubeconfig", scripts.renderKubeconfigScript()]],
 };

@@ -215,7 +215,7 @@ describe("install script (renderInstallScript): join token", () => {
 describe("membership script (renderMemberScript): label and taint reconciliation", () => {
   const STATE = "/var/lib/rancher/k3s-stacks";
   const render = (labels: Record<string, string>, taints: string[], bootstrap = false) =>
-    renderMemberScript({ node: "w-1", role: "agent", bootstrap, labels, taints, drainTimeout: "90s", readyTimeoutSeconds: 10 }).split(STATE).join(path.join(sb.dir, "state"));
+    renderMemberScript({ node: "w-1", bootstrap, labels, taints, drainTimeout: "90s", readyTimeoutSeconds: 10 }).split(STATE).join(path.join(sb.dir, "state"));
   const stateFile = () => path.join(sb.dir, "state/managed/w-1");
   const run = (script: string, phase: string) => sb.run(["bash", "-s", "--", phase], { input: script });
 

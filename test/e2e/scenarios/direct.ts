@@ -81,7 +81,7 @@ export class DirectCluster {
   }
 
   member(n: DirectNode): string {
-    return renderMemberScript({ node: n.name, role: n.role, bootstrap: n === this.bootstrap, labels: n.labels, taints: n.taints, drainTimeout: this.settings.drainTimeout, readyTimeoutSeconds: 600 });
+    return renderMemberScript({ node: n.name, bootstrap: n === this.bootstrap, labels: n.labels, taints: n.taints, drainTimeout: this.settings.drainTimeout, readyTimeoutSeconds: 600 });
   }
 
   /** Host preparation and config, then token and install on the node, then membership on the first server. */
