@@ -41,8 +41,8 @@ function caseArms(family: keyof typeof PACKAGES): string {
  * Bash that makes a node ready for Longhorn, covering what Longhorn's own environment check
  * (longhorn/longhorn scripts/environment_check.sh) looks at on a node: packages (open-iscsi, an NFSv4
  * client, cryptsetup, device-mapper), iscsid running with iscsi_tcp loaded, multipathd not claiming
- * Longhorn's disks, the kernel release (>= 5.8; two releases with a known RWX breakage) and NFSv4 in
- * the kernel config; plus the tools the install guide lists (curl, findmnt, blkid, lsblk). Kernel
+ * Longhorn's disks, shared mount propagation on /, the kernel release (>= 5.8; two releases with a
+ * known RWX breakage) and NFSv4 in the kernel config; plus the tools the install guide lists (curl, findmnt, blkid, lsblk). Kernel
  * findings are warnings, as in Longhorn's check; the rest fail with the node named and the fix.
  * Idempotent. `$1` is the phase: create|update do the work; anything else (delete) leaves the host
  * as it is. `root` prefixes host file paths (tests only).
@@ -156,6 +156,14 @@ if systemctl is-active --quiet multipathd 2>/dev/null && ! blacklisted; then
     fail "multipathd did not take the new /etc/multipath.conf. Fix: check 'journalctl -u multipathd' and 'multipath -t' on the node."
   echo "blacklisted Longhorn's disks in /etc/multipath.conf and reloaded multipathd"
 fi
+
+# Mount propagation: the CSI plugin's Bidirectional mounts need / to be a shared mount (systemd's default).
+propagation=$(findmnt -no PROPAGATION / 2>/dev/null || true)
+case "$propagation" in
+  *shared*) ;;
+  "") warn "could not read the propagation of / (findmnt); Longhorn's CSI plugin needs it shared." ;;
+  *) fail "/ is mounted $propagation, but Longhorn's CSI plugin needs shared mount propagation. Fix: run 'mount --make-rshared /' and make it permanent (systemd does this at boot; check the init system or container runtime that mounts /)." ;;
+esac
 
 # Kernel: Longhorn recommends >= 5.8 and names two releases that break RWX volumes.
 kernel=$(uname -r)

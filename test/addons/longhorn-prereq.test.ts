@@ -35,7 +35,7 @@ function host(opts: { present?: string[]; nfs?: boolean } = {}): Host {
   fs.mkdirSync(path.join(root, "sbin"), { recursive: true });
   for (const t of REAL_TOOLS) fs.symlinkSync(execFileSync("bash", ["-c", `command -v ${t}`], { encoding: "utf8" }).trim(), path.join(bin, t));
   const fake = (name: string, body: string) => fs.writeFileSync(path.join(bin, name), `#!/bin/bash\necho "${name} $*" >> "$CALLS"\n${body}\n`, { mode: 0o755 });
-  for (const t of opts.present ?? PRESENT) fake(t, "exit 0");
+  for (const t of opts.present ?? PRESENT) fake(t, t === "findmnt" ? 'echo "${PROPAGATION-shared}"' : "exit 0");
   if (opts.nfs ?? true) fs.writeFileSync(path.join(root, "sbin", "mount.nfs4"), "", { mode: 0o755 });
   fake("systemctl", 'if [ "$1" = is-active ]; then for u in $ACTIVE; do [ "${!#}" = "$u" ] && exit 0; done; exit 3; fi; exit 0');
   fake("modprobe", "exit 0");
@@ -199,6 +199,16 @@ describe("renderLonghornPrereqScript", () => {
 
   it.each(["5.15.0-100-generic", "6.5.7", "6.1.0-18-arm64"])("does not warn about kernel %s", (kernel) => {
     expect(host().run("create", "prepare", { KERNEL: kernel }).stderr).toBe("");
+  });
+
+  it("fails on a private / (no shared mount propagation for the CSI plugin), warns when it cannot tell", () => {
+    const r = host().run("create", "prepare", { PROPAGATION: "private" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/\/ is mounted private, but Longhorn's CSI plugin needs shared mount propagation\. Fix: run 'mount --make-rshared \/'/);
+    expect(host().run("create", "prepare", { PROPAGATION: "shared,slave" }).status).toBe(0);
+    const unknown = host().run("create", "prepare", { PROPAGATION: "" });
+    expect(unknown.status).toBe(0);
+    expect(unknown.stderr).toMatch(/could not read the propagation of \//);
   });
 
   it("warns when the kernel config has no NFSv4 client", () => {
