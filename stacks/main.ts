@@ -44,12 +44,16 @@ import { CEPH_EXTERNAL_KEY, CephExternalSecrets, parseCephExternalSecrets } from
  * names and reasons, so it is plain even when the keys are secret. `version` is empty when versions
  * move in-cluster (system-upgrade-controller) rather than through the rollout.
  */
-function restartPlanOutput(k3s: K3sCluster, previous: PreviousState | undefined, version: string): pulumi.Output<string[]> {
+function restartPlanOutput(k3s: K3sCluster, previous: PreviousState | undefined, version: string, identities: Record<string, string>): pulumi.Output<string[]> {
   if (previous === undefined) return pulumi.output(["unknown: k3s-stacks:upgrade.checkPreviousOutputs is false"]);
   return pulumi.unsecret(k3s.restartKeys.apply((keys) => {
     if (previous.restartKeys === undefined) return [];
-    const plan = plannedRestarts(k3s.rolloutOrder, { version: version ? previous.k3sVersion : undefined, keys: previous.restartKeys }, { version, keys });
-    if (plan.length > 0) pulumi.log.info(`rolling restart, one step after another: ${plan.join("; ")}`);
+    const plan = plannedRestarts(
+      k3s.rolloutOrder,
+      { version: version ? previous.k3sVersion : undefined, keys: previous.restartKeys, identities: previous.nodeIdentities },
+      { version, keys, identities },
+    );
+    if (plan.length > 0) pulumi.log.info(`rolling restart, one step after another: ${plan.join(" | ")}`);
     return plan;
   }));
 }
@@ -246,7 +250,7 @@ export async function main(): Promise<Record<string, unknown>> {
   }
 
   const commands = dayTwoCommands(nodes);
-  const restarts = restartPlanOutput(k3s, previous, ssh ? cluster.k3sVersion : "");
+  const restarts = restartPlanOutput(k3s, previous, ssh ? cluster.k3sVersion : "", nodeIdentities);
   return {
     kubeconfig: k3s.kubeconfig,
     apiEndpoint: k3s.apiEndpoint,

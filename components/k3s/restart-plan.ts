@@ -18,20 +18,27 @@ export function restartKey(version: string, hash: string): string {
 /**
  * The restarts a `pulumi up` will run, in order: one entry per rollout step (one server, or one batch
  * of agents), each naming its nodes and why. Only nodes that existed before (in `previous`) restart;
- * new nodes install, removed ones leave. `order` is the rollout order (servers one by one, then agent
- * batches); `previous`/`next` map node names to restartKey values.
+ * new nodes install, removed ones leave. A node whose install identity (role/arch) changed is replaced
+ * instead (config → leave → install → member), named as such. `order` is the rollout order (servers
+ * one by one, then agent batches); `keys` map node names to restartKey values, `identities` to
+ * installIdentity values.
  */
 export function plannedRestarts(
   order: string[][],
-  previous: { version?: string; keys: Record<string, string> },
-  next: { version: string; keys: Record<string, string> },
+  previous: { version?: string; keys: Record<string, string>; identities?: Record<string, string> },
+  next: { version: string; keys: Record<string, string>; identities?: Record<string, string> },
 ): string[] {
   const steps: string[] = [];
+  const replaced = (n: string) => previous.identities?.[n] !== undefined && next.identities?.[n] !== undefined && previous.identities[n] !== next.identities[n];
+  const why = previous.version !== undefined && previous.version !== next.version ? `k3s ${previous.version} → ${next.version}` : "configuration changed";
   for (const group of order) {
     const nodes = group.filter((n) => previous.keys[n] !== undefined && previous.keys[n] !== next.keys[n]);
-    if (nodes.length === 0) continue;
-    const why = previous.version !== undefined && previous.version !== next.version ? `k3s ${previous.version} → ${next.version}` : "configuration changed";
-    steps.push(`${steps.length + 1}. ${nodes.join(", ")}: ${why}`);
+    const restarted = nodes.filter((n) => !replaced(n));
+    const parts = [
+      ...(restarted.length ? [`${restarted.join(", ")}: ${why}`] : []),
+      ...nodes.filter(replaced).map((n) => `${n}: replaced (${previous.identities![n]} → ${next.identities![n]})`),
+    ];
+    if (parts.length) steps.push(`${steps.length + 1}. ${parts.join("; ")}`);
   }
   return steps;
 }

@@ -137,6 +137,14 @@ describe("plannedRestarts", () => {
     expect(plannedRestarts([["s1"], ["a9"]], { version: "v1", keys: { s1: "a" } }, { version: "v2", keys: { s1: "b", a9: "c" } })).toEqual(["1. s1: k3s v1 → v2"]);
   });
 
+  test("a node whose role changes is named as replaced, in its place in the order", () => {
+    const ids = { s1: "server/arm64", s2: "server/arm64", s3: "server/arm64", a1: "agent/arm64", a2: "agent/arm64", a3: "agent/arm64" };
+    expect(plannedRestarts(order, { version: "v1", keys: keys(), identities: ids }, { version: "v1", keys: keys({ s1: "x", a1: "y", a2: "z" }), identities: { ...ids, a1: "server/arm64" } })).toEqual([
+      "1. s1: configuration changed",
+      "2. a2: configuration changed; a1: replaced (agent/arm64 → server/arm64)",
+    ]);
+  });
+
   test("nothing changed: nothing restarts", () => {
     expect(plannedRestarts(order, { version: "v1", keys: keys() }, { version: "v1", keys: keys() })).toEqual([]);
   });

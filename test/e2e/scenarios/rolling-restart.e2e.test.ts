@@ -77,7 +77,7 @@ test("2. preview of a cluster-wide edit (tlsSans, agentConfig) shows which nodes
   const out = await e2e.preview("preview cluster-wide");
   expect(invocationsSince(lab, before)).toEqual([]);
   expect(out).toContain(
-    "rolling restart, one step after another: 1. srv1: configuration changed; 2. srv2: configuration changed; 3. srv3: configuration changed; 4. ag1: configuration changed; 5. ag2: configuration changed",
+    "rolling restart, one step after another: 1. srv1: configuration changed | 2. srv2: configuration changed | 3. srv3: configuration changed | 4. ag1: configuration changed | 5. ag2: configuration changed",
   );
   const names = e2e.steps.filter((s) => s.op === "update").map((s) => s.name).sort();
   expect(names).toEqual(inventory.flatMap((h) => [`k3s-${h.name}-config`, `k3s-${h.name}-restart`]).sort());
