@@ -82,6 +82,9 @@ test("2. installPackages on the Pi: the package is installed, the Pi joins, only
   expect(e2e.steps.filter((s) => s.name.endsWith("-config")).map((s) => s.name)).toEqual(["k3s-pi1-config"]);
   expect(nodes()).toEqual({ deb1: `Ready ${V1}`, rocky1: `Ready ${V1}`, deb2: `Ready ${V1}`, suse1: `Ready ${V1}`, arch1: `Ready ${V1}`, pi1: `Ready ${V1}` });
   expect(lines("pi1", "/var/lib/k3s-standin/os/installed-packages")).toEqual(["linux-modules-extra-raspi"]);
+  // Online, install.sh installs the k3s-selinux policy on the SELinux host itself (its RPM path; the repository is a stand-in).
+  expect(lines("rocky1", "/var/lib/k3s-standin/os/installed-packages")).toEqual(["k3s-selinux"]);
+  expect(lab.readFile("rocky1", "/etc/rancher/k3s/config.yaml.d/50-k3s-stacks-selinux.yaml")).toContain("selinux: true");
   expect(lines("pi1", "/var/lib/k3s-standin/os/ufw-rules")).toEqual(["allow 10250/tcp", "allow 8472/udp", "allow from 10.42.0.0/16", "allow from 10.43.0.0/16"]);
   expect(lab.nodes("deb1").find((n) => n.name === "pi1")?.labels["kubernetes.io/arch"]).toBe("arm64");
 });

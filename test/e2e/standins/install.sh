@@ -280,6 +280,29 @@ check_memory_cgroup() {
     esac
 }
 
+# SELinux (reference §13): on an RPM system with SELinux on, the real script installs k3s-selinux from
+# Rancher's RPM repository unless INSTALL_K3S_SKIP_SELINUX_RPM=true or downloads are skipped, and a
+# missing policy is fatal unless INSTALL_K3S_SELINUX_WARN=true. STAND-IN: SELinux is "on" when getenforce
+# (a lab stand-in) says so; the "repository" is the host's package-manager stand-in, nothing is fetched.
+setup_selinux() {
+    command -v getenforce >/dev/null 2>&1 || return 0
+    command -v rpm >/dev/null 2>&1 || return 0
+    [ "$(getenforce 2>/dev/null)" != Disabled ] || return 0
+    if command -v zypper >/dev/null 2>&1; then installer="zypper --non-interactive install"; else installer="dnf install -y"; fi
+    if [ "${INSTALL_K3S_SKIP_SELINUX_RPM:-}" != true ] && ! can_skip_download_binary && ! rpm -q k3s-selinux >/dev/null 2>&1; then
+        info "Installing k3s-selinux (package-manager STAND-IN; no RPM repository is contacted)"
+        # shellcheck disable=SC2086 # the installer command is two or three words on purpose
+        $SUDO $installer k3s-selinux >/dev/null
+    fi
+    if ! rpm -q k3s-selinux >/dev/null 2>&1; then
+        if [ "${INSTALL_K3S_SELINUX_WARN:-}" = true ]; then
+            warn "Failed to find the k3s-selinux policy, please install: $installer container-selinux k3s-selinux"
+        else
+            fatal "Failed to find the k3s-selinux policy, please install: $installer container-selinux k3s-selinux"
+        fi
+    fi
+}
+
 service_enable_and_start() {
     check_memory_cgroup
     if [ "${INSTALL_K3S_SKIP_ENABLE:-}" = true ]; then
@@ -311,6 +334,7 @@ main() {
     setup_env "$@"
     PRE_INSTALL_HASHES=$(get_installed_hashes)
     download_and_verify
+    setup_selinux
     create_symlinks
     create_killall
     create_uninstall
