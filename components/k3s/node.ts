@@ -103,13 +103,14 @@ export class K3sNode extends pulumi.ComponentResource {
       triggers: [installIdentity(node)],
     }, { ...child(), deleteBeforeReplace: true });
     // Created before the install so that on removal it is deleted after the uninstall (Pulumi deletes
-    // dependents first): the Node is deleted only once k3s is gone from the host.
+    // dependents first): the Node is deleted only once k3s is gone from the host. It runs on the first
+    // server, so it also follows the servers' installs: on destroy it runs before they uninstall.
     const leave = args.bootstrap ? undefined : remoteScript(`${name}-leave`, {
       connection: args.controlConnection,
       script: renderLeaveScript({ node: node.name, timeoutSeconds: LEAVE_TIMEOUT_SECONDS }),
       phases: ["delete"],
       triggers: [replacedWith(config)],
-    }, { ...child([config]), deleteBeforeReplace: true });
+    }, { ...child([config, ...args.installAfter]), deleteBeforeReplace: true });
 
     const staged = args.stager?.stage(node, connectionArgs(conn), this);
     const spec = (version: string): InstallSpec => ({

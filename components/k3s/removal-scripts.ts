@@ -41,7 +41,8 @@ if [ "$state" = present ]; then
 fi
 gone=0
 for _ in $(seq 1 ${Math.ceil(timeoutSeconds / 2)}); do
-  if [ "$(node_state ${n})" = absent ]; then gone=1; break; fi
+  state=$(node_state ${n})
+  if [ "$state" = absent ]; then gone=1; break; fi
   sleep 2
 done
 if [ "$gone" != 1 ]; then

@@ -30,6 +30,16 @@ beforeAll(async () => {
 });
 
 const step = (n: string, s: string) => command(`k3s-${n}-${s}`);
+/** Every command `name` waits for, directly or through others. */
+function closure(name: string, seen = new Set<string>()): Set<string> {
+  for (const d of dependsOnNames(command(name))) {
+    if (!seen.has(d) && recorded.some((c) => c.name === d)) {
+      seen.add(d);
+      closure(d, seen);
+    }
+  }
+  return seen;
+}
 const opts = (c: RecordedCommand) => c.opts as pulumi.CustomResourceOptions;
 /** Resources a trigger input is computed from: the engine's property dependencies. */
 async function triggerSources(c: RecordedCommand): Promise<string[]> {
@@ -62,7 +72,9 @@ describe("a node's chain: config → leave → install → member", () => {
     for (const n of ["s2", "s3", "a1", "a2"]) {
       expect(dependsOnNames(step(n, "member"))).toContain(`k3s-${n}-install`);
       expect(dependsOnNames(step(n, "install"))).toEqual(expect.arrayContaining([`k3s-${n}-config`, `k3s-${n}-leave`]));
-      expect(dependsOnNames(step(n, "leave"))).toEqual([`k3s-${n}-config`]);
+      expect(dependsOnNames(step(n, "leave"))).toContain(`k3s-${n}-config`);
+      // Runs on the first server: deleted (on destroy) before the first server's uninstall.
+      expect(closure(`k3s-${n}-leave`)).toContain("k3s-s1-install");
     }
   });
 
@@ -115,4 +127,15 @@ describe("a host marked gone", () => {
     for (const n of ["s2", "a1", "a2"]) expect(dependsOnNames(step(n, "install"))).toContain("k3s-dead-gone");
     expect(dependsOnNames(step("s1", "install"))).not.toContain("k3s-dead-gone");
   });
+});
+
+test("a joining server installs after the previous server's last rollout step (sqlite → etcd: after the first server restarted)", () => {
+  expect(dependsOnNames(step("s2", "install"))).toEqual(expect.arrayContaining(["k3s-s1-install", "k3s-s1-uncordon"]));
+  expect(dependsOnNames(step("s3", "install"))).toEqual(expect.arrayContaining(["k3s-s2-install", "k3s-s2-uncordon"]));
+});
+
+test("of a node's own steps only the install has a delete: a gone host keeps just that one, inert, so nothing else dials it", () => {
+  const own = recorded.filter((c) => c.name.startsWith("k3s-a1-") && (c.args.connection as { host: string } | undefined)?.host === "10.9.0.11");
+  expect(own.map((c) => c.name)).toContain("k3s-a1-install");
+  expect(own.filter((c) => c.args.delete !== undefined).map((c) => c.name)).toEqual(["k3s-a1-install"]);
 });

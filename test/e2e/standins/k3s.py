@@ -333,7 +333,7 @@ def maybe_migrate_sqlite(cid, s, data_dir):
 
 
 def track_datastore(cid, info, name, data_dir):
-    """sqlite: the node registry lands in state.db (the stand-in's 'data'); etcd: one member per server,
+    """sqlite: the server's registration lands in state.db (the stand-in's 'data'); etcd: one member per server,
     refused when this data dir belonged to a member that was removed (k3s-io/k3s#13498)."""
     if info["datastore"] == "sqlite":
         db = db_dir(data_dir) + "/state.db"
