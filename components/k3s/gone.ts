@@ -3,7 +3,7 @@ import * as command from "@pulumi/command";
 import { NodeSpec, SshConnection } from "../nodes/types";
 import { ScriptCommand, connectionArgs, remoteScript } from "./remote";
 import { renderGoneScript } from "./removal-scripts";
-import { LEAVE_TIMEOUT_SECONDS, installIdentity } from "./replace-chain";
+import { LEAVE_TIMEOUT_SECONDS } from "./replace-chain";
 
 /** Inputs of a host marked `gone: true`. */
 export interface GoneK3sNodeArgs {
@@ -38,7 +38,7 @@ export class GoneK3sNode extends pulumi.ComponentResource {
     const { node } = args;
     new command.remote.Command(`${name}-install`, {
       connection: connectionArgs(node.connection),
-      triggers: [installIdentity(node)],
+      triggers: [node.role],
       addPreviousOutputInEnv: false,
       logging: command.types.enums.remote.Logging.None,
     }, { parent: this, retainOnDelete: true, additionalSecretOutputs: ["stdout", "stderr"] });

@@ -9,7 +9,7 @@ import { configHash } from "./restart-plan";
 import { InstallStager, NodeFile, RolloutSettings } from "./types";
 import { hostPrepFor } from "./host-prep";
 import { renderLeaveScript } from "./removal-scripts";
-import { LEAVE_TIMEOUT_SECONDS, installIdentity, replacedWith } from "./replace-chain";
+import { LEAVE_TIMEOUT_SECONDS, followTrigger, installIdentity } from "./replace-chain";
 
 /** Inputs of one node's k3s lifecycle. */
 export interface K3sNodeArgs {
@@ -93,24 +93,23 @@ export class K3sNode extends pulumi.ComponentResource {
     const configScript = pulumi
       .all([managed, pulumi.output(args.contributions)])
       .apply(([list, contrib]) => renderConfigScript({ host: hostPrepFor(node, settings, contrib), role: node.role, files: list }));
-    // A different install (role, arch) replaces config → leave → install → member, each deleted before it
-    // is created again (replace-chain.ts): drain, uninstall, delete the Node, write the files, install.
+    // A different install (role, arch) replaces the node's chain, each step deleted before it is created
+    // again (replace-chain.ts): drain, uninstall, delete the Node, then write the files and install.
+    // The leave step is its root: created first (it runs nothing on create) and, on removal, deleted
+    // after the uninstall (Pulumi deletes dependents first), so the Node goes only once k3s is gone.
+    const leave = args.bootstrap ? undefined : remoteScript(`${name}-leave`, {
+      connection: args.controlConnection,
+      script: renderLeaveScript({ node: node.name, timeoutSeconds: LEAVE_TIMEOUT_SECONDS }),
+      phases: ["delete"],
+      triggers: [installIdentity(node)],
+    }, { parent: this, deleteBeforeReplace: true });
+    const chained = leave ? { deleteBeforeReplace: true, replaceWith: [leave] } : {};
     const config = remoteScript(`${name}-config`, {
       connection: conn,
       script: configScript,
       phases: ["create", "update", "delete"],
       secret: secretFiles,
-      triggers: [installIdentity(node)],
-    }, { ...child(), deleteBeforeReplace: true });
-    // Created before the install so that on removal it is deleted after the uninstall (Pulumi deletes
-    // dependents first): the Node is deleted only once k3s is gone from the host. It runs on the first
-    // server, so it also follows the servers' installs: on destroy it runs before they uninstall.
-    const leave = args.bootstrap ? undefined : remoteScript(`${name}-leave`, {
-      connection: args.controlConnection,
-      script: renderLeaveScript({ node: node.name, timeoutSeconds: LEAVE_TIMEOUT_SECONDS }),
-      phases: ["delete"],
-      triggers: [replacedWith(config)],
-    }, { ...child([config, ...args.installAfter]), deleteBeforeReplace: true });
+    }, { ...child(), ...chained });
 
     const staged = args.stager?.stage(node, connectionArgs(conn), this);
     const spec = (version: string): InstallSpec => ({
@@ -132,7 +131,9 @@ export class K3sNode extends pulumi.ComponentResource {
       phases: ["create", "update", "delete"],
       secret: true,
       showOutput: true,
-      triggers: [replacedWith(leave ?? config)],
+      // The role, as before the leave step existed, so existing stacks keep their installs; following
+      // the leave step makes it part of the chain.
+      triggers: [leave ? followTrigger(leave, node.role) : node.role],
     }, { ...child([config, ...(leave ? [leave] : []), ...(staged?.ready ?? []), ...args.installAfter]), deleteBeforeReplace: true });
 
     // Rollout: cordon on the control server, restart (upgrade) and health gate on the node, uncordon.
@@ -154,8 +155,7 @@ export class K3sNode extends pulumi.ComponentResource {
         readyTimeoutSeconds: READY_TIMEOUT_SECONDS,
       }),
       phases: ["create", "update", "delete"],
-      triggers: [replacedWith(this.install)],
-    }, { ...child([this.install, rolled.restart, ...args.installAfter]), deleteBeforeReplace: true });
+    }, { ...child([this.install, rolled.restart, ...args.installAfter]), ...chained });
 
     this.registerOutputs({});
   }

@@ -15,11 +15,13 @@ export const ETCD_NODE_NAME_ANNOTATION = "etcd.k3s.cattle.io/node-name";
 /**
  * Shell function `node_state NAME`: prints "present" or "absent", retrying while the API does not answer
  * (a server restarting during a replacement) for up to a minute, then fails: "absent" must mean
- * NotFound, never "could not ask".
+ * NotFound, or no k3s left on the first server (destroy uninstalls it in parallel), never "could not ask".
  */
 export const NODE_STATE_FN = `node_state() {
   local out
   for _ in $(seq 1 30); do
+    # No k3s on the first server any more (destroy uninstalled it): no cluster, so no Node either.
+    if ! command -v k3s >/dev/null 2>&1; then echo absent; return 0; fi
     if out=$(k3s kubectl get node "$1" -o name 2>&1); then echo present; return 0; fi
     case "$out" in *NotFound*) echo absent; return 0 ;; esac
     sleep 2

@@ -20,15 +20,18 @@ export function installIdentity(node: Pick<NodeSpec, "role" | "arch">): string {
 }
 
 /**
- * A trigger that follows the trigger of `previous` in the node's chain (config → leave → install →
- * member). It is a property dependency, unlike dependsOn: when `previous` is replaced with
- * deleteBeforeReplace, the engine sees this trigger as changing and deletes this resource first
- * (dependents before dependencies), then creates both again in dependency order. So a role change
- * runs: drain (member delete), uninstall (install delete), delete the Node (leave delete), write
- * config.yaml and the other files (config create), install with the token (install create), wait Ready
- * and labels (member create). Plain dependsOn would leave the dependent's replacement to later, after
- * the new config was written and then wiped by the uninstall.
+ * A trigger whose value is `value` but which is computed from `previous` (the leave step): a property
+ * dependency, unlike dependsOn. When the leave step is replaced with deleteBeforeReplace (its trigger,
+ * the install identity, changed), the engine treats this trigger as unknown, sees that it forces a
+ * replacement and deletes the install first (dependents before dependencies). The config and member
+ * steps join through the resource option `replaceWith: [leave]`; the engine deletes those before the
+ * property dependents. So a role change runs: drain (member delete; the config delete runs nothing),
+ * uninstall (install delete), delete the Node (leave delete), then write config.yaml and the other files
+ * (config create), install with the token (install create), wait Ready and labels (member create).
+ * Plain dependsOn would postpone each replacement until after the new config was written, and the
+ * uninstall would then wipe it. The value stays the role, and config and member get no new inputs, so
+ * adding the chain to an existing stack replaces nothing.
  */
-export function replacedWith(previous: ScriptCommand): pulumi.Output<string> {
-  return previous.triggers.apply((t) => String((t ?? [])[0] ?? ""));
+export function followTrigger(previous: ScriptCommand, value: string): pulumi.Output<string> {
+  return previous.triggers.apply(() => value);
 }

@@ -30,16 +30,6 @@ beforeAll(async () => {
 });
 
 const step = (n: string, s: string) => command(`k3s-${n}-${s}`);
-/** Every command `name` waits for, directly or through others. */
-function closure(name: string, seen = new Set<string>()): Set<string> {
-  for (const d of dependsOnNames(command(name))) {
-    if (!seen.has(d) && recorded.some((c) => c.name === d)) {
-      seen.add(d);
-      closure(d, seen);
-    }
-  }
-  return seen;
-}
 const opts = (c: RecordedCommand) => c.opts as pulumi.CustomResourceOptions;
 /** Resources a trigger input is computed from: the engine's property dependencies. */
 async function triggerSources(c: RecordedCommand): Promise<string[]> {
@@ -54,27 +44,29 @@ async function triggerSources(c: RecordedCommand): Promise<string[]> {
 }
 const resolved = (v: unknown): Promise<unknown> => new Promise((resolve) => { pulumi.output(v as pulumi.Input<string>).apply((x) => { resolve(x); return x; }); });
 
-describe("a node's chain: config → leave → install → member", () => {
-  test.each(["s2", "a1"])("%s: each step's trigger is a property dependency on the step before, all delete-before-replace", async (n) => {
-    expect(await triggerSources(step(n, "leave"))).toEqual([`k3s-${n}-config`]);
+describe("a node's chain: leave (root) → config, install, member", () => {
+  test.each(["s2", "a1"])("%s: the install's trigger is a property dependency on leave; config and member are replaced with leave; all delete-before-replace", async (n) => {
     expect(await triggerSources(step(n, "install"))).toEqual([`k3s-${n}-leave`]);
-    expect(await triggerSources(step(n, "member"))).toEqual([`k3s-${n}-install`]);
+    for (const s of ["config", "member"]) {
+      expect((opts(step(n, s)).replaceWith as pulumi.Resource[]).map((r) => recorded.find((c) => c.resource === r)?.name)).toEqual([`k3s-${n}-leave`]);
+    }
     for (const s of ["config", "leave", "install", "member"]) expect(opts(step(n, s)).deleteBeforeReplace).toBe(true);
   });
 
-  test("the chain is keyed by the install identity (role/arch): a change replaces all four", async () => {
-    const role = NODES.find((x) => x.name === "a1")!.role;
-    expect(step("a1", "config").args.triggers).toEqual([`${role}/arm64`]);
-    for (const s of ["leave", "install", "member"]) expect(await resolved((step("a1", s).args.triggers as unknown[])[0])).toBe("agent/arm64");
+  test("the chain is keyed by the install identity (role/arch) on leave; existing stacks see no new input elsewhere", async () => {
+    expect(step("a1", "leave").args.triggers).toEqual(["agent/arm64"]);
+    // The install's trigger value stays the role it always was; config and member have no trigger.
+    expect(await resolved((step("a1", "install").args.triggers as unknown[])[0])).toBe("agent");
+    expect(step("a1", "config").args.triggers).toBeUndefined();
+    expect(step("a1", "member").args.triggers).toBeUndefined();
   });
 
   test("dependsOn orders removal as the maintainers do: member (drain) → install (uninstall) → leave (delete the Node)", () => {
     for (const n of ["s2", "s3", "a1", "a2"]) {
       expect(dependsOnNames(step(n, "member"))).toContain(`k3s-${n}-install`);
       expect(dependsOnNames(step(n, "install"))).toEqual(expect.arrayContaining([`k3s-${n}-config`, `k3s-${n}-leave`]));
-      expect(dependsOnNames(step(n, "leave"))).toContain(`k3s-${n}-config`);
-      // Runs on the first server: deleted (on destroy) before the first server's uninstall.
-      expect(closure(`k3s-${n}-leave`)).toContain("k3s-s1-install");
+      // The root waits for nothing: first bring-up is not slowed down by it.
+      expect(dependsOnNames(step(n, "leave"))).toEqual([]);
     }
   });
 
@@ -95,9 +87,10 @@ describe("a node's chain: config → leave → install → member", () => {
     expect(leave.args.delete).toContain("bash -s -- delete");
   });
 
-  test("the first server has no leave step (it leaves with the cluster); its install follows its config", async () => {
+  test("the first server has no leave step and no chain (it leaves with the cluster; changing it is refused)", () => {
     expect(recorded.some((c) => c.name === "k3s-s1-leave")).toBe(false);
-    expect(await triggerSources(step("s1", "install"))).toEqual(["k3s-s1-config"]);
+    expect(step("s1", "install").args.triggers).toEqual(["server"]);
+    expect(opts(step("s1", "config")).replaceWith).toBeUndefined();
   });
 });
 
@@ -108,7 +101,7 @@ describe("a host marked gone", () => {
     expect(install.args.update).toBeUndefined();
     expect(install.args.delete).toBeUndefined();
     expect(install.args.stdin).toBeUndefined();
-    expect(install.args.triggers).toEqual(["agent/arm64"]);
+    expect(install.args.triggers).toEqual(["agent"]);
     expect(opts(install).retainOnDelete).toBe(true);
     for (const s of ["config", "leave", "member", "cordon", "upgrade", "uncordon"]) {
       expect(recorded.some((c) => c.name === `k3s-dead-${s}`)).toBe(false);
