@@ -122,3 +122,9 @@ describe("an API that does not answer is never taken for a Node that is gone", (
     expect(r.stdout).not.toContain("deleted");
   });
 });
+
+test("a first server without k3s (destroy uninstalled it) has no cluster left: leave finishes without waiting", () => {
+  const r = sb.run(["bash", "-s", "--", "delete"], { input: RENDERS.leave, env: { NODE_FILE: nodeFile(), PATH: `${sb.bin}-none:/usr/bin:/bin` } });
+  expect(r.status).toBe(0);
+  expect(r.stdout).toContain(`Node ${NODE} deleted`);
+});
