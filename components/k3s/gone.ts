@@ -3,7 +3,7 @@ import * as command from "@pulumi/command";
 import { NodeSpec, SshConnection } from "../nodes/types";
 import { ScriptCommand, connectionArgs, remoteScript } from "./remote";
 import { renderGoneScript } from "./removal-scripts";
-import { LEAVE_TIMEOUT_SECONDS } from "./replace-chain";
+import { LEAVE_TIMEOUT_SECONDS, installIdentity } from "./replace-chain";
 
 /** Inputs of a host marked `gone: true`. */
 export interface GoneK3sNodeArgs {
@@ -20,14 +20,14 @@ export interface GoneK3sNodeArgs {
  * A host that is gone for good: removed from the cluster from the first server, and never dialled.
  *
  * Same component type and name as its K3sNode, so its children keep their URNs. Of the node's steps,
- * only the install has a delete that runs on the host (the uninstall): it is registered again with no
- * commands at all, so the engine updates it in place without running anything (pulumi-command runs
- * `update`, else `create`, and neither exists), and with retainOnDelete so that dropping the host
- * from the inventory later removes it from the stack without calling the provider. Its trigger keeps
- * its value: a changed trigger would replace it and run the stored uninstall over SSH. Every other
- * step of the host is deleted by the engine in this run: the config and rollout steps have no delete,
- * and the member (drain) and leave (delete Node) steps run on the first server after this removal has
- * already deleted the Node, so they find nothing to do.
+ * the config (undo host preparation) and install (uninstall) have deletes that run on the host: they
+ * are registered again with no commands at all, so the engine updates them in place without running
+ * anything (pulumi-command runs `update`, else `create`, and neither exists), and with retainOnDelete
+ * so that dropping the host from the inventory later removes them from the stack without calling the
+ * provider. Their triggers keep their values: a changed trigger would replace them and run the stored
+ * delete over SSH. Every other step of the host is deleted by the engine in this run: the rollout steps
+ * have no delete, and the member (drain) and leave (delete Node) steps run on the first server after
+ * this removal has already deleted the Node, so they find nothing to do.
  */
 export class GoneK3sNode extends pulumi.ComponentResource {
   /** Finishes when the Node (and its etcd member) is gone from the cluster. */
@@ -36,12 +36,16 @@ export class GoneK3sNode extends pulumi.ComponentResource {
   constructor(name: string, args: GoneK3sNodeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k3s:cluster:K3sNode", name, {}, opts);
     const { node } = args;
-    new command.remote.Command(`${name}-install`, {
-      connection: connectionArgs(node.connection),
-      triggers: [node.role],
-      addPreviousOutputInEnv: false,
-      logging: command.types.enums.remote.Logging.None,
-    }, { parent: this, retainOnDelete: true, additionalSecretOutputs: ["stdout", "stderr"] });
+    // The node's own steps with a delete (config: undo host preparation; install: uninstall), kept with
+    // their trigger values and no commands.
+    for (const [step, trigger] of [["config", installIdentity(node)], ["install", node.role]]) {
+      new command.remote.Command(`${name}-${step}`, {
+        connection: connectionArgs(node.connection),
+        triggers: [trigger],
+        addPreviousOutputInEnv: false,
+        logging: command.types.enums.remote.Logging.None,
+      }, { parent: this, retainOnDelete: true, additionalSecretOutputs: ["stdout", "stderr"] });
+    }
     this.removal = remoteScript(`${name}-gone`, {
       connection: args.controlConnection,
       script: renderGoneScript({ node: node.name, drainTimeout: args.drainTimeout, timeoutSeconds: LEAVE_TIMEOUT_SECONDS }),

@@ -104,12 +104,15 @@ export class K3sNode extends pulumi.ComponentResource {
       triggers: [installIdentity(node)],
     }, { parent: this, deleteBeforeReplace: true });
     const chained = leave ? { deleteBeforeReplace: true, replaceWith: [leave] } : {};
+    // Its trigger follows the leave step, so the engine deletes it after the install (its delete undoes
+    // host preparation, which must come after the uninstall) and writes it again before the install.
     const config = remoteScript(`${name}-config`, {
       connection: conn,
       script: configScript,
       phases: ["create", "update", "delete"],
       secret: secretFiles,
-    }, { ...child(), ...chained });
+      triggers: [leave ? followTrigger(leave, installIdentity(node)) : installIdentity(node)],
+    }, { ...child(), deleteBeforeReplace: true });
 
     const staged = args.stager?.stage(node, connectionArgs(conn), this);
     const spec = (version: string): InstallSpec => ({

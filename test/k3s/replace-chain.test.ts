@@ -45,19 +45,17 @@ async function triggerSources(c: RecordedCommand): Promise<string[]> {
 const resolved = (v: unknown): Promise<unknown> => new Promise((resolve) => { pulumi.output(v as pulumi.Input<string>).apply((x) => { resolve(x); return x; }); });
 
 describe("a node's chain: leave (root) → config, install, member", () => {
-  test.each(["s2", "a1"])("%s: the install's trigger is a property dependency on leave; config and member are replaced with leave; all delete-before-replace", async (n) => {
+  test.each(["s2", "a1"])("%s: config's and install's triggers are property dependencies on leave; member is replaced with leave; all delete-before-replace", async (n) => {
+    expect(await triggerSources(step(n, "config"))).toEqual([`k3s-${n}-leave`]);
     expect(await triggerSources(step(n, "install"))).toEqual([`k3s-${n}-leave`]);
-    for (const s of ["config", "member"]) {
-      expect((opts(step(n, s)).replaceWith as pulumi.Resource[]).map((r) => recorded.find((c) => c.resource === r)?.name)).toEqual([`k3s-${n}-leave`]);
-    }
+    expect((opts(step(n, "member")).replaceWith as pulumi.Resource[]).map((r) => recorded.find((c) => c.resource === r)?.name)).toEqual([`k3s-${n}-leave`]);
     for (const s of ["config", "leave", "install", "member"]) expect(opts(step(n, s)).deleteBeforeReplace).toBe(true);
   });
 
-  test("the chain is keyed by the install identity (role/arch) on leave; existing stacks see no new input elsewhere", async () => {
+  test("the chain is keyed by the install identity (role/arch) on leave; the install keeps its role trigger, member gets none", async () => {
     expect(step("a1", "leave").args.triggers).toEqual(["agent/arm64"]);
-    // The install's trigger value stays the role it always was; config and member have no trigger.
+    expect(await resolved((step("a1", "config").args.triggers as unknown[])[0])).toBe("agent/arm64");
     expect(await resolved((step("a1", "install").args.triggers as unknown[])[0])).toBe("agent");
-    expect(step("a1", "config").args.triggers).toBeUndefined();
     expect(step("a1", "member").args.triggers).toBeUndefined();
   });
 
@@ -90,20 +88,19 @@ describe("a node's chain: leave (root) → config, install, member", () => {
   test("the first server has no leave step and no chain (it leaves with the cluster; changing it is refused)", () => {
     expect(recorded.some((c) => c.name === "k3s-s1-leave")).toBe(false);
     expect(step("s1", "install").args.triggers).toEqual(["server"]);
-    expect(opts(step("s1", "config")).replaceWith).toBeUndefined();
+    expect(opts(step("s1", "member")).replaceWith).toBeUndefined();
   });
 });
 
 describe("a host marked gone", () => {
-  test("only its install is registered, with no command and the same trigger, kept out of deletes", async () => {
-    const install = step("dead", "install");
-    expect(install.args.create).toBeUndefined();
-    expect(install.args.update).toBeUndefined();
-    expect(install.args.delete).toBeUndefined();
-    expect(install.args.stdin).toBeUndefined();
-    expect(install.args.triggers).toEqual(["agent"]);
-    expect(opts(install).retainOnDelete).toBe(true);
-    for (const s of ["config", "leave", "member", "cordon", "upgrade", "uncordon"]) {
+  test("only its config and install are registered, with no command and the same triggers, kept out of deletes", async () => {
+    for (const [s, trigger] of [["config", "agent/arm64"], ["install", "agent"]]) {
+      const c = step("dead", s);
+      expect([c.args.create, c.args.update, c.args.delete, c.args.stdin]).toEqual([undefined, undefined, undefined, undefined]);
+      expect(c.args.triggers).toEqual([trigger]);
+      expect(opts(c).retainOnDelete).toBe(true);
+    }
+    for (const s of ["leave", "member", "cordon", "restart", "uncordon"]) {
       expect(recorded.some((c) => c.name === `k3s-dead-${s}`)).toBe(false);
     }
   });
@@ -122,13 +119,13 @@ describe("a host marked gone", () => {
   });
 });
 
-test("a joining server installs after the previous server's last rollout step (sqlite → etcd: after the first server restarted)", () => {
-  expect(dependsOnNames(step("s2", "install"))).toEqual(expect.arrayContaining(["k3s-s1-install", "k3s-s1-uncordon"]));
-  expect(dependsOnNames(step("s3", "install"))).toEqual(expect.arrayContaining(["k3s-s2-install", "k3s-s2-uncordon"]));
+test("a joining server installs after the previous server's restart step (sqlite → etcd: after the first server converted)", () => {
+  expect(dependsOnNames(step("s2", "install"))).toEqual(expect.arrayContaining(["k3s-s1-install", "k3s-s1-restart"]));
+  expect(dependsOnNames(step("s3", "install"))).toEqual(expect.arrayContaining(["k3s-s2-install", "k3s-s2-restart"]));
 });
 
-test("of a node's own steps only the install has a delete: a gone host keeps just that one, inert, so nothing else dials it", () => {
+test("of a node's own steps only config and install have a delete: a gone host keeps exactly those, inert, so nothing dials it", () => {
   const own = recorded.filter((c) => c.name.startsWith("k3s-a1-") && (c.args.connection as { host: string } | undefined)?.host === "10.9.0.11");
   expect(own.map((c) => c.name)).toContain("k3s-a1-install");
-  expect(own.filter((c) => c.args.delete !== undefined).map((c) => c.name)).toEqual(["k3s-a1-install"]);
+  expect(own.filter((c) => c.args.delete !== undefined).map((c) => c.name).sort()).toEqual(["k3s-a1-config", "k3s-a1-install"]);
 });

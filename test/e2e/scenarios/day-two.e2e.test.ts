@@ -220,7 +220,7 @@ test("8. a dead host marked gone is removed in one up, without SSH to it", async
   expect(bastionLogins()).toBe(loginsBefore);
   expect(kubectlOn(log, "delete", "edge")).toHaveLength(1);
   const edgeSteps = e2e.steps.filter((s) => s.name.startsWith("k3s-edge"));
-  expect(edgeSteps.filter((s) => s.op === "update").map((s) => s.name)).toEqual(["k3s-edge-install"]);
+  expect(edgeSteps.filter((s) => s.op === "update").map((s) => s.name).sort()).toEqual(["k3s-edge-config", "k3s-edge-install"]);
   expect(edgeSteps.filter((s) => s.op === "create").map((s) => s.name)).toEqual(["k3s-edge-gone"]);
   expect(r.outputs.nodeNames.value).not.toContain("edge");
   expect((await e2e.up("no-change after gone", { expectNoChanges: true })).summary.result).toBe("succeeded");
