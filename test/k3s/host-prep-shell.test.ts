@@ -1,6 +1,7 @@
 // Host preparation per OS family and per tool, in a real bash against fake tools (test/k3s/support/host.ts).
 import * as fs from "fs";
 import * as path from "path";
+import { gzipSync } from "zlib";
 import { HostPrep } from "../../components/k3s/host-prep";
 import { renderConfigScript } from "../../components/k3s/scripts";
 import { NodeNetwork } from "../../components/k3s/host/network";
@@ -146,6 +147,21 @@ describe("kernel modules per flannel backend", () => {
     expect(run(render(), { MISSING_MODULES: "vxlan" }).status).toBe(0);
     expect(run(render({ network: { ...AGENT, backend: "host-gw" } }, "agent"), { MISSING_MODULES: "vxlan wireguard" }).status).toBe(0);
     expect(read("etc/modules-load.d/k3s.conf")).toBe("br_netfilter\noverlay\n");
+  });
+
+  test("a kernel with the modules built in (=y in its config) but no modules.builtin or /proc/modules has them", () => {
+    host("debian");
+    fs.rmSync(path.join(sb.dir, "proc/modules"));
+    const missing = { MISSING_MODULES: "br_netfilter overlay vxlan" };
+    expect(run(render(), missing).stderr).toContain("lacks kernel modules br_netfilter overlay vxlan");
+    // A module (=m) that modprobe cannot load is still missing.
+    put(sb, "boot/config-6.1.0-28-amd64", "CONFIG_BRIDGE_NETFILTER=y\nCONFIG_OVERLAY_FS=y\nCONFIG_VXLAN=m\n");
+    expect(run(render(), missing).stderr).toContain("lacks kernel modules vxlan");
+    put(sb, "boot/config-6.1.0-28-amd64", "CONFIG_BRIDGE_NETFILTER=y\nCONFIG_OVERLAY_FS=y\nCONFIG_VXLAN=y\n");
+    expect(run(render(), missing).status).toBe(0);
+    // /proc/config.gz wins over /boot when the kernel exposes it.
+    fs.writeFileSync(path.join(sb.dir, "proc/config.gz"), gzipSync("CONFIG_BRIDGE_NETFILTER=y\nCONFIG_OVERLAY_FS=y\n"));
+    expect(run(render(), missing).stderr).toContain("lacks kernel modules vxlan");
   });
 });
 

@@ -12,7 +12,20 @@ export function kernelModules(backend: FlannelBackend): string[] {
 }
 
 /**
- * Shell: which of `modules` the running kernel lacks (not loaded, not built in, modprobe fails), in
+ * Kernel config symbols of the modules above: a kernel built with them `=y` has them built in even
+ * where it ships no modules.builtin and no /proc/modules (custom and VM kernels); Linux Kconfig
+ * (net/bridge, fs/overlayfs, drivers/net).
+ */
+const KERNEL_CONFIG: Record<string, string> = {
+  br_netfilter: "CONFIG_BRIDGE_NETFILTER",
+  overlay: "CONFIG_OVERLAY_FS",
+  vxlan: "CONFIG_VXLAN",
+  wireguard: "CONFIG_WIREGUARD",
+};
+
+/**
+ * Shell: which of `modules` the running kernel lacks (not loaded, not built in by modules.builtin or
+ * the kernel config in /proc/config.gz or /boot/config-<release>, modprobe fails), in
  * $missing_modules; the package that carries them for this family and kernel in $module_package (empty
  * when no package helps); and `install_package PKG` with the family's package manager. Needs the facts
  * (family, os_id, kernel). Package names: Ubuntu's Raspberry Pi kernels split vxlan into
@@ -23,9 +36,13 @@ export function kernelModules(backend: FlannelBackend): string[] {
  * module of the running kernel is only missing after pacman replaced that kernel: a reboot fixes it.
  */
 export function renderModuleCheck(modules: string[]): string {
-  return `module_present() {
+  const symbols = modules.filter((m) => KERNEL_CONFIG[m]).map((m) => `${m}) echo ${KERNEL_CONFIG[m]} ;;`).join(" ");
+  return `kernel_config() { if [ -r /proc/config.gz ]; then gzip -dc /proc/config.gz 2>/dev/null; else cat "/boot/config-$kernel" 2>/dev/null; fi; }
+module_symbol() { case "$1" in ${symbols} *) ;; esac; }
+module_present() {
   grep -q "^$1 " /proc/modules 2>/dev/null ||
     grep -q "/$1\\.ko" "/lib/modules/$kernel/modules.builtin" 2>/dev/null ||
+    { sym=$(module_symbol "$1"); [ -n "$sym" ] && kernel_config | grep -qx "$sym=y"; } ||
     modprobe -q "$1" 2>/dev/null
 }
 missing_modules=""

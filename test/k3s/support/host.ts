@@ -15,6 +15,7 @@ export const HOST_PATHS = [
   "/sys/fs/cgroup/",
   "/proc/cgroups",
   "/proc/modules",
+  "/proc/config.gz",
   "/proc/cmdline",
   "/lib/modules/",
   "/run/systemd/system",
