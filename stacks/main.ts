@@ -233,6 +233,7 @@ export async function main(): Promise<Record<string, unknown>> {
       config: addons,
       grafanaAdminPassword,
       cephExternal: cephExternal ? pulumi.secret(cephExternal) : undefined,
+      previousStorageClass: previous?.storageClass,
       airgapChartDir: bundle ? bundleChartDir(bundle) : undefined,
     }, { dependsOn: k3s.ready });
   }

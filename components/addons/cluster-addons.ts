@@ -37,6 +37,11 @@ export interface ClusterAddonsArgs {
   grafanaAdminPassword?: pulumi.Input<string>;
   /** Directory of packaged charts (`<chart>-<version>.tgz`) from the airgap bundle. */
   airgapChartDir?: string;
+  /**
+   * The default StorageClass the last `pulumi up` left (previous `storageClass` output); undefined
+   * when unknown. Monitoring is replaced only when it is known to differ.
+   */
+  previousStorageClass?: string;
   /** `k3s-stacks:cephExternal` (secret): monitor addresses and keys for storage.external. */
   cephExternal?: pulumi.Input<CephExternalSecrets>;
 }
@@ -51,7 +56,7 @@ function resourceList(d: pulumi.ComponentResourceOptions["dependsOn"]): pulumi.R
 /** Per-release options beyond values and dependencies. */
 interface ReleaseExtra {
   description?: string;
-  /** Replace (delete first) when the description changes. */
+  /** Replace (delete first) when the description changes; otherwise a description change is ignored. */
   replaceOnDescription?: boolean;
 }
 
@@ -123,7 +128,10 @@ export class ClusterAddons extends pulumi.ComponentResource {
           cleanupOnFail: true,
           timeout: 900,
         },
-        { ...k8sOpts([ns, ...dependsOn]), ...(extra.replaceOnDescription ? { replaceOnChanges: ["description"], deleteBeforeReplace: true } : {}) },
+        {
+          ...k8sOpts([ns, ...dependsOn]),
+          ...(extra.description === undefined ? {} : extra.replaceOnDescription ? { replaceOnChanges: ["description"], deleteBeforeReplace: true } : { ignoreChanges: ["description"] }),
+        },
       );
       this.releases[key] = r;
       return r;
@@ -209,9 +217,12 @@ export class ClusterAddons extends pulumi.ComponentResource {
             nodes: all.map((address, i): NodeAddress => ({ name: args.nodes[i].name, address })),
           }),
         );
-      // Prometheus's volume is on the storage layer: a new StorageClass means a new release, deleted
-      // (with its volumes) before it is created again, and before the old storage goes.
-      release("kube-prometheus-stack", values, [secret, ...storageReleases], { description: `storage class ${storageClass}`, replaceOnDescription: true });
+      // Prometheus's and Grafana's volumes are on the storage layer: a new StorageClass means a new
+      // release, deleted (with its volumes) before it is created again and before the old storage goes.
+      // Only a change known from the previous outputs replaces it: a stack updated from a version
+      // without the description (or that does not read its previous outputs) keeps its release.
+      const changed = args.previousStorageClass !== undefined && args.previousStorageClass !== storageClass;
+      release("kube-prometheus-stack", values, [secret, ...storageReleases], { description: `storage class ${storageClass}`, replaceOnDescription: changed });
     }
 
     this.registerOutputs({ storageClass: this.storageClass, sharedStorageClass: this.sharedStorageClass, grafanaAdminPassword: this.grafanaAdminPassword });

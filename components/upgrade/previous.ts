@@ -17,6 +17,8 @@ export interface PreviousState {
   datastore?: string;
   /** `nodeIdentities` output: node name → role/arch (k3s/replace-chain.ts). */
   nodeIdentities?: Record<string, string>;
+  /** `storageClass` output: the default StorageClass the addons left (addons/cluster-addons.ts). */
+  storageClass?: string;
   /** Per node, what its restart depended on (K3sCluster.restartKeys): nodes whose key changes restart. */
   restartKeys?: Record<string, string>;
 }
@@ -50,8 +52,8 @@ async function outputValue(ref: pulumi.StackReference, name: string): Promise<un
  */
 export async function readPreviousState(opts: { parent?: pulumi.Resource } = {}): Promise<PreviousState> {
   const ref = new pulumi.StackReference("k3s-stacks-previous-outputs", { name: ownStackName() }, { parent: opts.parent });
-  const [version, servers, datastore, identities, keys] = await Promise.all(
-    ["k3sVersion", "serverNames", "datastore", "nodeIdentities", "restartKeys"].map((name) => outputValue(ref, name)),
+  const [version, servers, datastore, identities, keys, storageClass] = await Promise.all(
+    ["k3sVersion", "serverNames", "datastore", "nodeIdentities", "restartKeys", "storageClass"].map((name) => outputValue(ref, name)),
   );
   const isKeys = (v: unknown): v is Record<string, string> =>
     typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string");
@@ -62,6 +64,7 @@ export async function readPreviousState(opts: { parent?: pulumi.Resource } = {})
   };
   // Outputs added later: absent from stacks last updated before them.
   if (typeof datastore === "string") state.datastore = datastore;
+  if (typeof storageClass === "string") state.storageClass = storageClass;
   if (identities && typeof identities === "object" && Object.values(identities).every((v) => typeof v === "string")) {
     state.nodeIdentities = identities as Record<string, string>;
   }

@@ -22,6 +22,7 @@ const LAYERS = {
   external: { storage: { type: "rook-ceph", external: { fsid: "68945eb2-536b-11f0-8b39-b578895a0c19", rbdPool: "k8s", cephfs: { filesystem: "fs", dataPool: "fs-data" } } } },
   metallb: { loadBalancer: { type: "metallb", pools: [{ name: "lan", addresses: ["192.168.1.240/28"] }] } },
   monitoring: { storage: { type: "longhorn" }, monitoring: { enabled: true } },
+  monitoringFromRook: { storage: { type: "longhorn" }, monitoring: { enabled: true } },
   monitoringOnRook: { storage: { type: "rook-ceph", nodes: ["a1", "a2", "s3"].map((name) => ({ name, devices: ["sdb"] })) }, monitoring: { enabled: true } },
 } as const;
 type Layer = keyof typeof LAYERS;
@@ -31,6 +32,7 @@ beforeAll(async () => {
   await installMocks();
   for (const layer of Object.keys(LAYERS) as Layer[]) {
     graphs[layer] = await addonsGraph(layer, LAYERS[layer], nodes, {
+      previousStorageClass: layer === "monitoringFromRook" ? "ceph-block" : layer === "monitoring" ? "longhorn" : undefined,
       cephExternal: layer === "external" ? { monitors: ["10.0.0.5:6789"], userKey: KEY, rbdNodeKey: KEY, rbdProvisionerKey: KEY, cephfsNodeKey: KEY, cephfsProvisionerKey: KEY } : undefined,
     });
   }
@@ -91,7 +93,11 @@ describe("each layer's graph", () => {
     const g = graphs.monitoring;
     const mon = g.get("kube-prometheus-stack")!;
     expect(mon.deps).toEqual(expect.arrayContaining(["longhorn"]));
-    expect(mon).toMatchObject({ replaceOnChanges: ["description"], deleteBeforeReplace: true });
+    // Same class as the previous outputs: a description change alone (a stack from before) replaces nothing.
+    expect(mon).toMatchObject({ ignoreChanges: ["description"], replaceOnChanges: undefined });
+    // The previous outputs say ceph-block, now longhorn: the release is deleted, then created on the new class.
+    expect(graphs.monitoringFromRook.get("kube-prometheus-stack")!).toMatchObject({ replaceOnChanges: ["description"], deleteBeforeReplace: true });
+    expect(graphs.monitoringOnRook.get("kube-prometheus-stack")!).toMatchObject({ ignoreChanges: ["description"] });
     expect(mon.props.description).toBe("storage class longhorn");
     expect(graphs.monitoringOnRook.get("kube-prometheus-stack")!.props.description).toBe("storage class ceph-block");
     expect((mon.props.values as { prometheus: { prometheusSpec: Record<string, unknown> } }).prometheus.prometheusSpec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: "Delete", whenScaled: "Retain" });

@@ -26,6 +26,13 @@ describe("reading the stack's own previous outputs", () => {
     expect(refs[refs.length - 1].inputs.name).toBe("organization/k3s-stacks/test");
   });
 
+  it("reads the addons' default StorageClass (monitoring is replaced only when it changed)", async () => {
+    previousOutputs = { k3sVersion: "v1.36.3+k3s1", storageClass: "longhorn" };
+    await expect(readPreviousState()).resolves.toMatchObject({ storageClass: "longhorn" });
+    previousOutputs = { storageClass: 1 };
+    expect(await readPreviousState()).not.toHaveProperty("storageClass");
+  });
+
   it("treats a brand-new stack (no outputs) and odd shapes as no previous state", async () => {
     previousOutputs = undefined;
     await expect(readPreviousState()).resolves.toEqual({ k3sVersion: undefined, serverNames: undefined });

@@ -10,6 +10,7 @@ export interface GraphNode {
   deps: string[];
   replaceOnChanges?: string[];
   deleteBeforeReplace?: boolean;
+  ignoreChanges?: string[];
   props: Record<string, unknown>;
 }
 export type Graph = Map<string, GraphNode>;
@@ -25,7 +26,7 @@ async function depList(d: unknown): Promise<pulumi.Resource[]> {
  * Builds ClusterAddons `label` for a raw `k3s-stacks:addons` value under the (already installed)
  * mocks and returns its resource graph from the explicit dependsOn of every child.
  */
-export async function addonsGraph(label: string, raw: unknown, nodes: NodeSpec[], extra: { cephExternal?: CephExternalSecrets } = {}): Promise<Graph> {
+export async function addonsGraph(label: string, raw: unknown, nodes: NodeSpec[], extra: { cephExternal?: CephExternalSecrets; previousStorageClass?: string } = {}): Promise<Graph> {
   const { ClusterAddons, parseAddonsConfig } = await import("../../../components/addons");
   const captured: Array<{ name: string; type: string; deps: unknown; opts: pulumi.CustomResourceOptions; props: Record<string, unknown> }> = [];
   const addons = new ClusterAddons(
@@ -40,6 +41,7 @@ export async function addonsGraph(label: string, raw: unknown, nodes: NodeSpec[]
       config: parseAddonsConfig(raw),
       grafanaAdminPassword: pulumi.secret("pw"),
       cephExternal: extra.cephExternal ? pulumi.secret(extra.cephExternal) : undefined,
+      previousStorageClass: extra.previousStorageClass,
     },
     {
       transformations: [
@@ -60,6 +62,7 @@ export async function addonsGraph(label: string, raw: unknown, nodes: NodeSpec[]
       deps: deps.map((u) => strip(u.split("::").pop()!)).sort(),
       replaceOnChanges: c.opts.replaceOnChanges,
       deleteBeforeReplace: c.opts.deleteBeforeReplace,
+      ignoreChanges: c.opts.ignoreChanges,
       props: (await valueOf(pulumi.output(c.props))) as Record<string, unknown>,
     });
   }
