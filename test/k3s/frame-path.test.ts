@@ -19,7 +19,9 @@ function installK3s(dir: string, version = "v1.36.3+k3s1"): void {
   fs.mkdirSync(path.join(sb.dir, dir), { recursive: true });
   fs.writeFileSync(path.join(sb.dir, dir, "k3s"), `#!/bin/bash\n${LOG_CALL}\necho "k3s version ${version} (abc)"\n`, { mode: 0o755 });
 }
-const inSandbox = (script: string) => BIN_DIRS.reduce((s, d) => s.split(d).join(sb.dir + d), script);
+/** install.sh's bin dirs and our state dirs, moved into the sandbox: never the real machine's. */
+const SANDBOXED = [...BIN_DIRS, "/var/lib/rancher/k3s-stacks", "/var/lib/k3s-stacks"];
+const inSandbox = (script: string) => SANDBOXED.reduce((s, d) => s.split(d).join(sb.dir + d), script);
 const run = (script: string, phase: string, envPath = SECURE_PATH) =>
   sb.run(["bash", "-s", "--", phase], { input: inSandbox(script), env: { PATH: envPath } });
 
