@@ -128,3 +128,17 @@ test("a first server without k3s (destroy uninstalled it) has no cluster left: l
   expect(r.status).toBe(0);
   expect(r.stdout).toContain(`Node ${NODE} deleted`);
 });
+
+test("the first server's uninstall stops the API between the look-up and the delete (destroy): leave finishes once k3s is gone", () => {
+  fs.writeFileSync(nodeFile(), "");
+  // The delete is refused and takes k3s away with it, as the first server's parallel uninstall does.
+  sb.fake("k3s", `${LOG_CALL}
+case "$2 $3" in
+  "get node") exit 0 ;;
+  "delete node") rm -f "$0"; echo "The connection to the server 127.0.0.1:6443 was refused" >&2; exit 1 ;;
+esac`);
+  const r = run(RENDERS.leave, "delete");
+  expect(r.status).toBe(0);
+  expect(r.stderr).toContain("deleting the Node pi-2.home.arpa did not finish; checking whether it is gone");
+  expect(r.stdout).toContain("Node pi-2.home.arpa deleted");
+});
