@@ -77,14 +77,25 @@ test("1. create: 3 etcd servers and 2 agents (armhf; behind a bastion with a sud
   await expectNoLeaks();
 });
 
-test("2. a second up with --expect-no-changes runs no remote command and opens no SSH session", async () => {
+/**
+ * New logins apart from the reachability probe's: before every `up` it logs into the bastion once
+ * per host behind it (a port forward to the host's SSH banner, no command) and only dials the others.
+ */
+function loginsBesideProbe(before: Record<string, string[]>): Record<string, string[]> {
+  const { bastion = [], ...rest } = newLogins(before);
+  const behindBastion = inventory.filter((h) => lab.host(h.name).proxy === "bastion").length;
+  expect(bastion.length).toBeLessThanOrEqual(behindBastion);
+  return rest;
+}
+
+test("2. a second up with --expect-no-changes runs no remote command and opens no SSH session but the probe's", async () => {
   const before = lab.invocations().length;
   const sessions = logins();
   const r = await e2e.up("no-change", { expectNoChanges: true });
   expect(r.summary.result).toBe("succeeded");
   expect(e2e.steps).toEqual([]);
   expect(invocationsSince(lab, before)).toEqual([]);
-  expect(newLogins(sessions)).toEqual({});
+  expect(loginsBesideProbe(sessions)).toEqual({});
   await expectNoLeaks();
 });
 
@@ -100,7 +111,7 @@ test("3. adding an agent runs only its commands", async () => {
   // On other hosts only the membership check of ag3 ran (kubectl on the first server).
   expect(log.filter((i) => i.host !== "ag3").every((i) => i.host === "srv1" && kubectlOn([i], "get", "ag3").length + kubectlOn([i], "label", "ag3").length + kubectlOn([i], "taint", "ag3").length === 1)).toBe(true);
   expect(restarts(log).map((i) => i.host)).toEqual(["ag3"]);
-  expect(Object.keys(newLogins(sessions)).sort()).toEqual(["ag3", "srv1"]);
+  expect(Object.keys(loginsBesideProbe(sessions)).sort()).toEqual(["ag3", "srv1"]);
   expect(nodeNamed("ag3")?.ready).toBe(true);
   await expectNoLeaks();
 });
