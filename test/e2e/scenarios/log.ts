@@ -13,7 +13,9 @@ export function at(i: Invocation): number {
 
 /** `systemctl restart|start` calls of a k3s unit, per host: a node (re)started. */
 export function restarts(log: Invocation[]): Invocation[] {
-  return log.filter((i) => i.tool === "systemctl" && ["restart", "start"].includes(i.argv[1]) && /^k3s(-agent)?(\.service)?$/.test(i.argv[2] ?? ""));
+  // Options may stand before the unit: an agent's first start is queued (`start --no-block k3s-agent`).
+  return log.filter((i) => i.tool === "systemctl" && ["restart", "start"].includes(i.argv[1]) &&
+    i.argv.slice(2).some((a) => /^k3s(-agent)?(\.service)?$/.test(a)));
 }
 
 /** `k3s kubectl <verb> ...` calls naming `node`. */
