@@ -81,6 +81,7 @@ test("2. preview of a cluster-wide edit (tlsSans, agentConfig) shows which nodes
   );
   const names = e2e.steps.filter((s) => s.op === "update").map((s) => s.name).sort();
   expect(names).toEqual(inventory.flatMap((h) => [`k3s-${h.name}-config`, `k3s-${h.name}-restart`]).sort());
+  await expectNoLeaks();
 });
 
 test("3. the cluster-wide edit restarts servers strictly one after another, never two down, then the agents", async () => {
