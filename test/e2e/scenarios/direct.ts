@@ -15,6 +15,8 @@ import { InstallSpec, renderConfigScript, renderInstallScript, renderKubeconfigS
 import { renderCordonScript, renderRestartScript, renderUncordonScript } from "../../../components/k3s/rollout-scripts";
 import { configHash } from "../../../components/k3s/restart-plan";
 import { scriptFrame } from "../../../components/k3s/shell";
+import { renderLeaveScript } from "../../../components/k3s/removal-scripts";
+import { LEAVE_TIMEOUT_SECONDS } from "../../../components/k3s/replace-chain";
 import { ExecResult, TestLab } from "../hosts";
 import { InvHost, clusterConfig, inventoryConfig, sudoPassword } from "./fixture";
 
@@ -129,9 +131,14 @@ export class DirectCluster {
     }
   }
 
-  /** Removal: membership delete on the first server (drain, delete), then the install's delete (uninstall). */
+  /**
+   * Removal in the engine's delete order (components/k3s/node.ts): membership delete on the first server
+   * (drain), the install's delete on the node (uninstall), then, but for the first server, the leave
+   * step's delete on the first server (delete the Node).
+   */
   remove(n: DirectNode): void {
     this.run(this.bootstrap.name, this.member(n), "delete");
     this.run(n.name, renderInstallScript(this.installSpec(n), this.token), "delete");
+    if (n !== this.bootstrap) this.run(this.bootstrap.name, renderLeaveScript({ node: n.name, timeoutSeconds: LEAVE_TIMEOUT_SECONDS }), "delete");
   }
 }

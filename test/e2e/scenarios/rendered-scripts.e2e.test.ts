@@ -94,7 +94,7 @@ test("a re-run of the upgrade finds every node done and installs nothing", () =>
   expect(kubectlOn(log, "cordon")).toEqual([]);
 });
 
-test("removing an agent drains and deletes it, uninstalls k3s and leaves its host clean", () => {
+test("removing an agent drains it, uninstalls k3s, deletes its Node and leaves its host clean", () => {
   const before = lab.invocations().length;
   cluster.remove(cluster.node("ag2"));
   const log = invocationsSince(lab, before);
