@@ -3,6 +3,7 @@ import { ClusterSettings, apiHost } from "../config/cluster";
 import { NodeRole } from "../nodes/types";
 import { ConfigValue } from "./types";
 import { flagType } from "./flags";
+import { kubeletMaySet } from "./kubelet-labels";
 
 /** Where the join token lives on every node (root-only), so it never appears in config.yaml or argv. */
 export const TOKEN_FILE = "/etc/rancher/k3s/token";
@@ -45,7 +46,8 @@ export function renderNodeConfig(
   datastoreEndpoint?: string,
 ): Record<string, ConfigValue> {
   const config: Record<string, ConfigValue> = { "token-file": TOKEN_FILE, "node-name": node.name };
-  const labels = Object.entries(node.labels).map(([k, v]) => `${k}=${v}`);
+  // Labels the kubelet may not set itself reach the Node through the member step (kubectl) alone.
+  const labels = Object.entries(node.labels).filter(([k]) => kubeletMaySet(k)).map(([k, v]) => `${k}=${v}`);
   if (labels.length) config["node-label"] = labels;
   if (node.taints.length) config["node-taint"] = [...node.taints];
   if (node.internalAddress) config["node-ip"] = [node.internalAddress];

@@ -2,6 +2,8 @@ import { parse } from "yaml";
 import { parseClusterConfig } from "../../components/config/cluster";
 import { NodeConfigInput, ResolvedContributions, apiUrl, renderConfigYaml, renderNodeConfig } from "../../components/k3s/node-config";
 import { loadReference, referenceProblems } from "./support/reference";
+import { kubeletMaySet } from "../../components/k3s/kubelet-labels";
+import { renderMemberScript } from "../../components/k3s/scripts";
 
 const ref = loadReference();
 const JOIN = "https://10.0.0.11:6443";
@@ -109,4 +111,31 @@ test("apiUrl brackets IPv6 literals", () => {
   expect(apiUrl("10.0.0.1")).toBe("https://10.0.0.1:6443");
   expect(apiUrl("k3s.lan")).toBe("https://k3s.lan:6443");
   expect(apiUrl("fd00::11")).toBe("https://[fd00::11]:6443");
+});
+
+describe("labels the kubelet may not set itself", () => {
+  test.each([
+    ["node-role.kubernetes.io/worker", false],
+    ["kubernetes.io/foo", false],
+    ["foo.k8s.io/bar", false],
+    ["k8s.io/x", false],
+    ["node.kubernetes.io/instance-type", true],
+    ["kubelet.kubernetes.io/x", true],
+    ["sub.node.kubernetes.io/x", true],
+    ["topology.kubernetes.io/zone", true],
+    ["kubernetes.io/arch", true],
+    ["notkubernetes.io/x", true],
+    ["example.com/role", true],
+    ["tier", true],
+  ])("%s: kubelet may set it: %s", (key, ok) => {
+    expect(kubeletMaySet(key)).toBe(ok);
+  });
+
+  test("stay out of node-label (k3s would not start) and are left to the member step", () => {
+    const labels = { "node-role.kubernetes.io/worker": "true", "node.kubernetes.io/pool": "a", tier: "edge" };
+    const c = renderNodeConfig(parseClusterConfig({ k3sVersion: "v1.36.3+k3s1" }), node({ role: "agent", bootstrap: false, labels }), JOIN, none);
+    expect(c["node-label"]).toEqual(["node.kubernetes.io/pool=a", "tier=edge"]);
+    const member = renderMemberScript({ node: "n1", bootstrap: false, labels, taints: [], drainTimeout: "5m", readyTimeoutSeconds: 60 });
+    expect(member).toContain("'node-role.kubernetes.io/worker=true'");
+  });
 });

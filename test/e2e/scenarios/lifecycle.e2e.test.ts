@@ -117,7 +117,9 @@ test("3. adding an agent runs only its commands", async () => {
 });
 
 test("4. changing one node's label restarts only that node and applies the label", async () => {
-  inventory = inventory.map((h) => (h.name === "ag1" ? { ...h, labels: { "homelab.example/board": "pi4" } } : h));
+  // node-role.kubernetes.io/* is a label the kubelet may not set itself: it must reach the Node
+  // through the API, never node-label (the stand-in refuses to start with it, as k3s does).
+  inventory = inventory.map((h) => (h.name === "ag1" ? { ...h, labels: { "homelab.example/board": "pi4", "node-role.kubernetes.io/worker": "true" } } : h));
   await e2e.configure(inventory, V1);
   const before = lab.invocations().length;
   const r = await e2e.up("label");
@@ -127,6 +129,8 @@ test("4. changing one node's label restarts only that node and applies the label
   expect(restarts(log).map((i) => i.host)).toEqual(["ag1"]);
   expect(installs(log)).toEqual([]);
   expect(nodeNamed("ag1")?.labels["homelab.example/board"]).toBe("pi4");
+  expect(nodeNamed("ag1")?.labels["node-role.kubernetes.io/worker"]).toBe("true");
+  expect(lab.readFile("ag1", "/etc/rancher/k3s/config.yaml")).not.toContain("node-role.kubernetes.io/worker");
   await expectNoLeaks();
 });
 
@@ -174,7 +178,7 @@ test("6. removing an agent drains it, uninstalls k3s, then deletes its Node, and
 });
 
 test("7. sshd of the first server stops mid-run: up fails naming the host; once it is back, up converges", async () => {
-  inventory = inventory.map((h) => (h.name === "ag1" ? { ...h, labels: { "homelab.example/board": "pi4", "homelab.example/zone": "attic" } } : h));
+  inventory = inventory.map((h) => (h.name === "ag1" ? { ...h, labels: { "homelab.example/board": "pi4", "node-role.kubernetes.io/worker": "true", "homelab.example/zone": "attic" } } : h));
   await e2e.configure(inventory, V2);
   // ag1's restart takes a while; its membership update then needs the first server.
   lab.setControl("start-delay", "6", "ag1");

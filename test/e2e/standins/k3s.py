@@ -32,6 +32,21 @@ BUILT_ARCH = globals().get("BUILT_ARCH", "amd64")
 FLAGS = json.loads(base64.b64decode(globals().get("FLAGS_B64", "e30=")))
 
 
+def kubelet_may_set(key):
+    """The kubelet's own rule for --node-labels (Kubernetes IsKubeletLabel), as real k3s enforces it."""
+    domain, slash, _ = key.partition("/")
+    if not slash:
+        return True
+    within = lambda d, parent: d == parent or d.endswith("." + parent)
+    if not (within(domain, "kubernetes.io") or within(domain, "k8s.io")):
+        return True
+    well_known = {"kubernetes.io/hostname", "kubernetes.io/instance-type", "kubernetes.io/os", "kubernetes.io/arch",
+                  "beta.kubernetes.io/instance-type", "beta.kubernetes.io/os", "beta.kubernetes.io/arch",
+                  "failure-domain.beta.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/region",
+                  "topology.kubernetes.io/zone", "topology.kubernetes.io/region"}
+    return key in well_known or within(domain, "kubelet.kubernetes.io") or within(domain, "node.kubernetes.io")
+
+
 class Fatal(Exception):
     pass
 
@@ -439,6 +454,8 @@ def start(role, args):
         # Reference is silent on whether node-label changes apply after registration; applied on every start here.
         for item in s.get("node-label", []):
             k, _, v = item.partition("=")
+            if not kubelet_may_set(k):
+                raise Fatal("failed to validate kubelet flags: unknown 'kubernetes.io' or 'k8s.io' labels specified with --node-labels: [" + k + "]")
             labels[k] = v
         taints = (node or {}).get("taints")
         if taints is None:
