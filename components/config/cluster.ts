@@ -67,7 +67,47 @@ export type ClusterSettings = z.output<typeof clusterSchema>;
 const KEY = "cluster";
 
 /** Keys we set ourselves; letting serverConfig/agentConfig override them would break the cluster wiring. */
-const MANAGED_KEYS = ["token", "token-file", "server", "cluster-init", "datastore-endpoint", "node-name", "node-label", "node-taint", "node-ip", "tls-san", "disable"];
+/**
+ * k3s flags that k3s-stacks sets from its own settings, or that would break what it manages, with the
+ * fix for each. In serverConfig/agentConfig they would silently override the dedicated setting every
+ * cross-check (CIDRs, VIP, firewall, kernel modules) looks at, or stop k3s outright.
+ */
+const MANAGED_KEYS: Record<string, string> = {
+  token: "the join token is generated and written to a root-only file by k3s-stacks",
+  "token-file": "the join token is generated and written to a root-only file by k3s-stacks",
+  server: "joins use apiEndpoint or apiVip, else the first server",
+  "cluster-init": "set datastore: etcd",
+  "datastore-endpoint": "set datastore: postgres and the secret k3s-stacks:datastoreEndpoint",
+  "node-name": "set the host's name",
+  "node-label": "set the host's labels",
+  "node-taint": "set the host's taints",
+  "node-ip": "set the host's internalAddress",
+  "node-external-ip": "set the host's externalAddress",
+  "flannel-iface": "set the host's flannelIface",
+  "with-node-id": "host names must be unique instead: this flag renames the Node, which the membership step then never finds",
+  "tls-san": "set tlsSans",
+  disable: "set disable",
+  "cluster-cidr": "set clusterCidr",
+  "service-cidr": "set serviceCidr",
+  "cluster-domain": "set clusterDomain",
+  "flannel-backend": "set flannelBackend",
+  "secrets-encryption": "set secretsEncryption",
+  "write-kubeconfig-mode": "the kubeconfig stays 0600 (root only); the stack output kubeconfig gives you a copy",
+  "data-dir": "the node scripts expect k3s's default data dir (/var/lib/rancher/k3s)",
+  "https-listen-port": "joins, the kubeconfig and the firewall rules use the API port 6443",
+  "cluster-reset": "a restore is a one-time action: run scripts/etcd-restore.sh (docs/day-two.md)",
+  "cluster-reset-restore-path": "a restore is a one-time action: run scripts/etcd-restore.sh (docs/day-two.md)",
+  selinux: "host preparation sets it on nodes whose SELinux is enabled",
+};
+/** Flag families set from k3s-stacks:snapshots. */
+const MANAGED_PREFIXES: Array<[string, string]> = [
+  ["etcd-snapshot", "set k3s-stacks:snapshots (schedule, retention, dir, compress)"],
+  ["etcd-s3", "set k3s-stacks:snapshots.s3 and the secrets etcdS3AccessKey/etcdS3SecretKey"],
+];
+
+function managedFix(key: string): string | undefined {
+  return MANAGED_KEYS[key] ?? MANAGED_PREFIXES.find(([p]) => key === p || key.startsWith(`${p}-`))?.[1];
+}
 
 /** Parses `k3s-stacks:cluster`, reporting every problem at once. */
 export function parseClusterConfig(raw: unknown): ClusterSettings {
@@ -82,9 +122,8 @@ export function parseClusterConfig(raw: unknown): ClusterSettings {
     const extra = settings[field];
     problems.push(...configProblems(role, extra, keyPath(KEY, [field])));
     for (const key of Object.keys(extra)) {
-      if (MANAGED_KEYS.includes(key.replace(/\+$/, ""))) {
-        problems.push(`${keyPath(KEY, [field, key])}: is managed by k3s-stacks. Fix: use the matching setting (datastore, tlsSans, disable, host labels/taints/addresses) instead.`);
-      }
+      const fix = managedFix(key.replace(/\+$/, ""));
+      if (fix) problems.push(`${keyPath(KEY, [field, key])}: is managed by k3s-stacks. Fix: remove it here; ${fix}.`);
     }
   }
   if (settings.apiVip && settings.apiEndpoint) {

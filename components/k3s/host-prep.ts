@@ -76,8 +76,9 @@ echo "k3s-stacks: $node prepared"`,
 }
 
 /**
- * Host preparation for a node of `settings`' cluster. The flannel backend and embedded registry may
- * also come from serverConfig or a layer's contribution, as k3s reads them from config.yaml.
+ * Host preparation for a node of `settings`' cluster. The embedded registry may also come from
+ * serverConfig, and both it and the flannel backend from a layer's contribution, as k3s reads them
+ * from config.yaml (serverConfig cannot set flannel-backend: flannelBackend is the setting).
  */
 export function hostPrepFor(node: NodeSpec, settings: ClusterSettings, contributions: ResolvedContributions): HostPrep {
   const server = { ...settings.serverConfig, ...contributions.all, ...contributions.server } as Record<string, unknown>;

@@ -64,21 +64,36 @@ describe("k3s-stacks:cluster", () => {
     ["agentConfig", "token", "t"],
   ])("%s.%s is managed by k3s-stacks", (field, key, value) => {
     const problems = problemsOf(() => parseClusterConfig({ k3sVersion: V, [field]: { [key]: value } }));
-    expect(problems).toContainEqual(problem(`k3s-stacks:cluster.${field}.${key}`, "is managed by k3s-stacks", "use the matching setting"));
+    expect(problems).toContainEqual(problem(`k3s-stacks:cluster.${field}.${key}`, "is managed by k3s-stacks", "remove it here"));
+  });
+
+  test.each([
+    ["serverConfig", "cluster-cidr", ["192.168.0.0/16"], "set clusterCidr"],
+    ["serverConfig", "service-cidr", ["10.0.0.0/8"], "set serviceCidr"],
+    ["serverConfig", "flannel-backend", "host-gw", "set flannelBackend"],
+    ["serverConfig", "secrets-encryption", false, "set secretsEncryption"],
+    ["serverConfig", "cluster-reset", true, "scripts/etcd-restore.sh"],
+    ["serverConfig", "etcd-snapshot-schedule-cron", "0 * * * *", "k3s-stacks:snapshots"],
+    ["serverConfig", "etcd-s3-bucket", "b", "k3s-stacks:snapshots.s3"],
+    ["agentConfig", "with-node-id", true, "host names must be unique"],
+    ["agentConfig", "node-external-ip", ["1.2.3.4"], "externalAddress"],
+  ])("%s.%s would override a setting k3s-stacks checks, or stop k3s: refused naming the setting", (field, key, value, fix) => {
+    const problems = problemsOf(() => parseClusterConfig({ k3sVersion: V, [field]: { [key]: value } }));
+    expect(problems).toContainEqual(problem(`k3s-stacks:cluster.${field}.${key}`, "is managed by k3s-stacks", fix));
   });
 
   test("flag values of the wrong type are refused with an example", () => {
-    expect(problemsOf(() => parseClusterConfig({ k3sVersion: V, serverConfig: { debug: "yes", "kubelet-arg": "max-pods=50", "etcd-snapshot-retention": 1.5, "etcd-snapshot-schedule-cron": 5 } }))).toEqual([
+    expect(problemsOf(() => parseClusterConfig({ k3sVersion: V, serverConfig: { debug: "yes", "kubelet-arg": "max-pods=50", v: 1.5, "servicelb-namespace": 5 } }))).toEqual([
       problem("k3s-stacks:cluster.serverConfig", "'debug' must be true or false", "debug: true"),
       problem("k3s-stacks:cluster.serverConfig", "'kubelet-arg' must be a list of strings", "kubelet-arg: [value1, value2]"),
-      problem("k3s-stacks:cluster.serverConfig", "'etcd-snapshot-retention' must be a whole number", "etcd-snapshot-retention: 10"),
-      problem("k3s-stacks:cluster.serverConfig", "'etcd-snapshot-schedule-cron' must be a string", "value"),
+      problem("k3s-stacks:cluster.serverConfig", "'v' must be a whole number", "v: 10"),
+      problem("k3s-stacks:cluster.serverConfig", "'servicelb-namespace' must be a string", "value"),
     ]);
   });
 
   test("valid extra flags are kept as given", () => {
-    const s = parseClusterConfig({ k3sVersion: V, serverConfig: { "kube-apiserver-arg": ["audit-log-maxage=7"], "etcd-snapshot-retention": 10 }, agentConfig: { "kubelet-arg+": ["max-pods=50"] } });
-    expect(s.serverConfig).toEqual({ "kube-apiserver-arg": ["audit-log-maxage=7"], "etcd-snapshot-retention": 10 });
+    const s = parseClusterConfig({ k3sVersion: V, serverConfig: { "kube-apiserver-arg": ["audit-log-maxage=7"], v: 2 }, agentConfig: { "kubelet-arg+": ["max-pods=50"] } });
+    expect(s.serverConfig).toEqual({ "kube-apiserver-arg": ["audit-log-maxage=7"], v: 2 });
     expect(s.agentConfig).toEqual({ "kubelet-arg+": ["max-pods=50"] });
   });
 

@@ -45,11 +45,11 @@ test("the selinux flag the config step writes is a k3s flag of both roles (refer
 });
 
 describe("hostPrepFor", () => {
-  const settings = parseClusterConfig({ k3sVersion: "v1.36.3+k3s1", datastore: "etcd", serverConfig: { "flannel-backend": "host-gw" } });
+  const settings = parseClusterConfig({ k3sVersion: "v1.36.3+k3s1", datastore: "etcd" });
   const [node] = inventoryNodes(parseInventoryConfig({ installPackages: true, hosts: [{ name: "r-1", address: "10.0.0.1", role: "server", arch: "x64", firewall: "keep" }] }), {});
 
-  test("carries the node's arch, role, backend (from serverConfig too), CIDRs and choices", () => {
-    const prep = hostPrepFor(node, settings, { server: { "embedded-registry": true }, all: {}, disable: [] });
+  test("carries the node's arch, role, backend (from a layer's contribution too), CIDRs and choices", () => {
+    const prep = hostPrepFor(node, settings, { server: { "embedded-registry": true, "flannel-backend": "host-gw" }, all: {}, disable: [] });
     expect(prep).toEqual({
       node: "r-1", fixCgroups: false, allowReboot: false, arch: "amd64", installPackages: true, firewall: "keep",
       network: { role: "server", etcd: true, backend: "host-gw", clusterCidrs: ["10.42.0.0/16"], serviceCidrs: ["10.43.0.0/16"], embeddedRegistry: true },
