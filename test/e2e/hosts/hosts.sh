@@ -83,6 +83,7 @@ setup_mounts() {
     mount --bind "$shared" /var/lib/k3s-standin/shared
     mount --bind "$hdir/cmdline" /proc/cmdline
     mount --bind "$hdir/cgroups" /proc/cgroups
+    if [[ -e /proc/config.gz ]]; then mount --bind "$hdir/config.gz" /proc/config.gz; fi
     mount -t tmpfs -o mode=0755 tmpfs /run
     mount -t tmpfs -o mode=1777 tmpfs /tmp
     mkdir -p /run/sshd /boot/firmware
@@ -350,6 +351,9 @@ cmd_up() {
     fi
     echo "$addr" >"$hdir/address"
     write_cgroups "$hdir/cgroups" "$([[ $SPEC_MEMCG == 1 ]] && echo 1 || echo 0)"
+    # No kernel config: which modules a host has is the modprobe stand-in's to say (SPEC_NOMOD), not
+    # this machine's own kernel, which builds them in.
+    gzip -c </dev/null >"$hdir/config.gz"
     if [[ $SPEC_MEMCG == 1 ]]; then
       echo "console=ttyS0 root=/dev/vda rw cgroup_enable=memory cgroup_memory=1" >"$hdir/cmdline"
     else
