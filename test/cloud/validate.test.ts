@@ -39,6 +39,11 @@ function problems(raw: unknown, c = cluster): string[] {
 }
 
 describe("parseCloudConfig", () => {
+  test("pool taints must be unique by key and effect", () => {
+    const dup = aws({ pools: [{ name: "server", role: "server", count: 3, type: "m7g.large", taints: ["a:NoSchedule", "a=x:NoSchedule"] }] });
+    expect(problems(dup).join("\n")).toMatch(/pools\[0\]\.taints: has 'a:NoSchedule' and 'a=x:NoSchedule'.*Fix: keep one of them/);
+  });
+
   test("accepts a minimal Hetzner and AWS config and fills defaults", () => {
     const h = parseCloudConfig(hetzner(), cluster);
     expect(h.os).toBe("ubuntu-24.04");

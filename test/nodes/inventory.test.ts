@@ -54,6 +54,12 @@ describe("k3s-stacks:inventory validation", () => {
     ]);
   });
 
+  test("taints must be unique by key and effect (the API server refuses the Node otherwise)", () => {
+    expect(problemsOf(() => parseInventoryConfig({ hosts: [host({ taints: ["a=b:NoSchedule", "a=c:NoSchedule", "a=b:NoExecute"] })] }))).toEqual([
+      problem("k3s-stacks:inventory.hosts[0].taints", "has 'a=b:NoSchedule' and 'a=c:NoSchedule': a node can carry one taint per key and effect", "keep one of them"),
+    ]);
+  });
+
   test("node names must be DNS names; roles and ports are checked", () => {
     expect(problemsOf(() => parseInventoryConfig({ hosts: [host({ name: "Pi_1", role: "master", port: 70000 })] }))).toEqual([
       problem("k3s-stacks:inventory.hosts[0].name", "lowercase DNS name", "a-z, 0-9"),

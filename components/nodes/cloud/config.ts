@@ -1,5 +1,6 @@
 import { z } from "zod";
 import * as ipaddr from "ipaddr.js";
+import { uniqueTaints } from "../inventory/schema";
 
 const cidr = z.string().refine((v) => ipaddr.isValidCIDR(v), { message: "is not a valid CIDR such as 10.0.0.0/16" });
 const name = z.string().regex(/^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$/, {
@@ -28,7 +29,7 @@ const poolSchema = z
     /** A custom image (Hetzner snapshot ID or name, or AMI ID) instead of `os`; its arch must match the type. */
     image: z.object({ id: z.string().min(1), arch: z.enum(["amd64", "arm64"]) }).strict().optional(),
     labels: z.record(z.string(), z.string()).default({}),
-    taints: z.array(taint).default([]),
+    taints: uniqueTaints(z.array(taint)).default([]),
   })
   .strict();
 

@@ -14,7 +14,24 @@ export const ARCH_ALIASES = { x64: "amd64", amd64: "amd64", arm64: "arm64", aarc
 const labels = z
   .record(z.string().regex(LABEL_KEY, { message: "is not a valid Kubernetes label key (optional DNS prefix and '/', then up to 63 alphanumerics, '-', '_', '.')" }), z.string().regex(LABEL_VALUE, { message: "is not a valid Kubernetes label value. Fix: use at most 63 alphanumerics, '-', '_' or '.', starting and ending alphanumeric" }))
   .default({});
-const taints = z.array(z.string().regex(TAINT, { message: "is not a taint. Fix: write key=value:Effect or key:Effect with Effect NoSchedule, PreferNoSchedule or NoExecute" })).default([]);
+/**
+ * A node's taints must be unique by key and effect, or the API server refuses the Node and it never
+ * registers (Kubernetes pkg/apis/core/validation, validateNodeTaints).
+ */
+export function uniqueTaints<T extends z.ZodType<string[]>>(list: T) {
+  return list.superRefine((ts, ctx) => {
+    const seen = new Map<string, string>();
+    for (const t of ts) {
+      const at = `${t.replace(/[=:].*$/, "")}:${t.replace(/^.*:/, "")}`;
+      const first = seen.get(at);
+      if (first !== undefined) {
+        ctx.addIssue({ code: "custom", message: `has '${first}' and '${t}': a node can carry one taint per key and effect. Fix: keep one of them` });
+      }
+      seen.set(at, first ?? t);
+    }
+  });
+}
+const taints = uniqueTaints(z.array(z.string().regex(TAINT, { message: "is not a taint. Fix: write key=value:Effect or key:Effect with Effect NoSchedule, PreferNoSchedule or NoExecute" }))).default([]);
 const port = z.number().int().min(1).max(65535);
 const firewall = z.enum(["open", "keep"], { message: "must be 'open' (add exactly the rules k3s needs to firewalld/ufw) or 'keep' (change nothing; fail naming the commands)" });
 
