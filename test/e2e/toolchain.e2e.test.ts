@@ -11,6 +11,11 @@ const sdkVersion: string = JSON.parse(fs.readFileSync(require.resolve("@pulumi/p
 describe("e2e toolchain", () => {
   const bin = toolchainBin();
 
+  test("the bin dir has the layout PulumiCommand.get({ root }) expects: <root>/bin/pulumi", () => {
+    expect(path.basename(bin)).toBe("bin");
+    expect(fs.existsSync(path.join(path.dirname(bin), "bin", "pulumi"))).toBe(true);
+  });
+
   test("the pulumi CLI is no older than @pulumi/pulumi", () => {
     const cli = execFileSync(path.join(bin, "pulumi"), ["version"], { encoding: "utf8" }).trim().replace(/^v/, "");
     expect(semver.valid(cli)).not.toBeNull();

@@ -105,7 +105,7 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(project, "index.js"), PROGRAM);
   fs.writeFileSync(path.join(work, "copy-source.txt"), "copied-content\n");
   const envVars = pulumiEnv({ bin, backendDir: path.join(work, "state"), homeDir: path.join(work, "home"), passphrase: "providers-e2e" });
-  // build.sh's bin dir is <cache>/bin, which is the layout PulumiCommand.get expects of a root.
+  // build.sh's bin dir is <dir>/bin, the layout PulumiCommand.get expects of a root.
   const pulumiCommand = await PulumiCommand.get({ root: path.dirname(bin), skipVersionCheck: true });
   stack = await LocalWorkspace.createOrSelectStack({ stackName: "e2e", workDir: project }, { envVars, pulumiCommand });
   await stack.setAllConfig({

@@ -40,6 +40,8 @@ export function buildBundle(lab: TestLab, version: string, outDir: string): Bund
       "--artifact-url", lab.artifactBaseUrl,
       "--install-script-url", lab.installScriptUrl,
       "--charts", "none",
+      // The pinned images (kube-vip) come from their registries, which the lab cannot reach.
+      "--pinned-images", "none",
     ],
     { cwd: REPO, stdio: "pipe", timeout: 120_000 },
   );

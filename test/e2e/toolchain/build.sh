@@ -246,7 +246,8 @@ find_provider() {
   build_provider_standin "$name" "$version"
 }
 
-bin_dir() { echo "$CACHE/bin-$(printf '%s' "$REPO" | sha256sum | cut -c1-12)"; }
+# <dir>/bin, the layout PulumiCommand.get({ root: <dir> }) expects.
+bin_dir() { echo "$CACHE/checkout-$(printf '%s' "$REPO" | sha256sum | cut -c1-12)/bin"; }
 
 main() {
   mkdir -p "$CACHE"
