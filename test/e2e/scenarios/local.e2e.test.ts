@@ -1,7 +1,7 @@
 // The `local` stack on a lab host, run on that host itself as a user would: scripts/up.sh local
 // (real CLI, local.Command, k3s stand-ins), a no-change re-run, then `pulumi destroy`, after which
 // the host is as it was before: k3s gone and host preparation undone.
-import { spawnSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
@@ -56,6 +56,18 @@ beforeAll(() => {
   scratchProject(project, {
     local: shipped.replace("    datastore: sqlite\n", `    datastore: sqlite\n    installScriptUrl: ${lab.installScriptUrl}\n    artifactUrl: ${lab.artifactBaseUrl}\n`),
   });
+  // The host has its own /tmp: links into a checkout under /tmp (CI's clone may be there) would
+  // dangle inside it. Real files instead: hard links where the file system allows, else copies.
+  for (const f of fs.readdirSync(project)) {
+    const p = path.join(project, f);
+    if (!fs.lstatSync(p).isSymbolicLink()) continue;
+    const target = fs.readlinkSync(p);
+    fs.unlinkSync(p);
+    if (spawnSync("cp", ["-al", target, p]).status !== 0) {
+      fs.rmSync(p, { recursive: true, force: true });
+      execFileSync("cp", ["-a", target, p]);
+    }
+  }
 });
 
 afterAll(() => lab?.down());
