@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigError } from "../components/config/errors";
-import { USAGE, parseRolloutArgs } from "../components/fleet/args";
+import { USAGE, parseRolloutArgs, wantsHelp } from "../components/fleet/args";
 import { PulumiCommand } from "@pulumi/pulumi/automation";
 import { AutomationSiteRunner, errorSummary } from "../components/fleet/automation";
 import { programFingerprint, siteHash } from "../components/fleet/fingerprint";
@@ -19,6 +19,10 @@ import { planFleetSync, staleSites } from "../components/fleet/sync";
 import { policyPackConfig } from "../policy/policies";
 
 async function main(): Promise<number> {
+  if (wantsHelp(process.argv.slice(2))) {
+    console.log(USAGE);
+    return 0;
+  }
   const args = parseRolloutArgs(process.argv.slice(2));
   const root = path.resolve(__dirname, "..");
   const report = planFleetSync(root);
@@ -92,7 +96,7 @@ main().then(
     process.exitCode = code;
   },
   (e) => {
-    console.error(e instanceof ConfigError ? e.message : e instanceof Error ? `error: ${e.message}\n${e.message.startsWith("--") ? USAGE : ""}` : e);
+    console.error(e instanceof ConfigError ? e.message : e instanceof Error ? `error: ${e.message}${e.message.startsWith("--") && !e.message.includes(USAGE) ? `\n${USAGE}` : ""}` : e);
     process.exitCode = 2;
   },
 );

@@ -6,8 +6,23 @@ import * as path from "path";
 import { ConfigError } from "../components/config/errors";
 import { applySync, planFleetSync } from "../components/fleet/sync";
 
+const USAGE = `usage: npm run fleet:sync [-- --check]
+  writes Pulumi.<site>.yaml for every stacks/sites/<site>.yaml (over _defaults.yaml)
+  --check   change nothing; exit 1 when any stack file is out of step (for CI)
+  --help    this text`;
+
 function main(): number {
-  const check = process.argv.includes("--check");
+  const argv = process.argv.slice(2);
+  if (argv.includes("--help") || argv.includes("-h")) {
+    console.log(USAGE);
+    return 0;
+  }
+  const unknown = argv.filter((a) => a !== "--check");
+  if (unknown.length) {
+    console.error(`error: unknown argument(s) ${unknown.join(" ")}.\n${USAGE}`);
+    return 2;
+  }
+  const check = argv.includes("--check");
   const root = path.resolve(__dirname, "..");
   const report = planFleetSync(root);
   let status = 0;

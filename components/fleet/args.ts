@@ -50,8 +50,23 @@ function positiveInt(text: string, what: string): number {
   return n;
 }
 
-/** Parses the rollout's command line; errors name the option and the fix. */
+/** True when the command line asks for the usage text (`--help` or `-h`). */
+export function wantsHelp(argv: string[]): boolean {
+  return argv.includes("--help") || argv.includes("-h");
+}
+
+/** Parses the rollout's command line; errors name the option and the fix, and carry the usage. */
 export function parseRolloutArgs(argv: string[]): RolloutArgs {
+  try {
+    return parseRolloutValues(argv);
+  } catch (e) {
+    // Node's own parse errors ("Unknown option", "argument is ambiguous") say nothing of ours.
+    if ((e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) throw new Error(`${(e as Error).message.split(". ")[0]}.\n${USAGE}`);
+    throw e;
+  }
+}
+
+function parseRolloutValues(argv: string[]): RolloutArgs {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
