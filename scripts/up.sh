@@ -7,6 +7,21 @@
 # Installs what is missing: npm dependencies, and a pulumi CLI for this user (scripts/lib/install-pulumi.sh).
 set -euo pipefail
 
+usage() {
+  cat <<'USAGE'
+usage: scripts/up.sh STACK [--no-kubeconfig] [pulumi up options...]
+  STACK            local (this machine as a one-node k3s; asks first), homelab, or any Pulumi.<stack>.yaml here
+  --no-kubeconfig  do not merge the cluster into ~/.kube/config as context k3s-<stack> afterwards
+  --yes            no questions (also passed to pulumi up)
+Sets up what is missing (npm packages, a pulumi CLI for this user), keeps state in a local file
+backend with a generated passphrase, and runs `pulumi up --stack STACK`.
+USAGE
+}
+case "${1:-}" in
+  -h|--help) usage; exit 0 ;;
+  "") echo "up.sh: no stack named: using homelab (scripts/up.sh --help lists the choices)" >&2 ;;
+  -*) echo "up.sh: the stack comes first, before '$1'." >&2; usage >&2; exit 2 ;;
+esac
 stack="${1:-homelab}"
 shift || true
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -2,7 +2,7 @@
 // the SDK's version in a user directory, up.sh says so and then runs that CLI; the local stack asks
 // before it installs anything. The Go-module path runs in test/e2e/scenarios/install-pulumi.e2e.test.ts
 // (it needs the built toolchain).
-import { ChildProcess, spawn } from "child_process";
+import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
@@ -165,5 +165,21 @@ describe("the local stack asks before it installs k3s here", () => {
     const r = up(["local", "--yes", "--no-kubeconfig"]);
     expect(r.status).toBe(0);
     expect(sb.calls()).toContain(`${root()}/bin/pulumi up --stack local --parallel 64 --yes`);
+  });
+});
+
+describe("up.sh's own arguments", () => {
+  const upScript = path.join(REPO, "scripts", "up.sh");
+  test("--help prints the usage and does nothing else (no npm, no CLI install)", () => {
+    const r = spawnSync("bash", [upScript, "--help"], { encoding: "utf8", env: { PATH: "/usr/bin:/bin", HOME: "/nonexistent" } });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^usage: scripts\/up\.sh STACK/);
+    expect(r.stderr).toBe("");
+  });
+
+  test("an option before the stack is refused with the usage", () => {
+    const r = spawnSync("bash", [upScript, "--yes", "homelab"], { encoding: "utf8", env: { PATH: "/usr/bin:/bin", HOME: "/nonexistent" } });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/the stack comes first, before '--yes'\.\nusage: scripts\/up\.sh STACK/);
   });
 });
