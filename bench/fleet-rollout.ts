@@ -4,10 +4,10 @@
  * 5 minutes, sigma 0.2); compares the total against the ideal ceil(sites/concurrency) x mean.
  * Also times the planner for 10,000 sites. Run: npx ts-node --transpile-only bench/fleet-rollout.ts
  */
-import { planWaves, PlanOptions } from "../components/fleet/planner";
-import { runRollout } from "../components/fleet/rollout";
-import { SimClock } from "../components/fleet/sim-clock";
-import { RunResult, SiteRunner } from "../components/fleet/types";
+import { planWaves, PlanOptions } from "../tools/fleet/planner";
+import { runRollout } from "../tools/fleet/rollout";
+import { SimClock } from "../tools/fleet/sim-clock";
+import { RunResult, SiteRunner } from "../tools/fleet/types";
 
 const SITES = 500;
 const MEAN_MS = 5 * 60_000;

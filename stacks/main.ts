@@ -1,15 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterSettings, parseClusterConfig } from "../components/config/cluster";
-import { ConfigError, PROJECT, collectProblems } from "../components/config/errors";
-import { isSecretKey, rawConfig, secretConfig } from "../components/config/secrets";
-import { endpointScheme, validateTopology } from "../components/config/topology";
-import { K3sCluster } from "../components/k3s/cluster";
+import { ClusterSettings, parseClusterConfig } from "../components/k3s/settings";
+import { ConfigError, PROJECT, collectProblems } from "../components/rules/errors";
+import { isSecretKey, rawConfig, secretConfig } from "../components/plan/secrets";
+import { endpointScheme, validateTopology } from "../components/k3s/topology";
+import { K3sCluster } from "../components/cluster/k3s-cluster";
 import { ConfigContribution, NodeFile } from "../components/k3s/types";
 import { NodeSpec } from "../components/nodes/types";
 import { goneInventoryNodes, inventoryNodes, liveHosts, parseInventoryConfig, readPrivateKey } from "../components/nodes/inventory";
 import { ARCH_ALIASES } from "../components/nodes/inventory/schema";
-import { checkReachable } from "../components/nodes/reachability";
-import { installIdentity } from "../components/k3s/replace-chain";
+import { checkReachable } from "../components/remote/reachability";
+import { installIdentity } from "../components/day-two/replace-chain";
 import { localNodes, parseLocalConfig } from "../components/nodes/local";
 import type { CloudConfig } from "../components/nodes/cloud/config";
 import { parseCloudConfig } from "../components/nodes/cloud/validate";
@@ -20,16 +20,17 @@ import { addonK3sContribution } from "../components/addons/k3s-contribution";
 import { checkAddons } from "../components/addons/validate";
 import { apiVipOnCloud, checkApiVip, kubeVipFiles } from "../components/addons/kube-vip";
 import type { ClusterAddons } from "../components/addons/cluster-addons";
-import { parseSnapshotConfig, parseUpgradeConfig } from "../components/upgrade/config";
-import { PreviousState, checkAgainstPrevious, readPreviousState } from "../components/upgrade/previous";
-import { plannedRestarts } from "../components/k3s/restart-plan";
-import { rolloutSettings } from "../components/upgrade/rollout";
-import { snapshotContribution } from "../components/upgrade/snapshots";
-import { dayTwoCommands } from "../components/upgrade/commands";
-import { AIRGAP_KEY, REGISTRIES_KEY, REGISTRY_PASSWORDS_KEY, parseAirgapConfig, parseRegistriesConfig } from "../components/airgap/config";
+import { parseSnapshotConfig, parseUpgradeConfig } from "../components/day-two/config";
+import { PreviousState, checkAgainstPrevious, readPreviousState } from "../components/day-two/previous";
+import { plannedRestarts } from "../components/day-two/restart-plan";
+import { rolloutSettings } from "../components/day-two/rollout";
+import { snapshotContribution } from "../components/day-two/snapshots";
+import { dayTwoCommands } from "../components/day-two/commands";
+import { AIRGAP_KEY, parseAirgapConfig } from "../components/airgap/config";
+import { REGISTRIES_KEY, REGISTRY_PASSWORDS_KEY, parseRegistriesConfig } from "../components/registries/config";
 import { LoadedBundle, loadBundle } from "../components/airgap/bundle";
 import { bundleChartDir } from "../components/airgap/charts";
-import { registriesPlan } from "../components/airgap/registries";
+import { registriesPlan } from "../components/registries/registries";
 import { airgapStager } from "../components/airgap/stager";
 import { hasConfig, objectConfig } from "./read-config";
 import { CEPH_EXTERNAL_KEY, CephExternalSecrets, parseCephExternalSecrets } from "../components/addons/rook-external";
@@ -239,7 +240,7 @@ export async function main(): Promise<Record<string, unknown>> {
   }
   if (!ssh) {
     const k8s = await import("@pulumi/kubernetes");
-    const { SystemUpgradePlans } = await import("../components/upgrade/suc");
+    const { SystemUpgradePlans } = await import("../components/day-two/suc");
     const provider = layers?.provider ?? new k8s.Provider("k3s", { kubeconfig: k3s.kubeconfig }, { dependsOn: k3s.ready });
     new SystemUpgradePlans("upgrade", {
       provider,

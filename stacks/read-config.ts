@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, PROJECT } from "../components/config/errors";
+import { ConfigError, PROJECT } from "../components/rules/errors";
 
 /** A structured config value, or undefined when unset. */
 export function objectConfig(name: string): unknown {

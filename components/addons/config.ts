@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseConfig } from "../config/errors";
+import { parseConfig } from "../rules/errors";
 import { CHART_KEYS } from "./charts";
 
 /** Key of this layer in stack config. */

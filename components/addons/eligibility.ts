@@ -1,4 +1,4 @@
-import { keyPath } from "../config/errors";
+import { keyPath } from "../rules/errors";
 import { Arch, NodeSpec } from "../nodes/types";
 import { LonghornConfig, RookConfig } from "./config";
 

@@ -1,7 +1,7 @@
 import * as ipaddr from "ipaddr.js";
 import { stringify } from "yaml";
-import { ApiVip } from "../config/cluster";
-import { ConfigError, keyPath } from "../config/errors";
+import { ApiVip } from "../k3s/settings";
+import { ConfigError, keyPath } from "../rules/errors";
 import { NodeFile } from "../k3s/types";
 import { NodeSpec } from "../nodes/types";
 import { imageRef } from "./charts";

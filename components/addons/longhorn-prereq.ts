@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ScriptCommand, remoteScript } from "../k3s/remote";
+import { ScriptCommand, remoteScript } from "../remote/command";
 import { NodeSpec } from "../nodes/types";
 
 /** Quotes a value for bash (single quotes, embedded quotes escaped). */

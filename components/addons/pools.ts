@@ -1,5 +1,5 @@
 import * as ipaddr from "ipaddr.js";
-import { keyPath } from "../config/errors";
+import { keyPath } from "../rules/errors";
 import { MetallbConfig } from "./config";
 
 /** An inclusive address interval of one family. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ConfigError, keyPath, parseConfig } from "../config/errors";
+import { ConfigError, keyPath, parseConfig } from "../rules/errors";
 import { RookConfig } from "./config";
 
 /** Secret stack key holding the external Ceph cluster's monitor addresses and keys. */

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ScriptCommand, remoteScript } from "../k3s/remote";
-import { healthGate } from "../k3s/rollout-scripts";
-import { scriptFrame, shq } from "../k3s/shell";
+import { ScriptCommand, remoteScript } from "../remote/command";
+import { healthGate } from "../day-two/rollout-scripts";
+import { scriptFrame, shq } from "../remote/shell";
 import { NodeSpec } from "../nodes/types";
 
 /**

@@ -1,4 +1,4 @@
-import { ConfigError, keyPath } from "../config/errors";
+import { ConfigError, keyPath } from "../rules/errors";
 import { NodeSpec } from "../nodes/types";
 import { AddonsConfig } from "./config";
 import { LonghornPlacement, RookLayout, longhornPlacement, rookLayout } from "./eligibility";

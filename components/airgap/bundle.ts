@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { ConfigError, keyPath } from "../config/errors";
+import { ConfigError, keyPath } from "../rules/errors";
 import { Arch, NodeRole, NodeSpec } from "../nodes/types";
 import { archAssets, IMAGE_FORMATS, parseChecksums } from "./assets";
 import { AIRGAP_KEY } from "./config";

@@ -1,5 +1,5 @@
 import * as path from "path";
-import { ConfigError } from "../config/errors";
+import { ConfigError } from "../rules/errors";
 import { LoadedBundle } from "./bundle";
 
 /** A chart archive from the bundle, for the addons layer when the stack is airgapped. */

@@ -1,12 +1,7 @@
-import * as fs from "fs";
-import * as path from "path";
 import { z } from "zod";
-import { ConfigError, keyPath, parseConfig } from "../config/errors";
+import { parseConfig } from "../rules/errors";
 
 export const AIRGAP_KEY = "airgap";
-export const REGISTRIES_KEY = "registries";
-/** Secret object {registry host: password}, set with `pulumi config set --secret --path`. */
-export const REGISTRY_PASSWORDS_KEY = "registryPasswords";
 
 export const airgapSchema = z
   .object({
@@ -19,113 +14,4 @@ export type AirgapConfig = z.output<typeof airgapSchema>;
 /** Parses `k3s-stacks:airgap`. */
 export function parseAirgapConfig(raw: unknown): AirgapConfig {
   return parseConfig(airgapSchema, raw, AIRGAP_KEY);
-}
-
-const hostKey = z.string().regex(/^(\*|_default|[A-Za-z0-9.-]+(:\d+)?)$/, "must be a registry host such as docker.io or reg.local:5000");
-const endpointUrl = z.string().regex(/^https?:\/\/\S+$/, "must be an http(s) URL such as https://reg.local:5000");
-
-const mirrorSchema = z
-  .object({
-    /** Registries tried in order before the upstream (unless disableDefaultEndpoint). */
-    endpoint: z.array(endpointUrl).optional(),
-    /** Regex → replacement applied to image names pulled through this mirror. */
-    rewrite: z.record(z.string(), z.string()).optional(),
-  })
-  .strict();
-
-const tlsSchema = z
-  .object({
-    /** Local PEM file (relative to the project) with the CA that signed the registry's certificate. */
-    caFile: z.string().min(1).optional(),
-    /** Local PEM files for client-certificate authentication. */
-    certFile: z.string().min(1).optional(),
-    keyFile: z.string().min(1).optional(),
-    insecureSkipVerify: z.boolean().optional(),
-  })
-  .strict()
-  .refine((t) => !t.certFile === !t.keyFile, { message: "certFile and keyFile go together. Fix: set both or neither" });
-
-const registryConfigSchema = z
-  .object({
-    /** Username; the password is the entry for this host in the secret k3s-stacks:registryPasswords. */
-    auth: z.object({ username: z.string().min(1) }).strict().optional(),
-    tls: tlsSchema.optional(),
-  })
-  .strict();
-
-export const registriesSchema = z
-  .object({
-    mirrors: z.record(hostKey, mirrorSchema).default({}),
-    configs: z.record(hostKey, registryConfigSchema).default({}),
-    /** Share images between nodes with the embedded registry mirror (Spegel); mirrored hosts are shared. */
-    embeddedMirror: z.boolean().default(false),
-    /** Never fall back to the upstream registry (k3s `disable-default-registry-endpoint`). */
-    disableDefaultEndpoint: z.boolean().default(false),
-  })
-  .strict();
-export type RegistriesConfig = z.output<typeof registriesSchema>;
-
-/** TLS material read from the local files the config names. */
-export interface RegistryTlsFiles {
-  ca?: string;
-  cert?: string;
-  /** Private key (kept secret). */
-  key?: string;
-  insecureSkipVerify?: boolean;
-}
-
-/** Registries settings validated and with local files read; passwords are still plain here. */
-export interface RegistriesSettings {
-  config: RegistriesConfig;
-  tls: Record<string, RegistryTlsFiles>;
-  /** host → password; wrap in pulumi.secret before use (registriesPlan does). */
-  passwords: Record<string, string>;
-}
-
-/**
- * Validates `k3s-stacks:registries` with `k3s-stacks:registryPasswords` and reads the TLS files it
- * names (paths relative to `baseDir`). `passwordsSecret` says whether the passwords key was set with
- * --secret (`pulumi.runtime.isConfigSecret`). Throws one ConfigError listing every problem.
- */
-export function parseRegistriesConfig(raw: unknown, rawPasswords: unknown, passwordsSecret: boolean, baseDir: string): RegistriesSettings {
-  const config = parseConfig(registriesSchema, raw ?? {}, REGISTRIES_KEY);
-  const problems: string[] = [];
-  const pwKey = keyPath(REGISTRY_PASSWORDS_KEY, []);
-  let passwords: Record<string, string> = {};
-  if (rawPasswords !== undefined) {
-    const parsed = z.record(z.string(), z.string().min(1)).safeParse(rawPasswords);
-    if (!parsed.success) problems.push(`${pwKey}: must be an object {registry host: password}. Fix: pulumi config set --secret --path '${pwKey}["reg.local:5000"]' <password>`);
-    else if (!passwordsSecret) problems.push(`${pwKey}: holds passwords but is not a secret. Fix: pulumi config rm ${pwKey}, then pulumi config set --secret --path '${pwKey}["<host>"]' <password>`);
-    else passwords = parsed.data;
-  }
-  for (const [host, c] of Object.entries(config.configs)) {
-    if (c.auth && passwords[host] === undefined && !problems.some((p) => p.startsWith(pwKey))) {
-      problems.push(`${keyPath(REGISTRIES_KEY, ["configs", host, "auth"])}: user '${c.auth.username}' has no password. Fix: pulumi config set --secret --path '${pwKey}["${host}"]' <password>`);
-    }
-  }
-  for (const host of Object.keys(passwords)) {
-    if (!config.configs[host]?.auth) {
-      problems.push(`${pwKey}["${host}"]: no username for this host. Fix: set ${keyPath(REGISTRIES_KEY, ["configs", host, "auth", "username"])}, or remove the password`);
-    }
-  }
-  if (config.embeddedMirror && Object.keys(config.mirrors).length === 0) {
-    problems.push(`${keyPath(REGISTRIES_KEY, ["embeddedMirror"])}: the embedded mirror only shares registries listed under mirrors. Fix: add e.g. mirrors: {"docker.io": {}} (or "*": {} for all)`);
-  }
-  const tls: Record<string, RegistryTlsFiles> = {};
-  for (const [host, c] of Object.entries(config.configs)) {
-    if (!c.tls) continue;
-    const read = (field: "caFile" | "certFile" | "keyFile") => {
-      const file = c.tls?.[field];
-      if (!file) return undefined;
-      try {
-        return fs.readFileSync(path.resolve(baseDir, file), "utf8");
-      } catch (e) {
-        problems.push(`${keyPath(REGISTRIES_KEY, ["configs", host, "tls", field])}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Fix: give a PEM file path relative to the project directory`);
-        return undefined;
-      }
-    };
-    tls[host] = { ca: read("caFile"), cert: read("certFile"), key: read("keyFile"), insecureSkipVerify: c.tls.insecureSkipVerify };
-  }
-  if (problems.length > 0) throw new ConfigError(problems);
-  return { config, tls, passwords };
 }

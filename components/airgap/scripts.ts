@@ -1,4 +1,4 @@
-import { scriptFrame, shq } from "../k3s/shell";
+import { scriptFrame, shq } from "../remote/shell";
 
 /** Root-owned home of staged airgap files on a node, one directory per k3s version. */
 export const STAGE_ROOT = "/var/lib/rancher/k3s-stacks/airgap";

@@ -1,4 +1,4 @@
-import { shq } from "../k3s/shell";
+import { shq } from "../remote/shell";
 
 /**
  * k3s-selinux RPM builds, as install.sh chooses them from /etc/os-release (k3s install.sh

@@ -1,8 +1,8 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { ConfigError } from "../config/errors";
-import { remoteScript } from "../k3s/remote";
+import { ConfigError } from "../rules/errors";
+import { remoteScript } from "../remote/command";
 import { InstallStager, StagedInstall } from "../k3s/types";
 import { NodeSpec } from "../nodes/types";
 import { versionSlug } from "./assets";

@@ -1,6 +1,6 @@
-import { ClusterSettings } from "../config/cluster";
+import { ClusterSettings } from "./settings";
 import { Arch, NodeSpec } from "../nodes/types";
-import { writeFileSnippet } from "./shell";
+import { writeFileSnippet } from "../remote/shell";
 import { renderArchCheck, renderFacts } from "./host/facts";
 import { renderModuleCheck, renderModuleFix, kernelModules } from "./host/modules";
 import { FlannelBackend, NodeNetwork, firewallRules, renderFirewallCheck, renderFirewallOpen } from "./host/network";

@@ -1,9 +1,9 @@
 import { stringify } from "yaml";
-import { ClusterSettings, apiHost } from "../config/cluster";
+import { ClusterSettings, apiHost } from "./settings";
 import { NodeRole } from "../nodes/types";
 import { ConfigValue } from "./types";
-import { flagType } from "./flags";
-import { kubeletMaySet } from "./kubelet-labels";
+import { flagType } from "../rules/flags";
+import { kubeletMaySet } from "../rules/kubelet-labels";
 
 /** Where the join token lives on every node (root-only), so it never appears in config.yaml or argv. */
 export const TOKEN_FILE = "/etc/rancher/k3s/token";

@@ -1,4 +1,4 @@
-import { scriptFrame, shq } from "./shell";
+import { scriptFrame, shq } from "../remote/shell";
 
 /**
  * Node removal in the k3s maintainers' order: drain (member step), stop and uninstall k3s on the node

@@ -1,5 +1,5 @@
 import { NodeRole } from "../nodes/types";
-import { scriptFrame, shq, writeFileSnippet } from "./shell";
+import { scriptFrame, shq, writeFileSnippet } from "../remote/shell";
 import { TOKEN_FILE } from "./node-config";
 import { HostPrep, prepBody } from "./host-prep";
 import { firewallRules } from "./host/network";

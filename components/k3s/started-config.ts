@@ -1,4 +1,4 @@
-import { shq } from "./shell";
+import { shq } from "../remote/shell";
 
 /**
  * The configuration k3s last started with on a node: the SHA-256 of its managed files as they were

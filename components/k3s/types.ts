@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { NodeRole, NodeSpec } from "../nodes/types";
-import { ClusterSettings } from "../config/cluster";
+import { ClusterSettings } from "./settings";
 
 /** A value a k3s config.yaml key can take. */
 export type ConfigValue = string | boolean | number | string[];

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, isSecret, MockState, settle, valueOf } from "../support/mocks";
-import { ConfigError } from "../../components/config/errors";
+import { ConfigError } from "../../components/rules/errors";
 import { loadChartKeys, unknownPaths } from "./chart-keys";
 import { mixedNodes, node } from "./fixtures";
 

@@ -1,7 +1,7 @@
 import { readFileSync } from "fs";
 import * as path from "path";
 import { parse, parseAllDocuments } from "yaml";
-import { parseClusterConfig } from "../../components/config/cluster";
+import { parseClusterConfig } from "../../components/k3s/settings";
 import { parseAddonsConfig } from "../../components/addons/config";
 import { PINNED_IMAGES } from "../../components/addons/charts";
 import { apiVipProblems, kubeVipEnv, kubeVipFiles, renderKubeVipDaemonSet, renderKubeVipRbac, SERVER_MANIFESTS_DIR } from "../../components/addons/kube-vip";

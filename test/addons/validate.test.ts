@@ -1,4 +1,4 @@
-import { ConfigError } from "../../components/config/errors";
+import { ConfigError } from "../../components/rules/errors";
 import { parseAddonsConfig } from "../../components/addons/config";
 import { checkAddons } from "../../components/addons/validate";
 import { clusterCtx, mixedNodes, node } from "./fixtures";

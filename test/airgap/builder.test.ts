@@ -3,7 +3,7 @@ import * as path from "path";
 import { versionInUrl } from "../../components/airgap/assets";
 import { loadBundle } from "../../components/airgap/bundle";
 import { manifestSchema } from "../../components/airgap/manifest";
-import { buildBundle, BuildOptions } from "../../scripts/airgap/build";
+import { buildBundle, BuildOptions } from "../../tools/airgap/build";
 import { chartRepo, FixtureServer, listFiles, node, releaseFiles, sha, tmpDir, VERSION } from "./fixture";
 
 const server = new FixtureServer();

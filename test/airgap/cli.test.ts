@@ -2,7 +2,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { versionInUrl } from "../../components/airgap/assets";
-import { parseBuildArgs, UsageError } from "../../scripts/airgap/args";
+import { parseBuildArgs, UsageError } from "../../tools/airgap/args";
 import { FixtureServer, listFiles, releaseFiles, tmpDir, VERSION } from "./fixture";
 
 const catalog = [
@@ -66,7 +66,7 @@ describe("command line", () => {
   // Asynchronous: the fixture server lives in this process and must keep answering.
   const run = (args: string[]) =>
     new Promise<{ status: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "scripts/airgap-bundle.ts", ...args], {
+      const child = spawn(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "tools/airgap-bundle.ts", ...args], {
         cwd: path.join(__dirname, "../.."),
       });
       let stderr = "";

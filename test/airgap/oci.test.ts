@@ -6,8 +6,8 @@ import * as fs from "fs";
 import * as http from "http";
 import { AddressInfo } from "net";
 import * as path from "path";
-import { saveImage } from "../../scripts/airgap/oci";
-import { tarArchive } from "../../scripts/airgap/tar";
+import { saveImage } from "../../tools/airgap/oci";
+import { tarArchive } from "../../tools/airgap/tar";
 import { loadBundle } from "../../components/airgap/bundle";
 import { BundleManifest } from "../../components/airgap/manifest";
 import { FixtureServer, node, releaseFiles, tmpDir, VERSION, writeBundle } from "./fixture";
@@ -146,8 +146,8 @@ describe("loadBundle with images", () => {
 });
 
 test("the builder bundles pinned images per arch, from a registry mirror, and the stack loads them", async () => {
-  const { buildBundle } = await import("../../scripts/airgap/build");
-  const { parseBuildArgs } = await import("../../scripts/airgap/args");
+  const { buildBundle } = await import("../../tools/airgap/build");
+  const { parseBuildArgs } = await import("../../tools/airgap/args");
   const files = new FixtureServer();
   await files.start();
   try {

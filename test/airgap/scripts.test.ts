@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { IMAGES_DIR, renderPreInstall, renderStageDirScript, renderVerifyScript, StagedFile } from "../../components/airgap/scripts";
 import { renderInstallScript } from "../../components/k3s/scripts";
-import { renderRestartScript } from "../../components/k3s/rollout-scripts";
+import { renderRestartScript } from "../../components/day-two/rollout-scripts";
 import { sha, tmpDir } from "./fixture";
 
 function shellcheck(script: string, shell = "bash"): string {

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { installMocks, isSecret, MockState, settle, valueOf } from "../support/mocks";
 import { loadBundle, LoadedBundle } from "../../components/airgap/bundle";
 import { airgapStager } from "../../components/airgap/stager";
-import { connectionArgs } from "../../components/k3s/remote";
+import { connectionArgs } from "../../components/remote/command";
 import { StagedInstall } from "../../components/k3s/types";
 import { NodeSpec } from "../../components/nodes/types";
 import { node, tmpDir, VERSION, writeBundle } from "./fixture";

@@ -42,8 +42,8 @@ export function describeStackFile(file: string, expected: StackExpectation): voi
     });
 
     test("cluster and cloud settings validate together", async () => {
-      const { parseClusterConfig } = await import("../../components/config/cluster");
-      const { validateTopology } = await import("../../components/config/topology");
+      const { parseClusterConfig } = await import("../../components/k3s/settings");
+      const { validateTopology } = await import("../../components/k3s/topology");
       const { parseCloudConfig } = await import("../../components/nodes/cloud");
       const { planNodes } = await import("../../components/nodes/cloud/pools");
       const cluster = parseClusterConfig(objectConfig("cluster"));
@@ -57,9 +57,9 @@ export function describeStackFile(file: string, expected: StackExpectation): voi
     });
 
     test("its cloud nodes flow into K3sCluster with public SSH hosts and private node IPs", async () => {
-      const { parseClusterConfig } = await import("../../components/config/cluster");
+      const { parseClusterConfig } = await import("../../components/k3s/settings");
       const { parseCloudConfig, createCloudNodes } = await import("../../components/nodes/cloud");
-      const { K3sCluster } = await import("../../components/k3s/cluster");
+      const { K3sCluster } = await import("../../components/cluster/k3s-cluster");
       const settings = parseClusterConfig(objectConfig("cluster"));
       const config = parseCloudConfig(objectConfig("cloud"), settings);
       const cloud = await createCloudNodes("cloud", { config, cluster: settings });

@@ -1,4 +1,4 @@
-import { ConfigError } from "../../components/config/errors";
+import { ConfigError } from "../../components/rules/errors";
 import { parseCloudConfig } from "../../components/nodes/cloud/validate";
 import { planNodes } from "../../components/nodes/cloud/pools";
 import { awsInstanceArch } from "../../components/nodes/aws/instance-types";

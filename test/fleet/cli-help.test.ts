@@ -2,11 +2,11 @@
 // option names itself and prints the usage, exit 2.
 import { spawnSync } from "child_process";
 import * as path from "path";
-import { USAGE, parseRolloutArgs, wantsHelp } from "../../components/fleet/args";
+import { USAGE, parseRolloutArgs, wantsHelp } from "../../tools/fleet/args";
 
 const REPO = path.resolve(__dirname, "../..");
 const run = (script: string, args: string[]) =>
-  spawnSync(path.join(REPO, "node_modules/.bin/ts-node"), ["--transpile-only", path.join(REPO, "scripts", script), ...args], { cwd: REPO, encoding: "utf8", timeout: 60_000 });
+  spawnSync(path.join(REPO, "node_modules/.bin/ts-node"), ["--transpile-only", path.join(REPO, "tools", script), ...args], { cwd: REPO, encoding: "utf8", timeout: 60_000 });
 
 test("rollout: --help and -h ask for the usage", () => {
   expect(wantsHelp(["--help"])).toBe(true);

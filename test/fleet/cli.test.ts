@@ -1,8 +1,8 @@
-import { parseDuration, parseRolloutArgs } from "../../components/fleet/args";
-import { affectedStacks, limitStacks } from "../../components/fleet/changed";
-import { countChanges, describeChanges, errorSummary } from "../../components/fleet/automation";
-import { selectSites } from "../../components/fleet/select";
-import { SiteDefinition } from "../../components/fleet/types";
+import { parseDuration, parseRolloutArgs } from "../../tools/fleet/args";
+import { affectedStacks, limitStacks } from "../../tools/fleet/changed";
+import { countChanges, describeChanges, errorSummary } from "../../tools/fleet/automation";
+import { selectSites } from "../../tools/fleet/select";
+import { SiteDefinition } from "../../tools/fleet/types";
 
 const site = (name: string, ring = 0, labels: Record<string, string> = {}): SiteDefinition => ({
   name,
@@ -44,13 +44,13 @@ describe("affected stacks", () => {
   const sites = ["ber-01", "muc-01"];
   it("maps stack and site files to their stack", () => {
     expect(affectedStacks({ files: ["Pulumi.homelab.yaml", "stacks/sites/muc-01.yaml", "docs/fleet.md"], stacks, sites }).stacks).toEqual(["homelab", "muc-01"]);
-    expect(affectedStacks({ files: ["README.md", "test/fleet/x.test.ts", "components/fleet/planner.ts"], stacks, sites }).stacks).toEqual([]);
+    expect(affectedStacks({ files: ["README.md", "test/fleet/x.test.ts", "tools/fleet/planner.ts"], stacks, sites }).stacks).toEqual([]);
   });
   it("defaults touch every site, program changes every stack", () => {
     expect(affectedStacks({ files: ["stacks/sites/_defaults.yaml"], stacks, sites }).stacks).toEqual(["ber-01", "muc-01"]);
-    const all = affectedStacks({ files: ["components/k3s/cluster.ts"], stacks, sites });
+    const all = affectedStacks({ files: ["components/cluster/k3s-cluster.ts"], stacks, sites });
     expect(all.stacks).toEqual(["ber-01", "homelab", "muc-01"]);
-    expect(all.reason).toMatch(/components\/k3s\/cluster\.ts/);
+    expect(all.reason).toMatch(/components\/cluster\/k3s-cluster\.ts/);
     expect(affectedStacks({ files: ["policy/index.ts"], stacks, sites }).stacks).toHaveLength(3);
   });
   it("ignores deleted stacks", () => {

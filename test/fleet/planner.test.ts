@@ -1,6 +1,6 @@
-import { checkPlanOptions, failuresAllowed, orderSites, parseCountSpec, planWaves, resolveCount } from "../../components/fleet/planner";
-import { emptyState, recordOutcome, selectPending } from "../../components/fleet/state";
-import { PlanSite } from "../../components/fleet/types";
+import { checkPlanOptions, failuresAllowed, orderSites, parseCountSpec, planWaves, resolveCount } from "../../tools/fleet/planner";
+import { emptyState, recordOutcome, selectPending } from "../../tools/fleet/state";
+import { PlanSite } from "../../tools/fleet/types";
 
 const sites = (n: number, ring = 0): PlanSite[] =>
   Array.from({ length: n }, (_, i) => ({ name: `s${String(i).padStart(4, "0")}`, ring, canary: false }));

@@ -1,8 +1,8 @@
-import { ProgressEvent, runRollout, RolloutOptions } from "../../components/fleet/rollout";
-import { SimClock } from "../../components/fleet/sim-clock";
-import { emptyState, RolloutState } from "../../components/fleet/state";
-import { RunResult, SiteRunner } from "../../components/fleet/types";
-import { exitCode, renderSummary } from "../../components/fleet/progress";
+import { ProgressEvent, runRollout, RolloutOptions } from "../../tools/fleet/rollout";
+import { SimClock } from "../../tools/fleet/sim-clock";
+import { emptyState, RolloutState } from "../../tools/fleet/state";
+import { RunResult, SiteRunner } from "../../tools/fleet/types";
+import { exitCode, renderSummary } from "../../tools/fleet/progress";
 
 /** A SiteRunner on the simulated clock that records what ran when. */
 class FakeRunner implements SiteRunner {

@@ -3,9 +3,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { buildSite, deepMerge, loadSites } from "../../components/fleet/sites";
-import { isGenerated, planSync, readStackFile, renderStackFile } from "../../components/fleet/stackfile";
-import { applySync, planFleetSync, staleSites } from "../../components/fleet/sync";
+import { buildSite, deepMerge, loadSites } from "../../tools/fleet/sites";
+import { isGenerated, planSync, readStackFile, renderStackFile } from "../../tools/fleet/stackfile";
+import { applySync, planFleetSync, staleSites } from "../../tools/fleet/sync";
 
 const REPO = path.resolve(__dirname, "../..");
 const DEFAULTS = `

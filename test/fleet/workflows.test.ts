@@ -25,7 +25,7 @@ describe("pr.yml", () => {
   it("tests and checks that stack files are in step", () => {
     const r = runs(wf.jobs.test);
     for (const cmd of ["npm ci", "scripts/test.sh --unit", "npm run fleet:sync -- --check"]) expect(r).toContain(cmd);
-    expect(scripts["fleet:sync"]).toContain("scripts/fleet-sync.ts");
+    expect(scripts["fleet:sync"]).toContain("tools/fleet-sync.ts");
   });
   it("previews each changed stack with pulumi/actions v7, the policy pack and a PR comment", () => {
     const job = wf.jobs.preview;
@@ -36,12 +36,12 @@ describe("pr.yml", () => {
     expect(step.with).toMatchObject({ command: "preview", "stack-name": "${{ matrix.stack }}", "comment-on-pr": true, policyPacks: "policy", policyPackConfigs: ".fleet/policy-config.json" });
     expect(step.with?.["cloud-url"]).toBe("${{ secrets.PULUMI_BACKEND_URL }}");
     expect(job.env).toMatchObject({ PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}", PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}" });
-    expect(runs(job)).toContain("scripts/fleet-policy-config.ts ${{ matrix.stack }} .fleet/policy-config.json");
+    expect(runs(job)).toContain("tools/fleet-policy-config.ts ${{ matrix.stack }} .fleet/policy-config.json");
   });
   it("computes the matrix from the PR's diff", () => {
-    expect(runs(wf.jobs.changes)).toMatch(/scripts\/fleet-changed\.ts\s+--base \$\{\{ github\.event\.pull_request\.base\.sha \}\}/);
+    expect(runs(wf.jobs.changes)).toMatch(/tools\/fleet-changed\.ts\s+--base \$\{\{ github\.event\.pull_request\.base\.sha \}\}/);
     expect(wf.jobs.changes.outputs?.matrix).toBe("${{ steps.affected.outputs.matrix }}");
-    expect(fs.existsSync(path.join(ROOT, "scripts/fleet-changed.ts"))).toBe(true);
+    expect(fs.existsSync(path.join(ROOT, "tools/fleet-changed.ts"))).toBe(true);
   });
 });
 
@@ -64,6 +64,6 @@ describe("deploy.yml", () => {
     expect(r).toContain("--failure-budget 0");
     expect(pulumiSteps(job)[0].with).toBeUndefined();
     expect(job.env).toMatchObject({ PULUMI_BACKEND_URL: "${{ secrets.PULUMI_BACKEND_URL }}" });
-    expect(scripts.fleet).toContain("scripts/fleet-rollout.ts");
+    expect(scripts.fleet).toContain("tools/fleet-rollout.ts");
   });
 });

@@ -5,8 +5,8 @@ jest.mock("@pulumi/command", () => require("../stack/support/recorder").recordin
 import { installMocks } from "../support/mocks";
 import { drain, mockOutputs } from "../stack/support/harness";
 import { RecordedCommand, dependsOnNames, recorded } from "../stack/support/recorder";
-import { parseClusterConfig } from "../../components/config/cluster";
-import { K3sCluster } from "../../components/k3s/cluster";
+import { parseClusterConfig } from "../../components/k3s/settings";
+import { K3sCluster } from "../../components/cluster/k3s-cluster";
 import { NodeSpec } from "../../components/nodes/types";
 
 const SERVERS = ["s1", "s2", "s3"];

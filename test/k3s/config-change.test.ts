@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { valueOf } from "../support/mocks";
 import { runStack, unwrap } from "../stack/support/harness";
 import { RecordedCommand, dependsOnNames, recorded } from "../stack/support/recorder";
-import { plannedRestarts, restartKey } from "../../components/k3s/restart-plan";
+import { plannedRestarts, restartKey } from "../../components/day-two/restart-plan";
 
 interface Host {
   name: string;

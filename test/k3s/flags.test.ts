@@ -1,12 +1,12 @@
-import local from "../../components/k3s/k3s-flags.json";
-import { DISABLE_VALUES, configProblems, flagType } from "../../components/k3s/flags";
+import local from "../../components/rules/k3s-flags.json";
+import { DISABLE_VALUES, configProblems, flagType } from "../../components/rules/flags";
 import { loadReference } from "./support/reference";
 
 const ref = loadReference();
 const table = local as unknown as { disable: string[]; server: Record<string, { type: string }>; agent: Record<string, { type: string }> };
 const types = (flags: Record<string, { type: string }>) => Object.fromEntries(Object.entries(flags).map(([k, v]) => [k, v.type]));
 
-describe("components/k3s/k3s-flags.json matches the k3s reference (test/fixtures/reference)", () => {
+describe("components/rules/k3s-flags.json matches the k3s reference (test/fixtures/reference)", () => {
   test.each(["server", "agent"] as const)("%s: same keys, same types", (role) => {
     expect(types(table[role])).toEqual(types(ref[role]));
     expect(Object.keys(table[role]).length).toBeGreaterThan(40);

@@ -2,9 +2,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { installFunctions } from "../../components/k3s/scripts";
-import { renderCordonScript } from "../../components/k3s/rollout-scripts";
-import { scriptFrame } from "../../components/k3s/shell";
-import { renderVersionGuardScript } from "../../components/upgrade/node-scripts";
+import { renderCordonScript } from "../../components/day-two/rollout-scripts";
+import { scriptFrame } from "../../components/remote/shell";
+import { renderVersionGuardScript } from "../../components/day-two/node-scripts";
 import { LOG_CALL, Sandbox, sandbox } from "./support/shell";
 
 let sb: Sandbox;

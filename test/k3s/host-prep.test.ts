@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { firewallRules, NodeNetwork } from "../../components/k3s/host/network";
 import { hostPrepFor } from "../../components/k3s/host-prep";
-import { parseClusterConfig } from "../../components/config/cluster";
+import { parseClusterConfig } from "../../components/k3s/settings";
 import { inventoryNodes, parseInventoryConfig } from "../../components/nodes/inventory";
 import { problem, problemsOf } from "../support/config";
 import { REFERENCE_DIR, REFERENCE_PATH, Reference } from "./support/reference";

@@ -1,8 +1,8 @@
 import { parse } from "yaml";
-import { parseClusterConfig } from "../../components/config/cluster";
+import { parseClusterConfig } from "../../components/k3s/settings";
 import { NodeConfigInput, ResolvedContributions, apiUrl, renderConfigYaml, renderNodeConfig } from "../../components/k3s/node-config";
 import { loadReference, referenceProblems } from "./support/reference";
-import { kubeletMaySet } from "../../components/k3s/kubelet-labels";
+import { kubeletMaySet } from "../../components/rules/kubelet-labels";
 import { renderMemberScript } from "../../components/k3s/scripts";
 
 const ref = loadReference();

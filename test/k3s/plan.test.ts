@@ -1,4 +1,4 @@
-import { planRollout } from "../../components/k3s/plan";
+import { planRollout } from "../../components/day-two/rollout-plan";
 import { NodeSpec } from "../../components/nodes/types";
 
 const n = (name: string, role: "server" | "agent"): NodeSpec => ({ name, role, arch: "arm64", connection: { host: name }, labels: {}, taints: [], allowReboot: false, fixCgroups: false });

@@ -2,8 +2,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { STDIN_MARK, localWrapperCommand, privilegeOf, wrapperCommand, wrapperStdin } from "../../components/k3s/remote";
-import { scriptFrame } from "../../components/k3s/shell";
+import { STDIN_MARK, localWrapperCommand, privilegeOf, wrapperCommand, wrapperStdin } from "../../components/remote/command";
+import { scriptFrame } from "../../components/remote/shell";
 import { Sandbox, sandbox } from "./support/shell";
 
 const resolve = (o: pulumi.Output<string>) => new Promise<string>((r) => o.apply((v) => r(v)));

@@ -7,8 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { installMocks, MockState } from "../support/mocks";
 import { drain, mockOutputs } from "../stack/support/harness";
 import { RecordedCommand, command, dependsOnNames, recorded } from "../stack/support/recorder";
-import { parseClusterConfig } from "../../components/config/cluster";
-import { K3sCluster } from "../../components/k3s/cluster";
+import { parseClusterConfig } from "../../components/k3s/settings";
+import { K3sCluster } from "../../components/cluster/k3s-cluster";
 import { NodeSpec } from "../../components/nodes/types";
 
 function node(name: string, role: "server" | "agent", i: number): NodeSpec {

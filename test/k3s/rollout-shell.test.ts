@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { InstallSpec } from "../../components/k3s/scripts";
-import { RestartSpec, renderCordonScript, renderRestartScript, renderUncordonScript } from "../../components/k3s/rollout-scripts";
+import { RestartSpec, renderCordonScript, renderRestartScript, renderUncordonScript } from "../../components/day-two/rollout-scripts";
 import { LOG_CALL, Sandbox, sandbox } from "./support/shell";
 
 let sb: Sandbox;

@@ -1,9 +1,9 @@
 // Every rendered shell script passes shellcheck and `bash -n`.
 import { spawnSync } from "child_process";
 import * as scripts from "../../components/k3s/scripts";
-import * as rolloutScripts from "../../components/k3s/rollout-scripts";
-import { scriptFrame } from "../../components/k3s/shell";
-import { Privilege, wrapperCommand } from "../../components/k3s/remote";
+import * as rolloutScripts from "../../components/day-two/rollout-scripts";
+import { scriptFrame } from "../../components/remote/shell";
+import { Privilege, wrapperCommand } from "../../components/remote/command";
 import { renderPreInstall } from "../../components/airgap/scripts";
 
 /** Valid but unusual names and values: dots, slashes, underscores, a label key with a DNS prefix. */

@@ -1,6 +1,6 @@
 // k3s-stacks:local: node name and arch from this machine, validation, the node it yields.
 import { localNodes, parseLocalConfig } from "../../components/nodes/local";
-import { connectionArgs } from "../../components/k3s/remote";
+import { connectionArgs } from "../../components/remote/command";
 import { problem, problemsOf } from "../support/config";
 
 const machine = (o: Partial<{ hostname: string; arch: string; user: string }> = {}) => ({ hostname: "Laptop-7.fritz.box", arch: "x64", user: "ana", ...o });

@@ -2,7 +2,7 @@
 // that accepts but never answers, and an ssh2 bastion whose connection to the host never completes.
 import * as net from "net";
 import { Server, utils } from "ssh2";
-import { findUnreachable, unreachableMessage } from "../../components/nodes/reachability";
+import { findUnreachable, unreachableMessage } from "../../components/remote/reachability";
 import { NodeSpec } from "../../components/nodes/types";
 
 // Key generation and an SSH handshake can be slow on a loaded machine; the bounds under test are ours.

@@ -1,6 +1,6 @@
 // A local stack's config is checked with the rest before anything is created: one node source only,
 // no airgap (staging needs SSH), and sqlite's single-server rule.
-import { ConfigError } from "../../components/config/errors";
+import { ConfigError } from "../../components/rules/errors";
 import { MockState, installMocks } from "../support/mocks";
 import { setStackConfig } from "../support/stack";
 import { main } from "../../stacks/main";

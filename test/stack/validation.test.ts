@@ -1,5 +1,5 @@
 // stacks/main.ts validates every key before it creates anything, and reports all problems at once.
-import { ConfigError } from "../../components/config/errors";
+import { ConfigError } from "../../components/rules/errors";
 import { MockState, installMocks } from "../support/mocks";
 import { setStackConfig } from "../support/stack";
 import { main } from "../../stacks/main";

@@ -1,4 +1,4 @@
-import { ConfigError } from "../../components/config/errors";
+import { ConfigError } from "../../components/rules/errors";
 
 /** The problems a config check reports; fails the test when it reports none. */
 export function problemsOf(check: () => unknown): string[] {

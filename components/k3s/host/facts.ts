@@ -1,5 +1,5 @@
 import { Arch } from "../../nodes/types";
-import { shq } from "../shell";
+import { shq } from "../../remote/shell";
 
 /**
  * `uname -m` values of each k3s asset arch (install.sh's own mapping: x86_64/amd64 → amd64,

@@ -1,4 +1,4 @@
-import { writeFileSnippet } from "../shell";
+import { writeFileSnippet } from "../../remote/shell";
 
 /** config.yaml.d drop-in the config step writes when SELinux is on (k3s merges config.yaml.d after config.yaml). */
 export const SELINUX_DROPIN = "/etc/rancher/k3s/config.yaml.d/50-k3s-stacks-selinux.yaml";

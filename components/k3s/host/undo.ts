@@ -1,4 +1,4 @@
-import { shq } from "../shell";
+import { shq } from "../../remote/shell";
 import { FirewallRules } from "./network";
 import { NM_DROPIN } from "./services";
 

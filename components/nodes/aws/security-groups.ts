@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { FirewallOptions, k3sFirewallRules } from "../cloud/firewall";
-import { isIpv6Cidr } from "../cloud/cidrs";
+import { isIpv6Cidr } from "../../rules/cidr";
 
 /** The two groups nodes get: every node is in `nodes`, servers are in `servers` too. */
 export interface NodeSecurityGroups {

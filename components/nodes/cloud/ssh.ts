@@ -3,7 +3,7 @@ import * as command from "@pulumi/command";
 import * as tls from "@pulumi/tls";
 import { SshConnection } from "../types";
 import { CLOUD_INIT_MARKER } from "./cloud-init";
-import { connectionArgs } from "../../k3s/remote";
+import { connectionArgs } from "../../remote/command";
 
 /** The SSH key pair nodes are created with. */
 export interface NodeKeyPair {

@@ -1,6 +1,6 @@
-import { ConfigError, keyPath, parseConfig } from "../../config/errors";
+import { ConfigError, keyPath, parseConfig } from "../../rules/errors";
 import { HETZNER_LOCATIONS, HETZNER_SERVER_TYPES, RETIRED_HETZNER_TYPES } from "../hetzner/server-types";
-import { cidrContains, cidrsOverlap, isWorld, splitCidrs } from "./cidrs";
+import { cidrContains, cidrsOverlap, isWorld, splitCidrs } from "../../rules/cidr";
 import { CloudClusterInfo, CloudConfig, cloudSchema } from "./config";
 import { typeArch } from "./pools";
 

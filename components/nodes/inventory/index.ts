@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, collectProblems, keyPath, parseConfig } from "../../config/errors";
+import { ConfigError, collectProblems, keyPath, parseConfig } from "../../rules/errors";
 import { NodeSpec, SshEndpoint } from "../types";
 import { ARCH_ALIASES, InventoryConfig, inventorySchema } from "./schema";
 

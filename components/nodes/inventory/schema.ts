@@ -86,7 +86,7 @@ export const inventorySchema = z
     firewall: firewall.default("open"),
     /**
      * Seconds each host (through its bastion) may take to answer SSH before `pulumi up` fails naming it,
-     * checked before anything runs (components/nodes/reachability.ts); 0 skips the check.
+     * checked before anything runs (components/remote/reachability.ts); 0 skips the check.
      */
     reachabilityTimeout: z.number().int().min(0).max(600).default(20),
     hosts: z.array(hostSchema).min(1, { message: "lists no hosts. Fix: add at least one host with role: server" }),

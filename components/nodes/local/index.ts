@@ -1,7 +1,7 @@
 import * as os from "os";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { ConfigError, keyPath, parseConfig } from "../../config/errors";
+import { ConfigError, keyPath, parseConfig } from "../../rules/errors";
 import { Arch, NodeSpec } from "../types";
 import { hostSchema } from "../inventory/schema";
 

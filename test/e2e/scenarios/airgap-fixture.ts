@@ -1,6 +1,6 @@
 /**
  * Airgap scenario setup: completes the lab's stand-in release with an image tarball, then builds a
- * bundle from it with the real builder CLI (scripts/airgap-bundle.ts), as a user would from a mirror.
+ * bundle from it with the real builder CLI (tools/airgap-bundle.ts), as a user would from a mirror.
  */
 import { execFileSync } from "child_process";
 import { createHash } from "crypto";
@@ -33,7 +33,7 @@ export function buildBundle(lab: TestLab, version: string, outDir: string): Bund
     path.join(REPO, "node_modules", ".bin", "ts-node"),
     [
       "--transpile-only",
-      "scripts/airgap-bundle.ts",
+      "tools/airgap-bundle.ts",
       "--version", version,
       "--arch", "amd64",
       "--out", outDir,

@@ -3,20 +3,20 @@
  * command line, same stdin framing), without the Pulumi engine. It shakes out contract mismatches
  * between the scripts and the k3s stand-ins; the engine scenarios check ordering and state.
  */
-import { parseClusterConfig, ClusterSettings } from "../../../components/config/cluster";
+import { parseClusterConfig, ClusterSettings } from "../../../components/k3s/settings";
 import { inventoryNodes, parseInventoryConfig } from "../../../components/nodes/inventory";
 import { NodeSpec } from "../../../components/nodes/types";
-import { STDIN_MARK, privilegeOf, wrapperCommand } from "../../../components/k3s/remote";
+import { STDIN_MARK, privilegeOf, wrapperCommand } from "../../../components/remote/command";
 import { CONFIG_FILE, ResolvedContributions, apiUrl, renderConfigYaml, renderNodeConfig } from "../../../components/k3s/node-config";
-import { snapshotContribution } from "../../../components/upgrade/snapshots";
-import { parseSnapshotConfig, parseUpgradeConfig } from "../../../components/upgrade";
-import { rolloutSettings } from "../../../components/upgrade/rollout";
+import { snapshotContribution } from "../../../components/day-two/snapshots";
+import { parseSnapshotConfig, parseUpgradeConfig } from "../../../components/day-two";
+import { rolloutSettings } from "../../../components/day-two/rollout";
 import { InstallSpec, renderConfigScript, renderInstallScript, renderKubeconfigScript, renderMemberScript } from "../../../components/k3s/scripts";
-import { renderCordonScript, renderRestartScript, renderUncordonScript } from "../../../components/k3s/rollout-scripts";
-import { configHash } from "../../../components/k3s/restart-plan";
-import { scriptFrame } from "../../../components/k3s/shell";
+import { renderCordonScript, renderRestartScript, renderUncordonScript } from "../../../components/day-two/rollout-scripts";
+import { configHash } from "../../../components/day-two/restart-plan";
+import { scriptFrame } from "../../../components/remote/shell";
 import { renderLeaveScript } from "../../../components/k3s/removal-scripts";
-import { LEAVE_TIMEOUT_SECONDS } from "../../../components/k3s/replace-chain";
+import { LEAVE_TIMEOUT_SECONDS } from "../../../components/day-two/replace-chain";
 import { ExecResult, TestLab } from "../hosts";
 import { InvHost, clusterConfig, inventoryConfig, sudoPassword } from "./fixture";
 
@@ -132,7 +132,7 @@ export class DirectCluster {
   }
 
   /**
-   * Removal in the engine's delete order (components/k3s/node.ts): membership delete on the first server
+   * Removal in the engine's delete order (components/cluster/k3s-node.ts): membership delete on the first server
    * (drain), the install's delete on the node (uninstall), then, but for the first server, the leave
    * step's delete on the first server (delete the Node).
    */

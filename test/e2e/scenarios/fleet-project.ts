@@ -16,7 +16,7 @@ import { checkToolchain } from "./stack";
 
 const REPO = path.resolve(__dirname, "..", "..", "..");
 /** Program source and what the fleet scripts import; copied so the hashes cannot move mid-test. */
-const COPIED = ["Pulumi.yaml", "index.ts", "package-lock.json", "components", "policy", "scripts/fleet-rollout.ts", "scripts/fleet-sync.ts"];
+const COPIED = ["Pulumi.yaml", "index.ts", "package-lock.json", "components", "policy", "tools"];
 /** Dependencies and compiler settings, shared with the repo. */
 const LINKED = ["package.json", "tsconfig.json", "tsconfig.pulumi.json", "node_modules"];
 
@@ -43,7 +43,7 @@ export class FleetProject {
     checkToolchain(bin);
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "k3s-stacks-e2e-fleet-"));
     const root = path.join(tmp, "project");
-    for (const d of ["backend", "home", "project/scripts", "project/stacks/sites"]) fs.mkdirSync(path.join(tmp, d), { recursive: true });
+    for (const d of ["backend", "home", "project/stacks/sites"]) fs.mkdirSync(path.join(tmp, d), { recursive: true });
     for (const f of COPIED) fs.cpSync(path.join(REPO, f), path.join(root, f), { recursive: true });
     for (const f of LINKED) fs.symlinkSync(path.join(REPO, f), path.join(root, f));
     // The program's stacks/ minus the repo's example sites: this project has its own.
@@ -81,7 +81,7 @@ export class FleetProject {
 
   /** One of the fleet scripts through ts-node, as `npm run fleet` / `fleet:sync` runs it. */
   script(file: "fleet-rollout.ts" | "fleet-sync.ts", args: string[] = []): CliResult {
-    return this.run(path.join(this.root, "node_modules", ".bin", "ts-node"), ["--transpile-only", path.join("scripts", file), ...args]);
+    return this.run(path.join(this.root, "node_modules", ".bin", "ts-node"), ["--transpile-only", path.join("tools", file), ...args]);
   }
 
   cleanup(): void {

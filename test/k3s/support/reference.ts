@@ -4,7 +4,7 @@ import * as path from "path";
 /**
  * The k3s reference (flag table and notes) as vendored from the workspace's ../shared/reference, so a
  * clone anywhere has it; test/k3s/reference-copy.test.ts keeps it identical to the original. Tests
- * read this, not the program's own table (components/k3s/k3s-flags.json), so they do not trust it.
+ * read this, not the program's own table (components/rules/k3s-flags.json), so they do not trust it.
  */
 export const REFERENCE_DIR = path.resolve(__dirname, "../../fixtures/reference");
 export const REFERENCE_PATH = path.join(REFERENCE_DIR, "k3s-flags.json");

@@ -1,0 +1,174 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { NodeRole, NodeSpec } from "../nodes/types";
+import { apiHost } from "../k3s/settings";
+import { K3sNode } from "./k3s-node";
+import { GoneK3sNode } from "../day-two/gone";
+import { apiUrl, ResolvedContributions } from "../k3s/node-config";
+import { rewriteKubeconfig } from "../k3s/kubeconfig";
+import { remoteScript } from "../remote/command";
+import { renderKubeconfigScript } from "../k3s/scripts";
+import { scriptFrame } from "../remote/shell";
+import { ConfigContribution, ConfigValue, K3sClusterArgs, RolloutSettings } from "../k3s/types";
+import { planRollout } from "../day-two/rollout-plan";
+import { restartKey } from "../day-two/restart-plan";
+import { DISABLE_VALUES, configProblems, flagType } from "../rules/flags";
+
+const DEFAULT_ROLLOUT: RolloutSettings = { agentBatchSize: 1, drain: true, drainTimeout: "5m" };
+/** Bound on the forced drain of a gone host: its pods cannot terminate, so waiting longer gains nothing. */
+const GONE_DRAIN_TIMEOUT = "60s";
+
+function resolveContributions(list: ConfigContribution[]): pulumi.Output<ResolvedContributions> {
+  const all = (pick: (c: ConfigContribution) => Record<string, pulumi.Input<ConfigValue>> | undefined) =>
+    pulumi.all(list.map((c) => pulumi.all(pick(c) ?? {}))).apply((maps) => Object.assign({}, ...maps) as Record<string, ConfigValue>);
+  return pulumi.all([all((c) => c.server), all((c) => c.all)]).apply(([server, everyone]) => ({
+    server,
+    all: everyone,
+    disable: [...new Set(list.flatMap((c) => c.disable ?? []))],
+  }));
+}
+
+/**
+ * Contributions come from code, not the stack file, but a bad key would still break nodes: check them
+ * per role before any resource exists. Values not known yet (Outputs) are checked by key only.
+ */
+function checkContributions(list: ConfigContribution[]): void {
+  const checkable = (role: NodeRole, m: Record<string, pulumi.Input<ConfigValue>> = {}) =>
+    Object.fromEntries(Object.entries(m).filter(([k, v]) => !pulumi.Output.isInstance(v) || !flagType(role, k.replace(/\+$/, ""))));
+  const problems = list.flatMap((c, i) => [
+    ...configProblems("server", checkable("server", c.server), `contribution ${i} (server)`),
+    // `all` goes to servers too, so it must be a flag of both roles.
+    ...configProblems("agent", checkable("agent", c.all), `contribution ${i} (all)`),
+    ...configProblems("server", checkable("server", c.all), `contribution ${i} (all)`),
+    ...(c.disable ?? []).filter((d) => !DISABLE_VALUES.includes(d)).map((d) => `contribution ${i} (disable): '${d}' is not a k3s component.`),
+  ]);
+  if (problems.length) throw new Error(`k3s-stacks: invalid k3s config from a layer:\n${problems.join("\n")}`);
+}
+
+/** A k3s cluster on the given nodes: token, per-node lifecycle in join order, rollout chain, kubeconfig. */
+export class K3sCluster extends pulumi.ComponentResource {
+  /** Admin kubeconfig pointing at the API endpoint (secret). */
+  public readonly kubeconfig: pulumi.Output<string>;
+  /** Host the kubeconfig and joining nodes use. */
+  public readonly apiEndpoint: pulumi.Output<string>;
+  /** Internal addresses of the servers, in bootstrap order. */
+  public readonly serverAddresses: pulumi.Output<string[]>;
+  public readonly nodeNames: string[];
+  public readonly version: string;
+  /** Depend on these to run after every node is Ready. */
+  public readonly ready: pulumi.Resource[];
+  public readonly nodes: Record<string, K3sNode> = {};
+  /** Hosts marked gone, removed from the cluster without SSH to them. */
+  public readonly gone: Record<string, GoneK3sNode> = {};
+  /** Rollout order: each server alone, then the agent batches (node names). */
+  public readonly rolloutOrder: string[][];
+  /** Per node, a digest of what its restart depends on (version with SSH upgrades, managed files); see restart-plan.ts. */
+  public readonly restartKeys: pulumi.Output<Record<string, string>>;
+
+  constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("k3s:cluster:K3sCluster", name, {}, opts);
+    const { settings } = args;
+    checkContributions(args.contributions ?? []);
+    const plan = planRollout(args.nodes, (args.rollout ?? DEFAULT_ROLLOUT).agentBatchSize);
+    const bootstrap = plan.servers[0];
+    const address = (n: NodeSpec) => pulumi.output(n.internalAddress ?? n.connection.host);
+
+    const token = new random.RandomPassword(`${name}-token`, { length: 48, special: false }, { parent: this });
+    const fixedHost = apiHost(settings);
+    const joinHost = fixedHost ? pulumi.output(fixedHost) : address(bootstrap);
+    const joinUrl = joinHost.apply(apiUrl);
+    const contributions = args.contributions ?? [];
+    const resolved = resolveContributions(contributions);
+    const secretConfig = args.datastoreEndpoint !== undefined || contributions.some((c) => c.secret);
+    const rollout = { ...DEFAULT_ROLLOUT, ...args.rollout };
+
+    const sshRollout = args.sshRollout ?? true;
+    let rolloutAfter: pulumi.Resource[] = [];
+    if (sshRollout && rollout.preUpgradeScript) {
+      rolloutAfter = [remoteScript(`${name}-pre-upgrade`, {
+        connection: bootstrap.connection,
+        script: scriptFrame(`before upgrading to ${settings.k3sVersion}`, { update: rollout.preUpgradeScript }),
+        phases: ["update"],
+      }, { parent: this, dependsOn: bootstrap.dependsOn })];
+    }
+
+    const serverInstalls: pulumi.Resource[] = [];
+    const addNode = (node: NodeSpec, installAfter: pulumi.Resource[], after: pulumi.Resource[]) => {
+      const k3sNode = new K3sNode(`${name}-${node.name}`, {
+        node,
+        settings,
+        bootstrap: node === bootstrap,
+        controlConnection: bootstrap.connection,
+        joinUrl,
+        token: token.result,
+        contributions: resolved,
+        datastoreEndpoint: args.datastoreEndpoint,
+        files: args.files ?? [],
+        stager: args.stager,
+        rollout,
+        installAfter,
+        rolloutAfter: after,
+        sshUpgrade: sshRollout,
+        etcd: node.role === "server" && settings.datastore === "etcd",
+        secretConfig,
+      }, { parent: this });
+      this.nodes[node.name] = k3sNode;
+      return k3sNode;
+    };
+
+    // Servers join one at a time (etcd adds one member per step); each restarts only after the previous is back.
+    // Hosts marked gone leave first, from the first server, so that a replacement joins a cluster without them.
+    // A server also joins only after the previous server's restart step: when that server's config
+    // changed to cluster-init (sqlite → etcd), it must run etcd before anyone joins it.
+    const removals: pulumi.Resource[] = [];
+    let previousRestart: pulumi.Resource[] = [];
+    for (const server of plan.servers) {
+      const k3sNode = addNode(server, server === bootstrap ? [] : [...serverInstalls.slice(-1), ...previousRestart, ...removals], rolloutAfter);
+      previousRestart = [k3sNode.restart];
+      if (server === bootstrap) {
+        for (const gone of args.gone ?? []) {
+          this.gone[gone.name] = new GoneK3sNode(`${name}-${gone.name}`, {
+            node: gone,
+            controlConnection: bootstrap.connection,
+            drainTimeout: GONE_DRAIN_TIMEOUT,
+            after: [k3sNode.install],
+          }, { parent: this });
+          removals.push(this.gone[gone.name].removal);
+        }
+      }
+      serverInstalls.push(k3sNode.install);
+      rolloutAfter = [k3sNode.rolloutDone];
+    }
+    // Agents install in parallel once every server is up; they restart batch by batch.
+    for (const batch of plan.agentBatches) {
+      rolloutAfter = batch.map((agent) => addNode(agent, [...serverInstalls, ...removals], rolloutAfter).rolloutDone);
+    }
+    this.rolloutOrder = [...plan.servers.map((s) => [s.name]), ...plan.agentBatches.map((b) => b.map((a) => a.name))];
+    const keys = Object.entries(this.nodes).map(([n, k]) => k.configHash.apply((h): [string, string] => [n, restartKey(sshRollout ? settings.k3sVersion : "", h)]));
+    // A digest of config.yaml is kept secret when config.yaml holds a secret.
+    const restartKeys = pulumi.all(keys).apply((entries) => Object.fromEntries(entries) as Record<string, string>);
+    this.restartKeys = secretConfig || (args.files ?? []).some((f) => f.secret) ? pulumi.secret(restartKeys) : restartKeys;
+
+    const read = remoteScript(`${name}-kubeconfig`, {
+      connection: bootstrap.connection,
+      script: renderKubeconfigScript(),
+      phases: ["create", "update"],
+      secret: true,
+    }, { parent: this, dependsOn: [this.nodes[bootstrap.name].install] });
+    const kubeconfigHost = args.kubeconfigHost !== undefined
+      ? pulumi.output(args.kubeconfigHost)
+      : fixedHost
+      ? pulumi.output(fixedHost)
+      : settings.tlsSans.length > 0 ? pulumi.output(settings.tlsSans[0]) : pulumi.output(bootstrap.connection.host);
+    this.kubeconfig = pulumi.secret(
+      pulumi.all([read.stdout, kubeconfigHost]).apply(([raw, host]) => rewriteKubeconfig(raw, host, `k3s-${pulumi.getStack()}`)),
+    );
+    this.apiEndpoint = joinHost;
+    this.serverAddresses = pulumi.all(plan.servers.map(address));
+    this.nodeNames = args.nodes.map((n) => n.name);
+    this.version = settings.k3sVersion;
+    this.ready = Object.values(this.nodes).map((n) => n.member);
+
+    this.registerOutputs({ kubeconfig: this.kubeconfig, apiEndpoint: this.apiEndpoint, serverAddresses: this.serverAddresses });
+  }
+}

@@ -1,0 +1,210 @@
+import * as pulumi from "@pulumi/pulumi";
+import { ClusterSettings } from "../k3s/settings";
+import { NodeSpec, SshConnection } from "../nodes/types";
+import { ScriptCommand, connectionArgs, remoteScript } from "../remote/command";
+import { CONFIG_FILE, ResolvedContributions, renderConfigYaml, renderNodeConfig } from "../k3s/node-config";
+import { InstallSpec, renderConfigScript, renderInstallScript, renderMemberScript } from "../k3s/scripts";
+import { renderCordonScript, renderRestartScript, renderUncordonScript } from "../day-two/rollout-scripts";
+import { configHash } from "../day-two/restart-plan";
+import { InstallStager, NodeFile, RolloutSettings } from "../k3s/types";
+import { hostPrepFor } from "../k3s/host-prep";
+import { renderLeaveScript } from "../k3s/removal-scripts";
+import { LEAVE_TIMEOUT_SECONDS, followTrigger, installIdentity } from "../day-two/replace-chain";
+
+/** Inputs of one node's k3s lifecycle. */
+export interface K3sNodeArgs {
+  node: NodeSpec;
+  settings: ClusterSettings;
+  /** This node starts the cluster. */
+  bootstrap: boolean;
+  /** SSH connection of the bootstrap server, where kubectl runs for cordon, drain and labels. */
+  controlConnection: SshConnection;
+  joinUrl: pulumi.Input<string>;
+  token: pulumi.Input<string>;
+  contributions: pulumi.Input<ResolvedContributions>;
+  datastoreEndpoint?: pulumi.Input<string>;
+  files: NodeFile[];
+  stager?: InstallStager;
+  rollout: RolloutSettings;
+  /** Installs that must finish before this node installs (join order). */
+  installAfter: pulumi.Resource[];
+  /** Rollout steps that must finish before this node's restart starts (the previous node or batch). */
+  rolloutAfter: pulumi.Resource[];
+  /** The rollout moves k3s versions over SSH (cordon, upgrade, uncordon); false: only restarts (system-upgrade-controller upgrades). */
+  sshUpgrade: boolean;
+  /** This node is a server of an embedded-etcd cluster. */
+  etcd: boolean;
+  /** Whether config.yaml carries a secret (datastore URL, S3 key): keep it secret then. */
+  secretConfig: boolean;
+}
+
+/** How long a node may take to report Ready after install or upgrade. */
+const READY_TIMEOUT_SECONDS = 600;
+
+/**
+ * One node's k3s: host preparation and config, install (with the join token), rollout steps and
+ * cluster membership. Few resources per node on purpose: each is an SSH session on the node and a
+ * registration the Pulumi SDK pays for (bench/cluster-eval.ts).
+ */
+export class K3sNode extends pulumi.ComponentResource {
+  /** Finishes when k3s is installed on the node. */
+  public readonly install: ScriptCommand;
+  /** Finishes when the node is Ready with its labels and taints. */
+  public readonly member: ScriptCommand;
+  /** Last rollout step of this node (uncordon, or restart without SSH upgrades); the next node's rollout waits on it. */
+  public readonly rolloutDone: ScriptCommand;
+  /** The node's restart step (restart or upgrade, then the health gate). */
+  public readonly restart: ScriptCommand;
+  /** Hash of the node's managed files as rendered: changes exactly when the node must restart for its configuration. */
+  public readonly configHash: pulumi.Output<string>;
+
+  constructor(name: string, args: K3sNodeArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("k3s:cluster:K3sNode", name, {}, opts);
+    const { node, settings } = args;
+    const conn = node.connection;
+    const child = (extra: pulumi.Resource[] = []): pulumi.CustomResourceOptions => ({
+      parent: this,
+      dependsOn: [...(node.dependsOn ?? []), ...extra],
+    });
+
+    const configYaml = pulumi
+      .all([args.contributions, args.joinUrl, args.datastoreEndpoint, node.internalAddress, node.externalAddress])
+      .apply(([contrib, joinUrl, endpoint, internal, external]) =>
+        renderConfigYaml(renderNodeConfig(settings, {
+          name: node.name,
+          role: node.role,
+          bootstrap: args.bootstrap,
+          labels: node.labels,
+          taints: node.taints,
+          internalAddress: internal,
+          externalAddress: external,
+          flannelIface: node.flannelIface,
+        }, joinUrl, contrib, endpoint)),
+      );
+    const files = args.files.filter((f) => !f.roles || f.roles.includes(node.role));
+    const managed = pulumi
+      .all([configYaml, pulumi.all(files.map((f) => f.content))])
+      .apply(([yaml, contents]) => [
+        { path: CONFIG_FILE, content: yaml, mode: "0600" },
+        ...files.map((f, i) => ({ path: f.path, content: contents[i], mode: f.mode ?? "0600" })),
+      ]);
+    this.configHash = managed.apply(configHash);
+    const secretFiles = args.secretConfig || files.some((f) => f.secret);
+    const configScript = pulumi
+      .all([managed, pulumi.output(args.contributions)])
+      .apply(([list, contrib]) => renderConfigScript({ host: hostPrepFor(node, settings, contrib), role: node.role, files: list }));
+    // A different install (role, arch) replaces the node's chain, each step deleted before it is created
+    // again (replace-chain.ts): drain, uninstall, delete the Node, then write the files and install.
+    // The leave step is its root: created first (it runs nothing on create) and, on removal, deleted
+    // after the uninstall (Pulumi deletes dependents first), so the Node goes only once k3s is gone.
+    const leave = args.bootstrap ? undefined : remoteScript(`${name}-leave`, {
+      connection: args.controlConnection,
+      script: renderLeaveScript({ node: node.name, timeoutSeconds: LEAVE_TIMEOUT_SECONDS }),
+      phases: ["delete"],
+      triggers: [installIdentity(node)],
+    }, { parent: this, deleteBeforeReplace: true });
+    const chained = leave ? { deleteBeforeReplace: true, replaceWith: [leave] } : {};
+    // Its trigger follows the leave step, so the engine deletes it after the install (its delete undoes
+    // host preparation, which must come after the uninstall) and writes it again before the install.
+    const config = remoteScript(`${name}-config`, {
+      connection: conn,
+      script: configScript,
+      phases: ["create", "update", "delete"],
+      secret: secretFiles,
+      triggers: [leave ? followTrigger(leave, installIdentity(node)) : installIdentity(node)],
+    }, { ...child(), deleteBeforeReplace: true });
+
+    const staged = args.stager?.stage(node, connectionArgs(conn), this);
+    const spec = (version: string): InstallSpec => ({
+      node: node.name,
+      role: node.role,
+      version,
+      installScriptUrl: settings.installScriptUrl,
+      artifactUrl: settings.artifactUrl,
+      stagedScript: staged?.scriptPath,
+      stagedEnv: staged?.env,
+      preInstall: staged?.preInstall,
+    });
+    const withStagedTrigger = (script: pulumi.Input<string>) =>
+      staged ? pulumi.interpolate`${script}# staged files: ${staged.trigger}\n` : pulumi.output(script);
+
+    this.install = remoteScript(`${name}-install`, {
+      connection: conn,
+      script: withStagedTrigger(pulumi.output(args.token).apply((token) => renderInstallScript(spec(settings.k3sVersion), token))),
+      phases: ["create", "update", "delete"],
+      secret: true,
+      showOutput: true,
+      // The role, as before the leave step existed, so existing stacks keep their installs; following
+      // the leave step makes it part of the chain.
+      triggers: [leave ? followTrigger(leave, node.role) : node.role],
+    }, { ...child([config, ...(leave ? [leave] : []), ...(staged?.ready ?? []), ...args.installAfter]), deleteBeforeReplace: true });
+
+    // Rollout: cordon on the control server, restart (upgrade) and health gate on the node, uncordon.
+    // Creates do nothing; a configuration change updates only the restart step, a version change all three.
+    const paths = [CONFIG_FILE, ...files.map((f) => f.path)];
+    const rolled = this.rolloutSteps(name, args, { config, paths, secret: secretFiles }, args.sshUpgrade ? spec(settings.k3sVersion) : undefined, withStagedTrigger);
+    this.rolloutDone = rolled.done;
+    this.restart = rolled.restart;
+
+    // After the node's restart: labels and taints are reconciled against the node as it now runs.
+    this.member = remoteScript(`${name}-member`, {
+      connection: args.controlConnection,
+      script: renderMemberScript({
+        node: node.name,
+        bootstrap: args.bootstrap,
+        labels: node.labels,
+        taints: node.taints,
+        drainTimeout: settings.drainTimeout,
+        readyTimeoutSeconds: READY_TIMEOUT_SECONDS,
+      }),
+      phases: ["create", "update", "delete"],
+    }, { ...child([this.install, rolled.restart, ...args.installAfter]), ...chained });
+
+    this.registerOutputs({});
+  }
+
+  private rolloutSteps(
+    name: string,
+    args: K3sNodeArgs,
+    files: { config: ScriptCommand; paths: string[]; secret: boolean },
+    target: InstallSpec | undefined,
+    withStagedTrigger: (script: pulumi.Input<string>) => pulumi.Output<string>,
+  ): { restart: ScriptCommand; done: ScriptCommand } {
+    const { node, rollout } = args;
+    const child = (after: pulumi.Resource[], alias?: string): pulumi.CustomResourceOptions => ({
+      parent: this,
+      dependsOn: [...(node.dependsOn ?? []), ...after],
+      ...(alias ? { aliases: [{ name: alias }] } : {}),
+    });
+    const cordon = target && remoteScript(`${name}-cordon`, {
+      connection: args.controlConnection,
+      script: renderCordonScript({ node: node.name, version: target.version, drain: rollout.drain, drainTimeout: rollout.drainTimeout }),
+      phases: ["update"],
+    }, child([this.install, ...args.rolloutAfter]));
+    const script = this.configHash.apply((hash) => renderRestartScript({
+      node: node.name,
+      role: node.role,
+      install: target,
+      files: files.paths,
+      configHash: hash,
+      etcd: args.etcd,
+      timeoutSeconds: READY_TIMEOUT_SECONDS,
+    }));
+    // Named "restart" since it restarts for configuration too; the alias keeps stacks made when it was "upgrade".
+    const restart = remoteScript(`${name}-restart`, {
+      connection: node.connection,
+      script: target ? withStagedTrigger(script) : script,
+      phases: ["update"],
+      // Its header carries the configuration hash, which is a secret's digest when config.yaml holds one.
+      secret: files.secret,
+      showOutput: true,
+    }, child([files.config, this.install, ...(cordon ? [cordon] : args.rolloutAfter)], `${name}-upgrade`));
+    if (!target) return { restart, done: restart };
+    const uncordon = remoteScript(`${name}-uncordon`, {
+      connection: args.controlConnection,
+      script: renderUncordonScript({ node: node.name, version: target.version, timeoutSeconds: READY_TIMEOUT_SECONDS }),
+      phases: ["update"],
+    }, child([restart]));
+    return { restart, done: uncordon };
+  }
+}

@@ -1,0 +1,119 @@
+import { z } from "zod";
+import { parseConfig } from "../rules/errors";
+
+/** Go duration as kubectl and k3s parse it (time.ParseDuration): 90s, 5m, 1h30m. */
+export const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
+
+const duration = z.string().regex(GO_DURATION, { message: "must be a duration such as 90s, 5m or 1h30m. Fix: write it like '5m'" });
+
+/**
+ * k3s schedules snapshots with robfig/cron's standard parser: five fields or a descriptor (@daily,
+ * @every 6h). The reference only gives the default; this shape check catches typos and six-field
+ * (seconds) expressions before any node sees them.
+ */
+const CRON_FIELD = /^[0-9A-Za-z*?/,-]+$/;
+const CRON_DESCRIPTOR = /^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$/;
+const CRON_EVERY = /^@every ([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
+
+function isCron(v: string): boolean {
+  const s = v.trim();
+  if (CRON_DESCRIPTOR.test(s) || CRON_EVERY.test(s)) return true;
+  const fields = s.split(/\s+/);
+  return fields.length === 5 && fields.every((f) => CRON_FIELD.test(f));
+}
+
+export const DEFAULT_SNAPSHOT_SCHEDULE = "0 */12 * * *";
+export const DEFAULT_SNAPSHOT_RETENTION = 5;
+
+/** `k3s-stacks:upgrade` — how a k3sVersion change reaches the nodes. */
+export const upgradeSchema = z
+  .object({
+    /** ssh: cordon → upgrade → uncordon per node driven by Pulumi; system-upgrade-controller: in-cluster Plans. */
+    mode: z.enum(["ssh", "system-upgrade-controller"]).default("ssh"),
+    /** Agents upgraded at the same time, after every server. */
+    agentBatchSize: z.number().int().min(1, { message: "must be at least 1. Fix: use 1 for one agent at a time" }).default(1),
+    /** Drain (evict pods) before upgrading a node, not only cordon it. */
+    drain: z.boolean().default(true),
+    /** `kubectl drain --timeout` for upgrades; k3s-stacks:cluster.drainTimeout when omitted. */
+    drainTimeout: duration.optional(),
+    /** etcd snapshot on the first server before it upgrades; default true with the etcd datastore. */
+    preUpgradeSnapshot: z.boolean().optional(),
+    /**
+     * Read the previous k3sVersion and server list from this stack's own last outputs to refuse
+     * version skips and unsafe server removals before anything runs (see previous.ts).
+     */
+    checkPreviousOutputs: z.boolean().default(true),
+    /** Allow removing more etcd servers in one run than keeps quorum (only after a cluster reset or for dead nodes). */
+    forceServerRemoval: z.boolean().default(false),
+  })
+  .strict();
+
+export type UpgradeConfig = z.output<typeof upgradeSchema>;
+
+const bucketName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+    message: "is not a valid bucket name. Fix: 3-63 characters of lowercase letters, digits, dots and hyphens",
+  });
+
+/** `k3s-stacks:snapshots.s3`; the secret key lives in the secret k3s-stacks:etcdS3SecretKey. */
+export const s3Schema = z
+  .object({
+    /** Host[:port] of the S3 API, without scheme (k3s default s3.amazonaws.com). */
+    endpoint: z
+      .string()
+      .min(1)
+      .refine((v) => !/^[a-z]+:\/\//i.test(v), {
+        message: "must be host[:port] without a scheme. Fix: drop 'https://' (use insecure: true for plain http)",
+      })
+      .default("s3.amazonaws.com"),
+    bucket: bucketName,
+    /** Prefix inside the bucket, e.g. the cluster name. */
+    folder: z.string().min(1).optional(),
+    region: z.string().min(1).default("us-east-1"),
+    /** Plain access key id; use the secret k3s-stacks:etcdS3AccessKey instead to keep it out of the stack file. */
+    accessKey: z.string().min(1).optional(),
+    bucketLookupType: z.enum(["auto", "dns", "path"]).optional(),
+    /** Plain http to the endpoint. */
+    insecure: z.boolean().optional(),
+    skipSslVerify: z.boolean().optional(),
+    timeout: duration.optional(),
+    /** Snapshots kept in S3 (k3s default 5). */
+    retention: z.number().int().min(1, { message: "must be at least 1" }).optional(),
+  })
+  .strict();
+
+/** `k3s-stacks:snapshots` — scheduled etcd snapshots (embedded etcd only). */
+export const snapshotSchema = z
+  .object({
+    /** Scheduled snapshots; default true. false sets etcd-disable-snapshots (on-demand ones still work). */
+    enabled: z.boolean().optional(),
+    /** Cron schedule; DEFAULT_SNAPSHOT_SCHEDULE (every 12 hours) when omitted. */
+    schedule: z
+      .string()
+      .refine(isCron, { message: "is not a cron schedule. Fix: five fields like '0 */12 * * *' or '@every 6h'" })
+      .optional(),
+    /** Local snapshots kept; DEFAULT_SNAPSHOT_RETENTION when omitted. */
+    retention: z.number().int().min(1, { message: "must be at least 1" }).optional(),
+    compress: z.boolean().optional(),
+    /** Snapshot directory on each server; default <data-dir>/server/db/snapshots. */
+    dir: z
+      .string()
+      .refine((v) => v.startsWith("/"), { message: "must be an absolute path. Fix: e.g. /var/backups/k3s-snapshots" })
+      .optional(),
+    s3: s3Schema.optional(),
+  })
+  .strict();
+
+export type SnapshotConfig = z.output<typeof snapshotSchema>;
+export type S3Config = z.output<typeof s3Schema>;
+
+/** Parses `k3s-stacks:upgrade` (absent → all defaults); throws ConfigError listing every problem. */
+export function parseUpgradeConfig(raw: unknown): UpgradeConfig {
+  return parseConfig(upgradeSchema, raw ?? {}, "upgrade");
+}
+
+/** Parses `k3s-stacks:snapshots` (absent → all defaults); throws ConfigError listing every problem. */
+export function parseSnapshotConfig(raw: unknown): SnapshotConfig {
+  return parseConfig(snapshotSchema, raw ?? {}, "snapshots");
+}

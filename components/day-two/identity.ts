@@ -1,0 +1,42 @@
+import { ConfigError } from "../rules/errors";
+import { ClusterSettings } from "../k3s/settings";
+
+type Datastore = ClusterSettings["datastore"];
+
+/**
+ * Refuses datastore moves k3s cannot make on a running cluster; `previous` is the datastore of the last
+ * successful `pulumi up`. The one supported move is sqlite → etcd: restarting the single server with
+ * `cluster-init` makes k3s copy the keys into etcd and rename state.db to state.db.migrated
+ * (shared/reference/k3s-reference.md §3 "SQLite to etcd conversion", supported since v1.22.2); the
+ * other servers then join. k3s has no path back from etcd, nor into or out of an external database
+ * (the reference lists none; every other move would start an empty cluster on the existing servers).
+ */
+export function checkDatastoreChange(previous: string | undefined, next: Datastore): void {
+  if (previous === undefined || previous === next) return;
+  if (previous === "sqlite" && next === "etcd") return;
+  const why = previous === "etcd"
+    ? "k3s cannot move an embedded etcd cluster to another datastore; once a server has etcd data it ignores cluster-init, server and datastore-endpoint (k3s reference §3)"
+    : previous === "postgres"
+      ? "k3s keeps its state in that database and has no migration out of it"
+      : `k3s converts sqlite only to embedded etcd (restart with cluster-init); it has no migration from sqlite to ${next}`;
+  throw new ConfigError([
+    `k3s-stacks:cluster.datastore: changes from ${previous} to ${next} on a running cluster: ${why}. ` +
+      `Fix: put back datastore: ${previous}. To move anyway, build a new cluster (a new stack) with datastore: ${next} and move the workloads${previous === "etcd" ? "; an etcd snapshot restores only into etcd" : ""}.`,
+  ]);
+}
+
+/**
+ * Refuses a change of the first server's install identity (role/arch, see k3s/replace-chain.ts):
+ * replacing it would uninstall the server every node joins through and start a new, empty cluster.
+ * Other nodes are replaced safely (drain, uninstall, delete the Node, write files, install).
+ * `previous` maps node names to the identities of the last successful `pulumi up`.
+ */
+export function checkIdentityChange(previous: Record<string, string> | undefined, firstServer: string, next: Record<string, string>): void {
+  const before = previous?.[firstServer];
+  const after = next[firstServer];
+  if (before === undefined || after === undefined || before === after) return;
+  throw new ConfigError([
+    `k3s-stacks:inventory: changes the first server '${firstServer}' from ${before} to ${after} (role/arch). That would reinstall the server every other node joins through and start an empty cluster. ` +
+      "Fix: put the old value back. A different machine for the first server is a restore: follow 'Replace the first server' in docs/day-two.md.",
+  ]);
+}

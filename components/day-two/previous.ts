@@ -1,0 +1,88 @@
+import * as pulumi from "@pulumi/pulumi";
+import { collectProblems } from "../rules/errors";
+import { ClusterSettings } from "../k3s/settings";
+import { UpgradeConfig } from "./config";
+import { checkVersionChange } from "./skew";
+import { checkServerChange } from "./servers";
+import { checkDatastoreChange, checkIdentityChange } from "./identity";
+
+/**
+ * What the last successful `pulumi up` of this stack exported. The stack must export `k3sVersion`
+ * (string) and `serverNames` (server node names, first server first) for the checks to see them.
+ */
+export interface PreviousState {
+  k3sVersion?: string;
+  serverNames?: string[];
+  /** `datastore` output: sqlite, etcd or postgres. */
+  datastore?: string;
+  /** `nodeIdentities` output: node name → role/arch (k3s/replace-chain.ts). */
+  nodeIdentities?: Record<string, string>;
+  /** `storageClass` output: the default StorageClass the addons left (addons/cluster-addons.ts). */
+  storageClass?: string;
+  /** Per node, what its restart depended on (K3sCluster.restartKeys): nodes whose key changes restart. */
+  restartKeys?: Record<string, string>;
+}
+
+/**
+ * The stack's own fully qualified name. DIY (file, S3) backends with project-scoped stacks (the
+ * default since Pulumi 3.61) accept `organization/<project>/<stack>`, and the SDK reports
+ * "organization" as their organization; Pulumi Cloud uses the real org. Mocks may have no org.
+ */
+export function ownStackName(): string {
+  let org: string;
+  try {
+    org = pulumi.getOrganization() || "organization";
+  } catch {
+    org = "organization";
+  }
+  return `${org}/${pulumi.getProject()}/${pulumi.getStack()}`;
+}
+
+async function outputValue(ref: pulumi.StackReference, name: string): Promise<unknown> {
+  const details = await ref.getOutputDetails(name);
+  return details.value ?? details.secretValue;
+}
+
+/**
+ * Reads this stack's previous outputs through a StackReference to itself. The engine answers a stack
+ * that has never completed an update with no outputs, so a fresh stack reads as "no previous"; values
+ * of the wrong shape also read as absent. A legacy (non-project-scoped) DIY backend cannot parse the
+ * qualified name and fails the run: set k3s-stacks:upgrade.checkPreviousOutputs to false there (the
+ * node-side guard from renderVersionGuardScript still refuses skips on the machines themselves).
+ */
+export async function readPreviousState(opts: { parent?: pulumi.Resource } = {}): Promise<PreviousState> {
+  const ref = new pulumi.StackReference("k3s-stacks-previous-outputs", { name: ownStackName() }, { parent: opts.parent });
+  const [version, servers, datastore, identities, keys, storageClass] = await Promise.all(
+    ["k3sVersion", "serverNames", "datastore", "nodeIdentities", "restartKeys", "storageClass"].map((name) => outputValue(ref, name)),
+  );
+  const isKeys = (v: unknown): v is Record<string, string> =>
+    typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string");
+  const state: PreviousState = {
+    k3sVersion: typeof version === "string" ? version : undefined,
+    serverNames: Array.isArray(servers) && servers.every((s) => typeof s === "string") ? (servers as string[]) : undefined,
+    restartKeys: isKeys(keys) ? keys : undefined,
+  };
+  // Outputs added later: absent from stacks last updated before them.
+  if (typeof datastore === "string") state.datastore = datastore;
+  if (typeof storageClass === "string") state.storageClass = storageClass;
+  if (identities && typeof identities === "object" && Object.values(identities).every((v) => typeof v === "string")) {
+    state.nodeIdentities = identities as Record<string, string>;
+  }
+  return state;
+}
+
+/** Runs the version-skew and server-removal checks against the previous outputs, reporting every problem at once. */
+export function checkAgainstPrevious(
+  previous: PreviousState,
+  next: { settings: ClusterSettings; serverNames: string[]; upgrade: UpgradeConfig; nodeIdentities?: Record<string, string>; gone?: string[] },
+): void {
+  collectProblems([
+    () => checkVersionChange(previous.k3sVersion, next.settings.k3sVersion),
+    () => checkServerChange(previous.serverNames, next.serverNames, next.settings.datastore, { force: next.upgrade.forceServerRemoval, gone: next.gone }),
+    () => checkDatastoreChange(previous.datastore, next.settings.datastore),
+    () => {
+      const first = previous.serverNames?.[0];
+      if (first && next.nodeIdentities) checkIdentityChange(previous.nodeIdentities, first, next.nodeIdentities);
+    },
+  ]);
+}

@@ -1,0 +1,139 @@
+import { z } from "zod";
+import * as ipaddr from "ipaddr.js";
+import { DISABLE_VALUES, configProblems } from "../rules/flags";
+import { ConfigError, keyPath, parseConfig } from "../rules/errors";
+
+/** A k3s release tag: v<major>.<minor>.<patch>+k3s<n>, optionally -rcN. Channels are not versions. */
+export const K3S_VERSION = /^v\d+\.\d+\.\d+(-rc\d+)?\+k3s\d+$/;
+
+const cidr = z.string().refine((v) => ipaddr.isValidCIDR(v), { message: "is not a valid CIDR. Fix: write it like 10.42.0.0/16" });
+const rawK3sConfig = z.record(z.string(), z.unknown());
+
+/**
+ * A virtual IP for the Kubernetes API, held by kube-vip on one server at a time. `mode` leaves room
+ * for BGP; ARP (layer 2: the holder answers ARP/NDP for the address) is what is built.
+ */
+export const apiVipSchema = z
+  .object({
+    /** The VIP: a free IPv4/IPv6 address on the servers' LAN, outside DHCP, MetalLB pools and the cluster CIDRs. */
+    address: z.string().refine((v) => ipaddr.isValid(v), { message: "is not an IP address. Fix: give a free address on the servers' LAN, e.g. 192.168.1.250" }),
+    /** How the VIP is announced; only ARP (layer 2) for now. */
+    mode: z.enum(["arp"]).default("arp"),
+    /** NIC kube-vip binds the VIP to on every server; kube-vip picks the default route's NIC when omitted. */
+    interface: z.string().regex(/^[^\s/:]{1,15}$/, { message: "is not a network interface name (1-15 characters, no '/', ':' or spaces). Fix: use the servers' NIC, e.g. eth0" }).optional(),
+    /** The servers' LAN, when wider or narrower than the /24 (IPv4) or /64 (IPv6) assumed for the subnet check. */
+    subnet: cidr.optional(),
+  })
+  .strict();
+export type ApiVip = z.output<typeof apiVipSchema>;
+
+export const clusterSchema = z
+  .object({
+    /** Pinned k3s release, e.g. v1.36.3+k3s1. */
+    k3sVersion: z.string().regex(K3S_VERSION, {
+      message: "is not a k3s release tag. Fix: pin a release such as v1.36.3+k3s1 (channels like 'stable' or 'latest' make runs unrepeatable)",
+    }),
+    /** sqlite: one server; etcd: embedded HA, odd server count; postgres: external, endpoint in the secret k3s-stacks:datastoreEndpoint. */
+    datastore: z.enum(["sqlite", "etcd", "postgres"]).default("sqlite"),
+    /** Packaged components to switch off. */
+    disable: z.array(z.enum(DISABLE_VALUES as [string, ...string[]])).default([]),
+    /** Extra names/IPs in the API server certificate; the first one is used in the kubeconfig. */
+    tlsSans: z.array(z.string().min(1)).default([]),
+    /** Fixed API address (load balancer, VIP or DNS name) for joins and the kubeconfig. */
+    apiEndpoint: z.string().min(1).optional(),
+    /** A managed VIP (kube-vip) used for joins and the kubeconfig; an alternative to apiEndpoint. */
+    apiVip: apiVipSchema.optional(),
+    clusterCidr: cidr.default("10.42.0.0/16"),
+    serviceCidr: cidr.default("10.43.0.0/16"),
+    clusterDomain: z.string().optional(),
+    flannelBackend: z.enum(["vxlan", "host-gw", "wireguard-native", "none"]).optional(),
+    /** Encrypt Secrets at rest (k3s secrets-encryption). */
+    secretsEncryption: z.boolean().default(true),
+    /** Where nodes fetch the install script (a mirror for restricted networks). */
+    installScriptUrl: z.string().url().default("https://get.k3s.io"),
+    /** INSTALL_K3S_ARTIFACT_URL: where install.sh downloads k3s release assets. */
+    artifactUrl: z.string().url().optional(),
+    /** Extra k3s server flags for config.yaml, checked against the k3s flag table. */
+    serverConfig: rawK3sConfig.default({}),
+    /** Extra k3s agent flags for config.yaml (also applied to servers), checked against the flag table. */
+    agentConfig: rawK3sConfig.default({}),
+    /** How long removal and upgrades may take to drain a node. */
+    drainTimeout: z.string().regex(/^\d+(s|m|h)$/, { message: "is not a duration. Fix: write it like 90s, 5m or 1h" }).default("5m"),
+  })
+  .strict();
+
+export type ClusterSettings = z.output<typeof clusterSchema>;
+
+const KEY = "cluster";
+
+/** Keys we set ourselves; letting serverConfig/agentConfig override them would break the cluster wiring. */
+/**
+ * k3s flags that k3s-stacks sets from its own settings, or that would break what it manages, with the
+ * fix for each. In serverConfig/agentConfig they would silently override the dedicated setting every
+ * cross-check (CIDRs, VIP, firewall, kernel modules) looks at, or stop k3s outright.
+ */
+const MANAGED_KEYS: Record<string, string> = {
+  token: "the join token is generated and written to a root-only file by k3s-stacks",
+  "token-file": "the join token is generated and written to a root-only file by k3s-stacks",
+  server: "joins use apiEndpoint or apiVip, else the first server",
+  "cluster-init": "set datastore: etcd",
+  "datastore-endpoint": "set datastore: postgres and the secret k3s-stacks:datastoreEndpoint",
+  "node-name": "set the host's name",
+  "node-label": "set the host's labels",
+  "node-taint": "set the host's taints",
+  "node-ip": "set the host's internalAddress",
+  "node-external-ip": "set the host's externalAddress",
+  "flannel-iface": "set the host's flannelIface",
+  "with-node-id": "host names must be unique instead: this flag renames the Node, which the membership step then never finds",
+  "tls-san": "set tlsSans",
+  disable: "set disable",
+  "cluster-cidr": "set clusterCidr",
+  "service-cidr": "set serviceCidr",
+  "cluster-domain": "set clusterDomain",
+  "flannel-backend": "set flannelBackend",
+  "secrets-encryption": "set secretsEncryption",
+  "write-kubeconfig-mode": "the kubeconfig stays 0600 (root only); the stack output kubeconfig gives you a copy",
+  "data-dir": "the node scripts expect k3s's default data dir (/var/lib/rancher/k3s)",
+  "https-listen-port": "joins, the kubeconfig and the firewall rules use the API port 6443",
+  "cluster-reset": "a restore is a one-time action: run scripts/etcd-restore.sh (docs/day-two.md)",
+  "cluster-reset-restore-path": "a restore is a one-time action: run scripts/etcd-restore.sh (docs/day-two.md)",
+  selinux: "host preparation sets it on nodes whose SELinux is enabled",
+};
+/** Flag families set from k3s-stacks:snapshots. */
+const MANAGED_PREFIXES: Array<[string, string]> = [
+  ["etcd-snapshot", "set k3s-stacks:snapshots (schedule, retention, dir, compress)"],
+  ["etcd-s3", "set k3s-stacks:snapshots.s3 and the secrets etcdS3AccessKey/etcdS3SecretKey"],
+];
+
+function managedFix(key: string): string | undefined {
+  return MANAGED_KEYS[key] ?? MANAGED_PREFIXES.find(([p]) => key === p || key.startsWith(`${p}-`))?.[1];
+}
+
+/** Parses `k3s-stacks:cluster`, reporting every problem at once. */
+export function parseClusterConfig(raw: unknown): ClusterSettings {
+  if (raw && typeof raw === "object" && "datastoreEndpoint" in raw) {
+    throw new ConfigError([
+      `${keyPath(KEY, ["datastoreEndpoint"])}: a datastore URL holds a password and must not be plain config. Fix: remove it here and run 'pulumi config set --secret k3s-stacks:datastoreEndpoint postgres://user:pass@host:5432/k3s'.`,
+    ]);
+  }
+  const settings = parseConfig(clusterSchema, raw, KEY);
+  const problems: string[] = [];
+  for (const [field, role] of [["serverConfig", "server"], ["agentConfig", "agent"]] as const) {
+    const extra = settings[field];
+    problems.push(...configProblems(role, extra, keyPath(KEY, [field])));
+    for (const key of Object.keys(extra)) {
+      const fix = managedFix(key.replace(/\+$/, ""));
+      if (fix) problems.push(`${keyPath(KEY, [field, key])}: is managed by k3s-stacks. Fix: remove it here; ${fix}.`);
+    }
+  }
+  if (settings.apiVip && settings.apiEndpoint) {
+    problems.push(`${keyPath(KEY, ["apiVip"])}: is set together with apiEndpoint, so joins and the kubeconfig would have two API addresses. Fix: keep apiVip (k3s-stacks runs kube-vip for it) or apiEndpoint (an address you serve yourself), not both.`);
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return settings;
+}
+
+/** The fixed API host joins, tls-san and the kubeconfig use: apiEndpoint or the managed VIP; undefined when neither is set. */
+export function apiHost(settings: Pick<ClusterSettings, "apiEndpoint" | "apiVip">): string | undefined {
+  return settings.apiEndpoint ?? settings.apiVip?.address;
+}

@@ -1,0 +1,59 @@
+import { problemsOf as problems } from "../support/config";
+import { parseSnapshotConfig, parseUpgradeConfig } from "../../components/day-two/config";
+
+
+describe("k3s-stacks:upgrade", () => {
+  it("defaults to ssh, one agent at a time, with drain", () => {
+    expect(parseUpgradeConfig(undefined)).toEqual({
+      mode: "ssh",
+      agentBatchSize: 1,
+      drain: true,
+      checkPreviousOutputs: true,
+      forceServerRemoval: false,
+    });
+  });
+
+  it("accepts the system-upgrade-controller mode and a batch size", () => {
+    const cfg = parseUpgradeConfig({ mode: "system-upgrade-controller", agentBatchSize: 3, drain: false, drainTimeout: "90s" });
+    expect(cfg).toMatchObject({ mode: "system-upgrade-controller", agentBatchSize: 3, drain: false, drainTimeout: "90s" });
+  });
+
+  it("reports every problem with its key and a fix", () => {
+    const p = problems(() => parseUpgradeConfig({ mode: "helm", agentBatchSize: 0, drainTimeout: "5 minutes", batch: 2 }));
+    expect(p).toHaveLength(4);
+    expect(p.join("\n")).toMatch(/k3s-stacks:upgrade\.mode: .*Fix: use one of "ssh", "system-upgrade-controller"/);
+    expect(p.join("\n")).toMatch(/k3s-stacks:upgrade\.agentBatchSize: must be at least 1/);
+    expect(p.join("\n")).toMatch(/k3s-stacks:upgrade\.drainTimeout: must be a duration/);
+    expect(p.join("\n")).toMatch(/unknown key\(s\) 'batch'/);
+  });
+});
+
+describe("k3s-stacks:snapshots", () => {
+  it("leaves unset fields undefined so the datastore check can see what the user set", () => {
+    expect(parseSnapshotConfig(undefined)).toEqual({});
+  });
+
+  it.each(["0 */12 * * *", "*/30 2-4 * * MON-FRI", "@daily", "@every 6h30m"])("accepts the schedule %s", (schedule) => {
+    expect(parseSnapshotConfig({ schedule }).schedule).toBe(schedule);
+  });
+
+  it.each(["0 0 */12 * * *", "every day", "* * *"])("refuses the schedule %s", (schedule) => {
+    expect(problems(() => parseSnapshotConfig({ schedule }))[0]).toMatch(/^k3s-stacks:snapshots\.schedule: is not a cron schedule\. Fix:/);
+  });
+
+  it("fills S3 defaults and validates its fields", () => {
+    const cfg = parseSnapshotConfig({ s3: { bucket: "k3s-backups", folder: "homelab" } });
+    expect(cfg.s3).toEqual({ bucket: "k3s-backups", folder: "homelab", endpoint: "s3.amazonaws.com", region: "us-east-1" });
+    const p = problems(() =>
+      parseSnapshotConfig({ dir: "snaps", s3: { endpoint: "https://minio:9000", bucket: "Bad_Bucket", bucketLookupType: "virtual", timeout: "soon", secretKey: "x" } }),
+    );
+    const text = p.join("\n");
+    expect(text).toMatch(/snapshots\.dir: must be an absolute path/);
+    expect(text).toMatch(/snapshots\.s3\.endpoint: must be host\[:port\] without a scheme/);
+    expect(text).toMatch(/snapshots\.s3\.bucket: is not a valid bucket name/);
+    expect(text).toMatch(/snapshots\.s3\.bucketLookupType/);
+    expect(text).toMatch(/snapshots\.s3\.timeout: must be a duration/);
+    // A secret key in the plain stack file is refused as an unknown key: it belongs in etcdS3SecretKey.
+    expect(text).toMatch(/snapshots\.s3: unknown key\(s\) 'secretKey'/);
+  });
+});

@@ -1,0 +1,123 @@
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ConfigError } from "../../components/rules/errors";
+import { parseUpgradeConfig } from "../../components/day-two/config";
+import { preUpgradeSnapshotName, renderPreUpgradeSnapshotScript, renderVersionGuardScript } from "../../components/day-two/node-scripts";
+import { rolloutSettings } from "../../components/day-two/rollout";
+import { parseClusterConfig } from "../../components/k3s/settings";
+import { REFERENCE_PATH } from "../k3s/support/reference";
+
+const reference = JSON.parse(fs.readFileSync(REFERENCE_PATH, "utf8")) as { "etcd-snapshot": Record<string, { type: string }>; etcdSnapshotSubcommands: Record<string, string> };
+
+/** Runs a rendered script with a stand-in `k3s` (not real k3s) that records its argv and fakes `--version`. */
+function runWithFakeK3s(script: string, version: string | undefined, failSave = false) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "k3s-fake-"));
+  const log = path.join(dir, "argv.log");
+  if (version !== undefined) {
+    fs.writeFileSync(
+      path.join(dir, "k3s"),
+      `#!/usr/bin/env bash\necho "$*" >> ${log}\n` +
+        `if [ "$1" = --version ]; then echo "k3s version ${version} (0123abcd)"; echo "go version go1.25"; exit 0; fi\n` +
+        `if [ "$1 $2" = "etcd-snapshot save" ]; then exit ${failSave ? 1 : 0}; fi\nexit 0\n`,
+      { mode: 0o755 },
+    );
+  }
+  // Only our dir plus the basic tools: a k3s installed on this machine must not be found.
+  const res = spawnSync("bash", ["-s"], {
+    input: script,
+    env: { PATH: `${dir}:/usr/bin:/bin`, HOME: dir },
+    encoding: "utf8",
+  });
+  const argv = fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n") : [];
+  return { code: res.status, stdout: res.stdout, stderr: res.stderr, argv };
+}
+
+describe("pre-upgrade snapshot script", () => {
+  const script = renderPreUpgradeSnapshotScript("v1.37.0+k3s1");
+
+  it("uses only etcd-snapshot save flags k3s knows", () => {
+    expect(reference.etcdSnapshotSubcommands.save).toBe("EtcdSnapshotFlags");
+    expect(reference["etcd-snapshot"].name.type).toBe("string");
+    expect(preUpgradeSnapshotName("v1.37.0+k3s1")).toBe("pre-upgrade-v1.37.0-k3s1");
+    expect(script).toContain("k3s etcd-snapshot save --name 'pre-upgrade-v1.37.0-k3s1'");
+  });
+
+  it("passes shellcheck", () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sc-")), "pre.sh");
+    fs.writeFileSync(file, script);
+    expect(() => execFileSync("shellcheck", [file])).not.toThrow();
+  });
+
+  it("runs k3s etcd-snapshot save with the versioned name", () => {
+    const r = runWithFakeK3s(script, "v1.36.3+k3s1");
+    expect(r.code).toBe(0);
+    expect(r.argv).toEqual(["etcd-snapshot save --name pre-upgrade-v1.37.0-k3s1"]);
+  });
+
+  it("stops the rollout with the node and the reason when the snapshot fails", () => {
+    const r = runWithFakeK3s(script, "v1.36.3+k3s1", true);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/pre-upgrade etcd snapshot failed on .*, so the upgrade to v1.37.0\+k3s1 did not start\. Fix:/);
+  });
+
+  it("does nothing where k3s is not installed", () => {
+    const r = runWithFakeK3s(script, undefined);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/no pre-upgrade snapshot needed/);
+  });
+});
+
+describe("node-side version guard", () => {
+  const guard = renderVersionGuardScript("v1.37.0+k3s1");
+
+  it("passes shellcheck", () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sc-")), "guard.sh");
+    fs.writeFileSync(file, guard);
+    expect(() => execFileSync("shellcheck", [file])).not.toThrow();
+  });
+
+  it.each([
+    [undefined, 0],
+    ["v1.36.3+k3s1", 0],
+    ["v1.37.0+k3s1", 0],
+    ["v1.37.0-rc2+k3s1", 0],
+    ["v1.37.0+k3s2", 1],
+    ["v1.37.1+k3s1", 1],
+    ["v1.35.9+k3s1", 1],
+  ])("running %s → exit %s", (running, code) => {
+    expect(runWithFakeK3s(guard, running).code).toBe(code);
+  });
+
+  it("explains a downgrade and a skip", () => {
+    expect(runWithFakeK3s(guard, "v1.38.0+k3s1").stderr).toMatch(/runs v1.38.0\+k3s1; v1.37.0\+k3s1 would be a downgrade.*Fix:/);
+    expect(runWithFakeK3s(guard, "v1.35.9+k3s1").stderr).toMatch(/skips a minor version\. Fix: upgrade to v1\.36\.x first/);
+  });
+
+  it("refuses to render for a malformed version", () => {
+    expect(() => renderVersionGuardScript("v1.37")).toThrow(ConfigError);
+  });
+});
+
+describe("rolloutSettings", () => {
+  const cluster = (datastore: string) => parseClusterConfig({ k3sVersion: "v1.37.0+k3s1", datastore });
+
+  it("takes a pre-upgrade snapshot by default with etcd only", () => {
+    const etcd = rolloutSettings(parseUpgradeConfig({ agentBatchSize: 2 }), cluster("etcd"));
+    expect(etcd).toMatchObject({ agentBatchSize: 2, drain: true, drainTimeout: "5m" });
+    expect(etcd.preUpgradeScript).toContain("pre-upgrade-v1.37.0-k3s1");
+    expect(rolloutSettings(parseUpgradeConfig({}), cluster("sqlite")).preUpgradeScript).toBeUndefined();
+    expect(rolloutSettings(parseUpgradeConfig({ preUpgradeSnapshot: false }), cluster("etcd")).preUpgradeScript).toBeUndefined();
+  });
+
+  it("lets upgrade.drainTimeout override the cluster's", () => {
+    expect(rolloutSettings(parseUpgradeConfig({ drainTimeout: "15m", drain: false }), cluster("etcd"))).toMatchObject({ drain: false, drainTimeout: "15m" });
+  });
+
+  it("refuses an explicit pre-upgrade snapshot without etcd", () => {
+    expect(() => rolloutSettings(parseUpgradeConfig({ preUpgradeSnapshot: true }), cluster("postgres"))).toThrow(
+      /k3s-stacks:upgrade.preUpgradeSnapshot: needs the embedded etcd datastore/,
+    );
+  });
+});

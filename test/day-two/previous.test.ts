@@ -1,0 +1,71 @@
+import { installMocks, MockState } from "../support/mocks";
+import { ConfigError } from "../../components/rules/errors";
+import { parseClusterConfig } from "../../components/k3s/settings";
+import { parseUpgradeConfig } from "../../components/day-two/config";
+import { checkAgainstPrevious, ownStackName, readPreviousState } from "../../components/day-two/previous";
+
+let previousOutputs: Record<string, unknown> | undefined;
+let mocks: MockState;
+
+beforeAll(async () => {
+  mocks = await installMocks({
+    // The engine answers a stack with no completed update with an empty output map.
+    outputs: (type) => (type === "pulumi:pulumi:StackReference" ? { outputs: previousOutputs ?? {} } : {}),
+  });
+});
+
+describe("reading the stack's own previous outputs", () => {
+  it("references the fully qualified own stack name (DIY backends report the org 'organization')", () => {
+    expect(ownStackName()).toBe("organization/k3s-stacks/test");
+  });
+
+  it("reads k3sVersion and serverNames", async () => {
+    previousOutputs = { k3sVersion: "v1.36.3+k3s1", serverNames: ["s1", "s2", "s3"], kubeconfig: "x" };
+    await expect(readPreviousState()).resolves.toEqual({ k3sVersion: "v1.36.3+k3s1", serverNames: ["s1", "s2", "s3"] });
+    const refs = mocks.byType("pulumi:pulumi:StackReference");
+    expect(refs[refs.length - 1].inputs.name).toBe("organization/k3s-stacks/test");
+  });
+
+  it("reads the addons' default StorageClass (monitoring is replaced only when it changed)", async () => {
+    previousOutputs = { k3sVersion: "v1.36.3+k3s1", storageClass: "longhorn" };
+    await expect(readPreviousState()).resolves.toMatchObject({ storageClass: "longhorn" });
+    previousOutputs = { storageClass: 1 };
+    expect(await readPreviousState()).not.toHaveProperty("storageClass");
+  });
+
+  it("treats a brand-new stack (no outputs) and odd shapes as no previous state", async () => {
+    previousOutputs = undefined;
+    await expect(readPreviousState()).resolves.toEqual({ k3sVersion: undefined, serverNames: undefined });
+    previousOutputs = { k3sVersion: 3, serverNames: "s1" };
+    await expect(readPreviousState()).resolves.toEqual({ k3sVersion: undefined, serverNames: undefined });
+  });
+});
+
+describe("checkAgainstPrevious", () => {
+  const settings = parseClusterConfig({ k3sVersion: "v1.36.3+k3s1", datastore: "etcd" });
+  const upgrade = parseUpgradeConfig({});
+
+  it("passes a fresh stack and a one-minor upgrade", () => {
+    expect(() => checkAgainstPrevious({}, { settings, serverNames: ["s1"], upgrade })).not.toThrow();
+    expect(() =>
+      checkAgainstPrevious({ k3sVersion: "v1.35.2+k3s1", serverNames: ["s1", "s2", "s3"] }, { settings, serverNames: ["s1", "s2", "s3"], upgrade }),
+    ).not.toThrow();
+  });
+
+  it("reports the version and server problems together", () => {
+    let err: unknown;
+    try {
+      checkAgainstPrevious(
+        { k3sVersion: "v1.34.0+k3s1", serverNames: ["s1", "s2", "s3"] },
+        { settings, serverNames: ["s2", "s3"], upgrade },
+      );
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const problems = (err as ConfigError).problems;
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/skips 1 minor version/);
+    expect(problems[1]).toMatch(/first \(bootstrap\) server/);
+  });
+});

@@ -1,0 +1,52 @@
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError } from "../../components/rules/errors";
+import { checkServerChange, maxServerRemoval } from "../../components/day-two/servers";
+
+function message(fn: () => void): string {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems.join("\n");
+    throw e;
+  }
+  return "";
+}
+
+describe("server set changes", () => {
+  it("keeps quorum of the old membership when every removed server leaves at once", () => {
+    expect([1, 3, 5, 7].map(maxServerRemoval)).toEqual([0, 1, 2, 3]);
+  });
+
+  it("allows a fresh stack, additions, and removals within quorum", () => {
+    expect(message(() => checkServerChange(undefined, ["s1", "s2", "s3"], "etcd"))).toBe("");
+    expect(message(() => checkServerChange(["s1"], ["s1", "s2", "s3"], "etcd"))).toBe("");
+    expect(message(() => checkServerChange(["s1", "s2", "s3", "s4", "s5"], ["s1", "s2", "s5"], "etcd"))).toBe("");
+    // Replacing a dead server: one out, one in.
+    expect(message(() => checkServerChange(["s1", "s2", "s3"], ["s1", "s3", "s4"], "etcd"))).toBe("");
+  });
+
+  it("refuses removing more etcd servers than keeps quorum", () => {
+    const m = message(() => checkServerChange(["s1", "s2", "s3", "s4", "s5"], ["s1", "s2"], "etcd"));
+    expect(m).toContain("removes 3 of 5 etcd servers (s3, s4, s5) in one run");
+    expect(m).toContain("Fix: remove 2 per pulumi up (5 → 3 → ...).");
+    expect(message(() => checkServerChange(["s1", "s2", "s3", "s4", "s5", "s6", "s7"], ["s1", "s2", "s3"], "etcd"))).toContain("Fix: remove 2 per pulumi up (7 → 5 → ...).");
+    expect(message(() => checkServerChange(["s1", "s2", "s3"], ["s1"], "etcd"))).toMatch(/forceServerRemoval/);
+  });
+
+  it("lets forceServerRemoval override the quorum rule (with a warning) but not the first-server rule", () => {
+    const warn = jest.spyOn(pulumi.log, "warn").mockImplementation(() => Promise.resolve());
+    expect(message(() => checkServerChange(["s1", "s2", "s3"], ["s1"], "etcd", { force: true }))).toBe("");
+    expect(message(() => checkServerChange(["s1", "s2", "s3"], ["s2", "s3"], "etcd", { force: true }))).toMatch(/removes 's1', the first \(bootstrap\) server/);
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining("Going ahead because k3s-stacks:upgrade.forceServerRemoval is true"));
+    warn.mockRestore();
+  });
+
+  it("refuses removing or demoting the first server, whatever the datastore", () => {
+    expect(message(() => checkServerChange(["s1", "s2"], ["s2"], "postgres"))).toMatch(/removes 's1', the first \(bootstrap\) server.*Fix: keep it/);
+    expect(message(() => checkServerChange(["s1", "s2", "s3"], ["s2", "s1", "s3"], "etcd"))).toMatch(/makes 's2' the first server instead of 's1'/);
+  });
+
+  it("does not limit removals of stateless servers on an external datastore", () => {
+    expect(message(() => checkServerChange(["s1", "s2", "s3"], ["s1"], "postgres"))).toBe("");
+  });
+});

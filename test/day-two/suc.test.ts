@@ -1,0 +1,80 @@
+import * as k8s from "@pulumi/kubernetes";
+import { installMocks, MockState, settle } from "../support/mocks";
+import { agentPlanSpec, serverPlanSpec } from "../../components/day-two/suc-plans";
+import { SystemUpgradePlans } from "../../components/day-two/suc";
+
+let mocks: MockState;
+
+/** Loosely typed view of a registered Kubernetes object's inputs. */
+type Obj = { metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec: Record<string, unknown> };
+const obj = (r: { inputs: Record<string, unknown> }) => r.inputs as unknown as Obj;
+beforeAll(async () => {
+  mocks = await installMocks();
+});
+
+const opts = { version: "v1.37.0+k3s1", agentConcurrency: 2, drain: true, drainTimeout: "5m", upgradeImage: "rancher/k3s-upgrade" };
+
+describe("k3s Plans", () => {
+  it("upgrades servers one at a time, selected by the control-plane label", () => {
+    expect(serverPlanSpec(opts)).toEqual({
+      concurrency: 1,
+      nodeSelector: { matchExpressions: [{ key: "node-role.kubernetes.io/control-plane", operator: "In", values: ["true"] }] },
+      version: "v1.37.0+k3s1",
+      serviceAccountName: "system-upgrade",
+      cordon: true,
+      tolerations: [{ operator: "Exists" }],
+      drain: { timeout: "5m", ignoreDaemonSets: true, deleteEmptydirData: true },
+      upgrade: { image: "rancher/k3s-upgrade" },
+    });
+  });
+
+  it("upgrades agents in batches after the server plan", () => {
+    const spec = agentPlanSpec(opts);
+    expect(spec).toMatchObject({
+      concurrency: 2,
+      nodeSelector: { matchExpressions: [{ key: "node-role.kubernetes.io/control-plane", operator: "DoesNotExist" }] },
+      prepare: { image: "rancher/k3s-upgrade", args: ["prepare", "server-plan"] },
+      version: "v1.37.0+k3s1",
+      cordon: true,
+      upgrade: { image: "rancher/k3s-upgrade" },
+    });
+  });
+
+  it("cordons only when drain is off, and refuses bad input", () => {
+    expect(agentPlanSpec({ ...opts, drain: false })).not.toHaveProperty("drain");
+    expect(() => serverPlanSpec({ ...opts, version: "stable" })).toThrow(/not a k3s release tag/);
+    expect(() => agentPlanSpec({ ...opts, agentConcurrency: 0 })).toThrow(/at least 1/);
+  });
+});
+
+describe("SystemUpgradePlans", () => {
+  beforeAll(async () => {
+    const provider = new k8s.Provider("cluster", { kubeconfig: "{}" });
+    new SystemUpgradePlans("upgrades", { provider, version: "v1.37.0+k3s1", agentConcurrency: 3, drain: false, drainTimeout: "5m" });
+    await settle();
+  });
+
+  it("registers the component, the controller and both Plans in system-upgrade", () => {
+    expect(mocks.byType("k3s:upgrade:SystemUpgradePlans")).toHaveLength(1);
+    const ns = mocks.byType("kubernetes:core/v1:Namespace")[0];
+    expect(ns.inputs.metadata).toMatchObject({ name: "system-upgrade", labels: { "pod-security.kubernetes.io/enforce": "privileged" } });
+    const deployment = mocks.byType("kubernetes:apps/v1:Deployment")[0];
+    const pod = (obj(deployment).spec as { template: { spec: { serviceAccountName: string; containers: { image: string }[] } } }).template.spec;
+    expect(pod.containers[0].image).toBe("rancher/system-upgrade-controller:v0.20.1");
+    expect(pod.serviceAccountName).toBe("system-upgrade");
+    const plans = mocks.byType("kubernetes:upgrade.cattle.io/v1:Plan");
+    expect(plans.map((p) => obj(p).metadata.name).sort()).toEqual(["agent-plan", "server-plan"]);
+    for (const p of plans) expect(obj(p).metadata.namespace).toBe("system-upgrade");
+    const agent = plans.find((p) => obj(p).metadata.name === "agent-plan")!;
+    expect(agent.inputs.spec).toMatchObject({ concurrency: 3, version: "v1.37.0+k3s1", cordon: true });
+    expect(agent.inputs.spec).not.toHaveProperty("drain");
+  });
+
+  it("binds the controller and drainer roles to the service account", () => {
+    const bindings = mocks.byType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding");
+    expect(bindings.map((b) => obj(b).metadata.name).sort()).toEqual(["system-upgrade", "system-upgrade-drainer"]);
+    for (const b of bindings) expect(b.inputs.subjects).toEqual([{ kind: "ServiceAccount", name: "system-upgrade", namespace: "system-upgrade" }]);
+    const roles = mocks.byType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").map((r) => obj(r).metadata.name).sort();
+    expect(roles).toEqual(["system-upgrade-controller", "system-upgrade-controller-drainer"]);
+  });
+});

@@ -1,0 +1,178 @@
+import { problemsOf as problems } from "../support/config";
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import * as pulumi from "@pulumi/pulumi";
+import { installMocks, isSecret, valueOf } from "../support/mocks";
+import { parseRegistriesConfig, RegistriesSettings } from "../../components/registries/config";
+import { registriesPlan, REGISTRIES_PATH, renderRegistriesYaml } from "../../components/registries/registries";
+import { tmpDir } from "../airgap/fixture";
+import { REFERENCE_DIR, REFERENCE_PATH } from "../k3s/support/reference";
+
+
+/** Key paths allowed by the registries.yaml schema block of the reference (§5, wharfie types), hosts as "<host>". */
+function referenceKeys(): Set<string> {
+  const md = fs.readFileSync(path.join(REFERENCE_DIR, "k3s-reference.md"), "utf8");
+  const section = md.slice(md.indexOf("**registries.yaml**"));
+  const block = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
+  const keys = new Set<string>();
+  const walk = (v: unknown, prefix: string, depth: number) => {
+    if (!v || typeof v !== "object" || Array.isArray(v)) return;
+    for (const [k, child] of Object.entries(v)) {
+      const key = depth === 1 ? "<host>" : k;
+      const p = prefix ? `${prefix}.${key}` : key;
+      keys.add(p);
+      // rewrite's keys are user regexes, not schema.
+      if (k !== "rewrite") walk(child, p, depth + 1);
+    }
+  };
+  walk(parse(block), "", 0);
+  // The block's comment lists the other auth fields: "also: auth (base64), identity_token".
+  if (/also: auth \(base64\), identity_token/.test(block)) ["auth", "identity_token"].forEach((k) => keys.add(`configs.<host>.auth.${k}`));
+  return keys;
+}
+
+function renderedKeys(doc: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const [top, hosts] of Object.entries(doc)) {
+    out.push(top);
+    for (const entry of Object.values(hosts as Record<string, Record<string, unknown>>)) {
+      out.push(`${top}.<host>`);
+      for (const [k, v] of Object.entries(entry)) {
+        out.push(`${top}.<host>.${k}`);
+        if (k !== "rewrite" && v && typeof v === "object" && !Array.isArray(v)) for (const kk of Object.keys(v)) out.push(`${top}.<host>.${k}.${kk}`);
+      }
+    }
+  }
+  return [...new Set(out)];
+}
+
+const flags = JSON.parse(fs.readFileSync(REFERENCE_PATH, "utf8")) as Record<string, Record<string, { type: string }>>;
+
+function settingsDir(): string {
+  const dir = tmpDir();
+  fs.writeFileSync(path.join(dir, "ca.pem"), "-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n");
+  fs.writeFileSync(path.join(dir, "client.pem"), "-----BEGIN CERTIFICATE-----\nCLIENT\n-----END CERTIFICATE-----\n");
+  fs.writeFileSync(path.join(dir, "client.key"), "-----BEGIN PRIVATE KEY-----\nSECRETKEY\n-----END PRIVATE KEY-----\n");
+  return dir;
+}
+
+const FULL = {
+  mirrors: {
+    "docker.io": { endpoint: ["https://reg.site.lan:5000"], rewrite: { "^rancher/(.*)": "mirror/rancher/$1" } },
+    "*": {},
+  },
+  configs: {
+    "reg.site.lan:5000": { auth: { username: "edge" }, tls: { caFile: "ca.pem", certFile: "client.pem", keyFile: "client.key" } },
+    "quay.local": { tls: { insecureSkipVerify: true } },
+  },
+  embeddedMirror: true,
+  disableDefaultEndpoint: true,
+};
+
+
+beforeAll(async () => {
+  await installMocks();
+});
+
+describe("registries.yaml rendering", () => {
+  let settings: RegistriesSettings;
+  beforeAll(() => {
+    settings = parseRegistriesConfig(FULL, { "reg.site.lan:5000": "s3cr3t-pw" }, true, settingsDir());
+  });
+
+  test("renders mirrors, rewrites, auth and TLS in the wharfie schema", () => {
+    const doc = parse(renderRegistriesYaml(settings));
+    expect(doc).toEqual({
+      mirrors: {
+        "docker.io": { endpoint: ["https://reg.site.lan:5000"], rewrite: { "^rancher/(.*)": "mirror/rancher/$1" } },
+        "*": {},
+      },
+      configs: {
+        "reg.site.lan:5000": {
+          auth: { username: "edge", password: "s3cr3t-pw" },
+          tls: {
+            ca_file: "/etc/rancher/k3s/registry-tls/reg.site.lan_5000/ca.crt",
+            cert_file: "/etc/rancher/k3s/registry-tls/reg.site.lan_5000/client.crt",
+            key_file: "/etc/rancher/k3s/registry-tls/reg.site.lan_5000/client.key",
+          },
+        },
+        "quay.local": { tls: { insecure_skip_verify: true } },
+      },
+    });
+  });
+
+  test("every rendered key exists in the reference schema", () => {
+    const allowed = referenceKeys();
+    expect(allowed.has("configs.<host>.tls.insecure_skip_verify")).toBe(true);
+    const keys = renderedKeys(parse(renderRegistriesYaml(settings)));
+    expect(keys.length).toBeGreaterThan(8);
+    expect(keys.filter((k) => !allowed.has(k))).toEqual([]);
+  });
+
+  test("config.yaml contributions are real k3s flags of the right role and type", () => {
+    const { contributions } = registriesPlan(settings);
+    expect(contributions).toEqual([{ server: { "embedded-registry": true } }, { all: { "disable-default-registry-endpoint": true } }]);
+    expect(flags.server["embedded-registry"].type).toBe("bool");
+    // `all` keys go to agents too, so they must be agent flags.
+    expect(flags.agent["disable-default-registry-endpoint"].type).toBe("bool");
+    expect(flags.server["disable-default-registry-endpoint"].type).toBe("bool");
+    // registries.yaml is written where k3s looks by default.
+    expect((flags.agent["private-registry"] as { default?: string }).default).toBe(REGISTRIES_PATH);
+  });
+
+  test("the password and the client key stay secret; CA and certificate files are plain", async () => {
+    const { files } = registriesPlan(settings);
+    const byPath = Object.fromEntries(files.map((f) => [f.path, f]));
+    expect(Object.keys(byPath).sort()).toEqual([
+      "/etc/rancher/k3s/registries.yaml",
+      "/etc/rancher/k3s/registry-tls/reg.site.lan_5000/ca.crt",
+      "/etc/rancher/k3s/registry-tls/reg.site.lan_5000/client.crt",
+      "/etc/rancher/k3s/registry-tls/reg.site.lan_5000/client.key",
+    ]);
+    expect(await isSecret(byPath[REGISTRIES_PATH].content)).toBe(true);
+    expect(await valueOf(byPath[REGISTRIES_PATH].content)).toContain("s3cr3t-pw");
+    expect(byPath[REGISTRIES_PATH].mode).toBeUndefined(); // 0600
+    expect(await isSecret(byPath["/etc/rancher/k3s/registry-tls/reg.site.lan_5000/client.key"].content)).toBe(true);
+    expect(byPath["/etc/rancher/k3s/registry-tls/reg.site.lan_5000/ca.crt"]).toMatchObject({ mode: "0644" });
+    expect(pulumi.Output.isInstance(byPath["/etc/rancher/k3s/registry-tls/reg.site.lan_5000/ca.crt"].content)).toBe(false);
+  });
+
+  test("without credentials registries.yaml is plain; with nothing configured no file is written", async () => {
+    const plain = registriesPlan(parseRegistriesConfig({ mirrors: { "docker.io": { endpoint: ["http://10.0.0.5:5000"] } } }, undefined, false, "."));
+    expect(plain.files).toHaveLength(1);
+    expect(await isSecret(plain.files[0].content)).toBe(false);
+    expect(plain.contributions).toEqual([]);
+    expect(registriesPlan(parseRegistriesConfig(undefined, undefined, false, "."))).toEqual({ files: [], contributions: [] });
+  });
+});
+
+describe("registries config validation", () => {
+  test("a password in plain config is refused with the --secret fix", () => {
+    const p = problems(() => parseRegistriesConfig({ configs: { "r.lan": { auth: { username: "u" } } } }, { "r.lan": "Tr0ub4dor" }, false, "."));
+    expect(p).toEqual([expect.stringMatching(/k3s-stacks:registryPasswords: holds passwords but is not a secret\. Fix: pulumi config rm k3s-stacks:registryPasswords, then pulumi config set --secret --path/)]);
+    expect(p.join("\n")).not.toContain("Tr0ub4dor");
+  });
+
+  test("usernames and passwords must pair up; TLS files must exist; mirrors needed for the embedded mirror", () => {
+    const p = problems(() => parseRegistriesConfig({ configs: { "c.lan": { tls: { certFile: "x.pem" } } } }, undefined, false, "."));
+    expect(p).toEqual([expect.stringMatching(/k3s-stacks:registries\.configs\.c\.lan\.tls: certFile and keyFile go together/)]);
+    const q = problems(() =>
+      parseRegistriesConfig({ configs: { "a.lan": { auth: { username: "u" } }, "b.lan": { tls: { caFile: "missing.pem" } } }, embeddedMirror: true }, { "z.lan": "pw" }, true, tmpDir()),
+    );
+    expect(q).toEqual([
+      expect.stringMatching(/k3s-stacks:registries\.configs\.a\.lan\.auth: user 'u' has no password\. Fix: pulumi config set --secret --path 'k3s-stacks:registryPasswords\["a\.lan"\]'/),
+      expect.stringMatching(/k3s-stacks:registryPasswords\["z\.lan"\]: no username for this host/),
+      expect.stringMatching(/k3s-stacks:registries\.embeddedMirror: the embedded mirror only shares registries listed under mirrors/),
+      expect.stringMatching(/k3s-stacks:registries\.configs\.b\.lan\.tls\.caFile: cannot read missing\.pem \(ENOENT\)/),
+    ]);
+  });
+
+  test("typos and bad endpoints are named", () => {
+    const p = problems(() => parseRegistriesConfig({ mirrors: { "docker.io": { endpoints: ["x"] } }, configs: { "r.lan": { tls: { ca_file: "x" } } } }, undefined, false, "."));
+    expect(p.join("\n")).toMatch(/k3s-stacks:registries\.mirrors\.docker\.io: unknown key\(s\) 'endpoints'/);
+    expect(p.join("\n")).toMatch(/k3s-stacks:registries\.configs\.r\.lan\.tls: unknown key\(s\) 'ca_file'/);
+    const q = problems(() => parseRegistriesConfig({ mirrors: { "docker.io": { endpoint: ["reg.lan:5000"] } } }, undefined, false, "."));
+    expect(q[0]).toMatch(/k3s-stacks:registries\.mirrors\.docker\.io\.endpoint\[0\]: must be an http\(s\) URL/);
+  });
+});

@@ -1,0 +1,153 @@
+import * as fs from "fs";
+import * as path from "path";
+import { z } from "zod";
+import * as YAML from "yaml";
+import { parseClusterConfig } from "../../components/k3s/settings";
+import { ConfigError } from "../../components/rules/errors";
+import { parseInventoryConfig } from "../../components/nodes/inventory";
+import { FleetMeta, SiteDefinition } from "./types";
+
+/** Where site files live, relative to the repo root. */
+export const SITES_DIR = "stacks/sites";
+export const DEFAULTS_FILE = "_defaults.yaml";
+
+/** A stack name we accept for a site: what Pulumi allows, kept lowercase so file names stay portable. */
+const SITE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+/** Config keys that hold secrets: they belong in `pulumi config set --secret`, never in a site file. */
+const SECRET_KEY = /(password|secret|token|privatekey|datastoreendpoint|passphrase|accesskey)/i;
+
+const fleetSchema = z
+  .object({
+    ring: z.number().int().min(0).default(0),
+    canary: z.boolean().default(false),
+    environment: z.enum(["dev", "site", "prod"]).default("site"),
+    labels: z.record(z.string(), z.string()).default({}),
+  })
+  .strict();
+
+const siteFileSchema = z
+  .object({
+    /** Rollout metadata (not stack config). */
+    fleet: z.record(z.string(), z.unknown()).optional(),
+    /** `k3s-stacks:cluster`. */
+    cluster: z.record(z.string(), z.unknown()).optional(),
+    /** `k3s-stacks:inventory`. */
+    inventory: z.record(z.string(), z.unknown()).optional(),
+    /** Any other plain stack config, by fully qualified key (`k3s-stacks:addons`, `hcloud:location`, ...). */
+    config: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+
+type SiteFile = z.infer<typeof siteFileSchema>;
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Merges `over` onto `base`: objects merge key by key, anything else (lists included) replaces,
+ * and `null` removes the key, so a site can drop a default.
+ */
+export function deepMerge(base: unknown, over: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === null) delete out[k];
+    else out[k] = deepMerge(base[k], v);
+  }
+  return out;
+}
+
+function parseYaml(file: string, text: string): unknown {
+  const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length) throw new ConfigError(doc.errors.map((e) => `${file}: ${e.message.split("\n")[0]}`));
+  return doc.toJS() ?? {};
+}
+
+function readSiteFile(file: string, text: string): SiteFile {
+  const result = siteFileSchema.safeParse(parseYaml(file, text));
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((i) =>
+        i.code === "unrecognized_keys"
+          ? `${file}: unknown top-level key(s) ${i.keys.join(", ")}. Fix: use fleet, cluster, inventory or config.`
+          : `${file}${i.path.length ? `: ${i.path.join(".")}` : ""}: ${i.message}`,
+      ),
+    );
+  }
+  return result.data;
+}
+
+/**
+ * Builds one site from the defaults and its own file: merges, validates the fleet block, the
+ * cluster and inventory settings (with the core's parsers) and the extra config keys.
+ */
+export function buildSite(name: string, defaultsText: string, siteText: string, file = `${SITES_DIR}/${name}.yaml`): SiteDefinition {
+  const problems: string[] = [];
+  if (!SITE_NAME.test(name)) {
+    problems.push(`${file}: '${name}' is not a usable stack name. Fix: rename the file to lowercase letters, digits and '-'.`);
+  }
+  const defaults = readSiteFile(`${SITES_DIR}/${DEFAULTS_FILE}`, defaultsText);
+  const own = readSiteFile(file, siteText);
+  const merged = deepMerge(defaults, own) as SiteFile;
+  let fleet: FleetMeta = { ring: 0, canary: false, environment: "site", labels: {} };
+  const parsedFleet = fleetSchema.safeParse(merged.fleet ?? {});
+  if (parsedFleet.success) fleet = parsedFleet.data;
+  else problems.push(...parsedFleet.error.issues.map((i) => `${file}: fleet.${i.path.join(".")}: ${i.message}`));
+
+  const config: Record<string, unknown> = {};
+  if (merged.cluster !== undefined) config["k3s-stacks:cluster"] = merged.cluster;
+  if (merged.inventory !== undefined) config["k3s-stacks:inventory"] = merged.inventory;
+  for (const [key, value] of Object.entries(merged.config ?? {})) {
+    if (!/^[A-Za-z0-9_.-]+:[A-Za-z0-9_.-]+$/.test(key)) {
+      problems.push(`${file}: config.${key}: not a fully qualified config key. Fix: write it as <namespace>:<name>, e.g. k3s-stacks:addons.`);
+    } else if (key === "k3s-stacks:cluster" || key === "k3s-stacks:inventory") {
+      problems.push(`${file}: config.${key}: set it in the top-level '${key.split(":")[1]}' block instead.`);
+    } else if (SECRET_KEY.test(key.split(":")[1])) {
+      problems.push(`${file}: config.${key}: looks like a secret and must not be plain text. Fix: remove it and run 'pulumi config set --secret --stack ${name} ${key} <value>'.`);
+    } else {
+      config[key] = value;
+    }
+  }
+  for (const [key, parse] of [["k3s-stacks:cluster", parseClusterConfig], ["k3s-stacks:inventory", parseInventoryConfig]] as const) {
+    if (config[key] === undefined) {
+      problems.push(`${file}: no '${key.split(":")[1]}' block here or in ${DEFAULTS_FILE}. Fix: add one.`);
+      continue;
+    }
+    try {
+      parse(config[key]);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      problems.push(...e.problems.map((p) => `${file}: ${p}`));
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return { name, fleet, config };
+}
+
+/** Loads every site under `<root>/stacks/sites`, reporting the problems of all files at once. */
+export function loadSites(root: string): SiteDefinition[] {
+  const dir = path.join(root, SITES_DIR);
+  const defaultsPath = path.join(dir, DEFAULTS_FILE);
+  const defaultsText = fs.existsSync(defaultsPath) ? fs.readFileSync(defaultsPath, "utf8") : "{}";
+  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f) && !f.startsWith("_")).sort() : [];
+  const sites: SiteDefinition[] = [];
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const f of files) {
+    const name = f.replace(/\.ya?ml$/, "");
+    if (seen.has(name)) {
+      problems.push(`${SITES_DIR}/${f}: site '${name}' is defined twice (.yaml and .yml). Fix: keep one file.`);
+      continue;
+    }
+    seen.add(name);
+    try {
+      sites.push(buildSite(name, defaultsText, fs.readFileSync(path.join(dir, f), "utf8"), `${SITES_DIR}/${f}`));
+    } catch (e) {
+      if (e instanceof ConfigError) problems.push(...e.problems);
+      else throw e;
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return sites;
+}
