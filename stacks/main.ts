@@ -9,6 +9,7 @@ import { NodeSpec } from "../components/nodes/types";
 import { goneInventoryNodes, inventoryNodes, liveHosts, parseInventoryConfig, readPrivateKey } from "../components/nodes/inventory";
 import { ARCH_ALIASES } from "../components/nodes/inventory/schema";
 import { checkReachable } from "../components/remote/reachability";
+import { nodeAddresses, removedNodes } from "../components/remote/removed";
 import { installIdentity } from "../components/day-two/replace-chain";
 import { localNodes, parseLocalConfig } from "../components/nodes/local";
 import type { CloudConfig } from "../components/nodes/cloud/config";
@@ -151,11 +152,12 @@ export async function main(): Promise<Record<string, unknown>> {
 
   const serverNames = planned.filter((n) => n.role === "server").map((n) => n.name);
   const nodeIdentities = Object.fromEntries(planned.filter((n) => n.arch).map((n) => [n.name, installIdentity({ role: n.role, arch: n.arch as NodeSpec["arch"] })]));
-  const goneNames = source.kind === "inventory" ? source.inventory.hosts.filter((h) => h.gone).map((h) => h.name) : [];
+  const goneHosts = source.kind === "inventory" ? source.inventory.hosts.filter((h) => h.gone) : [];
+  const goneIdentities = Object.fromEntries(goneHosts.map((h) => [h.name, installIdentity({ role: h.role, arch: ARCH_ALIASES[h.arch] })]));
   let previous: PreviousState | undefined;
   if (upgrade.checkPreviousOutputs) {
     previous = await readPreviousState();
-    checkAgainstPrevious(previous, { settings: cluster, serverNames, upgrade, nodeIdentities, gone: goneNames });
+    checkAgainstPrevious(previous, { settings: cluster, serverNames, upgrade, nodeIdentities, gone: goneHosts.map((h) => h.name), goneIdentities });
   }
 
   let nodes: NodeSpec[];
@@ -165,10 +167,13 @@ export async function main(): Promise<Record<string, unknown>> {
   if (source.kind === "inventory") {
     nodes = inventoryNodes(source.inventory, { privateKey: sshPrivateKey, sudoPassword });
     gone = goneInventoryNodes(source.inventory, { privateKey: sshPrivateKey, sudoPassword });
-    // Before anything is registered: an unreachable host fails the run now, by name, within a bound.
+    // Before anything is registered: an unreachable host fails the run now, by name, within a bound; so
+    // does a host removed from the inventory since the last update, whose uninstall would dial it.
     const inv = source.inventory;
     if (!pulumi.runtime.isDryRun() && inv.reachabilityTimeout > 0) {
-      await checkReachable(nodes, { timeoutSeconds: inv.reachabilityTimeout, privateKey: rawConfig("sshPrivateKey") ?? (inv.privateKeyPath ? readPrivateKey(inv.privateKeyPath) : undefined) });
+      const privateKey = rawConfig("sshPrivateKey") ?? (inv.privateKeyPath ? readPrivateKey(inv.privateKeyPath) : undefined);
+      const removed = removedNodes(previous?.nodeAddresses, inv.hosts.map((h) => h.name), privateKey);
+      await checkReachable(nodes, { timeoutSeconds: inv.reachabilityTimeout, privateKey }, removed);
     }
   } else if (source.kind === "local") {
     nodes = localNodes(source.local, { sudoPassword });
@@ -262,6 +267,7 @@ export async function main(): Promise<Record<string, unknown>> {
     serverNames,
     nodeNames: k3s.nodeNames,
     nodeIdentities,
+    nodeAddresses: nodeAddresses(nodes),
     restartKeys: k3s.restartKeys,
     plannedRestarts: restarts,
     secretsEncryption: cluster.secretsEncryption,

@@ -16,18 +16,25 @@ export interface GoneK3sNodeArgs {
   after: pulumi.Resource[];
 }
 
+/** Names of the records a gone host keeps in the stack until its inventory entry is deleted (README). */
+export const GONE_RECORDS = ["config", "install"] as const;
+
 /**
  * A host that is gone for good: removed from the cluster from the first server, and never dialled.
  *
- * Same component type and name as its K3sNode, so its children keep their URNs. Of the node's steps,
- * the config (undo host preparation) and install (uninstall) have deletes that run on the host: they
- * are registered again with no commands at all, so the engine updates them in place without running
- * anything (pulumi-command runs `update`, else `create`, and neither exists), and with retainOnDelete
- * so that dropping the host from the inventory later removes them from the stack without calling the
- * provider. Their triggers keep their values: a changed trigger would replace them and run the stored
- * delete over SSH. Every other step of the host is deleted by the engine in this run: the rollout steps
- * have no delete, and the member (drain) and leave (delete Node) steps run on the first server after
- * this removal has already deleted the Node, so they find nothing to do.
+ * Same component type and name as its K3sNode, so its children keep their URNs. The engine deletes a
+ * resource the program no longer registers with what its stored state holds (retainOnDelete,
+ * deletedWith, and the provider's Delete with the stored outputs); pulumi-command's Delete runs the
+ * stored `delete` over the stored connection, and returns without dialling only when there is none.
+ * Of the node's steps, config (undo host preparation) and install (uninstall) store a delete that runs
+ * on the host, so this run cannot drop them: they are registered again with no delete, and with
+ * retainOnDelete, so that deleting the inventory entry later drops them without calling anything.
+ * Their triggers keep their values (a changed trigger would replace them and run the stored delete
+ * over SSH). The install record carries the removal itself, moved to the first server: the provider
+ * runs an update with the new inputs (connection included), so the update drains and deletes the
+ * Node there. Every other step of the host is dropped in this run: the rollout steps have no delete,
+ * and the member (drain) and leave (delete the Node) deletes run on the first server after the removal
+ * has deleted the Node, so they find nothing to do.
  */
 export class GoneK3sNode extends pulumi.ComponentResource {
   /** Finishes when the Node (and its etcd member) is gone from the cluster. */
@@ -36,21 +43,26 @@ export class GoneK3sNode extends pulumi.ComponentResource {
   constructor(name: string, args: GoneK3sNodeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k3s:cluster:K3sNode", name, {}, opts);
     const { node } = args;
-    // The node's own steps with a delete (config: undo host preparation; install: uninstall), kept with
-    // their trigger values and no commands.
-    for (const [step, trigger] of [["config", installIdentity(node)], ["install", node.role]]) {
-      new command.remote.Command(`${name}-${step}`, {
-        connection: connectionArgs(node.connection),
-        triggers: [trigger],
-        addPreviousOutputInEnv: false,
-        logging: command.types.enums.remote.Logging.None,
-      }, { parent: this, retainOnDelete: true, additionalSecretOutputs: ["stdout", "stderr"] });
-    }
-    this.removal = remoteScript(`${name}-gone`, {
+    const kept = { parent: this, retainOnDelete: true, additionalSecretOutputs: ["stdout", "stderr"] };
+    // Host preparation's record: nothing to run any more.
+    new command.remote.Command(`${name}-config`, {
+      connection: connectionArgs(node.connection),
+      triggers: [installIdentity(node)],
+      addPreviousOutputInEnv: false,
+      logging: command.types.enums.remote.Logging.None,
+    }, kept);
+    this.removal = remoteScript(`${name}-install`, {
       connection: args.controlConnection,
       script: renderGoneScript({ node: node.name, drainTimeout: args.drainTimeout, timeoutSeconds: LEAVE_TIMEOUT_SECONDS }),
       phases: ["create", "update"],
-    }, { parent: this, dependsOn: args.after });
+      triggers: [node.role],
+    }, { ...kept, dependsOn: args.after });
+    pulumi.log.info(
+      `${node.name} is marked gone: it is removed from the cluster through the first server, never dialled. ` +
+        `Its records ${GONE_RECORDS.map((r) => `${name}-${r}`).join(" and ")} stay in the stack without a delete; ` +
+        `delete ${node.name} from k3s-stacks:inventory and run pulumi up to drop them (nothing is called).`,
+      this,
+    );
     this.registerOutputs({});
   }
 }

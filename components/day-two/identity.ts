@@ -40,3 +40,19 @@ export function checkIdentityChange(previous: Record<string, string> | undefined
       "Fix: put the old value back. A different machine for the first server is a restore: follow 'Replace the first server' in docs/day-two.md.",
   ]);
 }
+
+/**
+ * Refuses a host newly marked gone whose role or arch differs from what the last successful `pulumi up`
+ * installed: its config step's trigger is that identity (day-two/replace-chain.ts), so a different one would
+ * replace the step, and the engine would run its stored delete (undo host preparation) over SSH on the
+ * dead host. Hosts already removed as gone are no longer in `previous` and are not checked.
+ */
+export function checkGoneIdentity(previous: Record<string, string> | undefined, gone: Record<string, string>): void {
+  const problems = Object.entries(gone)
+    .filter(([name, identity]) => previous?.[name] !== undefined && previous[name] !== identity)
+    .map(([name, identity]) =>
+      `k3s-stacks:inventory: '${name}' is marked gone with role/arch ${identity}, but it was installed as ${previous![name]}. ` +
+        "A different value would run its stored uninstall over SSH on the dead host. " +
+        `Fix: keep role and arch as they were (${previous![name]}) on the gone entry.`);
+  if (problems.length) throw new ConfigError(problems);
+}

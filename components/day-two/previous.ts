@@ -4,7 +4,8 @@ import { ClusterSettings } from "../k3s/settings";
 import { UpgradeConfig } from "./config";
 import { checkVersionChange } from "./skew";
 import { checkServerChange } from "./servers";
-import { checkDatastoreChange, checkIdentityChange } from "./identity";
+import { checkDatastoreChange, checkGoneIdentity, checkIdentityChange } from "./identity";
+import { NodeAddress, parseNodeAddresses } from "../remote/removed";
 
 /**
  * What the last successful `pulumi up` of this stack exported. The stack must export `k3sVersion`
@@ -21,6 +22,8 @@ export interface PreviousState {
   storageClass?: string;
   /** Per node, what its restart depended on (K3sCluster.restartKeys): nodes whose key changes restart. */
   restartKeys?: Record<string, string>;
+  /** `nodeAddresses` output: where SSH reached each node (remote/removed.ts); probes removed hosts. */
+  nodeAddresses?: Record<string, NodeAddress>;
 }
 
 /**
@@ -52,8 +55,8 @@ async function outputValue(ref: pulumi.StackReference, name: string): Promise<un
  */
 export async function readPreviousState(opts: { parent?: pulumi.Resource } = {}): Promise<PreviousState> {
   const ref = new pulumi.StackReference("k3s-stacks-previous-outputs", { name: ownStackName() }, { parent: opts.parent });
-  const [version, servers, datastore, identities, keys, storageClass] = await Promise.all(
-    ["k3sVersion", "serverNames", "datastore", "nodeIdentities", "restartKeys", "storageClass"].map((name) => outputValue(ref, name)),
+  const [version, servers, datastore, identities, keys, storageClass, addresses] = await Promise.all(
+    ["k3sVersion", "serverNames", "datastore", "nodeIdentities", "restartKeys", "storageClass", "nodeAddresses"].map((name) => outputValue(ref, name)),
   );
   const isKeys = (v: unknown): v is Record<string, string> =>
     typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string");
@@ -65,6 +68,8 @@ export async function readPreviousState(opts: { parent?: pulumi.Resource } = {})
   // Outputs added later: absent from stacks last updated before them.
   if (typeof datastore === "string") state.datastore = datastore;
   if (typeof storageClass === "string") state.storageClass = storageClass;
+  const nodeAddresses = parseNodeAddresses(addresses);
+  if (nodeAddresses) state.nodeAddresses = nodeAddresses;
   if (identities && typeof identities === "object" && Object.values(identities).every((v) => typeof v === "string")) {
     state.nodeIdentities = identities as Record<string, string>;
   }
@@ -74,7 +79,15 @@ export async function readPreviousState(opts: { parent?: pulumi.Resource } = {})
 /** Runs the version-skew and server-removal checks against the previous outputs, reporting every problem at once. */
 export function checkAgainstPrevious(
   previous: PreviousState,
-  next: { settings: ClusterSettings; serverNames: string[]; upgrade: UpgradeConfig; nodeIdentities?: Record<string, string>; gone?: string[] },
+  next: {
+    settings: ClusterSettings;
+    serverNames: string[];
+    upgrade: UpgradeConfig;
+    nodeIdentities?: Record<string, string>;
+    gone?: string[];
+    /** Install identities (role/arch) of the hosts marked gone. */
+    goneIdentities?: Record<string, string>;
+  },
 ): void {
   collectProblems([
     () => checkVersionChange(previous.k3sVersion, next.settings.k3sVersion),
@@ -84,5 +97,6 @@ export function checkAgainstPrevious(
       const first = previous.serverNames?.[0];
       if (first && next.nodeIdentities) checkIdentityChange(previous.nodeIdentities, first, next.nodeIdentities);
     },
+    () => checkGoneIdentity(previous.nodeIdentities, next.goneIdentities ?? {}),
   ]);
 }

@@ -27,6 +27,8 @@ export interface Unreachable {
   address: string;
   bastion?: string;
   reason: string;
+  /** No longer in the inventory: this run would dial it only to uninstall it. */
+  removed?: boolean;
 }
 
 const hostPort = (e: { host: string; port?: number }) => `${e.host.includes(":") ? `[${e.host}]` : e.host}:${e.port ?? 22}`;
@@ -95,10 +97,14 @@ function probeViaBastion(host: string, port: number, bastion: SshEndpoint & { ho
   return withTimeout(work, seconds, () => `no answer within ${seconds}s: ${stage}`, () => client.end());
 }
 
-/** Probes every node (not local ones, not addresses known only at run time); returns those that failed. */
-export async function findUnreachable(nodes: ReachTarget[], opts: ReachabilityOptions = {}): Promise<Unreachable[]> {
+/**
+ * Probes every node (not local ones, not addresses known only at run time), and the `removed` ones
+ * too, all in parallel; returns those that failed.
+ */
+export async function findUnreachable(nodes: ReachTarget[], opts: ReachabilityOptions = {}, removed: ReachTarget[] = []): Promise<Unreachable[]> {
   const seconds = opts.timeoutSeconds ?? REACHABILITY_TIMEOUT_SECONDS;
-  const targets = nodes.filter((n) => !n.connection.local && typeof n.connection.host === "string" && (!n.connection.bastion || typeof n.connection.bastion.host === "string"));
+  const gone = new Set(removed);
+  const targets = [...nodes, ...removed].filter((n) => !n.connection.local && typeof n.connection.host === "string" && (!n.connection.bastion || typeof n.connection.bastion.host === "string"));
   const failed: Unreachable[] = [];
   let next = 0;
   const worker = async () => {
@@ -117,6 +123,7 @@ export async function findUnreachable(nodes: ReachTarget[], opts: ReachabilityOp
           address: hostPort({ host, port }),
           bastion: bastion ? `${bastion.user ?? "root"}@${hostPort(bastion)}` : undefined,
           reason: (e as Error).message,
+          ...(gone.has(node) ? { removed: true } : {}),
         });
       }
     }
@@ -125,19 +132,31 @@ export async function findUnreachable(nodes: ReachTarget[], opts: ReachabilityOp
   return failed.sort((a, b) => a.node.localeCompare(b.node));
 }
 
-/** One line per unreachable node, with the fix. */
+/** One line per unreachable node, with the fix for each kind (live, removed from the inventory). */
 export function unreachableMessage(list: Unreachable[]): string {
-  const lines = list.map((u) => `  - node ${u.node}: SSH at ${u.address}${u.bastion ? ` through bastion ${u.bastion}` : ""}: ${u.reason}.`);
-  return `k3s-stacks: ${list.length === 1 ? "a node is" : `${list.length} nodes are`} not reachable; nothing was changed:\n${lines.join("\n")}\n` +
-    "Fix: bring the host (and its bastion) back or correct its address/port in k3s-stacks:inventory; a host that is gone for good: set gone: true on it (README, \"A host that is gone for good\").";
+  const line = (u: Unreachable) =>
+    `  - node ${u.node}${u.removed ? " (removed from k3s-stacks:inventory; its uninstall would run on it over SSH)" : ""}: ` +
+    `SSH at ${u.address}${u.bastion ? ` through bastion ${u.bastion}` : ""}: ${u.reason}.`;
+  const fixes = [
+    ...(list.some((u) => !u.removed)
+      ? ["bring the host (and its bastion) back or correct its address/port in k3s-stacks:inventory; a host that is gone for good: set gone: true on it (README, \"A host that is gone for good\")."]
+      : []),
+    ...(list.some((u) => u.removed)
+      ? [`a removed host is uninstalled over SSH, so it must answer: bring it back, or, if it is gone for good, put its entry back in k3s-stacks:inventory (same name, role and arch) with gone: true and run pulumi up: the first server removes it from the cluster without SSH to it (README, "A host that is gone for good").`]
+      : []),
+  ];
+  return `k3s-stacks: ${list.length === 1 ? "a node is" : `${list.length} nodes are`} not reachable; nothing was changed:\n${list.map(line).join("\n")}\n` +
+    fixes.map((f) => `Fix: ${f}`).join("\n");
 }
 
 /**
  * Fails the run before any resource is registered when a node does not answer SSH within the bound,
- * naming each such node, the address tried and its bastion; every node is probed in parallel. Only on
- * `pulumi up` (not preview, which may run where the hosts are out of reach).
+ * naming each such node, the address tried and its bastion; every node is probed in parallel. `removed`
+ * are nodes of the last successful update that are no longer in the inventory (removed.ts): their
+ * uninstall dials them, which the provider bounds only loosely behind a bastion (README, "Unreachable
+ * hosts"). Only on `pulumi up` (not preview, which may run where the hosts are out of reach).
  */
-export async function checkReachable(nodes: ReachTarget[], opts: ReachabilityOptions = {}): Promise<void> {
-  const failed = await findUnreachable(nodes, opts);
+export async function checkReachable(nodes: ReachTarget[], opts: ReachabilityOptions = {}, removed: ReachTarget[] = []): Promise<void> {
+  const failed = await findUnreachable(nodes, opts, removed);
   if (failed.length > 0) throw new pulumi.RunError(unreachableMessage(failed));
 }

@@ -1,6 +1,6 @@
 // Day-two changes refused before anything runs: datastore moves, the first server's identity, gone hosts.
 import { ConfigError } from "../../components/rules/errors";
-import { checkDatastoreChange, checkIdentityChange } from "../../components/day-two/identity";
+import { checkDatastoreChange, checkGoneIdentity, checkIdentityChange } from "../../components/day-two/identity";
 import { checkServerChange } from "../../components/day-two/servers";
 import { parseInventoryConfig } from "../../components/nodes/inventory";
 
@@ -41,6 +41,18 @@ describe("install identity of the first server", () => {
       .toMatch(/first server 's1' from server\/amd64 to server\/arm64.*empty cluster.*Fix: put the old value back.*Replace the first server/);
     expect(problems(() => checkIdentityChange(before, "s1", { s1: "server/amd64", a1: "server/arm64" }))).toEqual([]);
     expect(problems(() => checkIdentityChange(undefined, "s1", { s1: "server/arm64" }))).toEqual([]);
+  });
+});
+
+describe("install identity of a host marked gone", () => {
+  test("must stay as installed while its records still hold the uninstall; hosts already removed are not checked", () => {
+    const before = { s1: "server/amd64", pi: "agent/arm64" };
+    expect(problems(() => checkGoneIdentity(before, { pi: "agent/arm64" }))).toEqual([]);
+    const p = problems(() => checkGoneIdentity(before, { pi: "server/arm64" }));
+    expect(p).toHaveLength(1);
+    expect(p[0]).toMatch(/^k3s-stacks:inventory: 'pi' is marked gone with role\/arch server\/arm64, but it was installed as agent\/arm64\..*stored uninstall over SSH.*Fix: keep role and arch as they were \(agent\/arm64\)/);
+    expect(problems(() => checkGoneIdentity(before, { old: "server/amd64" }))).toEqual([]);
+    expect(problems(() => checkGoneIdentity(undefined, { pi: "server/arm64" }))).toEqual([]);
   });
 });
 

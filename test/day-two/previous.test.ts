@@ -33,6 +33,16 @@ describe("reading the stack's own previous outputs", () => {
     expect(await readPreviousState()).not.toHaveProperty("storageClass");
   });
 
+  it("reads nodeAddresses (the removed hosts' probe); another shape reads as absent", async () => {
+    const addresses = { s1: { host: "10.0.0.1", port: 22, user: "root" }, e: { host: "10.0.1.2", port: 22, user: "ops", bastion: { host: "10.0.0.1", port: 22, user: "root" } } };
+    previousOutputs = { nodeAddresses: addresses };
+    await expect(readPreviousState()).resolves.toMatchObject({ nodeAddresses: addresses });
+    for (const odd of [["s1"], { s1: "10.0.0.1" }, { s1: { host: "10.0.0.1", port: "22", user: "root" } }, { e: { ...addresses.e, bastion: { host: 1 } } }]) {
+      previousOutputs = { nodeAddresses: odd };
+      expect(await readPreviousState()).not.toHaveProperty("nodeAddresses");
+    }
+  });
+
   it("treats a brand-new stack (no outputs) and odd shapes as no previous state", async () => {
     previousOutputs = undefined;
     await expect(readPreviousState()).resolves.toEqual({ k3sVersion: undefined, serverNames: undefined });

@@ -93,29 +93,33 @@ describe("a node's chain: leave (root) → config, install, member", () => {
 });
 
 describe("a host marked gone", () => {
-  test("only its config and install are registered, with no command and the same triggers, kept out of deletes", async () => {
+  test("only its config and install are registered, kept out of deletes, with their triggers and no delete", async () => {
     for (const [s, trigger] of [["config", "agent/arm64"], ["install", "agent"]]) {
       const c = step("dead", s);
-      expect([c.args.create, c.args.update, c.args.delete, c.args.stdin]).toEqual([undefined, undefined, undefined, undefined]);
+      expect(c.args.delete).toBeUndefined();
       expect(c.args.triggers).toEqual([trigger]);
       expect(opts(c).retainOnDelete).toBe(true);
     }
-    for (const s of ["leave", "member", "cordon", "restart", "uncordon"]) {
+    expect([step("dead", "config").args.create, step("dead", "config").args.update, step("dead", "config").args.stdin]).toEqual([undefined, undefined, undefined]);
+    for (const s of ["leave", "member", "cordon", "restart", "uncordon", "gone"]) {
       expect(recorded.some((c) => c.name === `k3s-dead-${s}`)).toBe(false);
     }
   });
 
-  test("its removal runs on the first server after it is up, and keeps the same component type", () => {
-    const gone = step("dead", "gone");
-    expect((gone.args.connection as { host: string }).host).toBe("10.9.0.1");
-    expect(dependsOnNames(gone)).toEqual(["k3s-s1-install"]);
-    expect(gone.args.create).toContain("bash -s -- create");
+  test("its install record carries the removal, on the first server after it is up; the config record keeps the host's address but runs nothing", async () => {
+    const removal = step("dead", "install");
+    expect((removal.args.connection as { host: string }).host).toBe("10.9.0.1");
+    expect((step("dead", "config").args.connection as { host: string }).host).toBe("10.9.0.13");
+    expect(dependsOnNames(removal)).toEqual(["k3s-s1-install"]);
+    expect(removal.args.create).toContain("bash -s -- create");
+    expect(removal.args.update).toContain("bash -s -- update");
+    expect(await resolved(removal.args.stdin)).toContain("remove dead, marked gone, from the cluster");
     expect(mocks.byName("k3s-dead").type).toBe("k3s:cluster:K3sNode");
   });
 
   test("joining nodes wait for the removal; the first server does not", () => {
-    for (const n of ["s2", "a1", "a2"]) expect(dependsOnNames(step(n, "install"))).toContain("k3s-dead-gone");
-    expect(dependsOnNames(step("s1", "install"))).not.toContain("k3s-dead-gone");
+    for (const n of ["s2", "a1", "a2"]) expect(dependsOnNames(step(n, "install"))).toContain("k3s-dead-install");
+    expect(dependsOnNames(step("s1", "install"))).not.toContain("k3s-dead-install");
   });
 });
 
@@ -124,7 +128,7 @@ test("a joining server installs after the previous server's restart step (sqlite
   expect(dependsOnNames(step("s3", "install"))).toEqual(expect.arrayContaining(["k3s-s2-install", "k3s-s2-restart"]));
 });
 
-test("of a node's own steps only config and install have a delete: a gone host keeps exactly those, inert, so nothing dials it", () => {
+test("of a node's own steps only config and install have a delete: a gone host keeps exactly those, without a delete, so nothing dials it", () => {
   const own = recorded.filter((c) => c.name.startsWith("k3s-a1-") && (c.args.connection as { host: string } | undefined)?.host === "10.9.0.11");
   expect(own.map((c) => c.name)).toContain("k3s-a1-install");
   expect(own.filter((c) => c.args.delete !== undefined).map((c) => c.name).sort()).toEqual(["k3s-a1-config", "k3s-a1-install"]);
