@@ -2,7 +2,9 @@
  * Changes to what nodes are, with the real engine and CLI against lab hosts running the k3s stand-ins:
  * SQLite grown to three etcd servers (two agents turned into servers on the way), the refusals,
  * unreachable hosts (direct and behind a bastion, packets dropped) failing by name within two minutes,
- * agent removal in the maintainers' order, a dead host marked gone, destroy. The leak search runs
+ * also when the host behind the bastion is being removed, agent removal in the maintainers' order, a
+ * dead host marked gone removed in one up (two records without a delete left until its entry goes),
+ * destroy. The leak search runs
  * after each. Order is checked from the stand-ins' recorded timestamps and the hosts' files.
  */
 import { startLab, TestLab, Invocation } from "../hosts";
@@ -42,6 +44,12 @@ const node = (name: string) => nodes().find((n) => n.name === name);
 const clusterJson = (): { id: string; datastore: string; members?: Record<string, string> } =>
   JSON.parse(lab.exec("srv1", `cat ${SHARED}/clusters/*/cluster.json`).stdout);
 const stops = (log: Invocation[], host: string) => log.filter((i) => i.host === host && i.tool === "systemctl" && i.argv[1] === "stop");
+/** Resources of the stored state whose name starts with `prefix`: name, type and inputs as stored. */
+const stateResources = (prefix: string): Array<{ name: string; type: string; inputs: Record<string, unknown> }> =>
+  (JSON.parse(e2e.exportedState()).deployment.resources as Array<{ urn: string; type: string; inputs?: Record<string, unknown> }>)
+    .map((r) => ({ name: r.urn.split("::").pop()!, type: r.type, inputs: r.inputs ?? {} }))
+    .filter((r) => r.name.startsWith(prefix));
+const bastionLogins = () => (lab.readFile("bastion", "/var/log/sshd-e2e.log") ?? "").split("\n").filter((l) => l.includes("Accepted")).length;
 const failureOf = async (p: Promise<unknown>): Promise<string> => p.then(() => "", (e: Error) => String(e.message ?? e));
 
 async function expectNoLeaks(): Promise<void> {
@@ -179,6 +187,27 @@ test("6. a host behind the bastion whose packets are dropped fails within two mi
   expect((await e2e.up("reachable again", { expectNoChanges: true })).summary.result).toBe("succeeded");
 });
 
+test("6b. removing the host behind the bastion while its packets are dropped fails within two minutes, naming it, and says to mark it gone", async () => {
+  lab.exec("edge", "iptables -I INPUT -p tcp --dport 22 -j DROP");
+  const kept = inventory;
+  try {
+    inventory = kept.filter((h) => h.name !== "edge");
+    await configure();
+    const before = lab.invocations().length;
+    const started = Date.now();
+    const error = await failureOf(e2e.up("edge removed while unreachable"));
+    expect(Date.now() - started).toBeLessThan(120_000);
+    const b = lab.host("bastion");
+    expect(error).toContain(`node edge (removed from k3s-stacks:inventory; its uninstall would run on it over SSH): SSH at ${lab.host("edge").address}:22 through bastion ${b.user}@${b.address}:${b.port}: no answer within 20s`);
+    expect(error).toMatch(/put its entry back in k3s-stacks:inventory \(same name, role and arch\) with gone: true/);
+    expect(invocationsSince(lab, before)).toEqual([]);
+  } finally {
+    lab.exec("edge", "iptables -D INPUT -p tcp --dport 22 -j DROP");
+    inventory = kept;
+    await configure();
+  }
+});
+
 test("7. removing an agent: drain, then uninstall on the host, then delete the Node", async () => {
   inventory = inventory.filter((h) => h.name !== "ag3");
   await configure();
@@ -198,12 +227,11 @@ test("7. removing an agent: drain, then uninstall on the host, then delete the N
   await expectNoLeaks();
 });
 
-test("8. a dead host marked gone is removed in one up, without SSH to it", async () => {
+test("8. a dead host marked gone is removed in one up, without SSH to it; two records without a delete stay until its entry goes", async () => {
   lab.stopHost("edge");
   inventory = inventory.map((h) => (h.name === "edge" ? { ...h, gone: true } : h));
   await configure();
   const before = lab.invocations().length;
-  const bastionLogins = () => (lab.readFile("bastion", "/var/log/sshd-e2e.log") ?? "").split("\n").filter((l) => l.includes("Accepted")).length;
   const loginsBefore = bastionLogins();
   const started = Date.now();
   const r = await e2e.up("edge gone");
@@ -216,15 +244,25 @@ test("8. a dead host marked gone is removed in one up, without SSH to it", async
   expect(kubectlOn(log, "delete", "edge")).toHaveLength(1);
   const edgeSteps = e2e.steps.filter((s) => s.name.startsWith("k3s-edge"));
   expect(edgeSteps.filter((s) => s.op === "update").map((s) => s.name).sort()).toEqual(["k3s-edge-config", "k3s-edge-install"]);
-  expect(edgeSteps.filter((s) => s.op === "create").map((s) => s.name)).toEqual(["k3s-edge-gone"]);
+  expect(edgeSteps.filter((s) => s.op === "create")).toEqual([]);
   expect(r.outputs.nodeNames.value).not.toContain("edge");
+  expect(Object.keys(r.outputs.nodeAddresses.value)).not.toContain("edge");
+  // The documented minimum: its component and two records, neither with a delete; the install record
+  // ran the removal on srv1.
+  const left = stateResources("k3s-edge");
+  expect(left.map((x) => x.name).sort()).toEqual(["k3s-edge", "k3s-edge-config", "k3s-edge-install"]);
+  for (const x of left.filter((y) => y.type === "command:remote:Command")) expect({ name: x.name, delete: x.inputs.delete }).toEqual({ name: x.name, delete: undefined });
+  expect(left.find((x) => x.name === "k3s-edge-config")!.inputs.create).toBeUndefined();
   expect((await e2e.up("no-change after gone", { expectNoChanges: true })).summary.result).toBe("succeeded");
-  // Dropping the entry later removes the inert record without calling anything.
+  // Dropping the entry removes the two records without calling anything, and probes nothing.
   inventory = inventory.filter((h) => h.name !== "edge");
   await configure();
+  const beforeDrop = lab.invocations().length;
   const dropped = await e2e.up("edge entry dropped");
   expect(dropped.summary.result).toBe("succeeded");
-  expect(e2e.exportedState()).not.toContain("k3s-edge");
+  expect(invocationsSince(lab, beforeDrop)).toEqual([]);
+  expect(bastionLogins()).toBe(loginsBefore);
+  expect(stateResources("k3s-edge")).toEqual([]);
   await expectNoLeaks();
 });
 
