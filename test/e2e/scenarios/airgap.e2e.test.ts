@@ -13,7 +13,7 @@ import { BundleManifest } from "../../../components/airgap/manifest";
 import { startLab, TestLab } from "../hosts";
 import { IMAGES_ASSET, buildBundle, httpRequests, publishImages } from "./airgap-fixture";
 import { InvHost, V1, k3sLeftovers } from "./fixture";
-import { findLeaks, labLogs, readSecrets, Secrets } from "./leaks";
+import { leakCheck } from "./leaks";
 import { installs, invocationsSince } from "./log";
 import { E2eStack } from "./stack";
 
@@ -33,7 +33,6 @@ let lab: TestLab;
 let e2e: E2eStack;
 let tmp: string;
 let manifest: BundleManifest;
-let secrets: Secrets | undefined;
 
 function sha256On(host: string, file: string): string {
   const r = lab.exec(host, `sha256sum ${file} | cut -d ' ' -f 1`);
@@ -45,13 +44,7 @@ function stamps(host: string): string {
   return lab.exec(host, `stat -c '%n %.9Y %i' ${PLACED.join(" ")}`).stdout;
 }
 
-async function expectNoLeaks(): Promise<void> {
-  secrets ??= readSecrets(lab, "srv1");
-  const state = e2e.exportedState();
-  expect(state).not.toContain('"plaintext"');
-  if (state.includes("command:remote:Command")) expect(state).toContain('"ciphertext"');
-  expect(findLeaks(secrets, [{ label: "exported state", text: state }, ...e2e.logs, ...e2e.engineFiles(), ...labLogs(lab)])).toEqual([]);
-}
+const expectNoLeaks = leakCheck(() => lab, () => e2e);
 
 beforeAll(async () => {
   lab = startLab([{ name: "srv1" }, { name: "ag1" }], { versions: [V1] });

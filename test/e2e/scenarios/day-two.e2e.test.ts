@@ -9,7 +9,7 @@
  */
 import { startLab, TestLab, Invocation } from "../hosts";
 import { InvHost, V1, clusterConfig, k3sLeftovers } from "./fixture";
-import { Secrets, findLeaks, labLogs, readSecrets } from "./leaks";
+import { leakCheck } from "./leaks";
 import { at, installs, invocationsSince, kubectlOn } from "./log";
 import { E2eStack } from "./stack";
 
@@ -27,7 +27,6 @@ const SHARED = "/var/lib/k3s-standin/shared/cluster";
 
 let lab: TestLab;
 let e2e: E2eStack;
-let secrets: Secrets | undefined;
 let inventory: InvHost[] = [
   { name: "srv1", role: "server", arch: "amd64" },
   { name: "ag1", role: "agent", arch: "amd64" },
@@ -52,13 +51,7 @@ const stateResources = (prefix: string): Array<{ name: string; type: string; inp
 const bastionLogins = () => (lab.readFile("bastion", "/var/log/sshd-e2e.log") ?? "").split("\n").filter((l) => l.includes("Accepted")).length;
 const failureOf = async (p: Promise<unknown>): Promise<string> => p.then(() => "", (e: Error) => String(e.message ?? e));
 
-async function expectNoLeaks(): Promise<void> {
-  secrets ??= readSecrets(lab, "srv1");
-  const state = e2e.exportedState();
-  expect(state).not.toContain('"plaintext"');
-  const places = [{ label: "exported state", text: state }, ...e2e.logs, ...e2e.engineFiles(), ...labLogs(lab)];
-  expect(findLeaks(secrets, places)).toEqual([]);
-}
+const expectNoLeaks = leakCheck(() => lab, () => e2e);
 
 beforeAll(async () => {
   lab = startLab(HOSTS, { versions: [V1] });

@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { TestLab } from "../hosts";
-import { RunLog } from "./stack";
+import type { E2eStack, RunLog } from "./stack";
 
 export interface Secrets {
   token: string;
@@ -57,4 +57,23 @@ export function findLeaks(secrets: Secrets, places: RunLog[]): string[] {
     for (const [what, v] of needles) if (text.includes(v)) found.push(`${what} in ${p.label}`);
   }
   return found;
+}
+
+/**
+ * The check each scenario runs after its steps: the state holds secrets only as ciphertext, and no
+ * secret appears in the state, the run's output and files, or the lab's logs. The secrets are read
+ * from `server` on the first call (a destroy removes them) and kept for the later ones. `lab` and
+ * `stack` are getters because scenarios create them in beforeAll.
+ */
+export function leakCheck(lab: () => TestLab, stack: () => E2eStack, server = "srv1"): () => void {
+  let secrets: Secrets | undefined;
+  return () => {
+    secrets ??= readSecrets(lab(), server);
+    const s = stack();
+    const state = s.exportedState();
+    expect(state).not.toContain('"plaintext"');
+    if (state.includes("command:remote:Command")) expect(state).toContain('"ciphertext"');
+    expect(s.logs.some((l) => l.text.length > 0)).toBe(true);
+    expect(findLeaks(secrets, [{ label: "exported state", text: state }, ...s.logs, ...s.engineFiles(), ...labLogs(lab())])).toEqual([]);
+  };
 }

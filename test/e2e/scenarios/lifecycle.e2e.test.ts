@@ -6,7 +6,7 @@
  */
 import { startLab, TestLab } from "../hosts";
 import { AG1, AG2, AG3, InvHost, LAB_HOSTS, SERVERS, V1, V2, k3sLeftovers } from "./fixture";
-import { Secrets, findLeaks, labLogs, readSecrets } from "./leaks";
+import { leakCheck } from "./leaks";
 import { at, hostsOf, installs, invocationsSince, kubectlOn, restarts } from "./log";
 import { E2eStack } from "./stack";
 
@@ -14,7 +14,6 @@ jest.setTimeout(900_000);
 
 let lab: TestLab;
 let e2e: E2eStack;
-let secrets: Secrets | undefined;
 let inventory: InvHost[] = [...SERVERS, AG1, AG2];
 
 /** sshd "Accepted" lines per host: every SSH login the program made. */
@@ -30,16 +29,7 @@ function newLogins(before: Record<string, string[]>): Record<string, string[]> {
   return Object.fromEntries(Object.keys(after).filter((h) => after[h].length !== before[h].length).map((h) => [h, after[h].slice(before[h].length)]));
 }
 
-async function expectNoLeaks(): Promise<void> {
-  secrets ??= readSecrets(lab, "srv1");
-  const state = e2e.exportedState();
-  // Stored secrets are ciphertext; a decrypted export would carry "plaintext" entries.
-  expect(state).not.toContain('"plaintext"');
-  if (state.includes("command:remote:Command")) expect(state).toContain('"ciphertext"');
-  const places = [{ label: "exported state", text: state }, ...e2e.logs, ...e2e.engineFiles(), ...labLogs(lab)];
-  expect(e2e.logs.some((l) => l.text.length > 0)).toBe(true);
-  expect(findLeaks(secrets, places)).toEqual([]);
-}
+const expectNoLeaks = leakCheck(() => lab, () => e2e);
 
 function nodeNamed(name: string) {
   return lab.nodes("srv1").find((n) => n.name === name);

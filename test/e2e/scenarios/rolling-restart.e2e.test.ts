@@ -8,7 +8,7 @@
  */
 import { startLab, TestLab } from "../hosts";
 import { InvHost, SERVERS, V1, clusterConfig, k3sLeftovers } from "./fixture";
-import { Secrets, findLeaks, labLogs, readSecrets } from "./leaks";
+import { leakCheck } from "./leaks";
 import { Downtime, downtimes, invocationsSince, mostDownAtOnce, restarts } from "./log";
 import { E2eStack } from "./stack";
 
@@ -22,17 +22,10 @@ const SERVER_NAMES = SERVERS.map((s) => s.name);
 
 let lab: TestLab;
 let e2e: E2eStack;
-let secrets: Secrets | undefined;
 let inventory: InvHost[] = [...SERVERS, ...AGENTS];
 let cluster: Record<string, unknown>;
 
-async function expectNoLeaks(): Promise<void> {
-  secrets ??= readSecrets(lab, "srv1");
-  const state = e2e.exportedState();
-  expect(state).not.toContain('"plaintext"');
-  const places = [{ label: "exported state", text: state }, ...e2e.logs, ...e2e.engineFiles(), ...labLogs(lab)];
-  expect(findLeaks(secrets, places)).toEqual([]);
-}
+const expectNoLeaks = leakCheck(() => lab, () => e2e);
 
 async function configure(): Promise<void> {
   await e2e.configure(inventory, V1, { cluster });
