@@ -1,40 +1,24 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterSettings, parseClusterConfig } from "../components/k3s/settings";
-import { ConfigError, PROJECT, collectProblems } from "../components/rules/errors";
-import { isSecretKey, rawConfig, secretConfig } from "../components/plan/secrets";
-import { endpointScheme, validateTopology } from "../components/k3s/topology";
 import { K3sCluster } from "../components/cluster/k3s-cluster";
 import { ConfigContribution, NodeFile } from "../components/k3s/types";
 import { NodeSpec } from "../components/nodes/types";
-import { goneInventoryNodes, inventoryNodes, liveHosts, parseInventoryConfig, readPrivateKey } from "../components/nodes/inventory";
-import { ARCH_ALIASES } from "../components/nodes/inventory/schema";
+import { goneInventoryNodes, inventoryNodes, readPrivateKey } from "../components/nodes/inventory";
 import { checkReachable } from "../components/remote/reachability";
 import { nodeAddresses, removedNodes } from "../components/remote/removed";
-import { installIdentity } from "../components/day-two/replace-chain";
-import { localNodes, parseLocalConfig } from "../components/nodes/local";
-import type { CloudConfig } from "../components/nodes/cloud/config";
-import { parseCloudConfig } from "../components/nodes/cloud/validate";
-import { planNodes } from "../components/nodes/cloud/pools";
-import { ADDONS_KEY, AddonsConfig, GRAFANA_PASSWORD_KEY, parseAddonsConfig } from "../components/addons/config";
-import { chartKeysFor, effectiveChart, imageRef } from "../components/addons/charts";
+import { localNodes } from "../components/nodes/local";
+import { GRAFANA_PASSWORD_KEY } from "../components/addons/config";
 import { addonK3sContribution } from "../components/addons/k3s-contribution";
-import { checkAddons } from "../components/addons/validate";
-import { apiVipOnCloud, checkApiVip, kubeVipFiles } from "../components/addons/kube-vip";
+import { kubeVipFiles } from "../components/addons/kube-vip";
 import type { ClusterAddons } from "../components/addons/cluster-addons";
-import { parseSnapshotConfig, parseUpgradeConfig } from "../components/day-two/config";
-import { PreviousState, checkAgainstPrevious, readPreviousState } from "../components/day-two/previous";
+import { PreviousState, readPreviousState } from "../components/day-two/previous";
 import { plannedRestarts } from "../components/day-two/restart-plan";
-import { rolloutSettings } from "../components/day-two/rollout";
 import { snapshotContribution } from "../components/day-two/snapshots";
 import { dayTwoCommands } from "../components/day-two/commands";
-import { AIRGAP_KEY, parseAirgapConfig } from "../components/airgap/config";
-import { REGISTRIES_KEY, REGISTRY_PASSWORDS_KEY, parseRegistriesConfig } from "../components/registries/config";
-import { LoadedBundle, loadBundle } from "../components/airgap/bundle";
 import { bundleChartDir } from "../components/airgap/charts";
 import { registriesPlan } from "../components/registries/registries";
 import { airgapStager } from "../components/airgap/stager";
-import { hasConfig, objectConfig } from "./read-config";
-import { CEPH_EXTERNAL_KEY, CephExternalSecrets, parseCephExternalSecrets } from "../components/addons/rook-external";
+import { planStack, wantsPreviousOutputs } from "../components/plan/plan-stack";
+import { readStackConfig, secretValue } from "./read-config";
 
 // Modules for clouds and layers a stack does not use are imported where they are used, not here:
 // each Pulumi provider SDK (@pulumi/kubernetes, @pulumi/aws, @pulumi/hcloud) costs every
@@ -60,105 +44,22 @@ function restartPlanOutput(k3s: K3sCluster, previous: PreviousState | undefined,
   }));
 }
 
-/** Where this stack's nodes come from. */
-type NodeSource =
-  | { kind: "inventory"; inventory: ReturnType<typeof parseInventoryConfig> }
-  | { kind: "cloud"; cloud: CloudConfig }
-  | { kind: "local"; local: ReturnType<typeof parseLocalConfig> };
-
-function parseNodeSource(cluster: ClusterSettings): NodeSource {
-  const inventory = objectConfig("inventory");
-  const cloud = objectConfig("cloud");
-  const sources = [inventory !== undefined && "inventory", cloud !== undefined && "cloud", hasConfig("local") && "local"].filter((k): k is string => k !== false);
-  if (sources.length > 1) {
-    throw new ConfigError([`${sources.map((k) => `${PROJECT}:${k}`).join(" and ")}: are all set. Fix: keep one; a stack's nodes come from an SSH inventory, a cloud, or this machine (local).`]);
-  }
-  if (sources[0] === "local") return { kind: "local", local: parseLocalConfig(objectConfig("local")) };
-  if (cloud !== undefined) {
-    return { kind: "cloud", cloud: parseCloudConfig(cloud, { clusterCidr: cluster.clusterCidr, serviceCidr: cluster.serviceCidr, flannelBackend: cluster.flannelBackend }) };
-  }
-  if (inventory === undefined) {
-    throw new ConfigError([`${PROJECT}:inventory: is missing. Fix: list your machines under k3s-stacks:inventory, or describe cloud nodes under k3s-stacks:cloud (see README).`]);
-  }
-  return { kind: "inventory", inventory: parseInventoryConfig(inventory) };
-}
-
 /**
- * The whole stack: reads and validates every config key before creating anything, then builds the
- * nodes, the cluster and its layers. Returns the stack outputs.
+ * The whole stack: reads the config, plans it (every check of every layer, before anything is
+ * created), then wires the nodes, the cluster and its layers from the plan. Returns the stack outputs.
  */
 export async function main(): Promise<Record<string, unknown>> {
-  const rawCluster = objectConfig("cluster");
-
-  // Every layer's config is parsed up front; all problems are reported together.
-  let cluster!: ClusterSettings;
-  let source!: NodeSource;
-  let upgrade!: ReturnType<typeof parseUpgradeConfig>;
-  let snapshots!: ReturnType<typeof parseSnapshotConfig>;
-  let addons: AddonsConfig | undefined;
-  let airgap: ReturnType<typeof parseAirgapConfig> | undefined;
-  let registries: ReturnType<typeof parseRegistriesConfig> | undefined;
-  let datastoreEndpoint: pulumi.Output<string> | undefined;
-  let sshPrivateKey: pulumi.Output<string> | undefined;
-  let sudoPassword: pulumi.Output<string> | undefined;
-  let s3SecretKey: pulumi.Output<string> | undefined;
-  let s3AccessKey: pulumi.Output<string> | undefined;
-  let grafanaAdminPassword: pulumi.Output<string> | undefined;
-  let cephExternal: CephExternalSecrets | undefined;
-  let planned: Array<{ name: string; role: "server" | "agent"; arch?: string }> = [];
-  collectProblems([
-    () => { if (hasConfig(AIRGAP_KEY)) airgap = parseAirgapConfig(objectConfig(AIRGAP_KEY)); },
-    () => {
-      // Staging copies the bundle over SFTP; a local node has no SSH.
-      if (hasConfig(AIRGAP_KEY) && hasConfig("local")) throw new ConfigError([`${PROJECT}:${AIRGAP_KEY}: is not supported with ${PROJECT}:local. Fix: remove it; a local stack downloads k3s from installScriptUrl/artifactUrl (point those at a mirror).`]);
-    },
-    () => {
-      if (hasConfig(REGISTRIES_KEY) || hasConfig(REGISTRY_PASSWORDS_KEY)) {
-        registries = parseRegistriesConfig(objectConfig(REGISTRIES_KEY), objectConfig(REGISTRY_PASSWORDS_KEY), isSecretKey(REGISTRY_PASSWORDS_KEY), process.cwd());
-      }
-    },
-    () => {
-      if (rawCluster === undefined) throw new ConfigError([`${PROJECT}:cluster: is missing. Fix: add a k3s-stacks:cluster block with at least k3sVersion (see README).`]);
-      cluster = parseClusterConfig(rawCluster);
-    },
-    () => { upgrade = parseUpgradeConfig(objectConfig("upgrade")); },
-    () => { snapshots = parseSnapshotConfig(objectConfig("snapshots")); },
-    () => { if (hasConfig(ADDONS_KEY)) addons = parseAddonsConfig(objectConfig(ADDONS_KEY)); },
-    () => {
-      if (addons || !hasConfig(ADDONS_KEY)) {
-        cephExternal = parseCephExternalSecrets(objectConfig(CEPH_EXTERNAL_KEY), isSecretKey(CEPH_EXTERNAL_KEY), addons?.storage ?? { type: "local-path" });
-      }
-    },
-    // Inventory problems come with the others; cloud network checks need valid cluster CIDRs first.
-    () => { if (cluster !== undefined || !hasConfig("cloud")) source = parseNodeSource(cluster); },
-    () => { datastoreEndpoint = secretConfig("datastoreEndpoint", "postgres://user:password@host:5432/k3s"); },
-    () => { sshPrivateKey = secretConfig("sshPrivateKey", "\"$(cat ~/.ssh/id_ed25519)\""); },
-    () => { sudoPassword = secretConfig("sudoPassword", "<password>"); },
-    () => { s3SecretKey = secretConfig("etcdS3SecretKey", "<secret key>"); },
-    () => { s3AccessKey = secretConfig("etcdS3AccessKey", "<access key id>"); },
-    () => { grafanaAdminPassword = secretConfig(GRAFANA_PASSWORD_KEY, "<password>"); },
-    () => {
-      if (cluster === undefined || source === undefined) return;
-      planned = source.kind === "inventory" ? liveHosts(source.inventory).map((h) => ({ name: h.name, role: h.role, arch: ARCH_ALIASES[h.arch] }))
-        : source.kind === "local" ? [{ name: source.local.name, role: "server" }]
-        : planNodes(source.cloud).map((n) => ({ name: n.name, role: n.role, arch: n.arch }));
-      validateTopology(cluster, planned, {
-        present: rawConfig("datastoreEndpoint") !== undefined,
-        scheme: endpointScheme(rawConfig("datastoreEndpoint")),
-      }, source.kind === "inventory" ? "inventory.hosts" : source.kind === "local" ? "local" : "cloud.pools");
-    },
-    () => { if (cluster?.apiVip && source?.kind === "cloud") throw new ConfigError([apiVipOnCloud()]); },
-  ]);
-
-  const serverNames = planned.filter((n) => n.role === "server").map((n) => n.name);
-  const nodeIdentities = Object.fromEntries(planned.filter((n) => n.arch).map((n) => [n.name, installIdentity({ role: n.role, arch: n.arch as NodeSpec["arch"] })]));
-  const goneHosts = source.kind === "inventory" ? source.inventory.hosts.filter((h) => h.gone) : [];
-  const goneIdentities = Object.fromEntries(goneHosts.map((h) => [h.name, installIdentity({ role: h.role, arch: ARCH_ALIASES[h.arch] })]));
-  let previous: PreviousState | undefined;
-  if (upgrade.checkPreviousOutputs) {
-    previous = await readPreviousState();
-    checkAgainstPrevious(previous, { settings: cluster, serverNames, upgrade, nodeIdentities, gone: goneHosts.map((h) => h.name), goneIdentities });
-  }
+  const config = readStackConfig();
+  // Reading the previous outputs registers only a read of this stack (a StackReference).
+  const previousRead = wantsPreviousOutputs(config) ? await readPreviousState() : undefined;
+  const plan = planStack(config, previousRead);
+  const { cluster, source, upgrade, snapshots, addons, registries, bundle, previous, serverNames, nodeIdentities } = plan;
+  const datastoreEndpoint = secretValue(config, plan, "datastoreEndpoint");
+  const sshPrivateKey = secretValue(config, plan, "sshPrivateKey");
+  const sudoPassword = secretValue(config, plan, "sudoPassword");
+  const s3SecretKey = secretValue(config, plan, "etcdS3SecretKey");
+  const s3AccessKey = secretValue(config, plan, "etcdS3AccessKey");
+  const grafanaAdminPassword = secretValue(config, plan, GRAFANA_PASSWORD_KEY);
 
   let nodes: NodeSpec[];
   let gone: NodeSpec[] = [];
@@ -169,9 +70,10 @@ export async function main(): Promise<Record<string, unknown>> {
     gone = goneInventoryNodes(source.inventory, { privateKey: sshPrivateKey, sudoPassword });
     // Before anything is registered: an unreachable host fails the run now, by name, within a bound; so
     // does a host removed from the inventory since the last update, whose uninstall would dial it.
+    // A runtime step of `up`, not a check of the config: it dials the machines.
     const inv = source.inventory;
     if (!pulumi.runtime.isDryRun() && inv.reachabilityTimeout > 0) {
-      const privateKey = rawConfig("sshPrivateKey") ?? (inv.privateKeyPath ? readPrivateKey(inv.privateKeyPath) : undefined);
+      const privateKey = (config.values.sshPrivateKey as string | undefined) ?? (inv.privateKeyPath ? readPrivateKey(inv.privateKeyPath) : undefined);
       const removed = removedNodes(previous?.nodeAddresses, inv.hosts.map((h) => h.name), privateKey);
       await checkReachable(nodes, { timeoutSeconds: inv.reachabilityTimeout, privateKey }, removed);
     }
@@ -188,27 +90,15 @@ export async function main(): Promise<Record<string, unknown>> {
   }
 
   contributions.push({ ...snapshotContribution(snapshots, cluster.datastore, { secretKey: s3SecretKey, accessKey: s3AccessKey }), secret: s3SecretKey !== undefined || s3AccessKey !== undefined });
-  collectProblems([
-    () => { if (addons) checkAddons(addons, { nodes, datastore: cluster.datastore, clusterCidr: cluster.clusterCidr, serviceCidr: cluster.serviceCidr, disable: cluster.disable }); },
-    () => { if (cluster.apiVip) checkApiVip(cluster.apiVip, { nodes, clusterCidr: cluster.clusterCidr, serviceCidr: cluster.serviceCidr, metallb: addons?.loadBalancer.type === "metallb" ? addons.loadBalancer : undefined }); },
-  ]);
   if (addons) contributions.push(addonK3sContribution(addons, cluster.datastore));
 
   const files: NodeFile[] = [];
   // kube-vip's manifests go into the servers' auto-deploy directory before k3s first starts.
   if (cluster.apiVip) files.push(...kubeVipFiles(cluster.apiVip));
   if (registries) {
-    const plan = registriesPlan(registries);
-    files.push(...plan.files);
-    contributions.push(...plan.contributions);
-  }
-  // Airgap: the bundle is checked (version, arches, checksums, charts) before anything is uploaded.
-  let bundle: LoadedBundle | undefined;
-  if (airgap) {
-    const charts = addons ? chartKeysFor(addons).map((key) => ({ key, version: effectiveChart(key, addons!.charts).version })) : [];
-    // kube-vip's image goes to the servers with the bundle; nothing else can pull it there.
-    const images = cluster.apiVip ? [{ key: "kubeVip", ref: imageRef("kubeVip"), roles: ["server" as const] }] : [];
-    bundle = loadBundle(airgap.bundleDir, cluster.k3sVersion, nodes, charts, images);
+    const mirrors = registriesPlan(registries);
+    files.push(...mirrors.files);
+    contributions.push(...mirrors.contributions);
   }
 
   const ssh = upgrade.mode === "ssh";
@@ -221,7 +111,7 @@ export async function main(): Promise<Record<string, unknown>> {
     files,
     stager: bundle ? airgapStager(bundle) : undefined,
     kubeconfigHost,
-    rollout: rolloutSettings(upgrade, cluster),
+    rollout: plan.rollout,
     sshRollout: ssh,
   });
 
@@ -238,7 +128,7 @@ export async function main(): Promise<Record<string, unknown>> {
       clusterDisable: cluster.disable,
       config: addons,
       grafanaAdminPassword,
-      cephExternal: cephExternal ? pulumi.secret(cephExternal) : undefined,
+      cephExternal: plan.cephExternal ? pulumi.secret(plan.cephExternal) : undefined,
       previousStorageClass: previous?.storageClass,
       airgapChartDir: bundle ? bundleChartDir(bundle) : undefined,
     }, { dependsOn: k3s.ready });

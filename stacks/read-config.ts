@@ -1,18 +1,29 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, PROJECT } from "../components/rules/errors";
+import { PROJECT } from "../components/rules/errors";
+import type { StackConfig } from "../components/plan/secrets";
+import type { SecretName, StackPlan } from "../components/plan/types";
 
-/** A structured config value, or undefined when unset. */
-export function objectConfig(name: string): unknown {
-  const raw = pulumi.runtime.getConfig(`${PROJECT}:${name}`);
-  if (raw === undefined) return undefined;
-  try {
-    return JSON.parse(raw);
-  } catch {
-    throw new ConfigError([`${PROJECT}:${name}: is not a structured value. Fix: write it as a YAML mapping in Pulumi.<stack>.yaml.`]);
+/** The SDK knows which keys were set with --secret; it exports that check without typing it. */
+const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
+
+/**
+ * Every `k3s-stacks:*` key of this stack as the planner reads it. A key counts as secret when the
+ * SDK cannot tell, so nothing is refused wrongly.
+ */
+export function readStackConfig(): StackConfig {
+  const values: Record<string, string> = {};
+  const secretKeys = new Set<string>();
+  for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
+    if (!key.startsWith(`${PROJECT}:`)) continue;
+    const name = key.slice(PROJECT.length + 1);
+    values[name] = value;
+    if (runtime.isConfigSecret ? runtime.isConfigSecret(key) : true) secretKeys.add(name);
   }
+  return { values, secretKeys, baseDir: process.cwd() };
 }
 
-/** Whether a key is set at all. */
-export function hasConfig(name: string): boolean {
-  return pulumi.runtime.getConfig(`${PROJECT}:${name}`) !== undefined;
+/** A secret key's value as a secret Output, when the plan says it is set. */
+export function secretValue(config: StackConfig, plan: StackPlan, name: SecretName): pulumi.Output<string> | undefined {
+  const value = config.values[name];
+  return plan.secrets[name] && typeof value === "string" ? pulumi.secret(value) : undefined;
 }

@@ -1,5 +1,5 @@
 import { keyPath } from "../rules/errors";
-import { Arch, NodeSpec } from "../nodes/types";
+import { Arch, NodeFacts, NodeSpec } from "../nodes/types";
 import { LonghornConfig, RookConfig } from "./config";
 
 /** Longhorn and Rook-Ceph publish amd64 and arm64 images only (k3s-reference.md §11). */
@@ -12,29 +12,29 @@ function blocksScheduling(taint: string): boolean {
   return /:(NoSchedule|NoExecute)$/.test(taint);
 }
 
-function describe(n: NodeSpec): string {
+function describe(n: NodeFacts): string {
   if (!STORAGE_ARCHES.includes(n.arch)) return `${n.name} (arch ${n.arch}: no Longhorn/Ceph images)`;
   return `${n.name} (tainted ${n.taints.filter(blocksScheduling).join(", ")})`;
 }
 
-function archProblem(where: string, n: NodeSpec, product: string): string | undefined {
+function archProblem(where: string, n: NodeFacts, product: string): string | undefined {
   if (STORAGE_ARCHES.includes(n.arch)) return undefined;
   return `${where}: node '${n.name}' is ${n.arch} (armhf); ${product} ships amd64 and arm64 images only. Fix: remove it from the list and keep its data on other nodes.`;
 }
 
 /** Where Longhorn runs and how many replicas volumes get. */
-export interface LonghornPlacement {
+export interface LonghornPlacement<N extends NodeFacts = NodeSpec> {
   /** Nodes that hold data and run Longhorn (prerequisites are installed on these). */
-  nodes: NodeSpec[];
+  nodes: N[];
   replicas: number;
   /** True when some nodes must be kept free of Longhorn, so eligible nodes get LONGHORN_NODE_LABEL. */
   restricted: boolean;
 }
 
 /** Eligible Longhorn nodes and replica count; every problem is returned, none thrown. */
-export function longhornPlacement(cfg: LonghornConfig, nodes: NodeSpec[]): { placement?: LonghornPlacement; problems: string[] } {
+export function longhornPlacement<N extends NodeFacts>(cfg: LonghornConfig, nodes: N[]): { placement?: LonghornPlacement<N>; problems: string[] } {
   const problems: string[] = [];
-  let eligible: NodeSpec[];
+  let eligible: N[];
   if (cfg.nodes) {
     eligible = [];
     cfg.nodes.forEach((name, i) => {
@@ -94,7 +94,7 @@ export interface RookLayout {
 const rookKey = (...path: Array<string | number>) => keyPath("addons", ["storage", ...path]);
 
 /** Checks the Rook config against the nodes: OSD nodes and replicas, or external mode's exclusions. */
-export function rookLayout(cfg: RookConfig, nodes: NodeSpec[]): { layout?: RookLayout; problems: string[] } {
+export function rookLayout(cfg: RookConfig, nodes: NodeFacts[]): { layout?: RookLayout; problems: string[] } {
   const problems: string[] = [];
   const capable = nodes.filter((n) => STORAGE_ARCHES.includes(n.arch));
   if (capable.length === 0) {

@@ -3,7 +3,7 @@ import { stringify } from "yaml";
 import { ApiVip } from "../k3s/settings";
 import { ConfigError, keyPath } from "../rules/errors";
 import { NodeFile } from "../k3s/types";
-import { NodeSpec } from "../nodes/types";
+import { NodeFacts } from "../nodes/types";
 import { imageRef } from "./charts";
 import { MetallbConfig } from "./config";
 import { parsePoolEntry } from "./pools";
@@ -110,7 +110,7 @@ export function kubeVipFiles(vip: ApiVip): NodeFile[] {
 
 /** What the VIP is checked against. */
 export interface ApiVipContext {
-  nodes: NodeSpec[];
+  nodes: NodeFacts[];
   clusterCidr: string;
   serviceCidr: string;
   /** MetalLB pools when MetalLB is the load balancer. */

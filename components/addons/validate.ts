@@ -1,13 +1,13 @@
 import { ConfigError, keyPath } from "../rules/errors";
-import { NodeSpec } from "../nodes/types";
+import { NodeFacts, NodeSpec } from "../nodes/types";
 import { AddonsConfig } from "./config";
 import { LonghornPlacement, RookLayout, longhornPlacement, rookLayout } from "./eligibility";
 import { Datastore, replacesLocalPath } from "./k3s-contribution";
 import { poolProblems } from "./pools";
 
 /** The cluster facts the addons are checked against (from `k3s-stacks:cluster` and the node list). */
-export interface AddonsContext {
-  nodes: NodeSpec[];
+export interface AddonsContext<N extends NodeFacts = NodeSpec> {
+  nodes: N[];
   datastore: Datastore;
   clusterCidr: string;
   serviceCidr: string;
@@ -16,14 +16,14 @@ export interface AddonsContext {
 }
 
 /** The addons config after cross-checks, with what they derived. */
-export interface CheckedAddons {
+export interface CheckedAddons<N extends NodeFacts = NodeSpec> {
   config: AddonsConfig;
-  longhorn?: LonghornPlacement;
+  longhorn?: LonghornPlacement<N>;
   rook?: RookLayout;
 }
 
 /** Node addresses known now (plain strings); Outputs (cloud VMs) cannot be checked before they exist. */
-function knownAddresses(nodes: NodeSpec[]): Record<string, string> {
+function knownAddresses(nodes: NodeFacts[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const n of nodes) {
     for (const a of [n.internalAddress, n.externalAddress, n.connection.host]) {
@@ -34,9 +34,9 @@ function knownAddresses(nodes: NodeSpec[]): Record<string, string> {
 }
 
 /** Every cross-check of the addons against the cluster; throws one ConfigError listing all problems. */
-export function checkAddons(cfg: AddonsConfig, ctx: AddonsContext): CheckedAddons {
+export function checkAddons<N extends NodeFacts>(cfg: AddonsConfig, ctx: AddonsContext<N>): CheckedAddons<N> {
   const problems: string[] = [];
-  const out: CheckedAddons = { config: cfg };
+  const out: CheckedAddons<N> = { config: cfg };
   if (cfg.storage.type === "longhorn") {
     const r = longhornPlacement(cfg.storage, ctx.nodes);
     problems.push(...r.problems);

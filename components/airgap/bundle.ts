@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, keyPath } from "../rules/errors";
-import { Arch, NodeRole, NodeSpec } from "../nodes/types";
+import { Arch, NodeFacts, NodeRole } from "../nodes/types";
 import { archAssets, IMAGE_FORMATS, parseChecksums } from "./assets";
 import { AIRGAP_KEY } from "./config";
 import { sha256FileSync } from "./hash";
@@ -52,7 +52,7 @@ export interface RequiredChart {
  * stack's, every node's arch is in the bundle, and every file needed (those arches, the install
  * script, `charts`) is present with the manifest's SHA-256. Throws one ConfigError listing every problem.
  */
-export function loadBundle(dir: string, expectedVersion: string, nodes: NodeSpec[], charts: RequiredChart[] = [], images: RequiredImage[] = []): LoadedBundle {
+export function loadBundle(dir: string, expectedVersion: string, nodes: NodeFacts[], charts: RequiredChart[] = [], images: RequiredImage[] = []): LoadedBundle {
   const where = keyPath(AIRGAP_KEY, ["bundleDir"]);
   const neededArches = [...new Set(nodes.map((n) => n.arch))];
   const rebuild = `npm run airgap -- --version ${expectedVersion} --arch ${neededArches.join(",") || "amd64"} --out ${dir}`;

@@ -10,6 +10,22 @@ export type Arch = "amd64" | "arm64" | "arm";
 export type NodeRole = "server" | "agent";
 
 /**
+ * What the config checks read of a node: identity, placement and the addresses known before the
+ * machine exists. A NodeSpec is one; so is a planned node (components/plan), whose cloud addresses
+ * are still unknown (then `connection.host` is undefined and address checks skip it).
+ */
+export interface NodeFacts {
+  name: string;
+  role: NodeRole;
+  arch: Arch;
+  labels: Record<string, string>;
+  taints: string[];
+  connection: { host?: pulumi.Input<string> };
+  internalAddress?: pulumi.Input<string>;
+  externalAddress?: pulumi.Input<string>;
+}
+
+/**
  * One machine that will run k3s, whatever created it: an SSH inventory entry, a Hetzner VM or an
  * EC2 instance. Node sources produce these; the k3s layer consumes nothing else.
  */

@@ -1,29 +1,65 @@
-import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, PROJECT } from "../rules/errors";
 
-/** The SDK knows which keys were set with --secret; it exports that check without typing it. */
-const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
-
-/** Whether `k3s-stacks:<name>` was set with --secret (true when the SDK cannot tell, so nothing is refused wrongly). */
-export function isSecretKey(name: string): boolean {
-  return runtime.isConfigSecret ? runtime.isConfigSecret(`${PROJECT}:${name}`) : true;
-}
-
 /**
- * Reads a config key that must hold a secret. Absent → undefined; set in plain text → an error naming
- * the `pulumi config set --secret` fix, because a plain value sits readable in the stack file.
+ * A stack's raw config, as the planner reads it: no Pulumi runtime calls, so the same input comes
+ * from `pulumi config` (stacks/read-config.ts) or a fleet site file (tools/fleet/sites.ts).
  */
-export function secretConfig(name: string, example: string): pulumi.Output<string> | undefined {
-  const key = `${PROJECT}:${name}`;
-  const value = pulumi.runtime.getConfig(key);
-  if (value === undefined) return undefined;
-  if (!isSecretKey(name)) {
-    throw new ConfigError([`${key}: is stored in plain text. Fix: run 'pulumi config rm ${key}' and then 'pulumi config set --secret ${key} ${example}'.`]);
-  }
-  return pulumi.secret(value);
+export interface StackConfig {
+  /**
+   * `k3s-stacks:<name>` values by `<name>`: strings as Pulumi holds them (structured values as JSON
+   * text), or structured values already parsed (site files).
+   */
+  values: Record<string, unknown>;
+  /**
+   * Names set with `pulumi config set --secret`. A name listed here without a value is set but not
+   * readable by the caller (a fleet site's encrypted key): checks of its content are skipped.
+   */
+  secretKeys: ReadonlySet<string>;
+  /** Directory that relative file paths (registry TLS files) resolve against. */
+  baseDir: string;
 }
 
-/** The raw (possibly secret) string of a key, for validation only: never log or export it. */
-export function rawConfig(name: string): string | undefined {
-  return pulumi.runtime.getConfig(`${PROJECT}:${name}`);
+/** Reading one StackConfig: structured values, scalars and secret keys, each problem naming its key. */
+export class ConfigReader {
+  constructor(private readonly config: StackConfig) {}
+
+  /** Whether `k3s-stacks:<name>` is set at all (a secret without a readable value counts). */
+  has(name: string): boolean {
+    return this.config.values[name] !== undefined || this.config.secretKeys.has(name);
+  }
+
+  /** Whether `k3s-stacks:<name>` was set with --secret. */
+  isSecret(name: string): boolean {
+    return this.config.secretKeys.has(name);
+  }
+
+  /** A structured value (JSON text is parsed), or undefined when unset. */
+  object(name: string): unknown {
+    const raw = this.config.values[name];
+    if (typeof raw !== "string") return raw;
+    try {
+      return JSON.parse(raw);
+    } catch {
+      throw new ConfigError([`${PROJECT}:${name}: is not a structured value. Fix: write it as a YAML mapping in Pulumi.<stack>.yaml.`]);
+    }
+  }
+
+  /** The raw string of a key, for validation only: never log or export it. */
+  raw(name: string): string | undefined {
+    const raw = this.config.values[name];
+    return typeof raw === "string" ? raw : undefined;
+  }
+
+  /**
+   * Whether a key that must hold a secret is set. Set in plain text → an error naming the
+   * `pulumi config set --secret` fix, because a plain value sits readable in the stack file.
+   */
+  secret(name: string, example: string): boolean {
+    if (!this.has(name)) return false;
+    const key = `${PROJECT}:${name}`;
+    if (!this.isSecret(name)) {
+      throw new ConfigError([`${key}: is stored in plain text. Fix: run 'pulumi config rm ${key}' and then 'pulumi config set --secret ${key} ${example}'.`]);
+    }
+    return true;
+  }
 }

@@ -21,6 +21,10 @@ export interface PlannedNode {
   arch: Arch;
   /** Hetzner placement group of the node inside its pool: index / 10. */
   placementGroup: number;
+  /** Kubernetes node labels: the pool's, plus `k3s-stacks/pool`. */
+  labels: Record<string, string>;
+  /** Kubernetes node taints: the pool's. */
+  taints: string[];
 }
 
 /**
@@ -40,6 +44,8 @@ export function planNodes(config: CloudConfig): PlannedNode[] {
       role: pool.role,
       arch,
       placementGroup: Math.floor(index / PLACEMENT_GROUP_SIZE),
+      labels: { "k3s-stacks/pool": pool.name, ...pool.labels },
+      taints: pool.taints,
     }));
   });
 }

@@ -1,0 +1,76 @@
+import { ConfigError, PROJECT } from "../rules/errors";
+import type { ClusterSettings } from "../k3s/settings";
+import { liveHosts, parseInventoryConfig } from "../nodes/inventory";
+import { ARCH_ALIASES, InventoryConfig } from "../nodes/inventory/schema";
+import { ThisMachine, parseLocalConfig, thisMachine } from "../nodes/local";
+import { parseCloudConfig } from "../nodes/cloud/validate";
+import { planNodes } from "../nodes/cloud/pools";
+import type { ConfigReader } from "./secrets";
+import type { NodePlan, NodeSource, PlannedEndpoint } from "./types";
+
+/**
+ * Which node source the stack uses (exactly one of inventory, cloud, local), parsed and checked.
+ * `cluster` is undefined when the cluster block is invalid: the cloud's network checks need its CIDRs.
+ */
+export function parseNodeSource(read: ConfigReader, cluster: ClusterSettings | undefined, machine?: ThisMachine): NodeSource | undefined {
+  const inventory = read.object("inventory");
+  const cloud = read.object("cloud");
+  const sources = [inventory !== undefined && "inventory", cloud !== undefined && "cloud", read.has("local") && "local"].filter((k): k is string => k !== false);
+  if (sources.length > 1) {
+    throw new ConfigError([`${sources.map((k) => `${PROJECT}:${k}`).join(" and ")}: are all set. Fix: keep one; a stack's nodes come from an SSH inventory, a cloud, or this machine (local).`]);
+  }
+  if (sources[0] === "local") return { kind: "local", local: parseLocalConfig(read.object("local"), machine ?? thisMachine()) };
+  if (cloud !== undefined) {
+    if (cluster === undefined) return undefined;
+    return { kind: "cloud", cloud: parseCloudConfig(cloud, { clusterCidr: cluster.clusterCidr, serviceCidr: cluster.serviceCidr, flannelBackend: cluster.flannelBackend }) };
+  }
+  if (inventory === undefined) {
+    throw new ConfigError([`${PROJECT}:inventory: is missing. Fix: list your machines under k3s-stacks:inventory, or describe cloud nodes under k3s-stacks:cloud (see README).`]);
+  }
+  return { kind: "inventory", inventory: parseInventoryConfig(inventory) };
+}
+
+function inventoryPlan(inv: InventoryConfig, h: InventoryConfig["hosts"][number]): NodePlan {
+  const endpoint = (host: string, port?: number, user?: string): PlannedEndpoint => ({ host, port: port ?? inv.port, user: user ?? inv.user });
+  let bastion: PlannedEndpoint | undefined;
+  if (typeof h.bastion === "string") {
+    const via = inv.hosts.find((o) => o.name === h.bastion)!;
+    bastion = endpoint(via.address, via.port, via.user);
+  } else if (h.bastion) {
+    bastion = endpoint(h.bastion.address, h.bastion.port, h.bastion.user);
+  }
+  return {
+    name: h.name,
+    role: h.role,
+    arch: ARCH_ALIASES[h.arch],
+    labels: h.labels,
+    taints: h.taints,
+    connection: { ...endpoint(h.address, h.port, h.user), ...(bastion ? { bastion } : {}) },
+    internalAddress: h.internalAddress,
+    externalAddress: h.externalAddress,
+  };
+}
+
+/**
+ * The nodes a source will give, before any exists: live ones and (inventory) the ones marked gone.
+ * Cloud VMs are named and ordered as the cloud modules create them (nodes/cloud/pools.ts planNodes);
+ * their addresses are the provider's to assign at creation, so they stay unknown here.
+ */
+export function plannedNodes(source: NodeSource): { nodes: NodePlan[]; gone: NodePlan[] } {
+  if (source.kind === "inventory") {
+    const inv = source.inventory;
+    const live = new Set(liveHosts(inv));
+    return {
+      nodes: inv.hosts.filter((h) => live.has(h)).map((h) => inventoryPlan(inv, h)),
+      gone: inv.hosts.filter((h) => !live.has(h)).map((h) => inventoryPlan(inv, h)),
+    };
+  }
+  if (source.kind === "local") {
+    const l = source.local;
+    return { nodes: [{ name: l.name, role: "server", arch: l.arch, labels: l.labels, taints: l.taints, connection: { host: "127.0.0.1", local: true } }], gone: [] };
+  }
+  return {
+    nodes: planNodes(source.cloud).map((n) => ({ name: n.name, role: n.role, arch: n.arch, labels: n.labels, taints: n.taints, pool: n.pool.name, connection: {} })),
+    gone: [],
+  };
+}

@@ -1,0 +1,158 @@
+import { ConfigError, PROJECT, collectProblems } from "../rules/errors";
+import { ClusterSettings, parseClusterConfig } from "../k3s/settings";
+import { endpointScheme, validateTopology } from "../k3s/topology";
+import type { ThisMachine } from "../nodes/local";
+import { parseSnapshotConfig, parseUpgradeConfig } from "../day-two/config";
+import { PreviousState, checkAgainstPrevious } from "../day-two/previous";
+import { installIdentity } from "../day-two/replace-chain";
+import { rolloutSettings } from "../day-two/rollout";
+import { snapshotContribution } from "../day-two/snapshots";
+import { REGISTRIES_KEY, REGISTRY_PASSWORDS_KEY, parseRegistriesConfig } from "../registries/config";
+import { AIRGAP_KEY, AirgapConfig, parseAirgapConfig } from "../airgap/config";
+import { loadBundle } from "../airgap/bundle";
+import { ADDONS_KEY, GRAFANA_PASSWORD_KEY, parseAddonsConfig } from "../addons/config";
+import { chartKeysFor, effectiveChart, imageRef } from "../addons/charts";
+import { checkAddons } from "../addons/validate";
+import { apiVipOnCloud, checkApiVip } from "../addons/kube-vip";
+import { CEPH_EXTERNAL_KEY, parseCephExternalSecrets } from "../addons/rook-external";
+import { ConfigReader, StackConfig } from "./secrets";
+import { parseNodeSource, plannedNodes } from "./nodes";
+import type { SecretName, StackPlan } from "./types";
+
+/** Each secret key with the example value its `pulumi config set --secret` fix shows. */
+const SECRET_EXAMPLES: Record<SecretName, string> = {
+  datastoreEndpoint: "postgres://user:password@host:5432/k3s",
+  sshPrivateKey: "\"$(cat ~/.ssh/id_ed25519)\"",
+  sudoPassword: "<password>",
+  etcdS3SecretKey: "<secret key>",
+  etcdS3AccessKey: "<access key id>",
+  [GRAFANA_PASSWORD_KEY]: "<password>",
+};
+
+/**
+ * Whether the program must read the stack's previous outputs before planning:
+ * `upgrade.checkPreviousOutputs` (default true; also true when the upgrade block is invalid, which
+ * planStack then reports).
+ */
+export function wantsPreviousOutputs(config: StackConfig): boolean {
+  try {
+    return parseUpgradeConfig(new ConfigReader(config).object("upgrade")).checkPreviousOutputs;
+  } catch (e) {
+    if (e instanceof ConfigError) return true;
+    throw e;
+  }
+}
+
+/**
+ * Plans a whole stack from its raw config and its previous outputs: parses every `k3s-stacks:*`
+ * key, plans every node (cloud VMs by the names and order they will get), and runs every check of
+ * every layer against the others: topology, secrets, add-on eligibility and replicas, kube-vip,
+ * snapshots, rollout, registries, the airgap bundle (read from disk and checked) and the refusals
+ * against the previous outputs. Creates nothing.
+ * Throws one ConfigError listing every problem ("key: what is wrong. Fix: ..."), so a stack with bad
+ * input fails before any resource is registered.
+ * `previous`: the last successful update's outputs (day-two/previous.ts readPreviousState);
+ * undefined skips those checks (a first run, or upgrade.checkPreviousOutputs: false).
+ * `machine`: this machine's facts for a local stack (nodes/local.ts thisMachine by default).
+ */
+export function planStack(config: StackConfig, previous: PreviousState | undefined, machine?: ThisMachine): StackPlan {
+  const read = new ConfigReader(config);
+  const plan: Partial<StackPlan> = {};
+  const secrets = Object.fromEntries(Object.keys(SECRET_EXAMPLES).map((k) => [k, false])) as Record<SecretName, boolean>;
+  let cluster: ClusterSettings | undefined;
+  let source: StackPlan["source"] | undefined;
+  let airgap: AirgapConfig | undefined;
+
+  // Each layer parses on its own; checks across layers run once the parts they need parsed.
+  collectProblems([
+    () => { if (read.has(AIRGAP_KEY)) airgap = parseAirgapConfig(read.object(AIRGAP_KEY)); },
+    () => {
+      // Staging copies the bundle over SFTP; a local node has no SSH.
+      if (read.has(AIRGAP_KEY) && read.has("local")) throw new ConfigError([`${PROJECT}:${AIRGAP_KEY}: is not supported with ${PROJECT}:local. Fix: remove it; a local stack downloads k3s from installScriptUrl/artifactUrl (point those at a mirror).`]);
+    },
+    () => {
+      if (read.has(REGISTRIES_KEY) || read.has(REGISTRY_PASSWORDS_KEY)) {
+        plan.registries = parseRegistriesConfig(read.object(REGISTRIES_KEY), read.object(REGISTRY_PASSWORDS_KEY), read.isSecret(REGISTRY_PASSWORDS_KEY), config.baseDir);
+      }
+    },
+    () => {
+      const raw = read.object("cluster");
+      if (raw === undefined) throw new ConfigError([`${PROJECT}:cluster: is missing. Fix: add a k3s-stacks:cluster block with at least k3sVersion (see README).`]);
+      cluster = parseClusterConfig(raw);
+    },
+    () => { plan.upgrade = parseUpgradeConfig(read.object("upgrade")); },
+    () => { plan.snapshots = parseSnapshotConfig(read.object("snapshots")); },
+    () => { if (read.has(ADDONS_KEY)) plan.addons = parseAddonsConfig(read.object(ADDONS_KEY)); },
+    () => {
+      if (plan.addons || !read.has(ADDONS_KEY)) {
+        plan.cephExternal = parseCephExternalSecrets(read.object(CEPH_EXTERNAL_KEY), read.isSecret(CEPH_EXTERNAL_KEY), plan.addons?.storage ?? { type: "local-path" });
+      }
+    },
+    // Inventory problems come with the others; cloud network checks need valid cluster CIDRs first.
+    () => { source = parseNodeSource(read, cluster, machine); },
+    ...Object.entries(SECRET_EXAMPLES).map(([name, example]) => () => { secrets[name as SecretName] = read.secret(name, example); }),
+  ]);
+
+  // Checks across layers: each runs when what it reads parsed, all reported together.
+  const c = cluster;
+  const planned = source ? plannedNodes(source) : undefined;
+  const nodes = planned?.nodes ?? [];
+  collectProblems([
+    () => {
+      if (!c || !source) return;
+      validateTopology(c, nodes, { present: read.has("datastoreEndpoint"), scheme: endpointScheme(read.raw("datastoreEndpoint")) },
+        source.kind === "inventory" ? "inventory.hosts" : source.kind === "local" ? "local" : "cloud.pools");
+    },
+    () => { if (c?.apiVip && source?.kind === "cloud") throw new ConfigError([apiVipOnCloud()]); },
+    () => {
+      // Only which credentials are set matters here; the values are wired as secrets later.
+      if (c && plan.snapshots) snapshotContribution(plan.snapshots, c.datastore, { secretKey: secrets.etcdS3SecretKey ? "set" : undefined, accessKey: secrets.etcdS3AccessKey ? "set" : undefined });
+    },
+    () => { if (c && plan.upgrade) plan.rollout = rolloutSettings(plan.upgrade, c); },
+    () => {
+      if (!c || !planned || !plan.addons) return;
+      checkAddons(plan.addons, { nodes, datastore: c.datastore, clusterCidr: c.clusterCidr, serviceCidr: c.serviceCidr, disable: c.disable });
+    },
+    () => {
+      if (!c?.apiVip || !planned || source?.kind === "cloud" || (read.has(ADDONS_KEY) && !plan.addons)) return;
+      const lb = plan.addons?.loadBalancer;
+      checkApiVip(c.apiVip, { nodes, clusterCidr: c.clusterCidr, serviceCidr: c.serviceCidr, metallb: lb?.type === "metallb" ? lb : undefined });
+    },
+    () => {
+      if (!c || !planned || !airgap || (read.has(ADDONS_KEY) && !plan.addons)) return;
+      const addons = plan.addons;
+      const charts = addons ? chartKeysFor(addons).map((key) => ({ key, version: effectiveChart(key, addons.charts).version })) : [];
+      // kube-vip's image goes to the servers with the bundle; nothing else can pull it there.
+      const images = c.apiVip ? [{ key: "kubeVip", ref: imageRef("kubeVip"), roles: ["server" as const] }] : [];
+      plan.bundle = loadBundle(airgap.bundleDir, c.k3sVersion, nodes, charts, images);
+    },
+    () => {
+      if (!c || !planned || !plan.upgrade?.checkPreviousOutputs || previous === undefined) return;
+      // A gone entry keeps the role/arch it was installed with (its record carries the removal).
+      checkAgainstPrevious(previous, { settings: c, serverNames: serverNamesOf(nodes), upgrade: plan.upgrade, nodeIdentities: identitiesOf(nodes), gone: planned.gone.map((n) => n.name), goneIdentities: identitiesOf(planned.gone) });
+    },
+  ]);
+
+  return {
+    ...plan,
+    cluster: c!,
+    source: source!,
+    nodes,
+    gone: planned!.gone,
+    serverNames: serverNamesOf(nodes),
+    nodeIdentities: identitiesOf(nodes),
+    upgrade: plan.upgrade!,
+    rollout: plan.rollout!,
+    snapshots: plan.snapshots!,
+    secrets,
+    previous: plan.upgrade!.checkPreviousOutputs ? previous : undefined,
+  };
+}
+
+function serverNamesOf(nodes: StackPlan["nodes"]): string[] {
+  return nodes.filter((n) => n.role === "server").map((n) => n.name);
+}
+
+function identitiesOf(nodes: StackPlan["nodes"]): Record<string, string> {
+  return Object.fromEntries(nodes.map((n) => [n.name, installIdentity({ role: n.role, arch: n.arch })]));
+}
