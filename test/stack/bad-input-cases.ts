@@ -1,0 +1,99 @@
+// The table of bad-input kinds for no-resources-on-bad-input.test.ts: one row per kind of wrong
+// input, for inventory and cloud stacks. Add a row for every new check: the test evaluates the whole
+// program with it and proves nothing is registered and the message names the key and its fix.
+
+const VERSION = "v1.36.3+k3s1";
+
+/** A valid SSH-inventory stack: one server, two agents. */
+export const inventoryStack = (over: { cluster?: Record<string, unknown>; hosts?: Array<Record<string, unknown>>; inventory?: Record<string, unknown> } = {}): Record<string, unknown> => ({
+  "k3s-stacks:cluster": { k3sVersion: VERSION, datastore: "sqlite", ...over.cluster },
+  "k3s-stacks:inventory": {
+    user: "root",
+    hosts: over.hosts ?? [
+      { name: "s1", address: "192.168.1.11", role: "server", arch: "amd64" },
+      { name: "a1", address: "192.168.1.21", role: "agent", arch: "amd64" },
+      { name: "a2", address: "192.168.1.22", role: "agent", arch: "arm64" },
+    ],
+    ...over.inventory,
+  },
+});
+
+/** A valid Hetzner stack: one server VM, two agent VMs (server-0, agent-0, agent-1). */
+export const cloudStack = (over: { cluster?: Record<string, unknown>; cloud?: Record<string, unknown>; pools?: Array<Record<string, unknown>> } = {}): Record<string, unknown> => ({
+  "k3s-stacks:cluster": { k3sVersion: VERSION, datastore: "sqlite", ...over.cluster },
+  "k3s-stacks:cloud": {
+    provider: "hetzner",
+    hetzner: { location: "nbg1" },
+    adminCidrs: ["203.0.113.7/32"],
+    network: { cidr: "10.0.0.0/16", subnets: ["10.0.1.0/24"] },
+    pools: over.pools ?? [
+      { name: "server", role: "server", count: 1, type: "cx23" },
+      { name: "agent", role: "agent", count: 2, type: "cx23" },
+    ],
+    ...over.cloud,
+  },
+});
+
+export interface BadInput {
+  /** The layer and what is wrong. */
+  kind: string;
+  /** `config:` of the stack file. */
+  config: Record<string, unknown>;
+  /** Keys set with --secret. */
+  secrets?: Record<string, string>;
+  /** The stack's previous outputs (what the last successful update exported). */
+  previous?: Record<string, unknown>;
+  /** The key the message must start with. */
+  key: string;
+  /** Words the message's "Fix:" part must contain. */
+  fix: string;
+}
+
+const longhorn = (replicas: number) => ({ "k3s-stacks:addons": { storage: { type: "longhorn", replicas } } });
+
+export const BAD_INPUTS: BadInput[] = [
+  // cluster
+  { kind: "cluster: block missing", config: { "k3s-stacks:inventory": inventoryStack()["k3s-stacks:inventory"] }, key: "k3s-stacks:cluster", fix: "k3sVersion" },
+  { kind: "cluster: version not a release tag (inventory)", config: inventoryStack({ cluster: { k3sVersion: "stable" } }), key: "k3s-stacks:cluster.k3sVersion", fix: VERSION },
+  { kind: "cluster: version not a release tag (cloud)", config: cloudStack({ cluster: { k3sVersion: "latest" } }), key: "k3s-stacks:cluster.k3sVersion", fix: VERSION },
+  { kind: "cluster: a scalar where a mapping belongs", config: { ...inventoryStack(), "k3s-stacks:cluster": VERSION }, key: "k3s-stacks:cluster", fix: "YAML mapping" },
+  { kind: "cluster: etcd with an even number of servers (cloud)", config: cloudStack({ cluster: { datastore: "etcd" }, pools: [{ name: "server", role: "server", count: 2, type: "cx23" }] }), key: "k3s-stacks:cluster.datastore", fix: "add or remove one server" },
+  { kind: "cluster: sqlite with two servers (inventory)", config: inventoryStack({ hosts: [{ name: "s1", address: "10.1.0.1", role: "server", arch: "amd64" }, { name: "s2", address: "10.1.0.2", role: "server", arch: "amd64" }] }), key: "k3s-stacks:cluster.datastore", fix: "datastore: etcd" },
+  { kind: "cluster: postgres without an endpoint", config: inventoryStack({ cluster: { datastore: "postgres" } }), key: "k3s-stacks:datastoreEndpoint", fix: "--secret" },
+  { kind: "secrets: datastore URL in plain text", config: { ...inventoryStack({ cluster: { datastore: "postgres" } }), "k3s-stacks:datastoreEndpoint": "postgres://k3s:pw@db/k3s" }, key: "k3s-stacks:datastoreEndpoint", fix: "pulumi config set --secret" },
+  { kind: "secrets: SSH key in plain text (cloud)", config: { ...cloudStack(), "k3s-stacks:sshPrivateKey": "KEY" }, key: "k3s-stacks:sshPrivateKey", fix: "pulumi config set --secret" },
+  // node sources
+  { kind: "inventory host: unknown arch", config: inventoryStack({ hosts: [{ name: "s1", address: "10.1.0.1", role: "server", arch: "sparc" }] }), key: "k3s-stacks:inventory.hosts[0].arch", fix: "armhf" },
+  { kind: "inventory host: address used twice", config: inventoryStack({ hosts: [{ name: "s1", address: "10.1.0.1", role: "server", arch: "amd64" }, { name: "a1", address: "10.1.0.1", role: "agent", arch: "amd64" }] }), key: "k3s-stacks:inventory.hosts[1].address", fix: "its own address" },
+  { kind: "inventory: no server", config: inventoryStack({ hosts: [{ name: "a1", address: "10.1.0.1", role: "agent", arch: "amd64" }] }), key: "k3s-stacks:inventory.hosts", fix: "role: server" },
+  { kind: "node sources: inventory and cloud both set", config: { ...inventoryStack(), "k3s-stacks:cloud": cloudStack()["k3s-stacks:cloud"] }, key: "k3s-stacks:inventory and k3s-stacks:cloud", fix: "keep one" },
+  { kind: "cloud pool: network overlaps the pod range", config: cloudStack({ cloud: { network: { cidr: "10.42.0.0/16", subnets: ["10.42.1.0/24"] } } }), key: "k3s-stacks:cloud.network.cidr", fix: "private range outside it" },
+  { kind: "cloud pool: no server pool", config: cloudStack({ pools: [{ name: "agent", role: "agent", count: 2, type: "cx23" }] }), key: "k3s-stacks:cloud.pools", fix: "role: server" },
+  { kind: "cloud: adminCidrs empty opens SSH to the internet", config: cloudStack({ cloud: { adminCidrs: [] } }), key: "k3s-stacks:cloud.adminCidrs", fix: "203.0.113.7/32" },
+  // addons: eligibility and replicas against the planned nodes, cloud VMs included
+  { kind: "addons: more Longhorn replicas than nodes (inventory)", config: { ...inventoryStack(), ...longhorn(4) }, key: "k3s-stacks:addons.storage.replicas", fix: "at most 3" },
+  { kind: "addons: more Longhorn replicas than nodes (cloud, before any VM)", config: { ...cloudStack(), ...longhorn(5) }, key: "k3s-stacks:addons.storage.replicas", fix: "at most 3" },
+  { kind: "addons: Longhorn on a node that is not planned (cloud)", config: { ...cloudStack(), "k3s-stacks:addons": { storage: { type: "longhorn", nodes: ["agent-2"] } } }, key: "k3s-stacks:addons.storage.nodes[0]", fix: "server-0, agent-0, agent-1" },
+  { kind: "addons: servicelb chosen but disabled (cloud)", config: { ...cloudStack({ cluster: { disable: ["servicelb"] } }), "k3s-stacks:addons": {} }, key: "k3s-stacks:addons.loadBalancer.type", fix: "metallb" },
+  { kind: "addons: MetalLB pool inside the service range", config: { ...inventoryStack(), "k3s-stacks:addons": { loadBalancer: { type: "metallb", pools: [{ name: "lan", addresses: ["10.43.0.10-10.43.0.20"] }] } } }, key: "k3s-stacks:addons.loadBalancer.pools[0].addresses[0]", fix: "outside the pod and service networks" },
+  { kind: "addons: unknown storage key", config: { ...cloudStack(), "k3s-stacks:addons": { storage: { type: "longhorn", replica: 2 } } }, key: "k3s-stacks:addons.storage", fix: "spelling" },
+  // kube-vip
+  { kind: "kube-vip: the VIP is a node's address", config: inventoryStack({ cluster: { apiVip: { address: "192.168.1.21", interface: "eth0" } } }), key: "k3s-stacks:cluster.apiVip.address", fix: "no machine uses" },
+  { kind: "kube-vip: an ARP VIP on a cloud network", config: cloudStack({ cluster: { apiVip: { address: "10.0.1.250", interface: "eth0" } } }), key: "k3s-stacks:cluster.apiVip", fix: "apiLoadBalancer" },
+  // snapshots
+  { kind: "snapshots: set without etcd (inventory)", config: { ...inventoryStack(), "k3s-stacks:snapshots": { retention: 3 } }, key: "k3s-stacks:snapshots", fix: "datastore to etcd" },
+  { kind: "snapshots: set without etcd (cloud)", config: { ...cloudStack(), "k3s-stacks:snapshots": { retention: 3 } }, key: "k3s-stacks:snapshots", fix: "datastore to etcd" },
+  { kind: "snapshots: S3 secret key without s3", config: inventoryStack({ cluster: { datastore: "etcd" } }), secrets: { "k3s-stacks:etcdS3SecretKey": "x" }, key: "k3s-stacks:etcdS3SecretKey", fix: "snapshots.s3" },
+  // upgrade / rollout
+  { kind: "upgrade: pre-upgrade snapshot without etcd (cloud)", config: { ...cloudStack(), "k3s-stacks:upgrade": { preUpgradeSnapshot: true } }, key: "k3s-stacks:upgrade.preUpgradeSnapshot", fix: "remove it" },
+  { kind: "upgrade: unknown mode", config: { ...inventoryStack(), "k3s-stacks:upgrade": { mode: "rolling" } }, key: "k3s-stacks:upgrade.mode", fix: "one of" },
+  // registries
+  { kind: "registries: embedded mirror without mirrors", config: { ...inventoryStack(), "k3s-stacks:registries": { embeddedMirror: true } }, key: "k3s-stacks:registries.embeddedMirror", fix: "mirrors" },
+  { kind: "registries: auth without a password (cloud)", config: { ...cloudStack(), "k3s-stacks:registries": { configs: { "reg.local:5000": { auth: { username: "u" } } } } }, key: "k3s-stacks:registries.configs.reg.local:5000.auth", fix: "pulumi config set --secret" },
+  // airgap bundle: loaded and checked before anything
+  { kind: "airgap: bundle directory missing (inventory)", config: { ...inventoryStack(), "k3s-stacks:airgap": { bundleDir: "/nonexistent/bundle" } }, key: "k3s-stacks:airgap.bundleDir", fix: "npm run airgap" },
+  { kind: "airgap: bundle directory missing (cloud)", config: { ...cloudStack(), "k3s-stacks:airgap": { bundleDir: "/nonexistent/bundle" } }, key: "k3s-stacks:airgap.bundleDir", fix: "npm run airgap" },
+  // refusals against the previous outputs
+  { kind: "previous outputs: a k3s version that skips a minor", config: inventoryStack(), previous: { k3sVersion: "v1.34.1+k3s1", serverNames: ["s1"] }, key: "k3s-stacks:cluster.k3sVersion", fix: "newest v1.35.x" },
+  { kind: "previous outputs: the datastore changes (cloud)", config: cloudStack(), previous: { k3sVersion: VERSION, serverNames: ["server-0"], datastore: "etcd" }, key: "k3s-stacks:cluster.datastore", fix: "put back datastore: etcd" },
+];
