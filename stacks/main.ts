@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { K3sCluster } from "../components/cluster/k3s-cluster";
+import { clusterArgs } from "../components/k3s/settings";
 import { ConfigContribution, NodeFile } from "../components/k3s/types";
 import { NodeSpec } from "../components/nodes/types";
 import { goneInventoryNodes, inventoryNodes, readPrivateKey } from "../components/nodes/inventory";
@@ -103,7 +104,7 @@ export async function main(): Promise<Record<string, unknown>> {
 
   const ssh = upgrade.mode === "ssh";
   const k3s = new K3sCluster("k3s", {
-    settings: cluster,
+    ...clusterArgs(cluster),
     nodes,
     gone,
     datastoreEndpoint,

@@ -9,12 +9,12 @@ import { rewriteKubeconfig } from "../k3s/kubeconfig";
 import { remoteScript } from "../remote/command";
 import { renderKubeconfigScript } from "../k3s/scripts";
 import { scriptFrame } from "../remote/shell";
-import { ConfigContribution, ConfigValue, K3sClusterArgs, RolloutSettings } from "../k3s/types";
+import { ConfigContribution, ConfigValue } from "../k3s/types";
+import { K3sClusterProgramArgs, resolveK3sClusterArgs } from "./args";
 import { planRollout } from "../day-two/rollout-plan";
 import { restartKey } from "../day-two/restart-plan";
 import { DISABLE_VALUES, configProblems, flagType } from "../rules/flags";
 
-const DEFAULT_ROLLOUT: RolloutSettings = { agentBatchSize: 1, drain: true, drainTimeout: "5m" };
 /** Bound on the forced drain of a gone host: its pods cannot terminate, so waiting longer gains nothing. */
 const GONE_DRAIN_TIMEOUT = "60s";
 
@@ -45,7 +45,11 @@ function checkContributions(list: ConfigContribution[]): void {
   if (problems.length) throw new Error(`k3s-stacks: invalid k3s config from a layer:\n${problems.join("\n")}`);
 }
 
-/** A k3s cluster on the given nodes: token, per-node lifecycle in join order, rollout chain, kubeconfig. */
+/**
+ * A k3s cluster on the given nodes: token, per-node lifecycle in join order, rollout chain, kubeconfig.
+ * Arguments: {@link K3sClusterArgs} (checked before any resource is registered; a problem throws a
+ * ConfigError naming the argument, e.g. `K3sCluster.args.nodes[2].name`). Token `k3s:cluster:K3sCluster`.
+ */
 export class K3sCluster extends pulumi.ComponentResource {
   /** Admin kubeconfig pointing at the API endpoint (secret). */
   public readonly kubeconfig: pulumi.Output<string>;
@@ -65,11 +69,13 @@ export class K3sCluster extends pulumi.ComponentResource {
   /** Per node, a digest of what its restart depends on (version with SSH upgrades, managed files); see restart-plan.ts. */
   public readonly restartKeys: pulumi.Output<Record<string, string>>;
 
-  constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, userArgs: K3sClusterProgramArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Checked before super(): a bad argument registers nothing, not even this component.
+    const args = resolveK3sClusterArgs(userArgs);
     super("k3s:cluster:K3sCluster", name, {}, opts);
-    const { settings } = args;
-    checkContributions(args.contributions ?? []);
-    const plan = planRollout(args.nodes, (args.rollout ?? DEFAULT_ROLLOUT).agentBatchSize);
+    const { settings, rollout } = args;
+    checkContributions(args.contributions);
+    const plan = planRollout(args.nodes, rollout.agentBatchSize);
     const bootstrap = plan.servers[0];
     const address = (n: NodeSpec) => pulumi.output(n.internalAddress ?? n.connection.host);
 
@@ -77,12 +83,11 @@ export class K3sCluster extends pulumi.ComponentResource {
     const fixedHost = apiHost(settings);
     const joinHost = fixedHost ? pulumi.output(fixedHost) : address(bootstrap);
     const joinUrl = joinHost.apply(apiUrl);
-    const contributions = args.contributions ?? [];
+    const contributions = args.contributions;
     const resolved = resolveContributions(contributions);
     const secretConfig = args.datastoreEndpoint !== undefined || contributions.some((c) => c.secret);
-    const rollout = { ...DEFAULT_ROLLOUT, ...args.rollout };
 
-    const sshRollout = args.sshRollout ?? true;
+    const sshRollout = args.sshRollout;
     let rolloutAfter: pulumi.Resource[] = [];
     if (sshRollout && rollout.preUpgradeScript) {
       rolloutAfter = [remoteScript(`${name}-pre-upgrade`, {
@@ -103,7 +108,7 @@ export class K3sCluster extends pulumi.ComponentResource {
         token: token.result,
         contributions: resolved,
         datastoreEndpoint: args.datastoreEndpoint,
-        files: args.files ?? [],
+        files: args.files,
         stager: args.stager,
         rollout,
         installAfter,
@@ -126,7 +131,7 @@ export class K3sCluster extends pulumi.ComponentResource {
       const k3sNode = addNode(server, server === bootstrap ? [] : [...serverInstalls.slice(-1), ...previousRestart, ...removals], rolloutAfter);
       previousRestart = [k3sNode.restart];
       if (server === bootstrap) {
-        for (const gone of args.gone ?? []) {
+        for (const gone of args.gone) {
           this.gone[gone.name] = new GoneK3sNode(`${name}-${gone.name}`, {
             node: gone,
             controlConnection: bootstrap.connection,
@@ -147,7 +152,7 @@ export class K3sCluster extends pulumi.ComponentResource {
     const keys = Object.entries(this.nodes).map(([n, k]) => k.configHash.apply((h): [string, string] => [n, restartKey(sshRollout ? settings.k3sVersion : "", h)]));
     // A digest of config.yaml is kept secret when config.yaml holds a secret.
     const restartKeys = pulumi.all(keys).apply((entries) => Object.fromEntries(entries) as Record<string, string>);
-    this.restartKeys = secretConfig || (args.files ?? []).some((f) => f.secret) ? pulumi.secret(restartKeys) : restartKeys;
+    this.restartKeys = secretConfig || args.files.some((f) => f.secret) ? pulumi.secret(restartKeys) : restartKeys;
 
     const read = remoteScript(`${name}-kubeconfig`, {
       connection: bootstrap.connection,

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import * as ipaddr from "ipaddr.js";
 import { DISABLE_VALUES, configProblems } from "../rules/flags";
-import { ConfigError, keyPath, parseConfig } from "../rules/errors";
+import { ConfigError, ConfigRoot, keyPath, parseConfig } from "../rules/errors";
 
 /** A k3s release tag: v<major>.<minor>.<patch>+k3s<n>, optionally -rcN. Channels are not versions. */
 export const K3S_VERSION = /^v\d+\.\d+\.\d+(-rc\d+)?\+k3s\d+$/;
@@ -27,42 +27,53 @@ export const apiVipSchema = z
   .strict();
 export type ApiVip = z.output<typeof apiVipSchema>;
 
-export const clusterSchema = z
-  .object({
-    /** Pinned k3s release, e.g. v1.36.3+k3s1. */
-    k3sVersion: z.string().regex(K3S_VERSION, {
-      message: "is not a k3s release tag. Fix: pin a release such as v1.36.3+k3s1 (channels like 'stable' or 'latest' make runs unrepeatable)",
-    }),
-    /** sqlite: one server; etcd: embedded HA, odd server count; postgres: external, endpoint in the secret k3s-stacks:datastoreEndpoint. */
-    datastore: z.enum(["sqlite", "etcd", "postgres"]).default("sqlite"),
-    /** Packaged components to switch off. */
-    disable: z.array(z.enum(DISABLE_VALUES as [string, ...string[]])).default([]),
-    /** Extra names/IPs in the API server certificate; the first one is used in the kubeconfig. */
-    tlsSans: z.array(z.string().min(1)).default([]),
-    /** Fixed API address (load balancer, VIP or DNS name) for joins and the kubeconfig. */
-    apiEndpoint: z.string().min(1).optional(),
-    /** A managed VIP (kube-vip) used for joins and the kubeconfig; an alternative to apiEndpoint. */
-    apiVip: apiVipSchema.optional(),
-    clusterCidr: cidr.default("10.42.0.0/16"),
-    serviceCidr: cidr.default("10.43.0.0/16"),
-    clusterDomain: z.string().optional(),
-    flannelBackend: z.enum(["vxlan", "host-gw", "wireguard-native", "none"]).optional(),
-    /** Encrypt Secrets at rest (k3s secrets-encryption). */
-    secretsEncryption: z.boolean().default(true),
-    /** Where nodes fetch the install script (a mirror for restricted networks). */
-    installScriptUrl: z.string().url().default("https://get.k3s.io"),
-    /** INSTALL_K3S_ARTIFACT_URL: where install.sh downloads k3s release assets. */
-    artifactUrl: z.string().url().optional(),
-    /** Extra k3s server flags for config.yaml, checked against the k3s flag table. */
-    serverConfig: rawK3sConfig.default({}),
-    /** Extra k3s agent flags for config.yaml (also applied to servers), checked against the flag table. */
-    agentConfig: rawK3sConfig.default({}),
-    /** How long removal and upgrades may take to drain a node. */
-    drainTimeout: z.string().regex(/^\d+(s|m|h)$/, { message: "is not a duration. Fix: write it like 90s, 5m or 1h" }).default("5m"),
-  })
-  .strict();
+/** Pinned k3s release, e.g. v1.36.3+k3s1. */
+const k3sVersion = z.string().regex(K3S_VERSION, {
+  message: "is not a k3s release tag. Fix: pin a release such as v1.36.3+k3s1 (channels like 'stable' or 'latest' make runs unrepeatable)",
+});
+
+/**
+ * The cluster's settings besides its version, with their rules and defaults: the one definition both
+ * the stack key `k3s-stacks:cluster` and the library's `K3sCluster` arguments are parsed with.
+ */
+const clusterFields = {
+  /** sqlite: one server; etcd: embedded HA, odd server count; postgres: external, endpoint in the secret k3s-stacks:datastoreEndpoint. */
+  datastore: z.enum(["sqlite", "etcd", "postgres"]).default("sqlite"),
+  /** Packaged components to switch off. */
+  disable: z.array(z.enum(DISABLE_VALUES as [string, ...string[]])).default([]),
+  /** Extra names/IPs in the API server certificate; the first one is used in the kubeconfig. */
+  tlsSans: z.array(z.string().min(1)).default([]),
+  /** Fixed API address (load balancer, VIP or DNS name) for joins and the kubeconfig. */
+  apiEndpoint: z.string().min(1).optional(),
+  /** A managed VIP (kube-vip) used for joins and the kubeconfig; an alternative to apiEndpoint. */
+  apiVip: apiVipSchema.optional(),
+  clusterCidr: cidr.default("10.42.0.0/16"),
+  serviceCidr: cidr.default("10.43.0.0/16"),
+  clusterDomain: z.string().optional(),
+  flannelBackend: z.enum(["vxlan", "host-gw", "wireguard-native", "none"]).optional(),
+  /** Encrypt Secrets at rest (k3s secrets-encryption). */
+  secretsEncryption: z.boolean().default(true),
+  /** Where nodes fetch the install script (a mirror for restricted networks). */
+  installScriptUrl: z.string().url().default("https://get.k3s.io"),
+  /** INSTALL_K3S_ARTIFACT_URL: where install.sh downloads k3s release assets. */
+  artifactUrl: z.string().url().optional(),
+  /** Extra k3s server flags for config.yaml, checked against the k3s flag table. */
+  serverConfig: rawK3sConfig.default({}),
+  /** Extra k3s agent flags for config.yaml (also applied to servers), checked against the flag table. */
+  agentConfig: rawK3sConfig.default({}),
+  /** How long removal and upgrades may take to drain a node. */
+  drainTimeout: z.string().regex(/^\d+(s|m|h)$/, { message: "is not a duration. Fix: write it like 90s, 5m or 1h" }).default("5m"),
+};
+
+/** `k3s-stacks:cluster` in a stack file. */
+export const clusterSchema = z.object({ k3sVersion, ...clusterFields }).strict();
+
+/** The cluster settings among `K3sCluster`'s arguments: the same fields, the version named `version` (the component adds its other arguments). */
+export const clusterArgsSchema = z.object({ version: k3sVersion, ...clusterFields });
 
 export type ClusterSettings = z.output<typeof clusterSchema>;
+/** The cluster settings a library user passes to `K3sCluster` (optional fields take the defaults above). */
+export type ClusterArgs = z.input<typeof clusterArgsSchema>;
 
 const KEY = "cluster";
 
@@ -117,20 +128,37 @@ export function parseClusterConfig(raw: unknown): ClusterSettings {
     ]);
   }
   const settings = parseConfig(clusterSchema, raw, KEY);
+  checkClusterSettings(settings, KEY);
+  return settings;
+}
+
+/** The stack settings from parsed library arguments (`version` is the stack's `k3sVersion`); other arguments are left out. */
+export function settingsFromArgs(args: z.output<typeof clusterArgsSchema>): ClusterSettings {
+  const fields = Object.fromEntries(Object.keys(clusterFields).map((k) => [k, args[k as keyof typeof clusterFields]]));
+  return { k3sVersion: args.version, ...fields } as ClusterSettings;
+}
+
+/** The library arguments equal to parsed stack settings: how the stack program passes them to `K3sCluster`. */
+export function clusterArgs(settings: ClusterSettings): z.output<typeof clusterArgsSchema> {
+  const { k3sVersion: version, ...rest } = settings;
+  return { version, ...rest };
+}
+
+/** Checks across fields that a schema cannot express; `root` names where the settings came from. */
+export function checkClusterSettings(settings: ClusterSettings, root: ConfigRoot): void {
   const problems: string[] = [];
   for (const [field, role] of [["serverConfig", "server"], ["agentConfig", "agent"]] as const) {
     const extra = settings[field];
-    problems.push(...configProblems(role, extra, keyPath(KEY, [field])));
+    problems.push(...configProblems(role, extra, keyPath(root, [field])));
     for (const key of Object.keys(extra)) {
       const fix = managedFix(key.replace(/\+$/, ""));
-      if (fix) problems.push(`${keyPath(KEY, [field, key])}: is managed by k3s-stacks. Fix: remove it here; ${fix}.`);
+      if (fix) problems.push(`${keyPath(root, [field, key])}: is managed by k3s-stacks. Fix: remove it here; ${fix}.`);
     }
   }
   if (settings.apiVip && settings.apiEndpoint) {
-    problems.push(`${keyPath(KEY, ["apiVip"])}: is set together with apiEndpoint, so joins and the kubeconfig would have two API addresses. Fix: keep apiVip (k3s-stacks runs kube-vip for it) or apiEndpoint (an address you serve yourself), not both.`);
+    problems.push(`${keyPath(root, ["apiVip"])}: is set together with apiEndpoint, so joins and the kubeconfig would have two API addresses. Fix: keep apiVip (k3s-stacks runs kube-vip for it) or apiEndpoint (an address you serve yourself), not both.`);
   }
   if (problems.length) throw new ConfigError(problems);
-  return settings;
 }
 
 /** The fixed API host joins, tls-san and the kubeconfig use: apiEndpoint or the managed VIP; undefined when neither is set. */

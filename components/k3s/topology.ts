@@ -7,40 +7,67 @@ export interface EndpointFacts {
   present: boolean;
   /** URL scheme (e.g. `postgres`), when present. */
   scheme?: string;
+  /** The value is not known yet (a library user's Output): its scheme is not checked. */
+  unknown?: boolean;
+}
+
+/** Where the topology's facts are set, for messages: the stack's keys, or a component's arguments. */
+export interface TopologyPaths {
+  /** Where the nodes are listed, e.g. `k3s-stacks:inventory.hosts` or `K3sCluster.args.nodes`. */
+  nodes: string;
+  datastore: string;
+  endpoint: string;
+  /** How to set the endpoint (the fix's command or argument). */
+  setEndpoint: string;
+  /** How to remove the endpoint. */
+  removeEndpoint: string;
+}
+
+/** The stack's keys for a node source (`inventory.hosts`, `cloud.pools`, `local`). */
+function stackPaths(source: string): TopologyPaths {
+  return {
+    nodes: `k3s-stacks:${source}`,
+    datastore: "k3s-stacks:cluster.datastore",
+    endpoint: "k3s-stacks:datastoreEndpoint",
+    setEndpoint: "pulumi config set --secret k3s-stacks:datastoreEndpoint postgres://user:password@host:5432/k3s",
+    removeEndpoint: "'pulumi config rm k3s-stacks:datastoreEndpoint'",
+  };
 }
 
 /**
  * Checks servers against the datastore: at least one server, sqlite alone, etcd odd for quorum,
- * postgres with a secret endpoint. `source` names where the nodes come from (inventory or cloud).
+ * postgres with a secret endpoint. `source` names where the nodes come from (a stack key such as
+ * `inventory.hosts`, or the paths of a component's arguments).
  */
-export function validateTopology(settings: ClusterSettings, nodes: Array<{ name: string; role: NodeRole }>, endpoint: EndpointFacts, source: string): void {
+export function validateTopology(settings: ClusterSettings, nodes: Array<{ name: string; role: NodeRole }>, endpoint: EndpointFacts, source: string | TopologyPaths): void {
+  const at = typeof source === "string" ? stackPaths(source) : source;
   const servers = nodes.filter((n) => n.role === "server").map((n) => n.name);
   const problems: string[] = [];
   if (servers.length === 0) {
-    problems.push(`k3s-stacks:${source}: no node has role: server. Fix: give at least one host role: server (the first server starts the cluster).`);
+    problems.push(`${at.nodes}: no node has role: server. Fix: give at least one host role: server (the first server starts the cluster).`);
   }
   const list = servers.join(", ");
   switch (settings.datastore) {
     case "sqlite":
       if (servers.length > 1) {
-        problems.push(`k3s-stacks:cluster.datastore: sqlite supports a single server, but ${servers.length} are listed (${list}). Fix: use datastore: etcd with an odd number of servers, datastore: postgres, or make the others agents.`);
+        problems.push(`${at.datastore}: sqlite supports a single server, but ${servers.length} are listed (${list}). Fix: use datastore: etcd with an odd number of servers, datastore: postgres, or make the others agents.`);
       }
       break;
     case "etcd":
       if (servers.length > 0 && servers.length % 2 === 0) {
-        problems.push(`k3s-stacks:cluster.datastore: etcd needs an odd number of servers to keep quorum, but ${servers.length} are listed (${list}). Fix: add or remove one server.`);
+        problems.push(`${at.datastore}: etcd needs an odd number of servers to keep quorum, but ${servers.length} are listed (${list}). Fix: add or remove one server.`);
       }
       break;
     case "postgres":
       if (!endpoint.present) {
-        problems.push(`k3s-stacks:datastoreEndpoint: is required for datastore: postgres. Fix: pulumi config set --secret k3s-stacks:datastoreEndpoint postgres://user:password@host:5432/k3s`);
-      } else if (endpoint.scheme !== "postgres" && endpoint.scheme !== "postgresql") {
-        problems.push(`k3s-stacks:datastoreEndpoint: must be a postgres:// or postgresql:// URL for datastore: postgres (got scheme '${endpoint.scheme ?? "none"}'). Fix: set it again with the right URL.`);
+        problems.push(`${at.endpoint}: is required for datastore: postgres. Fix: ${at.setEndpoint}`);
+      } else if (!endpoint.unknown && endpoint.scheme !== "postgres" && endpoint.scheme !== "postgresql") {
+        problems.push(`${at.endpoint}: must be a postgres:// or postgresql:// URL for datastore: postgres (got scheme '${endpoint.scheme ?? "none"}'). Fix: set it again with the right URL.`);
       }
       break;
   }
   if (settings.datastore !== "postgres" && endpoint.present) {
-    problems.push(`k3s-stacks:datastoreEndpoint: is set but datastore is ${settings.datastore}. Fix: set k3s-stacks:cluster.datastore: postgres, or 'pulumi config rm k3s-stacks:datastoreEndpoint'.`);
+    problems.push(`${at.endpoint}: is set but datastore is ${settings.datastore}. Fix: set ${at.datastore}: postgres, or ${at.removeEndpoint}.`);
   }
   if (problems.length) throw new ConfigError(problems);
 }

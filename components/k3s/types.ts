@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { NodeRole, NodeSpec } from "../nodes/types";
-import { ClusterSettings } from "./settings";
 
 /** A value a k3s config.yaml key can take. */
 export type ConfigValue = string | boolean | number | string[];
@@ -63,28 +62,4 @@ export interface RolloutSettings {
   drainTimeout: string;
   /** Script run on the first server before it upgrades (e.g. an etcd snapshot); none when undefined. */
   preUpgradeScript?: string;
-}
-
-/** Inputs of a K3sCluster. */
-export interface K3sClusterArgs {
-  /** Parsed `k3s-stacks:cluster`. */
-  settings: ClusterSettings;
-  /** Every node, servers first in bootstrap order (the first server starts the cluster). */
-  nodes: NodeSpec[];
-  /** Hosts marked gone for good: removed from the cluster from the first server, never dialled. */
-  gone?: NodeSpec[];
-  /** External datastore URL (secret); required for the postgres datastore. */
-  datastoreEndpoint?: pulumi.Input<string>;
-  /** config.yaml keys other layers need (metrics flags, snapshots, registry mirror, ...). */
-  contributions?: ConfigContribution[];
-  /** Extra files for nodes (e.g. registries.yaml). */
-  files?: NodeFile[];
-  /** Airgap stager; nodes download from the install script URL when absent. */
-  stager?: InstallStager;
-  /** Rolling upgrade behaviour; one agent at a time with drain when absent. */
-  rollout?: RolloutSettings;
-  /** Host for the kubeconfig when it is only known at run time (a cloud load balancer's address). */
-  kubeconfigHost?: pulumi.Input<string>;
-  /** Create the SSH rollout steps (cordon, upgrade, uncordon); false when system-upgrade-controller upgrades instead. */
-  sshRollout?: boolean;
 }

@@ -27,7 +27,8 @@ export interface NodeFacts {
 
 /**
  * One machine that will run k3s, whatever created it: an SSH inventory entry, a Hetzner VM or an
- * EC2 instance. Node sources produce these; the k3s layer consumes nothing else.
+ * EC2 instance, with every default applied. Node sources produce these; the k3s layer consumes
+ * nothing else. A library user writes the lighter {@link NodeArgs}; a NodeSpec is also a NodeArgs.
  */
 export interface NodeSpec {
   /** Kubernetes node name; unique in the cluster, stable across runs (resource names derive from it). */
@@ -56,3 +57,16 @@ export interface NodeSpec {
   /** Resources that must exist before anything runs on the node (e.g. the cloud VM). */
   dependsOn?: pulumi.Resource[];
 }
+
+/** The fields of a NodeSpec that have defaults (see {@link NodeArgs}). */
+type Defaulted = "labels" | "taints" | "allowReboot" | "fixCgroups";
+
+/**
+ * One machine as a library user describes it to `K3sCluster` and `ClusterAddons` (checked by
+ * components/nodes/spec.ts). Shape: `{ name, role, arch, connection: { host, port?, user?,
+ * privateKey?, bastion?, sudoPassword? }, internalAddress?, externalAddress?, flannelIface?, labels?,
+ * taints?, allowReboot?, fixCgroups?, installPackages?, firewall? }`. Defaults, the same as an
+ * inventory host's: labels `{}`, taints `[]`, allowReboot, fixCgroups and installPackages false,
+ * firewall `open`. Addresses and keys may be Inputs (a VM's address Output, a secret key).
+ */
+export type NodeArgs = Omit<NodeSpec, Defaulted> & Partial<Pick<NodeSpec, Defaulted>>;

@@ -13,9 +13,16 @@ export class ConfigError extends pulumi.RunError {
 /** The project's config namespace; every key we read lives under it. */
 export const PROJECT = "k3s-stacks";
 
-/** `k3s-stacks:cluster.hosts[2].arch` style path for a zod issue. */
-export function keyPath(key: string, path: ReadonlyArray<PropertyKey>): string {
-  let out = key.includes(":") ? key : `${PROJECT}:${key}`;
+/**
+ * Where a checked value comes from: a stack config key (`"cluster"` → `k3s-stacks:cluster`) or, for a
+ * program using the components as a library, an argument of a component (`{ arg: "K3sCluster.args" }`).
+ * A library user has no stack file, so messages name the argument and never point at Pulumi.<stack>.yaml.
+ */
+export type ConfigRoot = string | { arg: string };
+
+/** `k3s-stacks:cluster.hosts[2].arch` (or `K3sCluster.args.nodes[2].name`) style path for a zod issue. */
+export function keyPath(key: ConfigRoot, path: ReadonlyArray<PropertyKey>): string {
+  let out = typeof key !== "string" ? key.arg : key.includes(":") ? key : `${PROJECT}:${key}`;
   for (const part of path) {
     out += typeof part === "number" ? `[${part}]` : `.${String(part)}`;
   }
@@ -25,17 +32,18 @@ export function keyPath(key: string, path: ReadonlyArray<PropertyKey>): string {
 /** How YAML users call zod's types. */
 const KINDS: Record<string, string> = { array: "a list", object: "a mapping", string: "a string", number: "a number", boolean: "true or false", bigint: "a number" };
 
-function describeIssue(key: string, issue: z.core.$ZodIssue): string {
+function describeIssue(key: ConfigRoot, issue: z.core.$ZodIssue): string {
   const where = keyPath(key, issue.path);
+  const arg = typeof key !== "string";
   if (issue.code === "unrecognized_keys") {
-    return `${where}: unknown key(s) ${issue.keys.map((k) => `'${k}'`).join(", ")}. Fix: remove them or correct the spelling (see README for the valid keys).`;
+    return `${where}: unknown key(s) ${issue.keys.map((k) => `'${k}'`).join(", ")}. Fix: remove them or correct the spelling (see ${arg ? "the argument's type" : "README"} for the valid keys).`;
   }
   if (issue.code === "invalid_value") {
     const allowed = issue.values.map((v) => JSON.stringify(v)).join(", ");
     return `${where}: ${issue.message}. Fix: use one of ${allowed}.`;
   }
   if (issue.code === "invalid_type") {
-    if (issue.input === undefined) return `${where}: is required. Fix: set it in the stack file.`;
+    if (issue.input === undefined) return `${where}: is required. Fix: ${arg ? "pass it" : "set it in the stack file"}.`;
     const got = Array.isArray(issue.input) ? "a list" : issue.input === null ? "null" : KINDS[typeof issue.input] ?? typeof issue.input;
     const want = KINDS[issue.expected] ?? issue.expected;
     return `${where}: must be ${want}, not ${got}. Fix: write it as ${want}.`;
@@ -44,11 +52,11 @@ function describeIssue(key: string, issue: z.core.$ZodIssue): string {
     return `${where}: the key ${issue.issues.map((i) => i.message).join("; ")}. Fix: rename it.`;
   }
   // Our own messages carry their fix; zod's generic ones (too big, invalid URL) get a pointer to the value.
-  return issue.message.includes("Fix:") ? `${where}: ${issue.message}` : `${where}: ${issue.message}. Fix: correct this value in Pulumi.<stack>.yaml.`;
+  return issue.message.includes("Fix:") ? `${where}: ${issue.message}` : `${where}: ${issue.message}. Fix: correct this value${arg ? "" : " in Pulumi.<stack>.yaml"}.`;
 }
 
 /** Parses `value` with `schema`; every problem becomes one line naming `key` and its path. */
-export function parseConfig<S extends z.ZodType>(schema: S, value: unknown, key: string): z.output<S> {
+export function parseConfig<S extends z.ZodType>(schema: S, value: unknown, key: ConfigRoot): z.output<S> {
   // reportInput: tells a wrong type apart from a missing key (zod leaves `input` out otherwise).
   const result = schema.safeParse(value, { reportInput: true });
   if (!result.success) {

@@ -57,13 +57,13 @@ export function describeStackFile(file: string, expected: StackExpectation): voi
     });
 
     test("its cloud nodes flow into K3sCluster with public SSH hosts and private node IPs", async () => {
-      const { parseClusterConfig } = await import("../../components/k3s/settings");
+      const { clusterArgs, parseClusterConfig } = await import("../../components/k3s/settings");
       const { parseCloudConfig, createCloudNodes } = await import("../../components/nodes/cloud");
       const { K3sCluster } = await import("../../components/cluster/k3s-cluster");
       const settings = parseClusterConfig(objectConfig("cluster"));
       const config = parseCloudConfig(objectConfig("cloud"), settings);
       const cloud = await createCloudNodes("cloud", { config, cluster: settings });
-      const k3s = new K3sCluster("k3s", { settings, nodes: cloud.nodes });
+      const k3s = new K3sCluster("k3s", { ...clusterArgs(settings), nodes: cloud.nodes });
       await valueOf(k3s.urn);
       await valueOf(k3s.serverAddresses);
       await settle();

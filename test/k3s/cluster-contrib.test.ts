@@ -6,7 +6,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { installMocks, isSecret, valueOf } from "../support/mocks";
 import { configYamlOf, drain, mockOutputs } from "../stack/support/harness";
 import { command, recorded } from "../stack/support/recorder";
-import { parseClusterConfig } from "../../components/k3s/settings";
 import { K3sCluster } from "../../components/cluster/k3s-cluster";
 import { ConfigContribution } from "../../components/k3s/types";
 import { NodeSpec } from "../../components/nodes/types";
@@ -14,9 +13,8 @@ import { loadReference, referenceProblems } from "./support/reference";
 
 const ref = loadReference();
 const node = (name: string, role: "server" | "agent"): NodeSpec => ({ name, role, arch: "arm64", connection: { host: `${name}.lan` }, labels: {}, taints: [], allowReboot: false, fixCgroups: false });
-const settings = parseClusterConfig({ k3sVersion: "v1.36.3+k3s1", datastore: "etcd" });
 const build = (name: string, contributions: ConfigContribution[]) =>
-  new K3sCluster(name, { settings, nodes: [node(`${name}s`, "server"), node(`${name}a`, "agent")], contributions });
+  new K3sCluster(name, { version: "v1.36.3+k3s1", datastore: "etcd", nodes: [node(`${name}s`, "server"), node(`${name}a`, "agent")], contributions });
 const stdin = (name: string) => command(name).args.stdin as pulumi.Input<string>;
 
 beforeAll(async () => {

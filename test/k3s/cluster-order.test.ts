@@ -5,7 +5,6 @@ jest.mock("@pulumi/command", () => require("../stack/support/recorder").recordin
 import { installMocks } from "../support/mocks";
 import { drain, mockOutputs } from "../stack/support/harness";
 import { RecordedCommand, dependsOnNames, recorded } from "../stack/support/recorder";
-import { parseClusterConfig } from "../../components/k3s/settings";
 import { K3sCluster } from "../../components/cluster/k3s-cluster";
 import { NodeSpec } from "../../components/nodes/types";
 
@@ -38,10 +37,10 @@ function closure(name: string, seen = new Set<string>()): Set<string> {
 
 beforeAll(async () => {
   await installMocks({ outputs: (type, name) => mockOutputs(type, name) });
-  const settings = parseClusterConfig({ k3sVersion: "v1.36.3+k3s1", datastore: "etcd" });
   const nodes = [...SERVERS.map((n, i) => node(n, "server", i)), ...AGENTS.map((n, i) => node(n, "agent", 10 + i))];
   new K3sCluster("k3s", {
-    settings,
+    version: "v1.36.3+k3s1",
+    datastore: "etcd",
     nodes,
     rollout: { agentBatchSize: BATCH, drain: true, drainTimeout: "5m", preUpgradeScript: "k3s etcd-snapshot save" },
   });

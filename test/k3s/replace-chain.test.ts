@@ -7,7 +7,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { installMocks, MockState } from "../support/mocks";
 import { drain, mockOutputs } from "../stack/support/harness";
 import { RecordedCommand, command, dependsOnNames, recorded } from "../stack/support/recorder";
-import { parseClusterConfig } from "../../components/k3s/settings";
 import { K3sCluster } from "../../components/cluster/k3s-cluster";
 import { NodeSpec } from "../../components/nodes/types";
 
@@ -21,7 +20,8 @@ let mocks: MockState;
 beforeAll(async () => {
   mocks = await installMocks({ outputs: (type, name) => mockOutputs(type, name) });
   new K3sCluster("k3s", {
-    settings: parseClusterConfig({ k3sVersion: "v1.36.3+k3s1", datastore: "etcd" }),
+    version: "v1.36.3+k3s1",
+    datastore: "etcd",
     nodes: NODES,
     gone: [GONE],
     rollout: { agentBatchSize: 1, drain: true, drainTimeout: "5m" },

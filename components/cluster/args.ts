@@ -1,0 +1,185 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { collectProblems, parseConfig } from "../rules/errors";
+import { NodeArgs, NodeSpec } from "../nodes/types";
+import { parseNodes } from "../nodes/spec";
+import { ClusterArgs, ClusterSettings, checkClusterSettings, clusterArgsSchema, settingsFromArgs } from "../k3s/settings";
+import { TopologyPaths, endpointScheme, validateTopology } from "../k3s/topology";
+import { ConfigContribution, InstallStager, NodeFile, RolloutSettings } from "../k3s/types";
+import { upgradeSchema } from "../day-two/config";
+
+/**
+ * Arguments of {@link K3sCluster}: plain data and Inputs of it, so that the component can be offered to
+ * Python, Go and YAML programs as a Pulumi component package. Every field is checked before any
+ * resource is registered; a problem throws a ConfigError naming the argument (`K3sCluster.args.nodes[2].name`).
+ *
+ * Cluster settings (the same fields, rules and defaults as the stack key `k3s-stacks:cluster`, whose
+ * `k3sVersion` is `version` here; components/k3s/settings.ts holds them once):
+ * - `version` (required): a pinned k3s release tag, `v<major>.<minor>.<patch>+k3s<n>`, e.g. `v1.33.4+k3s1`.
+ * - `datastore`: `sqlite` (default; exactly one server), `etcd` (embedded, an odd number of servers for
+ *   quorum) or `postgres` (external; needs `datastoreEndpoint`). k3s docs: "High Availability".
+ * - `disable`: packaged components to switch off (`traefik`, `servicelb`, `local-storage`, ...); default `[]`.
+ * - `tlsSans`: extra names/IPs in the API server certificate; the first is the kubeconfig's host. Default `[]`.
+ * - `apiEndpoint` or `apiVip` (`{ address, interface?, subnet? }`, kube-vip in ARP mode), not both:
+ *   the fixed API address joins and the kubeconfig use; the first server's address when neither is set.
+ * - `clusterCidr` / `serviceCidr`: default `10.42.0.0/16` / `10.43.0.0/16` (k3s's defaults).
+ * - `clusterDomain`, `flannelBackend` (`vxlan` default in k3s, `host-gw`, `wireguard-native`, `none`).
+ * - `secretsEncryption`: encrypt Secrets at rest; default `true`.
+ * - `installScriptUrl` (default `https://get.k3s.io`), `artifactUrl`: where nodes download k3s.
+ * - `serverConfig` / `agentConfig`: extra config.yaml keys, checked against the k3s flag table; keys
+ *   these arguments manage (node-ip, cluster-cidr, token, ...) are refused with the argument to use.
+ * - `drainTimeout`: how long removal may drain a node, `90s`, `5m` (default), `1h`.
+ */
+export interface K3sClusterArgs extends ClusterArgs {
+  /**
+   * Every node; the servers' order is their join order (the first server starts the cluster and can
+   * never be removed as gone). Names are unique Kubernetes Node names (lowercase DNS names). See {@link NodeArgs}.
+   */
+  nodes: NodeArgs[];
+  /** Hosts gone for good: removed from the cluster from the first server (bounded forced drain, Node deleted), never dialled. Default none. */
+  gone?: NodeArgs[];
+  /** External datastore URL, `postgres://user:password@host:5432/k3s` (keep it a secret); required for, and only for, datastore `postgres`. */
+  datastoreEndpoint?: pulumi.Input<string>;
+  /** config.yaml keys other layers need (e.g. {@link addonsK3sConfig} for ClusterAddons), checked per role against the k3s flag table. */
+  contributions?: ConfigContribution[];
+  /** Extra files written on nodes before k3s starts (e.g. registries.yaml); a change restarts k3s on those nodes, rolled. */
+  files?: NodeFile[];
+  /**
+   * How a version or configuration change rolls through the nodes: servers one at a time, then agents
+   * in batches of `agentBatchSize` (default 1), drained first when `drain` (default true) with
+   * `kubectl drain --timeout` `drainTimeout` (default: `drainTimeout` above); `preUpgradeScript` runs
+   * on the first server before it upgrades (none by default).
+   */
+  rollout?: Partial<RolloutSettings>;
+  /** Host for the kubeconfig when it is only known at run time (e.g. a load balancer's address); default: apiEndpoint, apiVip, tlsSans[0], else the first server's SSH host. */
+  kubeconfigHost?: pulumi.Input<string>;
+  /** Move k3s versions through SSH steps (cordon, upgrade, uncordon); false when system-upgrade-controller upgrades in-cluster. Default true. */
+  sshRollout?: boolean;
+}
+
+/**
+ * What the stack program passes besides the public arguments. An install stager (airgap) is an object
+ * with a function, which a component package cannot carry: it stays out of {@link K3sClusterArgs}
+ * until airgap staging is described by plain data (the bundle directory) below the cluster layer.
+ */
+export interface K3sClusterProgramArgs extends K3sClusterArgs {
+  stager?: InstallStager;
+}
+
+/** The arguments checked and completed with their defaults: what the component wires. */
+export interface ResolvedK3sClusterArgs {
+  settings: ClusterSettings;
+  nodes: NodeSpec[];
+  gone: NodeSpec[];
+  datastoreEndpoint?: pulumi.Input<string>;
+  contributions: ConfigContribution[];
+  files: NodeFile[];
+  rollout: RolloutSettings;
+  kubeconfigHost?: pulumi.Input<string>;
+  sshRollout: boolean;
+  stager?: InstallStager;
+}
+
+const ROOT = "K3sCluster.args";
+
+/** A string, or an Output/Promise of one (checked once it resolves, by what consumes it). */
+const anyString = z.custom<pulumi.Input<string>>((v) => typeof v === "string" || pulumi.Output.isInstance(v) || v instanceof Promise, {
+  message: "must be a string or an Output of one. Fix: pass the value or the Output that resolves to it",
+});
+const role = z.enum(["server", "agent"]);
+
+const contributionSchema = z
+  .object({
+    server: z.record(z.string(), z.unknown()).optional(),
+    all: z.record(z.string(), z.unknown()).optional(),
+    disable: z.array(z.string()).optional(),
+    secret: z.boolean().optional(),
+  })
+  .strict();
+
+const fileSchema = z
+  .object({
+    path: z.string().regex(/^\/[^\0]*$/, { message: "must be an absolute path on the node. Fix: write it like /etc/rancher/k3s/registries.yaml" }),
+    content: anyString,
+    mode: z.string().regex(/^0?[0-7]{3}$/, { message: "must be an octal file mode. Fix: write it like 0600 or 0644" }).optional(),
+    roles: z.array(role).optional(),
+    secret: z.boolean().optional(),
+  })
+  .strict();
+
+/** Rollout rules and defaults are those of `k3s-stacks:upgrade` (components/day-two/config.ts). */
+const rolloutSchema = z
+  .object({
+    agentBatchSize: upgradeSchema.shape.agentBatchSize,
+    drain: upgradeSchema.shape.drain,
+    drainTimeout: upgradeSchema.shape.drainTimeout,
+    preUpgradeScript: z.string().min(1).optional(),
+  })
+  .strict();
+
+const argsSchema = clusterArgsSchema
+  .extend({
+    // Each node is checked by parseNodes, which names the element and checks names across both lists.
+    nodes: z.array(z.unknown()),
+    gone: z.array(z.unknown()).default([]),
+    datastoreEndpoint: anyString.optional(),
+    contributions: z.array(contributionSchema).default([]),
+    files: z.array(fileSchema).default([]),
+    rollout: rolloutSchema.prefault({}),
+    kubeconfigHost: anyString.optional(),
+    sshRollout: z.boolean().default(true),
+    stager: z.custom<InstallStager>((v) => typeof (v as InstallStager | undefined)?.stage === "function").optional(),
+  })
+  .strict();
+
+const PATHS: TopologyPaths = {
+  nodes: `${ROOT}.nodes`,
+  datastore: `${ROOT}.datastore`,
+  endpoint: `${ROOT}.datastoreEndpoint`,
+  setEndpoint: `pass ${ROOT}.datastoreEndpoint as a secret postgres://user:password@host:5432/k3s URL`,
+  removeEndpoint: `leave ${ROOT}.datastoreEndpoint out`,
+};
+
+/**
+ * Checks K3sCluster's arguments with the stack's rules (cluster settings, nodes, datastore topology)
+ * and applies the defaults. Throws one ConfigError listing every problem, each naming its argument.
+ */
+export function resolveK3sClusterArgs(args: K3sClusterProgramArgs): ResolvedK3sClusterArgs {
+  const root = { arg: ROOT };
+  let parsed!: z.output<typeof argsSchema>;
+  let settings!: ClusterSettings;
+  let nodes: NodeSpec[] = [];
+  let gone: NodeSpec[] = [];
+  collectProblems([
+    () => {
+      parsed = parseConfig(argsSchema, args, root);
+      settings = settingsFromArgs(parsed);
+      checkClusterSettings(settings, root);
+    },
+    () => {
+      if (!Array.isArray(args?.nodes)) return;
+      [nodes, gone] = parseNodes([
+        { nodes: args.nodes, root: { arg: `${ROOT}.nodes` } },
+        { nodes: Array.isArray(args.gone) ? args.gone : [], root: { arg: `${ROOT}.gone` } },
+      ]);
+    },
+  ]);
+  const endpoint = parsed.datastoreEndpoint;
+  validateTopology(settings, nodes, {
+    present: endpoint !== undefined,
+    scheme: typeof endpoint === "string" ? endpointScheme(endpoint) : undefined,
+    unknown: endpoint !== undefined && typeof endpoint !== "string",
+  }, PATHS);
+  return {
+    settings,
+    nodes,
+    gone,
+    datastoreEndpoint: endpoint,
+    contributions: parsed.contributions as ConfigContribution[],
+    files: parsed.files,
+    rollout: { ...parsed.rollout, drainTimeout: parsed.rollout.drainTimeout ?? settings.drainTimeout },
+    kubeconfigHost: parsed.kubeconfigHost,
+    sshRollout: parsed.sshRollout,
+    stager: parsed.stager,
+  };
+}

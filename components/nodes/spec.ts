@@ -1,0 +1,84 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { ConfigError, keyPath, parseConfig } from "../rules/errors";
+import { hostSchema, inventorySchema } from "./inventory/schema";
+import { NodeArgs, NodeSpec } from "./types";
+
+/**
+ * A string or an Input of one. Outputs and Promises are accepted unchecked (they resolve only while
+ * the program runs); a plain string must not be empty.
+ */
+const input = z.custom<pulumi.Input<string>>(
+  (v) => (typeof v === "string" ? v.length > 0 : pulumi.Output.isInstance(v) || v instanceof Promise),
+  { message: "must be a non-empty string or an Output of one. Fix: pass the address, name or key itself, or the Output that resolves to it" },
+);
+const resource = z.custom<pulumi.Resource>((v) => pulumi.Resource.isInstance(v), { message: "is not a Pulumi resource. Fix: list the resources the node must wait for" });
+
+const endpoint = {
+  host: input,
+  port: z.number().int().min(1).max(65535).optional(),
+  user: hostSchema.shape.user,
+  privateKey: input.optional(),
+};
+
+/**
+ * The rules of a library user's node, taken from the inventory's host rules (name, labels, taints)
+ * and defaults (allowReboot, fixCgroups, installPackages, firewall), so a node is held to the same
+ * rules whether it comes from a stack's inventory or a user's program.
+ */
+export const nodeSpecSchema = z
+  .object({
+    name: hostSchema.shape.name,
+    role: hostSchema.shape.role,
+    arch: z.enum(["amd64", "arm64", "arm"], { message: "must be a k3s release architecture. Fix: use amd64, arm64 or arm (armhf)" }),
+    connection: z
+      .object({
+        ...endpoint,
+        bastion: z.object(endpoint).strict().optional(),
+        sudoPassword: input.optional(),
+        local: z.boolean().optional(),
+      })
+      .strict(),
+    internalAddress: input.optional(),
+    externalAddress: input.optional(),
+    flannelIface: hostSchema.shape.flannelIface,
+    labels: hostSchema.shape.labels,
+    taints: hostSchema.shape.taints,
+    allowReboot: inventorySchema.shape.allowReboot,
+    fixCgroups: inventorySchema.shape.fixCgroups,
+    installPackages: inventorySchema.shape.installPackages,
+    firewall: inventorySchema.shape.firewall,
+    dependsOn: z.array(resource).optional(),
+  })
+  .strict();
+
+/**
+ * Checks a library user's nodes and applies the defaults. `root` names the list, e.g.
+ * `{ arg: "K3sCluster.args.nodes" }`; every problem names its element (`...nodes[2].name`), and names
+ * must be unique across `lists` together (gone hosts included: each is a Kubernetes Node name).
+ * Throws a ConfigError listing every problem.
+ */
+export function parseNodes(lists: Array<{ nodes: NodeArgs[]; root: { arg: string } }>): NodeSpec[][] {
+  const problems: string[] = [];
+  const out = lists.map(({ nodes, root }) => {
+    try {
+      return parseConfig(z.array(nodeSpecSchema), nodes, root) as NodeSpec[];
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      problems.push(...e.problems);
+      return [];
+    }
+  });
+  const seen = new Map<string, string>();
+  lists.forEach(({ nodes, root }) => {
+    if (!Array.isArray(nodes)) return;
+    nodes.forEach((n, i) => {
+      const at = keyPath(root, [i, "name"]);
+      const first = seen.get(n?.name);
+      if (first !== undefined) problems.push(`${at}: '${n.name}' is also the name of ${first}. Fix: give every node its own name (it becomes the Kubernetes Node name).`);
+      else if (typeof n?.name === "string") seen.set(n.name, at.replace(/\.name$/, ""));
+    });
+  });
+  if (problems.length) throw new ConfigError(problems);
+  return out;
+}
