@@ -3,48 +3,16 @@ import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import { NodeSpec } from "../nodes/types";
 import { ChartKey, effectiveChart, resolveChart } from "./charts";
-import { AddonsConfig } from "./config";
 import { LONGHORN_NODE_LABEL } from "./eligibility";
-import { Datastore, replacesLocalPath } from "./k3s-contribution";
+import { replacesLocalPath } from "./k3s-contribution";
 import { longhornPrereqCommand } from "./longhorn-prereq";
-import { checkAddons } from "./validate";
+import { ClusterAddonsArgs, resolveClusterAddonsArgs } from "./args";
 import { LONGHORN_STORAGE_CLASS, longhornValues } from "./values/longhorn";
 import { metallbBackend, metallbResources, metallbValues } from "./values/metallb";
 import { GRAFANA_SECRET, NodeAddress, monitoringValues } from "./values/monitoring";
-import { CephExternalSecrets } from "./rook-external";
 import { rookResources } from "./rook-resources";
 import { disableHolds } from "./teardown";
 import { Values } from "./values/types";
-
-/** Inputs of ClusterAddons. */
-export interface ClusterAddonsArgs {
-  /** Admin kubeconfig of the cluster (secret), e.g. K3sCluster.kubeconfig. */
-  kubeconfig: pulumi.Input<string>;
-  /** Every node of the cluster. */
-  nodes: NodeSpec[];
-  /** Internal addresses of the servers, in the order of the server nodes (K3sCluster.serverAddresses). */
-  serverAddresses: pulumi.Input<string[]>;
-  /** `k3s-stacks:cluster.datastore`. */
-  datastore: Datastore;
-  /** `k3s-stacks:cluster.clusterCidr` / `serviceCidr`, which MetalLB pools must avoid. */
-  clusterCidr: string;
-  serviceCidr: string;
-  /** `k3s-stacks:cluster.disable`, to catch a disabled servicelb/local-storage that the addons rely on. */
-  clusterDisable?: string[];
-  /** Parsed `k3s-stacks:addons`. */
-  config: AddonsConfig;
-  /** `k3s-stacks:grafanaAdminPassword` (secret); generated when absent. */
-  grafanaAdminPassword?: pulumi.Input<string>;
-  /** Directory of packaged charts (`<chart>-<version>.tgz`) from the airgap bundle. */
-  airgapChartDir?: string;
-  /**
-   * The default StorageClass the last `pulumi up` left (previous `storageClass` output); undefined
-   * when unknown. Monitoring is replaced only when it is known to differ.
-   */
-  previousStorageClass?: string;
-  /** `k3s-stacks:cephExternal` (secret): monitor addresses and keys for storage.external. */
-  cephExternal?: pulumi.Input<CephExternalSecrets>;
-}
 
 /** `dependsOn` as a list: K3sCluster.ready is a plain list; an Output would hide which resources it holds. */
 function resourceList(d: pulumi.ComponentResourceOptions["dependsOn"]): pulumi.Resource[] {
@@ -71,7 +39,9 @@ const PRIVILEGED = {
  * Storage, load balancing and monitoring as Helm releases on a running cluster. Pass the cluster's
  * ready resources as `dependsOn`: the Kubernetes provider (and so every release) waits for them, and
  * on a brand-new stack the kubeconfig is unknown at preview, which the provider treats as "plan
- * only" instead of dialling a cluster that does not exist yet.
+ * only" instead of dialling a cluster that does not exist yet. Arguments: {@link ClusterAddonsArgs}
+ * (checked before any resource is registered; a problem throws a ConfigError naming the argument).
+ * Token `k3s:addons:ClusterAddons`.
  */
 export class ClusterAddons extends pulumi.ComponentResource {
   /** The provider every addon resource uses. */
@@ -85,16 +55,12 @@ export class ClusterAddons extends pulumi.ComponentResource {
   /** Helm releases by chart key. */
   readonly releases: Partial<Record<ChartKey, k8s.helm.v3.Release>> = {};
 
-  constructor(name: string, args: ClusterAddonsArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, userArgs: ClusterAddonsArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Checked before super(): a bad argument registers nothing, not even this component.
+    const args = resolveClusterAddonsArgs(userArgs);
     super("k3s:addons:ClusterAddons", name, {}, opts);
     const cfg = args.config;
-    const checked = checkAddons(cfg, {
-      nodes: args.nodes,
-      datastore: args.datastore,
-      clusterCidr: args.clusterCidr,
-      serviceCidr: args.serviceCidr,
-      disable: args.clusterDisable ?? [],
-    });
+    const { checked } = args;
     const clusterReady = opts?.dependsOn;
     // The same readiness as a plain list, for steps that run over SSH.
     const readyList = resourceList(clusterReady);

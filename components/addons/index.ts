@@ -9,4 +9,5 @@ export { checkAddons } from "./validate";
 export type { AddonsContext, CheckedAddons } from "./validate";
 export { longhornPrereqCommand, renderLonghornPrereqScript } from "./longhorn-prereq";
 export { ClusterAddons } from "./cluster-addons";
-export type { ClusterAddonsArgs } from "./cluster-addons";
+export { addonsK3sConfig } from "./args";
+export type { AddonsArgs, ClusterAddonsArgs } from "./args";

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { collectProblems, parseConfig } from "../rules/errors";
+import { nonEmptyInput, stringInput } from "../rules/inputs";
 import { NodeArgs, NodeSpec } from "../nodes/types";
 import { parseNodes } from "../nodes/spec";
 import { ClusterArgs, ClusterSettings, checkClusterSettings, clusterArgsSchema, settingsFromArgs } from "../k3s/settings";
@@ -82,10 +83,6 @@ export interface ResolvedK3sClusterArgs {
 
 const ROOT = "K3sCluster.args";
 
-/** A string, or an Output/Promise of one (checked once it resolves, by what consumes it). */
-const anyString = z.custom<pulumi.Input<string>>((v) => typeof v === "string" || pulumi.Output.isInstance(v) || v instanceof Promise, {
-  message: "must be a string or an Output of one. Fix: pass the value or the Output that resolves to it",
-});
 const role = z.enum(["server", "agent"]);
 
 const contributionSchema = z
@@ -100,7 +97,7 @@ const contributionSchema = z
 const fileSchema = z
   .object({
     path: z.string().regex(/^\/[^\0]*$/, { message: "must be an absolute path on the node. Fix: write it like /etc/rancher/k3s/registries.yaml" }),
-    content: anyString,
+    content: stringInput,
     mode: z.string().regex(/^0?[0-7]{3}$/, { message: "must be an octal file mode. Fix: write it like 0600 or 0644" }).optional(),
     roles: z.array(role).optional(),
     secret: z.boolean().optional(),
@@ -122,11 +119,11 @@ const argsSchema = clusterArgsSchema
     // Each node is checked by parseNodes, which names the element and checks names across both lists.
     nodes: z.array(z.unknown()),
     gone: z.array(z.unknown()).default([]),
-    datastoreEndpoint: anyString.optional(),
+    datastoreEndpoint: nonEmptyInput.optional(),
     contributions: z.array(contributionSchema).default([]),
     files: z.array(fileSchema).default([]),
     rollout: rolloutSchema.prefault({}),
-    kubeconfigHost: anyString.optional(),
+    kubeconfigHost: nonEmptyInput.optional(),
     sshRollout: z.boolean().default(true),
     stager: z.custom<InstallStager>((v) => typeof (v as InstallStager | undefined)?.stage === "function").optional(),
   })

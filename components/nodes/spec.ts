@@ -1,24 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ConfigError, keyPath, parseConfig } from "../rules/errors";
+import { nonEmptyInput } from "../rules/inputs";
 import { hostSchema, inventorySchema } from "./inventory/schema";
 import { NodeArgs, NodeSpec } from "./types";
 
-/**
- * A string or an Input of one. Outputs and Promises are accepted unchecked (they resolve only while
- * the program runs); a plain string must not be empty.
- */
-const input = z.custom<pulumi.Input<string>>(
-  (v) => (typeof v === "string" ? v.length > 0 : pulumi.Output.isInstance(v) || v instanceof Promise),
-  { message: "must be a non-empty string or an Output of one. Fix: pass the address, name or key itself, or the Output that resolves to it" },
-);
 const resource = z.custom<pulumi.Resource>((v) => pulumi.Resource.isInstance(v), { message: "is not a Pulumi resource. Fix: list the resources the node must wait for" });
 
 const endpoint = {
-  host: input,
+  host: nonEmptyInput,
   port: z.number().int().min(1).max(65535).optional(),
   user: hostSchema.shape.user,
-  privateKey: input.optional(),
+  privateKey: nonEmptyInput.optional(),
 };
 
 /**
@@ -35,12 +28,12 @@ export const nodeSpecSchema = z
       .object({
         ...endpoint,
         bastion: z.object(endpoint).strict().optional(),
-        sudoPassword: input.optional(),
+        sudoPassword: nonEmptyInput.optional(),
         local: z.boolean().optional(),
       })
       .strict(),
-    internalAddress: input.optional(),
-    externalAddress: input.optional(),
+    internalAddress: nonEmptyInput.optional(),
+    externalAddress: nonEmptyInput.optional(),
     flannelIface: hostSchema.shape.flannelIface,
     labels: hostSchema.shape.labels,
     taints: hostSchema.shape.taints,

@@ -1,0 +1,127 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { collectProblems, parseConfig, withArgumentPaths } from "../rules/errors";
+import { nonEmptyInput, stringListInput } from "../rules/inputs";
+import { NodeArgs, NodeSpec } from "../nodes/types";
+import { parseNodes } from "../nodes/spec";
+import { clusterArgsSchema } from "../k3s/settings";
+import { ConfigContribution } from "../k3s/types";
+import { AddonsConfig, addonsSchema } from "./config";
+import { CephExternalSecrets } from "./rook-external";
+import { CheckedAddons, checkAddons } from "./validate";
+import { Datastore, addonK3sContribution } from "./k3s-contribution";
+
+/**
+ * The layers to install, as the stack key `k3s-stacks:addons` takes them (same rules and defaults,
+ * components/addons/config.ts): `{ storage?, loadBalancer?, monitoring?, charts? }`.
+ * - `storage`: `{ type: "local-path" }` (default), `{ type: "longhorn", replicas?, nodes?, dataPath?,
+ *   default? (true), prepareNodes? (true) }` or `{ type: "rook-ceph", nodes?: [{ name, devices }],
+ *   replicas? (3), filesystem?, external?, default? (true) }`.
+ * - `loadBalancer`: `{ type: "servicelb" }` (default, k3s's own) or `{ type: "metallb", pools:
+ *   [{ name, addresses: ["192.168.1.240/28" | "a-b"], autoAssign? }], bgp? }`.
+ * - `monitoring`: `{ enabled (false), retention ("10d"), storageSize ("10Gi"), grafanaStorageSize ("1Gi") }`.
+ * - `charts`: per chart key, `{ version?, repo? }` overrides of the pinned charts.
+ */
+export type AddonsArgs = z.input<typeof addonsSchema>;
+
+/**
+ * Arguments of {@link ClusterAddons}: plain data and Inputs of it. Checked before any resource is
+ * registered; a problem throws a ConfigError naming the argument (`ClusterAddons.args.config.storage.replicas`).
+ */
+export interface ClusterAddonsArgs {
+  /** Admin kubeconfig of the cluster (secret), e.g. `K3sCluster.kubeconfig`. */
+  kubeconfig: pulumi.Input<string>;
+  /** Every node of the cluster, as given to K3sCluster (storage placement and preparation use them). */
+  nodes: NodeArgs[];
+  /** Internal addresses of the servers, in the order of the server nodes (`K3sCluster.serverAddresses`). */
+  serverAddresses: pulumi.Input<string[]>;
+  /** The cluster's datastore (`sqlite` default, `etcd`, `postgres`): monitoring scrapes etcd only with etcd. */
+  datastore?: Datastore;
+  /** The cluster's pod and service CIDRs, which MetalLB pools must avoid; default k3s's `10.42.0.0/16` / `10.43.0.0/16`. */
+  clusterCidr?: string;
+  serviceCidr?: string;
+  /** The cluster's `disable` list, to catch a disabled servicelb/local-storage that the addons rely on; default `[]`. */
+  clusterDisable?: string[];
+  /** What to install; default local-path storage, servicelb, no monitoring. */
+  config?: AddonsArgs;
+  /** Grafana's admin password (secret); generated (24 characters) when absent. */
+  grafanaAdminPassword?: pulumi.Input<string>;
+  /** Directory of packaged charts (`<chart>-<version>.tgz`), e.g. from an airgap bundle; charts are fetched from their repositories when absent. */
+  airgapChartDir?: string;
+  /**
+   * The default StorageClass the last update left (the stack's previous `storageClass` output);
+   * unknown when absent. Monitoring (its volumes) is replaced only when this is known to differ.
+   */
+  previousStorageClass?: string;
+  /** Monitor addresses and keys of an existing Ceph cluster (secret), for `storage.external`. */
+  cephExternal?: pulumi.Input<CephExternalSecrets>;
+}
+
+/** The arguments checked and completed with their defaults. */
+export interface ResolvedClusterAddonsArgs extends Omit<ClusterAddonsArgs, "nodes" | "config"> {
+  nodes: NodeSpec[];
+  config: AddonsConfig;
+  datastore: Datastore;
+  clusterCidr: string;
+  serviceCidr: string;
+  clusterDisable: string[];
+  checked: CheckedAddons;
+}
+
+const ROOT = "ClusterAddons.args";
+
+const argsSchema = z
+  .object({
+    kubeconfig: nonEmptyInput,
+    nodes: z.array(z.unknown()),
+    serverAddresses: stringListInput,
+    datastore: clusterArgsSchema.shape.datastore,
+    clusterCidr: clusterArgsSchema.shape.clusterCidr,
+    serviceCidr: clusterArgsSchema.shape.serviceCidr,
+    clusterDisable: clusterArgsSchema.shape.disable,
+    config: addonsSchema.prefault({}),
+    grafanaAdminPassword: nonEmptyInput.optional(),
+    airgapChartDir: z.string().min(1).optional(),
+    previousStorageClass: z.string().optional(),
+    cephExternal: z.unknown().optional(),
+  })
+  .strict();
+
+/** The stack keys the addons' cross-checks name, and the argument each is here. */
+const ARGUMENT_PATHS: Record<string, string> = {
+  "k3s-stacks:addons": `${ROOT}.config`,
+  "k3s-stacks:cluster.datastore": `${ROOT}.datastore`,
+  "k3s-stacks:cluster.clusterCidr": `${ROOT}.clusterCidr`,
+  "k3s-stacks:cluster.serviceCidr": `${ROOT}.serviceCidr`,
+  "k3s-stacks:cluster.disable": `${ROOT}.clusterDisable`,
+};
+
+/**
+ * Checks ClusterAddons' arguments with the stack's rules (the addons schema, nodes, and every cross-check
+ * against the cluster) and applies the defaults. Throws one ConfigError naming each argument.
+ */
+export function resolveClusterAddonsArgs(args: ClusterAddonsArgs): ResolvedClusterAddonsArgs {
+  let parsed!: z.output<typeof argsSchema>;
+  let nodes: NodeSpec[] = [];
+  collectProblems([
+    () => { parsed = parseConfig(argsSchema, args, { arg: ROOT }); },
+    () => { if (Array.isArray(args?.nodes)) [nodes] = parseNodes([{ nodes: args.nodes, root: { arg: `${ROOT}.nodes` } }]); },
+  ]);
+  const context = { nodes, datastore: parsed.datastore, clusterCidr: parsed.clusterCidr, serviceCidr: parsed.serviceCidr, disable: parsed.clusterDisable };
+  const checked = withArgumentPaths(ARGUMENT_PATHS, () => checkAddons(parsed.config, context));
+  return {
+    ...parsed,
+    cephExternal: parsed.cephExternal as ClusterAddonsArgs["cephExternal"],
+    nodes,
+    checked,
+  };
+}
+
+/**
+ * The k3s config.yaml keys ClusterAddons needs on the cluster (MetalLB: servicelb off; Longhorn or
+ * Rook as default class: local-storage off; monitoring: metrics endpoints bound beyond 127.0.0.1),
+ * to pass as one of `K3sCluster.args.contributions`. Plain data. Throws a ConfigError for a bad `config`.
+ */
+export function addonsK3sConfig(config: AddonsArgs | undefined, datastore: Datastore = "sqlite"): ConfigContribution {
+  return addonK3sContribution(parseConfig(addonsSchema, config ?? {}, { arg: `${ROOT}.config` }), datastore);
+}
