@@ -37,6 +37,13 @@ module.exports = {
       to: { path: "^(stacks|tools|scripts)/" },
     },
     {
+      name: "library-entry-on-top",
+      comment: "components/index.ts is the library's entry and sits above every layer: no component imports it",
+      severity: "error",
+      from: { path: "^components/", pathNot: "^components/index\\.ts$" },
+      to: { path: "^components/index\\.ts$" },
+    },
+    {
       name: "no-circular",
       severity: "error",
       from: {},

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import * as ipaddr from "ipaddr.js";
 import { DISABLE_VALUES, configProblems } from "../rules/flags";
+import { K3S_CLUSTER_CIDR, K3S_SERVICE_CIDR } from "../rules/cidr";
 import { ConfigError, ConfigRoot, keyPath, parseConfig } from "../rules/errors";
 
 /** A k3s release tag: v<major>.<minor>.<patch>+k3s<n>, optionally -rcN. Channels are not versions. */
@@ -47,8 +48,8 @@ const clusterFields = {
   apiEndpoint: z.string().min(1).optional(),
   /** A managed VIP (kube-vip) used for joins and the kubeconfig; an alternative to apiEndpoint. */
   apiVip: apiVipSchema.optional(),
-  clusterCidr: cidr.default("10.42.0.0/16"),
-  serviceCidr: cidr.default("10.43.0.0/16"),
+  clusterCidr: cidr.default(K3S_CLUSTER_CIDR),
+  serviceCidr: cidr.default(K3S_SERVICE_CIDR),
   clusterDomain: z.string().optional(),
   flannelBackend: z.enum(["vxlan", "host-gw", "wireguard-native", "none"]).optional(),
   /** Encrypt Secrets at rest (k3s secrets-encryption). */

@@ -7,11 +7,14 @@ import { NodeArgs, NodeSpec } from "./types";
 
 const resource = z.custom<pulumi.Resource>((v) => pulumi.Resource.isInstance(v), { message: "is not a Pulumi resource. Fix: list the resources the node must wait for" });
 
+/** A credential: kept secret whatever the caller passed, so it never reaches state or logs in plain text. */
+const secret = nonEmptyInput.optional().transform((v) => (v === undefined ? undefined : pulumi.secret(v)));
+
 const endpoint = {
   host: nonEmptyInput,
   port: z.number().int().min(1).max(65535).optional(),
   user: hostSchema.shape.user,
-  privateKey: nonEmptyInput.optional(),
+  privateKey: secret,
 };
 
 /**
@@ -28,7 +31,7 @@ export const nodeSpecSchema = z
       .object({
         ...endpoint,
         bastion: z.object(endpoint).strict().optional(),
-        sudoPassword: nonEmptyInput.optional(),
+        sudoPassword: secret,
         local: z.boolean().optional(),
       })
       .strict(),

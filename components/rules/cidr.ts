@@ -34,3 +34,8 @@ export function splitCidrs(value: string): string[] {
 export function isIpv6Cidr(cidr: string): boolean {
   return parse(cidr)[0].kind() === "ipv6";
 }
+
+/** k3s's default pod range (`cluster-cidr`; test/fixtures/reference/k3s-reference.md, firewall section). */
+export const K3S_CLUSTER_CIDR = "10.42.0.0/16";
+/** k3s's default service range (`--service-cidr`). */
+export const K3S_SERVICE_CIDR = "10.43.0.0/16";

@@ -1,0 +1,82 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { withArgumentPaths } from "../rules/errors";
+import { K3S_CLUSTER_CIDR, K3S_SERVICE_CIDR } from "../rules/cidr";
+import { NodeSpec } from "./types";
+import { goneInventoryNodes, inventoryNodes, parseInventoryConfig } from "./inventory";
+import { inventorySchema } from "./inventory/schema";
+import { localNodes, localSchema, parseLocalConfig } from "./local";
+import { cloudSchema } from "./cloud/config";
+import { parseCloudConfig } from "./cloud/validate";
+import type { CloudNodes } from "./cloud/result";
+
+/*
+ * The stack's node sources for a program of its own: the same parsers, rules and defaults as the
+ * stack keys k3s-stacks:inventory, k3s-stacks:local and k3s-stacks:cloud, with problems naming the
+ * function's argument instead of the stack key.
+ */
+
+/**
+ * An SSH inventory as `k3s-stacks:inventory` takes it: `{ user? ("root"), port? (22),
+ * privateKeyPath?, fixCgroups? (false), allowReboot? (false), installPackages? (false), firewall?
+ * ("open"), reachabilityTimeout? (20 s; the stack's pre-flight check, not run here), hosts: [{ name,
+ * address, role, arch (x64|amd64|arm64|aarch64|armhf), internalAddress?, externalAddress?,
+ * flannelIface?, port?, user?, bastion? (a host name or { address, port?, user? }), labels?, taints?,
+ * gone? }] }`.
+ */
+export type InventoryArgs = z.input<typeof inventorySchema>;
+
+/** `k3s-stacks:local`: `{ name? (this machine's host name), labels?, taints? }`. */
+export type LocalArgs = z.input<typeof localSchema>;
+
+/** `k3s-stacks:cloud`: provider (`hetzner` or `aws`), network, pools and the provider's settings (README "Cloud nodes"). */
+export type CloudArgs = z.input<typeof cloudSchema>;
+
+/** Secret credentials of the nodes: never part of the plain arguments. */
+export interface NodeSecrets {
+  /** PEM private key for SSH (secret); the inventory's privateKeyPath, else the SSH agent, when absent. */
+  privateKey?: pulumi.Input<string>;
+  /** Password for sudo when a host's user is not root and sudo asks for one (secret). */
+  sudoPassword?: pulumi.Input<string>;
+}
+
+/**
+ * The nodes of an SSH inventory, for `K3sCluster.args.nodes` (live hosts, servers in inventory order)
+ * and `K3sCluster.args.gone` (hosts marked `gone: true`). Throws a ConfigError naming
+ * `inventoryNodeSpecs.inventory...` for a bad inventory (unique names and addresses, bastions, gone first server).
+ */
+export function inventoryNodeSpecs(inventory: InventoryArgs, secrets: NodeSecrets = {}): { nodes: NodeSpec[]; gone: NodeSpec[] } {
+  const inv = withArgumentPaths({ "k3s-stacks:inventory": "inventoryNodeSpecs.inventory" }, () => parseInventoryConfig(inventory));
+  return { nodes: inventoryNodes(inv, secrets), gone: goneInventoryNodes(inv, secrets) };
+}
+
+/**
+ * The machine running Pulumi as the one server of a cluster (scripts run directly, through sudo when
+ * the user is not root). Never reboots and never edits the boot command line. Throws a ConfigError
+ * naming `localNodeSpecs.local...` when the name is not a node name or the machine's arch has no k3s release.
+ */
+export function localNodeSpecs(local: LocalArgs = {}, secrets: Pick<NodeSecrets, "sudoPassword"> = {}): NodeSpec[] {
+  const cfg = withArgumentPaths({ "k3s-stacks:local": "localNodeSpecs.local" }, () => parseLocalConfig(local));
+  return localNodes(cfg, secrets);
+}
+
+/**
+ * Cloud VMs (Hetzner Cloud or AWS) from pools, as NodeSpecs, with their network, firewall and an
+ * optional API load balancer (`apiEndpoint`: pass it as K3sCluster's kubeconfigHost and a `tls-san`
+ * contribution). `cluster` gives the CIDRs the network must not overlap: default k3s's
+ * `10.42.0.0/16` / `10.43.0.0/16`. A component: register it in the program like any other.
+ * Throws a ConfigError naming `cloudNodeSpecs.cloud...` before any VM is declared.
+ */
+export async function cloudNodeSpecs(
+  name: string,
+  args: { cloud: CloudArgs; cluster?: { clusterCidr?: string; serviceCidr?: string; flannelBackend?: string; embeddedRegistry?: boolean }; sshPrivateKey?: pulumi.Input<string> },
+  opts?: pulumi.ComponentResourceOptions,
+): Promise<CloudNodes & pulumi.ComponentResource> {
+  const cluster = { clusterCidr: K3S_CLUSTER_CIDR, serviceCidr: K3S_SERVICE_CIDR, ...args.cluster };
+  const config = withArgumentPaths(
+    { "k3s-stacks:cloud": "cloudNodeSpecs.args.cloud", "k3s-stacks:cluster": "cloudNodeSpecs.args.cluster" },
+    () => parseCloudConfig(args.cloud, cluster),
+  );
+  const { createCloudNodes } = await import("./cloud");
+  return createCloudNodes(name, { config, cluster, sshPrivateKey: args.sshPrivateKey }, opts);
+}

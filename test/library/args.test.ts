@@ -1,0 +1,130 @@
+// The library's arguments: checked with the stack's rules before anything is registered, problems
+// naming the argument path, and the same defaults as the stack config (one definition, not two).
+import * as pulumi from "@pulumi/pulumi";
+import { installMocks, MockState } from "../support/mocks";
+import { drain, mockOutputs } from "../stack/support/harness";
+import { ClusterAddons, ConfigError, K3sCluster, NodeArgs, inventoryNodeSpecs } from "../../components";
+import { resolveK3sClusterArgs } from "../../components/cluster/args";
+import { clusterArgs, parseClusterConfig } from "../../components/k3s/settings";
+
+const node = (name: string, role: NodeArgs["role"] = "server"): NodeArgs => ({ name, role, arch: "arm64", connection: { host: `${name}.lan` } });
+const VERSION = "v1.33.4+k3s1";
+
+let state: MockState;
+beforeAll(async () => {
+  state = await installMocks({ outputs: (type, name) => mockOutputs(type, name) });
+});
+
+/** The problems a construction throws; it must be a ConfigError and register nothing. */
+async function problemsOf(build: () => unknown): Promise<string[]> {
+  const before = state.resources.length;
+  let error: unknown;
+  try {
+    build();
+  } catch (e) {
+    error = e;
+  }
+  await drain();
+  expect(error).toBeInstanceOf(ConfigError);
+  expect(state.resources.length).toBe(before);
+  return (error as ConfigError).problems;
+}
+
+test("a bad node names its element: K3sCluster.args.nodes[2].name", async () => {
+  const problems = await problemsOf(() => new K3sCluster("bad", { version: VERSION, nodes: [node("a"), node("b", "agent"), node("Bad_Name", "agent")] }));
+  expect(problems).toEqual([expect.stringMatching(/^K3sCluster\.args\.nodes\[2\]\.name: must be a lowercase DNS name.*Fix: /)]);
+});
+
+test("every problem is reported at once, each with its argument path and a fix", async () => {
+  const problems = await problemsOf(() => new K3sCluster("bad", {
+    version: "stable",
+    datastore: "etcd",
+    nodes: [node("s1"), node("s2"), { ...node("s1", "agent"), taints: ["dedicated:Sometimes"] }],
+  }));
+  expect(problems).toEqual(expect.arrayContaining([
+    expect.stringMatching(/^K3sCluster\.args\.version: is not a k3s release tag\. Fix: /),
+    expect.stringMatching(/^K3sCluster\.args\.nodes\[2\]\.taints\[0\]: is not a taint\. Fix: /),
+    expect.stringMatching(/^K3sCluster\.args\.nodes\[2\]\.name: 's1' is also the name of K3sCluster\.args\.nodes\[0\]\. Fix: /),
+  ]));
+  for (const p of problems) expect(p).toMatch(/^K3sCluster\.args[.:[].*Fix: /s);
+  for (const p of problems) expect(p).not.toMatch(/k3s-stacks:|Pulumi\.<stack>\.yaml|stack file/);
+});
+
+test("flags the arguments manage are refused in serverConfig, naming the argument to use", async () => {
+  expect(await problemsOf(() => new K3sCluster("bad", { version: VERSION, serverConfig: { "node-ip": ["10.0.0.1"], "cluster-cidr": ["10.9.0.0/16"] }, nodes: [node("s1")] }))).toEqual([
+    "K3sCluster.args.serverConfig.node-ip: is managed by k3s-stacks. Fix: remove it here; set the host's internalAddress.",
+    "K3sCluster.args.serverConfig.cluster-cidr: is managed by k3s-stacks. Fix: remove it here; set clusterCidr.",
+  ]);
+});
+
+test("the datastore's topology is checked against the nodes, naming the arguments", async () => {
+  expect(await problemsOf(() => new K3sCluster("bad", { version: VERSION, datastore: "etcd", nodes: [node("s1"), node("s2")] }))).toEqual([
+    expect.stringMatching(/^K3sCluster\.args\.datastore: etcd needs an odd number of servers.*Fix: add or remove one server\.$/),
+  ]);
+  expect(await problemsOf(() => new K3sCluster("bad", { version: VERSION, datastore: "postgres", nodes: [node("s1")] }))).toEqual([
+    expect.stringMatching(/^K3sCluster\.args\.datastoreEndpoint: is required for datastore: postgres\. Fix: pass K3sCluster\.args\.datastoreEndpoint/),
+  ]);
+  expect(await problemsOf(() => new K3sCluster("bad", { version: VERSION, datastore: "postgres", datastoreEndpoint: "mysql://db/k3s", nodes: [node("s1")] }))).toEqual([
+    expect.stringMatching(/^K3sCluster\.args\.datastoreEndpoint: must be a postgres:\/\/ or postgresql:\/\/ URL/),
+  ]);
+  expect(await problemsOf(() => new K3sCluster("bad", { version: VERSION, nodes: [node("a1", "agent")] }))).toEqual([
+    expect.stringMatching(/^K3sCluster\.args\.nodes: no node has role: server\. Fix: /),
+  ]);
+});
+
+test("a misspelt or missing argument is named", async () => {
+  const args = { versoin: VERSION, nodes: [node("s1")] } as unknown as ConstructorParameters<typeof K3sCluster>[1];
+  expect(await problemsOf(() => new K3sCluster("bad", args))).toEqual([
+    "K3sCluster.args.version: is required. Fix: pass it.",
+    "K3sCluster.args: unknown key(s) 'versoin'. Fix: remove them or correct the spelling (see the argument's type for the valid keys).",
+  ]);
+});
+
+test("an endpoint still unknown (an Output) is accepted; its scheme cannot be checked before it resolves", () => {
+  expect(() => resolveK3sClusterArgs({ version: VERSION, datastore: "postgres", datastoreEndpoint: pulumi.secret("postgres://u:p@db/k3s"), nodes: [node("s1"), node("s2")] })).not.toThrow();
+});
+
+test("optional arguments take the stack config's defaults", () => {
+  const fromLibrary = resolveK3sClusterArgs({ version: VERSION, nodes: [node("s1")] });
+  expect(fromLibrary.settings).toEqual(parseClusterConfig({ k3sVersion: VERSION }));
+  expect(fromLibrary.rollout).toEqual({ agentBatchSize: 1, drain: true, drainTimeout: "5m" });
+  expect(fromLibrary.nodes[0]).toMatchObject({ labels: {}, taints: [], allowReboot: false, fixCgroups: false, installPackages: false, firewall: "open" });
+  expect(fromLibrary.sshRollout).toBe(true);
+});
+
+test("the stack's parsed settings pass through the library arguments unchanged", () => {
+  const raw = {
+    k3sVersion: VERSION, datastore: "etcd", disable: ["traefik"], tlsSans: ["k3s.example.com"], apiEndpoint: "10.0.0.5",
+    clusterCidr: "10.52.0.0/16", serviceCidr: "10.53.0.0/16", clusterDomain: "lab.local", flannelBackend: "wireguard-native",
+    secretsEncryption: false, serverConfig: { "kube-apiserver-arg": ["audit-log-maxage=7"] }, agentConfig: { "kubelet-arg": ["max-pods=150"] }, drainTimeout: "2m",
+  };
+  const settings = parseClusterConfig(raw);
+  expect(resolveK3sClusterArgs({ ...clusterArgs(settings), nodes: [node("s1")] }).settings).toEqual(settings);
+});
+
+test("ClusterAddons names its arguments, for the addons schema and for the checks against the nodes", async () => {
+  const base = { kubeconfig: "apiVersion: v1", nodes: [node("s1")], serverAddresses: ["10.0.0.1"] };
+  expect(await problemsOf(() => new ClusterAddons("bad", { ...base, config: { monitoring: { enabled: true, retention: "ten days" } } }))).toEqual([
+    expect.stringMatching(/^ClusterAddons\.args\.config\.monitoring\.retention: must be a duration/),
+  ]);
+  const longhorn = await problemsOf(() => new ClusterAddons("bad", { ...base, config: { storage: { type: "longhorn", replicas: 3 } } }));
+  expect(longhorn).toEqual([expect.stringMatching(/^ClusterAddons\.args\.config\.storage\.replicas: 3 replicas need 3 eligible nodes.*Fix: /)]);
+  const disabled = await problemsOf(() => new ClusterAddons("bad", { ...base, clusterDisable: ["servicelb"] }));
+  expect(disabled).toEqual([expect.stringMatching(/^ClusterAddons\.args\.config\.loadBalancer\.type: servicelb is chosen but ClusterAddons\.args\.clusterDisable turns it off/)]);
+});
+
+test("the inventory node source names its argument", () => {
+  let error: unknown;
+  try {
+    inventoryNodeSpecs({ hosts: [{ name: "a", address: "10.0.0.1", role: "server", arch: "arm64" }, { name: "a", address: "10.0.0.2", role: "agent", arch: "arm64" }] });
+  } catch (e) {
+    error = e;
+  }
+  expect((error as ConfigError).problems).toEqual([expect.stringMatching(/^inventoryNodeSpecs\.inventory\.hosts\[1\]\.name: 'a' is also used by hosts\[0\]\. Fix: /)]);
+});
+
+test("the inventory node source gives NodeSpecs with the inventory's defaults", () => {
+  const { nodes, gone } = inventoryNodeSpecs({ user: "pi", hosts: [{ name: "a", address: "10.0.0.1", role: "server", arch: "aarch64" }, { name: "b", address: "10.0.0.2", role: "agent", arch: "armhf", gone: true }] });
+  expect(nodes).toEqual([expect.objectContaining({ name: "a", arch: "arm64", connection: expect.objectContaining({ host: "10.0.0.1", user: "pi", port: 22 }), firewall: "open" })]);
+  expect(gone.map((n) => n.name)).toEqual(["b"]);
+});
