@@ -4,13 +4,17 @@
 // Children run like the language host runs index.ts: with Pulumi.yaml's runtime.options.nodeargs and
 // stack traces off (stacks/stack-traces.ts); each size is measured again
 // with K3S_STACKS_STACK_TRACES=1 to show what the SDK's per-promise stack traces cost.
-// Run: npx ts-node --transpile-only bench/cluster-eval.ts [sizes...]
+// Also prints the state those registrations make (bench/state-size.ts: inputs, the command provider's
+// copy of them in its outputs, secrets as ciphertext), per node and per step, deterministic; the
+// engine rewrites the whole state after every step of an `up`, so its size is what a bring-up waits on.
+// Run: npx ts-node --transpile-only bench/cluster-eval.ts [sizes...]  (21: 1 server + 20 agents, as bench/e2e-bringup.ts)
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { STACK_TRACES_ENV, limitStackTraces } from "../stacks/stack-traces";
+import { stateBytes } from "./state-size";
 
 interface Result {
   nodes: number;
@@ -24,6 +28,8 @@ interface Result {
   peakRssMb: number;
   baseHeapMb: number;
   peakHeapMb: number;
+  stateBytes: number;
+  stateBySteps: Record<string, { count: number; bytes: number }>;
 }
 
 const MB = 1024 * 1024;
@@ -81,6 +87,7 @@ async function child(nodes: number): Promise<void> {
   const evalMs = performance.now() - start;
   sample();
   clearInterval(timer);
+  const size = stateBytes(state.resources);
 
   const result: Result = {
     nodes,
@@ -92,6 +99,8 @@ async function child(nodes: number): Promise<void> {
     peakRssMb: peakRss / MB,
     baseHeapMb: base.heapUsed / MB,
     peakHeapMb: peakHeap / MB,
+    stateBytes: size.total,
+    stateBySteps: size.bySteps,
   };
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
 }
@@ -159,7 +168,7 @@ function parent(sizes: number[]): void {
 
   const f = (x: number, d = 1) => x.toFixed(d);
   const rows = [
-    ["nodes", "servers", "resources", "eval s", "ms/node", "SDK floor s", "traces on s", "load s", "peak RSS MB", "RSS +MB", "KB/node (RSS)", "peak heap +MB"],
+    ["nodes", "servers", "resources", "eval s", "ms/node", "SDK floor s", "traces on s", "load s", "peak RSS MB", "RSS +MB", "KB/node (RSS)", "peak heap +MB", "state MB", "state KB/node"],
     ...results.map((r, i) => [
       String(r.nodes),
       String(r.servers),
@@ -173,6 +182,8 @@ function parent(sizes: number[]): void {
       f(r.peakRssMb - r.baseRssMb),
       f(((r.peakRssMb - r.baseRssMb) * 1024) / r.nodes, 0),
       f(r.peakHeapMb - r.baseHeapMb),
+      f(r.stateBytes / MB, 2),
+      f(r.stateBytes / 1024 / r.nodes, 1),
     ]),
   ];
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
@@ -186,6 +197,10 @@ function parent(sizes: number[]): void {
       `growth ${first.nodes} → ${largest.nodes} nodes: eval time ×${f(largest.evalMs / first.evalMs)}, resources ×${f(largest.resources / first.resources)} (linear would be ×${f(largest.nodes / first.nodes)})`,
     );
   }
+  const smallest = results[0];
+  const steps = Object.entries(smallest.stateBySteps).sort((a, b) => b[1].bytes - a[1].bytes);
+  console.log(`state per step at ${smallest.nodes} nodes (count x KB each): ${steps.map(([k, v]) => `${k} ${v.count}x${f(v.bytes / v.count / 1024)}`).join(", ")}`);
+  console.log("state: inputs + the command provider's outputs (inputs again, empty stdout/stderr), secrets as ciphertext, compact JSON, no engine metadata (bench/state-size.ts).");
   console.log("SDK floor: as many components and remote.Commands per node as the program registers, with trivial inputs and no code of ours (see baseline()).");
   const last = results.length - 1;
   console.log(`eval / SDK floor at ${results[last].nodes} nodes: ${(results[last].evalMs / floors[last]).toFixed(2)}x (goal <= 1.2x, issue 16)`);

@@ -1,5 +1,6 @@
 import { PolicyResourceOptions, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { known } from "./environment";
+import { unpackScript } from "../components/remote/packed-script";
 
 const COMMAND_TYPES = ["command:remote:Command", "command:local:Command"];
 const PASSWORD_TYPE = "random:index/randomPassword:RandomPassword";
@@ -50,7 +51,9 @@ export function secretOutputProblems(props: Record<string, unknown>, opts: Pick<
   if (env && typeof env === "object" && Object.values(env).some((v) => typeof v === "string" && tokens.some((t) => v.includes(t)))) {
     problems.push("'environment' contains the cluster token. Fix: pass the token on stdin.");
   }
-  const stdin = known(() => props.stdin);
+  const packed = known(() => props.stdin);
+  // The program sends scripts gzip+base64 encoded: read what runs.
+  const stdin = typeof packed === "string" ? unpackScript(packed) : packed;
   const handlesSecret = typeof stdin === "string" && (SECRET_READERS.some((r) => r.test(stdin)) || tokens.some((t) => stdin.includes(t)));
   if (handlesSecret) {
     const secretOutputs = opts.additionalSecretOutputs ?? [];

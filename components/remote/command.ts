@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { SshConnection, SshEndpoint } from "./types";
+import { packScript } from "./packed-script";
 
 /** Dial settings: fail in about a minute with the host named, rather than hang (pulumi-command #199). */
 const DIAL_ERROR_LIMIT = 6;
@@ -106,7 +107,9 @@ export function remoteScript(name: string, args: RemoteScriptArgs, opts: pulumi.
   const conn = args.connection;
   const privilege = privilegeOf(conn);
   const needsSecret = args.secret || privilege === "sudo-password";
-  const stdin = wrapperStdin(privilege, args.script, conn.sudoPassword);
+  // Packed (gzip + base64, decoded on the host): the state carries each step's stdin twice.
+  const script = typeof args.script === "string" ? packScript(args.script) : pulumi.output(args.script).apply(packScript);
+  const stdin = wrapperStdin(privilege, script, conn.sudoPassword);
   const line = conn.local ? localWrapperCommand : wrapperCommand;
   const phase = (p: "create" | "update" | "delete") => (args.phases.includes(p) ? line(privilege, p) : undefined);
   const quiet = args.secret && !args.showOutput;

@@ -1,3 +1,4 @@
+import { unpackScript } from "../../components/remote/packed-script";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, isSecret, MockState, settle, valueOf } from "../support/mocks";
 import { CHART_CATALOG } from "../../components/addons/charts";
@@ -90,8 +91,8 @@ describe("ClusterAddons with Longhorn, MetalLB and monitoring", () => {
     // The command provider marks `connection` secret, so the mock sees it wrapped.
     const conn = cmd.connection as { value?: unknown };
     expect(conn.value ?? conn).toMatchObject({ host: "192.168.1.11", user: "root" });
-    expect(cmd.stdin).toMatch(/node='a1'/);
-    expect(cmd.stdin).toMatch(/^mode=prepare$/m);
+    expect(unpackScript(cmd.stdin as string)).toMatch(/node='a1'/);
+    expect(unpackScript(cmd.stdin as string)).toMatch(/^mode=prepare$/m);
   });
 
   it("creates MetalLB's pool and advertisement after the release", async () => {

@@ -1,5 +1,6 @@
 // Every layer and every switch between alternatives, as the release/value graph and the order Pulumi
 // deletes in (reverse dependency order; removed resources go after every create and update of a run).
+import { unpackScript } from "../../components/remote/packed-script";
 import { installMocks } from "../support/mocks";
 import { addonK3sContribution, parseAddonsConfig } from "../../components/addons";
 import { disableDropinPath } from "../../components/addons/teardown";
@@ -53,7 +54,7 @@ describe("each layer's graph", () => {
     expect(g.get("hold-servicelb-s3")!.deps).toEqual(["hold-servicelb-s2"]);
     expect(g.get("metallb")!.deps).toEqual(["hold-servicelb-s1", "hold-servicelb-s2", "hold-servicelb-s3", "ns-metallb-system"]);
     for (const cr of ["metallb-ipaddresspool-lan", "metallb-l2advertisement-k3s-stacks"]) expect(g.get(cr)!.deps).toEqual(["metallb"]);
-    const stdin = g.get("hold-servicelb-s2")!.props.stdin as string;
+    const stdin = unpackScript(g.get("hold-servicelb-s2")!.props.stdin as string);
     expect(stdin).toContain(disableDropinPath("servicelb"));
     expect(stdin).toContain("'disable+:' '  - servicelb'");
   });

@@ -1,5 +1,6 @@
 // k3s-selinux in airgap: which build each family takes (install.sh's rules), what the bundle carries,
 // what each node gets (mocks), and what the node does with it (real bash, fake rpm/dnf/zypper).
+import { unpackScript } from "../../components/remote/packed-script";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
@@ -83,7 +84,7 @@ describe("staging per node (mocks)", () => {
     }
     // The verify step checks each build's SHA-256 before it is used.
     const verify = mocks.byType("command:remote:Command").find((c) => c.name === "suse-arm64-airgap-arm64-verify-v1.36.3-k3s1");
-    expect(String(verify?.inputs.stdin)).toContain(manifest.selinux?.files.sle?.sha256);
+    expect(unpackScript(String(verify?.inputs.stdin))).toContain(manifest.selinux?.files.sle?.sha256);
   });
 
   test("a bundle without builds stages none and installs none", async () => {

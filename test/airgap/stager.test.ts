@@ -1,3 +1,4 @@
+import { unpackScript } from "../../components/remote/packed-script";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
@@ -72,7 +73,7 @@ describe("per-node staging from a bundle", () => {
   test("the verify command checks every file of the node's arch with sha256sum, and nothing of other arches", async () => {
     await stageAll(bundle);
     const verify = mocks.byName("armhf-a-airgap-arm-verify-v1.36.3-k3s1");
-    const script = String(verify.inputs.stdin);
+    const script = unpackScript(String(verify.inputs.stdin));
     expect(script).toContain('sha256sum "$1"');
     const arm = manifest.arches.arm;
     expect(script).toContain(`place 'k3s' '${arm?.k3s.sha256}' '/var/lib/rancher/k3s-stacks/airgap/v1.36.3-k3s1/k3s'`);
@@ -81,7 +82,7 @@ describe("per-node staging from a bundle", () => {
     expect(script).not.toContain(manifest.arches.arm64?.k3s.sha256);
     // Root via sudo for a non-root SSH user; the upload dir is owned by that user.
     expect(verify.inputs.create).toMatch(/^sudo -n bash -s -- create$/);
-    expect(String(mocks.byName("armhf-a-airgap-arm-dir-v1.36.3-k3s1").inputs.stdin)).toContain("install -d -m 0700 -o 'pi'");
+    expect(unpackScript(String(mocks.byName("armhf-a-airgap-arm-dir-v1.36.3-k3s1").inputs.stdin))).toContain("install -d -m 0700 -o 'pi'");
   });
 
   test("the install is told to use the staged script without downloads, after verification", async () => {
@@ -147,7 +148,7 @@ describe("pinned images (kube-vip for cluster.apiVip)", () => {
     const { copies } = await stageAll(bundle);
     const images = copies.filter((c) => c.name.includes("image-kubeVip"));
     expect(images.map((c) => [c.name, assetPath(c.inputs)])).toEqual([["srv-x64-airgap-amd64-image-kubeVip-v1.36.3-k3s1", `${dir}/amd64/images/kubeVip-v1.1.2.tar`]]);
-    const verify = mocks.byName("srv-x64-airgap-amd64-verify-v1.36.3-k3s1").inputs.stdin as string;
+    const verify = unpackScript(mocks.byName("srv-x64-airgap-amd64-verify-v1.36.3-k3s1").inputs.stdin as string);
     expect(verify).toContain(`'${entry.sha256}' '/var/lib/rancher/k3s/agent/images/k3s-stacks-kubeVip-v1.1.2.tar'`);
   });
 });

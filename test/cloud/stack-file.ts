@@ -1,3 +1,4 @@
+import { unpackScript } from "../../components/remote/packed-script";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
@@ -25,7 +26,7 @@ function objectConfig(key: string): unknown {
 /** Shell text the mock saw for a command's stdin, unwrapping a secret envelope. */
 function stdinOf(c: Seen): string {
   const stdin = c.inputs.stdin;
-  return typeof stdin === "string" ? stdin : String(stdin?.value ?? "");
+  return unpackScript(typeof stdin === "string" ? stdin : String(stdin?.value ?? ""));
 }
 
 /**

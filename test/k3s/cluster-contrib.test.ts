@@ -2,6 +2,7 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- jest.mock factories cannot use imports
 jest.mock("@pulumi/command", () => require("../stack/support/recorder").recordingCommandModule());
 
+import { unpackScript } from "../../components/remote/packed-script";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, isSecret, valueOf } from "../support/mocks";
 import { configYamlOf, drain, mockOutputs } from "../stack/support/harness";
@@ -27,8 +28,8 @@ beforeAll(async () => {
 });
 
 test("contributed keys reach servers and agents per role, valid against the reference", async () => {
-  const server = configYamlOf(await valueOf(stdin("ok-oks-config")));
-  const agent = configYamlOf(await valueOf(stdin("ok-oka-config")));
+  const server = configYamlOf(unpackScript(await valueOf(stdin("ok-oks-config"))));
+  const agent = configYamlOf(unpackScript(await valueOf(stdin("ok-oka-config"))));
   expect(server).toMatchObject({ "etcd-snapshot-schedule-cron": "0 */6 * * *", "kubelet-arg": ["max-pods=150"], disable: ["servicelb"], "etcd-s3": true, "etcd-s3-secret-key": "S3-SECRET" });
   expect(agent["kubelet-arg"]).toEqual(["max-pods=150"]);
   expect(agent).not.toHaveProperty("etcd-s3");

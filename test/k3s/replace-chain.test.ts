@@ -3,6 +3,7 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- jest.mock factories cannot use imports
 jest.mock("@pulumi/command", () => require("../stack/support/recorder").recordingCommandModule());
 
+import { unpackScript } from "../../components/remote/packed-script";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, MockState } from "../support/mocks";
 import { drain, mockOutputs } from "../stack/support/harness";
@@ -69,7 +70,7 @@ describe("a node's chain: leave (root) → config, install, member", () => {
   });
 
   test("what each delete runs: drain on the first server, uninstall on the node, delete the Node on the first server", async () => {
-    const stdin = async (c: RecordedCommand) => String(await resolved(c.args.stdin));
+    const stdin = async (c: RecordedCommand) => unpackScript(String(await resolved(c.args.stdin)));
     expect(await stdin(step("a1", "member"))).toMatch(/delete\)\n[\s\S]*k3s kubectl drain 'a1'/);
     expect(await stdin(step("a1", "member"))).not.toContain("delete node");
     expect(await stdin(step("a1", "install"))).toMatch(/delete\)\n[\s\S]*k3s-agent-uninstall\.sh/);

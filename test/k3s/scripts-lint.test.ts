@@ -5,6 +5,7 @@ import * as rolloutScripts from "../../components/day-two/rollout-scripts";
 import { scriptFrame } from "../../components/remote/shell";
 import { Privilege, wrapperCommand } from "../../components/remote/command";
 import { renderPreInstall } from "../../components/airgap/scripts";
+import { packScript } from "../../components/remote/packed-script";
 
 /** Valid but unusual names and values: dots, slashes, underscores, a label key with a DNS prefix. */
 const NODE = "pi-1.home.arpa";
@@ -57,6 +58,8 @@ const RENDERS: Record<string, Array<[string, string]>> = {
 const ALL: Array<[string, string]> = [
   ...Object.values(RENDERS).flat(),
   ["pre-upgrade frame (cluster.ts)", scriptFrame("before upgrading to v1.36.3+k3s1", { update: "k3s etcd-snapshot save --name pre-upgrade" })],
+  // What a host receives on stdin: the decoding prologue in front of the compressed script.
+  ...RENDERS.renderConfigScript.map(([name, script]): [string, string] => [`${name}, packed`, packScript(script)]),
   ...(["root", "sudo", "sudo-password"] as Privilege[]).map((p): [string, string] => [`wrapper command (${p})`, `${wrapperCommand(p, "create")}\n`]),
 ];
 

@@ -1,3 +1,4 @@
+import { packScript } from "../../components/remote/packed-script";
 import { noSecretsOnCommandLine, secretsStaySecret } from "../../policy/secret-policies";
 import { UNKNOWN, runResourcePolicy, runStackPolicy } from "./helpers";
 
@@ -48,6 +49,13 @@ describe("secrets-stay-secret", () => {
   });
   it("wants the kubeconfig reader's output secret and unlogged", async () => {
     const r = await runStackPolicy(secretsStaySecret, [{ type: CMD, name: "kubeconfig", props: { create: "bash -s", stdin: "cat /etc/rancher/k3s/k3s.yaml" } }]);
+    expect(r.violations).toEqual([expect.stringMatching(/additionalSecretOutputs/), expect.stringMatching(/logging: stdoutAndStderr.*logging: 'none'/)]);
+  });
+  it("reads a packed script (the program's stdin) as the host runs it", async () => {
+    const reader = `#!/usr/bin/env bash\n# read kubeconfig\n${"for _ in $(seq 1 60); do [ -s /etc/rancher/k3s/k3s.yaml ] && break; sleep 2; done\n".repeat(8)}cat /etc/rancher/k3s/k3s.yaml\n`;
+    const stdin = packScript(reader);
+    expect(stdin).not.toContain("cat /etc/rancher/k3s/k3s.yaml");
+    const r = await runStackPolicy(secretsStaySecret, [{ type: CMD, name: "kubeconfig", props: { create: "bash -s -- create", stdin } }]);
     expect(r.violations).toEqual([expect.stringMatching(/additionalSecretOutputs/), expect.stringMatching(/logging: stdoutAndStderr.*logging: 'none'/)]);
   });
   it("skips values unknown during preview", async () => {

@@ -2,6 +2,7 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- jest.mock factories cannot use imports
 jest.mock("@pulumi/command", () => require("./support/recorder").recordingCommandModule());
 
+import { unpackScript } from "../../components/remote/packed-script";
 import * as pulumi from "@pulumi/pulumi";
 import { isSecret, valueOf } from "../support/mocks";
 import { SENTINEL, StackRun, arrivedSecret, leaks, marksIn, marksInsideSecrets, runStack, unwrap } from "./support/harness";
@@ -48,7 +49,7 @@ test("no command line (create/update/delete) carries a secret", () => {
 test("commands whose stdin carries a secret have secret stdin and secret stdout/stderr", async () => {
   const withoutSecrets: string[] = [];
   for (const c of recorded) {
-    const stdin = await valueOf(c.args.stdin as pulumi.Input<string>);
+    const stdin = unpackScript(await valueOf(c.args.stdin as pulumi.Input<string>));
     if (marksIn(stdin).length === 0) {
       withoutSecrets.push(c.name);
       continue;

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { MockState, installMocks } from "../../support/mocks";
 import { setStackConfig } from "../../support/stack";
+import { unpackScript } from "../../../components/remote/packed-script";
 
 /** Distinctive secret values: any appearance outside a secret is a leak. */
 export const SENTINEL = {
@@ -84,9 +85,10 @@ function isSecretWrapper(v: unknown): v is { value: unknown } {
   return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG] === SECRET;
 }
 
-/** A mock-registered input with secret wrappers removed. */
+/** A mock-registered input with secret wrappers removed and packed scripts (stdin) decoded. */
 export function unwrap(v: unknown): unknown {
   if (isSecretWrapper(v)) return unwrap(v.value);
+  if (typeof v === "string") return unpackScript(v);
   if (Array.isArray(v)) return v.map(unwrap);
   if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrap(x)]));
   return v;
@@ -100,7 +102,8 @@ export function arrivedSecret(v: unknown): boolean {
 /** Every string in a registered input that is NOT inside a secret, with its path. */
 export function plainStrings(v: unknown, at = ""): Array<{ path: string; value: string }> {
   if (isSecretWrapper(v)) return [];
-  if (typeof v === "string") return [{ path: at, value: v }];
+  // Decoded: a secret inside a packed script is as plain as one in the open.
+  if (typeof v === "string") return [{ path: at, value: unpackScript(v) }];
   if (Array.isArray(v)) return v.flatMap((x, i) => plainStrings(x, `${at}[${i}]`));
   if (typeof v === "object" && v !== null) return Object.entries(v).flatMap(([k, x]) => plainStrings(x, `${at}.${k}`));
   return [];
@@ -169,7 +172,7 @@ export function marksInsideSecrets(state: MockState): Set<string> {
   const seen = new Set<string>();
   const walk = (v: unknown, inSecret: boolean): void => {
     if (isSecretWrapper(v)) return walk(v.value, true);
-    if (typeof v === "string" && inSecret) marksIn(v).forEach((m) => seen.add(m));
+    if (typeof v === "string" && inSecret) marksIn(unpackScript(v)).forEach((m) => seen.add(m));
     else if (Array.isArray(v)) v.forEach((x) => walk(x, inSecret));
     else if (typeof v === "object" && v !== null) Object.values(v).forEach((x) => walk(x, inSecret));
   };
