@@ -8,10 +8,11 @@
 // Goals (issues 3, 16): bring-up within 1.3x the critical path at the CLI's default parallelism (a
 // serial installer needs about N+1 starts); no-change up within 1.5x the trivial program's. Needs root
 // and the e2e toolchain. Figures vary with the machine's load: the spread is printed.
-// Much of what remains above the critical path is the engine writing the whole state (about 2 MB
-// for 21 nodes) after every step while that step holds its slot: run with Pulumi's
-// PULUMI_SKIP_CHECKPOINTS=true to see it (the header says so); users should not, since a crash
-// would lose the record of what ran.
+// Much of what remains above the critical path is the engine writing the whole state after every
+// step while that step holds its slot (printed: `pulumi stack export` after each bring-up; scripts
+// travel compressed to keep it small, components/remote/packed-script.ts): run with Pulumi's
+// PULUMI_SKIP_CHECKPOINTS=true to see what it costs (the header says so); users should not, since a
+// crash would lose the record of what ran.
 // Run: npx ts-node --transpile-only bench/e2e-bringup.ts [agents=20] [startDelaySeconds=10] [noChangeRuns=5]
 import * as os from "os";
 import { startLab, TestLab } from "../test/e2e/hosts";
@@ -33,7 +34,7 @@ const agent = (name: string): InvHost => ({ name, role: "agent", arch: "amd64" }
  * returns its wall time and a timeline line. The caller downs the lab (no destroy: a bench of
  * bring-up should not depend on teardown).
  */
-async function bringUp(stacks: E2eStack[], name: string, hosts: InvHost[], parallel?: number): Promise<{ seconds: number; timeline: string; stack: E2eStack; lab: TestLab }> {
+async function bringUp(stacks: E2eStack[], name: string, hosts: InvHost[], parallel?: number): Promise<{ seconds: number; timeline: string; stateKb: number; stack: E2eStack; lab: TestLab }> {
   const lab = startLab(hosts.map((h) => ({ name: h.name })));
   lab.setControl("start-delay", String(delay));
   const stack = await E2eStack.create(lab, name);
@@ -52,7 +53,8 @@ async function bringUp(stacks: E2eStack[], name: string, hosts: InvHost[], paral
     `agent installs ${rel(agentInstalls[0])}..${rel(agentInstalls[agentInstalls.length - 1])} s, last remote call ${rel(at(log[log.length - 1]))} s`;
   const notReady = hosts.filter((h) => !lab.nodes("srv1").some((n) => n.name === h.name && n.ready));
   if (notReady.length) throw new Error(`${name}: not Ready after up: ${notReady.map((h) => h.name).join(", ")}`);
-  return { seconds, timeline, stack, lab };
+  const stateKb = Buffer.byteLength(stack.exportedState()) / 1024;
+  return { seconds, timeline, stateKb, stack, lab };
 }
 
 async function main(): Promise<void> {
@@ -98,6 +100,7 @@ async function main(): Promise<void> {
     console.log(`  critical path (1 server + 1 agent):        ${critical.seconds.toFixed(1)} s  (${critical.timeline})`);
     console.log(`  total up, default --parallel (4 x CPUs):   ${byDefault.seconds.toFixed(1)} s = ${ratio(byDefault.seconds)} (goal <= 1.3x)  (${byDefault.timeline})`);
     console.log(`  total up, --parallel ${4 * (agents + 1)}:${" ".repeat(Math.max(1, 21 - String(4 * (agents + 1)).length))}${wide.seconds.toFixed(1)} s = ${ratio(wide.seconds)}  (${wide.timeline})`);
+    console.log(`  state after bring-up (pulumi stack export): ${critical.stateKb.toFixed(0)} KB for 2 nodes, ${byDefault.stateKb.toFixed(0)} KB for ${agents + 1} nodes (${(byDefault.stateKb / (agents + 1)).toFixed(1)} KB/node)`);
     console.log(`  no-change up, ${agents + 1} nodes:      ${ours.text}; k3s stand-in calls during them: ${remoteCalls}`);
     console.log(`  no-change up, trivial program: ${triv.text}`);
     console.log(`  ratio: ${(ours.median / triv.median).toFixed(2)}x of medians; per pair ${spread(noChange.ratios).text.replace(/ s/g, "")} (goal <= 1.5x)`);

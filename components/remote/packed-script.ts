@@ -20,7 +20,7 @@ export const PACKED_MARK = "K3S_STACKS_PACKED";
 
 /** What the prologue prints when the host cannot decode: names the packages that fix it. */
 const DECODE_FAILED =
-  'echo "k3s-stacks: $(uname -n) could not decode this step\'s script (gzip and base64 on stdin). Fix: install coreutils (base64) and gzip, then run pulumi up again." >&2; exit 1';
+  'echo "k3s-stacks: $(uname -n) cannot decode this step\'s script. Fix: install coreutils (base64) and gzip." >&2; exit 1';
 
 /** Leading `#` lines of a script (the shebang aside): its title, kept plain. */
 function headerOf(script: string): string[] {

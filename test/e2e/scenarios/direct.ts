@@ -7,6 +7,7 @@ import { parseClusterConfig, ClusterSettings } from "../../../components/k3s/set
 import { inventoryNodes, parseInventoryConfig } from "../../../components/nodes/inventory";
 import { NodeSpec } from "../../../components/nodes/types";
 import { STDIN_MARK, privilegeOf, wrapperCommand } from "../../../components/remote/command";
+import { packScript } from "../../../components/remote/packed-script";
 import { CONFIG_FILE, ResolvedContributions, apiUrl, renderConfigYaml, renderNodeConfig } from "../../../components/k3s/node-config";
 import { snapshotContribution } from "../../../components/day-two/snapshots";
 import { parseSnapshotConfig, parseUpgradeConfig } from "../../../components/day-two";
@@ -57,7 +58,9 @@ export class DirectCluster {
     const user = this.lab.host(host).user;
     const conn = { host, user, sudoPassword: user === "root" ? undefined : sudoPassword(this.lab) };
     const privilege = privilegeOf(conn);
-    const stdin = privilege === "sudo-password" ? `${conn.sudoPassword}\n${STDIN_MARK}\n${script}` : script;
+    // Packed as remoteScript packs it: the hosts decode it as they would under Pulumi.
+    const packed = packScript(script);
+    const stdin = privilege === "sudo-password" ? `${conn.sudoPassword}\n${STDIN_MARK}\n${packed}` : packed;
     const r = this.lab.ssh(host, wrapperCommand(privilege, phase), { stdin, timeoutMs: 300_000 });
     if (r.code !== 0) throw new Error(`${phase} on ${host} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
     return r;

@@ -5,6 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { gunzipSync } from "zlib";
 import { TestLab } from "../hosts";
 import type { E2eStack, RunLog } from "./stack";
 
@@ -53,7 +54,9 @@ export function findLeaks(secrets: Secrets, places: RunLog[]): string[] {
   const found: string[] = [];
   for (const p of places) {
     // JSON escapes '/' as '\/' in some encoders and '+' never; compare against both spellings.
-    const text = p.text.replace(/\\\//g, "/");
+    const raw = p.text.replace(/\\\//g, "/");
+    // Scripts travel gzip+base64 (components/remote/packed-script.ts): search what they decode to as well.
+    const text = [raw, ...packedPayloads(raw)].join("\n");
     for (const [what, v] of needles) if (text.includes(v)) found.push(`${what} in ${p.label}`);
   }
   return found;
@@ -76,4 +79,17 @@ export function leakCheck(lab: () => TestLab, stack: () => E2eStack, server = "s
     expect(s.logs.some((l) => l.text.length > 0)).toBe(true);
     expect(findLeaks(secrets, [{ label: "exported state", text: state }, ...s.logs, ...s.engineFiles(), ...labLogs(lab())])).toEqual([]);
   };
+}
+
+/** The decoded text of every gzip+base64 payload (base64 of gzip's magic starts "H4sI") in `text`. */
+function packedPayloads(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(/H4sI[A-Za-z0-9+/]+={0,2}/g)) {
+    try {
+      out.push(gunzipSync(Buffer.from(m[0], "base64")).toString("utf8"));
+    } catch {
+      // Not a whole gzip stream (base64 that happens to start so): nothing to search.
+    }
+  }
+  return out;
 }
