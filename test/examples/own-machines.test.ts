@@ -3,6 +3,7 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- jest.mock factories cannot use imports
 jest.mock("@pulumi/command", () => require("../stack/support/recorder").recordingCommandModule());
 
+import { unpackScript } from "../../components/remote/packed-script";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, isSecret, MockState, valueOf } from "../support/mocks";
 import { arrivedSecret, drain, mockOutputs, unwrap } from "../stack/support/harness";
@@ -52,7 +53,7 @@ test("servers join one after another; agents join once every server is installed
 });
 
 test("the addons' k3s keys reach the servers' config.yaml (etcd metrics for monitoring)", async () => {
-  const stdin = await valueOf(command("k3s-cp-1-config").args.stdin as pulumi.Input<string>);
+  const stdin = unpackScript(await valueOf(command("k3s-cp-1-config").args.stdin as pulumi.Input<string>));
   expect(stdin).toContain("etcd-expose-metrics: true");
   expect(stdin).toContain("cluster-init: true");
 });
