@@ -70,7 +70,7 @@ export interface ResolvedClusterAddonsArgs extends Omit<ClusterAddonsArgs, "node
 
 const ROOT = "ClusterAddons.args";
 
-const argsSchema = z
+export const clusterAddonsArgsSchema = z
   .object({
     kubeconfig: nonEmptyInput,
     nodes: z.array(z.unknown()),
@@ -101,10 +101,10 @@ const ARGUMENT_PATHS: Record<string, string> = {
  * against the cluster) and applies the defaults. Throws one ConfigError naming each argument.
  */
 export function resolveClusterAddonsArgs(args: ClusterAddonsArgs): ResolvedClusterAddonsArgs {
-  let parsed!: z.output<typeof argsSchema>;
+  let parsed!: z.output<typeof clusterAddonsArgsSchema>;
   let nodes: NodeSpec[] = [];
   collectProblems([
-    () => { parsed = parseConfig(argsSchema, args, { arg: ROOT }); },
+    () => { parsed = parseConfig(clusterAddonsArgsSchema, args, { arg: ROOT }); },
     () => { if (Array.isArray(args?.nodes)) [nodes] = parseNodes([{ nodes: args.nodes, root: { arg: `${ROOT}.nodes` } }]); },
   ]);
   const context = { nodes, datastore: parsed.datastore, clusterCidr: parsed.clusterCidr, serviceCidr: parsed.serviceCidr, disable: parsed.clusterDisable };

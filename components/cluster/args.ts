@@ -114,7 +114,7 @@ const rolloutSchema = z
   })
   .strict();
 
-const argsSchema = clusterArgsSchema
+export const k3sClusterArgsSchema = clusterArgsSchema
   .extend({
     // Each node is checked by parseNodes, which names the element and checks names across both lists.
     nodes: z.array(z.unknown()),
@@ -143,13 +143,13 @@ const PATHS: TopologyPaths = {
  */
 export function resolveK3sClusterArgs(args: K3sClusterProgramArgs): ResolvedK3sClusterArgs {
   const root = { arg: ROOT };
-  let parsed!: z.output<typeof argsSchema>;
+  let parsed!: z.output<typeof k3sClusterArgsSchema>;
   let settings!: ClusterSettings;
   let nodes: NodeSpec[] = [];
   let gone: NodeSpec[] = [];
   collectProblems([
     () => {
-      parsed = parseConfig(argsSchema, args, root);
+      parsed = parseConfig(k3sClusterArgsSchema, args, root);
       settings = settingsFromArgs(parsed);
       checkClusterSettings(settings, root);
     },

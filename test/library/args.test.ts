@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, MockState } from "../support/mocks";
 import { drain, mockOutputs } from "../stack/support/harness";
-import { ClusterAddons, ConfigError, K3sCluster, NodeArgs, inventoryNodeSpecs } from "../../components";
+import { ClusterAddons, ConfigError, K3sCluster, NodeArgs, inventoryNodeSpecs, localNodeSpecs } from "../../components";
 import { resolveK3sClusterArgs } from "../../components/cluster/args";
 import { clusterArgs, parseClusterConfig } from "../../components/k3s/settings";
 
@@ -127,4 +127,15 @@ test("the inventory node source gives NodeSpecs with the inventory's defaults", 
   const { nodes, gone } = inventoryNodeSpecs({ user: "pi", hosts: [{ name: "a", address: "10.0.0.1", role: "server", arch: "aarch64" }, { name: "b", address: "10.0.0.2", role: "agent", arch: "armhf", gone: true }] });
   expect(nodes).toEqual([expect.objectContaining({ name: "a", arch: "arm64", connection: expect.objectContaining({ host: "10.0.0.1", user: "pi", port: 22 }), firewall: "open" })]);
   expect(gone.map((n) => n.name)).toEqual(["b"]);
+});
+
+test("the local node source: this machine as the one server, a bad name naming its argument", () => {
+  expect(localNodeSpecs({ name: "dev-box" })).toEqual([expect.objectContaining({ name: "dev-box", role: "server", connection: expect.objectContaining({ local: true, host: "127.0.0.1" }) })]);
+  let error: unknown;
+  try {
+    localNodeSpecs({ name: "Dev_Box" });
+  } catch (e) {
+    error = e;
+  }
+  expect((error as ConfigError).problems).toEqual([expect.stringMatching(/^localNodeSpecs\.local\.name: must be a lowercase DNS name.*Fix: /)]);
 });

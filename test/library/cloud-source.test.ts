@@ -1,0 +1,41 @@
+// cloudNodeSpecs: the stack's cloud pools as a node source of a program of its own, feeding K3sCluster.
+import * as pulumi from "@pulumi/pulumi";
+import { installCloudMocks, Seen, settle, valueOf } from "../cloud/cloud-mocks";
+import type { ConfigError } from "../../components";
+
+let seen: Seen[];
+let lib: typeof import("../../components");
+
+const cloud = {
+  provider: "hetzner" as const,
+  hetzner: { location: "nbg1" },
+  adminCidrs: ["203.0.113.7/32"],
+  network: { cidr: "10.0.0.0/16", subnets: ["10.0.1.0/24"] },
+  pools: [{ name: "control", role: "server" as const, count: 1, type: "cpx22" }, { name: "work", role: "agent" as const, count: 2, type: "cax21" }],
+};
+
+beforeAll(async () => {
+  seen = await installCloudMocks();
+  lib = await import("../../components");
+});
+
+test("its VMs become K3sCluster's nodes, with the k3s defaults for the CIDRs the network must avoid", async () => {
+  const pool = await lib.cloudNodeSpecs("lab", { cloud });
+  const k3s = new lib.K3sCluster("lab-k3s", { nodes: pool.nodes, version: "v1.33.4+k3s1" });
+  await Promise.all(pool.nodes.map((n) => valueOf(n.internalAddress as pulumi.Output<string>)));
+  await valueOf(k3s.urn);
+  await settle();
+  expect(seen.filter((s) => s.type === "hcloud:index/server:Server" && s.name.startsWith("lab-")).length).toBe(3);
+  expect(k3s.nodeNames).toEqual(pool.nodes.map((n) => n.name));
+  expect(pool.nodes.map((n) => n.role)).toEqual(["server", "agent", "agent"]);
+});
+
+test("a bad pool names the function's argument, before any VM is declared", async () => {
+  const before = seen.length;
+  const error = await lib.cloudNodeSpecs("bad", { cloud: { ...cloud, network: { cidr: "10.42.0.0/16", subnets: ["10.42.1.0/24"] } } }).catch((e: ConfigError) => e);
+  expect(error).toBeInstanceOf(lib.ConfigError);
+  expect((error as ConfigError).problems.length).toBeGreaterThan(0);
+  for (const p of (error as ConfigError).problems) expect(p).toMatch(/^cloudNodeSpecs\.args\.cloud\..*Fix: /s);
+  expect((error as ConfigError).problems.join("\n")).toContain("cloudNodeSpecs.args.cluster.clusterCidr");
+  expect(seen.length).toBe(before);
+});
