@@ -82,9 +82,13 @@ export interface Invocation {
   action?: string;
   envNames?: string[];
   installEnv?: Record<string, string>;
-  /** k3s stand-in lifecycle events: "stopped" when a unit stops, "ready" when a start finished. */
-  event?: "stopped" | "ready";
+  /**
+   * k3s stand-in lifecycle events: "stopped" when a unit stops, "ready" when a start finished,
+   * "cluster-reset" when `k3s server --cluster-reset` reset etcd (and restored `restoredFrom`).
+   */
+  event?: "stopped" | "ready" | "cluster-reset";
   node?: string;
+  restoredFrom?: string | null;
 }
 
 /** Files under shared/control/ that steer the k3s stand-in (optionally for one node only). */

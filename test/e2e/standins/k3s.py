@@ -360,24 +360,52 @@ def track_datastore(cid, info, name, data_dir):
         return
     marker = db_dir(data_dir) + "/etcd/member"
     members = dict(info.get("members") or {})
+    etcd_id = etcd_cluster_id(cid, info)
     if os.path.exists(marker):
         mine = open(marker).read().strip()
+        id_file = db_dir(data_dir) + "/etcd/cluster-id"
+        if os.path.exists(id_file) and open(id_file).read().strip() != etcd_id:
+            # A restore started a new etcd cluster (new cluster ID); this member's data is of the old one.
+            # Real k3s never comes up: etcd logs "request sent was ignored by remote peer due to cluster ID
+            # mismatch" (k3s-io/k3s#6806). The stand-in fails at once instead of retrying forever.
+            raise Fatal(f"etcd cluster ID mismatch: {db_dir(data_dir)} belongs to etcd cluster {open(id_file).read().strip()}, "
+                        f"the cluster now runs as {etcd_id} (restored from a snapshot); back up and delete {db_dir(data_dir)} to rejoin")
         if mine not in members.values():
             raise Fatal("the member has been permanently removed from the cluster; data-dir used by this member must be removed")
         return
     if name in members:
         raise Fatal(f"etcd member {members[name]} for node {name} already exists; remove it first (kubectl delete node {name})")
     members[name] = f"{name}-{secrets.token_hex(4)}"
-    os.makedirs(os.path.dirname(marker), exist_ok=True)
-    with open(marker, "w") as f:
-        f.write(members[name])
+    write_member_marker(data_dir, members[name], etcd_id)
     info["members"] = members
     write_json(cluster_dir(cid) + "/cluster.json", info)
 
 
+def etcd_cluster_id(cid, info):
+    """The etcd cluster ID (a restore starts a new one); created on first use for clusters that predate it."""
+    if not info.get("etcdClusterId"):
+        info["etcdClusterId"] = secrets.token_hex(8)
+        write_json(cluster_dir(cid) + "/cluster.json", info)
+    return info["etcdClusterId"]
+
+
+def write_member_marker(data_dir, member, etcd_id):
+    etcd = db_dir(data_dir) + "/etcd"
+    os.makedirs(etcd, exist_ok=True)
+    with open(etcd + "/member", "w") as f:
+        f.write(member)
+    with open(etcd + "/cluster-id", "w") as f:
+        f.write(etcd_id)
+
+
 def start(role, args):
     s = load_settings(role, args)
+    if role == "server" and s.get("cluster-reset-restore-path") and not s.get("cluster-reset"):
+        raise Fatal("invalid flag use; --cluster-reset required with --cluster-reset-restore-path")
     apply_controls("start")
+    if role == "server" and s.get("cluster-reset"):
+        cluster_reset(s)
+        return
     check_memory_cgroup()
     name = s.get("node-name") or node_hostname()
     data_dir = s.get("data-dir") or "/var/lib/rancher/k3s"
@@ -432,6 +460,9 @@ def start(role, args):
         info = read_json(cluster_dir(cid) + "/cluster.json")
         if role == "server":
             track_datastore(cid, info, name, data_dir)
+            # The first normal start after a cluster reset removes the flag file (k3s pkg/cluster).
+            if os.path.exists(reset_flag(data_dir)):
+                os.remove(reset_flag(data_dir))
         # Node password: a node name already taken by another machine is refused (node-passwd).
         os.makedirs("/etc/rancher/node", exist_ok=True)
         pw_file = "/etc/rancher/node/password"
@@ -498,6 +529,105 @@ def start(role, args):
     record("k3s", ["k3s", role], role, {"event": "ready", "node": name})
     log("info", f"{role} {name} started ({BUILT_VERSION}); cluster {cid}")
     print(f"{STANDIN} k3s {role} {name} is ready (version {BUILT_VERSION})")
+
+
+# ---------------------------------------------------------------- cluster reset and restore
+
+RESET_DONE = ("Managed etcd cluster membership has been reset, restart without --cluster-reset flag now. "
+              "Backup and delete ${datadir}/server/db on each peer etcd server and rejoin the nodes")
+
+
+def reset_flag(data_dir):
+    return db_dir(data_dir) + "/reset-flag"
+
+
+def cluster_reset(s):
+    """`k3s server --cluster-reset [--cluster-reset-restore-path=FILE]` (k3s pkg/cli/server, pkg/cluster,
+    pkg/etcd): makes this server the only member of a new etcd cluster, with the snapshot's data when a
+    restore path is given, then exits 0 telling the user to start k3s normally and to delete the db dir
+    of every other server before it rejoins. It does not start the API server or register the Node."""
+    data_dir = s.get("data-dir") or "/var/lib/rancher/k3s"
+    name = s.get("node-name") or node_hostname()
+    restore = s.get("cluster-reset-restore-path") or ""
+    if s.get("server"):
+        raise Fatal("cannot perform cluster-reset while server URL is set - remove server from configuration before resetting")
+    if read_json(f"{RUN_DIR}/server.json"):
+        # Nothing in k3s checks for this explicitly: the second process fails binding the ports the running one holds.
+        raise Fatal("listen tcp :6443: bind: address already in use (k3s is still running on this node: stop it first)")
+    if restore and not read_token_setting(s, "token", "token-file") and not os.path.exists(data_dir + "/server/token"):
+        raise Fatal(f"{data_dir}/server/token does not exist, please pass --token to complete the restoration")
+    if s.get("datastore-endpoint"):
+        raise Fatal("(stand-in) --cluster-reset resets the embedded etcd; this server uses an external datastore, which is backed up and restored outside k3s")
+    existing = read_json(data_dir + "/server/standin-cluster.json")
+    if not existing or not os.path.exists(cluster_dir(existing["cluster"])):
+        raise Fatal(f"(stand-in) no cluster data in {data_dir}/server: restoring onto a new machine is not modelled")
+    cid = existing["cluster"]
+    info = read_json(cluster_dir(cid) + "/cluster.json")
+    if info["datastore"] != "etcd":
+        raise Fatal(f"(stand-in) --cluster-reset on a server whose datastore is {info['datastore']}, not embedded etcd, is not modelled")
+    if not restore and os.path.exists(reset_flag(data_dir)):
+        raise Fatal(f"cluster-reset was successfully performed, please remove the cluster-reset flag and start k3s normally, "
+                    f"if you need to perform another cluster reset, you must first manually delete the {reset_flag(data_dir)} file")
+    snapshot = None
+    if restore:
+        if s.get("etcd-s3"):
+            raise Fatal("(stand-in) restoring a snapshot from S3 is not modelled: no S3 is reachable in the lab")
+        if not os.path.exists(restore):
+            raise Fatal(f"etcd: snapshot path does not exist: {restore}")
+        if os.path.isdir(restore):
+            raise Fatal(f"etcd: snapshot path must be a file, not a directory: {restore}")
+        try:
+            snapshot = json.load(open(restore))
+        except ValueError:
+            raise Fatal(f"(stand-in) {restore} is not a snapshot written by the stand-in's etcd-snapshot save")
+        if snapshot.get("cluster") != cid:
+            raise Fatal(f"(stand-in) snapshot {restore} is of cluster {snapshot.get('cluster')}, this server's is {cid}")
+        token = read_token_setting(s, "token", "token-file")
+        if token and token_password(token) != token_password(info["token"]):
+            raise Fatal("bootstrap data already found and encrypted with different token")
+
+    def reset():
+        info = read_json(cluster_dir(cid) + "/cluster.json")
+        db = db_dir(data_dir)
+        if os.path.isdir(db + "/etcd"):
+            os.replace(db + "/etcd", f"{db}/etcd-old-{int(time.time())}")
+        member = f"{name}-{secrets.token_hex(4)}"
+        info["members"] = {name: member}
+        info["etcdClusterId"] = secrets.token_hex(8)
+        info["lastReset"] = {"at": now_ms(), "node": name, "restoredFrom": restore or None}
+        write_member_marker(data_dir, member, info["etcdClusterId"])
+        if snapshot is not None:
+            restore_data(cid, snapshot)
+        write_json(cluster_dir(cid) + "/cluster.json", info)
+        with open(reset_flag(data_dir), "w") as f:
+            f.write("")
+    locked(reset)
+    record("k3s", ["k3s", "server"], "server", {"event": "cluster-reset", "node": name, "restoredFrom": restore or None})
+    log("info", RESET_DONE)
+    print(f"{STANDIN} {RESET_DONE}")
+
+
+def snapshot_data(cid):
+    """What a snapshot holds of the stand-in's datastore: the etcd keys and every Node object (not their
+    heartbeat, which each kubelet keeps current)."""
+    nodes = {}
+    for name, n in load_nodes(cid).items():
+        nodes[name] = {k: v for k, v in n.items() if k not in ("ready", "lastStart")}
+    return {"keys": (read_json(cluster_dir(cid) + "/etcd.json") or {}).get("keys", {}), "nodes": nodes}
+
+
+def restore_data(cid, snapshot):
+    """The datastore becomes the snapshot's: its keys, its Node objects. A Node's readiness stays what its
+    kubelet last reported; a Node the snapshot has but nobody runs any more reads NotReady."""
+    live = load_nodes(cid)
+    write_json(cluster_dir(cid) + "/etcd.json", {"cluster": cid, "keys": snapshot["data"]["keys"]})
+    for p in glob.glob(f"{cluster_dir(cid)}/nodes/*.json"):
+        os.remove(p)
+    for name, n in snapshot["data"]["nodes"].items():
+        n = dict(n)
+        n["ready"] = bool(live.get(name, {}).get("ready"))
+        n["lastStart"] = live.get(name, {}).get("lastStart") or n.get("created")
+        write_json(f"{cluster_dir(cid)}/nodes/{name}.json", n)
 
 
 def write_server_files(s, data_dir, cid, info):
@@ -630,8 +760,10 @@ def readyz(cid):
         raise Fatal("The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?")
     info = read_json(cluster_dir(cid) + "/cluster.json")
     if info["datastore"] == "etcd":
-        members = [n for n in load_nodes(cid).values() if n["labels"].get("node-role.kubernetes.io/etcd") == "true"]
-        up = [n for n in members if n["ready"]]
+        # Quorum counts etcd members (a restore leaves one), each up while its server's Node is Ready.
+        nodes = load_nodes(cid)
+        members = list((info.get("members") or {}).keys())
+        up = [m for m in members if nodes.get(m, {}).get("ready")]
         if len(up) <= len(members) // 2:
             print("[+]ping ok\n[-]etcd failed: reason withheld\nreadyz check failed", file=sys.stderr)
             raise Fatal(f"the server is currently unable to handle the request (etcd: {len(up)} of {len(members)} members up, no quorum)")
@@ -946,14 +1078,22 @@ def etcd_snapshot(args):
         index[name] = name
         for a in spec.get("aliases", []) or []:
             index[a] = name
-    pos = [a for a in rest if not a.startswith("-")]
-    flags = [a for a in rest if a.startswith("-")]
-    opts = {}
-    for a in flags:
-        key, _, val = a.lstrip("-").partition("=")
+    # urfave/cli: a flag that takes a value reads it after '=' or from the next argument.
+    pos, opts, i = [], {}, 0
+    while i < len(rest):
+        a = rest[i]
+        i += 1
+        if not a.startswith("-"):
+            pos.append(a)
+            continue
+        key, eq, val = a.lstrip("-").partition("=")
         if key not in index:
             raise Fatal(f"flag provided but not defined: -{key}")
-        opts[index[key]] = val or "true"
+        if not eq and table[index[key]].get("type") != "bool":
+            if i >= len(rest):
+                raise Fatal(f"flag needs an argument: -{key}")
+            val, i = rest[i], i + 1
+        opts[index[key]] = val if (eq or val) else "true"
     state = read_json(f"{RUN_DIR}/server.json")
     if not state:
         raise Fatal("etcd-snapshot: no running k3s server on this node (stand-in)")
@@ -964,8 +1104,9 @@ def etcd_snapshot(args):
     os.makedirs(snap_dir, exist_ok=True)
     if sub == "save":
         name = f"{opts.get('name', 'on-demand')}-{state['node']}-{int(time.time())}"
+        data = locked(lambda: snapshot_data(state["cluster"]))
         with open(f"{snap_dir}/{name}", "w") as f:
-            f.write(f"{STANDIN} fake etcd snapshot of cluster {state['cluster']}\n")
+            json.dump({"standin": STANDIN, "cluster": state["cluster"], "takenAt": now_ms(), "data": data}, f, indent=1, sort_keys=True)
         print(f'Snapshot {name} saved.')
     elif sub in ("ls", "list", "l"):
         print("%-50s %-70s %-6s %s" % ("Name", "Location", "Size", "Created"))
