@@ -1,7 +1,6 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { ConfigError } from "../rules/errors";
 import { remoteScript } from "../remote/command";
 import { InstallStager, StagedInstall } from "../k3s/types";
 import { NodeSpec } from "../nodes/types";
@@ -14,7 +13,8 @@ import { IMAGES_DIR, renderPreInstall, renderStageDirScript, renderVerifyScript,
 /** install.sh must not download: the binary is put in place by preInstall (reference §1, SKIP_DOWNLOAD). */
 export const AIRGAP_ENV = { INSTALL_K3S_SKIP_DOWNLOAD: "true" } as const;
 
-const LOGIN = /^[a-z_][a-z0-9_.-]*\$?$/i;
+/** A login name the staging script can chown to (POSIX portable user names, as useradd accepts them). */
+export const LOGIN_NAME = /^[a-z_][a-z0-9_.-]*\$?$/i;
 
 /**
  * Stages a k3s install from a loaded bundle on each node: a staging directory, one CopyToRemote per
@@ -27,10 +27,11 @@ export function airgapStager(bundle: LoadedBundle): InstallStager {
     stage(node: NodeSpec, conn: command.types.input.remote.ConnectionArgs, parent: pulumi.Resource): StagedInstall {
       const files = bundle.arches[node.arch];
       if (!files) {
-        throw new ConfigError([`k3s-stacks:airgap.bundleDir: node ${node.name} is ${node.arch}, which the loaded bundle does not cover. Fix: pass every node to loadBundle and rebuild with npm run airgap -- --arch ${node.arch}`]);
+        // The planner loads the bundle for every node (components/plan), so this is a caller's mistake.
+        throw new Error(`airgapStager: node ${node.name} is ${node.arch}, which the loaded bundle does not cover; pass every node to loadBundle`);
       }
       const user = node.connection.user ?? "root";
-      if (!LOGIN.test(user)) throw new ConfigError([`node ${node.name}: SSH user '${user}' is not a valid login name`]);
+      if (!LOGIN_NAME.test(user)) throw new Error(`airgapStager: node ${node.name}: SSH user '${user}' is not a valid login name; check users with the planner first`);
 
       const slug = versionSlug(bundle.version);
       const dir = `${STAGE_ROOT}/${slug}`;

@@ -7,7 +7,7 @@ export interface EndpointFacts {
   present: boolean;
   /** URL scheme (e.g. `postgres`), when present. */
   scheme?: string;
-  /** The value is not known yet (a library user's Output): its scheme is not checked. */
+  /** The value is not known here (a library user's Output, a fleet site's encrypted key): its scheme is not checked. */
   unknown?: boolean;
 }
 

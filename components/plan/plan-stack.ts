@@ -16,7 +16,7 @@ import { checkAddons } from "../addons/validate";
 import { apiVipOnCloud, checkApiVip } from "../addons/kube-vip";
 import { CEPH_EXTERNAL_KEY, parseCephExternalSecrets } from "../addons/rook-external";
 import { ConfigReader, StackConfig } from "./secrets";
-import { parseNodeSource, plannedNodes } from "./nodes";
+import { parseNodeSource, plannedNodes, stagingUserProblems } from "./nodes";
 import type { SecretName, StackPlan } from "./types";
 
 /** Each secret key with the example value its `pulumi config set --secret` fix shows. */
@@ -63,8 +63,9 @@ export function planStack(config: StackConfig, previous: PreviousState | undefin
   let source: StackPlan["source"] | undefined;
   let airgap: AirgapConfig | undefined;
 
-  // Each layer parses on its own; checks across layers run once the parts they need parsed.
-  collectProblems([
+  // Each layer parses on its own; checks across layers run once the parts they need parsed. Both
+  // rounds run before anything is thrown, so every problem is reported together.
+  const problems = problemsOf([
     () => { if (read.has(AIRGAP_KEY)) airgap = parseAirgapConfig(read.object(AIRGAP_KEY)); },
     () => {
       // Staging copies the bundle over SFTP; a local node has no SSH.
@@ -97,10 +98,11 @@ export function planStack(config: StackConfig, previous: PreviousState | undefin
   const c = cluster;
   const planned = source ? plannedNodes(source) : undefined;
   const nodes = planned?.nodes ?? [];
-  collectProblems([
+  problems.push(...problemsOf([
     () => {
       if (!c || !source) return;
-      validateTopology(c, nodes, { present: read.has("datastoreEndpoint"), scheme: endpointScheme(read.raw("datastoreEndpoint")) },
+      const raw = read.raw("datastoreEndpoint");
+      validateTopology(c, nodes, { present: read.has("datastoreEndpoint"), scheme: endpointScheme(raw), unknown: raw === undefined },
         source.kind === "inventory" ? "inventory.hosts" : source.kind === "local" ? "local" : "cloud.pools");
     },
     () => { if (c?.apiVip && source?.kind === "cloud") throw new ConfigError([apiVipOnCloud()]); },
@@ -127,11 +129,16 @@ export function planStack(config: StackConfig, previous: PreviousState | undefin
       plan.bundle = loadBundle(airgap.bundleDir, c.k3sVersion, nodes, charts, images);
     },
     () => {
+      const problems = airgap && source ? stagingUserProblems(source) : [];
+      if (problems.length) throw new ConfigError(problems);
+    },
+    () => {
       if (!c || !planned || !plan.upgrade?.checkPreviousOutputs || previous === undefined) return;
       // A gone entry keeps the role/arch it was installed with (its record carries the removal).
       checkAgainstPrevious(previous, { settings: c, serverNames: serverNamesOf(nodes), upgrade: plan.upgrade, nodeIdentities: identitiesOf(nodes), gone: planned.gone.map((n) => n.name), goneIdentities: identitiesOf(planned.gone) });
     },
-  ]);
+  ]));
+  if (problems.length > 0) throw new ConfigError(problems);
 
   return {
     ...plan,
@@ -147,6 +154,17 @@ export function planStack(config: StackConfig, previous: PreviousState | undefin
     secrets,
     previous: plan.upgrade!.checkPreviousOutputs ? previous : undefined,
   };
+}
+
+/** The problems of every check, without stopping at the first. */
+function problemsOf(checks: Array<() => void>): string[] {
+  try {
+    collectProblems(checks);
+    return [];
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
 }
 
 function serverNamesOf(nodes: StackPlan["nodes"]): string[] {

@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { installMocks, isSecret, MockState, settle, valueOf } from "../support/mocks";
 import { loadBundle, LoadedBundle } from "../../components/airgap/bundle";
 import { airgapStager } from "../../components/airgap/stager";
+import { ConfigError } from "../../components/rules/errors";
 import { connectionArgs } from "../../components/remote/command";
 import { StagedInstall } from "../../components/k3s/types";
 import { NodeSpec } from "../../components/nodes/types";
@@ -130,6 +131,8 @@ describe("per-node staging from a bundle", () => {
     const small = loadBundle(dir, VERSION, [node("a", "amd64")]);
     mocks.resources.length = 0;
     expect(() => airgapStager(small).stage(node("pi", "arm"), connectionArgs({ host: "pi" }), new Parent("q"))).toThrow(/node pi is arm, which the loaded bundle does not cover/);
+    // a programming error by then: the planner loads the bundle for every node
+    expect(() => airgapStager(small).stage(node("pi", "arm"), connectionArgs({ host: "pi" }), new Parent("q2"))).not.toThrow(ConfigError);
     await settle();
     expect(mocks.byType("command:remote:CopyToRemote")).toHaveLength(0);
   });

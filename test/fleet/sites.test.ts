@@ -19,7 +19,7 @@ cluster: { tlsSans: [a.example.org] }
 inventory:
   hosts: [{ name: a-s1, address: 192.0.2.1, role: server, arch: arm64 }]
 config:
-  k3s-stacks:addons: { metallb: { enabled: false } }
+  k3s-stacks:addons: { monitoring: { enabled: false } }
 `;
 
 
@@ -35,7 +35,19 @@ describe("buildSite", () => {
     expect(site.fleet).toEqual({ ring: 0, canary: true, environment: "site", labels: { tier: "retail" } });
     expect(site.config["k3s-stacks:cluster"]).toEqual({ k3sVersion: "v1.36.3+k3s1", datastore: "sqlite", disable: ["traefik"], tlsSans: ["a.example.org"] });
     expect(site.config["k3s-stacks:inventory"]).toMatchObject({ user: "k3s", hosts: [{ name: "a-s1" }] });
-    expect(site.config["k3s-stacks:addons"]).toEqual({ metallb: { enabled: false } });
+    expect(site.config["k3s-stacks:addons"]).toEqual({ monitoring: { enabled: false } });
+  });
+  it("plans the merged config block with the program's planner, naming the site file", () => {
+    const bad = SITE.replace("monitoring: { enabled: false }", "metallb: { enabled: false }") + "  k3s-stacks:snapshots: { retention: 3 }\n";
+    expect(problems(() => buildSite("a-site", DEFAULTS, bad))).toEqual([
+      expect.stringMatching(/^stacks\/sites\/a-site\.yaml: k3s-stacks:addons: unknown key\(s\) 'metallb'\. Fix: /),
+      expect.stringMatching(/^stacks\/sites\/a-site\.yaml: k3s-stacks:snapshots: sets retention but k3s-stacks:cluster\.datastore is sqlite.*Fix: /),
+    ]);
+  });
+  it("takes secret keys from the site's stack file: set there, the planner accepts them unread", () => {
+    const postgres = SITE.replace("cluster: { tlsSans: [a.example.org] }", "cluster: { tlsSans: [a.example.org], datastore: postgres }");
+    expect(problems(() => buildSite("a-site", DEFAULTS, postgres))).toEqual([expect.stringMatching(/^stacks\/sites\/a-site\.yaml: k3s-stacks:datastoreEndpoint: is required for datastore: postgres/)]);
+    expect(buildSite("a-site", DEFAULTS, postgres, undefined, { secretKeys: new Set(["datastoreEndpoint"]) }).name).toBe("a-site");
   });
   it("reports every problem at once, naming the file and the fix", () => {
     const bad = `

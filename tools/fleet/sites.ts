@@ -2,13 +2,13 @@ import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
 import * as YAML from "yaml";
-import { parseClusterConfig } from "../../components/k3s/settings";
-import { ConfigError } from "../../components/rules/errors";
-import { parseInventoryConfig } from "../../components/nodes/inventory";
+import { ConfigError, PROJECT } from "../../components/rules/errors";
+import { planStack } from "../../components/plan/plan-stack";
+import { readStackFile, stackFileName } from "./stackfile";
+import { SITES_DIR } from "./paths";
 import { FleetMeta, SiteDefinition } from "./types";
 
-/** Where site files live, relative to the repo root. */
-export const SITES_DIR = "stacks/sites";
+export { SITES_DIR } from "./paths";
 export const DEFAULTS_FILE = "_defaults.yaml";
 
 /** A stack name we accept for a site: what Pulumi allows, kept lowercase so file names stay portable. */
@@ -79,10 +79,14 @@ function readSiteFile(file: string, text: string): SiteFile {
 }
 
 /**
- * Builds one site from the defaults and its own file: merges, validates the fleet block, the
- * cluster and inventory settings (with the core's parsers) and the extra config keys.
+ * Builds one site from the defaults and its own file: merges, validates the fleet block and the
+ * extra config keys, then plans the merged stack config with the program's own planner
+ * (components/plan planStack), so a site passes exactly when its stack would plan. `secretKeys`:
+ * the `k3s-stacks:` keys the site's stack file holds as `secure:` values (set, not readable here);
+ * `root`: the project directory relative file paths in the config resolve against.
+ * The previous outputs are not read: those checks run at `pulumi preview`/`up`.
  */
-export function buildSite(name: string, defaultsText: string, siteText: string, file = `${SITES_DIR}/${name}.yaml`): SiteDefinition {
+export function buildSite(name: string, defaultsText: string, siteText: string, file = `${SITES_DIR}/${name}.yaml`, opts: { secretKeys?: ReadonlySet<string>; root?: string } = {}): SiteDefinition {
   const problems: string[] = [];
   if (!SITE_NAME.test(name)) {
     problems.push(`${file}: '${name}' is not a usable stack name. Fix: rename the file to lowercase letters, digits and '-'.`);
@@ -109,13 +113,13 @@ export function buildSite(name: string, defaultsText: string, siteText: string, 
       config[key] = value;
     }
   }
-  for (const [key, parse] of [["k3s-stacks:cluster", parseClusterConfig], ["k3s-stacks:inventory", parseInventoryConfig]] as const) {
-    if (config[key] === undefined) {
-      problems.push(`${file}: no '${key.split(":")[1]}' block here or in ${DEFAULTS_FILE}. Fix: add one.`);
-      continue;
-    }
+  const missing = ["k3s-stacks:cluster", "k3s-stacks:inventory"].filter((key) => config[key] === undefined);
+  for (const key of missing) problems.push(`${file}: no '${key.split(":")[1]}' block here or in ${DEFAULTS_FILE}. Fix: add one.`);
+  if (missing.length === 0) {
+    const prefix = `${PROJECT}:`;
+    const values = Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
     try {
-      parse(config[key]);
+      planStack({ values, secretKeys: opts.secretKeys ?? new Set(), baseDir: opts.root ?? process.cwd() }, undefined);
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       problems.push(...e.problems.map((p) => `${file}: ${p}`));
@@ -123,6 +127,14 @@ export function buildSite(name: string, defaultsText: string, siteText: string, 
   }
   if (problems.length) throw new ConfigError(problems);
   return { name, fleet, config };
+}
+
+/** The `k3s-stacks:` keys a site's existing stack file holds as `secure:` values (by name without the project). */
+function secureKeys(root: string, site: string): Set<string> {
+  const file = path.join(root, stackFileName(site));
+  if (!fs.existsSync(file)) return new Set();
+  const prefix = `${PROJECT}:`;
+  return new Set(Object.keys(readStackFile(fs.readFileSync(file, "utf8")).secure).filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length)));
 }
 
 /** Loads every site under `<root>/stacks/sites`, reporting the problems of all files at once. */
@@ -142,7 +154,7 @@ export function loadSites(root: string): SiteDefinition[] {
     }
     seen.add(name);
     try {
-      sites.push(buildSite(name, defaultsText, fs.readFileSync(path.join(dir, f), "utf8"), `${SITES_DIR}/${f}`));
+      sites.push(buildSite(name, defaultsText, fs.readFileSync(path.join(dir, f), "utf8"), `${SITES_DIR}/${f}`, { secretKeys: secureKeys(root, name), root }));
     } catch (e) {
       if (e instanceof ConfigError) problems.push(...e.problems);
       else throw e;

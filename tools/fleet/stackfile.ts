@@ -1,5 +1,5 @@
 import * as YAML from "yaml";
-import { SITES_DIR } from "./sites";
+import { SITES_DIR } from "./paths";
 import { SiteDefinition } from "./types";
 
 /** First line of every generated stack file; how sync recognises files it owns. */
