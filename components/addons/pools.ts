@@ -1,5 +1,6 @@
-import * as ipaddr from "ipaddr.js";
 import { keyPath } from "../rules/errors";
+import { Ip, parseIp, sameIp } from "../rules/address";
+import { cidrProblem, parseCidr, splitCidrs } from "../rules/cidr";
 import { MetallbConfig } from "./config";
 
 /** An inclusive address interval of one family. */
@@ -10,7 +11,7 @@ interface Interval {
   text: string;
 }
 
-function toBig(a: ipaddr.IPv4 | ipaddr.IPv6): bigint {
+function toBig(a: Ip): bigint {
   return a.toByteArray().reduce((acc, b) => (acc << 8n) | BigInt(b), 0n);
 }
 
@@ -18,9 +19,9 @@ function bits(family: "ipv4" | "ipv6"): number {
   return family === "ipv4" ? 32 : 128;
 }
 
-function parseAddr(s: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
-  const t = s.trim();
-  return ipaddr.isValid(t) ? ipaddr.parse(t) : undefined;
+/** MetalLB trims the two ends of a `start-end` range before parsing them as IPs (Go net.ParseIP). */
+function parseAddr(s: string): Ip | undefined {
+  return parseIp(s.trim());
 }
 
 /** A CIDR or `start-end` range as an interval; undefined when it is neither or the range is backwards. */
@@ -34,12 +35,13 @@ export function parsePoolEntry(text: string): Interval | undefined {
     const last = toBig(end);
     return first <= last ? { family: start.kind(), first, last, text } : undefined;
   }
-  return parseCidr(text);
+  return cidrInterval(text);
 }
 
-function parseCidr(text: string): Interval | undefined {
-  if (!ipaddr.isValidCIDR(text)) return undefined;
-  const [addr, prefix] = ipaddr.parseCIDR(text);
+function cidrInterval(text: string): Interval | undefined {
+  const range = parseCidr(text);
+  if (!range) return undefined;
+  const [addr, prefix] = range;
   const family = addr.kind();
   const hostBits = BigInt(bits(family) - prefix);
   const first = (toBig(addr) >> hostBits) << hostBits;
@@ -54,17 +56,18 @@ function overlaps(a: Interval, b: Interval): boolean {
 export interface PoolContext {
   clusterCidr: string;
   serviceCidr: string;
-  /** Node addresses known at config time, by node name. */
-  nodeAddresses: Record<string, string>;
+  /** Node addresses known at config time (SSH, internal, external), by node name. */
+  nodeAddresses: Record<string, string[]>;
 }
 
 /** Every problem with MetalLB's pools and BGP peers, one line each naming the setting and the fix. */
 export function poolProblems(lb: MetallbConfig, ctx: PoolContext): string[] {
   const problems: string[] = [];
   const seen: Array<{ iv: Interval; where: string }> = [];
+  // Dual-stack lists are checked range by range.
   const reserved = [
-    { name: `the cluster CIDR ${ctx.clusterCidr} (k3s-stacks:cluster.clusterCidr)`, iv: parseCidr(ctx.clusterCidr) },
-    { name: `the service CIDR ${ctx.serviceCidr} (k3s-stacks:cluster.serviceCidr)`, iv: parseCidr(ctx.serviceCidr) },
+    ...splitCidrs(ctx.clusterCidr).map((r) => ({ name: `the cluster CIDR ${r} (k3s-stacks:cluster.clusterCidr)`, iv: cidrInterval(r) })),
+    ...splitCidrs(ctx.serviceCidr).map((r) => ({ name: `the service CIDR ${r} (k3s-stacks:cluster.serviceCidr)`, iv: cidrInterval(r) })),
   ];
   const names = new Set<string>();
   lb.pools.forEach((pool, i) => {
@@ -74,6 +77,12 @@ export function poolProblems(lb: MetallbConfig, ctx: PoolContext): string[] {
     names.add(pool.name);
     pool.addresses.forEach((text, j) => {
       const where = keyPath("addons", ["loadBalancer", "pools", i, "addresses", j]);
+      // A CIDR with host bits set names another network than it seems to (rules/cidr.ts).
+      const cidrIssue = !text.includes("-") && parseCidr(text) ? cidrProblem(text, "192.168.1.240/28") : undefined;
+      if (cidrIssue) {
+        problems.push(`${where}: ${cidrIssue}`);
+        return;
+      }
       const iv = parsePoolEntry(text);
       if (!iv) {
         problems.push(`${where}: '${text}' is neither a CIDR (192.168.1.240/28) nor a start-end range of one IP family with start <= end (192.168.1.240-192.168.1.250). Fix: correct it.`);
@@ -82,11 +91,14 @@ export function poolProblems(lb: MetallbConfig, ctx: PoolContext): string[] {
       for (const r of reserved) {
         if (r.iv && overlaps(iv, r.iv)) problems.push(`${where}: '${text}' overlaps ${r.name}. Fix: pick addresses outside the pod and service networks, on the nodes' LAN.`);
       }
-      for (const [node, addr] of Object.entries(ctx.nodeAddresses)) {
-        const a = parseAddr(addr);
-        if (a && a.kind() === iv.family && toBig(a) >= iv.first && toBig(a) <= iv.last) {
-          problems.push(`${where}: '${text}' contains ${addr}, the address of node '${node}'. Fix: exclude node addresses from the pool.`);
-        }
+      for (const [node, addrs] of Object.entries(ctx.nodeAddresses)) {
+        // One line per address: a node's SSH and internal address are often the same.
+        addrs.filter((addr, k) => addrs.findIndex((o) => sameIp(o, addr)) === k).forEach((addr) => {
+          const a = parseAddr(addr);
+          if (a && a.kind() === iv.family && toBig(a) >= iv.first && toBig(a) <= iv.last) {
+            problems.push(`${where}: '${text}' contains ${addr}, the address of node '${node}'. Fix: exclude node addresses from the pool.`);
+          }
+        });
       }
       for (const prev of seen) {
         if (overlaps(iv, prev.iv)) problems.push(`${where}: '${text}' overlaps '${prev.iv.text}' (${prev.where}). Fix: make pools disjoint.`);

@@ -22,13 +22,11 @@ export interface CheckedAddons<N extends NodeFacts = NodeSpec> {
   rook?: RookLayout;
 }
 
-/** Node addresses known now (plain strings); Outputs (cloud VMs) cannot be checked before they exist. */
-function knownAddresses(nodes: NodeFacts[]): Record<string, string> {
-  const out: Record<string, string> = {};
+/** Every node address known now (plain strings), by node; Outputs (cloud VMs) cannot be checked before they exist. */
+export function knownAddresses(nodes: NodeFacts[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
   for (const n of nodes) {
-    for (const a of [n.internalAddress, n.externalAddress, n.connection.host]) {
-      if (typeof a === "string") out[n.name] = a;
-    }
+    out[n.name] = [n.internalAddress, n.externalAddress, n.connection.host].filter((a): a is string => typeof a === "string");
   }
   return out;
 }

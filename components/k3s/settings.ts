@@ -1,13 +1,15 @@
 import { z } from "zod";
-import * as ipaddr from "ipaddr.js";
 import { DISABLE_VALUES, configProblems } from "../rules/flags";
-import { K3S_CLUSTER_CIDR, K3S_SERVICE_CIDR } from "../rules/cidr";
+import { K3S_CLUSTER_CIDR, K3S_SERVICE_CIDR, cidrListSchema, cidrSchema } from "../rules/cidr";
 import { ConfigError, ConfigRoot, keyPath, parseConfig } from "../rules/errors";
+import { Family, addressSchema } from "../rules/address";
+import { clusterNetworkProblems } from "../rules/cluster-network";
 
 /** A k3s release tag: v<major>.<minor>.<patch>+k3s<n>, optionally -rcN. Channels are not versions. */
 export const K3S_VERSION = /^v\d+\.\d+\.\d+(-rc\d+)?\+k3s\d+$/;
 
-const cidr = z.string().refine((v) => ipaddr.isValidCIDR(v), { message: "is not a valid CIDR. Fix: write it like 10.42.0.0/16" });
+/** Where joins and the kubeconfig reach the API: always port 6443 (k3s https-listen-port is managed). */
+const API_PORT_NOTE = "joins and the kubeconfig use the API port 6443";
 const rawK3sConfig = z.record(z.string(), z.unknown());
 
 /**
@@ -17,13 +19,13 @@ const rawK3sConfig = z.record(z.string(), z.unknown());
 export const apiVipSchema = z
   .object({
     /** The VIP: a free IPv4/IPv6 address on the servers' LAN, outside DHCP, MetalLB pools and the cluster CIDRs. */
-    address: z.string().refine((v) => ipaddr.isValid(v), { message: "is not an IP address. Fix: give a free address on the servers' LAN, e.g. 192.168.1.250" }),
+    address: addressSchema({ accepts: "ip", why: "kube-vip announces it by ARP/NDP", give: "a free address on the servers' LAN", portNote: API_PORT_NOTE, example: "192.168.1.250" }),
     /** How the VIP is announced; only ARP (layer 2) for now. */
     mode: z.enum(["arp"]).default("arp"),
     /** NIC kube-vip binds the VIP to on every server; kube-vip picks the default route's NIC when omitted. */
     interface: z.string().regex(/^[^\s/:]{1,15}$/, { message: "is not a network interface name (1-15 characters, no '/', ':' or spaces). Fix: use the servers' NIC, e.g. eth0" }).optional(),
     /** The servers' LAN, when wider or narrower than the /24 (IPv4) or /64 (IPv6) assumed for the subnet check. */
-    subnet: cidr.optional(),
+    subnet: cidrSchema().optional(),
   })
   .strict();
 export type ApiVip = z.output<typeof apiVipSchema>;
@@ -43,13 +45,15 @@ const clusterFields = {
   /** Packaged components to switch off. */
   disable: z.array(z.enum(DISABLE_VALUES as [string, ...string[]])).default([]),
   /** Extra names/IPs in the API server certificate; the first one is used in the kubeconfig. */
-  tlsSans: z.array(z.string().min(1)).default([]),
+  tlsSans: z.array(addressSchema({ accepts: "host", wildcard: true, portNote: "a certificate names hosts, not ports", example: "k3s.example.com or 192.168.1.250" })).default([]),
   /** Fixed API address (load balancer, VIP or DNS name) for joins and the kubeconfig. */
-  apiEndpoint: z.string().min(1).optional(),
+  apiEndpoint: addressSchema({ accepts: "host", portNote: API_PORT_NOTE, example: "k3s.example.com or 192.168.1.250" }).optional(),
   /** A managed VIP (kube-vip) used for joins and the kubeconfig; an alternative to apiEndpoint. */
   apiVip: apiVipSchema.optional(),
-  clusterCidr: cidr.default(K3S_CLUSTER_CIDR),
-  serviceCidr: cidr.default(K3S_SERVICE_CIDR),
+  /** k3s cluster-cidr: pods' range, or an IPv4,IPv6 pair for dual-stack. */
+  clusterCidr: cidrListSchema(K3S_CLUSTER_CIDR).default(K3S_CLUSTER_CIDR),
+  /** k3s service-cidr: Services' range, or a pair in clusterCidr's family order. */
+  serviceCidr: cidrListSchema(K3S_SERVICE_CIDR).default(K3S_SERVICE_CIDR),
   clusterDomain: z.string().optional(),
   flannelBackend: z.enum(["vxlan", "host-gw", "wireguard-native", "none"]).optional(),
   /** Encrypt Secrets at rest (k3s secrets-encryption). */
@@ -156,10 +160,33 @@ export function checkClusterSettings(settings: ClusterSettings, root: ConfigRoot
       if (fix) problems.push(`${keyPath(root, [field, key])}: is managed by k3s-stacks. Fix: remove it here; ${fix}.`);
     }
   }
+  problems.push(...clusterNetworkProblems({
+    clusterCidr: settings.clusterCidr,
+    serviceCidr: settings.serviceCidr,
+    k3sVersion: settings.k3sVersion,
+    nodeCidrMaskSize: nodeCidrMaskSize(settings.serverConfig),
+    apiVip: settings.apiVip?.address,
+  }, (field) => keyPath(root, field.split("."))));
   if (settings.apiVip && settings.apiEndpoint) {
     problems.push(`${keyPath(root, ["apiVip"])}: is set together with apiEndpoint, so joins and the kubeconfig would have two API addresses. Fix: keep apiVip (k3s-stacks runs kube-vip for it) or apiEndpoint (an address you serve yourself), not both.`);
   }
   if (problems.length) throw new ConfigError(problems);
+}
+
+/**
+ * node-cidr-mask-size set through `kube-controller-manager-arg` in serverConfig
+ * (`node-cidr-mask-size`, `-ipv4`, `-ipv6`), so the cluster CIDR check uses the mask in force.
+ */
+function nodeCidrMaskSize(serverConfig: Record<string, unknown>): Partial<Record<Family, number>> {
+  const out: Partial<Record<Family, number>> = {};
+  const args = serverConfig["kube-controller-manager-arg"] ?? serverConfig["kube-controller-manager-arg+"];
+  for (const arg of Array.isArray(args) ? args : typeof args === "string" ? [args] : []) {
+    const m = /^node-cidr-mask-size(-ipv4|-ipv6)?=(\d+)$/.exec(String(arg));
+    if (!m) continue;
+    if (m[1] !== "-ipv6") out.ipv4 = Number(m[2]);
+    if (m[1] !== "-ipv4") out.ipv6 = Number(m[2]);
+  }
+  return out;
 }
 
 /** The fixed API host joins, tls-san and the kubeconfig use: apiEndpoint or the managed VIP; undefined when neither is set. */

@@ -1,4 +1,5 @@
 import { ConfigError, PROJECT, collectProblems } from "../rules/errors";
+import { nodeAddressProblems } from "../rules/cluster-network";
 import { ClusterSettings, parseClusterConfig } from "../k3s/settings";
 import { endpointScheme, validateTopology } from "../k3s/topology";
 import type { ThisMachine } from "../nodes/local";
@@ -106,6 +107,13 @@ export function planStack(config: StackConfig, previous: PreviousState | undefin
         source.kind === "inventory" ? "inventory.hosts" : source.kind === "local" ? "local" : "cloud.pools");
     },
     () => { if (c?.apiVip && source?.kind === "cloud") throw new ConfigError([apiVipOnCloud()]); },
+    () => {
+      // Node IPs written in the inventory against the pod/service ranges and their families; cloud VMs get theirs at creation.
+      if (!c || source?.kind !== "inventory") return;
+      const hosts = source.inventory.hosts.map((h, i) => ({ ...h, key: `${PROJECT}:inventory.hosts[${i}]` })).filter((h) => !h.gone);
+      const problems = nodeAddressProblems(c, hosts);
+      if (problems.length) throw new ConfigError(problems);
+    },
     () => {
       // Only which credentials are set matters here; the values are wired as secrets later.
       if (c && plan.snapshots) snapshotContribution(plan.snapshots, c.datastore, { secretKey: secrets.etcdS3SecretKey ? "set" : undefined, accessKey: secrets.etcdS3AccessKey ? "set" : undefined });

@@ -1,9 +1,91 @@
 import * as ipaddr from "ipaddr.js";
+import { z } from "zod";
+import { FAMILY_NAME, Family, Ip, isIp, parseIp } from "./address";
 
-type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
+/**
+ * CIDR ranges as k3s, Kubernetes and the clouds take them: one schema for every CIDR field
+ * (cluster, service, cloud networks, admin ranges) and the range arithmetic the cross-checks use.
+ */
+
+type Range = [Ip, number];
 
 function parse(cidr: string): Range {
-  return ipaddr.parseCIDR(cidr);
+  return ipaddr.parseCIDR(cidr.trim());
+}
+
+/**
+ * A CIDR as Go's net.ParseCIDR reads it (k3s cluster-cidr/service-cidr): an address in the form
+ * {@link parseIp} takes, '/', a decimal prefix length of its family. Undefined when it is not one.
+ */
+export function parseCidr(value: string): Range | undefined {
+  const m = /^([^/\s]+)\/(\d{1,3})$/.exec(value);
+  if (!m || (m[2].length > 1 && m[2].startsWith("0"))) return undefined;
+  const addr = parseIp(m[1]);
+  const prefix = Number(m[2]);
+  if (!addr || prefix > (addr.kind() === "ipv4" ? 32 : 128)) return undefined;
+  return [addr, prefix];
+}
+
+/** The network form of a CIDR: host bits cleared (`10.42.0.1/16` → `10.42.0.0/16`). */
+export function networkForm(cidr: string): string {
+  const [addr, prefix] = parse(cidr);
+  const bytes = addr.toByteArray().map((b, i) => b & (0xff << (8 - Math.max(0, Math.min(8, prefix - i * 8)))) & 0xff);
+  return `${ipaddr.fromByteArray(bytes).toString()}/${prefix}`;
+}
+
+/**
+ * Why `value` is not a CIDR range, as "'<value>' <what is wrong>. Fix: <fix>"; undefined when it is.
+ * Host bits must be clear: a range with them set (`10.42.0.1/16`) names a host, not a network, and
+ * Kubernetes refuses such values in its newer CIDR fields (KEP-4858, e.g. ServiceCIDR.spec.cidrs);
+ * k3s would silently use a network other than the one written.
+ */
+export function cidrProblem(value: string, example = "10.42.0.0/16"): string | undefined {
+  if (value.trim() !== value) return `'${value}' has spaces around it. Fix: write '${value.trim()}'.`;
+  const range = parseCidr(value);
+  if (!range) {
+    if (isIp(value)) return `'${value}' is not a valid CIDR: it has no prefix length. Fix: add one, e.g. ${example} for a network, or ${value}/${parseIp(value)!.kind() === "ipv4" ? 32 : 128} for this address alone.`;
+    const m = /^([^/]+)\/(\d+)$/.exec(value);
+    const max = m && parseIp(m[1]) ? (parseIp(m[1])!.kind() === "ipv4" ? 32 : 128) : undefined;
+    if (m && max !== undefined && Number(m[2]) > max) return `'${value}' is not a valid CIDR: its prefix length is above ${max}. Fix: correct it, e.g. ${example}.`;
+    if (m && max !== undefined) return `'${value}' is not a valid CIDR: its prefix length has a leading zero. Fix: write ${m[1]}/${Number(m[2])}.`;
+    return `'${value}' is not a valid CIDR (an IP address, '/', a prefix length). Fix: write it like ${example}.`;
+  }
+  const net = networkForm(value);
+  if (net !== `${range[0].toString()}/${range[1]}`) return `'${value}' is not a valid CIDR: host bits are set, so it is not the network it names. Fix: write the network form, ${net}.`;
+  return undefined;
+}
+
+/** A zod string checked with {@link cidrProblem}. */
+export function cidrSchema(example = "10.42.0.0/16") {
+  return z.string().superRefine((value, ctx) => {
+    const message = cidrProblem(value, example);
+    if (message) ctx.addIssue({ code: "custom", message, input: value });
+  });
+}
+
+/**
+ * A k3s CIDR list (`cluster-cidr`, `service-cidr`): one range, or two for dual-stack, comma-separated,
+ * one per IP family. kube-controller-manager and kube-apiserver take at most two, of different
+ * families (cmd/kube-apiserver/app/options/validation.go validateClusterIPFlags: "must not contain
+ * more than two entries", "must be of different IP family"; the same rule for --cluster-cidr in
+ * cmd/kube-controller-manager).
+ */
+export function cidrListSchema(example: string) {
+  return z.string().superRefine((value, ctx) => {
+    const parts = value.split(",").map((s) => s.trim());
+    for (const part of parts) {
+      const message = cidrProblem(part, example);
+      if (message) {
+        ctx.addIssue({ code: "custom", message, input: value });
+        return;
+      }
+    }
+    if (parts.length > 2) {
+      ctx.addIssue({ code: "custom", message: `'${value}' lists ${parts.length} ranges; Kubernetes takes one, or two for dual-stack. Fix: keep at most one IPv4 and one IPv6 range.`, input: value });
+    } else if (parts.length === 2 && cidrFamily(parts[0]) === cidrFamily(parts[1])) {
+      ctx.addIssue({ code: "custom", message: `'${value}' lists two ${FAMILY_NAME[cidrFamily(parts[0])]} ranges; dual-stack takes one range per family. Fix: keep one ${FAMILY_NAME[cidrFamily(parts[0])]} range, and add an ${cidrFamily(parts[0]) === "ipv4" ? "IPv6" : "IPv4"} one only for dual-stack.`, input: value });
+    }
+  });
 }
 
 /** Whether two CIDRs share any address (one contains the other's network address). */
@@ -19,6 +101,13 @@ export function cidrContains(outer: string, inner: string): boolean {
   const [addrO, lenO] = parse(outer);
   const [addrI, lenI] = parse(inner);
   return addrO.kind() === addrI.kind() && lenI >= lenO && addrI.match([addrO, lenO]);
+}
+
+/** Whether the IP address `address` lies inside `cidr` (false for another family or a non-IP). */
+export function cidrHas(cidr: string, address: string): boolean {
+  const ip = parseIp(address);
+  const [net, prefix] = parse(cidr);
+  return ip !== undefined && ip.kind() === net.kind() && ip.match(net, prefix);
 }
 
 /** A /0 range: the whole IPv4 or IPv6 internet. */
@@ -39,3 +128,11 @@ export function isIpv6Cidr(cidr: string): boolean {
 export const K3S_CLUSTER_CIDR = "10.42.0.0/16";
 /** k3s's default service range (`--service-cidr`). */
 export const K3S_SERVICE_CIDR = "10.43.0.0/16";
+
+export function cidrFamily(cidr: string): Family {
+  return parse(cidr)[0].kind();
+}
+
+export function prefixLength(cidr: string): number {
+  return parse(cidr)[1];
+}

@@ -11,6 +11,8 @@ import { node } from "./fixtures";
 
 const V = "v1.36.3+k3s1";
 const vipOf = (raw: object) => parseClusterConfig({ k3sVersion: V, apiVip: raw }).apiVip!;
+/** An IPv6 VIP belongs to an IPv6 cluster (cluster-network.ts refuses it in an IPv4-only one). */
+const vip6Of = (raw: object) => parseClusterConfig({ k3sVersion: V, clusterCidr: "fd00:42::/56", serviceCidr: "fd00:43::/112", apiVip: raw }).apiVip!;
 const servers = [node("s1", 11, { role: "server" }), node("s2", 12, { role: "server" }), node("s3", 13, { role: "server" }), node("a1", 20)];
 const ctx = { nodes: servers, clusterCidr: "10.42.0.0/16", serviceCidr: "10.43.0.0/16" };
 
@@ -125,7 +127,7 @@ describe("k3s-stacks:cluster.apiVip", () => {
 
   it("checks IPv6 VIPs against a /64 by default", () => {
     const v6 = [{ ...node("s1", 11, { role: "server" }), internalAddress: "fd00:1::11" }];
-    expect(apiVipProblems(vipOf({ address: "fd00:1::250" }), { ...ctx, nodes: v6 })).toEqual([]);
-    expect(apiVipProblems(vipOf({ address: "fd00:2::250" }), { ...ctx, nodes: v6 })).toEqual([problem("k3s-stacks:cluster.apiVip.address", "is not in fd00:2::/64", "apiVip.subnet")]);
+    expect(apiVipProblems(vip6Of({ address: "fd00:1::250" }), { ...ctx, nodes: v6 })).toEqual([]);
+    expect(apiVipProblems(vip6Of({ address: "fd00:2::250" }), { ...ctx, nodes: v6 })).toEqual([problem("k3s-stacks:cluster.apiVip.address", "is not in fd00:2::/64", "apiVip.subnet")]);
   });
 });

@@ -56,6 +56,25 @@ describe("MetalLB pools", () => {
     expect(p.join("\n")).toMatch(/Fix: /);
   });
 
+  it("checks every address of a node, not only the last one known (internal, external, SSH)", () => {
+    const named = { ...node("s1", 10, { role: "server" }), connection: { host: "s1.lan", user: "root" }, externalAddress: "203.0.113.10" };
+    const p = problems({ loadBalancer: { type: "metallb", pools: [{ name: "lan", addresses: ["192.168.1.8-192.168.1.12", "203.0.113.0/28"] }] } }, {}, [named]);
+    expect(p).toEqual([
+      problem("k3s-stacks:addons.loadBalancer.pools[0].addresses[0]", "contains 192.168.1.10, the address of node 's1'", "exclude node addresses"),
+      problem("k3s-stacks:addons.loadBalancer.pools[0].addresses[1]", "contains 203.0.113.10, the address of node 's1'", "exclude node addresses"),
+    ]);
+  });
+
+  it("checks each range of a dual-stack cluster, and refuses host bits in a pool CIDR", () => {
+    const dual = { clusterCidr: "10.42.0.0/16,fd00:42::/56", serviceCidr: "10.43.0.0/16,fd00:43::/112" };
+    expect(problems(metallb("fd00:43::100-fd00:43::1ff"), dual)).toEqual([
+      problem("k3s-stacks:addons.loadBalancer.pools[0].addresses[0]", "overlaps the service CIDR fd00:43::/112", "outside the pod and service networks"),
+    ]);
+    expect(problems(metallb("192.168.1.241/28"))).toEqual([
+      problem("k3s-stacks:addons.loadBalancer.pools[0].addresses[0]", "host bits are set", "192.168.1.240/28"),
+    ]);
+  });
+
   it("rejects overlapping pools, duplicate names and bad BGP peers", () => {
     const p = problems({
       loadBalancer: {

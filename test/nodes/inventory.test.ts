@@ -103,6 +103,24 @@ describe("inventory → NodeSpec", () => {
     ]);
   });
 
+  test("a .pub path is refused at parse time, naming the private key next to it", () => {
+    expect(problemsOf(() => parseInventoryConfig({ privateKeyPath: "~/.ssh/id_ed25519.pub", hosts: [host()] }))).toEqual([
+      problem("k3s-stacks:inventory.privateKeyPath", "~/.ssh/id_ed25519.pub is a public key", "write ~/.ssh/id_ed25519 (the same path without .pub)"),
+    ]);
+  });
+
+  test.each([
+    ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG user@host\n", "an OpenSSH public key"],
+    ["-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----\n", "a PEM public key"],
+    ["-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", "a certificate"],
+  ])("a key file that holds something else is refused: %#", (content, what) => {
+    const file = path.join(dir, "authorized");
+    fs.writeFileSync(file, content);
+    expect(problemsOf(() => readPrivateKey(file))).toEqual([
+      problem("k3s-stacks:inventory.privateKeyPath", `${file} holds ${what}, not a private key`, "BEGIN OPENSSH PRIVATE KEY"),
+    ]);
+  });
+
   test("~ in privateKeyPath is the home directory", () => {
     const rel = path.relative(os.homedir(), path.join(dir, "key"));
     fs.writeFileSync(path.join(dir, "key"), "KEY");

@@ -1,9 +1,7 @@
 // A local stack's config is checked with the rest before anything is created: one node source only,
 // no airgap (staging needs SSH), and sqlite's single-server rule.
-import { ConfigError } from "../../components/rules/errors";
 import { MockState, installMocks } from "../support/mocks";
-import { setStackConfig } from "../support/stack";
-import { main } from "../../stacks/main";
+import { refusedProblems } from "./support/harness";
 import { problem } from "../support/config";
 
 const cluster = { k3sVersion: "v1.36.3+k3s1", datastore: "sqlite" };
@@ -13,13 +11,7 @@ beforeEach(async () => {
   state = await installMocks();
 });
 
-async function mainProblems(config: Record<string, unknown>): Promise<string[]> {
-  setStackConfig(config);
-  const err = await main().then(() => undefined, (e: unknown) => e);
-  expect(err).toBeInstanceOf(ConfigError);
-  expect(state.resources.filter((r) => r.type !== "pulumi:pulumi:StackReference")).toEqual([]);
-  return (err as ConfigError).problems;
-}
+const mainProblems = (config: Record<string, unknown>) => refusedProblems(state, config);
 
 test("local and an inventory together are refused, naming both", async () => {
   const inventory = { hosts: [{ name: "pi-1", address: "192.168.1.11", role: "server", arch: "arm64" }] };

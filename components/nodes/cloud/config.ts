@@ -1,8 +1,8 @@
 import { z } from "zod";
-import * as ipaddr from "ipaddr.js";
 import { uniqueTaints } from "../inventory/schema";
+import { cidrSchema } from "../../rules/cidr";
 
-const cidr = z.string().refine((v) => ipaddr.isValidCIDR(v), { message: "is not a valid CIDR such as 10.0.0.0/16" });
+const cidr = cidrSchema("10.0.0.0/16");
 const name = z.string().regex(/^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$/, {
   message: "must be a lowercase DNS label (a-z, 0-9, '-'), at most 32 characters, starting with a letter",
 });
@@ -64,7 +64,7 @@ export const cloudSchema = z
     aws: awsSchema.optional(),
     os: z.enum(CLOUD_OS).default("ubuntu-24.04"),
     /** Who may reach SSH (22) and the Kubernetes API (6443) from outside: your workstation or CI runner. */
-    adminCidrs: z.array(cidr).default([]),
+    adminCidrs: z.array(cidrSchema("203.0.113.7/32")).default([]),
     /** Open 22 and 6443 to the whole internet when adminCidrs is empty, or accept a /0 in it. */
     allowWorldApi: z.boolean().default(false),
     /** A cloud load balancer in front of the servers' 6443, used as the cluster's API endpoint. */

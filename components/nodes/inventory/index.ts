@@ -3,6 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, collectProblems, keyPath, parseConfig } from "../../rules/errors";
+import { parseIp } from "../../rules/address";
 import { NodeSpec, SshEndpoint } from "../types";
 import { ARCH_ALIASES, InventoryConfig, inventorySchema } from "./schema";
 
@@ -12,8 +13,12 @@ const KEY = "inventory";
 export function parseInventoryConfig(raw: unknown): InventoryConfig {
   const inv = parseConfig(inventorySchema, raw, KEY);
   collectProblems([
-    () => duplicates(inv.hosts.map((h) => h.name), "name"),
-    () => duplicates(inv.hosts.map((h) => `${h.address}:${h.port ?? inv.port}`), "address"),
+    () => duplicates(inv.hosts.map((h) => ({ key: h.name, shown: h.name })), "name"),
+    // Two hosts may share an address behind NAT on different SSH ports, never the same address and port.
+    () => duplicates(inv.hosts.map((h) => ({ key: `${sameForm(h.address)}:${h.port ?? inv.port}`, shown: h.address })), "address"),
+    // node-ip identifies the node to the cluster (Node InternalIP, flannel's VTEP): two nodes cannot share one.
+    () => duplicates(inv.hosts.map((h) => (h.internalAddress === undefined ? undefined : { key: sameForm(h.internalAddress), shown: h.internalAddress })), "internalAddress"),
+    () => privateKeyPathProblems(inv.privateKeyPath),
     () => {
       const problems: string[] = [];
       inv.hosts.forEach((h, i) => {
@@ -52,25 +57,56 @@ export function liveHosts(inv: InventoryConfig): InventoryConfig["hosts"] {
   return inv.hosts.filter((h) => !h.gone);
 }
 
-function duplicates(values: string[], what: string): void {
+/** One spelling per address: IPs normalised (`fd00::1` = `fd00:0::1`), names lowercased (DNS is case-blind). */
+function sameForm(address: string): string {
+  return parseIp(address)?.toNormalizedString() ?? address.toLowerCase();
+}
+
+/** `key` is what must be unique, `shown` how the user wrote it. */
+function duplicates(values: Array<{ key: string; shown: string } | undefined>, what: string): void {
   const seen = new Map<string, number>();
   const problems: string[] = [];
   values.forEach((v, i) => {
-    const first = seen.get(v);
-    if (first !== undefined) problems.push(`${keyPath(KEY, ["hosts", i, what])}: '${v.replace(/:\d+$/, "")}' is also used by hosts[${first}]. Fix: every host needs its own ${what}.`);
-    else seen.set(v, i);
+    if (v === undefined) return;
+    const first = seen.get(v.key);
+    if (first !== undefined) problems.push(`${keyPath(KEY, ["hosts", i, what])}: '${v.shown}' is also used by hosts[${first}]. Fix: every host needs its own ${what}.`);
+    else seen.set(v.key, i);
   });
   if (problems.length) throw new ConfigError(problems);
 }
 
-/** Reads an SSH private key file, expanding `~`; a clear error when it cannot. */
+/** `id_ed25519.pub` is the public half OpenSSH writes next to the private key `id_ed25519` (ssh-keygen(1)). */
+function privateKeyPathProblems(file: string | undefined): void {
+  if (file === undefined || !file.endsWith(".pub")) return;
+  throw new ConfigError([`${keyPath(KEY, ["privateKeyPath"])}: ${file} is a public key; SSH logs in with the private half. Fix: write ${file.slice(0, -".pub".length)} (the same path without .pub).`]);
+}
+
+/**
+ * What a file holds instead of a private key, when it is recognisably something else: an OpenSSH
+ * public key line (sshd(8) AUTHORIZED_KEYS format), a PEM public key or a certificate.
+ */
+function notAPrivateKey(content: string): string | undefined {
+  const text = content.trimStart();
+  if (/^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp\d+|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com)(-cert-v01@openssh\.com)? /.test(text)) return "an OpenSSH public key";
+  if (text.startsWith("-----BEGIN PUBLIC KEY-----") || text.startsWith("-----BEGIN RSA PUBLIC KEY-----")) return "a PEM public key";
+  if (text.startsWith("-----BEGIN CERTIFICATE-----")) return "a certificate";
+  return undefined;
+}
+
+/** Reads an SSH private key file, expanding `~`; a clear error when it cannot, or when it holds a public key. */
 export function readPrivateKey(file: string): string {
   const full = file.startsWith("~") ? path.join(os.homedir(), file.slice(1)) : path.resolve(file);
+  let content: string;
   try {
-    return fs.readFileSync(full, "utf8");
+    content = fs.readFileSync(full, "utf8");
   } catch (e) {
     throw new ConfigError([`${keyPath(KEY, ["privateKeyPath"])}: cannot read ${full} (${(e as NodeJS.ErrnoException).code}). Fix: point it at your SSH private key, or set the secret k3s-stacks:sshPrivateKey, or leave both unset to use the SSH agent.`]);
   }
+  const instead = notAPrivateKey(content);
+  if (instead) {
+    throw new ConfigError([`${keyPath(KEY, ["privateKeyPath"])}: ${full} holds ${instead}, not a private key. Fix: point it at the private key that begins with '-----BEGIN OPENSSH PRIVATE KEY-----' (for ~/.ssh/id_ed25519.pub that is ~/.ssh/id_ed25519).`]);
+  }
+  return content;
 }
 
 /** Credentials that come from secret config rather than the inventory itself. */

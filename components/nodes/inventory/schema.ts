@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { addressSchema, userSchema } from "../../rules/address";
 
 /** Kubernetes label key (optional DNS prefix) and value syntax. */
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
@@ -35,25 +36,31 @@ const taints = uniqueTaints(z.array(z.string().regex(TAINT, { message: "is not a
 const port = z.number().int().min(1).max(65535);
 const firewall = z.enum(["open", "keep"], { message: "must be 'open' (add exactly the rules k3s needs to firewalld/ufw) or 'keep' (change nothing; fail naming the commands)" });
 
+/** Where SSH connects: an IP address or a DNS name, the port and user in their own keys. */
+const sshHost = (key: string) => addressSchema({ accepts: "host", portKey: `${key}port`, userKey: `${key}user`, example: "192.168.1.11 or pi-1.lan" });
+/** Addresses k3s puts in node-ip / node-external-ip, which the kubelet parses as IPs (no names). */
+const nodeIp = (flag: string) => addressSchema({ accepts: "ip", why: `it becomes k3s ${flag}`, portNote: "k3s picks its ports itself", example: "192.168.1.11" });
+
 /** A jump host, either another inventory host by name or an address. */
 const bastion = z.union([
   z.string().min(1),
-  z.object({ address: z.string().min(1), port: port.optional(), user: z.string().min(1).optional() }).strict(),
+  z.object({ address: sshHost("bastion."), port: port.optional(), user: userSchema("bastion.address").optional() }).strict(),
 ]);
 
 export const hostSchema = z
   .object({
     name: z.string().regex(NODE_NAME, { message: "must be a lowercase DNS name: it becomes the Kubernetes node name. Fix: use only a-z, 0-9, '-' and '.'" }),
-    /** Address SSH connects to. */
-    address: z.string().min(1),
+    /** Address SSH connects to: an IP address or a DNS name (port and user go in their own keys). */
+    address: sshHost(""),
     role: z.enum(["server", "agent"]),
     arch: z.enum(Object.keys(ARCH_ALIASES) as [keyof typeof ARCH_ALIASES, ...(keyof typeof ARCH_ALIASES)[]]),
-    /** Address k3s uses between nodes, when it differs from `address`. */
-    internalAddress: z.string().min(1).optional(),
-    externalAddress: z.string().min(1).optional(),
+    /** IP address k3s uses between nodes (node-ip), when it differs from `address`. */
+    internalAddress: nodeIp("node-ip").optional(),
+    /** Public IP address (node-external-ip). */
+    externalAddress: nodeIp("node-external-ip").optional(),
     flannelIface: z.string().min(1).optional(),
     port: port.optional(),
-    user: z.string().min(1).optional(),
+    user: userSchema("address").optional(),
     bastion: bastion.optional(),
     labels,
     taints,
@@ -72,7 +79,7 @@ export const hostSchema = z
 export const inventorySchema = z
   .object({
     /** Default SSH user; non-root users need sudo. */
-    user: z.string().min(1).default("root"),
+    user: userSchema("each host's address").default("root"),
     port: port.default(22),
     /** Private key file; alternatively the secret k3s-stacks:sshPrivateKey, else the SSH agent. */
     privateKeyPath: z.string().min(1).optional(),

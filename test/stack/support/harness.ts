@@ -3,6 +3,7 @@ import { parse } from "yaml";
 import { MockState, installMocks } from "../../support/mocks";
 import { setStackConfig } from "../../support/stack";
 import { unpackScript } from "../../../components/remote/packed-script";
+import { ConfigError } from "../../../components/rules/errors";
 
 /** Distinctive secret values: any appearance outside a secret is a leak. */
 export const SENTINEL = {
@@ -178,4 +179,17 @@ export function marksInsideSecrets(state: MockState): Set<string> {
   };
   state.resources.forEach((r) => walk(r.inputs, false));
   return seen;
+}
+
+/**
+ * Runs the program on `config`, expects it to refuse with a ConfigError before registering any
+ * resource (reading previous outputs through a StackReference aside), and returns the problem lines.
+ */
+export async function refusedProblems(state: MockState, config: Record<string, unknown>, secrets: Record<string, string> = {}): Promise<string[]> {
+  setStackConfig(config, secrets);
+  const { main } = await import("../../../stacks/main");
+  const err = await main().then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(ConfigError);
+  expect(state.resources.filter((r) => r.type !== "pulumi:pulumi:StackReference")).toEqual([]);
+  return (err as ConfigError).problems;
 }

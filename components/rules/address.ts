@@ -1,0 +1,165 @@
+import * as ipaddr from "ipaddr.js";
+import { z } from "zod";
+
+/**
+ * IP addresses and DNS host names as k3s, the kubelet and OpenSSH take them. Every field that holds
+ * an address or a host name is checked here, so an address with a port, a URL, `user@host` or an
+ * IPv4 octet above 255 is refused with what to write instead, before anything reaches a machine.
+ */
+
+export type Family = "ipv4" | "ipv6";
+export type Ip = ipaddr.IPv4 | ipaddr.IPv6;
+
+/** How YAML users call the families. */
+export const FAMILY_NAME: Record<Family, string> = { ipv4: "IPv4", ipv6: "IPv6" };
+
+/**
+ * An IP address as Go's net.ParseIP reads it, which is what k3s and the kubelet use for `node-ip`,
+ * `node-external-ip`, `advertise-address` and `tls-san`: IPv4 only as four decimal numbers 0-255
+ * (ipaddr.js alone would also take `10.1`, `0xa.0.0.1` or `167772161`), IPv6 without a zone
+ * (`%eth0`). Undefined when it is not one.
+ */
+export function parseIp(value: string): Ip | undefined {
+  if (ipaddr.IPv4.isValidFourPartDecimal(value)) return ipaddr.IPv4.parse(value);
+  if (!value.includes(":") || value.includes("%") || !ipaddr.IPv6.isValid(value)) return undefined;
+  return ipaddr.IPv6.parse(value);
+}
+
+export function isIp(value: string): boolean {
+  return parseIp(value) !== undefined;
+}
+
+/** The family of an IP address, undefined when `value` is not one. */
+export function ipFamily(value: string): Family | undefined {
+  return parseIp(value)?.kind();
+}
+
+/** Whether two strings are the same IP address (`fd00::1` and `fd00:0::1` are). */
+export function sameIp(a: string, b: string): boolean {
+  const x = parseIp(a);
+  const y = parseIp(b);
+  return x !== undefined && y !== undefined && x.kind() === y.kind() && x.toNormalizedString() === y.toNormalizedString();
+}
+
+const LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$/;
+
+/**
+ * Why `value` is not a DNS host name (RFC 1123 §2.1 with RFC 1035 §2.3.4): labels of letters,
+ * digits and '-', not starting or ending with '-', at most 63 characters each and 253 in all; and
+ * never the dotted-decimal form of an address (RFC 1123 §2.1), so `10.0.0.256` is a bad address,
+ * not a name. `wildcard` allows one leading `*.` label (certificate SANs). Undefined when it is one.
+ */
+export function dnsNameProblem(value: string, opts: { wildcard?: boolean } = {}): string | undefined {
+  const name = opts.wildcard && value.startsWith("*.") ? value.slice(2) : value;
+  if (name.length === 0) return "is empty";
+  if (name.length > 253) return `is ${name.length} characters long; a DNS name has at most 253`;
+  const labels = name.split(".");
+  for (const label of labels) {
+    if (label.length === 0) return "has an empty label (two dots in a row, or a dot at the start or end)";
+    if (label.length > 63) return `has the label '${label.slice(0, 20)}…' of ${label.length} characters; a label has at most 63`;
+    if (!LABEL.test(label)) {
+      return label.startsWith("-") || label.endsWith("-")
+        ? `has the label '${label}', which starts or ends with '-'`
+        : `has the label '${label}' with characters other than letters, digits and '-'`;
+    }
+  }
+  if (/^\d+$/.test(labels[labels.length - 1])) return "ends in an all-numeric label, which only an IP address has";
+  return undefined;
+}
+
+export function isDnsName(value: string, opts: { wildcard?: boolean } = {}): boolean {
+  return dnsNameProblem(value, opts) === undefined;
+}
+
+/** What a field takes, and what to say about it in a fix. */
+export interface AddressUse {
+  /** `ip`: an IP address only (k3s node-ip, kube-vip); `host`: an IP address or a DNS name. */
+  accepts: "ip" | "host";
+  /** Why an IP is required, e.g. "it becomes k3s node-ip" (only for `ip`). */
+  why?: string;
+  /** Where a port belongs instead, e.g. "port". */
+  portKey?: string;
+  /** Without a portKey: why no port goes here, e.g. "joins and the kubeconfig use port 6443". */
+  portNote?: string;
+  /** Where a user name belongs, e.g. "user". */
+  userKey?: string;
+  /** Allow a leading `*.` (certificate SANs). */
+  wildcard?: boolean;
+  /** An example value for the fix. */
+  example: string;
+  /** What to give instead of a host name where an IP is needed; "the machine's IP address" by default. */
+  give?: string;
+}
+
+const FOUR_NUMBERS = /^\d+\.\d+\.\d+\.\d+$/;
+
+/**
+ * Why `value` cannot be used where `use` says, as "'<value>' <what is wrong>. Fix: <fix>"; undefined
+ * when it can. The shapes people write by mistake are named: surrounding or inner whitespace, a URL
+ * with a scheme, `user@host`, `host:port` and `[v6]:port`, brackets, an IPv6 zone, IPv4 numbers
+ * above 255 or with leading zeros, a DNS name where an IP is needed, and a name that breaks RFC 1123.
+ */
+export function addressProblem(value: string, use: AddressUse): string | undefined {
+  const what = use.accepts === "ip" ? "an IP address" : "an IP address or a DNS name";
+  const portFix = (host: string, port: string) =>
+    use.portKey ? `write '${host}' here and ${port} in ${use.portKey}` : `write '${host}' without the port${use.portNote ? `; ${use.portNote}` : ""}`;
+  if (value.trim() !== value) return `'${value}' has spaces around it. Fix: write '${value.trim()}'.`;
+  if (/\s/.test(value)) return `'${value}' contains whitespace; it must be one ${use.accepts === "ip" ? "address" : "address or name"}. Fix: write a single value such as ${use.example}.`;
+  const url = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(?:([^@/]*)@)?(\[[^\]]+\]|[^:/]*)(?::(\d+))?/.exec(value);
+  if (url) {
+    const host = url[3].replace(/^\[|\]$/g, "");
+    const extra = [url[2] && use.userKey ? `the user ${url[2]} in ${use.userKey}` : "", url[4] ? (use.portKey ? `${url[4]} in ${use.portKey}` : "") : ""].filter(Boolean);
+    return `'${value}' is a URL (${url[1]}://), not ${what}. Fix: write only the host, '${host}'${extra.length ? `, and ${extra.join(" and ")}` : ""}.`;
+  }
+  if (value.includes("@")) {
+    const [user, host] = [value.slice(0, value.lastIndexOf("@")), value.slice(value.lastIndexOf("@") + 1)];
+    return `'${value}' carries a user name. Fix: write '${host}' here and ${use.userKey ? `'${user}' in ${use.userKey}` : `no user (the user name does not belong here)`}.`;
+  }
+  const v6port = /^\[([^\]]+)\](?::(\d+))?$/.exec(value);
+  if (v6port) {
+    return v6port[2] ? `'${value}' carries a port. Fix: ${portFix(v6port[1], v6port[2])}.` : `'${value}' has brackets, which only URLs need. Fix: write '${v6port[1]}'.`;
+  }
+  const hostPort = /^([^:]+):(\d+)$/.exec(value);
+  if (hostPort) return `'${value}' carries a port. Fix: ${portFix(hostPort[1], hostPort[2])}.`;
+  if (value.includes("%") && ipaddr.IPv6.isValid(value)) {
+    return `'${value}' has an IPv6 zone (%…), which k3s and the kubelet do not accept. Fix: use a global or unique-local address such as fd00::10, without the zone.`;
+  }
+  if (FOUR_NUMBERS.test(value) && !isIp(value)) {
+    return `'${value}' is not an IPv4 address: each of its four numbers must be 0-255, written without leading zeros. Fix: correct it, e.g. ${use.accepts === "ip" ? use.example : "192.168.1.10"}.`;
+  }
+  const ip = isIp(value);
+  if (use.accepts === "ip") {
+    if (ip) return undefined;
+    const looksLikeName = dnsNameProblem(value) === undefined;
+    return looksLikeName
+      ? `'${value}' is not an IP address but a host name${use.why ? ` (${use.why})` : ""}. Fix: give ${use.give ?? "the machine's IP address"}, e.g. ${use.example}.`
+      : `'${value}' is not an IP address${use.why ? ` (${use.why})` : ""}. Fix: write an IPv4 or IPv6 address such as ${use.example}.`;
+  }
+  if (ip) return undefined;
+  if (value.includes(":")) return `'${value}' is not an IPv6 address. Fix: correct it, e.g. fd00::10.`;
+  const dns = dnsNameProblem(value, { wildcard: use.wildcard });
+  return dns ? `'${value}' is neither an IP address nor a DNS name: it ${dns} (RFC 1123). Fix: write an address or name such as ${use.example}.` : undefined;
+}
+
+/** A zod string checked with {@link addressProblem}; the message carries its fix. */
+export function addressSchema(use: AddressUse) {
+  return z.string().superRefine((value, ctx) => {
+    const message = addressProblem(value, use);
+    if (message) ctx.addIssue({ code: "custom", message, input: value });
+  });
+}
+
+/**
+ * A login name as OpenSSH and useradd take it; one that carries a host (`pi@10.0.0.5`) is refused,
+ * naming the `user`/`address` split. `addressKey` names where the host belongs.
+ */
+export function userSchema(addressKey: string) {
+  return z.string().min(1).superRefine((value, ctx) => {
+    if (value.includes("@")) {
+      const at = value.indexOf("@");
+      ctx.addIssue({ code: "custom", message: `'${value}' carries a host. Fix: write '${value.slice(0, at)}' here and '${value.slice(at + 1)}' in ${addressKey}.` });
+    } else if (/[\s:/]/.test(value)) {
+      ctx.addIssue({ code: "custom", message: `'${value}' is not a login name: it contains whitespace, ':' or '/'. Fix: write the user's name alone, e.g. pi.` });
+    }
+  });
+}

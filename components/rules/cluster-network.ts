@@ -1,0 +1,151 @@
+import { FAMILY_NAME, Family, ipFamily } from "./address";
+import { cidrFamily, cidrHas, cidrsOverlap, prefixLength, splitCidrs } from "./cidr";
+
+/** The cluster's address plan as k3s gets it: cluster-cidr, service-cidr (comma lists), its version. */
+export interface ClusterNetwork {
+  /** k3s cluster-cidr (pods), one range or an IPv4,IPv6 pair. */
+  clusterCidr: string;
+  /** k3s service-cidr, one range or a pair. */
+  serviceCidr: string;
+  /** The k3s release (`v1.33.5+k3s1`): the service range cap depends on it. */
+  k3sVersion: string;
+  /** kube-controller-manager node-cidr-mask-size per family, when set through serverConfig. */
+  nodeCidrMaskSize?: Partial<Record<Family, number>>;
+  /** `cluster.apiVip.address`, when a VIP is configured. */
+  apiVip?: string;
+}
+
+/**
+ * Per-node pod range sizes k3s gives kube-controller-manager unless node-cidr-mask-size says
+ * otherwise: /24 for IPv4, /64 for IPv6 (Kubernetes cmd/kube-controller-manager defaults).
+ */
+export const DEFAULT_NODE_MASK: Record<Family, number> = { ipv4: 24, ipv6: 64 };
+
+/**
+ * The largest service ranges kube-apiserver takes while the bitmap allocator is in use: 20 host bits,
+ * i.e. /12 for IPv4 and /108 for IPv6 (cmd/kube-apiserver/app/options/validation.go, maxCIDRBits = 20:
+ * "specified --service-cluster-ip-range is too large"). The cap is skipped once both
+ * MultiCIDRServiceAllocator and DisableAllocatorDualWrite are on, which is the default from
+ * Kubernetes 1.34 (pkg/features/kube_features.go), so it applies to k3s releases before v1.34.
+ */
+const SERVICE_HOST_BITS_MAX = 20;
+const SERVICE_CAP_UNTIL_MINOR = 34;
+
+/**
+ * kube-controller-manager hands each node a range out of the cluster CIDR with a bitmap of at most
+ * 2^16 entries for IPv6 (pkg/controller/nodeipam/ipam/cidrset/cidr_set.go, clusterSubnetMaxDiff = 16:
+ * "the node CIDR size is too big"), so an IPv6 cluster CIDR is at most 16 bits shorter than the node mask.
+ */
+const IPV6_NODE_RANGES_BITS_MAX = 16;
+
+function minorOf(k3sVersion: string): number | undefined {
+  const m = /^v1\.(\d+)\./.exec(k3sVersion);
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * Every problem of the cluster and service CIDRs together, as "key: what is wrong. Fix: ..." lines;
+ * `key(field)` names a field of `k3s-stacks:cluster`. The lists are already well-formed (cidrListSchema).
+ */
+export function clusterNetworkProblems(net: ClusterNetwork, key: (field: string) => string): string[] {
+  const problems: string[] = [];
+  const pods = splitCidrs(net.clusterCidr);
+  const services = splitCidrs(net.serviceCidr);
+  const minor = minorOf(net.k3sVersion);
+
+  for (const cidr of pods) {
+    const family = cidrFamily(cidr);
+    const mask = net.nodeCidrMaskSize?.[family] ?? DEFAULT_NODE_MASK[family];
+    const prefix = prefixLength(cidr);
+    const maskKey = `node-cidr-mask-size-${family}`;
+    // node_ipam_controller.go: "Invalid --cluster-cidr, mask size of cluster CIDR must be less than or equal to --node-cidr-mask-size".
+    if (prefix > mask) {
+      problems.push(`${key("clusterCidr")}: ${cidr} is smaller than the /${mask} pod range each node gets (${maskKey}), so kube-controller-manager refuses to start. Fix: use a /${mask} or larger range, e.g. ${family === "ipv4" ? "10.42.0.0/16" : "fd00:42::/56"}.`);
+    } else if (family === "ipv6" && mask - prefix > IPV6_NODE_RANGES_BITS_MAX) {
+      problems.push(`${key("clusterCidr")}: ${cidr} holds 2^${mask - prefix} node ranges of /${mask}; kube-controller-manager allocates from at most 2^${IPV6_NODE_RANGES_BITS_MAX} and refuses to start ("the node CIDR size is too big"). Fix: use a /${mask - IPV6_NODE_RANGES_BITS_MAX} or longer prefix, e.g. fd00:42::/56.`);
+    }
+  }
+  if (minor !== undefined && minor < SERVICE_CAP_UNTIL_MINOR) {
+    for (const cidr of services) {
+      const family = cidrFamily(cidr);
+      const bits = family === "ipv4" ? 32 : 128;
+      if (bits - prefixLength(cidr) > SERVICE_HOST_BITS_MAX) {
+        problems.push(`${key("serviceCidr")}: ${cidr} is larger than kube-apiserver of Kubernetes 1.${minor} accepts for a service range (/${bits - SERVICE_HOST_BITS_MAX} at most for ${FAMILY_NAME[family]}). Fix: use /${bits - SERVICE_HOST_BITS_MAX} or smaller, e.g. ${family === "ipv4" ? "10.43.0.0/16" : "fd00:43::/112"}, or a k3s release from v1.34 on.`);
+      }
+    }
+  }
+  for (const s of services) {
+    for (const p of pods) {
+      if (cidrsOverlap(s, p)) {
+        problems.push(`${key("serviceCidr")}: ${s} overlaps clusterCidr ${p}; an address would be both a Service's and a pod's, and kube-proxy would send pod traffic to Services. Fix: pick disjoint ranges, e.g. the k3s defaults 10.42.0.0/16 (pods) and 10.43.0.0/16 (services).`);
+      }
+    }
+  }
+  const podFamilies = pods.map(cidrFamily);
+  const serviceFamilies = services.map(cidrFamily);
+  // kube-apiserver requires its advertise address (k3s: the server's first node-ip, of cluster-cidr's
+  // first family) in the primary service family (validation.go validatePublicIPServiceClusterIPRangeIPFamilies).
+  if (podFamilies.length && serviceFamilies.length && podFamilies[0] !== serviceFamilies[0]) {
+    problems.push(`${key("serviceCidr")}: starts with an ${FAMILY_NAME[serviceFamilies[0]]} range but clusterCidr starts with ${FAMILY_NAME[podFamilies[0]]}; the API server's address (the first node IP, of clusterCidr's first family) must be of the first service family. Fix: list the families in the same order in both, e.g. clusterCidr: 10.42.0.0/16,fd00:42::/56 and serviceCidr: 10.43.0.0/16,fd00:43::/112.`);
+  }
+  for (const f of serviceFamilies) {
+    if (!podFamilies.includes(f)) {
+      problems.push(`${key("serviceCidr")}: has an ${FAMILY_NAME[f]} range but clusterCidr has none, so those Services would have no pod endpoints. Fix: add an ${FAMILY_NAME[f]} range to clusterCidr, or remove it here.`);
+    }
+  }
+  if (net.apiVip) {
+    const family = ipFamily(net.apiVip);
+    if (family && !podFamilies.includes(family)) {
+      const have = podFamilies.map((f) => FAMILY_NAME[f]).join(" and ");
+      problems.push(`${key("apiVip.address")}: ${net.apiVip} is ${FAMILY_NAME[family]} but the cluster is ${have} only (clusterCidr ${net.clusterCidr}), so the servers have no ${FAMILY_NAME[family]} node IP to hold it next to. Fix: pick a free ${have} address on the servers' LAN.`);
+    }
+  }
+  return problems;
+}
+
+/** The addresses of one node as written in its source (inventory host, local machine). */
+export interface NodeAddresses {
+  /** The key of the node, e.g. `k3s-stacks:inventory.hosts[2]`. */
+  key: string;
+  name: string;
+  /** k3s node-ip. */
+  internalAddress?: string;
+  /** k3s node-external-ip. */
+  externalAddress?: string;
+}
+
+/**
+ * Node addresses against the cluster's ranges. A node IP inside the pod or service range would be
+ * routed into the overlay or to kube-proxy instead of to the node. k3s refuses a node-ip whose
+ * families differ from cluster-cidr's: "cluster-cidr and node-ip must share the same IP version
+ * (IPv4, IPv6 or dual-stack)" (k3s pkg/cli/server, reported in k3s-io/k3s#11735), which also means a
+ * dual-stack cluster needs a dual-stack node-ip.
+ */
+export function nodeAddressProblems(net: Pick<ClusterNetwork, "clusterCidr" | "serviceCidr">, nodes: NodeAddresses[]): string[] {
+  const problems: string[] = [];
+  const ranges = [
+    ...splitCidrs(net.clusterCidr).map((r) => ({ r, what: "clusterCidr (pods)" })),
+    ...splitCidrs(net.serviceCidr).map((r) => ({ r, what: "serviceCidr" })),
+  ];
+  const podFamilies = splitCidrs(net.clusterCidr).map(cidrFamily);
+  for (const n of nodes) {
+    for (const field of ["internalAddress", "externalAddress"] as const) {
+      const address = n[field];
+      if (address === undefined) continue;
+      for (const { r, what } of ranges) {
+        if (cidrHas(r, address)) {
+          problems.push(`${n.key}.${field}: ${address} is inside k3s-stacks:cluster.${what} ${r}, so traffic to the node would be routed into the cluster instead. Fix: give the node's LAN address here, or move the cluster's ranges away from your LAN.`);
+        }
+      }
+    }
+    const family = n.internalAddress ? ipFamily(n.internalAddress) : undefined;
+    if (family && (podFamilies.length !== 1 || podFamilies[0] !== family)) {
+      const have = podFamilies.map((f) => FAMILY_NAME[f]).join(",");
+      const fix = podFamilies.includes(family)
+        ? `k3s-stacks gives a node one internalAddress, so use a single-stack ${FAMILY_NAME[family]} cluster (clusterCidr and serviceCidr of that family)`
+        : `give the node's ${have} address here, or make clusterCidr and serviceCidr ${FAMILY_NAME[family]}`;
+      problems.push(`${n.key}.internalAddress: ${n.internalAddress} is ${FAMILY_NAME[family]} but clusterCidr ${net.clusterCidr} is ${podFamilies.length > 1 ? "dual-stack" : have}; k3s refuses a node-ip whose IP families differ from cluster-cidr's. Fix: ${fix}.`);
+    }
+  }
+  return problems;
+}

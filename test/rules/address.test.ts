@@ -1,0 +1,125 @@
+// Addresses and host names: the shapes k3s, the kubelet and OpenSSH refuse or misread are refused
+// up front, each naming what to write instead (components/rules/address.ts).
+import { addressProblem, dnsNameProblem, isDnsName, isIp, parseIp, sameIp } from "../../components/rules/address";
+import { parseClusterConfig } from "../../components/k3s/settings";
+import { parseInventoryConfig } from "../../components/nodes/inventory";
+import { problem, problemsOf } from "../support/config";
+
+const host = { accepts: "host", portKey: "port", userKey: "user", example: "192.168.1.11" } as const;
+const ip = { accepts: "ip", why: "it becomes k3s node-ip", example: "192.168.1.11" } as const;
+
+describe("IP addresses as Go's net.ParseIP reads them", () => {
+  test.each(["10.0.0.5", "0.0.0.0", "255.255.255.255", "fd00::5", "::1", "2001:db8::1", "::ffff:10.0.0.1"])("%s is an IP", (v) => {
+    expect(isIp(v)).toBe(true);
+  });
+  // ipaddr.js alone takes the short, hex and single-number IPv4 forms; Go (and so k3s) does not.
+  test.each(["10.0.0.256", "10.1", "0xa.0.0.1", "167772161", "010.0.0.1", "fe80::1%eth0", "10.0.0.5 ", "[fd00::5]", ""])("%j is not", (v) => {
+    expect(isIp(v)).toBe(false);
+  });
+  test("the same address in two spellings", () => {
+    expect(sameIp("fd00::1", "fd00:0:0::1")).toBe(true);
+    expect(sameIp("10.0.0.1", "10.0.0.2")).toBe(false);
+    expect(parseIp("fd00::1")?.kind()).toBe("ipv6");
+  });
+});
+
+describe("DNS names (RFC 1123)", () => {
+  test.each(["pi", "pi-1.lan", "k3s.home.arpa", "A1.example.com", "1pi.lan", `${"a".repeat(63)}.lan`])("%s is a DNS name", (v) => {
+    expect(isDnsName(v)).toBe(true);
+  });
+  test.each([
+    [`${"a".repeat(64)}.lan`, "at most 63"],
+    [Array(64).fill("abc").join("."), "at most 253"],
+    ["-pi.lan", "starts or ends with '-'"],
+    ["pi-.lan", "starts or ends with '-'"],
+    ["pi_1.lan", "other than letters, digits and '-'"],
+    ["pi..lan", "empty label"],
+    ["pi.lan.", "empty label"],
+    ["10.0.0.256", "all-numeric"],
+  ])("%s is not: %s", (v, why) => {
+    expect(dnsNameProblem(v)).toContain(why);
+  });
+  test("a wildcard only where allowed (certificate SANs)", () => {
+    expect(isDnsName("*.k3s.lan")).toBe(false);
+    expect(isDnsName("*.k3s.lan", { wildcard: true })).toBe(true);
+  });
+});
+
+describe("what people write instead of an address, and the fix named", () => {
+  test.each([
+    ["10.0.0.5:22", host, "carries a port", "write '10.0.0.5' here and 22 in port"],
+    ["[fd00::5]:2222", host, "carries a port", "write 'fd00::5' here and 2222 in port"],
+    ["[fd00::5]", host, "brackets", "write 'fd00::5'"],
+    ["ssh://pi@10.0.0.5:2222", host, "is a URL (ssh://)", "write only the host, '10.0.0.5', and the user pi in user and 2222 in port"],
+    ["https://k3s.lan", host, "is a URL", "'k3s.lan'"],
+    ["pi@10.0.0.5", host, "carries a user name", "write '10.0.0.5' here and 'pi' in user"],
+    ["10.0.0.256", host, "each of its four numbers must be 0-255", "correct it"],
+    [" 10.0.0.5", host, "spaces around it", "write '10.0.0.5'"],
+    ["10.0.0.5 10.0.0.6", host, "contains whitespace", "single value"],
+    ["fe80::1%eth0", ip, "IPv6 zone", "without the zone"],
+    ["pi-1.lan", ip, "not an IP address but a host name (it becomes k3s node-ip)", "192.168.1.11"],
+    ["pi_1", host, "neither an IP address nor a DNS name", "192.168.1.11"],
+  ] as const)("%j", (value, use, what, fix) => {
+    const message = addressProblem(value, use);
+    expect(message).toContain(what);
+    expect(message?.slice(message.indexOf("Fix:"))).toContain(fix);
+  });
+  test("good values pass", () => {
+    expect(addressProblem("pi-1.lan", host)).toBeUndefined();
+    expect(addressProblem("fd00::5", ip)).toBeUndefined();
+  });
+});
+
+describe("the fields that hold addresses", () => {
+  const hostOf = (extra: object) => ({ name: "pi-1", address: "192.168.1.11", role: "server", arch: "arm64", ...extra });
+
+  test("inventory: address, internalAddress, externalAddress, bastion and user, all reported together", () => {
+    const problems = problemsOf(() => parseInventoryConfig({
+      user: "pi@192.168.1.11",
+      hosts: [
+        hostOf({ address: "192.168.1.11:22" }),
+        hostOf({ name: "pi-2", address: "ssh://pi-2.lan", internalAddress: "pi-2.lan", externalAddress: "203.0.113.300", user: "root@pi-2" }),
+        hostOf({ name: "pi-3", address: "pi-3", bastion: { address: "jump@203.0.113.1" } }),
+      ],
+    }));
+    expect(problems).toEqual([
+      problem("k3s-stacks:inventory.user", "'pi@192.168.1.11' carries a host", "write 'pi' here and '192.168.1.11' in each host's address"),
+      problem("k3s-stacks:inventory.hosts[0].address", "carries a port", "write '192.168.1.11' here and 22 in port"),
+      problem("k3s-stacks:inventory.hosts[1].address", "is a URL (ssh://)", "'pi-2.lan'"),
+      problem("k3s-stacks:inventory.hosts[1].internalAddress", "host name (it becomes k3s node-ip)", "IP address"),
+      problem("k3s-stacks:inventory.hosts[1].externalAddress", "four numbers must be 0-255", "correct it"),
+      problem("k3s-stacks:inventory.hosts[1].user", "carries a host", "write 'root' here and 'pi-2' in address"),
+      problem("k3s-stacks:inventory.hosts[2].bastion.address", "carries a user name", "'jump' in bastion.user"),
+    ]);
+  });
+
+  test("inventory: duplicate internalAddress (in any spelling) and duplicate address:port", () => {
+    const problems = problemsOf(() => parseInventoryConfig({
+      hosts: [
+        hostOf({ internalAddress: "fd00::11" }),
+        hostOf({ name: "pi-2", address: "192.168.1.12", internalAddress: "fd00:0::11" }),
+        hostOf({ name: "pi-3", address: "192.168.1.11" }),
+      ],
+    }));
+    expect(problems).toEqual([
+      problem("k3s-stacks:inventory.hosts[2].address", "'192.168.1.11' is also used by hosts[0]", "its own address"),
+      problem("k3s-stacks:inventory.hosts[1].internalAddress", "'fd00:0::11' is also used by hosts[0]", "its own internalAddress"),
+    ]);
+  });
+
+  test("cluster: apiEndpoint, tlsSans and apiVip.address", () => {
+    const problems = problemsOf(() => parseClusterConfig({
+      k3sVersion: "v1.36.3+k3s1",
+      apiEndpoint: "https://k3s.lan:6443",
+      tlsSans: ["k3s.lan:6443", "*.k3s.lan", "10.0.0.300"],
+    }));
+    expect(problems).toEqual([
+      problem("k3s-stacks:cluster.tlsSans[0]", "carries a port", "write 'k3s.lan' without the port; a certificate names hosts"),
+      problem("k3s-stacks:cluster.tlsSans[2]", "0-255", "correct it"),
+      problem("k3s-stacks:cluster.apiEndpoint", "is a URL (https://)", "write only the host, 'k3s.lan'"),
+    ]);
+    expect(problemsOf(() => parseClusterConfig({ k3sVersion: "v1.36.3+k3s1", apiVip: { address: "192.168.1.250:6443" } }))).toEqual([
+      problem("k3s-stacks:cluster.apiVip.address", "carries a port", "the API port 6443"),
+    ]);
+  });
+});
