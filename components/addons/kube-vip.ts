@@ -7,6 +7,7 @@ import { NodeFacts } from "../nodes/types";
 import { imageRef } from "./charts";
 import { MetallbConfig } from "./config";
 import { parsePoolEntry } from "./pools";
+import { splitCidrs } from "../rules/cidr";
 
 /** k3s applies every file here on each server, re-applying when it changes (reference §10, §14). */
 export const SERVER_MANIFESTS_DIR = "/var/lib/rancher/k3s/server/manifests";
@@ -167,7 +168,9 @@ export function apiVipProblems(vip: ApiVip, ctx: ApiVipContext): string[] {
       problems.push(`${where}: server '${n.name}' (${a}) is not in ${subnet}, and ARP announces the VIP only on the servers' own network segment. Fix: ${fix}.`);
     }
   }
-  for (const [key, cidr] of [["clusterCidr", ctx.clusterCidr], ["serviceCidr", ctx.serviceCidr]] as const) {
+  // Dual-stack lists are checked range by range.
+  const ranges = [...splitCidrs(ctx.clusterCidr).map((c) => ["clusterCidr", c] as const), ...splitCidrs(ctx.serviceCidr).map((c) => ["serviceCidr", c] as const)];
+  for (const [key, cidr] of ranges) {
     if (contains(cidr, addr)) {
       problems.push(`${where}: ${vip.address} is inside k3s-stacks:cluster.${key} ${cidr}, which is routed inside the cluster. Fix: pick an address on the servers' LAN.`);
     }

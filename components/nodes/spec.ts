@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ConfigError, keyPath, parseConfig } from "../rules/errors";
 import { nonEmptyInput } from "../rules/inputs";
+import { addressInput } from "../rules/address";
 import { hostSchema, inventorySchema } from "./inventory/schema";
 import { NodeArgs, NodeSpec } from "./types";
 
@@ -11,7 +12,7 @@ const resource = z.custom<pulumi.Resource>((v) => pulumi.Resource.isInstance(v),
 const secret = nonEmptyInput.optional().transform((v) => (v === undefined ? undefined : pulumi.secret(v)));
 
 const endpoint = {
-  host: nonEmptyInput,
+  host: addressInput({ accepts: "host", portKey: "port", userKey: "user", example: "192.168.1.11 or pi-1.lan" }),
   port: z.number().int().min(1).max(65535).optional(),
   user: hostSchema.shape.user,
   privateKey: secret,
@@ -35,8 +36,8 @@ export const nodeSpecSchema = z
         local: z.boolean().optional(),
       })
       .strict(),
-    internalAddress: nonEmptyInput.optional(),
-    externalAddress: nonEmptyInput.optional(),
+    internalAddress: addressInput({ accepts: "ip", why: "it becomes k3s node-ip", example: "192.168.1.11" }).optional(),
+    externalAddress: addressInput({ accepts: "ip", why: "it becomes k3s node-external-ip", example: "192.168.1.11" }).optional(),
     flannelIface: hostSchema.shape.flannelIface,
     labels: hostSchema.shape.labels,
     taints: hostSchema.shape.taints,

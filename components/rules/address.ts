@@ -1,5 +1,6 @@
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
+import { nonEmptyInput } from "./inputs";
 
 /**
  * IP addresses and DNS host names as k3s, the kubelet and OpenSSH take them. Every field that holds
@@ -145,6 +146,17 @@ export function addressProblem(value: string, use: AddressUse): string | undefin
 export function addressSchema(use: AddressUse) {
   return z.string().superRefine((value, ctx) => {
     const message = addressProblem(value, use);
+    if (message) ctx.addIssue({ code: "custom", message, input: value });
+  });
+}
+
+/**
+ * A component argument holding an address: a plain string is checked with {@link addressProblem};
+ * an Output or Promise resolves only while the program runs and is accepted unchecked.
+ */
+export function addressInput(use: AddressUse) {
+  return nonEmptyInput.superRefine((value, ctx) => {
+    const message = typeof value === "string" ? addressProblem(value, use) : undefined;
     if (message) ctx.addIssue({ code: "custom", message, input: value });
   });
 }

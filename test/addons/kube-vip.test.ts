@@ -131,3 +131,11 @@ describe("k3s-stacks:cluster.apiVip", () => {
     expect(apiVipProblems(vip6Of({ address: "fd00:2::250" }), { ...ctx, nodes: v6 })).toEqual([problem("k3s-stacks:cluster.apiVip.address", "is not in fd00:2::/64", "apiVip.subnet")]);
   });
 });
+
+test("a dual-stack cluster's ranges are checked one by one", () => {
+  const dual = { ...ctx, clusterCidr: "10.42.0.0/16,fd00:42::/56", serviceCidr: "10.43.0.0/16,fd00:43::/112" };
+  expect(apiVipProblems(vipOf({ address: "192.168.1.250" }), dual)).toEqual([]);
+  expect(apiVipProblems(vipOf({ address: "10.43.0.5", subnet: "10.0.0.0/8" }), { ...dual, nodes: [{ ...node("s1", 11, { role: "server" }), internalAddress: "10.1.0.11" }] })).toEqual([
+    problem("k3s-stacks:cluster.apiVip.address", "inside k3s-stacks:cluster.serviceCidr 10.43.0.0/16", "servers' LAN"),
+  ]);
+});

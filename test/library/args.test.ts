@@ -7,7 +7,8 @@ import { ClusterAddons, ConfigError, K3sCluster, NodeArgs, inventoryNodeSpecs, l
 import { resolveK3sClusterArgs } from "../../components/cluster/args";
 import { clusterArgs, parseClusterConfig } from "../../components/k3s/settings";
 
-const node = (name: string, role: NodeArgs["role"] = "server"): NodeArgs => ({ name, role, arch: "arm64", connection: { host: `${name}.lan` } });
+// The host is a valid DNS name even for a bad node name, so each case fails for its own reason only.
+const node = (name: string, role: NodeArgs["role"] = "server"): NodeArgs => ({ name, role, arch: "arm64", connection: { host: `${name.toLowerCase().replace(/[^a-z0-9-]/g, "-")}.lan` } });
 const VERSION = "v1.33.4+k3s1";
 
 let state: MockState;

@@ -1,5 +1,7 @@
 // Addresses and host names: the shapes k3s, the kubelet and OpenSSH refuse or misread are refused
 // up front, each naming what to write instead (components/rules/address.ts).
+import * as pulumi from "@pulumi/pulumi";
+import { parseNodes } from "../../components/nodes/spec";
 import { addressProblem, dnsNameProblem, isDnsName, isIp, parseIp, sameIp } from "../../components/rules/address";
 import { parseClusterConfig } from "../../components/k3s/settings";
 import { parseInventoryConfig } from "../../components/nodes/inventory";
@@ -120,6 +122,19 @@ describe("the fields that hold addresses", () => {
     ]);
     expect(problemsOf(() => parseClusterConfig({ k3sVersion: "v1.36.3+k3s1", apiVip: { address: "192.168.1.250:6443" } }))).toEqual([
       problem("k3s-stacks:cluster.apiVip.address", "carries a port", "the API port 6443"),
+    ]);
+  });
+});
+
+describe("a library user's nodes (K3sCluster.args.nodes) under the same rules", () => {
+  test("plain strings are checked; Outputs resolve later and pass", () => {
+    const problems = problemsOf(() => parseNodes([{ root: { arg: "K3sCluster.args.nodes" }, nodes: [
+      { name: "s1", role: "server", arch: "arm64", connection: { host: "root@192.168.1.11" }, internalAddress: "s1.lan" },
+      { name: "s2", role: "agent", arch: "arm64", connection: { host: pulumi.output("anything") }, internalAddress: pulumi.output("later") },
+    ] }]));
+    expect(problems).toEqual([
+      problem("K3sCluster.args.nodes[0].connection.host", "carries a user name", "'root' in user"),
+      problem("K3sCluster.args.nodes[0].internalAddress", "host name (it becomes k3s node-ip)", "IP address"),
     ]);
   });
 });
