@@ -190,6 +190,24 @@ describe("k3s stand-ins", () => {
     expect(active).toBe(true);
   });
 
+  test("cluster reset without a snapshot exits with k3s's message; a second one is refused until k3s starts normally", () => {
+    expect(lab.exec("srv1", "systemctl stop k3s").code).toBe(0);
+    const id = JSON.parse(lab.readFile("srv1", "/var/lib/rancher/k3s/server/standin-cluster.json") ?? "{}").cluster;
+    const cluster = () => JSON.parse(lab.readFile("srv1", `/var/lib/k3s-standin/shared/cluster/clusters/${id}/cluster.json`) ?? "{}");
+    const before = cluster();
+    const first = lab.exec("srv1", "k3s server --cluster-reset 2>&1");
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain("Managed etcd cluster membership has been reset, restart without --cluster-reset flag now");
+    expect(Object.keys(cluster().members)).toEqual(["srv1"]);
+    expect(cluster().etcdClusterId).not.toBe(before.etcdClusterId);
+    const again = lab.exec("srv1", "k3s server --cluster-reset 2>&1");
+    expect(again.code).toBe(1);
+    expect(again.stdout).toContain("cluster-reset was successfully performed, please remove the cluster-reset flag and start k3s normally");
+    expect(lab.exec("srv1", "systemctl start k3s").code).toBe(0);
+    expect(lab.exec("srv1", "test -e /var/lib/rancher/k3s/server/db/reset-flag || echo gone").stdout.trim()).toBe("gone");
+    expect(lab.exec("srv1", "k3s kubectl get --raw=/readyz").stdout.trim()).toBe("ok");
+  });
+
   test("uninstall leaves the host clean", () => {
     const r = lab.ssh("ag1", "sudo /usr/local/bin/k3s-agent-uninstall.sh");
     expect(r.code).toBe(0);
