@@ -2,6 +2,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { remoteScript } from "../remote/command";
+import { LOGIN_NAME } from "../rules/address";
 import { InstallStager, StagedInstall } from "../k3s/types";
 import { NodeSpec } from "../nodes/types";
 import { versionSlug } from "./assets";
@@ -13,8 +14,6 @@ import { IMAGES_DIR, renderPreInstall, renderStageDirScript, renderVerifyScript,
 /** install.sh must not download: the binary is put in place by preInstall (reference §1, SKIP_DOWNLOAD). */
 export const AIRGAP_ENV = { INSTALL_K3S_SKIP_DOWNLOAD: "true" } as const;
 
-/** A login name the staging script can chown to (POSIX portable user names, as useradd accepts them). */
-export const LOGIN_NAME = /^[a-z_][a-z0-9_.-]*\$?$/i;
 
 /**
  * Stages a k3s install from a loaded bundle on each node: a staging directory, one CopyToRemote per
@@ -31,7 +30,7 @@ export function airgapStager(bundle: LoadedBundle): InstallStager {
         throw new Error(`airgapStager: node ${node.name} is ${node.arch}, which the loaded bundle does not cover; pass every node to loadBundle`);
       }
       const user = node.connection.user ?? "root";
-      if (!LOGIN_NAME.test(user)) throw new Error(`airgapStager: node ${node.name}: SSH user '${user}' is not a valid login name; check users with the planner first`);
+      if (!LOGIN_NAME.test(user)) throw new Error(`airgapStager: node ${node.name}: SSH user '${user}' is not a valid login name; inventory users are checked when parsed (rules/address.ts userSchema)`);
 
       const slug = versionSlug(bundle.version);
       const dir = `${STAGE_ROOT}/${slug}`;

@@ -1,5 +1,4 @@
-import { ConfigError, PROJECT, keyPath } from "../rules/errors";
-import { LOGIN_NAME } from "../airgap/stager";
+import { ConfigError, PROJECT } from "../rules/errors";
 import type { ClusterSettings } from "../k3s/settings";
 import { liveHosts, parseInventoryConfig } from "../nodes/inventory";
 import { ARCH_ALIASES, InventoryConfig } from "../nodes/inventory/schema";
@@ -50,21 +49,6 @@ function inventoryPlan(inv: InventoryConfig, h: InventoryConfig["hosts"][number]
     internalAddress: h.internalAddress,
     externalAddress: h.externalAddress,
   };
-}
-
-/**
- * SSH users the airgap staging script chowns its directory to must be login names
- * (airgap/stager.ts LOGIN_NAME). Cloud VMs log in as the image's fixed user; a local stack has no airgap.
- */
-export function stagingUserProblems(source: NodeSource): string[] {
-  if (source.kind !== "inventory") return [];
-  const inv = source.inventory;
-  const problems: string[] = [];
-  if (!LOGIN_NAME.test(inv.user)) problems.push(`${keyPath("inventory", ["user"])}: '${inv.user}' is not a login name, and airgap staging hands its directory to that user. Fix: use the account's login name (letters, digits, '_', '.', '-'; no host or spaces).`);
-  inv.hosts.forEach((h, i) => {
-    if (h.user !== undefined && !LOGIN_NAME.test(h.user)) problems.push(`${keyPath("inventory", ["hosts", i, "user"])}: '${h.user}' is not a login name, and airgap staging hands its directory to that user. Fix: use the account's login name (letters, digits, '_', '.', '-'; no host or spaces).`);
-  });
-  return problems;
 }
 
 /**

@@ -17,7 +17,7 @@ import { checkAddons } from "../addons/validate";
 import { apiVipOnCloud, checkApiVip } from "../addons/kube-vip";
 import { CEPH_EXTERNAL_KEY, parseCephExternalSecrets } from "../addons/rook-external";
 import { ConfigReader, StackConfig } from "./secrets";
-import { parseNodeSource, plannedNodes, stagingUserProblems } from "./nodes";
+import { parseNodeSource, plannedNodes } from "./nodes";
 import type { SecretName, StackPlan } from "./types";
 
 /** Each secret key with the example value its `pulumi config set --secret` fix shows. */
@@ -135,10 +135,6 @@ export function planStack(config: StackConfig, previous: PreviousState | undefin
       // kube-vip's image goes to the servers with the bundle; nothing else can pull it there.
       const images = c.apiVip ? [{ key: "kubeVip", ref: imageRef("kubeVip"), roles: ["server" as const] }] : [];
       plan.bundle = loadBundle(airgap.bundleDir, c.k3sVersion, nodes, charts, images);
-    },
-    () => {
-      const problems = airgap && source ? stagingUserProblems(source) : [];
-      if (problems.length) throw new ConfigError(problems);
     },
     () => {
       if (!c || !planned || !plan.upgrade?.checkPreviousOutputs || previous === undefined) return;

@@ -162,7 +162,14 @@ export function addressInput(use: AddressUse) {
 }
 
 /**
- * A login name as OpenSSH and useradd take it; one that carries a host (`pi@10.0.0.5`) is refused,
+ * A login name: letters, digits, '_', '.', '-', not starting with a digit, '.' or '-', optionally
+ * ending in '$' (looser than shadow-utils' default NAME_REGEX `^[a-z_][a-z0-9_-]*[$]?$`, so no name
+ * useradd creates is refused). Scripts use it as an owner (airgap staging chowns to it).
+ */
+export const LOGIN_NAME = /^[a-z_][a-z0-9_.-]*\$?$/i;
+
+/**
+ * A login name as OpenSSH and useradd take it ({@link LOGIN_NAME}); one that carries a host (`pi@10.0.0.5`) is refused,
  * naming the `user`/`address` split. `addressKey` names where the host belongs.
  */
 export function userSchema(addressKey: string) {
@@ -172,6 +179,8 @@ export function userSchema(addressKey: string) {
       ctx.addIssue({ code: "custom", message: `'${value}' carries a host. Fix: write '${value.slice(0, at)}' here and '${value.slice(at + 1)}' in ${addressKey}.` });
     } else if (/[\s:/]/.test(value)) {
       ctx.addIssue({ code: "custom", message: `'${value}' is not a login name: it contains whitespace, ':' or '/'. Fix: write the user's name alone, e.g. pi.` });
+    } else if (!LOGIN_NAME.test(value)) {
+      ctx.addIssue({ code: "custom", message: `'${value}' is not a login name (letters, digits, '_', '.', '-', starting with a letter or '_'). Fix: write the account's name as useradd created it, e.g. pi.` });
     }
   });
 }
