@@ -1,13 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { collectProblems, parseConfig, withArgumentPaths } from "../rules/errors";
+import { ConfigError, collectProblems, parseConfig, withArgumentPaths } from "../rules/errors";
 import { nonEmptyInput, stringListInput } from "../rules/inputs";
 import { NodeArgs, NodeSpec } from "../nodes/types";
 import { parseNodes } from "../nodes/spec";
 import { clusterArgsSchema } from "../k3s/settings";
 import { ConfigContribution } from "../k3s/types";
 import { AddonsConfig, addonsSchema } from "./config";
-import { CephExternalSecrets } from "./rook-external";
+import { CephExternalSecrets, cephExternalSchema } from "./rook-external";
 import { CheckedAddons, checkAddons } from "./validate";
 import { Datastore, addonK3sContribution } from "./k3s-contribution";
 
@@ -107,14 +107,33 @@ export function resolveClusterAddonsArgs(args: ClusterAddonsArgs): ResolvedClust
     () => { parsed = parseConfig(clusterAddonsArgsSchema, args, { arg: ROOT }); },
     () => { if (Array.isArray(args?.nodes)) [nodes] = parseNodes([{ nodes: args.nodes, root: { arg: `${ROOT}.nodes` } }]); },
   ]);
+  checkCephExternal(parsed.config, parsed.cephExternal);
   const context = { nodes, datastore: parsed.datastore, clusterCidr: parsed.clusterCidr, serviceCidr: parsed.serviceCidr, disable: parsed.clusterDisable };
   const checked = withArgumentPaths(ARGUMENT_PATHS, () => checkAddons(parsed.config, context));
   return {
     ...parsed,
-    cephExternal: parsed.cephExternal as ClusterAddonsArgs["cephExternal"],
+    // Monitor addresses and cephx keys: secret whatever the caller passed.
+    cephExternal: parsed.cephExternal === undefined ? undefined : pulumi.secret(parsed.cephExternal as pulumi.Input<CephExternalSecrets>),
     nodes,
     checked,
   };
+}
+
+/**
+ * `cephExternal` is given exactly when `config.storage` uses an existing Ceph cluster, and a plain value
+ * has its shape (the stack's secret k3s-stacks:cephExternal has the same rules, rook-external.ts).
+ * An Output is checked by what consumes it.
+ */
+function checkCephExternal(config: AddonsConfig, value: unknown): void {
+  const where = `${ROOT}.cephExternal`;
+  const external = config.storage.type === "rook-ceph" && config.storage.external !== undefined;
+  if (external && value === undefined) {
+    throw new ConfigError([`${where}: is required for config.storage.external (monitor addresses and cephx keys of the existing cluster). Fix: pass { monitors, userKey, rbdNodeKey, rbdProvisionerKey } as a secret (Rook's create-external-cluster-resources.py prints them).`]);
+  }
+  if (!external && value !== undefined) {
+    throw new ConfigError([`${where}: is given but config.storage is not rook-ceph with external. Fix: leave it out, or set config.storage.external.`]);
+  }
+  if (value !== undefined && !pulumi.Output.isInstance(value) && !(value instanceof Promise)) parseConfig(cephExternalSchema, value, { arg: where });
 }
 
 /**

@@ -171,7 +171,8 @@ export function resolveK3sClusterArgs(args: K3sClusterProgramArgs): ResolvedK3sC
     settings,
     nodes,
     gone,
-    datastoreEndpoint: endpoint,
+    // It holds the database password: secret whatever the caller passed.
+    datastoreEndpoint: endpoint === undefined ? undefined : pulumi.secret(endpoint),
     contributions: parsed.contributions as ConfigContribution[],
     files: parsed.files,
     rollout: { ...parsed.rollout, drainTimeout: parsed.rollout.drainTimeout ?? settings.drainTimeout },

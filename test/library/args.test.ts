@@ -2,7 +2,7 @@
 // naming the argument path, and the same defaults as the stack config (one definition, not two).
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, MockState } from "../support/mocks";
-import { drain, mockOutputs } from "../stack/support/harness";
+import { drain, mockOutputs, plainStrings } from "../stack/support/harness";
 import { ClusterAddons, ConfigError, K3sCluster, NodeArgs, inventoryNodeSpecs, localNodeSpecs } from "../../components";
 import { resolveK3sClusterArgs } from "../../components/cluster/args";
 import { clusterArgs, parseClusterConfig } from "../../components/k3s/settings";
@@ -139,4 +139,28 @@ test("the local node source: this machine as the one server, a bad name naming i
     error = e;
   }
   expect((error as ConfigError).problems).toEqual([expect.stringMatching(/^localNodeSpecs\.local\.name: must be a lowercase DNS name.*Fix: /)]);
+});
+
+test("a datastore URL passed as a plain string never reaches a resource input in plain text", async () => {
+  new K3sCluster("pg", { version: VERSION, datastore: "postgres", datastoreEndpoint: "postgres://k3s:DB-PASS-PLAIN@db.lan:5432/k3s", nodes: [node("pg1"), node("pg2")] });
+  await drain();
+  const mine = state.resources.filter((r) => r.name.startsWith("pg-"));
+  expect(mine.length).toBeGreaterThan(0);
+  const leaks = mine.flatMap((r) => plainStrings(r.inputs).filter((s) => s.value.includes("DB-PASS-PLAIN")).map((s) => `${r.name}${s.path}`));
+  expect(leaks).toEqual([]);
+});
+
+test("ClusterAddons wants cephExternal exactly with an existing Ceph cluster, and checks a plain one's shape", async () => {
+  const base = { kubeconfig: "apiVersion: v1", nodes: [node("s1")], serverAddresses: ["10.0.0.1"] };
+  const external = { storage: { type: "rook-ceph" as const, external: { fsid: "68945eb2-536b-11f0-8b39-b578895a0c19", rbdPool: "rbd" } } };
+  expect(await problemsOf(() => new ClusterAddons("bad", { ...base, config: external }))).toEqual([
+    expect.stringMatching(/^ClusterAddons\.args\.cephExternal: is required for config\.storage\.external.*Fix: /),
+  ]);
+  const key = "A".repeat(38) + "==";
+  expect(await problemsOf(() => new ClusterAddons("bad", { ...base, cephExternal: { monitors: ["10.0.0.5:6789"], userKey: key, rbdNodeKey: key, rbdProvisionerKey: key } }))).toEqual([
+    expect.stringMatching(/^ClusterAddons\.args\.cephExternal: is given but config\.storage is not rook-ceph with external\. Fix: /),
+  ]);
+  expect(await problemsOf(() => new ClusterAddons("bad", { ...base, config: external, cephExternal: { monitors: ["10.0.0.5"], userKey: key, rbdNodeKey: key, rbdProvisionerKey: key } }))).toEqual([
+    expect.stringMatching(/^ClusterAddons\.args\.cephExternal\.monitors\[0\]: is not a monitor address\. Fix: /),
+  ]);
 });
