@@ -176,11 +176,15 @@ export class K3sNode extends pulumi.ComponentResource {
       dependsOn: [...(node.dependsOn ?? []), ...after],
       ...(alias ? { aliases: [{ name: alias }] } : {}),
     });
+    // The cordon waits only for the previous node's roll: it acts on the control server, and on a first
+    // install runs nothing. Not waiting for this node's install too lets it pass while the install and
+    // config steps are checked, so the first node's restart follows its config one engine step sooner
+    // (bench/e2e-rolling-restart.ts). The restart still waits for all three.
     const cordon = target && remoteScript(`${name}-cordon`, {
       connection: args.controlConnection,
       script: renderCordonScript({ node: node.name, version: target.version, drain: rollout.drain, drainTimeout: rollout.drainTimeout }),
       phases: ["update"],
-    }, child([this.install, ...args.rolloutAfter]));
+    }, child(args.rolloutAfter));
     const script = this.configHash.apply((hash) => renderRestartScript({
       node: node.name,
       role: node.role,
