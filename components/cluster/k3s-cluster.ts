@@ -98,6 +98,11 @@ export class K3sCluster extends pulumi.ComponentResource {
     }
 
     const serverInstalls: pulumi.Resource[] = [];
+    // Every other node prepares its host after the first server did: the first server's steps are the
+    // critical path of a bring-up (everyone joins it) and of a roll (it restarts first), and on a
+    // machine with few cores the others' host preparation would otherwise slow it down. They still
+    // finish long before they may join or restart (bench/e2e-rolling-restart.ts, bench/e2e-bringup.ts).
+    let configAfter: pulumi.Resource[] = [];
     const addNode = (node: NodeSpec, installAfter: pulumi.Resource[], after: pulumi.Resource[]) => {
       const k3sNode = new K3sNode(`${name}-${node.name}`, {
         node,
@@ -112,6 +117,7 @@ export class K3sCluster extends pulumi.ComponentResource {
         stager: args.stager,
         rollout,
         installAfter,
+        configAfter,
         rolloutAfter: after,
         sshUpgrade: sshRollout,
         etcd: node.role === "server" && settings.datastore === "etcd",
@@ -131,6 +137,7 @@ export class K3sCluster extends pulumi.ComponentResource {
       const k3sNode = addNode(server, server === bootstrap ? [] : [...serverInstalls.slice(-1), ...previousRestart, ...removals], rolloutAfter);
       previousRestart = [k3sNode.restart];
       if (server === bootstrap) {
+        configAfter = [k3sNode.config];
         for (const gone of args.gone) {
           this.gone[gone.name] = new GoneK3sNode(`${name}-${gone.name}`, {
             node: gone,

@@ -28,6 +28,8 @@ export interface K3sNodeArgs {
   rollout: RolloutSettings;
   /** Installs that must finish before this node installs (join order). */
   installAfter: pulumi.Resource[];
+  /** Steps that must finish before this node's host preparation and files (the first server's config step). */
+  configAfter?: pulumi.Resource[];
   /** Rollout steps that must finish before this node's restart starts (the previous node or batch). */
   rolloutAfter: pulumi.Resource[];
   /** The rollout moves k3s versions over SSH (cordon, upgrade, uncordon); false: only restarts (system-upgrade-controller upgrades). */
@@ -47,6 +49,8 @@ const READY_TIMEOUT_SECONDS = 600;
  * registration the Pulumi SDK pays for (bench/cluster-eval.ts).
  */
 export class K3sNode extends pulumi.ComponentResource {
+  /** Host preparation and managed files (config.yaml and the others). */
+  public readonly config: ScriptCommand;
   /** Finishes when k3s is installed on the node. */
   public readonly install: ScriptCommand;
   /** Finishes when the node is Ready with its labels and taints. */
@@ -112,7 +116,8 @@ export class K3sNode extends pulumi.ComponentResource {
       phases: ["create", "update", "delete"],
       secret: secretFiles,
       triggers: [leave ? followTrigger(leave, installIdentity(node)) : installIdentity(node)],
-    }, { ...child(), deleteBeforeReplace: true });
+    }, { ...child(args.configAfter), deleteBeforeReplace: true });
+    this.config = config;
 
     const staged = args.stager?.stage(node, connectionArgs(conn), this);
     const spec = (version: string): InstallSpec => ({
