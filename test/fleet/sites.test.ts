@@ -127,6 +127,16 @@ describe("sync on disk", () => {
     fs.writeFileSync(path.join(root, "stacks/sites/a-site.yaml"), SITE.replace("a.example.org", "b.example.org"));
     expect(staleSites(planFleetSync(root))).toEqual(["Pulumi.a-site.yaml"]);
   });
+  it("--check plans each site with the secret keys its stack file holds, naming the site file of each problem", () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "fleet-plan-"));
+    fs.mkdirSync(path.join(root, "stacks/sites"), { recursive: true });
+    fs.writeFileSync(path.join(root, "stacks/sites/_defaults.yaml"), DEFAULTS);
+    const postgres = SITE.replace("cluster: { tlsSans: [a.example.org] }", "cluster: { tlsSans: [a.example.org], datastore: postgres }");
+    fs.writeFileSync(path.join(root, "stacks/sites/a-site.yaml"), postgres);
+    fs.writeFileSync(path.join(root, "stacks/sites/b-site.yaml"), postgres);
+    fs.writeFileSync(path.join(root, "Pulumi.a-site.yaml"), "config:\n  k3s-stacks:datastoreEndpoint:\n    secure: v1:xyz\n");
+    expect(problems(() => planFleetSync(root))).toEqual([expect.stringMatching(/^stacks\/sites\/b-site\.yaml: k3s-stacks:datastoreEndpoint: is required for datastore: postgres\. Fix: /)]);
+  });
   it("the example sites in the repository load, validate and are in step", () => {
     const sites = loadSites(REPO);
     expect(sites.map((s) => s.name)).toEqual(expect.arrayContaining(["ber-01", "ham-01", "muc-01"]));
