@@ -1,8 +1,8 @@
 import { PolicyConfigSchema, UnknownValueError } from "@pulumi/policy";
 
-/** How strict the pack is with a stack: dev allows channels and single members; prod wants HA and snapshots. */
-export type Environment = "dev" | "site" | "prod";
-export const ENVIRONMENTS: readonly Environment[] = ["dev", "site", "prod"];
+import { ENVIRONMENTS, Environment } from "./environment-names";
+
+export { ENVIRONMENTS, type Environment };
 
 /** Stack tag consulted when no policy config names the environment. */
 export const ENVIRONMENT_TAG = "k3s-stacks:environment";
@@ -26,7 +26,7 @@ export function environmentFromStackName(stack: string): Environment {
 }
 
 function asEnvironment(v: unknown): Environment | undefined {
-  return ENVIRONMENTS.includes(v as Environment) ? (v as Environment) : undefined;
+  return (ENVIRONMENTS as readonly unknown[]).includes(v) ? (v as Environment) : undefined;
 }
 
 /**

@@ -13,13 +13,29 @@ const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) =>
 export function readStackConfig(): StackConfig {
   const values: Record<string, string> = {};
   const secretKeys = new Set<string>();
-  for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
+  for (const [key, value] of Object.entries(allConfig())) {
     if (!key.startsWith(`${PROJECT}:`)) continue;
     const name = key.slice(PROJECT.length + 1);
     values[name] = value;
     if (runtime.isConfigSecret ? runtime.isConfigSecret(key) : true) secretKeys.add(name);
   }
   return { values, secretKeys, baseDir: process.cwd() };
+}
+
+/**
+ * The stack's whole config. A stack without config reaches the program as "{}" from Pulumi's Node.js
+ * language host (constructConfig in sdk/nodejs/cmd/pulumi-language-nodejs), but as JSON null from a
+ * host that marshals a nil map, on which the SDK's reader throws a TypeError (Object.keys(null)) at
+ * every read. That case becomes the empty config, so the user gets the "is missing" problems.
+ */
+function allConfig(): Record<string, string> {
+  try {
+    return pulumi.runtime.allConfig();
+  } catch (e) {
+    if (!(e instanceof TypeError)) throw e;
+    pulumi.runtime.setAllConfig({}, []);
+    return {};
+  }
 }
 
 /** A secret key's value as a secret Output, when the plan says it is set. */

@@ -9,7 +9,8 @@ import { ConfigContribution } from "../k3s/types";
 import { AddonsConfig, addonsSchema } from "./config";
 import { CephExternalSecrets, cephExternalSchema } from "./rook-external";
 import { CheckedAddons, checkAddons } from "./validate";
-import { Datastore, addonK3sContribution } from "./k3s-contribution";
+import type { Datastore } from "../rules/datastore";
+import { addonK3sContribution } from "./k3s-contribution";
 
 /**
  * The layers to install, as the stack key `k3s-stacks:addons` takes them (same rules and defaults,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseConfig } from "../rules/errors";
+import { filled } from "../rules/issues";
 import { CHART_KEYS } from "./charts";
 
 /** Key of this layer in stack config. */
@@ -7,8 +8,8 @@ export const ADDONS_KEY = "addons";
 /** Secret key for Grafana's admin password (generated when absent). */
 export const GRAFANA_PASSWORD_KEY = "grafanaAdminPassword";
 
-const nodeName = z.string().min(1);
-const quantity = z.string().regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti)$/, { message: "must be a size such as 10Gi or 512Mi" });
+const nodeName = filled("a node name from the inventory or cloud pools");
+const quantity = z.string().regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti)$/, { message: "must be a size such as 10Gi or 512Mi. Fix: write a number with Ki, Mi, Gi or Ti, such as 10Gi" });
 
 const localPath = z.object({ type: z.literal("local-path") }).strict();
 
@@ -22,7 +23,7 @@ const longhorn = z
     /** Nodes that hold data; every amd64/arm64 node without a NoSchedule/NoExecute taint when omitted. */
     nodes: z.array(nodeName).min(1).optional(),
     /** Host directory for volume data. */
-    dataPath: z.string().regex(/^\//, { message: "must be an absolute path" }).optional(),
+    dataPath: z.string().regex(/^\//, { message: "must be an absolute path. Fix: write it from /, such as /var/lib/longhorn" }).optional(),
     /**
      * Prepare data nodes over SSH before installing Longhorn: install open-iscsi, an NFSv4 client,
      * cryptsetup and device-mapper, start iscsid, load iscsi_tcp/dm_crypt, blacklist Longhorn's disks
@@ -36,11 +37,11 @@ const rookNode = z
   .object({
     name: nodeName,
     /** Empty disks or partitions for OSDs, e.g. sdb or /dev/disk/by-id/... (wiped by Ceph). */
-    devices: z.array(z.string().min(1)).min(1),
+    devices: z.array(filled("a disk or partition, such as sdb or /dev/disk/by-id/...")).min(1),
   })
   .strict();
 
-const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "must be a DNS label (lower-case letters, digits, '-')" });
+const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "must be a DNS label (lower-case letters, digits, '-'; at most 63). Fix: use a name such as pool-1" });
 const cephReplicas = z.union([z.literal(1), z.literal(2), z.literal(3)]);
 
 /** A CephFS filesystem on the Rook cluster's OSDs, with a ReadWriteMany StorageClass. */
@@ -64,11 +65,11 @@ const rookExternal = z
     /** `ceph fsid` of the existing cluster. */
     fsid: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, { message: "is not a Ceph fsid (a UUID such as 68945eb2-536b-11f0-8b39-b578895a0c19). Fix: copy it from 'ceph fsid'" }),
     /** Existing RBD pool for block volumes. */
-    rbdPool: z.string().min(1),
+    rbdPool: filled("the existing RBD pool, as 'ceph osd pool ls' lists it"),
     /** Existing CephFS filesystem and its data pool, for ReadWriteMany volumes. */
-    cephfs: z.object({ filesystem: z.string().min(1), dataPool: z.string().min(1) }).strict().optional(),
+    cephfs: z.object({ filesystem: filled("the existing CephFS name, as 'ceph fs ls' lists it"), dataPool: filled("the CephFS data pool, as 'ceph fs ls' lists it") }).strict().optional(),
     /** Ceph user Rook checks the cluster's health with (its key is cephExternal.userKey). */
-    user: z.string().regex(/^client\.[A-Za-z0-9_.-]+$/, { message: "must be a Ceph client name such as client.healthchecker" }).default("client.healthchecker"),
+    user: z.string().regex(/^client\.[A-Za-z0-9_.-]+$/, { message: "must be a Ceph client name. Fix: write client.<name>, such as client.healthchecker" }).default("client.healthchecker"),
   })
   .strict();
 
@@ -91,14 +92,14 @@ const pool = z
   .object({
     name: dnsLabel,
     /** CIDRs (192.168.1.240/28) or ranges (192.168.1.240-192.168.1.250). */
-    addresses: z.array(z.string().min(1)).min(1),
+    addresses: z.array(filled("a CIDR or range, such as 192.168.1.240/28 or 192.168.1.240-192.168.1.250")).min(1),
     autoAssign: z.boolean().default(true),
   })
   .strict();
 
 const bgpPeer = z
   .object({
-    address: z.string().min(1),
+    address: filled("the BGP router's address, such as 192.168.1.1"),
     asn: z.number().int().min(1).max(4294967295),
     port: z.number().int().min(1).max(65535).optional(),
   })
@@ -123,11 +124,18 @@ const metallb = z
   })
   .strict();
 
+/**
+ * A Prometheus duration (prometheus/common model.ParseDuration): whole numbers with units y, w, d, h,
+ * m, s, ms, largest first, such as 10d or 1w2d; not Go's grammar (rules/duration.ts), which has no
+ * days and takes fractions.
+ */
+export const PROMETHEUS_DURATION = /^(0|(?=[0-9])([0-9]+y)?([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?([0-9]+ms)?)$/;
+
 const monitoring = z
   .object({
     enabled: z.boolean().default(false),
     /** Prometheus retention time. */
-    retention: z.string().regex(/^\d+(ms|s|m|h|d|w|y)$/, { message: "must be a duration such as 10d or 12h" }).default("10d"),
+    retention: z.string().regex(PROMETHEUS_DURATION, { message: "must be a Prometheus duration. Fix: write a number with ms, s, m, h, d, w or y, such as 10d or 12h" }).default("10d"),
     /** Prometheus volume size; retention by size is set to 80% of it. */
     storageSize: quantity.default("10Gi"),
     grafanaStorageSize: quantity.default("1Gi"),
@@ -135,7 +143,7 @@ const monitoring = z
   .strict();
 
 const chartOverride = z
-  .object({ version: z.string().min(1).optional(), repo: z.string().url().optional() })
+  .object({ version: filled("a chart version, such as 1.7.2, or remove the key").optional(), repo: z.string().url().optional() })
   .strict();
 
 export const addonsSchema = z
@@ -144,7 +152,7 @@ export const addonsSchema = z
     loadBalancer: z.discriminatedUnion("type", [servicelb, metallb]).default({ type: "servicelb" }),
     monitoring: monitoring.default({ enabled: false, retention: "10d", storageSize: "10Gi", grafanaStorageSize: "1Gi" }),
     /** Per-stack chart version/repo overrides. */
-    charts: z.partialRecord(z.enum(CHART_KEYS), chartOverride).default({}),
+    charts: z.partialRecord(z.enum(CHART_KEYS), chartOverride, { error: (iss) => (iss.code === "invalid_type" ? `must be a mapping of chart names (${CHART_KEYS.join(", ")}) to version and repo overrides. Fix: write it like charts: {longhorn: {version: 1.7.2}}` : undefined) }).default({}),
   })
   .strict();
 

@@ -4,7 +4,7 @@ export type { ChartEntry, ChartKey, ChartOverride, ResolvedChart } from "./chart
 export { ADDONS_KEY, GRAFANA_PASSWORD_KEY, addonsSchema, parseAddonsConfig } from "./config";
 export type { AddonsConfig } from "./config";
 export { addonK3sContribution, replacesLocalPath } from "./k3s-contribution";
-export type { Datastore } from "./k3s-contribution";
+export type { Datastore } from "../rules/datastore";
 export { checkAddons } from "./validate";
 export type { AddonsContext, CheckedAddons } from "./validate";
 export { longhornPrereqCommand, renderLonghornPrereqScript } from "./longhorn-prereq";

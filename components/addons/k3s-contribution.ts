@@ -1,8 +1,7 @@
 import { ConfigContribution } from "../k3s/types";
 import { AddonsConfig } from "./config";
 
-/** Datastores as `k3s-stacks:cluster.datastore` names them. */
-export type Datastore = "sqlite" | "etcd" | "postgres";
+import type { Datastore } from "../rules/datastore";
 
 /** True when the addons make another StorageClass the default, so k3s's local-path must go. */
 export function replacesLocalPath(cfg: AddonsConfig): boolean {

@@ -1,11 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ScriptCommand, remoteScript } from "../remote/command";
+import { shq } from "../remote/shell";
 import { NodeSpec } from "../nodes/types";
 
-/** Quotes a value for bash (single quotes, embedded quotes escaped). */
-function shq(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 /** `prepare` installs and configures what is missing; `check` changes nothing and fails with the fix. */
 export type PrereqMode = "prepare" | "check";

@@ -2,7 +2,8 @@ import { ConfigError, keyPath } from "../rules/errors";
 import { NodeFacts, NodeSpec } from "../nodes/types";
 import { AddonsConfig } from "./config";
 import { LonghornPlacement, RookLayout, longhornPlacement, rookLayout } from "./eligibility";
-import { Datastore, replacesLocalPath } from "./k3s-contribution";
+import type { Datastore } from "../rules/datastore";
+import { replacesLocalPath } from "./k3s-contribution";
 import { poolProblems } from "./pools";
 
 /** The cluster facts the addons are checked against (from `k3s-stacks:cluster` and the node list). */

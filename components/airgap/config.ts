@@ -1,12 +1,13 @@
 import { z } from "zod";
 import { parseConfig } from "../rules/errors";
+import { filled } from "../rules/issues";
 
 export const AIRGAP_KEY = "airgap";
 
 export const airgapSchema = z
   .object({
     /** Bundle written by `npm run airgap`, relative to the project directory. */
-    bundleDir: z.string().min(1),
+    bundleDir: filled("the directory 'npm run airgap' wrote, such as airgap-bundle"),
   })
   .strict();
 export type AirgapConfig = z.output<typeof airgapSchema>;

@@ -1,10 +1,9 @@
 import { z } from "zod";
 import { parseConfig } from "../rules/errors";
+import { filled } from "../rules/issues";
+import { GO_DURATION, goDurationSchema } from "../rules/duration";
 
-/** Go duration as kubectl and k3s parse it (time.ParseDuration): 90s, 5m, 1h30m. */
-export const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
-
-const duration = z.string().regex(GO_DURATION, { message: "must be a duration such as 90s, 5m or 1h30m. Fix: write it like '5m'" });
+const duration = goDurationSchema;
 
 /**
  * k3s schedules snapshots with robfig/cron's standard parser: five fields or a descriptor (@daily,
@@ -13,7 +12,8 @@ const duration = z.string().regex(GO_DURATION, { message: "must be a duration su
  */
 const CRON_FIELD = /^[0-9A-Za-z*?/,-]+$/;
 const CRON_DESCRIPTOR = /^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$/;
-const CRON_EVERY = /^@every ([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
+/** `@every <Go duration>` (robfig/cron parses the rest with time.ParseDuration). */
+const CRON_EVERY = new RegExp(`^@every ${GO_DURATION.source.slice(1, -1)}$`);
 
 function isCron(v: string): boolean {
   const s = v.trim();
@@ -62,24 +62,24 @@ export const s3Schema = z
     /** Host[:port] of the S3 API, without scheme (k3s default s3.amazonaws.com). */
     endpoint: z
       .string()
-      .min(1)
+      .min(1, { message: "is empty. Fix: give the S3 host, such as s3.amazonaws.com, or remove the key" })
       .refine((v) => !/^[a-z]+:\/\//i.test(v), {
         message: "must be host[:port] without a scheme. Fix: drop 'https://' (use insecure: true for plain http)",
       })
       .default("s3.amazonaws.com"),
     bucket: bucketName,
     /** Prefix inside the bucket, e.g. the cluster name. */
-    folder: z.string().min(1).optional(),
-    region: z.string().min(1).default("us-east-1"),
+    folder: filled("a folder in the bucket, such as the cluster's name, or remove the key").optional(),
+    region: filled("the bucket's region, such as eu-central-1").default("us-east-1"),
     /** Plain access key id; use the secret k3s-stacks:etcdS3AccessKey instead to keep it out of the stack file. */
-    accessKey: z.string().min(1).optional(),
+    accessKey: filled("the access key id, or remove the key and use the secret k3s-stacks:etcdS3AccessKey").optional(),
     bucketLookupType: z.enum(["auto", "dns", "path"]).optional(),
     /** Plain http to the endpoint. */
     insecure: z.boolean().optional(),
     skipSslVerify: z.boolean().optional(),
     timeout: duration.optional(),
     /** Snapshots kept in S3 (k3s default 5). */
-    retention: z.number().int().min(1, { message: "must be at least 1" }).optional(),
+    retention: z.number().int().min(1).optional(),
   })
   .strict();
 
@@ -94,7 +94,7 @@ export const snapshotSchema = z
       .refine(isCron, { message: "is not a cron schedule. Fix: five fields like '0 */12 * * *' or '@every 6h'" })
       .optional(),
     /** Local snapshots kept; DEFAULT_SNAPSHOT_RETENTION when omitted. */
-    retention: z.number().int().min(1, { message: "must be at least 1" }).optional(),
+    retention: z.number().int().min(1).optional(),
     compress: z.boolean().optional(),
     /** Snapshot directory on each server; default <data-dir>/server/db/snapshots. */
     dir: z

@@ -1,7 +1,5 @@
 import { ConfigError } from "../rules/errors";
-import { ClusterSettings } from "../k3s/settings";
-
-type Datastore = ClusterSettings["datastore"];
+import type { Datastore } from "../rules/datastore";
 
 /**
  * Refuses datastore moves k3s cannot make on a running cluster; `previous` is the datastore of the last

@@ -32,46 +32,45 @@ fi
 }
 
 /**
- * Bash that refuses, on the node itself, an install of `version` that would downgrade the running
- * k3s or skip a minor version. It backs up the stack-output check (previous.ts) where that cannot
- * see the truth: a legacy backend, a half-finished rollout, or a node upgraded by hand.
- * Exits 0 when k3s is absent (fresh install) or already at `version`.
+ * A bash function, `refuse_version_skew <running version>`, that exits 1 with the fix when moving
+ * the node's k3s to `version` would downgrade it or skip a minor version (Kubernetes' version skew
+ * policy; day-two/skew.ts is the same rule on the stack outputs). The rolling restart calls it on the
+ * node right before install.sh, so it holds where the stack-output check cannot see the truth: a
+ * legacy backend (upgrade.checkPreviousOutputs false), a half-finished rollout, a node upgraded by
+ * hand. Returns when k3s is absent (empty argument) or its version cannot be read.
  */
-export function renderVersionGuardScript(version: string): string {
+export function versionGuardFunction(version: string): string {
   checkVersionChange(undefined, version);
-  return `#!/usr/bin/env bash
-# k3s-stacks: version skew guard for ${version}
-set -euo pipefail
-${ROOT_PATH}
-target=${shq(version)}
-node=$(hostname)
-command -v k3s >/dev/null 2>&1 || exit 0
-current=$(k3s --version 2>/dev/null | awk 'NR == 1 { print $3 }')
-re='^v([0-9]+)\\.([0-9]+)\\.([0-9]+)(-rc([0-9]+))?\\+k3s([0-9]+)$'
-# Prints "major minor patch rc build"; a release sorts after its release candidates.
-split() {
-  [[ $1 =~ $re ]] || return 1
-  echo "\${BASH_REMATCH[1]} \${BASH_REMATCH[2]} \${BASH_REMATCH[3]} \${BASH_REMATCH[5]:-999999} \${BASH_REMATCH[6]}"
-}
-if ! cur=$(split "$current"); then
-  echo "k3s-stacks: cannot read the k3s version on $node ('$current'); not checking version skew." >&2
-  exit 0
-fi
-read -r cmaj cmin cpat crc cbld <<<"$cur"
-read -r tmaj tmin tpat trc tbld <<<"$(split "$target")"
-newer=0
-for pair in "$tmaj $cmaj" "$tmin $cmin" "$tpat $cpat" "$trc $crc" "$tbld $cbld"; do
-  read -r t c <<<"$pair"
-  if (( t > c )); then newer=1; break; fi
-  if (( t < c )); then newer=-1; break; fi
-done
-if (( newer < 0 )); then
-  echo "k3s-stacks: $node runs $current; $target would be a downgrade, which k3s does not support. Fix: set k3s-stacks:cluster.k3sVersion to $current or newer." >&2
-  exit 1
-fi
-if (( tmaj != cmaj || tmin - cmin > 1 )); then
-  echo "k3s-stacks: $node runs $current; $target skips a minor version. Fix: upgrade to v$cmaj.$((cmin + 1)).x first, then to $target." >&2
-  exit 1
-fi
-`;
+  return `refuse_version_skew() {
+  local current=$1 target=${shq(version)} node
+  node=$(hostname)
+  [ -n "$current" ] || return 0
+  local re='^v([0-9]+)\\.([0-9]+)\\.([0-9]+)(-rc([0-9]+))?\\+k3s([0-9]+)$'
+  # "major minor patch rc build"; a release sorts after its release candidates.
+  local cur tgt
+  if [[ $current =~ $re ]]; then
+    cur="\${BASH_REMATCH[1]} \${BASH_REMATCH[2]} \${BASH_REMATCH[3]} \${BASH_REMATCH[5]:-999999} \${BASH_REMATCH[6]}"
+  else
+    echo "k3s-stacks: cannot read the k3s version on $node ('$current'); not checking version skew." >&2
+    return 0
+  fi
+  [[ $target =~ $re ]]
+  tgt="\${BASH_REMATCH[1]} \${BASH_REMATCH[2]} \${BASH_REMATCH[3]} \${BASH_REMATCH[5]:-999999} \${BASH_REMATCH[6]}"
+  local cmaj cmin cpat crc cbld tmaj tmin tpat trc tbld newer=0 t c pair
+  read -r cmaj cmin cpat crc cbld <<<"$cur"
+  read -r tmaj tmin tpat trc tbld <<<"$tgt"
+  for pair in "$tmaj $cmaj" "$tmin $cmin" "$tpat $cpat" "$trc $crc" "$tbld $cbld"; do
+    read -r t c <<<"$pair"
+    if (( t > c )); then newer=1; break; fi
+    if (( t < c )); then newer=-1; break; fi
+  done
+  if (( newer < 0 )); then
+    echo "k3s-stacks: $node runs $current; $target would be a downgrade, which k3s does not support. Fix: set k3s-stacks:cluster.k3sVersion to $current or newer." >&2
+    exit 1
+  fi
+  if (( tmaj != cmaj || tmin - cmin > 1 )); then
+    echo "k3s-stacks: $node runs $current; $target skips a minor version. Fix: upgrade to v$cmaj.$((cmin + 1)).x first, then to $target." >&2
+    exit 1
+  fi
+}`;
 }

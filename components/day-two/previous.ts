@@ -51,7 +51,7 @@ async function outputValue(ref: pulumi.StackReference, name: string): Promise<un
  * that has never completed an update with no outputs, so a fresh stack reads as "no previous"; values
  * of the wrong shape also read as absent. A legacy (non-project-scoped) DIY backend cannot parse the
  * qualified name and fails the run: set k3s-stacks:upgrade.checkPreviousOutputs to false there (the
- * node-side guard from renderVersionGuardScript still refuses skips on the machines themselves).
+ * node-side guard, versionGuardFunction in the rolling restart, still refuses skips on the machines themselves).
  */
 export async function readPreviousState(opts: { parent?: pulumi.Resource } = {}): Promise<PreviousState> {
   const ref = new pulumi.StackReference("k3s-stacks-previous-outputs", { name: ownStackName() }, { parent: opts.parent });

@@ -2,6 +2,7 @@ import { NodeRole } from "../nodes/types";
 import { InstallSpec, installFunctions, serviceName, waitReady } from "../k3s/scripts";
 import { scriptFrame, shq } from "../remote/shell";
 import { STARTED_CONFIG_FILE, configHashFunction } from "../k3s/started-config";
+import { versionGuardFunction } from "./node-scripts";
 
 /**
  * Per-node rollout scripts: cordon → restart (with its health gate) → uncordon. The engine runs the
@@ -94,8 +95,10 @@ export function renderRestartScript(spec: RestartSpec): string {
   const version = spec.install?.version;
   const upgrade = spec.install
     ? `${installFunctions(spec.install)}
+${versionGuardFunction(spec.install.version)}
 current=$(installed_version)
 if [ "$current" != ${shq(spec.install.version)} ]; then
+  refuse_version_skew "$current"
   echo "k3s-stacks: upgrading ${spec.node} from \${current:-nothing} to ${spec.install.version}"
   since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
   run_install

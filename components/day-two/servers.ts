@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../rules/errors";
-import { ClusterSettings } from "../k3s/settings";
+import type { Datastore } from "../rules/datastore";
 
 /** Votes an etcd cluster of `members` needs to make progress. */
 export function quorum(members: number): number {
@@ -37,7 +37,7 @@ export interface ServerChangeOptions {
 export function checkServerChange(
   previousServers: string[] | undefined,
   nextServers: string[],
-  datastore: ClusterSettings["datastore"],
+  datastore: Datastore,
   opts: ServerChangeOptions = {},
 ): void {
   if (!previousServers || previousServers.length === 0) return;

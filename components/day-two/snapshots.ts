@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, keyPath } from "../rules/errors";
-import { ClusterSettings } from "../k3s/settings";
+import type { Datastore } from "../rules/datastore";
 import { ConfigContribution, ConfigValue } from "../k3s/types";
 import { DEFAULT_SNAPSHOT_RETENTION, DEFAULT_SNAPSHOT_SCHEDULE, S3Config, SnapshotConfig } from "./config";
 
@@ -11,8 +11,6 @@ export interface S3Credentials {
   /** Access key id given as a secret instead of snapshots.s3.accessKey. */
   accessKey?: pulumi.Input<string>;
 }
-
-type Datastore = ClusterSettings["datastore"];
 
 const KEY = "snapshots";
 

@@ -4,13 +4,16 @@ import { K3S_CLUSTER_CIDR, K3S_SERVICE_CIDR, cidrListSchema, cidrSchema } from "
 import { ConfigError, ConfigRoot, keyPath, parseConfig } from "../rules/errors";
 import { Family, addressSchema } from "../rules/address";
 import { clusterNetworkProblems } from "../rules/cluster-network";
+import { mapping } from "../rules/issues";
+import { goDurationSchema } from "../rules/duration";
+import { DATASTORES } from "../rules/datastore";
 
 /** A k3s release tag: v<major>.<minor>.<patch>+k3s<n>, optionally -rcN. Channels are not versions. */
 export const K3S_VERSION = /^v\d+\.\d+\.\d+(-rc\d+)?\+k3s\d+$/;
 
 /** Where joins and the kubeconfig reach the API: always port 6443 (k3s https-listen-port is managed). */
 const API_PORT_NOTE = "joins and the kubeconfig use the API port 6443";
-const rawK3sConfig = z.record(z.string(), z.unknown());
+const rawK3sConfig = mapping(z.string(), z.unknown(), "k3s flags to values", "{kube-apiserver-arg: [\"audit-log-maxage=30\"]}");
 
 /**
  * A virtual IP for the Kubernetes API, held by kube-vip on one server at a time. `mode` leaves room
@@ -41,7 +44,7 @@ const k3sVersion = z.string().regex(K3S_VERSION, {
  */
 const clusterFields = {
   /** sqlite: one server; etcd: embedded HA, odd server count; postgres: external, endpoint in the secret k3s-stacks:datastoreEndpoint. */
-  datastore: z.enum(["sqlite", "etcd", "postgres"]).default("sqlite"),
+  datastore: z.enum(DATASTORES).default("sqlite"),
   /** Packaged components to switch off. */
   disable: z.array(z.enum(DISABLE_VALUES as [string, ...string[]])).default([]),
   /** Extra names/IPs in the API server certificate; the first one is used in the kubeconfig. */
@@ -67,7 +70,7 @@ const clusterFields = {
   /** Extra k3s agent flags for config.yaml (also applied to servers), checked against the flag table. */
   agentConfig: rawK3sConfig.default({}),
   /** How long removal and upgrades may take to drain a node. */
-  drainTimeout: z.string().regex(/^\d+(s|m|h)$/, { message: "is not a duration. Fix: write it like 90s, 5m or 1h" }).default("5m"),
+  drainTimeout: goDurationSchema.default("5m"),
 };
 
 /** `k3s-stacks:cluster` in a stack file. */

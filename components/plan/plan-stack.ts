@@ -17,6 +17,7 @@ import { checkAddons } from "../addons/validate";
 import { apiVipOnCloud, checkApiVip } from "../addons/kube-vip";
 import { CEPH_EXTERNAL_KEY, parseCephExternalSecrets } from "../addons/rook-external";
 import { ConfigReader, StackConfig } from "./secrets";
+import { unknownConfigKeys } from "./config-keys";
 import { parseNodeSource, plannedNodes } from "./nodes";
 import type { SecretName, StackPlan } from "./types";
 
@@ -67,6 +68,10 @@ export function planStack(config: StackConfig, previous: PreviousState | undefin
   // Each layer parses on its own; checks across layers run once the parts they need parsed. Both
   // rounds run before anything is thrown, so every problem is reported together.
   const problems = problemsOf([
+    () => {
+      const unknown = unknownConfigKeys(new Set([...Object.keys(config.values), ...config.secretKeys]));
+      if (unknown.length) throw new ConfigError(unknown);
+    },
     () => { if (read.has(AIRGAP_KEY)) airgap = parseAirgapConfig(read.object(AIRGAP_KEY)); },
     () => {
       // Staging copies the bundle over SFTP; a local node has no SSH.
@@ -92,7 +97,7 @@ export function planStack(config: StackConfig, previous: PreviousState | undefin
     },
     // Inventory problems come with the others; cloud network checks need valid cluster CIDRs first.
     () => { source = parseNodeSource(read, cluster, machine); },
-    ...Object.entries(SECRET_EXAMPLES).map(([name, example]) => () => { secrets[name as SecretName] = read.secret(name, example); }),
+    ...Object.entries(SECRET_EXAMPLES).map(([name, example]) => () => { secrets[name as SecretName] = read.secret(name as SecretName, example); }),
   ]);
 
   // Checks across layers: each runs when what it reads parsed, all reported together.

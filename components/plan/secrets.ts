@@ -1,4 +1,5 @@
 import { ConfigError, PROJECT } from "../rules/errors";
+import type { ConfigKey } from "./config-keys";
 
 /**
  * A stack's raw config, as the planner reads it: no Pulumi runtime calls, so the same input comes
@@ -24,17 +25,17 @@ export class ConfigReader {
   constructor(private readonly config: StackConfig) {}
 
   /** Whether `k3s-stacks:<name>` is set at all (a secret without a readable value counts). */
-  has(name: string): boolean {
+  has(name: ConfigKey): boolean {
     return this.config.values[name] !== undefined || this.config.secretKeys.has(name);
   }
 
   /** Whether `k3s-stacks:<name>` was set with --secret. */
-  isSecret(name: string): boolean {
+  isSecret(name: ConfigKey): boolean {
     return this.config.secretKeys.has(name);
   }
 
   /** A structured value (JSON text is parsed), or undefined when unset. */
-  object(name: string): unknown {
+  object(name: ConfigKey): unknown {
     const raw = this.config.values[name];
     if (typeof raw !== "string") return raw;
     try {
@@ -45,7 +46,7 @@ export class ConfigReader {
   }
 
   /** The raw string of a key, for validation only: never log or export it. */
-  raw(name: string): string | undefined {
+  raw(name: ConfigKey): string | undefined {
     const raw = this.config.values[name];
     return typeof raw === "string" ? raw : undefined;
   }
@@ -54,7 +55,7 @@ export class ConfigReader {
    * Whether a key that must hold a secret is set. Set in plain text → an error naming the
    * `pulumi config set --secret` fix, because a plain value sits readable in the stack file.
    */
-  secret(name: string, example: string): boolean {
+  secret(name: ConfigKey, example: string): boolean {
     if (!this.has(name)) return false;
     const key = `${PROJECT}:${name}`;
     if (!this.isSecret(name)) {

@@ -2,30 +2,31 @@ import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
 import { ConfigError, keyPath, parseConfig } from "../rules/errors";
+import { filled, mapping } from "../rules/issues";
 
 export const REGISTRIES_KEY = "registries";
 /** Secret object {registry host: password}, set with `pulumi config set --secret --path`. */
 export const REGISTRY_PASSWORDS_KEY = "registryPasswords";
 
-const hostKey = z.string().regex(/^(\*|_default|[A-Za-z0-9.-]+(:\d+)?)$/, "must be a registry host such as docker.io or reg.local:5000");
-const endpointUrl = z.string().regex(/^https?:\/\/\S+$/, "must be an http(s) URL such as https://reg.local:5000");
+const hostKey = z.string().regex(/^(\*|_default|[A-Za-z0-9.-]+(:\d+)?)$/, "must be a registry host. Fix: write host[:port] without a scheme, such as docker.io or reg.local:5000");
+const endpointUrl = z.string().regex(/^https?:\/\/\S+$/, "must be an http(s) URL. Fix: write the scheme and host, such as https://reg.local:5000");
 
 const mirrorSchema = z
   .object({
     /** Registries tried in order before the upstream (unless disableDefaultEndpoint). */
     endpoint: z.array(endpointUrl).optional(),
     /** Regex → replacement applied to image names pulled through this mirror. */
-    rewrite: z.record(z.string(), z.string()).optional(),
+    rewrite: mapping(z.string(), z.string(), "regular expressions to replacements", "rewrite: {\"^library/(.*)\": \"mirror/library/$1\"}").optional(),
   })
   .strict();
 
 const tlsSchema = z
   .object({
     /** Local PEM file (relative to the project) with the CA that signed the registry's certificate. */
-    caFile: z.string().min(1).optional(),
+    caFile: filled("a PEM file of the registry's CA, relative to the project, or remove the key").optional(),
     /** Local PEM files for client-certificate authentication. */
-    certFile: z.string().min(1).optional(),
-    keyFile: z.string().min(1).optional(),
+    certFile: filled("a PEM client certificate file, relative to the project, or remove the key").optional(),
+    keyFile: filled("a PEM client key file, relative to the project, or remove the key").optional(),
     insecureSkipVerify: z.boolean().optional(),
   })
   .strict()
@@ -34,15 +35,15 @@ const tlsSchema = z
 const registryConfigSchema = z
   .object({
     /** Username; the password is the entry for this host in the secret k3s-stacks:registryPasswords. */
-    auth: z.object({ username: z.string().min(1) }).strict().optional(),
+    auth: z.object({ username: filled("the registry user name") }).strict().optional(),
     tls: tlsSchema.optional(),
   })
   .strict();
 
 export const registriesSchema = z
   .object({
-    mirrors: z.record(hostKey, mirrorSchema).default({}),
-    configs: z.record(hostKey, registryConfigSchema).default({}),
+    mirrors: mapping(hostKey, mirrorSchema, "registry hosts to their mirror settings", "mirrors: {docker.io: {endpoint: [\"https://reg.local:5000\"]}}").default({}),
+    configs: mapping(hostKey, registryConfigSchema, "registry hosts to their auth and TLS settings", "configs: {reg.local:5000: {auth: {username: ci}}}").default({}),
     /** Share images between nodes with the embedded registry mirror (Spegel); mirrored hosts are shared. */
     embeddedMirror: z.boolean().default(false),
     /** Never fall back to the upstream registry (k3s `disable-default-registry-endpoint`). */

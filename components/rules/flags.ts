@@ -1,4 +1,5 @@
 import flags from "./k3s-flags.json";
+import { isGoDuration } from "./duration";
 
 /** Value types of k3s flags, as urfave/cli declares them. */
 /** The k3s subcommand a flag belongs to (`k3s server`, `k3s agent`). */
@@ -23,8 +24,6 @@ export function flagType(role: Subcommand, key: string): FlagType | undefined {
 /** A config.yaml value of each flag type, for error messages. */
 const EXAMPLE: Record<FlagType, string> = { bool: "true", int: "10", duration: "30s", string: "value", stringSlice: "[value1, value2]" };
 
-const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
-
 function typeProblem(type: FlagType, value: unknown): string | undefined {
   switch (type) {
     case "bool":
@@ -32,7 +31,7 @@ function typeProblem(type: FlagType, value: unknown): string | undefined {
     case "int":
       return Number.isInteger(value) ? undefined : "must be a whole number";
     case "duration":
-      return typeof value === "string" && GO_DURATION.test(value) ? undefined : "must be a duration such as 30s, 5m or 1h30m";
+      return typeof value === "string" && isGoDuration(value) ? undefined : "must be a duration such as 30s, 5m or 1h30m";
     case "string":
       return typeof value === "string" ? undefined : "must be a string";
     case "stringSlice":

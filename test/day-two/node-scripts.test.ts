@@ -4,7 +4,11 @@ import * as os from "os";
 import * as path from "path";
 import { ConfigError } from "../../components/rules/errors";
 import { parseUpgradeConfig } from "../../components/day-two/config";
-import { preUpgradeSnapshotName, renderPreUpgradeSnapshotScript, renderVersionGuardScript } from "../../components/day-two/node-scripts";
+import { preUpgradeSnapshotName, renderPreUpgradeSnapshotScript, versionGuardFunction } from "../../components/day-two/node-scripts";
+
+/** The guard as the rolling restart runs it: with the version k3s reports (empty when k3s is absent). */
+const renderVersionGuardScript = (version: string) =>
+  `#!/usr/bin/env bash\nset -euo pipefail\n${versionGuardFunction(version)}\ncurrent=$(if command -v k3s >/dev/null 2>&1; then k3s --version | awk 'NR == 1 { print $3 }'; fi)\nrefuse_version_skew "$current"\n`;
 import { rolloutSettings } from "../../components/day-two/rollout";
 import { parseClusterConfig } from "../../components/k3s/settings";
 import { REFERENCE_PATH } from "../k3s/support/reference";

@@ -5,18 +5,18 @@ import { ConfigError } from "../../components/rules/errors";
 import { parseSnapshotConfig } from "../../components/day-two/config";
 import { snapshotContribution } from "../../components/day-two/snapshots";
 import { REFERENCE_PATH } from "../k3s/support/reference";
+import { isGoDuration } from "../../components/rules/duration";
 
 type Flag = { type: "string" | "bool" | "int" | "duration" | "stringSlice" };
 const reference = JSON.parse(fs.readFileSync(REFERENCE_PATH, "utf8")) as { server: Record<string, Flag> };
 
-const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
 
 /** Checks one config.yaml value against the flag's type in the k3s flag reference. */
 function matchesType(type: Flag["type"], value: unknown): boolean {
   switch (type) {
     case "bool": return typeof value === "boolean";
     case "int": return Number.isInteger(value);
-    case "duration": return typeof value === "string" && GO_DURATION.test(value);
+    case "duration": return typeof value === "string" && isGoDuration(value);
     case "string": return typeof value === "string";
     case "stringSlice": return Array.isArray(value);
   }

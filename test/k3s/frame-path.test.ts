@@ -4,7 +4,7 @@ import * as path from "path";
 import { installFunctions } from "../../components/k3s/scripts";
 import { renderCordonScript } from "../../components/day-two/rollout-scripts";
 import { scriptFrame } from "../../components/remote/shell";
-import { renderVersionGuardScript } from "../../components/day-two/node-scripts";
+import { versionGuardFunction } from "../../components/day-two/node-scripts";
 import { LOG_CALL, Sandbox, sandbox } from "./support/shell";
 
 let sb: Sandbox;
@@ -43,7 +43,7 @@ describe.each(BIN_DIRS)("k3s installed in %s, script run under sudo's secure_pat
 
   test("the version guard sees the running k3s", () => {
     installK3s(dir, "v1.38.0+k3s1");
-    const r = run(renderVersionGuardScript("v1.36.3+k3s1"), "x");
+    const r = run(scriptFrame("guard", { x: `${versionGuardFunction("v1.36.3+k3s1")}\nrefuse_version_skew "$(k3s --version | awk 'NR == 1 { print $3 }')"` }), "x");
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("would be a downgrade");
   });

@@ -77,7 +77,7 @@ test("a misspelt or missing argument is named", async () => {
   const args = { versoin: VERSION, nodes: [node("s1")] } as unknown as ConstructorParameters<typeof K3sCluster>[1];
   expect(await problemsOf(() => new K3sCluster("bad", args))).toEqual([
     "K3sCluster.args.version: is required. Fix: pass it.",
-    "K3sCluster.args: unknown key(s) 'versoin'. Fix: remove them or correct the spelling (see the argument's type for the valid keys).",
+    "K3sCluster.args: unknown key(s) 'versoin'. Fix: correct the spelling (did you mean 'version'?).",
   ]);
 });
 

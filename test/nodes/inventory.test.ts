@@ -64,7 +64,7 @@ describe("k3s-stacks:inventory validation", () => {
     expect(problemsOf(() => parseInventoryConfig({ hosts: [host({ name: "Pi_1", role: "master", port: 70000 })] }))).toEqual([
       problem("k3s-stacks:inventory.hosts[0].name", "lowercase DNS name", "a-z, 0-9"),
       problem("k3s-stacks:inventory.hosts[0].role", "", /"server", "agent"/),
-      problem("k3s-stacks:inventory.hosts[0].port", "Too big", "Pulumi.<stack>.yaml"),
+      problem("k3s-stacks:inventory.hosts[0].port", "is 70000, above the maximum 65535", "65535 or less"),
     ]);
   });
 

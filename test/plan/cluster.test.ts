@@ -113,7 +113,7 @@ describe("k3s-stacks:cluster", () => {
       problem("k3s-stacks:cluster.tlsSans", "must be a list, not a string", "a list"),
       problem("k3s-stacks:cluster.clusterCidr", "not a valid CIDR", "10.42.0.0/16"),
       problem("k3s-stacks:cluster.drainTimeout", "not a duration", "5m"),
-      problem("k3s-stacks:cluster.installScriptUrl", "Invalid URL", "Pulumi.<stack>.yaml"),
+      problem("k3s-stacks:cluster.installScriptUrl", "is not a URL", "https://"),
       problem("k3s-stacks:cluster.secretsEncryption", "must be true or false", "true or false"),
     ]));
     expect(problems).toHaveLength(8);

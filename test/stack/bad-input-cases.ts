@@ -120,6 +120,22 @@ export const BAD_INPUTS: BadInput[] = [
   // airgap bundle: loaded and checked before anything
   { kind: "airgap: bundle directory missing (inventory)", config: { ...inventoryStack(), "k3s-stacks:airgap": { bundleDir: "/nonexistent/bundle" } }, key: "k3s-stacks:airgap.bundleDir", fix: "npm run airgap" },
   { kind: "airgap: bundle directory missing (cloud)", config: { ...cloudStack(), "k3s-stacks:airgap": { bundleDir: "/nonexistent/bundle" } }, key: "k3s-stacks:airgap.bundleDir", fix: "npm run airgap" },
+  // config keys: one list of what the program reads; a stack without config names what is missing
+  { kind: "config keys: a misspelt top-level key (inventory)", config: { ...inventoryStack(), "k3s-stacks:adons": { storage: { type: "longhorn" } } }, key: "k3s-stacks:adons", fix: "rename it to k3s-stacks:addons" },
+  { kind: "config keys: a misspelt top-level key (cloud)", config: { ...cloudStack(), "k3s-stacks:snapshot": { retention: 3 } }, key: "k3s-stacks:snapshot", fix: "rename it to k3s-stacks:snapshots" },
+  { kind: "config keys: a stack without any config", config: {}, key: "k3s-stacks:cluster", fix: "add a k3s-stacks:cluster block" },
+  // Kubernetes names (k8s.io/apimachinery validation): labels, taints, node names
+  { kind: "labels: a key whose name part is longer than 63 (inventory)", config: inventoryStack({ hosts: [{ name: "s1", address: "10.1.0.1", role: "server", arch: "amd64", labels: { ["x".repeat(64)]: "a" } }] }), key: `k3s-stacks:inventory.hosts[0].labels.${"x".repeat(64)}`, fix: "rename it to [prefix/]name" },
+  { kind: "labels: a key with an invalid prefix (cloud, unchecked before)", config: cloudStack({ pools: [{ name: "server", role: "server", count: 1, type: "cx23", labels: { "Example.com/disk": "ssd" } }] }), key: "k3s-stacks:cloud.pools[0].labels.Example.com/disk", fix: "lowercase DNS name" },
+  { kind: "labels: a value longer than 63 (cloud)", config: cloudStack({ pools: [{ name: "server", role: "server", count: 1, type: "cx23", labels: { tier: "v".repeat(64) } }] }), key: "k3s-stacks:cloud.pools[0].labels.tier", fix: "at most 63" },
+  { kind: "taints: an effect Kubernetes does not know (cloud)", config: cloudStack({ pools: [{ name: "server", role: "server", count: 1, type: "cx23", taints: ["gpu=yes:NoScedule"] }] }), key: "k3s-stacks:cloud.pools[0].taints[0]", fix: "NoSchedule, PreferNoSchedule or NoExecute" },
+  { kind: "taints: a value longer than 63 (inventory)", config: inventoryStack({ hosts: [{ name: "s1", address: "10.1.0.1", role: "server", arch: "amd64", taints: [`dedicated=${"v".repeat(64)}:NoSchedule`] }] }), key: "k3s-stacks:inventory.hosts[0].taints[0]", fix: "key=value:Effect" },
+  { kind: "node names: longer than 253 (inventory)", config: inventoryStack({ hosts: [{ name: `${"a".repeat(63)}.`.repeat(4) + "b", address: "10.1.0.1", role: "server", arch: "amd64" }] }), key: "k3s-stacks:inventory.hosts[0].name", fix: "at most 253" },
+  // messages in the user's words (no schema-library vocabulary, a concrete fix)
+  { kind: "messages: a port above 65535 (inventory)", config: inventoryStack({ inventory: { port: 70000 } }), key: "k3s-stacks:inventory.port", fix: "65535 or less" },
+  { kind: "messages: an empty SSH user (inventory)", config: inventoryStack({ inventory: { user: "" } }), key: "k3s-stacks:inventory.user", fix: "give the SSH user" },
+  { kind: "messages: an unknown storage type (cloud)", config: { ...cloudStack(), "k3s-stacks:addons": { storage: { type: "longhron" } } }, key: "k3s-stacks:addons.storage.type", fix: "\"local-path\", \"longhorn\", \"rook-ceph\"" },
+  { kind: "messages: k3s flags as a list (cloud)", config: cloudStack({ cluster: { serverConfig: ["disable-network-policy"] } }), key: "k3s-stacks:cluster.serverConfig", fix: "kube-apiserver-arg" },
   // refusals against the previous outputs
   { kind: "previous outputs: a k3s version that skips a minor", config: inventoryStack(), previous: { k3sVersion: "v1.34.1+k3s1", serverNames: ["s1"] }, key: "k3s-stacks:cluster.k3sVersion", fix: "newest v1.35.x" },
   { kind: "previous outputs: the datastore changes (cloud)", config: cloudStack(), previous: { k3sVersion: VERSION, serverNames: ["server-0"], datastore: "etcd" }, key: "k3s-stacks:cluster.datastore", fix: "put back datastore: etcd" },

@@ -7,6 +7,7 @@ import { planStack } from "../../components/plan/plan-stack";
 import { readStackFile, stackFileName } from "./stackfile";
 import { SITES_DIR } from "./paths";
 import { FleetMeta, SiteDefinition } from "./types";
+import { ENVIRONMENTS } from "../../policy/environment-names";
 
 export { SITES_DIR } from "./paths";
 export const DEFAULTS_FILE = "_defaults.yaml";
@@ -20,7 +21,7 @@ const fleetSchema = z
   .object({
     ring: z.number().int().min(0).default(0),
     canary: z.boolean().default(false),
-    environment: z.enum(["dev", "site", "prod"]).default("site"),
+    environment: z.enum(ENVIRONMENTS).default("site"),
     labels: z.record(z.string(), z.string()).default({}),
   })
   .strict();

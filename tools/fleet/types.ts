@@ -1,5 +1,4 @@
-/** Which policy environment a stack belongs to; drives how strict the policy pack is. */
-export type Environment = "dev" | "site" | "prod";
+import type { Environment } from "../../policy/environment-names";
 
 /** Rollout metadata of one site, from the `fleet:` block of its site file. */
 export interface FleetMeta {

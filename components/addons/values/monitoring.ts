@@ -1,6 +1,6 @@
 import * as ipaddr from "ipaddr.js";
 import { MonitoringConfig } from "../config";
-import { Datastore } from "../k3s-contribution";
+import type { Datastore } from "../../rules/datastore";
 import { Values } from "./types";
 
 /** Secret holding Grafana's admin login; the chart reads it through grafana.admin.existingSecret. */

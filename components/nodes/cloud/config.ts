@@ -1,15 +1,13 @@
 import { z } from "zod";
-import { uniqueTaints } from "../inventory/schema";
 import { cidrSchema } from "../../rules/cidr";
+import { labelsSchema } from "../../rules/labels";
+import { taintsSchema } from "../../rules/taints";
+import { filled } from "../../rules/issues";
 
 const cidr = cidrSchema("10.0.0.0/16");
 const name = z.string().regex(/^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$/, {
-  message: "must be a lowercase DNS label (a-z, 0-9, '-'), at most 32 characters, starting with a letter",
+  message: "must be a lowercase DNS label of at most 32 characters, starting with a letter (nodes are named <pool>-<index>). Fix: use a-z, 0-9 and '-', such as workers",
 });
-const taint = z.string().regex(/^[A-Za-z0-9./_-]+(=[A-Za-z0-9._-]*)?:(NoSchedule|PreferNoSchedule|NoExecute)$/, {
-  message: "must be key=value:Effect or key:Effect with Effect NoSchedule, PreferNoSchedule or NoExecute",
-});
-
 /** Operating systems we know how to find on both clouds; the image follows each node's arch. */
 export const CLOUD_OS = ["ubuntu-24.04", "ubuntu-22.04", "debian-12", "debian-13"] as const;
 export type CloudOs = (typeof CLOUD_OS)[number];
@@ -21,15 +19,15 @@ const poolSchema = z
     role: z.enum(["server", "agent"]),
     count: z.number().int().min(0).max(100),
     /** Hetzner server type (cx23, cax21, ...) or EC2 instance type (t3.medium, m7g.large, ...). */
-    type: z.string().min(1),
+    type: filled("a server type (Hetzner cx23, cax21, ...) or an EC2 instance type (t3.medium, ...)"),
     /** CPU architecture; derived from the type when the type is known, required otherwise. */
     arch: z.enum(["amd64", "arm64"]).optional(),
     /** Hetzner only: a location of the same network zone, instead of hetzner.location. */
     location: z.string().optional(),
     /** A custom image (Hetzner snapshot ID or name, or AMI ID) instead of `os`; its arch must match the type. */
-    image: z.object({ id: z.string().min(1), arch: z.enum(["amd64", "arm64"]) }).strict().optional(),
-    labels: z.record(z.string(), z.string()).default({}),
-    taints: uniqueTaints(z.array(taint)).default([]),
+    image: z.object({ id: filled("a Hetzner snapshot ID or name, or an AMI ID"), arch: z.enum(["amd64", "arm64"]) }).strict().optional(),
+    labels: labelsSchema.default({}),
+    taints: taintsSchema.default([]),
   })
   .strict();
 
@@ -38,7 +36,7 @@ const hetznerSchema = z
     /** Default location of every pool: fsn1, nbg1, hel1, ash, hil or sin. */
     location: z.string(),
     /** Name of the private network's NIC on the VMs (flannel-iface). */
-    privateInterface: z.string().regex(/^[a-z][a-z0-9]{1,14}$/).optional(),
+    privateInterface: z.string().regex(/^[a-z][a-z0-9]{1,14}$/, { message: "is not a network interface name. Fix: give the private NIC's name, such as enp7s0" }).optional(),
     /** Load balancer type for apiLoadBalancer. */
     loadBalancerType: z.string().default("lb11"),
   })
@@ -46,12 +44,12 @@ const hetznerSchema = z
 
 const awsSchema = z
   .object({
-    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: "is not an AWS region such as eu-central-1" }),
+    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: "is not an AWS region. Fix: write a region code such as eu-central-1" }),
     /** Zones for the subnets we create, one per entry of network.subnets. Not used with vpcId. */
-    availabilityZones: z.array(z.string().min(1)).default([]),
+    availabilityZones: z.array(filled("an availability zone of the region, such as eu-central-1a")).default([]),
     /** Existing VPC; network.cidr must then be its CIDR and subnetIds its (public) subnets. */
-    vpcId: z.string().regex(/^vpc-[0-9a-f]+$/).optional(),
-    subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/)).default([]),
+    vpcId: z.string().regex(/^vpc-[0-9a-f]+$/, { message: "is not a VPC ID. Fix: copy it from the AWS console, such as vpc-0a1b2c3d" }).optional(),
+    subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, { message: "is not a subnet ID. Fix: copy it from the AWS console, such as subnet-0a1b2c3d" })).default([]),
     /** Root volume per instance: k3s, container images and local-path volumes live here. */
     rootVolumeGb: z.number().int().min(20).max(16384).default(40),
   })
@@ -79,10 +77,10 @@ export const cloudSchema = z
       .strict(),
     /** OpenSSH public key for the nodes; a key pair is generated (private half kept secret) when absent. */
     sshPublicKey: z.string().regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+( .*)?$/, {
-      message: "is not an OpenSSH public key line",
+      message: "is not an OpenSSH public key line. Fix: paste the whole line of your .pub file, such as 'ssh-ed25519 AAAA... you@host'",
     }).optional(),
     /** Extra Debian/Ubuntu packages cloud-init installs on every node. */
-    packages: z.array(z.string().regex(/^[a-z0-9][a-z0-9+.-]*$/)).default([]),
+    packages: z.array(z.string().regex(/^[a-z0-9][a-z0-9+.-]*$/, { message: "is not a Debian package name. Fix: use the name apt-get install takes, such as nfs-common" })).default([]),
     pools: z.array(poolSchema).min(1),
   })
   .strict();

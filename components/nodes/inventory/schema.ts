@@ -1,38 +1,15 @@
 import { z } from "zod";
 import { addressSchema, userSchema } from "../../rules/address";
-
-/** Kubernetes label key (optional DNS prefix) and value syntax. */
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
-/** `key=value:Effect` or `key:Effect`. */
-const TAINT = /^[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?(=[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?:(NoSchedule|PreferNoSchedule|NoExecute)$/;
-/** A Kubernetes node name: lowercase DNS subdomain. */
-const NODE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+import { filled } from "../../rules/issues";
+import { labelsSchema } from "../../rules/labels";
+import { taintsSchema } from "../../rules/taints";
+import { nodeNameSchema } from "../../rules/node-name";
 
 /** Arch spellings users write; normalised to k3s asset names. */
 export const ARCH_ALIASES = { x64: "amd64", amd64: "amd64", arm64: "arm64", aarch64: "arm64", armhf: "arm" } as const;
 
-const labels = z
-  .record(z.string().regex(LABEL_KEY, { message: "is not a valid Kubernetes label key (optional DNS prefix and '/', then up to 63 alphanumerics, '-', '_', '.')" }), z.string().regex(LABEL_VALUE, { message: "is not a valid Kubernetes label value. Fix: use at most 63 alphanumerics, '-', '_' or '.', starting and ending alphanumeric" }))
-  .default({});
-/**
- * A node's taints must be unique by key and effect, or the API server refuses the Node and it never
- * registers (Kubernetes pkg/apis/core/validation, validateNodeTaints).
- */
-export function uniqueTaints<T extends z.ZodType<string[]>>(list: T) {
-  return list.superRefine((ts, ctx) => {
-    const seen = new Map<string, string>();
-    for (const t of ts) {
-      const at = `${t.replace(/[=:].*$/, "")}:${t.replace(/^.*:/, "")}`;
-      const first = seen.get(at);
-      if (first !== undefined) {
-        ctx.addIssue({ code: "custom", message: `has '${first}' and '${t}': a node can carry one taint per key and effect. Fix: keep one of them` });
-      }
-      seen.set(at, first ?? t);
-    }
-  });
-}
-const taints = uniqueTaints(z.array(z.string().regex(TAINT, { message: "is not a taint. Fix: write key=value:Effect or key:Effect with Effect NoSchedule, PreferNoSchedule or NoExecute" }))).default([]);
+const labels = labelsSchema.default({});
+const taints = taintsSchema.default([]);
 const port = z.number().int().min(1).max(65535);
 const firewall = z.enum(["open", "keep"], { message: "must be 'open' (add exactly the rules k3s needs to firewalld/ufw) or 'keep' (change nothing; fail naming the commands)" });
 
@@ -43,13 +20,13 @@ const nodeIp = (flag: string) => addressSchema({ accepts: "ip", why: `it becomes
 
 /** A jump host, either another inventory host by name or an address. */
 const bastion = z.union([
-  z.string().min(1),
+  filled("the name of another inventory host, or an address"),
   z.object({ address: sshHost("bastion."), port: port.optional(), user: userSchema("bastion.address").optional() }).strict(),
 ]);
 
 export const hostSchema = z
   .object({
-    name: z.string().regex(NODE_NAME, { message: "must be a lowercase DNS name: it becomes the Kubernetes node name. Fix: use only a-z, 0-9, '-' and '.'" }),
+    name: nodeNameSchema,
     /** Address SSH connects to: an IP address or a DNS name (port and user go in their own keys). */
     address: sshHost(""),
     role: z.enum(["server", "agent"]),
@@ -58,7 +35,7 @@ export const hostSchema = z
     internalAddress: nodeIp("node-ip").optional(),
     /** Public IP address (node-external-ip). */
     externalAddress: nodeIp("node-external-ip").optional(),
-    flannelIface: z.string().min(1).optional(),
+    flannelIface: filled("the network interface flannel uses, such as eth1, or remove the key").optional(),
     port: port.optional(),
     user: userSchema("address").optional(),
     bastion: bastion.optional(),
@@ -82,7 +59,7 @@ export const inventorySchema = z
     user: userSchema("each host's address").default("root"),
     port: port.default(22),
     /** Private key file; alternatively the secret k3s-stacks:sshPrivateKey, else the SSH agent. */
-    privateKeyPath: z.string().min(1).optional(),
+    privateKeyPath: filled("the private key file, such as ~/.ssh/id_ed25519, or remove the key to use the SSH agent").optional(),
     /** Let host preparation add the memory cgroup to the Pi boot cmdline. */
     fixCgroups: z.boolean().default(false),
     /** Let host preparation reboot nodes (only ever needed for the cgroup fix). */

@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
+import { isGoDuration } from "../../../components/rules/duration";
 
 /**
  * The k3s reference (flag table and notes) as vendored from the workspace's ../shared/reference, so a
@@ -23,7 +24,6 @@ export function loadReference(): Reference {
   return JSON.parse(fs.readFileSync(REFERENCE_PATH, "utf8")) as Reference;
 }
 
-const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
 
 /**
  * Problems of a rendered config.yaml against the reference for `role`: unknown keys and values whose
@@ -41,7 +41,7 @@ export function referenceProblems(ref: Reference, role: "server" | "agent", conf
     const ok = {
       bool: () => typeof value === "boolean",
       int: () => Number.isInteger(value),
-      duration: () => typeof value === "string" && GO_DURATION.test(value),
+      duration: () => typeof value === "string" && isGoDuration(value),
       string: () => typeof value === "string",
       stringSlice: () => Array.isArray(value) && value.every((v) => typeof v === "string"),
     }[flag.type]();

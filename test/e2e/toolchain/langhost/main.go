@@ -110,13 +110,19 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	args = append(args, entry)
 	args = append(args, req.Args...)
 
-	config, err := json.Marshal(req.Config)
-	if err != nil {
-		return nil, err
+	// As the real host (constructConfig, constructConfigSecretKeys): a stack without config gets "{}"
+	// and "[]", never JSON null, which the SDK's config reader cannot take.
+	config, secretKeys := []byte("{}"), []byte("[]")
+	var err error
+	if req.Config != nil {
+		if config, err = json.Marshal(req.Config); err != nil {
+			return nil, err
+		}
 	}
-	secretKeys, err := json.Marshal(req.ConfigSecretKeys)
-	if err != nil {
-		return nil, err
+	if req.ConfigSecretKeys != nil {
+		if secretKeys, err = json.Marshal(req.ConfigSecretKeys); err != nil {
+			return nil, err
+		}
 	}
 	cmd := exec.CommandContext(ctx, "node", args...)
 	cmd.Dir = req.Pwd

@@ -1,0 +1,162 @@
+import { z } from "zod";
+import { ConfigRoot, keyPath } from "./key-path";
+import { didYouMean } from "./nearest";
+
+/**
+ * zod's issues in the words of the YAML a user wrote: "key: what is wrong. Fix: ...". A schema's own
+ * message wins (and should carry its own "Fix:"); zod's default wording ("Too small", "Invalid
+ * option", "expected record") never reaches the user.
+ */
+
+/** Marks a message zod would have worded itself; what follows the mark is extra data for `describeIssue`. */
+const DEFAULT = "\u0000";
+
+/**
+ * zod error map for `safeParse(value, { error })`: called only when the schema has no message of its
+ * own. Marks the issue as ours to word; for an unknown key it passes on the keys the mapping knows.
+ */
+export function defaultMessage(iss: { code?: string; inst?: unknown }): string {
+  if (iss.code === "unrecognized_keys") {
+    // An object knows its keys by its shape; a record with enumerated keys (z.partialRecord) by its key type.
+    type Def = { shape?: Record<string, unknown>; keyType?: { _zod?: { def?: { entries?: Record<string, string> } } } };
+    const def = (iss.inst as { _zod?: { def?: Def } } | undefined)?._zod?.def;
+    const known = def?.shape ? Object.keys(def.shape) : Object.values(def?.keyType?._zod?.def?.entries ?? {});
+    return DEFAULT + JSON.stringify(known);
+  }
+  return DEFAULT;
+}
+
+/** How YAML users call zod's types. */
+const KINDS: Record<string, string> = {
+  array: "a list",
+  object: "a mapping",
+  record: "a mapping",
+  map: "a mapping",
+  string: "a string",
+  number: "a number",
+  int: "a whole number",
+  bigint: "a whole number",
+  boolean: "true or false",
+};
+
+const kindOf = (v: unknown): string => (Array.isArray(v) ? "a list" : v === null ? "empty (null)" : KINDS[typeof v] ?? typeof v);
+const show = (v: unknown): string => (typeof v === "string" ? `'${v}'` : JSON.stringify(v));
+const oneOf = (values: readonly unknown[]): string => values.map((v) => JSON.stringify(v)).join(", ");
+
+/** The fix when a schema's own message has none and the code gives nothing better (the words unit tests refuse). */
+export const GENERIC_FIXES = ["Fix: correct this value", "Fix: give a value"];
+
+function sized(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): string {
+  const small = issue.code === "too_small";
+  const bound = Number(small ? issue.minimum : issue.maximum);
+  const strict = issue.inclusive === false;
+  const input = issue.input;
+  const limit = (unit: string) => (strict ? `${small ? "more" : "fewer"} than ${bound} ${unit}` : `${small ? "at least" : "at most"} ${bound} ${unit}`);
+  switch (issue.origin) {
+    case "string": {
+      const n = typeof input === "string" ? input.length : undefined;
+      if (small && n === 0) return "is empty. Fix: give a value";
+      return `is ${n ?? "too"} characters long, ${small ? "shorter" : "longer"} than allowed. Fix: use ${limit("characters")}`;
+    }
+    case "array":
+    case "set": {
+      const n = Array.isArray(input) ? input.length : undefined;
+      if (small && n === 0) return `is an empty list. Fix: list ${limit("entries").replace(" 1 entries", " one entry")}`;
+      return `lists ${n ?? "too many"} entries. Fix: list ${limit("entries")}`;
+    }
+    default: {
+      const value = input === undefined ? "out of range" : show(input);
+      if (strict) return `is ${value}; it must be ${small ? "more" : "less"} than ${bound}. Fix: use a number ${small ? "above" : "below"} ${bound}`;
+      return `is ${value}, ${small ? "below the minimum" : "above the maximum"} ${bound}. Fix: use ${bound} or ${small ? "more" : "less"}`;
+    }
+  }
+}
+
+function invalidType(issue: z.core.$ZodIssueInvalidType, arg: boolean): string {
+  const want = KINDS[issue.expected] ?? issue.expected;
+  // A library argument is passed, not set in a stack file.
+  if (issue.input === undefined) return arg ? "is required. Fix: pass it" : `is required. Fix: set it to ${want}`;
+  if (issue.expected === "int" && typeof issue.input === "number") return `is ${issue.input}, not a whole number. Fix: use a whole number such as ${Math.round(issue.input)}`;
+  return `must be ${want}, not ${kindOf(issue.input)}. Fix: write it as ${want}`;
+}
+
+function union(key: ConfigRoot, issue: z.core.$ZodIssueInvalidUnion): string[] {
+  const where = keyPath(key, issue.path);
+  if (issue.discriminator !== undefined && "options" in issue && issue.options) {
+    const allowed = oneOf(issue.options);
+    const value = (issue.input as Record<string, unknown> | undefined)?.[issue.discriminator];
+    if (value === undefined) return [`${where}: is required. Fix: set ${issue.discriminator} to one of ${allowed}`];
+    return [`${where}: ${show(value)} is not a known ${issue.discriminator}. Fix: use one of ${allowed}`];
+  }
+  // A plain union: when no option even has the value's shape, name the shapes; else word the problems of the option that has it.
+  const branches = issue.errors.filter((errs) => !errs.every((e) => e.code === "invalid_type" && e.path.length === 0));
+  if (branches.length === 0) {
+    const kinds = [...new Set(issue.errors.flatMap((errs) => errs.map((e) => KINDS[(e as z.core.$ZodIssueInvalidType).expected] ?? "")))];
+    const want = kinds.filter(Boolean).join(" or ");
+    return [`${where}: must be ${want}, not ${kindOf(issue.input)}. Fix: write it as ${want}`];
+  }
+  const closest = branches.reduce((a, b) => (b.length < a.length ? b : a));
+  return closest.flatMap((e) => describeIssue(key, { ...e, path: [...issue.path, ...e.path] }));
+}
+
+function unknownKeys(where: string, issue: z.core.$ZodIssueUnrecognizedKeys): string {
+  const known = JSON.parse(issue.message.slice(DEFAULT.length) || "[]") as string[];
+  const guesses = issue.keys.map((k) => didYouMean(k, known)).filter(Boolean);
+  const hint = guesses.length === issue.keys.length && issue.keys.length === 1 ? `correct the spelling${guesses[0]}` : "correct the spelling, or remove them";
+  const list = known.length ? ` (valid keys here: ${known.join(", ")})` : "";
+  return `${where}: unknown key(s) ${issue.keys.map((k) => `'${k}'`).join(", ")}. Fix: ${hint}${guesses.length === 1 ? "" : list}.`;
+}
+
+/** One issue as problem lines naming the key; a union issue may give several. */
+export function describeIssue(key: ConfigRoot, issue: z.core.$ZodIssue): string[] {
+  const where = keyPath(key, issue.path);
+  const arg = typeof key !== "string";
+  const file = arg ? "" : " in Pulumi.<stack>.yaml";
+  const own = !issue.message.startsWith(DEFAULT);
+  if (own && issue.message.includes("Fix:")) return [`${where}: ${issue.message}`];
+  switch (issue.code) {
+    case "unrecognized_keys":
+      return [unknownKeys(where, issue)];
+    case "invalid_value": {
+      const allowed = oneOf(issue.values);
+      const what = own ? issue.message : issue.values.length === 1 ? `must be ${allowed}` : `${show(issue.input)} is not one of the allowed values`;
+      return [`${where}: ${what}. Fix: use ${issue.values.length === 1 ? allowed : `one of ${allowed}`}.`];
+    }
+    case "invalid_union":
+      return union(key, issue);
+    case "invalid_key": {
+      const inner = issue.issues.map((i) => (i.message.startsWith(DEFAULT) ? describeIssue("x", { ...i, path: [] })[0].replace(/^k3s-stacks:x: /, "") : i.message));
+      const text = inner.join("; ");
+      return [`${where}: the key ${text}${text.includes("Fix:") ? "" : ". Fix: rename it"}`];
+    }
+    default:
+      if (own) return [`${where}: ${issue.message}. ${GENERIC_FIXES[0]}${file}.`];
+  }
+  switch (issue.code) {
+    case "invalid_type":
+      return [`${where}: ${invalidType(issue, arg)}.`];
+    case "too_small":
+    case "too_big":
+      return [`${where}: ${sized(issue)}.`];
+    case "not_multiple_of":
+      return [`${where}: is ${show(issue.input)}, not a multiple of ${issue.divisor}. Fix: use a multiple of ${issue.divisor}.`];
+    case "invalid_format":
+      if (issue.format === "url") return [`${where}: is not a URL. Fix: write a full URL with its scheme, such as https://example.com/path.`];
+      return [`${where}: is not a valid ${issue.format}. ${GENERIC_FIXES[0]}${file}.`];
+    default:
+      return [`${where}: is not valid here. ${GENERIC_FIXES[0]}${file}.`];
+  }
+}
+
+/** A string that must not be empty; `what` completes "Fix: give ..." (e.g. "the SSH user, such as pi"). */
+export function filled(what: string) {
+  return z.string().min(1, { message: `is empty. Fix: give ${what}` });
+}
+
+/**
+ * A YAML mapping (zod record): when the value is not a mapping at all, the message says
+ * "must be a mapping of <what>" and shows `example`; problems of single keys and values keep their own.
+ */
+export function mapping<K extends z.core.$ZodRecordKey, V extends z.ZodType>(key: K, value: V, what: string, example: string) {
+  return z.record(key, value, { error: (iss) => (iss.code === "invalid_type" ? `must be a mapping of ${what}. Fix: write it like ${example}` : undefined) });
+}

@@ -1,0 +1,55 @@
+import { z } from "zod";
+import { subdomainProblem } from "./dns";
+import { mapping } from "./issues";
+
+/**
+ * Kubernetes label keys and values (k8s.io/apimachinery/pkg/util/validation: IsQualifiedName,
+ * IsValidLabelValue). A key is an optional prefix, a DNS-1123 subdomain of at most 253 characters,
+ * and '/', then a name of at most 63 characters of A-Z, a-z, 0-9, '-', '_' and '.', starting and
+ * ending alphanumeric. A value is empty or follows the name rule. The API server refuses a Node with
+ * any other label, so the node would never register. Which keys a kubelet may set on itself is a
+ * further rule: ./kubelet-labels.ts.
+ */
+export const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+export const QUALIFIED_NAME_MAX = 63;
+export const LABEL_VALUE_MAX = 63;
+
+function nameProblem(name: string, what: string): string | undefined {
+  if (name.length === 0) return `${what} is empty`;
+  if (name.length > QUALIFIED_NAME_MAX) return `${what} is ${name.length} characters long, more than ${QUALIFIED_NAME_MAX}`;
+  if (!QUALIFIED_NAME.test(name)) return `${what} may hold only letters, digits, '-', '_' and '.', starting and ending with a letter or digit`;
+  return undefined;
+}
+
+/** What is wrong with `key` as a qualified name (label key, taint key), or undefined when it is one. */
+export function qualifiedNameProblem(key: string): string | undefined {
+  const slash = key.indexOf("/");
+  if (slash < 0) return nameProblem(key, "the name");
+  const prefix = key.slice(0, slash);
+  const prefixWrong = subdomainProblem(prefix);
+  if (prefixWrong) return `the prefix '${prefix}' ${prefixWrong}`;
+  return nameProblem(key.slice(slash + 1), `the name after '${prefix}/'`);
+}
+
+/** What is wrong with `value` as a label value, or undefined when it is one (empty is allowed). */
+export function labelValueProblem(value: string): string | undefined {
+  if (value.length === 0) return undefined;
+  return nameProblem(value, "it");
+}
+
+const KEY_FIX = "rename it to [prefix/]name, such as disktype or example.com/disktype (name: at most 63 letters, digits, '-', '_', '.'; prefix: a lowercase DNS name)";
+const VALUE_FIX = "use at most 63 alphanumerics, '-', '_' or '.', starting and ending alphanumeric, such as ssd";
+
+/** A node's labels, `{key: value}`, checked by the Kubernetes rules above. */
+export const labelsSchema = mapping(
+  z.string().superRefine((k, ctx) => {
+    const wrong = qualifiedNameProblem(k);
+    if (wrong) ctx.addIssue({ code: "custom", message: `is not a valid Kubernetes label key: ${wrong}. Fix: ${KEY_FIX}` });
+  }),
+  z.string({ message: "must be a string. Fix: quote it, such as \"true\" or \"1\"" }).superRefine((v, ctx) => {
+    const wrong = labelValueProblem(v);
+    if (wrong) ctx.addIssue({ code: "custom", message: `is not a valid Kubernetes label value: ${wrong}. Fix: ${VALUE_FIX}` });
+  }),
+  "label keys to values",
+  "labels: {disktype: ssd}",
+);

@@ -1,0 +1,36 @@
+/**
+ * Levenshtein distance between two short strings (keys of a config mapping): the fewest single-letter
+ * insertions, deletions and substitutions that turn `a` into `b`.
+ */
+export function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length];
+}
+
+/**
+ * The known key a misspelt `key` most likely meant: the closest one (case-insensitive) within a third
+ * of its length (at least 2 edits), or one that starts with it; undefined when none is that close.
+ */
+export function nearest(key: string, known: readonly string[]): string | undefined {
+  const lower = key.toLowerCase();
+  let best: { name: string; d: number } | undefined;
+  for (const name of known) {
+    const d = editDistance(lower, name.toLowerCase());
+    if (best === undefined || d < best.d) best = { name, d };
+  }
+  if (best && best.d <= Math.max(2, Math.floor(key.length / 3))) return best.name;
+  return known.find((name) => lower.length >= 3 && name.toLowerCase().startsWith(lower));
+}
+
+/** ` (did you mean 'x'?)`, or nothing when no known key is close. */
+export function didYouMean(key: string, known: readonly string[]): string {
+  const guess = nearest(key, known);
+  return guess === undefined ? "" : ` (did you mean '${guess}'?)`;
+}

@@ -1,0 +1,27 @@
+import { isGoDuration } from "../../components/rules/duration";
+import { PROMETHEUS_DURATION } from "../../components/addons/config";
+import { parseClusterConfig } from "../../components/k3s/settings";
+import { parseUpgradeConfig } from "../../components/day-two/config";
+import { problemsOf } from "../support/config";
+
+describe("Go durations (time.ParseDuration)", () => {
+  test.each(["90s", "5m", "1h30m", "1.5h", ".5s", "1h0m0.5s", "300ms", "10us", "10µs", "0", "-5m", "+1h"])("%s is one", (v) => {
+    expect(isGoDuration(v)).toBe(true);
+  });
+  test.each(["", "5", "1d", "1h 30m", "m", "1.h.5", "5M", "1w", "-", "00"])("%s is not", (v) => {
+    expect(isGoDuration(v)).toBe(false);
+  });
+
+  test("cluster.drainTimeout and upgrade.drainTimeout take the same grammar (1h30m was refused by one of them)", () => {
+    expect(parseClusterConfig({ k3sVersion: "v1.36.3+k3s1", drainTimeout: "1h30m" }).drainTimeout).toBe("1h30m");
+    expect(parseUpgradeConfig({ drainTimeout: "1h30m" }).drainTimeout).toBe("1h30m");
+    for (const check of [() => parseClusterConfig({ k3sVersion: "v1.36.3+k3s1", drainTimeout: "-5m" }), () => parseUpgradeConfig({ drainTimeout: "5 minutes" })]) {
+      expect(problemsOf(check)).toEqual([expect.stringMatching(/drainTimeout: must be a duration.*Fix: .*1h30m/)]);
+    }
+  });
+});
+
+describe("Prometheus durations (model.ParseDuration), a different grammar", () => {
+  test.each(["10d", "12h", "1w2d", "1y", "0", "30s", "500ms"])("%s is one", (v) => expect(PROMETHEUS_DURATION.test(v)).toBe(true));
+  test.each(["", "1.5h", "2d1w", "10", "1h30"])("%s is not", (v) => expect(PROMETHEUS_DURATION.test(v)).toBe(false));
+});
