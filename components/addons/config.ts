@@ -135,7 +135,7 @@ const monitoring = z
   .object({
     enabled: z.boolean().default(false),
     /** Prometheus retention time. */
-    retention: z.string().regex(PROMETHEUS_DURATION, { message: "must be a Prometheus duration. Fix: write a number with ms, s, m, h, d, w or y, such as 10d or 12h" }).default("10d"),
+    retention: z.string().regex(PROMETHEUS_DURATION, { message: "must be a duration in Prometheus' syntax. Fix: write a number with ms, s, m, h, d, w or y, such as 10d or 12h" }).default("10d"),
     /** Prometheus volume size; retention by size is set to 80% of it. */
     storageSize: quantity.default("10Gi"),
     grafanaStorageSize: quantity.default("1Gi"),

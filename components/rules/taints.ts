@@ -22,8 +22,8 @@ export function parseTaint(taint: string): { key: string; value?: string; effect
 /** What is wrong with `taint`, with its fix, or undefined when the API server accepts it. */
 export function taintProblem(taint: string): string | undefined {
   const t = parseTaint(taint);
-  if (!t) return `is not a taint: it has no effect. Fix: ${FIX}`;
-  if (!(TAINT_EFFECTS as readonly string[]).includes(t.effect)) return `is not a taint: the effect '${t.effect}' is not one of ${TAINT_EFFECTS.join(", ")}. Fix: ${FIX}`;
+  if (!t) return `is not a taint. Fix: add an effect; ${FIX}`;
+  if (!(TAINT_EFFECTS as readonly string[]).includes(t.effect)) return `is not a taint. Fix: use an effect Kubernetes knows instead of '${t.effect}'; ${FIX}`;
   const keyWrong = qualifiedNameProblem(t.key);
   if (keyWrong) return `is not a taint: its key is invalid (${keyWrong}). Fix: ${FIX}`;
   const valueWrong = t.value === undefined ? undefined : labelValueProblem(t.value);
