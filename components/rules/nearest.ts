@@ -25,7 +25,7 @@ export function nearest(key: string, known: readonly string[]): string | undefin
     const d = editDistance(lower, name.toLowerCase());
     if (best === undefined || d < best.d) best = { name, d };
   }
-  if (best && best.d <= Math.max(2, Math.floor(key.length / 3))) return best.name;
+  if (best && best.d <= Math.max(2, Math.ceil(key.length / 3))) return best.name;
   return known.find((name) => lower.length >= 3 && name.toLowerCase().startsWith(lower));
 }
 

@@ -2,6 +2,7 @@
 import { ConfigError } from "../../components/rules/errors";
 import { MockState, installMocks } from "../support/mocks";
 import { setStackConfig } from "../support/stack";
+import * as pulumi from "@pulumi/pulumi";
 import { main } from "../../stacks/main";
 import { problem } from "../support/config";
 
@@ -13,8 +14,9 @@ beforeEach(async () => {
   state = await installMocks();
 });
 
-async function mainProblems(config: Record<string, unknown>, secrets: Record<string, string> = {}): Promise<string[]> {
+async function mainProblems(config: Record<string, unknown>, secrets: Record<string, string> = {}, prepare?: () => void): Promise<string[]> {
   setStackConfig(config, secrets);
+  prepare?.();
   let err: unknown;
   try {
     await main();
@@ -96,4 +98,35 @@ test("an ARP VIP on cloud nodes is refused with the cloud load balancer as the f
     "k3s-stacks:cloud": { provider: "hetzner", hetzner: { location: "nbg1" }, adminCidrs: ["203.0.113.7/32"], network: { cidr: "10.0.0.0/16", subnets: ["10.0.1.0/24"] }, pools: [{ name: "control", role: "server", count: 1, type: "cpx22" }] },
   });
   expect(problems).toEqual([problem("k3s-stacks:cluster.apiVip", "does not work on Hetzner Cloud or AWS", "cloud.apiLoadBalancer")]);
+});
+
+describe("keys the program does not read, and a stack without config", () => {
+  const valid = { "k3s-stacks:cluster": { k3sVersion: "v1.36.3+k3s1" }, "k3s-stacks:inventory": { hosts: [inventory.hosts[0]] } };
+  const missing = [
+    problem("k3s-stacks:cluster", "is missing", "add a k3s-stacks:cluster block with at least k3sVersion"),
+    problem("k3s-stacks:inventory", "is missing", "list your machines under k3s-stacks:inventory"),
+  ];
+
+  test("a misspelt top-level key is refused, naming the key it most likely meant", async () => {
+    expect(await mainProblems({ "k3s-stacks:clustr": valid["k3s-stacks:cluster"], "k3s-stacks:inventory": valid["k3s-stacks:inventory"], "k3s-stacks:adons": {} })).toEqual([
+      problem("k3s-stacks:clustr", "is not a setting k3s-stacks reads", "rename it to k3s-stacks:cluster"),
+      problem("k3s-stacks:adons", "is not a setting k3s-stacks reads", "rename it to k3s-stacks:addons"),
+      missing[0],
+    ]);
+  });
+
+  test("a stack without config gets what is missing and the fix, not a crash", async () => {
+    expect(await mainProblems({})).toEqual(missing);
+  });
+
+  test("the same when the language host sends the empty config as JSON null", async () => {
+    // What a host marshalling a nil map sends; the SDK's own reader throws a TypeError on it.
+    const problems = await mainProblems({}, {}, () => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { getStore } = require("@pulumi/pulumi/runtime/state") as { getStore(): { config: Record<string, string> } };
+      getStore().config.PULUMI_CONFIG = "null";
+      expect(() => pulumi.runtime.getConfig("k3s-stacks:cluster")).toThrow(TypeError);
+    });
+    expect(problems).toEqual(missing);
+  });
 });
