@@ -69,6 +69,18 @@ config:
     expect(text).toMatch(/k3s-stacks:inventory\.hosts/);
     expect(p.every((l) => l.startsWith("stacks/sites/Bad_Name.yaml"))).toBe(true);
   });
+  it("words site-file problems as the stack's: what is wrong and a fix, no schema-library words", () => {
+    expect(problems(() => buildSite("x", DEFAULTS, "cluster: [a]\n", "stacks/sites/x.yaml"))).toEqual([
+      "stacks/sites/x.yaml: cluster: must be a mapping, not a list. Fix: write it as a mapping.",
+    ]);
+    const p = problems(() => buildSite("x", DEFAULTS, "fleet: { ring: -1, environment: staging, enviroment: prod }\n", "stacks/sites/x.yaml"));
+    expect(p).toEqual(expect.arrayContaining([
+      "stacks/sites/x.yaml: fleet.ring: is -1, below the minimum 0. Fix: use 0 or more.",
+      expect.stringMatching(/^stacks\/sites\/x\.yaml: fleet\.environment: 'staging' is not one of the allowed values\. Fix: use one of "dev", "site", "prod"/),
+      "stacks/sites/x.yaml: fleet: unknown key(s) 'enviroment'. Fix: correct the spelling (did you mean 'environment'?).",
+    ]));
+    expect(p.join("\n")).not.toMatch(/record|Invalid|Too small|expected/);
+  });
   it("rejects unknown top-level keys and broken YAML", () => {
     expect(problems(() => buildSite("x", DEFAULTS, "clutser: {}\n")).join()).toMatch(/unknown top-level key\(s\) clutser/);
     expect(problems(() => buildSite("x", DEFAULTS, "a: [\n")).join()).toMatch(/stacks\/sites\/x\.yaml/);

@@ -2,7 +2,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
 import * as YAML from "yaml";
-import { ConfigError, PROJECT } from "../../components/rules/errors";
+import { ConfigError, PROJECT, parseConfig } from "../../components/rules/errors";
+import { defaultMessage, describeIssue } from "../../components/rules/issues";
 import { planStack } from "../../components/plan/plan-stack";
 import { readStackFile, stackFileName } from "./stackfile";
 import { SITES_DIR } from "./paths";
@@ -66,13 +67,13 @@ function parseYaml(file: string, text: string): unknown {
 }
 
 function readSiteFile(file: string, text: string): SiteFile {
-  const result = siteFileSchema.safeParse(parseYaml(file, text));
+  const result = siteFileSchema.safeParse(parseYaml(file, text), { reportInput: true, error: defaultMessage });
   if (!result.success) {
     throw new ConfigError(
-      result.error.issues.map((i) =>
+      result.error.issues.flatMap((i) =>
         i.code === "unrecognized_keys"
-          ? `${file}: unknown top-level key(s) ${i.keys.join(", ")}. Fix: use fleet, cluster, inventory or config.`
-          : `${file}${i.path.length ? `: ${i.path.join(".")}` : ""}: ${i.message}`,
+          ? [`${file}: unknown top-level key(s) ${i.keys.join(", ")}. Fix: use fleet, cluster, inventory or config.`]
+          : describeIssue(`${file}: ${String(i.path[0] ?? "")}`, { ...i, path: i.path.slice(1) }),
       ),
     );
   }
@@ -96,9 +97,12 @@ export function buildSite(name: string, defaultsText: string, siteText: string, 
   const own = readSiteFile(file, siteText);
   const merged = deepMerge(defaults, own) as SiteFile;
   let fleet: FleetMeta = { ring: 0, canary: false, environment: "site", labels: {} };
-  const parsedFleet = fleetSchema.safeParse(merged.fleet ?? {});
-  if (parsedFleet.success) fleet = parsedFleet.data;
-  else problems.push(...parsedFleet.error.issues.map((i) => `${file}: fleet.${i.path.join(".")}: ${i.message}`));
+  try {
+    fleet = parseConfig(fleetSchema, merged.fleet ?? {}, `${file}: fleet`);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    problems.push(...e.problems);
+  }
 
   const config: Record<string, unknown> = {};
   if (merged.cluster !== undefined) config["k3s-stacks:cluster"] = merged.cluster;
