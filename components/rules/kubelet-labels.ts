@@ -3,7 +3,10 @@
  * refuses to start with a label in the kubernetes.io or k8s.io namespaces (the domain itself or any
  * subdomain) unless it is one of its well-known labels or under kubelet.kubernetes.io/ or
  * node.kubernetes.io/ (Kubernetes: k8s.io/kubelet/pkg/apis/well_known_labels.go IsKubeletLabel,
- * checked in cmd/kubelet/app/options; the NodeRestriction admission plugin applies the same rule).
+ * checked in cmd/kubelet/app/options; the NodeRestriction admission plugin applies the same rule,
+ * plugin/pkg/admission/noderestriction, with the namespaces of k8s.io/api/core/v1 well_known_labels.go:
+ * kubelet.kubernetes.io and node.kubernetes.io allowed, node-restriction.kubernetes.io never).
+ * Whether a key is a valid label key at all is ./labels.ts.
  * Others, such as node-role.kubernetes.io/worker, can only be set through the API: the member step
  * does that with kubectl once the node is Ready.
  */
