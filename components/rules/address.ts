@@ -173,7 +173,7 @@ export const LOGIN_NAME = /^[a-z_][a-z0-9_.-]*\$?$/i;
  * naming the `user`/`address` split. `addressKey` names where the host belongs.
  */
 export function userSchema(addressKey: string) {
-  return z.string().min(1).superRefine((value, ctx) => {
+  return z.string().min(1, { message: "is empty. Fix: give the SSH user (login name), such as pi, or remove the key" }).superRefine((value, ctx) => {
     if (value.includes("@")) {
       const at = value.indexOf("@");
       ctx.addIssue({ code: "custom", message: `'${value}' carries a host. Fix: write '${value.slice(0, at)}' here and '${value.slice(at + 1)}' in ${addressKey}.` });
