@@ -153,6 +153,17 @@ describe("restart step (renderRestartScript)", () => {
       expect(r.stderr).toContain("waited 6s for node s1 to run v1.36.4+k3s1");
     });
 
+    test("a node that runs a skipped minor or a newer k3s is refused on the node, before install.sh", () => {
+      settle();
+      const skip = run(render(upgrade()), { K3S_VERSION: "v1.34.5+k3s1", KUBELET_VERSION: "v1.34.5+k3s1" });
+      expect(skip.status).toBe(1);
+      expect(skip.stderr).toMatch(/runs v1\.34\.5\+k3s1; v1\.36\.4\+k3s1 skips a minor version\. Fix: upgrade to v1\.35\.x first/);
+      const down = run(render(upgrade()), { K3S_VERSION: "v1.37.0+k3s1", KUBELET_VERSION: "v1.37.0+k3s1" });
+      expect(down.status).toBe(1);
+      expect(down.stderr).toContain("v1.36.4+k3s1 would be a downgrade");
+      expect(calls()).not.toContain("install.sh v1.36.4+k3s1");
+    });
+
     test("already on the version with unchanged files: nothing restarts", () => {
       settle();
       const r = run(render(upgrade()), { K3S_VERSION: "v1.36.4+k3s1", KUBELET_VERSION: "v1.36.4+k3s1" });
