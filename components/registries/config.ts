@@ -3,13 +3,22 @@ import * as path from "path";
 import { z } from "zod";
 import { ConfigError, keyPath, parseConfig } from "../rules/errors";
 import { filled, mapping } from "../rules/issues";
+import { endpointUrlProblem, registryHostProblem } from "../rules/address";
 
 export const REGISTRIES_KEY = "registries";
 /** Secret object {registry host: password}, set with `pulumi config set --secret --path`. */
 export const REGISTRY_PASSWORDS_KEY = "registryPasswords";
 
-const hostKey = z.string().regex(/^(\*|_default|[A-Za-z0-9.-]+(:\d+)?)$/, "must be a registry host. Fix: write host[:port] without a scheme, such as docker.io or reg.local:5000");
-const endpointUrl = z.string().regex(/^https?:\/\/\S+$/, "must be an http(s) URL. Fix: write the scheme and host, such as https://reg.local:5000");
+/** A registries.yaml key: `*`, `_default` or a registry host[:port] (rules/address.ts registryHostProblem). */
+const hostKey = z.string().superRefine((value, ctx) => {
+  const problem = registryHostProblem(value);
+  if (problem) ctx.addIssue({ code: "custom", message: `must be a registry host: ${problem}. Fix: write host[:port] without a scheme, such as docker.io or reg.local:5000`, input: value });
+});
+/** A mirror endpoint: an http(s) URL with a valid host (rules/address.ts endpointUrlProblem). */
+const endpointUrl = z.string().superRefine((value, ctx) => {
+  const problem = endpointUrlProblem(value);
+  if (problem) ctx.addIssue({ code: "custom", message: `must be an http(s) URL: ${problem}`, input: value });
+});
 
 const mirrorSchema = z
   .object({

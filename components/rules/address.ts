@@ -1,6 +1,7 @@
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { nonEmptyInput } from "./inputs";
+import { DNS1123_LABEL_MAX, DNS1123_SUBDOMAIN_MAX } from "./dns";
 
 /**
  * IP addresses and DNS host names as k3s, the kubelet and OpenSSH take them. Every field that holds
@@ -45,7 +46,8 @@ export function sameIp(a: string, b: string): boolean {
 const LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$/;
 
 /**
- * Why `value` is not a DNS host name (RFC 1123 §2.1 with RFC 1035 §2.3.4): labels of letters,
+ * Why `value` is not a DNS host name (RFC 1123 §2.1 with RFC 1035 §2.3.4; unlike Kubernetes object
+ * names, rules/dns.ts, host names are case-blind): labels of letters,
  * digits and '-', not starting or ending with '-', at most 63 characters each and 253 in all; and
  * never the dotted-decimal form of an address (RFC 1123 §2.1), so `10.0.0.256` is a bad address,
  * not a name. `wildcard` allows one leading `*.` label (certificate SANs). Undefined when it is one.
@@ -53,11 +55,11 @@ const LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$/;
 export function dnsNameProblem(value: string, opts: { wildcard?: boolean } = {}): string | undefined {
   const name = opts.wildcard && value.startsWith("*.") ? value.slice(2) : value;
   if (name.length === 0) return "is empty";
-  if (name.length > 253) return `is ${name.length} characters long; a DNS name has at most 253`;
+  if (name.length > DNS1123_SUBDOMAIN_MAX) return `is ${name.length} characters long; a DNS name has at most ${DNS1123_SUBDOMAIN_MAX}`;
   const labels = name.split(".");
   for (const label of labels) {
     if (label.length === 0) return "has an empty label (two dots in a row, or a dot at the start or end)";
-    if (label.length > 63) return `has the label '${label.slice(0, 20)}…' of ${label.length} characters; a label has at most 63`;
+    if (label.length > DNS1123_LABEL_MAX) return `has the label '${label.slice(0, 20)}…' of ${label.length} characters; a label has at most ${DNS1123_LABEL_MAX}`;
     if (!LABEL.test(label)) {
       return label.startsWith("-") || label.endsWith("-")
         ? `has the label '${label}', which starts or ends with '-'`
@@ -148,6 +150,46 @@ export function addressSchema(use: AddressUse) {
     const message = addressProblem(value, use);
     if (message) ctx.addIssue({ code: "custom", message, input: value });
   });
+}
+
+const REGISTRY_HOST = { accepts: "host", example: "reg.local" } as const;
+
+/**
+ * Why `value` is not a registry key of k3s registries.yaml (`mirrors`, `configs`): `*`, `_default`, or
+ * a registry host (IP address or DNS name, IPv6 in brackets) with an optional port, as containerd
+ * names registries (k3s docs "Private Registry Configuration"; containerd hosts.toml). Undefined when it is.
+ */
+export function registryHostProblem(value: string): string | undefined {
+  if (value === "*" || value === "_default") return undefined;
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(value)) return `'${value}' is a URL; a registry is keyed by its host[:port], e.g. ${value.replace(/^[^:]+:\/\//, "").replace(/\/.*$/, "")}`;
+  const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(value);
+  if (!m) return `'${value}' is not a registry host[:port] such as reg.local:5000`;
+  const host = m[1].replace(/^\[|\]$/g, "");
+  if (m[2] !== undefined && (Number(m[2]) < 1 || Number(m[2]) > 65535)) return `'${value}' has port ${m[2]}, outside 1-65535`;
+  if (m[1].startsWith("[") && ipFamily(host) !== "ipv6") return `'${value}' has brackets around something other than an IPv6 address`;
+  const problem = addressProblem(host, REGISTRY_HOST);
+  return problem ? problem.replace(/ Fix: .*$/, "").replace(/\.$/, "") : undefined;
+}
+
+/**
+ * Why `value` is not a registry endpoint (registries.yaml `mirrors.<host>.endpoint`): an http or https
+ * URL whose host is an IP address or DNS name and whose port, if any, is 1-65535. Undefined when it is.
+ */
+export function endpointUrlProblem(value: string): string | undefined {
+  const bad = `'${value}' is not a URL with a scheme. Fix: write it like https://${value.replace(/^\/+/, "")}.`;
+  if (!/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(value)) return bad;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return bad;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return `'${value}' uses ${url.protocol}//; registries are reached over http or https. Fix: write https://${url.host}${url.pathname === "/" ? "" : url.pathname}.`;
+  // The value is not echoed: it holds a password.
+  if (url.username || url.password) return `it carries credentials in the URL (${url.protocol}//…@${url.host}), which would sit readable in registries.yaml. Fix: remove them; set configs.<host>.auth.username and the password in the secret k3s-stacks:registryPasswords.`;
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  const problem = isIp(host) ? undefined : addressProblem(host, { accepts: "host", example: "https://reg.local:5000" });
+  return problem ? `its host: ${problem}` : undefined;
 }
 
 /**

@@ -2,6 +2,7 @@
 // up front, each naming what to write instead (components/rules/address.ts).
 import * as pulumi from "@pulumi/pulumi";
 import { parseNodes } from "../../components/nodes/spec";
+import { parseRegistriesConfig } from "../../components/registries/config";
 import { addressProblem, dnsNameProblem, isDnsName, isIp, parseIp, sameIp } from "../../components/rules/address";
 import { parseClusterConfig } from "../../components/k3s/settings";
 import { parseInventoryConfig } from "../../components/nodes/inventory";
@@ -136,5 +137,27 @@ describe("a library user's nodes (K3sCluster.args.nodes) under the same rules", 
       problem("K3sCluster.args.nodes[0].connection.host", "carries a user name", "'root' in user"),
       problem("K3sCluster.args.nodes[0].internalAddress", "host name (it becomes k3s node-ip)", "IP address"),
     ]);
+  });
+});
+
+describe("registries.yaml keys and mirror endpoints", () => {
+  const refused = (raw: object) => problemsOf(() => parseRegistriesConfig(raw, undefined, false, "."));
+  test("keys are *, _default or host[:port]", () => {
+    expect(parseRegistriesConfig({ mirrors: { "*": {}, "docker.io": {}, "reg.lan:5000": {}, "[fd00::5]:5000": {}, "10.0.0.5": {} } }, undefined, false, ".").config.mirrors).toHaveProperty(["[fd00::5]:5000"]);
+    expect(refused({ mirrors: { "https://reg.lan": {} }, configs: { "reg.lan:99999": {}, "10.0.0.256:5000": {} } })).toEqual([
+      problem("k3s-stacks:registries.mirrors.https://reg.lan", "is a URL; a registry is keyed by its host[:port], e.g. reg.lan", "rename it"),
+      problem("k3s-stacks:registries.configs.reg.lan:99999", "outside 1-65535", "rename it"),
+      problem("k3s-stacks:registries.configs.10.0.0.256:5000", "0-255", "rename it"),
+    ]);
+  });
+  test("endpoints are http(s) URLs with a valid host, and never echo credentials", () => {
+    const p = refused({ mirrors: { "docker.io": { endpoint: ["reg.lan:5000", "ftp://reg.lan", "https://ci:s3cret@reg.lan", "https://reg_lan:5000", "http://[fd00::5]:5000/v2"] } } });
+    expect(p).toEqual([
+      problem("k3s-stacks:registries.mirrors.docker.io.endpoint[0]", "not a URL with a scheme", "https://reg.lan:5000"),
+      problem("k3s-stacks:registries.mirrors.docker.io.endpoint[1]", "uses ftp://", "https://reg.lan"),
+      problem("k3s-stacks:registries.mirrors.docker.io.endpoint[2]", "credentials in the URL", "k3s-stacks:registryPasswords"),
+      problem("k3s-stacks:registries.mirrors.docker.io.endpoint[3]", "its host: 'reg_lan' is neither", "https://reg.local:5000"),
+    ]);
+    expect(p.join("\n")).not.toContain("s3cret");
   });
 });
