@@ -145,9 +145,9 @@ describe("registries.yaml keys and mirror endpoints", () => {
   test("keys are *, _default or host[:port]", () => {
     expect(parseRegistriesConfig({ mirrors: { "*": {}, "docker.io": {}, "reg.lan:5000": {}, "[fd00::5]:5000": {}, "10.0.0.5": {} } }, undefined, false, ".").config.mirrors).toHaveProperty(["[fd00::5]:5000"]);
     expect(refused({ mirrors: { "https://reg.lan": {} }, configs: { "reg.lan:99999": {}, "10.0.0.256:5000": {} } })).toEqual([
-      problem("k3s-stacks:registries.mirrors.https://reg.lan", "is a URL; a registry is keyed by its host[:port], e.g. reg.lan", "rename it"),
-      problem("k3s-stacks:registries.configs.reg.lan:99999", "outside 1-65535", "rename it"),
-      problem("k3s-stacks:registries.configs.10.0.0.256:5000", "0-255", "rename it"),
+      problem("k3s-stacks:registries.mirrors.https://reg.lan", "is a URL; a registry is keyed by its host[:port], e.g. reg.lan", "host[:port] without a scheme"),
+      problem("k3s-stacks:registries.configs.reg.lan:99999", "outside 1-65535", "host[:port]"),
+      problem("k3s-stacks:registries.configs.10.0.0.256:5000", "0-255", "host[:port]"),
     ]);
   });
   test("endpoints are http(s) URLs with a valid host, and never echo credentials", () => {
