@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, keyPath } from "../rules/errors";
+import { defaultMessage, describeIssue } from "../rules/issues";
 import { Arch, NodeFacts, NodeRole } from "../nodes/types";
 import { archAssets, IMAGE_FORMATS, parseChecksums } from "./assets";
 import { AIRGAP_KEY } from "./config";
@@ -67,9 +68,10 @@ export function loadBundle(dir: string, expectedVersion: string, nodes: NodeFact
     const why = code === "ENOENT" ? "has no manifest.json (not a bundle, or its build did not finish)" : `manifest.json is unreadable (${(e as Error).message})`;
     throw new ConfigError([`${where}: ${abs} ${why}. Fix: ${rebuild}`]);
   }
-  const parsed = manifestSchema.safeParse(raw);
+  const parsed = manifestSchema.safeParse(raw, { reportInput: true, error: defaultMessage });
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    // What is wrong in the file, in the same words as config problems; the one fix is to rebuild it.
+    const issues = parsed.error.issues.flatMap((i) => describeIssue({ arg: MANIFEST_NAME }, i)).map((p) => p.replace(/\. Fix: [\s\S]*$/, "")).join("; ");
     throw new ConfigError([`${where}: ${manifestPath} is not a k3s-stacks bundle manifest (${issues}). Fix: ${rebuild}`]);
   }
   const manifest: BundleManifest = parsed.data;
