@@ -137,6 +137,11 @@ export const BAD_INPUTS: BadInput[] = [
   { kind: "messages: an empty SSH user (inventory)", config: inventoryStack({ inventory: { user: "" } }), key: "k3s-stacks:inventory.user", fix: "give the SSH user" },
   { kind: "messages: an unknown storage type (cloud)", config: { ...cloudStack(), "k3s-stacks:addons": { storage: { type: "longhron" } } }, key: "k3s-stacks:addons.storage.type", fix: "\"local-path\", \"longhorn\", \"rook-ceph\"" },
   { kind: "messages: k3s flags as a list (cloud)", config: cloudStack({ cluster: { serverConfig: ["disable-network-policy"] } }), key: "k3s-stacks:cluster.serverConfig", fix: "kube-apiserver-arg" },
+  // Go durations (rules/duration.ts), registry hosts and endpoints (registries/config.ts)
+  { kind: "durations: a drain timeout in words (inventory)", config: { ...inventoryStack(), "k3s-stacks:upgrade": { drainTimeout: "5 minutes" } }, key: "k3s-stacks:upgrade.drainTimeout", fix: "such as 90s, 5m or 1h30m" },
+  { kind: "durations: a cluster drain timeout without a unit (cloud)", config: cloudStack({ cluster: { drainTimeout: "300" } }), key: "k3s-stacks:cluster.drainTimeout", fix: "such as 90s, 5m or 1h30m" },
+  { kind: "registries: a mirror key that is not a host (cloud)", config: { ...cloudStack(), "k3s-stacks:registries": { mirrors: { "docker io": {} } } }, key: "k3s-stacks:registries.mirrors.docker io", fix: "host[:port] without a scheme" },
+  { kind: "registries: credentials inside an endpoint URL (inventory)", config: { ...inventoryStack(), "k3s-stacks:registries": { mirrors: { "docker.io": { endpoint: ["https://u:secretpw@reg.lan:5000"] } } } }, key: "k3s-stacks:registries.mirrors.docker.io.endpoint[0]", fix: "k3s-stacks:registryPasswords" },
   // refusals against the previous outputs
   { kind: "previous outputs: a k3s version that skips a minor", config: inventoryStack(), previous: { k3sVersion: "v1.34.1+k3s1", serverNames: ["s1"] }, key: "k3s-stacks:cluster.k3sVersion", fix: "newest v1.35.x" },
   { kind: "previous outputs: the datastore changes (cloud)", config: cloudStack(), previous: { k3sVersion: VERSION, serverNames: ["server-0"], datastore: "etcd" }, key: "k3s-stacks:cluster.datastore", fix: "put back datastore: etcd" },
