@@ -1,12 +1,12 @@
 import { ConfigError, PROJECT } from "../rules/errors";
 import type { ClusterSettings } from "../k3s/settings";
-import { liveHosts, parseInventoryConfig } from "../nodes/inventory";
+import { hostEndpoints, liveHosts, parseInventoryConfig } from "../nodes/inventory";
 import { ARCH_ALIASES, InventoryConfig } from "../nodes/inventory/schema";
 import { ThisMachine, parseLocalConfig, thisMachine } from "../nodes/local";
 import { parseCloudConfig } from "../nodes/cloud/validate";
 import { planNodes } from "../nodes/cloud/pools";
 import type { ConfigReader } from "./secrets";
-import type { NodePlan, NodeSource, PlannedEndpoint } from "./types";
+import type { NodePlan, NodeSource } from "./types";
 
 /**
  * Which node source the stack uses (exactly one of inventory, cloud, local), parsed and checked.
@@ -31,21 +31,14 @@ export function parseNodeSource(read: ConfigReader, cluster: ClusterSettings | u
 }
 
 function inventoryPlan(inv: InventoryConfig, h: InventoryConfig["hosts"][number]): NodePlan {
-  const endpoint = (host: string, port?: number, user?: string): PlannedEndpoint => ({ host, port: port ?? inv.port, user: user ?? inv.user });
-  let bastion: PlannedEndpoint | undefined;
-  if (typeof h.bastion === "string") {
-    const via = inv.hosts.find((o) => o.name === h.bastion)!;
-    bastion = endpoint(via.address, via.port, via.user);
-  } else if (h.bastion) {
-    bastion = endpoint(h.bastion.address, h.bastion.port, h.bastion.user);
-  }
+  const { endpoint, bastion } = hostEndpoints(inv, h);
   return {
     name: h.name,
     role: h.role,
     arch: ARCH_ALIASES[h.arch],
     labels: h.labels,
     taints: h.taints,
-    connection: { ...endpoint(h.address, h.port, h.user), ...(bastion ? { bastion } : {}) },
+    connection: { ...endpoint, ...(bastion ? { bastion } : {}) },
     internalAddress: h.internalAddress,
     externalAddress: h.externalAddress,
   };

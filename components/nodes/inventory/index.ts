@@ -4,7 +4,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, collectProblems, keyPath, parseConfig } from "../../rules/errors";
 import { parseIp } from "../../rules/address";
-import { NodeSpec, SshEndpoint } from "../types";
+import { NodeSpec } from "../types";
 import { ARCH_ALIASES, InventoryConfig, inventorySchema } from "./schema";
 
 const KEY = "inventory";
@@ -127,30 +127,35 @@ export function goneInventoryNodes(inv: InventoryConfig, secrets: InventorySecre
   return allInventoryNodes(inv, secrets).filter((_, i) => inv.hosts[i].gone);
 }
 
+/** Where SSH reaches an inventory host and through which bastion, with the inventory's defaults filled in (no credentials). */
+export interface HostEndpoints {
+  endpoint: { host: string; port: number; user: string };
+  bastion?: { host: string; port: number; user: string };
+}
+
+/**
+ * The SSH endpoint of host `h` and of its bastion (another host by name, or an address of its own);
+ * port and user default to the inventory's. Names were checked by the inventory schema.
+ */
+export function hostEndpoints(inv: InventoryConfig, h: InventoryConfig["hosts"][number]): HostEndpoints {
+  const endpoint = (address: string, port?: number, user?: string) => ({ host: address, port: port ?? inv.port, user: user ?? inv.user });
+  const via = typeof h.bastion === "string" ? inv.hosts.find((o) => o.name === h.bastion)! : h.bastion;
+  return { endpoint: endpoint(h.address, h.port, h.user), ...(via ? { bastion: endpoint(via.address, via.port, via.user) } : {}) };
+}
+
 function allInventoryNodes(inv: InventoryConfig, secrets: InventorySecrets): NodeSpec[] {
   const privateKey = secrets.privateKey ?? (inv.privateKeyPath ? pulumi.secret(readPrivateKey(inv.privateKeyPath)) : undefined);
-  const endpoint = (address: string, port?: number, user?: string): SshEndpoint => ({
-    host: address,
-    port: port ?? inv.port,
-    user: user ?? inv.user,
-    privateKey,
-  });
   return inv.hosts.map((h) => {
-    const user = h.user ?? inv.user;
-    let bastion: SshEndpoint | undefined;
-    if (typeof h.bastion === "string") {
-      const via = inv.hosts.find((o) => o.name === h.bastion)!;
-      bastion = endpoint(via.address, via.port, via.user);
-    } else if (h.bastion) {
-      bastion = endpoint(h.bastion.address, h.bastion.port, h.bastion.user);
-    }
+    const { endpoint, bastion } = hostEndpoints(inv, h);
+    const user = endpoint.user;
     return {
       name: h.name,
       role: h.role,
       arch: ARCH_ALIASES[h.arch],
       connection: {
-        ...endpoint(h.address, h.port, user),
-        ...(bastion ? { bastion } : {}),
+        ...endpoint,
+        privateKey,
+        ...(bastion ? { bastion: { ...bastion, privateKey } } : {}),
         ...(user !== "root" && secrets.sudoPassword !== undefined ? { sudoPassword: secrets.sudoPassword } : {}),
       },
       internalAddress: h.internalAddress,
