@@ -7,11 +7,14 @@
 # The kubeconfig only ever goes through files (umask 077), never a command line.
 set -euo pipefail
 
+usage="usage: scripts/kubeconfig.sh STACK [--remove]
+Merges the stack's kubeconfig output into ~/.kube/config (or \$KUBECONFIG) as context k3s-STACK;
+--remove drops that context and its file again."
 stack="${1:-}"
-if [ -z "$stack" ] || [ "$stack" = "-h" ] || [ "$stack" = "--help" ]; then
-  echo "usage: scripts/kubeconfig.sh STACK [--remove]" >&2
-  exit 2
-fi
+case "$stack" in
+  -h|--help) echo "$usage"; exit 0 ;;
+  ""|-*) echo "$usage" >&2; exit 2 ;;
+esac
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 # shellcheck source=scripts/lib/pulumi-env.sh

@@ -8,7 +8,12 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 unit_only=0
-[ "${1:-}" = "--unit" ] && unit_only=1
+case "${1:-}" in
+  "") ;;
+  --unit) unit_only=1 ;;
+  -h|--help) sed -n '2,5s/^# \{0,1\}//p' "$0"; exit 0 ;;
+  *) { echo "test.sh: unknown option '$1'. Fix: run scripts/test.sh or scripts/test.sh --unit"; sed -n '2,5s/^# \{0,1\}//p' "$0"; } >&2; exit 2 ;;
+esac
 
 debs=(shellcheck)
 # The end-to-end lab needs real sshd, network namespaces, sudo and the stand-ins' python.

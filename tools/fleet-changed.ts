@@ -7,13 +7,34 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
+import { wantsHelp } from "./fleet/args";
 import { affectedStacks, limitStacks } from "./fleet/changed";
 import { loadSites } from "./fleet/sites";
 import { readStackFiles } from "./fleet/sync";
 
-const { values } = parseArgs({
-  options: { base: { type: "string" }, head: { type: "string", default: "HEAD" }, max: { type: "string", default: "20" }, all: { type: "boolean", default: false } },
-});
+const USAGE = `usage: npm exec ts-node -- --transpile-only tools/fleet-changed.ts [--base <sha>] [--head <sha>] [--max <n>] [--all]
+Prints which stacks a change touches, as JSON (CI's preview matrix). Without --base, or with --all,
+every stack counts as changed. --head defaults to HEAD, --max (stacks in the matrix) to 20.`;
+
+function parseCommandLine(argv: string[]) {
+  if (wantsHelp(argv)) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: { base: { type: "string" }, head: { type: "string", default: "HEAD" }, max: { type: "string", default: "20" }, all: { type: "boolean", default: false } },
+    });
+    if (!/^\d+$/.test(values.max) || Number(values.max) < 1) throw new Error(`--max: '${values.max}' is not a positive whole number. Fix: e.g. --max 20`);
+    return values;
+  } catch (e) {
+    console.error(`${(e as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+const values = parseCommandLine(process.argv.slice(2));
 const root = path.resolve(__dirname, "..");
 const stacks = Object.keys(readStackFiles(root)).map((f) => f.slice("Pulumi.".length, -".yaml".length));
 const sites = loadSites(root);

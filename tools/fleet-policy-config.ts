@@ -5,13 +5,20 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { wantsHelp } from "./fleet/args";
 import { loadSites } from "./fleet/sites";
 import { environmentFromStackName } from "../policy/environment";
 import { policyPackConfig } from "../policy/policies";
 
-const [stack, out] = process.argv.slice(2);
-if (!stack || !out) {
-  console.error("usage: fleet-policy-config.ts <stack> <out.json>");
+const USAGE = "usage: npm exec ts-node -- --transpile-only tools/fleet-policy-config.ts <stack> <out.json>";
+const argv = process.argv.slice(2);
+if (wantsHelp(argv)) {
+  console.log(`${USAGE}\nWrites the policy pack's config (the stack's environment) to <out.json>.`);
+  process.exit(0);
+}
+const [stack, out] = argv;
+if (!stack || !out || argv.length > 2 || stack.startsWith("-")) {
+  console.error(USAGE);
   process.exit(2);
 }
 const root = path.resolve(__dirname, "..");
