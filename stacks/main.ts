@@ -82,7 +82,9 @@ export async function main(): Promise<Record<string, unknown>> {
     nodes = localNodes(source.local, { sudoPassword });
   } else {
     const { createCloudNodes } = await import("../components/nodes/cloud");
-    const cloudNodes = await createCloudNodes("k3s", { config: source.cloud, cluster: { clusterCidr: cluster.clusterCidr, serviceCidr: cluster.serviceCidr, flannelBackend: cluster.flannelBackend }, sshPrivateKey });
+    // The embedded registry mirror needs 5001 and 6443 open between all nodes in the cloud firewall too.
+    const cloudCluster = { clusterCidr: cluster.clusterCidr, serviceCidr: cluster.serviceCidr, flannelBackend: cluster.flannelBackend, embeddedRegistry: registries?.config.embeddedMirror === true };
+    const cloudNodes = await createCloudNodes("k3s", { config: source.cloud, cluster: cloudCluster, sshPrivateKey });
     nodes = cloudNodes.nodes;
     if (cloudNodes.apiEndpoint) {
       kubeconfigHost = cloudNodes.apiEndpoint;

@@ -1,0 +1,40 @@
+// The whole program on an AWS stack with k3s's embedded registry mirror on: the security group must
+// open what the mirror needs between nodes (5001/tcp spegel, 6443/tcp on every node), as the hosts'
+// own firewalls do (components/k3s/host/network.ts). The stack used to not tell the cloud layer.
+// (Hetzner firewalls filter only the public interfaces; node-to-node traffic is on the private network.)
+import { installCloudMocks, Seen, settle } from "./cloud-mocks";
+import { setStackConfig } from "../support/stack";
+
+const CLOUD = {
+  provider: "aws",
+  aws: { region: "eu-central-1", availabilityZones: ["eu-central-1a"] },
+  os: "ubuntu-24.04",
+  adminCidrs: ["203.0.113.0/24"],
+  network: { cidr: "10.0.0.0/16", subnets: ["10.0.1.0/24"] },
+  pools: [
+    { name: "control", role: "server", count: 1, type: "m7i.large" },
+    { name: "worker", role: "agent", count: 1, type: "m7i.large" },
+  ],
+};
+
+async function ingressRules(registries?: Record<string, unknown>): Promise<string[]> {
+  const seen: Seen[] = await installCloudMocks();
+  setStackConfig({ "k3s-stacks:cluster": { k3sVersion: "v1.36.3+k3s1" }, "k3s-stacks:cloud": CLOUD, ...(registries ? { "k3s-stacks:registries": registries } : {}) });
+  const { main } = await import("../../stacks/main");
+  await main();
+  await settle();
+  return seen.filter((s) => s.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").map((r) => `${r.inputs.ipProtocol}/${r.inputs.fromPort} ${r.inputs.cidrIpv4 ?? "sg"} -> ${r.inputs.securityGroupId}`);
+}
+
+test("registries.embeddedMirror opens 5001 and 6443 between all nodes, from the VPC range only", async () => {
+  const rules = await ingressRules({ mirrors: { "docker.io": {} }, embeddedMirror: true });
+  expect(rules).toContain("tcp/5001 10.0.0.0/16 -> k3s-nodes-id");
+  expect(rules).toContain("tcp/6443 10.0.0.0/16 -> k3s-nodes-id");
+});
+
+test("without the mirror, 5001 stays closed and 6443 is open to servers only", async () => {
+  jest.resetModules();
+  const rules = await ingressRules();
+  expect(rules.filter((r) => r.startsWith("tcp/5001 "))).toEqual([]);
+  expect(rules.filter((r) => r.startsWith("tcp/6443 10.0.0.0/16"))).toEqual(["tcp/6443 10.0.0.0/16 -> k3s-servers-id"]);
+});
