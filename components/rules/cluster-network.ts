@@ -1,4 +1,4 @@
-import { FAMILY_NAME, Family, ipFamily } from "./address";
+import { FAMILY_NAME, Family, ipFamily, parseIp } from "./address";
 import { cidrFamily, cidrHas, cidrsOverlap, prefixLength, splitCidrs } from "./cidr";
 
 /** The cluster's address plan as k3s gets it: cluster-cidr, service-cidr (comma lists), its version. */
@@ -108,6 +108,8 @@ export interface NodeAddresses {
   /** The key of the node, e.g. `k3s-stacks:inventory.hosts[2]`. */
   key: string;
   name: string;
+  /** The SSH address: the node-ip when internalAddress is not set (a DNS name is no node-ip). */
+  address?: string;
   /** k3s node-ip. */
   internalAddress?: string;
   /** k3s node-external-ip. */
@@ -128,24 +130,57 @@ export function nodeAddressProblems(net: Pick<ClusterNetwork, "clusterCidr" | "s
     ...splitCidrs(net.serviceCidr).map((r) => ({ r, what: "serviceCidr" })),
   ];
   const podFamilies = splitCidrs(net.clusterCidr).map(cidrFamily);
+  const nodeIps = new Map<string, string>();
   for (const n of nodes) {
-    for (const field of ["internalAddress", "externalAddress"] as const) {
-      const address = n[field];
-      if (address === undefined) continue;
+    const ip = nodeIp(n);
+    const addresses = [...(ip ? [ip] : []), ...(n.externalAddress !== undefined ? [{ field: "externalAddress", address: n.externalAddress }] : [])];
+    for (const { field, address } of addresses) {
       for (const { r, what } of ranges) {
         if (cidrHas(r, address)) {
           problems.push(`${n.key}.${field}: ${address} is inside k3s-stacks:cluster.${what} ${r}, so traffic to the node would be routed into the cluster instead. Fix: give the node's LAN address here, or move the cluster's ranges away from your LAN.`);
         }
       }
     }
-    const family = n.internalAddress ? ipFamily(n.internalAddress) : undefined;
-    if (family && (podFamilies.length !== 1 || podFamilies[0] !== family)) {
+    if (!ip) continue;
+    const special = SPECIAL_RANGES[parseIp(ip.address)!.range()];
+    if (special) {
+      problems.push(`${n.key}.${ip.field}: ${ip.address} would be the node's k3s node-ip, but it is ${special}, which the kubelet refuses as a node IP. Fix: ${ip.field === "address" ? "set internalAddress to" : "give"} the node's LAN address${ip.field === "address" ? " (the address other nodes reach it on)" : " here"}.`);
+    }
+    const normal = parseIp(ip.address)!.toNormalizedString();
+    const other = nodeIps.get(normal);
+    // Two internalAddresses alike are reported by the inventory schema already.
+    if (other !== undefined && !(ip.field === "internalAddress" && other.endsWith(".internalAddress"))) {
+      problems.push(`${n.key}.${ip.field}: ${ip.address} is also the node-ip of ${other}; every node needs an IP of its own (a Node's InternalIP). Fix: set internalAddress on each of them to the address other nodes reach it on.`);
+    }
+    nodeIps.set(normal, `${n.key}.${ip.field}`);
+    const family = ipFamily(ip.address)!;
+    if (podFamilies.length !== 1 || podFamilies[0] !== family) {
       const have = podFamilies.map((f) => FAMILY_NAME[f]).join(",");
       const fix = podFamilies.includes(family)
         ? `k3s-stacks gives a node one internalAddress, so use a single-stack ${FAMILY_NAME[family]} cluster (clusterCidr and serviceCidr of that family)`
-        : `give the node's ${have} address here, or make clusterCidr and serviceCidr ${FAMILY_NAME[family]}`;
-      problems.push(`${n.key}.internalAddress: ${n.internalAddress} is ${FAMILY_NAME[family]} but clusterCidr ${net.clusterCidr} is ${podFamilies.length > 1 ? "dual-stack" : have}; k3s refuses a node-ip whose IP families differ from cluster-cidr's. Fix: ${fix}.`);
+        : `give the node's ${have} address ${ip.field === "address" ? "as internalAddress" : "here"}, or make clusterCidr and serviceCidr ${FAMILY_NAME[family]}`;
+      problems.push(`${n.key}.${ip.field}: ${ip.address} is ${FAMILY_NAME[family]} but clusterCidr ${net.clusterCidr} is ${podFamilies.length > 1 ? "dual-stack" : have}; k3s refuses a node-ip whose IP families differ from cluster-cidr's. Fix: ${fix}.`);
     }
   }
   return problems;
+}
+
+/**
+ * Address ranges (ipaddr.js names) the kubelet refuses as a node IP: its validateNodeIP rejects
+ * loopback, link-local unicast, multicast and unspecified addresses (pkg/kubelet/kubelet_node_status.go);
+ * the IPv4 broadcast address is on no interface.
+ */
+const SPECIAL_RANGES: Record<string, string> = {
+  loopback: "a loopback address",
+  unspecified: "the unspecified address",
+  linkLocal: "a link-local address",
+  multicast: "a multicast address",
+  broadcast: "the broadcast address",
+};
+
+/** The node's k3s node-ip and where it comes from: internalAddress, else an SSH address that is an IP. */
+function nodeIp(n: NodeAddresses): { field: string; address: string } | undefined {
+  if (n.internalAddress !== undefined) return { field: "internalAddress", address: n.internalAddress };
+  if (n.address !== undefined && parseIp(n.address)) return { field: "address", address: n.address };
+  return undefined;
 }

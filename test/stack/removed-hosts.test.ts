@@ -27,7 +27,9 @@ beforeAll(async () => {
   await new Promise<void>((r) => servers.pop()!.close(() => r()));
 });
 
-const host = (name: string, role: string, port: number, extra: Record<string, unknown> = {}) => ({ name, role, arch: "amd64", address: "127.0.0.1", port, ...extra });
+// Every host dials 127.0.0.1 (a port of its own); its node-ip is a LAN address, as on a real machine.
+let nextIp = 10;
+const host = (name: string, role: string, port: number, extra: Record<string, unknown> = {}) => ({ name, role, arch: "amd64", address: "127.0.0.1", port, internalAddress: `192.168.1.${nextIp++}`, ...extra });
 
 async function up(hosts: unknown[], previousAddresses: Record<string, unknown>): Promise<{ state: MockState; error?: string }> {
   const previous = { k3sVersion: "v1.36.3+k3s1", serverNames: ["s1"], datastore: "sqlite", nodeAddresses: previousAddresses };
