@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { subdomainProblem } from "../rules/dns";
 import { DISABLE_VALUES, configProblems } from "../rules/flags";
 import { K3S_CLUSTER_CIDR, K3S_SERVICE_CIDR, cidrListSchema, cidrSchema } from "../rules/cidr";
 import { ConfigError, ConfigRoot, keyPath, parseConfig } from "../rules/errors";
@@ -57,7 +58,11 @@ const clusterFields = {
   clusterCidr: cidrListSchema(K3S_CLUSTER_CIDR).default(K3S_CLUSTER_CIDR),
   /** k3s service-cidr: Services' range, or a pair in clusterCidr's family order. */
   serviceCidr: cidrListSchema(K3S_SERVICE_CIDR).default(K3S_SERVICE_CIDR),
-  clusterDomain: z.string().optional(),
+  /** k3s cluster-domain: a DNS-1123 subdomain (kube-apiserver and CoreDNS refuse anything else); cluster.local when absent. */
+  clusterDomain: z.string().superRefine((v, ctx) => {
+    const problem = subdomainProblem(v);
+    if (problem) ctx.addIssue({ code: "custom", message: `${problem}. Fix: use a lowercase DNS name such as cluster.local or k3s.internal` });
+  }).optional(),
   flannelBackend: z.enum(["vxlan", "host-gw", "wireguard-native", "none"]).optional(),
   /** Encrypt Secrets at rest (k3s secrets-encryption). */
   secretsEncryption: z.boolean().default(true),

@@ -35,7 +35,10 @@ export const hostSchema = z
     internalAddress: nodeIp("node-ip").optional(),
     /** Public IP address (node-external-ip). */
     externalAddress: nodeIp("node-external-ip").optional(),
-    flannelIface: filled("the network interface flannel uses, such as eth1, or remove the key").optional(),
+    // A Linux interface name (IFNAMSIZ): 1-15 characters, no '/', ':' or whitespace; flannel looks it up by name.
+    flannelIface: filled("the network interface flannel uses, such as eth1, or remove the key")
+      .regex(/^[^\s/:]{1,15}$/, { message: "is not a network interface name (at most 15 characters, no '/', ':' or spaces). Fix: give the name `ip -br link` shows on the host, such as eth1" })
+      .optional(),
     port: port.optional(),
     user: userSchema("address").optional(),
     bastion: bastion.optional(),
