@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { ConfigError, collectProblems, parseConfig, withArgumentPaths } from "../rules/errors";
+import { ConfigError, collectProblems, parseConfig } from "../rules/errors";
+import { filled } from "../rules/issues";
 import { nonEmptyInput, stringListInput } from "../rules/inputs";
 import { NodeArgs, NodeSpec } from "../nodes/types";
 import { parseNodes } from "../nodes/spec";
@@ -9,6 +10,7 @@ import { ConfigContribution } from "../k3s/types";
 import { AddonsConfig, addonsSchema } from "./config";
 import { CephExternalSecrets, cephExternalSchema } from "./rook-external";
 import { CheckedAddons, checkAddons } from "./validate";
+import type { AddonsRoots } from "./roots";
 import type { Datastore } from "../rules/datastore";
 import { addonK3sContribution } from "./k3s-contribution";
 
@@ -82,19 +84,18 @@ export const clusterAddonsArgsSchema = z
     clusterDisable: clusterArgsSchema.shape.disable,
     config: addonsSchema.prefault({}),
     grafanaAdminPassword: nonEmptyInput.optional(),
-    airgapChartDir: z.string().min(1).optional(),
+    airgapChartDir: filled("the directory of packaged charts, such as an airgap bundle's charts directory").optional(),
     previousStorageClass: z.string().optional(),
     cephExternal: z.unknown().optional(),
   })
   .strict();
 
-/** The stack keys the addons' cross-checks name, and the argument each is here. */
-const ARGUMENT_PATHS: Record<string, string> = {
-  "k3s-stacks:addons": `${ROOT}.config`,
-  "k3s-stacks:cluster.datastore": `${ROOT}.datastore`,
-  "k3s-stacks:cluster.clusterCidr": `${ROOT}.clusterCidr`,
-  "k3s-stacks:cluster.serviceCidr": `${ROOT}.serviceCidr`,
-  "k3s-stacks:cluster.disable": `${ROOT}.clusterDisable`,
+/** The arguments the addons' cross-checks name, in place of the stack's keys. */
+const ROOTS: AddonsRoots = {
+  addons: { arg: `${ROOT}.config` },
+  clusterCidr: { arg: `${ROOT}.clusterCidr` },
+  serviceCidr: { arg: `${ROOT}.serviceCidr` },
+  disable: { arg: `${ROOT}.clusterDisable` },
 };
 
 /**
@@ -110,7 +111,7 @@ export function resolveClusterAddonsArgs(args: ClusterAddonsArgs): ResolvedClust
   ]);
   checkCephExternal(parsed.config, parsed.cephExternal);
   const context = { nodes, datastore: parsed.datastore, clusterCidr: parsed.clusterCidr, serviceCidr: parsed.serviceCidr, disable: parsed.clusterDisable };
-  const checked = withArgumentPaths(ARGUMENT_PATHS, () => checkAddons(parsed.config, context));
+  const checked = checkAddons(parsed.config, context, ROOTS);
   return {
     ...parsed,
     // Monitor addresses and cephx keys: secret whatever the caller passed.

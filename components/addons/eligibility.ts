@@ -1,4 +1,4 @@
-import { keyPath } from "../rules/errors";
+import { ConfigRoot, keyPath } from "../rules/errors";
 import { Arch, NodeFacts, NodeSpec } from "../nodes/types";
 import { LonghornConfig, RookConfig } from "./config";
 
@@ -32,13 +32,14 @@ export interface LonghornPlacement<N extends NodeFacts = NodeSpec> {
 }
 
 /** Eligible Longhorn nodes and replica count; every problem is returned, none thrown. */
-export function longhornPlacement<N extends NodeFacts>(cfg: LonghornConfig, nodes: N[]): { placement?: LonghornPlacement<N>; problems: string[] } {
+/** `root` names the addons settings (`k3s-stacks:addons` by default). */
+export function longhornPlacement<N extends NodeFacts>(cfg: LonghornConfig, nodes: N[], root: ConfigRoot = "addons"): { placement?: LonghornPlacement<N>; problems: string[] } {
   const problems: string[] = [];
   let eligible: N[];
   if (cfg.nodes) {
     eligible = [];
     cfg.nodes.forEach((name, i) => {
-      const where = keyPath("addons", ["storage", "nodes", i]);
+      const where = keyPath(root, ["storage", "nodes", i]);
       const node = nodes.find((n) => n.name === name);
       if (!node) {
         problems.push(`${where}: no node named '${name}'. Fix: use one of ${nodes.map((n) => n.name).join(", ")}.`);
@@ -55,13 +56,13 @@ export function longhornPlacement<N extends NodeFacts>(cfg: LonghornConfig, node
   const excludedText = excluded.length ? `; not eligible: ${excluded.map(describe).join(", ")}` : "";
   if (problems.length) return { problems };
   if (eligible.length === 0) {
-    problems.push(`${keyPath("addons", ["storage"])}: no node can hold Longhorn data${excludedText}. Fix: add an amd64 or arm64 node, or use storage type local-path.`);
+    problems.push(`${keyPath(root, ["storage"])}: no node can hold Longhorn data${excludedText}. Fix: add an amd64 or arm64 node, or use storage type local-path.`);
     return { problems };
   }
   const replicas = cfg.replicas ?? Math.min(3, eligible.length);
   if (replicas > eligible.length) {
     problems.push(
-      `${keyPath("addons", ["storage", "replicas"])}: ${replicas} replicas need ${replicas} eligible nodes, but only ${eligible.length} can hold Longhorn data (${eligible.map((n) => n.name).join(", ")})${excludedText}. Fix: set replicas to at most ${eligible.length} or add nodes.`,
+      `${keyPath(root, ["storage", "replicas"])}: ${replicas} replicas need ${replicas} eligible nodes, but only ${eligible.length} can hold Longhorn data (${eligible.map((n) => n.name).join(", ")})${excludedText}. Fix: set replicas to at most ${eligible.length} or add nodes.`,
     );
     return { problems };
   }
@@ -91,10 +92,9 @@ export interface RookLayout {
   external?: RookConfig["external"];
 }
 
-const rookKey = (...path: Array<string | number>) => keyPath("addons", ["storage", ...path]);
-
 /** Checks the Rook config against the nodes: OSD nodes and replicas, or external mode's exclusions. */
-export function rookLayout(cfg: RookConfig, nodes: NodeFacts[]): { layout?: RookLayout; problems: string[] } {
+export function rookLayout(cfg: RookConfig, nodes: NodeFacts[], root: ConfigRoot = "addons"): { layout?: RookLayout; problems: string[] } {
+  const rookKey = (...path: Array<string | number>) => keyPath(root, ["storage", ...path]);
   const problems: string[] = [];
   const capable = nodes.filter((n) => STORAGE_ARCHES.includes(n.arch));
   if (capable.length === 0) {

@@ -1,4 +1,5 @@
 import { keyPath } from "../rules/errors";
+import { AddonsRoots, STACK_ADDONS_ROOTS } from "./roots";
 import { Ip, parseIp, sameIp } from "../rules/address";
 import { cidrProblem, parseCidr, splitCidrs } from "../rules/cidr";
 import { MetallbConfig } from "./config";
@@ -61,22 +62,22 @@ export interface PoolContext {
 }
 
 /** Every problem with MetalLB's pools and BGP peers, one line each naming the setting and the fix. */
-export function poolProblems(lb: MetallbConfig, ctx: PoolContext): string[] {
+export function poolProblems(lb: MetallbConfig, ctx: PoolContext, at: AddonsRoots = STACK_ADDONS_ROOTS): string[] {
   const problems: string[] = [];
   const seen: Array<{ iv: Interval; where: string }> = [];
   // Dual-stack lists are checked range by range.
   const reserved = [
-    ...splitCidrs(ctx.clusterCidr).map((r) => ({ name: `the cluster CIDR ${r} (k3s-stacks:cluster.clusterCidr)`, iv: cidrInterval(r) })),
-    ...splitCidrs(ctx.serviceCidr).map((r) => ({ name: `the service CIDR ${r} (k3s-stacks:cluster.serviceCidr)`, iv: cidrInterval(r) })),
+    ...splitCidrs(ctx.clusterCidr).map((r) => ({ name: `the cluster CIDR ${r} (${keyPath(at.clusterCidr, [])})`, iv: cidrInterval(r) })),
+    ...splitCidrs(ctx.serviceCidr).map((r) => ({ name: `the service CIDR ${r} (${keyPath(at.serviceCidr, [])})`, iv: cidrInterval(r) })),
   ];
   const names = new Set<string>();
   lb.pools.forEach((pool, i) => {
     if (names.has(pool.name)) {
-      problems.push(`${keyPath("addons", ["loadBalancer", "pools", i, "name"])}: pool name '${pool.name}' is used twice. Fix: give each pool its own name.`);
+      problems.push(`${keyPath(at.addons, ["loadBalancer", "pools", i, "name"])}: pool name '${pool.name}' is used twice. Fix: give each pool its own name.`);
     }
     names.add(pool.name);
     pool.addresses.forEach((text, j) => {
-      const where = keyPath("addons", ["loadBalancer", "pools", i, "addresses", j]);
+      const where = keyPath(at.addons, ["loadBalancer", "pools", i, "addresses", j]);
       // A CIDR with host bits set names another network than it seems to (rules/cidr.ts).
       const cidrIssue = !text.includes("-") && parseCidr(text) ? cidrProblem(text, "192.168.1.240/28") : undefined;
       if (cidrIssue) {
@@ -108,7 +109,7 @@ export function poolProblems(lb: MetallbConfig, ctx: PoolContext): string[] {
   });
   lb.bgp?.peers.forEach((peer, i) => {
     if (!parseAddr(peer.address)) {
-      problems.push(`${keyPath("addons", ["loadBalancer", "bgp", "peers", i, "address"])}: '${peer.address}' is not an IP address. Fix: give the router's IP.`);
+      problems.push(`${keyPath(at.addons, ["loadBalancer", "bgp", "peers", i, "address"])}: '${peer.address}' is not an IP address. Fix: give the router's IP.`);
     }
   });
   return problems;

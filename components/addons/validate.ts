@@ -1,4 +1,5 @@
-import { ConfigError, keyPath } from "../rules/errors";
+import { ConfigError, isArgument, keyPath, settingName } from "../rules/errors";
+import { AddonsRoots, STACK_ADDONS_ROOTS } from "./roots";
 import { NodeFacts, NodeSpec } from "../nodes/types";
 import { AddonsConfig } from "./config";
 import { LonghornPlacement, RookLayout, longhornPlacement, rookLayout } from "./eligibility";
@@ -12,7 +13,7 @@ export interface AddonsContext<N extends NodeFacts = NodeSpec> {
   datastore: Datastore;
   clusterCidr: string;
   serviceCidr: string;
-  /** `k3s-stacks:cluster.disable` as the user wrote it. */
+  /** The cluster's `disable` list as the user wrote it. */
   disable: string[];
 }
 
@@ -32,29 +33,34 @@ export function knownAddresses(nodes: NodeFacts[]): Record<string, string[]> {
   return out;
 }
 
-/** Every cross-check of the addons against the cluster; throws one ConfigError listing all problems. */
-export function checkAddons<N extends NodeFacts>(cfg: AddonsConfig, ctx: AddonsContext<N>): CheckedAddons<N> {
+/**
+ * Every cross-check of the addons against the cluster; throws one ConfigError listing all problems,
+ * each naming the settings as `at` says (the stack's keys by default).
+ */
+export function checkAddons<N extends NodeFacts>(cfg: AddonsConfig, ctx: AddonsContext<N>, at: AddonsRoots = STACK_ADDONS_ROOTS): CheckedAddons<N> {
+  // The stack's fixes name the list by its key within the stack's own settings (`cluster.disable`).
+  const disableList = isArgument(at.disable) ? settingName(at.disable) : keyPath(at.disable, []).replace(/^[^:]*:/, "");
   const problems: string[] = [];
   const out: CheckedAddons<N> = { config: cfg };
   if (cfg.storage.type === "longhorn") {
-    const r = longhornPlacement(cfg.storage, ctx.nodes);
+    const r = longhornPlacement(cfg.storage, ctx.nodes, at.addons);
     problems.push(...r.problems);
     out.longhorn = r.placement;
   } else if (cfg.storage.type === "rook-ceph") {
-    const r = rookLayout(cfg.storage, ctx.nodes);
+    const r = rookLayout(cfg.storage, ctx.nodes, at.addons);
     problems.push(...r.problems);
     out.rook = r.layout;
   }
   if (cfg.loadBalancer.type === "metallb") {
-    problems.push(...poolProblems(cfg.loadBalancer, { clusterCidr: ctx.clusterCidr, serviceCidr: ctx.serviceCidr, nodeAddresses: knownAddresses(ctx.nodes) }));
+    problems.push(...poolProblems(cfg.loadBalancer, { clusterCidr: ctx.clusterCidr, serviceCidr: ctx.serviceCidr, nodeAddresses: knownAddresses(ctx.nodes) }, at));
   } else if (ctx.disable.includes("servicelb")) {
     problems.push(
-      `${keyPath("addons", ["loadBalancer", "type"])}: servicelb is chosen but k3s-stacks:cluster.disable turns it off, so LoadBalancer services would never get an address. Fix: remove servicelb from cluster.disable or use type metallb with pools.`,
+      `${keyPath(at.addons, ["loadBalancer", "type"])}: servicelb is chosen but ${keyPath(at.disable, [])} turns it off, so LoadBalancer services would never get an address. Fix: remove servicelb from ${disableList} or use type metallb with pools.`,
     );
   }
   if (!replacesLocalPath(cfg) && ctx.disable.includes("local-storage")) {
     problems.push(
-      `${keyPath("addons", ["storage"])}: k3s-stacks:cluster.disable turns off local-storage but no other default StorageClass is configured, so claims without a class stay Pending. Fix: remove local-storage from cluster.disable or choose longhorn/rook-ceph with default: true.`,
+      `${keyPath(at.addons, ["storage"])}: ${keyPath(at.disable, [])} turns off local-storage but no other default StorageClass is configured, so claims without a class stay Pending. Fix: remove local-storage from ${disableList} or choose longhorn/rook-ceph with default: true.`,
     );
   }
   if (problems.length) throw new ConfigError(problems);

@@ -1,11 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { collectProblems, parseConfig } from "../rules/errors";
+import { filled } from "../rules/issues";
 import { nonEmptyInput, stringInput } from "../rules/inputs";
 import { NodeArgs, NodeSpec } from "../nodes/types";
 import { parseNodes } from "../nodes/spec";
 import { ClusterArgs, ClusterSettings, checkClusterSettings, clusterArgsSchema, settingsFromArgs } from "../k3s/settings";
-import { TopologyPaths, endpointScheme, validateTopology } from "../k3s/topology";
+import { TopologyRoots, endpointScheme, validateTopology } from "../k3s/topology";
 import { ConfigContribution, InstallStager, NodeFile, RolloutSettings } from "../k3s/types";
 import { upgradeSchema } from "../day-two/config";
 
@@ -110,7 +111,7 @@ const rolloutSchema = z
     agentBatchSize: upgradeSchema.shape.agentBatchSize,
     drain: upgradeSchema.shape.drain,
     drainTimeout: upgradeSchema.shape.drainTimeout,
-    preUpgradeScript: z.string().min(1).optional(),
+    preUpgradeScript: filled("a shell script, or leave it out").optional(),
   })
   .strict();
 
@@ -129,13 +130,7 @@ export const k3sClusterArgsSchema = clusterArgsSchema
   })
   .strict();
 
-const PATHS: TopologyPaths = {
-  nodes: `${ROOT}.nodes`,
-  datastore: `${ROOT}.datastore`,
-  endpoint: `${ROOT}.datastoreEndpoint`,
-  setEndpoint: `pass ${ROOT}.datastoreEndpoint as a secret postgres://user:password@host:5432/k3s URL`,
-  removeEndpoint: `leave ${ROOT}.datastoreEndpoint out`,
-};
+const TOPOLOGY: TopologyRoots = { nodes: { arg: `${ROOT}.nodes` }, datastore: { arg: `${ROOT}.datastore` }, endpoint: { arg: `${ROOT}.datastoreEndpoint` } };
 
 /**
  * Checks K3sCluster's arguments with the stack's rules (cluster settings, nodes, datastore topology)
@@ -166,7 +161,7 @@ export function resolveK3sClusterArgs(args: K3sClusterProgramArgs): ResolvedK3sC
     present: endpoint !== undefined,
     scheme: typeof endpoint === "string" ? endpointScheme(endpoint) : undefined,
     unknown: endpoint !== undefined && typeof endpoint !== "string",
-  }, PATHS);
+  }, TOPOLOGY);
   return {
     settings,
     nodes,

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { subdomainProblem } from "../rules/dns";
 import { DISABLE_VALUES, configProblems } from "../rules/flags";
 import { K3S_CLUSTER_CIDR, K3S_SERVICE_CIDR, cidrListSchema, cidrSchema } from "../rules/cidr";
-import { ConfigError, ConfigRoot, keyPath, parseConfig } from "../rules/errors";
+import { ConfigError, ConfigRoot, isArgument, keyPath, parseConfig, settingName } from "../rules/errors";
 import { Family, addressSchema } from "../rules/address";
 import { clusterNetworkProblems } from "../rules/cluster-network";
 import { mapping } from "../rules/issues";
@@ -129,8 +129,15 @@ const MANAGED_PREFIXES: Array<[string, string]> = [
   ["etcd-s3", "set k3s-stacks:snapshots.s3 and the secrets etcdS3AccessKey/etcdS3SecretKey"],
 ];
 
-function managedFix(key: string): string | undefined {
-  return MANAGED_KEYS[key] ?? MANAGED_PREFIXES.find(([p]) => key === p || key.startsWith(`${p}-`))?.[1];
+/** The fix for a managed flag; fixes that name a stack key are worded for code when `root` is an argument. */
+function managedFix(key: string, root: ConfigRoot): string | undefined {
+  const prefix = MANAGED_PREFIXES.find(([p]) => key === p || key.startsWith(`${p}-`));
+  if (isArgument(root)) {
+    if (key === "datastore-endpoint") return `set datastore: postgres and pass ${settingName(root, ["datastoreEndpoint"])} (keep it a secret)`;
+    if (key === "write-kubeconfig-mode") return "the kubeconfig stays 0600 (root only); the component's kubeconfig output gives you a copy";
+    if (prefix) return `pass the ${prefix[0]}-* keys in a contribution (${settingName(root, ["contributions"])}), as the stack's snapshot settings do`;
+  }
+  return MANAGED_KEYS[key] ?? prefix?.[1];
 }
 
 /** Parses `k3s-stacks:cluster`, reporting every problem at once. */
@@ -164,7 +171,7 @@ export function checkClusterSettings(settings: ClusterSettings, root: ConfigRoot
     const extra = settings[field];
     problems.push(...configProblems(role, extra, keyPath(root, [field])));
     for (const key of Object.keys(extra)) {
-      const fix = managedFix(key.replace(/\+$/, ""));
+      const fix = managedFix(key.replace(/\+$/, ""), root);
       if (fix) problems.push(`${keyPath(root, [field, key])}: is managed by k3s-stacks. Fix: remove it here; ${fix}.`);
     }
   }

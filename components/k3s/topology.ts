@@ -1,6 +1,6 @@
 import { NodeRole } from "../nodes/types";
 import { ClusterSettings } from "./settings";
-import { ConfigError } from "../rules/errors";
+import { ConfigError, ConfigRoot, isArgument, keyPath } from "../rules/errors";
 
 /** What the topology check needs to know about the datastore endpoint, without its value. */
 export interface EndpointFacts {
@@ -12,26 +12,17 @@ export interface EndpointFacts {
 }
 
 /** Where the topology's facts are set, for messages: the stack's keys, or a component's arguments. */
-export interface TopologyPaths {
-  /** Where the nodes are listed, e.g. `k3s-stacks:inventory.hosts` or `K3sCluster.args.nodes`. */
-  nodes: string;
-  datastore: string;
-  endpoint: string;
-  /** How to set the endpoint (the fix's command or argument). */
-  setEndpoint: string;
-  /** How to remove the endpoint. */
-  removeEndpoint: string;
+export interface TopologyRoots {
+  /** Where the nodes are listed, e.g. `inventory.hosts` (the stack key) or `{ arg: "K3sCluster.args.nodes" }`. */
+  nodes: ConfigRoot;
+  datastore: ConfigRoot;
+  /** The datastore URL: a secret stack key, or an argument. */
+  endpoint: ConfigRoot;
 }
 
 /** The stack's keys for a node source (`inventory.hosts`, `cloud.pools`, `local`). */
-function stackPaths(source: string): TopologyPaths {
-  return {
-    nodes: `k3s-stacks:${source}`,
-    datastore: "k3s-stacks:cluster.datastore",
-    endpoint: "k3s-stacks:datastoreEndpoint",
-    setEndpoint: "pulumi config set --secret k3s-stacks:datastoreEndpoint postgres://user:password@host:5432/k3s",
-    removeEndpoint: "'pulumi config rm k3s-stacks:datastoreEndpoint'",
-  };
+function stackRoots(source: string): TopologyRoots {
+  return { nodes: source, datastore: "cluster.datastore", endpoint: "datastoreEndpoint" };
 }
 
 /**
@@ -39,8 +30,18 @@ function stackPaths(source: string): TopologyPaths {
  * postgres with a secret endpoint. `source` names where the nodes come from (a stack key such as
  * `inventory.hosts`, or the paths of a component's arguments).
  */
-export function validateTopology(settings: ClusterSettings, nodes: Array<{ name: string; role: NodeRole }>, endpoint: EndpointFacts, source: string | TopologyPaths): void {
-  const at = typeof source === "string" ? stackPaths(source) : source;
+export function validateTopology(settings: ClusterSettings, nodes: Array<{ name: string; role: NodeRole }>, endpoint: EndpointFacts, source: string | TopologyRoots): void {
+  const roots = typeof source === "string" ? stackRoots(source) : source;
+  const arg = isArgument(roots.endpoint);
+  const at = {
+    nodes: keyPath(roots.nodes, []),
+    datastore: keyPath(roots.datastore, []),
+    endpoint: keyPath(roots.endpoint, []),
+    setEndpoint: arg
+      ? `pass ${keyPath(roots.endpoint, [])} as a secret postgres://user:password@host:5432/k3s URL`
+      : `pulumi config set --secret ${keyPath(roots.endpoint, [])} postgres://user:password@host:5432/k3s`,
+    removeEndpoint: arg ? `leave ${keyPath(roots.endpoint, [])} out` : `'pulumi config rm ${keyPath(roots.endpoint, [])}'`,
+  };
   const servers = nodes.filter((n) => n.role === "server").map((n) => n.name);
   const problems: string[] = [];
   if (servers.length === 0) {

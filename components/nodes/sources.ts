@@ -1,20 +1,22 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { withArgumentPaths } from "../rules/errors";
 import { K3S_CLUSTER_CIDR, K3S_SERVICE_CIDR } from "../rules/cidr";
 import { NodeSpec } from "./types";
-import { goneInventoryNodes, inventoryNodes, parseInventoryConfig } from "./inventory";
+import { InventoryRoots, goneInventoryNodes, inventoryNodes, parseInventoryConfig } from "./inventory";
 import { inventorySchema } from "./inventory/schema";
 import { localNodes, localSchema, parseLocalConfig } from "./local";
 import { cloudSchema } from "./cloud/config";
-import { parseCloudConfig } from "./cloud/validate";
+import { CloudRoots, parseCloudConfig } from "./cloud/validate";
 import type { CloudNodes } from "./cloud/result";
 
 /*
  * The stack's node sources for a program of its own: the same parsers, rules and defaults as the
- * stack keys k3s-stacks:inventory, k3s-stacks:local and k3s-stacks:cloud, with problems naming the
- * function's argument instead of the stack key.
+ * stack keys k3s-stacks:inventory, k3s-stacks:local and k3s-stacks:cloud, given the function's
+ * arguments as their roots, so problems name the argument and word their fixes for code.
  */
+
+const INVENTORY_ROOTS: InventoryRoots = { inventory: { arg: "inventoryNodeSpecs.inventory" }, privateKey: { arg: "inventoryNodeSpecs.secrets.privateKey" } };
+const CLOUD_ROOTS: CloudRoots = { cloud: { arg: "cloudNodeSpecs.args.cloud" }, cluster: { arg: "cloudNodeSpecs.args.cluster" } };
 
 /**
  * An SSH inventory as `k3s-stacks:inventory` takes it: `{ user? ("root"), port? (22),
@@ -46,8 +48,8 @@ export interface NodeSecrets {
  * `inventoryNodeSpecs.inventory...` for a bad inventory (unique names and addresses, bastions, gone first server).
  */
 export function inventoryNodeSpecs(inventory: InventoryArgs, secrets: NodeSecrets = {}): { nodes: NodeSpec[]; gone: NodeSpec[] } {
-  const inv = withArgumentPaths({ "k3s-stacks:inventory": "inventoryNodeSpecs.inventory" }, () => parseInventoryConfig(inventory));
-  return { nodes: inventoryNodes(inv, secrets), gone: goneInventoryNodes(inv, secrets) };
+  const inv = parseInventoryConfig(inventory, INVENTORY_ROOTS.inventory);
+  return { nodes: inventoryNodes(inv, secrets, INVENTORY_ROOTS), gone: goneInventoryNodes(inv, secrets, INVENTORY_ROOTS) };
 }
 
 /**
@@ -56,7 +58,7 @@ export function inventoryNodeSpecs(inventory: InventoryArgs, secrets: NodeSecret
  * naming `localNodeSpecs.local...` when the name is not a node name or the machine's arch has no k3s release.
  */
 export function localNodeSpecs(local: LocalArgs = {}, secrets: Pick<NodeSecrets, "sudoPassword"> = {}): NodeSpec[] {
-  const cfg = withArgumentPaths({ "k3s-stacks:local": "localNodeSpecs.local" }, () => parseLocalConfig(local));
+  const cfg = parseLocalConfig(local, undefined, { arg: "localNodeSpecs.local" });
   return localNodes(cfg, secrets);
 }
 
@@ -72,11 +74,13 @@ export async function cloudNodeSpecs(
   args: { cloud: CloudArgs; cluster?: { clusterCidr?: string; serviceCidr?: string; flannelBackend?: string; embeddedRegistry?: boolean }; sshPrivateKey?: pulumi.Input<string> },
   opts?: pulumi.ComponentResourceOptions,
 ): Promise<CloudNodes & pulumi.ComponentResource> {
-  const cluster = { clusterCidr: K3S_CLUSTER_CIDR, serviceCidr: K3S_SERVICE_CIDR, ...args.cluster };
-  const config = withArgumentPaths(
-    { "k3s-stacks:cloud": "cloudNodeSpecs.args.cloud", "k3s-stacks:cluster": "cloudNodeSpecs.args.cluster" },
-    () => parseCloudConfig(args.cloud, cluster),
-  );
+  const { config, cluster } = parseCloudArgs(args);
   const { createCloudNodes } = await import("./cloud");
   return createCloudNodes(name, { config, cluster, sshPrivateKey: args.sshPrivateKey }, opts);
+}
+
+/** cloudNodeSpecs's arguments checked (problems naming them) and completed with k3s's default CIDRs; creates nothing. */
+export function parseCloudArgs(args: { cloud: CloudArgs; cluster?: { clusterCidr?: string; serviceCidr?: string; flannelBackend?: string; embeddedRegistry?: boolean } }) {
+  const cluster = { clusterCidr: K3S_CLUSTER_CIDR, serviceCidr: K3S_SERVICE_CIDR, ...args.cluster };
+  return { config: parseCloudConfig(args.cloud, cluster, CLOUD_ROOTS), cluster };
 }

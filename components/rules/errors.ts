@@ -12,7 +12,7 @@ export class ConfigError extends pulumi.RunError {
   }
 }
 
-export { PROJECT, keyPath, type ConfigRoot } from "./key-path";
+export { PROJECT, childRoot, isArgument, keyPath, settingName, type ConfigRoot } from "./key-path";
 
 /** Parses `value` with `schema`; every problem becomes one line naming `key` and its path. */
 export function parseConfig<S extends z.ZodType>(schema: S, value: unknown, key: ConfigRoot): z.output<S> {
@@ -36,21 +36,4 @@ export function collectProblems(checks: Array<() => void>): void {
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
-}
-
-/**
- * Re-throws a ConfigError whose problems name stack keys (`k3s-stacks:addons.storage`) with the
- * component argument each key is passed as (`ClusterAddons.args.config.storage`), for checks shared
- * by the stack and the library that name stack keys. `paths` maps a stack key to its argument; the
- * longest key wins, so `k3s-stacks:cluster.disable` is mapped before `k3s-stacks:cluster`.
- */
-export function withArgumentPaths<T>(paths: Record<string, string>, check: () => T): T {
-  try {
-    return check();
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    const keys = Object.keys(paths).sort((a, b) => b.length - a.length);
-    const pattern = new RegExp(keys.map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "g");
-    throw new ConfigError(e.problems.map((p) => p.replace(pattern, (k) => paths[k])));
-  }
 }

@@ -1,13 +1,20 @@
-import { ConfigError, keyPath, parseConfig } from "../../rules/errors";
+import { ConfigError, ConfigRoot, keyPath, parseConfig } from "../../rules/errors";
 import { HETZNER_LOCATIONS, HETZNER_SERVER_TYPES, RETIRED_HETZNER_TYPES } from "../hetzner/server-types";
 import { cidrContains, cidrsOverlap, isWorld, splitCidrs } from "../../rules/cidr";
 import { CloudClusterInfo, CloudConfig, cloudSchema } from "./config";
 import { typeArch } from "./pools";
 
-const KEY = "cloud";
-const at = (...path: Array<string | number>) => keyPath(KEY, path);
+/** Where the cloud settings and the cluster settings they are checked against are named: the stack's keys, or cloudNodeSpecs's arguments. */
+export interface CloudRoots {
+  cloud: ConfigRoot;
+  cluster: ConfigRoot;
+}
 
-function exposureProblems(c: CloudConfig): string[] {
+const STACK_ROOTS: CloudRoots = { cloud: "cloud", cluster: "cluster" };
+
+type At = (...path: Array<string | number>) => string;
+
+function exposureProblems(at: At, c: CloudConfig): string[] {
   if (c.allowWorldApi) return [];
   if (c.adminCidrs.length === 0) {
     return [`${at("adminCidrs")}: is empty, which would open SSH (22) and the Kubernetes API (6443) to the whole internet. Fix: list the CIDRs of your workstation/CI runner (e.g. 203.0.113.7/32), or set allowWorldApi: true if you really want a world-open API.`];
@@ -17,11 +24,11 @@ function exposureProblems(c: CloudConfig): string[] {
     : []);
 }
 
-function networkProblems(c: CloudConfig, cluster: CloudClusterInfo): string[] {
+function networkProblems(at: At, c: CloudConfig, cluster: CloudClusterInfo, clusterRoot: ConfigRoot): string[] {
   const problems: string[] = [];
   const clusterRanges = [
-    ...splitCidrs(cluster.clusterCidr).map((r) => ({ r, what: "k3s-stacks:cluster.clusterCidr (pods)" })),
-    ...splitCidrs(cluster.serviceCidr).map((r) => ({ r, what: "k3s-stacks:cluster.serviceCidr" })),
+    ...splitCidrs(cluster.clusterCidr).map((r) => ({ r, what: `${keyPath(clusterRoot, ["clusterCidr"])} (pods)` })),
+    ...splitCidrs(cluster.serviceCidr).map((r) => ({ r, what: keyPath(clusterRoot, ["serviceCidr"]) })),
   ];
   const own = [{ cidr: c.network.cidr, path: at("network", "cidr") }, ...c.network.subnets.map((cidr, i) => ({ cidr, path: at("network", "subnets", i) }))];
   for (const { cidr, path } of own) {
@@ -42,7 +49,7 @@ function networkProblems(c: CloudConfig, cluster: CloudClusterInfo): string[] {
   return problems;
 }
 
-function poolProblems(c: CloudConfig): string[] {
+function poolProblems(at: At, c: CloudConfig): string[] {
   const problems: string[] = [];
   const seen = new Set<string>();
   c.pools.forEach((pool, i) => {
@@ -73,7 +80,7 @@ function poolProblems(c: CloudConfig): string[] {
   return problems;
 }
 
-function hetznerProblems(c: CloudConfig): string[] {
+function hetznerProblems(at: At, c: CloudConfig): string[] {
   const h = c.hetzner;
   if (!h) return [`${at("hetzner")}: is required with provider: hetzner. Fix: add hetzner: { location: nbg1 }.`];
   const problems: string[] = [];
@@ -105,7 +112,7 @@ function hetznerProblems(c: CloudConfig): string[] {
   return problems;
 }
 
-function awsProblems(c: CloudConfig): string[] {
+function awsProblems(at: At, c: CloudConfig): string[] {
   const a = c.aws;
   if (!a) return [`${at("aws")}: is required with provider: aws. Fix: add aws: { region: eu-central-1, availabilityZones: [eu-central-1a] }.`];
   const problems: string[] = [];
@@ -127,16 +134,18 @@ function awsProblems(c: CloudConfig): string[] {
 }
 
 /**
- * Parses and checks `k3s-stacks:cloud` against the cluster's pod/service ranges, reporting every
- * problem at once (ConfigError) before any resource exists.
+ * Parses and checks cloud settings against the cluster's pod/service ranges, reporting every problem
+ * at once (ConfigError) before any resource exists. `roots` name them: `k3s-stacks:cloud` and
+ * `k3s-stacks:cluster` by default.
  */
-export function parseCloudConfig(raw: unknown, cluster: CloudClusterInfo): CloudConfig {
-  const config = parseConfig(cloudSchema, raw, KEY);
+export function parseCloudConfig(raw: unknown, cluster: CloudClusterInfo, roots: CloudRoots = STACK_ROOTS): CloudConfig {
+  const config = parseConfig(cloudSchema, raw, roots.cloud);
+  const at: At = (...path) => keyPath(roots.cloud, path);
   const problems = [
-    ...exposureProblems(config),
-    ...networkProblems(config, cluster),
-    ...poolProblems(config),
-    ...(config.provider === "hetzner" ? hetznerProblems(config) : awsProblems(config)),
+    ...exposureProblems(at, config),
+    ...networkProblems(at, config, cluster, roots.cluster),
+    ...poolProblems(at, config),
+    ...(config.provider === "hetzner" ? hetznerProblems(at, config) : awsProblems(at, config)),
   ];
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

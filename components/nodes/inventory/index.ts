@@ -2,35 +2,50 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, collectProblems, keyPath, parseConfig } from "../../rules/errors";
+import { ConfigError, ConfigRoot, collectProblems, isArgument, keyPath, parseConfig, settingName } from "../../rules/errors";
 import { parseIp } from "../../rules/address";
 import { NodeSpec } from "../types";
 import { ARCH_ALIASES, InventoryConfig, inventorySchema } from "./schema";
 
 const KEY = "inventory";
 
-/** Parses `k3s-stacks:inventory` and checks what a schema cannot: unique names and addresses, bastion references. */
-export function parseInventoryConfig(raw: unknown): InventoryConfig {
-  const inv = parseConfig(inventorySchema, raw, KEY);
+/**
+ * Where an inventory and the secret SSH key that may replace its privateKeyPath are named: the stack's
+ * keys (`k3s-stacks:inventory`, the secret `k3s-stacks:sshPrivateKey`) or a library function's arguments.
+ */
+export interface InventoryRoots {
+  inventory: ConfigRoot;
+  privateKey: ConfigRoot;
+}
+
+export const STACK_INVENTORY_ROOTS: InventoryRoots = { inventory: KEY, privateKey: "sshPrivateKey" };
+
+/**
+ * Parses an inventory (`k3s-stacks:inventory` unless `root` says otherwise) and checks what a schema
+ * cannot: unique names and addresses, bastion references. Problems name `root`.
+ */
+export function parseInventoryConfig(raw: unknown, root: ConfigRoot = KEY): InventoryConfig {
+  const inv = parseConfig(inventorySchema, raw, root);
+  const duplicates = (values: Array<{ key: string; shown: string } | undefined>, what: string) => duplicateProblems(root, values, what);
   collectProblems([
     () => duplicates(inv.hosts.map((h) => ({ key: h.name, shown: h.name })), "name"),
     // Two hosts may share an address behind NAT on different SSH ports, never the same address and port.
     () => duplicates(inv.hosts.map((h) => ({ key: `${sameForm(h.address)}:${h.port ?? inv.port}`, shown: h.address })), "address"),
     // node-ip identifies the node to the cluster (Node InternalIP, flannel's VTEP): two nodes cannot share one.
     () => duplicates(inv.hosts.map((h) => (h.internalAddress === undefined ? undefined : { key: sameForm(h.internalAddress), shown: h.internalAddress })), "internalAddress"),
-    () => privateKeyPathProblems(inv.privateKeyPath),
+    () => privateKeyPathProblems(root, inv.privateKeyPath),
     () => {
       const problems: string[] = [];
       inv.hosts.forEach((h, i) => {
         if (typeof h.bastion !== "string") return;
         const via = inv.hosts.find((o) => o.name === h.bastion);
-        if (!via) problems.push(`${keyPath(KEY, ["hosts", i, "bastion"])}: '${h.bastion}' is not a host in this inventory. Fix: name another host, or give {address, port, user}.`);
-        else if (via.name === h.name || via.bastion) problems.push(`${keyPath(KEY, ["hosts", i, "bastion"])}: '${h.bastion}' cannot be a bastion (itself, or reached through another bastion). Fix: use a host SSH can reach directly.`);
-        else if (via.gone && !h.gone) problems.push(`${keyPath(KEY, ["hosts", i, "bastion"])}: '${h.bastion}' is marked gone, so it cannot carry SSH to ${h.name}. Fix: give ${h.name} another bastion as {address, port, user}, or reach it directly.`);
+        if (!via) problems.push(`${keyPath(root, ["hosts", i, "bastion"])}: '${h.bastion}' is not a host in this inventory. Fix: name another host, or give {address, port, user}.`);
+        else if (via.name === h.name || via.bastion) problems.push(`${keyPath(root, ["hosts", i, "bastion"])}: '${h.bastion}' cannot be a bastion (itself, or reached through another bastion). Fix: use a host SSH can reach directly.`);
+        else if (via.gone && !h.gone) problems.push(`${keyPath(root, ["hosts", i, "bastion"])}: '${h.bastion}' is marked gone, so it cannot carry SSH to ${h.name}. Fix: give ${h.name} another bastion as {address, port, user}, or reach it directly.`);
       });
       if (problems.length) throw new ConfigError(problems);
     },
-    () => goneProblems(inv),
+    () => goneProblems(root, inv),
   ]);
   return inv;
 }
@@ -39,13 +54,13 @@ export function parseInventoryConfig(raw: unknown): InventoryConfig {
  * A gone host is removed through the first server, which every node joins and which runs kubectl for
  * the rest: the first server itself can never be gone (replacing it is a restore, docs/day-two.md).
  */
-function goneProblems(inv: InventoryConfig): void {
+function goneProblems(root: ConfigRoot, inv: InventoryConfig): void {
   const firstServer = inv.hosts.findIndex((h) => h.role === "server");
   const problems: string[] = [];
   if (firstServer >= 0 && inv.hosts[firstServer].gone) {
     const live = inv.hosts.find((h) => h.role === "server" && !h.gone);
     problems.push(
-      `${keyPath(KEY, ["hosts", firstServer, "gone"])}: '${inv.hosts[firstServer].name}' is the first server; every other node joins through it and removals run on it, so it cannot be removed as gone. ` +
+      `${keyPath(root, ["hosts", firstServer, "gone"])}: '${inv.hosts[firstServer].name}' is the first server; every other node joins through it and removals run on it, so it cannot be removed as gone. ` +
         `Fix: set gone: false and follow 'Replace the first server' in docs/day-two.md${live ? ` (restore a snapshot onto a rebuilt machine; '${live.name}' cannot simply take its place)` : ""}.`,
     );
   }
@@ -63,22 +78,22 @@ function sameForm(address: string): string {
 }
 
 /** `key` is what must be unique, `shown` how the user wrote it. */
-function duplicates(values: Array<{ key: string; shown: string } | undefined>, what: string): void {
+function duplicateProblems(root: ConfigRoot, values: Array<{ key: string; shown: string } | undefined>, what: string): void {
   const seen = new Map<string, number>();
   const problems: string[] = [];
   values.forEach((v, i) => {
     if (v === undefined) return;
     const first = seen.get(v.key);
-    if (first !== undefined) problems.push(`${keyPath(KEY, ["hosts", i, what])}: '${v.shown}' is also used by hosts[${first}]. Fix: every host needs its own ${what}.`);
+    if (first !== undefined) problems.push(`${keyPath(root, ["hosts", i, what])}: '${v.shown}' is also used by hosts[${first}]. Fix: every host needs its own ${what}.`);
     else seen.set(v.key, i);
   });
   if (problems.length) throw new ConfigError(problems);
 }
 
 /** `id_ed25519.pub` is the public half OpenSSH writes next to the private key `id_ed25519` (ssh-keygen(1)). */
-function privateKeyPathProblems(file: string | undefined): void {
+function privateKeyPathProblems(root: ConfigRoot, file: string | undefined): void {
   if (file === undefined || !file.endsWith(".pub")) return;
-  throw new ConfigError([`${keyPath(KEY, ["privateKeyPath"])}: ${file} is a public key; SSH logs in with the private half. Fix: write ${file.slice(0, -".pub".length)} (the same path without .pub).`]);
+  throw new ConfigError([`${keyPath(root, ["privateKeyPath"])}: ${file} is a public key; SSH logs in with the private half. Fix: write ${file.slice(0, -".pub".length)} (the same path without .pub).`]);
 }
 
 /**
@@ -93,18 +108,23 @@ function notAPrivateKey(content: string): string | undefined {
   return undefined;
 }
 
-/** Reads an SSH private key file, expanding `~`; a clear error when it cannot, or when it holds a public key. */
-export function readPrivateKey(file: string): string {
+/**
+ * Reads an SSH private key file, expanding `~`; a clear error when it cannot, or when it holds a public
+ * key, naming the inventory's privateKeyPath and the secret that can replace it as `roots` say.
+ */
+export function readPrivateKey(file: string, roots: InventoryRoots = STACK_INVENTORY_ROOTS): string {
+  const where = keyPath(roots.inventory, ["privateKeyPath"]);
   const full = file.startsWith("~") ? path.join(os.homedir(), file.slice(1)) : path.resolve(file);
   let content: string;
   try {
     content = fs.readFileSync(full, "utf8");
   } catch (e) {
-    throw new ConfigError([`${keyPath(KEY, ["privateKeyPath"])}: cannot read ${full} (${(e as NodeJS.ErrnoException).code}). Fix: point it at your SSH private key, or set the secret k3s-stacks:sshPrivateKey, or leave both unset to use the SSH agent.`]);
+    const secret = isArgument(roots.privateKey) ? `pass the key itself as ${settingName(roots.privateKey)}` : `set the secret ${keyPath(roots.privateKey, [])}`;
+    throw new ConfigError([`${where}: cannot read ${full} (${(e as NodeJS.ErrnoException).code}). Fix: point it at your SSH private key, or ${secret}, or leave both unset to use the SSH agent.`]);
   }
   const instead = notAPrivateKey(content);
   if (instead) {
-    throw new ConfigError([`${keyPath(KEY, ["privateKeyPath"])}: ${full} holds ${instead}, not a private key. Fix: point it at the private key that begins with '-----BEGIN OPENSSH PRIVATE KEY-----' (for ~/.ssh/id_ed25519.pub that is ~/.ssh/id_ed25519).`]);
+    throw new ConfigError([`${where}: ${full} holds ${instead}, not a private key. Fix: point it at the private key that begins with '-----BEGIN OPENSSH PRIVATE KEY-----' (for ~/.ssh/id_ed25519.pub that is ~/.ssh/id_ed25519).`]);
   }
   return content;
 }
@@ -118,13 +138,13 @@ export interface InventorySecrets {
 }
 
 /** Turns inventory hosts (not marked gone) into nodes. Servers keep inventory order: the first one bootstraps the cluster. */
-export function inventoryNodes(inv: InventoryConfig, secrets: InventorySecrets): NodeSpec[] {
-  return allInventoryNodes(inv, secrets).filter((_, i) => !inv.hosts[i].gone);
+export function inventoryNodes(inv: InventoryConfig, secrets: InventorySecrets, roots: InventoryRoots = STACK_INVENTORY_ROOTS): NodeSpec[] {
+  return allInventoryNodes(inv, secrets, roots).filter((_, i) => !inv.hosts[i].gone);
 }
 
 /** The hosts marked `gone: true`, as nodes (their connection is only kept, never dialled). */
-export function goneInventoryNodes(inv: InventoryConfig, secrets: InventorySecrets): NodeSpec[] {
-  return allInventoryNodes(inv, secrets).filter((_, i) => inv.hosts[i].gone);
+export function goneInventoryNodes(inv: InventoryConfig, secrets: InventorySecrets, roots: InventoryRoots = STACK_INVENTORY_ROOTS): NodeSpec[] {
+  return allInventoryNodes(inv, secrets, roots).filter((_, i) => inv.hosts[i].gone);
 }
 
 /** Where SSH reaches an inventory host and through which bastion, with the inventory's defaults filled in (no credentials). */
@@ -143,8 +163,8 @@ export function hostEndpoints(inv: InventoryConfig, h: InventoryConfig["hosts"][
   return { endpoint: endpoint(h.address, h.port, h.user), ...(via ? { bastion: endpoint(via.address, via.port, via.user) } : {}) };
 }
 
-function allInventoryNodes(inv: InventoryConfig, secrets: InventorySecrets): NodeSpec[] {
-  const privateKey = secrets.privateKey ?? (inv.privateKeyPath ? pulumi.secret(readPrivateKey(inv.privateKeyPath)) : undefined);
+function allInventoryNodes(inv: InventoryConfig, secrets: InventorySecrets, roots: InventoryRoots): NodeSpec[] {
+  const privateKey = secrets.privateKey ?? (inv.privateKeyPath ? pulumi.secret(readPrivateKey(inv.privateKeyPath, roots)) : undefined);
   return inv.hosts.map((h) => {
     const { endpoint, bastion } = hostEndpoints(inv, h);
     const user = endpoint.user;

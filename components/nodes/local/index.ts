@@ -1,7 +1,7 @@
 import * as os from "os";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { ConfigError, keyPath, parseConfig } from "../../rules/errors";
+import { ConfigError, ConfigRoot, isArgument, keyPath, parseConfig, settingName } from "../../rules/errors";
 import { Arch, NodeSpec } from "../types";
 import { hostSchema } from "../inventory/schema";
 
@@ -32,17 +32,20 @@ export function thisMachine(): ThisMachine {
   return { hostname: os.hostname(), arch: os.arch(), user: os.userInfo().username };
 }
 
-/** Parses `k3s-stacks:local` and resolves the node name and arch for this machine, reporting every problem. */
-export function parseLocalConfig(raw: unknown, machine: ThisMachine = thisMachine()): LocalConfig & { name: string; arch: Arch } {
-  const cfg = parseConfig(localSchema, raw ?? {}, KEY);
+/**
+ * Parses a local node's settings (`k3s-stacks:local` unless `root` says otherwise) and resolves the
+ * node name and arch for this machine, reporting every problem, each naming `root`.
+ */
+export function parseLocalConfig(raw: unknown, machine: ThisMachine = thisMachine(), root: ConfigRoot = KEY): LocalConfig & { name: string; arch: Arch } {
+  const cfg = parseConfig(localSchema, raw ?? {}, root);
   const problems: string[] = [];
   const name = cfg.name ?? machine.hostname.split(".")[0].toLowerCase();
   if (cfg.name === undefined && !hostSchema.shape.name.safeParse(name).success) {
-    problems.push(`${keyPath(KEY, ["name"])}: this machine's host name '${machine.hostname}' is not a valid Kubernetes node name. Fix: set k3s-stacks:local.name to a lowercase DNS name (a-z, 0-9, '-', '.').`);
+    problems.push(`${keyPath(root, ["name"])}: this machine's host name '${machine.hostname}' is not a valid Kubernetes node name. Fix: set ${settingName(root, ["name"])} to a lowercase DNS name (a-z, 0-9, '-', '.').`);
   }
   const arch = NODE_ARCHES[machine.arch];
   if (arch === undefined) {
-    problems.push(`${keyPath(KEY, [])}: this machine is ${machine.arch}; k3s publishes binaries for amd64, arm64 and armhf only. Fix: use one of those machines, or another stack.`);
+    problems.push(`${keyPath(root, [])}: this machine is ${machine.arch}; k3s publishes binaries for amd64, arm64 and armhf only. Fix: use one of those machines, or ${isArgument(root) ? "another node source (inventoryNodeSpecs, cloudNodeSpecs)" : "another stack"}.`);
   }
   if (problems.length) throw new ConfigError(problems);
   return { ...cfg, name, arch };
