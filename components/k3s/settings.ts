@@ -135,7 +135,7 @@ function managedFix(key: string, root: ConfigRoot): string | undefined {
   if (isArgument(root)) {
     if (key === "datastore-endpoint") return `set datastore: postgres and pass ${settingName(root, ["datastoreEndpoint"])} (keep it a secret)`;
     if (key === "write-kubeconfig-mode") return "the kubeconfig stays 0600 (root only); the component's kubeconfig output gives you a copy";
-    if (prefix) return `pass the ${prefix[0]}-* keys in a contribution (${settingName(root, ["contributions"])}), as the stack's snapshot settings do`;
+    if (prefix) return `pass the ${prefix[0]}-* keys in a contribution (${settingName(root, ["contributions"])})`;
   }
   return MANAGED_KEYS[key] ?? prefix?.[1];
 }

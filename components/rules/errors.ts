@@ -12,7 +12,7 @@ export class ConfigError extends pulumi.RunError {
   }
 }
 
-export { PROJECT, childRoot, isArgument, keyPath, settingName, type ConfigRoot } from "./key-path";
+export { PROJECT, isArgument, keyPath, settingName, type ConfigRoot } from "./key-path";
 
 /** Parses `value` with `schema`; every problem becomes one line naming `key` and its path. */
 export function parseConfig<S extends z.ZodType>(schema: S, value: unknown, key: ConfigRoot): z.output<S> {

@@ -23,11 +23,6 @@ export function keyPath(key: ConfigRoot, path: ReadonlyArray<PropertyKey>): stri
   return out;
 }
 
-/** The root of a value below `root`: `"cluster"` + `["disable"]` → `"cluster.disable"`; an argument stays an argument. */
-export function childRoot(root: ConfigRoot, path: ReadonlyArray<PropertyKey>): ConfigRoot {
-  return isArgument(root) ? { arg: keyPath(root, path) } : keyPath(root, path);
-}
-
 /**
  * A setting as a fix names it: for a stack its key (`k3s-stacks:local.name`); for a library the field
  * and the argument it is in (`` `name` in localNodeSpecs's `local` argument ``, `` `disable` in K3sCluster's args ``).

@@ -1,34 +1,46 @@
-// Every library entry point, walked with a bad value at each documented argument: each problem names
-// the argument path and phrases its fix for code, never for a stack file or `pulumi config`.
-import * as pulumi from "@pulumi/pulumi";
+// Every library entry point walked with bad values at each argument its schema documents: each problem
+// names the argument path and words its fix for code, never for a stack file or `pulumi config`.
 import { ConfigError } from "../../components/rules/errors";
 import { GENERIC_FIXES } from "../../components/rules/issues";
 import { k3sClusterArgsSchema, resolveK3sClusterArgs } from "../../components/cluster/args";
 import { clusterAddonsArgsSchema, resolveClusterAddonsArgs } from "../../components/addons/args";
+import { cephExternalSchema } from "../../components/addons/rook-external";
 import { nodeSpecSchema } from "../../components/nodes/spec";
+import { inventoryNodeSpecs, localNodeSpecs, parseCloudArgs } from "../../components/nodes/sources";
 import { inventorySchema } from "../../components/nodes/inventory/schema";
 import { localSchema } from "../../components/nodes/local";
 import { cloudSchema } from "../../components/nodes/cloud/config";
-import { inventoryNodeSpecs, localNodeSpecs, parseCloudArgs } from "../../components/nodes/sources";
 import { badValues } from "../rules/support/bad-values";
+import { STACK_WORDS } from "./support/words";
 
-const STACK_WORDS = /pulumi config|k3s-stacks:|Pulumi\.<stack>\.yaml|stack file/;
+/** Words of the schema library (zod) that a user never wrote. */
 const ZOD_WORDS = /record|discriminator|Invalid option|Invalid input|Too small|Too big|\bexpected\b|Unrecognized|nonoptional|safeint/i;
 
+const VERSION = "v1.33.4+k3s1";
 const node = { name: "s1", role: "server", arch: "arm64", connection: { host: "s1.lan" } };
+const addons = { kubeconfig: "apiVersion: v1", nodes: [node], serverAddresses: ["10.0.0.1"] };
+const KEY = "A".repeat(38) + "==";
+const external = { storage: { type: "rook-ceph", external: { fsid: "68945eb2-536b-11f0-8b39-b578895a0c19", rbdPool: "rbd" } } };
 const cloud = {
   provider: "hetzner", hetzner: { location: "fsn1" }, adminCidrs: ["203.0.113.7/32"],
   network: { cidr: "10.0.0.0/16", subnets: ["10.0.1.0/24"] }, pools: [{ name: "cp", role: "server", count: 1, type: "cx23" }],
 };
-const inventory = { hosts: [{ name: "pi-1", address: "192.168.1.11", role: "server", arch: "arm64" }] };
 
-type Case = { root: string; schema: unknown; base: unknown; build: (v: unknown) => unknown; wrap?: (v: unknown) => unknown };
+type Case = { root: string; schema: unknown; base: unknown; build: (value: unknown) => unknown };
 const cases: Case[] = [
-  { root: "K3sCluster.args", schema: k3sClusterArgsSchema, base: { version: "v1.33.4+k3s1", nodes: [node] }, build: (v) => resolveK3sClusterArgs(v as never) },
-  { root: "K3sCluster.args.nodes", schema: nodeSpecSchema, base: node, build: (v) => resolveK3sClusterArgs({ version: "v1.33.4+k3s1", nodes: [v] } as never) },
-  { root: "ClusterAddons.args", schema: clusterAddonsArgsSchema, base: { kubeconfig: "apiVersion: v1", nodes: [node], serverAddresses: ["10.0.0.1"] }, build: (v) => resolveClusterAddonsArgs(v as never) },
-  { root: "inventoryNodeSpecs.inventory", schema: inventorySchema, base: inventory, build: (v) => inventoryNodeSpecs(v as never) },
-  { root: "localNodeSpecs.local", schema: localSchema, base: {}, build: (v) => localNodeSpecs(v as never) },
+  { root: "K3sCluster.args", schema: k3sClusterArgsSchema, base: { version: VERSION, nodes: [node] }, build: (v) => resolveK3sClusterArgs(v as never) },
+  { root: "K3sCluster.args.nodes[0]", schema: nodeSpecSchema, base: node, build: (v) => resolveK3sClusterArgs({ version: VERSION, nodes: [v] } as never) },
+  { root: "K3sCluster.args.gone[0]", schema: nodeSpecSchema, base: { ...node, name: "old" }, build: (v) => resolveK3sClusterArgs({ version: VERSION, nodes: [node], gone: [v] } as never) },
+  { root: "ClusterAddons.args", schema: clusterAddonsArgsSchema, base: addons, build: (v) => resolveClusterAddonsArgs(v as never) },
+  { root: "ClusterAddons.args.nodes[0]", schema: nodeSpecSchema, base: node, build: (v) => resolveClusterAddonsArgs({ ...addons, nodes: [v] } as never) },
+  {
+    root: "ClusterAddons.args.cephExternal",
+    schema: cephExternalSchema,
+    base: { monitors: ["10.0.0.5:6789"], userKey: KEY, rbdNodeKey: KEY, rbdProvisionerKey: KEY },
+    build: (v) => resolveClusterAddonsArgs({ ...addons, config: external, cephExternal: v } as never),
+  },
+  { root: "inventoryNodeSpecs.inventory", schema: inventorySchema, base: { hosts: [{ name: "pi-1", address: "192.168.1.11", role: "server", arch: "arm64" }] }, build: (v) => inventoryNodeSpecs(v as never) },
+  { root: "localNodeSpecs.local", schema: localSchema, base: { name: "dev-box" }, build: (v) => localNodeSpecs(v as never) },
   { root: "cloudNodeSpecs.args.cloud", schema: cloudSchema, base: cloud, build: (v) => parseCloudArgs({ cloud: v as never }) },
 ];
 
@@ -55,4 +67,3 @@ describe("a bad argument is named by its argument path, with a fix for code", ()
     expect(refused).toBeGreaterThan(0);
   });
 });
-void pulumi;
