@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { subdomainProblem } from "../rules/dns";
-import { DISABLE_VALUES, configProblems } from "../rules/flags";
+import { DISABLE_VALUES, configProblems, normalizeSliceFlags } from "../rules/flags";
 import { K3S_CLUSTER_CIDR, K3S_SERVICE_CIDR, cidrListSchema, cidrSchema } from "../rules/cidr";
 import { ConfigError, ConfigRoot, isArgument, keyPath, parseConfig, settingName } from "../rules/errors";
 import { Family, addressSchema } from "../rules/address";
@@ -34,6 +34,15 @@ export const apiVipSchema = z
   .strict();
 export type ApiVip = z.output<typeof apiVipSchema>;
 
+/** The flannel backends a cluster built by k3s-stacks can run on (see `flannelBackend`). */
+export const FLANNEL_BACKENDS = ["vxlan", "host-gw", "wireguard-native"] as const;
+
+function flannelBackendMessage(value: unknown): string {
+  const supported = "use vxlan (k3s's default; or remove the key), host-gw (all nodes on one LAN segment) or wireguard-native (encrypted).";
+  if (value === "none") return `is 'none', which starts k3s without a CNI; k3s-stacks installs none, so every node would stay NotReady and the first server's membership check would fail after its timeout. Fix: ${supported}`;
+  return `${JSON.stringify(value)} is not a flannel backend k3s-stacks supports. Fix: ${supported}`;
+}
+
 /** Pinned k3s release, e.g. v1.36.3+k3s1. */
 const k3sVersion = z.string().regex(K3S_VERSION, {
   message: "is not a k3s release tag. Fix: pin a release such as v1.36.3+k3s1 (channels like 'stable' or 'latest' make runs unrepeatable)",
@@ -63,17 +72,24 @@ const clusterFields = {
     const problem = subdomainProblem(v);
     if (problem) ctx.addIssue({ code: "custom", message: `${problem}. Fix: use a lowercase DNS name such as cluster.local or k3s.internal` });
   }).optional(),
-  flannelBackend: z.enum(["vxlan", "host-gw", "wireguard-native", "none"]).optional(),
+  /**
+   * k3s flannel-backend: vxlan (k3s's default), host-gw (nodes on one layer-2 segment) or
+   * wireguard-native. `none` is refused: it leaves the cluster without a CNI, which k3s-stacks does
+   * not install (no add-on provides one), so every Node stays NotReady ("cni plugin not initialized")
+   * and the first server's membership gate times out (k3s docs "Basic Network Options": with none,
+   * "you must install your own CNI").
+   */
+  flannelBackend: z.enum(FLANNEL_BACKENDS, { error: (iss) => (iss.code === "invalid_value" ? flannelBackendMessage(iss.input) : undefined) }).optional(),
   /** Encrypt Secrets at rest (k3s secrets-encryption). */
   secretsEncryption: z.boolean().default(true),
   /** Where nodes fetch the install script (a mirror for restricted networks). */
   installScriptUrl: z.string().url().default("https://get.k3s.io"),
   /** INSTALL_K3S_ARTIFACT_URL: where install.sh downloads k3s release assets. */
   artifactUrl: z.string().url().optional(),
-  /** Extra k3s server flags for config.yaml, checked against the k3s flag table. */
-  serverConfig: rawK3sConfig.default({}),
-  /** Extra k3s agent flags for config.yaml (also applied to servers), checked against the flag table. */
-  agentConfig: rawK3sConfig.default({}),
+  /** Extra k3s server flags for config.yaml, checked against the k3s flag table; a list flag's single string becomes a one-entry list, as k3s reads it. */
+  serverConfig: rawK3sConfig.default({}).transform((c) => normalizeSliceFlags("server", c)),
+  /** Extra k3s agent flags for config.yaml (also applied to servers), checked against the flag table; normalized like serverConfig. */
+  agentConfig: rawK3sConfig.default({}).transform((c) => normalizeSliceFlags("agent", c)),
   /** How long removal and upgrades may take to drain a node. */
   drainTimeout: goDurationSchema.default("5m"),
 };

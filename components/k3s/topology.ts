@@ -9,6 +9,8 @@ export interface EndpointFacts {
   scheme?: string;
   /** The value is not known here (a library user's Output, a fleet site's encrypted key): its scheme is not checked. */
   unknown?: boolean;
+  /** What would stop kine from using it (rules/datastore.ts datastoreEndpointProblem), without the value. */
+  problem?: string;
 }
 
 /** Where the topology's facts are set, for messages: the stack's keys, or a component's arguments. */
@@ -64,6 +66,8 @@ export function validateTopology(settings: ClusterSettings, nodes: Array<{ name:
         problems.push(`${at.endpoint}: is required for datastore: postgres. Fix: ${at.setEndpoint}`);
       } else if (!endpoint.unknown && endpoint.scheme !== "postgres" && endpoint.scheme !== "postgresql") {
         problems.push(`${at.endpoint}: must be a postgres:// or postgresql:// URL for datastore: postgres (got scheme '${endpoint.scheme ?? "none"}'). Fix: set it again with the right URL.`);
+      } else if (endpoint.problem) {
+        problems.push(`${at.endpoint}: ${endpoint.problem}`);
       }
       break;
   }

@@ -2,6 +2,8 @@ import { ConfigError, PROJECT, collectProblems } from "../rules/errors";
 import { nodeAddressProblems } from "../rules/cluster-network";
 import { ClusterSettings, parseClusterConfig } from "../k3s/settings";
 import { endpointScheme, validateTopology } from "../k3s/topology";
+import { datastoreEndpointProblem } from "../rules/datastore";
+import { s3EndpointProblem } from "../rules/s3-endpoint";
 import type { ThisMachine } from "../nodes/local";
 import { parseSnapshotConfig, parseUpgradeConfig } from "../day-two/config";
 import { PreviousState, checkAgainstPrevious } from "../day-two/previous";
@@ -108,7 +110,9 @@ export function planStack(config: StackConfig, previous: PreviousState | undefin
     () => {
       if (!c || !source) return;
       const raw = read.raw("datastoreEndpoint");
-      validateTopology(c, nodes, { present: read.has("datastoreEndpoint"), scheme: endpointScheme(raw), unknown: raw === undefined },
+      // Checked on the plain value before it is wrapped as a secret; the message never holds it.
+      const problem = raw === undefined ? undefined : datastoreEndpointProblem(raw, "set it again with 'pulumi config set --secret k3s-stacks:datastoreEndpoint'");
+      validateTopology(c, nodes, { present: read.has("datastoreEndpoint"), scheme: endpointScheme(raw), unknown: raw === undefined, problem },
         source.kind === "inventory" ? "inventory.hosts" : source.kind === "local" ? "local" : "cloud.pools");
     },
     () => { if (c?.apiVip && source?.kind === "cloud") throw new ConfigError([apiVipOnCloud()]); },
@@ -122,6 +126,11 @@ export function planStack(config: StackConfig, previous: PreviousState | undefin
     () => {
       // Only which credentials are set matters here; the values are wired as secrets later.
       if (c && plan.snapshots) snapshotContribution(plan.snapshots, c.datastore, { secretKey: secrets.etcdS3SecretKey ? "set" : undefined, accessKey: secrets.etcdS3AccessKey ? "set" : undefined });
+    },
+    () => {
+      const endpoint = plan.snapshots?.s3?.endpoint;
+      const problem = endpoint === undefined ? undefined : s3EndpointProblem(endpoint);
+      if (problem) throw new ConfigError([`${PROJECT}:snapshots.s3.endpoint: ${problem}`]);
     },
     () => { if (c && plan.upgrade) plan.rollout = rolloutSettings(plan.upgrade, c); },
     () => {

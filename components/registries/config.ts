@@ -29,6 +29,15 @@ const mirrorSchema = z
   })
   .strict();
 
+/**
+ * k3s's registries.yaml names a file already on each node (`ca_file`, `cert_file`, `key_file`);
+ * here a local file is read and written to every node, under our own key, so k3s's is refused with it.
+ */
+const nodeFileKey = (ours: string) =>
+  z.unknown().superRefine((_, ctx) => {
+    ctx.addIssue({ code: "custom", message: `is k3s's key for a file already on every node, but k3s-stacks reads a local file and writes it to the nodes. Fix: rename it to ${ours} and give the PEM file's path relative to the project` });
+  }).optional();
+
 const tlsSchema = z
   .object({
     /** Local PEM file (relative to the project) with the CA that signed the registry's certificate. */
@@ -36,10 +45,20 @@ const tlsSchema = z
     /** Local PEM files for client-certificate authentication. */
     certFile: filled("a PEM client certificate file, relative to the project, or remove the key").optional(),
     keyFile: filled("a PEM client key file, relative to the project, or remove the key").optional(),
+    /** Skip verifying the registry's certificate. */
     insecureSkipVerify: z.boolean().optional(),
+    /** k3s registries.yaml's own spelling of insecureSkipVerify (k3s docs "Private Registry Configuration"), as users copy it. */
+    insecure_skip_verify: z.boolean().optional(),
+    ca_file: nodeFileKey("caFile"),
+    cert_file: nodeFileKey("certFile"),
+    key_file: nodeFileKey("keyFile"),
   })
   .strict()
-  .refine((t) => !t.certFile === !t.keyFile, { message: "certFile and keyFile go together. Fix: set both or neither" });
+  .refine((t) => !t.certFile === !t.keyFile, { message: "certFile and keyFile go together. Fix: set both or neither" })
+  .refine((t) => t.insecureSkipVerify === undefined || t.insecure_skip_verify === undefined, {
+    message: "sets both insecureSkipVerify and k3s's spelling insecure_skip_verify. Fix: keep one of them",
+  })
+  .transform(({ insecure_skip_verify, ca_file: _ca, cert_file: _cert, key_file: _key, ...t }) => ({ ...t, insecureSkipVerify: t.insecureSkipVerify ?? insecure_skip_verify }));
 
 const registryConfigSchema = z
   .object({

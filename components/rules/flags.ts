@@ -35,8 +35,24 @@ function typeProblem(type: FlagType, value: unknown): string | undefined {
     case "string":
       return typeof value === "string" ? undefined : "must be a string";
     case "stringSlice":
-      return Array.isArray(value) && value.every((v) => typeof v === "string") ? undefined : "must be a list of strings";
+      // k3s's config file parser passes a scalar as one flag value (pkg/configfilearg: a non-list value
+      // becomes a single --flag value), so a string is a one-entry list.
+      if (typeof value === "string") return undefined;
+      return Array.isArray(value) && value.every((v) => typeof v === "string") ? undefined : "must be a string or a list of strings";
   }
+}
+
+/**
+ * A config.yaml with every list flag (stringSlice) given as a list: k3s reads a scalar for such a flag
+ * as one value (pkg/configfilearg), so `kube-apiserver-arg: "audit-log-maxage=30"` becomes
+ * `["audit-log-maxage=30"]`, and every later check and the rendered file see the one form. Keys
+ * k3s does not know for `role`, and values of other types, are left for {@link configProblems}.
+ */
+export function normalizeSliceFlags(role: Subcommand, config: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(config).map(([rawKey, value]) => {
+    const key = rawKey.endsWith("+") ? rawKey.slice(0, -1) : rawKey;
+    return [rawKey, flagType(role, key) === "stringSlice" && typeof value === "string" ? [value] : value];
+  }));
 }
 
 /**

@@ -83,9 +83,9 @@ describe("k3s-stacks:cluster", () => {
   });
 
   test("flag values of the wrong type are refused with an example", () => {
-    expect(problemsOf(() => parseClusterConfig({ k3sVersion: V, serverConfig: { debug: "yes", "kubelet-arg": "max-pods=50", v: 1.5, "servicelb-namespace": 5 } }))).toEqual([
+    expect(problemsOf(() => parseClusterConfig({ k3sVersion: V, serverConfig: { debug: "yes", "kubelet-arg": 50, v: 1.5, "servicelb-namespace": 5 } }))).toEqual([
       problem("k3s-stacks:cluster.serverConfig", "'debug' must be true or false", "debug: true"),
-      problem("k3s-stacks:cluster.serverConfig", "'kubelet-arg' must be a list of strings", "kubelet-arg: [value1, value2]"),
+      problem("k3s-stacks:cluster.serverConfig", "'kubelet-arg' must be a string or a list of strings", "kubelet-arg: [value1, value2]"),
       problem("k3s-stacks:cluster.serverConfig", "'v' must be a whole number", "v: 10"),
       problem("k3s-stacks:cluster.serverConfig", "'servicelb-namespace' must be a string", "value"),
     ]);

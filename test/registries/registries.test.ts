@@ -171,8 +171,22 @@ describe("registries config validation", () => {
   test("typos and bad endpoints are named", () => {
     const p = problems(() => parseRegistriesConfig({ mirrors: { "docker.io": { endpoints: ["x"] } }, configs: { "r.lan": { tls: { ca_file: "x" } } } }, undefined, false, "."));
     expect(p.join("\n")).toMatch(/k3s-stacks:registries\.mirrors\.docker\.io: unknown key\(s\) 'endpoints'/);
-    expect(p.join("\n")).toMatch(/k3s-stacks:registries\.configs\.r\.lan\.tls: unknown key\(s\) 'ca_file'/);
+    // k3s's ca_file names a file on the node; here the file is local, so the fix names our key.
+    expect(p.join("\n")).toMatch(/k3s-stacks:registries\.configs\.r\.lan\.tls\.ca_file: is k3s's key for a file already on every node.*Fix: rename it to caFile/);
     const q = problems(() => parseRegistriesConfig({ mirrors: { "docker.io": { endpoint: ["reg.lan:5000"] } } }, undefined, false, "."));
     expect(q[0]).toMatch(/k3s-stacks:registries\.mirrors\.docker\.io\.endpoint\[0\]: must be an http\(s\) URL/);
+  });
+});
+
+describe("k3s's own registries.yaml spelling", () => {
+  test("tls.insecure_skip_verify (as in k3s's docs) is accepted and renders as k3s reads it", () => {
+    const settings = parseRegistriesConfig({ configs: { "reg.lan:5000": { tls: { insecure_skip_verify: true } } } }, undefined, false, ".");
+    expect(settings.tls["reg.lan:5000"].insecureSkipVerify).toBe(true);
+    expect(parse(renderRegistriesYaml(settings)).configs).toEqual({ "reg.lan:5000": { tls: { insecure_skip_verify: true } } });
+  });
+
+  test("both spellings at once are refused; keep one", () => {
+    const p = problems(() => parseRegistriesConfig({ configs: { "reg.lan": { tls: { insecure_skip_verify: true, insecureSkipVerify: false } } } }, undefined, false, "."));
+    expect(p).toEqual([expect.stringMatching(/^k3s-stacks:registries\.configs\.reg\.lan\.tls: sets both insecureSkipVerify and k3s's spelling insecure_skip_verify\. Fix: keep one of them/)]);
   });
 });

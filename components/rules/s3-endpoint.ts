@@ -1,0 +1,23 @@
+/**
+ * Why an etcd snapshot S3 endpoint (`snapshots.s3.endpoint`, k3s `etcd-s3-endpoint`) would stop
+ * snapshots, as "what is wrong. Fix: ..." without the key; undefined when it is a host[:port].
+ * k3s hands it to minio-go's `minio.New`, whose isValidEndpointURL refuses any path ("Endpoint url
+ * cannot have fully qualified paths."); a query or fragment is no host either, and credentials
+ * belong in the access/secret keys. The scheme is reported by the snapshot schema itself.
+ */
+export function s3EndpointProblem(value: string): string | undefined {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return undefined;
+  const at = value.indexOf("@");
+  if (at >= 0) return `carries credentials before '@'. Fix: set the endpoint to '${hostPart(value.slice(at + 1))}' and the keys in the secrets k3s-stacks:etcdS3AccessKey and k3s-stacks:etcdS3SecretKey.`;
+  const cut = value.search(/[/?#]/);
+  if (cut < 0) return undefined;
+  const host = value.slice(0, cut);
+  const extra = value.slice(cut);
+  const path = extra.replace(/[?#].*$/, "").replace(/^\/+|\/+$/g, "");
+  const target = path ? ` and '${path}' in folder (a prefix inside the bucket), or in bucket when it names the bucket` : "";
+  return `'${value}' has ${/^\//.test(extra) ? "a path" : "a query or fragment"} after the host; k3s's S3 client (minio-go) takes host[:port] only and refuses it ("Endpoint url cannot have fully qualified paths"), so no snapshot would reach S3. Fix: set the endpoint to '${host}'${target}.`;
+}
+
+function hostPart(value: string): string {
+  return value.replace(/[/?#].*$/, "");
+}

@@ -1,0 +1,49 @@
+// flannelBackend: none leaves the cluster without a CNI (k3s-stacks installs none), and an S3
+// endpoint with a path is refused by minio-go ("Endpoint url cannot have fully qualified paths").
+import { parseClusterConfig } from "../../components/k3s/settings";
+import { ADDONS_KEY } from "../../components/addons/config";
+import { s3EndpointProblem } from "../../components/rules/s3-endpoint";
+import { problem, problemsOf } from "../support/config";
+import { inventoryStack } from "../stack/bad-input-cases";
+import { planOf } from "./support-stack";
+
+const V = "v1.36.3+k3s1";
+
+describe("flannelBackend", () => {
+  test("none is refused: no CNI would be installed; the fix names the supported backends", () => {
+    expect(problemsOf(() => parseClusterConfig({ k3sVersion: V, flannelBackend: "none" }))).toEqual([
+      problem("k3s-stacks:cluster.flannelBackend", "without a CNI", /vxlan .*host-gw .*wireguard-native/),
+    ]);
+  });
+
+  test("an unknown backend names the supported ones too", () => {
+    expect(problemsOf(() => parseClusterConfig({ k3sVersion: V, flannelBackend: "ipsec" }))).toEqual([problem("k3s-stacks:cluster.flannelBackend", "not a flannel backend", "wireguard-native")]);
+  });
+
+  test.each(["vxlan", "host-gw", "wireguard-native"])("%s is accepted", (backend) => {
+    expect(parseClusterConfig({ k3sVersion: V, flannelBackend: backend }).flannelBackend).toBe(backend);
+  });
+
+  test("no CNI add-on exists that would make none work", () => {
+    // If one is ever added, none must be allowed with it; this keeps the refusal honest.
+    expect(problemsOf(() => planOf({ ...inventoryStack(), [`k3s-stacks:${ADDONS_KEY}`]: { cni: { type: "cilium" } } }))).toEqual([expect.stringMatching(/unknown key\(s\) 'cni'/)]);
+  });
+});
+
+describe("snapshots.s3.endpoint", () => {
+  const etcd = (endpoint: string) => ({ ...inventoryStack({ cluster: { datastore: "etcd" } }), "k3s-stacks:snapshots": { s3: { endpoint, bucket: "k3s-snapshots" } } });
+
+  test("a path is refused; the fix puts it in folder", () => {
+    expect(problemsOf(() => planOf(etcd("minio.lan:9000/k3s")))).toEqual([problem("k3s-stacks:snapshots.s3.endpoint", "a path", "'minio.lan:9000' and 'k3s' in folder")]);
+  });
+
+  test("a query or credentials are refused too", () => {
+    expect(s3EndpointProblem("minio.lan:9000?x=1")).toMatch(/a query or fragment.*Fix: set the endpoint to 'minio.lan:9000'/);
+    expect(s3EndpointProblem("key:secret@minio.lan:9000")).toMatch(/credentials.*Fix: set the endpoint to 'minio.lan:9000'/);
+    expect(s3EndpointProblem("key:secret@minio.lan:9000")).not.toContain("secret@");
+  });
+
+  test.each(["minio.lan:9000", "s3.amazonaws.com", "[fd00::9]:9000"])("%s is accepted", (endpoint) => {
+    expect(planOf(etcd(endpoint)).snapshots.s3?.endpoint).toBe(endpoint);
+  });
+});
