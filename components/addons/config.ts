@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { parseConfig } from "../rules/errors";
 import { filled } from "../rules/issues";
+import { unitFix } from "../rules/duration";
 import { CHART_KEYS } from "./charts";
 
 /** Key of this layer in stack config. */
@@ -135,7 +136,13 @@ const monitoring = z
   .object({
     enabled: z.boolean().default(false),
     /** Prometheus retention time. */
-    retention: z.string().regex(PROMETHEUS_DURATION, { message: "must be a duration in Prometheus' syntax. Fix: write a number with ms, s, m, h, d, w or y, such as 10d or 12h" }).default("10d"),
+    retention: z
+      .string({ error: (iss) => (iss.code === "invalid_type" ? unitFix(iss.input, (n) => `${n}d or ${n}h`) : undefined) })
+      .superRefine((v, ctx) => {
+        if (PROMETHEUS_DURATION.test(v)) return;
+        ctx.addIssue({ code: "custom", message: unitFix(v, (n) => `${n}d or ${n}h`) ?? "must be a duration in Prometheus' syntax. Fix: write a number with ms, s, m, h, d, w or y, such as 10d or 12h" });
+      })
+      .default("10d"),
     /** Prometheus volume size; retention by size is set to 80% of it. */
     storageSize: quantity.default("10Gi"),
     grafanaStorageSize: quantity.default("1Gi"),

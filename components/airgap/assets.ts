@@ -58,9 +58,6 @@ export function versionSlug(version: string): string {
   return version.replace(/[^A-Za-z0-9.-]/g, "-");
 }
 
-/** k3s release tags look like v1.36.3+k3s1 (or an -rc pre-release). */
-export const K3S_VERSION = /^v\d+\.\d+\.\d+(-rc\d+)?\+k3s\d+$/;
-
 /** Parses `sha256sum` output (`<hex>  <name>` or `<hex> *<name>`) into name → hash. */
 export function parseChecksums(text: string): Map<string, string> {
   const out = new Map<string, string>();

@@ -2,15 +2,16 @@ import { z } from "zod";
 import { subdomainProblem } from "../rules/dns";
 import { DISABLE_VALUES, configProblems, normalizeSliceFlags } from "../rules/flags";
 import { K3S_CLUSTER_CIDR, K3S_SERVICE_CIDR, cidrListSchema, cidrSchema } from "../rules/cidr";
-import { ConfigError, ConfigRoot, isArgument, keyPath, parseConfig, settingName } from "../rules/errors";
+import { ConfigError, ConfigRoot, keyPath, parseConfig } from "../rules/errors";
 import { Family, addressSchema } from "../rules/address";
 import { clusterNetworkProblems } from "../rules/cluster-network";
 import { mapping } from "../rules/issues";
 import { goDurationSchema } from "../rules/duration";
 import { DATASTORES } from "../rules/datastore";
+import { k3sVersionProblem } from "../rules/k3s-version";
+import { managedKeyProblems } from "../rules/managed-flags";
+import { serviceRangeProblems } from "../rules/service-cidr";
 
-/** A k3s release tag: v<major>.<minor>.<patch>+k3s<n>, optionally -rcN. Channels are not versions. */
-export const K3S_VERSION = /^v\d+\.\d+\.\d+(-rc\d+)?\+k3s\d+$/;
 
 /** Where joins and the kubeconfig reach the API: always port 6443 (k3s https-listen-port is managed). */
 const API_PORT_NOTE = "joins and the kubeconfig use the API port 6443";
@@ -43,9 +44,10 @@ function flannelBackendMessage(value: unknown): string {
   return `${JSON.stringify(value)} is not a flannel backend k3s-stacks supports. Fix: ${supported}`;
 }
 
-/** Pinned k3s release, e.g. v1.36.3+k3s1. */
-const k3sVersion = z.string().regex(K3S_VERSION, {
-  message: "is not a k3s release tag. Fix: pin a release such as v1.36.3+k3s1 (channels like 'stable' or 'latest' make runs unrepeatable)",
+/** Pinned k3s release of a supported line, e.g. v1.36.3+k3s1 (rules/k3s-version.ts). Channels are not versions. */
+const k3sVersion = z.string().superRefine((tag, ctx) => {
+  const wrong = k3sVersionProblem(tag);
+  if (wrong) ctx.addIssue({ code: "custom", message: wrong });
 });
 
 /**
@@ -106,56 +108,6 @@ export type ClusterArgs = z.input<typeof clusterArgsSchema>;
 
 const KEY = "cluster";
 
-/** Keys we set ourselves; letting serverConfig/agentConfig override them would break the cluster wiring. */
-/**
- * k3s flags that k3s-stacks sets from its own settings, or that would break what it manages, with the
- * fix for each. In serverConfig/agentConfig they would silently override the dedicated setting every
- * cross-check (CIDRs, VIP, firewall, kernel modules) looks at, or stop k3s outright.
- */
-const MANAGED_KEYS: Record<string, string> = {
-  token: "the join token is generated and written to a root-only file by k3s-stacks",
-  "token-file": "the join token is generated and written to a root-only file by k3s-stacks",
-  server: "joins use apiEndpoint or apiVip, else the first server",
-  "cluster-init": "set datastore: etcd",
-  "datastore-endpoint": "set datastore: postgres and the secret k3s-stacks:datastoreEndpoint",
-  "node-name": "set the host's name",
-  "node-label": "set the host's labels",
-  "node-taint": "set the host's taints",
-  "node-ip": "set the host's internalAddress",
-  "node-external-ip": "set the host's externalAddress",
-  "flannel-iface": "set the host's flannelIface",
-  "with-node-id": "host names must be unique instead: this flag renames the Node, which the membership step then never finds",
-  "tls-san": "set tlsSans",
-  disable: "set disable",
-  "cluster-cidr": "set clusterCidr",
-  "service-cidr": "set serviceCidr",
-  "cluster-domain": "set clusterDomain",
-  "flannel-backend": "set flannelBackend",
-  "secrets-encryption": "set secretsEncryption",
-  "write-kubeconfig-mode": "the kubeconfig stays 0600 (root only); the stack output kubeconfig gives you a copy",
-  "data-dir": "the node scripts expect k3s's default data dir (/var/lib/rancher/k3s)",
-  "https-listen-port": "joins, the kubeconfig and the firewall rules use the API port 6443",
-  "cluster-reset": "a restore is a one-time action: run scripts/etcd-restore.sh (docs/day-two.md)",
-  "cluster-reset-restore-path": "a restore is a one-time action: run scripts/etcd-restore.sh (docs/day-two.md)",
-  selinux: "host preparation sets it on nodes whose SELinux is enabled",
-};
-/** Flag families set from k3s-stacks:snapshots. */
-const MANAGED_PREFIXES: Array<[string, string]> = [
-  ["etcd-snapshot", "set k3s-stacks:snapshots (schedule, retention, dir, compress)"],
-  ["etcd-s3", "set k3s-stacks:snapshots.s3 and the secrets etcdS3AccessKey/etcdS3SecretKey"],
-];
-
-/** The fix for a managed flag; fixes that name a stack key are worded for code when `root` is an argument. */
-function managedFix(key: string, root: ConfigRoot): string | undefined {
-  const prefix = MANAGED_PREFIXES.find(([p]) => key === p || key.startsWith(`${p}-`));
-  if (isArgument(root)) {
-    if (key === "datastore-endpoint") return `set datastore: postgres and pass ${settingName(root, ["datastoreEndpoint"])} (keep it a secret)`;
-    if (key === "write-kubeconfig-mode") return "the kubeconfig stays 0600 (root only); the component's kubeconfig output gives you a copy";
-    if (prefix) return `pass the ${prefix[0]}-* keys in a contribution (${settingName(root, ["contributions"])})`;
-  }
-  return MANAGED_KEYS[key] ?? prefix?.[1];
-}
-
 /** Parses `k3s-stacks:cluster`, reporting every problem at once. */
 export function parseClusterConfig(raw: unknown): ClusterSettings {
   if (raw && typeof raw === "object" && "datastoreEndpoint" in raw) {
@@ -185,11 +137,10 @@ export function checkClusterSettings(settings: ClusterSettings, root: ConfigRoot
   const problems: string[] = [];
   for (const [field, role] of [["serverConfig", "server"], ["agentConfig", "agent"]] as const) {
     const extra = settings[field];
-    problems.push(...configProblems(role, extra, keyPath(root, [field])));
-    for (const key of Object.keys(extra)) {
-      const fix = managedFix(key.replace(/\+$/, ""), root);
-      if (fix) problems.push(`${keyPath(root, [field, key])}: is managed by k3s-stacks. Fix: remove it here; ${fix}.`);
-    }
+    // A managed key is reported once, as managed: its type or role no longer matters once it goes.
+    const managed = managedKeyProblems(extra, root, (path) => keyPath(root, [field, ...path]));
+    const unmanaged = Object.fromEntries(Object.entries(extra).filter(([key]) => !managed.keys.has(key)));
+    problems.push(...configProblems(role, unmanaged, keyPath(root, [field])), ...managed.problems);
   }
   problems.push(...clusterNetworkProblems({
     clusterCidr: settings.clusterCidr,
@@ -198,6 +149,8 @@ export function checkClusterSettings(settings: ClusterSettings, root: ConfigRoot
     nodeCidrMaskSize: nodeCidrMaskSize(settings.serverConfig),
     apiVip: settings.apiVip?.address,
   }, (field) => keyPath(root, field.split("."))));
+  const dnsKey = ["cluster-dns", "cluster-dns+"].find((k) => k in settings.serverConfig) ?? "cluster-dns";
+  problems.push(...serviceRangeProblems(settings.serviceCidr, settings.serverConfig[dnsKey], keyPath(root, ["serviceCidr"]), keyPath(root, ["serverConfig", dnsKey])));
   if (settings.apiVip && settings.apiEndpoint) {
     problems.push(`${keyPath(root, ["apiVip"])}: is set together with apiEndpoint, so joins and the kubeconfig would have two API addresses. Fix: keep apiVip (k3s-stacks runs kube-vip for it) or apiEndpoint (an address you serve yourself), not both.`);
   }
@@ -210,7 +163,7 @@ export function checkClusterSettings(settings: ClusterSettings, root: ConfigRoot
  */
 function nodeCidrMaskSize(serverConfig: Record<string, unknown>): Partial<Record<Family, number>> {
   const out: Partial<Record<Family, number>> = {};
-  const args = serverConfig["kube-controller-manager-arg"] ?? serverConfig["kube-controller-manager-arg+"];
+  const args = ["kube-controller-manager-arg", "kube-controller-arg"].flatMap((k) => [serverConfig[k], serverConfig[`${k}+`]]).find((v) => v !== undefined);
   for (const arg of Array.isArray(args) ? args : typeof args === "string" ? [args] : []) {
     const m = /^node-cidr-mask-size(-ipv4|-ipv6)?=(\d+)$/.exec(String(arg));
     if (!m) continue;

@@ -176,13 +176,14 @@ export function registryHostProblem(value: string): string | undefined {
  * URL whose host is an IP address or DNS name and whose port, if any, is 1-65535. Undefined when it is.
  */
 export function endpointUrlProblem(value: string): string | undefined {
-  const bad = `'${value}' is not a URL with a scheme. Fix: write it like https://${value.replace(/^\/+/, "")}.`;
-  if (!/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(value)) return bad;
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(value);
+  // Only a value without a scheme is offered back with one; any other fix names its own example.
+  if (!scheme) return `'${value}' is not a URL with a scheme. Fix: write it like https://${schemeless(value)}.`;
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    return bad;
+    return unparsableUrl(value, scheme[1]);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") return `'${value}' uses ${url.protocol}//; registries are reached over http or https. Fix: write https://${url.host}${url.pathname === "/" ? "" : url.pathname}.`;
   // The value is not echoed: it holds a password.
@@ -190,6 +191,23 @@ export function endpointUrlProblem(value: string): string | undefined {
   const host = url.hostname.replace(/^\[|\]$/g, "");
   const problem = isIp(host) ? undefined : addressProblem(host, { accepts: "host", example: "https://reg.local:5000" });
   return problem ? `its host: ${problem}` : undefined;
+}
+
+/** `value` without a mistyped scheme (`https:/`, `https//`, leading slashes), so a fix never writes one twice. */
+function schemeless(value: string): string {
+  return value.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/*(?=[^\d/])/, "").replace(/^https?\/\//i, "").replace(/^\/+/, "");
+}
+
+/** Why a URL with a scheme does not parse, with a fix that keeps the scheme written. */
+function unparsableUrl(value: string, scheme: string): string {
+  const m = /^[^:]+:\/\/(?:[^@/]*@)?(\[[^\]]*\]|[^:/?#]*)(?::([^/?#]*))?/.exec(value);
+  // The host is echoed only when it is one; otherwise the example is.
+  const written = m?.[1] ?? "";
+  const host = written && (isIp(written.replace(/^\[|\]$/g, "")) || !addressProblem(written, { accepts: "host", example: "reg.local" })) ? written : "reg.local";
+  const port = m?.[2];
+  if (port !== undefined && !/^\d*$/.test(port)) return `'${value}' has '${port}' where the port belongs, which is not a number. Fix: write the port as a number 1-65535, such as ${scheme}://${host}:5000.`;
+  if (port && Number(port) > 65535) return `'${value}' has port ${port}, outside 1-65535. Fix: use the registry's real port, such as ${scheme}://${host}:5000.`;
+  return `'${value}' is not a valid URL. Fix: write it like ${scheme}://${host === "reg.local" ? "reg.local:5000" : host}.`;
 }
 
 /**

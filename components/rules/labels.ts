@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { subdomainProblem } from "./dns";
 import { mapping } from "./issues";
+import { automaticLabelProblem } from "./kubelet-labels";
 
 /**
  * Kubernetes label keys and values (k8s.io/apimachinery/pkg/util/validation: IsQualifiedName,
@@ -8,7 +9,8 @@ import { mapping } from "./issues";
  * and '/', then a name of at most 63 characters of A-Z, a-z, 0-9, '-', '_' and '.', starting and
  * ending alphanumeric. A value is empty or follows the name rule. The API server refuses a Node with
  * any other label, so the node would never register. Which keys a kubelet may set on itself is a
- * further rule: ./kubelet-labels.ts.
+ * further rule: ./kubelet-labels.ts, which also names the labels every Node gets automatically
+ * (refused here: a user value would fight the kubelet's or k3s's).
  */
 export const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 export const QUALIFIED_NAME_MAX = 63;
@@ -45,6 +47,8 @@ export const labelsSchema = mapping(
   z.string().superRefine((k, ctx) => {
     const wrong = qualifiedNameProblem(k);
     if (wrong) ctx.addIssue({ code: "custom", message: `is not a valid Kubernetes label key: ${wrong}. Fix: ${KEY_FIX}` });
+    const automatic = wrong ? undefined : automaticLabelProblem(k);
+    if (automatic) ctx.addIssue({ code: "custom", message: automatic });
   }),
   z.string({ message: "must be a string. Fix: quote it, such as \"true\" or \"1\"" }).superRefine((v, ctx) => {
     const wrong = labelValueProblem(v);

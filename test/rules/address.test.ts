@@ -160,4 +160,20 @@ describe("registries.yaml keys and mirror endpoints", () => {
     ]);
     expect(p.join("\n")).not.toContain("s3cret");
   });
+  test("a fix built from the value never writes a scheme twice", () => {
+    const endpoints = ["https://reg.lan:70000", "http://[fd00::5]:99999", "https://reg.lan:abc", "https://", "https:/reg.lan:5000", "https//reg.lan:5000", "https:reg.lan", "//reg.lan:5000", "https://reg lan:5000"];
+    const p = refused({ mirrors: { "docker.io": { endpoint: endpoints } } });
+    expect(p).toEqual([
+      problem("k3s-stacks:registries.mirrors.docker.io.endpoint[0]", "has port 70000, outside 1-65535", "such as https://reg.lan:5000"),
+      problem("k3s-stacks:registries.mirrors.docker.io.endpoint[1]", "has port 99999", "such as http://[fd00::5]:5000"),
+      problem("k3s-stacks:registries.mirrors.docker.io.endpoint[2]", "'abc' where the port belongs", "https://reg.lan:5000"),
+      problem("k3s-stacks:registries.mirrors.docker.io.endpoint[3]", "not a valid URL", "https://reg.local:5000"),
+      problem("k3s-stacks:registries.mirrors.docker.io.endpoint[4]", "not a URL with a scheme", "write it like https://reg.lan:5000."),
+      problem("k3s-stacks:registries.mirrors.docker.io.endpoint[5]", "not a URL with a scheme", "write it like https://reg.lan:5000."),
+      problem("k3s-stacks:registries.mirrors.docker.io.endpoint[6]", "not a URL with a scheme", "write it like https://reg.lan."),
+      problem("k3s-stacks:registries.mirrors.docker.io.endpoint[7]", "not a URL with a scheme", "write it like https://reg.lan:5000."),
+      problem("k3s-stacks:registries.mirrors.docker.io.endpoint[8]", "not a valid URL", "https://reg.local:5000"),
+    ]);
+    for (const line of p) expect(line.slice(line.indexOf("Fix:"))).not.toMatch(/[a-z]+:\/\/[a-z]*:?\/?\/|https?:\/[^/]|https?\/\//i);
+  });
 });

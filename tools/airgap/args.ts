@@ -7,8 +7,8 @@ import {
   DEFAULT_INSTALL_SCRIPT_URL,
   IMAGE_FORMATS,
   ImageFormat,
-  K3S_VERSION,
 } from "../../components/airgap/assets";
+import { k3sVersionProblem } from "../../components/rules/k3s-version";
 import type { BuildOptions, CatalogChart } from "./build";
 import type { ImageSource } from "./oci";
 
@@ -77,7 +77,8 @@ export function parseBuildArgs(argv: string[], catalog: readonly CatalogChart[],
 
   const problems: string[] = [];
   const version = values.version ?? "";
-  if (!K3S_VERSION.test(version)) problems.push(`--version: '${version}' is not a k3s release tag such as v1.36.3+k3s1`);
+  const versionProblem = k3sVersionProblem(version);
+  if (versionProblem) problems.push(`--version: '${version}' ${versionProblem}`);
 
   const arches: Arch[] = [];
   for (const alias of (values.arch ?? "").split(",").filter((a) => a.trim() !== "")) {

@@ -3,6 +3,7 @@ import { cidrSchema } from "../../rules/cidr";
 import { labelsSchema } from "../../rules/labels";
 import { taintsSchema } from "../../rules/taints";
 import { filled } from "../../rules/issues";
+import { poolNodeNamesProblem } from "../../rules/node-name";
 
 const cidr = cidrSchema("10.0.0.0/16");
 const name = z.string().regex(/^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$/, {
@@ -29,7 +30,11 @@ const poolSchema = z
     labels: labelsSchema.default({}),
     taints: taintsSchema.default([]),
   })
-  .strict();
+  .strict()
+  .superRefine((pool, ctx) => {
+    const wrong = poolNodeNamesProblem(pool.name, pool.count);
+    if (wrong) ctx.addIssue({ code: "custom", path: ["name"], message: wrong });
+  });
 
 const hetznerSchema = z
   .object({

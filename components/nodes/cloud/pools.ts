@@ -2,6 +2,7 @@ import { Arch, NodeRole } from "../types";
 import { awsInstanceArch } from "../aws/instance-types";
 import { HETZNER_SERVER_TYPES } from "../hetzner/server-types";
 import { CloudConfig, CloudPool } from "./config";
+import { poolNodeName } from "../../rules/node-name";
 
 /** Hetzner spread placement groups hold at most 10 servers. */
 export const PLACEMENT_GROUP_SIZE = 10;
@@ -38,7 +39,7 @@ export function planNodes(config: CloudConfig): PlannedNode[] {
     const arch = pool.image?.arch ?? pool.arch ?? typeArch(config.provider, pool.type);
     if (!arch) throw new Error(`pool ${pool.name}: architecture unknown; validate the config first`);
     return Array.from({ length: pool.count }, (_, index) => ({
-      name: `${pool.name}-${index}`,
+      name: poolNodeName(pool.name, index),
       pool,
       index,
       role: pool.role,
