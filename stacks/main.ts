@@ -15,6 +15,7 @@ import { PreviousState, readPreviousState } from "../components/day-two/previous
 import { plannedRestarts } from "../components/day-two/restart-plan";
 import { snapshotContribution } from "../components/day-two/snapshots";
 import { dayTwoCommands } from "../components/day-two/commands";
+import { fixedSettings } from "../components/day-two/fixed-settings";
 import { bundleChartDir } from "../components/airgap/charts";
 import { registriesPlan } from "../components/registries/registries";
 import { airgapStager } from "../components/airgap/stager";
@@ -163,7 +164,8 @@ export async function main(): Promise<Record<string, unknown>> {
     nodeAddresses: nodeAddresses(nodes),
     restartKeys: k3s.restartKeys,
     plannedRestarts: restarts,
-    secretsEncryption: cluster.secretsEncryption,
+    // Read back by the next update, which refuses changing them (day-two/fixed-settings.ts); includes secretsEncryption.
+    ...fixedSettings(cluster),
     snapshotsEnabled: cluster.datastore === "etcd" && snapshots.enabled !== false,
     snapshotCommand: commands.snapshotCommand,
     restoreCommand: commands.restoreCommand,

@@ -6,6 +6,7 @@ import { checkVersionChange } from "./skew";
 import { checkServerChange } from "./servers";
 import { checkDatastoreChange, checkGoneIdentity, checkIdentityChange } from "./identity";
 import { NodeAddress, parseNodeAddresses } from "../remote/removed";
+import { FIXED_SETTING_OUTPUTS, FixedSettings, checkFixedSettings, fixedSettings, parseFixedSettings } from "./fixed-settings";
 
 /**
  * What the last successful `pulumi up` of this stack exported. The stack must export `k3sVersion`
@@ -24,6 +25,8 @@ export interface PreviousState {
   restartKeys?: Record<string, string>;
   /** `nodeAddresses` output: where SSH reached each node (remote/removed.ts); probes removed hosts. */
   nodeAddresses?: Record<string, NodeAddress>;
+  /** Settings k3s fixes at creation (`clusterCidr`, `serviceCidr`, ... outputs; fixed-settings.ts); each absent from older stacks. */
+  fixed?: Partial<FixedSettings>;
 }
 
 /**
@@ -55,8 +58,8 @@ async function outputValue(ref: pulumi.StackReference, name: string): Promise<un
  */
 export async function readPreviousState(opts: { parent?: pulumi.Resource } = {}): Promise<PreviousState> {
   const ref = new pulumi.StackReference("k3s-stacks-previous-outputs", { name: ownStackName() }, { parent: opts.parent });
-  const [version, servers, datastore, identities, keys, storageClass, addresses] = await Promise.all(
-    ["k3sVersion", "serverNames", "datastore", "nodeIdentities", "restartKeys", "storageClass", "nodeAddresses"].map((name) => outputValue(ref, name)),
+  const [version, servers, datastore, identities, keys, storageClass, addresses, ...fixedValues] = await Promise.all(
+    ["k3sVersion", "serverNames", "datastore", "nodeIdentities", "restartKeys", "storageClass", "nodeAddresses", ...FIXED_SETTING_OUTPUTS].map((name) => outputValue(ref, name)),
   );
   const isKeys = (v: unknown): v is Record<string, string> =>
     typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string");
@@ -70,13 +73,15 @@ export async function readPreviousState(opts: { parent?: pulumi.Resource } = {})
   if (typeof storageClass === "string") state.storageClass = storageClass;
   const nodeAddresses = parseNodeAddresses(addresses);
   if (nodeAddresses) state.nodeAddresses = nodeAddresses;
+  const fixed = parseFixedSettings(Object.fromEntries(FIXED_SETTING_OUTPUTS.map((name, i) => [name, fixedValues[i]])));
+  if (Object.keys(fixed).length) state.fixed = fixed;
   if (identities && typeof identities === "object" && Object.values(identities).every((v) => typeof v === "string")) {
     state.nodeIdentities = identities as Record<string, string>;
   }
   return state;
 }
 
-/** Runs the version-skew and server-removal checks against the previous outputs, reporting every problem at once. */
+/** Runs every check against the previous outputs (version skew, servers, datastore, identities, fixed settings), reporting every problem at once. */
 export function checkAgainstPrevious(
   previous: PreviousState,
   next: {
@@ -98,5 +103,6 @@ export function checkAgainstPrevious(
       if (first && next.nodeIdentities) checkIdentityChange(previous.nodeIdentities, first, next.nodeIdentities);
     },
     () => checkGoneIdentity(previous.nodeIdentities, next.goneIdentities ?? {}),
+    () => checkFixedSettings(previous.fixed ?? {}, fixedSettings(next.settings)),
   ]);
 }
