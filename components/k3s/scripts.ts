@@ -193,8 +193,10 @@ export function renderMemberScript(opts: {
   const n = shq(opts.node);
   const stateFile = shq(`${STATE_DIR}/managed/${opts.node}`);
   const labelArgs = Object.entries(opts.labels).map(([k, v]) => shq(`${k}=${v}`)).join(" ");
-  const taintKeys = opts.taints.map((t) => t.replace(/=[^:]*/, ""));
-  const wanted = [...Object.keys(opts.labels).map((k) => `label ${k}`), ...taintKeys.map((k) => `taint ${k}`)];
+  // Taints are recorded as key:Effect (the value dropped): Kubernetes keeps one taint per key and effect,
+  // and `kubectl taint --overwrite` replaces only the same pair, so a changed effect is a removal too.
+  const taintPairs = opts.taints.map((t) => t.replace(/=[^:]*/, ""));
+  const wanted = [...Object.keys(opts.labels).map((k) => `label ${k}`), ...taintPairs.map((k) => `taint ${k}`)];
   const reconcile = `install -d -m 0700 ${shq(`${STATE_DIR}/managed`)}
 # Drop what we set before and no longer want; the state file lists it.
 wanted=${shq(` ${wanted.map((w) => w.replace(/ /g, ":")).join(" ")} `)}
@@ -203,7 +205,11 @@ if [ -f ${stateFile} ]; then
     case "$wanted" in *" $kind:$key "*) continue ;; esac
     case "$kind" in
       label) k3s kubectl label node ${n} "$key-" >/dev/null ;;
-      taint) k3s kubectl taint node ${n} "$key-" >/dev/null 2>&1 || true ;;
+      # A taint is its key and effect (key:Effect): removing that pair leaves the key's other effects.
+      # One already gone is fine; any other failure stops here and keeps the record for the next run.
+      taint) if ! out=$(k3s kubectl taint node ${n} "$key-" 2>&1); then
+          case "$out" in *"not found"*) ;; *) echo "k3s-stacks: could not remove taint $key from ${opts.node}: $out. Fix: check the API server (k3s kubectl get node ${opts.node}), then run pulumi up again." >&2; exit 1 ;; esac
+        fi ;;
     esac
   done < ${stateFile}
 fi

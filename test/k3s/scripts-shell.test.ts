@@ -255,6 +255,62 @@ ${LOG_CALL}`);
     expect(fs.readFileSync(stateFile(), "utf8")).toBe("label tier\ntaint gpu:NoExecute\n");
   });
 
+  describe("against a kubectl that keeps taints as the API does (one per key and effect)", () => {
+    const taints = () => path.join(sb.dir, "taints");
+    beforeEach(() => {
+      // \`taint node N k[=v]:E --overwrite\` sets the (k, E) taint; \`k:E-\` removes it, \`k-\` every effect of k;
+      // removing a taint the node lacks fails with kubectl's "not found"; $TAINT_FAIL makes every removal fail so.
+      sb.fake("k3s", `if [ "$1 $2 $3" = "kubectl get node" ]; then echo "$4 Ready <none> 1d v1.36.3+k3s1"; exit 0; fi
+${LOG_CALL}
+[ "$1 $2 $3" = "kubectl taint node" ] || exit 0
+spec=$5 file=${taints()}
+touch "$file"
+case "$spec" in
+  *-) if [ -n "\${TAINT_FAIL:-}" ]; then echo "$TAINT_FAIL" >&2; exit 1; fi
+      k=\${spec%-}; match="^\${k%%:*}=[^:]*:\${k#*:}\$"; [ "\${k#*:}" = "$k" ] && match="^$k="
+      grep -q "$match" "$file" || { echo "error: taint \"$k\" not found" >&2; exit 1; }
+      grep -v "$match" "$file" > "$file.new"; mv "$file.new" "$file" ;;
+  *) key=\${spec%%[=:]*} effect=\${spec##*:} value=""
+     case "$spec" in *=*) value=\${spec#*=}; value=\${value%:*} ;; esac
+     grep -v "^$key=[^:]*:$effect\$" "$file" > "$file.new"; mv "$file.new" "$file"
+     echo "$key=$value:$effect" >> "$file" ;;
+esac`);
+    });
+    const onNode = () => fs.readFileSync(taints(), "utf8").split("\n").filter(Boolean).sort();
+
+    test("changing only a taint's effect leaves the new taint alone on the node", () => {
+      expect(run(render({}, ["k=v:NoSchedule"]), "create").status).toBe(0);
+      expect(onNode()).toEqual(["k=v:NoSchedule"]);
+      const r = run(render({}, ["k=v:NoExecute"]), "update");
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      expect(onNode()).toEqual(["k=v:NoExecute"]);
+      expect(fs.readFileSync(stateFile(), "utf8")).toBe("taint k:NoExecute\n");
+    });
+
+    test("one key with two effects: dropping one keeps the other", () => {
+      run(render({}, ["k=v:NoSchedule", "k=v:NoExecute"]), "create");
+      expect(onNode()).toEqual(["k=v:NoExecute", "k=v:NoSchedule"]);
+      expect(run(render({}, ["k=v:NoSchedule"]), "update").status).toBe(0);
+      expect(onNode()).toEqual(["k=v:NoSchedule"]);
+    });
+
+    test("a taint removed by hand meanwhile is not an error", () => {
+      run(render({}, ["k=v:NoSchedule"]), "create");
+      fs.writeFileSync(taints(), "");
+      expect(run(render({}, []), "update").status).toBe(0);
+      expect(fs.readFileSync(stateFile(), "utf8")).toBe("");
+    });
+
+    test("a removal the API refuses fails the step and keeps the record, so the next run retries it", () => {
+      run(render({}, ["k=v:NoSchedule"]), "create");
+      const r = sb.run(["bash", "-s", "--", "update"], { input: render({}, ["k=v:NoExecute"]), env: { TAINT_FAIL: "error: the server is currently unable to handle the request" } });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/k3s-stacks: could not remove taint k:NoSchedule from w-1: error: the server is currently unable.*Fix: /);
+      expect(fs.readFileSync(stateFile(), "utf8")).toBe("taint k:NoSchedule\n");
+    });
+  });
+
   test("with nothing wanted, everything managed is removed and the record emptied", () => {
     run(render({ tier: "edge" }, []), "create");
     sb.calls();
