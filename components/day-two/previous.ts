@@ -6,6 +6,7 @@ import { checkVersionChange } from "./skew";
 import { checkServerChange } from "./servers";
 import { checkDatastoreChange, checkGoneIdentity, checkIdentityChange } from "./identity";
 import { NodeAddress, parseNodeAddresses } from "../remote/removed";
+import { PlannedAddress, checkAddressMoves } from "./addresses";
 import { FIXED_SETTING_OUTPUTS, FixedSettings, checkFixedSettings, fixedSettings, parseFixedSettings } from "./fixed-settings";
 
 /**
@@ -92,6 +93,8 @@ export function checkAgainstPrevious(
     gone?: string[];
     /** Install identities (role/arch) of the hosts marked gone. */
     goneIdentities?: Record<string, string>;
+    /** Where SSH reaches each live node (checked against the previous `nodeAddresses`). */
+    addresses?: PlannedAddress[];
   },
 ): void {
   collectProblems([
@@ -104,5 +107,6 @@ export function checkAgainstPrevious(
     },
     () => checkGoneIdentity(previous.nodeIdentities, next.goneIdentities ?? {}),
     () => checkFixedSettings(previous.fixed ?? {}, fixedSettings(next.settings)),
+    () => checkAddressMoves(previous.nodeAddresses, next.addresses ?? [], next.gone ?? []),
   ]);
 }
