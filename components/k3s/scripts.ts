@@ -5,6 +5,7 @@ import { HostPrep, prepBody } from "./host-prep";
 import { firewallRules } from "./host/network";
 import { renderPrepUndo } from "./host/undo";
 import { drainSnippet } from "./removal-scripts";
+import { renderNodeNameGuard } from "./node-guard";
 import { RECORD_STARTED_CONFIG, STARTED_CONFIG_FILE, configHashFunction } from "./started-config";
 
 /** systemd unit the install script creates for a role. */
@@ -29,11 +30,13 @@ export interface ManagedFile {
  * the program changes with it, so no restart step would run; the config step restarts k3s itself.
  * One script (one SSH session, one resource) because preparation is idempotent and cheap to repeat.
  * The state before the first preparation is recorded; delete (after the uninstall) puts it back.
+ * Before anything changes, a machine running k3s as another node fails the step (node-guard.ts).
  */
 export function renderConfigScript(opts: { host: HostPrep; role: NodeRole; files: ManagedFile[] }): string {
   const service = serviceName(opts.role);
   const writes = opts.files.map((f) => writeFileSnippet(f.path, f.content, f.mode)).join("\n");
-  const body = `${prepBody(opts.host)}
+  const body = `${renderNodeNameGuard(opts.host.node)}
+${prepBody(opts.host)}
 changed=0
 ${writes}
 ${configHashFunction(opts.files.map((f) => f.path))}

@@ -212,6 +212,44 @@ describe("install script (renderInstallScript): join token", () => {
   });
 });
 
+describe("config script (renderConfigScript): a machine running k3s as another node", () => {
+  beforeEach(healthyHost);
+  const running = () => path.join(sb.dir, "etc/rancher/k3s/config.yaml");
+  const render = (node: string) =>
+    inSandbox(renderConfigScript({ host: { ...HOST, node }, role: "agent", files: [{ path: path.join(sb.dir, "managed.yaml"), content: `node-name: ${node}\n`, mode: "0600" }] }))
+      .split("'/etc/rancher/k3s/config.yaml'").join(`'${running()}'`);
+  const run = (node: string, active: boolean) => sb.run(["bash", "-s", "--", "update"], { input: render(node), env: { ACTIVE_FLAG: active ? path.join(sb.dir, "active") : "/nonexistent" } });
+  const k3sRunsAs = (line: string) => {
+    fs.mkdirSync(path.dirname(running()), { recursive: true });
+    fs.writeFileSync(running(), `# Managed by k3s-stacks\nflannel-iface: eth0\n${line}\nnode-ip: 192.168.1.20\n`);
+    fs.writeFileSync(path.join(sb.dir, "active"), "");
+  };
+
+  test("fails naming both nodes before anything changes", () => {
+    k3sRunsAs("node-name: pi-zero");
+    const r = run("pi-edge", true);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^k3s-stacks: this machine \(.*\) runs k3s as node 'pi-zero', not as 'pi-edge'\..*Fix: give 'pi-edge' the address of its own machine; to rename 'pi-zero', remove it in one pulumi up and add 'pi-edge' in the next\.\n$/);
+    expect(fs.existsSync(path.join(sb.dir, "managed.yaml"))).toBe(false);
+    expect(sb.calls().filter((c) => !c.startsWith("systemctl is-active"))).toEqual([]);
+  });
+
+  test("a quoted node-name is read as k3s reads it", () => {
+    k3sRunsAs("node-name: '0042'");
+    expect(run("pi-edge", true).stderr).toContain("runs k3s as node '0042'");
+    expect(run("0042", true).status).toBe(0);
+  });
+
+  test("passes for the node's own machine, a machine without k3s running, and a config.yaml without node-name", () => {
+    k3sRunsAs("node-name: pi-edge");
+    expect(run("pi-edge", true).status).toBe(0);
+    k3sRunsAs("node-name: pi-zero");
+    expect(run("pi-edge", false).status).toBe(0);
+    k3sRunsAs("token-file: /x");
+    expect(run("pi-edge", true).status).toBe(0);
+  });
+});
+
 describe("membership script (renderMemberScript): label and taint reconciliation", () => {
   const STATE = "/var/lib/rancher/k3s-stacks";
   const render = (labels: Record<string, string>, taints: string[], bootstrap = false) =>
