@@ -21,12 +21,14 @@ describe("fixedSettings: the effective values k3s fixes at creation", () => {
     });
     const dual = fixedSettings(settings({ clusterCidr: "10.42.0.0/16,fd00:42::/56", serviceCidr: "10.96.0.0/16,fd00:43::/112" }));
     expect(dual.clusterDns).toBe("10.96.0.10,fd00:43::a");
-    expect(fixedSettings(settings({ serviceCidr: "10.43.0.248/29" })).clusterDns).toBe("10.43.1.2");
+    expect(fixedSettings(settings({ serviceCidr: "10.43.0.240/28" })).clusterDns).toBe("10.43.0.250");
   });
 
   it("takes cluster-dns from serverConfig (a list; k3s also splits commas)", () => {
     expect(fixedSettings(settings({ serverConfig: { "cluster-dns": ["10.43.0.53"] } })).clusterDns).toBe("10.43.0.53");
-    expect(fixedSettings(settings({ serverConfig: { "cluster-dns": ["10.43.0.53", "fd00:43::53"] } })).clusterDns).toBe("10.43.0.53,fd00:43::53");
+    const dual = { clusterCidr: "10.42.0.0/16,fd00:42::/56", serviceCidr: "10.43.0.0/16,fd00:43::/112" };
+    expect(fixedSettings(settings({ ...dual, serverConfig: { "cluster-dns": ["10.43.0.53", "fd00:43::53"] } })).clusterDns).toBe("10.43.0.53,fd00:43::53");
+    expect(fixedSettings(settings({ ...dual, serverConfig: { "cluster-dns": ["10.43.0.53,fd00:43::53"] } })).clusterDns).toBe("10.43.0.53,fd00:43::53");
   });
 });
 
