@@ -39,7 +39,7 @@ export type { AddonsArgs, ClusterAddonsArgs } from "./addons/args";
 
 export type { Arch, NodeArgs, NodeRole, NodeSpec, SshConnection, SshEndpoint } from "./nodes/types";
 export { cloudNodeSpecs, inventoryNodeSpecs, localNodeSpecs } from "./nodes/sources";
-export type { CloudArgs, InventoryArgs, LocalArgs, NodeSecrets } from "./nodes/sources";
+export type { CloudArgs, CloudClusterArgs, InventoryArgs, LocalArgs, NodeSecrets } from "./nodes/sources";
 export type { CloudNodes } from "./nodes/cloud/result";
 
 export { ConfigError } from "./rules/errors";

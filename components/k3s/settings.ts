@@ -8,6 +8,7 @@ import { clusterNetworkProblems } from "../rules/cluster-network";
 import { mapping } from "../rules/issues";
 import { goDurationSchema } from "../rules/duration";
 import { DATASTORES } from "../rules/datastore";
+import { flannelBackendSchema } from "../rules/flannel";
 import { k3sVersionProblem } from "../rules/k3s-version";
 import { managedKeyProblems } from "../rules/managed-flags";
 import { serviceRangeProblems } from "../rules/service-cidr";
@@ -34,15 +35,6 @@ export const apiVipSchema = z
   })
   .strict();
 export type ApiVip = z.output<typeof apiVipSchema>;
-
-/** The flannel backends a cluster built by k3s-stacks can run on (see `flannelBackend`). */
-export const FLANNEL_BACKENDS = ["vxlan", "host-gw", "wireguard-native"] as const;
-
-function flannelBackendMessage(value: unknown): string {
-  const supported = "use vxlan (k3s's default; or remove the key), host-gw (all nodes on one LAN segment) or wireguard-native (encrypted).";
-  if (value === "none") return `is 'none', which starts k3s without a CNI; k3s-stacks installs none, so every node would stay NotReady and the first server's membership check would fail after its timeout. Fix: ${supported}`;
-  return `${JSON.stringify(value)} is not a flannel backend k3s-stacks supports. Fix: ${supported}`;
-}
 
 /** Pinned k3s release of a supported line, e.g. v1.36.3+k3s1 (rules/k3s-version.ts). Channels are not versions. */
 const k3sVersion = z.string().superRefine((tag, ctx) => {
@@ -81,7 +73,7 @@ const clusterFields = {
    * and the first server's membership gate times out (k3s docs "Basic Network Options": with none,
    * "you must install your own CNI").
    */
-  flannelBackend: z.enum(FLANNEL_BACKENDS, { error: (iss) => (iss.code === "invalid_value" ? flannelBackendMessage(iss.input) : undefined) }).optional(),
+  flannelBackend: flannelBackendSchema.optional(),
   /** Encrypt Secrets at rest (k3s secrets-encryption). */
   secretsEncryption: z.boolean().default(true),
   /** Where nodes fetch the install script (a mirror for restricted networks). */

@@ -1,11 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { K3S_CLUSTER_CIDR, K3S_SERVICE_CIDR } from "../rules/cidr";
+import { collectProblems, parseConfig } from "../rules/errors";
+import { K3S_CLUSTER_CIDR, K3S_SERVICE_CIDR, cidrListSchema } from "../rules/cidr";
+import { flannelBackendSchema } from "../rules/flannel";
 import { NodeSpec } from "./types";
 import { InventoryRoots, goneInventoryNodes, inventoryNodes, parseInventoryConfig } from "./inventory";
 import { inventorySchema } from "./inventory/schema";
 import { localNodes, localSchema, parseLocalConfig } from "./local";
-import { cloudSchema } from "./cloud/config";
+import { CloudClusterInfo, CloudConfig, cloudSchema } from "./cloud/config";
 import { CloudRoots, parseCloudConfig } from "./cloud/validate";
 import type { CloudNodes } from "./cloud/result";
 
@@ -67,11 +69,11 @@ export function localNodeSpecs(local: LocalArgs = {}, secrets: Pick<NodeSecrets,
  * optional API load balancer (`apiEndpoint`: pass it as K3sCluster's kubeconfigHost and a `tls-san`
  * contribution). `cluster` gives the CIDRs the network must not overlap: default k3s's
  * `10.42.0.0/16` / `10.43.0.0/16`. A component: register it in the program like any other.
- * Throws a ConfigError naming `cloudNodeSpecs.cloud...` before any VM is declared.
+ * Throws a ConfigError naming `cloudNodeSpecs.args.cloud...` or `cloudNodeSpecs.args.cluster...` before any VM is declared.
  */
 export async function cloudNodeSpecs(
   name: string,
-  args: { cloud: CloudArgs; cluster?: { clusterCidr?: string; serviceCidr?: string; flannelBackend?: string; embeddedRegistry?: boolean }; sshPrivateKey?: pulumi.Input<string> },
+  args: { cloud: CloudArgs; cluster?: CloudClusterArgs; sshPrivateKey?: pulumi.Input<string> },
   opts?: pulumi.ComponentResourceOptions,
 ): Promise<CloudNodes & pulumi.ComponentResource> {
   const { config, cluster } = parseCloudArgs(args);
@@ -79,8 +81,29 @@ export async function cloudNodeSpecs(
   return createCloudNodes(name, { config, cluster, sshPrivateKey: args.sshPrivateKey }, opts);
 }
 
-/** cloudNodeSpecs's arguments checked (problems naming them) and completed with k3s's default CIDRs; creates nothing. */
-export function parseCloudArgs(args: { cloud: CloudArgs; cluster?: { clusterCidr?: string; serviceCidr?: string; flannelBackend?: string; embeddedRegistry?: boolean } }) {
-  const cluster = { clusterCidr: K3S_CLUSTER_CIDR, serviceCidr: K3S_SERVICE_CIDR, ...args.cluster };
-  return { config: parseCloudConfig(args.cloud, cluster, CLOUD_ROOTS), cluster };
+/**
+ * cloudNodeSpecs's `cluster`: the settings of the K3sCluster the VMs will join that their network and
+ * firewall depend on, with K3sCluster's rules and defaults (`embeddedRegistry`: k3s embedded-registry is on).
+ */
+export const cloudClusterSchema = z
+  .object({
+    clusterCidr: cidrListSchema(K3S_CLUSTER_CIDR).default(K3S_CLUSTER_CIDR),
+    serviceCidr: cidrListSchema(K3S_SERVICE_CIDR).default(K3S_SERVICE_CIDR),
+    flannelBackend: flannelBackendSchema.optional(),
+    embeddedRegistry: z.boolean().optional(),
+  })
+  .strict();
+
+export type CloudClusterArgs = z.input<typeof cloudClusterSchema>;
+
+/** cloudNodeSpecs's arguments checked (every problem naming its argument) and completed with k3s's default CIDRs; creates nothing. */
+export function parseCloudArgs(args: { cloud: CloudArgs; cluster?: CloudClusterArgs }): { config: CloudConfig; cluster: CloudClusterInfo } {
+  let cluster: CloudClusterInfo | undefined;
+  let config!: CloudConfig;
+  collectProblems([
+    () => { cluster = parseConfig(cloudClusterSchema, args?.cluster ?? {}, CLOUD_ROOTS.cluster); },
+    // The network is checked against the cluster's ranges once they parsed; the cloud settings alone before.
+    () => { config = cluster ? parseCloudConfig(args?.cloud, cluster, CLOUD_ROOTS) : parseConfig(cloudSchema, args?.cloud, CLOUD_ROOTS.cloud); },
+  ]);
+  return { config, cluster: cluster! };
 }

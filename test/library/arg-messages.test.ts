@@ -6,7 +6,7 @@ import { k3sClusterArgsSchema, resolveK3sClusterArgs } from "../../components/cl
 import { clusterAddonsArgsSchema, resolveClusterAddonsArgs } from "../../components/addons/args";
 import { cephExternalSchema } from "../../components/addons/rook-external";
 import { nodeSpecSchema } from "../../components/nodes/spec";
-import { inventoryNodeSpecs, localNodeSpecs, parseCloudArgs } from "../../components/nodes/sources";
+import { cloudClusterSchema, inventoryNodeSpecs, localNodeSpecs, parseCloudArgs } from "../../components/nodes/sources";
 import { inventorySchema } from "../../components/nodes/inventory/schema";
 import { localSchema } from "../../components/nodes/local";
 import { cloudSchema } from "../../components/nodes/cloud/config";
@@ -42,6 +42,7 @@ const cases: Case[] = [
   { root: "inventoryNodeSpecs.inventory", schema: inventorySchema, base: { hosts: [{ name: "pi-1", address: "192.168.1.11", role: "server", arch: "arm64" }] }, build: (v) => inventoryNodeSpecs(v as never) },
   { root: "localNodeSpecs.local", schema: localSchema, base: { name: "dev-box" }, build: (v) => localNodeSpecs(v as never) },
   { root: "cloudNodeSpecs.args.cloud", schema: cloudSchema, base: cloud, build: (v) => parseCloudArgs({ cloud: v as never }) },
+  { root: "cloudNodeSpecs.args.cluster", schema: cloudClusterSchema, base: { clusterCidr: "10.42.0.0/16" }, build: (v) => parseCloudArgs({ cloud: cloud as never, cluster: v as never }) },
 ];
 
 describe("a bad argument is named by its argument path, with a fix for code", () => {
@@ -66,4 +67,17 @@ describe("a bad argument is named by its argument path, with a fix for code", ()
     expect(bad).toEqual([]);
     expect(refused).toBeGreaterThan(0);
   });
+});
+
+test("cloudNodeSpecs reports a bad cluster argument together with the cloud's own problems", () => {
+  let error: unknown;
+  try {
+    parseCloudArgs({ cloud: { ...cloud, adminCidrs: ["not-a-cidr"] } as never, cluster: { clusterCidr: "10.42.0.0/33" } });
+  } catch (e) {
+    error = e;
+  }
+  expect((error as ConfigError).problems).toEqual([
+    expect.stringMatching(/^cloudNodeSpecs\.args\.cluster\.clusterCidr: .*Fix: /),
+    expect.stringMatching(/^cloudNodeSpecs\.args\.cloud\.adminCidrs\[0\]: 'not-a-cidr' is not a valid CIDR.*Fix: /),
+  ]);
 });
