@@ -131,7 +131,7 @@ export const k3sClusterArgsSchema = clusterArgsSchema
   })
   .strict();
 
-const TOPOLOGY: TopologyRoots = { nodes: { arg: `${ROOT}.nodes` }, datastore: { arg: `${ROOT}.datastore` }, endpoint: { arg: `${ROOT}.datastoreEndpoint` } };
+const TOPOLOGY: TopologyRoots = { nodes: { arg: `${ROOT}.nodes` }, datastore: { arg: `${ROOT}.datastore` }, endpoint: { arg: `${ROOT}.datastoreEndpoint` }, clusterCidr: { arg: `${ROOT}.clusterCidr` } };
 
 /**
  * Checks K3sCluster's arguments with the stack's rules (cluster settings, nodes, datastore topology)

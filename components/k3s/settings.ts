@@ -153,7 +153,7 @@ export function checkClusterSettings(settings: ClusterSettings, root: ConfigRoot
  * node-cidr-mask-size set through `kube-controller-manager-arg` in serverConfig
  * (`node-cidr-mask-size`, `-ipv4`, `-ipv6`), so the cluster CIDR check uses the mask in force.
  */
-function nodeCidrMaskSize(serverConfig: Record<string, unknown>): Partial<Record<Family, number>> {
+export function nodeCidrMaskSize(serverConfig: Record<string, unknown>): Partial<Record<Family, number>> {
   const out: Partial<Record<Family, number>> = {};
   const args = ["kube-controller-manager-arg", "kube-controller-arg"].flatMap((k) => [serverConfig[k], serverConfig[`${k}+`]]).find((v) => v !== undefined);
   for (const arg of Array.isArray(args) ? args : typeof args === "string" ? [args] : []) {

@@ -1,5 +1,6 @@
 import { NodeRole } from "../nodes/types";
-import { ClusterSettings } from "./settings";
+import { ClusterSettings, nodeCidrMaskSize } from "./settings";
+import { podRangeCapacityProblems } from "../rules/cluster-network";
 import { ConfigError, ConfigRoot, isArgument, keyPath } from "../rules/errors";
 
 /** What the topology check needs to know about the datastore endpoint, without its value. */
@@ -20,16 +21,18 @@ export interface TopologyRoots {
   datastore: ConfigRoot;
   /** The datastore URL: a secret stack key, or an argument. */
   endpoint: ConfigRoot;
+  /** The pods' range, whose node ranges the nodes share. */
+  clusterCidr: ConfigRoot;
 }
 
 /** The stack's keys for a node source (`inventory.hosts`, `cloud.pools`, `local`). */
 function stackRoots(source: string): TopologyRoots {
-  return { nodes: source, datastore: "cluster.datastore", endpoint: "datastoreEndpoint" };
+  return { nodes: source, datastore: "cluster.datastore", endpoint: "datastoreEndpoint", clusterCidr: "cluster.clusterCidr" };
 }
 
 /**
  * Checks servers against the datastore: at least one server, sqlite alone, etcd odd for quorum,
- * postgres with a secret endpoint. `source` names where the nodes come from (a stack key such as
+ * postgres with a secret endpoint; and the nodes against the pod ranges the cluster CIDR holds. `source` names where the nodes come from (a stack key such as
  * `inventory.hosts`, or the paths of a component's arguments).
  */
 export function validateTopology(settings: ClusterSettings, nodes: Array<{ name: string; role: NodeRole }>, endpoint: EndpointFacts, source: string | TopologyRoots): void {
@@ -71,6 +74,7 @@ export function validateTopology(settings: ClusterSettings, nodes: Array<{ name:
       }
       break;
   }
+  problems.push(...podRangeCapacityProblems({ clusterCidr: settings.clusterCidr, nodeCidrMaskSize: nodeCidrMaskSize(settings.serverConfig) }, nodes.length, keyPath(roots.clusterCidr, [])));
   if (settings.datastore !== "postgres" && endpoint.present) {
     problems.push(`${at.endpoint}: is set but datastore is ${settings.datastore}. Fix: set ${at.datastore}: postgres, or ${at.removeEndpoint}.`);
   }

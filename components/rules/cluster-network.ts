@@ -1,5 +1,5 @@
 import { FAMILY_NAME, Family, ipFamily, parseIp } from "./address";
-import { cidrFamily, cidrHas, cidrsOverlap, prefixLength, splitCidrs } from "./cidr";
+import { cidrFamily, cidrHas, cidrsOverlap, networkForm, prefixLength, splitCidrs } from "./cidr";
 
 /** The cluster's address plan as k3s gets it: cluster-cidr, service-cidr (comma lists), its version. */
 export interface ClusterNetwork {
@@ -99,6 +99,29 @@ export function clusterNetworkProblems(net: ClusterNetwork, key: (field: string)
       const have = podFamilies.map((f) => FAMILY_NAME[f]).join(" and ");
       problems.push(`${key("apiVip.address")}: ${net.apiVip} is ${FAMILY_NAME[family]} but the cluster is ${have} only (clusterCidr ${net.clusterCidr}), so the servers have no ${FAMILY_NAME[family]} node IP to hold it next to. Fix: pick a free ${have} address on the servers' LAN.`);
     }
+  }
+  return problems;
+}
+
+/**
+ * The cluster CIDR against the number of nodes: kube-controller-manager's range allocator gives every
+ * Node one pod range of node-cidr-mask-size out of it, and a Node it finds none for gets no podCIDR
+ * ("no remaining CIDRs left to allocate", Kubernetes pkg/controller/nodeipam/ipam/range_allocator.go),
+ * so flannel has no subnet for it and it stays NotReady. Each family of a dual-stack cluster needs
+ * one range per node. `key` names the clusterCidr setting.
+ */
+export function podRangeCapacityProblems(net: Pick<ClusterNetwork, "clusterCidr" | "nodeCidrMaskSize">, nodeCount: number, key: string): string[] {
+  const problems: string[] = [];
+  for (const cidr of splitCidrs(net.clusterCidr)) {
+    const family = cidrFamily(cidr);
+    const mask = net.nodeCidrMaskSize?.[family] ?? DEFAULT_NODE_MASK[family];
+    const bits = mask - prefixLength(cidr);
+    // A negative or oversized split is clusterNetworkProblems' to report.
+    if (bits < 0 || bits > IPV6_NODE_RANGES_BITS_MAX || 2 ** bits >= nodeCount) continue;
+    const wanted = mask - Math.ceil(Math.log2(nodeCount));
+    const example = networkForm(`${family === "ipv4" ? "10.42.0.0" : "fd00:42::"}/${wanted}`);
+    const maskFix = net.nodeCidrMaskSize?.[family] !== undefined ? `, or a longer node-cidr-mask-size` : "";
+    problems.push(`${key}: ${cidr} holds ${2 ** bits} pod range${bits ? "s" : ""} of /${mask}, one per node, but ${nodeCount} nodes are planned; kube-controller-manager gives the others none, and they stay NotReady. Fix: use a /${wanted} or larger range, such as ${example}${maskFix}.`);
   }
   return problems;
 }

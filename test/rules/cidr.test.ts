@@ -1,7 +1,8 @@
 // CIDRs and the cluster's address plan against the rules of k3s and Kubernetes
 // (components/rules/cidr.ts, components/rules/cluster-network.ts).
 import { cidrProblem, networkForm, parseCidr } from "../../components/rules/cidr";
-import { nodeAddressProblems } from "../../components/rules/cluster-network";
+import { nodeAddressProblems, podRangeCapacityProblems } from "../../components/rules/cluster-network";
+import { validateTopology } from "../../components/k3s/topology";
 import { parseClusterConfig } from "../../components/k3s/settings";
 import { parseCloudConfig } from "../../components/nodes/cloud/validate";
 import { problem, problemsOf } from "../support/config";
@@ -130,5 +131,35 @@ describe("cloud CIDR fields use the same rules", () => {
       problem("k3s-stacks:cloud.network.cidr", "host bits are set", "10.0.0.0/16"),
       problem("k3s-stacks:cloud.network.subnets[0]", "no prefix length", "10.0.0.0/16"),
     ]);
+  });
+});
+
+describe("the cluster CIDR holds a pod range for every node (kube-controller-manager range allocator)", () => {
+  const KEY = "k3s-stacks:cluster.clusterCidr";
+  test.each([
+    ["10.42.0.0/24", 1, undefined],
+    ["10.42.0.0/22", 4, undefined],
+    ["10.42.0.0/16", 256, undefined],
+    ["fd00:42::/63", 2, undefined],
+    ["10.42.0.0/16", 4, { ipv4: 18 }],
+  ])("%s with %i nodes fits", (clusterCidr, n, mask) => {
+    expect(podRangeCapacityProblems({ clusterCidr, nodeCidrMaskSize: mask }, n, KEY)).toEqual([]);
+  });
+  test.each([
+    ["10.42.0.0/24", 2, undefined, "holds 1 pod range of /24", "/23 or larger range, such as 10.42.0.0/23."],
+    ["10.42.0.0/22", 5, undefined, "holds 4 pod ranges", "/21 or larger range, such as 10.42.0.0/21."],
+    ["10.42.0.0/16", 257, undefined, "holds 256 pod ranges", "/15 or larger"],
+    ["10.42.0.0/16", 5, { ipv4: 18 }, "holds 4 pod ranges of /18", "/15 or larger range, such as 10.42.0.0/15, or a longer node-cidr-mask-size."],
+    ["10.42.0.0/16,fd00:42::/64", 2, undefined, "fd00:42::/64 holds 1 pod range of /64", "/63 or larger range, such as fd00:42::/63."],
+  ])("%s with %i nodes is refused", (clusterCidr, n, mask, what, fix) => {
+    expect(podRangeCapacityProblems({ clusterCidr, nodeCidrMaskSize: mask }, n, KEY)).toEqual([problem(KEY, what, fix)]);
+  });
+  test("a range smaller than one node range is left to clusterNetworkProblems (one message)", () => {
+    expect(podRangeCapacityProblems({ clusterCidr: "10.42.0.0/25" }, 3, KEY)).toEqual([]);
+  });
+  test("the stack's topology check counts the planned nodes, the library's too", () => {
+    const settings = parseClusterConfig({ k3sVersion: "v1.36.3+k3s1", clusterCidr: "10.42.0.0/24" });
+    const nodes = [{ name: "s1", role: "server" as const }, { name: "a1", role: "agent" as const }];
+    expect(problemsOf(() => validateTopology(settings, nodes, { present: false }, "inventory.hosts"))).toEqual([problem(KEY, "2 nodes are planned", "/23 or larger")]);
   });
 });
