@@ -8,6 +8,7 @@ import { imageRef } from "./charts";
 import { MetallbConfig } from "./config";
 import { parsePoolEntry } from "./pools";
 import { splitCidrs } from "../rules/cidr";
+import { ASSUMED_SEGMENT_PREFIX, CLOUD_DELIVERS_ONLY_ASSIGNED, segmentOf } from "../rules/layer2";
 
 /** k3s applies every file here on each server, re-applying when it changes (reference §10, §14). */
 export const SERVER_MANIFESTS_DIR = "/var/lib/rancher/k3s/server/manifests";
@@ -135,8 +136,8 @@ export function apiVipProblems(vip: ApiVip, ctx: ApiVipContext): string[] {
   const addr = ipaddr.parse(vip.address);
   const family = addr.kind();
   const host = family === "ipv4" ? 32 : 128;
-  const assumed = family === "ipv4" ? 24 : 64;
-  const subnet = vip.subnet ?? `${networkOf(addr, assumed)}/${assumed}`;
+  const assumed = ASSUMED_SEGMENT_PREFIX[family];
+  const subnet = vip.subnet ?? segmentOf(vip.address);
   if (vip.subnet && !contains(vip.subnet, addr)) {
     problems.push(`${where}: ${vip.address} is outside apiVip.subnet ${vip.subnet}. Fix: pick a free address inside ${vip.subnet}, or correct the subnet.`);
   }
@@ -193,16 +194,7 @@ export function checkApiVip(vip: ApiVip, ctx: ApiVipContext): void {
   if (problems.length) throw new ConfigError(problems);
 }
 
-/** Cloud networks route by address and drop gratuitous ARP for addresses they did not assign. */
+/** An ARP VIP on a cloud stack (rules/layer2.ts CLOUD_DELIVERS_ONLY_ASSIGNED). */
 export function apiVipOnCloud(): string {
-  return `${keyPath("cluster", ["apiVip"])}: an ARP VIP does not work on Hetzner Cloud or AWS networks, which deliver only addresses they assigned. Fix: remove apiVip; set cloud.apiLoadBalancer for a highly available API address instead.`;
-}
-
-function networkOf(addr: ipaddr.IPv4 | ipaddr.IPv6, prefix: number): string {
-  const bytes = addr.toByteArray();
-  const out = bytes.map((b, i) => {
-    const bitsLeft = Math.max(0, Math.min(8, prefix - i * 8));
-    return b & ((0xff << (8 - bitsLeft)) & 0xff);
-  });
-  return ipaddr.fromByteArray(out).toString();
+  return `${keyPath("cluster", ["apiVip"])}: an ARP VIP does not work on Hetzner Cloud or AWS: ${CLOUD_DELIVERS_ONLY_ASSIGNED}. Fix: remove apiVip; set cloud.apiLoadBalancer for a highly available API address instead.`;
 }

@@ -6,6 +6,7 @@ import { LonghornPlacement, RookLayout, longhornPlacement, rookLayout } from "./
 import type { Datastore } from "../rules/datastore";
 import { replacesLocalPath } from "./k3s-contribution";
 import { poolProblems } from "./pools";
+import { CLOUD_DELIVERS_ONLY_ASSIGNED } from "../rules/layer2";
 
 /** The cluster facts the addons are checked against (from `k3s-stacks:cluster` and the node list). */
 export interface AddonsContext<N extends NodeFacts = NodeSpec> {
@@ -15,6 +16,8 @@ export interface AddonsContext<N extends NodeFacts = NodeSpec> {
   serviceCidr: string;
   /** The cluster's `disable` list as the user wrote it. */
   disable: string[];
+  /** The nodes are cloud VMs (Hetzner Cloud, AWS), whose networks carry no layer-2 announcements (rules/layer2.ts). */
+  cloud?: boolean;
 }
 
 /** The addons config after cross-checks, with what they derived. */
@@ -50,6 +53,9 @@ export function checkAddons<N extends NodeFacts>(cfg: AddonsConfig, ctx: AddonsC
     const r = rookLayout(cfg.storage, ctx.nodes, at.addons);
     problems.push(...r.problems);
     out.rook = r.layout;
+  }
+  if (cfg.loadBalancer.type === "metallb" && ctx.cloud && !cfg.loadBalancer.bgp) {
+    problems.push(`${keyPath(at.addons, ["loadBalancer"])}: MetalLB without bgp announces its pools by ARP/NDP (layer 2), but ${CLOUD_DELIVERS_ONLY_ASSIGNED}, so no pool address would be reachable. Fix: use type servicelb (k3s's ServiceLB serves LoadBalancer Services on the nodes' own addresses).`);
   }
   if (cfg.loadBalancer.type === "metallb") {
     problems.push(...poolProblems(cfg.loadBalancer, { clusterCidr: ctx.clusterCidr, serviceCidr: ctx.serviceCidr, nodeAddresses: knownAddresses(ctx.nodes) }, at));

@@ -22,7 +22,7 @@ import { datastoreEndpointProblem } from "../rules/datastore";
  * - `datastore`: `sqlite` (default; exactly one server), `etcd` (embedded, an odd number of servers for
  *   quorum) or `postgres` (external; needs `datastoreEndpoint`). k3s docs: "High Availability".
  * - `disable`: packaged components to switch off (`traefik`, `servicelb`, `local-storage`, ...); default `[]`.
- * - `tlsSans`: extra names/IPs in the API server certificate; the first is the kubeconfig's host. Default `[]`.
+ * - `tlsSans`: extra names/IPs in the API server certificate; the first that is no wildcard is the kubeconfig's host. Default `[]`.
  * - `apiEndpoint` or `apiVip` (`{ address, interface?, subnet? }`, kube-vip in ARP mode), not both:
  *   the fixed API address joins and the kubeconfig use; the first server's address when neither is set.
  * - `clusterCidr` / `serviceCidr`: default `10.42.0.0/16` / `10.43.0.0/16` (k3s's defaults).
@@ -54,7 +54,7 @@ export interface K3sClusterArgs extends ClusterArgs {
    * on the first server before it upgrades (none by default).
    */
   rollout?: Partial<RolloutSettings>;
-  /** Host for the kubeconfig when it is only known at run time (e.g. a load balancer's address); default: apiEndpoint, apiVip, tlsSans[0], else the first server's SSH host. */
+  /** Host for the kubeconfig when it is only known at run time (e.g. a load balancer's address); default: apiEndpoint, apiVip, the first tlsSans entry that is no wildcard, else the first server's SSH host. */
   kubeconfigHost?: pulumi.Input<string>;
   /** Move k3s versions through SSH steps (cordon, upgrade, uncordon); false when system-upgrade-controller upgrades in-cluster. Default true. */
   sshRollout?: boolean;

@@ -5,7 +5,7 @@ import { apiHost } from "../k3s/settings";
 import { K3sNode } from "./k3s-node";
 import { GoneK3sNode } from "../day-two/gone";
 import { apiUrl, ResolvedContributions } from "../k3s/node-config";
-import { rewriteKubeconfig } from "../k3s/kubeconfig";
+import { configuredKubeconfigHost, rewriteKubeconfig } from "../k3s/kubeconfig";
 import { remoteScript } from "../remote/command";
 import { renderKubeconfigScript } from "../k3s/scripts";
 import { scriptFrame } from "../remote/shell";
@@ -167,11 +167,10 @@ export class K3sCluster extends pulumi.ComponentResource {
       phases: ["create", "update"],
       secret: true,
     }, { parent: this, dependsOn: [this.nodes[bootstrap.name].install] });
+    const configuredHost = configuredKubeconfigHost(settings);
     const kubeconfigHost = args.kubeconfigHost !== undefined
       ? pulumi.output(args.kubeconfigHost)
-      : fixedHost
-      ? pulumi.output(fixedHost)
-      : settings.tlsSans.length > 0 ? pulumi.output(settings.tlsSans[0]) : pulumi.output(bootstrap.connection.host);
+      : pulumi.output(configuredHost ?? bootstrap.connection.host);
     this.kubeconfig = pulumi.secret(
       pulumi.all([read.stdout, kubeconfigHost]).apply(([raw, host]) => rewriteKubeconfig(raw, host, `k3s-${pulumi.getStack()}`)),
     );

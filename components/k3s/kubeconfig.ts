@@ -1,5 +1,16 @@
 import { parse, stringify } from "yaml";
 import { apiUrl } from "./node-config";
+import { ClusterSettings, apiHost } from "./settings";
+
+/**
+ * The API host a kubeconfig names, from the settings alone: apiEndpoint, else the VIP, else the first
+ * tlsSans entry that names one host (an IP address or DNS name; a wildcard such as `*.example.com`
+ * names no host, so `https://*.example.com:6443` would be no server address). Undefined when none
+ * is set: the component then uses the first server's address.
+ */
+export function configuredKubeconfigHost(settings: Pick<ClusterSettings, "apiEndpoint" | "apiVip" | "tlsSans">): string | undefined {
+  return apiHost(settings) ?? settings.tlsSans.find((san) => !san.startsWith("*."));
+}
 
 interface Named<T> { name: string; [key: string]: unknown; cluster?: T; user?: T; context?: T }
 

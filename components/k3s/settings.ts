@@ -4,7 +4,7 @@ import { DISABLE_VALUES, configProblems, normalizeSliceFlags } from "../rules/fl
 import { K3S_CLUSTER_CIDR, K3S_SERVICE_CIDR, cidrListSchema, cidrSchema } from "../rules/cidr";
 import { ConfigError, ConfigRoot, keyPath, parseConfig } from "../rules/errors";
 import { Family, addressSchema } from "../rules/address";
-import { clusterNetworkProblems } from "../rules/cluster-network";
+import { MaxPodsArg, clusterNetworkProblems, maxPodsProblems } from "../rules/cluster-network";
 import { mapping } from "../rules/issues";
 import { goDurationSchema } from "../rules/duration";
 import { DATASTORES } from "../rules/datastore";
@@ -51,7 +51,7 @@ const clusterFields = {
   datastore: z.enum(DATASTORES).default("sqlite"),
   /** Packaged components to switch off. */
   disable: z.array(z.enum(DISABLE_VALUES as [string, ...string[]])).default([]),
-  /** Extra names/IPs in the API server certificate; the first one is used in the kubeconfig. */
+  /** Extra names/IPs in the API server certificate; the first that is no wildcard is the kubeconfig's host when apiEndpoint and apiVip are unset. */
   tlsSans: z.array(addressSchema({ accepts: "host", wildcard: true, portNote: "a certificate names hosts, not ports", example: "k3s.example.com or 192.168.1.250" })).default([]),
   /** Fixed API address (load balancer, VIP or DNS name) for joins and the kubeconfig. */
   apiEndpoint: addressSchema({ accepts: "host", portNote: API_PORT_NOTE, example: "k3s.example.com or 192.168.1.250" }).optional(),
@@ -143,6 +143,10 @@ export function checkClusterSettings(settings: ClusterSettings, root: ConfigRoot
   }, (field) => keyPath(root, field.split("."))));
   const dnsKey = ["cluster-dns", "cluster-dns+"].find((k) => k in settings.serverConfig) ?? "cluster-dns";
   problems.push(...serviceRangeProblems(settings.serviceCidr, settings.serverConfig[dnsKey], keyPath(root, ["serviceCidr"]), keyPath(root, ["serverConfig", dnsKey])));
+  problems.push(...maxPodsProblems({ clusterCidr: settings.clusterCidr, nodeCidrMaskSize: nodeCidrMaskSize(settings.serverConfig) }, [
+    ...kubeletMaxPods(settings.serverConfig, (k) => keyPath(root, ["serverConfig", k])),
+    ...kubeletMaxPods(settings.agentConfig, (k) => keyPath(root, ["agentConfig", k])),
+  ]));
   if (settings.apiVip && settings.apiEndpoint) {
     problems.push(`${keyPath(root, ["apiVip"])}: is set together with apiEndpoint, so joins and the kubeconfig would have two API addresses. Fix: keep apiVip (k3s-stacks runs kube-vip for it) or apiEndpoint (an address you serve yourself), not both.`);
   }
@@ -163,6 +167,17 @@ export function nodeCidrMaskSize(serverConfig: Record<string, unknown>): Partial
     if (m[1] !== "-ipv4") out.ipv6 = Number(m[2]);
   }
   return out;
+}
+
+/** kubelet max-pods set through `kubelet-arg` (or `kubelet-arg+`) in a config, with the key of its list. */
+function kubeletMaxPods(config: Record<string, unknown>, key: (field: string) => string): MaxPodsArg[] {
+  return ["kubelet-arg", "kubelet-arg+"].flatMap((field) => {
+    const args = config[field];
+    return (Array.isArray(args) ? args : []).flatMap((arg) => {
+      const m = /^(?:--)?max-pods=(\d+)$/.exec(String(arg));
+      return m ? [{ key: key(field), value: Number(m[1]) }] : [];
+    });
+  });
 }
 
 /** The fixed API host joins, tls-san and the kubeconfig use: apiEndpoint or the managed VIP; undefined when neither is set. */

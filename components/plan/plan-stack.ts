@@ -4,6 +4,8 @@ import { ClusterSettings, parseClusterConfig } from "../k3s/settings";
 import { endpointScheme, validateTopology } from "../k3s/topology";
 import { datastoreEndpointProblem } from "../rules/datastore";
 import { s3EndpointProblem } from "../rules/s3-endpoint";
+import { configuredKubeconfigHost } from "../k3s/kubeconfig";
+import { splitSegmentsProblem } from "../rules/layer2";
 import type { ThisMachine } from "../nodes/local";
 import { parseSnapshotConfig, parseUpgradeConfig } from "../day-two/config";
 import { PreviousState, checkAgainstPrevious } from "../day-two/previous";
@@ -121,6 +123,8 @@ export function planStack(config: StackConfig, previous: PreviousState | undefin
       if (!c || source?.kind !== "inventory") return;
       const hosts = source.inventory.hosts.map((h, i) => ({ ...h, key: `${PROJECT}:inventory.hosts[${i}]` })).filter((h) => !h.gone);
       const problems = nodeAddressProblems(c, hosts);
+      const split = c.flannelBackend === "host-gw" ? splitSegmentsProblem(hosts.map((h) => ({ name: h.name, nodeIp: h.flannelIface ? undefined : h.internalAddress ?? h.address })), c.apiVip?.subnet) : undefined;
+      if (split) problems.push(`${PROJECT}:cluster.flannelBackend: ${split}.`);
       if (problems.length) throw new ConfigError(problems);
     },
     () => {
@@ -135,7 +139,13 @@ export function planStack(config: StackConfig, previous: PreviousState | undefin
     () => { if (c && plan.upgrade) plan.rollout = rolloutSettings(plan.upgrade, c); },
     () => {
       if (!c || !planned || !plan.addons) return;
-      checkAddons(plan.addons, { nodes, datastore: c.datastore, clusterCidr: c.clusterCidr, serviceCidr: c.serviceCidr, disable: c.disable });
+      checkAddons(plan.addons, { nodes, datastore: c.datastore, clusterCidr: c.clusterCidr, serviceCidr: c.serviceCidr, disable: c.disable, cloud: source?.kind === "cloud" });
+    },
+    () => {
+      // Add-ons and system-upgrade-controller plans are applied from this machine through the kubeconfig.
+      const throughApi = read.has(ADDONS_KEY) || (plan.upgrade !== undefined && plan.upgrade.mode !== "ssh");
+      const problem = c && throughApi ? apiBehindBastionProblem(c, nodes) : undefined;
+      if (problem) throw new ConfigError([problem]);
     },
     () => {
       if (!c?.apiVip || !planned || source?.kind === "cloud" || (read.has(ADDONS_KEY) && !plan.addons)) return;
@@ -172,6 +182,20 @@ export function planStack(config: StackConfig, previous: PreviousState | undefin
     secrets,
     previous: plan.upgrade!.checkPreviousOutputs ? previous : undefined,
   };
+}
+
+/**
+ * When the first server is reached through a bastion and nothing names another API address
+ * (apiEndpoint, apiVip, a tlsSans host), the kubeconfig names that server's own address, which only
+ * the bastion's network reaches, so anything applied from this machine through the API would hang
+ * until it times out. Undefined when the kubeconfig's host is set or no bastion is in the way.
+ */
+function apiBehindBastionProblem(c: ClusterSettings, nodes: StackPlan["nodes"]): string | undefined {
+  const first = nodes.find((n) => n.role === "server");
+  const bastion = first?.connection.bastion;
+  if (!first || !bastion || configuredKubeconfigHost(c)) return undefined;
+  const host = first.connection.host ?? first.name;
+  return `${PROJECT}:cluster.apiEndpoint: is not set, and the first server ${first.name} is reached through the bastion ${bastion.host}, so the kubeconfig would name https://${host.includes(":") ? `[${host}]` : host}:6443, which this machine cannot reach; the add-ons and upgrade plans are applied from here through it. Fix: set apiEndpoint (an address this machine and the nodes reach, e.g. a load balancer or DNS name), or put first in tlsSans an address this machine reaches port 6443 on, e.g. 127.0.0.1 with a tunnel 'ssh -L 6443:${host}:6443${bastion.port && bastion.port !== 22 ? ` -p ${bastion.port}` : ""} ${bastion.user ? `${bastion.user}@` : ""}${bastion.host}' open during pulumi up (tlsSans changes only the kubeconfig; joins keep using the servers' addresses).`;
 }
 
 /** The problems of every check, without stopping at the first. */

@@ -126,6 +126,39 @@ export function podRangeCapacityProblems(net: Pick<ClusterNetwork, "clusterCidr"
   return problems;
 }
 
+/** A kubelet `max-pods` given in a kubelet-arg list, and where. */
+export interface MaxPodsArg {
+  /** The key of the list, e.g. `k3s-stacks:cluster.agentConfig.kubelet-arg`. */
+  key: string;
+  value: number;
+}
+
+/**
+ * Pods a node can get addresses for out of its pod range of `mask` bits: all addresses but the
+ * network address, the bridge's gateway (flannel's cni0 takes the first) and, for IPv4, the broadcast
+ * address, as the host-local IPAM plugin flannel delegates to hands them out.
+ */
+export function podAddressesPerNode(family: Family, mask: number): number {
+  const bits = (family === "ipv4" ? 32 : 128) - mask;
+  return bits >= 52 ? Number.MAX_SAFE_INTEGER : 2 ** bits - (family === "ipv4" ? 3 : 2);
+}
+
+/**
+ * A kubelet max-pods above what each node's pod range (node-cidr-mask-size, /24 for IPv4 by default)
+ * can address: the kubelet admits the pods, and those past the range stay ContainerCreating with "no
+ * IP addresses available in range set". In dual-stack every pod needs an address of each family.
+ */
+export function maxPodsProblems(net: Pick<ClusterNetwork, "clusterCidr" | "nodeCidrMaskSize">, maxPods: MaxPodsArg[]): string[] {
+  const families = splitCidrs(net.clusterCidr).map(cidrFamily);
+  return maxPods.flatMap(({ key, value }) => {
+    const limits = families.map((f) => ({ f, mask: net.nodeCidrMaskSize?.[f] ?? DEFAULT_NODE_MASK[f] })).map((l) => ({ ...l, room: podAddressesPerNode(l.f, l.mask) }));
+    const tight = limits.reduce((a, b) => (b.room < a.room ? b : a), limits[0]);
+    if (!tight || value <= tight.room) return [];
+    const wider = tight.f === "ipv4" ? Math.max(1, Math.min(tight.mask - 1, 32 - Math.ceil(Math.log2(value + 3)))) : tight.mask;
+    return [`${key}: max-pods=${value} is more than the ${tight.room} pod addresses in each node's /${tight.mask} pod range (node-cidr-mask-size-${tight.f}), so pods past it would never get an IP. Fix: use max-pods=${tight.room} or less, or give nodes larger ranges with kube-controller-manager-arg: [node-cidr-mask-size-${tight.f}=${wider}] in serverConfig (clusterCidr must hold enough of them).`];
+  });
+}
+
 /** The addresses of one node as written in its source (inventory host, local machine). */
 export interface NodeAddresses {
   /** The key of the node, e.g. `k3s-stacks:inventory.hosts[2]`. */

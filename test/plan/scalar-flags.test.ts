@@ -25,3 +25,7 @@ test("only list flags are normalized; scalars of other types stay and other type
   expect(configProblems("server", { "kube-apiserver-arg": "a=b" }, "k")).toEqual([]);
   expect(configProblems("server", { "kube-apiserver-arg": [1] }, "k")).toEqual([expect.stringContaining("'kube-apiserver-arg' must be a string or a list of strings")]);
 });
+
+test("checks of list flags see the normalized value: a scalar cluster-dns outside the service range is refused", () => {
+  expect(() => parseClusterConfig({ k3sVersion: V, serverConfig: { "cluster-dns": "10.50.0.10" } })).toThrow(/cluster\.serverConfig\.cluster-dns: 10\.50\.0\.10 is outside serviceCidr/);
+});

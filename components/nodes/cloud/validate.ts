@@ -3,6 +3,7 @@ import { HETZNER_LOCATIONS, HETZNER_SERVER_TYPES, RETIRED_HETZNER_TYPES } from "
 import { cidrContains, cidrsOverlap, isWorld, splitCidrs } from "../../rules/cidr";
 import { CloudClusterInfo, CloudConfig, cloudSchema } from "./config";
 import { typeArch } from "./pools";
+import { CLOUD_DELIVERS_ONLY_ASSIGNED } from "../../rules/layer2";
 
 /** Where the cloud settings and the cluster settings they are checked against are named: the stack's keys, or cloudNodeSpecs's arguments. */
 export interface CloudRoots {
@@ -133,6 +134,11 @@ function awsProblems(at: At, c: CloudConfig): string[] {
   return problems;
 }
 
+/** flannel host-gw routes pod ranges via the other nodes' addresses as next hops on one segment (rules/layer2.ts). */
+function hostGwOnCloud(clusterRoot: ConfigRoot): string {
+  return `${keyPath(clusterRoot, ["flannelBackend"])}: host-gw sends pod traffic straight to the other nodes on one layer-2 segment, but ${CLOUD_DELIVERS_ONLY_ASSIGNED}, so pod addresses would be dropped between nodes. Fix: use vxlan (k3s's default; or remove the key) or wireguard-native.`;
+}
+
 /**
  * Parses and checks cloud settings against the cluster's pod/service ranges, reporting every problem
  * at once (ConfigError) before any resource exists. `roots` name them: `k3s-stacks:cloud` and
@@ -142,6 +148,7 @@ export function parseCloudConfig(raw: unknown, cluster: CloudClusterInfo, roots:
   const config = parseConfig(cloudSchema, raw, roots.cloud);
   const at: At = (...path) => keyPath(roots.cloud, path);
   const problems = [
+    ...(cluster.flannelBackend === "host-gw" ? [hostGwOnCloud(roots.cluster)] : []),
     ...exposureProblems(at, config),
     ...networkProblems(at, config, cluster, roots.cluster),
     ...poolProblems(at, config),
