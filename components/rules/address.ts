@@ -183,7 +183,7 @@ export function endpointUrlProblem(value: string): string | undefined {
   try {
     url = new URL(value);
   } catch {
-    return unparsableUrl(value, scheme[1]);
+    return unparsableUrl(value, scheme[1], REGISTRY_URL);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") return `'${value}' uses ${url.protocol}//; registries are reached over http or https. Fix: write https://${url.host}${url.pathname === "/" ? "" : url.pathname}.`;
   // The value is not echoed: it holds a password.
@@ -198,16 +198,38 @@ function schemeless(value: string): string {
   return value.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/*(?=[^\d/])/, "").replace(/^https?\/\//i, "").replace(/^\/+/, "");
 }
 
+/** What a URL fix offers when the written host or port cannot be kept: a registry's or a web server's. */
+type UrlExample = { host: string; port: string; what: string; sample: string };
+const REGISTRY_URL: UrlExample = { host: "reg.local", port: "5000", what: "the registry's real port", sample: "reg.local:5000" };
+const WEB_URL: UrlExample = { host: "example.com", port: "443", what: "the server's real port", sample: "example.com/path" };
+
 /** Why a URL with a scheme does not parse, with a fix that keeps the scheme written. */
-function unparsableUrl(value: string, scheme: string): string {
+function unparsableUrl(value: string, scheme: string, example: UrlExample): string {
   const m = /^[^:]+:\/\/(?:[^@/]*@)?(\[[^\]]*\]|[^:/?#]*)(?::([^/?#]*))?/.exec(value);
   // The host is echoed only when it is one; otherwise the example is.
   const written = m?.[1] ?? "";
-  const host = written && (isIp(written.replace(/^\[|\]$/g, "")) || !addressProblem(written, { accepts: "host", example: "reg.local" })) ? written : "reg.local";
+  const ok = written && (isIp(written.replace(/^\[|\]$/g, "")) || !addressProblem(written, { accepts: "host", example: example.host }));
+  const host = ok ? written : example.host;
   const port = m?.[2];
-  if (port !== undefined && !/^\d*$/.test(port)) return `'${value}' has '${port}' where the port belongs, which is not a number. Fix: write the port as a number 1-65535, such as ${scheme}://${host}:5000.`;
-  if (port && Number(port) > 65535) return `'${value}' has port ${port}, outside 1-65535. Fix: use the registry's real port, such as ${scheme}://${host}:5000.`;
-  return `'${value}' is not a valid URL. Fix: write it like ${scheme}://${host === "reg.local" ? "reg.local:5000" : host}.`;
+  if (port !== undefined && !/^\d*$/.test(port)) return `'${value}' has '${port}' where the port belongs, which is not a number. Fix: write the port as a number 1-65535, such as ${scheme}://${host}:${example.port}.`;
+  if (port && Number(port) > 65535) return `'${value}' has port ${port}, outside 1-65535. Fix: use ${example.what}, such as ${scheme}://${host}:${example.port}.`;
+  return `'${value}' is not a valid URL. Fix: write it like ${scheme}://${ok ? host : example.sample}.`;
+}
+
+/**
+ * Why `value` is not a URL, worded for a fix that never writes a scheme twice: one without a scheme is
+ * offered back with https://, one with a scheme keeps it and names the bad port or host. Undefined when
+ * WHATWG URL parsing (as zod's url() check) takes it.
+ */
+export function urlProblem(value: string): string | undefined {
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(value);
+  if (!scheme) return `'${value}' is not a URL with a scheme. Fix: write it like https://${schemeless(value)}.`;
+  try {
+    new URL(value);
+    return undefined;
+  } catch {
+    return unparsableUrl(value, scheme[1], WEB_URL);
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ConfigRoot, keyPath } from "./key-path";
 import { didYouMean } from "./nearest";
+import { urlProblem } from "./address";
 
 /**
  * zod's issues in the words of the YAML a user wrote: "key: what is wrong. Fix: ...". A schema's own
@@ -141,7 +142,11 @@ export function describeIssue(key: ConfigRoot, issue: z.core.$ZodIssue): string[
     case "not_multiple_of":
       return [`${where}: is ${show(issue.input)}, not a multiple of ${issue.divisor}. Fix: use a multiple of ${issue.divisor}.`];
     case "invalid_format":
-      if (issue.format === "url") return [`${where}: is not a URL. Fix: write a full URL with its scheme, such as https://example.com/path.`];
+      if (issue.format === "url") {
+        // The fix is built from the value only where it cannot write a scheme twice (rules/address.ts urlProblem).
+        const wrong = typeof issue.input === "string" ? urlProblem(issue.input) : undefined;
+        return [`${where}: ${wrong ?? "is not a URL. Fix: write a full URL with its scheme, such as https://example.com/path."}`];
+      }
       return [`${where}: is not a valid ${issue.format}. ${GENERIC_FIXES[0]}${file}.`];
     default:
       return [`${where}: is not valid here. ${GENERIC_FIXES[0]}${file}.`];

@@ -5,6 +5,7 @@ import { parseNodes } from "../../components/nodes/spec";
 import { parseRegistriesConfig } from "../../components/registries/config";
 import { addressProblem, dnsNameProblem, isDnsName, isIp, parseIp, sameIp } from "../../components/rules/address";
 import { parseClusterConfig } from "../../components/k3s/settings";
+import { parseAddonsConfig } from "../../components/addons/config";
 import { parseInventoryConfig } from "../../components/nodes/inventory";
 import { problem, problemsOf } from "../support/config";
 
@@ -175,5 +176,19 @@ describe("registries.yaml keys and mirror endpoints", () => {
       problem("k3s-stacks:registries.mirrors.docker.io.endpoint[8]", "not a valid URL", "https://reg.local:5000"),
     ]);
     for (const line of p) expect(line.slice(line.indexOf("Fix:"))).not.toMatch(/[a-z]+:\/\/[a-z]*:?\/?\/|https?:\/[^/]|https?\/\//i);
+  });
+});
+
+describe("every URL setting words a bad URL without writing a scheme twice", () => {
+  const base = { k3sVersion: "v1.36.3+k3s1" };
+  test.each([
+    [() => parseClusterConfig({ ...base, installScriptUrl: "https://mirror.lan:70000/install.sh" }), "k3s-stacks:cluster.installScriptUrl", "port 70000, outside 1-65535", "such as https://mirror.lan:443"],
+    [() => parseClusterConfig({ ...base, artifactUrl: "mirror.lan/k3s" }), "k3s-stacks:cluster.artifactUrl", "not a URL with a scheme", "write it like https://mirror.lan/k3s."],
+    [() => parseClusterConfig({ ...base, artifactUrl: "https://mirror lan/k3s" }), "k3s-stacks:cluster.artifactUrl", "not a valid URL", "https://example.com/path."],
+    [() => parseAddonsConfig({ charts: { metallb: { repo: "http://charts.lan:99999" } } }), "k3s-stacks:addons.charts.metallb.repo", "port 99999", "such as http://charts.lan:443"],
+  ])("%#: %s", (check, key, what, fix) => {
+    const p = problemsOf(check);
+    expect(p).toEqual([problem(key, what, fix)]);
+    expect(p[0].slice(p[0].indexOf("Fix:"))).not.toMatch(/:\/\/[a-z]*:\/\//i);
   });
 });
