@@ -7,7 +7,7 @@ import { goneInventoryNodes, inventoryNodes, readPrivateKey } from "../component
 import { checkReachable } from "../components/remote/reachability";
 import { nodeAddresses, removedNodes } from "../components/remote/removed";
 import { localNodes } from "../components/nodes/local";
-import { GRAFANA_PASSWORD_KEY } from "../components/addons/config";
+import { ADDONS_KEY, GRAFANA_PASSWORD_KEY } from "../components/addons/config";
 import { addonK3sContribution } from "../components/addons/k3s-contribution";
 import { kubeVipFiles } from "../components/addons/kube-vip";
 import type { ClusterAddons } from "../components/addons/cluster-addons";
@@ -135,6 +135,7 @@ export async function main(): Promise<Record<string, unknown>> {
       cephExternal: plan.cephExternal ? pulumi.secret(plan.cephExternal) : undefined,
       previousStorageClass: previous?.storageClass,
       airgapChartDir: bundle ? bundleChartDir(bundle) : undefined,
+      configRoot: ADDONS_KEY,
     }, { dependsOn: k3s.ready });
   }
   if (!ssh) {

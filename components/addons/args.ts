@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { ConfigError, collectProblems, parseConfig } from "../rules/errors";
+import { ConfigError, ConfigRoot, collectProblems, parseConfig } from "../rules/errors";
 import { filled } from "../rules/issues";
 import { nonEmptyInput, stringListInput } from "../rules/inputs";
 import { NodeArgs, NodeSpec } from "../nodes/types";
@@ -60,8 +60,18 @@ export interface ClusterAddonsArgs {
   cephExternal?: pulumi.Input<CephExternalSecrets>;
 }
 
+/**
+ * What the stack program passes besides the public arguments: where `config` came from (its key
+ * `addons`), so the messages nodes print at run time name the stack key, not ClusterAddons's argument.
+ */
+export interface ClusterAddonsProgramArgs extends ClusterAddonsArgs {
+  configRoot?: ConfigRoot;
+}
+
 /** The arguments checked and completed with their defaults. */
 export interface ResolvedClusterAddonsArgs extends Omit<ClusterAddonsArgs, "nodes" | "config"> {
+  /** Names the addons settings in run-time messages (ClusterAddons.args.config unless the stack program says otherwise). */
+  configRoot: ConfigRoot;
   nodes: NodeSpec[];
   config: AddonsConfig;
   datastore: Datastore;
@@ -102,11 +112,14 @@ const ROOTS: AddonsRoots = {
  * Checks ClusterAddons' arguments with the stack's rules (the addons schema, nodes, and every cross-check
  * against the cluster) and applies the defaults. Throws one ConfigError naming each argument.
  */
-export function resolveClusterAddonsArgs(args: ClusterAddonsArgs): ResolvedClusterAddonsArgs {
+export function resolveClusterAddonsArgs(programArgs: ClusterAddonsProgramArgs): ResolvedClusterAddonsArgs {
+  // configRoot is the program's, not an argument: the rest is checked as given (even when not an object).
+  const isObject = programArgs !== null && typeof programArgs === "object";
+  const { configRoot = ROOTS.addons, ...args } = isObject ? programArgs : ({} as ClusterAddonsProgramArgs);
   let parsed!: z.output<typeof clusterAddonsArgsSchema>;
   let nodes: NodeSpec[] = [];
   collectProblems([
-    () => { parsed = parseConfig(clusterAddonsArgsSchema, args, { arg: ROOT }); },
+    () => { parsed = parseConfig(clusterAddonsArgsSchema, isObject ? args : programArgs, { arg: ROOT }); },
     () => { if (Array.isArray(args?.nodes)) [nodes] = parseNodes([{ nodes: args.nodes, root: { arg: `${ROOT}.nodes` } }]); },
   ]);
   checkCephExternal(parsed.config, parsed.cephExternal);
@@ -118,6 +131,7 @@ export function resolveClusterAddonsArgs(args: ClusterAddonsArgs): ResolvedClust
     cephExternal: parsed.cephExternal === undefined ? undefined : pulumi.secret(parsed.cephExternal as pulumi.Input<CephExternalSecrets>),
     nodes,
     checked,
+    configRoot,
   };
 }
 

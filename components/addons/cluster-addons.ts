@@ -6,7 +6,7 @@ import { ChartKey, effectiveChart, resolveChart } from "./charts";
 import { LONGHORN_NODE_LABEL } from "./eligibility";
 import { replacesLocalPath } from "./k3s-contribution";
 import { longhornPrereqCommand } from "./longhorn-prereq";
-import { ClusterAddonsArgs, resolveClusterAddonsArgs } from "./args";
+import { ClusterAddonsProgramArgs, resolveClusterAddonsArgs } from "./args";
 import { LONGHORN_STORAGE_CLASS, longhornValues } from "./values/longhorn";
 import { metallbBackend, metallbResources, metallbValues } from "./values/metallb";
 import { GRAFANA_SECRET, NodeAddress, monitoringValues } from "./values/monitoring";
@@ -55,7 +55,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
   /** Helm releases by chart key. */
   readonly releases: Partial<Record<ChartKey, k8s.helm.v3.Release>> = {};
 
-  constructor(name: string, userArgs: ClusterAddonsArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, userArgs: ClusterAddonsProgramArgs, opts?: pulumi.ComponentResourceOptions) {
     // Checked before super(): a bad argument registers nothing, not even this component.
     const args = resolveClusterAddonsArgs(userArgs);
     super("k3s:addons:ClusterAddons", name, {}, opts);
@@ -115,7 +115,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
       // Opted out of host changes: the same checks still run, and fail with the fix instead of installing.
       const mode = cfg.storage.prepareNodes ? "prepare" : "check";
       for (const node of placement.nodes) {
-        before.push(longhornPrereqCommand(`${name}-longhorn-prereq-${node.name}`, node, mode, { parent: this, dependsOn: clusterReady }));
+        before.push(longhornPrereqCommand(`${name}-longhorn-prereq-${node.name}`, node, mode, { parent: this, dependsOn: clusterReady }, args.configRoot));
       }
       if (placement.restricted) {
         for (const node of placement.nodes) {
@@ -181,6 +181,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
             storageClass,
             servers: servers.map((address, i): NodeAddress => ({ name: serverNodes[i]?.name ?? `server #${i + 1}`, address })),
             nodes: all.map((address, i): NodeAddress => ({ name: args.nodes[i].name, address })),
+            configRoot: args.configRoot,
           }),
         );
       // Prometheus's and Grafana's volumes are on the storage layer: a new StorageClass means a new

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ScriptCommand, remoteScript } from "../remote/command";
 import { shq } from "../remote/shell";
 import { NodeSpec } from "../nodes/types";
+import { ConfigRoot, keyPath } from "../rules/key-path";
 
 
 /** `prepare` installs and configures what is missing; `check` changes nothing and fails with the fix. */
@@ -44,7 +45,8 @@ function caseArms(family: keyof typeof PACKAGES): string {
  * Idempotent. `$1` is the phase: create|update do the work; anything else (delete) leaves the host
  * as it is. `root` prefixes host file paths (tests only).
  */
-export function renderLonghornPrereqScript(opts: { nodeName?: string; mode?: PrereqMode; root?: string } = {}): string {
+/** `configRoot` names the addons settings in the opt-in hint (`k3s-stacks:addons` by default; ClusterAddons.args.config for a library). */
+export function renderLonghornPrereqScript(opts: { nodeName?: string; mode?: PrereqMode; root?: string; configRoot?: ConfigRoot } = {}): string {
   const nodeValue = opts.nodeName ? shq(opts.nodeName) : '"$(hostname)"';
   const mode = opts.mode ?? "prepare";
   return `#!/usr/bin/env bash
@@ -58,7 +60,7 @@ esac
 node=${nodeValue}
 mode=${mode}
 root=${shq(opts.root ?? "")}
-optout="or set k3s-stacks:addons.storage.prepareNodes: true to let k3s-stacks do it"
+optout="or set ${keyPath(opts.configRoot ?? "addons", ["storage", "prepareNodes"])}: true to let k3s-stacks do it"
 
 fail() {
   echo "longhorn prerequisites on node $node: $*" >&2
@@ -182,10 +184,10 @@ echo "longhorn prerequisites ready on node $node"
  * The remote command that prepares (or, with mode `check`, only checks) one Longhorn data node over
  * its SSH connection; it reruns when the script changes.
  */
-export function longhornPrereqCommand(name: string, node: NodeSpec, mode: PrereqMode, opts: pulumi.CustomResourceOptions): ScriptCommand {
+export function longhornPrereqCommand(name: string, node: NodeSpec, mode: PrereqMode, opts: pulumi.CustomResourceOptions, configRoot?: ConfigRoot): ScriptCommand {
   return remoteScript(
     name,
-    { connection: node.connection, script: renderLonghornPrereqScript({ nodeName: node.name, mode }), phases: ["create", "update"] },
+    { connection: node.connection, script: renderLonghornPrereqScript({ nodeName: node.name, mode, configRoot }), phases: ["create", "update"] },
     { ...opts, dependsOn: opts.dependsOn ?? node.dependsOn },
   );
 }

@@ -1,6 +1,7 @@
 import * as ipaddr from "ipaddr.js";
 import { MonitoringConfig } from "../config";
 import type { Datastore } from "../../rules/datastore";
+import { ConfigRoot, keyPath } from "../../rules/key-path";
 import { Values } from "./types";
 
 /** Secret holding Grafana's admin login; the chart reads it through grafana.admin.existingSecret. */
@@ -22,11 +23,11 @@ export function retentionSizeFor(storageSize: string): string {
 }
 
 /** The chart writes these into Endpoints objects, which take IPs only. */
-function ips(list: NodeAddress[], what: string): string[] {
+function ips(list: NodeAddress[], what: string, root: ConfigRoot): string[] {
   return list.map(({ name, address }) => {
     if (!ipaddr.isValid(address)) {
       throw new Error(
-        `k3s-stacks:addons.monitoring: ${what} on node '${name}' are scraped at its address, but '${address}' is not an IP. Fix: give the node an internalAddress that is an IP.`,
+        `${keyPath(root, ["monitoring"])}: ${what} on node '${name}' are scraped at its address, but '${address}' is not an IP. Fix: give the node an internalAddress that is an IP.`,
       );
     }
     return address;
@@ -40,6 +41,8 @@ export interface MonitoringInputs {
   servers: NodeAddress[];
   /** Every node (kube-proxy runs on all). */
   nodes: NodeAddress[];
+  /** Names the addons settings in errors: `k3s-stacks:addons` by default, ClusterAddons.args.config for a library. */
+  configRoot?: ConfigRoot;
 }
 
 const req = (cpu: string, memory: string, limitMemory?: string) => ({
@@ -53,8 +56,9 @@ const req = (cpu: string, memory: string, limitMemory?: string) => ({
  * of a pod selector; ports are the chart's defaults, which match k3s (10257, 10259, 10249, etcd 2381).
  */
 export function monitoringValues(m: MonitoringInputs): Values {
-  const servers = ips(m.servers, "controller-manager, scheduler and etcd metrics");
-  const all = ips(m.nodes, "kube-proxy metrics");
+  const root = m.configRoot ?? "addons";
+  const servers = ips(m.servers, "controller-manager, scheduler and etcd metrics", root);
+  const all = ips(m.nodes, "kube-proxy metrics", root);
   const etcd = m.datastore === "etcd";
   return {
     kubeControllerManager: { endpoints: servers },

@@ -1,0 +1,41 @@
+// Messages printed while the program runs (on nodes, or when Outputs resolve) name the settings the
+// way their user wrote them: ClusterAddons.args.config for a library program, k3s-stacks:addons for
+// the stack program, which passes its key as configRoot. The stack's script stays byte-identical.
+import * as pulumi from "@pulumi/pulumi";
+import { installMocks, MockState } from "../support/mocks";
+import { commandInputs, drain } from "../stack/support/harness";
+import { ClusterAddons } from "../../components/addons/cluster-addons";
+import { parseAddonsConfig } from "../../components/addons/config";
+import { renderLonghornPrereqScript } from "../../components/addons/longhorn-prereq";
+import { monitoringValues } from "../../components/addons/values/monitoring";
+import { STACK_WORDS } from "./support/words";
+
+const node = { name: "s1", role: "server" as const, arch: "arm64" as const, connection: { host: "192.168.1.10" } };
+const args = { kubeconfig: pulumi.secret("apiVersion: v1"), nodes: [node], serverAddresses: ["192.168.1.10"], config: { storage: { type: "longhorn" as const, prepareNodes: false } } };
+const STACK_OPTOUT = `optout="or set k3s-stacks:addons.storage.prepareNodes: true to let k3s-stacks do it"`;
+
+let state: MockState;
+beforeAll(async () => {
+  state = await installMocks();
+  new ClusterAddons("lib", args);
+  new ClusterAddons("stack", { ...args, configRoot: "addons" });
+  await drain();
+});
+
+test("a Longhorn node check that fails tells a library program which argument opts in to preparing nodes", () => {
+  const script = commandInputs(state, "lib-longhorn-prereq-s1").stdin;
+  expect(script).toContain(`optout="or set ClusterAddons.args.config.storage.prepareNodes: true to let k3s-stacks do it"`);
+  expect(script).not.toMatch(STACK_WORDS);
+});
+
+test("the stack program's node check keeps its stack key, in the same script the stack always rendered", () => {
+  const script = commandInputs(state, "stack-longhorn-prereq-s1").stdin;
+  expect(script).toContain(STACK_OPTOUT);
+  expect(script).toBe(renderLonghornPrereqScript({ nodeName: "s1", mode: "check" }));
+});
+
+test("monitoring refuses a node address that is not an IP, naming the settings by their root", () => {
+  const inputs = { cfg: parseAddonsConfig({ monitoring: { enabled: true } }).monitoring, datastore: "sqlite" as const, storageClass: "local-path", servers: [{ name: "s1", address: "s1.lan" }], nodes: [] };
+  expect(() => monitoringValues({ ...inputs, configRoot: { arg: "ClusterAddons.args.config" } })).toThrow(/^ClusterAddons\.args\.config\.monitoring: controller-manager, scheduler and etcd metrics on node 's1' .*Fix: /);
+  expect(() => monitoringValues(inputs)).toThrow(/^k3s-stacks:addons\.monitoring: controller-manager/);
+});
