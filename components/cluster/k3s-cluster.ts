@@ -151,9 +151,13 @@ export class K3sCluster extends pulumi.ComponentResource {
       serverInstalls.push(k3sNode.install);
       rolloutAfter = [k3sNode.rolloutDone];
     }
-    // Agents install in parallel once every server is up; they restart batch by batch.
+    // Agents install in parallel once every server is up and has finished its roll; they restart batch by
+    // batch. An agent added while the version moves thereby installs the new k3s only after every server
+    // runs it: a kubelet must not be newer than the API servers (Kubernetes version skew policy; k3s
+    // upgrades servers first). The servers' rollout steps run nothing on a first bring-up.
+    const serversRolled = rolloutAfter;
     for (const batch of plan.agentBatches) {
-      rolloutAfter = batch.map((agent) => addNode(agent, [...serverInstalls, ...removals], rolloutAfter).rolloutDone);
+      rolloutAfter = batch.map((agent) => addNode(agent, [...serverInstalls, ...serversRolled, ...removals], rolloutAfter).rolloutDone);
     }
     this.rolloutOrder = [...plan.servers.map((s) => [s.name]), ...plan.agentBatches.map((b) => b.map((a) => a.name))];
     const keys = Object.entries(this.nodes).map(([n, k]) => k.configHash.apply((h): [string, string] => [n, restartKey(sshRollout ? settings.k3sVersion : "", h)]));

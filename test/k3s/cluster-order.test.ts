@@ -74,6 +74,10 @@ test("every agent installs after all servers and independently of every other ag
   for (const a of AGENTS) {
     const direct = of(res(a, "install"));
     expect(direct).toEqual(expect.arrayContaining(SERVERS.map((s) => res(s, "install"))));
+    // and after every server's roll: an agent added during a version bump installs the new k3s only once
+    // every server runs it (a kubelet newer than the API server breaks the version skew policy)
+    expect(direct).toContain(res("s3", "uncordon"));
+    for (const s of SERVERS) for (const step of ["cordon", "restart", "uncordon"]) expect(closure(res(a, "install")).has(res(s, step))).toBe(true);
     const all = closure(res(a, "install"));
     for (const other of AGENTS.filter((o) => o !== a)) {
       expect([...all].filter((d) => d.startsWith(`k3s-${other}-`))).toEqual([]);
