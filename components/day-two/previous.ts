@@ -7,6 +7,7 @@ import { checkServerChange } from "./servers";
 import { checkDatastoreChange, checkGoneIdentity, checkIdentityChange } from "./identity";
 import { NodeAddress, parseNodeAddresses } from "../remote/removed";
 import { PlannedAddress, checkAddressMoves } from "./addresses";
+import { checkAddedDuringUpgrade } from "./added-nodes";
 import { FIXED_SETTING_OUTPUTS, FixedSettings, checkFixedSettings, fixedSettings, parseFixedSettings } from "./fixed-settings";
 
 /**
@@ -95,6 +96,8 @@ export function checkAgainstPrevious(
     goneIdentities?: Record<string, string>;
     /** Where SSH reaches each live node (checked against the previous `nodeAddresses`). */
     addresses?: PlannedAddress[];
+    /** Where the stack lists its nodes, for messages about added ones (default inventory.hosts). */
+    nodesKey?: string;
   },
 ): void {
   collectProblems([
@@ -108,5 +111,6 @@ export function checkAgainstPrevious(
     () => checkGoneIdentity(previous.nodeIdentities, next.goneIdentities ?? {}),
     () => checkFixedSettings(previous.fixed ?? {}, fixedSettings(next.settings)),
     () => checkAddressMoves(previous.nodeAddresses, next.addresses ?? [], next.gone ?? []),
+    () => checkAddedDuringUpgrade(previous, { k3sVersion: next.settings.k3sVersion, mode: next.upgrade.mode, nodes: Object.keys(next.nodeIdentities ?? {}), nodesKey: next.nodesKey ?? "inventory.hosts" }),
   ]);
 }

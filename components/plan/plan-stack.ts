@@ -163,7 +163,7 @@ export function planStack(config: StackConfig, previous: PreviousState | undefin
     () => {
       if (!c || !planned || !plan.upgrade?.checkPreviousOutputs || previous === undefined) return;
       // A gone entry keeps the role/arch it was installed with (its record carries the removal).
-      checkAgainstPrevious(previous, { settings: c, serverNames: serverNamesOf(nodes), upgrade: plan.upgrade, nodeIdentities: identitiesOf(nodes), gone: planned.gone.map((n) => n.name), goneIdentities: identitiesOf(planned.gone), addresses: nodes });
+      checkAgainstPrevious(previous, { settings: c, serverNames: serverNamesOf(nodes), upgrade: plan.upgrade, nodeIdentities: identitiesOf(nodes), gone: planned.gone.map((n) => n.name), goneIdentities: identitiesOf(planned.gone), addresses: nodes, nodesKey: source?.kind === "cloud" ? "cloud.pools" : source?.kind === "local" ? "local" : "inventory.hosts" });
     },
   ]));
   if (problems.length > 0) throw new ConfigError(problems);
