@@ -6,6 +6,7 @@ import { CONFIG_FILE, ResolvedContributions, renderConfigYaml, renderNodeConfig 
 import { InstallSpec, renderConfigScript, renderInstallScript, renderMemberScript } from "../k3s/scripts";
 import { renderCordonScript, renderRestartScript, renderUncordonScript } from "../day-two/rollout-scripts";
 import { configHash } from "../day-two/restart-plan";
+import { renderNotNewerThanServers } from "../day-two/node-scripts";
 import { InstallStager, NodeFile, RolloutSettings } from "../k3s/types";
 import { hostPrepFor } from "../k3s/host-prep";
 import { renderLeaveScript } from "../k3s/removal-scripts";
@@ -161,6 +162,8 @@ export class K3sNode extends pulumi.ComponentResource {
         taints: node.taints,
         drainTimeout: settings.drainTimeout,
         readyTimeoutSeconds: READY_TIMEOUT_SECONDS,
+        // An agent newer than the servers fails its membership instead of joining silently (version skew).
+        whenReady: node.role === "agent" ? renderNotNewerThanServers(node.name) : undefined,
       }),
       phases: ["create", "update", "delete"],
     }, { ...child([this.install, rolled.restart, ...args.installAfter]), ...chained });

@@ -32,6 +32,30 @@ fi
 }
 
 /**
+ * Bash functions shared by the version checks on nodes: `k3s_version_fields <tag>` prints
+ * "major minor patch rc build" (a release sorts after its release candidates) or fails when the tag is
+ * not a k3s release tag; `k3s_version_order <a> <b>` prints -1, 0 or 1 (a older, equal, newer than b),
+ * in the order day-two/skew.ts compareK3sVersions uses.
+ */
+export const VERSION_ORDER_FUNCTIONS = `k3s_version_fields() {
+  local re='^v([0-9]+)\\.([0-9]+)\\.([0-9]+)(-rc([0-9]+))?\\+k3s([0-9]+)$'
+  [[ $1 =~ $re ]] || return 1
+  echo "\${BASH_REMATCH[1]} \${BASH_REMATCH[2]} \${BASH_REMATCH[3]} \${BASH_REMATCH[5]:-999999} \${BASH_REMATCH[6]}"
+}
+k3s_version_order() {
+  local a b x y i
+  a=$(k3s_version_fields "$1") && b=$(k3s_version_fields "$2") || return 1
+  read -r -a a <<<"$a"
+  read -r -a b <<<"$b"
+  for i in 0 1 2 3 4; do
+    x=\${a[i]} y=\${b[i]}
+    if (( x > y )); then echo 1; return 0; fi
+    if (( x < y )); then echo -1; return 0; fi
+  done
+  echo 0
+}`;
+
+/**
  * A bash function, `refuse_version_skew <running version>`, that exits 1 with the fix when moving
  * the node's k3s to `version` would downgrade it or skip a minor version (Kubernetes' version skew
  * policy; day-two/skew.ts is the same rule on the stack outputs). The rolling restart calls it on the
@@ -41,30 +65,18 @@ fi
  */
 export function versionGuardFunction(version: string): string {
   checkVersionChange(undefined, version);
-  return `refuse_version_skew() {
-  local current=$1 target=${shq(version)} node
+  return `${VERSION_ORDER_FUNCTIONS}
+refuse_version_skew() {
+  local current=$1 target=${shq(version)} node order cmaj cmin tmaj tmin _
   node=$(hostname)
   [ -n "$current" ] || return 0
-  local re='^v([0-9]+)\\.([0-9]+)\\.([0-9]+)(-rc([0-9]+))?\\+k3s([0-9]+)$'
-  # "major minor patch rc build"; a release sorts after its release candidates.
-  local cur tgt
-  if [[ $current =~ $re ]]; then
-    cur="\${BASH_REMATCH[1]} \${BASH_REMATCH[2]} \${BASH_REMATCH[3]} \${BASH_REMATCH[5]:-999999} \${BASH_REMATCH[6]}"
-  else
+  if ! order=$(k3s_version_order "$target" "$current"); then
     echo "k3s-stacks: cannot read the k3s version on $node ('$current'); not checking version skew." >&2
     return 0
   fi
-  [[ $target =~ $re ]]
-  tgt="\${BASH_REMATCH[1]} \${BASH_REMATCH[2]} \${BASH_REMATCH[3]} \${BASH_REMATCH[5]:-999999} \${BASH_REMATCH[6]}"
-  local cmaj cmin cpat crc cbld tmaj tmin tpat trc tbld newer=0 t c pair
-  read -r cmaj cmin cpat crc cbld <<<"$cur"
-  read -r tmaj tmin tpat trc tbld <<<"$tgt"
-  for pair in "$tmaj $cmaj" "$tmin $cmin" "$tpat $cpat" "$trc $crc" "$tbld $cbld"; do
-    read -r t c <<<"$pair"
-    if (( t > c )); then newer=1; break; fi
-    if (( t < c )); then newer=-1; break; fi
-  done
-  if (( newer < 0 )); then
+  read -r cmaj cmin _ <<<"$(k3s_version_fields "$current")"
+  read -r tmaj tmin _ <<<"$(k3s_version_fields "$target")"
+  if (( order < 0 )); then
     echo "k3s-stacks: $node runs $current; $target would be a downgrade, which k3s does not support. Fix: set k3s-stacks:cluster.k3sVersion to $current or newer." >&2
     exit 1
   fi
@@ -73,4 +85,25 @@ export function versionGuardFunction(version: string): string {
     exit 1
   fi
 }`;
+}
+
+/**
+ * Bash for the first server, after \`node\` (an agent) joined: exits 1 naming the server when the
+ * agent's kubelet is newer than any server's (Kubernetes version skew policy: a kubelet must not be
+ * newer than kube-apiserver; k3s upgrades servers first). The wiring installs new agents only after
+ * the servers' roll (ssh upgrades) and the planner refuses new nodes during a system-upgrade-controller
+ * upgrade; this holds where neither could see the cluster (no previous outputs, servers moved by hand).
+ * Versions it cannot read are not judged.
+ */
+export function renderNotNewerThanServers(node: string): string {
+  const n = shq(node);
+  return `${VERSION_ORDER_FUNCTIONS}
+mine=$(k3s kubectl get node ${n} -o jsonpath='{.status.nodeInfo.kubeletVersion}' 2>/dev/null || true)
+while read -r server theirs; do
+  if [ -z "$mine" ] || [ -z "\${theirs:-}" ]; then continue; fi
+  if [ "$(k3s_version_order "$mine" "$theirs" || true)" = 1 ]; then
+    echo "k3s-stacks: ${node} runs k3s $mine, newer than server $server ($theirs); a kubelet newer than the API servers breaks the Kubernetes version skew policy (k3s upgrades servers first). Fix: upgrade the servers to $mine first (with upgrade.mode ssh, pulumi up rolls them before new agents install), then run pulumi up again; or remove ${node} until then." >&2
+    exit 1
+  fi
+done < <(k3s kubectl get nodes -l node-role.kubernetes.io/control-plane -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.status.nodeInfo.kubeletVersion}{"\\n"}{end}' 2>/dev/null || true)`;
 }

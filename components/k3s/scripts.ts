@@ -192,6 +192,8 @@ export function renderMemberScript(opts: {
   taints: string[];
   drainTimeout: string;
   readyTimeoutSeconds: number;
+  /** Bash run once the node is Ready, before labels and taints (a check that may exit 1). */
+  whenReady?: string;
 }): string {
   const n = shq(opts.node);
   const stateFile = shq(`${STATE_DIR}/managed/${opts.node}`);
@@ -225,7 +227,7 @@ printf '%s\\n' ${wanted.length ? wanted.map(shq).join(" ") : "''"} | sed '/^$/d'
     : `${drainSnippet(opts.node, opts.drainTimeout)}
 rm -f ${stateFile}`;
   return scriptFrame(`membership of ${opts.node}`, {
-    "create|update": `${waitReady(opts.node, opts.readyTimeoutSeconds)}\n${reconcile}`,
+    "create|update": `${waitReady(opts.node, opts.readyTimeoutSeconds)}\n${opts.whenReady ? `${opts.whenReady}\n` : ""}${reconcile}`,
     delete: remove,
   });
 }

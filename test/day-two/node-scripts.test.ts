@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { ConfigError } from "../../components/rules/errors";
 import { parseUpgradeConfig } from "../../components/day-two/config";
-import { preUpgradeSnapshotName, renderPreUpgradeSnapshotScript, versionGuardFunction } from "../../components/day-two/node-scripts";
+import { preUpgradeSnapshotName, renderNotNewerThanServers, renderPreUpgradeSnapshotScript, versionGuardFunction } from "../../components/day-two/node-scripts";
 
 /** The guard as the rolling restart runs it: with the version k3s reports (empty when k3s is absent). */
 const renderVersionGuardScript = (version: string) =>
@@ -123,5 +123,42 @@ describe("rolloutSettings", () => {
     expect(() => rolloutSettings(parseUpgradeConfig({ preUpgradeSnapshot: true }), cluster("postgres"))).toThrow(
       /k3s-stacks:upgrade.preUpgradeSnapshot: needs the embedded etcd datastore/,
     );
+  });
+});
+
+describe("renderNotNewerThanServers: an agent's membership fails when it is newer than a server", () => {
+  /** Runs the check with a stand-in `k3s kubectl` (not real k3s) answering the agent's and the servers' kubelet versions. */
+  function check(agent: string, servers: Record<string, string>) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "k3s-fake-"));
+    const lines = Object.entries(servers).map(([n, v]) => `${n} ${v}`).join("\\n");
+    fs.writeFileSync(path.join(dir, "k3s"), `#!/usr/bin/env bash
+case "$*" in
+  "kubectl get node a2 "*) printf '%s' ${JSON.stringify(agent)} ;;
+  "kubectl get nodes -l node-role.kubernetes.io/control-plane "*) printf '${lines}\\n' ;;
+  *) exit 1 ;;
+esac
+`, { mode: 0o755 });
+    const res = spawnSync("bash", ["-s"], { input: `set -euo pipefail\n${renderNotNewerThanServers("a2")}\necho passed\n`, env: { PATH: `${dir}:/usr/bin:/bin`, HOME: dir }, encoding: "utf8" });
+    fs.rmSync(dir, { recursive: true, force: true });
+    return { code: res.status, stdout: res.stdout, stderr: res.stderr };
+  }
+
+  it("fails naming the server that is older, with the servers-first fix", () => {
+    const r = check("v1.36.3+k3s1", { s1: "v1.36.3+k3s1", s2: "v1.35.9+k3s1" });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("k3s-stacks: a2 runs k3s v1.36.3+k3s1, newer than server s2 (v1.35.9+k3s1); a kubelet newer than the API servers breaks the Kubernetes version skew policy (k3s upgrades servers first). Fix: upgrade the servers to v1.36.3+k3s1 first (with upgrade.mode ssh, pulumi up rolls them before new agents install), then run pulumi up again; or remove a2 until then.\n");
+  });
+
+  it("orders patch, k3s build and release candidates as the planner does", () => {
+    expect(check("v1.36.3+k3s2", { s1: "v1.36.3+k3s1" }).code).toBe(1);
+    expect(check("v1.36.3+k3s1", { s1: "v1.36.3-rc1+k3s1" }).code).toBe(1);
+    expect(check("v1.36.3-rc1+k3s1", { s1: "v1.36.3+k3s1" }).code).toBe(0);
+  });
+
+  it("passes an agent on the servers' version or older, and versions it cannot read", () => {
+    expect(check("v1.36.3+k3s1", { s1: "v1.36.3+k3s1", s2: "v1.36.3+k3s1" }).stdout).toBe("passed\n");
+    expect(check("v1.35.9+k3s1", { s1: "v1.36.3+k3s1" }).code).toBe(0);
+    expect(check("", { s1: "v1.35.9+k3s1" }).code).toBe(0);
+    expect(check("v1.36.3+k3s1", { s1: "unknown" }).code).toBe(0);
   });
 });

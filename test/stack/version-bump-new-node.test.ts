@@ -5,9 +5,9 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- jest.mock factories cannot use imports
 jest.mock("@pulumi/command", () => require("./support/recorder").recordingCommandModule());
 
-import { installMocks } from "../support/mocks";
+import { MockState, installMocks } from "../support/mocks";
 import { setStackConfig } from "../support/stack";
-import { drain, mockOutputs } from "./support/harness";
+import { commandInputs, drain, mockOutputs } from "./support/harness";
 import { dependsOnNames, recorded } from "./support/recorder";
 
 const OLD = "v1.35.9+k3s1";
@@ -15,6 +15,7 @@ const NEW = "v1.36.3+k3s1";
 const host = (name: string, role: string, i: number) => ({ name, role, arch: "amd64", address: `192.168.1.${i}` });
 
 const deps = new Map<string, string[]>();
+let state: MockState;
 function closure(name: string, seen = new Set<string>()): Set<string> {
   for (const d of deps.get(name) ?? []) {
     if (!seen.has(d)) {
@@ -30,7 +31,7 @@ beforeAll(async () => {
     k3sVersion: OLD, serverNames: ["s1", "s2", "s3"], datastore: "etcd",
     nodeIdentities: { s1: "server/amd64", s2: "server/amd64", s3: "server/amd64", a1: "agent/amd64" },
   };
-  await installMocks({ outputs: (type, name) => (type === "pulumi:pulumi:StackReference" ? { outputs: previous } : mockOutputs(type, name)) });
+  state = await installMocks({ outputs: (type, name) => (type === "pulumi:pulumi:StackReference" ? { outputs: previous } : mockOutputs(type, name)) });
   setStackConfig({
     "k3s-stacks:cluster": { k3sVersion: NEW, datastore: "etcd" },
     "k3s-stacks:inventory": { user: "root", reachabilityTimeout: 0, hosts: [host("s1", "server", 11), host("s2", "server", 12), host("s3", "server", 13), host("a1", "agent", 21), host("a2", "agent", 22)] },
@@ -51,4 +52,9 @@ test("the new agent installs only after every server's upgrade step and its unco
 
 test("it does not wait for the existing agents' roll (agents are independent)", () => {
   expect([...closure("k3s-a2-install")].filter((d) => d.startsWith("k3s-a1-"))).toEqual([]);
+});
+
+test("an agent's membership step also fails if it runs newer than a server (servers are not checked against themselves)", () => {
+  for (const a of ["a1", "a2"]) expect(commandInputs(state, `k3s-${a}-member`).stdin).toContain("newer than server $server");
+  for (const s of ["s1", "s2", "s3"]) expect(commandInputs(state, `k3s-${s}-member`).stdin).not.toContain("newer than server");
 });
