@@ -1,6 +1,6 @@
 import { ConfigError, PROJECT, collectProblems } from "../rules/errors";
 import { nodeAddressProblems } from "../rules/cluster-network";
-import { ClusterSettings, parseClusterConfig } from "../k3s/settings";
+import { ClusterSettings, apiHost, parseClusterConfig } from "../k3s/settings";
 import { endpointScheme, validateTopology } from "../k3s/topology";
 import { datastoreEndpointProblem } from "../rules/datastore";
 import { s3EndpointProblem } from "../rules/s3-endpoint";
@@ -122,7 +122,9 @@ export function planStack(config: StackConfig, previous: PreviousState | undefin
       // Node IPs written in the inventory against the pod/service ranges and their families; cloud VMs get theirs at creation.
       if (!c || source?.kind !== "inventory") return;
       const hosts = source.inventory.hosts.map((h, i) => ({ ...h, key: `${PROJECT}:inventory.hosts[${i}]` })).filter((h) => !h.gone);
-      const problems = nodeAddressProblems(c, hosts);
+      // The other nodes join the first server's own address unless a fixed API address is set.
+      const joinTarget = hosts.length > 1 && !apiHost(c) ? hosts.find((h) => h.role === "server") : undefined;
+      const problems = nodeAddressProblems(c, hosts.map((h) => ({ ...h, joinTarget: h === joinTarget })));
       const split = c.flannelBackend === "host-gw" ? splitSegmentsProblem(hosts.map((h) => ({ name: h.name, nodeIp: h.flannelIface ? undefined : h.internalAddress ?? h.address })), c.apiVip?.subnet) : undefined;
       if (split) problems.push(`${PROJECT}:cluster.flannelBackend: ${split}.`);
       if (problems.length) throw new ConfigError(problems);

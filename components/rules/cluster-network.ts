@@ -164,20 +164,27 @@ export interface NodeAddresses {
   /** The key of the node, e.g. `k3s-stacks:inventory.hosts[2]`. */
   key: string;
   name: string;
-  /** The SSH address: the node-ip when internalAddress is not set (a DNS name is no node-ip). */
+  /** The SSH address. Without internalAddress, k3s detects the node IPs itself, usually this address on a LAN. */
   address?: string;
-  /** k3s node-ip. */
+  /** k3s node-ip: written to config.yaml only when set. */
   internalAddress?: string;
   /** k3s node-external-ip. */
   externalAddress?: string;
+  /** Other nodes join this node's address (the first server, when no apiEndpoint or apiVip is set). */
+  joinTarget?: boolean;
 }
 
 /**
- * Node addresses against the cluster's ranges. A node IP inside the pod or service range would be
- * routed into the overlay or to kube-proxy instead of to the node. k3s refuses a node-ip whose
- * families differ from cluster-cidr's: "cluster-cidr and node-ip must share the same IP version
- * (IPv4, IPv6 or dual-stack)" (k3s pkg/cli/server, reported in k3s-io/k3s#11735), which also means a
- * dual-stack cluster needs a dual-stack node-ip.
+ * Node addresses against the cluster's ranges and the kubelet's rules, checked where they apply:
+ * - every known IP of a node (internalAddress, else its SSH address, and externalAddress) must lie
+ *   outside the pod and service ranges, or traffic to the node is routed into the overlay or to kube-proxy;
+ * - node-ip rules only where k3s-stacks writes node-ip (an explicit internalAddress): the kubelet refuses
+ *   loopback, link-local, multicast and unspecified node IPs (validateNodeIP), and k3s refuses a node-ip
+ *   whose families differ from cluster-cidr's ("cluster-cidr and node-ip must share the same IP
+ *   version", k3s pkg/cli/server, k3s-io/k3s#11735). Without one, k3s detects the node IPs itself,
+ *   both families on a dual-stack node (k3s-io/k3s#5918, PR #5920), so the SSH address is no node-ip;
+ * - the address other nodes join (`joinTarget`) must be one they can reach, never loopback and the like;
+ * - an internalAddress may not be another node's address.
  */
 export function nodeAddressProblems(net: Pick<ClusterNetwork, "clusterCidr" | "serviceCidr">, nodes: NodeAddresses[]): string[] {
   const problems: string[] = [];
@@ -186,7 +193,7 @@ export function nodeAddressProblems(net: Pick<ClusterNetwork, "clusterCidr" | "s
     ...splitCidrs(net.serviceCidr).map((r) => ({ r, what: "serviceCidr" })),
   ];
   const podFamilies = splitCidrs(net.clusterCidr).map(cidrFamily);
-  const nodeIps = new Map<string, string>();
+  const seen = new Map<string, string>();
   for (const n of nodes) {
     const ip = nodeIp(n);
     const addresses = [...(ip ? [ip] : []), ...(n.externalAddress !== undefined ? [{ field: "externalAddress", address: n.externalAddress }] : [])];
@@ -198,24 +205,28 @@ export function nodeAddressProblems(net: Pick<ClusterNetwork, "clusterCidr" | "s
       }
     }
     if (!ip) continue;
+    const explicit = ip.field === "internalAddress";
     const special = SPECIAL_RANGES[parseIp(ip.address)!.range()];
-    if (special) {
-      problems.push(`${n.key}.${ip.field}: ${ip.address} would be the node's k3s node-ip, but it is ${special}, which the kubelet refuses as a node IP. Fix: ${ip.field === "address" ? "set internalAddress to" : "give"} the node's LAN address${ip.field === "address" ? " (the address other nodes reach it on)" : " here"}.`);
+    if (special && explicit) {
+      problems.push(`${n.key}.internalAddress: ${ip.address} would be the node's k3s node-ip, but it is ${special}, which the kubelet refuses as a node IP. Fix: give the node's LAN address here.`);
+    } else if (special && n.joinTarget) {
+      problems.push(`${n.key}.address: ${ip.address} is ${special}, but it is the first server's address, which the other nodes join, so they would never reach it. Fix: set internalAddress to the node's LAN address (the address other nodes reach it on), or set k3s-stacks:cluster.apiEndpoint.`);
     }
     const normal = parseIp(ip.address)!.toNormalizedString();
-    const other = nodeIps.get(normal);
-    // Two internalAddresses alike are reported by the inventory schema already.
-    if (other !== undefined && !(ip.field === "internalAddress" && other.endsWith(".internalAddress"))) {
-      problems.push(`${n.key}.${ip.field}: ${ip.address} is also the node-ip of ${other}; every node needs an IP of its own (a Node's InternalIP). Fix: set internalAddress on each of them to the address other nodes reach it on.`);
+    const other = seen.get(normal);
+    // Two internalAddresses alike are reported by the inventory schema, two SSH addresses alike (with their ports) too.
+    if (other !== undefined && explicit !== other.endsWith(".internalAddress")) {
+      const [at, of] = explicit ? [`${n.key}.internalAddress`, other] : [other, `${n.key}.address`];
+      problems.push(`${at}: ${ip.address} is also the address of ${of}; every node needs an IP of its own (a Node's InternalIP). Fix: set internalAddress on each of them to the address other nodes reach it on.`);
     }
-    nodeIps.set(normal, `${n.key}.${ip.field}`);
+    seen.set(normal, `${n.key}.${ip.field}`);
     const family = ipFamily(ip.address)!;
-    if (podFamilies.length !== 1 || podFamilies[0] !== family) {
+    if (explicit && (podFamilies.length !== 1 || podFamilies[0] !== family)) {
       const have = podFamilies.map((f) => FAMILY_NAME[f]).join(",");
       const fix = podFamilies.includes(family)
-        ? `k3s-stacks gives a node one internalAddress, so use a single-stack ${FAMILY_NAME[family]} cluster (clusterCidr and serviceCidr of that family)`
-        : `give the node's ${have} address ${ip.field === "address" ? "as internalAddress" : "here"}, or make clusterCidr and serviceCidr ${FAMILY_NAME[family]}`;
-      problems.push(`${n.key}.${ip.field}: ${ip.address} is ${FAMILY_NAME[family]} but clusterCidr ${net.clusterCidr} is ${podFamilies.length > 1 ? "dual-stack" : have}; k3s refuses a node-ip whose IP families differ from cluster-cidr's. Fix: ${fix}.`);
+        ? `k3s-stacks gives a node one internalAddress, so leave it out (k3s then detects both families itself) or use a single-stack ${FAMILY_NAME[family]} cluster (clusterCidr and serviceCidr of that family)`
+        : `give the node's ${have} address here, or make clusterCidr and serviceCidr ${FAMILY_NAME[family]}`;
+      problems.push(`${n.key}.internalAddress: ${ip.address} is ${FAMILY_NAME[family]} but clusterCidr ${net.clusterCidr} is ${podFamilies.length > 1 ? "dual-stack" : have}; k3s refuses a node-ip whose IP families differ from cluster-cidr's. Fix: ${fix}.`);
     }
   }
   return problems;
@@ -234,7 +245,7 @@ const SPECIAL_RANGES: Record<string, string> = {
   broadcast: "the broadcast address",
 };
 
-/** The node's k3s node-ip and where it comes from: internalAddress, else an SSH address that is an IP. */
+/** The node's known IP and where it comes from: internalAddress (its node-ip), else an SSH address that is an IP. */
 function nodeIp(n: NodeAddresses): { field: string; address: string } | undefined {
   if (n.internalAddress !== undefined) return { field: "internalAddress", address: n.internalAddress };
   if (n.address !== undefined && parseIp(n.address)) return { field: "address", address: n.address };
