@@ -1,13 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { collectProblems, parseConfig } from "../rules/errors";
+import { ConfigError, ConfigRoot, collectProblems, keyPath, parseConfig } from "../rules/errors";
 import { filled } from "../rules/issues";
+import { DISABLE_VALUES, configProblems, flagType } from "../rules/flags";
 import { nonEmptyInput, stringInput } from "../rules/inputs";
-import { NodeArgs, NodeSpec } from "../nodes/types";
+import { NodeArgs, NodeRole, NodeSpec } from "../nodes/types";
 import { parseNodes } from "../nodes/spec";
 import { ClusterArgs, ClusterSettings, checkClusterSettings, clusterArgsSchema, settingsFromArgs } from "../k3s/settings";
 import { TopologyRoots, endpointScheme, validateTopology } from "../k3s/topology";
-import { ConfigContribution, InstallStager, NodeFile, RolloutSettings } from "../k3s/types";
+import { ConfigContribution, ConfigValue, InstallStager, NodeFile, RolloutSettings } from "../k3s/types";
 import { upgradeSchema } from "../day-two/config";
 import { datastoreEndpointProblem } from "../rules/datastore";
 
@@ -91,10 +92,26 @@ const contributionSchema = z
   .object({
     server: z.record(z.string(), z.unknown()).optional(),
     all: z.record(z.string(), z.unknown()).optional(),
-    disable: z.array(z.string()).optional(),
+    disable: z.array(z.enum(DISABLE_VALUES as [string, ...string[]])).optional(),
     secret: z.boolean().optional(),
   })
   .strict();
+
+/**
+ * Contributions come from code, not a stack file, but a bad key would still break nodes: each is
+ * checked per role against the k3s flag table. Values not known yet (Outputs) are checked by key only.
+ */
+function checkContributions(list: ConfigContribution[], root: ConfigRoot): void {
+  const checkable = (role: NodeRole, m: Record<string, pulumi.Input<ConfigValue>> = {}) =>
+    Object.fromEntries(Object.entries(m).filter(([k, v]) => !pulumi.Output.isInstance(v) || !flagType(role, k.replace(/\+$/, ""))));
+  const problems = list.flatMap((c, i) => [
+    ...configProblems("server", checkable("server", c.server), keyPath(root, [i, "server"])),
+    // `all` goes to servers too, so it must be a flag of both roles.
+    ...configProblems("agent", checkable("agent", c.all), keyPath(root, [i, "all"])),
+    ...configProblems("server", checkable("server", c.all), keyPath(root, [i, "all"])),
+  ]);
+  if (problems.length) throw new ConfigError(problems);
+}
 
 const fileSchema = z
   .object({
@@ -147,7 +164,10 @@ export function resolveK3sClusterArgs(args: K3sClusterProgramArgs): ResolvedK3sC
     () => {
       parsed = parseConfig(k3sClusterArgsSchema, args, root);
       settings = settingsFromArgs(parsed);
-      checkClusterSettings(settings, root);
+      collectProblems([
+        () => checkClusterSettings(settings, root),
+        () => checkContributions(parsed.contributions as ConfigContribution[], { arg: `${ROOT}.contributions` }),
+      ]);
     },
     () => {
       if (!Array.isArray(args?.nodes)) return;

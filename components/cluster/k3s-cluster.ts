@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { NodeRole, NodeSpec } from "../nodes/types";
+import { NodeSpec } from "../nodes/types";
 import { apiHost } from "../k3s/settings";
 import { K3sNode } from "./k3s-node";
 import { GoneK3sNode } from "../day-two/gone";
@@ -13,7 +13,6 @@ import { ConfigContribution, ConfigValue } from "../k3s/types";
 import { K3sClusterProgramArgs, resolveK3sClusterArgs } from "./args";
 import { planRollout } from "../day-two/rollout-plan";
 import { restartKey } from "../day-two/restart-plan";
-import { DISABLE_VALUES, configProblems, flagType } from "../rules/flags";
 
 /** Bound on the forced drain of a gone host: its pods cannot terminate, so waiting longer gains nothing. */
 const GONE_DRAIN_TIMEOUT = "60s";
@@ -26,23 +25,6 @@ function resolveContributions(list: ConfigContribution[]): pulumi.Output<Resolve
     all: everyone,
     disable: [...new Set(list.flatMap((c) => c.disable ?? []))],
   }));
-}
-
-/**
- * Contributions come from code, not the stack file, but a bad key would still break nodes: check them
- * per role before any resource exists. Values not known yet (Outputs) are checked by key only.
- */
-function checkContributions(list: ConfigContribution[]): void {
-  const checkable = (role: NodeRole, m: Record<string, pulumi.Input<ConfigValue>> = {}) =>
-    Object.fromEntries(Object.entries(m).filter(([k, v]) => !pulumi.Output.isInstance(v) || !flagType(role, k.replace(/\+$/, ""))));
-  const problems = list.flatMap((c, i) => [
-    ...configProblems("server", checkable("server", c.server), `contribution ${i} (server)`),
-    // `all` goes to servers too, so it must be a flag of both roles.
-    ...configProblems("agent", checkable("agent", c.all), `contribution ${i} (all)`),
-    ...configProblems("server", checkable("server", c.all), `contribution ${i} (all)`),
-    ...(c.disable ?? []).filter((d) => !DISABLE_VALUES.includes(d)).map((d) => `contribution ${i} (disable): '${d}' is not a k3s component.`),
-  ]);
-  if (problems.length) throw new Error(`k3s-stacks: invalid k3s config from a layer:\n${problems.join("\n")}`);
 }
 
 /**
@@ -74,7 +56,6 @@ export class K3sCluster extends pulumi.ComponentResource {
     const args = resolveK3sClusterArgs(userArgs);
     super("k3s:cluster:K3sCluster", name, {}, opts);
     const { settings, rollout } = args;
-    checkContributions(args.contributions);
     const plan = planRollout(args.nodes, rollout.agentBatchSize);
     const bootstrap = plan.servers[0];
     const address = (n: NodeSpec) => pulumi.output(n.internalAddress ?? n.connection.host);

@@ -4,10 +4,11 @@ jest.mock("@pulumi/command", () => require("../stack/support/recorder").recordin
 
 import { unpackScript } from "../../components/remote/packed-script";
 import * as pulumi from "@pulumi/pulumi";
-import { installMocks, isSecret, valueOf } from "../support/mocks";
+import { MockState, installMocks, isSecret, valueOf } from "../support/mocks";
 import { configYamlOf, drain, mockOutputs } from "../stack/support/harness";
 import { command, recorded } from "../stack/support/recorder";
 import { K3sCluster } from "../../components/cluster/k3s-cluster";
+import { ConfigError } from "../../components/rules/errors";
 import { ConfigContribution } from "../../components/k3s/types";
 import { NodeSpec } from "../../components/nodes/types";
 import { loadReference, referenceProblems } from "./support/reference";
@@ -18,8 +19,10 @@ const build = (name: string, contributions: ConfigContribution[]) =>
   new K3sCluster(name, { version: "v1.36.3+k3s1", datastore: "etcd", nodes: [node(`${name}s`, "server"), node(`${name}a`, "agent")], contributions });
 const stdin = (name: string) => command(name).args.stdin as pulumi.Input<string>;
 
+let mocks: MockState;
+
 beforeAll(async () => {
-  await installMocks({ outputs: (type, n) => mockOutputs(type, n) });
+  mocks = await installMocks({ outputs: (type, n) => mockOutputs(type, n) });
   build("ok", [
     { server: { "etcd-snapshot-schedule-cron": pulumi.output("0 */6 * * *") }, all: { "kubelet-arg": ["max-pods=150"] }, disable: ["servicelb"] },
     { server: { "etcd-s3": true, "etcd-s3-secret-key": pulumi.secret("S3-SECRET") }, secret: true },
@@ -42,24 +45,34 @@ test("a secret contribution makes every node's config stdin secret", async () =>
   expect(await isSecret(stdin("ok-oka-config"))).toBe(true);
 });
 
-test("bad contributions are refused with every problem before any command exists", () => {
+test("bad contributions are refused with every problem, each naming its argument, before anything is registered", () => {
   const before = recorded.length;
-  let message = "";
+  const resources = mocks.resources.length;
+  let error: unknown;
   try {
     build("bad", [
       { server: { "etcd-snapshot-retention": "many", "no-such-flag": 1, "kube-apiserver-arg": pulumi.output(["a=b"]), "typo-flag": pulumi.output("x") }, all: { "tls-san": ["x"], "disable-apiserver-lb": true }, disable: ["nginx"] },
     ]);
   } catch (e) {
-    message = (e as Error).message;
+    error = e;
   }
-  expect(message.split("\n")).toEqual([
-    "k3s-stacks: invalid k3s config from a layer:",
-    expect.stringContaining("contribution 0 (server): 'etcd-snapshot-retention' must be a whole number"),
-    expect.stringContaining("contribution 0 (server): 'no-such-flag' is not a k3s server flag"),
-    expect.stringContaining("contribution 0 (server): 'typo-flag' is not a k3s server flag"),
-    expect.stringContaining("contribution 0 (all): 'tls-san' is not a k3s agent flag (it is a server-only flag)"),
-    expect.stringContaining("contribution 0 (all): 'disable-apiserver-lb' is not a k3s server flag"),
-    "contribution 0 (disable): 'nginx' is not a k3s component.",
+  expect(error).toBeInstanceOf(ConfigError);
+  expect((error as ConfigError).problems).toEqual([
+    expect.stringMatching(/^K3sCluster\.args\.contributions\[0\]\.disable\[0\]: 'nginx' is not one of the allowed values\. Fix: use one of .*"servicelb"/),
+  ]);
+  let flags: unknown;
+  try {
+    build("bad", [{ server: { "etcd-snapshot-retention": "many", "no-such-flag": 1, "kube-apiserver-arg": pulumi.output(["a=b"]), "typo-flag": pulumi.output("x") }, all: { "tls-san": ["x"], "disable-apiserver-lb": true } }]);
+  } catch (e) {
+    flags = e;
+  }
+  expect((flags as ConfigError).problems).toEqual([
+    expect.stringMatching(/^K3sCluster\.args\.contributions\[0\]\.server: 'etcd-snapshot-retention' must be a whole number.*Fix: /),
+    expect.stringMatching(/^K3sCluster\.args\.contributions\[0\]\.server: 'no-such-flag' is not a k3s server flag\. Fix: /),
+    expect.stringMatching(/^K3sCluster\.args\.contributions\[0\]\.server: 'typo-flag' is not a k3s server flag\. Fix: /),
+    expect.stringMatching(/^K3sCluster\.args\.contributions\[0\]\.all: 'tls-san' is not a k3s agent flag \(it is a server-only flag\)\. Fix: /),
+    expect.stringMatching(/^K3sCluster\.args\.contributions\[0\]\.all: 'disable-apiserver-lb' is not a k3s server flag\. Fix: /),
   ]);
   expect(recorded.length).toBe(before);
+  expect(mocks.resources.length).toBe(resources);
 });
