@@ -99,11 +99,13 @@ export function renderNotNewerThanServers(node: string): string {
   const n = shq(node);
   return `${VERSION_ORDER_FUNCTIONS}
 mine=$(k3s kubectl get node ${n} -o jsonpath='{.status.nodeInfo.kubeletVersion}' 2>/dev/null || true)
-while read -r server theirs; do
-  if [ -z "$mine" ] || [ -z "\${theirs:-}" ]; then continue; fi
+for server in $(k3s kubectl get nodes -l node-role.kubernetes.io/control-plane -o name 2>/dev/null || true); do
+  server=\${server#node/}
+  theirs=$(k3s kubectl get node "$server" -o jsonpath='{.status.nodeInfo.kubeletVersion}' 2>/dev/null || true)
+  if [ -z "$mine" ] || [ -z "$theirs" ]; then continue; fi
   if [ "$(k3s_version_order "$mine" "$theirs" || true)" = 1 ]; then
     echo "k3s-stacks: ${node} runs k3s $mine, newer than server $server ($theirs); a kubelet newer than the API servers breaks the Kubernetes version skew policy (k3s upgrades servers first). Fix: upgrade the servers to $mine first (with upgrade.mode ssh, pulumi up rolls them before new agents install), then run pulumi up again; or remove ${node} until then." >&2
     exit 1
   fi
-done < <(k3s kubectl get nodes -l node-role.kubernetes.io/control-plane -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.status.nodeInfo.kubeletVersion}{"\\n"}{end}' 2>/dev/null || true)`;
+done`;
 }

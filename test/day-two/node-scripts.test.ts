@@ -130,11 +130,13 @@ describe("renderNotNewerThanServers: an agent's membership fails when it is newe
   /** Runs the check with a stand-in `k3s kubectl` (not real k3s) answering the agent's and the servers' kubelet versions. */
   function check(agent: string, servers: Record<string, string>) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "k3s-fake-"));
-    const lines = Object.entries(servers).map(([n, v]) => `${n} ${v}`).join("\\n");
+    const names = Object.keys(servers).map((n) => `node/${n}`).join(" ");
+    const answers = Object.entries(servers).map(([n, v]) => `  "kubectl get node ${n} "*) printf '%s' '${v}' ;;`).join("\n");
     fs.writeFileSync(path.join(dir, "k3s"), `#!/usr/bin/env bash
 case "$*" in
   "kubectl get node a2 "*) printf '%s' ${JSON.stringify(agent)} ;;
-  "kubectl get nodes -l node-role.kubernetes.io/control-plane "*) printf '${lines}\\n' ;;
+  "kubectl get nodes -l node-role.kubernetes.io/control-plane -o name") printf '%s\\n' ${names} ;;
+${answers}
   *) exit 1 ;;
 esac
 `, { mode: 0o755 });
