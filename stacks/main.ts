@@ -110,6 +110,7 @@ export async function main(): Promise<Record<string, unknown>> {
     ...clusterArgs(cluster),
     nodes,
     gone,
+    goneRoot: "inventory",
     datastoreEndpoint,
     contributions,
     files,

@@ -68,6 +68,8 @@ export interface K3sClusterArgs extends ClusterArgs {
  */
 export interface K3sClusterProgramArgs extends K3sClusterArgs {
   stager?: InstallStager;
+  /** Where the program lists its gone hosts, for run-time messages: the stack's `inventory`; `K3sCluster.args.gone` by default. */
+  goneRoot?: ConfigRoot;
 }
 
 /** The arguments checked and completed with their defaults: what the component wires. */
@@ -82,6 +84,7 @@ export interface ResolvedK3sClusterArgs {
   kubeconfigHost?: pulumi.Input<string>;
   sshRollout: boolean;
   stager?: InstallStager;
+  goneRoot: ConfigRoot;
 }
 
 const ROOT = "K3sCluster.args";
@@ -145,6 +148,7 @@ export const k3sClusterArgsSchema = clusterArgsSchema
     kubeconfigHost: nonEmptyInput.optional(),
     sshRollout: z.boolean().default(true),
     stager: z.custom<InstallStager>((v) => typeof (v as InstallStager | undefined)?.stage === "function").optional(),
+    goneRoot: z.custom<ConfigRoot>((v) => typeof v === "string" || typeof (v as { arg?: unknown } | undefined)?.arg === "string").optional(),
   })
   .strict();
 
@@ -196,5 +200,6 @@ export function resolveK3sClusterArgs(args: K3sClusterProgramArgs): ResolvedK3sC
     kubeconfigHost: parsed.kubeconfigHost,
     sshRollout: parsed.sshRollout,
     stager: parsed.stager,
+    goneRoot: parsed.goneRoot ?? { arg: `${ROOT}.gone` },
   };
 }

@@ -125,6 +125,7 @@ export class K3sCluster extends pulumi.ComponentResource {
             controlConnection: bootstrap.connection,
             drainTimeout: GONE_DRAIN_TIMEOUT,
             after: [k3sNode.install],
+            listedIn: args.goneRoot,
           }, { parent: this });
           removals.push(this.gone[gone.name].removal);
         }

@@ -4,6 +4,7 @@ import { NodeSpec, SshConnection } from "../nodes/types";
 import { ScriptCommand, connectionArgs, remoteScript } from "../remote/command";
 import { renderGoneScript } from "../k3s/removal-scripts";
 import { LEAVE_TIMEOUT_SECONDS, installIdentity } from "./replace-chain";
+import { ConfigRoot, keyPath } from "../rules/key-path";
 
 /** Inputs of a host marked `gone: true`. */
 export interface GoneK3sNodeArgs {
@@ -14,6 +15,8 @@ export interface GoneK3sNodeArgs {
   drainTimeout: string;
   /** Resources the removal waits for (the first server's install). */
   after: pulumi.Resource[];
+  /** Where the gone host is listed, for the message on dropping its records (`k3s-stacks:inventory` by default). */
+  listedIn?: ConfigRoot;
 }
 
 /** Names of the records a gone host keeps in the stack until its inventory entry is deleted (README). */
@@ -60,7 +63,7 @@ export class GoneK3sNode extends pulumi.ComponentResource {
     pulumi.log.info(
       `${node.name} is marked gone: it is removed from the cluster through the first server, never dialled. ` +
         `Its records ${GONE_RECORDS.map((r) => `${name}-${r}`).join(" and ")} stay in the stack without a delete; ` +
-        `delete ${node.name} from k3s-stacks:inventory and run pulumi up to drop them (nothing is called).`,
+        `delete ${node.name} from ${keyPath(args.listedIn ?? "inventory", [])} and run pulumi up to drop them (nothing is called).`,
       this,
     );
     this.registerOutputs({});

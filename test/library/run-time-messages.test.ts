@@ -1,10 +1,12 @@
-// Messages printed while the program runs (on nodes, or when Outputs resolve) name the settings the
-// way their user wrote them: ClusterAddons.args.config for a library program, k3s-stacks:addons for
-// the stack program, which passes its key as configRoot. The stack's script stays byte-identical.
+// Messages printed while the program runs (on nodes, in the log, or when Outputs resolve) name the
+// settings the way their user wrote them: ClusterAddons.args.config / K3sCluster.args.gone for a
+// library program, k3s-stacks:addons / k3s-stacks:inventory for the stack program, which passes its
+// keys as configRoot / goneRoot. The stack's scripts stay byte-identical.
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, MockState } from "../support/mocks";
-import { commandInputs, drain } from "../stack/support/harness";
+import { commandInputs, drain, mockOutputs } from "../stack/support/harness";
 import { ClusterAddons } from "../../components/addons/cluster-addons";
+import { K3sCluster } from "../../components/cluster/k3s-cluster";
 import { parseAddonsConfig } from "../../components/addons/config";
 import { renderLonghornPrereqScript } from "../../components/addons/longhorn-prereq";
 import { monitoringValues } from "../../components/addons/values/monitoring";
@@ -15,11 +17,19 @@ const args = { kubeconfig: pulumi.secret("apiVersion: v1"), nodes: [node], serve
 const STACK_OPTOUT = `optout="or set k3s-stacks:addons.storage.prepareNodes: true to let k3s-stacks do it"`;
 
 let state: MockState;
+const info = jest.spyOn(pulumi.log, "info");
 beforeAll(async () => {
-  state = await installMocks();
+  state = await installMocks({ outputs: (type, name) => mockOutputs(type, name) });
   new ClusterAddons("lib", args);
   new ClusterAddons("stack", { ...args, configRoot: "addons" });
+  new K3sCluster("k3s", { version: "v1.36.3+k3s1", nodes: [node], gone: [{ ...node, name: "old", role: "agent", connection: { host: "192.168.1.12" } }] });
   await drain();
+});
+
+test("a gone node's kept records are dropped by removing it from K3sCluster's gone argument", () => {
+  const messages = info.mock.calls.map(([m]) => m).filter((m) => m.includes("is marked gone"));
+  expect(messages).toEqual([expect.stringContaining("delete old from K3sCluster.args.gone and run pulumi up to drop them")]);
+  for (const m of messages) expect(m).not.toMatch(STACK_WORDS);
 });
 
 test("a Longhorn node check that fails tells a library program which argument opts in to preparing nodes", () => {
