@@ -1,14 +1,18 @@
 import { ConfigRoot, isArgument, settingName } from "./key-path";
+
 /**
  * Settings k3s-stacks owns, and the ways serverConfig/agentConfig could still set them.
  *
  * A k3s flag we manage is refused as a config.yaml key. The same setting also reaches the Kubernetes
- * components through k3s's `*-arg` lists, whose entries k3s appends after its own arguments, so the
- * component's flag parser keeps the user's value (k3s pkg/daemons/control/server.go apiServer,
+ * components through k3s's `*-arg` lists, which k3s merges into the arguments it builds itself, the
+ * user's value winning for the same name (k3s pkg/daemons/control/server.go apiServer,
  * controllerManager, cloudControllerManager; pkg/daemons/agent/agent_linux.go kubeletArgs,
- * kubeProxyArgs; util.GetArgs). {@link COMPONENT_ARGS} maps each component argument k3s derives from
- * a flag we manage (or from cluster-dns) back to that flag, so the fix names our key.
+ * kubeProxyArgs; util.GetArgs). The kubelet's cluster-dns, cluster-domain and register-with-taints
+ * moved into its config file in newer k3s releases; a command-line flag still overrides that file.
+ * {@link COMPONENT_ARGS} maps each component argument k3s derives from a flag we manage (or from
+ * cluster-dns) back to that flag, so the fix names our key.
  */
+
 /**
  * k3s flags that k3s-stacks sets from its own settings, or that would break what it manages, with the
  * fix for each. In serverConfig/agentConfig they would silently override the dedicated setting every
