@@ -3,12 +3,11 @@ import { stringify } from "yaml";
 import { ApiVip } from "../k3s/settings";
 import { ConfigError, keyPath } from "../rules/errors";
 import { NodeFile } from "../k3s/types";
-import { NodeFacts } from "../nodes/types";
 import { imageRef } from "./charts";
 import { MetallbConfig } from "./config";
 import { parsePoolEntry } from "./pools";
-import { splitCidrs } from "../rules/cidr";
-import { ASSUMED_SEGMENT_PREFIX, CLOUD_DELIVERS_ONLY_ASSIGNED, segmentOf } from "../rules/layer2";
+import { CLOUD_DELIVERS_ONLY_ASSIGNED } from "../rules/layer2";
+import { ApiVipNetwork, apiVipNetworkProblems } from "../k3s/api-vip";
 
 /** k3s applies every file here on each server, re-applying when it changes (reference §10, §14). */
 export const SERVER_MANIFESTS_DIR = "/var/lib/rancher/k3s/server/manifests";
@@ -110,72 +109,21 @@ export function kubeVipFiles(vip: ApiVip): NodeFile[] {
   ];
 }
 
-/** What the VIP is checked against. */
-export interface ApiVipContext {
-  nodes: NodeFacts[];
-  clusterCidr: string;
-  serviceCidr: string;
+/** What the VIP is checked against: the cluster layer's facts and, with MetalLB, its pools. */
+export interface ApiVipContext extends ApiVipNetwork {
   /** MetalLB pools when MetalLB is the load balancer. */
   metallb?: MetallbConfig;
 }
 
-function contains(cidr: string, addr: ipaddr.IPv4 | ipaddr.IPv6): boolean {
-  const [net, prefix] = ipaddr.parseCIDR(cidr);
-  return net.kind() === addr.kind() && addr.match(net, prefix);
-}
-
 /**
- * Every problem with `cluster.apiVip` against the nodes and the other address ranges: one per line,
- * naming the key and the fix. The VIP must be on the servers' layer-2 network (ARP reaches only the
- * local segment), must not be any node's address, nor inside a MetalLB pool or the pod/service CIDRs
- * (those are routed inside the cluster). Node addresses not known yet (cloud outputs) are skipped.
+ * Every problem with `cluster.apiVip` of a stack: those of the cluster layer (k3s/api-vip.ts, which
+ * K3sCluster runs too) and, on top, the VIP inside a MetalLB pool (MetalLB could hand it to a Service).
  */
 export function apiVipProblems(vip: ApiVip, ctx: ApiVipContext): string[] {
   const where = keyPath("cluster", ["apiVip", "address"]);
-  const problems: string[] = [];
+  const problems = apiVipNetworkProblems(vip, ctx);
   const addr = ipaddr.parse(vip.address);
   const family = addr.kind();
-  const host = family === "ipv4" ? 32 : 128;
-  const assumed = ASSUMED_SEGMENT_PREFIX[family];
-  const subnet = vip.subnet ?? segmentOf(vip.address);
-  if (vip.subnet && !contains(vip.subnet, addr)) {
-    problems.push(`${where}: ${vip.address} is outside apiVip.subnet ${vip.subnet}. Fix: pick a free address inside ${vip.subnet}, or correct the subnet.`);
-  }
-  const [, prefix] = ipaddr.parseCIDR(subnet);
-  if (family === "ipv4" && prefix < host - 1) {
-    const [net] = ipaddr.parseCIDR(subnet);
-    const broadcast = ipaddr.IPv4.broadcastAddressFromCIDR(subnet).toString();
-    if (vip.address === net.toString() || vip.address === broadcast) {
-      problems.push(`${where}: ${vip.address} is the network or broadcast address of ${subnet}. Fix: pick a host address inside it.`);
-    }
-  }
-  for (const n of ctx.nodes) {
-    const taken = [n.internalAddress, n.externalAddress, n.connection.host].some((a) => {
-      if (typeof a !== "string" || !ipaddr.isValid(a)) return false;
-      const na = ipaddr.parse(a);
-      return na.kind() === family && na.toNormalizedString() === addr.toNormalizedString();
-    });
-    if (taken) problems.push(`${where}: ${vip.address} is the address of node '${n.name}'; kube-vip would take it over. Fix: pick an address no machine uses.`);
-  }
-  const servers = ctx.nodes.filter((n) => n.role === "server");
-  for (const n of servers) {
-    const a = n.internalAddress ?? n.connection.host;
-    if (typeof a !== "string" || !ipaddr.isValid(a)) continue;
-    const sa = ipaddr.parse(a);
-    if (sa.kind() !== family || !contains(subnet, sa)) {
-      const fix = vip.subnet
-        ? `pick a VIP on the servers' LAN, or correct apiVip.subnet`
-        : `pick a VIP in ${subnet}, or set apiVip.subnet to your LAN's CIDR (e.g. 192.168.0.0/16) when it is wider than /${assumed}`;
-      problems.push(`${where}: server '${n.name}' (${a}) is not in ${subnet}, and ARP announces the VIP only on the servers' own network segment. Fix: ${fix}.`);
-    }
-  }
-  // Dual-stack lists are checked range by range.
-  const ranges = [...splitCidrs(ctx.clusterCidr).map((c) => ["clusterCidr", c] as const), ...splitCidrs(ctx.serviceCidr).map((c) => ["serviceCidr", c] as const)];
-  for (const [key, cidr] of ranges) {
-    if (contains(cidr, addr)) {
-      problems.push(`${where}: ${vip.address} is inside k3s-stacks:cluster.${key} ${cidr}, which is routed inside the cluster. Fix: pick an address on the servers' LAN.`);
-    }
-  }
   const value = BigInt(`0x${Buffer.from(addr.toByteArray()).toString("hex")}`);
   ctx.metallb?.pools.forEach((pool, i) => {
     pool.addresses.forEach((text, j) => {

@@ -11,6 +11,9 @@ import { TopologyRoots, endpointScheme, validateTopology } from "../k3s/topology
 import { ConfigContribution, ConfigValue, InstallStager, NodeFile, RolloutSettings } from "../k3s/types";
 import { upgradeSchema } from "../day-two/config";
 import { datastoreEndpointProblem } from "../rules/datastore";
+import { clusterNodeProblems } from "../k3s/cluster-nodes";
+import { apiVipNetworkProblems } from "../k3s/api-vip";
+import { S3SettingNames, s3EndpointProblem } from "../rules/s3-endpoint";
 
 /**
  * Arguments of {@link K3sCluster}: plain data and Inputs of it, so that the component can be offered to
@@ -100,6 +103,14 @@ const contributionSchema = z
   })
   .strict();
 
+const S3_ENDPOINT = "etcd-s3-endpoint";
+const CONTRIBUTION_S3_NAMES: S3SettingNames = { keys: "etcd-s3-access-key and etcd-s3-secret-key (in a contribution with secret: true)", folder: "etcd-s3-folder", bucket: "etcd-s3-bucket" };
+
+function s3EndpointProblems(endpoint: unknown, key: string): string[] {
+  const problem = typeof endpoint === "string" ? s3EndpointProblem(endpoint, CONTRIBUTION_S3_NAMES) : undefined;
+  return problem ? [`${key}: ${problem}`] : [];
+}
+
 /**
  * Contributions come from code, not a stack file, but a bad key would still break nodes: each is
  * checked per role against the k3s flag table. Values not known yet (Outputs) are checked by key only.
@@ -112,6 +123,8 @@ function checkContributions(list: ConfigContribution[], root: ConfigRoot): void 
     // `all` goes to servers too, so it must be a flag of both roles.
     ...configProblems("agent", checkable("agent", c.all), keyPath(root, [i, "all"])),
     ...configProblems("server", checkable("server", c.all), keyPath(root, [i, "all"])),
+    // The stack's snapshots.s3.endpoint rule, on the k3s key it becomes (a server flag: in `all` it is refused above).
+    ...s3EndpointProblems(c.server?.[S3_ENDPOINT], keyPath(root, [i, "server", S3_ENDPOINT])),
   ]);
   if (problems.length) throw new ConfigError(problems);
 }
@@ -155,8 +168,33 @@ export const k3sClusterArgsSchema = clusterArgsSchema
 const TOPOLOGY: TopologyRoots = { nodes: { arg: `${ROOT}.nodes` }, datastore: { arg: `${ROOT}.datastore` }, endpoint: { arg: `${ROOT}.datastoreEndpoint` }, clusterCidr: { arg: `${ROOT}.clusterCidr` } };
 
 /**
- * Checks K3sCluster's arguments with the stack's rules (cluster settings, nodes, datastore topology)
- * and applies the defaults. Throws one ConfigError listing every problem, each naming its argument.
+ * The planner's checks of the nodes against the cluster settings (k3s/cluster-nodes.ts, k3s/api-vip.ts),
+ * naming the arguments. Addresses that are Inputs not known yet (a VM's Output) are not judged.
+ */
+function checkNodesAgainstCluster(settings: ClusterSettings, nodes: NodeSpec[]): void {
+  const plain = (v: unknown) => (typeof v === "string" ? v : undefined);
+  const facts = nodes.map((n, i) => ({
+    key: `${ROOT}.nodes[${i}]`,
+    name: n.name,
+    role: n.role,
+    address: plain(n.connection.host),
+    addressField: "connection.host",
+    internalAddress: plain(n.internalAddress),
+    externalAddress: plain(n.externalAddress),
+    flannelIface: n.flannelIface,
+  }));
+  const root = { arg: ROOT };
+  const problems = [
+    ...clusterNodeProblems(settings, facts, root),
+    ...(settings.apiVip ? apiVipNetworkProblems(settings.apiVip, { nodes, clusterCidr: settings.clusterCidr, serviceCidr: settings.serviceCidr }, root) : []),
+  ];
+  if (problems.length) throw new ConfigError(problems);
+}
+
+/**
+ * Checks K3sCluster's arguments with the stack's rules (cluster settings, nodes, datastore topology,
+ * node addresses and apiVip against the cluster's ranges, host-gw's one segment, contributions'
+ * etcd-s3-endpoint) and applies the defaults. Throws one ConfigError listing every problem, each naming its argument.
  */
 export function resolveK3sClusterArgs(args: K3sClusterProgramArgs): ResolvedK3sClusterArgs {
   const root = { arg: ROOT };
@@ -182,12 +220,15 @@ export function resolveK3sClusterArgs(args: K3sClusterProgramArgs): ResolvedK3sC
     },
   ]);
   const endpoint = parsed.datastoreEndpoint;
-  validateTopology(settings, nodes, {
-    present: endpoint !== undefined,
-    scheme: typeof endpoint === "string" ? endpointScheme(endpoint) : undefined,
-    unknown: endpoint !== undefined && typeof endpoint !== "string",
-    problem: typeof endpoint === "string" ? datastoreEndpointProblem(endpoint, `pass ${ROOT}.datastoreEndpoint again`) : undefined,
-  }, TOPOLOGY);
+  collectProblems([
+    () => validateTopology(settings, nodes, {
+      present: endpoint !== undefined,
+      scheme: typeof endpoint === "string" ? endpointScheme(endpoint) : undefined,
+      unknown: endpoint !== undefined && typeof endpoint !== "string",
+      problem: typeof endpoint === "string" ? datastoreEndpointProblem(endpoint, `pass ${ROOT}.datastoreEndpoint again`) : undefined,
+    }, TOPOLOGY),
+    () => checkNodesAgainstCluster(settings, nodes),
+  ]);
   return {
     settings,
     nodes,

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { collectProblems, parseConfig } from "../rules/errors";
+import { ConfigError, collectProblems, keyPath, parseConfig } from "../rules/errors";
+import { clusterNetworkProblems } from "../rules/cluster-network";
 import { K3S_CLUSTER_CIDR, K3S_SERVICE_CIDR, cidrListSchema } from "../rules/cidr";
 import { flannelBackendSchema } from "../rules/flannel";
 import { NodeSpec } from "./types";
@@ -101,7 +102,12 @@ export function parseCloudArgs(args: { cloud: CloudArgs; cluster?: CloudClusterA
   let cluster: CloudClusterInfo | undefined;
   let config!: CloudConfig;
   collectProblems([
-    () => { cluster = parseConfig(cloudClusterSchema, args?.cluster ?? {}, CLOUD_ROOTS.cluster); },
+    () => {
+      cluster = parseConfig(cloudClusterSchema, args?.cluster ?? {}, CLOUD_ROOTS.cluster);
+      // K3sCluster's rules for the ranges (components/k3s/settings.ts runs the same); the k3s version is not known here.
+      const problems = clusterNetworkProblems(cluster, (field) => keyPath(CLOUD_ROOTS.cluster, field.split(".")));
+      if (problems.length) throw new ConfigError(problems);
+    },
     // The network is checked against the cluster's ranges once they parsed; the cloud settings alone before.
     () => { config = cluster ? parseCloudConfig(args?.cloud, cluster, CLOUD_ROOTS) : parseConfig(cloudSchema, args?.cloud, CLOUD_ROOTS.cloud); },
   ]);

@@ -1,11 +1,10 @@
 import { ConfigError, PROJECT, collectProblems } from "../rules/errors";
-import { nodeAddressProblems } from "../rules/cluster-network";
-import { ClusterSettings, apiHost, parseClusterConfig } from "../k3s/settings";
+import { ClusterSettings, parseClusterConfig } from "../k3s/settings";
+import { clusterNodeProblems } from "../k3s/cluster-nodes";
 import { endpointScheme, validateTopology } from "../k3s/topology";
 import { datastoreEndpointProblem } from "../rules/datastore";
 import { s3EndpointProblem } from "../rules/s3-endpoint";
 import { configuredKubeconfigHost } from "../k3s/kubeconfig";
-import { splitSegmentsProblem } from "../rules/layer2";
 import type { ThisMachine } from "../nodes/local";
 import { parseSnapshotConfig, parseUpgradeConfig } from "../day-two/config";
 import { PreviousState, checkAgainstPrevious } from "../day-two/previous";
@@ -122,11 +121,7 @@ export function planStack(config: StackConfig, previous: PreviousState | undefin
       // Node IPs written in the inventory against the pod/service ranges and their families; cloud VMs get theirs at creation.
       if (!c || source?.kind !== "inventory") return;
       const hosts = source.inventory.hosts.map((h, i) => ({ ...h, key: `${PROJECT}:inventory.hosts[${i}]` })).filter((h) => !h.gone);
-      // The other nodes join the first server's own address unless a fixed API address is set.
-      const joinTarget = hosts.length > 1 && !apiHost(c) ? hosts.find((h) => h.role === "server") : undefined;
-      const problems = nodeAddressProblems(c, hosts.map((h) => ({ ...h, joinTarget: h === joinTarget })));
-      const split = c.flannelBackend === "host-gw" ? splitSegmentsProblem(hosts.map((h) => ({ name: h.name, nodeIp: h.flannelIface ? undefined : h.internalAddress ?? h.address })), c.apiVip?.subnet) : undefined;
-      if (split) problems.push(`${PROJECT}:cluster.flannelBackend: ${split}.`);
+      const problems = clusterNodeProblems(c, hosts, "cluster");
       if (problems.length) throw new ConfigError(problems);
     },
     () => {

@@ -1,4 +1,5 @@
 import { FAMILY_NAME, Family, ipFamily, parseIp } from "./address";
+import { ConfigRoot, keyPath, settingName } from "./key-path";
 import { cidrFamily, cidrHas, cidrsOverlap, networkForm, prefixLength, splitCidrs } from "./cidr";
 
 /** The cluster's address plan as k3s gets it: cluster-cidr, service-cidr (comma lists), its version. */
@@ -7,8 +8,8 @@ export interface ClusterNetwork {
   clusterCidr: string;
   /** k3s service-cidr, one range or a pair. */
   serviceCidr: string;
-  /** The k3s release (`v1.33.5+k3s1`): the service range cap depends on it. */
-  k3sVersion: string;
+  /** The k3s release (`v1.33.5+k3s1`): the service range cap depends on it; unknown (not checked) when absent. */
+  k3sVersion?: string;
   /** kube-controller-manager node-cidr-mask-size per family, when set through serverConfig. */
   nodeCidrMaskSize?: Partial<Record<Family, number>>;
   /** `cluster.apiVip.address`, when a VIP is configured. */
@@ -38,8 +39,8 @@ const SERVICE_CAP_UNTIL_MINOR = 34;
  */
 const IPV6_NODE_RANGES_BITS_MAX = 16;
 
-function minorOf(k3sVersion: string): number | undefined {
-  const m = /^v1\.(\d+)\./.exec(k3sVersion);
+function minorOf(k3sVersion: string | undefined): number | undefined {
+  const m = /^v1\.(\d+)\./.exec(k3sVersion ?? "");
   return m ? Number(m[1]) : undefined;
 }
 
@@ -166,6 +167,8 @@ export interface NodeAddresses {
   name: string;
   /** The SSH address. Without internalAddress, k3s detects the node IPs itself, usually this address on a LAN. */
   address?: string;
+  /** Where `address` is written under `key`: `address` (an inventory host, the default) or `connection.host` (a library NodeArgs). */
+  addressField?: string;
   /** k3s node-ip: written to config.yaml only when set. */
   internalAddress?: string;
   /** k3s node-external-ip. */
@@ -185,12 +188,13 @@ export interface NodeAddresses {
  *   both families on a dual-stack node (k3s-io/k3s#5918, PR #5920), so the SSH address is no node-ip;
  * - the address other nodes join (`joinTarget`) must be one they can reach, never loopback and the like;
  * - an internalAddress may not be another node's address.
+ * `cluster` names the cluster settings (the stack's `k3s-stacks:cluster` by default, or `{ arg: "K3sCluster.args" }`).
  */
-export function nodeAddressProblems(net: Pick<ClusterNetwork, "clusterCidr" | "serviceCidr">, nodes: NodeAddresses[]): string[] {
+export function nodeAddressProblems(net: Pick<ClusterNetwork, "clusterCidr" | "serviceCidr">, nodes: NodeAddresses[], cluster: ConfigRoot = "cluster"): string[] {
   const problems: string[] = [];
   const ranges = [
-    ...splitCidrs(net.clusterCidr).map((r) => ({ r, what: "clusterCidr (pods)" })),
-    ...splitCidrs(net.serviceCidr).map((r) => ({ r, what: "serviceCidr" })),
+    ...splitCidrs(net.clusterCidr).map((r) => ({ r, what: `${keyPath(cluster, ["clusterCidr"])} (pods)` })),
+    ...splitCidrs(net.serviceCidr).map((r) => ({ r, what: keyPath(cluster, ["serviceCidr"]) })),
   ];
   const podFamilies = splitCidrs(net.clusterCidr).map(cidrFamily);
   const seen = new Map<string, string>();
@@ -200,7 +204,7 @@ export function nodeAddressProblems(net: Pick<ClusterNetwork, "clusterCidr" | "s
     for (const { field, address } of addresses) {
       for (const { r, what } of ranges) {
         if (cidrHas(r, address)) {
-          problems.push(`${n.key}.${field}: ${address} is inside k3s-stacks:cluster.${what} ${r}, so traffic to the node would be routed into the cluster instead. Fix: give the node's LAN address here, or move the cluster's ranges away from your LAN.`);
+          problems.push(`${n.key}.${field}: ${address} is inside ${what} ${r}, so traffic to the node would be routed into the cluster instead. Fix: give the node's LAN address here, or move the cluster's ranges away from your LAN.`);
         }
       }
     }
@@ -210,13 +214,13 @@ export function nodeAddressProblems(net: Pick<ClusterNetwork, "clusterCidr" | "s
     if (special && explicit) {
       problems.push(`${n.key}.internalAddress: ${ip.address} would be the node's k3s node-ip, but it is ${special}, which the kubelet refuses as a node IP. Fix: give the node's LAN address here.`);
     } else if (special && n.joinTarget) {
-      problems.push(`${n.key}.address: ${ip.address} is ${special}, but it is the first server's address, which the other nodes join, so they would never reach it. Fix: set internalAddress to the node's LAN address (the address other nodes reach it on), or set k3s-stacks:cluster.apiEndpoint.`);
+      problems.push(`${n.key}.${ip.field}: ${ip.address} is ${special}, but it is the first server's address, which the other nodes join, so they would never reach it. Fix: set internalAddress to the node's LAN address (the address other nodes reach it on), or set ${settingName(cluster, ["apiEndpoint"])}.`);
     }
     const normal = parseIp(ip.address)!.toNormalizedString();
     const other = seen.get(normal);
     // Two internalAddresses alike are reported by the inventory schema, two SSH addresses alike (with their ports) too.
     if (other !== undefined && explicit !== other.endsWith(".internalAddress")) {
-      const [at, of] = explicit ? [`${n.key}.internalAddress`, other] : [other, `${n.key}.address`];
+      const [at, of] = explicit ? [`${n.key}.internalAddress`, other] : [other, `${n.key}.${ip.field}`];
       problems.push(`${at}: ${ip.address} is also the address of ${of}; every node needs an IP of its own (a Node's InternalIP). Fix: set internalAddress on each of them to the address other nodes reach it on.`);
     }
     seen.set(normal, `${n.key}.${ip.field}`);
@@ -248,6 +252,6 @@ const SPECIAL_RANGES: Record<string, string> = {
 /** The node's known IP and where it comes from: internalAddress (its node-ip), else an SSH address that is an IP. */
 function nodeIp(n: NodeAddresses): { field: string; address: string } | undefined {
   if (n.internalAddress !== undefined) return { field: "internalAddress", address: n.internalAddress };
-  if (n.address !== undefined && parseIp(n.address)) return { field: "address", address: n.address };
+  if (n.address !== undefined && parseIp(n.address)) return { field: n.addressField ?? "address", address: n.address };
   return undefined;
 }

@@ -1,3 +1,14 @@
+/** How a fix names the S3 settings next to the endpoint: the stack's snapshots.s3 fields, or k3s's etcd-s3-* keys. */
+export interface S3SettingNames {
+  /** Where the access and secret keys go. */
+  keys: string;
+  folder: string;
+  bucket: string;
+}
+
+/** The stack's names (k3s-stacks:snapshots.s3 and its secrets). */
+export const STACK_S3_NAMES: S3SettingNames = { keys: "the secrets k3s-stacks:etcdS3AccessKey and k3s-stacks:etcdS3SecretKey", folder: "folder", bucket: "bucket" };
+
 /**
  * Why an etcd snapshot S3 endpoint (`snapshots.s3.endpoint`, k3s `etcd-s3-endpoint`) would stop
  * snapshots, as "what is wrong. Fix: ..." without the key; undefined when it is a host[:port].
@@ -5,16 +16,16 @@
  * cannot have fully qualified paths."); a query or fragment is no host either, and credentials
  * belong in the access/secret keys. The scheme is reported by the snapshot schema itself.
  */
-export function s3EndpointProblem(value: string): string | undefined {
+export function s3EndpointProblem(value: string, names: S3SettingNames = STACK_S3_NAMES): string | undefined {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return undefined;
   const at = value.indexOf("@");
-  if (at >= 0) return `carries credentials before '@'. Fix: set the endpoint to '${hostPart(value.slice(at + 1))}' and the keys in the secrets k3s-stacks:etcdS3AccessKey and k3s-stacks:etcdS3SecretKey.`;
+  if (at >= 0) return `carries credentials before '@'. Fix: set the endpoint to '${hostPart(value.slice(at + 1))}' and the keys in ${names.keys}.`;
   const cut = value.search(/[/?#]/);
   if (cut < 0) return undefined;
   const host = value.slice(0, cut);
   const extra = value.slice(cut);
   const path = extra.replace(/[?#].*$/, "").replace(/^\/+|\/+$/g, "");
-  const target = path ? ` and '${path}' in folder (a prefix inside the bucket), or in bucket when it names the bucket` : "";
+  const target = path ? ` and '${path}' in ${names.folder} (a prefix inside the bucket), or in ${names.bucket} when it names the bucket` : "";
   return `'${value}' has ${/^\//.test(extra) ? "a path" : "a query or fragment"} after the host; k3s's S3 client (minio-go) takes host[:port] only and refuses it ("Endpoint url cannot have fully qualified paths"), so no snapshot would reach S3. Fix: set the endpoint to '${host}'${target}.`;
 }
 
