@@ -39,3 +39,13 @@ test("a bad pool names the function's argument, before any VM is declared", asyn
   expect((error as ConfigError).problems.join("\n")).toContain("cloudNodeSpecs.args.cluster.clusterCidr");
   expect(seen.length).toBe(before);
 });
+
+test("its cluster argument's ranges are checked with K3sCluster's rules (clusterNetworkProblems), before any VM is declared", async () => {
+  const before = seen.length;
+  const error = await lib.cloudNodeSpecs("bad", { cloud, cluster: { clusterCidr: "10.42.0.0/16", serviceCidr: "10.42.128.0/17" } }).catch((e: ConfigError) => e);
+  expect(error).toBeInstanceOf(lib.ConfigError);
+  expect((error as ConfigError).problems).toEqual([
+    expect.stringMatching(/^cloudNodeSpecs\.args\.cluster\.serviceCidr: 10\.42\.128\.0\/17 overlaps clusterCidr 10\.42\.0\.0\/16.*Fix: pick disjoint ranges/),
+  ]);
+  expect(seen.length).toBe(before);
+});

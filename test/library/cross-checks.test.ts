@@ -1,0 +1,77 @@
+// The planner's checks of the nodes against the cluster, run by K3sCluster too (one definition each):
+// a library program's bad input throws a ConfigError naming the argument, with a fix for code, and
+// registers nothing. The stack's wording of the same rules is guarded by test/plan and test/rules.
+import { installMocks, MockState } from "../support/mocks";
+import { drain, mockOutputs } from "../stack/support/harness";
+import { ConfigError, K3sCluster, NodeArgs } from "../../components";
+import { STACK_WORDS } from "./support/words";
+
+const VERSION = "v1.33.4+k3s1";
+const node = (name: string, host: string, role: NodeArgs["role"] = "server", extra: Partial<NodeArgs> = {}): NodeArgs =>
+  ({ name, role, arch: "arm64", connection: { host }, ...extra });
+
+let state: MockState;
+beforeAll(async () => {
+  state = await installMocks({ outputs: (type, name) => mockOutputs(type, name) });
+});
+
+/** The problems of a K3sCluster construction: a ConfigError, nothing registered, no stack words. */
+async function problemsOf(args: ConstructorParameters<typeof K3sCluster>[1]): Promise<string[]> {
+  const before = state.resources.length;
+  let error: unknown;
+  try {
+    new K3sCluster("bad", args);
+  } catch (e) {
+    error = e;
+  }
+  await drain();
+  expect(error).toBeInstanceOf(ConfigError);
+  expect(state.resources.length).toBe(before);
+  const problems = (error as ConfigError).problems;
+  for (const p of problems) expect(p).not.toMatch(STACK_WORDS);
+  return problems;
+}
+
+test("a node IP inside the cluster's pod or service range names the node and the range argument", async () => {
+  expect(await problemsOf({ version: VERSION, nodes: [node("s1", "192.168.1.11", "server", { internalAddress: "10.42.0.7", externalAddress: "10.43.1.1" })] })).toEqual([
+    "K3sCluster.args.nodes[0].internalAddress: 10.42.0.7 is inside K3sCluster.args.clusterCidr (pods) 10.42.0.0/16, so traffic to the node would be routed into the cluster instead. Fix: give the node's LAN address here, or move the cluster's ranges away from your LAN.",
+    "K3sCluster.args.nodes[0].externalAddress: 10.43.1.1 is inside K3sCluster.args.serviceCidr 10.43.0.0/16, so traffic to the node would be routed into the cluster instead. Fix: give the node's LAN address here, or move the cluster's ranges away from your LAN.",
+  ]);
+});
+
+test("a node-ip of another family than the cluster's is refused, as k3s would", async () => {
+  expect(await problemsOf({ version: VERSION, nodes: [node("s1", "192.168.1.11", "server", { internalAddress: "fd00::11" })] })).toEqual([
+    expect.stringMatching(/^K3sCluster\.args\.nodes\[0\]\.internalAddress: fd00::11 is IPv6 but clusterCidr 10\.42\.0\.0\/16 is IPv4; k3s refuses a node-ip whose IP families differ from cluster-cidr's\. Fix: /),
+  ]);
+});
+
+test("a loopback first server that the others would join names its connection.host and the apiEndpoint argument", async () => {
+  expect(await problemsOf({ version: VERSION, nodes: [node("s1", "127.0.0.1"), node("a1", "192.168.1.12", "agent")] })).toEqual([
+    "K3sCluster.args.nodes[0].connection.host: 127.0.0.1 is a loopback address, but it is the first server's address, which the other nodes join, so they would never reach it. Fix: set internalAddress to the node's LAN address (the address other nodes reach it on), or set `apiEndpoint` in K3sCluster's args.",
+  ]);
+});
+
+test("flannel host-gw across LAN segments names flannelBackend", async () => {
+  expect(await problemsOf({ version: VERSION, flannelBackend: "host-gw", nodes: [node("s1", "192.168.1.11"), node("a1", "192.168.2.12", "agent")] })).toEqual([
+    expect.stringMatching(/^K3sCluster\.args\.flannelBackend: host-gw needs every node on one layer-2 segment, but the node IPs fall in 2 segments .*Fix: use vxlan/),
+  ]);
+});
+
+test("apiVip is checked against the nodes and the servers' segment, naming apiVip.address", async () => {
+  expect(await problemsOf({ version: VERSION, apiVip: { address: "192.168.2.12" }, nodes: [node("s1", "192.168.1.11"), node("a1", "192.168.2.12", "agent")] })).toEqual([
+    "K3sCluster.args.apiVip.address: 192.168.2.12 is the address of node 'a1'; kube-vip would take it over. Fix: pick an address no machine uses.",
+    expect.stringMatching(/^K3sCluster\.args\.apiVip\.address: server 's1' \(192\.168\.1\.11\) is not in 192\.168\.2\.0\/24, and ARP announces the VIP only on the servers' own network segment\. Fix: /),
+  ]);
+});
+
+test("an etcd-s3-endpoint with a path in a contribution names the contribution's key and k3s's own keys in the fix", async () => {
+  expect(await problemsOf({ version: VERSION, datastore: "etcd", contributions: [{ server: { "etcd-s3": true, "etcd-s3-endpoint": "minio.lan:9000/backups" } }], nodes: [node("s1", "192.168.1.11")] })).toEqual([
+    expect.stringMatching(/^K3sCluster\.args\.contributions\[0\]\.server\.etcd-s3-endpoint: 'minio\.lan:9000\/backups' has a path after the host.*Fix: set the endpoint to 'minio\.lan:9000' and 'backups' in etcd-s3-folder \(a prefix inside the bucket\), or in etcd-s3-bucket when it names the bucket\.$/),
+  ]);
+});
+
+test("nodes whose addresses are fine pass, and addresses not known yet (Outputs) are not judged", async () => {
+  const { output } = await import("@pulumi/pulumi");
+  expect(() => new K3sCluster("ok", { version: VERSION, flannelBackend: "host-gw", apiVip: { address: "192.168.1.250" }, nodes: [node("s1", "192.168.1.11"), node("a1", "a1.lan", "agent", { internalAddress: output("10.42.0.9") })] })).not.toThrow();
+  await drain();
+});
