@@ -7,9 +7,13 @@
 // Also prints the state those registrations make (bench/state-size.ts: inputs, the command provider's
 // copy of them in its outputs, secrets as ciphertext), per node and per step, deterministic; the
 // engine rewrites the whole state after every step of an `up`, so its size is what a bring-up waits on.
-// Run: npx ts-node --transpile-only bench/cluster-eval.ts [sizes...]  (21: 1 server + 20 agents, as bench/e2e-bringup.ts)
+// Each size runs --rounds=N times (default 3), alternating with the floor; medians are printed, wall
+// and CPU. K3S_STACKS_BENCH_PROFILE=<dir> writes a CPU profile of each evaluation span.
+// Run: npx ts-node --transpile-only bench/cluster-eval.ts [sizes...] [--rounds=N]  (21: 1 server + 20 agents, as bench/e2e-bringup.ts)
 import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as inspector from "inspector";
+import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
 import * as pulumi from "@pulumi/pulumi";
@@ -22,6 +26,8 @@ interface Result {
   resources: number;
   /** main() until every registration reached the mock monitor. */
   evalMs: number;
+  /** CPU time (user + system, all threads: GC helpers too) over the same span: steadier than wall time on a shared machine. */
+  evalCpuMs: number;
   /** Loading the program's modules (TypeScript transpile included), before main(). */
   loadMs: number;
   baseRssMb: number;
@@ -33,6 +39,31 @@ interface Result {
 }
 
 const MB = 1024 * 1024;
+
+/**
+ * With K3S_STACKS_BENCH_PROFILE=<dir>: a V8 CPU profile of the evaluation span only (module loading
+ * excluded), written as <dir>/<mode>-<nodes>.cpuprofile for Chrome DevTools or any .cpuprofile viewer.
+ */
+function profileSpan(name: string): () => void {
+  const dir = process.env.K3S_STACKS_BENCH_PROFILE;
+  if (!dir) return () => undefined;
+  const session = new inspector.Session();
+  session.connect();
+  session.post("Profiler.enable");
+  session.post("Profiler.start");
+  return () =>
+    session.post("Profiler.stop", (err, r) => {
+      if (err) throw err;
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, `${name}.cpuprofile`), JSON.stringify(r.profile));
+    });
+}
+
+/** CPU milliseconds (user + system) of this process since `since`. */
+function cpuMs(since: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(since);
+  return (d.user + d.system) / 1000;
+}
 
 function stackConfig(nodes: number): { config: Record<string, unknown>; servers: number } {
   const servers = nodes >= 30 ? 3 : 1;
@@ -78,6 +109,8 @@ async function child(nodes: number): Promise<void> {
   const { config, servers } = stackConfig(nodes);
   setStackConfig(config, { "k3s-stacks:sshPrivateKey": SENTINEL.privateKey });
   const start = performance.now();
+  const stopProfile = profileSpan(`program-${nodes}${process.env[STACK_TRACES_ENV] ? "-traces" : ""}`);
+  const cpu0 = process.cpuUsage();
   await main();
   const runtime = pulumi.runtime as unknown as { waitForRPCs(): Promise<void> };
   for (let i = 0; i < 3; i++) {
@@ -85,6 +118,8 @@ async function child(nodes: number): Promise<void> {
     await new Promise((r) => setImmediate(r));
   }
   const evalMs = performance.now() - start;
+  const evalCpuMs = cpuMs(cpu0);
+  stopProfile();
   sample();
   clearInterval(timer);
   const size = stateBytes(state.resources);
@@ -94,6 +129,7 @@ async function child(nodes: number): Promise<void> {
     servers,
     resources: state.resources.length,
     evalMs,
+    evalCpuMs,
     loadMs,
     baseRssMb: base.rss / MB,
     peakRssMb: peakRss / MB,
@@ -116,6 +152,8 @@ async function baseline(nodes: number, perNode: number): Promise<void> {
   limitStackTraces(process.env);
   const state = await installMocks();
   const start = performance.now();
+  const stopProfile = profileSpan(`floor-${nodes}`);
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < nodes; i++) {
     const parent = new pulumi.ComponentResource("bench:x:Node", `n${i}`, {});
     let prev: pulumi.Resource | undefined;
@@ -128,7 +166,9 @@ async function baseline(nodes: number, perNode: number): Promise<void> {
     await runtime.waitForRPCs();
     await new Promise((r) => setImmediate(r));
   }
-  process.stdout.write(`RESULT ${JSON.stringify({ resources: state.resources.length, evalMs: performance.now() - start })}\n`);
+  const evalCpuMs = cpuMs(cpu0);
+  stopProfile();
+  process.stdout.write(`RESULT ${JSON.stringify({ resources: state.resources.length, evalMs: performance.now() - start, evalCpuMs })}\n`);
 }
 
 /** Pulumi.yaml's runtime.options.nodeargs, split as the language host splits them. */
@@ -155,20 +195,45 @@ function spawnChild(mode: "--child" | "--baseline", n: number, stackTraces = fal
   return JSON.parse(line.slice("RESULT ".length)) as Record<string, number>;
 }
 
-function parent(sizes: number[]): void {
-  const results: Result[] = [];
-  const floors: number[] = [];
-  const withTraces: number[] = [];
-  for (const n of sizes) {
+/** Median of a sample. */
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** One size measured `rounds` times, the program and the floor alternating so both see the same load. */
+interface Measured {
+  result: Result;
+  evalMs: number[];
+  evalCpuMs: number[];
+  floorMs: number[];
+  floorCpuMs: number[];
+}
+
+function measure(n: number, rounds: number): Measured {
+  const m: Measured = { result: undefined as unknown as Result, evalMs: [], evalCpuMs: [], floorMs: [], floorCpuMs: [] };
+  for (let i = 0; i < rounds; i++) {
     const r = spawnChild("--child", n) as unknown as Result;
-    results.push(r);
-    floors.push(spawnChild("--baseline", n, false, Math.round(r.resources / n)).evalMs);
-    withTraces.push(spawnChild("--child", n, true).evalMs);
+    m.result ??= r;
+    m.evalMs.push(r.evalMs);
+    m.evalCpuMs.push(r.evalCpuMs);
+    const floor = spawnChild("--baseline", n, false, Math.round(r.resources / n));
+    m.floorMs.push(floor.evalMs);
+    m.floorCpuMs.push(floor.evalCpuMs);
   }
+  return m;
+}
+
+function parent(sizes: number[], rounds: number): void {
+  const measured = sizes.map((n) => measure(n, rounds));
+  const results = measured.map((m) => ({ ...m.result, evalMs: median(m.evalMs), evalCpuMs: median(m.evalCpuMs) }));
+  const floors = measured.map((m) => median(m.floorMs));
+  const floorCpus = measured.map((m) => median(m.floorCpuMs));
+  const withTraces = sizes.map((n) => spawnChild("--child", n, true).evalMs);
 
   const f = (x: number, d = 1) => x.toFixed(d);
   const rows = [
-    ["nodes", "servers", "resources", "eval s", "ms/node", "SDK floor s", "traces on s", "load s", "peak RSS MB", "RSS +MB", "KB/node (RSS)", "peak heap +MB", "state MB", "state KB/node"],
+    ["nodes", "servers", "resources", "eval s", "ms/node", "SDK floor s", "eval CPU s", "floor CPU s", "traces on s", "load s", "peak RSS MB", "RSS +MB", "KB/node (RSS)", "peak heap +MB", "state MB", "state KB/node"],
     ...results.map((r, i) => [
       String(r.nodes),
       String(r.servers),
@@ -176,6 +241,8 @@ function parent(sizes: number[]): void {
       f(r.evalMs / 1000, 2),
       f(r.evalMs / r.nodes, 2),
       f(floors[i] / 1000, 2),
+      f(r.evalCpuMs / 1000, 2),
+      f(floorCpus[i] / 1000, 2),
       f(withTraces[i] / 1000, 2),
       f(r.loadMs / 1000, 2),
       f(r.peakRssMb),
@@ -187,7 +254,8 @@ function parent(sizes: number[]): void {
     ]),
   ];
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
-  console.log(`k3s-stacks: stacks/main.ts under Pulumi mocks (SSH inventory, every node's commands), one fresh process per size, node ${projectNodeArgs().join(" ")}`);
+  console.log(`k3s-stacks: stacks/main.ts under Pulumi mocks (SSH inventory, every node's commands), one fresh process per run, node ${projectNodeArgs().join(" ")}`);
+  console.log(`times: medians of ${rounds} runs per size, program and SDK floor alternating; CPU = user + system of the evaluating process (GC threads included), steadier than wall time on a shared machine; load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
   for (const row of rows) console.log(row.map((cell, c) => cell.padStart(widths[c])).join("  "));
 
   const largest = results[results.length - 1];
@@ -203,7 +271,11 @@ function parent(sizes: number[]): void {
   console.log("state: inputs + the command provider's outputs (inputs again, empty stdout/stderr), secrets as ciphertext, compact JSON, no engine metadata (bench/state-size.ts).");
   console.log("SDK floor: as many components and remote.Commands per node as the program registers, with trivial inputs and no code of ours (see baseline()).");
   const last = results.length - 1;
-  console.log(`eval / SDK floor at ${results[last].nodes} nodes: ${(results[last].evalMs / floors[last]).toFixed(2)}x (goal <= 1.2x, issue 16)`);
+  const perRound = measured[last].evalMs.map((e, i) => (e / measured[last].floorMs[i]).toFixed(2)).join(" ");
+  console.log(
+    `eval / SDK floor at ${results[last].nodes} nodes: ${(results[last].evalMs / floors[last]).toFixed(2)}x wall (medians; per round ${perRound}), ` +
+      `${(results[last].evalCpuMs / floorCpus[last]).toFixed(2)}x CPU (goal <= 1.2x, issue 16)`,
+  );
   console.log(`traces on: the program again with ${STACK_TRACES_ENV}=1 (what the Pulumi SDK's per-promise stack traces cost).`);
   console.log(`goal: 300 nodes under 5 s — ${largest.nodes >= 300 ? (largest.evalMs < 5000 ? "met" : "NOT met") : "not measured"} (${f(largest.evalMs / 1000, 2)} s for ${largest.nodes})`);
 }
@@ -216,6 +288,7 @@ if (at >= 0 || base >= 0) {
     process.exit(1);
   });
 } else {
-  const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
-  parent(sizes.length ? sizes : [3, 30, 300]);
+  const rounds = Number(process.argv.find((a) => a.startsWith("--rounds="))?.slice("--rounds=".length) ?? 3);
+  const sizes = process.argv.slice(2).filter((a) => !a.startsWith("--")).map(Number).filter((n) => n > 0);
+  parent(sizes.length ? sizes : [3, 30, 300], rounds);
 }
