@@ -68,14 +68,17 @@ export async function main(): Promise<Record<string, unknown>> {
   let kubeconfigHost: pulumi.Output<string> | undefined;
   const contributions: ConfigContribution[] = [];
   if (source.kind === "inventory") {
-    nodes = inventoryNodes(source.inventory, { privateKey: sshPrivateKey, sudoPassword });
-    gone = goneInventoryNodes(source.inventory, { privateKey: sshPrivateKey, sudoPassword });
+    const inv = source.inventory;
+    // The key file is read once, here: the nodes take it as a secret, the reachability probe as text.
+    const keyFile = sshPrivateKey === undefined && inv.privateKeyPath ? readPrivateKey(inv.privateKeyPath) : undefined;
+    const secrets = { privateKey: sshPrivateKey ?? (keyFile === undefined ? undefined : pulumi.secret(keyFile)), sudoPassword };
+    nodes = inventoryNodes(inv, secrets);
+    gone = goneInventoryNodes(inv, secrets);
     // Before anything is registered: an unreachable host fails the run now, by name, within a bound; so
     // does a host removed from the inventory since the last update, whose uninstall would dial it.
     // A runtime step of `up`, not a check of the config: it dials the machines.
-    const inv = source.inventory;
     if (!pulumi.runtime.isDryRun() && inv.reachabilityTimeout > 0) {
-      const privateKey = (config.values.sshPrivateKey as string | undefined) ?? (inv.privateKeyPath ? readPrivateKey(inv.privateKeyPath) : undefined);
+      const privateKey = (config.values.sshPrivateKey as string | undefined) ?? keyFile;
       const removed = removedNodes(previous?.nodeAddresses, inv.hosts.map((h) => h.name), privateKey);
       await checkReachable(nodes, { timeoutSeconds: inv.reachabilityTimeout, privateKey }, removed);
     }

@@ -72,10 +72,17 @@ export class K3sNode extends pulumi.ComponentResource {
       dependsOn: [...(node.dependsOn ?? []), ...extra],
     });
 
-    const configYaml = pulumi
-      .all([args.contributions, args.joinUrl, args.datastoreEndpoint, node.internalAddress, node.externalAddress])
-      .apply(([contrib, joinUrl, endpoint, internal, external]) =>
-        renderConfigYaml(renderNodeConfig(settings, {
+    const files = args.files.filter((f) => !f.roles || f.roles.includes(node.role));
+    const secretFiles = args.secretConfig || files.some((f) => f.secret);
+    const paths = [CONFIG_FILE, ...files.map((f) => f.path)];
+    // One Output renders config.yaml, the managed files' hash and the config script; the steps map it.
+    // Each Output is a chain of SDK promises per node (bench/cluster-eval.ts); each result is secret
+    // or unknown exactly when one of the inputs is, as with one Output per value.
+    const rendered = pulumi
+      .all([args.contributions, args.joinUrl, args.datastoreEndpoint, node.internalAddress, node.externalAddress, ...files.map((f) => f.content)] as pulumi.Input<unknown>[])
+      .apply((values) => {
+        const [contrib, joinUrl, endpoint, internal, external, ...contents] = values as unknown as [pulumi.Unwrap<ResolvedContributions>, string, string?, string?, string?, ...string[]];
+        const yaml = renderConfigYaml(renderNodeConfig(settings, {
           name: node.name,
           role: node.role,
           bootstrap: args.bootstrap,
@@ -84,20 +91,14 @@ export class K3sNode extends pulumi.ComponentResource {
           internalAddress: internal,
           externalAddress: external,
           flannelIface: node.flannelIface,
-        }, joinUrl, contrib, endpoint)),
-      );
-    const files = args.files.filter((f) => !f.roles || f.roles.includes(node.role));
-    const managed = pulumi
-      .all([configYaml, pulumi.all(files.map((f) => f.content))])
-      .apply(([yaml, contents]) => [
-        { path: CONFIG_FILE, content: yaml, mode: "0600" },
-        ...files.map((f, i) => ({ path: f.path, content: contents[i], mode: f.mode ?? "0600" })),
-      ]);
-    this.configHash = managed.apply(configHash);
-    const secretFiles = args.secretConfig || files.some((f) => f.secret);
-    const configScript = pulumi
-      .all([managed, pulumi.output(args.contributions)])
-      .apply(([list, contrib]) => renderConfigScript({ host: hostPrepFor(node, settings, contrib), role: node.role, files: list }));
+        }, joinUrl, contrib, endpoint));
+        const managed = [
+          { path: CONFIG_FILE, content: yaml, mode: "0600" },
+          ...files.map((f, i) => ({ path: f.path, content: contents[i], mode: f.mode ?? "0600" })),
+        ];
+        return { hash: configHash(managed), configScript: renderConfigScript({ host: hostPrepFor(node, settings, contrib), role: node.role, files: managed }) };
+      });
+    this.configHash = rendered.apply((r) => r.hash);
     // A different install (role, arch) replaces the node's chain, each step deleted before it is created
     // again (replace-chain.ts): drain, uninstall, delete the Node, then write the files and install.
     // The leave step is its root: created first (it runs nothing on create) and, on removal, deleted
@@ -113,7 +114,7 @@ export class K3sNode extends pulumi.ComponentResource {
     // host preparation, which must come after the uninstall) and writes it again before the install.
     const config = remoteScript(`${name}-config`, {
       connection: conn,
-      script: configScript,
+      script: rendered.apply((r) => r.configScript),
       phases: ["create", "update", "delete"],
       secret: secretFiles,
       triggers: [leave ? followTrigger(leave, installIdentity(node)) : installIdentity(node)],
@@ -131,8 +132,8 @@ export class K3sNode extends pulumi.ComponentResource {
       stagedEnv: staged?.env,
       preInstall: staged?.preInstall,
     });
-    const withStagedTrigger = (script: pulumi.Input<string>) =>
-      staged ? pulumi.interpolate`${script}# staged files: ${staged.trigger}\n` : pulumi.output(script);
+    const withStagedTrigger = (script: pulumi.Input<string>): pulumi.Input<string> =>
+      staged ? pulumi.interpolate`${script}# staged files: ${staged.trigger}\n` : script;
 
     this.install = remoteScript(`${name}-install`, {
       connection: conn,
@@ -147,7 +148,6 @@ export class K3sNode extends pulumi.ComponentResource {
 
     // Rollout: cordon on the control server, restart (upgrade) and health gate on the node, uncordon.
     // Creates do nothing; a configuration change updates only the restart step, a version change all three.
-    const paths = [CONFIG_FILE, ...files.map((f) => f.path)];
     const rolled = this.rolloutSteps(name, args, { config, paths, secret: secretFiles }, args.sshUpgrade ? spec(settings.k3sVersion) : undefined, withStagedTrigger);
     this.rolloutDone = rolled.done;
     this.restart = rolled.restart;
@@ -176,7 +176,7 @@ export class K3sNode extends pulumi.ComponentResource {
     args: K3sNodeArgs,
     files: { config: ScriptCommand; paths: string[]; secret: boolean },
     target: InstallSpec | undefined,
-    withStagedTrigger: (script: pulumi.Input<string>) => pulumi.Output<string>,
+    withStagedTrigger: (script: pulumi.Input<string>) => pulumi.Input<string>,
   ): { restart: ScriptCommand; done: ScriptCommand } {
     const { node, rollout } = args;
     const child = (after: pulumi.Resource[], alias?: string): pulumi.CustomResourceOptions => ({

@@ -63,10 +63,20 @@ export function wrapperCommand(privilege: Privilege, phase: string): string {
   }
 }
 
-/** stdin for the wrapper: the sudo password line and marker when needed, then the script. */
-export function wrapperStdin(privilege: Privilege, script: pulumi.Input<string>, sudoPassword?: pulumi.Input<string>): pulumi.Output<string> {
-  if (privilege !== "sudo-password") return pulumi.output(script);
+/**
+ * stdin for the wrapper: the sudo password line and marker when needed, then the script. Without a
+ * password it is `script` itself, not wrapped in a new Output: every Output the SDK builds costs a
+ * chain of promises per resource (bench/cluster-eval.ts).
+ */
+export function wrapperStdin(privilege: Privilege, script: pulumi.Input<string>, sudoPassword?: pulumi.Input<string>): pulumi.Input<string> {
+  if (privilege !== "sudo-password") return script;
   return pulumi.interpolate`${sudoPassword}\n${STDIN_MARK}\n${script}`;
+}
+
+/** `script` packed (packScript): a string stays a string, an Output is mapped once. */
+function packed(script: pulumi.Input<string>): pulumi.Input<string> {
+  if (typeof script === "string") return packScript(script);
+  return (pulumi.Output.isInstance(script) ? script : pulumi.output(script)).apply(packScript);
 }
 
 /** PATH of a local script: what a root login shell has, whatever the Pulumi process had. */
@@ -108,8 +118,7 @@ export function remoteScript(name: string, args: RemoteScriptArgs, opts: pulumi.
   const privilege = privilegeOf(conn);
   const needsSecret = args.secret || privilege === "sudo-password";
   // Packed (gzip + base64, decoded on the host): the state carries each step's stdin twice.
-  const script = typeof args.script === "string" ? packScript(args.script) : pulumi.output(args.script).apply(packScript);
-  const stdin = wrapperStdin(privilege, script, conn.sudoPassword);
+  const stdin = wrapperStdin(privilege, packed(args.script), conn.sudoPassword);
   const line = conn.local ? localWrapperCommand : wrapperCommand;
   const phase = (p: "create" | "update" | "delete") => (args.phases.includes(p) ? line(privilege, p) : undefined);
   const quiet = args.secret && !args.showOutput;

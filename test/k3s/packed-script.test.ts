@@ -3,6 +3,7 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
 import { PACKED_MARK, packScript, unpackScript } from "../../components/remote/packed-script";
 import { STDIN_MARK, wrapperCommand, wrapperStdin } from "../../components/remote/command";
 import { scriptFrame } from "../../components/remote/shell";
@@ -116,7 +117,7 @@ describe("running a packed script in bash", () => {
 });
 
 test("wrapperStdin puts the password in front of the packed script, which still ends with the decoder", async () => {
-  const out = await new Promise<string>((r) => wrapperStdin("sudo-password", packScript(config), "pw").apply((v) => r(v)));
+  const out = await new Promise<string>((r) => pulumi.output(wrapperStdin("sudo-password", packScript(config), "pw")).apply((v) => r(v)));
   expect(out.startsWith(`pw\n${STDIN_MARK}\n# k3s-stacks: prepare pi-1`)).toBe(true);
   expect(out).toContain(`\n${PACKED_MARK}\n`);
 });

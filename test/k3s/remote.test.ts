@@ -6,7 +6,7 @@ import { STDIN_MARK, localWrapperCommand, privilegeOf, wrapperCommand, wrapperSt
 import { scriptFrame } from "../../components/remote/shell";
 import { Sandbox, sandbox } from "./support/shell";
 
-const resolve = (o: pulumi.Output<string>) => new Promise<string>((r) => o.apply((v) => r(v)));
+const resolve = (o: pulumi.Input<string>) => new Promise<string>((r) => pulumi.output(o).apply((v) => r(v)));
 
 describe("command lines", () => {
   test("root, NOPASSWD sudo and sudo with a password", () => {
@@ -31,7 +31,7 @@ describe("command lines", () => {
   });
 
   test("the password keeps its secrecy through wrapperStdin", async () => {
-    expect(await pulumi.isSecret(wrapperStdin("sudo-password", "echo hi\n", pulumi.secret("pw")))).toBe(true);
+    expect(await pulumi.isSecret(pulumi.output(wrapperStdin("sudo-password", "echo hi\n", pulumi.secret("pw"))))).toBe(true);
   });
 });
 
