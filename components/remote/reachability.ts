@@ -1,6 +1,5 @@
 import * as net from "net";
 import * as pulumi from "@pulumi/pulumi";
-import { Client } from "ssh2";
 import { SshConnection, SshEndpoint } from "./types";
 
 /** A machine to probe: its node name (for messages) and how SSH reaches it. */
@@ -73,7 +72,9 @@ function probeDirect(host: string, port: number, seconds: number): Promise<void>
  * the host's SSH banner over that channel. Bounded by our own timer: the provider's per-dial timeout
  * does not cover the bastion's connect to the host, which takes minutes when packets are dropped.
  */
-function probeViaBastion(host: string, port: number, bastion: SshEndpoint & { host: string }, key: string | undefined, seconds: number): Promise<void> {
+async function probeViaBastion(host: string, port: number, bastion: SshEndpoint & { host: string }, key: string | undefined, seconds: number): Promise<void> {
+  // Loaded here: only a bastion needs an SSH client, and every `pulumi up` and preview would pay for loading it.
+  const { Client } = await import("ssh2");
   const client = new Client();
   let stage = "the bastion did not accept the SSH login";
   const work = new Promise<void>((resolve, reject) => {
