@@ -142,9 +142,12 @@ export class K3sCluster extends pulumi.ComponentResource {
       rolloutAfter = batch.map((agent) => addNode(agent, [...serverInstalls, ...serversRolled, ...removals], rolloutAfter).rolloutDone);
     }
     this.rolloutOrder = [...plan.servers.map((s) => [s.name]), ...plan.agentBatches.map((b) => b.map((a) => a.name))];
-    const keys = Object.entries(this.nodes).map(([n, k]) => k.configHash.apply((h): [string, string] => [n, restartKey(sshRollout ? settings.k3sVersion : "", h)]));
+    const names = Object.keys(this.nodes);
+    // One Output over every node's hash, not one per node (bench/cluster-eval.ts counts them).
+    const restartKeys = pulumi
+      .all(names.map((n) => this.nodes[n].configHash))
+      .apply((hashes) => Object.fromEntries(names.map((n, i) => [n, restartKey(sshRollout ? settings.k3sVersion : "", hashes[i])])) as Record<string, string>);
     // A digest of config.yaml is kept secret when config.yaml holds a secret.
-    const restartKeys = pulumi.all(keys).apply((entries) => Object.fromEntries(entries) as Record<string, string>);
     this.restartKeys = secretConfig || args.files.some((f) => f.secret) ? pulumi.secret(restartKeys) : restartKeys;
 
     const read = remoteScript(`${name}-kubeconfig`, {

@@ -53,14 +53,17 @@ function endpointSpec(e: SshEndpoint, host: string): string {
 
 /** renderDayTwoCommands over NodeSpecs, whose hosts may be Outputs (cloud VMs). Servers first, first server first. */
 export function dayTwoCommands(nodes: NodeSpec[]): pulumi.Output<DayTwoCommands> {
-  const toTarget = (n: NodeSpec): pulumi.Output<SshTarget> => {
+  const toTarget = (n: NodeSpec): pulumi.Input<SshTarget> => {
     const c = n.connection;
-    return pulumi.all([c.host, c.bastion?.host]).apply(([host, bastionHost]) => ({
+    const target = (host: string, bastionHost: string | undefined): SshTarget => ({
       host,
       user: c.user,
       port: c.port,
       bastion: c.bastion && bastionHost !== undefined ? endpointSpec(c.bastion, bastionHost) : undefined,
-    }));
+    });
+    // Inventory addresses are plain: no Output per node for them (only cloud VMs' are known later).
+    if (typeof c.host === "string" && (c.bastion === undefined || typeof c.bastion.host === "string")) return target(c.host, c.bastion?.host as string | undefined);
+    return pulumi.all([c.host, c.bastion?.host]).apply(([host, bastionHost]) => target(host, bastionHost));
   };
   const servers = nodes.filter((n) => n.role === "server");
   const agents = nodes.filter((n) => n.role === "agent");
