@@ -77,7 +77,14 @@ function stackConfig(nodes: number): { config: Record<string, unknown>; servers:
   return {
     servers,
     config: {
-      "k3s-stacks:cluster": { k3sVersion: "v1.36.3+k3s1", datastore: servers > 1 ? "etcd" : "sqlite", disable: ["traefik"], tlsSans: ["k3s.bench.lan"] },
+      "k3s-stacks:cluster": {
+        k3sVersion: "v1.36.3+k3s1",
+        datastore: servers > 1 ? "etcd" : "sqlite",
+        disable: ["traefik"],
+        tlsSans: ["k3s.bench.lan"],
+        // The default 10.42.0.0/16 holds 256 node ranges of /24; a /15 apart from the service range holds 512.
+        ...(nodes > 256 ? { clusterCidr: "10.44.0.0/15" } : {}),
+      },
       "k3s-stacks:inventory": { user: "root", hosts },
     },
   };
