@@ -74,7 +74,7 @@ export function validateTopology(settings: ClusterSettings, nodes: Array<{ name:
       }
       break;
   }
-  problems.push(...podRangeCapacityProblems({ clusterCidr: settings.clusterCidr, nodeCidrMaskSize: nodeCidrMaskSize(settings.serverConfig) }, nodes.length, keyPath(roots.clusterCidr, [])));
+  problems.push(...podRangeCapacityProblems({ clusterCidr: settings.clusterCidr, serviceCidr: settings.serviceCidr, nodeCidrMaskSize: nodeCidrMaskSize(settings.serverConfig) }, nodes.length, keyPath(roots.clusterCidr, [])));
   if (settings.datastore !== "postgres" && endpoint.present) {
     problems.push(`${at.endpoint}: is set but datastore is ${settings.datastore}. Fix: set ${at.datastore}: postgres, or ${at.removeEndpoint}.`);
   }

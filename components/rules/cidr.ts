@@ -34,6 +34,23 @@ export function networkForm(cidr: string): string {
 }
 
 /**
+ * The first network of `prefix` bits, at or after the one holding `cidr`'s address, that overlaps
+ * none of `avoid`; undefined when the family's space runs out. For fixes that suggest a wider range.
+ */
+export function freeBlock(cidr: string, prefix: number, avoid: string[]): string | undefined {
+  const [addr] = parse(cidr);
+  const bits = addr.kind() === "ipv4" ? 32 : 128;
+  const size = 1n << BigInt(bits - prefix);
+  let start = addr.toByteArray().reduce((n, b) => (n << 8n) | BigInt(b), 0n) & ~(size - 1n);
+  for (; start < 1n << BigInt(bits); start += size) {
+    const bytes = Array.from({ length: bits / 8 }, (_, i) => Number((start >> BigInt(bits - 8 - i * 8)) & 0xffn));
+    const block = `${ipaddr.fromByteArray(bytes).toString()}/${prefix}`;
+    if (!avoid.some((a) => cidrFamily(a) === addr.kind() && cidrsOverlap(a, block))) return block;
+  }
+  return undefined;
+}
+
+/**
  * Why `value` is not a CIDR range, as "'<value>' <what is wrong>. Fix: <fix>"; undefined when it is.
  * Host bits must be clear: a range with them set (`10.42.0.1/16`) names a host, not a network, and
  * Kubernetes refuses such values in its newer CIDR fields (KEP-4858, e.g. ServiceCIDR.spec.cidrs);

@@ -1,6 +1,6 @@
 import { FAMILY_NAME, Family, ipFamily, parseIp } from "./address";
 import { ConfigRoot, keyPath, settingName } from "./key-path";
-import { cidrFamily, cidrHas, cidrsOverlap, networkForm, prefixLength, splitCidrs } from "./cidr";
+import { cidrFamily, cidrHas, cidrsOverlap, freeBlock, networkForm, prefixLength, splitCidrs } from "./cidr";
 
 /** The cluster's address plan as k3s gets it: cluster-cidr, service-cidr (comma lists), its version. */
 export interface ClusterNetwork {
@@ -111,7 +111,7 @@ export function clusterNetworkProblems(net: ClusterNetwork, key: (field: string)
  * so flannel has no subnet for it and it stays NotReady. Each family of a dual-stack cluster needs
  * one range per node. `key` names the clusterCidr setting.
  */
-export function podRangeCapacityProblems(net: Pick<ClusterNetwork, "clusterCidr" | "nodeCidrMaskSize">, nodeCount: number, key: string): string[] {
+export function podRangeCapacityProblems(net: Pick<ClusterNetwork, "clusterCidr" | "nodeCidrMaskSize"> & { serviceCidr?: string }, nodeCount: number, key: string): string[] {
   const problems: string[] = [];
   for (const cidr of splitCidrs(net.clusterCidr)) {
     const family = cidrFamily(cidr);
@@ -120,7 +120,8 @@ export function podRangeCapacityProblems(net: Pick<ClusterNetwork, "clusterCidr"
     // A negative or oversized split is clusterNetworkProblems' to report.
     if (bits < 0 || bits > IPV6_NODE_RANGES_BITS_MAX || 2 ** bits >= nodeCount) continue;
     const wanted = mask - Math.ceil(Math.log2(nodeCount));
-    const example = networkForm(`${family === "ipv4" ? "10.42.0.0" : "fd00:42::"}/${wanted}`);
+    // Widen from the user's own range, stepping past the service range (10.42.0.0/15 would take 10.43.0.0/16).
+    const example = freeBlock(cidr, wanted, splitCidrs(net.serviceCidr ?? "")) ?? networkForm(`${family === "ipv4" ? "10.0.0.0" : "fd00::"}/${wanted}`);
     const maskFix = net.nodeCidrMaskSize?.[family] !== undefined ? `, or a longer node-cidr-mask-size` : "";
     problems.push(`${key}: ${cidr} holds ${2 ** bits} pod range${bits ? "s" : ""} of /${mask}, one per node, but ${nodeCount} nodes are planned; kube-controller-manager gives the others none, and they stay NotReady. Fix: use a /${wanted} or larger range, such as ${example}${maskFix}.`);
   }

@@ -154,6 +154,16 @@ describe("the cluster CIDR holds a pod range for every node (kube-controller-man
   ])("%s with %i nodes is refused", (clusterCidr, n, mask, what, fix) => {
     expect(podRangeCapacityProblems({ clusterCidr, nodeCidrMaskSize: mask }, n, KEY)).toEqual([problem(KEY, what, fix)]);
   });
+  test.each([
+    // 10.42.0.0/15 would take the default service range 10.43.0.0/16: the next free /15 is offered.
+    ["10.42.0.0/16", "10.43.0.0/16", 257, "such as 10.44.0.0/15."],
+    ["10.42.0.0/16", "10.44.0.0/16", 257, "such as 10.42.0.0/15."],
+    ["10.42.0.0/16", "10.43.0.0/16", 1000, "such as 10.44.0.0/14."],
+    ["10.42.0.0/16,fd00:42::/64", "10.43.0.0/16,fd00:42:1::/112", 300, "such as 10.44.0.0/15."],
+  ])("%s (service %s) with %i nodes: the fix's example overlaps no service range", (clusterCidr, serviceCidr, n, example) => {
+    const [message] = podRangeCapacityProblems({ clusterCidr, serviceCidr }, n, KEY);
+    expect(message).toContain(example);
+  });
   test("a range smaller than one node range is left to clusterNetworkProblems (one message)", () => {
     expect(podRangeCapacityProblems({ clusterCidr: "10.42.0.0/25" }, 3, KEY)).toEqual([]);
   });
