@@ -1,6 +1,7 @@
 /** The e2e toolchain: an engine no older than the SDK, and a re-run with its own bin on PATH stays sane. */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as semver from "semver";
 import { toolchainBin } from "./toolchain";
@@ -34,6 +35,22 @@ describe("e2e toolchain", () => {
       const real = fs.realpathSync(path.join(out, t));
       expect(path.dirname(real)).not.toBe(out);
       expect(fs.statSync(real).isFile()).toBe(true);
+    }
+  });
+
+  test("a PATH directory holding the CLI, language host and providers together (a Pulumi install's bin) is linked once per tool", () => {
+    const install = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), "pulumi-bin-"));
+    const tools = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-command", "pulumi-resource-random"];
+    try {
+      for (const t of tools) fs.symlinkSync(fs.realpathSync(path.join(bin, t)), path.join(install, t));
+      const out = execFileSync(BUILD_SH, [], { encoding: "utf8", env: { ...process.env, PATH: `${install}:${process.env.PATH ?? ""}` }, stdio: ["ignore", "pipe", "pipe"] })
+        .trim().split("\n").pop() as string;
+      expect(fs.readdirSync(out).sort()).toEqual(tools);
+      for (const t of tools) expect(fs.readlinkSync(path.join(out, t))).toBe(path.join(install, t));
+    } finally {
+      // Put this checkout's links back on the toolchain's own tools before the directory goes.
+      execFileSync(BUILD_SH, [], { stdio: "ignore" });
+      fs.rmSync(install, { recursive: true, force: true });
     }
   });
 });

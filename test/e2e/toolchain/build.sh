@@ -297,10 +297,15 @@ main() {
   # different stand-in sources do not swap each other's. Left alone when it already holds exactly
   # these links: other test runs may be using it right now.
   local bin f want="" have=""
+  local -A seen=()
   bin=$(bin_dir)
+  # One directory may hold several of the tools (a Pulumi install's bin has the CLI and language
+  # hosts side by side), so it can appear more than once: the first link of each name wins.
   for d in "${dirs[@]}"; do
     for f in "$d"/pulumi "$d"/pulumi-language-nodejs "$d"/pulumi-resource-*; do
-      [[ -x $f ]] && want+="$(basename "$f") $f"$'\n'
+      [[ -x $f && -z ${seen[$(basename "$f")]:-} ]] || continue
+      seen[$(basename "$f")]=1
+      want+="$(basename "$f") $f"$'\n'
     done
   done
   if [[ -d $bin ]]; then
