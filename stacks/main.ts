@@ -16,6 +16,7 @@ import { plannedRestarts } from "../components/day-two/restart-plan";
 import { snapshotContribution } from "../components/day-two/snapshots";
 import { dayTwoCommands } from "../components/day-two/commands";
 import { fixedSettings } from "../components/day-two/fixed-settings";
+import { afterSteps, finalSteps } from "../components/day-two/settled";
 import { bundleChartDir } from "../components/airgap/charts";
 import { registriesPlan } from "../components/registries/registries";
 import { airgapStager } from "../components/airgap/stager";
@@ -157,9 +158,9 @@ export async function main(): Promise<Record<string, unknown>> {
 
   const commands = dayTwoCommands(nodes);
   const restarts = restartPlanOutput(k3s, previous, ssh ? cluster.k3sVersion : "", nodeIdentities);
-  return {
-    kubeconfig: k3s.kubeconfig,
-    apiEndpoint: k3s.apiEndpoint,
+  // The node state the next update's checks read back (previous.ts) resolves only after every node's last
+  // step: a failed update then leaves the previous values, not the state it meant to reach.
+  const reached = afterSteps(finalSteps(k3s), {
     k3sVersion: cluster.k3sVersion,
     datastore: cluster.datastore,
     serverCount: serverNames.length,
@@ -168,9 +169,14 @@ export async function main(): Promise<Record<string, unknown>> {
     nodeIdentities,
     nodeAddresses: nodeAddresses(nodes),
     restartKeys: k3s.restartKeys,
-    plannedRestarts: restarts,
-    // Read back by the next update, which refuses changing them (day-two/fixed-settings.ts); includes secretsEncryption.
+    // Refused changing by the next update (day-two/fixed-settings.ts); includes secretsEncryption.
     ...fixedSettings(cluster),
+  });
+  return {
+    kubeconfig: k3s.kubeconfig,
+    apiEndpoint: k3s.apiEndpoint,
+    ...reached,
+    plannedRestarts: restarts,
     snapshotsEnabled: cluster.datastore === "etcd" && snapshots.enabled !== false,
     snapshotCommand: commands.snapshotCommand,
     restoreCommand: commands.restoreCommand,
