@@ -79,7 +79,7 @@ export function describeStackFile(file: string, expected: StackExpectation): voi
     test("stacks/main.ts evaluates it", async () => {
       const { main } = await import("../../stacks/main");
       const outputs = await main();
-      expect(outputs.serverCount).toBe(expected.servers);
+      expect(await valueOf(outputs.serverCount as never)).toBe(expected.servers);
     });
   });
 }

@@ -5,7 +5,7 @@
 jest.mock("@pulumi/command", () => require("./support/recorder").recordingCommandModule());
 
 import * as net from "net";
-import { installMocks, MockState } from "../support/mocks";
+import { installMocks, MockState, valueOf } from "../support/mocks";
 import { setStackConfig } from "../support/stack";
 import { COMMAND_TYPES, SENTINEL, drain, mockOutputs } from "./support/harness";
 
@@ -86,7 +86,7 @@ test("the nodeAddresses output is plain: addresses, ports and users of the live 
   const outputs = await main();
   await drain();
   expect(state.resources.length).toBeGreaterThan(0);
-  expect(outputs.nodeAddresses).toEqual({
+  expect(await valueOf(outputs.nodeAddresses as never)).toEqual({
     s1: { host: "127.0.0.1", port: 2222, user: "root" },
     e: { host: "127.0.0.1", port: 22, user: "ops", bastion: { host: "127.0.0.1", port: 2222, user: "root" } },
   });
