@@ -228,6 +228,15 @@ export class E2eStack {
     });
   }
 
+  /** The stack's outputs as `pulumi stack output --json` shows them (secrets masked). */
+  shownOutputs(): Record<string, unknown> {
+    return JSON.parse(execFileSync(path.join(this.cli.bin, "pulumi"), ["stack", "output", "--json", "--stack", this.stack.name], {
+      cwd: this.cli.workDir,
+      env: { ...process.env, ...this.cli.env },
+      encoding: "utf8",
+    }));
+  }
+
   /** Files the CLI wrote under PULUMI_HOME and the backend (logs, history, backups). */
   engineFiles(): RunLog[] {
     const out: RunLog[] = [];
