@@ -16,7 +16,7 @@ import { plannedRestarts } from "../components/day-two/restart-plan";
 import { snapshotContribution } from "../components/day-two/snapshots";
 import { dayTwoCommands } from "../components/day-two/commands";
 import { fixedSettings } from "../components/day-two/fixed-settings";
-import { afterSteps, finalSteps } from "../components/day-two/settled";
+import { afterSteps } from "../components/day-two/settled";
 import { bundleChartDir } from "../components/airgap/charts";
 import { registriesPlan } from "../components/registries/registries";
 import { airgapStager } from "../components/airgap/stager";
@@ -160,7 +160,7 @@ export async function main(): Promise<Record<string, unknown>> {
   const restarts = restartPlanOutput(k3s, previous, ssh ? cluster.k3sVersion : "", nodeIdentities);
   // The node state the next update's checks read back (previous.ts) resolves only after every node's last
   // step: a failed update then leaves the previous values, not the state it meant to reach.
-  const reached = afterSteps(finalSteps(k3s), {
+  const reached = afterSteps(k3s.finalSteps, {
     k3sVersion: cluster.k3sVersion,
     datastore: cluster.datastore,
     serverCount: serverNames.length,

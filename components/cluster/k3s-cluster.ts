@@ -43,6 +43,8 @@ export class K3sCluster extends pulumi.ComponentResource {
   public readonly version: string;
   /** Depend on these to run after every node is Ready. */
   public readonly ready: pulumi.Resource[];
+  /** The steps after which the cluster is what this update asks for: every node's membership and last rollout step, every gone host's removal. */
+  public readonly finalSteps: pulumi.Resource[];
   public readonly nodes: Record<string, K3sNode> = {};
   /** Hosts marked gone, removed from the cluster without SSH to them. */
   public readonly gone: Record<string, GoneK3sNode> = {};
@@ -168,6 +170,7 @@ export class K3sCluster extends pulumi.ComponentResource {
     this.nodeNames = args.nodes.map((n) => n.name);
     this.version = settings.k3sVersion;
     this.ready = Object.values(this.nodes).map((n) => n.member);
+    this.finalSteps = [...Object.values(this.nodes).flatMap((n) => [n.member, n.rolloutDone]), ...Object.values(this.gone).map((g) => g.removal)];
 
     this.registerOutputs({ kubeconfig: this.kubeconfig, apiEndpoint: this.apiEndpoint, serverAddresses: this.serverAddresses });
   }

@@ -1,16 +1,4 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { K3sCluster } from "../cluster/k3s-cluster";
-
-/**
- * The steps after which the cluster has reached what this update asks for: every node's membership
- * (Ready, labels, taints) and last rollout step, and every gone host's removal.
- */
-export function finalSteps(k3s: K3sCluster): pulumi.Resource[] {
-  return [
-    ...Object.values(k3s.nodes).flatMap((n) => [n.member, n.rolloutDone]),
-    ...Object.values(k3s.gone).map((g) => g.removal),
-  ];
-}
 
 /**
  * `values` as Outputs that resolve only once every step in `steps` has completed in this update, each
