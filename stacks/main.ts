@@ -42,7 +42,9 @@ function restartPlanOutput(k3s: K3sCluster, previous: PreviousState | undefined,
       { version: version ? previous.k3sVersion : undefined, keys: previous.restartKeys, identities: previous.nodeIdentities },
       { version, keys, identities },
     );
-    if (plan.length > 0) pulumi.log.info(`rolling restart, one step after another: ${plan.join(" | ")}`);
+    // Said either way: a step whose script changed (e.g. after upgrading k3s-stacks) shows as an
+    // update in the preview, and only this line tells the user whether k3s will restart anywhere.
+    pulumi.log.info(plan.length > 0 ? `rolling restart, one step after another: ${plan.join(" | ")}` : "no k3s restarts: every node already runs this configuration and version");
     return plan;
   }));
 }

@@ -101,6 +101,8 @@ test("3. the cluster-wide edit restarts servers strictly one after another, neve
     expect(lab.readFile(h.name, "/var/lib/rancher/k3s-stacks/rollout/started-config")).toMatch(/^[0-9a-f]{64}\n$/);
   }
   expect(lab.nodes("srv1").every((n) => n.ready)).toBe(true);
+  // With nothing left to restart, the preview says so in as many words.
+  expect(await e2e.preview("preview after the roll")).toContain("no k3s restarts: every node already runs this configuration and version");
   await expectNoLeaks();
 });
 
