@@ -7,6 +7,7 @@ import { imageRef } from "./charts";
 import { MetallbConfig } from "./config";
 import { parsePoolEntry } from "./pools";
 import { CLOUD_DELIVERS_ONLY_ASSIGNED } from "../rules/layer2";
+import { ipToBigInt } from "../rules/address";
 import { ApiVipNetwork, apiVipNetworkProblems } from "../k3s/api-vip";
 
 /** k3s applies every file here on each server, re-applying when it changes (reference §10, §14). */
@@ -124,7 +125,7 @@ export function apiVipProblems(vip: ApiVip, ctx: ApiVipContext): string[] {
   const problems = apiVipNetworkProblems(vip, ctx);
   const addr = ipaddr.parse(vip.address);
   const family = addr.kind();
-  const value = BigInt(`0x${Buffer.from(addr.toByteArray()).toString("hex")}`);
+  const value = ipToBigInt(addr);
   ctx.metallb?.pools.forEach((pool, i) => {
     pool.addresses.forEach((text, j) => {
       const iv = parsePoolEntry(text);

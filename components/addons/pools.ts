@@ -1,6 +1,6 @@
 import { keyPath } from "../rules/errors";
 import { AddonsRoots, STACK_ADDONS_ROOTS } from "./roots";
-import { Ip, parseIp, sameIp } from "../rules/address";
+import { ADDRESS_BITS, Ip, ipToBigInt, parseIp, sameIp } from "../rules/address";
 import { cidrProblem, parseCidr, splitCidrs } from "../rules/cidr";
 import { MetallbConfig } from "./config";
 
@@ -10,14 +10,6 @@ interface Interval {
   first: bigint;
   last: bigint;
   text: string;
-}
-
-function toBig(a: Ip): bigint {
-  return a.toByteArray().reduce((acc, b) => (acc << 8n) | BigInt(b), 0n);
-}
-
-function bits(family: "ipv4" | "ipv6"): number {
-  return family === "ipv4" ? 32 : 128;
 }
 
 /** MetalLB trims the two ends of a `start-end` range before parsing them as IPs (Go net.ParseIP). */
@@ -32,8 +24,8 @@ export function parsePoolEntry(text: string): Interval | undefined {
     const start = parseAddr(a);
     const end = parseAddr(b ?? "");
     if (rest.length > 0 || !start || !end || start.kind() !== end.kind()) return undefined;
-    const first = toBig(start);
-    const last = toBig(end);
+    const first = ipToBigInt(start);
+    const last = ipToBigInt(end);
     return first <= last ? { family: start.kind(), first, last, text } : undefined;
   }
   return cidrInterval(text);
@@ -44,8 +36,8 @@ function cidrInterval(text: string): Interval | undefined {
   if (!range) return undefined;
   const [addr, prefix] = range;
   const family = addr.kind();
-  const hostBits = BigInt(bits(family) - prefix);
-  const first = (toBig(addr) >> hostBits) << hostBits;
+  const hostBits = BigInt(ADDRESS_BITS[family] - prefix);
+  const first = (ipToBigInt(addr) >> hostBits) << hostBits;
   return { family, first, last: first + (1n << hostBits) - 1n, text };
 }
 
@@ -96,7 +88,7 @@ export function poolProblems(lb: MetallbConfig, ctx: PoolContext, at: AddonsRoot
         // One line per address: a node's SSH and internal address are often the same.
         addrs.filter((addr, k) => addrs.findIndex((o) => sameIp(o, addr)) === k).forEach((addr) => {
           const a = parseAddr(addr);
-          if (a && a.kind() === iv.family && toBig(a) >= iv.first && toBig(a) <= iv.last) {
+          if (a && a.kind() === iv.family && ipToBigInt(a) >= iv.first && ipToBigInt(a) <= iv.last) {
             problems.push(`${where}: '${text}' contains ${addr}, the address of node '${node}'. Fix: exclude node addresses from the pool.`);
           }
         });

@@ -1,6 +1,6 @@
-import * as ipaddr from "ipaddr.js";
 import { ConfigError, PROJECT } from "../rules/errors";
-import { splitCidrs } from "../rules/cidr";
+import { indexedIp, splitCidrs } from "../rules/cidr";
+import { CLUSTER_DNS_INDEX } from "../rules/service-cidr";
 import type { ClusterSettings } from "../k3s/settings";
 
 /**
@@ -35,16 +35,7 @@ const list = (v: string) => splitCidrs(v).join(",");
 
 /** k3s's default cluster-dns: the address at index 10 of each service range (utilsnet.GetIndexedIP). */
 function defaultClusterDns(serviceCidr: string): string {
-  return splitCidrs(serviceCidr).map((cidr) => {
-    const bytes = ipaddr.parseCIDR(cidr)[0].toByteArray();
-    let carry = 10;
-    for (let i = bytes.length - 1; i >= 0 && carry > 0; i--) {
-      const sum = bytes[i] + carry;
-      bytes[i] = sum & 0xff;
-      carry = sum >> 8;
-    }
-    return ipaddr.fromByteArray(bytes).toString();
-  }).join(",");
+  return splitCidrs(serviceCidr).map((cidr) => indexedIp(cidr, CLUSTER_DNS_INDEX)).join(",");
 }
 
 /** cluster-dns as serverConfig sets it (`cluster-dns` and its appending form `cluster-dns+`), undefined when unset. */

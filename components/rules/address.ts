@@ -15,6 +15,20 @@ export type Ip = ipaddr.IPv4 | ipaddr.IPv6;
 /** How YAML users call the families. */
 export const FAMILY_NAME: Record<Family, string> = { ipv4: "IPv4", ipv6: "IPv6" };
 
+/** Address bits of a family. */
+export const ADDRESS_BITS: Record<Family, number> = { ipv4: 32, ipv6: 128 };
+
+/** An address as an unsigned integer, for range arithmetic (pools, indexed and aligned addresses). */
+export function ipToBigInt(ip: Ip): bigint {
+  return ip.toByteArray().reduce((n, b) => (n << 8n) | BigInt(b), 0n);
+}
+
+/** The address of `family` whose integer is `n` (the inverse of {@link ipToBigInt}). */
+export function ipFromBigInt(n: bigint, family: Family): Ip {
+  const bytes = ADDRESS_BITS[family] / 8;
+  return ipaddr.fromByteArray(Array.from({ length: bytes }, (_, i) => Number((n >> BigInt((bytes - 1 - i) * 8)) & 0xffn)));
+}
+
 /**
  * An IP address as Go's net.ParseIP reads it, which is what k3s and the kubelet use for `node-ip`,
  * `node-external-ip`, `advertise-address` and `tls-san`: IPv4 only as four decimal numbers 0-255

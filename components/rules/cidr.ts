@@ -1,6 +1,6 @@
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
-import { FAMILY_NAME, Family, Ip, isIp, parseIp } from "./address";
+import { ADDRESS_BITS, FAMILY_NAME, Family, Ip, ipFromBigInt, ipToBigInt, isIp, parseIp } from "./address";
 
 /**
  * CIDR ranges as k3s, Kubernetes and the clouds take them: one schema for every CIDR field
@@ -39,15 +39,19 @@ export function networkForm(cidr: string): string {
  */
 export function freeBlock(cidr: string, prefix: number, avoid: string[]): string | undefined {
   const [addr] = parse(cidr);
-  const bits = addr.kind() === "ipv4" ? 32 : 128;
-  const size = 1n << BigInt(bits - prefix);
-  let start = addr.toByteArray().reduce((n, b) => (n << 8n) | BigInt(b), 0n) & ~(size - 1n);
-  for (; start < 1n << BigInt(bits); start += size) {
-    const bytes = Array.from({ length: bits / 8 }, (_, i) => Number((start >> BigInt(bits - 8 - i * 8)) & 0xffn));
-    const block = `${ipaddr.fromByteArray(bytes).toString()}/${prefix}`;
-    if (!avoid.some((a) => cidrFamily(a) === addr.kind() && cidrsOverlap(a, block))) return block;
+  const family = addr.kind();
+  const size = 1n << BigInt(ADDRESS_BITS[family] - prefix);
+  for (let start = ipToBigInt(addr) & ~(size - 1n); start < 1n << BigInt(ADDRESS_BITS[family]); start += size) {
+    const block = `${ipFromBigInt(start, family).toString()}/${prefix}`;
+    if (!avoid.some((a) => cidrFamily(a) === family && cidrsOverlap(a, block))) return block;
   }
   return undefined;
+}
+
+/** The address at `index` of `cidr` (0 = its network address), as Kubernetes' utilsnet.GetIndexedIP counts. */
+export function indexedIp(cidr: string, index: number): string {
+  const [addr] = parse(cidr);
+  return ipFromBigInt(ipToBigInt(addr) + BigInt(index), addr.kind()).toString();
 }
 
 /**

@@ -1,4 +1,4 @@
-import { FAMILY_NAME, Ip, parseIp } from "./address";
+import { ADDRESS_BITS, FAMILY_NAME, Ip, ipToBigInt, parseIp } from "./address";
 import { cidrFamily, cidrHas, prefixLength, splitCidrs } from "./cidr";
 
 /**
@@ -17,17 +17,10 @@ import { cidrFamily, cidrHas, prefixLength, splitCidrs } from "./cidr";
 export const CLUSTER_DNS_INDEX = 10;
 const API_SERVER_INDEX = 1;
 
-/** Address bits of a family. */
-const BITS = { ipv4: 32, ipv6: 128 } as const;
-
-function toBig(ip: Ip): bigint {
-  return ip.toByteArray().reduce((n, b) => (n << 8n) | BigInt(b), 0n);
-}
-
 /** The index of `ip` inside `cidr` (0 = network address); `cidr` must contain it. */
 function indexIn(cidr: string, ip: Ip): bigint {
-  const hostBits = BigInt(BITS[cidrFamily(cidr)] - prefixLength(cidr));
-  return toBig(ip) & ((1n << hostBits) - 1n);
+  const hostBits = BigInt(ADDRESS_BITS[cidrFamily(cidr)] - prefixLength(cidr));
+  return ipToBigInt(ip) & ((1n << hostBits) - 1n);
 }
 
 /** The range k3s takes its defaults from: the first IPv4 range, else the first one (k3s util.GetFirstNet). */
@@ -56,9 +49,9 @@ export function serviceRangeProblems(serviceCidr: string, clusterDns: unknown, s
   if (clusterDns !== undefined && explicit === undefined) return [];
   if (explicit === undefined || explicit.length === 0) {
     const family = cidrFamily(primary);
-    const hostBits = BITS[family] - prefixLength(primary);
+    const hostBits = ADDRESS_BITS[family] - prefixLength(primary);
     if (2 ** hostBits > CLUSTER_DNS_INDEX) return [];
-    const largest = BITS[family] - 4;
+    const largest = ADDRESS_BITS[family] - 4;
     return [`${serviceKey}: ${primary} holds ${2 ** hostBits} addresses, but k3s gives the cluster DNS Service the range's network address + ${CLUSTER_DNS_INDEX} (the cluster-dns default) and does not start without it ("cannot configure default cluster-dns address"). Fix: use a /${largest} or larger ${FAMILY_NAME[family]} range, such as ${family === "ipv4" ? "10.43.0.0/16" : "fd00:43::/112"}, or set cluster-dns in serverConfig to a free address inside it.`];
   }
   const problems: string[] = [];
@@ -74,7 +67,7 @@ export function serviceRangeProblems(serviceCidr: string, clusterDns: unknown, s
       continue;
     }
     const index = indexIn(range, ip);
-    const last = (1n << BigInt(BITS[cidrFamily(range)] - prefixLength(range))) - 1n;
+    const last = (1n << BigInt(ADDRESS_BITS[cidrFamily(range)] - prefixLength(range))) - 1n;
     const taken = index === 0n ? "the network address of" : index === BigInt(API_SERVER_INDEX) ? "the address the API server's kubernetes Service takes in" : cidrFamily(range) === "ipv4" && index === last ? "the broadcast address of" : undefined;
     if (taken) problems.push(`${dnsKey}: ${address} is ${taken} ${range}, which the DNS Service cannot get. Fix: give another free address inside the range, or remove cluster-dns to get the default, its network address + ${CLUSTER_DNS_INDEX}.`);
   }

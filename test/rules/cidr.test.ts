@@ -1,6 +1,6 @@
 // CIDRs and the cluster's address plan against the rules of k3s and Kubernetes
 // (components/rules/cidr.ts, components/rules/cluster-network.ts).
-import { cidrProblem, networkForm, parseCidr } from "../../components/rules/cidr";
+import { cidrProblem, indexedIp, networkForm, parseCidr } from "../../components/rules/cidr";
 import { nodeAddressProblems, podRangeCapacityProblems } from "../../components/rules/cluster-network";
 import { validateTopology } from "../../components/k3s/topology";
 import { parseClusterConfig } from "../../components/k3s/settings";
@@ -171,5 +171,16 @@ describe("the cluster CIDR holds a pod range for every node (kube-controller-man
     const settings = parseClusterConfig({ k3sVersion: "v1.36.3+k3s1", clusterCidr: "10.42.0.0/24" });
     const nodes = [{ name: "s1", role: "server" as const }, { name: "a1", role: "agent" as const }];
     expect(problemsOf(() => validateTopology(settings, nodes, { present: false }, "inventory.hosts"))).toEqual([problem(KEY, "2 nodes are planned", "/23 or larger")]);
+  });
+});
+
+describe("indexedIp (utilsnet.GetIndexedIP)", () => {
+  test.each([
+    ["10.43.0.0/16", 10, "10.43.0.10"],
+    ["10.43.0.248/29", 10, "10.43.1.2"],
+    ["fd00:43::/112", 10, "fd00:43::a"],
+    ["fd00:43::ff:ffff/120", 1, "fd00:43::100:0"],
+  ])("%s index %i is %s, carries included", (cidr, index, ip) => {
+    expect(indexedIp(cidr, index)).toBe(ip);
   });
 });
