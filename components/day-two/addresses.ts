@@ -1,4 +1,5 @@
 import { ConfigError, PROJECT } from "../rules/errors";
+import { parseIp } from "../rules/address";
 import type { NodeAddress } from "../remote/removed";
 
 /** Where SSH reaches a planned node: host, port and bastion as the plan has them (cloud VMs have no host yet). */
@@ -9,10 +10,17 @@ export interface PlannedAddress {
 
 type Endpoint = { host?: string; port?: number; bastion?: { host?: string; port?: number } };
 
+/** A host in one spelling: IP literals in RFC 5952 form, names lower case without a trailing dot (DNS names are case-insensitive). */
+function hostKey(host: string | undefined): string {
+  if (host === undefined) return "";
+  const bare = host.replace(/^\[(.*)\]$/, "$1");
+  return parseIp(bare)?.toString() ?? bare.toLowerCase().replace(/\.$/, "");
+}
+
 /** One machine's SSH endpoint as a comparable string: the bastion hop, host and port (the user does not change the machine). */
 function endpointKey(e: Endpoint): string {
-  const hop = e.bastion ? `${e.bastion.host}:${e.bastion.port ?? 22} > ` : "";
-  return `${hop}${e.host}:${e.port ?? 22}`;
+  const hop = e.bastion ? `${hostKey(e.bastion.host)}:${e.bastion.port ?? 22} > ` : "";
+  return `${hop}${hostKey(e.host)}:${e.port ?? 22}`;
 }
 
 function shown(e: Endpoint): string {

@@ -1,5 +1,6 @@
 import { ConfigError, PROJECT } from "../rules/errors";
-import { indexedIp, splitCidrs } from "../rules/cidr";
+import { indexedIp, networkForm, parseCidr, splitCidrs } from "../rules/cidr";
+import { parseIp } from "../rules/address";
 import { CLUSTER_DNS_INDEX } from "../rules/service-cidr";
 import type { ClusterSettings } from "../k3s/settings";
 
@@ -31,7 +32,19 @@ export interface FixedSettings {
 /** The stack outputs that carry {@link FixedSettings}, by name. */
 export const FIXED_SETTING_OUTPUTS = ["clusterCidr", "serviceCidr", "clusterDomain", "flannelBackend", "clusterDns", "secretsEncryption"] as const;
 
-const list = (v: string) => splitCidrs(v).join(",");
+/** A CIDR list in one spelling (network form, RFC 5952 IPv6), so equal ranges written differently compare equal. */
+const list = (v: string) => splitCidrs(v).map((c) => (parseCidr(c) ? networkForm(c) : c)).join(",");
+
+/** An address list in one spelling. */
+const addresses = (v: string) => v.split(",").map((a) => a.trim()).filter(Boolean).map((a) => parseIp(a)?.toString() ?? a).join(",");
+
+/** Each setting in the spelling both sides are compared in (previous outputs may predate canonical spelling). */
+const CANONICAL: Partial<Record<keyof FixedSettings, (v: string) => string>> = { clusterCidr: list, serviceCidr: list, clusterDns: addresses };
+
+function same(name: keyof FixedSettings, a: string | boolean, b: string | boolean): boolean {
+  const canon = CANONICAL[name];
+  return canon && typeof a === "string" && typeof b === "string" ? canon(a) === canon(b) : a === b;
+}
 
 /** k3s's default cluster-dns: the address at index 10 of each service range (utilsnet.GetIndexedIP). */
 function defaultClusterDns(serviceCidr: string): string {
@@ -44,7 +57,7 @@ function configuredClusterDns(serverConfig: Record<string, unknown>): string | u
     const v = serverConfig[k];
     return v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)];
   });
-  return values.length ? list(values.join(",")) : undefined;
+  return values.length ? addresses(values.join(",")) : undefined;
 }
 
 /** The effective values of `settings`' fixed settings, as exported. */
@@ -111,9 +124,9 @@ export function checkFixedSettings(previous: Partial<FixedSettings>, next: Fixed
   for (const name of FIXED_SETTING_OUTPUTS) {
     const before = previous[name];
     const after = next[name];
-    if (before === undefined || before === after) continue;
+    if (before === undefined || same(name, before, after)) continue;
     // The default cluster-dns follows the service range, whose own message says so.
-    if (name === "clusterDns" && previous.serviceCidr !== undefined && previous.serviceCidr !== next.serviceCidr) continue;
+    if (name === "clusterDns" && previous.serviceCidr !== undefined && !same("serviceCidr", previous.serviceCidr, next.serviceCidr)) continue;
     const rule = RULES[name] as { key: string; why: (a: unknown, b: unknown) => string; fix: (a: unknown, b: unknown) => string };
     problems.push(`${PROJECT}:${rule.key}: changes from ${show(before)} to ${show(after)} on a running cluster; k3s fixes it when the cluster is created: ${rule.why(before, after)}. Fix: ${rule.fix(before, after)}.`);
   }

@@ -40,6 +40,16 @@ describe("checkAddressMoves: a node name never moves onto a machine installed un
     ]);
   });
 
+  it("knows a machine written another way: IPv6 spelling, brackets, host-name case and trailing dot, for the bastion too", () => {
+    const previous = { "pi-zero": at("fd01::20"), nas: at("NAS.lan"), edge: at("10.0.0.7", 22, "gw.lan") };
+    expect(problems(previous, [node("pi-edge", "fd01:0::20")], [])).toEqual([expect.stringContaining("'pi-edge' is new at fd01:0::20, where the last update installed k3s as 'pi-zero'")]);
+    expect(problems(previous, [node("pi-edge", "[fd01::20]")], [])).toHaveLength(1);
+    expect(problems(previous, [node("store", "nas.lan.")], [])).toEqual([expect.stringContaining("installed k3s as 'nas'")]);
+    expect(problems(previous, [node("edge2", "10.0.0.7", 22, "GW.lan")], [])).toEqual([expect.stringContaining("installed k3s as 'edge'")]);
+    // The same node respelled is not a move.
+    expect(problems(previous, [node("pi-zero", "fd01:0:0::20"), node("nas", "nas.lan"), node("edge", "10.0.0.7", 22, "gw.lan.")], [])).toEqual([]);
+  });
+
   it("accepts unchanged nodes, new nodes at new addresses, a node moved to a free address, and a removal", () => {
     expect(problems(PREVIOUS, [node("s1", "192.168.1.11"), node("pi-zero", "192.168.1.21"), node("a9", "192.168.1.99")], [])).toEqual([]);
   });

@@ -53,6 +53,15 @@ describe("checkFixedSettings: refuses what k3s cannot change on a running cluste
     expect(problems({ secretsEncryption: false }, {})).toEqual([expect.stringMatching(/^k3s-stacks:cluster\.secretsEncryption: changes from false to true .*not support.*Fix: put back secretsEncryption: false/)]);
   });
 
+  it("accepts the same ranges and addresses written another way, in either direction (IPv6 spelling, case)", () => {
+    const dual = { clusterCidr: "10.42.0.0/16,fd00:42::/56", serviceCidr: "10.43.0.0/16,fd00:43::/112", serverConfig: { "cluster-dns": ["10.43.0.10", "fd00:43::a"] } };
+    const respelled = { clusterCidr: "10.42.0.0/16,fd00:0042:0::/56", serviceCidr: "10.43.0.0/16,FD00:43:0:0::/112", serverConfig: { "cluster-dns": ["10.43.0.10", "fd00:43:0:0::a"] } };
+    expect(problems(dual, respelled)).toEqual([]);
+    expect(problems(respelled, dual)).toEqual([]);
+    // Exported by an older release in the user's spelling, read back as written.
+    expect(() => checkFixedSettings({ clusterCidr: "10.42.0.0/16,FD00:0042::/56" }, fixedSettings(settings(dual)))).not.toThrow();
+  });
+
   it("reports a new service range once: the default cluster-dns that moves with it is not a second problem", () => {
     expect(problems({}, { serviceCidr: "10.96.0.0/16" })).toHaveLength(1);
     // An explicit cluster-dns equal to the default is no change.
