@@ -67,10 +67,10 @@ export function validateTopology(settings: ClusterSettings, nodes: Array<{ name:
     case "postgres":
       if (!endpoint.present) {
         problems.push(`${at.endpoint}: is required for datastore: postgres. Fix: ${at.setEndpoint}`);
-      } else if (!endpoint.unknown && endpoint.scheme !== "postgres" && endpoint.scheme !== "postgresql") {
-        problems.push(`${at.endpoint}: must be a postgres:// or postgresql:// URL for datastore: postgres (got scheme '${endpoint.scheme ?? "none"}'). Fix: set it again with the right URL.`);
       } else if (endpoint.problem) {
         problems.push(`${at.endpoint}: ${endpoint.problem}`);
+      } else if (!endpoint.unknown && endpoint.scheme !== "postgres" && endpoint.scheme !== "postgresql") {
+        problems.push(`${at.endpoint}: must be a postgres:// or postgresql:// URL for datastore: postgres (got scheme '${endpoint.scheme ?? "none"}'). Fix: set it again with the right URL.`);
       }
       break;
   }

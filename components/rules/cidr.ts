@@ -93,7 +93,8 @@ export function cidrSchema(example = "10.42.0.0/16") {
  */
 export function cidrListSchema(example: string) {
   return z.string().superRefine((value, ctx) => {
-    const parts = value.split(",").map((s) => s.trim());
+    // k3s splits the list on ',' and parses each part as written (no trimming), so spaces are refused, not dropped.
+    const parts = value.split(",");
     for (const part of parts) {
       const message = cidrProblem(part, example);
       if (message) {

@@ -31,6 +31,8 @@ const ENCODE = "percent-encode the password (and user name): '%' as %25, '/' as 
  * `setAgain` is how to set the value again (the secret's command, or the argument).
  */
 export function datastoreEndpointProblem(value: string, setAgain: string): string | undefined {
+  // k3s passes the value to kine as written: a space or line break would become part of the scheme or the database name.
+  if (value !== value.trim()) return `has spaces or a line break before or after the URL. Fix: remove them, then ${setAgain}.`;
   const scheme = /^(postgres|postgresql):\/\//i.exec(value);
   if (!scheme) return undefined;
   const after = value.slice(scheme[0].length);

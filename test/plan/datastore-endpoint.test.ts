@@ -63,7 +63,9 @@ describe("the database kine creates", () => {
 test("a port outside 1-65535, a ';' in the query and a control character are refused", () => {
   expect(problemsOf(() => plan("postgres://k3s:pw@db.lan:99999/k3s"))).toEqual([problem(KEY, "port 99999", "5432")]);
   expect(problemsOf(() => plan("postgres://k3s:pw@db.lan/k3s?sslmode=require;x=1"))).toEqual([problem(KEY, "';'", "percent-encode")]);
-  expect(problemsOf(() => plan("postgres://k3s:pw@db.lan/k3s\n"))).toEqual([problem(KEY, "control character", "percent-encode")]);
+  expect(problemsOf(() => plan("postgres://k3s:pw@db.lan/k3s?application_name=a\u0007b"))).toEqual([problem(KEY, "control character", "percent-encode")]);
+  // At either end it is a stray space or line break, and named as one.
+  expect(problemsOf(() => plan("postgres://k3s:pw@db.lan/k3s\n"))).toEqual([problem(KEY, "line break before or after", "remove them")]);
 });
 
 test("the library argument gets the same check, named as the argument", async () => {
