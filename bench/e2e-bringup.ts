@@ -13,6 +13,8 @@
 // travel compressed to keep it small, components/remote/packed-script.ts): run with Pulumi's
 // PULUMI_SKIP_CHECKPOINTS=true to see what it costs (the header says so); users should not, since a
 // crash would lose the record of what ran.
+// With K3S_STACKS_BENCH_TIMELINE=1 it also prints each step's start and end in the default-parallel
+// bring-up (seconds from the start of `up`, as the engine's events arrived): where the time goes.
 // Run: npx ts-node --transpile-only bench/e2e-bringup.ts [agents=20] [startDelaySeconds=10] [noChangeRuns=5]
 import * as os from "os";
 import { startLab, TestLab } from "../test/e2e/hosts";
@@ -54,6 +56,12 @@ async function bringUp(stacks: E2eStack[], name: string, hosts: InvHost[], paral
   const notReady = hosts.filter((h) => !lab.nodes("srv1").some((n) => n.name === h.name && n.ready));
   if (notReady.length) throw new Error(`${name}: not Ready after up: ${notReady.map((h) => h.name).join(", ")}`);
   const stateKb = Buffer.byteLength(stack.exportedState()) / 1024;
+  if (process.env.K3S_STACKS_BENCH_TIMELINE && name === "default-parallel") {
+    console.log(`step timeline of ${name} (start, end in s; resource):`);
+    for (const [step, t] of [...stack.stepTimes].sort((a, b) => a[1].start - b[1].start)) {
+      console.log(`  ${rel(t.start).padStart(6)} ${rel(t.end ?? t.start).padStart(6)}  ${step}`);
+    }
+  }
   return { seconds, timeline, stateKb, stack, lab };
 }
 

@@ -86,7 +86,7 @@ export class K3sCluster extends pulumi.ComponentResource {
     // machine with few cores the others' host preparation would otherwise slow it down. They still
     // finish long before they may join or restart (bench/e2e-rolling-restart.ts, bench/e2e-bringup.ts).
     let configAfter: pulumi.Resource[] = [];
-    const addNode = (node: NodeSpec, installAfter: pulumi.Resource[], after: pulumi.Resource[]) => {
+    const addNode = (node: NodeSpec, installAfter: pulumi.Resource[], after: pulumi.Resource[], memberAfter?: Promise<pulumi.Resource[]>) => {
       const k3sNode = new K3sNode(`${name}-${node.name}`, {
         node,
         settings,
@@ -102,6 +102,7 @@ export class K3sCluster extends pulumi.ComponentResource {
         installAfter,
         configAfter,
         rolloutAfter: after,
+        memberAfter,
         sshUpgrade: sshRollout,
         etcd: node.role === "server" && settings.datastore === "etcd",
         secretConfig,
@@ -139,10 +140,18 @@ export class K3sCluster extends pulumi.ComponentResource {
     // batch. An agent added while the version moves thereby installs the new k3s only after every server
     // runs it: a kubelet must not be newer than the API servers (Kubernetes version skew policy; k3s
     // upgrades servers first). The servers' rollout steps run nothing on a first bring-up.
+    // An agent's membership step (wait for Ready, labels, taints) waits for the last batch's roll, not
+    // just its own: waiting for Ready holds one of the engine's `--parallel` slots (default 4 x CPUs),
+    // and with the agents' memberships holding them all, the roll's quick steps (nothing to do on a
+    // first install) queued behind them batch after batch (bench/e2e-bringup.ts). No gate moves: each
+    // batch's restart step still waits for its nodes to be Ready before the next batch starts.
     const serversRolled = rolloutAfter;
+    let agentsRolled: (after: pulumi.Resource[]) => void = () => undefined;
+    const memberAfter = new Promise<pulumi.Resource[]>((resolve) => (agentsRolled = resolve));
     for (const batch of plan.agentBatches) {
-      rolloutAfter = batch.map((agent) => addNode(agent, [...serverInstalls, ...serversRolled, ...removals], rolloutAfter).rolloutDone);
+      rolloutAfter = batch.map((agent) => addNode(agent, [...serverInstalls, ...serversRolled, ...removals], rolloutAfter, memberAfter).rolloutDone);
     }
+    agentsRolled(rolloutAfter);
     this.rolloutOrder = [...plan.servers.map((s) => [s.name]), ...plan.agentBatches.map((b) => b.map((a) => a.name))];
     const names = Object.keys(this.nodes);
     // One Output over every node's hash, not one per node (bench/cluster-eval.ts counts them).

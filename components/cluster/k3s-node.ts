@@ -33,6 +33,12 @@ export interface K3sNodeArgs {
   configAfter?: pulumi.Resource[];
   /** Rollout steps that must finish before this node's restart starts (the previous node or batch). */
   rolloutAfter: pulumi.Resource[];
+  /**
+   * Steps that must finish before this node's membership step, besides its own install and restart;
+   * a promise since they may be created after this node (K3sCluster: an agent's membership waits for
+   * the last agent batch's roll).
+   */
+  memberAfter?: Promise<pulumi.Resource[]>;
   /** The rollout moves k3s versions over SSH (cordon, upgrade, uncordon); false: only restarts (system-upgrade-controller upgrades). */
   sshUpgrade: boolean;
   /** This node is a server of an embedded-etcd cluster. */
@@ -67,10 +73,8 @@ export class K3sNode extends pulumi.ComponentResource {
     super("k3s:cluster:K3sNode", name, {}, opts);
     const { node, settings } = args;
     const conn = node.connection;
-    const child = (extra: pulumi.Resource[] = []): pulumi.CustomResourceOptions => ({
-      parent: this,
-      dependsOn: [...(node.dependsOn ?? []), ...extra],
-    });
+    const deps = (extra: pulumi.Resource[] = []): pulumi.Resource[] => [...(node.dependsOn ?? []), ...extra];
+    const child = (extra: pulumi.Resource[] = []): pulumi.CustomResourceOptions => ({ parent: this, dependsOn: deps(extra) });
 
     const files = args.files.filter((f) => !f.roles || f.roles.includes(node.role));
     const secretFiles = args.secretConfig || files.some((f) => f.secret);
@@ -153,6 +157,8 @@ export class K3sNode extends pulumi.ComponentResource {
     this.restart = rolled.restart;
 
     // After the node's restart: labels and taints are reconciled against the node as it now runs.
+    const memberDeps = deps([this.install, rolled.restart, ...args.installAfter]);
+    const memberAfter = args.memberAfter ? args.memberAfter.then((after) => [...memberDeps, ...after]) : memberDeps;
     this.member = remoteScript(`${name}-member`, {
       connection: args.controlConnection,
       script: renderMemberScript({
@@ -166,7 +172,7 @@ export class K3sNode extends pulumi.ComponentResource {
         whenReady: node.role === "agent" ? renderNotNewerThanServers(node.name) : undefined,
       }),
       phases: ["create", "update", "delete"],
-    }, { ...child([this.install, rolled.restart, ...args.installAfter]), ...chained });
+    }, { parent: this, dependsOn: memberAfter, ...chained });
 
     this.registerOutputs({});
   }

@@ -87,6 +87,15 @@ test("every agent installs after all servers and independently of every other ag
   }
 });
 
+test("agents' memberships wait for the last batch's roll, so their waits for Ready never hold up the roll; servers' follow their own", () => {
+  for (const a of AGENTS) {
+    expect(of(res(a, "member"))).toContain(res(AGENTS[AGENTS.length - 1], "uncordon"));
+    // no rollout step waits for a membership: the roll's order and gates are the restart steps'
+    for (const n of [...SERVERS, ...AGENTS]) for (const step of ["cordon", "restart", "uncordon"]) expect(closure(res(n, step)).has(res(a, "member"))).toBe(false);
+  }
+  for (const s of SERVERS) expect([...closure(res(s, "member"))].filter((d) => AGENTS.some((a) => d.startsWith(`k3s-${a}-`)))).toEqual([]);
+});
+
 test("each node's rollout is cordon → restart → uncordon; the restart also after its install and its config are written", () => {
   for (const n of [...SERVERS, ...AGENTS]) {
     expect(of(res(n, "cordon"))).not.toContain(res(n, "install"));

@@ -10,6 +10,8 @@ export interface RecordedCommand {
   args: Record<string, unknown>;
   opts: pulumi.CustomResourceOptions;
   resource: pulumi.CustomResource;
+  /** `opts.dependsOn` once resolved, when it was given as a promise of an array. */
+  resolvedDependsOn?: unknown;
 }
 
 export const recorded: RecordedCommand[] = [];
@@ -22,11 +24,14 @@ export function nameOf(resource: object): string {
   return name;
 }
 
-/** Names of the explicit dependsOn of a recorded command (plain arrays only, as the core passes them). */
+/**
+ * Names of the explicit dependsOn of a recorded command: a plain array, or a promise of one (read
+ * after the program drained).
+ */
 export function dependsOnNames(c: RecordedCommand): string[] {
-  const deps = c.opts.dependsOn;
+  const deps = c.opts.dependsOn instanceof Promise ? c.resolvedDependsOn : c.opts.dependsOn;
   if (deps === undefined) return [];
-  if (!Array.isArray(deps)) throw new Error(`${c.name}: dependsOn is not a plain array`);
+  if (!Array.isArray(deps)) throw new Error(`${c.name}: dependsOn is not a plain array (or a promise of one, resolved)`);
   return (deps as object[]).map(nameOf);
 }
 
@@ -43,7 +48,9 @@ export function recordingCommandModule(): unknown {
     constructor(name: string, args: import("@pulumi/command").remote.CommandArgs, opts?: pulumi.CustomResourceOptions) {
       super(name, args, opts);
       names.set(this, name);
-      recorded.push({ name, args: args as unknown as Record<string, unknown>, opts: opts ?? {}, resource: this });
+      const record: RecordedCommand = { name, args: args as unknown as Record<string, unknown>, opts: opts ?? {}, resource: this };
+      recorded.push(record);
+      if (opts?.dependsOn instanceof Promise) void opts.dependsOn.then((deps) => (record.resolvedDependsOn = deps));
     }
   }
   return { ...actual, remote: { ...actual.remote, Command } };
