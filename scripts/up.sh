@@ -49,12 +49,7 @@ done
 
 [ -d node_modules ] || npm ci --no-audit --no-fund
 
-# shellcheck source=scripts/lib/install-pulumi.sh
-. scripts/lib/install-pulumi.sh
-ensure_pulumi
-echo "up.sh: using pulumi $(pulumi version) ($(command -v pulumi))"
-
-# The local stack changes the machine this runs on: say what, and ask.
+# The local stack changes the machine this runs on: say what, and ask before anything else is set up.
 if [ "$stack" = local ]; then
   version="$(node -e 'const c = require("yaml").parse(require("fs").readFileSync("Pulumi.local.yaml", "utf8")).config; process.stdout.write(c["k3s-stacks:cluster"].k3sVersion)')"
   cat <<EOF
@@ -77,6 +72,11 @@ EOF
     exit 2
   fi
 fi
+
+# shellcheck source=scripts/lib/install-pulumi.sh
+. scripts/lib/install-pulumi.sh
+ensure_pulumi
+echo "up.sh: using pulumi $(pulumi version) ($(command -v pulumi))"
 
 # shellcheck source=scripts/lib/pulumi-env.sh
 . scripts/lib/pulumi-env.sh
