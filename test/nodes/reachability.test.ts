@@ -4,6 +4,7 @@ import * as net from "net";
 import { Server, utils } from "ssh2";
 import { findUnreachable, unreachableMessage } from "../../components/remote/reachability";
 import { NodeSpec } from "../../components/nodes/types";
+import { refusingPort } from "../support/ports";
 
 // Key generation and an SSH handshake can be slow on a loaded machine; the bounds under test are ours.
 jest.setTimeout(60_000);
@@ -40,8 +41,10 @@ beforeAll(async () => {
   sshPort = await listen((s) => s.end("SSH-2.0-OpenSSH_9.6\r\n"));
   silentPort = await listen((s) => sockets.push(s)); // accepts, never speaks: like a dropped reply
   servers.push({ close: () => sockets.forEach((s) => s.destroy()) });
-  closedPort = await listen(() => undefined);
-  await new Promise<void>((r) => (servers.pop() as net.Server).close(() => r()));
+  // Held for the whole file: a port closed again could be taken by another jest worker's listener.
+  const refusing = await refusingPort();
+  servers.push(refusing);
+  closedPort = refusing.port;
   // A bastion that logs in anyone with the key and forwards to sshPort, but leaves any other target hanging.
   const bastion = new Server({ hostKeys: [ed25519Key().private] }, (client) => {
     client.on("authentication", (ctx) => (ctx.method === "publickey" ? ctx.accept() : ctx.reject(["publickey"])));

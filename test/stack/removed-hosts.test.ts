@@ -6,12 +6,13 @@ jest.mock("@pulumi/command", () => require("./support/recorder").recordingComman
 
 import * as net from "net";
 import { installMocks, MockState, valueOf } from "../support/mocks";
+import { refusingPort } from "../support/ports";
 import { setStackConfig } from "../support/stack";
 import { COMMAND_TYPES, SENTINEL, drain, mockOutputs } from "./support/harness";
 
 jest.setTimeout(60_000);
 
-const servers: net.Server[] = [];
+const servers: Array<{ close(): void }> = [];
 afterAll(() => servers.forEach((s) => s.close()));
 const listen = (onConnection: (s: net.Socket) => void): Promise<number> => {
   const server = net.createServer(onConnection);
@@ -23,8 +24,10 @@ let sshPort: number;
 let closedPort: number;
 beforeAll(async () => {
   sshPort = await listen((s) => s.end("SSH-2.0-OpenSSH_9.6\r\n"));
-  closedPort = await listen(() => undefined);
-  await new Promise<void>((r) => servers.pop()!.close(() => r()));
+  // Held for the whole file: a port closed again could be taken by another jest worker's listener.
+  const refusing = await refusingPort();
+  servers.push(refusing);
+  closedPort = refusing.port;
 });
 
 // Every host dials 127.0.0.1 (a port of its own); its node-ip is a LAN address, as on a real machine.
