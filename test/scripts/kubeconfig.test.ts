@@ -1,11 +1,11 @@
 // scripts/kubeconfig.sh in a real shell: a fake `pulumi` hands out the stack's kubeconfig, real
 // kubectl reads the merged ~/.kube/config, and strace records every command line of the run.
-import { ChildProcess, spawn, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as path from "path";
 import { parse } from "yaml";
 import { LOG_CALL, Sandbox, sandbox } from "../k3s/support/shell";
+import { FileServer, serveDirectory } from "./support/http-server";
 
 const SCRIPT = path.resolve(__dirname, "../../scripts/kubeconfig.sh");
 const TOKEN = "KUBE-SENTINEL-token-4e1f";
@@ -53,22 +53,13 @@ interface Kubeconfig {
 }
 
 let sb: Sandbox;
-let server: ChildProcess;
+let server: FileServer;
 let port: number;
 const kubeDir = () => path.join(sb.dir, ".kube");
 const userConfig = () => path.join(kubeDir(), "config");
 const mode = (f: string) => (fs.statSync(f).mode & 0o777).toString(8);
 const read = () => parse(fs.readFileSync(userConfig(), "utf8")) as Kubeconfig;
 const names = (k: Kubeconfig) => ({ clusters: k.clusters.map((c) => c.name), users: k.users.map((u) => u.name), contexts: k.contexts.map((c) => c.name) });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 /** Runs the script under strace; returns its result and every command line executed during the run. */
 function runScript(args: string[]): { status: number | null; stdout: string; stderr: string; commandLines: string } {
@@ -78,10 +69,6 @@ function runScript(args: string[]): { status: number | null; stdout: string; std
   });
   return { ...r, commandLines: fs.readFileSync(trace, "utf8") };
 }
-
-beforeAll(async () => {
-  port = await freePort();
-});
 
 beforeEach(async () => {
   sb = sandbox();
@@ -94,16 +81,12 @@ if [ "$1 $2 $3" = "stack output kubeconfig" ]; then cat "$STACK_KUBECONFIG"; els
   const www = path.join(sb.dir, "www");
   fs.mkdirSync(www);
   fs.writeFileSync(path.join(www, "version"), '{"gitVersion":"v1.36.3+k3s1 (stand-in answer)"}');
-  server = spawn("python3", ["-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", www], { stdio: "ignore" });
-  for (let i = 0; i < 50; i++) {
-    const up = await new Promise<boolean>((resolve) => net.connect(port, "127.0.0.1").on("connect", function (this: net.Socket) { this.end(); resolve(true); }).on("error", () => resolve(false)));
-    if (up) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  server = await serveDirectory(www);
+  port = server.port;
 });
 
-afterEach(() => {
-  server.kill();
+afterEach(async () => {
+  await server.stop();
   sb.cleanup();
 });
 

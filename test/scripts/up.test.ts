@@ -2,12 +2,12 @@
 // the SDK's version in a user directory, up.sh says so and then runs that CLI; the local stack asks
 // before it installs anything. The Go-module path runs in test/e2e/scenarios/install-pulumi.e2e.test.ts
 // (it needs the built toolchain).
-import { ChildProcess, spawn, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as path from "path";
 import { parse } from "yaml";
 import { Sandbox, sandbox } from "../k3s/support/shell";
+import { FileServer, serveDirectory } from "./support/http-server";
 import { REPO, pathWithoutPulumi, scratchProject } from "./support/project";
 
 const SDK_VERSION = (JSON.parse(fs.readFileSync(path.join(REPO, "node_modules/@pulumi/pulumi/package.json"), "utf8")) as { version: string }).version;
@@ -49,19 +49,10 @@ current-context: k3s-sandbox
 `;
 
 let sb: Sandbox;
-let server: ChildProcess;
+let server: FileServer;
 let port: number;
 let upSh: string;
 const root = () => path.join(sb.dir, ".local/share/k3s-stacks/pulumi");
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 function up(args: string[], env: Record<string, string> = {}) {
   return sb.run(["bash", upSh, ...args], {
@@ -79,23 +70,18 @@ function up(args: string[], env: Record<string, string> = {}) {
 
 beforeEach(async () => {
   sb = sandbox();
-  port = await freePort();
   upSh = scratchProject(path.join(sb.dir, "project"), { sandbox: "config: {}\n" });
   const www = path.join(sb.dir, "www");
   fs.mkdirSync(www);
   fs.writeFileSync(path.join(www, "install.sh"), INSTALLER);
   fs.writeFileSync(path.join(sb.dir, "fake-pulumi"), FAKE_PULUMI, { mode: 0o755 });
   fs.writeFileSync(path.join(sb.dir, "kubeconfig.yaml"), KUBECONFIG);
-  server = spawn("python3", ["-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", www], { stdio: "ignore" });
-  for (let i = 0; i < 50; i++) {
-    const listening = await new Promise<boolean>((resolve) => net.connect(port, "127.0.0.1").on("connect", function (this: net.Socket) { this.end(); resolve(true); }).on("error", () => resolve(false)));
-    if (listening) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  server = await serveDirectory(www);
+  port = server.port;
 });
 
-afterEach(() => {
-  server.kill();
+afterEach(async () => {
+  await server.stop();
   sb.cleanup();
 });
 
@@ -163,6 +149,8 @@ describe("the local stack asks before it installs k3s here", () => {
   });
 
   test("--yes goes ahead to pulumi up --yes", () => {
+    // Run as a user other than root, up.sh asks sudo first (sudo -v): the same outcome for every user.
+    sb.fake("sudo", "exit 0");
     const r = up(["local", "--yes", "--no-kubeconfig"]);
     expect(r.status).toBe(0);
     expect(sb.calls()).toContain(`${root()}/bin/pulumi up --stack local --parallel 64 --yes`);
