@@ -193,8 +193,10 @@ describe("config script (renderConfigScript): host preparation", () => {
     const r = run(render({ fixCgroups: true, allowReboot: true }));
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("n1 reboots now");
-    // The reboot is detached (so the SSH session returns first): wait for it.
-    for (let i = 0; i < 50 && !fs.existsSync(sb.log); i++) spawnSync("sleep", ["0.1"]);
+    // The reboot is detached (so the SSH session returns first): wait for its whole log line (the
+    // file exists before the fake has written to it), as long as a loaded machine needs.
+    const logged = () => fs.existsSync(sb.log) && fs.readFileSync(sb.log, "utf8").endsWith("\n");
+    for (const deadline = Date.now() + 30_000; !logged() && Date.now() < deadline; ) spawnSync("sleep", ["0.1"]);
     expect(sb.calls()).toEqual(["systemctl reboot"]);
   });
 });
