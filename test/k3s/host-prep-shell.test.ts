@@ -84,6 +84,19 @@ describe("host facts", () => {
     expect(run(render({ arch: "amd64" }), { MACHINE: "armv7l" }).stderr).toContain("Fix: set arch: armhf");
   });
 
+  test("an ARMv6 board (Pi 1, Zero W) fails before any change, whatever arch was declared: k3s-armhf needs ARMv7", () => {
+    host("raspbian");
+    for (const arch of ["arm", "arm64"] as const) {
+      const r = run(render({ arch }), { MACHINE: "armv6l" });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain("n1 is an armv6l machine (uname -m), such as a Raspberry Pi 1 or Zero/Zero W; k3s's 32-bit Arm build (k3s-armhf) needs ARMv7 or later");
+      expect(r.stderr).toContain("Fix: remove n1 from the inventory, or replace it with an ARMv7 or 64-bit board");
+    }
+    expect(exists("etc/modules-load.d")).toBe(false);
+    // A 64-bit CPU on a 32-bit kernel is ARMv8 in 32-bit mode: k3s-armhf runs there.
+    expect(run(render({ arch: "arm" }), { MACHINE: "armv8l" }).status).toBe(0);
+  });
+
   test("no systemd: fails naming what is missing", () => {
     host("debian");
     fs.rmSync(path.join(sb.dir, "run/systemd"), { recursive: true });

@@ -3,12 +3,14 @@ import { shq } from "../../remote/shell";
 
 /**
  * `uname -m` values of each k3s asset arch (install.sh's own mapping: x86_64/amd64 → amd64,
- * aarch64/arm64 → arm64, arm* → arm).
+ * aarch64/arm64 → arm64, arm* → arm), less ARMv6 and older: k3s's 32-bit Arm build needs ARMv7
+ * (k3s-io/k3s#2699: built for a minimum of ARMv7 since v1.19.4; it dies with "Illegal instruction"
+ * on a Raspberry Pi 1 or Zero/Zero W). `armv8l` is a 64-bit CPU running a 32-bit kernel.
  */
 export const MACHINES: Record<Arch, string[]> = {
   amd64: ["x86_64", "amd64"],
   arm64: ["aarch64", "arm64"],
-  arm: ["armv7l", "armv7", "armv6l", "armhf", "arm"],
+  arm: ["armv7l", "armv7", "armv8l", "armhf", "arm"],
 };
 
 /** Inventory spelling for a machine type, used in the fix of an arch mismatch. */
@@ -25,7 +27,9 @@ export const CLOCK_FLOOR = "2026-11-01T00:00:00Z";
  * Shell that reads a node's facts in one pass, before anything changes: OS family (os-release ID,
  * then ID_LIKE), machine, kernel, init system, the PATH sudo gave us, active firewall, SELinux mode,
  * time sync and free disk. Sets shell variables (family, os_id, os_version, machine, kernel, init,
- * firewall, selinux, time_sync, disk_free_pct, disk_free_mb) and prints one facts line.
+ * firewall, selinux, time_sync, disk_free_pct, disk_free_mb) and prints one facts line. Fails on
+ * what no preparation can fix: no systemd, a machine older than ARMv7 (whatever arch was declared:
+ * install.sh would take it for `arm` too), a clock before CLOCK_FLOOR.
  */
 export function renderFacts(node: string): string {
   const floor = Math.floor(Date.parse(CLOCK_FLOOR) / 1000);
@@ -67,6 +71,11 @@ if [ "$init" != systemd ]; then
   echo "k3s-stacks: $node does not run systemd (no /run/systemd/system); k3s-stacks manages k3s through its systemd units. Fix: use a systemd-based distribution on this host." >&2
   exit 1
 fi
+case "$machine" in
+  armv6*|armv5*|armv4*)
+    echo "k3s-stacks: $node is an $machine machine (uname -m), such as a Raspberry Pi 1 or Zero/Zero W; k3s's 32-bit Arm build (k3s-armhf) needs ARMv7 or later and dies there with 'Illegal instruction' (k3s-io/k3s#2699). Fix: remove $node from the inventory, or replace it with an ARMv7 or 64-bit board (Raspberry Pi 2 or later, Zero 2 W)." >&2
+    exit 1 ;;
+esac
 if [ "$family" = unknown ]; then
   echo "k3s-stacks: $node: /etc/os-release names ID=\${os_id:-?} ID_LIKE=\${os_like:-?}, not a family k3s-stacks prepares (Debian/Ubuntu/Raspberry Pi OS, RHEL family, SUSE family, Arch); only the generic steps run, no packages are installed." >&2
 fi
