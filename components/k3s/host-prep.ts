@@ -7,6 +7,7 @@ import { FlannelBackend, NodeNetwork, firewallRules, renderFirewallCheck, render
 import { renderCgroupCheck } from "./host/cgroup";
 import { renderNetworkManager, renderSelinuxCheck, renderSelinuxConfig } from "./host/services";
 import { renderPrepRecord } from "./host/undo";
+import { renderFapolicyd, renderFapolicydCheck } from "./host/fapolicyd";
 import { ResolvedContributions } from "./node-config";
 
 export { CGROUP_ARGS } from "./host/cgroup";
@@ -34,7 +35,8 @@ export interface HostPrep {
 /**
  * Host preparation, idempotent, for the Debian, RHEL, SUSE and Arch families: host facts first, then
  * every check that can fail (arch, SELinux, kernel modules, firewall when kept, memory cgroup) before
- * anything changes; then swap off, modules and sysctls, firewall rules, NetworkManager and SELinux.
+ * anything changes; then swap off, modules and sysctls, firewall rules, NetworkManager, fapolicyd and
+ * SELinux.
  * Leaves `k3s_prep_changed=1` when a file k3s reads changed (the SELinux drop-in), so the config
  * step restarts k3s.
  */
@@ -46,6 +48,7 @@ export function prepBody(opts: HostPrep): string {
     renderFacts(opts.node),
     opts.arch ? renderArchCheck(opts.node, opts.arch) : "",
     renderSelinuxCheck(),
+    renderFapolicydCheck(),
     renderModuleCheck(modules),
     firewall ? renderFirewallCheck(firewall, opts.firewall === "keep") : "",
     renderModuleFix(opts.installPackages ?? false),
@@ -68,6 +71,7 @@ changed=0`,
     `if [ "$changed" = 1 ]; then sysctl --system >/dev/null 2>&1 || true; fi`,
     firewall ? renderFirewallOpen() : "",
     renderNetworkManager(),
+    renderFapolicyd(),
     "changed=0",
     renderSelinuxConfig(),
     `k3s_prep_changed=$changed

@@ -38,7 +38,8 @@ function host(os: string, kernel = "6.1.0-28-amd64"): void {
   process.env.KERNEL = kernel;
   sb.fake("swapon", "true");
   sb.fake("sysctl", "true");
-  sb.fake("systemctl", `${LOG_CALL}\ncase "$1" in is-enabled) [ -n "\${NM_CLOUD_SETUP:-}" ] ;; is-active|list-unit-files) exit 1 ;; esac`);
+  // Queries are not logged: the call log lists what changed the host.
+  sb.fake("systemctl", `case "$1" in is-enabled) [ -n "\${NM_CLOUD_SETUP:-}" ] ;; is-active|list-unit-files) exit 1 ;; *) ${LOG_CALL} ;; esac`);
   sb.fake("modprobe", `m=\${*: -1}; case " \${MISSING_MODULES:-} " in *" $m "*) [ -e "${sb.dir}/installed" ] ;; esac`);
   for (const pm of ["apt-get", "dnf", "zypper"]) sb.fake(pm, `${LOG_CALL}\ncase "$*" in *install*) touch "${sb.dir}/installed" ;; esac`);
 }
@@ -299,5 +300,50 @@ describe("NetworkManager", () => {
     expect(calls).toContain("systemctl disable --now nm-cloud-setup.timer");
     run(render());
     expect(sb.calls().filter((c) => c.startsWith("nmcli") || c.includes("disable"))).toEqual([]);
+  });
+});
+
+describe("fapolicyd", () => {
+  const RULES = "etc/fapolicyd/rules.d/80-k3s.rules";
+  beforeEach(() => {
+    host("rocky", "5.14.0-427.13.1.el9_4.x86_64");
+    sb.fake("systemctl", `case "$*" in "is-active --quiet fapolicyd") exit 0 ;; is-enabled*|is-active*|list-unit-files*) exit 1 ;; *) ${LOG_CALL} ;; esac`);
+    sb.fake("fapolicyd", "exit 0");
+  });
+
+  test("active (RHEL with the STIG): k3s's directories are allowed in rules.d, loaded and fapolicyd restarted, once", () => {
+    sb.fake("fagenrules", LOG_CALL);
+    const r = run(render());
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(read(RULES)).toBe(`# Managed by k3s-stacks: directories k3s runs from (k3s-io/k3s#9008).
+allow perm=any all : dir=/var/lib/rancher/
+allow perm=any all : dir=/opt/cni/
+allow perm=any all : dir=/run/k3s/
+allow perm=any all : dir=/var/lib/kubelet/
+`);
+    const calls = sb.calls();
+    expect(calls).toContain("fagenrules --load");
+    expect(calls).toContain("systemctl restart fapolicyd");
+    expect(run(render()).status).toBe(0);
+    expect(sb.calls().filter((c) => c.includes("fapolicyd") || c.includes("fagenrules"))).toEqual([]);
+  });
+
+  test("active without fagenrules (before RHEL 8.4): fails naming the lines, before any change", () => {
+    const r = run(render());
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`n1 runs fapolicyd, which keeps k3s from starting until it allows k3s's directories, and has no fagenrules to load a rules.d file. Fix: add these lines to ${sb.dir}/etc/fapolicyd/fapolicyd.rules above its deny rules, run systemctl restart fapolicyd, then pulumi up again:\n  allow perm=any all : dir=/var/lib/rancher/\n`);
+    expect(exists("etc/modules-load.d")).toBe(false);
+    expect(exists(RULES)).toBe(false);
+  });
+
+  test("installed but not running, or not installed: no rules written", () => {
+    sb.fake("systemctl", `case "$1" in is-enabled|is-active|list-unit-files) exit 1 ;; *) ${LOG_CALL} ;; esac`);
+    expect(run(render()).status).toBe(0);
+    expect(exists(RULES)).toBe(false);
+    fs.rmSync(path.join(sb.bin, "fapolicyd"));
+    sb.fake("systemctl", `case "$1" in is-enabled|list-unit-files) exit 1 ;; esac`);
+    expect(run(render()).status).toBe(0);
+    expect(exists(RULES)).toBe(false);
   });
 });

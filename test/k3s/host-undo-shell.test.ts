@@ -96,3 +96,16 @@ test("without a record (a node prepared by an older release) the undo changes no
   expect(fs.existsSync(file("etc/modules-load.d/k3s.conf"))).toBe(true);
   expect(sb.calls()).toEqual([]);
 });
+
+test("fapolicyd: the k3s rules file written by preparation is removed and fapolicyd's rules reloaded", () => {
+  sb.fake("systemctl", `${LOG_CALL}\nif [ "$1" = is-enabled ]; then exit 1; fi`);
+  sb.fake("fagenrules", LOG_CALL);
+  expect(run(renderPrepRecord()).status).toBe(0);
+  put("etc/fapolicyd/rules.d/80-k3s.rules", "allow perm=any all : dir=/var/lib/rancher/\n");
+  sb.calls();
+  expect(run(renderPrepUndo("n1", RULES)).status).toBe(0);
+  expect(fs.existsSync(file("etc/fapolicyd/rules.d/80-k3s.rules"))).toBe(false);
+  const calls = sb.calls();
+  expect(calls).toContain("fagenrules --load");
+  expect(calls).toContain("systemctl restart fapolicyd");
+});

@@ -1,12 +1,13 @@
 import { shq } from "../../remote/shell";
 import { FirewallRules } from "./network";
 import { NM_DROPIN } from "./services";
+import { FAPOLICYD_RULES, renderFapolicydReload } from "./fapolicyd";
 
 /** Where the state before the first host preparation is kept until the node is removed. */
 export const PREP_RECORD_DIR = "/var/lib/k3s-stacks/host-before-prep";
 
 /** Files host preparation may write or edit (the SELinux drop-in lives under /etc/rancher/k3s, which uninstall removes). */
-export const PREP_FILES = ["/etc/fstab", "/etc/modules-load.d/k3s.conf", "/etc/sysctl.d/90-k3s.conf", NM_DROPIN];
+export const PREP_FILES = ["/etc/fstab", "/etc/modules-load.d/k3s.conf", "/etc/sysctl.d/90-k3s.conf", NM_DROPIN, FAPOLICYD_RULES];
 /** Runtime sysctls host preparation sets through /etc/sysctl.d/90-k3s.conf. */
 const PREP_SYSCTLS = ["net.ipv4.ip_forward", "net.bridge.bridge-nf-call-iptables", "net.bridge.bridge-nf-call-ip6tables"];
 /** Units host preparation may disable. */
@@ -73,6 +74,7 @@ fi
 # File by file, so that no directory's mode or times change.
 find "$record/files" -type f | while IFS= read -r saved; do cp -p "$saved" "\${saved#"$record/files"}"; done
 if [ -f "$record/absent" ]; then xargs -r rm -f < "$record/absent"; fi
+${renderFapolicydReload()}
 if [ -f "$record/sysctl" ]; then
   while IFS= read -r kv; do sysctl -qw "$kv" >/dev/null 2>&1 || true; done < "$record/sysctl"
 fi

@@ -10,6 +10,7 @@ export const HOST_PATHS = [
   "/etc/fstab",
   "/etc/os-release",
   "/etc/NetworkManager",
+  "/etc/fapolicyd",
   "/etc/rancher/k3s/config.yaml.d",
   "/boot/",
   "/sys/fs/cgroup/",
