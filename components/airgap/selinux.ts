@@ -51,7 +51,11 @@ export function selinuxTargetFor(os: OsRelease): SelinuxTarget | undefined {
  * Shell for the airgap preInstall: with SELinux on and no k3s-selinux installed, install the staged
  * build of this host's family (install.sh cannot: downloads are skipped in airgap). container-selinux
  * comes from the host's own (mirrored) repositories. Fails naming the rebuild when the bundle lacks
- * the family's build.
+ * the family's build. As install.sh does on SUSE: SLE Micro is told by ID or VARIANT_ID, and
+ * /var/lib/rpm-state is created first (the policy's %pre SELinux macro needs it). On a transactional
+ * system (transactional-update present, read-only root) zypper cannot install and a package only
+ * takes effect in a new snapshot after a reboot, while k3s must start under the policy: it fails
+ * naming the transactional-update command and the reboot.
  */
 export function renderSelinuxPreInstall(opts: { node: string; dir: string; version: string; targets: SelinuxTarget[] }): string {
   const file = (t: SelinuxTarget) => `${opts.dir}/selinux/${selinuxRpmName(opts.version, t)}`;
@@ -60,14 +64,24 @@ if [ "$selinux_mode" != Disabled ] && command -v rpm >/dev/null 2>&1 && ! rpm -q
   os_field() { sed -n "s/^$1=//p" /etc/os-release 2>/dev/null | head -n 1 | tr -d "\\"'"; }
   os_words=" $(os_field ID) $(os_field ID_LIKE) "
   os_major=$(os_field VERSION_ID); os_major=\${os_major%%.*}
+  case "$(os_field ID) $(os_field VARIANT_ID)" in
+    "sle-micro "*|*" sle-micro") os_words=" sle-micro " ;;
+  esac
   case "$os_words" in
-    *" sle-micro "*) selinux_target=slemicro ;;
+    " sle-micro "*) selinux_target=slemicro ;;
     *" suse "*|*" sles "*|*" opensuse"*) selinux_target=sle ;;
     *)
       # Fedora and Amazon Linux 2023 number their releases past 36 and take the el8 build.
       if [ "$os_major" = 7 ]; then selinux_target=el7
       elif [ "$os_major" = 8 ] || [ "\${os_major:-0}" -gt 36 ] 2>/dev/null; then selinux_target=el8
       else selinux_target=el9; fi ;;
+  esac
+  case "$selinux_target" in
+    sle|slemicro)
+      if command -v transactional-update >/dev/null 2>&1; then
+        echo "k3s-stacks: ${opts.node} is a transactional system (transactional-update: read-only root) running SELinux ($selinux_mode) without k3s-selinux; a package installed there only takes effect in a new snapshot after a reboot, so it cannot go in right before k3s starts. Fix: on ${opts.node} run 'transactional-update --non-interactive pkg install k3s-selinux' with Rancher's RPM repository (${DEFAULT_SELINUX_REPO}/k3s/stable/common/$([ "$selinux_target" = slemicro ] && echo slemicro || echo microos)/noarch) or your mirror of it configured, reboot it, then run pulumi up again." >&2
+        exit 1
+      fi ;;
   esac
   case "$selinux_target" in
 ${SELINUX_TARGETS.map((t) => `    ${t}) selinux_rpm=${opts.targets.includes(t) ? shq(file(t)) : '""'} ;;`).join("\n")}
@@ -78,7 +92,9 @@ ${SELINUX_TARGETS.map((t) => `    ${t}) selinux_rpm=${opts.targets.includes(t) ?
     exit 1
   fi
   case "$selinux_target" in
-    sle|slemicro) zypper --non-interactive --quiet install "$selinux_rpm" ;;
+    sle|slemicro)
+      mkdir -p /var/lib/rpm-state
+      zypper --non-interactive --quiet install "$selinux_rpm" ;;
     *) if command -v dnf >/dev/null 2>&1; then dnf install -y -q "$selinux_rpm"; else yum install -y -q "$selinux_rpm"; fi ;;
   esac
   echo "k3s-stacks: ${opts.node}: installed $(basename "$selinux_rpm") from the airgap bundle"

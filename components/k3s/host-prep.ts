@@ -51,7 +51,7 @@ export function prepBody(opts: HostPrep): string {
     renderFapolicydCheck(),
     renderModuleCheck(modules),
     firewall ? renderFirewallCheck(firewall, opts.firewall === "keep") : "",
-    renderModuleFix(opts.installPackages ?? false),
+    renderModuleFix(opts.installPackages ?? false, opts.allowReboot),
     renderCgroupCheck(opts.fixCgroups, opts.allowReboot),
     // Checks passed: keep what is about to change, for the undo on removal.
     renderPrepRecord(),

@@ -107,17 +107,22 @@ describe("staging per node (mocks)", () => {
 });
 
 describe("on the node (renderSelinuxPreInstall in bash)", () => {
-  const release: Record<string, string> = { rocky9: 'ID="rocky"\nID_LIKE="rhel centos fedora"\nVERSION_ID="9.4"\n', leap: 'ID="opensuse-leap"\nID_LIKE="suse opensuse"\nVERSION_ID="15.6"\n', rocky8: 'ID="rocky"\nID_LIKE="rhel centos fedora"\nVERSION_ID="8.10"\n' };
-  const run = (os: string, mode: string, installed = false) => {
+  const release: Record<string, string> = { rocky9: 'ID="rocky"\nID_LIKE="rhel centos fedora"\nVERSION_ID="9.4"\n', leap: 'ID="opensuse-leap"\nID_LIKE="suse opensuse"\nVERSION_ID="15.6"\n', rocky8: 'ID="rocky"\nID_LIKE="rhel centos fedora"\nVERSION_ID="8.10"\n',
+    microos: 'ID="opensuse-microos"\nID_LIKE="suse opensuse opensuse-tumbleweed microos sle-micro opensuse-microos"\nVERSION_ID="20261120"\n',
+    slmicro: 'ID="sl-micro"\nID_LIKE="suse"\nVARIANT_ID="sle-micro"\nVERSION_ID="6.1"\n' };
+  const run = (os: string, mode: string, installed = false, transactional = false) => {
     const sb = sandbox();
     try {
       fs.writeFileSync(path.join(sb.dir, "os-release"), release[os]);
       sb.fake("getenforce", `echo ${mode}`);
       sb.fake("rpm", installed ? "exit 0" : "exit 1");
       sb.fake("dnf", LOG_CALL);
-      sb.fake("zypper", LOG_CALL);
+      // zypper logs whether the policy's %pre would find /var/lib/rpm-state.
+      sb.fake("zypper", `${LOG_CALL}; [ -d "${sb.dir}/var/lib/rpm-state" ] || echo "zypper without rpm-state" >> "$CALLS"`);
+      if (transactional) sb.fake("transactional-update", LOG_CALL);
       const script = renderSelinuxPreInstall({ node: "n1", dir: "/stage", version: "1.6-1", targets: ["el9", "sle"] })
-        .split("/etc/os-release").join(path.join(sb.dir, "os-release")).split("/stage").join(sb.dir);
+        .split("/etc/os-release").join(path.join(sb.dir, "os-release")).split("/stage").join(sb.dir)
+        .split("/var/lib/rpm-state").join(path.join(sb.dir, "var/lib/rpm-state"));
       fs.mkdirSync(path.join(sb.dir, "selinux"));
       for (const t of ["el9", "sle"]) fs.writeFileSync(path.join(sb.dir, `selinux/k3s-selinux-1.6-1.${t}.noarch.rpm`), t);
       const r = sb.run(["bash", "-euo", "pipefail", "-s"], { input: script });
@@ -134,6 +139,19 @@ describe("on the node (renderSelinuxPreInstall in bash)", () => {
   });
   test("Leap permissive: zypper installs the sle build", () => {
     expect(run("leap", "Permissive").calls).toEqual(["zypper --non-interactive --quiet install /selinux/k3s-selinux-1.6-1.sle.noarch.rpm"]);
+  });
+  test("MicroOS (transactional): fails naming transactional-update, the repository and the reboot; zypper never runs", () => {
+    const r = run("microos", "Enforcing", false, true);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("n1 is a transactional system (transactional-update: read-only root) running SELinux (Enforcing) without k3s-selinux");
+    expect(r.stderr).toContain("Fix: on n1 run 'transactional-update --non-interactive pkg install k3s-selinux' with Rancher's RPM repository (https://rpm.rancher.io/k3s/stable/common/microos/noarch) or your mirror of it configured, reboot it, then run pulumi up again.");
+    expect(r.calls).toEqual([]);
+  });
+  test("the build follows install.sh: MicroOS (sle-micro only in ID_LIKE) takes sle, SL Micro (VARIANT_ID=sle-micro) takes slemicro", () => {
+    expect(run("microos", "Enforcing").calls).toEqual(["zypper --non-interactive --quiet install /selinux/k3s-selinux-1.6-1.sle.noarch.rpm"]);
+    const sl = run("slmicro", "Enforcing");
+    expect(sl.status).toBe(1);
+    expect(sl.stderr).toContain("needs the k3s-selinux policy build 'slemicro', which the airgap bundle does not carry");
   });
   test("SELinux disabled, or the policy already installed: nothing", () => {
     expect(run("rocky9", "Disabled").calls).toEqual([]);

@@ -20,6 +20,7 @@ const OS: Record<string, string> = {
   sles: 'ID="sles"\nID_LIKE="suse"\nVERSION_ID="15.6"\n',
   leap: 'ID="opensuse-leap"\nID_LIKE="suse opensuse"\nVERSION_ID="15.6"\n',
   tumbleweed: 'ID="opensuse-tumbleweed"\nID_LIKE="opensuse suse"\nVERSION_ID="20261120"\n',
+  microos: 'ID="opensuse-microos"\nID_LIKE="suse opensuse opensuse-tumbleweed microos sle-micro opensuse-microos"\nVERSION_ID="20261120"\n',
   arch: "ID=arch\n",
   archarm: "ID=archarm\nID_LIKE=arch\n",
   nixos: "ID=nixos\n",
@@ -59,7 +60,7 @@ const read = (p: string) => fs.readFileSync(path.join(sb.dir, p), "utf8");
 describe("host facts", () => {
   test.each([
     ["debian", "debian"], ["ubuntu", "debian"], ["raspbian", "debian"], ["rocky", "rhel"], ["alma", "rhel"],
-    ["sles", "suse"], ["leap", "suse"], ["tumbleweed", "suse"], ["arch", "arch"], ["archarm", "arch"],
+    ["sles", "suse"], ["leap", "suse"], ["tumbleweed", "suse"], ["microos", "suse"], ["arch", "arch"], ["archarm", "arch"],
   ])("%s is prepared as the %s family, in one facts line", (os, family) => {
     host(os);
     const r = run(render());
@@ -142,6 +143,26 @@ describe("kernel modules per flannel backend", () => {
     expect(ok.stdout).toContain(`n1: installing ${pkg} for kernel modules vxlan`);
     expect(sb.calls().filter((c) => c.startsWith(pm)).pop()).toContain(pkg);
     expect(read("etc/modules-load.d/k3s.conf")).toBe("br_netfilter\noverlay\nvxlan\n");
+  });
+
+  test("MicroOS (transactional, read-only root): the package goes in with transactional-update, never zypper, then a reboot", () => {
+    host("microos", "6.11.8-1-default");
+    sb.fake("transactional-update", LOG_CALL);
+    sb.fake("zypper", 'echo "ERROR: zypper on a read-only root" >&2; exit 1');
+    const named = run(render(), { MISSING_MODULES: "vxlan" });
+    expect(named.status).toBe(1);
+    expect(named.stderr).toContain("Fix: run 'transactional-update --non-interactive pkg install kernel-default-extra' on n1 and reboot it (or set installPackages: true for this host)");
+    expect(sb.calls()).toEqual([]);
+
+    const noReboot = run(render({ installPackages: true }), { MISSING_MODULES: "vxlan" });
+    expect(noReboot.status).toBe(1);
+    expect(noReboot.stderr).toContain("n1: kernel-default-extra is in a new snapshot, which runs from the next boot. Fix: reboot n1 (or set allowReboot: true for this host), then run pulumi up again.");
+    expect(sb.calls()).toEqual(["transactional-update --non-interactive pkg install kernel-default-extra"]);
+    expect(exists("etc/modules-load.d")).toBe(false);
+
+    const reboot = run(render({ installPackages: true, allowReboot: true }), { MISSING_MODULES: "vxlan" });
+    expect(reboot.status).toBe(1);
+    expect(reboot.stderr).toContain("n1 reboots now to run it. Fix: run pulumi up again once it is back.");
   });
 
   test("Arch: a missing module means pacman replaced the running kernel: reboot, no package", () => {

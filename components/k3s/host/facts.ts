@@ -26,8 +26,8 @@ export const CLOCK_FLOOR = "2026-11-01T00:00:00Z";
 /**
  * Shell that reads a node's facts in one pass, before anything changes: OS family (os-release ID,
  * then ID_LIKE), machine, kernel, init system, the PATH sudo gave us, active firewall, SELinux mode,
- * time sync and free disk. Sets shell variables (family, os_id, os_version, machine, kernel, init,
- * firewall, selinux, time_sync, disk_free_pct, disk_free_mb) and prints one facts line. Fails on
+ * time sync and free disk. Sets shell variables (family, os_id, os_version, transactional, machine,
+ * kernel, init, firewall, selinux, time_sync, disk_free_pct, disk_free_mb) and prints one facts line. Fails on
  * what no preparation can fix: no systemd, a machine older than ARMv7 (whatever arch was declared:
  * install.sh would take it for `arm` too), a clock before CLOCK_FLOOR.
  */
@@ -47,6 +47,10 @@ for w in $os_id $os_like; do
   esac
   break
 done
+# SUSE's transactional systems (MicroOS, SLE Micro) have a read-only root; install.sh takes
+# transactional-update being there as the sign and installs packages with it.
+transactional=0
+if [ "$family" = suse ] && command -v transactional-update >/dev/null 2>&1; then transactional=1; fi
 machine=$(uname -m)
 kernel=$(uname -r)
 init=none

@@ -34,6 +34,8 @@ const KERNEL_CONFIG: Record<string, string> = {
  * (k3s docs), named per running kernel so the modules match it; SUSE keeps less common modules in
  * kernel-<flavor>-extra; Debian and Raspberry Pi OS build them into linux-image-<release>. On Arch a
  * module of the running kernel is only missing after pacman replaced that kernel: a reboot fixes it.
+ * On SUSE's transactional systems (MicroOS, SLE Micro: $transactional from the facts) the root is
+ * read-only and zypper cannot install: transactional-update installs into a new snapshot instead.
  */
 export function renderModuleCheck(modules: string[]): string {
   const symbols = modules.filter((m) => KERNEL_CONFIG[m]).map((m) => `${m}) echo ${KERNEL_CONFIG[m]} ;;`).join(" ");
@@ -61,7 +63,7 @@ install_package() {
   case "$family" in
     debian) apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$1" ;;
     rhel) if command -v dnf >/dev/null 2>&1; then dnf install -y -q "$1"; else yum install -y -q "$1"; fi ;;
-    suse) zypper --non-interactive --quiet install "$1" ;;
+    suse) if [ "$transactional" = 1 ]; then transactional-update --non-interactive pkg install "$1"; else zypper --non-interactive --quiet install "$1"; fi ;;
     *) return 1 ;;
   esac
 }`;
@@ -70,10 +72,15 @@ install_package() {
 /**
  * Shell run after the facts and before any change: with missing modules, install their package when
  * allowed, else fail naming it (or the reboot, on Arch). Nothing else has changed on the node then.
+ * On a transactional system the package lands in a new snapshot that only the next boot runs
+ * (transactional-update(8); install.sh likewise skips starting k3s after installing there): the
+ * node reboots when `allowReboot`, else the run fails asking for the reboot.
  */
-export function renderModuleFix(installPackages: boolean): string {
+export function renderModuleFix(installPackages: boolean, allowReboot: boolean): string {
   return `install_packages=${installPackages ? 1 : 0}
 if [ -n "$missing_modules" ]; then
+  install_hint="install the package $module_package on $node"
+  if [ "$transactional" = 1 ]; then install_hint="run 'transactional-update --non-interactive pkg install $module_package' on $node and reboot it"; fi
   if [ "$family" = arch ]; then
     echo "k3s-stacks: $node lacks kernel modules $missing_modules for its running kernel $kernel: pacman replaced that kernel and its modules. Fix: reboot $node into the installed kernel, then run pulumi up again." >&2
     exit 1
@@ -83,11 +90,20 @@ if [ -n "$missing_modules" ]; then
     exit 1
   fi
   if [ "$install_packages" != 1 ]; then
-    echo "k3s-stacks: $node lacks kernel modules $missing_modules (kernel $kernel), which k3s needs. Fix: install the package $module_package on $node (or set installPackages: true for this host), then run pulumi up again." >&2
+    echo "k3s-stacks: $node lacks kernel modules $missing_modules (kernel $kernel), which k3s needs. Fix: $install_hint (or set installPackages: true for this host), then run pulumi up again." >&2
     exit 1
   fi
   echo "k3s-stacks: $node: installing $module_package for kernel modules $missing_modules"
   install_package "$module_package" || { echo "k3s-stacks: $node: installing $module_package failed. Fix: install it by hand, then run pulumi up again." >&2; exit 1; }
+  if [ "$transactional" = 1 ]; then
+    if [ ${allowReboot ? 1 : 0} = 1 ]; then
+      echo "k3s-stacks: $node: $module_package is in a new snapshot; $node reboots now to run it. Fix: run pulumi up again once it is back." >&2
+      (sleep 2; systemctl reboot) >/dev/null 2>&1 &
+    else
+      echo "k3s-stacks: $node: $module_package is in a new snapshot, which runs from the next boot. Fix: reboot $node (or set allowReboot: true for this host), then run pulumi up again." >&2
+    fi
+    exit 1
+  fi
   for m in $missing_modules; do
     modprobe "$m" || { echo "k3s-stacks: $node: kernel module $m is still missing after installing $module_package. Fix: check 'modinfo $m' and that $module_package matches the running kernel $kernel (reboot after a kernel update)." >&2; exit 1; }
   done
