@@ -78,6 +78,7 @@ install_package() {
  */
 export function renderModuleFix(installPackages: boolean, allowReboot: boolean): string {
   return `install_packages=${installPackages ? 1 : 0}
+module_reboot=${allowReboot ? 1 : 0}
 if [ -n "$missing_modules" ]; then
   install_hint="install the package $module_package on $node"
   if [ "$transactional" = 1 ]; then install_hint="run 'transactional-update --non-interactive pkg install $module_package' on $node and reboot it"; fi
@@ -96,7 +97,7 @@ if [ -n "$missing_modules" ]; then
   echo "k3s-stacks: $node: installing $module_package for kernel modules $missing_modules"
   install_package "$module_package" || { echo "k3s-stacks: $node: installing $module_package failed. Fix: install it by hand, then run pulumi up again." >&2; exit 1; }
   if [ "$transactional" = 1 ]; then
-    if [ ${allowReboot ? 1 : 0} = 1 ]; then
+    if [ "$module_reboot" = 1 ]; then
       echo "k3s-stacks: $node: $module_package is in a new snapshot; $node reboots now to run it. Fix: run pulumi up again once it is back." >&2
       (sleep 2; systemctl reboot) >/dev/null 2>&1 &
     else
