@@ -49,16 +49,18 @@ export function selinuxTargetFor(os: OsRelease): SelinuxTarget | undefined {
 
 /**
  * Shell for the airgap preInstall: with SELinux on and no k3s-selinux installed, install the staged
- * build of this host's family (install.sh cannot: downloads are skipped in airgap). container-selinux
- * comes from the host's own (mirrored) repositories. Fails naming the rebuild when the bundle lacks
- * the family's build. As install.sh does on SUSE: SLE Micro is told by ID or VARIANT_ID, and
+ * build of this host's family (install.sh cannot: downloads are skipped in airgap, and it then fails
+ * on the missing policy with an online install hint). container-selinux comes from the host's own
+ * (mirrored) repositories. Fails naming the rebuild when the bundle lacks the family's build, or
+ * has none (`version` absent). As install.sh does on SUSE: SLE Micro is told by ID or VARIANT_ID, and
  * /var/lib/rpm-state is created first (the policy's %pre SELinux macro needs it). On a transactional
  * system (transactional-update present, read-only root) zypper cannot install and a package only
  * takes effect in a new snapshot after a reboot, while k3s must start under the policy: it fails
  * naming the transactional-update command and the reboot.
  */
-export function renderSelinuxPreInstall(opts: { node: string; dir: string; version: string; targets: SelinuxTarget[] }): string {
-  const file = (t: SelinuxTarget) => `${opts.dir}/selinux/${selinuxRpmName(opts.version, t)}`;
+export function renderSelinuxPreInstall(opts: { node: string; dir: string; version?: string; targets: SelinuxTarget[] }): string {
+  const version = opts.version ?? "<k3s-selinux version-release, such as 1.6-1>";
+  const file = (t: SelinuxTarget) => `${opts.dir}/selinux/${selinuxRpmName(version, t)}`;
   return `selinux_mode=$(getenforce 2>/dev/null || echo Disabled)
 if [ "$selinux_mode" != Disabled ] && command -v rpm >/dev/null 2>&1 && ! rpm -q k3s-selinux >/dev/null 2>&1; then
   os_field() { sed -n "s/^$1=//p" /etc/os-release 2>/dev/null | head -n 1 | tr -d "\\"'"; }
@@ -88,7 +90,7 @@ ${SELINUX_TARGETS.map((t) => `    ${t}) selinux_rpm=${opts.targets.includes(t) ?
     *) selinux_rpm="" ;;
   esac
   if [ -z "$selinux_rpm" ] || [ ! -f "$selinux_rpm" ]; then
-    echo "k3s-stacks: ${opts.node} runs SELinux ($selinux_mode) and needs the k3s-selinux policy build '$selinux_target', which the airgap bundle does not carry. Fix: rebuild the bundle with --selinux-rpms ${[...new Set([...opts.targets, "$selinux_target"])].join(",")} --selinux-rpm-version ${opts.version}, or install k3s-selinux on ${opts.node} by hand." >&2
+    echo "k3s-stacks: ${opts.node} runs SELinux ($selinux_mode) and needs the k3s-selinux policy build '$selinux_target', which the airgap bundle does not carry. Fix: rebuild the bundle with --selinux-rpms ${[...new Set([...opts.targets, "$selinux_target"])].join(",")} --selinux-rpm-version ${version}, or install k3s-selinux on ${opts.node} by hand." >&2
     exit 1
   fi
   case "$selinux_target" in

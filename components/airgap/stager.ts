@@ -89,7 +89,8 @@ export function airgapStager(bundle: LoadedBundle): InstallStager {
         trigger,
         preInstall: [
           renderPreInstall({ dir, k3sSha256: files.k3s.sha256 }),
-          ...(bundle.selinux ? [renderSelinuxPreInstall({ node: node.name, dir, version: bundle.selinux.version, targets: selinux.map(([t]) => t) })] : []),
+          // Without builds in the bundle too: an SELinux host then fails here naming the rebuild.
+          renderSelinuxPreInstall({ node: node.name, dir, version: bundle.selinux?.version, targets: selinux.map(([t]) => t) }),
         ].join("\n"),
       };
     },

@@ -87,7 +87,7 @@ describe("staging per node (mocks)", () => {
     expect(unpackScript(String(verify?.inputs.stdin))).toContain(manifest.selinux?.files.sle?.sha256);
   });
 
-  test("a bundle without builds stages none and installs none", async () => {
+  test("a bundle without builds stages none and installs none, but checks", async () => {
     const dir = tmpDir();
     writeBundle(dir);
     const bundle = loadBundle(dir, VERSION, nodes);
@@ -95,7 +95,9 @@ describe("staging per node (mocks)", () => {
     const staged = airgapStager(bundle).stage(nodes[0], connectionArgs(nodes[0].connection), new Parent("q"));
     await settle();
     expect(mocks.byType("command:remote:CopyToRemote").filter((c) => c.name.includes("selinux"))).toEqual([]);
-    expect(staged.preInstall).not.toContain("selinux");
+    // An SELinux host still gets the check, which can only fail naming the rebuild.
+    expect(staged.preInstall).not.toContain(".noarch.rpm");
+    expect(staged.preInstall).toContain("which the airgap bundle does not carry");
   });
 
   test("a corrupt build fails the load, naming it", () => {
@@ -110,7 +112,7 @@ describe("on the node (renderSelinuxPreInstall in bash)", () => {
   const release: Record<string, string> = { rocky9: 'ID="rocky"\nID_LIKE="rhel centos fedora"\nVERSION_ID="9.4"\n', leap: 'ID="opensuse-leap"\nID_LIKE="suse opensuse"\nVERSION_ID="15.6"\n', rocky8: 'ID="rocky"\nID_LIKE="rhel centos fedora"\nVERSION_ID="8.10"\n',
     microos: 'ID="opensuse-microos"\nID_LIKE="suse opensuse opensuse-tumbleweed microos sle-micro opensuse-microos"\nVERSION_ID="20261120"\n',
     slmicro: 'ID="sl-micro"\nID_LIKE="suse"\nVARIANT_ID="sle-micro"\nVERSION_ID="6.1"\n' };
-  const run = (os: string, mode: string, installed = false, transactional = false) => {
+  const run = (os: string, mode: string, installed = false, transactional = false, bundled = true) => {
     const sb = sandbox();
     try {
       fs.writeFileSync(path.join(sb.dir, "os-release"), release[os]);
@@ -120,7 +122,7 @@ describe("on the node (renderSelinuxPreInstall in bash)", () => {
       // zypper logs whether the policy's %pre would find /var/lib/rpm-state.
       sb.fake("zypper", `${LOG_CALL}; [ -d "${sb.dir}/var/lib/rpm-state" ] || echo "zypper without rpm-state" >> "$CALLS"`);
       if (transactional) sb.fake("transactional-update", LOG_CALL);
-      const script = renderSelinuxPreInstall({ node: "n1", dir: "/stage", version: "1.6-1", targets: ["el9", "sle"] })
+      const script = renderSelinuxPreInstall(bundled ? { node: "n1", dir: "/stage", version: "1.6-1", targets: ["el9", "sle"] } : { node: "n1", dir: "/stage", targets: [] })
         .split("/etc/os-release").join(path.join(sb.dir, "os-release")).split("/stage").join(sb.dir)
         .split("/var/lib/rpm-state").join(path.join(sb.dir, "var/lib/rpm-state"));
       fs.mkdirSync(path.join(sb.dir, "selinux"));
@@ -152,6 +154,13 @@ describe("on the node (renderSelinuxPreInstall in bash)", () => {
     const sl = run("slmicro", "Enforcing");
     expect(sl.status).toBe(1);
     expect(sl.stderr).toContain("needs the k3s-selinux policy build 'slemicro', which the airgap bundle does not carry");
+  });
+  test("a bundle without any build: an SELinux host fails naming the rebuild (install.sh would only hint at an online install)", () => {
+    const r = run("rocky9", "Enforcing", false, false, false);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("n1 runs SELinux (Enforcing) and needs the k3s-selinux policy build 'el9', which the airgap bundle does not carry. Fix: rebuild the bundle with --selinux-rpms el9 --selinux-rpm-version <k3s-selinux version-release, such as 1.6-1>");
+    expect(r.calls).toEqual([]);
+    expect(run("rocky9", "Disabled", false, false, false).status).toBe(0);
   });
   test("SELinux disabled, or the policy already installed: nothing", () => {
     expect(run("rocky9", "Disabled").calls).toEqual([]);
