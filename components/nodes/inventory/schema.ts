@@ -65,7 +65,7 @@ export const inventorySchema = z
     privateKeyPath: filled("the private key file, such as ~/.ssh/id_ed25519, or remove the key to use the SSH agent").optional(),
     /** Let host preparation add the memory cgroup to the Pi boot cmdline. */
     fixCgroups: z.boolean().default(false),
-    /** Let host preparation reboot nodes (only ever needed for the cgroup fix). */
+    /** Let host preparation reboot nodes: after the cgroup fix, or after installing a package on a transactional system (MicroOS, SLE Micro). */
     allowReboot: z.boolean().default(false),
     /** Let host preparation install the distribution's package for missing kernel modules (apt-get, dnf, zypper). */
     installPackages: z.boolean().default(false),
