@@ -89,8 +89,11 @@ export async function main(): Promise<Record<string, unknown>> {
     nodes = localNodes(source.local, { sudoPassword });
   } else {
     const { createCloudNodes } = await import("../components/nodes/cloud");
-    // The embedded registry mirror needs 5001 and 6443 open between all nodes in the cloud firewall too.
-    const cloudCluster = { clusterCidr: cluster.clusterCidr, serviceCidr: cluster.serviceCidr, flannelBackend: cluster.flannelBackend, embeddedRegistry: registries?.config.embeddedMirror === true };
+    // The embedded registry needs 5001 and 6443 open between all nodes in the cloud firewall too. k3s
+    // reads embedded-registry from config.yaml whoever wrote it: the registries layer or serverConfig
+    // (as host preparation does, components/k3s/host-prep.ts hostPrepFor).
+    const embeddedRegistry = registries?.config.embeddedMirror === true || cluster.serverConfig["embedded-registry"] === true;
+    const cloudCluster = { clusterCidr: cluster.clusterCidr, serviceCidr: cluster.serviceCidr, flannelBackend: cluster.flannelBackend, embeddedRegistry };
     const cloudNodes = await createCloudNodes("k3s", { config: source.cloud, cluster: cloudCluster, sshPrivateKey });
     nodes = cloudNodes.nodes;
     if (cloudNodes.apiEndpoint) {

@@ -17,9 +17,9 @@ const CLOUD = {
   ],
 };
 
-async function ingressRules(registries?: Record<string, unknown>): Promise<string[]> {
+async function ingressRules(registries?: Record<string, unknown>, serverConfig?: Record<string, unknown>): Promise<string[]> {
   const seen: Seen[] = await installCloudMocks();
-  setStackConfig({ "k3s-stacks:cluster": { k3sVersion: "v1.36.3+k3s1" }, "k3s-stacks:cloud": CLOUD, ...(registries ? { "k3s-stacks:registries": registries } : {}) });
+  setStackConfig({ "k3s-stacks:cluster": { k3sVersion: "v1.36.3+k3s1", ...(serverConfig ? { serverConfig } : {}) }, "k3s-stacks:cloud": CLOUD, ...(registries ? { "k3s-stacks:registries": registries } : {}) });
   const { main } = await import("../../stacks/main");
   await main();
   await settle();
@@ -28,6 +28,13 @@ async function ingressRules(registries?: Record<string, unknown>): Promise<strin
 
 test("registries.embeddedMirror opens 5001 and 6443 between all nodes, from the VPC range only", async () => {
   const rules = await ingressRules({ mirrors: { "docker.io": {} }, embeddedMirror: true });
+  expect(rules).toContain("tcp/5001 10.0.0.0/16 -> k3s-nodes-id");
+  expect(rules).toContain("tcp/6443 10.0.0.0/16 -> k3s-nodes-id");
+});
+
+test("embedded-registry set in serverConfig (k3s reads it from config.yaml all the same) opens them too", async () => {
+  jest.resetModules();
+  const rules = await ingressRules(undefined, { "embedded-registry": true });
   expect(rules).toContain("tcp/5001 10.0.0.0/16 -> k3s-nodes-id");
   expect(rules).toContain("tcp/6443 10.0.0.0/16 -> k3s-nodes-id");
 });
