@@ -1,26 +1,10 @@
 import { z } from "zod";
 import { parseConfig } from "../rules/errors";
 import { filled } from "../rules/issues";
-import { GO_DURATION, goDurationSchema } from "../rules/duration";
+import { goDurationSchema } from "../rules/duration";
+import { cronProblem } from "../rules/cron";
 
 const duration = goDurationSchema;
-
-/**
- * k3s schedules snapshots with robfig/cron's standard parser: five fields or a descriptor (@daily,
- * @every 6h). The reference only gives the default; this shape check catches typos and six-field
- * (seconds) expressions before any node sees them.
- */
-const CRON_FIELD = /^[0-9A-Za-z*?/,-]+$/;
-const CRON_DESCRIPTOR = /^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$/;
-/** `@every <Go duration>` (robfig/cron parses the rest with time.ParseDuration). */
-const CRON_EVERY = new RegExp(`^@every ${GO_DURATION.source.slice(1, -1)}$`);
-
-function isCron(v: string): boolean {
-  const s = v.trim();
-  if (CRON_DESCRIPTOR.test(s) || CRON_EVERY.test(s)) return true;
-  const fields = s.split(/\s+/);
-  return fields.length === 5 && fields.every((f) => CRON_FIELD.test(f));
-}
 
 export const DEFAULT_SNAPSHOT_SCHEDULE = "0 */12 * * *";
 export const DEFAULT_SNAPSHOT_RETENTION = 5;
@@ -88,10 +72,16 @@ export const snapshotSchema = z
   .object({
     /** Scheduled snapshots; default true. false sets etcd-disable-snapshots (on-demand ones still work). */
     enabled: z.boolean().optional(),
-    /** Cron schedule; DEFAULT_SNAPSHOT_SCHEDULE (every 12 hours) when omitted. */
+    /**
+     * Cron schedule; DEFAULT_SNAPSHOT_SCHEDULE (every 12 hours) when omitted. Checked by robfig/cron's
+     * rules (rules/cron.ts): k3s ignores a schedule that parser refuses and then takes no snapshots.
+     */
     schedule: z
       .string()
-      .refine(isCron, { message: "is not a cron schedule. Fix: five fields like '0 */12 * * *' or '@every 6h'" })
+      .superRefine((v, ctx) => {
+        const wrong = cronProblem(v);
+        if (wrong) ctx.addIssue({ code: "custom", message: `is not a cron schedule k3s can use: it ${wrong}; k3s would ignore it and take no scheduled snapshots. Fix: five fields like '0 */12 * * *' (minute hour day-of-month month day-of-week, Sunday = 0) or '@every 6h'` });
+      })
       .optional(),
     /** Local snapshots kept; DEFAULT_SNAPSHOT_RETENTION when omitted. */
     retention: z.number().int().min(1).optional(),

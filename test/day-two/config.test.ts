@@ -1,5 +1,6 @@
 import { problemsOf as problems } from "../support/config";
 import { parseSnapshotConfig, parseUpgradeConfig } from "../../components/day-two/config";
+import { configProblems } from "../../components/rules/flags";
 
 
 describe("k3s-stacks:upgrade", () => {
@@ -38,8 +39,33 @@ describe("k3s-stacks:snapshots", () => {
   });
 
   it.each(["0 0 */12 * * *", "every day", "* * *"])("refuses the schedule %s", (schedule) => {
-    expect(problems(() => parseSnapshotConfig({ schedule }))[0]).toMatch(/^k3s-stacks:snapshots\.schedule: is not a cron schedule\. Fix:/);
+    expect(problems(() => parseSnapshotConfig({ schedule }))[0]).toMatch(/^k3s-stacks:snapshots\.schedule: is not a cron schedule k3s can use: it .*Fix: five fields/);
   });
+
+  // k3s drops the error of robfig/cron's parser: these looked like cron but left a cluster without snapshots.
+  it.each([
+    ["0 25 * * *", /'25' as field 2 \(hour, 0-23\), where 25 is above 23/],
+    ["0 3 * * 7", /field 5 \(day of week, 0-6\), where 7 is above 6 \(Sunday is 0 or SUN\)/],
+    ["0 3 0 * *", /field 3 \(day of month, 1-31\), where 0 is below 1/],
+    ["0 3 * * FOO", /'FOO' is not a number or a name \(sun, mon/],
+    ["*/0 * * * *", /a step of 0 never matches/],
+    ["0 5-2 * * *", /the range 5-2 runs backwards/],
+    ["@weekdays", /uses '@weekdays', which is not a descriptor/],
+    ["@every 6 hours", /'@every 6 hours', which needs a duration/],
+    ["CRON_TZ=Mars/Olympus 0 3 * * *", /time zone 'Mars\/Olympus'/],
+  ])("refuses %s, which k3s would silently never run", (schedule, why) => {
+    const [p] = problems(() => parseSnapshotConfig({ schedule }));
+    expect(p).toMatch(/^k3s-stacks:snapshots\.schedule: is not a cron schedule k3s can use: it /);
+    expect(p).toMatch(why);
+    expect(p).toMatch(/k3s would ignore it and take no scheduled snapshots\. Fix: /);
+  });
+
+  it.each(["CRON_TZ=Europe/Berlin 30 2 * * *", "TZ=UTC @daily", "0 3 * * sun,SAT", "0 0 1 jan-mar/2 ?", "5/15 * * * *", "0 */4 * * 0-6", "@midnight"])(
+    "accepts %s, which robfig/cron parses",
+    (schedule) => {
+      expect(parseSnapshotConfig({ schedule }).schedule).toBe(schedule);
+    },
+  );
 
   it("fills S3 defaults and validates its fields", () => {
     const cfg = parseSnapshotConfig({ s3: { bucket: "k3s-backups", folder: "homelab" } });
@@ -55,5 +81,14 @@ describe("k3s-stacks:snapshots", () => {
     expect(text).toMatch(/snapshots\.s3\.timeout: must be a duration/);
     // A secret key in the plain stack file is refused as an unknown key: it belongs in etcdS3SecretKey.
     expect(text).toMatch(/snapshots\.s3: unknown key\(s\) 'secretKey'/);
+  });
+});
+
+describe("etcd-snapshot-schedule-cron in a contribution", () => {
+  it("is checked by the same cron rules as snapshots.schedule", () => {
+    expect(configProblems("server", { "etcd-snapshot-schedule-cron": "0 3 * * *" }, "where")).toEqual([]);
+    expect(configProblems("server", { "etcd-snapshot-schedule-cron": "0 3 * * 7" }, "where")).toEqual([
+      expect.stringMatching(/^where: 'etcd-snapshot-schedule-cron' has '7' as field 5 .*Sunday is 0 or SUN.*k3s would ignore it and take no scheduled snapshots\. Fix: /),
+    ]);
   });
 });
