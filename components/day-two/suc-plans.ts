@@ -1,4 +1,5 @@
 import { checkVersionChange } from "./skew";
+import { goDurationSeconds } from "../rules/duration";
 
 /** Namespace and service account the upstream manifest creates; Plans must live there and use it. */
 export const SUC_NAMESPACE = "system-upgrade";
@@ -22,11 +23,26 @@ export interface PlanOptions {
 
 const CONTROL_PLANE = "node-role.kubernetes.io/control-plane";
 
+/** Seconds an upgrade Job may run by default (the controller's SYSTEM_UPGRADE_JOB_ACTIVE_DEADLINE_SECONDS, set in suc.ts). */
+export const JOB_ACTIVE_DEADLINE_SECONDS = 900;
+
+/**
+ * The Job deadline a plan needs. The controller runs the drain as an init container of the upgrade
+ * Job, under the Job's activeDeadlineSeconds (system-upgrade-controller pkg/upgrade/job/job.go, which
+ * only logs "drain timeout exceeds active deadline seconds"). A drain allowed longer than the default
+ * deadline would be killed mid-drain and the node left cordoned, so with drain the upgrade keeps its
+ * default time after the longest drain.
+ */
+export function jobActiveDeadlineSeconds(o: Pick<PlanOptions, "drain" | "drainTimeout">): number {
+  return JOB_ACTIVE_DEADLINE_SECONDS + (o.drain ? Math.ceil(goDurationSeconds(o.drainTimeout)) : 0);
+}
+
 function common(o: PlanOptions): Record<string, unknown> {
   return {
     version: o.version,
     serviceAccountName: SUC_SERVICE_ACCOUNT,
     cordon: true,
+    jobActiveDeadlineSecs: jobActiveDeadlineSeconds(o),
     // The upgrade job must run on its node whatever taints it carries (e.g. CriticalAddonsOnly on servers).
     tolerations: [{ operator: "Exists" }],
     ...(o.drain ? { drain: { timeout: o.drainTimeout, ignoreDaemonSets: true, deleteEmptydirData: true } } : {}),

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import {
   AGENT_PLAN,
+  JOB_ACTIVE_DEADLINE_SECONDS,
   PlanOptions,
   SERVER_PLAN,
   SUC_NAMESPACE,
@@ -75,7 +76,7 @@ export class SystemUpgradePlans extends pulumi.ComponentResource {
         SYSTEM_UPGRADE_CONTROLLER_DEBUG: "false",
         SYSTEM_UPGRADE_CONTROLLER_THREADS: "2",
         SYSTEM_UPGRADE_CONTROLLER_LEADER_ELECT: "true",
-        SYSTEM_UPGRADE_JOB_ACTIVE_DEADLINE_SECONDS: "900",
+        SYSTEM_UPGRADE_JOB_ACTIVE_DEADLINE_SECONDS: String(JOB_ACTIVE_DEADLINE_SECONDS),
         SYSTEM_UPGRADE_JOB_BACKOFF_LIMIT: "99",
         SYSTEM_UPGRADE_JOB_IMAGE_PULL_POLICY: "Always",
         SYSTEM_UPGRADE_JOB_KUBECTL_IMAGE: args.kubectlImage ?? "rancher/kubectl:v1.30.3",

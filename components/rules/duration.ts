@@ -14,6 +14,17 @@ export function isGoDuration(value: string): boolean {
   return GO_DURATION.test(value);
 }
 
+const UNIT_SECONDS: Record<string, number> = { ns: 1e-9, us: 1e-6, "µs": 1e-6, "μs": 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
+
+/** A Go duration in seconds (fractions kept); throws on a value {@link isGoDuration} refuses. */
+export function goDurationSeconds(value: string): number {
+  if (!isGoDuration(value)) throw new Error(`not a Go duration: ${value}`);
+  const sign = value.startsWith("-") ? -1 : 1;
+  let total = 0;
+  for (const m of value.matchAll(/([0-9]*\.?[0-9]*)(ns|us|µs|μs|ms|s|m|h)/g)) total += Number(m[1]) * UNIT_SECONDS[m[2]];
+  return sign * total;
+}
+
 /** Seconds, and minutes when whole: how a timeout written as a bare number is offered back. */
 const asTimeout = (text: string) => `${text}s${Number.isInteger(Number(text) / 60) ? ` or ${Number(text) / 60}m` : ""}`;
 

@@ -22,6 +22,7 @@ describe("k3s Plans", () => {
       version: "v1.37.0+k3s1",
       serviceAccountName: "system-upgrade",
       cordon: true,
+      jobActiveDeadlineSecs: 1200,
       tolerations: [{ operator: "Exists" }],
       drain: { timeout: "5m", ignoreDaemonSets: true, deleteEmptydirData: true },
       upgrade: { image: "rancher/k3s-upgrade" },
@@ -38,6 +39,16 @@ describe("k3s Plans", () => {
       cordon: true,
       upgrade: { image: "rancher/k3s-upgrade" },
     });
+  });
+
+  // The drain runs inside the upgrade Job, under its deadline: a 30m drain under the controller's 900s
+  // default was killed mid-drain and left the node cordoned.
+  it.each([["30m", 900 + 1800], ["1h30m", 900 + 5400], ["90.5s", 900 + 91]])("gives a %s drain its time inside the Job deadline", (drainTimeout, deadline) => {
+    for (const spec of [serverPlanSpec({ ...opts, drainTimeout }), agentPlanSpec({ ...opts, drainTimeout })]) {
+      expect(spec.jobActiveDeadlineSecs).toBe(deadline);
+      expect(spec.jobActiveDeadlineSecs as number).toBeGreaterThan(900);
+    }
+    expect(serverPlanSpec({ ...opts, drain: false, drainTimeout }).jobActiveDeadlineSecs).toBe(900);
   });
 
   it("cordons only when drain is off, and refuses bad input", () => {

@@ -1,4 +1,4 @@
-import { isGoDuration, unitFix } from "../../components/rules/duration";
+import { goDurationSeconds, isGoDuration, unitFix } from "../../components/rules/duration";
 import { PROMETHEUS_DURATION, parseAddonsConfig } from "../../components/addons/config";
 import { parseClusterConfig } from "../../components/k3s/settings";
 import { parseSnapshotConfig, parseUpgradeConfig } from "../../components/day-two/config";
@@ -49,5 +49,14 @@ describe("a bare number is told to add a unit, for every duration-typed key", ()
 
   test("another type is named in the user's words", () => {
     expect(problemsOf(() => parseUpgradeConfig({ drainTimeout: true }))).toEqual([expect.stringMatching(/drainTimeout: must be a duration such as 90s or 5m, not boolean\. Fix: /)]);
+  });
+});
+
+describe("goDurationSeconds", () => {
+  it.each([["5m", 300], ["1h30m", 5400], ["1.5h", 5400], ["90s", 90], ["500ms", 0.5], ["0", 0], ["-2m", -120]])("reads %s as %d seconds", (text, seconds) => {
+    expect(goDurationSeconds(text)).toBeCloseTo(seconds);
+  });
+  it("throws on what Go refuses", () => {
+    expect(() => goDurationSeconds("5 minutes")).toThrow(/not a Go duration/);
   });
 });
