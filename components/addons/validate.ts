@@ -4,7 +4,8 @@ import { NodeFacts, NodeSpec } from "../nodes/types";
 import { AddonsConfig } from "./config";
 import { LonghornPlacement, RookLayout, longhornPlacement, rookLayout } from "./eligibility";
 import type { Datastore } from "../rules/datastore";
-import { replacesLocalPath } from "./k3s-contribution";
+import { addonK3sContribution, replacesLocalPath } from "./k3s-contribution";
+import { layerConflictProblems, layerKeyConflicts } from "../k3s/layer-keys";
 import { poolProblems } from "./pools";
 import { CLOUD_DELIVERS_ONLY_ASSIGNED } from "../rules/layer2";
 
@@ -16,6 +17,9 @@ export interface AddonsContext<N extends NodeFacts = NodeSpec> {
   serviceCidr: string;
   /** The cluster's `disable` list as the user wrote it. */
   disable: string[];
+  /** The cluster's serverConfig and agentConfig (stack only): the monitoring keys must not contradict them. */
+  serverConfig?: Record<string, unknown>;
+  agentConfig?: Record<string, unknown>;
   /** The nodes are cloud VMs (Hetzner Cloud, AWS), whose networks carry no layer-2 announcements (rules/layer2.ts). */
   cloud?: boolean;
 }
@@ -69,6 +73,23 @@ export function checkAddons<N extends NodeFacts>(cfg: AddonsConfig, ctx: AddonsC
       `${keyPath(at.addons, ["storage"])}: ${keyPath(at.disable, [])} turns off local-storage but no other default StorageClass is configured, so claims without a class stay Pending. Fix: remove local-storage from ${disableList} or choose longhorn/rook-ceph with default: true.`,
     );
   }
+  problems.push(...monitoringKeyProblems(cfg, ctx, at));
   if (problems.length) throw new ConfigError(problems);
   return out;
+}
+
+/**
+ * Monitoring binds the control plane's and kube-proxy's metrics beyond 127.0.0.1 (and exposes etcd's)
+ * through config.yaml keys that join the user's own (k3s/layer-keys.ts); a serverConfig/agentConfig
+ * entry setting one of them otherwise would leave Prometheus' targets down, or the user's value lost.
+ */
+function monitoringKeyProblems(cfg: AddonsConfig, ctx: AddonsContext<NodeFacts>, at: AddonsRoots): string[] {
+  if (!cfg.monitoring.enabled) return [];
+  const keys = addonK3sContribution(cfg, ctx.datastore);
+  const layer = `${keyPath(at.addons, ["monitoring"])} (Prometheus scrapes these metrics from other nodes)`;
+  const fix = `set ${keyPath(at.addons, ["monitoring", "enabled"])}: false`;
+  return [
+    ...layerConflictProblems(layerKeyConflicts(ctx.serverConfig ?? {}, { ...keys.all, ...keys.server }), "cluster.serverConfig", layer, fix),
+    ...layerConflictProblems(layerKeyConflicts(ctx.agentConfig ?? {}, { ...keys.all }), "cluster.agentConfig", layer, fix),
+  ];
 }

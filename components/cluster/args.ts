@@ -14,6 +14,7 @@ import { datastoreEndpointProblem } from "../rules/datastore";
 import { clusterNodeProblems } from "../k3s/cluster-nodes";
 import { apiVipNetworkProblems } from "../k3s/api-vip";
 import { S3SettingNames, s3EndpointProblem } from "../rules/s3-endpoint";
+import { layerConflictProblems, layerKeyConflicts } from "../k3s/layer-keys";
 
 /**
  * Arguments of {@link K3sCluster}: plain data and Inputs of it, so that the component can be offered to
@@ -115,7 +116,7 @@ function s3EndpointProblems(endpoint: unknown, key: string): string[] {
  * Contributions come from code, not a stack file, but a bad key would still break nodes: each is
  * checked per role against the k3s flag table. Values not known yet (Outputs) are checked by key only.
  */
-function checkContributions(list: ConfigContribution[], root: ConfigRoot): void {
+function checkContributions(list: ConfigContribution[], root: ConfigRoot, settings: ClusterSettings): void {
   const checkable = (role: NodeRole, m: Record<string, pulumi.Input<ConfigValue>> = {}) =>
     Object.fromEntries(Object.entries(m).filter(([k, v]) => !pulumi.Output.isInstance(v) || !flagType(role, k.replace(/\+$/, ""))));
   const problems = list.flatMap((c, i) => [
@@ -125,6 +126,9 @@ function checkContributions(list: ConfigContribution[], root: ConfigRoot): void 
     ...configProblems("server", checkable("server", c.all), keyPath(root, [i, "all"])),
     // The stack's snapshots.s3.endpoint rule, on the k3s key it becomes (a server flag: in `all` it is refused above).
     ...s3EndpointProblems(c.server?.[S3_ENDPOINT], keyPath(root, [i, "server", S3_ENDPOINT])),
+    // A contribution joins the user's lists (k3s/layer-keys.ts); a different value for the same key or argument is refused.
+    ...([["serverConfig", settings.serverConfig], ["agentConfig", settings.agentConfig]] as const).flatMap(([name, user]) =>
+      layerConflictProblems(layerKeyConflicts(user, { ...c.all, ...(name === "serverConfig" ? c.server : {}) }), { arg: `${ROOT}.${name}` }, keyPath(root, [i]), "change the contribution")),
   ]);
   if (problems.length) throw new ConfigError(problems);
 }
@@ -208,7 +212,7 @@ export function resolveK3sClusterArgs(args: K3sClusterProgramArgs): ResolvedK3sC
       settings = settingsFromArgs(parsed);
       collectProblems([
         () => checkClusterSettings(settings, root),
-        () => checkContributions(parsed.contributions as ConfigContribution[], { arg: `${ROOT}.contributions` }),
+        () => checkContributions(parsed.contributions as ConfigContribution[], { arg: `${ROOT}.contributions` }, settings),
       ]);
     },
     () => {

@@ -5,6 +5,7 @@ import { apiHost } from "../k3s/settings";
 import { K3sNode } from "./k3s-node";
 import { GoneK3sNode } from "../day-two/gone";
 import { apiUrl, ResolvedContributions } from "../k3s/node-config";
+import { mergeLayerKeys } from "../k3s/layer-keys";
 import { configuredKubeconfigHost, rewriteKubeconfig } from "../k3s/kubeconfig";
 import { remoteScript } from "../remote/command";
 import { renderKubeconfigScript } from "../k3s/scripts";
@@ -19,7 +20,7 @@ const GONE_DRAIN_TIMEOUT = "60s";
 
 function resolveContributions(list: ConfigContribution[]): pulumi.Output<ResolvedContributions> {
   const all = (pick: (c: ConfigContribution) => Record<string, pulumi.Input<ConfigValue>> | undefined) =>
-    pulumi.all(list.map((c) => pulumi.all(pick(c) ?? {}))).apply((maps) => Object.assign({}, ...maps) as Record<string, ConfigValue>);
+    pulumi.all(list.map((c) => pulumi.all(pick(c) ?? {}))).apply((maps) => (maps as Array<Record<string, ConfigValue>>).reduce(mergeLayerKeys, {}));
   return pulumi.all([all((c) => c.server), all((c) => c.all)]).apply(([server, everyone]) => ({
     server,
     all: everyone,

@@ -4,6 +4,7 @@ import { NodeRole } from "../nodes/types";
 import { ConfigValue } from "./types";
 import { flagType } from "../rules/flags";
 import { kubeletMaySet } from "../rules/kubelet-labels";
+import { mergeLayerKeys } from "./layer-keys";
 
 /** Where the join token lives on every node (root-only), so it never appears in config.yaml or argv. */
 export const TOKEN_FILE = "/etc/rancher/k3s/token";
@@ -56,7 +57,8 @@ export function renderNodeConfig(
 
   if (node.role === "agent") {
     config.server = joinUrl;
-    return { ...config, ...settings.agentConfig as Record<string, ConfigValue>, ...extra.all };
+    // Layers add to the user's lists (layer-keys.ts).
+    return mergeLayerKeys({ ...config, ...settings.agentConfig as Record<string, ConfigValue> }, extra.all);
   }
 
   switch (settings.datastore) {
@@ -85,17 +87,10 @@ export function renderNodeConfig(
   config["write-kubeconfig-mode"] = "0600";
   // agentConfig applies to servers too, except agent-only flags (a server would drop them with a warning).
   const agentKeys = Object.entries(settings.agentConfig as Record<string, ConfigValue>).filter(([k]) => flagType("server", k.replace(/\+$/, "")));
-  const merged: Record<string, ConfigValue> = {
-    ...config,
-    ...Object.fromEntries(agentKeys),
-    ...settings.serverConfig as Record<string, ConfigValue>,
-    ...extra.all,
-    ...extra.server,
-  };
-  // Layers may add certificate names (a cloud load balancer); they extend ours rather than replace them.
-  const extraSans = extra.server["tls-san"];
-  if (Array.isArray(extraSans)) merged["tls-san"] = [...new Set([...sans, ...extraSans])];
-  return merged;
+  // Layers add to lists rather than replace them: the user's `*-arg` entries, our certificate names
+  // next to a cloud load balancer's (layer-keys.ts).
+  const user: Record<string, ConfigValue> = { ...config, ...Object.fromEntries(agentKeys), ...settings.serverConfig as Record<string, ConfigValue> };
+  return mergeLayerKeys(mergeLayerKeys(user, extra.all), extra.server);
 }
 
 /** config.yaml text, keys in a stable order so unchanged settings never show as a diff. */

@@ -136,7 +136,7 @@ export function planStack(config: StackConfig, previous: PreviousState | undefin
     () => { if (c && plan.upgrade) plan.rollout = rolloutSettings(plan.upgrade, c); },
     () => {
       if (!c || !planned || !plan.addons) return;
-      checkAddons(plan.addons, { nodes, datastore: c.datastore, clusterCidr: c.clusterCidr, serviceCidr: c.serviceCidr, disable: c.disable, cloud: source?.kind === "cloud" });
+      checkAddons(plan.addons, { nodes, datastore: c.datastore, clusterCidr: c.clusterCidr, serviceCidr: c.serviceCidr, disable: c.disable, serverConfig: c.serverConfig, agentConfig: c.agentConfig, cloud: source?.kind === "cloud" });
     },
     () => {
       // Add-ons and system-upgrade-controller plans are applied from this machine through the kubeconfig.

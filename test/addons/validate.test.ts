@@ -1,11 +1,11 @@
 import { ConfigError } from "../../components/rules/errors";
 import { parseAddonsConfig } from "../../components/addons/config";
-import { checkAddons } from "../../components/addons/validate";
+import { AddonsContext, checkAddons } from "../../components/addons/validate";
 import { clusterCtx, mixedNodes, node } from "./fixtures";
 import { problem } from "../support/config";
 
 /** The problem lines checkAddons throws for a raw config. */
-function problems(raw: object, ctx: Partial<typeof clusterCtx> = {}, nodes = mixedNodes): string[] {
+function problems(raw: object, ctx: Partial<AddonsContext> = {}, nodes = mixedNodes): string[] {
   try {
     checkAddons(parseAddonsConfig(raw), { ...clusterCtx, ...ctx, nodes });
   } catch (e) {
@@ -183,5 +183,27 @@ describe("consistency with k3s-stacks:cluster", () => {
 
   it("lists every problem at once", () => {
     expect(problems({ ...metallb("10.42.0.1/32"), storage: { type: "rook-ceph", nodes: [{ name: "a1", devices: ["sdb"] }] } })).toHaveLength(2);
+  });
+});
+
+describe("monitoring's k3s keys against the user's serverConfig/agentConfig", () => {
+  const monitoring = { monitoring: { enabled: true } };
+
+  it("refuses an argument or key the user sets to another value than monitoring needs, naming both and the fix", () => {
+    const p = problems(monitoring, {
+      datastore: "etcd",
+      serverConfig: { "kube-scheduler-arg": ["--bind-address=127.0.0.1", "v=2"], "etcd-expose-metrics": false },
+      agentConfig: { "kube-proxy-arg+": ["metrics-bind-address=127.0.0.1:10249"] },
+    });
+    expect(p).toEqual([
+      expect.stringMatching(/^k3s-stacks:cluster\.serverConfig\.kube-scheduler-arg\[0\]: '--bind-address=127\.0\.0\.1' passes --bind-address with another value than k3s-stacks:addons\.monitoring \(Prometheus scrapes these metrics from other nodes\) passes \('bind-address=0\.0\.0\.0'\), and k3s keeps only one of them\. Fix: remove it here, or set k3s-stacks:addons\.monitoring\.enabled: false\.$/),
+      expect.stringMatching(/^k3s-stacks:cluster\.serverConfig\.etcd-expose-metrics: is false, but k3s-stacks:addons\.monitoring .* sets it to true\. Fix: /),
+      expect.stringMatching(/^k3s-stacks:cluster\.agentConfig\.kube-proxy-arg\+\[0\]: 'metrics-bind-address=127\.0\.0\.1:10249' passes --metrics-bind-address .*Fix: remove it here/),
+    ]);
+  });
+
+  it("accepts other arguments in the same lists, and the same value written with dashes", () => {
+    expect(problems(monitoring, { datastore: "etcd", serverConfig: { "kube-controller-manager-arg": ["terminated-pod-gc-threshold=100", "--bind-address=0.0.0.0"], "etcd-expose-metrics": true }, agentConfig: { "kube-proxy-arg": ["proxy-mode=ipvs"] } })).toEqual([]);
+    expect(problems({}, { serverConfig: { "kube-scheduler-arg": ["bind-address=127.0.0.1"] } })).toEqual([]);
   });
 });

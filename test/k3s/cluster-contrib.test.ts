@@ -15,8 +15,8 @@ import { loadReference, referenceProblems } from "./support/reference";
 
 const ref = loadReference();
 const node = (name: string, role: "server" | "agent"): NodeSpec => ({ name, role, arch: "arm64", connection: { host: `${name}.lan` }, labels: {}, taints: [], allowReboot: false, fixCgroups: false });
-const build = (name: string, contributions: ConfigContribution[]) =>
-  new K3sCluster(name, { version: "v1.36.3+k3s1", datastore: "etcd", nodes: [node(`${name}s`, "server"), node(`${name}a`, "agent")], contributions });
+const build = (name: string, contributions: ConfigContribution[], user: { serverConfig?: Record<string, unknown>; agentConfig?: Record<string, unknown> } = {}) =>
+  new K3sCluster(name, { version: "v1.36.3+k3s1", datastore: "etcd", nodes: [node(`${name}s`, "server"), node(`${name}a`, "agent")], contributions, ...user });
 const stdin = (name: string) => command(name).args.stdin as pulumi.Input<string>;
 
 let mocks: MockState;
@@ -27,6 +27,8 @@ beforeAll(async () => {
     { server: { "etcd-snapshot-schedule-cron": pulumi.output("0 */6 * * *") }, all: { "kubelet-arg": ["max-pods=150"] }, disable: ["servicelb"] },
     { server: { "etcd-s3": true, "etcd-s3-secret-key": pulumi.secret("S3-SECRET") }, secret: true },
   ]);
+  // Two layers and the user each add to one list.
+  build("lists", [{ all: { "kubelet-arg": ["max-pods=150"] } }, { all: { "kubelet-arg": pulumi.output(["image-gc-high-threshold=80"]) } }], { agentConfig: { "kubelet-arg": ["system-reserved=memory=256Mi"] } });
   await drain();
 });
 
@@ -74,5 +76,32 @@ test("bad contributions are refused with every problem, each naming its argument
     expect.stringMatching(/^K3sCluster\.args\.contributions\[0\]\.all: 'disable-apiserver-lb' is not a k3s server flag\. Fix: /),
   ]);
   expect(recorded.length).toBe(before);
+  expect(mocks.resources.length).toBe(resources);
+});
+
+test("contributions add to each other's lists and to the user's, on servers and agents", async () => {
+  for (const name of ["lists-listss-config", "lists-listsa-config"]) {
+    const c = configYamlOf(unpackScript(await valueOf(stdin(name))));
+    expect(c["kubelet-arg"]).toEqual(["system-reserved=memory=256Mi", "max-pods=150", "image-gc-high-threshold=80"]);
+  }
+});
+
+test("a contribution contradicting serverConfig/agentConfig is refused, naming both, before anything is registered", () => {
+  const resources = mocks.resources.length;
+  let error: unknown;
+  try {
+    build("clash", [{ server: { "kube-scheduler-arg": ["bind-address=0.0.0.0"], "embedded-registry": true }, all: { "kube-proxy-arg": ["metrics-bind-address=0.0.0.0:10249"] } }], {
+      serverConfig: { "kube-scheduler-arg": ["bind-address=127.0.0.1"], "embedded-registry": false },
+      agentConfig: { "kube-proxy-arg": ["proxy-mode=ipvs", "metrics-bind-address=127.0.0.1:10249"] },
+    });
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(ConfigError);
+  expect((error as ConfigError).problems).toEqual([
+    expect.stringMatching(/^K3sCluster\.args\.serverConfig\.kube-scheduler-arg\[0\]: 'bind-address=127\.0\.0\.1' passes --bind-address with another value than K3sCluster\.args\.contributions\[0\] passes \('bind-address=0\.0\.0\.0'\).*Fix: remove it here, or change the contribution\.$/),
+    expect.stringMatching(/^K3sCluster\.args\.serverConfig\.embedded-registry: is false, but K3sCluster\.args\.contributions\[0\] sets it to true\. Fix: /),
+    expect.stringMatching(/^K3sCluster\.args\.agentConfig\.kube-proxy-arg\[1\]: 'metrics-bind-address=127\.0\.0\.1:10249' passes --metrics-bind-address/),
+  ]);
   expect(mocks.resources.length).toBe(resources);
 });

@@ -87,8 +87,8 @@ test("server settings: SANs include the API endpoint, disable merges contributio
   expect(c["write-kubeconfig-mode"]).toBe("0600");
   expect(c["etcd-expose-metrics"]).toBe(true);
   expect(c["etcd-snapshot-schedule-cron"]).toBe("0 */6 * * *");
-  // contributions for all nodes come after the user's agentConfig
-  expect(c["kubelet-arg"]).toEqual(["max-pods=200"]);
+  // contributions add to the user's lists (k3s passes every entry): the user's agentConfig entry stays
+  expect(c["kubelet-arg"]).toEqual(["image-gc-high-threshold=80", "max-pods=200"]);
   // agent-only flags from agentConfig stay off servers
   expect(c).not.toHaveProperty("disable-apiserver-lb");
 });
@@ -96,10 +96,29 @@ test("server settings: SANs include the API endpoint, disable merges contributio
 test("agents get agentConfig and contributions for all, nothing server-only", () => {
   const c = renderNodeConfig(settings({ datastore: "etcd" }), node({ role: "agent", bootstrap: false }), JOIN, contrib);
   expect(c["disable-apiserver-lb"]).toBe(true);
-  expect(c["kubelet-arg"]).toEqual(["max-pods=200"]);
+  expect(c["kubelet-arg"]).toEqual(["image-gc-high-threshold=80", "max-pods=200"]);
   for (const key of ["tls-san", "disable", "cluster-cidr", "service-cidr", "secrets-encryption", "etcd-expose-metrics", "etcd-snapshot-schedule-cron", "kube-apiserver-arg", "write-kubeconfig-mode", "cluster-domain", "flannel-backend"]) {
     expect(c).not.toHaveProperty(key);
   }
+});
+
+// Monitoring's bind addresses once replaced the user's whole lists: proxy-mode=ipvs and the
+// controller-manager's own arguments were dropped on every node when monitoring was turned on.
+test("a layer's list entries join the user's serverConfig and agentConfig lists instead of replacing them", () => {
+  const s = settings({ datastore: "etcd", serverConfig: { "kube-controller-manager-arg": ["terminated-pod-gc-threshold=100"] }, agentConfig: { "kube-proxy-arg": ["proxy-mode=ipvs"] } });
+  const monitoring: ResolvedContributions = {
+    server: { "kube-controller-manager-arg": ["bind-address=0.0.0.0"], "tls-san": ["lb.example.com", "k3s.lan"] },
+    all: { "kube-proxy-arg": ["metrics-bind-address=0.0.0.0:10249"] },
+    disable: [],
+  };
+  const server = renderNodeConfig(s, node({}), JOIN, monitoring);
+  expect(server["kube-controller-manager-arg"]).toEqual(["terminated-pod-gc-threshold=100", "bind-address=0.0.0.0"]);
+  expect(server["kube-proxy-arg"]).toEqual(["proxy-mode=ipvs", "metrics-bind-address=0.0.0.0:10249"]);
+  expect(server["tls-san"]).toEqual(["k3s.lan", "10.0.0.100", "lb.example.com"]);
+  const agent = renderNodeConfig(s, node({ role: "agent", bootstrap: false }), JOIN, monitoring);
+  expect(agent["kube-proxy-arg"]).toEqual(["proxy-mode=ipvs", "metrics-bind-address=0.0.0.0:10249"]);
+  expect(referenceProblems(ref, "server", server)).toEqual([]);
+  expect(referenceProblems(ref, "agent", agent)).toEqual([]);
 });
 
 test("optional keys are left out when unset", () => {
