@@ -62,6 +62,10 @@ export function poolProblems(lb: MetallbConfig, ctx: PoolContext, at: AddonsRoot
     ...splitCidrs(ctx.clusterCidr).map((r) => ({ name: `the cluster CIDR ${r} (${keyPath(at.clusterCidr, [])})`, iv: cidrInterval(r) })),
     ...splitCidrs(ctx.serviceCidr).map((r) => ({ name: `the service CIDR ${r} (${keyPath(at.serviceCidr, [])})`, iv: cidrInterval(r) })),
   ];
+  // MetalLB gives a Service addresses of the Service's own IP families (metallb/metallb#466, the
+  // allocator picks pools by family), and Services only get the families of the service range.
+  const serviceFamilies = new Set(reserved.filter((r) => r.name.startsWith("the service CIDR")).map((r) => r.iv?.family));
+  const familyName = (f: string) => (f === "ipv4" ? "IPv4" : "IPv6");
   const names = new Set<string>();
   lb.pools.forEach((pool, i) => {
     if (names.has(pool.name)) {
@@ -79,6 +83,11 @@ export function poolProblems(lb: MetallbConfig, ctx: PoolContext, at: AddonsRoot
       const iv = parsePoolEntry(text);
       if (!iv) {
         problems.push(`${where}: '${text}' is neither a CIDR (192.168.1.240/28) nor a start-end range of one IP family with start <= end (192.168.1.240-192.168.1.250). Fix: correct it.`);
+        return;
+      }
+      if (!serviceFamilies.has(iv.family)) {
+        const other = iv.family === "ipv4" ? "IPv6" : "IPv4";
+        problems.push(`${where}: '${text}' is an ${familyName(iv.family)} range, but the cluster's Services are ${other} only (${keyPath(at.serviceCidr, [])}: ${ctx.serviceCidr}), and MetalLB gives a Service addresses of its own family, so no Service would ever get one of these. Fix: use ${other} addresses on the nodes' LAN, or build the cluster dual-stack (an ${familyName(iv.family)} range in serviceCidr and clusterCidr too).`);
         return;
       }
       for (const r of reserved) {

@@ -75,6 +75,18 @@ describe("MetalLB pools", () => {
     ]);
   });
 
+  // MetalLB allocates by the Service's family: an IPv6 pool on an IPv4-only cluster left every
+  // LoadBalancer Service <pending>.
+  it("refuses a pool range of a family the cluster's Services do not have, and takes it on a dual-stack cluster", () => {
+    expect(problems(metallb("192.168.1.240/28", "2001:db8:1::240/124"))).toEqual([
+      problem("k3s-stacks:addons.loadBalancer.pools[0].addresses[1]", "is an IPv6 range, but the cluster's Services are IPv4 only (k3s-stacks:cluster.serviceCidr: 10.43.0.0/16)", "build the cluster dual-stack"),
+    ]);
+    expect(problems(metallb("192.168.1.240-192.168.1.250"), { clusterCidr: "fd00:42::/56", serviceCidr: "fd00:43::/112" })).toEqual([
+      problem("k3s-stacks:addons.loadBalancer.pools[0].addresses[0]", "is an IPv4 range, but the cluster's Services are IPv6 only", "use IPv6 addresses"),
+    ]);
+    expect(problems(metallb("192.168.1.240/28", "2001:db8:1::240/124"), { clusterCidr: "10.42.0.0/16,fd00:42::/56", serviceCidr: "10.43.0.0/16,fd00:43::/112" })).toEqual([]);
+  });
+
   it("rejects overlapping pools, duplicate names and bad BGP peers", () => {
     const p = problems({
       loadBalancer: {
