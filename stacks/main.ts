@@ -10,6 +10,7 @@ import { localNodes } from "../components/nodes/local";
 import { ADDONS_KEY, GRAFANA_PASSWORD_KEY } from "../components/addons/config";
 import { addonK3sContribution } from "../components/addons/k3s-contribution";
 import { kubeVipFiles } from "../components/addons/kube-vip";
+import { kubeletRootDirs } from "../components/addons/kubelet-dir";
 import type { ClusterAddons } from "../components/addons/cluster-addons";
 import { PreviousState, readPreviousState } from "../components/day-two/previous";
 import { plannedRestarts } from "../components/day-two/restart-plan";
@@ -146,6 +147,8 @@ export async function main(): Promise<Record<string, unknown>> {
       previousStorageClass: previous?.storageClass,
       airgapChartDir: bundle ? bundleChartDir(bundle) : undefined,
       configRoot: ADDONS_KEY,
+      // Servers and agents share it (the plan refused otherwise).
+      kubeletRootDir: kubeletRootDirs(cluster.serverConfig, cluster.agentConfig).server?.dir,
     }, { dependsOn: k3s.ready });
   }
   if (!ssh) {

@@ -58,6 +58,11 @@ export interface ClusterAddonsArgs {
   previousStorageClass?: string;
   /** Monitor addresses and keys of an existing Ceph cluster (secret), for `storage.external`. */
   cephExternal?: pulumi.Input<CephExternalSecrets>;
+  /**
+   * The kubelets' root directory when a `kubelet-arg` moves it (`root-dir=`); default /var/lib/kubelet.
+   * Longhorn's CSI plugin is told it; Rook's chart cannot be, so Rook refuses another directory.
+   */
+  kubeletRootDir?: string;
 }
 
 /**
@@ -97,6 +102,7 @@ export const clusterAddonsArgsSchema = z
     airgapChartDir: filled("the directory of packaged charts, such as an airgap bundle's charts directory").optional(),
     previousStorageClass: z.string().optional(),
     cephExternal: z.unknown().optional(),
+    kubeletRootDir: z.string().regex(/^\//, { message: "must be an absolute path. Fix: write it like /var/lib/kubelet" }).optional(),
   })
   .strict();
 
@@ -123,7 +129,8 @@ export function resolveClusterAddonsArgs(programArgs: ClusterAddonsProgramArgs):
     () => { if (Array.isArray(args?.nodes)) [nodes] = parseNodes([{ nodes: args.nodes, root: { arg: `${ROOT}.nodes` } }]); },
   ]);
   checkCephExternal(parsed.config, parsed.cephExternal);
-  const context = { nodes, datastore: parsed.datastore, clusterCidr: parsed.clusterCidr, serviceCidr: parsed.serviceCidr, disable: parsed.clusterDisable };
+  const rootDir = parsed.kubeletRootDir === undefined ? undefined : { dir: parsed.kubeletRootDir.replace(/\/+$/, "") || "/", where: `${ROOT}.kubeletRootDir` };
+  const context = { nodes, datastore: parsed.datastore, clusterCidr: parsed.clusterCidr, serviceCidr: parsed.serviceCidr, disable: parsed.clusterDisable, kubeletRootDirs: { server: rootDir, agent: rootDir } };
   const checked = checkAddons(parsed.config, context, ROOTS);
   return {
     ...parsed,

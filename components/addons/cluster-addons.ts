@@ -122,7 +122,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
           before.push(new k8s.core.v1.NodePatch(`${name}-longhorn-node-${node.name}`, { metadata: { name: node.name, labels: { [LONGHORN_NODE_LABEL]: "true" } } }, k8sOpts()));
         }
       }
-      storageReleases.push(release("longhorn", longhornValues(cfg.storage, placement), [...before, ...localStorageHolds]));
+      storageReleases.push(release("longhorn", longhornValues(cfg.storage, placement, checked.kubeletRootDir), [...before, ...localStorageHolds]));
       storageClass = LONGHORN_STORAGE_CLASS;
     } else if (cfg.storage.type === "rook-ceph" && checked.rook) {
       const rook = rookResources({

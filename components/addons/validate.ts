@@ -6,6 +6,7 @@ import { LonghornPlacement, RookLayout, longhornPlacement, rookLayout } from "./
 import type { Datastore } from "../rules/datastore";
 import { addonK3sContribution, replacesLocalPath } from "./k3s-contribution";
 import { layerConflictProblems, layerKeyConflicts } from "../k3s/layer-keys";
+import { RootDirArg, kubeletRootDirProblems, kubeletRootDirs } from "./kubelet-dir";
 import { poolProblems } from "./pools";
 import { CLOUD_DELIVERS_ONLY_ASSIGNED } from "../rules/layer2";
 
@@ -20,6 +21,8 @@ export interface AddonsContext<N extends NodeFacts = NodeSpec> {
   /** The cluster's serverConfig and agentConfig (stack only): the monitoring keys must not contradict them. */
   serverConfig?: Record<string, unknown>;
   agentConfig?: Record<string, unknown>;
+  /** The kubelets' root-dir as a library caller gives it (the stack's comes from serverConfig/agentConfig). */
+  kubeletRootDirs?: { server?: RootDirArg; agent?: RootDirArg };
   /** The nodes are cloud VMs (Hetzner Cloud, AWS), whose networks carry no layer-2 announcements (rules/layer2.ts). */
   cloud?: boolean;
 }
@@ -29,6 +32,8 @@ export interface CheckedAddons<N extends NodeFacts = NodeSpec> {
   config: AddonsConfig;
   longhorn?: LonghornPlacement<N>;
   rook?: RookLayout;
+  /** The kubelets' root directory when moved from /var/lib/kubelet (Longhorn's csi.kubeletRootDir). */
+  kubeletRootDir?: string;
 }
 
 /** Every node address known now (plain strings), by node; Outputs (cloud VMs) cannot be checked before they exist. */
@@ -74,6 +79,9 @@ export function checkAddons<N extends NodeFacts>(cfg: AddonsConfig, ctx: AddonsC
     );
   }
   problems.push(...monitoringKeyProblems(cfg, ctx, at));
+  const rootDir = kubeletRootDirProblems(cfg, ctx.kubeletRootDirs ?? kubeletRootDirs(ctx.serverConfig, ctx.agentConfig), ctx.nodes.some((n) => n.role === "agent"), at.addons);
+  problems.push(...rootDir.problems);
+  if (rootDir.dir !== undefined) out.kubeletRootDir = rootDir.dir;
   if (problems.length) throw new ConfigError(problems);
   return out;
 }

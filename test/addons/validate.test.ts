@@ -219,3 +219,31 @@ describe("monitoring's k3s keys against the user's serverConfig/agentConfig", ()
     expect(problems({}, { serverConfig: { "kube-scheduler-arg": ["bind-address=127.0.0.1"] } })).toEqual([]);
   });
 });
+
+// A kubelet-arg root-dir left the CSI plugins registering under /var/lib/kubelet, where the kubelet
+// no longer looks: every Longhorn or Ceph volume failed to mount.
+describe("a moved kubelet root directory", () => {
+  const check = (raw: object, ctx: Partial<AddonsContext>) => checkAddons(parseAddonsConfig(raw), { ...clusterCtx, nodes: mixedNodes, ...ctx });
+  const longhorn = { storage: { type: "longhorn" } };
+
+  it("reaches Longhorn's values when servers and agents share it (agentConfig applies to servers)", () => {
+    expect(check(longhorn, { agentConfig: { "kubelet-arg": ["max-pods=150", "--root-dir=/data/kubelet/"] } }).kubeletRootDir).toBe("/data/kubelet");
+    expect(check(longhorn, { agentConfig: { "kubelet-arg": ["max-pods=150"] } }).kubeletRootDir).toBeUndefined();
+  });
+
+  it("is refused with Longhorn when servers and agents differ, naming the key", () => {
+    expect(problems(longhorn, { serverConfig: { "kubelet-arg": ["root-dir=/srv/kubelet"] }, agentConfig: { "kubelet-arg": ["root-dir=/data/kubelet"] } })).toEqual([
+      expect.stringMatching(/^k3s-stacks:cluster\.agentConfig\.kubelet-arg\[0\]: servers' kubelets use \/srv\/kubelet and agents' \/data\/kubelet, but Longhorn's CSI plugin takes one .*Fix: give servers and agents the same root-dir/),
+    ]);
+  });
+
+  it("is refused with Rook, whose chart cannot be told", () => {
+    expect(problems({ storage: { type: "rook-ceph", nodes: [{ name: "s1", devices: ["sdb"] }, { name: "a1", devices: ["sdb"] }, { name: "a2", devices: ["sdb"] }] } }, { serverConfig: { "kubelet-arg+": ["root-dir=/data/kubelet"] } })).toEqual([
+      expect.stringMatching(/^k3s-stacks:cluster\.serverConfig\.kubelet-arg\+\[0\]: 'root-dir=\/data\/kubelet' moves the kubelet's root directory, but Rook's Ceph CSI driver registers under \/var\/lib\/kubelet .*Fix: remove root-dir here/),
+    ]);
+  });
+
+  it("is no concern of local-path storage", () => {
+    expect(problems({}, { agentConfig: { "kubelet-arg": ["root-dir=/data/kubelet"] } })).toEqual([]);
+  });
+});

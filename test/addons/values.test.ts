@@ -49,6 +49,15 @@ describe("longhorn values", () => {
     expect(values).toMatchObject({ persistence: { defaultClassReplicaCount: 2 }, csi: { attacherReplicaCount: 2 } });
   });
 
+  it("tells the CSI plugin a moved kubelet root directory (k3s has no kubelet process for Longhorn to read it from)", () => {
+    const cfg = longhornCfg();
+    const { placement } = longhornPlacement(cfg, mixedNodes);
+    const values = longhornValues(cfg, placement!, "/data/kubelet");
+    expectKnown("longhorn", values);
+    expect(values).toMatchObject({ csi: { kubeletRootDir: "/data/kubelet" } });
+    expect(longhornValues(cfg, placement!).csi).not.toHaveProperty("kubeletRootDir");
+  });
+
   it("is not the default class when storage.default is false", () => {
     const cfg = longhornCfg({ default: false });
     const { placement } = longhornPlacement(cfg, mixedNodes);

@@ -112,6 +112,11 @@ test("ClusterAddons names its arguments, for the addons schema and for the check
   expect(longhorn).toEqual([expect.stringMatching(/^ClusterAddons\.args\.config\.storage\.replicas: 3 replicas need 3 eligible nodes.*Fix: /)]);
   const disabled = await problemsOf(() => new ClusterAddons("bad", { ...base, clusterDisable: ["servicelb"] }));
   expect(disabled).toEqual([expect.stringMatching(/^ClusterAddons\.args\.config\.loadBalancer\.type: servicelb is chosen but ClusterAddons\.args\.clusterDisable turns it off/)]);
+  expect(await problemsOf(() => new ClusterAddons("bad", { ...base, kubeletRootDir: "data/kubelet" }))).toEqual([expect.stringMatching(/^ClusterAddons\.args\.kubeletRootDir: must be an absolute path\. Fix: /)]);
+  const rook = { storage: { type: "rook-ceph" as const, nodes: [{ name: "s1", devices: ["sdb"] }], replicas: 1 as const } };
+  expect(await problemsOf(() => new ClusterAddons("bad", { ...base, config: rook, kubeletRootDir: "/data/kubelet" }))).toEqual([
+    expect.stringMatching(/^ClusterAddons\.args\.kubeletRootDir: 'root-dir=\/data\/kubelet' moves the kubelet's root directory, but Rook's Ceph CSI driver .*Fix: /),
+  ]);
 });
 
 test("the inventory node source names its argument", () => {

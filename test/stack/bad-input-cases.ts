@@ -194,6 +194,7 @@ export const BAD_INPUTS: BadInput[] = [
   // layers (hunt-layers): each reached the machines before and failed there, or silently
   { kind: "snapshots: a cron day of week 7, which k3s ignores and then takes no snapshots (inventory)", config: { ...inventoryStack({ cluster: { datastore: "etcd" } }), "k3s-stacks:snapshots": { schedule: "0 3 * * 7" } }, key: "k3s-stacks:snapshots.schedule", fix: "Sunday = 0" },
   { kind: "addons: monitoring with kube-proxy metrics kept on 127.0.0.1 in agentConfig (cloud)", config: { ...cloudStack({ cluster: { agentConfig: { "kube-proxy-arg": ["metrics-bind-address=127.0.0.1:10249"] } } }), "k3s-stacks:addons": { monitoring: { enabled: true } } }, key: "k3s-stacks:cluster.agentConfig.kube-proxy-arg[0]", fix: "monitoring.enabled: false" },
+  { kind: "addons: Rook with the kubelet root directory moved, where its CSI driver cannot follow (cloud)", config: { ...cloudStack({ cluster: { agentConfig: { "kubelet-arg": ["root-dir=/data/kubelet"] } } }), "k3s-stacks:addons": { storage: { type: "rook-ceph", replicas: 1, nodes: [{ name: "agent-0", devices: ["sdb"] }] } } }, key: "k3s-stacks:cluster.agentConfig.kubelet-arg[0]", fix: "mount the other disk at /var/lib/kubelet" },
   // refusals against the previous outputs
   { kind: "previous outputs: a k3s version that skips a minor", config: inventoryStack(), previous: { k3sVersion: "v1.34.1+k3s1", serverNames: ["s1"] }, key: "k3s-stacks:cluster.k3sVersion", fix: "newest v1.35.x" },
   // settings k3s fixes at creation (day-two/fixed-settings.ts)

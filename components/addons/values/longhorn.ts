@@ -5,8 +5,8 @@ import { Values } from "./types";
 /** StorageClass the Longhorn chart creates. */
 export const LONGHORN_STORAGE_CLASS = "longhorn";
 
-/** Values for chart longhorn 1.12.1. */
-export function longhornValues(cfg: LonghornConfig, p: LonghornPlacement): Values {
+/** Values for chart longhorn 1.12.1; `kubeletRootDir` when a kubelet-arg moved it from /var/lib/kubelet (addons/kubelet-dir.ts). */
+export function longhornValues(cfg: LonghornConfig, p: LonghornPlacement, kubeletRootDir?: string): Values {
   const r = String(p.replicas);
   // CSI sidecars default to 3 replicas each; on a 1-2 node cluster the extra pods only cost memory.
   const sidecars = Math.min(3, p.nodes.length);
@@ -27,6 +27,8 @@ export function longhornValues(cfg: LonghornConfig, p: LonghornPlacement): Value
       provisionerReplicaCount: sidecars,
       resizerReplicaCount: sidecars,
       snapshotterReplicaCount: sidecars,
+      // Longhorn cannot find it on k3s, whose kubelet runs inside k3s (kubelet-dir.ts).
+      ...(kubeletRootDir ? { kubeletRootDir } : {}),
     },
   };
   if (cfg.dataPath) defaultSettings.defaultDataPath = cfg.dataPath;
