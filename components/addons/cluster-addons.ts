@@ -13,6 +13,7 @@ import { GRAFANA_SECRET, NodeAddress, monitoringValues } from "./values/monitori
 import { rookResources } from "./rook-resources";
 import { disableHolds } from "./teardown";
 import { Values } from "./values/types";
+import { primaryNodeIp } from "../rules/node-ips";
 
 /** `dependsOn` as a list: K3sCluster.ready is a plain list; an Output would hide which resources it holds. */
 function resourceList(d: pulumi.ComponentResourceOptions["dependsOn"]): pulumi.Resource[] {
@@ -171,7 +172,8 @@ export class ClusterAddons extends pulumi.ComponentResource {
         k8sOpts([ns]),
       );
       const serverNodes = args.nodes.filter((n) => n.role === "server");
-      const addressOf = (n: NodeSpec) => pulumi.output(n.internalAddress ?? n.connection.host);
+      // Scraped at the primary node-ip (a dual-stack node's first address).
+      const addressOf = (n: NodeSpec) => pulumi.output(n.internalAddress ?? n.connection.host).apply(primaryNodeIp);
       const values = pulumi
         .all([pulumi.output(args.serverAddresses), pulumi.all(args.nodes.map(addressOf))])
         .apply(([servers, all]) =>

@@ -9,6 +9,7 @@ import { layerConflictProblems, layerKeyConflicts } from "../k3s/layer-keys";
 import { RootDirArg, kubeletRootDirProblems, kubeletRootDirs } from "./kubelet-dir";
 import { poolProblems } from "./pools";
 import { CLOUD_DELIVERS_ONLY_ASSIGNED } from "../rules/layer2";
+import { splitNodeIps } from "../rules/node-ips";
 
 /** The cluster facts the addons are checked against (from `k3s-stacks:cluster` and the node list). */
 export interface AddonsContext<N extends NodeFacts = NodeSpec> {
@@ -40,7 +41,8 @@ export interface CheckedAddons<N extends NodeFacts = NodeSpec> {
 export function knownAddresses(nodes: NodeFacts[]): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const n of nodes) {
-    out[n.name] = [n.internalAddress, n.externalAddress, n.connection.host].filter((a): a is string => typeof a === "string");
+    const pairs = [n.internalAddress, n.externalAddress].flatMap((a) => (typeof a === "string" ? splitNodeIps(a) : []));
+    out[n.name] = [...pairs, n.connection.host].filter((a): a is string => typeof a === "string");
   }
   return out;
 }

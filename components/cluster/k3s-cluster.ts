@@ -14,6 +14,7 @@ import { ConfigContribution, ConfigValue } from "../k3s/types";
 import { K3sClusterProgramArgs, resolveK3sClusterArgs } from "./args";
 import { planRollout } from "../day-two/rollout-plan";
 import { restartKey } from "../day-two/restart-plan";
+import { primaryNodeIp } from "../rules/node-ips";
 
 /** Bound on the forced drain of a gone host: its pods cannot terminate, so waiting longer gains nothing. */
 const GONE_DRAIN_TIMEOUT = "60s";
@@ -61,7 +62,8 @@ export class K3sCluster extends pulumi.ComponentResource {
     const { settings, rollout } = args;
     const plan = planRollout(args.nodes, rollout.agentBatchSize);
     const bootstrap = plan.servers[0];
-    const address = (n: NodeSpec) => pulumi.output(n.internalAddress ?? n.connection.host);
+    // A node's primary node-ip (the first of a dual-stack pair), else its SSH address: what joins and serverAddresses use.
+    const address = (n: NodeSpec) => pulumi.output(n.internalAddress ?? n.connection.host).apply(primaryNodeIp);
 
     const token = new random.RandomPassword(`${name}-token`, { length: 48, special: false }, { parent: this });
     const fixedHost = apiHost(settings);

@@ -1,6 +1,7 @@
 import * as ipaddr from "ipaddr.js";
 import { ConfigRoot, keyPath } from "../rules/key-path";
 import { splitCidrs } from "../rules/cidr";
+import { nodeIpOfFamily, primaryNodeIp, splitNodeIps } from "../rules/node-ips";
 import { ASSUMED_SEGMENT_PREFIX, segmentOf } from "../rules/layer2";
 import { NodeFacts } from "../nodes/types";
 import { ApiVip } from "./settings";
@@ -46,8 +47,9 @@ export function apiVipNetworkProblems(vip: ApiVip, ctx: ApiVipNetwork, root: Con
     }
   }
   for (const n of ctx.nodes) {
-    const taken = [n.internalAddress, n.externalAddress, n.connection.host].some((a) => {
-      if (typeof a !== "string" || !ipaddr.isValid(a)) return false;
+    const written = [...[n.internalAddress, n.externalAddress].flatMap((a) => (typeof a === "string" ? splitNodeIps(a) : [])), n.connection.host].filter((a): a is string => typeof a === "string");
+    const taken = written.some((a) => {
+      if (!ipaddr.isValid(a)) return false;
       const na = ipaddr.parse(a);
       return na.kind() === family && na.toNormalizedString() === addr.toNormalizedString();
     });
@@ -55,7 +57,9 @@ export function apiVipNetworkProblems(vip: ApiVip, ctx: ApiVipNetwork, root: Con
   }
   const servers = ctx.nodes.filter((n) => n.role === "server");
   for (const n of servers) {
-    const a = n.internalAddress ?? n.connection.host;
+    // A dual-stack server is judged by its node-ip of the VIP's family.
+    const internal = typeof n.internalAddress === "string" ? nodeIpOfFamily(n.internalAddress, family) ?? primaryNodeIp(n.internalAddress) : n.internalAddress;
+    const a = internal ?? n.connection.host;
     if (typeof a !== "string" || !ipaddr.isValid(a)) continue;
     const sa = ipaddr.parse(a);
     if (sa.kind() !== family || !cidrHolds(subnet, sa)) {

@@ -1,6 +1,7 @@
 import { ConfigRoot, keyPath } from "../rules/key-path";
 import { nodeAddressProblems } from "../rules/cluster-network";
 import { splitSegmentsProblem } from "../rules/layer2";
+import { primaryNodeIp, splitNodeIps } from "../rules/node-ips";
 import { ClusterSettings, apiHost } from "./settings";
 import { NodeRole } from "../nodes/types";
 
@@ -24,16 +25,22 @@ export interface ClusterNodeFacts {
  * The nodes against the cluster settings, for the stack program's planner and K3sCluster alike (one
  * definition): node IPs against the pod/service ranges and families, and the address the others join
  * (rules/cluster-network.ts nodeAddressProblems); with flannel host-gw, every node-ip on one layer-2
- * segment (rules/layer2.ts). `cluster` names the settings (`"cluster"` for the stack, `{ arg: "K3sCluster.args" }`).
+ * segment per family (rules/layer2.ts). `cluster` names the settings (`"cluster"` for the stack, `{ arg: "K3sCluster.args" }`).
  * Returns "key: what is wrong. Fix: ..." lines; empty when all hold.
  */
 export function clusterNodeProblems(c: ClusterSettings, nodes: ClusterNodeFacts[], cluster: ConfigRoot): string[] {
   // The other nodes join the first server's own address unless a fixed API address is set.
   const joinTarget = nodes.length > 1 && !apiHost(c) ? nodes.find((n) => n.role === "server") : undefined;
   const problems = nodeAddressProblems(c, nodes.map((n) => ({ ...n, joinTarget: n === joinTarget })), cluster);
-  const split = c.flannelBackend === "host-gw"
-    ? splitSegmentsProblem(nodes.map((n) => ({ name: n.name, nodeIp: n.flannelIface ? undefined : n.internalAddress ?? n.address })), c.apiVip?.subnet)
-    : undefined;
-  if (split) problems.push(`${keyPath(cluster, ["flannelBackend"])}: ${split}.`);
+  if (c.flannelBackend !== "host-gw") return problems;
+  // host-gw routes each family's pod range via the node's address of that family: the primary
+  // node-ips (or SSH addresses) on one segment, and a dual-stack node's second addresses on another.
+  const segments = (nodeIp: (n: ClusterNodeFacts) => string | undefined) =>
+    splitSegmentsProblem(nodes.map((n) => ({ name: n.name, nodeIp: n.flannelIface ? undefined : nodeIp(n) })), c.apiVip?.subnet);
+  const split = [
+    segments((n) => (n.internalAddress !== undefined ? primaryNodeIp(n.internalAddress) : n.address)),
+    segments((n) => (n.internalAddress !== undefined ? splitNodeIps(n.internalAddress)[1] : undefined)),
+  ];
+  for (const s of split) if (s) problems.push(`${keyPath(cluster, ["flannelBackend"])}: ${s}.`);
   return problems;
 }

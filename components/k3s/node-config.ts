@@ -5,6 +5,7 @@ import { ConfigValue } from "./types";
 import { flagType } from "../rules/flags";
 import { kubeletMaySet } from "../rules/kubelet-labels";
 import { mergeLayerKeys } from "./layer-keys";
+import { splitNodeIps } from "../rules/node-ips";
 
 /** Where the join token lives on every node (root-only), so it never appears in config.yaml or argv. */
 export const TOKEN_FILE = "/etc/rancher/k3s/token";
@@ -18,7 +19,9 @@ export interface NodeConfigInput {
   bootstrap: boolean;
   labels: Record<string, string>;
   taints: string[];
+  /** node-ip: one address or an IPv4,IPv6 pair, primary family first (rules/node-ips.ts). */
   internalAddress?: string;
+  /** node-external-ip, spelled the same way. */
   externalAddress?: string;
   flannelIface?: string;
 }
@@ -51,8 +54,9 @@ export function renderNodeConfig(
   const labels = Object.entries(node.labels).filter(([k]) => kubeletMaySet(k)).map(([k, v]) => `${k}=${v}`);
   if (labels.length) config["node-label"] = labels;
   if (node.taints.length) config["node-taint"] = [...node.taints];
-  if (node.internalAddress) config["node-ip"] = [node.internalAddress];
-  if (node.externalAddress) config["node-external-ip"] = [node.externalAddress];
+  // stringSlice flags: one list entry per address, in the order written (the first is the node's primary IP).
+  if (node.internalAddress) config["node-ip"] = splitNodeIps(node.internalAddress);
+  if (node.externalAddress) config["node-external-ip"] = splitNodeIps(node.externalAddress);
   if (node.flannelIface) config["flannel-iface"] = node.flannelIface;
 
   if (node.role === "agent") {

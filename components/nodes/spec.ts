@@ -3,6 +3,7 @@ import { z } from "zod";
 import { ConfigError, keyPath, parseConfig } from "../rules/errors";
 import { nonEmptyInput } from "../rules/inputs";
 import { addressInput } from "../rules/address";
+import { nodeIpListInput } from "../rules/node-ips";
 import { hostSchema, inventorySchema } from "./inventory/schema";
 import { NodeArgs, NodeSpec } from "./types";
 
@@ -36,8 +37,8 @@ export const nodeSpecSchema = z
         local: z.boolean().optional(),
       })
       .strict(),
-    internalAddress: addressInput({ accepts: "ip", why: "it becomes k3s node-ip", example: "192.168.1.11" }).optional(),
-    externalAddress: addressInput({ accepts: "ip", why: "it becomes k3s node-external-ip", example: "192.168.1.11" }).optional(),
+    internalAddress: nodeIpListInput({ accepts: "ip", why: "it becomes k3s node-ip", example: "192.168.1.11" }).optional(),
+    externalAddress: nodeIpListInput({ accepts: "ip", why: "it becomes k3s node-external-ip", example: "192.168.1.11" }).optional(),
     flannelIface: hostSchema.shape.flannelIface,
     labels: hostSchema.shape.labels,
     taints: hostSchema.shape.taints,

@@ -36,9 +36,12 @@ export interface NodeSpec {
   role: NodeRole;
   arch: Arch;
   connection: SshConnection;
-  /** Address other nodes reach this one on (k3s `node-ip`); SSH host when omitted. */
+  /**
+   * Address other nodes reach this one on (k3s `node-ip`); SSH host when omitted. A dual-stack node
+   * has an IPv4 and an IPv6 address in one string, `10.0.10.7,2001:db8::7`, primary family first.
+   */
   internalAddress?: pulumi.Input<string>;
-  /** Public address, when it differs from the internal one (k3s `node-external-ip`). */
+  /** Public address, when it differs from the internal one (k3s `node-external-ip`): one, or a pair as above. */
   externalAddress?: pulumi.Input<string>;
   /** Interface flannel uses (k3s `flannel-iface`), e.g. the private network's NIC on a cloud VM. */
   flannelIface?: string;
@@ -64,9 +67,14 @@ type Defaulted = "labels" | "taints" | "allowReboot" | "fixCgroups";
 /**
  * One machine as a library user describes it to `K3sCluster` and `ClusterAddons` (checked by
  * components/nodes/spec.ts). Shape: `{ name, role, arch, connection: { host, port?, user?,
- * privateKey?, bastion?, sudoPassword? }, internalAddress?, externalAddress?, flannelIface?, labels?,
+ * privateKey?, bastion?, sudoPassword? }, internalAddress?, externalAddress? (an IP, or an IPv4,IPv6 pair as a
+ * comma string or a list), flannelIface?, labels?,
  * taints?, allowReboot?, fixCgroups?, installPackages?, firewall? }`. Defaults, the same as an
  * inventory host's: labels `{}`, taints `[]`, allowReboot, fixCgroups and installPackages false,
  * firewall `open`. Addresses and keys may be Inputs (a VM's address Output, a secret key).
  */
-export type NodeArgs = Omit<NodeSpec, Defaulted> & Partial<Pick<NodeSpec, Defaulted>>;
+export type NodeArgs = Omit<NodeSpec, Defaulted | "internalAddress" | "externalAddress"> & Partial<Pick<NodeSpec, Defaulted>> & {
+  /** As NodeSpec's, or a list of one or two addresses (`["10.0.10.7", "2001:db8::7"]`). */
+  internalAddress?: pulumi.Input<string> | string[];
+  externalAddress?: pulumi.Input<string> | string[];
+};

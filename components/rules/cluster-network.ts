@@ -1,6 +1,5 @@
-import { FAMILY_NAME, Family, ipFamily, parseIp } from "./address";
-import { ConfigRoot, keyPath, settingName } from "./key-path";
-import { cidrFamily, cidrHas, cidrsOverlap, freeBlock, networkForm, prefixLength, splitCidrs } from "./cidr";
+import { FAMILY_NAME, Family, ipFamily } from "./address";
+import { cidrFamily, cidrsOverlap, freeBlock, networkForm, prefixLength, splitCidrs } from "./cidr";
 
 /** The cluster's address plan as k3s gets it: cluster-cidr, service-cidr (comma lists), its version. */
 export interface ClusterNetwork {
@@ -161,98 +160,5 @@ export function maxPodsProblems(net: Pick<ClusterNetwork, "clusterCidr" | "nodeC
   });
 }
 
-/** The addresses of one node as written in its source (inventory host, local machine). */
-export interface NodeAddresses {
-  /** The key of the node, e.g. `k3s-stacks:inventory.hosts[2]`. */
-  key: string;
-  name: string;
-  /** The SSH address. Without internalAddress, k3s detects the node IPs itself, usually this address on a LAN. */
-  address?: string;
-  /** Where `address` is written under `key`: `address` (an inventory host, the default) or `connection.host` (a library NodeArgs). */
-  addressField?: string;
-  /** k3s node-ip: written to config.yaml only when set. */
-  internalAddress?: string;
-  /** k3s node-external-ip. */
-  externalAddress?: string;
-  /** Other nodes join this node's address (the first server, when no apiEndpoint or apiVip is set). */
-  joinTarget?: boolean;
-}
-
-/**
- * Node addresses against the cluster's ranges and the kubelet's rules, checked where they apply:
- * - every known IP of a node (internalAddress, else its SSH address, and externalAddress) must lie
- *   outside the pod and service ranges, or traffic to the node is routed into the overlay or to kube-proxy;
- * - node-ip rules only where k3s-stacks writes node-ip (an explicit internalAddress): the kubelet refuses
- *   loopback, link-local, multicast and unspecified node IPs (validateNodeIP), and k3s refuses a node-ip
- *   whose families differ from cluster-cidr's ("cluster-cidr and node-ip must share the same IP
- *   version", k3s pkg/cli/server, k3s-io/k3s#11735). Without one, k3s detects the node IPs itself,
- *   both families on a dual-stack node (k3s-io/k3s#5918, PR #5920), so the SSH address is no node-ip;
- * - the address other nodes join (`joinTarget`) must be one they can reach, never loopback and the like;
- * - an internalAddress may not be another node's address.
- * `cluster` names the cluster settings (the stack's `k3s-stacks:cluster` by default, or `{ arg: "K3sCluster.args" }`).
- */
-export function nodeAddressProblems(net: Pick<ClusterNetwork, "clusterCidr" | "serviceCidr">, nodes: NodeAddresses[], cluster: ConfigRoot = "cluster"): string[] {
-  const problems: string[] = [];
-  const ranges = [
-    ...splitCidrs(net.clusterCidr).map((r) => ({ r, what: `${keyPath(cluster, ["clusterCidr"])} (pods)` })),
-    ...splitCidrs(net.serviceCidr).map((r) => ({ r, what: keyPath(cluster, ["serviceCidr"]) })),
-  ];
-  const podFamilies = splitCidrs(net.clusterCidr).map(cidrFamily);
-  const seen = new Map<string, string>();
-  for (const n of nodes) {
-    const ip = nodeIp(n);
-    const addresses = [...(ip ? [ip] : []), ...(n.externalAddress !== undefined ? [{ field: "externalAddress", address: n.externalAddress }] : [])];
-    for (const { field, address } of addresses) {
-      for (const { r, what } of ranges) {
-        if (cidrHas(r, address)) {
-          problems.push(`${n.key}.${field}: ${address} is inside ${what} ${r}, so traffic to the node would be routed into the cluster instead. Fix: give the node's LAN address here, or move the cluster's ranges away from your LAN.`);
-        }
-      }
-    }
-    if (!ip) continue;
-    const explicit = ip.field === "internalAddress";
-    const special = SPECIAL_RANGES[parseIp(ip.address)!.range()];
-    if (special && explicit) {
-      problems.push(`${n.key}.internalAddress: ${ip.address} would be the node's k3s node-ip, but it is ${special}, which the kubelet refuses as a node IP. Fix: give the node's LAN address here.`);
-    } else if (special && n.joinTarget) {
-      problems.push(`${n.key}.${ip.field}: ${ip.address} is ${special}, but it is the first server's address, which the other nodes join, so they would never reach it. Fix: set internalAddress to the node's LAN address (the address other nodes reach it on), or set ${settingName(cluster, ["apiEndpoint"])}.`);
-    }
-    const normal = parseIp(ip.address)!.toNormalizedString();
-    const other = seen.get(normal);
-    // Two internalAddresses alike are reported by the inventory schema, two SSH addresses alike (with their ports) too.
-    if (other !== undefined && explicit !== other.endsWith(".internalAddress")) {
-      const [at, of] = explicit ? [`${n.key}.internalAddress`, other] : [other, `${n.key}.${ip.field}`];
-      problems.push(`${at}: ${ip.address} is also the address of ${of}; every node needs an IP of its own (a Node's InternalIP). Fix: set internalAddress on each of them to the address other nodes reach it on.`);
-    }
-    seen.set(normal, `${n.key}.${ip.field}`);
-    const family = ipFamily(ip.address)!;
-    if (explicit && (podFamilies.length !== 1 || podFamilies[0] !== family)) {
-      const have = podFamilies.map((f) => FAMILY_NAME[f]).join(",");
-      const fix = podFamilies.includes(family)
-        ? `k3s-stacks gives a node one internalAddress, so leave it out (k3s then detects both families itself) or use a single-stack ${FAMILY_NAME[family]} cluster (clusterCidr and serviceCidr of that family)`
-        : `give the node's ${have} address here, or make clusterCidr and serviceCidr ${FAMILY_NAME[family]}`;
-      problems.push(`${n.key}.internalAddress: ${ip.address} is ${FAMILY_NAME[family]} but clusterCidr ${net.clusterCidr} is ${podFamilies.length > 1 ? "dual-stack" : have}; k3s refuses a node-ip whose IP families differ from cluster-cidr's. Fix: ${fix}.`);
-    }
-  }
-  return problems;
-}
-
-/**
- * Address ranges (ipaddr.js names) the kubelet refuses as a node IP: its validateNodeIP rejects
- * loopback, link-local unicast, multicast and unspecified addresses (pkg/kubelet/kubelet_node_status.go);
- * the IPv4 broadcast address is on no interface.
- */
-const SPECIAL_RANGES: Record<string, string> = {
-  loopback: "a loopback address",
-  unspecified: "the unspecified address",
-  linkLocal: "a link-local address",
-  multicast: "a multicast address",
-  broadcast: "the broadcast address",
-};
-
-/** The node's known IP and where it comes from: internalAddress (its node-ip), else an SSH address that is an IP. */
-function nodeIp(n: NodeAddresses): { field: string; address: string } | undefined {
-  if (n.internalAddress !== undefined) return { field: "internalAddress", address: n.internalAddress };
-  if (n.address !== undefined && parseIp(n.address)) return { field: n.addressField ?? "address", address: n.address };
-  return undefined;
-}
+/** Node addresses against these ranges live in their own file. */
+export { nodeAddressProblems } from "./node-addresses";

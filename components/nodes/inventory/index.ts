@@ -4,6 +4,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, ConfigRoot, collectProblems, isArgument, keyPath, parseConfig, settingName } from "../../rules/errors";
 import { parseIp } from "../../rules/address";
+import { splitNodeIps } from "../../rules/node-ips";
 import { NodeSpec } from "../types";
 import { ARCH_ALIASES, InventoryConfig, inventorySchema } from "./schema";
 
@@ -26,13 +27,13 @@ export const STACK_INVENTORY_ROOTS: InventoryRoots = { inventory: KEY, privateKe
  */
 export function parseInventoryConfig(raw: unknown, root: ConfigRoot = KEY): InventoryConfig {
   const inv = parseConfig(inventorySchema, raw, root);
-  const duplicates = (values: Array<{ key: string; shown: string } | undefined>, what: string) => duplicateProblems(root, values, what);
+  const duplicates = (values: Array<Array<{ key: string; shown: string }>>, what: string) => duplicateProblems(root, values, what);
   collectProblems([
-    () => duplicates(inv.hosts.map((h) => ({ key: h.name, shown: h.name })), "name"),
+    () => duplicates(inv.hosts.map((h) => [{ key: h.name, shown: h.name }]), "name"),
     // Two hosts may share an address behind NAT on different SSH ports, never the same address and port.
-    () => duplicates(inv.hosts.map((h) => ({ key: `${sameForm(h.address)}:${h.port ?? inv.port}`, shown: h.address })), "address"),
-    // node-ip identifies the node to the cluster (Node InternalIP, flannel's VTEP): two nodes cannot share one.
-    () => duplicates(inv.hosts.map((h) => (h.internalAddress === undefined ? undefined : { key: sameForm(h.internalAddress), shown: h.internalAddress })), "internalAddress"),
+    () => duplicates(inv.hosts.map((h) => [{ key: `${sameForm(h.address)}:${h.port ?? inv.port}`, shown: h.address }]), "address"),
+    // node-ip identifies the node to the cluster (Node InternalIP, flannel's VTEP): two nodes cannot share one, in either family.
+    () => duplicates(inv.hosts.map((h) => (h.internalAddress === undefined ? [] : splitNodeIps(h.internalAddress).map((a) => ({ key: sameForm(a), shown: a })))), "internalAddress"),
     () => privateKeyPathProblems(root, inv.privateKeyPath),
     () => {
       const problems: string[] = [];
@@ -77,15 +78,16 @@ function sameForm(address: string): string {
   return parseIp(address)?.toNormalizedString() ?? address.toLowerCase();
 }
 
-/** `key` is what must be unique, `shown` how the user wrote it. */
-function duplicateProblems(root: ConfigRoot, values: Array<{ key: string; shown: string } | undefined>, what: string): void {
+/** Per host, the values that must be unique across hosts: `key` is what is compared, `shown` how the user wrote it. */
+function duplicateProblems(root: ConfigRoot, values: Array<Array<{ key: string; shown: string }>>, what: string): void {
   const seen = new Map<string, number>();
   const problems: string[] = [];
-  values.forEach((v, i) => {
-    if (v === undefined) return;
-    const first = seen.get(v.key);
-    if (first !== undefined) problems.push(`${keyPath(root, ["hosts", i, what])}: '${v.shown}' is also used by hosts[${first}]. Fix: every host needs its own ${what}.`);
-    else seen.set(v.key, i);
+  values.forEach((list, i) => {
+    for (const v of list) {
+      const first = seen.get(v.key);
+      if (first !== undefined && first !== i) problems.push(`${keyPath(root, ["hosts", i, what])}: '${v.shown}' is also used by hosts[${first}]. Fix: every host needs its own ${what}.`);
+      else if (first === undefined) seen.set(v.key, i);
+    }
   });
   if (problems.length) throw new ConfigError(problems);
 }

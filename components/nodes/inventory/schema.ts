@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { addressSchema, userSchema } from "../../rules/address";
+import { nodeIpListSchema } from "../../rules/node-ips";
 import { filled } from "../../rules/issues";
 import { labelsSchema } from "../../rules/labels";
 import { taintsSchema } from "../../rules/taints";
@@ -15,8 +16,11 @@ const firewall = z.enum(["open", "keep"], { message: "must be 'open' (add exactl
 
 /** Where SSH connects: an IP address or a DNS name, the port and user in their own keys. */
 const sshHost = (key: string) => addressSchema({ accepts: "host", portKey: `${key}port`, userKey: `${key}user`, example: "192.168.1.11 or pi-1.lan" });
-/** Addresses k3s puts in node-ip / node-external-ip, which the kubelet parses as IPs (no names). */
-const nodeIp = (flag: string) => addressSchema({ accepts: "ip", why: `it becomes k3s ${flag}`, portNote: "k3s picks its ports itself", example: "192.168.1.11" });
+/**
+ * Addresses k3s puts in node-ip / node-external-ip, which the kubelet parses as IPs (no names): one,
+ * or an IPv4,IPv6 pair (a string with a comma, or a YAML list) for a dual-stack node (rules/node-ips.ts).
+ */
+const nodeIp = (flag: string) => nodeIpListSchema({ accepts: "ip", why: `it becomes k3s ${flag}`, portNote: "k3s picks its ports itself", example: "192.168.1.11" });
 
 /** A jump host, either another inventory host by name or an address. */
 const bastion = z.union([
@@ -31,9 +35,9 @@ export const hostSchema = z
     address: sshHost(""),
     role: z.enum(["server", "agent"]),
     arch: z.enum(Object.keys(ARCH_ALIASES) as [keyof typeof ARCH_ALIASES, ...(keyof typeof ARCH_ALIASES)[]]),
-    /** IP address k3s uses between nodes (node-ip), when it differs from `address`. */
+    /** IP address k3s uses between nodes (node-ip), when it differs from `address`; `ipv4,ipv6` (primary family first) on a dual-stack node. */
     internalAddress: nodeIp("node-ip").optional(),
-    /** Public IP address (node-external-ip). */
+    /** Public IP address (node-external-ip); one per family at most, primary family first. */
     externalAddress: nodeIp("node-external-ip").optional(),
     // A Linux interface name (IFNAMSIZ): 1-15 characters, no '/', ':' or whitespace; flannel looks it up by name.
     flannelIface: filled("the network interface flannel uses, such as eth1, or remove the key")
