@@ -47,7 +47,7 @@ function commaForm(value: string | string[]): string {
   return Array.isArray(value) ? value.join(",") : value;
 }
 
-const listOf = z.array(z.string()).min(1, { message: "is an empty list. Fix: give one address, or an IPv4 and an IPv6 address, or remove the key" });
+const listOf = z.array(z.string()).min(1, { message: "is an empty list. Fix: give one address, or an IPv4 and an IPv6 address, or remove the key." });
 
 /**
  * A node-ip / node-external-ip setting in a stack file: a string (one address or a comma pair) or a

@@ -34,6 +34,10 @@ export const cloudStack = (over: { cluster?: Record<string, unknown>; cloud?: Re
   },
 });
 
+/** A dual-stack cluster (IPv4 primary) and a host on it, for the node-address rows. */
+const DUAL_STACK = { clusterCidr: "10.42.0.0/16,fd00:42::/56", serviceCidr: "10.43.0.0/16,fd00:43::/112" };
+const dualHost = (name: string, role: string, extra: Record<string, unknown>) => ({ name, address: "10.0.10.7", role, arch: "amd64", ...extra });
+
 export interface BadInput {
   /** The layer and what is wrong. */
   kind: string;
@@ -112,6 +116,17 @@ export const BAD_INPUTS: BadInput[] = [
   { kind: "inventory host: node IP inside the pod range", config: inventoryStack({ hosts: [{ name: "s1", address: "192.168.1.11", internalAddress: "10.42.0.11", role: "server", arch: "amd64" }] }), key: "k3s-stacks:inventory.hosts[0].internalAddress", fix: "LAN address" },
   { kind: "inventory host: node IP of a family the cluster lacks", config: inventoryStack({ hosts: [{ name: "s1", address: "192.168.1.11", internalAddress: "fd00::11", role: "server", arch: "amd64" }] }), key: "k3s-stacks:inventory.hosts[0].internalAddress", fix: "IPv4 address" },
   { kind: "inventory host: internalAddress used twice", config: inventoryStack({ hosts: [{ name: "s1", address: "192.168.1.11", internalAddress: "10.1.0.1", role: "server", arch: "amd64" }, { name: "a1", address: "192.168.1.21", internalAddress: "10.1.0.1", role: "agent", arch: "amd64" }] }), key: "k3s-stacks:inventory.hosts[1].internalAddress", fix: "its own internalAddress" },
+  // dual-stack node addresses (rules/node-ips.ts, rules/node-addresses.ts)
+  { kind: "inventory host: node-ip pair of one family", config: inventoryStack({ cluster: DUAL_STACK, hosts: [dualHost("s1", "server", { internalAddress: "10.0.10.7,10.0.10.8" })] }), key: "k3s-stacks:inventory.hosts[0].internalAddress", fix: "add an IPv6 address only for a dual-stack cluster" },
+  { kind: "inventory host: three node-ips", config: inventoryStack({ cluster: DUAL_STACK, hosts: [dualHost("s1", "server", { internalAddress: ["10.0.10.7", "2001:db8::7", "10.0.10.8"] })] }), key: "k3s-stacks:inventory.hosts[0].internalAddress", fix: "at most one address per family" },
+  { kind: "inventory host: one node-ip on a dual-stack cluster", config: inventoryStack({ cluster: DUAL_STACK, hosts: [dualHost("s1", "server", { internalAddress: "10.0.10.7" })] }), key: "k3s-stacks:inventory.hosts[0].internalAddress", fix: "10.0.10.7,<its IPv6 address>" },
+  { kind: "inventory host: node-ip pair on a single-stack cluster", config: inventoryStack({ hosts: [dualHost("s1", "server", { internalAddress: "10.0.10.7,2001:db8::7" })] }), key: "k3s-stacks:inventory.hosts[0].internalAddress", fix: "write 10.0.10.7 alone" },
+  { kind: "inventory host: node-ip pair with the secondary family first", config: inventoryStack({ cluster: DUAL_STACK, hosts: [dualHost("s1", "server", { internalAddress: "2001:db8::7,10.0.10.7" })] }), key: "k3s-stacks:inventory.hosts[0].internalAddress", fix: "write 10.0.10.7,2001:db8::7" },
+  { kind: "inventory host: a pair's IPv6 node-ip inside the IPv6 pod range", config: inventoryStack({ cluster: DUAL_STACK, hosts: [dualHost("s1", "server", { internalAddress: "10.0.10.7,fd00:42::7" })] }), key: "k3s-stacks:inventory.hosts[0].internalAddress", fix: "LAN address" },
+  { kind: "inventory host: two hosts share the IPv6 half of their node-ips", config: inventoryStack({ cluster: DUAL_STACK, hosts: [dualHost("s1", "server", { internalAddress: "10.0.10.7,2001:db8::7" }), dualHost("a1", "agent", { address: "10.0.10.8", internalAddress: "10.0.10.8,2001:db8::7" })] }), key: "k3s-stacks:inventory.hosts[1].internalAddress", fix: "its own internalAddress" },
+  { kind: "inventory host: a server's node-external-ip of the secondary family alone", config: inventoryStack({ cluster: DUAL_STACK, hosts: [dualHost("s1", "server", { internalAddress: "10.0.10.7,2001:db8::7", externalAddress: "2001:db8:1::7" })] }), key: "k3s-stacks:inventory.hosts[0].externalAddress", fix: "public IPv4 address first" },
+  { kind: "inventory host: node-external-ip of a family the cluster lacks", config: inventoryStack({ hosts: [dualHost("s1", "server", { externalAddress: "2001:db8:1::7" })] }), key: "k3s-stacks:inventory.hosts[0].externalAddress", fix: "public IPv4 address" },
+  { kind: "inventory host: host-gw with the nodes' IPv6 node-ips on two segments", config: inventoryStack({ cluster: { ...DUAL_STACK, flannelBackend: "host-gw" }, hosts: [dualHost("s1", "server", { internalAddress: "10.0.10.7,2001:db8:1::7" }), dualHost("a1", "agent", { address: "10.0.10.8", internalAddress: "10.0.10.8,2001:db8:2::8" })] }), key: "k3s-stacks:cluster.flannelBackend", fix: "one LAN segment" },
   { kind: "cloud pool: network CIDR with host bits set", config: cloudStack({ cloud: { network: { cidr: "10.0.0.1/16", subnets: ["10.0.1.0/24"] } } }), key: "k3s-stacks:cloud.network.cidr", fix: "10.0.0.0/16" },
   { kind: "cloud: admin CIDR that is an address without a prefix", config: cloudStack({ cloud: { adminCidrs: ["203.0.113.7"] } }), key: "k3s-stacks:cloud.adminCidrs[0]", fix: "203.0.113.7/32" },
   // addons: eligibility and replicas against the planned nodes, cloud VMs included
