@@ -1,6 +1,6 @@
 import { ConfigError, ConfigRoot, keyPath, parseConfig } from "../../rules/errors";
 import { HETZNER_LOCATIONS, HETZNER_SERVER_TYPES, RETIRED_HETZNER_TYPES } from "../hetzner/server-types";
-import { cidrContains, cidrsOverlap, isWorld, splitCidrs } from "../../rules/cidr";
+import { cidrContains, cidrFamily, cidrsOverlap, isWorld, splitCidrs } from "../../rules/cidr";
 import { CloudClusterInfo, CloudConfig, cloudSchema } from "./config";
 import { typeArch } from "./pools";
 import { CLOUD_DELIVERS_ONLY_ASSIGNED } from "../../rules/layer2";
@@ -47,6 +47,12 @@ function networkProblems(at: At, c: CloudConfig, cluster: CloudClusterInfo, clus
       if (cidrsOverlap(s, t)) problems.push(`${at("network", "subnets", i)}: ${s} overlaps network.subnets[${j}] ${t}. Fix: give each subnet its own range.`);
     });
   });
+  // Each VM's node-ip is its one private IPv4 address (Hetzner private networks and the VPC subnets here
+  // are IPv4), and k3s refuses a node-ip whose families differ from cluster-cidr's (K3S:pkg/agent/run.go).
+  const families = splitCidrs(cluster.clusterCidr).map(cidrFamily);
+  if (families.length !== 1 || families[0] !== "ipv4") {
+    problems.push(`${keyPath(clusterRoot, ["clusterCidr"])}: ${cluster.clusterCidr} is ${families.length > 1 ? "dual-stack" : "IPv6"}, but cloud VMs get one private IPv4 address each as their k3s node-ip, and k3s refuses a node-ip whose IP families differ from cluster-cidr's. Fix: use IPv4 ranges on cloud stacks, e.g. clusterCidr 10.42.0.0/16 and serviceCidr 10.43.0.0/16 (the defaults; remove both keys).`);
+  }
   return problems;
 }
 
