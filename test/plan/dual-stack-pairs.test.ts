@@ -69,3 +69,10 @@ describe("kube-vip reads a dual-stack server's address of the VIP's family", () 
     expect(knownAddresses(nodes)).toEqual({ s1: ["10.0.10.11", "2001:db8:10::11", "192.168.1.11"] });
   });
 });
+
+test("two hosts' pairs sharing an IPv6 address written two ways are caught: addresses compare in one spelling", () => {
+  const twice = [host("s1", "192.168.1.11", "server", { internalAddress: "10.0.10.11,2001:db8:10::11" }), host("a1", "192.168.1.21", "agent", { internalAddress: "10.0.10.21,2001:DB8:10:0::11" })];
+  expect(problemsOf(() => planOf(inventoryStack({ cluster: DUAL, hosts: twice })))).toEqual([
+    problem("k3s-stacks:inventory.hosts[1].internalAddress", "'2001:DB8:10:0::11' is also used by hosts[0]", "its own internalAddress"),
+  ]);
+});
