@@ -226,7 +226,10 @@ export class TestLab {
     }
   }
 
-  /** Sets a stand-in control file (content: seconds for start-delay, call numbers for fail-call, a message otherwise). */
+  /**
+   * Sets a stand-in control file (content: seconds for start-delay, call numbers for fail-call, a
+   * message otherwise). A start-delay ends early when cleared: a long one holds starts until then.
+   */
   setControl(file: ControlFile, content: string, node?: string): void {
     fs.writeFileSync(this.controlPath(file, node), content);
   }

@@ -102,7 +102,14 @@ def apply_controls(phase):
     if phase == "start":
         delay = control_file("start-delay")
         if delay:
-            time.sleep(min(float(open(delay).read().strip() or "0"), 600))
+            # Slept in steps: clearing the control ends the delay, so a test can hold a start for as
+            # long as it needs and release it, instead of racing a fixed number of seconds.
+            try:
+                end = time.time() + min(float(open(delay).read().strip() or "0"), 600)
+            except FileNotFoundError:
+                end = 0
+            while os.path.exists(delay) and time.time() < end:
+                time.sleep(min(0.1, max(0.0, end - time.time())))
         fail = control_file("fail-start")
         if fail:
             raise Fatal("injected start failure (control/fail-start): " + open(fail).read().strip())
