@@ -173,8 +173,9 @@ test("6. removing an agent drains it, uninstalls k3s, then deletes its Node, and
 test("7. sshd of the first server stops mid-run: up fails naming the host; once it is back, up converges", async () => {
   inventory = inventory.map((h) => (h.name === "ag1" ? { ...h, labels: { "homelab.example/board": "pi4", "node-role.kubernetes.io/worker": "true", "homelab.example/zone": "attic" } } : h));
   await e2e.configure(inventory, V2);
-  // ag1's restart takes a while; its membership update then needs the first server.
-  lab.setControl("start-delay", "6", "ag1");
+  // ag1's restart is held (until the control is cleared) while srv1's sshd goes down; its membership
+  // update then needs the first server. A fixed delay instead raced this poll on a loaded machine.
+  lab.setControl("start-delay", "600", "ag1");
   const before = lab.invocations().length;
   const run = e2e.up("sshd lost");
   let stopped = false;
@@ -184,6 +185,7 @@ test("7. sshd of the first server stops mid-run: up fails naming the host; once 
       if (restarts(invocationsSince(lab, before)).some((i) => i.host === "ag1")) {
         lab.stopSshd("srv1");
         stopped = true;
+        lab.clearControl("start-delay", "ag1");
       } else await new Promise((res) => setTimeout(res, 200));
     }
     expect(stopped).toBe(true);
