@@ -161,6 +161,8 @@ export async function main(): Promise<Record<string, unknown>> {
       agentConcurrency: upgrade.agentBatchSize,
       drain: upgrade.drain,
       drainTimeout: upgrade.drainTimeout ?? cluster.drainTimeout,
+      // The pre-upgrade etcd snapshot the ssh rollout takes (upgrade.preUpgradeSnapshot, default with etcd).
+      preUpgrade: plan.rollout.preUpgradeScript ? { node: nodes.find((n) => n.role === "server")!, script: plan.rollout.preUpgradeScript, dependsOn: k3s.ready } : undefined,
     }, { dependsOn: k3s.ready });
   }
 

@@ -1,5 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import { NodeSpec } from "../nodes/types";
+import { remoteScript } from "../remote/command";
+import { scriptFrame } from "../remote/shell";
 import {
   AGENT_PLAN,
   JOB_ACTIVE_DEADLINE_SECONDS,
@@ -32,6 +35,11 @@ export interface SystemUpgradePlansArgs {
   kubectlImage?: string;
   /** k3s upgrade image without tag (the controller adds the version). */
   upgradeImage?: string;
+  /**
+   * Runs on the first server before the Plans move to a new version (k3s-stacks:upgrade.preUpgradeSnapshot:
+   * the etcd snapshot script, day-two/rollout.ts); the same step K3sCluster runs before an ssh rollout.
+   */
+  preUpgrade?: { node: NodeSpec; script: string; dependsOn?: pulumi.Input<pulumi.Resource>[] };
 }
 
 /**
@@ -158,7 +166,16 @@ export class SystemUpgradePlans extends pulumi.ComponentResource {
       },
     }, { ...o, dependsOn: [account, env, ...rbac] });
 
-    const planOpts = { ...o, dependsOn: [controller] };
+    // Updated (and so run) only when the version in its script changes; the Plans wait for it, so the
+    // snapshot is taken before the controller starts the first server's upgrade.
+    const pre = args.preUpgrade
+      ? [remoteScript(`${name}-pre-upgrade`, {
+        connection: args.preUpgrade.node.connection,
+        script: scriptFrame(`before upgrading to ${args.version}`, { update: args.preUpgrade.script }),
+        phases: ["update"],
+      }, { parent: this, dependsOn: args.preUpgrade.dependsOn })]
+      : [];
+    const planOpts = { ...o, dependsOn: [controller, ...pre] };
     this.serverPlan = new k8s.apiextensions.CustomResource(`${name}-${SERVER_PLAN}`, {
       apiVersion: "upgrade.cattle.io/v1",
       kind: "Plan",
@@ -170,7 +187,7 @@ export class SystemUpgradePlans extends pulumi.ComponentResource {
       kind: "Plan",
       metadata: { name: AGENT_PLAN, namespace: ns },
       spec: agentSpec,
-    }, { ...o, dependsOn: [controller, this.serverPlan] });
+    }, { ...o, dependsOn: [controller, ...pre, this.serverPlan] });
 
     this.namespace = namespace.metadata.name;
     this.registerOutputs({ namespace: this.namespace });
