@@ -166,7 +166,7 @@ export async function main(): Promise<Record<string, unknown>> {
     }, { dependsOn: k3s.ready });
   }
 
-  const commands = dayTwoCommands(nodes);
+  const commands = dayTwoCommands(nodes, snapshots.dir);
   const restarts = restartPlanOutput(k3s, previous, ssh ? cluster.k3sVersion : "", nodeIdentities);
   // The node state the next update's checks read back (previous.ts) resolves only after every node's last
   // step: a failed update then leaves the previous values, not the state it meant to reach.

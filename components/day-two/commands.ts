@@ -29,7 +29,7 @@ export function targetSpec(t: SshTarget): string {
  * scripts/etcd-restore.sh, run from the repository root. The first server's bastion is used for all
  * hosts, since the scripts take one.
  */
-export function renderDayTwoCommands(firstServer: SshTarget, servers: SshTarget[], agents: SshTarget[]): DayTwoCommands {
+export function renderDayTwoCommands(firstServer: SshTarget, servers: SshTarget[], agents: SshTarget[], snapshotDir?: string): DayTwoCommands {
   const bastion = firstServer.bastion !== undefined ? ` --bastion ${shq(firstServer.bastion)}` : "";
   const snapshot = [
     "scripts/etcd-snapshot.sh",
@@ -39,7 +39,8 @@ export function renderDayTwoCommands(firstServer: SshTarget, servers: SshTarget[
   ].join(" ");
   const list = (ts: SshTarget[]) => shq(ts.map(targetSpec).join(","));
   const restore = [
-    "scripts/etcd-restore.sh --snapshot SNAPSHOT",
+    // A bare name is looked up in k3s's default snapshot directory: with snapshots.dir the snapshots are elsewhere.
+    `scripts/etcd-restore.sh --snapshot ${snapshotDir === undefined ? "SNAPSHOT" : `${shq(`${snapshotDir.replace(/\/+$/, "")}/`)}SNAPSHOT`}`,
     `--first-server ${shq(targetSpec(firstServer))}`,
     ...(servers.length > 0 ? [`--servers ${list(servers)}`] : []),
     ...(agents.length > 0 ? [`--agents ${list(agents)}`] : []),
@@ -51,8 +52,11 @@ function endpointSpec(e: SshEndpoint, host: string): string {
   return targetSpec({ host, user: e.user, port: e.port });
 }
 
-/** renderDayTwoCommands over NodeSpecs, whose hosts may be Outputs (cloud VMs). Servers first, first server first. */
-export function dayTwoCommands(nodes: NodeSpec[]): pulumi.Output<DayTwoCommands> {
+/**
+ * renderDayTwoCommands over NodeSpecs, whose hosts may be Outputs (cloud VMs). Servers first, first
+ * server first. `snapshotDir`: k3s-stacks:snapshots.dir, when the snapshots are not in k3s's default directory.
+ */
+export function dayTwoCommands(nodes: NodeSpec[], snapshotDir?: string): pulumi.Output<DayTwoCommands> {
   const toTarget = (n: NodeSpec): pulumi.Input<SshTarget> => {
     const c = n.connection;
     const target = (host: string, bastionHost: string | undefined): SshTarget => ({
@@ -70,5 +74,5 @@ export function dayTwoCommands(nodes: NodeSpec[]): pulumi.Output<DayTwoCommands>
   if (servers.length === 0) throw new Error("dayTwoCommands: no server among the nodes");
   return pulumi
     .all([pulumi.all(servers.map(toTarget)), pulumi.all(agents.map(toTarget))])
-    .apply(([[first, ...rest], agentTargets]) => renderDayTwoCommands(first, rest, agentTargets));
+    .apply(([[first, ...rest], agentTargets]) => renderDayTwoCommands(first, rest, agentTargets, snapshotDir));
 }

@@ -176,5 +176,15 @@ describe("etcd scripts", () => {
       expect(restore.status).toBe(0);
       expect(commands(restore.stdout)).toContain("root@fd00::3$ command -v k3s >/dev/null");
     });
+
+    // With snapshots.dir, a bare name was looked up in the default directory and the restore stopped at its check.
+    it("points the restore at snapshots.dir, where k3s keeps the snapshots then", () => {
+      const dir = renderDayTwoCommands(first, [], [], "/var/backups/k3s/");
+      expect(dir.restoreCommand).toMatch(/^scripts\/etcd-restore\.sh --snapshot '\/var\/backups\/k3s\/'SNAPSHOT --first-server /);
+      const restore = spawnSync("bash", ["-c", dir.restoreCommand.replace("SNAPSHOT", "etcd-snapshot-s1-1767225600")], { cwd: ROOT, encoding: "utf8" });
+      expect(restore.status).toBe(0);
+      expect(restore.stdout).toContain("/var/backups/k3s/etcd-snapshot-s1-1767225600");
+      expect(restore.stdout).not.toContain("/var/lib/rancher/k3s/server/db/snapshots/");
+    });
   });
 });
