@@ -23,6 +23,8 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 STANDINS="$(cd "$HERE/../standins" && pwd)"
 SSH_USER_NONROOT="ops"
+# How long the lab waits for a process to start listening or to exit before giving up.
+LAB_WAIT_SECONDS=60
 # Paths k3s and its install script touch; each host gets a private, writable copy (overlayfs) of these.
 OVERLAY_DIRS=(/etc /var/lib /var/log /usr/local /root /home /boot /opt)
 
@@ -234,12 +236,14 @@ stop_listener() {
   local state=$1 name=$2 pid
   pid=$(in_host "$state" "$name" cat /run/sshd-e2e.pid 2>/dev/null) || return 0
   kill -TERM "$pid" 2>/dev/null || true
-  local i
-  for i in $(seq 1 50); do
+  # Deadlines, not counts of 0.1 s naps: a loaded 2-core machine can take seconds to schedule a process.
+  local deadline=$((SECONDS + LAB_WAIT_SECONDS))
+  while [[ $SECONDS -lt $deadline ]]; do
     kill -0 "$pid" 2>/dev/null || return 0
     sleep 0.1
   done
-  die "sshd of $name did not exit"
+  kill -0 "$pid" 2>/dev/null || return 0
+  die "sshd of $name did not exit within ${LAB_WAIT_SECONDS}s"
 }
 
 stop_host_processes() {
@@ -247,22 +251,24 @@ stop_host_processes() {
   pids=$(host_pids "$state" "$name")
   [[ -z $pids ]] && return 0
   for pid in $pids; do kill -TERM "$pid" 2>/dev/null || true; done
-  local i
-  for i in $(seq 1 50); do
+  local i=0 deadline=$((SECONDS + LAB_WAIT_SECONDS))
+  while [[ $SECONDS -lt $deadline ]]; do
     [[ -z $(host_pids "$state" "$name") ]] && return 0
     sleep 0.1
+    i=$((i + 1))
     [[ $i -eq 25 ]] && for pid in $(host_pids "$state" "$name"); do kill -KILL "$pid" 2>/dev/null || true; done
   done
-  die "processes of host $name did not exit"
+  [[ -z $(host_pids "$state" "$name") ]] && return 0
+  die "processes of host $name did not exit within ${LAB_WAIT_SECONDS}s"
 }
 
 wait_port() {
-  local state=$1 name=$2 addr=$3 i
-  for i in $(seq 1 100); do
+  local state=$1 name=$2 addr=$3 deadline=$((SECONDS + LAB_WAIT_SECONDS))
+  while :; do
     if in_host "$state" "$name" bash -c "exec 3<>/dev/tcp/$addr/22" 2>/dev/null; then return 0; fi
+    [[ $SECONDS -lt $deadline ]] || die "sshd of $name did not listen on $addr:22 within ${LAB_WAIT_SECONDS}s"
     sleep 0.1
   done
-  die "sshd of $name did not listen on $addr:22"
 }
 
 cmd_up() {
@@ -377,10 +383,9 @@ cmd_up() {
   local port=$((18000 + 16#$id % 1000))
   python3 -m http.server "$port" --bind "10.213.$net.1" --directory "$state/www" >"$state/http.log" 2>&1 &
   echo $! >"$state/http.pid"
-  local i
-  for i in $(seq 1 50); do
-    if (exec 3<>"/dev/tcp/10.213.$net.1/$port") 2>/dev/null; then break; fi
-    [[ $i -eq 50 ]] && die "artifact server did not start"
+  local deadline=$((SECONDS + LAB_WAIT_SECONDS))
+  until (exec 3<>"/dev/tcp/10.213.$net.1/$port") 2>/dev/null; do
+    [[ $SECONDS -lt $deadline ]] || die "artifact server did not start within ${LAB_WAIT_SECONDS}s (see $state/http.log)"
     sleep 0.1
   done
 
