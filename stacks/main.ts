@@ -94,7 +94,7 @@ export async function main(): Promise<Record<string, unknown>> {
     // reads embedded-registry from config.yaml whoever wrote it: the registries layer or serverConfig
     // (as host preparation does, components/k3s/host-prep.ts hostPrepFor).
     const embeddedRegistry = registries?.config.embeddedMirror === true || cluster.serverConfig["embedded-registry"] === true;
-    const cloudCluster = { clusterCidr: cluster.clusterCidr, serviceCidr: cluster.serviceCidr, flannelBackend: cluster.flannelBackend, embeddedRegistry };
+    const cloudCluster = { clusterCidr: cluster.clusterCidr, serviceCidr: cluster.serviceCidr, flannelBackend: cluster.flannelBackend, embeddedRegistry, datastore: cluster.datastore };
     const cloudNodes = await createCloudNodes("k3s", { config: source.cloud, cluster: cloudCluster, sshPrivateKey });
     nodes = cloudNodes.nodes;
     if (cloudNodes.apiEndpoint) {

@@ -4,6 +4,7 @@ import { ConfigError, collectProblems, keyPath, parseConfig } from "../rules/err
 import { clusterNetworkProblems } from "../rules/cluster-network";
 import { K3S_CLUSTER_CIDR, K3S_SERVICE_CIDR, cidrListSchema } from "../rules/cidr";
 import { flannelBackendSchema } from "../rules/flannel";
+import { DATASTORES } from "../rules/datastore";
 import { NodeSpec } from "./types";
 import { InventoryRoots, goneInventoryNodes, inventoryNodes, parseInventoryConfig } from "./inventory";
 import { inventorySchema } from "./inventory/schema";
@@ -92,6 +93,8 @@ export const cloudClusterSchema = z
     serviceCidr: cidrListSchema(K3S_SERVICE_CIDR).default(K3S_SERVICE_CIDR),
     flannelBackend: flannelBackendSchema.optional(),
     embeddedRegistry: z.boolean().optional(),
+    /** K3sCluster's datastore: etcd's ports open between servers only for etcd; when absent they open, as the datastore is not known. */
+    datastore: z.enum(DATASTORES).optional(),
   })
   .strict();
 

@@ -32,6 +32,12 @@ describe("k3s firewall rule table", () => {
     ]);
   });
 
+  test("etcd's ports open between servers only with embedded etcd (requirements table: 2379-2380 for embedded etcd only)", () => {
+    expect(summary({ datastore: "etcd" })).toContain("tcp/2379-2380 servers->servers");
+    expect(summary({ datastore: "sqlite" }).filter((r) => r.startsWith("tcp/2379"))).toEqual([]);
+    expect(summary({ datastore: "postgres" }).filter((r) => r.startsWith("tcp/2379"))).toEqual([]);
+  });
+
   test("the flannel backend decides the overlay port", () => {
     expect(summary({ flannelBackend: "wireguard-native" })).toContain("udp/51820-51821 network->all");
     expect(summary({ flannelBackend: "wireguard-native" })).not.toContain("udp/8472 network->all");

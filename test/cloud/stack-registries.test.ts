@@ -1,6 +1,7 @@
 // The whole program on an AWS stack with k3s's embedded registry mirror on: the security group must
 // open what the mirror needs between nodes (5001/tcp spegel, 6443/tcp on every node), as the hosts'
-// own firewalls do (components/k3s/host/network.ts). The stack used to not tell the cloud layer.
+// own firewalls do (components/k3s/host/network.ts). The stack used to not tell the cloud layer; nor
+// the datastore, so etcd's ports opened between servers with sqlite or postgres too.
 // (Hetzner firewalls filter only the public interfaces; node-to-node traffic is on the private network.)
 import { installCloudMocks, Seen, settle } from "./cloud-mocks";
 import { setStackConfig } from "../support/stack";
@@ -17,9 +18,9 @@ const CLOUD = {
   ],
 };
 
-async function ingressRules(registries?: Record<string, unknown>, serverConfig?: Record<string, unknown>): Promise<string[]> {
+async function ingressRules(registries?: Record<string, unknown>, serverConfig?: Record<string, unknown>, datastore?: string): Promise<string[]> {
   const seen: Seen[] = await installCloudMocks();
-  setStackConfig({ "k3s-stacks:cluster": { k3sVersion: "v1.36.3+k3s1", ...(serverConfig ? { serverConfig } : {}) }, "k3s-stacks:cloud": CLOUD, ...(registries ? { "k3s-stacks:registries": registries } : {}) });
+  setStackConfig({ "k3s-stacks:cluster": { k3sVersion: "v1.36.3+k3s1", ...(serverConfig ? { serverConfig } : {}), ...(datastore ? { datastore } : {}) }, "k3s-stacks:cloud": CLOUD, ...(registries ? { "k3s-stacks:registries": registries } : {}) });
   const { main } = await import("../../stacks/main");
   await main();
   await settle();
@@ -44,4 +45,11 @@ test("without the mirror, 5001 stays closed and 6443 is open to servers only", a
   const rules = await ingressRules();
   expect(rules.filter((r) => r.startsWith("tcp/5001 "))).toEqual([]);
   expect(rules.filter((r) => r.startsWith("tcp/6443 10.0.0.0/16"))).toEqual(["tcp/6443 10.0.0.0/16 -> k3s-servers-id"]);
+});
+
+test("the datastore decides etcd's ports: none with sqlite (the default), 2379-2380 between servers with etcd", async () => {
+  jest.resetModules();
+  expect((await ingressRules()).filter((r) => r.startsWith("tcp/2379 "))).toEqual([]);
+  jest.resetModules();
+  expect((await ingressRules(undefined, undefined, "etcd")).filter((r) => r.startsWith("tcp/2379 "))).toEqual(["tcp/2379 sg -> k3s-servers-id"]);
 });

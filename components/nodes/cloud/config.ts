@@ -4,6 +4,7 @@ import { labelsSchema } from "../../rules/labels";
 import { taintsSchema } from "../../rules/taints";
 import { filled } from "../../rules/issues";
 import { poolNodeNamesProblem } from "../../rules/node-name";
+import { Datastore } from "../../rules/datastore";
 
 const cidr = cidrSchema("10.0.0.0/16");
 const name = z.string().regex(/^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$/, {
@@ -105,4 +106,6 @@ export interface CloudClusterInfo {
   embeddedRegistry?: boolean;
   /** k3s flannel-backend (vxlan when absent): decides which overlay port nodes open to each other. */
   flannelBackend?: string;
+  /** Where k3s keeps the cluster state: the etcd ports open between servers only for etcd (and when absent). */
+  datastore?: Datastore;
 }

@@ -1,3 +1,4 @@
+import { Datastore } from "../../rules/datastore";
 /** Who a rule lets in. */
 export type RuleSource =
   /** The admin CIDRs (workstation, CI runner) on the public side. */
@@ -26,12 +27,15 @@ export interface FirewallOptions {
   embeddedRegistry?: boolean;
   /** k3s flannel-backend; vxlan when absent. */
   flannelBackend?: string;
+  /** Where k3s keeps the cluster state; etcd's ports open only for `etcd`, and (unknown) when absent. */
+  datastore?: Datastore;
 }
 
 /**
  * The ports k3s needs, after the k3s requirements page (k3s-io/docs installation/requirements.md,
- * summarised in shared/reference/k3s-reference.md): 6443 API/supervisor, 10250 kubelet, flannel
- * (8472/udp VXLAN or 51820-51821/udp WireGuard), 2379-2380 etcd between servers, 5001 spegel.
+ * summarised in shared/reference/k3s-reference.md §13): 6443 API/supervisor, 10250 kubelet, flannel
+ * (8472/udp VXLAN or 51820-51821/udp WireGuard), 2379-2380 between servers only with embedded etcd
+ * (sqlite and an external datastore listen on neither), 5001 spegel.
  * SSH and the API are the only openings towards the admin CIDRs.
  */
 export function k3sFirewallRules(opts: FirewallOptions = {}): FirewallRule[] {
@@ -44,8 +48,10 @@ export function k3sFirewallRules(opts: FirewallOptions = {}): FirewallRule[] {
       protocol: "tcp", fromPort: 6443, toPort: 6443, source: "network", target: opts.embeddedRegistry ? "all" : "servers",
     },
     { id: "kubelet", description: "kubelet metrics/exec between nodes", protocol: "tcp", fromPort: 10250, toPort: 10250, source: "network", target: "all" },
-    { id: "etcd", description: "embedded etcd client and peer between servers", protocol: "tcp", fromPort: 2379, toPort: 2380, source: "servers", target: "servers" },
   ];
+  if (opts.datastore === undefined || opts.datastore === "etcd") {
+    rules.push({ id: "etcd", description: "embedded etcd client and peer between servers", protocol: "tcp", fromPort: 2379, toPort: 2380, source: "servers", target: "servers" });
+  }
   const backend = opts.flannelBackend ?? "vxlan";
   if (backend === "vxlan") {
     rules.push({ id: "flannel-vxlan", description: "flannel VXLAN between nodes", protocol: "udp", fromPort: 8472, toPort: 8472, source: "network", target: "all" });
