@@ -4,6 +4,7 @@ import { TOKEN_FILE } from "./node-config";
 import { HostPrep, prepBody } from "./host-prep";
 import { firewallRules } from "./host/network";
 import { renderPrepUndo } from "./host/undo";
+import { renderSelinuxSnapshotCheck } from "./host/services";
 import { drainSnippet } from "./removal-scripts";
 import { renderNodeNameGuard } from "./node-guard";
 import { RECORD_STARTED_CONFIG, STARTED_CONFIG_FILE, configHashFunction } from "./started-config";
@@ -108,6 +109,7 @@ export function installFunctions(spec: InstallSpec): string {
     exit 1
   fi`;
   const service = serviceName(spec.role);
+  const snapshotCheck = indentLines(renderSelinuxSnapshotCheck(spec.node), 2).trimStart();
   // Not re-indented: a heredoc in the snippet must keep its terminator at the start of a line.
   const pre = spec.preInstall ? `\n${spec.preInstall.trim()}` : "";
   return `installed_version() { if command -v k3s >/dev/null 2>&1; then k3s --version 2>/dev/null | awk 'NR == 1 { print $3 }'; fi; }
@@ -117,6 +119,7 @@ fetch_install() {
 run_install() {
   fetch_install
   ${installEnv(spec)} sh "$script"
+  ${snapshotCheck}
   # install.sh skips the start when nothing changed, e.g. on a re-run after a failed start.
   systemctl is-active --quiet ${service} || systemctl start ${service} || true
   for _ in $(seq 1 120); do
@@ -128,6 +131,7 @@ run_install() {
 start_install() {
   fetch_install
   INSTALL_K3S_SKIP_START=true ${installEnv(spec)} sh "$script"
+  ${snapshotCheck}
   systemctl start --no-block ${service}
   echo "k3s-stacks: ${service} starting on ${spec.node}; its membership step waits until the node is Ready"
 }`;

@@ -1,4 +1,4 @@
-import { writeFileSnippet } from "../../remote/shell";
+import { shq, writeFileSnippet } from "../../remote/shell";
 
 /** config.yaml.d drop-in the config step writes when SELinux is on (k3s merges config.yaml.d after config.yaml). */
 export const SELINUX_DROPIN = "/etc/rancher/k3s/config.yaml.d/50-k3s-stacks-selinux.yaml";
@@ -53,4 +53,19 @@ for unit in nm-cloud-setup.service nm-cloud-setup.timer; do
     echo "k3s-stacks: $node: disabled $unit (the k3s unit does not start while it is enabled; on RHEL before 8.4 reboot once)"
   fi
 done`.replace("$NM_DROPIN_PATH", NM_DROPIN);
+}
+
+/**
+ * Shell run right after install.sh, before k3s is started: on a transactional system (SUSE MicroOS,
+ * SLE Micro: transactional-update present) with SELinux on, install.sh installs k3s-selinux into a
+ * new snapshot, which only the next boot runs, and therefore leaves k3s stopped
+ * (INSTALL_K3S_SKIP_START) with "Please reboot your machine to activate the changes and avoid data
+ * loss" (K3S:install.sh setup_selinux). While the running system still lacks the policy, k3s must not
+ * be started: fail asking for the reboot.
+ */
+export function renderSelinuxSnapshotCheck(node: string): string {
+  return `if command -v transactional-update >/dev/null 2>&1 && [ "$(getenforce 2>/dev/null || echo Disabled)" != Disabled ] && ! rpm -q k3s-selinux >/dev/null 2>&1; then
+  echo ${shq(`k3s-stacks: ${node} is a transactional system with SELinux on, and k3s-selinux is only in the new snapshot install.sh installed it into: k3s must not start before that snapshot runs (install.sh left it stopped). Fix: reboot ${node}, then run pulumi up again.`)} >&2
+  exit 1
+fi`;
 }
