@@ -50,9 +50,10 @@ export function selinuxTargetFor(os: OsRelease): SelinuxTarget | undefined {
 /**
  * Shell for the airgap preInstall: with SELinux on and no k3s-selinux installed, install the staged
  * build of this host's family (install.sh cannot: downloads are skipped in airgap, and it then fails
- * on the missing policy with an online install hint). container-selinux comes from the host's own
- * (mirrored) repositories. Fails naming the rebuild when the bundle lacks the family's build, or
- * has none (`version` absent). As install.sh does on SUSE: SLE Micro is told by ID or VARIANT_ID, and
+ * on the missing policy with an online install hint). container-selinux and selinux-policy-base (its
+ * dependencies, reference §13) come from the host's own (mirrored) repositories: a failed install
+ * says so. Fails naming the rebuild when the bundle lacks the family's build, or has none
+ * (`version` absent). As install.sh does on SUSE: SLE Micro is told by ID or VARIANT_ID, and
  * /var/lib/rpm-state is created first (the policy's %pre SELinux macro needs it). On a transactional
  * system (transactional-update present, read-only root) zypper cannot install and a package only
  * takes effect in a new snapshot after a reboot, while k3s must start under the policy: it fails
@@ -93,12 +94,17 @@ ${SELINUX_TARGETS.map((t) => `    ${t}) selinux_rpm=${opts.targets.includes(t) ?
     echo "k3s-stacks: ${opts.node} runs SELinux ($selinux_mode) and needs the k3s-selinux policy build '$selinux_target', which the airgap bundle does not carry. Fix: rebuild the bundle with --selinux-rpms ${[...new Set([...opts.targets, "$selinux_target"])].join(",")} --selinux-rpm-version ${version}, or install k3s-selinux on ${opts.node} by hand." >&2
     exit 1
   fi
+  selinux_installed=1
   case "$selinux_target" in
     sle|slemicro)
       mkdir -p /var/lib/rpm-state
-      zypper --non-interactive --quiet install "$selinux_rpm" ;;
-    *) if command -v dnf >/dev/null 2>&1; then dnf install -y -q "$selinux_rpm"; else yum install -y -q "$selinux_rpm"; fi ;;
+      zypper --non-interactive --quiet install "$selinux_rpm" || selinux_installed=0 ;;
+    *) if command -v dnf >/dev/null 2>&1; then dnf install -y -q "$selinux_rpm" || selinux_installed=0; else yum install -y -q "$selinux_rpm" || selinux_installed=0; fi ;;
   esac
+  if [ "$selinux_installed" != 1 ]; then
+    echo "k3s-stacks: ${opts.node}: installing $(basename "$selinux_rpm") failed; it needs container-selinux and selinux-policy-base from ${opts.node}'s own package repositories, which an airgapped host must reach through a mirror. Fix: make a mirror of the distribution's repositories reachable from ${opts.node} (or install container-selinux there by hand), then run pulumi up again." >&2
+    exit 1
+  fi
   echo "k3s-stacks: ${opts.node}: installed $(basename "$selinux_rpm") from the airgap bundle"
 fi`;
 }

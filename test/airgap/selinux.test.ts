@@ -162,6 +162,25 @@ describe("on the node (renderSelinuxPreInstall in bash)", () => {
     expect(r.calls).toEqual([]);
     expect(run("rocky9", "Disabled", false, false, false).status).toBe(0);
   });
+  test("an install that fails (no repository for container-selinux) names the dependency and the mirror", () => {
+    const sb = sandbox();
+    try {
+      fs.writeFileSync(path.join(sb.dir, "os-release"), release.rocky9);
+      sb.fake("getenforce", "echo Enforcing");
+      sb.fake("rpm", "exit 1");
+      sb.fake("dnf", 'echo "Error: nothing provides container-selinux" >&2; exit 1');
+      fs.mkdirSync(path.join(sb.dir, "selinux"));
+      fs.writeFileSync(path.join(sb.dir, "selinux/k3s-selinux-1.6-1.el9.noarch.rpm"), "el9");
+      const script = renderSelinuxPreInstall({ node: "n1", dir: "/stage", version: "1.6-1", targets: ["el9"] })
+        .split("/etc/os-release").join(path.join(sb.dir, "os-release")).split("/stage").join(sb.dir);
+      const r = sb.run(["bash", "-euo", "pipefail", "-s"], { input: script });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain("k3s-stacks: n1: installing k3s-selinux-1.6-1.el9.noarch.rpm failed; it needs container-selinux and selinux-policy-base from n1's own package repositories");
+      expect(r.stderr).toContain("Fix: make a mirror of the distribution's repositories reachable from n1");
+    } finally {
+      sb.cleanup();
+    }
+  });
   test("SELinux disabled, or the policy already installed: nothing", () => {
     expect(run("rocky9", "Disabled").calls).toEqual([]);
     expect(run("rocky9", "Enforcing", true).calls).toEqual([]);
