@@ -17,6 +17,7 @@ const OS: Record<string, string> = {
   raspbian: 'ID=raspbian\nID_LIKE=debian\nVERSION_ID="11"\n',
   rocky: 'ID="rocky"\nID_LIKE="rhel centos fedora"\nVERSION_ID="9.4"\n',
   alma: 'ID="almalinux"\nID_LIKE="rhel centos fedora"\nVERSION_ID="9.4"\n',
+  ol: 'ID="ol"\nID_LIKE="fedora"\nVERSION_ID="9.4"\n',
   sles: 'ID="sles"\nID_LIKE="suse"\nVERSION_ID="15.6"\n',
   leap: 'ID="opensuse-leap"\nID_LIKE="suse opensuse"\nVERSION_ID="15.6"\n',
   tumbleweed: 'ID="opensuse-tumbleweed"\nID_LIKE="opensuse suse"\nVERSION_ID="20261120"\n',
@@ -127,6 +128,8 @@ describe("kernel modules per flannel backend", () => {
     ["ubuntu", "6.8.0-49-generic", "linux-modules-extra-6.8.0-49-generic", "apt-get"],
     ["raspbian", "6.6.51+rpt-rpi-v8", "linux-image-6.6.51+rpt-rpi-v8", "apt-get"],
     ["rocky", "5.14.0-427.13.1.el9_4.x86_64", "kernel-modules-extra-5.14.0-427.13.1.el9_4.x86_64", "dnf"],
+    ["ol", "5.15.0-209.161.7.2.el9uek.x86_64", "kernel-uek-modules-extra-5.15.0-209.161.7.2.el9uek.x86_64", "dnf"],
+    ["ol", "5.14.0-427.13.1.el9_4.x86_64", "kernel-modules-extra-5.14.0-427.13.1.el9_4.x86_64", "dnf"],
     ["leap", "6.4.0-150600.23.25-default", "kernel-default-extra", "zypper"],
   ])("%s (%s) without vxlan: fails naming %s and changes nothing; with installPackages it is installed with %s", (os, kernel, pkg, pm) => {
     host(os, kernel);

@@ -31,7 +31,8 @@ const KERNEL_CONFIG: Record<string, string> = {
  * (family, os_id, kernel). Package names: Ubuntu's Raspberry Pi kernels split vxlan into
  * linux-modules-extra-raspi (k3s docs, Ubuntu 21.10–23.10; k3s-ansible installs it); other Ubuntu
  * kernels ship the same split as linux-modules-extra-<release>; RHEL 10 needs kernel-modules-extra
- * (k3s docs), named per running kernel so the modules match it; SUSE keeps less common modules in
+ * (k3s docs), named per running kernel so the modules match it (Oracle Linux's default UEK kernels,
+ * release *uek*, split theirs into kernel-uek-modules-extra); SUSE keeps less common modules in
  * kernel-<flavor>-extra; Debian and Raspberry Pi OS build them into linux-image-<release>. On Arch a
  * module of the running kernel is only missing after pacman replaced that kernel: a reboot fixes it.
  * On SUSE's transactional systems (MicroOS, SLE Micro: $transactional from the facts) the root is
@@ -56,6 +57,7 @@ case "$family:$os_id:$kernel" in
   debian:ubuntu:*-raspi) module_package=linux-modules-extra-raspi ;;
   debian:ubuntu:*) module_package="linux-modules-extra-$kernel" ;;
   debian:*) module_package="linux-image-$kernel" ;;
+  rhel:*:*uek*) module_package="kernel-uek-modules-extra-$kernel" ;;
   rhel:*) module_package="kernel-modules-extra-$kernel" ;;
   suse:*) module_package="kernel-\${kernel##*-}-extra" ;;
 esac
