@@ -145,6 +145,25 @@ describe("k3s stand-ins", () => {
     expect(lab.ssh("srv1", "systemctl restart k3s").code).toBe(0);
   });
 
+  test("node-ip is held to k3s's and the kubelet's rules: a single IP or a dual-stack pair, cluster-cidr's families, the advertise address in the first service family", () => {
+    const dual = "cluster-cidr: [10.42.0.0/16,fd00:42::/56]\nservice-cidr: [10.43.0.0/16,fd00:43::/112]";
+    const refused: Array<[string, string]> = [
+      ["node-ip: [10.0.0.1, 10.0.0.2]", 'bad --node-ip "10.0.0.1,10.0.0.2"; must contain either a single IP or a dual-stack pair of IPs'],
+      [`${dual}\nnode-ip: [10.0.0.1]`, "and node-ip: [10.0.0.1], must share the same IP version (IPv4, IPv6 or dual-stack)"],
+      [`${dual}\nnode-ip: ["fd00:1::1", 10.0.0.1]`, 'service IP family "10.43.0.0/16" must match public address family "fd00:1::1"'],
+    ];
+    for (const [extra, message] of refused) {
+      writeConfig("srv1", `cluster-init: true\ntoken: e2e-token\n${extra}`);
+      const r = lab.ssh("srv1", "systemctl restart k3s");
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain(message);
+    }
+    writeConfig("srv1", `cluster-init: true\ntoken: e2e-token\n${dual}\nnode-ip: [${lab.host("srv1").address}, "fd00:1::1"]`);
+    expect(lab.ssh("srv1", "systemctl restart k3s").code).toBe(0);
+    writeConfig("srv1", "cluster-init: true\ntoken: e2e-token");
+    expect(lab.ssh("srv1", "systemctl restart k3s").code).toBe(0);
+  });
+
   test("systemctl --no-block returns with the unit activating; it is active once k3s is up, failed when it fails", () => {
     const state = () => lab.exec("srv1", "systemctl is-active k3s").stdout.trim();
     // Held until cleared (the stand-in ends a start-delay when its control goes): no race between

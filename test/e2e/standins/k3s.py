@@ -9,6 +9,7 @@ import base64
 import fcntl
 import glob
 import hashlib
+import ipaddress
 import json
 import os
 import re
@@ -307,6 +308,41 @@ def node_ips():
     return ips
 
 
+def ip_version(value, flag):
+    try:
+        return ipaddress.ip_address(value).version
+    except ValueError:
+        raise Fatal(f"invalid {flag}: invalid ip format '{value}'")
+
+
+def cidr_versions(values, default):
+    parts = [p for item in (values or [default]) for p in item.split(",") if p]
+    return [ipaddress.ip_network(p, strict=False).version for p in parts]
+
+
+def check_node_ips(ips, cluster_cidrs):
+    """node-ip against cluster-cidr as k3s (pkg/agent/run.go) and the kubelet (cmd/kubelet/app/server.go) check them."""
+    versions = [ip_version(ip, "node-ip") for ip in ips]
+    dual_node = len(set(versions)) == 2
+    if len(versions) > 2 or (len(versions) == 2 and not dual_node):
+        raise Fatal(f'bad --node-ip "{",".join(ips)}"; must contain either a single IP or a dual-stack pair of IPs')
+    cluster = cidr_versions(cluster_cidrs, "10.42.0.0/16")
+    dual_cluster = len(set(cluster)) == 2
+    # k3s reorders a pair so that the first matches cluster-cidr's first family (pkg/agent/config/config.go).
+    first = cluster[0] if dual_node else versions[0]
+    if (dual_cluster and not dual_node) or (not dual_node and first != cluster[0]):
+        raise Fatal(f"cluster-cidr: [{' '.join(cluster_cidrs or ['10.42.0.0/16'])}] and node-ip: [{' '.join(ips)}], must share the same IP version (IPv4, IPv6 or dual-stack)")
+
+
+def check_advertise_family(s, ips):
+    """kube-apiserver: the advertise address (k3s: first node-external-ip, else first node-ip) must be of the first service-cidr family."""
+    external = [p for item in s.get("node-external-ip", []) for p in item.split(",") if p]
+    advertise = s.get("advertise-address") or (external or ips or [""])[0]
+    service = [p for item in (s.get("service-cidr") or ["10.43.0.0/16"]) for p in item.split(",") if p]
+    if advertise and ip_version(advertise, "advertise-address") != ipaddress.ip_network(service[0], strict=False).version:
+        raise Fatal(f'service IP family "{service[0]}" must match public address family "{advertise}"')
+
+
 def token_password(token):
     m = re.fullmatch(r"K10[0-9a-f]{64}::[^:]+:(.+)", token)
     return m.group(1) if m else token
@@ -427,6 +463,11 @@ def start(role, args):
         raise Fatal("--token is required when joining with --server")
     ips = s.get("node-ip") or node_ips()
     ips = [ip for item in ips for ip in item.split(",") if ip]
+    # Judged where node-ip is given; detection (node_ips) is not k3s's one address per family.
+    explicit_ips = bool(s.get("node-ip"))
+    if role == "server" and explicit_ips:
+        check_node_ips(ips, s.get("cluster-cidr"))
+        check_advertise_family(s, ips)
 
     def register():
         if server_url:
@@ -441,6 +482,9 @@ def start(role, args):
                 ok = False
             if not ok:
                 raise Fatal(f"failed to validate token: {server_url}/cacerts: 401 Unauthorized")
+            # An agent learns cluster-cidr from the server it joins.
+            if role == "agent" and explicit_ips:
+                check_node_ips(ips, info.get("clusterCidr"))
             if role == "server" and info["datastore"] == "sqlite":
                 raise Fatal("(stand-in) joining a server that uses the embedded sqlite datastore is not possible; the first server needs cluster-init: true")
         else:
@@ -455,7 +499,8 @@ def start(role, args):
                 ca_hash = hashlib.sha256(ca.encode()).hexdigest()
                 info = {"id": cid, "caHash": ca_hash, "token": f"K10{ca_hash}::server:{password}",
                         "datastore": "etcd" if s.get("cluster-init") else ("external" if s.get("datastore-endpoint") else "sqlite"),
-                        "createdBy": name, "version": BUILT_VERSION, "adminKeySeed": secrets.token_hex(24)}
+                        "createdBy": name, "version": BUILT_VERSION, "adminKeySeed": secrets.token_hex(24),
+                        "clusterCidr": s.get("cluster-cidr") or ["10.42.0.0/16"]}
                 agent_token = read_token_setting(s, "agent-token", "agent-token-file")
                 if agent_token:
                     info["agentToken"] = f"K10{ca_hash}::node:{token_password(agent_token)}"
@@ -519,7 +564,8 @@ def start(role, args):
                 for san in ip.split(","):
                     port = s.get("https-listen-port", 6443)
                     os.makedirs(cluster_root() + "/endpoints", exist_ok=True)
-                    with open(f"{cluster_root()}/endpoints/{endpoint_key(f'https://{san}:{port}')}", "w") as f:
+                    host = f"[{san}]" if ":" in san else san  # an IPv6 literal is bracketed in a URL
+                    with open(f"{cluster_root()}/endpoints/{endpoint_key(f'https://{host}:{port}')}", "w") as f:
                         f.write(cid)
         return cid, info, name
 
