@@ -7,6 +7,7 @@ import type { Datastore } from "../rules/datastore";
 import { addonK3sContribution, replacesLocalPath } from "./k3s-contribution";
 import { layerConflictProblems, layerKeyConflicts } from "../k3s/layer-keys";
 import { RootDirArg, kubeletRootDirProblems, kubeletRootDirs } from "./kubelet-dir";
+import { scrapeAddressProblem, scrapedOn } from "./values/monitoring";
 import { poolProblems } from "./pools";
 import { CLOUD_DELIVERS_ONLY_ASSIGNED } from "../rules/layer2";
 import { splitNodeIps } from "../rules/node-ips";
@@ -81,6 +82,14 @@ export function checkAddons<N extends NodeFacts>(cfg: AddonsConfig, ctx: AddonsC
     );
   }
   problems.push(...monitoringKeyProblems(cfg, ctx, at));
+  if (cfg.monitoring.enabled) {
+    // Found when the release was registered, after the cluster's steps had started on the machines.
+    for (const n of ctx.nodes) {
+      const address = n.internalAddress ?? n.connection.host;
+      const wrong = typeof address === "string" ? scrapeAddressProblem(at.addons, scrapedOn(n.role), n.name, address) : undefined;
+      if (wrong) problems.push(wrong);
+    }
+  }
   const rootDir = kubeletRootDirProblems(cfg, ctx.kubeletRootDirs ?? kubeletRootDirs(ctx.serverConfig, ctx.agentConfig), ctx.nodes.some((n) => n.role === "agent"), at.addons);
   problems.push(...rootDir.problems);
   if (rootDir.dir !== undefined) out.kubeletRootDir = rootDir.dir;

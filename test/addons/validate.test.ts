@@ -247,3 +247,23 @@ describe("a moved kubelet root directory", () => {
     expect(problems({}, { agentConfig: { "kubelet-arg": ["root-dir=/data/kubelet"] } })).toEqual([]);
   });
 });
+
+// A host given by name was found only when the release was registered, after the cluster's steps had
+// started on the machines: now with the config, before anything runs.
+describe("monitoring's scrape addresses", () => {
+  const named = (n: ReturnType<typeof node>, host: string) => ({ ...n, connection: { host, user: "root" }, internalAddress: undefined });
+
+  it("refuses a node whose only address is a host name, naming the node and the fix", () => {
+    const nodes = [named(node("s1", 10, { role: "server" }), "s1.lan"), named(node("a1", 11), "a1.lan"), node("a2", 12)];
+    expect(problems({ monitoring: { enabled: true } }, {}, nodes)).toEqual([
+      problem("k3s-stacks:addons.monitoring", "controller-manager, scheduler and etcd metrics on node 's1' are scraped at its address, but 's1.lan' is not an IP", "internalAddress that is an IP"),
+      problem("k3s-stacks:addons.monitoring", "kube-proxy metrics on node 'a1' are scraped at its address, but 'a1.lan' is not an IP", "internalAddress that is an IP"),
+    ]);
+  });
+
+  it("takes the internalAddress when the SSH address is a name, and asks nothing without monitoring", () => {
+    const nodes = [{ ...node("s1", 10, { role: "server" }), connection: { host: "s1.lan", user: "root" } }];
+    expect(problems({ monitoring: { enabled: true } }, {}, nodes)).toEqual([]);
+    expect(problems({}, {}, [named(node("s1", 10, { role: "server" }), "s1.lan")])).toEqual([]);
+  });
+});

@@ -22,14 +22,25 @@ export function retentionSizeFor(storageSize: string): string {
   return `${Math.floor((Number(m[1]) * UNIT[m[2]] * 0.8) / 2 ** 20)}MB`;
 }
 
-/** The chart writes these into Endpoints objects, which take IPs only. */
+/** What Prometheus scrapes on a node: servers run the control plane (and etcd) and kube-proxy, agents kube-proxy. */
+export function scrapedOn(role: "server" | "agent"): string {
+  return role === "server" ? "controller-manager, scheduler and etcd metrics" : "kube-proxy metrics";
+}
+
+/**
+ * The problem of a scrape address that is not an IP, or undefined: the chart writes the addresses
+ * into Endpoints objects, which take IPs only. Checked with the config (addons/validate.ts) and again
+ * here for addresses known only later.
+ */
+export function scrapeAddressProblem(root: ConfigRoot, what: string, name: string, address: string): string | undefined {
+  if (ipaddr.isValid(address)) return undefined;
+  return `${keyPath(root, ["monitoring"])}: ${what} on node '${name}' are scraped at its address, but '${address}' is not an IP. Fix: give the node an internalAddress that is an IP.`;
+}
+
 function ips(list: NodeAddress[], what: string, root: ConfigRoot): string[] {
   return list.map(({ name, address }) => {
-    if (!ipaddr.isValid(address)) {
-      throw new Error(
-        `${keyPath(root, ["monitoring"])}: ${what} on node '${name}' are scraped at its address, but '${address}' is not an IP. Fix: give the node an internalAddress that is an IP.`,
-      );
-    }
+    const wrong = scrapeAddressProblem(root, what, name, address);
+    if (wrong) throw new Error(wrong);
     return address;
   });
 }
@@ -57,8 +68,8 @@ const req = (cpu: string, memory: string, limitMemory?: string) => ({
  */
 export function monitoringValues(m: MonitoringInputs): Values {
   const root = m.configRoot ?? "addons";
-  const servers = ips(m.servers, "controller-manager, scheduler and etcd metrics", root);
-  const all = ips(m.nodes, "kube-proxy metrics", root);
+  const servers = ips(m.servers, scrapedOn("server"), root);
+  const all = ips(m.nodes, scrapedOn("agent"), root);
   const etcd = m.datastore === "etcd";
   return {
     kubeControllerManager: { endpoints: servers },
