@@ -8,6 +8,7 @@ import { addonK3sContribution, replacesLocalPath } from "./k3s-contribution";
 import { layerConflictProblems, layerKeyConflicts } from "../k3s/layer-keys";
 import { RootDirArg, kubeletRootDirProblems, kubeletRootDirs } from "./kubelet-dir";
 import { scrapeAddressProblem, scrapedOn } from "./values/monitoring";
+import { primaryNodeIp } from "../rules/node-ips";
 import { poolProblems } from "./pools";
 import { CLOUD_DELIVERS_ONLY_ASSIGNED } from "../rules/layer2";
 import { splitNodeIps } from "../rules/node-ips";
@@ -85,8 +86,9 @@ export function checkAddons<N extends NodeFacts>(cfg: AddonsConfig, ctx: AddonsC
   if (cfg.monitoring.enabled) {
     // Found when the release was registered, after the cluster's steps had started on the machines.
     for (const n of ctx.nodes) {
+      // The primary node-ip (the first of a dual-stack pair), as ClusterAddons scrapes it.
       const address = n.internalAddress ?? n.connection.host;
-      const wrong = typeof address === "string" ? scrapeAddressProblem(at.addons, scrapedOn(n.role), n.name, address) : undefined;
+      const wrong = typeof address === "string" ? scrapeAddressProblem(at.addons, scrapedOn(n.role), n.name, primaryNodeIp(address)) : undefined;
       if (wrong) problems.push(wrong);
     }
   }

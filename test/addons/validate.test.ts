@@ -265,5 +265,8 @@ describe("monitoring's scrape addresses", () => {
     const nodes = [{ ...node("s1", 10, { role: "server" }), connection: { host: "s1.lan", user: "root" } }];
     expect(problems({ monitoring: { enabled: true } }, {}, nodes)).toEqual([]);
     expect(problems({}, {}, [named(node("s1", 10, { role: "server" }), "s1.lan")])).toEqual([]);
+    // A dual-stack node is scraped at its primary (first) node-ip.
+    const dual = [{ ...node("s1", 10, { role: "server" }), internalAddress: "192.168.1.10,2001:db8::10" }];
+    expect(problems({ monitoring: { enabled: true } }, { clusterCidr: "10.42.0.0/16,fd00:42::/56", serviceCidr: "10.43.0.0/16,fd00:43::/112" }, dual)).toEqual([]);
   });
 });
