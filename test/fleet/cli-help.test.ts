@@ -7,6 +7,9 @@ import { USAGE, parseRolloutArgs, wantsHelp } from "../../tools/fleet/args";
 const REPO = path.resolve(__dirname, "../..");
 const run = (script: string, args: string[]) =>
   spawnSync(path.join(REPO, "node_modules/.bin/ts-node"), ["--transpile-only", path.join(REPO, "tools", script), ...args], { cwd: REPO, encoding: "utf8", timeout: 60_000 });
+// Each test runs up to two CLI processes bounded at 60 s each; jest's default 30 s was the tighter
+// bound (a ts-node start took 5 s under a load of 10 on 2 cores).
+jest.setTimeout(150_000);
 
 test("rollout: --help and -h ask for the usage", () => {
   expect(wantsHelp(["--help"])).toBe(true);

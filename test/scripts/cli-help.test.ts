@@ -29,6 +29,8 @@ const CLIS: Cli[] = [
 // No pulumi, kubectl or ssh on PATH: a --help that tried to run or install anything would fail or say so.
 const env = { ...process.env, PATH: "/usr/bin:/bin", PULUMI_HOME: "/nonexistent" };
 const run = (cli: Cli, args: string[]) => spawnSync(cli.argv[0], [...cli.argv.slice(1), ...args], { cwd: REPO, env, encoding: "utf8", timeout: 60_000 });
+// A test runs one CLI process bounded at 60 s; jest's default 30 s was the tighter bound on a loaded machine.
+jest.setTimeout(90_000);
 
 describe.each(CLIS)("$name", (cli) => {
   test("--help prints the usage and exits 0, doing nothing else", () => {
