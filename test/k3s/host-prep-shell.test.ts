@@ -2,61 +2,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { gzipSync } from "zlib";
-import { HostPrep } from "../../components/k3s/host-prep";
-import { renderConfigScript } from "../../components/k3s/scripts";
-import { NodeNetwork } from "../../components/k3s/host/network";
-import { LOG_CALL, Sandbox, sandbox } from "./support/shell";
-import { HOST_PATHS, debianHost, put } from "./support/host";
-
-let sb: Sandbox;
-afterEach(() => sb.cleanup());
-
-const OS: Record<string, string> = {
-  debian: 'ID=debian\nVERSION_ID="12"\n',
-  ubuntu: 'ID=ubuntu\nID_LIKE=debian\nVERSION_ID="23.10"\n',
-  raspbian: 'ID=raspbian\nID_LIKE=debian\nVERSION_ID="11"\n',
-  rocky: 'ID="rocky"\nID_LIKE="rhel centos fedora"\nVERSION_ID="9.4"\n',
-  alma: 'ID="almalinux"\nID_LIKE="rhel centos fedora"\nVERSION_ID="9.4"\n',
-  ol: 'ID="ol"\nID_LIKE="fedora"\nVERSION_ID="9.4"\n',
-  sles: 'ID="sles"\nID_LIKE="suse"\nVERSION_ID="15.6"\n',
-  leap: 'ID="opensuse-leap"\nID_LIKE="suse opensuse"\nVERSION_ID="15.6"\n',
-  tumbleweed: 'ID="opensuse-tumbleweed"\nID_LIKE="opensuse suse"\nVERSION_ID="20261120"\n',
-  microos: 'ID="opensuse-microos"\nID_LIKE="suse opensuse opensuse-tumbleweed microos sle-micro opensuse-microos"\nVERSION_ID="20261120"\n',
-  arch: "ID=arch\n",
-  archarm: "ID=archarm\nID_LIKE=arch\n",
-  nixos: "ID=nixos\n",
-};
-
-const SERVER: NodeNetwork = { role: "server", etcd: true, backend: "vxlan", clusterCidrs: ["10.42.0.0/16"], serviceCidrs: ["10.43.0.0/16"], embeddedRegistry: false };
-const AGENT: NodeNetwork = { ...SERVER, role: "agent", etcd: false };
-
-/** A host of `os` whose modprobe lacks $MISSING_MODULES until a package manager "installs" them. */
-function host(os: string, kernel = "6.1.0-28-amd64"): void {
-  sb = sandbox();
-  debianHost(sb);
-  put(sb, "etc/os-release", OS[os]);
-  put(sb, "sys/fs/cgroup/cgroup.controllers", "cpuset cpu io memory pids\n");
-  put(sb, "proc/modules", "");
-  process.env.KERNEL = kernel;
-  sb.fake("swapon", "true");
-  sb.fake("sysctl", "true");
-  // Queries are not logged: the call log lists what changed the host.
-  sb.fake("systemctl", `case "$1" in is-enabled) [ -n "\${NM_CLOUD_SETUP:-}" ] ;; is-active|list-unit-files) exit 1 ;; *) ${LOG_CALL} ;; esac`);
-  sb.fake("modprobe", `m=\${*: -1}; case " \${MISSING_MODULES:-} " in *" $m "*) [ -e "${sb.dir}/installed" ] ;; esac`);
-  for (const pm of ["apt-get", "dnf", "zypper"]) sb.fake(pm, `${LOG_CALL}\ncase "$*" in *install*) touch "${sb.dir}/installed" ;; esac`);
-}
-afterEach(() => delete process.env.KERNEL);
-
-const render = (prep: Partial<HostPrep> = {}, role: "server" | "agent" = "server") =>
-  HOST_PATHS.reduce((s, p) => s.split(p).join(sb.dir + p), renderConfigScript({
-    host: { node: "n1", fixCgroups: false, allowReboot: false, network: role === "server" ? SERVER : AGENT, ...prep },
-    role,
-    files: [{ path: path.join(sb.dir, "etc/rancher/k3s/config.yaml"), content: "node-name: n1", mode: "0600" }],
-  }));
-const run = (script: string, env: Record<string, string> = {}) =>
-  sb.run(["bash", "-s", "--", "create"], { input: script, env: { KERNEL: process.env.KERNEL ?? "", ...env } });
-const exists = (p: string) => fs.existsSync(path.join(sb.dir, p));
-const read = (p: string) => fs.readFileSync(path.join(sb.dir, p), "utf8");
+import { LOG_CALL } from "./support/shell";
+import { put } from "./support/host";
+import { AGENT, exists, host, read, render, run, sb } from "./support/prep-host";
 
 describe("host facts", () => {
   test.each([
@@ -324,50 +272,5 @@ describe("NetworkManager", () => {
     expect(calls).toContain("systemctl disable --now nm-cloud-setup.timer");
     run(render());
     expect(sb.calls().filter((c) => c.startsWith("nmcli") || c.includes("disable"))).toEqual([]);
-  });
-});
-
-describe("fapolicyd", () => {
-  const RULES = "etc/fapolicyd/rules.d/80-k3s.rules";
-  beforeEach(() => {
-    host("rocky", "5.14.0-427.13.1.el9_4.x86_64");
-    sb.fake("systemctl", `case "$*" in "is-active --quiet fapolicyd") exit 0 ;; is-enabled*|is-active*|list-unit-files*) exit 1 ;; *) ${LOG_CALL} ;; esac`);
-    sb.fake("fapolicyd", "exit 0");
-  });
-
-  test("active (RHEL with the STIG): k3s's directories are allowed in rules.d, loaded and fapolicyd restarted, once", () => {
-    sb.fake("fagenrules", LOG_CALL);
-    const r = run(render());
-    expect(r.stderr).toBe("");
-    expect(r.status).toBe(0);
-    expect(read(RULES)).toBe(`# Managed by k3s-stacks: directories k3s runs from (k3s-io/k3s#9008).
-allow perm=any all : dir=/var/lib/rancher/
-allow perm=any all : dir=/opt/cni/
-allow perm=any all : dir=/run/k3s/
-allow perm=any all : dir=/var/lib/kubelet/
-`);
-    const calls = sb.calls();
-    expect(calls).toContain("fagenrules --load");
-    expect(calls).toContain("systemctl restart fapolicyd");
-    expect(run(render()).status).toBe(0);
-    expect(sb.calls().filter((c) => c.includes("fapolicyd") || c.includes("fagenrules"))).toEqual([]);
-  });
-
-  test("active without fagenrules (before RHEL 8.4): fails naming the lines, before any change", () => {
-    const r = run(render());
-    expect(r.status).toBe(1);
-    expect(r.stderr).toContain(`n1 runs fapolicyd, which keeps k3s from starting until it allows k3s's directories, and has no fagenrules to load a rules.d file. Fix: add these lines to ${sb.dir}/etc/fapolicyd/fapolicyd.rules above its deny rules, run systemctl restart fapolicyd, then pulumi up again:\n  allow perm=any all : dir=/var/lib/rancher/\n`);
-    expect(exists("etc/modules-load.d")).toBe(false);
-    expect(exists(RULES)).toBe(false);
-  });
-
-  test("installed but not running, or not installed: no rules written", () => {
-    sb.fake("systemctl", `case "$1" in is-enabled|is-active|list-unit-files) exit 1 ;; *) ${LOG_CALL} ;; esac`);
-    expect(run(render()).status).toBe(0);
-    expect(exists(RULES)).toBe(false);
-    fs.rmSync(path.join(sb.bin, "fapolicyd"));
-    sb.fake("systemctl", `case "$1" in is-enabled|list-unit-files) exit 1 ;; esac`);
-    expect(run(render()).status).toBe(0);
-    expect(exists(RULES)).toBe(false);
   });
 });

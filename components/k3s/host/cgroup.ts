@@ -5,7 +5,9 @@ export const CGROUP_ARGS = "cgroup_memory=1 cgroup_enable=memory";
  * Shell: the memory cgroup check. When the controller is missing: a kernel that was already booted
  * with the arguments ignores them, so fail and say where to look (never reboot again: that loops);
  * otherwise, when allowed, add the arguments to the Raspberry Pi cmdline (with a backup) and reboot,
- * or say exactly what to add. Exits 1 whenever k3s cannot run yet.
+ * or say exactly what to add. Without a Pi cmdline the arguments mean nothing (they are the Pi
+ * kernel's): name the family's boot loader command that drops cgroup_disable=memory, or the kernel
+ * build option. Needs the facts (family, transactional, kernel). Exits 1 whenever k3s cannot run yet.
  */
 export function renderCgroupCheck(fixCgroups: boolean, allowReboot: boolean): string {
   return `fix_cgroups=${fixCgroups ? 1 : 0}
@@ -27,7 +29,19 @@ if ! memory_cgroup_ok; then
     if [ -f "$f" ]; then cmdline="$f"; break; fi
   done
   if [ -z "$cmdline" ]; then
-    echo "k3s-stacks: $node has no memory cgroup. Fix: add '${CGROUP_ARGS}' to the kernel command line (GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub) and reboot." >&2
+    # Not a Raspberry Pi kernel: cgroup_enable= is the Pi kernel's parameter; a mainline kernel has the
+    # memory controller unless booted with cgroup_disable=memory (kernel-parameters.txt) or built without CONFIG_MEMCG.
+    case "$family" in
+      rhel) boot_fix="grubby --update-kernel=ALL --remove-args=cgroup_disable=memory" ;;
+      suse) boot_fix="remove it from GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub, then $([ "$transactional" = 1 ] && echo 'transactional-update grub.cfg' || echo 'grub2-mkconfig -o /boot/grub2/grub.cfg')" ;;
+      arch) boot_fix="remove it from GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub, then grub-mkconfig -o /boot/grub/grub.cfg (or from the options line of your boot loader entry)" ;;
+      *) boot_fix="remove it from GRUB_CMDLINE_LINUX_DEFAULT and GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub" ;;
+    esac
+    if grep -qw 'cgroup_disable=memory' /proc/cmdline; then
+      echo "k3s-stacks: $node has no memory cgroup: its kernel was booted with cgroup_disable=memory. Fix: $boot_fix, reboot $node, then run pulumi up again." >&2
+    else
+      echo "k3s-stacks: $node has no memory cgroup, and nothing on its kernel command line disables it: the kernel was built without CONFIG_MEMCG ('zgrep MEMCG /proc/config.gz' or /boot/config-$kernel). Fix: boot a kernel built with CONFIG_MEMCG=y (the distribution's stock kernel), then run pulumi up again." >&2
+    fi
     exit 1
   fi
   if [ "$fix_cgroups" != 1 ]; then
