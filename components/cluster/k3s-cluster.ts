@@ -89,7 +89,7 @@ export class K3sCluster extends pulumi.ComponentResource {
     // machine with few cores the others' host preparation would otherwise slow it down. They still
     // finish long before they may join or restart (bench/e2e-rolling-restart.ts, bench/e2e-bringup.ts).
     let configAfter: pulumi.Resource[] = [];
-    const addNode = (node: NodeSpec, installAfter: pulumi.Resource[], after: pulumi.Resource[], memberAfter?: Promise<pulumi.Resource[]>) => {
+    const addNode = (node: NodeSpec, installAfter: pulumi.Resource[], after: pulumi.Resource[]) => {
       const k3sNode = new K3sNode(`${name}-${node.name}`, {
         node,
         settings,
@@ -105,7 +105,6 @@ export class K3sCluster extends pulumi.ComponentResource {
         installAfter,
         configAfter,
         rolloutAfter: after,
-        memberAfter,
         sshUpgrade: sshRollout,
         etcd: node.role === "server" && settings.datastore === "etcd",
         secretConfig,
@@ -120,6 +119,7 @@ export class K3sCluster extends pulumi.ComponentResource {
     // changed to cluster-init (sqlite → etcd), it must run etcd before anyone joins it.
     const removals: pulumi.Resource[] = [];
     let previousRestart: pulumi.Resource[] = [];
+    const serverMembers: pulumi.Resource[] = [];
     for (const server of plan.servers) {
       const k3sNode = addNode(server, server === bootstrap ? [] : [...serverInstalls.slice(-1), ...previousRestart, ...removals], rolloutAfter);
       previousRestart = [k3sNode.restart];
@@ -136,6 +136,7 @@ export class K3sCluster extends pulumi.ComponentResource {
           removals.push(this.gone[gone.name].removal);
         }
       }
+      serverMembers.push(k3sNode.join([]));
       serverInstalls.push(k3sNode.install);
       rolloutAfter = [k3sNode.rolloutDone];
     }
@@ -149,12 +150,10 @@ export class K3sCluster extends pulumi.ComponentResource {
     // first install) queued behind them batch after batch (bench/e2e-bringup.ts). No gate moves: each
     // batch's restart step still waits for its nodes to be Ready before the next batch starts.
     const serversRolled = rolloutAfter;
-    let agentsRolled: (after: pulumi.Resource[]) => void = () => undefined;
-    const memberAfter = new Promise<pulumi.Resource[]>((resolve) => (agentsRolled = resolve));
     for (const batch of plan.agentBatches) {
-      rolloutAfter = batch.map((agent) => addNode(agent, [...serverInstalls, ...serversRolled, ...removals], rolloutAfter, memberAfter).rolloutDone);
+      rolloutAfter = batch.map((agent) => addNode(agent, [...serverInstalls, ...serversRolled, ...removals], rolloutAfter).rolloutDone);
     }
-    agentsRolled(rolloutAfter);
+    const members = [...serverMembers, ...plan.agentBatches.flat().map((agent) => this.nodes[agent.name].join(rolloutAfter))];
     this.rolloutOrder = [...plan.servers.map((s) => [s.name]), ...plan.agentBatches.map((b) => b.map((a) => a.name))];
     const names = Object.keys(this.nodes);
     // One Output over every node's hash, not one per node (bench/cluster-eval.ts counts them).
@@ -181,8 +180,8 @@ export class K3sCluster extends pulumi.ComponentResource {
     this.serverAddresses = pulumi.all(plan.servers.map(address));
     this.nodeNames = args.nodes.map((n) => n.name);
     this.version = settings.k3sVersion;
-    this.ready = Object.values(this.nodes).map((n) => n.member);
-    this.finalSteps = [...Object.values(this.nodes).flatMap((n) => [n.member, n.rolloutDone]), ...Object.values(this.gone).map((g) => g.removal)];
+    this.ready = members;
+    this.finalSteps = [...members, ...Object.values(this.nodes).map((n) => n.rolloutDone), ...Object.values(this.gone).map((g) => g.removal)];
 
     this.registerOutputs({ kubeconfig: this.kubeconfig, apiEndpoint: this.apiEndpoint, serverAddresses: this.serverAddresses });
   }

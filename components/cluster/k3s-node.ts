@@ -33,12 +33,6 @@ export interface K3sNodeArgs {
   configAfter?: pulumi.Resource[];
   /** Rollout steps that must finish before this node's restart starts (the previous node or batch). */
   rolloutAfter: pulumi.Resource[];
-  /**
-   * Steps that must finish before this node's membership step, besides its own install and restart;
-   * a promise since they may be created after this node (K3sCluster: an agent's membership waits for
-   * the last agent batch's roll).
-   */
-  memberAfter?: Promise<pulumi.Resource[]>;
   /** The rollout moves k3s versions over SSH (cordon, upgrade, uncordon); false: only restarts (system-upgrade-controller upgrades). */
   sshUpgrade: boolean;
   /** This node is a server of an embedded-etcd cluster. */
@@ -60,14 +54,13 @@ export class K3sNode extends pulumi.ComponentResource {
   public readonly config: ScriptCommand;
   /** Finishes when k3s is installed on the node. */
   public readonly install: ScriptCommand;
-  /** Finishes when the node is Ready with its labels and taints. */
-  public readonly member: ScriptCommand;
   /** Last rollout step of this node (uncordon, or restart without SSH upgrades); the next node's rollout waits on it. */
   public readonly rolloutDone: ScriptCommand;
   /** The node's restart step (restart or upgrade, then the health gate). */
   public readonly restart: ScriptCommand;
   /** Hash of the node's managed files as rendered: changes exactly when the node must restart for its configuration. */
   public readonly configHash: pulumi.Output<string>;
+  private readonly joinStep: (after: pulumi.Resource[]) => ScriptCommand;
 
   constructor(name: string, args: K3sNodeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k3s:cluster:K3sNode", name, {}, opts);
@@ -107,12 +100,16 @@ export class K3sNode extends pulumi.ComponentResource {
     // again (replace-chain.ts): drain, uninstall, delete the Node, then write the files and install.
     // The leave step is its root: created first (it runs nothing on create) and, on removal, deleted
     // after the uninstall (Pulumi deletes dependents first), so the Node goes only once k3s is gone.
+    // It also waits for what the config waits for (the first server's config); the config follows it.
+    // At the CLI's default parallelism the first server's install (the critical path) otherwise raced
+    // the other nodes' config steps for the engine's slots and often came last (bench/e2e-bringup.ts
+    // timeline); the leave steps run nothing on create, and by the time they are done it holds a slot.
     const leave = args.bootstrap ? undefined : remoteScript(`${name}-leave`, {
       connection: args.controlConnection,
       script: renderLeaveScript({ node: node.name, timeoutSeconds: LEAVE_TIMEOUT_SECONDS }),
       phases: ["delete"],
       triggers: [installIdentity(node)],
-    }, { parent: this, deleteBeforeReplace: true });
+    }, { parent: this, deleteBeforeReplace: true, dependsOn: args.configAfter ?? [] });
     const chained = leave ? { deleteBeforeReplace: true, replaceWith: [leave] } : {};
     // Its trigger follows the leave step, so the engine deletes it after the install (its delete undoes
     // host preparation, which must come after the uninstall) and writes it again before the install.
@@ -157,9 +154,8 @@ export class K3sNode extends pulumi.ComponentResource {
     this.restart = rolled.restart;
 
     // After the node's restart: labels and taints are reconciled against the node as it now runs.
-    const memberDeps = deps([this.install, rolled.restart, ...args.installAfter]);
-    const memberAfter = args.memberAfter ? args.memberAfter.then((after) => [...memberDeps, ...after]) : memberDeps;
-    this.member = remoteScript(`${name}-member`, {
+    // Created by join(), which the cluster calls once what it must also wait for exists.
+    this.joinStep = (after) => remoteScript(`${name}-member`, {
       connection: args.controlConnection,
       script: renderMemberScript({
         node: node.name,
@@ -172,9 +168,17 @@ export class K3sNode extends pulumi.ComponentResource {
         whenReady: node.role === "agent" ? renderNotNewerThanServers(node.name) : undefined,
       }),
       phases: ["create", "update", "delete"],
-    }, { parent: this, dependsOn: memberAfter, ...chained });
+    }, { parent: this, dependsOn: deps([this.install, rolled.restart, ...args.installAfter, ...after]), ...chained });
+  }
 
+  /**
+   * Creates the node's membership step (wait until Ready, labels, taints; on delete, drain), after its
+   * install and restart and after `after`, and completes the component. Call once.
+   */
+  join(after: pulumi.Resource[]): ScriptCommand {
+    const member = this.joinStep(after);
     this.registerOutputs({});
+    return member;
   }
 
   private rolloutSteps(

@@ -70,6 +70,13 @@ test("a node installs only after its host is prepared and its config written; th
   for (const n of [...SERVERS, ...AGENTS].filter((x) => x !== "s1")) expect(of(res(n, "config"))).toEqual([res("s1", "config")]);
 });
 
+test("the others' leave steps (nothing on create) also wait for the first server's config, so its install is registered before their configs", () => {
+  for (const n of [...SERVERS, ...AGENTS].filter((x) => x !== "s1")) {
+    expect(of(res(n, "leave"))).toEqual([res("s1", "config")]);
+    // (the config follows its leave step through its trigger: test/k3s/replace-chain.test.ts)
+  }
+});
+
 test("every agent installs after all servers and independently of every other agent", () => {
   for (const a of AGENTS) {
     const direct = of(res(a, "install"));

@@ -10,8 +10,6 @@ export interface RecordedCommand {
   args: Record<string, unknown>;
   opts: pulumi.CustomResourceOptions;
   resource: pulumi.CustomResource;
-  /** `opts.dependsOn` once resolved, when it was given as a promise of an array. */
-  resolvedDependsOn?: unknown;
 }
 
 export const recorded: RecordedCommand[] = [];
@@ -24,14 +22,11 @@ export function nameOf(resource: object): string {
   return name;
 }
 
-/**
- * Names of the explicit dependsOn of a recorded command: a plain array, or a promise of one (read
- * after the program drained).
- */
+/** Names of the explicit dependsOn of a recorded command (plain arrays only, as the core passes them). */
 export function dependsOnNames(c: RecordedCommand): string[] {
-  const deps = c.opts.dependsOn instanceof Promise ? c.resolvedDependsOn : c.opts.dependsOn;
+  const deps = c.opts.dependsOn;
   if (deps === undefined) return [];
-  if (!Array.isArray(deps)) throw new Error(`${c.name}: dependsOn is not a plain array (or a promise of one, resolved)`);
+  if (!Array.isArray(deps)) throw new Error(`${c.name}: dependsOn is not a plain array`);
   return (deps as object[]).map(nameOf);
 }
 
@@ -48,9 +43,7 @@ export function recordingCommandModule(): unknown {
     constructor(name: string, args: import("@pulumi/command").remote.CommandArgs, opts?: pulumi.CustomResourceOptions) {
       super(name, args, opts);
       names.set(this, name);
-      const record: RecordedCommand = { name, args: args as unknown as Record<string, unknown>, opts: opts ?? {}, resource: this };
-      recorded.push(record);
-      if (opts?.dependsOn instanceof Promise) void opts.dependsOn.then((deps) => (record.resolvedDependsOn = deps));
+      recorded.push({ name, args: args as unknown as Record<string, unknown>, opts: opts ?? {}, resource: this });
     }
   }
   return { ...actual, remote: { ...actual.remote, Command } };
