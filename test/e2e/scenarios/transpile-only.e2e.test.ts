@@ -40,6 +40,12 @@ test("with Pulumi's default settings the same program stops at the type error (t
   expect(r.output).not.toContain("raised on purpose");
 });
 
+test("the repo's settings transpile with swc (ts-node's swc option), not the TypeScript compiler", async () => {
+  const r = await preview('const tsNode = (process as unknown as Record<symbol, { options: { swc?: boolean } }>)[Symbol.for("ts-node.register.instance")];\nexport const swc = String(tsNode?.options.swc);\n');
+  expect(r.status).toBe(0);
+  expect(r.output).toMatch(/swc\s*:\s*"true"/);
+});
+
 test("a program without errors previews", async () => {
   const r = await preview('import * as pulumi from "@pulumi/pulumi";\nexport const where = pulumi.getStack();\n');
   expect(r.output).toContain("where");
