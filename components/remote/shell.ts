@@ -58,7 +58,8 @@ export function scriptFrame(title: string, phases: Record<string, string>): stri
   ].join("\n");
 }
 
-function indent(body: string, n: number): string {
+/** `body` indented by `n` spaces, heredoc bodies left byte-exact. */
+export function indent(body: string, n: number): string {
   const pad = " ".repeat(n);
   let inHeredoc: string | undefined;
   return body

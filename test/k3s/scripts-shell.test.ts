@@ -131,7 +131,8 @@ describe("config script (renderConfigScript): host preparation", () => {
     fs.writeFileSync(path.join(sb.dir, "sys/fs/cgroup/cgroup.controllers"), "cpuset cpu io pids\n");
     fs.mkdirSync(path.dirname(cmdline()), { recursive: true });
     fs.writeFileSync(cmdline(), `${LINE}\n`);
-    sb.fake("systemctl", LOG_CALL);
+    // is-active (not logged): k3s runs only when $ACTIVE_FLAG exists.
+    sb.fake("systemctl", `if [ "$1" = is-active ]; then [ -e "$ACTIVE_FLAG" ]; exit; fi\n${LOG_CALL}`);
   }
 
   test("a healthy host: modules and sysctls written once, swap left alone when there is none", () => {
@@ -198,6 +199,18 @@ describe("config script (renderConfigScript): host preparation", () => {
     const logged = () => fs.existsSync(sb.log) && fs.readFileSync(sb.log, "utf8").endsWith("\n");
     for (const deadline = Date.now() + 30_000; !logged() && Date.now() < deadline; ) spawnSync("sleep", ["0.1"]);
     expect(sb.calls()).toEqual(["systemctl reboot"]);
+  });
+
+  test("never reboots a node where k3s runs: config steps run on every node at once", () => {
+    piWithoutMemoryCgroup();
+    const active = path.join(sb.dir, "k3s-active");
+    fs.writeFileSync(active, "");
+    const r = run(render({ fixCgroups: true, allowReboot: true }), { ACTIVE_FLAG: active });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("n1 needs a reboot to enable the memory cgroup; k3s runs on it, so it is not rebooted from here (host preparation runs on every node at once). Fix: drain and reboot n1, one node at a time");
+    expect(r.stderr).not.toContain("reboots now");
+    spawnSync("sleep", ["2.5"]);
+    expect(sb.calls()).toEqual([]);
   });
 });
 

@@ -1,3 +1,6 @@
+import { indent } from "../../remote/shell";
+import { renderRebootOrAsk } from "./reboot";
+
 /** The kernel arguments k3s needs for the memory cgroup on Raspberry Pi OS / Debian. */
 export const CGROUP_ARGS = "cgroup_memory=1 cgroup_enable=memory";
 
@@ -53,12 +56,11 @@ if ! memory_cgroup_ok; then
     sed -i '1 s/$/ ${CGROUP_ARGS}/' "$cmdline"
     echo "k3s-stacks: $node: added '${CGROUP_ARGS}' to $cmdline (backup in $cmdline.k3s-stacks.bak)"
   fi
-  if [ "$allow_reboot" = 1 ]; then
-    echo "k3s-stacks: $node reboots now to enable the memory cgroup. Fix: run pulumi up again once it is back." >&2
-    (sleep 2; systemctl reboot) >/dev/null 2>&1 &
-  else
-    echo "k3s-stacks: $node needs a reboot to enable the memory cgroup. Fix: reboot it (or set allowReboot: true for this host) and run pulumi up again." >&2
-  fi
+${indent(renderRebootOrAsk("allow_reboot", {
+    now: "$node reboots now to enable the memory cgroup. Fix: run pulumi up again once it is back.",
+    ask: "$node needs a reboot to enable the memory cgroup. Fix: reboot it (or set allowReboot: true for this host) and run pulumi up again.",
+    running: "$node needs a reboot to enable the memory cgroup; k3s runs on it, so it is not rebooted from here (host preparation runs on every node at once). Fix: drain and reboot $node, one node at a time, then run pulumi up again.",
+  }), 2)}
   exit 1
 fi`;
 }

@@ -1,3 +1,5 @@
+import { indent } from "../../remote/shell";
+import { renderRebootOrAsk } from "./reboot";
 import { FlannelBackend } from "./network";
 
 /**
@@ -99,12 +101,11 @@ if [ -n "$missing_modules" ]; then
   echo "k3s-stacks: $node: installing $module_package for kernel modules $missing_modules"
   install_package "$module_package" || { echo "k3s-stacks: $node: installing $module_package failed. Fix: install it by hand, then run pulumi up again." >&2; exit 1; }
   if [ "$transactional" = 1 ]; then
-    if [ "$module_reboot" = 1 ]; then
-      echo "k3s-stacks: $node: $module_package is in a new snapshot; $node reboots now to run it. Fix: run pulumi up again once it is back." >&2
-      (sleep 2; systemctl reboot) >/dev/null 2>&1 &
-    else
-      echo "k3s-stacks: $node: $module_package is in a new snapshot, which runs from the next boot. Fix: reboot $node (or set allowReboot: true for this host), then run pulumi up again." >&2
-    fi
+${indent(renderRebootOrAsk("module_reboot", {
+    now: "$node: $module_package is in a new snapshot; $node reboots now to run it. Fix: run pulumi up again once it is back.",
+    ask: "$node: $module_package is in a new snapshot, which runs from the next boot. Fix: reboot $node (or set allowReboot: true for this host), then run pulumi up again.",
+    running: "$node: $module_package is in a new snapshot, which runs from the next boot; k3s runs on $node, so it is not rebooted from here (host preparation runs on every node at once). Fix: drain and reboot $node, one node at a time, then run pulumi up again.",
+  }), 4)}
     exit 1
   fi
   for m in $missing_modules; do

@@ -1,0 +1,28 @@
+/** What to print in each case; shell double-quoted text without the "k3s-stacks: " prefix. */
+export interface RebootMessages {
+  /** The node reboots now. */
+  now: string;
+  /** Rebooting is not allowed (`allowReboot: false`): ask for it. */
+  ask: string;
+  /** Allowed, but k3s runs on the node. */
+  running: string;
+}
+
+/**
+ * Shell: when the shell variable `allow` is 1, reboot the node (in the background, so the step can
+ * still say why) and print `now`; otherwise print `ask`. The caller exits 1 after it.
+ *
+ * Never on a node where k3s runs: host preparation runs on every node at once (config steps are not
+ * rolled), so rebooting there could take several nodes, and with them the API or etcd quorum, down
+ * together; `running` asks the user to reboot it, one node at a time.
+ */
+export function renderRebootOrAsk(allow: string, messages: RebootMessages): string {
+  return `if [ "$${allow}" = 1 ] && { systemctl is-active --quiet k3s || systemctl is-active --quiet k3s-agent; }; then
+  echo "k3s-stacks: ${messages.running}" >&2
+elif [ "$${allow}" = 1 ]; then
+  echo "k3s-stacks: ${messages.now}" >&2
+  (sleep 2; systemctl reboot) >/dev/null 2>&1 &
+else
+  echo "k3s-stacks: ${messages.ask}" >&2
+fi`;
+}
