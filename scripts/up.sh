@@ -54,9 +54,10 @@ if [ "$stack" = local ]; then
   version="$(node -e 'const c = require("yaml").parse(require("fs").readFileSync("Pulumi.local.yaml", "utf8")).config; process.stdout.write(c["k3s-stacks:cluster"].k3sVersion)')"
   cat <<EOF
 up.sh: the 'local' stack installs k3s ${version} on THIS machine ($(hostname)) as a single-node server (sqlite):
-  - host preparation: swap off, kernel modules br_netfilter and overlay, IP forwarding and bridge sysctls
+  - host preparation: swap off (also in /etc/fstab), kernel modules br_netfilter and overlay, IP forwarding and bridge sysctls;
+    where they run, NetworkManager, fapolicyd and ufw/firewalld are told to let k3s be (pod and service ranges trusted, no port opened)
   - k3s in /usr/local/bin, /etc/rancher/k3s and /var/lib/rancher/k3s, and its systemd service, as root
-  'pulumi destroy --stack local' uninstalls k3s and undoes the preparation.
+  'scripts/pulumi.sh destroy --stack local' uninstalls k3s and undoes the preparation.
 EOF
   if [ "$yes" = 0 ]; then
     if [ ! -t 0 ]; then

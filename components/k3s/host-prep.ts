@@ -100,6 +100,7 @@ export function hostPrepFor(node: NodeSpec, settings: ClusterSettings, contribut
       clusterCidrs: cidrs(settings.clusterCidr),
       serviceCidrs: cidrs(settings.serviceCidr),
       embeddedRegistry: server["embedded-registry"] === true,
+      ...(node.connection.local ? { local: true } : {}),
     },
     installPackages: node.installPackages ?? false,
     firewall: node.firewall ?? "open",

@@ -6,6 +6,7 @@ import { firewallRules, NodeNetwork } from "../../components/k3s/host/network";
 import { hostPrepFor } from "../../components/k3s/host-prep";
 import { parseClusterConfig } from "../../components/k3s/settings";
 import { inventoryNodes, parseInventoryConfig } from "../../components/nodes/inventory";
+import { localNodes } from "../../components/nodes/local";
 import { problem, problemsOf } from "../support/config";
 import { REFERENCE_DIR, REFERENCE_PATH, Reference } from "./support/reference";
 
@@ -22,6 +23,8 @@ describe("firewallRules (reference §13 inbound rules)", () => {
     ["agent, wireguard-native dual-stack", { ...BASE, backend: "wireguard-native", clusterCidrs: ["10.42.0.0/16", "2001:cafe:42::/56"] }, ["10250/tcp", "51820/udp", "51821/udp"]],
     ["agent, host-gw", { ...BASE, backend: "host-gw" }, ["10250/tcp"]],
     ["agent, embedded registry", { ...BASE, embeddedRegistry: true }, ["6443/tcp", "10250/tcp", "8472/udp", "5001/tcp"]],
+    // the local stack's machine: no port open to whatever network a laptop is on; pods and services still trusted
+    ["local server (this machine, the only node)", { ...BASE, role: "server", local: true, embeddedRegistry: true }, []],
   ] as Array<[string, NodeNetwork, string[]]>)("%s", (_, net, ports) => {
     const rules = firewallRules(net);
     expect(rules.ports).toEqual(ports);
@@ -76,4 +79,13 @@ describe("inventory: installPackages and firewall", () => {
       problem("k3s-stacks:inventory.hosts[0].firewall", "must be 'open' (add exactly the rules k3s needs to firewalld/ufw) or 'keep' (change nothing; fail naming the commands)", 'use one of "open", "keep"'),
     ]);
   });
+});
+
+test("the local stack's node opens no port: hostPrepFor marks it local, an inventory server is not", () => {
+  const settings = parseClusterConfig({ k3sVersion: "v1.36.3+k3s1", datastore: "sqlite" });
+  const [laptop] = localNodes({ name: "laptop", arch: "amd64", labels: {}, taints: [] }, {}, { hostname: "laptop", arch: "x64", user: "ana" });
+  const none = { server: {}, all: {}, disable: [] };
+  expect(firewallRules(hostPrepFor(laptop, settings, none).network!).ports).toEqual([]);
+  const remote = { ...laptop, connection: { host: "10.0.0.5", user: "root" } };
+  expect(firewallRules(hostPrepFor(remote, settings, none).network!).ports).toEqual(["6443/tcp", "10250/tcp", "8472/udp"]);
 });

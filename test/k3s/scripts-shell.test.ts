@@ -131,8 +131,8 @@ describe("config script (renderConfigScript): host preparation", () => {
     fs.writeFileSync(path.join(sb.dir, "sys/fs/cgroup/cgroup.controllers"), "cpuset cpu io pids\n");
     fs.mkdirSync(path.dirname(cmdline()), { recursive: true });
     fs.writeFileSync(cmdline(), `${LINE}\n`);
-    // is-active (not logged): k3s runs only when $ACTIVE_FLAG exists.
-    sb.fake("systemctl", `if [ "$1" = is-active ]; then [ -e "$ACTIVE_FLAG" ]; exit; fi\n${LOG_CALL}`);
+    // is-active (not logged) prints the state in $ACTIVE_FLAG's file, "inactive" without one.
+    sb.fake("systemctl", `if [ "$1" = is-active ]; then s=$(cat "$ACTIVE_FLAG" 2>/dev/null || echo inactive); echo "$s"; [ "$s" = active ]; exit; fi\n${LOG_CALL}`);
   }
 
   test("a healthy host: modules and sysctls written once, swap left alone when there is none", () => {
@@ -201,10 +201,10 @@ describe("config script (renderConfigScript): host preparation", () => {
     expect(sb.calls()).toEqual(["systemctl reboot"]);
   });
 
-  test("never reboots a node where k3s runs: config steps run on every node at once", () => {
+  test.each(["active", "activating"])("never reboots a node where k3s is %s: config steps run on every node at once", (state) => {
     piWithoutMemoryCgroup();
-    const active = path.join(sb.dir, "k3s-active");
-    fs.writeFileSync(active, "");
+    const active = path.join(sb.dir, "k3s-state");
+    fs.writeFileSync(active, `${state}\n`);
     const r = run(render({ fixCgroups: true, allowReboot: true }), { ACTIVE_FLAG: active });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("n1 needs a reboot to enable the memory cgroup; k3s runs on it, so it is not rebooted from here (host preparation runs on every node at once). Fix: drain and reboot n1, one node at a time");

@@ -142,7 +142,9 @@ describe("the local stack asks before it installs k3s here", () => {
     const r = up(["local"], { K3S_STACKS_PULUMI_INSTALLER_URL: "http://127.0.0.1:1/install.sh" });
     expect(r.status).toBe(2);
     expect(r.stdout).toMatch(/the 'local' stack installs k3s v1\.36\.3\+k3s1 on THIS machine \(.+\) as a single-node server \(sqlite\)/);
-    expect(r.stdout).toContain("'pulumi destroy --stack local' uninstalls k3s and undoes the preparation.");
+    // the destroy that finds up.sh's stack (its file backend and passphrase), and the firewall named
+    expect(r.stdout).toContain("'scripts/pulumi.sh destroy --stack local' uninstalls k3s and undoes the preparation.");
+    expect(r.stdout).toContain("ufw/firewalld are told to let k3s be (pod and service ranges trusted, no port opened)");
     expect(r.stderr).toContain("no terminal to confirm installing k3s on this machine. Fix: run it in a terminal, or pass --yes.");
     expect(sb.calls()).toEqual([]);
     expect(r.stdout).not.toContain("using pulumi");

@@ -15,6 +15,11 @@ export interface NodeNetwork {
   serviceCidrs: string[];
   /** The embedded distributed registry (Spegel) is on. */
   embeddedRegistry: boolean;
+  /**
+   * The node is the machine running Pulumi (the local stack): the cluster's only node, reached over
+   * loopback, so no port is opened to the network (default false).
+   */
+  local?: boolean;
 }
 
 /** Ports (`port/proto`) to open and source CIDRs to trust on one node. */
@@ -32,6 +37,10 @@ export interface FirewallRules {
  * kube-proxy's).
  */
 export function firewallRules(n: NodeNetwork): FirewallRules {
+  const sources = [...new Set([...n.clusterCidrs, ...n.serviceCidrs])];
+  // No other node joins or reaches it, and kubectl uses loopback: opening 6443 or the kubelet's port
+  // would expose them to whatever network a laptop is on.
+  if (n.local) return { ports: [], sources };
   const ports = new Set<string>();
   if (n.role === "server" || n.embeddedRegistry) ports.add("6443/tcp");
   if (n.role === "server" && n.etcd) ports.add("2379-2380/tcp");
@@ -42,7 +51,7 @@ export function firewallRules(n: NodeNetwork): FirewallRules {
     if ([...n.clusterCidrs, ...n.serviceCidrs].some((c) => c.includes(":"))) ports.add("51821/udp");
   }
   if (n.embeddedRegistry) ports.add("5001/tcp");
-  return { ports: [...ports], sources: [...new Set([...n.clusterCidrs, ...n.serviceCidrs])] };
+  return { ports: [...ports], sources };
 }
 
 /** One rule as each tool states it: how to ask whether it is there, and the command that adds it. */

@@ -12,12 +12,18 @@ export interface RebootMessages {
  * Shell: when the shell variable `allow` is 1, reboot the node (in the background, so the step can
  * still say why) and print `now`; otherwise print `ask`. The caller exits 1 after it.
  *
- * Never on a node where k3s runs: host preparation runs on every node at once (config steps are not
+ * Never on a node where k3s runs or is starting: host preparation runs on every node at once (config steps are not
  * rolled), so rebooting there could take several nodes, and with them the API or etcd quorum, down
  * together; `running` asks the user to reboot it, one node at a time.
  */
 export function renderRebootOrAsk(allow: string, messages: RebootMessages): string {
-  return `if [ "$${allow}" = 1 ] && { systemctl is-active --quiet k3s || systemctl is-active --quiet k3s-agent; }; then
+  // Any state but inactive/failed counts: a server still starting (an etcd member joining) or a unit
+  // in a restart loop is "activating", which `is-active --quiet` would take for not running.
+  return `k3s_unit_up=0
+for unit in k3s k3s-agent; do
+  case "$(systemctl is-active "$unit" 2>/dev/null || true)" in active|activating|deactivating|reloading|refreshing) k3s_unit_up=1 ;; esac
+done
+if [ "$${allow}" = 1 ] && [ "$k3s_unit_up" = 1 ]; then
   echo "k3s-stacks: ${messages.running}" >&2
 elif [ "$${allow}" = 1 ]; then
   echo "k3s-stacks: ${messages.now}" >&2
