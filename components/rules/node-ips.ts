@@ -1,3 +1,4 @@
+import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { AddressUse, FAMILY_NAME, Family, addressProblem, ipFamily } from "./address";
 import { nonEmptyInput } from "./inputs";
@@ -34,6 +35,11 @@ export function nodeIpListProblem(value: string, use: AddressUse): string | unde
     if (part.length === 0) return `'${value}' has an empty entry (a comma at the start or end, or two in a row). Fix: write one address, or two separated by one comma, e.g. ${use.example}.`;
     const problem = addressProblem(part, use);
     if (problem) return parts.length > 1 ? `entry ${problem}` : problem;
+    // Go's net.ParseIP, which k3s and the kubelet use, reads ::ffff:a.b.c.d as the IPv4 address a.b.c.d.
+    if (ipFamily(part) === "ipv6" && ipaddr.IPv6.parse(part).isIPv4MappedAddress()) {
+      const v4 = ipaddr.IPv6.parse(part).toIPv4Address().toString();
+      return `'${part}' is an IPv4-mapped IPv6 address, which k3s and the kubelet read as the IPv4 address ${v4}. Fix: write ${v4}, or the node's own IPv6 address.`;
+    }
   }
   const [a, b] = parts.map((p) => ipFamily(p)!);
   if (b !== undefined && a === b) {

@@ -22,6 +22,9 @@ test.each([
   ["10.0.10.7, 2001:db8::7", "entry ' 2001:db8::7' has spaces around it", "write '2001:db8::7'"],
   ["10.0.10.7,pi-1.lan", "entry 'pi-1.lan' is not an IP address but a host name", "machine's IP address"],
   ["10.0.10.7,[2001:db8::7]", "entry '[2001:db8::7]' has brackets", "write '2001:db8::7'"],
+  // Go's net.ParseIP (k3s, the kubelet) reads it as IPv4: two IPv4 node-ips, which the kubelet refuses
+  ["10.0.10.11,::ffff:10.0.10.12", "'::ffff:10.0.10.12' is an IPv4-mapped IPv6 address, which k3s and the kubelet read as the IPv4 address 10.0.10.12", "write 10.0.10.12, or the node's own IPv6 address"],
+  ["::ffff:a00:a0c", "read as the IPv4 address 10.0.10.12", "write 10.0.10.12"],
 ])("%s is refused: %s", (value, what, fix) => {
   expect(nodeIpListProblem(value, USE)).toMatch(new RegExp(`${what.replace(/[[\]().*]/g, "\\$&")}.*Fix: .*${fix.replace(/[[\]().*]/g, "\\$&")}`));
 });
