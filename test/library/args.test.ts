@@ -36,6 +36,24 @@ test("a bad node names its element: K3sCluster.args.nodes[2].name", async () => 
   expect(problems).toEqual([expect.stringMatching(/^K3sCluster\.args\.nodes\[2\]\.name: must be a lowercase DNS name.*Fix: /)]);
 });
 
+test("two nodes may not share a node IP, in any spelling and either half of a pair (the inventory's rule too)", async () => {
+  const problems = await problemsOf(() => new K3sCluster("dup", {
+    version: "v1.36.3+k3s1",
+    datastore: "sqlite",
+    clusterCidr: "10.42.0.0/16,fd00:42::/56",
+    serviceCidr: "10.43.0.0/16,fd00:43::/112",
+    nodes: [
+      { ...node("s1"), internalAddress: "10.0.10.1,2001:db8::1" },
+      { ...node("a1", "agent"), internalAddress: ["10.0.10.2", "2001:db8:0::1"] },
+      { ...node("a2", "agent"), internalAddress: "10.0.10.1,2001:db8::3" },
+    ],
+  }));
+  expect(problems).toEqual([
+    "K3sCluster.args.nodes[1].internalAddress: '2001:db8:0::1' is also the internalAddress of K3sCluster.args.nodes[0]. Fix: give every node its own internalAddress.",
+    "K3sCluster.args.nodes[2].internalAddress: '10.0.10.1' is also the internalAddress of K3sCluster.args.nodes[0]. Fix: give every node its own internalAddress.",
+  ]);
+});
+
 test("every problem is reported at once, each with its argument path and a fix", async () => {
   const problems = await problemsOf(() => new K3sCluster("bad", {
     version: "stable",
