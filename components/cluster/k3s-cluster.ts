@@ -147,8 +147,8 @@ export class K3sCluster extends pulumi.ComponentResource {
     // An agent's membership step (wait for Ready, labels, taints) waits for the last batch's roll, not
     // just its own: waiting for Ready holds one of the engine's `--parallel` slots (default 4 x CPUs),
     // and with the agents' memberships holding them all, the roll's quick steps (nothing to do on a
-    // first install) queued behind them batch after batch (bench/e2e-bringup.ts). No gate moves: each
-    // batch's restart step still waits for its nodes to be Ready before the next batch starts.
+    // first install) queued behind them batch after batch (bench/e2e-bringup.ts). No gate moves: in a
+    // roll each batch's restart step still waits for its nodes to be Ready before the next batch starts.
     const serversRolled = rolloutAfter;
     for (const batch of plan.agentBatches) {
       rolloutAfter = batch.map((agent) => addNode(agent, [...serverInstalls, ...serversRolled, ...removals], rolloutAfter).rolloutDone);
