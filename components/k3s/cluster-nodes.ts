@@ -31,7 +31,8 @@ export interface ClusterNodeFacts {
 export function clusterNodeProblems(c: ClusterSettings, nodes: ClusterNodeFacts[], cluster: ConfigRoot): string[] {
   // The other nodes join the first server's own address unless a fixed API address is set.
   const joinTarget = nodes.length > 1 && !apiHost(c) ? nodes.find((n) => n.role === "server") : undefined;
-  const problems = nodeAddressProblems(c, nodes.map((n) => ({ ...n, joinTarget: n === joinTarget })), cluster);
+  const advertiseAddress = (c.serverConfig as Record<string, unknown> | undefined)?.["advertise-address"];
+  const problems = nodeAddressProblems({ ...c, advertiseAddress }, nodes.map((n) => ({ ...n, joinTarget: n === joinTarget })), cluster);
   if (c.flannelBackend !== "host-gw") return problems;
   // host-gw routes each family's pod range via the node's address of that family: the primary
   // node-ips (or SSH addresses) on one segment, and a dual-stack node's second addresses on another.

@@ -64,7 +64,7 @@ function nodeIps(n: NodeAddresses): KnownIp[] {
  * - an internalAddress may not be another node's address.
  * `cluster` names the cluster settings (the stack's `k3s-stacks:cluster` by default, or `{ arg: "K3sCluster.args" }`).
  */
-export function nodeAddressProblems(net: { clusterCidr: string; serviceCidr: string }, nodes: NodeAddresses[], cluster: ConfigRoot = "cluster"): string[] {
+export function nodeAddressProblems(net: { clusterCidr: string; serviceCidr: string; advertiseAddress?: unknown }, nodes: NodeAddresses[], cluster: ConfigRoot = "cluster"): string[] {
   const problems: string[] = [];
   const ranges = [
     ...splitCidrs(net.clusterCidr).map((r) => ({ r, what: `${keyPath(cluster, ["clusterCidr"])} (pods)` })),
@@ -99,7 +99,7 @@ export function nodeAddressProblems(net: { clusterCidr: string; serviceCidr: str
       seen.set(normal, `${n.key}.${ip.field}`);
     });
     if (n.internalAddress !== undefined) problems.push(...familyProblems(n, "internalAddress", n.internalAddress, families, net.clusterCidr));
-    if (n.externalAddress !== undefined) problems.push(...familyProblems(n, "externalAddress", n.externalAddress, families, net.clusterCidr));
+    if (n.externalAddress !== undefined) problems.push(...familyProblems(n, "externalAddress", n.externalAddress, families, net.clusterCidr, net.advertiseAddress !== undefined));
   }
   return problems;
 }
@@ -116,9 +116,10 @@ const other = (f: Family): Family => (f === "ipv4" ? "ipv6" : "ipv4");
  *   service family ("service IP family must match public address family",
  *   cmd/kube-apiserver/app/options/validation.go); on an agent k3s swaps a node-ip pair to match
  *   cluster-cidr (K3S:pkg/agent/config/config.go), so config.yaml would say other than what runs.
- *   A server's single node-external-ip must therefore be of the primary family too.
+ *   A server's single node-external-ip must therefore be of the primary family too, unless the
+ *   server sets advertise-address (which k3s then advertises instead).
  */
-function familyProblems(n: NodeAddresses, field: "internalAddress" | "externalAddress", value: string, families: Family[], clusterCidr: string): string[] {
+function familyProblems(n: NodeAddresses, field: "internalAddress" | "externalAddress", value: string, families: Family[], clusterCidr: string, advertiseSet = false): string[] {
   const addresses = splitNodeIps(value);
   const written = addresses.map((a) => ipFamily(a)!);
   const at = `${n.key}.${field}`;
@@ -139,7 +140,9 @@ function familyProblems(n: NodeAddresses, field: "internalAddress" | "externalAd
     const example = written[0] === families[0] ? `${value},<its ${missing} address>` : `<its ${missing} address>,${value}`;
     return [`${at}: ${value} is ${FAMILY_NAME[written[0]]} but clusterCidr ${clusterCidr} is dual-stack; k3s refuses a node-ip whose IP families differ from cluster-cidr's. Fix: give both of the node's addresses, primary family first (${example}); or leave it out (k3s then detects one address per family from the default routes) or use a single-stack ${FAMILY_NAME[written[0]]} cluster (clusterCidr and serviceCidr of that family).`];
   }
-  if (written[0] !== families[0] && (addresses.length > 1 || n.role === "server")) {
+  // A set advertise-address is the advertise address instead of the first node-external-ip (same source).
+  const advertises = n.role === "server" && !(field === "externalAddress" && advertiseSet);
+  if (written[0] !== families[0] && (addresses.length > 1 || advertises)) {
     const fix = addresses.length > 1 ? `write ${[...addresses].reverse().join(",")}` : `put the server's public ${FAMILY_NAME[families[0]]} address first (<its ${FAMILY_NAME[families[0]]} address>,${value}), or leave it out`;
     return [`${at}: ${value} starts with an ${FAMILY_NAME[written[0]]} address but clusterCidr ${clusterCidr} starts with ${FAMILY_NAME[families[0]]}; the first ${flag} is the node's primary address (on a server, the API server's advertise address, which kube-apiserver requires in the first service family). Fix: ${fix}.`];
   }

@@ -42,6 +42,14 @@ test("an agent's pair of external addresses may lead with either family only as 
   ]);
 });
 
+test("a server's single secondary-family external address is refused unless advertise-address is set (k3s advertises the first node-external-ip only when it is not)", () => {
+  const serverExt = (serverConfig: Record<string, unknown>) => inventoryStack({ cluster: { ...DUAL, serverConfig }, hosts: [host("s1", "192.168.1.11", "server", { externalAddress: "2001:db8:1::11" })] });
+  expect(problemsOf(() => planOf(serverExt({})))).toEqual([
+    problem("k3s-stacks:inventory.hosts[0].externalAddress", "starts with an IPv6 address but clusterCidr 10.42.0.0/16,fd00:42::/56 starts with IPv4", "put the server's public IPv4 address first"),
+  ]);
+  expect(planOf(serverExt({ "advertise-address": "192.168.1.11" })).nodes).toHaveLength(1);
+});
+
 test("the SSH address of one host and the IPv6 half of another's pair clash like single addresses do", () => {
   const clash = [host("s1", "2001:db8:10::21", "server"), host("a1", "192.168.1.21", "agent", { internalAddress: "10.0.10.21,2001:db8:10::21" })];
   expect(problemsOf(() => planOf(inventoryStack({ cluster: DUAL, hosts: clash })))).toEqual([
