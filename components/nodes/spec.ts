@@ -2,8 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ConfigError, keyPath, parseConfig } from "../rules/errors";
 import { nonEmptyInput } from "../rules/inputs";
-import { addressInput, parseIp } from "../rules/address";
-import { nodeIpListInput, splitNodeIps } from "../rules/node-ips";
+import { addressInput } from "../rules/address";
+import { nodeIpListInput } from "../rules/node-ips";
 import { hostSchema, inventorySchema } from "./inventory/schema";
 import { NodeArgs, NodeSpec } from "./types";
 
@@ -77,17 +77,6 @@ export function parseNodes(lists: Array<{ nodes: NodeArgs[]; root: { arg: string
       else if (typeof n?.name === "string") seen.set(n.name, at.replace(/\.name$/, ""));
     });
   });
-  // One node-ip per Node, as the inventory requires of its hosts: two Nodes on one IP break flannel's routes.
-  const ips = new Map<string, string>();
-  out.forEach((specs, l) => specs.forEach((n, i) => {
-    if (typeof n.internalAddress !== "string") return;
-    for (const ip of splitNodeIps(n.internalAddress)) {
-      const key = parseIp(ip)?.toNormalizedString() ?? ip;
-      const first = ips.get(key);
-      if (first !== undefined) problems.push(`${keyPath(lists[l].root, [i, "internalAddress"])}: '${ip}' is also the internalAddress of ${first}. Fix: give every node its own internalAddress.`);
-      else ips.set(key, keyPath(lists[l].root, [i]));
-    }
-  }));
   if (problems.length) throw new ConfigError(problems);
   return out;
 }

@@ -61,7 +61,7 @@ function nodeIps(n: NodeAddresses): KnownIp[] {
  *   both families on a dual-stack node (k3s-io/k3s#5918, PR #5920), so the SSH address is no node-ip;
  * - the primary family comes first ({@link familyProblems});
  * - the address other nodes join (`joinTarget`, the primary one) must be one they can reach, never loopback and the like;
- * - an internalAddress may not be another node's address.
+ * - an internalAddress may not be another node's address (its internalAddress or, without one, its SSH address).
  * `cluster` names the cluster settings (the stack's `k3s-stacks:cluster` by default, or `{ arg: "K3sCluster.args" }`).
  */
 export function nodeAddressProblems(net: { clusterCidr: string; serviceCidr: string; advertiseAddress?: unknown }, nodes: NodeAddresses[], cluster: ConfigRoot = "cluster"): string[] {
@@ -91,10 +91,13 @@ export function nodeAddressProblems(net: { clusterCidr: string; serviceCidr: str
       }
       const normal = parseIp(ip.address)!.toNormalizedString();
       const other = seen.get(normal);
-      // Two internalAddresses alike are reported by the inventory schema, two SSH addresses alike (with their ports) too.
-      if (other !== undefined && ip.explicit !== other.endsWith(".internalAddress")) {
+      // Two SSH addresses alike may be one NAT address with two ports (the inventory compares them with
+      // their ports); an internalAddress is a node IP, which no other node may have.
+      const otherExplicit = other?.endsWith(".internalAddress") ?? false;
+      if (other !== undefined && (ip.explicit || otherExplicit)) {
         const [at, of] = ip.explicit ? [`${n.key}.internalAddress`, other] : [other, `${n.key}.${ip.field}`];
-        problems.push(`${at}: ${ip.address} is also the address of ${of}; every node needs an IP of its own (a Node's InternalIP). Fix: set internalAddress on each of them to the address other nodes reach it on.`);
+        const fix = ip.explicit && otherExplicit ? "give each node its own internalAddress" : "set internalAddress on each of them to the address other nodes reach it on";
+        problems.push(`${at}: ${ip.address} is also the address of ${of}; every node needs an IP of its own (a Node's InternalIP). Fix: ${fix}.`);
       }
       seen.set(normal, `${n.key}.${ip.field}`);
     });

@@ -49,8 +49,8 @@ test("two nodes may not share a node IP, in any spelling and either half of a pa
     ],
   }));
   expect(problems).toEqual([
-    "K3sCluster.args.nodes[1].internalAddress: '2001:db8:0::1' is also the internalAddress of K3sCluster.args.nodes[0]. Fix: give every node its own internalAddress.",
-    "K3sCluster.args.nodes[2].internalAddress: '10.0.10.1' is also the internalAddress of K3sCluster.args.nodes[0]. Fix: give every node its own internalAddress.",
+    "K3sCluster.args.nodes[1].internalAddress: 2001:db8:0::1 is also the address of K3sCluster.args.nodes[0].internalAddress; every node needs an IP of its own (a Node's InternalIP). Fix: give each node its own internalAddress.",
+    "K3sCluster.args.nodes[2].internalAddress: 10.0.10.1 is also the address of K3sCluster.args.nodes[0].internalAddress; every node needs an IP of its own (a Node's InternalIP). Fix: give each node its own internalAddress.",
   ]);
 });
 
