@@ -34,6 +34,22 @@ export const upgradeSchema = z
 
 export type UpgradeConfig = z.output<typeof upgradeSchema>;
 
+/**
+ * `retention` (etcd-snapshot-retention, etcd-s3-retention): a whole number of snapshots, 0 or more.
+ * k3s prunes only when the retention is at least 1; below that it deletes nothing and keeps every
+ * snapshot (k3s pkg/etcd/snapshot.go snapshotRetention and pkg/etcd/s3/s3.go Client.SnapshotRetention
+ * both return early for `retention < 1`; `k3s etcd-snapshot save` sets 0 itself to skip pruning,
+ * pkg/cli/etcdsnapshot). So 0 is accepted as "keep all"; a negative number means the same to k3s but
+ * is refused as a typo.
+ */
+function snapshotRetention(where: "local" | "S3") {
+  const fix = `Fix: the number of ${where} snapshots to keep, such as 5, or 0 to keep every one (k3s then prunes none)`;
+  return z
+    .number()
+    .int({ message: `must be a whole number. ${fix}` })
+    .min(0, { message: `must not be negative. ${fix}` });
+}
+
 const bucketName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
@@ -62,8 +78,8 @@ export const s3Schema = z
     insecure: z.boolean().optional(),
     skipSslVerify: z.boolean().optional(),
     timeout: duration.optional(),
-    /** Snapshots kept in S3 (k3s default 5). */
-    retention: z.number().int().min(1).optional(),
+    /** Snapshots kept in S3 (k3s default 5); 0 keeps every one, as for the local retention. */
+    retention: snapshotRetention("S3").optional(),
   })
   .strict();
 
@@ -83,8 +99,11 @@ export const snapshotSchema = z
         if (wrong) ctx.addIssue({ code: "custom", message: `is not a cron schedule k3s can use: it ${wrong}; k3s would ignore it and take no scheduled snapshots. Fix: five fields like '0 */12 * * *' (minute hour day-of-month month day-of-week, Sunday = 0) or '@every 6h'` });
       })
       .optional(),
-    /** Local snapshots kept; DEFAULT_SNAPSHOT_RETENTION when omitted. */
-    retention: z.number().int().min(1).optional(),
+    /**
+     * Local snapshots kept; DEFAULT_SNAPSHOT_RETENTION when omitted. 0 keeps every snapshot: k3s
+     * prunes nothing then (see snapshotRetention), so the directory grows until you prune it.
+     */
+    retention: snapshotRetention("local").optional(),
     compress: z.boolean().optional(),
     /** Snapshot directory on each server; default <data-dir>/server/db/snapshots. */
     dir: z

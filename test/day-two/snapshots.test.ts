@@ -114,6 +114,24 @@ describe("snapshotContribution", () => {
     expect(problems(() => snapshotContribution(parseSnapshotConfig({ schedule: "@daily" }), "postgres"))).toMatch(/PostgreSQL database/);
   });
 
+  // k3s prunes only for retention >= 1 (pkg/etcd/snapshot.go snapshotRetention, pkg/etcd/s3/s3.go
+  // Client.SnapshotRetention return early below 1): 0 keeps every snapshot, so it is accepted and written.
+  it("accepts retention 0 (keep every snapshot) and writes it for k3s", async () => {
+    const keepAll = parseSnapshotConfig({ retention: 0, s3: { bucket: "b-1", retention: 0 } });
+    const server = await resolved(snapshotContribution(keepAll, "etcd").server!);
+    expect(server["etcd-snapshot-retention"]).toBe(0);
+    expect(server["etcd-s3-retention"]).toBe(0);
+  });
+
+  it("refuses a negative or fractional retention, naming the key and the fix", () => {
+    expect(problems(() => parseSnapshotConfig({ retention: -1 }))).toMatch(
+      /^k3s-stacks:snapshots\.retention: must not be negative\. Fix: .*0 to keep every one/,
+    );
+    expect(problems(() => parseSnapshotConfig({ s3: { bucket: "b-1", retention: 2.5 } }))).toMatch(
+      /^k3s-stacks:snapshots\.s3\.retention: must be a whole number\. Fix: the number of S3 snapshots to keep/,
+    );
+  });
+
   it("refuses inconsistent credentials", () => {
     const s3 = parseSnapshotConfig({ s3: { bucket: "b-1", accessKey: "AKIA" } });
     expect(problems(() => snapshotContribution(s3, "etcd"))).toMatch(/k3s-stacks:etcdS3SecretKey: is missing .*pulumi config set --secret/);
