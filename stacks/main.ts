@@ -159,6 +159,7 @@ export async function main(): Promise<Record<string, unknown>> {
       provider,
       version: cluster.k3sVersion,
       agentConcurrency: upgrade.agentBatchSize,
+      servers: serverNames.length,
       drain: upgrade.drain,
       drainTimeout: upgrade.drainTimeout ?? cluster.drainTimeout,
       // The pre-upgrade etcd snapshot the ssh rollout takes (upgrade.preUpgradeSnapshot, default with etcd).

@@ -13,6 +13,8 @@ export interface PlanOptions {
   version: string;
   /** Agents upgraded at once (servers always one at a time). */
   agentConcurrency: number;
+  /** Servers the server plan upgrades one after another (sizes the agents' wait for them). */
+  servers: number;
   /** Drain nodes before upgrading (otherwise cordon only). */
   drain: boolean;
   /** Passed through to `kubectl drain --timeout`. */
@@ -37,12 +39,34 @@ export function jobActiveDeadlineSeconds(o: Pick<PlanOptions, "drain" | "drainTi
   return JOB_ACTIVE_DEADLINE_SECONDS + (o.drain ? Math.ceil(goDurationSeconds(o.drainTimeout)) : 0);
 }
 
+/**
+ * Seconds allowed, per server, between one server Job finishing and the next one starting: the
+ * controller syncs the plan again when a Job completes (pkg/upgrade/handle_batch.go) and the new
+ * pod is scheduled. A margin, not a measured figure.
+ */
+export const SERVER_HANDOVER_SECONDS = 60;
+
+/**
+ * The agent plan's Job deadline. The controller creates the agent Jobs as soon as it syncs the agent
+ * plan, independently of the server plan (pkg/upgrade/handle_upgrade.go), and runs `prepare` as the
+ * first init container of the same Job (pkg/upgrade/job/job.go), before cordon/drain and the upgrade.
+ * Kubernetes counts activeDeadlineSeconds from the Job's start, init containers included, so the
+ * prepare step's wait for the server plan (k3s-upgrade `prepare`: until the server plan applies to no
+ * node) is spent from the same deadline. The servers go one at a time, each Job bounded by its own
+ * deadline, so the wait is at most `servers` such Jobs (plus a handover each); the agent keeps its own
+ * time after that. A server Job that fails keeps the server plan applying, and the agent Job then
+ * ends at this deadline before it has cordoned its node.
+ */
+export function agentJobActiveDeadlineSeconds(o: Pick<PlanOptions, "drain" | "drainTimeout" | "servers">): number {
+  const own = jobActiveDeadlineSeconds(o);
+  return own + o.servers * (own + SERVER_HANDOVER_SECONDS);
+}
+
 function common(o: PlanOptions): Record<string, unknown> {
   return {
     version: o.version,
     serviceAccountName: SUC_SERVICE_ACCOUNT,
     cordon: true,
-    jobActiveDeadlineSecs: jobActiveDeadlineSeconds(o),
     // The upgrade job must run on its node whatever taints it carries (e.g. CriticalAddonsOnly on servers).
     tolerations: [{ operator: "Exists" }],
     ...(o.drain ? { drain: { timeout: o.drainTimeout, ignoreDaemonSets: true, deleteEmptydirData: true } } : {}),
@@ -55,6 +79,9 @@ function check(o: PlanOptions): void {
   if (!Number.isInteger(o.agentConcurrency) || o.agentConcurrency < 1) {
     throw new Error(`agentConcurrency must be a whole number of at least 1, got ${o.agentConcurrency}`);
   }
+  if (!Number.isInteger(o.servers) || o.servers < 1) {
+    throw new Error(`servers must be a whole number of at least 1, got ${o.servers}`);
+  }
 }
 
 /** Servers: one at a time, selected by the control-plane role label k3s sets to "true". */
@@ -64,6 +91,7 @@ export function serverPlanSpec(o: PlanOptions): Record<string, unknown> {
     concurrency: 1,
     nodeSelector: { matchExpressions: [{ key: CONTROL_PLANE, operator: "In", values: ["true"] }] },
     ...common(o),
+    jobActiveDeadlineSecs: jobActiveDeadlineSeconds(o),
   };
 }
 
@@ -75,5 +103,6 @@ export function agentPlanSpec(o: PlanOptions): Record<string, unknown> {
     nodeSelector: { matchExpressions: [{ key: CONTROL_PLANE, operator: "DoesNotExist" }] },
     prepare: { image: o.upgradeImage, args: ["prepare", SERVER_PLAN] },
     ...common(o),
+    jobActiveDeadlineSecs: agentJobActiveDeadlineSeconds(o),
   };
 }

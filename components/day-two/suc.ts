@@ -25,6 +25,8 @@ export interface SystemUpgradePlansArgs {
   version: string;
   /** Agents upgraded at once (k3s-stacks:upgrade.agentBatchSize). */
   agentConcurrency: number;
+  /** Number of servers: the agent Jobs wait inside their deadline while these upgrade one by one. */
+  servers: number;
   /** Drain nodes before upgrading (k3s-stacks:upgrade.drain). */
   drain: boolean;
   /** `kubectl drain --timeout`, e.g. "5m". */
@@ -62,6 +64,7 @@ export class SystemUpgradePlans extends pulumi.ComponentResource {
     const plan: PlanOptions = {
       version: args.version,
       agentConcurrency: args.agentConcurrency,
+      servers: args.servers,
       drain: args.drain,
       drainTimeout: args.drainTimeout,
       upgradeImage: args.upgradeImage ?? "rancher/k3s-upgrade",

@@ -16,8 +16,8 @@ beforeAll(async () => {
   mocks = await installMocks();
   const provider = new k8s.Provider("cluster", { kubeconfig: "{}" });
   const capture = { transformations: [(a: pulumi.ResourceTransformationArgs) => { deps.set(a.name, ([] as pulumi.Resource[]).concat((a.opts.dependsOn as pulumi.Resource[] | undefined) ?? [])); return undefined; }] };
-  new SystemUpgradePlans("snap", { provider, version: "v1.37.0+k3s1", agentConcurrency: 1, drain: true, drainTimeout: "5m", preUpgrade: { node: server, script: renderPreUpgradeSnapshotScript("v1.37.0+k3s1") } }, capture);
-  new SystemUpgradePlans("nosnap", { provider, version: "v1.37.0+k3s1", agentConcurrency: 1, drain: true, drainTimeout: "5m" }, capture);
+  new SystemUpgradePlans("snap", { provider, version: "v1.37.0+k3s1", agentConcurrency: 1, servers: 1, drain: true, drainTimeout: "5m", preUpgrade: { node: server, script: renderPreUpgradeSnapshotScript("v1.37.0+k3s1") } }, capture);
+  new SystemUpgradePlans("nosnap", { provider, version: "v1.37.0+k3s1", agentConcurrency: 1, servers: 1, drain: true, drainTimeout: "5m" }, capture);
   await settle();
 });
 

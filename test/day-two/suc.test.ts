@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import { installMocks, MockState, settle } from "../support/mocks";
-import { agentPlanSpec, serverPlanSpec } from "../../components/day-two/suc-plans";
+import { SERVER_HANDOVER_SECONDS, agentPlanSpec, serverPlanSpec } from "../../components/day-two/suc-plans";
 import { SystemUpgradePlans } from "../../components/day-two/suc";
 
 let mocks: MockState;
@@ -12,7 +12,7 @@ beforeAll(async () => {
   mocks = await installMocks();
 });
 
-const opts = { version: "v1.37.0+k3s1", agentConcurrency: 2, drain: true, drainTimeout: "5m", upgradeImage: "rancher/k3s-upgrade" };
+const opts = { version: "v1.37.0+k3s1", agentConcurrency: 2, servers: 3, drain: true, drainTimeout: "5m", upgradeImage: "rancher/k3s-upgrade" };
 
 describe("k3s Plans", () => {
   it("upgrades servers one at a time, selected by the control-plane label", () => {
@@ -44,24 +44,37 @@ describe("k3s Plans", () => {
   // The drain runs inside the upgrade Job, under its deadline: a 30m drain under the controller's 900s
   // default was killed mid-drain and left the node cordoned.
   it.each([["30m", 900 + 1800], ["1h30m", 900 + 5400], ["90.5s", 900 + 91]])("gives a %s drain its time inside the Job deadline", (drainTimeout, deadline) => {
-    for (const spec of [serverPlanSpec({ ...opts, drainTimeout }), agentPlanSpec({ ...opts, drainTimeout })]) {
-      expect(spec.jobActiveDeadlineSecs).toBe(deadline);
-      expect(spec.jobActiveDeadlineSecs as number).toBeGreaterThan(900);
-    }
+    expect(serverPlanSpec({ ...opts, drainTimeout }).jobActiveDeadlineSecs).toBe(deadline);
+    // The agent Job has the same time for itself after its wait for the servers (next test).
+    expect(agentPlanSpec({ ...opts, drainTimeout }).jobActiveDeadlineSecs).toBe(deadline + opts.servers * (deadline + SERVER_HANDOVER_SECONDS));
     expect(serverPlanSpec({ ...opts, drain: false, drainTimeout }).jobActiveDeadlineSecs).toBe(900);
+  });
+
+  // system-upgrade-controller creates the agent Jobs when it syncs the agent plan, not after the
+  // server plan (pkg/upgrade/handle_upgrade.go), and runs `prepare` as an init container of that Job
+  // (pkg/upgrade/job/job.go): the wait for the servers is spent from the agent Job's deadline. With
+  // the servers' deadline alone, an agent Job was killed while three slow servers still upgraded.
+  it.each([[1, false], [3, true], [5, true]])("lets an agent Job wait for %i server Jobs that each use their whole deadline", (servers, drain) => {
+    const o = { ...opts, servers, drain };
+    const server = serverPlanSpec(o).jobActiveDeadlineSecs as number;
+    const agent = agentPlanSpec(o).jobActiveDeadlineSecs as number;
+    // Servers upgrade one at a time, each until its deadline; then the agent needs its own full time.
+    expect(agent).toBeGreaterThanOrEqual(servers * server + server);
+    expect(agent).toBe(server + servers * (server + SERVER_HANDOVER_SECONDS));
   });
 
   it("cordons only when drain is off, and refuses bad input", () => {
     expect(agentPlanSpec({ ...opts, drain: false })).not.toHaveProperty("drain");
     expect(() => serverPlanSpec({ ...opts, version: "stable" })).toThrow(/not a k3s release tag/);
     expect(() => agentPlanSpec({ ...opts, agentConcurrency: 0 })).toThrow(/at least 1/);
+    expect(() => agentPlanSpec({ ...opts, servers: 0 })).toThrow(/servers must be a whole number of at least 1/);
   });
 });
 
 describe("SystemUpgradePlans", () => {
   beforeAll(async () => {
     const provider = new k8s.Provider("cluster", { kubeconfig: "{}" });
-    new SystemUpgradePlans("upgrades", { provider, version: "v1.37.0+k3s1", agentConcurrency: 3, drain: false, drainTimeout: "5m" });
+    new SystemUpgradePlans("upgrades", { provider, version: "v1.37.0+k3s1", agentConcurrency: 3, servers: 3, drain: false, drainTimeout: "5m" });
     await settle();
   });
 
@@ -79,6 +92,8 @@ describe("SystemUpgradePlans", () => {
     const agent = plans.find((p) => obj(p).metadata.name === "agent-plan")!;
     expect(agent.inputs.spec).toMatchObject({ concurrency: 3, version: "v1.37.0+k3s1", cordon: true });
     expect(agent.inputs.spec).not.toHaveProperty("drain");
+    // Three servers, no drain: 900 s own time after three server Jobs of 900 s and their handovers.
+    expect(agent.inputs.spec).toMatchObject({ jobActiveDeadlineSecs: 900 + 3 * (900 + SERVER_HANDOVER_SECONDS) });
   });
 
   it("binds the controller and drainer roles to the service account", () => {
