@@ -137,7 +137,7 @@ ${healthGate(spec, version)}`,
 export function renderCordonScript(opts: { node: string; version: string; drain: boolean; drainTimeout: string }): string {
   const n = shq(opts.node);
   const drain = opts.drain
-    ? `\n  k3s kubectl drain ${n} --ignore-daemonsets --delete-emptydir-data --force --timeout=${opts.drainTimeout} || { echo "k3s-stacks: draining ${opts.node} failed; it stays cordoned. Fix: see which pods block it (PodDisruptionBudgets), then run pulumi up again." >&2; exit 1; }`
+    ? `\n  k3s kubectl drain ${n} --ignore-daemonsets --delete-emptydir-data --force --timeout=${opts.drainTimeout} || { echo "k3s-stacks: draining ${opts.node} failed; it stays cordoned. Fix: see which pods block it (PodDisruptionBudgets; Longhorn's instance-manager waits while it moves or rebuilds a volume's last healthy replica), raise k3s-stacks:upgrade.drainTimeout (now ${opts.drainTimeout}) if it only needs longer, then run pulumi up again." >&2; exit 1; }`
     : "";
   return scriptFrame(`cordon ${opts.node} for ${opts.version}`, {
     update: `if [ "$(k3s kubectl get node ${n} -o jsonpath='{.status.nodeInfo.kubeletVersion}')" != ${shq(opts.version)} ]; then

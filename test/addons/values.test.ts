@@ -58,6 +58,31 @@ describe("longhorn values", () => {
     expect(longhornValues(cfg, placement!).csi).not.toHaveProperty("kubeletRootDir");
   });
 
+  // Our rollouts drain each node before upgrading it. Longhorn's default node-drain-policy
+  // (block-if-contains-last-replica) holds that drain until --timeout on a node with a volume's last
+  // healthy replica, always so with replicas: 1 (longhorn.io docs, references/settings "Node Drain
+  // Policy", maintenance "Node Drain Policy Recommendations").
+  it("sets a node drain policy under which the rollouts' drains finish, for replicas 1 too", () => {
+    const three = [node("s1", 10, { role: "server" }), node("a1", 11), node("a2", 12)];
+    for (const replicas of [1, 2, 3]) {
+      const cfg = longhornCfg({ replicas });
+      const { placement } = longhornPlacement(cfg, three);
+      const values = longhornValues(cfg, placement!);
+      expectKnown("longhorn", values);
+      // Replicas without a healthy copy elsewhere are moved off the draining node, then the drain ends.
+      expect(values).toMatchObject({ defaultSettings: { nodeDrainPolicy: "block-for-eviction-if-contains-last-replica" } });
+    }
+    // One data node: nowhere to move a replica; the drain stops the workloads, so their replicas stop.
+    const single = longhornCfg({ replicas: 1 });
+    const { placement } = longhornPlacement(single, [node("s1", 10, { role: "server" })]);
+    expect(longhornValues(single, placement!)).toMatchObject({ defaultSettings: { nodeDrainPolicy: "allow-if-replica-is-stopped" } });
+    // Longhorn restricted to one node of several: still one data node.
+    const restricted = longhornCfg({ nodes: ["a1"] });
+    const r = longhornPlacement(restricted, three).placement!;
+    expect(r.restricted).toBe(true);
+    expect(longhornValues(restricted, r)).toMatchObject({ defaultSettings: { nodeDrainPolicy: "allow-if-replica-is-stopped" } });
+  });
+
   it("is not the default class when storage.default is false", () => {
     const cfg = longhornCfg({ default: false });
     const { placement } = longhornPlacement(cfg, mixedNodes);

@@ -5,6 +5,29 @@ import { Values } from "./types";
 /** StorageClass the Longhorn chart creates. */
 export const LONGHORN_STORAGE_CLASS = "longhorn";
 
+/**
+ * Longhorn's `node-drain-policy` for our rollouts, which cordon and `kubectl drain` each node before
+ * upgrading k3s on it and bring the same node back (Longhorn's "in-place upgrade" case). Longhorn's
+ * default, `block-if-contains-last-replica`, keeps the instance-manager pod (and so the drain) on a
+ * node that holds the last healthy replica of any volume; with `numberOfReplicas` 1, or while other
+ * replicas rebuild, the drain then waits until its --timeout, the roll stops and the node stays
+ * cordoned (longhorn.io docs: references/settings "Node Drain Policy"; maintenance/maintenance
+ * "Node Drain Policy Recommendations", which names automated upgrades of 1-replica volumes as the use
+ * case of the eviction policies). So:
+ *  - two or more data nodes: `block-for-eviction-if-contains-last-replica` — Longhorn moves only the
+ *    replicas that have no healthy copy elsewhere to another node, then lets the drain finish; data
+ *    stays protected, and with healthy copies elsewhere it acts like the default. It triggers on any
+ *    cordon, which for us is always planned maintenance;
+ *  - one data node: nothing can move, and every volume lives there (Longhorn runs on no other node,
+ *    eligibility.ts), so `allow-if-replica-is-stopped` — the drain evicts the workloads, their volumes
+ *    detach, their replicas stop, and the drain finishes; it still blocks on a replica that is running.
+ *    The node comes back after its restart, so the docs' data-loss warning (a node removed after the
+ *    drain) does not apply to a roll.
+ */
+export function nodeDrainPolicy(p: Pick<LonghornPlacement, "nodes">): string {
+  return p.nodes.length > 1 ? "block-for-eviction-if-contains-last-replica" : "allow-if-replica-is-stopped";
+}
+
 /** Values for chart longhorn 1.12.1; `kubeletRootDir` when a kubelet-arg moved it from /var/lib/kubelet (addons/kubelet-dir.ts). */
 export function longhornValues(cfg: LonghornConfig, p: LonghornPlacement, kubeletRootDir?: string): Values {
   const r = String(p.replicas);
@@ -17,6 +40,8 @@ export function longhornValues(cfg: LonghornConfig, p: LonghornPlacement, kubele
     // uninstall guide); set from the first install on, so `pulumi destroy` or a storage switch can
     // delete the release. Existing releases get it on their next `pulumi up`.
     deletingConfirmationFlag: true,
+    // So that the rollouts' drains finish (see nodeDrainPolicy).
+    nodeDrainPolicy: nodeDrainPolicy(p),
   };
   const values: Values = {
     persistence: { defaultClass: cfg.default, defaultClassReplicaCount: p.replicas },
