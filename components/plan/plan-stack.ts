@@ -17,6 +17,7 @@ import { loadBundle } from "../airgap/bundle";
 import { ADDONS_KEY, GRAFANA_PASSWORD_KEY, parseAddonsConfig } from "../addons/config";
 import { chartKeysFor, effectiveChart, imageRef } from "../addons/charts";
 import { checkAddons } from "../addons/validate";
+import { longhornDrainProblems } from "../addons/longhorn-drain";
 import { apiVipOnCloud, checkApiVip } from "../addons/kube-vip";
 import { CEPH_EXTERNAL_KEY, parseCephExternalSecrets } from "../addons/rook-external";
 import { ConfigReader, StackConfig } from "./secrets";
@@ -136,7 +137,9 @@ export function planStack(config: StackConfig, previous: PreviousState | undefin
     () => { if (c && plan.upgrade) plan.rollout = rolloutSettings(plan.upgrade, c); },
     () => {
       if (!c || !planned || !plan.addons) return;
-      checkAddons(plan.addons, { nodes, datastore: c.datastore, clusterCidr: c.clusterCidr, serviceCidr: c.serviceCidr, disable: c.disable, serverConfig: c.serverConfig, agentConfig: c.agentConfig, cloud: source?.kind === "cloud" });
+      const checked = checkAddons(plan.addons, { nodes, datastore: c.datastore, clusterCidr: c.clusterCidr, serviceCidr: c.serviceCidr, disable: c.disable, serverConfig: c.serverConfig, agentConfig: c.agentConfig, cloud: source?.kind === "cloud" });
+      const drains = checked.longhorn && plan.upgrade ? longhornDrainProblems(checked.longhorn, nodes, plan.upgrade) : [];
+      if (drains.length) throw new ConfigError(drains);
     },
     () => {
       // Add-ons and system-upgrade-controller plans are applied from this machine through the kubeconfig.

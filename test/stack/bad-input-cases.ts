@@ -148,6 +148,22 @@ export const BAD_INPUTS: BadInput[] = [
   { kind: "snapshots: S3 secret key without s3", config: inventoryStack({ cluster: { datastore: "etcd" } }), secrets: { "k3s-stacks:etcdS3SecretKey": "x" }, key: "k3s-stacks:etcdS3SecretKey", fix: "snapshots.s3" },
   // upgrade / rollout
   { kind: "upgrade: pre-upgrade snapshot without etcd (cloud)", config: { ...cloudStack(), "k3s-stacks:upgrade": { preUpgradeSnapshot: true } }, key: "k3s-stacks:upgrade.preUpgradeSnapshot", fix: "remove it" },
+  // Longhorn data on agents only (the server is tainted): a batch of both cordons every data node, and
+  // Longhorn then has nowhere to move a last replica, so the drains would wait until drainTimeout.
+  {
+    kind: "upgrade: agent batch cordons every Longhorn data node",
+    config: {
+      ...inventoryStack({ hosts: [
+        { name: "s1", address: "192.168.1.11", role: "server", arch: "amd64", taints: ["CriticalAddonsOnly=true:NoExecute"] },
+        { name: "a1", address: "192.168.1.21", role: "agent", arch: "amd64" },
+        { name: "a2", address: "192.168.1.22", role: "agent", arch: "arm64" },
+      ] }),
+      ...longhorn(1),
+      "k3s-stacks:upgrade": { agentBatchSize: 2 },
+    },
+    key: "k3s-stacks:upgrade.agentBatchSize",
+    fix: "at most 1",
+  },
   { kind: "upgrade: unknown mode", config: { ...inventoryStack(), "k3s-stacks:upgrade": { mode: "rolling" } }, key: "k3s-stacks:upgrade.mode", fix: "one of" },
   // registries
   { kind: "registries: embedded mirror without mirrors", config: { ...inventoryStack(), "k3s-stacks:registries": { embeddedMirror: true } }, key: "k3s-stacks:registries.embeddedMirror", fix: "mirrors" },
