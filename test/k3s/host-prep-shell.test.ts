@@ -9,7 +9,7 @@ import { AGENT, exists, host, read, render, run, sb } from "./support/prep-host"
 describe("host facts", () => {
   test.each([
     ["debian", "debian"], ["ubuntu", "debian"], ["raspbian", "debian"], ["rocky", "rhel"], ["alma", "rhel"],
-    ["sles", "suse"], ["leap", "suse"], ["tumbleweed", "suse"], ["microos", "suse"], ["arch", "arch"], ["archarm", "arch"],
+    ["sles", "suse"], ["leap", "suse"], ["tumbleweed", "suse"], ["microos", "suse"], ["slemicro", "suse"], ["arch", "arch"], ["archarm", "arch"],
   ])("%s is prepared as the %s family, in one facts line", (os, family) => {
     host(os);
     const r = run(render());
@@ -78,7 +78,9 @@ describe("kernel modules per flannel backend", () => {
     ["rocky", "5.14.0-427.13.1.el9_4.x86_64", "kernel-modules-extra-5.14.0-427.13.1.el9_4.x86_64", "dnf"],
     ["ol", "5.15.0-209.161.7.2.el9uek.x86_64", "kernel-uek-modules-extra-5.15.0-209.161.7.2.el9uek.x86_64", "dnf"],
     ["ol", "5.14.0-427.13.1.el9_4.x86_64", "kernel-modules-extra-5.14.0-427.13.1.el9_4.x86_64", "dnf"],
-    ["leap", "6.4.0-150600.23.25-default", "kernel-default-extra", "zypper"],
+    // SUSE: the full kernel-<flavor> carries them all (only a minimal kernel-<flavor>-base lacks them).
+    ["leap", "6.4.0-150600.23.25-default", "kernel-default", "zypper"],
+    ["sles", "6.4.0-150600.23.25-rt", "kernel-rt", "zypper"],
   ])("%s (%s) without vxlan: fails naming %s and changes nothing; with installPackages it is installed with %s", (os, kernel, pkg, pm) => {
     host(os, kernel);
     const r = run(render({ fixCgroups: true }), { MISSING_MODULES: "vxlan" });
@@ -96,22 +98,22 @@ describe("kernel modules per flannel backend", () => {
     expect(read("etc/modules-load.d/k3s.conf")).toBe("br_netfilter\noverlay\nvxlan\n");
   });
 
-  test("MicroOS (transactional, read-only root): the package goes in with transactional-update, never zypper, then a reboot", () => {
-    host("microos", "6.11.8-1-default");
+  test.each([["microos", "6.11.8-1-default"], ["slemicro", "5.14.21-150500.55.65-default"]])("%s (transactional, read-only root): kernel-default goes in with transactional-update, never zypper, then a reboot", (os, kernel) => {
+    host(os, kernel);
     sb.fake("transactional-update", LOG_CALL);
     sb.fake("zypper", 'echo "ERROR: zypper on a read-only root" >&2; exit 1');
-    const named = run(render(), { MISSING_MODULES: "vxlan" });
+    const named = run(render(), { MISSING_MODULES: "br_netfilter" });
     expect(named.status).toBe(1);
-    expect(named.stderr).toContain("Fix: run 'transactional-update --non-interactive pkg install kernel-default-extra' on n1 and reboot it (or set installPackages: true for this host)");
+    expect(named.stderr).toContain("Fix: run 'transactional-update --non-interactive pkg install kernel-default' on n1 and reboot it ('systemctl reboot') (or set installPackages: true for this host)");
     expect(sb.calls()).toEqual([]);
 
-    const noReboot = run(render({ installPackages: true }), { MISSING_MODULES: "vxlan" });
+    const noReboot = run(render({ installPackages: true }), { MISSING_MODULES: "br_netfilter" });
     expect(noReboot.status).toBe(1);
-    expect(noReboot.stderr).toContain("n1: kernel-default-extra is in a new snapshot, which runs from the next boot. Fix: reboot n1 (or set allowReboot: true for this host), then run pulumi up again.");
-    expect(sb.calls()).toEqual(["transactional-update --non-interactive pkg install kernel-default-extra"]);
+    expect(noReboot.stderr).toContain("n1: kernel-default is in a new snapshot, which runs from the next boot. Fix: reboot n1 ('systemctl reboot', or set allowReboot: true for this host), then run pulumi up again.");
+    expect(sb.calls()).toEqual(["transactional-update --non-interactive pkg install kernel-default"]);
     expect(exists("etc/modules-load.d")).toBe(false);
 
-    const reboot = run(render({ installPackages: true, allowReboot: true }), { MISSING_MODULES: "vxlan" });
+    const reboot = run(render({ installPackages: true, allowReboot: true }), { MISSING_MODULES: "br_netfilter" });
     expect(reboot.status).toBe(1);
     expect(reboot.stderr).toContain("n1 reboots now to run it. Fix: run pulumi up again once it is back.");
   });

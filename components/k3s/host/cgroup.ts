@@ -10,7 +10,7 @@ export const CGROUP_ARGS = "cgroup_memory=1 cgroup_enable=memory";
  * otherwise, when allowed, add the arguments to the Raspberry Pi cmdline (with a backup) and reboot,
  * or say exactly what to add. Without a Pi cmdline the arguments mean nothing (they are the Pi
  * kernel's): name the family's boot loader command that drops cgroup_disable=memory, or the kernel
- * build option. Needs the facts (family, transactional, kernel). Exits 1 whenever k3s cannot run yet.
+ * build option. Needs the facts (family, transactional, tx_tool, kernel). Exits 1 whenever k3s cannot run yet.
  */
 export function renderCgroupCheck(fixCgroups: boolean, allowReboot: boolean): string {
   return `fix_cgroups=${fixCgroups ? 1 : 0}
@@ -35,7 +35,8 @@ if ! memory_cgroup_ok; then
     # Not a Raspberry Pi kernel: cgroup_enable= is the Pi kernel's parameter; a mainline kernel has the
     # memory controller unless booted with cgroup_disable=memory (kernel-parameters.txt) or built without CONFIG_MEMCG.
     case "$family" in
-      rhel) boot_fix="grubby --update-kernel=ALL --remove-args=cgroup_disable=memory" ;;
+      # ostree writes the boot entries of each deployment itself; rpm-ostree kargs changes them.
+      rhel) boot_fix="$([ "$tx_tool" = rpm-ostree ] && echo 'rpm-ostree kargs --delete=cgroup_disable=memory' || echo 'grubby --update-kernel=ALL --remove-args=cgroup_disable=memory')" ;;
       suse) boot_fix="remove it from GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub, then $([ "$transactional" = 1 ] && echo 'transactional-update grub.cfg' || echo 'grub2-mkconfig -o /boot/grub2/grub.cfg')" ;;
       arch) boot_fix="remove it from GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub, then grub-mkconfig -o /boot/grub/grub.cfg (or from the options line of your boot loader entry)" ;;
       *) boot_fix="remove it from GRUB_CMDLINE_LINUX_DEFAULT and GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub" ;;

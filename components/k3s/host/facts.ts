@@ -26,7 +26,7 @@ export const CLOCK_FLOOR = "2026-11-01T00:00:00Z";
 /**
  * Shell that reads a node's facts in one pass, before anything changes: OS family (os-release ID,
  * then ID_LIKE), machine, kernel, init system, the PATH sudo gave us, active firewall, SELinux mode,
- * time sync and free disk. Sets shell variables (family, os_id, os_version, transactional, machine,
+ * time sync and free disk. Sets shell variables (family, os_id, os_version, transactional with tx_tool and tx_image, machine,
  * kernel, init, firewall, selinux, time_sync, disk_free_pct, disk_free_mb) and prints one facts line. Fails on
  * what no preparation can fix: no systemd, a machine older than ARMv7 (whatever arch was declared:
  * install.sh would take it for `arm` too), a clock before CLOCK_FLOOR.
@@ -47,10 +47,16 @@ for w in $os_id $os_like; do
   esac
   break
 done
-# SUSE's transactional systems (MicroOS, SLE Micro) have a read-only root; install.sh takes
-# transactional-update being there as the sign and installs packages with it.
-transactional=0
-if [ "$family" = suse ] && command -v transactional-update >/dev/null 2>&1; then transactional=1; fi
+# Image-based systems: a package goes into a new snapshot (SUSE MicroOS, SLE Micro: install.sh takes
+# transactional-update as the sign) or a new deployment (rpm-ostree: Fedora CoreOS and IoT, RHEL for
+# Edge; ostree's boot writes /run/ostree-booted, /usr stays read-only), which runs from the next boot.
+transactional=0; tx_tool=""; tx_image=""
+if [ "$family" = suse ] && command -v transactional-update >/dev/null 2>&1; then
+  transactional=1; tx_tool="transactional-update"; tx_image=snapshot
+elif [ -e /run/ostree-booted ]; then
+  transactional=1; tx_image=deployment
+  if command -v rpm-ostree >/dev/null 2>&1; then tx_tool="rpm-ostree"; fi
+fi
 machine=$(uname -m)
 kernel=$(uname -r)
 init=none

@@ -34,11 +34,15 @@ const KERNEL_CONFIG: Record<string, string> = {
  * linux-modules-extra-raspi (k3s docs, Ubuntu 21.10–23.10; k3s-ansible installs it); other Ubuntu
  * kernels ship the same split as linux-modules-extra-<release>; RHEL 10 needs kernel-modules-extra
  * (k3s docs), named per running kernel so the modules match it (Oracle Linux's default UEK kernels,
- * release *uek*, split theirs into kernel-uek-modules-extra); SUSE keeps less common modules in
- * kernel-<flavor>-extra; Debian and Raspberry Pi OS build them into linux-image-<release>. On Arch a
- * module of the running kernel is only missing after pacman replaced that kernel: a reboot fixes it.
- * On SUSE's transactional systems (MicroOS, SLE Micro: $transactional from the facts) the root is
- * read-only and zypper cannot install: transactional-update installs into a new snapshot instead.
+ * release *uek*, split theirs into kernel-uek-modules-extra); on SUSE all four are supported modules
+ * of the full kernel-<flavor> package: only a minimal kernel-<flavor>-base (its base subset, without
+ * br_netfilter: openSUSE/kernel-source supported.conf `+base` marks) lacks them, and
+ * kernel-<flavor>-extra holds unsupported modules only (SLE Workstation Extension and SLED; SLE
+ * Micro's own images install kernel-default, SUSE/manager-build-profiles SLE-Micro.kiwi); Debian and
+ * Raspberry Pi OS build them into linux-image-<release>. On Arch a module of the running kernel is
+ * only missing after pacman replaced that kernel: a reboot fixes it. On image-based systems
+ * ($transactional, $tx_tool from the facts) /usr is read-only and no zypper or dnf can install:
+ * transactional-update (SUSE) or rpm-ostree installs into the next snapshot or deployment instead.
  */
 export function renderModuleCheck(modules: string[]): string {
   const symbols = modules.filter((m) => KERNEL_CONFIG[m]).map((m) => `${m}) echo ${KERNEL_CONFIG[m]} ;;`).join(" ");
@@ -61,13 +65,28 @@ case "$family:$os_id:$kernel" in
   debian:*) module_package="linux-image-$kernel" ;;
   rhel:*:*uek*) module_package="kernel-uek-modules-extra-$kernel" ;;
   rhel:*) module_package="kernel-modules-extra-$kernel" ;;
-  suse:*) module_package="kernel-\${kernel##*-}-extra" ;;
+  suse:*) module_package="kernel-\${kernel##*-}" ;;
 esac
+# The command that installs into the next snapshot or deployment of an image-based system.
+tx_install_command() {
+  case "$tx_tool" in
+    transactional-update) echo "transactional-update --non-interactive pkg install $1" ;;
+    rpm-ostree) echo "rpm-ostree install --idempotent -y $1" ;;
+  esac
+}
 install_package() {
+  if [ "$transactional" = 1 ]; then
+    case "$tx_tool" in
+      transactional-update) transactional-update --non-interactive pkg install "$1" ;;
+      rpm-ostree) rpm-ostree install --idempotent -y "$1" ;;
+      *) return 1 ;;
+    esac
+    return
+  fi
   case "$family" in
     debian) apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$1" ;;
     rhel) if command -v dnf >/dev/null 2>&1; then dnf install -y -q "$1"; else yum install -y -q "$1"; fi ;;
-    suse) if [ "$transactional" = 1 ]; then transactional-update --non-interactive pkg install "$1"; else zypper --non-interactive --quiet install "$1"; fi ;;
+    suse) zypper --non-interactive --quiet install "$1" ;;
     *) return 1 ;;
   esac
 }`;
@@ -76,22 +95,28 @@ install_package() {
 /**
  * Shell run after the facts and before any change: with missing modules, install their package when
  * allowed, else fail naming it (or the reboot, on Arch). Nothing else has changed on the node then.
- * On a transactional system the package lands in a new snapshot that only the next boot runs
- * (transactional-update(8); install.sh likewise skips starting k3s after installing there): the
- * node reboots when `allowReboot`, else the run fails asking for the reboot.
+ * On an image-based system the package lands in a new snapshot or deployment that only the next
+ * boot runs (transactional-update(8), rpm-ostree(1); install.sh likewise skips starting k3s after
+ * installing k3s-selinux there): the node reboots when `allowReboot` and k3s does not run on it,
+ * else the run fails asking for the reboot. An ostree system without rpm-ostree cannot install at
+ * all: it fails naming the package to build into its image.
  */
 export function renderModuleFix(installPackages: boolean, allowReboot: boolean): string {
   return `install_packages=${installPackages ? 1 : 0}
 module_reboot=${allowReboot ? 1 : 0}
 if [ -n "$missing_modules" ]; then
   install_hint="install the package $module_package on $node"
-  if [ "$transactional" = 1 ]; then install_hint="run 'transactional-update --non-interactive pkg install $module_package' on $node and reboot it"; fi
+  if [ "$transactional" = 1 ]; then install_hint="run '$(tx_install_command "$module_package")' on $node and reboot it ('systemctl reboot')"; fi
   if [ "$family" = arch ]; then
     echo "k3s-stacks: $node lacks kernel modules $missing_modules for its running kernel $kernel: pacman replaced that kernel and its modules. Fix: reboot $node into the installed kernel, then run pulumi up again." >&2
     exit 1
   fi
   if [ -z "$module_package" ]; then
     echo "k3s-stacks: $node lacks kernel modules $missing_modules (kernel $kernel). Fix: install the package of your distribution that carries them, then run pulumi up again." >&2
+    exit 1
+  fi
+  if [ "$transactional" = 1 ] && [ -z "$tx_tool" ]; then
+    echo "k3s-stacks: $node lacks kernel modules $missing_modules (kernel $kernel), which k3s needs; it boots an ostree image (/run/ostree-booted) whose /usr is read-only, and has no rpm-ostree to add a package to it. Fix: build $module_package into $node's image, boot it, then run pulumi up again." >&2
     exit 1
   fi
   if [ "$install_packages" != 1 ]; then
@@ -102,9 +127,9 @@ if [ -n "$missing_modules" ]; then
   install_package "$module_package" || { echo "k3s-stacks: $node: installing $module_package failed. Fix: install it by hand, then run pulumi up again." >&2; exit 1; }
   if [ "$transactional" = 1 ]; then
 ${indent(renderRebootOrAsk("module_reboot", {
-    now: "$node: $module_package is in a new snapshot; $node reboots now to run it. Fix: run pulumi up again once it is back.",
-    ask: "$node: $module_package is in a new snapshot, which runs from the next boot. Fix: reboot $node (or set allowReboot: true for this host), then run pulumi up again.",
-    running: "$node: $module_package is in a new snapshot, which runs from the next boot; k3s runs on $node, so it is not rebooted from here (host preparation runs on every node at once). Fix: drain and reboot $node, one node at a time, then run pulumi up again.",
+    now: "$node: $module_package is in a new $tx_image; $node reboots now to run it. Fix: run pulumi up again once it is back.",
+    ask: "$node: $module_package is in a new $tx_image, which runs from the next boot. Fix: reboot $node ('systemctl reboot', or set allowReboot: true for this host), then run pulumi up again.",
+    running: "$node: $module_package is in a new $tx_image, which runs from the next boot; k3s runs on $node, so it is not rebooted from here (host preparation runs on every node at once). Fix: drain and reboot $node, one node at a time, then run pulumi up again.",
   }), 4)}
     exit 1
   fi

@@ -56,16 +56,17 @@ done`.replace("$NM_DROPIN_PATH", NM_DROPIN);
 }
 
 /**
- * Shell run right after install.sh, before k3s is started: on a transactional system (SUSE MicroOS,
- * SLE Micro: transactional-update present) with SELinux on, install.sh installs k3s-selinux into a
- * new snapshot, which only the next boot runs, and therefore leaves k3s stopped
- * (INSTALL_K3S_SKIP_START) with "Please reboot your machine to activate the changes and avoid data
- * loss" (K3S:install.sh setup_selinux). While the running system still lacks the policy, k3s must not
- * be started: fail asking for the reboot.
+ * Shell run right after install.sh, before k3s is started: on an image-based system with SELinux on
+ * — SUSE MicroOS or SLE Micro (transactional-update present), or an rpm-ostree system (ostree's
+ * /run/ostree-booted: Fedora CoreOS, IoT) — install.sh installs k3s-selinux into the next snapshot or
+ * deployment, which only the next boot runs, and therefore leaves k3s stopped (INSTALL_K3S_SKIP_START)
+ * with "Please reboot your machine to activate the changes and avoid data loss" (K3S:install.sh
+ * setup_selinux, install_selinux_rpm: `transactional-update ... run zypper` or `rpm-ostree install`).
+ * While the running system still lacks the policy, k3s must not be started: fail asking for the reboot.
  */
 export function renderSelinuxSnapshotCheck(node: string): string {
-  return `if command -v transactional-update >/dev/null 2>&1 && [ "$(getenforce 2>/dev/null || echo Disabled)" != Disabled ] && ! rpm -q k3s-selinux >/dev/null 2>&1; then
-  echo ${shq(`k3s-stacks: ${node} is a transactional system with SELinux on, and k3s-selinux is only in the new snapshot install.sh installed it into: k3s must not start before that snapshot runs (install.sh left it stopped). Fix: reboot ${node}, then run pulumi up again.`)} >&2
+  return `if { command -v transactional-update >/dev/null 2>&1 || [ -e /run/ostree-booted ]; } && [ "$(getenforce 2>/dev/null || echo Disabled)" != Disabled ] && ! rpm -q k3s-selinux >/dev/null 2>&1; then
+  echo ${shq(`k3s-stacks: ${node} runs a read-only system image (transactional-update or rpm-ostree) with SELinux on, and k3s-selinux is only in the new snapshot or deployment install.sh installed it into: k3s must not start before that runs (install.sh left it stopped). Fix: reboot ${node} ('systemctl reboot'), then run pulumi up again.`)} >&2
   exit 1
 fi`;
 }

@@ -20,6 +20,7 @@ export const HOST_PATHS = [
   "/proc/cmdline",
   "/lib/modules/",
   "/run/systemd/system",
+  "/run/ostree-booted",
   // The record of the host before preparation (host/undo.ts).
   "/var/lib/k3s-stacks",
 ];
