@@ -57,7 +57,10 @@ export function selinuxTargetFor(os: OsRelease): SelinuxTarget | undefined {
  * /var/lib/rpm-state is created first (the policy's %pre SELinux macro needs it). On a transactional
  * system (transactional-update present, read-only root) zypper cannot install and a package only
  * takes effect in a new snapshot after a reboot, while k3s must start under the policy: it fails
- * naming the transactional-update command and the reboot.
+ * naming the transactional-update command and the reboot. An rpm-ostree system (/run/ostree-booted:
+ * Fedora CoreOS and IoT, RHEL for Edge; read-only /usr) fails the same way, naming `rpm-ostree
+ * install` and Rancher's folder install.sh would use: `coreos` for a Fedora-like os-release with
+ * OSTREE_VERSION (install.sh setup_selinux), else the el build's.
  */
 export function renderSelinuxPreInstall(opts: { node: string; dir: string; version?: string; targets: SelinuxTarget[] }): string {
   const version = opts.version ?? "<k3s-selinux version-release, such as 1.6-1>";
@@ -79,6 +82,12 @@ if [ "$selinux_mode" != Disabled ] && command -v rpm >/dev/null 2>&1 && ! rpm -q
       elif [ "$os_major" = 8 ] || [ "\${os_major:-0}" -gt 36 ] 2>/dev/null; then selinux_target=el8
       else selinux_target=el9; fi ;;
   esac
+  if [ -e /run/ostree-booted ]; then
+    case "$selinux_target" in el7) selinux_folder=centos/7 ;; el8) selinux_folder=centos/8 ;; *) selinux_folder=centos/9 ;; esac
+    if { [ "$(os_field ID)" = fedora ] || [ "$(os_field ID_LIKE)" = fedora ]; } && [ -n "$(os_field OSTREE_VERSION)" ]; then selinux_folder=coreos; fi
+    echo "k3s-stacks: ${opts.node} boots an rpm-ostree image (/run/ostree-booted: read-only /usr) running SELinux ($selinux_mode) without k3s-selinux; a package installed there only takes effect in a new deployment after a reboot, so it cannot go in right before k3s starts. Fix: on ${opts.node} run 'rpm-ostree install --idempotent -y k3s-selinux' with Rancher's RPM repository (${DEFAULT_SELINUX_REPO}/k3s/stable/common/$selinux_folder/noarch) or your mirror of it configured, then 'systemctl reboot', then run pulumi up again." >&2
+    exit 1
+  fi
   case "$selinux_target" in
     sle|slemicro)
       if command -v transactional-update >/dev/null 2>&1; then

@@ -111,8 +111,10 @@ describe("staging per node (mocks)", () => {
 describe("on the node (renderSelinuxPreInstall in bash)", () => {
   const release: Record<string, string> = { rocky9: 'ID="rocky"\nID_LIKE="rhel centos fedora"\nVERSION_ID="9.4"\n', leap: 'ID="opensuse-leap"\nID_LIKE="suse opensuse"\nVERSION_ID="15.6"\n', rocky8: 'ID="rocky"\nID_LIKE="rhel centos fedora"\nVERSION_ID="8.10"\n',
     microos: 'ID="opensuse-microos"\nID_LIKE="suse opensuse opensuse-tumbleweed microos sle-micro opensuse-microos"\nVERSION_ID="20261120"\n',
-    slmicro: 'ID="sl-micro"\nID_LIKE="suse"\nVARIANT_ID="sle-micro"\nVERSION_ID="6.1"\n' };
-  const run = (os: string, mode: string, installed = false, transactional = false, bundled = true) => {
+    slmicro: 'ID="sl-micro"\nID_LIKE="suse"\nVARIANT_ID="sle-micro"\nVERSION_ID="6.1"\n',
+    fcos: "ID=fedora\nVERSION_ID=41\nVARIANT_ID=coreos\nOSTREE_VERSION='41.20241109.3.0'\n",
+    r4e: 'ID="rhel"\nID_LIKE="fedora"\nVERSION_ID="9.4"\n' };
+  const run = (os: string, mode: string, installed = false, transactional = false, bundled = true, ostree = false) => {
     const sb = sandbox();
     try {
       fs.writeFileSync(path.join(sb.dir, "os-release"), release[os]);
@@ -122,8 +124,10 @@ describe("on the node (renderSelinuxPreInstall in bash)", () => {
       // zypper logs whether the policy's %pre would find /var/lib/rpm-state.
       sb.fake("zypper", `${LOG_CALL}; [ -d "${sb.dir}/var/lib/rpm-state" ] || echo "zypper without rpm-state" >> "$CALLS"`);
       if (transactional) sb.fake("transactional-update", LOG_CALL);
+      if (ostree) fs.writeFileSync(path.join(sb.dir, "ostree-booted"), "");
       const script = renderSelinuxPreInstall(bundled ? { node: "n1", dir: "/stage", version: "1.6-1", targets: ["el9", "sle"] } : { node: "n1", dir: "/stage", targets: [] })
         .split("/etc/os-release").join(path.join(sb.dir, "os-release")).split("/stage").join(sb.dir)
+        .split("/run/ostree-booted").join(path.join(sb.dir, "ostree-booted"))
         .split("/var/lib/rpm-state").join(path.join(sb.dir, "var/lib/rpm-state"));
       fs.mkdirSync(path.join(sb.dir, "selinux"));
       for (const t of ["el9", "sle"]) fs.writeFileSync(path.join(sb.dir, `selinux/k3s-selinux-1.6-1.${t}.noarch.rpm`), t);
@@ -148,6 +152,14 @@ describe("on the node (renderSelinuxPreInstall in bash)", () => {
     expect(r.stderr).toContain("n1 is a transactional system (transactional-update: read-only root) running SELinux (Enforcing) without k3s-selinux");
     expect(r.stderr).toContain("Fix: on n1 run 'transactional-update --non-interactive pkg install k3s-selinux' with Rancher's RPM repository (https://rpm.rancher.io/k3s/stable/common/microos/noarch) or your mirror of it configured, reboot it, then run pulumi up again.");
     expect(r.calls).toEqual([]);
+  });
+  test.each([["fcos", "coreos"], ["r4e", "centos/9"]])("%s (rpm-ostree): fails naming rpm-ostree install, Rancher's %s folder and the reboot; dnf never runs on the read-only /usr", (os, folder) => {
+    const r = run(os, "Enforcing", false, false, true, true);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("/ostree-booted: read-only /usr) running SELinux (Enforcing) without k3s-selinux");
+    expect(r.stderr).toContain(`Fix: on n1 run 'rpm-ostree install --idempotent -y k3s-selinux' with Rancher's RPM repository (https://rpm.rancher.io/k3s/stable/common/${folder}/noarch) or your mirror of it configured, then 'systemctl reboot', then run pulumi up again.`);
+    expect(r.calls).toEqual([]);
+    expect(run(os, "Enforcing", true, false, true, true).status).toBe(0);
   });
   test("the build follows install.sh: MicroOS (sle-micro only in ID_LIKE) takes sle, SL Micro (VARIANT_ID=sle-micro) takes slemicro", () => {
     expect(run("microos", "Enforcing").calls).toEqual(["zypper --non-interactive --quiet install /selinux/k3s-selinux-1.6-1.sle.noarch.rpm"]);
