@@ -187,7 +187,7 @@ echo "longhorn prerequisites ready on node $node"
 export function longhornPrereqCommand(name: string, node: NodeSpec, mode: PrereqMode, opts: pulumi.CustomResourceOptions, configRoot?: ConfigRoot): ScriptCommand {
   return remoteScript(
     name,
-    { connection: node.connection, script: renderLonghornPrereqScript({ nodeName: node.name, mode, configRoot }), phases: ["create", "update"] },
+    { connection: node.connection, script: renderLonghornPrereqScript({ nodeName: node.name, mode, configRoot }), values: [node.name], phases: ["create", "update"] },
     { ...opts, dependsOn: opts.dependsOn ?? node.dependsOn },
   );
 }

@@ -70,7 +70,7 @@ export function disableHolds(name: string, component: string, nodes: NodeSpec[],
     holds.push(
       remoteScript(
         `${name}-hold-${component}-${server.name}`,
-        { connection: server.connection, script: renderDisableHoldScript({ node: server.name, component, etcd: opts.etcd }), phases: ["create", "update", "delete"] },
+        { connection: server.connection, script: renderDisableHoldScript({ node: server.name, component, etcd: opts.etcd }), values: [server.name], phases: ["create", "update", "delete"] },
         { parent: opts.parent, dependsOn: [...opts.after, ...after] },
       ),
     );

@@ -77,6 +77,7 @@ export function airgapStager(bundle: LoadedBundle): InstallStager {
         {
           connection: node.connection,
           script: renderVerifyScript({ node: node.name, dir, files: staged, imagesPrefix: `k3s-airgap-images-${node.arch}.` }),
+          values: [node.name],
           phases: ["create"],
           triggers: [trigger],
         },

@@ -4,7 +4,7 @@ import { NodeSpec, SshConnection } from "../nodes/types";
 import { ScriptCommand, connectionArgs, remoteScript } from "../remote/command";
 import { CONFIG_FILE, ResolvedContributions, renderConfigYaml, renderNodeConfig } from "../k3s/node-config";
 import { InstallSpec, renderConfigScript, renderInstallScript, renderMemberScript } from "../k3s/scripts";
-import { renderCordonScript, renderRestartScript, renderUncordonScript } from "../day-two/rollout-scripts";
+import { renderCordonScript, renderRestartScript, renderUncordonScript, shortHash } from "../day-two/rollout-scripts";
 import { configHash } from "../day-two/restart-plan";
 import { renderNotNewerThanServers } from "../day-two/node-scripts";
 import { InstallStager, NodeFile, RolloutSettings } from "../k3s/types";
@@ -107,6 +107,7 @@ export class K3sNode extends pulumi.ComponentResource {
     const leave = args.bootstrap ? undefined : remoteScript(`${name}-leave`, {
       connection: args.controlConnection,
       script: renderLeaveScript({ node: node.name, timeoutSeconds: LEAVE_TIMEOUT_SECONDS }),
+      values: [node.name],
       phases: ["delete"],
       triggers: [installIdentity(node)],
     }, { parent: this, deleteBeforeReplace: true, dependsOn: args.configAfter ?? [] });
@@ -116,6 +117,7 @@ export class K3sNode extends pulumi.ComponentResource {
     const config = remoteScript(`${name}-config`, {
       connection: conn,
       script: rendered.apply((r) => r.configScript),
+      values: [node.name],
       phases: ["create", "update", "delete"],
       secret: secretFiles,
       triggers: [leave ? followTrigger(leave, installIdentity(node)) : installIdentity(node)],
@@ -139,6 +141,7 @@ export class K3sNode extends pulumi.ComponentResource {
     this.install = remoteScript(`${name}-install`, {
       connection: conn,
       script: withStagedTrigger(pulumi.output(args.token).apply((token) => renderInstallScript(spec(settings.k3sVersion), token))),
+      values: [node.name],
       phases: ["create", "update", "delete"],
       secret: true,
       showOutput: true,
@@ -167,6 +170,7 @@ export class K3sNode extends pulumi.ComponentResource {
         // An agent newer than the servers fails its membership instead of joining silently (version skew).
         whenReady: node.role === "agent" ? renderNotNewerThanServers(node.name) : undefined,
       }),
+      values: [node.name],
       phases: ["create", "update", "delete"],
     }, { parent: this, dependsOn: deps([this.install, rolled.restart, ...args.installAfter, ...after]), ...chained });
   }
@@ -201,6 +205,7 @@ export class K3sNode extends pulumi.ComponentResource {
     const cordon = target && remoteScript(`${name}-cordon`, {
       connection: args.controlConnection,
       script: renderCordonScript({ node: node.name, version: target.version, drain: rollout.drain, drainTimeout: rollout.drainTimeout }),
+      values: [node.name],
       phases: ["update"],
     }, child(args.rolloutAfter));
     const script = this.configHash.apply((hash) => renderRestartScript({
@@ -216,6 +221,7 @@ export class K3sNode extends pulumi.ComponentResource {
     const restart = remoteScript(`${name}-restart`, {
       connection: node.connection,
       script: target ? withStagedTrigger(script) : script,
+      values: [node.name, this.configHash.apply(shortHash)],
       phases: ["update"],
       // Its header carries the configuration hash, which is a secret's digest when config.yaml holds one.
       secret: files.secret,
@@ -225,6 +231,7 @@ export class K3sNode extends pulumi.ComponentResource {
     const uncordon = remoteScript(`${name}-uncordon`, {
       connection: args.controlConnection,
       script: renderUncordonScript({ node: node.name, version: target.version, timeoutSeconds: READY_TIMEOUT_SECONDS }),
+      values: [node.name],
       phases: ["update"],
     }, child([restart]));
     return { restart, done: uncordon };

@@ -57,6 +57,7 @@ export class GoneK3sNode extends pulumi.ComponentResource {
     this.removal = remoteScript(`${name}-install`, {
       connection: args.controlConnection,
       script: renderGoneScript({ node: node.name, drainTimeout: args.drainTimeout, timeoutSeconds: LEAVE_TIMEOUT_SECONDS }),
+      values: [node.name],
       phases: ["create", "update"],
       triggers: [node.role],
     }, { ...kept, dependsOn: args.after });

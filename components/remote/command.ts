@@ -73,10 +73,13 @@ export function wrapperStdin(privilege: Privilege, script: pulumi.Input<string>,
   return pulumi.interpolate`${sudoPassword}\n${STDIN_MARK}\n${script}`;
 }
 
-/** `script` packed (packScript): a string stays a string, an Output is mapped once. */
-function packed(script: pulumi.Input<string>): pulumi.Input<string> {
-  if (typeof script === "string") return packScript(script);
-  return (pulumi.Output.isInstance(script) ? script : pulumi.output(script)).apply(packScript);
+/** `script` packed (packScript) with its per-node `values`: plain strings stay a string, else one Output. */
+function packed(script: pulumi.Input<string>, values: pulumi.Input<string>[] = []): pulumi.Input<string> {
+  if (values.every((v): v is string => typeof v === "string")) {
+    if (typeof script === "string") return packScript(script, values);
+    return (pulumi.Output.isInstance(script) ? script : pulumi.output(script)).apply((s) => packScript(s, values));
+  }
+  return pulumi.all([script, ...values]).apply(([s, ...v]) => packScript(s, v));
 }
 
 /** PATH of a local script: what a root login shell has, whatever the Pulumi process had. */
@@ -104,6 +107,12 @@ export interface RemoteScriptArgs {
   showOutput?: boolean;
   /** Values whose change forces a replace (delete then create). */
   triggers?: pulumi.Input<unknown>[];
+  /**
+   * The script's per-node values (node name, configuration hash): sent plain beside the compressed
+   * body, so nodes with the same settings share one body (packScript). Not secrets: they stay
+   * readable in the step's stdin.
+   */
+  values?: pulumi.Input<string>[];
 }
 
 /** What runs a node's scripts: over SSH, or directly on a local node. */
@@ -118,7 +127,7 @@ export function remoteScript(name: string, args: RemoteScriptArgs, opts: pulumi.
   const privilege = privilegeOf(conn);
   const needsSecret = args.secret || privilege === "sudo-password";
   // Packed (gzip + base64, decoded on the host): the state carries each step's stdin twice.
-  const stdin = wrapperStdin(privilege, packed(args.script), conn.sudoPassword);
+  const stdin = wrapperStdin(privilege, packed(args.script, args.values), conn.sudoPassword);
   const line = conn.local ? localWrapperCommand : wrapperCommand;
   const phase = (p: "create" | "update" | "delete") => (args.phases.includes(p) ? line(privilege, p) : undefined);
   const quiet = args.secret && !args.showOutput;

@@ -71,6 +71,16 @@ describe("per-node staging from a bundle", () => {
     expect(copies.map((c) => c.name)).toContain("srv-x64-airgap-amd64-install-sh-v1.36.3-k3s1");
   });
 
+  test("nodes of one arch share the verify step's compressed body; each decodes naming its own node", async () => {
+    await stageAll(bundle, [node("armhf-a", "arm", "agent", "pi"), node("armhf-c", "arm", "agent", "pi")]);
+    const stdin = (n: string) => String(mocks.byName(`${n}-airgap-arm-verify-v1.36.3-k3s1`).inputs.stdin);
+    const body = (s: string) => /\n(H4sI[A-Za-z0-9+/=]+)\n/.exec(s)?.[1];
+    expect(body(stdin("armhf-a"))).toBeDefined();
+    expect(body(stdin("armhf-a"))).toBe(body(stdin("armhf-c")));
+    expect(unpackScript(stdin("armhf-c"))).toContain("armhf-c");
+    expect(unpackScript(stdin("armhf-c"))).not.toContain("armhf-a");
+  });
+
   test("the verify command checks every file of the node's arch with sha256sum, and nothing of other arches", async () => {
     await stageAll(bundle);
     const verify = mocks.byName("armhf-a-airgap-arm-verify-v1.36.3-k3s1");

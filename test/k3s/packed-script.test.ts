@@ -61,6 +61,36 @@ describe("packScript / unpackScript", () => {
   });
 });
 
+describe("per-node values", () => {
+  const forNode = (name: string) => config.replaceAll("pi-1", name);
+  const payload = (stdin: string) => /\n(H4sI[A-Za-z0-9+/=]+)\n/.exec(stdin)?.[1];
+
+  test("nodes that differ only in their values share one compressed body, and each decodes to its own script", () => {
+    const [a, b] = [packScript(forNode("pi-1"), ["pi-1"]), packScript(forNode("pi-22"), ["pi-22"])];
+    expect(payload(a)).toBeDefined();
+    expect(payload(a)).toBe(payload(b));
+    expect(unpackScript(a)).toBe(forNode("pi-1"));
+    expect(unpackScript(b)).toBe(forNode("pi-22"));
+    // The value is plain in the step's stdin, so a preview's diff names what changed.
+    expect(b).toContain("'pi-22'");
+  });
+
+  test("values that are short, absent or multi-line are left in the body; packing stays exact", () => {
+    for (const values of [["p"], ["not-in-it"], ["pi-1\nx"], [""]]) {
+      const packed = packScript(config, values);
+      expect(packed).toBe(packScript(config));
+      expect(unpackScript(packed)).toBe(config);
+    }
+  });
+
+  test("a script that already holds a placeholder, or values inside each other, still decode exactly", () => {
+    const tricky = `${config}# @K3S_STACKS_V0@ pi-1 pi-10 K3S_STACKS_V1@\n`;
+    for (const values of [["pi-1", "pi-10"], ["pi-10", "pi-1"], ["K3S_STACKS", "pi-1"], ["@K3S", "S_V0@"]]) {
+      expect(unpackScript(packScript(tricky, values))).toBe(tricky);
+    }
+  });
+});
+
 describe("running a packed script in bash", () => {
   let sb: Sandbox;
   beforeEach(() => { sb = sandbox(); });
@@ -77,6 +107,21 @@ describe("running a packed script in bash", () => {
     }
     expect(argv()).toContain("bash -s -- update");
     expect(argv()).not.toContain(SECRET);
+  });
+
+  test("with values holding shell syntax, bash runs exactly the plain script", () => {
+    // & is the matched text in a bash 5.2 replacement unless quoted; quotes, $ and globs must stay literal.
+    const values = ["n&1 'q' \"d\" $HOME *?[a] \\x", "pi-1"];
+    const script = scriptFrame("probe on pi-1", {
+      create: `cat <<'EOF'\n${values[0]}\nEOF\necho 'pi-1 done'\n${Array.from({ length: 40 }, (_, i) => `: "padding line ${i} that compresses well"`).join("\n")}`,
+    });
+    const packed = packScript(script, values);
+    expect(unpackScript(packed)).toBe(script);
+    expect(packed).not.toBe(packScript(script));
+    const plain = sb.run(["bash", "-c", wrapperCommand("root", "create")], { input: script });
+    const r = sb.run(["bash", "-c", wrapperCommand("root", "create")], { input: packed });
+    expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: 0, stdout: `${values[0]}\npi-1 done\n`, stderr: "" });
+    expect(r.stdout).toBe(plain.stdout);
   });
 
   test("a script that exits before reading all of itself keeps its status (no pipefail on the last pipe)", () => {
