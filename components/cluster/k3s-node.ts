@@ -9,6 +9,7 @@ import { configHash } from "../day-two/restart-plan";
 import { renderNotNewerThanServers } from "../day-two/node-scripts";
 import { InstallStager, NodeFile, RolloutSettings } from "../k3s/types";
 import { hostPrepFor } from "../k3s/host-prep";
+import { splitNodeIps } from "../rules/node-ips";
 import { renderLeaveScript } from "../k3s/removal-scripts";
 import { LEAVE_TIMEOUT_SECONDS, followTrigger, installIdentity } from "../day-two/replace-chain";
 
@@ -39,6 +40,15 @@ export interface K3sNodeArgs {
   etcd: boolean;
   /** Whether config.yaml carries a secret (datastore URL, S3 key): keep it secret then. */
   secretConfig: boolean;
+}
+
+/**
+ * The node's internal and external addresses that are known while the program runs (an inventory's;
+ * a cloud VM's come later, as Outputs): per-node values of its config script, so that nodes with
+ * the same settings share one compressed body even when each names its own node-ip (packScript).
+ */
+function knownAddresses(node: NodeSpec): string[] {
+  return [node.internalAddress, node.externalAddress].flatMap((a) => (typeof a === "string" ? splitNodeIps(a) : []));
 }
 
 /** How long a node may take to report Ready after install or upgrade. */
@@ -117,7 +127,7 @@ export class K3sNode extends pulumi.ComponentResource {
     const config = remoteScript(`${name}-config`, {
       connection: conn,
       script: rendered.apply((r) => r.configScript),
-      values: [node.name],
+      values: [node.name, ...knownAddresses(node)],
       phases: ["create", "update", "delete"],
       secret: secretFiles,
       triggers: [leave ? followTrigger(leave, installIdentity(node)) : installIdentity(node)],
