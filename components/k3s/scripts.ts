@@ -5,6 +5,7 @@ import { HostPrep, prepBody } from "./host-prep";
 import { firewallRules } from "./host/network";
 import { renderPrepUndo } from "./host/undo";
 import { renderSelinuxSnapshotCheck } from "./host/services";
+import { renderOstreeSelinuxCheck, renderOstreeSelinuxLabel } from "./host/ostree";
 import { drainSnippet } from "./removal-scripts";
 import { renderNodeNameGuard } from "./node-guard";
 import { RECORD_STARTED_CONFIG, STARTED_CONFIG_FILE, configHashFunction } from "./started-config";
@@ -112,13 +113,27 @@ export function installFunctions(spec: InstallSpec): string {
   const snapshotCheck = indentLines(renderSelinuxSnapshotCheck(spec.node), 2).trimStart();
   // Not re-indented: a heredoc in the snippet must keep its terminator at the start of a line.
   const pre = spec.preInstall ? `\n${spec.preInstall.trim()}` : "";
+  const ostreeCheck = indentLines(renderOstreeSelinuxCheck(spec.node), 2).trimStart();
   return `installed_version() { if command -v k3s >/dev/null 2>&1; then k3s --version 2>/dev/null | awk 'NR == 1 { print $3 }'; fi; }
+${renderOstreeSelinuxLabel(service, spec.stagedEnv?.INSTALL_K3S_BIN_DIR)}
 fetch_install() {
   ${fetch}${pre}
+  ${ostreeCheck}
+  ostree_before=$(ostree_state)
+}
+# install.sh, or on an rpm-ostree host it cannot prepare for SELinux, install.sh without its RPM step
+# and without the start, then the binary's label (host/ostree.ts).
+install_sh() {
+  if [ "$ostree_selinux" = 1 ]; then
+    INSTALL_K3S_SKIP_SELINUX_RPM=true INSTALL_K3S_SKIP_START=true "$@" sh "$script"
+    ostree_selinux_label
+  else
+    "$@" sh "$script"
+  fi
 }
 run_install() {
   fetch_install
-  ${installEnv(spec)} sh "$script"
+  install_sh env ${installEnv(spec)}
   ${snapshotCheck}
   # install.sh skips the start when nothing changed, e.g. on a re-run after a failed start.
   systemctl is-active --quiet ${service} || systemctl start ${service} || true
@@ -130,7 +145,7 @@ run_install() {
 }
 start_install() {
   fetch_install
-  INSTALL_K3S_SKIP_START=true ${installEnv(spec)} sh "$script"
+  install_sh env INSTALL_K3S_SKIP_START=true ${installEnv(spec)}
   ${snapshotCheck}
   systemctl start --no-block ${service}
   echo "k3s-stacks: ${service} starting on ${spec.node}; its membership step waits until the node is Ready"

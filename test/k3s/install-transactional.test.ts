@@ -12,7 +12,11 @@ const WAIT_FOR_REBOOT = "k3s-stacks: m-1 runs a read-only system image (transact
 let sb: Sandbox;
 beforeEach(() => {
   sb = sandbox();
-  fs.writeFileSync(path.join(sb.dir, "install.sh"), `echo "install.sh\${INSTALL_K3S_SKIP_START:+ skip-start}" >> "$CALLS"\n`);
+  // install.sh logs what it was told to skip and writes the binary (content from $K3S_BUILD).
+  fs.writeFileSync(path.join(sb.dir, "install.sh"), `echo "install.sh\${INSTALL_K3S_SKIP_START:+ skip-start}\${INSTALL_K3S_SKIP_SELINUX_RPM:+ skip-selinux-rpm}" >> "$CALLS"
+mkdir -p "${sb.dir}/usr/local/bin" && echo "\${K3S_BUILD:-1}" > "${sb.dir}/usr/local/bin/k3s" && chmod +x "${sb.dir}/usr/local/bin/k3s"\n`);
+  fs.writeFileSync(path.join(sb.dir, "os-release"), "ID=debian\n");
+  sb.fake("chcon", LOG_CALL);
   sb.fake("systemctl", `${LOG_CALL}\n[ "$1" != is-active ] || [ -e "${sb.dir}/active" ]`);
   sb.fake("getenforce", "echo Enforcing");
   sb.fake("transactional-update", LOG_CALL);
@@ -22,8 +26,12 @@ afterEach(() => sb.cleanup());
 const render = (role: "server" | "agent") =>
   renderInstallScript({ node: "m-1", role, version: "v1.36.3+k3s1", installScriptUrl: "https://get.k3s.io", stagedScript: path.join(sb.dir, "install.sh") }, "K10token")
     .replace(/\/etc\/rancher\/k3s/g, sb.dir)
-    .replace(/\/run\/ostree-booted/g, path.join(sb.dir, "ostree-booted"));
-const create = (role: "server" | "agent") => sb.run(["bash", "-s", "--", "create"], { input: render(role) });
+    .replace(/\/run\/ostree-booted/g, path.join(sb.dir, "ostree-booted"))
+    .replace(/\/etc\/os-release/g, path.join(sb.dir, "os-release"))
+    .replace(/\/usr\/local\/bin/g, path.join(sb.dir, "usr/local/bin"))
+    .replace(/\/opt\/bin/g, path.join(sb.dir, "opt/bin"))
+    .replace(/\/etc\/systemd\/system/g, sb.dir);
+const create = (role: "server" | "agent", env: Record<string, string> = {}) => sb.run(["bash", "-s", "--", "create"], { input: render(role), env });
 
 test.each(["server", "agent"] as const)("%s: k3s-selinux only in the pending snapshot: k3s is not started, the run asks for the reboot", (role) => {
   sb.fake("rpm", "exit 1");
@@ -52,6 +60,7 @@ describe("rpm-ostree (Fedora CoreOS): no transactional-update, /run/ostree-boote
   beforeEach(() => {
     fs.rmSync(path.join(sb.bin, "transactional-update"));
     fs.writeFileSync(path.join(sb.dir, "ostree-booted"), "");
+    fs.writeFileSync(path.join(sb.dir, "os-release"), "ID=fedora\nVERSION_ID=41\nVARIANT_ID=coreos\nOSTREE_VERSION='41.20241109.3.0'\n");
   });
 
   test.each(["server", "agent"] as const)("%s: k3s-selinux only in the pending deployment: k3s is not started, the run asks for the reboot", (role) => {
@@ -62,10 +71,58 @@ describe("rpm-ostree (Fedora CoreOS): no transactional-update, /run/ostree-boote
     expect(sb.calls().filter((c) => c.startsWith("systemctl start"))).toEqual([]);
   });
 
-  test("booted into the deployment with the policy: k3s starts", () => {
+  test("booted into the deployment with the policy: k3s starts; install.sh keeps its own SELinux step", () => {
     sb.fake("rpm", "exit 0");
     expect(create("agent").status).toBe(0);
-    expect(sb.calls()).toContain("systemctl start --no-block k3s-agent");
+    const calls = sb.calls();
+    expect(calls).toContain("install.sh skip-start");
+    expect(calls).toContain("systemctl start --no-block k3s-agent");
+  });
+});
+
+describe("an rpm-ostree host install.sh does not take for Fedora CoreOS (RHEL for Edge): install.sh would run yum", () => {
+  /** What changed the host (systemctl's is-active queries left out). */
+  const changes = () => sb.calls().filter((c) => !c.startsWith("systemctl is-active"));
+  const label = () => `chcon -u system_u -r object_r -t container_runtime_exec_t ${sb.dir}/usr/local/bin/k3s`;
+  beforeEach(() => {
+    fs.rmSync(path.join(sb.bin, "transactional-update"));
+    fs.writeFileSync(path.join(sb.dir, "ostree-booted"), "");
+    fs.writeFileSync(path.join(sb.dir, "os-release"), 'ID="rhel"\nID_LIKE="fedora"\nVERSION_ID="9.4"\n');
+  });
+
+  test("without k3s-selinux: fails before install.sh, naming rpm-ostree, Rancher's el9 folder and the reboot", () => {
+    sb.fake("rpm", "exit 1");
+    const r = create("agent");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("k3s-stacks: m-1 boots an rpm-ostree image (");
+    expect(r.stderr).toContain("with SELinux on and without k3s-selinux, which install.sh would install with yum: an rpm-ostree host has none, and its /usr is read-only. Fix: on m-1 run 'rpm-ostree install --idempotent -y k3s-selinux' with Rancher's RPM repository (https://rpm.rancher.io/k3s/stable/common/centos/9/noarch) or your mirror of it configured, then 'systemctl reboot', then run pulumi up again.");
+    expect(sb.calls()).toEqual([]);
+  });
+
+  test("with k3s-selinux booted: install.sh skips its RPM step and the start, the binary gets install.sh's label, then k3s starts", () => {
+    sb.fake("rpm", "exit 0");
+    const r = create("agent");
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(changes()).toEqual(["install.sh skip-start skip-selinux-rpm", label(), "systemctl start --no-block k3s-agent"]);
+  });
+
+  test("a running server is restarted after the label only when install.sh changed its binary (install.sh's restart on change)", () => {
+    sb.fake("rpm", "exit 0");
+    fs.writeFileSync(path.join(sb.dir, "active"), "");
+    expect(create("server").status).toBe(0);
+    expect(changes()).toEqual(["install.sh skip-start skip-selinux-rpm", label(), "systemctl restart k3s"]);
+    expect(create("server").status).toBe(0);
+    expect(changes()).toEqual(["install.sh skip-start skip-selinux-rpm", label()]);
+    expect(create("server", { K3S_BUILD: "2" }).status).toBe(0);
+    expect(changes()).toContain("systemctl restart k3s");
+  });
+
+  test("SELinux disabled: install.sh as usual", () => {
+    sb.fake("rpm", "exit 1");
+    sb.fake("getenforce", "echo Disabled");
+    expect(create("agent").status).toBe(0);
+    expect(changes()).toEqual(["install.sh skip-start", "systemctl start --no-block k3s-agent"]);
   });
 });
 
