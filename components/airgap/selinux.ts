@@ -1,4 +1,5 @@
 import { shq } from "../remote/shell";
+import { DEFAULT_SELINUX_REPO } from "../k3s/host/services";
 
 /**
  * k3s-selinux RPM builds, as install.sh chooses them from /etc/os-release (k3s install.sh
@@ -12,8 +13,7 @@ export type SelinuxTarget = (typeof SELINUX_TARGETS)[number];
 /** Folder of each target in Rancher's RPM repository: `<repo>/k3s/<channel>/common/<folder>/noarch/`. */
 const REPO_FOLDER: Record<SelinuxTarget, string> = { el7: "centos/7", el8: "centos/8", el9: "centos/9", sle: "microos", slemicro: "slemicro" };
 
-/** Rancher's RPM repository for k3s (install.sh's `rpm_site`). */
-export const DEFAULT_SELINUX_REPO = "https://rpm.rancher.io";
+export { DEFAULT_SELINUX_REPO };
 
 /** `k3s-selinux-<version>.<target>.noarch.rpm`; `version` is `<version>-<release>`, e.g. 1.6-1. */
 export function selinuxRpmName(version: string, target: SelinuxTarget): string {

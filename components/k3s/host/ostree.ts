@@ -1,5 +1,5 @@
 import { shq } from "../../remote/shell";
-import { DEFAULT_SELINUX_REPO } from "../../airgap/selinux";
+import { DEFAULT_SELINUX_REPO } from "./services";
 
 /**
  * Shell run before install.sh on an rpm-ostree host (/run/ostree-booted) with SELinux on that

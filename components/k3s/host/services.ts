@@ -1,5 +1,7 @@
 import { shq, writeFileSnippet } from "../../remote/shell";
 
+/** Rancher's RPM repository for k3s-selinux (install.sh's `rpm_site`). */
+export const DEFAULT_SELINUX_REPO = "https://rpm.rancher.io";
 /** config.yaml.d drop-in the config step writes when SELinux is on (k3s merges config.yaml.d after config.yaml). */
 export const SELINUX_DROPIN = "/etc/rancher/k3s/config.yaml.d/50-k3s-stacks-selinux.yaml";
 /** NetworkManager drop-in that keeps it off the interfaces flannel and the CNI create. */
