@@ -69,9 +69,9 @@ export const inventorySchema = z
     privateKeyPath: filled("the private key file, such as ~/.ssh/id_ed25519, or remove the key to use the SSH agent").optional(),
     /** Let host preparation add the memory cgroup to the Pi boot cmdline. */
     fixCgroups: z.boolean().default(false),
-    /** Let host preparation reboot nodes: after the cgroup fix, or after installing a package on a transactional system (MicroOS, SLE Micro). Never a node where k3s runs (host preparation is not rolled): the run asks for that reboot instead. */
+    /** Let host preparation reboot nodes: after the cgroup fix, or after installing a package on an image-based system (MicroOS, SLE Micro: transactional-update; Fedora CoreOS/IoT, RHEL for Edge: rpm-ostree). Never a node where k3s runs (host preparation is not rolled): the run asks for that reboot instead. */
     allowReboot: z.boolean().default(false),
-    /** Let host preparation install the distribution's package for missing kernel modules (apt-get, dnf, zypper). */
+    /** Let host preparation install the distribution's package for missing kernel modules (apt-get, dnf, zypper; transactional-update or rpm-ostree on image-based systems, then a reboot). */
     installPackages: z.boolean().default(false),
     /** An active firewalld or ufw: `open` adds exactly the rules k3s needs; `keep` changes nothing and fails naming the commands. */
     firewall: firewall.default("open"),
