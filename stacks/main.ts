@@ -97,10 +97,8 @@ export async function main(): Promise<Record<string, unknown>> {
     const cloudCluster = { clusterCidr: cluster.clusterCidr, serviceCidr: cluster.serviceCidr, flannelBackend: cluster.flannelBackend, embeddedRegistry, datastore: cluster.datastore };
     const cloudNodes = await createCloudNodes("k3s", { config: source.cloud, cluster: cloudCluster, sshPrivateKey });
     nodes = cloudNodes.nodes;
-    if (cloudNodes.apiEndpoint) {
-      kubeconfigHost = cloudNodes.apiEndpoint;
-      contributions.push({ server: { "tls-san": cloudNodes.apiEndpoint.apply((h) => [h]) } });
-    }
+    // K3sCluster puts the kubeconfig's host in the servers' tls-san (components/k3s/api-sans.ts).
+    if (cloudNodes.apiEndpoint) kubeconfigHost = cloudNodes.apiEndpoint;
   }
 
   contributions.push({ ...snapshotContribution(snapshots, cluster.datastore, { secretKey: s3SecretKey, accessKey: s3AccessKey }), secret: s3SecretKey !== undefined || s3AccessKey !== undefined });

@@ -59,7 +59,7 @@ export interface K3sClusterArgs extends ClusterArgs {
    * on the first server before it upgrades (none by default).
    */
   rollout?: Partial<RolloutSettings>;
-  /** Host for the kubeconfig when it is only known at run time (e.g. a load balancer's address); default: apiEndpoint, apiVip, the first tlsSans entry that is no wildcard, else the first server's SSH host. */
+  /** Host for the kubeconfig when it is only known at run time (e.g. a load balancer's address); default: apiEndpoint, apiVip, the first tlsSans entry that is no wildcard, else the first server's SSH host. Whichever it is, and the host joins use, goes into the servers' tls-san unless k3s's certificate already names it (components/k3s/api-sans.ts). */
   kubeconfigHost?: pulumi.Input<string>;
   /** Move k3s versions through SSH steps (cordon, upgrade, uncordon); false when system-upgrade-controller upgrades in-cluster. Default true. */
   sshRollout?: boolean;

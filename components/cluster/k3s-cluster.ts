@@ -7,6 +7,7 @@ import { GoneK3sNode } from "../day-two/gone";
 import { apiUrl, ResolvedContributions } from "../k3s/node-config";
 import { mergeLayerKeys } from "../k3s/layer-keys";
 import { configuredKubeconfigHost, rewriteKubeconfig } from "../k3s/kubeconfig";
+import { missingApiSans } from "../k3s/api-sans";
 import { remoteScript } from "../remote/command";
 import { renderKubeconfigScript } from "../k3s/scripts";
 import { scriptFrame } from "../remote/shell";
@@ -70,7 +71,13 @@ export class K3sCluster extends pulumi.ComponentResource {
     const joinHost = fixedHost ? pulumi.output(fixedHost) : address(bootstrap);
     const joinUrl = joinHost.apply(apiUrl);
     const contributions = args.contributions;
-    const resolved = resolveContributions(contributions);
+    // Hosts the joins and the kubeconfig name that the serving certificate would not (api-sans.ts).
+    const apiSans = pulumi
+      .all([bootstrap.connection.host, bootstrap.internalAddress, bootstrap.externalAddress, args.kubeconfigHost])
+      .apply(([host, internalAddress, externalAddress, kubeconfigHost]) =>
+        missingApiSans(settings, { name: bootstrap.name, host, internalAddress, externalAddress }, kubeconfigHost));
+    const resolved = pulumi.all([resolveContributions(contributions), apiSans]).apply(([r, sans]) =>
+      sans.length ? { ...r, server: mergeLayerKeys(r.server, { "tls-san": sans }) } : r);
     const secretConfig = args.datastoreEndpoint !== undefined || contributions.some((c) => c.secret);
 
     const sshRollout = args.sshRollout;

@@ -68,8 +68,8 @@ export function localNodeSpecs(local: LocalArgs = {}, secrets: Pick<NodeSecrets,
 
 /**
  * Cloud VMs (Hetzner Cloud or AWS) from pools, as NodeSpecs, with their network, firewall and an
- * optional API load balancer (`apiEndpoint`: pass it as K3sCluster's kubeconfigHost and a `tls-san`
- * contribution). `cluster` gives the CIDRs the network must not overlap: default k3s's
+ * optional API load balancer (`apiEndpoint`: pass it as K3sCluster's kubeconfigHost, which puts it
+ * in the servers' `tls-san`). `cluster` gives the CIDRs the network must not overlap: default k3s's
  * `10.42.0.0/16` / `10.43.0.0/16`. A component: register it in the program like any other.
  * Throws a ConfigError naming `cloudNodeSpecs.args.cloud...` or `cloudNodeSpecs.args.cluster...` before any VM is declared.
  */

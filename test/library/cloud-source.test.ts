@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { installCloudMocks, Seen, settle, valueOf } from "../cloud/cloud-mocks";
 import type { ConfigError } from "../../components";
+import { configYamlOf, unwrap } from "../stack/support/harness";
 
 let seen: Seen[];
 let lib: typeof import("../../components");
@@ -48,4 +49,17 @@ test("its cluster argument's ranges are checked with K3sCluster's rules (cluster
     expect.stringMatching(/^cloudNodeSpecs\.args\.cluster\.serviceCidr: 10\.42\.128\.0\/17 overlaps clusterCidr 10\.42\.0\.0\/16.*Fix: pick disjoint ranges/),
   ]);
   expect(seen.length).toBe(before);
+});
+
+test("the API load balancer passed as kubeconfigHost is in the servers' tls-san, not the agents'", async () => {
+  const pool = await lib.cloudNodeSpecs("lb", { cloud: { ...cloud, apiLoadBalancer: true, allowWorldApi: true } });
+  const k3s = new lib.K3sCluster("lb-k3s", { nodes: pool.nodes, version: "v1.33.4+k3s1", kubeconfigHost: pool.apiEndpoint });
+  await valueOf(k3s.kubeconfig);
+  await settle();
+  const sans = (node: string) => {
+    const step = seen.find((s) => s.name === `lb-k3s-${node}-config`)!;
+    return configYamlOf(unwrap(step.inputs.stdin) as string)["tls-san"];
+  };
+  expect(sans(pool.nodes[0].name)).toEqual(["198.51.100.250"]);
+  expect(sans(pool.nodes[1].name)).toBeUndefined();
 });

@@ -6,7 +6,7 @@ import { configuredKubeconfigHost } from "../../components/k3s/kubeconfig";
 import { parseClusterConfig } from "../../components/k3s/settings";
 import { problem, problemsOf } from "../support/config";
 import { valueOf } from "../support/mocks";
-import { runStack } from "./support/harness";
+import { renderedConfigs, runStack } from "./support/harness";
 import { inventoryStack } from "./bad-input-cases";
 import { planOf } from "../plan/support-stack";
 
@@ -57,5 +57,28 @@ describe("the first server behind a bastion", () => {
 
   test("only wildcard SANs do not count as an API address", () => {
     expect(problemsOf(() => planOf({ ...behind({ tlsSans: ["*.k3s.lan"] }), ...addons }))).toHaveLength(1);
+  });
+});
+
+describe("the hosts the joins and the kubeconfig name are in the servers' tls-san (k3s/api-sans.ts)", () => {
+  const configsOf = async (stack: Record<string, unknown>) => renderedConfigs((await runStack(stack, { "k3s-stacks:sshPrivateKey": "KEY" })).state);
+
+  test("a first server reached by a DNS name: every server has it in tls-san, agents get no tls-san", async () => {
+    const configs = await configsOf(inventoryStack({ cluster: { datastore: "etcd" }, hosts: [
+      { name: "pi-1", address: "pi-1.lan", role: "server", arch: "arm64" },
+      { name: "pi-2", address: "pi-2.lan", role: "server", arch: "arm64" },
+      { name: "pi-3", address: "pi-3.lan", role: "server", arch: "arm64" },
+      { name: "pi-4", address: "pi-4.lan", role: "agent", arch: "arm64" },
+    ] }));
+    for (const s of ["pi-1", "pi-2", "pi-3"]) expect({ s, sans: configs[s].config["tls-san"] }).toEqual({ s, sans: ["pi-1.lan"] });
+    expect(configs["pi-2"].config.server).toBe("https://pi-1.lan:6443");
+    expect(configs["pi-4"].config).not.toHaveProperty("tls-san");
+  });
+
+  test("a first server whose node-ip and kubeconfig host are named already gets nothing more", async () => {
+    const configs = await configsOf(inventoryStack({ cluster: { tlsSans: ["k3s.lan"] }, hosts: [
+      { name: "s1", address: "192.168.1.11", internalAddress: "10.0.0.11", role: "server", arch: "amd64" },
+    ] }));
+    expect(configs.s1.config["tls-san"]).toEqual(["k3s.lan"]);
   });
 });
