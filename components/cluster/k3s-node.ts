@@ -7,6 +7,7 @@ import { InstallSpec, renderConfigScript, renderInstallScript, renderMemberScrip
 import { renderCordonScript, renderRestartScript, renderUncordonScript, shortHash } from "../day-two/rollout-scripts";
 import { configHash } from "../day-two/restart-plan";
 import { renderNotNewerThanServers } from "../day-two/node-scripts";
+import { renderUniqueNodeIp } from "../k3s/unique-node-ip";
 import { InstallStager, NodeFile, RolloutSettings } from "../k3s/types";
 import { hostPrepFor } from "../k3s/host-prep";
 import { splitNodeIps } from "../rules/node-ips";
@@ -177,8 +178,9 @@ export class K3sNode extends pulumi.ComponentResource {
         taints: node.taints,
         drainTimeout: settings.drainTimeout,
         readyTimeoutSeconds: READY_TIMEOUT_SECONDS,
-        // An agent newer than the servers fails its membership instead of joining silently (version skew).
-        whenReady: node.role === "agent" ? renderNotNewerThanServers(node.name) : undefined,
+        // A Node whose InternalIP another Node has fails its membership (unique-node-ip.ts); an agent
+        // newer than the servers too, instead of joining silently (version skew).
+        whenReady: [renderUniqueNodeIp(node.name), ...(node.role === "agent" ? [renderNotNewerThanServers(node.name)] : [])].join("\n"),
       }),
       values: [node.name],
       phases: ["create", "update", "delete"],

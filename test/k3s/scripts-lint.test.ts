@@ -7,6 +7,7 @@ import { Privilege, wrapperCommand } from "../../components/remote/command";
 import { renderPreInstall } from "../../components/airgap/scripts";
 import { packScript } from "../../components/remote/packed-script";
 import { renderNotNewerThanServers } from "../../components/day-two/node-scripts";
+import { renderUniqueNodeIp } from "../../components/k3s/unique-node-ip";
 
 /** Valid but unusual names and values: dots, slashes, underscores, a label key with a DNS prefix. */
 const NODE = "pi-1.home.arpa";
@@ -51,7 +52,7 @@ const RENDERS: Record<string, Array<[string, string]>> = {
   renderUncordonScript: [["uncordon", rolloutScripts.renderUncordonScript({ node: NODE, version: "v1.36.3+k3s1", timeoutSeconds: 600 })]],
   renderMemberScript: [
     ["member with labels and taints", scripts.renderMemberScript({ node: NODE, bootstrap: false, labels: LABELS, taints: TAINTS, drainTimeout: "90s", readyTimeoutSeconds: 600 })],
-    ["agent member with the servers' version check", scripts.renderMemberScript({ node: NODE, bootstrap: false, labels: {}, taints: [], drainTimeout: "90s", readyTimeoutSeconds: 600, whenReady: renderNotNewerThanServers(NODE) })],
+    ["agent member with the node-ip and servers' version checks", scripts.renderMemberScript({ node: NODE, bootstrap: false, labels: {}, taints: [], drainTimeout: "90s", readyTimeoutSeconds: 600, whenReady: `${renderUniqueNodeIp(NODE)}\n${renderNotNewerThanServers(NODE)}` })],
     ["bootstrap member, nothing managed", scripts.renderMemberScript({ node: NODE, bootstrap: true, labels: {}, taints: [], drainTimeout: "5m", readyTimeoutSeconds: 600 })],
   ],
   renderKubeconfigScript: [["kubeconfig", scripts.renderKubeconfigScript()]],

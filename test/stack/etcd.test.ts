@@ -5,7 +5,7 @@ jest.mock("@pulumi/command", () => require("./support/recorder").recordingComman
 import { parse } from "yaml";
 import { isSecret, valueOf } from "../support/mocks";
 import { loadReference, referenceProblems } from "../k3s/support/reference";
-import { RenderedConfig, SENTINEL, StackRun, renderedConfigs, runStack } from "./support/harness";
+import { RenderedConfig, SENTINEL, StackRun, commandInputs, renderedConfigs, runStack } from "./support/harness";
 
 const ref = loadReference();
 const SERVER_ONLY = Object.keys(ref.server).filter((k) => !(k in ref.agent));
@@ -95,4 +95,9 @@ test("stack outputs describe the cluster", async () => {
   const fixed = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await valueOf(run.outputs[n] as never)])));
   expect(fixed).toMatchObject({ clusterCidr: "10.42.0.0/16", serviceCidr: "10.43.0.0/16", clusterDomain: "cluster.local", flannelBackend: "vxlan", clusterDns: "10.43.0.10", secretsEncryption: true });
   expect(await valueOf(run.outputs.apiEndpoint as never)).toBe("10.0.0.11");
+});
+
+test.each(["pi-1", "pi-2", "pi-zero"])("the membership step of %s fails when its Node shares an InternalIP with another (k3s/unique-node-ip.ts)", (node) => {
+  const member = commandInputs(run.state, `k3s-${node}-member`);
+  expect(member.stdin).toContain(`registered with InternalIP $ip, which node $other has too`);
 });

@@ -864,6 +864,22 @@ def jsonpath(obj, expr):
     return " ".join(v if isinstance(v, str) else json.dumps(v) for v in cur)
 
 
+RANGE_ITEMS = re.compile(r"\{range \.items\[\*\]\}(.*)\{end\}", re.S)
+
+
+def jsonpath_range(objs, body):
+    """kubectl's `{range .items[*]}...{end}` over the listed objects, for a body of `{field path}` and
+    `{"literal"}` blocks only (JSON string escapes such as \\n), as the scripts here write it."""
+    blocks = re.findall(r"\{([^{}]*)\}", body)
+    if "".join("{" + b + "}" for b in blocks) != body:
+        raise Fatal(f"(stand-in) jsonpath range body {body!r} is not supported")
+    out = []
+    for o in objs:
+        for b in blocks:
+            out.append(json.loads(b) if b.startswith('"') else jsonpath(o, "{" + b + "}"))
+    return "".join(out)
+
+
 def parse_selector(sel):
     reqs = []
     for part in filter(None, sel.split(",")):
@@ -975,6 +991,11 @@ def kubectl(args):
         if fmt == "json":
             out = node_json(items[0]) if len(names) == 1 else {"apiVersion": "v1", "kind": "List", "items": [node_json(n) for n in items]}
             print(json.dumps(out, indent=2))
+        elif fmt.startswith("jsonpath=") and RANGE_ITEMS.fullmatch(fmt[len("jsonpath="):]):
+            # A list of nodes (no names given) renders as a List, whose .items the range walks.
+            if names:
+                raise Fatal("(stand-in) -o jsonpath with {range .items[*]} needs a list of nodes, not names")
+            sys.stdout.write(jsonpath_range([node_json(n) for n in items], RANGE_ITEMS.fullmatch(fmt[len("jsonpath="):]).group(1)))
         elif fmt.startswith("jsonpath="):
             if len(items) != 1:
                 raise Fatal("(stand-in) -o jsonpath needs exactly one node")
