@@ -1,6 +1,7 @@
 import { NodeRole } from "../nodes/types";
 import { scriptFrame, shq, writeFileSnippet } from "../remote/shell";
-import { TOKEN_FILE } from "./node-config";
+import { CONFIG_FILE, TOKEN_FILE } from "./node-config";
+import { protectedKeys, renderForeignDropInCheck } from "./host/dropins";
 import { HostPrep, prepBody } from "./host-prep";
 import { firewallRules } from "./host/network";
 import { renderPrepUndo } from "./host/undo";
@@ -37,8 +38,11 @@ export interface ManagedFile {
 export function renderConfigScript(opts: { host: HostPrep; role: NodeRole; files: ManagedFile[] }): string {
   const service = serviceName(opts.role);
   const writes = opts.files.map((f) => writeFileSnippet(f.path, f.content, f.mode)).join("\n");
+  // A drop-in of another installer or image would override what config.yaml says (host/dropins.ts).
+  const configYaml = opts.files.find((f) => f.path === CONFIG_FILE)?.content;
+  const dropIns = configYaml === undefined ? "" : `${renderForeignDropInCheck(opts.host.node, protectedKeys(configYaml))}\n`;
   const body = `${renderNodeNameGuard(opts.host.node)}
-${prepBody(opts.host)}
+${dropIns}${prepBody(opts.host)}
 changed=0
 ${writes}
 ${configHashFunction(opts.files.map((f) => f.path))}
