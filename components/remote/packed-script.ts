@@ -92,9 +92,14 @@ function payloadOf(body: string): string {
  * compressed with a plain decoding prologue, or `script` itself when packing would not make it
  * smaller. `values` are the script's per-node values (node name, configuration hash): they travel
  * plain in the prologue, and the compressed body is shared by every node with the same settings.
- * Deterministic in `script` and `values`; the host runs exactly `script`.
+ * Deterministic in `script` and `values`; the host runs exactly `script` (a script that does not end
+ * in exactly one newline is never packed).
  */
 export function packScript(script: string, values: readonly string[] = []): string {
+  // The prologue's $(...) drops every trailing newline and printf puts one back: only a script that
+  // ends in exactly one newline (as every rendered one does) comes out byte for byte, so any other
+  // travels as it is.
+  if (!/(^|[^\n])\n$/.test(script)) return script;
   const template = templateOf(script, values);
   const packed = [
     ...headerOf(script),

@@ -124,6 +124,26 @@ describe("running a packed script in bash", () => {
     expect(r.stdout).toBe(plain.stdout);
   });
 
+  test("bash on the host reads the script byte for byte, however many newlines end it", () => {
+    // A fake bash records what each `bash -s` reads, then runs it in the real bash.
+    const reads = path.join(sb.dir, "reads");
+    fs.mkdirSync(reads);
+    sb.fake("bash", `if [ "$1" = -s ]; then f=${reads}/$(ls ${reads} | wc -l); cat > "$f"; exec ${whichOf("bash")} "$@" < "$f"; fi\nexec ${whichOf("bash")} "$@"`);
+    const body = probe().replace(/\n+$/, "");
+    for (const end of ["\n", "", "\n\n", "  \n\n\n"]) {
+      fs.rmSync(reads, { recursive: true });
+      fs.mkdirSync(reads);
+      const script = `${body}${end}`;
+      const stdin = packScript(script, ["pi-1"]);
+      const r = sb.run(["bash", "-c", wrapperCommand("root", "create")], { input: stdin });
+      expect({ end, status: r.status, stdout: r.stdout }).toEqual({ end, status: 0, stdout: `ran create ${SECRET.length}\n` });
+      const read = fs.readdirSync(reads).map((f) => fs.readFileSync(path.join(reads, f), "utf8"));
+      expect({ end, readExactly: read.includes(script), unpacked: unpackScript(stdin) === script }).toEqual({ end, readExactly: true, unpacked: true });
+    }
+    // The usual ending (every rendered script's) is still packed.
+    expect(packScript(`${body}\n`)).toContain(PACKED_MARK);
+  });
+
   test("a script that exits before reading all of itself keeps its status (no pipefail on the last pipe)", () => {
     // Larger than a pipe's buffer, so the writer is still writing when bash exits.
     const big = scriptFrame("early exit", { create: `echo early; exit 0\n${Array.from({ length: 20000 }, (_, i) => `echo ${i} ${(i * 7919) % 10007}`).join("\n")}` });
