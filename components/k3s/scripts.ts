@@ -1,7 +1,8 @@
 import { NodeRole } from "../nodes/types";
 import { scriptFrame, shq, writeFileSnippet } from "../remote/shell";
 import { CONFIG_FILE, TOKEN_FILE } from "./node-config";
-import { protectedKeys, renderForeignDropInCheck } from "./host/dropins";
+import { preferBundledBin, protectedKeys, renderForeignDropInCheck } from "./host/dropins";
+import { renderIptablesCheck } from "./host/iptables";
 import { HostPrep, prepBody } from "./host-prep";
 import { firewallRules } from "./host/network";
 import { renderPrepUndo } from "./host/undo";
@@ -41,8 +42,9 @@ export function renderConfigScript(opts: { host: HostPrep; role: NodeRole; files
   // A drop-in of another installer or image would override what config.yaml says (host/dropins.ts).
   const configYaml = opts.files.find((f) => f.path === CONFIG_FILE)?.content;
   const dropIns = configYaml === undefined ? "" : `${renderForeignDropInCheck(opts.host.node, protectedKeys(configYaml))}\n`;
+  const iptables = configYaml === undefined ? "" : renderIptablesCheck(opts.host.node, preferBundledBin(configYaml));
   const body = `${renderNodeNameGuard(opts.host.node)}
-${dropIns}${prepBody(opts.host)}
+${dropIns}${iptables ? `${iptables}\n` : ""}${prepBody(opts.host)}
 changed=0
 ${writes}
 ${configHashFunction(opts.files.map((f) => f.path))}

@@ -14,6 +14,11 @@ export function protectedKeys(configYaml: string): string[] {
   return [...new Set([...rendered, ...Object.keys(MANAGED_KEYS)])].sort();
 }
 
+/** Whether the rendered config.yaml makes k3s run its own iptables (`prefer-bundled-bin: true`). */
+export function preferBundledBin(configYaml: string): boolean {
+  return (parse(configYaml) as Record<string, unknown> | null)?.["prefer-bundled-bin"] === true;
+}
+
 /**
  * Bash for the config step, before anything changes: fails naming each drop-in not written by
  * k3s-stacks (a leftover of another installer, a cloud image's, a hand-written one) that sets one of
