@@ -14,6 +14,9 @@ export interface FirstServerNames {
   externalAddress?: string;
 }
 
+/** Names k3s's serving certificate always holds (K3S:pkg/cli/server/server.go run: "127.0.0.1", "::1", "localhost"). */
+const LOOPBACK = ["127.0.0.1", "::1", "localhost"];
+
 /** One spelling per host: IP addresses in Go's form, DNS names in lowercase. */
 function canonical(host: string): string {
   return parseIp(host)?.toString() ?? host.toLowerCase();
@@ -35,7 +38,7 @@ function wildcardCovers(san: string, host: string): boolean {
  * certificate only the `tls-san` entries, the Kubernetes service names and the addresses of server
  * Nodes: their InternalIP (node-ip), ExternalIP (node-external-ip) and Hostname (the node name)
  * (K3S:pkg/cluster/address_controller.go filterCN; shared/reference §9 "SANs"); `advertise-address`
- * is added too (K3S:pkg/cli/server/server.go). Any other host — a DNS name such as `pi-1.lan` for a
+ * and the loopback names are added too (K3S:pkg/cli/server/server.go). Any other host — a DNS name such as `pi-1.lan` for a
  * node named `pi-1`, an SSH address on another interface than the node-ip, a public address NAT
  * forwards — fails TLS verification: `x509: certificate is valid for ..., not pi-1.lan`, for kubectl
  * and for a joining k3s alike (k3s-io/k3s#1381, kube-hetzner #1590). Without node-ip k3s picks the
@@ -58,6 +61,8 @@ export function missingApiSans(
     ...(first.externalAddress ? splitNodeIps(first.externalAddress) : []),
     ...(typeof advertise === "string" ? [advertise] : []),
     first.name,
+    // k3s always names the loopback addresses (its own kubeconfig says https://127.0.0.1:6443).
+    ...LOOPBACK,
   ].map(canonical));
   const missing: string[] = [];
   for (const host of [joinHost, configHost]) {

@@ -43,6 +43,11 @@ describe("missingApiSans", () => {
     expect(missingApiSans(settings(), { name: "s1", host: "10.0.0.5", internalAddress: "10.0.0.5" }, "lb.example.com")).toEqual(["lb.example.com"]);
   });
 
+  test("the loopback names k3s always has need nothing (a local single node)", () => {
+    expect(missingApiSans(settings(), { name: "laptop", host: "127.0.0.1" })).toEqual([]);
+    expect(missingApiSans(settings(), { name: "laptop", host: "localhost" })).toEqual([]);
+  });
+
   test("advertise-address in serverConfig is in the certificate", () => {
     expect(missingApiSans(settings({ serverConfig: { "advertise-address": "192.168.1.11" } }), { name: "s1", host: "192.168.1.11" })).toEqual([]);
   });
