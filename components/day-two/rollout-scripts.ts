@@ -1,3 +1,4 @@
+import { replacedBinaryFunction } from "../k3s/replaced-binary";
 import { NodeRole } from "../nodes/types";
 import { InstallSpec, installFunctions, serviceName, waitReady } from "../k3s/scripts";
 import { scriptFrame, shq } from "../remote/shell";
@@ -109,13 +110,17 @@ fi
   return scriptFrame(`restart ${spec.node}${version ? ` on k3s ${version}` : ""}, configuration ${shortHash(spec.configHash)}`, {
     update: `since=""
 ${configHashFunction(spec.files)}
-${upgrade}if [ -z "$since" ]; then
+${spec.install ? "" : `${replacedBinaryFunction(service)}\n`}${upgrade}if [ -z "$since" ]; then
   if ! systemctl is-active --quiet ${service}; then
     echo "k3s-stacks: ${service} is not running on ${spec.node}; starting it"
     since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
     systemctl start ${service} || ${fail.replace("RESTART", "start")}
   elif [ "$(cat ${shq(STARTED_CONFIG_FILE)} 2>/dev/null || true)" != "$(config_hash)" ]; then
     echo "k3s-stacks: restarting ${service} on ${spec.node}: its configuration changed (${shortHash(spec.configHash)})"
+    since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+    systemctl restart ${service} || ${fail.replace("RESTART", "restart")}
+  elif k3s_binary_replaced; then
+    echo "k3s-stacks: restarting ${service} on ${spec.node}: it still runs a k3s binary that was replaced on disk"
     since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
     systemctl restart ${service} || ${fail.replace("RESTART", "restart")}
   else

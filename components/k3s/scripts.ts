@@ -1,3 +1,4 @@
+import { replacedBinaryFunction } from "./replaced-binary";
 import { NodeRole } from "../nodes/types";
 import { scriptFrame, shq, writeFileSnippet } from "../remote/shell";
 import { CONFIG_FILE, TOKEN_FILE } from "./node-config";
@@ -121,6 +122,7 @@ export function installFunctions(spec: InstallSpec): string {
   const pre = spec.preInstall ? `\n${spec.preInstall.trim()}` : "";
   const ostreeCheck = indentLines(renderOstreeSelinuxCheck(spec.node), 2).trimStart();
   return `installed_version() { if command -v k3s >/dev/null 2>&1; then k3s --version 2>/dev/null | awk 'NR == 1 { print $3 }'; fi; }
+${replacedBinaryFunction(service)}
 ${renderOstreeSelinuxLabel(service, spec.stagedEnv?.INSTALL_K3S_BIN_DIR)}
 fetch_install() {
   ${fetch}${pre}
@@ -143,6 +145,11 @@ run_install() {
   ${snapshotCheck}
   # install.sh skips the start when nothing changed, e.g. on a re-run after a failed start.
   systemctl is-active --quiet ${service} || systemctl start ${service} || true
+  # ... and the restart when the new binary was in place before it ran (airgap): replacedBinaryFunction.
+  if k3s_binary_replaced; then
+    echo "k3s-stacks: ${service} on ${spec.node} still runs the k3s binary that was replaced; restarting it"
+    systemctl restart ${service} || { echo "k3s-stacks: 'systemctl restart ${service}' failed on ${spec.node}. Fix: check 'journalctl -u ${service}' there, then run pulumi up again." >&2; exit 1; }
+  fi
   for _ in $(seq 1 120); do
     if systemctl is-active --quiet ${service}; then break; fi
     sleep 2

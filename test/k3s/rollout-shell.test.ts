@@ -1,5 +1,6 @@
 // The rollout scripts (restart with its health gate, cordon, uncordon) in a real bash against a
 // scratch directory, with fake systemctl and k3s on PATH.
+import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { InstallSpec } from "../../components/k3s/scripts";
@@ -14,8 +15,10 @@ const active = () => path.join(sb.dir, "active");
 
 beforeEach(() => {
   sb = sandbox();
-  // systemctl: is-active answers from a flag file; restart/start log and make the unit active (unless FAIL_START).
-  sb.fake("systemctl", `${LOG_CALL}
+  // systemctl: is-active answers from a flag file; restart/start log and make the unit active (unless
+  // FAIL_START); show gives the main PID from K3S_PID (0: none), unlogged.
+  sb.fake("systemctl", `[ "$1" = show ] && { echo "MainPID=\${K3S_PID:-0}"; exit 0; }
+${LOG_CALL}
 case "$1" in
   is-active) [ -e "${active()}" ]; exit ;;
   restart|start) [ -z "\${FAIL_START:-}" ] || exit 1; touch "${active()}" ;;
@@ -35,7 +38,27 @@ esac`);
 esac`);
   fs.writeFileSync(cfg(), "node-name: s1\n");
 });
-afterEach(() => sb.cleanup());
+afterEach(() => {
+  sb.cleanup();
+  for (const p of spawned.splice(0)) p.kill();
+});
+
+const spawned: ChildProcess[] = [];
+const running = spawn("sleep", ["600"]);
+spawned.push(running);
+afterAll(() => running.kill());
+/** The PID of a process whose executable was replaced on disk after it started, as after an upgrade without restart. */
+function runningReplacedBinary(): number {
+  const exe = path.join(sb.dir, "k3s-old");
+  fs.copyFileSync(whichSleep(), exe);
+  fs.chmodSync(exe, 0o755);
+  const p = spawn(exe, ["600"]);
+  spawned.push(p);
+  fs.writeFileSync(`${exe}.new`, "new");
+  fs.renameSync(`${exe}.new`, exe);
+  return p.pid!;
+}
+const whichSleep = () => ["/usr/bin/sleep", "/bin/sleep"].find((p) => fs.existsSync(p))!;
 
 const spec = (over: Partial<RestartSpec> = {}): RestartSpec => ({ node: "s1", role: "server", files: [cfg()], configHash: "ab".repeat(32), etcd: true, timeoutSeconds: 6, ...over });
 const render = (s: RestartSpec) => renderRestartScript(s).split(STATE).join(`${sb.dir}/state/`);
@@ -87,6 +110,15 @@ describe("restart step (renderRestartScript)", () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("k3s is not running on s1; starting it");
     expect(calls()).toEqual(["systemctl start k3s", "readyz"]);
+  });
+
+  test("k3s runs a binary replaced on disk since it started (an upgrade that did not restart it): restarts it", () => {
+    settle();
+    const r = run(render(spec()), { K3S_PID: String(runningReplacedBinary()) });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toContain("restarting k3s on s1: it still runs a k3s binary that was replaced on disk");
+    expect(calls()).toEqual(["systemctl restart k3s", "readyz"]);
+    expect(run(render(spec()), { K3S_PID: String(running.pid) }).stdout).toContain("s1 already runs with this configuration");
   });
 
   test("/readyz never ok: the roll stops naming the node and what it waited for", () => {
@@ -164,9 +196,30 @@ describe("restart step (renderRestartScript)", () => {
       expect(calls()).not.toContain("install.sh v1.36.4+k3s1");
     });
 
+    test("airgap: install.sh found the new binary already in place and did not restart; the step restarts k3s", () => {
+      // install.sh restarts only when the binary, unit or env file changed while it ran.
+      fs.writeFileSync(path.join(sb.dir, "install.sh"), `echo "install.sh $INSTALL_K3S_VERSION" >> "$CALLS"; echo "No change detected so skipping service start"\n`);
+      settle();
+      const old = runningReplacedBinary();
+      const r = run(render(upgrade()), { K3S_VERSION: "v1.36.3+k3s1", KUBELET_VERSION: "v1.36.4+k3s1", K3S_PID: String(old) });
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain("k3s on s1 still runs the k3s binary that was replaced; restarting it");
+      expect(calls()).toEqual(["install.sh v1.36.4+k3s1", "systemctl restart k3s", "readyz"]);
+    });
+
+    test("a resumed upgrade whose binary is on disk but not running: restarted, then gated on the version", () => {
+      settle();
+      const r = run(render(upgrade()), { K3S_VERSION: "v1.36.4+k3s1", KUBELET_VERSION: "v1.36.4+k3s1", K3S_PID: String(runningReplacedBinary()) });
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain("restarting k3s on s1: it still runs a k3s binary that was replaced on disk");
+      expect(calls()).toEqual(["systemctl restart k3s", "readyz"]);
+    });
+
     test("already on the version with unchanged files: nothing restarts", () => {
       settle();
-      const r = run(render(upgrade()), { K3S_VERSION: "v1.36.4+k3s1", KUBELET_VERSION: "v1.36.4+k3s1" });
+      // Its main process runs the binary on disk.
+      const r = run(render(upgrade()), { K3S_VERSION: "v1.36.4+k3s1", KUBELET_VERSION: "v1.36.4+k3s1", K3S_PID: String(running.pid) });
       expect(r.status).toBe(0);
       expect(calls()).toEqual(["readyz"]);
     });
