@@ -24,17 +24,16 @@ const INVENTORY_ARCH: Record<Arch, string> = { amd64: "x64", arm64: "arm64", arm
 export const CLOCK_FLOOR = "2026-11-01T00:00:00Z";
 
 /**
- * Shell that reads a node's facts in one pass, before anything changes: OS family (os-release ID,
- * then ID_LIKE), machine, kernel, init system, the PATH sudo gave us, active firewall, SELinux mode,
- * time sync and free disk. Sets shell variables (family, os_id, os_version, transactional with tx_tool and tx_image, machine,
- * kernel, init, firewall, selinux, time_sync, disk_free_pct, disk_free_mb) and prints one facts line. Fails on
- * what no preparation can fix: no systemd, a machine older than ARMv7 (whatever arch was declared:
- * install.sh would take it for `arm` too), a clock before CLOCK_FLOOR.
+ * Shell that reads what a node is, for choosing how to install packages on it: the OS family from
+ * os-release (ID, then ID_LIKE: `debian`, `rhel`, `suse`, `arch` or `unknown`), os_id, os_like,
+ * os_version, and whether it is image-based (`transactional=1`) with the tool that installs into the
+ * next image (`tx_tool`: transactional-update, rpm-ostree, or empty when an ostree host has none) and
+ * what that image is called (`tx_image`: snapshot or deployment). Host preparation and the Longhorn
+ * node prerequisites share it, so they cannot tell a host apart differently. `root` is a shell word
+ * prefixed to the host paths read (tests only; empty on a node).
  */
-export function renderFacts(node: string): string {
-  const floor = Math.floor(Date.parse(CLOCK_FLOOR) / 1000);
-  return `node=${shq(node)}
-os_field() { sed -n "s/^$1=//p" /etc/os-release 2>/dev/null | head -n 1 | tr -d "\\"'"; }
+export function renderOsFacts(root = ""): string {
+  return `os_field() { sed -n "s/^$1=//p" ${root}/etc/os-release 2>/dev/null | head -n 1 | tr -d "\\"'"; }
 os_id=$(os_field ID); os_like=$(os_field ID_LIKE); os_version=$(os_field VERSION_ID)
 family=unknown
 for w in $os_id $os_like; do
@@ -53,10 +52,24 @@ done
 transactional=0; tx_tool=""; tx_image=""
 if [ "$family" = suse ] && command -v transactional-update >/dev/null 2>&1; then
   transactional=1; tx_tool="transactional-update"; tx_image=snapshot
-elif [ -e /run/ostree-booted ]; then
+elif [ -e ${root}/run/ostree-booted ]; then
   transactional=1; tx_image=deployment
   if command -v rpm-ostree >/dev/null 2>&1; then tx_tool="rpm-ostree"; fi
-fi
+fi`;
+}
+
+/**
+ * Shell that reads a node's facts in one pass, before anything changes: OS family (os-release ID,
+ * then ID_LIKE), machine, kernel, init system, the PATH sudo gave us, active firewall, SELinux mode,
+ * time sync and free disk. Sets shell variables (family, os_id, os_version, transactional with tx_tool and tx_image, machine,
+ * kernel, init, firewall, selinux, time_sync, disk_free_pct, disk_free_mb) and prints one facts line. Fails on
+ * what no preparation can fix: no systemd, a machine older than ARMv7 (whatever arch was declared:
+ * install.sh would take it for `arm` too), a clock before CLOCK_FLOOR.
+ */
+export function renderFacts(node: string): string {
+  const floor = Math.floor(Date.parse(CLOCK_FLOOR) / 1000);
+  return `node=${shq(node)}
+${renderOsFacts()}
 machine=$(uname -m)
 kernel=$(uname -r)
 init=none

@@ -1,5 +1,6 @@
 import { indent } from "../../remote/shell";
 import { renderRebootOrAsk } from "./reboot";
+import { renderPackageInstall } from "./packages";
 import { FlannelBackend } from "./network";
 
 /**
@@ -29,8 +30,8 @@ const KERNEL_CONFIG: Record<string, string> = {
  * Shell: which of `modules` the running kernel lacks (not loaded, not built in by modules.builtin or
  * the kernel config in /proc/config.gz or /boot/config-<release>, modprobe fails), in
  * $missing_modules; the package that carries them for this family and kernel in $module_package (empty
- * when no package helps); and `install_package PKG` with the family's package manager. Needs the facts
- * (family, os_id, kernel). Package names: Ubuntu's Raspberry Pi kernels split vxlan into
+ * when no package helps); and `install_command`/`install_package` (renderPackageInstall). Needs the facts
+ * (family, os_id, kernel, transactional, tx_tool). Package names: Ubuntu's Raspberry Pi kernels split vxlan into
  * linux-modules-extra-raspi (k3s docs, Ubuntu 21.10–23.10; k3s-ansible installs it); other Ubuntu
  * kernels ship the same split as linux-modules-extra-<release>; RHEL 10 needs kernel-modules-extra
  * (k3s docs), named per running kernel so the modules match it (Oracle Linux's default UEK kernels,
@@ -41,8 +42,8 @@ const KERNEL_CONFIG: Record<string, string> = {
  * Micro's own images install kernel-default, SUSE/manager-build-profiles SLE-Micro.kiwi); Debian and
  * Raspberry Pi OS build them into linux-image-<release>. On Arch a module of the running kernel is
  * only missing after pacman replaced that kernel: a reboot fixes it. On image-based systems
- * ($transactional, $tx_tool from the facts) /usr is read-only and no zypper or dnf can install:
- * transactional-update (SUSE) or rpm-ostree installs into the next snapshot or deployment instead.
+ * /usr is read-only and no zypper or dnf can install: renderPackageInstall uses transactional-update
+ * (SUSE) or rpm-ostree, into the next snapshot or deployment.
  */
 export function renderModuleCheck(modules: string[]): string {
   const symbols = modules.filter((m) => KERNEL_CONFIG[m]).map((m) => `${m}) echo ${KERNEL_CONFIG[m]} ;;`).join(" ");
@@ -67,29 +68,7 @@ case "$family:$os_id:$kernel" in
   rhel:*) module_package="kernel-modules-extra-$kernel" ;;
   suse:*) module_package="kernel-\${kernel##*-}" ;;
 esac
-# The command that installs into the next snapshot or deployment of an image-based system.
-tx_install_command() {
-  case "$tx_tool" in
-    transactional-update) echo "transactional-update --non-interactive pkg install $1" ;;
-    rpm-ostree) echo "rpm-ostree install --idempotent -y $1" ;;
-  esac
-}
-install_package() {
-  if [ "$transactional" = 1 ]; then
-    case "$tx_tool" in
-      transactional-update) transactional-update --non-interactive pkg install "$1" ;;
-      rpm-ostree) rpm-ostree install --idempotent -y "$1" ;;
-      *) return 1 ;;
-    esac
-    return
-  fi
-  case "$family" in
-    debian) apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$1" ;;
-    rhel) if command -v dnf >/dev/null 2>&1; then dnf install -y -q "$1"; else yum install -y -q "$1"; fi ;;
-    suse) zypper --non-interactive --quiet install "$1" ;;
-    *) return 1 ;;
-  esac
-}`;
+${renderPackageInstall()}`;
 }
 
 /**
@@ -106,7 +85,7 @@ export function renderModuleFix(installPackages: boolean, allowReboot: boolean):
 module_reboot=${allowReboot ? 1 : 0}
 if [ -n "$missing_modules" ]; then
   install_hint="install the package $module_package on $node"
-  if [ "$transactional" = 1 ]; then install_hint="run '$(tx_install_command "$module_package")' on $node and reboot it ('systemctl reboot')"; fi
+  if [ "$transactional" = 1 ]; then install_hint="run '$(install_command "$module_package")' on $node and reboot it ('systemctl reboot')"; fi
   if [ "$family" = arch ]; then
     echo "k3s-stacks: $node lacks kernel modules $missing_modules for its running kernel $kernel: pacman replaced that kernel and its modules. Fix: reboot $node into the installed kernel, then run pulumi up again." >&2
     exit 1
