@@ -1,6 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ScriptCommand, remoteScript } from "../remote/command";
-import { shq } from "../remote/shell";
+import { indent, shq } from "../remote/shell";
+import { renderOsFacts } from "../k3s/host/facts";
+import { renderPackageInstall } from "../k3s/host/packages";
+import { renderRebootOrAsk } from "../k3s/host/reboot";
 import { NodeSpec } from "../nodes/types";
 import { ConfigRoot, keyPath } from "../rules/key-path";
 
@@ -24,16 +27,36 @@ blacklist {
 }
 # END k3s-stacks longhorn`;
 
-/** Package per missing piece and package manager (names from Longhorn's scripts/environment_check.sh). */
-const PACKAGES: Record<string, Record<string, string>> = {
-  apt: { iscsi: "open-iscsi", nfs: "nfs-common", cryptsetup: "cryptsetup", dmsetup: "dmsetup", utils: "util-linux", curl: "curl" },
-  rpm: { iscsi: "iscsi-initiator-utils", nfs: "nfs-utils", cryptsetup: "cryptsetup", dmsetup: "device-mapper", utils: "util-linux", curl: "curl" },
-  zypper: { iscsi: "open-iscsi", nfs: "nfs-client", cryptsetup: "cryptsetup", dmsetup: "device-mapper", utils: "util-linux", curl: "curl" },
+/** What a node can lack, as missing_parts names it, and how a message names it on a host we cannot install on. */
+const PARTS = {
+  iscsi: "an iSCSI initiator (iscsiadm)",
+  nfs: "an NFSv4 client (mount.nfs4)",
+  cryptsetup: "cryptsetup",
+  dmsetup: "device-mapper (dmsetup)",
+  utils: "findmnt, lsblk and blkid (util-linux)",
+  curl: "curl",
+};
+type Part = keyof typeof PARTS;
+
+/**
+ * Package per missing piece and OS family (renderOsFacts). Names from Longhorn's
+ * scripts/environment_check.sh, whose per-distribution lists are: apt nfs-common open-iscsi
+ * cryptsetup dmsetup; RHEL family nfs-utils iscsi-initiator-utils cryptsetup device-mapper; SUSE
+ * nfs-client open-iscsi cryptsetup device-mapper; Arch nfs-utils open-iscsi cryptsetup
+ * device-mapper. util-linux and curl have those names on every family. Image-based hosts take their
+ * family's names: transactional-update installs with zypper, rpm-ostree Fedora/RHEL RPMs.
+ */
+const PACKAGES: Record<"debian" | "rhel" | "suse" | "arch", Record<Part, string>> = {
+  debian: { iscsi: "open-iscsi", nfs: "nfs-common", cryptsetup: "cryptsetup", dmsetup: "dmsetup", utils: "util-linux", curl: "curl" },
+  rhel: { iscsi: "iscsi-initiator-utils", nfs: "nfs-utils", cryptsetup: "cryptsetup", dmsetup: "device-mapper", utils: "util-linux", curl: "curl" },
+  suse: { iscsi: "open-iscsi", nfs: "nfs-client", cryptsetup: "cryptsetup", dmsetup: "device-mapper", utils: "util-linux", curl: "curl" },
+  arch: { iscsi: "open-iscsi", nfs: "nfs-utils", cryptsetup: "cryptsetup", dmsetup: "device-mapper", utils: "util-linux", curl: "curl" },
 };
 
-function caseArms(family: keyof typeof PACKAGES): string {
-  return Object.entries(PACKAGES[family]).map(([k, v]) => `${k}) echo ${v} ;;`).join(" ");
-}
+const packageArms = Object.entries(PACKAGES)
+  .flatMap(([family, parts]) => Object.entries(parts).map(([part, pkg]) => `${family}:${part}) echo ${pkg} ;;`))
+  .join("\n    ");
+const partArms = Object.entries(PARTS).map(([part, text]) => `${part}) echo ${shq(text)} ;;`).join("\n    ");
 
 /**
  * Bash that makes a node ready for Longhorn, covering what Longhorn's own environment check
@@ -42,11 +65,17 @@ function caseArms(family: keyof typeof PACKAGES): string {
  * Longhorn's disks, shared mount propagation on /, the kernel release (>= 5.8; two releases with a
  * known RWX breakage) and NFSv4 in the kernel config; plus the tools the install guide lists (curl, findmnt, blkid, lsblk). Kernel
  * findings are warnings, as in Longhorn's check; the rest fail with the node named and the fix.
- * Idempotent. `$1` is the phase: create|update do the work; anything else (delete) leaves the host
- * as it is. `root` prefixes host file paths (tests only).
+ * What the node is and how it takes packages come from host preparation's own snippets
+ * (renderOsFacts, renderPackageInstall): apt-get, dnf/yum, zypper or pacman by OS family; on an
+ * image-based host (transactional-update, rpm-ostree) the packages go into the next snapshot or
+ * deployment and the run stops there, before anything is configured as if they were installed:
+ * with `allowReboot` (default false) a node where k3s does not run reboots, else the run fails
+ * asking for the reboot, one node at a time (renderRebootOrAsk). Idempotent. `$1` is the phase:
+ * create|update do the work; anything else (delete) leaves the host as it is. `root` prefixes host
+ * file paths (tests only). `configRoot` names the addons settings in the opt-in hint
+ * (`k3s-stacks:addons` by default; ClusterAddons.args.config for a library).
  */
-/** `configRoot` names the addons settings in the opt-in hint (`k3s-stacks:addons` by default; ClusterAddons.args.config for a library). */
-export function renderLonghornPrereqScript(opts: { nodeName?: string; mode?: PrereqMode; root?: string; configRoot?: ConfigRoot } = {}): string {
+export function renderLonghornPrereqScript(opts: { nodeName?: string; mode?: PrereqMode; allowReboot?: boolean; root?: string; configRoot?: ConfigRoot } = {}): string {
   const nodeValue = opts.nodeName ? shq(opts.nodeName) : '"$(hostname)"';
   const mode = opts.mode ?? "prepare";
   return `#!/usr/bin/env bash
@@ -60,7 +89,10 @@ esac
 node=${nodeValue}
 mode=${mode}
 root=${shq(opts.root ?? "")}
+allow_reboot=${opts.allowReboot ? 1 : 0}
 optout="or set ${keyPath(opts.configRoot ?? "addons", ["storage", "prepareNodes"])}: true to let k3s-stacks do it"
+${renderOsFacts('"$root"')}
+${renderPackageInstall()}
 
 fail() {
   echo "longhorn prerequisites on node $node: $*" >&2
@@ -86,34 +118,48 @@ missing_parts() {
   have curl || echo curl
 }
 
-pm=""
-if have apt-get; then pm=apt-get; elif have dnf; then pm=dnf; elif have yum; then pm=yum; elif have zypper; then pm=zypper; fi
 package_of() {
-  case "$pm" in
-    apt-get) case "$1" in ${caseArms("apt")} esac ;;
-    dnf|yum) case "$1" in ${caseArms("rpm")} esac ;;
-    *) case "$1" in ${caseArms("zypper")} esac ;;
+  case "$family:$1" in
+    ${packageArms}
+  esac
+}
+part_name() {
+  case "$1" in
+    ${partArms}
   esac
 }
 
 mapfile -t missing < <(missing_parts)
 if [ "\${#missing[@]}" -gt 0 ]; then
+  if [ "$family" = unknown ]; then
+    needs=()
+    for m in "\${missing[@]}"; do needs+=("$(part_name "$m")"); done
+    needs_text=$(printf '%s, ' "\${needs[@]}")
+    fail "missing \${needs_text%, }, and $root/etc/os-release names ID=\${os_id:-?} ID_LIKE=\${os_like:-?}, not a family k3s-stacks installs packages on (Debian, RHEL, SUSE, Arch). Fix: install them with your distribution's package manager, then re-run pulumi up."
+  fi
   pkgs=()
   for m in "\${missing[@]}"; do pkgs+=("$(package_of "$m")"); done
-  if [ "$mode" = check ]; then
-    fail "missing \${pkgs[*]} (prepareNodes is false, so nothing is installed). Fix: install them (\${pm:-your package manager} install \${pkgs[*]}), $optout."
+  if [ "$transactional" = 1 ] && [ -z "$tx_tool" ]; then
+    fail "missing \${pkgs[*]}; $node boots an ostree image ($root/run/ostree-booted) whose /usr is read-only, and has no rpm-ostree to add packages to it. Fix: build \${pkgs[*]} into $node's image, boot it, then re-run pulumi up."
   fi
-  case "$pm" in
-    apt-get)
-      { DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "\${pkgs[@]}"; } >&2 ||
-        fail "apt-get could not install \${pkgs[*]}. Fix: make the packages installable (offline: from your mirror) or install them by hand, then re-run pulumi up." ;;
-    dnf|yum)
-      "$pm" install -y -q "\${pkgs[@]}" >&2 || fail "$pm could not install \${pkgs[*]}. Fix: install them by hand, then re-run pulumi up." ;;
-    zypper)
-      zypper --non-interactive install "\${pkgs[@]}" >&2 || fail "zypper could not install \${pkgs[*]}. Fix: install them by hand, then re-run pulumi up." ;;
-    *)
-      fail "no supported package manager (apt-get, dnf, yum, zypper) to install \${pkgs[*]}. Fix: install open-iscsi, an NFSv4 client, cryptsetup and device-mapper by hand, then re-run pulumi up." ;;
-  esac
+  cmd=$(install_command "\${pkgs[@]}")
+  fix="run '$cmd' on $node"
+  # On an image-based host the packages only run from the next boot.
+  if [ "$transactional" = 1 ]; then fix="$fix, then drain and reboot it ('systemctl reboot'), one node at a time"; fi
+  if [ "$mode" = check ]; then
+    fail "missing \${pkgs[*]} (prepareNodes is false, so nothing is installed). Fix: $fix, $optout."
+  fi
+  install_package "\${pkgs[@]}" >&2 ||
+    fail "could not install \${pkgs[*]} ('$cmd' failed). Fix: make the packages installable (offline: from your mirror) or install them by hand, then re-run pulumi up."
+  if [ "$transactional" = 1 ]; then
+    # Nothing below may run as if they were installed: they are in the next $tx_image only.
+${indent(renderRebootOrAsk("allow_reboot", {
+    now: "${pkgs[*]} are in a new $tx_image; $node reboots now to run it. Fix: run pulumi up again once it is back.",
+    ask: "${pkgs[*]} are in a new $tx_image, which runs from the next boot. Fix: reboot $node ('systemctl reboot', or set allowReboot: true for this host), then run pulumi up again.",
+    running: "${pkgs[*]} are in a new $tx_image, which runs from the next boot; k3s runs on $node, so it is not rebooted from here (Longhorn's node preparation runs on every data node at once). Fix: drain and reboot $node, one node at a time, then run pulumi up again.",
+  }, "longhorn prerequisites on node $node: "), 4)}
+    exit 1
+  fi
   mapfile -t still < <(missing_parts)
   [ "\${#still[@]}" -eq 0 ] || fail "still missing after installing: \${still[*]}. Fix: check the package installation."
 fi
@@ -187,7 +233,7 @@ echo "longhorn prerequisites ready on node $node"
 export function longhornPrereqCommand(name: string, node: NodeSpec, mode: PrereqMode, opts: pulumi.CustomResourceOptions, configRoot?: ConfigRoot): ScriptCommand {
   return remoteScript(
     name,
-    { connection: node.connection, script: renderLonghornPrereqScript({ nodeName: node.name, mode, configRoot }), values: [node.name], phases: ["create", "update"] },
+    { connection: node.connection, script: renderLonghornPrereqScript({ nodeName: node.name, mode, allowReboot: node.allowReboot, configRoot }), values: [node.name], phases: ["create", "update"] },
     { ...opts, dependsOn: opts.dependsOn ?? node.dependsOn },
   );
 }

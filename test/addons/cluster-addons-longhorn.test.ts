@@ -93,6 +93,9 @@ describe("ClusterAddons with Longhorn, MetalLB and monitoring", () => {
     expect(conn.value ?? conn).toMatchObject({ host: "192.168.1.11", user: "root" });
     expect(unpackScript(cmd.stdin as string)).toMatch(/node='a1'/);
     expect(unpackScript(cmd.stdin as string)).toMatch(/^mode=prepare$/m);
+    // A node's allowReboot decides whether an image-based node reboots into its new packages.
+    expect(unpackScript(cmd.stdin as string)).toMatch(/^allow_reboot=0$/m);
+    expect(unpackScript(mocks.byName("addons-longhorn-prereq-a3").inputs.stdin as string)).toMatch(/^allow_reboot=1$/m);
   });
 
   it("creates MetalLB's pool and advertisement after the release", async () => {

@@ -1,7 +1,7 @@
 import { Arch, NodeRole, NodeSpec } from "../../components/nodes/types";
 
 /** A node as an inventory would give it; address 192.168.1.<n>. */
-export function node(name: string, n: number, opts: { role?: NodeRole; arch?: Arch; taints?: string[] } = {}): NodeSpec {
+export function node(name: string, n: number, opts: { role?: NodeRole; arch?: Arch; taints?: string[]; allowReboot?: boolean } = {}): NodeSpec {
   return {
     name,
     role: opts.role ?? "agent",
@@ -10,17 +10,17 @@ export function node(name: string, n: number, opts: { role?: NodeRole; arch?: Ar
     internalAddress: `192.168.1.${n}`,
     labels: {},
     taints: opts.taints ?? [],
-    allowReboot: false,
+    allowReboot: opts.allowReboot ?? false,
     fixCgroups: false,
   };
 }
 
-/** One server and three arm64 agents, plus one armhf Pi. */
+/** One server and three arm64 agents (a3 may be rebooted), plus one armhf Pi. */
 export const mixedNodes: NodeSpec[] = [
   node("s1", 10, { role: "server", arch: "amd64" }),
   node("a1", 11),
   node("a2", 12),
-  node("a3", 13),
+  node("a3", 13, { allowReboot: true }),
   node("pi2", 14, { arch: "arm" }),
 ];
 

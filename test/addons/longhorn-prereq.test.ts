@@ -3,13 +3,15 @@ import * as fs from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { MULTIPATH_BLOCK, PrereqMode, renderLonghornPrereqScript } from "../../components/addons/longhorn-prereq";
+import { renderOsFacts } from "../../components/k3s/host/facts";
+import { renderPackageInstall } from "../../components/k3s/host/packages";
 
 function hasShellcheck(): boolean {
   return spawnSync("shellcheck", ["--version"]).status === 0;
 }
 
 /** The real tools the script uses besides the ones under test; everything else is a fake or absent. */
-const REAL_TOOLS = ["awk", "grep", "sort", "head", "mktemp", "install", "tr", "cat", "mkdir", "rm", "basename", "dirname", "chmod"];
+const REAL_TOOLS = ["awk", "sed", "grep", "sleep", "sort", "head", "mktemp", "install", "tr", "cat", "mkdir", "rm", "basename", "dirname", "chmod"];
 /** Tools a fully prepared Debian node has. */
 const PRESENT = ["iscsiadm", "cryptsetup", "dmsetup", "findmnt", "lsblk", "blkid", "curl"];
 
@@ -17,16 +19,31 @@ interface Host {
   root: string;
   bin: string;
   calls: string;
-  run(phase: string, mode: PrereqMode, env?: Record<string, string>): { status: number | null; stdout: string; stderr: string };
+  run(phase: string, mode: PrereqMode, env?: Record<string, string>, allowReboot?: boolean): { status: number | null; stdout: string; stderr: string };
   fake(name: string, body: string): void;
   log(): string[];
 }
 
+/** /etc/os-release of each host the tests use (as the hosts ship it). */
+const OS_RELEASE: Record<string, string> = {
+  debian: 'ID=debian\nVERSION_ID="12"\n',
+  rocky: 'ID="rocky"\nID_LIKE="rhel centos fedora"\nVERSION_ID="9.4"\n',
+  leap: 'ID="opensuse-leap"\nID_LIKE="suse opensuse"\nVERSION_ID="15.6"\n',
+  microos: 'ID="opensuse-microos"\nID_LIKE="suse opensuse opensuse-tumbleweed microos sle-micro opensuse-microos"\nVERSION_ID="20261120"\n',
+  slemicro: 'NAME="SLE Micro"\nID="sle-micro"\nID_LIKE="suse"\nVERSION_ID="5.5"\n',
+  fcos: 'NAME="Fedora Linux"\nID=fedora\nVERSION_ID=41\nVARIANT_ID=coreos\n',
+  r4e: 'NAME="Red Hat Enterprise Linux"\nID="rhel"\nID_LIKE="fedora"\nVERSION_ID="9.4"\n',
+  arch: "ID=arch\n",
+  archarm: "ID=archarm\nID_LIKE=arch\n",
+  nixos: "ID=nixos\n",
+};
+
 /**
- * A scratch host: `root` holds its files (/etc, /sbin, /sys/module), `bin` is its whole PATH.
- * Fakes log their calls; systemctl answers is-active for the units in $ACTIVE; uname -r says $KERNEL.
+ * A scratch host of `os` (default debian; none: no os-release): `root` holds its files (/etc, /sbin,
+ * /sys/module, /run), `bin` is its whole PATH. Fakes log their calls; systemctl answers is-active for
+ * the units in $ACTIVE (printing the state, as systemctl does without --quiet); uname -r says $KERNEL.
  */
-function host(opts: { present?: string[]; nfs?: boolean } = {}): Host {
+function host(opts: { present?: string[]; nfs?: boolean; os?: string | null } = {}): Host {
   const dir = fs.mkdtempSync(path.join(tmpdir(), "longhorn-prereq-"));
   const root = path.join(dir, "root");
   const bin = path.join(dir, "bin");
@@ -37,7 +54,12 @@ function host(opts: { present?: string[]; nfs?: boolean } = {}): Host {
   const fake = (name: string, body: string) => fs.writeFileSync(path.join(bin, name), `#!/bin/bash\necho "${name} $*" >> "$CALLS"\n${body}\n`, { mode: 0o755 });
   for (const t of opts.present ?? PRESENT) fake(t, t === "findmnt" ? 'echo "${PROPAGATION-shared}"' : "exit 0");
   if (opts.nfs ?? true) fs.writeFileSync(path.join(root, "sbin", "mount.nfs4"), "", { mode: 0o755 });
-  fake("systemctl", 'if [ "$1" = is-active ]; then for u in $ACTIVE; do [ "${!#}" = "$u" ] && exit 0; done; exit 3; fi; exit 0');
+  const os = opts.os === undefined ? "debian" : opts.os;
+  if (os !== null) {
+    fs.mkdirSync(path.join(root, "etc"), { recursive: true });
+    fs.writeFileSync(path.join(root, "etc/os-release"), OS_RELEASE[os]);
+  }
+  fake("systemctl", 'if [ "$1" = is-active ]; then for u in $ACTIVE; do if [ "${!#}" = "$u" ]; then [ "$2" = --quiet ] || echo active; exit 0; fi; done; [ "$2" = --quiet ] || echo inactive; exit 3; fi; exit 0');
   fake("modprobe", "exit 0");
   fake("uname", 'echo "${KERNEL:-6.1.0-18-arm64}"');
   const scripts: Partial<Record<PrereqMode, string>> = {};
@@ -46,9 +68,9 @@ function host(opts: { present?: string[]; nfs?: boolean } = {}): Host {
     bin,
     calls,
     fake,
-    run(phase, mode, env = {}) {
+    run(phase, mode, env = {}, allowReboot = false) {
       const file = (scripts[mode] ??= path.join(dir, `${mode}.sh`));
-      fs.writeFileSync(file, renderLonghornPrereqScript({ nodeName: "pi-1", mode, root }));
+      fs.writeFileSync(file, renderLonghornPrereqScript({ nodeName: "pi-1", mode, root, allowReboot }));
       const r = spawnSync("/bin/bash", [file, phase], { env: { PATH: bin, CALLS: calls, ACTIVE: "iscsid", ...env }, encoding: "utf8" });
       return { status: r.status, stdout: r.stdout, stderr: r.stderr };
     },
@@ -82,10 +104,14 @@ describe("renderLonghornPrereqScript", () => {
     expect(h.log()).toEqual([]);
   });
 
-  it("names the node, the packages and the fix when no package manager can install them", () => {
-    const r = host({ present: [], nfs: false }).run("create", "prepare");
+  it.each([["nixos", "ID=nixos ID_LIKE=?"], [null, "ID=? ID_LIKE=?"]])("names the node, what is missing and the fix on a host of no family it installs on (os-release %s)", (os, ids) => {
+    const h = host({ present: ["findmnt", "lsblk", "blkid", "curl"], nfs: false, os });
+    for (const pm of ["apt-get", "dnf", "zypper", "pacman"]) h.fake(pm, "exit 0");
+    const r = h.run("create", "prepare");
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^longhorn prerequisites on node pi-1: no supported package manager .* to install open-iscsi nfs-client cryptsetup device-mapper util-linux curl\. Fix: install/m);
+    expect(r.stderr).toBe(`longhorn prerequisites on node pi-1: missing an iSCSI initiator (iscsiadm), an NFSv4 client (mount.nfs4), cryptsetup, device-mapper (dmsetup), and ${h.root}/etc/os-release names ${ids}, not a family k3s-stacks installs packages on (Debian, RHEL, SUSE, Arch). Fix: install them with your distribution's package manager, then re-run pulumi up.\n`);
+    // A package manager that happens to be on PATH is not taken for the host's.
+    expect(h.log()).toEqual([]);
   });
 
   it("installs exactly the missing Debian packages with apt-get, and reports a failed install", () => {
@@ -94,13 +120,13 @@ describe("renderLonghornPrereqScript", () => {
     const r = h.run("create", "prepare");
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
-    expect(h.log().filter((l) => l.startsWith("apt-get"))).toEqual(["apt-get update -qq", "apt-get install -y -qq cryptsetup dmsetup"]);
+    expect(h.log().filter((l) => l.startsWith("apt-get"))).toEqual(["apt-get update -qq", "apt-get install -y -qq --no-install-recommends cryptsetup dmsetup"]);
 
     const broken = host({ present: [] });
     broken.fake("apt-get", "exit 100");
     const f = broken.run("create", "prepare");
     expect(f.status).toBe(1);
-    expect(f.stderr).toMatch(/longhorn prerequisites on node pi-1: apt-get could not install open-iscsi cryptsetup dmsetup util-linux curl/);
+    expect(f.stderr).toMatch(/longhorn prerequisites on node pi-1: could not install open-iscsi cryptsetup dmsetup util-linux curl \('apt-get install -y -qq --no-install-recommends open-iscsi cryptsetup dmsetup util-linux curl' failed\)\. Fix: /);
   });
 
   it("prepare: loads iscsi_tcp and dm_crypt for good and starts iscsid", () => {
@@ -170,7 +196,7 @@ describe("renderLonghornPrereqScript", () => {
       h.fake("apt-get", "exit 0");
       const r = h.run("create", "check");
       expect(r.status).toBe(1);
-      expect(r.stderr).toMatch(/missing cryptsetup dmsetup \(prepareNodes is false, so nothing is installed\)\. Fix: install them \(apt-get install cryptsetup dmsetup\), or set k3s-stacks:addons\.storage\.prepareNodes: true/);
+      expect(r.stderr).toMatch(/missing cryptsetup dmsetup \(prepareNodes is false, so nothing is installed\)\. Fix: run 'apt-get install -y -qq --no-install-recommends cryptsetup dmsetup' on pi-1, or set k3s-stacks:addons\.storage\.prepareNodes: true/);
       expect(h.log().filter((l) => l.startsWith("apt-get"))).toEqual([]);
     });
 
@@ -222,5 +248,121 @@ describe("renderLonghornPrereqScript", () => {
 
   it("quotes the node name", () => {
     expect(renderLonghornPrereqScript({ nodeName: "a'b" })).toContain(`node='a'\\''b'`);
+  });
+});
+
+describe("packages as the host takes them (host preparation's detection and install path)", () => {
+  /** A fake package manager that "installs" the tools the packages carry and logs its call. */
+  const installs = (h: Host, tool: string) =>
+    h.fake(tool, `case "$*" in *install*|-S*) for t in iscsiadm cryptsetup dmsetup; do printf '#!/bin/bash\\nexit 0\\n' > "${h.bin}/$t"; chmod +x "${h.bin}/$t"; done ;; esac`);
+  const ARCH_PKGS = "open-iscsi cryptsetup device-mapper";
+
+  it("shares host preparation's facts and install snippets, so the two cannot tell a host apart differently", () => {
+    const script = renderLonghornPrereqScript({ nodeName: "pi-1" });
+    expect(script).toContain(renderOsFacts('"$root"'));
+    expect(script).toContain(renderPackageInstall());
+  });
+
+  it.each([
+    ["debian", "apt-get", "apt-get install -y -qq --no-install-recommends open-iscsi cryptsetup dmsetup"],
+    ["rocky", "dnf", "dnf install -y -q iscsi-initiator-utils cryptsetup device-mapper"],
+    ["leap", "zypper", "zypper --non-interactive --quiet install open-iscsi cryptsetup device-mapper"],
+    ["arch", "pacman", `pacman -S --noconfirm --needed ${ARCH_PKGS}`],
+    ["archarm", "pacman", `pacman -S --noconfirm --needed ${ARCH_PKGS}`],
+  ])("%s: check names '%s' with the family's packages; prepare installs with it and goes on", (os, tool, command) => {
+    const h = host({ present: ["findmnt", "lsblk", "blkid", "curl"], os });
+    installs(h, tool);
+    const check = h.run("create", "check");
+    expect(check.status).toBe(1);
+    expect(check.stderr).toContain(`(prepareNodes is false, so nothing is installed). Fix: run '${command}' on pi-1, or set k3s-stacks:addons.storage.prepareNodes: true`);
+    expect(h.log().filter((l) => l.startsWith(tool))).toEqual([]);
+
+    const r = h.run("create", "prepare");
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(h.log()).toEqual(expect.arrayContaining([command, "systemctl enable --now iscsid"]));
+  });
+
+  it("rhel without dnf installs with yum; Arch's NFS client is nfs-utils (Longhorn's environment_check.sh)", () => {
+    const rhel = host({ present: ["findmnt", "lsblk", "blkid", "curl", "iscsiadm", "cryptsetup", "dmsetup"], os: "rocky", nfs: false });
+    rhel.fake("yum", "exit 0");
+    expect(rhel.run("create", "check").stderr).toContain("Fix: run 'yum install -y -q nfs-utils' on pi-1");
+    const arch = host({ present: ["findmnt", "lsblk", "blkid", "curl", "iscsiadm", "cryptsetup", "dmsetup"], os: "arch", nfs: false });
+    expect(arch.run("create", "check").stderr).toContain("Fix: run 'pacman -S --noconfirm --needed nfs-utils' on pi-1");
+  });
+
+  describe.each([
+    ["microos", "snapshot", "transactional-update --non-interactive pkg install open-iscsi cryptsetup device-mapper", "transactional-update", "zypper"],
+    ["slemicro", "snapshot", "transactional-update --non-interactive pkg install open-iscsi cryptsetup device-mapper", "transactional-update", "zypper"],
+    ["fcos", "deployment", "rpm-ostree install --idempotent -y iscsi-initiator-utils cryptsetup device-mapper", "rpm-ostree", "dnf"],
+    ["r4e", "deployment", "rpm-ostree install --idempotent -y iscsi-initiator-utils cryptsetup device-mapper", "rpm-ostree", "dnf"],
+  ])("image-based %s: packages go into the next %s", (os, image, command, tool, readOnlyTool) => {
+    const PKGS = command.split(" ").slice(-3).join(" ");
+    /** The image-based host: its tool logs only (the packages run from the next boot), the family's usual one fails on the read-only /usr. */
+    const imageHost = () => {
+      const h = host({ present: ["findmnt", "lsblk", "blkid", "curl"], os });
+      h.fake(tool, "exit 0");
+      h.fake(readOnlyTool, 'echo "read-only file system" >&2; exit 1');
+      if (tool === "rpm-ostree") {
+        fs.mkdirSync(path.join(h.root, "run"), { recursive: true });
+        fs.writeFileSync(path.join(h.root, "run/ostree-booted"), "");
+      }
+      return h;
+    };
+    const changes = (h: Host) => h.log().filter((l) => !/^(systemctl is-active|uname)/.test(l));
+
+    it("check names the image tool and the reboot, one node at a time, and changes nothing", () => {
+      const h = imageHost();
+      const r = h.run("create", "check");
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe(`longhorn prerequisites on node pi-1: missing ${PKGS} (prepareNodes is false, so nothing is installed). Fix: run '${command}' on pi-1, then drain and reboot it ('systemctl reboot'), one node at a time, or set k3s-stacks:addons.storage.prepareNodes: true to let k3s-stacks do it.\n`);
+      expect(changes(h)).toEqual([]);
+    });
+
+    it(`prepare installs with ${tool}, never ${readOnlyTool}, asks for the reboot and configures nothing as if installed`, () => {
+      const h = imageHost();
+      const r = h.run("create", "prepare");
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe(`longhorn prerequisites on node pi-1: ${PKGS} are in a new ${image}, which runs from the next boot. Fix: reboot pi-1 ('systemctl reboot', or set allowReboot: true for this host), then run pulumi up again.\n`);
+      expect(changes(h)).toEqual([command]);
+      expect(fs.existsSync(path.join(h.root, "etc/modules-load.d"))).toBe(false);
+    });
+
+    it("allowReboot: never reboots a node where k3s runs (asks: drain, one node at a time); one without k3s reboots", () => {
+      const h = imageHost();
+      const busy = h.run("create", "prepare", { ACTIVE: "k3s" }, true);
+      expect(busy.status).toBe(1);
+      expect(busy.stderr).toBe(`longhorn prerequisites on node pi-1: ${PKGS} are in a new ${image}, which runs from the next boot; k3s runs on pi-1, so it is not rebooted from here (Longhorn's node preparation runs on every data node at once). Fix: drain and reboot pi-1, one node at a time, then run pulumi up again.\n`);
+      expect(changes(h)).toEqual([command]);
+
+      const idle = h.run("create", "prepare", { ACTIVE: "" }, true);
+      expect(idle.status).toBe(1);
+      expect(idle.stderr).toBe(`longhorn prerequisites on node pi-1: ${PKGS} are in a new ${image}; pi-1 reboots now to run it. Fix: run pulumi up again once it is back.\n`);
+      // The reboot runs in the background, after the step has said why.
+      execFileSync("bash", ["-c", `for _ in $(seq 50); do grep -qx 'systemctl reboot' "${h.calls}" && exit 0; sleep 0.1; done; exit 1`]);
+      expect(changes(h)).toEqual([command, "systemctl reboot"]);
+    });
+
+    it("once booted into it, the node is prepared as any other", () => {
+      const h = imageHost();
+      for (const t of ["iscsiadm", "cryptsetup", "dmsetup"]) h.fake(t, "exit 0");
+      const r = h.run("create", "prepare");
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      expect(h.log()).toContain("systemctl enable --now iscsid");
+    });
+  });
+
+  it("an ostree image without rpm-ostree cannot take packages: fails naming them to build into the image, installing nothing", () => {
+    const h = host({ present: ["findmnt", "lsblk", "blkid", "curl"], os: "fcos" });
+    h.fake("dnf", "exit 1");
+    fs.mkdirSync(path.join(h.root, "run"), { recursive: true });
+    fs.writeFileSync(path.join(h.root, "run/ostree-booted"), "");
+    for (const mode of ["prepare", "check"] as const) {
+      const r = h.run("create", mode, {}, true);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe(`longhorn prerequisites on node pi-1: missing iscsi-initiator-utils cryptsetup device-mapper; pi-1 boots an ostree image (${h.root}/run/ostree-booted) whose /usr is read-only, and has no rpm-ostree to add packages to it. Fix: build iscsi-initiator-utils cryptsetup device-mapper into pi-1's image, boot it, then re-run pulumi up.\n`);
+    }
+    expect(h.log().filter((l) => !/^(systemctl is-active|uname)/.test(l))).toEqual([]);
   });
 });

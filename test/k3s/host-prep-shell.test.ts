@@ -25,6 +25,14 @@ describe("host facts", () => {
     expect(r.stderr).toContain(`n1: ${sb.dir}/etc/os-release names ID=nixos ID_LIKE=?, not a family k3s-stacks prepares`);
   });
 
+  test("a host without /etc/os-release is of no family too, not a silent end of the script (pipefail)", () => {
+    host("nixos");
+    fs.rmSync(path.join(sb.dir, "etc/os-release"));
+    const r = run(render());
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain(`n1: ${sb.dir}/etc/os-release names ID=? ID_LIKE=?, not a family k3s-stacks prepares`);
+  });
+
   test("a declared arch that is not the machine fails with both values and the inventory fix, before any change", () => {
     host("debian");
     const r = run(render({ arch: "arm64" }));

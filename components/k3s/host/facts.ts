@@ -25,16 +25,17 @@ export const CLOCK_FLOOR = "2026-11-01T00:00:00Z";
 
 /**
  * Shell that reads what a node is, for choosing how to install packages on it: the OS family from
- * os-release (ID, then ID_LIKE: `debian`, `rhel`, `suse`, `arch` or `unknown`), os_id, os_like,
- * os_version, and whether it is image-based (`transactional=1`) with the tool that installs into the
+ * os-release (ID, then ID_LIKE: `debian`, `rhel`, `suse`, `arch` or `unknown`), os_id, os_like
+ * (and os_field, to read another key), and whether it is image-based (`transactional=1`) with the tool that installs into the
  * next image (`tx_tool`: transactional-update, rpm-ostree, or empty when an ostree host has none) and
  * what that image is called (`tx_image`: snapshot or deployment). Host preparation and the Longhorn
  * node prerequisites share it, so they cannot tell a host apart differently. `root` is a shell word
  * prefixed to the host paths read (tests only; empty on a node).
  */
 export function renderOsFacts(root = ""): string {
-  return `os_field() { sed -n "s/^$1=//p" ${root}/etc/os-release 2>/dev/null | head -n 1 | tr -d "\\"'"; }
-os_id=$(os_field ID); os_like=$(os_field ID_LIKE); os_version=$(os_field VERSION_ID)
+  return `# A host without os-release (pipefail would end the script on sed's status) is of no family.
+os_field() { sed -n "s/^$1=//p" ${root}/etc/os-release 2>/dev/null | head -n 1 | tr -d "\\"'" || true; }
+os_id=$(os_field ID); os_like=$(os_field ID_LIKE)
 family=unknown
 for w in $os_id $os_like; do
   case "$w" in
@@ -70,6 +71,7 @@ export function renderFacts(node: string): string {
   const floor = Math.floor(Date.parse(CLOCK_FLOOR) / 1000);
   return `node=${shq(node)}
 ${renderOsFacts()}
+os_version=$(os_field VERSION_ID)
 machine=$(uname -m)
 kernel=$(uname -r)
 init=none
