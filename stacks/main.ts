@@ -12,7 +12,7 @@ import { addonK3sContribution } from "../components/addons/k3s-contribution";
 import { kubeVipFiles } from "../components/addons/kube-vip";
 import { kubeletRootDirs } from "../components/addons/kubelet-dir";
 import type { ClusterAddons } from "../components/addons/cluster-addons";
-import { PreviousState, readPreviousState } from "../components/day-two/previous";
+import { PreviousState, knownApiHosts, readPreviousState } from "../components/day-two/previous";
 import { plannedRestarts } from "../components/day-two/restart-plan";
 import { snapshotContribution } from "../components/day-two/snapshots";
 import { dayTwoCommands } from "../components/day-two/commands";
@@ -124,6 +124,8 @@ export async function main(): Promise<Record<string, unknown>> {
     files,
     stager: bundle ? airgapStager(bundle) : undefined,
     kubeconfigHost,
+    // An existing cluster's first-server IP stays out of tls-san: adding it would restart every server.
+    knownApiHosts: knownApiHosts(previous, serverNames[0]),
     rollout: plan.rollout,
     sshRollout: ssh,
   });

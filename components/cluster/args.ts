@@ -61,6 +61,13 @@ export interface K3sClusterArgs extends ClusterArgs {
   rollout?: Partial<RolloutSettings>;
   /** Host for the kubeconfig when it is only known at run time (e.g. a load balancer's address); default: apiEndpoint, apiVip, the first tlsSans entry that is no wildcard, else the first server's SSH host. Whichever it is, and the host joins use, goes into the servers' tls-san unless k3s's certificate already names it (components/k3s/api-sans.ts). */
   kubeconfigHost?: pulumi.Input<string>;
+  /**
+   * Hosts the servers' certificate is known to name already, left out of the tls-san this component
+   * adds (a tls-san change restarts every server). The stack passes the first server's SSH address
+   * when it is an IP its last successful update reached the cluster at: the joins and the add-ons went
+   * through it then. Default none.
+   */
+  knownApiHosts?: string[];
   /** Move k3s versions through SSH steps (cordon, upgrade, uncordon); false when system-upgrade-controller upgrades in-cluster. Default true. */
   sshRollout?: boolean;
 }
@@ -86,6 +93,7 @@ export interface ResolvedK3sClusterArgs {
   files: NodeFile[];
   rollout: RolloutSettings;
   kubeconfigHost?: pulumi.Input<string>;
+  knownApiHosts: string[];
   sshRollout: boolean;
   stager?: InstallStager;
   goneRoot: ConfigRoot;
@@ -163,6 +171,7 @@ export const k3sClusterArgsSchema = clusterArgsSchema
     files: z.array(fileSchema).default([]),
     rollout: rolloutSchema.prefault({}),
     kubeconfigHost: nonEmptyInput.optional(),
+    knownApiHosts: z.array(z.string().min(1)).default([]),
     sshRollout: z.boolean().default(true),
     stager: z.custom<InstallStager>((v) => typeof (v as InstallStager | undefined)?.stage === "function").optional(),
     goneRoot: z.custom<ConfigRoot>((v) => typeof v === "string" || typeof (v as { arg?: unknown } | undefined)?.arg === "string").optional(),
@@ -243,6 +252,7 @@ export function resolveK3sClusterArgs(args: K3sClusterProgramArgs): ResolvedK3sC
     files: parsed.files,
     rollout: { ...parsed.rollout, drainTimeout: parsed.rollout.drainTimeout ?? settings.drainTimeout },
     kubeconfigHost: parsed.kubeconfigHost,
+    knownApiHosts: parsed.knownApiHosts,
     sshRollout: parsed.sshRollout,
     stager: parsed.stager,
     goneRoot: parsed.goneRoot ?? { arg: `${ROOT}.gone` },

@@ -75,7 +75,7 @@ export class K3sCluster extends pulumi.ComponentResource {
     const apiSans = pulumi
       .all([bootstrap.connection.host, bootstrap.internalAddress, bootstrap.externalAddress, args.kubeconfigHost])
       .apply(([host, internalAddress, externalAddress, kubeconfigHost]) =>
-        missingApiSans(settings, { name: bootstrap.name, host, internalAddress, externalAddress }, kubeconfigHost));
+        missingApiSans(settings, { name: bootstrap.name, host, internalAddress, externalAddress }, kubeconfigHost, args.knownApiHosts));
     const resolved = pulumi.all([resolveContributions(contributions), apiSans]).apply(([r, sans]) =>
       sans.length ? { ...r, server: mergeLayerKeys(r.server, { "tls-san": sans }) } : r);
     const secretConfig = args.datastoreEndpoint !== undefined || contributions.some((c) => c.secret);

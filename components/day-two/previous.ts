@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { collectProblems } from "../rules/errors";
+import { parseIp } from "../rules/address";
 import { ClusterSettings } from "../k3s/settings";
 import { UpgradeConfig } from "./config";
 import { checkVersionChange } from "./skew";
@@ -29,6 +30,18 @@ export interface PreviousState {
   nodeAddresses?: Record<string, NodeAddress>;
   /** Settings k3s fixes at creation (`clusterCidr`, `serviceCidr`, ... outputs; fixed-settings.ts); each absent from older stacks. */
   fixed?: Partial<FixedSettings>;
+}
+
+/**
+ * Hosts an existing cluster's serving certificate is known to name (K3sClusterArgs.knownApiHosts):
+ * the first server's SSH address at the last successful update, when it is an IP and that server was
+ * the first server then too, so every join and the add-ons reached the API through it. Empty for a
+ * new stack, and for a DNS name (k3s names no DNS name it is not given: components/k3s/api-sans.ts).
+ */
+export function knownApiHosts(previous: PreviousState | undefined, firstServer: string | undefined): string[] {
+  if (firstServer === undefined || previous?.serverNames?.[0] !== firstServer) return [];
+  const host = previous.nodeAddresses?.[firstServer]?.host;
+  return host !== undefined && parseIp(host) ? [host] : [];
 }
 
 /**

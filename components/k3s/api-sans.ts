@@ -43,12 +43,16 @@ function wildcardCovers(san: string, host: string): boolean {
  * forwards — fails TLS verification: `x509: certificate is valid for ..., not pi-1.lan`, for kubectl
  * and for a joining k3s alike (k3s-io/k3s#1381, kube-hetzner #1590). Without node-ip k3s picks the
  * address itself, so an SSH address that is an IP is not known to be the node's and is listed.
+ * `knownHosts` are hosts the certificate is known to name already (K3sClusterArgs.knownApiHosts): an
+ * existing cluster reached at the first server's SSH IP has its node-ip there in the usual case, and
+ * adding it now would restart every server for nothing.
  * Returns the hosts in the order named, each once; empty when the certificate names them all.
  */
 export function missingApiSans(
   settings: Pick<ClusterSettings, "apiEndpoint" | "apiVip" | "tlsSans" | "serverConfig">,
   first: FirstServerNames,
   kubeconfigHost?: string,
+  knownHosts: string[] = [],
 ): string[] {
   const joinHost = apiHost(settings) ?? primaryNodeIp(first.internalAddress ?? first.host);
   const configHost = kubeconfigHost ?? configuredKubeconfigHost(settings) ?? first.host;
@@ -61,6 +65,7 @@ export function missingApiSans(
     ...(first.externalAddress ? splitNodeIps(first.externalAddress) : []),
     ...(typeof advertise === "string" ? [advertise] : []),
     first.name,
+    ...knownHosts,
     // k3s always names the loopback addresses (its own kubeconfig says https://127.0.0.1:6443).
     ...LOOPBACK,
   ].map(canonical));

@@ -2,7 +2,7 @@ import { installMocks, MockState } from "../support/mocks";
 import { ConfigError } from "../../components/rules/errors";
 import { parseClusterConfig } from "../../components/k3s/settings";
 import { parseUpgradeConfig } from "../../components/day-two/config";
-import { checkAgainstPrevious, ownStackName, readPreviousState } from "../../components/day-two/previous";
+import { checkAgainstPrevious, knownApiHosts, ownStackName, readPreviousState } from "../../components/day-two/previous";
 
 let previousOutputs: Record<string, unknown> | undefined;
 let mocks: MockState;
@@ -77,5 +77,16 @@ describe("checkAgainstPrevious", () => {
     expect(problems).toHaveLength(2);
     expect(problems[0]).toMatch(/skips 1 minor version/);
     expect(problems[1]).toMatch(/first \(bootstrap\) server/);
+  });
+});
+
+describe("knownApiHosts: the first server's SSH IP an existing cluster was reached at", () => {
+  const at = (host: string) => ({ serverNames: ["s1", "s2"], nodeAddresses: { s1: { host, port: 22, user: "root" } } });
+  test("an IP of the same first server is known; a new stack, a DNS name or another first server are not", () => {
+    expect(knownApiHosts(at("10.0.0.1"), "s1")).toEqual(["10.0.0.1"]);
+    expect(knownApiHosts(undefined, "s1")).toEqual([]);
+    expect(knownApiHosts({}, "s1")).toEqual([]);
+    expect(knownApiHosts(at("s1.lan"), "s1")).toEqual([]);
+    expect(knownApiHosts(at("10.0.0.1"), "s2")).toEqual([]);
   });
 });

@@ -14,6 +14,11 @@ describe("missingApiSans", () => {
     expect(missingApiSans(settings(), { name: "s1", host: "192.168.1.11" })).toEqual(["192.168.1.11"]);
   });
 
+  test("a host known to be in the certificate already (an existing cluster's first-server IP) is not listed", () => {
+    expect(missingApiSans(settings(), { name: "s1", host: "192.168.1.11" }, undefined, ["192.168.1.11"])).toEqual([]);
+    expect(missingApiSans(settings(), { name: "s1", host: "192.168.1.11" }, "lb.example.com", ["192.168.1.11"])).toEqual(["lb.example.com"]);
+  });
+
   test("the node's own addresses and name are in the certificate already", () => {
     expect(missingApiSans(settings(), { name: "s1", host: "192.168.1.11", internalAddress: "192.168.1.11" })).toEqual([]);
     expect(missingApiSans(settings(), { name: "s1", host: "203.0.113.5", internalAddress: "10.0.0.5", externalAddress: "203.0.113.5" })).toEqual([]);

@@ -5,8 +5,9 @@ import { parse } from "yaml";
 import { configuredKubeconfigHost } from "../../components/k3s/kubeconfig";
 import { parseClusterConfig } from "../../components/k3s/settings";
 import { problem, problemsOf } from "../support/config";
-import { valueOf } from "../support/mocks";
-import { renderedConfigs, runStack } from "./support/harness";
+import { installMocks, valueOf } from "../support/mocks";
+import { setStackConfig } from "../support/stack";
+import { drain, mockOutputs, renderedConfigs, runStack } from "./support/harness";
 import { inventoryStack } from "./bad-input-cases";
 import { planOf } from "../plan/support-stack";
 
@@ -73,6 +74,37 @@ describe("the hosts the joins and the kubeconfig name are in the servers' tls-sa
     for (const s of ["pi-1", "pi-2", "pi-3"]) expect({ s, sans: configs[s].config["tls-san"] }).toEqual({ s, sans: ["pi-1.lan"] });
     expect(configs["pi-2"].config.server).toBe("https://pi-1.lan:6443");
     expect(configs["pi-4"].config).not.toHaveProperty("tls-san");
+  });
+
+  describe("a first server reached by its IP, node-ip left to k3s", () => {
+    const stack = inventoryStack({ cluster: { datastore: "etcd" }, hosts: [
+      { name: "s1", address: "192.168.1.11", role: "server", arch: "amd64" },
+      { name: "s2", address: "192.168.1.12", role: "server", arch: "amd64" },
+      { name: "s3", address: "192.168.1.13", role: "server", arch: "amd64" },
+      { name: "a1", address: "192.168.1.21", role: "agent", arch: "amd64" },
+    ] });
+    /** The stack run with `previous` as its last update's outputs. */
+    const configsAfter = async (previous: Record<string, unknown>) => {
+      const state = await installMocks({ outputs: (type, name) => (type === "pulumi:pulumi:StackReference" ? { outputs: previous } : mockOutputs(type, name)) });
+      setStackConfig(stack, { "k3s-stacks:sshPrivateKey": "KEY" });
+      const { main } = await import("../../stacks/main");
+      await main();
+      await drain();
+      return renderedConfigs(state);
+    };
+    const reached = (host: string) => ({ k3sVersion: V, serverNames: ["s1", "s2", "s3"], nodeAddresses: { s1: { host, port: 22, user: "root" } } });
+
+    test("a new cluster lists it in every server's tls-san (k3s may pick another interface's address)", async () => {
+      const configs = await configsAfter({});
+      for (const s of ["s1", "s2", "s3"]) expect({ s, sans: configs[s].config["tls-san"] }).toEqual({ s, sans: ["192.168.1.11"] });
+    });
+
+    test("an existing cluster reached at that IP keeps its config: no tls-san, so no server restarts for it", async () => {
+      const configs = await configsAfter(reached("192.168.1.11"));
+      for (const s of ["s1", "s2", "s3"]) expect(configs[s].config).not.toHaveProperty("tls-san");
+      // Reached at another address before (the address changed): the new one is listed.
+      expect((await configsAfter(reached("192.168.1.99"))).s1.config["tls-san"]).toEqual(["192.168.1.11"]);
+    });
   });
 
   test("a first server whose node-ip and kubeconfig host are named already gets nothing more", async () => {
