@@ -171,7 +171,7 @@ export const k3sClusterArgsSchema = clusterArgsSchema
     files: z.array(fileSchema).default([]),
     rollout: rolloutSchema.prefault({}),
     kubeconfigHost: nonEmptyInput.optional(),
-    knownApiHosts: z.array(z.string().min(1)).default([]),
+    knownApiHosts: z.array(z.string().min(1, "is empty. Fix: give each known host as an IP address or DNS name, or leave it out")).default([]),
     sshRollout: z.boolean().default(true),
     stager: z.custom<InstallStager>((v) => typeof (v as InstallStager | undefined)?.stage === "function").optional(),
     goneRoot: z.custom<ConfigRoot>((v) => typeof v === "string" || typeof (v as { arg?: unknown } | undefined)?.arg === "string").optional(),
