@@ -165,9 +165,21 @@ ${indent(renderRebootOrAsk("allow_reboot", {
 fi
 
 # iSCSI: Longhorn attaches volumes through iscsid and the iscsi_tcp module.
+# Where iscsi_tcp comes from: Ubuntu ships it in linux-modules-extra-<release>, not in the kernel
+# image (spectrocloud/CanvOS#601); on Arch a module of the running kernel is only missing once pacman
+# replaced that kernel (as for k3s's modules, components/k3s/host/modules.ts).
+iscsi_tcp_fix() {
+  local release
+  release=$(uname -r)
+  case "$family:$os_id" in
+    arch:*) echo "pacman replaced the running kernel $release and its modules: reboot $node into the installed kernel, then re-run pulumi up" ;;
+    debian:ubuntu) echo "run '$(install_command "linux-modules-extra-$release")' on $node, then re-run pulumi up" ;;
+    *) echo "install the package of your distribution that carries iscsi_tcp for kernel $release (or use a kernel built with CONFIG_ISCSI_TCP), then re-run pulumi up" ;;
+  esac
+}
 module_loaded() { [ -d "$root/sys/module/$1" ]; }
 if [ "$mode" = prepare ]; then
-  modprobe iscsi_tcp || fail "cannot load kernel module iscsi_tcp. Fix: install the kernel's extra modules package (e.g. linux-modules-extra-*) and re-run."
+  modprobe iscsi_tcp || fail "cannot load kernel module iscsi_tcp (kernel $(uname -r)). Fix: $(iscsi_tcp_fix)."
   # dm_crypt serves encrypted volumes only, so a kernel without it is a warning.
   modprobe dm_crypt || warn "cannot load dm_crypt; encrypted Longhorn volumes will not attach."
   mkdir -p "$root/etc/modules-load.d"

@@ -27,6 +27,7 @@ interface Host {
 /** /etc/os-release of each host the tests use (as the hosts ship it). */
 const OS_RELEASE: Record<string, string> = {
   debian: 'ID=debian\nVERSION_ID="12"\n',
+  ubuntu: 'ID=ubuntu\nID_LIKE=debian\nVERSION_ID="22.04"\n',
   rocky: 'ID="rocky"\nID_LIKE="rhel centos fedora"\nVERSION_ID="9.4"\n',
   leap: 'ID="opensuse-leap"\nID_LIKE="suse opensuse"\nVERSION_ID="15.6"\n',
   microos: 'ID="opensuse-microos"\nID_LIKE="suse opensuse opensuse-tumbleweed microos sle-micro opensuse-microos"\nVERSION_ID="20261120"\n',
@@ -134,6 +135,18 @@ describe("renderLonghornPrereqScript", () => {
     expect(h.run("create", "prepare").status).toBe(0);
     expect(h.log()).toEqual(expect.arrayContaining(["modprobe iscsi_tcp", "modprobe dm_crypt", "systemctl enable --now iscsid"]));
     expect(fs.readFileSync(path.join(h.root, "etc/modules-load.d/longhorn.conf"), "utf8")).toBe("iscsi_tcp\ndm_crypt\n");
+  });
+
+  it.each([
+    ["ubuntu", "5.15.0-1034-raspi", "Fix: run 'apt-get install -y -qq --no-install-recommends linux-modules-extra-5.15.0-1034-raspi' on pi-1, then re-run pulumi up."],
+    ["arch", "6.12.1-arch1-1", "Fix: pacman replaced the running kernel 6.12.1-arch1-1 and its modules: reboot pi-1 into the installed kernel, then re-run pulumi up."],
+    ["rocky", "5.14.0-427.el9.x86_64", "Fix: install the package of your distribution that carries iscsi_tcp for kernel 5.14.0-427.el9.x86_64 (or use a kernel built with CONFIG_ISCSI_TCP), then re-run pulumi up."],
+  ])("prepare: an iscsi_tcp that will not load on %s names the fix for that host", (os, kernel, fix) => {
+    const h = host({ os });
+    h.fake("modprobe", '[ "$1" != iscsi_tcp ]');
+    const r = h.run("create", "prepare", { KERNEL: kernel });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`longhorn prerequisites on node pi-1: cannot load kernel module iscsi_tcp (kernel ${kernel}). ${fix}\n`);
   });
 
   describe("multipathd", () => {
