@@ -1,4 +1,5 @@
-// config.yaml.d drop-ins k3s-stacks did not write may not set what config.yaml says (k3s/host/dropins.ts),
+// config.yaml.d drop-ins k3s-stacks did not write may not set what config.yaml says (k3s/host/dropins.ts;
+// a warning where k3s already runs),
 // run in a real bash against a scratch directory standing in for /etc/rancher/k3s/config.yaml.d.
 import * as fs from "fs";
 import * as path from "path";
@@ -28,6 +29,14 @@ test("a leftover drop-in setting node-ip and server fails naming the file, the k
   const r = check();
   expect(r.status).toBe(1);
   expect(r.stderr).toBe(`k3s-stacks: n1: ${dir()}/10-installer.yaml sets node-ip, server, which k3s-stacks writes in /etc/rancher/k3s/config.yaml; k3s reads config.yaml.d after config.yaml, so the drop-in's values would replace or add to them on the next start without showing in pulumi preview. Fix: delete ${dir()}/10-installer.yaml on n1 (put a setting you need into cluster.serverConfig or cluster.agentConfig instead), then run pulumi up again.\n`);
+});
+
+test("where k3s already runs (it started with the drop-in): the same finding as a warning, and the run goes on", () => {
+  sb.fake("systemctl", '[ "$*" = "is-active --quiet k3s" ]');
+  dropIn("10-installer.yaml", "node-ip: 10.0.2.15\n");
+  const r = check();
+  expect(r.status).toBe(0);
+  expect(r.stdout).toBe(`k3s-stacks: n1: warning: ${dir()}/10-installer.yaml sets node-ip, which k3s-stacks writes in /etc/rancher/k3s/config.yaml; k3s reads config.yaml.d after config.yaml, so the drop-in's values would replace or add to them on the next start without showing in pulumi preview. k3s already runs with it, so this run goes on. Fix: delete ${dir()}/10-installer.yaml on n1 (put a setting you need into cluster.serverConfig or cluster.agentConfig instead).\npassed\n`);
 });
 
 test("a .yml drop-in counts as k3s reads it; each offending file is named", () => {
