@@ -1,3 +1,4 @@
+import { renderK3sBinaryLabel } from "../k3s/host/binary-label";
 import { scriptFrame, shq } from "../remote/shell";
 
 /** Root-owned home of staged airgap files on a node, one directory per k3s version. */
@@ -82,9 +83,10 @@ done`,
  * Shell the core runs as root right before the staged install.sh (first install and upgrade): puts
  * the staged binary where install.sh expects it. Only then, not at staging: a running node must keep
  * its old binary (and reported version) until the rollout reaches it. `binDir` is INSTALL_K3S_BIN_DIR
- * when one is set; install.sh's own choice is repeated otherwise.
+ * when one is set; install.sh's own choice is repeated otherwise. The binary then gets install.sh's
+ * SELinux label, which install.sh itself skips in airgap (renderK3sBinaryLabel).
  */
-export function renderPreInstall(opts: { dir: string; k3sSha256: string; binDir?: string }): string {
+export function renderPreInstall(opts: { dir: string; k3sSha256: string; binDir?: string; node?: string }): string {
   const binDir = opts.binDir
     ? `airgap_bin=${shq(opts.binDir)}`
     : `# Same choice as install.sh: /usr/local/bin unless it is read-only and /opt/bin exists.
@@ -104,5 +106,6 @@ if [ ! -f "$airgap_bin/k3s" ] || [ "$(sha256sum "$airgap_bin/k3s" | cut -d ' ' -
   cp "$airgap_src" "$airgap_bin/k3s.k3s-stacks-new"
   chmod 0755 "$airgap_bin/k3s.k3s-stacks-new"
   mv -f "$airgap_bin/k3s.k3s-stacks-new" "$airgap_bin/k3s"
-fi`;
+fi
+${renderK3sBinaryLabel('"$airgap_bin/k3s"', opts.node ?? "$(uname -n)")}`;
 }

@@ -89,7 +89,7 @@ export function airgapStager(bundle: LoadedBundle): InstallStager {
         env: { ...AIRGAP_ENV },
         trigger,
         preInstall: [
-          renderPreInstall({ dir, k3sSha256: files.k3s.sha256 }),
+          renderPreInstall({ dir, k3sSha256: files.k3s.sha256, node: node.name }),
           // Without builds in the bundle too: an SELinux host then fails here naming the rebuild.
           renderSelinuxPreInstall({ node: node.name, dir, version: bundle.selinux?.version, targets: selinux.map(([t]) => t) }),
         ].join("\n"),

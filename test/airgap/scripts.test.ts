@@ -107,7 +107,7 @@ describe("verify script on a real shell (temporary directories)", () => {
 describe("pre-install on a real shell", () => {
   const harness = (pre: string) => `set -euo pipefail\nrun_install() {\n${pre}\necho installed\n}\nrun_install\n`;
 
-  test("puts the staged binary in place once, and refuses a staged binary with the wrong hash", () => {
+  test("puts the staged binary in place once with install.sh's SELinux label, and refuses a staged binary with the wrong hash", () => {
     const root = tmpDir();
     const dir = path.join(root, "stage");
     const bin = path.join(root, "bin");
@@ -124,6 +124,18 @@ describe("pre-install on a real shell", () => {
     const inode = fs.statSync(path.join(bin, "k3s")).ino;
     expect(run(harness(pre)).status).toBe(0);
     expect(fs.statSync(path.join(bin, "k3s")).ino).toBe(inode);
+
+    // install.sh skips its SELinux step (and with it the binary's label) when downloads are skipped.
+    const calls = path.join(root, "calls");
+    const tools = path.join(root, "tools");
+    fs.mkdirSync(tools);
+    fs.writeFileSync(path.join(tools, "chcon"), `#!/bin/sh\necho "chcon $*" >> "${calls}"\n`, { mode: 0o755 });
+    const labelled = spawnSync("bash", ["-s", "--", "create"], { input: harness(pre), encoding: "utf8", env: { ...process.env, PATH: `${tools}:${process.env.PATH}` } });
+    expect(labelled.status).toBe(0);
+    expect(fs.readFileSync(calls, "utf8")).toBe(`chcon -u system_u -r object_r -t container_runtime_exec_t ${bin}/k3s\n`);
+    // Without SELinux (chcon fails, no enforcing config) it goes on, as install.sh does.
+    fs.writeFileSync(path.join(tools, "chcon"), "#!/bin/sh\nexit 1\n", { mode: 0o755 });
+    expect(spawnSync("bash", ["-s", "--", "create"], { input: harness(pre), encoding: "utf8", env: { ...process.env, PATH: `${tools}:${process.env.PATH}` } }).stdout).toBe("installed\n");
 
     const bad = run(harness(renderPreInstall({ dir, k3sSha256: SHA, binDir: bin })));
     expect(bad.status).toBe(1);
