@@ -2,7 +2,7 @@ import { replacedBinaryFunction } from "../k3s/replaced-binary";
 import { NodeRole } from "../nodes/types";
 import { InstallSpec, installFunctions, serviceName, waitReady } from "../k3s/scripts";
 import { scriptFrame, shq } from "../remote/shell";
-import { STARTED_CONFIG_FILE, configHashFunction } from "../k3s/started-config";
+import { STARTED_CONFIG_CURRENT, STARTED_CONFIG_FILE, configHashFunction } from "../k3s/started-config";
 import { versionGuardFunction } from "./node-scripts";
 
 /**
@@ -110,12 +110,13 @@ fi
   return scriptFrame(`restart ${spec.node}${version ? ` on k3s ${version}` : ""}, configuration ${shortHash(spec.configHash)}`, {
     update: `since=""
 ${configHashFunction(spec.files)}
+${STARTED_CONFIG_CURRENT}
 ${spec.install ? "" : `${replacedBinaryFunction(service)}\n`}${upgrade}if [ -z "$since" ]; then
   if ! systemctl is-active --quiet ${service}; then
     echo "k3s-stacks: ${service} is not running on ${spec.node}; starting it"
     since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
     systemctl start ${service} || ${fail.replace("RESTART", "start")}
-  elif [ "$(cat ${shq(STARTED_CONFIG_FILE)} 2>/dev/null || true)" != "$(config_hash)" ]; then
+  elif ! started_config_current; then
     echo "k3s-stacks: restarting ${service} on ${spec.node}: its configuration changed (${shortHash(spec.configHash)})"
     since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
     systemctl restart ${service} || ${fail.replace("RESTART", "restart")}

@@ -5,6 +5,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { InstallSpec } from "../../components/k3s/scripts";
 import { RestartSpec, renderCordonScript, renderRestartScript, renderUncordonScript } from "../../components/day-two/rollout-scripts";
+import { DROP_IN_DIR } from "../../components/k3s/host/dropins";
+import { configHashFunction } from "../../components/k3s/started-config";
 import { LOG_CALL, Sandbox, sandbox } from "./support/shell";
 
 let sb: Sandbox;
@@ -92,6 +94,43 @@ describe("restart step (renderRestartScript)", () => {
     const again = run(render(spec()));
     expect(again.stdout).toContain("s1 already runs with this configuration");
     expect(calls()).toEqual(["readyz"]);
+  });
+
+  describe("a .yml drop-in (config.yaml.d), counted since the release after d3f5774", () => {
+    const dropIns = () => path.join(sb.dir, "config.yaml.d");
+    const renderD = (s: RestartSpec) => render(s).split(DROP_IN_DIR).join(dropIns());
+    const hourAgo = () => new Date(Date.now() - 3600_000);
+    beforeEach(() => fs.mkdirSync(dropIns()));
+
+    test("there when the previous release recorded the configuration (which left it out): no restart on upgrade, the record now counts it", () => {
+      // A record without the .yml, as d3f5774's config_hash wrote it (its digest before the .yml is
+      // there); the drop-in is older than the record.
+      const legacy = sb.run(["bash", "-s"], { input: `${configHashFunction([cfg()]).split(DROP_IN_DIR).join(dropIns())}\nconfig_hash\n` }).stdout;
+      fs.writeFileSync(path.join(dropIns(), "50-user.yml"), "kubelet-arg: [max-pods=120]\n");
+      fs.utimesSync(path.join(dropIns(), "50-user.yml"), hourAgo(), hourAgo());
+      fs.writeFileSync(active(), "");
+      fs.mkdirSync(path.dirname(started()), { recursive: true });
+      fs.writeFileSync(started(), legacy);
+      const r = run(renderD(spec()));
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain("s1 already runs with this configuration");
+      expect(calls()).toEqual(["readyz"]);
+      expect(fs.readFileSync(started(), "utf8")).not.toBe(legacy);
+      // Counted from now on: an edit of it restarts k3s.
+      fs.writeFileSync(path.join(dropIns(), "50-user.yml"), "kubelet-arg: [max-pods=200]\n");
+      expect(run(renderD(spec())).stdout).toContain("restarting k3s on s1: its configuration changed");
+      expect(calls()).toEqual(["systemctl restart k3s", "readyz"]);
+    });
+
+    test("written after k3s started with the configuration: k3s restarts for it", () => {
+      settle(spec());
+      fs.utimesSync(started(), hourAgo(), hourAgo());
+      fs.writeFileSync(path.join(dropIns(), "50-user.yml"), "kubelet-arg: [max-pods=120]\n");
+      const r = run(renderD(spec()));
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain("restarting k3s on s1: its configuration changed");
+      expect(calls()).toEqual(["systemctl restart k3s", "readyz"]);
+    });
   });
 
   test("an agent restarts k3s-agent and is gated on Ready only (no /readyz, no etcd)", () => {
