@@ -18,7 +18,7 @@ const YML_DROP_INS = `${DROP_IN_DIR}/*.yml`;
  * Bash defining `config_hash`, which prints the SHA-256 over the paths and contents of the managed
  * files and of every config.yaml.d drop-in (a missing file counts as absent, not as empty).
  * `*.yml` drop-ins count only when there are any, so the digest of a node without one is what it was
- * before they were counted (no restart for that alone); `config_hash without-yml` leaves them out,
+ * before they were counted (no restart for that alone); `count_yml=0 config_hash` leaves them out,
  * as records written before then did. sha256sum is in coreutils and in busybox.
  */
 export function configHashFunction(paths: string[]): string {
@@ -30,7 +30,7 @@ export function configHashFunction(paths: string[]): string {
       printf '%s\\n' "$f"
       if [ -f "$f" ]; then sha256sum < "$f"; else echo absent; fi
     done
-    if [ "\${1:-}" != without-yml ]; then
+    if [ "\${count_yml:-1}" = 1 ]; then
       for f in ${YML_DROP_INS}; do
         [ -f "$f" ] || continue
         printf '%s\\n' "$f"
@@ -54,7 +54,7 @@ export const STARTED_CONFIG_CURRENT = `started_config_current() {
   recorded=$(cat ${shq(STARTED_CONFIG_FILE)} 2>/dev/null || true)
   [ -n "$recorded" ] || return 1
   [ "$recorded" != "$(config_hash)" ] || return 0
-  [ "$recorded" = "$(config_hash without-yml)" ] && [ -z "$(find ${DROP_IN_DIR} -maxdepth 1 -name '*.yml' -newer ${shq(STARTED_CONFIG_FILE)} 2>/dev/null || true)" ]
+  [ "$recorded" = "$(count_yml=0 config_hash)" ] && [ -z "$(find ${DROP_IN_DIR} -maxdepth 1 -name '*.yml' -newer ${shq(STARTED_CONFIG_FILE)} 2>/dev/null || true)" ]
 }`;
 
 /** Bash that records the current managed files as the configuration k3s runs with. */
