@@ -114,6 +114,7 @@ export async function main(): Promise<Record<string, unknown>> {
   }
 
   const ssh = upgrade.mode === "ssh";
+  const apiHostsKnown = knownApiHosts(previous, serverNames[0]);
   const k3s = new K3sCluster("k3s", {
     ...clusterArgs(cluster),
     nodes,
@@ -125,7 +126,7 @@ export async function main(): Promise<Record<string, unknown>> {
     stager: bundle ? airgapStager(bundle) : undefined,
     kubeconfigHost,
     // An existing cluster's first-server IP stays out of tls-san: adding it would restart every server.
-    knownApiHosts: knownApiHosts(previous, serverNames[0]),
+    knownApiHosts: apiHostsKnown,
     rollout: plan.rollout,
     sshRollout: ssh,
   });
@@ -180,6 +181,7 @@ export async function main(): Promise<Record<string, unknown>> {
     nodeIdentities,
     nodeAddresses: nodeAddresses(nodes),
     restartKeys: k3s.restartKeys,
+    knownApiHosts: apiHostsKnown,
     // Refused changing by the next update (day-two/fixed-settings.ts); includes secretsEncryption.
     ...fixedSettings(cluster),
   });

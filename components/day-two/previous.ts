@@ -30,15 +30,22 @@ export interface PreviousState {
   nodeAddresses?: Record<string, NodeAddress>;
   /** Settings k3s fixes at creation (`clusterCidr`, `serviceCidr`, ... outputs; fixed-settings.ts); each absent from older stacks. */
   fixed?: Partial<FixedSettings>;
+  /** `knownApiHosts` output: the hosts the last update left out of tls-san (knownApiHosts below); absent from older stacks. */
+  knownApiHosts?: string[];
 }
 
 /**
- * Hosts an existing cluster's serving certificate is known to name (K3sClusterArgs.knownApiHosts):
- * the first server's SSH address at the last successful update, when it is an IP and that server was
- * the first server then too, so every join and the add-ons reached the API through it. Empty for a
- * new stack, and for a DNS name (k3s names no DNS name it is not given: components/k3s/api-sans.ts).
+ * Hosts an existing cluster's serving certificate is known to name (K3sClusterArgs.knownApiHosts),
+ * exported as the `knownApiHosts` output so that every later update decides the same (the servers'
+ * tls-san, and so their configuration, must not change from one update to the next):
+ * - the previous update's `knownApiHosts` output, when it has one;
+ * - a stack last updated by a release before that output (which added no API host to tls-san): the
+ *   first server's SSH address then, when it is an IP and that server was the first server then too,
+ *   so every join and the add-ons reached the API through it. Adding it would restart every server;
+ * - a new stack, or a DNS name (k3s names no DNS name it is not given: components/k3s/api-sans.ts): none.
  */
 export function knownApiHosts(previous: PreviousState | undefined, firstServer: string | undefined): string[] {
+  if (previous?.knownApiHosts) return previous.knownApiHosts;
   if (firstServer === undefined || previous?.serverNames?.[0] !== firstServer) return [];
   const host = previous.nodeAddresses?.[firstServer]?.host;
   return host !== undefined && parseIp(host) ? [host] : [];
@@ -73,8 +80,8 @@ async function outputValue(ref: pulumi.StackReference, name: string): Promise<un
  */
 export async function readPreviousState(opts: { parent?: pulumi.Resource } = {}): Promise<PreviousState> {
   const ref = new pulumi.StackReference("k3s-stacks-previous-outputs", { name: ownStackName() }, { parent: opts.parent });
-  const [version, servers, datastore, identities, keys, storageClass, addresses, ...fixedValues] = await Promise.all(
-    ["k3sVersion", "serverNames", "datastore", "nodeIdentities", "restartKeys", "storageClass", "nodeAddresses", ...FIXED_SETTING_OUTPUTS].map((name) => outputValue(ref, name)),
+  const [version, servers, datastore, identities, keys, storageClass, addresses, apiHosts, ...fixedValues] = await Promise.all(
+    ["k3sVersion", "serverNames", "datastore", "nodeIdentities", "restartKeys", "storageClass", "nodeAddresses", "knownApiHosts", ...FIXED_SETTING_OUTPUTS].map((name) => outputValue(ref, name)),
   );
   const isKeys = (v: unknown): v is Record<string, string> =>
     typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string");
@@ -86,6 +93,7 @@ export async function readPreviousState(opts: { parent?: pulumi.Resource } = {})
   // Outputs added later: absent from stacks last updated before them.
   if (typeof datastore === "string") state.datastore = datastore;
   if (typeof storageClass === "string") state.storageClass = storageClass;
+  if (Array.isArray(apiHosts) && apiHosts.every((h) => typeof h === "string")) state.knownApiHosts = apiHosts as string[];
   const nodeAddresses = parseNodeAddresses(addresses);
   if (nodeAddresses) state.nodeAddresses = nodeAddresses;
   const fixed = parseFixedSettings(Object.fromEntries(FIXED_SETTING_OUTPUTS.map((name, i) => [name, fixedValues[i]])));

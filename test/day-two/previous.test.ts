@@ -89,4 +89,16 @@ describe("knownApiHosts: the first server's SSH IP an existing cluster was reach
     expect(knownApiHosts(at("s1.lan"), "s1")).toEqual([]);
     expect(knownApiHosts(at("10.0.0.1"), "s2")).toEqual([]);
   });
+
+  test("once exported, the previous update's list decides, so the servers' tls-san stays as it is", () => {
+    expect(knownApiHosts({ ...at("10.0.0.1"), knownApiHosts: [] }, "s1")).toEqual([]);
+    expect(knownApiHosts({ ...at("10.0.0.9"), knownApiHosts: ["10.0.0.1"] }, "s1")).toEqual(["10.0.0.1"]);
+  });
+
+  test("readPreviousState reads the knownApiHosts output; another shape reads as absent", async () => {
+    previousOutputs = { knownApiHosts: ["10.0.0.1"] };
+    await expect(readPreviousState()).resolves.toMatchObject({ knownApiHosts: ["10.0.0.1"] });
+    previousOutputs = { knownApiHosts: [1] };
+    expect(await readPreviousState()).not.toHaveProperty("knownApiHosts");
+  });
 });

@@ -94,16 +94,30 @@ describe("the hosts the joins and the kubeconfig name are in the servers' tls-sa
     };
     const reached = (host: string) => ({ k3sVersion: V, serverNames: ["s1", "s2", "s3"], nodeAddresses: { s1: { host, port: 22, user: "root" } } });
 
-    test("a new cluster lists it in every server's tls-san (k3s may pick another interface's address)", async () => {
+    test("a new cluster lists it in every server's tls-san (k3s may pick another interface's address), and keeps it on the next update", async () => {
       const configs = await configsAfter({});
       for (const s of ["s1", "s2", "s3"]) expect({ s, sans: configs[s].config["tls-san"] }).toEqual({ s, sans: ["192.168.1.11"] });
+      // The next update reads back what this one decided: the configuration stays as it is.
+      const next = await configsAfter({ ...reached("192.168.1.11"), knownApiHosts: [] });
+      expect(next.s1.config["tls-san"]).toEqual(["192.168.1.11"]);
     });
 
-    test("an existing cluster reached at that IP keeps its config: no tls-san, so no server restarts for it", async () => {
+    test("a cluster made before API hosts were added keeps its config: no tls-san, so no server restarts for it, on this update and the next", async () => {
       const configs = await configsAfter(reached("192.168.1.11"));
       for (const s of ["s1", "s2", "s3"]) expect(configs[s].config).not.toHaveProperty("tls-san");
+      expect((await configsAfter({ ...reached("192.168.1.11"), knownApiHosts: ["192.168.1.11"] })).s1.config).not.toHaveProperty("tls-san");
       // Reached at another address before (the address changed): the new one is listed.
       expect((await configsAfter(reached("192.168.1.99"))).s1.config["tls-san"]).toEqual(["192.168.1.11"]);
+    });
+
+    test("the stack exports what it left out, for the next update", async () => {
+      const state = await installMocks({ outputs: (type, name) => (type === "pulumi:pulumi:StackReference" ? { outputs: reached("192.168.1.11") } : mockOutputs(type, name)) });
+      setStackConfig(stack, { "k3s-stacks:sshPrivateKey": "KEY" });
+      const { main } = await import("../../stacks/main");
+      const outputs = await main();
+      await drain();
+      expect(state.resources.length).toBeGreaterThan(0);
+      expect(await valueOf(outputs.knownApiHosts as never)).toEqual(["192.168.1.11"]);
     });
   });
 
