@@ -108,7 +108,7 @@ export interface RemoteScriptArgs {
   /** Values whose change forces a replace (delete then create). */
   triggers?: pulumi.Input<unknown>[];
   /**
-   * The script's per-node values (node name, configuration hash): sent plain beside the compressed
+   * The script's per-node values (node name, addresses, configuration hash): sent plain beside the compressed
    * body, so nodes with the same settings share one body (packScript). Not secrets: they stay
    * readable in the step's stdin.
    */

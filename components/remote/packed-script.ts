@@ -17,9 +17,9 @@ import { shq } from "./shell";
  * damaged payload fails the step and runs nothing (gzip checks its CRC). The script's header
  * comments (its title) stay readable in the prologue, so a preview's diff still names the step.
  *
- * Per-node values (the node's name, its configuration hash) are taken out of the compressed body and
- * put back by the prologue, so every node with the same settings shares one body, compressed once:
- * at 300 nodes that is about 30 distinct bodies instead of 2,100 scripts (bench/cluster-eval.ts).
+ * Per-node values (the node's name and known addresses, its configuration hash) are taken out of the
+ * compressed body and put back by the prologue, so every node with the same settings shares one body,
+ * compressed once: at 300 nodes about 30 distinct bodies instead of 2,100 scripts (bench/cluster-eval.ts).
  */
 export const PACKED_MARK = "K3S_STACKS_PACKED";
 
@@ -90,7 +90,7 @@ function payloadOf(body: string): string {
 /**
  * The stdin that runs `script` (a bash script taking the phase as $1) under `bash -s -- <phase>`:
  * compressed with a plain decoding prologue, or `script` itself when packing would not make it
- * smaller. `values` are the script's per-node values (node name, configuration hash): they travel
+ * smaller. `values` are the script's per-node values (node name, addresses, configuration hash): they travel
  * plain in the prologue, and the compressed body is shared by every node with the same settings.
  * Deterministic in `script` and `values`; the host runs exactly `script` (a script that does not end
  * in exactly one newline is never packed).
