@@ -1,5 +1,6 @@
 import { shq } from "../remote/shell";
 import { CONFIG_FILE } from "./node-config";
+import { K3S_ACTIVE } from "./host/k3s-unit";
 
 /**
  * Bash that stops a node's steps on a machine already running k3s under another node name: the
@@ -14,7 +15,7 @@ import { CONFIG_FILE } from "./node-config";
 export function renderNodeNameGuard(node: string): string {
   return `# A machine running k3s as another node is not this node's to take over.
 k3s_config=${shq(CONFIG_FILE)}
-if [ -f "$k3s_config" ] && { systemctl is-active --quiet k3s 2>/dev/null || systemctl is-active --quiet k3s-agent 2>/dev/null; }; then
+if [ -f "$k3s_config" ] && ${K3S_ACTIVE}; then
   running_name=$(sed -n -E "s/^node-name:[[:space:]]*['\\"]?([^'\\"]*)['\\"]?[[:space:]]*$/\\1/p" "$k3s_config" | head -n 1)
   if [ -n "$running_name" ] && [ "$running_name" != ${shq(node)} ]; then
     echo "k3s-stacks: this machine ($(hostname)) runs k3s as node '$running_name', not as '${node}'. Installing '${node}' here would take over '$running_name', whose removal would then uninstall k3s from this machine. Fix: give '${node}' the address of its own machine; to rename '$running_name', remove it in one pulumi up and add '${node}' in the next." >&2

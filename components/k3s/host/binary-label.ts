@@ -7,8 +7,9 @@
  * (no SELinux, or no policy that knows the type) matters only when /etc/selinux/config says enforcing.
  */
 export function renderK3sBinaryLabel(bin: string, node: string): string {
-  return `if ! chcon -u system_u -r object_r -t container_runtime_exec_t ${bin} >/dev/null 2>&1 && grep -qs '^[[:space:]]*SELINUX=enforcing' /etc/selinux/config; then
-  echo "k3s-stacks: ${node}: could not label ${bin} container_runtime_exec_t, which k3s needs with SELinux enforcing (install.sh's label). Fix: install container-selinux and k3s-selinux on ${node} (airgap: build the bundle with --selinux-rpms), then run pulumi up again." >&2
+  return `label_bin=${bin}
+if ! chcon -u system_u -r object_r -t container_runtime_exec_t "$label_bin" >/dev/null 2>&1 && grep -qs '^[[:space:]]*SELINUX=enforcing' /etc/selinux/config; then
+  echo "k3s-stacks: ${node}: could not label $label_bin container_runtime_exec_t, which k3s needs with SELinux enforcing (install.sh's label). Fix: install container-selinux and k3s-selinux on ${node} (airgap: build the bundle with --selinux-rpms), then run pulumi up again." >&2
   exit 1
 fi`;
 }

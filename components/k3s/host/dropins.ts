@@ -1,5 +1,6 @@
 import { parse } from "yaml";
 import { MANAGED_KEYS } from "../../rules/managed-flags";
+import { K3S_ACTIVE } from "./k3s-unit";
 
 /**
  * k3s reads `config.yaml.d/*.yaml` and `*.yml` after config.yaml, in file-name order; a key there
@@ -33,7 +34,7 @@ export function renderForeignDropInCheck(node: string, keys: string[]): string {
   const fix = `delete $f on ${node} (put a setting you need into cluster.serverConfig or cluster.agentConfig instead)`;
   return `foreign_bad=0
 foreign_running=0
-if systemctl is-active --quiet k3s 2>/dev/null || systemctl is-active --quiet k3s-agent 2>/dev/null; then foreign_running=1; fi
+if ${K3S_ACTIVE}; then foreign_running=1; fi
 foreign_keys=' ${keys.join(" ")} '
 for f in ${DROP_IN_DIR}/*.yaml ${DROP_IN_DIR}/*.yml; do
   [ -f "$f" ] || continue

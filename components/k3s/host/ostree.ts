@@ -1,5 +1,8 @@
 import { shq } from "../../remote/shell";
 import { DEFAULT_SELINUX_REPO } from "./services";
+import { renderK3sBinaryLabel } from "./binary-label";
+
+const indentLabel = (s: string): string => s.split("\n").join("\n  ");
 
 /**
  * Shell run before install.sh on an rpm-ostree host (/run/ostree-booted) with SELinux on that
@@ -48,7 +51,7 @@ export function renderOstreeSelinuxLabel(service: string, binDir?: string): stri
   return `${bin}
 ostree_state() { ${stateOf('"$(ostree_bin)"', service)}; }
 ostree_selinux_label() {
-  chcon -u system_u -r object_r -t container_runtime_exec_t "$(ostree_bin)"
+  ${indentLabel(renderK3sBinaryLabel('"$(ostree_bin)"', "$(uname -n)"))}
   if [ "$ostree_before" != "$(ostree_state)" ] && systemctl is-active --quiet ${service}; then systemctl restart ${service}; fi
 }`;
 }
