@@ -1,6 +1,5 @@
 // The rollout scripts (restart with its health gate, cordon, uncordon) in a real bash against a
 // scratch directory, with fake systemctl and k3s on PATH.
-import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { InstallSpec } from "../../components/k3s/scripts";
@@ -40,27 +39,22 @@ esac`);
 esac`);
   fs.writeFileSync(cfg(), "node-name: s1\n");
 });
-afterEach(() => {
-  sb.cleanup();
-  for (const p of spawned.splice(0)) p.kill();
-});
+afterEach(() => sb.cleanup());
 
-const spawned: ChildProcess[] = [];
-const running = spawn("sleep", ["600"]);
-spawned.push(running);
-afterAll(() => running.kill());
-/** The PID of a process whose executable was replaced on disk after it started, as after an upgrade without restart. */
-function runningReplacedBinary(): number {
-  const exe = path.join(sb.dir, "k3s-old");
-  fs.copyFileSync(whichSleep(), exe);
-  fs.chmodSync(exe, 0o755);
-  const p = spawn(exe, ["600"]);
-  spawned.push(p);
-  fs.writeFileSync(`${exe}.new`, "new");
-  fs.renameSync(`${exe}.new`, exe);
-  return p.pid!;
+/** k3s's main process stands in as PID 1 (init), which started before any test. */
+const MAIN_PID = 1;
+const k3sOnPath = () => path.join(sb.bin, "k3s");
+/** The main PID of a k3s whose binary on PATH changed after it started (an upgrade that did not restart it). */
+function startedBeforeBinaryChanged(): number {
+  const t = Date.now() / 1000 - 1;
+  fs.utimesSync(k3sOnPath(), t, t);
+  return MAIN_PID;
 }
-const whichSleep = () => ["/usr/bin/sleep", "/bin/sleep"].find((p) => fs.existsSync(p))!;
+/** The main PID of a k3s started after its binary last changed. */
+function startedAfterBinaryChanged(): number {
+  fs.utimesSync(k3sOnPath(), 0, 0);
+  return MAIN_PID;
+}
 
 const spec = (over: Partial<RestartSpec> = {}): RestartSpec => ({ node: "s1", role: "server", files: [cfg()], configHash: "ab".repeat(32), etcd: true, timeoutSeconds: 6, ...over });
 const render = (s: RestartSpec) => renderRestartScript(s).split(STATE).join(`${sb.dir}/state/`);
@@ -153,11 +147,15 @@ describe("restart step (renderRestartScript)", () => {
 
   test("k3s runs a binary replaced on disk since it started (an upgrade that did not restart it): restarts it", () => {
     settle();
-    const r = run(render(spec()), { K3S_PID: String(runningReplacedBinary()) });
+    const r = run(render(spec()), { K3S_PID: String(startedBeforeBinaryChanged()) });
     expect(r.stderr).toBe("");
     expect(r.stdout).toContain("restarting k3s on s1: it still runs a k3s binary that was replaced on disk");
     expect(calls()).toEqual(["systemctl restart k3s", "readyz"]);
-    expect(run(render(spec()), { K3S_PID: String(running.pid) }).stdout).toContain("s1 already runs with this configuration");
+    expect(run(render(spec()), { K3S_PID: String(startedAfterBinaryChanged()) }).stdout).toContain("s1 already runs with this configuration");
+    // A modification time in the future (the clock was ahead when the file was written) says nothing.
+    const future = Date.now() / 1000 + 3600;
+    fs.utimesSync(k3sOnPath(), future, future);
+    expect(run(render(spec()), { K3S_PID: String(MAIN_PID) }).stdout).toContain("s1 already runs with this configuration");
   });
 
   test("/readyz never ok: the roll stops naming the node and what it waited for", () => {
@@ -239,7 +237,7 @@ describe("restart step (renderRestartScript)", () => {
       // install.sh restarts only when the binary, unit or env file changed while it ran.
       fs.writeFileSync(path.join(sb.dir, "install.sh"), `echo "install.sh $INSTALL_K3S_VERSION" >> "$CALLS"; echo "No change detected so skipping service start"\n`);
       settle();
-      const old = runningReplacedBinary();
+      const old = startedBeforeBinaryChanged();
       const r = run(render(upgrade()), { K3S_VERSION: "v1.36.3+k3s1", KUBELET_VERSION: "v1.36.4+k3s1", K3S_PID: String(old) });
       expect(r.stderr).toBe("");
       expect(r.status).toBe(0);
@@ -249,7 +247,7 @@ describe("restart step (renderRestartScript)", () => {
 
     test("a resumed upgrade whose binary is on disk but not running: restarted, then gated on the version", () => {
       settle();
-      const r = run(render(upgrade()), { K3S_VERSION: "v1.36.4+k3s1", KUBELET_VERSION: "v1.36.4+k3s1", K3S_PID: String(runningReplacedBinary()) });
+      const r = run(render(upgrade()), { K3S_VERSION: "v1.36.4+k3s1", KUBELET_VERSION: "v1.36.4+k3s1", K3S_PID: String(startedBeforeBinaryChanged()) });
       expect(r.status).toBe(0);
       expect(r.stdout).toContain("restarting k3s on s1: it still runs a k3s binary that was replaced on disk");
       expect(calls()).toEqual(["systemctl restart k3s", "readyz"]);
@@ -258,7 +256,7 @@ describe("restart step (renderRestartScript)", () => {
     test("already on the version with unchanged files: nothing restarts", () => {
       settle();
       // Its main process runs the binary on disk.
-      const r = run(render(upgrade()), { K3S_VERSION: "v1.36.4+k3s1", KUBELET_VERSION: "v1.36.4+k3s1", K3S_PID: String(running.pid) });
+      const r = run(render(upgrade()), { K3S_VERSION: "v1.36.4+k3s1", KUBELET_VERSION: "v1.36.4+k3s1", K3S_PID: String(startedAfterBinaryChanged()) });
       expect(r.status).toBe(0);
       expect(calls()).toEqual(["readyz"]);
     });
