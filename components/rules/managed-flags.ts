@@ -69,6 +69,9 @@ export function managedFix(key: string, root: ConfigRoot): string | undefined {
  * cluster-cidr, service-cluster-ip-range; cloud-controller-manager: cluster-cidr) and
  * pkg/daemons/agent/agent_linux.go (kubelet: hostname-override, node-ip, node-labels,
  * register-with-taints, cluster-dns, cluster-domain; kube-proxy: cluster-cidr, hostname-override).
+ * Embedded etcd: pkg/etcd/etcd.go `cluster` builds its config file from the node's name and address,
+ * the servers it joins, the data dir and cluster-reset; pkg/daemons/executor ToConfigFile lets each
+ * etcd-arg entry replace that file's key of the same name (leading dashes trimmed).
  */
 const CONTROLLER_MANAGER = { "cluster-cidr": "cluster-cidr", "service-cluster-ip-range": "service-cidr" };
 const CLOUD_CONTROLLER = { "cluster-cidr": "cluster-cidr" };
@@ -86,11 +89,27 @@ export const COMPONENT_ARGS: Record<string, { component: string; args: Record<st
     args: { "hostname-override": "node-name", "node-ip": "node-ip", "node-labels": "node-label", "register-with-taints": "node-taint", "cluster-dns": "cluster-dns", "cluster-domain": "cluster-domain" },
   },
   "kube-proxy-arg": { component: "kube-proxy", args: { "cluster-cidr": "cluster-cidr", "hostname-override": "node-name" } },
+  "etcd-arg": {
+    component: "embedded etcd",
+    args: {
+      name: "node-name",
+      "listen-client-urls": "node-ip",
+      "advertise-client-urls": "node-ip",
+      "listen-peer-urls": "node-ip",
+      "initial-advertise-peer-urls": "node-ip",
+      "initial-cluster": "server",
+      "initial-cluster-state": "server",
+      "data-dir": "data-dir",
+      "force-new-cluster": "cluster-reset",
+      "listen-metrics-urls": "etcd-expose-metrics",
+    },
+  },
 };
 
 /** k3s flags that are not ours but that k3s derives component arguments from, with where to set them instead. */
 const K3S_OWNED: Record<string, string> = {
   "cluster-dns": "set cluster-dns in serverConfig; k3s passes it to every kubelet and checks it with the service range",
+  "etcd-expose-metrics": "set etcd-expose-metrics: true in serverConfig (the monitoring layer sets it with datastore: etcd)",
 };
 
 /** The argument's name in `--name=value`, `-name=value`, `name=value` or `name` (k3s strips the dashes). */

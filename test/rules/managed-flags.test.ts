@@ -29,6 +29,14 @@ describe("managed settings through the components' argument lists (k3s server.go
     ["kube-controller-arg", "cluster-cidr=10.88.0.0/16", "clusterCidr"],
     ["kube-cloud-controller-manager-arg", "cluster-cidr=10.88.0.0/16", "clusterCidr"],
     ["kube-cloud-controller-arg", "cluster-cidr=10.88.0.0/16", "clusterCidr"],
+    ["etcd-arg", "name=db-1", "host's name"],
+    ["etcd-arg", "--advertise-client-urls=https://10.0.0.9:2379", "internalAddress"],
+    ["etcd-arg", "listen-peer-urls=https://0.0.0.0:2380", "internalAddress"],
+    ["etcd-arg", "initial-cluster=a=https://10.0.0.1:2380", "apiEndpoint"],
+    ["etcd-arg", "initial-cluster-state=existing", "apiEndpoint"],
+    ["etcd-arg", "data-dir=/mnt/etcd", "default data dir"],
+    ["etcd-arg", "force-new-cluster=true", "etcd-restore.sh"],
+    ["etcd-arg", "listen-metrics-urls=http://0.0.0.0:2381", "etcd-expose-metrics: true"],
   ])("%s: %s is refused, the fix naming %s", (key, arg, fix) => {
     const { problems } = managedKeyProblems({ [key]: ["v=2", arg] }, "cluster", where);
     expect(problems).toEqual([problem(where([key, 1]), `'${arg.trim()}' sets the`, fix)]);
@@ -37,6 +45,8 @@ describe("managed settings through the components' argument lists (k3s server.go
   test("the appending form (kubelet-arg+) and unrelated arguments", () => {
     expect(managedKeyProblems({ "kubelet-arg+": ["node-ip=10.0.0.1"] }, "cluster", where).problems).toEqual([problem(where(["kubelet-arg+", 0]), "node-ip", "internalAddress")]);
     expect(managedKeyProblems({ "kubelet-arg": ["max-pods=200", "feature-gates=X=true"], "kube-proxy-arg": ["metrics-bind-address=0.0.0.0:10249"] }, "cluster", where).problems).toEqual([]);
+    // etcd tuning k3s leaves to the user (etcd configuration flags), and its own defaults it only presets.
+    expect(managedKeyProblems({ "etcd-arg": ["quota-backend-bytes=8589934592", "election-timeout=10000", "heartbeat-interval=1000", "auto-compaction-retention=1h", "snapshot-count=5000"] }, "cluster", where).problems).toEqual([]);
   });
 
   test("every *-arg key mapped is a k3s flag", () => {
