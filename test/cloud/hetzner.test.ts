@@ -177,3 +177,17 @@ describe("HetznerNodes: user key, custom image, API load balancer", () => {
     expect(server.labels).toMatchObject({ "k3s-stacks-cluster": "test-lb", role: "server" });
   });
 });
+
+describe("HetznerNodes: a long component name and a long pool name", () => {
+  test("every server name is a hostname Hetzner accepts (at most 63 characters), the node name unchanged", async () => {
+    const component = "customer-platform-production-eu";
+    const pool = "p".repeat(32);
+    const result = await build(component, { pools: [{ name: pool, role: "server", count: 1, type: "cx23" }, { name: "w", role: "agent", count: 1, type: "cx23" }] });
+    const names = mine(component, "hcloud:index/server:Server").map((s) => s.inputs.name as string);
+    expect(names).toHaveLength(2);
+    expect(`test-${component}-${pool}-0`.length).toBeGreaterThan(63);
+    for (const name of names) expect(name).toMatch(/^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$/);
+    expect(names).toContain(`test-${component}-w-0`);
+    expect(result.nodes.map((n) => n.name)).toEqual([`${pool}-0`, "w-0"]);
+  });
+});

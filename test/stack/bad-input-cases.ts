@@ -34,6 +34,14 @@ export const cloudStack = (over: { cluster?: Record<string, unknown>; cloud?: Re
   },
 });
 
+/** The cloud block of an AWS stack in two zones; pools come from cloudStack's `pools`. */
+const AWS_CLOUD = {
+  provider: "aws",
+  hetzner: undefined,
+  aws: { region: "eu-central-1", availabilityZones: ["eu-central-1a", "eu-central-1b"] },
+  network: { cidr: "10.0.0.0/16", subnets: ["10.0.1.0/24", "10.0.2.0/24"] },
+};
+
 /** A dual-stack cluster (IPv4 primary) and a host on it, for the node-address rows. */
 const DUAL_STACK = { clusterCidr: "10.42.0.0/16,fd00:42::/56", serviceCidr: "10.43.0.0/16,fd00:43::/112" };
 const dualHost = (name: string, role: string, extra: Record<string, unknown>) => ({ name, address: "10.0.10.7", role, arch: "amd64", ...extra });
@@ -219,6 +227,16 @@ export const BAD_INPUTS: BadInput[] = [
   { kind: "registries: k3s's node-file key ca_file where a local file is read", config: { ...inventoryStack(), "k3s-stacks:registries": { configs: { "reg.lan": { tls: { ca_file: "/etc/ssl/ca.pem" } } } } }, key: "k3s-stacks:registries.configs.reg.lan.tls.ca_file", fix: "rename it to caFile" },
   { kind: "addons: MetalLB L2 pools on a cloud network", config: { ...cloudStack(), "k3s-stacks:addons": { loadBalancer: { type: "metallb", pools: [{ name: "lan", addresses: ["10.0.1.240/28"] }] } } }, key: "k3s-stacks:addons.loadBalancer", fix: "type servicelb" },
   { kind: "cloud: a dual-stack cluster, whose VMs get one IPv4 node-ip each", config: cloudStack({ cluster: { clusterCidr: "10.42.0.0/16,fd00:42::/56", serviceCidr: "10.43.0.0/16,fd00:43::/112" } }), key: "k3s-stacks:cluster.clusterCidr", fix: "use IPv4 ranges on cloud stacks" },
+  // cloud stacks as hetzner-k3s and kube-hetzner users write them (hunt-cloudstacks): each reached the provider's API before
+  { kind: "cloud pool: an EC2 type in a Hetzner pool, with arch set", config: cloudStack({ pools: [{ name: "server", role: "server", count: 1, type: "t3.medium", arch: "amd64" }] }), key: "k3s-stacks:cloud.pools[0].type", fix: "Hetzner server type such as cx23" },
+  { kind: "cloud pool: a type in capitals", config: cloudStack({ pools: [{ name: "server", role: "server", count: 1, type: "CX23" }] }), key: "k3s-stacks:cloud.pools[0].type", fix: "write cx23" },
+  { kind: "cloud pool: an AMI as a Hetzner image", config: cloudStack({ pools: [{ name: "server", role: "server", count: 1, type: "cax11", image: { id: "ami-0a1b2c3d4e5f67890", arch: "arm64" } }] }), key: "k3s-stacks:cloud.pools[0].image.id", fix: "Hetzner snapshot" },
+  { kind: "cloud pool: a k3s server on a 1 GiB EC2 type", config: cloudStack({ cloud: AWS_CLOUD, pools: [{ name: "server", role: "server", count: 1, type: "t3.micro" }] }), key: "k3s-stacks:cloud.pools[0].type", fix: "t3.small (2 GiB) or larger" },
+  { kind: "cloud: a Hetzner network outside RFC 1918", config: cloudStack({ cloud: { network: { cidr: "100.64.0.0/16", subnets: ["100.64.1.0/24"] } } }), key: "k3s-stacks:cloud.network.cidr", fix: "range inside 10.0.0.0/8" },
+  { kind: "cloud: a VPC larger than /16", config: cloudStack({ cloud: { ...AWS_CLOUD, network: { cidr: "172.16.0.0/12", subnets: ["172.16.1.0/24", "172.16.2.0/24"] } }, pools: [{ name: "server", role: "server", count: 1, type: "t3.small" }] }), key: "k3s-stacks:cloud.network.cidr", fix: "/16 or smaller" },
+  { kind: "cloud: a subnet too small for its VMs", config: cloudStack({ cloud: { network: { cidr: "10.0.0.0/16", subnets: ["10.0.1.0/30"] } } }), key: "k3s-stacks:cloud.network.subnets[0]", fix: "larger subnet" },
+  { kind: "cloud: an availability zone listed twice", config: cloudStack({ cloud: { ...AWS_CLOUD, aws: { region: "eu-central-1", availabilityZones: ["eu-central-1a", "eu-central-1a"] } }, pools: [{ name: "server", role: "server", count: 1, type: "t3.small" }] }), key: "k3s-stacks:cloud.aws.availabilityZones[1]", fix: "list each zone once" },
+  { kind: "cloud: admin CIDRs that are only the home LAN", config: cloudStack({ cloud: { adminCidrs: ["192.168.1.0/24"] } }), key: "k3s-stacks:cloud.adminCidrs", fix: "public address as a /32" },
   { kind: "cloud pool: flannel host-gw on a cloud network", config: cloudStack({ cluster: { flannelBackend: "host-gw" } }), key: "k3s-stacks:cluster.flannelBackend", fix: "wireguard-native" },
   { kind: "inventory host: flannel host-gw across two LAN segments", config: inventoryStack({ cluster: { flannelBackend: "host-gw" }, hosts: [{ name: "s1", address: "192.168.1.11", role: "server", arch: "amd64" }, { name: "a1", address: "192.168.2.21", role: "agent", arch: "amd64" }] }), key: "k3s-stacks:cluster.flannelBackend", fix: "use vxlan" },
   { kind: "inventory host: first server behind a bastion, add-ons applied through an API address this machine cannot reach", config: { ...inventoryStack({ cluster: { tlsSans: ["*.k3s.lan"] }, hosts: [{ name: "jump", address: "203.0.113.10", role: "agent", arch: "amd64" }, { name: "s1", address: "10.0.0.11", role: "server", arch: "amd64", bastion: "jump" }] }), "k3s-stacks:addons": { storage: { type: "local-path" } } }, key: "k3s-stacks:cluster.apiEndpoint", fix: "set apiEndpoint" },

@@ -3,7 +3,7 @@ import * as aws from "@pulumi/aws";
 import { Arch, NodeSpec } from "../types";
 import { renderCloudInit } from "../cloud/cloud-init";
 import { adminSources } from "../cloud/firewall";
-import { planNodes } from "../cloud/pools";
+import { planNodes, subnetIndex } from "../cloud/pools";
 import { cloudPrefix, CloudNodes, CloudNodesArgs, resourceLabels } from "../cloud/result";
 import { nodeKeyPair, waitForNode } from "../cloud/ssh";
 import { amiLoginUser, amiQuery } from "./ami";
@@ -71,7 +71,7 @@ export class AwsNodes extends pulumi.ComponentResource implements CloudNodes {
       const instance = new aws.ec2.Instance(`${name}-${n.name}`, {
         ami: n.pool.image?.id ?? amiFor(n.arch),
         instanceType: n.pool.type,
-        subnetId: placement.subnetIds[n.index % placement.subnetIds.length],
+        subnetId: placement.subnetIds[subnetIndex(n.index, placement.subnetIds.length)],
         vpcSecurityGroupIds: [groups.nodes.id, ...(n.role === "server" ? [groups.servers.id] : [])],
         keyName: keyPair.keyName,
         associatePublicIpAddress: true,

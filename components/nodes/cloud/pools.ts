@@ -12,6 +12,23 @@ export function typeArch(provider: CloudConfig["provider"], type: string): Arch 
   return provider === "hetzner" ? HETZNER_SERVER_TYPES[type]?.arch : awsInstanceArch(type);
 }
 
+/**
+ * Which of `subnets` subnets a pool's VM of `index` goes into: round-robin, so each pool spreads
+ * over the AWS availability zones (Hetzner has one subnet).
+ */
+export function subnetIndex(index: number, subnets: number): number {
+  return index % subnets;
+}
+
+/** How many VMs go into each of `network.subnets` (created subnets only), plus the API load balancer's address in each. */
+export function vmsPerSubnet(config: CloudConfig): number[] {
+  const n = config.network.subnets.length;
+  const counts = Array.from({ length: n }, () => (config.apiLoadBalancer ? 1 : 0));
+  if (n === 0) return counts;
+  for (const pool of config.pools) for (let i = 0; i < pool.count; i++) counts[subnetIndex(i, n)] += 1;
+  return counts;
+}
+
 /** One VM to create, with a stable name and index inside its pool. */
 export interface PlannedNode {
   /** `<pool>-<index>`: the Kubernetes node name and the base of every resource name. */

@@ -2,7 +2,12 @@ import { ConfigError, ConfigRoot, keyPath, parseConfig } from "../../rules/error
 import { HETZNER_LOCATIONS, HETZNER_SERVER_TYPES, RETIRED_HETZNER_TYPES } from "../hetzner/server-types";
 import { cidrContains, cidrFamily, cidrsOverlap, isWorld, splitCidrs } from "../../rules/cidr";
 import { CloudClusterInfo, CloudConfig, cloudSchema } from "./config";
-import { typeArch } from "./pools";
+import { typeArch, vmsPerSubnet } from "./pools";
+import { availabilityZoneProblems } from "../aws/zones";
+import { awsServerMemoryProblem } from "../aws/instance-types";
+import { imageIdProblem, typeNameProblem } from "./type-names";
+import { providerNetworkProblems } from "./network-rules";
+import { nonPublicAdminProblem } from "./admin-cidrs";
 import { CLOUD_DELIVERS_ONLY_ASSIGNED } from "../../rules/layer2";
 
 /** Where the cloud settings and the cluster settings they are checked against are named: the stack's keys, or cloudNodeSpecs's arguments. */
@@ -16,6 +21,8 @@ const STACK_ROOTS: CloudRoots = { cloud: "cloud", cluster: "cluster" };
 type At = (...path: Array<string | number>) => string;
 
 function exposureProblems(at: At, c: CloudConfig): string[] {
+  const unreachable = nonPublicAdminProblem(at("adminCidrs"), c.adminCidrs);
+  if (unreachable) return [unreachable];
   if (c.allowWorldApi) return [];
   if (c.adminCidrs.length === 0) {
     return [`${at("adminCidrs")}: is empty, which would open SSH (22) and the Kubernetes API (6443) to the whole internet. Fix: list the CIDRs of your workstation/CI runner (e.g. 203.0.113.7/32), or set allowWorldApi: true if you really want a world-open API.`];
@@ -62,6 +69,16 @@ function poolProblems(at: At, c: CloudConfig): string[] {
   c.pools.forEach((pool, i) => {
     if (seen.has(pool.name)) problems.push(`${at("pools", i, "name")}: '${pool.name}' is used by another pool; node names would clash. Fix: give every pool its own name.`);
     seen.add(pool.name);
+    if (pool.location && c.provider !== "hetzner") {
+      problems.push(`${at("pools", i, "location")}: per-pool locations exist on Hetzner only. Fix: remove it; AWS pools spread over aws.availabilityZones/subnetIds.`);
+    }
+    const imageWrong = pool.image && imageIdProblem(c.provider, pool.image.id);
+    if (imageWrong) problems.push(`${at("pools", i, "image", "id")}: ${imageWrong}`);
+    const typeWrong = typeNameProblem(c.provider, pool.type) ?? (c.provider === "aws" && pool.role === "server" ? awsServerMemoryProblem(pool.type) : undefined);
+    if (typeWrong) {
+      problems.push(`${at("pools", i, "type")}: ${typeWrong}`);
+      return;
+    }
     if (c.provider === "hetzner" && RETIRED_HETZNER_TYPES[pool.type]) {
       problems.push(`${at("pools", i, "type")}: Hetzner no longer sells ${pool.type}. Fix: use its successor ${RETIRED_HETZNER_TYPES[pool.type]}.`);
       return;
@@ -76,9 +93,6 @@ function poolProblems(at: At, c: CloudConfig): string[] {
     const typeIs = derived ?? pool.arch;
     if (pool.image && typeIs && pool.image.arch !== typeIs) {
       problems.push(`${at("pools", i, "image")}: image ${pool.image.id} is ${pool.image.arch} but type ${pool.type} is ${typeIs}; the VM would not boot. Fix: use a ${typeIs} image or a ${pool.image.arch} type.`);
-    }
-    if (pool.location && c.provider !== "hetzner") {
-      problems.push(`${at("pools", i, "location")}: per-pool locations exist on Hetzner only. Fix: remove it; AWS pools spread over aws.availabilityZones/subnetIds.`);
     }
   });
   if (!c.pools.some((p) => p.role === "server" && p.count > 0)) {
@@ -133,9 +147,7 @@ function awsProblems(at: At, c: CloudConfig): string[] {
     if (c.network.subnets.length === 0 || c.network.subnets.length !== a.availabilityZones.length) {
       problems.push(`${at("network", "subnets")}: we create one subnet per availability zone, so subnets and aws.availabilityZones need the same (non-zero) length; got ${c.network.subnets.length} and ${a.availabilityZones.length}. Fix: e.g. subnets: [10.0.1.0/24, 10.0.2.0/24] with availabilityZones: [${a.region}a, ${a.region}b].`);
     }
-    a.availabilityZones.forEach((z, i) => {
-      if (!z.startsWith(a.region)) problems.push(`${at("aws", "availabilityZones", i)}: ${z} is not in region ${a.region}. Fix: use a zone such as ${a.region}a.`);
-    });
+    problems.push(...availabilityZoneProblems(at, a.region, a.availabilityZones));
   }
   return problems;
 }
@@ -157,6 +169,7 @@ export function parseCloudConfig(raw: unknown, cluster: CloudClusterInfo, roots:
     ...(cluster.flannelBackend === "host-gw" ? [hostGwOnCloud(roots.cluster)] : []),
     ...exposureProblems(at, config),
     ...networkProblems(at, config, cluster, roots.cluster),
+    ...providerNetworkProblems(at, config, vmsPerSubnet(config)),
     ...poolProblems(at, config),
     ...(config.provider === "hetzner" ? hetznerProblems(at, config) : awsProblems(at, config)),
   ];

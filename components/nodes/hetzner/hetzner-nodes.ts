@@ -7,6 +7,7 @@ import { planNodes, PlannedNode } from "../cloud/pools";
 import { cloudPrefix, CloudNodes, CloudNodesArgs, resourceLabels } from "../cloud/result";
 import { nodeKeyPair, waitForNode } from "../cloud/ssh";
 import { HETZNER_LOCATIONS, HETZNER_PRIVATE_NIC } from "./server-types";
+import { hetznerServerName } from "./server-name";
 
 /** Image names Hetzner resolves to the server type's architecture by itself. */
 const HETZNER_IMAGE: Record<string, string> = {
@@ -80,7 +81,7 @@ export class HetznerNodes extends pulumi.ComponentResource implements CloudNodes
       // A new key, cloud-init or OS applies to new servers only: replacing running nodes for it
       // would rebuild the cluster under the user's feet.
       const server = new hcloud.Server(`${name}-${n.name}`, {
-        name: `${prefix}-${n.name}`,
+        name: hetznerServerName(prefix, n.name),
         serverType: n.pool.type,
         image: n.pool.image?.id ?? HETZNER_IMAGE[config.os],
         location: n.pool.location ?? h.location,
@@ -95,7 +96,7 @@ export class HetznerNodes extends pulumi.ComponentResource implements CloudNodes
       const host = server.ipv4Address;
       const internal = server.networks.apply((nets) => {
         const ip = nets?.[0]?.ip;
-        if (!ip) throw new Error(`Hetzner server ${prefix}-${n.name} has no private network address`);
+        if (!ip) throw new Error(`Hetzner server ${hetznerServerName(prefix, n.name)} has no private network address`);
         return ip;
       });
       const connection = { host, user: "root", privateKey };
