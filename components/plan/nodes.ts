@@ -22,7 +22,7 @@ export function parseNodeSource(read: ConfigReader, cluster: ClusterSettings | u
   if (sources[0] === "local") return { kind: "local", local: parseLocalConfig(read.object("local"), machine ?? thisMachine()) };
   if (cloud !== undefined) {
     if (cluster === undefined) return undefined;
-    return { kind: "cloud", cloud: parseCloudConfig(cloud, { clusterCidr: cluster.clusterCidr, serviceCidr: cluster.serviceCidr, flannelBackend: cluster.flannelBackend }) };
+    return { kind: "cloud", cloud: parseCloudConfig(cloud, { clusterCidr: cluster.clusterCidr, serviceCidr: cluster.serviceCidr, flannelBackend: cluster.flannelBackend, flannelExternalIp: [true, "true"].includes(cluster.serverConfig["flannel-external-ip"] as never) }) };
   }
   if (inventory === undefined) {
     throw new ConfigError([`${PROJECT}:inventory: is missing. Fix: list your machines under k3s-stacks:inventory, or describe cloud nodes under k3s-stacks:cloud (see README).`]);

@@ -144,3 +144,17 @@ describe("AwsNodes: existing VPC, embedded registry", () => {
     expect(rules.filter((r) => r.includes("0.0.0.0/0"))).toEqual([]);
   });
 });
+
+describe("AwsNodes: a custom AMI with its own login user", () => {
+  test("the instance boots the AMI and every step logs in as the image's user", async () => {
+    const result = await build("ami", {
+      provider: "aws",
+      aws: { region: "eu-west-1", availabilityZones: ["eu-west-1a"] },
+      adminCidrs: ["198.51.100.7/32"],
+      network: { cidr: "10.0.0.0/16", subnets: ["10.0.1.0/24"] },
+      pools: [{ name: "server", role: "server", count: 1, type: "t3.medium", image: { id: "ami-0a1b2c3d4e5f67890", arch: "amd64", user: "ec2-user" } }],
+    });
+    expect(mine("ami", "aws:ec2/instance:Instance")[0].inputs.ami).toBe("ami-0a1b2c3d4e5f67890");
+    expect(result.nodes[0].connection.user).toBe("ec2-user");
+  });
+});

@@ -121,10 +121,30 @@ describe("types and images of the wrong provider or form", () => {
   test("an AMI on Hetzner and a Hetzner snapshot ID on AWS are refused; each provider's own form passes", () => {
     expect(problems(hetzner({ pools: [server("cx23", { image: { id: "ami-0a1b2c3d4e5f67890", arch: "amd64" } })] })))
       .toEqual([expect.stringMatching(/^k3s-stacks:cloud\.pools\[0\]\.image\.id: 'ami-0a1b2c3d4e5f67890' is an AWS AMI ID, but provider is hetzner\. Fix: use the ID of a Hetzner snapshot/)]);
-    expect(problems(aws({ pools: [server("t3.medium", { image: { id: "123456789", arch: "amd64" } })] })))
+    expect(problems(aws({ pools: [server("t3.medium", { image: { id: "123456789", arch: "amd64", user: "ubuntu" } })] })))
       .toEqual([expect.stringMatching(/^k3s-stacks:cloud\.pools\[0\]\.image\.id: '123456789' is not an AMI ID .*Fix: copy the AMI ID/)]);
     expect(problems(hetzner({ pools: [server("cax11", { image: { id: "rocky-9", arch: "arm64" } })] }))).toEqual([]);
-    expect(problems(aws({ pools: [server("t3.medium", { image: { id: "ami-0abc1234", arch: "amd64" } })] }))).toEqual([]);
+    expect(problems(aws({ pools: [server("t3.medium", { image: { id: "ami-0abc1234", arch: "amd64", user: "ubuntu" } })] }))).toEqual([]);
+  });
+});
+
+describe("Hetzner names as the console prints them", () => {
+  test("a location in capitals or a datacenter name gets the location's name; a load balancer type in capitals is refused", () => {
+    expect(problems(hetzner({ hetzner: { location: "NBG1" } }))).toEqual([expect.stringContaining("hetzner.location: 'NBG1' is not a Hetzner Cloud location: location names are lowercase. Fix: write nbg1.")]);
+    expect(problems(hetzner({ pools: [server("cx23", { location: "fsn1-dc14" })] }))).toEqual([expect.stringContaining("pools[0].location: 'fsn1-dc14' is a datacenter of location fsn1, not a location. Fix: write fsn1.")]);
+    expect(problems(hetzner({ hetzner: { location: "nbg1", loadBalancerType: "LB11" }, apiLoadBalancer: true, allowWorldApi: true })))
+      .toEqual([expect.stringMatching(/^k3s-stacks:cloud\.hetzner\.loadBalancerType: is not a Hetzner load balancer type name.*Fix: write it in lowercase/)]);
+  });
+});
+
+describe("custom images", () => {
+  test("an AWS custom AMI must name its login user; Hetzner images log in as root unless told", () => {
+    expect(problems(aws({ pools: [server("t3.medium", { image: { id: "ami-0abc1234", arch: "amd64" } })] })))
+      .toEqual([expect.stringMatching(/^k3s-stacks:cloud\.pools\[0\]\.image: does not say the AMI's login user.*Fix: add user: <the AMI's default user> to image, e\.g\. user: ec2-user/)]);
+    expect(problems(aws({ pools: [server("t3.medium", { image: { id: "ami-0abc1234", arch: "amd64", user: "ec2-user" } })] }))).toEqual([]);
+    expect(problems(hetzner({ pools: [server("cx23", { image: { id: "123456", arch: "amd64" } })] }))).toEqual([]);
+    expect(problems(hetzner({ pools: [server("cx23", { image: { id: "123456", arch: "amd64", user: "admin@host" } })] })))
+      .toEqual([expect.stringContaining("pools[0].image.user: 'admin@host' carries a host")]);
   });
 });
 

@@ -59,7 +59,7 @@ describe("parseCloudConfig", () => {
   test("an arm64 server type with an x64 image is an error naming both", () => {
     const p = problems(hetzner({ pools: [{ name: "server", role: "server", count: 1, type: "cax11", image: { id: "123456", arch: "amd64" } }] }));
     expect(p).toEqual([expect.stringContaining("k3s-stacks:cloud.pools[0].image: image 123456 is amd64 but type cax11 is arm64")]);
-    const q = problems(aws({ pools: [{ name: "server", role: "server", count: 1, type: "t4g.small", image: { id: "ami-0abc1234", arch: "amd64" } }] }));
+    const q = problems(aws({ pools: [{ name: "server", role: "server", count: 1, type: "t4g.small", image: { id: "ami-0abc1234", arch: "amd64", user: "ubuntu" } }] }));
     expect(q).toEqual([expect.stringContaining("type t4g.small is arm64")]);
   });
 

@@ -81,7 +81,7 @@ export class AwsNodes extends pulumi.ComponentResource implements CloudNodes {
         tags: { ...tags, Name: `${prefix}-${n.name}`, pool: n.pool.name, role: n.role },
       }, { ...child, ignoreChanges: ["ami", "userData"] });
       if (n.role === "server") servers.set(n.name, instance);
-      const connection = { host: instance.publicIp, user, privateKey };
+      const connection = { host: instance.publicIp, user: n.pool.image?.user ?? user, privateKey };
       const ready = waitForNode(`${name}-${n.name}-wait-ssh`, n.name, connection, instance.id, { parent: this });
       return {
         name: n.name,

@@ -5,6 +5,7 @@ import { taintsSchema } from "../../rules/taints";
 import { filled } from "../../rules/issues";
 import { poolNodeNamesProblem } from "../../rules/node-name";
 import { Datastore } from "../../rules/datastore";
+import { userSchema } from "../../rules/address";
 
 const cidr = cidrSchema("10.0.0.0/16");
 const name = z.string().regex(/^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$/, {
@@ -27,7 +28,12 @@ const poolSchema = z
     /** Hetzner only: a location of the same network zone, instead of hetzner.location. */
     location: z.string().optional(),
     /** A custom image (Hetzner snapshot ID or name, or AMI ID) instead of `os`; its arch must match the type. */
-    image: z.object({ id: filled("a Hetzner snapshot ID or name, or an AMI ID"), arch: z.enum(["amd64", "arm64"]) }).strict().optional(),
+    image: z.object({
+      id: filled("a Hetzner snapshot ID or name, or an AMI ID"),
+      arch: z.enum(["amd64", "arm64"]),
+      /** The image's SSH login user (passwordless sudo when not root). Required on AWS, whose images each have their own (ubuntu, admin, ec2-user, rocky); root on Hetzner by default. */
+      user: userSchema("the image (the VM's address comes from the cloud)").optional(),
+    }).strict().optional(),
     labels: labelsSchema.default({}),
     taints: taintsSchema.default([]),
   })
@@ -44,7 +50,7 @@ const hetznerSchema = z
     /** Name of the private network's NIC on the VMs (flannel-iface). */
     privateInterface: z.string().regex(/^[a-z][a-z0-9]{1,14}$/, { message: "is not a network interface name. Fix: give the private NIC's name, such as enp7s0" }).optional(),
     /** Load balancer type for apiLoadBalancer. */
-    loadBalancerType: z.string().default("lb11"),
+    loadBalancerType: z.string().regex(/^[a-z0-9]+$/, { message: "is not a Hetzner load balancer type name: they are lowercase, such as lb11, lb21 or lb31. Fix: write it in lowercase (https://docs.hetzner.cloud/#load-balancer-types)" }).default("lb11"),
   })
   .strict();
 
@@ -106,6 +112,8 @@ export interface CloudClusterInfo {
   embeddedRegistry?: boolean;
   /** k3s flannel-backend (vxlan when absent): decides which overlay port nodes open to each other. */
   flannelBackend?: string;
+  /** k3s flannel-external-ip is on (serverConfig): flannel would use the public addresses, which the firewalls keep closed to node traffic. */
+  flannelExternalIp?: boolean;
   /** Where k3s keeps the cluster state: the etcd ports open between servers only for etcd (and when absent). */
   datastore?: Datastore;
 }

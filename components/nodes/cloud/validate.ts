@@ -1,11 +1,11 @@
 import { ConfigError, ConfigRoot, keyPath, parseConfig } from "../../rules/errors";
-import { HETZNER_LOCATIONS, HETZNER_SERVER_TYPES, RETIRED_HETZNER_TYPES } from "../hetzner/server-types";
+import { HETZNER_LOCATIONS, HETZNER_SERVER_TYPES, RETIRED_HETZNER_TYPES, hetznerLocationProblem } from "../hetzner/server-types";
 import { cidrContains, cidrFamily, cidrsOverlap, isWorld, splitCidrs } from "../../rules/cidr";
 import { CloudClusterInfo, CloudConfig, cloudSchema } from "./config";
 import { typeArch, vmsPerSubnet } from "./pools";
 import { availabilityZoneProblems } from "../aws/zones";
 import { awsServerMemoryProblem } from "../aws/instance-types";
-import { imageIdProblem, typeNameProblem } from "./type-names";
+import { imageIdProblem, imageUserProblem, typeNameProblem } from "./type-names";
 import { providerNetworkProblems } from "./network-rules";
 import { nonPublicAdminProblem } from "./admin-cidrs";
 import { CLOUD_DELIVERS_ONLY_ASSIGNED } from "../../rules/layer2";
@@ -74,6 +74,8 @@ function poolProblems(at: At, c: CloudConfig): string[] {
     }
     const imageWrong = pool.image && imageIdProblem(c.provider, pool.image.id);
     if (imageWrong) problems.push(`${at("pools", i, "image", "id")}: ${imageWrong}`);
+    const userMissing = imageUserProblem(c.provider, pool.image);
+    if (userMissing) problems.push(`${at("pools", i, "image")}: ${userMissing}`);
     const typeWrong = typeNameProblem(c.provider, pool.type) ?? (c.provider === "aws" && pool.role === "server" ? awsServerMemoryProblem(pool.type) : undefined);
     if (typeWrong) {
       problems.push(`${at("pools", i, "type")}: ${typeWrong}`);
@@ -107,8 +109,8 @@ function hetznerProblems(at: At, c: CloudConfig): string[] {
   const problems: string[] = [];
   if (c.aws) problems.push(`${at("aws")}: is set but provider is hetzner. Fix: remove it or switch provider.`);
   const zone = HETZNER_LOCATIONS[h.location];
-  const locations = Object.keys(HETZNER_LOCATIONS).join(", ");
-  if (!zone) problems.push(`${at("hetzner", "location")}: '${h.location}' is not a Hetzner Cloud location. Fix: use one of ${locations}.`);
+  const wrongLocation = hetznerLocationProblem(h.location);
+  if (wrongLocation) problems.push(`${at("hetzner", "location")}: ${wrongLocation}`);
   if (c.network.subnets.length !== 1) {
     problems.push(`${at("network", "subnets")}: Hetzner needs exactly one subnet for the nodes, got ${c.network.subnets.length}. Fix: set subnets: [10.0.1.0/24] (inside network.cidr).`);
   }
@@ -120,7 +122,7 @@ function hetznerProblems(at: At, c: CloudConfig): string[] {
     const where = pool.location ? at("pools", i, "location") : at("pools", i, "type");
     if (pool.location) {
       const poolZone = HETZNER_LOCATIONS[pool.location];
-      if (!poolZone) problems.push(`${where}: '${pool.location}' is not a Hetzner Cloud location. Fix: use one of ${locations}.`);
+      if (!poolZone) problems.push(`${where}: ${hetznerLocationProblem(pool.location)}`);
       else if (zone && poolZone !== zone) {
         problems.push(`${where}: ${pool.location} is in network zone ${poolZone}, but the private network is in ${zone} (hetzner.location ${h.location}). Fix: pick a location of ${zone}.`);
       }
@@ -158,6 +160,16 @@ function hostGwOnCloud(clusterRoot: ConfigRoot): string {
 }
 
 /**
+ * k3s's server flag flannel-external-ip makes flannel use each node's node-external-ip (here its
+ * public address) as the overlay endpoint (K3S:pkg/cli/cmds/server.go "Use node external IP
+ * addresses for Flannel traffic"); the cloud firewalls open the overlay port only between private
+ * addresses (firewall.ts: source "network"), so pod traffic between nodes would be dropped.
+ */
+function flannelExternalIpOnCloud(clusterRoot: ConfigRoot): string {
+  return `${keyPath(clusterRoot, ["serverConfig", "flannel-external-ip"])}: sends flannel's traffic to the nodes' public addresses, but the cloud firewall opens the overlay port between the nodes' private addresses only (Hetzner firewalls filter the public interface; the AWS groups allow it from the VPC range), so pods on different nodes could not reach each other. Fix: remove it; cloud nodes share a private network and flannel uses it (for encryption set flannelBackend: wireguard-native).`;
+}
+
+/**
  * Parses and checks cloud settings against the cluster's pod/service ranges, reporting every problem
  * at once (ConfigError) before any resource exists. `roots` name them: `k3s-stacks:cloud` and
  * `k3s-stacks:cluster` by default.
@@ -167,6 +179,7 @@ export function parseCloudConfig(raw: unknown, cluster: CloudClusterInfo, roots:
   const at: At = (...path) => keyPath(roots.cloud, path);
   const problems = [
     ...(cluster.flannelBackend === "host-gw" ? [hostGwOnCloud(roots.cluster)] : []),
+    ...(cluster.flannelExternalIp ? [flannelExternalIpOnCloud(roots.cluster)] : []),
     ...exposureProblems(at, config),
     ...networkProblems(at, config, cluster, roots.cluster),
     ...providerNetworkProblems(at, config, vmsPerSubnet(config)),

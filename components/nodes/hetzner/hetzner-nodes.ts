@@ -99,7 +99,7 @@ export class HetznerNodes extends pulumi.ComponentResource implements CloudNodes
         if (!ip) throw new Error(`Hetzner server ${hetznerServerName(prefix, n.name)} has no private network address`);
         return ip;
       });
-      const connection = { host, user: "root", privateKey };
+      const connection = { host, user: n.pool.image?.user ?? "root", privateKey };
       const ready = waitForNode(`${name}-${n.name}-wait-ssh`, n.name, connection, server.id, parent);
       return {
         name: n.name,

@@ -13,6 +13,21 @@ export const HETZNER_LOCATIONS: Readonly<Record<string, string>> = {
   sin: "ap-southeast",
 };
 
+/**
+ * What is wrong with `value` as a Hetzner Cloud location, or undefined: the API takes the location's
+ * lowercase name (nbg1), not a datacenter's (nbg1-dc3, a location's building, taken by the separate
+ * `datacenter` field) nor capitals as the console prints them.
+ */
+export function hetznerLocationProblem(value: string): string | undefined {
+  if (HETZNER_LOCATIONS[value]) return undefined;
+  const all = Object.keys(HETZNER_LOCATIONS).join(", ");
+  const lower = value.toLowerCase();
+  if (HETZNER_LOCATIONS[lower]) return `'${value}' is not a Hetzner Cloud location: location names are lowercase. Fix: write ${lower}.`;
+  const datacenter = /^([a-z]+\d*)-dc\d+$/.exec(lower);
+  if (datacenter && HETZNER_LOCATIONS[datacenter[1]]) return `'${value}' is a datacenter of location ${datacenter[1]}, not a location. Fix: write ${datacenter[1]}.`;
+  return `'${value}' is not a Hetzner Cloud location. Fix: use one of ${all}.`;
+}
+
 const EU = ["fsn1", "nbg1", "hel1"];
 const US_AP = ["ash", "hil", "sin"];
 const ALL = [...EU, ...US_AP];
