@@ -166,14 +166,21 @@ fi
 
 # iSCSI: Longhorn attaches volumes through iscsid and the iscsi_tcp module.
 # Where iscsi_tcp comes from: Ubuntu ships it in linux-modules-extra-<release>, not in the kernel
-# image (spectrocloud/CanvOS#601); on Arch a module of the running kernel is only missing once pacman
-# replaced that kernel (as for k3s's modules, components/k3s/host/modules.ts).
+# image (spectrocloud/CanvOS#601); the RHEL family in kernel-modules-<release> (Oracle Linux's UEK:
+# kernel-uek-modules-<release>), which images that carry kernel-core alone lack; SUSE only in the
+# full kernel-<flavor>, not in the minimal kernel-<flavor>-base that replaces it on VM images
+# (Longhorn's install guide, longhorn/website#920); on Arch a module of the running kernel is only
+# missing once pacman replaced that kernel (as for k3s's modules, components/k3s/host/modules.ts).
 iscsi_tcp_fix() {
-  local release
+  local release flavor
   release=$(uname -r)
-  case "$family:$os_id" in
+  flavor=\${release##*-}
+  case "$family:$os_id:$release" in
     arch:*) echo "pacman replaced the running kernel $release and its modules: reboot $node into the installed kernel, then re-run pulumi up" ;;
-    debian:ubuntu) echo "run '$(install_command "linux-modules-extra-$release")' on $node, then re-run pulumi up" ;;
+    debian:ubuntu:*) echo "run '$(install_command "linux-modules-extra-$release")' on $node, then re-run pulumi up" ;;
+    rhel:*:*uek*) echo "iscsi_tcp is in kernel-uek-modules-$release: run '$(install_command "kernel-uek-modules-$release")' on $node, then re-run pulumi up" ;;
+    rhel:*) echo "iscsi_tcp is in kernel-modules-$release, which images with kernel-core alone lack: run '$(install_command "kernel-modules-$release")' on $node, then re-run pulumi up" ;;
+    suse:*) echo "on SUSE iscsi_tcp is only in kernel-$flavor, not in the minimal kernel-$flavor-base (Longhorn's install guide): replace kernel-$flavor-base with kernel-$flavor on $node ('$(install_command "kernel-$flavor")'), reboot $node into it, then re-run pulumi up" ;;
     *) echo "install the package of your distribution that carries iscsi_tcp for kernel $release (or use a kernel built with CONFIG_ISCSI_TCP), then re-run pulumi up" ;;
   esac
 }
@@ -186,7 +193,11 @@ if [ "$mode" = prepare ]; then
   printf 'iscsi_tcp\\ndm_crypt\\n' > "$root/etc/modules-load.d/longhorn.conf"
   systemctl enable --now iscsid >&2 || fail "cannot start iscsid. Fix: check 'journalctl -u iscsid' on the node."
 else
-  module_loaded iscsi_tcp || fail "kernel module iscsi_tcp is not loaded. Fix: modprobe iscsi_tcp and list it in /etc/modules-load.d/, $optout."
+  # modprobe -n resolves the module without loading it: a kernel without iscsi_tcp needs its package first.
+  if ! module_loaded iscsi_tcp; then
+    modprobe -n -q iscsi_tcp || fail "kernel module iscsi_tcp is not loaded, and kernel $(uname -r) has none. Fix: $(iscsi_tcp_fix)."
+    fail "kernel module iscsi_tcp is not loaded. Fix: modprobe iscsi_tcp and list it in /etc/modules-load.d/, $optout."
+  fi
   module_loaded dm_crypt || warn "dm_crypt is not loaded; encrypted Longhorn volumes will not attach (modprobe dm_crypt)."
 fi
 systemctl is-active --quiet iscsid || systemctl is-active --quiet iscsid.socket ||

@@ -140,13 +140,28 @@ describe("renderLonghornPrereqScript", () => {
   it.each([
     ["ubuntu", "5.15.0-1034-raspi", "Fix: run 'apt-get install -y -qq --no-install-recommends linux-modules-extra-5.15.0-1034-raspi' on pi-1, then re-run pulumi up."],
     ["arch", "6.12.1-arch1-1", "Fix: pacman replaced the running kernel 6.12.1-arch1-1 and its modules: reboot pi-1 into the installed kernel, then re-run pulumi up."],
-    ["rocky", "5.14.0-427.el9.x86_64", "Fix: install the package of your distribution that carries iscsi_tcp for kernel 5.14.0-427.el9.x86_64 (or use a kernel built with CONFIG_ISCSI_TCP), then re-run pulumi up."],
-  ])("prepare: an iscsi_tcp that will not load on %s names the fix for that host", (os, kernel, fix) => {
+    ["rocky", "5.14.0-427.el9.x86_64", "Fix: iscsi_tcp is in kernel-modules-5.14.0-427.el9.x86_64, which images with kernel-core alone lack: run 'dnf install -y -q kernel-modules-5.14.0-427.el9.x86_64' on pi-1, then re-run pulumi up."],
+    ["rocky", "5.15.0-209.161.7.2.el9uek.x86_64", "Fix: iscsi_tcp is in kernel-uek-modules-5.15.0-209.161.7.2.el9uek.x86_64: run 'dnf install -y -q kernel-uek-modules-5.15.0-209.161.7.2.el9uek.x86_64' on pi-1, then re-run pulumi up."],
+    ["leap", "6.4.0-150600.23.25-default", "Fix: on SUSE iscsi_tcp is only in kernel-default, not in the minimal kernel-default-base (Longhorn's install guide): replace kernel-default-base with kernel-default on pi-1 ('zypper --non-interactive --quiet install kernel-default'), reboot pi-1 into it, then re-run pulumi up."],
+    ["microos", "6.11.8-1-default", "Fix: on SUSE iscsi_tcp is only in kernel-default, not in the minimal kernel-default-base (Longhorn's install guide): replace kernel-default-base with kernel-default on pi-1 ('transactional-update --non-interactive pkg install kernel-default'), reboot pi-1 into it, then re-run pulumi up."],
+    ["nixos", "6.6.63", "Fix: install the package of your distribution that carries iscsi_tcp for kernel 6.6.63 (or use a kernel built with CONFIG_ISCSI_TCP), then re-run pulumi up."],
+  ])("prepare: an iscsi_tcp that will not load on %s (kernel %s) names the package of that host's family", (os, kernel, fix) => {
     const h = host({ os });
     h.fake("modprobe", '[ "$1" != iscsi_tcp ]');
+    if (os === "microos") h.fake("transactional-update", "exit 0");
+    if (os === "rocky") h.fake("dnf", "exit 0");
     const r = h.run("create", "prepare", { KERNEL: kernel });
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(`longhorn prerequisites on node pi-1: cannot load kernel module iscsi_tcp (kernel ${kernel}). ${fix}\n`);
+  });
+
+  it("check: a kernel without iscsi_tcp names its package, not a modprobe that would fail, and loads nothing", () => {
+    const h = host({ os: "leap" });
+    h.fake("modprobe", '[ "$1" = -n ] && [ "$3" != iscsi_tcp ]');
+    const r = h.run("create", "check", { KERNEL: "6.4.0-150600.23.25-default" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe("longhorn prerequisites on node pi-1: kernel module iscsi_tcp is not loaded, and kernel 6.4.0-150600.23.25-default has none. Fix: on SUSE iscsi_tcp is only in kernel-default, not in the minimal kernel-default-base (Longhorn's install guide): replace kernel-default-base with kernel-default on pi-1 ('zypper --non-interactive --quiet install kernel-default'), reboot pi-1 into it, then re-run pulumi up.\n");
+    expect(h.log().filter((l) => l.startsWith("modprobe"))).toEqual(["modprobe -n -q iscsi_tcp"]);
   });
 
   describe("multipathd", () => {
