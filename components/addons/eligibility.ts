@@ -32,14 +32,17 @@ export interface LonghornPlacement<N extends NodeFacts = NodeSpec> {
 }
 
 /** Eligible Longhorn nodes and replica count; every problem is returned, none thrown. */
-/** `root` names the addons settings (`k3s-stacks:addons` by default). */
-export function longhornPlacement<N extends NodeFacts>(cfg: LonghornConfig, nodes: N[], root: ConfigRoot = "addons"): { placement?: LonghornPlacement<N>; problems: string[] } {
+/**
+ * `root` names the addons settings (`k3s-stacks:addons` by default) and `storage` the Longhorn settings
+ * in it (K3sCluster names a contribution's `longhorn` instead).
+ */
+export function longhornPlacement<N extends NodeFacts>(cfg: Pick<LonghornConfig, "nodes" | "replicas">, nodes: N[], root: ConfigRoot = "addons", storage = "storage"): { placement?: LonghornPlacement<N>; problems: string[] } {
   const problems: string[] = [];
   let eligible: N[];
   if (cfg.nodes) {
     eligible = [];
     cfg.nodes.forEach((name, i) => {
-      const where = keyPath(root, ["storage", "nodes", i]);
+      const where = keyPath(root, [storage, "nodes", i]);
       const node = nodes.find((n) => n.name === name);
       if (!node) {
         problems.push(`${where}: no node named '${name}'. Fix: use one of ${nodes.map((n) => n.name).join(", ")}.`);
@@ -56,13 +59,13 @@ export function longhornPlacement<N extends NodeFacts>(cfg: LonghornConfig, node
   const excludedText = excluded.length ? `; not eligible: ${excluded.map(describe).join(", ")}` : "";
   if (problems.length) return { problems };
   if (eligible.length === 0) {
-    problems.push(`${keyPath(root, ["storage"])}: no node can hold Longhorn data${excludedText}. Fix: add an amd64 or arm64 node, or use storage type local-path.`);
+    problems.push(`${keyPath(root, [storage])}: no node can hold Longhorn data${excludedText}. Fix: add an amd64 or arm64 node, or use storage type local-path.`);
     return { problems };
   }
   const replicas = cfg.replicas ?? Math.min(3, eligible.length);
   if (replicas > eligible.length) {
     problems.push(
-      `${keyPath(root, ["storage", "replicas"])}: ${replicas} replicas need ${replicas} eligible nodes, but only ${eligible.length} can hold Longhorn data (${eligible.map((n) => n.name).join(", ")})${excludedText}. Fix: set replicas to at most ${eligible.length} or add nodes.`,
+      `${keyPath(root, [storage, "replicas"])}: ${replicas} replicas need ${replicas} eligible nodes, but only ${eligible.length} can hold Longhorn data (${eligible.map((n) => n.name).join(", ")})${excludedText}. Fix: set replicas to at most ${eligible.length} or add nodes.`,
     );
     return { problems };
   }

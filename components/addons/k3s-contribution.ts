@@ -23,6 +23,11 @@ export function addonK3sContribution(cfg: AddonsConfig, datastore: Datastore): C
   if (replacesLocalPath(cfg)) disable.push("local-storage");
   const contribution: ConfigContribution = {};
   if (disable.length) contribution.disable = disable;
+  // Where Longhorn keeps data, for K3sCluster's rollout check (longhorn-drain.ts).
+  if (cfg.storage.type === "longhorn") {
+    const { nodes, replicas } = cfg.storage;
+    contribution.longhorn = { ...(nodes ? { nodes } : {}), ...(replicas !== undefined ? { replicas } : {}) };
+  }
   if (cfg.monitoring.enabled) {
     contribution.server = {
       "kube-controller-manager-arg": ["bind-address=0.0.0.0"],

@@ -9,6 +9,15 @@ export interface AgentDrains {
   agentBatchSize: number;
 }
 
+/** Where the settings a drain problem names live: the batch size's parent, and the addons settings. */
+export interface DrainRoots {
+  batch: ConfigRoot;
+  addons: ConfigRoot;
+}
+
+/** The stack's keys: k3s-stacks:upgrade.agentBatchSize and k3s-stacks:addons.storage.nodes. */
+const STACK_DRAIN_ROOTS: DrainRoots = { batch: "upgrade", addons: "addons" };
+
 /**
  * Agent batches that may cordon every Longhorn data node at once. With two or more data nodes the
  * drain policy moves a volume's last healthy replica off a draining node (values/longhorn.ts
@@ -21,7 +30,7 @@ export interface AgentDrains {
  * ssh mode: batches are the inventory order's slices (day-two/rollout-plan.ts); the controller picks
  * any `agentBatchSize` agents at once. One data node uses a stop-based policy and needs no room.
  */
-export function longhornDrainProblems<N extends NodeFacts>(placement: LonghornPlacement<N>, allNodes: N[], upgrade: AgentDrains, root: ConfigRoot = "upgrade"): string[] {
+export function longhornDrainProblems<N extends NodeFacts>(placement: LonghornPlacement<N>, allNodes: N[], upgrade: AgentDrains, roots: DrainRoots = STACK_DRAIN_ROOTS): string[] {
   const data = placement.nodes;
   if (!upgrade.drain || data.length < 2 || data.some((n) => n.role === "server")) return [];
   const dataNames = new Set(data.map((n) => n.name));
@@ -39,7 +48,7 @@ export function longhornDrainProblems<N extends NodeFacts>(placement: LonghornPl
   if (!together) return [];
   const names = data.map((n) => n.name).join(", ");
   return [
-    `${keyPath(root, ["agentBatchSize"])}: ${b} agents drained at once can be every Longhorn data node (${names}); Longhorn moves a volume's last healthy replica only to a node that is not cordoned, so those drains would wait until drainTimeout and the upgrade stop with the nodes cordoned. ` +
-      `Fix: set agentBatchSize to at most ${data.length - 1}, or let a server or another agent hold Longhorn data (${keyPath("addons", ["storage", "nodes"])}).`,
+    `${keyPath(roots.batch, ["agentBatchSize"])}: ${b} agents drained at once can be every Longhorn data node (${names}); Longhorn moves a volume's last healthy replica only to a node that is not cordoned, so those drains would wait until drainTimeout and the upgrade stop with the nodes cordoned. ` +
+      `Fix: set agentBatchSize to at most ${data.length - 1}, or let a server or another agent hold Longhorn data (${keyPath(roots.addons, ["storage", "nodes"])}).`,
   ];
 }

@@ -15,6 +15,8 @@ import { clusterNodeProblems } from "../k3s/cluster-nodes";
 import { apiVipNetworkProblems } from "../k3s/api-vip";
 import { S3SettingNames, s3EndpointProblem } from "../rules/s3-endpoint";
 import { layerConflictProblems, layerKeyConflicts } from "../k3s/layer-keys";
+import { longhornPlacement } from "../addons/eligibility";
+import { longhornDrainProblems } from "../addons/longhorn-drain";
 
 /**
  * Arguments of {@link K3sCluster}: plain data and Inputs of it, so that the component can be offered to
@@ -109,6 +111,13 @@ const contributionSchema = z
     all: z.record(z.string(), z.unknown()).optional(),
     disable: z.array(z.enum(DISABLE_VALUES as [string, ...string[]])).optional(),
     secret: z.boolean().optional(),
+    longhorn: z
+      .object({
+        nodes: z.array(filled("a node name of K3sCluster.args.nodes")).min(1).optional(),
+        replicas: z.number().int().min(1).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -204,10 +213,30 @@ function checkNodesAgainstCluster(settings: ClusterSettings, nodes: NodeSpec[]):
   if (problems.length) throw new ConfigError(problems);
 }
 
+/** ClusterAddons's settings, where the Longhorn placement a contribution carries comes from (addonsK3sConfig). */
+const ADDONS_CONFIG = { arg: "ClusterAddons.args.config" };
+
+/**
+ * The Longhorn placement a contribution announces, checked against these nodes (the rules ClusterAddons
+ * applies later, addons/eligibility.ts) and against this rollout: no agent batch may drain every
+ * Longhorn data node at once (addons/longhorn-drain.ts, which the stack's planner runs on its keys).
+ * K3sCluster's own batches are the ssh rollout's, whatever moves versions.
+ */
+function longhornRolloutProblems(list: ConfigContribution[], nodes: NodeSpec[], rollout: RolloutSettings): void {
+  const problems = list.flatMap((c, i) => {
+    if (!c.longhorn) return [];
+    const { placement, problems } = longhornPlacement(c.longhorn, nodes, { arg: `${ROOT}.contributions[${i}]` }, "longhorn");
+    if (!placement) return problems;
+    return longhornDrainProblems(placement, nodes, { mode: "ssh", drain: rollout.drain, agentBatchSize: rollout.agentBatchSize }, { batch: { arg: `${ROOT}.rollout` }, addons: ADDONS_CONFIG });
+  });
+  if (problems.length) throw new ConfigError(problems);
+}
+
 /**
  * Checks K3sCluster's arguments with the stack's rules (cluster settings, nodes, datastore topology,
  * node addresses and apiVip against the cluster's ranges, host-gw's one segment, contributions'
- * etcd-s3-endpoint) and applies the defaults. Throws one ConfigError listing every problem, each naming its argument.
+ * etcd-s3-endpoint, the Longhorn placement a contribution carries against the nodes and the rollout's
+ * agent batches) and applies the defaults. Throws one ConfigError listing every problem, each naming its argument.
  */
 export function resolveK3sClusterArgs(args: K3sClusterProgramArgs): ResolvedK3sClusterArgs {
   const root = { arg: ROOT };
@@ -233,6 +262,7 @@ export function resolveK3sClusterArgs(args: K3sClusterProgramArgs): ResolvedK3sC
     },
   ]);
   const endpoint = parsed.datastoreEndpoint;
+  const rollout: RolloutSettings = { ...parsed.rollout, drainTimeout: parsed.rollout.drainTimeout ?? settings.drainTimeout };
   collectProblems([
     () => validateTopology(settings, nodes, {
       present: endpoint !== undefined,
@@ -241,6 +271,7 @@ export function resolveK3sClusterArgs(args: K3sClusterProgramArgs): ResolvedK3sC
       problem: typeof endpoint === "string" ? datastoreEndpointProblem(endpoint, `pass ${ROOT}.datastoreEndpoint again`) : undefined,
     }, TOPOLOGY),
     () => checkNodesAgainstCluster(settings, nodes),
+    () => longhornRolloutProblems(parsed.contributions as ConfigContribution[], nodes, rollout),
   ]);
   return {
     settings,
@@ -250,7 +281,7 @@ export function resolveK3sClusterArgs(args: K3sClusterProgramArgs): ResolvedK3sC
     datastoreEndpoint: endpoint === undefined ? undefined : pulumi.secret(endpoint),
     contributions: parsed.contributions as ConfigContribution[],
     files: parsed.files,
-    rollout: { ...parsed.rollout, drainTimeout: parsed.rollout.drainTimeout ?? settings.drainTimeout },
+    rollout,
     kubeconfigHost: parsed.kubeconfigHost,
     knownApiHosts: parsed.knownApiHosts,
     sshRollout: parsed.sshRollout,

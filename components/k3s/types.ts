@@ -15,6 +15,14 @@ export interface ConfigContribution {
   disable?: string[];
   /** Some value is a secret (e.g. an S3 key): config.yaml is then kept secret as a whole. */
   secret?: boolean;
+  /**
+   * Longhorn storage the cluster will carry, as ClusterAddons places it (`nodes`: its
+   * `config.storage.nodes`, every amd64/arm64 node without a NoSchedule/NoExecute taint when absent;
+   * `replicas`: its `config.storage.replicas`); `addonsK3sConfig` sets it. Not a config.yaml key:
+   * K3sCluster checks with it, before registering anything, that the placement fits its nodes and that
+   * its rollout never drains every Longhorn data node at once (addons/longhorn-drain.ts).
+   */
+  longhorn?: { nodes?: string[]; replicas?: number };
 }
 
 /** A file written on nodes before k3s starts; a change restarts k3s on that node. */

@@ -37,7 +37,9 @@ describe("addonK3sContribution", () => {
 
   it("disables local-storage only when another class becomes the default", () => {
     expect(addonK3sContribution(everything, "sqlite").disable).toContain("local-storage");
-    expect(addonK3sContribution(parseAddonsConfig({ storage: { type: "longhorn", default: false } }), "sqlite")).toEqual({});
+    // Longhorn's placement goes along for K3sCluster's rollout check; no k3s key.
+    expect(addonK3sContribution(parseAddonsConfig({ storage: { type: "longhorn", default: false } }), "sqlite")).toEqual({ longhorn: {} });
+    expect(addonK3sContribution(parseAddonsConfig({ storage: { type: "longhorn", default: false, nodes: ["a1"], replicas: 1 } }), "sqlite")).toEqual({ longhorn: { nodes: ["a1"], replicas: 1 } });
     expect(addonK3sContribution(parseAddonsConfig({}), "sqlite")).toEqual({});
   });
 

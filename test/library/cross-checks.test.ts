@@ -75,3 +75,36 @@ test("nodes whose addresses are fine pass, and addresses not known yet (Outputs)
   expect(() => new K3sCluster("ok", { version: VERSION, flannelBackend: "host-gw", apiVip: { address: "192.168.1.250" }, nodes: [node("s1", "192.168.1.11"), node("a1", "a1.lan", "agent", { internalAddress: output("10.42.0.9") })] })).not.toThrow();
   await drain();
 });
+
+describe("Longhorn placement from addonsK3sConfig, checked by K3sCluster before anything is registered", () => {
+  // Servers tainted for the control plane only: Longhorn's data lives on the two agents.
+  const shape = [
+    node("s1", "192.168.1.11", "server", { arch: "amd64", taints: ["CriticalAddonsOnly=true:NoExecute"] }),
+    node("a1", "192.168.1.21", "agent", { arch: "amd64" }),
+    node("a2", "192.168.1.22", "agent", { arch: "amd64" }),
+  ];
+
+  test("an agent batch that drains every Longhorn data node names rollout.agentBatchSize and ClusterAddons' storage.nodes", async () => {
+    const { addonsK3sConfig } = await import("../../components");
+    const contributions = [addonsK3sConfig({ storage: { type: "longhorn" } })];
+    expect(await problemsOf({ version: VERSION, nodes: shape, contributions, rollout: { agentBatchSize: 2 } })).toEqual([
+      expect.stringMatching(/^K3sCluster\.args\.rollout\.agentBatchSize: 2 agents drained at once can be every Longhorn data node \(a1, a2\);.* Fix: set agentBatchSize to at most 1, or let a server or another agent hold Longhorn data \(ClusterAddons\.args\.config\.storage\.nodes\)\.$/),
+    ]);
+  });
+
+  test("replicas beyond the data nodes are refused here too, naming the contribution that carries them", async () => {
+    const { addonsK3sConfig } = await import("../../components");
+    const contributions = [addonsK3sConfig({ storage: { type: "longhorn", replicas: 3 } })];
+    expect(await problemsOf({ version: VERSION, nodes: shape, contributions })).toEqual([
+      expect.stringMatching(/^K3sCluster\.args\.contributions\[0\]\.longhorn\.replicas: 3 replicas need 3 eligible nodes, but only 2 can hold Longhorn data \(a1, a2\); not eligible: s1 \(tainted CriticalAddonsOnly=true:NoExecute\)\. Fix: /),
+    ]);
+  });
+
+  test("one agent at a time, or no drain, passes", async () => {
+    const { addonsK3sConfig } = await import("../../components");
+    const contributions = [addonsK3sConfig({ storage: { type: "longhorn" } })];
+    expect(() => new K3sCluster("one-at-a-time", { version: VERSION, nodes: shape, contributions })).not.toThrow();
+    expect(() => new K3sCluster("no-drain", { version: VERSION, nodes: shape, contributions, rollout: { agentBatchSize: 2, drain: false } })).not.toThrow();
+    await drain();
+  });
+});
