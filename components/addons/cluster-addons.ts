@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import { NodeSpec } from "../nodes/types";
 import { ChartKey, effectiveChart, resolveChart } from "./charts";
-import { LONGHORN_NODE_LABEL } from "./eligibility";
+import { LONGHORN_NODE_LABEL } from "../nodes/storage-eligibility";
 import { replacesLocalPath } from "./k3s-contribution";
 import { longhornPrereqCommand } from "./longhorn-prereq";
 import { ClusterAddonsProgramArgs, resolveClusterAddonsArgs } from "./args";

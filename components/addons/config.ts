@@ -14,6 +14,23 @@ const quantity = z.string().regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti)$/, { message: "must
 
 const localPath = z.object({ type: z.literal("local-path") }).strict();
 
+/**
+ * Directories whose contents do not outlive a boot: /run (and /var/run, /dev/shm) are tmpfs, /tmp is
+ * tmpfs on many distributions and emptied at boot elsewhere (systemd-tmpfiles tmp.conf), /var/tmp is
+ * aged out by the same rules, /dev /proc /sys are kernel filesystems. Longhorn replicas kept there are
+ * lost at a reboot (seen with defaultDataPath /tmp/longhorn, balchua/do-microk8s#2).
+ */
+const VOLATILE_DIRS = ["/tmp", "/var/tmp", "/run", "/var/run", "/dev", "/proc", "/sys"];
+
+/** The problem of a Longhorn data path in a volatile directory or at /, or undefined. */
+export function longhornDataPathProblem(path: string): string | undefined {
+  const clean = path.replace(/\/+/g, "/").replace(/(.)\/$/, "$1");
+  if (clean === "/") return "is the root directory; Longhorn would keep its replicas among the system's own files. Fix: use a directory of its own, such as /var/lib/longhorn or a mounted disk like /mnt/data/longhorn";
+  const dir = VOLATILE_DIRS.find((d) => clean === d || clean.startsWith(`${d}/`));
+  if (dir === undefined) return undefined;
+  return `${path} is under ${dir}, whose contents do not survive a reboot (tmpfs, emptied or aged out at boot), so every replica on it would be lost. Fix: use a directory on a persistent disk (ext4 or XFS), such as /var/lib/longhorn or /mnt/data/longhorn`;
+}
+
 const longhorn = z
   .object({
     type: z.literal("longhorn"),
@@ -24,7 +41,14 @@ const longhorn = z
     /** Nodes that hold data; every amd64/arm64 node without a NoSchedule/NoExecute taint when omitted. */
     nodes: z.array(nodeName).min(1).optional(),
     /** Host directory for volume data. */
-    dataPath: z.string().regex(/^\//, { message: "must be an absolute path. Fix: write it from /, such as /var/lib/longhorn" }).optional(),
+    dataPath: z
+      .string()
+      .regex(/^\//, { message: "must be an absolute path. Fix: write it from /, such as /var/lib/longhorn" })
+      .superRefine((v, ctx) => {
+        const problem = v.startsWith("/") ? longhornDataPathProblem(v) : undefined;
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      })
+      .optional(),
     /**
      * Prepare data nodes over SSH before installing Longhorn: install open-iscsi, an NFSv4 client,
      * cryptsetup and device-mapper, start iscsid, load iscsi_tcp/dm_crypt, blacklist Longhorn's disks

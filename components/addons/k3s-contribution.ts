@@ -23,7 +23,7 @@ export function addonK3sContribution(cfg: AddonsConfig, datastore: Datastore): C
   if (replacesLocalPath(cfg)) disable.push("local-storage");
   const contribution: ConfigContribution = {};
   if (disable.length) contribution.disable = disable;
-  // Where Longhorn keeps data, for K3sCluster's rollout check (longhorn-drain.ts).
+  // Where Longhorn keeps data, for K3sCluster's rollout check (day-two/longhorn-drain.ts).
   if (cfg.storage.type === "longhorn") {
     const { nodes, replicas } = cfg.storage;
     contribution.longhorn = { ...(nodes ? { nodes } : {}), ...(replicas !== undefined ? { replicas } : {}) };

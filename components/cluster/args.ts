@@ -15,8 +15,8 @@ import { clusterNodeProblems } from "../k3s/cluster-nodes";
 import { apiVipNetworkProblems } from "../k3s/api-vip";
 import { S3SettingNames, s3EndpointProblem } from "../rules/s3-endpoint";
 import { layerConflictProblems, layerKeyConflicts } from "../k3s/layer-keys";
-import { longhornPlacement } from "../addons/eligibility";
-import { longhornDrainProblems } from "../addons/longhorn-drain";
+import { longhornPlacement } from "../nodes/storage-eligibility";
+import { longhornDrainProblems } from "../day-two/longhorn-drain";
 
 /**
  * Arguments of {@link K3sCluster}: plain data and Inputs of it, so that the component can be offered to
@@ -218,8 +218,8 @@ const ADDONS_CONFIG = { arg: "ClusterAddons.args.config" };
 
 /**
  * The Longhorn placement a contribution announces, checked against these nodes (the rules ClusterAddons
- * applies later, addons/eligibility.ts) and against this rollout: no agent batch may drain every
- * Longhorn data node at once (addons/longhorn-drain.ts, which the stack's planner runs on its keys).
+ * applies later, nodes/storage-eligibility.ts) and against this rollout: no agent batch may drain every
+ * Longhorn data node at once (day-two/longhorn-drain.ts, which the stack's planner runs on its keys).
  * K3sCluster's own batches are the ssh rollout's, whatever moves versions.
  */
 function longhornRolloutProblems(list: ConfigContribution[], nodes: NodeSpec[], rollout: RolloutSettings): void {

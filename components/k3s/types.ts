@@ -20,7 +20,7 @@ export interface ConfigContribution {
    * `config.storage.nodes`, every amd64/arm64 node without a NoSchedule/NoExecute taint when absent;
    * `replicas`: its `config.storage.replicas`); `addonsK3sConfig` sets it. Not a config.yaml key:
    * K3sCluster checks with it, before registering anything, that the placement fits its nodes and that
-   * its rollout never drains every Longhorn data node at once (addons/longhorn-drain.ts).
+   * its rollout never drains every Longhorn data node at once (day-two/longhorn-drain.ts).
    */
   longhorn?: { nodes?: string[]; replicas?: number };
 }

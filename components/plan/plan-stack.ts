@@ -17,7 +17,7 @@ import { loadBundle } from "../airgap/bundle";
 import { ADDONS_KEY, GRAFANA_PASSWORD_KEY, parseAddonsConfig } from "../addons/config";
 import { chartKeysFor, effectiveChart, imageRef } from "../addons/charts";
 import { checkAddons } from "../addons/validate";
-import { longhornDrainProblems } from "../addons/longhorn-drain";
+import { longhornDrainProblems } from "../day-two/longhorn-drain";
 import { apiVipOnCloud, checkApiVip } from "../addons/kube-vip";
 import { CEPH_EXTERNAL_KEY, parseCephExternalSecrets } from "../addons/rook-external";
 import { ConfigReader, StackConfig } from "./secrets";

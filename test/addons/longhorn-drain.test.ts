@@ -1,6 +1,6 @@
 import { parseAddonsConfig } from "../../components/addons/config";
-import { longhornPlacement } from "../../components/addons/eligibility";
-import { AgentDrains, longhornDrainProblems } from "../../components/addons/longhorn-drain";
+import { longhornPlacement } from "../../components/nodes/storage-eligibility";
+import { AgentDrains, longhornDrainProblems } from "../../components/day-two/longhorn-drain";
 import { NodeSpec } from "../../components/nodes/types";
 import { node } from "./fixtures";
 

@@ -32,6 +32,15 @@ describe("parseAddonsConfig", () => {
     expect(() => parseAddonsConfig({ storage: { type: "nfs" } })).toThrow(/k3s-stacks:addons\.storage\.type/);
   });
 
+  // A replica under /tmp is lost at the next reboot (defaultDataPath /tmp/longhorn, balchua/do-microk8s#2).
+  it.each(["/tmp/longhorn", "/run/longhorn", "/var/tmp/longhorn/", "/dev/shm/longhorn", "/"])("refuses Longhorn's dataPath %s, which does not outlive a boot or is the root directory", (dataPath) => {
+    expect(() => parseAddonsConfig({ storage: { type: "longhorn", dataPath } })).toThrow(/k3s-stacks:addons\.storage\.dataPath: .*(do not survive a reboot|root directory).*\. Fix: use a directory/);
+  });
+
+  it.each(["/var/lib/longhorn/", "/mnt/ssd/longhorn", "/data", "/tmpdata/longhorn", "/srv/run/longhorn"])("takes Longhorn's dataPath %s on a persistent disk", (dataPath) => {
+    expect(parseAddonsConfig({ storage: { type: "longhorn", dataPath } }).storage).toMatchObject({ dataPath });
+  });
+
   it("requires pools for MetalLB", () => {
     expect(() => parseAddonsConfig({ loadBalancer: { type: "metallb" } })).toThrow(/k3s-stacks:addons\.loadBalancer\.pools: is required/);
   });

@@ -1,6 +1,7 @@
 import { CHART_CATALOG, ChartKey } from "../../components/addons/charts";
 import { parseAddonsConfig } from "../../components/addons/config";
-import { LONGHORN_NODE_LABEL, longhornPlacement, rookLayout } from "../../components/addons/eligibility";
+import { rookLayout } from "../../components/addons/eligibility";
+import { LONGHORN_NODE_LABEL, longhornPlacement } from "../../components/nodes/storage-eligibility";
 import { longhornValues } from "../../components/addons/values/longhorn";
 import { metallbBackend, metallbResources, metallbValues } from "../../components/addons/values/metallb";
 import { monitoringValues, retentionSizeFor } from "../../components/addons/values/monitoring";

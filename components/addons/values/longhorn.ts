@@ -1,5 +1,5 @@
 import { LonghornConfig } from "../config";
-import { LONGHORN_NODE_LABEL, LonghornPlacement } from "../eligibility";
+import { LONGHORN_NODE_LABEL, LonghornPlacement } from "../../nodes/storage-eligibility";
 import { Values } from "./types";
 
 /** StorageClass the Longhorn chart creates. */

@@ -1,4 +1,5 @@
-import { RookLayout, STORAGE_ARCHES } from "../eligibility";
+import { RookLayout } from "../eligibility";
+import { STORAGE_ARCHES } from "../../nodes/storage-eligibility";
 import { Values } from "./types";
 
 /** StorageClass of the block pool (the chart's, or ours in external mode). */

@@ -1,6 +1,6 @@
 import { ConfigRoot, keyPath } from "../rules/errors";
 import { NodeFacts } from "../nodes/types";
-import { LonghornPlacement } from "./eligibility";
+import { LonghornPlacement } from "../nodes/storage-eligibility";
 
 /** How upgrades drain agents (k3s-stacks:upgrade). */
 export interface AgentDrains {
