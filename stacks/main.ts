@@ -22,6 +22,8 @@ import { bundleChartDir } from "../components/airgap/charts";
 import { registriesPlan } from "../components/registries/registries";
 import { airgapStager } from "../components/airgap/stager";
 import { planStack, wantsPreviousOutputs } from "../components/plan/plan-stack";
+import { ConfigError } from "../components/rules/errors";
+import { cloudLoginProblem } from "../components/nodes/cloud/ssh-login";
 import { readStackConfig, secretValue } from "./read-config";
 
 // Modules for clouds and layers a stack does not use are imported where they are used, not here:
@@ -89,6 +91,9 @@ export async function main(): Promise<Record<string, unknown>> {
   } else if (source.kind === "local") {
     nodes = localNodes(source.local, { sudoPassword });
   } else {
+    // A runtime step of `up`, like the inventory's reachability probe: previews log in nowhere.
+    const login = pulumi.runtime.isDryRun() ? undefined : cloudLoginProblem({ sshPublicKey: source.cloud.sshPublicKey, hasPrivateKey: sshPrivateKey !== undefined, agentSocket: process.env.SSH_AUTH_SOCK });
+    if (login) throw new ConfigError([login]);
     const { createCloudNodes } = await import("../components/nodes/cloud");
     // The embedded registry needs 5001 and 6443 open between all nodes in the cloud firewall too. k3s
     // reads embedded-registry from config.yaml whoever wrote it: the registries layer or serverConfig
