@@ -4,9 +4,12 @@
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
+import { replacedBinaryFunction } from "../../components/k3s/replaced-binary";
 import { startLab, TestLab } from "./hosts";
 
 const VERSION = "v1.36.3+k3s1";
+/** A second release, to swap the binary under a running k3s. */
+const NEXT = "v1.36.4+k3s1";
 /** The lab's shared dir (stand-in controls, logs) as every host sees it. */
 const SHARED_IN_HOST = "/var/lib/k3s-standin/shared";
 let lab: TestLab;
@@ -38,7 +41,7 @@ beforeAll(() => {
     { name: "bastion" },
     { name: "hidden", user: "password", via: "bastion" },
     { name: "pi", memoryCgroup: false },
-  ]);
+  ], { versions: [VERSION, NEXT] });
 });
 
 afterAll(() => lab?.down());
@@ -164,6 +167,56 @@ describe("k3s stand-ins", () => {
     expect(lab.ssh("srv1", "systemctl restart k3s").code).toBe(0);
   });
 
+  test("systemctl show -p MainPID names the unit's running main process (a named placeholder, aged by ps); 0 when the unit is not running", () => {
+    const show = (args: string) => lab.exec("srv1", `systemctl show ${args}`);
+    const mainPid = () => Number(show("--value -p MainPID k3s").stdout.trim());
+    const ps = (pid: number) => lab.exec("srv1", `ps -o stat=,args= -p ${pid}`).stdout.trim();
+    expect(lab.ssh("srv1", "systemctl restart k3s").code).toBe(0);
+    const first = mainPid();
+    expect(first).toBeGreaterThan(1);
+    expect(show("-p MainPID k3s").stdout).toBe(`MainPID=${first}\n`);
+    expect(show("--property=MainPID,ActiveState k3s.service").stdout).toBe(`MainPID=${first}\nActiveState=active\n`);
+    expect(ps(first)).toMatch(/^S\S*\s+\[systemctl STAND-IN\] main process of k3s\.service infinity$/);
+    expect(lab.exec("srv1", `ps -o etimes= -p ${first}`).stdout.trim()).toMatch(/^\d+$/);
+    // A restart is a new main process; the old one is gone (or a zombie until it is reaped).
+    expect(lab.ssh("srv1", "systemctl restart k3s").code).toBe(0);
+    const second = mainPid();
+    expect(second).toBeGreaterThan(1);
+    expect(second).not.toBe(first);
+    expect(ps(first)).not.toContain("STAND-IN");
+    expect(lab.ssh("srv1", "systemctl stop k3s").code).toBe(0);
+    expect(show("-p MainPID -p ActiveState k3s").stdout).toBe("MainPID=0\nActiveState=inactive\n");
+    expect(ps(second)).not.toContain("STAND-IN");
+    expect(show("-p MainPID,LoadState no-such-unit").stdout).toBe("MainPID=0\nLoadState=not-found\n");
+    const unknown = show("-p ExecMainStartTimestamp k3s");
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("show does not model ExecMainStartTimestamp");
+    // Not the command alone: bash would exec it, and its caller would be bash's own caller.
+    expect(lab.exec("srv1", "systemctl start k3s; true").code).toBe(0);
+    // Every call is logged with the command line of its caller.
+    const last = lab.invocations().filter((i) => i.tool === "systemctl" && i.host === "srv1").pop();
+    expect(last?.argv.slice(1)).toEqual(["start", "k3s"]);
+    expect(last?.parent?.join(" ")).toContain("systemctl start k3s");
+    expect(mainPid()).toBeGreaterThan(1);
+  });
+
+  test("the cluster reports the version k3s started with, not the binary on disk; k3s_binary_replaced sees a binary swapped under a running k3s", () => {
+    const replaced = () => lab.exec("srv1", `${replacedBinaryFunction("k3s")}\nif k3s_binary_replaced; then echo replaced; else echo current; fi`).stdout.trim();
+    const version = () => lab.nodes("srv1").find((n) => n.name === "srv1")?.version;
+    expect(version()).toBe(VERSION);
+    expect(replaced()).toBe("current");
+    // The check counts whole seconds: a binary swapped within the second k3s started in is not seen.
+    expect(waitFor(() => Number(lab.exec("srv1", "ps -o etimes= -p \"$(systemctl show --value -p MainPID k3s)\"").stdout) >= 1)).toBe(true);
+    const swap = lab.exec("srv1", `curl -sf ${lab.artifactBaseUrl}/${NEXT}/k3s -o /usr/local/bin/k3s.new && chmod 0755 /usr/local/bin/k3s.new && mv -f /usr/local/bin/k3s.new /usr/local/bin/k3s`);
+    expect(swap.code).toBe(0);
+    expect(lab.exec("srv1", "k3s --version").stdout).toContain(`k3s version ${NEXT}`);
+    expect(version()).toBe(VERSION);
+    expect(replaced()).toBe("replaced");
+    expect(lab.ssh("srv1", "systemctl restart k3s").code).toBe(0);
+    expect(version()).toBe(NEXT);
+    expect(replaced()).toBe("current");
+  });
+
   test("systemctl --no-block returns with the unit activating; it is active once k3s is up, failed when it fails", () => {
     const state = () => lab.exec("srv1", "systemctl is-active k3s").stdout.trim();
     // Held until cleared (the stand-in ends a start-delay when its control goes): no race between
@@ -245,5 +298,18 @@ describe("k3s stand-ins", () => {
     expect(calls.every((c) => /\.\d{3}Z$/.test(c.ts))).toBe(true);
     expect(calls.some((c) => c.tool === "systemctl" && c.host === "ag1")).toBe(true);
     expect(JSON.stringify(calls)).not.toContain("e2e-token");
+  });
+
+  test("the lab's teardown ends every unit's placeholder main process", () => {
+    const pids = ["srv1", "ag1", "hidden", "pi"].flatMap((h) =>
+      lab.exec(h, "cat /run/k3s-standin/units/*.main-pid 2>/dev/null; true").stdout.split("\n").filter(Boolean).map(Number));
+    expect(pids.length).toBeGreaterThan(0);
+    const running = () => pids.filter((pid) => {
+      const r = spawnSync("ps", ["-o", "stat=,args=", "-p", String(pid)], { encoding: "utf8" });
+      return /^[^Z]\S*\s+\[systemctl STAND-IN\]/.test(r.stdout.trim());
+    });
+    expect(running()).toEqual(pids);
+    lab.down();
+    expect(running()).toEqual([]);
   });
 });

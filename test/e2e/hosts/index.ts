@@ -89,6 +89,8 @@ export interface Invocation {
   event?: "stopped" | "ready" | "cluster-reset";
   node?: string;
   restoredFrom?: string | null;
+  /** systemctl: the command line of the process that called it (install.sh, or our own script). */
+  parent?: string[];
 }
 
 /** Files under shared/control/ that steer the k3s stand-in (optionally for one node only). */
