@@ -88,6 +88,8 @@ export interface Invocation {
    */
   event?: "stopped" | "ready" | "cluster-reset";
   node?: string;
+  /** "ready": the version of the binary that started (what the Node reports until the next start). */
+  version?: string;
   restoredFrom?: string | null;
   /** systemctl: the command line of the process that called it (install.sh, or our own script). */
   parent?: string[];

@@ -1,8 +1,11 @@
 /**
- * Airgap install with the real Pulumi engine: a bundle built by the real builder CLI from the lab's
- * stand-in release, a stack whose install script URL is unreachable, one server and one agent.
- * Proves the install uses only the bundle (no request to the artifact server, install.sh run with
- * INSTALL_K3S_SKIP_DOWNLOAD), and that a second up changes and uploads nothing.
+ * Airgap install and upgrade with the real Pulumi engine: bundles built by the real builder CLI from
+ * the lab's stand-in releases, a stack whose install script URL is unreachable, one server and one
+ * agent. Proves the install uses only the bundle (no request to the artifact server, install.sh run
+ * with INSTALL_K3S_SKIP_DOWNLOAD), and that a second up changes and uploads nothing. The upgrade to a
+ * second bundle puts the new binary in place before install.sh runs, so install.sh sees no change and
+ * starts nothing: each node moves only because our restart step found its k3s older than the binary
+ * (k3s_binary_replaced), restarted once, servers before agents.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -12,9 +15,9 @@ import { versionSlug } from "../../../components/airgap/assets";
 import { BundleManifest } from "../../../components/airgap/manifest";
 import { startLab, TestLab } from "../hosts";
 import { IMAGES_ASSET, buildBundle, httpRequests, publishImages } from "./airgap-fixture";
-import { InvHost, V1, k3sLeftovers } from "./fixture";
+import { InvHost, V1, V2, k3sLeftovers } from "./fixture";
 import { leakCheck } from "./leaks";
-import { installs, invocationsSince } from "./log";
+import { downtimes, installs, invocationsSince, restarts } from "./log";
 import { E2eStack } from "./stack";
 
 jest.setTimeout(900_000);
@@ -47,7 +50,7 @@ function stamps(host: string): string {
 const expectNoLeaks = leakCheck(() => lab, () => e2e);
 
 beforeAll(async () => {
-  lab = startLab([{ name: "srv1" }, { name: "ag1" }], { versions: [V1] });
+  lab = startLab([{ name: "srv1" }, { name: "ag1" }], { versions: [V1, V2] });
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "k3s-stacks-e2e-airgap-"));
   e2e = await E2eStack.create(lab, "airgap");
 }, 3_600_000);
@@ -113,7 +116,61 @@ test("3. a second up with --expect-no-changes uploads nothing and leaves the pla
   await expectNoLeaks();
 });
 
-test("4. destroy removes k3s and the staged airgap files", async () => {
+/** `host: systemctl <args>` of each k3s (re)start in `log`. */
+const startsIn = (log: ReturnType<typeof invocationsSince>) => restarts(log).map((i) => `${i.host}: ${i.argv.slice(1).join(" ")}`);
+
+test("4. upgrade to a second bundle: install.sh sees no change, our replaced-binary check restarts each node once, servers first", async () => {
+  publishImages(lab, V2);
+  const next = buildBundle(lab, V2, path.join(tmp, "bundle-v2"));
+  // The check tells install.sh's starts from ours by the caller: on create, install.sh started srv1.
+  const created = restarts(lab.invocations()).find((i) => i.host === "srv1");
+  expect(created?.parent?.join(" ")).toContain("install.sh");
+  await e2e.configure(HOSTS, V2, {
+    cluster: { k3sVersion: V2, datastore: "etcd", installScriptUrl: UNREACHABLE, artifactUrl: lab.artifactBaseUrl },
+    airgap: { bundleDir: path.join(tmp, "bundle-v2") },
+  });
+  const requests = httpRequests(lab).length;
+  const before = lab.invocations().length;
+  const r = await e2e.up("airgap upgrade");
+  expect(r.summary.result).toBe("succeeded");
+  const log = invocationsSince(lab, before);
+  expect(lab.nodes("srv1").map((n) => [n.name, n.ready, n.version]).sort()).toEqual([["ag1", true, V2], ["srv1", true, V2]]);
+  for (const h of ["srv1", "ag1"]) {
+    expect({ h, k3s: sha256On(h, "/usr/local/bin/k3s") }).toEqual({ h, k3s: next.arches.amd64!.k3s.sha256 });
+  }
+  // install.sh ran from the new bundle on each node and started nothing: every (re)start is one of
+  // ours, one per node, the server's first.
+  expect(installs(log).map((i) => [i.host, i.installEnv?.INSTALL_K3S_VERSION, i.installEnv?.INSTALL_K3S_SKIP_DOWNLOAD])).toEqual([["srv1", V2, "true"], ["ag1", V2, "true"]]);
+  expect(startsIn(log)).toEqual(["srv1: restart k3s", "ag1: restart k3s-agent"]);
+  for (const i of restarts(log)) {
+    const unit = i.argv[2];
+    const mine = log.slice(0, log.indexOf(i)).filter((c) => c.host === i.host);
+    expect({ host: i.host, caller: i.parent?.join(" ") }).not.toEqual({ host: i.host, caller: expect.stringContaining("install.sh") });
+    // ... after install.sh, and after the check read the unit's main process.
+    const install = mine.findIndex((c) => c.tool === "install.sh");
+    const show = mine.findIndex((c, k) => k > install && c.tool === "systemctl" && c.argv.slice(1).join(" ") === `show -p MainPID ${unit}`);
+    expect({ host: i.host, install: install >= 0, showAfterInstall: show > install }).toEqual({ host: i.host, install: true, showAfterInstall: true });
+  }
+  // Each node went down once and came back on the new version; the agent only after the server was back.
+  const spans = downtimes(log);
+  expect(spans.map((d) => d.host)).toEqual(["srv1", "ag1"]);
+  expect(spans[1].from).toBeGreaterThanOrEqual(spans[0].to);
+  expect(log.filter((i) => i.event === "ready").map((i) => [i.host, i.version])).toEqual([["srv1", V2], ["ag1", V2]]);
+  expect(httpRequests(lab).slice(requests)).toEqual([]);
+  await expectNoLeaks();
+});
+
+test("5. after the upgrade, a second up with --expect-no-changes restarts nothing", async () => {
+  const calls = lab.invocations().length;
+  const r = await e2e.up("airgap upgrade no-change", { expectNoChanges: true });
+  expect(r.summary.result).toBe("succeeded");
+  expect(e2e.steps).toEqual([]);
+  expect(invocationsSince(lab, calls)).toEqual([]);
+  expect(lab.nodes("srv1").map((n) => [n.name, n.ready, n.version]).sort()).toEqual([["ag1", true, V2], ["srv1", true, V2]]);
+  await expectNoLeaks();
+});
+
+test("6. destroy removes k3s and the staged airgap files", async () => {
   const r = await e2e.destroy("airgap destroy");
   expect(r.summary.result).toBe("succeeded");
   for (const h of ["srv1", "ag1"]) {

@@ -579,7 +579,8 @@ def start(role, args):
         write_json(data_dir + "/agent/standin-cluster.json", {"cluster": cid, "server": server_url})
     write_kubelet_kubeconfig(data_dir, name, role)
     # When the node was back: the e2e scenarios measure restarts from "stopped" to "ready".
-    record("k3s", ["k3s", role], role, {"event": "ready", "node": name})
+    # With the version of this binary, the one the Node reports until the next start.
+    record("k3s", ["k3s", role], role, {"event": "ready", "node": name, "version": BUILT_VERSION})
     log("info", f"{role} {name} started ({BUILT_VERSION}); cluster {cid}")
     print(f"{STANDIN} k3s {role} {name} is ready (version {BUILT_VERSION})")
 
