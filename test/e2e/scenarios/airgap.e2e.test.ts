@@ -137,6 +137,9 @@ test("4. upgrade to a second bundle: install.sh sees no change, our replaced-bin
   expect(lab.nodes("srv1").map((n) => [n.name, n.ready, n.version]).sort()).toEqual([["ag1", true, V2], ["srv1", true, V2]]);
   for (const h of ["srv1", "ag1"]) {
     expect({ h, k3s: sha256On(h, "/usr/local/bin/k3s") }).toEqual({ h, k3s: next.arches.amd64!.k3s.sha256 });
+    expect({ h, images: sha256On(h, `${IMAGES_DIR}/${IMAGES_ASSET}`) }).toEqual({ h, images: next.arches.amd64!.images.sha256 });
+    // The first version's staged files are gone with the resources that staged them.
+    expect({ h, staged: lab.exec(h, `ls -A ${STAGE_ROOT}`).stdout.trim() }).toEqual({ h, staged: versionSlug(V2) });
   }
   // install.sh ran from the new bundle on each node and started nothing: every (re)start is one of
   // ours, one per node, the server's first.
