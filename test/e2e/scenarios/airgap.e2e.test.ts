@@ -148,7 +148,9 @@ test("4. upgrade to a second bundle: install.sh sees no change, our replaced-bin
   for (const i of restarts(log)) {
     const unit = i.argv[2];
     const mine = log.slice(0, log.indexOf(i)).filter((c) => c.host === i.host);
-    expect({ host: i.host, caller: i.parent?.join(" ") }).not.toEqual({ host: i.host, caller: expect.stringContaining("install.sh") });
+    // Called by the restart step's script itself (components/remote/command.ts runs it as `bash -s --
+    // update`), not by install.sh (`sh .../install.sh`).
+    expect({ host: i.host, caller: i.parent?.join(" ") }).toEqual({ host: i.host, caller: "bash -s -- update" });
     // ... after install.sh, and after the check read the unit's main process.
     const install = mine.findIndex((c) => c.tool === "install.sh");
     const show = mine.findIndex((c, k) => k > install && c.tool === "systemctl" && c.argv.slice(1).join(" ") === `show -p MainPID ${unit}`);
