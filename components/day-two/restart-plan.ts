@@ -19,9 +19,10 @@ export function restartKey(version: string, hash: string): string {
  * The restarts a `pulumi up` will run, in order: one entry per rollout step (one server, or one batch
  * of agents), each naming its nodes and why. Only nodes that existed before (in `previous`) restart;
  * new nodes install, removed ones leave. A node whose install identity (role/arch) changed is replaced
- * instead (config → leave → install → member), named as such. `order` is the rollout order (servers
- * one by one, then agent batches); `keys` map node names to restartKey values, `identities` to
- * installIdentity values.
+ * instead (config → leave → install → member), named as such, whether or not its restart key changed:
+ * an arch change (another machine under the same name) leaves config.yaml, and so the key, as it was.
+ * `order` is the rollout order (servers one by one, then agent batches); `keys` map node names to
+ * restartKey values, `identities` to installIdentity values.
  */
 export function plannedRestarts(
   order: string[][],
@@ -32,7 +33,7 @@ export function plannedRestarts(
   const replaced = (n: string) => previous.identities?.[n] !== undefined && next.identities?.[n] !== undefined && previous.identities[n] !== next.identities[n];
   const why = previous.version !== undefined && previous.version !== next.version ? `k3s ${previous.version} → ${next.version}` : "configuration changed";
   for (const group of order) {
-    const nodes = group.filter((n) => previous.keys[n] !== undefined && previous.keys[n] !== next.keys[n]);
+    const nodes = group.filter((n) => previous.keys[n] !== undefined && (previous.keys[n] !== next.keys[n] || replaced(n)));
     const restarted = nodes.filter((n) => !replaced(n));
     const parts = [
       ...(restarted.length ? [`${restarted.join(", ")}: ${why}`] : []),

@@ -146,6 +146,13 @@ describe("plannedRestarts", () => {
     ]);
   });
 
+  test("an arch change (same config.yaml, so the same restart key) is still named as a replacement", () => {
+    const ids = { s1: "server/arm64", a1: "agent/arm64" };
+    expect(plannedRestarts([["s1"], ["a1"]], { version: "v1", keys: { s1: "k1", a1: "k2" }, identities: ids }, { version: "v1", keys: { s1: "k1", a1: "k2" }, identities: { ...ids, a1: "agent/amd64" } })).toEqual([
+      "1. a1: replaced (agent/arm64 → agent/amd64)",
+    ]);
+  });
+
   test("nothing changed: nothing restarts", () => {
     expect(plannedRestarts(order, { version: "v1", keys: keys() }, { version: "v1", keys: keys() })).toEqual([]);
   });
