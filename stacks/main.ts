@@ -5,7 +5,8 @@ import { ConfigContribution, NodeFile } from "../components/k3s/types";
 import { NodeSpec } from "../components/nodes/types";
 import { goneInventoryNodes, inventoryNodes, readPrivateKey } from "../components/nodes/inventory";
 import { checkReachable } from "../components/remote/reachability";
-import { nodeAddresses, removedNodes } from "../components/remote/removed";
+import { nodeAddresses, removedHosts, removedNodes } from "../components/remote/removed";
+import type { RemovedHost } from "../components/day-two/removed-node";
 import { localNodes } from "../components/nodes/local";
 import { ADDONS_KEY, GRAFANA_PASSWORD_KEY } from "../components/addons/config";
 import { addonK3sContribution } from "../components/addons/k3s-contribution";
@@ -71,6 +72,7 @@ export async function main(): Promise<Record<string, unknown>> {
 
   let nodes: NodeSpec[];
   let gone: NodeSpec[] = [];
+  let removed: RemovedHost[] = [];
   let kubeconfigHost: pulumi.Output<string> | undefined;
   const contributions: ConfigContribution[] = [];
   if (source.kind === "inventory") {
@@ -80,6 +82,7 @@ export async function main(): Promise<Record<string, unknown>> {
     const secrets = { privateKey: sshPrivateKey ?? (keyFile === undefined ? undefined : pulumi.secret(keyFile)), sudoPassword };
     nodes = inventoryNodes(inv, secrets);
     gone = goneInventoryNodes(inv, secrets);
+    removed = removedHosts(previous, inv.hosts.map((h) => h.name), secrets);
     // Before anything is registered: an unreachable host fails the run now, by name, within a bound; so
     // does a host removed from the inventory since the last update, whose uninstall would dial it.
     // A runtime step of `up`, not a check of the config: it dials the machines.
@@ -125,6 +128,7 @@ export async function main(): Promise<Record<string, unknown>> {
     nodes,
     gone,
     goneRoot: "inventory",
+    removed,
     datastoreEndpoint,
     contributions,
     files,

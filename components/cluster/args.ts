@@ -14,6 +14,7 @@ import { datastoreEndpointProblem } from "../rules/datastore";
 import { clusterNodeProblems } from "../k3s/cluster-nodes";
 import { apiVipNetworkProblems } from "../k3s/api-vip";
 import { S3SettingNames, s3EndpointProblem } from "../rules/s3-endpoint";
+import type { RemovedHost } from "../day-two/removed-node";
 import { layerConflictProblems, layerKeyConflicts } from "../k3s/layer-keys";
 import { longhornPlacement } from "../nodes/storage-eligibility";
 import { longhornDrainProblems } from "../day-two/longhorn-drain";
@@ -83,6 +84,11 @@ export interface K3sClusterProgramArgs extends K3sClusterArgs {
   stager?: InstallStager;
   /** Where the program lists its gone hosts, for run-time messages: the stack's `inventory`; `K3sCluster.args.gone` by default. */
   goneRoot?: ConfigRoot;
+  /**
+   * Hosts the last update installed that are no longer listed (the stack reads them from its last
+   * outputs): removed in this run before the outputs resolve (day-two/removed-node.ts). Default none.
+   */
+  removed?: RemovedHost[];
 }
 
 /** The arguments checked and completed with their defaults: what the component wires. */
@@ -99,6 +105,7 @@ export interface ResolvedK3sClusterArgs {
   sshRollout: boolean;
   stager?: InstallStager;
   goneRoot: ConfigRoot;
+  removed: RemovedHost[];
 }
 
 const ROOT = "K3sCluster.args";
@@ -184,6 +191,7 @@ export const k3sClusterArgsSchema = clusterArgsSchema
     sshRollout: z.boolean().default(true),
     stager: z.custom<InstallStager>((v) => typeof (v as InstallStager | undefined)?.stage === "function").optional(),
     goneRoot: z.custom<ConfigRoot>((v) => typeof v === "string" || typeof (v as { arg?: unknown } | undefined)?.arg === "string").optional(),
+    removed: z.array(z.custom<RemovedHost>((v) => typeof (v as RemovedHost | undefined)?.name === "string")).default([]),
   })
   .strict();
 
@@ -287,5 +295,6 @@ export function resolveK3sClusterArgs(args: K3sClusterProgramArgs): ResolvedK3sC
     sshRollout: parsed.sshRollout,
     stager: parsed.stager,
     goneRoot: parsed.goneRoot ?? { arg: `${ROOT}.gone` },
+    removed: parsed.removed,
   };
 }

@@ -4,6 +4,7 @@ import { NodeSpec } from "../nodes/types";
 import { apiHost } from "../k3s/settings";
 import { K3sNode } from "./k3s-node";
 import { GoneK3sNode } from "../day-two/gone";
+import { RemovedK3sNode } from "../day-two/removed-node";
 import { apiUrl, ResolvedContributions } from "../k3s/node-config";
 import { mergeLayerKeys } from "../k3s/layer-keys";
 import { configuredKubeconfigHost, rewriteKubeconfig } from "../k3s/kubeconfig";
@@ -51,6 +52,8 @@ export class K3sCluster extends pulumi.ComponentResource {
   public readonly nodes: Record<string, K3sNode> = {};
   /** Hosts marked gone, removed from the cluster without SSH to them. */
   public readonly gone: Record<string, GoneK3sNode> = {};
+  /** Hosts no longer listed, removed by this run (drain, uninstall, delete the Node). */
+  public readonly removed: Record<string, RemovedK3sNode> = {};
   /** Rollout order: each server alone, then the agent batches (node names). */
   public readonly rolloutOrder: string[][];
   /** Per node, a digest of what its restart depends on (version with SSH upgrades, managed files); see restart-plan.ts. */
@@ -188,7 +191,18 @@ export class K3sCluster extends pulumi.ComponentResource {
     this.nodeNames = args.nodes.map((n) => n.name);
     this.version = settings.k3sVersion;
     this.ready = members;
-    this.finalSteps = [...members, ...Object.values(this.nodes).map((n) => n.rolloutDone), ...Object.values(this.gone).map((g) => g.removal)];
+    const settled = [...members, ...Object.values(this.nodes).map((n) => n.rolloutDone), ...Object.values(this.gone).map((g) => g.removal)];
+    // Hosts no longer listed leave after every other node's steps, as when the engine deleted them after
+    // the program, but before the outputs resolve: a failed removal fails the run and keeps the last outputs.
+    for (const host of args.removed) {
+      this.removed[host.name] = new RemovedK3sNode(`${name}-${host.name}`, {
+        host,
+        controlConnection: bootstrap.connection,
+        drainTimeout: settings.drainTimeout,
+        after: settled,
+      }, { parent: this });
+    }
+    this.finalSteps = [...settled, ...Object.values(this.removed).map((r) => r.removal)];
 
     this.registerOutputs({ kubeconfig: this.kubeconfig, apiEndpoint: this.apiEndpoint, serverAddresses: this.serverAddresses });
   }

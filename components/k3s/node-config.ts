@@ -8,6 +8,8 @@ import { mergeLayerKeys } from "./layer-keys";
 import { splitNodeIps } from "../rules/node-ips";
 
 /** Where the join token lives on every node (root-only), so it never appears in config.yaml or argv. */
+/** Where k3s-stacks keeps its own records on a node (managed labels, removals in progress, rollout records). */
+export const STATE_DIR = "/var/lib/rancher/k3s-stacks";
 export const TOKEN_FILE = "/etc/rancher/k3s/token";
 export const CONFIG_FILE = "/etc/rancher/k3s/config.yaml";
 

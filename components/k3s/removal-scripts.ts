@@ -1,4 +1,5 @@
 import { scriptFrame, shq } from "../remote/shell";
+import { STATE_DIR } from "./node-config";
 
 /**
  * Node removal in the k3s maintainers' order: drain (member step), stop and uninstall k3s on the node
@@ -93,4 +94,50 @@ if [ "$(node_state ${n})" = present ]; then
   k3s kubectl drain ${n} --ignore-daemonsets --delete-emptydir-data --force --timeout=${drainTimeout} ||
     echo "k3s-stacks: draining ${node} did not finish within ${drainTimeout}; going on so k3s is uninstalled before its Node is deleted" >&2
 fi`;
+}
+
+/**
+ * Uninstalls k3s on the node (either service's uninstall script, wherever install.sh put it) and drops
+ * what k3s-stacks kept there. Safe to run again: what is gone already is skipped.
+ */
+export function uninstallSnippet(node: string): string {
+  return `for u in /usr/local/bin/k3s-uninstall.sh /usr/local/bin/k3s-agent-uninstall.sh /opt/bin/k3s-uninstall.sh /opt/bin/k3s-agent-uninstall.sh; do
+  if [ -x "$u" ]; then "$u"; fi
+done
+rm -rf ${STATE_DIR}
+# k3s-uninstall.sh keeps the node password; the Node it belonged to is gone (deleted before, or with the cluster).
+rm -rf /etc/rancher/node
+rmdir /etc/rancher /var/lib/rancher 2>/dev/null || true
+echo "k3s-stacks: k3s removed from ${node}"`;
+}
+
+/**
+ * File on the first server that says a removal of `node` (a host deleted from the inventory) has
+ * drained it and not yet deleted its Node: when the host comes back into the inventory before the
+ * removal finished, its membership step uncordons it once it is Ready (renderMemberScript).
+ */
+export function removingMarker(node: string): string {
+  return `${STATE_DIR}/removing/${node}`;
+}
+
+/**
+ * Removal of a host deleted from the inventory, in the maintainers' order, as three steps this run
+ * runs (create or update) before the stack records its outputs, so that a failure fails the run and
+ * leaves the host in the last outputs (components/day-two/removed.ts): drain on the first server,
+ * uninstall on the host, delete the Node on the first server. Each is idempotent.
+ */
+export function renderRemovalScripts(opts: { node: string; drainTimeout: string; timeoutSeconds: number }): { drain: string; uninstall: string; leave: string } {
+  const marker = shq(removingMarker(opts.node));
+  return {
+    drain: scriptFrame(`drain ${opts.node}, removed from the inventory`, {
+      "create|update": `install -d -m 0700 ${shq(`${STATE_DIR}/removing`)}
+: > ${marker}
+${drainSnippet(opts.node, opts.drainTimeout)}`,
+    }),
+    uninstall: scriptFrame(`uninstall k3s from ${opts.node}, removed from the inventory`, { "create|update": uninstallSnippet(opts.node) }),
+    leave: scriptFrame(`remove ${opts.node}, removed from the inventory, from the cluster`, {
+      "create|update": `${deleteNode(opts.node, opts.timeoutSeconds)}
+rm -f ${marker} ${shq(`${STATE_DIR}/managed/${opts.node}`)}`,
+    }),
+  };
 }

@@ -1,7 +1,7 @@
 import { replacedBinaryFunction } from "./replaced-binary";
 import { NodeRole } from "../nodes/types";
 import { scriptFrame, shq, writeFileSnippet } from "../remote/shell";
-import { CONFIG_FILE, TOKEN_FILE } from "./node-config";
+import { CONFIG_FILE, STATE_DIR, TOKEN_FILE } from "./node-config";
 import { preferBundledBin, protectedKeys, renderForeignDropInCheck } from "./host/dropins";
 import { renderIptablesCheck } from "./host/iptables";
 import { HostPrep, prepBody } from "./host-prep";
@@ -9,7 +9,7 @@ import { firewallRules } from "./host/network";
 import { renderPrepUndo } from "./host/undo";
 import { renderSelinuxSnapshotCheck } from "./host/services";
 import { renderOstreeSelinuxCheck, renderOstreeSelinuxLabel } from "./host/ostree";
-import { drainSnippet } from "./removal-scripts";
+import { drainSnippet, removingMarker, uninstallSnippet } from "./removal-scripts";
 import { renderNodeNameGuard } from "./node-guard";
 import { RECORD_STARTED_CONFIG, STARTED_CONFIG_FILE, configHashFunction } from "./started-config";
 
@@ -18,7 +18,6 @@ export function serviceName(role: NodeRole): string {
   return role === "server" ? "k3s" : "k3s-agent";
 }
 
-const STATE_DIR = "/var/lib/rancher/k3s-stacks";
 /** A file the config step owns. */
 export interface ManagedFile {
   path: string;
@@ -180,14 +179,7 @@ export function renderInstallScript(spec: InstallSpec, token: string): string {
   return scriptFrame(`install k3s ${spec.version} (${spec.role}) on ${spec.node}`, {
     create: `${writeToken}\n${installFunctions(spec)}\n${spec.role === "agent" ? "start_install" : "run_install"}`,
     update: `${writeToken}\n${installFunctions(spec)}\nif [ -z "$(installed_version)" ]; then run_install; fi`,
-    delete: `for u in /usr/local/bin/k3s-uninstall.sh /usr/local/bin/k3s-agent-uninstall.sh /opt/bin/k3s-uninstall.sh /opt/bin/k3s-agent-uninstall.sh; do
-  if [ -x "$u" ]; then "$u"; fi
-done
-rm -rf ${STATE_DIR}
-# k3s-uninstall.sh keeps the node password; the Node it belonged to is gone (deleted before, or with the cluster).
-rm -rf /etc/rancher/node
-rmdir /etc/rancher /var/lib/rancher 2>/dev/null || true
-echo "k3s-stacks: k3s removed from ${spec.node}"`,
+    delete: uninstallSnippet(spec.node),
   });
 }
 
@@ -210,6 +202,20 @@ if [ "$ready" != 1 ]; then
   echo "k3s-stacks: node ${node} is not Ready${version ? ` on ${version}` : ""} after ${timeoutSeconds}s (status: $(node_field ${shq(node)} 2), version: $(node_field ${shq(node)} 5)). Fix: check 'journalctl -u k3s' / 'journalctl -u k3s-agent' on ${node}, then run pulumi up again." >&2
   exit 1
 fi`;
+}
+
+/**
+ * A node put back into the inventory while an earlier `pulumi up` was removing it (drained, perhaps
+ * uninstalled, not yet deleted; removingMarker): say so before the wait for Ready, whose failure then
+ * reads in that light, and set $removing so the node is uncordoned once Ready.
+ */
+function takeBack(node: string): string {
+  return `removing=0
+if [ -f ${shq(removingMarker(node))} ]; then
+  removing=1
+  echo "k3s-stacks: an earlier pulumi up began removing ${node} (drained it; its uninstall may have run). If it does not become Ready: delete its entry and run pulumi up to finish the removal, then add it back" >&2
+fi
+`;
 }
 
 /**
@@ -259,7 +265,8 @@ printf '%s\\n' ${wanted.length ? wanted.map(shq).join(" ") : "''"} | sed '/^$/d'
     : `${drainSnippet(opts.node, opts.drainTimeout)}
 rm -f ${stateFile}`;
   return scriptFrame(`membership of ${opts.node}`, {
-    "create|update": `${waitReady(opts.node, opts.readyTimeoutSeconds)}\n${opts.whenReady ? `${opts.whenReady}\n` : ""}${reconcile}`,
+    "create|update": `${takeBack(opts.node)}${waitReady(opts.node, opts.readyTimeoutSeconds)}\n${opts.whenReady ? `${opts.whenReady}\n` : ""}${reconcile}
+if [ "$removing" = 1 ]; then k3s kubectl uncordon ${n} >/dev/null; rm -f ${shq(removingMarker(opts.node))}; echo "k3s-stacks: ${opts.node} is back in the inventory: uncordoned"; fi`,
     delete: remove,
   });
 }

@@ -10,10 +10,11 @@ const NODE = "pi-2.home.arpa";
 const RENDERS: Record<string, string> = {
   leave: removal.renderLeaveScript({ node: NODE, timeoutSeconds: 120 }),
   gone: removal.renderGoneScript({ node: NODE, drainTimeout: "60s", timeoutSeconds: 120 }),
+  ...Object.fromEntries(Object.entries(removal.renderRemovalScripts({ node: NODE, drainTimeout: "90s", timeoutSeconds: 120 })).map(([k, v]) => [`removal ${k}`, v])),
 };
 
 test("every exported renderer has a case here", () => {
-  expect(Object.keys(removal).filter((k) => k.startsWith("render")).sort()).toEqual(["renderGoneScript", "renderLeaveScript"]);
+  expect(Object.keys(removal).filter((k) => k.startsWith("render")).sort()).toEqual(["renderGoneScript", "renderLeaveScript", "renderRemovalScripts"]);
 });
 
 const haveShellcheck = spawnSync("shellcheck", ["--version"], { encoding: "utf8" }).status === 0;
@@ -141,4 +142,42 @@ esac`);
   expect(r.status).toBe(0);
   expect(r.stderr).toContain("deleting the Node pi-2.home.arpa did not finish; checking whether it is gone");
   expect(r.stdout).toContain("Node pi-2.home.arpa deleted");
+});
+
+describe("removal of a host deleted from the inventory (renderRemovalScripts, run on create or update)", () => {
+  const STATE = "/var/lib/rancher/k3s-stacks";
+  const local = (script: string) => script.split(STATE).join(path.join(sb.dir, "state"));
+  const marker = () => path.join(sb.dir, "state/removing", NODE);
+  const scripts = () => removal.renderRemovalScripts({ node: NODE, drainTimeout: "90s", timeoutSeconds: 120 });
+
+  test("drain marks the removal on the first server, then drains; the Node's deletion clears the mark and the managed-labels record", () => {
+    fs.writeFileSync(nodeFile(), "");
+    const drained = run(local(scripts().drain), "update");
+    expect(drained.status).toBe(0);
+    expect(mutating(sb.calls())).toEqual([`k3s kubectl drain ${NODE} --ignore-daemonsets --delete-emptydir-data --force --timeout=90s`]);
+    expect(fs.existsSync(marker())).toBe(true);
+    fs.mkdirSync(path.join(sb.dir, "state/managed"), { recursive: true });
+    fs.writeFileSync(path.join(sb.dir, "state/managed", NODE), "label tier\n");
+    const left = run(local(scripts().leave), "create");
+    expect(left.status).toBe(0);
+    expect(mutating(sb.calls())).toEqual([`k3s kubectl delete node ${NODE} --ignore-not-found --wait=true --timeout=120s`]);
+    expect(fs.existsSync(marker())).toBe(false);
+    expect(fs.existsSync(path.join(sb.dir, "state/managed", NODE))).toBe(false);
+  });
+
+  test("every step is a no-op on a re-run once the Node is gone", () => {
+    expect(run(local(scripts().drain), "update").status).toBe(0);
+    expect(run(local(scripts().leave), "update").status).toBe(0);
+    expect(mutating(sb.calls())).toEqual([]);
+  });
+
+  test("the uninstall fails the step when the host's uninstall script fails, and runs nothing on a host without k3s", () => {
+    const uninstall = scripts().uninstall.split("/usr/local/bin/").join(`${sb.bin}/`).split("/etc/rancher").join(path.join(sb.dir, "etc/rancher")).split("/var/lib/rancher").join(path.join(sb.dir, "var/lib/rancher"));
+    expect(run(uninstall, "update").status).toBe(0);
+    sb.fake("k3s-agent-uninstall.sh", `${LOG_CALL}\necho "rm: cannot remove '/var/lib/rancher/k3s': Device or resource busy" >&2\nexit 1`);
+    const r = run(uninstall, "update");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("Device or resource busy");
+    expect(r.stdout).not.toContain("k3s removed from");
+  });
 });

@@ -308,6 +308,29 @@ ${LOG_CALL}`);
     expect(fs.readFileSync(stateFile(), "utf8")).toBe("label tier\ntaint gpu:NoExecute\n");
   });
 
+  test("a node put back while an earlier up was removing it (its marker on the first server) is uncordoned once Ready, and the marker goes", () => {
+    fs.mkdirSync(path.join(sb.dir, "state/removing"), { recursive: true });
+    fs.writeFileSync(path.join(sb.dir, "state/removing/w-1"), "");
+    const r = run(render({}, []), "update");
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain("an earlier pulumi up began removing w-1");
+    expect(sb.calls()).toEqual(["k3s kubectl uncordon w-1"]);
+    expect(fs.existsSync(path.join(sb.dir, "state/removing/w-1"))).toBe(false);
+    // Without the marker nothing is uncordoned (a cordon the user set stays).
+    expect(run(render({}, []), "update").status).toBe(0);
+    expect(sb.calls()).toEqual([]);
+  });
+
+  test("a node put back after its removal uninstalled k3s fails its membership (not Ready), naming the removal", () => {
+    fs.mkdirSync(path.join(sb.dir, "state/removing"), { recursive: true });
+    fs.writeFileSync(path.join(sb.dir, "state/removing/w-1"), "");
+    const r = sb.run(["bash", "-s", "--", "update"], { input: render({}, []), env: { NODE_STATUS: "NotReady" } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/an earlier pulumi up began removing w-1.*delete its entry and run pulumi up to finish the removal, then add it back/);
+    expect(r.stderr).toContain("node w-1 is not Ready");
+    expect(sb.calls()).toEqual([]);
+  });
+
   describe("against a kubectl that keeps taints as the API does (one per key and effect)", () => {
     const taints = () => path.join(sb.dir, "taints");
     beforeEach(() => {

@@ -228,6 +228,35 @@ test("6c. renaming ag3 in one update is refused from the last outputs; with that
   expect(node("ag3b")).toBeUndefined();
 });
 
+test("7a. removing ag3 while its uninstall fails fails the run naming it; the last outputs and ag3's records stay; put back, ag3 is uncordoned and Ready", async () => {
+  const UNINSTALL = "/usr/local/bin/k3s-agent-uninstall.sh";
+  lab.exec("ag3", `cp ${UNINSTALL} /root/uninstall.saved && printf '#!/bin/sh\\necho "rm: cannot remove /var/lib/kubelet/pods: Device or resource busy" >&2\\nexit 1\\n' > ${UNINSTALL}`);
+  try {
+    const stored = e2e.shownOutputs();
+    expect(stored.nodeAddresses).toHaveProperty("ag3");
+    await e2e.configure(inventory.filter((h) => h.name !== "ag3"), V1, { cluster: { ...clusterConfig(lab, V1), datastore } });
+    const error = await failureOf(e2e.up("remove ag3, uninstall fails"));
+    expect(error).toContain("Device or resource busy");
+    expect(error).toContain("k3s-ag3-install");
+    // Before the fix the engine ran the uninstall after the outputs were recorded without ag3.
+    expect(e2e.shownOutputs()).toEqual(stored);
+    expect(stateResources("k3s-ag3-").map((x) => x.name)).toEqual(expect.arrayContaining(["k3s-ag3-install", "k3s-ag3-member", "k3s-ag3-leave"]));
+    expect(node("ag3")?.ready).toBe(true);
+    const cordoned = () => (JSON.parse(lab.exec("srv1", "k3s kubectl get nodes -o json").stdout).items as Array<{ metadata: { name: string }; spec: { unschedulable?: boolean } }>)
+      .find((n) => n.metadata.name === "ag3")?.spec.unschedulable === true;
+    expect(cordoned()).toBe(true);
+    // The user changes their mind: ag3 is back in the inventory; it still runs k3s, so it is taken back.
+    await configure();
+    expect((await e2e.up("ag3 put back")).summary.result).toBe("succeeded");
+    expect(node("ag3")?.ready).toBe(true);
+    expect(cordoned()).toBe(false);
+    expect(Object.keys(e2e.shownOutputs().nodeAddresses as object)).toContain("ag3");
+  } finally {
+    lab.exec("ag3", `mv /root/uninstall.saved ${UNINSTALL}`);
+  }
+  await expectNoLeaks();
+});
+
 test("7. removing an agent: drain, then uninstall on the host, then delete the Node", async () => {
   inventory = inventory.filter((h) => h.name !== "ag3");
   await configure();
@@ -244,6 +273,12 @@ test("7. removing an agent: drain, then uninstall on the host, then delete the N
   expect(at(stop[stop.length - 1])).toBeLessThanOrEqual(at(del[0]));
   expect(node("ag3")).toBeUndefined();
   expect(k3sLeftovers(lab, "ag3")).toEqual([]);
+  expect(Object.keys(e2e.shownOutputs().nodeAddresses as object)).not.toContain("ag3");
+  // The removal's three records hold no delete: the next up drops them without dialling anything.
+  const beforeDrop = lab.invocations().length;
+  expect((await e2e.up("ag3 records dropped")).summary.result).toBe("succeeded");
+  expect(invocationsSince(lab, beforeDrop)).toEqual([]);
+  expect(stateResources("k3s-ag3")).toEqual([]);
   await expectNoLeaks();
 });
 

@@ -158,7 +158,10 @@ test("6. removing an agent drains it, uninstalls k3s, then deletes its Node, and
   const before = lab.invocations().length;
   const r = await e2e.up("remove agent");
   expect(r.summary.result).toBe("succeeded");
-  expect(e2e.steps.every((s) => s.op === "delete" && s.name.includes("ag2"))).toBe(true);
+  // The removal runs as updates of ag2's member, install and leave records (day-two/removed-node.ts); its other steps are deleted.
+  expect(e2e.steps.every((s) => s.name.includes("ag2"))).toBe(true);
+  expect(e2e.steps.filter((s) => s.op === "update").map((s) => s.name).sort()).toEqual(["k3s-ag2-install", "k3s-ag2-leave", "k3s-ag2-member"]);
+  expect(e2e.steps.filter((s) => s.op !== "update").every((s) => s.op === "delete")).toBe(true);
   const log = invocationsSince(lab, before);
   const drain = kubectlOn(log, "drain", "ag2");
   const del = kubectlOn(log, "delete", "ag2");
