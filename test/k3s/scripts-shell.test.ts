@@ -225,6 +225,32 @@ describe("install script (renderInstallScript): join token", () => {
     expect(mode(path.join(sb.dir, "token"))).toBe("0600");
     expect(r.stdout + r.stderr).not.toContain("SECRET-TOKEN");
   });
+
+  const withToken = (token: string) =>
+    renderInstallScript({ node: "w-1", role: "agent", version: "v1.36.3+k3s1", installScriptUrl: "https://get.k3s.io", stagedScript: path.join(sb.dir, "install.sh") }, token)
+      .replace(/\/etc\/rancher\/k3s/g, sb.dir);
+
+  test("a different token on a node running k3s (the stack's token was replaced) fails before the file is overwritten, naming the k3s rule and the fix", () => {
+    fs.writeFileSync(path.join(sb.dir, "token"), "OLD-TOKEN-1\n", { mode: 0o600 });
+    sb.fake("k3s", 'echo "k3s version v1.36.3+k3s1 (abc)"');
+    const r = sb.run(["bash", "-s", "--", "update"], { input: withToken("SECRET-TOKEN-new") });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/w-1 runs k3s with another join token .*encrypted with the token it was created with.*k3s-io\/k3s#3675.*Fix: bring back the stack state that holds the old token/);
+    expect(fs.readFileSync(path.join(sb.dir, "token"), "utf8")).toBe("OLD-TOKEN-1\n");
+    expect(r.stdout + r.stderr).not.toMatch(/OLD-TOKEN|SECRET-TOKEN/);
+  });
+
+  test("the same token passes; a node without k3s (reinstall) takes the stack's token", () => {
+    fs.writeFileSync(path.join(sb.dir, "token"), "SECRET-TOKEN-abc\n", { mode: 0o600 });
+    sb.fake("k3s", 'echo "k3s version v1.36.3+k3s1 (abc)"');
+    expect(sb.run(["bash", "-s", "--", "update"], { input: withToken("SECRET-TOKEN-abc") }).status).toBe(0);
+    fs.rmSync(path.join(sb.bin, "k3s"));
+    fs.writeFileSync(path.join(sb.dir, "install.sh"), "true\n");
+    fs.writeFileSync(path.join(sb.dir, "token"), "OLD-TOKEN-1\n", { mode: 0o600 });
+    const r = sb.run(["bash", "-s", "--", "update"], { input: withToken("SECRET-TOKEN-new"), env: { ACTIVE_FLAG: path.join(sb.dir, "active"), START_MAKES_ACTIVE: "1" } });
+    expect(r.stderr).not.toContain("another join token");
+    expect(fs.readFileSync(path.join(sb.dir, "token"), "utf8")).toBe("SECRET-TOKEN-new\n");
+  });
 });
 
 describe("config script (renderConfigScript): a machine running k3s as another node", () => {
