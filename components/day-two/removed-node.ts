@@ -3,6 +3,7 @@ import { SshConnection } from "../remote/types";
 import { remoteScript } from "../remote/command";
 import { renderRemovalScripts } from "../k3s/removal-scripts";
 import { LEAVE_TIMEOUT_SECONDS } from "./replace-chain";
+import { NodeAddress, removedNodes } from "../remote/removed";
 
 /** A host the last successful `pulumi up` installed that is no longer in the inventory (neither live nor gone). */
 export interface RemovedHost {
@@ -11,6 +12,30 @@ export interface RemovedHost {
   connection: SshConnection;
   /** Its install identity (`role/arch`, replace-chain.ts installIdentity) from the last `nodeIdentities` output. */
   identity: string;
+}
+
+/**
+ * The hosts removedNodes (remote/removed.ts) finds, as this run removes them (day-two/removed-node.ts): with this
+ * run's credentials (a secret key; the sudo password for a user that is not root) and the install
+ * identity the last update recorded (`nodeIdentities`). A host without a recorded identity is left to
+ * the engine's delete of its steps, as before the stack exported it.
+ */
+export function removedHosts(
+  previous: { nodeAddresses?: Record<string, NodeAddress>; nodeIdentities?: Record<string, string> } | undefined,
+  inventoryNames: string[],
+  secrets: { privateKey?: pulumi.Input<string>; sudoPassword?: pulumi.Input<string> },
+): RemovedHost[] {
+  return removedNodes(previous?.nodeAddresses, inventoryNames).flatMap(({ name, connection: c }) => {
+    const identity = previous?.nodeIdentities?.[name];
+    if (identity === undefined) return [];
+    const connection: SshConnection = {
+      ...c,
+      privateKey: secrets.privateKey,
+      ...(c.bastion ? { bastion: { ...c.bastion, privateKey: secrets.privateKey } } : {}),
+      ...(c.user !== "root" && secrets.sudoPassword !== undefined ? { sudoPassword: secrets.sudoPassword } : {}),
+    };
+    return [{ name, identity, connection }];
+  });
 }
 
 /** Inputs of {@link RemovedK3sNode}. */

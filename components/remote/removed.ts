@@ -1,5 +1,3 @@
-import * as pulumi from "@pulumi/pulumi";
-import type { RemovedHost } from "../day-two/removed-node";
 import { ReachTarget } from "./reachability";
 import { SshConnection } from "./types";
 
@@ -70,28 +68,4 @@ export function removedNodes(
         ...(a.bastion ? { bastion: { ...a.bastion, privateKey } } : {}),
       },
     }));
-}
-
-/**
- * The hosts {@link removedNodes} finds, as this run removes them (day-two/removed-node.ts): with this
- * run's credentials (a secret key; the sudo password for a user that is not root) and the install
- * identity the last update recorded (`nodeIdentities`). A host without a recorded identity is left to
- * the engine's delete of its steps, as before the stack exported it.
- */
-export function removedHosts(
-  previous: { nodeAddresses?: Record<string, NodeAddress>; nodeIdentities?: Record<string, string> } | undefined,
-  inventoryNames: string[],
-  secrets: { privateKey?: pulumi.Input<string>; sudoPassword?: pulumi.Input<string> },
-): RemovedHost[] {
-  return removedNodes(previous?.nodeAddresses, inventoryNames).flatMap(({ name, connection: c }) => {
-    const identity = previous?.nodeIdentities?.[name];
-    if (identity === undefined) return [];
-    const connection: SshConnection = {
-      ...c,
-      privateKey: secrets.privateKey,
-      ...(c.bastion ? { bastion: { ...c.bastion, privateKey: secrets.privateKey } } : {}),
-      ...(c.user !== "root" && secrets.sudoPassword !== undefined ? { sudoPassword: secrets.sudoPassword } : {}),
-    };
-    return [{ name, identity, connection }];
-  });
 }
