@@ -1,4 +1,4 @@
-import { Arch } from "../nodes/types";
+import { ARCH_SPELLINGS, Arch } from "../nodes/types";
 
 /** Default download locations; both can be pointed at a mirror. */
 export const DEFAULT_ARTIFACT_URL = "https://github.com/k3s-io/k3s/releases/download";
@@ -8,15 +8,7 @@ export const DEFAULT_INSTALL_SCRIPT_URL = "https://get.k3s.io";
 export const IMAGE_FORMATS = ["tar.zst", "tar.gz", "tar"] as const;
 export type ImageFormat = (typeof IMAGE_FORMATS)[number];
 
-const ALIASES: Record<string, Arch> = {
-  amd64: "amd64",
-  x64: "amd64",
-  x86_64: "amd64",
-  arm64: "arm64",
-  aarch64: "arm64",
-  arm: "arm",
-  armhf: "arm",
-};
+const ALIASES: Record<string, Arch> = ARCH_SPELLINGS;
 
 /** The k3s arch name for a user-typed alias (x64 → amd64, armhf → arm), undefined when unknown. */
 export function archFromAlias(alias: string): Arch | undefined {

@@ -9,7 +9,7 @@ import { mapping } from "../rules/issues";
 import { goDurationSchema } from "../rules/duration";
 import { DATASTORES } from "../rules/datastore";
 import { flannelBackendSchema } from "../rules/flannel";
-import { k3sVersionProblem } from "../rules/k3s-version";
+import { EXAMPLE_K3S_TAG, k3sVersionProblem } from "../rules/k3s-version";
 import { managedKeyProblems } from "../rules/managed-flags";
 import { serviceRangeProblems } from "../rules/service-cidr";
 
@@ -37,7 +37,10 @@ export const apiVipSchema = z
 export type ApiVip = z.output<typeof apiVipSchema>;
 
 /** Pinned k3s release of a supported line, e.g. v1.36.3+k3s1 (rules/k3s-version.ts). Channels are not versions. */
-const k3sVersion = z.string().superRefine((tag, ctx) => {
+const k3sVersion = z.string({
+  // YAML reads an unquoted 1.30 as the number 1.3 (Pulumi's YAML 1.2 core schema does too).
+  error: (iss) => (typeof iss.input === "number" ? `is the number ${iss.input}, as YAML reads an unquoted version such as 1.30, and not a k3s release tag. Fix: pin a release tag, which starts with 'v' (YAML then reads it as text), such as ${EXAMPLE_K3S_TAG}` : undefined),
+}).superRefine((tag, ctx) => {
   const wrong = k3sVersionProblem(tag);
   if (wrong) ctx.addIssue({ code: "custom", message: wrong });
 });

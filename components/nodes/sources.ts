@@ -26,7 +26,7 @@ const CLOUD_ROOTS: CloudRoots = { cloud: { arg: "cloudNodeSpecs.args.cloud" }, c
  * An SSH inventory as `k3s-stacks:inventory` takes it: `{ user? ("root"), port? (22),
  * privateKeyPath?, fixCgroups? (false), allowReboot? (false), installPackages? (false), firewall?
  * ("open"), reachabilityTimeout? (20 s; the stack's pre-flight check, not run here), hosts: [{ name,
- * address, role, arch (x64|amd64|arm64|aarch64|armhf), internalAddress? and externalAddress? (an IP or an IPv4,IPv6 pair),
+ * address, role, arch (x64|amd64|x86_64|arm64|aarch64|armhf|arm), internalAddress? and externalAddress? (an IP or an IPv4,IPv6 pair),
  * flannelIface?, port?, user?, bastion? (a host name or { address, port?, user? }), labels?, taints?,
  * gone? }] }`.
  */

@@ -6,6 +6,13 @@ export type { SshConnection, SshEndpoint } from "../remote/types";
 /** CPU architecture as k3s names its release assets (x64 → amd64, armhf → arm). */
 export type Arch = "amd64" | "arm64" | "arm";
 
+/**
+ * Every spelling of an arch k3s-stacks takes (inventory `arch`, the airgap tool's --arch): k3s's asset
+ * names, `uname -m`'s x86_64 and aarch64, and the Debian names x64/armhf, as install.sh maps them
+ * (amd64|x86_64 → amd64, arm64|aarch64 → arm64, arm* → arm).
+ */
+export const ARCH_SPELLINGS = { x64: "amd64", amd64: "amd64", x86_64: "amd64", arm64: "arm64", aarch64: "arm64", armhf: "arm", arm: "arm" } as const satisfies Record<string, Arch>;
+
 /** What a node does in the cluster. */
 export type NodeRole = "server" | "agent";
 

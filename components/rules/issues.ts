@@ -120,6 +120,8 @@ export function describeIssue(key: ConfigRoot, issue: z.core.$ZodIssue): string[
       return [unknownKeys(where, issue)];
     case "invalid_value": {
       const allowed = oneOf(issue.values);
+      // A missing key reaches an enum as undefined: it is required, not a wrong value.
+      if (issue.input === undefined && !own) return [`${where}: is required. Fix: set it to ${issue.values.length === 1 ? allowed : `one of ${allowed}`}.`];
       const what = own ? issue.message : issue.values.length === 1 ? `must be ${allowed}` : `${show(issue.input)} is not one of the allowed values`;
       return [`${where}: ${what}. Fix: use ${issue.values.length === 1 ? allowed : `one of ${allowed}`}.`];
     }

@@ -22,12 +22,46 @@ const OLDEST = `v${OLDEST_K3S_MINOR.major}.${OLDEST_K3S_MINOR.minor}`;
 export const EXAMPLE_K3S_TAG = "v1.36.3+k3s1";
 
 /**
+ * The release tag a near-miss most likely means, with what is off, for the ways tags get mistyped:
+ * spaces around it, no leading `v` (`1.36.3+k3s1`), the container image tag's `-k3s1` where the
+ * release has `+k3s1` (rancher/k3s image tags cannot hold a `+`), no build suffix (`v1.36.3`,
+ * the Kubernetes version), or a bare `v1.36` line (install.sh's INSTALL_K3S_VERSION takes a
+ * release tag, its INSTALL_K3S_CHANNEL a line). Undefined when the value is no near-miss (`stable`).
+ */
+function nearestTag(tag: string): { tag: string; why: string; fix: string } | undefined {
+  const why: string[] = [];
+  let t = tag.trim();
+  if (t !== tag) why.push("it has spaces around it");
+  if (/^\d+\.\d+/.test(t)) {
+    t = `v${t}`;
+    why.push("k3s tags start with 'v'");
+  }
+  if (/^v\d+\.\d+\.\d+(-rc\d+)?-k3s\d+$/.test(t)) {
+    t = t.replace(/-(k3s\d+)$/, "+$1");
+    why.push("'-k3sN' is the container image tag's spelling; the release tag has '+k3sN'");
+  }
+  if (/^v\d+\.\d+\.\d+(-rc\d+)?$/.test(t)) {
+    t = `${t}+k3s1`;
+    why.push("every k3s release tag ends in its build, '+k3s1' for the first");
+  }
+  if (/^v\d+\.\d+$/.test(t)) {
+    return { tag: `${t}.0+k3s1`, why: [...why, `'${t}' names a release line, not a release`].join("; "), fix: `pin a release of that line, such as '${t}.0+k3s1' (its newest is listed on https://github.com/k3s-io/k3s/releases)` };
+  }
+  return why.length && K3S_TAG.test(t) ? { tag: t, why: why.join("; "), fix: `write '${t}'` } : undefined;
+}
+
+/**
  * What is wrong with `tag` as the k3s release k3s-stacks installs, as "what is wrong. Fix: ..."
- * (no key, no final period); undefined when it is a release tag of a supported line.
+ * (no key, no final period); undefined when it is a release tag of a supported line. A near-miss
+ * gets the tag it most likely means as its fix (see nearestTag); that tag is checked in turn.
  */
 export function k3sVersionProblem(tag: string): string | undefined {
   const parsed = K3S_TAG.test(tag) ? semver.parse(tag) : null;
   if (!parsed) {
+    const near = nearestTag(tag);
+    const nearProblem = near && k3sVersionProblem(near.tag);
+    if (near && nearProblem) return `'${tag}' is not a k3s release tag (${near.why}), and ${near.tag} ${nearProblem}`;
+    if (near) return `'${tag}' is not a k3s release tag: ${near.why}. Fix: ${near.fix}`;
     return `is not a k3s release tag. Fix: pin a release such as ${EXAMPLE_K3S_TAG} (channels like 'stable' or 'latest' make runs unrepeatable)`;
   }
   const build = Number(parsed.build[0].slice("k3s".length));

@@ -75,7 +75,7 @@ test("no manifest (unfinished build) and a foreign manifest are clear errors", (
   fs.writeFileSync(path.join(dir, "manifest.json"), JSON.stringify({ version: VERSION }));
   expect(problems(() => loadBundle(dir, VERSION, mixed))[0]).toMatch(/is not a k3s-stacks bundle manifest/);
   // What is wrong, in the words of config problems, not the schema library's.
-  expect(problems(() => loadBundle(dir, VERSION, mixed))[0]).toMatch(/\(manifest\.json\.format: must be .*; manifest\.json\.createdAt: is required.*\)\. Fix: /);
+  expect(problems(() => loadBundle(dir, VERSION, mixed))[0]).toMatch(/\(manifest\.json\.format: is required; manifest\.json\.createdAt: is required.*\)\. Fix: /);
   expect(problems(() => loadBundle(dir, VERSION, mixed))[0]).not.toMatch(/Invalid|expected|record/);
   fs.writeFileSync(path.join(dir, "manifest.json"), "{");
   expect(problems(() => loadBundle(dir, VERSION, mixed))[0]).toMatch(/manifest\.json is unreadable/);

@@ -32,10 +32,20 @@ describe("k3s-stacks:inventory validation", () => {
     expect(() => parseInventoryConfig({ hosts: [host({ port: 2201 }), host({ name: "pi-2", port: 2202 })] })).not.toThrow();
   });
 
-  test.each(["riscv64", "i386", "arm", "x86_64"])("arch %s is refused with the supported list", (arch) => {
+  test.each(["riscv64", "i386", "X64"])("arch %s is refused with the supported list", (arch) => {
     expect(problemsOf(() => parseInventoryConfig({ hosts: [host({ arch })] }))).toEqual([
-      problem("k3s-stacks:inventory.hosts[0].arch", "", /"x64", "amd64", "arm64", "aarch64", "armhf"/),
+      problem("k3s-stacks:inventory.hosts[0].arch", "", /"x64", "amd64", "x86_64", "arm64", "aarch64", "armhf", "arm"/),
     ]);
+  });
+
+  // uname -m's names and k3s's own asset names are taken as install.sh takes them, like the airgap tool's --arch.
+  test.each([["x86_64", "amd64"], ["aarch64", "arm64"], ["arm", "arm"], ["armhf", "arm"]])("arch %s is the %s asset arch", (arch, asset) => {
+    expect(inventoryNodes(parseInventoryConfig({ hosts: [host({ arch })] }), {})[0].arch).toBe(asset);
+  });
+
+  test("a host without arch: arch is required, with the spellings", () => {
+    const { arch: _, ...noArch } = host() as Record<string, unknown>;
+    expect(problemsOf(() => parseInventoryConfig({ hosts: [noArch] }))).toEqual([problem("k3s-stacks:inventory.hosts[0].arch", "is required", /set it to one of "x64"/)]);
   });
 
   test.each([["x64", "amd64"], ["amd64", "amd64"], ["arm64", "arm64"], ["aarch64", "arm64"], ["armhf", "arm"]])("arch %s becomes k3s asset arch %s", (arch, asset) => {

@@ -28,7 +28,7 @@ describe("k3s-stacks:cluster", () => {
 
   test("a missing version is required, a number is the wrong type", () => {
     expect(problemsOf(() => parseClusterConfig({}))).toEqual([problem("k3s-stacks:cluster.k3sVersion", "is required", "set it")]);
-    expect(problemsOf(() => parseClusterConfig({ k3sVersion: 1.36 }))).toEqual([problem("k3s-stacks:cluster.k3sVersion", "must be a string, not a number", "a string")]);
+    expect(problemsOf(() => parseClusterConfig({ k3sVersion: 1.36 }))).toEqual([problem("k3s-stacks:cluster.k3sVersion", "is the number 1.36, as YAML reads an unquoted version", /starts with 'v'.*v1\.36\.3\+k3s1/)]);
   });
 
   test("a typo at the top level is an unknown key, not silently ignored", () => {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ARCH_SPELLINGS } from "../types";
 import { addressSchema, userSchema } from "../../rules/address";
 import { nodeIpListSchema } from "../../rules/node-ips";
 import { filled } from "../../rules/issues";
@@ -6,8 +7,8 @@ import { labelsSchema } from "../../rules/labels";
 import { taintsSchema } from "../../rules/taints";
 import { nodeNameSchema } from "../../rules/node-name";
 
-/** Arch spellings users write; normalised to k3s asset names. */
-export const ARCH_ALIASES = { x64: "amd64", amd64: "amd64", arm64: "arm64", aarch64: "arm64", armhf: "arm" } as const;
+/** Arch spellings users write (one table with the airgap tool's); normalised to k3s asset names. */
+export const ARCH_ALIASES = ARCH_SPELLINGS;
 
 const labels = labelsSchema.default({});
 const taints = taintsSchema.default([]);
