@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ConfigRoot, keyPath } from "./key-path";
-import { didYouMean } from "./nearest";
+import { nearest } from "./nearest";
+import { aliasOf } from "./key-aliases";
 import { urlProblem } from "./address";
 
 /**
@@ -102,10 +103,20 @@ function union(key: ConfigRoot, issue: z.core.$ZodIssueInvalidUnion): string[] {
 
 function unknownKeys(where: string, issue: z.core.$ZodIssueUnrecognizedKeys): string {
   const known = JSON.parse(issue.message.slice(DEFAULT.length) || "[]") as string[];
-  const guesses = issue.keys.map((k) => didYouMean(k, known)).filter(Boolean);
-  const hint = guesses.length === issue.keys.length && issue.keys.length === 1 ? `correct the spelling${guesses[0]}` : "correct the spelling, or remove them";
+  const keys = issue.keys.map((k) => ({ k, guess: nearest(k, known) }));
+  const names = issue.keys.map((k) => `'${k}'`).join(", ");
   const list = known.length ? ` (valid keys here: ${known.join(", ")})` : "";
-  return `${where}: unknown key(s) ${issue.keys.map((k) => `'${k}'`).join(", ")}. Fix: ${hint}${guesses.length === 1 ? "" : list}.`;
+  if (keys.length === 1) {
+    const guess = keys[0].guess;
+    // Another tool's name for a key (node-ip, ansible_host) is no misspelling.
+    if (guess !== undefined && aliasOf(issue.keys[0], known) === guess) return `${where}: unknown key(s) ${names}. Fix: rename it to '${guess}', the name k3s-stacks gives that setting.`;
+    return `${where}: unknown key(s) ${names}. Fix: correct the spelling${guess === undefined ? `, or remove them${list}` : ` (did you mean '${guess}'?)`}.`;
+  }
+  // Each key with its own guess, so a second typo does not hide the first one's fix.
+  const renames = keys.filter((x) => x.guess !== undefined).map((x) => `'${x.k}' to '${x.guess}'`);
+  const rest = keys.filter((x) => x.guess === undefined).map((x) => `'${x.k}'`);
+  const fix = [renames.length ? `rename ${renames.join(", ")}` : "", rest.length ? `correct the spelling of ${rest.join(", ")}, or remove them${list}` : ""].filter(Boolean).join("; ");
+  return `${where}: unknown key(s) ${names}. Fix: ${fix}.`;
 }
 
 /** One issue as problem lines naming the key; a union issue may give several. */
