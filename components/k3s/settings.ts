@@ -57,7 +57,7 @@ const clusterFields = {
   /** Extra names/IPs in the API server certificate; the first that is no wildcard is the kubeconfig's host when apiEndpoint and apiVip are unset. */
   tlsSans: z.array(addressSchema({ accepts: "host", wildcard: true, portNote: "a certificate names hosts, not ports", example: "k3s.example.com or 192.168.1.250" })).default([]),
   /** Fixed API address (load balancer, VIP or DNS name) for joins and the kubeconfig. */
-  apiEndpoint: addressSchema({ accepts: "host", portNote: API_PORT_NOTE, example: "k3s.example.com or 192.168.1.250" }).optional(),
+  apiEndpoint: addressSchema({ accepts: "host", portNote: API_PORT_NOTE, dial: "the joining nodes and kubectl", example: "k3s.example.com or 192.168.1.250" }).optional(),
   /** A managed VIP (kube-vip) used for joins and the kubeconfig; an alternative to apiEndpoint. */
   apiVip: apiVipSchema.optional(),
   /** k3s cluster-cidr: pods' range, or an IPv4,IPv6 pair for dual-stack. */

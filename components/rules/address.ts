@@ -104,9 +104,22 @@ export interface AddressUse {
   wildcard?: boolean;
   /** An example value for the fix. */
   example: string;
+  /** What connects to the address (e.g. "SSH"): then an IP no connection can go to is refused too. */
+  dial?: string;
   /** What to give instead of a host name where an IP is needed; "the machine's IP address" by default. */
   give?: string;
 }
+
+/**
+ * IP ranges (ipaddr.js names) that name no single remote machine: a connection to the unspecified
+ * address goes to this machine itself (Linux and BSD treat 0.0.0.0 and :: as a local address), and
+ * TCP cannot connect to a multicast or the limited broadcast address (RFC 1122 4.2.3.10).
+ */
+const UNDIALABLE: Record<string, string> = {
+  unspecified: "the unspecified address, which a connection takes as this machine itself",
+  multicast: "a multicast address, which TCP cannot connect to",
+  broadcast: "the broadcast address, which TCP cannot connect to",
+};
 
 const FOUR_NUMBERS = /^\d+\.\d+\.\d+\.\d+$/;
 
@@ -152,6 +165,8 @@ export function addressProblem(value: string, use: AddressUse): string | undefin
       ? `'${value}' is not an IP address but a host name${use.why ? ` (${use.why})` : ""}. Fix: give ${use.give ?? "the machine's IP address"}, e.g. ${use.example}.`
       : `'${value}' is not an IP address${use.why ? ` (${use.why})` : ""}. Fix: write an IPv4 or IPv6 address such as ${use.example}.`;
   }
+  const undialable = ip && use.dial ? UNDIALABLE[parseIp(value)!.range()] : undefined;
+  if (undialable) return `'${value}' is ${undialable}, so ${use.dial} would never reach the machine. Fix: give the machine's own address or name, such as ${use.example}.`;
   if (ip) return undefined;
   if (value.includes(":")) return `'${value}' is not an IPv6 address. Fix: correct it, e.g. fd00::10.`;
   const dns = dnsNameProblem(value, { wildcard: use.wildcard });

@@ -1,6 +1,7 @@
 import flags from "./k3s-flags.json";
 import { isGoDuration } from "./duration";
 import { cronProblem } from "./cron";
+import { componentArgProblem, isComponentArgList } from "./component-args";
 
 /** Value types of k3s flags, as urfave/cli declares them. */
 /** The k3s subcommand a flag belongs to (`k3s server`, `k3s agent`). */
@@ -72,6 +73,13 @@ export function configProblems(role: Subcommand, config: Record<string, unknown>
     }
     const problem = typeProblem(type, value);
     if (problem) problems.push(`${where}: '${key}' ${problem} (k3s flag type ${type}). Fix: write it like ${key}: ${EXAMPLE[type]}.`);
+    if (!problem && isComponentArgList(key)) {
+      const entries = Array.isArray(value) ? (value as string[]) : [value as string];
+      entries.forEach((entry, i) => {
+        const wrong = componentArgProblem(entry);
+        if (wrong) problems.push(`${where}.${rawKey}${Array.isArray(value) ? `[${i}]` : ""}: ${wrong}.`);
+      });
+    }
     // k3s ignores a snapshot schedule its cron parser refuses, and then takes no snapshots (rules/cron.ts).
     const cron = key === "etcd-snapshot-schedule-cron" && typeof value === "string" ? cronProblem(value) : undefined;
     if (cron) problems.push(`${where}: '${key}' ${cron}; k3s would ignore it and take no scheduled snapshots. Fix: write it like ${key}: "0 */12 * * *" (Sunday is 0).`);

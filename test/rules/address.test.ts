@@ -97,6 +97,31 @@ describe("the fields that hold addresses", () => {
     ]);
   });
 
+  test("inventory: an SSH address no connection reaches (0.0.0.0 dials this machine itself; multicast, broadcast), a bastion's too", () => {
+    const problems = problemsOf(() => parseInventoryConfig({
+      hosts: [
+        hostOf({ address: "0.0.0.0" }),
+        hostOf({ name: "pi-2", address: "::" }),
+        hostOf({ name: "pi-3", address: "224.0.0.1" }),
+        hostOf({ name: "pi-4", address: "192.168.1.14", bastion: { address: "255.255.255.255" } }),
+      ],
+    }));
+    expect(problems).toEqual([
+      problem("k3s-stacks:inventory.hosts[0].address", "the unspecified address, which a connection takes as this machine itself, so SSH would never reach the machine", "the machine's own address"),
+      problem("k3s-stacks:inventory.hosts[1].address", "the unspecified address", "the machine's own address"),
+      problem("k3s-stacks:inventory.hosts[2].address", "a multicast address", "the machine's own address"),
+      problem("k3s-stacks:inventory.hosts[3].bastion.address", "the broadcast address", "the machine's own address"),
+    ]);
+    // Loopback stays valid: an SSH tunnel (ssh -L 2222:pi:22) is dialled on 127.0.0.1.
+    expect(parseInventoryConfig({ hosts: [hostOf({ address: "127.0.0.1", port: 2222 })] }).hosts[0].address).toBe("127.0.0.1");
+  });
+
+  test("cluster: an apiEndpoint no node can join", () => {
+    expect(problemsOf(() => parseClusterConfig({ k3sVersion: "v1.36.3+k3s1", apiEndpoint: "0.0.0.0" }))).toEqual([
+      problem("k3s-stacks:cluster.apiEndpoint", "unspecified address", "k3s.example.com"),
+    ]);
+  });
+
   test("inventory: duplicate internalAddress (in any spelling) and duplicate address:port", () => {
     const problems = problemsOf(() => parseInventoryConfig({
       hosts: [

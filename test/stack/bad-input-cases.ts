@@ -268,5 +268,6 @@ export const BAD_INPUTS: BadInput[] = [
   { kind: "cluster: version as the container image tag (-k3s1)", config: cloudStack({ cluster: { k3sVersion: "v1.36.3-k3s1" } }), key: "k3s-stacks:cluster.k3sVersion", fix: "write 'v1.36.3+k3s1'" },
   { kind: "inventory host: k3s config.yaml key names and a swapped-letter typo", config: inventoryStack({ hosts: [{ name: "s1", address: "10.1.0.1", role: "server", arch: "amd64", "node-ip": "10.1.0.1", lables: { a: "b" } }] }), key: "k3s-stacks:inventory.hosts[0]", fix: "rename 'node-ip' to 'internalAddress', 'lables' to 'labels'" },
   { kind: "inventory host: Ansible's ansible_host", config: inventoryStack({ hosts: [{ name: "s1", ansible_host: "10.1.0.1", role: "server", arch: "amd64" }] }), key: "k3s-stacks:inventory.hosts[0]", fix: "rename it to 'address'" },
+  { kind: "cluster: a kubelet-arg with a space for '=' (k3s passes '--max-pods 200=true')", config: inventoryStack({ cluster: { agentConfig: { "kubelet-arg": ["max-pods 200"] } } }), key: "k3s-stacks:cluster.agentConfig.kubelet-arg[0]", fix: "write 'max-pods=200'" },
   { kind: "inventory host: arch left out", config: inventoryStack({ hosts: [{ name: "s1", address: "10.1.0.1", role: "server" }] }), key: "k3s-stacks:inventory.hosts[0].arch", fix: "set it to one of \"x64\"" },
 ];

@@ -16,7 +16,7 @@ const port = z.number().int().min(1).max(65535);
 const firewall = z.enum(["open", "keep"], { message: "must be 'open' (add exactly the rules k3s needs to firewalld/ufw) or 'keep' (change nothing; fail naming the commands)" });
 
 /** Where SSH connects: an IP address or a DNS name, the port and user in their own keys. */
-const sshHost = (key: string) => addressSchema({ accepts: "host", portKey: `${key}port`, userKey: `${key}user`, example: "192.168.1.11 or pi-1.lan" });
+const sshHost = (key: string) => addressSchema({ accepts: "host", portKey: `${key}port`, userKey: `${key}user`, dial: "SSH", example: "192.168.1.11 or pi-1.lan" });
 /**
  * Addresses k3s puts in node-ip / node-external-ip, which the kubelet parses as IPs (no names): one,
  * or an IPv4,IPv6 pair (a string with a comma, or a YAML list) for a dual-stack node (rules/node-ips.ts).
