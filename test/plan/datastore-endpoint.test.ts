@@ -92,3 +92,29 @@ describe("parseGoUrl follows Go's net/url", () => {
     expect(parseGoUrl("postgres://h/d#%41")).toMatchObject({ ok: true });
   });
 });
+
+describe("what the servers connect to (stackfiles)", () => {
+  const twoServers = inventoryStack({ cluster: { datastore: "postgres" }, hosts: [
+    { name: "s1", address: "192.168.1.11", role: "server", arch: "amd64" },
+    { name: "s2", address: "192.168.1.12", role: "server", arch: "amd64" },
+  ] });
+  const plan2 = (url: string) => planOf(twoServers, { [KEY]: url });
+
+  test.each(["postgres://k3s:pw@localhost:5432/k3s", "postgres://k3s:pw@127.0.0.1/k3s", "postgresql://k3s:pw@[::1]:5432/k3s"])("%s with two servers: each would use a database of its own", (url) => {
+    const problems = problemsOf(() => plan2(url));
+    expect(problems).toEqual([problem(KEY, /loopback host.*2 servers are listed/, "every server reaches the database at")]);
+    expect(problems[0]).not.toContain("pw");
+  });
+
+  test("a loopback host with one server is its own database server: accepted", () => {
+    expect(plan("postgres://k3s:pw@localhost:5432/k3s").cluster.datastore).toBe("postgres");
+  });
+
+  test.each([["disabled", "sslmode=disable"], ["Require", "sslmode=require"], ["off", "one of disable"]])("sslmode=%s is refused (PostgreSQL clients: 'sslmode is invalid')", (mode, fix) => {
+    expect(problemsOf(() => plan(`postgres://k3s:pw@db.lan:5432/k3s?sslmode=${mode}`))).toEqual([problem(KEY, `sslmode=${mode}`, fix)]);
+  });
+
+  test.each(["disable", "allow", "prefer", "require", "verify-ca", "verify-full"])("sslmode=%s is accepted", (mode) => {
+    expect(plan(`postgres://k3s:pw@db.lan:5432/k3s?sslmode=${mode}`).cluster.datastore).toBe("postgres");
+  });
+});
