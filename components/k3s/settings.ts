@@ -12,6 +12,7 @@ import { flannelBackendSchema } from "../rules/flannel";
 import { EXAMPLE_K3S_TAG, k3sVersionProblem } from "../rules/k3s-version";
 import { managedKeyProblems } from "../rules/managed-flags";
 import { serviceRangeProblems } from "../rules/service-cidr";
+import { flagValueProblems } from "../rules/flag-values";
 
 
 /** Where joins and the kubeconfig reach the API: always port 6443 (k3s https-listen-port is managed). */
@@ -144,6 +145,7 @@ export function checkClusterSettings(settings: ClusterSettings, root: ConfigRoot
     nodeCidrMaskSize: nodeCidrMaskSize(settings.serverConfig),
     apiVip: settings.apiVip?.address,
   }, (field) => keyPath(root, field.split("."))));
+  problems.push(...flagValueProblems(settings.serverConfig, settings.k3sVersion, (flag) => keyPath(root, ["serverConfig", flag])));
   const dnsKey = ["cluster-dns", "cluster-dns+"].find((k) => k in settings.serverConfig) ?? "cluster-dns";
   problems.push(...serviceRangeProblems(settings.serviceCidr, settings.serverConfig[dnsKey], keyPath(root, ["serviceCidr"]), keyPath(root, ["serverConfig", dnsKey])));
   problems.push(...maxPodsProblems({ clusterCidr: settings.clusterCidr, nodeCidrMaskSize: nodeCidrMaskSize(settings.serverConfig) }, [

@@ -1,6 +1,7 @@
 import flags from "./k3s-flags.json";
 import { isGoDuration } from "./duration";
 import { cronProblem } from "./cron";
+import { nearest } from "./nearest";
 import { componentArgProblem, isComponentArgList } from "./component-args";
 
 /** Value types of k3s flags, as urfave/cli declares them. */
@@ -58,6 +59,24 @@ export function normalizeSliceFlags(role: Subcommand, config: Record<string, unk
 }
 
 /**
+ * The fix for a key k3s does not know for `role`: the flag written with the dashes of the command
+ * line (config.yaml keys have none), a component switched off the way k3s before v1.25 did
+ * (`no-deploy`, removed in favour of `disable`) or by a made-up `disable-<component>`, else the
+ * nearest flag name; otherwise remove it.
+ */
+function unknownFlagFix(role: Subcommand, key: string, value: unknown): string {
+  const bare = key.replace(/^-+/, "");
+  if (bare !== key && flagType(role, bare)) return `write it without the dashes, as config.yaml keys are written: ${bare}`;
+  const component = /^disable-(.+)$/.exec(bare)?.[1];
+  if (bare === "no-deploy" || (component !== undefined && DISABLE_VALUES.includes(component))) {
+    const names = bare === "no-deploy" ? (Array.isArray(value) ? value : [value]).filter((v) => typeof v === "string").join(", ") : component;
+    return `switch packaged components off with the cluster's disable list instead, e.g. disable: [${names || "traefik"}]${bare === "no-deploy" ? " (k3s removed no-deploy in v1.25)" : ""}`;
+  }
+  const guess = role === "agent" && flagType("server", key) ? undefined : nearest(bare, Object.keys(table[role]));
+  return guess ? `correct the spelling (did you mean '${guess}'?)` : `remove it or use a flag from 'k3s ${role} --help'`;
+}
+
+/**
  * Problems with a config.yaml for `role`. A k3s agent passes unknown keys to its CLI parser and dies
  * ("flag provided but not defined"), and a server silently drops them, so both are errors here.
  */
@@ -68,7 +87,7 @@ export function configProblems(role: Subcommand, config: Record<string, unknown>
     const type = flagType(role, key);
     if (!type) {
       const hint = role === "agent" && flagType("server", key) ? " (it is a server-only flag)" : "";
-      problems.push(`${where}: '${key}' is not a k3s ${role} flag${hint}. Fix: remove it or use a flag from 'k3s ${role} --help'.`);
+      problems.push(`${where}: '${key}' is not a k3s ${role} flag${hint}. Fix: ${unknownFlagFix(role, key, value)}.`);
       continue;
     }
     const problem = typeProblem(type, value);

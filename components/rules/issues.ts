@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ConfigRoot, keyPath } from "./key-path";
-import { nearest } from "./nearest";
+import { editDistance, nearest } from "./nearest";
 import { aliasOf } from "./key-aliases";
 import { urlProblem } from "./address";
 
@@ -109,7 +109,8 @@ function unknownKeys(where: string, issue: z.core.$ZodIssueUnrecognizedKeys): st
   if (keys.length === 1) {
     const guess = keys[0].guess;
     // Another tool's name for a key (node-ip, ansible_host) is no misspelling.
-    if (guess !== undefined && aliasOf(issue.keys[0], known) === guess) return `${where}: unknown key(s) ${names}. Fix: rename it to '${guess}', the name k3s-stacks gives that setting.`;
+    const typo = guess !== undefined && editDistance(issue.keys[0].toLowerCase(), guess.toLowerCase()) <= 1;
+    if (guess !== undefined && !typo && aliasOf(issue.keys[0], known) === guess) return `${where}: unknown key(s) ${names}. Fix: rename it to '${guess}', the name k3s-stacks gives that setting.`;
     return `${where}: unknown key(s) ${names}. Fix: correct the spelling${guess === undefined ? `, or remove them${list}` : ` (did you mean '${guess}'?)`}.`;
   }
   // Each key with its own guess, so a second typo does not hide the first one's fix.

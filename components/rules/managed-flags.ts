@@ -44,6 +44,18 @@ export const MANAGED_KEYS: Record<string, string> = {
   "cluster-reset": "a restore is a one-time action: run scripts/etcd-restore.sh (docs/day-two.md)",
   "cluster-reset-restore-path": "a restore is a one-time action: run scripts/etcd-restore.sh (docs/day-two.md)",
   selinux: "host preparation sets it on nodes whose SELinux is enabled",
+  "agent-token": "agents join with the token k3s-stacks generates and keeps secret, and a token here would sit in plain text in the stack file and every server's config.yaml",
+  "agent-token-file": "agents join with the token k3s-stacks generates, and nothing writes this file on the servers",
+  // serverConfig goes to every server, so a component switched off here runs nowhere (k3s docs
+  // "Managing Server Roles" splits the control plane across servers, each with its own config).
+  "disable-agent": "every server is also a Node: its membership step waits for the Node to be Ready and upgrades drain it, so a server without its agent fails the run",
+  "disable-apiserver": "serverConfig applies to every server, so no server would run the API server; k3s-stacks runs the whole control plane on each server",
+  "disable-controller-manager": "serverConfig applies to every server, so no server would run kube-controller-manager; k3s-stacks runs the whole control plane on each server",
+  "disable-scheduler": "serverConfig applies to every server, so no server would schedule pods; k3s-stacks runs the whole control plane on each server",
+  "disable-etcd": "serverConfig applies to every server, so none would hold the datastore; k3s-stacks runs the whole control plane on each server (choose the datastore with datastore)",
+  // Like flannelBackend: none, nothing k3s-stacks installs takes over: kube-proxy routes Service
+  // ClusterIPs, the API's 10.43.0.1 that CoreDNS and every controller in a pod reach included.
+  "disable-kube-proxy": "k3s-stacks installs nothing that replaces kube-proxy, so Service addresses (the API's kubernetes Service too) would not be routed and DNS and the add-ons would fail",
 };
 /** Flag families set from k3s-stacks:snapshots. */
 const MANAGED_PREFIXES: Array<[string, string]> = [

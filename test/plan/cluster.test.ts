@@ -45,7 +45,7 @@ describe("k3s-stacks:cluster", () => {
 
   test("serverConfig keys that are no k3s server flag are refused", () => {
     expect(problemsOf(() => parseClusterConfig({ k3sVersion: V, serverConfig: { "kube-apiserver-args": ["x=y"] } }))).toEqual([
-      problem("k3s-stacks:cluster.serverConfig", "'kube-apiserver-args' is not a k3s server flag", "k3s server --help"),
+      problem("k3s-stacks:cluster.serverConfig", "'kube-apiserver-args' is not a k3s server flag", "did you mean 'kube-apiserver-arg'?"),
     ]);
   });
 

@@ -1,0 +1,53 @@
+import * as semver from "semver";
+
+/**
+ * Values k3s server flags take from a fixed set, and the releases that first take a flag, for the
+ * flags a user sets through serverConfig. k3s stops at start with any other value, or (a flag its
+ * release does not know yet) runs without the setting the user asked for.
+ * - egress-selector-mode: agent, cluster, pod or disabled (k3s-io/k3s#5603, k3s docs "Server
+ *   configuration": the apiserver egress selector modes);
+ * - secrets-encryption-provider: aescbc or secretbox, from the April 2025 releases v1.30.12+k3s1,
+ *   v1.31.8+k3s1, v1.32.4+k3s1 and v1.33.0+k3s1 on (k3s docs "Secrets Encryption Config",
+ *   "Choosing Encryption Provider").
+ */
+const VALUES: Record<string, readonly string[]> = {
+  "egress-selector-mode": ["agent", "cluster", "pod", "disabled"],
+  "secrets-encryption-provider": ["aescbc", "secretbox"],
+};
+
+/** The first patch release of each Kubernetes minor that takes the flag; later minors all do. */
+const FIRST_RELEASES: Record<string, Record<number, number>> = {
+  "secrets-encryption-provider": { 30: 12, 31: 8, 32: 4, 33: 0 },
+};
+
+/** Why the release `k3sVersion` does not take `flag`, or undefined (also for a tag that does not parse: the version check reports it). */
+function releaseProblem(flag: string, k3sVersion: string): string | undefined {
+  const first = FIRST_RELEASES[flag];
+  const v = semver.parse(k3sVersion);
+  if (!first || !v) return undefined;
+  const minors = Object.keys(first).map(Number);
+  const newest = Math.max(...minors);
+  const needed = v.minor > newest ? undefined : first[v.minor];
+  if (needed !== undefined ? v.patch >= needed : v.minor > newest) return undefined;
+  const since = minors.map((m) => `v1.${m}.${first[m]}+k3s1`).join(", ");
+  const fix = needed !== undefined ? `v1.${v.minor}.${needed}+k3s1 or newer` : `v1.${Math.min(...minors)}.${first[Math.min(...minors)]}+k3s1 or newer`;
+  return `k3s ${k3sVersion} does not know ${flag} (it came with ${since}), so the setting would not apply. Fix: pin ${fix}, or remove it`;
+}
+
+/**
+ * Problems of serverConfig flag values against the fixed sets above and the release, as
+ * "key: what is wrong. Fix: ..." lines; `where(flag)` names the flag's key.
+ */
+export function flagValueProblems(serverConfig: Record<string, unknown>, k3sVersion: string, where: (flag: string) => string): string[] {
+  const problems: string[] = [];
+  for (const [flag, value] of Object.entries(serverConfig)) {
+    const allowed = VALUES[flag];
+    if (allowed && typeof value === "string" && !allowed.includes(value)) {
+      const near = allowed.find((a) => a === value.trim().toLowerCase() || value.toLowerCase().startsWith(a) || a.startsWith(value.toLowerCase()));
+      problems.push(`${where(flag)}: '${value}' is not a value k3s takes for ${flag}, so k3s would not start. Fix: use ${near ? `'${near}', or another of ` : "one of "}${allowed.join(", ")}.`);
+    }
+    const release = releaseProblem(flag, k3sVersion);
+    if (release) problems.push(`${where(flag)}: ${release}.`);
+  }
+  return problems;
+}

@@ -1,0 +1,71 @@
+// serverConfig/agentConfig as users write them after reading k3s docs and old issues: flag values
+// from a fixed set, flags newer than the pinned release, the command line's spelling of a flag,
+// flags k3s removed, and flags that would break what k3s-stacks runs.
+import { flagValueProblems } from "../../components/rules/flag-values";
+import { configProblems } from "../../components/rules/flags";
+import { parseClusterConfig } from "../../components/k3s/settings";
+import { problem, problemsOf } from "../support/config";
+
+const where = (flag: string) => `k3s-stacks:cluster.serverConfig.${flag}`;
+const V = "v1.36.3+k3s1";
+
+describe("values k3s takes from a fixed set (egress-selector-mode, secrets-encryption-provider)", () => {
+  test.each([["egress-selector-mode", "podd", "'pod'"], ["egress-selector-mode", "Disabled", "'disabled'"], ["secrets-encryption-provider", "aesgcm", "one of aescbc, secretbox"]])("%s: %s is refused", (flag, value, fix) => {
+    expect(flagValueProblems({ [flag]: value }, V, where)).toEqual([problem(where(flag), `'${value}' is not a value k3s takes`, fix)]);
+  });
+
+  test.each([["egress-selector-mode", "agent"], ["egress-selector-mode", "cluster"], ["egress-selector-mode", "pod"], ["egress-selector-mode", "disabled"], ["secrets-encryption-provider", "aescbc"], ["snapshotter", "stargz"]])("%s: %s is accepted", (flag, value) => {
+    expect(flagValueProblems({ [flag]: value }, V, where)).toEqual([]);
+  });
+});
+
+describe("secrets-encryption-provider came with the April 2025 releases (k3s docs, Secrets Encryption)", () => {
+  test.each([["v1.30.11+k3s1", "v1.30.12+k3s1"], ["v1.31.7+k3s1", "v1.31.8+k3s1"], ["v1.32.3+k3s2", "v1.32.4+k3s1"]])("%s does not know it: pin %s", (version, fix) => {
+    expect(flagValueProblems({ "secrets-encryption-provider": "secretbox" }, version, where)).toEqual([problem(where("secrets-encryption-provider"), `k3s ${version} does not know`, `pin ${fix} or newer`)]);
+  });
+
+  test.each(["v1.30.12+k3s1", "v1.31.8+k3s1", "v1.32.4+k3s1", "v1.33.0+k3s1", "v1.33.0-rc1+k3s1", "v1.36.3+k3s1"])("%s takes it", (version) => {
+    expect(flagValueProblems({ "secrets-encryption-provider": "secretbox" }, version, where)).toEqual([]);
+  });
+
+  test("through the stack's cluster settings", () => {
+    expect(problemsOf(() => parseClusterConfig({ k3sVersion: "v1.31.2+k3s1", serverConfig: { "secrets-encryption-provider": "secretbox" } }))).toEqual([
+      problem("k3s-stacks:cluster.serverConfig.secrets-encryption-provider", "does not know", "pin v1.31.8+k3s1 or newer"),
+    ]);
+  });
+});
+
+describe("flag names k3s does not know, with the one meant", () => {
+  const at = "k3s-stacks:cluster.serverConfig";
+  test.each([
+    ["--write-kubeconfig-mode", "0644", "write it without the dashes, as config.yaml keys are written: write-kubeconfig-mode"],
+    ["no-deploy", ["traefik", "servicelb"], "disable: [traefik, servicelb] (k3s removed no-deploy in v1.25)"],
+    ["disable-traefik", true, "disable: [traefik]"],
+    ["kube-apiserver-args", ["x=y"], "did you mean 'kube-apiserver-arg'?"],
+    ["etcd-expose-metric", true, "did you mean 'etcd-expose-metrics'?"],
+    ["frobnicate", true, "remove it or use a flag from 'k3s server --help'"],
+  ])("%s", (key, value, fix) => {
+    expect(configProblems("server", { [key]: value }, at)).toEqual([problem(at, `'${key}' is not a k3s server flag`, fix)]);
+  });
+
+  test("a server-only flag in agentConfig names no near agent flag", () => {
+    expect(configProblems("agent", { "cluster-init": true }, "k3s-stacks:cluster.agentConfig")).toEqual([problem("k3s-stacks:cluster.agentConfig", "server-only flag", "k3s agent --help")]);
+  });
+});
+
+describe("flags that would break what k3s-stacks runs are refused with the reason", () => {
+  test.each([
+    ["disable-agent", true, "membership step waits for the Node"],
+    ["disable-apiserver", true, "no server would run the API server"],
+    ["disable-etcd", true, "none would hold the datastore"],
+    ["disable-scheduler", true, "no server would schedule pods"],
+    ["disable-controller-manager", true, "no server would run kube-controller-manager"],
+    ["disable-kube-proxy", true, "installs nothing that replaces kube-proxy"],
+    ["agent-token", "K10abc", "plain text"],
+    ["agent-token-file", "/etc/k3s/agent-token", "nothing writes this file"],
+  ])("%s", (key, value, why) => {
+    const problems = problemsOf(() => parseClusterConfig({ k3sVersion: V, serverConfig: { [key]: value } }));
+    expect(problems).toEqual([problem(`k3s-stacks:cluster.serverConfig.${key}`, "is managed by k3s-stacks", why)]);
+    expect(problems.join("\n")).not.toContain("K10abc");
+  });
+});
