@@ -97,6 +97,12 @@ export async function main(): Promise<Record<string, unknown>> {
     // A runtime step of `up`, like the inventory's reachability probe: previews log in nowhere.
     const login = pulumi.runtime.isDryRun() ? undefined : cloudLoginProblem({ sshPublicKey: source.cloud.sshPublicKey, hasPrivateKey: sshPrivateKey !== undefined, agentSocket: process.env.SSH_AUTH_SOCK });
     if (login) throw new ConfigError([login]);
+    if (source.cloud.aws?.vpcId) {
+      // Describing the VPC and its subnets reads the account (invokes, in previews too) and registers nothing.
+      const { readExistingVpcProblems } = await import("../components/nodes/aws/existing-vpc");
+      const vpcProblems = await readExistingVpcProblems(source.cloud);
+      if (vpcProblems.length) throw new ConfigError(vpcProblems);
+    }
     const { createCloudNodes } = await import("../components/nodes/cloud");
     // The embedded registry needs 5001 and 6443 open between all nodes in the cloud firewall too. k3s
     // reads embedded-registry from config.yaml whoever wrote it: the registries layer or serverConfig

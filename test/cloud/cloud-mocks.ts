@@ -56,6 +56,18 @@ function computed(type: string, name: string, index: number): Record<string, unk
  * for network/firewall/placement-group IDs), the AMI lookup answers per architecture, and any other
  * invoke throws.
  */
+/** A failed invoke as the engine reports it: the SDK rethrows the gRPC error's `details` (runtime/invoke.ts). */
+const notFound = (details: string) => Object.assign(new Error(details), { details });
+
+/** The mocked account's VPCs (CIDR blocks, primary first) and subnets, for getVpc and getSubnet. */
+export const MOCK_VPCS: Record<string, string[]> = { "vpc-0abc": ["172.31.0.0/16", "100.64.0.0/16"], "vpc-0def": ["10.1.0.0/16"] };
+export const MOCK_SUBNETS: Record<string, { vpcId: string; cidrBlock: string; availabilityZone: string }> = {
+  "subnet-01": { vpcId: "vpc-0abc", cidrBlock: "172.31.0.0/20", availabilityZone: "us-east-1a" },
+  "subnet-02": { vpcId: "vpc-0abc", cidrBlock: "172.31.16.0/20", availabilityZone: "us-east-1b" },
+  "subnet-0aaa": { vpcId: "vpc-0abc", cidrBlock: "100.64.1.0/24", availabilityZone: "us-east-1c" },
+  "subnet-0def": { vpcId: "vpc-0def", cidrBlock: "10.1.0.0/24", availabilityZone: "us-east-1a" },
+};
+
 export async function installCloudMocks(): Promise<Seen[]> {
   const seen: Seen[] = [];
   await pulumi.runtime.setMocks(
@@ -74,6 +86,17 @@ export async function installCloudMocks(): Promise<Seen[]> {
           const arch = filters.find((f) => f.name === "architecture")?.values[0];
           if (arch !== "x86_64" && arch !== "arm64") throw new Error(`getAmi without an architecture filter: ${JSON.stringify(args.inputs)}`);
           return { id: `ami-${arch}`, architecture: arch };
+        }
+        // An account with vpc-0abc (172.31.0.0/16, plus 100.64.0.0/16) and vpc-0def; anything else is not found.
+        if (args.token === "aws:ec2/getVpc:getVpc") {
+          const vpc = MOCK_VPCS[args.inputs.id as string];
+          if (!vpc) throw notFound("invoking aws:ec2/getVpc:getVpc: 1 error occurred:\n\t* no matching EC2 VPC found");
+          return { id: args.inputs.id, cidrBlock: vpc[0], cidrBlockAssociations: vpc.map((cidrBlock) => ({ cidrBlock })) };
+        }
+        if (args.token === "aws:ec2/getSubnet:getSubnet") {
+          const subnet = MOCK_SUBNETS[args.inputs.id as string];
+          if (!subnet) throw notFound("invoking aws:ec2/getSubnet:getSubnet: 1 error occurred:\n\t* no matching EC2 Subnet found");
+          return { id: args.inputs.id, ...subnet };
         }
         throw new Error(`Mock not implemented: ${args.token}`);
       },
