@@ -10,7 +10,27 @@ export const ADDONS_KEY = "addons";
 export const GRAFANA_PASSWORD_KEY = "grafanaAdminPassword";
 
 const nodeName = filled("a node name from the inventory or cloud pools");
-const quantity = z.string().regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti)$/, { message: "must be a size such as 10Gi or 512Mi. Fix: write a number with Ki, Mi, Gi or Ti, such as 10Gi" });
+/**
+ * Bytes per suffix of a Kubernetes quantity (apimachinery resource.Quantity): binary Ki..Ei, decimal
+ * k..E, none for plain bytes. 20G and 20Gi are both valid volume sizes.
+ */
+export const QUANTITY_BYTES: Record<string, number> = {
+  "": 1, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+  k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+};
+
+/** A volume size's bytes, or undefined when it is no quantity of a byte suffix. */
+export function quantityBytes(size: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.exec(size);
+  return m ? Number(m[1]) * QUANTITY_BYTES[m[2] ?? ""] : undefined;
+}
+
+/** A volume size; Kubernetes refuses a claim of zero bytes (the request must be greater than zero). */
+const quantity = z.string().superRefine((v, ctx) => {
+  const bytes = quantityBytes(v);
+  if (bytes === undefined) ctx.addIssue({ code: "custom", message: "must be a size such as 10Gi or 512Mi. Fix: write a number with Ki, Mi, Gi, Ti (or k, M, G, T), such as 10Gi" });
+  else if (bytes === 0) ctx.addIssue({ code: "custom", message: "is zero, and Kubernetes refuses a volume claim of zero bytes. Fix: give the volume a size, such as 10Gi" });
+});
 
 const localPath = z.object({ type: z.literal("local-path") }).strict();
 

@@ -41,6 +41,20 @@ describe("parseAddonsConfig", () => {
     expect(parseAddonsConfig({ storage: { type: "longhorn", dataPath } }).storage).toMatchObject({ dataPath });
   });
 
+  // Kubernetes quantities (apimachinery resource.Quantity): binary and decimal suffixes, plain bytes.
+  it.each(["20G", "500M", "1Ti", "1.5Gi", "10737418240"])("takes the volume size %s, a Kubernetes quantity", (size) => {
+    expect(parseAddonsConfig({ monitoring: { enabled: true, storageSize: size, grafanaStorageSize: size } }).monitoring).toMatchObject({ storageSize: size, grafanaStorageSize: size });
+  });
+
+  it.each([
+    ["10GB", /must be a size such as 10Gi/],
+    ["10 Gi", /must be a size such as 10Gi/],
+    ["10gi", /must be a size such as 10Gi/],
+    ["0Gi", /is zero, and Kubernetes refuses a volume claim of zero bytes\. Fix: /],
+  ])("refuses the volume size %s, naming the key", (size, message) => {
+    expect(() => parseAddonsConfig({ monitoring: { enabled: true, storageSize: size } })).toThrow(new RegExp(`k3s-stacks:addons\\.monitoring\\.storageSize: ${message.source}`));
+  });
+
   it("requires pools for MetalLB", () => {
     expect(() => parseAddonsConfig({ loadBalancer: { type: "metallb" } })).toThrow(/k3s-stacks:addons\.loadBalancer\.pools: is required/);
   });

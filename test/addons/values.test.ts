@@ -228,5 +228,8 @@ describe("kube-prometheus-stack values", () => {
   it("sizes retention to 80% of the volume", () => {
     expect(retentionSizeFor("10Gi")).toBe("8192MB");
     expect(retentionSizeFor("512Mi")).toBe("409MB");
+    // Decimal suffixes are volume sizes too (20G = 20·10⁹ bytes).
+    expect(retentionSizeFor("20G")).toBe("15258MB");
+    expect(retentionSizeFor("1.5Ti")).toBe("1258291MB");
   });
 });

@@ -1,5 +1,5 @@
 import * as ipaddr from "ipaddr.js";
-import { MonitoringConfig } from "../config";
+import { MonitoringConfig, quantityBytes } from "../config";
 import type { Datastore } from "../../rules/datastore";
 import { ConfigRoot, keyPath } from "../../rules/key-path";
 import { Values } from "./types";
@@ -13,13 +13,11 @@ export interface NodeAddress {
   address: string;
 }
 
-const UNIT: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
-
 /** 80% of a volume size, in Prometheus's (binary) MB, so the TSDB stops growing before the disk is full. */
 export function retentionSizeFor(storageSize: string): string {
-  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti)$/.exec(storageSize);
-  if (!m) throw new Error(`not a size: ${storageSize}`);
-  return `${Math.floor((Number(m[1]) * UNIT[m[2]] * 0.8) / 2 ** 20)}MB`;
+  const bytes = quantityBytes(storageSize);
+  if (!bytes) throw new Error(`not a size: ${storageSize}`);
+  return `${Math.floor((bytes * 0.8) / 2 ** 20)}MB`;
 }
 
 /** What Prometheus scrapes on a node: servers run the control plane (and etcd) and kube-proxy, agents kube-proxy. */
