@@ -116,7 +116,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
       // Opted out of host changes: the same checks still run, and fail with the fix instead of installing.
       const mode = cfg.storage.prepareNodes ? "prepare" : "check";
       for (const node of placement.nodes) {
-        before.push(longhornPrereqCommand(`${name}-longhorn-prereq-${node.name}`, node, mode, { parent: this, dependsOn: clusterReady }, args.configRoot));
+        before.push(longhornPrereqCommand(`${name}-longhorn-prereq-${node.name}`, node, mode, { parent: this, dependsOn: clusterReady }, args.configRoot, cfg.storage.dataPath));
       }
       if (placement.restricted) {
         for (const node of placement.nodes) {

@@ -27,6 +27,9 @@ blacklist {
 }
 # END k3s-stacks longhorn`;
 
+/** Longhorn's data directory when storage.dataPath is not set: the chart's defaultSettings.defaultDataPath. */
+const DEFAULT_DATA_PATH = "/var/lib/longhorn/";
+
 /** What a node can lack, as missing_parts names it, and how a message names it on a host we cannot install on. */
 const PARTS = {
   iscsi: "an iSCSI initiator (iscsiadm)",
@@ -73,10 +76,14 @@ const partArms = Object.entries(PARTS).map(([part, text]) => `${part}) echo ${sh
  * asking for the reboot, one node at a time (renderRebootOrAsk). Idempotent. `$1` is the phase:
  * create|update do the work; anything else (delete) leaves the host as it is. `root` prefixes host
  * file paths (tests only). `configRoot` names the addons settings in the opt-in hint
- * (`k3s-stacks:addons` by default; ClusterAddons.args.config for a library).
+ * (`k3s-stacks:addons` by default; ClusterAddons.args.config for a library). `dataPath` is Longhorn's
+ * data directory (default the chart's /var/lib/longhorn/): a tmpfs or ramfs under it fails, as its
+ * replicas would not outlive a reboot; a filesystem other than ext4 or XFS (the ones Longhorn's install
+ * guide supports) is a warning.
  */
-export function renderLonghornPrereqScript(opts: { nodeName?: string; mode?: PrereqMode; allowReboot?: boolean; root?: string; configRoot?: ConfigRoot } = {}): string {
+export function renderLonghornPrereqScript(opts: { nodeName?: string; mode?: PrereqMode; allowReboot?: boolean; root?: string; configRoot?: ConfigRoot; dataPath?: string } = {}): string {
   const nodeValue = opts.nodeName ? shq(opts.nodeName) : '"$(hostname)"';
+  const dataPathKey = keyPath(opts.configRoot ?? "addons", ["storage", "dataPath"]);
   const mode = opts.mode ?? "prepare";
   return `#!/usr/bin/env bash
 # Longhorn node prerequisites (${mode}).
@@ -233,6 +240,18 @@ case "$propagation" in
   *) fail "/ is mounted $propagation, but Longhorn's CSI plugin needs shared mount propagation. Fix: run 'mount --make-rshared /' and make it permanent (systemd does this at boot; check the init system or container runtime that mounts /)." ;;
 esac
 
+# Longhorn's data path: the filesystem of its nearest existing directory is where replicas will live.
+data_path=${shq(opts.dataPath ?? DEFAULT_DATA_PATH)}
+probe=$data_path
+while [ ! -e "$root$probe" ] && [ "$probe" != / ]; do probe=$(dirname "$probe"); done
+data_fs=$(findmnt -no FSTYPE -T "$root$probe" 2>/dev/null || true)
+case "$data_fs" in
+  ext4|xfs) ;;
+  tmpfs|ramfs) fail "Longhorn's data path $data_path is on $data_fs, which is emptied at every reboot, with every replica on it. Fix: mount a disk (ext4 or XFS) at $data_path, or set ${dataPathKey} to a directory on one." ;;
+  "") warn "could not read the filesystem of $data_path (findmnt); Longhorn supports ext4 and XFS." ;;
+  *) warn "Longhorn's data path $data_path is on $data_fs; Longhorn's install guide supports ext4 and XFS." ;;
+esac
+
 # Kernel: Longhorn recommends >= 5.8 and names two releases that break RWX volumes.
 kernel=$(uname -r)
 older() { [ "$1" != "$2" ] && [ "$(printf '%s\\n%s\\n' "$1" "$2" | sort -V | head -n1)" = "$1" ]; }
@@ -251,12 +270,12 @@ echo "longhorn prerequisites ready on node $node"
 
 /**
  * The remote command that prepares (or, with mode `check`, only checks) one Longhorn data node over
- * its SSH connection; it reruns when the script changes.
+ * its SSH connection, with Longhorn's `dataPath` when set; it reruns when the script changes.
  */
-export function longhornPrereqCommand(name: string, node: NodeSpec, mode: PrereqMode, opts: pulumi.CustomResourceOptions, configRoot?: ConfigRoot): ScriptCommand {
+export function longhornPrereqCommand(name: string, node: NodeSpec, mode: PrereqMode, opts: pulumi.CustomResourceOptions, configRoot?: ConfigRoot, dataPath?: string): ScriptCommand {
   return remoteScript(
     name,
-    { connection: node.connection, script: renderLonghornPrereqScript({ nodeName: node.name, mode, allowReboot: node.allowReboot, configRoot }), values: [node.name], phases: ["create", "update"] },
+    { connection: node.connection, script: renderLonghornPrereqScript({ nodeName: node.name, mode, allowReboot: node.allowReboot, configRoot, dataPath }), values: [node.name], phases: ["create", "update"] },
     { ...opts, dependsOn: opts.dependsOn ?? node.dependsOn },
   );
 }

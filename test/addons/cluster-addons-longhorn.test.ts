@@ -23,7 +23,7 @@ beforeAll(async () => {
   const random = await import("@pulumi/random");
   const { ClusterAddons, parseAddonsConfig, addonK3sContribution } = await import("../../components/addons");
   const config = parseAddonsConfig({
-    storage: { type: "longhorn" },
+    storage: { type: "longhorn", dataPath: "/mnt/ssd/longhorn" },
     loadBalancer: { type: "metallb", pools: [{ name: "lan", addresses: ["192.168.1.240/28"] }] },
     monitoring: { enabled: true },
   });
@@ -93,6 +93,8 @@ describe("ClusterAddons with Longhorn, MetalLB and monitoring", () => {
     expect(conn.value ?? conn).toMatchObject({ host: "192.168.1.11", user: "root" });
     expect(unpackScript(cmd.stdin as string)).toMatch(/node='a1'/);
     expect(unpackScript(cmd.stdin as string)).toMatch(/^mode=prepare$/m);
+    // The data path's filesystem is checked where Longhorn will keep replicas.
+    expect(unpackScript(cmd.stdin as string)).toMatch(/^data_path='?\/mnt\/ssd\/longhorn'?$/m);
     // A node's allowReboot decides whether an image-based node reboots into its new packages.
     expect(unpackScript(cmd.stdin as string)).toMatch(/^allow_reboot=0$/m);
     expect(unpackScript(mocks.byName("addons-longhorn-prereq-a3").inputs.stdin as string)).toMatch(/^allow_reboot=1$/m);

@@ -19,7 +19,7 @@ interface Host {
   root: string;
   bin: string;
   calls: string;
-  run(phase: string, mode: PrereqMode, env?: Record<string, string>, allowReboot?: boolean): { status: number | null; stdout: string; stderr: string };
+  run(phase: string, mode: PrereqMode, env?: Record<string, string>, allowReboot?: boolean, dataPath?: string): { status: number | null; stdout: string; stderr: string };
   fake(name: string, body: string): void;
   log(): string[];
 }
@@ -53,7 +53,8 @@ function host(opts: { present?: string[]; nfs?: boolean; os?: string | null } = 
   fs.mkdirSync(path.join(root, "sbin"), { recursive: true });
   for (const t of REAL_TOOLS) fs.symlinkSync(execFileSync("bash", ["-c", `command -v ${t}`], { encoding: "utf8" }).trim(), path.join(bin, t));
   const fake = (name: string, body: string) => fs.writeFileSync(path.join(bin, name), `#!/bin/bash\necho "${name} $*" >> "$CALLS"\n${body}\n`, { mode: 0o755 });
-  for (const t of opts.present ?? PRESENT) fake(t, t === "findmnt" ? 'echo "${PROPAGATION-shared}"' : "exit 0");
+  // findmnt answers / 's propagation, or the filesystem type ($FSTYPE, ext4 by default) of a path.
+  for (const t of opts.present ?? PRESENT) fake(t, t === "findmnt" ? 'case "$*" in *FSTYPE*) echo "${FSTYPE-ext4}" ;; *) echo "${PROPAGATION-shared}" ;; esac' : "exit 0");
   if (opts.nfs ?? true) fs.writeFileSync(path.join(root, "sbin", "mount.nfs4"), "", { mode: 0o755 });
   const os = opts.os === undefined ? "debian" : opts.os;
   if (os !== null) {
@@ -69,9 +70,9 @@ function host(opts: { present?: string[]; nfs?: boolean; os?: string | null } = 
     bin,
     calls,
     fake,
-    run(phase, mode, env = {}, allowReboot = false) {
+    run(phase, mode, env = {}, allowReboot = false, dataPath = undefined) {
       const file = (scripts[mode] ??= path.join(dir, `${mode}.sh`));
-      fs.writeFileSync(file, renderLonghornPrereqScript({ nodeName: "pi-1", mode, root, allowReboot }));
+      fs.writeFileSync(file, renderLonghornPrereqScript({ nodeName: "pi-1", mode, root, allowReboot, dataPath }));
       const r = spawnSync("/bin/bash", [file, phase], { env: { PATH: bin, CALLS: calls, ACTIVE: "iscsid", ...env }, encoding: "utf8" });
       return { status: r.status, stdout: r.stdout, stderr: r.stderr };
     },
@@ -253,6 +254,26 @@ describe("renderLonghornPrereqScript", () => {
 
   it.each(["5.15.0-100-generic", "6.5.7", "6.1.0-18-arm64"])("does not warn about kernel %s", (kernel) => {
     expect(host().run("create", "prepare", { KERNEL: kernel }).stderr).toBe("");
+  });
+
+  describe("the data path", () => {
+    it.each(["prepare", "check"] as const)("%s: fails when Longhorn's data path is on a tmpfs, naming the key and the fix", (mode) => {
+      const h = host();
+      for (const m of ["iscsi_tcp", "dm_crypt"]) fs.mkdirSync(path.join(h.root, "sys/module", m), { recursive: true });
+      const r = h.run("create", mode, { FSTYPE: "tmpfs" });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe("longhorn prerequisites on node pi-1: Longhorn's data path /var/lib/longhorn/ is on tmpfs, which is emptied at every reboot, with every replica on it. Fix: mount a disk (ext4 or XFS) at /var/lib/longhorn/, or set k3s-stacks:addons.storage.dataPath to a directory on one.\n");
+    });
+
+    it("reads the filesystem of the nearest directory that exists, and warns about one Longhorn does not support", () => {
+      const h = host();
+      fs.mkdirSync(path.join(h.root, "mnt/ssd"), { recursive: true });
+      const r = h.run("create", "prepare", { FSTYPE: "btrfs" }, false, "/mnt/ssd/longhorn");
+      expect(r.status).toBe(0);
+      expect(r.stderr).toBe("longhorn prerequisites on node pi-1: warning: Longhorn's data path /mnt/ssd/longhorn is on btrfs; Longhorn's install guide supports ext4 and XFS.\n");
+      expect(h.log()).toContain(`findmnt -no FSTYPE -T ${h.root}/mnt/ssd`);
+      expect(h.run("create", "prepare", { FSTYPE: "xfs" }, false, "/mnt/ssd/longhorn").stderr).toBe("");
+    });
   });
 
   it("fails on a private / (no shared mount propagation for the CSI plugin), warns when it cannot tell", () => {
