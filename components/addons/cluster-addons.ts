@@ -134,6 +134,8 @@ export class ClusterAddons extends pulumi.ComponentResource {
         namespace: effectiveChart("rook-ceph").namespace,
         isDefault: cfg.storage.default,
         bootstrap: args.nodes.find((n) => n.role === "server") ?? args.nodes[0],
+        nodes: args.nodes,
+        configRoot: args.configRoot,
         clusterReady: readyList,
         before: localStorageHolds,
         external: args.cephExternal,

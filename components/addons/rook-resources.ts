@@ -6,6 +6,8 @@ import { CephExternalSecrets, externalObjectShapes, externalObjects } from "./ro
 import { renderRookTeardownScript, rookTeardownStep } from "./teardown";
 import { ROOK_STORAGE_CLASS, csiProvisioner, csiSecretParameters, rookClusterValues, rookOperatorValues } from "./values/rook";
 import { Values } from "./values/types";
+import { rookDevicesCommand } from "./rook-devices";
+import type { ConfigRoot } from "../rules/key-path";
 
 /** Installs a chart release after `dependsOn` (ClusterAddons' helper). */
 export type ReleaseFn = (key: "rook-ceph" | "rook-ceph-cluster", values: pulumi.Input<Values>, dependsOn: pulumi.Resource[]) => k8s.helm.v3.Release;
@@ -19,6 +21,10 @@ export interface RookInputs {
   isDefault: boolean;
   /** First server: where the teardown steps run `k3s kubectl`. */
   bootstrap: NodeSpec;
+  /** Every node: the OSD nodes' devices are checked over their SSH connections. */
+  nodes: NodeSpec[];
+  /** Names the addons settings in run-time messages (`k3s-stacks:addons` by default). */
+  configRoot?: ConfigRoot;
   /** What the cluster's readiness is (K3sCluster.ready); SSH steps wait for it too. */
   clusterReady: pulumi.Resource[];
   /** Resources the cluster release must wait for (local-storage holds). */
@@ -37,7 +43,8 @@ export interface RookResult {
 
 /**
  * Rook's resources in install order, which is also the reverse of their delete order: operator →
- * [wait for the CephCluster to be gone] → (external: Secrets/ConfigMap) → cluster release →
+ * [wait for the CephCluster to be gone] → (internal: each OSD node's devices checked, rook-devices.ts;
+ * external: Secrets/ConfigMap) → cluster release →
  * (internal: confirm cleanup; external: StorageClasses). Deleting therefore confirms the cleanup,
  * removes the cluster release, waits until the operator has finished the CephCluster, and only then
  * removes the operator and its CRDs.
@@ -53,21 +60,28 @@ export function rookResources(r: RookInputs): RookResult {
     parent: r.parent,
     dependsOn: [...r.clusterReady, operator],
   });
-  const imported: pulumi.Resource[] = [];
+  const beforeCluster: pulumi.Resource[] = [];
+  if (layout.mode === "internal") {
+    // Devices Rook would skip leave the cluster short of OSDs: found on the nodes before it is created.
+    layout.nodes.forEach((entry, i) => {
+      const node = r.nodes.find((n) => n.name === entry.name)!;
+      beforeCluster.push(rookDevicesCommand(`${r.name}-rook-devices-${node.name}`, node, entry.devices, i, { parent: r.parent, dependsOn: r.clusterReady }, r.configRoot));
+    });
+  }
   if (layout.mode === "external" && layout.external && r.external) {
     const ext = layout.external;
     const data = pulumi.output(r.external).apply((s) => externalObjects(namespace, ext, s));
     externalObjectShapes(ext).forEach((shape, i) => {
       const values = pulumi.secret(data.apply((list) => list[i].data));
       const metadata = { name: shape.name, namespace };
-      imported.push(
+      beforeCluster.push(
         shape.kind === "ConfigMap"
           ? new k8s.core.v1.ConfigMap(`${r.name}-${shape.name}`, { metadata, data: values }, k8sOpts([]))
           : new k8s.core.v1.Secret(`${r.name}-${shape.name}`, { metadata, type: "kubernetes.io/rook", stringData: values }, k8sOpts([])),
       );
     });
   }
-  const cluster = r.release("rook-ceph-cluster", rookClusterValues(layout, namespace, r.isDefault), [operator, gone, ...imported]);
+  const cluster = r.release("rook-ceph-cluster", rookClusterValues(layout, namespace, r.isDefault), [operator, gone, ...beforeCluster]);
   if (layout.mode === "internal") {
     rookTeardownStep(`${r.name}-rook-ceph-cleanup`, r.bootstrap, renderRookTeardownScript({ namespace, step: "confirm-cleanup", storageClasses: classes }), {
       parent: r.parent,

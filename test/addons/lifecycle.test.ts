@@ -65,11 +65,11 @@ describe("each layer's graph", () => {
     expect((g.get("longhorn")!.props.values as { defaultSettings: Record<string, unknown> }).defaultSettings.deletingConfirmationFlag).toBe(true);
   });
 
-  it("Rook: operator → wait-for-CephCluster-gone → cluster release (CephFS too) → cleanup confirmation", () => {
+  it("Rook: operator → wait-for-CephCluster-gone and each OSD node's device check → cluster release (CephFS too) → cleanup confirmation", () => {
     const g = graphs.rook;
     expect(g.get("rook-ceph-cluster-gone")!.deps).toEqual(["rook-ceph"]);
     expect(g.get("rook-ceph")!.deps).toEqual([...holds("local-storage"), "ns-rook-ceph"]);
-    expect(g.get("rook-ceph-cluster")!.deps).toEqual(["ns-rook-ceph", "rook-ceph", "rook-ceph-cluster-gone"]);
+    expect(g.get("rook-ceph-cluster")!.deps).toEqual(["ns-rook-ceph", "rook-ceph", "rook-ceph-cluster-gone", "rook-devices-a1", "rook-devices-a2", "rook-devices-s3"]);
     expect(g.get("rook-ceph-cleanup")!.deps).toEqual(["rook-ceph-cluster"]);
     const fs = (g.get("rook-ceph-cluster")!.props.values as { cephFileSystems: Array<{ name: string; storageClass: Record<string, unknown> }> }).cephFileSystems;
     expect(fs.map((f) => [f.name, f.storageClass.name, f.storageClass.allowVolumeExpansion])).toEqual([["ceph-filesystem", "ceph-filesystem", true]]);
