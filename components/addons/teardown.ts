@@ -23,40 +23,57 @@ export function disableDropinPath(component: string): string {
 /** How long a restarted server may take to be healthy again before the next one restarts. */
 const READY_TIMEOUT_SECONDS = 300;
 
+/** What runs next to an addon when k3s still runs the packaged component it replaces. */
+const BOTH_RUNNING: Record<string, string> = {
+  servicelb: "k3s's ServiceLB and MetalLB would both answer LoadBalancer Services",
+  "local-storage": "k3s's local-path would stay a default StorageClass next to the new one",
+};
+
 /**
  * Holds `disable: [component]` on one server while the release that replaces the component exists.
- * create/update write the drop-in without a restart (config.yaml disables the same component, so
- * nothing changes for k3s). delete removes it and, when no other config file still disables the
- * component, restarts k3s and holds at the rollout's health gate: the component comes back only now.
+ * create/update write the drop-in without a restart: config.yaml disables the same component (the
+ * addons' contribution to K3sCluster, addonsK3sConfig), so nothing changes for k3s. When no other
+ * config file disables it, that contribution is missing (a program that left addonsK3sConfig out of
+ * K3sCluster's contributions) and k3s runs the component next to the addon: the step fails naming
+ * the fix, writing nothing. delete removes the drop-in and, when no other config file still disables
+ * the component, restarts k3s and holds at the rollout's health gate: the component comes back only now.
  */
 export function renderDisableHoldScript(opts: { node: string; component: string; etcd: boolean }): string {
   const file = disableDropinPath(opts.component);
   const component = shq(opts.component);
-  const write = `install -d -m 0755 ${shq(CONFIG_DROPIN_DIR)}
+  const both = BOTH_RUNNING[opts.component] ?? `k3s's ${opts.component} would run next to the addon that replaces it`;
+  const write = `if ! disabled_elsewhere; then
+  echo ${shq(`k3s-stacks: k3s's configuration on ${opts.node} (/etc/rancher/k3s/config.yaml) does not disable ${opts.component}, so ${both}. Fix: disable ${opts.component} in the cluster's configuration (a program using K3sCluster passes addonsK3sConfig(config) in its contributions; the stack does this itself), then run pulumi up again.`)} >&2
+  exit 1
+fi
+install -d -m 0755 ${shq(CONFIG_DROPIN_DIR)}
 printf '%s\\n' '# Managed by k3s-stacks: kept while the addon that replaces ${opts.component} is installed.' 'disable+:' '  - ${opts.component}' > ${shq(`${file}.tmp`)}
 chmod 0600 ${shq(`${file}.tmp`)}
 mv -f ${shq(`${file}.tmp`)} ${shq(file)}`;
-  const remove = `[ -f ${shq(file)} ] || exit 0
-rm -f ${shq(file)}
-# Still disabled by config.yaml or another drop-in (destroy, or the component stays off): no restart.
-disabled_elsewhere() {
+  // Disabled by config.yaml or a drop-in other than this hold's own.
+  const disabledElsewhere = `disabled_elsewhere() {
   local f
   for f in /etc/rancher/k3s/config.yaml ${shq(CONFIG_DROPIN_DIR)}/*.yaml; do
-    [ -f "$f" ] || continue
+    if [ ! -f "$f" ] || [ "$f" = ${shq(file)} ]; then continue; fi
     awk -v c=${component} '
       /^[^[:space:]#-]/ { inlist = ($0 ~ /^disable\\+?:[[:space:]]*$/); if ($0 ~ /^disable\\+?:[[:space:]]*\\[/ && index($0, c)) found = 1; next }
       inlist && $0 ~ "^[[:space:]]*-[[:space:]]*\\"?" c "\\"?[[:space:]]*$" { found = 1 }
       END { exit found ? 0 : 1 }' "$f" && return 0
   done
   return 1
-}
+}`;
+  const remove = `[ -f ${shq(file)} ] || exit 0
+rm -f ${shq(file)}
+# Still disabled by config.yaml or another drop-in (destroy, or the component stays off): no restart.
 if disabled_elsewhere || ! systemctl is-active --quiet k3s; then exit 0; fi
 echo "k3s-stacks: ${opts.component} is no longer replaced by an addon; restarting k3s on ${opts.node}"
 since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 systemctl restart k3s || { echo "k3s-stacks: 'systemctl restart k3s' failed on ${opts.node}. Fix: check 'journalctl -u k3s' on it, then run pulumi up again." >&2; exit 1; }
 # The rollout's own health gate: unit active, /readyz, a Ready heartbeat from after the restart, etcd voter.
 ${healthGate({ node: opts.node, role: "server", files: [], configHash: "", etcd: opts.etcd, timeoutSeconds: READY_TIMEOUT_SECONDS }, undefined)}`;
-  return scriptFrame(`keep ${opts.component} disabled on ${opts.node} while its replacement is installed`, { "create|update": write, delete: remove });
+  return scriptFrame(`keep ${opts.component} disabled on ${opts.node} while its replacement is installed`, { "create|update": `${disabledElsewhere}
+${write}`, delete: `${disabledElsewhere}
+${remove}` });
 }
 
 /**

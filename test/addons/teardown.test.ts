@@ -30,6 +30,24 @@ const run = (script: string, phase: string, env: Record<string, string> = {}) =>
 
 describe("disable hold (renderDisableHoldScript)", () => {
   const script = () => inSandbox(renderDisableHoldScript({ node: "s1", component: "servicelb", etcd: true }));
+  // While the addon is installed, config.yaml disables what it replaces (the addons' contribution to K3sCluster).
+  beforeEach(() => {
+    fs.mkdirSync(path.dirname(config()), { recursive: true });
+    fs.writeFileSync(config(), "disable:\n  - servicelb\nnode-name: s1\n");
+  });
+
+  it("create refuses, writing nothing, when k3s's config does not disable the component (addonsK3sConfig left out of K3sCluster's contributions)", () => {
+    fs.writeFileSync(config(), "disable:\n  - traefik\nnode-name: s1\n");
+    const r = run(script(), "create", { K3S_ACTIVE: "1" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`k3s-stacks: k3s's configuration on s1 (/etc/rancher/k3s/config.yaml) does not disable servicelb, so k3s's ServiceLB and MetalLB would both answer LoadBalancer Services. Fix: disable servicelb in the cluster's configuration (a program using K3sCluster passes addonsK3sConfig(config) in its contributions; the stack does this itself), then run pulumi up again.\n`.split("/etc/rancher/k3s").join(`${sb.dir}/etc/rancher/k3s`));
+    expect(fs.existsSync(dropin())).toBe(false);
+    // The hold's own drop-in from an earlier run does not count as the cluster disabling it.
+    fs.mkdirSync(path.dirname(dropin()), { recursive: true });
+    fs.writeFileSync(dropin(), "disable+:\n  - servicelb\n");
+    expect(run(script(), "update", { K3S_ACTIVE: "1" }).status).toBe(1);
+    expect(sb.calls()).toEqual([]);
+  });
 
   it("passes shellcheck", () => {
     if (spawnSync("shellcheck", ["--version"]).status !== 0 && !process.env.CI) return;
@@ -79,12 +97,14 @@ describe("disable hold (renderDisableHoldScript)", () => {
   it("delete when the drop-in is already gone, or k3s is stopped, restarts nothing", () => {
     expect(run(script(), "delete", { K3S_ACTIVE: "1" }).status).toBe(0);
     run(script(), "create");
+    fs.writeFileSync(config(), "node-name: s1\n");
     expect(run(script(), "delete").status).toBe(0);
     expect(sb.calls()).toEqual(["systemctl is-active --quiet k3s"]);
   });
 
   it("a node that does not come back fails the delete at the health gate with the fix", () => {
     run(script(), "create");
+    fs.writeFileSync(config(), "node-name: s1\n");
     sb.fake("seq", "echo 1");
     const r = run(script(), "delete", { K3S_ACTIVE: "1", K3S_EXIT: "1" });
     expect(r.status).toBe(1);
