@@ -15,7 +15,8 @@ export const STORAGE_ARCHES: readonly Arch[] = ["amd64", "arm64"];
 /** Label we put on nodes that may run Longhorn when not every node may (nodeSelector cannot say "amd64 or arm64"). */
 export const LONGHORN_NODE_LABEL = "storage.k3s-stacks.io/longhorn";
 
-function blocksScheduling(taint: string): boolean {
+/** A taint that keeps pods without a matching toleration off the node (NoSchedule, NoExecute). */
+export function blocksScheduling(taint: string): boolean {
   return /:(NoSchedule|NoExecute)$/.test(taint);
 }
 

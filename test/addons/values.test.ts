@@ -22,6 +22,27 @@ const longhornCfg = (extra: object = {}) => {
 };
 
 describe("longhorn values", () => {
+  it("tolerates the taints of data nodes listed although tainted, so Longhorn runs there; none otherwise", () => {
+    const nodes = [node("s1", 10, { role: "server", taints: ["CriticalAddonsOnly=true:NoExecute", "example.com/slow:PreferNoSchedule"] }), node("s2", 11, { role: "server", taints: ["node-role.kubernetes.io/control-plane:NoSchedule"] }), node("a1", 12)];
+    const cfg = longhornCfg({ nodes: ["s1", "s2"], replicas: 2 });
+    const values = longhornValues(cfg, longhornPlacement(cfg, nodes).placement!);
+    expectKnown("longhorn", values);
+    const tolerations = [
+      { key: "CriticalAddonsOnly", operator: "Equal", value: "true", effect: "NoExecute" },
+      { key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" },
+    ];
+    expect(values).toMatchObject({
+      longhornManager: { tolerations },
+      longhornDriver: { tolerations },
+      longhornUI: { replicas: 1, tolerations },
+      defaultSettings: { taintToleration: "CriticalAddonsOnly=true:NoExecute; node-role.kubernetes.io/control-plane:NoSchedule" },
+    });
+    const untainted = longhornCfg({ nodes: ["a1"], replicas: 1 });
+    const plain = longhornValues(untainted, longhornPlacement(untainted, nodes).placement!);
+    expect(plain).not.toHaveProperty("longhornManager");
+    expect(plain.defaultSettings).not.toHaveProperty("taintToleration");
+  });
+
   it("uses only keys of longhorn 1.12.1, keeps armhf nodes out through a label, and caps replicas", () => {
     const cfg = longhornCfg();
     const { placement } = longhornPlacement(cfg, mixedNodes);

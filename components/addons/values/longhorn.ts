@@ -1,6 +1,22 @@
 import { LonghornConfig } from "../config";
-import { LONGHORN_NODE_LABEL, LonghornPlacement } from "../../nodes/storage-eligibility";
+import { LONGHORN_NODE_LABEL, LonghornPlacement, blocksScheduling } from "../../nodes/storage-eligibility";
 import { Values } from "./types";
+import { parseTaint } from "../../rules/taints";
+
+/**
+ * The NoSchedule/NoExecute taints of the data nodes (listed in storage.nodes although tainted), which
+ * Longhorn must tolerate to run there; deduplicated, in node order.
+ */
+function dataNodeTaints(p: LonghornPlacement): string[] {
+  const taints = p.nodes.flatMap((n) => n.taints).filter(blocksScheduling);
+  return [...new Set(taints)];
+}
+
+/** A k3s/Kubernetes taint (`key=value:Effect`, `key:Effect`) as the toleration that admits it. */
+function toleration(taint: string): Values {
+  const t = parseTaint(taint)!;
+  return t.value === undefined ? { key: t.key, operator: "Exists", effect: t.effect } : { key: t.key, operator: "Equal", value: t.value, effect: t.effect };
+}
 
 /** StorageClass the Longhorn chart creates. */
 export const LONGHORN_STORAGE_CLASS = "longhorn";
@@ -57,6 +73,17 @@ export function longhornValues(cfg: LonghornConfig, p: LonghornPlacement, kubele
     },
   };
   if (cfg.dataPath) defaultSettings.defaultDataPath = cfg.dataPath;
+  // A data node listed although tainted runs Longhorn only when every part tolerates its taints: the
+  // chart's manager, driver deployer and UI, and (the setting) the pods Longhorn creates itself —
+  // Longhorn's docs, "Taints and Tolerations"; its setting takes k3s's taint syntax, joined by "; ".
+  const taints = dataNodeTaints(p);
+  if (taints.length) {
+    const tolerations = taints.map(toleration);
+    values.longhornManager = { tolerations };
+    values.longhornDriver = { tolerations };
+    values.longhornUI = { ...(values.longhornUI as Values), tolerations };
+    defaultSettings.taintToleration = taints.join("; ");
+  }
   if (p.restricted) {
     // global.nodeSelector covers manager, UI and driver deployer; the setting covers the pods
     // Longhorn itself creates (instance managers, engine images, CSI plugin).
