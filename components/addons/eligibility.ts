@@ -1,6 +1,6 @@
 import { ConfigRoot, keyPath } from "../rules/errors";
 import { Arch, NodeFacts } from "../nodes/types";
-import { STORAGE_ARCHES, archProblem } from "../nodes/storage-eligibility";
+import { STORAGE_ARCHES, archProblem, blocksScheduling } from "../nodes/storage-eligibility";
 import { RookConfig } from "./config";
 
 /** The CephFS filesystem a layout adds. */
@@ -22,6 +22,8 @@ export interface RookLayout {
   /** Arch the operator Deployment is pinned to (its nodeSelector can name one value only). */
   operatorArch: Arch;
   nodes: NonNullable<RookConfig["nodes"]>;
+  /** NoSchedule/NoExecute taints of the listed OSD nodes, which Ceph's daemons tolerate to run there. */
+  taints: string[];
   filesystem?: RookFilesystemLayout;
   external?: RookConfig["external"];
 }
@@ -41,7 +43,7 @@ export function rookLayout(cfg: RookConfig, nodes: NodeFacts[], root: ConfigRoot
     if (cfg.replicas !== undefined) problems.push(`${rookKey("replicas")}: replication is the external cluster's pool setting. Fix: remove storage.replicas with external.`);
     if (cfg.filesystem) problems.push(`${rookKey("filesystem")}: external mode uses an existing CephFS. Fix: replace it with storage.external.cephfs: { filesystem, dataPool }.`);
     if (problems.length) return { problems };
-    return { layout: { mode: "external", replicas: 3, mons: 1, mgrs: 1, operatorArch, nodes: [], external: cfg.external }, problems };
+    return { layout: { mode: "external", replicas: 3, mons: 1, mgrs: 1, operatorArch, nodes: [], taints: [], external: cfg.external }, problems };
   }
   if (!cfg.nodes) {
     return { problems: [`${rookKey("nodes")}: is required: Rook needs nodes with empty disks for its OSDs. Fix: list nodes with devices, or set storage.external to use an existing Ceph cluster.`] };
@@ -81,9 +83,11 @@ export function rookLayout(cfg: RookConfig, nodes: NodeFacts[], root: ConfigRoot
   }
   if (problems.length) return { problems };
   // The operator goes where the OSDs are when it can.
-  const osdArchs = cfg.nodes.map((e) => nodes.find((n) => n.name === e.name)!.arch);
+  const osdNodes = cfg.nodes.map((e) => nodes.find((n) => n.name === e.name)!);
+  const osdArchs = osdNodes.map((n) => n.arch);
+  const taints = [...new Set(osdNodes.flatMap((n) => n.taints).filter(blocksScheduling))];
   return {
-    layout: { mode: "internal", replicas, mons: replicas === 3 ? 3 : 1, mgrs: replicas === 1 ? 1 : 2, operatorArch: osdArchs.includes("amd64") ? "amd64" : "arm64", nodes: cfg.nodes, filesystem },
+    layout: { mode: "internal", replicas, mons: replicas === 3 ? 3 : 1, mgrs: replicas === 1 ? 1 : 2, operatorArch: osdArchs.includes("amd64") ? "amd64" : "arm64", nodes: cfg.nodes, taints, filesystem },
     problems,
   };
 }

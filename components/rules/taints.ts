@@ -19,6 +19,12 @@ export function parseTaint(taint: string): { key: string; value?: string; effect
   return { key, value: rest.length ? rest.join("=") : undefined, effect: taint.slice(colon + 1) };
 }
 
+/** The toleration that admits a valid taint (`key=value:Effect` → Equal, `key:Effect` → Exists). */
+export function tolerationFor(taint: string): { key: string; operator: "Equal" | "Exists"; value?: string; effect: string } {
+  const t = parseTaint(taint)!;
+  return t.value === undefined ? { key: t.key, operator: "Exists", effect: t.effect } : { key: t.key, operator: "Equal", value: t.value, effect: t.effect };
+}
+
 /** What is wrong with `taint`, with its fix, or undefined when the API server accepts it. */
 export function taintProblem(taint: string): string | undefined {
   const t = parseTaint(taint);

@@ -139,6 +139,16 @@ describe("rook-ceph values", () => {
     });
   });
 
+  it("lets every Ceph daemon tolerate the taints of OSD nodes listed although tainted; adds none otherwise", () => {
+    const nodes = [1, 2, 3].map((i) => node(`s${i}`, 10 + i, { role: "server", taints: ["CriticalAddonsOnly=true:NoExecute"] }));
+    const cfg = cfgOf({ nodes: nodes.map((n) => ({ name: n.name, devices: ["sdb"] })) });
+    const cluster = rookClusterValues(rookLayout(cfg, nodes).layout!, "rook-ceph", true);
+    expectKnown("rook-ceph-cluster", cluster);
+    expect(cluster).toMatchObject({ cephClusterSpec: { placement: { all: { tolerations: [{ key: "CriticalAddonsOnly", operator: "Equal", value: "true", effect: "NoExecute" }] } } } });
+    const plain = rookClusterValues(rookLayout(cfgOf({ nodes: ["a1", "a2", "a3"].map((name) => ({ name, devices: ["sdb"] })) }), mixedNodes).layout!, "rook-ceph", true);
+    expect((plain.cephClusterSpec as { placement: { all: object } }).placement.all).not.toHaveProperty("tolerations");
+  });
+
   it("renders an explicit single-node layout with one monitor and an unsafe-size pool allowed", () => {
     const cfg = cfgOf({ nodes: [{ name: "s1", devices: ["sdb"] }], replicas: 1 });
     const { layout } = rookLayout(cfg, mixedNodes);

@@ -1,7 +1,7 @@
 import { LonghornConfig } from "../config";
 import { LONGHORN_NODE_LABEL, LonghornPlacement, blocksScheduling } from "../../nodes/storage-eligibility";
 import { Values } from "./types";
-import { parseTaint } from "../../rules/taints";
+import { tolerationFor } from "../../rules/taints";
 
 /**
  * The NoSchedule/NoExecute taints of the data nodes (listed in storage.nodes although tainted), which
@@ -10,12 +10,6 @@ import { parseTaint } from "../../rules/taints";
 function dataNodeTaints(p: LonghornPlacement): string[] {
   const taints = p.nodes.flatMap((n) => n.taints).filter(blocksScheduling);
   return [...new Set(taints)];
-}
-
-/** A k3s/Kubernetes taint (`key=value:Effect`, `key:Effect`) as the toleration that admits it. */
-function toleration(taint: string): Values {
-  const t = parseTaint(taint)!;
-  return t.value === undefined ? { key: t.key, operator: "Exists", effect: t.effect } : { key: t.key, operator: "Equal", value: t.value, effect: t.effect };
 }
 
 /** StorageClass the Longhorn chart creates. */
@@ -78,7 +72,7 @@ export function longhornValues(cfg: LonghornConfig, p: LonghornPlacement, kubele
   // Longhorn's docs, "Taints and Tolerations"; its setting takes k3s's taint syntax, joined by "; ".
   const taints = dataNodeTaints(p);
   if (taints.length) {
-    const tolerations = taints.map(toleration);
+    const tolerations = taints.map(tolerationFor);
     values.longhornManager = { tolerations };
     values.longhornDriver = { tolerations };
     values.longhornUI = { ...(values.longhornUI as Values), tolerations };

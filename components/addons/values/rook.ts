@@ -1,6 +1,7 @@
 import { RookLayout } from "../eligibility";
 import { STORAGE_ARCHES } from "../../nodes/storage-eligibility";
 import { Values } from "./types";
+import { tolerationFor } from "../../rules/taints";
 
 /** StorageClass of the block pool (the chart's, or ours in external mode). */
 export const ROOK_STORAGE_CLASS = "ceph-block";
@@ -95,7 +96,9 @@ export function rookClusterValues(layout: RookLayout, operatorNamespace: string,
         useAllDevices: false,
         nodes: layout.nodes.map((n) => ({ name: n.name, devices: n.devices.map((d) => ({ name: d })) })),
       },
-      placement: { all: { nodeAffinity: archAffinity } },
+      // OSD nodes listed although tainted (a tainted server with a disk): every Ceph daemon tolerates
+      // their taints, or none would run there (Rook's CephCluster placement).
+      placement: { all: { nodeAffinity: archAffinity, ...(layout.taints.length ? { tolerations: layout.taints.map(tolerationFor) } : {}) } },
     },
     cephBlockPools: [
       {
