@@ -18,6 +18,7 @@ import { plannedRestarts } from "../components/day-two/restart-plan";
 import { snapshotContribution } from "../components/day-two/snapshots";
 import { dayTwoCommands } from "../components/day-two/commands";
 import { fixedSettings } from "../components/day-two/fixed-settings";
+import { etcdNodeIps } from "../components/day-two/etcd-peers";
 import { afterSteps } from "../components/day-two/settled";
 import { bundleChartDir } from "../components/airgap/charts";
 import { registriesPlan } from "../components/registries/registries";
@@ -197,6 +198,7 @@ export async function main(): Promise<Record<string, unknown>> {
     nodeAddresses: nodeAddresses(nodes),
     restartKeys: k3s.restartKeys,
     knownApiHosts: apiHostsKnown,
+    etcdNodeIps: etcdNodeIps(plan.nodes, cluster.datastore),
     // Refused changing by the next update (day-two/fixed-settings.ts); includes secretsEncryption.
     ...fixedSettings(cluster),
   });

@@ -9,6 +9,7 @@ import { checkDatastoreChange, checkGoneIdentity, checkIdentityChange } from "./
 import { NodeAddress, parseNodeAddresses } from "../remote/removed";
 import { PlannedAddress, checkAddressMoves } from "./addresses";
 import { checkAddedDuringUpgrade } from "./added-nodes";
+import { checkEtcdNodeIps } from "./etcd-peers";
 import { FIXED_SETTING_OUTPUTS, FixedSettings, checkFixedSettings, fixedSettings, parseFixedSettings } from "./fixed-settings";
 
 /**
@@ -32,6 +33,8 @@ export interface PreviousState {
   fixed?: Partial<FixedSettings>;
   /** `knownApiHosts` output: the hosts the last update left out of tls-san (knownApiHosts below); absent from older stacks. */
   knownApiHosts?: string[];
+  /** `etcdNodeIps` output: etcd server → the node-ip it joined etcd with (etcd-peers.ts); absent from older stacks. */
+  etcdNodeIps?: Record<string, string>;
 }
 
 /**
@@ -80,8 +83,8 @@ async function outputValue(ref: pulumi.StackReference, name: string): Promise<un
  */
 export async function readPreviousState(opts: { parent?: pulumi.Resource } = {}): Promise<PreviousState> {
   const ref = new pulumi.StackReference("k3s-stacks-previous-outputs", { name: ownStackName() }, { parent: opts.parent });
-  const [version, servers, datastore, identities, keys, storageClass, addresses, apiHosts, ...fixedValues] = await Promise.all(
-    ["k3sVersion", "serverNames", "datastore", "nodeIdentities", "restartKeys", "storageClass", "nodeAddresses", "knownApiHosts", ...FIXED_SETTING_OUTPUTS].map((name) => outputValue(ref, name)),
+  const [version, servers, datastore, identities, keys, storageClass, addresses, apiHosts, peerIps, ...fixedValues] = await Promise.all(
+    ["k3sVersion", "serverNames", "datastore", "nodeIdentities", "restartKeys", "storageClass", "nodeAddresses", "knownApiHosts", "etcdNodeIps", ...FIXED_SETTING_OUTPUTS].map((name) => outputValue(ref, name)),
   );
   const isKeys = (v: unknown): v is Record<string, string> =>
     typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string");
@@ -94,6 +97,7 @@ export async function readPreviousState(opts: { parent?: pulumi.Resource } = {})
   if (typeof datastore === "string") state.datastore = datastore;
   if (typeof storageClass === "string") state.storageClass = storageClass;
   if (Array.isArray(apiHosts) && apiHosts.every((h) => typeof h === "string")) state.knownApiHosts = apiHosts as string[];
+  if (isKeys(peerIps)) state.etcdNodeIps = peerIps;
   const nodeAddresses = parseNodeAddresses(addresses);
   if (nodeAddresses) state.nodeAddresses = nodeAddresses;
   const fixed = parseFixedSettings(Object.fromEntries(FIXED_SETTING_OUTPUTS.map((name, i) => [name, fixedValues[i]])));
@@ -119,6 +123,8 @@ export function checkAgainstPrevious(
     addresses?: PlannedAddress[];
     /** Where the stack lists its nodes, for messages about added ones (default inventory.hosts). */
     nodesKey?: string;
+    /** The etcd servers' node-ips as this run configures them (etcd-peers.ts etcdNodeIps). */
+    etcdNodeIps?: Record<string, string>;
   },
 ): void {
   collectProblems([
@@ -132,6 +138,7 @@ export function checkAgainstPrevious(
     () => checkGoneIdentity(previous.nodeIdentities, next.goneIdentities ?? {}),
     () => checkFixedSettings(previous.fixed ?? {}, fixedSettings(next.settings)),
     () => checkAddressMoves(previous.nodeAddresses, next.addresses ?? [], next.gone ?? []),
+    () => checkEtcdNodeIps(previous.etcdNodeIps, next.etcdNodeIps ?? {}, next.nodesKey ?? "inventory.hosts"),
     () => checkAddedDuringUpgrade(previous, { k3sVersion: next.settings.k3sVersion, mode: next.upgrade.mode, nodes: Object.keys(next.nodeIdentities ?? {}), nodesKey: next.nodesKey ?? "inventory.hosts" }),
   ]);
 }

@@ -9,6 +9,7 @@ import type { ThisMachine } from "../nodes/local";
 import { parseSnapshotConfig, parseUpgradeConfig } from "../day-two/config";
 import { PreviousState, checkAgainstPrevious } from "../day-two/previous";
 import { installIdentity } from "../day-two/replace-chain";
+import { etcdNodeIps } from "../day-two/etcd-peers";
 import { rolloutSettings } from "../day-two/rollout";
 import { snapshotContribution } from "../day-two/snapshots";
 import { REGISTRIES_KEY, REGISTRY_PASSWORDS_KEY, parseRegistriesConfig } from "../registries/config";
@@ -163,7 +164,7 @@ export function planStack(config: StackConfig, previous: PreviousState | undefin
     () => {
       if (!c || !planned || !plan.upgrade?.checkPreviousOutputs || previous === undefined) return;
       // A gone entry keeps the role/arch it was installed with (its record carries the removal).
-      checkAgainstPrevious(previous, { settings: c, serverNames: serverNamesOf(nodes), upgrade: plan.upgrade, nodeIdentities: identitiesOf(nodes), gone: planned.gone.map((n) => n.name), goneIdentities: identitiesOf(planned.gone), addresses: nodes, nodesKey: source?.kind === "cloud" ? "cloud.pools" : source?.kind === "local" ? "local" : "inventory.hosts" });
+      checkAgainstPrevious(previous, { settings: c, serverNames: serverNamesOf(nodes), upgrade: plan.upgrade, nodeIdentities: identitiesOf(nodes), gone: planned.gone.map((n) => n.name), goneIdentities: identitiesOf(planned.gone), addresses: nodes, nodesKey: source?.kind === "cloud" ? "cloud.pools" : source?.kind === "local" ? "local" : "inventory.hosts", etcdNodeIps: etcdNodeIps(nodes, c.datastore) });
     },
   ]));
   if (problems.length > 0) throw new ConfigError(problems);

@@ -8,7 +8,7 @@ import { SENTINEL, StackRun, runStack } from "./support/harness";
 import { FIXED_SETTING_OUTPUTS } from "../../components/day-two/fixed-settings";
 
 /** Read back by readPreviousState (day-two/previous.ts), storageClass aside (no addons here). */
-const CHECKED = ["k3sVersion", "serverNames", "datastore", "nodeIdentities", "restartKeys", "nodeAddresses", ...FIXED_SETTING_OUTPUTS];
+const CHECKED = ["k3sVersion", "serverNames", "datastore", "nodeIdentities", "restartKeys", "nodeAddresses", "etcdNodeIps", ...FIXED_SETTING_OUTPUTS];
 const NODES = ["s1", "s2", "s3", "ag1"];
 
 let run: StackRun;

@@ -1,0 +1,51 @@
+// An etcd server's node-ip is read back from the last update (etcdNodeIps output) and a move is refused
+// before anything is registered (day-two/etcd-peers.ts); the output itself waits for every node's steps.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- jest.mock factories cannot use imports
+jest.mock("@pulumi/command", () => require("./support/recorder").recordingCommandModule());
+
+import * as pulumi from "@pulumi/pulumi";
+import { installMocks, MockState, valueOf } from "../support/mocks";
+import { setStackConfig } from "../support/stack";
+import { COMMAND_TYPES, SENTINEL, drain, mockOutputs } from "./support/harness";
+
+const VERSION = "v1.36.3+k3s1";
+const hosts = (s2Ip: string) => [
+  { name: "s1", role: "server", arch: "amd64", address: "192.168.5.10", internalAddress: "10.5.0.10" },
+  { name: "s2", role: "server", arch: "amd64", address: "192.168.5.11", internalAddress: s2Ip },
+  { name: "s3", role: "server", arch: "amd64", address: "192.168.5.12" },
+];
+
+async function up(previous: Record<string, unknown>, s2Ip: string): Promise<{ state: MockState; outputs?: Record<string, unknown>; error?: string }> {
+  const state = await installMocks({
+    outputs: (type, name) => (type === "pulumi:pulumi:StackReference" ? { outputs: previous } : mockOutputs(type, name)),
+  });
+  setStackConfig({
+    "k3s-stacks:cluster": { k3sVersion: VERSION, datastore: "etcd" },
+    "k3s-stacks:inventory": { hosts: hosts(s2Ip), reachabilityTimeout: 0 },
+  }, { "k3s-stacks:sshPrivateKey": SENTINEL.privateKey });
+  const { main } = await import("../../stacks/main");
+  try {
+    const outputs = await main();
+    await drain();
+    return { state, outputs };
+  } catch (e) {
+    return { state, error: (e as Error).message };
+  }
+}
+
+const PREVIOUS = { k3sVersion: VERSION, datastore: "etcd", serverNames: ["s1", "s2", "s3"], etcdNodeIps: { s1: "10.5.0.10", s2: "10.5.0.11" } };
+
+test("moving etcd server s2 to another node-ip is refused before any command is registered", async () => {
+  const r = await up(PREVIOUS, "10.5.0.111");
+  expect(r.error).toMatch(/k3s-stacks:inventory\.hosts: moves etcd server 's2' from node-ip 10\.5\.0\.11 to 10\.5\.0\.111/);
+  expect(r.state.resources.filter((x) => COMMAND_TYPES.includes(x.type))).toEqual([]);
+});
+
+test("the same node-ips pass, and the etcdNodeIps output (servers with internalAddress) waits for the nodes' steps", async () => {
+  const r = await up(PREVIOUS, "10.5.0.11");
+  expect(r.error).toBeUndefined();
+  expect(await valueOf(r.outputs!.etcdNodeIps as pulumi.Output<Record<string, string>>)).toEqual({ s1: "10.5.0.10", s2: "10.5.0.11" });
+  const deps = await (r.outputs!.etcdNodeIps as unknown as { allResources(): Promise<Set<pulumi.Resource>> }).allResources();
+  const names = await Promise.all([...deps].map((d) => valueOf(d.urn).then((u) => u.split("::").pop())));
+  expect(names).toContain("k3s-s3-member");
+});
