@@ -257,7 +257,8 @@ test("7a. removing ag3 while its uninstall fails fails the run naming it; the la
   await expectNoLeaks();
 });
 
-test("7. removing an agent: drain, then uninstall on the host, then delete the Node", async () => {
+test("7. removing an agent: drain, then uninstall on the host, then delete the Node; put back at once it is installed again", async () => {
+  const withAg3 = inventory;
   inventory = inventory.filter((h) => h.name !== "ag3");
   await configure();
   const before = lab.invocations().length;
@@ -274,6 +275,17 @@ test("7. removing an agent: drain, then uninstall on the host, then delete the N
   expect(node("ag3")).toBeUndefined();
   expect(k3sLeftovers(lab, "ag3")).toEqual([]);
   expect(Object.keys(e2e.shownOutputs().nodeAddresses as object)).not.toContain("ag3");
+  // Put back right away (its removal records still stored): k3s is installed on it again and it joins.
+  inventory = withAg3;
+  await configure();
+  expect((await e2e.up("ag3 re-added")).summary.result).toBe("succeeded");
+  expect(node("ag3")?.ready).toBe(true);
+  expect(k3sLeftovers(lab, "ag3")).not.toEqual([]);
+  inventory = inventory.filter((h) => h.name !== "ag3");
+  await configure();
+  expect((await e2e.up("remove ag3 again")).summary.result).toBe("succeeded");
+  expect(node("ag3")).toBeUndefined();
+  expect(k3sLeftovers(lab, "ag3")).toEqual([]);
   // The removal's three records hold no delete: the next up drops them without dialling anything.
   const beforeDrop = lab.invocations().length;
   expect((await e2e.up("ag3 records dropped")).summary.result).toBe("succeeded");
