@@ -1,6 +1,7 @@
 import { ConfigRoot, keyPath } from "../rules/key-path";
 import { nodeAddressProblems } from "../rules/cluster-network";
 import { splitSegmentsProblem } from "../rules/layer2";
+import { apiEndpointProblems } from "../rules/api-endpoint";
 import { primaryNodeIp, splitNodeIps } from "../rules/node-ips";
 import { ClusterSettings, apiHost } from "./settings";
 import { NodeRole } from "../nodes/types";
@@ -24,7 +25,7 @@ export interface ClusterNodeFacts {
 /**
  * The nodes against the cluster settings, for the stack program's planner and K3sCluster alike (one
  * definition): node IPs against the pod/service ranges and families, and the address the others join
- * (rules/cluster-network.ts nodeAddressProblems); with flannel host-gw, every node-ip on one layer-2
+ * (rules/cluster-network.ts nodeAddressProblems), apiEndpoint against them (rules/api-endpoint.ts); with flannel host-gw, every node-ip on one layer-2
  * segment per family (rules/layer2.ts). `cluster` names the settings (`"cluster"` for the stack, `{ arg: "K3sCluster.args" }`).
  * Returns "key: what is wrong. Fix: ..." lines; empty when all hold.
  */
@@ -33,6 +34,7 @@ export function clusterNodeProblems(c: ClusterSettings, nodes: ClusterNodeFacts[
   const joinTarget = nodes.length > 1 && !apiHost(c) ? nodes.find((n) => n.role === "server") : undefined;
   const advertiseAddress = (c.serverConfig as Record<string, unknown> | undefined)?.["advertise-address"];
   const problems = nodeAddressProblems({ ...c, advertiseAddress }, nodes.map((n) => ({ ...n, joinTarget: n === joinTarget })), cluster);
+  problems.push(...apiEndpointProblems(c.apiEndpoint, nodes, keyPath(cluster, ["apiEndpoint"])));
   if (c.flannelBackend !== "host-gw") return problems;
   // host-gw routes each family's pod range via the node's address of that family: the primary
   // node-ips (or SSH addresses) on one segment, and a dual-stack node's second addresses on another.

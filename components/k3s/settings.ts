@@ -144,6 +144,7 @@ export function checkClusterSettings(settings: ClusterSettings, root: ConfigRoot
     k3sVersion: settings.k3sVersion,
     nodeCidrMaskSize: nodeCidrMaskSize(settings.serverConfig),
     apiVip: settings.apiVip?.address,
+    apiEndpoint: settings.apiEndpoint,
   }, (field) => keyPath(root, field.split("."))));
   problems.push(...flagValueProblems(settings.serverConfig, settings.k3sVersion, (flag) => keyPath(root, ["serverConfig", flag])));
   const dnsKey = ["cluster-dns", "cluster-dns+"].find((k) => k in settings.serverConfig) ?? "cluster-dns";

@@ -1,5 +1,5 @@
 import { FAMILY_NAME, Family, ipFamily } from "./address";
-import { cidrFamily, cidrsOverlap, freeBlock, networkForm, prefixLength, splitCidrs } from "./cidr";
+import { cidrFamily, cidrHas, cidrsOverlap, freeBlock, networkForm, prefixLength, splitCidrs } from "./cidr";
 
 /** The cluster's address plan as k3s gets it: cluster-cidr, service-cidr (comma lists), its version. */
 export interface ClusterNetwork {
@@ -13,6 +13,8 @@ export interface ClusterNetwork {
   nodeCidrMaskSize?: Partial<Record<Family, number>>;
   /** `cluster.apiVip.address`, when a VIP is configured. */
   apiVip?: string;
+  /** `cluster.apiEndpoint`, when set (an IP is checked against the ranges; a name is not resolved). */
+  apiEndpoint?: string;
 }
 
 /**
@@ -92,6 +94,13 @@ export function clusterNetworkProblems(net: ClusterNetwork, key: (field: string)
     if (!podFamilies.includes(f)) {
       problems.push(`${key("serviceCidr")}: has an ${FAMILY_NAME[f]} range but clusterCidr has none, so those Services would have no pod endpoints. Fix: add an ${FAMILY_NAME[f]} range to clusterCidr, or remove it here.`);
     }
+  }
+  // Every node dials apiEndpoint to join; on a node, an address inside the pod or service range is
+  // routed into flannel or to kube-proxy, never to the load balancer or server it names.
+  const endpointRange = net.apiEndpoint && ipFamily(net.apiEndpoint) ? [...pods, ...services].find((r) => cidrHas(r, net.apiEndpoint!)) : undefined;
+  if (endpointRange) {
+    const which = pods.includes(endpointRange) ? "clusterCidr (pods)" : "serviceCidr";
+    problems.push(`${key("apiEndpoint")}: ${net.apiEndpoint} is inside ${which} ${endpointRange}, so on every node traffic to it is routed into the cluster network instead of to the API, and joins fail. Fix: give the load balancer's or server's LAN address, or move the cluster's ranges away from your LAN.`);
   }
   if (net.apiVip) {
     const family = ipFamily(net.apiVip);
