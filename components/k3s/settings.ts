@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { subdomainProblem } from "../rules/dns";
+import { nearestSubdomain, subdomainProblem } from "../rules/dns";
 import { DISABLE_VALUES, configProblems, normalizeSliceFlags } from "../rules/flags";
 import { K3S_CLUSTER_CIDR, K3S_SERVICE_CIDR, cidrListSchema, cidrSchema } from "../rules/cidr";
 import { ConfigError, ConfigRoot, keyPath, parseConfig } from "../rules/errors";
@@ -12,7 +12,7 @@ import { flannelBackendSchema } from "../rules/flannel";
 import { EXAMPLE_K3S_TAG, k3sVersionProblem } from "../rules/k3s-version";
 import { managedKeyProblems } from "../rules/managed-flags";
 import { serviceRangeProblems } from "../rules/service-cidr";
-import { flagValueProblems } from "../rules/flag-values";
+import { datastoreFlagProblems, flagValueProblems } from "../rules/flag-values";
 
 
 /** Where joins and the kubeconfig reach the API: always port 6443 (k3s https-listen-port is managed). */
@@ -68,7 +68,8 @@ const clusterFields = {
   /** k3s cluster-domain: a DNS-1123 subdomain (kube-apiserver and CoreDNS refuse anything else); cluster.local when absent. */
   clusterDomain: z.string().superRefine((v, ctx) => {
     const problem = subdomainProblem(v);
-    if (problem) ctx.addIssue({ code: "custom", message: `${problem}. Fix: use a lowercase DNS name such as cluster.local or k3s.internal` });
+    const near = problem ? nearestSubdomain(v) : undefined;
+    if (problem) ctx.addIssue({ code: "custom", message: `${problem}. Fix: ${near ? `write '${near}' (a lowercase DNS name such as cluster.local)` : "use a lowercase DNS name such as cluster.local or k3s.internal"}` });
   }).optional(),
   /**
    * k3s flannel-backend: vxlan (k3s's default), host-gw (nodes on one layer-2 segment) or
@@ -147,6 +148,7 @@ export function checkClusterSettings(settings: ClusterSettings, root: ConfigRoot
     apiEndpoint: settings.apiEndpoint,
   }, (field) => keyPath(root, field.split("."))));
   problems.push(...flagValueProblems(settings.serverConfig, settings.k3sVersion, (flag) => keyPath(root, ["serverConfig", flag])));
+  problems.push(...datastoreFlagProblems(settings.serverConfig, settings.datastore, (flag) => keyPath(root, ["serverConfig", flag]), keyPath(root, ["datastore"])));
   const dnsKey = ["cluster-dns", "cluster-dns+"].find((k) => k in settings.serverConfig) ?? "cluster-dns";
   problems.push(...serviceRangeProblems(settings.serviceCidr, settings.serverConfig[dnsKey], keyPath(root, ["serviceCidr"]), keyPath(root, ["serverConfig", dnsKey])));
   problems.push(...maxPodsProblems({ clusterCidr: settings.clusterCidr, nodeCidrMaskSize: nodeCidrMaskSize(settings.serverConfig) }, [

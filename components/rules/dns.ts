@@ -15,3 +15,13 @@ export function subdomainProblem(name: string): string | undefined {
   if (!DNS1123_SUBDOMAIN.test(name)) return "has characters other than a-z, 0-9, '-' and '.', or does not start and end with a letter or digit";
   return undefined;
 }
+
+/**
+ * The DNS-1123 subdomain a near-miss most likely means: lowercase, '_' and spaces as '-', without
+ * surrounding spaces, dots or dashes (`Pi_1` → pi-1, `cluster.local.` → cluster.local). Undefined
+ * when that is no subdomain either, or is the name itself.
+ */
+export function nearestSubdomain(name: string): string | undefined {
+  const near = name.trim().toLowerCase().replace(/[_\s]+/g, "-").replace(/^[.-]+|[.-]+$/g, "");
+  return near !== name && subdomainProblem(near) === undefined ? near : undefined;
+}

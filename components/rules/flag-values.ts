@@ -51,3 +51,28 @@ export function flagValueProblems(serverConfig: Record<string, unknown>, k3sVers
   }
   return problems;
 }
+
+/**
+ * serverConfig flags that act on one datastore only, which k3s ignores with the others: embedded
+ * etcd's (etcd-arg, etcd-expose-metrics, etcd-disable-snapshots) and the external datastore's TLS
+ * files (datastore-cafile/-certfile/-keyfile, k3s docs "Cluster Datastore": used with
+ * datastore-endpoint). Set with another datastore they would look configured and do nothing.
+ */
+const DATASTORE_FLAGS: Record<string, "etcd" | "postgres"> = {
+  "etcd-arg": "etcd",
+  "etcd-expose-metrics": "etcd",
+  "etcd-disable-snapshots": "etcd",
+  "datastore-cafile": "postgres",
+  "datastore-certfile": "postgres",
+  "datastore-keyfile": "postgres",
+};
+
+/** serverConfig flags of a datastore the cluster does not use, as "key: what is wrong. Fix: ..." lines. */
+export function datastoreFlagProblems(serverConfig: Record<string, unknown>, datastore: string, where: (flag: string) => string, datastoreKey: string): string[] {
+  return Object.keys(serverConfig).flatMap((raw) => {
+    const flag = raw.replace(/\+$/, "");
+    const needs = DATASTORE_FLAGS[flag];
+    if (!needs || needs === datastore) return [];
+    return [`${where(raw)}: acts only on datastore: ${needs}, but ${datastoreKey} is ${datastore}, so k3s would ignore it. Fix: remove it, or set ${datastoreKey}: ${needs}.`];
+  });
+}

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { subdomainProblem } from "./dns";
+import { nearestSubdomain, subdomainProblem } from "./dns";
 import { LABEL_VALUE_MAX, labelValueProblem } from "./labels";
 
 /**
@@ -25,10 +25,12 @@ export function nodeNameProblem(name: string): string | undefined {
 
 const FIX = `use only a-z, 0-9, '-' and '.' (at most ${NODE_NAME_MAX} characters), such as pi-1`;
 
-/** A node name, with the message naming the rule and the fix. */
+/** A node name, with the message naming the rule and the fix (the name meant, when a near-miss: Pi_1 → pi-1). */
 export const nodeNameSchema = z.string().superRefine((name, ctx) => {
   const wrong = nodeNameProblem(name);
-  if (wrong) ctx.addIssue({ code: "custom", message: `must be a lowercase DNS name of at most ${NODE_NAME_MAX} characters, and it ${wrong}: it becomes the Kubernetes node name. Fix: ${FIX}` });
+  const near = wrong ? nearestSubdomain(name) : undefined;
+  const fix = near !== undefined && nodeNameProblem(near) === undefined ? `write '${near}' (${FIX.replace(/, such as pi-1$/, "")})` : FIX;
+  if (wrong) ctx.addIssue({ code: "custom", message: `must be a lowercase DNS name of at most ${NODE_NAME_MAX} characters, and it ${wrong}: it becomes the Kubernetes node name. Fix: ${fix}` });
 });
 
 /** The node name of a cloud pool's VM: `<pool>-<index>`, indexes 0..count-1 (nodes/cloud/pools.ts). */

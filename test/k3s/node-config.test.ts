@@ -15,7 +15,7 @@ const contrib: ResolvedContributions = {
   disable: ["servicelb", "traefik"],
 };
 const settings = (extra: Record<string, unknown> = {}) =>
-  parseClusterConfig({ k3sVersion: "v1.36.3+k3s1", disable: ["traefik", "local-storage"], tlsSans: ["k3s.lan"], apiEndpoint: "10.0.0.100", clusterDomain: "cluster.lan", flannelBackend: "wireguard-native", serverConfig: { "etcd-expose-metrics": true }, agentConfig: { "kubelet-arg": ["image-gc-high-threshold=80"], "disable-apiserver-lb": true }, ...extra });
+  parseClusterConfig({ k3sVersion: "v1.36.3+k3s1", disable: ["traefik", "local-storage"], tlsSans: ["k3s.lan"], apiEndpoint: "10.0.0.100", clusterDomain: "cluster.lan", flannelBackend: "wireguard-native", serverConfig: extra.datastore === "etcd" ? { "etcd-expose-metrics": true } : {}, agentConfig: { "kubelet-arg": ["image-gc-high-threshold=80"], "disable-apiserver-lb": true }, ...extra });
 const node = (o: Partial<NodeConfigInput>): NodeConfigInput => ({ name: "n1", role: "server", bootstrap: true, labels: { tier: "edge", "example.com/x": "y" }, taints: ["dedicated=db:NoSchedule"], internalAddress: "10.0.0.11", externalAddress: "203.0.113.11", flannelIface: "eth1", ...o });
 
 const cases: Array<[string, "sqlite" | "etcd" | "postgres", Partial<NodeConfigInput>]> = [

@@ -69,3 +69,20 @@ describe("flags that would break what k3s-stacks runs are refused with the reaso
     expect(problems.join("\n")).not.toContain("K10abc");
   });
 });
+
+describe("flags of one datastore, which k3s ignores with another (k3s docs, Cluster Datastore)", () => {
+  test.each([
+    ["sqlite", "etcd-expose-metrics", true, "datastore: etcd"],
+    ["postgres", "etcd-arg", ["quota-backend-bytes=8589934592"], "datastore: etcd"],
+    ["sqlite", "etcd-disable-snapshots", true, "datastore: etcd"],
+    ["etcd", "datastore-cafile", "/etc/ssl/db-ca.pem", "datastore: postgres"],
+  ])("datastore %s with %s is refused", (datastore, flag, value, fix) => {
+    expect(problemsOf(() => parseClusterConfig({ k3sVersion: V, datastore, serverConfig: { [flag]: value } }))).toEqual([
+      problem(`k3s-stacks:cluster.serverConfig.${flag}`, `acts only on ${fix}, but k3s-stacks:cluster.datastore is ${datastore}`, `set k3s-stacks:cluster.datastore: ${fix.split(": ")[1]}`),
+    ]);
+  });
+
+  test.each([["etcd", "etcd-expose-metrics", true], ["etcd", "etcd-arg", ["quota-backend-bytes=8589934592"]], ["postgres", "datastore-cafile", "/etc/ssl/db-ca.pem"]])("datastore %s with %s is accepted", (datastore, flag, value) => {
+    expect(parseClusterConfig({ k3sVersion: V, datastore, serverConfig: { [flag]: value } }).serverConfig[flag]).toEqual(value);
+  });
+});

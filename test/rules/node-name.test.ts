@@ -1,3 +1,6 @@
+import { nodeNameSchema } from "../../components/rules/node-name";
+import { parseClusterConfig } from "../../components/k3s/settings";
+import { problem, problemsOf } from "../support/config";
 import { NODE_NAME_MAX, nodeNameProblem, poolNodeName, poolNodeNamesProblem } from "../../components/rules/node-name";
 import { cloudSchema } from "../../components/nodes/cloud/config";
 
@@ -23,5 +26,21 @@ describe("node names: a DNS-1123 subdomain that fits the kubernetes.io/hostname 
     const pool = { name: "p".repeat(32), role: "server", count: 100, type: "cx23" };
     const parsed = cloudSchema.safeParse({ provider: "hetzner", hetzner: { location: "nbg1" }, adminCidrs: ["203.0.113.7/32"], network: { cidr: "10.0.0.0/16", subnets: ["10.0.1.0/24"] }, pools: [pool] });
     expect(parsed.success).toBe(true);
+  });
+});
+
+describe("near-misses get the name meant (k3s-io/k3s issues: hostnames with capitals or '_' as node names)", () => {
+  test.each([["Pi-1", "pi-1"], ["pi_1", "pi-1"], ["Worker_Node 2", "worker-node-2"], ["pi-1.", "pi-1"], ["-pi", "pi"]])("%s → %s", (name, near) => {
+    const parsed = nodeNameSchema.safeParse(name);
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0].message).toMatch(new RegExp(`Fix: write '${near}' \\(`));
+  });
+
+  test("no near-miss: the generic fix", () => {
+    expect(nodeNameSchema.safeParse("ß!").error?.issues[0].message).toMatch(/Fix: use only a-z, 0-9, '-' and '\.' \(at most 63 characters\), such as pi-1$/);
+  });
+
+  test("the cluster domain too: a trailing dot, capitals", () => {
+    expect(problemsOf(() => parseClusterConfig({ k3sVersion: "v1.36.3+k3s1", clusterDomain: "Cluster.Local." }))).toEqual([problem("k3s-stacks:cluster.clusterDomain", "a-z", "write 'cluster.local'")]);
   });
 });
