@@ -171,6 +171,14 @@ ${indent(renderRebootOrAsk("allow_reboot", {
   [ "\${#still[@]}" -eq 0 ] || fail "still missing after installing: \${still[*]}. Fix: check the package installation."
 fi
 
+# open-iscsi 2.1.12 changed its configuration so that Longhorn's volumes fail to attach; Longhorn's
+# install guide (1.11 to 1.13) asks for 2.1.11 or older, or 2.1.13 or newer (longhorn/longhorn#13733,
+# open-iscsi/open-iscsi#540). Other numberings (RHEL's iscsi-initiator-utils 6.2.x) are not affected.
+iscsi_version=$(iscsiadm --version 2>/dev/null | awk '{print $NF}' || true)
+if [ "$iscsi_version" = 2.1.12 ]; then
+  fail "open-iscsi 2.1.12 is installed, whose configuration change makes Longhorn's volumes fail to attach (Longhorn's install guide, longhorn/longhorn#13733). Fix: install open-iscsi 2.1.13 or newer (or 2.1.11) on $node with your distribution's package manager ($(package_of iscsi)), then re-run pulumi up."
+fi
+
 # iSCSI: Longhorn attaches volumes through iscsid and the iscsi_tcp module.
 # Where iscsi_tcp comes from: Ubuntu ships it in linux-modules-extra-<release>, not in the kernel
 # image (spectrocloud/CanvOS#601); the RHEL family in kernel-modules-<release> (Oracle Linux's UEK:

@@ -215,7 +215,8 @@ describe("renderLonghornPrereqScript", () => {
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(/^longhorn prerequisites on node pi-1: multipathd is running without a blacklist .* Fix: add this to \/etc\/multipath\.conf and run 'systemctl reload multipathd': # BEGIN k3s-stacks longhorn blacklist \{.*vendor "IET".*— or set k3s-stacks:addons\.storage\.prepareNodes: true/m);
       expect(fs.existsSync(conf(h))).toBe(false);
-      expect(h.log().filter((l) => !l.startsWith("systemctl is-active") && !l.startsWith("uname"))).toEqual([]);
+      // Only reads: unit states, the kernel release, open-iscsi's version.
+      expect(h.log().filter((l) => !l.startsWith("systemctl is-active") && !l.startsWith("uname") && l !== "iscsiadm --version")).toEqual([]);
     });
   });
 
@@ -254,6 +255,16 @@ describe("renderLonghornPrereqScript", () => {
 
   it.each(["5.15.0-100-generic", "6.5.7", "6.1.0-18-arm64"])("does not warn about kernel %s", (kernel) => {
     expect(host().run("create", "prepare", { KERNEL: kernel }).stderr).toBe("");
+  });
+
+  it.each(["prepare", "check"] as const)("%s: refuses open-iscsi 2.1.12, whose configuration change breaks Longhorn's attachments, and takes its neighbours", (mode) => {
+    const h = host();
+    for (const m of ["iscsi_tcp", "dm_crypt"]) fs.mkdirSync(path.join(h.root, "sys/module", m), { recursive: true });
+    h.fake("iscsiadm", 'echo "iscsiadm version ${ISCSI_VERSION:-2.1.8}"');
+    const r = h.run("create", mode, { ISCSI_VERSION: "2.1.12" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe("longhorn prerequisites on node pi-1: open-iscsi 2.1.12 is installed, whose configuration change makes Longhorn's volumes fail to attach (Longhorn's install guide, longhorn/longhorn#13733). Fix: install open-iscsi 2.1.13 or newer (or 2.1.11) on pi-1 with your distribution's package manager (open-iscsi), then re-run pulumi up.\n");
+    for (const v of ["2.1.11", "2.1.13", "6.2.1.9"]) expect(h.run("create", mode, { ISCSI_VERSION: v }).status).toBe(0);
   });
 
   describe("the data path", () => {
