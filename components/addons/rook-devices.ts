@@ -34,10 +34,10 @@ check_device() {
     return
   fi
   fstype=$(lsblk -dno FSTYPE "$path" 2>/dev/null || true)
-  # Already an OSD: BlueStore on the device itself, or Ceph's logical volume on it.
+  # Already an OSD: BlueStore on the device itself, or Ceph's volume on it (ceph-* LV, or dm-crypt mapping when encrypted).
   [ "$fstype" = ceph_bluestore ] && return
   while read -r name kind; do
-    case "$name" in ceph--*) return ;; esac
+    case "$name" in ceph-*) return ;; esac
     if [ "$kind" = part ]; then parts="\${parts:+$parts, }$name"; fi
   done < <(lsblk -lno NAME,TYPE "$path" 2>/dev/null | tail -n +2)
   local wipe="if nothing on it is needed, wipe it on $node ('wipefs --all $path', and 'sgdisk --zap-all $path' for a partition table; Rook's teardown guide, Zapping Devices), or list an empty device"

@@ -88,8 +88,10 @@ describe("renderRookDevicesScript", () => {
     const n = node({
       "/dev/sdb": ["type=disk", "fstype=ceph_bluestore", "tree=sdb disk"],
       "/dev/sdc": ["type=disk", "fstype=LVM2_member", "tree=sdc disk", "tree=ceph--0a1b-osd--block--2c3d lvm"],
+      // An encrypted raw-mode OSD: ceph-volume's dm-crypt mapping ceph-<fsid>-<device>-block-dmcrypt.
+      "/dev/sdd": ["type=disk", "fstype=crypto_LUKS", "tree=sdd disk", "tree=ceph-68945eb2-sdd-block-dmcrypt crypt"],
     });
-    expect(n.run(["sdb", "sdc"]).status).toBe(0);
+    expect(n.run(["sdb", "sdc", "sdd"]).status).toBe(0);
   });
 
   it("does nothing on delete", () => {
