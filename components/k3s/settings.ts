@@ -37,6 +37,17 @@ export const apiVipSchema = z
   .strict();
 export type ApiVip = z.output<typeof apiVipSchema>;
 
+/**
+ * A list setting that k3s also takes as one comma-separated string (k3s splits `disable` and
+ * `tls-san` on commas, shared/reference §1 "Comma handling"): a YAML list, or `traefik` /
+ * `traefik,servicelb`, split as k3s splits it, without trimming, so a space after a comma is reported
+ * on its entry rather than passed to k3s (which would match no component).
+ */
+function commaList<T extends z.ZodType<string>>(entry: T): z.ZodArray<T> {
+  // Typed as the list it becomes (library arguments pass lists); the string form is the stack file's.
+  return z.preprocess((v) => (typeof v === "string" ? v.split(",") : v), z.array(entry)) as unknown as z.ZodArray<T>;
+}
+
 /** Pinned k3s release of a supported line, e.g. v1.36.3+k3s1 (rules/k3s-version.ts). Channels are not versions. */
 const k3sVersion = z.string({
   // YAML reads an unquoted 1.30 as the number 1.3 (Pulumi's YAML 1.2 core schema does too).
@@ -54,9 +65,9 @@ const clusterFields = {
   /** sqlite: one server; etcd: embedded HA, odd server count; postgres: external, endpoint in the secret k3s-stacks:datastoreEndpoint. */
   datastore: z.enum(DATASTORES).default("sqlite"),
   /** Packaged components to switch off. */
-  disable: z.array(z.enum(DISABLE_VALUES as [string, ...string[]])).default([]),
+  disable: commaList(z.enum(DISABLE_VALUES as [string, ...string[]])).default([]),
   /** Extra names/IPs in the API server certificate; the first that is no wildcard is the kubeconfig's host when apiEndpoint and apiVip are unset. */
-  tlsSans: z.array(addressSchema({ accepts: "host", wildcard: true, portNote: "a certificate names hosts, not ports", example: "k3s.example.com or 192.168.1.250" })).default([]),
+  tlsSans: commaList(addressSchema({ accepts: "host", wildcard: true, portNote: "a certificate names hosts, not ports", example: "k3s.example.com or 192.168.1.250" })).default([]),
   /** Fixed API address (load balancer, VIP or DNS name) for joins and the kubeconfig. */
   apiEndpoint: addressSchema({ accepts: "host", portNote: API_PORT_NOTE, dial: "the joining nodes and kubectl", example: "k3s.example.com or 192.168.1.250" }).optional(),
   /** A managed VIP (kube-vip) used for joins and the kubeconfig; an alternative to apiEndpoint. */

@@ -135,6 +135,10 @@ export function describeIssue(key: ConfigRoot, issue: z.core.$ZodIssue): string[
       // A missing key reaches an enum as undefined: it is required, not a wrong value.
       if (issue.input === undefined && !own) return [`${where}: is required. Fix: set it to ${issue.values.length === 1 ? allowed : `one of ${allowed}`}.`];
       const what = own ? issue.message : issue.values.length === 1 ? `must be ${allowed}` : `${show(issue.input)} is not one of the allowed values`;
+      // The value meant: another tool's word (master → server), other capitals (Traefik), a typo.
+      const values = issue.values.filter((v): v is string => typeof v === "string");
+      const guess = typeof issue.input === "string" && values.length > 1 ? nearest(issue.input, values) : undefined;
+      if (guess !== undefined) return [`${where}: ${what}. Fix: use ${JSON.stringify(guess)} (one of ${allowed}).`];
       return [`${where}: ${what}. Fix: use ${issue.values.length === 1 ? allowed : `one of ${allowed}`}.`];
     }
     case "invalid_union":

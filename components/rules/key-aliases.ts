@@ -1,5 +1,5 @@
 /**
- * Keys people carry over from elsewhere, mapped to the k3s-stacks key that holds the same setting:
+ * Keys (and a few values) people carry over from elsewhere, mapped to the k3s-stacks name for the same thing:
  * k3s's own config.yaml / flag names (k3s docs "Configuration File": `cluster-cidr`, `tls-san`,
  * `node-ip`, ...), and the inventory words of k3s-ansible, k3sup and Ansible (`ansible_host`,
  * `ansible_user`, `ssh_key`, `extra_server_args`). Looked up with case, '-' and '_' ignored, so
@@ -56,6 +56,12 @@ const ALIASES: Record<string, string> = {
   ansiblesshprivatekeyfile: "privateKeyPath",
   jumphost: "bastion",
   proxyjump: "bastion",
+  // values of role and datastore in other tools' words (k3s-ansible's master/node groups, k3sup, k3s docs)
+  master: "server",
+  controlplane: "server",
+  worker: "agent",
+  node: "agent",
+  embeddedetcd: "etcd",
 };
 
 const fold = (key: string): string => key.toLowerCase().replace(/[-_]/g, "");

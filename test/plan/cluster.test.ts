@@ -100,7 +100,7 @@ describe("k3s-stacks:cluster", () => {
   test("every bad field is reported together in one error", () => {
     let err: unknown;
     try {
-      parseClusterConfig({ k3sVersion: "latest", datastore: "mysql", disable: ["nginx"], tlsSans: "k3s.lan", clusterCidr: "10.42.0.0", drainTimeout: "5 minutes", installScriptUrl: "get.k3s.io", secretsEncryption: "yes" });
+      parseClusterConfig({ k3sVersion: "latest", datastore: "mysql", disable: ["nginx"], tlsSans: { host: "k3s.lan" }, clusterCidr: "10.42.0.0", drainTimeout: "5 minutes", installScriptUrl: "get.k3s.io", secretsEncryption: "yes" });
     } catch (e) {
       err = e;
     }
@@ -110,7 +110,7 @@ describe("k3s-stacks:cluster", () => {
       problem("k3s-stacks:cluster.k3sVersion", "release tag", "v1.36.3+k3s1"),
       problem("k3s-stacks:cluster.datastore", "", "sqlite"),
       problem("k3s-stacks:cluster.disable[0]", "", "traefik"),
-      problem("k3s-stacks:cluster.tlsSans", "must be a list, not a string", "a list"),
+      problem("k3s-stacks:cluster.tlsSans", "must be a list, not a mapping", "a list"),
       problem("k3s-stacks:cluster.clusterCidr", "not a valid CIDR", "10.42.0.0/16"),
       problem("k3s-stacks:cluster.drainTimeout", "not a duration", "5m"),
       problem("k3s-stacks:cluster.installScriptUrl", "is not a URL", "https://"),
@@ -119,5 +119,13 @@ describe("k3s-stacks:cluster", () => {
     expect(problems).toHaveLength(8);
     // One message lists them all, one line each.
     for (const p of problems) expect((err as Error).message).toContain(`  - ${p}`);
+  });
+
+  // k3s splits disable and tls-san on commas itself, so its one-string form is taken as k3s takes it.
+  test("disable and tlsSans as one string, comma-separated as k3s reads them; a space after a comma is named", () => {
+    const s = parseClusterConfig({ k3sVersion: V, disable: "traefik,servicelb", tlsSans: "k3s.lan" });
+    expect(s.disable).toEqual(["traefik", "servicelb"]);
+    expect(s.tlsSans).toEqual(["k3s.lan"]);
+    expect(problemsOf(() => parseClusterConfig({ k3sVersion: V, disable: "traefik, servicelb" }))).toEqual([problem("k3s-stacks:cluster.disable[1]", "' servicelb' is not one of the allowed values", 'use "servicelb"')]);
   });
 });

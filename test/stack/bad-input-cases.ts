@@ -272,5 +272,6 @@ export const BAD_INPUTS: BadInput[] = [
   { kind: "secrets: two servers given a localhost database (each would use its own)", config: inventoryStack({ cluster: { datastore: "postgres" }, hosts: [{ name: "s1", address: "10.1.0.1", role: "server", arch: "amd64" }, { name: "s2", address: "10.1.0.2", role: "server", arch: "amd64" }] }), secrets: { "k3s-stacks:datastoreEndpoint": "postgres://k3s:pw@localhost:5432/k3s" }, key: "k3s-stacks:datastoreEndpoint", fix: "every server reaches the database at" },
   { kind: "cluster: apiEndpoint 127.0.0.1 with agents joining through it", config: inventoryStack({ cluster: { apiEndpoint: "127.0.0.1" } }), key: "k3s-stacks:cluster.apiEndpoint", fix: "127.0.0.1 first in tlsSans" },
   { kind: "cluster: apiEndpoint inside the pod range (cloud)", config: cloudStack({ cluster: { apiEndpoint: "10.42.0.100" } }), key: "k3s-stacks:cluster.apiEndpoint", fix: "LAN address" },
+  { kind: "inventory host: role in k3s-ansible's words (master)", config: inventoryStack({ hosts: [{ name: "s1", address: "10.1.0.1", role: "master", arch: "amd64" }] }), key: "k3s-stacks:inventory.hosts[0].role", fix: "use \"server\"" },
   { kind: "inventory host: arch left out", config: inventoryStack({ hosts: [{ name: "s1", address: "10.1.0.1", role: "server" }] }), key: "k3s-stacks:inventory.hosts[0].arch", fix: "set it to one of \"x64\"" },
 ];
