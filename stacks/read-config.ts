@@ -13,13 +13,17 @@ const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) =>
 export function readStackConfig(): StackConfig {
   const values: Record<string, string> = {};
   const secretKeys = new Set<string>();
+  const otherKeys: string[] = [];
   for (const [key, value] of Object.entries(allConfig())) {
-    if (!key.startsWith(`${PROJECT}:`)) continue;
+    if (!key.startsWith(`${PROJECT}:`)) {
+      otherKeys.push(key);
+      continue;
+    }
     const name = key.slice(PROJECT.length + 1);
     values[name] = value;
     if (runtime.isConfigSecret ? runtime.isConfigSecret(key) : true) secretKeys.add(name);
   }
-  return { values, secretKeys, baseDir: process.cwd() };
+  return { values, secretKeys, baseDir: process.cwd(), otherKeys };
 }
 
 /**

@@ -18,6 +18,8 @@ export interface StackConfig {
   secretKeys: ReadonlySet<string>;
   /** Directory that relative file paths (registry TLS files) resolve against. */
   baseDir: string;
+  /** The stack's keys in other namespaces (`namespace:name`), checked for a mistyped `k3s-stacks`. */
+  otherKeys?: string[];
 }
 
 /** Reading one StackConfig: structured values, scalars and secret keys, each problem naming its key. */

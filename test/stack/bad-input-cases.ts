@@ -273,5 +273,6 @@ export const BAD_INPUTS: BadInput[] = [
   { kind: "cluster: apiEndpoint 127.0.0.1 with agents joining through it", config: inventoryStack({ cluster: { apiEndpoint: "127.0.0.1" } }), key: "k3s-stacks:cluster.apiEndpoint", fix: "127.0.0.1 first in tlsSans" },
   { kind: "cluster: apiEndpoint inside the pod range (cloud)", config: cloudStack({ cluster: { apiEndpoint: "10.42.0.100" } }), key: "k3s-stacks:cluster.apiEndpoint", fix: "LAN address" },
   { kind: "inventory host: role in k3s-ansible's words (master)", config: inventoryStack({ hosts: [{ name: "s1", address: "10.1.0.1", role: "master", arch: "amd64" }] }), key: "k3s-stacks:inventory.hosts[0].role", fix: "use \"server\"" },
+  { kind: "config keys: a setting under a mistyped namespace (k3s-stack:)", config: { ...inventoryStack(), "k3s-stack:addons": { storage: { type: "longhorn" } } }, key: "k3s-stack:addons", fix: "rename it to k3s-stacks:addons" },
   { kind: "inventory host: arch left out", config: inventoryStack({ hosts: [{ name: "s1", address: "10.1.0.1", role: "server" }] }), key: "k3s-stacks:inventory.hosts[0].arch", fix: "set it to one of \"x64\"" },
 ];

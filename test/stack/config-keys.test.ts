@@ -1,6 +1,6 @@
 // The one list of keys the program reads under k3s-stacks: (components/plan/config-keys.ts); the
 // whole program's refusals are in validation.test.ts and the bad-input table.
-import { CONFIG_KEYS, unknownConfigKeys } from "../../components/plan/config-keys";
+import { CONFIG_KEYS, mistypedNamespaceKeys, unknownConfigKeys } from "../../components/plan/config-keys";
 import { problem } from "../support/config";
 
 test("a key far from every known one lists the settings", () => {
@@ -19,4 +19,12 @@ test("a near miss names the key it most likely meant", () => {
 
 test("every secret and setting the program reads is a known key", () => {
   expect(unknownConfigKeys(CONFIG_KEYS)).toEqual([]);
+});
+
+test("a k3s-stacks setting under a mistyped namespace is named; provider namespaces are left alone", () => {
+  expect(mistypedNamespaceKeys(["k3s-stack:cluster", "k3s:inventory", "k3s_stacks:addons", "aws:region", "hcloud:token", "kubernetes:cluster", "k3s-stack:region", "k3s-stacks:cluster"])).toEqual([
+    problem("k3s-stack:cluster", "namespace 'k3s-stack'", "rename it to k3s-stacks:cluster"),
+    problem("k3s:inventory", "namespace 'k3s'", "rename it to k3s-stacks:inventory"),
+    problem("k3s_stacks:addons", "namespace 'k3s_stacks'", "rename it to k3s-stacks:addons"),
+  ]);
 });
