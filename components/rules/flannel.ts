@@ -6,6 +6,9 @@ export const FLANNEL_BACKENDS = ["vxlan", "host-gw", "wireguard-native"] as cons
 function flannelBackendMessage(value: unknown): string {
   const supported = "use vxlan (k3s's default; or remove the key), host-gw (all nodes on one LAN segment) or wireguard-native (encrypted).";
   if (value === "none") return `is 'none', which starts k3s without a CNI; k3s-stacks installs none, so every node would stay NotReady and the first server's membership check would fail after its timeout. Fix: ${supported}`;
+  // Other capitals or '_' for '-' (VXLAN, wireguard_native): the backend meant.
+  const near = typeof value === "string" ? FLANNEL_BACKENDS.find((b) => b === value.trim().toLowerCase().replace(/_/g, "-")) : undefined;
+  if (near) return `${JSON.stringify(value)} is not a flannel backend k3s knows: backend names are lowercase with '-'. Fix: write ${near}.`;
   return `${JSON.stringify(value)} is not a flannel backend k3s-stacks supports. Fix: ${supported}`;
 }
 

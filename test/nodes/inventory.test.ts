@@ -132,6 +132,13 @@ describe("inventory → NodeSpec", () => {
     ]);
   });
 
+  test("a privateKeyPath copied with a space after it names the space, not just ENOENT", () => {
+    fs.writeFileSync(path.join(dir, "id_spaced"), "KEY");
+    expect(problemsOf(() => readPrivateKey(`${path.join(dir, "id_spaced")} `))).toEqual([
+      problem("k3s-stacks:inventory.privateKeyPath", "has spaces around it", `write '${path.join(dir, "id_spaced")}'`),
+    ]);
+  });
+
   test("~ in privateKeyPath is the home directory", () => {
     const rel = path.relative(os.homedir(), path.join(dir, "key"));
     fs.writeFileSync(path.join(dir, "key"), "KEY");

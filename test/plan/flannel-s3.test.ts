@@ -20,6 +20,10 @@ describe("flannelBackend", () => {
     expect(problemsOf(() => parseClusterConfig({ k3sVersion: V, flannelBackend: "ipsec" }))).toEqual([problem("k3s-stacks:cluster.flannelBackend", "not a flannel backend", "wireguard-native")]);
   });
 
+  test.each([["VXLAN", "vxlan"], ["wireguard_native", "wireguard-native"], ["Host-GW", "host-gw"]])("%s: the backend meant is named", (backend, meant) => {
+    expect(problemsOf(() => parseClusterConfig({ k3sVersion: V, flannelBackend: backend }))).toEqual([problem("k3s-stacks:cluster.flannelBackend", "lowercase with '-'", `write ${meant}.`)]);
+  });
+
   test.each(["vxlan", "host-gw", "wireguard-native"])("%s is accepted", (backend) => {
     expect(parseClusterConfig({ k3sVersion: V, flannelBackend: backend }).flannelBackend).toBe(backend);
   });

@@ -122,6 +122,8 @@ export function readPrivateKey(file: string, roots: InventoryRoots = STACK_INVEN
     content = fs.readFileSync(full, "utf8");
   } catch (e) {
     const secret = isArgument(roots.privateKey) ? `pass the key itself as ${settingName(roots.privateKey)}` : `set the secret ${keyPath(roots.privateKey, [])}`;
+    // A space copied around the path is part of the file name here; say so instead of "ENOENT" alone.
+    if (file !== file.trim()) throw new ConfigError([`${where}: '${file}' has spaces around it, so ${JSON.stringify(full)} is read, which does not exist. Fix: write '${file.trim()}'.`]);
     throw new ConfigError([`${where}: cannot read ${full} (${(e as NodeJS.ErrnoException).code}). Fix: point it at your SSH private key, or ${secret}, or leave both unset to use the SSH agent.`]);
   }
   const instead = notAPrivateKey(content);
