@@ -88,7 +88,9 @@ function union(key: ConfigRoot, issue: z.core.$ZodIssueInvalidUnion): string[] {
     const allowed = oneOf(issue.options);
     const value = (issue.input as Record<string, unknown> | undefined)?.[issue.discriminator];
     if (value === undefined) return [`${where}: is required. Fix: set ${issue.discriminator} to one of ${allowed}`];
-    return [`${where}: ${show(value)} is not a known ${issue.discriminator}. Fix: use one of ${allowed}`];
+    const values = issue.options.filter((o): o is string => typeof o === "string");
+    const guess = typeof value === "string" ? nearest(value, values) : undefined;
+    return [`${where}: ${show(value)} is not a known ${issue.discriminator}. Fix: use ${guess !== undefined ? `${JSON.stringify(guess)} (one of ${allowed})` : `one of ${allowed}`}`];
   }
   // A plain union: when no option even has the value's shape, name the shapes; else word the problems of the option that has it.
   const branches = issue.errors.filter((errs) => !errs.every((e) => e.code === "invalid_type" && e.path.length === 0));

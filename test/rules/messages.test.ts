@@ -70,3 +70,20 @@ describe("every config problem reads 'key: what is wrong. Fix: <concrete fix>' i
     if (["cluster", "inventory", "local", "cloud", "addons", "registries"].includes(key)) expect(records).toBeGreaterThan(0);
   });
 });
+
+// Values of a fixed set as users mistype them: the value meant is named before the list (stackfiles).
+test.each([
+  [() => parseAddonsConfig({ loadBalancer: { type: "metalLB" } }), "k3s-stacks:addons.loadBalancer.type", '"metallb"'],
+  [() => parseAddonsConfig({ storage: { type: "longhron" } }), "k3s-stacks:addons.storage.type", '"longhorn"'],
+  [() => parseClusterConfig({ k3sVersion: "v1.36.3+k3s1", disable: ["Traefik"] }), "k3s-stacks:cluster.disable[0]", '"traefik"'],
+  [() => parseInventoryConfig({ hosts: [{ name: "n1", address: "10.0.0.1", role: "master", arch: "amd64" }] }), "k3s-stacks:inventory.hosts[0].role", '"server"'],
+  [() => parseInventoryConfig({ hosts: [{ name: "n1", address: "10.0.0.1", role: "server", arch: "amd64" }, { name: "n2", address: "10.0.0.2", role: "worker", arch: "amd64" }] }), "k3s-stacks:inventory.hosts[1].role", '"agent"'],
+])("%#: the value meant comes first in the fix", (parse, key, meant) => {
+  let problems: string[] = [];
+  try {
+    parse();
+  } catch (e) {
+    problems = (e as ConfigError).problems;
+  }
+  expect(problems).toEqual([expect.stringMatching(new RegExp(`^${key.replace(/[.[\]]/g, "\\$&")}: .*Fix: use ${meant} \\(one of `))]);
+});
