@@ -300,6 +300,23 @@ describe("k3s stand-ins", () => {
     expect(JSON.stringify(calls)).not.toContain("e2e-token");
   });
 
+  test("a timestamp reads the clock once: a call on a second boundary is not stamped a second early", () => {
+    // Each read of the clock (time.time, or time.gmtime without an argument) moves it on: 08:00:29.9995,
+    // then 08:00:30.0005, as when a second turns between two reads. Read apart, the seconds and the
+    // milliseconds made 08:00:29.000, a second early; scenarios/log.ts orders and times restarts by these stamps.
+    const probe = [
+      "import runpy, time",
+      "real = time.gmtime",
+      "ticks = iter([1796025629.9995, 1796025630.0005])",
+      "time.time = lambda: next(ticks)",
+      "time.gmtime = lambda s=None: real(next(ticks) if s is None else s)",
+      `print(runpy.run_path(${JSON.stringify(`${__dirname}/standins/k3s.py`)}, run_name="probe")["now_ms"]())`,
+    ].join("\n");
+    const r = spawnSync("python3", ["-c", probe], { encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim()).toBe("2026-11-30T08:00:29.999Z");
+  });
+
   test("the lab's teardown ends every unit's placeholder main process", () => {
     const pids = ["srv1", "ag1", "hidden", "pi"].flatMap((h) =>
       lab.exec(h, "cat /run/k3s-standin/units/*.main-pid 2>/dev/null; true").stdout.split("\n").filter(Boolean).map(Number));

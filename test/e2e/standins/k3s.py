@@ -53,7 +53,10 @@ class Fatal(Exception):
 
 
 def now_ms():
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + ".%03dZ" % (int(time.time() * 1000) % 1000)
+    # One clock read: seconds and milliseconds taken apart straddle a second boundary (a stop stamped
+    # a second early), and the e2e scenarios order and time restarts by these stamps (scenarios/log.ts).
+    t = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + ".%03dZ" % (int(t * 1000) % 1000)
 
 
 def node_hostname():
