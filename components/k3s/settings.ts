@@ -40,12 +40,16 @@ export type ApiVip = z.output<typeof apiVipSchema>;
 /**
  * A list setting that k3s also takes as one comma-separated string (k3s splits `disable` and
  * `tls-san` on commas, shared/reference §1 "Comma handling"): a YAML list, or `traefik` /
- * `traefik,servicelb`, split as k3s splits it, without trimming, so a space after a comma is reported
- * on its entry rather than passed to k3s (which would match no component).
+ * `traefik,servicelb`, split as k3s splits it. `trim`: k3s trims each `disable` entry
+ * (K3S:pkg/cli/server/server.go, strings.TrimSpace after SplitStringSlice), so `traefik, servicelb`
+ * is valid there; `tls-san` entries are kept as written, so a space after a comma is reported on its
+ * entry rather than put into the certificate.
  */
-function commaList<T extends z.ZodType<string>>(entry: T): z.ZodArray<T> {
+function commaList<T extends z.ZodType<string>>(entry: T, opts: { trim?: boolean } = {}): z.ZodArray<T> {
+  const split = (v: unknown) => (typeof v === "string" ? v.split(",") : v);
+  const trim = (v: unknown) => (Array.isArray(v) ? v.map((e) => (typeof e === "string" ? e.trim() : e)) : v);
   // Typed as the list it becomes (library arguments pass lists); the string form is the stack file's.
-  return z.preprocess((v) => (typeof v === "string" ? v.split(",") : v), z.array(entry)) as unknown as z.ZodArray<T>;
+  return z.preprocess((v) => (opts.trim ? trim(split(v)) : split(v)), z.array(entry)) as unknown as z.ZodArray<T>;
 }
 
 /** Pinned k3s release of a supported line, e.g. v1.36.3+k3s1 (rules/k3s-version.ts). Channels are not versions. */
@@ -65,7 +69,7 @@ const clusterFields = {
   /** sqlite: one server; etcd: embedded HA, odd server count; postgres: external, endpoint in the secret k3s-stacks:datastoreEndpoint. */
   datastore: z.enum(DATASTORES).default("sqlite"),
   /** Packaged components to switch off. */
-  disable: commaList(z.enum(DISABLE_VALUES as [string, ...string[]])).default([]),
+  disable: commaList(z.enum(DISABLE_VALUES as [string, ...string[]]), { trim: true }).default([]),
   /** Extra names/IPs in the API server certificate; the first that is no wildcard is the kubeconfig's host when apiEndpoint and apiVip are unset. */
   tlsSans: commaList(addressSchema({ accepts: "host", wildcard: true, portNote: "a certificate names hosts, not ports", example: "k3s.example.com or 192.168.1.250" })).default([]),
   /** Fixed API address (load balancer, VIP or DNS name) for joins and the kubeconfig. */

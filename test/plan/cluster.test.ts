@@ -122,10 +122,16 @@ describe("k3s-stacks:cluster", () => {
   });
 
   // k3s splits disable and tls-san on commas itself, so its one-string form is taken as k3s takes it.
-  test("disable and tlsSans as one string, comma-separated as k3s reads them; a space after a comma is named", () => {
+  test("disable and tlsSans as one string, comma-separated as k3s reads them; a space after a comma in tlsSans is named", () => {
     const s = parseClusterConfig({ k3sVersion: V, disable: "traefik,servicelb", tlsSans: "k3s.lan" });
     expect(s.disable).toEqual(["traefik", "servicelb"]);
     expect(s.tlsSans).toEqual(["k3s.lan"]);
-    expect(problemsOf(() => parseClusterConfig({ k3sVersion: V, disable: "traefik, servicelb" }))).toEqual([problem("k3s-stacks:cluster.disable[1]", "' servicelb' is not one of the allowed values", 'use "servicelb"')]);
+    expect(problemsOf(() => parseClusterConfig({ k3sVersion: V, tlsSans: "k3s.lan, 10.0.0.1" }))).toEqual([problem("k3s-stacks:cluster.tlsSans[1]", "' 10.0.0.1' has spaces around it", "write '10.0.0.1'")]);
+  });
+
+  // k3s trims each disable entry after splitting (pkg/cli/server/server.go strings.TrimSpace), so these are valid.
+  test.each([["traefik, servicelb"], [" traefik , metrics-server "], [["traefik", " servicelb"]]])("disable %j is taken trimmed, as k3s trims it", (disable) => {
+    expect(parseClusterConfig({ k3sVersion: V, disable }).disable).toEqual(expect.arrayContaining(["traefik"]));
+    expect(parseClusterConfig({ k3sVersion: V, disable }).disable.every((d: string) => d === d.trim())).toBe(true);
   });
 });
