@@ -19,17 +19,23 @@ export const QUANTITY_BYTES: Record<string, number> = {
   k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
 };
 
-/** A volume size's bytes, or undefined when it is no quantity of a byte suffix. */
+/**
+ * A volume size's bytes, or undefined when it is no quantity of a byte suffix. The number is read as
+ * apimachinery's quantity grammar writes it: an optional sign, digits with an optional fraction
+ * (`1.5`, `5.`, `.5`), then a binary or decimal suffix or a decimal exponent (`1e9`, `15E8`; `1E`
+ * alone is exa). The milli suffix `m` (fractions of a byte) is left out: no volume has that size.
+ */
 export function quantityBytes(size: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.exec(size);
-  return m ? Number(m[1]) * QUANTITY_BYTES[m[2] ?? ""] : undefined;
+  const m = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)|[eE]([+-]?\d+))?$/.exec(size);
+  if (!m) return undefined;
+  return Number(m[1]) * (m[3] !== undefined ? 10 ** Number(m[3]) : QUANTITY_BYTES[m[2] ?? ""]);
 }
 
 /** A volume size; Kubernetes refuses a claim of zero bytes (the request must be greater than zero). */
 const quantity = z.string().superRefine((v, ctx) => {
   const bytes = quantityBytes(v);
   if (bytes === undefined) ctx.addIssue({ code: "custom", message: "must be a size such as 10Gi or 512Mi. Fix: write a number with Ki, Mi, Gi, Ti (or k, M, G, T), such as 10Gi" });
-  else if (bytes === 0) ctx.addIssue({ code: "custom", message: "is zero, and Kubernetes refuses a volume claim of zero bytes. Fix: give the volume a size, such as 10Gi" });
+  else if (bytes <= 0) ctx.addIssue({ code: "custom", message: `is ${bytes === 0 ? "zero" : "negative"}, and Kubernetes refuses a volume claim of zero bytes or less. Fix: give the volume a size, such as 10Gi` });
 });
 
 const localPath = z.object({ type: z.literal("local-path") }).strict();

@@ -42,7 +42,8 @@ describe("parseAddonsConfig", () => {
   });
 
   // Kubernetes quantities (apimachinery resource.Quantity): binary and decimal suffixes, plain bytes.
-  it.each(["20G", "500M", "1Ti", "1.5Gi", "10737418240"])("takes the volume size %s, a Kubernetes quantity", (size) => {
+  // The grammar's other number forms too: decimal exponents (1e9), a fraction without digits on one side (.5Gi, 5.Gi), a '+'.
+  it.each(["20G", "500M", "1Ti", "1.5Gi", "10737418240", "1e9", "15E8", "1E", ".5Gi", "5.Gi", "+10Gi"])("takes the volume size %s, a Kubernetes quantity", (size) => {
     expect(parseAddonsConfig({ monitoring: { enabled: true, storageSize: size, grafanaStorageSize: size } }).monitoring).toMatchObject({ storageSize: size, grafanaStorageSize: size });
   });
 
@@ -50,7 +51,10 @@ describe("parseAddonsConfig", () => {
     ["10GB", /must be a size such as 10Gi/],
     ["10 Gi", /must be a size such as 10Gi/],
     ["10gi", /must be a size such as 10Gi/],
-    ["0Gi", /is zero, and Kubernetes refuses a volume claim of zero bytes\. Fix: /],
+    ["0Gi", /is zero, and Kubernetes refuses a volume claim of zero bytes or less\. Fix: /],
+    ["-10Gi", /is negative, and Kubernetes refuses a volume claim of zero bytes or less\. Fix: /],
+    ["1e", /must be a size such as 10Gi/],
+    ["500m", /must be a size such as 10Gi/],
   ])("refuses the volume size %s, naming the key", (size, message) => {
     expect(() => parseAddonsConfig({ monitoring: { enabled: true, storageSize: size } })).toThrow(new RegExp(`k3s-stacks:addons\\.monitoring\\.storageSize: ${message.source}`));
   });

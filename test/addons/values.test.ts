@@ -261,6 +261,7 @@ describe("kube-prometheus-stack values", () => {
     expect(retentionSizeFor("512Mi")).toBe("409MB");
     // Decimal suffixes are volume sizes too (20G = 20·10⁹ bytes).
     expect(retentionSizeFor("20G")).toBe("15258MB");
+    expect(retentionSizeFor("2e10")).toBe("15258MB");
     expect(retentionSizeFor("1.5Ti")).toBe("1258291MB");
   });
 });
