@@ -57,8 +57,10 @@ export function unknownConfigKeys(names: Iterable<string>): string[] {
  * Keys set under another namespace that are k3s-stacks settings in a mistyped namespace
  * (`k3s-stack:cluster`, `k3s:inventory`, `k3s_stacks:addons`): Pulumi hands every namespace to the
  * program, but k3s-stacks reads only its own, so such a setting would be silently ignored. A
- * namespace counts as mistyped when it contains "k3s" or is within 3 edits of "k3s-stacks"; provider
- * namespaces (aws, hcloud, kubernetes, ...) are neither. `keys` are full `namespace:name` keys.
+ * namespace counts as mistyped when it is "k3s" or within 3 edits of "k3s-stacks"; provider
+ * namespaces (aws, hcloud, kubernetes, ...) are neither, nor are other projects' namespaces that
+ * merely contain k3s (k3s-apps, an ESC environment shared with the user's own projects may set them).
+ * `keys` are full `namespace:name` keys.
  */
 export function mistypedNamespaceKeys(keys: Iterable<string>): string[] {
   const known: readonly string[] = CONFIG_KEYS;
@@ -66,7 +68,7 @@ export function mistypedNamespaceKeys(keys: Iterable<string>): string[] {
     const colon = full.indexOf(":");
     const [namespace, name] = [full.slice(0, colon), full.slice(colon + 1)];
     if (colon < 0 || namespace === PROJECT || !known.includes(name)) return [];
-    if (!namespace.toLowerCase().includes("k3s") && editDistance(namespace.toLowerCase(), PROJECT) > 3) return [];
+    if (namespace.toLowerCase() !== "k3s" && editDistance(namespace.toLowerCase(), PROJECT) > 3) return [];
     return [`${full}: is in the namespace '${namespace}', and k3s-stacks reads only '${PROJECT}', so it would be ignored. Fix: rename it to ${PROJECT}:${name} in Pulumi.<stack>.yaml (or 'pulumi config rm ${full}' and set ${PROJECT}:${name}).`];
   });
 }
