@@ -276,7 +276,7 @@ export function resolveK3sClusterArgs(args: K3sClusterProgramArgs): ResolvedK3sC
       present: endpoint !== undefined,
       scheme: typeof endpoint === "string" ? endpointScheme(endpoint) : undefined,
       unknown: endpoint !== undefined && typeof endpoint !== "string",
-      problem: typeof endpoint === "string" ? datastoreEndpointProblem(endpoint, `pass ${ROOT}.datastoreEndpoint again`, nodes.filter((n) => n.role === "server").length) : undefined,
+      problem: typeof endpoint === "string" ? datastoreEndpointProblem(endpoint, `pass ${ROOT}.datastoreEndpoint again`) : undefined,
     }, TOPOLOGY),
     () => checkNodesAgainstCluster(settings, nodes),
     () => longhornRolloutProblems(parsed.contributions as ConfigContribution[], nodes, rollout),

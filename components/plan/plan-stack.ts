@@ -114,7 +114,7 @@ export function planStack(config: StackConfig, previous: PreviousState | undefin
       if (!c || !source) return;
       const raw = read.raw("datastoreEndpoint");
       // Checked on the plain value before it is wrapped as a secret; the message never holds it.
-      const problem = raw === undefined ? undefined : datastoreEndpointProblem(raw, "set it again with 'pulumi config set --secret k3s-stacks:datastoreEndpoint'", serverNamesOf(nodes).length);
+      const problem = raw === undefined ? undefined : datastoreEndpointProblem(raw, "set it again with 'pulumi config set --secret k3s-stacks:datastoreEndpoint'");
       validateTopology(c, nodes, { present: read.has("datastoreEndpoint"), scheme: endpointScheme(raw), unknown: raw === undefined, problem },
         source.kind === "inventory" ? "inventory.hosts" : source.kind === "local" ? "local" : "cloud.pools");
     },

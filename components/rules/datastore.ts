@@ -25,12 +25,6 @@ const PLAIN_IDENTIFIER = /^[a-z_][a-z0-9_$]*$/;
  */
 const SSL_MODES = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"];
 
-/** Host names and addresses that are the connecting machine itself (localhost, 127.0.0.0/8, ::1). */
-function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
-  return h === "localhost" || h.endsWith(".localhost") || /^127\.\d+\.\d+\.\d+$/.test(h) || h === "::1";
-}
-
 const ENCODE = "percent-encode the password (and user name): '%' as %25, '/' as %2F, '?' as %3F, '#' as %23, '@' as %40, ':' as %3A, a space as %20";
 
 /**
@@ -40,12 +34,12 @@ const ENCODE = "percent-encode the password (and user name): '%' as %25, '/' as 
  * the rules are Go's (rules/go-url.ts), checked here before the value goes anywhere. The message
  * never holds the value or any part of its user name or password. Only postgres:// and postgresql://
  * URLs are checked; the topology check reports another scheme.
- * `setAgain` is how to set the value again (the secret's command, or the argument). `servers`: how many
- * servers share the endpoint; with more than one, a loopback host is refused, as each server would
- * reach a database of its own (k3s docs "High Availability with an External DB": all servers use
- * the same datastore).
+ * `setAgain` is how to set the value again (the secret's command, or the argument). A loopback host
+ * is taken with any number of servers: each server may reach the one shared database through a
+ * proxy of its own on 127.0.0.1 (pgbouncer, HAProxy in front of Patroni, Cloud SQL Auth Proxy),
+ * which a URL cannot tell from a database on the server itself.
  */
-export function datastoreEndpointProblem(value: string, setAgain: string, servers = 1): string | undefined {
+export function datastoreEndpointProblem(value: string, setAgain: string): string | undefined {
   // k3s passes the value to kine as written: a space or line break would become part of the scheme or the database name.
   if (value !== value.trim()) return `has spaces or a line break before or after the URL. Fix: remove them, then ${setAgain}.`;
   const scheme = /^(postgres|postgresql):\/\//i.exec(value);
@@ -68,9 +62,6 @@ export function datastoreEndpointProblem(value: string, setAgain: string, server
   const port = parsed.url.port;
   if (port !== undefined && port !== "" && (Number(port) < 1 || Number(port) > 65535)) {
     return `has port ${port}, outside 1-65535. Fix: use the database's port (PostgreSQL listens on 5432), then ${setAgain}.`;
-  }
-  if (servers > 1 && isLoopbackHost(parsed.url.host)) {
-    return `names a loopback host (localhost, 127.0.0.0/8 or ::1) as the database, but ${servers} servers are listed: each would reach a database on itself, and they would not share one cluster state. Fix: use the address every server reaches the database at, such as db.lan or 192.168.1.5, then ${setAgain}.`;
   }
   const sslmode = new URLSearchParams(parsed.url.rawQuery).get("sslmode");
   if (sslmode !== null && !SSL_MODES.includes(sslmode)) {
