@@ -157,4 +157,16 @@ describe("AwsNodes: a custom AMI with its own login user", () => {
     expect(mine("ami", "aws:ec2/instance:Instance")[0].inputs.ami).toBe("ami-0a1b2c3d4e5f67890");
     expect(result.nodes[0].connection.user).toBe("ec2-user");
   });
+
+  test("without image.user, every step logs in as the login of os, as before image.user existed", async () => {
+    const result = await build("amidefault", {
+      provider: "aws",
+      aws: { region: "eu-west-1", availabilityZones: ["eu-west-1a"] },
+      os: "debian-12",
+      adminCidrs: ["198.51.100.7/32"],
+      network: { cidr: "10.0.0.0/16", subnets: ["10.0.1.0/24"] },
+      pools: [{ name: "server", role: "server", count: 1, type: "t3.medium", image: { id: "ami-0a1b2c3d4e5f67890", arch: "amd64" } }],
+    });
+    expect(result.nodes[0].connection.user).toBe("admin");
+  });
 });

@@ -31,7 +31,7 @@ const poolSchema = z
     image: z.object({
       id: filled("a Hetzner snapshot ID or name, or an AMI ID"),
       arch: z.enum(["amd64", "arm64"]),
-      /** The image's SSH login user (passwordless sudo when not root). Required on AWS, whose images each have their own (ubuntu, admin, ec2-user, rocky); root on Hetzner by default. */
+      /** The image's SSH login user (passwordless sudo when not root). Default on AWS: the login of `os` (ubuntu, admin, ec2-user, rocky), right for an AMI built from that image; set it for any other. Default on Hetzner: root. */
       user: userSchema("the image (the VM's address comes from the cloud)").optional(),
     }).strict().optional(),
     labels: labelsSchema.default({}),

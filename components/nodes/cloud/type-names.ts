@@ -38,14 +38,3 @@ export function imageIdProblem(provider: CloudConfig["provider"], id: string): s
   if (/^ami-/i.test(id)) return `'${id}' is an AWS AMI ID, but provider is hetzner. Fix: use the ID of a Hetzner snapshot (hcloud image list --type snapshot), or remove image to use os.`;
   return /^(\d+|[a-z0-9][a-z0-9._-]*)$/.test(id) ? undefined : `'${id}' is neither a Hetzner image ID nor an image name. Fix: use a snapshot's numeric ID (hcloud image list --type snapshot) or a lowercase system image name such as ubuntu-24.04.`;
 }
-
-/**
- * The problem when an AWS pool's custom image does not name its login user: every AMI family has its
- * own default user, which receives the key pair (Ubuntu ubuntu, Debian admin, Amazon Linux and RHEL
- * ec2-user, Rocky rocky; https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/managing-users.html),
- * and the one of `os` would be refused after the instance exists. Hetzner puts the key on root.
- */
-export function imageUserProblem(provider: CloudConfig["provider"], image: { user?: string } | undefined): string | undefined {
-  if (provider !== "aws" || !image || image.user) return undefined;
-  return "does not say the AMI's login user, which receives the key pair and differs per image (ubuntu, admin, ec2-user, rocky; https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/managing-users.html), so SSH would be refused once the instance exists. Fix: add user: <the AMI's default user> to image, e.g. user: ec2-user for Amazon Linux.";
-}

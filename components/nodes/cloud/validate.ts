@@ -5,7 +5,7 @@ import { CloudClusterInfo, CloudConfig, cloudSchema } from "./config";
 import { typeArch, vmsPerSubnet } from "./pools";
 import { availabilityZoneProblems } from "../aws/zones";
 import { awsServerMemoryProblem } from "../aws/instance-types";
-import { imageIdProblem, imageUserProblem, typeNameProblem } from "./type-names";
+import { imageIdProblem, typeNameProblem } from "./type-names";
 import { providerNetworkProblems } from "./network-rules";
 import { nonPublicAdminProblem } from "./admin-cidrs";
 import { CLOUD_DELIVERS_ONLY_ASSIGNED } from "../../rules/layer2";
@@ -74,8 +74,6 @@ function poolProblems(at: At, c: CloudConfig): string[] {
     }
     const imageWrong = pool.image && imageIdProblem(c.provider, pool.image.id);
     if (imageWrong) problems.push(`${at("pools", i, "image", "id")}: ${imageWrong}`);
-    const userMissing = imageUserProblem(c.provider, pool.image);
-    if (userMissing) problems.push(`${at("pools", i, "image")}: ${userMissing}`);
     const typeWrong = typeNameProblem(c.provider, pool.type) ?? (c.provider === "aws" && pool.role === "server" ? awsServerMemoryProblem(pool.type) : undefined);
     if (typeWrong) {
       problems.push(`${at("pools", i, "type")}: ${typeWrong}`);
