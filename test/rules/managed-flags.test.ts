@@ -1,4 +1,4 @@
-import { COMPONENT_ARGS, argName, managedKeyProblems } from "../../components/rules/managed-flags";
+import { COMPONENT_ARGS, MANAGED_KEYS, argName, managedKeyProblems } from "../../components/rules/managed-flags";
 import { parseClusterConfig } from "../../components/k3s/settings";
 import { flagType } from "../../components/rules/flags";
 import { problem, problemsOf } from "../support/config";
@@ -68,5 +68,15 @@ describe("a managed key is reported once, as managed", () => {
     ["agentConfig", "cluster-cidr", "10.42.0.0/16"],
   ])("%s.%s: %j", (field, key, value) => {
     expect(problemsOf(() => parseClusterConfig({ k3sVersion: VERSION, [field]: { [key]: value } }))).toEqual([problem(`k3s-stacks:cluster.${field}.${key}`, "is managed by k3s-stacks", "remove it here")]);
+  });
+});
+
+describe("every managed key and every flag a component argument is mapped to is a k3s flag (shared/reference k3s-flags.json)", () => {
+  const isFlag = (key: string) => flagType("server", key) !== undefined || flagType("agent", key) !== undefined;
+  test.each(Object.keys(MANAGED_KEYS))("%s", (key) => {
+    expect(isFlag(key)).toBe(true);
+  });
+  test.each([...new Set(Object.values(COMPONENT_ARGS).flatMap((c) => Object.values(c.args)))])("%s (mapped from a *-arg entry)", (flag) => {
+    expect(isFlag(flag)).toBe(true);
   });
 });

@@ -7,7 +7,7 @@ jest.mock("@pulumi/command", () => require("./support/recorder").recordingComman
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, MockState, valueOf } from "../support/mocks";
 import { setStackConfig } from "../support/stack";
-import { SENTINEL, commandInputs, drain, mockOutputs } from "./support/harness";
+import { SENTINEL, commandInputs, drain, leaks, marksInsideSecrets, mockOutputs } from "./support/harness";
 import { command, dependsOnNames, recorded } from "./support/recorder";
 
 const VERSION = "v1.36.3+k3s1";
@@ -88,6 +88,12 @@ describe("a host deleted from the inventory", () => {
     expect(await valueOf(onHost.user)).toBe("ops");
     expect(await valueOf(onHost.privateKey)).toBe(SENTINEL.privateKey);
     expect(String(await valueOf(command("k3s-old-install").args.stdin as pulumi.Input<string>))).toContain(SENTINEL.sudoPassword);
+  });
+
+  test("the removal's key and sudo password reach the state only as secrets", () => {
+    expect(leaks(run.state)).toEqual([]);
+    // The scan had something to find: the key and the sudo password are there, inside secrets.
+    expect([...marksInsideSecrets(run.state)]).toEqual(expect.arrayContaining(["KEY-SENTINEL", "SUDO-SENTINEL"]));
   });
 
   test("its triggers keep the live node's values, so the engine updates the records instead of replacing them (a replacement would run the stored uninstall)", async () => {
