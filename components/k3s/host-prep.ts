@@ -8,6 +8,7 @@ import { renderCgroupCheck } from "./host/cgroup";
 import { renderNetworkManager, renderSelinuxCheck, renderSelinuxConfig } from "./host/services";
 import { renderPrepRecord } from "./host/undo";
 import { renderFapolicyd, renderFapolicydCheck } from "./host/fapolicyd";
+import { renderSysctls } from "./host/sysctls";
 import { ResolvedContributions } from "./node-config";
 
 export { CGROUP_ARGS } from "./host/cgroup";
@@ -35,7 +36,7 @@ export interface HostPrep {
 /**
  * Host preparation, idempotent, for the Debian, RHEL, SUSE and Arch families: host facts first, then
  * every check that can fail (arch, SELinux, kernel modules, firewall when kept, memory cgroup) before
- * anything changes; then swap off, modules and sysctls, firewall rules, NetworkManager, fapolicyd and
+ * anything changes; then swap off, modules and sysctls (inotify limits raised), firewall rules, NetworkManager, fapolicyd and
  * SELinux.
  * Leaves `k3s_prep_changed=1` when a file k3s reads changed (the SELinux drop-in), so the config
  * step restarts k3s.
@@ -67,8 +68,8 @@ if [ -f /etc/fstab ] && grep -Eq '^[^#].*[[:space:]]swap[[:space:]]' /etc/fstab;
 fi
 changed=0`,
     writeFileSnippet("/etc/modules-load.d/k3s.conf", modules.join("\n"), "0644"),
-    writeFileSnippet("/etc/sysctl.d/90-k3s.conf", "net.ipv4.ip_forward = 1\nnet.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1", "0644"),
-    `if [ "$changed" = 1 ]; then sysctl --system >/dev/null 2>&1 || true; fi`,
+    // Applied when either file changed: the bridge sysctls exist once br_netfilter is loaded.
+    renderSysctls(),
     firewall ? renderFirewallOpen() : "",
     renderNetworkManager(),
     renderFapolicyd(),

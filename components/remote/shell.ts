@@ -14,11 +14,24 @@ export function heredocMark(body: string, base = "K3S_STACKS_EOF"): string {
 export function writeFileSnippet(path: string, body: string, mode = "0600"): string {
   const mark = heredocMark(body);
   const content = body.endsWith("\n") ? body : `${body}\n`;
+  return replaceFile(path, [`cat > "$tmp" <<'${mark}'`, `${content}${mark}`], mode);
+}
+
+/**
+ * Shell that writes the output of `command` (one simple command, such as a shell function's call)
+ * to `path` as writeFileSnippet does: for content only the host can tell, such as a value read from
+ * it. When the command fails the file stays as it was and the script exits 1.
+ */
+export function writeOutputSnippet(path: string, command: string, mode = "0600"): string {
+  return replaceFile(path, [`${command} > "$tmp" || { rm -f "$tmp"; exit 1; }`], mode);
+}
+
+/** Writes `$tmp` with `fill`, then moves it over `path` only when the content differs (changed=1). */
+function replaceFile(path: string, fill: string[], mode: string): string {
   return [
     `install -d -m 0755 ${shq(path.replace(/\/[^/]*$/, "") || "/")}`,
     `tmp=$(mktemp ${shq(`${path}.XXXXXX`)})`,
-    `cat > "$tmp" <<'${mark}'`,
-    `${content}${mark}`,
+    ...fill,
     `chmod ${mode} "$tmp"`,
     // Same content: keep the file (no restart) but still apply a changed mode.
     `if [ -f ${shq(path)} ] && cmp -s "$tmp" ${shq(path)}; then rm -f "$tmp"; chmod ${mode} ${shq(path)}; else mv -f "$tmp" ${shq(path)}; changed=1; fi`,

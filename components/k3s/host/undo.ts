@@ -2,14 +2,13 @@ import { shq } from "../../remote/shell";
 import { FirewallRules } from "./network";
 import { NM_DROPIN } from "./services";
 import { FAPOLICYD_RULES, renderFapolicydReload } from "./fapolicyd";
+import { PREP_SYSCTLS, SYSCTL_FILE } from "./sysctls";
 
 /** Where the state before the first host preparation is kept until the node is removed. */
 export const PREP_RECORD_DIR = "/var/lib/k3s-stacks/host-before-prep";
 
 /** Files host preparation may write or edit (the SELinux drop-in lives under /etc/rancher/k3s, which uninstall removes). */
-export const PREP_FILES = ["/etc/fstab", "/etc/modules-load.d/k3s.conf", "/etc/sysctl.d/90-k3s.conf", NM_DROPIN, FAPOLICYD_RULES];
-/** Runtime sysctls host preparation sets through /etc/sysctl.d/90-k3s.conf. */
-const PREP_SYSCTLS = ["net.ipv4.ip_forward", "net.bridge.bridge-nf-call-iptables", "net.bridge.bridge-nf-call-ip6tables"];
+export const PREP_FILES = ["/etc/fstab", "/etc/modules-load.d/k3s.conf", SYSCTL_FILE, NM_DROPIN, FAPOLICYD_RULES];
 /** Units host preparation may disable. */
 const PREP_UNITS = ["dphys-swapfile.service", "nm-cloud-setup.service", "nm-cloud-setup.timer"];
 /** Kernel modules host preparation may load (every flannel backend's). */
