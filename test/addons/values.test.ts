@@ -244,6 +244,14 @@ describe("kube-prometheus-stack values", () => {
     expect(JSON.stringify(values)).not.toMatch(/adminPassword/);
   });
 
+  it("replaces Grafana's pod by Recreate, so its ReadWriteOnce volume is let go before the new pod needs it", () => {
+    for (const storageClass of ["longhorn", "ceph-block", "local-path"]) {
+      const values = monitoringValues({ cfg, datastore: "sqlite", storageClass, servers, nodes });
+      expectKnown("kube-prometheus-stack", values);
+      expect(values.grafana).toMatchObject({ persistence: { enabled: true, storageClassName: storageClass }, deploymentStrategy: { type: "Recreate" } });
+    }
+  });
+
   it("turns off the etcd scrape without embedded etcd", () => {
     const values = monitoringValues({ cfg, datastore: "sqlite", storageClass: "local-path", servers: servers.slice(0, 1), nodes });
     expectKnown("kube-prometheus-stack", values);

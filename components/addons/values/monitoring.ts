@@ -99,6 +99,10 @@ export function monitoringValues(m: MonitoringInputs): Values {
     grafana: {
       admin: { existingSecret: GRAFANA_SECRET.name, userKey: GRAFANA_SECRET.userKey, passwordKey: GRAFANA_SECRET.passwordKey },
       persistence: { enabled: true, storageClassName: m.storageClass, size: m.cfg.grafanaStorageSize },
+      // Its volume is ReadWriteOnce: the chart's RollingUpdate starts the new pod before the old one
+      // lets go, and on another node (Longhorn, Rook) it waits forever on "Multi-Attach error", so
+      // every upgrade would time out (grafana/helm-charts#146, prometheus-community/helm-charts#898).
+      deploymentStrategy: { type: "Recreate" },
       resources: req("50m", "128Mi", "384Mi"),
     },
     "kube-state-metrics": { resources: req("10m", "32Mi", "128Mi") },
