@@ -161,7 +161,8 @@ function checkCephExternal(config: AddonsConfig, value: unknown): void {
 
 /**
  * The k3s config.yaml keys ClusterAddons needs on the cluster (MetalLB: servicelb off; Longhorn or
- * Rook as default class: local-storage off; monitoring: metrics endpoints bound beyond 127.0.0.1),
+ * Rook as default class: local-storage off; monitoring: metrics endpoints bound beyond 127.0.0.1; the
+ * ports MetalLB's speakers and the scrapes take from other nodes, opened in an active firewalld/ufw),
  * to pass as one of `K3sCluster.args.contributions`. Plain data. Throws a ConfigError for a bad `config`.
  */
 export function addonsK3sConfig(config: AddonsArgs | undefined, datastore: Datastore = "sqlite"): ConfigContribution {

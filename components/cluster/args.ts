@@ -18,6 +18,7 @@ import type { RemovedHost } from "../day-two/removed-node";
 import { layerConflictProblems, layerKeyConflicts } from "../k3s/layer-keys";
 import { longhornPlacement } from "../nodes/storage-eligibility";
 import { longhornDrainProblems } from "../day-two/longhorn-drain";
+import { layerPortsSchema } from "../rules/ports";
 
 /**
  * Arguments of {@link K3sCluster}: plain data and Inputs of it, so that the component can be offered to
@@ -118,13 +119,8 @@ const contributionSchema = z
     all: z.record(z.string(), z.unknown()).optional(),
     disable: z.array(z.enum(DISABLE_VALUES as [string, ...string[]])).optional(),
     secret: z.boolean().optional(),
-    longhorn: z
-      .object({
-        nodes: z.array(filled("a node name of K3sCluster.args.nodes")).min(1).optional(),
-        replicas: z.number().int().min(1).optional(),
-      })
-      .strict()
-      .optional(),
+    longhorn: z.object({ nodes: z.array(filled("a node name of K3sCluster.args.nodes")).min(1).optional(), replicas: z.number().int().min(1).optional() }).strict().optional(),
+    ports: layerPortsSchema.optional(),
   })
   .strict();
 

@@ -28,6 +28,7 @@ function resolveContributions(list: ConfigContribution[]): pulumi.Output<Resolve
     server,
     all: everyone,
     disable: [...new Set(list.flatMap((c) => c.disable ?? []))],
+    ports: { server: [...new Set(list.flatMap((c) => c.ports?.server ?? []))], all: [...new Set(list.flatMap((c) => c.ports?.all ?? []))] },
   }));
 }
 

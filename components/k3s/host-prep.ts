@@ -89,6 +89,7 @@ export function hostPrepFor(node: NodeSpec, settings: ClusterSettings, contribut
   const server = { ...settings.serverConfig, ...contributions.all, ...contributions.server } as Record<string, unknown>;
   const backend = (settings.flannelBackend ?? server["flannel-backend"] ?? "vxlan") as FlannelBackend;
   const cidrs = (v: string) => v.split(",").map((c) => c.trim()).filter((c) => c.length > 0);
+  const layerPorts = [...new Set([...(contributions.ports?.all ?? []), ...(node.role === "server" ? contributions.ports?.server ?? [] : [])])];
   return {
     node: node.name,
     fixCgroups: node.fixCgroups,
@@ -102,6 +103,7 @@ export function hostPrepFor(node: NodeSpec, settings: ClusterSettings, contribut
       serviceCidrs: cidrs(settings.serviceCidr),
       embeddedRegistry: server["embedded-registry"] === true,
       ...(node.connection.local ? { local: true } : {}),
+      ...(layerPorts.length ? { layerPorts } : {}),
     },
     installPackages: node.installPackages ?? false,
     firewall: node.firewall ?? "open",

@@ -1,7 +1,7 @@
 import { stringify } from "yaml";
 import { ClusterSettings, apiHost } from "./settings";
 import { NodeRole } from "../nodes/types";
-import { ConfigValue } from "./types";
+import { ConfigValue, LayerPorts } from "./types";
 import { flagType } from "../rules/flags";
 import { kubeletMaySet } from "../rules/kubelet-labels";
 import { mergeLayerKeys } from "./layer-keys";
@@ -33,6 +33,8 @@ export interface ResolvedContributions {
   server: Record<string, ConfigValue>;
   all: Record<string, ConfigValue>;
   disable: string[];
+  /** Inbound ports the layers need, joined (ConfigContribution.ports); none when absent. */
+  ports?: LayerPorts;
 }
 
 /** `https://<host>:6443`, bracketing IPv6 literals. */

@@ -5,6 +5,16 @@ import { NodeRole, NodeSpec } from "../nodes/types";
 /** A value a k3s config.yaml key can take. */
 export type ConfigValue = string | boolean | number | string[];
 
+/**
+ * Inbound ports a layer's components need from the other nodes, as `port/proto` (`7946/udp`,
+ * `2379-2380/tcp`): on servers only, or on every node. Host preparation opens them in an active
+ * firewalld or ufw together with k3s's own (components/k3s/host/network.ts).
+ */
+export interface LayerPorts {
+  server: string[];
+  all: string[];
+}
+
 /** k3s config.yaml keys a layer adds; checked against the k3s flag table per role. */
 export interface ConfigContribution {
   /** Keys for servers only. */
@@ -23,6 +33,8 @@ export interface ConfigContribution {
    * its rollout never drains every Longhorn data node at once (day-two/longhorn-drain.ts).
    */
   longhorn?: { nodes?: string[]; replicas?: number };
+  /** Not a config.yaml key: inbound ports the layer needs between nodes (see LayerPorts). */
+  ports?: Partial<LayerPorts>;
 }
 
 /** A file written on nodes before k3s starts; a change restarts k3s on that node. */

@@ -1,7 +1,8 @@
 import { readFileSync } from "fs";
 import { addonK3sContribution } from "../../components/addons/k3s-contribution";
 import { parseAddonsConfig } from "../../components/addons/config";
-import { REFERENCE_PATH } from "../k3s/support/reference";
+import * as path from "path";
+import { REFERENCE_DIR, REFERENCE_PATH } from "../k3s/support/reference";
 
 const flags = JSON.parse(readFileSync(REFERENCE_PATH, "utf8")) as {
   server: Record<string, { type: string }>;
@@ -49,5 +50,19 @@ describe("addonK3sContribution", () => {
       all: { "kube-proxy-arg": ["metrics-bind-address=0.0.0.0:10249"] },
     });
     expect(addonK3sContribution(everything, "postgres").server).not.toHaveProperty("etcd-expose-metrics");
+  });
+
+  it("asks for the ports its host-network parts take from other nodes: MetalLB's memberlist, the scraped metrics (etcd's with etcd only)", () => {
+    expect(addonK3sContribution(everything, "etcd").ports).toEqual({ server: ["10257/tcp", "10259/tcp", "2381/tcp"], all: ["7946/tcp", "7946/udp", "10249/tcp", "9100/tcp"] });
+    expect(addonK3sContribution(everything, "sqlite").ports?.server).toEqual(["10257/tcp", "10259/tcp"]);
+    const lbOnly = parseAddonsConfig({ loadBalancer: { type: "metallb", pools: [{ name: "lan", addresses: ["192.168.1.240/28"] }] } });
+    expect(addonK3sContribution(lbOnly, "etcd").ports).toEqual({ server: [], all: ["7946/tcp", "7946/udp"] });
+    expect(addonK3sContribution(parseAddonsConfig({ storage: { type: "longhorn" } }), "etcd")).not.toHaveProperty("ports");
+  });
+
+  it("asks for the metrics ports the kube-prometheus-stack values scrape, and those the reference lists for k3s", () => {
+    const notes = readFileSync(path.join(REFERENCE_DIR, "k3s-reference.md"), "utf8");
+    const { server = [], all = [] } = addonK3sContribution(everything, "etcd").ports ?? {};
+    for (const p of [...server, ...all].filter((p) => !["7946/tcp", "7946/udp", "9100/tcp"].includes(p))) expect(notes).toContain(p.split("/")[0]);
   });
 });

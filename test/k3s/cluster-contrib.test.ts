@@ -12,6 +12,8 @@ import { ConfigError } from "../../components/rules/errors";
 import { ConfigContribution } from "../../components/k3s/types";
 import { NodeSpec } from "../../components/nodes/types";
 import { loadReference, referenceProblems } from "./support/reference";
+import { addonK3sContribution } from "../../components/addons/k3s-contribution";
+import { parseAddonsConfig } from "../../components/addons/config";
 
 const ref = loadReference();
 const node = (name: string, role: "server" | "agent"): NodeSpec => ({ name, role, arch: "arm64", connection: { host: `${name}.lan` }, labels: {}, taints: [], allowReboot: false, fixCgroups: false });
@@ -29,6 +31,8 @@ beforeAll(async () => {
   ]);
   // Two layers and the user each add to one list.
   build("lists", [{ all: { "kubelet-arg": ["max-pods=150"] } }, { all: { "kubelet-arg": pulumi.output(["image-gc-high-threshold=80"]) } }], { agentConfig: { "kubelet-arg": ["system-reserved=memory=256Mi"] } });
+  // MetalLB and monitoring, as the stack program contributes them.
+  build("ports", [addonK3sContribution(parseAddonsConfig({ loadBalancer: { type: "metallb", pools: [{ name: "lan", addresses: ["192.168.1.240/28"] }] }, monitoring: { enabled: true } }), "etcd")]);
   await drain();
 });
 
@@ -102,6 +106,39 @@ test("a contribution contradicting serverConfig/agentConfig is refused, naming b
     expect.stringMatching(/^K3sCluster\.args\.serverConfig\.kube-scheduler-arg\[0\]: 'bind-address=127\.0\.0\.1' passes --bind-address with another value than K3sCluster\.args\.contributions\[0\] passes \('bind-address=0\.0\.0\.0'\).*Fix: remove it here, or change the contribution\.$/),
     expect.stringMatching(/^K3sCluster\.args\.serverConfig\.embedded-registry: is false, but K3sCluster\.args\.contributions\[0\] sets it to true\. Fix: /),
     expect.stringMatching(/^K3sCluster\.args\.agentConfig\.kube-proxy-arg\[1\]: 'metrics-bind-address=127\.0\.0\.1:10249' passes --metrics-bind-address/),
+  ]);
+  expect(mocks.resources.length).toBe(resources);
+});
+
+test("the ports a layer needs between nodes are opened by each node's host preparation, per role, and never reach config.yaml", async () => {
+  const script = async (name: string) => unpackScript(await valueOf(stdin(name)));
+  const server = await script("ports-portss-config");
+  const agent = await script("ports-portsa-config");
+  // MetalLB's memberlist, kube-proxy's and the node exporter's metrics on every node; the control plane's and etcd's on servers.
+  for (const p of ["7946/tcp", "7946/udp", "10249/tcp", "9100/tcp"]) {
+    expect(server).toContain(`firewall-cmd --permanent --add-port=${p}`);
+    expect(agent).toContain(`firewall-cmd --permanent --add-port=${p}`);
+  }
+  for (const p of ["10257/tcp", "10259/tcp", "2381/tcp"]) {
+    expect(server).toContain(`firewall-cmd --permanent --add-port=${p}`);
+    expect(agent).not.toContain(`--add-port=${p}`);
+  }
+  expect(Object.keys(configYamlOf(server))).not.toContain("ports");
+  // Without the layers, none of them.
+  expect(await script("ok-oks-config")).not.toMatch(/7946|9100|10257/);
+});
+
+test("a contribution's port that is no port/protocol is refused, naming it, before anything is registered", () => {
+  const resources = mocks.resources.length;
+  let error: unknown;
+  try {
+    build("badport", [{ ports: { all: ["7946"], server: ["70000/tcp"] } }]);
+  } catch (e) {
+    error = e;
+  }
+  expect((error as ConfigError).problems).toEqual([
+    expect.stringMatching(/^K3sCluster\.args\.contributions\[0\]\.ports\.server\[0\]: must be a port or range with its protocol, such as 7946\/udp.*Fix: /),
+    expect.stringMatching(/^K3sCluster\.args\.contributions\[0\]\.ports\.all\[0\]: must be a port or range with its protocol/),
   ]);
   expect(mocks.resources.length).toBe(resources);
 });

@@ -198,6 +198,18 @@ esac`);
     expect(sb.calls().filter((c) => c.includes("--add-port"))).toEqual(["firewall-cmd --permanent --add-port=10250/tcp", "firewall-cmd --permanent --add-port=8472/udp"]);
   });
 
+  test("open: adds the ports a layer needs from other nodes (MetalLB's memberlist, metrics scrapes) after k3s's own, once", () => {
+    const layerPorts = ["7946/tcp", "7946/udp", "9100/tcp"];
+    expect(run(render({ network: { ...AGENT, layerPorts } }, "agent")).status).toBe(0);
+    expect(sb.calls().filter((c) => c.includes("--add-port"))).toEqual([
+      "firewall-cmd --permanent --add-port=10250/tcp",
+      "firewall-cmd --permanent --add-port=8472/udp",
+      ...layerPorts.map((p) => `firewall-cmd --permanent --add-port=${p}`),
+    ]);
+    expect(run(render({ network: { ...AGENT, layerPorts } }, "agent")).status).toBe(0);
+    expect(sb.calls().filter((c) => c.startsWith("firewall-cmd"))).toEqual([]);
+  });
+
   test("keep: fails listing the exact commands, changes nothing", () => {
     fs.writeFileSync(FW_STATE(), "6443/tcp\n10.42.0.0/16\n");
     const r = run(render({ firewall: "keep" }, "agent"));

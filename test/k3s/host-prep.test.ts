@@ -25,6 +25,9 @@ describe("firewallRules (reference §13 inbound rules)", () => {
     ["agent, embedded registry", { ...BASE, embeddedRegistry: true }, ["6443/tcp", "10250/tcp", "8472/udp", "5001/tcp"]],
     // the local stack's machine: no port open to whatever network a laptop is on; pods and services still trusted
     ["local server (this machine, the only node)", { ...BASE, role: "server", local: true, embeddedRegistry: true }, []],
+    // a layer's ports (MetalLB's memberlist) after k3s's own, each once; none on the local stack's only node
+    ["agent, layer ports", { ...BASE, layerPorts: ["7946/tcp", "7946/udp", "10250/tcp"] }, ["10250/tcp", "8472/udp", "7946/tcp", "7946/udp"]],
+    ["local server, layer ports", { ...BASE, role: "server", local: true, layerPorts: ["7946/tcp"] }, []],
   ] as Array<[string, NodeNetwork, string[]]>)("%s", (_, net, ports) => {
     const rules = firewallRules(net);
     expect(rules.ports).toEqual(ports);
@@ -57,6 +60,14 @@ describe("hostPrepFor", () => {
       node: "r-1", fixCgroups: false, allowReboot: false, arch: "amd64", installPackages: true, firewall: "keep",
       network: { role: "server", etcd: true, backend: "host-gw", clusterCidrs: ["10.42.0.0/16"], serviceCidrs: ["10.43.0.0/16"], embeddedRegistry: true },
     });
+  });
+
+  test("takes the layers' ports for its role: servers both lists, agents only the ones for every node", () => {
+    const ports = { server: ["10257/tcp", "2381/tcp"], all: ["7946/udp", "9100/tcp"] };
+    const contributions = { server: {}, all: {}, disable: [], ports };
+    expect(hostPrepFor(node, settings, contributions).network?.layerPorts).toEqual(["7946/udp", "9100/tcp", "10257/tcp", "2381/tcp"]);
+    expect(hostPrepFor({ ...node, role: "agent" }, settings, contributions).network?.layerPorts).toEqual(["7946/udp", "9100/tcp"]);
+    expect(hostPrepFor(node, settings, { ...contributions, ports: { server: [], all: [] } }).network).not.toHaveProperty("layerPorts");
   });
 
   test("defaults: vxlan, firewall open, no package installs", () => {

@@ -20,6 +20,11 @@ export interface NodeNetwork {
    * loopback, so no port is opened to the network (default false).
    */
   local?: boolean;
+  /**
+   * Inbound ports (`port/proto`) a layer needs on this node from the other nodes, opened with k3s's
+   * own (ConfigContribution.ports, such as MetalLB's memberlist); none when absent.
+   */
+  layerPorts?: string[];
 }
 
 /** Ports (`port/proto`) to open and source CIDRs to trust on one node. */
@@ -51,6 +56,7 @@ export function firewallRules(n: NodeNetwork): FirewallRules {
     if ([...n.clusterCidrs, ...n.serviceCidrs].some((c) => c.includes(":"))) ports.add("51821/udp");
   }
   if (n.embeddedRegistry) ports.add("5001/tcp");
+  for (const p of n.layerPorts ?? []) ports.add(p);
   return { ports: [...ports], sources };
 }
 
