@@ -90,7 +90,7 @@ export class K3sNode extends pulumi.ComponentResource {
       .all([args.contributions, args.joinUrl, args.datastoreEndpoint, node.internalAddress, node.externalAddress, ...files.map((f) => f.content)] as pulumi.Input<unknown>[])
       .apply((values) => {
         const [contrib, joinUrl, endpoint, internal, external, ...contents] = values as unknown as [pulumi.Unwrap<ResolvedContributions>, string, string?, string?, string?, ...string[]];
-        const yaml = renderConfigYaml(renderNodeConfig(settings, {
+        const nodeConfig = renderNodeConfig(settings, {
           name: node.name,
           role: node.role,
           bootstrap: args.bootstrap,
@@ -99,12 +99,13 @@ export class K3sNode extends pulumi.ComponentResource {
           internalAddress: internal,
           externalAddress: external,
           flannelIface: node.flannelIface,
-        }, joinUrl, contrib, endpoint));
+        }, joinUrl, contrib, endpoint);
+        const yaml = renderConfigYaml(nodeConfig);
         const managed = [
           { path: CONFIG_FILE, content: yaml, mode: "0600" },
           ...files.map((f, i) => ({ path: f.path, content: contents[i], mode: f.mode ?? "0600" })),
         ];
-        return { hash: configHash(managed), configScript: renderConfigScript({ host: hostPrepFor(node, settings, contrib), role: node.role, files: managed }) };
+        return { hash: configHash(managed), configScript: renderConfigScript({ host: hostPrepFor(node, settings, contrib, nodeConfig), role: node.role, files: managed }) };
       });
     this.configHash = rendered.apply((r) => r.hash);
     // A different install (role, arch) replaces the node's chain, each step deleted before it is created

@@ -5,11 +5,13 @@ import { renderArchCheck, renderFacts } from "./host/facts";
 import { renderModuleCheck, renderModuleFix, kernelModules } from "./host/modules";
 import { FlannelBackend, NodeNetwork, firewallRules, renderFirewallCheck, renderFirewallOpen } from "./host/network";
 import { renderCgroupCheck } from "./host/cgroup";
+import { kubeletRefusesCgroupV1, renderCgroupV1Check } from "./host/cgroup-v1";
 import { renderNetworkManager, renderSelinuxCheck, renderSelinuxConfig } from "./host/services";
 import { renderPrepRecord } from "./host/undo";
 import { renderFapolicyd, renderFapolicydCheck } from "./host/fapolicyd";
 import { renderSysctls } from "./host/sysctls";
 import { ResolvedContributions } from "./node-config";
+import { ConfigValue } from "./types";
 
 export { CGROUP_ARGS } from "./host/cgroup";
 
@@ -31,6 +33,8 @@ export interface HostPrep {
   installPackages?: boolean;
   /** Default `open`. */
   firewall?: FirewallPolicy;
+  /** The kubelet of the k3s version to be installed refuses cgroup v1 on this node (host/cgroup-v1.ts): the host must boot cgroup v2. */
+  requireCgroupV2?: boolean;
 }
 
 /**
@@ -54,6 +58,7 @@ export function prepBody(opts: HostPrep): string {
     firewall ? renderFirewallCheck(firewall, opts.firewall === "keep") : "",
     renderModuleFix(opts.installPackages ?? false, opts.allowReboot),
     renderCgroupCheck(opts.fixCgroups, opts.allowReboot),
+    opts.requireCgroupV2 ? renderCgroupV1Check(opts.node) : "",
     // Checks passed: keep what is about to change, for the undo on removal.
     renderPrepRecord(),
     `# k3s does not need swap off, but the kubelet's memory accounting is only predictable without it.
@@ -84,8 +89,9 @@ echo "k3s-stacks: $node prepared"`,
  * Host preparation for a node of `settings`' cluster. The embedded registry may also come from
  * serverConfig, and both it and the flannel backend from a layer's contribution, as k3s reads them
  * from config.yaml (serverConfig cannot set flannel-backend: flannelBackend is the setting).
+ * `nodeConfig` (the node's config.yaml keys) tells whether its kubelet-arg opts out of the cgroup v2 check.
  */
-export function hostPrepFor(node: NodeSpec, settings: ClusterSettings, contributions: ResolvedContributions): HostPrep {
+export function hostPrepFor(node: NodeSpec, settings: ClusterSettings, contributions: ResolvedContributions, nodeConfig: Record<string, ConfigValue>): HostPrep {
   const server = { ...settings.serverConfig, ...contributions.all, ...contributions.server } as Record<string, unknown>;
   const backend = (settings.flannelBackend ?? server["flannel-backend"] ?? "vxlan") as FlannelBackend;
   const cidrs = (v: string) => v.split(",").map((c) => c.trim()).filter((c) => c.length > 0);
@@ -107,5 +113,6 @@ export function hostPrepFor(node: NodeSpec, settings: ClusterSettings, contribut
     },
     installPackages: node.installPackages ?? false,
     firewall: node.firewall ?? "open",
+    ...(kubeletRefusesCgroupV1(settings.k3sVersion, nodeConfig) ? { requireCgroupV2: true } : {}),
   };
 }

@@ -11,8 +11,9 @@ import { renderPrepUndo } from "./host/undo";
 import { renderSelinuxSnapshotCheck } from "./host/services";
 import { renderOstreeSelinuxCheck, renderOstreeSelinuxLabel } from "./host/ostree";
 import { drainSnippet, removingMarker, uninstallSnippet } from "./removal-scripts";
-import { renderLostNodePasswordNote, renderNodeNameGuard } from "./node-guard";
+import { renderNodeNameGuard } from "./node-guard";
 import { RECORD_STARTED_CONFIG, STARTED_CONFIG_FILE, configHashFunction } from "./started-config";
+import { kubeletRefusesCgroupV1ByDefault, renderCgroupV1Check } from "./host/cgroup-v1";
 
 /** systemd unit the install script creates for a role. */
 export function serviceName(role: NodeRole): string {
@@ -121,11 +122,13 @@ export function installFunctions(spec: InstallSpec): string {
   // Not re-indented: a heredoc in the snippet must keep its terminator at the start of a line.
   const pre = spec.preInstall ? `\n${spec.preInstall.trim()}` : "";
   const ostreeCheck = indentLines(renderOstreeSelinuxCheck(spec.node), 2).trimStart();
+  // Before install.sh puts a kubelet that would not start on the node (config.yaml is written by now).
+  const cgroupCheck = kubeletRefusesCgroupV1ByDefault(spec.version) ? `${indentLines(renderCgroupV1Check(spec.node), 2).trimStart()}\n  ` : "";
   return `installed_version() { if command -v k3s >/dev/null 2>&1; then k3s --version 2>/dev/null | awk 'NR == 1 { print $3 }'; fi; }
 ${replacedBinaryFunction(service)}
 ${renderOstreeSelinuxLabel(service, spec.stagedEnv?.INSTALL_K3S_BIN_DIR)}
 fetch_install() {
-  ${fetch}${pre}
+  ${cgroupCheck}${fetch}${pre}
   ${ostreeCheck}
   ostree_before=$(ostree_state)
 }
@@ -179,7 +182,7 @@ export function renderInstallScript(spec: InstallSpec, token: string): string {
   const writeToken = `changed=0\n${writeFileSnippet(TOKEN_FILE, token, "0600")}\nif [ "$changed" = 1 ]; then echo "k3s-stacks: join token written to ${TOKEN_FILE}"; fi`;
   return scriptFrame(`install k3s ${spec.version} (${spec.role}) on ${spec.node}`, {
     create: `${writeToken}\n${installFunctions(spec)}\n${spec.role === "agent" ? "start_install" : "run_install"}`,
-    update: `${installFunctions(spec)}\n${tokenGuard(spec.node, token)}\n${writeToken}\nif [ -z "$(installed_version)" ]; then\n${renderLostNodePasswordNote(spec.node)}\nrun_install\nfi`,
+    update: `${installFunctions(spec)}\n${tokenGuard(spec.node, token)}\n${writeToken}\nif [ -z "$(installed_version)" ]; then run_install; fi`,
     delete: uninstallSnippet(spec.node),
   });
 }

@@ -41,6 +41,7 @@ beforeAll(() => {
     { name: "bastion" },
     { name: "hidden", user: "password", via: "bastion" },
     { name: "pi", memoryCgroup: false },
+    { name: "v1host", cgroupV1: true },
   ], { versions: [VERSION, NEXT] });
 });
 
@@ -263,6 +264,20 @@ describe("k3s stand-ins", () => {
     expect(lab.ssh("pi", "reboot").code).toBe(0);
     // The reboot stand-in returns at once and restarts the enabled units in the background.
     expect(waitFor(() => lab.exec("pi", "systemctl is-active k3s").stdout.trim() === "active")).toBe(true);
+  });
+
+  test("on a cgroup v1 host the kubelet of 1.35+ refuses to start, as the real one does, until fail-cgroupv1=false", () => {
+    expect(lab.exec("srv1", "stat -fc %T /sys/fs/cgroup").stdout.trim()).toBe("cgroup2fs");
+    expect(lab.exec("v1host", "stat -fc %T /sys/fs/cgroup").stdout.trim()).not.toBe("cgroup2fs");
+    writeConfig("v1host", "token: e2e-token");
+    const r = install("v1host", {}, "server");
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("kubelet is configured to not run on a host using cgroup v1");
+    writeConfig("v1host", "token: e2e-token\nkubelet-arg:\n  - fail-cgroupv1=false");
+    // install.sh sees no change (config.yaml alone is none) and skips the start: started by hand.
+    expect(install("v1host", {}, "server").code).toBe(0);
+    expect(lab.exec("v1host", "systemctl restart k3s").code).toBe(0);
+    expect(waitFor(() => lab.exec("v1host", "systemctl is-active k3s").stdout.trim() === "active")).toBe(true);
   });
 
   test("cluster reset without a snapshot exits with k3s's message; a second one is refused until k3s starts normally", () => {

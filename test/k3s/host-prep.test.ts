@@ -55,9 +55,9 @@ describe("hostPrepFor", () => {
   const [node] = inventoryNodes(parseInventoryConfig({ installPackages: true, hosts: [{ name: "r-1", address: "10.0.0.1", role: "server", arch: "x64", firewall: "keep" }] }), {});
 
   test("carries the node's arch, role, backend (from a layer's contribution too), CIDRs and choices", () => {
-    const prep = hostPrepFor(node, settings, { server: { "embedded-registry": true, "flannel-backend": "host-gw" }, all: {}, disable: [] });
+    const prep = hostPrepFor(node, settings, { server: { "embedded-registry": true, "flannel-backend": "host-gw" }, all: {}, disable: [] }, {});
     expect(prep).toEqual({
-      node: "r-1", fixCgroups: false, allowReboot: false, arch: "amd64", installPackages: true, firewall: "keep",
+      node: "r-1", fixCgroups: false, allowReboot: false, arch: "amd64", installPackages: true, firewall: "keep", requireCgroupV2: true,
       network: { role: "server", etcd: true, backend: "host-gw", clusterCidrs: ["10.42.0.0/16"], serviceCidrs: ["10.43.0.0/16"], embeddedRegistry: true },
     });
   });
@@ -65,14 +65,14 @@ describe("hostPrepFor", () => {
   test("takes the layers' ports for its role: servers both lists, agents only the ones for every node", () => {
     const ports = { server: ["10257/tcp", "2381/tcp"], all: ["7946/udp", "9100/tcp"] };
     const contributions = { server: {}, all: {}, disable: [], ports };
-    expect(hostPrepFor(node, settings, contributions).network?.layerPorts).toEqual(["7946/udp", "9100/tcp", "10257/tcp", "2381/tcp"]);
-    expect(hostPrepFor({ ...node, role: "agent" }, settings, contributions).network?.layerPorts).toEqual(["7946/udp", "9100/tcp"]);
-    expect(hostPrepFor(node, settings, { ...contributions, ports: { server: [], all: [] } }).network).not.toHaveProperty("layerPorts");
+    expect(hostPrepFor(node, settings, contributions, {}).network?.layerPorts).toEqual(["7946/udp", "9100/tcp", "10257/tcp", "2381/tcp"]);
+    expect(hostPrepFor({ ...node, role: "agent" }, settings, contributions, {}).network?.layerPorts).toEqual(["7946/udp", "9100/tcp"]);
+    expect(hostPrepFor(node, settings, { ...contributions, ports: { server: [], all: [] } }, {}).network).not.toHaveProperty("layerPorts");
   });
 
   test("defaults: vxlan, firewall open, no package installs", () => {
     const plain = { ...node, installPackages: undefined, firewall: undefined };
-    const prep = hostPrepFor(plain, parseClusterConfig({ k3sVersion: "v1.36.3+k3s1" }), { server: {}, all: {}, disable: [] });
+    const prep = hostPrepFor(plain, parseClusterConfig({ k3sVersion: "v1.36.3+k3s1" }), { server: {}, all: {}, disable: [] }, {});
     expect(prep).toMatchObject({ installPackages: false, firewall: "open", network: { backend: "vxlan", etcd: false, embeddedRegistry: false } });
   });
 });
@@ -96,7 +96,7 @@ test("the local stack's node opens no port: hostPrepFor marks it local, an inven
   const settings = parseClusterConfig({ k3sVersion: "v1.36.3+k3s1", datastore: "sqlite" });
   const [laptop] = localNodes({ name: "laptop", arch: "amd64", labels: {}, taints: [] }, {}, { hostname: "laptop", arch: "x64", user: "ana" });
   const none = { server: {}, all: {}, disable: [] };
-  expect(firewallRules(hostPrepFor(laptop, settings, none).network!).ports).toEqual([]);
+  expect(firewallRules(hostPrepFor(laptop, settings, none, {}).network!).ports).toEqual([]);
   const remote = { ...laptop, connection: { host: "10.0.0.5", user: "root" } };
-  expect(firewallRules(hostPrepFor(remote, settings, none).network!).ports).toEqual(["6443/tcp", "10250/tcp", "8472/udp"]);
+  expect(firewallRules(hostPrepFor(remote, settings, none, {}).network!).ports).toEqual(["6443/tcp", "10250/tcp", "8472/udp"]);
 });

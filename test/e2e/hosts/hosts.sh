@@ -5,7 +5,10 @@
 #
 #   hosts.sh up STATE_DIR SPEC...      SPEC = name[,user=root|nopasswd|password][,via=BASTION][,memcg=0|ignored][,arch=ARCH]
 #                                      [,flavor=debian|rocky|suse|arch|ubuntu-pi][,nomod=MOD+MOD][,fw=firewalld|ufw][,selinux=enforcing|permissive]
+#                                      [,cgroup=v1]
 #     memcg=ignored: the memory cgroup is off and the kernel ignores cgroup_enable=memory (reboots do not help).
+#     cgroup: hosts boot cgroup v2 (a cgroup2 mount on /sys/fs/cgroup with a fake cgroup.controllers),
+#     as the releases k3s-stacks targets do, whatever this machine runs; v1 leaves this machine's mount.
 #     flavor: the host claims that OS family: os-release, sudo secure_path (rocky), kernel release, and
 #     the family's tools as stand-ins (standins/hostos.py). nomod: modules its modprobe lacks (a
 #     package of the family provides them). fw: that firewall is on. selinux: getenforce answers it.
@@ -44,7 +47,7 @@ parse_spec() {
   # Sets SPEC_NAME SPEC_USER SPEC_VIA SPEC_MEMCG SPEC_ARCH from "name,key=value,..."
   local spec=$1 part
   SPEC_NAME=${spec%%,*}; SPEC_USER=root; SPEC_VIA=""; SPEC_MEMCG=1; SPEC_ARCH=
-  SPEC_FLAVOR=debian; SPEC_NOMOD=""; SPEC_FW=""; SPEC_SELINUX=""
+  SPEC_FLAVOR=debian; SPEC_NOMOD=""; SPEC_FW=""; SPEC_SELINUX=""; SPEC_CGROUP=v2
   [[ $SPEC_NAME =~ ^[a-z][a-z0-9-]{0,20}$ ]] || die "bad host name '$SPEC_NAME' (lowercase letters, digits, dashes)"
   IFS=',' read -r -a parts <<<"$spec"
   for part in "${parts[@]:1}"; do
@@ -57,6 +60,7 @@ parse_spec() {
       fw=firewalld|fw=ufw) SPEC_FW=${part#fw=} ;;
       selinux=enforcing|selinux=permissive) SPEC_SELINUX=${part#selinux=} ;;
       arch=armv7l|arch=aarch64|arch=x86_64) SPEC_ARCH=${part#arch=} ;;
+      cgroup=v1|cgroup=v2) SPEC_CGROUP=${part#cgroup=} ;;
       *) die "unknown host option '$part' in '$spec'" ;;
     esac
   done
@@ -73,7 +77,7 @@ setup_mounts() {
   # Mount order matters: everything that refers to STATE_DIR happens before /tmp is replaced.
   # shellcheck disable=SC2016 # the script is expanded inside the host
   in_host "$state" "$name" bash -euc '
-    hdir=$1; shared=$2; name=$3; shift 3
+    hdir=$1; shared=$2; name=$3; cgroup=$4; shift 4
     hostname "$name"
     for d in "$@"; do
       key=${d//\//_}
@@ -85,11 +89,15 @@ setup_mounts() {
     mount --bind "$shared" /var/lib/k3s-standin/shared
     mount --bind "$hdir/cmdline" /proc/cmdline
     mount --bind "$hdir/cgroups" /proc/cgroups
+    if [[ $cgroup == v2 ]]; then
+      mount -t cgroup2 cgroup2 /sys/fs/cgroup
+      mount --bind "$hdir/cgroup.controllers" /sys/fs/cgroup/cgroup.controllers
+    fi
     if [[ -e /proc/config.gz ]]; then mount --bind "$hdir/config.gz" /proc/config.gz; fi
     mount -t tmpfs -o mode=0755 tmpfs /run
     mount -t tmpfs -o mode=1777 tmpfs /tmp
     mkdir -p /run/sshd /boot/firmware
-  ' _ "$hdir" "$state/shared" "$name" "${OVERLAY_DIRS[@]}"
+  ' _ "$hdir" "$state/shared" "$name" "$SPEC_CGROUP" "${OVERLAY_DIRS[@]}"
 }
 
 setup_users_and_sshd() {
@@ -160,9 +168,11 @@ EOF
   ' _ "$name" "$user_mode" "$addr" "$pubkey" "$password" "$SSH_USER_NONROOT" /var/lib/k3s-standin/shared/standins "$arch"
 }
 
-# A fake /proc/cgroups (cgroup v1 table) with the memory controller enabled (1) or not (0).
+# A fake /proc/cgroups (cgroup v1 table) and cgroup.controllers (v2) beside it, with the memory
+# controller enabled (1) or not (0).
 write_cgroups() {
   printf '#subsys_name\thierarchy\tnum_cgroups\tenabled\ncpuset\t1\t1\t1\ncpu\t2\t1\t1\nmemory\t3\t1\t%s\npids\t4\t1\t1\n' "$2" >"$1"
+  if [[ $2 == 1 ]]; then echo "cpuset cpu io memory pids"; else echo "cpuset cpu io pids"; fi >"$(dirname "$1")/cgroup.controllers"
 }
 
 # The host claims an OS family (SPEC_FLAVOR...): every host gets the modprobe stand-in (modules as

@@ -43,6 +43,8 @@ export interface HostSpec {
   firewall?: "firewalld" | "ufw";
   /** getenforce answers this (stand-in). */
   selinux?: "enforcing" | "permissive";
+  /** The host boots cgroup v1 (this machine's own /sys/fs/cgroup) instead of the default cgroup v2 mount. */
+  cgroupV1?: boolean;
   /** Machine type `uname -m` reports (a stand-in answers for non-x86_64); the install script picks its k3s asset by it. Default x86_64. */
   arch?: "x86_64" | "aarch64" | "armv7l";
 }
@@ -227,6 +229,7 @@ export class TestLab {
     if (/(^|\s)cgroup_enable=memory(\s|$)/.test(cmdline) && !ignores) {
       const table = fs.readFileSync(path.join(dir, "cgroups"), "utf8");
       fs.writeFileSync(path.join(dir, "cgroups"), table.replace(/^(memory\t\d+\t\d+\t)\d+$/m, "$11"));
+      fs.writeFileSync(path.join(dir, "cgroup.controllers"), "cpuset cpu io memory pids\n");
     }
   }
 
@@ -307,6 +310,7 @@ export function startLab(specs: HostSpec[], opts: LabOptions = {}): TestLab {
       ...(s.missingModules?.length ? [`nomod=${s.missingModules.join("+")}`] : []),
       ...(s.firewall ? [`fw=${s.firewall}`] : []),
       ...(s.selinux ? [`selinux=${s.selinux}`] : []),
+      ...(s.cgroupV1 ? ["cgroup=v1"] : []),
     ].join(","),
   );
   try {

@@ -4,10 +4,11 @@
  * NetworkManager with nm-cloud-setup enabled), a second Debian server (etcd needs an odd count), a
  * SUSE agent with firewalld on, an Arch agent and an Ubuntu Raspberry Pi agent without the vxlan
  * module (ufw on). The families' tools are stand-ins (standins/hostos.py). Then a host whose kernel
- * ignores the cgroup arguments, in a stack of its own: it is rebooted once, never twice.
+ * ignores the cgroup arguments, in a stack of its own: it is rebooted once, never twice. Last, a host
+ * that boots cgroup v1, which the kubelet of k3s 1.35 and later refuses.
  */
 import { startLab, TestLab } from "../hosts";
-import { InvHost, V1, V2 } from "./fixture";
+import { InvHost, V1, V2, clusterConfig } from "./fixture";
 import { E2eStack } from "./stack";
 
 jest.setTimeout(900_000);
@@ -33,6 +34,7 @@ beforeAll(async () => {
     { name: "arch1", flavor: "arch" },
     { name: "pi1", flavor: "ubuntu-pi", arch: "aarch64", missingModules: ["vxlan"], firewall: "ufw" },
     { name: "oldpi", memoryCgroup: "ignored" },
+    { name: "oldrhel", cgroupV1: true },
   ], { versions: [V1, V2] });
   e2e = await E2eStack.create(lab, "families");
 }, 3_600_000);
@@ -126,6 +128,24 @@ test("5. a kernel that ignores cgroup_enable=memory is rebooted once, then the r
     await new Promise((r) => setTimeout(r, 3500));
     expect(reboots()).toBe(1);
     expect(read("oldpi", "/etc/rancher/k3s/config.yaml")).toBeUndefined();
+  } finally {
+    solo.cleanup();
+  }
+});
+
+test("6. a cgroup v1 host is refused before anything is written, naming the kernel argument; fail-cgroupv1=false installs it", async () => {
+  const solo = await E2eStack.create(lab, "cgroupv1");
+  try {
+    const host: InvHost = { name: "oldrhel", role: "server", arch: "amd64" };
+    await solo.configure([host], V1);
+    await expect(solo.up("cgroup v1")).rejects.toThrow(/oldrhel runs cgroup v1 .*the kubelet of k3s v1\.35 and later refuses to start there.*systemd\.unified_cgroup_hierarchy=1/s);
+    expect(read("oldrhel", "/etc/rancher/k3s/config.yaml")).toBeUndefined();
+    expect(lab.invocations().filter((i) => i.host === "oldrhel" && (i.tool as string) === "install.sh")).toEqual([]);
+    // The documented opt-out: the k3s stand-in, like real k3s, starts with it and refuses without it.
+    await solo.configure([host], V1, { cluster: { ...clusterConfig(lab, V1), serverConfig: { "kubelet-arg": ["fail-cgroupv1=false"] } } });
+    const r = await solo.up("opted out");
+    expect(r.summary.result).toBe("succeeded");
+    expect(lab.nodes("oldrhel").map((n) => `${n.name} ${n.ready ? "Ready" : "NotReady"}`)).toEqual(["oldrhel Ready"]);
   } finally {
     solo.cleanup();
   }

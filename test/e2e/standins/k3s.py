@@ -15,6 +15,7 @@ import os
 import re
 import secrets
 import socket
+import subprocess
 import sys
 import time
 
@@ -357,6 +358,29 @@ def check_memory_cgroup():
         raise Fatal("failed to find memory cgroup (v2)")
 
 
+def kubelet_refuses_cgroup_v1(s):
+    """Kubernetes 1.35+: the kubelet exits on a cgroup v1 (or hybrid) host unless failCgroupV1 is false (KEP-5573)."""
+    m = re.match(r"^v(\d+)\.(\d+)\.", BUILT_VERSION)
+    if not m or (int(m.group(1)), int(m.group(2))) < (1, 35):
+        return False
+    fs_type = subprocess.run(["stat", "-fc", "%T", "/sys/fs/cgroup"], capture_output=True, text=True).stdout.strip()
+    if fs_type == "cgroup2fs":
+        return False
+    refuse = True
+    for arg in s.get("kubelet-arg", []):
+        name, eq, value = arg.lstrip("-").partition("=")
+        if name == "fail-cgroupv1":
+            refuse = not (eq and value in BOOL_FALSE)
+    for f in sorted(glob.glob("/var/lib/rancher/k3s/agent/etc/kubelet.conf.d/*.conf")):
+        try:
+            doc = yaml.safe_load(open(f)) or {}
+        except (OSError, yaml.YAMLError):
+            continue
+        if isinstance(doc, dict) and "failCgroupV1" in doc:
+            refuse = doc["failCgroupV1"] is not False
+    return refuse
+
+
 def read_token_setting(s, key, file_key):
     if s.get(key):
         return s[key]
@@ -453,6 +477,8 @@ def start(role, args):
         cluster_reset(s)
         return
     check_memory_cgroup()
+    if kubelet_refuses_cgroup_v1(s):
+        raise Fatal("failed to validate kubelet configuration: kubelet is configured to not run on a host using cgroup v1")
     name = s.get("node-name") or node_hostname()
     data_dir = s.get("data-dir") or "/var/lib/rancher/k3s"
     token = read_token_setting(s, "token", "token-file")

@@ -15,6 +15,7 @@ export const HOST_PATHS = [
   "/boot/",
   "/sys/fs/cgroup/",
   "/proc/cgroups",
+  "/proc/filesystems",
   "/proc/modules",
   "/proc/config.gz",
   "/proc/cmdline",
@@ -36,6 +37,7 @@ export function debianHost(sb: Sandbox): void {
   put(sb, "etc/os-release", 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n');
   fs.mkdirSync(path.join(sb.dir, "run/systemd/system"), { recursive: true });
   put(sb, "proc/cmdline", "console=ttyS0 root=/dev/vda1\n");
+  put(sb, "proc/filesystems", "nodev\tcgroup\nnodev\tcgroup2\n\text4\n");
   sb.fake("uname", 'case "$1" in -m) echo "${MACHINE:-x86_64}" ;; -r) echo "${KERNEL:-6.1.0-28-amd64}" ;; *) /usr/bin/uname "$@" ;; esac');
   sb.fake("df", 'printf "Filesystem 1024-blocks Used Available Capacity Mounted on\\n/dev/vda1 %s 0 %s 5%% /\\n" "${DISK_SIZE:-41943040}" "${DISK_FREE:-31457280}"');
   sb.fake("timedatectl", 'echo "${NTP_SYNCED:-yes}"');

@@ -21,6 +21,9 @@ export function sandbox(): Sandbox {
   const bin = path.join(dir, "bin");
   const log = path.join(dir, "calls.log");
   fs.mkdirSync(bin);
+  // The scripted host boots cgroup v2, as the distributions k3s-stacks targets do, whatever this
+  // machine runs, unless CGROUP_FS says otherwise: host/cgroup-v1.ts reads the type of /sys/fs/cgroup.
+  fs.writeFileSync(path.join(bin, "stat"), '#!/bin/bash\nif [ "$1" = -fc ] && [ "$2" = %T ] && [ "$3" = /sys/fs/cgroup ]; then echo "${CGROUP_FS:-cgroup2fs}"; else exec /usr/bin/stat "$@"; fi\n', { mode: 0o755 });
   return {
     dir,
     bin,
