@@ -3,7 +3,7 @@
 #   1. checks every host is reachable and the snapshot exists, changing nothing;
 #   2. stops k3s on every server;
 #   3. on the first server runs `k3s server --cluster-reset --cluster-reset-restore-path=<snapshot>`
-#      and starts k3s again, waiting until the API answers;
+#      (a local file: with --etcd-s3=false, see below) and starts k3s again, waiting until the API answers;
 #   4. on each other server moves <data-dir>/server/db aside (kept as db.bak-<stamp>) and starts k3s,
 #      which rejoins the restored cluster;
 #   5. restarts k3s-agent on the agents so they reconnect at once.
@@ -45,6 +45,8 @@ done
 [[ -n $snapshot ]] || { usage >&2; die "--snapshot is required"; }
 [[ -n $first ]] || { usage >&2; die "--first-server is required"; }
 [[ $snapshot =~ ^[A-Za-z0-9._/-]+$ ]] || die "--snapshot may use letters, digits, '.', '_', '-' and '/' only"
+# k3s fetches <etcd-s3-folder>/<name> from the bucket: a path there names no object (docs.k3s.io/cli/etcd-snapshot).
+[[ $s3 == 0 || $snapshot != */* ]] || die "--s3 takes the snapshot's name as 'k3s etcd-snapshot ls' lists it, not a path ('$snapshot'). Fix: pass --snapshot ${snapshot##*/}"
 [[ $data_dir == /* ]] || die "--data-dir must be an absolute path"
 [[ -z $SSH_PORT || $SSH_PORT =~ ^[0-9]+$ ]] || die "--port must be a number"
 if [[ $DRY_RUN == 0 && $yes == 0 ]]; then
@@ -87,7 +89,10 @@ for t in "${other_servers[@]}"; do
 done
 run_step "stop k3s on the first server" "$first" "$(svc stop k3s)"
 reset="k3s server --cluster-reset --cluster-reset-restore-path=$(sq "$restore_path")"
-[[ $s3 == 1 ]] && reset+=" --etcd-s3"
+# With etcd-s3 in config.yaml (k3s-stacks:snapshots.s3), k3s reads the restore path as an object name
+# in the bucket and tries to download it; a local file needs --etcd-s3=false (docs.k3s.io/cli/etcd-snapshot,
+# section on restoring while S3 is configured; rancher/rke2#6281).
+if [[ $s3 == 1 ]]; then reset+=" --etcd-s3"; else reset+=" --etcd-s3=false"; fi
 run_step "reset etcd to the snapshot on the first server" "$first" "$reset"
 run_step "start k3s on the first server" "$first" "$(svc start k3s)"
 run_step "wait for the API on the first server" "$first" "$wait_api"

@@ -2,6 +2,9 @@ import { shq } from "../remote/shell";
 import { CONFIG_FILE } from "./node-config";
 import { K3S_ACTIVE } from "./host/k3s-unit";
 
+/** Where k3s keeps the password it registers the node with (k3s pkg/agent/config, node password). */
+export const NODE_PASSWORD_FILE = "/etc/rancher/node/password";
+
 /**
  * Bash that stops a node's steps on a machine already running k3s under another node name: the
  * `node-name` of the config.yaml k3s started with (k3s-stacks always writes one) differs from `node`
@@ -21,5 +24,20 @@ if [ -f "$k3s_config" ] && ${K3S_ACTIVE}; then
     echo "k3s-stacks: this machine ($(hostname)) runs k3s as node '$running_name', not as '${node}'. Installing '${node}' here would take over '$running_name', whose removal would then uninstall k3s from this machine. Fix: give '${node}' the address of its own machine; to rename '$running_name', remove it in one pulumi up and add '${node}' in the next." >&2
     exit 1
   fi
+fi`;
+}
+
+/**
+ * Bash for an install step that finds k3s missing on a node this stack installed: when the node
+ * password k3s keeps (/etc/rancher/node/password) is gone too, the machine was most likely reinstalled
+ * (or its removal uninstalled it before deleting its Node). The cluster still holds the old Node with
+ * that machine's password, and for a server its etcd member, so k3s refuses the new one under this name
+ * ("Node password rejected", k3s-io/k3s#6054, #802). The install goes on (the Node may be gone already);
+ * this says why the wait for Ready may fail, and the fix: replace the node's leave step, which deletes
+ * the Node first (docs/day-two.md).
+ */
+export function renderLostNodePasswordNote(node: string): string {
+  return `if [ ! -f ${shq(NODE_PASSWORD_FILE)} ]; then
+  echo "k3s-stacks: k3s and its node password (${NODE_PASSWORD_FILE}) are missing on ${node}, which this stack installed. If the machine was reinstalled, the cluster still holds the old machine's Node, its node password and, for a server, its etcd member, and refuses this one ('Node password rejected', k3s-io/k3s#6054). Fix: pulumi up --replace with the URN of its leave step (the one ending in -${node}-leave; see 'A machine reinstalled under the same name' in docs/day-two.md)." >&2
 fi`;
 }

@@ -11,7 +11,7 @@ import { renderPrepUndo } from "./host/undo";
 import { renderSelinuxSnapshotCheck } from "./host/services";
 import { renderOstreeSelinuxCheck, renderOstreeSelinuxLabel } from "./host/ostree";
 import { drainSnippet, removingMarker, uninstallSnippet } from "./removal-scripts";
-import { renderNodeNameGuard } from "./node-guard";
+import { renderLostNodePasswordNote, renderNodeNameGuard } from "./node-guard";
 import { RECORD_STARTED_CONFIG, STARTED_CONFIG_FILE, configHashFunction } from "./started-config";
 import { kubeletRefusesCgroupV1ByDefault, renderCgroupV1Check } from "./host/cgroup-v1";
 
@@ -182,7 +182,7 @@ export function renderInstallScript(spec: InstallSpec, token: string): string {
   const writeToken = `changed=0\n${writeFileSnippet(TOKEN_FILE, token, "0600")}\nif [ "$changed" = 1 ]; then echo "k3s-stacks: join token written to ${TOKEN_FILE}"; fi`;
   return scriptFrame(`install k3s ${spec.version} (${spec.role}) on ${spec.node}`, {
     create: `${writeToken}\n${installFunctions(spec)}\n${spec.role === "agent" ? "start_install" : "run_install"}`,
-    update: `${installFunctions(spec)}\n${tokenGuard(spec.node, token)}\n${writeToken}\nif [ -z "$(installed_version)" ]; then run_install; fi`,
+    update: `${installFunctions(spec)}\n${tokenGuard(spec.node, token)}\n${writeToken}\nif [ -z "$(installed_version)" ]; then\n${renderLostNodePasswordNote(spec.node)}\nrun_install\nfi`,
     delete: uninstallSnippet(spec.node),
   });
 }

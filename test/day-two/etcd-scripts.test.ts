@@ -94,7 +94,7 @@ describe("etcd scripts", () => {
       `root@10.0.0.2$ ${SVC("stop", "k3s")}`,
       `admin@10.0.0.3$ ${sudo(SVC("stop", "k3s"))}`,
       `root@10.0.0.1$ ${SVC("stop", "k3s")}`,
-      `root@10.0.0.1$ k3s server --cluster-reset --cluster-reset-restore-path='${snapshotPath}'`,
+      `root@10.0.0.1$ k3s server --cluster-reset --cluster-reset-restore-path='${snapshotPath}' --etcd-s3=false`,
       `root@10.0.0.1$ ${SVC("start", "k3s")}`,
       expect.stringMatching(/^root@10\.0\.0\.1\$ i=0; until k3s kubectl get --raw=\/readyz/),
       `root@10.0.0.2$ if [ -d '${db}' ]; then mv '${db}' '${db}.bak-20260101T000000Z'; fi`,
@@ -153,6 +153,23 @@ describe("etcd scripts", () => {
       const plan = commands(r.stdout);
       expect(plan).not.toContainEqual(expect.stringContaining("test -f"));
       expect(plan).toContain("root@10.0.0.1$ k3s server --cluster-reset --cluster-reset-restore-path='etcd-snapshot-s1-1767225600' --etcd-s3");
+    });
+
+    // k3s reads the restore path as an S3 object name whenever config.yaml turns etcd-s3 on (snapshots.s3
+    // set), so a local restore on such a cluster tried the bucket instead of the file (rancher/rke2#6281).
+    it("restores a local file with etcd-s3 turned off, whatever config.yaml says", () => {
+      for (const snapshot of ["etcd-snapshot-s1-1767225600", "/var/backups/k3s/etcd-snapshot-s1-1767225600"]) {
+        const reset = commands(run(RESTORE, ["--snapshot", snapshot, "--first-server", "10.0.0.1", "--dry-run"]).stdout).find((c) => c.includes("--cluster-reset"));
+        expect(reset).toMatch(/ --cluster-reset-restore-path='[^']+' --etcd-s3=false$/);
+      }
+    });
+
+    it("refuses a path with --s3 before connecting: k3s looks the name up in the bucket's folder", () => {
+      const ssh = fakeSsh();
+      const r = run(RESTORE, ["--snapshot", "/var/backups/k3s/etcd-snapshot-s1-1767225600", "--first-server", "10.0.0.1", "--s3", "--yes"], ssh.dir);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain("--s3 takes the snapshot's name as 'k3s etcd-snapshot ls' lists it, not a path ('/var/backups/k3s/etcd-snapshot-s1-1767225600'). Fix: pass --snapshot etcd-snapshot-s1-1767225600");
+      expect(ssh.calls()).toEqual([]);
     });
   });
 

@@ -50,6 +50,7 @@ test("only install and the rollout steps (pre-upgrade snapshot, cordon, restart,
 test("the install step's update phase reinstalls only when k3s is missing", () => {
   const stdin = (JSON.parse(after["k3s-a1-install"]) as { stdin: string }).stdin;
   const update = stdin.slice(stdin.indexOf("  update)"), stdin.indexOf("  delete)"));
-  expect(update).toContain('if [ -z "$(installed_version)" ]; then run_install; fi');
+  expect(update).toMatch(/\n\s*if \[ -z "\$\(installed_version\)" \]; then\n(.*\n)*?\s*run_install\n\s*fi\n/);
+  expect(update.match(/run_install\n/g)).toHaveLength(1);
   expect(update).toContain("INSTALL_K3S_VERSION='v1.36.4+k3s1'");
 });

@@ -253,6 +253,41 @@ describe("install script (renderInstallScript): join token", () => {
   });
 });
 
+describe("install script (renderInstallScript): a node that lost k3s", () => {
+  const script = () =>
+    renderInstallScript({ node: "w-1", role: "agent", version: "v1.36.3+k3s1", installScriptUrl: "https://get.k3s.io", stagedScript: path.join(sb.dir, "install.sh") }, "SECRET-TOKEN-abc")
+      .replace(/\/etc\/rancher\/k3s/g, sb.dir)
+      .replace(/\/etc\/rancher\/node/g, path.join(sb.dir, "node"));
+  const update = () => {
+    fs.writeFileSync(path.join(sb.dir, "install.sh"), "true\n");
+    return sb.run(["bash", "-s", "--", "update"], { input: script(), env: { ACTIVE_FLAG: path.join(sb.dir, "active"), START_MAKES_ACTIVE: "1" } });
+  };
+  const NOTE = /k3s and its node password \(\/etc\/rancher\/node\/password\) are missing on w-1, which this stack installed\. If the machine was reinstalled, the cluster still holds the old machine's Node, its node password .*'Node password rejected', k3s-io\/k3s#6054\)\. Fix: pulumi up --replace with the URN of its leave step \(the one ending in -w-1-leave; see 'A machine reinstalled under the same name' in docs\/day-two\.md\)\./;
+
+  // A reinstalled machine has neither; k3s would refuse it under the old Node's password.
+  test("without its node password either, installs again and says why k3s may refuse it, naming the fix", () => {
+    const r = update();
+    expect(r.status).toBe(0);
+    expect(r.stderr.replace(sb.dir + "/node", "/etc/rancher/node")).toMatch(NOTE);
+    expect(sb.calls()).toContain("systemctl start k3s-agent");
+  });
+
+  test("with its node password kept (k3s uninstalled by hand), installs again without the note", () => {
+    fs.mkdirSync(path.join(sb.dir, "node"));
+    fs.writeFileSync(path.join(sb.dir, "node/password"), "old\n");
+    const r = update();
+    expect(r.status).toBe(0);
+    expect(r.stderr).not.toContain("node password");
+  });
+
+  test("with k3s installed, says nothing and installs nothing", () => {
+    sb.fake("k3s", 'echo "k3s version v1.36.3+k3s1 (abc)"');
+    const r = sb.run(["bash", "-s", "--", "update"], { input: script() });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe("");
+  });
+});
+
 describe("config script (renderConfigScript): a machine running k3s as another node", () => {
   beforeEach(healthyHost);
   const running = () => path.join(sb.dir, "etc/rancher/k3s/config.yaml");

@@ -9,6 +9,7 @@ import { readStackFile, stackFileName } from "./stackfile";
 import { SITES_DIR } from "./paths";
 import { FleetMeta, SiteDefinition } from "./types";
 import { ENVIRONMENTS } from "../../policy/environment-names";
+import { snapshotLocationProblems } from "./snapshot-locations";
 
 export { SITES_DIR } from "./paths";
 export const DEFAULTS_FILE = "_defaults.yaml";
@@ -151,6 +152,7 @@ export function loadSites(root: string): SiteDefinition[] {
   const sites: SiteDefinition[] = [];
   const problems: string[] = [];
   const seen = new Set<string>();
+  const fileOf = new Map<string, string>();
   for (const f of files) {
     const name = f.replace(/\.ya?ml$/, "");
     if (seen.has(name)) {
@@ -158,6 +160,7 @@ export function loadSites(root: string): SiteDefinition[] {
       continue;
     }
     seen.add(name);
+    fileOf.set(name, `${SITES_DIR}/${f}`);
     try {
       sites.push(buildSite(name, defaultsText, fs.readFileSync(path.join(dir, f), "utf8"), `${SITES_DIR}/${f}`, { secretKeys: secureKeys(root, name), root }));
     } catch (e) {
@@ -165,6 +168,8 @@ export function loadSites(root: string): SiteDefinition[] {
       else throw e;
     }
   }
+  // Checks across sites, once each site plans on its own.
+  if (!problems.length) problems.push(...snapshotLocationProblems(sites, (site) => fileOf.get(site) ?? `${SITES_DIR}/${site}.yaml`));
   if (problems.length) throw new ConfigError(problems);
   return sites;
 }

@@ -185,11 +185,11 @@ export class E2eStack {
     };
   }
 
-  /** `pulumi up`; the result carries the output. Failures throw with the engine's output attached. */
-  async up(label: string, opts: { expectNoChanges?: boolean; parallel?: number } = {}): Promise<UpResult> {
+  /** `pulumi up` (`replace`: URNs, as `--replace`); the result carries the output. Failures throw with the engine's output attached. */
+  async up(label: string, opts: { expectNoChanges?: boolean; parallel?: number; replace?: string[] } = {}): Promise<UpResult> {
     const c = this.collector(label);
     try {
-      return await this.stack.up({ onOutput: c.onOutput, onError: c.onError, onEvent: c.onEvent, color: "never", expectNoChanges: opts.expectNoChanges, parallel: opts.parallel });
+      return await this.stack.up({ onOutput: c.onOutput, onError: c.onError, onEvent: c.onEvent, color: "never", expectNoChanges: opts.expectNoChanges, parallel: opts.parallel, replace: opts.replace });
     } finally {
       c.done();
     }
