@@ -83,7 +83,7 @@ export async function main(): Promise<Record<string, unknown>> {
     const secrets = { privateKey: sshPrivateKey ?? (keyFile === undefined ? undefined : pulumi.secret(keyFile)), sudoPassword };
     nodes = inventoryNodes(inv, secrets);
     gone = goneInventoryNodes(inv, secrets);
-    removed = removedHosts(previous, inv.hosts.map((h) => h.name), secrets);
+    removed = removedHosts(previous, inv.hosts.map((h) => h.name), secrets, { forceServerRemoval: upgrade.forceServerRemoval });
     // Before anything is registered: an unreachable host fails the run now, by name, within a bound; so
     // does a host removed from the inventory since the last update, whose uninstall would dial it.
     // A runtime step of `up`, not a check of the config: it dials the machines.

@@ -195,12 +195,15 @@ export class K3sCluster extends pulumi.ComponentResource {
     const settled = [...members, ...Object.values(this.nodes).map((n) => n.rolloutDone), ...Object.values(this.gone).map((g) => g.removal)];
     // Hosts no longer listed leave after every other node's steps, as when the engine deleted them after
     // the program, but before the outputs resolve: a failed removal fails the run and keeps the last outputs.
+    // etcd servers that leave may stop at once: each one's quorum check counts all of them as leaving.
+    const etcdLeaving = settings.datastore === "etcd" ? args.removed.filter((h) => h.identity.startsWith("server/")).map((h) => h.name) : [];
     for (const host of args.removed) {
       this.removed[host.name] = new RemovedK3sNode(`${name}-${host.name}`, {
         host,
         controlConnection: bootstrap.connection,
         drainTimeout: settings.drainTimeout,
         after: settled,
+        etcdLeaving: host.checkQuorum && etcdLeaving.includes(host.name) ? etcdLeaving : undefined,
       }, { parent: this });
     }
     this.finalSteps = [...settled, ...Object.values(this.removed).map((r) => r.removal)];

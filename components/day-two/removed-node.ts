@@ -12,6 +12,11 @@ export interface RemovedHost {
   connection: SshConnection;
   /** Its install identity (`role/arch`, replace-chain.ts installIdentity) from the last `nodeIdentities` output. */
   identity: string;
+  /**
+   * An etcd server's removal first checks that the etcd servers staying keep quorum while it stops
+   * (k3s/removal-scripts.ts renderEtcdQuorumGuard); false with k3s-stacks:upgrade.forceServerRemoval.
+   */
+  checkQuorum: boolean;
 }
 
 /**
@@ -24,6 +29,7 @@ export function removedHosts(
   previous: { nodeAddresses?: Record<string, NodeAddress>; nodeIdentities?: Record<string, string> } | undefined,
   inventoryNames: string[],
   secrets: { privateKey?: pulumi.Input<string>; sudoPassword?: pulumi.Input<string> },
+  opts: { forceServerRemoval?: boolean } = {},
 ): RemovedHost[] {
   return removedNodes(previous?.nodeAddresses, inventoryNames).flatMap(({ name, connection: c }) => {
     const identity = previous?.nodeIdentities?.[name];
@@ -34,7 +40,7 @@ export function removedHosts(
       ...(c.bastion ? { bastion: { ...c.bastion, privateKey: secrets.privateKey } } : {}),
       ...(c.user !== "root" && secrets.sudoPassword !== undefined ? { sudoPassword: secrets.sudoPassword } : {}),
     };
-    return [{ name, identity, connection }];
+    return [{ name, identity, connection, checkQuorum: !opts.forceServerRemoval }];
   });
 }
 
@@ -47,6 +53,8 @@ export interface RemovedK3sNodeArgs {
   drainTimeout: string;
   /** What the removal waits for: every live node's last step, as when the engine deleted the node after the program. */
   after: pulumi.Resource[];
+  /** Every etcd server this run removes, when this host is one of them (its drain checks quorum first). */
+  etcdLeaving?: string[];
 }
 
 /**
@@ -72,7 +80,7 @@ export class RemovedK3sNode extends pulumi.ComponentResource {
   constructor(name: string, args: RemovedK3sNodeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k3s:cluster:K3sNode", name, {}, opts);
     const { host } = args;
-    const scripts = renderRemovalScripts({ node: host.name, drainTimeout: args.drainTimeout, timeoutSeconds: LEAVE_TIMEOUT_SECONDS });
+    const scripts = renderRemovalScripts({ node: host.name, drainTimeout: args.drainTimeout, timeoutSeconds: LEAVE_TIMEOUT_SECONDS, etcdLeaving: args.etcdLeaving });
     const phases: Array<"create" | "update"> = ["create", "update"];
     // Triggers keep the values the live node's steps had (k3s-node.ts), so the records are updated, not
     // replaced (a trigger's value decides; which step it was computed from does not).

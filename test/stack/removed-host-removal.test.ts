@@ -21,7 +21,7 @@ const ADDRESSES = {
   old: { host: "192.168.3.30", port: 22, user: "ops" },
 };
 
-async function up(previous: Record<string, unknown> | undefined, hosts: unknown[] = HOSTS): Promise<{ state: MockState; outputs: Record<string, unknown> }> {
+async function up(previous: Record<string, unknown> | undefined, hosts: unknown[] = HOSTS, extra: Record<string, unknown> = {}): Promise<{ state: MockState; outputs: Record<string, unknown> }> {
   recorded.length = 0;
   const state = await installMocks({
     outputs: (type, name) => (type === "pulumi:pulumi:StackReference" ? { outputs: previous ?? {} } : mockOutputs(type, name)),
@@ -29,6 +29,7 @@ async function up(previous: Record<string, unknown> | undefined, hosts: unknown[
   setStackConfig({
     "k3s-stacks:cluster": { k3sVersion: VERSION, datastore: "etcd" },
     "k3s-stacks:inventory": { hosts, reachabilityTimeout: 0 },
+    ...extra,
   }, { "k3s-stacks:sshPrivateKey": SENTINEL.privateKey, "k3s-stacks:sudoPassword": SENTINEL.sudoPassword });
   const { main } = await import("../../stacks/main");
   const outputs = await main();
@@ -122,4 +123,33 @@ test("a host marked gone is not also removed as deleted", async () => {
   const r = await up(PREVIOUS, [...HOSTS, { ...host("old", "agent", "192.168.3.30", "arm64"), gone: true }]);
   expect(recorded.filter((c) => c.name.startsWith("k3s-old-")).map((c) => c.name).sort()).toEqual(["k3s-old-config", "k3s-old-install"]);
   expect(commandInputs(r.state, "k3s-old-install").stdin).toContain("marked gone");
+});
+
+describe("etcd servers deleted from the inventory (5 → 3)", () => {
+  const FIVE = { ...ADDRESSES, s4: { host: "192.168.3.13", port: 22, user: "root" }, s5: { host: "192.168.3.14", port: 22, user: "root" } };
+  const previous = {
+    ...PREVIOUS,
+    serverNames: ["s1", "s2", "s3", "s4", "s5"],
+    nodeAddresses: FIVE,
+    nodeIdentities: { ...PREVIOUS.nodeIdentities, s4: "server/amd64", s5: "server/amd64" },
+  };
+  const drainOf = (state: MockState, name: string) => String(commandInputs(state, `k3s-${name}-member`).stdin);
+
+  // Both may stop at once: each one's check counts both as leaving, or two checks could each see the
+  // other still Ready while one remaining server is down, and together stop etcd's quorum.
+  test("each drain first checks that the servers that stay keep quorum, counting every server this run removes as leaving", async () => {
+    const r = await up(previous);
+    for (const n of ["s4", "s5"]) {
+      expect(drainOf(r.state, n)).toContain("kubectl get nodes -l node-role.kubernetes.io/etcd=true --no-headers");
+      expect(drainOf(r.state, n)).toContain("leaving=' s4 s5 '");
+      expect(drainOf(r.state, n).indexOf("Quorum of the etcd servers")).toBeLessThan(drainOf(r.state, n).indexOf("kubectl drain"));
+    }
+    // An agent leaves no etcd behind: no check.
+    expect(drainOf(r.state, "old")).not.toContain("Quorum of the etcd servers");
+  });
+
+  test("forceServerRemoval (shrinking after a cluster reset, where the old members' Nodes remain) skips the check", async () => {
+    const r = await up(previous, HOSTS, { "k3s-stacks:upgrade": { forceServerRemoval: true } });
+    for (const n of ["s4", "s5"]) expect(drainOf(r.state, n)).not.toContain("Quorum of the etcd servers");
+  });
 });
