@@ -103,6 +103,7 @@ describe("renderCgroupV1Check on a host", () => {
   test.each([
     ["config.yaml, plain", CONFIG_FILE, "kubelet-arg:\n  - fail-cgroupv1=false\n"],
     ["config.yaml, quoted", CONFIG_FILE, 'kubelet-arg:\n  - "fail-cgroupv1=false"\n'],
+    ["config.yaml, flow style", CONFIG_FILE, "kubelet-arg: [max-pods=200,fail-cgroupv1=false]\n"],
     ["a kubelet config drop-in", `${KUBELET_CONF_DIR}/50-cgroup.conf`, "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nfailCgroupV1: false\n"],
   ])("the opt-out in %s passes a cgroup v1 host", (_what, file, content) => {
     put(sb, file.slice(1), content);

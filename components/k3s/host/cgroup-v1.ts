@@ -46,7 +46,7 @@ export function kubeletRefusesCgroupV1(version: string, config: Record<string, C
  * version, so the scripts it is part of change when a cluster crosses 1.35, not on every upgrade.
  */
 export function renderCgroupV1Check(node: string): string {
-  const optOut = `grep -Eqs -- '(^|[[:space:]"'"'"'-])fail-cgroupv1=${FALSE}(["'"'"'[:space:]]|$)' ${CONFIG_FILE} ${DROP_IN_DIR}/*.yaml ${DROP_IN_DIR}/*.yml || grep -Eqs '^[[:space:]]*failCgroupV1:[[:space:]]*false' ${KUBELET_CONF_DIR}/*.conf`;
+  const optOut = `grep -Eqs -- '(^|[][:space:]"'"'"',[-])fail-cgroupv1=${FALSE}([]"'"'"',[:space:]]|$)' ${CONFIG_FILE} ${DROP_IN_DIR}/*.yaml ${DROP_IN_DIR}/*.yml || grep -Eqs '^[[:space:]]*failCgroupV1:[[:space:]]*false' ${KUBELET_CONF_DIR}/*.conf`;
   return `cgroup_fs=$(stat -fc %T /sys/fs/cgroup 2>/dev/null || echo unknown)
 if [ "$cgroup_fs" != cgroup2fs ] && ! { ${optOut}; }; then
   kernel_release=$(uname -r)
