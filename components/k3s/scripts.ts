@@ -5,6 +5,7 @@ import { tokenGuard } from "./token-guard";
 import { CONFIG_FILE, STATE_DIR, TOKEN_FILE } from "./node-config";
 import { preferBundledBin, protectedKeys, renderForeignDropInCheck } from "./host/dropins";
 import { renderIptablesCheck } from "./host/iptables";
+import { renderSnapshotterCheck, snapshotterOf } from "./host/snapshotter";
 import { HostPrep, prepBody } from "./host-prep";
 import { firewallRules } from "./host/network";
 import { renderPrepUndo } from "./host/undo";
@@ -45,8 +46,9 @@ export function renderConfigScript(opts: { host: HostPrep; role: NodeRole; files
   const configYaml = opts.files.find((f) => f.path === CONFIG_FILE)?.content;
   const dropIns = configYaml === undefined ? "" : `${renderForeignDropInCheck(opts.host.node, protectedKeys(configYaml))}\n`;
   const iptables = configYaml === undefined ? "" : renderIptablesCheck(opts.host.node, preferBundledBin(configYaml));
+  const snapshotter = configYaml === undefined ? "" : renderSnapshotterCheck(opts.host.node, snapshotterOf(configYaml));
   const body = `${renderNodeNameGuard(opts.host.node)}
-${dropIns}${iptables ? `${iptables}\n` : ""}${prepBody(opts.host)}
+${dropIns}${[iptables, snapshotter].filter((s) => s.length > 0).map((s) => `${s}\n`).join("")}${prepBody(opts.host)}
 changed=0
 ${writes}
 ${configHashFunction(opts.files.map((f) => f.path))}

@@ -73,7 +73,7 @@ setup_mounts() {
     key=${d//\//_}
     mkdir -p "$hdir/upper/$key" "$hdir/work/$key"
   done
-  mkdir -p "$state/shared"
+  mkdir -p "$state/shared" "$hdir/rancher"
   # Mount order matters: everything that refers to STATE_DIR happens before /tmp is replaced.
   # shellcheck disable=SC2016 # the script is expanded inside the host
   in_host "$state" "$name" bash -euc '
@@ -87,6 +87,10 @@ setup_mounts() {
     done
     mkdir -p /var/lib/k3s-standin/shared
     mount --bind "$shared" /var/lib/k3s-standin/shared
+    # /var/lib/rancher on a plain filesystem, as on a real host: containerd overlayfs snapshotter
+    # (and the config step probing it) cannot stack an overlay on the /var/lib overlay above.
+    mkdir -p /var/lib/rancher
+    mount --bind "$hdir/rancher" /var/lib/rancher
     mount --bind "$hdir/cmdline" /proc/cmdline
     mount --bind "$hdir/cgroups" /proc/cgroups
     if [[ $cgroup == v2 ]]; then
