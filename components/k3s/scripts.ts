@@ -6,6 +6,7 @@ import { CONFIG_FILE, STATE_DIR, TOKEN_FILE } from "./node-config";
 import { preferBundledBin, protectedKeys, renderForeignDropInCheck } from "./host/dropins";
 import { renderIptablesCheck } from "./host/iptables";
 import { renderSnapshotterCheck, snapshotterOf } from "./host/snapshotter";
+import { renderResolvConfCheck, setsResolvConf } from "./host/resolv";
 import { HostPrep, prepBody } from "./host-prep";
 import { firewallRules } from "./host/network";
 import { renderPrepUndo } from "./host/undo";
@@ -47,8 +48,9 @@ export function renderConfigScript(opts: { host: HostPrep; role: NodeRole; files
   const dropIns = configYaml === undefined ? "" : `${renderForeignDropInCheck(opts.host.node, protectedKeys(configYaml))}\n`;
   const iptables = configYaml === undefined ? "" : renderIptablesCheck(opts.host.node, preferBundledBin(configYaml));
   const snapshotter = configYaml === undefined ? "" : renderSnapshotterCheck(opts.host.node, snapshotterOf(configYaml));
+  const resolv = configYaml === undefined ? "" : renderResolvConfCheck(opts.host.node, setsResolvConf(configYaml));
   const body = `${renderNodeNameGuard(opts.host.node)}
-${dropIns}${[iptables, snapshotter].filter((s) => s.length > 0).map((s) => `${s}\n`).join("")}${prepBody(opts.host)}
+${dropIns}${[iptables, snapshotter, resolv].filter((s) => s.length > 0).map((s) => `${s}\n`).join("")}${prepBody(opts.host)}
 changed=0
 ${writes}
 ${configHashFunction(opts.files.map((f) => f.path))}
