@@ -13,6 +13,7 @@ import { primaryNodeIp } from "../rules/node-ips";
 import { poolProblems } from "./pools";
 import { CLOUD_DELIVERS_ONLY_ASSIGNED } from "../rules/layer2";
 import { splitNodeIps } from "../rules/node-ips";
+import { strictArpProblems } from "./strict-arp";
 
 /** The cluster facts the addons are checked against (from `k3s-stacks:cluster` and the node list). */
 export interface AddonsContext<N extends NodeFacts = NodeSpec> {
@@ -73,6 +74,11 @@ export function checkAddons<N extends NodeFacts>(cfg: AddonsConfig, ctx: AddonsC
   }
   if (cfg.loadBalancer.type === "metallb") {
     problems.push(...poolProblems(cfg.loadBalancer, { clusterCidr: ctx.clusterCidr, serviceCidr: ctx.serviceCidr, nodeAddresses: knownAddresses(ctx.nodes) }, at));
+    if (!cfg.loadBalancer.bgp) {
+      const server = { root: "cluster.serverConfig", config: ctx.serverConfig ?? {} };
+      const agent = { root: "cluster.agentConfig", config: ctx.agentConfig ?? {} };
+      problems.push(...strictArpProblems(server, agent, ctx.nodes.some((n) => n.role === "agent"), keyPath(at.addons, ["loadBalancer"])));
+    }
   } else if (ctx.disable.includes("servicelb")) {
     problems.push(
       `${keyPath(at.addons, ["loadBalancer", "type"])}: servicelb is chosen but ${keyPath(at.disable, [])} turns it off, so LoadBalancer services would never get an address. Fix: remove servicelb from ${disableList} or use type metallb with pools.`,

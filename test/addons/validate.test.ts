@@ -247,6 +247,38 @@ describe("monitoring's k3s keys against the user's serverConfig/agentConfig", ()
   });
 });
 
+describe("MetalLB layer 2 with kube-proxy in IPVS mode", () => {
+  const l2 = metallb("192.168.1.240/28");
+  const bgp = { loadBalancer: { ...l2.loadBalancer, bgp: { myASN: 64512, peers: [{ address: "192.168.1.1", asn: 64513 }] } } };
+
+  it("refuses IPVS without strict ARP on servers and agents, naming the entry and the fix", () => {
+    expect(problems(l2, { serverConfig: { "kube-proxy-arg": ["v=2", "--proxy-mode=ipvs"] }, agentConfig: { "kube-proxy-arg": "proxy-mode=ipvs" } })).toEqual([
+      expect.stringMatching(/^k3s-stacks:cluster\.serverConfig\.kube-proxy-arg\[1\]: '--proxy-mode=ipvs' runs kube-proxy in IPVS mode, .*every node answers ARP for the addresses MetalLB announces in layer 2 \(k3s-stacks:addons\.loadBalancer\).*\. Fix: add ipvs-strict-arp=true to k3s-stacks:cluster\.serverConfig\.kube-proxy-arg, or announce the pools over BGP\.$/),
+      expect.stringMatching(/^k3s-stacks:cluster\.agentConfig\.kube-proxy-arg: 'proxy-mode=ipvs' runs kube-proxy in IPVS mode, .*Fix: add ipvs-strict-arp=true to k3s-stacks:cluster\.agentConfig\.kube-proxy-arg, /),
+    ]);
+    // A later entry wins, as k3s passes them: strict ARP turned off again is refused too.
+    expect(problems(l2, { serverConfig: { "kube-proxy-arg": ["proxy-mode=ipvs", "ipvs-strict-arp=true", "ipvs-strict-arp=false"] } })).toHaveLength(1);
+  });
+
+  it("reads a server's kube-proxy arguments as k3s does: agentConfig's unless serverConfig sets the key", () => {
+    const servers = mixedNodes.filter((n) => n.role === "server");
+    expect(problems(l2, { agentConfig: { "kube-proxy-arg": ["proxy-mode=ipvs"] } }, servers)).toEqual([expect.stringMatching(/^k3s-stacks:cluster\.agentConfig\.kube-proxy-arg\[0\]: 'proxy-mode=ipvs' runs kube-proxy in IPVS mode/)]);
+    // One line for the one entry both roles read.
+    expect(problems(l2, { agentConfig: { "kube-proxy-arg": ["proxy-mode=ipvs"] } })).toHaveLength(1);
+    expect(problems(l2, { serverConfig: { "kube-proxy-arg": ["proxy-mode=iptables"] }, agentConfig: { "kube-proxy-arg": ["proxy-mode=ipvs"] } }, servers)).toEqual([]);
+    expect(problems(l2, { serverConfig: { "kube-proxy-arg+": ["ipvs-strict-arp=true"] }, agentConfig: { "kube-proxy-arg": ["proxy-mode=ipvs"] } })).toEqual([
+      expect.stringMatching(/^k3s-stacks:cluster\.agentConfig\.kube-proxy-arg\[0\]: .*Fix: add ipvs-strict-arp=true to k3s-stacks:cluster\.agentConfig\.kube-proxy-arg, /),
+    ]);
+  });
+
+  it("accepts strict ARP (a bare flag means true), iptables or nftables, and BGP", () => {
+    expect(problems(l2, { serverConfig: { "kube-proxy-arg": ["proxy-mode=ipvs", "ipvs-strict-arp"] }, agentConfig: { "kube-proxy-arg": ["proxy-mode=ipvs", "--ipvs-strict-arp=true"] } })).toEqual([]);
+    expect(problems(l2, { serverConfig: { "kube-proxy-arg": ["proxy-mode=ipvs", "proxy-mode=nftables"] }, agentConfig: { "kube-proxy-arg": ["proxy-mode=iptables"] } })).toEqual([]);
+    expect(problems(bgp, { serverConfig: { "kube-proxy-arg": ["proxy-mode=ipvs"] }, agentConfig: { "kube-proxy-arg": ["proxy-mode=ipvs"] } })).toEqual([]);
+    expect(problems({}, { serverConfig: { "kube-proxy-arg": ["proxy-mode=ipvs"] } })).toEqual([]);
+  });
+});
+
 // A kubelet-arg root-dir left the CSI plugins registering under /var/lib/kubelet, where the kubelet
 // no longer looks: every Longhorn or Ceph volume failed to mount.
 describe("a moved kubelet root directory", () => {
