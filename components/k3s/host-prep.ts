@@ -10,6 +10,7 @@ import { renderNetworkManager, renderSelinuxCheck, renderSelinuxConfig } from ".
 import { renderPrepRecord } from "./host/undo";
 import { renderFapolicyd, renderFapolicydCheck } from "./host/fapolicyd";
 import { renderSysctls } from "./host/sysctls";
+import { NodeInterfaces, nodeInterfacesOf, renderInterfaceCheck } from "./host/addresses";
 import { ResolvedContributions } from "./node-config";
 import { ConfigValue } from "./types";
 
@@ -35,11 +36,13 @@ export interface HostPrep {
   firewall?: FirewallPolicy;
   /** The kubelet of the k3s version to be installed refuses cgroup v1 on this node (host/cgroup-v1.ts): the host must boot cgroup v2. */
   requireCgroupV2?: boolean;
+  /** node-ip and flannel-iface from the node's config.yaml, checked against its interfaces (host/addresses.ts); unchecked when absent. */
+  interfaces?: NodeInterfaces;
 }
 
 /**
  * Host preparation, idempotent, for the Debian, RHEL, SUSE and Arch families: host facts first, then
- * every check that can fail (arch, SELinux, kernel modules, firewall when kept, memory cgroup) before
+ * every check that can fail (arch, SELinux, node-ip and flannel-iface, kernel modules, firewall when kept, memory cgroup) before
  * anything changes; then swap off, modules and sysctls (inotify limits raised), firewall rules, NetworkManager, fapolicyd and
  * SELinux.
  * Leaves `k3s_prep_changed=1` when a file k3s reads changed (the SELinux drop-in), so the config
@@ -54,6 +57,7 @@ export function prepBody(opts: HostPrep): string {
     opts.arch ? renderArchCheck(opts.node, opts.arch) : "",
     renderSelinuxCheck(),
     renderFapolicydCheck(),
+    opts.interfaces ? renderInterfaceCheck(opts.interfaces) : "",
     renderModuleCheck(modules),
     firewall ? renderFirewallCheck(firewall, opts.firewall === "keep") : "",
     renderModuleFix(opts.installPackages ?? false, opts.allowReboot),
@@ -95,6 +99,7 @@ export function hostPrepFor(node: NodeSpec, settings: ClusterSettings, contribut
   const server = { ...settings.serverConfig, ...contributions.all, ...contributions.server } as Record<string, unknown>;
   const backend = (settings.flannelBackend ?? server["flannel-backend"] ?? "vxlan") as FlannelBackend;
   const cidrs = (v: string) => v.split(",").map((c) => c.trim()).filter((c) => c.length > 0);
+  const interfaces = nodeInterfacesOf(nodeConfig);
   const layerPorts = [...new Set([...(contributions.ports?.all ?? []), ...(node.role === "server" ? contributions.ports?.server ?? [] : [])])];
   return {
     node: node.name,
@@ -114,5 +119,6 @@ export function hostPrepFor(node: NodeSpec, settings: ClusterSettings, contribut
     installPackages: node.installPackages ?? false,
     firewall: node.firewall ?? "open",
     ...(kubeletRefusesCgroupV1(settings.k3sVersion, nodeConfig) ? { requireCgroupV2: true } : {}),
+    ...(interfaces && !node.connection.local ? { interfaces } : {}),
   };
 }

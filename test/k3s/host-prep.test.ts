@@ -100,3 +100,14 @@ test("the local stack's node opens no port: hostPrepFor marks it local, an inven
   const remote = { ...laptop, connection: { host: "10.0.0.5", user: "root" } };
   expect(firewallRules(hostPrepFor(remote, settings, none, {}).network!).ports).toEqual(["6443/tcp", "10250/tcp", "8472/udp"]);
 });
+
+test("hostPrepFor checks node-ip and flannel-iface of the node's config.yaml on the node, except on the local stack's own machine", () => {
+  const settings = parseClusterConfig({ k3sVersion: "v1.36.3+k3s1", datastore: "sqlite" });
+  const [laptop] = localNodes({ name: "laptop", arch: "amd64", labels: {}, taints: [] }, {}, { hostname: "laptop", arch: "x64", user: "ana" });
+  const none = { server: {}, all: {}, disable: [] };
+  const config = { "node-ip": ["192.168.56.11"], "flannel-iface": "eth1" };
+  const remote = { ...laptop, connection: { host: "10.0.0.5", user: "root" } };
+  expect(hostPrepFor(remote, settings, none, config).interfaces).toEqual({ nodeIps: ["192.168.56.11"], flannelIface: "eth1" });
+  expect(hostPrepFor(remote, settings, none, {}).interfaces).toBeUndefined();
+  expect(hostPrepFor(laptop, settings, none, config).interfaces).toBeUndefined();
+});
