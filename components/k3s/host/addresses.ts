@@ -63,7 +63,7 @@ if command -v ip >/dev/null 2>&1; then
   done
   here=$(addresses_here)
   if [ -n "$flannel_iface" ] && ! ip -o link show dev "$flannel_iface" >/dev/null 2>&1; then
-    echo "k3s-stacks: $node has no network interface $flannel_iface, its flannelIface (k3s flannel-iface); k3s stops with 'unable to find interface' (k3s-io/k3s#8345). Addresses here: \${here:-none}. Fix: set flannelIface of $node to the interface on the network the nodes share, or remove it, then run pulumi up again." >&2
+    echo "k3s-stacks: $node has no network interface $flannel_iface, its flannelIface (k3s flannel-iface); k3s stops with 'unable to find interface' (k3s-io/k3s#8345). Addresses here: \${here:-none}. Fix: set flannelIface of $node (hetzner.privateInterface on a Hetzner stack) to the interface on the network the nodes share, or remove it, then run pulumi up again." >&2
     exit 1
   fi
   if [ -n "$flannel_iface" ] && ! iface_ok "$flannel_iface"; then
