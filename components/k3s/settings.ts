@@ -11,6 +11,7 @@ import { DATASTORES } from "../rules/datastore";
 import { flannelBackendSchema } from "../rules/flannel";
 import { EXAMPLE_K3S_TAG, k3sVersionProblem } from "../rules/k3s-version";
 import { managedKeyProblems } from "../rules/managed-flags";
+import { credentialFlagProblems } from "../rules/credential-flags";
 import { serviceRangeProblems } from "../rules/service-cidr";
 import { datastoreFlagProblems, flagValueProblems } from "../rules/flag-values";
 
@@ -153,6 +154,7 @@ export function checkClusterSettings(settings: ClusterSettings, root: ConfigRoot
     const managed = managedKeyProblems(extra, root, (path) => keyPath(root, [field, ...path]));
     const unmanaged = Object.fromEntries(Object.entries(extra).filter(([key]) => !managed.keys.has(key)));
     problems.push(...configProblems(role, unmanaged, keyPath(root, [field])), ...managed.problems);
+    problems.push(...credentialFlagProblems(extra, root, (key) => keyPath(root, [field, key])));
   }
   problems.push(...clusterNetworkProblems({
     clusterCidr: settings.clusterCidr,

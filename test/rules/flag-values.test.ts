@@ -2,6 +2,7 @@
 // from a fixed set, flags newer than the pinned release, the command line's spelling of a flag,
 // flags k3s removed, and flags that would break what k3s-stacks runs.
 import { flagValueProblems } from "../../components/rules/flag-values";
+import { credentialFlagProblems } from "../../components/rules/credential-flags";
 import { configProblems } from "../../components/rules/flags";
 import { parseClusterConfig } from "../../components/k3s/settings";
 import { problem, problemsOf } from "../support/config";
@@ -84,5 +85,26 @@ describe("flags of one datastore, which k3s ignores with another (k3s docs, Clus
 
   test.each([["etcd", "etcd-expose-metrics", true], ["etcd", "etcd-arg", ["quota-backend-bytes=8589934592"]], ["postgres", "datastore-cafile", "/etc/ssl/db-ca.pem"]])("datastore %s with %s is accepted", (datastore, flag, value) => {
     expect(parseClusterConfig({ k3sVersion: V, datastore, serverConfig: { [flag]: value } }).serverConfig[flag]).toEqual(value);
+  });
+});
+
+describe("credentials in serverConfig/agentConfig (plain settings) are refused, naming the file flag k3s reads instead", () => {
+  const KEY = "name=tailscale,joinKey=tskey-auth-kXYZ";
+  test.each(["serverConfig", "agentConfig"])("vpn-auth in %s", (field) => {
+    const problems = problemsOf(() => parseClusterConfig({ k3sVersion: V, [field]: { "vpn-auth": KEY } }));
+    expect(problems).toEqual([problem(`k3s-stacks:cluster.${field}.vpn-auth`, "holds the VPN's join key (joinKey) in clear text, so it would be stored unencrypted in the stack file", "set vpn-auth-file: /etc/rancher/k3s/vpn-auth here instead")]);
+    expect(problems.join("\n")).not.toContain("tskey");
+  });
+
+  test("for a library user the fix is a secret contribution or a secret node file", () => {
+    const problems = problemsOf(() => parseClusterConfig({ k3sVersion: V, agentConfig: { "vpn-auth": KEY } }));
+    expect(problems).toHaveLength(1);
+    expect(credentialFlagProblems({ "vpn-auth": KEY }, { arg: "K3sCluster.args" }, (k) => `K3sCluster.args.agentConfig.${k}`)).toEqual([
+      problem("K3sCluster.args.agentConfig.vpn-auth", "stored unencrypted in the Pulumi state", "a contribution with secret: true (`contributions` in K3sCluster's args)"),
+    ]);
+  });
+
+  test("vpn-auth-file (a path) is accepted", () => {
+    expect(parseClusterConfig({ k3sVersion: V, agentConfig: { "vpn-auth-file": "/etc/rancher/k3s/vpn-auth" } }).agentConfig["vpn-auth-file"]).toBe("/etc/rancher/k3s/vpn-auth");
   });
 });
