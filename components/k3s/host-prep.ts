@@ -13,6 +13,7 @@ import { renderSysctls } from "./host/sysctls";
 import { NodeInterfaces, nodeInterfacesOf, renderInterfaceCheck } from "./host/addresses";
 import { ResolvedContributions } from "./node-config";
 import { ConfigValue } from "./types";
+import { proxyModeOf } from "../rules/kube-proxy";
 
 export { CGROUP_ARGS } from "./host/cgroup";
 
@@ -49,7 +50,7 @@ export interface HostPrep {
  * step restarts k3s.
  */
 export function prepBody(opts: HostPrep): string {
-  const modules = kernelModules(opts.network?.backend ?? "vxlan");
+  const modules = kernelModules(opts.network?.backend ?? "vxlan", opts.network?.proxyMode);
   const firewall = opts.network ? firewallRules(opts.network) : undefined;
   return [
     "# Host facts: one read, before anything changes.",
@@ -100,6 +101,7 @@ export function hostPrepFor(node: NodeSpec, settings: ClusterSettings, contribut
   const backend = (settings.flannelBackend ?? server["flannel-backend"] ?? "vxlan") as FlannelBackend;
   const cidrs = (v: string) => v.split(",").map((c) => c.trim()).filter((c) => c.length > 0);
   const interfaces = nodeInterfacesOf(nodeConfig);
+  const proxyMode = proxyModeOf(nodeConfig);
   const layerPorts = [...new Set([...(contributions.ports?.all ?? []), ...(node.role === "server" ? contributions.ports?.server ?? [] : [])])];
   return {
     node: node.name,
@@ -115,6 +117,7 @@ export function hostPrepFor(node: NodeSpec, settings: ClusterSettings, contribut
       embeddedRegistry: server["embedded-registry"] === true,
       ...(node.connection.local ? { local: true } : {}),
       ...(layerPorts.length ? { layerPorts } : {}),
+      ...(proxyMode ? { proxyMode } : {}),
     },
     installPackages: node.installPackages ?? false,
     firewall: node.firewall ?? "open",

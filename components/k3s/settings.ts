@@ -12,6 +12,7 @@ import { flannelBackendSchema } from "../rules/flannel";
 import { EXAMPLE_K3S_TAG, k3sVersionProblem } from "../rules/k3s-version";
 import { managedKeyProblems } from "../rules/managed-flags";
 import { credentialFlagProblems } from "../rules/credential-flags";
+import { proxyModeProblems } from "../rules/kube-proxy";
 import { serviceRangeProblems } from "../rules/service-cidr";
 import { datastoreFlagProblems, flagValueProblems } from "../rules/flag-values";
 
@@ -155,6 +156,7 @@ export function checkClusterSettings(settings: ClusterSettings, root: ConfigRoot
     const unmanaged = Object.fromEntries(Object.entries(extra).filter(([key]) => !managed.keys.has(key)));
     problems.push(...configProblems(role, unmanaged, keyPath(root, [field])), ...managed.problems);
     problems.push(...credentialFlagProblems(extra, root, (key) => keyPath(root, [field, key])));
+    problems.push(...proxyModeProblems(extra, settings.k3sVersion, keyPath(root, [field, "kube-proxy-arg"])));
   }
   problems.push(...clusterNetworkProblems({
     clusterCidr: settings.clusterCidr,

@@ -145,6 +145,17 @@ describe("kernel modules per flannel backend", () => {
     expect(read("etc/modules-load.d/k3s.conf")).toBe("br_netfilter\noverlay\n");
   });
 
+  test("kube-proxy in ipvs mode needs IPVS and its schedulers: missing ones fail naming the package, before any change; present ones load at boot", () => {
+    host("ubuntu", "6.8.0-49-generic");
+    const ipvs = { network: { ...AGENT, proxyMode: "ipvs" } };
+    const r = run(render(ipvs, "agent"), { MISSING_MODULES: "ip_vs ip_vs_sh" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("n1 lacks kernel modules ip_vs ip_vs_sh (kernel 6.8.0-49-generic), which k3s needs. Fix: install the package linux-modules-extra-6.8.0-49-generic on n1");
+    expect(exists("etc/modules-load.d")).toBe(false);
+    expect(run(render(ipvs, "agent")).status).toBe(0);
+    expect(read("etc/modules-load.d/k3s.conf")).toBe("br_netfilter\noverlay\nvxlan\nip_vs\nip_vs_rr\nip_vs_wrr\nip_vs_sh\nnf_conntrack\n");
+  });
+
   test("a kernel with the modules built in (=y in its config) but no modules.builtin or /proc/modules has them", () => {
     host("debian");
     fs.rmSync(path.join(sb.dir, "proc/modules"));

@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { firewallRules, NodeNetwork } from "../../components/k3s/host/network";
 import { hostPrepFor } from "../../components/k3s/host-prep";
+import { kernelModules } from "../../components/k3s/host/modules";
 import { parseClusterConfig } from "../../components/k3s/settings";
 import { inventoryNodes, parseInventoryConfig } from "../../components/nodes/inventory";
 import { localNodes } from "../../components/nodes/local";
@@ -110,4 +111,15 @@ test("hostPrepFor checks node-ip and flannel-iface of the node's config.yaml on 
   expect(hostPrepFor(remote, settings, none, config).interfaces).toEqual({ nodeIps: ["192.168.56.11"], flannelIface: "eth1" });
   expect(hostPrepFor(remote, settings, none, {}).interfaces).toBeUndefined();
   expect(hostPrepFor(laptop, settings, none, config).interfaces).toBeUndefined();
+});
+
+test("hostPrepFor takes kube-proxy's proxy-mode from the node's kube-proxy-arg (the last entry wins, as k3s passes them): ipvs and nftables load their kernel modules", () => {
+  const settings = parseClusterConfig({ k3sVersion: "v1.36.3+k3s1", datastore: "sqlite" });
+  const [laptop] = localNodes({ name: "laptop", arch: "amd64", labels: {}, taints: [] }, {}, { hostname: "laptop", arch: "x64", user: "ana" });
+  const none = { server: {}, all: {}, disable: [] };
+  expect(hostPrepFor(laptop, settings, none, { "kube-proxy-arg": ["proxy-mode=iptables", "--proxy-mode=ipvs"] }).network?.proxyMode).toBe("ipvs");
+  expect(hostPrepFor(laptop, settings, none, {}).network).not.toHaveProperty("proxyMode");
+  expect(kernelModules("vxlan", "ipvs")).toEqual(["br_netfilter", "overlay", "vxlan", "ip_vs", "ip_vs_rr", "ip_vs_wrr", "ip_vs_sh", "nf_conntrack"]);
+  expect(kernelModules("host-gw", "nftables")).toEqual(["br_netfilter", "overlay", "nf_tables"]);
+  expect(kernelModules("vxlan", "iptables")).toEqual(["br_netfilter", "overlay", "vxlan"]);
 });

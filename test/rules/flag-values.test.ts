@@ -108,3 +108,22 @@ describe("credentials in serverConfig/agentConfig (plain settings) are refused, 
     expect(parseClusterConfig({ k3sVersion: V, agentConfig: { "vpn-auth-file": "/etc/rancher/k3s/vpn-auth" } }).agentConfig["vpn-auth-file"]).toBe("/etc/rancher/k3s/vpn-auth");
   });
 });
+
+describe("kube-proxy's proxy-mode (kube-proxy-arg)", () => {
+  const at = (field: string) => `k3s-stacks:cluster.${field}.kube-proxy-arg`;
+  test.each([["ipsv", "proxy-mode=ipvs"], ["IPVS", "proxy-mode=ipvs"], ["userspace", "one of iptables, ipvs, nftables"]])("proxy-mode=%s is refused: kube-proxy has no such mode", (mode, fix) => {
+    expect(problemsOf(() => parseClusterConfig({ k3sVersion: V, agentConfig: { "kube-proxy-arg": [`proxy-mode=${mode}`] } }))).toEqual([problem(at("agentConfig"), `proxy-mode=${mode} is not a kube-proxy mode`, fix)]);
+  });
+
+  test("nftables before Kubernetes 1.31 needs its feature gate; from 1.31 it is on", () => {
+    expect(problemsOf(() => parseClusterConfig({ k3sVersion: "v1.30.14+k3s1", serverConfig: { "kube-proxy-arg": ["proxy-mode=nftables"] } }))).toEqual([
+      problem(at("serverConfig"), "needs kube-proxy's NFTablesProxyMode feature gate before Kubernetes 1.31", "pin k3s v1.31 or newer, or add feature-gates=NFTablesProxyMode=true"),
+    ]);
+    expect(parseClusterConfig({ k3sVersion: "v1.30.14+k3s1", serverConfig: { "kube-proxy-arg": ["proxy-mode=nftables", "feature-gates=NFTablesProxyMode=true"] } }).serverConfig["kube-proxy-arg"]).toHaveLength(2);
+    expect(parseClusterConfig({ k3sVersion: "v1.31.14+k3s1", serverConfig: { "kube-proxy-arg": "proxy-mode=nftables" } }).serverConfig["kube-proxy-arg"]).toEqual(["proxy-mode=nftables"]);
+  });
+
+  test.each(["iptables", "ipvs", "nftables"])("proxy-mode=%s is accepted", (mode) => {
+    expect(parseClusterConfig({ k3sVersion: V, agentConfig: { "kube-proxy-arg": [`--proxy-mode=${mode}`] } }).agentConfig["kube-proxy-arg"]).toEqual([`--proxy-mode=${mode}`]);
+  });
+});

@@ -4,14 +4,25 @@ import { renderPackageInstall } from "./packages";
 import { FlannelBackend } from "./network";
 
 /**
+ * Kernel modules of kube-proxy's modes other than iptables: ipvs needs IPVS with the schedulers it
+ * may use and conntrack (Kubernetes docs "IPVS-Based In-Cluster Load Balancing", pkg/proxy/ipvs:
+ * ip_vs, ip_vs_rr, ip_vs_wrr, ip_vs_sh, nf_conntrack; without them kube-proxy refuses the mode),
+ * nftables needs nf_tables.
+ */
+const PROXY_MODULES: Record<string, string[]> = {
+  ipvs: ["ip_vs", "ip_vs_rr", "ip_vs_wrr", "ip_vs_sh", "nf_conntrack"],
+  nftables: ["nf_tables"],
+};
+
+/**
  * Kernel modules k3s needs: br_netfilter and overlay always (containerd's overlayfs snapshotter,
  * bridged traffic through iptables), plus the flannel backend's: vxlan for `vxlan` (the default),
  * wireguard for `wireguard-native`; host-gw and none need none (k3s-io/docs networking, flannel
- * backends).
+ * backends); plus kube-proxy's for its `proxyMode` (iptables, the default, needs none of its own).
  */
-export function kernelModules(backend: FlannelBackend): string[] {
+export function kernelModules(backend: FlannelBackend, proxyMode?: string): string[] {
   const extra = backend === "vxlan" ? ["vxlan"] : backend === "wireguard-native" ? ["wireguard"] : [];
-  return ["br_netfilter", "overlay", ...extra];
+  return ["br_netfilter", "overlay", ...extra, ...(PROXY_MODULES[proxyMode ?? ""] ?? [])];
 }
 
 /**
@@ -24,6 +35,12 @@ const KERNEL_CONFIG: Record<string, string> = {
   overlay: "CONFIG_OVERLAY_FS",
   vxlan: "CONFIG_VXLAN",
   wireguard: "CONFIG_WIREGUARD",
+  ip_vs: "CONFIG_IP_VS",
+  ip_vs_rr: "CONFIG_IP_VS_RR",
+  ip_vs_wrr: "CONFIG_IP_VS_WRR",
+  ip_vs_sh: "CONFIG_IP_VS_SH",
+  nf_conntrack: "CONFIG_NF_CONNTRACK",
+  nf_tables: "CONFIG_NF_TABLES",
 };
 
 /**

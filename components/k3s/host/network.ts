@@ -15,6 +15,8 @@ export interface NodeNetwork {
   serviceCidrs: string[];
   /** The embedded distributed registry (Spegel) is on. */
   embeddedRegistry: boolean;
+  /** kube-proxy's proxy-mode from the node's kube-proxy-arg (rules/kube-proxy.ts); iptables when absent. */
+  proxyMode?: string;
   /**
    * The node is the machine running Pulumi (the local stack): the cluster's only node, reached over
    * loopback, so no port is opened to the network (default false).
