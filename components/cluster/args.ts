@@ -207,6 +207,7 @@ function checkNodesAgainstCluster(settings: ClusterSettings, nodes: NodeSpec[]):
     addressField: "connection.host",
     internalAddress: plain(n.internalAddress),
     externalAddress: plain(n.externalAddress),
+    externalAddressPending: n.externalAddress !== undefined && plain(n.externalAddress) === undefined,
     flannelIface: n.flannelIface,
   }));
   const root = { arg: ROOT };

@@ -2,6 +2,7 @@ import { ConfigRoot, keyPath } from "../rules/key-path";
 import { nodeAddressProblems } from "../rules/cluster-network";
 import { splitSegmentsProblem } from "../rules/layer2";
 import { apiEndpointProblems } from "../rules/api-endpoint";
+import { flannelExternalIpProblems } from "../rules/flannel-external-ip";
 import { primaryNodeIp, splitNodeIps } from "../rules/node-ips";
 import { ClusterSettings, apiHost } from "./settings";
 import { NodeRole } from "../nodes/types";
@@ -19,13 +20,16 @@ export interface ClusterNodeFacts {
   addressField?: string;
   internalAddress?: string;
   externalAddress?: string;
+  /** externalAddress is set to a value known only while the program runs (not judged). */
+  externalAddressPending?: boolean;
   flannelIface?: string;
 }
 
 /**
  * The nodes against the cluster settings, for the stack program's planner and K3sCluster alike (one
  * definition): node IPs against the pod/service ranges and families, and the address the others join
- * (rules/cluster-network.ts nodeAddressProblems), apiEndpoint against them (rules/api-endpoint.ts); with flannel host-gw, every node-ip on one layer-2
+ * (rules/cluster-network.ts nodeAddressProblems), apiEndpoint against them (rules/api-endpoint.ts),
+ * flannel-external-ip against their externalAddress (rules/flannel-external-ip.ts); with flannel host-gw, every node-ip on one layer-2
  * segment per family (rules/layer2.ts). `cluster` names the settings (`"cluster"` for the stack, `{ arg: "K3sCluster.args" }`).
  * Returns "key: what is wrong. Fix: ..." lines; empty when all hold.
  */
@@ -35,6 +39,7 @@ export function clusterNodeProblems(c: ClusterSettings, nodes: ClusterNodeFacts[
   const advertiseAddress = (c.serverConfig as Record<string, unknown> | undefined)?.["advertise-address"];
   const problems = nodeAddressProblems({ ...c, advertiseAddress }, nodes.map((n) => ({ ...n, joinTarget: n === joinTarget })), cluster);
   problems.push(...apiEndpointProblems(c.apiEndpoint, nodes, keyPath(cluster, ["apiEndpoint"])));
+  problems.push(...flannelExternalIpProblems(c, nodes, cluster));
   if (c.flannelBackend !== "host-gw") return problems;
   // host-gw routes each family's pod range via the node's address of that family: the primary
   // node-ips (or SSH addresses) on one segment, and a dual-stack node's second addresses on another.

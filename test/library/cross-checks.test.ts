@@ -57,6 +57,17 @@ test("flannel host-gw across LAN segments names flannelBackend", async () => {
   ]);
 });
 
+test("flannel-external-ip with a node lacking externalAddress, or with host-gw, is refused before anything is registered; an externalAddress Output is not judged", async () => {
+  const { output } = await import("@pulumi/pulumi");
+  const serverConfig = { "flannel-external-ip": true };
+  expect(await problemsOf({ version: VERSION, flannelBackend: "host-gw", serverConfig, nodes: [node("s1", "192.168.1.11", "server", { externalAddress: "203.0.113.11" }), node("a1", "192.168.1.12", "agent")] })).toEqual([
+    expect.stringMatching(/^K3sCluster\.args\.serverConfig\.flannel-external-ip: sends flannel's traffic to the nodes' external addresses, but flannelBackend host-gw .*Fix: set flannelBackend: wireguard-native/),
+    expect.stringMatching(/^K3sCluster\.args\.serverConfig\.flannel-external-ip: makes flannel send pod traffic to each node's externalAddress \(k3s node-external-ip\), but a1 has none.*Fix: set externalAddress on K3sCluster\.args\.nodes\[1\]/),
+  ]);
+  expect(() => new K3sCluster("ext", { version: VERSION, flannelBackend: "wireguard-native", serverConfig, nodes: [node("s1", "192.168.1.11", "server", { externalAddress: "203.0.113.11" }), node("a1", "10.0.0.12", "agent", { externalAddress: output("198.51.100.12") })] })).not.toThrow();
+  await drain();
+});
+
 test("apiVip is checked against the nodes and the servers' segment, naming apiVip.address", async () => {
   expect(await problemsOf({ version: VERSION, apiVip: { address: "192.168.2.12" }, nodes: [node("s1", "192.168.1.11"), node("a1", "192.168.2.12", "agent")] })).toEqual([
     "K3sCluster.args.apiVip.address: 192.168.2.12 is the address of node 'a1'; kube-vip would take it over. Fix: pick an address no machine uses.",
