@@ -3,7 +3,7 @@ import { K3sCluster } from "../components/cluster/k3s-cluster";
 import { clusterArgs } from "../components/k3s/settings";
 import { ConfigContribution, NodeFile } from "../components/k3s/types";
 import { NodeSpec } from "../components/nodes/types";
-import { goneInventoryNodes, inventoryNodes, readPrivateKey } from "../components/nodes/inventory";
+import { STACK_INVENTORY_ROOTS, goneInventoryNodes, inventoryNodes, readPrivateKey } from "../components/nodes/inventory";
 import { checkReachable } from "../components/remote/reachability";
 import { nodeAddresses, removedNodes } from "../components/remote/removed";
 import { RemovedHost, removedHosts } from "../components/day-two/removed-node";
@@ -66,6 +66,7 @@ export async function main(): Promise<Record<string, unknown>> {
   const { cluster, source, upgrade, snapshots, addons, registries, bundle, previous, serverNames, nodeIdentities } = plan;
   const datastoreEndpoint = secretValue(config, plan, "datastoreEndpoint");
   const sshPrivateKey = secretValue(config, plan, "sshPrivateKey");
+  const sshPrivateKeyPassword = secretValue(config, plan, "sshPrivateKeyPassword");
   const sudoPassword = secretValue(config, plan, "sudoPassword");
   const s3SecretKey = secretValue(config, plan, "etcdS3SecretKey");
   const s3AccessKey = secretValue(config, plan, "etcdS3AccessKey");
@@ -78,9 +79,11 @@ export async function main(): Promise<Record<string, unknown>> {
   const contributions: ConfigContribution[] = [];
   if (source.kind === "inventory") {
     const inv = source.inventory;
-    // The key file is read once, here: the nodes take it as a secret, the reachability probe as text.
-    const keyFile = sshPrivateKey === undefined && inv.privateKeyPath ? readPrivateKey(inv.privateKeyPath) : undefined;
-    const secrets = { privateKey: sshPrivateKey ?? (keyFile === undefined ? undefined : pulumi.secret(keyFile)), sudoPassword };
+    // The key file is read once, here, and checked against the passphrase: the nodes take it as a
+    // secret, the reachability probe as text.
+    const password = config.values.sshPrivateKeyPassword as string | undefined;
+    const keyFile = sshPrivateKey === undefined && inv.privateKeyPath ? readPrivateKey(inv.privateKeyPath, STACK_INVENTORY_ROOTS, { set: password !== undefined, value: password }) : undefined;
+    const secrets = { privateKey: sshPrivateKey ?? (keyFile === undefined ? undefined : pulumi.secret(keyFile)), privateKeyPassword: sshPrivateKeyPassword, sudoPassword };
     nodes = inventoryNodes(inv, secrets);
     gone = goneInventoryNodes(inv, secrets);
     removed = removedHosts(previous, inv.hosts.map((h) => h.name), secrets, { forceServerRemoval: upgrade.forceServerRemoval });
@@ -89,8 +92,8 @@ export async function main(): Promise<Record<string, unknown>> {
     // A runtime step of `up`, not a check of the config: it dials the machines.
     if (!pulumi.runtime.isDryRun() && inv.reachabilityTimeout > 0) {
       const privateKey = (config.values.sshPrivateKey as string | undefined) ?? keyFile;
-      const removed = removedNodes(previous?.nodeAddresses, inv.hosts.map((h) => h.name), privateKey);
-      await checkReachable(nodes, { timeoutSeconds: inv.reachabilityTimeout, privateKey }, removed);
+      const removed = removedNodes(previous?.nodeAddresses, inv.hosts.map((h) => h.name), privateKey, password);
+      await checkReachable(nodes, { timeoutSeconds: inv.reachabilityTimeout, privateKey, privateKeyPassword: password }, removed);
     }
   } else if (source.kind === "local") {
     nodes = localNodes(source.local, { sudoPassword });
@@ -110,7 +113,7 @@ export async function main(): Promise<Record<string, unknown>> {
     // (as host preparation does, components/k3s/host-prep.ts hostPrepFor).
     const embeddedRegistry = registries?.config.embeddedMirror === true || cluster.serverConfig["embedded-registry"] === true;
     const cloudCluster = { clusterCidr: cluster.clusterCidr, serviceCidr: cluster.serviceCidr, flannelBackend: cluster.flannelBackend, embeddedRegistry, datastore: cluster.datastore };
-    const cloudNodes = await createCloudNodes("k3s", { config: source.cloud, cluster: cloudCluster, sshPrivateKey });
+    const cloudNodes = await createCloudNodes("k3s", { config: source.cloud, cluster: cloudCluster, sshPrivateKey, sshPrivateKeyPassword });
     nodes = cloudNodes.nodes;
     // K3sCluster puts the kubeconfig's host in the servers' tls-san (components/k3s/api-sans.ts).
     if (cloudNodes.apiEndpoint) kubeconfigHost = cloudNodes.apiEndpoint;

@@ -21,23 +21,24 @@ export interface RemovedHost {
 
 /**
  * The hosts removedNodes (remote/removed.ts) finds, as this run removes them (day-two/removed-node.ts): with this
- * run's credentials (a secret key; the sudo password for a user that is not root) and the install
+ * run's credentials (a secret key and its passphrase; the sudo password for a user that is not root) and the install
  * identity the last update recorded (`nodeIdentities`). A host without a recorded identity is left to
  * the engine's delete of its steps, as before the stack exported it.
  */
 export function removedHosts(
   previous: { nodeAddresses?: Record<string, NodeAddress>; nodeIdentities?: Record<string, string> } | undefined,
   inventoryNames: string[],
-  secrets: { privateKey?: pulumi.Input<string>; sudoPassword?: pulumi.Input<string> },
+  secrets: { privateKey?: pulumi.Input<string>; privateKeyPassword?: pulumi.Input<string>; sudoPassword?: pulumi.Input<string> },
   opts: { forceServerRemoval?: boolean } = {},
 ): RemovedHost[] {
   return removedNodes(previous?.nodeAddresses, inventoryNames).flatMap(({ name, connection: c }) => {
     const identity = previous?.nodeIdentities?.[name];
     if (identity === undefined) return [];
+    const key = { privateKey: secrets.privateKey, ...(secrets.privateKeyPassword !== undefined ? { privateKeyPassword: secrets.privateKeyPassword } : {}) };
     const connection: SshConnection = {
       ...c,
-      privateKey: secrets.privateKey,
-      ...(c.bastion ? { bastion: { ...c.bastion, privateKey: secrets.privateKey } } : {}),
+      ...key,
+      ...(c.bastion ? { bastion: { ...c.bastion, ...key } } : {}),
       ...(c.user !== "root" && secrets.sudoPassword !== undefined ? { sudoPassword: secrets.sudoPassword } : {}),
     };
     return [{ name, identity, connection, checkQuorum: !opts.forceServerRemoval }];

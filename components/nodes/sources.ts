@@ -1,12 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { ConfigError, collectProblems, keyPath, parseConfig } from "../rules/errors";
+import { ConfigError, ConfigRoot, collectProblems, keyPath, parseConfig } from "../rules/errors";
 import { clusterNetworkProblems } from "../rules/cluster-network";
 import { K3S_CLUSTER_CIDR, K3S_SERVICE_CIDR, cidrListSchema } from "../rules/cidr";
 import { flannelBackendSchema } from "../rules/flannel";
 import { DATASTORES } from "../rules/datastore";
 import { NodeSpec } from "./types";
-import { InventoryRoots, goneInventoryNodes, inventoryNodes, parseInventoryConfig } from "./inventory";
+import { InventoryRoots, goneInventoryNodes, inventoryNodes, keyPassword, parseInventoryConfig, withInventoryKey } from "./inventory";
+import { passwordWithoutKeyProblem, privateKeyProblems } from "../remote/private-key";
 import { inventorySchema } from "./inventory/schema";
 import { localNodes, localSchema, parseLocalConfig } from "./local";
 import { CloudClusterInfo, CloudConfig, cloudSchema } from "./cloud/config";
@@ -19,7 +20,11 @@ import type { CloudNodes } from "./cloud/result";
  * arguments as their roots, so problems name the argument and word their fixes for code.
  */
 
-const INVENTORY_ROOTS: InventoryRoots = { inventory: { arg: "inventoryNodeSpecs.inventory" }, privateKey: { arg: "inventoryNodeSpecs.secrets.privateKey" } };
+const INVENTORY_ROOTS: InventoryRoots = {
+  inventory: { arg: "inventoryNodeSpecs.inventory" },
+  privateKey: { arg: "inventoryNodeSpecs.secrets.privateKey" },
+  privateKeyPassword: { arg: "inventoryNodeSpecs.secrets.privateKeyPassword" },
+};
 const CLOUD_ROOTS: CloudRoots = { cloud: { arg: "cloudNodeSpecs.args.cloud" }, cluster: { arg: "cloudNodeSpecs.args.cluster" } };
 
 /**
@@ -42,6 +47,8 @@ export type CloudArgs = z.input<typeof cloudSchema>;
 export interface NodeSecrets {
   /** PEM private key for SSH (secret); the inventory's privateKeyPath, else the SSH agent, when absent. */
   privateKey?: pulumi.Input<string>;
+  /** Passphrase of an encrypted privateKey or privateKeyPath file (secret); only for an encrypted key. */
+  privateKeyPassword?: pulumi.Input<string>;
   /** Password for sudo when a host's user is not root and sudo asks for one (secret). */
   sudoPassword?: pulumi.Input<string>;
 }
@@ -49,10 +56,13 @@ export interface NodeSecrets {
 /**
  * The nodes of an SSH inventory, for `K3sCluster.args.nodes` (live hosts, servers in inventory order)
  * and `K3sCluster.args.gone` (hosts marked `gone: true`). Throws a ConfigError naming
- * `inventoryNodeSpecs.inventory...` for a bad inventory (unique names and addresses, bastions, gone first server).
+ * `inventoryNodeSpecs.inventory...` for a bad inventory (unique names and addresses, bastions, gone first server),
+ * or `inventoryNodeSpecs.secrets...` for a key that does not fit its passphrase (remote/private-key.ts).
  */
 export function inventoryNodeSpecs(inventory: InventoryArgs, secrets: NodeSecrets = {}): { nodes: NodeSpec[]; gone: NodeSpec[] } {
   const inv = parseInventoryConfig(inventory, INVENTORY_ROOTS.inventory);
+  // The key file is read and checked once for both lists (a passphrase check takes about half a second).
+  secrets = withInventoryKey(inv, secrets, INVENTORY_ROOTS);
   return { nodes: inventoryNodes(inv, secrets, INVENTORY_ROOTS), gone: goneInventoryNodes(inv, secrets, INVENTORY_ROOTS) };
 }
 
@@ -71,16 +81,30 @@ export function localNodeSpecs(local: LocalArgs = {}, secrets: Pick<NodeSecrets,
  * optional API load balancer (`apiEndpoint`: pass it as K3sCluster's kubeconfigHost, which puts it
  * in the servers' `tls-san`). `cluster` gives the CIDRs the network must not overlap: default k3s's
  * `10.42.0.0/16` / `10.43.0.0/16`. A component: register it in the program like any other.
- * Throws a ConfigError naming `cloudNodeSpecs.args.cloud...` or `cloudNodeSpecs.args.cluster...` before any VM is declared.
+ * `sshPrivateKeyPassword`: the passphrase of an encrypted `sshPrivateKey` (secret).
+ * Throws a ConfigError naming `cloudNodeSpecs.args.cloud...`, `cloudNodeSpecs.args.cluster...` or the
+ * key's arguments before any VM is declared.
  */
 export async function cloudNodeSpecs(
   name: string,
-  args: { cloud: CloudArgs; cluster?: CloudClusterArgs; sshPrivateKey?: pulumi.Input<string> },
+  args: { cloud: CloudArgs; cluster?: CloudClusterArgs; sshPrivateKey?: pulumi.Input<string>; sshPrivateKeyPassword?: pulumi.Input<string> },
   opts?: pulumi.ComponentResourceOptions,
 ): Promise<CloudNodes & pulumi.ComponentResource> {
   const { config, cluster } = parseCloudArgs(args);
+  const problems = cloudKeyProblems(config, args);
+  if (problems.length) throw new ConfigError(problems);
   const { createCloudNodes } = await import("./cloud");
-  return createCloudNodes(name, { config, cluster, sshPrivateKey: args.sshPrivateKey }, opts);
+  return createCloudNodes(name, { config, cluster, sshPrivateKey: args.sshPrivateKey, sshPrivateKeyPassword: args.sshPrivateKeyPassword }, opts);
+}
+
+/** cloudNodeSpecs's key and passphrase: the passphrase needs the user's own key; a plain-text key must fit it. */
+function cloudKeyProblems(config: CloudConfig, args: { sshPrivateKey?: pulumi.Input<string>; sshPrivateKeyPassword?: pulumi.Input<string> }): string[] {
+  const password: ConfigRoot = { arg: "cloudNodeSpecs.args.sshPrivateKeyPassword" };
+  if (args.sshPrivateKeyPassword !== undefined && (!config.sshPublicKey || args.sshPrivateKey === undefined)) {
+    return [passwordWithoutKeyProblem(password, config.sshPublicKey ? "sshPrivateKey is not given (SSH uses the agent)" : "cloud.sshPublicKey is not set, so the VMs get a generated key pair, whose key has no passphrase")];
+  }
+  if (typeof args.sshPrivateKey !== "string" || !config.sshPublicKey) return [];
+  return privateKeyProblems(args.sshPrivateKey, keyPassword(args.sshPrivateKeyPassword), { key: "cloudNodeSpecs.args.sshPrivateKey", password, unsetKey: "leave out sshPrivateKey in cloudNodeSpecs's args" });
 }
 
 /**

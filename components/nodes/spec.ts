@@ -17,6 +17,7 @@ const endpoint = {
   port: z.number().int().min(1).max(65535).optional(),
   user: hostSchema.shape.user,
   privateKey: secret,
+  privateKeyPassword: secret,
 };
 
 /**

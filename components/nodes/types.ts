@@ -74,7 +74,7 @@ type Defaulted = "labels" | "taints" | "allowReboot" | "fixCgroups";
 /**
  * One machine as a library user describes it to `K3sCluster` and `ClusterAddons` (checked by
  * components/nodes/spec.ts). Shape: `{ name, role, arch, connection: { host, port?, user?,
- * privateKey?, bastion?, sudoPassword? }, internalAddress?, externalAddress? (an IP, or an IPv4,IPv6 pair as a
+ * privateKey?, privateKeyPassword?, bastion?, sudoPassword? }, internalAddress?, externalAddress? (an IP, or an IPv4,IPv6 pair as a
  * comma string or a list), flannelIface?, labels?,
  * taints?, allowReboot?, fixCgroups?, installPackages?, firewall? }`. Defaults, the same as an
  * inventory host's: labels `{}`, taints `[]`, allowReboot, fixCgroups and installPackages false,

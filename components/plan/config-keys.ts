@@ -25,6 +25,7 @@ export const CONFIG_KEYS = [
   CEPH_EXTERNAL_KEY,
   "datastoreEndpoint",
   "sshPrivateKey",
+  "sshPrivateKeyPassword",
   "sudoPassword",
   "etcdS3SecretKey",
   "etcdS3AccessKey",

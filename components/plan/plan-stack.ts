@@ -24,12 +24,14 @@ import { CEPH_EXTERNAL_KEY, parseCephExternalSecrets } from "../addons/rook-exte
 import { ConfigReader, StackConfig } from "./secrets";
 import { mistypedNamespaceKeys, unknownConfigKeys } from "./config-keys";
 import { parseNodeSource, plannedNodes } from "./nodes";
+import { sshKeyProblems } from "./ssh-key";
 import type { SecretName, StackPlan } from "./types";
 
 /** Each secret key with the example value its `pulumi config set --secret` fix shows. */
 const SECRET_EXAMPLES: Record<SecretName, string> = {
   datastoreEndpoint: "postgres://user:password@host:5432/k3s",
   sshPrivateKey: "\"$(cat ~/.ssh/id_ed25519)\"",
+  sshPrivateKeyPassword: "<passphrase>",
   sudoPassword: "<password>",
   etcdS3SecretKey: "<secret key>",
   etcdS3AccessKey: "<access key id>",
@@ -110,6 +112,10 @@ export function planStack(config: StackConfig, previous: PreviousState | undefin
   const planned = source ? plannedNodes(source) : undefined;
   const nodes = planned?.nodes ?? [];
   problems.push(...problemsOf([
+    () => {
+      const keyProblems = source ? sshKeyProblems(read, source) : [];
+      if (keyProblems.length) throw new ConfigError(keyProblems);
+    },
     () => {
       if (!c || !source) return;
       const raw = read.raw("datastoreEndpoint");

@@ -42,7 +42,7 @@ export interface NodePlan extends NodeFacts {
 }
 
 /** Secret keys the stack sets (values stay in config; the program wraps them in pulumi.secret). */
-export type SecretName = "datastoreEndpoint" | "sshPrivateKey" | "sudoPassword" | "etcdS3SecretKey" | "etcdS3AccessKey" | "grafanaAdminPassword";
+export type SecretName = "datastoreEndpoint" | "sshPrivateKey" | "sshPrivateKeyPassword" | "sudoPassword" | "etcdS3SecretKey" | "etcdS3AccessKey" | "grafanaAdminPassword";
 
 /**
  * Everything a stack will build, checked as a whole: the result of `planStack`. Wiring it creates

@@ -19,6 +19,7 @@ function endpointArgs(e: SshEndpoint, dial: DialLimits) {
     port: e.port ?? 22,
     user: e.user ?? "root",
     privateKey: e.privateKey,
+    ...(e.privateKeyPassword !== undefined ? { privateKeyPassword: e.privateKeyPassword } : {}),
     ...dial,
   };
 }

@@ -17,6 +17,8 @@ const CONCURRENCY = 32;
 export interface ReachabilityOptions {
   /** PEM private key for the bastions (plain: never logged); the SSH agent is used when absent. */
   privateKey?: string;
+  /** Passphrase of an encrypted `privateKey` (plain: never logged). */
+  privateKeyPassword?: string;
   timeoutSeconds?: number;
 }
 
@@ -72,7 +74,8 @@ function probeDirect(host: string, port: number, seconds: number): Promise<void>
  * the host's SSH banner over that channel. Bounded by our own timer: the provider's per-dial timeout
  * does not cover the bastion's connect to the host, which takes minutes when packets are dropped.
  */
-async function probeViaBastion(host: string, port: number, bastion: SshEndpoint & { host: string }, key: string | undefined, seconds: number): Promise<void> {
+async function probeViaBastion(host: string, port: number, bastion: SshEndpoint & { host: string }, login: Pick<ReachabilityOptions, "privateKey" | "privateKeyPassword">, seconds: number): Promise<void> {
+  const key = login.privateKey;
   // Loaded here: only a bastion needs an SSH client, and every `pulumi up` and preview would pay for loading it.
   const { Client } = await import("ssh2");
   const client = new Client();
@@ -91,7 +94,7 @@ async function probeViaBastion(host: string, port: number, bastion: SshEndpoint 
       host: bastion.host,
       port: bastion.port ?? 22,
       username: bastion.user ?? "root",
-      ...(key ? { privateKey: key } : { agent: process.env.SSH_AUTH_SOCK }),
+      ...(key ? { privateKey: key, ...(login.privateKeyPassword !== undefined ? { passphrase: login.privateKeyPassword } : {}) } : { agent: process.env.SSH_AUTH_SOCK }),
       readyTimeout: seconds * 1000,
     });
   });
@@ -116,7 +119,7 @@ export async function findUnreachable(nodes: ReachTarget[], opts: ReachabilityOp
       const port = c.port ?? 22;
       const bastion = c.bastion ? { ...c.bastion, host: c.bastion.host as string } : undefined;
       try {
-        if (bastion) await probeViaBastion(host, port, bastion, opts.privateKey, seconds);
+        if (bastion) await probeViaBastion(host, port, bastion, opts, seconds);
         else await probeDirect(host, port, seconds);
       } catch (e) {
         failed.push({

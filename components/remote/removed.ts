@@ -46,14 +46,16 @@ export function parseNodeAddresses(value: unknown): Record<string, NodeAddress> 
 /**
  * Nodes the last successful `pulumi up` managed over SSH that are no longer in the inventory at all
  * (neither live nor marked gone): this run deletes their steps, and the stored uninstall dials them.
- * Returned with the SSH endpoints the reachability probe needs; `privateKey` is this run's key (the
- * output has none). Sorted by name.
+ * Returned with the SSH endpoints the reachability probe needs; `privateKey` and its passphrase
+ * `privateKeyPassword` are this run's (the output has neither). Sorted by name.
  */
 export function removedNodes(
   previous: Record<string, NodeAddress> | undefined,
   inventoryNames: string[],
   privateKey?: string,
+  privateKeyPassword?: string,
 ): ReachTarget[] {
+  const key = { privateKey, ...(privateKeyPassword !== undefined ? { privateKeyPassword } : {}) };
   const keep = new Set(inventoryNames);
   return Object.entries(previous ?? {})
     .filter(([name]) => !keep.has(name))
@@ -64,8 +66,8 @@ export function removedNodes(
         host: a.host,
         port: a.port,
         user: a.user,
-        privateKey,
-        ...(a.bastion ? { bastion: { ...a.bastion, privateKey } } : {}),
+        ...key,
+        ...(a.bastion ? { bastion: { ...a.bastion, ...key } } : {}),
       },
     }));
 }

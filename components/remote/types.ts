@@ -10,6 +10,11 @@ export interface SshEndpoint {
   user?: string;
   /** PEM private key (secret). When absent the SSH agent (`SSH_AUTH_SOCK`) is used. */
   privateKey?: pulumi.Input<string>;
+  /**
+   * Passphrase of `privateKey` (secret), only for an encrypted key: the command provider refuses a
+   * passphrase with a key that has none (golang.org/x/crypto/ssh ParsePrivateKeyWithPassphrase).
+   */
+  privateKeyPassword?: pulumi.Input<string>;
 }
 
 /** How we reach a node over SSH. */

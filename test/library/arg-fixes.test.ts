@@ -18,6 +18,7 @@ import { parseCloudConfig } from "../../components/nodes/cloud/validate";
 import { inventoryNodeSpecs, localNodeSpecs, parseCloudArgs } from "../../components/nodes/sources";
 import { problemsOf } from "../support/config";
 import { STACK_WORDS } from "./support/words";
+import { keyDir, sshKeygen } from "../support/ssh-keys";
 
 const VERSION = "v1.33.4+k3s1";
 const node = { name: "s1", role: "server" as const, arch: "arm64" as const, connection: { host: "s1.lan" } };
@@ -31,6 +32,9 @@ const cloud = {
 const managed = { "datastore-endpoint": "postgres://db/k3s", "etcd-snapshot-retention": 3, "write-kubeconfig-mode": "0644" };
 const machine = { hostname: "Bad_Box", arch: "riscv64", user: "ana" };
 const MISSING_KEY = "/nonexistent/k3s-stacks-test/id_ed25519";
+const KEYS = keyDir();
+afterAll(() => KEYS.remove());
+const ENCRYPTED_KEY = sshKeygen(KEYS.dir, "ed25519", "library-pass-1").file;
 
 interface Rule {
   rule: string;
@@ -89,6 +93,13 @@ const rules: Rule[] = [
     stackWants: [`k3s-stacks:inventory.privateKeyPath: cannot read ${MISSING_KEY} (ENOENT). Fix: point it at your SSH private key, or set the secret k3s-stacks:sshPrivateKey, or leave both unset to use the SSH agent.`],
     library: () => inventoryNodeSpecs({ privateKeyPath: MISSING_KEY, hosts: [host] } as never),
     libraryWants: [`inventoryNodeSpecs.inventory.privateKeyPath: cannot read ${MISSING_KEY} (ENOENT). Fix: point it at your SSH private key, or pass the key itself as \`privateKey\` in inventoryNodeSpecs's \`secrets\` argument, or leave both unset to use the SSH agent.`],
+  },
+  {
+    rule: "a passphrase-protected SSH key file without its passphrase",
+    stack: () => inventoryNodes(parseInventoryConfig({ privateKeyPath: ENCRYPTED_KEY, hosts: [host] }), {}),
+    stackWants: [`k3s-stacks:inventory.privateKeyPath: ${ENCRYPTED_KEY} is protected by a passphrase and k3s-stacks:sshPrivateKeyPassword is not set, so the command provider cannot use it ("ssh: this private key is passphrase protected") and every SSH step would fail. Fix: run 'pulumi config set --secret k3s-stacks:sshPrivateKeyPassword <passphrase>', or remove privateKeyPath from k3s-stacks:inventory, add the key to the SSH agent with 'ssh-add ${ENCRYPTED_KEY}' and run pulumi with SSH_AUTH_SOCK set.`],
+    library: () => inventoryNodeSpecs({ privateKeyPath: ENCRYPTED_KEY, hosts: [host] } as never),
+    libraryWants: [`inventoryNodeSpecs.inventory.privateKeyPath: ${ENCRYPTED_KEY} is protected by a passphrase and \`privateKeyPassword\` in inventoryNodeSpecs's \`secrets\` argument is not set, so the command provider cannot use it ("ssh: this private key is passphrase protected") and every SSH step would fail. Fix: pass the key's passphrase as \`privateKeyPassword\` in inventoryNodeSpecs's \`secrets\` argument (a secret), or leave out \`privateKeyPath\` in inventoryNodeSpecs's \`inventory\` argument, add the key to the SSH agent with 'ssh-add ${ENCRYPTED_KEY}' and run pulumi with SSH_AUTH_SOCK set.`],
   },
   {
     rule: "this machine's host name and arch for a local node",

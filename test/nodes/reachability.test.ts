@@ -5,6 +5,7 @@ import { Server, utils } from "ssh2";
 import { findUnreachable, unreachableMessage } from "../../components/remote/reachability";
 import { NodeSpec } from "../../components/nodes/types";
 import { refusingPort } from "../support/ports";
+import { keyDir, sshKeygen } from "../support/ssh-keys";
 
 // Key generation and an SSH handshake can be slow on a loaded machine; the bounds under test are ours.
 jest.setTimeout(60_000);
@@ -88,4 +89,18 @@ test("silence is bounded by our own timer, direct and through a bastion, and the
 test("local nodes and addresses known only at run time are not probed", async () => {
   const local: NodeSpec = { ...node("me", closedPort), connection: { host: "localhost", local: true } };
   expect(await findUnreachable([local], { timeoutSeconds: 1 })).toEqual([]);
+});
+
+test("a passphrase-protected key logs in to the bastion with its passphrase (ssh2 `passphrase`), and not without", async () => {
+  const d = keyDir();
+  try {
+    const key = sshKeygen(d.dir, "ed25519", "bastion-pass-7");
+    const behind = [node("behind", sshPort, { port: bastionPort })];
+    expect(await findUnreachable(behind, { privateKey: key.text, privateKeyPassword: "bastion-pass-7", timeoutSeconds: 20 })).toEqual([]);
+    const [u] = await findUnreachable(behind, { privateKey: key.text, timeoutSeconds: 20 });
+    expect(u).toMatchObject({ node: "behind" });
+    expect(u.reason).toMatch(/passphrase/);
+  } finally {
+    d.remove();
+  }
 });

@@ -103,3 +103,36 @@ describe("secrets and previous outputs", () => {
     expect(off.previous).toBeUndefined();
   });
 });
+
+describe("k3s-stacks:sshPrivateKeyPassword against the nodes and the key (plan/ssh-key.ts)", () => {
+  const PASSWORD = "k3s-stacks:sshPrivateKeyPassword";
+  const rm = problem(PASSWORD, "there is no key for it to unlock", `pulumi config rm ${PASSWORD}`);
+  const ENCRYPTED = "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00112233445566778899AABBCCDDEEFF\n\nAAAA\n-----END RSA PRIVATE KEY-----\n";
+  const UNENCRYPTED = "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n";
+
+  test("a local stack has no SSH to use it", () => {
+    const machine = { hostname: "laptop", arch: "x64", user: "root" };
+    const config = stackConfig({ "k3s-stacks:cluster": { k3sVersion: "v1.36.3+k3s1" }, "k3s-stacks:local": {} }, { [PASSWORD]: "pw-12345" });
+    expect(problemsOf(() => planStack(config, undefined, machine))).toEqual([rm]);
+  });
+
+  test("a cloud stack whose own key is in the SSH agent has no key for it either", () => {
+    const cloud = cloudStack({ cloud: { sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl ana@laptop" } });
+    expect(problemsOf(() => plan(cloud, { [PASSWORD]: "pw-12345" }))).toEqual([rm]);
+    // With the key set it is taken: the content decides.
+    expect(problemsOf(() => plan(cloud, { "k3s-stacks:sshPrivateKey": UNENCRYPTED, [PASSWORD]: "pw-12345" }))).toEqual([problem(PASSWORD, "is not protected by a passphrase", `pulumi config rm ${PASSWORD}`)]);
+  });
+
+  test("a fleet site whose secrets are set but unreadable: only presence is checked", () => {
+    // Key unreadable: no content check at all, with or without a passphrase.
+    expect(() => plan(inventoryStack(), { "k3s-stacks:sshPrivateKey": undefined, [PASSWORD]: undefined })).not.toThrow();
+    expect(() => plan(inventoryStack(), { "k3s-stacks:sshPrivateKey": undefined })).not.toThrow();
+    // Key readable and encrypted, passphrase set but unreadable: not tried, not refused.
+    expect(() => plan(inventoryStack(), { "k3s-stacks:sshPrivateKey": ENCRYPTED, [PASSWORD]: undefined })).not.toThrow();
+    expect(problemsOf(() => plan(inventoryStack(), { "k3s-stacks:sshPrivateKey": ENCRYPTED }))).toEqual([problem("k3s-stacks:sshPrivateKey", "the key is protected by a passphrase", `pulumi config set --secret ${PASSWORD} <passphrase>`)]);
+  });
+
+  test("a key file is left to where it is read; the plan accepts the passphrase with it", () => {
+    expect(() => plan(inventoryStack({ inventory: { privateKeyPath: "~/.ssh/id_ed25519" } }), { [PASSWORD]: "pw-12345" })).not.toThrow();
+  });
+});

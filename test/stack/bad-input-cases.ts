@@ -74,6 +74,9 @@ export const BAD_INPUTS: BadInput[] = [
   { kind: "cluster: postgres without an endpoint", config: inventoryStack({ cluster: { datastore: "postgres" } }), key: "k3s-stacks:datastoreEndpoint", fix: "--secret" },
   { kind: "secrets: datastore URL in plain text", config: { ...inventoryStack({ cluster: { datastore: "postgres" } }), "k3s-stacks:datastoreEndpoint": "postgres://k3s:pw@db/k3s" }, key: "k3s-stacks:datastoreEndpoint", fix: "pulumi config set --secret" },
   { kind: "secrets: SSH key in plain text (cloud)", config: { ...cloudStack(), "k3s-stacks:sshPrivateKey": "KEY" }, key: "k3s-stacks:sshPrivateKey", fix: "pulumi config set --secret" },
+  { kind: "secrets: SSH key passphrase in plain text", config: { ...inventoryStack(), "k3s-stacks:sshPrivateKeyPassword": "passphrase" }, key: "k3s-stacks:sshPrivateKeyPassword", fix: "pulumi config set --secret k3s-stacks:sshPrivateKeyPassword" },
+  { kind: "secrets: SSH key passphrase with no key to unlock (SSH agent)", config: inventoryStack(), secrets: { "k3s-stacks:sshPrivateKeyPassword": "passphrase" }, key: "k3s-stacks:sshPrivateKeyPassword", fix: "pulumi config rm k3s-stacks:sshPrivateKeyPassword" },
+  { kind: "secrets: SSH key passphrase with a generated key pair (cloud)", config: cloudStack(), secrets: { "k3s-stacks:sshPrivateKeyPassword": "passphrase" }, key: "k3s-stacks:sshPrivateKeyPassword", fix: "pulumi config rm k3s-stacks:sshPrivateKeyPassword" },
   // node sources
   { kind: "inventory host: unknown arch", config: inventoryStack({ hosts: [{ name: "s1", address: "10.1.0.1", role: "server", arch: "sparc" }] }), key: "k3s-stacks:inventory.hosts[0].arch", fix: "armhf" },
   { kind: "inventory host: address used twice", config: inventoryStack({ hosts: [{ name: "s1", address: "10.1.0.1", role: "server", arch: "amd64" }, { name: "a1", address: "10.1.0.1", role: "agent", arch: "amd64" }] }), key: "k3s-stacks:inventory.hosts[1].address", fix: "its own address" },

@@ -5,7 +5,7 @@ import { renderCloudInit } from "../cloud/cloud-init";
 import { adminSources } from "../cloud/firewall";
 import { planNodes, subnetIndex } from "../cloud/pools";
 import { cloudPrefix, CloudNodes, CloudNodesArgs, resourceLabels } from "../cloud/result";
-import { nodeKeyPair, waitForNode } from "../cloud/ssh";
+import { nodeKeyPair, nodeLogin, waitForNode } from "../cloud/ssh";
 import { amiLoginUser, amiQuery } from "./ami";
 import { cidrSource, nodeSecurityGroups } from "./security-groups";
 import { awsPlacement } from "./vpc";
@@ -63,7 +63,7 @@ export class AwsNodes extends pulumi.ComponentResource implements CloudNodes {
     };
 
     const userData = renderCloudInit(config.packages);
-    const privateKey = keys.privateKey ?? args.sshPrivateKey;
+    const login = nodeLogin(keys, args);
     const user = amiLoginUser(config.os);
     const servers = new Map<string, aws.ec2.Instance>();
     this.nodes = planNodes(config).map((n) => {
@@ -81,7 +81,7 @@ export class AwsNodes extends pulumi.ComponentResource implements CloudNodes {
         tags: { ...tags, Name: `${prefix}-${n.name}`, pool: n.pool.name, role: n.role },
       }, { ...child, ignoreChanges: ["ami", "userData"] });
       if (n.role === "server") servers.set(n.name, instance);
-      const connection = { host: instance.publicIp, user: n.pool.image?.user ?? user, privateKey };
+      const connection = { host: instance.publicIp, user: n.pool.image?.user ?? user, ...login };
       const ready = waitForNode(`${name}-${n.name}-wait-ssh`, n.name, connection, instance.id, { parent: this });
       return {
         name: n.name,

@@ -13,6 +13,8 @@ export interface CloudNodesArgs {
    * is used when both are absent. Ignored when we generate the key pair.
    */
   sshPrivateKey?: pulumi.Input<string>;
+  /** Passphrase of an encrypted sshPrivateKey (secret); ignored with it when we generate the key pair. */
+  sshPrivateKeyPassword?: pulumi.Input<string>;
 }
 
 /** What every cloud node source hands to the k3s layer. */

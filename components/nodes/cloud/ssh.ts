@@ -20,6 +20,16 @@ export function nodeKeyPair(name: string, sshPublicKey: string | undefined, pare
   return { publicKey: key.publicKeyOpenssh, privateKey: pulumi.secret(key.privateKeyOpenssh) };
 }
 
+/**
+ * The key SSH logs in to the VMs with: the generated one, else the user's `sshPrivateKey` with its
+ * passphrase (a generated key has none, and the provider refuses a passphrase for a key without one),
+ * else neither (the SSH agent).
+ */
+export function nodeLogin(keys: NodeKeyPair, args: { sshPrivateKey?: pulumi.Input<string>; sshPrivateKeyPassword?: pulumi.Input<string> }): Pick<SshConnection, "privateKey" | "privateKeyPassword"> {
+  if (keys.privateKey) return { privateKey: keys.privateKey };
+  return { privateKey: args.sshPrivateKey, ...(args.sshPrivateKey !== undefined && args.sshPrivateKeyPassword !== undefined ? { privateKeyPassword: args.sshPrivateKeyPassword } : {}) };
+}
+
 /** A fresh VM boots in well under a minute; 36 dials of up to 10 s bound the wait to about 6 minutes. */
 export const WAIT_DIAL_ERROR_LIMIT = 36;
 export const WAIT_PER_DIAL_TIMEOUT = 10;

@@ -5,7 +5,7 @@ import { renderCloudInit } from "../cloud/cloud-init";
 import { adminSources, k3sFirewallRules, portRange } from "../cloud/firewall";
 import { planNodes, PlannedNode } from "../cloud/pools";
 import { cloudPrefix, CloudNodes, CloudNodesArgs, resourceLabels } from "../cloud/result";
-import { nodeKeyPair, waitForNode } from "../cloud/ssh";
+import { nodeKeyPair, nodeLogin, waitForNode } from "../cloud/ssh";
 import { HETZNER_LOCATIONS, HETZNER_PRIVATE_NIC } from "./server-types";
 import { hetznerServerName } from "./server-name";
 
@@ -76,7 +76,7 @@ export class HetznerNodes extends pulumi.ComponentResource implements CloudNodes
     };
 
     const userData = renderCloudInit(config.packages);
-    const privateKey = keys.privateKey ?? args.sshPrivateKey;
+    const login = nodeLogin(keys, args);
     this.nodes = planNodes(config).map((n) => {
       // A new key, cloud-init or OS applies to new servers only: replacing running nodes for it
       // would rebuild the cluster under the user's feet.
@@ -99,7 +99,7 @@ export class HetznerNodes extends pulumi.ComponentResource implements CloudNodes
         if (!ip) throw new Error(`Hetzner server ${hetznerServerName(prefix, n.name)} has no private network address`);
         return ip;
       });
-      const connection = { host, user: n.pool.image?.user ?? "root", privateKey };
+      const connection = { host, user: n.pool.image?.user ?? "root", ...login };
       const ready = waitForNode(`${name}-${n.name}-wait-ssh`, n.name, connection, server.id, parent);
       return {
         name: n.name,

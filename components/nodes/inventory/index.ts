@@ -3,6 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, ConfigRoot, collectProblems, isArgument, keyPath, parseConfig, settingName } from "../../rules/errors";
+import { KeyPassword, passwordWithoutKeyProblem, privateKeyProblems } from "../../remote/private-key";
 import { parseIp } from "../../rules/address";
 import { splitNodeIps } from "../../rules/node-ips";
 import { NodeSpec } from "../types";
@@ -11,15 +12,17 @@ import { ARCH_ALIASES, InventoryConfig, inventorySchema } from "./schema";
 const KEY = "inventory";
 
 /**
- * Where an inventory and the secret SSH key that may replace its privateKeyPath are named: the stack's
- * keys (`k3s-stacks:inventory`, the secret `k3s-stacks:sshPrivateKey`) or a library function's arguments.
+ * Where an inventory, the secret SSH key that may replace its privateKeyPath and the key's passphrase
+ * are named: the stack's keys (`k3s-stacks:inventory`, the secrets `k3s-stacks:sshPrivateKey` and
+ * `k3s-stacks:sshPrivateKeyPassword`) or a library function's arguments.
  */
 export interface InventoryRoots {
   inventory: ConfigRoot;
   privateKey: ConfigRoot;
+  privateKeyPassword: ConfigRoot;
 }
 
-export const STACK_INVENTORY_ROOTS: InventoryRoots = { inventory: KEY, privateKey: "sshPrivateKey" };
+export const STACK_INVENTORY_ROOTS: InventoryRoots = { inventory: KEY, privateKey: "sshPrivateKey", privateKeyPassword: "sshPrivateKeyPassword" };
 
 /**
  * Parses an inventory (`k3s-stacks:inventory` unless `root` says otherwise) and checks what a schema
@@ -111,10 +114,12 @@ function notAPrivateKey(content: string): string | undefined {
 }
 
 /**
- * Reads an SSH private key file, expanding `~`; a clear error when it cannot, or when it holds a public
- * key, naming the inventory's privateKeyPath and the secret that can replace it as `roots` say.
+ * Reads an SSH private key file, expanding `~`; a clear error when it cannot, when it holds a public
+ * key, or when it does not fit `password` (remote/private-key.ts: an encrypted key without a
+ * passphrase, a passphrase for a plain key, a wrong one, a format the command provider cannot read),
+ * naming the inventory's privateKeyPath and the secrets that can replace or unlock it as `roots` say.
  */
-export function readPrivateKey(file: string, roots: InventoryRoots = STACK_INVENTORY_ROOTS): string {
+export function readPrivateKey(file: string, roots: InventoryRoots = STACK_INVENTORY_ROOTS, password: KeyPassword = { set: false }): string {
   const where = keyPath(roots.inventory, ["privateKeyPath"]);
   const full = file.startsWith("~") ? path.join(os.homedir(), file.slice(1)) : path.resolve(file);
   let content: string;
@@ -130,13 +135,44 @@ export function readPrivateKey(file: string, roots: InventoryRoots = STACK_INVEN
   if (instead) {
     throw new ConfigError([`${where}: ${full} holds ${instead}, not a private key. Fix: point it at the private key that begins with '-----BEGIN OPENSSH PRIVATE KEY-----' (for ~/.ssh/id_ed25519.pub that is ~/.ssh/id_ed25519).`]);
   }
+  const unsetKey = isArgument(roots.inventory) ? `leave out ${settingName(roots.inventory, ["privateKeyPath"])}` : `remove privateKeyPath from ${keyPath(roots.inventory, [])}`;
+  const problems = privateKeyProblems(content, password, { key: where, file: full, password: roots.privateKeyPassword, unsetKey });
+  if (problems.length) throw new ConfigError(problems);
   return content;
+}
+
+/** The passphrase setting as the key check reads it: its value only when it is plain text here (not an Output). */
+export function keyPassword(password: pulumi.Input<string> | undefined): KeyPassword {
+  return { set: password !== undefined, ...(typeof password === "string" ? { value: password } : {}) };
+}
+
+/**
+ * `secrets` with the inventory's key resolved once: the key given (checked against its passphrase
+ * when it is plain text here), else privateKeyPath's file read and checked, else none (the SSH agent).
+ */
+export function withInventoryKey(inv: InventoryConfig, secrets: InventorySecrets, roots: InventoryRoots = STACK_INVENTORY_ROOTS): InventorySecrets {
+  const password = keyPassword(secrets.privateKeyPassword);
+  if (typeof secrets.privateKey === "string") {
+    const key = settingName(roots.privateKey);
+    const unsetKey = isArgument(roots.privateKey) ? `leave out ${key}` : `run 'pulumi config rm ${key}'`;
+    const problems = privateKeyProblems(secrets.privateKey, password, { key: keyPath(roots.privateKey, []), password: roots.privateKeyPassword, unsetKey });
+    if (problems.length) throw new ConfigError(problems);
+    return secrets;
+  }
+  if (secrets.privateKey !== undefined) return secrets;
+  if (!inv.privateKeyPath) {
+    if (password.set) throw new ConfigError([passwordWithoutKeyProblem(roots.privateKeyPassword, `neither ${settingName(roots.privateKey)} nor ${settingName(roots.inventory, ["privateKeyPath"])} is given (SSH uses the agent)`)]);
+    return secrets;
+  }
+  return { ...secrets, privateKey: pulumi.secret(readPrivateKey(inv.privateKeyPath, roots, password)) };
 }
 
 /** Credentials that come from secret config rather than the inventory itself. */
 export interface InventorySecrets {
   /** PEM private key (secret). */
   privateKey?: pulumi.Input<string>;
+  /** Passphrase of an encrypted privateKey or privateKeyPath file (secret); only for an encrypted key. */
+  privateKeyPassword?: pulumi.Input<string>;
   /** sudo password for non-root users (secret). */
   sudoPassword?: pulumi.Input<string>;
 }
@@ -168,7 +204,8 @@ export function hostEndpoints(inv: InventoryConfig, h: InventoryConfig["hosts"][
 }
 
 function allInventoryNodes(inv: InventoryConfig, secrets: InventorySecrets, roots: InventoryRoots): NodeSpec[] {
-  const privateKey = secrets.privateKey ?? (inv.privateKeyPath ? pulumi.secret(readPrivateKey(inv.privateKeyPath, roots)) : undefined);
+  const { privateKey, privateKeyPassword } = withInventoryKey(inv, secrets, roots);
+  const key = { privateKey, ...(privateKeyPassword !== undefined ? { privateKeyPassword } : {}) };
   return inv.hosts.map((h) => {
     const { endpoint, bastion } = hostEndpoints(inv, h);
     const user = endpoint.user;
@@ -178,8 +215,8 @@ function allInventoryNodes(inv: InventoryConfig, secrets: InventorySecrets, root
       arch: ARCH_ALIASES[h.arch],
       connection: {
         ...endpoint,
-        privateKey,
-        ...(bastion ? { bastion: { ...bastion, privateKey } } : {}),
+        ...key,
+        ...(bastion ? { bastion: { ...bastion, ...key } } : {}),
         ...(user !== "root" && secrets.sudoPassword !== undefined ? { sudoPassword: secrets.sudoPassword } : {}),
       },
       internalAddress: h.internalAddress,

@@ -15,6 +15,8 @@ export interface Secrets {
   /** Base64 lines of the private key body: any of them in clear means the key leaked. */
   keyLines: string[];
   sudoPassword: string;
+  /** Passphrase of the SSH private key, when the stack's key has one. */
+  keyPassword?: string;
 }
 
 /** Reads the secrets from where they really live: the first server's files and the lab's key. */
@@ -49,6 +51,7 @@ export function findLeaks(secrets: Secrets, places: RunLog[]): string[] {
     ["join token", secrets.token],
     ["kubeconfig client key", secrets.clientKey],
     ["sudo password", secrets.sudoPassword],
+    ["SSH key passphrase", secrets.keyPassword ?? ""],
     ...secrets.keyLines.map((l, i): [string, string] => [`SSH private key line ${i + 1}`, l]),
   ].filter(([, v]) => v.length > 0) as Array<[string, string]>;
   const found: string[] = [];
@@ -66,12 +69,17 @@ export function findLeaks(secrets: Secrets, places: RunLog[]): string[] {
  * The check each scenario runs after its steps: the state holds secrets only as ciphertext, and no
  * secret appears in the state, the run's output and files, or the lab's logs. The secrets are read
  * from `server` on the first call (a destroy removes them) and kept for the later ones. `lab` and
- * `stack` are getters because scenarios create them in beforeAll.
+ * `stack` are getters because scenarios create them in beforeAll; `more` adds the lines of another key
+ * the stack uses and its passphrase.
  */
-export function leakCheck(lab: () => TestLab, stack: () => E2eStack, server = "srv1"): () => void {
+export function leakCheck(lab: () => TestLab, stack: () => E2eStack, server = "srv1", more: () => Pick<Secrets, "keyLines" | "keyPassword"> = () => ({ keyLines: [] })): () => void {
   let secrets: Secrets | undefined;
   return () => {
-    secrets ??= readSecrets(lab(), server);
+    if (!secrets) {
+      const base = readSecrets(lab(), server);
+      const extra = more();
+      secrets = { ...base, keyLines: [...base.keyLines, ...extra.keyLines], keyPassword: extra.keyPassword };
+    }
     const s = stack();
     const state = s.exportedState();
     expect(state).not.toContain('"plaintext"');

@@ -99,7 +99,7 @@ export class E2eStack {
    * `pulumi config set --secret KEY` with the value on stdin, as a user should: the Automation API's
    * setConfig/setAllConfig put the value on the command line, where any process list shows it.
    */
-  private setSecret(key: string, value: string): Promise<void> {
+  setSecret(key: string, value: string): Promise<void> {
     return new Promise((resolve, reject) => {
       const child = spawn(path.join(this.cli.bin, "pulumi"), ["config", "set", "--secret", "--raw", "--stack", this.stack.name, key], {
         cwd: this.cli.workDir,

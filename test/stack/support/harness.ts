@@ -10,11 +10,13 @@ export const SENTINEL = {
   token: "TOKEN-SENTINEL-7f3a9c",
   privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nKEY-SENTINEL-91c2e4\n-----END OPENSSH PRIVATE KEY-----\n",
   sudoPassword: "SUDO-SENTINEL-5d0e81",
+  /** Passphrase of an SSH private key (ssh-keygen -N): the keys under test are encrypted with it. */
+  keyPassword: "KEYPASS-SENTINEL-3e8b1f",
   datastore: "postgres://k3s:DB-SENTINEL-2b4c77@db.internal:5432/k3s",
   kubeconfigKey: "KUBE-SENTINEL-0a9d13",
 };
 /** Substrings that identify each sentinel (the private key spans lines). */
-export const SENTINEL_MARKS = ["TOKEN-SENTINEL", "KEY-SENTINEL", "SUDO-SENTINEL", "DB-SENTINEL", "KUBE-SENTINEL"];
+export const SENTINEL_MARKS = ["TOKEN-SENTINEL", "KEY-SENTINEL", "SUDO-SENTINEL", "DB-SENTINEL", "KUBE-SENTINEL", "KEYPASS-SENTINEL"];
 
 /** What k3s writes to /etc/rancher/k3s/k3s.yaml, with a sentinel client key. */
 export const K3S_YAML = `apiVersion: v1
