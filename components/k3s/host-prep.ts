@@ -11,6 +11,7 @@ import { renderPrepRecord } from "./host/undo";
 import { renderFapolicyd, renderFapolicydCheck } from "./host/fapolicyd";
 import { renderSysctls } from "./host/sysctls";
 import { NodeInterfaces, nodeInterfacesOf, renderInterfaceCheck } from "./host/addresses";
+import { renderIptablesRejectCheck } from "./host/iptables-rules";
 import { ResolvedContributions } from "./node-config";
 import { ConfigValue } from "./types";
 import { proxyModeOf } from "../rules/kube-proxy";
@@ -61,6 +62,7 @@ export function prepBody(opts: HostPrep): string {
     opts.interfaces ? renderInterfaceCheck(opts.interfaces) : "",
     renderModuleCheck(modules),
     firewall ? renderFirewallCheck(firewall, opts.firewall === "keep") : "",
+    firewall ? renderIptablesRejectCheck(firewall) : "",
     renderModuleFix(opts.installPackages ?? false, opts.allowReboot),
     renderCgroupCheck(opts.fixCgroups, opts.allowReboot),
     opts.requireCgroupV2 ? renderCgroupV1Check(opts.node) : "",

@@ -41,4 +41,6 @@ export function debianHost(sb: Sandbox): void {
   sb.fake("uname", 'case "$1" in -m) echo "${MACHINE:-x86_64}" ;; -r) echo "${KERNEL:-6.1.0-28-amd64}" ;; *) /usr/bin/uname "$@" ;; esac');
   sb.fake("df", 'printf "Filesystem 1024-blocks Used Available Capacity Mounted on\\n/dev/vda1 %s 0 %s 5%% /\\n" "${DISK_SIZE:-41943040}" "${DISK_FREE:-31457280}"');
   sb.fake("timedatectl", 'echo "${NTP_SYNCED:-yes}"');
+  // The host's own iptables rules: none (never this machine's).
+  sb.fake("iptables", 'if [ "$1" = -S ]; then printf "%s\\n" "-P INPUT ACCEPT" "-P FORWARD ACCEPT" "-P OUTPUT ACCEPT"; fi');
 }
