@@ -27,13 +27,18 @@ export const PACKED_MARK = "K3S_STACKS_PACKED";
 const DECODE_FAILED =
   'echo "k3s-stacks: $(uname -n) cannot decode this step\'s script. Fix: install coreutils (base64) and gzip." >&2; exit 1';
 
-/** Leading `#` lines of a script (the shebang aside): its title, kept plain. */
+/** Leading `#` lines of a script (the shebang aside): its title, kept plain. Read line by line: scripts are tens of KB. */
 function headerOf(script: string): string[] {
-  const lines = script.split("\n");
   const header: string[] = [];
-  for (const line of lines.slice(lines[0]?.startsWith("#!") ? 1 : 0)) {
-    if (!line.startsWith("#")) break;
-    header.push(line);
+  for (let start = 0, first = true; start < script.length; first = false) {
+    const end = script.indexOf("\n", start);
+    const line = script.slice(start, end < 0 ? script.length : end);
+    if (!(first && line.startsWith("#!"))) {
+      if (!line.startsWith("#")) break;
+      header.push(line);
+    }
+    if (end < 0) break;
+    start = end + 1;
   }
   return header;
 }

@@ -84,7 +84,8 @@ export function indent(body: string, n: number): string {
         return line;
       }
       // Any heredoc opener at the end of a line: quoted or not (snippets from other layers may use either).
-      const m = /<<-?\s*(['"]?)([A-Za-z_][A-Za-z0-9_]*)\1\s*$/.exec(line);
+      // The includes() first: most lines have none, and the regex on every line of every step is measurable.
+      const m = line.includes("<<") ? /<<-?\s*(['"]?)([A-Za-z_][A-Za-z0-9_]*)\1\s*$/.exec(line) : null;
       if (m) inHeredoc = m[2];
       return line.length > 0 ? pad + line : line;
     })

@@ -3,6 +3,7 @@
 // run in a real bash against a scratch directory standing in for /etc/rancher/k3s/config.yaml.d.
 import * as fs from "fs";
 import * as path from "path";
+import { stringify } from "yaml";
 import { DROP_IN_DIR, protectedKeys, renderForeignDropInCheck } from "../../components/k3s/host/dropins";
 import { configHashFunction } from "../../components/k3s/started-config";
 import { renderConfigScript } from "../../components/k3s/scripts";
@@ -13,7 +14,7 @@ let sb: Sandbox;
 beforeEach(() => { sb = sandbox(); });
 afterEach(() => sb.cleanup());
 
-const CONFIG = "# Managed by k3s-stacks\nnode-name: n1\nnode-ip:\n  - 10.0.0.5\nserver: https://10.0.0.1:6443\nkube-proxy-arg:\n  - proxy-mode=ipvs\n";
+const CONFIG = { "node-name": "n1", "node-ip": ["10.0.0.5"], server: "https://10.0.0.1:6443", "kube-proxy-arg": ["proxy-mode=ipvs"] };
 const dir = () => path.join(sb.dir, "config.yaml.d");
 const dropIn = (name: string, content: string) => { fs.mkdirSync(dir(), { recursive: true }); fs.writeFileSync(path.join(dir(), name), content); };
 const check = () => sb.run(["bash", "-s"], { input: `set -euo pipefail\n${renderForeignDropInCheck("n1", protectedKeys(CONFIG)).split(DROP_IN_DIR).join(dir())}\necho passed\n` });
@@ -56,7 +57,7 @@ test("k3s-stacks's own drop-ins, keys it does not write, nested keys and no dire
 });
 
 test("the config step checks the drop-ins before it prepares the host or writes config.yaml", () => {
-  const script = renderConfigScript({ host: { node: "n1", fixCgroups: false, allowReboot: false }, role: "agent", files: [{ path: CONFIG_FILE, content: CONFIG, mode: "0600" }] });
+  const script = renderConfigScript({ host: { node: "n1", fixCgroups: false, allowReboot: false }, role: "agent", files: [{ path: CONFIG_FILE, content: stringify(CONFIG), mode: "0600" }] });
   const at = script.indexOf("foreign_bad=0");
   expect(at).toBeGreaterThan(0);
   expect(at).toBeLessThan(script.indexOf("# Host facts: one read, before anything changes."));

@@ -55,9 +55,9 @@ test("systemd-resolved's stub (127.0.0.53) with its upstream file: k3s takes tha
 });
 
 test("resolv-conf set in config.yaml (or as the kubelet's flag) renders nothing; in a drop-in of the user's it silences the warning", () => {
-  expect(setsResolvConf("resolv-conf: /etc/k3s-resolv.conf\n")).toBe(true);
-  expect(setsResolvConf("kubelet-arg:\n  - resolv-conf=/etc/k3s-resolv.conf\n")).toBe(true);
-  expect(setsResolvConf("node-name: n1\nkubelet-arg: max-pods=200\n")).toBe(false);
+  expect(setsResolvConf({ "resolv-conf": "/etc/k3s-resolv.conf" })).toBe(true);
+  expect(setsResolvConf({ "kubelet-arg": ["resolv-conf=/etc/k3s-resolv.conf"] })).toBe(true);
+  expect(setsResolvConf({ "node-name": "n1", "kubelet-arg": "max-pods=200" })).toBe(false);
   expect(renderResolvConfCheck("n1", true)).toBe("");
   put("etc/resolv.conf", "nameserver 127.0.0.1\n");
   put("etc/rancher/k3s/config.yaml.d/90-dns.yaml", "resolv-conf: /etc/upstream-resolv.conf\n");

@@ -65,8 +65,8 @@ test("containerd's root as it exists is probed itself, not its parent", () => {
 });
 
 test("another snapshotter in config.yaml renders nothing; one in a drop-in of the user's skips the probe", () => {
-  expect(snapshotterOf("node-name: n1\n")).toBe("overlayfs");
-  expect(snapshotterOf("snapshotter: native\n")).toBe("native");
+  expect(snapshotterOf({ "node-name": "n1" })).toBe("overlayfs");
+  expect(snapshotterOf({ snapshotter: "native" })).toBe("native");
   expect(renderSnapshotterCheck("n1", "native")).toBe("");
   fs.mkdirSync(path.join(sb.dir, DROP_IN_DIR), { recursive: true });
   fs.writeFileSync(path.join(sb.dir, DROP_IN_DIR, "90-mine.yaml"), 'snapshotter: "fuse-overlayfs"\n');

@@ -1,4 +1,3 @@
-import { parse } from "yaml";
 import { MANAGED_KEYS } from "../../rules/managed-flags";
 import { K3S_ACTIVE } from "./k3s-unit";
 
@@ -10,14 +9,14 @@ import { K3S_ACTIVE } from "./k3s-unit";
 export const DROP_IN_DIR = "/etc/rancher/k3s/config.yaml.d";
 
 /** The config.yaml keys a node's drop-ins may not set: every key of the rendered file, and every key k3s-stacks manages. */
-export function protectedKeys(configYaml: string): string[] {
-  const rendered = Object.keys((parse(configYaml) as Record<string, unknown> | null) ?? {}).map((k) => k.replace(/\+$/, ""));
+export function protectedKeys(config: Record<string, unknown>): string[] {
+  const rendered = Object.keys(config).map((k) => k.replace(/\+$/, ""));
   return [...new Set([...rendered, ...Object.keys(MANAGED_KEYS)])].sort();
 }
 
-/** Whether the rendered config.yaml makes k3s run its own iptables (`prefer-bundled-bin: true`). */
-export function preferBundledBin(configYaml: string): boolean {
-  return (parse(configYaml) as Record<string, unknown> | null)?.["prefer-bundled-bin"] === true;
+/** Whether the rendered config.yaml (its keys, parsed) makes k3s run its own iptables (`prefer-bundled-bin: true`). */
+export function preferBundledBin(config: Record<string, unknown>): boolean {
+  return config["prefer-bundled-bin"] === true;
 }
 
 /**

@@ -1,13 +1,12 @@
-import { parse } from "yaml";
 import { DROP_IN_DIR } from "./dropins";
 import { K3S_ACTIVE } from "./k3s-unit";
 
 /** containerd's root under k3s's data dir (k3s-stacks keeps the default data dir, /var/lib/rancher/k3s). */
 export const CONTAINERD_ROOT = "/var/lib/rancher/k3s/agent/containerd";
 
-/** The snapshotter the rendered config.yaml selects: k3s's `snapshotter`, default `overlayfs` (reference k3s-flags.json). */
-export function snapshotterOf(configYaml: string): string {
-  const value = (parse(configYaml) as Record<string, unknown> | null)?.snapshotter;
+/** The snapshotter the rendered config.yaml (its keys, parsed) selects: k3s's `snapshotter`, default `overlayfs` (reference k3s-flags.json). */
+export function snapshotterOf(config: Record<string, unknown>): string {
+  const value = config.snapshotter;
   return typeof value === "string" && value.length > 0 ? value : "overlayfs";
 }
 
