@@ -74,7 +74,7 @@ describe("host facts", () => {
     const r = run(render(), { NTP_SYNCED: "no", DISK_FREE: "1048576" });
     expect(r.status).toBe(0);
     expect(r.stderr).toContain("n1's clock is not synchronized (timedatectl NTPSynchronized=no)");
-    expect(r.stderr).toContain("n1 has only 2 % (1024 MiB) free in /var/lib; the kubelet evicts pods below 10 %");
+    expect(r.stderr).toContain("n1 has only 2 % (1024 MiB) free in /var/lib; k3s's kubelet evicts pods below 5 % and then until 10 % is free");
   });
 });
 

@@ -111,9 +111,10 @@ fi
 if [ "$time_sync" = no ]; then
   echo "k3s-stacks: $node's clock is not synchronized (timedatectl NTPSynchronized=no); etcd and certificates need agreeing clocks. Fix: 'timedatectl set-ntp true' or configure chrony." >&2
 fi
-# kubelet evicts pods when the node filesystem has less than 10 % free (its default hard eviction threshold nodefs.available<10%).
+# k3s runs the kubelet with eviction-hard nodefs.available<5% and eviction-minimum-reclaim 10% (K3S pkg/daemons/agent kubelet
+# defaults, not the upstream 10%): below 5 % free it evicts pods until 10 % is free, so below 10 % the node is one step away.
 if [ "$disk_free_pct" -lt 10 ]; then
-  echo "k3s-stacks: $node has only $disk_free_pct % ($disk_free_mb MiB) free in /var/lib; the kubelet evicts pods below 10 %. Fix: free or add disk space." >&2
+  echo "k3s-stacks: $node has only $disk_free_pct % ($disk_free_mb MiB) free in /var/lib; k3s's kubelet evicts pods below 5 % and then until 10 % is free. Fix: free or add disk space." >&2
 fi`;
 }
 
