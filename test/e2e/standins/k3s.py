@@ -468,6 +468,24 @@ def write_member_marker(data_dir, member, etcd_id):
         f.write(etcd_id)
 
 
+def check_overlay(root):
+    """k3s refuses to start when an overlay with two lower dirs cannot be mounted in containerd's root
+    (pkg/agent/config: containerd.OverlaySupported); the stand-in makes the same mount."""
+    os.makedirs(root, mode=0o700, exist_ok=True)
+    probe = os.path.join(root, f"multiple-lowerdir-check{secrets.token_hex(4)}")
+    for d in ("lower1", "lower2", "upper", "work", "merged"):
+        os.makedirs(os.path.join(probe, d))
+    try:
+        opts = f"lowerdir={probe}/lower2:{probe}/lower1,upperdir={probe}/upper,workdir={probe}/work"
+        r = subprocess.run(["mount", "-t", "overlay", "overlay", "-o", opts, probe + "/merged"], capture_output=True, text=True)
+        if r.returncode != 0:
+            raise Fatal(f'"overlayfs" snapshotter cannot be enabled for "{root}", try using "fuse-overlayfs" or "native": '
+                        f"failed to mount overlay: {r.stderr.strip()}")
+        subprocess.run(["umount", probe + "/merged"], capture_output=True)
+    finally:
+        subprocess.run(["rm", "-rf", probe], capture_output=True)
+
+
 def start(role, args):
     s = load_settings(role, args)
     if role == "server" and s.get("cluster-reset-restore-path") and not s.get("cluster-reset"):
@@ -481,6 +499,8 @@ def start(role, args):
         raise Fatal("failed to validate kubelet configuration: kubelet is configured to not run on a host using cgroup v1")
     name = s.get("node-name") or node_hostname()
     data_dir = s.get("data-dir") or "/var/lib/rancher/k3s"
+    if (s.get("snapshotter") or "overlayfs") == "overlayfs":
+        check_overlay(data_dir + "/agent/containerd")
     token = read_token_setting(s, "token", "token-file")
     server_url = s.get("server", "")
     if role == "agent":
