@@ -7,6 +7,7 @@ import { renderRookTeardownScript, rookTeardownStep } from "./teardown";
 import { ROOK_STORAGE_CLASS, csiProvisioner, csiSecretParameters, rookClusterValues, rookOperatorValues } from "./values/rook";
 import { Values } from "./values/types";
 import { rookDevicesCommand } from "./rook-devices";
+import { cephClientNodes, cephKernelCommand, cephKernelModules } from "./rook-kernel";
 import type { ConfigRoot } from "../rules/key-path";
 
 /** Installs a chart release after `dependsOn` (ClusterAddons' helper). */
@@ -61,6 +62,11 @@ export function rookResources(r: RookInputs): RookResult {
     dependsOn: [...r.clusterReady, operator],
   });
   const beforeCluster: pulumi.Resource[] = [];
+  // Nodes whose kernel cannot map Ceph volumes are found before the cluster is created, in both modes.
+  const modules = cephKernelModules(layout);
+  for (const node of cephClientNodes(r.nodes)) {
+    beforeCluster.push(cephKernelCommand(`${r.name}-rook-kernel-${node.name}`, node, modules, { parent: r.parent, dependsOn: r.clusterReady }));
+  }
   if (layout.mode === "internal") {
     // Devices Rook would skip leave the cluster short of OSDs: found on the nodes before it is created.
     layout.nodes.forEach((entry, i) => {

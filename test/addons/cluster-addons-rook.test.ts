@@ -47,7 +47,7 @@ const release = (key: string) => mocks.byType(RELEASE).find((r) => r.inputs.name
 describe("ClusterAddons with Rook-Ceph from an airgap bundle", () => {
   it("installs the operator, then the cluster, then monitoring; no MetalLB with servicelb", async () => {
     expect(mocks.byType(RELEASE).map((r) => r.inputs.name).sort()).toEqual(["kube-prometheus-stack", "rook-ceph", "rook-ceph-cluster"]);
-    expect(await depNames("edge-rook-ceph-cluster")).toEqual(["edge-ns-rook-ceph", "edge-rook-ceph", "edge-rook-ceph-cluster-gone", "edge-rook-devices-a1", "edge-rook-devices-a2", "edge-rook-devices-a3"]);
+    expect(await depNames("edge-rook-ceph-cluster")).toEqual(["edge-ns-rook-ceph", "edge-rook-ceph", "edge-rook-ceph-cluster-gone", "edge-rook-devices-a1", "edge-rook-devices-a2", "edge-rook-devices-a3", "edge-rook-kernel-a1", "edge-rook-kernel-a2", "edge-rook-kernel-a3", "edge-rook-kernel-s1"]);
     expect(await depNames("edge-kube-prometheus-stack")).toContain("edge-rook-ceph-cluster");
     expect(mocks.resources.some((r) => r.type.includes("metallb"))).toBe(false);
   });
@@ -70,9 +70,14 @@ describe("ClusterAddons with Rook-Ceph from an airgap bundle", () => {
     expect(JSON.stringify(mocks.byType(RELEASE).map((r) => r.inputs))).not.toContain("given-password");
   });
 
-  it("runs over SSH the local-storage hold, the delete-only teardown steps on the first server, and a read-only device check on each OSD node", () => {
+  it("runs over SSH the local-storage hold, the delete-only teardown steps on the first server, a read-only device check on each OSD node and a kernel check on each node Ceph volumes may mount on", () => {
     const cmds = mocks.byType("command:remote:Command");
-    expect(cmds.map((c) => c.name).sort()).toEqual(["edge-hold-local-storage-s1", "edge-rook-ceph-cleanup", "edge-rook-ceph-cluster-gone", "edge-rook-devices-a1", "edge-rook-devices-a2", "edge-rook-devices-a3"]);
+    // Not on the armhf Pi, where Ceph CSI has no image.
+    expect(cmds.map((c) => c.name).sort()).toEqual(["edge-hold-local-storage-s1", "edge-rook-ceph-cleanup", "edge-rook-ceph-cluster-gone", "edge-rook-devices-a1", "edge-rook-devices-a2", "edge-rook-devices-a3", "edge-rook-kernel-a1", "edge-rook-kernel-a2", "edge-rook-kernel-a3", "edge-rook-kernel-s1"]);
+    // Block volumes only (no CephFS): rbd.
+    const s1 = unpackScript(mocks.byName("edge-rook-kernel-s1").inputs.stdin as string);
+    expect(s1).toMatch(/^\s*node='s1'$/m);
+    expect(s1).toContain("for m in rbd; do");
     for (const c of cmds.filter((x) => x.name.startsWith("edge-rook-ceph"))) expect(c.inputs.create).toBeUndefined();
     // Each node's own devices, named by the setting that lists them (storage.nodes[1] is a2).
     const a2 = unpackScript(mocks.byName("edge-rook-devices-a2").inputs.stdin as string);

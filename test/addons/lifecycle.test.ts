@@ -69,7 +69,7 @@ describe("each layer's graph", () => {
     const g = graphs.rook;
     expect(g.get("rook-ceph-cluster-gone")!.deps).toEqual(["rook-ceph"]);
     expect(g.get("rook-ceph")!.deps).toEqual([...holds("local-storage"), "ns-rook-ceph"]);
-    expect(g.get("rook-ceph-cluster")!.deps).toEqual(["ns-rook-ceph", "rook-ceph", "rook-ceph-cluster-gone", "rook-devices-a1", "rook-devices-a2", "rook-devices-s3"]);
+    expect(g.get("rook-ceph-cluster")!.deps).toEqual(["ns-rook-ceph", "rook-ceph", "rook-ceph-cluster-gone", "rook-devices-a1", "rook-devices-a2", "rook-devices-s3", "rook-kernel-a1", "rook-kernel-a2", "rook-kernel-s1", "rook-kernel-s2", "rook-kernel-s3"]);
     expect(g.get("rook-ceph-cleanup")!.deps).toEqual(["rook-ceph-cluster"]);
     const fs = (g.get("rook-ceph-cluster")!.props.values as { cephFileSystems: Array<{ name: string; storageClass: Record<string, unknown> }> }).cephFileSystems;
     expect(fs.map((f) => [f.name, f.storageClass.name, f.storageClass.allowVolumeExpansion])).toEqual([["ceph-filesystem", "ceph-filesystem", true]]);
@@ -82,7 +82,8 @@ describe("each layer's graph", () => {
   it("external Ceph: secrets and mon endpoints before the cluster release, StorageClasses after it, no OSDs and no cleanup", () => {
     const g = graphs.external;
     const imported = ["rook-ceph-mon", "rook-ceph-mon-endpoints", "rook-csi-cephfs-node", "rook-csi-cephfs-provisioner", "rook-csi-rbd-node", "rook-csi-rbd-provisioner"];
-    expect(g.get("rook-ceph-cluster")!.deps).toEqual([...imported, "ns-rook-ceph", "rook-ceph", "rook-ceph-cluster-gone"].sort());
+    // The nodes' kernels are checked for Ceph CSI in external mode too.
+    expect(g.get("rook-ceph-cluster")!.deps).toEqual([...imported, "ns-rook-ceph", "rook-ceph", "rook-ceph-cluster-gone", "rook-kernel-a1", "rook-kernel-a2", "rook-kernel-s1", "rook-kernel-s2", "rook-kernel-s3"].sort());
     expect(g.has("rook-ceph-cleanup")).toBe(false);
     for (const sc of ["sc-ceph-block", "sc-ceph-filesystem"]) expect(g.get(sc)!.deps).toEqual(["rook-ceph-cluster"]);
     const values = g.get("rook-ceph-cluster")!.props.values as Record<string, unknown>;
