@@ -112,7 +112,11 @@ export async function main(): Promise<Record<string, unknown>> {
     // reads embedded-registry from config.yaml whoever wrote it: the registries layer or serverConfig
     // (as host preparation does, components/k3s/host-prep.ts hostPrepFor).
     const embeddedRegistry = registries?.config.embeddedMirror === true || cluster.serverConfig["embedded-registry"] === true;
-    const cloudCluster = { clusterCidr: cluster.clusterCidr, serviceCidr: cluster.serviceCidr, flannelBackend: cluster.flannelBackend, embeddedRegistry, datastore: cluster.datastore };
+    const cloudCluster = {
+      clusterCidr: cluster.clusterCidr, serviceCidr: cluster.serviceCidr, flannelBackend: cluster.flannelBackend, embeddedRegistry, datastore: cluster.datastore,
+      // The layers' node-to-node ports, which host preparation opens in the hosts' own firewalls too.
+      layerPorts: addons ? addonK3sContribution(addons, cluster.datastore).ports : undefined,
+    };
     const cloudNodes = await createCloudNodes("k3s", { config: source.cloud, cluster: cloudCluster, sshPrivateKey, sshPrivateKeyPassword });
     nodes = cloudNodes.nodes;
     // K3sCluster puts the kubeconfig's host in the servers' tls-san (components/k3s/api-sans.ts).

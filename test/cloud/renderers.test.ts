@@ -32,6 +32,12 @@ describe("k3s firewall rule table", () => {
     ]);
   });
 
+  test("layers' ports open between nodes on their targets, a port listed for both roles once, ranges kept whole", () => {
+    const layer = summary({ layerPorts: { all: ["7946/tcp", "7946/udp", "9100/tcp"], server: ["10257-10259/tcp", "9100/tcp"] } }).slice(summary({}).length);
+    expect(layer).toEqual(["tcp/7946 network->all", "udp/7946 network->all", "tcp/9100 network->all", "tcp/10257-10259 network->servers"]);
+    expect(new Set(k3sFirewallRules({ layerPorts: { all: ["7946/tcp", "7946/udp"] } }).map((r) => r.id)).size).toBe(summary({}).length + 2);
+  });
+
   test("etcd's ports open between servers only with embedded etcd (requirements table: 2379-2380 for embedded etcd only)", () => {
     expect(summary({ datastore: "etcd" })).toContain("tcp/2379-2380 servers->servers");
     expect(summary({ datastore: "sqlite" }).filter((r) => r.startsWith("tcp/2379"))).toEqual([]);

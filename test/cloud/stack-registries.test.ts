@@ -1,6 +1,6 @@
 // The whole program on an AWS stack with k3s's embedded registry mirror on: the security group must
 // open what the mirror needs between nodes (5001/tcp spegel, 6443/tcp on every node), as the hosts'
-// own firewalls do (components/k3s/host/network.ts). The stack used to not tell the cloud layer; nor
+// own firewalls do (components/k3s/host/network.ts); so must the layers' ports (monitoring scrapes). The stack used to not tell the cloud layer; nor
 // the datastore, so etcd's ports opened between servers with sqlite or postgres too.
 // (Hetzner firewalls filter only the public interfaces; node-to-node traffic is on the private network.)
 import { installCloudMocks, Seen, settle } from "./cloud-mocks";
@@ -18,9 +18,14 @@ const CLOUD = {
   ],
 };
 
-async function ingressRules(registries?: Record<string, unknown>, serverConfig?: Record<string, unknown>, datastore?: string): Promise<string[]> {
+async function ingressRules(registries?: Record<string, unknown>, serverConfig?: Record<string, unknown>, datastore?: string, addons?: Record<string, unknown>): Promise<string[]> {
   const seen: Seen[] = await installCloudMocks();
-  setStackConfig({ "k3s-stacks:cluster": { k3sVersion: "v1.36.3+k3s1", ...(serverConfig ? { serverConfig } : {}), ...(datastore ? { datastore } : {}) }, "k3s-stacks:cloud": CLOUD, ...(registries ? { "k3s-stacks:registries": registries } : {}) });
+  setStackConfig({
+    "k3s-stacks:cluster": { k3sVersion: "v1.36.3+k3s1", ...(serverConfig ? { serverConfig } : {}), ...(datastore ? { datastore } : {}) },
+    "k3s-stacks:cloud": CLOUD,
+    ...(registries ? { "k3s-stacks:registries": registries } : {}),
+    ...(addons ? { "k3s-stacks:addons": addons } : {}),
+  });
   const { main } = await import("../../stacks/main");
   await main();
   await settle();
@@ -52,4 +57,19 @@ test("the datastore decides etcd's ports: none with sqlite (the default), 2379-2
   expect((await ingressRules()).filter((r) => r.startsWith("tcp/2379 "))).toEqual([]);
   jest.resetModules();
   expect((await ingressRules(undefined, undefined, "etcd")).filter((r) => r.startsWith("tcp/2379 "))).toEqual(["tcp/2379 sg -> k3s-servers-id"]);
+});
+
+test("monitoring opens its scrape ports from the VPC range, as host preparation does in the hosts' firewalls: kube-proxy and node-exporter everywhere, controller-manager, scheduler and etcd metrics on servers", async () => {
+  jest.resetModules();
+  const scrapes = ["tcp/10249", "tcp/9100", "tcp/10257", "tcp/10259", "tcp/2381"];
+  const of = (rules: string[]) => rules.filter((r) => scrapes.some((p) => r.startsWith(`${p} `)));
+  expect(of(await ingressRules(undefined, undefined, "etcd", { monitoring: { enabled: true } })).sort()).toEqual([
+    "tcp/10249 10.0.0.0/16 -> k3s-nodes-id",
+    "tcp/10257 10.0.0.0/16 -> k3s-servers-id",
+    "tcp/10259 10.0.0.0/16 -> k3s-servers-id",
+    "tcp/2381 10.0.0.0/16 -> k3s-servers-id",
+    "tcp/9100 10.0.0.0/16 -> k3s-nodes-id",
+  ]);
+  jest.resetModules();
+  expect(of(await ingressRules())).toEqual([]);
 });

@@ -39,7 +39,7 @@ export class AwsNodes extends pulumi.ComponentResource implements CloudNodes {
       vpcId: placement.vpcId,
       vpcCidr: config.network.cidr,
       adminSources: sources,
-      firewall: { embeddedRegistry: cluster.embeddedRegistry, flannelBackend: cluster.flannelBackend, datastore: cluster.datastore },
+      firewall: { embeddedRegistry: cluster.embeddedRegistry, flannelBackend: cluster.flannelBackend, datastore: cluster.datastore, layerPorts: cluster.layerPorts },
       tags,
     }, child);
 

@@ -116,4 +116,6 @@ export interface CloudClusterInfo {
   flannelExternalIp?: boolean;
   /** Where k3s keeps the cluster state: the etcd ports open between servers only for etcd (and when absent). */
   datastore?: Datastore;
+  /** Ports the layers need between nodes (FirewallOptions.layerPorts); AWS security groups open them from the VPC range. */
+  layerPorts?: { server?: string[]; all?: string[] };
 }

@@ -29,6 +29,27 @@ export interface FirewallOptions {
   flannelBackend?: string;
   /** Where k3s keeps the cluster state; etcd's ports open only for `etcd`, and (unknown) when absent. */
   datastore?: Datastore;
+  /**
+   * Ports the layers need between nodes, as host preparation opens them (`7946/udp`, `2379-2380/tcp`;
+   * addons/k3s-contribution.ts addonPorts): `server` on servers, `all` on every node.
+   */
+  layerPorts?: { server?: string[]; all?: string[] };
+}
+
+/** A layer's port spec (`7946/udp`, `10257-10259/tcp`) as a node-to-node rule on `target`. */
+function layerRule(spec: string, target: "all" | "servers"): FirewallRule {
+  const m = /^(\d+)(?:-(\d+))?\/(tcp|udp)$/.exec(spec);
+  if (!m) throw new Error(`k3s-stacks: not a port spec: ${spec}`);
+  const fromPort = Number(m[1]);
+  return {
+    id: `layer-${spec.replace("/", "-")}`,
+    description: "a layer's port between nodes (MetalLB memberlist, monitoring scrapes)",
+    protocol: m[3] as "tcp" | "udp",
+    fromPort,
+    toPort: m[2] === undefined ? fromPort : Number(m[2]),
+    source: "network",
+    target,
+  };
 }
 
 /**
@@ -61,6 +82,11 @@ export function k3sFirewallRules(opts: FirewallOptions = {}): FirewallRule[] {
   if (opts.embeddedRegistry) {
     rules.push({ id: "registry-p2p", description: "embedded registry (spegel) p2p between nodes", protocol: "tcp", fromPort: 5001, toPort: 5001, source: "network", target: "all" });
   }
+  // Prometheus scrapes another node from that node's address (flannel masquerades pod traffic leaving
+  // the pod network), and MetalLB's speakers talk node to node: the VPC range, like k3s's own ports.
+  const all = opts.layerPorts?.all ?? [];
+  rules.push(...all.map((p) => layerRule(p, "all")));
+  rules.push(...(opts.layerPorts?.server ?? []).filter((p) => !all.includes(p)).map((p) => layerRule(p, "servers")));
   return rules;
 }
 
