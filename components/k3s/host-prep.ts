@@ -12,6 +12,7 @@ import { renderFapolicyd, renderFapolicydCheck } from "./host/fapolicyd";
 import { renderSysctls } from "./host/sysctls";
 import { NodeInterfaces, nodeInterfacesOf, renderInterfaceCheck } from "./host/addresses";
 import { renderIptablesRejectCheck } from "./host/iptables-rules";
+import { NodeVpn, nodeVpnOf, renderVpnCheck } from "./host/vpn";
 import { ResolvedContributions } from "./node-config";
 import { ConfigValue } from "./types";
 import { proxyModeOf } from "../rules/kube-proxy";
@@ -40,6 +41,8 @@ export interface HostPrep {
   requireCgroupV2?: boolean;
   /** node-ip and flannel-iface from the node's config.yaml, checked against its interfaces (host/addresses.ts); unchecked when absent. */
   interfaces?: NodeInterfaces;
+  /** The VPN k3s joins at start (vpn-auth/vpn-auth-file, host/vpn.ts): its tool and file are checked; unchecked when absent. */
+  vpn?: NodeVpn;
 }
 
 /**
@@ -60,6 +63,7 @@ export function prepBody(opts: HostPrep): string {
     renderSelinuxCheck(),
     renderFapolicydCheck(),
     opts.interfaces ? renderInterfaceCheck(opts.interfaces) : "",
+    opts.vpn ? renderVpnCheck(opts.vpn) : "",
     renderModuleCheck(modules),
     firewall ? renderFirewallCheck(firewall, opts.firewall === "keep") : "",
     firewall ? renderIptablesRejectCheck(firewall) : "",
@@ -104,6 +108,7 @@ export function hostPrepFor(node: NodeSpec, settings: ClusterSettings, contribut
   const cidrs = (v: string) => v.split(",").map((c) => c.trim()).filter((c) => c.length > 0);
   const interfaces = nodeInterfacesOf(nodeConfig);
   const proxyMode = proxyModeOf(nodeConfig);
+  const vpn = nodeVpnOf(nodeConfig);
   const layerPorts = [...new Set([...(contributions.ports?.all ?? []), ...(node.role === "server" ? contributions.ports?.server ?? [] : [])])];
   return {
     node: node.name,
@@ -125,5 +130,6 @@ export function hostPrepFor(node: NodeSpec, settings: ClusterSettings, contribut
     firewall: node.firewall ?? "open",
     ...(kubeletRefusesCgroupV1(settings.k3sVersion, nodeConfig) ? { requireCgroupV2: true } : {}),
     ...(interfaces && !node.connection.local ? { interfaces } : {}),
+    ...(vpn ? { vpn } : {}),
   };
 }
