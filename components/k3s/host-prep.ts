@@ -2,7 +2,7 @@ import { ClusterSettings } from "./settings";
 import { Arch, NodeSpec } from "../nodes/types";
 import { writeFileSnippet } from "../remote/shell";
 import { renderArchCheck, renderFacts } from "./host/facts";
-import { renderModuleCheck, renderModuleFix, kernelModules } from "./host/modules";
+import { renderModuleCheck, renderModuleFix, renderNftablesKernelCheck, kernelModules } from "./host/modules";
 import { FlannelBackend, NodeNetwork, firewallRules, renderFirewallCheck, renderFirewallOpen } from "./host/network";
 import { renderCgroupCheck } from "./host/cgroup";
 import { kubeletRefusesCgroupV1, renderCgroupV1Check } from "./host/cgroup-v1";
@@ -64,6 +64,7 @@ export function prepBody(opts: HostPrep): string {
     renderFapolicydCheck(),
     opts.interfaces ? renderInterfaceCheck(opts.interfaces) : "",
     opts.vpn ? renderVpnCheck(opts.vpn) : "",
+    opts.network?.proxyMode === "nftables" ? renderNftablesKernelCheck() : "",
     renderModuleCheck(modules),
     firewall ? renderFirewallCheck(firewall, opts.firewall === "keep") : "",
     firewall ? renderIptablesRejectCheck(firewall) : "",

@@ -156,6 +156,24 @@ describe("kernel modules per flannel backend", () => {
     expect(read("etc/modules-load.d/k3s.conf")).toBe("br_netfilter\noverlay\nvxlan\nip_vs\nip_vs_rr\nip_vs_wrr\nip_vs_sh\nnf_conntrack\n");
   });
 
+  test("kube-proxy in nftables mode needs Linux 5.13 or later: RHEL 8's 4.18 and Ubuntu 20.04's 5.4 fail before any change", () => {
+    const nft = { network: { ...AGENT, proxyMode: "nftables" } };
+    for (const kernel of ["4.18.0-553.el8_10.x86_64", "5.4.0-200-generic"]) {
+      host("rocky", kernel);
+      const r = run(render(nft, "agent"));
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`n1 runs kernel ${kernel}, but kube-proxy's nftables mode (kube-proxy-arg proxy-mode=nftables) needs Linux 5.13 or later`);
+      expect(exists("etc/modules-load.d")).toBe(false);
+      sb.cleanup();
+    }
+    for (const kernel of ["5.14.0-427.13.1.el9_4.x86_64", "6.1.0-28-amd64"]) {
+      host("rocky", kernel);
+      expect(run(render(nft, "agent")).status).toBe(0);
+      expect(read("etc/modules-load.d/k3s.conf")).toBe("br_netfilter\noverlay\nvxlan\nnf_tables\n");
+      sb.cleanup();
+    }
+  });
+
   test("a kernel with the modules built in (=y in its config) but no modules.builtin or /proc/modules has them", () => {
     host("debian");
     fs.rmSync(path.join(sb.dir, "proc/modules"));

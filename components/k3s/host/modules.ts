@@ -134,3 +134,16 @@ ${indent(renderRebootOrAsk("module_reboot", {
   done
 fi`;
 }
+
+/**
+ * Shell run with the checks, before any change: kube-proxy's nftables mode needs Linux 5.13 or later
+ * (Kubernetes docs "Virtual IPs and Service Proxies", nftables proxy mode), which RHEL 8 (4.18) and
+ * Ubuntu 20.04 (5.4) do not run; kube-proxy then fails and Services are not routed.
+ */
+export function renderNftablesKernelCheck(): string {
+  return `kernel_major=\${kernel%%.*}; kernel_rest=\${kernel#*.}; kernel_minor=\${kernel_rest%%[!0-9]*}
+if [ "\${kernel_major:-0}" -lt 5 ] || { [ "$kernel_major" -eq 5 ] && [ "\${kernel_minor:-0}" -lt 13 ]; }; then
+  echo "k3s-stacks: $node runs kernel $kernel, but kube-proxy's nftables mode (kube-proxy-arg proxy-mode=nftables) needs Linux 5.13 or later, so Services would not be routed. Fix: use proxy-mode=iptables (the default) or ipvs, or boot a kernel from 5.13 on (RHEL 9, Debian 12, Ubuntu 22.04), then run pulumi up again." >&2
+  exit 1
+fi`;
+}
