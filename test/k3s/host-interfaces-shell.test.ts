@@ -46,6 +46,16 @@ test("Vagrant: node-ip on the private NIC while the default route leaves by the 
   expect(run(check({ nodeIps: ["10.0.2.15"] }), VAGRANT).status).toBe(0);
 });
 
+test("where k3s already runs the default-route mismatch is a warning with the same fix, so a working cluster's run goes on", () => {
+  sb.fake("systemctl", 'case "$1" in is-active) [ "$3" = k3s ] ;; is-enabled|list-unit-files) exit 1 ;; *) exit 0 ;; esac');
+  const r = run(check({ nodeIps: ["192.168.56.11"] }), VAGRANT);
+  expect(r.status).toBe(0);
+  expect(r.stdout).toContain("k3s-stacks: warning: n1's internalAddress 192.168.56.11 (k3s node-ip) is on eth1, but its IPv4 default route leaves by eth0");
+  expect(r.stdout).toContain("Fix: set flannelIface of n1 to eth1");
+  // A node-ip the host does not have stays a failure: the kubelet would refuse it at the next restart.
+  expect(run(check({ nodeIps: ["192.168.56.99"] }), VAGRANT).status).toBe(1);
+});
+
 test("dual-stack: each family's node-ip is checked against that family's default route", () => {
   const ok = run(check({ nodeIps: ["192.168.56.11", "fd00:56::11"] }), { IP_ADDRS: VAGRANT_ADDRS, IP_ROUTE4: "default via 192.168.56.1 dev eth1", IP_ROUTE6: "default via fd00:56::1 dev eth1 metric 1024 pref medium" });
   expect(ok.stderr).toBe("");

@@ -1,6 +1,7 @@
 import * as ipaddr from "ipaddr.js";
 import { shq } from "../../remote/shell";
 import { ConfigValue } from "../types";
+import { K3S_ACTIVE } from "./k3s-unit";
 
 /** What k3s will take from a node's own interfaces: its node-ip addresses and flannel-iface, as its config.yaml says. */
 export interface NodeInterfaces {
@@ -41,7 +42,8 @@ export function nodeInterfacesOf(config: Record<string, ConfigValue>): NodeInter
  *   no such route: flannel takes the default route's interface and its first address whatever node-ip
  *   says (flannel LookupExtInterface; k3s-io/k3s#12056, #12459, #72), so pod traffic between nodes
  *   leaves from another network (Vagrant's NAT address, which every VM shares; a public NIC the cloud
- *   firewall closes), or flannel stops ("failed to get default interface").
+ *   firewall closes), or flannel stops ("failed to get default interface"). Only on a node where k3s does
+ *   not run yet: where it runs, a warning with the same fix, so a working cluster's run goes on.
  */
 export function renderInterfaceCheck(n: NodeInterfaces): string {
   const tries = Math.ceil((n.waitSeconds ?? 60) / 2);
@@ -76,20 +78,29 @@ if command -v ip >/dev/null 2>&1; then
       exit 1
     fi
   done
+  flannel_problem=""
   if [ -z "$flannel_iface" ]; then
     for a in $node_ips; do
       own=$(iface_of "$a")
       case "$a" in *:*) fam=6; family_name=IPv6 ;; *) fam=4; family_name=IPv4 ;; esac
       route_dev=$(ip -o -"$fam" route show default 2>/dev/null | awk '{ for (i = 1; i < NF; i++) if ($i == "dev") { print $(i + 1); exit } }')
       if [ -z "$route_dev" ]; then
-        echo "k3s-stacks: $node has no $family_name default route and no flannelIface; flannel takes its interface from that route, so it would not start ('failed to get default interface'). Fix: set flannelIface of $node to $own, the interface of its internalAddress $a (k3s flannel-iface), then run pulumi up again." >&2
-        exit 1
+        flannel_problem="$node has no $family_name default route and no flannelIface; flannel takes its interface from that route, so it would not start ('failed to get default interface'). Fix: set flannelIface of $node to $own, the interface of its internalAddress $a (k3s flannel-iface), then run pulumi up again."
+      elif [ "$route_dev" != "$own" ]; then
+        flannel_problem="$node's internalAddress $a (k3s node-ip) is on $own, but its $family_name default route leaves by $route_dev; without flannel-iface flannel sends pod traffic between nodes from $route_dev's address whatever node-ip says (k3s-io/k3s#12056, #12459), another network than the one the nodes know this node by (Vagrant's NAT address, the same on every VM, or a public NIC the firewall closes). Fix: set flannelIface of $node to $own, then run pulumi up again."
       fi
-      if [ "$route_dev" != "$own" ]; then
-        echo "k3s-stacks: $node's internalAddress $a (k3s node-ip) is on $own, but its $family_name default route leaves by $route_dev; without flannel-iface flannel sends pod traffic between nodes from $route_dev's address whatever node-ip says (k3s-io/k3s#12056, #12459), another network than the one the nodes know this node by (Vagrant's NAT address, the same on every VM, or a public NIC the firewall closes). Fix: set flannelIface of $node to $own, then run pulumi up again." >&2
-        exit 1
-      fi
+      [ -z "$flannel_problem" ] || break
     done
+  fi
+  # A node where k3s already runs works as it is (flannel may reach the others that way too): a
+  # warning, so a day-two run of a working cluster goes on; a new node fails before anything changes.
+  if [ -n "$flannel_problem" ]; then
+    if ${K3S_ACTIVE}; then
+      echo "k3s-stacks: warning: $flannel_problem"
+    else
+      echo "k3s-stacks: $flannel_problem" >&2
+      exit 1
+    fi
   fi
 fi`;
 }
