@@ -54,11 +54,16 @@ if [ "$stack" = local ]; then
   version="$(node -e 'const c = require("yaml").parse(require("fs").readFileSync("Pulumi.local.yaml", "utf8")).config; process.stdout.write(c["k3s-stacks:cluster"].k3sVersion)')"
   cat <<EOF
 up.sh: the 'local' stack installs k3s ${version} on THIS machine ($(hostname)) as a single-node server (sqlite):
-  - host preparation: swap off (also in /etc/fstab), kernel modules br_netfilter and overlay, IP forwarding and bridge sysctls;
+  - host preparation: swap off (also in /etc/fstab), kernel modules br_netfilter and overlay, IP forwarding and bridge sysctls, inotify limits raised;
     where they run, NetworkManager, fapolicyd and ufw/firewalld are told to let k3s be (pod and service ranges trusted, no port opened)
   - k3s in /usr/local/bin, /etc/rancher/k3s and /var/lib/rancher/k3s, and its systemd service, as root
   'scripts/pulumi.sh destroy --stack local' uninstalls k3s and undoes the preparation.
 EOF
+  # From Kubernetes 1.35 the kubelet refuses a host booted with cgroup v1 (components/k3s/host/cgroup-v1.ts): said before asking.
+  minor=$(printf '%s' "$version" | sed -n 's/^v1\.\([0-9]*\)\..*/\1/p')
+  if [ "${minor:-0}" -ge 35 ] && [ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null || true)" != cgroup2fs ] && ! grep -q 'fail-cgroupv1=false' Pulumi.local.yaml; then
+    echo "up.sh: this machine boots cgroup v1, which the kubelet of k3s ${version} refuses: host preparation will stop and name the kernel argument that boots cgroup v2 (or add fail-cgroupv1=false to kubelet-arg in Pulumi.local.yaml's serverConfig)." >&2
+  fi
   if [ "$yes" = 0 ]; then
     if [ ! -t 0 ]; then
       echo "up.sh: no terminal to confirm installing k3s on this machine. Fix: run it in a terminal, or pass --yes." >&2

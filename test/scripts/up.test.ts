@@ -144,10 +144,18 @@ describe("the local stack asks before it installs k3s here", () => {
     expect(r.stdout).toMatch(/the 'local' stack installs k3s v1\.36\.3\+k3s1 on THIS machine \(.+\) as a single-node server \(sqlite\)/);
     // the destroy that finds up.sh's stack (its file backend and passphrase), and the firewall named
     expect(r.stdout).toContain("'scripts/pulumi.sh destroy --stack local' uninstalls k3s and undoes the preparation.");
+    expect(r.stderr).not.toContain("cgroup v1");
     expect(r.stdout).toContain("ufw/firewalld are told to let k3s be (pod and service ranges trusted, no port opened)");
     expect(r.stderr).toContain("no terminal to confirm installing k3s on this machine. Fix: run it in a terminal, or pass --yes.");
     expect(sb.calls()).toEqual([]);
     expect(r.stdout).not.toContain("using pulumi");
+  });
+
+  test("on a machine booted with cgroup v1 it says, before asking, that the kubelet of k3s 1.35+ refuses it and what fixes it", () => {
+    const r = up(["local"], { CGROUP_FS: "tmpfs", K3S_STACKS_PULUMI_INSTALLER_URL: "http://127.0.0.1:1/install.sh" });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("up.sh: this machine boots cgroup v1, which the kubelet of k3s v1.36.3+k3s1 refuses: host preparation will stop and name the kernel argument that boots cgroup v2 (or add fail-cgroupv1=false to kubelet-arg in Pulumi.local.yaml's serverConfig).");
+    expect(r.stderr.indexOf("cgroup v1")).toBeLessThan(r.stderr.indexOf("no terminal to confirm"));
   });
 
   test("--yes goes ahead to pulumi up --yes", () => {
