@@ -7,6 +7,7 @@
  * becomes `---v=2`, which the component refuses ("unknown flag", "bad flag syntax") and then does not
  * start; k3s waits for it and the node never becomes Ready.
  */
+import { argName } from "./managed-flags";
 
 /** A component flag name with k3s's optional `+`/`-` suffix: letters, digits, '.', '_' and '-'. */
 const FLAG_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*\+?$/;
@@ -14,6 +15,29 @@ const FLAG_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*\+?$/;
 /** Whether `key` is one of k3s's component argument lists (`kubelet-arg`, `kube-apiserver-arg`, ...). */
 export function isComponentArgList(key: string): boolean {
   return key.endsWith("-arg");
+}
+
+/**
+ * The entries of `list` (`kubelet-arg`, `kube-proxy-arg`, ...) in a config's keys, then those of
+ * `list+` (k3s appends them), in the order k3s passes them; a single string counts as one entry.
+ */
+export function argEntries(config: Record<string, unknown>, list: string): string[] {
+  return [list, `${list}+`].flatMap((k) => {
+    const v = config[k];
+    return Array.isArray(v) ? v.filter((e): e is string => typeof e === "string") : typeof v === "string" ? [v] : [];
+  });
+}
+
+/**
+ * The value k3s passes for the argument `name` among `entries` (leading dashes ignored, as argName
+ * reads them): from the last entry naming it (a later one wins, k3s GetArgs), `true` for a bare name;
+ * undefined when none names it.
+ */
+export function lastArgValue(entries: string[], name: string): string | undefined {
+  const last = entries.filter((e) => argName(e) === name).at(-1);
+  if (last === undefined) return undefined;
+  const eq = last.indexOf("=");
+  return eq < 0 ? "true" : last.slice(eq + 1).trim();
 }
 
 /** The argument k3s passes for an entry, as GetArgs builds it. */

@@ -1,4 +1,5 @@
 import { argName } from "./managed-flags";
+import { argEntries, lastArgValue } from "./component-args";
 import { nearest } from "./nearest";
 
 /**
@@ -18,17 +19,11 @@ const NFTABLES_DEFAULT_MINOR = 31;
 
 /** The `proxy-mode` a config sets through kube-proxy-arg (a later entry wins, as k3s passes them), or undefined. */
 export function proxyModeOf(config: Record<string, unknown>): string | undefined {
-  const entries = ["kube-proxy-arg", "kube-proxy-arg+"].flatMap((k) => (Array.isArray(config[k]) ? (config[k] as unknown[]) : typeof config[k] === "string" ? [config[k]] : []));
-  let mode: string | undefined;
-  for (const e of entries) {
-    if (typeof e === "string" && argName(e) === "proxy-mode") mode = e.slice(e.indexOf("=") + 1).trim();
-  }
-  return mode;
+  return lastArgValue(argEntries(config, "kube-proxy-arg"), "proxy-mode");
 }
 
 function gateOn(config: Record<string, unknown>): boolean {
-  const entries = ["kube-proxy-arg", "kube-proxy-arg+"].flatMap((k) => (Array.isArray(config[k]) ? (config[k] as unknown[]) : []));
-  return entries.some((e) => typeof e === "string" && argName(e) === "feature-gates" && /(^|[=,])NFTablesProxyMode=true\b/.test(e));
+  return argEntries(config, "kube-proxy-arg").some((e) => argName(e) === "feature-gates" && /(^|[=,])NFTablesProxyMode=true\b/.test(e));
 }
 
 /**

@@ -58,6 +58,8 @@ test("resolv-conf set in config.yaml (or as the kubelet's flag) renders nothing;
   expect(setsResolvConf({ "resolv-conf": "/etc/k3s-resolv.conf" })).toBe(true);
   expect(setsResolvConf({ "kubelet-arg": ["resolv-conf=/etc/k3s-resolv.conf"] })).toBe(true);
   expect(setsResolvConf({ "node-name": "n1", "kubelet-arg": "max-pods=200" })).toBe(false);
+  // k3s appends kubelet-arg+ entries, and a leading -- is the same flag.
+  expect(setsResolvConf({ "kubelet-arg+": ["--resolv-conf=/etc/k3s-resolv.conf"] })).toBe(true);
   expect(renderResolvConfCheck("n1", true)).toBe("");
   put("etc/resolv.conf", "nameserver 127.0.0.1\n");
   put("etc/rancher/k3s/config.yaml.d/90-dns.yaml", "resolv-conf: /etc/upstream-resolv.conf\n");

@@ -1,4 +1,4 @@
-import { componentArgProblem, passedArgument } from "../../components/rules/component-args";
+import { argEntries, componentArgProblem, lastArgValue, passedArgument } from "../../components/rules/component-args";
 import { configProblems } from "../../components/rules/flags";
 
 describe("k3s *-arg entries become one component argument each (k3s pkg/util/args.go GetArgs)", () => {
@@ -51,5 +51,17 @@ describe("k3s *-arg entries become one component argument each (k3s pkg/util/arg
     expect(configProblems("server", { "etcd-arg": ["quota-backend-bytes 8589934592"] }, "k3s-stacks:cluster.serverConfig")).toEqual([
       expect.stringMatching(/^k3s-stacks:cluster\.serverConfig\.etcd-arg\[0\]: .*Fix: write 'quota-backend-bytes=8589934592'\.$/),
     ]);
+  });
+});
+
+describe("argEntries and lastArgValue: the value k3s passes for a component argument", () => {
+  test("entries of the list, then of list+ (k3s appends them); a single string is one entry; other values are none", () => {
+    expect(argEntries({ "kubelet-arg": ["a=1", 7, "b"], "kubelet-arg+": "c=3" }, "kubelet-arg")).toEqual(["a=1", "b", "c=3"]);
+    expect(argEntries({ "kube-proxy-arg": true }, "kube-proxy-arg")).toEqual([]);
+  });
+  test("the last entry naming the argument wins, leading dashes ignored, a bare name is true", () => {
+    expect(lastArgValue(["max-pods=110", "--max-pods=200"], "max-pods")).toBe("200");
+    expect(lastArgValue(["fail-cgroupv1"], "fail-cgroupv1")).toBe("true");
+    expect(lastArgValue(["max-pods=110"], "fail-cgroupv1")).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
 import { CONFIG_FILE } from "../node-config";
 import { DROP_IN_DIR } from "./dropins";
 import { ConfigValue } from "../types";
+import { argEntries, lastArgValue } from "../../rules/component-args";
 
 /**
  * From Kubernetes 1.35 the kubelet's `failCgroupV1` defaults to true: it exits at startup on a host
@@ -30,12 +31,8 @@ export function kubeletRefusesCgroupV1ByDefault(version: string): boolean {
  */
 export function kubeletRefusesCgroupV1(version: string, config: Record<string, ConfigValue>): boolean {
   if (!kubeletRefusesCgroupV1ByDefault(version)) return false;
-  const entries = ["kubelet-arg", "kubelet-arg+"].flatMap((k) => {
-    const v = config[k];
-    return Array.isArray(v) ? v : typeof v === "string" ? [v] : [];
-  });
-  const last = entries.map((e) => /^(?:--)?fail-cgroupv1(?:=(.*))?$/.exec(e.trim())).filter((m) => m !== null).pop();
-  return last === undefined || !new RegExp(`^${FALSE}$`).test(last[1] ?? "true");
+  const value = lastArgValue(argEntries(config, "kubelet-arg"), "fail-cgroupv1");
+  return value === undefined || !new RegExp(`^${FALSE}$`).test(value);
 }
 
 /**

@@ -1,13 +1,12 @@
 import { DROP_IN_DIR } from "./dropins";
+import { argEntries, lastArgValue } from "../../rules/component-args";
 
 /** Where k3s looks for the resolv.conf it gives the kubelet, in order (K3S pkg/agent/config locateOrGenerateResolvConf). */
 export const RESOLV_CONFS = ["/etc/resolv.conf", "/run/systemd/resolve/resolv.conf"];
 
 /** Whether the rendered config.yaml (its keys, parsed) names the pods' upstream resolv.conf itself (`resolv-conf`, or the kubelet's flag). */
 export function setsResolvConf(config: Record<string, unknown>): boolean {
-  const kubeletArgs = config["kubelet-arg"];
-  const args = Array.isArray(kubeletArgs) ? kubeletArgs : typeof kubeletArgs === "string" ? [kubeletArgs] : [];
-  return typeof config["resolv-conf"] === "string" || args.some((a) => String(a).startsWith("resolv-conf="));
+  return typeof config["resolv-conf"] === "string" || lastArgValue(argEntries(config, "kubelet-arg"), "resolv-conf") !== undefined;
 }
 
 /**
