@@ -3,13 +3,18 @@ import { z } from "zod";
 /** One inbound port or range as firewalld writes it (`7946/udp`, `2379-2380/tcp`); ports 1-65535, first <= last. */
 const PORT_SPEC = /^(\d{1,5})(?:-(\d{1,5}))?\/(tcp|udp)$/;
 
+/** A port spec's range and protocol (`2379-2380/tcp` → 2379, 2380, tcp); undefined when it is none (isPortSpec). */
+export function parsePortSpec(spec: string): { fromPort: number; toPort: number; protocol: "tcp" | "udp" } | undefined {
+  const m = PORT_SPEC.exec(spec);
+  if (!m) return undefined;
+  const fromPort = Number(m[1]);
+  const toPort = m[2] === undefined ? fromPort : Number(m[2]);
+  return fromPort >= 1 && toPort <= 65535 && fromPort <= toPort ? { fromPort, toPort, protocol: m[3] as "tcp" | "udp" } : undefined;
+}
+
 /** Whether `spec` is a port or range of ports firewalld and ufw both take (`7946/udp`, `2379-2380/tcp`). */
 export function isPortSpec(spec: string): boolean {
-  const m = PORT_SPEC.exec(spec);
-  if (!m) return false;
-  const first = Number(m[1]);
-  const last = m[2] === undefined ? first : Number(m[2]);
-  return first >= 1 && last <= 65535 && first <= last;
+  return parsePortSpec(spec) !== undefined;
 }
 
 const portSpec = z.string().refine(isPortSpec, { message: "must be a port or range with its protocol, such as 7946/udp or 2379-2380/tcp. Fix: write <port>/tcp or <port>/udp" });

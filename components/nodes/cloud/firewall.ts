@@ -1,4 +1,5 @@
 import { Datastore } from "../../rules/datastore";
+import { parsePortSpec } from "../../rules/ports";
 /** Who a rule lets in. */
 export type RuleSource =
   /** The admin CIDRs (workstation, CI runner) on the public side. */
@@ -38,18 +39,10 @@ export interface FirewallOptions {
 
 /** A layer's port spec (`7946/udp`, `10257-10259/tcp`) as a node-to-node rule on `target`. */
 function layerRule(spec: string, target: "all" | "servers"): FirewallRule {
-  const m = /^(\d+)(?:-(\d+))?\/(tcp|udp)$/.exec(spec);
-  if (!m) throw new Error(`k3s-stacks: not a port spec: ${spec}`);
-  const fromPort = Number(m[1]);
-  return {
-    id: `layer-${spec.replace("/", "-")}`,
-    description: "a layer's port between nodes (MetalLB memberlist, monitoring scrapes)",
-    protocol: m[3] as "tcp" | "udp",
-    fromPort,
-    toPort: m[2] === undefined ? fromPort : Number(m[2]),
-    source: "network",
-    target,
-  };
+  // Specs were checked where the layers declared them (rules/ports.ts layerPortsSchema).
+  const port = parsePortSpec(spec);
+  if (!port) throw new Error(`k3s-stacks: not a port spec: ${spec}`);
+  return { id: `layer-${spec.replace("/", "-")}`, description: "a layer's port between nodes (MetalLB memberlist, monitoring scrapes)", ...port, source: "network", target };
 }
 
 /**
