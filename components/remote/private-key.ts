@@ -21,8 +21,17 @@ const OPENSSH_MAGIC = "openssh-key-v1\0";
 /** The ciphers golang.org/x/crypto/ssh decrypts an OpenSSH key with (passphraseProtectedOpenSSHKey). */
 const GO_OPENSSH_CIPHERS = ["aes256-ctr", "aes256-cbc"];
 
+/**
+ * The key text as Go's encoding/pem reads it, which the provider's parser starts with: each line
+ * without its trailing spaces, tabs and CR (pem getLine). A block counts only where its BEGIN line
+ * starts a line; an indented key or one pasted with literal "\n" has none (Go: "ssh: no key found").
+ */
+function pemLines(text: string): string {
+  return text.split("\n").map((line) => line.replace(/[ \t\r]+$/, "")).join("\n");
+}
+
 function pemBody(text: string, label: string): string | undefined {
-  const m = new RegExp(`-----BEGIN ${label}-----([\\s\\S]*?)-----END ${label}-----`).exec(text);
+  const m = new RegExp(`(?:^|\\n)-----BEGIN ${label}-----\\n([\\s\\S]*?)\\n-----END ${label}-----`).exec(text);
   return m?.[1];
 }
 
@@ -31,7 +40,8 @@ function pemBody(text: string, label: string): string | undefined {
  * starts with "openssh-key-v1\0" and a uint32-length cipher name, "none" when unencrypted; RFC 1421
  * headers for PEM; RFC 5958 for PKCS#8). Never throws; anything unrecognised is `unknown`.
  */
-export function keyEncryption(text: string): KeyEncryption {
+export function keyEncryption(keyText: string): KeyEncryption {
+  const text = pemLines(keyText);
   const openssh = pemBody(text, "OPENSSH PRIVATE KEY");
   if (openssh !== undefined) {
     const blob = Buffer.from(openssh.replace(/\s+/g, ""), "base64");
@@ -41,9 +51,9 @@ export function keyEncryption(text: string): KeyEncryption {
     if (length === 0 || length > 64 || blob.length < at + 4 + length) return { format: "unknown" };
     return { format: "openssh", cipher: blob.subarray(at + 4, at + 4 + length).toString("latin1") };
   }
-  if (/-----BEGIN ENCRYPTED PRIVATE KEY-----/.test(text)) return { format: "pkcs8", encrypted: true };
-  if (/-----BEGIN PRIVATE KEY-----/.test(text)) return { format: "pkcs8", encrypted: false };
-  const pem = /-----BEGIN (RSA|EC|DSA) PRIVATE KEY-----([\s\S]*?)-----END \1 PRIVATE KEY-----/.exec(text);
+  if (pemBody(text, "ENCRYPTED PRIVATE KEY") !== undefined) return { format: "pkcs8", encrypted: true };
+  if (pemBody(text, "PRIVATE KEY") !== undefined) return { format: "pkcs8", encrypted: false };
+  const pem = /(?:^|\n)-----BEGIN (RSA|EC|DSA) PRIVATE KEY-----\n([\s\S]*?)\n-----END \1 PRIVATE KEY-----/.exec(text);
   if (pem) return { format: "pem", encrypted: /^Proc-Type:\s*4,\s*ENCRYPTED\s*$/m.test(pem[2]) };
   return { format: "unknown" };
 }
@@ -78,7 +88,8 @@ function ssh2ParseKey(): ParseKey {
 /** Only ssh2's verdict on the passphrase counts; a key it cannot read otherwise is left to the provider. */
 function wrongPassphrase(parseKey: ParseKey, text: string, passphrase: string): boolean {
   try {
-    const parsed = parseKey(text, passphrase);
+    // ssh2 stops at trailing spaces that Go's encoding/pem drops: give it the lines Go reads.
+    const parsed = parseKey(pemLines(text), passphrase);
     return parsed instanceof Error && /bad passphrase/i.test(parsed.message);
   } catch {
     return false;

@@ -110,3 +110,33 @@ test("ssh2 failing on a key for another reason than the passphrase never refuses
   expect(privateKeyProblems(k.text, right, STACK, () => { throw new Error("boom"); })).toEqual([]);
   expect(privateKeyProblems(k.text, right, STACK, () => new Error("OpenSSH key integrity check failed -- bad passphrase?"))).toHaveLength(1);
 });
+
+// Go's encoding/pem (the provider's first step) drops each line's trailing spaces, tabs and CR and
+// finds a block only where "-----BEGIN" starts a line.
+const layouts: Record<string, (t: string) => string> = {
+  "CRLF line endings": (t) => t.replace(/\n/g, "\r\n"),
+  "trailing spaces and tabs": (t) => t.replace(/\n/g, " \t \n"),
+  "leading blank lines": (t) => `\n\n${t}`,
+  "no final newline": (t) => t.trimEnd(),
+};
+
+describe.each(Object.keys(layouts))("a key with %s, which Go reads as it is", (layout) => {
+  const as = (k: KeyFile) => ({ ...k, text: layouts[layout](k.text) });
+  test.each(["ed25519", "rsaPem", "ecdsaPem"] as const)("%s: the same verdicts as the key itself", (kind) => {
+    const enc = as(keys[`${kind}:enc`]);
+    expect(problems(enc, right)).toEqual([]);
+    expect(problems(enc, none)).toEqual([expect.stringContaining("is protected by a passphrase")]);
+    expect(problems(enc, { set: true, value: WRONG })).toEqual([expect.stringContaining("(wrong passphrase)")]);
+    expect(problems(as(keys[`${kind}:plain`]), right)).toEqual([expect.stringContaining("is not protected by a passphrase")]);
+  });
+});
+
+test.each([
+  ["indented", (t: string) => t.split("\n").map((l) => `  ${l}`).join("\n")],
+  ["pasted with literal \\n", (t: string) => t.replace(/\n/g, "\\n")],
+])("a key %s has no block Go can find: never judged on its passphrase (the provider names it)", (_layout, layout) => {
+  for (const kind of ["ed25519", "rsaPem", "ecdsaPem"] as const) {
+    expect(keyEncryption(layout(keys[`${kind}:enc`].text))).toEqual({ format: "unknown" });
+    expect(problems({ ...keys[`${kind}:enc`], text: layout(keys[`${kind}:enc`].text) }, right)).toEqual([]);
+  }
+});
