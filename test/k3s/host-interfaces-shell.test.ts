@@ -103,3 +103,17 @@ describe("nodeInterfacesOf", () => {
     expect(nodeInterfacesOf({ "node-ip": ["100.64.0.7"], "vpn-auth-file": "/etc/rancher/k3s/vpn" })).toBeUndefined();
   });
 });
+
+test("a multipath (ECMP) default route without flannelIface fails naming it: flannel finds no interface on it, even where node-ip is on one of its nexthops", () => {
+  const ecmp = "default proto static metric 100 \\\tnexthop via 10.0.2.2 dev eth0 weight 1 \\\tnexthop via 192.168.56.1 dev eth1 weight 1 ";
+  for (const [fam, a, env] of [["IPv4", "10.0.2.15", { IP_ROUTE4: ecmp }], ["IPv6", "fd00:56::11", { IP_ROUTE6: "default proto ra metric 1024 pref medium\\\tnexthop via fe80::1 dev eth1 weight 1 \\\tnexthop via fe80::2 dev eth0 weight 1 " }]] as const) {
+    const r = run(check({ nodeIps: [a] }), { IP_ADDRS: VAGRANT_ADDRS, ...env });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`n1's ${fam} default route is multipath (ECMP: default proto`);
+    expect(r.stderr).toContain("('Found default route but could not determine interface', flannel pkg/ip GetDefaultGatewayInterface)");
+    expect(r.stderr).toMatch(/Fix: set flannelIface of n1 to eth[01], the interface of its internalAddress/);
+    expect(run(check({ nodeIps: [a], flannelIface: "eth1" }), { IP_ADDRS: VAGRANT_ADDRS, ...env }).status).toBe(0);
+  }
+  // Two single-path default routes (a backup with a higher metric): flannel takes the first, as before.
+  expect(run(check({ nodeIps: ["10.0.2.15"] }), { IP_ADDRS: VAGRANT_ADDRS, IP_ROUTE4: "default via 10.0.2.2 dev eth0 metric 100\ndefault via 192.168.56.1 dev eth1 metric 200" }).status).toBe(0);
+});

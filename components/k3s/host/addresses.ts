@@ -39,7 +39,7 @@ export function nodeInterfacesOf(config: Record<string, ConfigValue>): NodeInter
  * - a node-ip is on no interface: the kubelet refuses it ("node IP ... not found in the host's network
  *   interfaces", Kubernetes pkg/kubelet/nodestatus validateNodeIP; k3s-io/k3s#284);
  * - without flannel-iface, a node-ip is not on the interface of its family's default route, or there is
- *   no such route: flannel takes the default route's interface and its first address whatever node-ip
+ *   no such route, or the first one is multipath (ECMP: flannel finds no interface on it and stops): flannel takes the default route's interface and its first address whatever node-ip
  *   says (flannel LookupExtInterface; k3s-io/k3s#12056, #12459, #72), so pod traffic between nodes
  *   leaves from another network (Vagrant's NAT address, which every VM shares; a public NIC the cloud
  *   firewall closes), or flannel stops ("failed to get default interface"). Only on a node where k3s does
@@ -83,9 +83,12 @@ if command -v ip >/dev/null 2>&1; then
     for a in $node_ips; do
       own=$(iface_of "$a")
       case "$a" in *:*) fam=6; family_name=IPv6 ;; *) fam=4; family_name=IPv4 ;; esac
-      route_dev=$(ip -o -"$fam" route show default 2>/dev/null | awk '{ for (i = 1; i < NF; i++) if ($i == "dev") { print $(i + 1); exit } }')
+      route=$(ip -o -"$fam" route show default 2>/dev/null | head -n 1)
+      route_dev=$(printf '%s\n' "$route" | awk '{ for (i = 1; i < NF; i++) if ($i == "dev") { print $(i + 1); exit } }')
       if [ -z "$route_dev" ]; then
         flannel_problem="$node has no $family_name default route and no flannelIface; flannel takes its interface from that route, so it would not start ('failed to get default interface'). Fix: set flannelIface of $node to $own, the interface of its internalAddress $a (k3s flannel-iface), then run pulumi up again."
+      elif printf '%s\n' "$route" | grep -qw nexthop; then
+        flannel_problem="$node's $family_name default route is multipath (ECMP: $route); without flannel-iface flannel takes its interface from the first default route, and a multipath one names none, so it would not start ('Found default route but could not determine interface', flannel pkg/ip GetDefaultGatewayInterface). Fix: set flannelIface of $node to $own, the interface of its internalAddress $a (k3s flannel-iface), then run pulumi up again."
       elif [ "$route_dev" != "$own" ]; then
         flannel_problem="$node's internalAddress $a (k3s node-ip) is on $own, but its $family_name default route leaves by $route_dev; without flannel-iface flannel sends pod traffic between nodes from $route_dev's address whatever node-ip says (k3s-io/k3s#12056, #12459), another network than the one the nodes know this node by (Vagrant's NAT address, the same on every VM, or a public NIC the firewall closes). Fix: set flannelIface of $node to $own, then run pulumi up again."
       fi
