@@ -83,7 +83,8 @@ if command -v ip >/dev/null 2>&1; then
     for a in $node_ips; do
       own=$(iface_of "$a")
       case "$a" in *:*) fam=6; family_name=IPv6 ;; *) fam=4; family_name=IPv4 ;; esac
-      route=$(ip -o -"$fam" route show default 2>/dev/null | head -n 1)
+      # awk reads every line: head would leave ip writing into a closed pipe, and pipefail turns its SIGPIPE (141) into a failure.
+      route=$(ip -o -"$fam" route show default 2>/dev/null | awk 'NR == 1')
       route_dev=$(printf '%s\n' "$route" | awk '{ for (i = 1; i < NF; i++) if ($i == "dev") { print $(i + 1); exit } }')
       if [ -z "$route_dev" ]; then
         flannel_problem="$node has no $family_name default route and no flannelIface; flannel takes its interface from that route, so it would not start ('failed to get default interface'). Fix: set flannelIface of $node to $own, the interface of its internalAddress $a (k3s flannel-iface), then run pulumi up again."
