@@ -117,3 +117,18 @@ test("a multipath (ECMP) default route without flannelIface fails naming it: fla
   // Two single-path default routes (a backup with a higher metric): flannel takes the first, as before.
   expect(run(check({ nodeIps: ["10.0.2.15"] }), { IP_ADDRS: VAGRANT_ADDRS, IP_ROUTE4: "default via 10.0.2.2 dev eth0 metric 100\ndefault via 192.168.56.1 dev eth1 metric 200" }).status).toBe(0);
 });
+
+test("a node with many addresses (pod veths), listed by an ip that writes in pieces: the readers drain it, so pipefail never sees ip's SIGPIPE", () => {
+  const veths = Array.from({ length: 400 }, (_, i) => `${i + 10}: veth${i}@if3    inet6 fe80::${(i + 1).toString(16)}/64 scope link \\       valid_lft forever preferred_lft forever`).join("\n");
+  // ip writes its first lines, then the rest a moment later: a reader that stopped at its match has gone by then.
+  sb.fake("ip", `args=" $* "
+case "$args" in
+  *" route show default "*) echo "default via 192.168.56.1 dev eth1" ;;
+  *" addr show dev "*) printf '%s\\n' "3: eth1    inet 192.168.56.11/24 scope global eth1" "3: eth1    inet 192.168.56.12/24 scope global secondary eth1"; sleep 0.3; printf '%s\\n' "$VETHS" ;;
+  *" link show dev "*) exit 0 ;;
+  *) printf '%s\\n' "$IP_ADDRS"; sleep 0.3; printf '%s\\n' "$VETHS" ;;
+esac`);
+  const r = run(check({ nodeIps: ["192.168.56.11"], flannelIface: "eth1" }), { IP_ADDRS: VAGRANT_ADDRS, VETHS: veths });
+  expect(r).toMatchObject({ status: 0, stderr: "" });
+  expect(run(check({ nodeIps: ["192.168.56.11"] }), { IP_ADDRS: VAGRANT_ADDRS, VETHS: veths })).toMatchObject({ status: 0, stderr: "" });
+});

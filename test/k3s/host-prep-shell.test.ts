@@ -188,6 +188,18 @@ describe("kernel modules per flannel backend", () => {
     fs.writeFileSync(path.join(sb.dir, "proc/config.gz"), gzipSync("CONFIG_BRIDGE_NETFILTER=y\nCONFIG_OVERLAY_FS=y\n"));
     expect(run(render(), missing).stderr).toContain("lacks kernel modules vxlan");
   });
+
+  test("a real-sized kernel config (far above a pipe's 64 KiB) with the modules built in early on: found, not lost to gzip's SIGPIPE under pipefail", () => {
+    host("debian");
+    fs.rmSync(path.join(sb.dir, "proc/modules"));
+    const rest = Array.from({ length: 12000 }, (_, i) => `CONFIG_OPTION_${i}=m`).join("\n");
+    const config = `CONFIG_BRIDGE_NETFILTER=y\nCONFIG_OVERLAY_FS=y\nCONFIG_VXLAN=y\n${rest}\n`;
+    fs.writeFileSync(path.join(sb.dir, "proc/config.gz"), gzipSync(config));
+    expect(run(render(), { MISSING_MODULES: "br_netfilter overlay vxlan" })).toMatchObject({ status: 0, stderr: "" });
+    fs.rmSync(path.join(sb.dir, "proc/config.gz"));
+    put(sb, "boot/config-6.1.0-28-amd64", config);
+    expect(run(render(), { MISSING_MODULES: "br_netfilter overlay vxlan" })).toMatchObject({ status: 0, stderr: "" });
+  });
 });
 
 describe("firewalld", () => {

@@ -50,8 +50,10 @@ export function renderInterfaceCheck(n: NodeInterfaces): string {
   return `# The interfaces k3s is told to use (host/addresses.ts).
 flannel_iface=${shq(n.flannelIface ?? "")}
 node_ips=${shq(n.nodeIps.join(" "))}
-iface_of() { ip -o addr show 2>/dev/null | awk -v a="$1" '{ split($4, p, "/"); if (p[1] == a) { sub(/@.*/, "", $2); print $2; exit } }'; }
-iface_ok() { ip -o addr show dev "$1" scope global 2>/dev/null | grep -q .; }
+# The readers drain ip's output (no exit, no grep -q): under pipefail, ip killed by SIGPIPE on a host
+# with many addresses (a node's pod veths) would fail the check or end the script.
+iface_of() { ip -o addr show 2>/dev/null | awk -v a="$1" '!f { split($4, p, "/"); if (p[1] == a) { sub(/@.*/, "", $2); print $2; f = 1 } }'; }
+iface_ok() { ip -o addr show dev "$1" scope global 2>/dev/null | grep -c . >/dev/null; }
 addresses_here() { ip -o addr show scope global 2>/dev/null | awk '{ split($4, p, "/"); sub(/@.*/, "", $2); printf "%s%s (%s)", sep, p[1], $2; sep = ", " }'; }
 if command -v ip >/dev/null 2>&1; then
   tries=${tries}

@@ -66,10 +66,11 @@ export function renderModuleCheck(modules: string[]): string {
   const symbols = modules.filter((m) => KERNEL_CONFIG[m]).map((m) => `${m}) echo ${KERNEL_CONFIG[m]} ;;`).join(" ");
   return `kernel_config() { if [ -r /proc/config.gz ]; then gzip -dc /proc/config.gz 2>/dev/null; else cat "/boot/config-$kernel" 2>/dev/null; fi; }
 module_symbol() { case "$1" in ${symbols} *) ;; esac; }
+# grep reads the kernel config to its end: with -q it stops at the match, and pipefail fails the test on gzip's SIGPIPE.
 module_present() {
   grep -q "^$1 " /proc/modules 2>/dev/null ||
     grep -q "/$1\\.ko" "/lib/modules/$kernel/modules.builtin" 2>/dev/null ||
-    { sym=$(module_symbol "$1"); [ -n "$sym" ] && kernel_config | grep -qx "$sym=y"; } ||
+    { sym=$(module_symbol "$1"); [ -n "$sym" ] && kernel_config | grep -x "$sym=y" >/dev/null; } ||
     modprobe -q "$1" 2>/dev/null
 }
 missing_modules=""
