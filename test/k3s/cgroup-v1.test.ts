@@ -105,6 +105,8 @@ describe("renderCgroupV1Check on a host", () => {
     ["config.yaml, quoted", CONFIG_FILE, 'kubelet-arg:\n  - "fail-cgroupv1=false"\n'],
     ["config.yaml, flow style", CONFIG_FILE, "kubelet-arg: [max-pods=200,fail-cgroupv1=false]\n"],
     ["a kubelet config drop-in", `${KUBELET_CONF_DIR}/50-cgroup.conf`, "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nfailCgroupV1: false\n"],
+    ["a kubelet config drop-in, False with a comment", `${KUBELET_CONF_DIR}/50-cgroup.conf`, "kind: KubeletConfiguration\nfailCgroupV1: False  # until the reboot\n"],
+    ["a kubelet config drop-in in JSON", `${KUBELET_CONF_DIR}/50-cgroup.conf`, '{"apiVersion":"kubelet.config.k8s.io/v1beta1","kind":"KubeletConfiguration","failCgroupV1":false}\n'],
   ])("the opt-out in %s passes a cgroup v1 host", (_what, file, content) => {
     put(sb, file.slice(1), content);
     expect(run("tmpfs")).toMatchObject({ status: 0, stdout: "passed\n" });
@@ -112,6 +114,15 @@ describe("renderCgroupV1Check on a host", () => {
 
   test("fail-cgroupv1=true is no opt-out", () => {
     put(sb, CONFIG_FILE.slice(1), "kubelet-arg:\n  - fail-cgroupv1=true\n");
+    expect(run("tmpfs").status).toBe(1);
+  });
+
+  test.each([
+    ["a commented-out entry in a config drop-in", `${CONFIG_FILE}.d/90-old.yaml`, "# kubelet-arg: [fail-cgroupv1=false]\n"],
+    ["a commented-out kubelet setting", `${KUBELET_CONF_DIR}/50-cgroup.conf`, "# failCgroupV1: false\n"],
+    ["a value the kubelet cannot read as a bool", `${KUBELET_CONF_DIR}/50-cgroup.conf`, "failCgroupV1: falsey\n"],
+  ])("%s is no opt-out", (_what, file, content) => {
+    put(sb, file.slice(1), content);
     expect(run("tmpfs").status).toBe(1);
   });
 });

@@ -43,7 +43,8 @@ export function kubeletRefusesCgroupV1(version: string, config: Record<string, C
  * version, so the scripts it is part of change when a cluster crosses 1.35, not on every upgrade.
  */
 export function renderCgroupV1Check(node: string): string {
-  const optOut = `grep -Eqs -- '(^|[][:space:]"'"'"',[-])fail-cgroupv1=${FALSE}([]"'"'"',[:space:]]|$)' ${CONFIG_FILE} ${DROP_IN_DIR}/*.yaml ${DROP_IN_DIR}/*.yml || grep -Eqs '^[[:space:]]*failCgroupV1:[[:space:]]*false' ${KUBELET_CONF_DIR}/*.conf`;
+  // Not in a YAML comment; a kubelet drop-in may be YAML or JSON, its false spelled as YAML does (false, False, FALSE).
+  const optOut = `grep -Eqs -- '^[^#]*(^|[][:space:]"'"'"',[-])fail-cgroupv1=${FALSE}([]"'"'"',[:space:]]|$)' ${CONFIG_FILE} ${DROP_IN_DIR}/*.yaml ${DROP_IN_DIR}/*.yml || grep -Eqs '(^|[{,])[[:space:]]*"?failCgroupV1"?[[:space:]]*:[[:space:]]*(false|False|FALSE)[[:space:]]*([,}#]|$)' ${KUBELET_CONF_DIR}/*.conf`;
   return `cgroup_fs=$(stat -fc %T /sys/fs/cgroup 2>/dev/null || echo unknown)
 if [ "$cgroup_fs" != cgroup2fs ] && ! { ${optOut}; }; then
   kernel_release=$(uname -r)
