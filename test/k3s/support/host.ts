@@ -43,4 +43,5 @@ export function debianHost(sb: Sandbox): void {
   sb.fake("timedatectl", 'echo "${NTP_SYNCED:-yes}"');
   // The host's own iptables rules: none (never this machine's).
   sb.fake("iptables", 'if [ "$1" = -S ]; then printf "%s\\n" "-P INPUT ACCEPT" "-P FORWARD ACCEPT" "-P OUTPUT ACCEPT"; fi');
+  sb.fake("ip6tables", 'if [ "$1" = -S ]; then printf "%s\\n" "-P INPUT ACCEPT" "-P FORWARD ACCEPT" "-P OUTPUT ACCEPT"; fi');
 }
