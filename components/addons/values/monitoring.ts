@@ -2,6 +2,7 @@ import * as ipaddr from "ipaddr.js";
 import { MonitoringConfig, quantityBytes } from "../config";
 import type { Datastore } from "../../rules/datastore";
 import { ConfigRoot, keyPath } from "../../rules/key-path";
+import { k3sMetricRelabelings } from "./k3s-metrics";
 import { Values } from "./types";
 
 /** Secret holding Grafana's admin login; the chart reads it through grafana.admin.existingSecret. */
@@ -63,18 +64,24 @@ const req = (cpu: string, memory: string, limitMemory?: string) => ({
  * Values for kube-prometheus-stack 88.5.3 on k3s. The control plane runs inside the k3s process,
  * not as labelled static pods, so each component is found through `endpoints` (server IPs) instead
  * of a pod selector; ports are the chart's defaults, which match k3s (10257, 10259, 10249, etcd 2381).
+ * Every one of those ports serves the whole process's metrics, so each job keeps only its own
+ * (k3sMetricRelabelings).
  */
 export function monitoringValues(m: MonitoringInputs): Values {
   const root = m.configRoot ?? "addons";
   const servers = ips(m.servers, scrapedOn("server"), root);
   const all = ips(m.nodes, scrapedOn("agent"), root);
   const etcd = m.datastore === "etcd";
+  const relabel = k3sMetricRelabelings(m.datastore);
+  const own = (key: keyof typeof relabel) => ({ metricRelabelings: relabel[key] });
   return {
-    kubeControllerManager: { endpoints: servers },
-    kubeScheduler: { endpoints: servers },
-    kubeProxy: { endpoints: all },
+    kubeApiServer: { serviceMonitor: own("kubeApiServer") },
+    kubelet: { serviceMonitor: own("kubelet") },
+    kubeControllerManager: { endpoints: servers, serviceMonitor: own("kubeControllerManager") },
+    kubeScheduler: { endpoints: servers, serviceMonitor: own("kubeScheduler") },
+    kubeProxy: { endpoints: all, serviceMonitor: own("kubeProxy") },
     kubeEtcd: etcd
-      ? { enabled: true, endpoints: servers, service: { port: 2381, targetPort: 2381 }, serviceMonitor: { scheme: "http" } }
+      ? { enabled: true, endpoints: servers, service: { port: 2381, targetPort: 2381 }, serviceMonitor: { scheme: "http", ...own("kubeEtcd") } }
       : { enabled: false },
     prometheus: {
       prometheusSpec: {
