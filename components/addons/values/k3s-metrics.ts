@@ -93,7 +93,10 @@ const alternation = (parts: string[]) => `(${parts.join("|")})`;
  * So each component's job keeps its own families (OWNED_FAMILIES) and the process-wide names the
  * chart's dashboards and rules read under its job (PROCESS_METRICS_READ). The kubelet job, the one
  * that reaches every k3s process (servers and agents) exactly once, keeps the rest: its own
- * families, process-wide and k3s's own metrics and any family nobody claims, so nothing is lost.
+ * families, process-wide and k3s's own metrics and any family nobody claims, so none of a server's
+ * series is lost. An agent's process has no apiserver/etcd job: series of server-owned families it
+ * registers through shared libraries (the kubelet's delegated authentication, apiserver_* and
+ * authentication_* histograms) are not stored for agents; no chart rule or dashboard reads them there.
  * `up` is made per target by Prometheus, not scraped, so every component's Down alert still works.
  *
  * Returns the lists for the chart's `<key>.serviceMonitor.metricRelabelings`; kubeEtcd only with
