@@ -9,7 +9,7 @@ import { ClusterAddons, K3sCluster, NodeArgs, addonsK3sConfig } from "../../comp
 const config = new pulumi.Config();
 const serverCount = config.getNumber("servers") ?? 3;
 const agentCount = config.getNumber("agents") ?? 2;
-const serverType = config.get("serverType") ?? "cx22";
+const serverType = config.get("serverType") ?? "cx23";
 const location = config.get("location") ?? "nbg1";
 
 // The machines: yours, made the way you like. The key pair is generated; its private half stays secret.

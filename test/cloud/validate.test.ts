@@ -86,6 +86,16 @@ describe("parseCloudConfig", () => {
       .toEqual([expect.stringContaining("Hetzner no longer sells cx22. Fix: use its successor cx23")]);
   });
 
+  test.each([["cx11", "cx23"], ["cx21", "cx23"], ["cx31", "cx33"], ["cx41", "cx43"], ["cx51", "cx53"]])(
+    "the retired Intel line %s is refused with its successor %s, also with arch or a custom image (the API has no such type)",
+    (type, successor) => {
+      const expected = [expect.stringContaining(`pools[0].type: Hetzner no longer sells ${type}. Fix: use its successor ${successor}`)];
+      expect(problems(hetzner({ pools: [{ name: "server", role: "server", count: 1, type }] }))).toEqual(expected);
+      expect(problems(hetzner({ pools: [{ name: "server", role: "server", count: 1, type, arch: "amd64" }] }))).toEqual(expected);
+      expect(problems(hetzner({ pools: [{ name: "server", role: "server", count: 1, type, image: { id: "123456", arch: "amd64" } }] }))).toEqual(expected);
+    },
+  );
+
   test("an unknown location and a pool location from another network zone are errors", () => {
     expect(problems(hetzner({ hetzner: { location: "xyz1" } }))[0]).toContain("hetzner.location: 'xyz1' is not a Hetzner Cloud location");
     expect(problems(hetzner({ pools: [{ name: "server", role: "server", count: 1, type: "ccx13", location: "ash" }] })))

@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { installMocks, isSecret, MockState, valueOf } from "../support/mocks";
 import { arrivedSecret, drain, mockOutputs, unwrap } from "../stack/support/harness";
 import { command, dependsOnNames } from "../stack/support/recorder";
+import { RETIRED_HETZNER_TYPES } from "../../components/nodes/hetzner/server-types";
 
 const SERVERS = ["cp-1", "cp-2", "cp-3"];
 const AGENTS = ["worker-1", "worker-2"];
@@ -34,6 +35,9 @@ beforeAll(async () => {
 test("it creates its own machines: three servers and two agents on a private network", () => {
   expect(state.byType("hcloud:index/server:Server").map((r) => r.name)).toEqual([...SERVERS, ...AGENTS]);
   expect(state.byType("hcloud:index/network:Network")).toHaveLength(1);
+  // The default type must be one Hetzner still sells: the API refuses a retired one.
+  const types = state.byType("hcloud:index/server:Server").map((r) => r.inputs.serverType as string);
+  for (const type of types) expect(RETIRED_HETZNER_TYPES[type]).toBeUndefined();
 });
 
 test("K3sCluster installs k3s on each machine, over SSH to the server's address Output", () => {

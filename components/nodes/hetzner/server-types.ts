@@ -39,8 +39,19 @@ export interface HetznerServerType {
   locations: string[];
 }
 
-/** Types Hetzner no longer sells, with their successor, so a stale example fails with the fix. */
+/**
+ * Types Hetzner no longer sells, with their successor (the current type of at least the memory), so a
+ * stale example fails with the fix instead of the API's "server type cx21 not found" once the network
+ * and firewalls exist (spigell/pulumi-hcloud-kube-hetzner#194). The Intel CX x1 line was retired in
+ * 2024 (Hetzner Cloud changelog 2024-06-06, shared Intel vCPU types deprecated), the CX x2 line in
+ * 2025/26 (changelog 2025-10-16; kube-hetzner PR #1991).
+ */
 export const RETIRED_HETZNER_TYPES: Readonly<Record<string, string>> = {
+  cx11: "cx23",
+  cx21: "cx23",
+  cx31: "cx33",
+  cx41: "cx43",
+  cx51: "cx53",
   cx22: "cx23",
   cx32: "cx33",
   cx42: "cx43",
