@@ -113,6 +113,16 @@ describe("types and images of the wrong provider or form", () => {
       .toEqual([expect.stringMatching(/^k3s-stacks:cloud\.pools\[0\]\.type: cax21 is a Hetzner server type, but provider is aws\. Fix: use an EC2 instance type such as t3\.medium/)]);
   });
 
+  test("an EC2 type with a misspelt size or no generation is refused with the size or family meant; real sizes pass", () => {
+    expect(problems(aws({ pools: [server("t3.mediun")] }))).toEqual([expect.stringMatching(/^k3s-stacks:cloud\.pools\[0\]\.type: 't3\.mediun' is not an EC2 instance type: 'mediun' is not an EC2 size .*Fix: write t3\.medium\.$/)]);
+    expect(problems(aws({ pools: [server("m7g.larg")] }))).toEqual([expect.stringContaining("Fix: write m7g.large.")]);
+    expect(problems(aws({ pools: [server("m7g.xlarg")] }))).toEqual([expect.stringContaining("Fix: write m7g.xlarge.")]);
+    expect(problems(aws({ pools: [server("t.medium")] }))).toEqual([expect.stringContaining("its family 't' has no generation number")]);
+    for (const type of ["t3.small", "m7i.48xlarge", "c6g.metal", "m7i.metal-48xl", "u-6tb1.112xlarge", "mac2-m2pro.metal", "a1.xlarge"]) {
+      expect(problems(aws({ pools: [server(type, { arch: type.startsWith("mac") ? "arm64" : type.startsWith("u-") ? "amd64" : undefined })] }))).toEqual([]);
+    }
+  });
+
   test("types written in capitals (as the price lists print them) get the lowercase name, even with arch set", () => {
     expect(problems(hetzner({ pools: [server("CPX22", { arch: "amd64" })] }))).toEqual([expect.stringContaining("pools[0].type: 'CPX22' is not a Hetzner server type name: they are lowercase letters and digits. Fix: write cpx22.")]);
     expect(problems(aws({ pools: [server("M7g.Large")] }))).toEqual([expect.stringContaining("'M7g.Large' is not an EC2 instance type name: they are lowercase <family>.<size>. Fix: write m7g.large.")]);

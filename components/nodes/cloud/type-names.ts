@@ -1,6 +1,15 @@
 import { awsInstanceArch } from "../aws/instance-types";
 import { HETZNER_SERVER_TYPES, RETIRED_HETZNER_TYPES } from "../hetzner/server-types";
 import { CloudConfig } from "./config";
+import { nearest } from "../../rules/nearest";
+
+/**
+ * EC2 sizes, the part after the dot: nano to xlarge, <n>xlarge, metal and metal-<n>xl
+ * (https://docs.aws.amazon.com/ec2/latest/instancetypes/instance-type-names.html). A size outside
+ * them is a typo the EC2 API refuses only after the VPC, subnets and security groups exist.
+ */
+const AWS_SIZE = /^(nano|micro|small|medium|large|([1-9]\d*)?xlarge|metal(-[1-9]\d*xl)?)$/;
+const AWS_SIZE_WORDS = ["nano", "micro", "small", "medium", "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "metal"];
 
 const hetznerType = (type: string) => HETZNER_SERVER_TYPES[type] !== undefined || RETIRED_HETZNER_TYPES[type] !== undefined;
 
@@ -22,6 +31,13 @@ export function typeNameProblem(provider: CloudConfig["provider"], type: string)
   if (!/^[a-z0-9-]+\.[a-z0-9-]+$/.test(type)) {
     const fix = /^[a-z0-9-]+\.[a-z0-9-]+$/.test(lower) ? lower : "a type such as t3.medium";
     return `'${type}' is not an EC2 instance type name: they are lowercase <family>.<size>. Fix: write ${fix}.`;
+  }
+  const [family, size] = type.split(".");
+  // Every EC2 family names its generation with a digit (t3, m7g, a1, u-6tb1, mac2).
+  if (!/\d/.test(family)) return `'${type}' is not an EC2 instance type: its family '${family}' has no generation number. Fix: write a family with its generation, such as t3.${size} or m7g.${size}.`;
+  if (!AWS_SIZE.test(size)) {
+    const near = nearest(size, AWS_SIZE_WORDS);
+    return `'${type}' is not an EC2 instance type: '${size}' is not an EC2 size (nano, micro, small, medium, large, xlarge, <n>xlarge, metal). Fix: write ${family}.${near ?? "large"}.`;
   }
   return undefined;
 }
