@@ -13,6 +13,23 @@ export type Arch = "amd64" | "arm64" | "arm";
  */
 export const ARCH_SPELLINGS = { x64: "amd64", amd64: "amd64", x86_64: "amd64", arm64: "arm64", aarch64: "arm64", armhf: "arm", arm: "arm" } as const satisfies Record<string, Arch>;
 
+/**
+ * What is wrong with an arch spelt as `uname -m` or a distribution names a machine k3s-stacks does
+ * not take under that name, with the spelling meant; undefined for any other unknown word. k3s
+ * publishes amd64, arm64 and arm (armhf, built for ARMv7 and later) assets; install.sh maps every
+ * arm* machine to arm. ARMv6 boards (Raspberry Pi 1, Zero/Zero W) die with "Illegal instruction"
+ * (k3s-io/k3s#2699) and 32-bit x86 has no k3s build at all, so those are refused by name rather than
+ * offered the nearest spelling (armv6l is a few letters from arm64, which would not boot either).
+ */
+export function archSpellingProblem(arch: string): string | undefined {
+  const a = arch.trim().toLowerCase();
+  if (/^armv7/.test(a)) return `'${arch}' is what uname -m prints on a 32-bit ARMv7 system; k3s runs its arm (armhf) build there. Fix: write armhf`;
+  if (a === "armv8l" || a === "armv8") return `'${arch}' is what uname -m prints for a 32-bit OS on a 64-bit Arm CPU; k3s runs its arm (armhf) build there. Fix: write armhf, or install a 64-bit OS (Raspberry Pi OS 64-bit) and write arm64`;
+  if (/^armv[4-6]/.test(a) || a === "armel") return `'${arch}' is an ARMv6 or older machine (Raspberry Pi 1, Zero/Zero W), and k3s's 32-bit Arm build needs ARMv7 or later: k3s dies there with 'Illegal instruction' (k3s-io/k3s#2699). Fix: remove the host, or use an ARMv7 or 64-bit board (Raspberry Pi 2 or later, Zero 2 W) with arch armhf or arm64`;
+  if (/^(i[3-6]86|x86|386|ia32)$/.test(a)) return `'${arch}' is 32-bit x86, for which k3s publishes no build (its assets are amd64, arm64 and arm). Fix: install a 64-bit OS on the host and write amd64, or remove the host`;
+  return undefined;
+}
+
 /** What a node does in the cluster. */
 export type NodeRole = "server" | "agent";
 

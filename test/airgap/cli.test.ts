@@ -53,6 +53,11 @@ describe("argument parsing", () => {
     expect(msg).toMatch(/--charts: 'ghost' is not in the addon catalog/);
     expect(() => parseBuildArgs(["--bogus"], catalog)).toThrow(UsageError);
   });
+
+  test("--arch as uname -m prints it gets the inventory's message: the spelling meant, or why none fits", () => {
+    expect(() => parseBuildArgs(["--version", "v1.36.3+k3s1", "--arch", "armv7l"], catalog)).toThrow(/--arch: 'armv7l' is what uname -m prints .*Fix: write armhf/);
+    expect(() => parseBuildArgs(["--version", "v1.36.3+k3s1", "--arch", "armv6l"], catalog)).toThrow(/--arch: 'armv6l' is an ARMv6 or older machine/);
+  });
 });
 
 describe("command line", () => {

@@ -32,10 +32,24 @@ describe("k3s-stacks:inventory validation", () => {
     expect(() => parseInventoryConfig({ hosts: [host({ port: 2201 }), host({ name: "pi-2", port: 2202 })] })).not.toThrow();
   });
 
-  test.each(["riscv64", "i386", "X64"])("arch %s is refused with the supported list", (arch) => {
+  test.each(["riscv64", "X64"])("arch %s is refused with the supported list", (arch) => {
     expect(problemsOf(() => parseInventoryConfig({ hosts: [host({ arch })] }))).toEqual([
       problem("k3s-stacks:inventory.hosts[0].arch", "", /"x64", "amd64", "x86_64", "arm64", "aarch64", "armhf", "arm"/),
     ]);
+  });
+
+  // What uname -m prints on machines k3s has no asset for under that name: the spelling meant
+  // (armv7l → armhf), or why no spelling would do (ARMv6 and 32-bit x86 have no k3s build).
+  test.each([
+    ["armv7l", /'armv7l' is what uname -m prints on a 32-bit ARMv7 system.*Fix: write armhf$/],
+    ["armv8l", /32-bit OS on a 64-bit Arm CPU.*Fix: write armhf, or install a 64-bit OS .* and write arm64$/],
+    ["armv6l", /ARMv6 or older .*k3s-io\/k3s#2699\)\. Fix: remove the host, or use an ARMv7 or 64-bit board/],
+    ["i686", /32-bit x86, for which k3s publishes no build.*Fix: install a 64-bit OS on the host and write amd64/],
+  ])("arch %s as uname -m prints it gets the spelling meant, or why none fits", (arch, message) => {
+    const problems = problemsOf(() => parseInventoryConfig({ hosts: [host({ arch })] }));
+    expect(problems).toEqual([expect.stringMatching(/^k3s-stacks:inventory\.hosts\[0\]\.arch: /)]);
+    expect(problems[0]).toMatch(message);
+    expect(problems[0]).not.toMatch(/"arm64" \(one of/);
   });
 
   // uname -m's names and k3s's own asset names are taken as install.sh takes them, like the airgap tool's --arch.

@@ -1,5 +1,5 @@
 import { parseArgs } from "util";
-import { Arch } from "../../components/nodes/types";
+import { Arch, archSpellingProblem } from "../../components/nodes/types";
 import {
   ARCH_ALIASES,
   archFromAlias,
@@ -83,7 +83,7 @@ export function parseBuildArgs(argv: string[], catalog: readonly CatalogChart[],
   const arches: Arch[] = [];
   for (const alias of (values.arch ?? "").split(",").filter((a) => a.trim() !== "")) {
     const arch = archFromAlias(alias);
-    if (!arch) problems.push(`--arch: unknown arch '${alias}'; use ${ARCH_ALIASES.join(", ")}`);
+    if (!arch) problems.push(`--arch: ${archSpellingProblem(alias) ?? `unknown arch '${alias}'. Fix: use ${ARCH_ALIASES.join(", ")}`}`);
     else if (!arches.includes(arch)) arches.push(arch);
   }
   if (arches.length === 0 && !values.arch?.trim()) problems.push("--arch: give at least one arch, e.g. --arch amd64,arm64,arm");

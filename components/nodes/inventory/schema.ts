@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ARCH_SPELLINGS } from "../types";
+import { ARCH_SPELLINGS, archSpellingProblem } from "../types";
 import { addressSchema, userSchema } from "../../rules/address";
 import { nodeIpListSchema } from "../../rules/node-ips";
 import { filled } from "../../rules/issues";
@@ -35,7 +35,9 @@ export const hostSchema = z
     /** Address SSH connects to: an IP address or a DNS name (port and user go in their own keys). */
     address: sshHost(""),
     role: z.enum(["server", "agent"]),
-    arch: z.enum(Object.keys(ARCH_ALIASES) as [keyof typeof ARCH_ALIASES, ...(keyof typeof ARCH_ALIASES)[]]),
+    arch: z.enum(Object.keys(ARCH_ALIASES) as [keyof typeof ARCH_ALIASES, ...(keyof typeof ARCH_ALIASES)[]], {
+      error: (iss) => (iss.code === "invalid_value" && typeof iss.input === "string" ? archSpellingProblem(iss.input) : undefined),
+    }),
     /** IP address k3s uses between nodes (node-ip), when it differs from `address`; `ipv4,ipv6` (primary family first) on a dual-stack node. */
     internalAddress: nodeIp("node-ip").optional(),
     /** Public IP address (node-external-ip); one per family at most, primary family first. */
