@@ -228,6 +228,8 @@ export class K3sNode extends pulumi.ComponentResource {
       files: files.paths,
       configHash: hash,
       etcd: args.etcd,
+      // Only the first server carries cluster-init; a cluster moving from sqlite moves through it.
+      sqliteToEtcd: args.etcd && args.bootstrap,
       timeoutSeconds: READY_TIMEOUT_SECONDS,
     }));
     // Named "restart" since it restarts for configuration too; the alias keeps stacks made when it was "upgrade".

@@ -24,6 +24,21 @@ export function checkDatastoreChange(previous: string | undefined, next: Datasto
 }
 
 /**
+ * Refuses the sqlite → etcd move in the same update as a k3s version change. The first server's
+ * restart migrates the data as k3s starts with cluster-init (sqlite-to-etcd.ts guards it); an upgrade
+ * in the same run would do that start inside install.sh, on a binary the data has never run on, and
+ * the pre-upgrade etcd snapshot would find no etcd yet. One move per update keeps each step checkable.
+ */
+export function checkDatastoreMoveAlone(previous: { datastore?: string; k3sVersion?: string }, next: { datastore: Datastore; k3sVersion: string }): void {
+  if (previous.datastore !== "sqlite" || next.datastore !== "etcd") return;
+  if (previous.k3sVersion === undefined || previous.k3sVersion === next.k3sVersion) return;
+  throw new ConfigError([
+    `k3s-stacks:cluster.k3sVersion: changes from ${previous.k3sVersion} to ${next.k3sVersion} in the same update that moves the datastore from sqlite to etcd; k3s migrates the sqlite data when the first server starts with cluster-init, which the upgrade would do inside install.sh on the new release. ` +
+      `Fix: keep k3sVersion: ${previous.k3sVersion} and run pulumi up to move to etcd, then set ${next.k3sVersion} and run pulumi up again.`,
+  ]);
+}
+
+/**
  * Refuses a change of the first server's install identity (role/arch, see k3s/replace-chain.ts):
  * replacing it would uninstall the server every node joins through and start a new, empty cluster.
  * Other nodes are replaced safely (drain, uninstall, delete the Node, write files, install).

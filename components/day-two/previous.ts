@@ -5,7 +5,7 @@ import { ClusterSettings } from "../k3s/settings";
 import { UpgradeConfig } from "./config";
 import { checkVersionChange } from "./skew";
 import { checkServerChange } from "./servers";
-import { checkDatastoreChange, checkGoneIdentity, checkIdentityChange } from "./identity";
+import { checkDatastoreChange, checkDatastoreMoveAlone, checkGoneIdentity, checkIdentityChange } from "./identity";
 import { NodeAddress, parseNodeAddresses } from "../remote/removed";
 import { PlannedAddress, checkAddressMoves } from "./addresses";
 import { checkAddedDuringUpgrade } from "./added-nodes";
@@ -131,6 +131,7 @@ export function checkAgainstPrevious(
     () => checkVersionChange(previous.k3sVersion, next.settings.k3sVersion),
     () => checkServerChange(previous.serverNames, next.serverNames, next.settings.datastore, { force: next.upgrade.forceServerRemoval, gone: next.gone }),
     () => checkDatastoreChange(previous.datastore, next.settings.datastore),
+    () => checkDatastoreMoveAlone(previous, next.settings),
     () => {
       const first = previous.serverNames?.[0];
       if (first && next.nodeIdentities) checkIdentityChange(previous.nodeIdentities, first, next.nodeIdentities);

@@ -4,6 +4,7 @@ import { InstallSpec, installFunctions, serviceName, waitReady } from "../k3s/sc
 import { scriptFrame, shq } from "../remote/shell";
 import { STARTED_CONFIG_CURRENT, STARTED_CONFIG_FILE, configHashFunction } from "../k3s/started-config";
 import { versionGuardFunction } from "./node-scripts";
+import { sqliteToEtcdFunctions } from "./sqlite-to-etcd";
 
 /**
  * Per-node rollout scripts: cordon → restart (with its health gate) → uncordon. The engine runs the
@@ -30,6 +31,11 @@ export interface RestartSpec {
   configHash: string;
   /** A server of an embedded-etcd cluster: the gate also waits for its etcd member. */
   etcd: boolean;
+  /**
+   * The server with `cluster-init` (the first server of an embedded-etcd cluster): while its state.db
+   * is there, the cluster moves from sqlite to etcd, which this step guards (sqlite-to-etcd.ts).
+   */
+  sqliteToEtcd?: boolean;
   /** How long the gate waits for the node to be healthy again. */
   timeoutSeconds: number;
 }
@@ -100,19 +106,26 @@ ${versionGuardFunction(spec.install.version)}
 current=$(installed_version)
 if [ "$current" != ${shq(spec.install.version)} ]; then
   refuse_version_skew "$current"
-  echo "k3s-stacks: upgrading ${spec.node} from \${current:-nothing} to ${spec.install.version}"
+${spec.sqliteToEtcd ? `  if [ -n "$current" ] && sqlite_to_etcd_pending; then refuse_upgrade_while_converting "$current" ${shq(spec.install.version)}; fi\n` : ""}  echo "k3s-stacks: upgrading ${spec.node} from \${current:-nothing} to ${spec.install.version}"
   since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
   run_install
 fi
 `
     : "";
+  // Checked before anything changes, the upgrade's refusal included.
+  const convert = spec.sqliteToEtcd ? `${sqliteToEtcdFunctions(spec.node)}
+if sqlite_to_etcd_pending; then refuse_stale_etcd_dir; fi
+` : "";
   const fail = `{ echo "k3s-stacks: the rolling restart stopped at ${spec.node}: 'systemctl RESTART ${service}' failed. Fix: check 'journalctl -u ${service}' on ${spec.node}, then run pulumi up again; it resumes at ${spec.node}." >&2; exit 1; }`;
   return scriptFrame(`restart ${spec.node}${version ? ` on k3s ${version}` : ""}, configuration ${shortHash(spec.configHash)}`, {
     update: `since=""
 ${configHashFunction(spec.files)}
 ${STARTED_CONFIG_CURRENT}
-${spec.install ? "" : `${replacedBinaryFunction(service)}\n`}${upgrade}if [ -z "$since" ]; then
-  if ! systemctl is-active --quiet ${service}; then
+${spec.install ? "" : `${replacedBinaryFunction(service)}\n`}${convert}${upgrade}if [ -z "$since" ]; then
+  ${convert ? `if sqlite_to_etcd_pending; then
+    since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+    convert_sqlite_to_etcd
+  elif` : "if"} ! systemctl is-active --quiet ${service}; then
     echo "k3s-stacks: ${service} is not running on ${spec.node}; starting it"
     since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
     systemctl start ${service} || ${fail.replace("RESTART", "start")}

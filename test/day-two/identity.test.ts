@@ -1,6 +1,6 @@
 // Day-two changes refused before anything runs: datastore moves, the first server's identity, gone hosts.
 import { ConfigError } from "../../components/rules/errors";
-import { checkDatastoreChange, checkGoneIdentity, checkIdentityChange } from "../../components/day-two/identity";
+import { checkDatastoreChange, checkDatastoreMoveAlone, checkGoneIdentity, checkIdentityChange } from "../../components/day-two/identity";
 import { checkServerChange } from "../../components/day-two/servers";
 import { parseInventoryConfig } from "../../components/nodes/inventory";
 
@@ -31,6 +31,21 @@ describe("datastore changes", () => {
     expect(p).toHaveLength(1);
     expect(p[0]).toMatch(/^k3s-stacks:cluster\.datastore: /);
     expect(p[0]).toMatch(message);
+  });
+});
+
+describe("sqlite → etcd in an update of its own", () => {
+  test("with a k3s version change it is refused, naming both steps", () => {
+    const p = problems(() => checkDatastoreMoveAlone({ datastore: "sqlite", k3sVersion: "v1.35.2+k3s1" }, { datastore: "etcd", k3sVersion: "v1.36.3+k3s1" }));
+    expect(p).toHaveLength(1);
+    expect(p[0]).toMatch(/^k3s-stacks:cluster\.k3sVersion: changes from v1\.35\.2\+k3s1 to v1\.36\.3\+k3s1 in the same update that moves the datastore from sqlite to etcd/);
+    expect(p[0]).toContain("Fix: keep k3sVersion: v1.35.2+k3s1 and run pulumi up to move to etcd, then set v1.36.3+k3s1 and run pulumi up again.");
+  });
+
+  test("alone, or a version change without the move, passes", () => {
+    expect(problems(() => checkDatastoreMoveAlone({ datastore: "sqlite", k3sVersion: "v1.36.3+k3s1" }, { datastore: "etcd", k3sVersion: "v1.36.3+k3s1" }))).toEqual([]);
+    expect(problems(() => checkDatastoreMoveAlone({ datastore: "etcd", k3sVersion: "v1.35.2+k3s1" }, { datastore: "etcd", k3sVersion: "v1.36.3+k3s1" }))).toEqual([]);
+    expect(problems(() => checkDatastoreMoveAlone({ datastore: "sqlite" }, { datastore: "etcd", k3sVersion: "v1.36.3+k3s1" }))).toEqual([]);
   });
 });
 

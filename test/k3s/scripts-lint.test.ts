@@ -43,6 +43,8 @@ const RENDERS: Record<string, Array<[string, string]>> = {
   renderRestartScript: [
     ["agent restart for configuration only", rolloutScripts.renderRestartScript({ node: NODE, role: "agent", files: ["/etc/rancher/k3s/config.yaml", "/etc/rancher/k3s/registries.yaml"], configHash: HASH, etcd: false, timeoutSeconds: 600 })],
     ["etcd server upgrade and restart", rolloutScripts.renderRestartScript({ node: NODE, role: "server", install: { ...ONLINE, role: "server" }, files: ["/etc/rancher/k3s/config.yaml"], configHash: HASH, etcd: true, timeoutSeconds: 600 })],
+    ["first etcd server, moving from sqlite (restart and upgrade)", rolloutScripts.renderRestartScript({ node: NODE, role: "server", install: { ...ONLINE, role: "server" }, files: ["/etc/rancher/k3s/config.yaml"], configHash: HASH, etcd: true, sqliteToEtcd: true, timeoutSeconds: 600 })],
+    ["first etcd server, moving from sqlite (restart only)", rolloutScripts.renderRestartScript({ node: NODE, role: "server", files: ["/etc/rancher/k3s/config.yaml"], configHash: HASH, etcd: true, sqliteToEtcd: true, timeoutSeconds: 600 })],
     ["staged upgrade with preInstall", rolloutScripts.renderRestartScript({ node: NODE, role: "server", install: STAGED, files: ["/etc/rancher/k3s/config.yaml"], configHash: HASH, etcd: false, timeoutSeconds: 60 })],
   ],
   renderCordonScript: [
