@@ -81,6 +81,16 @@ describe("parseCloudConfig", () => {
       .toEqual([expect.stringContaining("type cpx21 is not offered in nbg1")]);
   });
 
+  test("an ECDSA public key is refused on AWS (EC2 imports RSA and ED25519 only) and taken on Hetzner", () => {
+    const ecdsa = "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBEXAMPLE= me@mac";
+    expect(problems(aws({ sshPublicKey: ecdsa }))).toEqual([
+      expect.stringMatching(/^k3s-stacks:cloud\.sshPublicKey: is an ecdsa-sha2-nistp256 key, but EC2 imports only RSA and ED25519 public keys.*Fix: create an ED25519 key \(ssh-keygen -t ed25519\).*or remove sshPublicKey/),
+    ]);
+    expect(() => parseCloudConfig(aws({ sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample me@host" }), cluster)).not.toThrow();
+    expect(() => parseCloudConfig(aws({ sshPublicKey: "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQExample me@host" }), cluster)).not.toThrow();
+    expect(() => parseCloudConfig(hetzner({ sshPublicKey: ecdsa }), cluster)).not.toThrow();
+  });
+
   test("retired Hetzner types name their successor", () => {
     expect(problems(hetzner({ pools: [{ name: "server", role: "server", count: 1, type: "cx22" }] })))
       .toEqual([expect.stringContaining("Hetzner no longer sells cx22. Fix: use its successor cx23")]);

@@ -133,11 +133,22 @@ function hetznerProblems(at: At, c: CloudConfig): string[] {
   return problems;
 }
 
+/**
+ * Public key types EC2's ImportKeyPair takes: RSA and ED25519; ECDSA is refused as 'Key is not in
+ * valid OpenSSH public key format' (EC2 User Guide, "Create a key pair using a third-party tool";
+ * terraform-aws-modules/terraform-aws-key-pair#16, StreisandEffect/streisand#1171).
+ */
+const EC2_KEY_TYPES = ["ssh-rsa", "ssh-ed25519"];
+
 function awsProblems(at: At, c: CloudConfig): string[] {
   const a = c.aws;
   if (!a) return [`${at("aws")}: is required with provider: aws. Fix: add aws: { region: eu-central-1, availabilityZones: [eu-central-1a] }.`];
   const problems: string[] = [];
   if (c.hetzner) problems.push(`${at("hetzner")}: is set but provider is aws. Fix: remove it or switch provider.`);
+  const keyType = c.sshPublicKey?.split(" ")[0];
+  if (keyType && !EC2_KEY_TYPES.includes(keyType)) {
+    problems.push(`${at("sshPublicKey")}: is an ${keyType} key, but EC2 imports only RSA and ED25519 public keys; the key pair would be refused ('InvalidKey.Format') after the VPC and security groups exist. Fix: create an ED25519 key (ssh-keygen -t ed25519) and paste its .pub line here (and its private key as k3s-stacks:sshPrivateKey, or in your SSH agent), or remove sshPublicKey to have a key pair generated.`);
+  }
   if (a.vpcId) {
     if (a.subnetIds.length === 0) problems.push(`${at("aws", "subnetIds")}: an existing VPC needs the subnets to place nodes in. Fix: list its public subnet IDs.`);
     if (c.network.subnets.length > 0) problems.push(`${at("network", "subnets")}: with an existing VPC no subnets are created. Fix: remove them (network.cidr must be the VPC's CIDR).`);
