@@ -68,6 +68,9 @@ export const MOCK_SUBNETS: Record<string, { vpcId: string; cidrBlock: string; av
   "subnet-0def": { vpcId: "vpc-0def", cidrBlock: "10.1.0.0/24", availabilityZone: "us-east-1a" },
 };
 
+/** The mocked Hetzner project's SSH keys (getSshKeys); a test sets them before it builds. */
+export const MOCK_HCLOUD_SSH_KEYS: Array<{ id: number; name: string; fingerprint: string; publicKey: string; labels: Record<string, string> }> = [];
+
 export async function installCloudMocks(): Promise<Seen[]> {
   const seen: Seen[] = [];
   await pulumi.runtime.setMocks(
@@ -98,6 +101,7 @@ export async function installCloudMocks(): Promise<Seen[]> {
           if (!subnet) throw notFound("invoking aws:ec2/getSubnet:getSubnet: 1 error occurred:\n\t* no matching EC2 Subnet found");
           return { id: args.inputs.id, ...subnet };
         }
+        if (args.token === "hcloud:index/getSshKeys:getSshKeys") return { sshKeys: MOCK_HCLOUD_SSH_KEYS };
         throw new Error(`Mock not implemented: ${args.token}`);
       },
     },

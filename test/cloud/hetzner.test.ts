@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as hcloud from "@pulumi/hcloud";
-import { installCloudMocks, Seen, settle, valueOf } from "./cloud-mocks";
+import { installCloudMocks, MOCK_HCLOUD_SSH_KEYS, Seen, settle, valueOf } from "./cloud-mocks";
+import { hetznerKeyFingerprint } from "../../components/nodes/hetzner/ssh-key";
 import type { CloudNodes } from "../../components/nodes/cloud/result";
 
 /** Pulumi's marker for a secret value on the wire (sdk/nodejs/runtime/rpc.ts specialSigKey). */
@@ -175,6 +176,28 @@ describe("HetznerNodes: user key, custom image, API load balancer", () => {
     expect(mine("lb", "hcloud:index/loadBalancerNetwork:LoadBalancerNetwork")).toHaveLength(1);
     const server = mine("lb", "hcloud:index/server:Server")[0].inputs;
     expect(server.labels).toMatchObject({ "k3s-stacks-cluster": "test-lb", role: "server" });
+  });
+});
+
+describe("HetznerNodes: the user's key is already in the Hetzner project", () => {
+  // Hetzner refuses a second key of one fingerprint (uniqueness_error, kube-hetzner#963).
+  const publicKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGj2GbsMAHJ7RraTwJi6SBIGUZ/7XG3n3jip/SmBz0VJ ana@laptop";
+  const pools = [{ name: "server", role: "server", count: 1, type: "cx23" }, { name: "agent", role: "agent", count: 2, type: "cx23" }];
+  afterEach(() => MOCK_HCLOUD_SSH_KEYS.splice(0));
+
+  test("uploaded under another name: no SSH key is created, the servers get the existing key's ID", async () => {
+    MOCK_HCLOUD_SSH_KEYS.push({ id: 4711, name: "ana-laptop", fingerprint: hetznerKeyFingerprint(publicKey), publicKey, labels: {} });
+    await build("reuse", { sshPublicKey: publicKey, pools });
+    expect(mine("reuse", "hcloud:index/sshKey:SshKey")).toHaveLength(0);
+    const servers = mine("reuse", "hcloud:index/server:Server");
+    expect(servers).toHaveLength(3);
+    for (const s of servers) expect(s.inputs.sshKeys).toEqual(["4711"]);
+  });
+
+  test("the key this cluster created on an earlier run stays its resource (not dropped, so not deleted)", async () => {
+    MOCK_HCLOUD_SSH_KEYS.push({ id: 4712, name: "test-own-ssh", fingerprint: hetznerKeyFingerprint(publicKey), publicKey, labels: { "managed-by": "k3s-stacks", "k3s-stacks-cluster": "test-own" } });
+    await build("own", { sshPublicKey: publicKey, pools });
+    expect(mine("own", "hcloud:index/sshKey:SshKey").map((k) => k.inputs.publicKey)).toEqual([publicKey]);
   });
 });
 

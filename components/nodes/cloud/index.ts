@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { CloudNodes, CloudNodesArgs } from "./result";
+import { cloudPrefix } from "./result";
 
 export { parseCloudConfig } from "./validate";
 export type { CloudClusterInfo, CloudConfig } from "./config";
@@ -13,7 +14,10 @@ export type { CloudNodes, CloudNodesArgs } from "./result";
 export async function createCloudNodes(name: string, args: CloudNodesArgs, opts?: pulumi.ComponentResourceOptions): Promise<CloudNodes & pulumi.ComponentResource> {
   if (args.config.provider === "hetzner") {
     const { HetznerNodes } = await import("../hetzner/hetzner-nodes");
-    return new HetznerNodes(name, args, opts);
+    const { readReusableProjectKey } = await import("../hetzner/ssh-key");
+    // Hetzner refuses a second key of one fingerprint: the user's key already in the project is used as it is.
+    const projectSshKey = await readReusableProjectKey(args.config.sshPublicKey, cloudPrefix(pulumi.getStack(), name));
+    return new HetznerNodes(name, { ...args, projectSshKey }, opts);
   }
   const { AwsNodes } = await import("../aws/aws-nodes");
   return new AwsNodes(name, args, opts);

@@ -35,7 +35,10 @@ export function cloudPrefix(stack: string, name: string): string {
   return `${stack}-${name}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 40).replace(/-+$/, "");
 }
 
-/** Labels/tags every resource carries; `k3s-stacks-cluster` tells clusters apart (and selects LB targets). */
+/** The label/tag whose value (the cloudPrefix) tells clusters apart and selects LB targets. */
+export const CLUSTER_LABEL = "k3s-stacks-cluster";
+
+/** Labels/tags every resource carries. */
 export function resourceLabels(prefix: string): Record<string, string> {
-  return { "managed-by": "k3s-stacks", "k3s-stacks-cluster": prefix };
+  return { "managed-by": "k3s-stacks", [CLUSTER_LABEL]: prefix };
 }

@@ -8,6 +8,7 @@ import { cloudPrefix, CloudNodes, CloudNodesArgs, resourceLabels } from "../clou
 import { nodeKeyPair, nodeLogin, waitForNode } from "../cloud/ssh";
 import { HETZNER_LOCATIONS, HETZNER_PRIVATE_NIC } from "./server-types";
 import { hetznerServerName } from "./server-name";
+import { ProjectSshKey } from "./ssh-key";
 
 /** Image names Hetzner resolves to the server type's architecture by itself. */
 const HETZNER_IMAGE: Record<string, string> = {
@@ -16,6 +17,11 @@ const HETZNER_IMAGE: Record<string, string> = {
   "debian-12": "debian-12",
   "debian-13": "debian-13",
 };
+
+/** CloudNodesArgs, plus the user's key already in the project (readReusableProjectKey): used instead of creating one. */
+export interface HetznerNodesArgs extends CloudNodesArgs {
+  projectSshKey?: ProjectSshKey;
+}
 
 const toId = (id: pulumi.Input<string>) => pulumi.output(id).apply((v) => Number(v));
 
@@ -28,7 +34,7 @@ export class HetznerNodes extends pulumi.ComponentResource implements CloudNodes
   public readonly apiEndpoint?: pulumi.Output<string>;
   public readonly privateKey?: pulumi.Output<string>;
 
-  constructor(name: string, args: CloudNodesArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, args: HetznerNodesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k3s:nodes:HetznerNodes", name, {}, opts);
     const { config, cluster } = args;
     const h = config.hetzner;
@@ -40,7 +46,10 @@ export class HetznerNodes extends pulumi.ComponentResource implements CloudNodes
 
     const keys = nodeKeyPair(name, config.sshPublicKey, this);
     this.privateKey = keys.privateKey;
-    const sshKey = new hcloud.SshKey(`${name}-ssh`, { name: `${prefix}-ssh`, publicKey: keys.publicKey, labels }, parent);
+    // The user's key already in the project is used as it is: Hetzner keeps one key per fingerprint (ssh-key.ts).
+    const sshKeyId = args.projectSshKey
+      ? String(args.projectSshKey.id)
+      : new hcloud.SshKey(`${name}-ssh`, { name: `${prefix}-ssh`, publicKey: keys.publicKey, labels }, parent).id;
 
     const network = new hcloud.Network(`${name}-net`, { name: prefix, ipRange: config.network.cidr, labels }, parent);
     const subnet = new hcloud.NetworkSubnet(`${name}-subnet`, {
@@ -85,7 +94,7 @@ export class HetznerNodes extends pulumi.ComponentResource implements CloudNodes
         serverType: n.pool.type,
         image: n.pool.image?.id ?? HETZNER_IMAGE[config.os],
         location: n.pool.location ?? h.location,
-        sshKeys: [sshKey.id],
+        sshKeys: [sshKeyId],
         firewallIds: [toId(nodesFirewall.id), ...(n.role === "server" ? [toId(serversFirewall.id)] : [])],
         placementGroupId: toId(placementGroup(n).id),
         networks: [{ networkId: toId(network.id), subnetId: subnet.id }],
