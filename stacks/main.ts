@@ -107,6 +107,12 @@ export async function main(): Promise<Record<string, unknown>> {
       const vpcProblems = await readExistingVpcProblems(source.cloud);
       if (vpcProblems.length) throw new ConfigError(vpcProblems);
     }
+    if (source.cloud.provider === "aws") {
+      // Which zones offer each pool's type: read from the account (invokes, in previews too), nothing registered.
+      const { readTypeOfferingProblems } = await import("../components/nodes/aws/type-offerings");
+      const typeProblems = await readTypeOfferingProblems(source.cloud);
+      if (typeProblems.length) throw new ConfigError(typeProblems);
+    }
     const { createCloudNodes } = await import("../components/nodes/cloud");
     // The embedded registry needs 5001 and 6443 open between all nodes in the cloud firewall too. k3s
     // reads embedded-registry from config.yaml whoever wrote it: the registries layer or serverConfig

@@ -93,6 +93,12 @@ export async function cloudNodeSpecs(
   const { config, cluster } = parseCloudArgs(args);
   const problems = cloudKeyProblems(config, args);
   if (problems.length) throw new ConfigError(problems);
+  if (config.provider === "aws") {
+    // Types not offered in a zone the VMs go into, read from the account before anything is registered.
+    const { readTypeOfferingProblems } = await import("./aws/type-offerings");
+    const typeProblems = await readTypeOfferingProblems(config, CLOUD_ROOTS.cloud);
+    if (typeProblems.length) throw new ConfigError(typeProblems);
+  }
   const { createCloudNodes } = await import("./cloud");
   return createCloudNodes(name, { config, cluster, sshPrivateKey: args.sshPrivateKey, sshPrivateKeyPassword: args.sshPrivateKeyPassword }, opts);
 }

@@ -68,6 +68,19 @@ export const MOCK_SUBNETS: Record<string, { vpcId: string; cidrBlock: string; av
   "subnet-0def": { vpcId: "vpc-0def", cidrBlock: "10.1.0.0/24", availabilityZone: "us-east-1a" },
 };
 
+/**
+ * Zones of the mocked regions and the types each zone lacks (us-east-1e has no t3.micro; a1.medium
+ * is in us-east-1a, c and d only, longhorn/longhorn-tests#1130); every other type is in every zone.
+ */
+export const MOCK_ZONES: Record<string, string[]> = {
+  "us-east-1": ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f"],
+  "eu-central-1": ["eu-central-1a", "eu-central-1b", "eu-central-1c"],
+};
+export const MOCK_NOT_OFFERED: Record<string, string[]> = {
+  "t3.micro": ["us-east-1e"],
+  "a1.medium": ["us-east-1b", "us-east-1e", "us-east-1f"],
+};
+
 /** The mocked Hetzner project's SSH keys (getSshKeys); a test sets them before it builds. */
 export const MOCK_HCLOUD_SSH_KEYS: Array<{ id: number; name: string; fingerprint: string; publicKey: string; labels: Record<string, string> }> = [];
 
@@ -100,6 +113,12 @@ export async function installCloudMocks(): Promise<Seen[]> {
           const subnet = MOCK_SUBNETS[args.inputs.id as string];
           if (!subnet) throw notFound("invoking aws:ec2/getSubnet:getSubnet: 1 error occurred:\n\t* no matching EC2 Subnet found");
           return { id: args.inputs.id, ...subnet };
+        }
+        if (args.token === "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings") {
+          const types = ((args.inputs.filters ?? []) as Array<{ name: string; values: string[] }>).find((f) => f.name === "instance-type")?.values ?? [];
+          const zones = MOCK_ZONES[args.inputs.region as string] ?? [];
+          const offers = types.flatMap((type) => zones.filter((z) => !(MOCK_NOT_OFFERED[type] ?? []).includes(z)).map((zone) => ({ type, zone })));
+          return { id: "offerings", instanceTypes: offers.map((o) => o.type), locations: offers.map((o) => o.zone), locationTypes: offers.map(() => "availability-zone"), region: args.inputs.region };
         }
         if (args.token === "hcloud:index/getSshKeys:getSshKeys") return { sshKeys: MOCK_HCLOUD_SSH_KEYS };
         throw new Error(`Mock not implemented: ${args.token}`);
