@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { cidrSchema } from "../rules/cidr";
 import { parseConfig } from "../rules/errors";
 import { filled } from "../rules/issues";
 import { unitFix } from "../rules/duration";
@@ -172,6 +173,8 @@ const metallb = z
     pools: z.array(pool).min(1),
     /** Announce pools over BGP instead of L2 (ARP/NDP). */
     bgp: bgp.optional(),
+    /** Layer 2: the nodes' LAN, when it is wider than the /24 (/64) assumed around each node; every pool must lie inside it. */
+    subnet: cidrSchema("192.168.0.0/16").optional(),
   })
   .strict();
 

@@ -3,6 +3,7 @@ import { AddonsRoots, STACK_ADDONS_ROOTS } from "./roots";
 import { ADDRESS_BITS, Ip, ipToBigInt, parseIp, sameIp } from "../rules/address";
 import { cidrProblem, parseCidr, splitCidrs } from "../rules/cidr";
 import { MetallbConfig } from "./config";
+import { ASSUMED_SEGMENT_PREFIX, segmentOf } from "../rules/layer2";
 
 /** An inclusive address interval of one family. */
 interface Interval {
@@ -51,6 +52,50 @@ export interface PoolContext {
   serviceCidr: string;
   /** Node addresses known at config time (SSH, internal, external), by node name. */
   nodeAddresses: Record<string, string[]>;
+  /**
+   * Each node's address on its LAN (its node-ip: internalAddress, else an SSH address that is an IP),
+   * by node name, for the layer-2 segment check; nodes known only by a DNS name are left out.
+   */
+  lanAddresses?: Record<string, string[]>;
+}
+
+/**
+ * Why a layer-2 pool entry lies on no node's LAN segment, or undefined. MetalLB in layer 2 answers
+ * ARP/NDP for a Service address from a node, and a client asks by ARP/NDP only for an address on its
+ * own subnet ("only clients on the right network will know to look for the service IP", MetalLB FAQ):
+ * an address off the nodes' subnet goes to the client's default router, which has no route to it.
+ * The segment is `subnet` (loadBalancer.subnet) when given, else the assumed /24 or /64 around each
+ * node's address (rules/layer2.ts), as for apiVip and host-gw. Nodes of another family are not judged.
+ */
+/** A free-looking range at the top of an IPv4 segment of /28 or wider (its last 16 addresses but the broadcast and a few), as an example. */
+function exampleRange(segment: string): string {
+  const iv = cidrInterval(segment);
+  if (!iv || iv.family !== "ipv4" || iv.last - iv.first < 15n) return `, inside ${segment}`;
+  const ip = (n: bigint) => [24n, 16n, 8n, 0n].map((s) => String((n >> s) & 255n)).join(".");
+  return `, such as ${ip(iv.last - 15n)}-${ip(iv.last - 5n)} in ${segment}`;
+}
+
+function offSegmentProblem(iv: Interval, lan: Record<string, string[]>, subnet: string | undefined, subnetKey: string): string | undefined {
+  const segments = new Set<string>();
+  const subnetIv = subnet ? cidrInterval(subnet) : undefined;
+  if (subnetIv && subnetIv.family === iv.family) segments.add(subnet!);
+  else {
+    for (const addrs of Object.values(lan)) {
+      for (const a of addrs) {
+        const ip = parseAddr(a);
+        if (ip && ip.kind() === iv.family) segments.add(segmentOf(ip.toString()));
+      }
+    }
+  }
+  if (segments.size === 0) return undefined;
+  const inside = [...segments].some((seg) => {
+    const s = cidrInterval(seg);
+    return s !== undefined && iv.first >= s.first && iv.last <= s.last;
+  });
+  if (inside) return undefined;
+  const list = [...segments].join(", ");
+  const assumed = subnetIv && subnetIv.family === iv.family ? `${subnetKey} ${subnet}` : `the nodes' LAN ${list} (taken as /${ASSUMED_SEGMENT_PREFIX[iv.family]} around each node's address)`;
+  return `'${iv.text}' is not inside ${assumed}; MetalLB in layer 2 answers ARP/NDP for its addresses, and clients look up by ARP/NDP only addresses on their own subnet, so these would be unreachable. Fix: pick free addresses on the nodes' LAN (outside its DHCP range)${exampleRange([...segments][0])}; set ${subnetKey} to the LAN's CIDR when it is wider than /${ASSUMED_SEGMENT_PREFIX[iv.family]} (or set the nodes' internalAddress), or announce the pools over bgp.`;
 }
 
 /** Every problem with MetalLB's pools and BGP peers, one line each naming the setting and the fix. */
@@ -90,9 +135,8 @@ export function poolProblems(lb: MetallbConfig, ctx: PoolContext, at: AddonsRoot
         problems.push(`${where}: '${text}' is an ${familyName(iv.family)} range, but the cluster's Services are ${other} only (${keyPath(at.serviceCidr, [])}: ${ctx.serviceCidr}), and MetalLB gives a Service addresses of its own family, so no Service would ever get one of these. Fix: use ${other} addresses on the nodes' LAN, or build the cluster dual-stack (an ${familyName(iv.family)} range in serviceCidr and clusterCidr too).`);
         return;
       }
-      for (const r of reserved) {
-        if (r.iv && overlaps(iv, r.iv)) problems.push(`${where}: '${text}' overlaps ${r.name}. Fix: pick addresses outside the pod and service networks, on the nodes' LAN.`);
-      }
+      const inReserved = reserved.filter((r) => r.iv && overlaps(iv, r.iv));
+      for (const r of inReserved) problems.push(`${where}: '${text}' overlaps ${r.name}. Fix: pick addresses outside the pod and service networks, on the nodes' LAN.`);
       for (const [node, addrs] of Object.entries(ctx.nodeAddresses)) {
         // One line per address: a node's SSH and internal address are often the same.
         addrs.filter((addr, k) => addrs.findIndex((o) => sameIp(o, addr)) === k).forEach((addr) => {
@@ -102,6 +146,9 @@ export function poolProblems(lb: MetallbConfig, ctx: PoolContext, at: AddonsRoot
           }
         });
       }
+      // Inside the pod or service range is the problem to fix first; it is off the LAN as a consequence.
+      const offSegment = !lb.bgp && ctx.lanAddresses && inReserved.length === 0 ? offSegmentProblem(iv, ctx.lanAddresses, lb.subnet, keyPath(at.addons, ["loadBalancer", "subnet"])) : undefined;
+      if (offSegment) problems.push(`${where}: ${offSegment}`);
       for (const prev of seen) {
         if (overlaps(iv, prev.iv)) problems.push(`${where}: '${text}' overlaps '${prev.iv.text}' (${prev.where}). Fix: make pools disjoint.`);
       }

@@ -51,6 +51,16 @@ export function knownAddresses(nodes: NodeFacts[]): Record<string, string[]> {
   return out;
 }
 
+/** Each node's node-ip as known before it exists (internalAddress, else its SSH address), by name: the LAN MetalLB's layer 2 announces on. */
+function lanAddresses(nodes: NodeFacts[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const n of nodes) {
+    const ips = typeof n.internalAddress === "string" ? splitNodeIps(n.internalAddress) : typeof n.connection.host === "string" ? [n.connection.host] : [];
+    out[n.name] = ips;
+  }
+  return out;
+}
+
 /**
  * Every cross-check of the addons against the cluster; throws one ConfigError listing all problems,
  * each naming the settings as `at` says (the stack's keys by default).
@@ -73,7 +83,7 @@ export function checkAddons<N extends NodeFacts>(cfg: AddonsConfig, ctx: AddonsC
     problems.push(`${keyPath(at.addons, ["loadBalancer"])}: MetalLB without bgp announces its pools by ARP/NDP (layer 2), but ${CLOUD_DELIVERS_ONLY_ASSIGNED}, so no pool address would be reachable. Fix: use type servicelb (k3s's ServiceLB serves LoadBalancer Services on the nodes' own addresses).`);
   }
   if (cfg.loadBalancer.type === "metallb") {
-    problems.push(...poolProblems(cfg.loadBalancer, { clusterCidr: ctx.clusterCidr, serviceCidr: ctx.serviceCidr, nodeAddresses: knownAddresses(ctx.nodes) }, at));
+    problems.push(...poolProblems(cfg.loadBalancer, { clusterCidr: ctx.clusterCidr, serviceCidr: ctx.serviceCidr, nodeAddresses: knownAddresses(ctx.nodes), lanAddresses: lanAddresses(ctx.nodes) }, at));
     if (!cfg.loadBalancer.bgp) {
       const server = { root: "cluster.serverConfig", config: ctx.serverConfig ?? {} };
       const agent = { root: "cluster.agentConfig", config: ctx.agentConfig ?? {} };

@@ -83,9 +83,28 @@ describe("MetalLB pools", () => {
     expect(p.join("\n")).toMatch(/Fix: /);
   });
 
+  // A client ARPs only for addresses on its own subnet (MetalLB FAQ), so a layer-2 pool off the nodes' LAN is unreachable.
+  it("in layer 2, refuses a pool off the nodes' LAN, with a free range on it; a wider LAN is given as loadBalancer.subnet", () => {
+    expect(problems(metallb("10.10.10.0/28"))).toEqual([
+      problem("k3s-stacks:addons.loadBalancer.pools[0].addresses[0]", "'10.10.10.0/28' is not inside the nodes' LAN 192.168.1.0/24 (taken as /24 around each node's address)", "such as 192.168.1.240-192.168.1.250 in 192.168.1.0/24; set k3s-stacks:addons.loadBalancer.subnet"),
+    ]);
+    // Partly off the segment is off it too.
+    expect(problems(metallb("192.168.1.250-192.168.2.5")).join("\n")).toMatch(/is not inside the nodes' LAN/);
+    expect(problems(metallb("192.168.1.240/28", "192.168.1.200-192.168.1.210"))).toEqual([]);
+    expect(problems({ loadBalancer: { type: "metallb", pools: [{ name: "lan", addresses: ["192.168.7.240/28"] }], subnet: "192.168.0.0/16" } })).toEqual([]);
+    expect(problems({ loadBalancer: { type: "metallb", pools: [{ name: "lan", addresses: ["10.1.0.240/28"] }], subnet: "192.168.0.0/16" } }).join("\n")).toMatch(/not inside k3s-stacks:addons\.loadBalancer\.subnet 192\.168\.0\.0\/16/);
+    // Over BGP the routers carry the addresses anywhere.
+    expect(problems({ loadBalancer: { type: "metallb", pools: [{ name: "lan", addresses: ["10.10.10.0/28"] }], bgp: { myASN: 64512, peers: [{ address: "192.168.1.1", asn: 64513 }] } } })).toEqual([]);
+    // Nodes known only by DNS names are not judged.
+    const named = [{ ...node("s1", 10, { role: "server" }), connection: { host: "s1.lan", user: "root" }, internalAddress: undefined }];
+    expect(problems(metallb("10.10.10.0/28"), {}, named)).toEqual([]);
+  });
+
   it("checks every address of a node, not only the last one known (internal, external, SSH)", () => {
     const named = { ...node("s1", 10, { role: "server" }), connection: { host: "s1.lan", user: "root" }, externalAddress: "203.0.113.10" };
-    const p = problems({ loadBalancer: { type: "metallb", pools: [{ name: "lan", addresses: ["192.168.1.8-192.168.1.12", "203.0.113.0/28"] }] } }, {}, [named]);
+    // Announced over BGP: a public range off the LAN is fine there (layer 2 would refuse it, below).
+    const bgp = { myASN: 64512, peers: [{ address: "192.168.1.1", asn: 64513 }] };
+    const p = problems({ loadBalancer: { type: "metallb", pools: [{ name: "lan", addresses: ["192.168.1.8-192.168.1.12", "203.0.113.0/28"] }], bgp } }, {}, [named]);
     expect(p).toEqual([
       problem("k3s-stacks:addons.loadBalancer.pools[0].addresses[0]", "contains 192.168.1.10, the address of node 's1'", "exclude node addresses"),
       problem("k3s-stacks:addons.loadBalancer.pools[0].addresses[1]", "contains 203.0.113.10, the address of node 's1'", "exclude node addresses"),
