@@ -42,6 +42,28 @@ export function labelValueProblem(value: string): string | undefined {
 const KEY_FIX = "rename it to [prefix/]name, such as disktype or example.com/disktype (name: at most 63 letters, digits, '-', '_', '.'; prefix: a lowercase DNS name)";
 const VALUE_FIX = "use at most 63 alphanumerics, '-', '_' or '.', starting and ending alphanumeric, such as ssd";
 
+/**
+ * The label value a near-miss means: runs of other characters (spaces, '/', ':') become '-', the ends
+ * are trimmed to alphanumerics and the whole to 63 characters ("living room" → living-room); undefined
+ * when nothing valid is left.
+ */
+export function nearestLabelValue(value: string): string | undefined {
+  const trim = (v: string) => v.replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
+  const near = trim(trim(value.replace(/[^A-Za-z0-9_.-]+/g, "-")).slice(0, LABEL_VALUE_MAX));
+  return near !== "" && near !== value && labelValueProblem(near) === undefined ? near : undefined;
+}
+
+/**
+ * A label value that YAML read as a number or boolean (`rack: 3`, `gpu: true`): labels are strings,
+ * and the Pulumi CLI's YAML reader (yaml.v3) already turned 0042 into the number 34, so the fix asks
+ * for the value as meant, quoted, rather than converting silently.
+ */
+function labelValueTypeProblem(input: unknown): string | undefined {
+  if (typeof input !== "number" && typeof input !== "boolean") return "must be a string. Fix: quote it, such as \"true\" or \"1\"";
+  const why = typeof input === "number" ? "YAML reads unquoted digits as a number, and a leading 0 as octal (0042 becomes 34)" : "YAML reads an unquoted true or false as a boolean";
+  return `is the ${typeof input} ${String(input)}, but a label value is text: ${why}. Fix: quote the value as you mean it, such as "${String(input)}"`;
+}
+
 /** A node's labels, `{key: value}`, checked by the Kubernetes rules above. */
 export const labelsSchema = mapping(
   z.string().superRefine((k, ctx) => {
@@ -50,9 +72,10 @@ export const labelsSchema = mapping(
     const automatic = wrong ? undefined : automaticLabelProblem(k);
     if (automatic) ctx.addIssue({ code: "custom", message: automatic });
   }),
-  z.string({ message: "must be a string. Fix: quote it, such as \"true\" or \"1\"" }).superRefine((v, ctx) => {
+  z.string({ error: (iss) => (iss.code === "invalid_type" ? labelValueTypeProblem(iss.input) : undefined) }).superRefine((v, ctx) => {
     const wrong = labelValueProblem(v);
-    if (wrong) ctx.addIssue({ code: "custom", message: `is not a valid Kubernetes label value: ${wrong}. Fix: ${VALUE_FIX}` });
+    const near = wrong ? nearestLabelValue(v) : undefined;
+    if (wrong) ctx.addIssue({ code: "custom", message: `is not a valid Kubernetes label value: ${wrong}. Fix: ${near ? `write '${near}' (${VALUE_FIX.replace(/, such as ssd$/, "")})` : VALUE_FIX}` });
   }),
   "label keys to values",
   "labels: {disktype: ssd}",
