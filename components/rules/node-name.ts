@@ -43,6 +43,9 @@ export function poolNodeName(pool: string, index: number): string {
  * undefined: the pool name rule alone does not bound `<pool>-<index>`.
  */
 export function poolNodeNamesProblem(pool: string, count: number): string | undefined {
+  // A pool name that is no node name itself (capitals, '_') is the pool name rule's to report, with
+  // its own fix; here only the length the index adds, whose fix is a shorter name.
+  if (subdomainProblem(pool) !== undefined) return undefined;
   const longest = poolNodeName(pool, Math.max(0, count - 1));
   const wrong = nodeNameProblem(longest);
   return wrong && `its nodes are named ${pool}-0 to ${longest}, and ${longest} ${wrong}. Fix: shorten the pool name to at most ${NODE_NAME_MAX - longest.length + pool.length} characters`;

@@ -21,6 +21,15 @@ describe("node names: a DNS-1123 subdomain that fits the kubernetes.io/hostname 
     expect(poolNodeNamesProblem("w".repeat(61), 11)).toMatch(/w{61}-10 is 64 characters.*Fix: shorten the pool name to at most 60 characters/);
   });
 
+  test("a pool name in capitals or with '_' gets the name meant once, not also a 'shorten it' fix for its node names", () => {
+    expect(poolNodeNamesProblem("Control", 3)).toBeUndefined();
+    const base = { provider: "hetzner", hetzner: { location: "nbg1" }, adminCidrs: ["203.0.113.7/32"], network: { cidr: "10.0.0.0/16", subnets: ["10.0.1.0/24"] } };
+    for (const [name, meant] of [["Control", "control"], ["gpu_workers", "gpu-workers"], ["1st", undefined]] as const) {
+      const issues = cloudSchema.safeParse({ ...base, pools: [{ name, role: "server", count: 3, type: "cx23" }] }).error?.issues ?? [];
+      expect(issues.map((i) => i.message)).toEqual([expect.stringMatching(meant ? new RegExp(`Fix: write '${meant}'$`) : /Fix: use a-z, 0-9 and '-', such as workers$/)]);
+    }
+  });
+
   test("the cloud pool rules (name ≤ 32, count ≤ 100) keep every generated name within the limit", () => {
     expect(poolNodeNamesProblem("p".repeat(32), 100)).toBeUndefined();
     const pool = { name: "p".repeat(32), role: "server", count: 100, type: "cx23" };

@@ -8,8 +8,16 @@ import { Datastore } from "../../rules/datastore";
 import { userSchema } from "../../rules/address";
 
 const cidr = cidrSchema("10.0.0.0/16");
-const name = z.string().regex(/^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$/, {
-  message: "must be a lowercase DNS label of at most 32 characters, starting with a letter (nodes are named <pool>-<index>). Fix: use a-z, 0-9 and '-', such as workers",
+const POOL_NAME = /^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$/;
+/** The pool name a near-miss means (Control → control, gpu_workers → gpu-workers), when that one is valid. */
+const poolNameMeant = (v: string) => {
+  const near = v.trim().toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^[^a-z0-9]+|-+$/g, "");
+  return near !== v && POOL_NAME.test(near) ? near : undefined;
+};
+const name = z.string().superRefine((v, ctx) => {
+  if (POOL_NAME.test(v)) return;
+  const near = poolNameMeant(v);
+  ctx.addIssue({ code: "custom", message: `must be a lowercase DNS label of at most 32 characters, starting with a letter (nodes are named <pool>-<index>). Fix: ${near ? `write '${near}'` : "use a-z, 0-9 and '-', such as workers"}` });
 });
 /** Operating systems we know how to find on both clouds; the image follows each node's arch. */
 export const CLOUD_OS = ["ubuntu-24.04", "ubuntu-22.04", "debian-12", "debian-13"] as const;
