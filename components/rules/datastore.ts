@@ -51,7 +51,10 @@ export function datastoreEndpointProblem(value: string, setAgain: string): strin
   const delimiterAt = after.search(/[/?#]/);
   const lastAt = after.lastIndexOf("@");
   const pathEnd = after.search(/[?#]/);
-  const userinfoBroken = delimiterAt >= 0 && lastAt > delimiterAt && (!parsed.ok ? true : !parsed.url.user && (pathEnd < 0 || lastAt < pathEnd));
+  // With an '@' in the password as well, Go still finds a user (up to that '@') and takes the rest of
+  // the password as the host: an '@' after the delimiter with no query setting ('=' or '&') between.
+  const splitPassword = delimiterAt >= 0 && lastAt > delimiterAt && !/[=&]/.test(after.slice(delimiterAt, lastAt));
+  const userinfoBroken = delimiterAt >= 0 && lastAt > delimiterAt && (!parsed.ok ? true : splitPassword || (!parsed.url.user && (pathEnd < 0 || lastAt < pathEnd)));
   if (userinfoBroken) {
     return `the user name or password holds a '/', '?' or '#', which Go's URL parser reads as the end of the host part; ${why}. Fix: ${ENCODE}, then ${setAgain}.`;
   }
@@ -59,6 +62,8 @@ export function datastoreEndpointProblem(value: string, setAgain: string): strin
     if (parsed.part === "userinfo") return `the user name or password ${parsed.reason}; ${why}. Fix: ${ENCODE}, then ${setAgain}.`;
     return `is not a URL Go's url.Parse accepts: it ${parsed.reason}; ${why}. Fix: correct it (${ENCODE}), then ${setAgain}.`;
   }
+  // Go cuts a fragment off and kine never reads it: a '#' is a password's or database name's character gone astray.
+  if (after.includes("#")) return `holds a '#', which Go's URL parser takes as the start of a fragment, dropping it and all that follows; ${why}. Fix: ${ENCODE}, then ${setAgain}.`;
   const port = parsed.url.port;
   if (port !== undefined && port !== "" && (Number(port) < 1 || Number(port) > 65535)) {
     return `has port ${port}, outside 1-65535. Fix: use the database's port (PostgreSQL listens on 5432), then ${setAgain}.`;

@@ -20,6 +20,10 @@ describe("passwords Go's url.Parse cannot read", () => {
     ["'/' that leaves a numeric 'port'", "postgres://k3s:12/34@db.lan:5432/k3s", "12/34"],
     ["'%' not starting an escape", "postgres://k3s:100%sure@db.lan:5432/k3s", "100%sure"],
     ["a space", "postgres://k3s:pa ss@db.lan:5432/k3s", "pa ss"],
+    // An '@' before the delimiter too: Go finds a user up to it and takes the rest of the password as the host.
+    ["'@' then '#'", "postgres://k3s:p@ss#word@db.lan:5432/k3s", "p@ss#word"],
+    ["'@' then '/'", "postgres://k3s:p@s/s@db.lan:5432/k3s", "p@s/s"],
+    ["'@' then '?'", "postgres://k3s:p@s?s@db.lan:5432/k3s", "p@s?s"],
   ])("%s is refused with 'percent-encode the password', never echoing it", (_what, url, password) => {
     const problems = problemsOf(() => plan(url));
     expect(problems).toEqual([problem(KEY, "user name or password", "percent-encode the password")]);
@@ -91,6 +95,11 @@ describe("parseGoUrl follows Go's net/url", () => {
     expect(parseGoUrl("postgres://h/d#%zz")).toMatchObject({ ok: false, part: "fragment" });
     expect(parseGoUrl("postgres://h/d#%41")).toMatchObject({ ok: true });
   });
+});
+
+test("a '#' after the URL (a fragment Go drops and kine never reads) is refused; an '@' in a query value is not a password", () => {
+  expect(problemsOf(() => plan("postgres://k3s:pw@db.lan:5432/k3s#primary"))).toEqual([problem(KEY, "holds a '#', which Go's URL parser takes as the start of a fragment", "percent-encode")]);
+  expect(plan("postgres://k3s:pw@db.lan:5432/k3s?application_name=k3s@lab").cluster.datastore).toBe("postgres");
 });
 
 describe("what the servers connect to (stackfiles)", () => {
