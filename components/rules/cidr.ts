@@ -64,7 +64,10 @@ export function cidrProblem(value: string, example = "10.42.0.0/16"): string | u
   if (value.trim() !== value) return `'${value}' has spaces around it. Fix: write '${value.trim()}'.`;
   const range = parseCidr(value);
   if (!range) {
-    if (isIp(value)) return `'${value}' is not a valid CIDR: it has no prefix length. Fix: add one, e.g. ${example} for a network, or ${value}/${parseIp(value)!.kind() === "ipv4" ? 32 : 128} for this address alone.`;
+    if (isIp(value)) {
+      const single = `${value}/${parseIp(value)!.kind() === "ipv4" ? 32 : 128}`;
+      return `'${value}' is not a valid CIDR: it has no prefix length. Fix: add one: ${single} for this address alone${single === example ? "" : `, or a network's prefix such as ${example}`}.`;
+    }
     const m = /^([^/]+)\/(\d+)$/.exec(value);
     const max = m && parseIp(m[1]) ? (parseIp(m[1])!.kind() === "ipv4" ? 32 : 128) : undefined;
     if (m && max !== undefined && Number(m[2]) > max) return `'${value}' is not a valid CIDR: its prefix length is above ${max}. Fix: correct it, e.g. ${example}.`;

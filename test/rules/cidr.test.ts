@@ -28,6 +28,10 @@ describe("one CIDR", () => {
     expect(message).toContain(what);
     expect(message.slice(message.indexOf("Fix:"))).toContain(fix);
   });
+  test("an address without prefix whose /32 is the example itself names it once (adminCidrs: 203.0.113.7)", () => {
+    expect(cidrProblem("203.0.113.7", "203.0.113.7/32")).toBe("'203.0.113.7' is not a valid CIDR: it has no prefix length. Fix: add one: 203.0.113.7/32 for this address alone.");
+    expect(cidrProblem("192.168.1.5", "192.168.1.0/24")).toMatch(/Fix: add one: 192\.168\.1\.5\/32 for this address alone, or a network's prefix such as 192\.168\.1\.0\/24\.$/);
+  });
   test("network form and the strict parse", () => {
     expect(networkForm("192.168.1.77/26")).toBe("192.168.1.64/26");
     expect(parseCidr("10.1/8")).toBeUndefined();
