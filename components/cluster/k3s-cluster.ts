@@ -174,12 +174,18 @@ export class K3sCluster extends pulumi.ComponentResource {
     // A digest of config.yaml is kept secret when config.yaml holds a secret.
     this.restartKeys = secretConfig || args.files.some((f) => f.secret) ? pulumi.secret(restartKeys) : restartKeys;
 
+    // Read again after each restart of the first server: k3s writes k3s.yaml at every start, with the
+    // client certificate it renews there once fewer than 90 days are left of its year (docs.k3s.io
+    // "Certificate Management"). A copy read once expires a year after install, and with it every
+    // layer's access (k3s-io/k3s discussion #10024; cnrancher/autok3s#676). The key carries the restart
+    // key in its header, so the step updates exactly when the first server restarts, and runs after it.
+    const first = this.nodes[bootstrap.name];
     const read = remoteScript(`${name}-kubeconfig`, {
       connection: bootstrap.connection,
-      script: renderKubeconfigScript(),
+      script: restartKeys.apply((keys) => renderKubeconfigScript(keys[bootstrap.name])),
       phases: ["create", "update"],
       secret: true,
-    }, { parent: this, dependsOn: [this.nodes[bootstrap.name].install] });
+    }, { parent: this, dependsOn: [first.install, first.rolloutDone] });
     const configuredHost = configuredKubeconfigHost(settings);
     const kubeconfigHost = args.kubeconfigHost !== undefined
       ? pulumi.output(args.kubeconfigHost)

@@ -282,9 +282,13 @@ if [ "$removing" = 1 ]; then k3s kubectl uncordon ${n} >/dev/null; rm -f ${shq(r
   });
 }
 
-/** Prints the admin kubeconfig k3s wrote on a server. */
-export function renderKubeconfigScript(): string {
-  return scriptFrame("read kubeconfig", {
+/**
+ * Prints the admin kubeconfig k3s wrote on a server. `restartKey` (the server's restart key,
+ * day-two/restart-plan.ts) goes into the header, so the step runs again whenever that server restarts
+ * and rewrites the file.
+ */
+export function renderKubeconfigScript(restartKey?: string): string {
+  return scriptFrame(restartKey ? `read kubeconfig (written at the restart ${restartKey})` : "read kubeconfig", {
     "create|update": `for _ in $(seq 1 60); do [ -s /etc/rancher/k3s/k3s.yaml ] && break; sleep 2; done
 cat /etc/rancher/k3s/k3s.yaml`,
   });

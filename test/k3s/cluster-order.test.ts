@@ -129,7 +129,7 @@ test(`agents roll in batches of ${BATCH} after the last server`, () => {
   }
 });
 
-test("membership waits for the node's install; the kubeconfig is read after the first server installs", () => {
+test("membership waits for the node's install; the kubeconfig is read after the first server installs and after its roll (k3s rewrites k3s.yaml at each start)", () => {
   for (const n of [...SERVERS, ...AGENTS]) expect(of(res(n, "member"))).toContain(res(n, "install"));
-  expect(of("k3s-kubeconfig")).toEqual([res("s1", "install")]);
+  expect(of("k3s-kubeconfig")).toEqual([res("s1", "install"), res("s1", "uncordon")]);
 });

@@ -69,7 +69,8 @@ beforeAll(async () => {
 
 test("a cluster-wide server setting (tlsSans) updates only the servers' config and restart steps", async () => {
   const edit = await run({ tlsSans: ["k3s.home.arpa"] });
-  expect(changed(base, edit)).toEqual(["k3s-s1-config", "k3s-s1-restart", "k3s-s2-config", "k3s-s2-restart", "k3s-s3-config", "k3s-s3-restart"]);
+  // The first server restarts, so its kubeconfig (with the client certificate k3s renews at start) is read again.
+  expect(changed(base, edit)).toEqual(["k3s-kubeconfig", "k3s-s1-config", "k3s-s1-restart", "k3s-s2-config", "k3s-s2-restart", "k3s-s3-config", "k3s-s3-restart"]);
   // The restart step's header names the new configuration: that line is the preview's diff.
   const header = (r: Run) => /restart s2[^,\n]*, configuration ([0-9a-f]{12})/.exec(r.inputs["k3s-s2-restart"])?.[1];
   expect(header(base)).toMatch(/^[0-9a-f]{12}$/);
@@ -84,7 +85,15 @@ test("a label on one agent updates only that agent: its config, restart and memb
 test("an agentConfig flag reaches every node: every config and restart step, nothing else", async () => {
   const edit = await run({ agentConfig: { "kubelet-arg": ["max-pods=150"] } });
   const nodes = HOSTS.map((h) => h.name);
-  expect(changed(base, edit)).toEqual(nodes.flatMap((n) => [`k3s-${n}-config`, `k3s-${n}-restart`]).sort());
+  expect(changed(base, edit)).toEqual(["k3s-kubeconfig", ...nodes.flatMap((n) => [`k3s-${n}-config`, `k3s-${n}-restart`])].sort());
+});
+
+test("a k3s version change re-reads the kubeconfig after the first server's upgrade; an agent's change does not", async () => {
+  const upgrade = await run({ k3sVersion: "v1.36.4+k3s1" });
+  expect(changed(base, upgrade)).toContain("k3s-kubeconfig");
+  expect(upgrade.deps.get("k3s-kubeconfig")).toContain("k3s-s1-uncordon");
+  const agentOnly = await run({}, HOSTS.map((h) => (h.name === "a1" ? { ...h, labels: { zone: "cellar" } } : h)));
+  expect(changed(base, agentOnly)).not.toContain("k3s-kubeconfig");
 });
 
 test("restarts roll: each server after the previous one's last step, agents in batches after the last server; configs are written at once after the first server's", () => {

@@ -57,7 +57,7 @@ const RENDERS: Record<string, Array<[string, string]>> = {
     ["agent member with the node-ip and servers' version checks", scripts.renderMemberScript({ node: NODE, bootstrap: false, labels: {}, taints: [], drainTimeout: "90s", readyTimeoutSeconds: 600, whenReady: `${renderUniqueNodeIp(NODE)}\n${renderNotNewerThanServers(NODE)}` })],
     ["bootstrap member, nothing managed", scripts.renderMemberScript({ node: NODE, bootstrap: true, labels: {}, taints: [], drainTimeout: "5m", readyTimeoutSeconds: 600 })],
   ],
-  renderKubeconfigScript: [["kubeconfig", scripts.renderKubeconfigScript()]],
+  renderKubeconfigScript: [["kubeconfig", scripts.renderKubeconfigScript()], ["kubeconfig after a restart", scripts.renderKubeconfigScript("0123456789abcdef")]],
 };
 
 const ALL: Array<[string, string]> = [
