@@ -14,6 +14,7 @@ import { kubeVipFiles } from "../components/addons/kube-vip";
 import { kubeletRootDirs } from "../components/addons/kubelet-dir";
 import type { ClusterAddons } from "../components/addons/cluster-addons";
 import { PreviousState, knownApiHosts, readPreviousState } from "../components/day-two/previous";
+import { certificateRenewal } from "../components/day-two/certificates";
 import { plannedRestarts } from "../components/day-two/restart-plan";
 import { snapshotContribution } from "../components/day-two/snapshots";
 import { dayTwoCommands } from "../components/day-two/commands";
@@ -38,14 +39,14 @@ import { readStackConfig, secretValue } from "./read-config";
  * names and reasons, so it is plain even when the keys are secret. `version` is empty when versions
  * move in-cluster (system-upgrade-controller) rather than through the rollout.
  */
-function restartPlanOutput(k3s: K3sCluster, previous: PreviousState | undefined, version: string, identities: Record<string, string>): pulumi.Output<string[]> {
+function restartPlanOutput(k3s: K3sCluster, previous: PreviousState | undefined, version: string, identities: Record<string, string>, renewal: string | undefined): pulumi.Output<string[]> {
   if (previous === undefined) return pulumi.output(["unknown: k3s-stacks:upgrade.checkPreviousOutputs is false"]);
   return pulumi.unsecret(k3s.restartKeys.apply((keys) => {
     if (previous.restartKeys === undefined) return [];
     const plan = plannedRestarts(
       k3s.rolloutOrder,
-      { version: version ? previous.k3sVersion : undefined, keys: previous.restartKeys, identities: previous.nodeIdentities },
-      { version, keys, identities },
+      { version: version ? previous.k3sVersion : undefined, keys: previous.restartKeys, identities: previous.nodeIdentities, renewal: previous.certificateRenewal },
+      { version, keys, identities, renewal },
     );
     // Said either way: a step whose script changed (e.g. after upgrading k3s-stacks) shows as an
     // update in the preview, and only this line tells the user whether k3s will restart anywhere.
@@ -143,6 +144,11 @@ export async function main(): Promise<Record<string, unknown>> {
 
   const ssh = upgrade.mode === "ssh";
   const apiHostsKnown = knownApiHosts(previous, serverNames[0]);
+  // Certificates near their expiry are renewed by the roll (day-two/certificates.ts); planned from the last update's kubeconfig.
+  const renewal = previous ? certificateRenewal(previous, new Date()) : undefined;
+  if (renewal !== undefined && renewal !== previous?.certificateRenewal) {
+    pulumi.log.info(`k3s certificates expire ${renewal}: this update renews them on every node, one restart after another (k3s certificate rotate)`);
+  }
   const k3s = new K3sCluster("k3s", {
     ...clusterArgs(cluster),
     nodes,
@@ -158,6 +164,7 @@ export async function main(): Promise<Record<string, unknown>> {
     knownApiHosts: apiHostsKnown,
     rollout: plan.rollout,
     sshRollout: ssh,
+    certificateRenewal: renewal,
   });
 
   let layers: ClusterAddons | undefined;
@@ -198,7 +205,7 @@ export async function main(): Promise<Record<string, unknown>> {
   }
 
   const commands = dayTwoCommands(nodes, snapshots.dir);
-  const restarts = restartPlanOutput(k3s, previous, ssh ? cluster.k3sVersion : "", nodeIdentities);
+  const restarts = restartPlanOutput(k3s, previous, ssh ? cluster.k3sVersion : "", nodeIdentities, renewal);
   // The node state the next update's checks read back (previous.ts) resolves only after every node's last
   // step: a failed update then leaves the previous values, not the state it meant to reach.
   const reached = afterSteps(k3s.finalSteps, {
@@ -212,6 +219,7 @@ export async function main(): Promise<Record<string, unknown>> {
     restartKeys: k3s.restartKeys,
     knownApiHosts: apiHostsKnown,
     etcdNodeIps: etcdNodeIps(plan.nodes, cluster.datastore),
+    ...(renewal !== undefined ? { certificateRenewal: renewal } : {}),
     // Refused changing by the next update (day-two/fixed-settings.ts); includes secretsEncryption.
     ...fixedSettings(cluster),
   });

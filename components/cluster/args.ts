@@ -74,6 +74,12 @@ export interface K3sClusterArgs extends ClusterArgs {
   knownApiHosts?: string[];
   /** Move k3s versions through SSH steps (cordon, upgrade, uncordon); false when system-upgrade-controller upgrades in-cluster. Default true. */
   sshRollout?: boolean;
+  /**
+   * A certificate renewal to roll (YYYY-MM-DD, the day the current certificates expire): each node's
+   * restart step runs `k3s certificate rotate` once, servers one at a time, then agents
+   * (day-two/certificates.ts). The stack sets it from its previous kubeconfig. Default none.
+   */
+  certificateRenewal?: string;
 }
 
 /**
@@ -104,6 +110,7 @@ export interface ResolvedK3sClusterArgs {
   kubeconfigHost?: pulumi.Input<string>;
   knownApiHosts: string[];
   sshRollout: boolean;
+  certificateRenewal?: string;
   stager?: InstallStager;
   goneRoot: ConfigRoot;
   removed: RemovedHost[];
@@ -185,6 +192,7 @@ export const k3sClusterArgsSchema = clusterArgsSchema
     kubeconfigHost: nonEmptyInput.optional(),
     knownApiHosts: z.array(z.string().min(1, "is empty. Fix: give each known host as an IP address or DNS name, or leave it out")).default([]),
     sshRollout: z.boolean().default(true),
+    certificateRenewal: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: "is not a day. Fix: give it as YYYY-MM-DD, such as 2027-06-30, or leave it out" }).optional(),
     stager: z.custom<InstallStager>((v) => typeof (v as InstallStager | undefined)?.stage === "function").optional(),
     goneRoot: z.custom<ConfigRoot>((v) => typeof v === "string" || typeof (v as { arg?: unknown } | undefined)?.arg === "string").optional(),
     removed: z.array(z.custom<RemovedHost>((v) => typeof (v as RemovedHost | undefined)?.name === "string")).default([]),
@@ -290,6 +298,7 @@ export function resolveK3sClusterArgs(args: K3sClusterProgramArgs): ResolvedK3sC
     kubeconfigHost: parsed.kubeconfigHost,
     knownApiHosts: parsed.knownApiHosts,
     sshRollout: parsed.sshRollout,
+    certificateRenewal: parsed.certificateRenewal,
     stager: parsed.stager,
     goneRoot: parsed.goneRoot ?? { arg: `${ROOT}.gone` },
     removed: parsed.removed,

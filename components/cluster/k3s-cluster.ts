@@ -118,6 +118,7 @@ export class K3sCluster extends pulumi.ComponentResource {
         rolloutAfter: after,
         sshUpgrade: sshRollout,
         etcd: node.role === "server" && settings.datastore === "etcd",
+        certificateRenewal: args.certificateRenewal,
         secretConfig,
       }, { parent: this });
       this.nodes[node.name] = k3sNode;
@@ -170,7 +171,7 @@ export class K3sCluster extends pulumi.ComponentResource {
     // One Output over every node's hash, not one per node (bench/cluster-eval.ts counts them).
     const restartKeys = pulumi
       .all(names.map((n) => this.nodes[n].configHash))
-      .apply((hashes) => Object.fromEntries(names.map((n, i) => [n, restartKey(sshRollout ? settings.k3sVersion : "", hashes[i])])) as Record<string, string>);
+      .apply((hashes) => Object.fromEntries(names.map((n, i) => [n, restartKey(sshRollout ? settings.k3sVersion : "", hashes[i], args.certificateRenewal)])) as Record<string, string>);
     // A digest of config.yaml is kept secret when config.yaml holds a secret.
     this.restartKeys = secretConfig || args.files.some((f) => f.secret) ? pulumi.secret(restartKeys) : restartKeys;
 

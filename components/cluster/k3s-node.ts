@@ -39,6 +39,8 @@ export interface K3sNodeArgs {
   sshUpgrade: boolean;
   /** This node is a server of an embedded-etcd cluster. */
   etcd: boolean;
+  /** The certificate renewal the roll runs (K3sClusterArgs.certificateRenewal), if any. */
+  certificateRenewal?: string;
   /** Whether config.yaml carries a secret (datastore URL, S3 key): keep it secret then. */
   secretConfig: boolean;
 }
@@ -230,6 +232,7 @@ export class K3sNode extends pulumi.ComponentResource {
       etcd: args.etcd,
       // Only the first server carries cluster-init; a cluster moving from sqlite moves through it.
       sqliteToEtcd: args.etcd && args.bootstrap,
+      certificateRenewal: args.certificateRenewal,
       timeoutSeconds: READY_TIMEOUT_SECONDS,
     }));
     // Named "restart" since it restarts for configuration too; the alias keeps stacks made when it was "upgrade".

@@ -10,6 +10,7 @@ import { NodeAddress, parseNodeAddresses } from "../remote/removed";
 import { PlannedAddress, checkAddressMoves } from "./addresses";
 import { checkAddedDuringUpgrade } from "./added-nodes";
 import { checkEtcdNodeIps } from "./etcd-peers";
+import { clientCertificateExpiry } from "./certificates";
 import { FIXED_SETTING_OUTPUTS, FixedSettings, checkFixedSettings, fixedSettings, parseFixedSettings } from "./fixed-settings";
 
 /**
@@ -35,6 +36,10 @@ export interface PreviousState {
   knownApiHosts?: string[];
   /** `etcdNodeIps` output: etcd server → the node-ip it joined etcd with (etcd-peers.ts); absent from older stacks. */
   etcdNodeIps?: Record<string, string>;
+  /** When the admin client certificate of the `kubeconfig` output expires (ISO time); the kubeconfig itself is not kept. */
+  certificateExpiry?: string;
+  /** `certificateRenewal` output: the last certificate renewal rolled (certificates.ts); absent until the first. */
+  certificateRenewal?: string;
 }
 
 /**
@@ -83,8 +88,8 @@ async function outputValue(ref: pulumi.StackReference, name: string): Promise<un
  */
 export async function readPreviousState(opts: { parent?: pulumi.Resource } = {}): Promise<PreviousState> {
   const ref = new pulumi.StackReference("k3s-stacks-previous-outputs", { name: ownStackName() }, { parent: opts.parent });
-  const [version, servers, datastore, identities, keys, storageClass, addresses, apiHosts, peerIps, ...fixedValues] = await Promise.all(
-    ["k3sVersion", "serverNames", "datastore", "nodeIdentities", "restartKeys", "storageClass", "nodeAddresses", "knownApiHosts", "etcdNodeIps", ...FIXED_SETTING_OUTPUTS].map((name) => outputValue(ref, name)),
+  const [version, servers, datastore, identities, keys, storageClass, addresses, apiHosts, peerIps, kubeconfig, renewal, ...fixedValues] = await Promise.all(
+    ["k3sVersion", "serverNames", "datastore", "nodeIdentities", "restartKeys", "storageClass", "nodeAddresses", "knownApiHosts", "etcdNodeIps", "kubeconfig", "certificateRenewal", ...FIXED_SETTING_OUTPUTS].map((name) => outputValue(ref, name)),
   );
   const isKeys = (v: unknown): v is Record<string, string> =>
     typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string");
@@ -98,6 +103,9 @@ export async function readPreviousState(opts: { parent?: pulumi.Resource } = {})
   if (typeof storageClass === "string") state.storageClass = storageClass;
   if (Array.isArray(apiHosts) && apiHosts.every((h) => typeof h === "string")) state.knownApiHosts = apiHosts as string[];
   if (isKeys(peerIps)) state.etcdNodeIps = peerIps;
+  const expiry = typeof kubeconfig === "string" ? clientCertificateExpiry(kubeconfig) : undefined;
+  if (expiry) state.certificateExpiry = expiry.toISOString();
+  if (typeof renewal === "string") state.certificateRenewal = renewal;
   const nodeAddresses = parseNodeAddresses(addresses);
   if (nodeAddresses) state.nodeAddresses = nodeAddresses;
   const fixed = parseFixedSettings(Object.fromEntries(FIXED_SETTING_OUTPUTS.map((name, i) => [name, fixedValues[i]])));

@@ -10,9 +10,12 @@ export function configHash(files: Array<{ path: string; content: string }>): str
   return h.digest("hex");
 }
 
-/** What a node's restart depends on: its version and configuration. A change means a restart. */
-export function restartKey(version: string, hash: string): string {
-  return createHash("sha256").update(`${version}\0${hash}`).digest("hex").slice(0, 16);
+/**
+ * What a node's restart depends on: its version, configuration and the certificate renewal the roll
+ * runs (day-two/certificates.ts; none leaves the key as it was before renewals existed). A change means a restart.
+ */
+export function restartKey(version: string, hash: string, renewal?: string): string {
+  return createHash("sha256").update(renewal === undefined ? `${version}\0${hash}` : `${version}\0${hash}\0${renewal}`).digest("hex").slice(0, 16);
 }
 
 /**
@@ -26,12 +29,14 @@ export function restartKey(version: string, hash: string): string {
  */
 export function plannedRestarts(
   order: string[][],
-  previous: { version?: string; keys: Record<string, string>; identities?: Record<string, string> },
-  next: { version: string; keys: Record<string, string>; identities?: Record<string, string> },
+  previous: { version?: string; keys: Record<string, string>; identities?: Record<string, string>; renewal?: string },
+  next: { version: string; keys: Record<string, string>; identities?: Record<string, string>; renewal?: string },
 ): string[] {
   const steps: string[] = [];
   const replaced = (n: string) => previous.identities?.[n] !== undefined && next.identities?.[n] !== undefined && previous.identities[n] !== next.identities[n];
-  const why = previous.version !== undefined && previous.version !== next.version ? `k3s ${previous.version} → ${next.version}` : "configuration changed";
+  const why = previous.version !== undefined && previous.version !== next.version
+    ? `k3s ${previous.version} → ${next.version}`
+    : next.renewal !== undefined && next.renewal !== previous.renewal ? `certificates renewed (they expire ${next.renewal})` : "configuration changed";
   for (const group of order) {
     const nodes = group.filter((n) => previous.keys[n] !== undefined && (previous.keys[n] !== next.keys[n] || replaced(n)));
     const restarted = nodes.filter((n) => !replaced(n));

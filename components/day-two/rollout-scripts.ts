@@ -5,6 +5,7 @@ import { scriptFrame, shq } from "../remote/shell";
 import { STARTED_CONFIG_CURRENT, STARTED_CONFIG_FILE, configHashFunction } from "../k3s/started-config";
 import { versionGuardFunction } from "./node-scripts";
 import { sqliteToEtcdFunctions } from "./sqlite-to-etcd";
+import { renewCertificatesSnippet } from "./certificates";
 
 /**
  * Per-node rollout scripts: cordon → restart (with its health gate) → uncordon. The engine runs the
@@ -36,6 +37,8 @@ export interface RestartSpec {
    * is there, the cluster moves from sqlite to etcd, which this step guards (sqlite-to-etcd.ts).
    */
   sqliteToEtcd?: boolean;
+  /** A certificate renewal this roll runs (certificates.ts certificateRenewal): the day the renewed certificates expire. */
+  certificateRenewal?: string;
   /** How long the gate waits for the node to be healthy again. */
   timeoutSeconds: number;
 }
@@ -116,12 +119,19 @@ fi
   const convert = spec.sqliteToEtcd ? `${sqliteToEtcdFunctions(spec.node)}
 if sqlite_to_etcd_pending; then refuse_stale_etcd_dir; fi
 ` : "";
+  // Before an upgrade: the rotated certificates are issued by the release that runs now, as on any restart.
+  // Not while sqlite moves to etcd: that start must go through its guard (it renews what is due itself).
+  const rotate = spec.certificateRenewal ? renewCertificatesSnippet(spec.node, service, spec.certificateRenewal) : "";
+  const renew = rotate && convert ? `if ! sqlite_to_etcd_pending; then
+${rotate}fi
+` : rotate;
   const fail = `{ echo "k3s-stacks: the rolling restart stopped at ${spec.node}: 'systemctl RESTART ${service}' failed. Fix: check 'journalctl -u ${service}' on ${spec.node}, then run pulumi up again; it resumes at ${spec.node}." >&2; exit 1; }`;
-  return scriptFrame(`restart ${spec.node}${version ? ` on k3s ${version}` : ""}, configuration ${shortHash(spec.configHash)}`, {
+  const renewal = spec.certificateRenewal ? `, certificates renewed before ${spec.certificateRenewal}` : "";
+  return scriptFrame(`restart ${spec.node}${version ? ` on k3s ${version}` : ""}, configuration ${shortHash(spec.configHash)}${renewal}`, {
     update: `since=""
 ${configHashFunction(spec.files)}
 ${STARTED_CONFIG_CURRENT}
-${spec.install ? "" : `${replacedBinaryFunction(service)}\n`}${convert}${upgrade}if [ -z "$since" ]; then
+${spec.install ? "" : `${replacedBinaryFunction(service)}\n`}${convert}${renew}${upgrade}if [ -z "$since" ]; then
   ${convert ? `if sqlite_to_etcd_pending; then
     since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
     convert_sqlite_to_etcd

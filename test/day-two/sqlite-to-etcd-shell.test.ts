@@ -7,7 +7,7 @@ import * as path from "path";
 import { RestartSpec, renderRestartScript } from "../../components/day-two/rollout-scripts";
 import { K3S_DB_DIR } from "../../components/day-two/sqlite-to-etcd";
 import { InstallSpec } from "../../components/k3s/scripts";
-import { LOG_CALL, Sandbox, sandbox } from "../k3s/support/shell";
+import { LOG_CALL, Sandbox, fakeUnit, sandbox } from "../k3s/support/shell";
 
 let sb: Sandbox;
 const STATE = "/var/lib/rancher/k3s-stacks/";
@@ -20,19 +20,11 @@ beforeEach(() => {
   sb = sandbox();
   // systemctl start/restart runs the fake k3s start: MIGRATION=ok migrates (creates etcd/, renames
   // state.db), fail leaves a partial etcd/ and fails the start; without state.db nothing migrates.
-  sb.fake("systemctl", `[ "$1" = show ] && { echo "MainPID=0"; exit 0; }
-${LOG_CALL}
-case "$1" in
-  is-active) [ -e "${active()}" ]; exit ;;
-  stop) rm -f "${active()}" ;;
-  restart|start)
-    if [ -f "${db()}/state.db" ] && [ ! -d "${db()}/etcd" ]; then
+  fakeUnit(sb, active(), `if [ -f "${db()}/state.db" ] && [ ! -d "${db()}/etcd" ]; then
       mkdir "${db()}/etcd"
-      if [ "\${MIGRATION:-ok}" = fail ]; then rm -f "${active()}"; exit 1; fi
+      if [ "\${MIGRATION:-ok}" = fail ]; then exit 1; fi
       mv "${db()}/state.db" "${db()}/state.db.migrated"
-    fi
-    touch "${active()}" ;;
-esac`);
+    fi`);
   sb.fake("sleep", ":");
   sb.fake("k3s", `case "$*" in
   --version) echo "k3s version \${K3S_VERSION:-v1.36.3+k3s1} (abc)" ;;

@@ -45,6 +45,8 @@ const RENDERS: Record<string, Array<[string, string]>> = {
     ["etcd server upgrade and restart", rolloutScripts.renderRestartScript({ node: NODE, role: "server", install: { ...ONLINE, role: "server" }, files: ["/etc/rancher/k3s/config.yaml"], configHash: HASH, etcd: true, timeoutSeconds: 600 })],
     ["first etcd server, moving from sqlite (restart and upgrade)", rolloutScripts.renderRestartScript({ node: NODE, role: "server", install: { ...ONLINE, role: "server" }, files: ["/etc/rancher/k3s/config.yaml"], configHash: HASH, etcd: true, sqliteToEtcd: true, timeoutSeconds: 600 })],
     ["first etcd server, moving from sqlite (restart only)", rolloutScripts.renderRestartScript({ node: NODE, role: "server", files: ["/etc/rancher/k3s/config.yaml"], configHash: HASH, etcd: true, sqliteToEtcd: true, timeoutSeconds: 600 })],
+    ["first etcd server renewing certificates while moving from sqlite", rolloutScripts.renderRestartScript({ node: NODE, role: "server", install: { ...ONLINE, role: "server" }, files: ["/etc/rancher/k3s/config.yaml"], configHash: HASH, etcd: true, sqliteToEtcd: true, certificateRenewal: "2027-05-20", timeoutSeconds: 600 })],
+    ["agent renewing certificates", rolloutScripts.renderRestartScript({ node: NODE, role: "agent", files: ["/etc/rancher/k3s/config.yaml"], configHash: HASH, etcd: false, certificateRenewal: "2027-05-20", timeoutSeconds: 600 })],
     ["staged upgrade with preInstall", rolloutScripts.renderRestartScript({ node: NODE, role: "server", install: STAGED, files: ["/etc/rancher/k3s/config.yaml"], configHash: HASH, etcd: false, timeoutSeconds: 60 })],
   ],
   renderCordonScript: [

@@ -55,3 +55,20 @@ export function sandbox(): Sandbox {
 
 /** A fake that logs `<name> <args>` to $CALLS. */
 export const LOG_CALL = 'printf "%s %s\\n" "$(basename "$0")" "$*" >> "$CALLS"';
+
+/**
+ * A fake systemctl for one k3s unit whose state is the file `active`: is-active answers from it, stop
+ * removes it, start/restart run `onStart` (bash; its failure fails the start) and create it; show
+ * reports no main PID. Every call but show is logged.
+ */
+export function fakeUnit(sb: Sandbox, active: string, onStart = ":"): void {
+  sb.fake("systemctl", `[ "$1" = show ] && { echo "MainPID=0"; exit 0; }
+${LOG_CALL}
+case "$1" in
+  is-active) [ -e "${active}" ]; exit ;;
+  stop) rm -f "${active}" ;;
+  restart|start)
+    ${onStart}
+    touch "${active}" ;;
+esac`);
+}
