@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { nearestSubdomain, subdomainProblem } from "../rules/dns";
-import { DISABLE_VALUES, configProblems, normalizeSliceFlags } from "../rules/flags";
+import { DISABLE_VALUES, configProblems, flagType, normalizeSliceFlags } from "../rules/flags";
 import { K3S_CLUSTER_CIDR, K3S_SERVICE_CIDR, cidrListSchema, cidrSchema } from "../rules/cidr";
 import { ConfigError, ConfigRoot, keyPath, parseConfig } from "../rules/errors";
 import { Family, addressSchema } from "../rules/address";
@@ -10,7 +10,7 @@ import { goDurationSchema } from "../rules/duration";
 import { DATASTORES } from "../rules/datastore";
 import { flannelBackendSchema } from "../rules/flannel";
 import { EXAMPLE_K3S_TAG, k3sVersionProblem } from "../rules/k3s-version";
-import { managedKeyProblems } from "../rules/managed-flags";
+import { MANAGED_KEYS, managedKeyProblems } from "../rules/managed-flags";
 import { credentialFlagProblems } from "../rules/credential-flags";
 import { proxyModeProblems } from "../rules/kube-proxy";
 import { serviceRangeProblems } from "../rules/service-cidr";
@@ -55,6 +55,20 @@ function commaList<T extends z.ZodType<string>>(entry: T, opts: { trim?: boolean
 }
 
 /** Pinned k3s release of a supported line, e.g. v1.36.3+k3s1 (rules/k3s-version.ts). Channels are not versions. */
+/**
+ * k3s's `disable` takes only its packaged components (traefik, servicelb, ...); the embedded
+ * controllers and agent parts are switched off by flags of their own (`disable-helm-controller`,
+ * `disable-network-policy`, ...; k3s docs "Using the --disable flags"). Such a word in `disable`
+ * gets that flag as the fix, or why k3s-stacks refuses it; undefined for other words.
+ */
+function ownDisableFlag(input: string): string | undefined {
+  const flag = `disable-${input.trim().toLowerCase()}`;
+  if (flagType("server", flag) === undefined) return undefined;
+  const managed = MANAGED_KEYS[flag];
+  const packaged = `'${input}' is not one of the packaged components disable takes (${DISABLE_VALUES.join(", ")}); k3s switches it off with its own flag ${flag}`;
+  return managed ? `${packaged}, which k3s-stacks refuses: ${managed}. Fix: remove '${input}' from disable` : `${packaged}. Fix: remove '${input}' here and set serverConfig: { ${flag}: true }`;
+}
+
 const k3sVersion = z.string({
   // YAML reads an unquoted 1.30 as the number 1.3 (Pulumi's YAML 1.2 core schema does too).
   error: (iss) => (typeof iss.input === "number" ? `is the number ${iss.input}, as YAML reads an unquoted version such as 1.30, and not a k3s release tag. Fix: pin a release tag, which starts with 'v' (YAML then reads it as text), such as ${EXAMPLE_K3S_TAG}` : undefined),
@@ -71,7 +85,7 @@ const clusterFields = {
   /** sqlite: one server; etcd: embedded HA, odd server count; postgres: external, endpoint in the secret k3s-stacks:datastoreEndpoint. */
   datastore: z.enum(DATASTORES).default("sqlite"),
   /** Packaged components to switch off. */
-  disable: commaList(z.enum(DISABLE_VALUES as [string, ...string[]]), { trim: true }).default([]),
+  disable: commaList(z.enum(DISABLE_VALUES as [string, ...string[]], { error: (iss) => (iss.code === "invalid_value" && typeof iss.input === "string" ? ownDisableFlag(iss.input) : undefined) }), { trim: true }).default([]),
   /** Extra names/IPs in the API server certificate; the first that is no wildcard is the kubeconfig's host when apiEndpoint and apiVip are unset. */
   tlsSans: commaList(addressSchema({ accepts: "host", wildcard: true, portNote: "a certificate names hosts, not ports", example: "k3s.example.com or 192.168.1.250" })).default([]),
   /** Fixed API address (load balancer, VIP or DNS name) for joins and the kubeconfig. */

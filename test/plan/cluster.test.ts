@@ -5,6 +5,15 @@ import { problem, problemsOf } from "../support/config";
 const V = "v1.36.3+k3s1";
 
 describe("k3s-stacks:cluster", () => {
+  // k3s's disable takes only packaged components; controllers have flags of their own (disable-helm-controller, ...).
+  test("a controller in disable gets its own disable-<name> flag as the fix, or why k3s-stacks refuses that flag", () => {
+    expect(problemsOf(() => parseClusterConfig({ k3sVersion: V, disable: "traefik,helm-controller" }))).toEqual([
+      problem("k3s-stacks:cluster.disable[1]", "is not one of the packaged components disable takes", "set serverConfig: { disable-helm-controller: true }"),
+    ]);
+    expect(problemsOf(() => parseClusterConfig({ k3sVersion: V, disable: ["network-policy"] }))).toEqual([problem("k3s-stacks:cluster.disable[0]", "its own flag disable-network-policy", "disable-network-policy: true")]);
+    expect(problemsOf(() => parseClusterConfig({ k3sVersion: V, disable: ["kube-proxy"] }))).toEqual([problem("k3s-stacks:cluster.disable[0]", "which k3s-stacks refuses: k3s-stacks installs nothing that replaces kube-proxy", "remove 'kube-proxy' from disable")]);
+  });
+
   test("a minimal config gets the documented defaults", () => {
     const s = parseClusterConfig({ k3sVersion: V });
     expect(s).toMatchObject({ datastore: "sqlite", disable: [], tlsSans: [], clusterCidr: "10.42.0.0/16", serviceCidr: "10.43.0.0/16", secretsEncryption: true, installScriptUrl: "https://get.k3s.io", drainTimeout: "5m" });
