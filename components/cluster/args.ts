@@ -270,7 +270,7 @@ export function resolveK3sClusterArgs(args: K3sClusterProgramArgs): ResolvedK3sC
       if (!Array.isArray(args?.nodes)) return;
       [nodes, gone] = parseNodes([
         { nodes: args.nodes, root: { arg: `${ROOT}.nodes` } },
-        { nodes: Array.isArray(args.gone) ? args.gone : [], root: { arg: `${ROOT}.gone` } },
+        { nodes: Array.isArray(args.gone) ? args.gone : [], root: { arg: `${ROOT}.gone` }, gone: true },
       ]);
     },
   ]);

@@ -6,6 +6,7 @@ import { addressInput } from "../rules/address";
 import { nodeIpListInput } from "../rules/node-ips";
 import { hostSchema, inventorySchema } from "./inventory/schema";
 import { NodeArgs, NodeSpec } from "./types";
+import { nodeListProblems } from "./node-checks";
 
 const resource = z.custom<pulumi.Resource>((v) => pulumi.Resource.isInstance(v), { message: "is not a Pulumi resource. Fix: list the resources the node must wait for" });
 
@@ -54,10 +55,12 @@ export const nodeSpecSchema = z
 /**
  * Checks a library user's nodes and applies the defaults. `root` names the list, e.g.
  * `{ arg: "K3sCluster.args.nodes" }`; every problem names its element (`...nodes[2].name`), and names
- * must be unique across `lists` together (gone hosts included: each is a Kubernetes Node name).
+ * must be unique across `lists` together (gone hosts included: each is a Kubernetes Node name), and so
+ * must the live nodes' SSH endpoints, and their plain SSH keys fit their passphrases (nodes/node-checks.ts);
+ * a list marked `gone` holds hosts gone for good, never dialled.
  * Throws a ConfigError listing every problem.
  */
-export function parseNodes(lists: Array<{ nodes: NodeArgs[]; root: { arg: string } }>): NodeSpec[][] {
+export function parseNodes(lists: Array<{ nodes: NodeArgs[]; root: { arg: string }; gone?: boolean }>): NodeSpec[][] {
   const problems: string[] = [];
   const out = lists.map(({ nodes, root }) => {
     try {
@@ -78,6 +81,8 @@ export function parseNodes(lists: Array<{ nodes: NodeArgs[]; root: { arg: string
       else if (typeof n?.name === "string") seen.set(n.name, at.replace(/\.name$/, ""));
     });
   });
+  // Across entries, as an inventory is checked: SSH endpoints, keys against their passphrases.
+  problems.push(...nodeListProblems(lists.filter((l) => !l.gone).map(({ nodes, root }) => ({ nodes: Array.isArray(nodes) ? nodes : [], root }))));
   if (problems.length) throw new ConfigError(problems);
   return out;
 }

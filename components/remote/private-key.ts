@@ -85,6 +85,19 @@ function ssh2ParseKey(): ParseKey {
   return (require("ssh2") as typeof import("ssh2")).utils.parseKey as ParseKey;
 }
 
+/**
+ * ssh2's parser trying each key and passphrase once, for checking many connections that share a key
+ * (a library user's nodes): a passphrase try costs the key's KDF rounds.
+ */
+export function memoParseKey(): ParseKey {
+  const tried = new Map<string, unknown>();
+  return (key, passphrase) => {
+    const id = `${passphrase ?? ""}\0${key}`;
+    if (!tried.has(id)) tried.set(id, ssh2ParseKey()(key, passphrase));
+    return tried.get(id);
+  };
+}
+
 /** Only ssh2's verdict on the passphrase counts; a key it cannot read otherwise is left to the provider. */
 function wrongPassphrase(parseKey: ParseKey, text: string, passphrase: string): boolean {
   try {

@@ -4,8 +4,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, ConfigRoot, collectProblems, isArgument, keyPath, parseConfig, settingName } from "../../rules/errors";
 import { KeyPassword, passwordWithoutKeyProblem, privateKeyProblems } from "../../remote/private-key";
-import { parseIp } from "../../rules/address";
-import { splitNodeIps } from "../../rules/node-ips";
+import { duplicateValueProblems, nodeIpKeys, sshEndpointKey } from "../../rules/unique-hosts";
 import { NodeSpec } from "../types";
 import { ARCH_ALIASES, InventoryConfig, inventorySchema } from "./schema";
 
@@ -30,13 +29,14 @@ export const STACK_INVENTORY_ROOTS: InventoryRoots = { inventory: KEY, privateKe
  */
 export function parseInventoryConfig(raw: unknown, root: ConfigRoot = KEY): InventoryConfig {
   const inv = parseConfig(inventorySchema, raw, root);
-  const duplicates = (values: Array<Array<{ key: string; shown: string }>>, what: string) => duplicateProblems(root, values, what);
+  const duplicates = (values: Array<Array<{ key: string; shown: string }>>, what: string) => {
+    const problems = duplicateValueProblems(values.map((v, i) => ({ at: keyPath(root, ["hosts", i, what]), name: `hosts[${i}]`, values: v })), `every host needs its own ${what}`);
+    if (problems.length) throw new ConfigError(problems);
+  };
   collectProblems([
     () => duplicates(inv.hosts.map((h) => [{ key: h.name, shown: h.name }]), "name"),
-    // Two hosts may share an address behind NAT on different SSH ports, never the same address and port.
-    () => duplicates(inv.hosts.map((h) => [{ key: `${sameForm(h.address)}:${h.port ?? inv.port}`, shown: h.address }]), "address"),
-    // node-ip identifies the node to the cluster (Node InternalIP, flannel's VTEP): two nodes cannot share one, in either family.
-    () => duplicates(inv.hosts.map((h) => (h.internalAddress === undefined ? [] : splitNodeIps(h.internalAddress).map((a) => ({ key: sameForm(a), shown: a })))), "internalAddress"),
+    () => duplicates(inv.hosts.map((h) => [sshEndpointKey(h.address, h.port ?? inv.port)]), "address"),
+    () => duplicates(inv.hosts.map((h) => nodeIpKeys(h.internalAddress)), "internalAddress"),
     () => privateKeyPathProblems(root, inv.privateKeyPath),
     () => {
       const problems: string[] = [];
@@ -74,25 +74,6 @@ function goneProblems(root: ConfigRoot, inv: InventoryConfig): void {
 /** Hosts that still run k3s (not marked gone). */
 export function liveHosts(inv: InventoryConfig): InventoryConfig["hosts"] {
   return inv.hosts.filter((h) => !h.gone);
-}
-
-/** One spelling per address: IPs normalised (`fd00::1` = `fd00:0::1`), names lowercased (DNS is case-blind). */
-function sameForm(address: string): string {
-  return parseIp(address)?.toNormalizedString() ?? address.toLowerCase();
-}
-
-/** Per host, the values that must be unique across hosts: `key` is what is compared, `shown` how the user wrote it. */
-function duplicateProblems(root: ConfigRoot, values: Array<Array<{ key: string; shown: string }>>, what: string): void {
-  const seen = new Map<string, number>();
-  const problems: string[] = [];
-  values.forEach((list, i) => {
-    for (const v of list) {
-      const first = seen.get(v.key);
-      if (first !== undefined && first !== i) problems.push(`${keyPath(root, ["hosts", i, what])}: '${v.shown}' is also used by hosts[${first}]. Fix: every host needs its own ${what}.`);
-      else if (first === undefined) seen.set(v.key, i);
-    }
-  });
-  if (problems.length) throw new ConfigError(problems);
 }
 
 /** `id_ed25519.pub` is the public half OpenSSH writes next to the private key `id_ed25519` (ssh-keygen(1)). */
