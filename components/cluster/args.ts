@@ -1,24 +1,21 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { ConfigError, ConfigRoot, collectProblems, keyPath, parseConfig } from "../rules/errors";
+import { ConfigError, ConfigRoot, collectProblems, parseConfig } from "../rules/errors";
 import { filled } from "../rules/issues";
-import { DISABLE_VALUES, configProblems, flagType } from "../rules/flags";
 import { nonEmptyInput, stringInput } from "../rules/inputs";
-import { NodeArgs, NodeRole, NodeSpec } from "../nodes/types";
+import { NodeArgs, NodeSpec } from "../nodes/types";
 import { parseNodes } from "../nodes/spec";
 import { ClusterArgs, ClusterSettings, checkClusterSettings, clusterArgsSchema, settingsFromArgs } from "../k3s/settings";
 import { TopologyRoots, endpointScheme, validateTopology } from "../k3s/topology";
-import { ConfigContribution, ConfigValue, InstallStager, NodeFile, RolloutSettings } from "../k3s/types";
+import { ConfigContribution, InstallStager, NodeFile, RolloutSettings } from "../k3s/types";
 import { upgradeSchema } from "../day-two/config";
 import { datastoreEndpointProblem } from "../rules/datastore";
 import { clusterNodeProblems } from "../k3s/cluster-nodes";
 import { apiVipNetworkProblems } from "../k3s/api-vip";
-import { S3SettingNames, s3EndpointProblem } from "../rules/s3-endpoint";
 import type { RemovedHost } from "../day-two/removed-node";
-import { layerConflictProblems, layerKeyConflicts } from "../k3s/layer-keys";
 import { longhornPlacement } from "../nodes/storage-eligibility";
 import { longhornDrainProblems } from "../day-two/longhorn-drain";
-import { layerPortsSchema } from "../rules/ports";
+import { contributionSchema, checkContributions } from "./contributions";
 
 /**
  * Arguments of {@link K3sCluster}: plain data and Inputs of it, so that the component can be offered to
@@ -52,7 +49,7 @@ export interface K3sClusterArgs extends ClusterArgs {
   gone?: NodeArgs[];
   /** External datastore URL, `postgres://user:password@host:5432/k3s` (keep it a secret); required for, and only for, datastore `postgres`. */
   datastoreEndpoint?: pulumi.Input<string>;
-  /** config.yaml keys other layers need (e.g. {@link addonsK3sConfig} for ClusterAddons), checked per role against the k3s flag table. */
+  /** config.yaml keys other layers need (e.g. {@link addonsK3sConfig} for ClusterAddons), held to serverConfig's rules (components/cluster/contributions.ts): k3s flags of each role, no key k3s-stacks manages but the etcd-snapshot/etcd-s3 families, credentials (vpn-auth, S3 keys) only with `secret: true`. */
   contributions?: ConfigContribution[];
   /** Extra files written on nodes before k3s starts (e.g. registries.yaml); a change restarts k3s on those nodes, rolled. */
   files?: NodeFile[];
@@ -119,46 +116,6 @@ export interface ResolvedK3sClusterArgs {
 const ROOT = "K3sCluster.args";
 
 const role = z.enum(["server", "agent"]);
-
-const contributionSchema = z
-  .object({
-    server: z.record(z.string(), z.unknown()).optional(),
-    all: z.record(z.string(), z.unknown()).optional(),
-    disable: z.array(z.enum(DISABLE_VALUES as [string, ...string[]])).optional(),
-    secret: z.boolean().optional(),
-    longhorn: z.object({ nodes: z.array(filled("a node name of K3sCluster.args.nodes")).min(1).optional(), replicas: z.number().int().min(1).optional() }).strict().optional(),
-    ports: layerPortsSchema.optional(),
-  })
-  .strict();
-
-const S3_ENDPOINT = "etcd-s3-endpoint";
-const CONTRIBUTION_S3_NAMES: S3SettingNames = { keys: "etcd-s3-access-key and etcd-s3-secret-key (in a contribution with secret: true)", folder: "etcd-s3-folder", bucket: "etcd-s3-bucket" };
-
-function s3EndpointProblems(endpoint: unknown, key: string): string[] {
-  const problem = typeof endpoint === "string" ? s3EndpointProblem(endpoint, CONTRIBUTION_S3_NAMES) : undefined;
-  return problem ? [`${key}: ${problem}`] : [];
-}
-
-/**
- * Contributions come from code, not a stack file, but a bad key would still break nodes: each is
- * checked per role against the k3s flag table. Values not known yet (Outputs) are checked by key only.
- */
-function checkContributions(list: ConfigContribution[], root: ConfigRoot, settings: ClusterSettings): void {
-  const checkable = (role: NodeRole, m: Record<string, pulumi.Input<ConfigValue>> = {}) =>
-    Object.fromEntries(Object.entries(m).filter(([k, v]) => !pulumi.Output.isInstance(v) || !flagType(role, k.replace(/\+$/, ""))));
-  const problems = list.flatMap((c, i) => [
-    ...configProblems("server", checkable("server", c.server), keyPath(root, [i, "server"])),
-    // `all` goes to servers too, so it must be a flag of both roles.
-    ...configProblems("agent", checkable("agent", c.all), keyPath(root, [i, "all"])),
-    ...configProblems("server", checkable("server", c.all), keyPath(root, [i, "all"])),
-    // The stack's snapshots.s3.endpoint rule, on the k3s key it becomes (a server flag: in `all` it is refused above).
-    ...s3EndpointProblems(c.server?.[S3_ENDPOINT], keyPath(root, [i, "server", S3_ENDPOINT])),
-    // A contribution joins the user's lists (k3s/layer-keys.ts); a different value for the same key or argument is refused.
-    ...([["serverConfig", settings.serverConfig], ["agentConfig", settings.agentConfig]] as const).flatMap(([name, user]) =>
-      layerConflictProblems(layerKeyConflicts(user, { ...c.all, ...(name === "serverConfig" ? c.server : {}) }), { arg: `${ROOT}.${name}` }, keyPath(root, [i]), "change the contribution")),
-  ]);
-  if (problems.length) throw new ConfigError(problems);
-}
 
 const fileSchema = z
   .object({
@@ -263,7 +220,7 @@ export function resolveK3sClusterArgs(args: K3sClusterProgramArgs): ResolvedK3sC
       settings = settingsFromArgs(parsed);
       collectProblems([
         () => checkClusterSettings(settings, root),
-        () => checkContributions(parsed.contributions as ConfigContribution[], { arg: `${ROOT}.contributions` }, settings),
+        () => checkContributions(parsed.contributions as ConfigContribution[], { arg: `${ROOT}.contributions` }, root, settings),
       ]);
     },
     () => {

@@ -25,3 +25,27 @@ export function credentialFlagProblems(config: Record<string, unknown>, root: Co
     return [`${where(raw)}: holds ${flag.holds} in clear text, so it would be stored unencrypted in ${isArgument(root) ? "the Pulumi state" : "the stack file and the Pulumi state"}. Fix: remove it; ${fix}.`];
   });
 }
+
+/**
+ * Credentials a layer's contribution may carry, which the snapshots layer puts there from the
+ * stack's secrets etcdS3AccessKey and etcdS3SecretKey (day-two/snapshots.ts), besides {@link CREDENTIAL_FLAGS}.
+ */
+const CONTRIBUTION_CREDENTIALS: Record<string, string> = {
+  ...Object.fromEntries(Object.entries(CREDENTIAL_FLAGS).map(([k, v]) => [k, v.holds])),
+  "etcd-s3-access-key": "the S3 access key id",
+  "etcd-s3-secret-key": "the S3 secret key",
+};
+
+/**
+ * Credential keys in a contribution (K3sCluster's `contributions`) that is not marked `secret: true`:
+ * K3sCluster then keeps config.yaml, its digest and the restart keys in plain text in the Pulumi
+ * state. Values that are Outputs count too (whether one is secret is not known here). `where(key)`
+ * names the key, `contribution` the contribution whose `secret` the fix sets.
+ */
+export function plainContributionCredentialProblems(keys: Record<string, unknown>, where: (key: string) => string, contribution: string): string[] {
+  return Object.keys(keys).flatMap((raw) => {
+    const holds = CONTRIBUTION_CREDENTIALS[raw.replace(/\+$/, "")];
+    if (!holds) return [];
+    return [`${where(raw)}: holds ${holds}, but ${contribution} is not marked secret, so config.yaml would be stored in clear text in the Pulumi state. Fix: set secret: true on ${contribution}.`];
+  });
+}

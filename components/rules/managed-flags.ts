@@ -63,9 +63,14 @@ const MANAGED_PREFIXES: Array<[string, string]> = [
   ["etcd-s3", "set k3s-stacks:snapshots.s3 and the secrets etcdS3AccessKey/etcdS3SecretKey"],
 ];
 
+/** The family of k3s-stacks' snapshot settings (etcd-snapshot-*, etcd-s3-*) `key` is in, with its fix. */
+function snapshotFamily(key: string): [string, string] | undefined {
+  return MANAGED_PREFIXES.find(([p]) => key === p || key.startsWith(`${p}-`));
+}
+
 /** The fix for a managed flag; fixes that name a stack key are worded for code when `root` is an argument. */
 export function managedFix(key: string, root: ConfigRoot): string | undefined {
-  const prefix = MANAGED_PREFIXES.find(([p]) => key === p || key.startsWith(`${p}-`));
+  const prefix = snapshotFamily(key);
   if (isArgument(root)) {
     if (key === "datastore-endpoint") return `set datastore: postgres and pass ${settingName(root, ["datastoreEndpoint"])} (keep it a secret)`;
     if (key === "write-kubeconfig-mode") return "the kubeconfig stays 0600 (root only); the component's kubeconfig output gives you a copy";
@@ -135,12 +140,16 @@ export function argName(arg: string): string {
  * Problems of managed settings in a serverConfig/agentConfig mapping: a managed k3s flag as a key, or
  * a component argument k3s derives from one inside a `*-arg` list. `root` words the fixes (stack file
  * or code); `where(path)` names a key under the mapping. `keys` are the mapping's keys reported as managed (their other problems are moot).
+ * `layer`: the mapping is a layer's contribution (K3sCluster's `contributions`), which may set the
+ * etcd-snapshot and etcd-s3 families; every other managed key is refused there as in serverConfig.
  */
-export function managedKeyProblems(config: Record<string, unknown>, root: ConfigRoot, where: (path: Array<string | number>) => string): { problems: string[]; keys: Set<string> } {
+export function managedKeyProblems(config: Record<string, unknown>, root: ConfigRoot, where: (path: Array<string | number>) => string, opts: { layer?: boolean } = {}): { problems: string[]; keys: Set<string> } {
   const problems: string[] = [];
   const keys = new Set<string>();
   for (const [rawKey, value] of Object.entries(config)) {
     const key = rawKey.replace(/\+$/, "");
+    // A layer's contribution is where the snapshot families belong (day-two/snapshots.ts puts them there).
+    if (opts.layer && snapshotFamily(key)) continue;
     const fix = managedFix(key, root);
     if (fix) {
       keys.add(rawKey);
