@@ -13,11 +13,16 @@ import {
   agentPlanSpec,
   serverPlanSpec,
 } from "./suc-plans";
+import { checkSystemUpgradePlansArgs } from "./suc-args";
 
 /** system-upgrade-controller release whose manifest the resources below follow. */
 export const SUC_VERSION = "v0.20.1";
 
-/** Inputs of SystemUpgradePlans. */
+/**
+ * Inputs of SystemUpgradePlans, checked before anything is registered with the rules of the stack
+ * keys they come from (day-two/suc-args.ts); a problem throws a ConfigError naming the argument
+ * (`SystemUpgradePlans.args.drainTimeout`).
+ */
 export interface SystemUpgradePlansArgs {
   /** Provider for the k3s cluster (kubeconfig from K3sCluster). */
   provider: k8s.Provider;
@@ -60,6 +65,8 @@ export class SystemUpgradePlans extends pulumi.ComponentResource {
   public readonly agentPlan: k8s.apiextensions.CustomResource;
 
   constructor(name: string, args: SystemUpgradePlansArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    // Checked before super(): a bad argument registers nothing, not even this component.
+    const { preUpgradeNode } = checkSystemUpgradePlansArgs(args);
     super("k3s:upgrade:SystemUpgradePlans", name, {}, opts);
     const plan: PlanOptions = {
       version: args.version,
@@ -173,7 +180,7 @@ export class SystemUpgradePlans extends pulumi.ComponentResource {
     // snapshot is taken before the controller starts the first server's upgrade.
     const pre = args.preUpgrade
       ? [remoteScript(`${name}-pre-upgrade`, {
-        connection: args.preUpgrade.node.connection,
+        connection: preUpgradeNode!.connection,
         script: scriptFrame(`before upgrading to ${args.version}`, { update: args.preUpgrade.script }),
         phases: ["update"],
       }, { parent: this, dependsOn: args.preUpgrade.dependsOn })]
