@@ -49,7 +49,7 @@ export interface K3sClusterArgs extends ClusterArgs {
   gone?: NodeArgs[];
   /** External datastore URL, `postgres://user:password@host:5432/k3s` (keep it a secret); required for, and only for, datastore `postgres`. */
   datastoreEndpoint?: pulumi.Input<string>;
-  /** config.yaml keys other layers need (e.g. {@link addonsK3sConfig} for ClusterAddons), held to serverConfig's rules (components/cluster/contributions.ts): k3s flags of each role, no key k3s-stacks manages but the etcd-snapshot/etcd-s3 families, credentials (vpn-auth, S3 keys) only with `secret: true`. */
+  /** config.yaml keys other layers need (e.g. {@link addonsK3sConfig} for ClusterAddons), held to serverConfig's rules (components/cluster/contributions.ts): k3s flags of each role, no key k3s-stacks manages but the etcd-snapshot/etcd-s3 families and tls-san names, credentials (vpn-auth, S3 keys) only with `secret: true`. */
   contributions?: ConfigContribution[];
   /** Extra files written on nodes before k3s starts (e.g. registries.yaml); a change restarts k3s on those nodes, rolled. */
   files?: NodeFile[];

@@ -38,7 +38,7 @@ function s3EndpointProblems(endpoint: unknown, key: string): string[] {
  * held to serverConfig's rules (k3s/settings.ts checkClusterSettings): each key per role against the
  * k3s flag table, and its value where k3s takes a fixed set; keys k3s-stacks manages (token, node-ip,
  * cluster-cidr, datastore-endpoint, ... rules/managed-flags.ts) refused, except the etcd-snapshot and
- * etcd-s3 families a snapshots layer contributes; credentials (vpn-auth, the S3 keys) only in a
+ * etcd-s3 families a snapshots layer contributes and tls-san names, joined with tlsSans; credentials (vpn-auth, the S3 keys) only in a
  * contribution marked secret. A key both a contribution and serverConfig/agentConfig set differently
  * is refused (k3s/layer-keys.ts). Values not known yet (Outputs) are checked by key only.
  * `root` names the list (`K3sCluster.args.contributions`), `cluster` the component's arguments.

@@ -141,15 +141,16 @@ export function argName(arg: string): string {
  * a component argument k3s derives from one inside a `*-arg` list. `root` words the fixes (stack file
  * or code); `where(path)` names a key under the mapping. `keys` are the mapping's keys reported as managed (their other problems are moot).
  * `layer`: the mapping is a layer's contribution (K3sCluster's `contributions`), which may set the
- * etcd-snapshot and etcd-s3 families; every other managed key is refused there as in serverConfig.
+ * etcd-snapshot and etcd-s3 families and add to tls-san; every other managed key is refused there as in serverConfig.
  */
 export function managedKeyProblems(config: Record<string, unknown>, root: ConfigRoot, where: (path: Array<string | number>) => string, opts: { layer?: boolean } = {}): { problems: string[]; keys: Set<string> } {
   const problems: string[] = [];
   const keys = new Set<string>();
   for (const [rawKey, value] of Object.entries(config)) {
     const key = rawKey.replace(/\+$/, "");
-    // A layer's contribution is where the snapshot families belong (day-two/snapshots.ts puts them there).
-    if (opts.layer && snapshotFamily(key)) continue;
+    // A layer's contribution is where the snapshot families belong (day-two/snapshots.ts puts them
+    // there); a layer may add names to the servers' certificate, joined with tlsSans (k3s/layer-keys.ts).
+    if (opts.layer && (snapshotFamily(key) || key === "tls-san")) continue;
     const fix = managedFix(key, root);
     if (fix) {
       keys.add(rawKey);
