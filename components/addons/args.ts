@@ -5,7 +5,7 @@ import { filled } from "../rules/issues";
 import { nonEmptyInput, stringListInput } from "../rules/inputs";
 import { NodeArgs, NodeSpec } from "../nodes/types";
 import { parseNodes } from "../nodes/spec";
-import { clusterArgsSchema } from "../k3s/settings";
+import { ClusterArgs, clusterArgsSchema } from "../k3s/settings";
 import { ConfigContribution } from "../k3s/types";
 import { AddonsConfig, addonsSchema } from "./config";
 import { CephExternalSecrets, cephExternalSchema } from "./rook-external";
@@ -13,6 +13,7 @@ import { CheckedAddons, checkAddons } from "./validate";
 import type { AddonsRoots } from "./roots";
 import type { Datastore } from "../rules/datastore";
 import { addonK3sContribution } from "./k3s-contribution";
+import { apiVipPoolProblems } from "./kube-vip";
 
 /**
  * The layers to install, as the stack key `k3s-stacks:addons` takes them (same rules and defaults,
@@ -46,6 +47,16 @@ export interface ClusterAddonsArgs {
   serviceCidr?: string;
   /** The cluster's `disable` list, to catch a disabled servicelb/local-storage that the addons rely on; default `[]`. */
   clusterDisable?: string[];
+  /**
+   * The cluster's `serverConfig` and `agentConfig`, as given to K3sCluster; default `{}`. The addons are
+   * checked against them as the stack checks its cluster block: MetalLB in layer 2 needs
+   * `ipvs-strict-arp=true` when kube-proxy runs in IPVS mode, monitoring's metrics keys must not
+   * contradict them, and a `kubelet-arg` root-dir is the kubelets' root directory (unless `kubeletRootDir` is given).
+   */
+  clusterServerConfig?: Record<string, unknown>;
+  clusterAgentConfig?: Record<string, unknown>;
+  /** The cluster's `apiVip`, as given to K3sCluster: no MetalLB pool may hold its address. */
+  apiVip?: ClusterArgs["apiVip"];
   /** What to install; default local-path storage, servicelb, no monitoring. */
   config?: AddonsArgs;
   /** Grafana's admin password (secret); generated (24 characters) when absent. */
@@ -98,6 +109,9 @@ export const clusterAddonsArgsSchema = z
     clusterCidr: clusterArgsSchema.shape.clusterCidr,
     serviceCidr: clusterArgsSchema.shape.serviceCidr,
     clusterDisable: clusterArgsSchema.shape.disable,
+    clusterServerConfig: clusterArgsSchema.shape.serverConfig,
+    clusterAgentConfig: clusterArgsSchema.shape.agentConfig,
+    apiVip: clusterArgsSchema.shape.apiVip,
     config: addonsSchema.prefault({}),
     grafanaAdminPassword: nonEmptyInput.optional(),
     airgapChartDir: filled("the directory of packaged charts, such as an airgap bundle's charts directory").optional(),
@@ -113,6 +127,9 @@ const ROOTS: AddonsRoots = {
   clusterCidr: { arg: `${ROOT}.clusterCidr` },
   serviceCidr: { arg: `${ROOT}.serviceCidr` },
   disable: { arg: `${ROOT}.clusterDisable` },
+  serverConfig: { arg: `${ROOT}.clusterServerConfig` },
+  agentConfig: { arg: `${ROOT}.clusterAgentConfig` },
+  apiVip: { arg: `${ROOT}.apiVip` },
 };
 
 /**
@@ -131,8 +148,21 @@ export function resolveClusterAddonsArgs(programArgs: ClusterAddonsProgramArgs):
   ]);
   checkCephExternal(parsed.config, parsed.cephExternal);
   const rootDir = parsed.kubeletRootDir === undefined ? undefined : { dir: parsed.kubeletRootDir.replace(/\/+$/, "") || "/", where: `${ROOT}.kubeletRootDir` };
-  const context = { nodes, datastore: parsed.datastore, clusterCidr: parsed.clusterCidr, serviceCidr: parsed.serviceCidr, disable: parsed.clusterDisable, kubeletRootDirs: { server: rootDir, agent: rootDir } };
-  const checked = checkAddons(parsed.config, context, ROOTS);
+  const context = {
+    nodes, datastore: parsed.datastore, clusterCidr: parsed.clusterCidr, serviceCidr: parsed.serviceCidr, disable: parsed.clusterDisable,
+    serverConfig: parsed.clusterServerConfig, agentConfig: parsed.clusterAgentConfig,
+    // The kubelets' root directory as given, else as the cluster's kubelet-arg lists set it.
+    kubeletRootDirs: rootDir ? { server: rootDir, agent: rootDir } : undefined,
+  };
+  const lb = parsed.config.loadBalancer;
+  let checked!: CheckedAddons;
+  collectProblems([
+    () => { checked = checkAddons(parsed.config, context, ROOTS); },
+    () => {
+      const problems = parsed.apiVip && lb.type === "metallb" ? apiVipPoolProblems(parsed.apiVip, lb, ROOTS) : [];
+      if (problems.length) throw new ConfigError(problems);
+    },
+  ]);
   return {
     ...parsed,
     // Monitor addresses and cephx keys: secret whatever the caller passed.

@@ -1,7 +1,7 @@
 import * as ipaddr from "ipaddr.js";
 import { stringify } from "yaml";
 import { ApiVip } from "../k3s/settings";
-import { ConfigError, keyPath } from "../rules/errors";
+import { ConfigError, ConfigRoot, keyPath } from "../rules/errors";
 import { NodeFile } from "../k3s/types";
 import { imageRef } from "./charts";
 import { MetallbConfig } from "./config";
@@ -121,20 +121,23 @@ export interface ApiVipContext extends ApiVipNetwork {
  * K3sCluster runs too) and, on top, the VIP inside a MetalLB pool (MetalLB could hand it to a Service).
  */
 export function apiVipProblems(vip: ApiVip, ctx: ApiVipContext): string[] {
-  const where = keyPath("cluster", ["apiVip", "address"]);
-  const problems = apiVipNetworkProblems(vip, ctx);
+  return [...apiVipNetworkProblems(vip, ctx), ...(ctx.metallb ? apiVipPoolProblems(vip, ctx.metallb, { apiVip: "cluster.apiVip", addons: "addons" }) : [])];
+}
+
+/**
+ * The VIP inside a MetalLB pool: MetalLB could hand it to a Service. For the stack's cluster.apiVip
+ * and ClusterAddons's `apiVip` argument alike; `roots` name the VIP and the addons settings.
+ */
+export function apiVipPoolProblems(vip: ApiVip, metallb: MetallbConfig, roots: { apiVip: ConfigRoot; addons: ConfigRoot }): string[] {
+  const where = keyPath(roots.apiVip, ["address"]);
   const addr = ipaddr.parse(vip.address);
   const family = addr.kind();
   const value = ipToBigInt(addr);
-  ctx.metallb?.pools.forEach((pool, i) => {
-    pool.addresses.forEach((text, j) => {
-      const iv = parsePoolEntry(text);
-      if (iv && iv.family === family && value >= iv.first && value <= iv.last) {
-        problems.push(`${where}: ${vip.address} is inside MetalLB pool '${pool.name}' (${keyPath("addons", ["loadBalancer", "pools", i, "addresses", j])}: ${text}), so MetalLB could hand it to a Service. Fix: pick an address outside every pool.`);
-      }
-    });
-  });
-  return problems;
+  return metallb.pools.flatMap((pool, i) => pool.addresses.flatMap((text, j) => {
+    const iv = parsePoolEntry(text);
+    if (!iv || iv.family !== family || value < iv.first || value > iv.last) return [];
+    return [`${where}: ${vip.address} is inside MetalLB pool '${pool.name}' (${keyPath(roots.addons, ["loadBalancer", "pools", i, "addresses", j])}: ${text}), so MetalLB could hand it to a Service. Fix: pick an address outside every pool.`];
+  }));
 }
 
 /** Throws one ConfigError with every apiVipProblems line. */

@@ -29,12 +29,15 @@ function rootDirIn(config: Record<string, unknown> | undefined, root: ConfigRoot
   return found;
 }
 
-/** The kubelet root directories of servers and agents from a stack's serverConfig/agentConfig (agentConfig applies to servers too unless serverConfig sets the list). */
-export function kubeletRootDirs(serverConfig: Record<string, unknown> = {}, agentConfig: Record<string, unknown> = {}): { server?: RootDirArg; agent?: RootDirArg } {
+/**
+ * The kubelet root directories of servers and agents from the cluster's serverConfig/agentConfig
+ * (agentConfig applies to servers too unless serverConfig sets the list); `roots` name them (the stack's keys by default).
+ */
+export function kubeletRootDirs(serverConfig: Record<string, unknown> = {}, agentConfig: Record<string, unknown> = {}, roots: { server: ConfigRoot; agent: ConfigRoot } = { server: "cluster.serverConfig", agent: "cluster.agentConfig" }): { server?: RootDirArg; agent?: RootDirArg } {
   const serverHasList = "kubelet-arg" in serverConfig || "kubelet-arg+" in serverConfig;
   return {
-    server: serverHasList ? rootDirIn(serverConfig, "cluster.serverConfig") : rootDirIn(agentConfig, "cluster.agentConfig"),
-    agent: rootDirIn(agentConfig, "cluster.agentConfig"),
+    server: serverHasList ? rootDirIn(serverConfig, roots.server) : rootDirIn(agentConfig, roots.agent),
+    agent: rootDirIn(agentConfig, roots.agent),
   };
 }
 

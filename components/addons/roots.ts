@@ -10,6 +10,19 @@ export interface AddonsRoots {
   serviceCidr: ConfigRoot;
   /** The cluster's list of disabled packaged components. */
   disable: ConfigRoot;
+  /** The cluster's extra k3s config of servers and of every node (kube-proxy's mode, the kubelet's root-dir, metrics keys). */
+  serverConfig: ConfigRoot;
+  agentConfig: ConfigRoot;
+  /** The cluster's API VIP, which no MetalLB pool may hold. */
+  apiVip: ConfigRoot;
 }
 
-export const STACK_ADDONS_ROOTS: AddonsRoots = { addons: "addons", clusterCidr: "cluster.clusterCidr", serviceCidr: "cluster.serviceCidr", disable: "cluster.disable" };
+export const STACK_ADDONS_ROOTS: AddonsRoots = {
+  addons: "addons",
+  clusterCidr: "cluster.clusterCidr",
+  serviceCidr: "cluster.serviceCidr",
+  disable: "cluster.disable",
+  serverConfig: "cluster.serverConfig",
+  agentConfig: "cluster.agentConfig",
+  apiVip: "cluster.apiVip",
+};

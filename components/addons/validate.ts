@@ -23,7 +23,7 @@ export interface AddonsContext<N extends NodeFacts = NodeSpec> {
   serviceCidr: string;
   /** The cluster's `disable` list as the user wrote it. */
   disable: string[];
-  /** The cluster's serverConfig and agentConfig (stack only): the monitoring keys must not contradict them. */
+  /** The cluster's serverConfig and agentConfig: the monitoring keys must not contradict them, MetalLB in layer 2 needs strict ARP under IPVS. */
   serverConfig?: Record<string, unknown>;
   agentConfig?: Record<string, unknown>;
   /** The kubelets' root-dir as a library caller gives it (the stack's comes from serverConfig/agentConfig). */
@@ -85,8 +85,8 @@ export function checkAddons<N extends NodeFacts>(cfg: AddonsConfig, ctx: AddonsC
   if (cfg.loadBalancer.type === "metallb") {
     problems.push(...poolProblems(cfg.loadBalancer, { clusterCidr: ctx.clusterCidr, serviceCidr: ctx.serviceCidr, nodeAddresses: knownAddresses(ctx.nodes), lanAddresses: lanAddresses(ctx.nodes) }, at));
     if (!cfg.loadBalancer.bgp) {
-      const server = { root: "cluster.serverConfig", config: ctx.serverConfig ?? {} };
-      const agent = { root: "cluster.agentConfig", config: ctx.agentConfig ?? {} };
+      const server = { root: at.serverConfig, config: ctx.serverConfig ?? {} };
+      const agent = { root: at.agentConfig, config: ctx.agentConfig ?? {} };
       problems.push(...strictArpProblems(server, agent, ctx.nodes.some((n) => n.role === "agent"), keyPath(at.addons, ["loadBalancer"])));
     }
   } else if (ctx.disable.includes("servicelb")) {
@@ -109,7 +109,7 @@ export function checkAddons<N extends NodeFacts>(cfg: AddonsConfig, ctx: AddonsC
       if (wrong) problems.push(wrong);
     }
   }
-  const rootDir = kubeletRootDirProblems(cfg, ctx.kubeletRootDirs ?? kubeletRootDirs(ctx.serverConfig, ctx.agentConfig), ctx.nodes.some((n) => n.role === "agent"), at.addons);
+  const rootDir = kubeletRootDirProblems(cfg, ctx.kubeletRootDirs ?? kubeletRootDirs(ctx.serverConfig, ctx.agentConfig, { server: at.serverConfig, agent: at.agentConfig }), ctx.nodes.some((n) => n.role === "agent"), at.addons);
   problems.push(...rootDir.problems);
   if (rootDir.dir !== undefined) out.kubeletRootDir = rootDir.dir;
   if (problems.length) throw new ConfigError(problems);
@@ -127,7 +127,7 @@ function monitoringKeyProblems(cfg: AddonsConfig, ctx: AddonsContext<NodeFacts>,
   const layer = `${keyPath(at.addons, ["monitoring"])} (Prometheus scrapes these metrics from other nodes)`;
   const fix = `set ${keyPath(at.addons, ["monitoring", "enabled"])}: false`;
   return [
-    ...layerConflictProblems(layerKeyConflicts(ctx.serverConfig ?? {}, { ...keys.all, ...keys.server }), "cluster.serverConfig", layer, fix),
-    ...layerConflictProblems(layerKeyConflicts(ctx.agentConfig ?? {}, { ...keys.all }), "cluster.agentConfig", layer, fix),
+    ...layerConflictProblems(layerKeyConflicts(ctx.serverConfig ?? {}, { ...keys.all, ...keys.server }), at.serverConfig, layer, fix),
+    ...layerConflictProblems(layerKeyConflicts(ctx.agentConfig ?? {}, { ...keys.all }), at.agentConfig, layer, fix),
   ];
 }

@@ -147,3 +147,32 @@ describe("contributions are held to serverConfig's rules", () => {
     await drain();
   });
 });
+
+describe("ClusterAddons against the cluster's settings, as the stack checks its addons against its cluster block", () => {
+  const base = { kubeconfig: "apiVersion: v1", nodes: [node("s1", "192.168.1.11"), node("a1", "192.168.1.21", "agent")], serverAddresses: ["192.168.1.11"] };
+  const metallb = { loadBalancer: { type: "metallb" as const, pools: [{ name: "lan", addresses: ["192.168.1.240/28"] }] } };
+
+  test("MetalLB in layer 2 with kube-proxy in IPVS mode without strict ARP names the cluster's agentConfig entry", async () => {
+    const clusterAgentConfig = { "kube-proxy-arg": ["proxy-mode=ipvs"] };
+    expect(await problemsOf(() => new ClusterAddons("ipvs", { ...base, config: metallb, clusterAgentConfig }))).toEqual([
+      "ClusterAddons.args.clusterAgentConfig.kube-proxy-arg[0]: 'proxy-mode=ipvs' runs kube-proxy in IPVS mode, which puts every LoadBalancer address on each node's kube-ipvs0 interface, so without strict ARP every node answers ARP for the addresses MetalLB announces in layer 2 (ClusterAddons.args.config.loadBalancer) and clients switch between nodes. Fix: add ipvs-strict-arp=true to ClusterAddons.args.clusterAgentConfig.kube-proxy-arg, or announce the pools over BGP.",
+    ]);
+    expect(() => new ClusterAddons("ipvs-strict", { ...base, config: metallb, clusterAgentConfig: { "kube-proxy-arg": ["proxy-mode=ipvs", "ipvs-strict-arp=true"] } })).not.toThrow();
+    await drain();
+  });
+
+  test("the cluster's API VIP inside a MetalLB pool, and a kubelet root-dir Rook cannot follow, are refused naming the arguments", async () => {
+    const rook = { storage: { type: "rook-ceph" as const, replicas: 1 as const, nodes: [{ name: "a1", devices: ["sdb"] }] } };
+    expect(await problemsOf(() => new ClusterAddons("vip", { ...base, config: metallb, apiVip: { address: "192.168.1.245" } }))).toEqual([
+      "ClusterAddons.args.apiVip.address: 192.168.1.245 is inside MetalLB pool 'lan' (ClusterAddons.args.config.loadBalancer.pools[0].addresses[0]: 192.168.1.240/28), so MetalLB could hand it to a Service. Fix: pick an address outside every pool.",
+    ]);
+    expect(await problemsOf(() => new ClusterAddons("rootdir", { ...base, config: rook, clusterAgentConfig: { "kubelet-arg": ["root-dir=/data/kubelet"] } }))).toEqual([
+      expect.stringMatching(/^ClusterAddons\.args\.clusterAgentConfig\.kubelet-arg\[0\]: 'root-dir=\/data\/kubelet' moves the kubelet's root directory, but Rook's Ceph CSI driver .*Fix: remove root-dir here/),
+    ]);
+  });
+
+  test("monitoring's metrics keys contradicted by the cluster's agentConfig are refused", async () => {
+    const problems = await problemsOf(() => new ClusterAddons("metrics", { ...base, config: { monitoring: { enabled: true } }, clusterAgentConfig: { "kube-proxy-arg": ["metrics-bind-address=127.0.0.1:10249"] } }));
+    expect(problems).toEqual([expect.stringMatching(/^ClusterAddons\.args\.clusterAgentConfig\.kube-proxy-arg\[0\]: .*Fix: .*ClusterAddons\.args\.config\.monitoring\.enabled: false/)]);
+  });
+});
