@@ -3,6 +3,7 @@ import { z } from "zod";
 import { ConfigError, ConfigRoot, collectProblems, parseConfig } from "../rules/errors";
 import { filled } from "../rules/issues";
 import { nonEmptyInput, stringInput } from "../rules/inputs";
+import { addressInput, addressSchema } from "../rules/address";
 import { NodeArgs, NodeSpec } from "../nodes/types";
 import { parseNodes } from "../nodes/spec";
 import { ClusterArgs, ClusterSettings, checkClusterSettings, clusterArgsSchema, settingsFromArgs } from "../k3s/settings";
@@ -137,6 +138,8 @@ const rolloutSchema = z
   })
   .strict();
 
+const API_HOST = { accepts: "host", portNote: "the kubeconfig and joins use the API port 6443", example: "k3s.example.com or 192.168.1.250" } as const;
+
 export const k3sClusterArgsSchema = clusterArgsSchema
   .extend({
     // Each node is checked by parseNodes, which names the element and checks names across both lists.
@@ -146,8 +149,9 @@ export const k3sClusterArgsSchema = clusterArgsSchema
     contributions: z.array(contributionSchema).default([]),
     files: z.array(fileSchema).default([]),
     rollout: rolloutSchema.prefault({}),
-    kubeconfigHost: nonEmptyInput.optional(),
-    knownApiHosts: z.array(z.string().min(1, "is empty. Fix: give each known host as an IP address or DNS name, or leave it out")).default([]),
+    // Hosts the kubeconfig and the servers' tls-san take: the rule of the stack's apiEndpoint (an IP or DNS name, no port or scheme).
+    kubeconfigHost: addressInput(API_HOST).optional(),
+    knownApiHosts: z.array(addressSchema(API_HOST)).default([]),
     sshRollout: z.boolean().default(true),
     certificateRenewal: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: "is not a day. Fix: give it as YYYY-MM-DD, such as 2027-06-30, or leave it out" }).optional(),
     stager: z.custom<InstallStager>((v) => typeof (v as InstallStager | undefined)?.stage === "function").optional(),

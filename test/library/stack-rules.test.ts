@@ -176,3 +176,16 @@ describe("ClusterAddons against the cluster's settings, as the stack checks its 
     expect(problems).toEqual([expect.stringMatching(/^ClusterAddons\.args\.clusterAgentConfig\.kube-proxy-arg\[0\]: .*Fix: .*ClusterAddons\.args\.config\.monitoring\.enabled: false/)]);
   });
 });
+
+test("kubeconfigHost and knownApiHosts name API hosts (the kubeconfig's server, the servers' tls-san) and are held to apiEndpoint's rule", async () => {
+  expect(await problemsOf(() => new K3sCluster("hosts", { version: VERSION, nodes: [node("s1", "192.168.1.11")], kubeconfigHost: "https://k3s.example.com:6443", knownApiHosts: ["192.168.1.11:6443"] }))).toEqual([
+    expect.stringMatching(/^K3sCluster\.args\.kubeconfigHost: 'https:\/\/k3s\.example\.com:6443' is a URL .*Fix: write only the host, 'k3s\.example\.com'/),
+    expect.stringMatching(/^K3sCluster\.args\.knownApiHosts\[0\]: '192\.168\.1\.11:6443' carries a port\. Fix: write '192\.168\.1\.11' without the port/),
+  ]);
+  // The stack's apiEndpoint refuses the same value.
+  expect(stackProblemsOf(() => parseClusterConfig({ k3sVersion: VERSION, apiEndpoint: "https://k3s.example.com:6443" }))).toEqual([
+    expect.stringMatching(/^k3s-stacks:cluster\.apiEndpoint: 'https:\/\/k3s\.example\.com:6443' is a URL .*Fix: write only the host, 'k3s\.example\.com'/),
+  ]);
+  expect(() => new K3sCluster("hosts-ok", { version: VERSION, nodes: [node("s1", "192.168.1.11")], kubeconfigHost: pulumi.output("lb.example.com"), knownApiHosts: ["192.168.1.11"] })).not.toThrow();
+  await drain();
+});
