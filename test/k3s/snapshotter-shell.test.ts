@@ -87,3 +87,48 @@ test("the config step probes before changing the host, unless config.yaml picks 
   expect(plain.indexOf("overlay_snapshotter=1")).toBeLessThan(plain.indexOf("# Host facts: one read, before anything changes."));
   expect(script("node-name: n1\nsnapshotter: native\n")).not.toContain("overlay_snapshotter=");
 });
+
+// xfs_info of an XFS v4 filesystem as early CentOS/RHEL 7 installs made it (no d_type: ftype=0).
+const xfsInfo = (ftype: 0 | 1) => `meta-data=/dev/mapper/centos-var isize=256    agcount=4, agsize=655360 blks
+         =                       sectsz=512   attr=2, projid32bit=1
+         =                       crc=${ftype}        finobt=0 spinodes=0
+data     =                       bsize=4096   blocks=2621440, imaxpct=25
+naming   =version 2              bsize=4096   ascii-ci=0 ftype=${ftype}
+log      =internal               bsize=4096   blocks=2560, version=2`;
+function xfs(ftype: 0 | 1): void {
+  sb.fake("findmnt", `echo "findmnt $*" >> "$CALLS"; echo "${sb.dir}/var"`);
+  sb.fake("xfs_info", `echo "xfs_info $*" >> "$CALLS"; [ "$1" = "${sb.dir}/var" ] && cat <<'INFO'\n${xfsInfo(ftype)}\nINFO`);
+}
+
+test("XFS formatted with ftype=0 (no d_type) fails a new node before any mount, naming mkfs.xfs -n ftype=1 and the other snapshotters, although the overlay would mount (RHEL 7 kernel)", () => {
+  xfs(0);
+  const r = check({ FS_TYPE: "xfs" });
+  expect(r.status).toBe(1);
+  expect(r.stdout).toBe("");
+  expect(r.stderr).toBe(`k3s-stacks: n1: containerd's overlayfs snapshotter (k3s's default) needs a filesystem with d_type, and ${sb.dir}/var/lib is on an XFS filesystem (${sb.dir}/var) formatted with ftype=0, which has none (xfs_info): containerd does not load the snapshotter ('does not support d_type') and k3s runs no pods. Fix: reformat that filesystem with 'mkfs.xfs -n ftype=1' (this erases it), or put ${sb.dir}/var/lib/rancher on another local filesystem (ext4, or an xfs made with ftype=1), or set snapshotter: native (each image layer a full copy, slower and larger) or snapshotter: fuse-overlayfs (needs the fuse-overlayfs package) in cluster.agentConfig, then run pulumi up again.\n`);
+  // xfs_info is asked about the mount point; nothing was mounted or left behind.
+  expect(sb.calls()).toEqual([`findmnt -n -o TARGET -T ${sb.dir}/var/lib`, `xfs_info ${sb.dir}/var`]);
+  expect(leftovers()).toEqual([]);
+});
+
+test("XFS with ftype=0 where k3s already runs: a warning naming the fix, and the day-two run goes on", () => {
+  xfs(0);
+  const r = check({ FS_TYPE: "xfs", K3S_RUNNING: "1" });
+  expect(r.status).toBe(0);
+  expect(r.stdout).toMatch(/^k3s-stacks: n1: warning: containerd's overlayfs snapshotter .* formatted with ftype=0, .*k3s already runs here, so this run goes on\. Fix: reformat that filesystem with 'mkfs\.xfs -n ftype=1'.*snapshotter: fuse-overlayfs.*\.\npassed\n$/);
+});
+
+test("XFS with ftype=1, or one xfs_info cannot read, goes on to the overlay mount probe", () => {
+  xfs(1);
+  expect(check({ FS_TYPE: "xfs" }).stdout).toBe("passed\n");
+  expect(sb.calls().filter((c) => c.startsWith("mount "))).toHaveLength(1);
+  sb.fake("xfs_info", "exit 1");
+  expect(check({ FS_TYPE: "xfs" }).stdout).toBe("passed\n");
+  expect(sb.calls().filter((c) => c.startsWith("mount "))).toHaveLength(1);
+});
+
+test("ext4 never asks xfs_info", () => {
+  xfs(0);
+  expect(check({ FS_TYPE: "ext2/ext3" }).stdout).toBe("passed\n");
+  expect(sb.calls().filter((c) => c.startsWith("xfs_info") || c.startsWith("findmnt"))).toEqual([]);
+});
