@@ -2,7 +2,8 @@
 // undo after k3s is uninstalled, in a real bash against fake tools with host paths in a scratch dir.
 import * as fs from "fs";
 import * as path from "path";
-import { PREP_RECORD_DIR, renderPrepRecord, renderPrepUndo } from "../../components/k3s/host/undo";
+import { renderPrepRecord, renderPrepUndo } from "../../components/k3s/host/undo";
+import { PREP_RECORD_DIR } from "../../components/k3s/host/host-state";
 import { firewallRules } from "../../components/k3s/host/network";
 import { LOG_CALL, Sandbox, sandbox } from "./support/shell";
 

@@ -1,4 +1,5 @@
 import { NodeRole } from "../../nodes/types";
+import { renderFirewallRecord, renderStaleFirewallRules } from "./firewall-record";
 
 /** k3s `flannel-backend` values we prepare hosts for. */
 export type FlannelBackend = "vxlan" | "host-gw" | "wireguard-native" | "none";
@@ -83,23 +84,31 @@ function ufwRules(r: FirewallRules): ToolRule[] {
 
 /**
  * Shell, run after the facts and before any change: collects the rules the active firewall lacks in
- * the array fw_add. With `keep`, fails listing the exact commands; never disables a firewall.
- * `renderFirewallOpen` then adds them.
+ * the array fw_add (fw_want: all of this node's), and the rules k3s-stacks added earlier that no
+ * longer are in fw_remove (host/firewall-record.ts). With `keep`, fails listing the exact commands
+ * for what is missing, and only notes what could be closed; never disables a firewall.
+ * `renderFirewallOpen` then adds and closes them.
  */
 export function renderFirewallCheck(rules: FirewallRules, keep: boolean): string {
   const lines = (list: ToolRule[]) => list.map((t) => `    ${t.present} >/dev/null 2>&1 || fw_add+=(${JSON.stringify(t.add)})`).join("\n");
+  const want = (list: ToolRule[]) => `    fw_want=(${list.map((t) => JSON.stringify(t.add)).join(" ")})`;
   return `firewall_keep=${keep ? 1 : 0}
 fw_add=()
+fw_want=()
 fw_apply=""
+ufw_added=""
 case "$firewall" in
   firewalld)
+${want(firewalldRules(rules))}
 ${lines(firewalldRules(rules))}
     fw_apply="firewall-cmd --reload" ;;
   ufw)
     ufw_added=$(ufw show added 2>/dev/null || true)
+${want(ufwRules(rules))}
 ${lines(ufwRules(rules))}
     ;;
 esac
+${renderStaleFirewallRules()}
 if [ \${#fw_add[@]} -gt 0 ] && [ "$firewall_keep" = 1 ]; then
   {
     echo "k3s-stacks: $node runs $firewall, which blocks traffic k3s needs, and firewall: keep says not to change it. Fix: run these on $node (or set firewall: open for this host), then pulumi up again:"
@@ -109,14 +118,24 @@ if [ \${#fw_add[@]} -gt 0 ] && [ "$firewall_keep" = 1 ]; then
 fi`;
 }
 
-/** Shell that adds what `renderFirewallCheck` found missing, then reloads firewalld's runtime rules. */
+/**
+ * Shell that adds what `renderFirewallCheck` found missing and closes the rules it found k3s-stacks
+ * no longer needs, reloads firewalld's runtime rules from the permanent ones, and records what
+ * k3s-stacks added. No k3s restart: kube-proxy and flannel keep their own rules in their own chains.
+ */
 export function renderFirewallOpen(): string {
-  return `if [ \${#fw_add[@]} -gt 0 ]; then
-  for rule in "\${fw_add[@]}"; do
+  return `if [ \${#fw_add[@]} -gt 0 ] || [ \${#fw_remove[@]} -gt 0 ]; then
+  for rule in \${fw_add[@]+"\${fw_add[@]}"}; do
     read -r -a argv <<<"$rule"
     "\${argv[@]}" >/dev/null
   done
+  for rule in \${fw_remove[@]+"\${fw_remove[@]}"}; do
+    read -r -a argv <<<"$(fw_reverse "$rule")"
+    "\${argv[@]}" >/dev/null
+  done
   if [ -n "$fw_apply" ]; then read -r -a argv <<<"$fw_apply"; "\${argv[@]}" >/dev/null; fi
-  echo "k3s-stacks: $node: $firewall now lets k3s traffic in (\${#fw_add[@]} rules added)"
-fi`;
+  if [ \${#fw_add[@]} -gt 0 ]; then echo "k3s-stacks: $node: $firewall now lets k3s traffic in (\${#fw_add[@]} rules added)"; fi
+  if [ \${#fw_remove[@]} -gt 0 ]; then echo "k3s-stacks: $node: $firewall: closed what k3s-stacks opened and nothing needs now:$(printf ' %s' "\${fw_remove[@]##* }" | sed 's/--[a-z-]*=//g')"; fi
+fi
+${renderFirewallRecord()}`;
 }

@@ -1,11 +1,10 @@
 import { shq } from "../../remote/shell";
-import { FirewallRules } from "./network";
+import type { FirewallRules } from "./network";
 import { NM_DROPIN } from "./services";
 import { FAPOLICYD_RULES, renderFapolicydReload } from "./fapolicyd";
 import { PREP_SYSCTLS, SYSCTL_FILE } from "./sysctls";
+import { FIREWALL_OPENED, PREP_RECORD_DIR } from "./host-state";
 
-/** Where the state before the first host preparation is kept until the node is removed. */
-export const PREP_RECORD_DIR = "/var/lib/k3s-stacks/host-before-prep";
 
 /** Files host preparation may write or edit (the SELinux drop-in lives under /etc/rancher/k3s, which uninstall removes). */
 export const PREP_FILES = ["/etc/fstab", "/etc/modules-load.d/k3s.conf", SYSCTL_FILE, NM_DROPIN, FAPOLICYD_RULES];
@@ -57,9 +56,11 @@ fi`;
 /**
  * Shell for the config step's delete, after k3s is uninstalled: puts back what `renderPrepRecord`
  * recorded — files restored (or removed when they were absent), sysctls, swap, units, modules
- * unloaded (best effort: another user may hold them), and of the k3s firewall `rules` those that were
- * not there before. Packages installed for kernel modules (installPackages) stay. Without a record
- * (a node prepared by an older release) it changes nothing and says so.
+ * unloaded (best effort: another user may hold them), and the firewall rules k3s-stacks added and
+ * still holds (FIREWALL_OPENED; on a node prepared by a release without that record, those of the
+ * k3s firewall `rules` that were not there before). Packages installed for kernel modules
+ * (installPackages) stay. Without a record (a node prepared by an older release) it changes nothing
+ * and says so.
  */
 export function renderPrepUndo(node: string, rules?: FirewallRules): string {
   const ports = (rules?.ports ?? []).map(shq).join(" ");
@@ -84,18 +85,38 @@ fi
 if [ -f "$record/modules-not-loaded" ]; then
   while IFS= read -r m; do modprobe -r "$m" >/dev/null 2>&1 || true; done < "$record/modules-not-loaded"
 fi
-if [ -f "$record/firewalld-ports" ] && command -v firewall-cmd >/dev/null 2>&1; then
-  for p in ${ports}; do grep -qxF "$p" "$record/firewalld-ports" || firewall-cmd --permanent --remove-port="$p" >/dev/null 2>&1 || true; done
-  for s in ${sources}; do grep -qxF "$s" "$record/firewalld-sources" || firewall-cmd --permanent --zone=trusted --remove-source="$s" >/dev/null 2>&1 || true; done
+# The rules k3s-stacks added: its record of them; on a node prepared by a release that kept none, those
+# of the k3s rules that the firewall did not have before the first preparation.
+fw_opened=${FIREWALL_OPENED}
+if command -v firewall-cmd >/dev/null 2>&1 && { [ -f "$fw_opened" ] || [ -f "$record/firewalld-ports" ]; }; then
+  if [ -f "$fw_opened" ]; then
+    fw_ours=$(grep '^firewall-cmd ' "$fw_opened" || true)
+  else
+    fw_ours=$(
+      for p in ${ports}; do grep -qxF "$p" "$record/firewalld-ports" || echo "firewall-cmd --permanent --add-port=$p"; done
+      for s in ${sources}; do grep -qxF "$s" "$record/firewalld-sources" || echo "firewall-cmd --permanent --zone=trusted --add-source=$s"; done
+    )
+  fi
+  while IFS= read -r rule; do
+    [ -n "$rule" ] || continue
+    read -r -a argv <<<"\${rule/--add-/--remove-}"
+    "\${argv[@]}" >/dev/null 2>&1 </dev/null || true
+  done <<<"$fw_ours"
   firewall-cmd --reload >/dev/null 2>&1 || true
 fi
-if [ -f "$record/ufw-added" ] && command -v ufw >/dev/null 2>&1; then
-  for spec in ${ufwSpecs}; do
-    grep -qxF "ufw $spec" "$record/ufw-added" && continue
-    read -r -a argv <<<"$spec"
-    ufw delete "\${argv[@]}" >/dev/null 2>&1 || true
-  done
+if command -v ufw >/dev/null 2>&1 && { [ -f "$fw_opened" ] || [ -f "$record/ufw-added" ]; }; then
+  if [ -f "$fw_opened" ]; then
+    fw_ours=$(grep '^ufw ' "$fw_opened" || true)
+  else
+    fw_ours=$(for spec in ${ufwSpecs}; do grep -qxF "ufw $spec" "$record/ufw-added" || echo "ufw $spec"; done)
+  fi
+  while IFS= read -r rule; do
+    [ -n "$rule" ] || continue
+    read -r -a argv <<<"\${rule#ufw }"
+    ufw delete "\${argv[@]}" >/dev/null 2>&1 </dev/null || true
+  done <<<"$fw_ours"
 fi
+rm -f "$fw_opened"
 rm -rf "$record"
 rmdir "$(dirname "$record")" 2>/dev/null || true
 echo "k3s-stacks: ${node}: host preparation undone"`;
