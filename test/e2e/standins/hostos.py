@@ -4,8 +4,9 @@
 # installed under each tool's name, that keeps just enough state under /var/lib/k3s-standin/os (the
 # host's private /var/lib) for the k3s-stacks host preparation to be exercised over real SSH, and logs
 # every call to the lab's invocation log. Answers start or end with "STAND-IN" where a human reads them.
-#   firewall-cmd  --state | --permanent [--zone=Z] --query-port/--add-port/--query-source/--add-source=V | --reload | --list-all
-#   ufw           status | show added | allow PORT/PROTO | allow from CIDR
+#   firewall-cmd  --state | --permanent [--zone=Z] --query-/--add-/--remove-port=V, --query-/--add-/--remove-source=V
+#                 | --list-ports | --list-sources | --reload | --list-all
+#   ufw           status | show added | allow PORT/PROTO | allow from CIDR | delete RULE
 #   getenforce    mode from os/selinux (Disabled when absent)
 #   modprobe      fails for modules listed in os/modules-missing ("not found"), else records them loaded
 #   apt-get, dnf, yum, zypper, pacman: update/install; a package listed in os/packages/<name> provides
@@ -72,11 +73,17 @@ def firewall_cmd(args):
     if ops == ["--list-all"]:
         print("\n".join(lines("firewalld-permanent" if perm else "firewalld-runtime")))
         return 0
+    if ops in (["--list-ports"], ["--list-sources"]):
+        kind = ops[0][len("--list-"):-1]
+        have = lines("firewalld-permanent" if perm else "firewalld-runtime")
+        print(" ".join(r.split(" ", 2)[2] for r in have if r.startswith(f"{zone} {kind} ")))
+        return 0
     if len(ops) != 1 or "=" not in ops[0]:
         print(f"usage: see firewall-cmd --help (STAND-IN got {args})", file=sys.stderr)
         return 2
     op, value = ops[0].split("=", 1)
-    kind = {"--query-port": "port", "--add-port": "port", "--query-source": "source", "--add-source": "source"}.get(op)
+    kind = {"--query-port": "port", "--add-port": "port", "--remove-port": "port",
+            "--query-source": "source", "--add-source": "source", "--remove-source": "source"}.get(op)
     if kind is None:
         print(f"firewall-cmd STAND-IN: unsupported option {op}", file=sys.stderr)
         return 2
@@ -86,6 +93,13 @@ def firewall_cmd(args):
     if op.startswith("--query"):
         print("yes" if rule in have else "no")
         return 0 if rule in have else 1
+    if op.startswith("--remove"):
+        if rule in have:
+            write_lines(store, [r for r in have if r != rule])
+            print("success")
+        else:
+            print(f"Warning: NOT_ENABLED: {value}\nsuccess")
+        return 0
     if rule not in have:
         write_lines(store, have + [rule])
         print("success")
@@ -112,6 +126,15 @@ def ufw(args):
         else:
             write_lines("ufw-rules", rules + [rule])
             print("Rule added")
+        return 0
+    if args and args[0] == "delete" and len(args) > 1:
+        need_root("ufw")
+        rule = " ".join(args[1:])
+        if rule in rules:
+            write_lines("ufw-rules", [r for r in rules if r != rule])
+            print("Rule deleted")
+        else:
+            print("Could not delete non-existent rule")
         return 0
     print(f"ufw STAND-IN: unsupported command {args}", file=sys.stderr)
     return 1
