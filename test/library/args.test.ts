@@ -1,5 +1,6 @@
 // The library's arguments: checked with the stack's rules before anything is registered, problems
 // naming the argument path, and the same defaults as the stack config (one definition, not two).
+import { refusalProblems } from "./support/refusal";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, MockState } from "../support/mocks";
 import { drain, mockOutputs, plainStrings } from "../stack/support/harness";
@@ -17,19 +18,7 @@ beforeAll(async () => {
 });
 
 /** The problems a construction throws; it must be a ConfigError and register nothing. */
-async function problemsOf(build: () => unknown): Promise<string[]> {
-  const before = state.resources.length;
-  let error: unknown;
-  try {
-    build();
-  } catch (e) {
-    error = e;
-  }
-  await drain();
-  expect(error).toBeInstanceOf(ConfigError);
-  expect(state.resources.length).toBe(before);
-  return (error as ConfigError).problems;
-}
+const problemsOf = (build: () => unknown): Promise<string[]> => refusalProblems(state, build, { allowStackWords: true });
 
 test("a bad node names its element: K3sCluster.args.nodes[2].name", async () => {
   const problems = await problemsOf(() => new K3sCluster("bad", { version: VERSION, nodes: [node("a"), node("b", "agent"), node("Bad_Name", "agent")] }));

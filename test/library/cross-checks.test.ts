@@ -1,10 +1,10 @@
 // The planner's checks of the nodes against the cluster, run by K3sCluster too (one definition each):
 // a library program's bad input throws a ConfigError naming the argument, with a fix for code, and
 // registers nothing. The stack's wording of the same rules is guarded by test/plan and test/rules.
+import { refusalProblems } from "./support/refusal";
 import { installMocks, MockState } from "../support/mocks";
 import { drain, mockOutputs } from "../stack/support/harness";
-import { ConfigError, K3sCluster, NodeArgs } from "../../components";
-import { STACK_WORDS } from "./support/words";
+import { K3sCluster, NodeArgs } from "../../components";
 
 const VERSION = "v1.33.4+k3s1";
 const node = (name: string, host: string, role: NodeArgs["role"] = "server", extra: Partial<NodeArgs> = {}): NodeArgs =>
@@ -16,21 +16,7 @@ beforeAll(async () => {
 });
 
 /** The problems of a K3sCluster construction: a ConfigError, nothing registered, no stack words. */
-async function problemsOf(args: ConstructorParameters<typeof K3sCluster>[1]): Promise<string[]> {
-  const before = state.resources.length;
-  let error: unknown;
-  try {
-    new K3sCluster("bad", args);
-  } catch (e) {
-    error = e;
-  }
-  await drain();
-  expect(error).toBeInstanceOf(ConfigError);
-  expect(state.resources.length).toBe(before);
-  const problems = (error as ConfigError).problems;
-  for (const p of problems) expect(p).not.toMatch(STACK_WORDS);
-  return problems;
-}
+const problemsOf = (args: ConstructorParameters<typeof K3sCluster>[1]): Promise<string[]> => refusalProblems(state, () => new K3sCluster("bad", args));
 
 test("a node IP inside the cluster's pod or service range names the node and the range argument", async () => {
   expect(await problemsOf({ version: VERSION, nodes: [node("s1", "192.168.1.11", "server", { internalAddress: "10.42.0.7", externalAddress: "10.43.1.1" })] })).toEqual([

@@ -2,15 +2,15 @@
 // components to the same input given as arguments (one definition each): a library program's bad
 // input throws a ConfigError naming the argument as the program wrote it, with a fix for code, and
 // registers nothing. Each case also goes through the stack's own check, which refuses it too.
+import { refusalProblems } from "./support/refusal";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, MockState } from "../support/mocks";
 import { drain, mockOutputs } from "../stack/support/harness";
-import { ClusterAddons, ConfigError, K3sCluster, NodeArgs } from "../../components";
+import { ClusterAddons, K3sCluster, NodeArgs } from "../../components";
 import { parseInventoryConfig } from "../../components/nodes/inventory";
 import { parseClusterConfig } from "../../components/k3s/settings";
 import { keyDir, sshKeygen } from "../support/ssh-keys";
 import { problemsOf as stackProblemsOf } from "../support/config";
-import { STACK_WORDS } from "./support/words";
 
 const VERSION = "v1.33.4+k3s1";
 const node = (name: string, host: string, role: NodeArgs["role"] = "server", extra: Partial<NodeArgs> = {}): NodeArgs =>
@@ -24,21 +24,7 @@ beforeAll(async () => {
 });
 
 /** The problems of a construction: a ConfigError, nothing registered (not even the component), no stack words. */
-async function problemsOf(build: () => unknown): Promise<string[]> {
-  const before = state.resources.length;
-  let error: unknown;
-  try {
-    build();
-  } catch (e) {
-    error = e;
-  }
-  await drain();
-  expect(error).toBeInstanceOf(ConfigError);
-  expect(state.resources.length).toBe(before);
-  const problems = (error as ConfigError).problems;
-  for (const p of problems) expect(p).not.toMatch(STACK_WORDS);
-  return problems;
-}
+const problemsOf = (build: () => unknown): Promise<string[]> => refusalProblems(state, build);
 
 describe("one machine, one node: the inventory's SSH address rule", () => {
   const ONE_MACHINE = "every node needs its own connection.host, or another connection.port (one machine, one node).";
