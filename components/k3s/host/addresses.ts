@@ -1,7 +1,7 @@
 import * as ipaddr from "ipaddr.js";
 import { shq } from "../../remote/shell";
 import { ConfigValue } from "../types";
-import { K3S_ACTIVE } from "./k3s-unit";
+import { failNewNodeOrWarn } from "./k3s-unit";
 
 /** What k3s will take from a node's own interfaces: its node-ip addresses and flannel-iface, as its config.yaml says. */
 export interface NodeInterfaces {
@@ -101,12 +101,7 @@ if command -v ip >/dev/null 2>&1; then
   # A node where k3s already runs works as it is (flannel may reach the others that way too): a
   # warning, so a day-two run of a working cluster goes on; a new node fails before anything changes.
   if [ -n "$flannel_problem" ]; then
-    if ${K3S_ACTIVE}; then
-      echo "k3s-stacks: warning: $flannel_problem"
-    else
-      echo "k3s-stacks: $flannel_problem" >&2
-      exit 1
-    fi
+    ${failNewNodeOrWarn(`k3s-stacks: warning: $flannel_problem`, `k3s-stacks: $flannel_problem`, 4)}
   fi
 fi`;
 }

@@ -1,5 +1,5 @@
 import { DROP_IN_DIR } from "./dropins";
-import { K3S_ACTIVE } from "./k3s-unit";
+import { failNewNodeOrWarn } from "./k3s-unit";
 
 /**
  * Bash for the config step, before anything changes, about the host's iptables in nf_tables mode,
@@ -24,12 +24,7 @@ export function renderIptablesCheck(node: string, preferBundled: boolean): strin
 if grep -qsE '^prefer-bundled-bin:[[:space:]]*"?true' ${DROP_IN_DIR}/*.yaml ${DROP_IN_DIR}/*.yml; then ipt_version=bundled; fi
 case "$ipt_version" in
   *"v1.8."[0-3]" (nf_tables)"*)
-    if ${K3S_ACTIVE}; then
-      echo "k3s-stacks: ${node}: warning: the host's iptables is \${ipt_version#iptables }; ${why}. k3s already runs here, so this run goes on. Fix: ${fix}."
-    else
-      echo "k3s-stacks: ${node}: the host's iptables is \${ipt_version#iptables }; ${why}. Fix: ${fix}, then run pulumi up again." >&2
-      exit 1
-    fi ;;
+    ${failNewNodeOrWarn(`k3s-stacks: ${node}: warning: the host's iptables is \${ipt_version#iptables }; ${why}. k3s already runs here, so this run goes on. Fix: ${fix}.`, `k3s-stacks: ${node}: the host's iptables is \${ipt_version#iptables }; ${why}. Fix: ${fix}, then run pulumi up again.`, 4)} ;;
   *"v1.8.4 (nf_tables)"*)
     echo "k3s-stacks: ${node}: warning: the host's iptables is \${ipt_version#iptables }; ${why} (RHEL 8 and its rebuilds ship 1.8.4 with fixes backported, and k3s's check-config accepts it). Fix, if rules pile up ('iptables-save | sort | uniq -d'): ${fix}." ;;
 esac`;

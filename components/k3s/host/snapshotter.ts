@@ -1,6 +1,6 @@
 import { shq } from "../../remote/shell";
 import { DROP_IN_DIR } from "./dropins";
-import { K3S_ACTIVE } from "./k3s-unit";
+import { failNewNodeOrWarn } from "./k3s-unit";
 
 /** containerd's root under k3s's data dir (k3s-stacks keeps the default data dir, /var/lib/rancher/k3s). */
 export const CONTAINERD_ROOT = "/var/lib/rancher/k3s/agent/containerd";
@@ -64,12 +64,7 @@ if [ "$overlay_snapshotter" = 1 ] && { grep -qw overlay /proc/filesystems 2>/dev
     rm -rf "$probe" 2>/dev/null || true
   fi
   if [ -n "$overlay_why" ]; then
-    if ${K3S_ACTIVE}; then
-      echo "k3s-stacks: ${node}: warning: $overlay_why. k3s already runs here, so this run goes on. Fix: $overlay_fix."
-    else
-      echo "k3s-stacks: ${node}: $overlay_why. Fix: $overlay_fix, then run pulumi up again." >&2
-      exit 1
-    fi
+    ${failNewNodeOrWarn(`k3s-stacks: ${node}: warning: $overlay_why. k3s already runs here, so this run goes on. Fix: $overlay_fix.`, `k3s-stacks: ${node}: $overlay_why. Fix: $overlay_fix, then run pulumi up again.`, 4)}
   fi
 fi`;
 }
