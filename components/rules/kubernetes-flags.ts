@@ -64,6 +64,9 @@ function absence(row: string | undefined, col: number): { dropped?: string; from
   return after === undefined ? {} : { from: table.minors[after] };
 }
 
+/** Shortest unknown flag name a nearest-name guess is offered for. */
+const MIN_GUESS_LENGTH = 4;
+
 /** How pflag matches the kubelet's flag names: WordSepNormalizeFunc turns `_` into `-`. */
 function normalized(name: string): string {
   return name.replace(/_/g, "-");
@@ -80,7 +83,8 @@ function kubeletFlagFix(name: string, entry: string, col: number): string {
   if (dropped) return `remove the entry${K3S_REPLACEMENT[name] ? `; use ${K3S_REPLACEMENT[name]}` : ""}`;
   if (from) return `pin k3s ${from} or newer (such as v${from}.0+k3s1), or remove the entry`;
   const known = Object.keys(table.kubeletFlags).filter((f) => table.kubeletFlags[f][col] === "+");
-  const guess = known.includes(kebab(name)) ? kebab(name) : nearest(name, known);
+  // A name of a few letters is within two edits of many flags (h → v): a guess would mislead.
+  const guess = known.includes(kebab(name)) ? kebab(name) : name.length >= MIN_GUESS_LENGTH ? nearest(name, known) : undefined;
   const value = entry.includes("=") ? entry.slice(entry.indexOf("=")) : "";
   return guess ? `write '${guess}${value}'` : "remove the entry, or use a flag from 'kubelet --help' of that Kubernetes release";
 }
@@ -103,11 +107,15 @@ export function kubeletFlagProblems(config: Record<string, unknown>, k3sVersion:
   });
 }
 
-/** `Name=value` pairs of one feature-gates entry's value (`A=true,B=false`), as the flag splits them. */
+/**
+ * `Name=value` pairs of one feature-gates entry's value (`A=true,B=false`), as the flag splits them
+ * (k8s.io/component-base/featuregate Set): empty parts are skipped, anything else, a blank one too,
+ * is a pair, with an empty value where there is no `=`.
+ */
 function gatePairs(value: string): Array<[string, string]> {
-  return value.split(",").map((p) => p.trim()).filter(Boolean).map((p) => {
+  return value.split(",").filter((p) => p !== "").map((p) => {
     const eq = p.indexOf("=");
-    return eq < 0 ? [p, ""] : [p.slice(0, eq).trim(), p.slice(eq + 1).trim()];
+    return eq < 0 ? [p.trim(), ""] : [p.slice(0, eq).trim(), p.slice(eq + 1).trim()];
   });
 }
 
@@ -116,6 +124,7 @@ const BOOL = /^(1|t|T|TRUE|true|True|0|f|F|FALSE|false|False)$/;
 const isTrue = (v: string): boolean => /^(1|t|T|TRUE|true|True)$/.test(v);
 
 function gateProblem(gate: string, value: string, col: number): string | undefined {
+  if (gate === "") return `a part between commas names no gate; the component exits at start ("missing bool value"). Fix: remove the blank part, as in feature-gates=Name=true,Other=false`;
   const k8s = table.minors[col];
   const row = table.featureGates[gate];
   const state = row?.[col];
@@ -149,10 +158,14 @@ export function featureGateProblems(config: Record<string, unknown>, k3sVersion:
   if (col < 0) return [];
   return GATED_ARG_LISTS.flatMap((list) =>
     entriesOf(config, list)
-      .filter(({ entry }) => argName(entry).replace(/[+-]+$/, "") === "feature-gates" && entry.includes("="))
-      .flatMap(({ key, entry }) => gatePairs(entry.slice(entry.indexOf("=") + 1)).flatMap(([gate, value]) => {
-        const wrong = gateProblem(gate, value, col);
-        return wrong ? [`${where(key)}: '${entry}': ${wrong}.`] : [];
-      })),
+      .filter(({ entry }) => normalized(argName(entry).replace(/[+-]+$/, "")) === "feature-gates")
+      .flatMap(({ key, entry }) => {
+        // A bare name is passed as --feature-gates=true, which names no gate.
+        if (!entry.includes("=")) return [`${where(key)}: '${entry}' sets no gate; k3s passes it as --feature-gates=true and the component exits at start. Fix: write feature-gates=Name=true (or =false).`];
+        return gatePairs(entry.slice(entry.indexOf("=") + 1)).flatMap(([gate, value]) => {
+          const wrong = gateProblem(gate, value, col);
+          return wrong ? [`${where(key)}: '${entry}': ${wrong}.`] : [];
+        });
+      }),
   );
 }

@@ -21,8 +21,9 @@ describe("kubelet-arg names against the kubelet of the pinned release", () => {
     expect(problem).toContain("Fix: write 'max-pods=110'");
   });
 
-  it("refuses a misspelt flag with the nearest one", () => {
+  it("refuses a misspelt flag with the nearest one, but guesses nothing for a name of a few letters", () => {
     expect(kubelet("v1.34.4+k3s1", ["evictoin-hard=memory.available<5%"])[0]).toContain("Fix: write 'eviction-hard=memory.available<5%'");
+    expect(kubelet("v1.34.4+k3s1", ["h=true"])[0]).toContain("Fix: remove the entry, or use a flag from 'kubelet --help'");
   });
 
   it("refuses a flag the release dropped, so an upgrade to it stops before any node restarts", () => {
@@ -83,6 +84,13 @@ describe("feature-gates entries against the gates of the pinned release", () => 
     expect(gates("v1.35.4+k3s1", { "kubelet-arg": ["feature-gates=NodeSwap=false"] })[0]).toContain("the feature gate NodeSwap is locked to true in Kubernetes 1.35");
     expect(gates("v1.36.3+k3s1", { "kubelet-arg": ["feature-gates=GitRepoVolumeDriver=true"] })[0]).toContain("locked to false");
     expect(gates("v1.36.3+k3s1", { "kubelet-arg": ["feature-gates=GitRepoVolumeDriver=false"] })).toEqual([]);
+  });
+
+  it("checks feature_gates as the flag parser reads it, and refuses an entry or a part that names no gate", () => {
+    expect(gates("v1.35.4+k3s1", { "kubelet-arg": ["feature_gates=Bogus=true"] })[0]).toContain("has no feature gate Bogus");
+    expect(gates("v1.35.4+k3s1", { "kubelet-arg": ["feature-gates"] })[0]).toContain("'feature-gates' sets no gate; k3s passes it as --feature-gates=true");
+    expect(gates("v1.35.4+k3s1", { "kube-apiserver-arg": ["feature-gates=AllAlpha=false, ,AllBeta=false"] })[0]).toContain("Fix: remove the blank part");
+    expect(gates("v1.35.4+k3s1", { "kube-apiserver-arg": ["feature-gates=AllAlpha=false,,AllBeta=false"] })).toEqual([]);
   });
 
   it("refuses a value that is not a boolean", () => {
