@@ -17,6 +17,7 @@ import type { RemovedHost } from "../day-two/removed-node";
 import { longhornPlacement } from "../nodes/storage-eligibility";
 import { longhornDrainProblems } from "../day-two/longhorn-drain";
 import { contributionSchema, checkContributions } from "./contributions";
+import { checkNodeFiles } from "./node-files";
 
 /**
  * Arguments of {@link K3sCluster}: plain data and Inputs of it, so that the component can be offered to
@@ -52,7 +53,7 @@ export interface K3sClusterArgs extends ClusterArgs {
   datastoreEndpoint?: pulumi.Input<string>;
   /** config.yaml keys other layers need (e.g. {@link addonsK3sConfig} for ClusterAddons), held to serverConfig's rules (components/cluster/contributions.ts): k3s flags of each role, no key k3s-stacks manages but the etcd-snapshot/etcd-s3 families and tls-san names, credentials (vpn-auth, S3 keys) only with `secret: true`. */
   contributions?: ConfigContribution[];
-  /** Extra files written on nodes before k3s starts (e.g. registries.yaml); a change restarts k3s on those nodes, rolled. */
+  /** Extra files written on nodes before k3s starts (e.g. registries.yaml); a change restarts k3s on those nodes, rolled. Not k3s's config.yaml or a config.yaml.d drop-in (their keys go in serverConfig/agentConfig or contributions, where they are checked), the token file or k3s-stacks' state directory (components/cluster/node-files.ts). */
   files?: NodeFile[];
   /**
    * How a version or configuration change rolls through the nodes: servers one at a time, then agents
@@ -225,6 +226,7 @@ export function resolveK3sClusterArgs(args: K3sClusterProgramArgs): ResolvedK3sC
       collectProblems([
         () => checkClusterSettings(settings, root),
         () => checkContributions(parsed.contributions as ConfigContribution[], { arg: `${ROOT}.contributions` }, root, settings),
+        () => checkNodeFiles(parsed.files, root),
       ]);
     },
     () => {

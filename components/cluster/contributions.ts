@@ -12,6 +12,7 @@ import { layerPortsSchema } from "../rules/ports";
 import { managedKeyProblems } from "../rules/managed-flags";
 import { plainContributionCredentialProblems } from "../rules/credential-flags";
 import { flagValueProblems } from "../rules/flag-values";
+import { mergedConfigProblems } from "./merged-config";
 
 /** One of K3sCluster's `contributions`: config.yaml keys per role, and what the layer tells the cluster. */
 export const contributionSchema = z
@@ -40,7 +41,10 @@ function s3EndpointProblems(endpoint: unknown, key: string): string[] {
  * cluster-cidr, datastore-endpoint, ... rules/managed-flags.ts) refused, except the etcd-snapshot and
  * etcd-s3 families a snapshots layer contributes and tls-san names, joined with tlsSans; credentials (vpn-auth, the S3 keys) only in a
  * contribution marked secret. A key both a contribution and serverConfig/agentConfig set differently
- * is refused (k3s/layer-keys.ts). Values not known yet (Outputs) are checked by key only.
+ * is refused (k3s/layer-keys.ts). Each role's merged keys (the user's and every contribution's) go
+ * through checkClusterSettings's Kubernetes rules (merged-config.ts): kubelet flags and feature gates
+ * of the pinned release, --version/--help, proxy-mode, datastore flags. Values not known yet (Outputs)
+ * are checked by key only.
  * `root` names the list (`K3sCluster.args.contributions`), `cluster` the component's arguments.
  */
 export function checkContributions(list: ConfigContribution[], root: ConfigRoot, cluster: ConfigRoot, settings: ClusterSettings): void {
@@ -69,6 +73,7 @@ export function checkContributions(list: ConfigContribution[], root: ConfigRoot,
         layerConflictProblems(layerKeyConflicts(user, { ...c.all, ...(name === "serverConfig" ? c.server : {}) }), { arg: keyPath(cluster, [name]) }, contribution, "change the contribution")),
     ];
   });
+  problems.push(...mergedConfigProblems(list, root, cluster, settings));
   if (problems.length) throw new ConfigError(problems);
 }
 

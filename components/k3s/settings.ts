@@ -13,7 +13,7 @@ import { EXAMPLE_K3S_TAG, k3sVersionProblem } from "../rules/k3s-version";
 import { MANAGED_KEYS, managedKeyProblems } from "../rules/managed-flags";
 import { credentialFlagProblems } from "../rules/credential-flags";
 import { proxyModeProblems } from "../rules/kube-proxy";
-import { featureGateProblems, kubeletFlagProblems } from "../rules/kubernetes-flags";
+import { exitingFlagProblems, featureGateProblems, kubeletFlagProblems } from "../rules/kubernetes-flags";
 import { serviceRangeProblems } from "../rules/service-cidr";
 import { datastoreFlagProblems, flagValueProblems } from "../rules/flag-values";
 
@@ -171,9 +171,10 @@ export function checkClusterSettings(settings: ClusterSettings, root: ConfigRoot
     const unmanaged = Object.fromEntries(Object.entries(extra).filter(([key]) => !managed.keys.has(key)));
     problems.push(...configProblems(role, unmanaged, keyPath(root, [field])), ...managed.problems);
     problems.push(...credentialFlagProblems(extra, root, (key) => keyPath(root, [field, key])));
-    problems.push(...proxyModeProblems(extra, settings.k3sVersion, keyPath(root, [field, "kube-proxy-arg"])));
+    problems.push(...proxyModeProblems(extra, settings.k3sVersion, (key) => `${keyPath(root, [field])}.${key}`));
     problems.push(...kubeletFlagProblems(extra, settings.k3sVersion, (key) => `${keyPath(root, [field])}.${key}`));
     problems.push(...featureGateProblems(extra, settings.k3sVersion, (key) => `${keyPath(root, [field])}.${key}`));
+    problems.push(...exitingFlagProblems(extra, (key) => `${keyPath(root, [field])}.${key}`));
   }
   problems.push(...clusterNetworkProblems({
     clusterCidr: settings.clusterCidr,

@@ -19,13 +19,20 @@ export function isComponentArgList(key: string): boolean {
 
 /**
  * The entries of `list` (`kubelet-arg`, `kube-proxy-arg`, ...) in a config's keys, then those of
- * `list+` (k3s appends them), in the order k3s passes them; a single string counts as one entry.
+ * `list+` (k3s appends them), in the order k3s passes them, each with the key that names it
+ * (`kubelet-arg[2]`, or the list itself for a single string, which counts as one entry).
  */
-export function argEntries(config: Record<string, unknown>, list: string): string[] {
+export function keyedArgEntries(config: Record<string, unknown>, list: string): Array<{ key: string; entry: string }> {
   return [list, `${list}+`].flatMap((k) => {
     const v = config[k];
-    return Array.isArray(v) ? v.filter((e): e is string => typeof e === "string") : typeof v === "string" ? [v] : [];
+    if (typeof v === "string") return [{ key: k, entry: v }];
+    return Array.isArray(v) ? v.flatMap((e, i) => (typeof e === "string" ? [{ key: `${k}[${i}]`, entry: e }] : [])) : [];
   });
+}
+
+/** The entries of `list` and `list+` alone, in the order k3s passes them (see keyedArgEntries). */
+export function argEntries(config: Record<string, unknown>, list: string): string[] {
+  return keyedArgEntries(config, list).map((e) => e.entry);
 }
 
 /**

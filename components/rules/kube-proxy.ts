@@ -1,5 +1,5 @@
 import { argName } from "./managed-flags";
-import { argEntries, lastArgValue } from "./component-args";
+import { argEntries, keyedArgEntries, lastArgValue } from "./component-args";
 import { nearest } from "./nearest";
 
 /**
@@ -27,19 +27,22 @@ function gateOn(config: Record<string, unknown>): boolean {
 }
 
 /**
- * Problems of a proxy-mode set in serverConfig or agentConfig (`where` names its kube-proxy-arg list):
- * a mode kube-proxy does not have, or nftables on a release where it is still behind its gate.
+ * Problems of a proxy-mode set in a serverConfig/agentConfig mapping (or a node's merged config.yaml
+ * keys): a mode kube-proxy does not have, or nftables on a release where it is still behind its gate.
+ * `where(key)` names the kube-proxy-arg entry in force (`kube-proxy-arg[1]`).
  */
-export function proxyModeProblems(config: Record<string, unknown>, k3sVersion: string, where: string): string[] {
+export function proxyModeProblems(config: Record<string, unknown>, k3sVersion: string, where: (key: string) => string): string[] {
   const mode = proxyModeOf(config);
   if (mode === undefined || mode === "") return [];
+  // The entry k3s passes last is the one kube-proxy keeps (lastArgValue).
+  const at = where(keyedArgEntries(config, "kube-proxy-arg").filter((e) => argName(e.entry) === "proxy-mode").at(-1)?.key ?? "kube-proxy-arg");
   if (!(PROXY_MODES as readonly string[]).includes(mode)) {
     const near = nearest(mode, PROXY_MODES);
-    return [`${where}: proxy-mode=${mode} is not a kube-proxy mode; kube-proxy refuses it at start and Services are not routed. Fix: use ${near ? `proxy-mode=${near}, or another of ` : "one of "}${PROXY_MODES.join(", ")}, or remove it (iptables).`];
+    return [`${at}: proxy-mode=${mode} is not a kube-proxy mode; kube-proxy refuses it at start and Services are not routed. Fix: use ${near ? `proxy-mode=${near}, or another of ` : "one of "}${PROXY_MODES.join(", ")}, or remove it (iptables).`];
   }
   const minor = Number(/^v1\.(\d+)\./.exec(k3sVersion)?.[1] ?? NaN);
   if (mode === "nftables" && minor < NFTABLES_DEFAULT_MINOR && !gateOn(config)) {
-    return [`${where}: proxy-mode=nftables needs kube-proxy's NFTablesProxyMode feature gate before Kubernetes 1.${NFTABLES_DEFAULT_MINOR} (KEP-3866), and k3s ${k3sVersion} is 1.${minor}: kube-proxy refuses the mode. Fix: pin k3s v1.${NFTABLES_DEFAULT_MINOR} or newer, or add feature-gates=NFTablesProxyMode=true to the list.`];
+    return [`${at}: proxy-mode=nftables needs kube-proxy's NFTablesProxyMode feature gate before Kubernetes 1.${NFTABLES_DEFAULT_MINOR} (KEP-3866), and k3s ${k3sVersion} is 1.${minor}: kube-proxy refuses the mode. Fix: pin k3s v1.${NFTABLES_DEFAULT_MINOR} or newer, or add feature-gates=NFTablesProxyMode=true to the list.`];
   }
   return [];
 }

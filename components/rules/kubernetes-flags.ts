@@ -1,6 +1,6 @@
 import data from "./kubernetes-flag-table.json";
-import { componentArgProblem } from "./component-args";
-import { argName } from "./managed-flags";
+import { componentArgProblem, keyedArgEntries } from "./component-args";
+import { COMPONENT_ARGS, argName } from "./managed-flags";
 import { nearest } from "./nearest";
 
 /**
@@ -26,19 +26,10 @@ const table = data as unknown as {
 /** Components whose `*-arg` list takes feature-gates, all parsed against the one shared gate set. */
 const GATED_ARG_LISTS = ["kubelet-arg", "kube-apiserver-arg", "kube-controller-manager-arg", "kube-scheduler-arg", "kube-proxy-arg"] as const;
 
-/**
- * The entries of `list` and `list+` in a config's keys, each with the key that names it
- * (`kubelet-arg[2]`, or the list itself for a single string), in the order k3s passes them; only
- * entries k3s passes as the flag they name.
- */
+/** The entries of `list` and `list+` k3s passes as the flag they name, each with its key (`kubelet-arg[2]`). */
 function entriesOf(config: Record<string, unknown>, list: string): Array<{ key: string; entry: string }> {
-  const all = [list, `${list}+`].flatMap((k) => {
-    const v = config[k];
-    if (typeof v === "string") return [{ key: k, entry: v }];
-    return Array.isArray(v) ? v.flatMap((e, i) => (typeof e === "string" ? [{ key: `${k}[${i}]`, entry: e }] : [])) : [];
-  });
   // An entry that is not name=value is reported as such (rules/flags.ts), not again as an unknown name.
-  return all.filter(({ entry }) => componentArgProblem(entry) === undefined);
+  return keyedArgEntries(config, list).filter(({ entry }) => componentArgProblem(entry) === undefined);
 }
 
 /** Where a k3s flag replaces a removed kubelet flag, the fix names it. */
@@ -167,5 +158,37 @@ export function featureGateProblems(config: Record<string, unknown>, k3sVersion:
           return wrong ? [`${where(key)}: '${entry}': ${wrong}.`] : [];
         });
       }),
+  );
+}
+
+/** Go's strconv.ParseBool false values: `--version=false` and `--help=false` leave the component running. */
+const FALSE = /^(0|f|F|FALSE|false|False)$/;
+
+/**
+ * Flags every Kubernetes component has that stop it instead of running it: `--version` (true or raw)
+ * prints the version and exits (k8s.io/component-base/version/verflag PrintAndExitIfRequested), and
+ * `--help` prints the usage instead of running (cobra). Both are real flag names, so the kubelet
+ * flag-name check passes them; k3s runs the components in its own process, so the node never gets Ready.
+ */
+const EXITS: Record<string, string> = {
+  version: "print its version and exit (verflag)",
+  help: "print its usage and stop instead of running",
+};
+
+/**
+ * Problems of `version` / `help` entries in the Kubernetes components' argument lists (kubelet-arg,
+ * kube-apiserver-arg, ..., not etcd-arg, whose entries are config-file keys) of a config mapping.
+ * `where(key)` names an entry (`kubelet-arg[1]`). Independent of the release: every line has both flags.
+ */
+export function exitingFlagProblems(config: Record<string, unknown>, where: (key: string) => string): string[] {
+  return Object.entries(COMPONENT_ARGS).filter(([list]) => list !== "etcd-arg").flatMap(([list, { component }]) =>
+    entriesOf(config, list).flatMap(({ key, entry }) => {
+      const name = normalized(argName(entry).replace(/[+-]+$/, ""));
+      const does = EXITS[name];
+      const value = entry.includes("=") ? entry.slice(entry.indexOf("=") + 1).trim() : "true";
+      if (!does || FALSE.test(value)) return [];
+      const fix = name === "version" ? "remove the entry ('k3s --version' on a node prints the version it runs)" : "remove the entry";
+      return [`${where(key)}: '${entry}' makes the ${component} ${does} (k3s passes it as --${name}=${value}), so k3s never gets Ready on the node. Fix: ${fix}.`];
+    }),
   );
 }

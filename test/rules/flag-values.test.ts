@@ -110,7 +110,7 @@ describe("credentials in serverConfig/agentConfig (plain settings) are refused, 
 });
 
 describe("kube-proxy's proxy-mode (kube-proxy-arg)", () => {
-  const at = (field: string) => `k3s-stacks:cluster.${field}.kube-proxy-arg`;
+  const at = (field: string) => `k3s-stacks:cluster.${field}.kube-proxy-arg[0]`;
   test.each([["ipsv", "proxy-mode=ipvs"], ["IPVS", "proxy-mode=ipvs"], ["userspace", "one of iptables, ipvs, nftables"]])("proxy-mode=%s is refused: kube-proxy has no such mode", (mode, fix) => {
     expect(problemsOf(() => parseClusterConfig({ k3sVersion: V, agentConfig: { "kube-proxy-arg": [`proxy-mode=${mode}`] } }))).toEqual([problem(at("agentConfig"), `proxy-mode=${mode} is not a kube-proxy mode`, fix)]);
   });
