@@ -1,6 +1,6 @@
 import data from "./kubernetes-flag-table.json";
 import { componentArgProblem, keyedArgEntries } from "./component-args";
-import { COMPONENT_ARGS, argName } from "./managed-flags";
+import { argName } from "./managed-flags";
 import { nearest } from "./nearest";
 
 /**
@@ -23,8 +23,23 @@ const table = data as unknown as {
   featureGates: Record<string, string>;
 };
 
+/**
+ * k3s's argument lists of the Kubernetes components and the component each feeds (kube-controller-arg
+ * and kube-cloud-controller-arg are k3s's older names of the same flags, k3s-flags.json).
+ */
+const COMPONENT_LISTS: Record<string, string> = {
+  "kubelet-arg": "kubelet",
+  "kube-apiserver-arg": "kube-apiserver",
+  "kube-controller-manager-arg": "kube-controller-manager",
+  "kube-controller-arg": "kube-controller-manager",
+  "kube-scheduler-arg": "kube-scheduler",
+  "kube-proxy-arg": "kube-proxy",
+  "kube-cloud-controller-manager-arg": "cloud-controller-manager",
+  "kube-cloud-controller-arg": "cloud-controller-manager",
+};
+
 /** Components whose `*-arg` list takes feature-gates, all parsed against the one shared gate set. */
-const GATED_ARG_LISTS = ["kubelet-arg", "kube-apiserver-arg", "kube-controller-manager-arg", "kube-scheduler-arg", "kube-proxy-arg"] as const;
+const GATED_ARG_LISTS = ["kubelet-arg", "kube-apiserver-arg", "kube-controller-manager-arg", "kube-controller-arg", "kube-scheduler-arg", "kube-proxy-arg"] as const;
 
 /** The entries of `list` and `list+` k3s passes as the flag they name, each with its key (`kubelet-arg[2]`). */
 function entriesOf(config: Record<string, unknown>, list: string): Array<{ key: string; entry: string }> {
@@ -177,11 +192,11 @@ const EXITS: Record<string, string> = {
 
 /**
  * Problems of `version` / `help` entries in the Kubernetes components' argument lists (kubelet-arg,
- * kube-apiserver-arg, ..., not etcd-arg, whose entries are config-file keys) of a config mapping.
+ * kube-apiserver-arg, ...; not etcd-arg, whose entries become keys of etcd's config file) of a config mapping.
  * `where(key)` names an entry (`kubelet-arg[1]`). Independent of the release: every line has both flags.
  */
 export function exitingFlagProblems(config: Record<string, unknown>, where: (key: string) => string): string[] {
-  return Object.entries(COMPONENT_ARGS).filter(([list]) => list !== "etcd-arg").flatMap(([list, { component }]) =>
+  return Object.entries(COMPONENT_LISTS).flatMap(([list, component]) =>
     entriesOf(config, list).flatMap(({ key, entry }) => {
       const name = normalized(argName(entry).replace(/[+-]+$/, ""));
       const does = EXITS[name];

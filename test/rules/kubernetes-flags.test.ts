@@ -1,4 +1,4 @@
-import { featureGateProblems, kubeletFlagProblems } from "../../components/rules/kubernetes-flags";
+import { exitingFlagProblems, featureGateProblems, kubeletFlagProblems } from "../../components/rules/kubernetes-flags";
 import data from "../../components/rules/kubernetes-flag-table.json";
 
 const table = data as { minors: string[]; kubeletFlags: Record<string, string>; featureGates: Record<string, string> };
@@ -95,5 +95,32 @@ describe("feature-gates entries against the gates of the pinned release", () => 
 
   it("refuses a value that is not a boolean", () => {
     expect(gates("v1.35.4+k3s1", { "kube-scheduler-arg": ["feature-gates=NodeSwap=yes"] })[0]).toContain("Fix: write NodeSwap=true or NodeSwap=false");
+  });
+
+  it("checks k3s's older list name kube-controller-arg as kube-controller-manager-arg", () => {
+    expect(gates("v1.35.4+k3s1", { "kube-controller-arg": ["feature-gates=Bogus=true"] })[0]).toContain("kube-controller-arg[0]: 'feature-gates=Bogus=true': Kubernetes 1.35 has no feature gate Bogus");
+  });
+});
+
+describe("entries that stop a component: --version and --help", () => {
+  it("are real kubelet flags, so the flag-name check passes them, and are refused on their own", () => {
+    expect(kubelet("v1.36.3+k3s1", ["version", "help"])).toEqual([]);
+    expect(exitingFlagProblems({ "kubelet-arg": ["max-pods=110", "version"], "kubelet-arg+": ["--help=true"] }, where)).toEqual([
+      "k3s-stacks:cluster.agentConfig.kubelet-arg[1]: 'version' makes the kubelet print its version and exit (verflag) (k3s passes it as --version=true), so k3s never gets Ready on the node. Fix: remove the entry ('k3s --version' on a node prints the version it runs).",
+      "k3s-stacks:cluster.agentConfig.kubelet-arg+[0]: '--help=true' makes the kubelet print its usage and stop instead of running (k3s passes it as --help=true), so k3s never gets Ready on the node. Fix: remove the entry.",
+    ]);
+  });
+
+  it("in every Kubernetes component's list, k3s's older names too, with the value verflag reads (raw prints too, false does nothing)", () => {
+    const config = { "kube-apiserver-arg": "version=raw", "kube-controller-arg": ["help"], "kube-proxy-arg": ["version=false"], "kube-scheduler-arg": ["help=0"], "kube-cloud-controller-manager-arg": ["v=2", "help"] };
+    expect(exitingFlagProblems(config, where).map((p) => p.slice(0, p.indexOf(" makes the ")))).toEqual([
+      "k3s-stacks:cluster.agentConfig.kube-apiserver-arg: 'version=raw'",
+      "k3s-stacks:cluster.agentConfig.kube-controller-arg[0]: 'help'",
+      "k3s-stacks:cluster.agentConfig.kube-cloud-controller-manager-arg[1]: 'help'",
+    ]);
+  });
+
+  it("leaves etcd-arg alone: its entries become keys of etcd's config file, not flags", () => {
+    expect(exitingFlagProblems({ "etcd-arg": ["version"] }, where)).toEqual([]);
   });
 });
