@@ -1,12 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigRoot, keyPath } from "../rules/key-path";
-import { ClusterSettings } from "../k3s/settings";
 import { ConfigContribution, ConfigValue } from "../k3s/types";
 import { mergeLayerKeys } from "../k3s/layer-keys";
 import { flagType } from "../rules/flags";
 import { proxyModeProblems } from "../rules/kube-proxy";
 import { exitingFlagProblems, featureGateProblems, kubeletFlagProblems } from "../rules/kubernetes-flags";
 import { datastoreFlagProblems } from "../rules/flag-values";
+import { maxPodsProblems } from "../rules/cluster-network";
+import { ClusterSettings, kubeletMaxPods, nodeCidrMaskSize } from "../k3s/settings";
 
 /** One mapping of config.yaml keys a node's config is merged from, and how its keys are named in a message. */
 interface Source {
@@ -40,15 +41,23 @@ function originOf(sources: Source[], merged: Record<string, ConfigValue>, key: s
   return having[start].name(key);
 }
 
+/** What roleProblems needs besides the sources: the settings, and the pod range each node gets (from the servers' merged keys). */
+interface RoleContext {
+  settings: ClusterSettings;
+  role: "server" | "agent";
+  nodeMask: ReturnType<typeof nodeCidrMaskSize>;
+  datastoreKey: string;
+}
+
 /**
  * The problems of one role's merged config.yaml keys (the user's, then each contribution's, in the
  * order renderNodeConfig merges them) under the rules checkClusterSettings applies to serverConfig and
  * agentConfig alone: kubelet flag names and feature gates of the pinned Kubernetes release, entries
  * that stop a component (--version, --help), kube-proxy's proxy-mode (whose gate may sit in another
- * source's list), and for servers the flags of a datastore the cluster does not use. Each problem
- * names the source of the entry at fault.
+ * source's list), kubelet max-pods against each node's pod range, and for servers the flags of a
+ * datastore the cluster does not use. Each problem names the source of the entry at fault.
  */
-function roleProblems(sources: Source[], settings: ClusterSettings, role: "server" | "agent", datastoreKey: string): string[] {
+function roleProblems(sources: Source[], { settings, role, nodeMask, datastoreKey }: RoleContext): string[] {
   const merged = sources.map((s) => s.config).reduce(mergeLayerKeys, {});
   const where = (key: string) => {
     const m = /^(.*?)(?:\[(\d+)\])?$/.exec(key) as RegExpExecArray;
@@ -59,6 +68,7 @@ function roleProblems(sources: Source[], settings: ClusterSettings, role: "serve
     ...featureGateProblems(merged, settings.k3sVersion, where),
     ...exitingFlagProblems(merged, where),
     ...proxyModeProblems(merged, settings.k3sVersion, where),
+    ...maxPodsProblems({ clusterCidr: settings.clusterCidr, nodeCidrMaskSize: nodeMask }, kubeletMaxPods(merged, where)),
     ...(role === "server" ? datastoreFlagProblems(merged, settings.datastore, where, datastoreKey) : []),
   ];
 }
@@ -66,11 +76,10 @@ function roleProblems(sources: Source[], settings: ClusterSettings, role: "serve
 /**
  * Problems a node's config.yaml would have once the contributions join the user's serverConfig and
  * agentConfig (k3s/layer-keys.ts): the checks of checkClusterSettings (k3s/settings.ts), run on what
- * each role's nodes receive, so a layer's key is held to the rules the user's own keys are. Problems
- * of the user's own entries are left to checkClusterSettings, which reports them already; a
- * contribution can only add entries, and one that changes a user's argument is refused as a conflict
- * (contributions.ts). `root` names the list (`K3sCluster.args.contributions`), `cluster` the
- * component's arguments. Outputs are left out: their values are not known yet.
+ * each role's nodes receive, so a layer's key is held to the rules the user's own keys are. What the
+ * user's keys give alone is left out: checkClusterSettings reports it already. `root` names the list
+ * (`K3sCluster.args.contributions`), `cluster` the component's arguments. Outputs are left out: their
+ * values are not known yet.
  */
 export function mergedConfigProblems(list: ConfigContribution[], root: ConfigRoot, cluster: ConfigRoot, settings: ClusterSettings): string[] {
   const userName = (field: string) => (key: string, index?: number) => keyPath(cluster, index === undefined ? [field, key] : [field, key, index]);
@@ -79,13 +88,18 @@ export function mergedConfigProblems(list: ConfigContribution[], root: ConfigRoo
   const serverConfig = plain(settings.serverConfig);
   // Servers take agentConfig's server flags, serverConfig replacing a key both set (renderNodeConfig).
   const serverAgentKeys = Object.fromEntries(Object.entries(agentConfig).filter(([k]) => flagType("server", k.replace(/\+$/, "")) && !(k in serverConfig)));
+  const user = {
+    agent: [{ config: agentConfig, name: userName("agentConfig") }],
+    server: [{ config: serverAgentKeys, name: userName("agentConfig") }, { config: serverConfig, name: userName("serverConfig") }],
+  };
   const all = list.map((c, i) => ({ config: plain(c.all), name: layer(i, "all") }));
   const server = list.map((c, i) => ({ config: plain(c.server), name: layer(i, "server") }));
-  const problems = [
-    ...roleProblems([{ config: agentConfig, name: userName("agentConfig") }, ...all], settings, "agent", keyPath(cluster, ["datastore"])),
-    ...roleProblems([{ config: serverAgentKeys, name: userName("agentConfig") }, { config: serverConfig, name: userName("serverConfig") }, ...all, ...server], settings, "server", keyPath(cluster, ["datastore"])),
-  ];
-  const own = [keyPath(cluster, ["agentConfig"]), keyPath(cluster, ["serverConfig"])].map((p) => `${p}.`);
+  const merged = { agent: [...user.agent, ...all], server: [...user.server, ...all, ...server] };
+  const datastoreKey = keyPath(cluster, ["datastore"]);
+  // kube-controller-manager runs on servers: their merged keys set every node's pod range.
+  const nodeMask = nodeCidrMaskSize(merged.server.map((s) => s.config).reduce(mergeLayerKeys, {}));
+  const problems = (role: "server" | "agent", sources: Source[], mask = nodeMask) => roleProblems(sources, { settings, role, nodeMask: mask, datastoreKey });
+  const alone = new Set([...problems("agent", user.agent, nodeCidrMaskSize(serverConfig)), ...problems("server", user.server, nodeCidrMaskSize(serverConfig))]);
   // An `all` entry reaches both roles: one message.
-  return [...new Set(problems.filter((p) => !own.some((prefix) => p.startsWith(prefix))))];
+  return [...new Set([...problems("agent", merged.agent), ...problems("server", merged.server)])].filter((p) => !alone.has(p));
 }

@@ -16,6 +16,7 @@ import { proxyModeProblems } from "../rules/kube-proxy";
 import { exitingFlagProblems, featureGateProblems, kubeletFlagProblems } from "../rules/kubernetes-flags";
 import { serviceRangeProblems } from "../rules/service-cidr";
 import { datastoreFlagProblems, flagValueProblems } from "../rules/flag-values";
+import { keyedArgEntries } from "../rules/component-args";
 
 
 /** Where joins and the kubeconfig reach the API: always port 6443 (k3s https-listen-port is managed). */
@@ -189,8 +190,8 @@ export function checkClusterSettings(settings: ClusterSettings, root: ConfigRoot
   const dnsKey = ["cluster-dns", "cluster-dns+"].find((k) => k in settings.serverConfig) ?? "cluster-dns";
   problems.push(...serviceRangeProblems(settings.serviceCidr, settings.serverConfig[dnsKey], keyPath(root, ["serviceCidr"]), keyPath(root, ["serverConfig", dnsKey])));
   problems.push(...maxPodsProblems({ clusterCidr: settings.clusterCidr, nodeCidrMaskSize: nodeCidrMaskSize(settings.serverConfig) }, [
-    ...kubeletMaxPods(settings.serverConfig, (k) => keyPath(root, ["serverConfig", k])),
-    ...kubeletMaxPods(settings.agentConfig, (k) => keyPath(root, ["agentConfig", k])),
+    ...kubeletMaxPods(settings.serverConfig, (k) => `${keyPath(root, ["serverConfig"])}.${k}`),
+    ...kubeletMaxPods(settings.agentConfig, (k) => `${keyPath(root, ["agentConfig"])}.${k}`),
   ]));
   if (settings.apiVip && settings.apiEndpoint) {
     problems.push(`${keyPath(root, ["apiVip"])}: is set together with apiEndpoint, so joins and the kubeconfig would have two API addresses. Fix: keep apiVip (k3s-stacks runs kube-vip for it) or apiEndpoint (an address you serve yourself), not both.`);
@@ -214,14 +215,14 @@ export function nodeCidrMaskSize(serverConfig: Record<string, unknown>): Partial
   return out;
 }
 
-/** kubelet max-pods set through `kubelet-arg` (or `kubelet-arg+`) in a config, with the key of its list. */
-function kubeletMaxPods(config: Record<string, unknown>, key: (field: string) => string): MaxPodsArg[] {
-  return ["kubelet-arg", "kubelet-arg+"].flatMap((field) => {
-    const args = config[field];
-    return (Array.isArray(args) ? args : []).flatMap((arg) => {
-      const m = /^(?:--)?max-pods=(\d+)$/.exec(String(arg));
-      return m ? [{ key: key(field), value: Number(m[1]) }] : [];
-    });
+/**
+ * kubelet max-pods set through `kubelet-arg` (or `kubelet-arg+`) in a config, each named by
+ * `where(key)` with its entry's key (`kubelet-arg[1]`).
+ */
+export function kubeletMaxPods(config: Record<string, unknown>, where: (key: string) => string): MaxPodsArg[] {
+  return keyedArgEntries(config, "kubelet-arg").flatMap(({ key, entry }) => {
+    const m = /^(?:--)?max-pods=(\d+)$/.exec(entry);
+    return m ? [{ key: where(key), value: Number(m[1]) }] : [];
   });
 }
 

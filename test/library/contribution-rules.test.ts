@@ -91,6 +91,18 @@ describe("flags of a datastore the cluster does not use", () => {
   });
 });
 
+describe("kubelet max-pods against each node's pod range", () => {
+  test("a contribution's max-pods above a /24's addresses names its entry; one a contribution's node-cidr-mask-size leaves too large names the user's", async () => {
+    expect(await problemsOf({ contributions: [{ all: { "kubelet-arg": ["max-pods=400"] } }] })).toEqual([
+      expect.stringMatching(/^K3sCluster\.args\.contributions\[0\]\.all\.kubelet-arg\[0\]: max-pods=400 is more than the 253 pod addresses in each node's \/24 pod range .*Fix: use max-pods=253 or less/),
+    ]);
+    expect(await problemsOf({ agentConfig: { "kubelet-arg": ["max-pods=110"] }, contributions: [{ server: { "kube-controller-manager-arg": ["node-cidr-mask-size-ipv4=26"] } }] })).toEqual([
+      expect.stringMatching(/^K3sCluster\.args\.agentConfig\.kubelet-arg\[0\]: max-pods=110 is more than the 61 pod addresses in each node's \/26 pod range .*Fix: use max-pods=61 or less/),
+    ]);
+    await accepted({ contributions: [{ server: { "kube-controller-manager-arg": ["node-cidr-mask-size-ipv4=23"] }, all: { "kubelet-arg": ["max-pods=400"] } }] });
+  });
+});
+
 describe("files that are, or add to, k3s's configuration", () => {
   test("config.yaml, a config.yaml.d drop-in in any spelling, the token file and k3s-stacks' records are refused naming the entry", async () => {
     const files = ["/etc/rancher/k3s/config.yaml", "/etc/rancher/k3s//config.yaml.d/./90-mine.yml", "/etc/rancher/k3s/config.yaml.d/50-k3s-stacks-x.yaml", "/etc/rancher/k3s/token", "/var/lib/rancher/k3s-stacks/rollout/x"].map((path) => ({ path, content: "kubelet-arg: [version]\n" }));

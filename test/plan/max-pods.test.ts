@@ -14,17 +14,17 @@ test("a /24 holds 253 pods: network, the cni0 gateway and broadcast are taken", 
 
 test("max-pods=400 with the default /24 is refused; the fix names the limit and a mask that fits", () => {
   expect(problemsOf(() => parseClusterConfig({ k3sVersion: V, agentConfig: { "kubelet-arg": ["max-pods=400"] } }))).toEqual([
-    problem("k3s-stacks:cluster.agentConfig.kubelet-arg", "max-pods=400 is more than the 253 pod addresses in each node's /24", /max-pods=253 or less, or .*node-cidr-mask-size-ipv4=23/),
+    problem("k3s-stacks:cluster.agentConfig.kubelet-arg[0]", "max-pods=400 is more than the 253 pod addresses in each node's /24", /max-pods=253 or less, or .*node-cidr-mask-size-ipv4=23/),
   ]);
 });
 
 test("a scalar kubelet-arg and a server's list are checked too", () => {
-  expect(problemsOf(() => parseClusterConfig({ k3sVersion: V, serverConfig: { "kubelet-arg+": "max-pods=300" } }))).toEqual([problem("k3s-stacks:cluster.serverConfig.kubelet-arg+", "max-pods=300", "max-pods=253")]);
+  expect(problemsOf(() => parseClusterConfig({ k3sVersion: V, serverConfig: { "kubelet-arg+": "max-pods=300" } }))).toEqual([problem("k3s-stacks:cluster.serverConfig.kubelet-arg+[0]", "max-pods=300", "max-pods=253")]);
 });
 
 test("the node mask in force counts: a /23 takes 400, a /25 refuses 200", () => {
   expect(parseClusterConfig({ k3sVersion: V, serverConfig: { "kube-controller-manager-arg": ["node-cidr-mask-size-ipv4=23"] }, agentConfig: { "kubelet-arg": ["max-pods=400"] } }).agentConfig).toEqual({ "kubelet-arg": ["max-pods=400"] });
-  expect(problemsOf(() => parseClusterConfig({ k3sVersion: V, serverConfig: { "kube-controller-manager-arg": ["node-cidr-mask-size=25"] }, agentConfig: { "kubelet-arg": ["max-pods=200"] } }))).toEqual([problem("k3s-stacks:cluster.agentConfig.kubelet-arg", "/25", "max-pods=125")]);
+  expect(problemsOf(() => parseClusterConfig({ k3sVersion: V, serverConfig: { "kube-controller-manager-arg": ["node-cidr-mask-size=25"] }, agentConfig: { "kubelet-arg": ["max-pods=200"] } }))).toEqual([problem("k3s-stacks:cluster.agentConfig.kubelet-arg[0]", "/25", "max-pods=125")]);
 });
 
 test("max-pods within the range, and an IPv6-only cluster, are accepted", () => {
