@@ -186,7 +186,7 @@ const FALSE = /^(0|f|F|FALSE|false|False)$/;
  * flag-name check passes them; k3s runs the components in its own process, so the node never gets Ready.
  */
 const EXITS: Record<string, string> = {
-  version: "print its version and exit (verflag)",
+  version: "print its version and exit instead of running",
   help: "print its usage and stop instead of running",
 };
 

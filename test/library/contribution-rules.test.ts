@@ -58,7 +58,7 @@ describe("entries that stop a component instead of running it", () => {
       contributions: [{ all: { "kubelet-arg": ["version"] } }, { server: { "kube-scheduler-arg": ["--version=raw"], "kube-controller-manager-arg": ["version=false"] } }],
     })).toEqual([
       "K3sCluster.args.serverConfig.kube-apiserver-arg[0]: 'help' makes the kube-apiserver print its usage and stop instead of running (k3s passes it as --help=true), so k3s never gets Ready on the node. Fix: remove the entry.",
-      "K3sCluster.args.contributions[0].all.kubelet-arg[0]: 'version' makes the kubelet print its version and exit (verflag) (k3s passes it as --version=true), so k3s never gets Ready on the node. Fix: remove the entry ('k3s --version' on a node prints the version it runs).",
+      "K3sCluster.args.contributions[0].all.kubelet-arg[0]: 'version' makes the kubelet print its version and exit instead of running (k3s passes it as --version=true), so k3s never gets Ready on the node. Fix: remove the entry ('k3s --version' on a node prints the version it runs).",
       expect.stringMatching(/^K3sCluster\.args\.contributions\[1\]\.server\.kube-scheduler-arg\[0\]: '--version=raw' makes the kube-scheduler print its version and exit .*Fix: remove the entry/),
     ]);
   });

@@ -106,7 +106,7 @@ describe("entries that stop a component: --version and --help", () => {
   it("are real kubelet flags, so the flag-name check passes them, and are refused on their own", () => {
     expect(kubelet("v1.36.3+k3s1", ["version", "help"])).toEqual([]);
     expect(exitingFlagProblems({ "kubelet-arg": ["max-pods=110", "version"], "kubelet-arg+": ["--help=true"] }, where)).toEqual([
-      "k3s-stacks:cluster.agentConfig.kubelet-arg[1]: 'version' makes the kubelet print its version and exit (verflag) (k3s passes it as --version=true), so k3s never gets Ready on the node. Fix: remove the entry ('k3s --version' on a node prints the version it runs).",
+      "k3s-stacks:cluster.agentConfig.kubelet-arg[1]: 'version' makes the kubelet print its version and exit instead of running (k3s passes it as --version=true), so k3s never gets Ready on the node. Fix: remove the entry ('k3s --version' on a node prints the version it runs).",
       "k3s-stacks:cluster.agentConfig.kubelet-arg+[0]: '--help=true' makes the kubelet print its usage and stop instead of running (k3s passes it as --help=true), so k3s never gets Ready on the node. Fix: remove the entry.",
     ]);
   });
