@@ -22,8 +22,9 @@ import { apiVipPoolProblems } from "./kube-vip";
  *   default? (true), prepareNodes? (true) }` or `{ type: "rook-ceph", nodes?: [{ name, devices }],
  *   replicas? (3), filesystem?, external?, default? (true) }`.
  * - `loadBalancer`: `{ type: "servicelb" }` (default, k3s's own) or `{ type: "metallb", pools:
- *   [{ name, addresses: ["192.168.1.240/28" | "a-b"], autoAssign? }], bgp?, subnet? }` (`subnet`: the
- *   nodes' LAN when wider than the /24 or /64 assumed; layer-2 pools must lie inside it).
+ *   [{ name, addresses: ["192.168.1.224/28" | "a-b"], autoAssign?, avoidBuggyIPs? }], bgp?, subnet? }`
+ *   (`subnet`: the nodes' LAN when wider than the /24 or /64 assumed; layer-2 pools must lie inside it
+ *   and hold neither its network nor its broadcast address).
  * - `monitoring`: `{ enabled (false), retention ("10d"), storageSize ("10Gi"), grafanaStorageSize ("1Gi") }`.
  * - `charts`: per chart key, `{ version?, repo? }` overrides of the pinned charts.
  */

@@ -143,9 +143,14 @@ const rook = z
 const pool = z
   .object({
     name: dnsLabel,
-    /** CIDRs (192.168.1.240/28) or ranges (192.168.1.240-192.168.1.250). */
-    addresses: z.array(filled("a CIDR or range, such as 192.168.1.240/28 or 192.168.1.240-192.168.1.250")).min(1),
+    /** CIDRs (192.168.1.224/28) or ranges (192.168.1.240-192.168.1.250). */
+    addresses: z.array(filled("a CIDR or range, such as 192.168.1.224/28 or 192.168.1.240-192.168.1.250")).min(1),
     autoAssign: z.boolean().default(true),
+    /**
+     * MetalLB's IPAddressPool.spec.avoidBuggyIPs: hand out no IPv4 address ending in .0 or .255. Unset
+     * leaves MetalLB's default (false: every address of the pool is handed out).
+     */
+    avoidBuggyIPs: z.boolean().optional(),
   })
   .strict();
 

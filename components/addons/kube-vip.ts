@@ -5,7 +5,7 @@ import { ConfigError, ConfigRoot, keyPath } from "../rules/errors";
 import { NodeFile } from "../k3s/types";
 import { imageRef } from "./charts";
 import { MetallbConfig } from "./config";
-import { parsePoolEntry } from "./pools";
+import { parsePoolEntry } from "./pool-ranges";
 import { CLOUD_DELIVERS_ONLY_ASSIGNED } from "../rules/layer2";
 import { ipToBigInt } from "../rules/address";
 import { ApiVipNetwork, apiVipNetworkProblems } from "../k3s/api-vip";

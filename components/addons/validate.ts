@@ -61,6 +61,16 @@ function lanAddresses(nodes: NodeFacts[]): Record<string, string[]> {
   return out;
 }
 
+/** Each node's SSH bastion address when written as a plain string, by node. */
+function bastionAddresses(nodes: NodeFacts[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const n of nodes) {
+    const host = n.connection.bastion?.host;
+    if (typeof host === "string") out[n.name] = [host];
+  }
+  return out;
+}
+
 /**
  * Every cross-check of the addons against the cluster; throws one ConfigError listing all problems,
  * each naming the settings as `at` says (the stack's keys by default).
@@ -83,7 +93,8 @@ export function checkAddons<N extends NodeFacts>(cfg: AddonsConfig, ctx: AddonsC
     problems.push(`${keyPath(at.addons, ["loadBalancer"])}: MetalLB without bgp announces its pools by ARP/NDP (layer 2), but ${CLOUD_DELIVERS_ONLY_ASSIGNED}, so no pool address would be reachable. Fix: use type servicelb (k3s's ServiceLB serves LoadBalancer Services on the nodes' own addresses).`);
   }
   if (cfg.loadBalancer.type === "metallb") {
-    problems.push(...poolProblems(cfg.loadBalancer, { clusterCidr: ctx.clusterCidr, serviceCidr: ctx.serviceCidr, nodeAddresses: knownAddresses(ctx.nodes), lanAddresses: lanAddresses(ctx.nodes) }, at));
+    const pools = { clusterCidr: ctx.clusterCidr, serviceCidr: ctx.serviceCidr, nodeAddresses: knownAddresses(ctx.nodes), lanAddresses: lanAddresses(ctx.nodes), bastionAddresses: bastionAddresses(ctx.nodes) };
+    problems.push(...poolProblems(cfg.loadBalancer, pools, at));
     if (!cfg.loadBalancer.bgp) {
       const server = { root: at.serverConfig, config: ctx.serverConfig ?? {} };
       const agent = { root: at.agentConfig, config: ctx.agentConfig ?? {} };

@@ -44,7 +44,7 @@ export interface NodeFacts {
   arch: Arch;
   labels: Record<string, string>;
   taints: string[];
-  connection: { host?: pulumi.Input<string> };
+  connection: { host?: pulumi.Input<string>; bastion?: { host?: pulumi.Input<string> } };
   internalAddress?: pulumi.Input<string>;
   externalAddress?: pulumi.Input<string>;
 }

@@ -24,7 +24,7 @@ beforeAll(async () => {
   const { ClusterAddons, parseAddonsConfig, addonK3sContribution } = await import("../../components/addons");
   const config = parseAddonsConfig({
     storage: { type: "longhorn", dataPath: "/mnt/ssd/longhorn" },
-    loadBalancer: { type: "metallb", pools: [{ name: "lan", addresses: ["192.168.1.240/28"] }] },
+    loadBalancer: { type: "metallb", pools: [{ name: "lan", addresses: ["192.168.1.224/28"] }] },
     monitoring: { enabled: true },
   });
   contribution = addonK3sContribution(config, "etcd");
@@ -107,7 +107,7 @@ describe("ClusterAddons with Longhorn, MetalLB and monitoring", () => {
       "kubernetes:metallb.io/v1beta1:L2Advertisement/k3s-stacks",
     ]);
     for (const cr of crs) expect(await depNames(cr.name)).toEqual(["addons-metallb"]);
-    expect(crs.find((r) => r.type.endsWith("IPAddressPool"))!.inputs).toMatchObject({ metadata: { namespace: "metallb-system" }, spec: { addresses: ["192.168.1.240/28"] } });
+    expect(crs.find((r) => r.type.endsWith("IPAddressPool"))!.inputs).toMatchObject({ metadata: { namespace: "metallb-system" }, spec: { addresses: ["192.168.1.224/28"] } });
   });
 
   it("installs monitoring after storage, on the Longhorn class, scraping the k3s servers", async () => {

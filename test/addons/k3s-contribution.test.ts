@@ -12,7 +12,7 @@ const flags = JSON.parse(readFileSync(REFERENCE_PATH, "utf8")) as {
 
 const everything = parseAddonsConfig({
   storage: { type: "longhorn" },
-  loadBalancer: { type: "metallb", pools: [{ name: "lan", addresses: ["192.168.1.240/28"] }] },
+  loadBalancer: { type: "metallb", pools: [{ name: "lan", addresses: ["192.168.1.224/28"] }] },
   monitoring: { enabled: true },
 });
 
@@ -55,7 +55,7 @@ describe("addonK3sContribution", () => {
   it("asks for the ports its host-network parts take from other nodes: MetalLB's memberlist, the scraped metrics (etcd's with etcd only)", () => {
     expect(addonK3sContribution(everything, "etcd").ports).toEqual({ server: ["10257/tcp", "10259/tcp", "2381/tcp"], all: ["7946/tcp", "7946/udp", "10249/tcp", "9100/tcp"] });
     expect(addonK3sContribution(everything, "sqlite").ports?.server).toEqual(["10257/tcp", "10259/tcp"]);
-    const lbOnly = parseAddonsConfig({ loadBalancer: { type: "metallb", pools: [{ name: "lan", addresses: ["192.168.1.240/28"] }] } });
+    const lbOnly = parseAddonsConfig({ loadBalancer: { type: "metallb", pools: [{ name: "lan", addresses: ["192.168.1.224/28"] }] } });
     expect(addonK3sContribution(lbOnly, "etcd").ports).toEqual({ server: [], all: ["7946/tcp", "7946/udp"] });
     expect(addonK3sContribution(parseAddonsConfig({ storage: { type: "longhorn" } }), "etcd")).not.toHaveProperty("ports");
   });

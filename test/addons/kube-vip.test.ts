@@ -116,9 +116,9 @@ describe("k3s-stacks:cluster.apiVip", () => {
   });
 
   it("refuses an address MetalLB may hand out (CIDR or range pool)", () => {
-    const lb = parseAddonsConfig({ loadBalancer: { type: "metallb", pools: [{ name: "lan", addresses: ["192.168.1.240/28"] }, { name: "more", addresses: ["192.168.1.100-192.168.1.120"] }] } }).loadBalancer;
+    const lb = parseAddonsConfig({ loadBalancer: { type: "metallb", pools: [{ name: "lan", addresses: ["192.168.1.224/28"] }, { name: "more", addresses: ["192.168.1.100-192.168.1.120"] }] } }).loadBalancer;
     if (lb.type !== "metallb") throw new Error("not metallb");
-    expect(apiVipProblems(vipOf({ address: "192.168.1.250" }), { ...ctx, metallb: lb })).toEqual([
+    expect(apiVipProblems(vipOf({ address: "192.168.1.230" }), { ...ctx, metallb: lb })).toEqual([
       problem("k3s-stacks:cluster.apiVip.address", "inside MetalLB pool 'lan' (k3s-stacks:addons.loadBalancer.pools[0].addresses[0]", "outside every pool"),
     ]);
     expect(apiVipProblems(vipOf({ address: "192.168.1.110" }), { ...ctx, metallb: lb })).toEqual([problem("k3s-stacks:cluster.apiVip.address", "pool 'more'", "outside every pool")]);

@@ -21,7 +21,7 @@ const LAYERS = {
   longhorn: { storage: { type: "longhorn" } },
   rook: { storage: { type: "rook-ceph", nodes: ["a1", "a2", "s3"].map((name) => ({ name, devices: ["sdb"] })), filesystem: {} } },
   external: { storage: { type: "rook-ceph", external: { fsid: "68945eb2-536b-11f0-8b39-b578895a0c19", rbdPool: "k8s", cephfs: { filesystem: "fs", dataPool: "fs-data" } } } },
-  metallb: { loadBalancer: { type: "metallb", pools: [{ name: "lan", addresses: ["192.168.1.240/28"] }] } },
+  metallb: { loadBalancer: { type: "metallb", pools: [{ name: "lan", addresses: ["192.168.1.224/28"] }] } },
   monitoring: { storage: { type: "longhorn" }, monitoring: { enabled: true } },
   monitoringFromRook: { storage: { type: "longhorn" }, monitoring: { enabled: true } },
   monitoringOnRook: { storage: { type: "rook-ceph", nodes: ["a1", "a2", "s3"].map((name) => ({ name, devices: ["sdb"] })) }, monitoring: { enabled: true } },

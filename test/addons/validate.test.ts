@@ -66,7 +66,7 @@ describe("parseAddonsConfig", () => {
 
 describe("MetalLB pools", () => {
   it("accepts CIDRs and ranges on the LAN", () => {
-    expect(problems(metallb("192.168.1.240/28", "192.168.1.200-192.168.1.210"))).toEqual([]);
+    expect(problems(metallb("192.168.1.224/28", "192.168.1.200-192.168.1.210"))).toEqual([]);
   });
 
   it.each([
@@ -90,7 +90,7 @@ describe("MetalLB pools", () => {
     ]);
     // Partly off the segment is off it too.
     expect(problems(metallb("192.168.1.250-192.168.2.5")).join("\n")).toMatch(/is not inside the nodes' LAN/);
-    expect(problems(metallb("192.168.1.240/28", "192.168.1.200-192.168.1.210"))).toEqual([]);
+    expect(problems(metallb("192.168.1.224/28", "192.168.1.200-192.168.1.210"))).toEqual([]);
     expect(problems({ loadBalancer: { type: "metallb", pools: [{ name: "lan", addresses: ["192.168.7.240/28"] }], subnet: "192.168.0.0/16" } })).toEqual([]);
     expect(problems({ loadBalancer: { type: "metallb", pools: [{ name: "lan", addresses: ["10.1.0.240/28"] }], subnet: "192.168.0.0/16" } }).join("\n")).toMatch(/not inside k3s-stacks:addons\.loadBalancer\.subnet 192\.168\.0\.0\/16/);
     // Over BGP the routers carry the addresses anywhere.
@@ -124,25 +124,25 @@ describe("MetalLB pools", () => {
   // MetalLB allocates by the Service's family: an IPv6 pool on an IPv4-only cluster left every
   // LoadBalancer Service <pending>.
   it("refuses a pool range of a family the cluster's Services do not have, and takes it on a dual-stack cluster", () => {
-    expect(problems(metallb("192.168.1.240/28", "2001:db8:1::240/124"))).toEqual([
+    expect(problems(metallb("192.168.1.224/28", "2001:db8:1::240/124"))).toEqual([
       problem("k3s-stacks:addons.loadBalancer.pools[0].addresses[1]", "is an IPv6 range, but the cluster's Services are IPv4 only (k3s-stacks:cluster.serviceCidr: 10.43.0.0/16)", "build the cluster dual-stack"),
     ]);
     expect(problems(metallb("192.168.1.240-192.168.1.250"), { clusterCidr: "fd00:42::/56", serviceCidr: "fd00:43::/112" })).toEqual([
       problem("k3s-stacks:addons.loadBalancer.pools[0].addresses[0]", "is an IPv4 range, but the cluster's Services are IPv6 only", "use IPv6 addresses"),
     ]);
-    expect(problems(metallb("192.168.1.240/28", "2001:db8:1::240/124"), { clusterCidr: "10.42.0.0/16,fd00:42::/56", serviceCidr: "10.43.0.0/16,fd00:43::/112" })).toEqual([]);
+    expect(problems(metallb("192.168.1.224/28", "2001:db8:1::240/124"), { clusterCidr: "10.42.0.0/16,fd00:42::/56", serviceCidr: "10.43.0.0/16,fd00:43::/112" })).toEqual([]);
   });
 
   it("rejects overlapping pools, duplicate names and bad BGP peers", () => {
     const p = problems({
       loadBalancer: {
         type: "metallb",
-        pools: [{ name: "a", addresses: ["192.168.1.240/28"] }, { name: "a", addresses: ["192.168.1.250-192.168.1.251"] }],
+        pools: [{ name: "a", addresses: ["192.168.1.224/28"] }, { name: "a", addresses: ["192.168.1.230-192.168.1.231"] }],
         bgp: { myASN: 64512, peers: [{ address: "router.lan", asn: 64513 }] },
       },
     });
     expect(p.join("\n")).toMatch(/pools\[1\]\.name: pool name 'a' is used twice/);
-    expect(p.join("\n")).toMatch(/pools\[1\]\.addresses\[0\]: '192\.168\.1\.250-192\.168\.1\.251' overlaps '192\.168\.1\.240\/28'/);
+    expect(p.join("\n")).toMatch(/pools\[1\]\.addresses\[0\]: '192\.168\.1\.230-192\.168\.1\.231' overlaps '192\.168\.1\.224\/28'/);
     expect(p.join("\n")).toMatch(/bgp\.peers\[0\]\.address: 'router\.lan' is not an IP address/);
   });
 });
@@ -267,7 +267,7 @@ describe("monitoring's k3s keys against the user's serverConfig/agentConfig", ()
 });
 
 describe("MetalLB layer 2 with kube-proxy in IPVS mode", () => {
-  const l2 = metallb("192.168.1.240/28");
+  const l2 = metallb("192.168.1.224/28");
   const bgp = { loadBalancer: { ...l2.loadBalancer, bgp: { myASN: 64512, peers: [{ address: "192.168.1.1", asn: 64513 }] } } };
 
   it("refuses IPVS without strict ARP on servers and agents, naming the entry and the fix", () => {

@@ -198,7 +198,7 @@ describe("rook-ceph values", () => {
 
 describe("metallb values", () => {
   const lbOf = (raw: object) => {
-    const lb = parseAddonsConfig({ loadBalancer: { type: "metallb", pools: [{ name: "lan", addresses: ["192.168.1.240/28"] }], ...raw } }).loadBalancer;
+    const lb = parseAddonsConfig({ loadBalancer: { type: "metallb", pools: [{ name: "lan", addresses: ["192.168.1.224/28"] }], ...raw } }).loadBalancer;
     if (lb.type !== "metallb") throw new Error("not metallb");
     return lb;
   };

@@ -32,7 +32,7 @@ beforeAll(async () => {
   // Two layers and the user each add to one list.
   build("lists", [{ all: { "kubelet-arg": ["max-pods=150"] } }, { all: { "kubelet-arg": pulumi.output(["image-gc-high-threshold=80"]) } }], { agentConfig: { "kubelet-arg": ["system-reserved=memory=256Mi"] } });
   // MetalLB and monitoring, as the stack program contributes them.
-  build("ports", [addonK3sContribution(parseAddonsConfig({ loadBalancer: { type: "metallb", pools: [{ name: "lan", addresses: ["192.168.1.240/28"] }] }, monitoring: { enabled: true } }), "etcd")]);
+  build("ports", [addonK3sContribution(parseAddonsConfig({ loadBalancer: { type: "metallb", pools: [{ name: "lan", addresses: ["192.168.1.224/28"] }] }, monitoring: { enabled: true } }), "etcd")]);
   await drain();
 });
 

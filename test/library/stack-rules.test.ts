@@ -136,7 +136,7 @@ describe("contributions are held to serverConfig's rules", () => {
 
 describe("ClusterAddons against the cluster's settings, as the stack checks its addons against its cluster block", () => {
   const base = { kubeconfig: "apiVersion: v1", nodes: [node("s1", "192.168.1.11"), node("a1", "192.168.1.21", "agent")], serverAddresses: ["192.168.1.11"] };
-  const metallb = { loadBalancer: { type: "metallb" as const, pools: [{ name: "lan", addresses: ["192.168.1.240/28"] }] } };
+  const metallb = { loadBalancer: { type: "metallb" as const, pools: [{ name: "lan", addresses: ["192.168.1.224/28"] }] } };
 
   test("MetalLB in layer 2 with kube-proxy in IPVS mode without strict ARP names the cluster's agentConfig entry", async () => {
     const clusterAgentConfig = { "kube-proxy-arg": ["proxy-mode=ipvs"] };
@@ -149,8 +149,8 @@ describe("ClusterAddons against the cluster's settings, as the stack checks its 
 
   test("the cluster's API VIP inside a MetalLB pool, and a kubelet root-dir Rook cannot follow, are refused naming the arguments", async () => {
     const rook = { storage: { type: "rook-ceph" as const, replicas: 1 as const, nodes: [{ name: "a1", devices: ["sdb"] }] } };
-    expect(await problemsOf(() => new ClusterAddons("vip", { ...base, config: metallb, apiVip: { address: "192.168.1.245" } }))).toEqual([
-      "ClusterAddons.args.apiVip.address: 192.168.1.245 is inside MetalLB pool 'lan' (ClusterAddons.args.config.loadBalancer.pools[0].addresses[0]: 192.168.1.240/28), so MetalLB could hand it to a Service. Fix: pick an address outside every pool.",
+    expect(await problemsOf(() => new ClusterAddons("vip", { ...base, config: metallb, apiVip: { address: "192.168.1.230" } }))).toEqual([
+      "ClusterAddons.args.apiVip.address: 192.168.1.230 is inside MetalLB pool 'lan' (ClusterAddons.args.config.loadBalancer.pools[0].addresses[0]: 192.168.1.224/28), so MetalLB could hand it to a Service. Fix: pick an address outside every pool.",
     ]);
     expect(await problemsOf(() => new ClusterAddons("rootdir", { ...base, config: rook, clusterAgentConfig: { "kubelet-arg": ["root-dir=/data/kubelet"] } }))).toEqual([
       expect.stringMatching(/^ClusterAddons\.args\.clusterAgentConfig\.kubelet-arg\[0\]: 'root-dir=\/data\/kubelet' moves the kubelet's root directory, but Rook's Ceph CSI driver .*Fix: remove root-dir here/),

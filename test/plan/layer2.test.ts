@@ -19,7 +19,7 @@ describe("MetalLB", () => {
   });
 
   test("L2 pools on an inventory stack and BGP pools on a cloud stack are accepted", () => {
-    const lan = { "k3s-stacks:addons": { loadBalancer: { type: "metallb", pools: [{ name: "lan", addresses: ["192.168.1.240/28"] }] } } };
+    const lan = { "k3s-stacks:addons": { loadBalancer: { type: "metallb", pools: [{ name: "lan", addresses: ["192.168.1.224/28"] }] } } };
     expect(planOf({ ...inventoryStack(), ...lan }).addons?.loadBalancer.type).toBe("metallb");
     expect(planOf({ ...cloudStack(), ...metallb({ bgp: { myASN: 64512, peers: [{ address: "10.0.1.1", asn: 64513 }] } }) }).addons?.loadBalancer.type).toBe("metallb");
   });

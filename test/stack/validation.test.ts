@@ -82,9 +82,9 @@ test("a scalar where a mapping belongs", async () => {
 
 test("an API VIP inside a MetalLB pool is reported together with the addons' own problems, before anything exists", async () => {
   const problems = await mainProblems({
-    "k3s-stacks:cluster": { k3sVersion: "v1.36.3+k3s1", apiVip: { address: "192.168.1.250" } },
+    "k3s-stacks:cluster": { k3sVersion: "v1.36.3+k3s1", apiVip: { address: "192.168.1.230" } },
     "k3s-stacks:inventory": { hosts: [{ name: "s1", address: "192.168.1.11", role: "server", arch: "amd64" }] },
-    "k3s-stacks:addons": { storage: { type: "longhorn", replicas: 2 }, loadBalancer: { type: "metallb", pools: [{ name: "lan", addresses: ["192.168.1.240/28"] }] } },
+    "k3s-stacks:addons": { storage: { type: "longhorn", replicas: 2 }, loadBalancer: { type: "metallb", pools: [{ name: "lan", addresses: ["192.168.1.224/28"] }] } },
   });
   expect(problems).toEqual([
     problem("k3s-stacks:addons.storage.replicas", "2 replicas need 2 eligible nodes", "at most 1"),

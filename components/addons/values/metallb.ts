@@ -39,7 +39,8 @@ export function metallbResources(lb: MetallbConfig): MetallbResource[] {
     apiVersion: "metallb.io/v1beta1",
     kind: "IPAddressPool",
     name: p.name,
-    spec: { addresses: p.addresses, autoAssign: p.autoAssign },
+    // avoidBuggyIPs only when set, so pools written before it existed keep the spec they were created with.
+    spec: { addresses: p.addresses, autoAssign: p.autoAssign, ...(p.avoidBuggyIPs === undefined ? {} : { avoidBuggyIPs: p.avoidBuggyIPs }) },
   }));
   if (!lb.bgp) {
     return [...pools, { apiVersion: "metallb.io/v1beta1", kind: "L2Advertisement", name: "k3s-stacks", spec: { ipAddressPools: poolNames } }];
