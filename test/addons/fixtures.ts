@@ -1,3 +1,6 @@
+import { ConfigError } from "../../components/rules/errors";
+import { parseAddonsConfig } from "../../components/addons/config";
+import { AddonsContext, checkAddons } from "../../components/addons/validate";
 import { Arch, NodeRole, NodeSpec } from "../../components/nodes/types";
 
 /** A node as an inventory would give it; address 192.168.1.<n>. */
@@ -25,3 +28,14 @@ export const mixedNodes: NodeSpec[] = [
 ];
 
 export const clusterCtx = { datastore: "etcd" as const, clusterCidr: "10.42.0.0/16", serviceCidr: "10.43.0.0/16", disable: [] as string[] };
+
+/** The problem lines checkAddons throws for a raw addons config, against clusterCtx and `nodes`. */
+export function addonsProblems(raw: object, ctx: Partial<AddonsContext> = {}, nodes = mixedNodes): string[] {
+  try {
+    checkAddons(parseAddonsConfig(raw), { ...clusterCtx, ...ctx, nodes });
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  return [];
+}

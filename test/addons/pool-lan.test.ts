@@ -1,22 +1,11 @@
 // MetalLB hands out every address of a pool (metallb internal/allocator getIPFromCIDR), skipping only
 // IPv4 addresses ending in .0 or .255 with avoidBuggyIPs: a layer-2 pool must not hold its LAN's
 // network or broadcast address, nor an address another machine holds.
-import { ConfigError } from "../../components/rules/errors";
 import { parseAddonsConfig } from "../../components/addons/config";
-import { AddonsContext, checkAddons } from "../../components/addons/validate";
 import { metallbResources } from "../../components/addons/values/metallb";
-import { clusterCtx, mixedNodes, node } from "./fixtures";
+import { addonsProblems as problems, node } from "./fixtures";
 import { problem } from "../support/config";
 
-function problems(raw: object, ctx: Partial<AddonsContext> = {}, nodes = mixedNodes): string[] {
-  try {
-    checkAddons(parseAddonsConfig(raw), { ...clusterCtx, ...ctx, nodes });
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  return [];
-}
 
 const KEY = "k3s-stacks:addons.loadBalancer.pools[0].addresses[0]";
 const AVOID = "k3s-stacks:addons.loadBalancer.pools[0].avoidBuggyIPs: true";

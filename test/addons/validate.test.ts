@@ -1,19 +1,8 @@
-import { ConfigError } from "../../components/rules/errors";
 import { parseAddonsConfig } from "../../components/addons/config";
 import { AddonsContext, checkAddons } from "../../components/addons/validate";
-import { clusterCtx, mixedNodes, node } from "./fixtures";
+import { addonsProblems as problems, clusterCtx, mixedNodes, node } from "./fixtures";
 import { problem } from "../support/config";
 
-/** The problem lines checkAddons throws for a raw config. */
-function problems(raw: object, ctx: Partial<AddonsContext> = {}, nodes = mixedNodes): string[] {
-  try {
-    checkAddons(parseAddonsConfig(raw), { ...clusterCtx, ...ctx, nodes });
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  return [];
-}
 
 const metallb = (...addresses: string[]) => ({ loadBalancer: { type: "metallb", pools: [{ name: "lan", addresses }] } });
 
