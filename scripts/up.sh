@@ -60,8 +60,9 @@ up.sh: the 'local' stack installs k3s ${version} on THIS machine ($(hostname)) a
   'scripts/pulumi.sh destroy --stack local' uninstalls k3s and undoes the preparation.
 EOF
   # From Kubernetes 1.35 the kubelet refuses a host booted with cgroup v1 (components/k3s/host/cgroup-v1.ts): said before asking.
-  minor=$(printf '%s' "$version" | sed -n 's/^v1\.\([0-9]*\)\..*/\1/p')
-  if [ "${minor:-0}" -ge 35 ] && [ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null || true)" != cgroup2fs ] && ! grep -q 'fail-cgroupv1=false' Pulumi.local.yaml; then
+  # The stack file is read as YAML by the program's own rule, so a commented-out opt-out is none.
+  if [ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null || true)" != cgroup2fs ] \
+    && [ "$(node_modules/.bin/ts-node --transpile-only tools/kubelet-cgroup-v1.ts Pulumi.local.yaml || true)" = refuses ]; then
     echo "up.sh: this machine boots cgroup v1, which the kubelet of k3s ${version} refuses: host preparation will stop and name the kernel argument that boots cgroup v2 (or add fail-cgroupv1=false to kubelet-arg in Pulumi.local.yaml's serverConfig)." >&2
   fi
   if [ "$yes" = 0 ]; then

@@ -93,12 +93,19 @@ export function renderNodeConfig(
   if (settings.flannelBackend) config["flannel-backend"] = settings.flannelBackend;
   if (settings.secretsEncryption) config["secrets-encryption"] = true;
   config["write-kubeconfig-mode"] = "0600";
-  // agentConfig applies to servers too, except agent-only flags (a server would drop them with a warning).
-  const agentKeys = Object.entries(settings.agentConfig as Record<string, ConfigValue>).filter(([k]) => flagType("server", k.replace(/\+$/, "")));
   // Layers add to lists rather than replace them: the user's `*-arg` entries, our certificate names
   // next to a cloud load balancer's (layer-keys.ts).
-  const user: Record<string, ConfigValue> = { ...config, ...Object.fromEntries(agentKeys), ...settings.serverConfig as Record<string, ConfigValue> };
+  const user: Record<string, ConfigValue> = { ...config, ...serverUserConfig(settings.agentConfig, settings.serverConfig) };
   return mergeLayerKeys(mergeLayerKeys(user, extra.all), extra.server);
+}
+
+/**
+ * The user's keys in a server's config.yaml: agentConfig applies to servers too, except agent-only
+ * flags (a server would drop them with a warning); serverConfig's keys replace agentConfig's.
+ */
+export function serverUserConfig(agentConfig: Record<string, unknown>, serverConfig: Record<string, unknown>): Record<string, ConfigValue> {
+  const agentKeys = Object.entries(agentConfig as Record<string, ConfigValue>).filter(([k]) => flagType("server", k.replace(/\+$/, "")));
+  return { ...Object.fromEntries(agentKeys), ...serverConfig as Record<string, ConfigValue> };
 }
 
 /** config.yaml text, keys in a stable order so unchanged settings never show as a diff. */

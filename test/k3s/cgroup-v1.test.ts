@@ -126,3 +126,43 @@ describe("renderCgroupV1Check on a host", () => {
     expect(run("tmpfs").status).toBe(1);
   });
 });
+
+// The opt-out is read from the config k3s and the kubelet end up with, not found by grep: k3s merges
+// config.yaml.d after config.yaml (a key replaces, key+ appends), the kubelet keeps a flag's last value,
+// and its flags override its config drop-ins, read in name order.
+describe("renderCgroupV1Check reads the merged settings", () => {
+  let sb: Sandbox;
+  beforeEach(() => {
+    sb = sandbox();
+    put(sb, "proc/filesystems", "nodev\tcgroup\nnodev\tcgroup2\n");
+    put(sb, "proc/cmdline", "root=/dev/vda1\n");
+  });
+  afterEach(() => sb.cleanup());
+
+  const DROP_INS = `${CONFIG_FILE}.d`;
+  const run = (files: Record<string, string>) => {
+    for (const [file, content] of Object.entries(files)) put(sb, file.slice(1), content);
+    const script = ["/proc/filesystems", "/proc/cmdline", CONFIG_FILE, KUBELET_CONF_DIR].reduce((s, p) => s.split(p).join(sb.dir + p), renderCgroupV1Check("n1"));
+    return sb.run(["bash", "-c", `set -euo pipefail\n${script}\necho passed`], { env: { CGROUP_FS: "tmpfs" } }).status;
+  };
+
+  test.each([
+    ["another key's value", { [CONFIG_FILE]: "node-label: [fail-cgroupv1=false]\nkube-proxy-arg:\n  - fail-cgroupv1=false\n" }],
+    ["a drop-in's kubelet-arg, which replaces config.yaml's", { [CONFIG_FILE]: "kubelet-arg: [fail-cgroupv1=false]\n", [`${DROP_INS}/50-pods.yaml`]: "kubelet-arg:\n- max-pods=110\n" }],
+    ["a later kubelet-arg+ entry setting it true", { [CONFIG_FILE]: "kubelet-arg: [fail-cgroupv1=false]\n", [`${DROP_INS}/60-strict.yaml`]: "'kubelet-arg+': ['--fail-cgroupv1=true']\n" }],
+    ["a .yml drop-in read before a later .yaml one", { [`${DROP_INS}/10-old.yml`]: "kubelet-arg: [fail-cgroupv1=false]\n", [`${DROP_INS}/20-new.yaml`]: "kubelet-arg: max-pods=110\n" }],
+    ["a commented-out entry after the list", { [CONFIG_FILE]: "kubelet-arg:\n  - max-pods=110 # fail-cgroupv1=false\n#  - fail-cgroupv1=false\n" }],
+    ["a kubelet drop-in, when kubelet-arg sets it true (flags win)", { [CONFIG_FILE]: "kubelet-arg: [fail-cgroupv1=true]\n", [`${KUBELET_CONF_DIR}/50-cgroup.conf`]: "failCgroupV1: false\n" }],
+    ["a kubelet drop-in a later one overrides", { [`${KUBELET_CONF_DIR}/10-a.conf`]: "failCgroupV1: false\n", [`${KUBELET_CONF_DIR}/20-b.conf`]: "failCgroupV1: true\n" }],
+  ])("%s is no opt-out", (_what, files) => {
+    expect(run(files)).toBe(1);
+  });
+
+  test.each([
+    ["a kubelet-arg+ drop-in adding it", { [CONFIG_FILE]: "kubelet-arg: [max-pods=110]\n", [`${DROP_INS}/70-cgroup.yaml`]: '"kubelet-arg+":\n  - "fail-cgroupv1=false"  # until the reboot\n' }],
+    ["a drop-in's kubelet-arg replacing config.yaml's true", { [CONFIG_FILE]: "kubelet-arg: [fail-cgroupv1=true]\n", [`${DROP_INS}/70-cgroup.yaml`]: "kubelet-arg: fail-cgroupv1=0\n" }],
+    ["the last of repeated entries", { [CONFIG_FILE]: "kubelet-arg:\n  - fail-cgroupv1=true\n  - --fail-cgroupv1=F\n" }],
+  ])("%s is the opt-out", (_what, files) => {
+    expect(run(files)).toBe(0);
+  });
+});

@@ -158,6 +158,31 @@ describe("the local stack asks before it installs k3s here", () => {
     expect(r.stderr.indexOf("cgroup v1")).toBeLessThan(r.stderr.indexOf("no terminal to confirm"));
   });
 
+  // The opt-out is read from the stack file as YAML, as the program reads it: text in a comment, or
+  // under another key, is no setting (a grep for 'fail-cgroupv1=false' took both for the opt-out).
+  const localStack = (cluster: string) => {
+    const file = path.join(path.dirname(path.dirname(upSh)), "Pulumi.local.yaml");
+    fs.rmSync(file);
+    fs.writeFileSync(file, `config:\n  k3s-stacks:cluster:\n    k3sVersion: v1.36.3+k3s1\n    datastore: sqlite\n${cluster}  k3s-stacks:local: {}\n`);
+  };
+  const warned = () => up(["local"], { CGROUP_FS: "tmpfs", K3S_STACKS_PULUMI_INSTALLER_URL: "http://127.0.0.1:1/install.sh" }).stderr.includes("this machine boots cgroup v1");
+  test.each([
+    ["a commented-out entry", "    # serverConfig: { kubelet-arg: [fail-cgroupv1=false] }\n"],
+    ["another key's value", "    serverConfig:\n      node-label: [fail-cgroupv1=false]\n"],
+    ["agentConfig's entry that serverConfig's kubelet-arg replaces", "    agentConfig: { kubelet-arg: [fail-cgroupv1=false] }\n    serverConfig: { kubelet-arg: [max-pods=200] }\n"],
+  ])("on cgroup v1, %s is no opt-out: it still warns", (_what, cluster) => {
+    localStack(cluster);
+    expect(warned()).toBe(true);
+  });
+
+  test.each([
+    ["serverConfig", "    serverConfig:\n      kubelet-arg:\n        - fail-cgroupv1=false\n"],
+    ["agentConfig, which servers take too", "    agentConfig: { kubelet-arg: [\"--fail-cgroupv1=False\"] }\n"],
+  ])("the kubelet-arg entry fail-cgroupv1=false in %s is the opt-out: no warning", (_what, cluster) => {
+    localStack(cluster);
+    expect(warned()).toBe(false);
+  });
+
   test("--yes goes ahead to pulumi up --yes", () => {
     // Run as a user other than root, up.sh asks sudo first (sudo -v): the same outcome for every user.
     sb.fake("sudo", "exit 0");

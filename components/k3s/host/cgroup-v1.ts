@@ -1,5 +1,5 @@
-import { CONFIG_FILE } from "../node-config";
-import { DROP_IN_DIR } from "./dropins";
+import { renderMergedArgValue } from "./config-args";
+import { indent } from "../../remote/shell";
 import { ConfigValue } from "../types";
 import { argEntries, lastArgValue } from "../../rules/component-args";
 
@@ -16,7 +16,7 @@ const FIRST_MINOR = 35;
 export const KUBELET_CONF_DIR = "/var/lib/rancher/k3s/agent/etc/kubelet.conf.d";
 
 /** Go's strconv.ParseBool spellings of false, which pflag accepts for a boolean flag. */
-const FALSE = "(0|f|F|false|FALSE|False)";
+const FALSE = /^(0|f|F|false|FALSE|False)$/;
 
 /** Whether the kubelet of k3s `version` (a release tag) refuses cgroup v1 by default. */
 export function kubeletRefusesCgroupV1ByDefault(version: string): boolean {
@@ -32,21 +32,43 @@ export function kubeletRefusesCgroupV1ByDefault(version: string): boolean {
 export function kubeletRefusesCgroupV1(version: string, config: Record<string, ConfigValue>): boolean {
   if (!kubeletRefusesCgroupV1ByDefault(version)) return false;
   const value = lastArgValue(argEntries(config, "kubelet-arg"), "fail-cgroupv1");
-  return value === undefined || !new RegExp(`^${FALSE}$`).test(value);
+  return value === undefined || !FALSE.test(value);
+}
+
+/**
+ * Bash: sets cgroup_opt_out=1 when the node's kubelet is told to run on cgroup v1: by the last
+ * `fail-cgroupv1` entry of kubelet-arg as k3s merges config.yaml and its drop-ins (host/config-args.ts),
+ * else by the last kubelet config drop-in that sets `failCgroupV1` (the kubelet reads them in name
+ * order; a flag overrides them, kubernetes.io/docs/tasks/administer-cluster/kubelet-config-file).
+ * The kubelet parses the flag with Go's strconv.ParseBool; a drop-in is YAML or JSON.
+ */
+function renderOptOut(): string {
+  return `${renderMergedArgValue("kubelet_fail_cgroupv1", "kubelet-arg", "fail-cgroupv1")}
+cgroup_opt_out=0
+if [ -n "$kubelet_fail_cgroupv1" ]; then
+  case "$kubelet_fail_cgroupv1" in 0|f|F|false|FALSE|False) cgroup_opt_out=1 ;; esac
+else
+  for f in ${KUBELET_CONF_DIR}/*.conf; do
+    [ -f "$f" ] || continue
+    v=$(grep -Eo '(^|[{,])[[:space:]]*"?failCgroupV1"?[[:space:]]*:[[:space:]]*[A-Za-z0-9]+' "$f" | tail -n 1 | sed 's/.*:[[:space:]]*//' || true)
+    case "$v" in "") ;; false|False|FALSE) cgroup_opt_out=1 ;; *) cgroup_opt_out=0 ;; esac
+  done
+fi`;
 }
 
 /**
  * Bash: exits 1 on a host booted with cgroup v1 (or hybrid: /sys/fs/cgroup is not cgroup2fs, the test
  * the kubelet makes), unless the node's own k3s config (config.yaml and its drop-ins, as written before
- * this runs) or a kubelet config drop-in opts out. The fix names what boots the host with cgroup v2.
- * Render it only where kubeletRefusesCgroupV1 holds for the version being installed. It names no
- * version, so the scripts it is part of change when a cluster crosses 1.35, not on every upgrade.
+ * this runs) or a kubelet config drop-in opts out (renderOptOut). The fix names what boots the host
+ * with cgroup v2. Render it only where kubeletRefusesCgroupV1 holds for the version being installed. It
+ * names no version, so the scripts it is part of change when a cluster crosses 1.35, not on every upgrade.
  */
 export function renderCgroupV1Check(node: string): string {
-  // Not in a YAML comment; a kubelet drop-in may be YAML or JSON, its false spelled as YAML does (false, False, FALSE).
-  const optOut = `grep -Eqs -- '^[^#]*(^|[][:space:]"'"'"',[-])fail-cgroupv1=${FALSE}([]"'"'"',[:space:]]|$)' ${CONFIG_FILE} ${DROP_IN_DIR}/*.yaml ${DROP_IN_DIR}/*.yml || grep -Eqs '(^|[{,])[[:space:]]*"?failCgroupV1"?[[:space:]]*:[[:space:]]*(false|False|FALSE)[[:space:]]*([,}#]|$)' ${KUBELET_CONF_DIR}/*.conf`;
   return `cgroup_fs=$(stat -fc %T /sys/fs/cgroup 2>/dev/null || echo unknown)
-if [ "$cgroup_fs" != cgroup2fs ] && ! { ${optOut}; }; then
+if [ "$cgroup_fs" != cgroup2fs ]; then
+${indent(renderOptOut(), 2)}
+fi
+if [ "$cgroup_fs" != cgroup2fs ] && [ "$cgroup_opt_out" = 0 ]; then
   kernel_release=$(uname -r)
   if ! grep -qw cgroup2 /proc/filesystems 2>/dev/null; then
     cgroup_fix="its kernel ($kernel_release) has no cgroup v2; Kubernetes needs Linux 5.8 or newer for it. Boot a newer kernel or distribution release (Debian 11+, Ubuntu 21.10+, RHEL 9+, Amazon Linux 2023)"

@@ -367,10 +367,15 @@ def kubelet_refuses_cgroup_v1(s):
     if fs_type == "cgroup2fs":
         return False
     refuse = True
+    flag = False
     for arg in s.get("kubelet-arg", []):
         name, eq, value = arg.lstrip("-").partition("=")
         if name == "fail-cgroupv1":
             refuse = not (eq and value in BOOL_FALSE)
+            flag = True
+    # The kubelet's flags override its config drop-ins (kubernetes.io kubelet-config-file, merge order).
+    if flag:
+        return refuse
     for f in sorted(glob.glob("/var/lib/rancher/k3s/agent/etc/kubelet.conf.d/*.conf")):
         try:
             doc = yaml.safe_load(open(f)) or {}
