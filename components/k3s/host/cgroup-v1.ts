@@ -48,10 +48,10 @@ cgroup_opt_out=0
 if [ -n "$kubelet_fail_cgroupv1" ]; then
   case "$kubelet_fail_cgroupv1" in 0|f|F|false|FALSE|False) cgroup_opt_out=1 ;; esac
 else
-  for f in ${KUBELET_CONF_DIR}/*.conf; do
-    [ -f "$f" ] || continue
-    v=$(grep -Eo '(^|[{,])[[:space:]]*"?failCgroupV1"?[[:space:]]*:[[:space:]]*[A-Za-z0-9]+' "$f" | tail -n 1 | sed 's/.*:[[:space:]]*//' || true)
-    case "$v" in "") ;; false|False|FALSE) cgroup_opt_out=1 ;; *) cgroup_opt_out=0 ;; esac
+  for cgroup_conf in ${KUBELET_CONF_DIR}/*.conf; do
+    [ -f "$cgroup_conf" ] || continue
+    cgroup_conf_value=$(grep -Eo '(^|[{,])[[:space:]]*"?failCgroupV1"?[[:space:]]*:[[:space:]]*[A-Za-z0-9]+' "$cgroup_conf" | tail -n 1 | sed 's/.*:[[:space:]]*//' || true)
+    case "$cgroup_conf_value" in "") ;; false|False|FALSE) cgroup_opt_out=1 ;; *) cgroup_opt_out=0 ;; esac
   done
 fi`;
 }
