@@ -13,7 +13,7 @@ import { addonK3sContribution } from "../components/addons/k3s-contribution";
 import { kubeVipFiles } from "../components/addons/kube-vip";
 import { kubeletRootDirs } from "../components/addons/kubelet-dir";
 import type { ClusterAddons } from "../components/addons/cluster-addons";
-import { PreviousState, knownApiHosts, readPreviousState } from "../components/day-two/previous";
+import { PreviousState, installedNodes, knownApiHosts, readPreviousState } from "../components/day-two/previous";
 import { certificateRenewal } from "../components/day-two/certificates";
 import { plannedRestarts } from "../components/day-two/restart-plan";
 import { snapshotContribution } from "../components/day-two/snapshots";
@@ -165,6 +165,8 @@ export async function main(): Promise<Record<string, unknown>> {
     rollout: plan.rollout,
     sshRollout: ssh,
     certificateRenewal: renewal,
+    // New agents roll as one last batch: their rollout steps have nothing to do yet.
+    knownNodes: installedNodes(previous),
   });
 
   let layers: ClusterAddons | undefined;

@@ -79,6 +79,13 @@ export interface K3sClusterArgs extends ClusterArgs {
    * (day-two/certificates.ts). The stack sets it from its previous kubeconfig. Default none.
    */
   certificateRenewal?: string;
+  /**
+   * The nodes the last successful update installed (the stack reads them from its previous
+   * `restartKeys`). Agents not listed are new: their rollout steps run nothing, so they roll as one
+   * last batch rather than in batches of `rollout.agentBatchSize` (day-two/rollout-plan.ts). Default:
+   * every node counts as installed.
+   */
+  knownNodes?: string[];
 }
 
 /**
@@ -110,6 +117,7 @@ export interface ResolvedK3sClusterArgs {
   knownApiHosts: string[];
   sshRollout: boolean;
   certificateRenewal?: string;
+  knownNodes?: string[];
   stager?: InstallStager;
   goneRoot: ConfigRoot;
   removed: RemovedHost[];
@@ -155,6 +163,7 @@ export const k3sClusterArgsSchema = clusterArgsSchema
     knownApiHosts: z.array(addressSchema(API_HOST)).default([]),
     sshRollout: z.boolean().default(true),
     certificateRenewal: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: "is not a day. Fix: give it as YYYY-MM-DD, such as 2027-06-30, or leave it out" }).optional(),
+    knownNodes: z.array(z.string()).optional(),
     stager: z.custom<InstallStager>((v) => typeof (v as InstallStager | undefined)?.stage === "function").optional(),
     goneRoot: z.custom<ConfigRoot>((v) => typeof v === "string" || typeof (v as { arg?: unknown } | undefined)?.arg === "string").optional(),
     removed: z.array(z.custom<RemovedHost>((v) => typeof (v as RemovedHost | undefined)?.name === "string")).default([]),
@@ -262,6 +271,7 @@ export function resolveK3sClusterArgs(args: K3sClusterProgramArgs): ResolvedK3sC
     knownApiHosts: parsed.knownApiHosts,
     sshRollout: parsed.sshRollout,
     certificateRenewal: parsed.certificateRenewal,
+    knownNodes: parsed.knownNodes,
     stager: parsed.stager,
     goneRoot: parsed.goneRoot ?? { arg: `${ROOT}.gone` },
     removed: parsed.removed,

@@ -65,7 +65,7 @@ export class K3sCluster extends pulumi.ComponentResource {
     const args = resolveK3sClusterArgs(userArgs);
     super("k3s:cluster:K3sCluster", name, {}, opts);
     const { settings, rollout } = args;
-    const plan = planRollout(args.nodes, rollout.agentBatchSize);
+    const plan = planRollout(args.nodes, rollout.agentBatchSize, args.knownNodes && new Set(args.knownNodes));
     const bootstrap = plan.servers[0];
     // A node's primary node-ip (the first of a dual-stack pair), else its SSH address: what joins and serverAddresses use.
     const address = (n: NodeSpec) => pulumi.output(n.internalAddress ?? n.connection.host).apply(primaryNodeIp);

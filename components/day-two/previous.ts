@@ -60,6 +60,23 @@ export function knownApiHosts(previous: PreviousState | undefined, firstServer: 
 }
 
 /**
+ * The nodes the last successful update installed, for K3sClusterArgs.knownNodes: the names in its
+ * `restartKeys` output, or none for a stack that never completed an update (it has no outputs). A
+ * stack last updated by a release without that output, or whose outputs were not read
+ * (`upgrade.checkPreviousOutputs` false), gives undefined: every node then counts as installed.
+ *
+ * A node that a failed update installed is not among them (a failed update leaves the outputs as they
+ * were): if the next update changes its configuration, it restarts with the other new agents, in the
+ * last batch.
+ */
+export function installedNodes(previous: PreviousState | undefined): string[] | undefined {
+  if (previous === undefined) return undefined;
+  if (previous.restartKeys) return Object.keys(previous.restartKeys);
+  const fresh = previous.k3sVersion === undefined && previous.serverNames === undefined && previous.nodeIdentities === undefined;
+  return fresh ? [] : undefined;
+}
+
+/**
  * The stack's own fully qualified name. DIY (file, S3) backends with project-scoped stacks (the
  * default since Pulumi 3.61) accept `organization/<project>/<stack>`, and the SDK reports
  * "organization" as their organization; Pulumi Cloud uses the real org. Mocks may have no org.

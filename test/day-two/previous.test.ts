@@ -2,7 +2,7 @@ import { installMocks, MockState } from "../support/mocks";
 import { ConfigError } from "../../components/rules/errors";
 import { parseClusterConfig } from "../../components/k3s/settings";
 import { parseUpgradeConfig } from "../../components/day-two/config";
-import { checkAgainstPrevious, knownApiHosts, ownStackName, readPreviousState } from "../../components/day-two/previous";
+import { checkAgainstPrevious, installedNodes, knownApiHosts, ownStackName, readPreviousState } from "../../components/day-two/previous";
 
 let previousOutputs: Record<string, unknown> | undefined;
 let mocks: MockState;
@@ -100,5 +100,20 @@ describe("knownApiHosts: the first server's SSH IP an existing cluster was reach
     await expect(readPreviousState()).resolves.toMatchObject({ knownApiHosts: ["10.0.0.1"] });
     previousOutputs = { knownApiHosts: [1] };
     expect(await readPreviousState()).not.toHaveProperty("knownApiHosts");
+  });
+});
+
+describe("installedNodes: which nodes the last successful update installed (new agents roll last, as one batch)", () => {
+  test("the names in restartKeys; none for a stack that never completed an update", async () => {
+    previousOutputs = { k3sVersion: "v1.36.3+k3s1", serverNames: ["s1"], restartKeys: { s1: "k1", a1: "k2" } };
+    expect(installedNodes(await readPreviousState())?.sort()).toEqual(["a1", "s1"]);
+    previousOutputs = {};
+    expect(installedNodes(await readPreviousState())).toEqual([]);
+  });
+
+  test("unknown (every node counts as installed) without previous outputs, or from a release before restartKeys", () => {
+    expect(installedNodes(undefined)).toBeUndefined();
+    expect(installedNodes({ k3sVersion: "v1.33.1+k3s1", serverNames: ["s1"] })).toBeUndefined();
+    expect(installedNodes({ nodeIdentities: { s1: "server/amd64" } })).toBeUndefined();
   });
 });
