@@ -165,8 +165,15 @@ export class K3sCluster extends pulumi.ComponentResource {
     for (const batch of plan.agentBatches) {
       rolloutAfter = batch.map((agent) => addNode(agent, [...serverInstalls, ...serversRolled, ...removals], rolloutAfter).rolloutDone);
     }
-    const members = [...serverMembers, ...plan.agentBatches.flat().map((agent) => this.nodes[agent.name].join(rolloutAfter))];
-    this.rolloutOrder = [...plan.servers.map((s) => [s.name]), ...plan.agentBatches.map((b) => b.map((a) => a.name))];
+    // Added agents' rollout steps run nothing when created: they follow the batches all at once. Their
+    // memberships wait for the batches only, as the others': not for each other's roll, which would
+    // give every membership a dependency on every added agent (300 nodes: 90,000 in the state). Their
+    // installs were all queued before any membership, so the waits for Ready do not hold them up.
+    for (const agent of plan.addedAgents) addNode(agent, [...serverInstalls, ...serversRolled, ...removals], rolloutAfter);
+    const agents = [...plan.agentBatches.flat(), ...plan.addedAgents];
+    const members = [...serverMembers, ...agents.map((agent) => this.nodes[agent.name].join(rolloutAfter))];
+    const batches = plan.addedAgents.length ? [...plan.agentBatches, plan.addedAgents] : plan.agentBatches;
+    this.rolloutOrder = [...plan.servers.map((s) => [s.name]), ...batches.map((b) => b.map((a) => a.name))];
     const names = Object.keys(this.nodes);
     // One Output over every node's hash, not one per node (bench/cluster-eval.ts counts them).
     const restartKeys = pulumi

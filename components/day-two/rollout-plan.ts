@@ -4,19 +4,21 @@ import { NodeSpec } from "../nodes/types";
 export interface RolloutPlan {
   /** Servers in inventory order; the first starts the cluster. */
   servers: NodeSpec[];
-  /** Agents in upgrade batches, inventory order; new agents (see planRollout) last, as one batch. */
+  /** Installed agents in upgrade batches, inventory order. */
   agentBatches: NodeSpec[][];
+  /** Agents the last successful update did not install (see planRollout), inventory order. */
+  addedAgents: NodeSpec[];
 }
 
 /**
  * Servers one at a time in inventory order, then agents in batches of `batchSize`.
  *
- * With `knownNodes` (the nodes the last successful update installed), agents not among it are new:
+ * With `knownNodes` (the nodes the last successful update installed), agents not among it are added:
  * their rollout steps are created in this run, and a created step runs nothing (no k3s to restart
- * yet). They come last, as one batch, instead of in batches of `batchSize`: each batch waits for the
- * one before, so twenty new agents in batches of one were sixty engine steps one after another, each
- * a state write, before any agent's membership could finish (bench/e2e-bringup.ts). Without
- * `knownNodes` every agent counts as known.
+ * yet). They roll after the batches, all at once, instead of in batches of `batchSize`: each batch
+ * waits for the one before, so twenty new agents in batches of one were sixty engine steps one after
+ * another, each a state write, before any agent's membership could finish (bench/e2e-bringup.ts).
+ * Without `knownNodes` every agent counts as installed.
  *
  * Errors: a batch size that is not a whole number ≥ 1, or no server.
  */
@@ -25,10 +27,9 @@ export function planRollout(nodes: NodeSpec[], batchSize: number, knownNodes?: R
   const servers = nodes.filter((n) => n.role === "server");
   if (servers.length === 0) throw new Error("a cluster needs at least one server");
   const agents = nodes.filter((n) => n.role === "agent");
-  const known = knownNodes ? agents.filter((n) => knownNodes.has(n.name)) : agents;
-  const added = knownNodes ? agents.filter((n) => !knownNodes.has(n.name)) : [];
+  const installed = knownNodes ? agents.filter((n) => knownNodes.has(n.name)) : agents;
+  const addedAgents = knownNodes ? agents.filter((n) => !knownNodes.has(n.name)) : [];
   const agentBatches: NodeSpec[][] = [];
-  for (let i = 0; i < known.length; i += batchSize) agentBatches.push(known.slice(i, i + batchSize));
-  if (added.length) agentBatches.push(added);
-  return { servers, agentBatches };
+  for (let i = 0; i < installed.length; i += batchSize) agentBatches.push(installed.slice(i, i + batchSize));
+  return { servers, agentBatches, addedAgents };
 }

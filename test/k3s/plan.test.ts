@@ -23,12 +23,16 @@ test("bad batch sizes and a cluster without servers are refused", () => {
   expect(() => planRollout([n("a1", "agent")], 1)).toThrow(/at least one server/);
 });
 
-test("agents the last update did not install roll last, as one batch; without knownNodes every agent counts as installed", () => {
+test("agents the last update did not install are added, apart from the batches; without knownNodes every agent counts as installed", () => {
   const nodes = [n("s1", "server"), n("a1", "agent"), n("new1", "agent"), n("a2", "agent"), n("a3", "agent"), n("new2", "agent")];
-  expect(planRollout(nodes, 2, new Set(["s1", "a1", "a2", "a3"])).agentBatches.map(names)).toEqual([["a1", "a2"], ["a3"], ["new1", "new2"]]);
+  const plan = planRollout(nodes, 2, new Set(["s1", "a1", "a2", "a3"]));
+  expect(plan.agentBatches.map(names)).toEqual([["a1", "a2"], ["a3"]]);
+  expect(names(plan.addedAgents)).toEqual(["new1", "new2"]);
   // a first bring-up: no agent exists yet, so none waits for another
-  expect(planRollout(nodes, 1, new Set()).agentBatches.map(names)).toEqual([["a1", "new1", "a2", "a3", "new2"]]);
+  expect(planRollout(nodes, 1, new Set()).agentBatches).toEqual([]);
+  expect(names(planRollout(nodes, 1, new Set()).addedAgents)).toEqual(["a1", "new1", "a2", "a3", "new2"]);
   expect(planRollout(nodes, 1).agentBatches.map(names)).toEqual([["a1"], ["new1"], ["a2"], ["a3"], ["new2"]]);
-  // a server is never batched, known or not
+  expect(planRollout(nodes, 1).addedAgents).toEqual([]);
+  // a server is never batched, installed or not
   expect(names(planRollout(nodes, 1, new Set()).servers)).toEqual(["s1"]);
 });
