@@ -19,6 +19,8 @@ export interface PoolContext {
   lanAddresses?: Record<string, string[]>;
   /** Other machines known at config time by address, such as the nodes' SSH bastions, by node name. */
   bastionAddresses?: Record<string, string[]>;
+  /** The cluster's API endpoint (a load balancer, VIP or DNS name) and the key that sets it; a name is not judged. */
+  apiEndpoint?: { address: string; key: string };
 }
 
 /** An address some machine holds already, which no pool may hand to a Service. */
@@ -30,7 +32,7 @@ interface Taken {
 
 /**
  * The addresses machines hold that a pool could hand out again: the nodes' own (SSH, internal,
- * external), their bastions and the BGP routers. Two machines answering for one address break both
+ * external), their bastions, the API endpoint and the BGP routers. Two machines answering for one address break both
  * ("ensure the addresses field specifies only IPs ... not in use by other network devices",
  * OpenShift's MetalLB IPAddressPool docs).
  */
@@ -40,6 +42,7 @@ function takenAddresses(lb: MetallbConfig, ctx: PoolContext, at: AddonsRoots): T
   return [
     ...Object.entries(ctx.nodeAddresses).flatMap(([node, addrs]) => once(addrs).map((address) => ({ address, what: `the address of node '${node}'`, fix: "exclude node addresses from the pool" }))),
     ...Object.entries(ctx.bastionAddresses ?? {}).flatMap(([node, addrs]) => once(addrs).map((address) => ({ address, what: `the address of the SSH bastion of node '${node}'`, fix: "exclude the bastion's address from the pool" }))),
+    ...(ctx.apiEndpoint ? [{ address: ctx.apiEndpoint.address, what: `the cluster's API endpoint (${ctx.apiEndpoint.key})`, fix: "exclude the API endpoint's address from the pool" }] : []),
     ...(lb.bgp?.peers ?? []).map((peer, i) => ({ address: peer.address, what: `the address of the BGP router ${keyPath(at.addons, ["loadBalancer", "bgp", "peers", i, "address"])}`, fix: "exclude the router's address from the pool" })),
   ];
 }

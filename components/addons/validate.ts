@@ -28,6 +28,8 @@ export interface AddonsContext<N extends NodeFacts = NodeSpec> {
   agentConfig?: Record<string, unknown>;
   /** The kubelets' root-dir as a library caller gives it (the stack's comes from serverConfig/agentConfig). */
   kubeletRootDirs?: { server?: RootDirArg; agent?: RootDirArg };
+  /** The cluster's apiEndpoint and its key, when set: a MetalLB pool holding it would hand the API's address to a Service. */
+  apiEndpoint?: { address: string; key: string };
   /** The nodes are cloud VMs (Hetzner Cloud, AWS), whose networks carry no layer-2 announcements (rules/layer2.ts). */
   cloud?: boolean;
 }
@@ -93,7 +95,7 @@ export function checkAddons<N extends NodeFacts>(cfg: AddonsConfig, ctx: AddonsC
     problems.push(`${keyPath(at.addons, ["loadBalancer"])}: MetalLB without bgp announces its pools by ARP/NDP (layer 2), but ${CLOUD_DELIVERS_ONLY_ASSIGNED}, so no pool address would be reachable. Fix: use type servicelb (k3s's ServiceLB serves LoadBalancer Services on the nodes' own addresses).`);
   }
   if (cfg.loadBalancer.type === "metallb") {
-    const pools = { clusterCidr: ctx.clusterCidr, serviceCidr: ctx.serviceCidr, nodeAddresses: knownAddresses(ctx.nodes), lanAddresses: lanAddresses(ctx.nodes), bastionAddresses: bastionAddresses(ctx.nodes) };
+    const pools = { clusterCidr: ctx.clusterCidr, serviceCidr: ctx.serviceCidr, nodeAddresses: knownAddresses(ctx.nodes), lanAddresses: lanAddresses(ctx.nodes), bastionAddresses: bastionAddresses(ctx.nodes), apiEndpoint: ctx.apiEndpoint };
     problems.push(...poolProblems(cfg.loadBalancer, pools, at));
     if (!cfg.loadBalancer.bgp) {
       const server = { root: at.serverConfig, config: ctx.serverConfig ?? {} };

@@ -79,6 +79,13 @@ describe("a pool and the addresses other machines hold", () => {
     ]);
   });
 
+  test("the cluster's API endpoint is refused; a DNS name is not judged", () => {
+    expect(problems(lb({ addresses: ["192.168.1.224/28"] }), { apiEndpoint: { address: "192.168.1.230", key: "k3s-stacks:cluster.apiEndpoint" } })).toEqual([
+      problem(KEY, "contains 192.168.1.230, the cluster's API endpoint (k3s-stacks:cluster.apiEndpoint)", "exclude the API endpoint's address"),
+    ]);
+    expect(problems(lb({ addresses: ["192.168.1.224/28"] }), { apiEndpoint: { address: "k3s.lan", key: "k3s-stacks:cluster.apiEndpoint" } })).toEqual([]);
+  });
+
   test("a BGP router's address is refused", () => {
     const bgp = { myASN: 64512, peers: [{ address: "10.10.10.5", asn: 64513 }] };
     expect(problems(lb({ addresses: ["10.10.10.0/28"] }, { bgp }))).toEqual([
