@@ -273,6 +273,12 @@ describe("k3s stand-ins", () => {
     const r = install("v1host", {}, "server");
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain("kubelet is configured to not run on a host using cgroup v1");
+    // The kubelet's flags override its config drop-ins: fail-cgroupv1=true wins over a drop-in's false.
+    const dropIn = "/var/lib/rancher/k3s/agent/etc/kubelet.conf.d/50-cgroup.conf";
+    lab.exec("v1host", `mkdir -p ${dropIn.replace(/\/[^/]*$/, "")} && printf 'failCgroupV1: false\\n' > ${dropIn}`);
+    writeConfig("v1host", "token: e2e-token\nkubelet-arg:\n  - fail-cgroupv1=true");
+    expect(lab.exec("v1host", "k3s server 2>&1").stdout).toContain("kubelet is configured to not run on a host using cgroup v1");
+    lab.exec("v1host", `rm ${dropIn}`);
     writeConfig("v1host", "token: e2e-token\nkubelet-arg:\n  - fail-cgroupv1=false");
     // install.sh sees no change (config.yaml alone is none) and skips the start: started by hand.
     expect(install("v1host", {}, "server").code).toBe(0);
