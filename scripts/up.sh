@@ -62,7 +62,7 @@ EOF
   # From Kubernetes 1.35 the kubelet refuses a host booted with cgroup v1 (components/k3s/host/cgroup-v1.ts): said before asking.
   # The stack file is read as YAML by the program's own rule, so a commented-out opt-out is none.
   if [ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null || true)" != cgroup2fs ] \
-    && [ "$(node_modules/.bin/ts-node --transpile-only tools/kubelet-cgroup-v1.ts Pulumi.local.yaml || true)" = refuses ]; then
+    && [ "$(node_modules/.bin/ts-node --swc tools/kubelet-cgroup-v1.ts Pulumi.local.yaml || true)" = refuses ]; then
     echo "up.sh: this machine boots cgroup v1, which the kubelet of k3s ${version} refuses: host preparation will stop and name the kernel argument that boots cgroup v2 (or add fail-cgroupv1=false to kubelet-arg in Pulumi.local.yaml's serverConfig)." >&2
   fi
   if [ "$yes" = 0 ]; then

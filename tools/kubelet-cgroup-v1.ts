@@ -1,6 +1,6 @@
 /**
  * Whether the server of a stack runs a kubelet that refuses a host booted with cgroup v1, for
- * scripts/up.sh's warning before it asks to install: `ts-node --transpile-only
+ * scripts/up.sh's warning before it asks to install: `ts-node --swc
  * tools/kubelet-cgroup-v1.ts Pulumi.local.yaml` prints `refuses` or `accepts`. The stack file is read
  * as YAML, so a commented-out line or another key's value is no setting; the server's kubelet-arg
  * entries are those the program writes (components/k3s/node-config.ts serverUserConfig). Exits 2 when
@@ -17,7 +17,7 @@ const mapping = (v: unknown): Record<string, unknown> => (v !== null && typeof v
 function main(argv: string[]): number {
   const [file] = argv;
   if (!file) {
-    console.error("usage: ts-node --transpile-only tools/kubelet-cgroup-v1.ts Pulumi.<stack>.yaml");
+    console.error("usage: ts-node --swc tools/kubelet-cgroup-v1.ts Pulumi.<stack>.yaml");
     return 2;
   }
   let cluster: Record<string, unknown>;
