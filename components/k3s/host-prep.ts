@@ -10,6 +10,7 @@ import { renderNetworkManager, renderSelinuxCheck, renderSelinuxConfig } from ".
 import { renderPrepRecord } from "./host/undo";
 import { renderFapolicyd, renderFapolicydCheck } from "./host/fapolicyd";
 import { renderSysctls } from "./host/sysctls";
+import { renderCloudInitWait } from "./host/cloud-init";
 import { NodeInterfaces, nodeInterfacesOf, renderInterfaceCheck } from "./host/addresses";
 import { renderIptablesRejectCheck } from "./host/iptables-rules";
 import { NodeVpn, nodeVpnOf, renderVpnCheck } from "./host/vpn";
@@ -46,8 +47,8 @@ export interface HostPrep {
 }
 
 /**
- * Host preparation, idempotent, for the Debian, RHEL, SUSE and Arch families: host facts first, then
- * every check that can fail (arch, SELinux, node-ip and flannel-iface, kernel modules, firewall when kept, memory cgroup) before
+ * Host preparation, idempotent, for the Debian, RHEL, SUSE and Arch families: host facts first, and a
+ * wait for a running cloud-init (host/cloud-init.ts), then every check that can fail (arch, SELinux, node-ip and flannel-iface, kernel modules, firewall when kept, memory cgroup) before
  * anything changes; then swap off, modules and sysctls (inotify limits raised), firewall rules, NetworkManager, fapolicyd and
  * SELinux.
  * Leaves `k3s_prep_changed=1` when a file k3s reads changed (the SELinux drop-in), so the config
@@ -59,6 +60,8 @@ export function prepBody(opts: HostPrep): string {
   return [
     "# Host facts: one read, before anything changes.",
     renderFacts(opts.node),
+    // Before anything reads or changes the host: a first boot's cloud-init still installs packages.
+    renderCloudInitWait(),
     opts.arch ? renderArchCheck(opts.node, opts.arch) : "",
     renderSelinuxCheck(),
     renderFapolicydCheck(),

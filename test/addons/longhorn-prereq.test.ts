@@ -6,12 +6,13 @@ import { MULTIPATH_BLOCK, PrereqMode, renderLonghornPrereqScript } from "../../c
 import { renderOsFacts } from "../../components/k3s/host/facts";
 import { renderPackageInstall } from "../../components/k3s/host/packages";
 
+const anyTimeout = (l: string) => l.replace(/DPkg::Lock::Timeout=\d+/, "DPkg::Lock::Timeout=N");
 function hasShellcheck(): boolean {
   return spawnSync("shellcheck", ["--version"]).status === 0;
 }
 
 /** The real tools the script uses besides the ones under test; everything else is a fake or absent. */
-const REAL_TOOLS = ["awk", "sed", "grep", "sleep", "sort", "head", "mktemp", "install", "tr", "cat", "mkdir", "rm", "basename", "dirname", "chmod"];
+const REAL_TOOLS = ["awk", "sed", "grep", "sleep", "sort", "head", "mktemp", "install", "tr", "cat", "mkdir", "rm", "basename", "dirname", "chmod", "stat", "find", "cut"];
 /** Tools a fully prepared Debian node has. */
 const PRESENT = ["iscsiadm", "cryptsetup", "dmsetup", "findmnt", "lsblk", "blkid", "curl"];
 
@@ -118,11 +119,12 @@ describe("renderLonghornPrereqScript", () => {
 
   it("installs exactly the missing Debian packages with apt-get, and reports a failed install", () => {
     const h = host({ present: ["iscsiadm", "findmnt", "lsblk", "blkid", "curl"] });
-    h.fake("apt-get", 'if [ "$1" = install ]; then for t in cryptsetup dmsetup; do printf "#!/bin/bash\\nexit 0\\n" > "$(dirname "$0")/$t"; chmod +x "$(dirname "$0")/$t"; done; fi');
+    h.fake("apt-get", 'if [[ " $* " = *" install "* ]]; then for t in cryptsetup dmsetup; do printf "#!/bin/bash\\nexit 0\\n" > "$(dirname "$0")/$t"; chmod +x "$(dirname "$0")/$t"; done; fi');
     const r = h.run("create", "prepare");
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
-    expect(h.log().filter((l) => l.startsWith("apt-get"))).toEqual(["apt-get update -qq", "apt-get install -y -qq --no-install-recommends cryptsetup dmsetup"]);
+    // Each call waits for the dpkg lock within what is left of the bound (host/package-lock.ts).
+    expect(h.log().filter((l) => l.startsWith("apt-get")).map(anyTimeout)).toEqual(["apt-get -o DPkg::Lock::Timeout=N update -qq", "apt-get -o DPkg::Lock::Timeout=N install -y -qq --no-install-recommends cryptsetup dmsetup"]);
 
     const broken = host({ present: [] });
     broken.fake("apt-get", "exit 100");
@@ -320,7 +322,7 @@ describe("packages as the host takes them (host preparation's detection and inst
   it("shares host preparation's facts and install snippets, so the two cannot tell a host apart differently", () => {
     const script = renderLonghornPrereqScript({ nodeName: "pi-1" });
     expect(script).toContain(renderOsFacts('"$root"'));
-    expect(script).toContain(renderPackageInstall());
+    expect(script).toContain(renderPackageInstall('"$root"'));
   });
 
   it.each([
@@ -340,7 +342,9 @@ describe("packages as the host takes them (host preparation's detection and inst
     const r = h.run("create", "prepare");
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
-    expect(h.log()).toEqual(expect.arrayContaining([command, "systemctl enable --now iscsid"]));
+    // As run: apt-get with its lock wait, dnf told to stop rather than wait without end (host/package-lock.ts).
+    const ran = command.replace(/^apt-get /, "apt-get -o DPkg::Lock::Timeout=N ").replace(/^dnf /, "dnf --setopt=exit_on_lock=1 ");
+    expect(h.log().map(anyTimeout)).toEqual(expect.arrayContaining([ran, "systemctl enable --now iscsid"]));
   });
 
   it("rhel without dnf installs with yum; Arch's NFS client is nfs-utils (Longhorn's environment_check.sh)", () => {
