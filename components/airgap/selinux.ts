@@ -1,5 +1,6 @@
 import { shq } from "../remote/shell";
 import { DEFAULT_SELINUX_REPO } from "../k3s/host/services";
+import { renderPackageLock } from "../k3s/host/package-lock";
 
 /**
  * k3s-selinux RPM builds, as install.sh chooses them from /etc/os-release (k3s install.sh
@@ -57,7 +58,8 @@ export function selinuxTargetFor(os: OsRelease): SelinuxTarget | undefined {
  * /var/lib/rpm-state is created first (the policy's %pre SELinux macro needs it). On a transactional
  * system (transactional-update present, read-only root) zypper cannot install and a package only
  * takes effect in a new snapshot after a reboot, while k3s must start under the policy: it fails
- * naming the transactional-update command and the reboot. An rpm-ostree system (/run/ostree-booted:
+ * naming the transactional-update command and the reboot. zypper, dnf and yum wait for another
+ * package manager within a bound (renderPackageLock). An rpm-ostree system (/run/ostree-booted:
  * Fedora CoreOS and IoT, RHEL for Edge; read-only /usr) fails the same way, naming `rpm-ostree
  * install` and Rancher's folder install.sh would use: `coreos` for a Fedora-like os-release with
  * OSTREE_VERSION (install.sh setup_selinux), else the el build's.
@@ -104,11 +106,15 @@ ${SELINUX_TARGETS.map((t) => `    ${t}) selinux_rpm=${opts.targets.includes(t) ?
     exit 1
   fi
   selinux_installed=1
+  # A first boot's dnf-makecache or another zypper may hold the package database: wait, within a bound.
+  node=${shq(opts.node)}
+  case "$selinux_target" in sle|slemicro) family=suse ;; *) family=rhel ;; esac
+${renderPackageLock()}
   case "$selinux_target" in
     sle|slemicro)
       mkdir -p /var/lib/rpm-state
-      zypper --non-interactive --quiet install "$selinux_rpm" || selinux_installed=0 ;;
-    *) if command -v dnf >/dev/null 2>&1; then dnf install -y -q "$selinux_rpm" || selinux_installed=0; else yum install -y -q "$selinux_rpm" || selinux_installed=0; fi ;;
+      run_package_command zypper --non-interactive --quiet install "$selinux_rpm" || selinux_installed=0 ;;
+    *) if command -v dnf >/dev/null 2>&1; then run_package_command dnf install -y -q "$selinux_rpm" || selinux_installed=0; else run_package_command yum install -y -q "$selinux_rpm" || selinux_installed=0; fi ;;
   esac
   if [ "$selinux_installed" != 1 ]; then
     echo "k3s-stacks: ${opts.node}: installing $(basename "$selinux_rpm") failed; it needs container-selinux and selinux-policy-base from ${opts.node}'s own package repositories, which an airgapped host must reach through a mirror. Fix: make a mirror of the distribution's repositories reachable from ${opts.node} (or install container-selinux there by hand), then run pulumi up again." >&2
