@@ -99,7 +99,7 @@ root=${shq(opts.root ?? "")}
 allow_reboot=${opts.allowReboot ? 1 : 0}
 optout="or set ${keyPath(opts.configRoot ?? "addons", ["storage", "prepareNodes"])}: true to let k3s-stacks do it"
 ${renderOsFacts('"$root"')}
-${renderPackageInstall('"$root"')}
+${renderPackageInstall('"$root"', "longhorn prerequisites on node $node:")}
 
 fail() {
   echo "longhorn prerequisites on node $node: $*" >&2

@@ -322,7 +322,7 @@ describe("packages as the host takes them (host preparation's detection and inst
   it("shares host preparation's facts and install snippets, so the two cannot tell a host apart differently", () => {
     const script = renderLonghornPrereqScript({ nodeName: "pi-1" });
     expect(script).toContain(renderOsFacts('"$root"'));
-    expect(script).toContain(renderPackageInstall('"$root"'));
+    expect(script).toContain(renderPackageInstall('"$root"', "longhorn prerequisites on node $node:"));
   });
 
   it.each([

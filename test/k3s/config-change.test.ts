@@ -8,6 +8,7 @@ import { valueOf } from "../support/mocks";
 import { runStack, unwrap } from "../stack/support/harness";
 import { RecordedCommand, dependsOnNames, recorded } from "../stack/support/recorder";
 import { plannedRestarts, restartKey } from "../../components/day-two/restart-plan";
+import * as packageLock from "../../components/k3s/host/package-lock";
 
 interface Host {
   name: string;
@@ -86,6 +87,14 @@ test("an agentConfig flag reaches every node: every config and restart step, not
   const edit = await run({ agentConfig: { "kubelet-arg": ["max-pods=150"] } });
   const nodes = HOSTS.map((h) => h.name);
   expect(changed(base, edit)).toEqual(["k3s-kubeconfig", ...nodes.flatMap((n) => [`k3s-${n}-config`, `k3s-${n}-restart`])].sort());
+});
+
+test("a change to host preparation's script alone (as the package-lock wait was) updates every config step and restarts nothing: restart keys hash config files, not scripts", async () => {
+  const spy = jest.spyOn(packageLock, "renderPackageLock").mockReturnValue("package_lock_timeout=1");
+  const edit = await run({});
+  spy.mockRestore();
+  expect(changed(base, edit)).toEqual(HOSTS.map((h) => `k3s-${h.name}-config`).sort());
+  expect(await valueOf(edit.outputs.restartKeys as pulumi.Output<Record<string, string>>)).toEqual(await valueOf(base.outputs.restartKeys as pulumi.Output<Record<string, string>>));
 });
 
 test("a k3s version change re-reads the kubeconfig after the first server's upgrade; an agent's change does not", async () => {

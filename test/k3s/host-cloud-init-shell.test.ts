@@ -1,6 +1,6 @@
 // Host preparation waits for a running cloud-init before anything else, in a real bash against a fake
 // cloud-init that answers `status` as cloud-init does (test/k3s/support/prep-host.ts).
-import { CLOUD_INIT_TIMEOUT } from "../../components/nodes/cloud/ssh";
+import { CLOUD_INIT_TIMEOUT } from "../../components/nodes/cloud/cloud-init";
 import { LOG_CALL } from "./support/shell";
 import { exists, host, render, run, sb } from "./support/prep-host";
 

@@ -1,4 +1,4 @@
-import { CLOUD_INIT_TIMEOUT } from "../../nodes/cloud/ssh";
+import { CLOUD_INIT_TIMEOUT } from "../../nodes/cloud/cloud-init";
 
 /**
  * Shell run first in host preparation: on a host where cloud-init is still running (a fresh cloud

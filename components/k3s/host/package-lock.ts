@@ -24,9 +24,9 @@ export const PACKAGE_LOCK_TIMEOUT = 600;
  *   end; dnf.conf(5), yum.conf(5)), zypper and transactional-update ZYPP_LOCK_TIMEOUT=<s> (libzypp).
  *   When the command fails while another manager now holds a lock, it waits and runs it again, within
  *   the same deadline. On timeout it exits 1 naming the node, the lock, the holder and the fix.
- * `root` prefixes the paths read (tests only; empty on a node).
+ * `root` prefixes the paths read (tests only; empty on a node); `who` starts each message (shell text).
  */
-export function renderPackageLock(root = ""): string {
+export function renderPackageLock(root = "", who = "k3s-stacks: $node:"): string {
   return `package_lock_timeout=${PACKAGE_LOCK_TIMEOUT}
 # The pid holding an fcntl or flock lock on $1, from /proc/locks ("1: POSIX ADVISORY WRITE <pid> <maj>:<min>:<inode> ...",
 # device numbers in hex; lines with -> are waiters, not holders).
@@ -67,7 +67,7 @@ wait_package_lock() {
   while held=$(package_lock_held) && [ -n "$held" ]; do
     lock=\${held% *}; pid=\${held##* }
     if [ "$pid" = none ]; then
-      echo "k3s-stacks: $node: $lock exists but no process has it open: a pacman run that was stopped left it, and pacman refuses to run while it is there. Fix: check that no pacman runs on $node ('pgrep -a pacman'), remove $lock, then run pulumi up again." >&2
+      echo "${who} $lock exists but no process has it open: a pacman run that was stopped left it, and pacman refuses to run while it is there. Fix: check that no pacman runs on $node ('pgrep -a pacman'), remove $lock, then run pulumi up again." >&2
       exit 1
     fi
     what=$(tr '\\0' ' ' 2>/dev/null < "/proc/$pid/cmdline" | cut -c 1-120 || true)
@@ -78,11 +78,11 @@ wait_package_lock() {
         rhel) hint="dnf-makecache or dnf-automatic: 'systemctl status dnf-makecache.service dnf-automatic.service'" ;;
         *) hint="'ps -fp $pid'" ;;
       esac
-      echo "k3s-stacks: $node: the package manager's lock $lock is still held by $what after \${package_lock_timeout}s. Fix: let it finish or stop it ($hint) on $node, then run pulumi up again." >&2
+      echo "${who} the package manager's lock $lock is still held by $what after \${package_lock_timeout}s. Fix: let it finish or stop it ($hint) on $node, then run pulumi up again." >&2
       exit 1
     fi
     if [ "$said" != "$held" ]; then
-      echo "k3s-stacks: $node: waiting up to \${package_lock_timeout}s for $what to release $lock"
+      echo "${who} waiting up to \${package_lock_timeout}s for $what to release $lock"
       said=$held
     fi
     sleep 2

@@ -14,10 +14,10 @@ import { renderPackageLock } from "./package-lock";
  * `-y`: refreshing the lists without upgrading is a partial upgrade, which Arch does not support
  * (wiki.archlinux.org "System maintenance", partial upgrades are unsupported). Host preparation's
  * kernel-module package and the Longhorn node prerequisites both install through it. `root` prefixes
- * the lock paths read (tests only; empty on a node).
+ * the lock paths read (tests only; empty on a node); `who` starts the lock wait's messages.
  */
-export function renderPackageInstall(root = ""): string {
-  return `${renderPackageLock(root)}
+export function renderPackageInstall(root = "", who?: string): string {
+  return `${renderPackageLock(root, who)}
 package_argv() {
   install_argv=()
   if [ "$transactional" = 1 ]; then

@@ -3,6 +3,9 @@ import { stringify } from "yaml";
 /** File cloud-init writes last; its presence means host preparation finished. */
 export const CLOUD_INIT_MARKER = "/var/lib/k3s-stacks/cloud-init.done";
 
+/** Seconds cloud-init may still run once SSH answers (package installs on a slow mirror). */
+export const CLOUD_INIT_TIMEOUT = 900;
+
 /** Packages every node gets, so the k3s install never waits on apt. */
 export const BASE_PACKAGES = ["curl", "ca-certificates", "iptables", "conntrack"];
 

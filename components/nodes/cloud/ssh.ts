@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import * as tls from "@pulumi/tls";
 import { SshConnection } from "../types";
-import { CLOUD_INIT_MARKER } from "./cloud-init";
+import { CLOUD_INIT_MARKER, CLOUD_INIT_TIMEOUT } from "./cloud-init";
 import { connectionArgs } from "../../remote/command";
 
 /** The SSH key pair nodes are created with. */
@@ -33,8 +33,7 @@ export function nodeLogin(keys: NodeKeyPair, args: { sshPrivateKey?: pulumi.Inpu
 /** A fresh VM boots in well under a minute; 36 dials of up to 10 s bound the wait to about 6 minutes. */
 export const WAIT_DIAL_ERROR_LIMIT = 36;
 export const WAIT_PER_DIAL_TIMEOUT = 10;
-/** Seconds cloud-init may still run once SSH answers (package installs on a slow mirror). */
-export const CLOUD_INIT_TIMEOUT = 900;
+export { CLOUD_INIT_TIMEOUT };
 
 /**
  * Shell run over SSH once the VM answers: waits for cloud-init, then requires its marker. Every

@@ -24,6 +24,16 @@ export const HOST_PATHS = [
   "/run/ostree-booted",
   // The record of the host before preparation (host/undo.ts).
   "/var/lib/k3s-stacks",
+  // Package managers' locks (host/package-lock.ts): never this machine's own apt or dnf.
+  "/var/lib/dpkg/",
+  "/var/lib/apt/",
+  "/var/cache/apt/",
+  "/var/lib/dnf/",
+  "/var/cache/dnf/",
+  "/var/run/yum.pid",
+  "/var/lib/rpm/",
+  "/run/zypp.pid",
+  "/var/lib/pacman/",
 ];
 
 /** Writes `file` under the sandbox, creating its directory. */
