@@ -14,7 +14,7 @@ export interface RemovedHost {
   identity: string;
   /**
    * An etcd server's removal first checks that the etcd servers staying keep quorum while it stops
-   * (k3s/removal-scripts.ts renderEtcdQuorumGuard); false with k3s-stacks:upgrade.forceServerRemoval.
+   * as etcd itself reports its members' health (k3s/etcd-quorum.ts renderEtcdQuorumGuard); false with k3s-stacks:upgrade.forceServerRemoval.
    */
   checkQuorum: boolean;
 }

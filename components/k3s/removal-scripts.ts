@@ -1,5 +1,6 @@
 import { scriptFrame, shq } from "../remote/shell";
 import { STATE_DIR } from "./node-config";
+import { renderEtcdQuorumGuard } from "./etcd-quorum";
 
 /**
  * Node removal in the k3s maintainers' order: drain (member step), stop and uninstall k3s on the node
@@ -112,38 +113,6 @@ echo "k3s-stacks: k3s removed from ${node}"`;
 }
 
 /**
- * Bash that stops the removal of a live etcd server before anything changes when the etcd servers that
- * stay would not hold quorum once it stops. The leaving servers stay members until their Node's
- * deletion removes them, so while they stop, a majority of all members (floor(n/2) + 1) must run among
- * those that stay; with one of them already down, removing another takes etcd below quorum: it can no
- * longer remove the member or accept a write, and the cluster's API stops (etcd runtime
- * reconfiguration; the k3s maintainers' one-server-at-a-time removal, k3s-io/k3s#3513, #10462). The
- * static check (day-two/servers.ts) counts listed servers; this counts the running ones: members are the
- * Nodes k3s labels etcd, running is Ready. `leaving`: every etcd server this run removes, which may stop
- * at the same time. Skipped when `node` is no etcd member (its Node is gone: a re-run).
- */
-export function renderEtcdQuorumGuard(node: string, leaving: string[]): string {
-  return `# Quorum of the etcd servers that stay, before ${node} stops.
-if ! etcd_nodes=$(k3s kubectl get nodes -l node-role.kubernetes.io/etcd=true --no-headers 2>&1); then
-  echo "k3s-stacks: could not list the etcd servers before removing ${node}: $etcd_nodes. Nothing was changed. Fix: check k3s on the first server, then run pulumi up again." >&2
-  exit 1
-fi
-leaving=${shq(` ${leaving.join(" ")} `)}
-members=0; up=0; down=""; listed=0
-while read -r name status _; do
-  [ -n "$name" ] || continue
-  members=$((members + 1))
-  if [ "$name" = ${shq(node)} ]; then listed=1; fi
-  case "$leaving" in *" $name "*) continue ;; esac
-  case "$status" in Ready*) up=$((up + 1)) ;; *) down="$down $name" ;; esac
-done <<<"$etcd_nodes"
-if [ "$listed" = 1 ] && [ "$up" -lt $((members / 2 + 1)) ]; then
-  echo "k3s-stacks: removing ${node} would leave $up of $members etcd members running (not Ready:$down), below quorum ($((members / 2 + 1))): etcd could no longer remove a member or accept writes, and the cluster's API would stop. Nothing was changed. Fix: bring$down back first, or mark a dead one gone: true (docs/day-two.md), then run pulumi up again; to shrink a cluster that already lost quorum, restore a snapshot and set k3s-stacks:upgrade.forceServerRemoval: true for that run." >&2
-  exit 1
-fi`;
-}
-
-/**
  * File on the first server that says a removal of `node` (a host deleted from the inventory) has
  * drained it and not yet deleted its Node: when the host comes back into the inventory before the
  * removal finished, its membership step uncordons it once it is Ready (renderMemberScript).
@@ -158,7 +127,7 @@ export function removingMarker(node: string): string {
  * leaves the host in the last outputs (components/day-two/removed.ts): drain on the first server,
  * uninstall on the host, delete the Node on the first server. Each is idempotent. `etcdLeaving`: for a
  * live etcd server, every etcd server this run removes; its drain first checks that the others keep
- * quorum (renderEtcdQuorumGuard). Undefined: no check (agents; forceServerRemoval).
+ * quorum, as etcd reports it (etcd-quorum.ts renderEtcdQuorumGuard). Undefined: no check (agents; forceServerRemoval).
  */
 export function renderRemovalScripts(opts: { node: string; drainTimeout: string; timeoutSeconds: number; etcdLeaving?: string[] }): { drain: string; uninstall: string; leave: string } {
   const marker = shq(removingMarker(opts.node));

@@ -12,11 +12,10 @@ const RENDERS: Record<string, string> = {
   gone: removal.renderGoneScript({ node: NODE, drainTimeout: "60s", timeoutSeconds: 120 }),
   ...Object.fromEntries(Object.entries(removal.renderRemovalScripts({ node: NODE, drainTimeout: "90s", timeoutSeconds: 120 })).map(([k, v]) => [`removal ${k}`, v])),
   "removal drain of an etcd server": removal.renderRemovalScripts({ node: NODE, drainTimeout: "90s", timeoutSeconds: 120, etcdLeaving: [NODE, "pi-5"] }).drain,
-  "etcd quorum guard": removal.renderEtcdQuorumGuard(NODE, [NODE]),
 };
 
 test("every exported renderer has a case here", () => {
-  expect(Object.keys(removal).filter((k) => k.startsWith("render")).sort()).toEqual(["renderEtcdQuorumGuard", "renderGoneScript", "renderLeaveScript", "renderRemovalScripts"]);
+  expect(Object.keys(removal).filter((k) => k.startsWith("render")).sort()).toEqual(["renderGoneScript", "renderLeaveScript", "renderRemovalScripts"]);
 });
 
 const haveShellcheck = spawnSync("shellcheck", ["--version"], { encoding: "utf8" }).status === 0;
@@ -40,8 +39,6 @@ case "$2 $3" in
     [ -e "$node_file" ] || { echo "Error from server (NotFound): nodes \\"$4\\" not found" >&2; exit 1; }
     case "$*" in *jsonpath*) printf '%s' "$(cat "$node_file")" ;; esac ;;
   "drain "*) [ -z "\${DRAIN_FAILS:-}" ] || exit 1 ;;
-  # The etcd servers, as \`get nodes -l ... --no-headers\` lists them: NAME STATUS ROLES AGE VERSION.
-  "get nodes") [ -z "\${LIST_FAILS:-}" ] || { echo "$LIST_FAILS" >&2; exit 1; }; printf '%b' "\${ETCD_NODES:-}" ;;
   "delete node") [ -n "\${STUCK:-}" ] || rm -f "$node_file" ;;
 esac`);
 });
@@ -183,52 +180,5 @@ describe("removal of a host deleted from the inventory (renderRemovalScripts, ru
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("Device or resource busy");
     expect(r.stdout).not.toContain("k3s removed from");
-  });
-});
-
-describe("a live etcd server's removal checks quorum first (renderEtcdQuorumGuard)", () => {
-  const STATE = "/var/lib/rancher/k3s-stacks";
-  const local = (script: string) => script.split(STATE).join(path.join(sb.dir, "state"));
-  const drain = (leaving: string[]) => local(removal.renderRemovalScripts({ node: NODE, drainTimeout: "90s", timeoutSeconds: 120, etcdLeaving: leaving }).drain);
-  const row = (name: string, status: string) => `${name}   ${status}   control-plane,etcd,master   3d   v1.36.3+k3s1\\n`;
-  const marker = () => path.join(sb.dir, "state/removing", NODE);
-
-  test("3 servers, one of the others NotReady: refused before the mark and the drain, naming it and the fix", () => {
-    fs.writeFileSync(nodeFile(), "");
-    const r = run(drain([NODE]), "update", { ETCD_NODES: row("pi-1", "Ready") + row("pi-3", "NotReady") + row(NODE, "Ready") });
-    expect(r.status).toBe(1);
-    expect(r.stderr).toContain(`removing ${NODE} would leave 1 of 3 etcd members running (not Ready: pi-3), below quorum (2): etcd could no longer remove a member or accept writes, and the cluster's API would stop. Nothing was changed. Fix: bring pi-3 back first, or mark a dead one gone: true (docs/day-two.md), then run pulumi up again;`);
-    expect(mutating(sb.calls())).toEqual([]);
-    expect(fs.existsSync(marker())).toBe(false);
-  });
-
-  test("5 → 3 with both leaving: passes while the 3 that stay run, even when the other leaving one is already down", () => {
-    fs.writeFileSync(nodeFile(), "");
-    const stay = row("pi-1", "Ready") + row("pi-3", "Ready,SchedulingDisabled") + row("pi-4", "Ready");
-    const r = run(drain([NODE, "pi-5"]), "update", { ETCD_NODES: stay + row(NODE, "Ready") + row("pi-5", "NotReady") });
-    expect(r.stderr).toBe("");
-    expect(r.status).toBe(0);
-    expect(mutating(sb.calls())).toEqual([`k3s kubectl drain ${NODE} --ignore-daemonsets --delete-emptydir-data --force --timeout=90s`]);
-  });
-
-  test("5 → 3 with one that stays down: refused, since the two leaving would stop together", () => {
-    fs.writeFileSync(nodeFile(), "");
-    const r = run(drain([NODE, "pi-5"]), "update", { ETCD_NODES: row("pi-1", "Ready") + row("pi-3", "NotReady") + row("pi-4", "Ready") + row(NODE, "Ready") + row("pi-5", "Ready") });
-    expect(r.status).toBe(1);
-    expect(r.stderr).toContain("would leave 2 of 5 etcd members running (not Ready: pi-3), below quorum (3)");
-    expect(mutating(sb.calls())).toEqual([]);
-  });
-
-  test("a re-run once its Node is gone (no longer an etcd member) is not judged", () => {
-    const r = run(drain([NODE]), "update", { ETCD_NODES: row("pi-1", "Ready") + row("pi-3", "NotReady") });
-    expect(r.status).toBe(0);
-  });
-
-  test("an API that does not answer fails before anything changes", () => {
-    fs.writeFileSync(nodeFile(), "");
-    const r = run(drain([NODE]), "update", { LIST_FAILS: "The connection to the server 127.0.0.1:6443 was refused" });
-    expect(r.status).toBe(1);
-    expect(r.stderr).toContain(`could not list the etcd servers before removing ${NODE}: The connection to the server 127.0.0.1:6443 was refused. Nothing was changed.`);
-    expect(mutating(sb.calls())).toEqual([]);
   });
 });

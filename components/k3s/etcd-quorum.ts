@@ -1,0 +1,94 @@
+import { shq } from "../remote/shell";
+
+/**
+ * The etcd quorum guard, judged by etcd itself rather than by Node Ready.
+ *
+ * Node Ready lags a dead server: kube-controller-manager marks a Node NotReady only after
+ * node-monitor-grace-period without a kubelet heartbeat (40 s; 50 s from Kubernetes 1.32), so a server
+ * whose k3s died seconds ago still reads Ready while its etcd member is gone. The guard therefore asks
+ * etcd: the member list from the etcd member on the server it runs on, then each voting member's
+ * /health at its own client URL. k3s's embedded etcd listens for clients on https://<node-ip>:2379
+ * and https://127.0.0.1:2379 (peers on :2380), requires client certificates and trusts
+ * server/tls/etcd/server-ca.crt; server/tls/etcd/server-client.crt is issued for both server and
+ * client auth (k3s pkg/etcd/etcd.go cluster(), pkg/daemons/control/deps FillRuntimeCerts and
+ * genETCDCerts; the reference sheet is silent beyond ports 2379-2380). etcdctl is not part of k3s, so
+ * the guard speaks etcd's JSON gateway with curl (POST /v3/cluster/member/list; GET /health, which
+ * answers {"health":"true"} only while the member is in a cluster with a leader). The certificates
+ * stay files on the node: only their paths reach a command line.
+ */
+
+/** Where k3s keeps the etcd certificates on a server (default data dir; the flag is ours to set, rules/managed-flags.ts). */
+export const ETCD_TLS_DIR = "/var/lib/rancher/k3s/server/tls/etcd";
+
+/**
+ * Bash that sets `members` (voting etcd members), `up` (healthy voting members that do not leave),
+ * `down` (" name (what is wrong)" per unhealthy member that stays), `down_names` and `listed` (1 when
+ * `node` is still a member) for the etcd cluster the server it runs on belongs to, or exits 1 naming
+ * what failed. `leaving`: nodes that may stop together with `node`; they count as members, never as up.
+ * A member's node is its name up to the last hyphen, as k3s names members `<node>-<8 hex>` (pkg/etcd
+ * setName; join() reads them back the same way). Learners are skipped: they do not vote.
+ */
+export function etcdMemberHealthSnippet(node: string, leaving: string[], action: string): string {
+  const tls = (file: string) => shq(`${ETCD_TLS_DIR}/${file}`);
+  return `# etcd's own view: members from the local member, health from each member's client URL.
+etcd_curl() { curl -sS --connect-timeout 3 --max-time 5 --cacert ${tls("server-ca.crt")} --cert ${tls("server-client.crt")} --key ${tls("server-client.key")} "$@" 2>&1; }
+if ! command -v curl >/dev/null 2>&1; then
+  echo "k3s-stacks: cannot check etcd quorum before ${action}: curl is not installed on the first server, and it is how k3s-stacks asks etcd which members are healthy (k3s ships no etcdctl). Nothing was changed. Fix: install the curl package on the first server, then run pulumi up again." >&2
+  exit 1
+fi
+if ! etcd_list=$(etcd_curl -X POST -d '{}' https://127.0.0.1:2379/v3/cluster/member/list); then
+  echo "k3s-stacks: could not list the etcd members before ${action}: the etcd member on the first server did not answer at https://127.0.0.1:2379: $etcd_list. Nothing was changed. Fix: check 'systemctl status k3s' and 'journalctl -u k3s' on the first server (its etcd member must run, with its certificates in ${ETCD_TLS_DIR}), then run pulumi up again." >&2
+  exit 1
+fi
+case "$etcd_list" in *'"members"'*) ;; *)
+  echo "k3s-stacks: could not list the etcd members before ${action}: etcd on the first server answered $etcd_list. Nothing was changed. Fix: check 'journalctl -u k3s' on the first server, then run pulumi up again." >&2
+  exit 1 ;;
+esac
+leaving=${shq(` ${leaving.join(" ")} `)}
+members=0; up=0; down=""; down_names=""; listed=0
+# One member object per line: member objects hold no nested objects, the response header has no peerURLs.
+while read -r m; do
+  case "$m" in *'"isLearner":true'*) continue ;; esac
+  members=$((members + 1))
+  name=$(sed -n 's/.*"name":"\\([^"]*\\)".*/\\1/p' <<<"$m")
+  url=$(sed -n 's/.*"clientURLs":\\["\\([^"]*\\)".*/\\1/p' <<<"$m")
+  peer=$(sed -n 's/.*"peerURLs":\\["\\([^"]*\\)".*/\\1/p' <<<"$m")
+  who=\${name%-*}
+  # A member added but never started has neither a name nor a client URL yet.
+  [ -n "$name" ] || who="an unstarted member at $peer"
+  if [ "$who" = ${shq(node)} ]; then listed=1; fi
+  case "$leaving" in *" $who "*) continue ;; esac
+  if [ -z "$url" ]; then
+    down="$down $who (no client URL: it never started)"; down_names="$down_names $who"
+  elif health=$(etcd_curl "$url/health") && [[ "$health" == *'"health":"true"'* ]]; then
+    up=$((up + 1))
+  else
+    down="$down $who ($url/health: \${health:-no answer})"; down_names="$down_names $who"
+  fi
+done < <(tr -d '\\n' <<<"$etcd_list" | grep -o '{[^{}]*"peerURLs"[^{}]*}' || true)
+if [ "$members" = 0 ]; then
+  echo "k3s-stacks: could not read the etcd members before ${action}: etcd on the first server answered $etcd_list, which lists no voting member. Nothing was changed. Fix: check 'journalctl -u k3s' on the first server, then run pulumi up again." >&2
+  exit 1
+fi`;
+}
+
+/**
+ * Bash that stops the removal of a live etcd server before anything changes when the etcd members that
+ * stay would not hold quorum once it stops. The leaving servers stay members until their Node's
+ * deletion removes them, so while they stop, a majority of all voting members (floor(n/2) + 1) must be
+ * healthy among those that stay; with one of them already down, removing another takes etcd below
+ * quorum: it can no longer remove the member or accept a write, and the cluster's API stops (etcd
+ * runtime reconfiguration; the k3s maintainers' one-server-at-a-time removal, k3s-io/k3s#3513, #10462).
+ * The static check (day-two/servers.ts) counts listed servers; this counts the healthy members, as etcd
+ * reports them at this moment (etcdMemberHealthSnippet). `leaving`: every etcd server this run removes,
+ * which may stop at the same time. Skipped when `node` is no etcd member any more (a re-run).
+ */
+export function renderEtcdQuorumGuard(node: string, leaving: string[]): string {
+  const action = `removing ${node}`;
+  return `# Quorum of the etcd members that stay, before ${node} stops.
+${etcdMemberHealthSnippet(node, leaving, action)}
+if [ "$listed" = 1 ] && [ "$up" -lt $((members / 2 + 1)) ]; then
+  echo "k3s-stacks: ${action} would leave $up of $members etcd members healthy, below quorum ($((members / 2 + 1))); etcd reports down:$down. etcd could no longer remove a member or accept writes, and the cluster's API would stop. Nothing was changed. Fix: bring$down_names back first (start k3s there: 'systemctl start k3s', 'journalctl -u k3s'), or mark a dead one gone: true (docs/day-two.md), then run pulumi up again; to shrink a cluster that already lost quorum, restore a snapshot and set k3s-stacks:upgrade.forceServerRemoval: true for that run." >&2
+  exit 1
+fi`;
+}
