@@ -7,7 +7,7 @@ jest.mock("@pulumi/command", () => require("./support/recorder").recordingComman
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, MockState, valueOf } from "../support/mocks";
 import { setStackConfig } from "../support/stack";
-import { SENTINEL, commandInputs, drain, leaks, marksInsideSecrets, mockOutputs } from "./support/harness";
+import { SENTINEL, commandInputs, drain, leaks, marksInsideSecrets, mockOutputs, unwrap } from "./support/harness";
 import { command, dependsOnNames, recorded } from "./support/recorder";
 
 const VERSION = "v1.36.3+k3s1";
@@ -136,20 +136,26 @@ describe("etcd servers deleted from the inventory (5 → 3)", () => {
   const drainOf = (state: MockState, name: string) => String(commandInputs(state, `k3s-${name}-member`).stdin);
 
   // Both may stop at once: each one's check counts both as leaving, or two checks could each see the
-  // other still Ready while one remaining server is down, and together stop etcd's quorum.
-  test("each drain first checks that the servers that stay keep quorum, counting every server this run removes as leaving", async () => {
+  // other still healthy while one remaining server is down, and together stop etcd's quorum.
+  // Health is etcd's own (member list and each member's /health), never Node Ready, which lags a dead server.
+  test("each drain first checks, on the first server, that the etcd members that stay keep quorum, counting every server this run removes as leaving", async () => {
     const r = await up(previous);
     for (const n of ["s4", "s5"]) {
-      expect(drainOf(r.state, n)).toContain("kubectl get nodes -l node-role.kubernetes.io/etcd=true --no-headers");
-      expect(drainOf(r.state, n)).toContain("leaving=' s4 s5 '");
-      expect(drainOf(r.state, n).indexOf("Quorum of the etcd servers")).toBeLessThan(drainOf(r.state, n).indexOf("kubectl drain"));
+      const drain = drainOf(r.state, n);
+      expect(drain).toContain("https://127.0.0.1:2379/v3/cluster/member/list");
+      expect(drain).toContain('etcd_curl "$url/health"');
+      expect(drain).not.toContain("kubectl get nodes");
+      expect(drain).toContain("leaving=' s4 s5 '");
+      expect(drain.indexOf("Quorum of the etcd members")).toBeLessThan(drain.indexOf("kubectl drain"));
+      // It runs where k3s keeps the etcd client certificates and a member answers: the first server.
+      expect(unwrap(commandInputs(r.state, `k3s-${n}-member`).raw.connection)).toMatchObject({ host: ADDRESSES.s1.host });
     }
     // An agent leaves no etcd behind: no check.
-    expect(drainOf(r.state, "old")).not.toContain("Quorum of the etcd servers");
+    expect(drainOf(r.state, "old")).not.toContain("Quorum of the etcd members");
   });
 
   test("forceServerRemoval (shrinking after a cluster reset, where the old members' Nodes remain) skips the check", async () => {
     const r = await up(previous, HOSTS, { "k3s-stacks:upgrade": { forceServerRemoval: true } });
-    for (const n of ["s4", "s5"]) expect(drainOf(r.state, n)).not.toContain("Quorum of the etcd servers");
+    for (const n of ["s4", "s5"]) expect(drainOf(r.state, n)).not.toContain("Quorum of the etcd members");
   });
 });
