@@ -98,7 +98,7 @@ export interface Invocation {
 }
 
 /** Files under shared/control/ that steer the k3s stand-in (optionally for one node only). */
-export type ControlFile = "start-delay" | "fail-start" | "fail-call" | "install-fail";
+export type ControlFile = "start-delay" | "fail-start" | "fail-call" | "install-fail" | "node-monitor-grace-period";
 
 export interface ExecResult {
   code: number;

@@ -628,6 +628,7 @@ def start(role, args):
     write_json(f"{RUN_DIR}/{role}.json", {"cluster": cid, "node": name, "dataDir": data_dir})
     if role == "server":
         write_server_files(s, data_dir, cid, info)
+        etcd_member_start(cid, name, data_dir, ips)  # k3s-etcd.py
     else:
         os.makedirs(data_dir + "/agent", exist_ok=True)
         write_json(data_dir + "/agent/standin-cluster.json", {"cluster": cid, "server": server_url})
@@ -734,6 +735,7 @@ def restore_data(cid, snapshot):
     for name, n in snapshot["data"]["nodes"].items():
         n = dict(n)
         n["ready"] = bool(live.get(name, {}).get("ready"))
+        n["stoppedAt"] = live.get(name, {}).get("stoppedAt")
         n["lastStart"] = live.get(name, {}).get("lastStart") or n.get("created")
         write_json(f"{cluster_dir(cid)}/nodes/{name}.json", n)
 
@@ -802,13 +804,17 @@ def stop(role):
     state = read_json(f"{RUN_DIR}/{role}.json")
     if not state:
         return
+    if role == "server":
+        etcd_stop()
     record("k3s", ["k3s", role], role, {"event": "stopped", "node": state["node"]})
 
     def mark():
         p = f"{cluster_dir(state['cluster'])}/nodes/{state['node']}.json"
         node = read_json(p)
         if node:
+            # "ready": the stand-in's truth (k3s runs); the Node's Ready condition lags it (node_ready).
             node["ready"] = False
+            node["stoppedAt"] = time.time()
             write_json(p, node)
     locked(mark)
     os.remove(f"{RUN_DIR}/{role}.json")
@@ -851,10 +857,25 @@ def load_nodes(cid):
     return nodes
 
 
+def node_monitor_grace_period():
+    """Seconds kube-controller-manager waits without a kubelet heartbeat before it marks a Node NotReady:
+    40, and 50 from Kubernetes 1.32 (kubernetes/kubernetes#126287); control node-monitor-grace-period."""
+    path = control_file("node-monitor-grace-period")
+    if path:
+        return float(open(path).read().strip() or "0")
+    minor = int(re.match(r"v1\.([0-9]+)\.", BUILT_VERSION).group(1)) if re.match(r"v1\.[0-9]+\.", BUILT_VERSION) else 99
+    return 50.0 if minor >= 32 else 40.0
+
+
+def node_ready(n):
+    """The Node's Ready condition: a node whose k3s stopped still reads Ready until the grace period ends."""
+    return bool(n["ready"] or (n.get("stoppedAt") and time.time() - n["stoppedAt"] < node_monitor_grace_period()))
+
+
 def node_conditions(n):
     # The kubelet stamps Ready with its heartbeat (second precision, UTC); the stand-in's heartbeat is its last start.
     beat = (n.get("lastStart") or n["created"])[:19] + "Z"
-    conds = [{"type": "Ready", "status": "True" if n["ready"] else "Unknown", "lastHeartbeatTime": beat}]
+    conds = [{"type": "Ready", "status": "True" if node_ready(n) else "Unknown", "lastHeartbeatTime": beat}]
     if n["labels"].get("node-role.kubernetes.io/etcd") == "true":
         # k3s (pkg/etcd) keeps EtcdIsVoter on etcd servers; the stand-in's members are voters once registered.
         conds.append({"type": "EtcdIsVoter", "status": "True", "reason": "MemberIsVoter"})
@@ -868,10 +889,8 @@ def readyz(cid):
         raise Fatal("The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?")
     info = read_json(cluster_dir(cid) + "/cluster.json")
     if info["datastore"] == "etcd":
-        # Quorum counts etcd members (a restore leaves one), each up while its server's Node is Ready.
-        nodes = load_nodes(cid)
-        members = list((info.get("members") or {}).keys())
-        up = [m for m in members if nodes.get(m, {}).get("ready")]
+        # Quorum counts etcd members (a restore leaves one), each up while its etcd runs (k3s-etcd.py).
+        up, members = etcd_quorum(cid, info)
         if len(up) <= len(members) // 2:
             print("[+]ping ok\n[-]etcd failed: reason withheld\nreadyz check failed", file=sys.stderr)
             raise Fatal(f"the server is currently unable to handle the request (etcd: {len(up)} of {len(members)} members up, no quorum)")
@@ -1065,7 +1084,7 @@ def kubectl(args):
             if "--no-headers" not in opts:
                 print("%-20s %-28s %-30s %-6s %s" % ("NAME", "STATUS", "ROLES", "AGE", "VERSION"))
             for n in items:
-                status = "Ready" if n["ready"] else "NotReady"
+                status = "Ready" if node_ready(n) else "NotReady"
                 if n.get("unschedulable"):
                     status += ",SchedulingDisabled"
                 roles = ",".join(sorted(k.split("/", 1)[1] for k in n["labels"] if k.startswith("node-role.kubernetes.io/"))) or "<none>"
@@ -1172,7 +1191,7 @@ def kubectl(args):
         while True:
             nodes = load_nodes(cid)
             targets = list(nodes.values()) if "--all" in opts or not names else [nodes.get(n) for n in names]
-            if targets and all(t and t["ready"] for t in targets):
+            if targets and all(t and node_ready(t) for t in targets):
                 for t in targets:
                     print(f"node/{t['name']} condition met")
                 return
@@ -1257,6 +1276,9 @@ def main():
     if argv0 == "kubectl":
         args = ["kubectl"] + args
     cmd = args[0] if args else ""
+    if cmd == ETCD_PROCESS:  # a server's etcd listener, run by start(); no invocation of its own
+        etcd_member_serve(args[1], args[2], args[3], args[4:])
+        return 0
     role = None
     if cmd in ("server", "agent"):
         role = cmd
