@@ -6,6 +6,7 @@ import { STARTED_CONFIG_CURRENT, STARTED_CONFIG_FILE, configHashFunction } from 
 import { versionGuardFunction } from "./node-scripts";
 import { sqliteToEtcdFunctions } from "./sqlite-to-etcd";
 import { renewCertificatesSnippet } from "./certificates";
+import { etcdRestartGuardFunction } from "../k3s/etcd-quorum";
 
 /**
  * Per-node rollout scripts: cordon → restart (with its health gate) → uncordon. The engine runs the
@@ -103,6 +104,9 @@ echo "k3s-stacks: ${spec.node} is healthy"`;
 export function renderRestartScript(spec: RestartSpec): string {
   const service = serviceName(spec.role);
   const version = spec.install?.version;
+  // An etcd server restarting a running k3s first checks the other members keep quorum (etcd-quorum.ts).
+  const guard = spec.etcd ? "etcd_quorum_before_restart\n    " : "";
+  const guardRunning = spec.etcd ? `if systemctl is-active --quiet ${service}; then etcd_quorum_before_restart; fi\n` : "";
   const upgrade = spec.install
     ? `${installFunctions(spec.install)}
 ${versionGuardFunction(spec.install.version)}
@@ -110,7 +114,7 @@ current=$(installed_version)
 if [ "$current" != ${shq(spec.install.version)} ]; then
   refuse_version_skew "$current"
 ${spec.sqliteToEtcd ? `  if [ -n "$current" ] && sqlite_to_etcd_pending; then refuse_upgrade_while_converting "$current" ${shq(spec.install.version)}; fi\n` : ""}  echo "k3s-stacks: upgrading ${spec.node} from \${current:-nothing} to ${spec.install.version}"
-  since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+${guardRunning.replace(/^/, "  ")}  since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
   run_install
 fi
 `
@@ -131,7 +135,7 @@ ${rotate}fi
     update: `since=""
 ${configHashFunction(spec.files)}
 ${STARTED_CONFIG_CURRENT}
-${spec.install ? "" : `${replacedBinaryFunction(service)}\n`}${convert}${renew}${upgrade}if [ -z "$since" ]; then
+${spec.install ? "" : `${replacedBinaryFunction(service)}\n`}${spec.etcd ? `${etcdRestartGuardFunction(spec.node)}\n` : ""}${convert}${renew}${upgrade}if [ -z "$since" ]; then
   ${convert ? `if sqlite_to_etcd_pending; then
     since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
     convert_sqlite_to_etcd
@@ -140,11 +144,11 @@ ${spec.install ? "" : `${replacedBinaryFunction(service)}\n`}${convert}${renew}$
     since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
     systemctl start ${service} || ${fail.replace("RESTART", "start")}
   elif ! started_config_current; then
-    echo "k3s-stacks: restarting ${service} on ${spec.node}: its configuration changed (${shortHash(spec.configHash)})"
+    ${guard}echo "k3s-stacks: restarting ${service} on ${spec.node}: its configuration changed (${shortHash(spec.configHash)})"
     since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
     systemctl restart ${service} || ${fail.replace("RESTART", "restart")}
   elif k3s_binary_replaced; then
-    echo "k3s-stacks: restarting ${service} on ${spec.node}: it still runs a k3s binary that was replaced on disk"
+    ${guard}echo "k3s-stacks: restarting ${service} on ${spec.node}: it still runs a k3s binary that was replaced on disk"
     since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
     systemctl restart ${service} || ${fail.replace("RESTART", "restart")}
   else

@@ -24,24 +24,24 @@ export const ETCD_TLS_DIR = "/var/lib/rancher/k3s/server/tls/etcd";
  * Bash that sets `members` (voting etcd members), `up` (healthy voting members that do not leave),
  * `down` (" name (what is wrong)" per unhealthy member that stays), `down_names` and `listed` (1 when
  * `node` is still a member) for the etcd cluster the server it runs on belongs to, or exits 1 naming
- * what failed. `leaving`: nodes that may stop together with `node`; they count as members, never as up.
+ * what failed. `where`: the server it runs on, for messages. `leaving`: nodes that may stop together with `node`; they count as members, never as up.
  * A member's node is its name up to the last hyphen, as k3s names members `<node>-<8 hex>` (pkg/etcd
  * setName; join() reads them back the same way). Learners are skipped: they do not vote.
  */
-export function etcdMemberHealthSnippet(node: string, leaving: string[], action: string): string {
+export function etcdMemberHealthSnippet(node: string, leaving: string[], action: string, where = "the first server"): string {
   const tls = (file: string) => shq(`${ETCD_TLS_DIR}/${file}`);
   return `# etcd's own view: members from the local member, health from each member's client URL.
 etcd_curl() { curl -sS --connect-timeout 3 --max-time 5 --cacert ${tls("server-ca.crt")} --cert ${tls("server-client.crt")} --key ${tls("server-client.key")} "$@" 2>&1; }
 if ! command -v curl >/dev/null 2>&1; then
-  echo "k3s-stacks: cannot check etcd quorum before ${action}: curl is not installed on the first server, and it is how k3s-stacks asks etcd which members are healthy (k3s ships no etcdctl). Nothing was changed. Fix: install the curl package on the first server, then run pulumi up again." >&2
+  echo "k3s-stacks: cannot check etcd quorum before ${action}: curl is not installed on ${where}, and it is how k3s-stacks asks etcd which members are healthy (k3s ships no etcdctl). Nothing was changed. Fix: install the curl package on ${where}, then run pulumi up again." >&2
   exit 1
 fi
 if ! etcd_list=$(etcd_curl -X POST -d '{}' https://127.0.0.1:2379/v3/cluster/member/list); then
-  echo "k3s-stacks: could not list the etcd members before ${action}: the etcd member on the first server did not answer at https://127.0.0.1:2379: $etcd_list. Nothing was changed. Fix: check 'systemctl status k3s' and 'journalctl -u k3s' on the first server (its etcd member must run, with its certificates in ${ETCD_TLS_DIR}), then run pulumi up again." >&2
+  echo "k3s-stacks: could not list the etcd members before ${action}: the etcd member on ${where} did not answer at https://127.0.0.1:2379: $etcd_list. Nothing was changed. Fix: check 'systemctl status k3s' and 'journalctl -u k3s' on ${where} (its etcd member must run, with its certificates in ${ETCD_TLS_DIR}), then run pulumi up again." >&2
   exit 1
 fi
 case "$etcd_list" in *'"members"'*) ;; *)
-  echo "k3s-stacks: could not list the etcd members before ${action}: etcd on the first server answered $etcd_list. Nothing was changed. Fix: check 'journalctl -u k3s' on the first server, then run pulumi up again." >&2
+  echo "k3s-stacks: could not list the etcd members before ${action}: etcd on ${where} answered $etcd_list. Nothing was changed. Fix: check 'journalctl -u k3s' on ${where}, then run pulumi up again." >&2
   exit 1 ;;
 esac
 leaving=${shq(` ${leaving.join(" ")} `)}
@@ -67,7 +67,7 @@ while read -r m; do
   fi
 done < <(tr -d '\\n' <<<"$etcd_list" | grep -o '{[^{}]*"peerURLs"[^{}]*}' || true)
 if [ "$members" = 0 ]; then
-  echo "k3s-stacks: could not read the etcd members before ${action}: etcd on the first server answered $etcd_list, which lists no voting member. Nothing was changed. Fix: check 'journalctl -u k3s' on the first server, then run pulumi up again." >&2
+  echo "k3s-stacks: could not read the etcd members before ${action}: etcd on ${where} answered $etcd_list, which lists no voting member. Nothing was changed. Fix: check 'journalctl -u k3s' on ${where}, then run pulumi up again." >&2
   exit 1
 fi`;
 }
@@ -91,4 +91,22 @@ if [ "$listed" = 1 ] && [ "$up" -lt $((members / 2 + 1)) ]; then
   echo "k3s-stacks: ${action} would leave $up of $members etcd members healthy, below quorum ($((members / 2 + 1))); etcd reports down:$down. etcd could no longer remove a member or accept writes, and the cluster's API would stop. Nothing was changed. Fix: bring$down_names back first (start k3s there: 'systemctl start k3s', 'journalctl -u k3s'), or mark a dead one gone: true (docs/day-two.md), then run pulumi up again; to shrink a cluster that already lost quorum, restore a snapshot and set k3s-stacks:upgrade.forceServerRemoval: true for that run." >&2
   exit 1
 fi`;
+}
+
+/**
+ * Bash function `etcd_quorum_before_restart`, called by an etcd server's restart step (on the server
+ * itself) just before it restarts a running k3s: refuses when the other members etcd reports healthy
+ * are fewer than quorum, as restarting this one would then stop etcd and the API with it. The
+ * rolling restart's health gate has seen the previous server back, but not a third one that died
+ * meanwhile, and Node Ready would still show it Ready for 40-50 s. A single-member cluster restarts
+ * anyway: it has no quorum to keep (nothing to wait for).
+ */
+export function etcdRestartGuardFunction(node: string): string {
+  return `etcd_quorum_before_restart() {
+${etcdMemberHealthSnippet(node, [node], `restarting k3s on ${node}`, node)}
+if [ "$listed" = 1 ] && [ "$members" -gt 1 ] && [ "$up" -lt $((members / 2 + 1)) ]; then
+  echo "k3s-stacks: the rolling restart stopped at ${node}: restarting k3s there would leave $up of $members etcd members healthy, below quorum ($((members / 2 + 1))); etcd reports down:$down. etcd would stop accepting writes and the cluster's API would stop. Nothing was restarted. Fix: bring$down_names back first (start k3s there: 'systemctl start k3s', 'journalctl -u k3s'), or mark a dead one gone: true (docs/day-two.md), then run pulumi up again; it resumes at ${node}." >&2
+  exit 1
+fi
+}`;
 }

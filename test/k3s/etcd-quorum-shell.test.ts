@@ -8,6 +8,7 @@ import * as path from "path";
 import { ETCD_TLS_DIR, renderEtcdQuorumGuard } from "../../components/k3s/etcd-quorum";
 import { renderRemovalScripts } from "../../components/k3s/removal-scripts";
 import { LOG_CALL, Sandbox, sandbox } from "./support/shell";
+import { etcdMember, etcdMemberList, fakeEtcdCurl } from "./support/etcd";
 
 const NODE = "pi-2.home.arpa";
 const STATE = "/var/lib/rancher/k3s-stacks";
@@ -26,11 +27,8 @@ test("no certificate or key content reaches a command line: only the paths of k3
   expect(g).not.toMatch(/BEGIN|cat [^|]*\.key|-k\b|--insecure/);
 });
 
-/** A voting member as etcd's JSON gateway lists it (uint64 IDs as strings, empty fields left out). */
-const member = (node: string, ip: string, extra = ""): string =>
-  `{"ID":"${Math.floor(Math.random() * 1e15)}","name":"${node}-3f9a1c2b","peerURLs":["https://${ip}:2380"],"clientURLs":["https://${ip}:2379"]${extra}}`;
-const list = (...members: string[]): string =>
-  `{"header":{"cluster_id":"14841639068965178418","member_id":"10276657743932975437","raft_term":"4"},"members":[${members.join(",")}]}`;
+const member = etcdMember;
+const list = etcdMemberList;
 
 let sb: Sandbox;
 beforeEach(() => {
@@ -42,22 +40,7 @@ case "$2 $3" in
   "get node") [ -e "\${NODE_FILE:?}" ] || { echo "Error from server (NotFound): nodes \\"$4\\" not found" >&2; exit 1; } ;;
   "get nodes") printf 'pi-1 Ready control-plane,etcd 3d v1.36.3+k3s1\\npi-3 Ready control-plane,etcd 3d v1.36.3+k3s1\\n' ;;
 esac`);
-  // etcd on 2379: mutual TLS with k3s's files, or curl's handshake error as real etcd (client-cert-auth) gives it.
-  sb.fake("curl", `${LOG_CALL}
-args=" $* "
-case "$args" in *" --cacert ${ETCD_TLS_DIR}/server-ca.crt "*"--cert ${ETCD_TLS_DIR}/server-client.crt "*"--key ${ETCD_TLS_DIR}/server-client.key "*) ;; *)
-  echo "curl: (56) OpenSSL SSL_read: error:0A00045C:SSL routines::tlsv13 alert certificate required, errno 0" >&2; exit 56 ;;
-esac
-url=\${!#}
-host=\${url#https://}; host=\${host%%:*}
-case " \${ETCD_DOWN:-} " in *" $host "*) echo "curl: (7) Failed to connect to $host port 2379 after 0 ms: Couldn't connect to server" >&2; exit 7 ;; esac
-case "$url" in
-  https://127.0.0.1:2379/v3/cluster/member/list) printf '%s' "\${ETCD_LIST:?}" ;;
-  */health)
-    case " \${ETCD_NO_LEADER:-} " in *" $host "*) printf '{"health":"false","reason":"RAFT NO LEADER"}'; exit 0 ;; esac
-    printf '{"health":"true","reason":""}' ;;
-  *) echo "curl: (22) The requested URL returned error: 404" >&2; exit 22 ;;
-esac`);
+  fakeEtcdCurl(sb);
 });
 afterEach(() => sb.cleanup());
 

@@ -7,6 +7,7 @@ import { RestartSpec, renderCordonScript, renderRestartScript, renderUncordonScr
 import { DROP_IN_DIR } from "../../components/k3s/host/dropins";
 import { configHashFunction } from "../../components/k3s/started-config";
 import { LOG_CALL, Sandbox, sandbox } from "./support/shell";
+import { fakeEtcdCurl } from "./support/etcd";
 
 let sb: Sandbox;
 const STATE = "/var/lib/rancher/k3s-stacks/";
@@ -37,6 +38,8 @@ esac`);
   *--no-headers*) echo "$4 Ready <none> 1d \${KUBELET_VERSION:-v1.36.3+k3s1}" ;;
   *) ${LOG_CALL} ;;
 esac`);
+  // etcd servers ask etcd before restarting (rollout-quorum-shell.test.ts); here every member is healthy.
+  fakeEtcdCurl(sb);
   fs.writeFileSync(cfg(), "node-name: s1\n");
 });
 afterEach(() => sb.cleanup());
@@ -59,8 +62,8 @@ function startedAfterBinaryChanged(): number {
 const spec = (over: Partial<RestartSpec> = {}): RestartSpec => ({ node: "s1", role: "server", files: [cfg()], configHash: "ab".repeat(32), etcd: true, timeoutSeconds: 6, ...over });
 const render = (s: RestartSpec) => renderRestartScript(s).split(STATE).join(`${sb.dir}/state/`);
 const run = (script: string, env: Record<string, string> = {}) => sb.run(["bash", "-s", "--", "update"], { input: script, env });
-/** Calls other than the polling of the unit state. */
-const calls = () => sb.calls().filter((c) => !c.startsWith("systemctl is-active"));
+/** Calls other than the polling of the unit state and the etcd quorum check. */
+const calls = () => sb.calls().filter((c) => !c.startsWith("systemctl is-active") && !c.startsWith("curl "));
 /** Runs once so the current files are recorded as what k3s runs with; clears the call log. */
 function settle(s: RestartSpec = spec()): void {
   fs.writeFileSync(active(), "");
