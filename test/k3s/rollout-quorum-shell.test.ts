@@ -6,8 +6,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { InstallSpec } from "../../components/k3s/scripts";
 import { RestartSpec, renderRestartScript } from "../../components/day-two/rollout-scripts";
-import { LOG_CALL, Sandbox, sandbox } from "./support/shell";
-import { etcdMember, etcdMemberList, fakeEtcdCurl } from "./support/etcd";
+import { Sandbox, sandbox } from "./support/shell";
+import { etcdMember, etcdMemberList } from "./support/etcd";
+import { fakeRolloutTools } from "./support/rollout";
 
 let sb: Sandbox;
 const STATE = "/var/lib/rancher/k3s-stacks/";
@@ -16,23 +17,7 @@ const active = () => path.join(sb.dir, "active");
 
 beforeEach(() => {
   sb = sandbox();
-  sb.fake("systemctl", `[ "$1" = show ] && { echo "MainPID=0"; exit 0; }
-${LOG_CALL}
-case "$1" in
-  is-active) [ -e "${active()}" ]; exit ;;
-  restart|start) touch "${active()}" ;;
-esac`);
-  sb.fake("sleep", ":");
-  sb.fake("k3s", `case "$*" in
-  --version) echo "k3s version \${K3S_VERSION:-v1.36.3+k3s1} (abc)" ;;
-  *get\\ --raw=/readyz*) echo ok ;;
-  *'type=="Ready")].status'*) echo True ;;
-  *'type=="Ready")].lastHeartbeatTime'*) date -u +%Y-%m-%dT%H:%M:%SZ ;;
-  *'type=="EtcdIsVoter")].status'*) echo True ;;
-  *kubeletVersion*) echo "\${KUBELET_VERSION:-v1.36.3+k3s1}" ;;
-  *) ${LOG_CALL} ;;
-esac`);
-  fakeEtcdCurl(sb);
+  fakeRolloutTools(sb, active());
   fs.writeFileSync(cfg(), "node-name: s1\n");
 });
 afterEach(() => sb.cleanup());
@@ -40,7 +25,7 @@ afterEach(() => sb.cleanup());
 const spec = (over: Partial<RestartSpec> = {}): RestartSpec => ({ node: "s1", role: "server", files: [cfg()], configHash: "ab".repeat(32), etcd: true, timeoutSeconds: 6, ...over });
 const render = (s: RestartSpec) => renderRestartScript(s).split(STATE).join(`${sb.dir}/state/`);
 const run = (s: RestartSpec, env: Record<string, string> = {}) => sb.run(["bash", "-s", "--", "update"], { input: render(s), env });
-const changes = () => sb.calls().filter((c) => !c.startsWith("systemctl is-active") && !c.startsWith("curl "));
+const changes = () => sb.calls().filter((c) => !c.startsWith("systemctl is-active") && !c.startsWith("curl ") && c !== "readyz");
 /** k3s runs with the recorded files; then the configuration changes on disk. */
 function runningWithChangedConfig(s: RestartSpec = spec()): void {
   fs.writeFileSync(active(), "");

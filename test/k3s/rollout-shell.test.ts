@@ -6,8 +6,8 @@ import { InstallSpec } from "../../components/k3s/scripts";
 import { RestartSpec, renderCordonScript, renderRestartScript, renderUncordonScript } from "../../components/day-two/rollout-scripts";
 import { DROP_IN_DIR } from "../../components/k3s/host/dropins";
 import { configHashFunction } from "../../components/k3s/started-config";
-import { LOG_CALL, Sandbox, sandbox } from "./support/shell";
-import { fakeEtcdCurl } from "./support/etcd";
+import { Sandbox, sandbox } from "./support/shell";
+import { fakeRolloutTools } from "./support/rollout";
 
 let sb: Sandbox;
 const STATE = "/var/lib/rancher/k3s-stacks/";
@@ -17,29 +17,7 @@ const active = () => path.join(sb.dir, "active");
 
 beforeEach(() => {
   sb = sandbox();
-  // systemctl: is-active answers from a flag file; restart/start log and make the unit active (unless
-  // FAIL_START); show gives the main PID from K3S_PID (0: none), unlogged.
-  sb.fake("systemctl", `[ "$1" = show ] && { echo "MainPID=\${K3S_PID:-0}"; exit 0; }
-${LOG_CALL}
-case "$1" in
-  is-active) [ -e "${active()}" ]; exit ;;
-  restart|start) [ -z "\${FAIL_START:-}" ] || exit 1; touch "${active()}" ;;
-esac`);
-  sb.fake("sleep", ":");
-  // k3s: readyz, node conditions and versions from the environment; the heartbeat is "now" unless set.
-  sb.fake("k3s", `case "$*" in
-  --version) echo "k3s version \${K3S_VERSION:-v1.36.3+k3s1} (abc)" ;;
-  *get\\ --raw=/readyz*) echo "readyz" >> "$CALLS"; echo "\${READYZ:-ok}" ;;
-  *'type=="Ready")].status'*) echo "\${READY:-True}" ;;
-  *'type=="Ready")].lastHeartbeatTime'*) echo "\${HEARTBEAT:-$(date -u +%Y-%m-%dT%H:%M:%SZ)}" ;;
-  *'type=="EtcdIsVoter")].status'*) echo "\${VOTER:-True}" ;;
-  *kubeletVersion*) echo "\${KUBELET_VERSION:-v1.36.3+k3s1}" ;;
-  *spec.unschedulable*) echo "\${UNSCHEDULABLE:-false}" ;;
-  *--no-headers*) echo "$4 Ready <none> 1d \${KUBELET_VERSION:-v1.36.3+k3s1}" ;;
-  *) ${LOG_CALL} ;;
-esac`);
-  // etcd servers ask etcd before restarting (rollout-quorum-shell.test.ts); here every member is healthy.
-  fakeEtcdCurl(sb);
+  fakeRolloutTools(sb, active());
   fs.writeFileSync(cfg(), "node-name: s1\n");
 });
 afterEach(() => sb.cleanup());

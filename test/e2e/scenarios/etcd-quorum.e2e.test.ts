@@ -7,7 +7,7 @@
  * refused before anything changes, naming srv3 as etcd reports it. With srv3 back the same removal
  * goes through, the guard talking to the listeners with the certificates the stand-in wrote. Then the
  * same for a rolling restart of the 3 left: with srv3's k3s stopped, srv1's restart step refuses
- * before restarting anything; with srv3 back the roll restarts each server once, one at a time.
+ * before restarting anything; with srv3 back the roll restarts srv1 and srv2 once, one at a time.
  */
 import { startLab, TestLab } from "../hosts";
 import { InvHost, V1, clusterConfig } from "./fixture";
@@ -99,14 +99,15 @@ test("4. a cluster-wide edit while srv3's k3s just stopped: srv1's restart step 
   expect(invocationsSince(lab, before).filter((i) => i.event === "stopped")).toEqual([]);
 });
 
-test("5. with srv3 back the roll resumes: each server restarted once, never two down", async () => {
+test("5. with srv3 back the roll resumes: srv1 and srv2 restarted once each, never two down (srv3 started with the new configuration already)", async () => {
   lab.exec("srv3", "systemctl start k3s");
   lab.clearControl("node-monitor-grace-period");
   const before = lab.invocations().length;
   const r = await e2e.up("cluster-wide edit");
   expect(r.summary.result).toBe("succeeded");
   const log = invocationsSince(lab, before);
-  expect(restarts(log).map((i) => i.host).sort()).toEqual(["srv1", "srv2", "srv3"]);
+  // srv3 was started after its config step wrote the edit, so its restart step finds it current.
+  expect(restarts(log).map((i) => i.host).sort()).toEqual(["srv1", "srv2"]);
   expect(mostDownAtOnce(downtimes(log), ["srv1", "srv2", "srv3"])).toBe(1);
   expectNoLeaks();
 });
