@@ -9,6 +9,7 @@ import { ETCD_TLS_DIR, renderEtcdQuorumGuard } from "../../components/k3s/etcd-q
 import { renderRemovalScripts } from "../../components/k3s/removal-scripts";
 import { LOG_CALL, Sandbox, sandbox } from "./support/shell";
 import { etcdMember, etcdMemberList, fakeEtcdCurl } from "./support/etcd";
+import { REFERENCE_DIR } from "./support/reference";
 
 const NODE = "pi-2.home.arpa";
 const STATE = "/var/lib/rancher/k3s-stacks";
@@ -25,6 +26,12 @@ test("no certificate or key content reaches a command line: only the paths of k3
   const g = renderEtcdQuorumGuard(NODE, [NODE]);
   expect(g).toContain(`--cacert '${ETCD_TLS_DIR}/server-ca.crt' --cert '${ETCD_TLS_DIR}/server-client.crt' --key '${ETCD_TLS_DIR}/server-client.key'`);
   expect(g).not.toMatch(/BEGIN|cat [^|]*\.key|-k\b|--insecure/);
+});
+
+test("the guard speaks only to etcd's client port, one the k3s reference has servers open to each other", () => {
+  const reference = fs.readFileSync(path.join(REFERENCE_DIR, "k3s-reference.md"), "utf8");
+  expect(reference).toContain("Ports 2379-2380/tcp must be open between servers");
+  expect([...new Set(renderEtcdQuorumGuard(NODE, [NODE]).match(/:\d{4,5}\b/g))]).toEqual([":2379"]);
 });
 
 const member = etcdMember;
