@@ -309,7 +309,14 @@ describe("k3s stand-ins", () => {
     expect(r.code).toBe(0);
     const left = lab.exec("ag1", "ls -d /etc/rancher/k3s /var/lib/rancher/k3s /var/lib/kubelet /run/k3s /usr/local/bin/k3s* /etc/systemd/system/k3s* 2>/dev/null; true");
     expect(left.stdout.trim()).toBe("");
-    expect(lab.nodes("srv1").find((n) => n.name === "ag1")?.ready).toBe(false);
+    // Its Node reads Ready until node-monitor-grace-period has passed, as kube-controller-manager has it.
+    expect(lab.nodes("srv1").find((n) => n.name === "ag1")?.ready).toBe(true);
+    lab.setControl("node-monitor-grace-period", "0");
+    try {
+      expect(lab.nodes("srv1").find((n) => n.name === "ag1")?.ready).toBe(false);
+    } finally {
+      lab.clearControl("node-monitor-grace-period");
+    }
     expect(lab.ssh("srv1", "/usr/local/bin/k3s-uninstall.sh").code).toBe(0);
     expect(lab.exec("srv1", "ls -d /etc/rancher/k3s /var/lib/rancher/k3s /usr/local/bin/k3s* /etc/systemd/system/k3s* 2>/dev/null; true").stdout.trim()).toBe("");
   });
