@@ -37,7 +37,7 @@ if ! command -v curl >/dev/null 2>&1; then
   exit 1
 fi
 if ! etcd_list=$(etcd_curl -X POST -d '{}' https://127.0.0.1:2379/v3/cluster/member/list); then
-  echo "k3s-stacks: could not list the etcd members before ${action}: the etcd member on ${where} did not answer at https://127.0.0.1:2379: $etcd_list. Nothing was changed. Fix: check 'systemctl status k3s' and 'journalctl -u k3s' on ${where} (its etcd member must run, with its certificates in ${ETCD_TLS_DIR}), then run pulumi up again." >&2
+  echo "k3s-stacks: could not list the etcd members before ${action}: the etcd member on ${where} did not answer at https://127.0.0.1:2379: $etcd_list. Nothing was changed. Fix: check 'systemctl status k3s' and 'journalctl -u k3s' on ${where} (its etcd member must run, with its TLS files in ${ETCD_TLS_DIR}), then run pulumi up again." >&2
   exit 1
 fi
 case "$etcd_list" in *'"members"'*) ;; *)

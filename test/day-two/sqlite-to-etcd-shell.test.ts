@@ -8,6 +8,7 @@ import { RestartSpec, renderRestartScript } from "../../components/day-two/rollo
 import { K3S_DB_DIR } from "../../components/day-two/sqlite-to-etcd";
 import { InstallSpec } from "../../components/k3s/scripts";
 import { LOG_CALL, Sandbox, fakeUnit, sandbox } from "../k3s/support/shell";
+import { fakeEtcdCurl } from "../k3s/support/etcd";
 
 let sb: Sandbox;
 const STATE = "/var/lib/rancher/k3s-stacks/";
@@ -35,6 +36,8 @@ beforeEach(() => {
   *kubeletVersion*) echo "\${KUBELET_VERSION:-v1.36.3+k3s1}" ;;
   *) ${LOG_CALL} ;;
 esac`);
+  // Once on etcd, a restart first asks etcd whether the other members keep quorum; they do here.
+  fakeEtcdCurl(sb);
   fs.mkdirSync(db());
   fs.writeFileSync(path.join(db(), "state.db"), "sqlite data");
   fs.writeFileSync(active(), "");
@@ -46,7 +49,7 @@ afterEach(() => sb.cleanup());
 const spec = (over: Partial<RestartSpec> = {}): RestartSpec => ({ node: "s1", role: "server", files: [cfg()], configHash: "cd".repeat(32), etcd: true, sqliteToEtcd: true, timeoutSeconds: 4, ...over });
 const render = (s: RestartSpec) => renderRestartScript(s).split(STATE).join(`${sb.dir}/state/`).split(K3S_DB_DIR).join(db());
 const run = (s: RestartSpec, env: Record<string, string> = {}) => sb.run(["bash", "-s", "--", "update"], { input: render(s), env });
-const calls = () => sb.calls().filter((c) => !c.startsWith("systemctl is-active"));
+const calls = () => sb.calls().filter((c) => !c.startsWith("systemctl is-active") && !c.startsWith("curl "));
 
 describe("first server moving from sqlite to embedded etcd (restart step)", () => {
   test("k3s migrates: restarted once, state.db is now state.db.migrated, the gate passes", () => {
