@@ -38,8 +38,8 @@ export function kubeletRefusesCgroupV1(version: string, config: Record<string, C
 /**
  * Bash: sets cgroup_opt_out=1 when the node's kubelet is told to run on cgroup v1: by the last
  * `fail-cgroupv1` entry of kubelet-arg as k3s merges config.yaml and its drop-ins (host/config-args.ts),
- * else by the last kubelet config drop-in that sets `failCgroupV1` (the kubelet reads them in name
- * order; a flag overrides them, kubernetes.io/docs/tasks/administer-cluster/kubelet-config-file).
+ * else by the last kubelet config drop-in that sets `failCgroupV1` (the kubelet reads them in
+ * alphanumeric order of their names; a flag overrides them, kubernetes.io/docs/tasks/administer-cluster/kubelet-config-file).
  * The kubelet parses the flag with Go's strconv.ParseBool; a drop-in is YAML or JSON.
  */
 function renderOptOut(): string {
@@ -48,11 +48,11 @@ cgroup_opt_out=0
 if [ -n "$kubelet_fail_cgroupv1" ]; then
   case "$kubelet_fail_cgroupv1" in 0|f|F|false|FALSE|False) cgroup_opt_out=1 ;; esac
 else
-  for cgroup_conf in ${KUBELET_CONF_DIR}/*.conf; do
+  while IFS= read -r cgroup_conf; do
     [ -f "$cgroup_conf" ] || continue
     cgroup_conf_value=$(grep -Eo '(^|[{,])[[:space:]]*"?failCgroupV1"?[[:space:]]*:[[:space:]]*[A-Za-z0-9]+' "$cgroup_conf" | tail -n 1 | sed 's/.*:[[:space:]]*//' || true)
     case "$cgroup_conf_value" in "") ;; false|False|FALSE) cgroup_opt_out=1 ;; *) cgroup_opt_out=0 ;; esac
-  done
+  done < <(printf '%s\\n' ${KUBELET_CONF_DIR}/*.conf | LC_ALL=C sort)
 fi`;
 }
 

@@ -92,7 +92,7 @@ export function renderMergedArgValue(variable: string, list: string, flag: strin
   if [ -f ${CONFIG_FILE} ]; then config_files+=(${CONFIG_FILE}); fi
   while IFS= read -r f; do
     if [ -f "$f" ]; then config_files+=("$f"); fi
-  done < <(printf '%s\n' ${DROP_IN_DIR}/*.yaml ${DROP_IN_DIR}/*.yml | LC_ALL=C sort)
+  done < <(printf '%s\\n' ${DROP_IN_DIR}/*.yaml ${DROP_IN_DIR}/*.yml | LC_ALL=C sort)
   if [ "\${#config_files[@]}" -gt 0 ]; then
     awk -v list=${list} -v flag=${flag} '
 ${mergedArgAwk()}
