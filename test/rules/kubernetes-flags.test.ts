@@ -50,7 +50,7 @@ describe("kubelet-arg names against the kubelet of the pinned release", () => {
   it("covers consecutive release lines, each row one mark per line", () => {
     const minors = table.minors.map((m) => Number(m.split(".")[1]));
     expect(minors).toEqual(minors.map((_, i) => minors[0] + i));
-    expect(table.minors).toEqual(["1.32", "1.33", "1.34", "1.35", "1.36", "1.37"]);
+    expect(table.minors).toEqual(["1.30", "1.31", "1.32", "1.33", "1.34", "1.35", "1.36", "1.37"]);
     for (const row of Object.values(table.kubeletFlags)) expect(row).toHaveLength(table.minors.length);
     expect(table.kubeletFlags["max-pods"]).toBe("+".repeat(table.minors.length));
   });
@@ -123,4 +123,13 @@ describe("entries that stop a component: --version and --help", () => {
   it("leaves etcd-arg alone: its entries become keys of etcd's config file, not flags", () => {
     expect(exitingFlagProblems({ "etcd-arg": ["version"] }, where)).toEqual([]);
   });
+});
+
+test("1.30 and 1.31 are checked too: flags the 1.31 kubelet dropped are refused on the way from 1.30, and fail-cgroupv1 before 1.31", () => {
+  const row = (flag: string) => table.kubeletFlags[flag];
+  expect(row("keep-terminated-pod-volumes").slice(0, 2)).toBe("+-");
+  expect(row("fail-cgroupv1").slice(0, 2)).toBe("-+");
+  expect(kubeletFlagProblems({ "kubelet-arg": ["keep-terminated-pod-volumes=true"] }, "v1.31.14+k3s1", (k) => `cluster.agentConfig.${k}`).join("\n")).toMatch(/keep-terminated-pod-volumes/);
+  expect(kubeletFlagProblems({ "kubelet-arg": ["keep-terminated-pod-volumes=true"] }, "v1.30.14+k3s1", (k) => `cluster.agentConfig.${k}`)).toEqual([]);
+  expect(kubeletFlagProblems({ "kubelet-arg": ["fail-cgroupv1=false"] }, "v1.30.14+k3s1", (k) => `cluster.agentConfig.${k}`).join("\n")).toMatch(/fail-cgroupv1.*1\.31/);
 });
