@@ -16,8 +16,8 @@ case "${1:-}" in
 esac
 
 debs=(shellcheck)
-# The end-to-end lab needs real sshd, network namespaces, sudo and the stand-ins' python.
-[ "$unit_only" = 0 ] && debs+=(openssh-server openssh-client iproute2 iptables sudo curl ca-certificates python3 python3-yaml)
+# The end-to-end lab needs real sshd, network namespaces, sudo, the stand-ins' python and openssl (the etcd stand-in's certificates).
+[ "$unit_only" = 0 ] && debs+=(openssh-server openssh-client iproute2 iptables sudo curl ca-certificates openssl python3 python3-yaml)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
