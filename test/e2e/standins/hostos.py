@@ -158,8 +158,20 @@ def modprobe(args):
     return 0
 
 
+# apt-get options whose value is the next argument (apt-get(8)): `-o DPkg::Lock::Timeout=600 install x`.
+APT_VALUE_OPTIONS = ("-o", "--option", "-c", "--config-file", "-t", "--target-release")
+
+
 def package_manager(tool, args):
-    verbs = [a for a in args if not a.startswith("-")]
+    plain, skip = [], False
+    for a in args:
+        if skip:
+            skip = False
+        elif tool == "apt-get" and a in APT_VALUE_OPTIONS:
+            skip = True
+        else:
+            plain.append(a)
+    verbs = [a for a in plain if not a.startswith("-")]
     if not verbs:
         return 1
     verb, names = verbs[0], verbs[1:]
