@@ -60,6 +60,19 @@ function computed(type: string, name: string, index: number): Record<string, unk
 const notFound = (details: string) => Object.assign(new Error(details), { details });
 
 /** The mocked account's VPCs (CIDR blocks, primary first) and subnets, for getVpc and getSubnet. */
+/** `k3s-stacks:cloud` of a small AWS stack: one server and one agent in one zone, admin access from a documentation range. */
+export const AWS_ONE_SERVER_ONE_AGENT = {
+  provider: "aws",
+  aws: { region: "eu-central-1", availabilityZones: ["eu-central-1a"] },
+  os: "ubuntu-24.04",
+  adminCidrs: ["203.0.113.0/24"],
+  network: { cidr: "10.0.0.0/16", subnets: ["10.0.1.0/24"] },
+  pools: [
+    { name: "control", role: "server", count: 1, type: "m7i.large" },
+    { name: "worker", role: "agent", count: 1, type: "m7i.large" },
+  ],
+};
+
 export const MOCK_VPCS: Record<string, string[]> = { "vpc-0abc": ["172.31.0.0/16", "100.64.0.0/16"], "vpc-0def": ["10.1.0.0/16"] };
 export const MOCK_SUBNETS: Record<string, { vpcId: string; cidrBlock: string; availabilityZone: string }> = {
   "subnet-01": { vpcId: "vpc-0abc", cidrBlock: "172.31.0.0/20", availabilityZone: "us-east-1a" },

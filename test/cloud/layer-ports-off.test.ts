@@ -2,20 +2,8 @@
 // SecurityGroupIngressRule, named after the port, so a program run without the layer registers none
 // of them and the engine deletes them, while every other rule keeps its name and inputs (nothing is
 // replaced). Hetzner firewalls hold admin rules only (node-to-node traffic is on the private network).
-import { installCloudMocks, Seen, settle } from "./cloud-mocks";
+import { AWS_ONE_SERVER_ONE_AGENT as CLOUD, installCloudMocks, Seen, settle } from "./cloud-mocks";
 import { setStackConfig } from "../support/stack";
-
-const CLOUD = {
-  provider: "aws",
-  aws: { region: "eu-central-1", availabilityZones: ["eu-central-1a"] },
-  os: "ubuntu-24.04",
-  adminCidrs: ["203.0.113.0/24"],
-  network: { cidr: "10.0.0.0/16", subnets: ["10.0.1.0/24"] },
-  pools: [
-    { name: "control", role: "server", count: 1, type: "m7i.large" },
-    { name: "worker", role: "agent", count: 1, type: "m7i.large" },
-  ],
-};
 
 /** Each ingress rule the program registers, by resource name, with its inputs. */
 async function ingressRules(addons?: Record<string, unknown>): Promise<Map<string, string>> {

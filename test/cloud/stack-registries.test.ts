@@ -3,20 +3,8 @@
 // own firewalls do (components/k3s/host/network.ts); so must the layers' ports (monitoring scrapes). The stack used to not tell the cloud layer; nor
 // the datastore, so etcd's ports opened between servers with sqlite or postgres too.
 // (Hetzner firewalls filter only the public interfaces; node-to-node traffic is on the private network.)
-import { installCloudMocks, Seen, settle } from "./cloud-mocks";
+import { AWS_ONE_SERVER_ONE_AGENT as CLOUD, installCloudMocks, Seen, settle } from "./cloud-mocks";
 import { setStackConfig } from "../support/stack";
-
-const CLOUD = {
-  provider: "aws",
-  aws: { region: "eu-central-1", availabilityZones: ["eu-central-1a"] },
-  os: "ubuntu-24.04",
-  adminCidrs: ["203.0.113.0/24"],
-  network: { cidr: "10.0.0.0/16", subnets: ["10.0.1.0/24"] },
-  pools: [
-    { name: "control", role: "server", count: 1, type: "m7i.large" },
-    { name: "worker", role: "agent", count: 1, type: "m7i.large" },
-  ],
-};
 
 async function ingressRules(registries?: Record<string, unknown>, serverConfig?: Record<string, unknown>, datastore?: string, addons?: Record<string, unknown>): Promise<string[]> {
   const seen: Seen[] = await installCloudMocks();
