@@ -116,6 +116,17 @@ describe("files that are, or add to, k3s's configuration", () => {
     ]);
   });
 
+  test("a drop-in suffix in capitals is a drop-in too (k3s matches .yaml/.yml in any case); a file where a needed directory must be is refused", async () => {
+    const files = ["/etc/rancher/k3s/config.yaml.d/x.YAML", "/etc/rancher/k3s/config.yaml.d/y.Yml", "/etc/rancher/k3s/config.yaml.d", "/etc/rancher/k3s/", "/var/lib/rancher"].map((path) => ({ path, content: "x: 1\n" }));
+    expect(await problemsOf({ files })).toEqual([
+      expect.stringMatching(/^K3sCluster\.args\.files\[0\]\.path: .* is a drop-in k3s reads after /),
+      expect.stringMatching(/^K3sCluster\.args\.files\[1\]\.path: .* is a drop-in k3s reads after /),
+      expect.stringMatching(/^K3sCluster\.args\.files\[2\]\.path: '\/etc\/rancher\/k3s\/config\.yaml\.d' is where a directory .*holds the drop-ins k3s reads after .*Fix: write the file elsewhere\.$/),
+      expect.stringMatching(/^K3sCluster\.args\.files\[3\]\.path: '\/etc\/rancher\/k3s\/' is where a directory .*holds \/etc\/rancher\/k3s\/config\.yaml\).*Fix: write the file elsewhere\.$/),
+      expect.stringMatching(/^K3sCluster\.args\.files\[4\]\.path: '\/var\/lib\/rancher' is where a directory .*holds \/var\/lib\/rancher\/k3s-stacks\).*Fix: write the file elsewhere\.$/),
+    ]);
+  });
+
   test("other files under /etc/rancher/k3s (registries.yaml, a note in config.yaml.d k3s does not read) are accepted", async () => {
     await accepted({ files: [{ path: "/etc/rancher/k3s/registries.yaml", content: "mirrors: {}\n" }, { path: "/etc/rancher/k3s/config.yaml.d/README", content: "notes\n" }] });
   });
