@@ -23,8 +23,9 @@ import { apiVipPoolProblems } from "./kube-vip";
  *   replicas? (3), filesystem?, external?, default? (true) }`.
  * - `loadBalancer`: `{ type: "servicelb" }` (default, k3s's own) or `{ type: "metallb", pools:
  *   [{ name, addresses: ["192.168.1.224/28" | "a-b"], autoAssign?, avoidBuggyIPs? }], bgp?, subnet? }`
- *   (`subnet`: the nodes' LAN when wider than the /24 or /64 assumed; layer-2 pools must lie inside it
- *   and hold neither its network nor its broadcast address).
+ *   (`subnet`: the nodes' LAN when wider than the /24 or /64 assumed, holding some node's address, of
+ *   the pools' family, layer 2 only; layer-2 pools must lie inside it and hold neither its network nor
+ *   its broadcast address).
  * - `monitoring`: `{ enabled (false), retention ("10d"), storageSize ("10Gi"), grafanaStorageSize ("1Gi") }`.
  * - `charts`: per chart key, `{ version?, repo? }` overrides of the pinned charts.
  */
@@ -151,7 +152,7 @@ export function resolveClusterAddonsArgs(programArgs: ClusterAddonsProgramArgs):
   const rootDir = parsed.kubeletRootDir === undefined ? undefined : { dir: parsed.kubeletRootDir.replace(/\/+$/, "") || "/", where: `${ROOT}.kubeletRootDir` };
   const context = {
     nodes, datastore: parsed.datastore, clusterCidr: parsed.clusterCidr, serviceCidr: parsed.serviceCidr, disable: parsed.clusterDisable,
-    serverConfig: parsed.clusterServerConfig, agentConfig: parsed.clusterAgentConfig,
+    serverConfig: parsed.clusterServerConfig, agentConfig: parsed.clusterAgentConfig, apiVip: parsed.apiVip?.address,
     // The kubelets' root directory as given, else as the cluster's kubelet-arg lists set it.
     kubeletRootDirs: rootDir ? { server: rootDir, agent: rootDir } : undefined,
   };

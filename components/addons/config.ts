@@ -178,7 +178,10 @@ const metallb = z
     pools: z.array(pool).min(1),
     /** Announce pools over BGP instead of L2 (ARP/NDP). */
     bgp: bgp.optional(),
-    /** Layer 2: the nodes' LAN, when it is wider than the /24 (/64) assumed around each node; every pool must lie inside it. */
+    /**
+     * Layer 2: the nodes' LAN, when it is wider than the /24 (/64) assumed around each node; every pool
+     * of its family must lie inside it, and some node must have an address in it (pool-subnet.ts).
+     */
     subnet: cidrSchema("192.168.0.0/16").optional(),
   })
   .strict();

@@ -1,7 +1,7 @@
 import * as ipaddr from "ipaddr.js";
-import { Family, Ip, ipFromBigInt, ipToBigInt } from "../rules/address";
+import { Family, Ip, ipToBigInt } from "../rules/address";
 import { ASSUMED_SEGMENT_PREFIX, segmentOf } from "../rules/layer2";
-import { Interval, cidrInterval, holds, parseAddr } from "./pool-ranges";
+import { Interval, cidrInterval, holds, parseAddr, part } from "./pool-ranges";
 
 /**
  * The LAN a layer-2 MetalLB pool of one family is announced on: `loadBalancer.subnet` when given, else
@@ -34,24 +34,20 @@ function lanName(lan: Lan, segment: string): string {
   return lan.assumed ? `the nodes' LAN ${segment} (taken as /${ASSUMED_SEGMENT_PREFIX[lan.family]} around each node's address)` : `${lan.subnetKey} ${segment}`;
 }
 
-/** A free-looking range at the top of an IPv4 segment of /28 or wider (its last 16 addresses but the broadcast and a few), as an example. */
-function exampleRange(segment: string): string {
-  const iv = cidrInterval(segment);
-  if (!iv || iv.family !== "ipv4" || iv.last - iv.first < 15n) return `, inside ${segment}`;
-  return `, such as ${ipFromBigInt(iv.last - 15n, "ipv4")}-${ipFromBigInt(iv.last - 5n, "ipv4")} in ${segment}`;
-}
-
 /**
  * Why a layer-2 pool entry lies on no segment of the nodes' LAN, or undefined. MetalLB in layer 2
  * answers ARP/NDP for a Service address from a node, and a client asks by ARP/NDP only for an address
  * on its own subnet ("only clients on the right network will know to look for the service IP", MetalLB
  * FAQ): an address off the nodes' subnet goes to the client's default router, which has no route to it.
  */
-export function offSegmentProblem(iv: Interval, lan: Lan): string | undefined {
+export function offSegmentProblem(iv: Interval, lan: Lan, free: Interval | undefined): string | undefined {
   if (segmentHolding(iv, lan)) return undefined;
   const where = lan.assumed ? lanName(lan, lan.segments.join(", ")) : lanName(lan, lan.segments[0]);
   const prefix = ASSUMED_SEGMENT_PREFIX[iv.family];
-  return `'${iv.text}' is not inside ${where}; MetalLB in layer 2 answers ARP/NDP for its addresses, and clients look up by ARP/NDP only addresses on their own subnet, so these would be unreachable. Fix: pick free addresses on the nodes' LAN (outside its DHCP range)${exampleRange(lan.segments[0])}; set ${lan.subnetKey} to the LAN's CIDR when it is wider than /${prefix} (or set the nodes' internalAddress), or announce the pools over bgp.`;
+  const example = free ? `, such as ${free.text}` : "";
+  // A subnet given is one the nodes are on (pool-subnet.ts); only the assumed segment may be too narrow.
+  const wider = lan.assumed ? `; set ${lan.subnetKey} to the LAN's CIDR when it is wider than /${prefix} (or set the nodes' internalAddress)` : "";
+  return `'${iv.text}' is not inside ${where}; MetalLB in layer 2 answers ARP/NDP for its addresses, and clients look up by ARP/NDP only addresses on their own subnet, so these would be unreachable. Fix: pick free addresses on the nodes' LAN (outside its DHCP range)${example}${wider}, or announce the pools over bgp.`;
 }
 
 function segmentHolding(iv: Interval, lan: Lan): string | undefined {
@@ -86,12 +82,23 @@ function skippedByAvoidBuggyIPs(addr: Ip): boolean {
   return addr.kind() === "ipv4" && (bytes[3] === 0 || bytes[3] === 255);
 }
 
-/** One layer-2 pool entry and the pool setting that can exclude addresses from it. */
+/** One layer-2 pool entry, the pool setting that can exclude addresses from it, and its fixes. */
 export interface LanEdgeEntry {
   iv: Interval;
   avoidBuggyIPs: boolean;
   /** The key of the pool's avoidBuggyIPs, named in the fix. */
   avoidKey: string;
+  /** The largest part of the entry every pool check accepts (pool-suggest.ts), if any. */
+  within: Interval | undefined;
+  /** Free addresses elsewhere on the LAN, for an entry with no such part. */
+  free: Interval | undefined;
+  /** Whether avoidBuggyIPs alone would clear the entry (nothing else refuses it). */
+  avoidClears: boolean;
+}
+
+/** The network, broadcast and Subnet-Router anycast addresses of every segment of `lan`, which no pool may hold. */
+export function lanEdges(lan: Lan): Interval[] {
+  return lan.segments.flatMap((seg) => edgesOf(seg).map((e) => part(lan.family, ipToBigInt(e.addr), ipToBigInt(e.addr))));
 }
 
 /**
@@ -109,13 +116,9 @@ export function lanEdgeProblem(entry: LanEdgeEntry, lan: Lan): string | undefine
   const hit = edgesOf(segment).filter((e) => holds(iv, e.addr) && !(entry.avoidBuggyIPs && skippedByAvoidBuggyIPs(e.addr)));
   if (hit.length === 0) return undefined;
   const held = hit.map((e) => `${e.addr.toString()} (its ${e.what})`).join(" and ");
-  const values = hit.map((e) => ipToBigInt(e.addr));
-  // The edges of the segment holding the entry can only be its own first or last address.
-  const first = values.includes(iv.first) ? iv.first + 1n : iv.first;
-  const last = values.includes(iv.last) ? iv.last - 1n : iv.last;
   const fixes = [
-    ...(first <= last ? [`write it as ${ipFromBigInt(first, iv.family)}-${ipFromBigInt(last, iv.family)}`] : []),
-    ...(hit.every((e) => skippedByAvoidBuggyIPs(e.addr)) ? [`set ${entry.avoidKey}: true (MetalLB then skips addresses ending in .0 or .255)`] : []),
+    ...(entry.within ? [`write it as ${entry.within.text}`] : entry.free ? [`pick free addresses such as ${entry.free.text}`] : []),
+    ...(entry.avoidClears && hit.every((e) => skippedByAvoidBuggyIPs(e.addr)) ? [`set ${entry.avoidKey}: true (MetalLB then skips addresses ending in .0 or .255)`] : []),
   ];
   const wider = lan.assumed ? `; if the LAN is wider than /${ASSUMED_SEGMENT_PREFIX[iv.family]}, set ${lan.subnetKey} to its CIDR instead` : "";
   return `'${iv.text}' holds ${held} of ${lanName(lan, segment)}, which is no host's address; MetalLB hands out every address of a pool, and a Service given it would be unreachable (clients send to it as ${iv.family === "ipv4" ? "a broadcast" : "anycast to the LAN's routers"}, not to the node announcing it). Fix: ${fixes.length ? fixes.join(", or ") : "pick host addresses inside the LAN"}${wider}.`;

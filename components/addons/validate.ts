@@ -13,6 +13,7 @@ import { primaryNodeIp } from "../rules/node-ips";
 import { poolProblems } from "./pools";
 import { CLOUD_DELIVERS_ONLY_ASSIGNED } from "../rules/layer2";
 import { splitNodeIps } from "../rules/node-ips";
+import { isIp } from "../rules/address";
 import { strictArpProblems } from "./strict-arp";
 
 /** The cluster facts the addons are checked against (from `k3s-stacks:cluster` and the node list). */
@@ -30,6 +31,8 @@ export interface AddonsContext<N extends NodeFacts = NodeSpec> {
   kubeletRootDirs?: { server?: RootDirArg; agent?: RootDirArg };
   /** The cluster's apiEndpoint and its key, when set: a MetalLB pool holding it would hand the API's address to a Service. */
   apiEndpoint?: { address: string; key: string };
+  /** The cluster's API VIP (cluster.apiVip.address), which no range a MetalLB pool fix proposes may hold. */
+  apiVip?: string;
   /** The nodes are cloud VMs (Hetzner Cloud, AWS), whose networks carry no layer-2 announcements (rules/layer2.ts). */
   cloud?: boolean;
 }
@@ -61,6 +64,17 @@ function lanAddresses(nodes: NodeFacts[]): Record<string, string[]> {
     out[n.name] = ips;
   }
   return out;
+}
+
+/**
+ * The nodes with an address not known as an IP before they exist: a Pulumi Output (cloud VMs), or
+ * only a DNS name. Checks that need every node's address (pool-subnet.ts) do not judge then.
+ */
+function unreadNodes(nodes: NodeFacts[]): string[] {
+  return nodes.filter((n) => {
+    const fields = [n.internalAddress, n.externalAddress, n.connection.host].filter((a) => a !== undefined);
+    return fields.some((a) => typeof a !== "string") || !fields.some((a) => typeof a === "string" && splitNodeIps(a).some(isIp));
+  }).map((n) => n.name);
 }
 
 /** Each node's SSH bastion address when written as a plain string, by node. */
@@ -95,7 +109,7 @@ export function checkAddons<N extends NodeFacts>(cfg: AddonsConfig, ctx: AddonsC
     problems.push(`${keyPath(at.addons, ["loadBalancer"])}: MetalLB without bgp announces its pools by ARP/NDP (layer 2), but ${CLOUD_DELIVERS_ONLY_ASSIGNED}, so no pool address would be reachable. Fix: use type servicelb (k3s's ServiceLB serves LoadBalancer Services on the nodes' own addresses).`);
   }
   if (cfg.loadBalancer.type === "metallb") {
-    const pools = { clusterCidr: ctx.clusterCidr, serviceCidr: ctx.serviceCidr, nodeAddresses: knownAddresses(ctx.nodes), lanAddresses: lanAddresses(ctx.nodes), bastionAddresses: bastionAddresses(ctx.nodes), apiEndpoint: ctx.apiEndpoint };
+    const pools = { clusterCidr: ctx.clusterCidr, serviceCidr: ctx.serviceCidr, nodeAddresses: knownAddresses(ctx.nodes), lanAddresses: lanAddresses(ctx.nodes), bastionAddresses: bastionAddresses(ctx.nodes), apiEndpoint: ctx.apiEndpoint, unreadNodes: unreadNodes(ctx.nodes), apiVip: ctx.apiVip };
     problems.push(...poolProblems(cfg.loadBalancer, pools, at));
     if (!cfg.loadBalancer.bgp) {
       const server = { root: at.serverConfig, config: ctx.serverConfig ?? {} };

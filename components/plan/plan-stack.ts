@@ -144,7 +144,7 @@ export function planStack(config: StackConfig, previous: PreviousState | undefin
     () => { if (c && plan.upgrade) plan.rollout = rolloutSettings(plan.upgrade, c); },
     () => {
       if (!c || !planned || !plan.addons) return;
-      const checked = checkAddons(plan.addons, { nodes, datastore: c.datastore, clusterCidr: c.clusterCidr, serviceCidr: c.serviceCidr, disable: c.disable, serverConfig: c.serverConfig, agentConfig: c.agentConfig, cloud: source?.kind === "cloud",
+      const checked = checkAddons(plan.addons, { nodes, datastore: c.datastore, clusterCidr: c.clusterCidr, serviceCidr: c.serviceCidr, disable: c.disable, serverConfig: c.serverConfig, agentConfig: c.agentConfig, cloud: source?.kind === "cloud", apiVip: c.apiVip?.address,
         apiEndpoint: c.apiEndpoint === undefined ? undefined : { address: c.apiEndpoint, key: `${PROJECT}:cluster.apiEndpoint` } });
       const drains = checked.longhorn && plan.upgrade ? longhornDrainProblems(checked.longhorn, nodes, plan.upgrade) : [];
       if (drains.length) throw new ConfigError(drains);

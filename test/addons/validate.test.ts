@@ -60,7 +60,7 @@ describe("MetalLB pools", () => {
 
   it.each([
     ["192.168.1.300/28", /'192\.168\.1\.300\/28' is neither a CIDR/],
-    ["192.168.1.250-192.168.1.240", /is neither a CIDR .* start <= end/],
+    ["192.168.1.250-192.168.1.240", /runs backwards.*Fix: write it as 192\.168\.1\.240-192\.168\.1\.250\./],
     ["192.168.1.240-fd00::1", /is neither a CIDR/],
     ["10.42.5.0/24", /overlaps the cluster CIDR 10\.42\.0\.0\/16/],
     ["10.43.0.100-10.43.0.120", /overlaps the service CIDR 10\.43\.0\.0\/16/],
@@ -75,7 +75,7 @@ describe("MetalLB pools", () => {
   // A client ARPs only for addresses on its own subnet (MetalLB FAQ), so a layer-2 pool off the nodes' LAN is unreachable.
   it("in layer 2, refuses a pool off the nodes' LAN, with a free range on it; a wider LAN is given as loadBalancer.subnet", () => {
     expect(problems(metallb("10.10.10.0/28"))).toEqual([
-      problem("k3s-stacks:addons.loadBalancer.pools[0].addresses[0]", "'10.10.10.0/28' is not inside the nodes' LAN 192.168.1.0/24 (taken as /24 around each node's address)", "such as 192.168.1.240-192.168.1.250 in 192.168.1.0/24; set k3s-stacks:addons.loadBalancer.subnet"),
+      problem("k3s-stacks:addons.loadBalancer.pools[0].addresses[0]", "'10.10.10.0/28' is not inside the nodes' LAN 192.168.1.0/24 (taken as /24 around each node's address)", "such as 192.168.1.240-192.168.1.250; set k3s-stacks:addons.loadBalancer.subnet"),
     ]);
     // Partly off the segment is off it too.
     expect(problems(metallb("192.168.1.250-192.168.2.5")).join("\n")).toMatch(/is not inside the nodes' LAN/);
@@ -106,7 +106,8 @@ describe("MetalLB pools", () => {
       problem("k3s-stacks:addons.loadBalancer.pools[0].addresses[0]", "overlaps the service CIDR fd00:43::/112", "outside the pod and service networks"),
     ]);
     expect(problems(metallb("192.168.1.241/28"))).toEqual([
-      problem("k3s-stacks:addons.loadBalancer.pools[0].addresses[0]", "host bits are set", "192.168.1.240/28"),
+      // The network form, 192.168.1.240/28, would hold the LAN's broadcast address: the fix leaves it out.
+      problem("k3s-stacks:addons.loadBalancer.pools[0].addresses[0]", "host bits are set", "write it as 192.168.1.240-192.168.1.254."),
     ]);
   });
 
