@@ -93,19 +93,23 @@ refuse_version_skew() {
  * newer than kube-apiserver; k3s upgrades servers first). The wiring installs new agents only after
  * the servers' roll (ssh upgrades) and the planner refuses new nodes during a system-upgrade-controller
  * upgrade; this holds where neither could see the cluster (no previous outputs, servers moved by hand).
- * Versions it cannot read are not judged.
+ * Reads the Nodes from `$nodes` (k3s/node-table.ts); versions it cannot read are not judged.
  */
 export function renderNotNewerThanServers(node: string): string {
   const n = shq(node);
   return `${VERSION_ORDER_FUNCTIONS}
-mine=$(k3s kubectl get node ${n} -o jsonpath='{.status.nodeInfo.kubeletVersion}' 2>/dev/null || true)
-for server in $(k3s kubectl get nodes -l node-role.kubernetes.io/control-plane -o name 2>/dev/null || true); do
-  server=\${server#node/}
-  theirs=$(k3s kubectl get node "$server" -o jsonpath='{.status.nodeInfo.kubeletVersion}' 2>/dev/null || true)
+mine=""
+while read -r name version _; do
+  if [ "$name" = ${n} ]; then mine=\${version#v=}; fi
+done <<< "$nodes"
+while read -r server version cp _; do
+  # Servers carry node-role.kubernetes.io/control-plane (k3s sets it to "true"); agents have none.
+  if [ -z "$server" ] || [ "$cp" = "cp=" ]; then continue; fi
+  theirs=\${version#v=}
   if [ -z "$mine" ] || [ -z "$theirs" ]; then continue; fi
   if [ "$(k3s_version_order "$mine" "$theirs" || true)" = 1 ]; then
     echo "k3s-stacks: ${node} runs k3s $mine, newer than server $server ($theirs); a kubelet newer than the API servers breaks the Kubernetes version skew policy (k3s upgrades servers first). Fix: upgrade the servers to $mine first (with upgrade.mode ssh, pulumi up rolls them before new agents install), then run pulumi up again; or remove ${node} until then." >&2
     exit 1
   fi
-done`;
+done <<< "$nodes"`;
 }

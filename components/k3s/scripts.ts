@@ -15,6 +15,7 @@ import { renderSelinuxSnapshotCheck } from "./host/services";
 import { renderOstreeSelinuxCheck, renderOstreeSelinuxLabel } from "./host/ostree";
 import { drainSnippet, removingMarker, uninstallSnippet } from "./removal-scripts";
 import { renderLostNodePasswordNote, renderNodeNameGuard } from "./node-guard";
+import { READ_NODE_TABLE } from "./node-table";
 import { RECORD_STARTED_CONFIG, STARTED_CONFIG_FILE, configHashFunction } from "./started-config";
 import { kubeletRefusesCgroupV1ByDefault, renderCgroupV1Check } from "./host/cgroup-v1";
 
@@ -241,7 +242,10 @@ export function renderMemberScript(opts: {
   taints: string[];
   drainTimeout: string;
   readyTimeoutSeconds: number;
-  /** Bash run once the node is Ready, before labels and taints (a check that may exit 1). */
+  /**
+   * Bash run once the node is Ready, before labels and taints (a check that may exit 1), with every
+   * Node read once into `$nodes` (READ_NODE_TABLE) for it.
+   */
   whenReady?: string;
 }): string {
   const n = shq(opts.node);
@@ -276,7 +280,7 @@ printf '%s\\n' ${wanted.length ? wanted.map(shq).join(" ") : "''"} | sed '/^$/d'
     : `${drainSnippet(opts.node, opts.drainTimeout)}
 rm -f ${stateFile}`;
   return scriptFrame(`membership of ${opts.node}`, {
-    "create|update": `${takeBack(opts.node)}${waitReady(opts.node, opts.readyTimeoutSeconds)}\n${opts.whenReady ? `${opts.whenReady}\n` : ""}${reconcile}
+    "create|update": `${takeBack(opts.node)}${waitReady(opts.node, opts.readyTimeoutSeconds)}\n${opts.whenReady ? `${READ_NODE_TABLE}\n${opts.whenReady}\n` : ""}${reconcile}
 if [ "$removing" = 1 ]; then k3s kubectl uncordon ${n} >/dev/null; rm -f ${shq(removingMarker(opts.node))}; echo "k3s-stacks: ${opts.node} is back in the inventory: uncordoned"; fi`,
     delete: remove,
   });

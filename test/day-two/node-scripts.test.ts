@@ -12,6 +12,7 @@ const renderVersionGuardScript = (version: string) =>
 import { rolloutSettings } from "../../components/day-two/rollout";
 import { parseClusterConfig } from "../../components/k3s/settings";
 import { REFERENCE_PATH } from "../k3s/support/reference";
+import { runWithNodeTable } from "../k3s/support/node-table";
 
 const reference = JSON.parse(fs.readFileSync(REFERENCE_PATH, "utf8")) as { "etcd-snapshot": Record<string, { type: string }>; etcdSnapshotSubcommands: Record<string, string> };
 
@@ -127,23 +128,13 @@ describe("rolloutSettings", () => {
 });
 
 describe("renderNotNewerThanServers: an agent's membership fails when it is newer than a server", () => {
-  /** Runs the check with a stand-in `k3s kubectl` (not real k3s) answering the agent's and the servers' kubelet versions. */
-  function check(agent: string, servers: Record<string, string>) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "k3s-fake-"));
-    const names = Object.keys(servers).map((n) => `node/${n}`).join(" ");
-    const answers = Object.entries(servers).map(([n, v]) => `  "kubectl get node ${n} "*) printf '%s' '${v}' ;;`).join("\n");
-    fs.writeFileSync(path.join(dir, "k3s"), `#!/usr/bin/env bash
-case "$*" in
-  "kubectl get node a2 "*) printf '%s' ${JSON.stringify(agent)} ;;
-  "kubectl get nodes -l node-role.kubernetes.io/control-plane -o name") printf '%s\\n' ${names} ;;
-${answers}
-  *) exit 1 ;;
-esac
-`, { mode: 0o755 });
-    const res = spawnSync("bash", ["-s"], { input: `set -euo pipefail\n${renderNotNewerThanServers("a2")}\necho passed\n`, env: { PATH: `${dir}:/usr/bin:/bin`, HOME: dir }, encoding: "utf8" });
-    fs.rmSync(dir, { recursive: true, force: true });
-    return { code: res.status, stdout: res.stdout, stderr: res.stderr };
-  }
+  /** Runs the check for agent a2 (on `agent`) beside agent a9 (on a newer version) and these servers. */
+  const check = (agent: string, servers: Record<string, string>) =>
+    runWithNodeTable(renderNotNewerThanServers("a2"), [
+      { name: "a9", version: "v1.99.0+k3s1" },
+      { name: "a2", version: agent },
+      ...Object.entries(servers).map(([name, version]) => ({ name, version, server: true })),
+    ]);
 
   it("fails naming the server that is older, with the servers-first fix", () => {
     const r = check("v1.36.3+k3s1", { s1: "v1.36.3+k3s1", s2: "v1.35.9+k3s1" });
@@ -162,5 +153,6 @@ esac
     expect(check("v1.35.9+k3s1", { s1: "v1.36.3+k3s1" }).code).toBe(0);
     expect(check("", { s1: "v1.35.9+k3s1" }).code).toBe(0);
     expect(check("v1.36.3+k3s1", { s1: "unknown" }).code).toBe(0);
+    expect(runWithNodeTable(renderNotNewerThanServers("a2"), undefined).stdout).toBe("passed\n");
   });
 });

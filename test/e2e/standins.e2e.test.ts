@@ -4,6 +4,7 @@
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
+import { READ_NODE_TABLE } from "../../components/k3s/node-table";
 import { replacedBinaryFunction } from "../../components/k3s/replaced-binary";
 import { startLab, TestLab } from "./hosts";
 
@@ -107,6 +108,12 @@ describe("k3s stand-ins", () => {
     const ag1 = lab.nodes("srv1").find((n) => n.name === "ag1");
     expect(ag1).toMatchObject({ ready: true, version: VERSION });
     expect(ag1?.labels["tier"]).toBe("edge");
+    // The one read a membership's checks use (k3s/node-table.ts), as the stand-in answers it.
+    const table = lab.ssh("srv1", "sudo bash -s", { stdin: `${READ_NODE_TABLE}\nprintf '%s' "$nodes"\n` });
+    expect(table.stdout.split("\n").sort()).toEqual([
+      `ag1 v=${VERSION} cp= ${lab.host("ag1").address}`,
+      `srv1 v=${VERSION} cp=true ${lab.host("srv1").address}`,
+    ]);
   });
 
   test("a wrong token is refused", () => {

@@ -1,28 +1,11 @@
 // A Node that registered with another Node's InternalIP (no node-ip behind a shared NAT network)
 // fails its membership step, run against a stand-in `k3s kubectl` (not real k3s).
-import { spawnSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { renderUniqueNodeIp } from "../../components/k3s/unique-node-ip";
+import { runWithNodeTable } from "./support/node-table";
 
-/** Runs the check for `node` with a stand-in k3s answering each Node's InternalIPs (undefined: the API does not answer). */
-function check(node: string, nodes: Record<string, string> | undefined) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "k3s-fake-"));
-  const lines = Object.entries(nodes ?? {}).map(([n, ips]) => `${n} ${ips}`).join("\\n");
-  const answers = Object.entries(nodes ?? {}).map(([n, ips]) => `  "kubectl get node ${n} -o jsonpath={.status.addresses[?(@.type==\\"InternalIP\\")].address}") printf '%s' '${ips}' ;;`).join("\n");
-  fs.writeFileSync(path.join(dir, "k3s"), `#!/usr/bin/env bash
-${nodes === undefined ? "echo 'The connection to the server was refused' >&2; exit 1" : ""}
-case "$*" in
-${answers}
-  'kubectl get nodes -o jsonpath={range .items[*]}{.metadata.name}{" "}{.status.addresses[?(@.type=="InternalIP")].address}{"\\n"}{end}') printf '${lines}\\n' ;;
-  *) echo "stand-in: unexpected $*" >&2; exit 2 ;;
-esac
-`, { mode: 0o755 });
-  const res = spawnSync("bash", ["-s"], { input: `set -euo pipefail\n${renderUniqueNodeIp(node)}\necho passed\n`, env: { PATH: `${dir}:/usr/bin:/bin`, HOME: dir }, encoding: "utf8" });
-  fs.rmSync(dir, { recursive: true, force: true });
-  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
-}
+/** Runs the check for `node` against Nodes with these InternalIPs (undefined: the API does not answer). */
+const check = (node: string, nodes: Record<string, string> | undefined) =>
+  runWithNodeTable(renderUniqueNodeIp(node), nodes && Object.entries(nodes).map(([name, ips]) => ({ name, ips, version: "v1.36.3+k3s1" })));
 
 test("two VMs behind one NAT network: the second fails naming both nodes, the address and the internalAddress fix", () => {
   const r = check("a1", { s1: "10.0.2.15", a1: "10.0.2.15" });
