@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { K3sCluster } from "../components/cluster/k3s-cluster";
 import { clusterArgs } from "../components/k3s/settings";
-import { ConfigContribution, NodeFile } from "../components/k3s/types";
+import { NodeFile } from "../components/k3s/types";
 import { NodeSpec } from "../components/nodes/types";
 import { STACK_INVENTORY_ROOTS, goneInventoryNodes, inventoryNodes, readPrivateKey } from "../components/nodes/inventory";
 import { checkReachable } from "../components/remote/reachability";
@@ -16,7 +16,6 @@ import type { ClusterAddons } from "../components/addons/cluster-addons";
 import { PreviousState, installedNodes, knownApiHosts, readPreviousState } from "../components/day-two/previous";
 import { certificateRenewal } from "../components/day-two/certificates";
 import { plannedRestarts } from "../components/day-two/restart-plan";
-import { snapshotContribution } from "../components/day-two/snapshots";
 import { dayTwoCommands } from "../components/day-two/commands";
 import { fixedSettings } from "../components/day-two/fixed-settings";
 import { etcdNodeIps } from "../components/day-two/etcd-peers";
@@ -27,6 +26,7 @@ import { airgapStager } from "../components/airgap/stager";
 import { planStack, wantsPreviousOutputs } from "../components/plan/plan-stack";
 import { ConfigError } from "../components/rules/errors";
 import { cloudLoginProblem } from "../components/nodes/cloud/ssh-login";
+import { stackContributions } from "../components/plan/layer-contributions";
 import { readStackConfig, secretValue } from "./read-config";
 
 // Modules for clouds and layers a stack does not use are imported where they are used, not here:
@@ -77,7 +77,12 @@ export async function main(): Promise<Record<string, unknown>> {
   let gone: NodeSpec[] = [];
   let removed: RemovedHost[] = [];
   let kubeconfigHost: pulumi.Output<string> | undefined;
-  const contributions: ConfigContribution[] = [];
+  // The plan checked these with K3sCluster's rules (planStack, the same stackContributions), before any node is registered.
+  const contributions = stackContributions(plan, { secretKey: s3SecretKey, accessKey: s3AccessKey }).list;
+  const files: NodeFile[] = [];
+  // kube-vip's manifests go into the servers' auto-deploy directory before k3s first starts.
+  if (cluster.apiVip) files.push(...kubeVipFiles(cluster.apiVip));
+  if (registries) files.push(...registriesPlan(registries).files);
   if (source.kind === "inventory") {
     const inv = source.inventory;
     // The key file is read once, here, and checked against the passphrase: the nodes take it as a
@@ -128,18 +133,6 @@ export async function main(): Promise<Record<string, unknown>> {
     nodes = cloudNodes.nodes;
     // K3sCluster puts the kubeconfig's host in the servers' tls-san (components/k3s/api-sans.ts).
     if (cloudNodes.apiEndpoint) kubeconfigHost = cloudNodes.apiEndpoint;
-  }
-
-  contributions.push({ ...snapshotContribution(snapshots, cluster.datastore, { secretKey: s3SecretKey, accessKey: s3AccessKey }), secret: s3SecretKey !== undefined || s3AccessKey !== undefined });
-  if (addons) contributions.push(addonK3sContribution(addons, cluster.datastore));
-
-  const files: NodeFile[] = [];
-  // kube-vip's manifests go into the servers' auto-deploy directory before k3s first starts.
-  if (cluster.apiVip) files.push(...kubeVipFiles(cluster.apiVip));
-  if (registries) {
-    const mirrors = registriesPlan(registries);
-    files.push(...mirrors.files);
-    contributions.push(...mirrors.contributions);
   }
 
   const ssh = upgrade.mode === "ssh";

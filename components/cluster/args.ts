@@ -17,6 +17,7 @@ import type { RemovedHost } from "../day-two/removed-node";
 import { longhornPlacement } from "../nodes/storage-eligibility";
 import { longhornDrainProblems } from "../day-two/longhorn-drain";
 import { contributionSchema, checkContributions } from "./contributions";
+import { mergedNodeMask, nodeMaskArgs } from "./merged-config";
 import { checkNodeFiles } from "./node-files";
 
 /**
@@ -248,15 +249,18 @@ export function resolveK3sClusterArgs(args: K3sClusterProgramArgs): ResolvedK3sC
   ]);
   const endpoint = parsed.datastoreEndpoint;
   const rollout: RolloutSettings = { ...parsed.rollout, drainTimeout: parsed.rollout.drainTimeout ?? settings.drainTimeout };
+  const contributions = parsed.contributions as ConfigContribution[];
+  // The pod range per node that kube-controller-manager gets from serverConfig and the contributions together.
+  const nodeMask = mergedNodeMask(contributions, { arg: `${ROOT}.contributions` }, root, settings);
   collectProblems([
     () => validateTopology(settings, nodes, {
       present: endpoint !== undefined,
       scheme: typeof endpoint === "string" ? endpointScheme(endpoint) : undefined,
       unknown: endpoint !== undefined && typeof endpoint !== "string",
       problem: typeof endpoint === "string" ? datastoreEndpointProblem(endpoint, `pass ${ROOT}.datastoreEndpoint again`) : undefined,
-    }, TOPOLOGY),
+    }, TOPOLOGY, nodeMaskArgs(nodeMask)),
     () => checkNodesAgainstCluster(settings, nodes),
-    () => longhornRolloutProblems(parsed.contributions as ConfigContribution[], nodes, rollout),
+    () => longhornRolloutProblems(contributions, nodes, rollout),
   ]);
   return {
     settings,
@@ -264,7 +268,7 @@ export function resolveK3sClusterArgs(args: K3sClusterProgramArgs): ResolvedK3sC
     gone,
     // It holds the database password: secret whatever the caller passed.
     datastoreEndpoint: endpoint === undefined ? undefined : pulumi.secret(endpoint),
-    contributions: parsed.contributions as ConfigContribution[],
+    contributions,
     files: parsed.files,
     rollout,
     kubeconfigHost: parsed.kubeconfigHost,

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { ConfigError, ConfigRoot, keyPath } from "../rules/errors";
+import { ConfigError, ConfigRoot, isArgument, keyPath } from "../rules/errors";
 import { filled } from "../rules/issues";
 import { DISABLE_VALUES, configProblems, flagType } from "../rules/flags";
 import { NodeRole } from "../nodes/types";
@@ -12,7 +12,7 @@ import { layerPortsSchema } from "../rules/ports";
 import { managedKeyProblems } from "../rules/managed-flags";
 import { plainContributionCredentialProblems } from "../rules/credential-flags";
 import { flagValueProblems } from "../rules/flag-values";
-import { mergedConfigProblems } from "./merged-config";
+import { ContributionRoots, contributionRoot, mergedConfigProblems } from "./merged-config";
 
 /** One of K3sCluster's `contributions`: config.yaml keys per role, and what the layer tells the cluster. */
 export const contributionSchema = z
@@ -45,35 +45,37 @@ function s3EndpointProblems(endpoint: unknown, key: string): string[] {
  * through checkClusterSettings's Kubernetes rules (merged-config.ts): kubelet flags and feature gates
  * of the pinned release, --version/--help, proxy-mode, datastore flags. Values not known yet (Outputs)
  * are checked by key only.
- * `root` names the list (`K3sCluster.args.contributions`), `cluster` the component's arguments.
+ * `roots` names the contributions (`K3sCluster.args.contributions`, or the stack layer each comes
+ * from), `cluster` the component's arguments or the stack's `cluster` key.
  */
-export function checkContributions(list: ConfigContribution[], root: ConfigRoot, cluster: ConfigRoot, settings: ClusterSettings): void {
+export function checkContributions(list: ConfigContribution[], roots: ContributionRoots, cluster: ConfigRoot, settings: ClusterSettings): void {
   const problems = list.flatMap((c, i) => {
-    const at = (part: "server" | "all") => (path: Array<string | number>) => keyPath(root, [i, part, ...path]);
+    const root = contributionRoot(roots, i);
+    const at = (part: "server" | "all") => (path: Array<string | number>) => keyPath(root, [part, ...path]);
     const managed = { server: managedKeyProblems(c.server ?? {}, cluster, at("server"), { layer: true }), all: managedKeyProblems(c.all ?? {}, cluster, at("all"), { layer: true }) };
     // A managed key is reported once, as managed; an Output is checked by its key alone.
     const checkable = (part: "server" | "all", role: NodeRole) =>
       Object.fromEntries(Object.entries(c[part] ?? {}).filter(([k, v]) => !managed[part].keys.has(k) && (!pulumi.Output.isInstance(v) || !flagType(role, k.replace(/\+$/, "")))));
     const plain = (part: "server" | "all") => Object.fromEntries(Object.entries(c[part] ?? {}).filter(([, v]) => !pulumi.Output.isInstance(v)));
-    const contribution = keyPath(root, [i]);
+    const contribution = keyPath(root, []);
     return [
-      ...configProblems("server", checkable("server", "server"), keyPath(root, [i, "server"])),
+      ...configProblems("server", checkable("server", "server"), keyPath(root, ["server"])),
       // `all` goes to servers too, so it must be a flag of both roles.
-      ...configProblems("agent", checkable("all", "agent"), keyPath(root, [i, "all"])),
-      ...configProblems("server", checkable("all", "server"), keyPath(root, [i, "all"])),
+      ...configProblems("agent", checkable("all", "agent"), keyPath(root, ["all"])),
+      ...configProblems("server", checkable("all", "server"), keyPath(root, ["all"])),
       ...managed.server.problems,
       ...managed.all.problems,
       ...(c.secret ? [] : [...plainContributionCredentialProblems(c.server ?? {}, (k) => at("server")([k]), contribution), ...plainContributionCredentialProblems(c.all ?? {}, (k) => at("all")([k]), contribution)]),
       ...flagValueProblems(plain("server"), settings.k3sVersion, (flag) => at("server")([flag])),
       ...flagValueProblems(plain("all"), settings.k3sVersion, (flag) => at("all")([flag])),
       // The stack's snapshots.s3.endpoint rule, on the k3s key it becomes (a server flag: in `all` it is refused above).
-      ...s3EndpointProblems(c.server?.[S3_ENDPOINT], keyPath(root, [i, "server", S3_ENDPOINT])),
+      ...s3EndpointProblems(c.server?.[S3_ENDPOINT], keyPath(root, ["server", S3_ENDPOINT])),
       // A contribution joins the user's lists (k3s/layer-keys.ts); a different value for the same key or argument is refused.
       ...([["serverConfig", settings.serverConfig], ["agentConfig", settings.agentConfig]] as const).flatMap(([name, user]) =>
-        layerConflictProblems(layerKeyConflicts(user, { ...c.all, ...(name === "serverConfig" ? c.server : {}) }), { arg: keyPath(cluster, [name]) }, contribution, "change the contribution")),
+        layerConflictProblems(layerKeyConflicts(user, { ...c.all, ...(name === "serverConfig" ? c.server : {}) }), { arg: keyPath(cluster, [name]) }, contribution, isArgument(root) ? "change the contribution" : `change ${contribution}`)),
     ];
   });
-  problems.push(...mergedConfigProblems(list, root, cluster, settings));
+  problems.push(...mergedConfigProblems(list, roots, cluster, settings));
   if (problems.length) throw new ConfigError(problems);
 }
 

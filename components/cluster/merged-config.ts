@@ -1,13 +1,27 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigRoot, keyPath } from "../rules/key-path";
+import { ConfigRoot, isArgument, keyPath } from "../rules/key-path";
 import { ConfigContribution, ConfigValue } from "../k3s/types";
 import { mergeLayerKeys } from "../k3s/layer-keys";
 import { flagType } from "../rules/flags";
+import type { Family } from "../rules/address";
 import { proxyModeProblems } from "../rules/kube-proxy";
 import { exitingFlagProblems, featureGateProblems, kubeletFlagProblems } from "../rules/kubernetes-flags";
 import { datastoreFlagProblems } from "../rules/flag-values";
-import { maxPodsProblems } from "../rules/cluster-network";
-import { ClusterSettings, kubeletMaxPods, nodeCidrMaskSize } from "../k3s/settings";
+import { ClusterNetwork, clusterNetworkProblems, maxPodsProblems } from "../rules/cluster-network";
+import { ClusterSettings, kubeletMaxPods, nodeCidrMaskEntries, nodeCidrMaskSize } from "../k3s/settings";
+
+/**
+ * Where each contribution is named in messages: a list (`K3sCluster.args.contributions`, entry i is
+ * `K3sCluster.args.contributions[i]`), or a root per entry (the stack names the layer that adds it,
+ * `k3s-stacks:registries`).
+ */
+export type ContributionRoots = ConfigRoot | ((index: number) => ConfigRoot);
+
+/** The root contribution `i` is named by. */
+export function contributionRoot(roots: ContributionRoots, i: number): ConfigRoot {
+  if (typeof roots === "function") return roots(i);
+  return isArgument(roots) ? { arg: keyPath(roots, [i]) } : keyPath(roots, [i]);
+}
 
 /** One mapping of config.yaml keys a node's config is merged from, and how its keys are named in a message. */
 interface Source {
@@ -73,17 +87,10 @@ function roleProblems(sources: Source[], { settings, role, nodeMask, datastoreKe
   ];
 }
 
-/**
- * Problems a node's config.yaml would have once the contributions join the user's serverConfig and
- * agentConfig (k3s/layer-keys.ts): the checks of checkClusterSettings (k3s/settings.ts), run on what
- * each role's nodes receive, so a layer's key is held to the rules the user's own keys are. What the
- * user's keys give alone is left out: checkClusterSettings reports it already. `root` names the list
- * (`K3sCluster.args.contributions`), `cluster` the component's arguments. Outputs are left out: their
- * values are not known yet.
- */
-export function mergedConfigProblems(list: ConfigContribution[], root: ConfigRoot, cluster: ConfigRoot, settings: ClusterSettings): string[] {
+/** The sources each role's config.yaml is merged from: the user's keys, then each contribution's, as renderNodeConfig merges them. */
+function roleSources(list: ConfigContribution[], roots: ContributionRoots, cluster: ConfigRoot, settings: ClusterSettings) {
   const userName = (field: string) => (key: string, index?: number) => keyPath(cluster, index === undefined ? [field, key] : [field, key, index]);
-  const layer = (i: number, part: "server" | "all") => (key: string, index?: number) => keyPath(root, index === undefined ? [i, part, key] : [i, part, key, index]);
+  const layer = (i: number, part: "server" | "all") => (key: string, index?: number) => keyPath(contributionRoot(roots, i), index === undefined ? [part, key] : [part, key, index]);
   const agentConfig = plain(settings.agentConfig);
   const serverConfig = plain(settings.serverConfig);
   // Servers take agentConfig's server flags, serverConfig replacing a key both set (renderNodeConfig).
@@ -94,12 +101,64 @@ export function mergedConfigProblems(list: ConfigContribution[], root: ConfigRoo
   };
   const all = list.map((c, i) => ({ config: plain(c.all), name: layer(i, "all") }));
   const server = list.map((c, i) => ({ config: plain(c.server), name: layer(i, "server") }));
-  const merged = { agent: [...user.agent, ...all], server: [...user.server, ...all, ...server] };
+  return { user, merged: { agent: [...user.agent, ...all], server: [...user.server, ...all, ...server] } };
+}
+
+/** The pod range each node gets and where it is set: the mask per family, and the entry that sets it. */
+export interface NodeMask {
+  mask: Partial<Record<Family, number>>;
+  from: Partial<Record<Family, string>>;
+}
+
+/** A NodeMask as the cluster-network checks take it. */
+export function nodeMaskArgs(m: NodeMask): Pick<ClusterNetwork, "nodeCidrMaskSize" | "nodeCidrMaskFrom"> {
+  return { nodeCidrMaskSize: m.mask, nodeCidrMaskFrom: m.from };
+}
+
+function nodeMaskOf(sources: Source[]): NodeMask {
+  const merged = sources.map((s) => s.config).reduce(mergeLayerKeys, {});
+  const out: NodeMask = { mask: {}, from: {} };
+  for (const e of nodeCidrMaskEntries(merged)) {
+    const m = /^(.*?)\[(\d+)\]$/.exec(e.key);
+    const from = m ? originOf(sources, merged, m[1], Number(m[2])) : originOf(sources, merged, e.key);
+    for (const f of e.families) {
+      out.mask[f] = e.size;
+      out.from[f] = from;
+    }
+  }
+  return out;
+}
+
+/**
+ * The node-cidr-mask-size in force once the contributions join the user's serverConfig: kube-controller-manager
+ * runs on servers and cuts one pod range of this size per node out of cluster-cidr (Kubernetes
+ * pkg/controller/nodeipam, range_allocator.go), so a layer's mask counts as the user's own would.
+ */
+export function mergedNodeMask(list: ConfigContribution[], roots: ContributionRoots, cluster: ConfigRoot, settings: ClusterSettings): NodeMask {
+  return nodeMaskOf(roleSources(list, roots, cluster, settings).merged.server);
+}
+
+/**
+ * Problems a node's config.yaml would have once the contributions join the user's serverConfig and
+ * agentConfig (k3s/layer-keys.ts): the checks of checkClusterSettings (k3s/settings.ts), run on what
+ * each role's nodes receive, so a layer's key is held to the rules the user's own keys are, and the
+ * cluster CIDR against the node-cidr-mask-size the servers' merged keys set (clusterNetworkProblems:
+ * kube-controller-manager refuses a cluster CIDR smaller than one node range). What the user's keys
+ * give alone is left out: checkClusterSettings reports it already. `roots` names the contributions,
+ * `cluster` the component's arguments. Outputs are left out: their values are not known yet.
+ */
+export function mergedConfigProblems(list: ConfigContribution[], roots: ContributionRoots, cluster: ConfigRoot, settings: ClusterSettings): string[] {
+  const { user, merged } = roleSources(list, roots, cluster, settings);
   const datastoreKey = keyPath(cluster, ["datastore"]);
-  // kube-controller-manager runs on servers: their merged keys set every node's pod range.
-  const nodeMask = nodeCidrMaskSize(merged.server.map((s) => s.config).reduce(mergeLayerKeys, {}));
-  const problems = (role: "server" | "agent", sources: Source[], mask = nodeMask) => roleProblems(sources, { settings, role, nodeMask: mask, datastoreKey });
-  const alone = new Set([...problems("agent", user.agent, nodeCidrMaskSize(serverConfig)), ...problems("server", user.server, nodeCidrMaskSize(serverConfig))]);
+  const nodeMask = nodeMaskOf(merged.server);
+  const userMask = nodeCidrMaskSize(user.server[1].config);
+  const problems = (role: "server" | "agent", sources: Source[], mask = nodeMask.mask) => roleProblems(sources, { settings, role, nodeMask: mask, datastoreKey });
+  const network = (net: ReturnType<typeof nodeMaskArgs>) => clusterNetworkProblems(
+    { clusterCidr: settings.clusterCidr, serviceCidr: settings.serviceCidr, ...net }, (field) => keyPath(cluster, field.split(".")));
+  const alone = new Set([...problems("agent", user.agent, userMask), ...problems("server", user.server, userMask), ...network({ nodeCidrMaskSize: userMask })]);
+  // The same checks again naming where the mask is set; a problem the user's mask gives alone is already reported.
+  const plainNetwork = network({ nodeCidrMaskSize: nodeMask.mask });
+  const maskProblems = network({ nodeCidrMaskSize: nodeMask.mask, nodeCidrMaskFrom: nodeMask.from }).filter((_, i) => !alone.has(plainNetwork[i]));
   // An `all` entry reaches both roles: one message.
-  return [...new Set([...problems("agent", merged.agent), ...problems("server", merged.server)])].filter((p) => !alone.has(p));
+  return [...[...new Set([...problems("agent", merged.agent), ...problems("server", merged.server)])].filter((p) => !alone.has(p)), ...maskProblems];
 }

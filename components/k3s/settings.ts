@@ -199,19 +199,35 @@ export function checkClusterSettings(settings: ClusterSettings, root: ConfigRoot
   if (problems.length) throw new ConfigError(problems);
 }
 
+/** One node-cidr-mask-size entry of a kube-controller-manager-arg list: its key (`kube-controller-manager-arg[1]`), the families it sets, its size. */
+export interface NodeMaskEntry {
+  key: string;
+  families: Family[];
+  size: number;
+}
+
 /**
- * node-cidr-mask-size set through `kube-controller-manager-arg` in serverConfig
- * (`node-cidr-mask-size`, `-ipv4`, `-ipv6`), so the cluster CIDR check uses the mask in force.
+ * The node-cidr-mask-size entries (`node-cidr-mask-size`, `-ipv4`, `-ipv6`) of a config's
+ * `kube-controller-manager-arg` lists (and the alias `kube-controller-arg`, and their `+` forms), in the
+ * order k3s passes them to kube-controller-manager.
+ */
+export function nodeCidrMaskEntries(config: Record<string, unknown>): NodeMaskEntry[] {
+  return ["kube-controller-manager-arg", "kube-controller-arg"].flatMap((list) => keyedArgEntries(config, list)).flatMap(({ key, entry }) => {
+    const m = /^(?:--)?node-cidr-mask-size(-ipv4|-ipv6)?=(\d+)$/.exec(entry);
+    if (!m) return [];
+    const families: Family[] = m[1] === "-ipv4" ? ["ipv4"] : m[1] === "-ipv6" ? ["ipv6"] : ["ipv4", "ipv6"];
+    return [{ key, families, size: Number(m[2]) }];
+  });
+}
+
+/**
+ * node-cidr-mask-size set through `kube-controller-manager-arg` in a server config
+ * (`node-cidr-mask-size`, `-ipv4`, `-ipv6`; the last entry wins, as kube-controller-manager's flag
+ * parsing keeps the last value), so the cluster CIDR checks use the mask in force.
  */
 export function nodeCidrMaskSize(serverConfig: Record<string, unknown>): Partial<Record<Family, number>> {
   const out: Partial<Record<Family, number>> = {};
-  const args = ["kube-controller-manager-arg", "kube-controller-arg"].flatMap((k) => [serverConfig[k], serverConfig[`${k}+`]]).find((v) => v !== undefined);
-  for (const arg of Array.isArray(args) ? args : typeof args === "string" ? [args] : []) {
-    const m = /^node-cidr-mask-size(-ipv4|-ipv6)?=(\d+)$/.exec(String(arg));
-    if (!m) continue;
-    if (m[1] !== "-ipv6") out.ipv4 = Number(m[2]);
-    if (m[1] !== "-ipv4") out.ipv6 = Number(m[2]);
-  }
+  for (const e of nodeCidrMaskEntries(serverConfig)) for (const f of e.families) out[f] = e.size;
   return out;
 }
 

@@ -1,6 +1,6 @@
 import { NodeRole } from "../nodes/types";
 import { ClusterSettings, nodeCidrMaskSize } from "./settings";
-import { podRangeCapacityProblems } from "../rules/cluster-network";
+import { ClusterNetwork, podRangeCapacityProblems } from "../rules/cluster-network";
 import { ConfigError, ConfigRoot, isArgument, keyPath } from "../rules/errors";
 
 /** What the topology check needs to know about the datastore endpoint, without its value. */
@@ -33,9 +33,12 @@ function stackRoots(source: string): TopologyRoots {
 /**
  * Checks servers against the datastore: at least one server, sqlite alone, etcd odd for quorum,
  * postgres with a secret endpoint; and the nodes against the pod ranges the cluster CIDR holds. `source` names where the nodes come from (a stack key such as
- * `inventory.hosts`, or the paths of a component's arguments).
+ * `inventory.hosts`, or the paths of a component's arguments). `nodeMask`: the node-cidr-mask-size
+ * in force once the layers' contributions join serverConfig (cluster/merged-config.ts mergedNodeMask);
+ * serverConfig's own when absent.
  */
-export function validateTopology(settings: ClusterSettings, nodes: Array<{ name: string; role: NodeRole }>, endpoint: EndpointFacts, source: string | TopologyRoots): void {
+export function validateTopology(settings: ClusterSettings, nodes: Array<{ name: string; role: NodeRole }>, endpoint: EndpointFacts, source: string | TopologyRoots,
+  nodeMask: Pick<ClusterNetwork, "nodeCidrMaskSize" | "nodeCidrMaskFrom"> = { nodeCidrMaskSize: nodeCidrMaskSize(settings.serverConfig) }): void {
   const roots = typeof source === "string" ? stackRoots(source) : source;
   const arg = isArgument(roots.endpoint);
   const at = {
@@ -74,7 +77,7 @@ export function validateTopology(settings: ClusterSettings, nodes: Array<{ name:
       }
       break;
   }
-  problems.push(...podRangeCapacityProblems({ clusterCidr: settings.clusterCidr, serviceCidr: settings.serviceCidr, nodeCidrMaskSize: nodeCidrMaskSize(settings.serverConfig) }, nodes.length, keyPath(roots.clusterCidr, [])));
+  problems.push(...podRangeCapacityProblems({ clusterCidr: settings.clusterCidr, serviceCidr: settings.serviceCidr, ...nodeMask }, nodes.length, keyPath(roots.clusterCidr, [])));
   if (settings.datastore !== "postgres" && endpoint.present) {
     problems.push(`${at.endpoint}: is set but datastore is ${settings.datastore}. Fix: set ${at.datastore}: postgres, or ${at.removeEndpoint}.`);
   }

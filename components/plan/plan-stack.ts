@@ -11,7 +11,6 @@ import { PreviousState, checkAgainstPrevious } from "../day-two/previous";
 import { installIdentity } from "../day-two/replace-chain";
 import { etcdNodeIps } from "../day-two/etcd-peers";
 import { rolloutSettings } from "../day-two/rollout";
-import { snapshotContribution } from "../day-two/snapshots";
 import { REGISTRIES_KEY, REGISTRY_PASSWORDS_KEY, parseRegistriesConfig } from "../registries/config";
 import { AIRGAP_KEY, AirgapConfig, parseAirgapConfig } from "../airgap/config";
 import { loadBundle } from "../airgap/bundle";
@@ -25,6 +24,9 @@ import { ConfigReader, StackConfig } from "./secrets";
 import { mistypedNamespaceKeys, unknownConfigKeys } from "./config-keys";
 import { parseNodeSource, plannedNodes } from "./nodes";
 import { sshKeyProblems } from "./ssh-key";
+import { StackContributions, stackContributions } from "./layer-contributions";
+import { checkContributions } from "../cluster/contributions";
+import { mergedNodeMask, nodeMaskArgs } from "../cluster/merged-config";
 import type { SecretName, StackPlan } from "./types";
 
 /** Each secret key with the example value its `pulumi config set --secret` fix shows. */
@@ -111,7 +113,14 @@ export function planStack(config: StackConfig, previous: PreviousState | undefin
   const c = cluster;
   const planned = source ? plannedNodes(source) : undefined;
   const nodes = planned?.nodes ?? [];
+  let layers: StackContributions | undefined;
+  const layerRoot = (i: number) => layers!.roots[i];
   problems.push(...problemsOf([
+    () => {
+      // What the layers add to config.yaml (throws the snapshots layer's problems). Only which
+      // credentials are set matters here; the values are wired as secrets later.
+      if (c && plan.snapshots) layers = stackContributions({ cluster: c, snapshots: plan.snapshots, addons: plan.addons, registries: plan.registries }, { secretKey: secrets.etcdS3SecretKey ? "set" : undefined, accessKey: secrets.etcdS3AccessKey ? "set" : undefined });
+    },
     () => {
       const keyProblems = source ? sshKeyProblems(read, source) : [];
       if (keyProblems.length) throw new ConfigError(keyProblems);
@@ -122,7 +131,8 @@ export function planStack(config: StackConfig, previous: PreviousState | undefin
       // Checked on the plain value before it is wrapped as a secret; the message never holds it.
       const problem = raw === undefined ? undefined : datastoreEndpointProblem(raw, "set it again with 'pulumi config set --secret k3s-stacks:datastoreEndpoint'");
       validateTopology(c, nodes, { present: read.has("datastoreEndpoint"), scheme: endpointScheme(raw), unknown: raw === undefined, problem },
-        source.kind === "inventory" ? "inventory.hosts" : source.kind === "local" ? "local" : "cloud.pools");
+        source.kind === "inventory" ? "inventory.hosts" : source.kind === "local" ? "local" : "cloud.pools",
+        layers && nodeMaskArgs(mergedNodeMask(layers.list, layerRoot, "cluster", c)));
     },
     () => { if (c?.apiVip && source?.kind === "cloud") throw new ConfigError([apiVipOnCloud()]); },
     () => {
@@ -131,10 +141,6 @@ export function planStack(config: StackConfig, previous: PreviousState | undefin
       const hosts = source.inventory.hosts.map((h, i) => ({ ...h, key: `${PROJECT}:inventory.hosts[${i}]` })).filter((h) => !h.gone);
       const problems = clusterNodeProblems(c, hosts, "cluster");
       if (problems.length) throw new ConfigError(problems);
-    },
-    () => {
-      // Only which credentials are set matters here; the values are wired as secrets later.
-      if (c && plan.snapshots) snapshotContribution(plan.snapshots, c.datastore, { secretKey: secrets.etcdS3SecretKey ? "set" : undefined, accessKey: secrets.etcdS3AccessKey ? "set" : undefined });
     },
     () => {
       const endpoint = plan.snapshots?.s3?.endpoint;
@@ -174,6 +180,11 @@ export function planStack(config: StackConfig, previous: PreviousState | undefin
       checkAgainstPrevious(previous, { settings: c, serverNames: serverNamesOf(nodes), upgrade: plan.upgrade, nodeIdentities: identitiesOf(nodes), gone: planned.gone.map((n) => n.name), goneIdentities: identitiesOf(planned.gone), addresses: nodes, nodesKey: source?.kind === "cloud" ? "cloud.pools" : source?.kind === "local" ? "local" : "inventory.hosts", etcdNodeIps: etcdNodeIps(nodes, c.datastore) });
     },
   ]));
+  // What the layers add to config.yaml, held to K3sCluster's rules together with the user's keys, here
+  // because a cloud stack's VMs are registered before K3sCluster runs them. Last, once every setting
+  // holds: a layer's own wrong value would otherwise be reported twice (by its key, then by the k3s key
+  // it becomes), and what is left is how the layers and serverConfig/agentConfig fit together.
+  if (problems.length === 0 && layers) problems.push(...problemsOf([() => checkContributions(layers!.list, layerRoot, "cluster", c!)]));
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {

@@ -74,9 +74,14 @@ export function registriesPlan(settings: RegistriesSettings): RegistriesPlan {
     if (t.cert !== undefined) files.push({ path: p.cert, content: t.cert, mode: "0644" });
     if (t.key !== undefined) files.push({ path: p.key, content: pulumi.secret(t.key) });
   }
-  const contributions: ConfigContribution[] = [];
+  return { files, contributions: registriesContributions(settings.config).map((c) => c.contribution) };
+}
+
+/** The config.yaml keys the registries settings turn on, each with the setting (under `k3s-stacks:registries`) that asks for it. */
+export function registriesContributions(config: RegistriesConfig): Array<{ setting: string; contribution: ConfigContribution }> {
+  const out: Array<{ setting: string; contribution: ConfigContribution }> = [];
   // Server flag: agents then serve the mirror too (reference §5).
-  if (settings.config.embeddedMirror) contributions.push({ server: { "embedded-registry": true } });
-  if (settings.config.disableDefaultEndpoint) contributions.push({ all: { "disable-default-registry-endpoint": true } });
-  return { files, contributions };
+  if (config.embeddedMirror) out.push({ setting: "embeddedMirror", contribution: { server: { "embedded-registry": true } } });
+  if (config.disableDefaultEndpoint) out.push({ setting: "disableDefaultEndpoint", contribution: { all: { "disable-default-registry-endpoint": true } } });
+  return out;
 }

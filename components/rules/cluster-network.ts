@@ -9,12 +9,20 @@ export interface ClusterNetwork {
   serviceCidr: string;
   /** The k3s release (`v1.33.5+k3s1`): the service range cap depends on it; unknown (not checked) when absent. */
   k3sVersion?: string;
-  /** kube-controller-manager node-cidr-mask-size per family, when set through serverConfig. */
+  /** kube-controller-manager node-cidr-mask-size per family, when set through serverConfig or a contribution. */
   nodeCidrMaskSize?: Partial<Record<Family, number>>;
+  /** Per family, the key that sets nodeCidrMaskSize (`K3sCluster.args.contributions[0].server.kube-controller-manager-arg[1]`), for messages; the key is named `node-cidr-mask-size-<family>` alone when absent. */
+  nodeCidrMaskFrom?: Partial<Record<Family, string>>;
   /** `cluster.apiVip.address`, when a VIP is configured. */
   apiVip?: string;
   /** `cluster.apiEndpoint`, when set (an IP is checked against the ranges; a name is not resolved). */
   apiEndpoint?: string;
+}
+
+/** How a message names a family's node-cidr-mask-size: the setting, and the key that sets it when known. */
+function maskName(net: Pick<ClusterNetwork, "nodeCidrMaskFrom">, family: Family): string {
+  const from = net.nodeCidrMaskFrom?.[family];
+  return `node-cidr-mask-size-${family}${from ? `, set by ${from}` : ""}`;
 }
 
 /**
@@ -59,7 +67,7 @@ export function clusterNetworkProblems(net: ClusterNetwork, key: (field: string)
     const family = cidrFamily(cidr);
     const mask = net.nodeCidrMaskSize?.[family] ?? DEFAULT_NODE_MASK[family];
     const prefix = prefixLength(cidr);
-    const maskKey = `node-cidr-mask-size-${family}`;
+    const maskKey = maskName(net, family);
     // node_ipam_controller.go: "Invalid --cluster-cidr, mask size of cluster CIDR must be less than or equal to --node-cidr-mask-size".
     if (prefix > mask) {
       problems.push(`${key("clusterCidr")}: ${cidr} is smaller than the /${mask} pod range each node gets (${maskKey}), so kube-controller-manager refuses to start. Fix: use a /${mask} or larger range, e.g. ${family === "ipv4" ? "10.42.0.0/16" : "fd00:42::/56"}.`);
@@ -119,7 +127,7 @@ export function clusterNetworkProblems(net: ClusterNetwork, key: (field: string)
  * so flannel has no subnet for it and it stays NotReady. Each family of a dual-stack cluster needs
  * one range per node. `key` names the clusterCidr setting.
  */
-export function podRangeCapacityProblems(net: Pick<ClusterNetwork, "clusterCidr" | "nodeCidrMaskSize"> & { serviceCidr?: string }, nodeCount: number, key: string): string[] {
+export function podRangeCapacityProblems(net: Pick<ClusterNetwork, "clusterCidr" | "nodeCidrMaskSize" | "nodeCidrMaskFrom"> & { serviceCidr?: string }, nodeCount: number, key: string): string[] {
   const problems: string[] = [];
   for (const cidr of splitCidrs(net.clusterCidr)) {
     const family = cidrFamily(cidr);
@@ -130,8 +138,9 @@ export function podRangeCapacityProblems(net: Pick<ClusterNetwork, "clusterCidr"
     const wanted = mask - Math.ceil(Math.log2(nodeCount));
     // Widen from the user's own range, stepping past the service range (10.42.0.0/15 would take 10.43.0.0/16).
     const example = freeBlock(cidr, wanted, splitCidrs(net.serviceCidr ?? "")) ?? networkForm(`${family === "ipv4" ? "10.0.0.0" : "fd00::"}/${wanted}`);
-    const maskFix = net.nodeCidrMaskSize?.[family] !== undefined ? `, or a longer node-cidr-mask-size` : "";
-    problems.push(`${key}: ${cidr} holds ${2 ** bits} pod range${bits ? "s" : ""} of /${mask}, one per node, but ${nodeCount} nodes are planned; kube-controller-manager gives the others none, and they stay NotReady. Fix: use a /${wanted} or larger range, such as ${example}${maskFix}.`);
+    const from = net.nodeCidrMaskFrom?.[family];
+    const maskFix = net.nodeCidrMaskSize?.[family] !== undefined ? `, or a longer node-cidr-mask-size${from ? ` in ${from}` : ""}` : "";
+    problems.push(`${key}: ${cidr} holds ${2 ** bits} pod range${bits ? "s" : ""} of /${mask} (${maskName(net, family)}), one per node, but ${nodeCount} nodes are planned; kube-controller-manager gives the others none, and they stay NotReady. Fix: use a /${wanted} or larger range, such as ${example}${maskFix}.`);
   }
   return problems;
 }

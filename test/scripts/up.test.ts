@@ -5,7 +5,7 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
 import { Sandbox, sandbox } from "../k3s/support/shell";
 import { FileServer, serveDirectory } from "./support/http-server";
 import { REPO, pathWithoutPulumi, scratchProject } from "./support/project";
@@ -138,6 +138,12 @@ test("installer unreachable and no Go: stops, naming what to install", () => {
 });
 
 describe("the local stack asks before it installs k3s here", () => {
+  // The scratch project's Pulumi.local.yaml is a symlink to the repo's: replaced, never written through.
+  const localFile = () => path.join(path.dirname(path.dirname(upSh)), "Pulumi.local.yaml");
+  const writeLocalStack = (text: string) => {
+    fs.rmSync(localFile());
+    fs.writeFileSync(localFile(), text);
+  };
   test("without a terminal and without --yes it refuses before setting anything up: no pulumi call, no CLI install", () => {
     const r = up(["local"], { K3S_STACKS_PULUMI_INSTALLER_URL: "http://127.0.0.1:1/install.sh" });
     expect(r.status).toBe(2);
@@ -146,25 +152,27 @@ describe("the local stack asks before it installs k3s here", () => {
     expect(r.stdout).toContain("'scripts/pulumi.sh destroy --stack local' uninstalls k3s and undoes the preparation.");
     expect(r.stderr).not.toContain("cgroup v1");
     expect(r.stdout).toContain("ufw/firewalld are told to let k3s be (pod and service ranges trusted, no port opened)");
-    expect(r.stderr).toContain("no terminal to confirm installing k3s on this machine. Fix: run it in a terminal, or pass --yes.");
+    expect(r.stderr).toContain("no terminal to ask whether to install k3s on this machine, and nothing is installed without a yes. Fix: run it in a terminal and answer, or run 'scripts/up.sh local --yes' to install without asking.");
     expect(sb.calls()).toEqual([]);
     expect(r.stdout).not.toContain("using pulumi");
   });
 
-  test("on a machine booted with cgroup v1 it says, before asking, that the kubelet of k3s 1.35+ refuses it and what fixes it", () => {
-    const r = up(["local"], { CGROUP_FS: "tmpfs", K3S_STACKS_PULUMI_INSTALLER_URL: "http://127.0.0.1:1/install.sh" });
+  // The install could only stop at host preparation: up.sh stops first, with --yes and without a
+  // terminal too, and its last words are the fixes, not an invitation to pass --yes.
+  test.each([[["local"]], [["local", "--yes"]]])("on a machine booted with cgroup v1 (%j) it stops before asking or setting up, naming the fixes", (args) => {
+    const r = up(args, { CGROUP_FS: "tmpfs", K3S_STACKS_PULUMI_INSTALLER_URL: "http://127.0.0.1:1/install.sh" });
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain("up.sh: this machine boots cgroup v1, which the kubelet of k3s v1.36.3+k3s1 refuses: host preparation will stop and name the kernel argument that boots cgroup v2 (or add fail-cgroupv1=false to kubelet-arg in Pulumi.local.yaml's serverConfig).");
-    expect(r.stderr.indexOf("cgroup v1")).toBeLessThan(r.stderr.indexOf("no terminal to confirm"));
+    expect(r.stderr).toMatch(/^up\.sh: this machine boots cgroup v1 \(\/sys\/fs\/cgroup is not cgroup2fs\), and the kubelet of k3s v1\.36\.3\+k3s1 refuses to start on it .*so nothing is installed\. Fix, one of:\n/);
+    expect(r.stderr).toMatch(/ {2}- (boot this machine with cgroup v2: add systemd\.unified_cgroup_hierarchy=1|boot a kernel with cgroup v2).*run scripts\/up\.sh local again;\n/);
+    expect(r.stderr).toContain("  - or set k3s-stacks:cluster.k3sVersion in Pulumi.local.yaml to a release before v1.35, e.g. v1.34.6+k3s1.\n");
+    expect(r.stderr).not.toMatch(/--yes|no terminal/);
+    expect(r.stdout).not.toContain("installs k3s");
+    expect(sb.calls()).toEqual([]);
   });
 
   // The opt-out is read from the stack file as YAML, as the program reads it: text in a comment, or
   // under another key, is no setting (a grep for 'fail-cgroupv1=false' took both for the opt-out).
-  const localStack = (cluster: string) => {
-    const file = path.join(path.dirname(path.dirname(upSh)), "Pulumi.local.yaml");
-    fs.rmSync(file);
-    fs.writeFileSync(file, `config:\n  k3s-stacks:cluster:\n    k3sVersion: v1.36.3+k3s1\n    datastore: sqlite\n${cluster}  k3s-stacks:local: {}\n`);
-  };
+  const localStack = (cluster: string) => writeLocalStack(`config:\n  k3s-stacks:cluster:\n    k3sVersion: v1.36.3+k3s1\n    datastore: sqlite\n${cluster}  k3s-stacks:local: {}\n`);
   const warned = () => up(["local"], { CGROUP_FS: "tmpfs", K3S_STACKS_PULUMI_INSTALLER_URL: "http://127.0.0.1:1/install.sh" }).stderr.includes("this machine boots cgroup v1");
   test.each([
     ["a commented-out entry", "    # serverConfig: { kubelet-arg: [fail-cgroupv1=false] }\n"],
@@ -181,6 +189,48 @@ describe("the local stack asks before it installs k3s here", () => {
   ])("the kubelet-arg entry fail-cgroupv1=false in %s is the opt-out: no warning", (_what, cluster) => {
     localStack(cluster);
     expect(warned()).toBe(false);
+  });
+
+  test("the YAML the cgroup v1 message shows, put in the stack file as it says, is the opt-out: up.sh goes ahead", () => {
+    const stderr = up(["local"], { CGROUP_FS: "tmpfs" }).stderr;
+    const block = /kubelet-arg list \(create the keys that are missing\), then run scripts\/up\.sh local again:\n((?: {6}.*\n)+)/.exec(stderr)?.[1] ?? "";
+    const told = parse(block.replace(/^ {6}/gm, "")) as { config: Record<string, Record<string, unknown>> };
+    const stack = parse(fs.readFileSync(localFile(), "utf8")) as { config: Record<string, Record<string, unknown>> };
+    Object.assign(stack.config["k3s-stacks:cluster"], told.config["k3s-stacks:cluster"]);
+    writeLocalStack(stringify(stack));
+    sb.fake("sudo", "exit 0");
+    const r = up(["local", "--yes", "--no-kubeconfig"], { CGROUP_FS: "tmpfs" });
+    expect(r.stderr).not.toContain("cgroup v1");
+    expect(r.status).toBe(0);
+  });
+
+  // As a user whose sudo wants a password this script cannot type (no terminal).
+  const asUserWithoutSudo = () => {
+    sb.fake("id", '[ "$1" = -u ] && echo 1000 || echo ana');
+    sb.fake("sudo", 'echo "sudo $*" >> "$CALLS"; exit 1');
+  };
+  test("not root and sudo wants a password: stops before setting anything up, naming up.sh's own way to store it", () => {
+    asUserWithoutSudo();
+    const r = up(["local", "--yes"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("up.sh: installing k3s here needs sudo, and sudo did not let ana in. Fix: run as a user with sudo rights in a terminal, or store the sudo password as a secret of the stack with up.sh's state and passphrase: scripts/pulumi.sh stack select --create --secrets-provider passphrase local && scripts/pulumi.sh config set --secret k3s-stacks:sudoPassword --stack local");
+    expect(sb.calls()).toEqual(["sudo -n -v"]);
+  });
+
+  test("a stored sudo password is not asked for again: sudo is left to the program", () => {
+    writeLocalStack(`${fs.readFileSync(localFile(), "utf8")}  k3s-stacks:sudoPassword:\n    secure: v1:AAAA\n`);
+    asUserWithoutSudo();
+    const r = up(["local", "--yes", "--no-kubeconfig"]);
+    expect(r.status).toBe(0);
+    expect(sb.calls().filter((c) => c.startsWith("sudo"))).toEqual([]);
+  });
+
+  test("a stack file without a k3s version is named, not a Node.js stack trace", () => {
+    writeLocalStack("config:\n  k3s-stacks:local: {}\n");
+    const r = up(["local", "--yes"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe("up.sh: Pulumi.local.yaml sets no k3s version. Fix: put it under config: -> k3s-stacks:cluster: -> k3sVersion:, e.g. k3sVersion: v1.36.3+k3s1\n");
+    expect(sb.calls()).toEqual([]);
   });
 
   test("--yes goes ahead to pulumi up --yes", () => {

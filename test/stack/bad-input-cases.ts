@@ -188,6 +188,7 @@ export const BAD_INPUTS: BadInput[] = [
   // registries
   { kind: "registries: embedded mirror without mirrors", config: { ...inventoryStack(), "k3s-stacks:registries": { embeddedMirror: true } }, key: "k3s-stacks:registries.embeddedMirror", fix: "mirrors" },
   { kind: "registries: auth without a password (cloud)", config: { ...cloudStack(), "k3s-stacks:registries": { configs: { "reg.local:5000": { auth: { username: "u" } } } } }, key: "k3s-stacks:registries.configs.reg.local:5000.auth", fix: "pulumi config set --secret" },
+  { kind: "registries: embedded mirror while serverConfig turns embedded-registry off (cloud, before any VM)", config: { ...cloudStack({ cluster: { serverConfig: { "embedded-registry": false } } }), "k3s-stacks:registries": { embeddedMirror: true, mirrors: { "docker.io": {} } } }, key: "k3s-stacks:cluster.serverConfig.embedded-registry", fix: "change k3s-stacks:registries.embeddedMirror" },
   { kind: "registries: mirror endpoint without a scheme (inventory)", config: { ...inventoryStack(), "k3s-stacks:registries": { mirrors: { "docker.io": { endpoint: ["reg.lan:5000"] } } } }, key: "k3s-stacks:registries.mirrors.docker.io.endpoint[0]", fix: "https://reg.lan:5000" },
   // airgap bundle: loaded and checked before anything
   { kind: "airgap: bundle directory missing (inventory)", config: { ...inventoryStack(), "k3s-stacks:airgap": { bundleDir: "/nonexistent/bundle" } }, key: "k3s-stacks:airgap.bundleDir", fix: "npm run airgap" },
