@@ -8,6 +8,7 @@ import { proxyModeProblems } from "../rules/kube-proxy";
 import { exitingFlagProblems, featureGateProblems, kubeletFlagProblems } from "../rules/kubernetes-flags";
 import { datastoreFlagProblems } from "../rules/flag-values";
 import { ClusterNetwork, clusterNetworkProblems, maxPodsProblems } from "../rules/cluster-network";
+import { kubeletValueProblems } from "../rules/kubelet-values";
 import { ClusterSettings, kubeletMaxPods, nodeCidrMaskEntries, nodeCidrMaskSize } from "../k3s/settings";
 
 /**
@@ -81,6 +82,7 @@ function roleProblems(sources: Source[], { settings, role, nodeMask, datastoreKe
     ...kubeletFlagProblems(merged, settings.k3sVersion, where),
     ...featureGateProblems(merged, settings.k3sVersion, where),
     ...exitingFlagProblems(merged, where),
+    ...kubeletValueProblems(merged, where),
     ...proxyModeProblems(merged, settings.k3sVersion, where),
     ...maxPodsProblems({ clusterCidr: settings.clusterCidr, nodeCidrMaskSize: nodeMask }, kubeletMaxPods(merged, where)),
     ...(role === "server" ? datastoreFlagProblems(merged, settings.datastore, where, datastoreKey) : []),

@@ -17,6 +17,7 @@ import { exitingFlagProblems, featureGateProblems, kubeletFlagProblems } from ".
 import { serviceRangeProblems } from "../rules/service-cidr";
 import { datastoreFlagProblems, flagValueProblems } from "../rules/flag-values";
 import { keyedArgEntries } from "../rules/component-args";
+import { kubeletValueProblems } from "../rules/kubelet-values";
 
 
 /** Where joins and the kubeconfig reach the API: always port 6443 (k3s https-listen-port is managed). */
@@ -176,6 +177,7 @@ export function checkClusterSettings(settings: ClusterSettings, root: ConfigRoot
     problems.push(...kubeletFlagProblems(extra, settings.k3sVersion, (key) => `${keyPath(root, [field])}.${key}`));
     problems.push(...featureGateProblems(extra, settings.k3sVersion, (key) => `${keyPath(root, [field])}.${key}`));
     problems.push(...exitingFlagProblems(extra, (key) => `${keyPath(root, [field])}.${key}`));
+    problems.push(...kubeletValueProblems(extra, (key) => `${keyPath(root, [field])}.${key}`));
   }
   problems.push(...clusterNetworkProblems({
     clusterCidr: settings.clusterCidr,
