@@ -171,7 +171,7 @@ export const k3sClusterArgsSchema = clusterArgsSchema
   })
   .strict();
 
-const TOPOLOGY: TopologyRoots = { nodes: { arg: `${ROOT}.nodes` }, datastore: { arg: `${ROOT}.datastore` }, endpoint: { arg: `${ROOT}.datastoreEndpoint` }, clusterCidr: { arg: `${ROOT}.clusterCidr` } };
+const TOPOLOGY: TopologyRoots = { nodes: { arg: `${ROOT}.nodes` }, datastore: { arg: `${ROOT}.datastore` }, endpoint: { arg: `${ROOT}.datastoreEndpoint` }, clusterCidr: { arg: `${ROOT}.clusterCidr` }, cluster: { arg: ROOT } };
 
 /**
  * The planner's checks of the nodes against the cluster settings (k3s/cluster-nodes.ts, k3s/api-vip.ts),

@@ -2,6 +2,7 @@ import { NodeRole } from "../nodes/types";
 import { ClusterSettings, nodeCidrMaskSize } from "./settings";
 import { ClusterNetwork, podRangeCapacityProblems } from "../rules/cluster-network";
 import { ConfigError, ConfigRoot, isArgument, keyPath } from "../rules/errors";
+import { sharedNodeFlagProblems } from "../rules/shared-node-flags";
 
 /** What the topology check needs to know about the datastore endpoint, without its value. */
 export interface EndpointFacts {
@@ -23,11 +24,13 @@ export interface TopologyRoots {
   endpoint: ConfigRoot;
   /** The pods' range, whose node ranges the nodes share. */
   clusterCidr: ConfigRoot;
+  /** The cluster settings, whose serverConfig and agentConfig reach every server and node. */
+  cluster: ConfigRoot;
 }
 
 /** The stack's keys for a node source (`inventory.hosts`, `cloud.pools`, `local`). */
 function stackRoots(source: string): TopologyRoots {
-  return { nodes: source, datastore: "cluster.datastore", endpoint: "datastoreEndpoint", clusterCidr: "cluster.clusterCidr" };
+  return { nodes: source, datastore: "cluster.datastore", endpoint: "datastoreEndpoint", clusterCidr: "cluster.clusterCidr", cluster: "cluster" };
 }
 
 /**
@@ -78,6 +81,7 @@ export function validateTopology(settings: ClusterSettings, nodes: Array<{ name:
       break;
   }
   problems.push(...podRangeCapacityProblems({ clusterCidr: settings.clusterCidr, serviceCidr: settings.serviceCidr, ...nodeMask }, nodes.length, keyPath(roots.clusterCidr, [])));
+  problems.push(...sharedNodeFlagProblems(settings, nodes, roots.cluster));
   if (settings.datastore !== "postgres" && endpoint.present) {
     problems.push(`${at.endpoint}: is set but datastore is ${settings.datastore}. Fix: set ${at.datastore}: postgres, or ${at.removeEndpoint}.`);
   }
