@@ -1,4 +1,5 @@
 import * as semver from "semver";
+import { registryHostProblem } from "./address";
 
 /**
  * Values k3s server flags take from a fixed set, and the releases that first take a flag, for the
@@ -35,6 +36,24 @@ function releaseProblem(flag: string, k3sVersion: string): string | undefined {
 }
 
 /**
+ * system-default-registry is the registry k3s writes before its system images, `<registry>/<image>`
+ * (K3S:pkg/server/server.go helm job and servicelb images, pkg/daemons/control/deps pause image): a
+ * registry host[:port], optionally with a path. A scheme or a trailing '/' makes every such reference
+ * unparsable ("https://reg/rancher/mirrored-pause:3.6"), so no pod sandbox starts on any node.
+ */
+function systemRegistryProblem(value: string): string | undefined {
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(value);
+  const bare = value.slice(scheme ? scheme[0].length : 0);
+  const wrong = scheme ? `'${value}' is a URL (${scheme[0]}), not a registry`
+    : value.endsWith("/") ? `'${value}' ends in '/', which k3s adds itself`
+    : value === "*" || value === "_default" ? `'${value}' is not a registry` : registryHostProblem(bare.split("/")[0]);
+  if (!wrong) return undefined;
+  const meant = bare.replace(/\/+$/, "");
+  const fix = meant && !registryHostProblem(meant.split("/")[0]) && meant !== "*" && meant !== "_default" ? `'${meant}'` : "such as reg.local:5000";
+  return `${wrong}; k3s writes it before every system image as <registry>/<image> (the pause image of every pod included), so no such image reference would parse and no pod would start. Fix: write the registry as host[:port], ${fix}`;
+}
+
+/**
  * Problems of serverConfig flag values against the fixed sets above and the release, as
  * "key: what is wrong. Fix: ..." lines; `where(flag)` names the flag's key.
  */
@@ -46,6 +65,8 @@ export function flagValueProblems(serverConfig: Record<string, unknown>, k3sVers
       const near = allowed.find((a) => a === value.trim().toLowerCase() || value.toLowerCase().startsWith(a) || a.startsWith(value.toLowerCase()));
       problems.push(`${where(flag)}: '${value}' is not a value k3s takes for ${flag}, so k3s would not start. Fix: use ${near ? `'${near}', or another of ` : "one of "}${allowed.join(", ")}.`);
     }
+    const registry = flag === "system-default-registry" && typeof value === "string" ? systemRegistryProblem(value) : undefined;
+    if (registry) problems.push(`${where(flag)}: ${registry}.`);
     const release = releaseProblem(flag, k3sVersion);
     if (release) problems.push(`${where(flag)}: ${release}.`);
   }

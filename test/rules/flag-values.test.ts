@@ -127,3 +127,17 @@ describe("kube-proxy's proxy-mode (kube-proxy-arg)", () => {
     expect(parseClusterConfig({ k3sVersion: V, agentConfig: { "kube-proxy-arg": [`--proxy-mode=${mode}`] } }).agentConfig["kube-proxy-arg"]).toEqual([`--proxy-mode=${mode}`]);
   });
 });
+
+describe("system-default-registry is a registry host[:port] k3s writes before its system images (<registry>/<image>)", () => {
+  test.each([
+    ["https://registry.example.com", "is a URL (https://)", "'registry.example.com'"],
+    ["reg.local:5000/", "ends in '/'", "'reg.local:5000'"],
+    ["reg.local:70000", "outside 1-65535", "such as reg.local:5000"],
+  ])("%s is refused", (value, why, fix) => {
+    expect(flagValueProblems({ "system-default-registry": value }, V, where)).toEqual([problem(where("system-default-registry"), why, `write the registry as host[:port], ${fix}`)]);
+  });
+
+  test.each(["reg.local:5000", "registry.example.com/mirror", "10.0.0.5:5000", "[fd00::5]:5000"])("%s is accepted", (value) => {
+    expect(flagValueProblems({ "system-default-registry": value }, V, where)).toEqual([]);
+  });
+});
