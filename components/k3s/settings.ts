@@ -189,6 +189,10 @@ export function checkClusterSettings(settings: ClusterSettings, root: ConfigRoot
   }, (field) => keyPath(root, field.split("."))));
   problems.push(...flagValueProblems(settings.serverConfig, settings.k3sVersion, (flag) => keyPath(root, ["serverConfig", flag])));
   problems.push(...datastoreFlagProblems(settings.serverConfig, settings.datastore, (flag) => keyPath(root, ["serverConfig", flag]), keyPath(root, ["datastore"])));
+  // k3s reads the provider only when it writes the encryption config, i.e. with secrets-encryption on.
+  if (!settings.secretsEncryption && "secrets-encryption-provider" in settings.serverConfig) {
+    problems.push(`${keyPath(root, ["serverConfig", "secrets-encryption-provider"])}: chooses the cipher of secrets encryption, but ${keyPath(root, ["secretsEncryption"])} is false, so k3s would ignore it and keep Secrets unencrypted. Fix: remove it, or set secretsEncryption: true.`);
+  }
   const dnsKey = ["cluster-dns", "cluster-dns+"].find((k) => k in settings.serverConfig) ?? "cluster-dns";
   problems.push(...serviceRangeProblems(settings.serviceCidr, settings.serverConfig[dnsKey], keyPath(root, ["serviceCidr"]), keyPath(root, ["serverConfig", dnsKey])));
   problems.push(...maxPodsProblems({ clusterCidr: settings.clusterCidr, nodeCidrMaskSize: nodeCidrMaskSize(settings.serverConfig) }, [

@@ -141,3 +141,10 @@ describe("system-default-registry is a registry host[:port] k3s writes before it
     expect(flagValueProblems({ "system-default-registry": value }, V, where)).toEqual([]);
   });
 });
+
+test("secrets-encryption-provider with secretsEncryption off, which k3s ignores", () => {
+  expect(problemsOf(() => parseClusterConfig({ k3sVersion: V, secretsEncryption: false, serverConfig: { "secrets-encryption-provider": "secretbox" } }))).toEqual([
+    problem("k3s-stacks:cluster.serverConfig.secrets-encryption-provider", "secretsEncryption is false, so k3s would ignore it", "remove it, or set secretsEncryption: true"),
+  ]);
+  expect(parseClusterConfig({ k3sVersion: V, serverConfig: { "secrets-encryption-provider": "secretbox" } }).secretsEncryption).toBe(true);
+});
