@@ -9,8 +9,8 @@ export interface EndpointNode {
   internalAddress?: string;
 }
 
-/** localhost, 127.0.0.0/8 and ::1: on each machine, that machine itself. */
-function isLoopback(host: string): boolean {
+/** localhost, names under .localhost (RFC 6761 §6.3), 127.0.0.0/8 and ::1: on each machine, that machine itself. */
+export function isLoopback(host: string): boolean {
   const h = host.toLowerCase();
   return h === "localhost" || h.endsWith(".localhost") || parseIp(h)?.range() === "loopback";
 }

@@ -2,6 +2,7 @@ import { FAMILY_NAME, Family, ipFamily, parseIp } from "./address";
 import { ConfigRoot, keyPath, settingName } from "./key-path";
 import { cidrFamily, cidrHas, splitCidrs } from "./cidr";
 import { splitNodeIps } from "./node-ips";
+import { isLoopback } from "./api-endpoint";
 
 /** The addresses of one node as written in its source (inventory host, local machine, K3sCluster node). */
 export interface NodeAddresses {
@@ -101,6 +102,10 @@ export function nodeAddressProblems(net: { clusterCidr: string; serviceCidr: str
       }
       seen.set(normal, `${n.key}.${ip.field}`);
     });
+    // A loopback name (localhost) is as unreachable for the others as 127.0.0.1, though not an IP.
+    if (n.joinTarget && ips.length === 0 && n.address !== undefined && isLoopback(n.address)) {
+      problems.push(`${n.key}.${n.addressField ?? "address"}: ${n.address} names the loopback address of whichever machine resolves it (RFC 6761), but it is the first server's address, which the other nodes join, so each would dial itself. Fix: set internalAddress to the node's LAN address (the address other nodes reach it on), or set ${settingName(cluster, ["apiEndpoint"])}.`);
+    }
     if (n.internalAddress !== undefined) problems.push(...familyProblems(n, "internalAddress", n.internalAddress, families, net.clusterCidr));
     if (n.externalAddress !== undefined) problems.push(...familyProblems(n, "externalAddress", n.externalAddress, families, net.clusterCidr, net.advertiseAddress !== undefined));
   }

@@ -119,6 +119,14 @@ describe("node addresses against the cluster's ranges", () => {
     ]);
     expect(nodeAddressProblems(net, [{ key, name: "pi-1", internalAddress: "192.168.1.11", externalAddress: "203.0.113.9" }])).toEqual([]);
   });
+
+  test("a first server the others join at localhost, a loopback name (RFC 6761), unless its internalAddress says where", () => {
+    for (const address of ["localhost", "LOCALHOST", "pi.localhost"]) {
+      expect(nodeAddressProblems(net, [{ key, name: "pi-1", address, joinTarget: true }])).toEqual([problem(`${key}.address`, "names the loopback address", "set internalAddress")]);
+    }
+    expect(nodeAddressProblems(net, [{ key, name: "pi-1", address: "localhost", internalAddress: "192.168.1.11", joinTarget: true }])).toEqual([]);
+    expect(nodeAddressProblems(net, [{ key, name: "pi-1", address: "localhost" }])).toEqual([]);
+  });
 });
 
 describe("cloud CIDR fields use the same rules", () => {
