@@ -3,6 +3,7 @@ import { parseConfig } from "../rules/errors";
 import { filled } from "../rules/issues";
 import { goDurationSchema } from "../rules/duration";
 import { cronProblem } from "../rules/cron";
+import { s3RegionProblem } from "../rules/s3-endpoint";
 
 const duration = goDurationSchema;
 
@@ -81,7 +82,11 @@ export const s3Schema = z
     /** Snapshots kept in S3 (k3s default 5); 0 keeps every one, as for the local retention. */
     retention: snapshotRetention("S3").optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((s3, ctx) => {
+    const wrong = s3RegionProblem(s3.endpoint, s3.region);
+    if (wrong) ctx.addIssue({ code: "custom", path: ["region"], message: wrong });
+  });
 
 /** `k3s-stacks:snapshots` — scheduled etcd snapshots (embedded etcd only). */
 export const snapshotSchema = z

@@ -32,3 +32,20 @@ export function s3EndpointProblem(value: string, names: S3SettingNames = STACK_S
 function hostPart(value: string): string {
   return value.replace(/[/?#].*$/, "");
 }
+
+/** An AWS S3 regional endpoint (s3.eu-central-1.amazonaws.com, s3-eu-west-1, s3.dualstack.…, .amazonaws.com.cn) and its region. */
+const AWS_REGIONAL = /^s3[.-](?:dualstack\.)?([a-z]{2}(?:-[a-z]+)+-\d+)\.amazonaws\.com(?:\.cn)?(?::\d+)?$/i;
+
+/**
+ * Why `region` does not fit an AWS regional `endpoint` (snapshots.s3, k3s etcd-s3-endpoint and
+ * etcd-s3-region), as "what is wrong. Fix: ..."; undefined otherwise (other S3 services name no region
+ * in their host). k3s signs its requests for etcd-s3-region, us-east-1 when unset, and AWS answers a
+ * regional endpoint signed for another region with a redirect, so k3s's bucket check fails ("failed to
+ * test for existence of bucket: 301 Moved Permanently", kube-hetzner#1404, fixed by setting the region)
+ * and no snapshot reaches S3.
+ */
+export function s3RegionProblem(endpoint: string, region: string, regionName = "region"): string | undefined {
+  const named = AWS_REGIONAL.exec(endpoint)?.[1]?.toLowerCase();
+  if (named === undefined || named === region.toLowerCase()) return undefined;
+  return `is ${region}, but the endpoint ${endpoint} is AWS's ${named} endpoint; k3s signs its S3 requests for ${region} and AWS redirects them ("301 Moved Permanently" when k3s checks the bucket), so no snapshot would reach S3. Fix: set ${regionName}: ${named}.`;
+}

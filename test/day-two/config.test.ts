@@ -92,3 +92,19 @@ describe("etcd-snapshot-schedule-cron in a contribution", () => {
     ]);
   });
 });
+
+describe("k3s-stacks:snapshots.s3 region against an AWS regional endpoint (kube-hetzner#1404: 301 Moved Permanently)", () => {
+  it.each([
+    [{ endpoint: "s3.eu-central-1.amazonaws.com" }, "us-east-1", "eu-central-1"],
+    [{ endpoint: "s3-eu-west-1.amazonaws.com", region: "eu-central-1" }, "eu-central-1", "eu-west-1"],
+    [{ endpoint: "s3.dualstack.ap-southeast-2.amazonaws.com" }, "us-east-1", "ap-southeast-2"],
+  ])("%o is refused, naming the endpoint's region", (s3, region, named) => {
+    expect(problems(() => parseSnapshotConfig({ s3: { bucket: "k3s-snapshots", ...s3 } }))).toEqual([
+      expect.stringMatching(new RegExp(`^k3s-stacks:snapshots\\.s3\\.region: is ${region}, but the endpoint .* is AWS's ${named} endpoint.*Fix: set region: ${named}\\.$`)),
+    ]);
+  });
+
+  it.each([{ endpoint: "s3.eu-central-1.amazonaws.com", region: "eu-central-1" }, {}, { endpoint: "minio.lan:9000" }, { endpoint: "fsn1.your-objectstorage.com", region: "fsn1" }, { endpoint: "s3.us-east-1.amazonaws.com" }])("%o is accepted", (s3) => {
+    expect(parseSnapshotConfig({ s3: { bucket: "k3s-snapshots", ...s3 } }).s3).toBeDefined();
+  });
+});
