@@ -3,6 +3,7 @@ import { ScriptCommand, remoteScript } from "../remote/command";
 import { healthGate } from "../day-two/rollout-scripts";
 import { scriptFrame, shq } from "../remote/shell";
 import { NodeSpec } from "../nodes/types";
+import { etcdRestartGuardFunction } from "../k3s/etcd-quorum";
 
 /**
  * Resources that exist only to put the layers' deletions in the right order. Pulumi deletes removed
@@ -62,8 +63,13 @@ mv -f ${shq(`${file}.tmp`)} ${shq(file)}`;
   done
   return 1
 }`;
+  // Checked before the drop-in goes: a refusal leaves it, so the next run restarts.
+  const guard = opts.etcd ? `# A restart stops this etcd member: the others must hold quorum meanwhile (etcd-quorum.ts).
+${etcdRestartGuardFunction(opts.node, `k3s on ${opts.node} was not restarted to bring ${opts.component} back`, "the restart runs then")}
+if ! disabled_elsewhere && systemctl is-active --quiet k3s; then etcd_quorum_before_restart; fi
+` : "";
   const remove = `[ -f ${shq(file)} ] || exit 0
-rm -f ${shq(file)}
+${guard}rm -f ${shq(file)}
 # Still disabled by config.yaml or another drop-in (destroy, or the component stays off): no restart.
 if disabled_elsewhere || ! systemctl is-active --quiet k3s; then exit 0; fi
 echo "k3s-stacks: ${opts.component} is no longer replaced by an addon; restarting k3s on ${opts.node}"

@@ -11,6 +11,7 @@ import { configuredKubeconfigHost, rewriteKubeconfig } from "../k3s/kubeconfig";
 import { missingApiSans } from "../k3s/api-sans";
 import { remoteScript } from "../remote/command";
 import { renderKubeconfigScript } from "../k3s/scripts";
+import { renderTeardownScript } from "../k3s/etcd-quorum";
 import { scriptFrame } from "../remote/shell";
 import { ConfigContribution, ConfigValue } from "../k3s/types";
 import { K3sClusterProgramArgs, resolveK3sClusterArgs } from "./args";
@@ -221,6 +222,16 @@ export class K3sCluster extends pulumi.ComponentResource {
       }, { parent: this });
     }
     this.finalSteps = [...settled, ...Object.values(this.removed).map((r) => r.removal)];
+    // An etcd server's replacement checks quorum first (etcd-quorum.ts renderReplacementGuard); on
+    // pulumi destroy this step goes before every membership step and tells that check to let them go.
+    // Registered for any etcd cluster: dropped in an update, its delete would switch the check off.
+    if (settings.datastore === "etcd") {
+      remoteScript(`${name}-teardown`, {
+        connection: bootstrap.connection,
+        script: renderTeardownScript(),
+        phases: ["create", "delete"],
+      }, { parent: this, dependsOn: members });
+    }
 
     this.registerOutputs({ kubeconfig: this.kubeconfig, apiEndpoint: this.apiEndpoint, serverAddresses: this.serverAddresses });
   }

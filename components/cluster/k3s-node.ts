@@ -12,6 +12,7 @@ import { InstallStager, NodeFile, RolloutSettings } from "../k3s/types";
 import { hostPrepFor } from "../k3s/host-prep";
 import { splitNodeIps } from "../rules/node-ips";
 import { renderLeaveScript } from "../k3s/removal-scripts";
+import { clearLeavingRecord, renderReplacementGuard } from "../k3s/etcd-quorum";
 import { LEAVE_TIMEOUT_SECONDS, followTrigger, installIdentity } from "../day-two/replace-chain";
 
 /** Inputs of one node's k3s lifecycle. */
@@ -170,6 +171,10 @@ export class K3sNode extends pulumi.ComponentResource {
     this.rolloutDone = rolled.done;
     this.restart = rolled.restart;
 
+    // An etcd server's membership delete is stored while it is one and runs when it is replaced, whatever
+    // it becomes: etcd must keep quorum while its member leaves (renderReplacementGuard). Back in the
+    // cluster, a replacement the guard recorded is over, or was undone.
+    const replaceable = args.etcd && !args.bootstrap;
     // After the node's restart: labels and taints are reconciled against the node as it now runs.
     // Created by join(), which the cluster calls once what it must also wait for exists.
     this.joinStep = (after) => remoteScript(`${name}-member`, {
@@ -183,7 +188,8 @@ export class K3sNode extends pulumi.ComponentResource {
         readyTimeoutSeconds: READY_TIMEOUT_SECONDS,
         // A Node whose InternalIP another Node has fails its membership (unique-node-ip.ts); an agent
         // newer than the servers too, instead of joining silently (version skew).
-        whenReady: [renderUniqueNodeIp(node.name), ...(node.role === "agent" ? [renderNotNewerThanServers(node.name)] : [])].join("\n"),
+        whenReady: [renderUniqueNodeIp(node.name), ...(node.role === "agent" ? [renderNotNewerThanServers(node.name)] : []), ...(replaceable ? [clearLeavingRecord(node.name)] : [])].join("\n"),
+        ...(replaceable ? { beforeDrain: renderReplacementGuard(node.name) } : {}),
       }),
       values: [node.name],
       phases: ["create", "update", "delete"],

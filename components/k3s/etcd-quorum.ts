@@ -1,4 +1,5 @@
-import { shq } from "../remote/shell";
+import { scriptFrame, shq } from "../remote/shell";
+import { STATE_DIR } from "./node-config";
 
 /**
  * The etcd quorum guard, judged by etcd itself rather than by Node Ready.
@@ -21,14 +22,26 @@ import { shq } from "../remote/shell";
 export const ETCD_TLS_DIR = "/var/lib/rancher/k3s/server/tls/etcd";
 
 /**
+ * Directory on the first server with one file per etcd server whose replacement passed its guard and
+ * whose member has not left yet (renderReplacementGuard). Pulumi runs the replacements of two
+ * servers at once, each guard seeing the other still healthy: a guard counts the servers listed here
+ * as leaving, and takes the lock in it first, so the second one sees the first.
+ */
+export const ETCD_LEAVING_DIR = `${STATE_DIR}/etcd-leaving`;
+
+/** File on the first server that says `pulumi destroy` takes the whole cluster down (renderTeardownScript). */
+export const TEARDOWN_MARKER = `${STATE_DIR}/teardown`;
+
+/**
  * Bash that sets `members` (voting etcd members), `up` (healthy voting members that do not leave),
  * `down` (" name (what is wrong)" per unhealthy member that stays), `down_names` and `listed` (1 when
  * `node` is still a member) for the etcd cluster the server it runs on belongs to, or exits 1 naming
  * what failed. `where`: the server it runs on, for messages. `leaving`: nodes that may stop together with `node`; they count as members, never as up.
+ * `replacing`: on the first server, also those ETCD_LEAVING_DIR lists.
  * A member's node is its name up to the last hyphen, as k3s names members `<node>-<8 hex>` (pkg/etcd
  * setName; join() reads them back the same way). Learners are skipped: they do not vote.
  */
-export function etcdMemberHealthSnippet(node: string, leaving: string[], action: string, where = "the first server"): string {
+export function etcdMemberHealthSnippet(node: string, leaving: string[], action: string, where = "the first server", replacing = false): string {
   const tls = (file: string) => shq(`${ETCD_TLS_DIR}/${file}`);
   return `# etcd's own view: members from the local member, health from each member's client URL.
 etcd_curl() { curl -sS --connect-timeout 3 --max-time 5 --cacert ${tls("server-ca.crt")} --cert ${tls("server-client.crt")} --key ${tls("server-client.key")} "$@" 2>&1; }
@@ -45,7 +58,9 @@ case "$etcd_list" in *'"members"'*) ;; *)
   exit 1 ;;
 esac
 leaving=${shq(` ${leaving.join(" ")} `)}
-members=0; up=0; down=""; down_names=""; listed=0
+${replacing ? `# Servers whose replacement passed its guard and whose member has not left yet stop meanwhile too.
+for f in ${shq(ETCD_LEAVING_DIR)}/*; do [ -e "$f" ] && leaving="$leaving\${f##*/} "; done
+` : ""}members=0; up=0; down=""; down_names=""; listed=0
 # One member object per line: member objects hold no nested objects, the response header has no peerURLs.
 while read -r m; do
   case "$m" in *'"isLearner":true'*) continue ;; esac
@@ -86,7 +101,7 @@ fi`;
 export function renderEtcdQuorumGuard(node: string, leaving: string[]): string {
   const action = `removing ${node}`;
   return `# Quorum of the etcd members that stay, before ${node} stops.
-${etcdMemberHealthSnippet(node, leaving, action)}
+${etcdMemberHealthSnippet(node, leaving, action, "the first server", true)}
 if [ "$listed" = 1 ] && [ "$up" -lt $((members / 2 + 1)) ]; then
   echo "k3s-stacks: ${action} would leave $up of $members etcd members healthy, below quorum ($((members / 2 + 1))); etcd reports down:$down. etcd could no longer remove a member or accept writes, and the cluster's API would stop. Nothing was changed. Fix: bring$down_names back first (start k3s there: 'systemctl start k3s', 'journalctl -u k3s'), or mark a dead one gone: true (docs/day-two.md), then run pulumi up again; to shrink a cluster that already lost quorum, restore a snapshot and set k3s-stacks:upgrade.forceServerRemoval: true for that run." >&2
   exit 1
@@ -99,14 +114,68 @@ fi`;
  * are fewer than quorum, as restarting this one would then stop etcd and the API with it. The
  * rolling restart's health gate has seen the previous server back, but not a third one that died
  * meanwhile, and Node Ready would still show it Ready for 40-50 s. A single-member cluster restarts
- * anyway: it has no quorum to keep (nothing to wait for).
+ * anyway: it has no quorum to keep (nothing to wait for). `stopped` and `resume` word the refusal for
+ * another restart of a running server (an addon's teardown, addons/teardown.ts).
  */
-export function etcdRestartGuardFunction(node: string): string {
+export function etcdRestartGuardFunction(node: string, stopped = `the rolling restart stopped at ${node}`, resume = `it resumes at ${node}`): string {
   return `etcd_quorum_before_restart() {
 ${etcdMemberHealthSnippet(node, [node], `restarting k3s on ${node}`, node)}
 if [ "$listed" = 1 ] && [ "$members" -gt 1 ] && [ "$up" -lt $((members / 2 + 1)) ]; then
-  echo "k3s-stacks: the rolling restart stopped at ${node}: restarting k3s there would leave $up of $members etcd members healthy, below quorum ($((members / 2 + 1))); etcd reports down:$down. etcd would stop accepting writes and the cluster's API would stop. Nothing was restarted. Fix: bring$down_names back first (start k3s there: 'systemctl start k3s', 'journalctl -u k3s'), or mark a dead one gone: true (docs/day-two.md), then run pulumi up again; it resumes at ${node}." >&2
+  echo "k3s-stacks: ${stopped}: restarting k3s there would leave $up of $members etcd members healthy, below quorum ($((members / 2 + 1))); etcd reports down:$down. etcd would stop accepting writes and the cluster's API would stop. Nothing was restarted. Fix: bring$down_names back first (start k3s there: 'systemctl start k3s', 'journalctl -u k3s'), or mark a dead one gone: true (docs/day-two.md), then run pulumi up again; ${resume}." >&2
   exit 1
 fi
 }`;
+}
+
+/**
+ * Bash for the delete of an etcd server's membership step (on the first server), the first step of its
+ * replacement: a role change, an arch change or `pulumi up --replace` of its leave step (replace-chain.ts).
+ * The replacement uninstalls k3s there and deletes the Node, which removes the member; that costs
+ * quorum when another member is down, as a removal would (renderEtcdQuorumGuard), so the same check
+ * runs here. It is the step's stored delete, rendered while the node was an etcd server, so it still
+ * runs once the node became an agent. Under the lock in ETCD_LEAVING_DIR it counts the servers whose
+ * replacement is under way as leaving and records this one. `pulumi destroy` runs the same delete on
+ * every node: quorum does not matter when the whole cluster goes, and with one server down already
+ * the check would refuse the destroy, so it is skipped once the teardown marker is there.
+ */
+export function renderReplacementGuard(node: string): string {
+  const action = `replacing ${node} (a role or arch change, or pulumi up --replace)`;
+  const dir = shq(ETCD_LEAVING_DIR);
+  return `# ${node}'s etcd member leaves with its replacement: the others must keep quorum meanwhile.
+if [ -e ${shq(TEARDOWN_MARKER)} ]; then
+  echo "k3s-stacks: the whole cluster is being destroyed: not checking etcd quorum before ${node} leaves"
+else
+  install -d -m 0700 ${dir}
+  exec 9>${shq(`${ETCD_LEAVING_DIR}/.lock`)}
+  flock 9
+${etcdMemberHealthSnippet(node, [node], action, "the first server", true).replace(/^/gm, "  ")}
+  others=""
+  for w in $leaving; do [ "$w" = ${shq(node)} ] || others="$others $w"; done
+  if [ "$listed" = 1 ] && [ "$up" -lt $((members / 2 + 1)) ]; then
+    echo "k3s-stacks: ${action} would leave $up of $members etcd members healthy, below quorum ($((members / 2 + 1))); etcd reports down:\${down:- none}\${others:+; leaving in this run too:$others}. etcd could no longer remove a member or accept writes, and the cluster's API would stop. Nothing was changed. Fix: bring\${down_names:- the others} back first (start k3s there: 'systemctl start k3s', 'journalctl -u k3s'), or mark a dead one gone: true (docs/day-two.md), or replace one server per pulumi up; then run pulumi up again." >&2
+    exit 1
+  fi
+  if [ "$listed" = 1 ]; then : > ${shq(`${ETCD_LEAVING_DIR}/${node}`)}; fi
+  exec 9>&-
+fi`;
+}
+
+/** Bash that drops `node`'s record in ETCD_LEAVING_DIR: its member left, or its replacement was undone. */
+export function clearLeavingRecord(node: string): string {
+  return `rm -f ${shq(`${ETCD_LEAVING_DIR}/${node}`)}`;
+}
+
+/**
+ * The teardown marker's step, on the first server, after every node's membership step: on
+ * `pulumi destroy` the engine deletes it before those (dependents first), so renderReplacementGuard
+ * sees the marker and lets the cluster go. Created again by the next `pulumi up`, which drops a marker
+ * a destroy that failed left behind. The first server's uninstall removes it with STATE_DIR.
+ */
+export function renderTeardownScript(): string {
+  return scriptFrame("mark a pulumi destroy of the whole cluster", {
+    create: `rm -f ${shq(TEARDOWN_MARKER)}`,
+    delete: `install -d -m 0700 ${shq(STATE_DIR)}
+: > ${shq(TEARDOWN_MARKER)}
+echo "k3s-stacks: the whole cluster is being destroyed: its etcd servers leave without a quorum check"`,
+  });
 }

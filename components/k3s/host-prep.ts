@@ -14,6 +14,7 @@ import { renderCloudInitWait } from "./host/cloud-init";
 import { NodeInterfaces, nodeInterfacesOf, renderInterfaceCheck } from "./host/addresses";
 import { renderIptablesRejectCheck } from "./host/iptables-rules";
 import { NodeVpn, nodeVpnOf, renderVpnCheck } from "./host/vpn";
+import { renderCurlCheck } from "./host/curl";
 import { ResolvedContributions } from "./node-config";
 import { ConfigValue } from "./types";
 import { proxyModeOf } from "../rules/kube-proxy";
@@ -44,6 +45,8 @@ export interface HostPrep {
   interfaces?: NodeInterfaces;
   /** The VPN k3s joins at start (vpn-auth/vpn-auth-file, host/vpn.ts): its tool and file are checked; unchecked when absent. */
   vpn?: NodeVpn;
+  /** An embedded-etcd server: the etcd quorum guards need curl there (host/curl.ts). */
+  etcdServer?: boolean;
 }
 
 /**
@@ -72,6 +75,7 @@ export function prepBody(opts: HostPrep): string {
     firewall ? renderFirewallCheck(firewall, opts.firewall === "keep") : "",
     firewall ? renderIptablesRejectCheck(firewall) : "",
     renderModuleFix(opts.installPackages ?? false, opts.allowReboot),
+    opts.etcdServer ? renderCurlCheck(opts.installPackages ?? false) : "",
     renderCgroupCheck(opts.fixCgroups, opts.allowReboot),
     opts.requireCgroupV2 ? renderCgroupV1Check(opts.node) : "",
     // Checks passed: keep what is about to change, for the undo on removal.
@@ -135,5 +139,6 @@ export function hostPrepFor(node: NodeSpec, settings: ClusterSettings, contribut
     ...(kubeletRefusesCgroupV1(settings.k3sVersion, nodeConfig) ? { requireCgroupV2: true } : {}),
     ...(interfaces && !node.connection.local ? { interfaces } : {}),
     ...(vpn ? { vpn } : {}),
+    ...(node.role === "server" && settings.datastore === "etcd" ? { etcdServer: true } : {}),
   };
 }

@@ -1,6 +1,6 @@
 import { scriptFrame, shq } from "../remote/shell";
 import { STATE_DIR } from "./node-config";
-import { renderEtcdQuorumGuard } from "./etcd-quorum";
+import { clearLeavingRecord, renderEtcdQuorumGuard } from "./etcd-quorum";
 
 /**
  * Node removal in the k3s maintainers' order: drain (member step), stop and uninstall k3s on the node
@@ -59,6 +59,7 @@ if [ "$gone" != 1 ]; then
   exit 1
 fi
 if [ -n "$member" ]; then echo "k3s-stacks: etcd member $member of ${node} removed with its Node"; fi
+${clearLeavingRecord(node)}
 echo "k3s-stacks: Node ${node} deleted"`;
 }
 
@@ -119,6 +120,20 @@ echo "k3s-stacks: k3s removed from ${node}"`;
  */
 export function removingMarker(node: string): string {
   return `${STATE_DIR}/removing/${node}`;
+}
+
+/**
+ * A node put back into the inventory while an earlier `pulumi up` was removing it (drained, perhaps
+ * uninstalled, not yet deleted; removingMarker): say so before the wait for Ready, whose failure then
+ * reads in that light, and set $removing so the node is uncordoned once Ready.
+ */
+export function takeBack(node: string): string {
+  return `removing=0
+if [ -f ${shq(removingMarker(node))} ]; then
+  removing=1
+  echo "k3s-stacks: an earlier pulumi up began removing ${node} (drained it; its uninstall may have run). If it does not become Ready: delete its entry and run pulumi up to finish the removal, then add it back" >&2
+fi
+`;
 }
 
 /**

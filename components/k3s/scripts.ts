@@ -13,7 +13,7 @@ import { firewallRules } from "./host/network";
 import { renderPrepUndo } from "./host/undo";
 import { renderSelinuxSnapshotCheck } from "./host/services";
 import { renderOstreeSelinuxCheck, renderOstreeSelinuxLabel } from "./host/ostree";
-import { drainSnippet, removingMarker, uninstallSnippet } from "./removal-scripts";
+import { drainSnippet, removingMarker, takeBack, uninstallSnippet } from "./removal-scripts";
 import { renderLostNodePasswordNote, renderNodeNameGuard } from "./node-guard";
 import { READ_NODE_TABLE } from "./node-table";
 import { RECORD_STARTED_CONFIG, STARTED_CONFIG_FILE, configHashFunction } from "./started-config";
@@ -217,20 +217,6 @@ fi`;
 }
 
 /**
- * A node put back into the inventory while an earlier `pulumi up` was removing it (drained, perhaps
- * uninstalled, not yet deleted; removingMarker): say so before the wait for Ready, whose failure then
- * reads in that light, and set $removing so the node is uncordoned once Ready.
- */
-function takeBack(node: string): string {
-  return `removing=0
-if [ -f ${shq(removingMarker(node))} ]; then
-  removing=1
-  echo "k3s-stacks: an earlier pulumi up began removing ${node} (drained it; its uninstall may have run). If it does not become Ready: delete its entry and run pulumi up to finish the removal, then add it back" >&2
-fi
-`;
-}
-
-/**
  * Cluster membership of `node`, run on the first server: wait until it is Ready, reconcile the labels
  * and taints we manage (k3s applies node-label/node-taint only at registration), and on delete drain it
  * (the first step of a removal or replacement; see removal-scripts.ts).
@@ -247,6 +233,8 @@ export function renderMemberScript(opts: {
    * Node read once into `$nodes` (READ_NODE_TABLE) for it.
    */
   whenReady?: string;
+  /** Bash run on delete before the drain (an etcd server's quorum guard, etcd-quorum.ts renderReplacementGuard). */
+  beforeDrain?: string;
 }): string {
   const n = shq(opts.node);
   const stateFile = shq(`${STATE_DIR}/managed/${opts.node}`);
@@ -277,7 +265,7 @@ printf '%s\\n' ${wanted.length ? wanted.map(shq).join(" ") : "''"} | sed '/^$/d'
   // Removal starts here with the drain; the install step then uninstalls and the leave step deletes the Node.
   const remove = opts.bootstrap
     ? `echo "k3s-stacks: ${opts.node} is the bootstrap server; it leaves with the cluster"`
-    : `${drainSnippet(opts.node, opts.drainTimeout)}
+    : `${opts.beforeDrain ? `${opts.beforeDrain}\n` : ""}${drainSnippet(opts.node, opts.drainTimeout)}
 rm -f ${stateFile}`;
   return scriptFrame(`membership of ${opts.node}`, {
     "create|update": `${takeBack(opts.node)}${waitReady(opts.node, opts.readyTimeoutSeconds)}\n${opts.whenReady ? `${READ_NODE_TABLE}\n${opts.whenReady}\n` : ""}${reconcile}

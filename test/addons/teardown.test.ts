@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { disableDropinPath, renderDisableHoldScript, renderRookTeardownScript } from "../../components/addons/teardown";
 import { LOG_CALL, Sandbox, sandbox } from "../k3s/support/shell";
+import { fakeEtcdCurl } from "../k3s/support/etcd";
 
 let sb: Sandbox;
 beforeEach(() => {
@@ -20,6 +21,8 @@ case "$*" in
   *'type=="EtcdIsVoter")].status'*) echo True ;;
 esac`);
   sb.fake("sleep", ":");
+  // etcd's members s1-s3, healthy unless ETCD_DOWN names one (the quorum check before a restart).
+  fakeEtcdCurl(sb);
 });
 afterEach(() => sb.cleanup());
 
@@ -71,8 +74,8 @@ describe("disable hold (renderDisableHoldScript)", () => {
     const r = run(script(), "delete", { K3S_ACTIVE: "1" });
     expect(r.status).toBe(0);
     expect(fs.existsSync(dropin())).toBe(false);
-    const calls = sb.calls();
-    expect(calls.slice(0, 3)).toEqual(["systemctl is-active --quiet k3s", "systemctl restart k3s", "systemctl is-active --quiet k3s"]);
+    const calls = sb.calls().filter((c) => !c.startsWith("curl "));
+    expect(calls.slice(0, 4)).toEqual(["systemctl is-active --quiet k3s", "systemctl is-active --quiet k3s", "systemctl restart k3s", "systemctl is-active --quiet k3s"]);
     expect(calls.filter((c) => c.startsWith("k3s "))).toEqual([
       "k3s kubectl get --raw=/readyz",
       expect.stringMatching(/Ready.*status/),
@@ -80,6 +83,20 @@ describe("disable hold (renderDisableHoldScript)", () => {
       expect.stringMatching(/EtcdIsVoter/),
     ]);
     expect(r.stdout).toContain("k3s-stacks: s1 is healthy");
+  });
+
+  it("delete after a switch while another etcd member is down: refused before the drop-in goes and before any restart, naming it", () => {
+    run(script(), "create");
+    fs.writeFileSync(config(), "disable:\n  - traefik\nnode-name: s1\n");
+    const r = run(script(), "delete", { K3S_ACTIVE: "1", ETCD_DOWN: "10.0.0.2" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("k3s-stacks: k3s on s1 was not restarted to bring servicelb back: restarting k3s there would leave 1 of 3 etcd members healthy, below quorum (2); etcd reports down: s2 (https://10.0.0.2:2379/health: curl: (7)");
+    expect(r.stderr).toContain("then run pulumi up again; the restart runs then.");
+    expect(sb.calls().filter((c) => c.startsWith("systemctl restart"))).toEqual([]);
+    // Still there: the next run's delete restarts k3s once s2 is back.
+    expect(fs.existsSync(dropin())).toBe(true);
+    expect(run(script(), "delete", { K3S_ACTIVE: "1" }).status).toBe(0);
+    expect(sb.calls()).toContain("systemctl restart k3s");
   });
 
   it("delete on destroy (config.yaml still disables it): removes the drop-in, no restart", () => {
@@ -99,7 +116,8 @@ describe("disable hold (renderDisableHoldScript)", () => {
     run(script(), "create");
     fs.writeFileSync(config(), "node-name: s1\n");
     expect(run(script(), "delete").status).toBe(0);
-    expect(sb.calls()).toEqual(["systemctl is-active --quiet k3s"]);
+    // Asked twice (before the quorum check, which a stopped k3s skips, and before the restart).
+    expect(sb.calls()).toEqual(["systemctl is-active --quiet k3s", "systemctl is-active --quiet k3s"]);
   });
 
   it("a node that does not come back fails the delete at the health gate with the fix", () => {

@@ -58,7 +58,7 @@ describe("hostPrepFor", () => {
   test("carries the node's arch, role, backend (from a layer's contribution too), CIDRs and choices", () => {
     const prep = hostPrepFor(node, settings, { server: { "embedded-registry": true, "flannel-backend": "host-gw" }, all: {}, disable: [] }, {});
     expect(prep).toEqual({
-      node: "r-1", fixCgroups: false, allowReboot: false, arch: "amd64", installPackages: true, firewall: "keep", requireCgroupV2: true,
+      node: "r-1", fixCgroups: false, allowReboot: false, arch: "amd64", installPackages: true, firewall: "keep", requireCgroupV2: true, etcdServer: true,
       network: { role: "server", etcd: true, backend: "host-gw", clusterCidrs: ["10.42.0.0/16"], serviceCidrs: ["10.43.0.0/16"], embeddedRegistry: true },
     });
   });
@@ -69,6 +69,13 @@ describe("hostPrepFor", () => {
     expect(hostPrepFor(node, settings, contributions, {}).network?.layerPorts).toEqual(["7946/udp", "9100/tcp", "10257/tcp", "2381/tcp"]);
     expect(hostPrepFor({ ...node, role: "agent" }, settings, contributions, {}).network?.layerPorts).toEqual(["7946/udp", "9100/tcp"]);
     expect(hostPrepFor(node, settings, { ...contributions, ports: { server: [], all: [] } }, {}).network).not.toHaveProperty("layerPorts");
+  });
+
+  test("an embedded-etcd server needs curl for the quorum guards; an agent, or a server of another datastore, does not", () => {
+    const none = { server: {}, all: {}, disable: [] };
+    expect(hostPrepFor(node, settings, none, {}).etcdServer).toBe(true);
+    expect(hostPrepFor({ ...node, role: "agent" }, settings, none, {})).not.toHaveProperty("etcdServer");
+    expect(hostPrepFor(node, parseClusterConfig({ k3sVersion: "v1.36.3+k3s1" }), none, {})).not.toHaveProperty("etcdServer");
   });
 
   test("defaults: vxlan, firewall open, no package installs", () => {

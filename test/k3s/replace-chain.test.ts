@@ -135,3 +135,20 @@ test("of a node's own steps only config and install have a delete: a gone host k
   expect(own.map((c) => c.name)).toContain("k3s-a1-install");
   expect(own.filter((c) => c.args.delete !== undefined).map((c) => c.name).sort()).toEqual(["k3s-a1-config", "k3s-a1-install"]);
 });
+
+describe("an etcd server's replacement keeps quorum (etcd-quorum.ts renderReplacementGuard)", () => {
+  const stdin = async (c: RecordedCommand) => unpackScript(String(await resolved(c.args.stdin)));
+  test("a joining etcd server's stored member delete checks quorum before the drain; the first server's and an agent's do not", async () => {
+    for (const n of ["s2", "s3"]) {
+      expect(await stdin(step(n, "member"))).toMatch(new RegExp(`delete\\)\\n[\\s\\S]*replacing ${n} \\(a role or arch change[\\s\\S]*k3s kubectl drain '${n}'`));
+    }
+    for (const n of ["s1", "a1"]) expect(await stdin(step(n, "member"))).not.toContain("etcd_curl");
+  });
+
+  test("the teardown step runs on the first server after every membership, so pulumi destroy deletes it first", () => {
+    const teardown = command("k3s-teardown");
+    expect((teardown.args.connection as { host: string }).host).toBe("10.9.0.1");
+    expect(dependsOnNames(teardown).sort()).toEqual(["s1", "s2", "s3", "a1", "a2"].map((n) => `k3s-${n}-member`).sort());
+    expect([teardown.args.create, teardown.args.delete]).toEqual(["bash -s -- create", "bash -s -- delete"]);
+  });
+});

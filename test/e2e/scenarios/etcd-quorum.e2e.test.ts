@@ -8,6 +8,10 @@
  * goes through, the guard talking to the listeners with the certificates the stand-in wrote. Then the
  * same for a rolling restart of the 3 left: with srv3's k3s stopped, srv1's restart step refuses
  * before restarting anything; with srv3 back the roll restarts srv1 and srv2 once, one at a time.
+ * Last the replacement path: `pulumi up --replace` of srv2's leave step (docs/day-two.md, a machine
+ * reinstalled) with srv3's k3s stopped is refused by srv2's membership delete before the drain; with
+ * srv3 back srv2 is replaced (drained, uninstalled, its Node and member deleted, installed again)
+ * while srv1 and srv3 stay up.
  */
 import { startLab, TestLab } from "../hosts";
 import { InvHost, V1, clusterConfig } from "./fixture";
@@ -28,6 +32,11 @@ let inventory: InvHost[] = FIVE;
 const configure = () => e2e.configure(inventory, V1, { cluster: clusterConfig(lab, V1) });
 const members = (): string[] => Object.keys(JSON.parse(lab.exec("srv1", `cat ${SHARED}/clusters/*/cluster.json`).stdout).members ?? {}).sort();
 const failureOf = async (p: Promise<unknown>): Promise<string> => p.then(() => "", (e: Error) => String(e.message ?? e));
+const urnOf = (name: string): string => {
+  const found = (JSON.parse(e2e.exportedState()).deployment.resources as Array<{ urn: string }>).find((r) => r.urn.endsWith(`::${name}`));
+  if (!found) throw new Error(`no resource ${name} in the state`);
+  return found.urn;
+};
 const nodeStatus = (name: string): string => lab.exec("srv1", `k3s kubectl get node ${name} --no-headers`).stdout.split(/\s+/)[1] ?? "";
 
 beforeAll(async () => {
@@ -109,5 +118,35 @@ test("5. with srv3 back the roll resumes: srv1 and srv2 restarted once each, nev
   // srv3 was started after its config step wrote the edit, so its restart step finds it current.
   expect(restarts(log).map((i) => i.host).sort()).toEqual(["srv1", "srv2"]);
   expect(mostDownAtOnce(downtimes(log), ["srv1", "srv2", "srv3"])).toBe(1);
+  expectNoLeaks();
+});
+
+test("6. pulumi up --replace of srv2's leave step while srv3's k3s just stopped: refused before the drain, naming srv3; srv2 stays a member", async () => {
+  lab.setControl("node-monitor-grace-period", "900");
+  lab.exec("srv3", "systemctl stop k3s");
+  const before = lab.invocations().length;
+  const failure = await failureOf(e2e.up("replace srv2 while srv3 is down", { replace: [urnOf("k3s-srv2-leave")] }));
+  expect(failure).toMatch(
+    /replacing srv2 \(a role or arch change, or pulumi up --replace\) would leave 1 of 3 etcd members healthy, below quorum \(2\); etcd reports down: srv3 \(https:\/\/[0-9.]+:2379\/health: curl: \(7\) [^)]*\)\. .*Nothing was changed\. Fix: bring srv3 back first/,
+  );
+  const log = invocationsSince(lab, before);
+  expect([...kubectlOn(log, "drain"), ...kubectlOn(log, "delete")]).toEqual([]);
+  expect(log.filter((i) => i.event === "stopped")).toEqual([]);
+  expect(members()).toEqual(["srv1", "srv2", "srv3"]);
+});
+
+test("7. with srv3 back the same --replace goes through: srv2 leaves etcd and joins again, srv1 and srv3 never go down", async () => {
+  lab.exec("srv3", "systemctl start k3s");
+  lab.clearControl("node-monitor-grace-period");
+  const before = lab.invocations().length;
+  const r = await e2e.up("replace srv2", { replace: [urnOf("k3s-srv2-leave")] });
+  expect(r.summary.result).toBe("succeeded");
+  const log = invocationsSince(lab, before);
+  expect(kubectlOn(log, "delete", "srv2")).toHaveLength(1);
+  expect(members()).toEqual(["srv1", "srv2", "srv3"]);
+  expect(downtimes(log).filter((d) => d.host !== "srv2")).toEqual([]);
+  expect(lab.exec("srv1", "k3s kubectl get --raw=/readyz").stdout.trim()).toBe("ok");
+  // The guard's record went with srv2's Node.
+  expect(lab.exec("srv1", "ls -A /var/lib/rancher/k3s-stacks/etcd-leaving").stdout.trim()).toBe(".lock");
   expectNoLeaks();
 });
