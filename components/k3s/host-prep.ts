@@ -10,6 +10,7 @@ import { renderNetworkManager, renderSelinuxCheck, renderSelinuxConfig } from ".
 import { renderPrepRecord } from "./host/undo";
 import { renderFapolicyd, renderFapolicydCheck } from "./host/fapolicyd";
 import { renderSysctls } from "./host/sysctls";
+import { KUBELET_KERNEL_DEFAULTS, kubeletProtectsKernelDefaults, renderKernelDefaultsCheck, renderKernelDefaultsRecord } from "./host/kernel-defaults";
 import { renderCloudInitWait } from "./host/cloud-init";
 import { NodeInterfaces, nodeInterfacesOf, renderInterfaceCheck } from "./host/addresses";
 import { renderIptablesRejectCheck } from "./host/iptables-rules";
@@ -47,6 +48,8 @@ export interface HostPrep {
   vpn?: NodeVpn;
   /** An embedded-etcd server: the etcd quorum guards need curl there (host/curl.ts). */
   etcdServer?: boolean;
+  /** The node's kubelet runs with protect-kernel-defaults (host/kernel-defaults.ts): its kernel settings are written, applied, checked and recorded. */
+  kernelDefaults?: boolean;
 }
 
 /**
@@ -80,6 +83,7 @@ export function prepBody(opts: HostPrep): string {
     opts.requireCgroupV2 ? renderCgroupV1Check(opts.node) : "",
     // Checks passed: keep what is about to change, for the undo on removal.
     renderPrepRecord(),
+    opts.kernelDefaults ? renderKernelDefaultsRecord() : "",
     `# k3s does not need swap off, but the kubelet's memory accounting is only predictable without it.
 if [ -n "$(swapon --noheadings 2>/dev/null || true)" ]; then
   swapoff -a
@@ -93,7 +97,9 @@ fi
 changed=0`,
     writeFileSnippet("/etc/modules-load.d/k3s.conf", modules.join("\n"), "0644"),
     // Applied when either file changed: the bridge sysctls exist once br_netfilter is loaded.
-    renderSysctls(),
+    renderSysctls(opts.kernelDefaults ? KUBELET_KERNEL_DEFAULTS : {}),
+    // Before k3s starts: a later sysctl file that overrides one of them would stop the kubelet.
+    opts.kernelDefaults ? renderKernelDefaultsCheck(opts.node) : "",
     firewall ? renderFirewallOpen() : "",
     renderNetworkManager(),
     renderFapolicyd(),
@@ -108,7 +114,8 @@ echo "k3s-stacks: $node prepared"`,
  * Host preparation for a node of `settings`' cluster. The embedded registry may also come from
  * serverConfig, and both it and the flannel backend from a layer's contribution, as k3s reads them
  * from config.yaml (serverConfig cannot set flannel-backend: flannelBackend is the setting).
- * `nodeConfig` (the node's config.yaml keys) tells whether its kubelet-arg opts out of the cgroup v2 check.
+ * `nodeConfig` (the node's config.yaml keys) tells whether its kubelet-arg opts out of the cgroup v2 check,
+ * and whether its kubelet protects kernel defaults (only then are the kubelet's sysctls part of the script).
  */
 export function hostPrepFor(node: NodeSpec, settings: ClusterSettings, contributions: ResolvedContributions, nodeConfig: Record<string, ConfigValue>): HostPrep {
   const server = { ...settings.serverConfig, ...contributions.all, ...contributions.server } as Record<string, unknown>;
@@ -140,5 +147,6 @@ export function hostPrepFor(node: NodeSpec, settings: ClusterSettings, contribut
     ...(interfaces && !node.connection.local ? { interfaces } : {}),
     ...(vpn ? { vpn } : {}),
     ...(node.role === "server" && settings.datastore === "etcd" ? { etcdServer: true } : {}),
+    ...(kubeletProtectsKernelDefaults(nodeConfig) ? { kernelDefaults: true } : {}),
   };
 }

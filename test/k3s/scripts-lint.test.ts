@@ -34,7 +34,7 @@ const RENDERS: Record<string, Array<[string, string]>> = {
       { path: "/etc/rancher/k3s/config.yaml", content: "node-name: pi-1\nnode-label:\n  - tier=edge\n", mode: "0600" },
       { path: "/etc/rancher/k3s/registries.yaml", content: "mirrors:\n  docker.io:\n    endpoint: [\"https://m.lan\"]\nK3S_STACKS_EOF\n$HOME `x`", mode: "0644" },
     ] })],
-    ["agent config, check only", scripts.renderConfigScript({ host: { node: NODE, fixCgroups: false, allowReboot: false, arch: "arm", firewall: "open", interfaces: { nodeIps: ["192.168.56.11", "fd00:56::11"], flannelIface: "eth1" }, vpn: { file: "/etc/rancher/k3s/vpn auth" }, network: { role: "agent", etcd: false, backend: "vxlan", clusterCidrs: ["10.42.0.0/16"], serviceCidrs: ["10.43.0.0/16"], embeddedRegistry: false } }, role: "agent", files: [{ path: "/etc/rancher/k3s/config.yaml", content: "server: https://10.0.0.1:6443", mode: "0600" }] })],
+    ["agent config, check only", scripts.renderConfigScript({ host: { node: NODE, fixCgroups: false, allowReboot: false, arch: "arm", firewall: "open", interfaces: { nodeIps: ["192.168.56.11", "fd00:56::11"], flannelIface: "eth1" }, vpn: { file: "/etc/rancher/k3s/vpn auth" }, kernelDefaults: true, network: { role: "agent", etcd: false, backend: "vxlan", clusterCidrs: ["10.42.0.0/16"], serviceCidrs: ["10.43.0.0/16"], embeddedRegistry: false } }, role: "agent", files: [{ path: "/etc/rancher/k3s/config.yaml", content: "server: https://10.0.0.1:6443", mode: "0600" }] })],
   ],
   renderInstallScript: [
     ["online install", scripts.renderInstallScript(ONLINE, TOKEN)],

@@ -27,10 +27,12 @@ export const INOTIFY_FLOORS: Record<string, number> = {
  * Shell that writes SYSCTL_FILE — K3S_SYSCTLS as they are, each of INOTIFY_FLOORS as the larger of
  * its floor and the running value — and applies the sysctl files when changed=1 (this file, or one
  * written before it in the same run). Stable across runs: once applied,
- * the running value is the one written. Sets changed=1 when the file changed.
+ * the running value is the one written. Sets changed=1 when the file changed. `required` are further
+ * settings written as they are (the kubelet's with protect-kernel-defaults, host/kernel-defaults.ts);
+ * without them the file and the script are those of every other node.
  */
-export function renderSysctls(): string {
-  const fixed = Object.entries(K3S_SYSCTLS).map(([k, v]) => `${k} = ${v}`);
+export function renderSysctls(required: Record<string, number> = {}): string {
+  const fixed = Object.entries({ ...K3S_SYSCTLS, ...required }).map(([k, v]) => `${k} = ${v}`);
   const floors = Object.entries(INOTIFY_FLOORS).map(([k, v]) => `${k} ${v}`).join(" ");
   return `k3s_sysctls() {
   printf '%s\\n' ${fixed.map((l) => `'${l}'`).join(" ")}
