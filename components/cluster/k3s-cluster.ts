@@ -101,7 +101,7 @@ export class K3sCluster extends pulumi.ComponentResource {
     // machine with few cores the others' host preparation would otherwise slow it down. They still
     // finish long before they may join or restart (bench/e2e-rolling-restart.ts, bench/e2e-bringup.ts).
     let configAfter: pulumi.Resource[] = [];
-    const addNode = (node: NodeSpec, installAfter: pulumi.Resource[], after: pulumi.Resource[]) => {
+    const addNode = (node: NodeSpec, installAfter: pulumi.Resource[], after: pulumi.Resource[], added = false) => {
       const k3sNode = new K3sNode(`${name}-${node.name}`, {
         node,
         settings,
@@ -117,6 +117,7 @@ export class K3sCluster extends pulumi.ComponentResource {
         installAfter,
         configAfter,
         rolloutAfter: after,
+        added,
         sshUpgrade: sshRollout,
         etcd: node.role === "server" && settings.datastore === "etcd",
         certificateRenewal: args.certificateRenewal,
@@ -170,7 +171,7 @@ export class K3sCluster extends pulumi.ComponentResource {
     // memberships wait for the batches only, as the others': not for each other's roll, which would
     // give every membership a dependency on every added agent (300 nodes: 90,000 in the state). Their
     // installs were all queued before any membership, so the waits for Ready do not hold them up.
-    for (const agent of plan.addedAgents) addNode(agent, [...serverInstalls, ...serversRolled, ...removals], rolloutAfter);
+    for (const agent of plan.addedAgents) addNode(agent, [...serverInstalls, ...serversRolled, ...removals], rolloutAfter, true);
     const agents = [...plan.agentBatches.flat(), ...plan.addedAgents];
     const members = [...serverMembers, ...agents.map((agent) => this.nodes[agent.name].join(rolloutAfter))];
     const batches = plan.addedAgents.length ? [...plan.agentBatches, plan.addedAgents] : plan.agentBatches;

@@ -36,6 +36,12 @@ export interface K3sNodeArgs {
   configAfter?: pulumi.Resource[];
   /** Rollout steps that must finish before this node's restart starts (the previous node or batch). */
   rolloutAfter: pulumi.Resource[];
+  /**
+   * An agent the last successful update did not install (K3sClusterArgs.knownNodes): its cordon runs
+   * nothing when created, so it also waits for the install, and the installs, which do the work of a
+   * bring-up, get the engine's `--parallel` slots first (bench/e2e-bringup.ts).
+   */
+  added?: boolean;
   /** The rollout moves k3s versions over SSH (cordon, upgrade, uncordon); false: only restarts (system-upgrade-controller upgrades). */
   sshUpgrade: boolean;
   /** This node is a server of an embedded-etcd cluster. */
@@ -228,7 +234,7 @@ export class K3sNode extends pulumi.ComponentResource {
       script: renderCordonScript({ node: node.name, version: target.version, drain: rollout.drain, drainTimeout: rollout.drainTimeout }),
       values: [node.name],
       phases: ["update"],
-    }, child(args.rolloutAfter));
+    }, child(args.added ? [this.install, ...args.rolloutAfter] : args.rolloutAfter));
     const script = this.configHash.apply((hash) => renderRestartScript({
       node: node.name,
       role: node.role,
