@@ -228,7 +228,8 @@ export class K3sNode extends pulumi.ComponentResource {
     // The cordon waits only for the previous node's roll: it acts on the control server, and on a first
     // install runs nothing. Not waiting for this node's install too lets it pass while the install and
     // config steps are checked, so the first node's restart follows its config one engine step sooner
-    // (bench/e2e-rolling-restart.ts). The restart still waits for all three.
+    // (bench/e2e-rolling-restart.ts). The restart still waits for all three. An added agent's cordon
+    // also waits for its install (K3sNodeArgs.added), so a bring-up's installs get the slots first.
     const cordon = target && remoteScript(`${name}-cordon`, {
       connection: args.controlConnection,
       script: renderCordonScript({ node: node.name, version: target.version, drain: rollout.drain, drainTimeout: rollout.drainTimeout }),
