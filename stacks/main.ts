@@ -214,6 +214,8 @@ export async function main(): Promise<Record<string, unknown>> {
     restartKeys: k3s.restartKeys,
     knownApiHosts: apiHostsKnown,
     etcdNodeIps: etcdNodeIps(plan.nodes, cluster.datastore),
+    // The VMs the next update compares with, to see which nodes it gives a new VM (day-two/machines.ts).
+    ...(plan.machines ? { cloudMachines: plan.machines } : {}),
     ...(renewal !== undefined ? { certificateRenewal: renewal } : {}),
     // Refused changing by the next update (day-two/fixed-settings.ts); includes secretsEncryption.
     ...fixedSettings(cluster),

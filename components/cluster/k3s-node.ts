@@ -13,7 +13,7 @@ import { hostPrepFor } from "../k3s/host-prep";
 import { splitNodeIps } from "../rules/node-ips";
 import { renderLeaveScript } from "../k3s/removal-scripts";
 import { clearLeavingRecord, renderReplacementGuard } from "../k3s/etcd-quorum";
-import { LEAVE_TIMEOUT_SECONDS, followTrigger, installIdentity } from "../day-two/replace-chain";
+import { LEAVE_TIMEOUT_SECONDS, followTrigger, installIdentity, machineTrigger } from "../day-two/replace-chain";
 
 /** Inputs of one node's k3s lifecycle. */
 export interface K3sNodeArgs {
@@ -121,6 +121,7 @@ export class K3sNode extends pulumi.ComponentResource {
     // again (replace-chain.ts): drain, uninstall, delete the Node, then write the files and install.
     // The leave step is its root: created first (it runs nothing on create) and, on removal, deleted
     // after the uninstall (Pulumi deletes dependents first), so the Node goes only once k3s is gone.
+    // A cloud node's new VM replaces it too (machineTrigger), so the chain runs before the old VM goes.
     // It also waits for what the config waits for (the first server's config); the config follows it.
     // At the CLI's default parallelism the first server's install (the critical path) otherwise raced
     // the other nodes' config steps for the engine's slots and often came last (bench/e2e-bringup.ts
@@ -130,7 +131,7 @@ export class K3sNode extends pulumi.ComponentResource {
       script: renderLeaveScript({ node: node.name, timeoutSeconds: LEAVE_TIMEOUT_SECONDS }),
       values: [node.name],
       phases: ["delete"],
-      triggers: [installIdentity(node)],
+      triggers: [machineTrigger(node)],
     }, { parent: this, deleteBeforeReplace: true, dependsOn: args.configAfter ?? [] });
     const chained = leave ? { deleteBeforeReplace: true, replaceWith: [leave] } : {};
     // Its trigger follows the leave step, so the engine deletes it after the install (its delete undoes

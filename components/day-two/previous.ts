@@ -9,6 +9,7 @@ import { checkDatastoreChange, checkDatastoreMoveAlone, checkGoneIdentity, check
 import { NodeAddress, parseNodeAddresses } from "../remote/removed";
 import { PlannedAddress, checkAddressMoves } from "./addresses";
 import { checkAddedDuringUpgrade } from "./added-nodes";
+import { PlannedMachine, checkMachineChanges } from "./machines";
 import { checkEtcdNodeIps } from "./etcd-peers";
 import { clientCertificateExpiry } from "./certificates";
 import { FIXED_SETTING_OUTPUTS, FixedSettings, checkFixedSettings, fixedSettings, parseFixedSettings } from "./fixed-settings";
@@ -40,6 +41,8 @@ export interface PreviousState {
   certificateExpiry?: string;
   /** `certificateRenewal` output: the last certificate renewal rolled (certificates.ts); absent until the first. */
   certificateRenewal?: string;
+  /** `cloudMachines` output: cloud node → its VM's machine (nodes/cloud/machines.ts); absent from older and non-cloud stacks. */
+  machines?: Record<string, string>;
 }
 
 /**
@@ -105,8 +108,8 @@ async function outputValue(ref: pulumi.StackReference, name: string): Promise<un
  */
 export async function readPreviousState(opts: { parent?: pulumi.Resource } = {}): Promise<PreviousState> {
   const ref = new pulumi.StackReference("k3s-stacks-previous-outputs", { name: ownStackName() }, { parent: opts.parent });
-  const [version, servers, datastore, identities, keys, storageClass, addresses, apiHosts, peerIps, kubeconfig, renewal, ...fixedValues] = await Promise.all(
-    ["k3sVersion", "serverNames", "datastore", "nodeIdentities", "restartKeys", "storageClass", "nodeAddresses", "knownApiHosts", "etcdNodeIps", "kubeconfig", "certificateRenewal", ...FIXED_SETTING_OUTPUTS].map((name) => outputValue(ref, name)),
+  const [version, servers, datastore, identities, keys, storageClass, addresses, apiHosts, peerIps, kubeconfig, renewal, machines, ...fixedValues] = await Promise.all(
+    ["k3sVersion", "serverNames", "datastore", "nodeIdentities", "restartKeys", "storageClass", "nodeAddresses", "knownApiHosts", "etcdNodeIps", "kubeconfig", "certificateRenewal", "cloudMachines", ...FIXED_SETTING_OUTPUTS].map((name) => outputValue(ref, name)),
   );
   const isKeys = (v: unknown): v is Record<string, string> =>
     typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string");
@@ -120,6 +123,7 @@ export async function readPreviousState(opts: { parent?: pulumi.Resource } = {})
   if (typeof storageClass === "string") state.storageClass = storageClass;
   if (Array.isArray(apiHosts) && apiHosts.every((h) => typeof h === "string")) state.knownApiHosts = apiHosts as string[];
   if (isKeys(peerIps)) state.etcdNodeIps = peerIps;
+  if (isKeys(machines)) state.machines = machines;
   const expiry = typeof kubeconfig === "string" ? clientCertificateExpiry(kubeconfig) : undefined;
   if (expiry) state.certificateExpiry = expiry.toISOString();
   if (typeof renewal === "string") state.certificateRenewal = renewal;
@@ -150,6 +154,8 @@ export function checkAgainstPrevious(
     nodesKey?: string;
     /** The etcd servers' node-ips as this run configures them (etcd-peers.ts etcdNodeIps). */
     etcdNodeIps?: Record<string, string>;
+    /** The cloud nodes' VMs as this run creates them (nodes/cloud/machines.ts). */
+    machines?: PlannedMachine[];
   },
 ): void {
   collectProblems([
@@ -164,6 +170,7 @@ export function checkAgainstPrevious(
     () => checkGoneIdentity(previous.nodeIdentities, next.goneIdentities ?? {}),
     () => checkFixedSettings(previous.fixed ?? {}, fixedSettings(next.settings)),
     () => checkAddressMoves(previous.nodeAddresses, next.addresses ?? [], next.gone ?? []),
+    () => checkMachineChanges(previous.machines, next.machines ?? [], { firstServer: previous.serverNames?.[0], etcd: next.settings.datastore === "etcd", agentBatchSize: next.upgrade.agentBatchSize }),
     () => checkEtcdNodeIps(previous.etcdNodeIps, next.etcdNodeIps ?? {}, next.nodesKey ?? "inventory.hosts"),
     () => checkAddedDuringUpgrade(previous, { k3sVersion: next.settings.k3sVersion, mode: next.upgrade.mode, nodes: Object.keys(next.nodeIdentities ?? {}), nodesKey: next.nodesKey ?? "inventory.hosts" }),
   ]);

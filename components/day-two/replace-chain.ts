@@ -35,3 +35,28 @@ export function installIdentity(node: Pick<NodeSpec, "role" | "arch">): string {
 export function followTrigger(previous: ScriptCommand, value: string): pulumi.Output<string> {
   return previous.triggers.apply(() => value);
 }
+
+/**
+ * The leave step's trigger: the install identity, computed from the node's machine when a program
+ * creates it (NodeSpec.machine, a cloud VM's ID), so that the trigger is a property dependency on the VM.
+ * Its value stays the identity, so adding the dependency to an existing stack replaces nothing.
+ *
+ * A VM the provider must replace (Hetzner location, AWS subnet; the server and instance type too, which
+ * hetzner-nodes.ts and aws-nodes.ts make replacements) is replaced delete-before-replace. Pulumi then
+ * first deletes every dependent that the replacement would replace, judged by the provider's diff with
+ * the inputs that depend on the VM unknown ("deleteBeforeReplace ... can cascade to dependent resources",
+ * pulumi.com/docs/iac/concepts/options/deletebeforereplace; engine step_generator
+ * calculateDependentReplacements). The unknown trigger replaces the leave step, and with it the node's
+ * chain (followTrigger): drain and the etcd quorum guard (member delete), uninstall on the old VM,
+ * delete the Node and with it its etcd member and node password, and only then the old VM is deleted,
+ * the new one created and k3s installed there under the same name. Without the dependency the old VM
+ * went first, without a drain, its etcd member left behind, and the k3s steps were updated in place on
+ * the new VM, where k3s refuses to join under a name the cluster still holds (an etcd member of that
+ * name: "duplicate node name found"; a Node password secret that does not match: k3s docs "Node
+ * passwords"). The engine reads the dependency from the stored state, so it takes effect from the
+ * second `pulumi up` with this release (the first records it).
+ */
+export function machineTrigger(node: Pick<NodeSpec, "role" | "arch" | "machine">): pulumi.Input<string> {
+  const identity = installIdentity(node);
+  return node.machine === undefined ? identity : pulumi.output(node.machine).apply(() => identity);
+}

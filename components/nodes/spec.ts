@@ -49,6 +49,7 @@ export const nodeSpecSchema = z
     installPackages: inventorySchema.shape.installPackages,
     firewall: inventorySchema.shape.firewall,
     dependsOn: z.array(resource).optional(),
+    machine: nonEmptyInput.optional(),
   })
   .strict();
 

@@ -83,6 +83,12 @@ export interface NodeSpec {
   firewall?: "open" | "keep";
   /** Resources that must exist before anything runs on the node (e.g. the cloud VM). */
   dependsOn?: pulumi.Resource[];
+  /**
+   * The machine under the name, when a program creates it (a cloud VM's ID): a new machine under the same
+   * name replaces the node's k3s chain (drain, etcd quorum guard, uninstall, delete the Node, install on the
+   * new one), as a role change does (day-two/replace-chain.ts machineTrigger). Absent for machines the user lists.
+   */
+  machine?: pulumi.Input<string>;
 }
 
 /** The fields of a NodeSpec that have defaults (see {@link NodeArgs}). */

@@ -9,6 +9,7 @@ import type { ThisMachine } from "../nodes/local";
 import { parseSnapshotConfig, parseUpgradeConfig } from "../day-two/config";
 import { PreviousState, checkAgainstPrevious } from "../day-two/previous";
 import { installIdentity } from "../day-two/replace-chain";
+import { cloudMachines } from "../nodes/cloud/machines";
 import { etcdNodeIps } from "../day-two/etcd-peers";
 import { rolloutSettings } from "../day-two/rollout";
 import { REGISTRIES_KEY, REGISTRY_PASSWORDS_KEY, parseRegistriesConfig } from "../registries/config";
@@ -177,7 +178,7 @@ export function planStack(config: StackConfig, previous: PreviousState | undefin
     () => {
       if (!c || !planned || !plan.upgrade?.checkPreviousOutputs || previous === undefined) return;
       // A gone entry keeps the role/arch it was installed with (its record carries the removal).
-      checkAgainstPrevious(previous, { settings: c, serverNames: serverNamesOf(nodes), upgrade: plan.upgrade, nodeIdentities: identitiesOf(nodes), gone: planned.gone.map((n) => n.name), goneIdentities: identitiesOf(planned.gone), addresses: nodes, nodesKey: source?.kind === "cloud" ? "cloud.pools" : source?.kind === "local" ? "local" : "inventory.hosts", etcdNodeIps: etcdNodeIps(nodes, c.datastore) });
+      checkAgainstPrevious(previous, { settings: c, serverNames: serverNamesOf(nodes), upgrade: plan.upgrade, nodeIdentities: identitiesOf(nodes), gone: planned.gone.map((n) => n.name), goneIdentities: identitiesOf(planned.gone), addresses: nodes, nodesKey: source?.kind === "cloud" ? "cloud.pools" : source?.kind === "local" ? "local" : "inventory.hosts", etcdNodeIps: etcdNodeIps(nodes, c.datastore), machines: source?.kind === "cloud" ? cloudMachines(source.cloud) : undefined });
     },
   ]));
   // What the layers add to config.yaml, held to K3sCluster's rules together with the user's keys, here
@@ -195,6 +196,7 @@ export function planStack(config: StackConfig, previous: PreviousState | undefin
     gone: planned!.gone,
     serverNames: serverNamesOf(nodes),
     nodeIdentities: identitiesOf(nodes),
+    ...(source!.kind === "cloud" ? { machines: Object.fromEntries(cloudMachines(source!.cloud).map((m) => [m.name, m.machine])) } : {}),
     upgrade: plan.upgrade!,
     rollout: plan.rollout!,
     snapshots: plan.snapshots!,

@@ -58,6 +58,8 @@ export interface StackPlan {
   serverNames: string[];
   /** Node name → role/arch identity (day-two/replace-chain.ts). */
   nodeIdentities: Record<string, string>;
+  /** Cloud node → its VM's machine (nodes/cloud/machines.ts), exported as `cloudMachines`; absent for other sources. */
+  machines?: Record<string, string>;
   upgrade: UpgradeConfig;
   /** K3sCluster's rollout settings (ssh mode), checked against the datastore. */
   rollout: RolloutSettings;

@@ -34,6 +34,9 @@ export const cloudStack = (over: { cluster?: Record<string, unknown>; cloud?: Re
   },
 });
 
+/** The `cloudMachines` output of cloudStack's default pools. */
+const HETZNER_MACHINES = { "server-0": "type=cx23 location=nbg1", "agent-0": "type=cx23 location=nbg1", "agent-1": "type=cx23 location=nbg1" };
+
 /** The cloud block of an AWS stack in two zones; pools come from cloudStack's `pools`. */
 const AWS_CLOUD = {
   provider: "aws",
@@ -271,6 +274,10 @@ export const BAD_INPUTS: BadInput[] = [
   { kind: "addons: monitoring with inventory hosts given by name only (Endpoints take IPs)", config: { ...inventoryStack({ hosts: [{ name: "s1", address: "s1.lan", role: "server", arch: "amd64" }, { name: "a1", address: "192.168.1.21", role: "agent", arch: "amd64" }] }), "k3s-stacks:addons": { monitoring: { enabled: true } } }, key: "k3s-stacks:addons.monitoring", fix: "internalAddress that is an IP" },
   // refusals against the previous outputs
   { kind: "previous outputs: a k3s version that skips a minor", config: inventoryStack(), previous: { k3sVersion: "v1.34.1+k3s1", serverNames: ["s1"] }, key: "k3s-stacks:cluster.k3sVersion", fix: "newest v1.35.x" },
+  // cloud nodes given a new VM under their name (day-two/machines.ts)
+  { kind: "previous outputs: a new server type for the first server, which would start an empty cluster (cloud)", config: cloudStack({ pools: [{ name: "server", role: "server", count: 1, type: "cx33" }, { name: "agent", role: "agent", count: 2, type: "cx23" }] }), previous: { k3sVersion: VERSION, serverNames: ["server-0"], cloudMachines: HETZNER_MACHINES }, key: "k3s-stacks:cloud.pools[0]", fix: "put the old value back" },
+  { kind: "previous outputs: two of three etcd servers given new VMs in one run (cloud)", config: cloudStack({ cluster: { datastore: "etcd" }, pools: [{ name: "server", role: "server", count: 1, type: "cx23" }, { name: "more", role: "server", count: 2, type: "cx23", location: "fsn1" }] }), previous: { k3sVersion: VERSION, serverNames: ["server-0", "more-0", "more-1"], datastore: "etcd", cloudMachines: { "server-0": "type=cx23 location=nbg1", "more-0": "type=cx23 location=nbg1", "more-1": "type=cx23 location=nbg1" } }, key: "k3s-stacks:cloud.pools[1]", fix: "add a server pool with the new value" },
+  { kind: "previous outputs: more agents given new VMs than upgrade.agentBatchSize (cloud)", config: cloudStack({ pools: [{ name: "server", role: "server", count: 1, type: "cx23" }, { name: "agent", role: "agent", count: 2, type: "cx33" }] }), previous: { k3sVersion: VERSION, serverNames: ["server-0"], cloudMachines: HETZNER_MACHINES }, key: "k3s-stacks:cloud.pools[1]", fix: "add a pool with the new value, run pulumi up, then lower the old pool's count to 0" },
   // settings k3s fixes at creation (day-two/fixed-settings.ts)
   { kind: "previous outputs: a new pod range (inventory)", config: inventoryStack({ cluster: { clusterCidr: "10.52.0.0/16" } }), previous: { k3sVersion: VERSION, serverNames: ["s1"], clusterCidr: "10.42.0.0/16" }, key: "k3s-stacks:cluster.clusterCidr", fix: "put back clusterCidr: 10.42.0.0/16" },
   { kind: "previous outputs: a new service range (cloud)", config: cloudStack({ cluster: { serviceCidr: "10.96.0.0/16" } }), previous: { k3sVersion: VERSION, serverNames: ["server-0"], serviceCidr: "10.43.0.0/16", clusterDns: "10.43.0.10" }, key: "k3s-stacks:cluster.serviceCidr", fix: "put back serviceCidr: 10.43.0.0/16" },

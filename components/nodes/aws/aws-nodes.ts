@@ -67,7 +67,11 @@ export class AwsNodes extends pulumi.ComponentResource implements CloudNodes {
     const user = amiLoginUser(config.os);
     const servers = new Map<string, aws.ec2.Instance>();
     this.nodes = planNodes(config).map((n) => {
-      // getAmi follows the newest image; existing instances keep theirs (new ones get the new AMI).
+      // getAmi follows the newest image; existing instances keep theirs (new ones get the new AMI) and their
+      // key pair (keyName is ForceNew: a new key would replace every instance at once, as Hetzner's sshKeys). A
+      // new subnet is a new instance (ForceNew), and so is a new type here: the provider's in-place type
+      // change stops the instance without a drain, every changed one at once. Deleted before its
+      // replacement, after the node's k3s chain (replace-chain.ts machineTrigger; day-two/machines.ts).
       const instance = new aws.ec2.Instance(`${name}-${n.name}`, {
         ami: n.pool.image?.id ?? amiFor(n.arch),
         instanceType: n.pool.type,
@@ -79,7 +83,7 @@ export class AwsNodes extends pulumi.ComponentResource implements CloudNodes {
         metadataOptions: { httpTokens: "required", httpEndpoint: "enabled" },
         userData,
         tags: { ...tags, Name: `${prefix}-${n.name}`, pool: n.pool.name, role: n.role },
-      }, { ...child, ignoreChanges: ["ami", "userData"] });
+      }, { ...child, ignoreChanges: ["ami", "userData", "keyName"], replaceOnChanges: ["instanceType"], deleteBeforeReplace: true });
       if (n.role === "server") servers.set(n.name, instance);
       const connection = { host: instance.publicIp, user: n.pool.image?.user ?? user, ...login };
       const ready = waitForNode(`${name}-${n.name}-wait-ssh`, n.name, connection, instance.id, { parent: this });
@@ -95,6 +99,7 @@ export class AwsNodes extends pulumi.ComponentResource implements CloudNodes {
         allowReboot: true,
         fixCgroups: false,
         dependsOn: [instance, ready],
+        machine: instance.id,
       };
     });
 

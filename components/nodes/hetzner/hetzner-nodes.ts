@@ -88,7 +88,10 @@ export class HetznerNodes extends pulumi.ComponentResource implements CloudNodes
     const login = nodeLogin(keys, args);
     this.nodes = planNodes(config).map((n) => {
       // A new key, cloud-init or OS applies to new servers only: replacing running nodes for it
-      // would rebuild the cluster under the user's feet.
+      // would rebuild the cluster under the user's feet. A new location is a new server (ForceNew in
+      // the hcloud provider), and so is a new type here: the provider's in-place type change powers the
+      // server off without a drain, every changed server at once. Deleted before its replacement, after
+      // the node's k3s chain (replace-chain.ts machineTrigger; checked per run by day-two/machines.ts).
       const server = new hcloud.Server(`${name}-${n.name}`, {
         name: hetznerServerName(prefix, n.name),
         serverType: n.pool.type,
@@ -101,7 +104,7 @@ export class HetznerNodes extends pulumi.ComponentResource implements CloudNodes
         publicNets: [{ ipv4Enabled: true, ipv6Enabled: false }],
         userData,
         labels: { ...labels, pool: n.pool.name, role: n.role },
-      }, { ...parent, dependsOn: [subnet], ignoreChanges: ["sshKeys", "userData", "image"] });
+      }, { ...parent, dependsOn: [subnet], ignoreChanges: ["sshKeys", "userData", "image"], replaceOnChanges: ["serverType"], deleteBeforeReplace: true });
       const host = server.ipv4Address;
       const internal = server.networks.apply((nets) => {
         const ip = nets?.[0]?.ip;
@@ -123,6 +126,7 @@ export class HetznerNodes extends pulumi.ComponentResource implements CloudNodes
         allowReboot: true,
         fixCgroups: false,
         dependsOn: [server, ready],
+        machine: server.id,
       };
     });
 
