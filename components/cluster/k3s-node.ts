@@ -114,7 +114,7 @@ export class K3sNode extends pulumi.ComponentResource {
           { path: CONFIG_FILE, content: yaml, mode: "0600" },
           ...files.map((f, i) => ({ path: f.path, content: contents[i], mode: f.mode ?? "0600" })),
         ];
-        return { hash: configHash(managed), configScript: renderConfigScript({ host: hostPrepFor(node, settings, contrib, nodeConfig), role: node.role, files: managed }) };
+        return { hash: configHash(managed), configScript: renderConfigScript({ host: hostPrepFor(node, settings, contrib, nodeConfig), role: node.role, files: managed, config: nodeConfig }) };
       });
     this.configHash = rendered.apply((r) => r.hash);
     // A different install (role, arch) replaces the node's chain, each step deleted before it is created

@@ -4,6 +4,7 @@ import { NodeRole } from "../nodes/types";
 import { scriptFrame, shq, writeFileSnippet } from "../remote/shell";
 import { tokenGuard } from "./token-guard";
 import { CONFIG_FILE, STATE_DIR, TOKEN_FILE } from "./node-config";
+import { ConfigValue } from "./types";
 import { preferBundledBin, protectedKeys, renderForeignDropInCheck } from "./host/dropins";
 import { renderIptablesCheck } from "./host/iptables";
 import { renderSnapshotterCheck, snapshotterOf } from "./host/snapshotter";
@@ -42,13 +43,14 @@ export interface ManagedFile {
  * The state before the first preparation is recorded; delete (after the uninstall) puts it back.
  * Before anything changes, a machine running k3s as another node fails the step (node-guard.ts).
  */
-export function renderConfigScript(opts: { host: HostPrep; role: NodeRole; files: ManagedFile[] }): string {
+export function renderConfigScript(opts: { host: HostPrep; role: NodeRole; files: ManagedFile[]; config?: Record<string, ConfigValue> }): string {
   const service = serviceName(opts.role);
   const writes = opts.files.map((f) => writeFileSnippet(f.path, f.content, f.mode)).join("\n");
   // A drop-in of another installer or image would override what config.yaml says (host/dropins.ts).
   const configYaml = opts.files.find((f) => f.path === CONFIG_FILE)?.content;
-  // Parsed once: each parse costs a node's evaluation about 0.2 ms (bench/cluster-eval.ts).
-  const config = configYaml === undefined ? undefined : ((parse(configYaml) as Record<string, unknown> | null) ?? {});
+  // The values config.yaml was rendered from when the caller has them: parsing its text again cost
+  // a 300-node evaluation about a tenth of a second (bench/cluster-eval.ts).
+  const config = configYaml === undefined ? undefined : (opts.config ?? (parse(configYaml) as Record<string, unknown> | null) ?? {});
   const dropIns = config === undefined ? "" : `${renderForeignDropInCheck(opts.host.node, protectedKeys(config))}\n`;
   const iptables = config === undefined ? "" : renderIptablesCheck(opts.host.node, preferBundledBin(config));
   const snapshotter = config === undefined ? "" : renderSnapshotterCheck(opts.host.node, snapshotterOf(config));

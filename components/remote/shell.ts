@@ -71,23 +71,47 @@ export function scriptFrame(title: string, phases: Record<string, string>): stri
   ].join("\n");
 }
 
-/** `body` indented by `n` spaces, heredoc bodies left byte-exact. */
+/** Heredoc opener at the end of a line, quoted or not (snippets from other layers may use either). */
+const HEREDOC_OPENER = /<<-?\s*(['"]?)([A-Za-z_][A-Za-z0-9_]*)\1\s*$/;
+
+/** `text` with `pad` in front of every non-empty line. */
+const padLines = (text: string, pad: string): string => text.replace(/(^|\n)(?=[^\n])/g, `$1${pad}`);
+
+/**
+ * `body` indented by `n` spaces, heredoc bodies (and their terminator lines) left byte-exact. Runs
+ * once per script phase of every step; native replaces between heredocs, not a pass per line: the
+ * per-line version was a measurable part of a 300-node evaluation (bench/cluster-eval.ts).
+ */
 export function indent(body: string, n: number): string {
   const pad = " ".repeat(n);
-  let inHeredoc: string | undefined;
-  return body
-    .split("\n")
-    .map((line) => {
-      // Heredoc bodies must stay byte-exact.
-      if (inHeredoc !== undefined) {
-        if (line === inHeredoc) inHeredoc = undefined;
-        return line;
-      }
-      // Any heredoc opener at the end of a line: quoted or not (snippets from other layers may use either).
-      // The includes() first: most lines have none, and the regex on every line of every step is measurable.
-      const m = line.includes("<<") ? /<<-?\s*(['"]?)([A-Za-z_][A-Za-z0-9_]*)\1\s*$/.exec(line) : null;
-      if (m) inHeredoc = m[2];
-      return line.length > 0 ? pad + line : line;
-    })
-    .join("\n");
+  let out = "";
+  let at = 0;
+  for (let open = body.indexOf("<<"); open >= 0; open = body.indexOf("<<", at)) {
+    const eol = body.indexOf("\n", open);
+    const lineEnd = eol < 0 ? body.length : eol;
+    const mark = HEREDOC_OPENER.exec(body.slice(body.lastIndexOf("\n", open) + 1, lineEnd))?.[2];
+    if (mark === undefined || eol < 0) {
+      // Not an opener (or the last line): the line is indented like any other.
+      out += padLines(body.slice(at, lineEnd), pad);
+      if (eol < 0) return out;
+      out += "\n";
+      at = eol + 1;
+      continue;
+    }
+    out += `${padLines(body.slice(at, eol), pad)}\n`;
+    // The body runs to the first line that is exactly the mark; without one, to the end.
+    let end = eol;
+    for (;;) {
+      end = body.indexOf(`\n${mark}`, end);
+      if (end < 0 || end + 1 + mark.length === body.length || body[end + 1 + mark.length] === "\n") break;
+      end += 1;
+    }
+    if (end < 0) return out + body.slice(eol + 1);
+    const after = end + 1 + mark.length;
+    out += body.slice(eol + 1, after);
+    if (after === body.length) return out;
+    out += "\n";
+    at = after + 1;
+  }
+  return out + padLines(body.slice(at), pad);
 }
