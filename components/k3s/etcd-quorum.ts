@@ -36,12 +36,14 @@ export const TEARDOWN_MARKER = `${STATE_DIR}/teardown`;
  * Bash that sets `members` (voting etcd members), `up` (healthy voting members that do not leave),
  * `down` (" name (what is wrong)" per unhealthy member that stays), `down_names` and `listed` (1 when
  * `node` is still a member) for the etcd cluster the server it runs on belongs to, or exits 1 naming
- * what failed. `where`: the server it runs on, for messages. `leaving`: nodes that may stop together with `node`; they count as members, never as up.
- * `replacing`: on the first server, also those ETCD_LEAVING_DIR lists.
+ * what failed. `action`: what the check comes before, for messages. `where`: the server it runs on, for
+ * messages (default "the first server"). `leaving`: nodes that may stop together with `node`; they count
+ * as members, never as up. `replacing` (default false): on the first server, also those ETCD_LEAVING_DIR lists.
  * A member's node is its name up to the last hyphen, as k3s names members `<node>-<8 hex>` (pkg/etcd
  * setName; join() reads them back the same way). Learners are skipped: they do not vote.
  */
-export function etcdMemberHealthSnippet(node: string, leaving: string[], action: string, where = "the first server", replacing = false): string {
+export function etcdMemberHealthSnippet(opts: { node: string; leaving: string[]; action: string; where?: string; replacing?: boolean }): string {
+  const { node, leaving, action, where = "the first server", replacing = false } = opts;
   const tls = (file: string) => shq(`${ETCD_TLS_DIR}/${file}`);
   return `# etcd's own view: members from the local member, health from each member's client URL.
 etcd_curl() { curl -sS --connect-timeout 3 --max-time 5 --cacert ${tls("server-ca.crt")} --cert ${tls("server-client.crt")} --key ${tls("server-client.key")} "$@" 2>&1; }
@@ -101,7 +103,7 @@ fi`;
 export function renderEtcdQuorumGuard(node: string, leaving: string[]): string {
   const action = `removing ${node}`;
   return `# Quorum of the etcd members that stay, before ${node} stops.
-${etcdMemberHealthSnippet(node, leaving, action, "the first server", true)}
+${etcdMemberHealthSnippet({ node, leaving, action, replacing: true })}
 if [ "$listed" = 1 ] && [ "$up" -lt $((members / 2 + 1)) ]; then
   echo "k3s-stacks: ${action} would leave $up of $members etcd members healthy, below quorum ($((members / 2 + 1))); etcd reports down:$down. etcd could no longer remove a member or accept writes, and the cluster's API would stop. Nothing was changed. Fix: bring$down_names back first (start k3s there: 'systemctl start k3s', 'journalctl -u k3s'), or mark a dead one gone: true (docs/day-two.md), then run pulumi up again; to shrink a cluster that already lost quorum, restore a snapshot and set k3s-stacks:upgrade.forceServerRemoval: true for that run." >&2
   exit 1
@@ -119,7 +121,7 @@ fi`;
  */
 export function etcdRestartGuardFunction(node: string, stopped = `the rolling restart stopped at ${node}`, resume = `it resumes at ${node}`): string {
   return `etcd_quorum_before_restart() {
-${etcdMemberHealthSnippet(node, [node], `restarting k3s on ${node}`, node)}
+${etcdMemberHealthSnippet({ node, leaving: [node], action: `restarting k3s on ${node}`, where: node })}
 if [ "$listed" = 1 ] && [ "$members" -gt 1 ] && [ "$up" -lt $((members / 2 + 1)) ]; then
   echo "k3s-stacks: ${stopped}: restarting k3s there would leave $up of $members etcd members healthy, below quorum ($((members / 2 + 1))); etcd reports down:$down. etcd would stop accepting writes and the cluster's API would stop. Nothing was restarted. Fix: bring$down_names back first (start k3s there: 'systemctl start k3s', 'journalctl -u k3s'), or mark a dead one gone: true (docs/day-two.md), then run pulumi up again; ${resume}." >&2
   exit 1
@@ -148,7 +150,7 @@ else
   install -d -m 0700 ${dir}
   exec 9>${shq(`${ETCD_LEAVING_DIR}/.lock`)}
   flock 9
-${etcdMemberHealthSnippet(node, [node], action, "the first server", true).replace(/^/gm, "  ")}
+${etcdMemberHealthSnippet({ node, leaving: [node], action, replacing: true }).replace(/^/gm, "  ")}
   others=""
   for w in $leaving; do [ "$w" = ${shq(node)} ] || others="$others $w"; done
   if [ "$listed" = 1 ] && [ "$up" -lt $((members / 2 + 1)) ]; then
