@@ -39,6 +39,10 @@ export interface Step {
   urn: string;
   /** Last URN segment, e.g. k3s-ag1-config. */
   name: string;
+  /** Top-level properties whose change makes this step (the engine's `diffs`; empty for creates and deletes). */
+  diffs: string[];
+  /** Property paths that changed, with the kind of change (the engine's `detailedDiff`), e.g. `create: update`. */
+  detailed: string[];
 }
 
 export class E2eStack {
@@ -58,13 +62,17 @@ export class E2eStack {
     private readonly cli: { bin: string; env: Record<string, string>; workDir: string },
   ) {}
 
-  static async create(lab: TestLab, stackName = "e2e"): Promise<E2eStack> {
+  /**
+   * `repo`: the checkout whose program runs (default this one); test/e2e/upgrade brings a stack up
+   * with an older checkout's program, then points it at this one with {@link relink}.
+   */
+  static async create(lab: TestLab, stackName = "e2e", repo = REPO): Promise<E2eStack> {
     const bin = toolchainBin();
     checkToolchain(bin);
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "k3s-stacks-e2e-stack-"));
     const workDir = path.join(tmp, "project");
     for (const d of ["backend", "home", "project"]) fs.mkdirSync(path.join(tmp, d));
-    for (const f of LINKED) fs.symlinkSync(path.join(REPO, f), path.join(workDir, f));
+    for (const f of LINKED) fs.symlinkSync(path.join(repo, f), path.join(workDir, f));
     // Runs transpile-only as every user's `pulumi up` does (Pulumi.yaml runtime.options.tsconfig).
     const env: Record<string, string> = pulumiEnv({ bin, backendDir: path.join(tmp, "backend"), homeDir: path.join(tmp, "home"), passphrase: randomBytes(16).toString("hex") });
     const pulumiCommand = await PulumiCommand.get({ root: path.dirname(bin), skipVersionCheck: true });
@@ -73,6 +81,15 @@ export class E2eStack {
       { workDir, envVars: env, pulumiHome: env.PULUMI_HOME, pulumiCommand },
     );
     return new E2eStack(stack, tmp, lab, { bin, env, workDir });
+  }
+
+  /** Points the workDir's project files at another checkout's: the same stack, state and config then run that program. */
+  relink(repo: string): void {
+    for (const f of LINKED) {
+      const link = path.join(this.cli.workDir, f);
+      fs.unlinkSync(link);
+      fs.symlinkSync(path.join(repo, f), link);
+    }
   }
 
   /** Sets cluster, inventory and the secrets for the given hosts and version. */
@@ -160,7 +177,8 @@ export class E2eStack {
         const m = e.resourcePreEvent?.metadata;
         if (m && m.op !== "same" && !m.type.startsWith("pulumi:")) {
           const name = m.urn.split("::").pop() ?? m.urn;
-          this.steps.push({ op: m.op, urn: m.urn, name });
+          const detailed = Object.entries(m.detailedDiff ?? {}).map(([k, d]) => `${k}: ${d.diffKind}`);
+          this.steps.push({ op: m.op, urn: m.urn, name, diffs: m.diffs ?? [], detailed });
           this.stepTimes.set(name, { start: Date.now() });
         }
         const done = e.resOutputsEvent?.metadata ?? e.resOpFailedEvent?.metadata;
