@@ -75,7 +75,7 @@ export function scriptFrame(title: string, phases: Record<string, string>): stri
 const HEREDOC_OPENER = /<<-?\s*(['"]?)([A-Za-z_][A-Za-z0-9_]*)\1\s*$/;
 
 /** `text` with `pad` in front of every non-empty line. */
-const padLines = (text: string, pad: string): string => text.replace(/(^|\n)(?=[^\n])/g, `$1${pad}`);
+const padLines = (text: string, pad: string): string => (text.length > 0 && text[0] !== "\n" ? pad : "") + text.replace(/\n(?=[^\n])/g, `\n${pad}`);
 
 /**
  * `body` indented by `n` spaces, heredoc bodies (and their terminator lines) left byte-exact. Runs
