@@ -14,16 +14,19 @@ export function readStackConfig(): StackConfig {
   const values: Record<string, string> = {};
   const secretKeys = new Set<string>();
   const otherKeys: string[] = [];
+  const otherSecretKeys = new Set<string>();
+  const isSecret = (key: string) => (runtime.isConfigSecret ? runtime.isConfigSecret(key) : true);
   for (const [key, value] of Object.entries(allConfig())) {
     if (!key.startsWith(`${PROJECT}:`)) {
       otherKeys.push(key);
+      if (isSecret(key)) otherSecretKeys.add(key);
       continue;
     }
     const name = key.slice(PROJECT.length + 1);
     values[name] = value;
-    if (runtime.isConfigSecret ? runtime.isConfigSecret(key) : true) secretKeys.add(name);
+    if (isSecret(key)) secretKeys.add(name);
   }
-  return { values, secretKeys, baseDir: process.cwd(), otherKeys };
+  return { values, secretKeys, baseDir: process.cwd(), otherKeys, otherSecretKeys };
 }
 
 /**

@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, keyPath } from "../rules/errors";
 import { defaultMessage, describeIssue } from "../rules/issues";
+import { expandHome, localPathProblem, resolveLocalPath } from "../rules/local-path";
 import { Arch, NodeFacts, NodeRole } from "../nodes/types";
 import { archAssets, IMAGE_FORMATS, parseChecksums } from "./assets";
 import { AIRGAP_KEY } from "./config";
@@ -57,7 +58,11 @@ export function loadBundle(dir: string, expectedVersion: string, nodes: NodeFact
   const where = keyPath(AIRGAP_KEY, ["bundleDir"]);
   const neededArches = [...new Set(nodes.map((n) => n.arch))];
   const rebuild = `npm run airgap -- --version ${expectedVersion} --arch ${neededArches.join(",") || "amd64"} --out ${dir}`;
-  const abs = path.resolve(dir);
+  const unexpanded = localPathProblem(dir);
+  if (unexpanded) throw new ConfigError([`${where}: ${unexpanded}.`]);
+  // Asset paths keep a relative dir relative; `~` becomes the home directory it means.
+  const base = expandHome(dir);
+  const abs = resolveLocalPath(dir, process.cwd());
   const manifestPath = path.join(abs, MANIFEST_NAME);
 
   let raw: unknown;
@@ -84,7 +89,7 @@ export function loadBundle(dir: string, expectedVersion: string, nodes: NodeFact
   const problems: string[] = [];
   const check = (file: BundleFile, what: string): LoadedFile => {
     const local = path.join(abs, file.path);
-    const assetPath = path.join(dir, file.path);
+    const assetPath = path.join(base, file.path);
     let actual: string | undefined;
     try {
       actual = sha256FileSync(local);
@@ -149,7 +154,7 @@ export function loadBundle(dir: string, expectedVersion: string, nodes: NodeFact
     selinux = { version: manifest.selinux.version, files };
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return { dir, version: manifest.version, installScript, arches, charts: loadedCharts, images: loadedImages, ...(selinux ? { selinux } : {}) };
+  return { dir: base, version: manifest.version, installScript, arches, charts: loadedCharts, images: loadedImages, ...(selinux ? { selinux } : {}) };
 }
 
 /** The binary and images must also match the release's own checksum file kept in the bundle. */

@@ -73,3 +73,28 @@ export function mistypedNamespaceKeys(keys: Iterable<string>): string[] {
     return [`${full}: is in the namespace '${namespace}', and k3s-stacks reads only '${PROJECT}', so it would be ignored. Fix: rename it to ${PROJECT}:${name} in Pulumi.<stack>.yaml (or 'pulumi config rm ${full}' and set ${PROJECT}:${name}).`];
   });
 }
+
+/**
+ * Settings of the cloud providers k3s-stacks creates VMs with that hold a credential (pulumi-hcloud's
+ * `token`, pulumi-aws's `secretKey` and session `token`; README "Cloud nodes" sets them with --secret).
+ * Set without --secret, the value sits in clear text in Pulumi.<stack>.yaml, which is usually committed,
+ * and Pulumi does not encrypt it later; the fleet tool refuses such keys in site files the same way
+ * (tools/fleet/sites.ts). `aws:accessKey` is an ID, which Pulumi's own AWS setup sets in plain text.
+ */
+const PROVIDER_CREDENTIALS: Record<string, string> = {
+  "hcloud:token": "the Hetzner Cloud API token",
+  "aws:secretKey": "the AWS secret access key",
+  "aws:token": "an AWS session token",
+};
+
+/**
+ * One problem per provider credential (PROVIDER_CREDENTIALS) among `keys` (full `namespace:name`
+ * keys of other namespaces) that `isSecret` says was not set with --secret. The value is never read.
+ */
+export function plainProviderCredentialKeys(keys: Iterable<string>, isSecret: (key: string) => boolean): string[] {
+  return [...keys].flatMap((key) => {
+    const holds = PROVIDER_CREDENTIALS[key];
+    if (!holds || isSecret(key)) return [];
+    return [`${key}: holds ${holds} in plain text, readable by anyone with Pulumi.<stack>.yaml. Fix: run 'pulumi config rm ${key}' and then 'pulumi config set --secret ${key} <value>' (and replace the credential if the file was ever shared or committed).`];
+  });
+}

@@ -22,7 +22,7 @@ import { longhornDrainProblems } from "../day-two/longhorn-drain";
 import { apiVipOnCloud, checkApiVip } from "../addons/kube-vip";
 import { CEPH_EXTERNAL_KEY, parseCephExternalSecrets } from "../addons/rook-external";
 import { ConfigReader, StackConfig } from "./secrets";
-import { mistypedNamespaceKeys, unknownConfigKeys } from "./config-keys";
+import { mistypedNamespaceKeys, plainProviderCredentialKeys, unknownConfigKeys } from "./config-keys";
 import { parseNodeSource, plannedNodes } from "./nodes";
 import { sshKeyProblems } from "./ssh-key";
 import { StackContributions, stackContributions } from "./layer-contributions";
@@ -79,8 +79,13 @@ export function planStack(config: StackConfig, previous: PreviousState | undefin
   // rounds run before anything is thrown, so every problem is reported together.
   const problems = problemsOf([
     () => {
-      const unknown = [...unknownConfigKeys(new Set([...Object.keys(config.values), ...config.secretKeys])), ...mistypedNamespaceKeys(config.otherKeys ?? [])];
-      if (unknown.length) throw new ConfigError(unknown);
+      const otherSecret = (key: string) => config.otherSecretKeys?.has(key) ?? true;
+      const keyProblems = [
+        ...unknownConfigKeys(new Set([...Object.keys(config.values), ...config.secretKeys])),
+        ...mistypedNamespaceKeys(config.otherKeys ?? []),
+        ...plainProviderCredentialKeys(config.otherKeys ?? [], otherSecret),
+      ];
+      if (keyProblems.length) throw new ConfigError(keyProblems);
     },
     () => { if (read.has(AIRGAP_KEY)) airgap = parseAirgapConfig(read.object(AIRGAP_KEY)); },
     () => {

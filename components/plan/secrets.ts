@@ -20,6 +20,11 @@ export interface StackConfig {
   baseDir: string;
   /** The stack's keys in other namespaces (`namespace:name`), checked for a mistyped `k3s-stacks`. */
   otherKeys?: string[];
+  /**
+   * Of `otherKeys`, those set with --secret (provider credentials must be). Left out, every one
+   * counts as secret (a caller that cannot tell refuses nothing).
+   */
+  otherSecretKeys?: ReadonlySet<string>;
 }
 
 /** Reading one StackConfig: structured values, scalars and secret keys, each problem naming its key. */

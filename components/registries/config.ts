@@ -1,9 +1,9 @@
 import * as fs from "fs";
-import * as path from "path";
 import { z } from "zod";
 import { ConfigError, keyPath, parseConfig } from "../rules/errors";
 import { filled, mapping } from "../rules/issues";
 import { endpointUrlProblem, registryHostProblem } from "../rules/address";
+import { localPathProblem, resolveLocalPath } from "../rules/local-path";
 
 export const REGISTRIES_KEY = "registries";
 /** Secret object {registry host: password}, set with `pulumi config set --secret --path`. */
@@ -132,10 +132,15 @@ export function parseRegistriesConfig(raw: unknown, rawPasswords: unknown, passw
     const read = (field: "caFile" | "certFile" | "keyFile") => {
       const file = c.tls?.[field];
       if (!file) return undefined;
+      const unexpanded = localPathProblem(file);
+      if (unexpanded) {
+        problems.push(`${keyPath(REGISTRIES_KEY, ["configs", host, "tls", field])}: ${unexpanded}`);
+        return undefined;
+      }
       try {
-        return fs.readFileSync(path.resolve(baseDir, file), "utf8");
+        return fs.readFileSync(resolveLocalPath(file, baseDir), "utf8");
       } catch (e) {
-        problems.push(`${keyPath(REGISTRIES_KEY, ["configs", host, "tls", field])}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Fix: give a PEM file path relative to the project directory`);
+        problems.push(`${keyPath(REGISTRIES_KEY, ["configs", host, "tls", field])}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Fix: give the PEM file's path, relative to the project directory, from ~/ or absolute`);
         return undefined;
       }
     };

@@ -58,6 +58,18 @@ export function keyEncryption(keyText: string): KeyEncryption {
   return { format: "unknown" };
 }
 
+/**
+ * Whether Go's encoding/pem finds no block in the text at all, so the provider's ParsePrivateKey
+ * (golang.org/x/crypto/ssh keys.go ParseRawPrivateKey) fails with "ssh: no key found" whatever the
+ * passphrase: pem.Decode needs "-----BEGIN " at the start of the text or of a line, and a later
+ * "\n-----END ". A key's path given as its text, a PuTTY .ppk file or a key whose line breaks were
+ * pasted as the two characters "\n" has neither. Only the raw text is read: nothing of it is shown.
+ */
+function noPemBlock(text: string): boolean {
+  const begin = /(?:^|\n)-----BEGIN /.exec(text);
+  return !begin || text.indexOf("\n-----END ", begin.index + 1) < 0;
+}
+
 /** Where a key comes from, as the messages name it and word their fixes. */
 export interface KeySource {
   /** The key's setting: `k3s-stacks:sshPrivateKey`, `k3s-stacks:inventory.privateKeyPath`, or an argument. */
@@ -114,8 +126,9 @@ function wrongPassphrase(parseKey: ParseKey, text: string, passphrase: string): 
  * ...": an encrypted key without a passphrase, a passphrase for a key that is not encrypted, a
  * passphrase that does not decrypt it (tried with ssh2's parser, which reads OpenSSH and PEM keys;
  * a key it cannot parse is never refused for that), an OpenSSH cipher or an encrypted PKCS#8 key the
- * provider cannot read. Neither the key nor the passphrase ever appears in a message. Empty when the
- * key is fine or its format is not recognised (the provider then reports what it finds). `parseKey`
+ * provider cannot read, and a text with no PEM block at all (noPemBlock). Neither the key nor the
+ * passphrase ever appears in a message. Empty when the key is fine or has a block of a format not
+ * recognised here (the provider then reports what it finds). `parseKey`
  * stands in for ssh2's parser, which is loaded only when a passphrase must be tried.
  */
 export function privateKeyProblems(text: string, password: KeyPassword, source: KeySource, parseKey?: ParseKey): string[] {
@@ -130,6 +143,18 @@ export function privateKeyProblems(text: string, password: KeyPassword, source: 
   const setPw = code ? `pass the key's passphrase as ${pw} (a secret)` : `run 'pulumi config set --secret ${pw} <passphrase>'`;
   const dropPw = code ? `leave out ${pw}` : `run 'pulumi config rm ${pw}'`;
   const reset = source.file ? "" : code ? ", then pass the rewritten file's content" : `, then set it again with 'pulumi config set --secret ${source.key} "$(cat ${file})"'`;
+  if (enc.format === "unknown" && noPemBlock(text)) {
+    const putty = text.trimStart().startsWith("PuTTY-User-Key-File-");
+    const what = putty ? "is a PuTTY key (.ppk), not the PEM text" : "has no PEM block (a '-----BEGIN ... PRIVATE KEY-----' line, then its '-----END' line)";
+    const fix = putty
+      ? `'puttygen <file>.ppk -O private-openssh -o <file>' writes it in OpenSSH format; ${source.file ? `point ${source.key} at that file` : code ? "pass that file's content" : `then set it again with 'pulumi config set --secret ${source.key} "$(cat <file>)"'`}`
+      : source.file
+        ? `point it at the private key file itself, which begins with '-----BEGIN OPENSSH PRIVATE KEY-----' (ssh-keygen writes it next to the .pub file)`
+        : code
+          ? "pass the key file's content (its text, with its line breaks), not its path"
+          : `set the key's text, not its path, with its line breaks: 'pulumi config set --secret ${source.key} "$(cat ~/.ssh/id_ed25519)"'`;
+    return [`${it} ${what}, so the command provider's SSH library (golang.org/x/crypto/ssh) finds no key in it ("ssh: no key found") and every SSH step would fail. Fix: ${fix}.`];
+  }
   if (enc.format === "pkcs8" && enc.encrypted) {
     return [`${it} is an encrypted PKCS#8 key (-----BEGIN ENCRYPTED PRIVATE KEY-----), which the command provider's SSH library (golang.org/x/crypto/ssh) cannot read, so every SSH step would fail. Fix: 'ssh-keygen -p -f ${file}' rewrites it in OpenSSH format (keep its passphrase or set a new one)${reset}.`];
   }

@@ -1,5 +1,6 @@
 import { problemsOf as problems } from "../support/config";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { loadBundle } from "../../components/airgap/bundle";
 import { offlineChart } from "../../components/airgap/charts";
@@ -24,6 +25,14 @@ test("a relative bundleDir stays relative in asset paths, so state does not pin 
   const relDir = path.relative(process.cwd(), dir);
   const b = loadBundle(relDir, VERSION, mixed);
   expect(b.arches.arm?.images.assetPath).toBe(path.join(relDir, "arm/k3s-airgap-images-arm.tar.zst"));
+});
+
+// Pulumi passes bundleDir as written; the rebuild command's --out ~/bundle is expanded by the shell,
+// so the stack must read ~/bundle from the home directory too, or the fix would never take.
+test("a bundleDir under ~/ is read from the home directory, as the rebuild command writes it", () => {
+  const p = problems(() => loadBundle("~/k3s-stacks-no-such-bundle", VERSION, mixed));
+  expect(p).toEqual([expect.stringContaining(`k3s-stacks:airgap.bundleDir: ${path.join(os.homedir(), "k3s-stacks-no-such-bundle")} has no manifest.json`)]);
+  expect(p[0]).toContain("--out ~/k3s-stacks-no-such-bundle");
 });
 
 test("a node whose arch has no files is an error naming the node, the arch and the rebuild command", () => {

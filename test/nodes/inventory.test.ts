@@ -5,6 +5,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { inventoryNodes, parseInventoryConfig, readPrivateKey } from "../../components/nodes/inventory";
 import { problem, problemsOf } from "../support/config";
 
+/** A key file's text as Go's PEM reader finds a block in it (its content is never parsed here). */
+const PEM_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nKEY\n-----END OPENSSH PRIVATE KEY-----\n";
 const host = (o: Record<string, unknown> = {}) => ({ name: "pi-1", address: "192.168.1.11", role: "server", arch: "arm64", ...o });
 
 describe("k3s-stacks:inventory validation", () => {
@@ -155,17 +157,18 @@ describe("inventory → NodeSpec", () => {
 
   test("~ in privateKeyPath is the home directory", () => {
     const rel = path.relative(os.homedir(), path.join(dir, "key"));
-    fs.writeFileSync(path.join(dir, "key"), "KEY");
-    expect(readPrivateKey(`~/${rel}`)).toBe("KEY");
+    fs.writeFileSync(path.join(dir, "key"), PEM_KEY);
+    expect(readPrivateKey(`~/${rel}`)).toBe(PEM_KEY);
   });
 
   test("the key file becomes a secret; the secret config key wins over the file", async () => {
-    fs.writeFileSync(path.join(dir, "id"), "FROM-FILE");
+    fs.writeFileSync(path.join(dir, "id"), PEM_KEY);
     const inv = parseInventoryConfig({ privateKeyPath: path.join(dir, "id"), hosts: [host()] });
     const [fromFile] = inventoryNodes(inv, {});
     expect(await pulumi.isSecret(pulumi.output(fromFile.connection.privateKey!))).toBe(true);
-    const [fromSecret] = inventoryNodes(inv, { privateKey: "FROM-SECRET" });
-    expect(fromSecret.connection.privateKey).toBe("FROM-SECRET");
+    const fromSecretKey = PEM_KEY.replace("\nKEY\n", "\nFROM-SECRET\n");
+    const [fromSecret] = inventoryNodes(inv, { privateKey: fromSecretKey });
+    expect(fromSecret.connection.privateKey).toBe(fromSecretKey);
   });
 
   test("inventory defaults and per-host overrides; the sudo password only for non-root users", () => {

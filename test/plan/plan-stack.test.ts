@@ -28,7 +28,7 @@ describe("nodes as planned", () => {
   });
 
   test("inventory hosts carry their addresses and SSH settings, never a key or password; gone hosts apart", () => {
-    const secrets = { "k3s-stacks:sshPrivateKey": "KEY-SENTINEL", "k3s-stacks:sudoPassword": "SUDO-SENTINEL" };
+    const secrets = { "k3s-stacks:sshPrivateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nKEY-SENTINEL\n-----END OPENSSH PRIVATE KEY-----\n", "k3s-stacks:sudoPassword": "SUDO-SENTINEL" };
     const p = plan(inventoryStack({
       inventory: { user: "ops" },
       hosts: [

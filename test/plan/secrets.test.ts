@@ -30,6 +30,11 @@ test("a value set with --secret is read with its secret flag; other projects' ke
   expect([...config.secretKeys]).toEqual(["datastoreEndpoint"]);
   expect(new ConfigReader(config).secret("datastoreEndpoint", "x")).toBe(true);
   expect(new ConfigReader(config).raw("datastoreEndpoint")).toBe(URL);
+  // Other namespaces are kept by name only, with whether each is secret (provider credentials must be).
+  expect(config.otherKeys).toEqual(["hcloud:token"]);
+  expect([...(config.otherSecretKeys ?? [])]).toEqual([]);
+  pulumi.runtime.setAllConfig({ "hcloud:token": "x" }, ["hcloud:token"]);
+  expect([...(readStackConfig().otherSecretKeys ?? [])]).toEqual(["hcloud:token"]);
 });
 
 test("a secret without a readable value (a fleet site's encrypted key) counts as set", () => {

@@ -134,9 +134,35 @@ describe.each(Object.keys(layouts))("a key with %s, which Go reads as it is", (l
 test.each([
   ["indented", (t: string) => t.split("\n").map((l) => `  ${l}`).join("\n")],
   ["pasted with literal \\n", (t: string) => t.replace(/\n/g, "\\n")],
-])("a key %s has no block Go can find: never judged on its passphrase (the provider names it)", (_layout, layout) => {
+])("a key %s has no block Go can find: refused as no key at all (\"ssh: no key found\"), whatever the passphrase", (_layout, layout) => {
   for (const kind of ["ed25519", "rsaPem", "ecdsaPem"] as const) {
-    expect(keyEncryption(layout(keys[`${kind}:enc`].text))).toEqual({ format: "unknown" });
-    expect(problems({ ...keys[`${kind}:enc`], text: layout(keys[`${kind}:enc`].text) }, right)).toEqual([]);
+    const text = layout(keys[`${kind}:enc`].text);
+    expect(keyEncryption(text)).toEqual({ format: "unknown" });
+    for (const password of [right, none]) {
+      expect(problems({ ...keys[`${kind}:enc`], text }, password)).toEqual([
+        expect.stringMatching(/^k3s-stacks:sshPrivateKey: the key has no PEM block .*"ssh: no key found".* Fix: set the key's text, not its path, with its line breaks/),
+      ]);
+    }
   }
+});
+
+// golang.org/x/crypto/ssh ParseRawPrivateKey starts with encoding/pem's Decode: with no block it fails
+// "ssh: no key found", so every SSH step would. Nothing of the text is shown.
+test.each([
+  ["its path", "/home/ana/.ssh/id_ed25519", "not its path"],
+  ["a PuTTY .ppk file", "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: SECRET-COMMENT\nPublic-Lines: 2\n", "puttygen <file>.ppk -O private-openssh"],
+  ["a BEGIN line without its END line", "-----BEGIN OPENSSH PRIVATE KEY-----\nSECRET-COMMENT\n", "not its path"],
+])("the key given as %s is refused before anything runs, without showing it", (_what, text, fix) => {
+  const [p, ...rest] = privateKeyProblems(text, none, STACK);
+  expect(rest).toEqual([]);
+  expect(p).toMatch(new RegExp(`^k3s-stacks:sshPrivateKey: .*"ssh: no key found".* Fix: .*${fix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
+  expect(p).not.toContain("SECRET-COMMENT");
+  expect(p).not.toContain("/home/ana");
+});
+
+test("a file with no key names the file and asks for the private key file; library arguments get code fixes", () => {
+  const file = { key: "k3s-stacks:inventory.privateKeyPath", file: "/home/ana/.ssh/config", password: "sshPrivateKeyPassword", unsetKey: "remove privateKeyPath" } as KeySource;
+  expect(privateKeyProblems("Host pi\n  User pi\n", none, file)).toEqual([expect.stringMatching(/^k3s-stacks:inventory.privateKeyPath: \/home\/ana\/.ssh\/config has no PEM block.* Fix: point it at the private key file itself/)]);
+  const code: KeySource = { key: "inventoryNodeSpecs.secrets.privateKey", password: { arg: "inventoryNodeSpecs.secrets.privateKeyPassword" }, unsetKey: "leave out `privateKey`" };
+  expect(privateKeyProblems("~/.ssh/id_ed25519", none, code)).toEqual([expect.stringContaining("Fix: pass the key file's content (its text, with its line breaks), not its path.")]);
 });

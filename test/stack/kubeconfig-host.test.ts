@@ -7,7 +7,7 @@ import { parseClusterConfig } from "../../components/k3s/settings";
 import { problem, problemsOf } from "../support/config";
 import { installMocks, valueOf } from "../support/mocks";
 import { setStackConfig } from "../support/stack";
-import { drain, mockOutputs, renderedConfigs, runStack } from "./support/harness";
+import { SENTINEL, drain, mockOutputs, renderedConfigs, runStack } from "./support/harness";
 import { inventoryStack } from "./bad-input-cases";
 import { planOf } from "../plan/support-stack";
 
@@ -22,7 +22,7 @@ test("a wildcard first tlsSans entry is skipped for the first name or IP", () =>
 
 test("the exported kubeconfig names the first non-wildcard SAN; with only wildcards, the first server", async () => {
   const server = async (tlsSans: string[]) => {
-    const run = await runStack(inventoryStack({ cluster: { tlsSans } }), { "k3s-stacks:sshPrivateKey": "KEY" });
+    const run = await runStack(inventoryStack({ cluster: { tlsSans } }), { "k3s-stacks:sshPrivateKey": SENTINEL.privateKey });
     const doc = parse(await valueOf(run.outputs.kubeconfig as never) as string) as { clusters: Array<{ cluster: { server: string } }> };
     return doc.clusters[0].cluster.server;
   };
@@ -62,7 +62,7 @@ describe("the first server behind a bastion", () => {
 });
 
 describe("the hosts the joins and the kubeconfig name are in the servers' tls-san (k3s/api-sans.ts)", () => {
-  const configsOf = async (stack: Record<string, unknown>) => renderedConfigs((await runStack(stack, { "k3s-stacks:sshPrivateKey": "KEY" })).state);
+  const configsOf = async (stack: Record<string, unknown>) => renderedConfigs((await runStack(stack, { "k3s-stacks:sshPrivateKey": SENTINEL.privateKey })).state);
 
   test("a first server reached by a DNS name: every server has it in tls-san, agents get no tls-san", async () => {
     const configs = await configsOf(inventoryStack({ cluster: { datastore: "etcd" }, hosts: [
@@ -86,7 +86,7 @@ describe("the hosts the joins and the kubeconfig name are in the servers' tls-sa
     /** The stack run with `previous` as its last update's outputs. */
     const configsAfter = async (previous: Record<string, unknown>) => {
       const state = await installMocks({ outputs: (type, name) => (type === "pulumi:pulumi:StackReference" ? { outputs: previous } : mockOutputs(type, name)) });
-      setStackConfig(stack, { "k3s-stacks:sshPrivateKey": "KEY" });
+      setStackConfig(stack, { "k3s-stacks:sshPrivateKey": SENTINEL.privateKey });
       const { main } = await import("../../stacks/main");
       await main();
       await drain();
@@ -112,7 +112,7 @@ describe("the hosts the joins and the kubeconfig name are in the servers' tls-sa
 
     test("the stack exports what it left out, for the next update", async () => {
       const state = await installMocks({ outputs: (type, name) => (type === "pulumi:pulumi:StackReference" ? { outputs: reached("192.168.1.11") } : mockOutputs(type, name)) });
-      setStackConfig(stack, { "k3s-stacks:sshPrivateKey": "KEY" });
+      setStackConfig(stack, { "k3s-stacks:sshPrivateKey": SENTINEL.privateKey });
       const { main } = await import("../../stacks/main");
       const outputs = await main();
       await drain();

@@ -54,7 +54,7 @@ test("problems in cluster and inventory come in one error", async () => {
 
 test("an SSH key or sudo password in plain text is refused, never echoed", async () => {
   const base = { "k3s-stacks:cluster": { k3sVersion: "v1.36.3+k3s1" }, "k3s-stacks:inventory": { hosts: [inventory.hosts[0]] } };
-  const key = await mainProblems({ ...base, "k3s-stacks:sshPrivateKey": "KEY-PLAIN" });
+  const key = await mainProblems({ ...base, "k3s-stacks:sshPrivateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nKEY-PLAIN\n-----END OPENSSH PRIVATE KEY-----\n" });
   expect(key).toEqual([problem("k3s-stacks:sshPrivateKey", "plain text", "pulumi config set --secret k3s-stacks:sshPrivateKey")]);
   const sudo = await mainProblems({ ...base, "k3s-stacks:sudoPassword": "hunter2" });
   expect(sudo).toEqual([problem("k3s-stacks:sudoPassword", "plain text", "pulumi config set --secret k3s-stacks:sudoPassword")]);

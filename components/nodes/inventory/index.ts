@@ -1,9 +1,8 @@
 import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, ConfigRoot, collectProblems, isArgument, keyPath, parseConfig, settingName } from "../../rules/errors";
 import { KeyPassword, passwordWithoutKeyProblem, privateKeyProblems } from "../../remote/private-key";
+import { localPathProblem, resolveLocalPath } from "../../rules/local-path";
 import { duplicateValueProblems, nodeIpKeys, sshEndpointKey } from "../../rules/unique-hosts";
 import { NodeSpec } from "../types";
 import { ARCH_ALIASES, InventoryConfig, inventorySchema } from "./schema";
@@ -95,14 +94,17 @@ function notAPrivateKey(content: string): string | undefined {
 }
 
 /**
- * Reads an SSH private key file, expanding `~`; a clear error when it cannot, when it holds a public
- * key, or when it does not fit `password` (remote/private-key.ts: an encrypted key without a
- * passphrase, a passphrase for a plain key, a wrong one, a format the command provider cannot read),
+ * Reads an SSH private key file, expanding `~` (rules/local-path.ts, which refuses `~user` and `$VAR`);
+ * a clear error when it cannot, when it holds a public key, or when it does not fit `password`
+ * (remote/private-key.ts: no key at all, an encrypted key without a passphrase, a passphrase for a
+ * plain key, a wrong one, a format the command provider cannot read),
  * naming the inventory's privateKeyPath and the secrets that can replace or unlock it as `roots` say.
  */
 export function readPrivateKey(file: string, roots: InventoryRoots = STACK_INVENTORY_ROOTS, password: KeyPassword = { set: false }): string {
   const where = keyPath(roots.inventory, ["privateKeyPath"]);
-  const full = file.startsWith("~") ? path.join(os.homedir(), file.slice(1)) : path.resolve(file);
+  const unexpanded = localPathProblem(file);
+  if (unexpanded) throw new ConfigError([`${where}: ${unexpanded}.`]);
+  const full = resolveLocalPath(file, process.cwd());
   let content: string;
   try {
     content = fs.readFileSync(full, "utf8");
