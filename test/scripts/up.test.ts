@@ -144,6 +144,14 @@ describe("the local stack asks before it installs k3s here", () => {
     fs.rmSync(localFile());
     fs.writeFileSync(localFile(), text);
   };
+  // Each test starts from the shipped settings only: scripts/up.sh local (README's first command) adds
+  // its encryptionsalt, and maybe a stored sudoPassword, to the checkout's file, which an appended key
+  // then landed under (invalid YAML) or which made up.sh skip its sudo question.
+  beforeEach(() => {
+    const shipped = parse(fs.readFileSync(path.join(REPO, "Pulumi.local.yaml"), "utf8")) as { config?: Record<string, unknown> };
+    const plain = Object.entries(shipped.config ?? {}).filter(([, v]) => !(typeof v === "object" && v !== null && "secure" in v));
+    writeLocalStack(stringify({ config: Object.fromEntries(plain) }));
+  });
   test("without a terminal and without --yes it refuses before setting anything up: no pulumi call, no CLI install", () => {
     const r = up(["local"], { K3S_STACKS_PULUMI_INSTALLER_URL: "http://127.0.0.1:1/install.sh" });
     expect(r.status).toBe(2);
