@@ -226,8 +226,8 @@ export async function main(): Promise<Record<string, unknown>> {
     ...reached,
     plannedRestarts: restarts,
     snapshotsEnabled: cluster.datastore === "etcd" && snapshots.enabled !== false,
-    snapshotCommand: commands.snapshotCommand,
-    restoreCommand: commands.restoreCommand,
+    // The etcd scripts run `k3s etcd-snapshot`, which a sqlite or postgres server refuses (no etcd).
+    ...(cluster.datastore === "etcd" ? { snapshotCommand: commands.snapshotCommand, restoreCommand: commands.restoreCommand } : {}),
     ...(layers ? { storageClass: layers.storageClass, grafanaAdminPassword: layers.grafanaAdminPassword } : {}),
   };
 }

@@ -90,6 +90,8 @@ test("the kubeconfig output is secret and points at the first tlsSans name", asy
 test("stack outputs describe the cluster", async () => {
   expect(await valueOf(run.outputs.serverNames as never)).toEqual(["pi-1", "pi-2", "pi-3"]);
   expect(await valueOf(run.outputs.datastore as never)).toBe("etcd");
+  expect(await valueOf(run.outputs.snapshotCommand as never)).toMatch(/^scripts\/etcd-snapshot\.sh --host /);
+  expect(await valueOf(run.outputs.restoreCommand as never)).toMatch(/^scripts\/etcd-restore\.sh --snapshot SNAPSHOT /);
   // What k3s fixes at creation, for the next update's refusals (day-two/fixed-settings.ts).
   const names = ["clusterCidr", "serviceCidr", "clusterDomain", "flannelBackend", "clusterDns", "secretsEncryption"];
   const fixed = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await valueOf(run.outputs[n] as never)])));

@@ -64,3 +64,10 @@ test("the kubeconfig output is secret and points at the server's address", async
   const kc = parse(await valueOf(run.outputs.kubeconfig as never)) as { clusters: Array<{ cluster: { server: string } }> };
   expect(kc.clusters[0].cluster.server).toBe("https://192.168.2.10:6443");
 });
+
+// docs/day-two.md: sqlite and postgres clusters have no etcd snapshots, so no etcd script is offered.
+test("no snapshot or restore command is exported: they run k3s etcd-snapshot, which sqlite has not", () => {
+  expect(run.outputs).not.toHaveProperty("snapshotCommand");
+  expect(run.outputs).not.toHaveProperty("restoreCommand");
+  expect(run.outputs.snapshotsEnabled).toBe(false);
+});
