@@ -14,6 +14,19 @@ const hostKey = z.string().superRefine((value, ctx) => {
   const problem = registryHostProblem(value);
   if (problem) ctx.addIssue({ code: "custom", message: `must be a registry host: ${problem}. Fix: write host[:port] without a scheme, such as docker.io or reg.local:5000`, input: value });
 });
+/**
+ * Docker Hub's API hosts. k3s writes a mirror's hosts.toml under its key (certs.d/<key>/,
+ * K3S:pkg/agent/containerd/config.go getHostConfigs), and containerd looks it up by the image's
+ * registry name, which reference normalization makes docker.io for every Docker Hub image (also one
+ * written index.docker.io/...): a mirror under these keys is never used. A `configs` entry may use
+ * them (k3s's configForHost reads registry-1.docker.io's first for docker.io).
+ */
+const DOCKER_HUB_API_HOSTS = ["registry-1.docker.io", "index.docker.io"];
+const mirrorKey = hostKey.superRefine((value, ctx) => {
+  if (DOCKER_HUB_API_HOSTS.includes(value.toLowerCase())) {
+    ctx.addIssue({ code: "custom", message: `names Docker Hub's API host, but containerd finds a mirror by the image's registry name, docker.io for every Docker Hub image, so this mirror would never be used. Fix: key it docker.io`, input: value });
+  }
+});
 /** A mirror endpoint: an http(s) URL with a valid host (rules/address.ts endpointUrlProblem). */
 const endpointUrl = z.string().superRefine((value, ctx) => {
   const problem = endpointUrlProblem(value);
@@ -70,7 +83,7 @@ const registryConfigSchema = z
 
 export const registriesSchema = z
   .object({
-    mirrors: mapping(hostKey, mirrorSchema, "registry hosts to their mirror settings", "mirrors: {docker.io: {endpoint: [\"https://reg.local:5000\"]}}").default({}),
+    mirrors: mapping(mirrorKey, mirrorSchema, "registry hosts to their mirror settings", "mirrors: {docker.io: {endpoint: [\"https://reg.local:5000\"]}}").default({}),
     configs: mapping(hostKey, registryConfigSchema, "registry hosts to their auth and TLS settings", "configs: {reg.local:5000: {auth: {username: ci}}}").default({}),
     /** Share images between nodes with the embedded registry mirror (Spegel); mirrored hosts are shared. */
     embeddedMirror: z.boolean().default(false),

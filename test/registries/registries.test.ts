@@ -178,6 +178,21 @@ describe("registries config validation", () => {
   });
 });
 
+// k3s writes a mirror's hosts.toml under its key; containerd looks one up by the image's registry name,
+// docker.io for every Docker Hub image (k3s docs, Private Registry Configuration: images without a
+// registry are docker.io's). configs may name the API host: k3s's configForHost reads it for docker.io.
+describe("Docker Hub's API hosts as mirror keys", () => {
+  test.each(["registry-1.docker.io", "index.docker.io", "Registry-1.Docker.io"])("a mirror keyed %s is refused: no image is named so", (host) => {
+    const p = problems(() => parseRegistriesConfig({ mirrors: { [host]: { endpoint: ["https://reg.lan:5000"] } } }, undefined, false, "."));
+    expect(p).toEqual([expect.stringMatching(new RegExp(`^k3s-stacks:registries\\.mirrors\\.${host.replace(/\./g, "\\.")}: .*never be used\\. Fix: key it docker\\.io`))]);
+  });
+
+  test("docker.io mirrors, and auth under configs.registry-1.docker.io, are accepted", () => {
+    const s = parseRegistriesConfig({ mirrors: { "docker.io": { endpoint: ["https://reg.lan:5000"] } }, configs: { "registry-1.docker.io": { auth: { username: "u" } } } }, { "registry-1.docker.io": "pw" }, true, ".");
+    expect(Object.keys(s.config.mirrors)).toEqual(["docker.io"]);
+  });
+});
+
 describe("k3s's own registries.yaml spelling", () => {
   test("tls.insecure_skip_verify (as in k3s's docs) is accepted and renders as k3s reads it", () => {
     const settings = parseRegistriesConfig({ configs: { "reg.lan:5000": { tls: { insecure_skip_verify: true } } } }, undefined, false, ".");

@@ -311,5 +311,6 @@ export const BAD_INPUTS: BadInput[] = [
   { kind: "inventory host: privateKeyPath under another user's ~user", config: inventoryStack({ inventory: { privateKeyPath: "~pi/.ssh/id_ed25519" } }), key: "k3s-stacks:inventory.privateKeyPath", fix: "/home/pi/.ssh/id_ed25519" },
   { kind: "inventory host: privateKeyPath with $HOME", config: inventoryStack({ inventory: { privateKeyPath: "$HOME/.ssh/id_ed25519" } }), key: "k3s-stacks:inventory.privateKeyPath", fix: "write '~/.ssh/id_ed25519'" },
   { kind: "registries: a CA file under ~user (inventory)", config: { ...inventoryStack(), "k3s-stacks:registries": { configs: { "reg.lan:5000": { tls: { caFile: "~admin/ca.pem" } } } } }, key: "k3s-stacks:registries.configs.reg.lan:5000.tls.caFile", fix: "/home/admin/ca.pem" },
+  { kind: "registries: a mirror keyed registry-1.docker.io, which no image name uses (cloud)", config: { ...cloudStack(), "k3s-stacks:registries": { mirrors: { "registry-1.docker.io": { endpoint: ["https://reg.lan:5000"] } } } }, key: "k3s-stacks:registries.mirrors.registry-1.docker.io", fix: "key it docker.io" },
   { kind: "airgap: bundle directory written with $HOME (inventory)", config: { ...inventoryStack(), "k3s-stacks:airgap": { bundleDir: "${HOME}/bundle" } }, key: "k3s-stacks:airgap.bundleDir", fix: "write '~/bundle'" },
 ];
