@@ -9,6 +9,7 @@ import { readStackFile, stackFileName } from "./stackfile";
 import { SITES_DIR } from "./paths";
 import { FleetMeta, SiteDefinition } from "./types";
 import { ENVIRONMENTS } from "../../policy/environment-names";
+import { sharedMachineProblems } from "./site-machines";
 import { snapshotLocationProblems } from "./snapshot-locations";
 
 export { SITES_DIR } from "./paths";
@@ -169,7 +170,10 @@ export function loadSites(root: string): SiteDefinition[] {
     }
   }
   // Checks across sites, once each site plans on its own.
-  if (!problems.length) problems.push(...snapshotLocationProblems(sites, (site) => fileOf.get(site) ?? `${SITES_DIR}/${site}.yaml`));
+  if (!problems.length) {
+    const file = (site: string) => fileOf.get(site) ?? `${SITES_DIR}/${site}.yaml`;
+    problems.push(...snapshotLocationProblems(sites, file), ...sharedMachineProblems(sites, file));
+  }
   if (problems.length) throw new ConfigError(problems);
   return sites;
 }
