@@ -102,6 +102,18 @@ describe("k3s-stacks:inventory validation", () => {
     ]);
   });
 
+  // ssh -J / ProxyJump and Ansible's ansible_ssh_common_args write a jump host as [user@]host[:port].
+  test.each([
+    ["admin@203.0.113.5:2222", "write a jump host that is not in the inventory as a mapping, bastion: { address: 203.0.113.5, port: 2222, user: admin }"],
+    ["jump.example.com", "bastion: { address: jump.example.com }"],
+    ["ops@[2001:db8::5]:22", 'bastion: { address: "2001:db8::5", port: 22, user: ops }'],
+    ["192.168.1.12", "name the host, bastion: pi-2"],
+    ["pi-3", "name the host meant, bastion: pi-2"],
+  ])("a bastion string %s that names no host gets the setting meant", (bastion, fix) => {
+    const p = problemsOf(() => parseInventoryConfig({ hosts: [host({ bastion }), host({ name: "pi-2", address: "192.168.1.12" })] }));
+    expect(p).toEqual([problem("k3s-stacks:inventory.hosts[0].bastion", "is not a host in this inventory", fix)]);
+  });
+
   test("an empty or missing host list, and a list instead of a mapping", () => {
     expect(problemsOf(() => parseInventoryConfig({ hosts: [] }))).toEqual([problem("k3s-stacks:inventory.hosts", "lists no hosts", "role: server")]);
     expect(problemsOf(() => parseInventoryConfig({}))).toEqual([problem("k3s-stacks:inventory.hosts", "is required", "set it")]);

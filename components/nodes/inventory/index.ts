@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, ConfigRoot, collectProblems, isArgument, keyPath, parseConfig, settingName } from "../../rules/errors";
 import { KeyPassword, passwordWithoutKeyProblem, privateKeyProblems } from "../../remote/private-key";
 import { localPathProblem, resolveLocalPath } from "../../rules/local-path";
+import { nearest } from "../../rules/nearest";
 import { duplicateValueProblems, nodeIpKeys, sshEndpointKey } from "../../rules/unique-hosts";
 import { NodeSpec } from "../types";
 import { ARCH_ALIASES, InventoryConfig, inventorySchema } from "./schema";
@@ -42,7 +43,7 @@ export function parseInventoryConfig(raw: unknown, root: ConfigRoot = KEY): Inve
       inv.hosts.forEach((h, i) => {
         if (typeof h.bastion !== "string") return;
         const via = inv.hosts.find((o) => o.name === h.bastion);
-        if (!via) problems.push(`${keyPath(root, ["hosts", i, "bastion"])}: '${h.bastion}' is not a host in this inventory. Fix: name another host, or give {address, port, user}.`);
+        if (!via) problems.push(`${keyPath(root, ["hosts", i, "bastion"])}: '${h.bastion}' is not a host in this inventory. Fix: ${bastionFix(inv, h.name, h.bastion)}.`);
         else if (via.name === h.name || via.bastion) problems.push(`${keyPath(root, ["hosts", i, "bastion"])}: '${h.bastion}' cannot be a bastion (itself, or reached through another bastion). Fix: use a host SSH can reach directly.`);
         else if (via.gone && !h.gone) problems.push(`${keyPath(root, ["hosts", i, "bastion"])}: '${h.bastion}' is marked gone, so it cannot carry SSH to ${h.name}. Fix: give ${h.name} another bastion as {address, port, user}, or reach it directly.`);
       });
@@ -51,6 +52,25 @@ export function parseInventoryConfig(raw: unknown, root: ConfigRoot = KEY): Inve
     () => goneProblems(root, inv),
   ]);
   return inv;
+}
+
+/**
+ * The fix for a bastion string that names no host: another host with that address or a near name is named; a jump
+ * host written as ssh -J / ProxyJump takes it, `[user@]host[:port]`, becomes the mapping this schema
+ * takes (the inventory has no ssh_config to read the string), with its parts filled in.
+ */
+function bastionFix(inv: InventoryConfig, self: string, text: string): string {
+  const others = inv.hosts.filter((o) => o.name !== self && !o.gone);
+  const byAddress = others.find((o) => o.address === text);
+  if (byAddress) return `name the host, bastion: ${byAddress.name}`;
+  const jump = /^(?:([^@\s]+)@)?(\[[^\]]+\]|[^:@\s]+)(?::(\d+))?$/.exec(text);
+  if (jump && (jump[1] !== undefined || jump[3] !== undefined || jump[2].includes(".") || jump[2].startsWith("["))) {
+    const address = jump[2].replace(/^\[|\]$/g, "");
+    const parts = [`address: ${address.includes(":") ? JSON.stringify(address) : address}`, ...(jump[3] ? [`port: ${jump[3]}`] : []), ...(jump[1] ? [`user: ${jump[1]}`] : [])];
+    return `write a jump host that is not in the inventory as a mapping, bastion: { ${parts.join(", ")} }`;
+  }
+  const meant = nearest(text, others.map((o) => o.name));
+  return meant ? `name the host meant, bastion: ${meant}, or give {address, port, user}` : "name another host, or give {address, port, user}";
 }
 
 /**
