@@ -64,6 +64,11 @@ export function loadBundle(dir: string, expectedVersion: string, nodes: NodeFact
   const base = expandHome(dir);
   const abs = resolveLocalPath(dir, process.cwd());
   const manifestPath = path.join(abs, MANIFEST_NAME);
+  // A path to a file (the manifest, an archive of the bundle) would otherwise get a fix that builds a bundle "into" it.
+  if (fs.statSync(abs, { throwIfNoEntry: false })?.isFile()) {
+    const dirOf = path.basename(abs) === MANIFEST_NAME ? `its directory, ${path.dirname(dir)}` : "the directory 'npm run airgap' wrote (unpack an archive of it first)";
+    throw new ConfigError([`${where}: ${abs} is a file, not a bundle directory. Fix: set bundleDir to ${dirOf}.`]);
+  }
 
   let raw: unknown;
   try {

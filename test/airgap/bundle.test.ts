@@ -90,6 +90,15 @@ test("no manifest (unfinished build) and a foreign manifest are clear errors", (
   expect(problems(() => loadBundle(dir, VERSION, mixed))[0]).toMatch(/manifest\.json is unreadable/);
 });
 
+// The rebuild fix would otherwise name --out <the file>, a bundle written "into" a file.
+test("a bundleDir that is a file (the manifest, an archive) names the directory to set instead", () => {
+  const dir = tmpDir();
+  writeBundle(dir);
+  expect(problems(() => loadBundle(path.join(dir, "manifest.json"), VERSION, mixed))).toEqual([`k3s-stacks:airgap.bundleDir: ${dir}/manifest.json is a file, not a bundle directory. Fix: set bundleDir to its directory, ${dir}.`]);
+  fs.writeFileSync(path.join(dir, "bundle.tar"), "");
+  expect(problems(() => loadBundle(path.join(dir, "bundle.tar"), VERSION, mixed))[0]).toMatch(/is a file, not a bundle directory\. Fix: set bundleDir to the directory 'npm run airgap' wrote \(unpack an archive of it first\)\.$/);
+});
+
 test("charts: required ones must be bundled at the stack's version; offlineChart returns the archive", () => {
   const dir = tmpDir();
   writeBundle(dir, { charts: { metallb: "0.16.1", longhorn: "1.12.0" } });
