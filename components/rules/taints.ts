@@ -25,6 +25,28 @@ export function tolerationFor(taint: string): { key: string; operator: "Equal" |
   return t.value === undefined ? { key: t.key, operator: "Exists", effect: t.effect } : { key: t.key, operator: "Equal", value: t.value, effect: t.effect };
 }
 
+/**
+ * Taint keys Kubernetes sets and removes on its own (Kubernetes docs, Taints and Tolerations, "Taint
+ * based Evictions"; pkg/controller/nodelifecycle): the node lifecycle controller keeps the
+ * condition taints and `unschedulable` in step with the Node's conditions and spec.unschedulable,
+ * deleting one that does not hold, and the cloud controller (k3s runs its own) removes
+ * `uninitialized` once it initialized the node. A user taint under these keys is removed minutes
+ * after the node registers and put back by every `pulumi up`, or, as not-ready/unreachable
+ * NoExecute, evicts the node's pods until then. `node.kubernetes.io/out-of-service` is the user's
+ * own (non-graceful node shutdown) and stays allowed.
+ */
+const MANAGED_TAINT_KEYS = new Set([
+  "node.kubernetes.io/not-ready",
+  "node.kubernetes.io/unreachable",
+  "node.kubernetes.io/memory-pressure",
+  "node.kubernetes.io/disk-pressure",
+  "node.kubernetes.io/pid-pressure",
+  "node.kubernetes.io/network-unavailable",
+  "node.kubernetes.io/unschedulable",
+  "node.cloudprovider.kubernetes.io/uninitialized",
+  "node.cloudprovider.kubernetes.io/shutdown",
+]);
+
 /** What is wrong with `taint`, with its fix, or undefined when the API server accepts it. */
 export function taintProblem(taint: string): string | undefined {
   const t = parseTaint(taint);
@@ -34,6 +56,9 @@ export function taintProblem(taint: string): string | undefined {
   if (keyWrong) return `is not a taint: its key is invalid (${keyWrong}). Fix: ${FIX}`;
   const valueWrong = t.value === undefined ? undefined : labelValueProblem(t.value);
   if (valueWrong) return `is not a taint: its value is invalid (${valueWrong.replace(/^it /, "the value ")}). Fix: ${FIX}`;
+  if (MANAGED_TAINT_KEYS.has(t.key)) {
+    return `uses ${t.key}, a key Kubernetes reserves for the taints its node controllers add and remove from the node's state (Kubernetes docs, Taints and Tolerations: taint based evictions): set here, it is dropped once the node reports healthy, or claims a state the node is not in. Fix: remove it; to keep new pods off the node use a taint of your own, such as dedicated=maintenance:NoSchedule, or 'kubectl cordon' the node`;
+  }
   return undefined;
 }
 
