@@ -59,6 +59,8 @@ export function nearestLabelValue(value: string): string | undefined {
  * for the value as meant, quoted, rather than converting silently.
  */
 function labelValueTypeProblem(input: unknown): string | undefined {
+  // `node-role.kubernetes.io/worker:` with nothing after it, as kubectl label's `key=` reads: YAML's null.
+  if (input === null) return "has no value (YAML reads a key with nothing after it as null), but a label value is text, possibly empty. Fix: write \"\" for an empty value, as kubectl label key= sets it, or the value meant";
   if (typeof input !== "number" && typeof input !== "boolean") return "must be a string. Fix: quote it, such as \"true\" or \"1\"";
   const why = typeof input === "number" ? "YAML reads unquoted digits as a number, and a leading 0 as octal (0042 becomes 34)" : "YAML reads an unquoted true or false as a boolean";
   return `is the ${typeof input} ${String(input)}, but a label value is text: ${why}. Fix: quote the value as you mean it, such as "${String(input)}"`;

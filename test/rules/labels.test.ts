@@ -19,3 +19,8 @@ test("a number or boolean value is named with how YAML read it and the quoted va
   expect(messages({ gpu: true })).toEqual(['is the boolean true, but a label value is text: YAML reads an unquoted true or false as a boolean. Fix: quote the value as you mean it, such as "true"']);
   expect(messages({ rack: "3", gpu: "true", empty: "" })).toEqual([]);
 });
+
+// `node-role.kubernetes.io/worker:` written as kubectl label's `key=` reaches the program as null.
+test("a key with no value (YAML null) is named as such, with \"\" as the fix", () => {
+  expect(messages({ "node-role.kubernetes.io/worker": null })).toEqual([expect.stringMatching(/^has no value \(YAML reads a key with nothing after it as null\).*Fix: write "" for an empty value/)]);
+});
