@@ -74,6 +74,12 @@ describe("parseCloudConfig", () => {
     expect(() => parseCloudConfig(hetzner({ pools: [{ name: "server", role: "server", count: 1, type: "zz99", arch: "amd64" }] }), cluster)).not.toThrow();
   });
 
+  // Every Hetzner type is in the table, so one it lacks is most likely misspelt (cx-23 for cx23).
+  test.each([["cx-23", "cx23"], ["cpx-22", "cpx22"], ["cax-11", "cax11"]])("a Hetzner type %s near a known one names %s", (type, meant) => {
+    expect(problems(hetzner({ pools: [{ name: "server", role: "server", count: 1, type }] })))
+      .toEqual([expect.stringMatching(new RegExp(`pools\\[0\\]\\.type: the architecture of hetzner type '${type}' is unknown here\\. Fix: write ${meant} if that is the type meant`))]);
+  });
+
   test("a location that lacks the type is an error naming where it is sold", () => {
     expect(problems(hetzner({ hetzner: { location: "ash" }, pools: [{ name: "server", role: "server", count: 1, type: "cax21" }] })))
       .toEqual([expect.stringContaining("pools[0].type: type cax21 is not offered in ash (offered in fsn1, nbg1, hel1)")]);

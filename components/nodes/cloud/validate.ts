@@ -9,6 +9,7 @@ import { imageIdProblem, typeNameProblem } from "./type-names";
 import { providerNetworkProblems } from "./network-rules";
 import { nonPublicAdminProblem } from "./admin-cidrs";
 import { CLOUD_DELIVERS_ONLY_ASSIGNED } from "../../rules/layer2";
+import { nearest } from "../../rules/nearest";
 
 /** Where the cloud settings and the cluster settings they are checked against are named: the stack's keys, or cloudNodeSpecs's arguments. */
 export interface CloudRoots {
@@ -85,7 +86,10 @@ function poolProblems(at: At, c: CloudConfig): string[] {
     }
     const derived = typeArch(c.provider, pool.type);
     if (!derived && !pool.arch && !pool.image) {
-      problems.push(`${at("pools", i, "type")}: the architecture of ${c.provider} type '${pool.type}' is unknown here. Fix: check the type name, or set pools[${i}].arch to amd64 or arm64.`);
+      // Hetzner's types are all known here, so an unknown one is most likely a misspelt one (cx-23, cpx-22).
+      const meant = c.provider === "hetzner" ? nearest(pool.type, Object.keys(HETZNER_SERVER_TYPES)) : undefined;
+      const check = meant ? `write ${meant} if that is the type meant` : "check the type name";
+      problems.push(`${at("pools", i, "type")}: the architecture of ${c.provider} type '${pool.type}' is unknown here. Fix: ${check}, or set pools[${i}].arch to amd64 or arm64.`);
     }
     if (derived && pool.arch && derived !== pool.arch) {
       problems.push(`${at("pools", i, "arch")}: ${pool.arch} does not match type ${pool.type}, which is ${derived}. Fix: remove arch or pick a ${pool.arch} type.`);
