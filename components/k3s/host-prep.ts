@@ -57,8 +57,8 @@ export interface HostPrep {
  * wait for a running cloud-init (host/cloud-init.ts), then every check that can fail (arch, SELinux, node-ip and flannel-iface, kernel modules, firewall when kept, memory cgroup) before
  * anything changes; then swap off, modules and sysctls (inotify limits raised), firewall rules, NetworkManager, fapolicyd and
  * SELinux.
- * Leaves `k3s_prep_changed=1` when a file k3s reads changed (the SELinux drop-in), so the config
- * step restarts k3s.
+ * Leaves `k3s_prep_changed=1` when a file k3s reads changed (the SELinux drop-in): the config step
+ * then leaves k3s's started-configuration record as it was, so the node's next restart step restarts k3s.
  */
 export function prepBody(opts: HostPrep): string {
   const modules = kernelModules(opts.network?.backend ?? "vxlan", opts.network?.proxyMode);

@@ -12,7 +12,7 @@ import { renderResolvConfCheck, setsResolvConf } from "./host/resolv";
 import { HostPrep, prepBody } from "./host-prep";
 import { firewallRules } from "./host/network";
 import { renderPrepUndo } from "./host/undo";
-import { renderSelinuxSnapshotCheck } from "./host/services";
+import { SELINUX_DROPIN, renderSelinuxSnapshotCheck } from "./host/services";
 import { renderOstreeSelinuxCheck, renderOstreeSelinuxLabel } from "./host/ostree";
 import { drainSnippet, removingMarker, takeBack, uninstallSnippet } from "./removal-scripts";
 import { renderLostNodePasswordNote, renderNodeNameGuard } from "./node-guard";
@@ -36,9 +36,12 @@ export interface ManagedFile {
  * Prepares the host, then writes config.yaml and other managed files. It does not restart a running
  * k3s for them: a change reaches k3s through the node's restart step, which the rollout runs one
  * server at a time, then agents in batches (rollout-scripts.ts). When k3s is not running, k3s will
- * start with these files, so they are recorded as its started configuration. The one exception is a
- * file host preparation wrote for k3s from this host's own facts (the SELinux drop-in): no input of
- * the program changes with it, so no restart step would run; the config step restarts k3s itself.
+ * start with these files, so they are recorded as its started configuration. A file host preparation
+ * wrote for k3s from this host's own facts (the SELinux drop-in) does not restart a running k3s here
+ * either: config steps of different nodes run at the same time, so a restart here would restart every
+ * such node at once. Its record stays as it was, so the node's next restart step restarts k3s with it
+ * (the drop-ins count in the record's hash, started-config.ts); until then the step says so and names
+ * the manual restart.
  * One script (one SSH session, one resource) because preparation is idempotent and cheap to repeat.
  * The state before the first preparation is recorded; delete (after the uninstall) puts it back.
  * Before anything changes, a machine running k3s as another node fails the step (node-guard.ts).
@@ -60,13 +63,14 @@ ${dropIns}${[iptables, snapshotter, resolv].filter((s) => s.length > 0).map((s) 
 changed=0
 ${writes}
 ${configHashFunction(opts.files.map((f) => f.path))}
-if [ "$k3s_prep_changed" = 1 ] && systemctl is-active --quiet ${service} 2>/dev/null; then
-  echo "k3s-stacks: host preparation changed a file k3s reads on ${opts.host.node}; restarting ${service}"
-  systemctl restart ${service}
-${indentLines(RECORD_STARTED_CONFIG, 2)}
-elif [ "$changed" = 1 ] || [ "$k3s_prep_changed" = 1 ] || [ ! -f ${shq(STARTED_CONFIG_FILE)} ]; then
+if [ "$changed" = 1 ] || [ "$k3s_prep_changed" = 1 ] || [ ! -f ${shq(STARTED_CONFIG_FILE)} ]; then
   if systemctl is-active --quiet ${service} 2>/dev/null; then
-    echo "k3s-stacks: configuration of ${opts.host.node} changed; ${service} restarts when the rolling restart reaches it"
+    if [ "$changed" = 1 ]; then
+      echo "k3s-stacks: configuration of ${opts.host.node} changed; ${service} restarts when the rolling restart reaches it"
+    fi
+    if [ "$k3s_prep_changed" = 1 ]; then
+      echo "k3s-stacks: host preparation changed a file k3s reads on ${opts.host.node} (${SELINUX_DROPIN}: SELinux was turned on or off on this host); ${service} is not restarted here, so that nodes restart one at a time. It starts with the file at its next restart: the rolling restart of this run when ${opts.host.node}'s configuration or k3s version changed, otherwise the next one. Fix, to apply it now: run 'systemctl restart ${service}' on ${opts.host.node}, one node at a time, each once its Node is Ready again."
+    fi
   else
 ${indentLines(RECORD_STARTED_CONFIG, 4)}
   fi

@@ -297,18 +297,37 @@ esac`);
 
 describe("SELinux", () => {
   const DROPIN = "etc/rancher/k3s/config.yaml.d/50-k3s-stacks-selinux.yaml";
-  test("enforcing on the RHEL family: selinux: true for k3s, and its change restarts k3s; off again: removed", () => {
+  test("enforcing on the RHEL family: selinux: true for k3s; off again: removed", () => {
     host("rocky", "5.14.0-427.13.1.el9_4.x86_64");
     sb.fake("getenforce", 'echo "${SELINUX:-Enforcing}"');
     expect(run(render()).stdout).toContain("SELinux enforcing");
     expect(read(DROPIN)).toBe("# Managed by k3s-stacks: SELinux is on on this host.\nselinux: true\n");
-    sb.calls();
-    sb.fake("systemctl", `${LOG_CALL}\ncase "$1" in is-enabled|list-unit-files) exit 1 ;; esac`);
     expect(run(render(), { SELINUX: "Disabled" }).status).toBe(0);
     expect(exists(DROPIN)).toBe(false);
-    expect(sb.calls()).toContain("systemctl restart k3s");
-    expect(run(render(), { SELINUX: "Disabled" }).status).toBe(0);
-    expect(sb.calls()).not.toContain("systemctl restart k3s");
+  });
+
+  // Config steps of all nodes run at once: a restart there would restart every such node together.
+  test("a running k3s is not restarted for the drop-in; its started-configuration record stays, so its restart step restarts it", () => {
+    host("rocky", "5.14.0-427.13.1.el9_4.x86_64");
+    sb.fake("getenforce", 'echo "${SELINUX:-Enforcing}"');
+    expect(run(render()).status).toBe(0);
+    const record = "var/lib/rancher/k3s-stacks/rollout/started-config";
+    const started = read(record);
+    sb.calls();
+    // k3s runs from here on.
+    sb.fake("systemctl", `${LOG_CALL}\ncase "$1" in is-enabled|list-unit-files) exit 1 ;; esac`);
+    const r = run(render(), { SELINUX: "Disabled" });
+    expect(r.status).toBe(0);
+    expect(exists(DROPIN)).toBe(false);
+    expect(sb.calls().filter((c) => /^systemctl (re)?start k3s/.test(c))).toEqual([]);
+    expect(read(record)).toBe(started);
+    expect(r.stdout).toContain(`k3s-stacks: host preparation changed a file k3s reads on n1 (${sb.dir}/etc/rancher/k3s/config.yaml.d/50-k3s-stacks-selinux.yaml: SELinux was turned on or off on this host); k3s is not restarted here, so that nodes restart one at a time.`);
+    expect(r.stdout).toContain("Fix, to apply it now: run 'systemctl restart k3s' on n1, one node at a time, each once its Node is Ready again.");
+    expect(r.stdout).not.toContain("configuration of n1 changed");
+    // Nothing changed since: nothing said, nothing restarted.
+    const again = run(render(), { SELINUX: "Disabled" });
+    expect(again.stdout).not.toContain("host preparation changed");
+    expect(sb.calls().filter((c) => c.startsWith("systemctl re"))).toEqual([]);
   });
 
   test("enforcing where k3s has no policy package (Debian family) fails before any change", () => {

@@ -97,6 +97,22 @@ describe("restart step (renderRestartScript)", () => {
       expect(calls()).toEqual(["systemctl restart k3s", "readyz"]);
     });
 
+    // The config step leaves the record as it was when host preparation changes it (renderConfigScript).
+    test("the SELinux drop-in host preparation wrote or removed since k3s started: k3s restarts for it", () => {
+      const selinux = path.join(dropIns(), "50-k3s-stacks-selinux.yaml");
+      fs.writeFileSync(selinux, "selinux: true\n");
+      fs.writeFileSync(active(), "");
+      run(renderD(spec()));
+      expect(run(renderD(spec())).stdout).toContain("s1 already runs with this configuration");
+      sb.calls();
+      fs.rmSync(selinux);
+      expect(run(renderD(spec())).stdout).toContain("restarting k3s on s1: its configuration changed");
+      expect(calls()).toEqual(["systemctl restart k3s", "readyz"]);
+      fs.writeFileSync(selinux, "selinux: true\n");
+      expect(run(renderD(spec())).stdout).toContain("restarting k3s on s1: its configuration changed");
+      expect(calls()).toEqual(["systemctl restart k3s", "readyz"]);
+    });
+
     test("written after k3s started with the configuration: k3s restarts for it", () => {
       settle(spec());
       fs.utimesSync(started(), hourAgo(), hourAgo());

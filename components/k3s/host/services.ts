@@ -21,7 +21,8 @@ fi`;
 /**
  * Shell: `selinux: true` for k3s while SELinux is on (k3s --selinux: the embedded containerd labels
  * containers), removed when it is off; install.sh installs the k3s-selinux policy RPM itself online
- * (reference §13). Sets changed=1 when the drop-in changed, so k3s restarts.
+ * (reference §13). Sets changed=1 when the drop-in changed: k3s restarts with it at the node's next
+ * restart step (renderConfigScript).
  */
 export function renderSelinuxConfig(): string {
   // Snippets are not indented: their heredoc terminators must start a line.

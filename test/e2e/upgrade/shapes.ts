@@ -69,8 +69,9 @@ export const SHAPES: Shape[] = [
 export type Expectation = (step: Step, shape: Shape, datastore: string) => string | undefined;
 
 /**
- * What an upgrade from stop 25's release (29fd590) may change, each with the commit that changes it;
- * a release that changes more says so in its changelog and here. Only a script (stdin) may change.
+ * What an upgrade from stop 25's release (29fd590) or later may change, each with the commit (or stop)
+ * that changes it; a release that changes more says so in its changelog and here. Only a script (stdin)
+ * may change.
  */
 export const EXPECTED: Expectation = (step, shape, datastore) => {
   const etcd = datastore === "etcd";
@@ -82,6 +83,7 @@ export const EXPECTED: Expectation = (step, shape, datastore) => {
     const why = [
       ...(etcd && servers.includes(node[1]) ? ["host preparation makes sure an etcd server has curl for the quorum checks (f97359d)"] : []),
       ...(shape.kernelDefaults?.includes(node[1]) ? ["host preparation sets the kernel settings protect-kernel-defaults requires (6f89371)"] : []),
+      "the config step no longer restarts k3s when host preparation changes the SELinux drop-in; the node's restart step does (stop 27)",
     ];
     return why.length ? `${why.join("; ")}; config.yaml unchanged, so no restart` : undefined;
   }
