@@ -11,17 +11,19 @@ import { commandCounts, k3sTouched, rollProblems } from "../e2e/upgrade/verdict"
 const step = (op: Step["op"], name: string, diffs = ["stdin"]): Step => ({ op, urn: `urn:pulumi:s::p::command:remote:Command::${name}`, name, diffs, detailed: [] });
 const shape = (key: string) => SHAPES.find((s) => s.key === key)!;
 
-describe("steps a release upgrade from 29fd590 may show", () => {
+describe("steps a release upgrade from 29fd590 or later may show", () => {
   test("the teardown step is new on etcd clusters only", () => {
     expect(EXPECTED(step("create", "k3s-teardown", []), shape("b"), "etcd")).toBeDefined();
     expect(EXPECTED(step("create", "k3s-teardown", []), shape("a"), "sqlite")).toBeUndefined();
   });
 
-  test("a config step updates only on etcd servers and nodes with protect-kernel-defaults", () => {
+  test("a config step's script updates on every node (stop 27), with what else changed for etcd servers and protect-kernel-defaults", () => {
     expect(EXPECTED(step("update", "k3s-srv2-config"), shape("b"), "etcd")).toContain("curl");
-    expect(EXPECTED(step("update", "k3s-ag1-config"), shape("b"), "etcd")).toBeUndefined();
-    expect(EXPECTED(step("update", "k3s-srv1-config"), shape("a"), "sqlite")).toBeUndefined();
+    expect(EXPECTED(step("update", "k3s-ag1-config"), shape("b"), "etcd")).not.toContain("curl");
+    expect(EXPECTED(step("update", "k3s-ag1-config"), shape("b"), "etcd")).toContain("SELinux drop-in");
+    expect(EXPECTED(step("update", "k3s-srv1-config"), shape("a"), "sqlite")).toContain("SELinux drop-in");
     expect(EXPECTED(step("update", "k3s-srv1-config"), shape("d"), "sqlite")).toContain("protect-kernel-defaults");
+    expect(EXPECTED(step("update", "k3s-srv1-config", ["stdin", "connection"]), shape("a"), "sqlite")).toBeUndefined();
   });
 
   test("only a script may change; restarts, installs and replacements are findings", () => {
