@@ -3,7 +3,7 @@ import * as path from "path";
 import { ConfigError, keyPath } from "../rules/errors";
 import { defaultMessage, describeIssue } from "../rules/issues";
 import { expandHome, localPathProblem, resolveLocalPath } from "../rules/local-path";
-import { Arch, NodeFacts, NodeRole } from "../nodes/types";
+import { Arch, archName, NodeFacts, NodeRole } from "../nodes/types";
 import { archAssets, IMAGE_FORMATS, parseChecksums } from "./assets";
 import { AIRGAP_KEY } from "./config";
 import { sha256FileSync } from "./hash";
@@ -57,7 +57,7 @@ export interface RequiredChart {
 export function loadBundle(dir: string, expectedVersion: string, nodes: NodeFacts[], charts: RequiredChart[] = [], images: RequiredImage[] = []): LoadedBundle {
   const where = keyPath(AIRGAP_KEY, ["bundleDir"]);
   const neededArches = [...new Set(nodes.map((n) => n.arch))];
-  const rebuild = `npm run airgap -- --version ${expectedVersion} --arch ${neededArches.join(",") || "amd64"} --out ${dir}`;
+  const rebuild = `npm run airgap -- --version ${expectedVersion} --arch ${neededArches.map(archName).join(",") || "amd64"} --out ${dir}`;
   const unexpanded = localPathProblem(dir);
   if (unexpanded) throw new ConfigError([`${where}: ${unexpanded}.`]);
   // Asset paths keep a relative dir relative; `~` becomes the home directory it means.
@@ -114,11 +114,11 @@ export function loadBundle(dir: string, expectedVersion: string, nodes: NodeFact
     const entry: ArchEntry | undefined = manifest.arches[arch];
     if (!entry) {
       const users = nodes.filter((n) => n.arch === arch).map((n) => n.name).join(", ");
-      const have = Object.keys(manifest.arches).join(", ") || "none";
-      problems.push(`${where}: node(s) ${users} are ${arch}, but the bundle has files for ${have} only. Fix: ${rebuild}`);
+      const have = (Object.keys(manifest.arches) as Arch[]).map(archName).join(", ") || "none";
+      problems.push(`${where}: node(s) ${users} are ${archName(arch)}, but the bundle has files for ${have} only. Fix: ${rebuild}`);
       continue;
     }
-    const files = { k3s: check(entry.k3s, `${arch} k3s binary`), images: check(entry.images, `${arch} image tarball`) };
+    const files = { k3s: check(entry.k3s, `${archName(arch)} k3s binary`), images: check(entry.images, `${archName(arch)} image tarball`) };
     checkAgainstRelease(abs, arch, entry, problems, where, rebuild);
     arches[arch] = files;
   }
@@ -144,8 +144,8 @@ export function loadBundle(dir: string, expectedVersion: string, nodes: NodeFact
     const files: LoadedImage["files"] = {};
     for (const arch of new Set(nodes.filter((n) => want.roles.includes(n.role)).map((n) => n.arch))) {
       const f = entry.arches[arch];
-      if (!f) problems.push(`${where}: image ${want.ref} has no ${arch} file in the bundle. Fix: ${rebuild}`);
-      else files[arch] = check(f, `image ${want.ref} (${arch})`);
+      if (!f) problems.push(`${where}: image ${want.ref} has no ${archName(arch)} file in the bundle. Fix: ${rebuild}`);
+      else files[arch] = check(f, `image ${want.ref} (${archName(arch)})`);
     }
     loadedImages.push({ ...want, files });
   }
@@ -168,7 +168,7 @@ function checkAgainstRelease(abs: string, arch: Arch, entry: ArchEntry, problems
   try {
     text = fs.readFileSync(path.join(abs, entry.checksums.path), "utf8");
   } catch {
-    problems.push(`${where}: ${arch} release checksum file ${entry.checksums.path} is missing. Fix: ${rebuild}`);
+    problems.push(`${where}: ${archName(arch)} release checksum file ${entry.checksums.path} is missing. Fix: ${rebuild}`);
     return;
   }
   const sums = parseChecksums(text);
@@ -176,7 +176,7 @@ function checkAgainstRelease(abs: string, arch: Arch, entry: ArchEntry, problems
   const names = archAssets(arch, format);
   for (const [name, file] of [[names.binary, entry.k3s], [names.images, entry.images]] as const) {
     if (sums.get(name) !== file.sha256) {
-      problems.push(`${where}: ${arch} ${name}: the manifest's sha256 does not match the release checksum file ${entry.checksums.path}. Fix: ${rebuild}`);
+      problems.push(`${where}: ${archName(arch)} ${name}: the manifest's sha256 does not match the release checksum file ${entry.checksums.path}. Fix: ${rebuild}`);
     }
   }
 }

@@ -14,6 +14,14 @@ export type Arch = "amd64" | "arm64" | "arm";
 export const ARCH_SPELLINGS = { x64: "amd64", amd64: "amd64", x86_64: "amd64", arm64: "arm64", aarch64: "arm64", armhf: "arm", arm: "arm" } as const satisfies Record<string, Arch>;
 
 /**
+ * The arch as messages name it: the README's and the airgap tool's spelling, which for 32-bit Arm is
+ * armhf (k3s's asset suffix, k3s-armhf), not the internal `arm` a user never writes.
+ */
+export function archName(arch: Arch): string {
+  return arch === "arm" ? "armhf" : arch;
+}
+
+/**
  * What is wrong with an arch spelt as `uname -m` or a distribution names a machine k3s-stacks does
  * not take under that name, with the spelling meant; undefined for any other unknown word. k3s
  * publishes amd64, arm64 and arm (armhf, built for ARMv7 and later) assets; install.sh maps every

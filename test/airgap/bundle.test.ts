@@ -35,13 +35,13 @@ test("a bundleDir under ~/ is read from the home directory, as the rebuild comma
   expect(p[0]).toContain("--out ~/k3s-stacks-no-such-bundle");
 });
 
-test("a node whose arch has no files is an error naming the node, the arch and the rebuild command", () => {
+test("a node whose arch has no files is an error naming the node, the arch as the README and --arch write it (armhf, not arm) and the rebuild command", () => {
   const dir = tmpDir();
   writeBundle(dir, { arches: ["amd64", "arm64"] });
   const p = problems(() => loadBundle(dir, VERSION, mixed));
   expect(p).toHaveLength(1);
-  expect(p[0]).toMatch(/k3s-stacks:airgap\.bundleDir: node\(s\) pi-armhf are arm, but the bundle has files for amd64, arm64 only/);
-  expect(p[0]).toContain(`Fix: npm run airgap -- --version ${VERSION} --arch amd64,arm64,arm --out ${dir}`);
+  expect(p[0]).toMatch(/k3s-stacks:airgap\.bundleDir: node\(s\) pi-armhf are armhf, but the bundle has files for amd64, arm64 only/);
+  expect(p[0]).toContain(`Fix: npm run airgap -- --version ${VERSION} --arch amd64,arm64,armhf --out ${dir}`);
 });
 
 test("a manifest version different from the stack's is an error", () => {
@@ -62,7 +62,7 @@ test("missing and altered files are all reported, by file", () => {
   expect(p).toEqual(
     expect.arrayContaining([
       expect.stringMatching(/install script .*install\.sh has sha256 [0-9a-f]{64}, the manifest says [0-9a-f]{64} \(altered or corrupt\)/),
-      expect.stringMatching(/arm k3s binary .*arm\/k3s-armhf is missing/),
+      expect.stringMatching(/armhf k3s binary .*arm\/k3s-armhf is missing/),
       expect.stringMatching(/arm64 image tarball .*k3s-airgap-images-arm64\.tar\.zst has sha256/),
     ]),
   );

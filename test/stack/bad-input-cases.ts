@@ -196,6 +196,7 @@ export const BAD_INPUTS: BadInput[] = [
   { kind: "registries: mirror endpoint without a scheme (inventory)", config: { ...inventoryStack(), "k3s-stacks:registries": { mirrors: { "docker.io": { endpoint: ["reg.lan:5000"] } } } }, key: "k3s-stacks:registries.mirrors.docker.io.endpoint[0]", fix: "https://reg.lan:5000" },
   // airgap bundle: loaded and checked before anything
   { kind: "airgap: bundle directory missing (inventory)", config: { ...inventoryStack(), "k3s-stacks:airgap": { bundleDir: "/nonexistent/bundle" } }, key: "k3s-stacks:airgap.bundleDir", fix: "npm run airgap" },
+  { kind: "airgap: bundle directory missing, the rebuild command naming a 32-bit Arm host's arch as written (armhf)", config: { ...inventoryStack({ hosts: [{ name: "s1", address: "10.1.0.1", role: "server", arch: "amd64" }, { name: "pi", address: "10.1.0.2", role: "agent", arch: "armhf" }] }), "k3s-stacks:airgap": { bundleDir: "/nonexistent/bundle" } }, key: "k3s-stacks:airgap.bundleDir", fix: "--arch amd64,armhf --out" },
   { kind: "airgap: bundle directory missing (cloud)", config: { ...cloudStack(), "k3s-stacks:airgap": { bundleDir: "/nonexistent/bundle" } }, key: "k3s-stacks:airgap.bundleDir", fix: "npm run airgap" },
   // config keys: one list of what the program reads; a stack without config names what is missing
   { kind: "config keys: a misspelt top-level key (inventory)", config: { ...inventoryStack(), "k3s-stacks:adons": { storage: { type: "longhorn" } } }, key: "k3s-stacks:adons", fix: "rename it to k3s-stacks:addons" },
