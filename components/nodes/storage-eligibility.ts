@@ -1,5 +1,5 @@
 import { ConfigRoot, keyPath } from "../rules/errors";
-import { Arch, NodeFacts, NodeSpec } from "./types";
+import { Arch, archName, NodeFacts, NodeSpec } from "./types";
 
 /** The Longhorn settings placement reads: `storage.nodes` and `storage.replicas` (addons/config.ts). */
 export interface LonghornSelection {
@@ -21,14 +21,14 @@ export function blocksScheduling(taint: string): boolean {
 }
 
 function describeIneligible(n: NodeFacts): string {
-  if (!STORAGE_ARCHES.includes(n.arch)) return `${n.name} (arch ${n.arch}: no Longhorn/Ceph images)`;
+  if (!STORAGE_ARCHES.includes(n.arch)) return `${n.name} (arch ${archName(n.arch)}: no Longhorn/Ceph images)`;
   return `${n.name} (tainted ${n.taints.filter(blocksScheduling).join(", ")})`;
 }
 
 /** The problem of a listed node whose arch `product` ships no images for, or undefined. */
 export function archProblem(where: string, n: NodeFacts, product: string): string | undefined {
   if (STORAGE_ARCHES.includes(n.arch)) return undefined;
-  return `${where}: node '${n.name}' is ${n.arch} (armhf); ${product} ships amd64 and arm64 images only. Fix: remove it from the list and keep its data on other nodes.`;
+  return `${where}: node '${n.name}' is ${archName(n.arch)}; ${product} ships amd64 and arm64 images only. Fix: remove it from the list and keep its data on other nodes.`;
 }
 
 /** Where Longhorn runs and how many replicas volumes get. */

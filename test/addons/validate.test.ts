@@ -141,12 +141,12 @@ describe("storage eligibility", () => {
   it("refuses more Longhorn replicas than amd64/arm64 nodes, naming the armhf node", () => {
     const nodes = [node("s1", 10, { role: "server" }), node("pi1", 11, { arch: "arm" }), node("pi2", 12, { arch: "arm" })];
     const p = problems({ storage: { type: "longhorn", replicas: 2 } }, {}, nodes);
-    expect(p).toEqual([expect.stringMatching(/^k3s-stacks:addons\.storage\.replicas: 2 replicas need 2 eligible nodes, but only 1 .*\(s1\); not eligible: pi1 \(arch arm.*pi2 .*Fix: set replicas to at most 1/)]);
+    expect(p).toEqual([expect.stringMatching(/^k3s-stacks:addons\.storage\.replicas: 2 replicas need 2 eligible nodes, but only 1 .*\(s1\); not eligible: pi1 \(arch armhf:.*pi2 .*Fix: set replicas to at most 1/)]);
   });
 
   it("fails clearly when no node can run Longhorn", () => {
     const nodes = [node("pi1", 11, { arch: "arm", role: "server" })];
-    expect(problems({ storage: { type: "longhorn" } }, {}, nodes)).toEqual([expect.stringMatching(/no node can hold Longhorn data; not eligible: pi1 \(arch arm.*Fix: add an amd64 or arm64 node, or use storage type local-path/)]);
+    expect(problems({ storage: { type: "longhorn" } }, {}, nodes)).toEqual([expect.stringMatching(/no node can hold Longhorn data; not eligible: pi1 \(arch armhf:.*Fix: add an amd64 or arm64 node, or use storage type local-path/)]);
   });
 
   it("leaves NoSchedule-tainted servers out unless listed", () => {
@@ -159,7 +159,7 @@ describe("storage eligibility", () => {
     const p = problems({ storage: { type: "longhorn", nodes: ["a1", "nope", "pi2"] } });
     expect(p).toEqual([
       expect.stringMatching(/storage\.nodes\[1\]: no node named 'nope'/),
-      expect.stringMatching(/storage\.nodes\[2\]: node 'pi2' is arm \(armhf\); Longhorn ships amd64 and arm64 images only/),
+      expect.stringMatching(/storage\.nodes\[2\]: node 'pi2' is armhf; Longhorn ships amd64 and arm64 images only/),
     ]);
   });
 
@@ -169,7 +169,7 @@ describe("storage eligibility", () => {
       expect.stringMatching(/storage\.nodes: the default layout \(3 replicas on separate hosts, 3 monitors\) needs 3 nodes with an empty disk, but 2 are listed \(a1, a2\)\. Fix: .*set storage\.replicas to 2/),
     ]);
     expect(problems({ storage: { type: "rook-ceph", nodes: two, replicas: 2 } })).toEqual([]);
-    expect(problems({ storage: { type: "rook-ceph", nodes: [{ name: "pi2", devices: ["sda"] }], replicas: 1 } }).join()).toMatch(/node 'pi2' is arm \(armhf\); Rook-Ceph ships/);
+    expect(problems({ storage: { type: "rook-ceph", nodes: [{ name: "pi2", devices: ["sda"] }], replicas: 1 } }).join()).toMatch(/node 'pi2' is armhf; Rook-Ceph ships/);
   });
 });
 
@@ -182,7 +182,7 @@ describe("Rook CephFS and external Ceph", () => {
       problem("k3s-stacks:addons.storage.filesystem.replicas", "3 copies on separate hosts need 3 OSD nodes, but 2 are listed (a1, a2)", "at most 2"),
     ]);
     expect(problems({ storage: { type: "rook-ceph", nodes: osd("a1", "a2", "a3"), filesystem: { activeMDS: 4 } } }, {}, [node("s1", 10, { role: "server" }), node("a1", 11), node("a2", 12), node("a3", 13, { arch: "arm" })])).toEqual([
-      problem("k3s-stacks:addons.storage.nodes[2].name", "node 'a3' is arm (armhf)", "remove it"),
+      problem("k3s-stacks:addons.storage.nodes[2].name", "node 'a3' is armhf;", "remove it"),
     ]);
     expect(problems({ storage: { type: "rook-ceph", nodes: osd("a1", "a2", "a3"), filesystem: { activeMDS: 4 } } }, {}, [node("a1", 11), node("a2", 12), node("a3", 13)])).toEqual([
       problem("k3s-stacks:addons.storage.filesystem.activeMDS", "4 active metadata servers need as many amd64/arm64 nodes, but there are 3", "lower activeMDS"),

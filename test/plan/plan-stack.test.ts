@@ -63,7 +63,7 @@ describe("every check, reported together", () => {
     const config = inventoryStack({ hosts: [{ name: "s1", address: "10.1.0.10", role: "server", arch: "amd64" }, { name: "pi", address: "10.1.0.11", role: "agent", arch: "armhf" }] });
     const problems = problemsOf(() => plan({ ...config, "k3s-stacks:addons": { storage: { type: "longhorn", replicas: 3 }, loadBalancer: { type: "metallb", pools: [{ name: "lan", addresses: ["10.43.0.0/24"] }] } } }));
     expect(problems).toEqual([
-      problem("k3s-stacks:addons.storage.replicas", /3 replicas need 3 eligible nodes.*pi \(arch arm/, "at most 1"),
+      problem("k3s-stacks:addons.storage.replicas", /3 replicas need 3 eligible nodes.*pi \(arch armhf:/, "at most 1"),
       problem("k3s-stacks:addons.loadBalancer.pools[0].addresses[0]", "overlaps the service CIDR", "outside the pod and service networks"),
     ]);
   });
