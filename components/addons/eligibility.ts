@@ -1,3 +1,4 @@
+import * as path from "path";
 import { ConfigRoot, keyPath } from "../rules/errors";
 import { Arch, NodeFacts } from "../nodes/types";
 import { STORAGE_ARCHES, archProblem, blocksScheduling } from "../nodes/storage-eligibility";
@@ -26,6 +27,33 @@ export interface RookLayout {
   taints: string[];
   filesystem?: RookFilesystemLayout;
   external?: RookConfig["external"];
+}
+
+/**
+ * The device a listed name means on the node: Rook reads a bare name as /dev/<name> and a path as
+ * written (CephCluster storage.nodes[].devices[].name), so sdb, /dev/sdb and /dev//sdb are one device.
+ */
+function deviceOnNode(name: string): string {
+  const p = path.posix.normalize(name.trim());
+  return p.startsWith("/") ? p : `/dev/${p}`;
+}
+
+/**
+ * A device listed twice on one node: Rook makes one OSD of a device, so the second entry adds no
+ * OSD and the node would have fewer OSDs than its list says.
+ */
+function duplicateDeviceProblems(devices: string[], where: (j: number) => string, node: string): string[] {
+  const first = new Map<string, number>();
+  return devices.flatMap((d, j) => {
+    const dev = deviceOnNode(d);
+    const i = first.get(dev);
+    if (i === undefined) {
+      first.set(dev, j);
+      return [];
+    }
+    const same = devices[i] === d ? "" : ` ('${devices[i]}' and '${d}' both name ${dev}: Rook reads a bare name as /dev/<name>)`;
+    return [`${where(j)}: ${dev} on node '${node}' is already listed at devices[${i}]${same}, and Rook makes one OSD of a device, so this entry adds none. Fix: remove devices[${j}], or list another empty device of ${node}.`];
+  });
 }
 
 /** Checks the Rook config against the nodes: OSD nodes and replicas, or external mode's exclusions. */
@@ -59,6 +87,7 @@ export function rookLayout(cfg: RookConfig, nodes: NodeFacts[], root: ConfigRoot
     }
     if (seen.has(entry.name)) problems.push(`${where}: node '${entry.name}' is listed twice. Fix: list each node once with all its devices.`);
     seen.add(entry.name);
+    problems.push(...duplicateDeviceProblems(entry.devices, (j) => rookKey("nodes", i, "devices", j), entry.name));
     const p = archProblem(where, node, "Rook-Ceph");
     if (p) problems.push(p);
   });

@@ -171,6 +171,15 @@ describe("storage eligibility", () => {
     expect(problems({ storage: { type: "rook-ceph", nodes: two, replicas: 2 } })).toEqual([]);
     expect(problems({ storage: { type: "rook-ceph", nodes: [{ name: "pi2", devices: ["sda"] }], replicas: 1 } }).join()).toMatch(/node 'pi2' is armhf; Rook-Ceph ships/);
   });
+
+  it("refuses a Rook device listed twice on a node, also as sdb and /dev/sdb (one device, one OSD)", () => {
+    const rook = (devices: string[]) => problems({ storage: { type: "rook-ceph", nodes: [{ name: "a1", devices }], replicas: 1 } });
+    expect(rook(["sdb", "sdb"])).toEqual([expect.stringMatching(/^k3s-stacks:addons\.storage\.nodes\[0\]\.devices\[1\]: \/dev\/sdb on node 'a1' is already listed at devices\[0\], and Rook makes one OSD of a device.*Fix: remove devices\[1\]/)]);
+    expect(rook(["sdb", "sdc", "/dev/sdb"])).toEqual([expect.stringMatching(/^k3s-stacks:addons\.storage\.nodes\[0\]\.devices\[2\]: \/dev\/sdb .*\('sdb' and '\/dev\/sdb' both name \/dev\/sdb: Rook reads a bare name as \/dev\/<name>\).*Fix: remove devices\[2\]/)]);
+    expect(rook(["/dev//sdb", "/dev/sdb"])).toHaveLength(1);
+    // The same name on two nodes is two devices.
+    expect(problems({ storage: { type: "rook-ceph", nodes: [{ name: "a1", devices: ["sdb", "sdc"] }, { name: "a2", devices: ["sdb"] }], replicas: 2 } })).toEqual([]);
+  });
 });
 
 describe("Rook CephFS and external Ceph", () => {
