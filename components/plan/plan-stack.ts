@@ -13,7 +13,7 @@ import { cloudMachines } from "../nodes/cloud/machines";
 import { etcdNodeIps } from "../day-two/etcd-peers";
 import { rolloutSettings } from "../day-two/rollout";
 import { REGISTRIES_KEY, REGISTRY_PASSWORDS_KEY, parseRegistriesConfig } from "../registries/config";
-import { AIRGAP_KEY, AirgapConfig, parseAirgapConfig } from "../airgap/config";
+import { AIRGAP_KEY, AirgapConfig, parseAirgapConfig, unusedDownloadSettings } from "../airgap/config";
 import { loadBundle } from "../airgap/bundle";
 import { ADDONS_KEY, GRAFANA_PASSWORD_KEY, parseAddonsConfig } from "../addons/config";
 import { chartKeysFor, effectiveChart, imageRef } from "../addons/charts";
@@ -91,6 +91,10 @@ export function planStack(config: StackConfig, previous: PreviousState | undefin
     () => {
       // Staging copies the bundle over SFTP; a local node has no SSH.
       if (read.has(AIRGAP_KEY) && read.has("local")) throw new ConfigError([`${PROJECT}:${AIRGAP_KEY}: is not supported with ${PROJECT}:local. Fix: remove it; a local stack downloads k3s from installScriptUrl/artifactUrl (point those at a mirror).`]);
+    },
+    () => {
+      const unused = read.has(AIRGAP_KEY) && !read.has("local") ? unusedDownloadSettings(read.object("cluster")) : [];
+      if (unused.length) throw new ConfigError(unused);
     },
     () => {
       if (read.has(REGISTRIES_KEY) || read.has(REGISTRY_PASSWORDS_KEY)) {

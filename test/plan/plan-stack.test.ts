@@ -79,6 +79,19 @@ describe("every check, reported together", () => {
     const ok = plan({ ...inventoryStack({ hosts: [{ name: "s1", address: "10.1.0.1", role: "server", arch: "amd64" }] }), "k3s-stacks:airgap": { bundleDir: dir } });
     expect(ok.bundle?.version).toBe("v1.36.3+k3s1");
   });
+
+  test("artifactUrl and installScriptUrl set with the airgap bundle are refused: its staged install.sh downloads nothing, so they would do nothing", () => {
+    const dir = tmpDir();
+    writeBundle(dir, { arches: ["amd64"] });
+    const hosts = [{ name: "s1", address: "10.1.0.1", role: "server", arch: "amd64" }];
+    const cluster = { artifactUrl: "https://mirror.lan/k3s", installScriptUrl: "https://mirror.lan/install.sh" };
+    expect(problemsOf(() => plan({ ...inventoryStack({ hosts, cluster }), "k3s-stacks:airgap": { bundleDir: dir } }))).toEqual([
+      problem("k3s-stacks:cluster.artifactUrl", "is not used with k3s-stacks:airgap", "npm run airgap -- --artifact-url https://mirror.lan/k3s"),
+      problem("k3s-stacks:cluster.installScriptUrl", "INSTALL_K3S_SKIP_DOWNLOAD=true", "npm run airgap -- --install-script-url https://mirror.lan/install.sh"),
+    ]);
+    // Without the bundle they are where nodes download k3s.
+    expect(plan(inventoryStack({ hosts, cluster })).nodes).toHaveLength(1);
+  });
 });
 
 test("SSH users are login names for every stack (airgap staging chowns to them): a host or other characters are refused when parsed", () => {
