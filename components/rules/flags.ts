@@ -3,6 +3,7 @@ import { isGoDuration } from "./duration";
 import { cronProblem } from "./cron";
 import { nearest } from "./nearest";
 import { componentArgProblem, isComponentArgList } from "./component-args";
+import { nodePathProblem } from "./node-paths";
 
 /** Value types of k3s flags, as urfave/cli declares them. */
 /** The k3s subcommand a flag belongs to (`k3s server`, `k3s agent`). */
@@ -99,6 +100,8 @@ export function configProblems(role: Subcommand, config: Record<string, unknown>
         if (wrong) problems.push(`${where}.${rawKey}${Array.isArray(value) ? `[${i}]` : ""}: ${wrong}.`);
       });
     }
+    const nodePath = !problem && typeof value === "string" ? nodePathProblem(key, value) : undefined;
+    if (nodePath) problems.push(`${where}.${rawKey}: ${nodePath}.`);
     // k3s ignores a snapshot schedule its cron parser refuses, and then takes no snapshots (rules/cron.ts).
     const cron = key === "etcd-snapshot-schedule-cron" && typeof value === "string" ? cronProblem(value) : undefined;
     if (cron) problems.push(`${where}: '${key}' ${cron}; k3s would ignore it and take no scheduled snapshots. Fix: write it like ${key}: "0 */12 * * *" (Sunday is 0).`);

@@ -38,4 +38,14 @@ describe("flag checks", () => {
       "where: 'no-flag' is not a k3s server flag. Fix: remove it or use a flag from 'k3s server --help'.",
     ]);
   });
+
+  test("a flag naming a path on the node is refused when relative or under ~: k3s opens it from its own working directory, not the project", () => {
+    const p = configProblems("server", { "datastore-cafile": "./ca.pem", "datastore-keyfile": "~/certs/key.pem", "default-local-storage-path": "data/storage", "datastore-certfile": "/etc/rancher/k3s/c.pem", "flannel-conf": "" }, "k3s-stacks:cluster.serverConfig");
+    expect(p).toEqual([
+      expect.stringMatching(/^k3s-stacks:cluster\.serverConfig\.datastore-cafile: '\.\/ca\.pem' is not an absolute path.*relative path against its working directory.*Fix: write the absolute path on the node, such as datastore-cafile: \/etc\/rancher\/k3s\/ca\.pem, and put the file there/),
+      expect.stringMatching(/^k3s-stacks:cluster\.serverConfig\.datastore-keyfile: '~\/certs\/key\.pem' .*k3s does not expand '~'.*Fix: .*datastore-keyfile: \/etc\/rancher\/k3s\/key\.pem/),
+      expect.stringMatching(/^k3s-stacks:cluster\.serverConfig\.default-local-storage-path: 'data\/storage' .*Fix: .*default-local-storage-path: \/var\/lib\/rancher\/k3s\/storage\.$/),
+    ]);
+    expect(configProblems("agent", { "resolv-conf": "resolv.conf", "private-registry": "/etc/rancher/k3s/registries.yaml" }, "w")).toEqual([expect.stringMatching(/^w\.resolv-conf: .*Fix: .*resolv-conf: \/etc\/rancher\/k3s\/resolv\.conf/)]);
+  });
 });
