@@ -53,6 +53,13 @@ done
 
 # The local stack changes the machine this runs on: say what, and ask before anything else is set up.
 if [ "$stack" = local ]; then
+  # k3s-stacks runs k3s as a systemd service (k3s's install.sh sets up systemd or openrc; host preparation
+  # refuses a host without /run/systemd/system, components/k3s/host/facts.ts), so a machine without
+  # systemd (a container, WSL without systemd) stops here, before anything is asked or set up.
+  if [ "$(stat -c %F /run/systemd/system 2>/dev/null || true)" != directory ]; then
+    echo "up.sh: this machine does not run systemd (no /run/systemd/system), and k3s-stacks runs k3s as a systemd service (k3s's install.sh knows only systemd and openrc), so nothing is installed. Fix: run scripts/up.sh local on a Linux machine booted with systemd (on WSL: set systemd=true under [boot] in /etc/wsl.conf and restart it), or install on such a machine over SSH with an inventory stack (README)." >&2
+    exit 2
+  fi
   # What this script needs from the stack file, read as YAML as the program reads it: the version, and
   # whether a sudo password is stored (the program then runs sudo with it, and nothing is asked here).
   # A file without them is named here rather than failing with a Node.js stack trace.

@@ -165,6 +165,16 @@ describe("the local stack asks before it installs k3s here", () => {
     expect(r.stdout).not.toContain("using pulumi");
   });
 
+  // Host preparation refuses a host without systemd: up.sh stops before asking, with --yes too.
+  test.each([[["local"]], [["local", "--yes"]]])("on a machine without systemd (%j) it stops before asking or setting up, in one line naming why", (args) => {
+    const r = up(args, { SYSTEMD: "no", K3S_STACKS_PULUMI_INSTALLER_URL: "http://127.0.0.1:1/install.sh" });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^up\.sh: this machine does not run systemd \(no \/run\/systemd\/system\), and k3s-stacks runs k3s as a systemd service \(k3s's install\.sh knows only systemd and openrc\), so nothing is installed\. Fix: run scripts\/up\.sh local on a Linux machine booted with systemd .*\n$/);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stdout).not.toContain("installs k3s");
+    expect(sb.calls()).toEqual([]);
+  });
+
   // The install could only stop at host preparation: up.sh stops first, with --yes and without a
   // terminal too, and its last words are the fixes, not an invitation to pass --yes.
   test.each([[["local"]], [["local", "--yes"]]])("on a machine booted with cgroup v1 (%j) it stops before asking or setting up, naming the fixes", (args) => {

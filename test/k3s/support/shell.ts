@@ -23,7 +23,14 @@ export function sandbox(): Sandbox {
   fs.mkdirSync(bin);
   // The scripted host boots cgroup v2, as the distributions k3s-stacks targets do, whatever this
   // machine runs, unless CGROUP_FS says otherwise: host/cgroup-v1.ts reads the type of /sys/fs/cgroup.
-  fs.writeFileSync(path.join(bin, "stat"), '#!/bin/bash\nif [ "$1" = -fc ] && [ "$2" = %T ] && [ "$3" = /sys/fs/cgroup ]; then echo "${CGROUP_FS:-cgroup2fs}"; else exec /usr/bin/stat "$@"; fi\n', { mode: 0o755 });
+  // It runs systemd unless SYSTEMD=no (scripts/up.sh reads /run/systemd/system's type).
+  fs.writeFileSync(path.join(bin, "stat"), [
+    "#!/bin/bash",
+    'if [ "$1" = -fc ] && [ "$2" = %T ] && [ "$3" = /sys/fs/cgroup ]; then echo "${CGROUP_FS:-cgroup2fs}"',
+    'elif [ "$1" = -c ] && [ "$2" = %F ] && [ "$3" = /run/systemd/system ]; then [ "${SYSTEMD:-yes}" = yes ] && echo directory || { echo "stat: cannot statx \'$3\': No such file or directory" >&2; exit 1; }',
+    'else exec /usr/bin/stat "$@"; fi',
+    "",
+  ].join("\n"), { mode: 0o755 });
   return {
     dir,
     bin,
