@@ -193,6 +193,26 @@ describe("Docker Hub's API hosts as mirror keys", () => {
   });
 });
 
+describe("rewrite patterns are Go (RE2) regular expressions", () => {
+  const rewrite = (pattern: string) => problems(() => parseRegistriesConfig({ mirrors: { "docker.io": { endpoint: ["https://reg.lan:5000"], rewrite: { [pattern]: "mirror/$1" } } } }, undefined, false, "."));
+  const key = (pattern: string) => `k3s-stacks:registries.mirrors.docker.io.rewrite.${pattern}`.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+  test("an unclosed group is refused with Go's words and the closed pattern as the fix", () => {
+    expect(rewrite("^library/(.*")).toEqual([expect.stringMatching(new RegExp(`^${key("^library/(.*")}: .*not a regular expression containerd can compile \\(Go regexp: missing closing \\): \`\\^library/\\(\\.\\*\`\\); it would skip the rule.*Fix: write '\\^library/\\(\\.\\*\\)'$`))]);
+  });
+
+  // JavaScript's RegExp takes each of these; Go's regexp (and so containerd) does not.
+  test.each(["(?=library/)(.*)", "(?!x)(.*)", "(?<=a)b", "^(a)\\1", "\\u0041", "\\k<name>", "x{1001}", "\\Z"])("%s, which JavaScript compiles, is refused", (pattern) => {
+    expect(() => new RegExp(pattern)).not.toThrow();
+    expect(rewrite(pattern)).toEqual([expect.stringMatching(new RegExp(`^${key(pattern)}: .*Go regexp: .*Fix: write it in RE2 syntax`))]);
+  });
+
+  test.each(["^library/(.*)", "^(?P<ns>[^/]+)/(.*)$", "(?i)^Rancher/(.*)", "\\x{41}", "[[:alpha:]]+"])("%s is accepted", (pattern) => {
+    const s = parseRegistriesConfig({ mirrors: { "docker.io": { endpoint: ["https://reg.lan:5000"], rewrite: { [pattern]: "mirror/$1" } } } }, undefined, false, ".");
+    expect(Object.keys(s.config.mirrors["docker.io"].rewrite ?? {})).toEqual([pattern]);
+  });
+});
+
 describe("k3s's own registries.yaml spelling", () => {
   test("tls.insecure_skip_verify (as in k3s's docs) is accepted and renders as k3s reads it", () => {
     const settings = parseRegistriesConfig({ configs: { "reg.lan:5000": { tls: { insecure_skip_verify: true } } } }, undefined, false, ".");
