@@ -1,4 +1,5 @@
 import { ConfigError } from "../rules/errors";
+import { identityName } from "../nodes/types";
 import type { Datastore } from "../rules/datastore";
 
 /**
@@ -64,8 +65,8 @@ export function checkGoneIdentity(previous: Record<string, string> | undefined, 
   const problems = Object.entries(gone)
     .filter(([name, identity]) => previous?.[name] !== undefined && previous[name] !== identity)
     .map(([name, identity]) =>
-      `k3s-stacks:inventory: '${name}' is marked gone with role/arch ${identity}, but it was installed as ${previous![name]}. ` +
+      `k3s-stacks:inventory: '${name}' is marked gone with role/arch ${identityName(identity)}, but it was installed as ${identityName(previous![name])}. ` +
         "A different value would run its stored uninstall over SSH on the dead host. " +
-        `Fix: keep role and arch as they were (${previous![name]}) on the gone entry.`);
+        `Fix: keep role and arch as they were (${identityName(previous![name])}) on the gone entry.`);
   if (problems.length) throw new ConfigError(problems);
 }

@@ -1,4 +1,5 @@
 import { createHash } from "crypto";
+import { identityName } from "../nodes/types";
 
 /**
  * Hash of a node's managed files (paths and contents, not modes: a mode change needs no restart).
@@ -42,7 +43,7 @@ export function plannedRestarts(
     const restarted = nodes.filter((n) => !replaced(n));
     const parts = [
       ...(restarted.length ? [`${restarted.join(", ")}: ${why}`] : []),
-      ...nodes.filter(replaced).map((n) => `${n}: replaced (${previous.identities![n]} → ${next.identities![n]})`),
+      ...nodes.filter(replaced).map((n) => `${n}: replaced (${identityName(previous.identities![n])} → ${identityName(next.identities![n])})`),
     ];
     if (parts.length) steps.push(`${steps.length + 1}. ${parts.join("; ")}`);
   }

@@ -21,6 +21,12 @@ export function archName(arch: Arch): string {
   return arch === "arm" ? "armhf" : arch;
 }
 
+/** A `role/arch` install identity (day-two/replace-chain.ts) as messages show it: the arch as archName names it. */
+export function identityName(identity: string): string {
+  const [role, arch] = identity.split("/");
+  return arch === "arm" ? `${role}/${archName(arch)}` : identity;
+}
+
 /**
  * What is wrong with an arch spelt as `uname -m` or a distribution names a machine k3s-stacks does
  * not take under that name, with the spelling meant; undefined for any other unknown word. k3s

@@ -67,6 +67,8 @@ describe("install identity of a host marked gone", () => {
     expect(p).toHaveLength(1);
     expect(p[0]).toMatch(/^k3s-stacks:inventory: 'pi' is marked gone with role\/arch server\/arm64, but it was installed as agent\/arm64\..*stored uninstall over SSH.*Fix: keep role and arch as they were \(agent\/arm64\)/);
     expect(problems(() => checkGoneIdentity(before, { old: "server/amd64" }))).toEqual([]);
+    // A 32-bit Arm host is named armhf, as its arch is written in the inventory.
+    expect(problems(() => checkGoneIdentity({ pi0: "agent/arm" }, { pi0: "agent/arm64" }))[0]).toMatch(/role\/arch agent\/arm64, but it was installed as agent\/armhf\..*Fix: keep role and arch as they were \(agent\/armhf\)/);
     expect(problems(() => checkGoneIdentity(undefined, { pi: "server/arm64" }))).toEqual([]);
   });
 });

@@ -171,6 +171,13 @@ describe("plannedRestarts", () => {
     ]);
   });
 
+  test("a 32-bit Arm node is named armhf, as the inventory writes it, not k3s's internal arm", () => {
+    const ids = { s1: "server/amd64", a1: "agent/arm" };
+    expect(plannedRestarts([["s1"], ["a1"]], { version: "v1", keys: { s1: "k1", a1: "k2" }, identities: ids }, { version: "v1", keys: { s1: "k1", a1: "k2" }, identities: { ...ids, a1: "agent/arm64" } })).toEqual([
+      "1. a1: replaced (agent/armhf → agent/arm64)",
+    ]);
+  });
+
   test("nothing changed: nothing restarts", () => {
     expect(plannedRestarts(order, { version: "v1", keys: keys() }, { version: "v1", keys: keys() })).toEqual([]);
   });
