@@ -115,7 +115,10 @@ if [ "$current" != ${shq(spec.install.version)} ]; then
   refuse_version_skew "$current"
 ${spec.sqliteToEtcd ? `  if [ -n "$current" ] && sqlite_to_etcd_pending; then refuse_upgrade_while_converting "$current" ${shq(spec.install.version)}; fi\n` : ""}  echo "k3s-stacks: upgrading ${spec.node} from \${current:-nothing} to ${spec.install.version}"
 ${guardRunning.replace(/^/, "  ")}  since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-  run_install
+  # In a subshell so that the ERR trap (not inherited there) reports the failure once, with errexit intact.
+  trap ${shq(`echo "k3s-stacks: the rolling restart stopped at ${spec.node}: its upgrade from \${current:-nothing} to ${spec.install.version} failed (see above); its cordon stays until it runs ${spec.install.version}. Nodes after it were not upgraded. Fix: find the cause in that output and in 'journalctl -u ${service}' on ${spec.node}, then run pulumi up again; it resumes at ${spec.node}." >&2`)} ERR
+  ( run_install )
+  trap - ERR
 fi
 `
     : "";

@@ -217,7 +217,12 @@ for _ in $(seq 1 ${Math.ceil(timeoutSeconds / 2)}); do
   sleep 2
 done
 if [ "$ready" != 1 ]; then
-  echo "k3s-stacks: node ${node} is not Ready${version ? ` on ${version}` : ""} after ${timeoutSeconds}s (status: $(node_field ${shq(node)} 2), version: $(node_field ${shq(node)} 5)). Fix: check 'journalctl -u k3s' / 'journalctl -u k3s-agent' on ${node}, then run pulumi up again." >&2
+  # No Node at all: its k3s never registered it (it did not start, or cannot reach the servers), which
+  # blank status and version fields would not say.
+  status=$(node_field ${shq(node)} 2 || true)
+  seen="no Node named ${node} is registered: its k3s did not start or did not reach a server"
+  [ -z "$status" ] || seen="status: $status, version: $(node_field ${shq(node)} 5 || true)"
+  echo "k3s-stacks: node ${node} is not Ready${version ? ` on ${version}` : ""} after ${timeoutSeconds}s ($seen). Fix: check 'journalctl -u k3s' / 'journalctl -u k3s-agent' on ${node}, then run pulumi up again." >&2
   exit 1
 fi`;
 }

@@ -212,6 +212,19 @@ describe("restart step (renderRestartScript)", () => {
       expect(calls()).toEqual(["install.sh v1.36.4+k3s1", "readyz"]);
     });
 
+    test("install.sh failing stops the roll naming the node, the versions, its cordon and where the next up resumes; nothing after it runs", () => {
+      settle();
+      fs.writeFileSync(path.join(sb.dir, "install.sh"), `echo "[ERROR]  Download failed" >&2; exit 1\n`);
+      const r = run(render(upgrade()), { K3S_VERSION: "v1.36.3+k3s1", KUBELET_VERSION: "v1.36.3+k3s1" });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe(
+        "[ERROR]  Download failed\n" +
+          "k3s-stacks: the rolling restart stopped at s1: its upgrade from v1.36.3+k3s1 to v1.36.4+k3s1 failed (see above); its cordon stays until it runs v1.36.4+k3s1. " +
+          "Nodes after it were not upgraded. Fix: find the cause in that output and in 'journalctl -u k3s' on s1, then run pulumi up again; it resumes at s1.\n",
+      );
+      expect(calls()).toEqual([]);
+    });
+
     test("a node that does not report the new version holds the roll", () => {
       settle();
       const r = run(render(upgrade()), { K3S_VERSION: "v1.36.3+k3s1", KUBELET_VERSION: "v1.36.3+k3s1" });

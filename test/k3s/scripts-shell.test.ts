@@ -336,7 +336,7 @@ describe("membership script (renderMemberScript): label and taint reconciliation
   beforeEach(() => {
     // k3s kubectl: `get node` reports Ready (or what $NODE_STATUS says); every other call is logged.
     sb.fake("k3s", `if [ "$1 $2 $3" = "kubectl get node" ]; then
-  case "$*" in *--no-headers*) echo "$4 \${NODE_STATUS:-Ready} <none> 1d v1.36.3+k3s1"; exit 0 ;; esac
+  case "$*" in *--no-headers*) [ -z "$NODE_GONE" ] || exit 1; echo "$4 \${NODE_STATUS:-Ready} <none> 1d v1.36.3+k3s1"; exit 0 ;; esac
   [ -z "$NODE_GONE" ] || { echo "Error from server (NotFound): nodes \"$4\" not found" >&2; exit 1; }
   exit 0
 fi
@@ -461,6 +461,12 @@ esac`);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/node w-1 is not Ready after 10s \(status: NotReady.*Fix: check 'journalctl -u k3s'/);
     expect(sb.calls()).toEqual([]);
+  });
+
+  test("a node whose k3s never registered it fails saying so, not with blank status and version", () => {
+    const r = sb.run(["bash", "-s", "--", "create"], { input: render({}, []), env: { NODE_GONE: "1" } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("node w-1 is not Ready after 10s (no Node named w-1 is registered: its k3s did not start or did not reach a server). Fix: check 'journalctl -u k3s'");
   });
 
   test("delete only drains a joined node (the uninstall, then the leave step, come after), and forgets its record", () => {

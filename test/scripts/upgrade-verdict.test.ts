@@ -31,7 +31,10 @@ describe("steps a release upgrade from 29fd590 or later may show", () => {
     expect(EXPECTED(step("update", "k3s-ag1-leave"), shape("a"), "sqlite")).toBeDefined();
     expect(EXPECTED(step("update", "k3s-ag1-member", ["stdin", "triggers"]), shape("a"), "sqlite")).toBeUndefined();
     expect(EXPECTED(step("replace", "k3s-ag1-member"), shape("a"), "sqlite")).toBeUndefined();
-    expect(EXPECTED(step("update", "k3s-ag1-restart"), shape("a"), "sqlite")).toBeUndefined();
+    // Its script changed (the failed-upgrade message); the lab's invocation log proves it restarts nothing.
+    expect(EXPECTED(step("update", "k3s-ag1-restart"), shape("a"), "sqlite")).toContain("only the health gate runs");
+    expect(EXPECTED(step("update", "k3s-ag1-restart", ["stdin", "values"]), shape("a"), "sqlite")).toBeUndefined();
+    expect(EXPECTED(step("replace", "k3s-ag1-restart"), shape("a"), "sqlite")).toBeUndefined();
     expect(EXPECTED(step("update", "k3s-ag1-install"), shape("a"), "sqlite")).toBeUndefined();
   });
 });
