@@ -35,8 +35,8 @@ export class DirectCluster {
 
   constructor(private readonly lab: TestLab, hosts: InvHost[], version: string, token: string) {
     this.settings = parseClusterConfig(clusterConfig(lab, version));
-    // The key is never used: run() dials with the lab's own SSH.
-    this.nodes = inventoryNodes(parseInventoryConfig(inventoryConfig(lab, hosts)), { privateKey: "unused" });
+    // The key is never used: run() dials with the lab's own SSH. PEM-shaped, as the inventory checks keys.
+    this.nodes = inventoryNodes(parseInventoryConfig(inventoryConfig(lab, hosts)), { privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nunused\n-----END OPENSSH PRIVATE KEY-----\n" });
     this.token = token;
     // What stacks/main.ts contributes with default snapshot settings (no S3 credentials).
     const snap = snapshotContribution(parseSnapshotConfig(undefined), "etcd").server ?? {};

@@ -60,7 +60,13 @@ test("etcd's own member list and health read as the guards expect: three voting 
 test("with one member down, restarting or replacing another is refused, naming the member etcd reports down", async () => {
   cluster.stop("srv3-9c0d1e2f");
   try {
-    expect(health().stdout).toContain("members=3 up=1 listed=1 down=[ srv3 (https://127.0.0.1:32379/health: curl: (7)");
+    // If srv3 led, the others answer /health "leader changed" until they elect a new leader.
+    let seen = health().stdout;
+    for (let i = 0; i < 40 && seen.includes("srv2 ("); i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      seen = health().stdout;
+    }
+    expect(seen).toContain("members=3 up=1 listed=1 down=[ srv3 (https://127.0.0.1:32379/health: curl: (7)");
     const restart = restartGuard();
     expect(restart.status).toBe(1);
     expect(restart.stderr).toContain("k3s-stacks: the rolling restart stopped at srv1: restarting k3s there would leave 1 of 3 etcd members healthy, below quorum (2); etcd reports down: srv3 (https://127.0.0.1:32379/health:");
