@@ -18,8 +18,9 @@ async function main(): Promise<void> {
   const homelab = await CliProject.repo();
   const trivial = await CliProject.trivial({ host: "192.0.2.10" });
   try {
-    // The key is never read by a preview; a secret config value stands in for ~/.ssh/id_ed25519.
-    homelab.initStack("homelab", fs.readFileSync(path.join(REPO, "Pulumi.homelab.yaml"), "utf8"), { "k3s-stacks:sshPrivateKey": "bench-not-a-key" });
+    // The key is never used by a preview; a secret config value stands in for ~/.ssh/id_ed25519, PEM-shaped
+    // since the program refuses key text without a PEM block.
+    homelab.initStack("homelab", fs.readFileSync(path.join(REPO, "Pulumi.homelab.yaml"), "utf8"), { "k3s-stacks:sshPrivateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nbench-not-a-key\n-----END OPENSSH PRIVATE KEY-----\n" });
     trivial.initStack("dev", "config: {}\n", { "trivial:privateKey": "bench-not-a-key" });
     const preview = (p: CliProject, env: Record<string, string> = {}) => p.pulumi(["preview", "--non-interactive", "--color", "never"], env).seconds;
     // Warm-up: first runs fill the OS page cache and the CLI's plugin lookups.
