@@ -8,6 +8,7 @@ import { renderCordonScript, renderRestartScript, renderUncordonScript, shortHas
 import { configHash } from "../day-two/restart-plan";
 import { renderNotNewerThanServers } from "../day-two/node-scripts";
 import { renderUniqueNodeIp } from "../k3s/unique-node-ip";
+import { renderUniqueMachineId } from "../k3s/unique-machine-id";
 import { InstallStager, NodeFile, RolloutSettings } from "../k3s/types";
 import { hostPrepFor } from "../k3s/host-prep";
 import { splitNodeIps } from "../rules/node-ips";
@@ -193,9 +194,9 @@ export class K3sNode extends pulumi.ComponentResource {
         taints: node.taints,
         drainTimeout: settings.drainTimeout,
         readyTimeoutSeconds: READY_TIMEOUT_SECONDS,
-        // A Node whose InternalIP another Node has fails its membership (unique-node-ip.ts); an agent
-        // newer than the servers too, instead of joining silently (version skew).
-        whenReady: [renderUniqueNodeIp(node.name), ...(node.role === "agent" ? [renderNotNewerThanServers(node.name)] : []), ...(replaceable ? [clearLeavingRecord(node.name)] : [])].join("\n"),
+        // A Node whose InternalIP or machine ID another Node has fails its membership (unique-node-ip.ts,
+        // unique-machine-id.ts); an agent newer than the servers too, instead of joining silently (version skew).
+        whenReady: [renderUniqueNodeIp(node.name), renderUniqueMachineId(node.name), ...(node.role === "agent" ? [renderNotNewerThanServers(node.name)] : []), ...(replaceable ? [clearLeavingRecord(node.name)] : [])].join("\n"),
         ...(replaceable ? { beforeDrain: renderReplacementGuard(node.name) } : {}),
       }),
       values: [node.name],

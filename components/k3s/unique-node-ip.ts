@@ -13,11 +13,11 @@ import { shq } from "../remote/shell";
 export function renderUniqueNodeIp(node: string): string {
   const n = shq(node);
   return `my_ips=""
-while read -r name _ _ ips; do
+while read -r name _ _ _ ips; do
   if [ "$name" = ${n} ]; then my_ips=$ips; fi
 done <<< "$nodes"
 if [ -n "$my_ips" ]; then
-  while read -r other _ _ ips; do
+  while read -r other _ _ _ ips; do
     if [ -z "$other" ] || [ "$other" = ${n} ]; then continue; fi
     for ip in $my_ips; do
       case " $ips " in

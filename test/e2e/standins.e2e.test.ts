@@ -110,9 +110,12 @@ describe("k3s stand-ins", () => {
     expect(ag1?.labels["tier"]).toBe("edge");
     // The one read a membership's checks use (k3s/node-table.ts), as the stand-in answers it.
     const table = lab.ssh("srv1", "sudo bash -s", { stdin: `${READ_NODE_TABLE}\nprintf '%s' "$nodes"\n` });
+    const machineId = (host: string) => lab.exec(host, "cat /etc/machine-id").stdout.trim();
+    expect(machineId("ag1")).toMatch(/^[0-9a-f]{32}$/);
+    expect(machineId("ag1")).not.toBe(machineId("srv1"));
     expect(table.stdout.split("\n").sort()).toEqual([
-      `ag1 v=${VERSION} cp= ${lab.host("ag1").address}`,
-      `srv1 v=${VERSION} cp=true ${lab.host("srv1").address}`,
+      `ag1 v=${VERSION} cp= m=${machineId("ag1")} ${lab.host("ag1").address}`,
+      `srv1 v=${VERSION} cp=true m=${machineId("srv1")} ${lab.host("srv1").address}`,
     ]);
   });
 

@@ -118,6 +118,9 @@ setup_users_and_sshd() {
   in_host "$state" "$name" bash -euc '
     name=$1 mode=$2 addr=$3 pubkey=$4 password=$5 nonroot=$6
     printf "127.0.0.1 localhost\n%s %s\n" "$addr" "$name" >/etc/hosts
+    # A machine ID of its own, as systemd-machine-id-setup gives a freshly installed machine: /etc is an
+    # overlay of the lab machine /etc, whose ID every host would otherwise share like clones of one disk.
+    head -c 16 /dev/urandom | od -An -tx1 | tr -d " \n" >/etc/machine-id
     # A plain root shell, as on a fresh machine: the .bashrc of the lab machine may run tools (pyenv
     # rehash takes a lock for up to 60 s) in every SSH session of every host.
     if [[ -f /etc/skel/.bashrc ]]; then cp /etc/skel/.bashrc /root/.bashrc; else : >/root/.bashrc; fi

@@ -64,6 +64,17 @@ def node_hostname():
     return socket.gethostname()
 
 
+def machine_id():
+    """What the kubelet reports as status.nodeInfo.machineID: /etc/machine-id, else D-Bus's copy."""
+    for path in ("/etc/machine-id", "/var/lib/dbus/machine-id"):
+        try:
+            with open(path) as f:
+                return f.read().strip()
+        except OSError:
+            continue
+    return ""
+
+
 def record(tool, argv, role=None, extra=None):
     os.makedirs(SHARED + "/log", exist_ok=True)
     entry = {"ts": now_ms(), "tool": tool, "argv": argv, "role": role, "host": node_hostname(),
@@ -609,6 +620,7 @@ def start(role, args):
             annotations[ETCD_NAME_ANNOTATION] = member
         node.update({"name": name, "role": role, "version": BUILT_VERSION, "labels": labels, "taints": taints,
                      "ready": True, "internalIP": ips[0] if ips else "", "host": node_hostname(),
+                     "machineID": machine_id(),
                      "passwordHash": hashlib.sha256(node_pw.encode()).hexdigest(),
                      "annotations": annotations, "unschedulable": node.get("unschedulable", False),
                      "created": node.get("created", now_ms()), "lastStart": now_ms()})
@@ -904,7 +916,8 @@ def node_json(n):
                      "creationTimestamp": n["created"]},
         "spec": {"taints": n["taints"], "unschedulable": n.get("unschedulable", False)},
         "status": {"conditions": node_conditions(n),
-                   "nodeInfo": {"kubeletVersion": n["version"], "architecture": n["labels"].get("kubernetes.io/arch")},
+                   "nodeInfo": {"kubeletVersion": n["version"], "architecture": n["labels"].get("kubernetes.io/arch"),
+                                "machineID": n.get("machineID", "")},
                    "addresses": [{"type": "InternalIP", "address": n["internalIP"]}, {"type": "Hostname", "address": n["name"]}]},
     }
 

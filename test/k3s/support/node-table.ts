@@ -5,7 +5,7 @@ import * as path from "path";
 import { READ_NODE_TABLE } from "../../../components/k3s/node-table";
 
 /** A Node as the stand-in API lists it. */
-export interface TableNode { name: string; version?: string; server?: boolean; ips?: string }
+export interface TableNode { name: string; version?: string; server?: boolean; machine?: string; ips?: string }
 
 /**
  * Runs `check` after READ_NODE_TABLE under `set -euo pipefail`, with a stand-in `k3s` (not real k3s)
@@ -15,7 +15,7 @@ export interface TableNode { name: string; version?: string; server?: boolean; i
 export function runWithNodeTable(check: string, nodes: TableNode[] | undefined) {
   const jsonpath = /-o (jsonpath='[^']*')/.exec(READ_NODE_TABLE)?.[1];
   if (!jsonpath) throw new Error("READ_NODE_TABLE has no -o jsonpath='…'");
-  const lines = (nodes ?? []).map((n) => `${n.name} v=${n.version ?? ""} cp=${n.server ? "true" : ""} ${n.ips ?? ""}`.trimEnd());
+  const lines = (nodes ?? []).map((n) => `${n.name} v=${n.version ?? ""} cp=${n.server ? "true" : ""} m=${n.machine ?? ""} ${n.ips ?? ""}`.trimEnd());
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "k3s-fake-"));
   fs.writeFileSync(path.join(dir, "k3s"), `#!/usr/bin/env bash
 ${nodes === undefined ? "echo 'The connection to the server was refused' >&2; exit 1" : ""}
