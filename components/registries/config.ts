@@ -1,10 +1,10 @@
 import * as fs from "fs";
-import { RE2JS } from "re2js";
 import { z } from "zod";
 import { ConfigError, keyPath, parseConfig } from "../rules/errors";
 import { filled, mapping } from "../rules/issues";
 import { endpointUrlProblem, registryHostProblem } from "../rules/address";
 import { localPathProblem, resolveLocalPath } from "../rules/local-path";
+import { rewritePatternProblem, rewriteReplacementProblem } from "./rewrite";
 
 export const REGISTRIES_KEY = "registries";
 /** Secret object {registry host: password}, set with `pulumi config set --secret --path`. */
@@ -34,39 +34,29 @@ const endpointUrl = z.string().superRefine((value, ctx) => {
   if (problem) ctx.addIssue({ code: "custom", message: `must be an http(s) URL: ${problem}`, input: value });
 });
 
-/**
- * A rewrite pattern as containerd reads it: k3s copies mirrors.<registry>.rewrite into each
- * endpoint's hosts.toml (K3S:pkg/agent/containerd/config.go getHostConfigs), and k3s's containerd
- * compiles each pattern with Go's regexp (RE2 syntax) when it resolves an image through that
- * endpoint, skipping one that does not compile with only a log warning ("failed to compile rewrite",
- * remotes/docker/resolver.go), so images would be pulled under their unrewritten names. re2js is a
- * port of Go's regexp parser: it refuses what Go refuses (lookaround, backreferences, \Z, \u, ...),
- * which JavaScript's RegExp does not.
- */
+/** A rewrite pattern containerd can compile (rewrite.ts). */
 const rewritePattern = z.string().superRefine((value, ctx) => {
-  const problem = re2Problem(value);
+  const problem = rewritePatternProblem(value);
   if (!problem) return;
-  const closed = [")", "]", "}"].map((c) => value + c).find((v) => !re2Problem(v));
+  const closed = [")", "]", "}"].map((c) => value + c).find((v) => !rewritePatternProblem(v));
   const fix = closed ? `write '${closed}'` : "write it in RE2 syntax, which has no lookaround ((?=, (?!, (?<=, (?<!), backreferences (\\1) or atomic groups, and writes \\x{41} for \\u0041; such as ^library/(.*)";
   ctx.addIssue({ code: "custom", message: `is not a regular expression containerd can compile (Go regexp: ${problem}); it would skip the rule with only a log warning and pull images under their original names. Fix: ${fix}`, input: value });
 });
 
-/** Why Go's regexp would not compile `pattern` (its own words), or undefined. */
-function re2Problem(pattern: string): string | undefined {
-  try {
-    RE2JS.compile(pattern);
-    return undefined;
-  } catch (e) {
-    return (e as Error).message.replace(/^error parsing regexp: /, "");
+/** Rewrite rules whose patterns compile and whose replacements name only groups their patterns have (rewrite.ts). */
+const rewriteRules = mapping(rewritePattern, z.string(), "regular expressions to replacements", "rewrite: {\"^library/(.*)\": \"mirror/library/$1\"}").superRefine((rules, ctx) => {
+  for (const [pattern, replacement] of Object.entries(rules)) {
+    const problem = rewritePatternProblem(pattern) ? undefined : rewriteReplacementProblem(pattern, replacement);
+    if (problem) ctx.addIssue({ code: "custom", message: problem, path: [pattern], input: replacement });
   }
-}
+});
 
 const mirrorSchema = z
   .object({
     /** Registries tried in order before the upstream (unless disableDefaultEndpoint). */
     endpoint: z.array(endpointUrl).optional(),
     /** Regex → replacement applied to image names pulled through this mirror. */
-    rewrite: mapping(rewritePattern, z.string(), "regular expressions to replacements", "rewrite: {\"^library/(.*)\": \"mirror/library/$1\"}").optional(),
+    rewrite: rewriteRules.optional(),
   })
   .strict();
 

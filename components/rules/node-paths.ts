@@ -21,6 +21,9 @@ const NODE_PATH_EXAMPLES: Record<string, string> = {
   "resolv-conf": "/etc/rancher/k3s/resolv.conf",
   "log": "/var/log/k3s.log",
   "vpn-auth-file": "/etc/rancher/k3s/vpn-auth",
+  // k3s links /etc/rancher/k3s/k3s.yaml to it (K3S:pkg/server/server.go), which the kubeconfig step
+  // reads: a relative target is read from /etc/rancher/k3s/ and the link dangles.
+  "write-kubeconfig": "/root/.kube/k3s.yaml",
 };
 
 /** The flags above that name a directory rather than a file, so the fix names no file to put there. */

@@ -208,8 +208,47 @@ describe("rewrite patterns are Go (RE2) regular expressions", () => {
   });
 
   test.each(["^library/(.*)", "^(?P<ns>[^/]+)/(.*)$", "(?i)^Rancher/(.*)", "\\x{41}", "[[:alpha:]]+"])("%s is accepted", (pattern) => {
-    const s = parseRegistriesConfig({ mirrors: { "docker.io": { endpoint: ["https://reg.lan:5000"], rewrite: { [pattern]: "mirror/$1" } } } }, undefined, false, ".");
+    const s = parseRegistriesConfig({ mirrors: { "docker.io": { endpoint: ["https://reg.lan:5000"], rewrite: { [pattern]: "mirror/$0" } } } }, undefined, false, ".");
     expect(Object.keys(s.config.mirrors["docker.io"].rewrite ?? {})).toEqual([pattern]);
+  });
+});
+
+describe("rewrite replacements are expanded as Go's regexp does", () => {
+  const rewrite = (pattern: string, replacement: string) =>
+    problems(() => parseRegistriesConfig({ mirrors: { "docker.io": { endpoint: ["https://reg.lan:5000"], rewrite: { [pattern]: replacement } } } }, undefined, false, "."));
+  const key = (pattern: string) => `k3s-stacks:registries.mirrors.docker.io.rewrite.${pattern}`.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+  // What Go 1.26's Regexp.ReplaceAllString gives for rancher/coredns (checked with go run): the
+  // refused ones silently lose a part of the name, or keep a '$' no image name can hold.
+  test.each([
+    ["^rancher/(.*)", "mirror/$1x", "'\\$1x' .*is the group named '1x' to Go's regexp.*Fix: write \\$\\{1\\}x$"], // Go: "mirror/"
+    ["^rancher/(.*)", "mirror/$1_tag", "is the group named '1_tag'.*Fix: write \\$\\{1\\}_tag$"], // Go: "mirror/"
+    ["^(?P<ns>[^/]+)/(.*)$", "m/$ns_x/$2", "is the group named 'ns_x'.*Fix: write \\$\\{ns\\}_x$"], // Go: "m//coredns"
+    ["^(?P<ns>[^/]+)/(.*)$", "m/$name", "refers to a group named 'name', which the pattern does not have \\(\\$1 to \\$2, \\$\\{ns\\}\\)"], // Go: "m/"
+    ["^rancher/(.*)", "mirror/$2", "refers to group 2, which the pattern does not have \\(\\$1 to \\$1\\).*Fix: use one the pattern has: \\$1 to \\$1$"], // Go: "mirror/"
+    ["^rancher/.*", "mirror/$1", "refers to group 1, .*Fix: put the part to keep in parentheses in the pattern, such as \\^library/\\(\\.\\*\\), and refer to it as \\$1$"], // Go: "mirror/"
+    ["^rancher/(.*)", "mirror/$01", "is not group 1 to Go's regexp \\(a group number has no leading zeros.*Fix: write \\$\\{1\\}$"], // Go: "mirror/" (no leading zeros in a group number)
+    ["^rancher/(.*)", "mirror/${1", "'\\$\\{' in 'mirror/\\$\\{1' starts no group reference.*Fix: write a group as \\$1 or \\$\\{1\\}"], // Go: "mirror/${1"
+    ["^rancher/(.*)", "mirror/$-x", "'\\$-' .*starts no group reference"], // Go: "mirror/$-x"
+    ["^rancher/(.*)", "mirror/$", "'\\$' in 'mirror/\\$' starts no group reference"], // Go: "mirror/$"
+  ])("%s → %s is refused", (pattern, replacement, message) => {
+    expect(rewrite(pattern, replacement)).toEqual([expect.stringMatching(new RegExp(`^${key(pattern)}: .*${message}`))]);
+  });
+
+  test.each([
+    ["^rancher/(.*)", "mirror/rancher/$1"], // Go: "mirror/rancher/coredns"
+    ["^rancher/(.*)", "mirror/${1}x"], // Go: "mirror/corednsx"
+    ["^rancher/(.*)", "mirror/$0"], // Go: "mirror/rancher/coredns"
+    ["^(?P<ns>[^/]+)/(.*)$", "m/$ns/$2"], // Go: "m/rancher/coredns"
+    ["^(?P<ns>[^/]+)/(.*)$", "m/${ns}_x/${2}"], // Go: "m/rancher_x/coredns"
+    ["^rancher/(.*)", "mirror/rancher-images"], // no reference: every image to one name, as written
+  ])("%s → %s is accepted", (pattern, replacement) => {
+    const s = parseRegistriesConfig({ mirrors: { "docker.io": { endpoint: ["https://reg.lan:5000"], rewrite: { [pattern]: replacement } } } }, undefined, false, ".");
+    expect(s.config.mirrors["docker.io"].rewrite).toEqual({ [pattern]: replacement });
+  });
+
+  test("an uncompilable pattern reports the pattern only, not its replacement too", () => {
+    expect(rewrite("^rancher/(.*", "mirror/$2")).toEqual([expect.stringMatching(/not a regular expression containerd can compile/)]);
   });
 });
 

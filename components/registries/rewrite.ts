@@ -1,0 +1,97 @@
+import { RE2JS } from "re2js";
+
+/**
+ * registries.yaml `mirrors.<registry>.rewrite` rules as k3s's containerd applies them: k3s copies each
+ * rule into the endpoint's hosts.toml (K3S:pkg/agent/containerd/config.go getHostConfigs); containerd
+ * compiles the pattern with Go's regexp (RE2 syntax) when it resolves an image through that endpoint,
+ * skipping one that does not compile with only a log warning ("failed to compile rewrite",
+ * remotes/docker/resolver.go), and replaces the match with the replacement as Go's
+ * Regexp.ReplaceAllString expands it: `$1` and `${1}` are groups, `$name`/`${name}` named groups,
+ * `$$` a literal `$` (k3s docs "Private Registry Configuration", rewrite example `$1`). The reference
+ * copy shows the same `$1` example and is silent on the rest; Go's regexp.Expand documents it.
+ * re2js is a port of Go's regexp parser: it refuses what Go refuses (lookaround, backreferences, \Z,
+ * \u, ...), which JavaScript's RegExp does not.
+ */
+
+/** Why Go's regexp would not compile `pattern` (its own words), or undefined. */
+export function rewritePatternProblem(pattern: string): string | undefined {
+  try {
+    RE2JS.compile(pattern);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message.replace(/^error parsing regexp: /, "");
+  }
+}
+
+/** A group reference in a replacement, as Go's regexp.Expand reads it, or a `$` it keeps as text. */
+type Reference = { text: string; name: string; braced: boolean } | { text: string; malformed: true };
+
+/** Letters, digits and `_`: what a `$name` runs over (Go: unicode.IsLetter, unicode.IsDigit, '_'). */
+const NAME = /^[\p{L}\p{Nd}_]+/u;
+
+/** Every `$` reference in `replacement`, in order; `$$` is a literal `$` and none. */
+function referencesOf(replacement: string): Reference[] {
+  const refs: Reference[] = [];
+  for (let i = replacement.indexOf("$"); i >= 0; i = replacement.indexOf("$", i)) {
+    const rest = replacement.slice(i + 1);
+    if (rest.startsWith("$")) {
+      i += 2;
+      continue;
+    }
+    const braced = rest.startsWith("{");
+    const name = NAME.exec(braced ? rest.slice(1) : rest)?.[0];
+    if (name === undefined || (braced && rest[1 + name.length] !== "}")) {
+      refs.push({ text: replacement.slice(i, i + 2), malformed: true });
+      i += 1;
+      continue;
+    }
+    const length = 1 + name.length + (braced ? 2 : 0);
+    refs.push({ text: replacement.slice(i, i + length), name, braced });
+    i += length;
+  }
+  return refs;
+}
+
+/** The group number a name stands for in Go's Expand: digits without a leading zero (or "0"), else none. */
+function groupNumber(name: string): number | undefined {
+  return /^(0|[1-9][0-9]{0,8})$/.test(name) ? Number(name) : undefined;
+}
+
+/**
+ * Why containerd would not rewrite with `replacement` what the user meant, or undefined: a reference
+ * to a group `pattern` does not have (Go's Expand puts nothing there, silently: `$1x` is the group
+ * named `1x`, not group 1 then `x`), or a `$` that starts no reference (kept as text; no image name
+ * holds a `$`). `pattern` must compile (rewritePatternProblem).
+ */
+export function rewriteReplacementProblem(pattern: string, replacement: string): string | undefined {
+  const re = RE2JS.compile(pattern);
+  const groups = re.groupCount();
+  const names = Object.keys(re.namedGroups());
+  const has = (name: string): boolean => {
+    const num = groupNumber(name);
+    return num === undefined ? names.includes(name) : num <= groups;
+  };
+  const available = [groups > 0 ? `$1 to $${groups}` : "no numbered groups", ...names.map((n) => `\${${n}}`)].join(", ");
+  for (const ref of referencesOf(replacement)) {
+    if ("malformed" in ref) {
+      return `'${ref.text}' in '${replacement}' starts no group reference, so Go's regexp keeps the '$' as text and containerd would ask the mirror for a name with a '$' in it. Fix: write a group as $1 or \${1} (the pattern has ${available}), or $$ for a '$'`;
+    }
+    if (has(ref.name)) continue;
+    const unpadded = /^0+[0-9]+$/.test(ref.name) ? String(Number(ref.name)) : undefined;
+    if (unpadded !== undefined && has(unpadded)) {
+      return `'${ref.text}' in '${replacement}' is not group ${unpadded} to Go's regexp (a group number has no leading zeros; this is the group named '${ref.name}', which the pattern does not have), so it is replaced with nothing. Fix: write \${${unpadded}}`;
+    }
+    // The longest start of the name that is a group: what `$1x` or `$ns_x` was meant to be.
+    const meant = ref.braced ? undefined : [...ref.name].map((_, i) => ref.name.slice(0, ref.name.length - 1 - i)).find((start) => start.length > 0 && has(start));
+    if (meant !== undefined) {
+      return `'${ref.text}' in '${replacement}' is the group named '${ref.name}' to Go's regexp (a name runs over every letter, digit and _ that follows), which the pattern does not have, so it is replaced with nothing. Fix: write \${${meant}}${ref.name.slice(meant.length)}`;
+    }
+    const num = groupNumber(ref.name);
+    const what = num !== undefined ? `group ${num}` : `a group named '${ref.name}'`;
+    const fix = groups === 0 && names.length === 0
+      ? "put the part to keep in parentheses in the pattern, such as ^library/(.*), and refer to it as $1"
+      : `use one the pattern has: ${available}`;
+    return `'${ref.text}' in '${replacement}' refers to ${what}, which the pattern does not have (${available}), so Go's regexp replaces it with nothing and images would be pulled under a wrong name. Fix: ${fix}`;
+  }
+  return undefined;
+}
