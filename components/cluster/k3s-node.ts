@@ -9,6 +9,7 @@ import { configHash } from "../day-two/restart-plan";
 import { renderNotNewerThanServers } from "../day-two/node-scripts";
 import { renderUniqueNodeIp } from "../k3s/unique-node-ip";
 import { renderUniqueMachineId } from "../k3s/unique-machine-id";
+import { renderClockSkewCheck } from "../k3s/clock-skew";
 import { InstallStager, NodeFile, RolloutSettings } from "../k3s/types";
 import { hostPrepFor } from "../k3s/host-prep";
 import { splitNodeIps } from "../rules/node-ips";
@@ -194,9 +195,10 @@ export class K3sNode extends pulumi.ComponentResource {
         taints: node.taints,
         drainTimeout: settings.drainTimeout,
         readyTimeoutSeconds: READY_TIMEOUT_SECONDS,
-        // A Node whose InternalIP or machine ID another Node has fails its membership (unique-node-ip.ts,
-        // unique-machine-id.ts); an agent newer than the servers too, instead of joining silently (version skew).
-        whenReady: [renderUniqueNodeIp(node.name), renderUniqueMachineId(node.name), ...(node.role === "agent" ? [renderNotNewerThanServers(node.name)] : []), ...(replaceable ? [clearLeavingRecord(node.name)] : [])].join("\n"),
+        // A Node whose InternalIP or machine ID another Node has, or whose clock is not this server's, fails its
+        // membership (unique-node-ip.ts, unique-machine-id.ts, clock-skew.ts); an agent newer than the servers
+        // too, instead of joining silently (version skew).
+        whenReady: [renderUniqueNodeIp(node.name), renderUniqueMachineId(node.name), renderClockSkewCheck(node.name), ...(node.role === "agent" ? [renderNotNewerThanServers(node.name)] : []), ...(replaceable ? [clearLeavingRecord(node.name)] : [])].join("\n"),
         ...(replaceable ? { beforeDrain: renderReplacementGuard(node.name) } : {}),
       }),
       values: [node.name],

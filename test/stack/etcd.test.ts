@@ -103,3 +103,9 @@ test.each(["pi-1", "pi-2", "pi-zero"])("the membership step of %s fails when its
   const member = commandInputs(run.state, `k3s-${node}-member`);
   expect(member.stdin).toContain(`registered with InternalIP $ip, which node $other has too`);
 });
+
+test.each(["pi-1", "pi-2", "pi-zero"])("the membership step of %s fails when its Node reports another's machine ID or its clock is not the first server's (k3s/unique-machine-id.ts, k3s/clock-skew.ts)", (node) => {
+  const member = String(commandInputs(run.state, `k3s-${node}-member`).stdin);
+  expect(member).toContain(`reports machine ID $my_machine (/etc/machine-id), which node $other reports too`);
+  expect(member).toContain(`kubectl get lease -n kube-node-lease '${node}' -o jsonpath='{.spec.renewTime}'`);
+});

@@ -6,6 +6,7 @@
 # Cluster state lives in a directory shared by all test hosts (/var/lib/k3s-standin/shared).
 # make-artifacts.sh appends BUILT_VERSION, BUILT_ARCH and the flag table to a copy of this file.
 import base64
+import datetime
 import fcntl
 import glob
 import hashlib
@@ -1023,6 +1024,22 @@ def split_opts(args, with_value, bool_opts):
     return pos, opts
 
 
+def node_lease(cid, names, opts):
+    """A Node's Lease in kube-node-lease, as its kubelet renews it every 10 s: renewTime is now by the
+    node's clock, which every lab host shares with the server's."""
+    if (opts.get("-n") or opts.get("--namespace")) != "kube-node-lease" or len(names) != 1:
+        raise Fatal("(stand-in) get lease supports one Node's lease in -n kube-node-lease")
+    if names[0] not in load_nodes(cid):
+        raise Fatal(f'Error from server (NotFound): leases.coordination.k8s.io "{names[0]}" not found')
+    renewed = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    lease = {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": names[0], "namespace": "kube-node-lease"},
+             "spec": {"holderIdentity": names[0], "leaseDurationSeconds": 40, "renewTime": renewed}}
+    fmt = opts.get("-o") or opts.get("--output") or ""
+    if not fmt.startswith("jsonpath="):
+        raise Fatal("(stand-in) get lease supports only -o jsonpath=")
+    sys.stdout.write(jsonpath(lease, fmt[len("jsonpath="):]))
+
+
 def node_names(pos, verb):
     names = []
     for p in pos:
@@ -1043,12 +1060,15 @@ def kubectl(args):
     if not args:
         raise Fatal("kubectl needs a command")
     verb, rest = args[0], args[1:] + lead
-    common = {"--kubeconfig", "-o", "--output", "-l", "--selector", "--timeout", "--for", "--grace-period", "--request-timeout", "--pod-selector"}
+    common = {"--kubeconfig", "-o", "--output", "-l", "--selector", "--timeout", "--for", "--grace-period", "--request-timeout", "--pod-selector", "-n", "--namespace"}
     bools = {"--overwrite", "--ignore-daemonsets", "--delete-emptydir-data", "--force", "--ignore-not-found", "--wait", "--all", "--disable-eviction", "--no-headers"}
     pos, opts = split_opts(rest, common | {"--raw"}, bools)
     cid, user = kubectl_cluster(rest)
     if user.startswith("system:node:") and verb != "get":
         raise Fatal(f'Error from server (Forbidden): nodes is forbidden: User "{user}" cannot {verb} resource "nodes" (stand-in: kubelet credentials only read)')
+    if verb == "get" and pos and pos[0] in ("lease", "leases"):
+        node_lease(cid, pos[1:], opts)
+        return
     if verb == "get" and "--raw" in opts:
         if opts["--raw"] != "/readyz":
             raise Fatal(f"(stand-in) kubectl get --raw supports only /readyz, got {opts['--raw']!r}")

@@ -89,7 +89,7 @@ export const EXPECTED: Expectation = (step, shape, datastore) => {
   }
   if (node?.[2] === "member") {
     const guard = etcd && servers.includes(node[1]) && servers[0] !== node[1] ? "; replacement quorum guard added (f97359d)" : "";
-    return `membership script reads every Node once (e8eed97)${guard}, compares the Nodes' machine IDs (machine-id), and its wait for Ready says when no Node registered: its wait for Ready and checks re-run, nothing restarts`;
+    return `membership script reads every Node once (e8eed97)${guard}, compares the Nodes' machine IDs (machine-id) and the node's clock with the first server's (clock-skew), and its wait for Ready says when no Node registered: its wait for Ready and checks re-run, nothing restarts`;
   }
   // Both are update-only steps: the update runs them, on a node already on this version and configuration.
   if (node?.[2] === "restart") return "restart script says where the roll stopped when an upgrade's install fails: k3s already runs this version and configuration, so only the health gate runs";
