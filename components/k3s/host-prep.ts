@@ -16,6 +16,7 @@ import { NodeInterfaces, nodeInterfacesOf, renderInterfaceCheck } from "./host/a
 import { renderIptablesRejectCheck } from "./host/iptables-rules";
 import { NodeVpn, nodeVpnOf, renderVpnCheck } from "./host/vpn";
 import { renderCurlCheck } from "./host/curl";
+import { renderEtcdDiskCheck } from "./host/etcd-disk";
 import { ResolvedContributions } from "./node-config";
 import { ConfigValue } from "./types";
 import { proxyModeOf } from "../rules/kube-proxy";
@@ -46,7 +47,7 @@ export interface HostPrep {
   interfaces?: NodeInterfaces;
   /** The VPN k3s joins at start (vpn-auth/vpn-auth-file, host/vpn.ts): its tool and file are checked; unchecked when absent. */
   vpn?: NodeVpn;
-  /** An embedded-etcd server: the etcd quorum guards need curl there (host/curl.ts). */
+  /** An embedded-etcd server: the etcd quorum guards need curl there (host/curl.ts); its data directory's disk is checked (host/etcd-disk.ts). */
   etcdServer?: boolean;
   /** The node's kubelet runs with protect-kernel-defaults (host/kernel-defaults.ts): its kernel settings are written, applied, checked and recorded. */
   kernelDefaults?: boolean;
@@ -79,6 +80,7 @@ export function prepBody(opts: HostPrep): string {
     firewall ? renderIptablesRejectCheck(firewall) : "",
     renderModuleFix(opts.installPackages ?? false, opts.allowReboot),
     opts.etcdServer ? renderCurlCheck(opts.installPackages ?? false) : "",
+    opts.etcdServer ? renderEtcdDiskCheck() : "",
     renderCgroupCheck(opts.fixCgroups, opts.allowReboot),
     opts.requireCgroupV2 ? renderCgroupV1Check(opts.node) : "",
     // Checks passed: keep what is about to change, for the undo on removal.

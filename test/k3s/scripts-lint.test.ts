@@ -30,7 +30,7 @@ NOTE`,
 /** Representative renders of every script renderer in components/k3s/scripts.ts and rollout-scripts.ts. */
 const RENDERS: Record<string, Array<[string, string]>> = {
   renderConfigScript: [
-    ["server config with extra files, may fix cgroups and reboot", scripts.renderConfigScript({ host: { node: NODE, fixCgroups: true, allowReboot: true, arch: "arm64", installPackages: true, firewall: "keep", network: { role: "server", etcd: true, backend: "wireguard-native", clusterCidrs: ["10.42.0.0/16"], serviceCidrs: ["10.43.0.0/16"], embeddedRegistry: true } }, role: "server", files: [
+    ["server config with extra files, may fix cgroups and reboot", scripts.renderConfigScript({ host: { node: NODE, fixCgroups: true, allowReboot: true, arch: "arm64", installPackages: true, firewall: "keep", etcdServer: true, network: { role: "server", etcd: true, backend: "wireguard-native", clusterCidrs: ["10.42.0.0/16"], serviceCidrs: ["10.43.0.0/16"], embeddedRegistry: true } }, role: "server", files: [
       { path: "/etc/rancher/k3s/config.yaml", content: "node-name: pi-1\nnode-label:\n  - tier=edge\n", mode: "0600" },
       { path: "/etc/rancher/k3s/registries.yaml", content: "mirrors:\n  docker.io:\n    endpoint: [\"https://m.lan\"]\nK3S_STACKS_EOF\n$HOME `x`", mode: "0644" },
     ] })],

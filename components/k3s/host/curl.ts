@@ -8,7 +8,8 @@
  * the fix is named with the reboot instead of installed here.
  */
 export function renderCurlCheck(installPackages: boolean): string {
-  return `if ! command -v curl >/dev/null 2>&1; then
+  return `curl_may_install=${installPackages ? 1 : 0}
+if ! command -v curl >/dev/null 2>&1; then
   curl_cmd=$(install_command curl)
   curl_why="$node lacks curl, which an etcd server needs: k3s-stacks asks etcd through it whether the other members are healthy before it removes, replaces or restarts a server (k3s ships no etcdctl)"
   if [ -z "$curl_cmd" ]; then
@@ -19,7 +20,7 @@ export function renderCurlCheck(installPackages: boolean): string {
     echo "k3s-stacks: $curl_why. Fix: run '$curl_cmd' on $node and reboot it ('systemctl reboot'), then run pulumi up again." >&2
     exit 1
   fi
-  if [ ${installPackages ? 1 : 0} != 1 ]; then
+  if [ "$curl_may_install" != 1 ]; then
     echo "k3s-stacks: $curl_why. Fix: run '$curl_cmd' on $node (or set installPackages: true for this host), then run pulumi up again." >&2
     exit 1
   fi

@@ -81,7 +81,7 @@ export const EXPECTED: Expectation = (step, shape, datastore) => {
   const node = /^k3s-(.+)-(member|leave|config|restart|uncordon)$/.exec(step.name);
   if (node?.[2] === "config") {
     const why = [
-      ...(etcd && servers.includes(node[1]) ? ["host preparation makes sure an etcd server has curl for the quorum checks (f97359d)"] : []),
+      ...(etcd && servers.includes(node[1]) ? ["host preparation makes sure an etcd server has curl for the quorum checks (f97359d)", "and warns when its data is on an SD card or eMMC (etcd-sd)"] : []),
       ...(shape.kernelDefaults?.includes(node[1]) ? ["host preparation sets the kernel settings protect-kernel-defaults requires (6f89371)"] : []),
       "the config step no longer restarts k3s when host preparation changes the SELinux drop-in; the node's restart step does (stop 27)",
     ];
