@@ -1,7 +1,7 @@
 import * as path from "path";
 
 /** Charts the addons layer installs; keys of CHART_CATALOG and of `k3s-stacks:addons.charts`. */
-export const CHART_KEYS = ["longhorn", "rook-ceph", "rook-ceph-cluster", "metallb", "kube-prometheus-stack"] as const;
+export const CHART_KEYS = ["longhorn", "rook-ceph", "ceph-csi-drivers", "rook-ceph-cluster", "metallb", "kube-prometheus-stack"] as const;
 export type ChartKey = (typeof CHART_KEYS)[number];
 
 /** One pinned chart: where it comes from and where it is installed. */
@@ -25,6 +25,10 @@ export interface ChartEntry {
 export const CHART_CATALOG: readonly ChartEntry[] = [
   { key: "longhorn", chart: "longhorn", repo: "https://charts.longhorn.io", version: "1.12.1", namespace: "longhorn-system" },
   { key: "rook-ceph", chart: "rook-ceph", repo: "https://charts.rook.io/release", version: "v1.20.6", namespace: "rook-ceph" },
+  // Rook v1.20 configures Ceph CSI only through this chart of the ceph-csi-operator its operator chart
+  // installs (subchart ceph-csi-operator 1.0.4; both are published from ceph/ceph-csi-operator's tag
+  // v1.0.4). The reference copy is silent on it: rook/rook@v1.20.6 Documentation/Upgrade/rook-upgrade.md.
+  { key: "ceph-csi-drivers", chart: "ceph-csi-drivers", repo: "https://ceph.github.io/ceph-csi-operator", version: "1.0.4", namespace: "rook-ceph" },
   { key: "rook-ceph-cluster", chart: "rook-ceph-cluster", repo: "https://charts.rook.io/release", version: "v1.20.6", namespace: "rook-ceph" },
   { key: "metallb", chart: "metallb", repo: "https://metallb.github.io/metallb", version: "0.16.1", namespace: "metallb-system" },
   {
@@ -93,7 +97,7 @@ export function resolveChart(
 export function chartKeysFor(cfg: { storage: { type: string }; loadBalancer: { type: string }; monitoring: { enabled: boolean } }): ChartKey[] {
   const keys: ChartKey[] = [];
   if (cfg.storage.type === "longhorn") keys.push("longhorn");
-  if (cfg.storage.type === "rook-ceph") keys.push("rook-ceph", "rook-ceph-cluster");
+  if (cfg.storage.type === "rook-ceph") keys.push("rook-ceph", "ceph-csi-drivers", "rook-ceph-cluster");
   if (cfg.loadBalancer.type === "metallb") keys.push("metallb");
   if (cfg.monitoring.enabled) keys.push("kube-prometheus-stack");
   return keys;

@@ -4,14 +4,14 @@ import { NodeSpec } from "../nodes/types";
 import { RookLayout } from "./eligibility";
 import { CephExternalSecrets, externalObjectShapes, externalObjects } from "./rook-external";
 import { renderRookTeardownScript, rookTeardownStep } from "./teardown";
-import { ROOK_STORAGE_CLASS, csiProvisioner, csiSecretParameters, rookClusterValues, rookOperatorValues } from "./values/rook";
+import { ROOK_STORAGE_CLASS, cephCsiDriversValues, csiProvisioner, csiSecretParameters, rookClusterValues, rookOperatorValues } from "./values/rook";
 import { Values } from "./values/types";
 import { rookDevicesCommand } from "./rook-devices";
 import { cephClientNodes, cephKernelCommand, cephKernelModules } from "./rook-kernel";
 import type { ConfigRoot } from "../rules/key-path";
 
 /** Installs a chart release after `dependsOn` (ClusterAddons' helper). */
-export type ReleaseFn = (key: "rook-ceph" | "rook-ceph-cluster", values: pulumi.Input<Values>, dependsOn: pulumi.Resource[]) => k8s.helm.v3.Release;
+export type ReleaseFn = (key: "rook-ceph" | "ceph-csi-drivers" | "rook-ceph-cluster", values: pulumi.Input<Values>, dependsOn: pulumi.Resource[]) => k8s.helm.v3.Release;
 
 export interface RookInputs {
   name: string;
@@ -44,7 +44,7 @@ export interface RookResult {
 
 /**
  * Rook's resources in install order, which is also the reverse of their delete order: operator →
- * [wait for the CephCluster to be gone] → (internal: each OSD node's devices checked, rook-devices.ts;
+ * CSI drivers → [wait for the CephCluster to be gone] → (internal: each OSD node's devices checked, rook-devices.ts;
  * external: Secrets/ConfigMap) → cluster release →
  * (internal: confirm cleanup; external: StorageClasses). Deleting therefore confirms the cleanup,
  * removes the cluster release, waits until the operator has finished the CephCluster, and only then
@@ -57,6 +57,8 @@ export function rookResources(r: RookInputs): RookResult {
   const classes = [ROOK_STORAGE_CLASS, ...(shared ? [shared] : [])];
   // Both releases stay ahead of the holds: local-storage comes back only after the operator is gone.
   const operator = r.release("rook-ceph", rookOperatorValues(layout), r.before);
+  // Needs the operator chart's CRDs (ceph-csi-operator subchart) and image set; the cluster waits for it.
+  const csiDrivers = r.release("ceph-csi-drivers", cephCsiDriversValues(namespace), [operator]);
   const gone = rookTeardownStep(`${r.name}-rook-ceph-cluster-gone`, r.bootstrap, renderRookTeardownScript({ namespace, step: "wait-gone", storageClasses: classes }), {
     parent: r.parent,
     dependsOn: [...r.clusterReady, operator],
@@ -87,7 +89,7 @@ export function rookResources(r: RookInputs): RookResult {
       );
     });
   }
-  const cluster = r.release("rook-ceph-cluster", rookClusterValues(layout, namespace, r.isDefault), [operator, gone, ...beforeCluster]);
+  const cluster = r.release("rook-ceph-cluster", rookClusterValues(layout, namespace, r.isDefault), [operator, csiDrivers, gone, ...beforeCluster]);
   if (layout.mode === "internal") {
     rookTeardownStep(`${r.name}-rook-ceph-cleanup`, r.bootstrap, renderRookTeardownScript({ namespace, step: "confirm-cleanup", storageClasses: classes }), {
       parent: r.parent,
@@ -96,7 +98,7 @@ export function rookResources(r: RookInputs): RookResult {
   } else if (layout.external) {
     externalStorageClasses(r, namespace, layout.external, cluster, k8sOpts);
   }
-  return { releases: [operator, cluster], storageClass: ROOK_STORAGE_CLASS, sharedStorageClass: shared };
+  return { releases: [operator, csiDrivers, cluster], storageClass: ROOK_STORAGE_CLASS, sharedStorageClass: shared };
 }
 
 /** The StorageClasses Rook's import script creates for an external cluster, under our class names. */

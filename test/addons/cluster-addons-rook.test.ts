@@ -45,9 +45,10 @@ async function depNames(name: string): Promise<string[]> {
 const release = (key: string) => mocks.byType(RELEASE).find((r) => r.inputs.name === key)!;
 
 describe("ClusterAddons with Rook-Ceph from an airgap bundle", () => {
-  it("installs the operator, then the cluster, then monitoring; no MetalLB with servicelb", async () => {
-    expect(mocks.byType(RELEASE).map((r) => r.inputs.name).sort()).toEqual(["kube-prometheus-stack", "rook-ceph", "rook-ceph-cluster"]);
-    expect(await depNames("edge-rook-ceph-cluster")).toEqual(["edge-ns-rook-ceph", "edge-rook-ceph", "edge-rook-ceph-cluster-gone", "edge-rook-devices-a1", "edge-rook-devices-a2", "edge-rook-devices-a3", "edge-rook-kernel-a1", "edge-rook-kernel-a2", "edge-rook-kernel-a3", "edge-rook-kernel-s1"]);
+  it("installs the operator, then the CSI drivers, then the cluster, then monitoring; no MetalLB with servicelb", async () => {
+    expect(mocks.byType(RELEASE).map((r) => r.inputs.name).sort()).toEqual(["ceph-csi-drivers", "kube-prometheus-stack", "rook-ceph", "rook-ceph-cluster"]);
+    expect(await depNames("edge-ceph-csi-drivers")).toEqual(["edge-ns-rook-ceph", "edge-rook-ceph"]);
+    expect(await depNames("edge-rook-ceph-cluster")).toEqual(["edge-ceph-csi-drivers", "edge-ns-rook-ceph", "edge-rook-ceph", "edge-rook-ceph-cluster-gone", "edge-rook-devices-a1", "edge-rook-devices-a2", "edge-rook-devices-a3", "edge-rook-kernel-a1", "edge-rook-kernel-a2", "edge-rook-kernel-a3", "edge-rook-kernel-s1"]);
     expect(await depNames("edge-kube-prometheus-stack")).toContain("edge-rook-ceph-cluster");
     expect(mocks.resources.some((r) => r.type.includes("metallb"))).toBe(false);
   });
@@ -56,10 +57,12 @@ describe("ClusterAddons with Rook-Ceph from an airgap bundle", () => {
     expect(release("rook-ceph").inputs).toMatchObject({ chart: "/opt/bundle/charts/rook-ceph-v1.20.6.tgz", namespace: "rook-ceph" });
     expect(release("rook-ceph-cluster").inputs.chart).toBe("/opt/bundle/charts/rook-ceph-cluster-v1.20.5.tgz");
     expect(release("rook-ceph").inputs.repositoryOpts).toBeUndefined();
+    expect(release("ceph-csi-drivers").inputs).toMatchObject({ chart: "/opt/bundle/charts/ceph-csi-drivers-1.0.4.tgz", namespace: "rook-ceph" });
   });
 
   it("renders only known keys and puts monitoring on ceph-block without etcd scraping", () => {
     expect(unknownPaths(release("rook-ceph-cluster").inputs.values, loadChartKeys("rook-ceph-cluster", "v1.20.6"))).toEqual([]);
+    expect(unknownPaths(release("ceph-csi-drivers").inputs.values, loadChartKeys("ceph-csi-drivers", "1.0.4"))).toEqual([]);
     expect(release("kube-prometheus-stack").inputs.values).toMatchObject({ kubeEtcd: { enabled: false }, grafana: { persistence: { storageClassName: "ceph-block" } } });
   });
 

@@ -65,11 +65,12 @@ describe("each layer's graph", () => {
     expect((g.get("longhorn")!.props.values as { defaultSettings: Record<string, unknown> }).defaultSettings.deletingConfirmationFlag).toBe(true);
   });
 
-  it("Rook: operator → wait-for-CephCluster-gone and each OSD node's device check → cluster release (CephFS too) → cleanup confirmation", () => {
+  it("Rook: operator → CSI drivers, wait-for-CephCluster-gone and each OSD node's device check → cluster release (CephFS too) → cleanup confirmation", () => {
     const g = graphs.rook;
     expect(g.get("rook-ceph-cluster-gone")!.deps).toEqual(["rook-ceph"]);
     expect(g.get("rook-ceph")!.deps).toEqual([...holds("local-storage"), "ns-rook-ceph"]);
-    expect(g.get("rook-ceph-cluster")!.deps).toEqual(["ns-rook-ceph", "rook-ceph", "rook-ceph-cluster-gone", "rook-devices-a1", "rook-devices-a2", "rook-devices-s3", "rook-kernel-a1", "rook-kernel-a2", "rook-kernel-s1", "rook-kernel-s2", "rook-kernel-s3"]);
+    expect(g.get("ceph-csi-drivers")!.deps).toEqual(["ns-rook-ceph", "rook-ceph"]);
+    expect(g.get("rook-ceph-cluster")!.deps).toEqual(["ceph-csi-drivers", "ns-rook-ceph", "rook-ceph", "rook-ceph-cluster-gone", "rook-devices-a1", "rook-devices-a2", "rook-devices-s3", "rook-kernel-a1", "rook-kernel-a2", "rook-kernel-s1", "rook-kernel-s2", "rook-kernel-s3"]);
     expect(g.get("rook-ceph-cleanup")!.deps).toEqual(["rook-ceph-cluster"]);
     const fs = (g.get("rook-ceph-cluster")!.props.values as { cephFileSystems: Array<{ name: string; storageClass: Record<string, unknown> }> }).cephFileSystems;
     expect(fs.map((f) => [f.name, f.storageClass.name, f.storageClass.allowVolumeExpansion])).toEqual([["ceph-filesystem", "ceph-filesystem", true]]);
@@ -83,7 +84,7 @@ describe("each layer's graph", () => {
     const g = graphs.external;
     const imported = ["rook-ceph-mon", "rook-ceph-mon-endpoints", "rook-csi-cephfs-node", "rook-csi-cephfs-provisioner", "rook-csi-rbd-node", "rook-csi-rbd-provisioner"];
     // The nodes' kernels are checked for Ceph CSI in external mode too.
-    expect(g.get("rook-ceph-cluster")!.deps).toEqual([...imported, "ns-rook-ceph", "rook-ceph", "rook-ceph-cluster-gone", "rook-kernel-a1", "rook-kernel-a2", "rook-kernel-s1", "rook-kernel-s2", "rook-kernel-s3"].sort());
+    expect(g.get("rook-ceph-cluster")!.deps).toEqual([...imported, "ceph-csi-drivers", "ns-rook-ceph", "rook-ceph", "rook-ceph-cluster-gone", "rook-kernel-a1", "rook-kernel-a2", "rook-kernel-s1", "rook-kernel-s2", "rook-kernel-s3"].sort());
     expect(g.has("rook-ceph-cleanup")).toBe(false);
     for (const sc of ["sc-ceph-block", "sc-ceph-filesystem"]) expect(g.get(sc)!.deps).toEqual(["rook-ceph-cluster"]);
     const values = g.get("rook-ceph-cluster")!.props.values as Record<string, unknown>;

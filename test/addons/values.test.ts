@@ -5,7 +5,7 @@ import { LONGHORN_NODE_LABEL, longhornPlacement } from "../../components/nodes/s
 import { longhornValues } from "../../components/addons/values/longhorn";
 import { metallbBackend, metallbResources, metallbValues } from "../../components/addons/values/metallb";
 import { monitoringValues, retentionSizeFor } from "../../components/addons/values/monitoring";
-import { rookClusterValues, rookOperatorValues } from "../../components/addons/values/rook";
+import { cephCsiDriversValues, csiProvisioner, rookClusterValues, rookOperatorValues } from "../../components/addons/values/rook";
 import { Values } from "../../components/addons/values/types";
 import { loadChartKeys, unknownPaths } from "./chart-keys";
 import { mixedNodes, node } from "./fixtures";
@@ -126,7 +126,7 @@ describe("rook-ceph values", () => {
     const cluster = rookClusterValues(layout!, "rook-ceph", true);
     expectKnown("rook-ceph", op);
     expectKnown("rook-ceph-cluster", cluster);
-    expect(op).toEqual({ crds: { enabled: true }, nodeSelector: { "kubernetes.io/arch": "arm64" } });
+    expect(op).toEqual({ crds: { enabled: true }, nodeSelector: { "kubernetes.io/arch": "arm64" }, "ceph-csi-operator": { controllerManager: { nodeSelector: { "kubernetes.io/arch": "arm64" } } } });
     expect(cluster).toMatchObject({
       cephClusterSpec: {
         mon: { count: 3 },
@@ -137,6 +137,20 @@ describe("rook-ceph values", () => {
       cephFileSystems: [],
       cephObjectStores: [],
     });
+  });
+
+  it("configures the CSI drivers as Rook v1.20 requires: the provisioner names the StorageClasses use, Rook's image set, plugins off armhf", () => {
+    const values = cephCsiDriversValues("rook-ceph");
+    expectKnown("ceph-csi-drivers", values);
+    // Rook's recommended values (rook/rook@v1.20.6 deploy/charts/ceph-csi-drivers/values.yaml).
+    expect(values).toMatchObject({
+      operatorConfig: { namespace: "rook-ceph", driverSpecDefaults: { imageSet: { name: "rook-csi-operator-image-set-configmap" }, nodePlugin: { priorityClassName: "system-node-critical" }, controllerPlugin: { priorityClassName: "system-cluster-critical" } } },
+      drivers: { rbd: { enabled: true, name: "rook-ceph.rbd.csi.ceph.com" }, cephfs: { enabled: true, name: "rook-ceph.cephfs.csi.ceph.com" }, nfs: { enabled: false }, nvmeof: { enabled: false } },
+    });
+    // The StorageClasses name the same drivers.
+    expect([csiProvisioner("rook-ceph", "rbd"), csiProvisioner("rook-ceph", "cephfs")]).toEqual(["rook-ceph.rbd.csi.ceph.com", "rook-ceph.cephfs.csi.ceph.com"]);
+    const arches = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/arch", operator: "In", values: ["amd64", "arm64"] }] }] } } };
+    expect(values).toMatchObject({ operatorConfig: { driverSpecDefaults: { nodePlugin: { affinity: arches }, controllerPlugin: { affinity: arches } } } });
   });
 
   it("lets every Ceph daemon tolerate the taints of OSD nodes listed although tainted; adds none otherwise", () => {

@@ -7,7 +7,7 @@ import { tolerationFor } from "../../rules/taints";
 export const ROOK_STORAGE_CLASS = "ceph-block";
 
 /** CSI driver names Rook registers: `<operator namespace>.<rbd|cephfs>.csi.ceph.com` (Rook's import-external-cluster.sh). */
-export function csiProvisioner(operatorNamespace: string, kind: "rbd" | "cephfs"): string {
+export function csiProvisioner(operatorNamespace: string, kind: "rbd" | "cephfs" | "nfs" | "nvmeof"): string {
   return `${operatorNamespace}.${kind}.csi.ceph.com`;
 }
 
@@ -25,11 +25,13 @@ export function csiSecretParameters(kind: "rbd" | "cephfs", namespace: string): 
   };
 }
 
-/** Values for chart rook-ceph (the operator). */
+/** Values for chart rook-ceph (the operator, with its ceph-csi-operator subchart on the same arch). */
 export function rookOperatorValues(layout: RookLayout): Values {
+  const nodeSelector = { "kubernetes.io/arch": layout.operatorArch };
   return {
     crds: { enabled: true },
-    nodeSelector: { "kubernetes.io/arch": layout.operatorArch },
+    nodeSelector,
+    "ceph-csi-operator": { controllerManager: { nodeSelector } },
   };
 }
 
@@ -38,6 +40,36 @@ const archAffinity = {
     nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/arch", operator: "In", values: [...STORAGE_ARCHES] }] }],
   },
 };
+
+/**
+ * Values for chart ceph-csi-drivers: the CSI drivers' OperatorConfig, Driver objects and service
+ * accounts, without which Rook v1.20's CSI pods fail and no Ceph volume is provisioned or mounted
+ * (rook/rook@v1.20.6 Documentation/Upgrade/rook-upgrade.md, "ceph-csi-drivers Chart"). These are
+ * Rook's recommended values (deploy/charts/ceph-csi-drivers/values.yaml at v1.20.6): the operator
+ * namespace as the drivers' name prefix, which the StorageClasses name as their provisioner
+ * (csiProvisioner), and the image set Rook's operator chart writes. Ceph CSI publishes amd64 and
+ * arm64 images only, so its node and controller plugins keep to those nodes as Ceph's daemons do: an
+ * armhf node would otherwise hold a node plugin pod that never pulls its image.
+ */
+export function cephCsiDriversValues(operatorNamespace: string): Values {
+  const placement = { affinity: { nodeAffinity: archAffinity } };
+  return {
+    operatorConfig: {
+      namespace: operatorNamespace,
+      driverSpecDefaults: {
+        imageSet: { name: "rook-csi-operator-image-set-configmap" },
+        nodePlugin: { priorityClassName: "system-node-critical", ...placement },
+        controllerPlugin: { priorityClassName: "system-cluster-critical", ...placement },
+      },
+    },
+    drivers: {
+      rbd: { enabled: true, name: csiProvisioner(operatorNamespace, "rbd") },
+      cephfs: { enabled: true, name: csiProvisioner(operatorNamespace, "cephfs") },
+      nfs: { enabled: false, name: csiProvisioner(operatorNamespace, "nfs") },
+      nvmeof: { enabled: false, name: csiProvisioner(operatorNamespace, "nvmeof") },
+    },
+  };
+}
 
 /** Values for chart rook-ceph-cluster in external mode (the chart's values-external.yaml): no pools, no daemons. */
 function externalClusterValues(operatorNamespace: string): Values {
