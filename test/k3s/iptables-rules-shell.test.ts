@@ -52,8 +52,19 @@ test("an ACCEPT after the REJECT (as k3s's flannel appends) does not count", () 
   expect(warnings(check([...ORACLE, "-A FORWARD -s 10.42.0.0/16 -j ACCEPT"]).stdout)[1]).toContain("traffic of 10.42.0.0/16 10.43.0.0/16 between nodes");
 });
 
-test("policies, conditional rejects and an active firewalld or ufw are not judged here", () => {
-  expect(check(["-P INPUT DROP", "-P FORWARD DROP", "-A INPUT -s 192.0.2.0/24 -j DROP"]).stdout).toBe("passed\n");
+test("INPUT's policy DROP refuses what no ACCEPT of the chain names, wherever the ACCEPT stands (k3s-io/k3s#977)", () => {
+  const hand = ["-P INPUT DROP", "-P FORWARD ACCEPT", "-P OUTPUT ACCEPT", "-A INPUT -i lo -j ACCEPT", "-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", "-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT"];
+  const [input, ...rest] = warnings(check(hand).stdout);
+  expect(rest).toEqual([]);
+  expect(input).toBe(`k3s-stacks: n1: warning: the host's own iptables rule '-P INPUT DROP' refuses k3s's ports 6443/tcp 2379-2380/tcp 10250/tcp 8472/udp (no ACCEPT before it names them); pods on different nodes cannot reach each other while every node reports Ready (k3s-io/k3s#977; Oracle Cloud images load such rules from /etc/iptables/rules.v4). k3s-stacks manages firewalld and ufw only, so this rule stays. Fix: put ACCEPT rules for them before it, or delete it, where the host loads its rules at boot (/etc/iptables/rules.v4 with netfilter-persistent, /etc/sysconfig/iptables), reload them, then run pulumi up again.`);
+  const opened = [...hand, "-A INPUT -p tcp -m multiport --dports 6443,2379:2380,10250 -j ACCEPT", "-A INPUT -p udp -m udp --dport 8472 -j ACCEPT"];
+  expect(check(opened).stdout).toBe("passed\n");
+  // A final REJECT before the policy is the rule named; ACCEPTs after it do not count.
+  expect(warnings(check([...hand, INPUT_REJECT, "-A INPUT -p tcp -m tcp --dport 6443 -j ACCEPT"]).stdout)[0]).toContain(`rule '${INPUT_REJECT}' refuses k3s's ports 6443/tcp 2379-2380/tcp`);
+});
+
+test("FORWARD's policy (flannel's appended rules come before it), conditional rejects and an active firewalld or ufw are not judged here", () => {
+  expect(check(["-P INPUT ACCEPT", "-P FORWARD DROP", "-A INPUT -s 192.0.2.0/24 -j DROP"]).stdout).toBe("passed\n");
   expect(check(ORACLE, "firewalld").stdout).toBe("passed\n");
   expect(check(ORACLE, "ufw").stdout).toBe("passed\n");
 });

@@ -1,8 +1,9 @@
 // protect-kernel-defaults (host/kernel-defaults.ts): which nodes' kubelets run with it, as the node's
 // merged config.yaml says, and what their host preparation renders. A stack that does not turn it on
 // gets byte for byte the scripts it would without it: its config step's script, the record and the
-// undo on removal (digests of the release that added it; the config digests since changed once, on
-// purpose, when the config step stopped restarting k3s for the SELinux drop-in). A changed digest is an
+// undo on removal (digests of the release that added it; the config digests since changed on purpose
+// when the config step stopped restarting k3s for the SELinux drop-in, and config and prep digests when
+// the iptables check came to read INPUT's policy DROP). A changed digest is an
 // update of that step on every node of every stack at upgrade: change them only on purpose.
 import { createHash } from "crypto";
 import { hostPrepFor, prepBody } from "../../components/k3s/host-prep";
@@ -33,9 +34,9 @@ const digests = (nodes: ReturnType<typeof stack>) => Object.fromEntries(nodes.fl
 
 describe("an unrelated stack's scripts are byte-identical", () => {
   test.each([
-    ["no kubelet settings", {}, {}, { "s1 config": "e614e6fa7affe2b8", "s1 prep": "721e862e66cbca25", "a1 config": "66e243d3e8b1208a", "a1 prep": "b2260bcdbbc0616f" }],
+    ["no kubelet settings", {}, {}, { "s1 config": "c85c02e41ed136e4", "s1 prep": "0187bb5f71184f67", "a1 config": "a95b6e2c82fd5077", "a1 prep": "2434e429039bb4cf" }],
     ["kubelet-arg entries, protect-kernel-defaults: false", { "kubelet-arg": ["max-pods=150"] }, { "kubelet-arg": ["image-gc-high-threshold=80"], "protect-kernel-defaults": false },
-      { "s1 config": "c0e58a387cc44df3", "s1 prep": "721e862e66cbca25", "a1 config": "6a8dce3977b21ef3", "a1 prep": "b2260bcdbbc0616f" }],
+      { "s1 config": "7b88d020c752e830", "s1 prep": "0187bb5f71184f67", "a1 config": "0175256270ac5ba1", "a1 prep": "2434e429039bb4cf" }],
   ])("%s", (_, serverConfig, agentConfig, expected) => {
     expect(digests(stack(serverConfig, agentConfig))).toEqual(expected);
   });
@@ -67,7 +68,7 @@ describe("which kubelets protect kernel defaults", () => {
     expect(server.config).toContain("vm.overcommit_memory = 1");
     expect(server.config).toContain("kernel.keys.root_maxbytes = 25000000");
     expect(agent.config).not.toContain("overcommit");
-    expect(digest(agent.config)).toBe("66e243d3e8b1208a");
+    expect(digest(agent.config)).toBe("a95b6e2c82fd5077");
     const [, agent2] = stack({}, { "protect-kernel-defaults": true });
     expect(agent2.host.kernelDefaults).toBe(true);
   });

@@ -17,6 +17,10 @@ const BOOT_FILES = {
  * (k3s-io/k3s#977, #4847). Warns naming the rule, the ports and pod CIDRs it cuts off, and the fix;
  * these rules are the host's, so nothing is changed, and an ACCEPT by source address or interface
  * that k3s-stacks cannot judge may already let the traffic in (hence a warning, not a failure).
+ * INPUT's policy DROP (`iptables -P INPUT DROP`, as hand-made firewalls set it) refuses what no rule
+ * accepted, as a final DROP does (k3s-io/k3s#977: "the default INPUT rules also drop everything";
+ * kubernetes/kubernetes#98816: the kubelet's connections hang in SYN_SENT), so every ACCEPT of the chain
+ * is read before it. FORWARD's policy is not judged: flannel's FORWARD rules, appended, come before it.
  *
  * The filter table of iptables (`iptables -S`) always; of ip6tables too when the cluster has an
  * IPv6 pod and service range (dual-stack or IPv6-only `cluster-cidr`/`service-cidr`, which k3s
@@ -37,7 +41,7 @@ export function renderIptablesRejectCheck(rules: FirewallRules): string {
     command -v "$tool" >/dev/null 2>&1 || return 0
     filter_rules=$("$tool" -S 2>/dev/null || true)
     local cut_off=()
-    at=$(ipt_reject_at INPUT "$filter_rules")
+    at=$(ipt_reject_at INPUT "$filter_rules" policy)
     if [ -n "$at" ]; then
       accepted=$(ipt_accepts_before INPUT "$at" "$filter_rules")
       closed=""
@@ -60,9 +64,14 @@ export function renderIptablesRejectCheck(rules: FirewallRules): string {
       echo "k3s-stacks: $node: warning: the host's own $tool rule $what; pods on different nodes cannot reach each other while every node reports Ready (k3s-io/k3s#977; Oracle Cloud images load such rules from /etc/iptables/rules.v4). k3s-stacks manages firewalld and ufw only, so this rule stays. Fix: put ACCEPT rules for them before it, or delete it, where the host loads its rules at boot ($(ipt_boot_files "$tool")), reload them, then run pulumi up again."
     done
   }
-  # The first rule of the chain that rejects or drops whatever reaches it, and the ACCEPTs before it.
-  ipt_reject_at() { awk -v c="$1" '$1 == "-A" && $2 == c && $3 == "-j" && ($4 == "REJECT" || $4 == "DROP") { print NR; exit }' <<<"$2"; }
-  ipt_accepts_before() { head -n "$(($2 - 1))" <<<"$3" | grep -E -- "^-A $1 .*-j ACCEPT" || true; }
+  # The first rule of the chain that rejects or drops whatever reaches it, else (with $3) its DROP
+  # policy line, and the ACCEPTs before it: all of the chain's for the policy, which acts at its end.
+  ipt_reject_at() { awk -v c="$1" -v p="\${3:-}" '$1 == "-A" && $2 == c && $3 == "-j" && ($4 == "REJECT" || $4 == "DROP") { print NR; found = 1; exit } p != "" && $1 == "-P" && $2 == c && $3 == "DROP" { policy = NR } END { if (!found && policy) print policy }' <<<"$2"; }
+  ipt_accepts_before() {
+    local upto=$(($2 - 1))
+    case "$(sed -n "$2p" <<<"$3")" in "-P "*) upto=$(wc -l <<<"$3") ;; esac
+    head -n "$upto" <<<"$3" | grep -E -- "^-A $1 .*-j ACCEPT" || true
+  }
   ipt_boot_files() { if [ "$1" = ip6tables ]; then echo ${JSON.stringify(BOOT_FILES.ip6tables)}; else echo ${JSON.stringify(BOOT_FILES.iptables)}; fi; }
 ${calls.map((c) => `  ${c}`).join("\n")}
 fi`;

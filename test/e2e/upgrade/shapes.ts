@@ -84,6 +84,7 @@ export const EXPECTED: Expectation = (step, shape, datastore) => {
       ...(etcd && servers.includes(node[1]) ? ["host preparation makes sure an etcd server has curl for the quorum checks (f97359d)", "and warns when its data is on an SD card or eMMC (etcd-sd)"] : []),
       ...(shape.kernelDefaults?.includes(node[1]) ? ["host preparation sets the kernel settings protect-kernel-defaults requires (6f89371)"] : []),
       "the config step no longer restarts k3s when host preparation changes the SELinux drop-in; the node's restart step does (stop 27)",
+      "host preparation's iptables check reads INPUT's policy DROP (input-policy)",
     ];
     return why.length ? `${why.join("; ")}; config.yaml unchanged, so no restart` : undefined;
   }
