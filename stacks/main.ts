@@ -192,6 +192,7 @@ export async function main(): Promise<Record<string, unknown>> {
       version: cluster.k3sVersion,
       agentConcurrency: upgrade.agentBatchSize,
       servers: serverNames.length,
+      etcd: cluster.datastore === "etcd",
       drain: upgrade.drain,
       drainTimeout: upgrade.drainTimeout ?? cluster.drainTimeout,
       // The pre-upgrade etcd snapshot the ssh rollout takes (upgrade.preUpgradeSnapshot, default with etcd).

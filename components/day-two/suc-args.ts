@@ -27,6 +27,7 @@ export const systemUpgradePlansArgsSchema = z
     version: clusterArgsSchema.shape.version,
     agentConcurrency: upgradeSchema.shape.agentBatchSize.unwrap(),
     servers: z.number().int().min(1, { message: "must be at least 1: the server Plan upgrades the cluster's servers one at a time. Fix: pass the number of server nodes" }),
+    etcd: z.boolean().optional(),
     drain: upgradeSchema.shape.drain.unwrap(),
     drainTimeout: upgradeSchema.shape.drainTimeout.unwrap(),
     controllerImage: image.optional(),

@@ -1,5 +1,6 @@
 import { checkVersionChange } from "./skew";
 import { goDurationSeconds } from "../rules/duration";
+import { renderSucEtcdGate } from "./suc-etcd-gate";
 
 /** Namespace and service account the upstream manifest creates; Plans must live there and use it. */
 export const SUC_NAMESPACE = "system-upgrade";
@@ -21,6 +22,8 @@ export interface PlanOptions {
   drainTimeout: string;
   /** Upgrade image without tag; the controller tags it with the version ('+' → '-'). */
   upgradeImage: string;
+  /** The servers run embedded etcd: each server Job first waits until etcd keeps quorum without it (suc-etcd-gate.ts). */
+  etcd: boolean;
 }
 
 const CONTROL_PLANE = "node-role.kubernetes.io/control-plane";
@@ -84,12 +87,26 @@ function check(o: PlanOptions): void {
   }
 }
 
-/** Servers: one at a time, selected by the control-plane role label k3s sets to "true". */
+/**
+ * The server Jobs' etcd gate: the upgrade image (its busybox chroot) runs the gate with the host's
+ * bash in the host's root, which the controller mounts at /host; privileged, as the upgrade step is,
+ * so that SELinux lets it read k3s's etcd certificates.
+ */
+function etcdGate(o: PlanOptions): Record<string, unknown> {
+  return {
+    image: o.upgradeImage,
+    command: ["chroot", "/host", "bash", "-c", renderSucEtcdGate(), "k3s-stacks-etcd-gate"],
+    securityContext: { privileged: true },
+  };
+}
+
+/** Servers: one at a time, selected by the control-plane role label k3s sets to "true"; with etcd, each after an etcd gate. */
 export function serverPlanSpec(o: PlanOptions): Record<string, unknown> {
   check(o);
   return {
     concurrency: 1,
     nodeSelector: { matchExpressions: [{ key: CONTROL_PLANE, operator: "In", values: ["true"] }] },
+    ...(o.etcd ? { prepare: etcdGate(o) } : {}),
     ...common(o),
     jobActiveDeadlineSecs: jobActiveDeadlineSeconds(o),
   };

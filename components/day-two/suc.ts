@@ -32,6 +32,11 @@ export interface SystemUpgradePlansArgs {
   agentConcurrency: number;
   /** Number of servers: the agent Jobs wait inside their deadline while these upgrade one by one. */
   servers: number;
+  /**
+   * The servers run embedded etcd (k3s-stacks:cluster.datastore etcd): each server Job waits until etcd
+   * keeps quorum without that server before it cordons and upgrades it (suc-etcd-gate.ts). Default false.
+   */
+  etcd?: boolean;
   /** Drain nodes before upgrading (k3s-stacks:upgrade.drain). */
   drain: boolean;
   /** `kubectl drain --timeout`, e.g. "5m". */
@@ -75,6 +80,7 @@ export class SystemUpgradePlans extends pulumi.ComponentResource {
       drain: args.drain,
       drainTimeout: args.drainTimeout,
       upgradeImage: args.upgradeImage ?? "rancher/k3s-upgrade",
+      etcd: args.etcd ?? false,
     };
     // Render (and validate) the specs before creating anything.
     const serverSpec = serverPlanSpec(plan);

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import { installMocks, MockState, settle } from "../support/mocks";
 import { SERVER_HANDOVER_SECONDS, agentPlanSpec, serverPlanSpec } from "../../components/day-two/suc-plans";
+import { renderSucEtcdGate } from "../../components/day-two/suc-etcd-gate";
 import { SystemUpgradePlans } from "../../components/day-two/suc";
 
 let mocks: MockState;
@@ -12,7 +13,7 @@ beforeAll(async () => {
   mocks = await installMocks();
 });
 
-const opts = { version: "v1.37.0+k3s1", agentConcurrency: 2, servers: 3, drain: true, drainTimeout: "5m", upgradeImage: "rancher/k3s-upgrade" };
+const opts = { version: "v1.37.0+k3s1", agentConcurrency: 2, servers: 3, drain: true, drainTimeout: "5m", upgradeImage: "rancher/k3s-upgrade", etcd: false };
 
 describe("k3s Plans", () => {
   it("upgrades servers one at a time, selected by the control-plane label", () => {
@@ -27,6 +28,19 @@ describe("k3s Plans", () => {
       drain: { timeout: "5m", ignoreDaemonSets: true, deleteEmptydirData: true },
       upgrade: { image: "rancher/k3s-upgrade" },
     });
+  });
+
+  // k3s-upgrade's Job completes as soon as it has sent k3s SIGTERM, and the controller starts the next
+  // server's Job at once: without a gate the next server could stop while the previous member is down.
+  it("with etcd, gates each server Job on etcd keeping quorum without that server, in the host's root", () => {
+    const spec = serverPlanSpec({ ...opts, etcd: true });
+    expect(spec.prepare).toEqual({
+      image: "rancher/k3s-upgrade",
+      command: ["chroot", "/host", "bash", "-c", renderSucEtcdGate(), "k3s-stacks-etcd-gate"],
+      securityContext: { privileged: true },
+    });
+    expect(renderSucEtcdGate()).toContain("https://127.0.0.1:2379/v3/cluster/member/list");
+    expect(serverPlanSpec(opts)).not.toHaveProperty("prepare");
   });
 
   it("upgrades agents in batches after the server plan", () => {

@@ -19,3 +19,20 @@ test("the first server's pre-upgrade snapshot step is registered in system-upgra
   expect(steps.map((c) => c.name)).toEqual(["upgrade-pre-upgrade"]);
   expect(JSON.stringify(steps[0].args.connection)).toContain("192.168.1.11");
 });
+
+test("with etcd the server plan gates each server on etcd's quorum; with sqlite it has no gate", async () => {
+  const serverPlan = async (datastore: string) => {
+    const { state } = await runStack(
+      {
+        "k3s-stacks:cluster": { k3sVersion: "v1.36.3+k3s1", datastore },
+        "k3s-stacks:upgrade": { mode: "system-upgrade-controller" },
+        "k3s-stacks:inventory": { user: "root", hosts: [{ name: "s1", address: "192.168.1.11", role: "server", arch: "amd64" }] },
+      },
+      { "k3s-stacks:sshPrivateKey": SENTINEL.privateKey },
+    );
+    const plan = state.byType("kubernetes:upgrade.cattle.io/v1:Plan").find((p) => (p.inputs.metadata as { name: string }).name === "server-plan")!;
+    return plan.inputs.spec as { prepare?: { command: string[] } };
+  };
+  expect((await serverPlan("etcd")).prepare?.command.slice(0, 4)).toEqual(["chroot", "/host", "bash", "-c"]);
+  expect((await serverPlan("sqlite")).prepare).toBeUndefined();
+});
