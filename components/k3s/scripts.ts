@@ -14,6 +14,7 @@ import { firewallRules } from "./host/network";
 import { renderPrepUndo } from "./host/undo";
 import { SELINUX_DROPIN, renderSelinuxSnapshotCheck } from "./host/services";
 import { renderOstreeSelinuxCheck, renderOstreeSelinuxLabel } from "./host/ostree";
+import { renderPackageShims } from "./host/install-lock";
 import { drainSnippet, removingMarker, takeBack, uninstallSnippet } from "./removal-scripts";
 import { renderLostNodePasswordNote, renderNodeNameGuard } from "./node-guard";
 import { READ_NODE_TABLE } from "./node-table";
@@ -141,19 +142,21 @@ export function installFunctions(spec: InstallSpec): string {
   return `installed_version() { if command -v k3s >/dev/null 2>&1; then k3s --version 2>/dev/null | awk 'NR == 1 { print $3 }'; fi; }
 ${replacedBinaryFunction(service)}
 ${renderOstreeSelinuxLabel(service, spec.stagedEnv?.INSTALL_K3S_BIN_DIR)}
+${renderPackageShims(spec.node)}
 fetch_install() {
   ${cgroupCheck}${fetch}${pre}
   ${ostreeCheck}
   ostree_before=$(ostree_state)
 }
-# install.sh, or on an rpm-ostree host it cannot prepare for SELinux, install.sh without its RPM step
-# and without the start, then the binary's label (host/ostree.ts).
+# install.sh, its package managers waiting for locks (host/install-lock.ts), or on an rpm-ostree host it cannot
+# prepare for SELinux, install.sh without its RPM step and the start, then the binary's label (host/ostree.ts).
 install_sh() {
   if [ "$ostree_selinux" = 1 ]; then
     INSTALL_K3S_SKIP_SELINUX_RPM=true INSTALL_K3S_SKIP_START=true "$@" sh "$script"
     ostree_selinux_label
   else
-    "$@" sh "$script"
+    package_shims; rc=0; PATH="$package_shim_dir:$PATH" "$@" sh "$script" || rc=$?
+    rm -rf "$package_shim_dir"; return "$rc"
   fi
 }
 run_install() {

@@ -9,6 +9,7 @@ import { runStack, unwrap } from "../stack/support/harness";
 import { RecordedCommand, dependsOnNames, recorded } from "../stack/support/recorder";
 import { plannedRestarts, restartKey } from "../../components/day-two/restart-plan";
 import * as packageLock from "../../components/k3s/host/package-lock";
+import * as packages from "../../components/k3s/host/packages";
 
 interface Host {
   name: string;
@@ -89,11 +90,19 @@ test("an agentConfig flag reaches every node: every config and restart step, not
   expect(changed(base, edit)).toEqual(["k3s-kubeconfig", ...nodes.flatMap((n) => [`k3s-${n}-config`, `k3s-${n}-restart`])].sort());
 });
 
-test("a change to host preparation's script alone (as the package-lock wait was) updates every config step and restarts nothing: restart keys hash config files, not scripts", async () => {
-  const spy = jest.spyOn(packageLock, "renderPackageLock").mockReturnValue("package_lock_timeout=1");
+test("a change to host preparation's script alone (as the package-install wait was) updates every config step and restarts nothing: restart keys hash config files, not scripts", async () => {
+  const spy = jest.spyOn(packages, "renderPackageInstall").mockReturnValue("package_lock_timeout=1");
   const edit = await run({});
   spy.mockRestore();
   expect(changed(base, edit)).toEqual(HOSTS.map((h) => `k3s-${h.name}-config`).sort());
+  expect(await valueOf(edit.outputs.restartKeys as pulumi.Output<Record<string, string>>)).toEqual(await valueOf(base.outputs.restartKeys as pulumi.Output<Record<string, string>>));
+});
+
+test("a change to the package-lock wait, which install.sh's package managers also go through (host/install-lock.ts), updates config, install and restart steps and restarts nothing", async () => {
+  const spy = jest.spyOn(packageLock, "renderPackageLock").mockReturnValue("package_lock_timeout=1");
+  const edit = await run({});
+  spy.mockRestore();
+  expect(changed(base, edit)).toEqual(HOSTS.flatMap((h) => ["config", "install", "restart"].map((s) => `k3s-${h.name}-${s}`)).sort());
   expect(await valueOf(edit.outputs.restartKeys as pulumi.Output<Record<string, string>>)).toEqual(await valueOf(base.outputs.restartKeys as pulumi.Output<Record<string, string>>));
 });
 

@@ -24,9 +24,10 @@ export const PACKAGE_LOCK_TIMEOUT = 600;
  *   end; dnf.conf(5), yum.conf(5)), zypper and transactional-update ZYPP_LOCK_TIMEOUT=<s> (libzypp).
  *   When the command fails while another manager now holds a lock, it waits and runs it again, within
  *   the same deadline. On timeout it exits 1 naming the node, the lock, the holder and the fix.
- * `root` prefixes the paths read (tests only; empty on a node); `who` starts each message (shell text).
+ * `root` prefixes the paths read (tests only; empty on a node); `who` starts each message (shell text);
+ * `waitTo` is where the waiting notice goes: stderr for a tool whose stdout its caller reads.
  */
-export function renderPackageLock(root = "", who = "k3s-stacks: $node:"): string {
+export function renderPackageLock(root = "", who = "k3s-stacks: $node:", waitTo: "stdout" | "stderr" = "stdout"): string {
   return `package_lock_timeout=${PACKAGE_LOCK_TIMEOUT}
 # The pid holding an fcntl or flock lock on $1, from /proc/locks ("1: POSIX ADVISORY WRITE <pid> <maj>:<min>:<inode> ...",
 # device numbers in hex; lines with -> are waiters, not holders).
@@ -82,7 +83,7 @@ wait_package_lock() {
       exit 1
     fi
     if [ "$said" != "$held" ]; then
-      echo "${who} waiting up to \${package_lock_timeout}s for $what to release $lock"
+      echo "${who} waiting up to \${package_lock_timeout}s for $what to release $lock"${waitTo === "stderr" ? " >&2" : ""}
       said=$held
     fi
     sleep 2

@@ -78,7 +78,7 @@ export const EXPECTED: Expectation = (step, shape, datastore) => {
   const servers = shape.hosts.filter((h) => h.role === "server").map((h) => h.name);
   if (etcd && step.op === "create" && step.name === "k3s-teardown") return "new teardown step of an etcd cluster; runs nothing on create (f97359d)";
   if (step.op !== "update" || step.diffs.join() !== "stdin") return undefined;
-  const node = /^k3s-(.+)-(member|leave|config|restart|uncordon)$/.exec(step.name);
+  const node = /^k3s-(.+)-(member|leave|config|install|restart|uncordon)$/.exec(step.name);
   if (node?.[2] === "config") {
     const why = [
       ...(etcd && servers.includes(node[1]) ? ["host preparation makes sure an etcd server has curl for the quorum checks (f97359d)", "and warns when its data is on an SD card or eMMC (etcd-sd)"] : []),
@@ -92,8 +92,10 @@ export const EXPECTED: Expectation = (step, shape, datastore) => {
     const guard = etcd && servers.includes(node[1]) && servers[0] !== node[1] ? "; replacement quorum guard added (f97359d)" : "";
     return `membership script reads every Node once (e8eed97)${guard}, compares the Nodes' machine IDs (machine-id) and the node's clock with the first server's (clock-skew), and its wait for Ready says when no Node registered: its wait for Ready and checks re-run, nothing restarts`;
   }
+  // Its update installs only where k3s is missing: on a running node it rewrites the same token and runs nothing else.
+  if (node?.[2] === "install") return "install.sh's dnf/yum/zypper calls for k3s-selinux wait for another package manager's lock (host/install-lock.ts): k3s is installed, so the update installs nothing";
   // Both are update-only steps: the update runs them, on a node already on this version and configuration.
-  if (node?.[2] === "restart") return "restart script says where the roll stopped when an upgrade's install fails: k3s already runs this version and configuration, so only the health gate runs";
+  if (node?.[2] === "restart") return "restart script says where the roll stopped when an upgrade's install fails, and its upgrade's install.sh waits for package-manager locks (host/install-lock.ts): k3s already runs this version and configuration, so only the health gate runs";
   if (node?.[2] === "uncordon") return "uncordon's wait for Ready says when no Node registered: the node already runs this version, so it only waits for Ready (it lifts only a cordon its cordon step set)";
   // Its only phase is delete: the update stores the script a later removal runs and runs nothing.
   if (node?.[2] === "leave") return "leave script also drops the node's etcd-leaving record (f97359d); the update runs nothing (delete-only step)";
