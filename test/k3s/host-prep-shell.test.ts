@@ -133,6 +133,19 @@ describe("kernel modules per flannel backend", () => {
     expect(r.stderr).toContain("n1 lacks kernel modules br_netfilter vxlan for its running kernel 6.11.5-arch1-1: pacman replaced that kernel and its modules. Fix: reboot n1 into the installed kernel");
   });
 
+  test("a running kernel whose modules a kernel update replaced (Raspberry Pi OS 11's raspberrypi-kernel): the reboot is named, no package is installed", () => {
+    host("raspbian", "6.1.21-v8+");
+    put(sb, "lib/modules/6.1.63-v8+/modules.dep", "");
+    const r = run(render({ installPackages: true }), { MISSING_MODULES: "vxlan br_netfilter" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`k3s-stacks: n1 lacks kernel modules br_netfilter vxlan: its running kernel 6.1.21-v8+ has no ${sb.dir}/lib/modules/6.1.21-v8+ any more, only 6.1.63-v8+: a kernel update replaced the running kernel's modules in place, so no package brings them back. Fix: reboot n1 into the installed kernel ('systemctl reboot'), then run pulumi up again.`);
+    expect(sb.calls()).toEqual([]);
+    expect(exists("etc/modules-load.d")).toBe(false);
+    // The running kernel's own directory there: a module is missing from it, and its package is named.
+    put(sb, "lib/modules/6.1.21-v8+/modules.dep", "");
+    expect(run(render(), { MISSING_MODULES: "vxlan" }).stderr).toContain("lacks kernel modules vxlan (kernel 6.1.21-v8+), which k3s needs. Fix: install the package");
+  });
+
   test("wireguard-native needs wireguard, host-gw needs no backend module; loaded or built-in modules count", () => {
     host("debian");
     expect(run(render({ network: { ...AGENT, backend: "wireguard-native" } }, "agent"), { MISSING_MODULES: "wireguard" }).stderr).toContain("lacks kernel modules wireguard");

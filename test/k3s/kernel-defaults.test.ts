@@ -3,7 +3,8 @@
 // gets byte for byte the scripts it would without it: its config step's script, the record and the
 // undo on removal (digests of the release that added it; the config digests since changed on purpose
 // when the config step stopped restarting k3s for the SELinux drop-in, and config and prep digests when
-// the iptables check came to read INPUT's policy DROP). A changed digest is an
+// the iptables check came to read INPUT's policy DROP and when host preparation began naming the reboot
+// for a running kernel whose modules a kernel update replaced, host/modules.ts). A changed digest is an
 // update of that step on every node of every stack at upgrade: change them only on purpose.
 import { createHash } from "crypto";
 import { hostPrepFor, prepBody } from "../../components/k3s/host-prep";
@@ -34,9 +35,9 @@ const digests = (nodes: ReturnType<typeof stack>) => Object.fromEntries(nodes.fl
 
 describe("an unrelated stack's scripts are byte-identical", () => {
   test.each([
-    ["no kubelet settings", {}, {}, { "s1 config": "c85c02e41ed136e4", "s1 prep": "0187bb5f71184f67", "a1 config": "a95b6e2c82fd5077", "a1 prep": "2434e429039bb4cf" }],
+    ["no kubelet settings", {}, {}, { "s1 config": "e1eea1ab74bcf24f", "s1 prep": "e5dbcc7faaebee5e", "a1 config": "d28015358d5da28b", "a1 prep": "82edf4edade28242" }],
     ["kubelet-arg entries, protect-kernel-defaults: false", { "kubelet-arg": ["max-pods=150"] }, { "kubelet-arg": ["image-gc-high-threshold=80"], "protect-kernel-defaults": false },
-      { "s1 config": "7b88d020c752e830", "s1 prep": "0187bb5f71184f67", "a1 config": "0175256270ac5ba1", "a1 prep": "2434e429039bb4cf" }],
+      { "s1 config": "468a4f98879de13b", "s1 prep": "e5dbcc7faaebee5e", "a1 config": "f68655b744d09bb9", "a1 prep": "82edf4edade28242" }],
   ])("%s", (_, serverConfig, agentConfig, expected) => {
     expect(digests(stack(serverConfig, agentConfig))).toEqual(expected);
   });
@@ -68,7 +69,7 @@ describe("which kubelets protect kernel defaults", () => {
     expect(server.config).toContain("vm.overcommit_memory = 1");
     expect(server.config).toContain("kernel.keys.root_maxbytes = 25000000");
     expect(agent.config).not.toContain("overcommit");
-    expect(digest(agent.config)).toBe("a95b6e2c82fd5077");
+    expect(digest(agent.config)).toBe("d28015358d5da28b");
     const [, agent2] = stack({}, { "protect-kernel-defaults": true });
     expect(agent2.host.kernelDefaults).toBe(true);
   });

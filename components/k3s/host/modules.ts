@@ -92,6 +92,12 @@ ${renderPackageInstall()}`;
 /**
  * Shell run after the facts and before any change: with missing modules, install their package when
  * allowed, else fail naming it (or the reboot, on Arch). Nothing else has changed on the node then.
+ * A running kernel whose /lib/modules/<release> is gone while another release's is there was replaced
+ * in place by a kernel update (Raspberry Pi OS up to 11 ships all kernels as one raspberrypi-kernel
+ * package, one release's modules per version, uname -r like 6.1.21-v8+; Arch's linux likewise): no
+ * package of the running release exists to install (linux-image-6.1.21-v8+ is no package), so on every
+ * family the fix named is the reboot into the installed kernel. A host without any /lib/modules (a
+ * container, a kernel with everything built in) is not such a case. k3s's reference is silent here.
  * On an image-based system the package lands in a new snapshot or deployment that only the next
  * boot runs (transactional-update(8), rpm-ostree(1); install.sh likewise skips starting k3s after
  * installing k3s-selinux there): the node reboots when `allowReboot` and k3s does not run on it,
@@ -102,6 +108,14 @@ export function renderModuleFix(installPackages: boolean, allowReboot: boolean):
   return `install_packages=${installPackages ? 1 : 0}
 module_reboot=${allowReboot ? 1 : 0}
 if [ -n "$missing_modules" ]; then
+  replaced_by=""
+  if [ ! -d "/lib/modules/$kernel" ]; then
+    for d in /lib/modules/*/; do if [ -d "$d" ]; then replaced_by="\${replaced_by:+$replaced_by, }$(basename "$d")"; fi; done
+  fi
+  if [ -n "$replaced_by" ]; then
+    echo "k3s-stacks: $node lacks kernel modules $missing_modules: its running kernel $kernel has no /lib/modules/$kernel any more, only $replaced_by: a kernel update replaced the running kernel's modules in place, so no package brings them back. Fix: reboot $node into the installed kernel ('systemctl reboot'), then run pulumi up again." >&2
+    exit 1
+  fi
   install_hint="install the package $module_package on $node"
   if [ "$transactional" = 1 ]; then install_hint="run '$(install_command "$module_package")' on $node and reboot it ('systemctl reboot')"; fi
   if [ "$family" = arch ]; then

@@ -85,6 +85,7 @@ export const EXPECTED: Expectation = (step, shape, datastore) => {
       ...(shape.kernelDefaults?.includes(node[1]) ? ["host preparation sets the kernel settings protect-kernel-defaults requires (6f89371)"] : []),
       "the config step no longer restarts k3s when host preparation changes the SELinux drop-in; the node's restart step does (stop 27)",
       "host preparation's iptables check reads INPUT's policy DROP (input-policy)",
+      "host preparation names the reboot when a kernel update replaced the running kernel's modules (host/modules.ts)",
     ];
     return why.length ? `${why.join("; ")}; config.yaml unchanged, so no restart` : undefined;
   }
