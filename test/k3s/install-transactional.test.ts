@@ -49,6 +49,20 @@ test("after the reboot (policy in the running system) k3s starts as usual", () =
   expect(r.status).toBe(0);
 });
 
+test("an upgrade where install.sh removed the k3s policy module to put the new k3s-selinux into the pending snapshot: the running k3s is not restarted, the run asks for the reboot", () => {
+  sb.fake("rpm", "exit 0");
+  // install.sh's `semodule -X 400 -r k3s` left the running policy without k3s.
+  sb.fake("semodule", 'printf "%s\\n" container selinux-base');
+  fs.writeFileSync(path.join(sb.dir, "active"), "");
+  const r = create("server", { K3S_BUILD: "2" });
+  expect(r.status).toBe(1);
+  expect(r.stderr).toContain("k3s-stacks: m-1 runs a read-only system image (transactional-update or rpm-ostree) with SELinux on, and k3s-selinux is installed but its policy module k3s is not loaded in the running system ('semodule -l' does not list it): install.sh removes it before it upgrades k3s-selinux into the new snapshot or deployment, so k3s must not (re)start before that runs. Fix: drain and reboot m-1 ('systemctl reboot'), then run pulumi up again.");
+  expect(sb.calls().filter((c) => /^systemctl (start|restart)/.test(c))).toEqual([]);
+  // Once booted into the snapshot, the module is back: the step goes on.
+  sb.fake("semodule", 'printf "%s\\n" container k3s selinux-base');
+  expect(create("server", { K3S_BUILD: "3" })).toMatchObject({ status: 0, stderr: "" });
+});
+
 test("SELinux disabled on a transactional system: nothing to wait for", () => {
   sb.fake("rpm", "exit 1");
   sb.fake("getenforce", "echo Disabled");

@@ -66,10 +66,22 @@ done`.replace("$NM_DROPIN_PATH", NM_DROPIN);
  * with "Please reboot your machine to activate the changes and avoid data loss" (K3S:install.sh
  * setup_selinux, install_selinux_rpm: `transactional-update ... run zypper` or `rpm-ostree install`).
  * While the running system still lacks the policy, k3s must not be started: fail asking for the reboot.
+ * The same when k3s-selinux is installed but its module `k3s` is not in the running policy: to upgrade
+ * an installed k3s-selinux while container-selinux has an upgrade too, install.sh first removes the
+ * module from the running system (`semodule -X <priority> -r k3s`), then installs the new package into
+ * the next snapshot (install_selinux_rpm, check_available_upgrades; zypper's search finds upgrades on
+ * SUSE, rpm-ostree has none), so `rpm -q` still sees the old package while the policy is gone until
+ * the reboot, and k3s's upgrade restart would run without it. Checked where semodule exists.
  */
 export function renderSelinuxSnapshotCheck(node: string): string {
-  return `if { command -v transactional-update >/dev/null 2>&1 || [ -e /run/ostree-booted ]; } && [ "$(getenforce 2>/dev/null || echo Disabled)" != Disabled ] && ! rpm -q k3s-selinux >/dev/null 2>&1; then
-  echo ${shq(`k3s-stacks: ${node} runs a read-only system image (transactional-update or rpm-ostree) with SELinux on, and k3s-selinux is only in the new snapshot or deployment install.sh installed it into: k3s must not start before that runs (install.sh left it stopped). Fix: reboot ${node} ('systemctl reboot'), then run pulumi up again.`)} >&2
-  exit 1
+  return `if { command -v transactional-update >/dev/null 2>&1 || [ -e /run/ostree-booted ]; } && [ "$(getenforce 2>/dev/null || echo Disabled)" != Disabled ]; then
+  if ! rpm -q k3s-selinux >/dev/null 2>&1; then
+    echo ${shq(`k3s-stacks: ${node} runs a read-only system image (transactional-update or rpm-ostree) with SELinux on, and k3s-selinux is only in the new snapshot or deployment install.sh installed it into: k3s must not start before that runs (install.sh left it stopped). Fix: reboot ${node} ('systemctl reboot'), then run pulumi up again.`)} >&2
+    exit 1
+  fi
+  if command -v semodule >/dev/null 2>&1 && ! semodule -l 2>/dev/null | awk '$1 == "k3s" { found = 1 } END { exit !found }'; then
+    echo ${shq(`k3s-stacks: ${node} runs a read-only system image (transactional-update or rpm-ostree) with SELinux on, and k3s-selinux is installed but its policy module k3s is not loaded in the running system ('semodule -l' does not list it): install.sh removes it before it upgrades k3s-selinux into the new snapshot or deployment, so k3s must not (re)start before that runs. Fix: drain and reboot ${node} ('systemctl reboot'), then run pulumi up again.`)} >&2
+    exit 1
+  fi
 fi`;
 }
