@@ -251,8 +251,9 @@ bin_dir() { echo "$CACHE/checkout-$(printf '%s' "$REPO" | sha256sum | cut -c1-12
 
 main() {
   mkdir -p "$CACHE"
-  # Our own link directory on PATH would make the tools below resolve to links to themselves.
-  PATH=$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$(bin_dir)" | paste -sd: -)
+  # Link directories of checkouts (ours, or another's from the PATH file on PATH) would make the
+  # tools below resolve to links to themselves, or to another checkout's stand-ins, built from its sources.
+  PATH=$(printf '%s' "$PATH" | tr ':' '\n' | grep -vx "$CACHE/checkout-[0-9a-f]*/bin" | paste -sd: -)
   command -v node >/dev/null || die "node is required"
   local sdk_version cmd_version random_version
   sdk_version=$(npm_version pulumi)
@@ -300,12 +301,15 @@ main() {
   local -A seen=()
   bin=$(bin_dir)
   # One directory may hold several of the tools (a Pulumi install's bin has the CLI and language
-  # hosts side by side), so it can appear more than once: the first link of each name wins.
+  # hosts side by side), so it can appear more than once: the first link of each name wins. Links
+  # point at the tools themselves: a tool found through another checkout's link directory (its PATH
+  # file put first on PATH) was a link to that checkout's link, which that checkout replaces when it
+  # rebuilds; two checkouts found through each other made a loop (ELOOP).
   for d in "${dirs[@]}"; do
     for f in "$d"/pulumi "$d"/pulumi-language-nodejs "$d"/pulumi-resource-*; do
       [[ -x $f && -z ${seen[$(basename "$f")]:-} ]] || continue
       seen[$(basename "$f")]=1
-      want+="$(basename "$f") $f"$'\n'
+      want+="$(basename "$f") $(readlink -f "$f")"$'\n'
     done
   done
   if [[ -d $bin ]]; then
