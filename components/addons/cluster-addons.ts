@@ -185,6 +185,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
             storageClass,
             servers: servers.map((address, i): NodeAddress => ({ name: serverNodes[i]?.name ?? `server #${i + 1}`, address })),
             nodes: all.map((address, i): NodeAddress => ({ name: args.nodes[i].name, address })),
+            arches: args.nodes.map((n) => n.arch),
             configRoot: args.configRoot,
           }),
         );

@@ -20,7 +20,7 @@ const nodes = [...servers, { name: "a1", address: "192.168.1.12" }];
 
 /** The metricRelabelings each job's ServiceMonitor gets, read from the rendered values. */
 function relabelings(datastore: Datastore): Partial<Record<Job, MetricRelabeling[]>> {
-  const values = monitoringValues({ cfg, datastore, storageClass: "local-path", servers, nodes });
+  const values = monitoringValues({ cfg, datastore, storageClass: "local-path", servers, nodes, arches: ["amd64", "amd64"] });
   const out: Partial<Record<Job, MetricRelabeling[]>> = {};
   for (const job of JOBS) {
     const v = values[job] as { enabled?: boolean; serviceMonitor?: { metricRelabelings?: MetricRelabeling[] } };

@@ -243,9 +243,10 @@ describe("kube-prometheus-stack values", () => {
   const cfg = parseAddonsConfig({ monitoring: { enabled: true, retention: "7d", storageSize: "20Gi" } }).monitoring;
   const servers = [{ name: "s1", address: "192.168.1.10" }, { name: "s2", address: "192.168.1.11" }];
   const nodes = [...servers, { name: "a1", address: "192.168.1.12" }];
+  const arches = ["amd64", "amd64", "arm64"] as const;
 
   it("points the control-plane and etcd scrapes at the k3s servers and kube-proxy at every node", () => {
-    const values = monitoringValues({ cfg, datastore: "etcd", storageClass: "longhorn", servers, nodes });
+    const values = monitoringValues({ cfg, datastore: "etcd", storageClass: "longhorn", servers, nodes, arches });
     expectKnown("kube-prometheus-stack", values);
     expect(values).toMatchObject({
       kubeControllerManager: { endpoints: ["192.168.1.10", "192.168.1.11"] },
@@ -260,22 +261,52 @@ describe("kube-prometheus-stack values", () => {
 
   it("replaces Grafana's pod by Recreate, so its ReadWriteOnce volume is let go before the new pod needs it", () => {
     for (const storageClass of ["longhorn", "ceph-block", "local-path"]) {
-      const values = monitoringValues({ cfg, datastore: "sqlite", storageClass, servers, nodes });
+      const values = monitoringValues({ cfg, datastore: "sqlite", storageClass, servers, nodes, arches });
       expectKnown("kube-prometheus-stack", values);
       expect(values.grafana).toMatchObject({ persistence: { enabled: true, storageClassName: storageClass }, deploymentStrategy: { type: "Recreate" } });
     }
   });
 
   it("turns off the etcd scrape without embedded etcd", () => {
-    const values = monitoringValues({ cfg, datastore: "sqlite", storageClass: "local-path", servers: servers.slice(0, 1), nodes });
+    const values = monitoringValues({ cfg, datastore: "sqlite", storageClass: "local-path", servers: servers.slice(0, 1), nodes, arches });
     expectKnown("kube-prometheus-stack", values);
     expect(values.kubeEtcd).toEqual({ enabled: false });
   });
 
   it("refuses host names, which Endpoints cannot hold", () => {
-    expect(() => monitoringValues({ cfg, datastore: "sqlite", storageClass: "local-path", servers: [{ name: "s1", address: "s1.lan" }], nodes })).toThrow(
+    expect(() => monitoringValues({ cfg, datastore: "sqlite", storageClass: "local-path", servers: [{ name: "s1", address: "s1.lan" }], nodes, arches })).toThrow(
       /node 's1'.*'s1\.lan' is not an IP/,
     );
+  });
+
+  // kube-prometheus-stack-88.5.3 values.yaml: prometheusOperator.admissionWebhooks.patch.image is
+  // ghcr.io/jkroepke/kube-webhook-certgen:1.8.7, built for linux/amd64, arm64 and s390x (its .goreleaser.yaml).
+  it("keeps the chart's certificate Jobs off armhf nodes, whose arch their image is not built for", () => {
+    const withPi = monitoringValues({ cfg, datastore: "sqlite", storageClass: "local-path", servers, nodes, arches: ["amd64", "arm64", "arm"] });
+    expectKnown("kube-prometheus-stack", withPi);
+    expect(withPi.prometheusOperator).toMatchObject({
+      admissionWebhooks: {
+        patch: {
+          affinity: {
+            nodeAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: {
+                nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/arch", operator: "In", values: ["amd64", "arm64"] }] }],
+              },
+            },
+          },
+        },
+      },
+    });
+    // No armhf node: the chart's defaults, so no cluster without one sees its release change.
+    const noPi = monitoringValues({ cfg, datastore: "sqlite", storageClass: "local-path", servers, nodes, arches });
+    expect(noPi.prometheusOperator).toEqual({ resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } } });
+  });
+
+  it("turns the admission webhooks and the operator's TLS off when only armhf nodes could run the certificate Jobs", () => {
+    const values = monitoringValues({ cfg, datastore: "sqlite", storageClass: "local-path", servers, nodes, arches: ["arm", "arm", "arm"] });
+    expectKnown("kube-prometheus-stack", values);
+    expect(values.prometheusOperator).toMatchObject({ admissionWebhooks: { enabled: false }, tls: { enabled: false } });
+    expect(JSON.stringify(values.prometheusOperator)).not.toMatch(/affinity/);
   });
 
   it("sizes retention to 80% of the volume", () => {

@@ -45,7 +45,7 @@ test("the stack program's node check keeps its stack key, in the same script the
 });
 
 test("monitoring refuses a node address that is not an IP, naming the settings by their root", () => {
-  const inputs = { cfg: parseAddonsConfig({ monitoring: { enabled: true } }).monitoring, datastore: "sqlite" as const, storageClass: "local-path", servers: [{ name: "s1", address: "s1.lan" }], nodes: [] };
+  const inputs = { cfg: parseAddonsConfig({ monitoring: { enabled: true } }).monitoring, datastore: "sqlite" as const, storageClass: "local-path", servers: [{ name: "s1", address: "s1.lan" }], nodes: [], arches: [] };
   expect(() => monitoringValues({ ...inputs, configRoot: { arg: "ClusterAddons.args.config" } })).toThrow(/^ClusterAddons\.args\.config\.monitoring: controller-manager, scheduler and etcd metrics on node 's1' .*Fix: /);
   expect(() => monitoringValues(inputs)).toThrow(/^k3s-stacks:addons\.monitoring: controller-manager/);
 });

@@ -1,6 +1,7 @@
 import * as ipaddr from "ipaddr.js";
 import { MonitoringConfig, quantityBytes } from "../config";
 import type { Datastore } from "../../rules/datastore";
+import type { Arch } from "../../nodes/types";
 import { ConfigRoot, keyPath } from "../../rules/key-path";
 import { k3sMetricRelabelings } from "./k3s-metrics";
 import { Values } from "./types";
@@ -51,8 +52,42 @@ export interface MonitoringInputs {
   servers: NodeAddress[];
   /** Every node (kube-proxy runs on all). */
   nodes: NodeAddress[];
+  /** The arch of every node, which decides where the chart's certificate Jobs can run (certificateJobValues). */
+  arches: readonly Arch[];
   /** Names the addons settings in errors: `k3s-stacks:addons` by default, ClusterAddons.args.config for a library. */
   configRoot?: ConfigRoot;
+}
+
+/**
+ * Arches of the image the chart's admission certificate Jobs run: kube-prometheus-stack 88.5.3's values.yaml
+ * sets prometheusOperator.admissionWebhooks.patch.image to ghcr.io/jkroepke/kube-webhook-certgen:1.8.7. That
+ * project's .goreleaser.yaml builds and publishes linux/amd64, linux/arm64 and linux/s390x only: no armhf image
+ * (read at v1.7.3, the tag the chart switched to in 80.2.2, and at the newest readable commit, 8df5d96; the
+ * 1.8.7 tag itself could not be read). The reference (§11) is silent on it.
+ */
+export const CERTGEN_ARCHES: readonly Arch[] = ["amd64", "arm64"];
+
+/**
+ * prometheusOperator values that keep the certificate Jobs off armhf nodes. Both are Helm hooks of the
+ * release (admission-create pre-install/pre-upgrade, admission-patch post-install/post-upgrade; templates/
+ * prometheus-operator/admission-webhooks/job-patch) with restartPolicy OnFailure and no node constraint:
+ * one scheduled on an armhf node finds no image to pull and never runs, the install or upgrade waits out
+ * its timeout and fails, and the operator never starts, as its TLS listener mounts the `<release>-admission`
+ * secret the first Job creates (templates/prometheus-operator/deployment.yaml).
+ * - no armhf node: the chart's defaults;
+ * - armhf and amd64/arm64 nodes: the Jobs require an amd64 or arm64 node (patch.affinity, used by both);
+ * - armhf nodes only: nothing can run them, so the admission webhooks are off (no Jobs, no webhook
+ *   configurations) and the operator listens without TLS, whose certificate nobody would create.
+ */
+export function certificateJobValues(arches: readonly Arch[]): Values {
+  if (!arches.includes("arm")) return {};
+  if (!arches.some((a) => CERTGEN_ARCHES.includes(a))) return { admissionWebhooks: { enabled: false }, tls: { enabled: false } };
+  const nodeAffinity = {
+    requiredDuringSchedulingIgnoredDuringExecution: {
+      nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/arch", operator: "In", values: [...CERTGEN_ARCHES] }] }],
+    },
+  };
+  return { admissionWebhooks: { patch: { affinity: { nodeAffinity } } } };
 }
 
 const req = (cpu: string, memory: string, limitMemory?: string) => ({
@@ -102,7 +137,7 @@ export function monitoringValues(m: MonitoringInputs): Values {
       },
     },
     alertmanager: { alertmanagerSpec: { resources: req("10m", "32Mi", "128Mi") } },
-    prometheusOperator: { resources: req("50m", "64Mi", "256Mi") },
+    prometheusOperator: { resources: req("50m", "64Mi", "256Mi"), ...certificateJobValues(m.arches) },
     grafana: {
       admin: { existingSecret: GRAFANA_SECRET.name, userKey: GRAFANA_SECRET.userKey, passwordKey: GRAFANA_SECRET.passwordKey },
       persistence: { enabled: true, storageClassName: m.storageClass, size: m.cfg.grafanaStorageSize },
