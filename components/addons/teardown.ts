@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ScriptCommand, remoteScript } from "../remote/command";
 import { healthGate } from "../day-two/rollout-scripts";
+import { unitWatchFunctions } from "../k3s/unit-watch";
 import { scriptFrame, shq } from "../remote/shell";
 import { NodeSpec } from "../nodes/types";
 import { etcdRestartGuardFunction } from "../k3s/etcd-quorum";
@@ -76,6 +77,7 @@ echo "k3s-stacks: ${opts.component} is no longer replaced by an addon; restartin
 since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 systemctl restart k3s || { echo "k3s-stacks: 'systemctl restart k3s' failed on ${opts.node}. Fix: check 'journalctl -u k3s' on it, then run pulumi up again." >&2; exit 1; }
 # The rollout's own health gate: unit active, /readyz, a Ready heartbeat from after the restart, etcd voter.
+${unitWatchFunctions(opts.node, "k3s")}
 ${healthGate({ node: opts.node, role: "server", files: [], configHash: "", etcd: opts.etcd, timeoutSeconds: READY_TIMEOUT_SECONDS }, undefined)}`;
   return scriptFrame(`keep ${opts.component} disabled on ${opts.node} while its replacement is installed`, { "create|update": `${disabledElsewhere}
 ${write}`, delete: `${disabledElsewhere}

@@ -7,6 +7,7 @@ import { versionGuardFunction } from "./node-scripts";
 import { sqliteToEtcdFunctions } from "./sqlite-to-etcd";
 import { renewCertificatesSnippet } from "./certificates";
 import { etcdRestartGuardFunction } from "../k3s/etcd-quorum";
+import { unitWatchFunctions } from "../k3s/unit-watch";
 
 /**
  * Per-node rollout scripts: cordon → restart (with its health gate) → uncordon. The engine runs the
@@ -50,7 +51,8 @@ export function shortHash(hash: string): string {
 }
 
 /**
- * Bash that waits until `node` is healthy after a restart, failing with what it waited for.
+ * Bash that waits until `node` is healthy after a restart, failing with what it waited for, and at
+ * once when its unit is failed or crash-looping (needs unitWatchFunctions).
  *  - the unit is active (k3s units are Type=notify: systemd marks them active once k3s reports ready);
  *  - servers: `k3s kubectl get --raw=/readyz` on the server itself answers `ok`. The admin kubeconfig
  *    points at this server's own API server, whose readyz includes its etcd check: a linearizable read
@@ -68,7 +70,8 @@ export function healthGate(spec: RestartSpec, version: string | undefined): stri
   const kubelet = `k3s kubectl --kubeconfig ${shq(KUBELET_KUBECONFIG)}`;
   const cond = (type: string, field: string) => `${kubelet} get node ${n} -o jsonpath='{.status.conditions[?(@.type=="${type}")].${field}}' 2>/dev/null || true`;
   const checks = [
-    `if ! systemctl is-active --quiet ${service}; then waiting="${service} to be active"`,
+    // Not active and crash-looping or failed: no point waiting out the timeout (unit-watch.ts).
+    `if ! systemctl is-active --quiet ${service}; then waiting="${service} to be active"; if unit_broken; then echo ${shq(`k3s-stacks: the rolling restart stopped at ${spec.node}: ${service} does not start. Nodes after it were not restarted. Fix: find the cause in the log lines above, then run pulumi up again; it resumes at ${spec.node}.`)} >&2; exit 1; fi`,
     ...(spec.role === "server"
       ? [`elif [ "$(k3s kubectl get --raw=/readyz 2>/dev/null || true)" != ok ]; then waiting="the API server on ${spec.node} to answer /readyz (it checks its etcd member and quorum)"`]
       : []),
@@ -82,6 +85,7 @@ export function healthGate(spec: RestartSpec, version: string | undefined): stri
     `else waiting=""; fi`,
   ];
   return `waiting="the first check"
+unit_watch_begin
 for _ in $(seq 1 ${Math.ceil(spec.timeoutSeconds / 2)}); do
   ${checks.join("\n  ")}
   [ -z "$waiting" ] && break
@@ -138,7 +142,7 @@ ${rotate}fi
     update: `since=""
 ${configHashFunction(spec.files)}
 ${STARTED_CONFIG_CURRENT}
-${spec.install ? "" : `${replacedBinaryFunction(service)}\n`}${spec.etcd ? `${etcdRestartGuardFunction(spec.node)}\n` : ""}${convert}${renew}${upgrade}if [ -z "$since" ]; then
+${spec.install ? "" : `${replacedBinaryFunction(service)}\n${unitWatchFunctions(spec.node, service)}\n`}${spec.etcd ? `${etcdRestartGuardFunction(spec.node)}\n` : ""}${convert}${renew}${upgrade}if [ -z "$since" ]; then
   ${convert ? `if sqlite_to_etcd_pending; then
     since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
     convert_sqlite_to_etcd

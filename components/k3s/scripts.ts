@@ -20,6 +20,7 @@ import { renderLostNodePasswordNote, renderNodeNameGuard } from "./node-guard";
 import { READ_NODE_TABLE } from "./node-table";
 import { RECORD_STARTED_CONFIG, STARTED_CONFIG_FILE, configHashFunction } from "./started-config";
 import { kubeletRefusesCgroupV1ByDefault, renderCgroupV1Check } from "./host/cgroup-v1";
+import { AGENT_START_WATCH_SECONDS, BROKEN_FIX, unitWatchFunctions, waitActive } from "./unit-watch";
 
 /** systemd unit the install script creates for a role. */
 export function serviceName(role: NodeRole): string {
@@ -114,8 +115,9 @@ function installEnv(spec: InstallSpec): string {
 
 /**
  * Shell functions shared by install and upgrade: fetch or use the install script and run it.
- * run_install waits until the service is active; start_install (an agent's first install) only
- * queues the start, and the node's member step on the first server waits until it is Ready.
+ * run_install waits until the service is active; start_install (an agent's first install) waits
+ * only until it is active or found crash-looping (unit-watch.ts), and the node's member step on the
+ * first server waits until it is Ready. Both fail as soon as systemd shows k3s broken.
  */
 export function installFunctions(spec: InstallSpec): string {
   const fetch = spec.stagedScript
@@ -139,7 +141,8 @@ export function installFunctions(spec: InstallSpec): string {
   const ostreeCheck = indentLines(renderOstreeSelinuxCheck(spec.node), 2).trimStart();
   // Before install.sh puts a kubelet that would not start on the node (config.yaml is written by now).
   const cgroupCheck = kubeletRefusesCgroupV1ByDefault(spec.version) ? `${indentLines(renderCgroupV1Check(spec.node), 2).trimStart()}\n  ` : "";
-  return `installed_version() { if command -v k3s >/dev/null 2>&1; then k3s --version 2>/dev/null | awk 'NR == 1 { print $3 }'; fi; }
+  return `${unitWatchFunctions(spec.node, service)}
+installed_version() { if command -v k3s >/dev/null 2>&1; then k3s --version 2>/dev/null | awk 'NR == 1 { print $3 }'; fi; }
 ${replacedBinaryFunction(service)}
 ${renderOstreeSelinuxLabel(service, spec.stagedEnv?.INSTALL_K3S_BIN_DIR)}
 ${renderPackageShims(spec.node)}
@@ -170,18 +173,15 @@ run_install() {
     echo "k3s-stacks: ${service} on ${spec.node} still runs the k3s binary that was replaced; restarting it"
     systemctl restart ${service} || { echo "k3s-stacks: 'systemctl restart ${service}' failed on ${spec.node}. Fix: check 'journalctl -u ${service}' there, then run pulumi up again." >&2; exit 1; }
   fi
-  for _ in $(seq 1 120); do
-    if systemctl is-active --quiet ${service}; then break; fi
-    sleep 2
-  done
-  systemctl is-active --quiet ${service} || { echo "k3s-stacks: ${service} did not become active on ${spec.node} within 240s. Fix: check 'journalctl -u ${service}' there." >&2; exit 1; }
+  ${indentLines(waitActive({ node: spec.node, service, seconds: 240, fix: BROKEN_FIX, otherwise: `{ echo "k3s-stacks: ${service} did not become active on ${spec.node} within 240s. Fix: check 'journalctl -u ${service}' there." >&2; exit 1; }` }), 2).trimStart()}
 }
 start_install() {
   fetch_install
   install_sh env INSTALL_K3S_SKIP_START=true ${installEnv(spec)}
   ${snapshotCheck}
   systemctl start --no-block ${service}
-  echo "k3s-stacks: ${service} starting on ${spec.node}; its membership step waits until the node is Ready"
+  ${indentLines(waitActive({ node: spec.node, service, seconds: AGENT_START_WATCH_SECONDS, fix: BROKEN_FIX, otherwise: `echo "k3s-stacks: ${service} still starting on ${spec.node} after ${AGENT_START_WATCH_SECONDS}s (not crash-looping: it may still be reaching a server)"` }), 2).trimStart()}
+  echo "k3s-stacks: its membership step waits until ${spec.node} is Ready"
 }`;
 }
 
@@ -190,10 +190,12 @@ start_install() {
  * then installs k3s on create. On update it only reinstalls when k3s is missing: moving versions is
  * the rollout's job, so a version bump never reinstalls every node at once. Delete uninstalls.
  *
- * An agent's create does not wait for k3s-agent to start: a step waiting holds one of the engine's
+ * An agent's create does not wait for its Node to be Ready: a step waiting holds one of the engine's
  * few parallel slots (`pulumi up` runs 4 x CPUs steps at once), so waiting agents would start in
- * waves. Its member step (renderMemberScript, created after the install and replaced with it) is
- * the gate: the node Ready in the cluster. Servers wait here: the next one joins them.
+ * waves. It waits only until k3s-agent is active (once a server accepted its token) or found
+ * crash-looping, which the member step on the first server cannot see, so a broken agent fails here
+ * at once. The member step (renderMemberScript, created after the install and replaced with it) is
+ * the gate: the node Ready in the cluster. Servers wait here until active: the next one joins them.
  */
 export function renderInstallScript(spec: InstallSpec, token: string): string {
   const writeToken = `changed=0\n${writeFileSnippet(TOKEN_FILE, token, "0600")}\nif [ "$changed" = 1 ]; then echo "k3s-stacks: join token written to ${TOKEN_FILE}"; fi`;

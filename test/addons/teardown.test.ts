@@ -75,7 +75,7 @@ describe("disable hold (renderDisableHoldScript)", () => {
     expect(r.status).toBe(0);
     expect(fs.existsSync(dropin())).toBe(false);
     const calls = sb.calls().filter((c) => !c.startsWith("curl "));
-    expect(calls.slice(0, 4)).toEqual(["systemctl is-active --quiet k3s", "systemctl is-active --quiet k3s", "systemctl restart k3s", "systemctl is-active --quiet k3s"]);
+    expect(calls.slice(0, 5)).toEqual(["systemctl is-active --quiet k3s", "systemctl is-active --quiet k3s", "systemctl restart k3s", "systemctl show -p NRestarts,ActiveState,SubState k3s", "systemctl is-active --quiet k3s"]);
     expect(calls.filter((c) => c.startsWith("k3s "))).toEqual([
       "k3s kubectl get --raw=/readyz",
       expect.stringMatching(/Ready.*status/),

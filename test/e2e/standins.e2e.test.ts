@@ -199,6 +199,8 @@ describe("k3s stand-ins", () => {
     expect(show("-p MainPID -p ActiveState k3s").stdout).toBe("MainPID=0\nActiveState=inactive\n");
     expect(ps(second)).not.toContain("STAND-IN");
     expect(show("-p MainPID,LoadState no-such-unit").stdout).toBe("MainPID=0\nLoadState=not-found\n");
+    // What the install and restart steps read to stop waiting for a unit that crash-loops or failed (unit-watch.ts).
+    expect(show("-p NRestarts,ActiveState,SubState k3s").stdout).toBe("NRestarts=0\nActiveState=inactive\nSubState=dead\n");
     const unknown = show("-p ExecMainStartTimestamp k3s");
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain("show does not model ExecMainStartTimestamp");
@@ -257,6 +259,7 @@ describe("k3s stand-ins", () => {
   test("injected start failure and the no-service-manager case", () => {
     lab.setControl("fail-start", "disk full", "srv1");
     expect(lab.ssh("srv1", "systemctl restart k3s").code).not.toBe(0);
+    expect(lab.exec("srv1", "systemctl show -p ActiveState,SubState k3s").stdout).toBe("ActiveState=failed\nSubState=failed\n");
     lab.clearControl("fail-start", "srv1");
     expect(lab.ssh("srv1", "systemctl restart k3s").code).toBe(0);
     lab.exec("bastion", "rm -rf /run/systemd/system");

@@ -13,7 +13,8 @@ let sb: Sandbox;
 beforeEach(() => {
   sb = sandbox();
   fs.writeFileSync(path.join(sb.dir, "os-release"), 'ID="rocky"\nID_LIKE="rhel centos fedora"\nVERSION_ID="9.4"\n');
-  sb.fake("systemctl", `${LOG_CALL}\n[ "$1" != is-active ]`);
+  // The agent's unit is active once started (the install waits for that: unit-watch.ts); show and is-active are not logged.
+  sb.fake("systemctl", `case "$1" in show) exit 0 ;; is-active) [ -e "${sb.dir}/active" ]; exit ;; esac\n${LOG_CALL}\n[ "$1" != start ] || touch "${sb.dir}/active"`);
   sb.fake("getenforce", "echo Enforcing");
   sb.fake("rpm", "exit 0");
 });

@@ -94,9 +94,9 @@ export const EXPECTED: Expectation = (step, shape, datastore) => {
     return `membership script reads every Node once (e8eed97)${guard}, compares the Nodes' machine IDs (machine-id) and the node's clock with the first server's (clock-skew), and its wait for Ready says when no Node registered: its wait for Ready and checks re-run, nothing restarts`;
   }
   // Its update installs only where k3s is missing: on a running node it rewrites the same token and runs nothing else.
-  if (node?.[2] === "install") return "install.sh's dnf/yum/zypper calls for k3s-selinux wait for another package manager's lock (host/install-lock.ts): k3s is installed, so the update installs nothing";
+  if (node?.[2] === "install") return "install.sh's dnf/yum/zypper calls for k3s-selinux wait for another package manager's lock (host/install-lock.ts), and its waits for k3s stop at once when systemd shows it failed or crash-looping: k3s is installed, so the update installs nothing";
   // Both are update-only steps: the update runs them, on a node already on this version and configuration.
-  if (node?.[2] === "restart") return "restart script says where the roll stopped when an upgrade's install fails, and its upgrade's install.sh waits for package-manager locks (host/install-lock.ts): k3s already runs this version and configuration, so only the health gate runs";
+  if (node?.[2] === "restart") return "restart script says where the roll stopped when an upgrade's install fails, its upgrade's install.sh waits for package-manager locks (host/install-lock.ts), and its health gate stops at once when systemd shows k3s failed or crash-looping: k3s already runs this version and configuration, so only the health gate runs";
   if (node?.[2] === "uncordon") return "uncordon's wait for Ready says when no Node registered: the node already runs this version, so it only waits for Ready (it lifts only a cordon its cordon step set)";
   // Its only phase is delete: the update stores the script a later removal runs and runs nothing.
   if (node?.[2] === "leave") return "leave script also drops the node's etcd-leaving record (f97359d); the update runs nothing (delete-only step)";
