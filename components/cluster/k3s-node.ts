@@ -164,7 +164,7 @@ export class K3sNode extends pulumi.ComponentResource {
 
     this.install = remoteScript(`${name}-install`, {
       connection: conn,
-      script: withStagedTrigger(pulumi.output(args.token).apply((token) => renderInstallScript(spec(settings.k3sVersion), token))),
+      script: withStagedTrigger(pulumi.output(args.token).apply((token) => renderInstallScript(spec(settings.k3sVersion), token, leave && `${name}-leave`))),
       values: [node.name],
       phases: ["create", "update", "delete"],
       secret: true,

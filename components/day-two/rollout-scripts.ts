@@ -8,6 +8,7 @@ import { sqliteToEtcdFunctions } from "./sqlite-to-etcd";
 import { renewCertificatesSnippet } from "./certificates";
 import { etcdRestartGuardFunction } from "../k3s/etcd-quorum";
 import { unitWatchFunctions } from "../k3s/unit-watch";
+import { KUBELET_KUBECONFIG } from "../k3s/node-config";
 
 /**
  * Per-node rollout scripts: cordon → restart (with its health gate) → uncordon. The engine runs the
@@ -18,9 +19,6 @@ import { unitWatchFunctions } from "../k3s/unit-watch";
 
 /** Where the cordon step notes that it cordoned a node, so uncordon never lifts a cordon a user set. */
 const CORDONED_DIR = "/var/lib/rancher/k3s-stacks/rollout/cordoned";
-
-/** The kubelet's own kubeconfig on every k3s node: it may read its Node (Kubernetes Node authorizer). */
-export const KUBELET_KUBECONFIG = "/var/lib/rancher/k3s/agent/kubelet.kubeconfig";
 
 /** What a node's restart step acts on. */
 export interface RestartSpec {

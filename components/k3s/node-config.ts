@@ -12,6 +12,8 @@ import { splitNodeIps } from "../rules/node-ips";
 export const STATE_DIR = "/var/lib/rancher/k3s-stacks";
 export const TOKEN_FILE = "/etc/rancher/k3s/token";
 export const CONFIG_FILE = "/etc/rancher/k3s/config.yaml";
+/** The kubelet's own kubeconfig on every k3s node: it may read its Node (Kubernetes Node authorizer). */
+export const KUBELET_KUBECONFIG = "/var/lib/rancher/k3s/agent/kubelet.kubeconfig";
 
 /** Plain (resolved) facts about one node that its config.yaml depends on. */
 export interface NodeConfigInput {

@@ -21,6 +21,7 @@ import { READ_NODE_TABLE } from "./node-table";
 import { RECORD_STARTED_CONFIG, STARTED_CONFIG_FILE, configHashFunction } from "./started-config";
 import { kubeletRefusesCgroupV1ByDefault, renderCgroupV1Check } from "./host/cgroup-v1";
 import { AGENT_START_WATCH_SECONDS, BROKEN_FIX, unitWatchFunctions, waitActive } from "./unit-watch";
+import { renderInstallDeleteGuard } from "./install-delete-guard";
 
 /** systemd unit the install script creates for a role. */
 export function serviceName(role: NodeRole): string {
@@ -115,9 +116,8 @@ function installEnv(spec: InstallSpec): string {
 
 /**
  * Shell functions shared by install and upgrade: fetch or use the install script and run it.
- * run_install waits until the service is active; start_install (an agent's first install) waits
- * only until it is active or found crash-looping (unit-watch.ts), and the node's member step on the
- * first server waits until it is Ready. Both fail as soon as systemd shows k3s broken.
+ * run_install waits until the service is active; start_install (an agent's first install) only until
+ * it is active or crash-looping (unit-watch.ts), and its member step waits until the Node is Ready.
  */
 export function installFunctions(spec: InstallSpec): string {
   const fetch = spec.stagedScript
@@ -186,23 +186,21 @@ start_install() {
 }
 
 /**
- * Writes the join token to a root-only file (it arrives on stdin, never argv, and is never printed),
- * then installs k3s on create. On update it only reinstalls when k3s is missing: moving versions is
- * the rollout's job, so a version bump never reinstalls every node at once. Delete uninstalls.
- *
- * An agent's create does not wait for its Node to be Ready: a step waiting holds one of the engine's
- * few parallel slots (`pulumi up` runs 4 x CPUs steps at once), so waiting agents would start in
- * waves. It waits only until k3s-agent is active (once a server accepted its token) or found
- * crash-looping, which the member step on the first server cannot see, so a broken agent fails here
- * at once. The member step (renderMemberScript, created after the install and replaced with it) is
- * the gate: the node Ready in the cluster. Servers wait here until active: the next one joins them.
+ * Writes the join token to a root-only file (stdin, never argv, never printed), then installs k3s on
+ * create. On update it only reinstalls when k3s is missing: moving versions is the rollout's job.
+ * Delete uninstalls; with `leaveStep` (every node but the first server has one) only once the node
+ * was drained (install-delete-guard.ts). Servers wait here until k3s is active: the next one joins
+ * them. An agent waits only until k3s-agent is active (once a server accepted its token) or found
+ * crash-looping, which its member step on the first server cannot see; waiting for Ready here would
+ * hold one of the engine's few parallel slots (4 x CPUs steps at once), so agents would start in
+ * waves: the member step (renderMemberScript, replaced with the install) is that gate.
  */
-export function renderInstallScript(spec: InstallSpec, token: string): string {
+export function renderInstallScript(spec: InstallSpec, token: string, leaveStep?: string): string {
   const writeToken = `changed=0\n${writeFileSnippet(TOKEN_FILE, token, "0600")}\nif [ "$changed" = 1 ]; then echo "k3s-stacks: join token written to ${TOKEN_FILE}"; fi`;
   return scriptFrame(`install k3s ${spec.version} (${spec.role}) on ${spec.node}`, {
     create: `${writeToken}\n${installFunctions(spec)}\n${spec.role === "agent" ? "start_install" : "run_install"}`,
     update: `${installFunctions(spec)}\n${tokenGuard(spec.node, token)}\n${writeToken}\nif [ -z "$(installed_version)" ]; then\n${renderLostNodePasswordNote(spec.node)}\nrun_install\nfi`,
-    delete: uninstallSnippet(spec.node),
+    delete: `${leaveStep ? `${renderInstallDeleteGuard(spec.node, serviceName(spec.role), leaveStep)}\n` : ""}${uninstallSnippet(spec.node)}`,
   });
 }
 

@@ -80,6 +80,12 @@ describe("a node's chain: leave (root) → config, install, member", () => {
     expect((step("a1", "install").args.connection as { host: string }).host).toBe("10.9.0.11");
   });
 
+  test("an install's delete refuses to uninstall a node nothing drained, naming its leave step; the first server's does not check", async () => {
+    const stdin = async (c: RecordedCommand) => unpackScript(String(await resolved(c.args.stdin)));
+    for (const n of ["s2", "a1"]) expect(await stdin(step(n, "install"))).toMatch(new RegExp(`delete\\)\\n[\\s\\S]*refusing to uninstall k3s[\\s\\S]*::k3s-${n}-leave[\\s\\S]*uninstall\\.sh`));
+    expect(await stdin(step("s1", "install"))).not.toContain("refusing to uninstall");
+  });
+
   test("the leave step runs nothing on create or update, so code changes to it are in-place updates", () => {
     const leave = step("s2", "leave");
     expect(leave.args.create).toBeUndefined();

@@ -36,7 +36,8 @@ describe("steps a release upgrade from 29fd590 or later may show", () => {
     expect(EXPECTED(step("update", "k3s-ag1-restart", ["stdin", "values"]), shape("a"), "sqlite")).toBeUndefined();
     expect(EXPECTED(step("replace", "k3s-ag1-restart"), shape("a"), "sqlite")).toBeUndefined();
     // Its script changed (install.sh's package managers wait for locks; the waits that stop on a crash-looping
-    // k3s); the update installs only where k3s is missing, and the lab's invocation log proves install.sh does not run.
+    // k3s; the delete's drain check); the update installs only where k3s is missing, and the lab's invocation
+    // log proves install.sh does not run.
     expect(EXPECTED(step("update", "k3s-ag1-install"), shape("a"), "sqlite")).toContain("the update installs nothing");
     expect(EXPECTED(step("update", "k3s-ag1-install", ["stdin", "triggers"]), shape("a"), "sqlite")).toBeUndefined();
     expect(EXPECTED(step("replace", "k3s-ag1-install"), shape("a"), "sqlite")).toBeUndefined();

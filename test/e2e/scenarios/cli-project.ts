@@ -98,6 +98,16 @@ export class CliProject {
     return r;
   }
 
+  /**
+   * `pulumi up --yes` with `extra`, for a program whose steps append `create <name>` / `delete <name>`
+   * to the file `log`: the lines this run appended, in the order the engine ran them.
+   */
+  upLogged(log: string, extra: string[] = []): string[] {
+    fs.rmSync(log, { force: true });
+    this.pulumi(["up", "--yes", "--non-interactive", "--skip-preview", ...extra]);
+    return fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n").filter(Boolean) : [];
+  }
+
   /** Creates and selects a stack whose stack file starts as `stackFile` (YAML); secrets set with --secret. */
   initStack(stack: string, stackFile = "config: {}\n", secrets: Record<string, string> = {}): void {
     fs.writeFileSync(path.join(this.dir, `Pulumi.${stack}.yaml`), stackFile);

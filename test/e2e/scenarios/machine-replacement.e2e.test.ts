@@ -4,7 +4,6 @@
 // dependent whose diff, with the inputs that depend on the replaced resource unknown, is a replace),
 // reached through machineTrigger and followTrigger; the lab has no cloud provider, so a local.Command
 // plays the VM, and each step logs its create and delete.
-import * as fs from "fs";
 import * as path from "path";
 import { CliProject } from "./cli-project";
 
@@ -37,9 +36,7 @@ afterAll(() => project?.cleanup());
 /** Sets config, runs `pulumi up`, and returns the steps it logged. */
 function up(config: Record<string, string>, extra: string[] = []): string[] {
   for (const [k, v] of Object.entries({ log, ...config })) project.pulumi(["config", "set", k, v]);
-  fs.rmSync(log, { force: true });
-  project.pulumi(["up", "--yes", "--non-interactive", "--skip-preview", ...extra]);
-  return fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n").filter(Boolean) : [];
+  return project.upLogged(log, extra);
 }
 
 test("without the machine dependency the old VM goes first and the chain stays (the fault)", () => {

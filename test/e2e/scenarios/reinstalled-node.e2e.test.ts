@@ -59,6 +59,19 @@ test("1. create: 3 etcd servers and an agent", async () => {
   expect(node("ag3")?.ready).toBe(true);
 });
 
+test("1b. --replace of a live agent's install step alone (the engine runs only its uninstall and install, no drain) is refused by that uninstall, naming the leave step's replace; ag3 keeps running and nothing changed", async () => {
+  const before = lab.invocations().length;
+  const failure = await e2e.up("replace ag3's install alone", { replace: [urnOf("k3s-ag3-install")] }).then(() => "", (e: Error) => String(e.message ?? e));
+  expect(failure).toContain("k3s-stacks: ag3: refusing to uninstall k3s: its Node is Ready and not cordoned, so nothing drained it.");
+  expect(failure).toContain("urn:pulumi:[^ ]*::k3s-ag3-leave");
+  const log = invocationsSince(lab, before);
+  expect(log.filter((i) => i.host === "ag3" && (i.tool === "install.sh" || i.event === "stopped"))).toEqual([]);
+  expect(kubectlOn(log, "drain", "ag3")).toEqual([]);
+  expect(lab.exec("ag3", "systemctl is-active k3s-agent").stdout.trim()).toBe("active");
+  expect(node("ag3")?.ready).toBe(true);
+  expect((await e2e.up("after the refusal", { expectNoChanges: true })).summary.result).toBe("succeeded");
+});
+
 test("2. the agent's machine is reinstalled: --replace of its leave step deletes the old Node, then installs and joins it again", async () => {
   reinstallMachine("ag3");
   const before = lab.invocations().length;
