@@ -38,6 +38,29 @@ describe("e2e toolchain", () => {
     }
   });
 
+  // The shared PATH file names the last checkout built: with another checkout's link directory first on
+  // PATH, this one linked to that one's links, which it replaces while it rebuilds (two such: ELOOP).
+  test("another checkout's link directory first on PATH is passed over: every link points at a tool itself", () => {
+    const other = fs.mkdtempSync(path.join(path.dirname(path.dirname(bin)), "checkout-"));
+    const otherBin = path.join(other, "bin");
+    const renamed = `${path.dirname(otherBin)}-000000000000`;
+    try {
+      fs.mkdirSync(otherBin);
+      for (const t of fs.readdirSync(bin)) fs.symlinkSync(path.join(bin, t), path.join(otherBin, t));
+      fs.renameSync(other, renamed);
+      const out = execFileSync(BUILD_SH, [], { encoding: "utf8", env: { ...process.env, PATH: `${renamed}/bin:${process.env.PATH ?? ""}` }, stdio: ["ignore", "pipe", "ignore"] })
+        .trim().split("\n").pop() as string;
+      for (const t of fs.readdirSync(out)) {
+        const target = fs.readlinkSync(path.join(out, t));
+        expect(target).toBe(fs.realpathSync(path.join(out, t)));
+        expect(target).not.toContain(`${path.sep}checkout-`);
+      }
+    } finally {
+      fs.rmSync(renamed, { recursive: true, force: true });
+      fs.rmSync(other, { recursive: true, force: true });
+    }
+  });
+
   test("a PATH directory holding the CLI, language host and providers together (a Pulumi install's bin) is linked once per tool", () => {
     const install = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), "pulumi-bin-"));
     const tools = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-command", "pulumi-resource-random"];
@@ -46,7 +69,8 @@ describe("e2e toolchain", () => {
       const out = execFileSync(BUILD_SH, [], { encoding: "utf8", env: { ...process.env, PATH: `${install}:${process.env.PATH ?? ""}` }, stdio: ["ignore", "pipe", "pipe"] })
         .trim().split("\n").pop() as string;
       expect(fs.readdirSync(out).sort()).toEqual(tools);
-      for (const t of tools) expect(fs.readlinkSync(path.join(out, t))).toBe(path.join(install, t));
+      // Each link points at the tool itself (the install's links resolved).
+      for (const t of tools) expect(fs.readlinkSync(path.join(out, t))).toBe(fs.realpathSync(path.join(install, t)));
     } finally {
       // Put this checkout's links back on the toolchain's own tools before the directory goes.
       execFileSync(BUILD_SH, [], { stdio: "ignore" });
