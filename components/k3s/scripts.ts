@@ -20,7 +20,7 @@ import { renderLostNodePasswordNote, renderNodeNameGuard } from "./node-guard";
 import { READ_NODE_TABLE } from "./node-table";
 import { RECORD_STARTED_CONFIG, STARTED_CONFIG_FILE, configHashFunction } from "./started-config";
 import { kubeletRefusesCgroupV1ByDefault, renderCgroupV1Check } from "./host/cgroup-v1";
-import { AGENT_START_WATCH_SECONDS, BROKEN_FIX, unitWatchFunctions, waitActive } from "./unit-watch";
+import { BROKEN_FIX, unitWatchFunctions, waitActive } from "./unit-watch";
 import { renderInstallDeleteGuard } from "./install-delete-guard";
 
 /** systemd unit the install script creates for a role. */
@@ -116,8 +116,9 @@ function installEnv(spec: InstallSpec): string {
 
 /**
  * Shell functions shared by install and upgrade: fetch or use the install script and run it.
- * run_install waits until the service is active; start_install (an agent's first install) only until
- * it is active or crash-looping (unit-watch.ts), and its member step waits until the Node is Ready.
+ * run_install waits until the service is active, or fails once systemd shows it broken (unit-watch.ts);
+ * start_install (an agent's first install) only queues the start: its member step waits until the
+ * Node is Ready.
  */
 export function installFunctions(spec: InstallSpec): string {
   const fetch = spec.stagedScript
@@ -180,8 +181,7 @@ start_install() {
   install_sh env INSTALL_K3S_SKIP_START=true ${installEnv(spec)}
   ${snapshotCheck}
   systemctl start --no-block ${service}
-  ${indentLines(waitActive({ node: spec.node, service, seconds: AGENT_START_WATCH_SECONDS, fix: BROKEN_FIX, otherwise: `echo "k3s-stacks: ${service} still starting on ${spec.node} after ${AGENT_START_WATCH_SECONDS}s (not crash-looping: it may still be reaching a server)"` }), 2).trimStart()}
-  echo "k3s-stacks: its membership step waits until ${spec.node} is Ready"
+  echo "k3s-stacks: ${service} starting on ${spec.node}; its membership step waits until the node is Ready"
 }`;
 }
 
@@ -190,10 +190,12 @@ start_install() {
  * create. On update it only reinstalls when k3s is missing: moving versions is the rollout's job.
  * Delete uninstalls; with `leaveStep` (every node but the first server has one) only once the node
  * was drained (install-delete-guard.ts). Servers wait here until k3s is active: the next one joins
- * them. An agent waits only until k3s-agent is active (once a server accepted its token) or found
- * crash-looping, which its member step on the first server cannot see; waiting for Ready here would
- * hold one of the engine's few parallel slots (4 x CPUs steps at once), so agents would start in
- * waves: the member step (renderMemberScript, replaced with the install) is that gate.
+ * them. An agent's first install only queues k3s-agent's start: a waiting step holds one of the
+ * engine's few parallel slots (4 x CPUs steps at once), so a bring-up's agents would start in waves
+ * (bench/e2e-bringup.ts: 2.09x the critical path at the default parallelism when each waited until
+ * k3s-agent was active, 1.28x without). The member step (renderMemberScript, replaced with the
+ * install) is the gate: the Node Ready. The script is the same whether the agent joins a bring-up or
+ * a running cluster: a flag for the second would change it once the node is known (an update).
  */
 export function renderInstallScript(spec: InstallSpec, token: string, leaveStep?: string): string {
   const writeToken = `changed=0\n${writeFileSnippet(TOKEN_FILE, token, "0600")}\nif [ "$changed" = 1 ]; then echo "k3s-stacks: join token written to ${TOKEN_FILE}"; fi`;

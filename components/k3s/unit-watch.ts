@@ -13,8 +13,6 @@ import { shq } from "../remote/shell";
  */
 export const CRASH_LOOP_RESTARTS = 5;
 
-/** How long an agent's first install watches k3s-agent start: CRASH_LOOP_RESTARTS restarts fit in it (above). */
-export const AGENT_START_WATCH_SECONDS = 90;
 
 /**
  * Bash functions that watch `service` on `node` while a step waits for it:

@@ -52,44 +52,29 @@ const install = (role: "server" | "agent") =>
 const create = (role: "server" | "agent", env: Record<string, string> = {}) => sb.run(["bash", "-s", "--", "create"], { input: install(role), env });
 
 describe("an agent's first install (start_install)", () => {
-  test("k3s-agent crash-looping: fails after the restarts, long before the member step's 600 s Ready wait, with state and journal, no token", () => {
+  // A bring-up's agents start together: a wait here held one of the engine's parallel slots per agent
+  // while k3s started, and they started in waves (bench/e2e-bringup.ts 2.09x the critical path); their
+  // member steps gate on the Node instead.
+  test("only queues the start, even of a crash-looping k3s-agent: its member step is the gate", () => {
     const r = create("agent", { RESTART_STEP: "1" });
-    expect(r.status).toBe(1);
-    expect(r.stderr).toContain(`k3s-stacks: w-1: k3s-agent is not running (activating/auto-restart, restarted ${CRASH_LOOP_RESTARTS} times by systemd); last log lines of 'journalctl -u k3s-agent'`);
-    expect(r.stderr).toContain("flag provided but not defined: -node-lable");
-    expect(r.stderr).toContain("Main process exited");
-    expect(r.stderr).toContain("k3s-stacks: w-1: fix the cause");
-    expect(r.stderr).toContain("run pulumi up again");
-    // The step's output is shown: a journal line naming a token is left out.
-    expect(r.stdout + r.stderr).not.toContain("secret");
-    expect(sleeps()).toBe(CRASH_LOOP_RESTARTS - 1);
-  });
-
-  test("k3s-agent failed (systemd gave up): fails at the first check", () => {
-    fs.writeFileSync(file("state"), "failed failed\n");
-    const r = create("agent");
-    expect(r.status).toBe(1);
-    expect(r.stderr).toContain("k3s-agent is not running (failed/failed, restarted 0 times by systemd)");
-    expect(sleeps()).toBe(0);
-  });
-
-  test("k3s-agent still starting, not restarting (a server it cannot reach yet): not failed here; the member step decides", () => {
-    fs.writeFileSync(file("state"), "activating start\n");
-    const r = create("agent");
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain("k3s-agent still starting on w-1 after 90s (not crash-looping");
-    expect(r.stdout).toContain("its membership step waits until w-1 is Ready");
-  });
-
-  test("restarts from before this start (an earlier crash loop) do not count", () => {
-    fs.writeFileSync(file("state"), "activating start\n");
-    fs.writeFileSync(file("restarts"), "40\n");
-    expect(create("agent").status).toBe(0);
+    expect(r.stdout).toContain("k3s-stacks: k3s-agent starting on w-1; its membership step waits until the node is Ready");
+    expect(sleeps()).toBe(0);
   });
 });
 
 describe("a server's install (run_install)", () => {
+  test("restarts from before this wait (an earlier crash loop) do not count", () => {
+    fs.writeFileSync(file("state"), "activating start\n");
+    fs.writeFileSync(file("restarts"), "40\n");
+    sb.fake("sleep", `echo sleep >> "${file("sleeps")}"; [ "$(wc -l < "${file("sleeps")}")" -lt 2 ] || touch "${file("active")}"`);
+    const r = create("server");
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+  });
+
+
   test("a slow etcd join, restarted twice by systemd before it is active, passes", () => {
     // Active after the third check: restarted twice meanwhile.
     sb.fake("sleep", `echo sleep >> "${file("sleeps")}"; [ "$(wc -l < "${file("sleeps")}")" -lt 2 ] || touch "${file("active")}"`);
