@@ -1,5 +1,6 @@
 import { ROOT_PATH, shq } from "../remote/shell";
 import { checkVersionChange } from "./skew";
+import { readNodeRow } from "../k3s/node-table";
 
 /** Snapshot name for the pre-upgrade snapshot; k3s appends the node name and a timestamp. */
 export function preUpgradeSnapshotName(version: string): string {
@@ -99,10 +100,10 @@ export function renderNotNewerThanServers(node: string): string {
   const n = shq(node);
   return `${VERSION_ORDER_FUNCTIONS}
 mine=""
-while read -r name version _; do
+while ${readNodeRow({ name: "name", version: "version" })}; do
   if [ "$name" = ${n} ]; then mine=\${version#v=}; fi
 done <<< "$nodes"
-while read -r server version cp _; do
+while ${readNodeRow({ name: "server", version: "version", cp: "cp" })}; do
   # Servers carry node-role.kubernetes.io/control-plane (k3s sets it to "true"); agents have none.
   if [ -z "$server" ] || [ "$cp" = "cp=" ]; then continue; fi
   theirs=\${version#v=}

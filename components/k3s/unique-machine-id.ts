@@ -1,4 +1,5 @@
 import { shq } from "../remote/shell";
+import { readNodeRow } from "./node-table";
 
 /**
  * Bash for the first server, once `node` is Ready: exits 1 when its Node reports the machine ID
@@ -16,11 +17,11 @@ import { shq } from "../remote/shell";
 export function renderUniqueMachineId(node: string): string {
   const n = shq(node);
   return `my_machine=""
-while read -r name _ _ machine _; do
+while ${readNodeRow({ name: "name", machine: "machine" })}; do
   if [ "$name" = ${n} ]; then my_machine=\${machine#m=}; fi
 done <<< "$nodes"
 if [ -n "$my_machine" ]; then
-  while read -r other _ _ machine _; do
+  while ${readNodeRow({ name: "other", machine: "machine" })}; do
     if [ -z "$other" ] || [ "$other" = ${n} ] || [ "\${machine#m=}" != "$my_machine" ]; then continue; fi
     echo "k3s-stacks: node ${node} reports machine ID $my_machine (/etc/machine-id), which node $other reports too: the two machines boot copies of one disk (a cloned SD card or VM image). systemd derives the MAC address of flannel's interfaces from the machine ID, so both nodes' flannel.1 get one MAC and pods on one of them stop reaching pods on the other. Fix: on ${node}, run 'rm -f /etc/machine-id /var/lib/dbus/machine-id && systemd-machine-id-setup' and reboot it, then run pulumi up again." >&2
     exit 1

@@ -1,4 +1,5 @@
 import { shq } from "../remote/shell";
+import { readNodeRow } from "./node-table";
 
 /**
  * Bash for the first server, once `node` is Ready: exits 1 when the Node registered with an InternalIP
@@ -13,11 +14,11 @@ import { shq } from "../remote/shell";
 export function renderUniqueNodeIp(node: string): string {
   const n = shq(node);
   return `my_ips=""
-while read -r name _ _ _ ips; do
+while ${readNodeRow({ name: "name", ips: "ips" })}; do
   if [ "$name" = ${n} ]; then my_ips=$ips; fi
 done <<< "$nodes"
 if [ -n "$my_ips" ]; then
-  while read -r other _ _ _ ips; do
+  while ${readNodeRow({ name: "other", ips: "ips" })}; do
     if [ -z "$other" ] || [ "$other" = ${n} ]; then continue; fi
     for ip in $my_ips; do
       case " $ips " in

@@ -13,7 +13,6 @@ import { shq } from "../remote/shell";
  */
 export const CRASH_LOOP_RESTARTS = 5;
 
-
 /**
  * Bash functions that watch `service` on `node` while a step waits for it:
  *  - unit_watch_begin: where the wait begins (restarts before it, e.g. a crash loop since fixed, do
