@@ -23,25 +23,26 @@ export function rewritePatternProblem(pattern: string): string | undefined {
   }
 }
 
-/** A group reference in a replacement, as Go's regexp.Expand reads it, or a `$` it keeps as text. */
-type Reference = { text: string; name: string; braced: boolean } | { text: string; malformed: true };
+/** A group reference in a replacement, as Go's regexp.Expand reads it, or a `$` it puts in the result as text. */
+type Reference = { text: string; name: string; braced: boolean } | { text: string; literal: true };
 
 /** Letters, digits and `_`: what a `$name` runs over (Go: unicode.IsLetter, unicode.IsDigit, '_'). */
 const NAME = /^[\p{L}\p{Nd}_]+/u;
 
-/** Every `$` reference in `replacement`, in order; `$$` is a literal `$` and none. */
+/** Every `$` reference in `replacement`, in order: a `$` that starts no reference, and `$$`, are a literal `$`. */
 function referencesOf(replacement: string): Reference[] {
   const refs: Reference[] = [];
   for (let i = replacement.indexOf("$"); i >= 0; i = replacement.indexOf("$", i)) {
     const rest = replacement.slice(i + 1);
     if (rest.startsWith("$")) {
+      refs.push({ text: "$$", literal: true });
       i += 2;
       continue;
     }
     const braced = rest.startsWith("{");
     const name = NAME.exec(braced ? rest.slice(1) : rest)?.[0];
     if (name === undefined || (braced && rest[1 + name.length] !== "}")) {
-      refs.push({ text: replacement.slice(i, i + 2), malformed: true });
+      refs.push({ text: replacement.slice(i, i + 2), literal: true });
       i += 1;
       continue;
     }
@@ -60,8 +61,9 @@ function groupNumber(name: string): number | undefined {
 /**
  * Why containerd would not rewrite with `replacement` what the user meant, or undefined: a reference
  * to a group `pattern` does not have (Go's Expand puts nothing there, silently: `$1x` is the group
- * named `1x`, not group 1 then `x`), or a `$` that starts no reference (kept as text; no image name
- * holds a `$`). `pattern` must compile (rewritePatternProblem).
+ * named `1x`, not group 1 then `x`), or a literal `$` (`$$`, or a `$` that starts no reference): no
+ * image name holds one (OCI distribution spec: path components are [a-z0-9] with . _ __ - separators).
+ * `pattern` must compile (rewritePatternProblem).
  */
 export function rewriteReplacementProblem(pattern: string, replacement: string): string | undefined {
   const re = RE2JS.compile(pattern);
@@ -71,10 +73,12 @@ export function rewriteReplacementProblem(pattern: string, replacement: string):
     const num = groupNumber(name);
     return num === undefined ? names.includes(name) : num <= groups;
   };
-  const available = [groups > 0 ? `$1 to $${groups}` : "no numbered groups", ...names.map((n) => `\${${n}}`)].join(", ");
+  const numbered = groups === 0 ? "no numbered groups" : groups === 1 ? "$1" : `$1 to $${groups}`;
+  const available = [numbered, ...names.map((n) => `\${${n}}`)].join(", ");
   for (const ref of referencesOf(replacement)) {
-    if ("malformed" in ref) {
-      return `'${ref.text}' in '${replacement}' starts no group reference, so Go's regexp keeps the '$' as text and containerd would ask the mirror for a name with a '$' in it. Fix: write a group as $1 or \${1} (the pattern has ${available}), or $$ for a '$'`;
+    if ("literal" in ref) {
+      const what = ref.text === "$$" ? "is a literal '$' to Go's regexp" : "starts no group reference, so Go's regexp keeps the '$' as text";
+      return `'${ref.text}' in '${replacement}' ${what}, and containerd would ask the mirror for an image name with a '$' in it, which no image name holds. Fix: write a group as $1 or \${1} (the pattern has ${available}), or leave the '$' out`;
     }
     if (has(ref.name)) continue;
     const unpadded = /^0+[0-9]+$/.test(ref.name) ? String(Number(ref.name)) : undefined;

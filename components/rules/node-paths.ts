@@ -32,7 +32,12 @@ const DIRECTORIES = new Set(["default-local-storage-path", "image-credential-pro
 /** Why `value` of k3s flag `flag` is no path k3s finds on the node, with the fix; undefined when it is one, is empty (k3s's default) or `flag` names no path. */
 export function nodePathProblem(flag: string, value: string): string | undefined {
   const example = NODE_PATH_EXAMPLES[flag];
-  if (!example || value === "" || value.startsWith("/")) return undefined;
+  if (!example || value === "") return undefined;
+  if (value.startsWith("/")) {
+    // A file flag given a directory (a trailing '/', or '/' itself): k3s cannot open or write a file there.
+    if (DIRECTORIES.has(flag) || !value.endsWith("/")) return undefined;
+    return `'${value}' names a directory, but ${flag} names a file on each node that k3s opens or writes as written. Fix: name the file, such as ${flag}: ${value.replace(/\/+$/, "")}/${path.posix.basename(example)}`;
+  }
   const name = path.posix.basename(value);
   const absolute = name && name !== "." && name !== ".." && name !== "~" ? `${path.posix.dirname(example)}/${name}` : example;
   const why = value.startsWith("~") ? "k3s does not expand '~'" : "k3s resolves a relative path against its working directory (/ for its service), not the project directory";

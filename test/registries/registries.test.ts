@@ -225,12 +225,13 @@ describe("rewrite replacements are expanded as Go's regexp does", () => {
     ["^rancher/(.*)", "mirror/$1_tag", "is the group named '1_tag'.*Fix: write \\$\\{1\\}_tag$"], // Go: "mirror/"
     ["^(?P<ns>[^/]+)/(.*)$", "m/$ns_x/$2", "is the group named 'ns_x'.*Fix: write \\$\\{ns\\}_x$"], // Go: "m//coredns"
     ["^(?P<ns>[^/]+)/(.*)$", "m/$name", "refers to a group named 'name', which the pattern does not have \\(\\$1 to \\$2, \\$\\{ns\\}\\)"], // Go: "m/"
-    ["^rancher/(.*)", "mirror/$2", "refers to group 2, which the pattern does not have \\(\\$1 to \\$1\\).*Fix: use one the pattern has: \\$1 to \\$1$"], // Go: "mirror/"
+    ["^rancher/(.*)", "mirror/$2", "refers to group 2, which the pattern does not have \\(\\$1\\).*Fix: use one the pattern has: \\$1$"], // Go: "mirror/"
     ["^rancher/.*", "mirror/$1", "refers to group 1, .*Fix: put the part to keep in parentheses in the pattern, such as \\^library/\\(\\.\\*\\), and refer to it as \\$1$"], // Go: "mirror/"
     ["^rancher/(.*)", "mirror/$01", "is not group 1 to Go's regexp \\(a group number has no leading zeros.*Fix: write \\$\\{1\\}$"], // Go: "mirror/" (no leading zeros in a group number)
     ["^rancher/(.*)", "mirror/${1", "'\\$\\{' in 'mirror/\\$\\{1' starts no group reference.*Fix: write a group as \\$1 or \\$\\{1\\}"], // Go: "mirror/${1"
     ["^rancher/(.*)", "mirror/$-x", "'\\$-' .*starts no group reference"], // Go: "mirror/$-x"
     ["^rancher/(.*)", "mirror/$", "'\\$' in 'mirror/\\$' starts no group reference"], // Go: "mirror/$"
+    ["^rancher/(.*)", "mirror/$$1", "'\\$\\$' in 'mirror/\\$\\$1' is a literal '\\$' to Go's regexp, and containerd would ask the mirror for an image name with a '\\$' in it.*Fix: .*leave the '\\$' out$"], // Go: "mirror/$1"
   ])("%s → %s is refused", (pattern, replacement, message) => {
     expect(rewrite(pattern, replacement)).toEqual([expect.stringMatching(new RegExp(`^${key(pattern)}: .*${message}`))]);
   });
