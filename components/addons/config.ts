@@ -3,7 +3,8 @@ import { cidrSchema } from "../rules/cidr";
 import { parseConfig } from "../rules/errors";
 import { filled } from "../rules/issues";
 import { unitFix } from "../rules/duration";
-import { CHART_KEYS } from "./charts";
+import { CHART_KEYS, ChartKey, effectiveChart } from "./charts";
+import { rookCsiPairingProblem } from "./rook-csi-pairing";
 
 /** Key of this layer in stack config. */
 export const ADDONS_KEY = "addons";
@@ -222,7 +223,15 @@ export const addonsSchema = z
     /** Per-stack chart version/repo overrides. */
     charts: z.partialRecord(z.enum(CHART_KEYS), chartOverride, { error: (iss) => (iss.code === "invalid_type" ? `must be a mapping of chart names (${CHART_KEYS.join(", ")}) to version and repo overrides. Fix: write it like charts: {longhorn: {version: 1.7.2}}` : undefined) }).default({}),
   })
-  .strict();
+  .strict()
+  .superRefine((cfg, ctx) => {
+    // Rook's operator and CSI drivers charts go by pairs (rook-csi-pairing.ts); only Rook installs them.
+    if (cfg.storage.type !== "rook-ceph") return;
+    const overridden = new Set(CHART_KEYS.filter((key) => cfg.charts[key]?.version !== undefined));
+    const versions = { rook: effectiveChart("rook-ceph", cfg.charts).version, drivers: effectiveChart("ceph-csi-drivers", cfg.charts).version };
+    const problem = rookCsiPairingProblem(versions, overridden, (key: ChartKey, version) => `set charts.${key}.version to ${version}`);
+    if (problem) ctx.addIssue({ code: "custom", message: problem.message, path: ["charts", problem.key, "version"], input: cfg.charts[problem.key]?.version });
+  });
 
 export type AddonsConfig = z.output<typeof addonsSchema>;
 export type StorageConfig = AddonsConfig["storage"];

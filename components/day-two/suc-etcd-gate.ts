@@ -28,7 +28,9 @@ export const ETCD_GATE_TIMEOUT_SECONDS = 300;
  * an etcd server checks curl is there).
  */
 export function renderSucEtcdGate(timeoutSeconds = ETCD_GATE_TIMEOUT_SECONDS): string {
-  const health = etcdMemberHealthSnippet({ node: "", leaving: [], action: "upgrading this server", where: "this server" });
+  // No pulumi run retries the gate: the Job runs it again (its backoff limit), and the controller
+  // replaces a failed Job. So a fix ends with the fix, and the give-up message says what retries it.
+  const health = etcdMemberHealthSnippet({ node: "", leaving: [], action: "upgrading this server", where: "this server", resume: "" });
   return `# shellcheck disable=SC2034 # the health snippet also sets listed, which the gate does not need
 set -uo pipefail
 # k3s-stacks: system-upgrade-controller upgrades this server only while etcd keeps quorum without it.
@@ -38,7 +40,10 @@ while :; do
 ${indent(health, 4)}
     # This member stops for the upgrade: the healthy others must still be a majority of all members.
     if [ "$members" -gt 1 ] && [ $((up - 1)) -lt $((members / 2 + 1)) ]; then
-      echo "$up of $members etcd members are healthy; etcd reports down:$down"
+      fix="bring$down_names back ('systemctl status k3s' and 'journalctl -u k3s' on each)"
+      # Every member healthy and still short: too few members to lose one (2 of 2).
+      [ -n "$down_names" ] || fix="add a server: etcd needs a majority of its $members members running, so none of them may stop; with 3, one may"
+      echo "$up of $members etcd members are healthy; etcd reports down:\${down:- none}. Fix: $fix."
       exit 1
     fi
   ) 2>&1 ); then
@@ -46,7 +51,7 @@ ${indent(health, 4)}
     exit 0
   fi
   if [ "$(date +%s)" -ge "$give_up_at" ]; then
-    echo "k3s-stacks: not upgrading $(hostname): for ${timeoutSeconds} s etcd did not show it would keep quorum without this server (last check: $report), and upgrading now could stop the cluster's API. Fix: bring the members etcd reports down back ('systemctl status k3s' and 'journalctl -u k3s' on each); system-upgrade-controller runs this Job again and the upgrade goes on from this server (kubectl -n system-upgrade get plans,jobs)." >&2
+    echo "k3s-stacks: not upgrading $(hostname) yet: for ${timeoutSeconds} s etcd did not show it would keep quorum without this server, and upgrading now could stop the cluster's API. Last check: $report Nothing to run by hand once that is fixed: system-upgrade-controller runs this check again (the Job retries it, and a failed Job is replaced), and the upgrade goes on from this server (kubectl -n system-upgrade get plans,jobs)." >&2
     exit 1
   fi
   sleep 5

@@ -39,24 +39,25 @@ export const TEARDOWN_MARKER = `${STATE_DIR}/teardown`;
  * what failed. `action`: what the check comes before, for messages. `where`: the server it runs on, for
  * messages (default "the first server"). `leaving`: nodes that may stop together with `node`; they count
  * as members, never as up. `replacing` (default false): on the first server, also those ETCD_LEAVING_DIR lists.
+ * `resume` (default ", then run pulumi up again"): what follows each fix, for a check that no pulumi run retries.
  * A member's node is its name up to the last hyphen, as k3s names members `<node>-<8 hex>` (pkg/etcd
  * setName; join() reads them back the same way). Learners are skipped: they do not vote.
  */
-export function etcdMemberHealthSnippet(opts: { node: string; leaving: string[]; action: string; where?: string; replacing?: boolean }): string {
-  const { node, leaving, action, where = "the first server", replacing = false } = opts;
+export function etcdMemberHealthSnippet(opts: { node: string; leaving: string[]; action: string; where?: string; replacing?: boolean; resume?: string }): string {
+  const { node, leaving, action, where = "the first server", replacing = false, resume = ", then run pulumi up again" } = opts;
   const tls = (file: string) => shq(`${ETCD_TLS_DIR}/${file}`);
   return `# etcd's own view: members from the local member, health from each member's client URL.
 etcd_curl() { curl -sS --connect-timeout 3 --max-time 5 --cacert ${tls("server-ca.crt")} --cert ${tls("server-client.crt")} --key ${tls("server-client.key")} "$@" 2>&1; }
 if ! command -v curl >/dev/null 2>&1; then
-  echo "k3s-stacks: cannot check etcd quorum before ${action}: curl is not installed on ${where}, and it is how k3s-stacks asks etcd which members are healthy (k3s ships no etcdctl). Nothing was changed. Fix: install the curl package on ${where}, then run pulumi up again." >&2
+  echo "k3s-stacks: cannot check etcd quorum before ${action}: curl is not installed on ${where}, and it is how k3s-stacks asks etcd which members are healthy (k3s ships no etcdctl). Nothing was changed. Fix: install the curl package on ${where}${resume}." >&2
   exit 1
 fi
 if ! etcd_list=$(etcd_curl -X POST -d '{}' https://127.0.0.1:2379/v3/cluster/member/list); then
-  echo "k3s-stacks: could not list the etcd members before ${action}: the etcd member on ${where} did not answer at https://127.0.0.1:2379: $etcd_list. Nothing was changed. Fix: check 'systemctl status k3s' and 'journalctl -u k3s' on ${where} (its etcd member must run, with its TLS files in ${ETCD_TLS_DIR}), then run pulumi up again." >&2
+  echo "k3s-stacks: could not list the etcd members before ${action}: the etcd member on ${where} did not answer at https://127.0.0.1:2379: $etcd_list. Nothing was changed. Fix: check 'systemctl status k3s' and 'journalctl -u k3s' on ${where} (its etcd member must run, with its TLS files in ${ETCD_TLS_DIR})${resume}." >&2
   exit 1
 fi
 case "$etcd_list" in *'"members"'*) ;; *)
-  echo "k3s-stacks: could not list the etcd members before ${action}: etcd on ${where} answered $etcd_list. Nothing was changed. Fix: check 'journalctl -u k3s' on ${where}, then run pulumi up again." >&2
+  echo "k3s-stacks: could not list the etcd members before ${action}: etcd on ${where} answered $etcd_list. Nothing was changed. Fix: check 'journalctl -u k3s' on ${where}${resume}." >&2
   exit 1 ;;
 esac
 leaving=${shq(` ${leaving.join(" ")} `)}
@@ -84,7 +85,7 @@ while read -r m; do
   fi
 done < <(tr -d '\\n' <<<"$etcd_list" | grep -o '{[^{}]*"peerURLs"[^{}]*}' || true)
 if [ "$members" = 0 ]; then
-  echo "k3s-stacks: could not read the etcd members before ${action}: etcd on ${where} answered $etcd_list, which lists no voting member. Nothing was changed. Fix: check 'journalctl -u k3s' on ${where}, then run pulumi up again." >&2
+  echo "k3s-stacks: could not read the etcd members before ${action}: etcd on ${where} answered $etcd_list, which lists no voting member. Nothing was changed. Fix: check 'journalctl -u k3s' on ${where}${resume}." >&2
   exit 1
 fi`;
 }

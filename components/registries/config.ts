@@ -43,7 +43,7 @@ const rewritePattern = z.string().superRefine((value, ctx) => {
   ctx.addIssue({ code: "custom", message: `is not a regular expression containerd can compile (Go regexp: ${problem}); it would skip the rule with only a log warning and pull images under their original names. Fix: ${fix}`, input: value });
 });
 
-/** Rewrite rules whose patterns compile and whose replacements name only groups their patterns have (rewrite.ts). */
+/** Rewrite rules whose patterns compile and whose replacements name only groups their patterns have and leave a name (rewrite.ts). */
 const rewriteRules = mapping(rewritePattern, z.string(), "regular expressions to replacements", "rewrite: {\"^library/(.*)\": \"mirror/library/$1\"}").superRefine((rules, ctx) => {
   for (const [pattern, replacement] of Object.entries(rules)) {
     const problem = rewritePatternProblem(pattern) ? undefined : rewriteReplacementProblem(pattern, replacement);

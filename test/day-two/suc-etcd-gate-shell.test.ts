@@ -44,8 +44,23 @@ test("3 members, the server upgraded before still down: waits, and upgrades once
 test("3 members, one stays down: fails the Job after the wait, naming the member, nothing upgraded", () => {
   const r = gate(0, { ETCD_DOWN: "10.0.0.1" });
   expect(r.status).toBe(1);
-  expect(r.stderr).toContain("for 0 s etcd did not show it would keep quorum without this server (last check: 2 of 3 etcd members are healthy; etcd reports down: s1 (https://10.0.0.1:2379/health: curl: (7) Failed to connect to 10.0.0.1 port 2379 after 0 ms: Couldn't connect to server))");
-  expect(r.stderr).toContain("system-upgrade-controller runs this Job again");
+  expect(r.stderr).toContain("for 0 s etcd did not show it would keep quorum without this server, and upgrading now could stop the cluster's API. Last check: 2 of 3 etcd members are healthy; etcd reports down: s1 (https://10.0.0.1:2379/health: curl: (7) Failed to connect to 10.0.0.1 port 2379 after 0 ms: Couldn't connect to server). Fix: bring s1 back ('systemctl status k3s' and 'journalctl -u k3s' on each). Nothing to run by hand");
+  expect(r.stderr).toContain("system-upgrade-controller runs this check again (the Job retries it, and a failed Job is replaced)");
+});
+
+// The gate runs in the plan's Job on the node, where no pulumi run retries it: no fix it prints,
+// its own or the quoted health check's, may send anyone to run pulumi up.
+test("the give-up message tells what retries the gate, not pulumi up", () => {
+  expect(renderSucEtcdGate()).not.toMatch(/pulumi/);
+  const r = gate(0, { ETCD_DOWN: "127.0.0.1" });
+  expect(r.stderr).toContain("Last check: k3s-stacks: could not list the etcd members before upgrading this server: the etcd member on this server did not answer");
+  expect(r.stderr).toMatch(/with its TLS files in \/var\/lib\/rancher\/k3s\/server\/tls\/etcd\)\. Nothing to run by hand once that is fixed: system-upgrade-controller runs this check again/);
+});
+
+test("2 members, both healthy: none may stop, and the fix says to add a server", () => {
+  const r = gate(0, { ETCD_LIST: list(member("s1", "10.0.0.1"), member("s2", "10.0.0.2")) });
+  expect(r.status).toBe(1);
+  expect(r.stderr).toContain("Last check: 2 of 2 etcd members are healthy; etcd reports down: none. Fix: add a server: etcd needs a majority of its 2 members running, so none of them may stop; with 3, one may.");
 });
 
 test("5 members, one down: the other three still hold quorum, so it passes", () => {

@@ -207,6 +207,18 @@ describe("rewrite patterns are Go (RE2) regular expressions", () => {
     expect(rewrite(pattern)).toEqual([expect.stringMatching(new RegExp(`^${key(pattern)}: .*Go regexp: .*Fix: write it in RE2 syntax`))]);
   });
 
+  // Go's regexp takes a group name twice (go1.26 regexp.Compile; its SubexpIndex doc shows
+  // (?P<bob>a+)(?P<bob>b+)); re2js alone refuses it ("duplicate capture group name").
+  test.each(["^(?P<ns>[^/]+)/(?P<ns>.*)$", "^(?<ns>library)/(.*)|^(?<ns>rancher)/(.*)", "(?P<a>x)[(?P<a>](?P<a>y)(?P<b>z)(?P<b>w)"])("%s, a group name twice, is accepted as Go accepts it", (pattern) => {
+    const s = parseRegistriesConfig({ mirrors: { "docker.io": { endpoint: ["https://reg.lan:5000"], rewrite: { [pattern]: "mirror/$0" } } } }, undefined, false, ".");
+    expect(Object.keys(s.config.mirrors["docker.io"].rewrite ?? {})).toEqual([pattern]);
+  });
+
+  test("a group name twice does not hide what else Go refuses, quoted as written", () => {
+    expect(rewrite("(?P<a>x)(?P<a>y)(?<=z)")).toEqual([expect.stringContaining("(Go regexp: invalid named capture: `(?<=z)`)")]);
+    expect(rewrite("^(?P<a>x)(?P<a>y")).toEqual([expect.stringContaining("(Go regexp: missing closing ): `^(?P<a>x)(?P<a>y`)")]);
+  });
+
   test.each(["^library/(.*)", "^(?P<ns>[^/]+)/(.*)$", "(?i)^Rancher/(.*)", "\\x{41}", "[[:alpha:]]+"])("%s is accepted", (pattern) => {
     const s = parseRegistriesConfig({ mirrors: { "docker.io": { endpoint: ["https://reg.lan:5000"], rewrite: { [pattern]: "mirror/$0" } } } }, undefined, false, ".");
     expect(Object.keys(s.config.mirrors["docker.io"].rewrite ?? {})).toEqual([pattern]);
@@ -246,6 +258,28 @@ describe("rewrite replacements are expanded as Go's regexp does", () => {
   ])("%s → %s is accepted", (pattern, replacement) => {
     const s = parseRegistriesConfig({ mirrors: { "docker.io": { endpoint: ["https://reg.lan:5000"], rewrite: { [pattern]: replacement } } } }, undefined, false, ".");
     expect(s.config.mirrors["docker.io"].rewrite).toEqual({ [pattern]: replacement });
+  });
+
+  const accepted = (pattern: string, replacement: string) =>
+    parseRegistriesConfig({ mirrors: { "docker.io": { endpoint: ["https://reg.lan:5000"], rewrite: { [pattern]: replacement } } } }, undefined, false, ".").config.mirrors["docker.io"].rewrite;
+
+  test("a group named twice counts once in a replacement, as Go's Expand finds it by name", () => {
+    expect(accepted("^(?P<ns>[^/]+)/(?P<ns>.*)$", "m/$ns/$2")).toEqual({ "^(?P<ns>[^/]+)/(?P<ns>.*)$": "m/$ns/$2" });
+    expect(rewrite("^(?P<ns>[^/]+)/(?P<ns>.*)$", "m/$ns/$3")).toEqual([expect.stringMatching(/refers to group 3, which the pattern does not have \(\$1 to \$2, \$\{ns\}\)/)]);
+  });
+
+  // containerd replaces each match in the repository (remotes/docker/resolver.go, ReplaceAllString):
+  // '' drops what matched, and a pattern matching a whole name leaves none (Go: "" for library/x).
+  test.each([
+    ["^library/(.*)", "'' rewrites the repository 'library/x' to ''.*or fails the pull\\. Fix: to drop only the start of the name, match only that: '\\^library/' with '' rewrites 'library/x' to 'x'$"],
+    ["^rancher/.*$", "'' rewrites the repository 'rancher/x' to ''.*Fix: .*'\\^rancher/' with ''"],
+    ["(.*)", "'' rewrites the repository 'x' to ''.*Fix: write the name to pull instead, such as 'mirror/\\$0', or remove the rule$"],
+  ])("%s → '' empties a repository and is refused", (pattern, message) => {
+    expect(rewrite(pattern, "")).toEqual([expect.stringMatching(new RegExp(`^${key(pattern)}: ${message}`))]);
+  });
+
+  test("'' that drops only a prefix is accepted", () => {
+    expect(accepted("^library/", "")).toEqual({ "^library/": "" }); // Go: "nginx" for library/nginx
   });
 
   test("an uncompilable pattern reports the pattern only, not its replacement too", () => {

@@ -9,6 +9,8 @@ import {
   ImageFormat,
 } from "../../components/airgap/assets";
 import { k3sVersionProblem } from "../../components/rules/k3s-version";
+import { CHART_KEYS } from "../../components/addons/charts";
+import { rookCsiPairingProblem } from "../../components/addons/rook-csi-pairing";
 import type { BuildOptions, CatalogChart } from "./build";
 import type { ImageSource } from "./oci";
 
@@ -124,6 +126,14 @@ export function parseBuildArgs(argv: string[], catalog: readonly CatalogChart[],
   }
   const versions = Object.fromEntries(pairs("chart-version", "VERSION"));
   charts = charts.map((c) => (versions[c.key] ? { ...c, version: versions[c.key] } : c));
+  // The bundle carries what the stack installs: Rook's operator and CSI drivers charts in their pair.
+  const rook = charts.find((c) => c.key === "rook-ceph");
+  const drivers = charts.find((c) => c.key === "ceph-csi-drivers");
+  if (rook && drivers) {
+    const overridden = new Set(CHART_KEYS.filter((k) => versions[k] !== undefined));
+    const problem = rookCsiPairingProblem({ rook: rook.version, drivers: drivers.version }, overridden, (key, v) => `add --chart-version ${key}=${v}, and set k3s-stacks:addons.charts.${key}.version to the same`);
+    if (problem) problems.push(`--chart-version ${problem.key}: ${problem.message}`);
+  }
 
   const imageKeys = pinned.map((i) => i.key);
   let images = [...pinned];
