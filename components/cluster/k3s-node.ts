@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ClusterSettings } from "../k3s/settings";
 import { NodeSpec, SshConnection } from "../nodes/types";
 import { ScriptCommand, connectionArgs, remoteScript } from "../remote/command";
+import { packScript } from "../remote/packed-script";
 import { CONFIG_FILE, ResolvedContributions, renderConfigYaml, renderNodeConfig } from "../k3s/node-config";
 import { InstallSpec, renderConfigScript, renderInstallScript, renderMemberScript } from "../k3s/scripts";
 import { renderCordonScript, renderRestartScript, renderUncordonScript, shortHash } from "../day-two/rollout-scripts";
@@ -94,9 +95,10 @@ export class K3sNode extends pulumi.ComponentResource {
     const files = args.files.filter((f) => !f.roles || f.roles.includes(node.role));
     const secretFiles = args.secretConfig || files.some((f) => f.secret);
     const paths = [CONFIG_FILE, ...files.map((f) => f.path)];
-    // One Output renders config.yaml, the managed files' hash and the config script; the steps map it.
+    // One Output renders config.yaml, the managed files' hash and the packed config script; the steps map it.
     // Each Output is a chain of SDK promises per node (bench/cluster-eval.ts); each result is secret
     // or unknown exactly when one of the inputs is, as with one Output per value.
+    const configValues = [node.name, ...knownAddresses(node)];
     const rendered = pulumi
       .all([args.contributions, args.joinUrl, args.datastoreEndpoint, node.internalAddress, node.externalAddress, ...files.map((f) => f.content)] as pulumi.Input<unknown>[])
       .apply((values) => {
@@ -116,7 +118,8 @@ export class K3sNode extends pulumi.ComponentResource {
           { path: CONFIG_FILE, content: yaml, mode: "0600" },
           ...files.map((f, i) => ({ path: f.path, content: contents[i], mode: f.mode ?? "0600" })),
         ];
-        return { hash: configHash(managed), configScript: renderConfigScript({ host: hostPrepFor(node, settings, contrib, nodeConfig), role: node.role, files: managed, config: nodeConfig }) };
+        const script = renderConfigScript({ host: hostPrepFor(node, settings, contrib, nodeConfig), role: node.role, files: managed, config: nodeConfig });
+        return { hash: configHash(managed), configStdin: packScript(script, configValues) };
       });
     this.configHash = rendered.apply((r) => r.hash);
     // A different install (role, arch) replaces the node's chain, each step deleted before it is created
@@ -140,8 +143,8 @@ export class K3sNode extends pulumi.ComponentResource {
     // host preparation, which must come after the uninstall) and writes it again before the install.
     const config = remoteScript(`${name}-config`, {
       connection: conn,
-      script: rendered.apply((r) => r.configScript),
-      values: [node.name, ...knownAddresses(node)],
+      script: rendered.apply((r) => r.configStdin),
+      packed: true,
       phases: ["create", "update", "delete"],
       secret: secretFiles,
       triggers: [leave ? followTrigger(leave, installIdentity(node)) : installIdentity(node)],
@@ -162,10 +165,14 @@ export class K3sNode extends pulumi.ComponentResource {
     const withStagedTrigger = (script: pulumi.Input<string>): pulumi.Input<string> =>
       staged ? pulumi.interpolate`${script}# staged files: ${staged.trigger}\n` : script;
 
+    const token = pulumi.Output.isInstance(args.token) ? args.token : pulumi.output(args.token);
+    const installScript = (t: string) => renderInstallScript(spec(settings.k3sVersion), t, leave && `${name}-leave`);
     this.install = remoteScript(`${name}-install`, {
       connection: conn,
-      script: withStagedTrigger(pulumi.output(args.token).apply((token) => renderInstallScript(spec(settings.k3sVersion), token, leave && `${name}-leave`))),
-      values: [node.name],
+      // Packed in the Output that renders it, unless the staged files' trigger is still to be added.
+      ...(staged
+        ? { script: withStagedTrigger(token.apply(installScript)), values: [node.name] }
+        : { script: token.apply((t) => packScript(installScript(t), [node.name])), packed: true }),
       phases: ["create", "update", "delete"],
       secret: true,
       showOutput: true,
@@ -176,7 +183,7 @@ export class K3sNode extends pulumi.ComponentResource {
 
     // Rollout: cordon on the control server, restart (upgrade) and health gate on the node, uncordon.
     // Creates do nothing; a configuration change updates only the restart step, a version change all three.
-    const rolled = this.rolloutSteps(name, args, { config, paths, secret: secretFiles }, args.sshUpgrade ? spec(settings.k3sVersion) : undefined, withStagedTrigger);
+    const rolled = this.rolloutSteps(name, args, { config, paths, secret: secretFiles }, args.sshUpgrade ? spec(settings.k3sVersion) : undefined, staged && withStagedTrigger);
     this.rolloutDone = rolled.done;
     this.restart = rolled.restart;
 
@@ -221,7 +228,7 @@ export class K3sNode extends pulumi.ComponentResource {
     args: K3sNodeArgs,
     files: { config: ScriptCommand; paths: string[]; secret: boolean },
     target: InstallSpec | undefined,
-    withStagedTrigger: (script: pulumi.Input<string>) => pulumi.Input<string>,
+    withStagedTrigger: ((script: pulumi.Input<string>) => pulumi.Input<string>) | undefined,
   ): { restart: ScriptCommand; done: ScriptCommand } {
     const { node, rollout } = args;
     const child = (after: pulumi.Resource[], alias?: string): pulumi.CustomResourceOptions => ({
@@ -240,7 +247,7 @@ export class K3sNode extends pulumi.ComponentResource {
       values: [node.name],
       phases: ["update"],
     }, child(args.added ? [this.install, ...args.rolloutAfter] : args.rolloutAfter));
-    const script = this.configHash.apply((hash) => renderRestartScript({
+    const render = (hash: string) => renderRestartScript({
       node: node.name,
       role: node.role,
       install: target,
@@ -251,12 +258,14 @@ export class K3sNode extends pulumi.ComponentResource {
       sqliteToEtcd: args.etcd && args.bootstrap,
       certificateRenewal: args.certificateRenewal,
       timeoutSeconds: READY_TIMEOUT_SECONDS,
-    }));
+    });
     // Named "restart" since it restarts for configuration too; the alias keeps stacks made when it was "upgrade".
     const restart = remoteScript(`${name}-restart`, {
       connection: node.connection,
-      script: target ? withStagedTrigger(script) : script,
-      values: [node.name, this.configHash.apply(shortHash)],
+      // Packed in the Output that renders it, unless the staged files' trigger is still to be added.
+      ...(target && withStagedTrigger
+        ? { script: withStagedTrigger(this.configHash.apply(render)), values: [node.name, this.configHash.apply(shortHash)] }
+        : { script: this.configHash.apply((hash) => packScript(render(hash), [node.name, shortHash(hash)])), packed: true }),
       phases: ["update"],
       // Its header carries the configuration hash, which is a secret's digest when config.yaml holds one.
       secret: files.secret,

@@ -10,8 +10,22 @@ import { nodeListProblems } from "./node-checks";
 
 const resource = z.custom<pulumi.Resource>((v) => pulumi.Resource.isInstance(v), { message: "is not a Pulumi resource. Fix: list the resources the node must wait for" });
 
-/** A credential: kept secret whatever the caller passed, so it never reaches state or logs in plain text. */
-const secret = nonEmptyInput.optional().transform((v) => (v === undefined ? undefined : pulumi.secret(v)));
+/**
+ * A credential: kept secret whatever the caller passed, so it never reaches state or logs in plain text.
+ * One secret Output per credential, shared by every node that uses it (an inventory's hosts share the
+ * stack's key): each Output costs the SDK a chain of promises per node (bench/cluster-eval.ts).
+ */
+const secrets = new WeakMap<object, pulumi.Output<string>>();
+const plainSecrets = new Map<string, pulumi.Output<string>>();
+function secretOf(v: pulumi.Input<string>): pulumi.Output<string> {
+  const known = typeof v === "string" ? plainSecrets.get(v) : secrets.get(v);
+  if (known) return known;
+  const s = pulumi.secret(v);
+  if (typeof v === "string") plainSecrets.set(v, s);
+  else secrets.set(v, s);
+  return s;
+}
+const secret = nonEmptyInput.optional().transform((v) => (v === undefined ? undefined : secretOf(v)));
 
 const endpoint = {
   host: addressInput({ accepts: "host", portKey: "port", userKey: "user", example: "192.168.1.11 or pi-1.lan" }),

@@ -114,6 +114,11 @@ export interface RemoteScriptArgs {
    * readable in the step's stdin.
    */
   values?: pulumi.Input<string>[];
+  /**
+   * `script` is already packScript's output (with its values): for a caller that renders inside an
+   * Output it builds anyway and packs there, saving an Output per step (bench/cluster-eval.ts).
+   */
+  packed?: boolean;
 }
 
 /** What runs a node's scripts: over SSH, or directly on a local node. */
@@ -128,7 +133,7 @@ export function remoteScript(name: string, args: RemoteScriptArgs, opts: pulumi.
   const privilege = privilegeOf(conn);
   const needsSecret = args.secret || privilege === "sudo-password";
   // Packed (gzip + base64, decoded on the host): the state carries each step's stdin twice.
-  const stdin = wrapperStdin(privilege, packed(args.script, args.values), conn.sudoPassword);
+  const stdin = wrapperStdin(privilege, args.packed ? args.script : packed(args.script, args.values), conn.sudoPassword);
   const line = conn.local ? localWrapperCommand : wrapperCommand;
   const phase = (p: "create" | "update" | "delete") => (args.phases.includes(p) ? line(privilege, p) : undefined);
   const quiet = args.secret && !args.showOutput;

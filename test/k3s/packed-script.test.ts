@@ -1,6 +1,7 @@
 // Scripts on stdin travel gzip+base64 encoded (components/remote/packed-script.ts): the same bytes on
 // every machine, decoded on the host before anything runs, run with the same phase and status.
 import { createHash } from "crypto";
+import { gunzipSync } from "zlib";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
@@ -80,6 +81,18 @@ describe("per-node values", () => {
       const packed = packScript(config, values);
       expect(packed).toBe(packScript(config));
       expect(unpackScript(packed)).toBe(config);
+    }
+  });
+
+  test("a value is taken out exactly where a RegExp with word boundaries (?<!\\w)…(?!\\w) would find it", () => {
+    const body = (stdin: string) => gunzipSync(Buffer.from(payload(stdin)!, "base64")).toString("utf8");
+    const edges = "a2 sha256sum xa2 a2_ _a2 a2-b a2a2 a2.a2 aa2a2 (a2)\na2";
+    const script = `${config}# ${edges} ${edges}\n`;
+    for (const value of ["a2", "a2a2", "aa"]) {
+      const packed = packScript(script, [value]);
+      const expected = script.replace(new RegExp(`(?<!\\w)${value}(?!\\w)`, "g"), "@K3S_STACKS_V0@");
+      expect(body(packed)).toBe(expected === script ? script : expected);
+      expect(unpackScript(packed)).toBe(script);
     }
   });
 
