@@ -159,7 +159,7 @@ export function checkAgainstPrevious(
   },
 ): void {
   collectProblems([
-    () => checkVersionChange(previous.k3sVersion, next.settings.k3sVersion),
+    () => checkVersionChange(previous.k3sVersion, next.settings.k3sVersion, next.settings.datastore === "etcd"),
     () => checkServerChange(previous.serverNames, next.serverNames, next.settings.datastore, { force: next.upgrade.forceServerRemoval, gone: next.gone }),
     () => checkDatastoreChange(previous.datastore, next.settings.datastore),
     () => checkDatastoreMoveAlone(previous, next.settings),

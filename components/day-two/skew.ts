@@ -33,11 +33,46 @@ function mustParse(tag: string, role: string): K3sVersion {
   return v;
 }
 
+/** The release an embedded-etcd cluster moves through on its way from an older etcd 3.5 to etcd 3.6. */
+export const ETCD_35_SAFE_RELEASE = "v1.33.12+k3s1";
+
+/**
+ * Which etcd a k3s release embeds, as far as the 3.5 → 3.6 move needs it: "3.6"; "3.5.26+" (3.5, at
+ * v3.5.26 or later); "3.5" (older, or not known to be newer). The reference (shared/reference) is
+ * silent on etcd by release; from k3s-io/k3s: 1.34 runs etcd 3.6 (#13271), and so does 1.33 from
+ * v1.33.13 (#14183, etcd v3.6.12); release-1.33 took v3.5.26 while it built Kubernetes v1.33.7
+ * (#13493, its go.mod then: kubernetes v1.33.7-k3s3), so its releases of Kubernetes v1.33.8 to
+ * v1.33.12 embed v3.5.26 or later. 1.32 took v3.5.26 too (#13494), at a release not pinned down here,
+ * so every 1.32 release counts as older: moving through v1.33.12+k3s1 is safe from any of them.
+ */
+function embeddedEtcd(v: K3sVersion): "3.6" | "3.5.26+" | "3.5" {
+  const { major, minor, patch } = v.semver;
+  if (major > 1 || minor >= 34 || (minor === 33 && patch >= 13)) return "3.6";
+  return minor === 33 && patch >= 8 ? "3.5.26+" : "3.5";
+}
+
+/**
+ * etcd 3.6 reads the cluster's membership from its v3 store, which etcd 3.5 kept right only from
+ * v3.5.26: members moved to 3.6 from an older 3.5 can fail to start or keep zombie members, and etcd
+ * names v3.5.26 the only safe starting point (etcd.io/blog/2025/zombie_members_upgrade, relayed in
+ * k3s-io/k3s#13493; the failure: k3s-io/k3s#13271). Empty when the change is no such move.
+ */
+function etcdUpgradeProblem(from: K3sVersion, to: K3sVersion): string[] {
+  if (embeddedEtcd(to) !== "3.6" || embeddedEtcd(from) !== "3.5") return [];
+  return [
+    `${VERSION_KEY}: ${from.tag} → ${to.tag} moves the cluster's embedded etcd from 3.5, older than v3.5.26 in ${from.tag}, to etcd 3.6 in ${to.tag}. ` +
+      "etcd 3.6 reads the cluster membership that etcd 3.5 keeps right only from v3.5.26, so upgraded servers can fail to start or keep zombie members " +
+      "(etcd.io/blog/2025/zombie_members_upgrade; k3s-io/k3s#13271, #13493). " +
+      `Fix: set ${VERSION_KEY} to ${ETCD_35_SAFE_RELEASE} (etcd v3.5.26 or later) and run pulumi up, then set ${to.tag}.`,
+  ];
+}
+
 /**
  * Refuses a version change Kubernetes' skew policy does not support: any downgrade, a major change,
- * or a jump of more than one minor version. `previous` undefined means a fresh install (anything goes).
+ * or a jump of more than one minor version; with `etcd` (embedded etcd), also a move to etcd 3.6 from
+ * an etcd 3.5 older than v3.5.26. `previous` undefined means a fresh install (anything goes).
  */
-export function checkVersionChange(previous: string | undefined, next: string): void {
+export function checkVersionChange(previous: string | undefined, next: string, etcd = false): void {
   const to = mustParse(next, "new");
   if (previous === undefined || previous === next) return;
   const from = mustParse(previous, "running");
@@ -63,4 +98,6 @@ export function checkVersionChange(previous: string | undefined, next: string): 
         `Fix: set ${VERSION_KEY} to the newest ${steps} release and run pulumi up, then set ${next}.`,
     ]);
   }
+  const etcdProblems = etcd ? etcdUpgradeProblem(from, to) : [];
+  if (etcdProblems.length > 0) throw new ConfigError(etcdProblems);
 }

@@ -62,6 +62,15 @@ describe("checkAgainstPrevious", () => {
     ).not.toThrow();
   });
 
+  // The stack's own datastore decides whether the etcd 3.5 → 3.6 rule applies (k3s-io/k3s#13271).
+  it("refuses an embedded-etcd cluster's move to etcd 3.6 from an etcd 3.5 older than v3.5.26, not a sqlite cluster's", () => {
+    const to134 = (datastore: string) => parseClusterConfig({ k3sVersion: "v1.34.2+k3s1", datastore });
+    expect(() => checkAgainstPrevious({ k3sVersion: "v1.33.5+k3s1", serverNames: ["s1"] }, { settings: to134("etcd"), serverNames: ["s1"], upgrade })).toThrow(
+      /moves the cluster's embedded etcd from 3\.5, older than v3\.5\.26 in v1\.33\.5\+k3s1, to etcd 3\.6.*Fix: set k3s-stacks:cluster\.k3sVersion to v1\.33\.12\+k3s1/,
+    );
+    expect(() => checkAgainstPrevious({ k3sVersion: "v1.33.5+k3s1", serverNames: ["s1"] }, { settings: to134("sqlite"), serverNames: ["s1"], upgrade })).not.toThrow();
+  });
+
   it("reports the version and server problems together", () => {
     let err: unknown;
     try {

@@ -54,3 +54,49 @@ describe("k3s version skew", () => {
     expect(message("latest", "v1.36.3+k3s1")).toMatch(/running version 'latest' is not a k3s release tag/);
   });
 });
+
+// etcd 3.6 reads membership that etcd 3.5 keeps right only from v3.5.26: an embedded-etcd cluster moved
+// to 3.6 from an older 3.5 can fail to start or keep zombie members (k3s-io/k3s#13271, #13493).
+describe("embedded etcd 3.5 → 3.6", () => {
+  function etcdMessage(prev: string, next: string, etcd = true): string {
+    try {
+      checkVersionChange(prev, next, etcd);
+    } catch (e) {
+      if (e instanceof ConfigError) return e.problems.join("\n");
+      throw e;
+    }
+    return "";
+  }
+
+  it.each([
+    ["v1.33.5+k3s1", "v1.34.2+k3s1"],
+    ["v1.33.7+k3s1", "v1.33.13+k3s1"],
+    ["v1.32.11+k3s1", "v1.33.13-rc1+k3s1"],
+    ["v1.33.0+k3s1", "v1.33.14+k3s1"],
+  ])("refuses %s → %s on etcd, naming the release to move through", (prev, next) => {
+    const m = etcdMessage(prev, next);
+    expect(m).toContain(`k3s-stacks:cluster.k3sVersion: ${prev} → ${next} moves the cluster's embedded etcd from 3.5, older than v3.5.26 in ${prev}, to etcd 3.6 in ${next}`);
+    expect(m).toContain("k3s-io/k3s#13271");
+    expect(m).toContain(`Fix: set k3s-stacks:cluster.k3sVersion to v1.33.12+k3s1 (etcd v3.5.26 or later) and run pulumi up, then set ${next}.`);
+  });
+
+  it.each([
+    ["v1.33.8+k3s1", "v1.34.2+k3s1"],
+    ["v1.33.12+k3s1", "v1.33.13+k3s1"],
+    ["v1.33.5+k3s1", "v1.33.12+k3s1"],
+    ["v1.32.3+k3s1", "v1.33.12+k3s1"],
+    ["v1.34.1+k3s1", "v1.35.0+k3s1"],
+    ["v1.35.9+k3s1", "v1.36.3+k3s1"],
+  ])("allows %s → %s on etcd", (prev, next) => {
+    expect(etcdMessage(prev, next)).toBe("");
+  });
+
+  it("leaves sqlite and postgres clusters alone, which run no etcd", () => {
+    expect(etcdMessage("v1.33.5+k3s1", "v1.34.2+k3s1", false)).toBe("");
+  });
+
+  it("the release it names is itself a step the check allows from any 1.32 or 1.33 release", () => {
+    for (const prev of ["v1.32.0+k3s1", "v1.33.0+k3s1", "v1.33.7+k3s1"]) expect(etcdMessage(prev, "v1.33.12+k3s1")).toBe("");
+    expect(etcdMessage("v1.33.12+k3s1", "v1.34.2+k3s1")).toBe("");
+  });
+});
