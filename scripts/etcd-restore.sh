@@ -4,9 +4,11 @@
 #   2. stops k3s on every server;
 #   3. on the first server runs `k3s server --cluster-reset --cluster-reset-restore-path=<snapshot>`
 #      (a local file: with --etcd-s3=false, see below) and starts k3s again, waiting until the API answers;
-#   4. on each other server moves <data-dir>/server/db aside (kept as db.bak-<stamp>) and starts k3s,
+#   4. deletes the node-password Secrets the snapshot brought back, so each node registers again with
+#      the password on its own disk;
+#   5. on each other server moves <data-dir>/server/db aside (kept as db.bak-<stamp>) and starts k3s,
 #      which rejoins the restored cluster;
-#   5. restarts k3s-agent on the agents so they reconnect at once.
+#   6. restarts k3s-agent on the agents so they reconnect at once.
 # --dry-run prints every step with its exact remote command and runs nothing.
 set -Eeuo pipefail
 # shellcheck source=etcd-lib.sh source-path=SCRIPTDIR
@@ -74,6 +76,14 @@ svc() { # svc ACTION SERVICE: systemd, or openrc where the install script used i
 # shellcheck disable=SC2016
 wait_api='i=0; until k3s kubectl get --raw=/readyz >/dev/null 2>&1; do i=$((i+1)); if [ "$i" -ge 60 ]; then echo "API not ready after 5 minutes" >&2; exit 1; fi; sleep 5; done'
 
+# The snapshot holds each node's kube-system/<node>.node-password.k3s as it was then, while every node
+# keeps its password in /etc/rancher/node/password, which no restore rewinds: a node reinstalled since
+# (a replaced machine or cloud VM, a role change, a rebuilt first server) would be refused ("Node password
+# rejected", k3s pkg/nodepassword; rancher/rke2#1916, k3s-io/k3s#3717), its k3s waiting for ever. k3s
+# creates a missing one from the password a node presents, so the nodes restarted below write their own.
+# shellcheck disable=SC2016
+drop_node_passwords='secrets=$(k3s kubectl -n kube-system get secrets -o name) || exit 1; set --; for s in $secrets; do case $s in *.node-password.k3s) set -- "$@" "$s" ;; esac; done; if [ $# -gt 0 ]; then k3s kubectl -n kube-system delete "$@"; fi'
+
 trap 'echo "$(basename "$0"): step $STEP failed; later steps did not run. Fix the cause and re-run: every step is safe to repeat." >&2' ERR
 
 echo "Restoring etcd snapshot $restore_path$([[ $s3 == 1 ]] && echo ' (from S3)') onto $first"
@@ -96,6 +106,7 @@ if [[ $s3 == 1 ]]; then reset+=" --etcd-s3"; else reset+=" --etcd-s3=false"; fi
 run_step "reset etcd to the snapshot on the first server" "$first" "$reset"
 run_step "start k3s on the first server" "$first" "$(svc start k3s)"
 run_step "wait for the API on the first server" "$first" "$wait_api"
+run_step "delete the node passwords the snapshot brought back (each node registers again with its own)" "$first" "$drop_node_passwords"
 for t in "${other_servers[@]}"; do
   run_step "move the old etcd data aside on $t (kept as db.bak-$stamp)" "$t" \
     "if [ -d $(sq "$db") ]; then mv $(sq "$db") $(sq "$db.bak-$stamp"); fi"

@@ -97,6 +97,7 @@ describe("etcd scripts", () => {
       `root@10.0.0.1$ k3s server --cluster-reset --cluster-reset-restore-path='${snapshotPath}' --etcd-s3=false`,
       `root@10.0.0.1$ ${SVC("start", "k3s")}`,
       expect.stringMatching(/^root@10\.0\.0\.1\$ i=0; until k3s kubectl get --raw=\/readyz/),
+      expect.stringMatching(/^root@10\.0\.0\.1\$ secrets=\$\(k3s kubectl -n kube-system get secrets -o name\)/),
       `root@10.0.0.2$ if [ -d '${db}' ]; then mv '${db}' '${db}.bak-20260101T000000Z'; fi`,
       `root@10.0.0.2$ ${SVC("start", "k3s")}`,
       `admin@10.0.0.3$ ${sudo(`if [ -d '${db}' ]; then mv '${db}' '${db}.bak-20260101T000000Z'; fi`)}`,
@@ -146,6 +147,49 @@ describe("etcd scripts", () => {
       expect(r.code).not.toBe(0);
       expect(r.stderr).toMatch(/step 9 failed; later steps did not run/);
       expect(ssh.calls()).toHaveLength(9);
+    });
+
+    // The snapshot brings back each node's node-password Secret as it was then; a node reinstalled since
+    // (replaced machine or cloud VM, role change) presents another password and k3s refused it ("Node
+    // password rejected", rancher/rke2#1916, k3s-io/k3s#3717). k3s creates a missing one from the node's.
+    describe("node passwords", () => {
+      const plan = commands(run(RESTORE, [...args, "--dry-run"]).stdout);
+      const drop = plan.find((c) => c.includes("node-password"))!.replace(/^root@10\.0\.0\.1\$ /, "");
+
+      it("are deleted on the first server once its API answers, before any other node starts or restarts", () => {
+        const at = plan.findIndex((c) => c.includes("node-password"));
+        expect(plan[at - 1]).toMatch(/until k3s kubectl get --raw=\/readyz/);
+        expect(plan.slice(at + 1).filter((c) => /systemctl (start|restart)/.test(c)).length).toBe(3);
+        expect(plan.slice(0, at).filter((c) => /10\.0\.0\.[234]\$.*systemctl (start|restart)/.test(c))).toEqual([]);
+      });
+
+      /** Runs the step's remote command in a POSIX sh with a stand-in k3s that lists `secrets` and logs deletes. */
+      function runDrop(secrets: string[], listFails = false) {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "drop-pw-"));
+        fs.writeFileSync(
+          path.join(dir, "k3s"),
+          `#!/bin/sh\ncase "$*" in\n  "kubectl -n kube-system get secrets -o name") ${listFails ? "echo 'The connection to the server was refused' >&2; exit 1" : `printf '%s\\n' ${secrets.map((x) => `'${x}'`).join(" ")}`} ;;\n  "kubectl -n kube-system delete "*) echo "$*" >> ${dir}/deleted ;;\n  *) exit 9 ;;\nesac\n`,
+          { mode: 0o755 },
+        );
+        const r = spawnSync("sh", ["-c", drop], { encoding: "utf8", env: { PATH: `${dir}:/usr/bin:/bin` } });
+        const deleted = fs.existsSync(path.join(dir, "deleted")) ? fs.readFileSync(path.join(dir, "deleted"), "utf8").trim().split("\n") : [];
+        fs.rmSync(dir, { recursive: true, force: true });
+        return { code: r.status, deleted };
+      }
+
+      it("is POSIX sh, as the remote login shell may be dash", () => {
+        expect(() => execFileSync("shellcheck", ["-s", "sh", "-"], { input: drop })).not.toThrow();
+      });
+
+      it("deletes every node's node-password Secret in one call and no other Secret", () => {
+        const r = runDrop(["secret/k3s-serving", "secret/srv1.node-password.k3s", "secret/ag1.node-password.k3s", "secret/chart-values-traefik"]);
+        expect(r).toEqual({ code: 0, deleted: ["kubectl -n kube-system delete secret/srv1.node-password.k3s secret/ag1.node-password.k3s"] });
+      });
+
+      it("deletes nothing when there is none, and fails when the Secrets cannot be listed", () => {
+        expect(runDrop(["secret/k3s-serving"])).toEqual({ code: 0, deleted: [] });
+        expect(runDrop([], true)).toEqual({ code: 1, deleted: [] });
+      });
     });
 
     it("restores from S3 by name and skips the local file check", () => {

@@ -3,8 +3,9 @@
  * k3s stand-ins. A snapshot is taken with the stack's `snapshotCommand`, the data changed, then the
  * stack's `restoreCommand` runs with `--yes`. Checked from the stand-ins' recorded events and the hosts'
  * files: every server stopped before the reset on the first, the first started before the others,
- * whose db dirs were moved away and which started one at a time; the data equals the snapshot's; a
- * server that rejoins with its old db dir is refused; the next `pulumi up` changes and restarts nothing.
+ * whose db dirs were moved away and which started one at a time; the data equals the snapshot's; an
+ * agent reinstalled after the snapshot is let in with its new node password; a server that rejoins
+ * with its old db dir is refused; the next `pulumi up` changes and restarts nothing.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -136,6 +137,12 @@ test("4. restore: all servers stop, the first resets and starts, the others move
   // Data changed after the snapshot: a label and a cordon, straight through the API.
   expect(lab.exec("srv1", "k3s kubectl label node ag1 restore.example/after=yes && k3s kubectl cordon srv3").code).toBe(0);
   expect(liveNodeData()).not.toEqual(snapshotNodes);
+  // ag1's machine was reinstalled after the snapshot (a new disk or VM under its name): the live cluster
+  // verified its new node password, the snapshot holds the old one (rancher/rke2#1916, k3s-io/k3s#3717).
+  expect(lab.exec("ag1", "systemctl stop k3s-agent && od -An -N16 -tx1 /dev/urandom | tr -d ' \\n' > /etc/rancher/node/password").code).toBe(0);
+  expect(lab.exec("srv1", "k3s kubectl -n kube-system delete secret ag1.node-password.k3s").code).toBe(0);
+  expect(lab.exec("ag1", "systemctl start k3s-agent").code).toBe(0);
+  expect(lab.nodes("srv1").find((n) => n.name === "ag1")?.ready).toBe(true);
   membersBefore = clusterJson().members ?? {};
   const name = path.basename(snapshotPath);
 
@@ -180,6 +187,9 @@ test("4. restore: all servers stop, the first resets and starts, the others move
 
   // The data is the snapshot's: the later label and cordon are gone.
   expect(liveNodeData()).toEqual(snapshotNodes);
+  // The reinstalled agent was let in with the password on its disk, which k3s keeps again.
+  expect(lab.nodes("srv1").find((n) => n.name === "ag1")?.ready).toBe(true);
+  expect(lab.exec("srv1", "k3s kubectl -n kube-system get secrets -o name").stdout).toContain("secret/ag1.node-password.k3s");
 });
 
 test("5. a server that rejoins with the db dir of before the restore is refused, as real k3s would be", () => {

@@ -591,7 +591,8 @@ def start(role, args):
         node_pw = open(pw_file).read().strip()
         npath = f"{cluster_dir(cid)}/nodes/{name}.json"
         node = read_json(npath)
-        if node and node.get("passwordHash") != hashlib.sha256(node_pw.encode()).hexdigest():
+        # No hash (its Secret deleted): k3s creates one from the password the node presents (pkg/nodepassword Ensure).
+        if node and node.get("passwordHash") and node["passwordHash"] != hashlib.sha256(node_pw.encode()).hexdigest():
             raise Fatal(f"Node password rejected, duplicate hostname or contents of '/etc/rancher/node/password' may not match server node-passwd entry, try enabling a unique node name with the --with-node-id flag ({name})")
         labels = dict((node or {}).get("labels", {}))
         labels.update({"kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": BUILT_ARCH})
@@ -1051,10 +1052,42 @@ def node_names(pos, verb):
     return names
 
 
+NODE_PASSWORD_SUFFIX = ".node-password.k3s"
+
+
+def node_password_secrets(cid, verb, pos, opts):
+    """k3s keeps each node's password hash in the Secret kube-system/<node>.node-password.k3s (k3s
+    pkg/nodepassword); the stand-in keeps it as the Node's passwordHash and models no other Secret."""
+    ns = opts.get("-n") or opts.get("--namespace") or "default"
+    if ns != "kube-system":
+        raise Fatal(f"(stand-in) only kube-system's node-password secrets are modelled, not namespace {ns!r}")
+    if verb == "get":
+        if len(pos) != 1 or (opts.get("-o") or opts.get("--output")) != "name":
+            raise Fatal("(stand-in) get secrets supports only listing them with -o name")
+        for n in sorted(load_nodes(cid).values(), key=lambda n: n["name"]):
+            if n.get("passwordHash"):
+                print(f"secret/{n['name']}{NODE_PASSWORD_SUFFIX}")
+        return
+    names = pos[1:] if pos[0] in ("secret", "secrets") else [p.split("/", 1)[1] for p in pos]
+
+    def op():
+        nodes = load_nodes(cid)
+        for s in names:
+            node = nodes.get(s[: -len(NODE_PASSWORD_SUFFIX)]) if s.endswith(NODE_PASSWORD_SUFFIX) else None
+            if not node or not node.get("passwordHash"):
+                if "--ignore-not-found" in opts:
+                    continue
+                raise Fatal(f'Error from server (NotFound): secrets "{s}" not found')
+            del node["passwordHash"]
+            write_json(f"{cluster_dir(cid)}/nodes/{node['name']}.json", node)
+            print(f'secret "{s}" deleted')
+    locked(op)
+
+
 def kubectl(args):
-    # Global flags may come before the verb (kubectl --kubeconfig FILE get ...); they are parsed with the rest.
+    # Global flags may come before the verb (kubectl --kubeconfig FILE get ..., kubectl -n NS get ...); they are parsed with the rest.
     lead = []
-    while args and args[0].startswith("--kubeconfig"):
+    while args and args[0].split("=", 1)[0] in ("--kubeconfig", "-n", "--namespace"):
         n = 1 if "=" in args[0] else 2
         lead, args = lead + args[:n], args[n:]
     if not args:
@@ -1068,6 +1101,9 @@ def kubectl(args):
         raise Fatal(f'Error from server (Forbidden): nodes is forbidden: User "{user}" cannot {verb} resource "nodes" (stand-in: kubelet credentials only read)')
     if verb == "get" and pos and pos[0] in ("lease", "leases"):
         node_lease(cid, pos[1:], opts)
+        return
+    if verb in ("get", "delete") and pos and pos[0].split("/", 1)[0] in ("secret", "secrets"):
+        node_password_secrets(cid, verb, pos, opts)
         return
     if verb == "get" and "--raw" in opts:
         if opts["--raw"] != "/readyz":
