@@ -1,5 +1,5 @@
 import { ROOT_PATH, shq } from "../remote/shell";
-import { checkVersionChange } from "./skew";
+import { checkVersionChange, EMBEDDED_ETCD, ETCD_35_SAFE_RELEASE } from "./skew";
 import { readNodeRow } from "../k3s/node-table";
 
 /** Snapshot name for the pre-upgrade snapshot; k3s appends the node name and a timestamp. */
@@ -62,13 +62,25 @@ k3s_version_order() {
  * policy; day-two/skew.ts is the same rule on the stack outputs). The rolling restart calls it on the
  * node right before install.sh, so it holds where the stack-output check cannot see the truth: a
  * legacy backend (upgrade.checkPreviousOutputs false), a half-finished rollout, a node upgraded by
- * hand. Returns when k3s is absent (empty argument) or its version cannot be read.
+ * hand. With `etcd` (an embedded-etcd server), it also refuses the move to etcd 3.6 from an etcd 3.5
+ * older than v3.5.26 (skew.ts). Returns when k3s is absent (empty argument) or its version cannot be read.
  */
-export function versionGuardFunction(version: string): string {
+export function versionGuardFunction(version: string, etcd = false): string {
   checkVersionChange(undefined, version);
+  const e = EMBEDDED_ETCD;
+  // The same move skew.ts refuses on the stack outputs, judged here from the version the server runs.
+  const etcdMove = etcd
+    ? `
+  read -r cmaj cmin cpatch _ <<<"$(k3s_version_fields "$current")"
+  read -r tmaj tmin tpatch _ <<<"$(k3s_version_fields "$target")"
+  if (( tmaj > 1 || tmin >= ${e.etcd36Minor} || (tmin == 33 && tpatch >= ${e.etcd36On133}) )) && (( cmaj == 1 && (cmin < 33 || (cmin == 33 && cpatch < ${e.etcd3526On133})) )); then
+    echo "k3s-stacks: $node runs $current, whose embedded etcd 3.5 is older than v3.5.26; $target embeds etcd 3.6, which reads the cluster membership that etcd 3.5 keeps right only from v3.5.26, so this server could fail to start or keep zombie members (etcd.io/blog/2025/zombie_members_upgrade; k3s-io/k3s#13271). Fix: set k3s-stacks:cluster.k3sVersion to ${ETCD_35_SAFE_RELEASE} and run pulumi up, then set $target." >&2
+    exit 1
+  fi`
+    : "";
   return `${VERSION_ORDER_FUNCTIONS}
 refuse_version_skew() {
-  local current=$1 target=${shq(version)} node order cmaj cmin tmaj tmin _
+  local current=$1 target=${shq(version)} node order cmaj cmin tmaj tmin _${etcd ? " cpatch tpatch" : ""}
   node=$(hostname)
   [ -n "$current" ] || return 0
   if ! order=$(k3s_version_order "$target" "$current"); then
@@ -84,7 +96,7 @@ refuse_version_skew() {
   if (( tmaj != cmaj || tmin - cmin > 1 )); then
     echo "k3s-stacks: $node runs $current; $target skips a minor version. Fix: upgrade to v$cmaj.$((cmin + 1)).x first, then to $target." >&2
     exit 1
-  fi
+  fi${etcdMove}
 }`;
 }
 

@@ -111,7 +111,7 @@ export function renderRestartScript(spec: RestartSpec): string {
   const guardRunning = spec.etcd ? `if systemctl is-active --quiet ${service}; then etcd_quorum_before_restart; fi\n` : "";
   const upgrade = spec.install
     ? `${installFunctions(spec.install)}
-${versionGuardFunction(spec.install.version)}
+${versionGuardFunction(spec.install.version, spec.etcd)}
 current=$(installed_version)
 if [ "$current" != ${shq(spec.install.version)} ]; then
   refuse_version_skew "$current"

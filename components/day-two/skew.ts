@@ -45,10 +45,20 @@ export const ETCD_35_SAFE_RELEASE = "v1.33.12+k3s1";
  * v1.33.12 embed v3.5.26 or later. 1.32 took v3.5.26 too (#13494), at a release not pinned down here,
  * so every 1.32 release counts as older: moving through v1.33.12+k3s1 is safe from any of them.
  */
+export const EMBEDDED_ETCD = {
+  /** The first 1.x line whose every release embeds etcd 3.6. */
+  etcd36Minor: 34,
+  /** The 1.33 patch from which 1.33 releases embed etcd 3.6. */
+  etcd36On133: 13,
+  /** The 1.33 patch from which 1.33 releases embed etcd 3.5.26 or later. */
+  etcd3526On133: 8,
+} as const;
+
 function embeddedEtcd(v: K3sVersion): "3.6" | "3.5.26+" | "3.5" {
   const { major, minor, patch } = v.semver;
-  if (major > 1 || minor >= 34 || (minor === 33 && patch >= 13)) return "3.6";
-  return minor === 33 && patch >= 8 ? "3.5.26+" : "3.5";
+  const e = EMBEDDED_ETCD;
+  if (major > 1 || minor >= e.etcd36Minor || (minor === 33 && patch >= e.etcd36On133)) return "3.6";
+  return minor === 33 && patch >= e.etcd3526On133 ? "3.5.26+" : "3.5";
 }
 
 /**

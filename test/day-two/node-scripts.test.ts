@@ -7,8 +7,8 @@ import { parseUpgradeConfig } from "../../components/day-two/config";
 import { preUpgradeSnapshotName, renderNotNewerThanServers, renderPreUpgradeSnapshotScript, versionGuardFunction } from "../../components/day-two/node-scripts";
 
 /** The guard as the rolling restart runs it: with the version k3s reports (empty when k3s is absent). */
-const renderVersionGuardScript = (version: string) =>
-  `#!/usr/bin/env bash\nset -euo pipefail\n${versionGuardFunction(version)}\ncurrent=$(if command -v k3s >/dev/null 2>&1; then k3s --version | awk 'NR == 1 { print $3 }'; fi)\nrefuse_version_skew "$current"\n`;
+const renderVersionGuardScript = (version: string, etcd = false) =>
+  `#!/usr/bin/env bash\nset -euo pipefail\n${versionGuardFunction(version, etcd)}\ncurrent=$(if command -v k3s >/dev/null 2>&1; then k3s --version | awk 'NR == 1 { print $3 }'; fi)\nrefuse_version_skew "$current"\n`;
 import { rolloutSettings } from "../../components/day-two/rollout";
 import { parseClusterConfig } from "../../components/k3s/settings";
 import { REFERENCE_PATH } from "../k3s/support/reference";
@@ -102,6 +102,42 @@ describe("node-side version guard", () => {
 
   it("refuses to render for a malformed version", () => {
     expect(() => renderVersionGuardScript("v1.37")).toThrow(ConfigError);
+  });
+
+  // The stack-output check (skew.ts) cannot see a server moved by hand or a stack without previous
+  // outputs; etcd 3.6 reads membership etcd 3.5 keeps right only from v3.5.26 (k3s-io/k3s#13271).
+  describe("on an embedded-etcd server, the move to etcd 3.6", () => {
+    const to134 = renderVersionGuardScript("v1.34.2+k3s1", true);
+    const to13313 = renderVersionGuardScript("v1.33.13+k3s1", true);
+
+    it("passes shellcheck", () => {
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sc-")), "guard.sh");
+      fs.writeFileSync(file, to134);
+      expect(() => execFileSync("shellcheck", [file])).not.toThrow();
+    });
+
+    it.each([
+      [to134, "v1.33.5+k3s1", 1],
+      [to134, "v1.33.7+k3s1", 1],
+      [to134, "v1.33.8+k3s1", 0],
+      [to134, "v1.33.12+k3s1", 0],
+      [to13313, "v1.33.7+k3s1", 1],
+      [to13313, "v1.32.11+k3s1", 1],
+      [to13313, "v1.33.12+k3s1", 0],
+      [to13313, "v1.33.13-rc1+k3s1", 0],
+    ])("%#: running %s → exit %s", (guard, running, code) => {
+      expect(runWithFakeK3s(guard, running).code).toBe(code);
+    });
+
+    it("names the running release, the release to move through and the source", () => {
+      const r = runWithFakeK3s(to134, "v1.33.5+k3s1");
+      expect(r.stderr).toContain("runs v1.33.5+k3s1, whose embedded etcd 3.5 is older than v3.5.26; v1.34.2+k3s1 embeds etcd 3.6");
+      expect(r.stderr).toContain("k3s-io/k3s#13271). Fix: set k3s-stacks:cluster.k3sVersion to v1.33.12+k3s1 and run pulumi up, then set v1.34.2+k3s1.");
+    });
+
+    it("is left out for agents and servers of sqlite or postgres clusters, which run no etcd", () => {
+      expect(runWithFakeK3s(renderVersionGuardScript("v1.34.2+k3s1"), "v1.33.5+k3s1").code).toBe(0);
+    });
   });
 });
 

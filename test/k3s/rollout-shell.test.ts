@@ -243,6 +243,20 @@ describe("restart step (renderRestartScript)", () => {
       expect(calls()).not.toContain("install.sh v1.36.4+k3s1");
     });
 
+    // etcd 3.6 reads membership etcd 3.5 keeps right only from v3.5.26 (k3s-io/k3s#13271): judged from the
+    // version the server runs, where the stack outputs could not see it.
+    test("an etcd server whose etcd 3.5 is older than v3.5.26 is refused the move to etcd 3.6, before install.sh; an agent is not", () => {
+      settle();
+      const to134 = (role: "server" | "agent", etcd: boolean) =>
+        render(spec({ role, etcd, install: { ...install, role, version: "v1.34.2+k3s1", stagedScript: path.join(sb.dir, "install.sh") } }));
+      const refused = run(to134("server", true), { K3S_VERSION: "v1.33.5+k3s1", KUBELET_VERSION: "v1.33.5+k3s1" });
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toContain("runs v1.33.5+k3s1, whose embedded etcd 3.5 is older than v3.5.26; v1.34.2+k3s1 embeds etcd 3.6");
+      expect(refused.stderr).toContain("Fix: set k3s-stacks:cluster.k3sVersion to v1.33.12+k3s1 and run pulumi up, then set v1.34.2+k3s1.");
+      expect(calls()).not.toContain("install.sh v1.34.2+k3s1");
+      expect(to134("agent", false)).not.toContain("embedded etcd 3.5");
+    });
+
     test("airgap: install.sh found the new binary already in place and did not restart; the step restarts k3s", () => {
       // install.sh restarts only when the binary, unit or env file changed while it ran.
       fs.writeFileSync(path.join(sb.dir, "install.sh"), `echo "install.sh $INSTALL_K3S_VERSION" >> "$CALLS"; echo "No change detected so skipping service start"\n`);
