@@ -14,6 +14,7 @@ import { rookResources } from "./rook-resources";
 import { disableHolds } from "./teardown";
 import { Values } from "./values/types";
 import { primaryNodeIp } from "../rules/node-ips";
+import { hostPortCommands } from "./host-ports";
 
 /** `dependsOn` as a list: K3sCluster.ready is a plain list; an Output would hide which resources it holds. */
 function resourceList(d: pulumi.ComponentResourceOptions["dependsOn"]): pulumi.Resource[] {
@@ -108,6 +109,9 @@ export class ClusterAddons extends pulumi.ComponentResource {
     const holds = (component: string) => disableHolds(name, component, args.nodes, { parent: this, after: readyList, etcd: args.datastore === "etcd" });
     const localStorageHolds = replacesLocalPath(cfg) ? holds("local-storage") : [];
 
+    // Host ports the releases' host-network pods bind, checked on their nodes before each release.
+    const portChecks = hostPortCommands(name, cfg, args.nodes, { parent: this, dependsOn: clusterReady }, args.configRoot);
+
     let storageClass = "local-path";
     const storageReleases: pulumi.Resource[] = [];
     if (cfg.storage.type === "longhorn" && checked.longhorn) {
@@ -149,7 +153,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
     this.storageClass = pulumi.output(storageClass);
 
     if (cfg.loadBalancer.type === "metallb") {
-      const lb = release("metallb", metallbValues(metallbBackend(cfg.loadBalancer, args.nodes)), holds("servicelb"));
+      const lb = release("metallb", metallbValues(metallbBackend(cfg.loadBalancer, args.nodes)), [...holds("servicelb"), ...portChecks.metallb]);
       const ns = effectiveChart("metallb").namespace;
       // The release waits for the controller, which serves the validating webhook these go through.
       for (const r of metallbResources(cfg.loadBalancer)) {
@@ -194,7 +198,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
       // Only a change known from the previous outputs replaces it: a stack updated from a version
       // without the description (or that does not read its previous outputs) keeps its release.
       const changed = args.previousStorageClass !== undefined && args.previousStorageClass !== storageClass;
-      release("kube-prometheus-stack", values, [secret, ...storageReleases], { description: `storage class ${storageClass}`, replaceOnDescription: changed });
+      release("kube-prometheus-stack", values, [secret, ...storageReleases, ...portChecks["kube-prometheus-stack"]], { description: `storage class ${storageClass}`, replaceOnDescription: changed });
     }
 
     this.registerOutputs({ storageClass: this.storageClass, sharedStorageClass: this.sharedStorageClass, grafanaAdminPassword: this.grafanaAdminPassword });

@@ -3,6 +3,7 @@ import { ScriptCommand, remoteScript } from "../remote/command";
 import { scriptFrame, shq } from "../remote/shell";
 import { NodeSpec } from "../nodes/types";
 import { ConfigRoot, keyPath } from "../rules/key-path";
+import { checkRowsTail } from "./node-check";
 
 /** One OSD device as listed, and the setting that lists it (named in the message). */
 export interface RookDevice {
@@ -22,7 +23,7 @@ export interface RookDevice {
  * guide, "Zapping Devices"). `$1` is the phase: create|update check; anything else does nothing.
  */
 export function renderRookDevicesScript(nodeName: string, devices: RookDevice[]): string {
-  const list = devices.map((d) => `${shq(d.name)} ${shq(d.key)}`).join(" \\\n  ");
+  const rows = devices.map((d) => `${shq(d.name)} ${shq(d.key)}`);
   const body = `node=${shq(nodeName)}
 problems=()
 check_device() {
@@ -47,17 +48,7 @@ check_device() {
     problems+=("$key: $path on $node has partitions ($parts), so Rook would pass over the disk for them. Fix: list an empty partition instead, or $wipe.")
   fi
 }
-set -- \\
-  ${list}
-while [ "$#" -ge 2 ]; do
-  check_device "$1" "$2"
-  shift 2
-done
-if [ "\${#problems[@]}" -gt 0 ]; then
-  for p in "\${problems[@]}"; do echo "rook-ceph OSD devices on node $node: $p" >&2; done
-  exit 1
-fi
-echo "rook-ceph OSD devices ready on node $node"`;
+${checkRowsTail({ fn: "check_device", arity: 2, rows, prefix: "rook-ceph OSD devices on node $node", ok: "rook-ceph OSD devices ready on node $node" })}`;
   return scriptFrame(`Rook OSD devices on ${nodeName} (read-only check)`, { "create|update": body });
 }
 

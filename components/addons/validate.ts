@@ -15,6 +15,7 @@ import { CLOUD_DELIVERS_ONLY_ASSIGNED } from "../rules/layer2";
 import { splitNodeIps } from "../rules/node-ips";
 import { isIp } from "../rules/address";
 import { strictArpProblems } from "./strict-arp";
+import { speakerPlacementProblem } from "./daemonsets";
 
 /** The cluster facts the addons are checked against (from `k3s-stacks:cluster` and the node list). */
 export interface AddonsContext<N extends NodeFacts = NodeSpec> {
@@ -111,6 +112,8 @@ export function checkAddons<N extends NodeFacts>(cfg: AddonsConfig, ctx: AddonsC
   if (cfg.loadBalancer.type === "metallb") {
     const pools = { clusterCidr: ctx.clusterCidr, serviceCidr: ctx.serviceCidr, nodeAddresses: knownAddresses(ctx.nodes), lanAddresses: lanAddresses(ctx.nodes), bastionAddresses: bastionAddresses(ctx.nodes), apiEndpoint: ctx.apiEndpoint, unreadNodes: unreadNodes(ctx.nodes), apiVip: ctx.apiVip };
     problems.push(...poolProblems(cfg.loadBalancer, pools, at));
+    const speakers = speakerPlacementProblem(ctx.nodes, at.addons);
+    if (speakers) problems.push(speakers);
     if (!cfg.loadBalancer.bgp) {
       const server = { root: at.serverConfig, config: ctx.serverConfig ?? {} };
       const agent = { root: at.agentConfig, config: ctx.agentConfig ?? {} };

@@ -111,7 +111,9 @@ describe("ClusterAddons with Longhorn, MetalLB and monitoring", () => {
   });
 
   it("installs monitoring after storage, on the Longhorn class, scraping the k3s servers", async () => {
-    expect(await depNames("addons-kube-prometheus-stack")).toEqual(["addons-grafana-admin", "addons-longhorn", "addons-ns-monitoring"]);
+    // The node exporter binds 9100 on every node (none tainted here): each host's port is checked first (host-ports.ts).
+    const portChecks = ["a1", "a2", "a3", "pi2", "s1"].map((n) => `addons-kube-prometheus-stack-host-ports-${n}`);
+    expect(await depNames("addons-kube-prometheus-stack")).toEqual(["addons-grafana-admin", ...portChecks, "addons-longhorn", "addons-ns-monitoring"]);
     expect(release("kube-prometheus-stack").inputs.values).toMatchObject({
       kubeControllerManager: { endpoints: ["192.168.1.10"] },
       kubeEtcd: { enabled: true, endpoints: ["192.168.1.10"] },

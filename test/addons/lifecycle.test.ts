@@ -52,7 +52,10 @@ describe("each layer's graph", () => {
     expect(g.get("hold-servicelb-s1")!.deps).toEqual([]);
     expect(g.get("hold-servicelb-s2")!.deps).toEqual(["hold-servicelb-s1"]);
     expect(g.get("hold-servicelb-s3")!.deps).toEqual(["hold-servicelb-s2"]);
-    expect(g.get("metallb")!.deps).toEqual(["hold-servicelb-s1", "hold-servicelb-s2", "hold-servicelb-s3", "ns-metallb-system"]);
+    // The speakers' host ports are checked on every node they run on (all five: none tainted) before the release.
+    const portChecks = ["a1", "a2", "s1", "s2", "s3"].map((n) => `metallb-host-ports-${n}`);
+    expect(g.get("metallb")!.deps).toEqual(["hold-servicelb-s1", "hold-servicelb-s2", "hold-servicelb-s3", ...portChecks, "ns-metallb-system"]);
+    for (const check of portChecks) expect(g.get(check)!.props).toMatchObject({ delete: undefined });
     for (const cr of ["metallb-ipaddresspool-lan", "metallb-l2advertisement-k3s-stacks"]) expect(g.get(cr)!.deps).toEqual(["metallb"]);
     const stdin = unpackScript(g.get("hold-servicelb-s2")!.props.stdin as string);
     expect(stdin).toContain(disableDropinPath("servicelb"));
@@ -157,7 +160,8 @@ describe("switches: what goes, in which order", () => {
 
   it("monitoring on → off: the release and its secret go; storage stays", () => {
     const removed = removedBy(graphs.monitoring, graphs.longhorn);
-    expect(removed.sort()).toEqual(["grafana-admin", "kube-prometheus-stack", "ns-monitoring"]);
+    const portChecks = ["a1", "a2", "s1", "s2", "s3"].map((n) => `kube-prometheus-stack-host-ports-${n}`);
+    expect(removed.sort()).toEqual(["grafana-admin", "kube-prometheus-stack", ...portChecks, "ns-monitoring"]);
     const waves = deleteWaves(graphs.monitoring, removed);
     expect(waveOf(waves, "kube-prometheus-stack")).toBeLessThan(waveOf(waves, "grafana-admin"));
   });

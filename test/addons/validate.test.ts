@@ -135,6 +135,23 @@ describe("MetalLB pools", () => {
     expect(p.join("\n")).toMatch(/pools\[1\]\.addresses\[0\]: '192\.168\.1\.230-192\.168\.1\.231' overlaps '192\.168\.1\.224\/28'/);
     expect(p.join("\n")).toMatch(/bgp\.peers\[0\]\.address: 'router\.lan' is not an IP address/);
   });
+
+  it("refuses speakers that announce from no node: every node labelled exclude-from-external-load-balancers or tainted past the speaker's tolerations", () => {
+    const exclude = { "node.kubernetes.io/exclude-from-external-load-balancers": "true" };
+    const servers = [1, 2, 3].map((i) => ({ ...node(`cp-${i}`, 10 + i, { role: "server" }), labels: exclude }));
+    // Three labelled servers, as kubeadm labels control planes: MetalLB announces nothing (metallb/metallb#2274).
+    expect(problems(metallb("192.168.1.224/28"), {}, servers)).toEqual([
+      "k3s-stacks:addons.loadBalancer: MetalLB's speakers would announce the pool addresses from no node: cp-1 (label node.kubernetes.io/exclude-from-external-load-balancers), cp-2 (label node.kubernetes.io/exclude-from-external-load-balancers), cp-3 (label node.kubernetes.io/exclude-from-external-load-balancers). A speaker announces nothing from a node labelled node.kubernetes.io/exclude-from-external-load-balancers (MetalLB 0.14 and later) and none runs on a node with a taint it does not tolerate, so every LoadBalancer Service would get an address no client reaches. Fix: remove the label node.kubernetes.io/exclude-from-external-load-balancers from the labels of at least one of cp-1, cp-2, cp-3 (MetalLB reads the key, so a value of \"false\" does not help).",
+    ]);
+    // A labelled server and an agent whose taint the speaker does not tolerate (it tolerates control-plane NoSchedule only), over BGP too.
+    const edge = node("edge", 21, { taints: ["CriticalAddonsOnly=true:NoExecute"] });
+    const bgp = { loadBalancer: { type: "metallb", pools: [{ name: "lan", addresses: ["10.20.0.0/28"] }], bgp: { myASN: 64512, peers: [{ address: "192.168.1.1", asn: 64513 }] } } };
+    expect(problems(bgp, {}, [servers[0], edge]).join("\n")).toContain("from no node: cp-1 (label node.kubernetes.io/exclude-from-external-load-balancers), edge (taint CriticalAddonsOnly=true:NoExecute, which the speaker does not tolerate).");
+    // One node left to announce from is enough; a control-plane NoSchedule server runs a speaker.
+    const tainted = node("cp-4", 14, { role: "server", taints: ["node-role.kubernetes.io/control-plane:NoSchedule"] });
+    expect(problems(metallb("192.168.1.224/28"), {}, [...servers, tainted])).toEqual([]);
+    expect(problems({ loadBalancer: { type: "servicelb" } }, {}, servers)).toEqual([]);
+  });
 });
 
 describe("storage eligibility", () => {

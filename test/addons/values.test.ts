@@ -4,7 +4,7 @@ import { rookLayout } from "../../components/addons/eligibility";
 import { LONGHORN_NODE_LABEL, longhornPlacement } from "../../components/nodes/storage-eligibility";
 import { longhornValues } from "../../components/addons/values/longhorn";
 import { metallbBackend, metallbResources, metallbValues } from "../../components/addons/values/metallb";
-import { monitoringValues, retentionSizeFor } from "../../components/addons/values/monitoring";
+import { CRD_UPGRADE_KUBECTL_TAG, monitoringValues, retentionSizeFor } from "../../components/addons/values/monitoring";
 import { cephCsiDriversValues, csiProvisioner, rookClusterValues, rookOperatorValues } from "../../components/addons/values/rook";
 import { Values } from "../../components/addons/values/types";
 import { loadChartKeys, unknownPaths } from "./chart-keys";
@@ -307,6 +307,21 @@ describe("kube-prometheus-stack values", () => {
     expectKnown("kube-prometheus-stack", values);
     expect(values.prometheusOperator).toMatchObject({ admissionWebhooks: { enabled: false }, tls: { enabled: false } });
     expect(JSON.stringify(values.prometheusOperator)).not.toMatch(/affinity/);
+  });
+
+  // Helm installs a chart's crds/ once and never upgrades them (prometheus-community/helm-charts#3680, #1026);
+  // the chart's upgrade Job applies them server-side before each install, upgrade and rollback.
+  it("turns the chart's CRD upgrade Job on, with a kubectl tag that exists (not k3s's v1.36.3+k3s1), forcing Helm's field conflicts", () => {
+    const values = monitoringValues({ cfg, datastore: "sqlite", storageClass: "local-path", servers, nodes, arches });
+    expectKnown("kube-prometheus-stack", values);
+    expect(values.crds).toEqual({ upgradeJob: { enabled: true, forceConflicts: true, image: { kubectl: { tag: "v1.36.0" } } } });
+    // An image tag is [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}: no '+', as in a k3s version.
+    expect(CRD_UPGRADE_KUBECTL_TAG).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/);
+    // registry.k8s.io/kubectl has no armhf image: with a Pi the Job requires amd64/arm64; with Pis only it stays off.
+    const withPi = monitoringValues({ cfg, datastore: "sqlite", storageClass: "local-path", servers, nodes, arches: ["amd64", "arm"] });
+    expectKnown("kube-prometheus-stack", withPi);
+    expect(withPi.crds).toMatchObject({ upgradeJob: { enabled: true, affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/arch", operator: "In", values: ["amd64", "arm64"] }] }] } } } } });
+    expect(monitoringValues({ cfg, datastore: "sqlite", storageClass: "local-path", servers, nodes, arches: ["arm"] }).crds).toEqual({});
   });
 
   it("sizes retention to 80% of the volume", () => {

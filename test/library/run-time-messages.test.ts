@@ -13,7 +13,7 @@ import { monitoringValues } from "../../components/addons/values/monitoring";
 import { STACK_WORDS } from "./support/words";
 
 const node = { name: "s1", role: "server" as const, arch: "arm64" as const, connection: { host: "192.168.1.10" } };
-const args = { kubeconfig: pulumi.secret("apiVersion: v1"), nodes: [node], serverAddresses: ["192.168.1.10"], config: { storage: { type: "longhorn" as const, prepareNodes: false } } };
+const args = { kubeconfig: pulumi.secret("apiVersion: v1"), nodes: [node], serverAddresses: ["192.168.1.10"], config: { storage: { type: "longhorn" as const, prepareNodes: false }, monitoring: { enabled: true } } };
 const STACK_OPTOUT = `optout="or set k3s-stacks:addons.storage.prepareNodes: true to let k3s-stacks do it"`;
 
 let state: MockState;
@@ -48,4 +48,11 @@ test("monitoring refuses a node address that is not an IP, naming the settings b
   const inputs = { cfg: parseAddonsConfig({ monitoring: { enabled: true } }).monitoring, datastore: "sqlite" as const, storageClass: "local-path", servers: [{ name: "s1", address: "s1.lan" }], nodes: [], arches: [] };
   expect(() => monitoringValues({ ...inputs, configRoot: { arg: "ClusterAddons.args.config" } })).toThrow(/^ClusterAddons\.args\.config\.monitoring: controller-manager, scheduler and etcd metrics on node 's1' .*Fix: /);
   expect(() => monitoringValues(inputs)).toThrow(/^k3s-stacks:addons\.monitoring: controller-manager/);
+});
+
+test("a host port check names the layer by the library argument, or the stack key for the stack program", () => {
+  const lib = commandInputs(state, "lib-kube-prometheus-stack-host-ports-s1").stdin;
+  expect(lib).toContain("'ClusterAddons.args.config.monitoring.enabled'");
+  expect(lib).not.toContain("k3s-stacks:addons");
+  expect(commandInputs(state, "stack-kube-prometheus-stack-host-ports-s1").stdin).toContain("'k3s-stacks:addons.monitoring.enabled'");
 });

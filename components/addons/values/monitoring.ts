@@ -82,12 +82,43 @@ export const CERTGEN_ARCHES: readonly Arch[] = ["amd64", "arm64"];
 export function certificateJobValues(arches: readonly Arch[]): Values {
   if (!arches.includes("arm")) return {};
   if (!arches.some((a) => CERTGEN_ARCHES.includes(a))) return { admissionWebhooks: { enabled: false }, tls: { enabled: false } };
-  const nodeAffinity = {
-    requiredDuringSchedulingIgnoredDuringExecution: {
-      nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/arch", operator: "In", values: [...CERTGEN_ARCHES] }] }],
-    },
-  };
-  return { admissionWebhooks: { patch: { affinity: { nodeAffinity } } } };
+  return { admissionWebhooks: { patch: { affinity: { nodeAffinity: certgenNodeAffinity } } } };
+}
+
+/** A node affinity that requires an amd64 or arm64 node (CERTGEN_ARCHES). */
+const certgenNodeAffinity = {
+  requiredDuringSchedulingIgnoredDuringExecution: {
+    nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/arch", operator: "In", values: [...CERTGEN_ARCHES] }] }],
+  },
+};
+
+/**
+ * The kubectl image tag of the chart's CRD upgrade Job (crdsValues). The chart defaults it to the cluster's
+ * version, which on k3s is `v1.36.3+k3s1`: '+' is no valid image tag character, so the Job's pod would be
+ * refused (InvalidImageName) and, as a pre-install/pre-upgrade hook, fail every install and upgrade of the
+ * release. registry.k8s.io/kubectl:v1.36.0 is listed in Kubernetes' CHANGELOG-1.36 for amd64, arm64, ppc64le
+ * and s390x (no armhf image: the Job keeps to CERTGEN_ARCHES nodes, the same pair); `apply --server-side` of
+ * CRDs needs no matching minor. The reference (§11) is silent on the Job.
+ */
+export const CRD_UPGRADE_KUBECTL_TAG = "v1.36.0";
+
+/**
+ * `crds` values: the chart's CRD upgrade Job on. kube-prometheus-stack ships the operator's CRDs in its
+ * crds/ directory (subchart crds), which Helm installs once and never upgrades, so a newer chart (a
+ * k3s-stacks release moving the pin, or `charts.kube-prometheus-stack.version`) left its new operator on
+ * the old CRDs: `helm upgrade` failed on "unknown field" (prometheus-community/helm-charts#3680, #1026) or
+ * the API server dropped the new fields. The Job (crds.upgradeJob, a pre-install/pre-upgrade/pre-rollback
+ * hook) applies the chart's CRDs server-side first; forceConflicts takes over the fields Helm's own create
+ * manages, which otherwise fail the apply ("Apply failed with N conflicts: conflicts with "helm"",
+ * prometheus-community/helm-charts#2489, #5287). Its kubectl image has no armhf build: with armhf nodes
+ * it requires an amd64/arm64 node, and with armhf nodes only it stays off (CRDs are then upgraded by
+ * hand, as the chart's UPGRADE.md says).
+ */
+export function crdsValues(arches: readonly Arch[]): Values {
+  if (!arches.some((a) => CERTGEN_ARCHES.includes(a))) return {};
+  const upgradeJob: Values = { enabled: true, forceConflicts: true, image: { kubectl: { tag: CRD_UPGRADE_KUBECTL_TAG } } };
+  if (arches.includes("arm")) upgradeJob.affinity = { nodeAffinity: certgenNodeAffinity };
+  return { upgradeJob };
 }
 
 const req = (cpu: string, memory: string, limitMemory?: string) => ({
@@ -110,6 +141,7 @@ export function monitoringValues(m: MonitoringInputs): Values {
   const relabel = k3sMetricRelabelings(m.datastore);
   const own = (key: keyof typeof relabel) => ({ metricRelabelings: relabel[key] });
   return {
+    crds: crdsValues(m.arches),
     kubeApiServer: { serviceMonitor: own("kubeApiServer") },
     kubelet: { serviceMonitor: own("kubelet") },
     kubeControllerManager: { endpoints: servers, serviceMonitor: own("kubeControllerManager") },
