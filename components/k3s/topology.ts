@@ -3,6 +3,8 @@ import { ClusterSettings, nodeCidrMaskSize } from "./settings";
 import { ClusterNetwork, podRangeCapacityProblems } from "../rules/cluster-network";
 import { ConfigError, ConfigRoot, isArgument, keyPath } from "../rules/errors";
 import { sharedNodeFlagProblems } from "../rules/shared-node-flags";
+import { defaultMaxPodsProblems } from "./default-max-pods";
+import { systemPodTaintProblems } from "./system-pod-taints";
 
 /** What the topology check needs to know about the datastore endpoint, without its value. */
 export interface EndpointFacts {
@@ -40,7 +42,7 @@ function stackRoots(source: string): TopologyRoots {
  * in force once the layers' contributions join serverConfig (cluster/merged-config.ts mergedNodeMask);
  * serverConfig's own when absent.
  */
-export function validateTopology(settings: ClusterSettings, nodes: Array<{ name: string; role: NodeRole }>, endpoint: EndpointFacts, source: string | TopologyRoots,
+export function validateTopology(settings: ClusterSettings, nodes: Array<{ name: string; role: NodeRole; taints?: readonly string[] }>, endpoint: EndpointFacts, source: string | TopologyRoots,
   nodeMask: Pick<ClusterNetwork, "nodeCidrMaskSize" | "nodeCidrMaskFrom"> = { nodeCidrMaskSize: nodeCidrMaskSize(settings.serverConfig) }): void {
   const roots = typeof source === "string" ? stackRoots(source) : source;
   const arg = isArgument(roots.endpoint);
@@ -81,6 +83,8 @@ export function validateTopology(settings: ClusterSettings, nodes: Array<{ name:
       break;
   }
   problems.push(...podRangeCapacityProblems({ clusterCidr: settings.clusterCidr, serviceCidr: settings.serviceCidr, ...nodeMask }, nodes.length, keyPath(roots.clusterCidr, [])));
+  problems.push(...defaultMaxPodsProblems(settings, nodes, nodeMask, roots.cluster));
+  problems.push(...systemPodTaintProblems(nodes, settings.disable, at.nodes));
   problems.push(...sharedNodeFlagProblems(settings, nodes, roots.cluster));
   if (settings.datastore !== "postgres" && endpoint.present) {
     problems.push(`${at.endpoint}: is set but datastore is ${settings.datastore}. Fix: set ${at.datastore}: postgres, or ${at.removeEndpoint}.`);

@@ -72,7 +72,7 @@ export function clusterNetworkProblems(net: ClusterNetwork, key: (field: string)
     if (prefix > mask) {
       problems.push(`${key("clusterCidr")}: ${cidr} is smaller than the /${mask} pod range each node gets (${maskKey}), so kube-controller-manager refuses to start. Fix: use a /${mask} or larger range, e.g. ${family === "ipv4" ? "10.42.0.0/16" : "fd00:42::/56"}.`);
     } else if (family === "ipv6" && mask - prefix > IPV6_NODE_RANGES_BITS_MAX) {
-      problems.push(`${key("clusterCidr")}: ${cidr} holds 2^${mask - prefix} node ranges of /${mask}; kube-controller-manager allocates from at most 2^${IPV6_NODE_RANGES_BITS_MAX} and refuses to start ("the node CIDR size is too big"). Fix: use a /${mask - IPV6_NODE_RANGES_BITS_MAX} or longer prefix, e.g. fd00:42::/56.`);
+      problems.push(`${key("clusterCidr")}: ${cidr} holds 2^${mask - prefix} node ranges of /${mask}; kube-controller-manager allocates from at most 2^${IPV6_NODE_RANGES_BITS_MAX} and refuses to start ("the node CIDR size is too big"). Fix: use a /${mask - IPV6_NODE_RANGES_BITS_MAX} or longer prefix, e.g. ${networkForm(`${cidr.split("/")[0]}/${mask - IPV6_NODE_RANGES_BITS_MAX}`)}${mask === DEFAULT_NODE_MASK.ipv6 ? "" : `, or a smaller ${maskKey}`}.`);
     }
   }
   if (minor !== undefined && minor < SERVICE_CAP_UNTIL_MINOR) {

@@ -1,5 +1,7 @@
 import * as semver from "semver";
 import { registryHostProblem } from "./address";
+import { keyedArgEntries } from "./component-args";
+import { argName } from "./managed-flags";
 
 /**
  * Values k3s server flags take from a fixed set, and the releases that first take a flag, for the
@@ -53,8 +55,36 @@ function systemRegistryProblem(value: string): string | undefined {
   return `${wrong}; k3s writes it before every system image as <registry>/<image> (the pause image of every pod included), so no such image reference would parse and no pod would start. Fix: write the registry as host[:port], ${fix}`;
 }
 
+/** A port number as Go's strconv.Atoi reads one: an optional sign and decimal digits, nothing else. */
+const GO_INT = /^[+-]?\d+$/;
+
 /**
- * Problems of serverConfig flag values against the fixed sets above and the release, as
+ * service-node-port-range as k3s reads it at start with Kubernetes' parser (K3S:pkg/cli/server
+ * `utilnet.ParsePortRange`, "invalid port range"; apimachinery pkg/util/net/port_range.go): after
+ * trimming spaces, `low-high`, `low+offset` or one port, each part a Go integer, no port above
+ * 65535 and the end not below the start. Anything else stops k3s before the API server starts
+ * (kube-apiserver's own flag, through kube-apiserver-arg, is read by the same parser). `why` says who stops.
+ */
+function nodePortRangeProblem(value: string, why: string): string | undefined {
+  const v = value.trim();
+  if (v === "") return undefined;
+  const [hyphen, plus] = [v.indexOf("-"), v.indexOf("+")];
+  const parts = hyphen >= 0 && plus < 0 ? [v.slice(0, hyphen), v.slice(hyphen + 1)] : plus >= 0 && hyphen < 0 ? [v.slice(0, plus), v.slice(plus + 1)] : hyphen < 0 && plus < 0 ? [v] : undefined;
+  const nums = parts?.every((p) => GO_INT.test(p)) ? parts.map(Number) : undefined;
+  if (!nums) {
+    const pair = /^(\d+)\s*(?:-|:|\.\.|–|to)\s*(\d+)$/.exec(v);
+    const meant = pair ? [Number(pair[1]), Number(pair[2])].sort((a, b) => a - b).join("-") : "30000-32767";
+    return `'${value}' is not a port range (low-high, such as 30000-32767); ${why}. Fix: write '${meant}'`;
+  }
+  const [low, high] = [nums[0], parts!.length === 2 && plus >= 0 ? nums[0] + nums[1] : nums[nums.length - 1]];
+  if (low > 65535 || high > 65535) return `'${value}' goes past 65535, the last TCP/UDP port; ${why}. Fix: keep both ends at 65535 or below, such as 30000-32767 (k3s's default)`;
+  if (high < low) return `'${value}' ends below its start; ${why}. Fix: write '${high}-${low}'`;
+  return undefined;
+}
+
+/**
+ * Problems of serverConfig flag values against the fixed sets above, the forms k3s parses
+ * system-default-registry and service-node-port-range in, and the release, as
  * "key: what is wrong. Fix: ..." lines; `where(flag)` names the flag's key.
  */
 export function flagValueProblems(serverConfig: Record<string, unknown>, k3sVersion: string, where: (flag: string) => string): string[] {
@@ -67,8 +97,14 @@ export function flagValueProblems(serverConfig: Record<string, unknown>, k3sVers
     }
     const registry = flag === "system-default-registry" && typeof value === "string" ? systemRegistryProblem(value) : undefined;
     if (registry) problems.push(`${where(flag)}: ${registry}.`);
+    const ports = flag === "service-node-port-range" && typeof value === "string" ? nodePortRangeProblem(value, "k3s parses it as Kubernetes does and stops at start (\"invalid port range\"), before the API server runs") : undefined;
+    if (ports) problems.push(`${where(flag)}: ${ports}.`);
     const release = releaseProblem(flag, k3sVersion);
     if (release) problems.push(`${where(flag)}: ${release}.`);
+  }
+  for (const { key, entry } of keyedArgEntries(serverConfig, "kube-apiserver-arg")) {
+    const ports = argName(entry) === "service-node-port-range" && entry.includes("=") ? nodePortRangeProblem(entry.slice(entry.indexOf("=") + 1), "kube-apiserver parses it with the same rules and exits at start, so the server never serves its API") : undefined;
+    if (ports) problems.push(`${where(key)}: ${ports}.`);
   }
   return problems;
 }

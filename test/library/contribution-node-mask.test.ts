@@ -35,7 +35,8 @@ test("a contribution's node range larger than clusterCidr: refused, as kube-cont
 });
 
 test("a contribution's longer mask makes room: a /24 at /26 holds 4 node ranges, enough for 3 nodes", async () => {
-  expect(() => new K3sCluster("fits", { version: VERSION, clusterCidr: "10.42.0.0/24", nodes: nodes(2), contributions: [mask(26)] })).not.toThrow();
+  // A /26 holds 61 pods, fewer than the kubelet's default max-pods: the nodes say so (default-max-pods.test.ts).
+  expect(() => new K3sCluster("fits", { version: VERSION, clusterCidr: "10.42.0.0/24", nodes: nodes(2), agentConfig: { "kubelet-arg": ["max-pods=61"] }, contributions: [mask(26)] })).not.toThrow();
   await drain();
 });
 

@@ -65,7 +65,11 @@ describe("k3s-stacks:cluster clusterCidr and serviceCidr", () => {
       problem("k3s-stacks:cluster.clusterCidr", "smaller than the /24 pod range each node gets (node-cidr-mask-size-ipv4)", "/24 or larger"),
     ]);
     expect(clusterProblems({ clusterCidr: "fd00::/32", serviceCidr: "fd00:43::/112" })).toEqual([
-      problem("k3s-stacks:cluster.clusterCidr", "2^32 node ranges of /64", "/48 or longer"),
+      problem("k3s-stacks:cluster.clusterCidr", "2^32 node ranges of /64", "/48 or longer prefix, e.g. fd00::/48."),
+    ]);
+    // The example holds the mask in force, not the default's (a /56 example for a /124 node mask would fail again).
+    expect(problemsOf(() => parseClusterConfig({ k3sVersion: V, clusterCidr: "fd00:42::/56", serviceCidr: "fd00:43::/112", serverConfig: { "kube-controller-manager-arg": ["node-cidr-mask-size-ipv6=124"] } }))).toEqual([
+      problem("k3s-stacks:cluster.clusterCidr", "2^68 node ranges of /124", "/108 or longer prefix, e.g. fd00:42::/108, or a smaller node-cidr-mask-size-ipv6"),
     ]);
     // A node mask set through kube-controller-manager-arg is the one checked.
     expect(parseClusterConfig({ k3sVersion: V, clusterCidr: "10.42.0.0/25", serverConfig: { "kube-controller-manager-arg": ["node-cidr-mask-size-ipv4=26"] } }).clusterCidr).toBe("10.42.0.0/25");

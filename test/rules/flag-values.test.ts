@@ -148,3 +148,26 @@ test("secrets-encryption-provider with secretsEncryption off, which k3s ignores"
   ]);
   expect(parseClusterConfig({ k3sVersion: V, serverConfig: { "secrets-encryption-provider": "secretbox" } }).secretsEncryption).toBe(true);
 });
+
+describe("service-node-port-range as k3s parses it at start (apimachinery PortRange: low-high, low+offset or one port, at most 65535)", () => {
+  test.each([
+    ["30000-29000", "ends below its start", "'29000-30000'"],
+    ["30000:32767", "is not a port range", "'30000-32767'"],
+    ["30000 - 32767", "is not a port range", "'30000-32767'"],
+    ["30000-70000", "goes past 65535", "65535 or below"],
+    ["65000+1000", "goes past 65535", "65535 or below"],
+    ["nodeports", "is not a port range", "'30000-32767'"],
+  ])("%s is refused", (value, what, fix) => {
+    expect(flagValueProblems({ "service-node-port-range": value }, V, where)).toEqual([problem(where("service-node-port-range"), new RegExp(`'${value.replace(/[+]/g, "\\+")}' ${what}.*stops at start`), fix)]);
+  });
+
+  test.each(["30000-32767", " 20000-22767 ", "30000+2767", "32000"])("%s is accepted", (value) => {
+    expect(flagValueProblems({ "service-node-port-range": value }, V, where)).toEqual([]);
+  });
+
+  test("kube-apiserver's own flag through kube-apiserver-arg is held to the same parser", () => {
+    expect(flagValueProblems({ "kube-apiserver-arg": ["v=2", "service-node-port-range=32767-30000"] }, V, where)).toEqual([
+      problem(where("kube-apiserver-arg[1]"), /'32767-30000' ends below its start; kube-apiserver .* exits at start/, "'30000-32767'"),
+    ]);
+  });
+});
