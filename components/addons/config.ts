@@ -5,6 +5,7 @@ import { filled } from "../rules/issues";
 import { unitFix } from "../rules/duration";
 import { CHART_KEYS, ChartKey, effectiveChart } from "./charts";
 import { rookCsiPairingProblem } from "./rook-csi-pairing";
+import { required } from "../rules/required";
 
 /** Key of this layer in stack config. */
 export const ADDONS_KEY = "addons";
@@ -90,11 +91,14 @@ const rookNode = z
   .object({
     name: nodeName,
     /** Empty disks or partitions for OSDs, e.g. sdb or /dev/disk/by-id/... (wiped by Ceph). */
-    devices: z.array(filled("a disk or partition, such as sdb or /dev/disk/by-id/...")).min(1),
+    devices: required(z.array(filled("a disk or partition, such as sdb or /dev/disk/by-id/...")).min(1), { description: "the node's empty disks or partitions for Ceph", examples: [["sdb"]] }),
   })
   .strict();
 
-const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "must be a DNS label (lower-case letters, digits, '-'; at most 63). Fix: use a name such as pool-1" });
+const dnsLabel = required(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "must be a DNS label (lower-case letters, digits, '-'; at most 63). Fix: use a name such as pool-1" }), {
+  description: "a name (a DNS label)",
+  examples: ["pool-1"],
+});
 const cephReplicas = z.union([z.literal(1), z.literal(2), z.literal(3)]);
 
 /** A CephFS filesystem on the Rook cluster's OSDs, with a ReadWriteMany StorageClass. */
@@ -116,7 +120,7 @@ const rookFilesystem = z
 const rookExternal = z
   .object({
     /** `ceph fsid` of the existing cluster. */
-    fsid: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, { message: "is not a Ceph fsid (a UUID such as 68945eb2-536b-11f0-8b39-b578895a0c19). Fix: copy it from 'ceph fsid'" }),
+    fsid: required(z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, { message: "is not a Ceph fsid (a UUID such as 68945eb2-536b-11f0-8b39-b578895a0c19). Fix: copy it from 'ceph fsid'" }), { description: "the existing cluster's fsid, as 'ceph fsid' prints it" }),
     /** Existing RBD pool for block volumes. */
     rbdPool: filled("the existing RBD pool, as 'ceph osd pool ls' lists it"),
     /** Existing CephFS filesystem and its data pool, for ReadWriteMany volumes. */
@@ -145,7 +149,10 @@ const pool = z
   .object({
     name: dnsLabel,
     /** CIDRs (192.168.1.224/28) or ranges (192.168.1.240-192.168.1.250). */
-    addresses: z.array(filled("a CIDR or range, such as 192.168.1.224/28 or 192.168.1.240-192.168.1.250")).min(1),
+    addresses: required(z.array(filled("a CIDR or range, such as 192.168.1.224/28 or 192.168.1.240-192.168.1.250")).min(1), {
+      description: "the pool's addresses: CIDRs or ranges on the nodes' LAN",
+      examples: [["192.168.1.240-192.168.1.250"]],
+    }),
     autoAssign: z.boolean().default(true),
     /**
      * MetalLB's IPAddressPool.spec.avoidBuggyIPs: hand out no IPv4 address ending in .0 or .255. Unset
@@ -158,15 +165,15 @@ const pool = z
 const bgpPeer = z
   .object({
     address: filled("the BGP router's address, such as 192.168.1.1"),
-    asn: z.number().int().min(1).max(4294967295),
+    asn: required(z.number().int().min(1).max(4294967295), { description: "the router's AS number", examples: [64512] }),
     port: z.number().int().min(1).max(65535).optional(),
   })
   .strict();
 
 const bgp = z
   .object({
-    myASN: z.number().int().min(1).max(4294967295),
-    peers: z.array(bgpPeer).min(1),
+    myASN: required(z.number().int().min(1).max(4294967295), { description: "the cluster's AS number (a private one, 64512-65534)", examples: [64513] }),
+    peers: required(z.array(bgpPeer).min(1), { description: "the BGP routers", examples: [[{ address: "192.168.1.1", asn: 64512 }]] }),
     /** frr-k8s (default, BFD/IPv6) or native; `auto` picks native when armhf nodes exist (frr-k8s arm/v7 images unverified). */
     backend: z.enum(["auto", "frr-k8s", "native"]).default("auto"),
   })
@@ -176,7 +183,10 @@ const servicelb = z.object({ type: z.literal("servicelb") }).strict();
 const metallb = z
   .object({
     type: z.literal("metallb"),
-    pools: z.array(pool).min(1),
+    pools: required(z.array(pool).min(1), {
+      description: "the address pools MetalLB hands out",
+      examples: [[{ name: "lan", addresses: ["192.168.1.240-192.168.1.250"] }]],
+    }),
     /** Announce pools over BGP instead of L2 (ARP/NDP). */
     bgp: bgp.optional(),
     /**

@@ -1,12 +1,15 @@
 import { z } from "zod";
 import { ConfigError, keyPath, parseConfig } from "../rules/errors";
 import { RookConfig } from "./config";
+import { required } from "../rules/required";
 
 /** Secret stack key holding the external Ceph cluster's monitor addresses and keys. */
 export const CEPH_EXTERNAL_KEY = "cephExternal";
 
 /** A cephx key: base64 of 28 bytes, 40 characters ending in "==" (what `ceph auth get-key` prints). */
-const cephKey = z.string().regex(/^[A-Za-z0-9+/]{38}==$/, { message: "is not a cephx key (40 base64 characters ending in '=='). Fix: copy it from 'ceph auth get-key <user>'" });
+const cephKey = required(z.string().regex(/^[A-Za-z0-9+/]{38}==$/, { message: "is not a cephx key (40 base64 characters ending in '=='). Fix: copy it from 'ceph auth get-key <user>'" }), {
+  description: "the user's cephx key, as 'ceph auth get-key <user>' prints it (Rook's create-external-cluster-resources.py prints them all)",
+});
 /** `host:port`, `[v6]:port`, optionally named `a=host:port` as Rook's mon endpoint list writes it. */
 const monitor = z.string().regex(/^([a-z0-9]+=)?([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):\d{1,5}$/, {
   message: "is not a monitor address. Fix: write host:port (v1 port 6789, e.g. 10.0.0.5:6789), as 'ceph mon dump' lists them",
@@ -15,7 +18,7 @@ const monitor = z.string().regex(/^([a-z0-9]+=)?([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+
 export const cephExternalSchema = z
   .object({
     /** Monitor addresses of the existing cluster. */
-    monitors: z.array(monitor).min(1),
+    monitors: required(z.array(monitor).min(1), { description: "the existing cluster's monitor addresses, as 'ceph mon dump' lists them", examples: [["10.0.0.5:6789"]] }),
     /** Key of external.user (client.healthchecker). */
     userKey: cephKey,
     /** Keys of client.csi-rbd-node and client.csi-rbd-provisioner. */

@@ -4,6 +4,7 @@ import { filled } from "../rules/issues";
 import { goDurationSchema } from "../rules/duration";
 import { cronProblem } from "../rules/cron";
 import { s3RegionProblem } from "../rules/s3-endpoint";
+import { required } from "../rules/required";
 
 const duration = goDurationSchema;
 
@@ -51,11 +52,12 @@ function snapshotRetention(where: "local" | "S3") {
     .min(0, { message: `must not be negative. ${fix}` });
 }
 
-const bucketName = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+const bucketName = required(
+  z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
     message: "is not a valid bucket name. Fix: 3-63 characters of lowercase letters, digits, dots and hyphens",
-  });
+  }),
+  { description: "the S3 bucket the snapshots go to", examples: ["k3s-snapshots"] },
+);
 
 /** `k3s-stacks:snapshots.s3`; the secret key lives in the secret k3s-stacks:etcdS3SecretKey. */
 export const s3Schema = z

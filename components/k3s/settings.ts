@@ -18,6 +18,7 @@ import { serviceRangeProblems } from "../rules/service-cidr";
 import { datastoreFlagProblems, flagValueProblems } from "../rules/flag-values";
 import { keyedArgEntries } from "../rules/component-args";
 import { kubeletValueProblems } from "../rules/kubelet-values";
+import { required } from "../rules/required";
 
 
 /** Where joins and the kubeconfig reach the API: always port 6443 (k3s https-listen-port is managed). */
@@ -72,13 +73,13 @@ function ownDisableFlag(input: string): string | undefined {
   return managed ? `${packaged}, which k3s-stacks refuses: ${managed}. Fix: remove '${input}' from disable` : `${packaged}. Fix: remove '${input}' here and set serverConfig: { ${flag}: true }`;
 }
 
-const k3sVersion = z.string({
+const k3sVersion = required(z.string({
   // YAML reads an unquoted 1.30 as the number 1.3 (Pulumi's YAML 1.2 core schema does too).
   error: (iss) => (typeof iss.input === "number" ? `is the number ${iss.input}, as YAML reads an unquoted version such as 1.30, and not a k3s release tag. Fix: pin a release tag, which starts with 'v' (YAML then reads it as text), such as ${EXAMPLE_K3S_TAG}` : undefined),
 }).superRefine((tag, ctx) => {
   const wrong = k3sVersionProblem(tag);
   if (wrong) ctx.addIssue({ code: "custom", message: wrong });
-});
+}), { description: "the k3s release tag to install", examples: [EXAMPLE_K3S_TAG] });
 
 /**
  * The cluster's settings besides its version, with their rules and defaults: the one definition both

@@ -1,6 +1,7 @@
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { nonEmptyInput } from "./inputs";
+import { required } from "./required";
 import { DNS1123_LABEL_MAX, DNS1123_SUBDOMAIN_MAX } from "./dns";
 
 /**
@@ -175,10 +176,12 @@ export function addressProblem(value: string, use: AddressUse): string | undefin
 
 /** A zod string checked with {@link addressProblem}; the message carries its fix. */
 export function addressSchema(use: AddressUse) {
-  return z.string().superRefine((value, ctx) => {
+  const schema = z.string().superRefine((value, ctx) => {
     const message = addressProblem(value, use);
     if (message) ctx.addIssue({ code: "custom", message, input: value });
   });
+  const description = use.accepts === "ip" ? use.give ?? "the machine's IP address" : "an IP address or DNS name";
+  return required(schema, { description: `${description}, such as ${use.example}` });
 }
 
 const REGISTRY_HOST = { accepts: "host", example: "reg.local" } as const;

@@ -1,6 +1,7 @@
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { ADDRESS_BITS, FAMILY_NAME, Family, Ip, ipFromBigInt, ipToBigInt, isIp, parseIp } from "./address";
+import { required } from "./required";
 
 /**
  * CIDR ranges as k3s, Kubernetes and the clouds take them: one schema for every CIDR field
@@ -81,10 +82,11 @@ export function cidrProblem(value: string, example = "10.42.0.0/16"): string | u
 
 /** A zod string checked with {@link cidrProblem}. */
 export function cidrSchema(example = "10.42.0.0/16") {
-  return z.string().superRefine((value, ctx) => {
+  const schema = z.string().superRefine((value, ctx) => {
     const message = cidrProblem(value, example);
     if (message) ctx.addIssue({ code: "custom", message, input: value });
   });
+  return required(schema, { description: "a range in CIDR notation", examples: [example] });
 }
 
 /**

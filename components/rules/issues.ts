@@ -1,8 +1,10 @@
+import { stringify } from "yaml";
 import { z } from "zod";
 import { ConfigRoot, keyPath } from "./key-path";
 import { editDistance, nearest } from "./nearest";
 import { aliasOf } from "./key-aliases";
 import { urlProblem } from "./address";
+import { required } from "./required";
 
 /**
  * zod's issues in the words of the YAML a user wrote: "key: what is wrong. Fix: ...". A schema's own
@@ -17,7 +19,12 @@ const DEFAULT = "\u0000";
  * zod error map for `safeParse(value, { error })`: called only when the schema has no message of its
  * own. Marks the issue as ours to word; for an unknown key it passes on the keys the mapping knows.
  */
-export function defaultMessage(iss: { code?: string; inst?: unknown }): string {
+export function defaultMessage(iss: { code?: string; inst?: unknown; input?: unknown }): string {
+  // A missing key: its schema's description and examples (`.meta()`, see `required`) word the fix.
+  if (iss.code === "invalid_type" && iss.input === undefined) {
+    const meta = z.globalRegistry.get(iss.inst as z.core.$ZodType);
+    return DEFAULT + JSON.stringify({ description: meta?.description, examples: meta?.examples });
+  }
   if (iss.code === "unrecognized_keys") {
     // An object knows its keys by its shape; a record with enumerated keys (z.partialRecord) by its key type.
     type Def = { shape?: Record<string, unknown>; keyType?: { _zod?: { def?: { entries?: Record<string, string> } } } };
@@ -43,6 +50,8 @@ const KINDS: Record<string, string> = {
 
 const kindOf = (v: unknown): string => (Array.isArray(v) ? "a list" : v === null ? "empty (null)" : KINDS[typeof v] ?? typeof v);
 const show = (v: unknown): string => (typeof v === "string" ? `'${v}'` : JSON.stringify(v));
+/** A value as a stack file would hold it, on one line (YAML flow style). */
+const yamlValue = (v: unknown): string => stringify(v, { collectionStyle: "flow" }).trim();
 const oneOf = (values: readonly unknown[]): string => values.map((v) => JSON.stringify(v)).join(", ");
 
 /** The fix when a schema's own message has none and the code gives nothing better (the words unit tests refuse). */
@@ -76,8 +85,12 @@ function sized(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): string
 
 function invalidType(issue: z.core.$ZodIssueInvalidType, arg: boolean): string {
   const want = KINDS[issue.expected] ?? issue.expected;
-  // A library argument is passed, not set in a stack file.
-  if (issue.input === undefined) return arg ? "is required. Fix: pass it" : `is required. Fix: set it to ${want}`;
+  if (issue.input === undefined) {
+    const meta = JSON.parse(issue.message.slice(DEFAULT.length) || "{}") as { description?: string; examples?: unknown[] };
+    const such = meta.examples?.length ? `, such as ${meta.examples.map(yamlValue).join(" or ")}` : "";
+    // A library argument is passed ("pass the k3s release tag"), a stack key set ("set it to ...").
+    return arg ? `is required. Fix: pass ${meta.description ?? "it"}${such}` : `is required. Fix: set it to ${meta.description ?? want}${such}`;
+  }
   if (issue.expected === "int" && typeof issue.input === "number") return `is ${issue.input}, not a whole number. Fix: use a whole number such as ${Math.round(issue.input)}`;
   return `must be ${want}, not ${kindOf(issue.input)}. Fix: write it as ${want}`;
 }
@@ -173,9 +186,9 @@ export function describeIssue(key: ConfigRoot, issue: z.core.$ZodIssue): string[
   }
 }
 
-/** A string that must not be empty; `what` completes "Fix: give ..." (e.g. "the SSH user, such as pi"). */
+/** A string that must not be empty; `what` completes "Fix: give ..." (e.g. "the SSH user, such as pi"), and a missing one's fix. */
 export function filled(what: string) {
-  return z.string().min(1, { message: `is empty. Fix: give ${what}` });
+  return required(z.string().min(1, { message: `is empty. Fix: give ${what}` }), { description: what });
 }
 
 /**

@@ -83,7 +83,7 @@ test("the datastore's topology is checked against the nodes, naming the argument
 test("a misspelt or missing argument is named", async () => {
   const args = { versoin: VERSION, nodes: [node("s1")] } as unknown as ConstructorParameters<typeof K3sCluster>[1];
   expect(await problemsOf(() => new K3sCluster("bad", args))).toEqual([
-    "K3sCluster.args.version: is required. Fix: pass it.",
+    "K3sCluster.args.version: is required. Fix: pass the k3s release tag to install, such as v1.36.3+k3s1.",
     "K3sCluster.args: unknown key(s) 'versoin'. Fix: correct the spelling (did you mean 'version'?).",
   ]);
 });

@@ -6,6 +6,7 @@ import { filled } from "../../rules/issues";
 import { poolNodeNamesProblem } from "../../rules/node-name";
 import { Datastore } from "../../rules/datastore";
 import { userSchema } from "../../rules/address";
+import { required } from "../../rules/required";
 
 const cidr = cidrSchema("10.0.0.0/16");
 const POOL_NAME = /^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$/;
@@ -14,11 +15,11 @@ const poolNameMeant = (v: string) => {
   const near = v.trim().toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^[^a-z0-9]+|-+$/g, "");
   return near !== v && POOL_NAME.test(near) ? near : undefined;
 };
-const name = z.string().superRefine((v, ctx) => {
+const name = required(z.string().superRefine((v, ctx) => {
   if (POOL_NAME.test(v)) return;
   const near = poolNameMeant(v);
   ctx.addIssue({ code: "custom", message: `must be a lowercase DNS label of at most 32 characters, starting with a letter (nodes are named <pool>-<index>). Fix: ${near ? `write '${near}'` : "use a-z, 0-9 and '-', such as workers"}` });
-});
+}), { description: "the pool's name (nodes are named <pool>-<index>)", examples: ["workers"] });
 /** Operating systems we know how to find on both clouds; the image follows each node's arch. */
 export const CLOUD_OS = ["ubuntu-24.04", "ubuntu-22.04", "debian-12", "debian-13"] as const;
 export type CloudOs = (typeof CLOUD_OS)[number];
@@ -28,7 +29,7 @@ const poolSchema = z
     /** Pool name; nodes are named `<pool>-<index>`, so scaling down removes the highest indexes. */
     name,
     role: z.enum(["server", "agent"]),
-    count: z.number().int().min(0).max(100),
+    count: required(z.number().int().min(0).max(100), { description: "the number of nodes in the pool", examples: [3] }),
     /** Hetzner server type (cx23, cax21, ...) or EC2 instance type (t3.medium, m7g.large, ...). */
     type: filled("a server type (Hetzner cx23, cax21, ...) or an EC2 instance type (t3.medium, ...)"),
     /** CPU architecture; derived from the type when the type is known, required otherwise. */
@@ -54,7 +55,7 @@ const poolSchema = z
 const hetznerSchema = z
   .object({
     /** Default location of every pool: fsn1, nbg1, hel1, ash, hil or sin. */
-    location: z.string(),
+    location: required(z.string(), { description: "a Hetzner location", examples: ["nbg1", "fsn1", "hel1"] }),
     /** Name of the private network's NIC on the VMs (flannel-iface). */
     privateInterface: z.string().regex(/^[a-z][a-z0-9]{1,14}$/, { message: "is not a network interface name. Fix: give the private NIC's name, such as enp7s0" }).optional(),
     /** Load balancer type for apiLoadBalancer. */
@@ -64,7 +65,7 @@ const hetznerSchema = z
 
 const awsSchema = z
   .object({
-    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: "is not an AWS region. Fix: write a region code such as eu-central-1" }),
+    region: required(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: "is not an AWS region. Fix: write a region code such as eu-central-1" }), { description: "an AWS region", examples: ["eu-central-1"] }),
     /** Zones for the subnets we create, one per entry of network.subnets. Not used with vpcId. */
     availabilityZones: z.array(filled("an availability zone of the region, such as eu-central-1a")).default([]),
     /** Existing VPC; network.cidr must then be its CIDR and subnetIds its (public) subnets. */
@@ -87,21 +88,21 @@ export const cloudSchema = z
     allowWorldApi: z.boolean().default(false),
     /** A cloud load balancer in front of the servers' 6443, used as the cluster's API endpoint. */
     apiLoadBalancer: z.boolean().default(false),
-    network: z
+    network: required(z
       .object({
         /** Private network (Hetzner) or VPC (AWS) range; must not overlap the cluster/service CIDRs. */
         cidr,
         /** Subnets inside it: one on Hetzner, one per availability zone on AWS (none with an existing VPC). */
         subnets: z.array(cidr).default([]),
       })
-      .strict(),
+      .strict(), { description: "the private network (Hetzner) or VPC (AWS)", examples: [{ cidr: "10.0.0.0/16" }] }),
     /** OpenSSH public key for the nodes; a key pair is generated (private half kept secret) when absent. */
     sshPublicKey: z.string().regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+( .*)?$/, {
       message: "is not an OpenSSH public key line. Fix: paste the whole line of your .pub file, such as 'ssh-ed25519 AAAA... you@host'",
     }).optional(),
     /** Extra Debian/Ubuntu packages cloud-init installs on every node. */
     packages: z.array(z.string().regex(/^[a-z0-9][a-z0-9+.-]*$/, { message: "is not a Debian package name. Fix: use the name apt-get install takes, such as nfs-common" })).default([]),
-    pools: z.array(poolSchema).min(1),
+    pools: required(z.array(poolSchema).min(1), { description: "the node pools, servers first", examples: [[{ name: "server", role: "server", count: 3, type: "cx23" }]] }),
   })
   .strict();
 

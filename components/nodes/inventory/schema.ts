@@ -6,6 +6,7 @@ import { filled } from "../../rules/issues";
 import { labelsSchema } from "../../rules/labels";
 import { taintsSchema } from "../../rules/taints";
 import { nodeNameSchema } from "../../rules/node-name";
+import { required } from "../../rules/required";
 
 /** Arch spellings users write (one table with the airgap tool's); normalised to k3s asset names. */
 export const ARCH_ALIASES = ARCH_SPELLINGS;
@@ -31,7 +32,7 @@ const bastion = z.union([
 
 export const hostSchema = z
   .object({
-    name: nodeNameSchema,
+    name: required(nodeNameSchema, { description: "the node's name (its Kubernetes Node)", examples: ["pi-1"] }),
     /** Address SSH connects to: an IP address or a DNS name (port and user go in their own keys). */
     address: sshHost(""),
     role: z.enum(["server", "agent"]),
@@ -83,7 +84,10 @@ export const inventorySchema = z
      * checked before anything runs (components/remote/reachability.ts); 0 skips the check.
      */
     reachabilityTimeout: z.number().int().min(0).max(600).default(20),
-    hosts: z.array(hostSchema).min(1, { message: "lists no hosts. Fix: add at least one host with role: server" }),
+    hosts: required(z.array(hostSchema).min(1, { message: "lists no hosts. Fix: add at least one host with role: server" }), {
+      description: "the machines, the first server first",
+      examples: [[{ name: "pi-1", address: "192.168.1.11", role: "server", arch: "arm64" }]],
+    }),
   })
   .strict();
 
