@@ -17,6 +17,9 @@ import { splitNodeIps } from "../rules/node-ips";
 import { renderLeaveScript } from "../k3s/removal-scripts";
 import { clearLeavingRecord, renderReplacementGuard } from "../k3s/etcd-quorum";
 import { LEAVE_TIMEOUT_SECONDS, followTrigger, installIdentity, machineTrigger } from "../day-two/replace-chain";
+import { joinWaitSeconds } from "../k3s/join-reach";
+import { ACTIVE_WAIT_SECONDS } from "../k3s/unit-watch";
+import { apiHost } from "../k3s/settings";
 
 /** Inputs of one node's k3s lifecycle. */
 export interface K3sNodeArgs {
@@ -166,7 +169,9 @@ export class K3sNode extends pulumi.ComponentResource {
       staged ? pulumi.interpolate`${script}# staged files: ${staged.trigger}\n` : script;
 
     const token = pulumi.Output.isInstance(args.token) ? args.token : pulumi.output(args.token);
-    const installScript = (t: string) => renderInstallScript(spec(settings.k3sVersion), t, leave && `${name}-leave`);
+    // Every node but the first server joins one: its install checks first that the join URL answers.
+    const joinWait = args.bootstrap ? undefined : joinWaitSeconds(node.role, apiHost(settings) !== undefined, { activeSeconds: ACTIVE_WAIT_SECONDS, readySeconds: READY_TIMEOUT_SECONDS });
+    const installScript = (t: string) => renderInstallScript(spec(settings.k3sVersion), t, leave && `${name}-leave`, joinWait);
     this.install = remoteScript(`${name}-install`, {
       connection: conn,
       // Packed in the Output that renders it, unless the staged files' trigger is still to be added.

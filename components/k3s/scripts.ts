@@ -20,8 +20,9 @@ import { renderLostNodePasswordNote, renderNodeNameGuard } from "./node-guard";
 import { READ_NODE_TABLE } from "./node-table";
 import { RECORD_STARTED_CONFIG, STARTED_CONFIG_FILE, configHashFunction } from "./started-config";
 import { kubeletRefusesCgroupV1ByDefault, renderCgroupV1Check } from "./host/cgroup-v1";
-import { BROKEN_FIX, unitWatchFunctions, waitActive } from "./unit-watch";
+import { ACTIVE_WAIT_SECONDS, BROKEN_FIX, unitWatchFunctions, waitActive } from "./unit-watch";
 import { renderInstallDeleteGuard } from "./install-delete-guard";
+import { renderJoinReachCheck } from "./join-reach";
 
 /** systemd unit the install script creates for a role. */
 export function serviceName(role: NodeRole): string {
@@ -174,7 +175,7 @@ run_install() {
     echo "k3s-stacks: ${service} on ${spec.node} still runs the k3s binary that was replaced; restarting it"
     systemctl restart ${service} || { echo "k3s-stacks: 'systemctl restart ${service}' failed on ${spec.node}. Fix: check 'journalctl -u ${service}' there, then run pulumi up again." >&2; exit 1; }
   fi
-  ${indentLines(waitActive({ node: spec.node, service, seconds: 240, fix: BROKEN_FIX, otherwise: `{ echo "k3s-stacks: ${service} did not become active on ${spec.node} within 240s. Fix: check 'journalctl -u ${service}' there." >&2; exit 1; }` }), 2).trimStart()}
+  ${indentLines(waitActive({ node: spec.node, service, seconds: ACTIVE_WAIT_SECONDS, fix: BROKEN_FIX, otherwise: `{ echo "k3s-stacks: ${service} did not become active on ${spec.node} within ${ACTIVE_WAIT_SECONDS}s. Fix: check 'journalctl -u ${service}' there." >&2; exit 1; }` }), 2).trimStart()}
 }
 start_install() {
   fetch_install
@@ -197,11 +198,13 @@ start_install() {
  * install) is the gate: the Node Ready. The script is the same whether the agent joins a bring-up or
  * a running cluster: a flag for the second would change it once the node is known (an update).
  */
-export function renderInstallScript(spec: InstallSpec, token: string, leaveStep?: string): string {
+export function renderInstallScript(spec: InstallSpec, token: string, leaveStep?: string, joinWaitSeconds?: number): string {
   const writeToken = `changed=0\n${writeFileSnippet(TOKEN_FILE, token, "0600")}\nif [ "$changed" = 1 ]; then echo "k3s-stacks: join token written to ${TOKEN_FILE}"; fi`;
+  // A joining node (joinWaitSeconds set) first checks that its join URL answers (join-reach.ts).
+  const [functions, reach] = joinWaitSeconds === undefined ? [installFunctions(spec), ""] : [`${installFunctions(spec)}\n${renderJoinReachCheck(spec.node, joinWaitSeconds)}`, "join_reachable\n"];
   return scriptFrame(`install k3s ${spec.version} (${spec.role}) on ${spec.node}`, {
-    create: `${writeToken}\n${installFunctions(spec)}\n${spec.role === "agent" ? "start_install" : "run_install"}`,
-    update: `${installFunctions(spec)}\n${tokenGuard(spec.node, token)}\n${writeToken}\nif [ -z "$(installed_version)" ]; then\n${renderLostNodePasswordNote(spec.node)}\nrun_install\nfi`,
+    create: `${writeToken}\n${functions}\n${reach}${spec.role === "agent" ? "start_install" : "run_install"}`,
+    update: `${functions}\n${tokenGuard(spec.node, token)}\n${writeToken}\nif [ -z "$(installed_version)" ]; then\n${renderLostNodePasswordNote(spec.node)}\n${reach}run_install\nfi`,
     delete: `${leaveStep ? `${renderInstallDeleteGuard(spec.node, serviceName(spec.role), leaveStep)}\n` : ""}${uninstallSnippet(spec.node)}`,
   });
 }

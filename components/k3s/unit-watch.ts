@@ -13,6 +13,9 @@ import { shq } from "../remote/shell";
  */
 export const CRASH_LOOP_RESTARTS = 5;
 
+/** How long run_install (scripts.ts) waits for k3s to be active: the 240 s above. */
+export const ACTIVE_WAIT_SECONDS = 240;
+
 /**
  * Bash functions that watch `service` on `node` while a step waits for it:
  *  - unit_watch_begin: where the wait begins (restarts before it, e.g. a crash loop since fixed, do

@@ -131,6 +131,22 @@ describe("k3s stand-ins", () => {
     expect(r.stderr).toContain("401 Unauthorized");
   });
 
+  test("a server stand-in listens on 6443 while it runs and says it is no API; a first join through a dropped 6443 fails as k3s's CA fetch does", () => {
+    const srv = lab.host("srv1").address;
+    expect(lab.exec("ag1", `timeout 3 bash -c 'cat < /dev/tcp/${srv}/6443'`).stdout).toContain("k3s server stand-in on port 6443: this is not a Kubernetes API");
+    const rule = `OUTPUT -p tcp -d ${srv} --dport 6443 -j DROP`;
+    lab.exec("hidden", `iptables -I ${rule}`);
+    try {
+      lab.exec("hidden", `printf 'server: https://${srv}:6443\\ntoken: e2e-token\\n' > /etc/rancher/k3s/config.yaml`);
+      // Installed by the test above (its join refused): config.yaml alone is no change to install.sh.
+      const r = lab.ssh("hidden", "sudo -S -p '' systemctl restart k3s-agent", { stdin: (lab.host("hidden").sudoPassword ?? "") + "\n" });
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain(`failed to get CA certs: Get "https://${srv}:6443/cacerts": dial tcp ${srv}:6443: i/o timeout`);
+    } finally {
+      lab.exec("hidden", `iptables -D ${rule}`);
+    }
+  });
+
   test("re-running the install with no change does not restart; config.yaml alone is not a change", () => {
     const starts = () => lab.invocations().filter((i) => i.tool === "k3s" && i.role === "server" && i.host === "srv1" && i.action === "start").length;
     const before = starts();

@@ -39,6 +39,7 @@ const RENDERS: Record<string, Array<[string, string]>> = {
   renderInstallScript: [
     ["online install", scripts.renderInstallScript(ONLINE, TOKEN)],
     ["staged install with preInstall", scripts.renderInstallScript(STAGED, TOKEN)],
+    ["joining agent install, checking its join URL", scripts.renderInstallScript(ONLINE, TOKEN, undefined, 600)],
   ],
   renderRestartScript: [
     ["agent restart for configuration only", rolloutScripts.renderRestartScript({ node: NODE, role: "agent", files: ["/etc/rancher/k3s/config.yaml", "/etc/rancher/k3s/registries.yaml"], configHash: HASH, etcd: false, timeoutSeconds: 600 })],

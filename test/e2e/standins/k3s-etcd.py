@@ -92,39 +92,58 @@ def etcd_member_start(cid, name, data_dir, ips):
     etcd_stop()
     etcd_write_certs(cid, data_dir, ips)
     write_json(f"{cluster_dir(cid)}/etcd-members/{member}.json", {"node": name, "address": ips[0] if ips else "127.0.0.1"})
-    with open(os.devnull, "r+b") as null:
-        proc = subprocess.Popen([sys.executable, os.path.abspath(sys.argv[0]), ETCD_PROCESS, cid, member, data_dir, *ips],
-                                stdin=null, stdout=null, stderr=null, start_new_session=True)
-    with open(f"{RUN_DIR}/etcd.pid", "w") as f:
-        f.write(str(proc.pid))
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise Fatal(f"(stand-in) the etcd listener of {name} exited with {proc.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", ETCD_CLIENT_PORT), timeout=0.5).close()
-            if etcd_member_alive(cid, member):
-                return
-        except OSError:
-            pass
-        time.sleep(0.05)
-    raise Fatal(f"(stand-in) the etcd listener of {name} did not open port {ETCD_CLIENT_PORT}")
+    listener_start([ETCD_PROCESS, cid, member, data_dir, *ips], "etcd", ETCD_CLIENT_PORT, f"the etcd listener of {name}",
+                   lambda: etcd_member_alive(cid, member))
 
 
 def etcd_stop():
     """Stops this host's etcd listener, as stopping k3s stops its embedded etcd."""
+    listener_stop("etcd")
+
+
+def listener_start(argv, name, port, what, ready=lambda: True):
+    """Runs this program with `argv` in the background (RUN_DIR/<name>.pid), like a goroutine of k3s,
+    and returns once it accepts connections on `port` and `ready()` holds."""
+    with open(os.devnull, "r+b") as null:
+        proc = subprocess.Popen([sys.executable, os.path.abspath(sys.argv[0]), *argv],
+                                stdin=null, stdout=null, stderr=null, start_new_session=True)
+    with open(f"{RUN_DIR}/{name}.pid", "w") as f:
+        f.write(str(proc.pid))
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise Fatal(f"(stand-in) {what} exited with {proc.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            if ready():
+                return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise Fatal(f"(stand-in) {what} did not open port {port}")
+
+
+def listener_stop(name):
+    """Stops the background listener listener_start ran as `name`, if it runs."""
     try:
-        pid = int(open(f"{RUN_DIR}/etcd.pid").read().strip())
+        pid = int(open(f"{RUN_DIR}/{name}.pid").read().strip())
     except (OSError, ValueError):
         return
     try:
         os.kill(pid, signal.SIGTERM)
-        for _ in range(100):
-            os.kill(pid, 0)
-            time.sleep(0.05)
     except ProcessLookupError:
         pass
-    os.remove(f"{RUN_DIR}/etcd.pid")
+    # Gone once it exited: a listener whose starter exited is nobody's child here, and may stay a
+    # zombie (state Z) until a reaper gets to it; waiting for that slowed every stop.
+    for _ in range(100):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    break
+        except (OSError, IndexError):
+            break
+        time.sleep(0.05)
+    os.remove(f"{RUN_DIR}/{name}.pid")
 
 
 def etcd_member_json(cid, member):

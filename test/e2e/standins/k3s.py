@@ -535,6 +535,10 @@ def start(role, args):
         check_node_ips(ips, s.get("cluster-cidr"))
         check_advertise_family(s, ips)
 
+    # A first join reaches the server URL over TCP first (k3s-api.py); later starts know the servers.
+    if server_url and not os.path.exists(data_dir + ("/agent/standin-cluster.json" if role == "agent" else "/server/standin-cluster.json")):
+        join_dial(server_url)
+
     def register():
         if server_url:
             cid = cluster_for_endpoint(server_url)
@@ -642,6 +646,7 @@ def start(role, args):
     write_json(f"{RUN_DIR}/{role}.json", {"cluster": cid, "node": name, "dataDir": data_dir})
     if role == "server":
         write_server_files(s, data_dir, cid, info)
+        api_listener_start(cid, data_dir)  # k3s-api.py
         etcd_member_start(cid, name, data_dir, ips)  # k3s-etcd.py
     else:
         os.makedirs(data_dir + "/agent", exist_ok=True)
@@ -819,6 +824,8 @@ def stop(role):
     if not state:
         return
     if role == "server":
+        # Both listeners go with k3s.
+        api_stop()
         etcd_stop()
     record("k3s", ["k3s", role], role, {"event": "stopped", "node": state["node"]})
 
@@ -1347,6 +1354,9 @@ def main():
     cmd = args[0] if args else ""
     if cmd == ETCD_PROCESS:  # a server's etcd listener, run by start(); no invocation of its own
         etcd_member_serve(args[1], args[2], args[3], args[4:])
+        return 0
+    if cmd == API_PROCESS:  # a server's port-6443 listener, run by start(); no invocation of its own
+        api_listener_serve(args[1], args[2])
         return 0
     role = None
     if cmd in ("server", "agent"):

@@ -23,8 +23,10 @@ for version in "$@"; do
       echo "BUILT_VERSION = \"$version\""
       echo "BUILT_ARCH = \"$arch\""
       echo "FLAGS_B64 = \"$flags_b64\""
-      # The embedded etcd's client side (k3s-etcd.py) goes before k3s.py, whose last line runs main().
+      # The embedded etcd's client side (k3s-etcd.py) and the port-6443 listener (k3s-api.py) go
+      # before k3s.py, whose last line runs main().
       tail -n +2 "$HERE/k3s-etcd.py"
+      tail -n +2 "$HERE/k3s-api.py"
       tail -n +2 "$HERE/k3s.py"
     } >"$dir/k3s$suffix"
     chmod 0755 "$dir/k3s$suffix"
