@@ -26,6 +26,7 @@ export function renderInstallDeleteGuard(node: string, service: string, leaveSte
   const read = (path: string) => `$(k3s kubectl --kubeconfig ${shq(KUBELET_KUBECONFIG)} get node ${n} -o jsonpath='{${path}}' 2>/dev/null || true)`;
   return `if systemctl is-active --quiet ${shq(service)}; then
   if [ "${read('.status.conditions[?(@.type=="Ready")].status')}" = True ] && [ "${read(".spec.unschedulable")}" != true ]; then
+    # shellcheck disable=SC2016 # the command in the message is for the user to run, not expanded here
     echo ${shq(`k3s-stacks: ${node}: refusing to uninstall k3s: its Node is Ready and not cordoned, so nothing drained it. This is the install step's delete run alone, as 'pulumi up --replace' (or 'pulumi destroy --target') of the install step does; the drain is the membership step's delete, which that does not run. Nothing was changed. Fix: to reinstall k3s on ${node}, replace its leave step instead, which drains it, uninstalls k3s, deletes the Node (and an etcd member) and installs again: pulumi up --replace "$(pulumi stack --show-urns | grep -o 'urn:pulumi:[^ ]*::${leaveStep}')". To remove it, delete its inventory entry. To uninstall anyway, drain it first ('k3s kubectl drain ${node} --ignore-daemonsets --delete-emptydir-data', Kubernetes "Safely Drain a Node"), then run pulumi up again.`)} >&2
     exit 1
   fi

@@ -40,6 +40,7 @@ const RENDERS: Record<string, Array<[string, string]>> = {
     ["online install", scripts.renderInstallScript(ONLINE, TOKEN)],
     ["staged install with preInstall", scripts.renderInstallScript(STAGED, TOKEN)],
     ["joining agent install, checking its join URL", scripts.renderInstallScript(ONLINE, TOKEN, undefined, 600)],
+    ["install with a leave step, whose delete refuses an undrained node", scripts.renderInstallScript(ONLINE, TOKEN, "k3s-ag1-leave", 30)],
   ],
   renderRestartScript: [
     ["agent restart for configuration only", rolloutScripts.renderRestartScript({ node: NODE, role: "agent", files: ["/etc/rancher/k3s/config.yaml", "/etc/rancher/k3s/registries.yaml"], configHash: HASH, etcd: false, timeoutSeconds: 600 })],
