@@ -1,6 +1,7 @@
 import { replacedBinaryFunction } from "../k3s/replaced-binary";
 import { NodeRole } from "../nodes/types";
-import { InstallSpec, installFunctions, serviceName, waitReady } from "../k3s/scripts";
+import { InstallSpec, installFunctions, serviceName } from "../k3s/scripts";
+import { waitReady } from "../k3s/wait-ready";
 import { scriptFrame, shq } from "../remote/shell";
 import { STARTED_CONFIG_CURRENT, STARTED_CONFIG_FILE, configHashFunction } from "../k3s/started-config";
 import { versionGuardFunction } from "./node-scripts";
