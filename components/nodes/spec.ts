@@ -16,13 +16,11 @@ const resource = z.custom<pulumi.Resource>((v) => pulumi.Resource.isInstance(v),
  * stack's key): each Output costs the SDK a chain of promises per node (bench/cluster-eval.ts).
  */
 const secrets = new WeakMap<object, pulumi.Output<string>>();
-const plainSecrets = new Map<string, pulumi.Output<string>>();
 function secretOf(v: pulumi.Input<string>): pulumi.Output<string> {
-  const known = typeof v === "string" ? plainSecrets.get(v) : secrets.get(v);
-  if (known) return known;
-  const s = pulumi.secret(v);
-  if (typeof v === "string") plainSecrets.set(v, s);
-  else secrets.set(v, s);
+  // A plain string is not kept: no credential's text stays in a process-wide table.
+  if (typeof v === "string") return pulumi.secret(v);
+  const s = secrets.get(v) ?? pulumi.secret(v);
+  secrets.set(v, s);
   return s;
 }
 const secret = nonEmptyInput.optional().transform((v) => (v === undefined ? undefined : secretOf(v)));
