@@ -17,7 +17,7 @@ import type { RemovedHost } from "../day-two/removed-node";
 import { longhornPlacement } from "../nodes/storage-eligibility";
 import { longhornDrainProblems } from "../day-two/longhorn-drain";
 import { contributionSchema, checkContributions } from "./contributions";
-import { mergedNodeMask, nodeMaskArgs } from "./merged-config";
+import { mergedDisable, mergedNodeMask, nodeMaskArgs } from "./merged-config";
 import { checkNodeFiles } from "./node-files";
 
 /**
@@ -258,7 +258,7 @@ export function resolveK3sClusterArgs(args: K3sClusterProgramArgs): ResolvedK3sC
       scheme: typeof endpoint === "string" ? endpointScheme(endpoint) : undefined,
       unknown: endpoint !== undefined && typeof endpoint !== "string",
       problem: typeof endpoint === "string" ? datastoreEndpointProblem(endpoint, `pass ${ROOT}.datastoreEndpoint again`) : undefined,
-    }, TOPOLOGY, nodeMaskArgs(nodeMask)),
+    }, TOPOLOGY, nodeMaskArgs(nodeMask), mergedDisable(contributions, settings)),
     () => checkNodesAgainstCluster(settings, nodes),
     () => longhornRolloutProblems(contributions, nodes, rollout),
   ]);

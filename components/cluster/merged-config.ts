@@ -136,6 +136,11 @@ function nodeMaskOf(sources: Source[]): NodeMask {
  * runs on servers and cuts one pod range of this size per node out of cluster-cidr (Kubernetes
  * pkg/controller/nodeipam, range_allocator.go), so a layer's mask counts as the user's own would.
  */
+/** The packaged components the servers' `disable` holds once the contributions join the cluster's own. */
+export function mergedDisable(list: ConfigContribution[], settings: ClusterSettings): string[] {
+  return [...new Set([...settings.disable, ...list.flatMap((c) => c.disable ?? [])])];
+}
+
 export function mergedNodeMask(list: ConfigContribution[], roots: ContributionRoots, cluster: ConfigRoot, settings: ClusterSettings): NodeMask {
   return nodeMaskOf(roleSources(list, roots, cluster, settings).merged.server);
 }

@@ -45,7 +45,8 @@ export function renderJoinReachCheck(node: string, waitSeconds: number): string 
   const test = `timeout ${CONNECT_SECONDS} bash -c ': > "/dev/tcp/$1/$2"' _ "$join_host" "$join_port"`;
   return `join_reachable() {
   local join_url hostport join_host join_port deadline
-  join_url=$(sed -n 's/^server:[[:space:]]*//p' ${shq(CONFIG_FILE)} 2>/dev/null | head -n 1 || true)
+  # The value alone: no CR (a file edited on Windows), no trailing comment or blanks, as YAML reads it.
+  join_url=$(sed -n 's/^server:[[:space:]]*//p' ${shq(CONFIG_FILE)} 2>/dev/null | head -n 1 | sed 's/\r$//; s/[[:space:]]#.*$//; s/[[:space:]]*$//' || true)
   join_url=\${join_url%\\"}; join_url=\${join_url#\\"}; join_url=\${join_url%\\'}; join_url=\${join_url#\\'}
   [ -n "$join_url" ] || return 0
   hostport=\${join_url#*://}; hostport=\${hostport%%/*}

@@ -40,10 +40,12 @@ function stackRoots(source: string): TopologyRoots {
  * postgres with a secret endpoint; and the nodes against the pod ranges the cluster CIDR holds. `source` names where the nodes come from (a stack key such as
  * `inventory.hosts`, or the paths of a component's arguments). `nodeMask`: the node-cidr-mask-size
  * in force once the layers' contributions join serverConfig (cluster/merged-config.ts mergedNodeMask);
- * serverConfig's own when absent.
+ * serverConfig's own when absent. `disable`: the packaged components switched off once the layers'
+ * contributions join (a storage layer adds local-storage); the cluster's own when absent.
  */
 export function validateTopology(settings: ClusterSettings, nodes: Array<{ name: string; role: NodeRole; taints?: readonly string[] }>, endpoint: EndpointFacts, source: string | TopologyRoots,
-  nodeMask: Pick<ClusterNetwork, "nodeCidrMaskSize" | "nodeCidrMaskFrom"> = { nodeCidrMaskSize: nodeCidrMaskSize(settings.serverConfig) }): void {
+  nodeMask: Pick<ClusterNetwork, "nodeCidrMaskSize" | "nodeCidrMaskFrom"> = { nodeCidrMaskSize: nodeCidrMaskSize(settings.serverConfig) },
+  disable: readonly string[] = settings.disable): void {
   const roots = typeof source === "string" ? stackRoots(source) : source;
   const arg = isArgument(roots.endpoint);
   const at = {
@@ -84,7 +86,7 @@ export function validateTopology(settings: ClusterSettings, nodes: Array<{ name:
   }
   problems.push(...podRangeCapacityProblems({ clusterCidr: settings.clusterCidr, serviceCidr: settings.serviceCidr, ...nodeMask }, nodes.length, keyPath(roots.clusterCidr, [])));
   problems.push(...defaultMaxPodsProblems(settings, nodes, nodeMask, roots.cluster));
-  problems.push(...systemPodTaintProblems(nodes, settings.disable, at.nodes));
+  problems.push(...systemPodTaintProblems(nodes, disable, at.nodes));
   problems.push(...sharedNodeFlagProblems(settings, nodes, roots.cluster));
   if (settings.datastore !== "postgres" && endpoint.present) {
     problems.push(`${at.endpoint}: is set but datastore is ${settings.datastore}. Fix: set ${at.datastore}: postgres, or ${at.removeEndpoint}.`);

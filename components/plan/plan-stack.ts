@@ -27,7 +27,7 @@ import { parseNodeSource, plannedNodes } from "./nodes";
 import { sshKeyProblems } from "./ssh-key";
 import { StackContributions, stackContributions } from "./layer-contributions";
 import { checkContributions } from "../cluster/contributions";
-import { mergedNodeMask, nodeMaskArgs } from "../cluster/merged-config";
+import { mergedDisable, mergedNodeMask, nodeMaskArgs } from "../cluster/merged-config";
 import type { SecretName, StackPlan } from "./types";
 
 /** Each secret key with the example value its `pulumi config set --secret` fix shows. */
@@ -142,7 +142,7 @@ export function planStack(config: StackConfig, previous: PreviousState | undefin
       const problem = raw === undefined ? undefined : datastoreEndpointProblem(raw, "set it again with 'pulumi config set --secret k3s-stacks:datastoreEndpoint'");
       validateTopology(c, nodes, { present: read.has("datastoreEndpoint"), scheme: endpointScheme(raw), unknown: raw === undefined, problem },
         source.kind === "inventory" ? "inventory.hosts" : source.kind === "local" ? "local" : "cloud.pools",
-        layers && nodeMaskArgs(mergedNodeMask(layers.list, layerRoot, "cluster", c)));
+        layers && nodeMaskArgs(mergedNodeMask(layers.list, layerRoot, "cluster", c)), layers && mergedDisable(layers.list, c));
     },
     () => { if (c?.apiVip && source?.kind === "cloud") throw new ConfigError([apiVipOnCloud()]); },
     () => {

@@ -63,7 +63,8 @@ describe("join_reachable against real ports", () => {
       await new Promise((resolve) => server?.close(resolve));
     }
     const port = await listening();
-    for (const url of [`"https://127.0.0.1:${port}"`, `'https://localhost:${port}/'`]) {
+    // Also as a hand-edited file may hold it: trailing blanks, a comment after the value, a CRLF line end.
+    for (const url of [`"https://127.0.0.1:${port}"`, `'https://localhost:${port}/'`, `https://127.0.0.1:${port}   `, `"https://127.0.0.1:${port}"  # the VIP`, `https://127.0.0.1:${port}\r`]) {
       writeConfig(url);
       expect({ url, out: run(check(1)).stdout }).toEqual({ url, out: "reached\n" });
     }

@@ -46,3 +46,16 @@ test("only the Deployments still deployed are named", () => {
   expect(p).toMatch(/so CoreDNS \(no pod could resolve a Service name\) stay Pending/);
   expect(p).toMatch(/cluster\.disable \(coredns\)/);
 });
+
+// A storage layer that becomes the default class disables local-storage itself (addons/k3s-contribution.ts):
+// the check counts what the layers switch off, as the servers' config.yaml will.
+test("a component a layer switches off counts as off: Longhorn as the default class disables local-storage", () => {
+  const tainted = hosts([["x=y:NoSchedule"], ["x=y:NoSchedule"]]);
+  const config = (disable: string[]) => ({
+    ...inventoryStack({ cluster: { k3sVersion: "v1.36.3+k3s1", datastore: "sqlite", disable }, hosts: tainted }),
+    "k3s-stacks:addons": { storage: { type: "longhorn", nodes: ["n0"] } },
+  });
+  expect(() => plan(config(["traefik", "coredns", "metrics-server"]))).not.toThrow();
+  // Still refused while one runs, naming only those still deployed.
+  expect(problemsOf(() => plan(config(["traefik", "metrics-server"])))).toEqual([problem(KEY, /so CoreDNS \(no pod could resolve a Service name\) stay Pending/, /cluster\.disable \(coredns\)/)]);
+});
