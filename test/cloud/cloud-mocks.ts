@@ -79,6 +79,22 @@ export const MOCK_SUBNETS: Record<string, { vpcId: string; cidrBlock: string; av
   "subnet-02": { vpcId: "vpc-0abc", cidrBlock: "172.31.16.0/20", availabilityZone: "us-east-1b" },
   "subnet-0aaa": { vpcId: "vpc-0abc", cidrBlock: "100.64.1.0/24", availabilityZone: "us-east-1c" },
   "subnet-0def": { vpcId: "vpc-0def", cidrBlock: "10.1.0.0/24", availabilityZone: "us-east-1a" },
+  "subnet-0b0b": { vpcId: "vpc-0abc", cidrBlock: "172.31.32.0/20", availabilityZone: "us-east-1a" },
+  "subnet-0c0c": { vpcId: "vpc-0abc", cidrBlock: "172.31.48.0/20", availabilityZone: "us-east-1b" },
+};
+
+/**
+ * Route tables of the mocked VPCs, by the subnet explicitly associated with them (Route table
+ * lookups by subnet find only those) and, under `main:<vpc>`, each VPC's main table, which every other
+ * subnet uses: subnet-01 has a public table of its own, subnet-02 and subnet-0aaa use vpc-0abc's main
+ * table (public), subnet-0b0b routes the internet through a NAT gateway, subnet-0c0c has no way out.
+ */
+export const MOCK_ROUTE_TABLES: Record<string, Array<{ cidrBlock: string; gatewayId?: string; natGatewayId?: string }>> = {
+  "subnet-01": [{ cidrBlock: "172.31.0.0/16", gatewayId: "local" }, { cidrBlock: "0.0.0.0/0", gatewayId: "igw-0abc" }],
+  "subnet-0b0b": [{ cidrBlock: "172.31.0.0/16", gatewayId: "local" }, { cidrBlock: "0.0.0.0/0", natGatewayId: "nat-0abc" }],
+  "subnet-0c0c": [{ cidrBlock: "172.31.0.0/16", gatewayId: "local" }],
+  "main:vpc-0abc": [{ cidrBlock: "172.31.0.0/16", gatewayId: "local" }, { cidrBlock: "0.0.0.0/0", gatewayId: "igw-0abc" }],
+  "main:vpc-0def": [{ cidrBlock: "10.1.0.0/16", gatewayId: "local" }, { cidrBlock: "0.0.0.0/0", gatewayId: "igw-0def" }],
 };
 
 /**
@@ -126,6 +142,13 @@ export async function installCloudMocks(): Promise<Seen[]> {
           const subnet = MOCK_SUBNETS[args.inputs.id as string];
           if (!subnet) throw notFound("invoking aws:ec2/getSubnet:getSubnet: 1 error occurred:\n\t* no matching EC2 Subnet found");
           return { id: args.inputs.id, ...subnet };
+        }
+        // As EC2 answers: by subnet only an explicit association; the main table by the association.main filter.
+        if (args.token === "aws:ec2/getRouteTable:getRouteTable") {
+          const main = ((args.inputs.filters ?? []) as Array<{ name: string; values: string[] }>).some((f) => f.name === "association.main" && f.values.includes("true"));
+          const routes = MOCK_ROUTE_TABLES[main ? `main:${args.inputs.vpcId as string}` : args.inputs.subnetId as string];
+          if (!routes) throw notFound("invoking aws:ec2/getRouteTable:getRouteTable: 1 error occurred:\n\t* no matching EC2 Route Table found");
+          return { id: "rtb-mock", routeTableId: "rtb-mock", vpcId: args.inputs.vpcId, routes };
         }
         if (args.token === "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings") {
           const types = ((args.inputs.filters ?? []) as Array<{ name: string; values: string[] }>).find((f) => f.name === "instance-type")?.values ?? [];

@@ -1,5 +1,6 @@
 // An existing VPC (aws.vpcId) is described before anything is registered: subnets of another VPC,
-// IDs of another region, and subnets outside network.cidr stop `pulumi up` (and preview) with the fix.
+// IDs of another region, subnets outside network.cidr and private subnets stop `pulumi up` (and
+// preview) with the fix.
 import { installCloudMocks, Seen, settle } from "./cloud-mocks";
 import { setStackConfig } from "../support/stack";
 import { ConfigError } from "../../components/rules/errors";
@@ -51,5 +52,12 @@ test("IDs not found in the region are named", async () => {
 test("a subnet in a secondary CIDR block outside network.cidr, which the security groups would not let node traffic in from", async () => {
   expect(await refused(stack({ subnetIds: ["subnet-01", "subnet-0aaa"] }))).toEqual([
     expect.stringMatching(/^k3s-stacks:cloud\.network\.cidr: 172\.31\.0\.0\/16 does not hold subnet-0aaa's range 100\.64\.1\.0\/24.*Fix: set network\.cidr to the VPC's CIDR block that holds it \(vpc-0abc has 172\.31\.0\.0\/16, 100\.64\.0\.0\/16\)/),
+  ]);
+});
+
+test("a subnet without a route to an internet gateway is refused before any resource: the instances' public addresses would not answer SSH", async () => {
+  expect(await refused(stack({ subnetIds: ["subnet-01", "subnet-0b0b", "subnet-0c0c"] }))).toEqual([
+    expect.stringMatching(/^k3s-stacks:cloud\.aws\.subnetIds\[1\]: subnet-0b0b is a private subnet: its route table sends 0\.0\.0\.0\/0 to NAT gateway nat-0abc.*Fix: use a public subnet of vpc-0abc, one whose route table sends 0\.0\.0\.0\/0 to an internet gateway/),
+    expect.stringMatching(/^k3s-stacks:cloud\.aws\.subnetIds\[2\]: subnet-0c0c has no route to the internet \(its route table holds no 0\.0\.0\.0\/0 route\).*Fix: use a public subnet of vpc-0abc/),
   ]);
 });

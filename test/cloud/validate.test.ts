@@ -160,6 +160,19 @@ describe("parseCloudConfig", () => {
     expect(() => parseCloudConfig(hetzner({ apiLoadBalancer: true, allowWorldApi: true }), cluster)).not.toThrow();
   });
 
+  test("Hetzner: more than 100 servers in all is refused (one private network holds 100), 100 is taken", () => {
+    const pools = (agents: number) => ({
+      network: { cidr: "10.0.0.0/16", subnets: ["10.0.0.0/22"] },
+      pools: [{ name: "server", role: "server", count: 3, type: "cx23" }, { name: "a", role: "agent", count: 60, type: "cx23" }, { name: "b", role: "agent", count: agents, type: "cx23" }],
+    });
+    expect(problems(hetzner(pools(38)))).toEqual([
+      expect.stringMatching(/^k3s-stacks:cloud\.pools: 101 servers in all \(server 3, a 60, b 38\), but a Hetzner private network takes at most 100 servers.*Fix: lower the counts to 100 or fewer in all/),
+    ]);
+    expect(() => parseCloudConfig(hetzner(pools(37)), cluster)).not.toThrow();
+    // AWS has no such limit per VPC.
+    expect(() => parseCloudConfig(aws({ network: { cidr: "10.0.0.0/16", subnets: ["10.0.0.0/22", "10.0.4.0/22"] }, pools: [{ name: "server", role: "server", count: 3, type: "m7g.large" }, { name: "a", role: "agent", count: 100, type: "m7g.large" }] }), cluster)).not.toThrow();
+  });
+
   test("provider section mismatches are errors", () => {
     expect(problems({ ...hetzner(), provider: "aws" })).toEqual(expect.arrayContaining([
       expect.stringContaining("k3s-stacks:cloud.aws: is required with provider: aws"),

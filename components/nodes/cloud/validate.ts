@@ -1,5 +1,5 @@
 import { ConfigError, ConfigRoot, keyPath, parseConfig } from "../../rules/errors";
-import { HETZNER_LOCATIONS, HETZNER_SERVER_TYPES, RETIRED_HETZNER_TYPES, hetznerLocationProblem } from "../hetzner/server-types";
+import { HETZNER_LOCATIONS, HETZNER_NETWORK_MAX_SERVERS, HETZNER_SERVER_TYPES, RETIRED_HETZNER_TYPES, hetznerLocationProblem } from "../hetzner/server-types";
 import { cidrContains, cidrFamily, cidrsOverlap, isWorld, splitCidrs } from "../../rules/cidr";
 import { CloudClusterInfo, CloudConfig, cloudSchema } from "./config";
 import { typeArch, vmsPerSubnet } from "./pools";
@@ -115,6 +115,12 @@ function hetznerProblems(at: At, c: CloudConfig): string[] {
   if (wrongLocation) problems.push(`${at("hetzner", "location")}: ${wrongLocation}`);
   if (c.network.subnets.length !== 1) {
     problems.push(`${at("network", "subnets")}: Hetzner needs exactly one subnet for the nodes, got ${c.network.subnets.length}. Fix: set subnets: [10.0.1.0/24] (inside network.cidr).`);
+  }
+  // Every server joins the one private network (hetzner-nodes.ts), which holds at most 100.
+  const servers = c.pools.reduce((n, p) => n + p.count, 0);
+  if (servers > HETZNER_NETWORK_MAX_SERVERS) {
+    const counts = c.pools.map((p) => `${p.name} ${p.count}`).join(", ");
+    problems.push(`${at("pools")}: ${servers} servers in all (${counts}), but a Hetzner private network takes at most ${HETZNER_NETWORK_MAX_SERVERS} servers and every node joins the stack's one network, so the API would refuse the servers past the ${HETZNER_NETWORK_MAX_SERVERS}th once the others exist. Fix: lower the counts to ${HETZNER_NETWORK_MAX_SERVERS} or fewer in all, e.g. with larger server types for fewer nodes.`);
   }
   if (c.apiLoadBalancer && !c.allowWorldApi) {
     problems.push(`${at("apiLoadBalancer")}: Hetzner load balancers cannot be firewalled, so an API load balancer opens 6443 to the whole internet. Fix: set apiLoadBalancer: false (admins reach the servers' 6443 through the firewall), or set allowWorldApi: true to accept a world-open API.`);

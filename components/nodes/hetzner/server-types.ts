@@ -77,6 +77,13 @@ export const HETZNER_SERVER_TYPES: Readonly<Record<string, HetznerServerType>> =
 ]);
 
 /**
+ * Servers one Hetzner private network takes: 100. The API refuses to attach more, so servers past the
+ * 100th would fail after the network, firewalls and the first 100 exist (hetznercloud/hcloud-cloud-controller-manager#342,
+ * kube-hetzner #1985, hetzner-k3s docs/Recommendations.md).
+ */
+export const HETZNER_NETWORK_MAX_SERVERS = 100;
+
+/**
  * NIC name of the private network on current Hetzner images (x64 and Arm): the attached network is
  * the second virtio NIC, which systemd names enp7s0. Older Intel CX hosts used ens10; the setting
  * `hetzner.privateInterface` overrides it.
