@@ -160,6 +160,7 @@ export async function main(): Promise<Record<string, unknown>> {
     certificateRenewal: renewal,
     // New agents roll as one last batch: their rollout steps have nothing to do yet.
     knownNodes: installedNodes(previous),
+    clusterInitServer: plan.clusterInitServer,
   });
 
   let layers: ClusterAddons | undefined;
@@ -214,6 +215,8 @@ export async function main(): Promise<Record<string, unknown>> {
     nodeAddresses: nodeAddresses(nodes),
     restartKeys: k3s.restartKeys,
     knownApiHosts: apiHostsKnown,
+    // Which server keeps cluster-init, read back so that a handover does not move it (day-two/servers.ts).
+    clusterInitServer: plan.clusterInitServer ?? "",
     etcdNodeIps: etcdNodeIps(plan.nodes, cluster.datastore),
     // The VMs the next update compares with, to see which nodes it gives a new VM (day-two/machines.ts).
     ...(plan.machines ? { cloudMachines: plan.machines } : {}),

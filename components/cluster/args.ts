@@ -87,6 +87,12 @@ export interface K3sClusterArgs extends ClusterArgs {
    * every node counts as installed.
    */
   knownNodes?: string[];
+  /**
+   * The server that started the cluster (config.yaml `cluster-init` with embedded etcd): one in `nodes`,
+   * or in `gone` once lost and the next server took its place (day-two/servers.ts firstServerHandover);
+   * `null` once its entry is deleted. Default: the first server in `nodes`. Kept in the stack output `clusterInitServer`.
+   */
+  clusterInitServer?: string | null;
 }
 
 /**
@@ -119,6 +125,8 @@ export interface ResolvedK3sClusterArgs {
   sshRollout: boolean;
   certificateRenewal?: string;
   knownNodes?: string[];
+  /** The server that started the cluster (live or gone), if still listed. */
+  clusterInit?: string;
   stager?: InstallStager;
   goneRoot: ConfigRoot;
   removed: RemovedHost[];
@@ -165,6 +173,7 @@ export const k3sClusterArgsSchema = clusterArgsSchema
     sshRollout: z.boolean().default(true),
     certificateRenewal: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: "is not a day. Fix: give it as YYYY-MM-DD, such as 2027-06-30, or leave it out" }).optional(),
     knownNodes: z.array(z.string()).optional(),
+    clusterInitServer: z.string().nullable().optional(),
     stager: z.custom<InstallStager>((v) => typeof (v as InstallStager | undefined)?.stage === "function").optional(),
     goneRoot: z.custom<ConfigRoot>((v) => typeof v === "string" || typeof (v as { arg?: unknown } | undefined)?.arg === "string").optional(),
     removed: z.array(z.custom<RemovedHost>((v) => typeof (v as RemovedHost | undefined)?.name === "string")).default([]),
@@ -261,6 +270,12 @@ export function resolveK3sClusterArgs(args: K3sClusterProgramArgs): ResolvedK3sC
     }, TOPOLOGY, nodeMaskArgs(nodeMask), mergedDisable(contributions, settings)),
     () => checkNodesAgainstCluster(settings, nodes),
     () => longhornRolloutProblems(contributions, nodes, rollout),
+    () => {
+      const init = parsed.clusterInitServer;
+      if (typeof init === "string" && ![...nodes, ...gone].some((n) => n.name === init && n.role === "server")) {
+        throw new ConfigError([`${ROOT}.clusterInitServer: '${init}' is not a server in ${ROOT}.nodes or ${ROOT}.gone. Fix: name the server that started the cluster, pass null once its entry is deleted, or leave it out (the first server).`]);
+      }
+    },
   ]);
   return {
     settings,
@@ -276,6 +291,7 @@ export function resolveK3sClusterArgs(args: K3sClusterProgramArgs): ResolvedK3sC
     sshRollout: parsed.sshRollout,
     certificateRenewal: parsed.certificateRenewal,
     knownNodes: parsed.knownNodes,
+    clusterInit: parsed.clusterInitServer === undefined ? nodes.find((n) => n.role === "server")?.name : parsed.clusterInitServer ?? undefined,
     stager: parsed.stager,
     goneRoot: parsed.goneRoot ?? { arg: `${ROOT}.gone` },
     removed: parsed.removed,

@@ -67,20 +67,21 @@ export class K3sCluster extends pulumi.ComponentResource {
     super("k3s:cluster:K3sCluster", name, {}, opts);
     const { settings, rollout } = args;
     const plan = planRollout(args.nodes, rollout.agentBatchSize, args.knownNodes && new Set(args.knownNodes));
-    const bootstrap = plan.servers[0];
+    // Runs kubectl for the others and is where the kubeconfig is read: the first server listed (not always the one that started the cluster).
+    const firstServer = plan.servers[0];
     // A node's primary node-ip (the first of a dual-stack pair), else its SSH address: what joins and serverAddresses use.
     const address = (n: NodeSpec) => pulumi.output(n.internalAddress ?? n.connection.host).apply(primaryNodeIp);
 
     const token = new random.RandomPassword(`${name}-token`, { length: 48, special: false }, { parent: this });
     const fixedHost = apiHost(settings);
-    const joinHost = fixedHost ? pulumi.output(fixedHost) : address(bootstrap);
+    const joinHost = fixedHost ? pulumi.output(fixedHost) : address(firstServer);
     const joinUrl = joinHost.apply(apiUrl);
     const contributions = args.contributions;
     // Hosts the joins and the kubeconfig name that the serving certificate would not (api-sans.ts).
     const apiSans = pulumi
-      .all([bootstrap.connection.host, bootstrap.internalAddress, bootstrap.externalAddress, args.kubeconfigHost])
+      .all([firstServer.connection.host, firstServer.internalAddress, firstServer.externalAddress, args.kubeconfigHost])
       .apply(([host, internalAddress, externalAddress, kubeconfigHost]) =>
-        missingApiSans(settings, { name: bootstrap.name, host, internalAddress, externalAddress }, kubeconfigHost, args.knownApiHosts));
+        missingApiSans(settings, { name: firstServer.name, host, internalAddress, externalAddress }, kubeconfigHost, args.knownApiHosts));
     const resolved = pulumi.all([resolveContributions(contributions), apiSans]).apply(([r, sans]) =>
       sans.length ? { ...r, server: mergeLayerKeys(r.server, { "tls-san": sans }) } : r);
     const secretConfig = args.datastoreEndpoint !== undefined || contributions.some((c) => c.secret);
@@ -89,10 +90,10 @@ export class K3sCluster extends pulumi.ComponentResource {
     let rolloutAfter: pulumi.Resource[] = [];
     if (sshRollout && rollout.preUpgradeScript) {
       rolloutAfter = [remoteScript(`${name}-pre-upgrade`, {
-        connection: bootstrap.connection,
+        connection: firstServer.connection,
         script: scriptFrame(`before upgrading to ${settings.k3sVersion}`, { update: rollout.preUpgradeScript }),
         phases: ["update"],
-      }, { parent: this, dependsOn: bootstrap.dependsOn })];
+      }, { parent: this, dependsOn: firstServer.dependsOn })];
     }
 
     const serverInstalls: pulumi.Resource[] = [];
@@ -105,8 +106,9 @@ export class K3sCluster extends pulumi.ComponentResource {
       const k3sNode = new K3sNode(`${name}-${node.name}`, {
         node,
         settings,
-        bootstrap: node === bootstrap,
-        controlConnection: bootstrap.connection,
+        // The server that started the cluster: after a handover the first server is another (args.ts clusterInitServer).
+        bootstrap: node.name === args.clusterInit,
+        controlConnection: firstServer.connection,
         joinUrl,
         token: token.result,
         contributions: resolved,
@@ -135,17 +137,18 @@ export class K3sCluster extends pulumi.ComponentResource {
     let previousRestart: pulumi.Resource[] = [];
     const serverMembers: pulumi.Resource[] = [];
     for (const server of plan.servers) {
-      const k3sNode = addNode(server, server === bootstrap ? [] : [...serverInstalls.slice(-1), ...previousRestart, ...removals], rolloutAfter);
+      const k3sNode = addNode(server, server === firstServer ? [] : [...serverInstalls.slice(-1), ...previousRestart, ...removals], rolloutAfter);
       previousRestart = [k3sNode.restart];
-      if (server === bootstrap) {
+      if (server === firstServer) {
         configAfter = [k3sNode.config];
         for (const gone of args.gone) {
           this.gone[gone.name] = new GoneK3sNode(`${name}-${gone.name}`, {
             node: gone,
-            controlConnection: bootstrap.connection,
+            controlConnection: firstServer.connection,
             drainTimeout: GONE_DRAIN_TIMEOUT,
             after: [k3sNode.install],
             listedIn: args.goneRoot,
+            startedCluster: gone.name === args.clusterInit,
           }, { parent: this });
           removals.push(this.gone[gone.name].removal);
         }
@@ -189,17 +192,17 @@ export class K3sCluster extends pulumi.ComponentResource {
     // "Certificate Management"). A copy read once expires a year after install, and with it every
     // layer's access (k3s-io/k3s discussion #10024; cnrancher/autok3s#676). The key carries the restart
     // key in its header, so the step updates exactly when the first server restarts, and runs after it.
-    const first = this.nodes[bootstrap.name];
+    const firstNode = this.nodes[firstServer.name];
     const read = remoteScript(`${name}-kubeconfig`, {
-      connection: bootstrap.connection,
-      script: restartKeys.apply((keys) => renderKubeconfigScript(keys[bootstrap.name])),
+      connection: firstServer.connection,
+      script: restartKeys.apply((keys) => renderKubeconfigScript(keys[firstServer.name])),
       phases: ["create", "update"],
       secret: true,
-    }, { parent: this, dependsOn: [first.install, first.rolloutDone] });
+    }, { parent: this, dependsOn: [firstNode.install, firstNode.rolloutDone] });
     const configuredHost = configuredKubeconfigHost(settings);
     const kubeconfigHost = args.kubeconfigHost !== undefined
       ? pulumi.output(args.kubeconfigHost)
-      : pulumi.output(configuredHost ?? bootstrap.connection.host);
+      : pulumi.output(configuredHost ?? firstServer.connection.host);
     this.kubeconfig = pulumi.secret(
       pulumi.all([read.stdout, kubeconfigHost]).apply(([raw, host]) => rewriteKubeconfig(raw, host, `k3s-${pulumi.getStack()}`)),
     );
@@ -216,7 +219,7 @@ export class K3sCluster extends pulumi.ComponentResource {
     for (const host of args.removed) {
       this.removed[host.name] = new RemovedK3sNode(`${name}-${host.name}`, {
         host,
-        controlConnection: bootstrap.connection,
+        controlConnection: firstServer.connection,
         drainTimeout: settings.drainTimeout,
         after: settled,
         etcdLeaving: host.checkQuorum && etcdLeaving.includes(host.name) ? etcdLeaving : undefined,
@@ -228,7 +231,7 @@ export class K3sCluster extends pulumi.ComponentResource {
     // Registered for any etcd cluster: dropped in an update, its delete would switch the check off.
     if (settings.datastore === "etcd") {
       remoteScript(`${name}-teardown`, {
-        connection: bootstrap.connection,
+        connection: firstServer.connection,
         script: renderTeardownScript(),
         phases: ["create", "delete"],
       }, { parent: this, dependsOn: members });

@@ -17,10 +17,14 @@ export interface GoneK3sNodeArgs {
   after: pulumi.Resource[];
   /** Where the gone host is listed, for the message on dropping its records (`k3s-stacks:inventory` by default). */
   listedIn?: ConfigRoot;
+  /** It started the cluster (K3sClusterArgs.clusterInitServer): it never had a leave step. */
+  startedCluster?: boolean;
 }
 
 /** Names of the records a gone host keeps in the stack until its inventory entry is deleted (README). */
-export const GONE_RECORDS = ["config", "install"] as const;
+export function goneRecords(startedCluster: boolean): string[] {
+  return startedCluster ? ["config", "install", "member"] : ["config", "install", "member", "leave"];
+}
 
 /**
  * A host that is gone for good: removed from the cluster from the first server, and never dialled.
@@ -35,9 +39,11 @@ export const GONE_RECORDS = ["config", "install"] as const;
  * Their triggers keep their values (a changed trigger would replace them and run the stored delete
  * over SSH). The install record carries the removal itself, moved to the first server: the provider
  * runs an update with the new inputs (connection included), so the update drains and deletes the
- * Node there. Every other step of the host is dropped in this run: the rollout steps have no delete,
- * and the member (drain) and leave (delete the Node) deletes run on the first server after the removal
- * has deleted the Node, so they find nothing to do.
+ * Node there. The member (drain) and leave (delete the Node) steps store a delete over the connection
+ * of the first server when they were registered; for a host that was the first server itself (lost,
+ * its place handed to the next: day-two/servers.ts firstServerHandover) that is the dead host, so
+ * they are kept as records too, and for every gone host alike: their deletes would only find the Node
+ * gone. The rollout steps have no delete and are dropped.
  */
 export class GoneK3sNode extends pulumi.ComponentResource {
   /** Finishes when the Node (and its etcd member) is gone from the cluster. */
@@ -47,13 +53,17 @@ export class GoneK3sNode extends pulumi.ComponentResource {
     super("k3s:cluster:K3sNode", name, {}, opts);
     const { node } = args;
     const kept = { parent: this, retainOnDelete: true, additionalSecretOutputs: ["stdout", "stderr"] };
-    // Host preparation's record: nothing to run any more.
-    new command.remote.Command(`${name}-config`, {
-      connection: connectionArgs(node.connection),
-      triggers: [installIdentity(node)],
-      addPreviousOutputInEnv: false,
-      logging: command.types.enums.remote.Logging.None,
-    }, kept);
+    // Records without commands: an update runs nothing (pulumi-command runs `update`, else `create`).
+    // Config and leave keep their trigger's value: a new one would replace them and run the stored delete.
+    const records = goneRecords(args.startedCluster ?? false);
+    for (const step of records.filter((r) => r !== "install")) {
+      new command.remote.Command(`${name}-${step}`, {
+        connection: connectionArgs(node.connection),
+        ...(step === "member" ? {} : { triggers: [installIdentity(node)] }),
+        addPreviousOutputInEnv: false,
+        logging: command.types.enums.remote.Logging.None,
+      }, kept);
+    }
     this.removal = remoteScript(`${name}-install`, {
       connection: args.controlConnection,
       script: renderGoneScript({ node: node.name, drainTimeout: args.drainTimeout, timeoutSeconds: LEAVE_TIMEOUT_SECONDS }),
@@ -63,7 +73,7 @@ export class GoneK3sNode extends pulumi.ComponentResource {
     }, { ...kept, dependsOn: args.after });
     pulumi.log.info(
       `${node.name} is marked gone: it is removed from the cluster through the first server, never dialled. ` +
-        `Its records ${GONE_RECORDS.map((r) => `${name}-${r}`).join(" and ")} stay in the stack without a delete; ` +
+        `Its records ${records.map((r) => `${name}-${r}`).join(", ")} stay in the stack without a delete; ` +
         `delete ${node.name} from ${keyPath(args.listedIn ?? "inventory", [])} and run pulumi up to drop them (nothing is called).`,
       this,
     );

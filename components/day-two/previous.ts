@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { collectProblems } from "../rules/errors";
 import { parseIp } from "../rules/address";
-import { ClusterSettings } from "../k3s/settings";
+import { ClusterSettings, apiHost } from "../k3s/settings";
 import { UpgradeConfig } from "./config";
 import { checkVersionChange } from "./skew";
 import { checkServerChange } from "./servers";
@@ -43,6 +43,8 @@ export interface PreviousState {
   certificateRenewal?: string;
   /** `cloudMachines` output: cloud node → its VM's machine (nodes/cloud/machines.ts); absent from older and non-cloud stacks. */
   machines?: Record<string, string>;
+  /** `clusterInitServer` output: the server that started the cluster, "" once it is no longer listed (servers.ts clusterInitServer); absent from older stacks. */
+  clusterInitServer?: string;
 }
 
 /**
@@ -108,8 +110,8 @@ async function outputValue(ref: pulumi.StackReference, name: string): Promise<un
  */
 export async function readPreviousState(opts: { parent?: pulumi.Resource } = {}): Promise<PreviousState> {
   const ref = new pulumi.StackReference("k3s-stacks-previous-outputs", { name: ownStackName() }, { parent: opts.parent });
-  const [version, servers, datastore, identities, keys, storageClass, addresses, apiHosts, peerIps, kubeconfig, renewal, machines, ...fixedValues] = await Promise.all(
-    ["k3sVersion", "serverNames", "datastore", "nodeIdentities", "restartKeys", "storageClass", "nodeAddresses", "knownApiHosts", "etcdNodeIps", "kubeconfig", "certificateRenewal", "cloudMachines", ...FIXED_SETTING_OUTPUTS].map((name) => outputValue(ref, name)),
+  const [version, servers, datastore, identities, keys, storageClass, addresses, apiHosts, peerIps, kubeconfig, renewal, machines, initServer, ...fixedValues] = await Promise.all(
+    ["k3sVersion", "serverNames", "datastore", "nodeIdentities", "restartKeys", "storageClass", "nodeAddresses", "knownApiHosts", "etcdNodeIps", "kubeconfig", "certificateRenewal", "cloudMachines", "clusterInitServer", ...FIXED_SETTING_OUTPUTS].map((name) => outputValue(ref, name)),
   );
   const isKeys = (v: unknown): v is Record<string, string> =>
     typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string");
@@ -127,6 +129,7 @@ export async function readPreviousState(opts: { parent?: pulumi.Resource } = {})
   const expiry = typeof kubeconfig === "string" ? clientCertificateExpiry(kubeconfig) : undefined;
   if (expiry) state.certificateExpiry = expiry.toISOString();
   if (typeof renewal === "string") state.certificateRenewal = renewal;
+  if (typeof initServer === "string") state.clusterInitServer = initServer;
   const nodeAddresses = parseNodeAddresses(addresses);
   if (nodeAddresses) state.nodeAddresses = nodeAddresses;
   const fixed = parseFixedSettings(Object.fromEntries(FIXED_SETTING_OUTPUTS.map((name, i) => [name, fixedValues[i]])));
@@ -160,12 +163,13 @@ export function checkAgainstPrevious(
 ): void {
   collectProblems([
     () => checkVersionChange(previous.k3sVersion, next.settings.k3sVersion, next.settings.datastore === "etcd"),
-    () => checkServerChange(previous.serverNames, next.serverNames, next.settings.datastore, { force: next.upgrade.forceServerRemoval, gone: next.gone }),
+    () => checkServerChange(previous.serverNames, next.serverNames, next.settings.datastore, { force: next.upgrade.forceServerRemoval, gone: next.gone, fixedRegistration: apiHost(next.settings) !== undefined }),
     () => checkDatastoreChange(previous.datastore, next.settings.datastore),
     () => checkDatastoreMoveAlone(previous, next.settings),
     () => {
-      const first = previous.serverNames?.[0];
-      if (first && next.nodeIdentities) checkIdentityChange(previous.nodeIdentities, first, next.nodeIdentities);
+      // The first server then and now (another after a handover): each runs kubectl for the rest.
+      const firsts = new Set([previous.serverNames?.[0], next.serverNames[0]].filter((s): s is string => s !== undefined));
+      if (next.nodeIdentities) collectProblems([...firsts].map((first) => () => checkIdentityChange(previous.nodeIdentities, first, next.nodeIdentities!)));
     },
     () => checkGoneIdentity(previous.nodeIdentities, next.goneIdentities ?? {}),
     () => checkFixedSettings(previous.fixed ?? {}, fixedSettings(next.settings)),

@@ -22,12 +22,66 @@ export function maxServerRemoval(members: number): number {
   return Math.max(0, members - quorum(members));
 }
 
+/**
+ * The server that started the cluster, for K3sClusterArgs.clusterInitServer: the last update's
+ * `clusterInitServer` output ("" for none); for a stack last updated before that output, its first
+ * server then (it started the cluster: the first server could not change); for a new stack, or one
+ * whose outputs are not read, the first server `listed` (live or gone, in the order listed). null when
+ * that server is no longer listed.
+ */
+export function clusterInitServer(previous: { clusterInitServer?: string; serverNames?: string[] } | undefined, listed: string[]): string | null {
+  const recorded = previous?.clusterInitServer ?? previous?.serverNames?.[0];
+  const name = recorded === undefined ? listed[0] : recorded;
+  return name !== undefined && listed.includes(name) ? name : null;
+}
+
 /** Options for checkServerChange. */
 export interface ServerChangeOptions {
   /** k3s-stacks:upgrade.forceServerRemoval: turn the quorum refusal into a warning. */
   force?: boolean;
   /** Servers marked gone: already down, so they leave without a vote of their own. */
   gone?: string[];
+  /**
+   * Nodes join through a fixed registration address (`apiEndpoint` or `apiVip`), not through the first
+   * server's own address: a lost first server can then hand its place to the next (firstServerHandover).
+   */
+  fixedRegistration?: boolean;
+}
+
+/**
+ * Why the first server of the last update cannot hand its place to `next` (the first server listed
+ * now), or undefined when it can. It can when it is marked gone (its machine is lost for good), the
+ * servers keep the cluster state without it (embedded etcd, or an external datastore), nodes join
+ * through a fixed registration address, and `next` was a server before.
+ *
+ * Why these: the first server runs kubectl for the others and is where the kubeconfig is read; any
+ * server of the cluster can do both. Once a server has etcd data on disk, k3s ignores `cluster-init`
+ * and `server` on it (/work/shared/reference/k3s-reference.md, "Embedded etcd"), so the next server
+ * keeps its config.yaml as it is and nothing restarts. New nodes must still reach a live server: with
+ * the first server's own address as every node's `server:`, pointing them elsewhere would change
+ * every node's config.yaml and restart each (an etcd server that restarts while a member is down can
+ * take etcd below quorum; the restart step refuses it), so a handover needs an address that follows
+ * the live servers (k3s docs "Cluster Load Balancer" / "fixed registration address"). A server that
+ * is new in this run would run kubectl for a cluster it has not joined yet.
+ */
+export function firstServerHandover(previousServers: string[], nextServers: string[], datastore: Datastore, opts: ServerChangeOptions): string | undefined {
+  const [first] = previousServers;
+  const next = nextServers[0];
+  const restore = "follow 'Replace the first server' in docs/day-two.md";
+  if (!opts.gone?.includes(first)) {
+    return `removes '${first}', the first (bootstrap) server; every other node joins through it and the rollout runs kubectl on it. ` +
+      `Fix: keep it. If its machine is lost for good: with embedded etcd or postgres and a fixed registration address (k3s-stacks:cluster.apiEndpoint or apiVip), mark it gone: true and the next server listed takes its place; otherwise ${restore}.`;
+  }
+  if (datastore === "sqlite") return `marks '${first}', the server of a sqlite cluster, gone: the cluster's state was on it. Fix: ${restore}.`;
+  if (!opts.fixedRegistration) {
+    return `marks '${first}', the first server, gone, but every node's config.yaml joins it by its own address (server: https://<its address>:6443): new nodes could not join, and pointing the others elsewhere would restart every node while an etcd member is down. ` +
+      `Fix: ${restore}; once all servers are healthy again, set k3s-stacks:cluster.apiEndpoint or apiVip, so that losing the first server later is a handover to the next.`;
+  }
+  if (next === undefined || !previousServers.includes(next)) {
+    return `marks '${first}', the first server, gone, and lists ${next === undefined ? "no other server" : `'${next}', a server new in this run,`} first: the server that takes its place must already be in the cluster. ` +
+      `Fix: list one of ${previousServers.filter((s) => s !== first).map((s) => `'${s}'`).join(", ") || "the other servers"} as the first server entry (after the gone one), and add new servers after it.`;
+  }
+  return undefined;
 }
 
 /**
@@ -46,10 +100,8 @@ export function checkServerChange(
   const removed = previousServers.filter((s) => !nextServers.includes(s));
 
   if (!nextServers.includes(first)) {
-    problems.push(
-      `k3s-stacks:inventory: removes '${first}', the first (bootstrap) server; every other node joins through it and the rollout runs kubectl on it. ` +
-        "Fix: keep it. To replace that machine, follow 'Replace the first server' in docs/day-two.md.",
-    );
+    const refused = firstServerHandover(previousServers, nextServers, datastore, opts);
+    if (refused) problems.push(`k3s-stacks:inventory: ${refused}`);
   } else if (nextServers[0] !== first) {
     problems.push(
       `k3s-stacks:inventory: makes '${nextServers[0]}' the first server instead of '${first}'. Fix: keep '${first}' as the first server entry.`,

@@ -1,5 +1,7 @@
 import { ConfigError, PROJECT } from "../rules/errors";
-import type { ClusterSettings } from "../k3s/settings";
+import { keyPath } from "../rules/key-path";
+import { ClusterSettings, apiHost } from "../k3s/settings";
+import { firstServerHandover } from "../day-two/servers";
 import { hostEndpoints, liveHosts, parseInventoryConfig } from "../nodes/inventory";
 import { ARCH_ALIASES, InventoryConfig } from "../nodes/inventory/schema";
 import { ThisMachine, parseLocalConfig, thisMachine } from "../nodes/local";
@@ -27,7 +29,24 @@ export function parseNodeSource(read: ConfigReader, cluster: ClusterSettings | u
   if (inventory === undefined) {
     throw new ConfigError([`${PROJECT}:inventory: is missing. Fix: list your machines under k3s-stacks:inventory, or describe cloud nodes under k3s-stacks:cloud (see README).`]);
   }
-  return { kind: "inventory", inventory: parseInventoryConfig(inventory) };
+  const parsed = parseInventoryConfig(inventory);
+  if (cluster) firstServerGoneProblems(parsed, cluster);
+  return { kind: "inventory", inventory: parsed };
+}
+
+/**
+ * A first server marked gone hands its place to the next server listed, when the cluster allows it
+ * (day-two/servers.ts firstServerHandover): checked here without the previous outputs, so that a
+ * stack that does not read them is refused too.
+ */
+function firstServerGoneProblems(inv: InventoryConfig, cluster: ClusterSettings): void {
+  const servers = inv.hosts.map((h, i) => ({ h, i })).filter(({ h }) => h.role === "server");
+  if (!servers[0]?.h.gone) return;
+  const refused = firstServerHandover(servers.map(({ h }) => h.name), servers.filter(({ h }) => !h.gone).map(({ h }) => h.name), cluster.datastore, {
+    gone: servers.filter(({ h }) => h.gone).map(({ h }) => h.name),
+    fixedRegistration: apiHost(cluster) !== undefined,
+  });
+  if (refused) throw new ConfigError([`${keyPath("inventory", ["hosts", servers[0].i, "gone"])}: ${refused}`]);
 }
 
 function inventoryPlan(inv: InventoryConfig, h: InventoryConfig["hosts"][number]): NodePlan {

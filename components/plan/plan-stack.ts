@@ -9,6 +9,7 @@ import type { ThisMachine } from "../nodes/local";
 import { parseSnapshotConfig, parseUpgradeConfig } from "../day-two/config";
 import { PreviousState, checkAgainstPrevious } from "../day-two/previous";
 import { installIdentity } from "../day-two/replace-chain";
+import { clusterInitServer } from "../day-two/servers";
 import { cloudMachines } from "../nodes/cloud/machines";
 import { etcdNodeIps } from "../day-two/etcd-peers";
 import { rolloutSettings } from "../day-two/rollout";
@@ -204,6 +205,8 @@ export function planStack(config: StackConfig, previous: PreviousState | undefin
     nodes,
     gone: planned!.gone,
     serverNames: serverNamesOf(nodes),
+    // Inventory order, gone hosts included: a first server marked gone started the cluster.
+    clusterInitServer: clusterInitServer(plan.upgrade!.checkPreviousOutputs ? previous : undefined, source!.kind === "inventory" ? source!.inventory.hosts.filter((h) => h.role === "server").map((h) => h.name) : serverNamesOf(nodes)),
     nodeIdentities: identitiesOf(nodes),
     ...(source!.kind === "cloud" ? { machines: Object.fromEntries(cloudMachines(source!.cloud).map((m) => [m.name, m.machine])) } : {}),
     upgrade: plan.upgrade!,

@@ -56,6 +56,8 @@ export interface StackPlan {
   /** Inventory hosts marked `gone: true` (removed without SSH to them). */
   gone: NodePlan[];
   serverNames: string[];
+  /** The server that started the cluster, live or gone, or null (K3sClusterArgs.clusterInitServer). */
+  clusterInitServer: string | null;
   /** Node name → role/arch identity (day-two/replace-chain.ts). */
   nodeIdentities: Record<string, string>;
   /** Cloud node → its VM's machine (nodes/cloud/machines.ts), exported as `cloudMachines`; absent for other sources. */

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../../components/rules/errors";
-import { checkServerChange, maxServerRemoval } from "../../components/day-two/servers";
+import { checkServerChange, clusterInitServer, maxServerRemoval } from "../../components/day-two/servers";
 
 function message(fn: () => void): string {
   try {
@@ -48,5 +48,36 @@ describe("server set changes", () => {
 
   it("does not limit removals of stateless servers on an external datastore", () => {
     expect(message(() => checkServerChange(["s1", "s2", "s3"], ["s1"], "postgres"))).toBe("");
+  });
+});
+
+describe("a lost first server", () => {
+  const handover = { gone: ["s1"], fixedRegistration: true };
+
+  it("hands its place to the next server with embedded etcd or postgres and a fixed registration address", () => {
+    expect(message(() => checkServerChange(["s1", "s2", "s3"], ["s2", "s3", "s4"], "etcd", handover))).toBe("");
+    expect(message(() => checkServerChange(["s1", "s2"], ["s2"], "postgres", handover))).toBe("");
+  });
+
+  it("is refused otherwise, each time with what to do", () => {
+    expect(message(() => checkServerChange(["s1", "s2", "s3"], ["s2", "s3", "s4"], "etcd", { gone: ["s1"] }))).toMatch(/joins it by its own address.*Fix: follow 'Replace the first server'.*set k3s-stacks:cluster\.apiEndpoint or apiVip/);
+    expect(message(() => checkServerChange(["s1"], ["s2"], "sqlite", handover))).toMatch(/the server of a sqlite cluster, gone: the cluster's state was on it\. Fix: follow 'Replace the first server'/);
+    expect(message(() => checkServerChange(["s1", "s2", "s3"], ["s4", "s2", "s3"], "etcd", handover))).toMatch(/lists 's4', a server new in this run, first.*Fix: list one of 's2', 's3' as the first server entry/);
+    // Still within quorum: the gone first server counts as removed.
+    expect(message(() => checkServerChange(["s1", "s2", "s3"], ["s2"], "etcd", { ...handover, gone: ["s1", "s3"] }))).toMatch(/2 of 3 etcd servers; the 1 left are below quorum/);
+  });
+});
+
+describe("the server that started the cluster", () => {
+  it("is the first server listed on a new stack (a gone one too), then what the last update recorded", () => {
+    expect(clusterInitServer(undefined, ["s1", "s2"])).toBe("s1");
+    expect(clusterInitServer({}, ["s1", "s2"])).toBe("s1");
+    expect(clusterInitServer({ serverNames: ["s1", "s2"] }, ["s1", "s2"])).toBe("s1");
+    expect(clusterInitServer({ serverNames: ["s2", "s3"], clusterInitServer: "s1" }, ["s1", "s2", "s3"])).toBe("s1");
+  });
+
+  it("is none once its entry is deleted, and stays none", () => {
+    expect(clusterInitServer({ serverNames: ["s2", "s3"], clusterInitServer: "s1" }, ["s2", "s3"])).toBeNull();
+    expect(clusterInitServer({ serverNames: ["s2", "s3"], clusterInitServer: "" }, ["s2", "s3"])).toBeNull();
   });
 });

@@ -101,15 +101,17 @@ describe("a node's chain: leave (root) → config, install, member", () => {
 });
 
 describe("a host marked gone", () => {
-  test("only its config and install are registered, kept out of deletes, with their triggers and no delete", async () => {
-    for (const [s, trigger] of [["config", "agent/arm64"], ["install", "agent"]]) {
-      const c = step("dead", s);
+  test("its config, install, member and leave are registered as records kept out of deletes, with their triggers and no delete; its rollout steps are dropped", async () => {
+    for (const [s, trigger] of [["config", "agent/arm64"], ["install", "agent"], ["leave", "agent/arm64"], ["member", undefined]]) {
+      const c = step("dead", s as string);
       expect(c.args.delete).toBeUndefined();
-      expect(c.args.triggers).toEqual([trigger]);
+      expect(c.args.triggers).toEqual(trigger === undefined ? undefined : [trigger]);
       expect(opts(c).retainOnDelete).toBe(true);
     }
-    expect([step("dead", "config").args.create, step("dead", "config").args.update, step("dead", "config").args.stdin]).toEqual([undefined, undefined, undefined]);
-    for (const s of ["leave", "member", "cordon", "restart", "uncordon", "gone"]) {
+    for (const s of ["config", "member", "leave"]) {
+      expect([s, step("dead", s).args.create, step("dead", s).args.update, step("dead", s).args.stdin]).toEqual([s, undefined, undefined, undefined]);
+    }
+    for (const s of ["cordon", "restart", "uncordon", "gone"]) {
       expect(recorded.some((c) => c.name === `k3s-dead-${s}`)).toBe(false);
     }
   });

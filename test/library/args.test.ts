@@ -176,3 +176,12 @@ test("ClusterAddons wants cephExternal exactly with an existing Ceph cluster, an
     expect.stringMatching(/^ClusterAddons\.args\.cephExternal\.monitors\[0\]: is not a monitor address\. Fix: /),
   ]);
 });
+
+test("clusterInitServer names a server of nodes or gone; by default the first server starts the cluster", async () => {
+  const servers = [node("s2"), node("s3"), node("s4")];
+  const problems = await problemsOf(() => new K3sCluster("init", { version: VERSION, datastore: "etcd", nodes: servers, clusterInitServer: "s9" }));
+  expect(problems).toEqual([expect.stringMatching(/^K3sCluster\.args\.clusterInitServer: 's9' is not a server in K3sCluster\.args\.nodes or K3sCluster\.args\.gone\. Fix: /)]);
+  expect(resolveK3sClusterArgs({ version: VERSION, datastore: "etcd", nodes: servers }).clusterInit).toBe("s2");
+  expect(resolveK3sClusterArgs({ version: VERSION, datastore: "etcd", nodes: servers, gone: [node("s1")], clusterInitServer: "s1" }).clusterInit).toBe("s1");
+  expect(resolveK3sClusterArgs({ version: VERSION, datastore: "etcd", nodes: servers, clusterInitServer: null }).clusterInit).toBeUndefined();
+});

@@ -121,7 +121,7 @@ test("without a recorded identity (a stack from before nodeIdentities), the remo
 
 test("a host marked gone is not also removed as deleted", async () => {
   const r = await up(PREVIOUS, [...HOSTS, { ...host("old", "agent", "192.168.3.30", "arm64"), gone: true }]);
-  expect(recorded.filter((c) => c.name.startsWith("k3s-old-")).map((c) => c.name).sort()).toEqual(["k3s-old-config", "k3s-old-install"]);
+  expect(recorded.filter((c) => c.name.startsWith("k3s-old-")).map((c) => c.name).sort()).toEqual(["k3s-old-config", "k3s-old-install", "k3s-old-leave", "k3s-old-member"]);
   expect(commandInputs(r.state, "k3s-old-install").stdin).toContain("marked gone");
 });
 

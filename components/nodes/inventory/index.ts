@@ -74,20 +74,18 @@ function bastionFix(inv: InventoryConfig, self: string, text: string): string {
 }
 
 /**
- * A gone host is removed through the first server, which every node joins and which runs kubectl for
- * the rest: the first server itself can never be gone (replacing it is a restore, docs/day-two.md).
+ * A gone host is removed through the first live server, which runs kubectl for the rest: at least one
+ * server must stay. Whether the first server may be gone (a handover) depends on the cluster's
+ * datastore and registration address: plan/nodes.ts asks day-two/servers.ts firstServerHandover.
  */
 function goneProblems(root: ConfigRoot, inv: InventoryConfig): void {
-  const firstServer = inv.hosts.findIndex((h) => h.role === "server");
-  const problems: string[] = [];
-  if (firstServer >= 0 && inv.hosts[firstServer].gone) {
-    const live = inv.hosts.find((h) => h.role === "server" && !h.gone);
-    problems.push(
-      `${keyPath(root, ["hosts", firstServer, "gone"])}: '${inv.hosts[firstServer].name}' is the first server; every other node joins through it and removals run on it, so it cannot be removed as gone. ` +
-        `Fix: set gone: false and follow 'Replace the first server' in docs/day-two.md${live ? ` (restore a snapshot onto a rebuilt machine; '${live.name}' cannot simply take its place)` : ""}.`,
-    );
+  const servers = inv.hosts.map((h, i) => ({ h, i })).filter(({ h }) => h.role === "server");
+  if (servers.length > 0 && servers.every(({ h }) => h.gone)) {
+    throw new ConfigError([
+      `${keyPath(root, ["hosts", servers[0].i, "gone"])}: every server is marked gone, so nothing is left to run the cluster. ` +
+        "Fix: set gone: false on the servers that still run, or, if all are lost, follow 'Replace the first server' in docs/day-two.md.",
+    ]);
   }
-  if (problems.length) throw new ConfigError(problems);
 }
 
 /** Hosts that still run k3s (not marked gone). */

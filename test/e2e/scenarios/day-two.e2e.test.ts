@@ -3,7 +3,7 @@
  * SQLite grown to three etcd servers (two agents turned into servers on the way), the refusals,
  * unreachable hosts (direct and behind a bastion, packets dropped) failing by name within two minutes,
  * also when the host behind the bastion is being removed, agent removal in the maintainers' order, a
- * dead host marked gone removed in one up (two records without a delete left until its entry goes),
+ * dead host marked gone removed in one up (records without a delete left until its entry goes),
  * destroy. The leak search runs
  * after each. Order is checked from the stand-ins' recorded timestamps and the hosts' files.
  */
@@ -294,7 +294,7 @@ test("7. removing an agent: drain, then uninstall on the host, then delete the N
   await expectNoLeaks();
 });
 
-test("8. a dead host marked gone is removed in one up, without SSH to it; two records without a delete stay until its entry goes", async () => {
+test("8. a dead host marked gone is removed in one up, without SSH to it; records without a delete stay until its entry goes", async () => {
   lab.stopHost("edge");
   inventory = inventory.map((h) => (h.name === "edge" ? { ...h, gone: true } : h));
   await configure();
@@ -310,18 +310,18 @@ test("8. a dead host marked gone is removed in one up, without SSH to it; two re
   expect(bastionLogins()).toBe(loginsBefore);
   expect(kubectlOn(log, "delete", "edge")).toHaveLength(1);
   const edgeSteps = e2e.steps.filter((s) => s.name.startsWith("k3s-edge"));
-  expect(edgeSteps.filter((s) => s.op === "update").map((s) => s.name).sort()).toEqual(["k3s-edge-config", "k3s-edge-install"]);
+  expect(edgeSteps.filter((s) => s.op === "update").map((s) => s.name).sort()).toEqual(["k3s-edge-config", "k3s-edge-install", "k3s-edge-leave", "k3s-edge-member"]);
   expect(edgeSteps.filter((s) => s.op === "create")).toEqual([]);
   expect(r.outputs.nodeNames.value).not.toContain("edge");
   expect(Object.keys(r.outputs.nodeAddresses.value)).not.toContain("edge");
-  // The documented minimum: its component and two records, neither with a delete; the install record
+  // The documented minimum: its component and four records, none with a delete; the install record
   // ran the removal on srv1.
   const left = stateResources("k3s-edge");
-  expect(left.map((x) => x.name).sort()).toEqual(["k3s-edge", "k3s-edge-config", "k3s-edge-install"]);
+  expect(left.map((x) => x.name).sort()).toEqual(["k3s-edge", "k3s-edge-config", "k3s-edge-install", "k3s-edge-leave", "k3s-edge-member"]);
   for (const x of left.filter((y) => y.type === "command:remote:Command")) expect({ name: x.name, delete: x.inputs.delete }).toEqual({ name: x.name, delete: undefined });
   expect(left.find((x) => x.name === "k3s-edge-config")!.inputs.create).toBeUndefined();
   expect((await e2e.up("no-change after gone", { expectNoChanges: true })).summary.result).toBe("succeeded");
-  // Dropping the entry removes the two records without calling anything, and probes nothing.
+  // Dropping the entry removes the records without calling anything, and probes nothing.
   inventory = inventory.filter((h) => h.name !== "edge");
   await configure();
   const beforeDrop = lab.invocations().length;
