@@ -12,13 +12,15 @@
 // Run: npx ts-node --transpile-only bench/cluster-eval.ts [sizes...] [--rounds=N]  (21: 1 server + 20 agents, as bench/e2e-bringup.ts)
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as inspector from "inspector";
 import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { STACK_TRACES_ENV, limitStackTraces } from "../stacks/stack-traces";
 import { stateBytes } from "./state-size";
+import { readGraph, recordGraph, replayGraph, writeGraph } from "./graph-floor";
+import { cpuMs, profileSpan } from "./cpu-profile";
+import { median } from "./stats";
 
 interface Result {
   nodes: number;
@@ -39,31 +41,6 @@ interface Result {
 }
 
 const MB = 1024 * 1024;
-
-/**
- * With K3S_STACKS_BENCH_PROFILE=<dir>: a V8 CPU profile of the evaluation span only (module loading
- * excluded), written as <dir>/<mode>-<nodes>.cpuprofile for Chrome DevTools or any .cpuprofile viewer.
- */
-function profileSpan(name: string): () => void {
-  const dir = process.env.K3S_STACKS_BENCH_PROFILE;
-  if (!dir) return () => undefined;
-  const session = new inspector.Session();
-  session.connect();
-  session.post("Profiler.enable");
-  session.post("Profiler.start");
-  return () =>
-    session.post("Profiler.stop", (err, r) => {
-      if (err) throw err;
-      fs.mkdirSync(dir, { recursive: true });
-      fs.writeFileSync(path.join(dir, `${name}.cpuprofile`), JSON.stringify(r.profile));
-    });
-}
-
-/** CPU milliseconds (user + system) of this process since `since`. */
-function cpuMs(since: NodeJS.CpuUsage): number {
-  const d = process.cpuUsage(since);
-  return (d.user + d.system) / 1000;
-}
 
 function stackConfig(nodes: number): { config: Record<string, unknown>; servers: number } {
   const servers = nodes >= 30 ? 3 : 1;
@@ -113,6 +90,7 @@ async function child(nodes: number): Promise<void> {
   const timer = setInterval(sample, 5);
 
   const state = await installMocks({ outputs: (type, name) => mockOutputs(type, name) });
+  const graph = recordGraph();
   const { config, servers } = stackConfig(nodes);
   setStackConfig(config, { "k3s-stacks:sshPrivateKey": SENTINEL.privateKey });
   const start = performance.now();
@@ -130,6 +108,7 @@ async function child(nodes: number): Promise<void> {
   sample();
   clearInterval(timer);
   const size = stateBytes(state.resources);
+  if (process.env.K3S_STACKS_BENCH_GRAPH) writeGraph(process.env.K3S_STACKS_BENCH_GRAPH, graph);
 
   const result: Result = {
     nodes,
@@ -153,15 +132,17 @@ async function child(nodes: number): Promise<void> {
  * and `perNode - 1` remote.Commands, chained within the node) with one-line inputs and nothing of
  * ours. Tells our cost from Pulumi's.
  */
-async function baseline(nodes: number, perNode: number): Promise<void> {
+async function baseline(nodes: number, perNode: number, graphFile?: string): Promise<void> {
   const command = await import("@pulumi/command");
   const { installMocks } = await import("../test/support/mocks");
   limitStackTraces(process.env);
+  const graph = graphFile ? readGraph(graphFile) : undefined;
   const state = await installMocks();
   const start = performance.now();
-  const stopProfile = profileSpan(`floor-${nodes}`);
+  const stopProfile = profileSpan(`${graph ? "graph-floor" : "floor"}-${nodes}`);
   const cpu0 = process.cpuUsage();
-  for (let i = 0; i < nodes; i++) {
+  if (graph) await replayGraph(graph);
+  else for (let i = 0; i < nodes; i++) {
     const parent = new pulumi.ComponentResource("bench:x:Node", `n${i}`, {});
     let prev: pulumi.Resource | undefined;
     for (let j = 0; j < perNode - 1; j++) {
@@ -184,11 +165,14 @@ function projectNodeArgs(): string[] {
   return (project.runtime?.options?.nodeargs ?? "").split(/\s+/).filter(Boolean);
 }
 
-function spawnChild(mode: "--child" | "--baseline", n: number, stackTraces = false, perNode = 0): Record<string, number> {
+/** One child: the program (--child; with `graph`, it writes its registrations there) or a floor (--baseline; with `graph`, that graph replayed). */
+function spawnChild(mode: "--child" | "--baseline", n: number, opts: { stackTraces?: boolean; perNode?: number; graph?: string } = {}): Record<string, number> {
   const env = { ...process.env };
-  if (stackTraces) env[STACK_TRACES_ENV] = "1";
+  if (opts.stackTraces) env[STACK_TRACES_ENV] = "1";
   else delete env[STACK_TRACES_ENV];
-  const r = spawnSync(process.execPath, [...projectNodeArgs(), "--expose-gc", "-r", "ts-node/register/transpile-only", __filename, mode, String(n), String(perNode)], {
+  if (mode === "--child" && opts.graph) env.K3S_STACKS_BENCH_GRAPH = opts.graph;
+  const args = [__filename, mode, String(n), String(opts.perNode ?? 0), ...(mode === "--baseline" && opts.graph ? [opts.graph] : [])];
+  const r = spawnSync(process.execPath, [...projectNodeArgs(), "--expose-gc", "-r", "ts-node/register/transpile-only", ...args], {
     encoding: "utf8",
     cwd: __dirname,
     env,
@@ -202,32 +186,33 @@ function spawnChild(mode: "--child" | "--baseline", n: number, stackTraces = fal
   return JSON.parse(line.slice("RESULT ".length)) as Record<string, number>;
 }
 
-/** Median of a sample. */
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-/** One size measured `rounds` times, the program and the floor alternating so both see the same load. */
+/** One size measured `rounds` times, the program and both floors alternating so all see the same load. */
 interface Measured {
   result: Result;
   evalMs: number[];
   evalCpuMs: number[];
   floorMs: number[];
   floorCpuMs: number[];
+  graphMs: number[];
+  graphCpuMs: number[];
 }
 
 function measure(n: number, rounds: number): Measured {
-  const m: Measured = { result: undefined as unknown as Result, evalMs: [], evalCpuMs: [], floorMs: [], floorCpuMs: [] };
+  const m: Measured = { result: undefined as unknown as Result, evalMs: [], evalCpuMs: [], floorMs: [], floorCpuMs: [], graphMs: [], graphCpuMs: [] };
+  const graph = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "k3s-stacks-graph-")), "graph.json");
   for (let i = 0; i < rounds; i++) {
-    const r = spawnChild("--child", n) as unknown as Result;
+    const r = spawnChild("--child", n, { graph }) as unknown as Result;
     m.result ??= r;
     m.evalMs.push(r.evalMs);
     m.evalCpuMs.push(r.evalCpuMs);
-    const floor = spawnChild("--baseline", n, false, Math.round(r.resources / n));
+    const floor = spawnChild("--baseline", n, { perNode: Math.round(r.resources / n) });
     m.floorMs.push(floor.evalMs);
     m.floorCpuMs.push(floor.evalCpuMs);
+    const replayed = spawnChild("--baseline", n, { graph });
+    m.graphMs.push(replayed.evalMs);
+    m.graphCpuMs.push(replayed.evalCpuMs);
   }
+  fs.rmSync(path.dirname(graph), { recursive: true, force: true });
   return m;
 }
 
@@ -236,11 +221,12 @@ function parent(sizes: number[], rounds: number): void {
   const results = measured.map((m) => ({ ...m.result, evalMs: median(m.evalMs), evalCpuMs: median(m.evalCpuMs) }));
   const floors = measured.map((m) => median(m.floorMs));
   const floorCpus = measured.map((m) => median(m.floorCpuMs));
-  const withTraces = sizes.map((n) => spawnChild("--child", n, true).evalMs);
+  const graphCpus = measured.map((m) => median(m.graphCpuMs));
+  const withTraces = sizes.map((n) => spawnChild("--child", n, { stackTraces: true }).evalMs);
 
   const f = (x: number, d = 1) => x.toFixed(d);
   const rows = [
-    ["nodes", "servers", "resources", "eval s", "ms/node", "SDK floor s", "eval CPU s", "floor CPU s", "traces on s", "load s", "peak RSS MB", "RSS +MB", "KB/node (RSS)", "peak heap +MB", "state MB", "state KB/node"],
+    ["nodes", "servers", "resources", "eval s", "ms/node", "SDK floor s", "eval CPU s", "floor CPU s", "graph CPU s", "traces on s", "load s", "peak RSS MB", "RSS +MB", "KB/node (RSS)", "peak heap +MB", "state MB", "state KB/node"],
     ...results.map((r, i) => [
       String(r.nodes),
       String(r.servers),
@@ -250,6 +236,7 @@ function parent(sizes: number[], rounds: number): void {
       f(floors[i] / 1000, 2),
       f(r.evalCpuMs / 1000, 2),
       f(floorCpus[i] / 1000, 2),
+      f(graphCpus[i] / 1000, 2),
       f(withTraces[i] / 1000, 2),
       f(r.loadMs / 1000, 2),
       f(r.peakRssMb),
@@ -277,11 +264,15 @@ function parent(sizes: number[], rounds: number): void {
   console.log(`state per step at ${smallest.nodes} nodes (count x KB each): ${steps.map(([k, v]) => `${k} ${v.count}x${f(v.bytes / v.count / 1024)}`).join(", ")}`);
   console.log("state: inputs + the command provider's outputs (inputs again, empty stdout/stderr), secrets as ciphertext, compact JSON, no engine metadata (bench/state-size.ts).");
   console.log("SDK floor: as many components and remote.Commands per node as the program registers, with trivial inputs and no code of ours (see baseline()).");
+  console.log("graph floor: the program's own registrations (types, names, parents, dependencies) replayed with the SDK floor's inputs (bench/graph-floor.ts): what the SDK spends on this graph.");
   const last = results.length - 1;
   const perRound = measured[last].evalMs.map((e, i) => (e / measured[last].floorMs[i]).toFixed(2)).join(" ");
   console.log(
     `eval / SDK floor at ${results[last].nodes} nodes: ${(results[last].evalMs / floors[last]).toFixed(2)}x wall (medians; per round ${perRound}), ` +
       `${(results[last].evalCpuMs / floorCpus[last]).toFixed(2)}x CPU (goal <= 1.2x, issue 16)`,
+  );
+  console.log(
+    `graph floor / SDK floor: ${(graphCpus[last] / floorCpus[last]).toFixed(2)}x CPU (the graph's own cost); eval / graph floor: ${(results[last].evalCpuMs / graphCpus[last]).toFixed(2)}x CPU (our code's cost)`,
   );
   console.log(`traces on: the program again with ${STACK_TRACES_ENV}=1 (what the Pulumi SDK's per-promise stack traces cost).`);
   console.log(`goal: 300 nodes under 5 s — ${largest.nodes >= 300 ? (largest.evalMs < 5000 ? "met" : "NOT met") : "not measured"} (${f(largest.evalMs / 1000, 2)} s for ${largest.nodes})`);
@@ -290,7 +281,7 @@ function parent(sizes: number[], rounds: number): void {
 const at = process.argv.indexOf("--child");
 const base = process.argv.indexOf("--baseline");
 if (at >= 0 || base >= 0) {
-  (at >= 0 ? child(Number(process.argv[at + 1])) : baseline(Number(process.argv[base + 1]), Number(process.argv[base + 2]))).catch((e) => {
+  (at >= 0 ? child(Number(process.argv[at + 1])) : baseline(Number(process.argv[base + 1]), Number(process.argv[base + 2]), process.argv[base + 3])).catch((e) => {
     console.error(e);
     process.exit(1);
   });
