@@ -6,6 +6,7 @@ import { unitFix } from "../rules/duration";
 import { CHART_KEYS, ChartKey, effectiveChart } from "./charts";
 import { rookCsiPairingProblem } from "./rook-csi-pairing";
 import { required } from "../rules/required";
+import { interfaceName } from "../rules/interface-name";
 
 /** Key of this layer in stack config. */
 export const ADDONS_KEY = "addons";
@@ -194,8 +195,17 @@ const metallb = z
      * of its family must lie inside it, and some node must have an address in it (pool-subnet.ts).
      */
     subnet: cidrSchema("192.168.0.0/16").optional(),
+    /**
+     * Layer 2: announce only from these interfaces (L2Advertisement.spec.interfaces): a node with a
+     * Wi-Fi or a second NIC on another network otherwise answers ARP/NDP on every interface. Default: all.
+     */
+    interfaces: z.array(interfaceName("the interface that carries the LAN", "eth0")).min(1).optional(),
   })
-  .strict();
+  .strict()
+  .refine((lb) => !(lb.bgp && lb.interfaces), {
+    path: ["interfaces"],
+    message: "selects the interfaces layer 2 announces from; with bgp MetalLB announces to its BGP peers, and a BGPAdvertisement has no interfaces. Fix: remove interfaces, or remove bgp for layer 2",
+  });
 
 /**
  * A Prometheus duration (prometheus/common model.ParseDuration): whole numbers with units y, w, d, h,

@@ -19,6 +19,7 @@ import { datastoreFlagProblems, flagValueProblems } from "../rules/flag-values";
 import { keyedArgEntries } from "../rules/component-args";
 import { kubeletValueProblems } from "../rules/kubelet-values";
 import { required } from "../rules/required";
+import { interfaceName } from "../rules/interface-name";
 
 
 /** Where joins and the kubeconfig reach the API: always port 6443 (k3s https-listen-port is managed). */
@@ -36,7 +37,7 @@ export const apiVipSchema = z
     /** How the VIP is announced; only ARP (layer 2) for now. */
     mode: z.enum(["arp"]).default("arp"),
     /** NIC kube-vip binds the VIP to on every server; kube-vip picks the default route's NIC when omitted. */
-    interface: z.string().regex(/^[^\s/:]{1,15}$/, { message: "is not a network interface name (1-15 characters, no '/', ':' or spaces). Fix: use the servers' NIC, e.g. eth0" }).optional(),
+    interface: interfaceName("the servers' NIC kube-vip binds the VIP to", "eth0").optional(),
     /** The servers' LAN, when wider or narrower than the /24 (IPv4) or /64 (IPv6) assumed for the subnet check. */
     subnet: cidrSchema().optional(),
   })

@@ -9,6 +9,9 @@ import { cephCsiDriversValues, csiProvisioner, rookClusterValues, rookOperatorVa
 import { Values } from "../../components/addons/values/types";
 import { loadChartKeys, unknownPaths } from "./chart-keys";
 import { mixedNodes, node } from "./fixtures";
+import { readFileSync } from "fs";
+import * as path from "path";
+import { REFERENCE_DIR } from "../k3s/support/reference";
 
 function expectKnown(key: ChartKey, values: Values) {
   const e = CHART_CATALOG.find((c) => c.key === key)!;
@@ -224,6 +227,29 @@ describe("metallb values", () => {
     expectKnown("metallb", values);
     expect(values).toEqual({ crds: { enabled: true }, frrk8s: { enabled: false }, speaker: { frr: { enabled: false } } });
     expect(metallbResources(lb).map((r) => `${r.apiVersion}/${r.kind}/${r.name}`)).toEqual(["metallb.io/v1beta1/IPAddressPool/lan", "metallb.io/v1beta1/L2Advertisement/k3s-stacks"]);
+  });
+
+  it("announces from the listed interfaces only when interfaces is set; an advertisement without it keeps its spec", () => {
+    const l2 = (lb: ReturnType<typeof lbOf>) => metallbResources(lb).find((r) => r.kind === "L2Advertisement")?.spec;
+    expect(l2(lbOf({}))).toEqual({ ipAddressPools: ["lan"] });
+    expect(l2(lbOf({ interfaces: ["eth0", "enp1s0"] }))).toEqual({ ipAddressPools: ["lan"], interfaces: ["eth0", "enp1s0"] });
+  });
+
+  it("emits only spec fields the reference lists for IPAddressPool and L2Advertisement (metallb v0.16.1 api/v1beta1)", () => {
+    const md = readFileSync(path.join(REFERENCE_DIR, "k3s-reference.md"), "utf8");
+    const fields = (kind: string) => [...(md.match(new RegExp(`\`${kind}\\.spec\`: (.*)`))?.[1] ?? "").matchAll(/`([A-Za-z]+)`/g)].map((m) => m[1]);
+    expect(fields("L2Advertisement")).toContain("interfaces");
+    const lb = lbOf({ interfaces: ["eth0"], pools: [{ name: "lan", addresses: ["192.168.1.224/28"], avoidBuggyIPs: true }] });
+    for (const r of metallbResources(lb)) {
+      const known = fields(r.kind);
+      expect({ kind: r.kind, unknown: Object.keys(r.spec).filter((k) => !known.includes(k)) }).toEqual({ kind: r.kind, unknown: [] });
+    }
+  });
+
+  it("refuses interfaces with bgp and names that are no interface", () => {
+    expect(() => lbOf({ interfaces: ["eth0"], bgp: { myASN: 64512, peers: [{ address: "192.168.1.1", asn: 64513 }] } })).toThrow(/loadBalancer\.interfaces: selects the interfaces layer 2 announces from.*Fix: remove interfaces, or remove bgp/);
+    expect(() => lbOf({ interfaces: ["wlan0:1"] })).toThrow(/loadBalancer\.interfaces\[0\]: is not a network interface name.*Fix: give the name `ip -br link` shows/);
+    expect(() => lbOf({ interfaces: [".."] })).toThrow(/not a network interface name/);
   });
 
   it("uses frr-k8s for BGP, but native BGP when armhf nodes are present", () => {

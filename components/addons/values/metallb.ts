@@ -43,7 +43,9 @@ export function metallbResources(lb: MetallbConfig): MetallbResource[] {
     spec: { addresses: p.addresses, autoAssign: p.autoAssign, ...(p.avoidBuggyIPs === undefined ? {} : { avoidBuggyIPs: p.avoidBuggyIPs }) },
   }));
   if (!lb.bgp) {
-    return [...pools, { apiVersion: "metallb.io/v1beta1", kind: "L2Advertisement", name: "k3s-stacks", spec: { ipAddressPools: poolNames } }];
+    // interfaces only when set: an advertisement made before it existed keeps its spec.
+    const spec = { ipAddressPools: poolNames, ...(lb.interfaces ? { interfaces: lb.interfaces } : {}) };
+    return [...pools, { apiVersion: "metallb.io/v1beta1", kind: "L2Advertisement", name: "k3s-stacks", spec }];
   }
   const myASN = lb.bgp.myASN;
   const peers = lb.bgp.peers.map((peer, i) => ({

@@ -7,6 +7,7 @@ import { labelsSchema } from "../../rules/labels";
 import { taintsSchema } from "../../rules/taints";
 import { nodeNameSchema } from "../../rules/node-name";
 import { required } from "../../rules/required";
+import { interfaceName } from "../../rules/interface-name";
 
 /** Arch spellings users write (one table with the airgap tool's); normalised to k3s asset names. */
 export const ARCH_ALIASES = ARCH_SPELLINGS;
@@ -43,10 +44,7 @@ export const hostSchema = z
     internalAddress: nodeIp("node-ip").optional(),
     /** Public IP address (node-external-ip); one per family at most, primary family first. */
     externalAddress: nodeIp("node-external-ip").optional(),
-    // A Linux interface name (IFNAMSIZ): 1-15 characters, no '/', ':' or whitespace; flannel looks it up by name.
-    flannelIface: filled("the network interface flannel uses, such as eth1, or remove the key")
-      .regex(/^[^\s/:]{1,15}$/, { message: "is not a network interface name (at most 15 characters, no '/', ':' or spaces). Fix: give the name `ip -br link` shows on the host, such as eth1" })
-      .optional(),
+    flannelIface: interfaceName("the network interface flannel uses", "eth1").optional(),
     port: port.optional(),
     user: userSchema("address").optional(),
     bastion: bastion.optional(),
