@@ -51,7 +51,6 @@ export function mockOutputs(type: string, name: string): Record<string, unknown>
   if (!COMMAND_TYPES.includes(type)) return {};
   if (name.endsWith("-kubeconfig")) return { stdout: K3S_YAML, stderr: "" };
   return { stdout: "", stderr: "" };
-  return {};
 }
 
 /** The SDK exports this (used by its own shutdown) without typing it. */
