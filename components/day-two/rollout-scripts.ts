@@ -51,7 +51,7 @@ export function shortHash(hash: string): string {
 
 /**
  * Bash that waits until `node` is healthy after a restart, failing with what it waited for, and at
- * once when its unit is failed or crash-looping (needs unitWatchFunctions).
+ * once when its unit is failed or crash-looping or k3s keeps refusing its join (needs unitWatchFunctions).
  *  - the unit is active (k3s units are Type=notify: systemd marks them active once k3s reports ready);
  *  - servers: `k3s kubectl get --raw=/readyz` on the server itself answers `ok`. The admin kubeconfig
  *    points at this server's own API server, whose readyz includes its etcd check: a linearizable read
@@ -69,8 +69,8 @@ export function healthGate(spec: RestartSpec, version: string | undefined): stri
   const kubelet = `k3s kubectl --kubeconfig ${shq(KUBELET_KUBECONFIG)}`;
   const cond = (type: string, field: string) => `${kubelet} get node ${n} -o jsonpath='{.status.conditions[?(@.type=="${type}")].${field}}' 2>/dev/null || true`;
   const checks = [
-    // Not active and crash-looping or failed: no point waiting out the timeout (unit-watch.ts).
-    `if ! systemctl is-active --quiet ${service}; then waiting="${service} to be active"; if unit_broken; then echo ${shq(`k3s-stacks: the rolling restart stopped at ${spec.node}: ${service} does not start. Nodes after it were not restarted. Fix: find the cause in the log lines above, then run pulumi up again; it resumes at ${spec.node}.`)} >&2; exit 1; fi`,
+    // Not active and crash-looping, failed or refused its join again and again: no point waiting out the timeout (unit-watch.ts).
+    `if ! systemctl is-active --quiet ${service}; then waiting="${service} to be active"; if join_refused; then echo ${shq(`k3s-stacks: the rolling restart stopped at ${spec.node}; nodes after it were not restarted, and it resumes at ${spec.node} when pulumi up runs again.`)} >&2; exit 1; fi; if unit_broken; then echo ${shq(`k3s-stacks: the rolling restart stopped at ${spec.node}: ${service} does not start. Nodes after it were not restarted. Fix: find the cause in the log lines above, then run pulumi up again; it resumes at ${spec.node}.`)} >&2; exit 1; fi`,
     ...(spec.role === "server"
       ? [`elif [ "$(k3s kubectl get --raw=/readyz 2>/dev/null || true)" != ok ]; then waiting="the API server on ${spec.node} to answer /readyz (it checks its etcd member and quorum)"`]
       : []),

@@ -1,4 +1,5 @@
 import { shq } from "../remote/shell";
+import { joinRefusedFunction } from "./join-errors";
 
 /**
  * Automatic restarts of a k3s unit, counted from the start of a wait, at which the wait gives up
@@ -18,10 +19,12 @@ export const ACTIVE_WAIT_SECONDS = 240;
 
 /**
  * Bash functions that watch `service` on `node` while a step waits for it:
- *  - unit_watch_begin: where the wait begins (restarts before it, e.g. a crash loop since fixed, do
- *    not count);
+ *  - unit_watch_begin: where the wait begins (restarts and journal lines before it, e.g. a crash loop
+ *    since fixed, do not count);
  *  - unit_broken: succeeds when the unit is `failed` or was restarted CRASH_LOOP_RESTARTS times since,
- *    after printing its state (`systemctl show`) and the last lines of its journal to stderr.
+ *    after printing its state (`systemctl show`) and the last lines of its journal to stderr;
+ *  - join_refused (join-errors.ts): succeeds when k3s keeps logging a refusal no retry gets past (a
+ *    wrong token, a node password or etcd member of another machine), after naming the cause and fix.
  * Only ever makes a wait fail sooner: a unit that is merely slow (activating, no restarts) keeps
  * being waited for. Journal lines mentioning a token (`token`, or `K10`, how a k3s token starts) are
  * left out: k3s does not log the token itself, but the step's output reaches the CLI and CI logs, and
@@ -33,7 +36,8 @@ export function unitWatchFunctions(node: string, service: string): string {
 unit_show() { systemctl show -p NRestarts,ActiveState,SubState ${unit} 2>/dev/null || true; }
 unit_prop() { printf '%s\\n' "$1" | sed -n "s/^$2=//p"; }
 unit_restarts() { case "$1" in ''|*[!0-9]*) echo 0 ;; *) echo "$1" ;; esac; }
-unit_watch_begin() { unit_restarts_base=$(unit_restarts "$(unit_prop "$(unit_show)" NRestarts)"); }
+# journalctl's --since reads local time, as date prints it.
+unit_watch_begin() { unit_restarts_base=$(unit_restarts "$(unit_prop "$(unit_show)" NRestarts)"); unit_watch_since=$(date '+%Y-%m-%d %H:%M:%S'); }
 unit_broken() {
   local shown state restarts
   shown=$(unit_show)
@@ -44,19 +48,22 @@ unit_broken() {
   if [ "$state" != failed ] && [ "$restarts" -lt ${CRASH_LOOP_RESTARTS} ]; then return 1; fi
   echo "k3s-stacks: ${node}: ${service} is not running ($state/$(unit_prop "$shown" SubState), restarted $restarts times by systemd); last log lines of 'journalctl -u ${service}' (lines mentioning a token left out):" >&2
   { journalctl -u ${unit} -n 40 --no-pager 2>/dev/null || true; } | { grep -viE 'token|K10' || true; } | tail -n 20 | sed 's/^/  /' >&2
-}`;
+}
+${joinRefusedFunction(node, service)}`;
 }
 
 /**
- * Bash that waits up to `seconds` for `service` to be active, checking every 2 s; fails as soon as the
- * unit is broken (unit_broken, from unitWatchFunctions) with `fix` after its report, and runs
- * `otherwise` when the time is up and the unit is still not active.
+ * Bash that waits up to `seconds` for `service` to be active, checking every 2 s; fails as soon as k3s
+ * keeps refusing its join (join_refused, which names the cause and fix) or the unit is broken
+ * (unit_broken, from unitWatchFunctions) with `fix` after its report, and runs `otherwise` when the
+ * time is up and the unit is still not active.
  */
 export function waitActive(opts: { node: string; service: string; seconds: number; fix: string; otherwise: string }): string {
   const unit = shq(opts.service);
   return `unit_watch_begin
 for _ in $(seq 1 ${Math.ceil(opts.seconds / 2)}); do
   if systemctl is-active --quiet ${unit}; then break; fi
+  if join_refused; then exit 1; fi
   if unit_broken; then echo ${shq(`k3s-stacks: ${opts.node}: ${opts.fix}`)} >&2; exit 1; fi
   sleep 2
 done

@@ -3,10 +3,10 @@
 // waited for. Rendered scripts in a real bash with fake systemctl, journalctl and sleep on PATH.
 import * as fs from "fs";
 import * as path from "path";
-import { renderInstallScript } from "../../components/k3s/scripts";
 import { renderRestartScript } from "../../components/day-two/rollout-scripts";
 import { CRASH_LOOP_RESTARTS } from "../../components/k3s/unit-watch";
 import { LOG_CALL, Sandbox, sandbox } from "./support/shell";
+import { stagedInstall } from "./support/staged-install";
 
 let sb: Sandbox;
 const file = (name: string) => path.join(sb.dir, name);
@@ -42,13 +42,10 @@ const sleeps = () => (fs.existsSync(file("sleeps")) ? fs.readFileSync(file("slee
 beforeEach(() => {
   sb = sandbox();
   fakeSystemd();
-  fs.writeFileSync(file("install.sh"), `echo "install.sh $INSTALL_K3S_EXEC" >> "$CALLS"\n`);
 });
 afterEach(() => sb.cleanup());
 
-const install = (role: "server" | "agent") =>
-  renderInstallScript({ node: "w-1", role, version: "v1.36.3+k3s1", installScriptUrl: "https://get.k3s.io", stagedScript: file("install.sh") }, TOKEN)
-    .replace(/\/etc\/rancher\/k3s/g, sb.dir);
+const install = (role: "server" | "agent") => stagedInstall(sb, role, TOKEN);
 const create = (role: "server" | "agent", env: Record<string, string> = {}) => sb.run(["bash", "-s", "--", "create"], { input: install(role), env });
 
 describe("an agent's first install (start_install)", () => {
