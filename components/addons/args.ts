@@ -1,10 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { required } from "../rules/required";
 import { ConfigError, ConfigRoot, collectProblems, parseConfig } from "../rules/errors";
 import { filled } from "../rules/issues";
 import { nonEmptyInput, stringListInput } from "../rules/inputs";
 import { NodeArgs, NodeSpec } from "../nodes/types";
-import { parseNodes } from "../nodes/spec";
+import { NODES_ARG, parseNodes } from "../nodes/spec";
 import { ClusterArgs, clusterArgsSchema } from "../k3s/settings";
 import { ConfigContribution } from "../k3s/types";
 import { AddonsConfig, addonsSchema } from "./config";
@@ -104,9 +105,9 @@ const ROOT = "ClusterAddons.args";
 
 export const clusterAddonsArgsSchema = z
   .object({
-    kubeconfig: nonEmptyInput,
-    nodes: z.array(z.unknown()),
-    serverAddresses: stringListInput,
+    kubeconfig: required(nonEmptyInput, { description: "the cluster's kubeconfig, such as a K3sCluster's kubeconfig output" }),
+    nodes: NODES_ARG,
+    serverAddresses: required(stringListInput, { description: "the servers' addresses, such as a K3sCluster's serverAddresses output" }),
     datastore: clusterArgsSchema.shape.datastore,
     clusterCidr: clusterArgsSchema.shape.clusterCidr,
     serviceCidr: clusterArgsSchema.shape.serviceCidr,

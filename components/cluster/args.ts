@@ -1,11 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { required } from "../rules/required";
 import { ConfigError, ConfigRoot, collectProblems, parseConfig } from "../rules/errors";
 import { filled } from "../rules/issues";
 import { nonEmptyInput, stringInput } from "../rules/inputs";
 import { addressInput, addressSchema } from "../rules/address";
 import { NodeArgs, NodeSpec } from "../nodes/types";
-import { parseNodes } from "../nodes/spec";
+import { NODES_ARG, parseNodes } from "../nodes/spec";
 import { ClusterArgs, ClusterSettings, checkClusterSettings, clusterArgsSchema, settingsFromArgs } from "../k3s/settings";
 import { TopologyRoots, endpointScheme, validateTopology } from "../k3s/topology";
 import { ConfigContribution, InstallStager, NodeFile, RolloutSettings } from "../k3s/types";
@@ -138,8 +139,11 @@ const role = z.enum(["server", "agent"]);
 
 const fileSchema = z
   .object({
-    path: z.string().regex(/^\/[^\0]*$/, { message: "must be an absolute path on the node. Fix: write it like /etc/rancher/k3s/registries.yaml" }),
-    content: stringInput,
+    path: required(z.string().regex(/^\/[^\0]*$/, { message: "must be an absolute path on the node. Fix: write it like /etc/rancher/k3s/registries.yaml" }), {
+      description: "the file's absolute path on the node",
+      examples: ["/etc/rancher/k3s/registries.yaml"],
+    }),
+    content: required(stringInput, { description: "the file's content, a string or an Output of one" }),
     mode: z.string().regex(/^0?[0-7]{3}$/, { message: "must be an octal file mode. Fix: write it like 0600 or 0644" }).optional(),
     roles: z.array(role).optional(),
     secret: z.boolean().optional(),
@@ -161,7 +165,7 @@ const API_HOST = { accepts: "host", portNote: "the kubeconfig and joins use the 
 export const k3sClusterArgsSchema = clusterArgsSchema
   .extend({
     // Each node is checked by parseNodes, which names the element and checks names across both lists.
-    nodes: z.array(z.unknown()),
+    nodes: NODES_ARG,
     gone: z.array(z.unknown()).default([]),
     datastoreEndpoint: nonEmptyInput.optional(),
     contributions: z.array(contributionSchema).default([]),

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { required } from "../rules/required";
 import { ConfigError, keyPath, parseConfig } from "../rules/errors";
 import { nonEmptyInput } from "../rules/inputs";
 import { addressInput } from "../rules/address";
@@ -26,7 +27,10 @@ function secretOf(v: pulumi.Input<string>): pulumi.Output<string> {
 const secret = nonEmptyInput.optional().transform((v) => (v === undefined ? undefined : secretOf(v)));
 
 const endpoint = {
-  host: addressInput({ accepts: "host", portKey: "port", userKey: "user", example: "192.168.1.11 or pi-1.lan" }),
+  host: required(addressInput({ accepts: "host", portKey: "port", userKey: "user", example: "192.168.1.11 or pi-1.lan" }), {
+    description: "the address SSH dials, an IP or DNS name",
+    examples: ["192.168.1.11", "pi-1.lan"],
+  }),
   port: z.number().int().min(1).max(65535).optional(),
   user: hostSchema.shape.user,
   privateKey: secret,
@@ -43,14 +47,17 @@ export const nodeSpecSchema = z
     name: hostSchema.shape.name,
     role: hostSchema.shape.role,
     arch: z.enum(["amd64", "arm64", "arm"], { message: "must be a k3s release architecture. Fix: use amd64, arm64 or arm (armhf)" }),
-    connection: z
-      .object({
-        ...endpoint,
-        bastion: z.object(endpoint).strict().optional(),
-        sudoPassword: secret,
-        local: z.boolean().optional(),
-      })
-      .strict(),
+    connection: required(
+      z
+        .object({
+          ...endpoint,
+          bastion: z.object(endpoint).strict().optional(),
+          sudoPassword: secret,
+          local: z.boolean().optional(),
+        })
+        .strict(),
+      { description: "how SSH reaches the node", examples: [{ host: "192.168.1.11", user: "pi" }] },
+    ),
     internalAddress: nodeIpListInput({ accepts: "ip", why: "it becomes k3s node-ip", example: "192.168.1.11" }).optional(),
     externalAddress: nodeIpListInput({ accepts: "ip", why: "it becomes k3s node-external-ip", example: "192.168.1.11" }).optional(),
     flannelIface: hostSchema.shape.flannelIface,
@@ -64,6 +71,12 @@ export const nodeSpecSchema = z
     machine: nonEmptyInput.optional(),
   })
   .strict();
+
+/** The node list K3sCluster and ClusterAddons take, with what a program that leaves it out should pass. */
+export const NODES_ARG = required(z.array(z.unknown()), {
+    description: "the cluster's nodes, servers first in their join order",
+    examples: [[{ name: "pi-1", role: "server", arch: "arm64", connection: { host: "192.168.1.11", user: "pi" } }]],
+  });
 
 /**
  * Checks a library user's nodes and applies the defaults. `root` names the list, e.g.

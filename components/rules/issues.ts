@@ -1,3 +1,4 @@
+import { inspect } from "util";
 import { stringify } from "yaml";
 import { z } from "zod";
 import { ConfigRoot, keyPath } from "./key-path";
@@ -21,7 +22,8 @@ const DEFAULT = "\u0000";
  */
 export function defaultMessage(iss: { code?: string; inst?: unknown; input?: unknown }): string {
   // A missing key: its schema's description and examples (`.meta()`, see `required`) word the fix.
-  if (iss.code === "invalid_type" && iss.input === undefined) {
+  // A custom schema (a component argument that takes an Output, rules/inputs.ts) reports it as "custom".
+  if ((iss.code === "invalid_type" || iss.code === "custom") && iss.input === undefined) {
     const meta = z.globalRegistry.get(iss.inst as z.core.$ZodType);
     return DEFAULT + JSON.stringify({ description: meta?.description, examples: meta?.examples });
   }
@@ -83,14 +85,20 @@ function sized(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): string
   }
 }
 
+/** A code value as a program writes it: a string alone, a list or mapping as a JavaScript literal. */
+const codeValue = (v: unknown): string => (typeof v === "string" ? v : inspect(v, { breakLength: Infinity, depth: null }));
+
+/** A missing key's fix from its schema's description and examples (`required`); `want` when it has none. */
+function missing(message: string, arg: boolean, want: string): string {
+  const meta = JSON.parse(message.slice(DEFAULT.length) || "{}") as { description?: string; examples?: unknown[] };
+  const such = meta.examples?.length ? `, such as ${meta.examples.map(arg ? codeValue : yamlValue).join(" or ")}` : "";
+  // A library argument is passed ("pass the k3s release tag"), a stack key set ("set it to ...").
+  return arg ? `is required. Fix: pass ${meta.description ?? want}${such}` : `is required. Fix: set it to ${meta.description ?? want}${such}`;
+}
+
 function invalidType(issue: z.core.$ZodIssueInvalidType, arg: boolean): string {
   const want = KINDS[issue.expected] ?? issue.expected;
-  if (issue.input === undefined) {
-    const meta = JSON.parse(issue.message.slice(DEFAULT.length) || "{}") as { description?: string; examples?: unknown[] };
-    const such = meta.examples?.length ? `, such as ${meta.examples.map(yamlValue).join(" or ")}` : "";
-    // A library argument is passed ("pass the k3s release tag"), a stack key set ("set it to ...").
-    return arg ? `is required. Fix: pass ${meta.description ?? "it"}${such}` : `is required. Fix: set it to ${meta.description ?? want}${such}`;
-  }
+  if (issue.input === undefined) return missing(issue.message, arg, want);
   if (issue.expected === "int" && typeof issue.input === "number") return `is ${issue.input}, not a whole number. Fix: use a whole number such as ${Math.round(issue.input)}`;
   return `must be ${want}, not ${kindOf(issue.input)}. Fix: write it as ${want}`;
 }
@@ -148,7 +156,7 @@ export function describeIssue(key: ConfigRoot, issue: z.core.$ZodIssue): string[
     case "invalid_value": {
       const allowed = oneOf(issue.values);
       // A missing key reaches an enum as undefined: it is required, not a wrong value.
-      if (issue.input === undefined && !own) return [`${where}: is required. Fix: set it to ${issue.values.length === 1 ? allowed : `one of ${allowed}`}.`];
+      if (issue.input === undefined && !own) return [`${where}: is required. Fix: ${arg ? "pass" : "set it to"} ${issue.values.length === 1 ? allowed : `one of ${allowed}`}.`];
       const what = own ? issue.message : issue.values.length === 1 ? `must be ${allowed}` : `${show(issue.input)} is not one of the allowed values`;
       // The value meant: another tool's word (master → server), other capitals (Traefik), a typo.
       const values = issue.values.filter((v): v is string => typeof v === "string");
@@ -165,6 +173,7 @@ export function describeIssue(key: ConfigRoot, issue: z.core.$ZodIssue): string[
     }
     default:
       if (own) return [`${where}: ${issue.message}. ${GENERIC_FIXES[0]}${file}.`];
+      if (issue.code === "custom" && issue.input === undefined) return [`${where}: ${missing(issue.message, arg, "a value")}.`];
   }
   switch (issue.code) {
     case "invalid_type":

@@ -10,7 +10,7 @@ import { cloudClusterSchema, inventoryNodeSpecs, localNodeSpecs, parseCloudArgs 
 import { inventorySchema } from "../../components/nodes/inventory/schema";
 import { localSchema } from "../../components/nodes/local";
 import { cloudSchema } from "../../components/nodes/cloud/config";
-import { badValues } from "../rules/support/bad-values";
+import { KIND_ONLY, badValues } from "../rules/support/bad-values";
 import { STACK_WORDS } from "./support/words";
 
 /** Words of the schema library (zod) that a user never wrote. */
@@ -61,7 +61,7 @@ describe("a bad argument is named by its argument path, with a fix for code", ()
       }
       for (const p of problems) {
         const shape = p.startsWith(root) && /: .+\. Fix: \S/s.test(p);
-        if (!shape || STACK_WORDS.test(p) || ZOD_WORDS.test(p) || GENERIC_FIXES.some((g) => p.includes(g))) bad.push(`${doc.what} → ${p}`);
+        if (!shape || STACK_WORDS.test(p) || ZOD_WORDS.test(p) || KIND_ONLY.test(p) || GENERIC_FIXES.some((g) => p.includes(g))) bad.push(`${doc.what} → ${p}`);
       }
     }
     expect(bad).toEqual([]);

@@ -12,7 +12,7 @@ import { parseSnapshotConfig, parseUpgradeConfig, snapshotSchema, upgradeSchema 
 import { parseRegistriesConfig, registriesSchema } from "../../components/registries/config";
 import { airgapSchema, parseAirgapConfig } from "../../components/airgap/config";
 import { cephExternalSchema, parseCephExternalSecrets } from "../../components/addons/rook-external";
-import { badValues } from "./support/bad-values";
+import { KIND_ONLY, badValues } from "./support/bad-values";
 
 /** Words of the schema library (zod) that a YAML user never wrote. */
 const ZOD_WORDS = /record|discriminator|Invalid option|Invalid input|Too small|Too big|\bexpected\b|Unrecognized|nonoptional|safeint/i;
@@ -61,7 +61,7 @@ describe("every config problem reads 'key: what is wrong. Fix: <concrete fix>' i
       if (doc.recordAt && !problems.some((p) => /must be a mapping of \S/.test(p))) bad.push(`${doc.what} → no "must be a mapping of <what>" in ${JSON.stringify(problems)}`);
       for (const p of problems) {
         const shape = p.startsWith(`k3s-stacks:${key}`) && /: .+\. Fix: \S/.test(p);
-        if (!shape || ZOD_WORDS.test(p) || GENERIC_FIXES.some((g) => p.includes(g))) bad.push(`${doc.what} → ${p}`);
+        if (!shape || ZOD_WORDS.test(p) || KIND_ONLY.test(p) || GENERIC_FIXES.some((g) => p.includes(g))) bad.push(`${doc.what} → ${p}`);
       }
     }
     expect(bad).toEqual([]);

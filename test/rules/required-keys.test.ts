@@ -12,6 +12,10 @@ import { addonsSchema } from "../../components/addons/config";
 import { cephExternalSchema } from "../../components/addons/rook-external";
 import { airgapSchema } from "../../components/airgap/config";
 import { snapshotSchema, upgradeSchema } from "../../components/day-two/config";
+import { k3sClusterArgsSchema } from "../../components/cluster/args";
+import { nodeSpecSchema } from "../../components/nodes/spec";
+import { clusterAddonsArgsSchema } from "../../components/addons/args";
+import { cloudClusterSchema } from "../../components/nodes/sources";
 
 const ROOTS: Record<string, z.ZodType> = {
   cluster: clusterSchema,
@@ -24,6 +28,11 @@ const ROOTS: Record<string, z.ZodType> = {
   airgap: airgapSchema,
   upgrade: upgradeSchema,
   snapshots: snapshotSchema,
+  // The library's entry points: an argument a program must pass is held to the same rule.
+  "K3sCluster.args": k3sClusterArgsSchema,
+  "K3sCluster.args.nodes[]": nodeSpecSchema,
+  "ClusterAddons.args": clusterAddonsArgsSchema,
+  "cloudNodeSpecs.args.cluster": cloudClusterSchema,
 };
 
 type Def = { type: string } & Record<string, unknown>;

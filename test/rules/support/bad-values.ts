@@ -13,6 +13,9 @@ export interface BadDoc {
   recordAt?: string;
 }
 
+/** A missing key's fix that names only the kind of value ("set it to a string"): no value a user can write. */
+export const KIND_ONLY = /is required\. Fix: (pass|set it to) (it|a value|a list|a string|a mapping|a number|a whole number|true or false)\.?$/;
+
 const clone = <T>(v: T): T => (v === undefined ? v : JSON.parse(JSON.stringify(v)));
 
 function setAt(doc: unknown, path: Path, value: unknown): unknown {
@@ -64,6 +67,8 @@ function* walk(schema: Schema, path: Path, prefix: Edit, depth: number): Generat
       yield [...prefix, [path, "a string"]];
       yield [...prefix, [path, ["a", "list"]]];
       if (keys.length) yield [...prefix, [[...path, `${keys[0]}x`], 1]];
+      // Each key left out: a required one must say what to write, not only its kind (KIND_ONLY).
+      for (const k of keys) yield [...prefix, [[...path, k], undefined]];
       for (const k of keys) yield* walk(shape[k], [...path, k], prefix, depth + 1);
       return;
     }
