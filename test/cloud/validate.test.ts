@@ -182,7 +182,14 @@ describe("parseCloudConfig", () => {
 
   test("AWS: zones match subnets, existing VPCs need subnet IDs, pools have no location", () => {
     expect(problems(aws({ aws: { region: "eu-central-1", availabilityZones: ["eu-central-1a"] } })))
-      .toEqual([expect.stringContaining("subnets and aws.availabilityZones need the same (non-zero) length; got 2 and 1")]);
+      .toEqual([expect.stringContaining("subnets and aws.availabilityZones need the same length; got 2 and 1. Fix: e.g. subnets: [10.0.1.0/24] with availabilityZones: [eu-central-1a]")]);
+    // A list left out is reported under its own key, with entries matching the other list.
+    expect(problems(aws({ aws: { region: "eu-central-1" } }))).toEqual([
+      expect.stringMatching(/^k3s-stacks:cloud\.aws\.availabilityZones: is required without aws\.vpcId.* Fix: list 2 zones of eu-central-1, one per network\.subnets entry, such as availabilityZones: \[eu-central-1a, eu-central-1b\]\.$/),
+    ]);
+    expect(problems(aws({ network: { cidr: "10.20.0.0/16", subnets: [] } }))).toEqual([
+      expect.stringMatching(/^k3s-stacks:cloud\.network\.subnets: is required without aws\.vpcId.* Fix: list 2 subnets inside network\.cidr, one per zone, such as subnets: \[10\.20\.1\.0\/24, 10\.20\.2\.0\/24\]\.$/),
+    ]);
     expect(problems(aws({ aws: { region: "eu-central-1", availabilityZones: ["us-east-1a", "eu-central-1b"] } })))
       .toEqual([expect.stringContaining("availabilityZones[0]: us-east-1a is not in region eu-central-1")]);
     expect(problems(aws({ aws: { region: "eu-central-1", vpcId: "vpc-0abc" }, network: { cidr: "10.0.0.0/16", subnets: [] } })))

@@ -3,7 +3,7 @@ import { HETZNER_LOCATIONS, HETZNER_NETWORK_MAX_SERVERS, HETZNER_SERVER_TYPES, R
 import { cidrContains, cidrFamily, cidrsOverlap, isWorld, splitCidrs } from "../../rules/cidr";
 import { CloudClusterInfo, CloudConfig, cloudSchema } from "./config";
 import { typeArch, vmsPerSubnet } from "./pools";
-import { availabilityZoneProblems } from "../aws/zones";
+import { availabilityZoneProblems, zoneSubnetProblems } from "../aws/zones";
 import { awsServerMemoryProblem } from "../aws/instance-types";
 import { imageIdProblem, typeNameProblem } from "./type-names";
 import { providerNetworkProblems } from "./network-rules";
@@ -165,9 +165,7 @@ function awsProblems(at: At, c: CloudConfig): string[] {
     if (a.availabilityZones.length > 0) problems.push(`${at("aws", "availabilityZones")}: with an existing VPC the subnets decide the zones. Fix: remove it.`);
   } else {
     if (a.subnetIds.length > 0) problems.push(`${at("aws", "subnetIds")}: needs aws.vpcId, the VPC they belong to. Fix: set vpcId or remove subnetIds to let us create a VPC.`);
-    if (c.network.subnets.length === 0 || c.network.subnets.length !== a.availabilityZones.length) {
-      problems.push(`${at("network", "subnets")}: we create one subnet per availability zone, so subnets and aws.availabilityZones need the same (non-zero) length; got ${c.network.subnets.length} and ${a.availabilityZones.length}. Fix: e.g. subnets: [10.0.1.0/24, 10.0.2.0/24] with availabilityZones: [${a.region}a, ${a.region}b].`);
-    }
+    problems.push(...zoneSubnetProblems(at, a.region, a.availabilityZones, c.network.subnets, c.network.cidr));
     problems.push(...availabilityZoneProblems(at, a.region, a.availabilityZones));
   }
   return problems;
