@@ -36,7 +36,8 @@ export function quantityBytes(size: string): number | undefined {
 }
 
 /** A volume size; Kubernetes refuses a claim of zero bytes (the request must be greater than zero). */
-const quantity = z.string().superRefine((v, ctx) => {
+// A bare number is a size in bytes to Kubernetes (resource.Quantity): 10 would be a 10-byte volume.
+const quantity = z.string({ error: (iss) => (iss.code === "invalid_type" && typeof iss.input === "number" ? `is the number ${iss.input}, which Kubernetes reads as ${iss.input} bytes (resource.Quantity). Fix: write it with its unit, such as ${iss.input}Gi` : undefined) }).superRefine((v, ctx) => {
   const bytes = quantityBytes(v);
   if (bytes === undefined) ctx.addIssue({ code: "custom", message: "must be a size such as 10Gi or 512Mi. Fix: write a number with Ki, Mi, Gi, Ti (or k, M, G, T), such as 10Gi" });
   else if (bytes <= 0) ctx.addIssue({ code: "custom", message: `is ${bytes === 0 ? "zero" : "negative"}, and Kubernetes refuses a volume claim of zero bytes or less. Fix: give the volume a size, such as 10Gi` });
@@ -67,7 +68,7 @@ const longhorn = z
     /** Make Longhorn's class the default (k3s's local-storage is then disabled); keep local-path default when false. */
     default: z.boolean().default(true),
     /** Volume replicas; defaults to min(3, eligible nodes). Must not exceed the eligible nodes. */
-    replicas: z.number().int().min(1).max(20).optional(),
+    replicas: required(z.number().int().min(1).max(20), { description: "the number of copies of each volume", examples: [2] }).optional(),
     /** Nodes that hold data; every amd64/arm64 node without a NoSchedule/NoExecute taint when omitted. */
     nodes: z.array(nodeName).min(1).optional(),
     /** Host directory for volume data. */

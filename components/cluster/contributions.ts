@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ConfigError, ConfigRoot, isArgument, keyPath } from "../rules/errors";
-import { filled } from "../rules/issues";
+import { filled, mapping } from "../rules/issues";
 import { DISABLE_VALUES, configProblems, flagType } from "../rules/flags";
 import { NodeRole } from "../nodes/types";
 import { ClusterSettings } from "../k3s/settings";
@@ -17,11 +17,15 @@ import { ContributionRoots, contributionRoot, mergedConfigProblems } from "./mer
 /** One of K3sCluster's `contributions`: config.yaml keys per role, and what the layer tells the cluster. */
 export const contributionSchema = z
   .object({
-    server: z.record(z.string(), z.unknown()).optional(),
-    all: z.record(z.string(), z.unknown()).optional(),
+    server: mapping(z.string(), z.unknown(), "k3s server config.yaml keys to values", "server: { 'kube-apiserver-arg': ['audit-log-maxage=30'] }").optional(),
+    all: mapping(z.string(), z.unknown(), "k3s config.yaml keys to values for every node", "all: { 'node-label': ['tier=edge'] }").optional(),
     disable: z.array(z.enum(DISABLE_VALUES as [string, ...string[]])).optional(),
     secret: z.boolean().optional(),
-    longhorn: z.object({ nodes: z.array(filled("a node name of K3sCluster.args.nodes")).min(1).optional(), replicas: z.number().int().min(1).optional() }).strict().optional(),
+    longhorn: z
+      .object({ nodes: z.array(filled("a node name of K3sCluster.args.nodes")).min(1).optional(), replicas: z.number().int().min(1).optional() })
+      .strict()
+      .meta({ examples: [{ nodes: ["pi-1", "pi-2"], replicas: 2 }] })
+      .optional(),
     ports: layerPortsSchema.optional(),
   })
   .strict();

@@ -46,10 +46,13 @@ export type UpgradeConfig = z.output<typeof upgradeSchema>;
  */
 function snapshotRetention(where: "local" | "S3") {
   const fix = `Fix: the number of ${where} snapshots to keep, such as 5, or 0 to keep every one (k3s then prunes none)`;
-  return z
-    .number()
-    .int({ message: `must be a whole number. ${fix}` })
-    .min(0, { message: `must not be negative. ${fix}` });
+  return required(
+    z
+      .number()
+      .int({ message: `must be a whole number. ${fix}` })
+      .min(0, { message: `must not be negative. ${fix}` }),
+    { description: `the number of ${where} snapshots to keep (0 keeps every one)`, examples: [5] },
+  );
 }
 
 const bucketName = required(

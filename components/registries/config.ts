@@ -44,7 +44,7 @@ const rewritePattern = z.string().superRefine((value, ctx) => {
 });
 
 /** Rewrite rules whose patterns compile and whose replacements name only groups their patterns have and leave a name (rewrite.ts). */
-const rewriteRules = mapping(rewritePattern, z.string(), "regular expressions to replacements", "rewrite: {\"^library/(.*)\": \"mirror/library/$1\"}").superRefine((rules, ctx) => {
+const rewriteRules = mapping(rewritePattern, z.string().meta({ examples: ["mirror/library/$1"] }), "regular expressions to replacements", "rewrite: {\"^library/(.*)\": \"mirror/library/$1\"}").superRefine((rules, ctx) => {
   for (const [pattern, replacement] of Object.entries(rules)) {
     const problem = rewritePatternProblem(pattern) ? undefined : rewriteReplacementProblem(pattern, replacement);
     if (problem) ctx.addIssue({ code: "custom", message: problem, path: [pattern], input: replacement });
@@ -58,7 +58,8 @@ const mirrorSchema = z
     /** Regex → replacement applied to image names pulled through this mirror. */
     rewrite: rewriteRules.optional(),
   })
-  .strict();
+  .strict()
+  .meta({ examples: [{ endpoint: ["https://reg.local:5000"] }] });
 
 /**
  * k3s's registries.yaml names a file already on each node (`ca_file`, `cert_file`, `key_file`);

@@ -6,6 +6,7 @@ import { editDistance, nearest } from "./nearest";
 import { aliasOf } from "./key-aliases";
 import { urlProblem } from "./address";
 import { required } from "./required";
+import { wrongKindFix } from "./wrong-kind";
 
 /**
  * zod's issues in the words of the YAML a user wrote: "key: what is wrong. Fix: ...". A schema's own
@@ -15,6 +16,11 @@ import { required } from "./required";
 
 /** Marks a message zod would have worded itself; what follows the mark is extra data for `describeIssue`. */
 const DEFAULT = "\u0000";
+
+/** A value as a stack file would hold it, on one line (YAML flow style). */
+const yamlValue = (v: unknown): string => stringify(v, { collectionStyle: "flow" }).trim();
+/** A code value as a program writes it: a string alone, a list or mapping as a JavaScript literal. */
+const codeValue = (v: unknown): string => (typeof v === "string" ? v : inspect(v, { breakLength: Infinity, depth: null }));
 
 /**
  * zod error map for `safeParse(value, { error })`: called only when the schema has no message of its
@@ -26,6 +32,11 @@ export function defaultMessage(iss: { code?: string; inst?: unknown; input?: unk
   if ((iss.code === "invalid_type" || iss.code === "custom") && iss.input === undefined) {
     const meta = z.globalRegistry.get(iss.inst as z.core.$ZodType);
     return DEFAULT + JSON.stringify({ description: meta?.description, examples: meta?.examples });
+  }
+  // A value of the wrong kind: the value to write instead, in a stack file's terms and in a program's (rules/wrong-kind.ts).
+  if (iss.code === "invalid_type") {
+    const expected = (iss as { expected?: string }).expected ?? "";
+    return DEFAULT + JSON.stringify({ yaml: wrongKindFix(expected, iss.input, iss.inst, yamlValue), code: wrongKindFix(expected, iss.input, iss.inst, codeValue) });
   }
   if (iss.code === "unrecognized_keys") {
     // An object knows its keys by its shape; a record with enumerated keys (z.partialRecord) by its key type.
@@ -52,8 +63,6 @@ const KINDS: Record<string, string> = {
 
 const kindOf = (v: unknown): string => (Array.isArray(v) ? "a list" : v === null ? "empty (null)" : KINDS[typeof v] ?? typeof v);
 const show = (v: unknown): string => (typeof v === "string" ? `'${v}'` : JSON.stringify(v));
-/** A value as a stack file would hold it, on one line (YAML flow style). */
-const yamlValue = (v: unknown): string => stringify(v, { collectionStyle: "flow" }).trim();
 const oneOf = (values: readonly unknown[]): string => values.map((v) => JSON.stringify(v)).join(", ");
 
 /** The fix when a schema's own message has none and the code gives nothing better (the words unit tests refuse). */
@@ -85,8 +94,6 @@ function sized(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): string
   }
 }
 
-/** A code value as a program writes it: a string alone, a list or mapping as a JavaScript literal. */
-const codeValue = (v: unknown): string => (typeof v === "string" ? v : inspect(v, { breakLength: Infinity, depth: null }));
 
 /** A missing key's fix from its schema's description and examples (`required`); `want` when it has none. */
 function missing(message: string, arg: boolean, want: string): string {
@@ -100,7 +107,8 @@ function invalidType(issue: z.core.$ZodIssueInvalidType, arg: boolean): string {
   const want = KINDS[issue.expected] ?? issue.expected;
   if (issue.input === undefined) return missing(issue.message, arg, want);
   if (issue.expected === "int" && typeof issue.input === "number") return `is ${issue.input}, not a whole number. Fix: use a whole number such as ${Math.round(issue.input)}`;
-  return `must be ${want}, not ${kindOf(issue.input)}. Fix: write it as ${want}`;
+  const fix = (JSON.parse(issue.message.slice(DEFAULT.length) || "{}") as { yaml?: string; code?: string })[arg ? "code" : "yaml"];
+  return `must be ${want}, not ${kindOf(issue.input)}. Fix: ${fix ?? `write it as ${want}`}`;
 }
 
 function union(key: ConfigRoot, issue: z.core.$ZodIssueInvalidUnion): string[] {
@@ -160,6 +168,9 @@ export function describeIssue(key: ConfigRoot, issue: z.core.$ZodIssue): string[
       const what = own ? issue.message : issue.values.length === 1 ? `must be ${allowed}` : `${show(issue.input)} is not one of the allowed values`;
       // The value meant: another tool's word (master → server), other capitals (Traefik), a typo.
       const values = issue.values.filter((v): v is string => typeof v === "string");
+      // Several allowed values in one string ("traefik servicelb"): each is its own entry.
+      const parts = typeof issue.input === "string" ? issue.input.split(/[\s,;]+/).filter(Boolean) : [];
+      if (parts.length > 1 && parts.every((p) => values.includes(p))) return [`${where}: ${what}: it holds ${parts.length} values. Fix: list each as its own entry: ${arg ? codeValue(parts) : yamlValue(parts)}.`];
       const guess = typeof issue.input === "string" && values.length > 1 ? nearest(issue.input, values) : undefined;
       if (guess !== undefined) return [`${where}: ${what}. Fix: use ${JSON.stringify(guess)} (one of ${allowed}).`];
       return [`${where}: ${what}. Fix: use ${issue.values.length === 1 ? allowed : `one of ${allowed}`}.`];

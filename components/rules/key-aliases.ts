@@ -62,6 +62,8 @@ const ALIASES: Record<string, string> = {
   worker: "agent",
   node: "agent",
   embeddedetcd: "etcd",
+  // upgrade.mode: the controller's usual abbreviation (rancher/system-upgrade-controller docs)
+  suc: "system-upgrade-controller",
 };
 
 const fold = (key: string): string => key.toLowerCase().replace(/[-_]/g, "");

@@ -17,7 +17,10 @@ export function isPortSpec(spec: string): boolean {
   return parsePortSpec(spec) !== undefined;
 }
 
-const portSpec = z.string().refine(isPortSpec, { message: "must be a port or range with its protocol, such as 7946/udp or 2379-2380/tcp. Fix: write <port>/tcp or <port>/udp" });
+const portSpec = z
+  .string({ error: (iss) => (iss.code === "invalid_type" && typeof iss.input === "number" ? `is the number ${iss.input}, without its protocol. Fix: write '${iss.input}/tcp' or '${iss.input}/udp'` : undefined) })
+  .refine(isPortSpec, { message: "must be a port or range with its protocol, such as 7946/udp or 2379-2380/tcp. Fix: write <port>/tcp or <port>/udp" })
+  .meta({ examples: ["7946/udp"] });
 
 /** The inbound ports a contribution asks for (k3s/types.ts LayerPorts), each list optional. */
 export const layerPortsSchema = z.object({ server: z.array(portSpec).optional(), all: z.array(portSpec).optional() }).strict();

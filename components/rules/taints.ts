@@ -62,10 +62,23 @@ export function taintProblem(taint: string): string | undefined {
   return undefined;
 }
 
+/**
+ * A taint written as the Node object's field is (`{key, value, effect}`, as in a Pod's tolerations or
+ * `kubectl get node -o yaml`), rewritten in the `key=value:Effect` form k3s's node-taint takes.
+ */
+function mappingFix(input: unknown): string {
+  const t = (input !== null && typeof input === "object" && !Array.isArray(input) ? input : {}) as Record<string, unknown>;
+  const key = typeof t.key === "string" && t.key ? t.key : "key";
+  const value = typeof t.value === "string" && t.value ? `=${t.value}` : "";
+  const effect = typeof t.effect === "string" && t.effect ? t.effect : "NoSchedule";
+  const taint = `${key}${value}:${effect}`;
+  return `is a mapping; k3s's node-taint takes each taint as one string, key=value:Effect or key:Effect (Effect NoSchedule, PreferNoSchedule or NoExecute). Fix: write it as '${taint}'`;
+}
+
 /** A node's taints: each valid, unique by key and effect. */
 export const taintsSchema = z
   .array(
-    z.string().superRefine((t, ctx) => {
+    z.string({ error: (iss) => (iss.code === "invalid_type" && iss.input !== null && typeof iss.input === "object" ? mappingFix(iss.input) : undefined) }).superRefine((t, ctx) => {
       const wrong = taintProblem(t);
       if (wrong) ctx.addIssue({ code: "custom", message: wrong });
     }),

@@ -71,7 +71,7 @@ config:
   });
   it("words site-file problems as the stack's: what is wrong and a fix, no schema-library words", () => {
     expect(problems(() => buildSite("x", DEFAULTS, "cluster: [a]\n", "stacks/sites/x.yaml"))).toEqual([
-      "stacks/sites/x.yaml: cluster: must be a mapping, not a list. Fix: write it as a mapping.",
+      "stacks/sites/x.yaml: cluster: must be a mapping of k3s-stacks:cluster settings. Fix: write it like cluster: { k3sVersion: v1.36.3+k3s1 }",
     ]);
     const p = problems(() => buildSite("x", DEFAULTS, "fleet: { ring: -1, environment: staging, enviroment: prod }\n", "stacks/sites/x.yaml"));
     expect(p).toEqual(expect.arrayContaining([

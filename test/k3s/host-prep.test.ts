@@ -94,7 +94,7 @@ describe("inventory: installPackages and firewall", () => {
 
   test("an unknown firewall policy or a non-boolean installPackages is refused with the fix", () => {
     expect(problemsOf(() => parseInventoryConfig({ hosts: [{ ...host, firewall: "off", installPackages: "yes" }] }))).toEqual([
-      problem("k3s-stacks:inventory.hosts[0].installPackages", "must be true or false", "write it as true or false"),
+      problem("k3s-stacks:inventory.hosts[0].installPackages", "must be true or false", "write true, without quotes"),
       problem("k3s-stacks:inventory.hosts[0].firewall", "must be 'open' (add exactly the rules k3s needs to firewalld/ufw) or 'keep' (change nothing; fail naming the commands)", 'use one of "open", "keep"'),
     ]);
   });

@@ -81,3 +81,30 @@ test("cloudNodeSpecs reports a bad cluster argument together with the cloud's ow
     expect.stringMatching(/^cloudNodeSpecs\.args\.cloud\.adminCidrs\[0\]: 'not-a-cidr' is not a valid CIDR.*Fix: /),
   ]);
 });
+
+// A program that leaves out an argument is told what to pass, as code: the node list, a node's
+// connection and its host (each said only "pass it").
+test("K3sCluster without nodes, or a node without its connection or host, says what to pass", () => {
+  const problemsOf = (args: unknown): string[] => {
+    try {
+      resolveK3sClusterArgs(args as never);
+      return [];
+    } catch (e) {
+      return (e as ConfigError).problems;
+    }
+  };
+  expect(problemsOf({ version: VERSION })).toEqual([
+    "K3sCluster.args.nodes: is required. Fix: pass the cluster's nodes, servers first in their join order, such as [ { name: 'pi-1', role: 'server', arch: 'arm64', connection: { host: '192.168.1.11', user: 'pi' } } ].",
+  ]);
+  expect(problemsOf({ version: VERSION, nodes: [{ name: "s1", role: "server", arch: "arm64" }] })).toEqual([
+    "K3sCluster.args.nodes[0].connection: is required. Fix: pass how SSH reaches the node, such as { host: '192.168.1.11', user: 'pi' }.",
+  ]);
+  expect(problemsOf({ version: VERSION, nodes: [{ name: "s1", role: "server", arch: "arm64", connection: {} }] })).toEqual([
+    "K3sCluster.args.nodes[0].connection.host: is required. Fix: pass the address SSH dials, an IP or DNS name, such as 192.168.1.11 or pi-1.lan.",
+  ]);
+  // A value of the wrong kind is shown as the code to write.
+  expect(problemsOf({ version: VERSION, nodes: [{ ...node, taints: [{ key: "gpu", value: "yes", effect: "NoSchedule" }] }] })).toEqual([
+    expect.stringMatching(/^K3sCluster\.args\.nodes\[0\]\.taints\[0\]: is a mapping; .*Fix: write it as 'gpu=yes:NoSchedule'$/),
+  ]);
+  expect(problemsOf({ version: VERSION, nodes: [node], rollout: { agentBatchSize: "2" } })).toEqual(["K3sCluster.args.rollout.agentBatchSize: must be a number, not a string. Fix: write it without quotes, as a number: 2."]);
+});

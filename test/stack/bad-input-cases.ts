@@ -2,6 +2,8 @@
 // input, for inventory and cloud stacks. Add a row for every new check: the test evaluates the whole
 // program with it and proves nothing is registered and the message names the key and its fix.
 
+import { WRONG_STACK_FILES } from "./wrong-stack-files";
+
 const VERSION = "v1.36.3+k3s1";
 
 /** A valid SSH-inventory stack: one server, two agents. */
@@ -330,4 +332,5 @@ export const BAD_INPUTS: BadInput[] = [
   { kind: "registries: a rewrite pattern with a lookahead, which JavaScript takes and Go's RE2 does not (cloud)", config: { ...cloudStack(), "k3s-stacks:registries": { mirrors: { "docker.io": { endpoint: ["https://reg.lan:5000"], rewrite: { "^(?!library/)(.*)": "mirror/$1" } } } } }, key: "k3s-stacks:registries.mirrors.docker.io.rewrite.^(?!library/)(.*)", fix: "RE2 syntax" },
   { kind: "registries: a mirror keyed registry-1.docker.io, which no image name uses (cloud)", config: { ...cloudStack(), "k3s-stacks:registries": { mirrors: { "registry-1.docker.io": { endpoint: ["https://reg.lan:5000"] } } } }, key: "k3s-stacks:registries.mirrors.registry-1.docker.io", fix: "key it docker.io" },
   { kind: "airgap: bundle directory written with $HOME (inventory)", config: { ...inventoryStack(), "k3s-stacks:airgap": { bundleDir: "${HOME}/bundle" } }, key: "k3s-stacks:airgap.bundleDir", fix: "write '~/bundle'" },
+  ...WRONG_STACK_FILES,
 ];

@@ -3,7 +3,7 @@ import * as path from "path";
 import { z } from "zod";
 import * as YAML from "yaml";
 import { ConfigError, PROJECT, parseConfig } from "../../components/rules/errors";
-import { defaultMessage, describeIssue } from "../../components/rules/issues";
+import { defaultMessage, describeIssue, mapping } from "../../components/rules/issues";
 import { planStack } from "../../components/plan/plan-stack";
 import { readStackFile, stackFileName } from "./stackfile";
 import { SITES_DIR } from "./paths";
@@ -32,13 +32,13 @@ const fleetSchema = z
 const siteFileSchema = z
   .object({
     /** Rollout metadata (not stack config). */
-    fleet: z.record(z.string(), z.unknown()).optional(),
+    fleet: mapping(z.string(), z.unknown(), "rollout settings", "fleet: { ring: 1, environment: prod }").optional(),
     /** `k3s-stacks:cluster`. */
-    cluster: z.record(z.string(), z.unknown()).optional(),
+    cluster: mapping(z.string(), z.unknown(), "k3s-stacks:cluster settings", "cluster: { k3sVersion: v1.36.3+k3s1 }").optional(),
     /** `k3s-stacks:inventory`. */
-    inventory: z.record(z.string(), z.unknown()).optional(),
+    inventory: mapping(z.string(), z.unknown(), "k3s-stacks:inventory settings", "inventory: { user: pi, hosts: [{ name: pi-1, address: 192.168.1.11, role: server, arch: arm64 }] }").optional(),
     /** Any other plain stack config, by fully qualified key (`k3s-stacks:addons`, `hcloud:location`, ...). */
-    config: z.record(z.string(), z.unknown()).optional(),
+    config: mapping(z.string(), z.unknown(), "stack config keys to values", "config: { k3s-stacks:upgrade: { agentBatchSize: 2 } }").optional(),
   })
   .strict();
 

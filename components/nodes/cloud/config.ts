@@ -72,7 +72,7 @@ const awsSchema = z
     vpcId: z.string().regex(/^vpc-[0-9a-f]+$/, { message: "is not a VPC ID. Fix: copy it from the AWS console, such as vpc-0a1b2c3d" }).optional(),
     subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, { message: "is not a subnet ID. Fix: copy it from the AWS console, such as subnet-0a1b2c3d" })).default([]),
     /** Root volume per instance: k3s, container images and local-path volumes live here. */
-    rootVolumeGb: z.number().int().min(20).max(16384).default(40),
+    rootVolumeGb: required(z.number().int().min(20).max(16384), { description: "in GB", examples: [40] }).default(40),
   })
   .strict();
 

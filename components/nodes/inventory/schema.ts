@@ -81,8 +81,8 @@ export const inventorySchema = z
      * Seconds each host (through its bastion) may take to answer SSH before `pulumi up` fails naming it,
      * checked before anything runs (components/remote/reachability.ts); 0 skips the check.
      */
-    reachabilityTimeout: z.number().int().min(0).max(600).default(20),
-    hosts: required(z.array(hostSchema).min(1, { message: "lists no hosts. Fix: add at least one host with role: server" }), {
+    reachabilityTimeout: required(z.number().int().min(0).max(600), { description: "in seconds (0 turns the check off)", examples: [20] }).default(20),
+    hosts: required(z.array(hostSchema).min(1, { message: "lists no hosts. Fix: add at least one host with role: server, such as - { name: pi-1, address: 192.168.1.11, role: server, arch: arm64 }" }), {
       description: "the machines, the first server first",
       examples: [[{ name: "pi-1", address: "192.168.1.11", role: "server", arch: "arm64" }]],
     }),

@@ -13,8 +13,8 @@ export interface BadDoc {
   recordAt?: string;
 }
 
-/** A missing key's fix that names only the kind of value ("set it to a string"): no value a user can write. */
-export const KIND_ONLY = /is required\. Fix: (pass|set it to) (it|a value|a list|a string|a mapping|a number|a whole number|true or false)\.?$/;
+/** A fix that names only the kind of value ("set it to a string", "write it as a list"): no value a user can write. */
+export const KIND_ONLY = /(is required\. Fix: (pass|set it to)|, not .*\. Fix: write it as) (it|a value|a list|a string|a mapping|a number|a whole number|true or false)\.?$/;
 
 const clone = <T>(v: T): T => (v === undefined ? v : JSON.parse(JSON.stringify(v)));
 
