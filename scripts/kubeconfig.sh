@@ -10,9 +10,12 @@ set -euo pipefail
 usage="usage: scripts/kubeconfig.sh STACK [--remove]
 Merges the stack's kubeconfig output into ~/.kube/config (or \$KUBECONFIG) as context k3s-STACK;
 --remove drops that context and its file again."
+# Help wherever it is asked for (scripts/kubeconfig.sh homelab --help), before the stack is read.
+for arg in "$@"; do
+  case "$arg" in -h|--help) echo "$usage"; exit 0 ;; esac
+done
 stack="${1:-}"
 case "$stack" in
-  -h|--help) echo "$usage"; exit 0 ;;
   ""|-*) echo "$usage" >&2; exit 2 ;;
 esac
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -8,12 +8,16 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 unit_only=0
-case "${1:-}" in
-  "") ;;
-  --unit) unit_only=1 ;;
-  -h|--help) sed -n '2,5s/^# \{0,1\}//p' "$0"; exit 0 ;;
-  *) { echo "test.sh: unknown option '$1'. Fix: run scripts/test.sh or scripts/test.sh --unit"; sed -n '2,5s/^# \{0,1\}//p' "$0"; } >&2; exit 2 ;;
-esac
+# Help wherever it is asked for (scripts/test.sh --unit --help), before any check runs.
+for arg in "$@"; do
+  case "$arg" in -h|--help) sed -n '2,5s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
+done
+for arg in "$@"; do
+  case "$arg" in
+    --unit) unit_only=1 ;;
+    *) { echo "test.sh: unknown option '$arg'. Fix: run scripts/test.sh or scripts/test.sh --unit"; sed -n '2,5s/^# \{0,1\}//p' "$0"; } >&2; exit 2 ;;
+  esac
+done
 
 debs=(shellcheck)
 # The end-to-end lab needs real sshd, network namespaces, sudo, the stand-ins' python and openssl (the etcd stand-in's certificates).

@@ -15,10 +15,15 @@ usage: scripts/up.sh STACK [--no-kubeconfig] [pulumi up options...]
   --yes            no questions (also passed to pulumi up)
 Sets up what is missing (npm packages, a pulumi CLI for this user), keeps state in a local file
 backend with a generated passphrase, and runs `pulumi up --stack STACK`.
+pulumi up's own options: scripts/pulumi.sh up --help.
 USAGE
 }
+# Help wherever it is asked for (scripts/up.sh local --help): before anything is checked, asked or set up.
+# pulumi up's own help is scripts/pulumi.sh up --help.
+for arg in "$@"; do
+  case "$arg" in -h|--help) usage; exit 0 ;; esac
+done
 case "${1:-}" in
-  -h|--help) usage; exit 0 ;;
   "") echo "up.sh: no stack named: using homelab (scripts/up.sh --help lists the choices)" >&2 ;;
   -*) echo "up.sh: the stack comes first, before '$1'." >&2; usage >&2; exit 2 ;;
 esac
