@@ -166,7 +166,7 @@ export const k3sClusterArgsSchema = clusterArgsSchema
   .extend({
     // Each node is checked by parseNodes, which names the element and checks names across both lists.
     nodes: NODES_ARG,
-    gone: z.array(z.unknown()).default([]),
+    gone: z.array(z.unknown()).meta({ examples: [[{ name: "pi-4", role: "agent", arch: "arm64", connection: { host: "192.168.1.14" } }]] }).default([]),
     datastoreEndpoint: nonEmptyInput.optional(),
     contributions: z.array(contributionSchema).default([]),
     files: z.array(fileSchema).default([]),
@@ -180,7 +180,10 @@ export const k3sClusterArgsSchema = clusterArgsSchema
     clusterInitServer: z.string().nullable().optional(),
     stager: z.custom<InstallStager>((v) => typeof (v as InstallStager | undefined)?.stage === "function").optional(),
     goneRoot: z.custom<ConfigRoot>((v) => typeof v === "string" || typeof (v as { arg?: unknown } | undefined)?.arg === "string").optional(),
-    removed: z.array(z.custom<RemovedHost>((v) => typeof (v as RemovedHost | undefined)?.name === "string")).default([]),
+    removed: z
+      .array(z.custom<RemovedHost>((v) => typeof (v as RemovedHost | undefined)?.name === "string"))
+      .meta({ examples: [[{ name: "old-1", connection: { host: "192.168.1.19" }, identity: "agent/arm64", checkQuorum: false }]] })
+      .default([]),
   })
   .strict();
 

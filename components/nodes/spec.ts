@@ -67,7 +67,8 @@ export const nodeSpecSchema = z
     fixCgroups: inventorySchema.shape.fixCgroups,
     installPackages: inventorySchema.shape.installPackages,
     firewall: inventorySchema.shape.firewall,
-    dependsOn: z.array(resource).optional(),
+    // The example is code: resources are objects of the program.
+    dependsOn: z.array(resource).meta({ examples: ["[vm]"] }).optional(),
     machine: nonEmptyInput.optional(),
   })
   .strict();

@@ -94,7 +94,6 @@ function sized(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): string
   }
 }
 
-
 /** A missing key's fix from its schema's description and examples (`required`); `want` when it has none. */
 function missing(message: string, arg: boolean, want: string): string {
   const meta = JSON.parse(message.slice(DEFAULT.length) || "{}") as { description?: string; examples?: unknown[] };

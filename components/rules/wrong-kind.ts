@@ -118,6 +118,10 @@ export function wrongKindFix(expected: string, input: unknown, schema: unknown, 
       if (isMapping(input) && Object.values(input).every(isMapping) && requiredKeys(element).includes("name")) {
         return `write each entry as a list item with its name inside: ${show(Object.entries(input).map(([name, v]) => ({ name, ...(v as object) })))}`;
       }
+      // Plain values under made-up keys (tlsSans: { host: k3s.lan }): the values are the list.
+      if (isMapping(input) && Object.values(input).every((v) => typeof v === "string" || typeof v === "number") && ["string", "number"].includes(defOf(core(element))?.type ?? "")) {
+        return `write its values as a list: ${show(Object.values(input))}`;
+      }
       // One entry written without its list (hosts: { name: pi-1, ... }).
       if (isMapping(input) && defOf(core(element))?.type === "object") return `write it as a list of one entry: ${show([input])}`;
       if (input !== null && typeof input !== "object") return `write it as a list: ${show([input])}`;

@@ -119,11 +119,11 @@ describe("k3s-stacks:cluster", () => {
       problem("k3s-stacks:cluster.k3sVersion", "release tag", "v1.36.3+k3s1"),
       problem("k3s-stacks:cluster.datastore", "", "sqlite"),
       problem("k3s-stacks:cluster.disable[0]", "", "traefik"),
-      problem("k3s-stacks:cluster.tlsSans", "must be a list, not a mapping", "a list"),
+      problem("k3s-stacks:cluster.tlsSans", "must be a list, not a mapping", "write its values as a list: [ k3s.lan ]"),
       problem("k3s-stacks:cluster.clusterCidr", "not a valid CIDR", "10.42.0.0/16"),
       problem("k3s-stacks:cluster.drainTimeout", "not a duration", "5m"),
       problem("k3s-stacks:cluster.installScriptUrl", "is not a URL", "https://"),
-      problem("k3s-stacks:cluster.secretsEncryption", "must be true or false", "true or false"),
+      problem("k3s-stacks:cluster.secretsEncryption", "must be true or false", "write true, without quotes"),
     ]));
     expect(problems).toHaveLength(8);
     // One message lists them all, one line each.

@@ -75,6 +75,7 @@ function* walk(schema: Schema, path: Path, prefix: Edit, depth: number): Generat
     case "array":
       yield [...prefix, [path, []]];
       yield [...prefix, [path, "not a list"]];
+      yield [...prefix, [path, { key: "value" }]];
       yield* walk(def.element as Schema, [...path, 0], prefix, depth + 1);
       return;
     case "record":
