@@ -1,9 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { required } from "../rules/required";
 import { ConfigError, ConfigRoot, collectProblems, parseConfig } from "../rules/errors";
 import { filled } from "../rules/issues";
-import { nonEmptyInput, stringInput } from "../rules/inputs";
+import { nonEmptyInput } from "../rules/inputs";
 import { addressInput, addressSchema } from "../rules/address";
 import { NodeArgs, NodeSpec } from "../nodes/types";
 import { NODES_ARG, parseNodes } from "../nodes/spec";
@@ -19,7 +18,7 @@ import { longhornPlacement } from "../nodes/storage-eligibility";
 import { longhornDrainProblems } from "../day-two/longhorn-drain";
 import { contributionSchema, checkContributions } from "./contributions";
 import { mergedDisable, mergedNodeMask, nodeMaskArgs } from "./merged-config";
-import { checkNodeFiles } from "./node-files";
+import { checkNodeFiles, fileSchema } from "./node-files";
 
 /**
  * Arguments of {@link K3sCluster}: plain data and Inputs of it, so that the component can be offered to
@@ -134,21 +133,6 @@ export interface ResolvedK3sClusterArgs {
 }
 
 const ROOT = "K3sCluster.args";
-
-const role = z.enum(["server", "agent"]);
-
-const fileSchema = z
-  .object({
-    path: required(z.string().regex(/^\/[^\0]*$/, { message: "must be an absolute path on the node. Fix: write it like /etc/rancher/k3s/registries.yaml" }), {
-      description: "the file's absolute path on the node",
-      examples: ["/etc/rancher/k3s/registries.yaml"],
-    }),
-    content: required(stringInput, { description: "the file's content, a string or an Output of one" }),
-    mode: z.string().regex(/^0?[0-7]{3}$/, { message: "must be an octal file mode. Fix: write it like 0600 or 0644" }).optional(),
-    roles: z.array(role).optional(),
-    secret: z.boolean().optional(),
-  })
-  .strict();
 
 /** Rollout rules and defaults are those of `k3s-stacks:upgrade` (components/day-two/config.ts). */
 const rolloutSchema = z

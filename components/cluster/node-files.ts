@@ -1,8 +1,27 @@
 import * as path from "node:path";
+import { z } from "zod";
+import { required } from "../rules/required";
+import { stringInput } from "../rules/inputs";
 import { ConfigError, ConfigRoot, keyPath, settingName } from "../rules/errors";
 import { CONFIG_FILE, STATE_DIR, TOKEN_FILE } from "../k3s/node-config";
 import { DROP_IN_DIR } from "../k3s/host/dropins";
 import { NodeFile } from "../k3s/types";
+
+const role = z.enum(["server", "agent"]);
+
+/** One of K3sCluster's `files`: checked for its form here, for where it writes by checkNodeFiles. */
+export const fileSchema = z
+  .object({
+    path: required(z.string().regex(/^\/[^\0]*$/, { message: "must be an absolute path on the node. Fix: write it like /etc/rancher/k3s/registries.yaml" }), {
+      description: "the file's absolute path on the node",
+      examples: ["/etc/rancher/k3s/registries.yaml"],
+    }),
+    content: required(stringInput, { description: "the file's content, a string or an Output of one" }),
+    mode: z.string().regex(/^0?[0-7]{3}$/, { message: "must be an octal file mode. Fix: write it like 0600 or 0644" }).optional(),
+    roles: z.array(role).optional(),
+    secret: z.boolean().optional(),
+  })
+  .strict();
 
 /**
  * Why k3s-stacks cannot let a `files` entry write `file` (a normalized absolute path), or undefined.
