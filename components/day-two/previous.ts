@@ -4,7 +4,7 @@ import { parseIp } from "../rules/address";
 import { ClusterSettings, apiHost } from "../k3s/settings";
 import { UpgradeConfig } from "./config";
 import { checkVersionChange } from "./skew";
-import { checkServerChange } from "./servers";
+import { checkGoneDuringUpgrade, checkServerChange } from "./servers";
 import { checkDatastoreChange, checkDatastoreMoveAlone, checkGoneIdentity, checkIdentityChange } from "./identity";
 import { NodeAddress, parseNodeAddresses } from "../remote/removed";
 import { PlannedAddress, checkAddressMoves } from "./addresses";
@@ -164,6 +164,7 @@ export function checkAgainstPrevious(
   collectProblems([
     () => checkVersionChange(previous.k3sVersion, next.settings.k3sVersion, next.settings.datastore === "etcd"),
     () => checkServerChange(previous.serverNames, next.serverNames, next.settings.datastore, { force: next.upgrade.forceServerRemoval, gone: next.gone, fixedRegistration: apiHost(next.settings) !== undefined }),
+    () => { if (next.settings.datastore === "etcd") checkGoneDuringUpgrade(previous.serverNames, next.gone ?? [], { from: previous.k3sVersion, to: next.settings.k3sVersion, ssh: next.upgrade.mode === "ssh" }); },
     () => checkDatastoreChange(previous.datastore, next.settings.datastore),
     () => checkDatastoreMoveAlone(previous, next.settings),
     () => {

@@ -85,6 +85,30 @@ export function firstServerHandover(previousServers: string[], nextServers: stri
 }
 
 /**
+ * Refuses moving k3s to a new version over SSH in the run that removes etcd servers marked gone, when
+ * the servers left cannot restart one at a time. Each server's restart step checks that the other
+ * members keep quorum while it is down (k3s/etcd-quorum.ts etcdRestartGuardFunction); the first
+ * server's restart runs beside the gone servers' removal, so a gone member may still count, and
+ * servers added in this run join only after the roll. With 3 servers and 1 lost, restarting either
+ * survivor leaves 1 healthy member of 3 (or of 2 once removed), below quorum (etcd FAQ, "failure
+ * tolerance"): the roll would stop at the first server in this run and in every run after it, and
+ * the new servers would never join. `previousServers`: the last update's servers; `gone`: names marked gone.
+ */
+export function checkGoneDuringUpgrade(previousServers: string[] | undefined, gone: string[], version: { from?: string; to: string; ssh: boolean }): void {
+  if (!previousServers || !version.ssh || version.from === undefined || version.from === version.to) return;
+  const leaving = previousServers.filter((s) => gone.includes(s));
+  const members = previousServers.length;
+  const left = members - leaving.length;
+  if (leaving.length === 0 || left - 1 >= quorum(members)) return;
+  const names = leaving.map((s) => `'${s}'`).join(", ");
+  throw new ConfigError([
+    `k3s-stacks:cluster.k3sVersion: moves k3s from ${version.from} to ${version.to} in the run that removes ${names}, marked gone: each of the ${left} etcd servers left restarts in turn, ` +
+      `which would leave ${left - 1} of ${members} members healthy, below quorum (${quorum(members)}); the roll would stop at the first server, and servers added in this run join only after it. ` +
+      `Fix: keep k3sVersion at ${version.from} for this run (pulumi up removes ${names} and joins the new servers), then set ${version.to} and run pulumi up again.`,
+  ]);
+}
+
+/**
  * Refuses server-set changes that would break the cluster. `previousServers` and `nextServers` are
  * server node names in bootstrap order (the first starts the cluster and runs kubectl for the rest).
  */

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../../components/rules/errors";
-import { checkServerChange, clusterInitServer, maxServerRemoval } from "../../components/day-two/servers";
+import { checkGoneDuringUpgrade, checkServerChange, clusterInitServer, maxServerRemoval } from "../../components/day-two/servers";
 
 function message(fn: () => void): string {
   try {
@@ -79,5 +79,25 @@ describe("the server that started the cluster", () => {
   it("is none once its entry is deleted, and stays none", () => {
     expect(clusterInitServer({ serverNames: ["s2", "s3"], clusterInitServer: "s1" }, ["s2", "s3"])).toBeNull();
     expect(clusterInitServer({ serverNames: ["s2", "s3"], clusterInitServer: "" }, ["s2", "s3"])).toBeNull();
+  });
+});
+
+describe("a version move in the run that removes gone etcd servers", () => {
+  const move = { from: "v1.35.2+k3s1", to: "v1.36.3+k3s1", ssh: true };
+
+  it("is refused when the servers left cannot restart one at a time: the roll would stop at the first server", () => {
+    const m = message(() => checkGoneDuringUpgrade(["s1", "s2", "s3"], ["s1"], move));
+    expect(m).toContain("k3s-stacks:cluster.k3sVersion: moves k3s from v1.35.2+k3s1 to v1.36.3+k3s1 in the run that removes 's1', marked gone");
+    expect(m).toContain("1 of 3 members healthy, below quorum (2)");
+    expect(m).toContain("Fix: keep k3sVersion at v1.35.2+k3s1 for this run");
+    // The first server's restart runs beside the removal: the gone members may still count.
+    expect(message(() => checkGoneDuringUpgrade(["s1", "s2", "s3", "s4", "s5"], ["s4", "s5"], move))).toContain("2 of 5 members healthy");
+  });
+
+  it("is allowed when enough servers are left, with no version move, with the system-upgrade-controller, or when the gone ones already left", () => {
+    expect(message(() => checkGoneDuringUpgrade(["s1", "s2", "s3", "s4", "s5"], ["s1"], move))).toBe("");
+    expect(message(() => checkGoneDuringUpgrade(["s1", "s2", "s3"], ["s1"], { ...move, from: move.to }))).toBe("");
+    expect(message(() => checkGoneDuringUpgrade(["s1", "s2", "s3"], ["s1"], { ...move, ssh: false }))).toBe("");
+    expect(message(() => checkGoneDuringUpgrade(["s2", "s3", "s4"], ["s1"], move))).toBe("");
   });
 });

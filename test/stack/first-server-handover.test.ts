@@ -120,6 +120,13 @@ describe("refusing a handover the cluster cannot make", () => {
     expect(r.error).toContain("Fix: list one of 's2', 's3' as the first server entry");
   });
 
+  it("in the run that moves k3s to a new version: the two servers left could not restart one at a time", async () => {
+    const r = await up([host("s1", { gone: true }), host("s2"), host("s3"), host("s4"), host("a1")], { ...lastUpdate, k3sVersion: "v1.35.2+k3s1" });
+    expect(r.error).toContain("k3s-stacks:cluster.k3sVersion: moves k3s from v1.35.2+k3s1 to v1.36.3+k3s1 in the run that removes 's1', marked gone");
+    expect(r.error).toContain("Fix: keep k3sVersion at v1.35.2+k3s1 for this run");
+    expect(r.state.resources.filter((x) => x.type.startsWith("command:"))).toEqual([]);
+  });
+
   it("when the first server is deleted from the inventory instead of marked gone", async () => {
     const r = await up([host("s2"), host("s3"), host("s4"), host("a1")], lastUpdate);
     expect(r.error).toContain("removes 's1', the first (bootstrap) server");
