@@ -24,6 +24,11 @@ if ! command -v k3s >/dev/null 2>&1; then
   echo "k3s-stacks: $node has no k3s yet; no pre-upgrade snapshot needed."
   exit 0
 fi
+# The step also runs when only its inputs moved (the first server changed after a handover): no upgrade then.
+if [ "$(k3s --version 2>/dev/null | awk 'NR == 1 { print $3 }')" = ${shq(version)} ]; then
+  echo "k3s-stacks: $node already runs ${version}: nothing upgrades, so no pre-upgrade snapshot is taken."
+  exit 0
+fi
 echo "k3s-stacks: taking etcd snapshot ${name} on $node before upgrading to ${version}"
 if ! k3s etcd-snapshot save --name ${shq(name)}; then
   echo "k3s-stacks: the pre-upgrade etcd snapshot failed on $node, so the upgrade to ${version} did not start. Fix: check 'journalctl -u k3s' and the snapshot target (disk space, S3 settings), then run pulumi up again; or set k3s-stacks:upgrade.preUpgradeSnapshot to false." >&2

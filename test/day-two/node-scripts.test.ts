@@ -58,13 +58,20 @@ describe("pre-upgrade snapshot script", () => {
   it("runs k3s etcd-snapshot save with the versioned name", () => {
     const r = runWithFakeK3s(script, "v1.36.3+k3s1");
     expect(r.code).toBe(0);
-    expect(r.argv).toEqual(["etcd-snapshot save --name pre-upgrade-v1.37.0-k3s1"]);
+    expect(r.argv).toEqual(["--version", "etcd-snapshot save --name pre-upgrade-v1.37.0-k3s1"]);
   });
 
   it("stops the rollout with the node and the reason when the snapshot fails", () => {
     const r = runWithFakeK3s(script, "v1.36.3+k3s1", true);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/pre-upgrade etcd snapshot failed on .*, so the upgrade to v1.37.0\+k3s1 did not start\. Fix:/);
+  });
+
+  it("takes no snapshot and says why where k3s already runs the version (the step moved to a new first server)", () => {
+    const r = runWithFakeK3s(script, "v1.37.0+k3s1");
+    expect(r.code).toBe(0);
+    expect(r.argv).toEqual(["--version"]);
+    expect(r.stdout).toMatch(/already runs v1\.37\.0\+k3s1: nothing upgrades, so no pre-upgrade snapshot is taken/);
   });
 
   it("does nothing where k3s is not installed", () => {
