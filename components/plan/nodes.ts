@@ -14,7 +14,7 @@ import type { NodePlan, NodeSource } from "./types";
  * Which node source the stack uses (exactly one of inventory, cloud, local), parsed and checked.
  * `cluster` is undefined when the cluster block is invalid: the cloud's network checks need its CIDRs.
  */
-export function parseNodeSource(read: ConfigReader, cluster: ClusterSettings | undefined, machine?: ThisMachine): NodeSource | undefined {
+export function parseNodeSource(read: ConfigReader, cluster: ClusterSettings | undefined, machine?: ThisMachine, readsPrevious = true): NodeSource | undefined {
   const inventory = read.object("inventory");
   const cloud = read.object("cloud");
   const sources = [inventory !== undefined && "inventory", cloud !== undefined && "cloud", read.has("local") && "local"].filter((k): k is string => k !== false);
@@ -30,23 +30,35 @@ export function parseNodeSource(read: ConfigReader, cluster: ClusterSettings | u
     throw new ConfigError([`${PROJECT}:inventory: is missing. Fix: list your machines under k3s-stacks:inventory, or describe cloud nodes under k3s-stacks:cloud (see README).`]);
   }
   const parsed = parseInventoryConfig(inventory);
-  if (cluster) firstServerGoneProblems(parsed, cluster);
+  if (cluster) firstServerGoneProblems(parsed, cluster, readsPrevious);
   return { kind: "inventory", inventory: parsed };
 }
 
 /**
  * A first server marked gone hands its place to the next server listed, when the cluster allows it
  * (day-two/servers.ts firstServerHandover): checked here without the previous outputs, so that a
- * stack that does not read them is refused too.
+ * stack that does not read them is refused too. Such a stack is refused a handover altogether: only
+ * the `clusterInitServer` output says the lost server started the cluster, and once its entry is
+ * deleted the next server would be taken for it: cluster-init in its config.yaml (a restart) and its
+ * leave step no longer registered, so the engine runs that step's stored delete, which deletes the
+ * Node and with it the etcd member of a server that runs (k3s/removal-scripts.ts renderLeaveScript).
  */
-function firstServerGoneProblems(inv: InventoryConfig, cluster: ClusterSettings): void {
+function firstServerGoneProblems(inv: InventoryConfig, cluster: ClusterSettings, readsPrevious: boolean): void {
   const servers = inv.hosts.map((h, i) => ({ h, i })).filter(({ h }) => h.role === "server");
   if (!servers[0]?.h.gone) return;
   const refused = firstServerHandover(servers.map(({ h }) => h.name), servers.filter(({ h }) => !h.gone).map(({ h }) => h.name), cluster.datastore, {
     gone: servers.filter(({ h }) => h.gone).map(({ h }) => h.name),
     fixedRegistration: apiHost(cluster) !== undefined,
   });
-  if (refused) throw new ConfigError([`${keyPath("inventory", ["hosts", servers[0].i, "gone"])}: ${refused}`]);
+  const key = keyPath("inventory", ["hosts", servers[0].i, "gone"]);
+  if (refused) throw new ConfigError([`${key}: ${refused}`]);
+  if (!readsPrevious) {
+    throw new ConfigError([
+      `${key}: marks '${servers[0].h.name}', the first server, gone while ${PROJECT}:upgrade.checkPreviousOutputs is false: which server started the cluster is known only from the last update's clusterInitServer output, ` +
+        `so once this entry is deleted '${servers.find(({ h }) => !h.gone)?.h.name ?? "the next server"}' would be taken for it, and that update would delete its Node and etcd member (its leave step is dropped and runs its delete) and restart it with cluster-init. ` +
+        "Fix: set checkPreviousOutputs to true (it needs a backend with project-scoped stacks, docs/day-two.md) for this update and every later one; otherwise set gone: false and follow 'Replace the first server' in docs/day-two.md.",
+    ]);
+  }
 }
 
 function inventoryPlan(inv: InventoryConfig, h: InventoryConfig["hosts"][number]): NodePlan {

@@ -116,7 +116,7 @@ export function planStack(config: StackConfig, previous: PreviousState | undefin
       }
     },
     // Inventory problems come with the others; cloud network checks need valid cluster CIDRs first.
-    () => { source = parseNodeSource(read, cluster, machine); },
+    () => { source = parseNodeSource(read, cluster, machine, plan.upgrade?.checkPreviousOutputs ?? true); },
     ...Object.entries(SECRET_EXAMPLES).map(([name, example]) => () => { secrets[name as SecretName] = read.secret(name as SecretName, example); }),
   ]);
 

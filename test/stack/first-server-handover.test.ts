@@ -22,13 +22,14 @@ interface Run {
   error?: string;
 }
 
-async function up(hosts: unknown[], previous: Record<string, unknown> | undefined, cluster: Record<string, unknown> = { apiEndpoint: "k3s.lan" }): Promise<Run> {
+async function up(hosts: unknown[], previous: Record<string, unknown> | undefined, cluster: Record<string, unknown> = { apiEndpoint: "k3s.lan" }, more: Record<string, unknown> = {}): Promise<Run> {
   const state = await installMocks({
     outputs: (type, name) => (type === "pulumi:pulumi:StackReference" ? { outputs: previous ?? {} } : mockOutputs(type, name)),
   });
   setStackConfig({
     "k3s-stacks:cluster": { k3sVersion: "v1.36.3+k3s1", datastore: "etcd", ...cluster },
     "k3s-stacks:inventory": { user: "root", hosts },
+    ...more,
   }, { "k3s-stacks:sshPrivateKey": SENTINEL.privateKey });
   const { main } = await import("../../stacks/main");
   try {
@@ -124,6 +125,14 @@ describe("refusing a handover the cluster cannot make", () => {
     const r = await up([host("s1", { gone: true }), host("s2"), host("s3"), host("s4"), host("a1")], { ...lastUpdate, k3sVersion: "v1.35.2+k3s1" });
     expect(r.error).toContain("k3s-stacks:cluster.k3sVersion: moves k3s from v1.35.2+k3s1 to v1.36.3+k3s1 in the run that removes 's1', marked gone");
     expect(r.error).toContain("Fix: keep k3sVersion at v1.35.2+k3s1 for this run");
+    expect(r.state.resources.filter((x) => x.type.startsWith("command:"))).toEqual([]);
+  });
+
+  it("when the stack does not read its previous outputs: deleting the entry later would make the next server the cluster-init one and drop its leave step", async () => {
+    const r = await up([host("s1", { gone: true }), host("s2"), host("s3"), host("s4"), host("a1")], undefined, { apiEndpoint: "k3s.lan" }, { "k3s-stacks:upgrade": { checkPreviousOutputs: false } });
+    expect(r.error).toContain("k3s-stacks:inventory.hosts[0].gone: marks 's1', the first server, gone while k3s-stacks:upgrade.checkPreviousOutputs is false");
+    expect(r.error).toContain("'s2' would be taken for it");
+    expect(r.error).toContain("Fix: set checkPreviousOutputs to true");
     expect(r.state.resources.filter((x) => x.type.startsWith("command:"))).toEqual([]);
   });
 
