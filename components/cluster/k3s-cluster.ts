@@ -145,6 +145,7 @@ export class K3sCluster extends pulumi.ComponentResource {
           this.gone[gone.name] = new GoneK3sNode(`${name}-${gone.name}`, {
             node: gone,
             controlConnection: firstServer.connection,
+            firstServer: firstServer.name,
             drainTimeout: GONE_DRAIN_TIMEOUT,
             after: [k3sNode.install],
             listedIn: args.goneRoot,

@@ -11,6 +11,8 @@ export interface GoneK3sNodeArgs {
   node: NodeSpec;
   /** SSH connection of the first server, where the removal runs. */
   controlConnection: SshConnection;
+  /** That server's name, for the message the preview shows. */
+  firstServer: string;
   /** Bound on the forced drain (`kubectl drain --timeout`). */
   drainTimeout: string;
   /** Resources the removal waits for (the first server's install). */
@@ -71,8 +73,13 @@ export class GoneK3sNode extends pulumi.ComponentResource {
       phases: ["create", "update"],
       triggers: [node.role],
     }, { ...kept, dependsOn: args.after });
+    // Said in the preview: after a handover, which server took the first server's work is otherwise not shown anywhere.
+    const handover = args.startedCluster
+      ? `It started the cluster: ${args.firstServer}, the first server listed now, takes its place (the kubectl steps, the kubeconfig read, removals); ` +
+        `cluster-init stays recorded with ${node.name} (output clusterInitServer) and no node's config.yaml changes for the handover. `
+      : "";
     pulumi.log.info(
-      `${node.name} is marked gone: it is removed from the cluster through the first server, never dialled. ` +
+      `${node.name} is marked gone: it is removed from the cluster through ${args.firstServer} (the first server), never dialled. ${handover}` +
         `Its records ${records.map((r) => `${name}-${r}`).join(", ")} stay in the stack without a delete; ` +
         `delete ${node.name} from ${keyPath(args.listedIn ?? "inventory", [])} and run pulumi up to drop them (nothing is called).`,
       this,

@@ -49,10 +49,22 @@ const resolved = (v: unknown): Promise<unknown> => new Promise((r) => (v as { ap
 describe("handing over a lost first server", () => {
   let before: Run;
   let after: Run;
+  let said: string[];
   beforeAll(async () => {
     before = await up([host("s1"), host("s2"), host("s3"), host("a1")], lastUpdate);
     jest.resetModules();
-    after = await up([host("s1", { gone: true }), host("s2"), host("s3"), host("s4"), host("a1")], lastUpdate);
+    // The pulumi module main() will load after the reset: the messages are logged through it.
+    const info = jest.spyOn((await import("@pulumi/pulumi")).log, "info");
+    // With the restart keys the first update left, the preview says whether any k3s restarts.
+    after = await up([host("s1", { gone: true }), host("s2"), host("s3"), host("s4"), host("a1")], { ...lastUpdate, restartKeys: await resolved(before.outputs.restartKeys) });
+    said = info.mock.calls.map(([m]) => m);
+    info.mockRestore();
+  });
+
+  it("says in the preview which server takes the first server's place, and that no config.yaml changes for it", () => {
+    expect(said).toContainEqual(expect.stringContaining("s1 is marked gone: it is removed from the cluster through s2 (the first server), never dialled. " +
+      "It started the cluster: s2, the first server listed now, takes its place (the kubectl steps, the kubeconfig read, removals); cluster-init stays recorded with s1 (output clusterInitServer) and no node's config.yaml changes for the handover."));
+    expect(said).toContainEqual(expect.stringContaining("no k3s restarts"));
   });
 
   it("runs with the next server as the first server", () => {
