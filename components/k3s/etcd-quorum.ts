@@ -124,7 +124,7 @@ export function etcdRestartGuardFunction(node: string, stopped = `the rolling re
   return `etcd_quorum_before_restart() {
 ${etcdMemberHealthSnippet({ node, leaving: [node], action: `restarting k3s on ${node}`, where: node })}
 if [ "$listed" = 1 ] && [ "$members" -gt 1 ] && [ "$up" -lt $((members / 2 + 1)) ]; then
-  echo "k3s-stacks: ${stopped}: restarting k3s there would leave $up of $members etcd members healthy, below quorum ($((members / 2 + 1))); etcd reports down:$down. etcd would stop accepting writes and the cluster's API would stop. Nothing was restarted. Fix: bring$down_names back first (start k3s there: 'systemctl start k3s', 'journalctl -u k3s'), or mark a dead one gone: true (docs/day-two.md), then run pulumi up again; ${resume}." >&2
+  echo "k3s-stacks: ${stopped}: restarting k3s there would leave $up of $members etcd members healthy, below quorum ($((members / 2 + 1))); etcd reports down:$down. etcd would stop accepting writes and the cluster's API would stop. Nothing was restarted. Fix: bring$down_names back first (start k3s there: 'systemctl start k3s', 'journalctl -u k3s'), or mark a dead one gone: true (docs/day-two.md), then run pulumi up again; ${resume}. If the dead one is marked gone already, this run also changes k3s (k3sVersion or config.yaml) while it leaves: set that back as it was for this run, so that it is removed and new servers join first, then make the change." >&2
   exit 1
 fi
 }`;
