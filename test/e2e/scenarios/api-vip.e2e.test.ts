@@ -84,6 +84,9 @@ test("the first server lost for good: marked gone, srv2 takes its place, srv4 jo
   // srv2 now runs kubectl: it removed srv1; nothing restarted on the live nodes (srv4's first start aside).
   expect(kubectlOn(log, "delete", "srv1").map((i) => i.host)).toEqual(["srv2"]);
   expect([...new Set(restarts(log).map((i) => i.host))]).toEqual(["srv4"]);
+  // The pre-upgrade snapshot step updates for srv2's connection alone: srv2 already runs V1, so no snapshot.
+  expect(e2e.steps.find((s) => s.name === "k3s-pre-upgrade")?.op).toBe("update");
+  expect(log.filter((i) => i.tool === "k3s" && i.argv.includes("etcd-snapshot"))).toEqual([]);
   expect(lab.nodes("srv2").map((n) => n.name).sort()).toEqual(["ag3", "srv2", "srv3", "srv4"]);
   expect(parse(lab.readFile("srv4", "/etc/rancher/k3s/config.yaml") ?? "")).toMatchObject({ server: `https://${vip}:6443` });
   expect(parse(lab.readFile("srv2", "/etc/rancher/k3s/config.yaml") ?? "")).not.toHaveProperty("cluster-init");
