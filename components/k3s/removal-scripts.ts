@@ -1,6 +1,7 @@
 import { scriptFrame, shq } from "../remote/shell";
 import { STATE_DIR } from "./node-config";
 import { clearLeavingRecord, renderEtcdQuorumGuard } from "./etcd-quorum";
+import { renderNotSelfGuard } from "./node-guard";
 
 /**
  * Node removal in the k3s maintainers' order: drain (member step), stop and uninstall k3s on the node
@@ -37,7 +38,8 @@ export const NODE_STATE_FN = `node_state() {
 /** Bounded wait until the Node is gone; prints the member line when it was an etcd member. */
 function deleteNode(node: string, timeoutSeconds: number): string {
   const n = shq(node);
-  return `${NODE_STATE_FN}
+  return `${renderNotSelfGuard(node)}
+${NODE_STATE_FN}
 state=$(node_state ${n})
 member=""
 if [ "$state" = present ]; then

@@ -4,6 +4,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as removal from "../../components/k3s/removal-scripts";
+import { CONFIG_FILE } from "../../components/k3s/node-config";
 import { LOG_CALL, Sandbox, sandbox } from "./support/shell";
 
 const NODE = "pi-2.home.arpa";
@@ -86,6 +87,34 @@ describe("leave (delete phase, after the uninstall)", () => {
     expect(run(RENDERS.leave, "create").status).toBe(0);
     expect(run(RENDERS.leave, "update").status).toBe(0);
     expect(sb.calls()).toEqual([]);
+  });
+});
+
+describe("the first server never deletes its own Node (renderNotSelfGuard)", () => {
+  // The script with config.yaml read from the sandbox; systemctl says whether k3s runs.
+  const onServer = (name: string, active: boolean) => {
+    fs.writeFileSync(path.join(sb.dir, "config.yaml"), `token-file: /x\nnode-name: ${name}\n`);
+    sb.fake("systemctl", `${LOG_CALL}\n[ "$1" = is-active ] && exit ${active ? 0 : 3}\nexit 0`);
+    return RENDERS.leave.split(CONFIG_FILE).join(path.join(sb.dir, "config.yaml"));
+  };
+
+  test("refuses while k3s runs here as that node, naming why and the fix; nothing is deleted", () => {
+    fs.writeFileSync(nodeFile(), "m1");
+    const r = run(onServer(NODE, true), "delete");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`refusing to delete the Node ${NODE} from ${NODE} itself`);
+    expect(r.stderr).toContain("Fix: set k3s-stacks:upgrade.checkPreviousOutputs: true and run pulumi up again; nothing was deleted.");
+    expect(mutating(sb.calls().filter((c) => c.startsWith("k3s ")))).toEqual([]);
+    expect(fs.existsSync(nodeFile())).toBe(true);
+  });
+
+  test("deletes as before on another server, or once k3s is stopped here (pulumi destroy uninstalls first)", () => {
+    for (const [name, active] of [["pi-1", true], [NODE, false]] as const) {
+      fs.writeFileSync(nodeFile(), "");
+      const r = run(onServer(name, active), "delete");
+      expect({ name, active, status: r.status }).toEqual({ name, active, status: 0 });
+      expect(fs.existsSync(nodeFile())).toBe(false);
+    }
   });
 });
 

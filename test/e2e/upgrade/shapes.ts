@@ -99,7 +99,7 @@ export const EXPECTED: Expectation = (step, shape, datastore) => {
   if (node?.[2] === "restart") return "restart script says where the roll stopped when an upgrade's install fails, its upgrade's install.sh waits for package-manager locks (host/install-lock.ts), its health gate stops at once when systemd shows k3s failed or crash-looping or k3s keeps refusing its join (join-errors.ts), and an etcd server's upgrade refuses etcd 3.5 older than v3.5.26 → 3.6 (5aff26b): k3s already runs this version and configuration, so only the health gate runs";
   if (node?.[2] === "uncordon") return "uncordon's wait for Ready says when no Node registered: the node already runs this version, so it only waits for Ready (it lifts only a cordon its cordon step set)";
   // Its only phase is delete: the update stores the script a later removal runs and runs nothing.
-  if (node?.[2] === "leave") return "leave script also drops the node's etcd-leaving record (f97359d); the update runs nothing (delete-only step)";
+  if (node?.[2] === "leave") return "leave script also drops the node's etcd-leaving record (f97359d) and never deletes the Node of the server it runs on (node-guard.ts renderNotSelfGuard); the update runs nothing (delete-only step)";
   return undefined;
 };
 
