@@ -26,6 +26,12 @@ describe("steps a release upgrade from 29fd590 or later may show", () => {
     expect(EXPECTED(step("update", "k3s-srv1-config", ["stdin", "connection"]), shape("a"), "sqlite")).toBeUndefined();
   });
 
+  test("the pre-upgrade step's script updates on etcd clusters, where it snapshots nothing on a node already on the version", () => {
+    expect(EXPECTED(step("update", "k3s-pre-upgrade"), shape("b"), "etcd")).toContain("snapshots nothing");
+    expect(EXPECTED(step("update", "k3s-pre-upgrade", ["stdin", "connection"]), shape("b"), "etcd")).toBeUndefined();
+    expect(EXPECTED(step("update", "k3s-pre-upgrade"), shape("a"), "sqlite")).toBeUndefined();
+  });
+
   test("only a script may change; restarts, installs and replacements are findings", () => {
     expect(EXPECTED(step("update", "k3s-ag1-member"), shape("a"), "sqlite")).toBeDefined();
     expect(EXPECTED(step("update", "k3s-ag1-leave"), shape("a"), "sqlite")).toBeDefined();
