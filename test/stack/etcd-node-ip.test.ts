@@ -4,9 +4,8 @@
 jest.mock("@pulumi/command", () => require("./support/recorder").recordingCommandModule());
 
 import * as pulumi from "@pulumi/pulumi";
-import { installMocks, MockState, valueOf } from "../support/mocks";
-import { setStackConfig } from "../support/stack";
-import { COMMAND_TYPES, SENTINEL, drain, mockOutputs } from "./support/harness";
+import { valueOf } from "../support/mocks";
+import { COMMAND_TYPES, SENTINEL, upAfter } from "./support/harness";
 
 const VERSION = "v1.36.3+k3s1";
 const hosts = (s2Ip: string) => [
@@ -15,23 +14,11 @@ const hosts = (s2Ip: string) => [
   { name: "s3", role: "server", arch: "amd64", address: "192.168.5.12" },
 ];
 
-async function up(previous: Record<string, unknown>, s2Ip: string): Promise<{ state: MockState; outputs?: Record<string, unknown>; error?: string }> {
-  const state = await installMocks({
-    outputs: (type, name) => (type === "pulumi:pulumi:StackReference" ? { outputs: previous } : mockOutputs(type, name)),
-  });
-  setStackConfig({
+const up = (previous: Record<string, unknown>, s2Ip: string) =>
+  upAfter(previous, {
     "k3s-stacks:cluster": { k3sVersion: VERSION, datastore: "etcd" },
     "k3s-stacks:inventory": { hosts: hosts(s2Ip), reachabilityTimeout: 0 },
   }, { "k3s-stacks:sshPrivateKey": SENTINEL.privateKey });
-  const { main } = await import("../../stacks/main");
-  try {
-    const outputs = await main();
-    await drain();
-    return { state, outputs };
-  } catch (e) {
-    return { state, error: (e as Error).message };
-  }
-}
 
 const PREVIOUS = { k3sVersion: VERSION, datastore: "etcd", serverNames: ["s1", "s2", "s3"], etcdNodeIps: { s1: "10.5.0.10", s2: "10.5.0.11" } };
 

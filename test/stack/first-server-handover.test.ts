@@ -2,10 +2,8 @@
 // the next server listed (day-two/servers.ts firstServerHandover), run through stacks/main.ts under
 // mocks: the steps that run kubectl move to the new first server, and no other step of a live node
 // changes (no restart, no reinstall); the gone first server keeps records that never dial it.
-import { installMocks, MockState } from "../support/mocks";
-import { setStackConfig } from "../support/stack";
 import { unpackScript } from "../../components/remote/packed-script";
-import { SENTINEL, drain, mockOutputs, unwrap } from "./support/harness";
+import { SENTINEL, UpResult, unwrap, upAfter } from "./support/harness";
 
 jest.setTimeout(60_000);
 
@@ -16,30 +14,14 @@ const host = (name: Name, extra: Record<string, unknown> = {}) => ({ name, role:
 const identities = { s1: "server/amd64", s2: "server/amd64", s3: "server/amd64", a1: "agent/amd64" };
 const lastUpdate = { k3sVersion: "v1.36.3+k3s1", serverNames: ["s1", "s2", "s3"], datastore: "etcd", nodeIdentities: identities };
 
-interface Run {
-  state: MockState;
-  outputs: Record<string, unknown>;
-  error?: string;
-}
+type Run = UpResult;
 
-async function up(hosts: unknown[], previous: Record<string, unknown> | undefined, cluster: Record<string, unknown> = { apiEndpoint: "k3s.lan" }, more: Record<string, unknown> = {}): Promise<Run> {
-  const state = await installMocks({
-    outputs: (type, name) => (type === "pulumi:pulumi:StackReference" ? { outputs: previous ?? {} } : mockOutputs(type, name)),
-  });
-  setStackConfig({
+const up = (hosts: unknown[], previous: Record<string, unknown> | undefined, cluster: Record<string, unknown> = { apiEndpoint: "k3s.lan" }, more: Record<string, unknown> = {}): Promise<Run> =>
+  upAfter(previous ?? {}, {
     "k3s-stacks:cluster": { k3sVersion: "v1.36.3+k3s1", datastore: "etcd", ...cluster },
     "k3s-stacks:inventory": { user: "root", hosts },
     ...more,
   }, { "k3s-stacks:sshPrivateKey": SENTINEL.privateKey });
-  const { main } = await import("../../stacks/main");
-  try {
-    const outputs = await main();
-    await drain();
-    return { state, outputs };
-  } catch (e) {
-    return { state, outputs: {}, error: (e as Error).message };
-  }
-}
 
 const inputs = (run: Run, name: string) => unwrap(run.state.byName(name).inputs) as { stdin?: string; connection?: { host: string }; create?: string; update?: string; delete?: string };
 const script = (run: Run, name: string) => unpackScript(inputs(run, name).stdin ?? "");

@@ -80,6 +80,32 @@ export async function runStack(config: Record<string, unknown>, secrets: Record<
   return { state, outputs };
 }
 
+/** A run that may be refused: its error message instead of its outputs. */
+export interface UpResult {
+  state: MockState;
+  outputs: Record<string, unknown>;
+  error?: string;
+}
+
+/**
+ * Runs stacks/main.ts as an update after one whose outputs were `previous` (what the program's own
+ * StackReference reads back; {} for a stack never updated), catching a refusal as `error`.
+ */
+export async function upAfter(previous: Record<string, unknown>, config: Record<string, unknown>, secrets: Record<string, string> = {}): Promise<UpResult> {
+  const state = await installMocks({
+    outputs: (type, name) => (type === "pulumi:pulumi:StackReference" ? { outputs: previous } : mockOutputs(type, name)),
+  });
+  setStackConfig(config, secrets);
+  const { main } = await import("../../../stacks/main");
+  try {
+    const outputs = await main();
+    await drain();
+    return { state, outputs };
+  } catch (e) {
+    return { state, outputs: {}, error: (e as Error).message };
+  }
+}
+
 const SIG = pulumi.runtime.specialSigKey;
 const SECRET = pulumi.runtime.specialSecretSig;
 
