@@ -200,7 +200,14 @@ const metallb = z
      * Layer 2: announce only from these interfaces (L2Advertisement.spec.interfaces): a node with a
      * Wi-Fi or a second NIC on another network otherwise answers ARP/NDP on every interface. Default: all.
      */
-    interfaces: z.array(interfaceName("the interface that carries the LAN", "eth0")).min(1).optional(),
+    interfaces: z
+      .array(interfaceName("the interface that carries the LAN", "eth0")
+        // MetalLB matches names exactly (no patterns), and never announces from the loopback.
+        .refine((v) => !v.includes("*"), { message: "is a pattern, but MetalLB matches interface names exactly. Fix: list the names `ip -br link` shows, such as eth0, or remove interfaces to announce from every interface" })
+        .refine((v) => v !== "lo", { message: "is the loopback, which no client on the LAN reaches. Fix: give the interface that carries the LAN, such as eth0" }))
+      .min(1)
+      .refine((list) => new Set(list).size === list.length, { message: "names an interface twice. Fix: list each interface once" })
+      .optional(),
   })
   .strict()
   .refine((lb) => !(lb.bgp && lb.interfaces), {

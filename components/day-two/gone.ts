@@ -76,7 +76,7 @@ export class GoneK3sNode extends pulumi.ComponentResource {
     // Said in the preview: after a handover, which server took the first server's work is otherwise not shown anywhere.
     const handover = args.startedCluster
       ? `It started the cluster: ${args.firstServer}, the first server listed now, takes its place (the kubectl steps, the kubeconfig read, removals); ` +
-        `cluster-init stays recorded with ${node.name} (output clusterInitServer) and no node's config.yaml changes for the handover. `
+        `it stays recorded as the server that started the cluster (output clusterInitServer) and no node's config.yaml changes for the handover. `
       : "";
     pulumi.log.info(
       `${node.name} is marked gone: it is removed from the cluster through ${args.firstServer} (the first server), never dialled. ${handover}` +

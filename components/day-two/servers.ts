@@ -73,6 +73,10 @@ export function firstServerHandover(previousServers: string[], nextServers: stri
       `Fix: keep it. If its machine is lost for good: with embedded etcd or postgres and a fixed registration address (k3s-stacks:cluster.apiEndpoint or apiVip), mark it gone: true and the next server listed takes its place; otherwise ${restore}.`;
   }
   if (datastore === "sqlite") return `marks '${first}', the server of a sqlite cluster, gone: the cluster's state was on it. Fix: ${restore}.`;
+  if (!opts.fixedRegistration && datastore === "postgres") {
+    return `marks '${first}', the first server, gone, but every agent's config.yaml joins it by its own address (server: https://<its address>:6443), so new agents could not join. ` +
+      `Fix: set k3s-stacks:cluster.apiEndpoint (a load balancer or DNS name in front of the live servers) in this change: the agents then join through it (each restarts once, rolled) and '${next}' takes the first server's place.`;
+  }
   if (!opts.fixedRegistration) {
     return `marks '${first}', the first server, gone, but every node's config.yaml joins it by its own address (server: https://<its address>:6443): new nodes could not join, and pointing the others elsewhere would restart every node while an etcd member is down. ` +
       `Fix: ${restore}; once all servers are healthy again, set k3s-stacks:cluster.apiEndpoint or apiVip, so that losing the first server later is a handover to the next.`;

@@ -250,6 +250,13 @@ describe("metallb values", () => {
     expect(() => lbOf({ interfaces: ["eth0"], bgp: { myASN: 64512, peers: [{ address: "192.168.1.1", asn: 64513 }] } })).toThrow(/loadBalancer\.interfaces: selects the interfaces layer 2 announces from.*Fix: remove interfaces, or remove bgp/);
     expect(() => lbOf({ interfaces: ["wlan0:1"] })).toThrow(/loadBalancer\.interfaces\[0\]: is not a network interface name.*Fix: give the name `ip -br link` shows/);
     expect(() => lbOf({ interfaces: [".."] })).toThrow(/not a network interface name/);
+    // The kernel counts bytes (IFNAMSIZ): 15 two-byte characters are 30 bytes.
+    expect(() => lbOf({ interfaces: ["é".repeat(15)] })).toThrow(/at most 15 bytes/);
+    expect(() => lbOf({ interfaces: ["eth\u00000"] })).toThrow(/not a network interface name/);
+    expect(() => lbOf({ interfaces: ["eth*"] })).toThrow(/interfaces\[0\]: is a pattern, but MetalLB matches interface names exactly.*Fix:/);
+    expect(() => lbOf({ interfaces: ["lo"] })).toThrow(/interfaces\[0\]: is the loopback.*Fix: give the interface that carries the LAN/);
+    expect(() => lbOf({ interfaces: ["eth0", "eth0"] })).toThrow(/interfaces: names an interface twice\. Fix: list each interface once/);
+    expect(lbOf({ interfaces: ["enp1s0", "wlan0"] }).type).toBe("metallb");
   });
 
   it("uses frr-k8s for BGP, but native BGP when armhf nodes are present", () => {

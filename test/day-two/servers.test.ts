@@ -61,6 +61,7 @@ describe("a lost first server", () => {
 
   it("is refused otherwise, each time with what to do", () => {
     expect(message(() => checkServerChange(["s1", "s2", "s3"], ["s2", "s3", "s4"], "etcd", { gone: ["s1"] }))).toMatch(/joins it by its own address.*Fix: follow 'Replace the first server'.*set k3s-stacks:cluster\.apiEndpoint or apiVip/);
+    expect(message(() => checkServerChange(["s1", "s2"], ["s2"], "postgres", { gone: ["s1"] }))).toMatch(/every agent's config\.yaml joins it by its own address.*Fix: set k3s-stacks:cluster\.apiEndpoint .* in this change: .*'s2' takes the first server's place/);
     expect(message(() => checkServerChange(["s1"], ["s2"], "sqlite", handover))).toMatch(/the server of a sqlite cluster, gone: the cluster's state was on it\. Fix: follow 'Replace the first server'/);
     expect(message(() => checkServerChange(["s1", "s2", "s3"], ["s4", "s2", "s3"], "etcd", handover))).toMatch(/lists 's4', a server new in this run, first.*Fix: list one of 's2', 's3' as the first server entry/);
     // Still within quorum: the gone first server counts as removed.

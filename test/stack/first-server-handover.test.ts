@@ -45,7 +45,7 @@ describe("handing over a lost first server", () => {
 
   it("says in the preview which server takes the first server's place, and that no config.yaml changes for it", () => {
     expect(said).toContainEqual(expect.stringContaining("s1 is marked gone: it is removed from the cluster through s2 (the first server), never dialled. " +
-      "It started the cluster: s2, the first server listed now, takes its place (the kubectl steps, the kubeconfig read, removals); cluster-init stays recorded with s1 (output clusterInitServer) and no node's config.yaml changes for the handover."));
+      "It started the cluster: s2, the first server listed now, takes its place (the kubectl steps, the kubeconfig read, removals); it stays recorded as the server that started the cluster (output clusterInitServer) and no node's config.yaml changes for the handover."));
     expect(said).toContainEqual(expect.stringContaining("no k3s restarts"));
   });
 
