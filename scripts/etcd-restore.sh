@@ -70,7 +70,14 @@ stamp=${ETCD_RESTORE_STAMP:-$(date -u +%Y%m%dT%H%M%SZ)}
 db="$data_dir/server/db"
 
 svc() { # svc ACTION SERVICE: systemd, or openrc where the install script used it
-  echo "if command -v systemctl >/dev/null 2>&1; then systemctl $1 $2; else rc-service $2 $1; fi"
+  # A start is queued (--no-block): k3s units set TimeoutStartSec=0, so systemctl would wait without end
+  # for a k3s that never gets ready (k3s-io/k3s#1356); wait_active bounds the wait instead.
+  local queue=""
+  if [[ $1 != stop ]]; then queue=" --no-block"; fi
+  echo "if command -v systemctl >/dev/null 2>&1; then systemctl $1$queue $2; else rc-service $2 $1; fi"
+}
+wait_active() { # wait_active SERVICE: until it is active (systemd) or started (openrc), at most 10 minutes
+  echo "i=0; until if command -v systemctl >/dev/null 2>&1; then systemctl is-active --quiet $1; else rc-service $1 status >/dev/null 2>&1; fi; do i=\$((i+1)); if [ \"\$i\" -ge 120 ]; then echo \"$1 not active after 10 minutes; see journalctl -u $1 (or /var/log/$1.log)\" >&2; exit 1; fi; sleep 5; done"
 }
 # Expanded by the remote shell, hence single quotes.
 # shellcheck disable=SC2016
@@ -111,9 +118,11 @@ for t in "${other_servers[@]}"; do
   run_step "move the old etcd data aside on $t (kept as db.bak-$stamp)" "$t" \
     "if [ -d $(sq "$db") ]; then mv $(sq "$db") $(sq "$db.bak-$stamp"); fi"
   run_step "start k3s on $t so it rejoins" "$t" "$(svc start k3s)"
+  run_step "wait for k3s on $t to be active (it has rejoined etcd)" "$t" "$(wait_active k3s)"
 done
 for t in "${agent_list[@]}"; do
   run_step "restart k3s-agent on $t" "$t" "$(svc restart k3s-agent)"
+  run_step "wait for k3s-agent on $t to be active" "$t" "$(wait_active k3s-agent)"
 done
 run_step "show the nodes" "$first" "k3s kubectl get nodes -o wide"
 if [[ $DRY_RUN == 1 ]]; then echo "Dry run: nothing was changed."; fi

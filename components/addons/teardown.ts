@@ -75,9 +75,9 @@ ${guard}rm -f ${shq(file)}
 if disabled_elsewhere || ! systemctl is-active --quiet k3s; then exit 0; fi
 echo "k3s-stacks: ${opts.component} is no longer replaced by an addon; restarting k3s on ${opts.node}"
 since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-systemctl restart k3s || { echo "k3s-stacks: 'systemctl restart k3s' failed on ${opts.node}. Fix: check 'journalctl -u k3s' on it, then run pulumi up again." >&2; exit 1; }
-# The rollout's own health gate: unit active, /readyz, a Ready heartbeat from after the restart, etcd voter.
 ${unitWatchFunctions(opts.node, "k3s")}
+unit_queue restart || { echo "k3s-stacks: 'systemctl restart k3s' failed on ${opts.node}. Fix: check 'journalctl -u k3s' on it, then run pulumi up again." >&2; exit 1; }
+# The rollout's own health gate: unit active, /readyz, a Ready heartbeat from after the restart, etcd voter.
 ${healthGate({ node: opts.node, role: "server", files: [], configHash: "", etcd: opts.etcd, timeoutSeconds: READY_TIMEOUT_SECONDS }, undefined)}`;
   return scriptFrame(`keep ${opts.component} disabled on ${opts.node} while its replacement is installed`, { "create|update": `${disabledElsewhere}
 ${write}`, delete: `${disabledElsewhere}

@@ -48,7 +48,8 @@ export const RENEWED_FILE = "/var/lib/rancher/k3s-stacks/rollout/certificates-re
  * starts; k3s-io/k3s#4632) and starts the unit again. Rotating rather than relying on the 90-day renewal
  * at start gives every node a full year from the same day, so the first server's certificate speaks for
  * all of them. Servers go first, then agents, as k3s's maintainers advise (k3s-io/k3s discussion #10024);
- * the rolling order does that. Stopping k3s leaves the node's containers running. Sets `since`.
+ * the rolling order does that. Stopping k3s leaves the node's containers running. Sets `since`; the
+ * start is queued (unit_queue): the health gate after it waits for k3s.
  */
 export function renewCertificatesSnippet(node: string, service: string, renewal: string): string {
   const say = (what: string) => `echo "k3s-stacks: the rolling restart stopped at ${node}: ${what} failed while renewing its certificates (they expire ${renewal}). Fix: check 'journalctl -u ${service}' on ${node}, then run pulumi up again; it resumes at ${node}." >&2`;
@@ -57,8 +58,8 @@ export function renewCertificatesSnippet(node: string, service: string, renewal:
   echo "k3s-stacks: renewing the k3s certificates on ${node}: they expire ${renewal}, and k3s renews them only when it starts"
   since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
   systemctl stop ${service} || ${fail(`'systemctl stop ${service}'`)}
-  k3s certificate rotate || { systemctl start ${service} || true; ${say("'k3s certificate rotate'")}; exit 1; }
-  systemctl start ${service} || ${fail(`'systemctl start ${service}'`)}
+  k3s certificate rotate || { unit_queue start || true; ${say("'k3s certificate rotate'")}; exit 1; }
+  unit_queue start || ${fail(`'systemctl start ${service}'`)}
   install -d -m 0700 ${shq(RENEWED_FILE.replace(/\/[^/]*$/, ""))}
   echo ${shq(renewal)} > ${shq(RENEWED_FILE)}
 fi

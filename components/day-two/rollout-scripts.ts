@@ -148,15 +148,15 @@ ${spec.install ? "" : `${replacedBinaryFunction(service)}\n${unitWatchFunctions(
   elif` : "if"} ! systemctl is-active --quiet ${service}; then
     echo "k3s-stacks: ${service} is not running on ${spec.node}; starting it"
     since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-    systemctl start ${service} || ${fail.replace("RESTART", "start")}
+    unit_queue start || ${fail.replace("RESTART", "start")}
   elif ! started_config_current; then
     ${guard}echo "k3s-stacks: restarting ${service} on ${spec.node}: its configuration changed (${shortHash(spec.configHash)})"
     since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-    systemctl restart ${service} || ${fail.replace("RESTART", "restart")}
+    unit_queue restart || ${fail.replace("RESTART", "restart")}
   elif k3s_binary_replaced; then
     ${guard}echo "k3s-stacks: restarting ${service} on ${spec.node}: it still runs a k3s binary that was replaced on disk"
     since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-    systemctl restart ${service} || ${fail.replace("RESTART", "restart")}
+    unit_queue restart || ${fail.replace("RESTART", "restart")}
   else
     echo "k3s-stacks: ${spec.node} already runs with this configuration"
   fi

@@ -3,6 +3,9 @@ import { shq } from "../remote/shell";
 /** k3s's datastore directory under its default data dir: sqlite's state.db and embedded etcd's etcd/ live here. */
 export const K3S_DB_DIR = "/var/lib/rancher/k3s/server/db";
 
+/** How long the conversion's start of k3s may take, migration included, in seconds. */
+export const CONVERT_START_SECONDS = 900;
+
 /**
  * Bash functions for the first server's restart step when the cluster moves from sqlite to embedded
  * etcd (its config.yaml gains `cluster-init`). k3s copies the sqlite keys into etcd only while it
@@ -20,7 +23,10 @@ export const K3S_DB_DIR = "/var/lib/rancher/k3s/server/db";
  *
  * Defines `sqlite_to_etcd_pending` (true while state.db is there: k3s has not migrated it),
  * `refuse_stale_etcd_dir`, `refuse_upgrade_while_converting <running version> <target version>` and
- * `convert_sqlite_to_etcd` (restarts or starts `k3s`, then checks the migration).
+ * `convert_sqlite_to_etcd` (restarts or starts `k3s`, then checks the migration). Unlike other
+ * starts (unit-queue.ts) this one waits in systemctl, so that a start that fails is seen before
+ * systemd starts k3s again (RestartSec=5s) on the partial data; but at most CONVERT_START_SECONDS,
+ * since k3s units set TimeoutStartSec=0 and a k3s that never gets ready would hold it for ever.
  */
 export function sqliteToEtcdFunctions(node: string): string {
   const db = shq(K3S_DB_DIR);
@@ -40,7 +46,7 @@ refuse_upgrade_while_converting() {
 convert_sqlite_to_etcd() {
   local stamp
   echo "k3s-stacks: moving ${node} from sqlite to embedded etcd: k3s copies state.db into etcd as it starts with cluster-init"
-  if systemctl is-active --quiet k3s; then systemctl restart k3s || true; else systemctl start k3s || true; fi
+  if systemctl is-active --quiet k3s; then timeout ${CONVERT_START_SECONDS} systemctl restart k3s || true; else timeout ${CONVERT_START_SECONDS} systemctl start k3s || true; fi
   if ! sqlite_to_etcd_pending; then
     systemctl is-active --quiet k3s && return 0
     echo "k3s-stacks: the rolling restart stopped at ${node}: k3s migrated state.db into etcd but did not start. Fix: check 'journalctl -u k3s' on ${node}, then run pulumi up again; it resumes at ${node}." >&2

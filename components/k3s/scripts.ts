@@ -15,6 +15,7 @@ import { renderPrepUndo } from "./host/undo";
 import { SELINUX_DROPIN, renderSelinuxSnapshotCheck } from "./host/services";
 import { renderOstreeSelinuxCheck, renderOstreeSelinuxLabel } from "./host/ostree";
 import { renderPackageShims } from "./host/install-lock";
+import { systemctlShimFunction } from "./unit-queue";
 import { drainSnippet, removingMarker, takeBack, uninstallSnippet } from "./removal-scripts";
 import { renderLostNodePasswordNote, renderNodeNameGuard } from "./node-guard";
 import { READ_NODE_TABLE } from "./node-table";
@@ -26,7 +27,7 @@ import { renderJoinReachCheck } from "./join-reach";
 import { waitReady } from "./wait-ready";
 
 /** systemd unit the install script creates for a role. */
-export function serviceName(role: NodeRole): string {
+export function serviceName(role: NodeRole): "k3s" | "k3s-agent" {
   return role === "server" ? "k3s" : "k3s-agent";
 }
 
@@ -149,19 +150,21 @@ installed_version() { if command -v k3s >/dev/null 2>&1; then k3s --version 2>/d
 ${replacedBinaryFunction(service)}
 ${renderOstreeSelinuxLabel(service, spec.stagedEnv?.INSTALL_K3S_BIN_DIR)}
 ${renderPackageShims(spec.node)}
+${systemctlShimFunction(service)}
 fetch_install() {
   ${cgroupCheck}${fetch}${pre}
   ${ostreeCheck}
   ostree_before=$(ostree_state)
 }
-# install.sh, its package managers waiting for locks (host/install-lock.ts), or on an rpm-ostree host it cannot
-# prepare for SELinux, install.sh without its RPM step and the start, then the binary's label (host/ostree.ts).
+# install.sh, its package managers waiting for locks (host/install-lock.ts) and its start of k3s queued
+# (unit-queue.ts), or on an rpm-ostree host it cannot prepare for SELinux, install.sh without its RPM step and
+# the start, then the binary's label (host/ostree.ts).
 install_sh() {
   if [ "$ostree_selinux" = 1 ]; then
     INSTALL_K3S_SKIP_SELINUX_RPM=true INSTALL_K3S_SKIP_START=true "$@" sh "$script"
     ostree_selinux_label
   else
-    package_shims; rc=0; PATH="$package_shim_dir:$PATH" "$@" sh "$script" || rc=$?
+    package_shims; systemctl_shim; rc=0; PATH="$package_shim_dir:$PATH" "$@" sh "$script" || rc=$?
     rm -rf "$package_shim_dir"; return "$rc"
   fi
 }
@@ -170,11 +173,11 @@ run_install() {
   install_sh env ${installEnv(spec)}
   ${snapshotCheck}
   # install.sh skips the start when nothing changed, e.g. on a re-run after a failed start.
-  systemctl is-active --quiet ${service} || systemctl start ${service} || true
+  systemctl is-active --quiet ${service} || unit_queue start || true
   # ... and the restart when the new binary was in place before it ran (airgap): replacedBinaryFunction.
   if k3s_binary_replaced; then
     echo "k3s-stacks: ${service} on ${spec.node} still runs the k3s binary that was replaced; restarting it"
-    systemctl restart ${service} || { echo "k3s-stacks: 'systemctl restart ${service}' failed on ${spec.node}. Fix: check 'journalctl -u ${service}' there, then run pulumi up again." >&2; exit 1; }
+    unit_queue restart || { echo "k3s-stacks: 'systemctl restart ${service}' failed on ${spec.node}. Fix: check 'journalctl -u ${service}' there, then run pulumi up again." >&2; exit 1; }
   fi
   ${indentLines(waitActive({ node: spec.node, service, seconds: ACTIVE_WAIT_SECONDS, fix: BROKEN_FIX, otherwise: `{ echo "k3s-stacks: ${service} did not become active on ${spec.node} within ${ACTIVE_WAIT_SECONDS}s. Fix: check 'journalctl -u ${service}' there." >&2; exit 1; }` }), 2).trimStart()}
 }
@@ -182,7 +185,7 @@ start_install() {
   fetch_install
   install_sh env INSTALL_K3S_SKIP_START=true ${installEnv(spec)}
   ${snapshotCheck}
-  systemctl start --no-block ${service}
+  unit_queue start
   echo "k3s-stacks: ${service} starting on ${spec.node}; its membership step waits until the node is Ready"
 }`;
 }

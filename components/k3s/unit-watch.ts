@@ -1,5 +1,6 @@
 import { shq } from "../remote/shell";
 import { joinRefusedFunction } from "./join-errors";
+import { unitQueueFunction } from "./unit-queue";
 
 /**
  * Automatic restarts of a k3s unit, counted from the start of a wait, at which the wait gives up
@@ -24,7 +25,9 @@ export const ACTIVE_WAIT_SECONDS = 240;
  *  - unit_broken: succeeds when the unit is `failed` or was restarted CRASH_LOOP_RESTARTS times since,
  *    after printing its state (`systemctl show`) and the last lines of its journal to stderr;
  *  - join_refused (join-errors.ts): succeeds when k3s keeps logging a refusal no retry gets past (a
- *    wrong token, a node password or etcd member of another machine), after naming the cause and fix.
+ *    wrong token, a node password or etcd member of another machine), after naming the cause and fix;
+ *  - unit_queue (unit-queue.ts): starts or restarts the unit without waiting in systemctl, for the
+ *    bounded waits that follow.
  * Only ever makes a wait fail sooner: a unit that is merely slow (activating, no restarts) keeps
  * being waited for. Journal lines mentioning a token (`token`, or `K10`, how a k3s token starts) are
  * left out: k3s does not log the token itself, but the step's output reaches the CLI and CI logs, and
@@ -49,11 +52,13 @@ unit_broken() {
   echo "k3s-stacks: ${node}: ${service} is not running ($state/$(unit_prop "$shown" SubState), restarted $restarts times by systemd); last log lines of 'journalctl -u ${service}' (lines mentioning a token left out):" >&2
   { journalctl -u ${unit} -n 40 --no-pager 2>/dev/null || true; } | { grep -viE 'token|K10' || true; } | tail -n 20 | sed 's/^/  /' >&2
 }
-${joinRefusedFunction(node, service)}`;
+${joinRefusedFunction(node, service)}
+${unitQueueFunction(node, service)}`;
 }
 
 /**
- * Bash that waits up to `seconds` for `service` to be active, checking every 2 s; fails as soon as k3s
+ * Bash that waits up to `seconds` for `service` to be active, checking every second (k3s is started
+ * with unit_queue, so this wait is where a bring-up learns its server is ready); fails as soon as k3s
  * keeps refusing its join (join_refused, which names the cause and fix) or the unit is broken
  * (unit_broken, from unitWatchFunctions) with `fix` after its report, and runs `otherwise` when the
  * time is up and the unit is still not active.
@@ -61,11 +66,11 @@ ${joinRefusedFunction(node, service)}`;
 export function waitActive(opts: { node: string; service: string; seconds: number; fix: string; otherwise: string }): string {
   const unit = shq(opts.service);
   return `unit_watch_begin
-for _ in $(seq 1 ${Math.ceil(opts.seconds / 2)}); do
+for _ in $(seq 1 ${opts.seconds}); do
   if systemctl is-active --quiet ${unit}; then break; fi
   if join_refused; then exit 1; fi
   if unit_broken; then echo ${shq(`k3s-stacks: ${opts.node}: ${opts.fix}`)} >&2; exit 1; fi
-  sleep 2
+  sleep 1
 done
 systemctl is-active --quiet ${unit} || ${opts.otherwise}`;
 }

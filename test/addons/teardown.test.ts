@@ -75,7 +75,16 @@ describe("disable hold (renderDisableHoldScript)", () => {
     expect(r.status).toBe(0);
     expect(fs.existsSync(dropin())).toBe(false);
     const calls = sb.calls().filter((c) => !c.startsWith("curl "));
-    expect(calls.slice(0, 5)).toEqual(["systemctl is-active --quiet k3s", "systemctl is-active --quiet k3s", "systemctl restart k3s", "systemctl show -p NRestarts,ActiveState,SubState k3s", "systemctl is-active --quiet k3s"]);
+    expect(calls.slice(0, 7)).toEqual([
+      "systemctl is-active --quiet k3s",
+      "systemctl is-active --quiet k3s",
+      // The restart is queued (unit-queue.ts), then the gate waits for it.
+      "systemctl show -p ExecMainStartTimestampMonotonic k3s",
+      "systemctl restart --no-block k3s",
+      "systemctl show -p ActiveState,ExecMainStartTimestampMonotonic k3s",
+      "systemctl show -p NRestarts,ActiveState,SubState k3s",
+      "systemctl is-active --quiet k3s",
+    ]);
     expect(calls.filter((c) => c.startsWith("k3s "))).toEqual([
       "k3s kubectl get --raw=/readyz",
       expect.stringMatching(/Ready.*status/),
@@ -96,7 +105,7 @@ describe("disable hold (renderDisableHoldScript)", () => {
     // Still there: the next run's delete restarts k3s once s2 is back.
     expect(fs.existsSync(dropin())).toBe(true);
     expect(run(script(), "delete", { K3S_ACTIVE: "1" }).status).toBe(0);
-    expect(sb.calls()).toContain("systemctl restart k3s");
+    expect(sb.calls()).toContain("systemctl restart --no-block k3s");
   });
 
   it("delete on destroy (config.yaml still disables it): removes the drop-in, no restart", () => {

@@ -60,7 +60,7 @@ esac`);
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("renewing the k3s certificates on a1: they expire 2027-05-20");
-    expect(calls()).toEqual(["systemctl stop k3s-agent", "k3s certificate rotate", "systemctl start k3s-agent"]);
+    expect(calls()).toEqual(["systemctl stop k3s-agent", "k3s certificate rotate", "systemctl start --no-block k3s-agent"]);
     expect(fs.readFileSync(renewed(), "utf8").trim()).toBe("2027-05-20");
     expect(run(spec()).stdout).toContain("a1 already runs with this configuration");
     expect(calls()).toEqual([]);
@@ -70,7 +70,7 @@ esac`);
     const r = run(spec(), { FAIL_ROTATE: "1" });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("the rolling restart stopped at a1: 'k3s certificate rotate' failed while renewing its certificates (they expire 2027-05-20)");
-    expect(calls()).toEqual(["systemctl stop k3s-agent", "k3s certificate rotate", "systemctl start k3s-agent"]);
+    expect(calls()).toEqual(["systemctl stop k3s-agent", "k3s certificate rotate", "systemctl start --no-block k3s-agent"]);
     expect(fs.existsSync(renewed())).toBe(false);
   });
 

@@ -40,8 +40,11 @@ function commands(stdout: string): string[] {
   return stdout.split("\n").filter((l) => l.startsWith("    ")).map((l) => l.trim());
 }
 
+// Starts are queued (--no-block) and waited for with a bound: k3s units set TimeoutStartSec=0.
 const SVC = (action: string, svc: string) =>
-  `if command -v systemctl >/dev/null 2>&1; then systemctl ${action} ${svc}; else rc-service ${svc} ${action}; fi`;
+  `if command -v systemctl >/dev/null 2>&1; then systemctl ${action}${action === "stop" ? "" : " --no-block"} ${svc}; else rc-service ${svc} ${action}; fi`;
+const WAIT = (svc: string) =>
+  `i=0; until if command -v systemctl >/dev/null 2>&1; then systemctl is-active --quiet ${svc}; else rc-service ${svc} status >/dev/null 2>&1; fi; do i=$((i+1)); if [ "$i" -ge 120 ]; then echo "${svc} not active after 10 minutes; see journalctl -u ${svc} (or /var/log/${svc}.log)" >&2; exit 1; fi; sleep 5; done`;
 
 describe("etcd scripts", () => {
   it("pass shellcheck", () => {
@@ -100,9 +103,12 @@ describe("etcd scripts", () => {
       expect.stringMatching(/^root@10\.0\.0\.1\$ secrets=\$\(k3s kubectl -n kube-system get secrets -o name\)/),
       `root@10.0.0.2$ if [ -d '${db}' ]; then mv '${db}' '${db}.bak-20260101T000000Z'; fi`,
       `root@10.0.0.2$ ${SVC("start", "k3s")}`,
+      `root@10.0.0.2$ ${WAIT("k3s")}`,
       `admin@10.0.0.3$ ${sudo(`if [ -d '${db}' ]; then mv '${db}' '${db}.bak-20260101T000000Z'; fi`)}`,
       `admin@10.0.0.3$ ${sudo(SVC("start", "k3s"))}`,
+      `admin@10.0.0.3$ ${sudo(WAIT("k3s"))}`,
       `root@10.0.0.4$ ${SVC("restart", "k3s-agent")}`,
+      `root@10.0.0.4$ ${WAIT("k3s-agent")}`,
       "root@10.0.0.1$ k3s kubectl get nodes -o wide",
     ];
 

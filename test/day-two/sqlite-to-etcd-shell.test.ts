@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { RestartSpec, renderRestartScript } from "../../components/day-two/rollout-scripts";
-import { K3S_DB_DIR } from "../../components/day-two/sqlite-to-etcd";
+import { CONVERT_START_SECONDS, K3S_DB_DIR } from "../../components/day-two/sqlite-to-etcd";
 import { InstallSpec } from "../../components/k3s/scripts";
 import { LOG_CALL, Sandbox, fakeUnit, sandbox } from "../k3s/support/shell";
 import { fakeEtcdCurl } from "../k3s/support/etcd";
@@ -91,6 +91,17 @@ describe("first server moving from sqlite to embedded etcd (restart step)", () =
     expect(exists("state.db.migrated")).toBe(true);
   });
 
+  test(`a migration still not ready after ${CONVERT_START_SECONDS}s is cut there (k3s units set TimeoutStartSec=0), stopped and moved aside like a failed one`, () => {
+    // The bound cuts systemctl while k3s is still copying: db/etcd half filled, state.db not renamed.
+    sb.fake("timeout", `echo "timeout $*" >> "$CALLS"; mkdir -p "${db()}/etcd"; exit 124`);
+    const r = run(spec());
+    expect(r.status).toBe(1);
+    expect(calls()).toEqual([`timeout ${CONVERT_START_SECONDS} systemctl restart k3s`, "systemctl stop k3s"]);
+    expect(r.stderr).toContain("the rolling restart stopped at s1: k3s did not migrate state.db into embedded etcd");
+    expect(exists("etcd")).toBe(false);
+    expect(fs.readFileSync(path.join(db(), "state.db"), "utf8")).toBe("sqlite data");
+  });
+
   test("together with a version change: refused on the node before install.sh", () => {
     const install: InstallSpec = { node: "s1", role: "server", version: "v1.36.4+k3s1", installScriptUrl: "https://get.k3s.io", stagedScript: path.join(sb.dir, "install.sh") };
     fs.writeFileSync(install.stagedScript!, `echo install.sh >> "$CALLS"\n`);
@@ -106,7 +117,7 @@ describe("first server moving from sqlite to embedded etcd (restart step)", () =
     const r = run(spec());
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("restarting k3s on s1: its configuration changed");
-    expect(calls()).toEqual(["systemctl restart k3s"]);
+    expect(calls()).toEqual(["systemctl restart --no-block k3s"]);
   });
 
   test("other servers render no migration guard", () => {

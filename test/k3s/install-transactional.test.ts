@@ -126,11 +126,11 @@ describe("an rpm-ostree host install.sh does not take for Fedora CoreOS (RHEL fo
     sb.fake("rpm", "exit 0");
     fs.writeFileSync(path.join(sb.dir, "active"), "");
     expect(create("server").status).toBe(0);
-    expect(changes()).toEqual(["install.sh skip-start skip-selinux-rpm", label(), "systemctl restart k3s"]);
+    expect(changes()).toEqual(["install.sh skip-start skip-selinux-rpm", label(), "systemctl restart --no-block k3s"]);
     expect(create("server").status).toBe(0);
     expect(changes()).toEqual(["install.sh skip-start skip-selinux-rpm", label()]);
     expect(create("server", { K3S_BUILD: "2" }).status).toBe(0);
-    expect(changes()).toContain("systemctl restart k3s");
+    expect(changes()).toContain("systemctl restart --no-block k3s");
   });
 
   test("SELinux disabled: install.sh as usual", () => {

@@ -118,7 +118,7 @@ describe("the restart step's health gate", () => {
       .split("/var/lib/rancher/k3s-stacks/").join(`${sb.dir}/state/`);
     const r = sb.run(["bash", "-s", "--", "update"], { input: script });
     expect(r.status).toBe(1);
-    expect(sb.calls()).toContain("systemctl start k3s-agent");
+    expect(sb.calls()).toContain("systemctl start --no-block k3s-agent");
     expect(r.stderr).toContain("a1 cannot join the cluster: the servers keep another node password for the name a1");
     expect(r.stderr).toContain("the rolling restart stopped at a1; nodes after it were not restarted");
     expect(r.stderr).not.toContain("waited 600s");

@@ -56,7 +56,7 @@ test("every other member healthy: asks the local member for the list and the oth
   expect(calls.filter((c) => c.startsWith("curl ")).map((c) => c.split(" ").pop())).toEqual([
     "https://127.0.0.1:2379/v3/cluster/member/list", "https://10.0.0.2:2379/health", "https://10.0.0.3:2379/health",
   ]);
-  expect(calls.filter((c) => c.startsWith("systemctl restart"))).toEqual(["systemctl restart k3s"]);
+  expect(calls.filter((c) => c.startsWith("systemctl restart"))).toEqual(["systemctl restart --no-block k3s"]);
 });
 
 test("k3s not running on the node: it is started without asking etcd (starting adds a member, it cannot cost quorum)", () => {
@@ -68,14 +68,14 @@ test("k3s not running on the node: it is started without asking etcd (starting a
   expect(r.status).toBe(0);
   const calls = sb.calls();
   expect(calls.filter((c) => c.startsWith("curl "))).toEqual([]);
-  expect(calls).toContain("systemctl start k3s");
+  expect(calls).toContain("systemctl start --no-block k3s");
 });
 
 test("a single-member cluster restarts: it has no quorum to keep", () => {
   runningWithChangedConfig();
   const r = run(spec(), { ETCD_LIST: etcdMemberList(etcdMember("s1", "10.0.0.1")) });
   expect(r.status).toBe(0);
-  expect(changes()).toContain("systemctl restart k3s");
+  expect(changes()).toContain("systemctl restart --no-block k3s");
 });
 
 test("agents and servers of other datastores do not ask etcd", () => {

@@ -64,7 +64,7 @@ describe("restart step (renderRestartScript)", () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("restarting k3s on s1: its configuration changed (abababababab)");
     expect(r.stdout).toContain("s1 is healthy");
-    expect(calls()).toEqual(["systemctl restart k3s", "readyz"]);
+    expect(calls()).toEqual(["systemctl restart --no-block k3s", "readyz"]);
     // A resumed roll: the node already runs with these files, so it is only checked.
     const again = run(render(spec()));
     expect(again.stdout).toContain("s1 already runs with this configuration");
@@ -94,7 +94,7 @@ describe("restart step (renderRestartScript)", () => {
       // Counted from now on: an edit of it restarts k3s.
       fs.writeFileSync(path.join(dropIns(), "50-user.yml"), "kubelet-arg: [max-pods=200]\n");
       expect(run(renderD(spec())).stdout).toContain("restarting k3s on s1: its configuration changed");
-      expect(calls()).toEqual(["systemctl restart k3s", "readyz"]);
+      expect(calls()).toEqual(["systemctl restart --no-block k3s", "readyz"]);
     });
 
     // The config step leaves the record as it was when host preparation changes it (renderConfigScript).
@@ -107,10 +107,10 @@ describe("restart step (renderRestartScript)", () => {
       sb.calls();
       fs.rmSync(selinux);
       expect(run(renderD(spec())).stdout).toContain("restarting k3s on s1: its configuration changed");
-      expect(calls()).toEqual(["systemctl restart k3s", "readyz"]);
+      expect(calls()).toEqual(["systemctl restart --no-block k3s", "readyz"]);
       fs.writeFileSync(selinux, "selinux: true\n");
       expect(run(renderD(spec())).stdout).toContain("restarting k3s on s1: its configuration changed");
-      expect(calls()).toEqual(["systemctl restart k3s", "readyz"]);
+      expect(calls()).toEqual(["systemctl restart --no-block k3s", "readyz"]);
     });
 
     test("written after k3s started with the configuration: k3s restarts for it", () => {
@@ -120,7 +120,7 @@ describe("restart step (renderRestartScript)", () => {
       const r = run(renderD(spec()));
       expect(r.status).toBe(0);
       expect(r.stdout).toContain("restarting k3s on s1: its configuration changed");
-      expect(calls()).toEqual(["systemctl restart k3s", "readyz"]);
+      expect(calls()).toEqual(["systemctl restart --no-block k3s", "readyz"]);
     });
   });
 
@@ -130,7 +130,7 @@ describe("restart step (renderRestartScript)", () => {
     fs.writeFileSync(cfg(), "changed: 1\n");
     const r = run(render(agent), { VOTER: "False" });
     expect(r.status).toBe(0);
-    expect(calls()).toEqual(["systemctl restart k3s-agent"]);
+    expect(calls()).toEqual(["systemctl restart --no-block k3s-agent"]);
   });
 
   test("k3s not running: starts it, even when the files are unchanged", () => {
@@ -139,7 +139,7 @@ describe("restart step (renderRestartScript)", () => {
     const r = run(render(spec()));
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("k3s is not running on s1; starting it");
-    expect(calls()).toEqual(["systemctl start k3s", "readyz"]);
+    expect(calls()).toEqual(["systemctl start --no-block k3s", "readyz"]);
   });
 
   test("k3s runs a binary replaced on disk since it started (an upgrade that did not restart it): restarts it", () => {
@@ -147,7 +147,7 @@ describe("restart step (renderRestartScript)", () => {
     const r = run(render(spec()), { K3S_PID: String(startedBeforeBinaryChanged()) });
     expect(r.stderr).toBe("");
     expect(r.stdout).toContain("restarting k3s on s1: it still runs a k3s binary that was replaced on disk");
-    expect(calls()).toEqual(["systemctl restart k3s", "readyz"]);
+    expect(calls()).toEqual(["systemctl restart --no-block k3s", "readyz"]);
     expect(run(render(spec()), { K3S_PID: String(startedAfterBinaryChanged()) }).stdout).toContain("s1 already runs with this configuration");
     // A modification time in the future (the clock was ahead when the file was written) says nothing.
     const future = Date.now() / 1000 + 3600;
@@ -266,7 +266,7 @@ describe("restart step (renderRestartScript)", () => {
       expect(r.stderr).toBe("");
       expect(r.status).toBe(0);
       expect(r.stdout).toContain("k3s on s1 still runs the k3s binary that was replaced; restarting it");
-      expect(calls()).toEqual(["install.sh v1.36.4+k3s1", "systemctl restart k3s", "readyz"]);
+      expect(calls()).toEqual(["install.sh v1.36.4+k3s1", "systemctl restart --no-block k3s", "readyz"]);
     });
 
     test("a resumed upgrade whose binary is on disk but not running: restarted, then gated on the version", () => {
@@ -274,7 +274,7 @@ describe("restart step (renderRestartScript)", () => {
       const r = run(render(upgrade()), { K3S_VERSION: "v1.36.4+k3s1", KUBELET_VERSION: "v1.36.4+k3s1", K3S_PID: String(startedBeforeBinaryChanged()) });
       expect(r.status).toBe(0);
       expect(r.stdout).toContain("restarting k3s on s1: it still runs a k3s binary that was replaced on disk");
-      expect(calls()).toEqual(["systemctl restart k3s", "readyz"]);
+      expect(calls()).toEqual(["systemctl restart --no-block k3s", "readyz"]);
     });
 
     test("already on the version with unchanged files: nothing restarts", () => {

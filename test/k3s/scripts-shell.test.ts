@@ -269,7 +269,7 @@ describe("install script (renderInstallScript): a node that lost k3s", () => {
     const r = update();
     expect(r.status).toBe(0);
     expect(r.stderr.replace(sb.dir + "/node", "/etc/rancher/node")).toMatch(NOTE);
-    expect(sb.calls()).toContain("systemctl start k3s-agent");
+    expect(sb.calls()).toContain("systemctl start --no-block k3s-agent");
   });
 
   test("with its node password kept (k3s uninstalled by hand), installs again without the note", () => {
@@ -537,7 +537,7 @@ describe("install script (renderInstallScript), staged", () => {
     fs.writeFileSync(path.join(sb.dir, "install.sh"), `echo "install.sh no change" >> "$CALLS"\n`);
     const r = sb.run(["bash", "-s", "--", "create"], { input: render(), env: { ACTIVE_FLAG: path.join(sb.dir, "active"), START_MAKES_ACTIVE: "1" } });
     expect(r.status).toBe(0);
-    expect(sb.calls()).toEqual(["pre", "install.sh no change", "systemctl is-active --quiet k3s", "systemctl start k3s", "systemctl show -p MainPID k3s", "systemctl show -p NRestarts,ActiveState,SubState k3s", "systemctl is-active --quiet k3s", "systemctl is-active --quiet k3s"]);
+    expect(sb.calls()).toEqual(["pre", "install.sh no change", "systemctl is-active --quiet k3s", "systemctl start --no-block k3s", "systemctl show -p MainPID k3s", "systemctl show -p NRestarts,ActiveState,SubState k3s", "systemctl is-active --quiet k3s", "systemctl is-active --quiet k3s"]);
   });
 
   test("update installs only when k3s is missing", () => {

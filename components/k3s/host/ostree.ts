@@ -39,8 +39,8 @@ function stateOf(bin: string, service: string): string {
 /**
  * Shell functions for `renderOstreeSelinuxCheck`'s case: `ostree_state` (before install.sh) and
  * `ostree_selinux_label`, after it: labels the binary container_runtime_exec_t as install.sh's
- * setup_selinux does (`chcon -u system_u -r object_r -t container_runtime_exec_t`), then restarts a
- * running `service` when install.sh changed the binary, unit or env file (its "restart on change",
+ * setup_selinux does (`chcon -u system_u -r object_r -t container_runtime_exec_t`), then queues a
+ * restart (unit_queue, unit-queue.ts) of a running `service` when install.sh changed the binary, unit or env file (its "restart on change",
  * which INSTALL_K3S_SKIP_START skipped). `binDir` is INSTALL_K3S_BIN_DIR when set, else install.sh's
  * choice (/usr/local/bin, or /opt/bin when that is read-only).
  */
@@ -52,6 +52,6 @@ export function renderOstreeSelinuxLabel(service: string, binDir?: string): stri
 ostree_state() { ${stateOf('"$(ostree_bin)"', service)}; }
 ostree_selinux_label() {
   ${indentLabel(renderK3sBinaryLabel('"$(ostree_bin)"', "$(uname -n)"))}
-  if [ "$ostree_before" != "$(ostree_state)" ] && systemctl is-active --quiet ${service}; then systemctl restart ${service}; fi
+  if [ "$ostree_before" != "$(ostree_state)" ] && systemctl is-active --quiet ${service}; then unit_queue restart; fi
 }`;
 }
