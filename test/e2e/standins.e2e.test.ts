@@ -247,21 +247,29 @@ describe("k3s stand-ins", () => {
     expect(replaced()).toBe("current");
   });
 
-  test("systemctl --no-block returns with the unit activating; it is active once k3s is up, failed when it fails", () => {
+  test("systemctl --no-block queues one job per unit; the unit is active once k3s is up, failed when it fails", () => {
     const state = () => lab.exec("srv1", "systemctl is-active k3s").stdout.trim();
+    const starts = () => lab.invocations().filter((i) => i.tool === "k3s" && i.role === "server" && i.host === "srv1" && i.action === "start").length;
+    const mainStart = () => lab.exec("srv1", "systemctl show -p ExecMainStartTimestampMonotonic --value k3s").stdout.trim();
+    const before = { starts: starts(), mainStart: mainStart() };
     // Held until cleared (the stand-in ends a start-delay when its control goes): no race between
     // the SSH round trip and a delay of a few seconds on a loaded machine.
     lab.setControl("start-delay", "600", "srv1");
     try {
       const r = lab.ssh("srv1", "systemctl restart --no-block k3s");
       expect(r.code).toBe(0);
-      // It returned while the start is held: --no-block did not wait for it.
-      expect(state()).toBe("activating");
+      // It returned while the start is held: --no-block did not wait for it. The queued restart
+      // stops k3s and starts a new main process, as systemd's restart job does.
+      expect(waitFor(() => state() === "activating")).toBe(true);
+      expect(mainStart()).not.toBe(before.mainStart);
+      // A start queued meanwhile merges with the restart job: k3s is started once, not twice.
+      expect(lab.ssh("srv1", "systemctl start --no-block k3s && systemctl restart --no-block k3s").code).toBe(0);
       // A blocking start joins the queued job, as systemd's does: it returns only once the held
       // start, released from the host meanwhile, is done.
       const release = `rm -f ${SHARED_IN_HOST}/control/srv1.start-delay`;
       expect(lab.ssh("srv1", `(sleep 2; ${release}) >/dev/null 2>&1 </dev/null & systemctl start k3s`).code).toBe(0);
       expect(state()).toBe("active");
+      expect(starts()).toBe(before.starts + 1);
     } finally {
       lab.clearControl("start-delay", "srv1");
     }

@@ -95,6 +95,8 @@ export interface Invocation {
   restoredFrom?: string | null;
   /** systemctl: the command line of the process that called it (install.sh, or our own script). */
   parent?: string[];
+  /** systemctl: the command lines of its callers, parent first (install.sh behind our systemctl shim). */
+  callers?: string[][];
 }
 
 /** Files under shared/control/ that steer the k3s stand-in (optionally for one node only). */

@@ -123,9 +123,12 @@ const startsIn = (log: ReturnType<typeof invocationsSince>) => restarts(log).map
 test("4. upgrade to a second bundle: install.sh sees no change, our replaced-binary check restarts each node once, servers first", async () => {
   publishImages(lab, V2);
   const next = buildBundle(lab, V2, path.join(tmp, "bundle-v2"));
-  // The check tells install.sh's starts from ours by the caller: on create, install.sh started srv1.
+  // The check tells install.sh's starts from ours by the caller: on create, install.sh started srv1,
+  // queued through the systemctl shim on its PATH (components/k3s/unit-queue.ts).
   const created = restarts(lab.invocations()).find((i) => i.host === "srv1");
-  expect(created?.parent?.join(" ")).toContain("install.sh");
+  expect(created?.argv.slice(1)).toEqual(["restart", "--no-block", "k3s"]);
+  expect(created?.parent?.join(" ")).toMatch(/\/systemctl restart k3s$/);
+  expect(created?.callers?.map((c) => c.join(" ")).some((c) => c.includes("install.sh"))).toBe(true);
   await e2e.configure(HOSTS, V2, {
     cluster: { k3sVersion: V2, datastore: "etcd" },
     airgap: { bundleDir: path.join(tmp, "bundle-v2") },
@@ -145,9 +148,9 @@ test("4. upgrade to a second bundle: install.sh sees no change, our replaced-bin
   // install.sh ran from the new bundle on each node and started nothing: every (re)start is one of
   // ours, one per node, the server's first.
   expect(installs(log).map((i) => [i.host, i.installEnv?.INSTALL_K3S_VERSION, i.installEnv?.INSTALL_K3S_SKIP_DOWNLOAD])).toEqual([["srv1", V2, "true"], ["ag1", V2, "true"]]);
-  expect(startsIn(log)).toEqual(["srv1: restart k3s", "ag1: restart k3s-agent"]);
+  expect(startsIn(log)).toEqual(["srv1: restart --no-block k3s", "ag1: restart --no-block k3s-agent"]);
   for (const i of restarts(log)) {
-    const unit = i.argv[2];
+    const unit = i.argv[i.argv.length - 1];
     const mine = log.slice(0, log.indexOf(i)).filter((c) => c.host === i.host);
     // Called by the restart step's script itself (components/remote/command.ts runs it as `bash -s --
     // update`), not by install.sh (`sh .../install.sh`).
