@@ -142,10 +142,13 @@ export function checkServerChange(
     const dead = removed.filter((s) => opts.gone?.includes(s));
     if (dead.length > limit) {
       // More members are down than etcd tolerates: the survivors have no quorum to remove anyone.
+      // A restore starts from a live server; where the first server is dead, the next live one takes its place.
+      const live = previousServers.filter((s) => !dead.includes(s));
+      const target = dead.includes(first) ? `'${live[0]}' (list it as the first server entry)` : `the first server '${first}'`;
       const message =
         `k3s-stacks:inventory: ${dead.join(", ")} ${dead.length === 1 ? "is" : "are"} marked gone, ${dead.length} of ${n} etcd servers; ` +
         `the ${n - dead.length} left are below quorum (${quorum(n)}), so etcd cannot remove members or accept writes. ` +
-        "Fix: restore the cluster from a snapshot on the first server (scripts/etcd-restore.sh with the live servers, docs/day-two.md), then mark them gone with k3s-stacks:upgrade.forceServerRemoval: true for that run.";
+        `Fix: restore a snapshot onto ${target} with the other live servers (scripts/etcd-restore.sh --first-server <its address>, docs/day-two.md), then mark them gone with k3s-stacks:upgrade.forceServerRemoval: true for that run.`;
       if (opts.force) pulumi.log.warn(`${message} Going ahead because k3s-stacks:upgrade.forceServerRemoval is true.`);
       else problems.push(message);
     } else if (removed.length > limit) {
@@ -157,7 +160,7 @@ export function checkServerChange(
         `the ${n - removed.length} left cannot hold quorum (${quorum(n)}) while the others leave. ` +
         (step > 0
           ? `Fix: remove ${step} per pulumi up (${n} → ${n - step} → ...).`
-          : "Fix: keep them, or shrink with a cluster reset (scripts/etcd-restore.sh) and set k3s-stacks:upgrade.forceServerRemoval: true for that run (docs/day-two.md).");
+          : `Fix: keep ${n} servers, or shrink to ${n - removed.length} with a cluster reset (scripts/etcd-restore.sh with only the servers you keep) and set k3s-stacks:upgrade.forceServerRemoval: true for that run (docs/day-two.md).`);
       if (opts.force) pulumi.log.warn(`${message} Going ahead because k3s-stacks:upgrade.forceServerRemoval is true.`);
       else problems.push(message);
     }

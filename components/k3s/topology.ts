@@ -71,7 +71,7 @@ export function validateTopology(settings: ClusterSettings, nodes: Array<{ name:
       break;
     case "etcd":
       if (servers.length > 0 && servers.length % 2 === 0) {
-        problems.push(`${at.datastore}: etcd needs an odd number of servers to keep quorum, but ${servers.length} are listed (${list}). Fix: add or remove one server; to swap the roles of a server and an agent, change both in the same pulumi up (each alone leaves an even count).`);
+        problems.push(`${at.datastore}: etcd needs an odd number of servers to keep quorum, but ${servers.length} are listed (${list}). Fix: list ${servers.length + 1} or ${servers.length - 1} servers; to swap the roles of a server and an agent, change both in the same pulumi up (each alone leaves an even count).`);
       }
       break;
     case "postgres":

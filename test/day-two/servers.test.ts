@@ -30,7 +30,18 @@ describe("server set changes", () => {
     expect(m).toContain("removes 3 of 5 etcd servers (s3, s4, s5) in one run");
     expect(m).toContain("Fix: remove 2 per pulumi up (5 → 3 → ...).");
     expect(message(() => checkServerChange(["s1", "s2", "s3", "s4", "s5", "s6", "s7"], ["s1", "s2", "s3"], "etcd"))).toContain("Fix: remove 2 per pulumi up (7 → 5 → ...).");
-    expect(message(() => checkServerChange(["s1", "s2", "s3"], ["s1"], "etcd"))).toMatch(/forceServerRemoval/);
+    expect(message(() => checkServerChange(["s1", "s2", "s3"], ["s1"], "etcd"))).toContain(
+      "Fix: keep 3 servers, or shrink to 1 with a cluster reset (scripts/etcd-restore.sh with only the servers you keep) and set k3s-stacks:upgrade.forceServerRemoval: true",
+    );
+  });
+
+  it("names a live server to restore onto when more etcd servers are gone than quorum tolerates", () => {
+    expect(message(() => checkServerChange(["s1", "s2", "s3"], ["s1"], "etcd", { gone: ["s2", "s3"] }))).toContain(
+      "Fix: restore a snapshot onto the first server 's1' with the other live servers (scripts/etcd-restore.sh --first-server <its address>",
+    );
+    expect(message(() => checkServerChange(["s1", "s2", "s3"], ["s2"], "etcd", { gone: ["s1", "s3"], fixedRegistration: true }))).toContain(
+      "Fix: restore a snapshot onto 's2' (list it as the first server entry) with the other live servers",
+    );
   });
 
   it("lets forceServerRemoval override the quorum rule (with a warning) but not the first-server rule", () => {

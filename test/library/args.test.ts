@@ -67,7 +67,7 @@ test("flags the arguments manage are refused in serverConfig, naming the argumen
 
 test("the datastore's topology is checked against the nodes, naming the arguments", async () => {
   expect(await problemsOf(() => new K3sCluster("bad", { version: VERSION, datastore: "etcd", nodes: [node("s1"), node("s2")] }))).toEqual([
-    expect.stringMatching(/^K3sCluster\.args\.datastore: etcd needs an odd number of servers.*Fix: add or remove one server; to swap the roles of a server and an agent, change both in the same pulumi up \(each alone leaves an even count\)\.$/),
+    expect.stringMatching(/^K3sCluster\.args\.datastore: etcd needs an odd number of servers.*Fix: list 3 or 1 servers; to swap the roles of a server and an agent, change both in the same pulumi up \(each alone leaves an even count\)\.$/),
   ]);
   expect(await problemsOf(() => new K3sCluster("bad", { version: VERSION, datastore: "postgres", nodes: [node("s1")] }))).toEqual([
     expect.stringMatching(/^K3sCluster\.args\.datastoreEndpoint: is required for datastore: postgres\. Fix: pass K3sCluster\.args\.datastoreEndpoint/),

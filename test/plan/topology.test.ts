@@ -25,7 +25,7 @@ test("sqlite with more than one server lists them and the alternatives", () => {
 
 test.each([2, 4])("etcd with %i servers loses quorum", (n) => {
   expect(problemsOf(() => validateTopology(settings("etcd"), nodes(n), none, "inventory.hosts"))).toEqual([
-    problem("k3s-stacks:cluster.datastore", `etcd needs an odd number of servers to keep quorum, but ${n} are listed`, "add or remove one server"),
+    problem("k3s-stacks:cluster.datastore", `etcd needs an odd number of servers to keep quorum, but ${n} are listed`, `list ${n + 1} or ${n - 1} servers`),
   ]);
 });
 

@@ -63,7 +63,7 @@ test("an SSH key or sudo password in plain text is refused, never echoed", async
 
 test("etcd with an even number of servers, through the stack", async () => {
   expect(await mainProblems({ "k3s-stacks:cluster": { k3sVersion: "v1.36.3+k3s1", datastore: "etcd" }, "k3s-stacks:inventory": inventory })).toEqual([
-    problem("k3s-stacks:cluster.datastore", "etcd needs an odd number of servers", "add or remove one server"),
+    problem("k3s-stacks:cluster.datastore", "etcd needs an odd number of servers", "list 3 or 1 servers"),
   ]);
 });
 
