@@ -113,6 +113,27 @@ export function checkGoneDuringUpgrade(previousServers: string[] | undefined, go
 }
 
 /**
+ * The fix for more etcd servers marked gone than quorum tolerates: a restore, which starts from a
+ * live server. The first server is where it goes when alive; when it is dead, a live server can take
+ * its place only through a handover (firstServerHandover: a fixed registration address), preferably
+ * the one already listed next; otherwise, or with no server left, the first server is rebuilt.
+ */
+function quorumLossFix(previousServers: string[], nextServers: string[], dead: string[], opts: ServerChangeOptions): string {
+  const [first] = previousServers;
+  const live = previousServers.filter((s) => !dead.includes(s));
+  const markGone = "mark the dead servers gone with k3s-stacks:upgrade.forceServerRemoval: true for that run.";
+  if (dead.includes(first) && (live.length === 0 || !opts.fixedRegistration)) {
+    return `follow 'Replace the first server' in docs/day-two.md (a snapshot from S3 or copied off a server, restored onto the rebuilt first server), then ${markGone}`;
+  }
+  let onto = `the first server '${first}'`;
+  if (dead.includes(first)) {
+    const next = live.includes(nextServers[0]) ? nextServers[0] : live[0];
+    onto = next === nextServers[0] ? `'${next}', listed first now,` : `'${next}' (list it as the first server entry after the gone one)`;
+  }
+  return `restore a snapshot onto ${onto} with the other live servers (scripts/etcd-restore.sh --first-server <its address>, docs/day-two.md), then ${markGone}`;
+}
+
+/**
  * Refuses server-set changes that would break the cluster. `previousServers` and `nextServers` are
  * server node names in bootstrap order (the first starts the cluster and runs kubectl for the rest).
  */
@@ -142,13 +163,10 @@ export function checkServerChange(
     const dead = removed.filter((s) => opts.gone?.includes(s));
     if (dead.length > limit) {
       // More members are down than etcd tolerates: the survivors have no quorum to remove anyone.
-      // A restore starts from a live server; where the first server is dead, the next live one takes its place.
-      const live = previousServers.filter((s) => !dead.includes(s));
-      const target = dead.includes(first) ? `'${live[0]}' (list it as the first server entry)` : `the first server '${first}'`;
       const message =
         `k3s-stacks:inventory: ${dead.join(", ")} ${dead.length === 1 ? "is" : "are"} marked gone, ${dead.length} of ${n} etcd servers; ` +
         `the ${n - dead.length} left are below quorum (${quorum(n)}), so etcd cannot remove members or accept writes. ` +
-        `Fix: restore a snapshot onto ${target} with the other live servers (scripts/etcd-restore.sh --first-server <its address>, docs/day-two.md), then mark them gone with k3s-stacks:upgrade.forceServerRemoval: true for that run.`;
+        `Fix: ${quorumLossFix(previousServers, nextServers, dead, opts)}`;
       if (opts.force) pulumi.log.warn(`${message} Going ahead because k3s-stacks:upgrade.forceServerRemoval is true.`);
       else problems.push(message);
     } else if (removed.length > limit) {

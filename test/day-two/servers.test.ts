@@ -40,8 +40,24 @@ describe("server set changes", () => {
       "Fix: restore a snapshot onto the first server 's1' with the other live servers (scripts/etcd-restore.sh --first-server <its address>",
     );
     expect(message(() => checkServerChange(["s1", "s2", "s3"], ["s2"], "etcd", { gone: ["s1", "s3"], fixedRegistration: true }))).toContain(
-      "Fix: restore a snapshot onto 's2' (list it as the first server entry) with the other live servers",
+      "Fix: restore a snapshot onto 's2', listed first now, with the other live servers",
     );
+    // The first server dead and a new server listed first: the live one must move up.
+    expect(message(() => checkServerChange(["s1", "s2", "s3"], ["s4", "s3"], "etcd", { gone: ["s1", "s2"], fixedRegistration: true }))).toContain(
+      "Fix: restore a snapshot onto 's3' (list it as the first server entry after the gone one) with the other live servers",
+    );
+  });
+
+  it("sends a restore to a rebuilt first server when no live server can take its place", () => {
+    const replace = "Fix: follow 'Replace the first server' in docs/day-two.md";
+    // Every server gone: there is no live server to name.
+    const all = message(() => checkServerChange(["s1", "s2", "s3"], ["s4"], "etcd", { gone: ["s1", "s2", "s3"], fixedRegistration: true }));
+    expect(all).toContain(replace);
+    expect(all).not.toContain("undefined");
+    // The first server dead without a fixed registration address: a handover is refused, so is a restore onto another server.
+    const noAddress = message(() => checkServerChange(["s1", "s2", "s3"], ["s2"], "etcd", { gone: ["s1", "s3"] }));
+    expect(noAddress).toContain(replace);
+    expect(noAddress).not.toContain("restore a snapshot onto");
   });
 
   it("lets forceServerRemoval override the quorum rule (with a warning) but not the first-server rule", () => {
