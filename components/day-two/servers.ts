@@ -68,22 +68,29 @@ export function firstServerHandover(previousServers: string[], nextServers: stri
   const [first] = previousServers;
   const next = nextServers[0];
   const restore = "follow 'Replace the first server' in docs/day-two.md";
+  // Servers that can take the first place: in the cluster before this run and not marked gone.
+  const successors = previousServers.filter((s) => s !== first && !opts.gone?.includes(s));
+  const successor = successors.includes(next) ? next : successors[0];
   if (!opts.gone?.includes(first)) {
     return `removes '${first}', the first (bootstrap) server; every other node joins through it and the rollout runs kubectl on it. ` +
       `Fix: keep it. If its machine is lost for good: with embedded etcd or postgres and a fixed registration address (k3s-stacks:cluster.apiEndpoint or apiVip), mark it gone: true and the next server listed takes its place; otherwise ${restore}.`;
   }
   if (datastore === "sqlite") return `marks '${first}', the server of a sqlite cluster, gone: the cluster's state was on it. Fix: ${restore}.`;
+  if (successor === undefined) {
+    return `marks '${first}', the first server, gone, and no other server of the cluster is left to take its place. Fix: ${restore}.`;
+  }
+  const listFirst = successor === next ? "" : ` (list it as the first server entry after the gone one)`;
   if (!opts.fixedRegistration && datastore === "postgres") {
     return `marks '${first}', the first server, gone, but every agent's config.yaml joins it by its own address (server: https://<its address>:6443), so new agents could not join. ` +
-      `Fix: set k3s-stacks:cluster.apiEndpoint (a load balancer or DNS name in front of the live servers) in this change: the agents then join through it (each restarts once, rolled) and '${next}' takes the first server's place.`;
+      `Fix: set k3s-stacks:cluster.apiEndpoint (a load balancer or DNS name in front of the live servers) in this change: the agents then join through it (each restarts once, rolled) and '${successor}'${listFirst} takes the first server's place.`;
   }
   if (!opts.fixedRegistration) {
     return `marks '${first}', the first server, gone, but every node's config.yaml joins it by its own address (server: https://<its address>:6443): new nodes could not join, and pointing the others elsewhere would restart every node while an etcd member is down. ` +
       `Fix: ${restore}; once all servers are healthy again, set k3s-stacks:cluster.apiEndpoint or apiVip, so that losing the first server later is a handover to the next.`;
   }
-  if (next === undefined || !previousServers.includes(next)) {
+  if (successor !== next) {
     return `marks '${first}', the first server, gone, and lists ${next === undefined ? "no other server" : `'${next}', a server new in this run,`} first: the server that takes its place must already be in the cluster. ` +
-      `Fix: list one of ${previousServers.filter((s) => s !== first).map((s) => `'${s}'`).join(", ") || "the other servers"} as the first server entry (after the gone one), and add new servers after it.`;
+      `Fix: list ${successors.length === 1 ? `'${successor}'` : `one of ${successors.map((s) => `'${s}'`).join(", ")}`} as the first server entry (after the gone one), and add new servers after it.`;
   }
   return undefined;
 }
@@ -103,7 +110,8 @@ export function checkGoneDuringUpgrade(previousServers: string[] | undefined, go
   const leaving = previousServers.filter((s) => gone.includes(s));
   const members = previousServers.length;
   const left = members - leaving.length;
-  if (leaving.length === 0 || left - 1 >= quorum(members)) return;
+  // More gone than quorum tolerates is checkServerChange's refusal (a restore comes first).
+  if (leaving.length === 0 || left - 1 >= quorum(members) || leaving.length > maxServerRemoval(members)) return;
   const names = leaving.map((s) => `'${s}'`).join(", ");
   throw new ConfigError([
     `k3s-stacks:cluster.k3sVersion: moves k3s from ${version.from} to ${version.to} in the run that removes ${names}, marked gone: each of the ${left} etcd servers left restarts in turn, ` +
@@ -130,7 +138,8 @@ function quorumLossFix(previousServers: string[], nextServers: string[], dead: s
     const next = live.includes(nextServers[0]) ? nextServers[0] : live[0];
     onto = next === nextServers[0] ? `'${next}', listed first now,` : `'${next}' (list it as the first server entry after the gone one)`;
   }
-  return `restore a snapshot onto ${onto} with the other live servers (scripts/etcd-restore.sh --first-server <its address>, docs/day-two.md), then ${markGone}`;
+  const odd = nextServers.length % 2 === 0 ? ` List one more server in that change: etcd needs an odd number of servers (${nextServers.length} listed now).` : "";
+  return `restore a snapshot onto ${onto} with the other live servers (scripts/etcd-restore.sh --first-server <its address>, docs/day-two.md), then ${markGone}${odd}`;
 }
 
 /**
@@ -157,31 +166,35 @@ export function checkServerChange(
     );
   }
 
+  // A refusal forceServerRemoval overrides: warned about only when nothing else refuses the run.
+  let forced: string | undefined;
   if (datastore === "etcd") {
     const n = previousServers.length;
     const limit = maxServerRemoval(n);
     const dead = removed.filter((s) => opts.gone?.includes(s));
+    const left = (k: number) => `the ${k} left ${k === 1 ? "is" : "are"}`;
+    let message: string | undefined;
     if (dead.length > limit) {
       // More members are down than etcd tolerates: the survivors have no quorum to remove anyone.
-      const message =
+      message =
         `k3s-stacks:inventory: ${dead.join(", ")} ${dead.length === 1 ? "is" : "are"} marked gone, ${dead.length} of ${n} etcd servers; ` +
-        `the ${n - dead.length} left are below quorum (${quorum(n)}), so etcd cannot remove members or accept writes. ` +
+        `${left(n - dead.length)} below quorum (${quorum(n)}), so etcd cannot remove members or accept writes. ` +
         `Fix: ${quorumLossFix(previousServers, nextServers, dead, opts)}`;
-      if (opts.force) pulumi.log.warn(`${message} Going ahead because k3s-stacks:upgrade.forceServerRemoval is true.`);
-      else problems.push(message);
-    } else if (removed.length > limit) {
+    } else if (removed.length > limit && removed.length < n) {
       // The cluster layer refuses even etcd server counts, so suggest a step that keeps the count odd.
       let step = limit;
       while (step > 0 && (n - step) % 2 === 0) step--;
-      const message =
+      const keep = dead.length > 0 ? `keep ${n} servers (list a new one for each gone: ${dead.join(", ")})` : `keep ${n} servers`;
+      message =
         `k3s-stacks:inventory: removes ${removed.length} of ${n} etcd servers (${removed.join(", ")}) in one run; ` +
-        `the ${n - removed.length} left cannot hold quorum (${quorum(n)}) while the others leave. ` +
+        `${left(n - removed.length)} cannot hold quorum (${quorum(n)}) while the others leave. ` +
         (step > 0
           ? `Fix: remove ${step} per pulumi up (${n} → ${n - step} → ...).`
-          : `Fix: keep ${n} servers, or shrink to ${n - removed.length} with a cluster reset (scripts/etcd-restore.sh with only the servers you keep) and set k3s-stacks:upgrade.forceServerRemoval: true for that run (docs/day-two.md).`);
-      if (opts.force) pulumi.log.warn(`${message} Going ahead because k3s-stacks:upgrade.forceServerRemoval is true.`);
-      else problems.push(message);
+          : `Fix: ${keep}, or shrink to ${n - removed.length} with a cluster reset (scripts/etcd-restore.sh with only the servers you keep) and set k3s-stacks:upgrade.forceServerRemoval: true for that run (docs/day-two.md).`);
     }
+    if (message && opts.force) forced = `${message} Going ahead because k3s-stacks:upgrade.forceServerRemoval is true.`;
+    else if (message) problems.push(message);
   }
   if (problems.length > 0) throw new ConfigError(problems);
+  if (forced) pulumi.log.warn(forced);
 }

@@ -80,7 +80,7 @@ describe("gone etcd servers", () => {
 
   test("two dead of three: no quorum to remove members; the fix is a restore", () => {
     const p = problems(() => checkServerChange(["s1", "s2", "s3"], ["s1"], "etcd", { gone: ["s2", "s3"] }));
-    expect(p[0]).toMatch(/s2, s3 are marked gone, 2 of 3 etcd servers; the 1 left are below quorum \(2\).*Fix: restore/);
+    expect(p[0]).toMatch(/s2, s3 are marked gone, 2 of 3 etcd servers; the 1 left is below quorum \(2\).*Fix: restore/);
   });
 });
 

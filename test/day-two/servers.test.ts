@@ -63,9 +63,26 @@ describe("server set changes", () => {
   it("lets forceServerRemoval override the quorum rule (with a warning) but not the first-server rule", () => {
     const warn = jest.spyOn(pulumi.log, "warn").mockImplementation(() => Promise.resolve());
     expect(message(() => checkServerChange(["s1", "s2", "s3"], ["s1"], "etcd", { force: true }))).toBe("");
-    expect(message(() => checkServerChange(["s1", "s2", "s3"], ["s2", "s3"], "etcd", { force: true }))).toMatch(/removes 's1', the first \(bootstrap\) server/);
     expect(warn).toHaveBeenCalledWith(expect.stringContaining("Going ahead because k3s-stacks:upgrade.forceServerRemoval is true"));
+    warn.mockClear();
+    // A run refused for another reason does not say it goes ahead.
+    expect(message(() => checkServerChange(["s1", "s2", "s3"], ["s2", "s3"], "etcd", { force: true }))).toMatch(/removes 's1', the first \(bootstrap\) server/);
+    expect(message(() => checkServerChange(["s1", "s2", "s3"], ["s3"], "etcd", { force: true, gone: ["s1", "s2"] }))).toContain("Replace the first server");
+    expect(warn).not.toHaveBeenCalled();
     warn.mockRestore();
+  });
+
+  it("gives fixes that the checks accept when followed: an odd count, live servers only, no count that does not exist", () => {
+    // A restore leaving an even count: the cluster layer refuses even etcd counts.
+    expect(message(() => checkServerChange(["s1", "s2", "s3", "s4", "s5"], ["s1", "s2"], "etcd", { gone: ["s3", "s4", "s5"] }))).toContain(
+      "List one more server in that change: etcd needs an odd number of servers (2 listed now).",
+    );
+    // A gone server cannot be kept: keeping the count means replacing it.
+    expect(message(() => checkServerChange(["s1", "s2", "s3"], ["s1"], "etcd", { gone: ["s2"] }))).toContain("Fix: keep 3 servers (list a new one for each gone: s2), or shrink to 1");
+    // Removing the only server is the first-server refusal alone, not a shrink to 0.
+    const only = message(() => checkServerChange(["s1"], [], "etcd"));
+    expect(only).toMatch(/removes 's1', the first \(bootstrap\) server/);
+    expect(only).not.toMatch(/shrink to 0|keep 1 servers/);
   });
 
   it("refuses removing or demoting the first server, whatever the datastore", () => {
@@ -91,8 +108,22 @@ describe("a lost first server", () => {
     expect(message(() => checkServerChange(["s1", "s2"], ["s2"], "postgres", { gone: ["s1"] }))).toMatch(/every agent's config\.yaml joins it by its own address.*Fix: set k3s-stacks:cluster\.apiEndpoint .* in this change: .*'s2' takes the first server's place/);
     expect(message(() => checkServerChange(["s1"], ["s2"], "sqlite", handover))).toMatch(/the server of a sqlite cluster, gone: the cluster's state was on it\. Fix: follow 'Replace the first server'/);
     expect(message(() => checkServerChange(["s1", "s2", "s3"], ["s4", "s2", "s3"], "etcd", handover))).toMatch(/lists 's4', a server new in this run, first.*Fix: list one of 's2', 's3' as the first server entry/);
+    // Only live servers of the cluster are named to take its place; with none left, the first server is rebuilt.
+    const deadSecond = message(() => checkServerChange(["s1", "s2", "s3"], ["s4", "s3"], "etcd", { ...handover, gone: ["s1", "s2"] }));
+    expect(deadSecond).toContain("Fix: list 's3' as the first server entry");
+    expect(deadSecond).toContain("restore a snapshot onto 's3'");
+    for (const [datastore, next] of [["etcd", []], ["postgres", []], ["postgres", ["new1"]]] as const) {
+      for (const fixedRegistration of [true, false]) {
+        const m = message(() => checkServerChange(["s1", "s2"], [...next], datastore, { gone: ["s1", "s2"], fixedRegistration }));
+        expect(m).toContain("no other server of the cluster is left to take its place. Fix: follow 'Replace the first server'");
+        expect(m).not.toMatch(/undefined|list one of|takes the first server's place/);
+      }
+    }
+    expect(message(() => checkServerChange(["s1", "s2", "s3"], ["new1", "s3"], "postgres", { gone: ["s1"] }))).toContain(
+      "'s2' (list it as the first server entry after the gone one) takes the first server's place",
+    );
     // Still within quorum: the gone first server counts as removed.
-    expect(message(() => checkServerChange(["s1", "s2", "s3"], ["s2"], "etcd", { ...handover, gone: ["s1", "s3"] }))).toMatch(/2 of 3 etcd servers; the 1 left are below quorum/);
+    expect(message(() => checkServerChange(["s1", "s2", "s3"], ["s2"], "etcd", { ...handover, gone: ["s1", "s3"] }))).toMatch(/2 of 3 etcd servers; the 1 left is below quorum/);
   });
 });
 
@@ -127,5 +158,10 @@ describe("a version move in the run that removes gone etcd servers", () => {
     expect(message(() => checkGoneDuringUpgrade(["s1", "s2", "s3"], ["s1"], { ...move, from: move.to }))).toBe("");
     expect(message(() => checkGoneDuringUpgrade(["s1", "s2", "s3"], ["s1"], { ...move, ssh: false }))).toBe("");
     expect(message(() => checkGoneDuringUpgrade(["s2", "s3", "s4"], ["s1"], move))).toBe("");
+  });
+
+  it("leaves more gone than quorum tolerates to the server-set check, whose fix is a restore", () => {
+    expect(message(() => checkGoneDuringUpgrade(["s1", "s2", "s3"], ["s2", "s3"], move))).toBe("");
+    expect(message(() => checkGoneDuringUpgrade(["s1", "s2", "s3"], ["s1", "s2", "s3"], move))).toBe("");
   });
 });
