@@ -31,7 +31,8 @@ def url_host_port(url):
 
 
 def join_dial(url):
-    """A first join's connect to the server URL; k3s reports it as its CA certificate fetch failing."""
+    """A first join's connect to the server URL; k3s reports it as its CA certificate fetch failing
+    (an agent retries it, k3s.py)."""
     host, port = url_host_port(url)
     try:
         socket.create_connection((host, port), timeout=3).close()

@@ -537,7 +537,17 @@ def start(role, args):
 
     # A first join reaches the server URL over TCP first (k3s-api.py); later starts know the servers.
     if server_url and not os.path.exists(data_dir + ("/agent/standin-cluster.json" if role == "agent" else "/server/standin-cluster.json")):
-        join_dial(server_url)
+        while True:
+            try:
+                join_dial(server_url)
+                break
+            except Fatal as e:
+                # An agent retries its first connection every 2 s for ever, logging each failure
+                # (k3s pkg/agent/run.go createProxyAndValidateToken); a server's failed join exits.
+                if role != "agent":
+                    raise
+                log("error", f"Failed to validate connection to cluster at {server_url}: {e}")
+                time.sleep(2)
 
     def register():
         if server_url:
