@@ -48,6 +48,19 @@ export interface ServerChangeOptions {
   fixedRegistration?: boolean;
 }
 
+const REPLACE_FIRST_SERVER = "follow 'Replace the first server' in docs/day-two.md";
+const LIST_FIRST = " (list it as the first server entry after the gone one)";
+
+/**
+ * The servers that can take the place of a gone first server, `successors` (servers before this run,
+ * other than the first, not in `gone`), and the one that does: the server listed first now when it
+ * is one of them, else the first of them; undefined when none is left.
+ */
+function firstServerSuccessor(previousServers: string[], nextServers: string[], gone: string[] = []): { successors: string[]; successor?: string } {
+  const successors = previousServers.slice(1).filter((s) => !gone.includes(s));
+  return { successors, successor: successors.includes(nextServers[0]) ? nextServers[0] : successors[0] };
+}
+
 /**
  * Why the first server of the last update cannot hand its place to `next` (the first server listed
  * now), or undefined when it can. It can when it is marked gone (its machine is lost for good), the
@@ -67,26 +80,23 @@ export interface ServerChangeOptions {
 export function firstServerHandover(previousServers: string[], nextServers: string[], datastore: Datastore, opts: ServerChangeOptions): string | undefined {
   const [first] = previousServers;
   const next = nextServers[0];
-  const restore = "follow 'Replace the first server' in docs/day-two.md";
-  // Servers that can take the first place: in the cluster before this run and not marked gone.
-  const successors = previousServers.filter((s) => s !== first && !opts.gone?.includes(s));
-  const successor = successors.includes(next) ? next : successors[0];
+  const { successors, successor } = firstServerSuccessor(previousServers, nextServers, opts.gone);
   if (!opts.gone?.includes(first)) {
     return `removes '${first}', the first (bootstrap) server; every other node joins through it and the rollout runs kubectl on it. ` +
-      `Fix: keep it. If its machine is lost for good: with embedded etcd or postgres and a fixed registration address (k3s-stacks:cluster.apiEndpoint or apiVip), mark it gone: true and the next server listed takes its place; otherwise ${restore}.`;
+      `Fix: keep it. If its machine is lost for good: with embedded etcd or postgres and a fixed registration address (k3s-stacks:cluster.apiEndpoint or apiVip), mark it gone: true and the next server listed takes its place; otherwise ${REPLACE_FIRST_SERVER}.`;
   }
-  if (datastore === "sqlite") return `marks '${first}', the server of a sqlite cluster, gone: the cluster's state was on it. Fix: ${restore}.`;
+  if (datastore === "sqlite") return `marks '${first}', the server of a sqlite cluster, gone: the cluster's state was on it. Fix: ${REPLACE_FIRST_SERVER}.`;
   if (successor === undefined) {
-    return `marks '${first}', the first server, gone, and no other server of the cluster is left to take its place. Fix: ${restore}.`;
+    return `marks '${first}', the first server, gone, and no other server of the cluster is left to take its place. Fix: ${REPLACE_FIRST_SERVER}.`;
   }
-  const listFirst = successor === next ? "" : ` (list it as the first server entry after the gone one)`;
+  const listFirst = successor === next ? "" : LIST_FIRST;
   if (!opts.fixedRegistration && datastore === "postgres") {
     return `marks '${first}', the first server, gone, but every agent's config.yaml joins it by its own address (server: https://<its address>:6443), so new agents could not join. ` +
       `Fix: set k3s-stacks:cluster.apiEndpoint (a load balancer or DNS name in front of the live servers) in this change: the agents then join through it (each restarts once, rolled) and '${successor}'${listFirst} takes the first server's place.`;
   }
   if (!opts.fixedRegistration) {
     return `marks '${first}', the first server, gone, but every node's config.yaml joins it by its own address (server: https://<its address>:6443): new nodes could not join, and pointing the others elsewhere would restart every node while an etcd member is down. ` +
-      `Fix: ${restore}; once all servers are healthy again, set k3s-stacks:cluster.apiEndpoint or apiVip, so that losing the first server later is a handover to the next.`;
+      `Fix: ${REPLACE_FIRST_SERVER}; once all servers are healthy again, set k3s-stacks:cluster.apiEndpoint or apiVip, so that losing the first server later is a handover to the next.`;
   }
   if (successor !== next) {
     return `marks '${first}', the first server, gone, and lists ${next === undefined ? "no other server" : `'${next}', a server new in this run,`} first: the server that takes its place must already be in the cluster. ` +
@@ -128,16 +138,12 @@ export function checkGoneDuringUpgrade(previousServers: string[] | undefined, go
  */
 function quorumLossFix(previousServers: string[], nextServers: string[], dead: string[], opts: ServerChangeOptions): string {
   const [first] = previousServers;
-  const live = previousServers.filter((s) => !dead.includes(s));
+  const { successor } = firstServerSuccessor(previousServers, nextServers, dead);
   const markGone = "mark the dead servers gone with k3s-stacks:upgrade.forceServerRemoval: true for that run.";
-  if (dead.includes(first) && (live.length === 0 || !opts.fixedRegistration)) {
-    return `follow 'Replace the first server' in docs/day-two.md (a snapshot from S3 or copied off a server, restored onto the rebuilt first server), then ${markGone}`;
+  if (dead.includes(first) && (successor === undefined || !opts.fixedRegistration)) {
+    return `${REPLACE_FIRST_SERVER} (a snapshot from S3 or copied off a server, restored onto the rebuilt first server), then ${markGone}`;
   }
-  let onto = `the first server '${first}'`;
-  if (dead.includes(first)) {
-    const next = live.includes(nextServers[0]) ? nextServers[0] : live[0];
-    onto = next === nextServers[0] ? `'${next}', listed first now,` : `'${next}' (list it as the first server entry after the gone one)`;
-  }
+  const onto = !dead.includes(first) ? `the first server '${first}'` : successor === nextServers[0] ? `'${successor}', listed first now,` : `'${successor}'${LIST_FIRST}`;
   const odd = nextServers.length % 2 === 0 ? ` List one more server in that change: etcd needs an odd number of servers (${nextServers.length} listed now).` : "";
   return `restore a snapshot onto ${onto} with the other live servers (scripts/etcd-restore.sh --first-server <its address>, docs/day-two.md), then ${markGone}${odd}`;
 }
