@@ -64,6 +64,7 @@ export async function main(): Promise<Record<string, unknown>> {
   // Reading the previous outputs registers only a read of this stack (a StackReference).
   const previousRead = wantsPreviousOutputs(config) ? await readPreviousState() : undefined;
   const plan = planStack(config, previousRead);
+  for (const warning of plan.warnings) pulumi.log.warn(warning);
   const { cluster, source, upgrade, snapshots, addons, registries, bundle, previous, serverNames, nodeIdentities } = plan;
   const datastoreEndpoint = secretValue(config, plan, "datastoreEndpoint");
   const sshPrivateKey = secretValue(config, plan, "sshPrivateKey");

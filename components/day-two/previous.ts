@@ -140,7 +140,10 @@ export async function readPreviousState(opts: { parent?: pulumi.Resource } = {})
   return state;
 }
 
-/** Runs every check against the previous outputs (version skew, servers, datastore, identities, fixed settings), reporting every problem at once. */
+/**
+ * Runs every check against the previous outputs (version skew, servers, datastore, identities, fixed
+ * settings), reporting every problem at once. Returns the refusals forceServerRemoval overrode, as warnings.
+ */
 export function checkAgainstPrevious(
   previous: PreviousState,
   next: {
@@ -160,10 +163,11 @@ export function checkAgainstPrevious(
     /** The cloud nodes' VMs as this run creates them (nodes/cloud/machines.ts). */
     machines?: PlannedMachine[];
   },
-): void {
+): string[] {
+  let forced: string | undefined;
   collectProblems([
     () => checkVersionChange(previous.k3sVersion, next.settings.k3sVersion, next.settings.datastore === "etcd"),
-    () => checkServerChange(previous.serverNames, next.serverNames, next.settings.datastore, { force: next.upgrade.forceServerRemoval, gone: next.gone, fixedRegistration: apiHost(next.settings) !== undefined }),
+    () => { forced = checkServerChange(previous.serverNames, next.serverNames, next.settings.datastore, { force: next.upgrade.forceServerRemoval, gone: next.gone, fixedRegistration: apiHost(next.settings) !== undefined }); },
     () => { if (next.settings.datastore === "etcd") checkGoneDuringUpgrade(previous.serverNames, next.gone ?? [], { from: previous.k3sVersion, to: next.settings.k3sVersion, ssh: next.upgrade.mode === "ssh" }); },
     () => checkDatastoreChange(previous.datastore, next.settings.datastore),
     () => checkDatastoreMoveAlone(previous, next.settings),
@@ -179,4 +183,5 @@ export function checkAgainstPrevious(
     () => checkEtcdNodeIps(previous.etcdNodeIps, next.etcdNodeIps ?? {}, next.nodesKey ?? "inventory.hosts"),
     () => checkAddedDuringUpgrade(previous, { k3sVersion: next.settings.k3sVersion, mode: next.upgrade.mode, nodes: Object.keys(next.nodeIdentities ?? {}), nodesKey: next.nodesKey ?? "inventory.hosts" }),
   ]);
+  return forced === undefined ? [] : [forced];
 }

@@ -1,4 +1,3 @@
-import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../rules/errors";
 import type { Datastore } from "../rules/datastore";
 
@@ -151,14 +150,16 @@ function quorumLossFix(previousServers: string[], nextServers: string[], dead: s
 /**
  * Refuses server-set changes that would break the cluster. `previousServers` and `nextServers` are
  * server node names in bootstrap order (the first starts the cluster and runs kubectl for the rest).
+ * Returns the refusal `force` overrode, as a warning for the caller to log once nothing else refuses
+ * the run, or undefined.
  */
 export function checkServerChange(
   previousServers: string[] | undefined,
   nextServers: string[],
   datastore: Datastore,
   opts: ServerChangeOptions = {},
-): void {
-  if (!previousServers || previousServers.length === 0) return;
+): string | undefined {
+  if (!previousServers || previousServers.length === 0) return undefined;
   const problems: string[] = [];
   const first = previousServers[0];
   const removed = previousServers.filter((s) => !nextServers.includes(s));
@@ -172,19 +173,17 @@ export function checkServerChange(
     );
   }
 
-  // A refusal forceServerRemoval overrides: warned about only when nothing else refuses the run.
   let forced: string | undefined;
   if (datastore === "etcd") {
     const n = previousServers.length;
     const limit = maxServerRemoval(n);
     const dead = removed.filter((s) => opts.gone?.includes(s));
-    const left = (k: number) => `the ${k} left ${k === 1 ? "is" : "are"}`;
     let message: string | undefined;
     if (dead.length > limit) {
       // More members are down than etcd tolerates: the survivors have no quorum to remove anyone.
       message =
         `k3s-stacks:inventory: ${dead.join(", ")} ${dead.length === 1 ? "is" : "are"} marked gone, ${dead.length} of ${n} etcd servers; ` +
-        `${left(n - dead.length)} below quorum (${quorum(n)}), so etcd cannot remove members or accept writes. ` +
+        `the ${n - dead.length} left ${n - dead.length === 1 ? "is" : "are"} below quorum (${quorum(n)}), so etcd cannot remove members or accept writes. ` +
         `Fix: ${quorumLossFix(previousServers, nextServers, dead, opts)}`;
     } else if (removed.length > limit && removed.length < n) {
       // The cluster layer refuses even etcd server counts, so suggest a step that keeps the count odd.
@@ -193,7 +192,7 @@ export function checkServerChange(
       const keep = dead.length > 0 ? `keep ${n} servers (list a new one for each gone: ${dead.join(", ")})` : `keep ${n} servers`;
       message =
         `k3s-stacks:inventory: removes ${removed.length} of ${n} etcd servers (${removed.join(", ")}) in one run; ` +
-        `${left(n - removed.length)} cannot hold quorum (${quorum(n)}) while the others leave. ` +
+        `the ${n - removed.length} left cannot hold quorum (${quorum(n)}) while the others leave. ` +
         (step > 0
           ? `Fix: remove ${step} per pulumi up (${n} → ${n - step} → ...).`
           : `Fix: ${keep}, or shrink to ${n - removed.length} with a cluster reset (scripts/etcd-restore.sh with only the servers you keep) and set k3s-stacks:upgrade.forceServerRemoval: true for that run (docs/day-two.md).`);
@@ -202,5 +201,5 @@ export function checkServerChange(
     else if (message) problems.push(message);
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  if (forced) pulumi.log.warn(forced);
+  return forced;
 }

@@ -75,6 +75,7 @@ export function planStack(config: StackConfig, previous: PreviousState | undefin
   let cluster: ClusterSettings | undefined;
   let source: StackPlan["source"] | undefined;
   let airgap: AirgapConfig | undefined;
+  const warnings: string[] = [];
 
   // Each layer parses on its own; checks across layers run once the parts they need parsed. Both
   // rounds run before anything is thrown, so every problem is reported together.
@@ -188,7 +189,7 @@ export function planStack(config: StackConfig, previous: PreviousState | undefin
     () => {
       if (!c || !planned || !plan.upgrade?.checkPreviousOutputs || previous === undefined) return;
       // A gone entry keeps the role/arch it was installed with (its record carries the removal).
-      checkAgainstPrevious(previous, { settings: c, serverNames: serverNamesOf(nodes), upgrade: plan.upgrade, nodeIdentities: identitiesOf(nodes), gone: planned.gone.map((n) => n.name), goneIdentities: identitiesOf(planned.gone), addresses: nodes, nodesKey: source?.kind === "cloud" ? "cloud.pools" : source?.kind === "local" ? "local" : "inventory.hosts", etcdNodeIps: etcdNodeIps(nodes, c.datastore), machines: source?.kind === "cloud" ? cloudMachines(source.cloud) : undefined });
+      warnings.push(...checkAgainstPrevious(previous, { settings: c, serverNames: serverNamesOf(nodes), upgrade: plan.upgrade, nodeIdentities: identitiesOf(nodes), gone: planned.gone.map((n) => n.name), goneIdentities: identitiesOf(planned.gone), addresses: nodes, nodesKey: source?.kind === "cloud" ? "cloud.pools" : source?.kind === "local" ? "local" : "inventory.hosts", etcdNodeIps: etcdNodeIps(nodes, c.datastore), machines: source?.kind === "cloud" ? cloudMachines(source.cloud) : undefined }));
     },
   ]));
   // What the layers add to config.yaml, held to K3sCluster's rules together with the user's keys, here
@@ -214,6 +215,7 @@ export function planStack(config: StackConfig, previous: PreviousState | undefin
     snapshots: plan.snapshots!,
     secrets,
     previous: plan.upgrade!.checkPreviousOutputs ? previous : undefined,
+    warnings,
   };
 }
 

@@ -76,4 +76,6 @@ export interface StackPlan {
   secrets: Record<SecretName, boolean>;
   /** The previous outputs the plan was checked against; undefined when checkPreviousOutputs is false. */
   previous?: PreviousState;
+  /** Refusals a setting overrides (upgrade.forceServerRemoval), to log as warnings: only a plan that holds has them. */
+  warnings: string[];
 }
