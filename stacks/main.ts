@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { K3sCluster } from "../components/cluster/k3s-cluster";
-import { clusterArgs } from "../components/k3s/settings";
+import { apiHost, clusterArgs } from "../components/k3s/settings";
 import { NodeFile } from "../components/k3s/types";
 import { NodeSpec } from "../components/nodes/types";
 import { STACK_INVENTORY_ROOTS, goneInventoryNodes, inventoryNodes, readPrivateKey } from "../components/nodes/inventory";
@@ -218,6 +218,8 @@ export async function main(): Promise<Record<string, unknown>> {
     knownApiHosts: apiHostsKnown,
     // Which server keeps cluster-init, read back so that a handover does not move it (day-two/servers.ts).
     clusterInitServer: plan.clusterInitServer ?? "",
+    // The address every node joins through, so that the next update sees it set or changed (day-two/servers.ts).
+    fixedRegistrationAddress: apiHost(cluster) ?? "",
     etcdNodeIps: etcdNodeIps(plan.nodes, cluster.datastore),
     // The VMs the next update compares with, to see which nodes it gives a new VM (day-two/machines.ts).
     ...(plan.machines ? { cloudMachines: plan.machines } : {}),

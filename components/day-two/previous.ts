@@ -33,6 +33,8 @@ export interface PreviousState {
   nodeAddresses?: Record<string, NodeAddress>;
   /** Settings k3s fixes at creation (`clusterCidr`, `serviceCidr`, ... outputs; fixed-settings.ts); each absent from older stacks. */
   fixed?: Partial<FixedSettings>;
+  /** `fixedRegistrationAddress` output: the apiEndpoint or apiVip host every node joined through ("" none); absent from older stacks. */
+  fixedRegistrationAddress?: string;
   /** `knownApiHosts` output: the hosts the last update left out of tls-san (knownApiHosts below); absent from older stacks. */
   knownApiHosts?: string[];
   /** `etcdNodeIps` output: etcd server → the node-ip it joined etcd with (etcd-peers.ts); absent from older stacks. */
@@ -110,8 +112,8 @@ async function outputValue(ref: pulumi.StackReference, name: string): Promise<un
  */
 export async function readPreviousState(opts: { parent?: pulumi.Resource } = {}): Promise<PreviousState> {
   const ref = new pulumi.StackReference("k3s-stacks-previous-outputs", { name: ownStackName() }, { parent: opts.parent });
-  const [version, servers, datastore, identities, keys, storageClass, addresses, apiHosts, peerIps, kubeconfig, renewal, machines, initServer, ...fixedValues] = await Promise.all(
-    ["k3sVersion", "serverNames", "datastore", "nodeIdentities", "restartKeys", "storageClass", "nodeAddresses", "knownApiHosts", "etcdNodeIps", "kubeconfig", "certificateRenewal", "cloudMachines", "clusterInitServer", ...FIXED_SETTING_OUTPUTS].map((name) => outputValue(ref, name)),
+  const [version, servers, datastore, identities, keys, storageClass, addresses, apiHosts, peerIps, kubeconfig, renewal, machines, initServer, registration, ...fixedValues] = await Promise.all(
+    ["k3sVersion", "serverNames", "datastore", "nodeIdentities", "restartKeys", "storageClass", "nodeAddresses", "knownApiHosts", "etcdNodeIps", "kubeconfig", "certificateRenewal", "cloudMachines", "clusterInitServer", "fixedRegistrationAddress", ...FIXED_SETTING_OUTPUTS].map((name) => outputValue(ref, name)),
   );
   const isKeys = (v: unknown): v is Record<string, string> =>
     typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string");
@@ -130,6 +132,7 @@ export async function readPreviousState(opts: { parent?: pulumi.Resource } = {})
   if (expiry) state.certificateExpiry = expiry.toISOString();
   if (typeof renewal === "string") state.certificateRenewal = renewal;
   if (typeof initServer === "string") state.clusterInitServer = initServer;
+  if (typeof registration === "string") state.fixedRegistrationAddress = registration;
   const nodeAddresses = parseNodeAddresses(addresses);
   if (nodeAddresses) state.nodeAddresses = nodeAddresses;
   const fixed = parseFixedSettings(Object.fromEntries(FIXED_SETTING_OUTPUTS.map((name, i) => [name, fixedValues[i]])));
@@ -138,6 +141,17 @@ export async function readPreviousState(opts: { parent?: pulumi.Resource } = {})
     state.nodeIdentities = identities as Record<string, string>;
   }
   return state;
+}
+
+/**
+ * checkServerChange's view of the fixed registration address (apiEndpoint or apiVip): whether this run
+ * has one, and whether it differs from the last update's `fixedRegistrationAddress` (set, changed or
+ * removed in this run: every node's `server:` changes). Older stacks, without the output, count as
+ * unchanged (the restart step's quorum guard still stops a roll that would break etcd).
+ */
+export function registration(previous: Pick<PreviousState, "fixedRegistrationAddress">, settings: ClusterSettings): { fixedRegistration: boolean; registrationChanged: boolean } {
+  const host = apiHost(settings);
+  return { fixedRegistration: host !== undefined, registrationChanged: previous.fixedRegistrationAddress !== undefined && previous.fixedRegistrationAddress !== (host ?? "") };
 }
 
 /**
@@ -167,7 +181,7 @@ export function checkAgainstPrevious(
   let forced: string | undefined;
   collectProblems([
     () => checkVersionChange(previous.k3sVersion, next.settings.k3sVersion, next.settings.datastore === "etcd"),
-    () => { forced = checkServerChange(previous.serverNames, next.serverNames, next.settings.datastore, { force: next.upgrade.forceServerRemoval, gone: next.gone, fixedRegistration: apiHost(next.settings) !== undefined }); },
+    () => { forced = checkServerChange(previous.serverNames, next.serverNames, next.settings.datastore, { force: next.upgrade.forceServerRemoval, gone: next.gone, ...registration(previous, next.settings) }); },
     () => { if (next.settings.datastore === "etcd") checkGoneDuringUpgrade(previous.serverNames, next.gone ?? [], { from: previous.k3sVersion, to: next.settings.k3sVersion, ssh: next.upgrade.mode === "ssh" }); },
     () => checkDatastoreChange(previous.datastore, next.settings.datastore),
     () => checkDatastoreMoveAlone(previous, next.settings),

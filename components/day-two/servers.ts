@@ -45,7 +45,10 @@ export interface ServerChangeOptions {
    * server's own address: a lost first server can then hand its place to the next (firstServerHandover).
    */
   fixedRegistration?: boolean;
+  /** This run sets, changes or removes that address: every node's `server:` changes, and each restarts. */
+  registrationChanged?: boolean;
 }
+
 
 const REPLACE_FIRST_SERVER = "follow 'Replace the first server' in docs/day-two.md";
 const LIST_FIRST = " (list it as the first server entry after the gone one)";
@@ -93,6 +96,10 @@ export function firstServerHandover(previousServers: string[], nextServers: stri
     return `marks '${first}', the first server, gone, but every agent's config.yaml joins it by its own address (server: https://<its address>:6443), so new agents could not join. ` +
       `Fix: set k3s-stacks:cluster.apiEndpoint (a load balancer or DNS name in front of the live servers) in this change: the agents then join through it (each restarts once, rolled) and '${successor}'${listFirst} takes the first server's place.`;
   }
+  if (opts.registrationChanged && datastore === "etcd") {
+    return `marks '${first}', the first server, gone in the run that ${opts.fixedRegistration ? "sets or changes" : "removes"} k3s-stacks:cluster.apiEndpoint/apiVip: every node's config.yaml (server:) would change and each would restart while an etcd member is down. ` +
+      `Fix: keep apiEndpoint/apiVip as the last update had it for this run: if it had one, the next server listed takes the first server's place; if not, ${REPLACE_FIRST_SERVER}. Change it once all servers are healthy again.`;
+  }
   if (!opts.fixedRegistration) {
     return `marks '${first}', the first server, gone, but every node's config.yaml joins it by its own address (server: https://<its address>:6443): new nodes could not join, and pointing the others elsewhere would restart every node while an etcd member is down. ` +
       `Fix: ${REPLACE_FIRST_SERVER}; once all servers are healthy again, set k3s-stacks:cluster.apiEndpoint or apiVip, so that losing the first server later is a handover to the next.`;
@@ -139,7 +146,7 @@ function quorumLossFix(previousServers: string[], nextServers: string[], dead: s
   const [first] = previousServers;
   const { successor } = firstServerSuccessor(previousServers, nextServers, dead);
   const markGone = "mark the dead servers gone with k3s-stacks:upgrade.forceServerRemoval: true for that run.";
-  if (dead.includes(first) && (successor === undefined || !opts.fixedRegistration)) {
+  if (dead.includes(first) && (successor === undefined || !opts.fixedRegistration || opts.registrationChanged)) {
     return `${REPLACE_FIRST_SERVER} (a snapshot from S3 or copied off a server, restored onto the rebuilt first server), then ${markGone}`;
   }
   const onto = !dead.includes(first) ? `the first server '${first}'` : successor === nextServers[0] ? `'${successor}', listed first now,` : `'${successor}'${LIST_FIRST}`;

@@ -1,7 +1,8 @@
 import { ConfigError, PROJECT } from "../rules/errors";
 import { keyPath } from "../rules/key-path";
-import { ClusterSettings, apiHost } from "../k3s/settings";
+import type { ClusterSettings } from "../k3s/settings";
 import { firstServerHandover } from "../day-two/servers";
+import { PreviousState, registration } from "../day-two/previous";
 import { hostEndpoints, liveHosts, parseInventoryConfig } from "../nodes/inventory";
 import { ARCH_ALIASES, InventoryConfig } from "../nodes/inventory/schema";
 import { ThisMachine, parseLocalConfig, thisMachine } from "../nodes/local";
@@ -13,8 +14,9 @@ import type { NodePlan, NodeSource } from "./types";
 /**
  * Which node source the stack uses (exactly one of inventory, cloud, local), parsed and checked.
  * `cluster` is undefined when the cluster block is invalid: the cloud's network checks need its CIDRs.
+ * `previous`: the last update's outputs, when read.
  */
-export function parseNodeSource(read: ConfigReader, cluster: ClusterSettings | undefined, machine?: ThisMachine, readsPrevious = true): NodeSource | undefined {
+export function parseNodeSource(read: ConfigReader, cluster: ClusterSettings | undefined, machine?: ThisMachine, readsPrevious = true, previous: PreviousState = {}): NodeSource | undefined {
   const inventory = read.object("inventory");
   const cloud = read.object("cloud");
   const sources = [inventory !== undefined && "inventory", cloud !== undefined && "cloud", read.has("local") && "local"].filter((k): k is string => k !== false);
@@ -30,7 +32,7 @@ export function parseNodeSource(read: ConfigReader, cluster: ClusterSettings | u
     throw new ConfigError([`${PROJECT}:inventory: is missing. Fix: list your machines under k3s-stacks:inventory, or describe cloud nodes under k3s-stacks:cloud (see README).`]);
   }
   const parsed = parseInventoryConfig(inventory);
-  if (cluster) firstServerGoneProblems(parsed, cluster, readsPrevious);
+  if (cluster) firstServerGoneProblems(parsed, cluster, readsPrevious, previous);
   return { kind: "inventory", inventory: parsed };
 }
 
@@ -43,18 +45,21 @@ export function parseNodeSource(read: ConfigReader, cluster: ClusterSettings | u
  * leave step no longer registered, so the engine runs that step's stored delete, which deletes the
  * Node and with it the etcd member of a server that runs (k3s/removal-scripts.ts renderLeaveScript).
  */
-function firstServerGoneProblems(inv: InventoryConfig, cluster: ClusterSettings, readsPrevious: boolean): void {
+function firstServerGoneProblems(inv: InventoryConfig, cluster: ClusterSettings, readsPrevious: boolean, previous: PreviousState): void {
   const servers = inv.hosts.map((h, i) => ({ h, i })).filter(({ h }) => h.role === "server");
-  if (!servers[0]?.h.gone) return;
-  const refused = firstServerHandover(servers.map(({ h }) => h.name), servers.filter(({ h }) => !h.gone).map(({ h }) => h.name), cluster.datastore, {
+  // The first server is the last update's first, where known: a gone entry may have moved in the list.
+  const order = readsPrevious && previous.serverNames ? previous.serverNames : servers.map(({ h }) => h.name);
+  const first = servers.find(({ h }) => h.name === order[0]);
+  if (!first?.h.gone) return;
+  const refused = firstServerHandover(order, servers.filter(({ h }) => !h.gone).map(({ h }) => h.name), cluster.datastore, {
     gone: servers.filter(({ h }) => h.gone).map(({ h }) => h.name),
-    fixedRegistration: apiHost(cluster) !== undefined,
+    ...registration(readsPrevious ? previous : {}, cluster),
   });
-  const key = keyPath("inventory", ["hosts", servers[0].i, "gone"]);
+  const key = keyPath("inventory", ["hosts", first.i, "gone"]);
   if (refused) throw new ConfigError([`${key}: ${refused}`]);
   if (!readsPrevious) {
     throw new ConfigError([
-      `${key}: marks '${servers[0].h.name}', the first server, gone while ${PROJECT}:upgrade.checkPreviousOutputs is false: which server started the cluster is known only from the last update's clusterInitServer output, ` +
+      `${key}: marks '${first.h.name}', the first server, gone while ${PROJECT}:upgrade.checkPreviousOutputs is false: which server started the cluster is known only from the last update's clusterInitServer output, ` +
         `so once this entry is deleted '${servers.find(({ h }) => !h.gone)?.h.name ?? "the next server"}' would be taken for it, and that update would delete its Node and etcd member (its leave step is dropped and runs its delete) and restart it with cluster-init. ` +
         "Fix: set checkPreviousOutputs to true (it needs a backend with project-scoped stacks, docs/day-two.md) for this update and every later one; otherwise set gone: false and follow 'Replace the first server' in docs/day-two.md.",
     ]);

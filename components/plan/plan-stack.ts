@@ -117,7 +117,7 @@ export function planStack(config: StackConfig, previous: PreviousState | undefin
       }
     },
     // Inventory problems come with the others; cloud network checks need valid cluster CIDRs first.
-    () => { source = parseNodeSource(read, cluster, machine, plan.upgrade?.checkPreviousOutputs ?? true); },
+    () => { source = parseNodeSource(read, cluster, machine, plan.upgrade?.checkPreviousOutputs ?? true, previous); },
     ...Object.entries(SECRET_EXAMPLES).map(([name, example]) => () => { secrets[name as SecretName] = read.secret(name as SecretName, example); }),
   ]);
 

@@ -121,6 +121,10 @@ describe("a lost first server", () => {
     expect(message(() => checkServerChange(["s1", "s2", "s3"], ["new1", "s3"], "postgres", { gone: ["s1"] }))).toContain(
       "'s2' (list it as the first server entry after the gone one) takes the first server's place",
     );
+    // A registration address new in this run restarts every node: fine for postgres (no quorum), not for etcd with a member down.
+    expect(message(() => checkServerChange(["s1", "s2"], ["s2"], "postgres", { ...handover, registrationChanged: true }))).toBe("");
+    expect(message(() => checkServerChange(["s1", "s2", "s3"], ["s2", "s3", "s4"], "etcd", { ...handover, registrationChanged: true }))).toMatch(/gone in the run that sets or changes k3s-stacks:cluster\.apiEndpoint\/apiVip/);
+    expect(message(() => checkServerChange(["s1", "s2", "s3"], ["s2"], "etcd", { ...handover, gone: ["s1", "s3"], registrationChanged: true }))).toContain("Fix: follow 'Replace the first server'");
     // Still within quorum: the gone first server counts as removed.
     expect(message(() => checkServerChange(["s1", "s2", "s3"], ["s2"], "etcd", { ...handover, gone: ["s1", "s3"] }))).toMatch(/2 of 3 etcd servers; the 1 left is below quorum/);
   });

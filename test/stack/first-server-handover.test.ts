@@ -130,6 +130,28 @@ describe("refusing a handover the cluster cannot make", () => {
     expect(r.state.resources.filter((x) => x.type.startsWith("command:"))).toEqual([]);
   });
 
+  it("in the run that sets the fixed registration address: every node's server: would change, restarting each while an etcd member is down", async () => {
+    const r = await up([host("s1", { gone: true }), host("s2"), host("s3"), host("s4"), host("a1")], { ...lastUpdate, fixedRegistrationAddress: "" });
+    expect(r.error).toContain("k3s-stacks:inventory.hosts[0].gone: marks 's1', the first server, gone in the run that sets or changes k3s-stacks:cluster.apiEndpoint/apiVip");
+    expect(r.error).toContain("Fix: keep apiEndpoint/apiVip as the last update had it for this run");
+    expect(r.state.resources.filter((x) => x.type.startsWith("command:"))).toEqual([]);
+    // Kept as the last update recorded it, the handover goes ahead.
+    jest.resetModules();
+    expect((await up([host("s1", { gone: true }), host("s2"), host("s3"), host("s4"), host("a1")], { ...lastUpdate, fixedRegistrationAddress: "k3s.lan" })).error).toBeUndefined();
+  });
+
+  it("records the registration address the next update compares with", async () => {
+    expect(await resolved((await up([host("s1"), host("s2"), host("s3"), host("a1")], lastUpdate)).outputs.fixedRegistrationAddress)).toBe("k3s.lan");
+    jest.resetModules();
+    expect(await resolved((await up([host("s1"), host("s2"), host("s3"), host("a1")], lastUpdate, {})).outputs.fixedRegistrationAddress)).toBe("");
+  });
+
+  it("knows the first server from the last update, not from where its gone entry is listed", async () => {
+    // s2 lost and listed first, with no fixed registration address: s1 is still the first server, so this is no handover.
+    const r = await up([host("s2", { gone: true }), host("s1"), host("s3"), host("s4"), host("a1")], lastUpdate, {});
+    expect(r.error).toBeUndefined();
+  });
+
   it("when the first server is deleted from the inventory instead of marked gone", async () => {
     const r = await up([host("s2"), host("s3"), host("s4"), host("a1")], lastUpdate);
     expect(r.error).toContain("removes 's1', the first (bootstrap) server");
