@@ -182,7 +182,7 @@ export function checkAgainstPrevious(
   collectProblems([
     () => checkVersionChange(previous.k3sVersion, next.settings.k3sVersion, next.settings.datastore === "etcd"),
     () => { forced = checkServerChange(previous.serverNames, next.serverNames, next.settings.datastore, { force: next.upgrade.forceServerRemoval, gone: next.gone, ...registration(previous, next.settings) }); },
-    () => { if (next.settings.datastore === "etcd") checkGoneDuringUpgrade(previous.serverNames, next.gone ?? [], { from: previous.k3sVersion, to: next.settings.k3sVersion, ssh: next.upgrade.mode === "ssh" }); },
+    () => { if (next.settings.datastore === "etcd") checkGoneDuringUpgrade(previous.serverNames, next.gone ?? [], { from: previous.k3sVersion, to: next.settings.k3sVersion, ssh: next.upgrade.mode === "ssh" }, next.upgrade.forceServerRemoval); },
     () => checkDatastoreChange(previous.datastore, next.settings.datastore),
     () => checkDatastoreMoveAlone(previous, next.settings),
     () => {

@@ -119,15 +119,16 @@ export function firstServerHandover(previousServers: string[], nextServers: stri
  * servers added in this run join only after the roll. With 3 servers and 1 lost, restarting either
  * survivor leaves 1 healthy member of 3 (or of 2 once removed), below quorum (etcd FAQ, "failure
  * tolerance"): the roll would stop at the first server in this run and in every run after it, and
- * the new servers would never join. `previousServers`: the last update's servers; `gone`: names marked gone.
+ * the new servers would never join. `previousServers`: the last update's servers; `gone`: names marked gone;
+ * `force`: upgrade.forceServerRemoval, without which more gone than quorum tolerates is left to
+ * checkServerChange's refusal (a restore comes first).
  */
-export function checkGoneDuringUpgrade(previousServers: string[] | undefined, gone: string[], version: { from?: string; to: string; ssh: boolean }): void {
+export function checkGoneDuringUpgrade(previousServers: string[] | undefined, gone: string[], version: { from?: string; to: string; ssh: boolean }, force = false): void {
   if (!previousServers || !version.ssh || version.from === undefined || version.from === version.to) return;
   const leaving = previousServers.filter((s) => gone.includes(s));
   const members = previousServers.length;
   const left = members - leaving.length;
-  // More gone than quorum tolerates is checkServerChange's refusal (a restore comes first).
-  if (leaving.length === 0 || left - 1 >= quorum(members) || leaving.length > maxServerRemoval(members)) return;
+  if (leaving.length === 0 || left - 1 >= quorum(members) || (!force && leaving.length > maxServerRemoval(members))) return;
   const names = leaving.map((s) => `'${s}'`).join(", ");
   throw new ConfigError([
     `k3s-stacks:cluster.k3sVersion: moves k3s from ${version.from} to ${version.to} in the run that removes ${names}, marked gone: each of the ${left} etcd servers left restarts in turn, ` +

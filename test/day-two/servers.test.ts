@@ -166,5 +166,7 @@ describe("a version move in the run that removes gone etcd servers", () => {
   it("leaves more gone than quorum tolerates to the server-set check, whose fix is a restore", () => {
     expect(message(() => checkGoneDuringUpgrade(["s1", "s2", "s3"], ["s2", "s3"], move))).toBe("");
     expect(message(() => checkGoneDuringUpgrade(["s1", "s2", "s3"], ["s1", "s2", "s3"], move))).toBe("");
+    // Forced past that refusal, the version move is still refused on its own.
+    expect(message(() => checkGoneDuringUpgrade(["s1", "s2", "s3"], ["s2", "s3"], move, true))).toContain("Fix: keep k3sVersion at v1.35.2+k3s1 for this run");
   });
 });
