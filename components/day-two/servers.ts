@@ -22,6 +22,17 @@ export function maxServerRemoval(members: number): number {
 }
 
 /**
+ * Whether listing one server fewer than `nextServers` stays within what one run may remove
+ * (maxServerRemoval of the last update's `previousServers`): always when a server new in this run
+ * can be left out instead, or without a last update.
+ */
+export function oneFewerServerAllowed(previousServers: string[] | undefined, nextServers: string[]): boolean {
+  if (!previousServers?.length || nextServers.some((s) => !previousServers.includes(s))) return true;
+  const removed = previousServers.filter((s) => !nextServers.includes(s)).length;
+  return removed + 1 <= maxServerRemoval(previousServers.length);
+}
+
+/**
  * The server that started the cluster, for K3sClusterArgs.clusterInitServer: the last update's
  * `clusterInitServer` output ("" for none); for a stack last updated before that output, its first
  * server then (it started the cluster: the first server could not change); for a new stack, or one
@@ -94,7 +105,7 @@ export function firstServerHandover(previousServers: string[], nextServers: stri
   const listFirst = successor === next ? "" : LIST_FIRST;
   if (!opts.fixedRegistration && datastore === "postgres") {
     return `marks '${first}', the first server, gone, but every agent's config.yaml joins it by its own address (server: https://<its address>:6443), so new agents could not join. ` +
-      `Fix: set k3s-stacks:cluster.apiEndpoint (a load balancer or DNS name in front of the live servers) in this change: the agents then join through it (each restarts once, rolled) and '${successor}'${listFirst} takes the first server's place.`;
+      `Fix: set k3s-stacks:cluster.apiEndpoint (a load balancer or DNS name in front of the live servers) or apiVip (an address kube-vip moves to a live server) in this change: the agents then join through it (each restarts once, rolled) and '${successor}'${listFirst} takes the first server's place.`;
   }
   if (opts.registrationChanged && datastore === "etcd") {
     return `marks '${first}', the first server, gone in the run that ${opts.fixedRegistration ? "sets or changes" : "removes"} k3s-stacks:cluster.apiEndpoint/apiVip: every node's config.yaml (server:) would change and each would restart while an etcd member is down. ` +

@@ -45,7 +45,7 @@ function stackRoots(source: string): TopologyRoots {
  */
 export function validateTopology(settings: ClusterSettings, nodes: Array<{ name: string; role: NodeRole; taints?: readonly string[] }>, endpoint: EndpointFacts, source: string | TopologyRoots,
   nodeMask: Pick<ClusterNetwork, "nodeCidrMaskSize" | "nodeCidrMaskFrom"> = { nodeCidrMaskSize: nodeCidrMaskSize(settings.serverConfig) },
-  disable: readonly string[] = settings.disable): void {
+  disable: readonly string[] = settings.disable, change: ServerCountChange = { gone: [], oneFewerAllowed: true }): void {
   const roots = typeof source === "string" ? stackRoots(source) : source;
   const arg = isArgument(roots.endpoint);
   const at = {
@@ -70,9 +70,7 @@ export function validateTopology(settings: ClusterSettings, nodes: Array<{ name:
       }
       break;
     case "etcd":
-      if (servers.length > 0 && servers.length % 2 === 0) {
-        problems.push(`${at.datastore}: etcd needs an odd number of servers to keep quorum, but ${servers.length} are listed (${list}). Fix: list ${servers.length + 1} or ${servers.length - 1} servers; to swap the roles of a server and an agent, change both in the same pulumi up (each alone leaves an even count).`);
-      }
+      if (servers.length > 0 && servers.length % 2 === 0) problems.push(`${at.datastore}: ${evenServerCount(servers, change)}`);
       break;
     case "postgres":
       if (!endpoint.present) {
@@ -92,6 +90,29 @@ export function validateTopology(settings: ClusterSettings, nodes: Array<{ name:
     problems.push(`${at.endpoint}: is set but datastore is ${settings.datastore}. Fix: set ${at.datastore}: postgres, or ${at.removeEndpoint}.`);
   }
   if (problems.length) throw new ConfigError(problems);
+}
+
+/** What the last update allows an even etcd server count to become, for the refusal's fix. */
+export interface ServerCountChange {
+  /** Servers marked gone in this run: one more server is a new one in a gone one's place. */
+  gone: readonly string[];
+  /** Whether one server fewer stays within what one run may remove (day-two/servers.ts oneFewerServerAllowed). */
+  oneFewerAllowed: boolean;
+}
+
+/**
+ * The refusal of an even etcd server count (etcd FAQ: an even member count tolerates no more
+ * failures than the odd count below it), with only the counts the server-change check accepts.
+ */
+function evenServerCount(servers: string[], change: ServerCountChange): string {
+  const n = servers.length;
+  const gone = change.gone.length === 0 ? "" : `; ${change.gone.join(", ")} ${change.gone.length === 1 ? "is" : "are"} marked gone`;
+  const notes = [
+    ...(change.gone.length === 0 ? [] : [`one new in place of ${change.gone.length === 1 ? change.gone[0] : `one of ${change.gone.join(", ")}`}`]),
+    ...(change.oneFewerAllowed ? [] : [`${n - 1} would remove more servers in one run than etcd quorum allows`]),
+  ];
+  const counts = `${n + 1}${change.oneFewerAllowed ? ` or ${n - 1}` : ""} servers${notes.length ? ` (${notes.join("; ")})` : ""}`;
+  return `etcd needs an odd number of servers to keep quorum, but ${n} are listed (${servers.join(", ")}${gone}). Fix: list ${counts}; to swap the roles of a server and an agent, change both in the same pulumi up (each alone leaves an even count).`;
 }
 
 /** The URL scheme of a datastore endpoint, without ever returning credentials. */

@@ -9,7 +9,7 @@ import type { ThisMachine } from "../nodes/local";
 import { parseSnapshotConfig, parseUpgradeConfig } from "../day-two/config";
 import { PreviousState, checkAgainstPrevious } from "../day-two/previous";
 import { installIdentity } from "../day-two/replace-chain";
-import { clusterInitServer } from "../day-two/servers";
+import { clusterInitServer, oneFewerServerAllowed } from "../day-two/servers";
 import { cloudMachines } from "../nodes/cloud/machines";
 import { etcdNodeIps } from "../day-two/etcd-peers";
 import { rolloutSettings } from "../day-two/rollout";
@@ -126,6 +126,11 @@ export function planStack(config: StackConfig, previous: PreviousState | undefin
   const planned = source ? plannedNodes(source) : undefined;
   const nodes = planned?.nodes ?? [];
   let layers: StackContributions | undefined;
+  // For an even etcd count's fix: the counts the server-change check against the last update accepts.
+  const serverCountChange = () => ({
+    gone: (planned?.gone ?? []).filter((n) => n.role === "server").map((n) => n.name),
+    oneFewerAllowed: oneFewerServerAllowed(plan.upgrade?.checkPreviousOutputs ? previous?.serverNames : undefined, serverNamesOf(nodes)),
+  });
   const layerRoot = (i: number) => layers!.roots[i];
   problems.push(...problemsOf([
     () => {
@@ -144,7 +149,7 @@ export function planStack(config: StackConfig, previous: PreviousState | undefin
       const problem = raw === undefined ? undefined : datastoreEndpointProblem(raw, "set it again with 'pulumi config set --secret k3s-stacks:datastoreEndpoint'");
       validateTopology(c, nodes, { present: read.has("datastoreEndpoint"), scheme: endpointScheme(raw), unknown: raw === undefined, problem },
         source.kind === "inventory" ? "inventory.hosts" : source.kind === "local" ? "local" : "cloud.pools",
-        layers && nodeMaskArgs(mergedNodeMask(layers.list, layerRoot, "cluster", c)), layers && mergedDisable(layers.list, c));
+        layers && nodeMaskArgs(mergedNodeMask(layers.list, layerRoot, "cluster", c)), layers && mergedDisable(layers.list, c), serverCountChange());
     },
     () => { if (c?.apiVip && source?.kind === "cloud") throw new ConfigError([apiVipOnCloud()]); },
     () => {

@@ -1,5 +1,5 @@
 import { ConfigError } from "../../components/rules/errors";
-import { checkGoneDuringUpgrade, checkServerChange, clusterInitServer, maxServerRemoval } from "../../components/day-two/servers";
+import { checkGoneDuringUpgrade, checkServerChange, clusterInitServer, maxServerRemoval, oneFewerServerAllowed } from "../../components/day-two/servers";
 
 function message(fn: () => void): string {
   try {
@@ -94,6 +94,18 @@ describe("server set changes", () => {
   });
 });
 
+describe("one server fewer (the fix of an even etcd count)", () => {
+  it("stays within what one run may remove from the last update's servers", () => {
+    expect(oneFewerServerAllowed(undefined, ["s1", "s2"])).toBe(true);
+    expect(oneFewerServerAllowed(["s1", "s2", "s3"], ["s1", "s2"])).toBe(false);
+    expect(oneFewerServerAllowed(["s1", "s2", "s3", "s4", "s5"], ["s1", "s2", "s3", "s4"])).toBe(true);
+    expect(oneFewerServerAllowed(["s1", "s2", "s3", "s4", "s5"], ["s1", "s2", "s3", "s6"])).toBe(true);
+    expect(oneFewerServerAllowed(["s1", "s2", "s3", "s4", "s5", "s6", "s7"], ["s1", "s2", "s3", "s4"])).toBe(false);
+    // A server new in this run can be left out instead.
+    expect(oneFewerServerAllowed(["s1", "s2", "s3"], ["s1", "s2", "s3", "s4"])).toBe(true);
+  });
+});
+
 describe("a lost first server", () => {
   const handover = { gone: ["s1"], fixedRegistration: true };
 
@@ -104,7 +116,7 @@ describe("a lost first server", () => {
 
   it("is refused otherwise, each time with what to do", () => {
     expect(message(() => checkServerChange(["s1", "s2", "s3"], ["s2", "s3", "s4"], "etcd", { gone: ["s1"] }))).toMatch(/joins it by its own address.*Fix: follow 'Replace the first server'.*set k3s-stacks:cluster\.apiEndpoint or apiVip/);
-    expect(message(() => checkServerChange(["s1", "s2"], ["s2"], "postgres", { gone: ["s1"] }))).toMatch(/every agent's config\.yaml joins it by its own address.*Fix: set k3s-stacks:cluster\.apiEndpoint .* in this change: .*'s2' takes the first server's place/);
+    expect(message(() => checkServerChange(["s1", "s2"], ["s2"], "postgres", { gone: ["s1"] }))).toMatch(/every agent's config\.yaml joins it by its own address.*Fix: set k3s-stacks:cluster\.apiEndpoint .* or apiVip .* in this change: .*'s2' takes the first server's place/);
     expect(message(() => checkServerChange(["s1"], ["s2"], "sqlite", handover))).toMatch(/the server of a sqlite cluster, gone: the cluster's state was on it\. Fix: follow 'Replace the first server'/);
     expect(message(() => checkServerChange(["s1", "s2", "s3"], ["s4", "s2", "s3"], "etcd", handover))).toMatch(/lists 's4', a server new in this run, first.*Fix: list one of 's2', 's3' as the first server entry/);
     // Only live servers of the cluster are named to take its place; with none left, the first server is rebuilt.

@@ -60,7 +60,7 @@ test("2. srv3 → agent alone is refused before anything runs: 2 etcd servers ca
     inventory = withRole({ srv3: "agent" });
     await configure();
     expect(await failureOf(e2e.up("server to agent alone"))).toMatch(
-      /k3s-stacks:cluster\.datastore: etcd needs an odd number of servers to keep quorum, but 2 are listed \(srv1, srv2\)\. Fix: list 3 or 1 servers; to swap the roles of a server and an agent, change both in the same pulumi up/,
+      /k3s-stacks:cluster\.datastore: etcd needs an odd number of servers to keep quorum, but 2 are listed \(srv1, srv2\)\. Fix: list 3 servers \(1 would remove more servers in one run than etcd quorum allows\); to swap the roles of a server and an agent, change both in the same pulumi up/,
     );
   } finally {
     inventory = kept;
