@@ -145,13 +145,19 @@ export async function readPreviousState(opts: { parent?: pulumi.Resource } = {})
 
 /**
  * checkServerChange's view of the fixed registration address (apiEndpoint or apiVip): whether this run
- * has one, and whether it differs from the last update's `fixedRegistrationAddress` (set, changed or
- * removed in this run: every node's `server:` changes). Older stacks, without the output, count as
- * unchanged (the restart step's quorum guard still stops a roll that would break etcd).
+ * has one, whether it differs from the last update's `fixedRegistrationAddress` (set, changed or
+ * removed in this run: every node's `server:` changes), and whether the last update had one. Older
+ * stacks, without the output, count as unchanged (the restart step's quorum guard still stops a roll
+ * that would break etcd).
  */
-export function registration(previous: Pick<PreviousState, "fixedRegistrationAddress">, settings: ClusterSettings): { fixedRegistration: boolean; registrationChanged: boolean } {
+export function registration(previous: Pick<PreviousState, "fixedRegistrationAddress">, settings: ClusterSettings): { fixedRegistration: boolean; registrationChanged: boolean; hadFixedRegistration: boolean } {
   const host = apiHost(settings);
-  return { fixedRegistration: host !== undefined, registrationChanged: previous.fixedRegistrationAddress !== undefined && previous.fixedRegistrationAddress !== (host ?? "") };
+  const recorded = previous.fixedRegistrationAddress;
+  return {
+    fixedRegistration: host !== undefined,
+    registrationChanged: recorded !== undefined && recorded !== (host ?? ""),
+    hadFixedRegistration: recorded === undefined ? host !== undefined : recorded !== "",
+  };
 }
 
 /**

@@ -58,6 +58,8 @@ export interface ServerChangeOptions {
   fixedRegistration?: boolean;
   /** This run sets, changes or removes that address: every node's `server:` changes, and each restarts. */
   registrationChanged?: boolean;
+  /** The last update had such an address (a handover works once this run keeps it); defaults to fixedRegistration. */
+  hadFixedRegistration?: boolean;
 }
 
 
@@ -108,8 +110,11 @@ export function firstServerHandover(previousServers: string[], nextServers: stri
       `Fix: set k3s-stacks:cluster.apiEndpoint (a load balancer or DNS name in front of the live servers) or apiVip (an address kube-vip moves to a live server) in this change: the agents then join through it (each restarts once, rolled) and '${successor}'${listFirst} takes the first server's place.`;
   }
   if (opts.registrationChanged && datastore === "etcd") {
-    return `marks '${first}', the first server, gone in the run that ${opts.fixedRegistration ? "sets or changes" : "removes"} k3s-stacks:cluster.apiEndpoint/apiVip: every node's config.yaml (server:) would change and each would restart while an etcd member is down. ` +
-      `Fix: keep apiEndpoint/apiVip as the last update had it for this run: if it had one, the next server listed takes the first server's place; if not, ${REPLACE_FIRST_SERVER}. Change it once all servers are healthy again.`;
+    const had = opts.hadFixedRegistration ?? opts.fixedRegistration;
+    return `marks '${first}', the first server, gone in the run that ${!had ? "sets" : opts.fixedRegistration ? "changes" : "removes"} k3s-stacks:cluster.apiEndpoint/apiVip: every node's config.yaml (server:) would change and each would restart while an etcd member is down. ` +
+      (had
+        ? `Fix: keep apiEndpoint/apiVip as the last update had it for this run: '${successor}'${listFirst} then takes the first server's place. Change it once all servers are healthy again.`
+        : `Fix: leave apiEndpoint/apiVip unset for this run and ${REPLACE_FIRST_SERVER}; set it once all servers are healthy again, so that losing the first server later is a handover to the next.`);
   }
   if (!opts.fixedRegistration) {
     return `marks '${first}', the first server, gone, but every node's config.yaml joins it by its own address (server: https://<its address>:6443): new nodes could not join, and pointing the others elsewhere would restart every node while an etcd member is down. ` +
@@ -158,12 +163,15 @@ function quorumLossFix(previousServers: string[], nextServers: string[], dead: s
   const [first] = previousServers;
   const { successor } = firstServerSuccessor(previousServers, nextServers, dead);
   const markGone = "mark the dead servers gone with k3s-stacks:upgrade.forceServerRemoval: true for that run.";
-  if (dead.includes(first) && (successor === undefined || !opts.fixedRegistration || opts.registrationChanged)) {
+  // A handover keeps the address nodes joined through: the last update's, when this run changes it.
+  const handover = opts.registrationChanged ? opts.hadFixedRegistration ?? opts.fixedRegistration : opts.fixedRegistration;
+  if (dead.includes(first) && (successor === undefined || !handover)) {
     return `${REPLACE_FIRST_SERVER} (a snapshot from S3 or copied off a server, restored onto the rebuilt first server), then ${markGone}`;
   }
+  const keep = dead.includes(first) && opts.registrationChanged ? "keep k3s-stacks:cluster.apiEndpoint/apiVip as the last update had it, " : "";
   const onto = !dead.includes(first) ? `the first server '${first}'` : successor === nextServers[0] ? `'${successor}', listed first now,` : `'${successor}'${LIST_FIRST}`;
   const odd = nextServers.length % 2 === 0 ? ` List one more server in that change: etcd needs an odd number of servers (${nextServers.length} listed now).` : "";
-  return `restore a snapshot onto ${onto} with the other live servers (scripts/etcd-restore.sh --first-server <its address>, docs/day-two.md), then ${markGone}${odd}`;
+  return `${keep}restore a snapshot onto ${onto} with the other live servers (scripts/etcd-restore.sh --first-server <its address>, docs/day-two.md), then ${markGone}${odd}`;
 }
 
 /**

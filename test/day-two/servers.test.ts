@@ -135,8 +135,20 @@ describe("a lost first server", () => {
     );
     // A registration address new in this run restarts every node: fine for postgres (no quorum), not for etcd with a member down.
     expect(message(() => checkServerChange(["s1", "s2"], ["s2"], "postgres", { ...handover, registrationChanged: true }))).toBe("");
-    expect(message(() => checkServerChange(["s1", "s2", "s3"], ["s2", "s3", "s4"], "etcd", { ...handover, registrationChanged: true }))).toMatch(/gone in the run that sets or changes k3s-stacks:cluster\.apiEndpoint\/apiVip/);
-    expect(message(() => checkServerChange(["s1", "s2", "s3"], ["s2"], "etcd", { ...handover, gone: ["s1", "s3"], registrationChanged: true }))).toContain("Fix: follow 'Replace the first server'");
+    // The fix keeps the address the last update had: a handover when it had one, a rebuild when not.
+    const changed = { ...handover, registrationChanged: true };
+    expect(message(() => checkServerChange(["s1", "s2", "s3"], ["s2", "s3", "s4"], "etcd", changed))).toMatch(
+      /gone in the run that changes k3s-stacks:cluster\.apiEndpoint\/apiVip: .*Fix: keep apiEndpoint\/apiVip as the last update had it for this run: 's2' then takes the first server's place\./,
+    );
+    expect(message(() => checkServerChange(["s1", "s2", "s3"], ["s2", "s3", "s4"], "etcd", { ...changed, fixedRegistration: false, hadFixedRegistration: true }))).toMatch(/gone in the run that removes .*Fix: keep apiEndpoint\/apiVip as the last update had it/);
+    expect(message(() => checkServerChange(["s1", "s2", "s3"], ["s2", "s3", "s4"], "etcd", { ...changed, hadFixedRegistration: false }))).toMatch(
+      /gone in the run that sets .*Fix: leave apiEndpoint\/apiVip unset for this run and follow 'Replace the first server'/,
+    );
+    // Quorum lost as well: the restore goes onto the next server through the kept address, or the first server is rebuilt.
+    expect(message(() => checkServerChange(["s1", "s2", "s3"], ["s2"], "etcd", { ...changed, gone: ["s1", "s3"] }))).toContain(
+      "Fix: keep k3s-stacks:cluster.apiEndpoint/apiVip as the last update had it, restore a snapshot onto 's2', listed first now,",
+    );
+    expect(message(() => checkServerChange(["s1", "s2", "s3"], ["s2"], "etcd", { ...changed, gone: ["s1", "s3"], hadFixedRegistration: false }))).toContain("Fix: follow 'Replace the first server'");
     // Still within quorum: the gone first server counts as removed.
     expect(message(() => checkServerChange(["s1", "s2", "s3"], ["s2"], "etcd", { ...handover, gone: ["s1", "s3"] }))).toMatch(/2 of 3 etcd servers; the 1 left is below quorum/);
   });

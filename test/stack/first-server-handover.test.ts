@@ -132,12 +132,22 @@ describe("refusing a handover the cluster cannot make", () => {
 
   it("in the run that sets the fixed registration address: every node's server: would change, restarting each while an etcd member is down", async () => {
     const r = await up([host("s1", { gone: true }), host("s2"), host("s3"), host("s4"), host("a1")], { ...lastUpdate, fixedRegistrationAddress: "" });
-    expect(r.error).toContain("k3s-stacks:inventory.hosts[0].gone: marks 's1', the first server, gone in the run that sets or changes k3s-stacks:cluster.apiEndpoint/apiVip");
-    expect(r.error).toContain("Fix: keep apiEndpoint/apiVip as the last update had it for this run");
+    expect(r.error).toContain("k3s-stacks:inventory.hosts[0].gone: marks 's1', the first server, gone in the run that sets k3s-stacks:cluster.apiEndpoint/apiVip");
+    // The last update had none: no handover is possible in this run.
+    expect(r.error).toContain("Fix: leave apiEndpoint/apiVip unset for this run and follow 'Replace the first server'");
     expect(r.state.resources.filter((x) => x.type.startsWith("command:"))).toEqual([]);
-    // Kept as the last update recorded it, the handover goes ahead.
+  });
+
+  it("in the run that changes the fixed registration address: the fix keeps the last update's, and the handover then goes ahead", async () => {
+    const hosts = [host("s1", { gone: true }), host("s2"), host("s3"), host("s4"), host("a1")];
+    const r = await up(hosts, { ...lastUpdate, fixedRegistrationAddress: "old.lan" });
+    expect(r.error).toContain("marks 's1', the first server, gone in the run that changes k3s-stacks:cluster.apiEndpoint/apiVip");
+    expect(r.error).toContain("Fix: keep apiEndpoint/apiVip as the last update had it for this run: 's2' then takes the first server's place.");
+    // Following it:
     jest.resetModules();
-    expect((await up([host("s1", { gone: true }), host("s2"), host("s3"), host("s4"), host("a1")], { ...lastUpdate, fixedRegistrationAddress: "k3s.lan" })).error).toBeUndefined();
+    expect((await up(hosts, { ...lastUpdate, fixedRegistrationAddress: "old.lan" }, { apiEndpoint: "old.lan" })).error).toBeUndefined();
+    jest.resetModules();
+    expect((await up(hosts, { ...lastUpdate, fixedRegistrationAddress: "k3s.lan" })).error).toBeUndefined();
   });
 
   it("records the registration address the next update compares with", async () => {
