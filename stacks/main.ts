@@ -161,6 +161,8 @@ export async function main(): Promise<Record<string, unknown>> {
     certificateRenewal: renewal,
     // New agents roll as one last batch: their rollout steps have nothing to do yet.
     knownNodes: installedNodes(previous),
+    // A node whose role or arch changed is replaced in its turn of the roll.
+    knownIdentities: previous?.nodeIdentities,
     clusterInitServer: plan.clusterInitServer,
   });
 

@@ -88,6 +88,14 @@ export interface K3sClusterArgs extends ClusterArgs {
    */
   knownNodes?: string[];
   /**
+   * Each node's install identity (`role/arch`) in the last successful update (the stack's previous
+   * `nodeIdentities` output). A node whose identity differs is replaced in this run (drained,
+   * uninstalled, its Node deleted, installed again): that starts only at its turn in the roll, after
+   * the node or batch before it, so that no two nodes are out at once and an etcd server leaves only
+   * while the others are up. Default: none known (a node's replacement starts with its host preparation).
+   */
+  knownIdentities?: Record<string, string>;
+  /**
    * The server that started the cluster (config.yaml `cluster-init` with embedded etcd): one in `nodes`,
    * or in `gone` once lost and the next server took its place (day-two/servers.ts firstServerHandover);
    * `null` once its entry is deleted. Default: the first server in `nodes`. Kept in the stack output `clusterInitServer`.
@@ -125,6 +133,7 @@ export interface ResolvedK3sClusterArgs {
   sshRollout: boolean;
   certificateRenewal?: string;
   knownNodes?: string[];
+  knownIdentities?: Record<string, string>;
   /** The server that started the cluster (live or gone), if still listed. */
   clusterInit?: string;
   stager?: InstallStager;
@@ -161,6 +170,7 @@ export const k3sClusterArgsSchema = clusterArgsSchema
     sshRollout: z.boolean().default(true),
     certificateRenewal: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: "is not a day. Fix: give it as YYYY-MM-DD, such as 2027-06-30, or leave it out" }).optional(),
     knownNodes: z.array(z.string()).optional(),
+    knownIdentities: z.record(z.string(), z.string()).optional(),
     clusterInitServer: z.string().nullable().optional(),
     stager: z.custom<InstallStager>((v) => typeof (v as InstallStager | undefined)?.stage === "function").optional(),
     goneRoot: z.custom<ConfigRoot>((v) => typeof v === "string" || typeof (v as { arg?: unknown } | undefined)?.arg === "string").optional(),
@@ -282,6 +292,7 @@ export function resolveK3sClusterArgs(args: K3sClusterProgramArgs): ResolvedK3sC
     sshRollout: parsed.sshRollout,
     certificateRenewal: parsed.certificateRenewal,
     knownNodes: parsed.knownNodes,
+    knownIdentities: parsed.knownIdentities,
     clusterInit: parsed.clusterInitServer === undefined ? nodes.find((n) => n.role === "server")?.name : parsed.clusterInitServer ?? undefined,
     stager: parsed.stager,
     goneRoot: parsed.goneRoot ?? { arg: `${ROOT}.gone` },

@@ -17,6 +17,7 @@ import { ConfigContribution, ConfigValue } from "../k3s/types";
 import { K3sClusterProgramArgs, resolveK3sClusterArgs } from "./args";
 import { planRollout } from "../day-two/rollout-plan";
 import { restartKey } from "../day-two/restart-plan";
+import { installIdentity } from "../day-two/replace-chain";
 import { primaryNodeIp } from "../rules/node-ips";
 
 /** Bound on the forced drain of a gone host: its pods cannot terminate, so waiting longer gains nothing. */
@@ -120,6 +121,7 @@ export class K3sCluster extends pulumi.ComponentResource {
         configAfter,
         rolloutAfter: after,
         added,
+        replaced: args.knownIdentities?.[node.name] !== undefined && args.knownIdentities[node.name] !== installIdentity(node),
         sshUpgrade: sshRollout,
         etcd: node.role === "server" && settings.datastore === "etcd",
         certificateRenewal: args.certificateRenewal,

@@ -48,6 +48,11 @@ export interface K3sNodeArgs {
    * bring-up, get the engine's `--parallel` slots first (bench/e2e-bringup.ts).
    */
   added?: boolean;
+  /**
+   * The node's install identity (role/arch) changed since the last update (K3sClusterArgs.knownIdentities):
+   * its replacement chain waits for `rolloutAfter`, so it is out only in its turn of the roll.
+   */
+  replaced?: boolean;
   /** The rollout moves k3s versions over SSH (cordon, upgrade, uncordon); false: only restarts (system-upgrade-controller upgrades). */
   sshUpgrade: boolean;
   /** This node is a server of an embedded-etcd cluster. */
@@ -134,13 +139,16 @@ export class K3sNode extends pulumi.ComponentResource {
     // At the CLI's default parallelism the first server's install (the critical path) otherwise raced
     // the other nodes' config steps for the engine's slots and often came last (bench/e2e-bringup.ts
     // timeline); the leave steps run nothing on create, and by the time they are done it holds a slot.
+    // A replacement also waits for its turn in the roll (K3sNodeArgs.replaced): started with the first
+    // server's config, it drained and uninstalled this node while others restarted, and an etcd server
+    // left while the other servers' restarts counted on it for quorum.
     const leave = args.bootstrap ? undefined : remoteScript(`${name}-leave`, {
       connection: args.controlConnection,
       script: renderLeaveScript({ node: node.name, timeoutSeconds: LEAVE_TIMEOUT_SECONDS }),
       values: [node.name],
       phases: ["delete"],
       triggers: [machineTrigger(node)],
-    }, { parent: this, deleteBeforeReplace: true, dependsOn: args.configAfter ?? [] });
+    }, { parent: this, deleteBeforeReplace: true, dependsOn: [...(args.configAfter ?? []), ...(args.replaced ? args.rolloutAfter : [])] });
     const chained = leave ? { deleteBeforeReplace: true, replaceWith: [leave] } : {};
     // Its trigger follows the leave step, so the engine deletes it after the install (its delete undoes
     // host preparation, which must come after the uninstall) and writes it again before the install.

@@ -55,10 +55,20 @@ function snapshotRetention(where: "local" | "S3") {
   );
 }
 
+// k3s's S3 client checks the bucket name before any request (minio-go s3utils.CheckValidBucketName,
+// as AWS's bucket naming rules): no address form, and no dot next to a dot or hyphen.
 const bucketName = required(
-  z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
-    message: "is not a valid bucket name. Fix: 3-63 characters of lowercase letters, digits, dots and hyphens",
-  }),
+  z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+      message: "is not a valid bucket name. Fix: 3-63 characters of lowercase letters, digits, dots and hyphens",
+    })
+    .refine((v) => !/^(\d+\.){3}\d+$/.test(v), {
+      message: "is an IP address, which k3s's S3 client (minio-go) refuses as a bucket name. Fix: give the bucket's name, such as k3s-snapshots; the address goes in endpoint",
+    })
+    .refine((v) => !/\.\.|\.-|-\./.test(v), {
+      message: "has a dot next to another dot or a hyphen ('..', '.-' or '-.'), which k3s's S3 client (minio-go) refuses in a bucket name. Fix: use the bucket's real name; S3 buckets cannot be named that way",
+    }),
   { description: "the S3 bucket the snapshots go to", examples: ["k3s-snapshots"] },
 );
 

@@ -102,10 +102,16 @@ export function checkVersionChange(previous: string | undefined, next: string, e
     ]);
   }
   if (tn - fn > 1) {
-    const steps = Array.from({ length: tn - fn - 1 }, (_, i) => `v${fm}.${fn + 1 + i}.x`).join(", then ");
+    // With an etcd 3.5 older than v3.5.26, the way to etcd 3.6 passes through the release that embeds v3.5.26 (etcdUpgradeProblem).
+    const through = etcd && embeddedEtcd(from) === "3.5" && embeddedEtcd(to) === "3.6" && fn <= 33;
+    const steps = [
+      ...(through && fn === 33 ? [ETCD_35_SAFE_RELEASE] : []),
+      ...Array.from({ length: tn - fn - 1 }, (_, i) => fn + 1 + i).map((m) => (through && m === 33 ? ETCD_35_SAFE_RELEASE : `the newest v${fm}.${m}.x release`)),
+    ];
+    const why = through ? ` (that 1.33 release exactly: its etcd v3.5.26 is the only safe start for etcd 3.6, which newer 1.33 releases embed; k3s-io/k3s#13493)` : "";
     throw new ConfigError([
       `${VERSION_KEY}: ${previous} → ${next} skips ${tn - fn - 1} minor version(s); Kubernetes upgrades one minor version at a time. ` +
-        `Fix: set ${VERSION_KEY} to the newest ${steps} release and run pulumi up, then set ${next}.`,
+        `Fix: set ${VERSION_KEY} to ${steps.join(", then ")}${why} and run pulumi up${steps.length > 1 ? " after each" : ""}, then set ${next}.`,
     ]);
   }
   const etcdProblems = etcd ? etcdUpgradeProblem(from, to) : [];

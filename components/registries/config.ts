@@ -158,6 +158,15 @@ export function parseRegistriesConfig(raw: unknown, rawPasswords: unknown, passw
   if (config.embeddedMirror && Object.keys(config.mirrors).length === 0) {
     problems.push(`${keyPath(REGISTRIES_KEY, ["embeddedMirror"])}: the embedded mirror only shares registries listed under mirrors. Fix: add e.g. mirrors: {"docker.io": {}} (or "*": {} for all)`);
   }
+  // k3s docs, "Private Registry Configuration", Default Endpoint Fallback: with the fallback off, a mirrored
+  // registry is pulled only from its endpoints and the embedded mirror; with neither, from nowhere.
+  if (config.disableDefaultEndpoint && !config.embeddedMirror) {
+    for (const [host, m] of Object.entries(config.mirrors)) {
+      if ((m.endpoint ?? []).length > 0) continue;
+      problems.push(`${keyPath(REGISTRIES_KEY, ["mirrors", host])}: has no endpoint, and with disableDefaultEndpoint: true (and no embeddedMirror) containerd would pull ${host === "*" ? "every registry's" : `${host}'s`} images from nowhere${host === "*" || host === "docker.io" ? ", k3s's own (pause, CoreDNS) included, so no pod would start" : ""}. ` +
+        `Fix: give it endpoint: ["https://<your mirror>"], set ${keyPath(REGISTRIES_KEY, ["embeddedMirror"])}: true to pull from the other nodes, or remove the entry`);
+    }
+  }
   const tls: Record<string, RegistryTlsFiles> = {};
   for (const [host, c] of Object.entries(config.configs)) {
     if (!c.tls) continue;

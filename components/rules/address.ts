@@ -235,8 +235,33 @@ type UrlExample = { host: string; port: string; what: string; sample: string };
 const REGISTRY_URL: UrlExample = { host: "reg.local", port: "5000", what: "the registry's real port", sample: "reg.local:5000" };
 const WEB_URL: UrlExample = { host: "example.com", port: "443", what: "the server's real port", sample: "example.com/path" };
 
+/**
+ * The bracketed forms of `authority` (host[:port]) when it is an IPv6 address written without the
+ * brackets a URL and a host:port need (RFC 3986 §3.2.2): `[addr]:port` when the part after the last
+ * ':' can be a port, `[addr]` when the whole is an address; undefined when it is not such an address.
+ */
+export function bracketedIpv6(authority: string): string[] | undefined {
+  if (authority.startsWith("[") || authority.split(":").length < 3) return undefined;
+  const cut = authority.lastIndexOf(":");
+  const port = authority.slice(cut + 1);
+  const forms = [
+    ...(ipFamily(authority.slice(0, cut)) === "ipv6" && /^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535 ? [`[${authority.slice(0, cut)}]:${port}`] : []),
+    ...(ipFamily(authority) === "ipv6" ? [`[${authority}]`] : []),
+  ];
+  return forms.length ? forms : undefined;
+}
+
+/** The fix for an IPv6 address without brackets: each form bracketedIpv6 offers, between `prefix` and `suffix`. */
+export function bracketFix(forms: string[], prefix = "", suffix = ""): string {
+  const [first, other] = forms.map((f) => `${prefix}${f}${suffix}`);
+  return other === undefined ? first : `${first} (or ${other} if the last group is part of the address, not the port)`;
+}
+
 /** Why a URL with a scheme does not parse, with a fix that keeps the scheme written. */
 function unparsableUrl(value: string, scheme: string, example: UrlExample): string {
+  const authority = /^[^:]+:\/\/(?:[^@/]*@)?([^/?#]*)/.exec(value)?.[1] ?? "";
+  const v6 = bracketedIpv6(authority);
+  if (v6) return `'${value}' has an IPv6 address without brackets; a URL puts it in brackets (RFC 3986 §3.2.2). Fix: write ${bracketFix(v6, `${scheme}://`, value.slice(value.indexOf(authority) + authority.length))}.`;
   const m = /^[^:]+:\/\/(?:[^@/]*@)?(\[[^\]]*\]|[^:/?#]*)(?::([^/?#]*))?/.exec(value);
   // The host is echoed only when it is one; otherwise the example is.
   const written = m?.[1] ?? "";

@@ -1,3 +1,4 @@
+import { bracketFix, bracketedIpv6, ipFamily } from "./address";
 /** How a fix names the S3 settings next to the endpoint: the stack's snapshots.s3 fields, or k3s's etcd-s3-* keys. */
 export interface S3SettingNames {
   /** Where the access and secret keys go. */
@@ -21,12 +22,29 @@ export function s3EndpointProblem(value: string, names: S3SettingNames = STACK_S
   const at = value.indexOf("@");
   if (at >= 0) return `carries credentials before '@'. Fix: set the endpoint to '${hostPart(value.slice(at + 1))}' and the keys in ${names.keys}.`;
   const cut = value.search(/[/?#]/);
-  if (cut < 0) return undefined;
+  if (cut < 0) return hostPortProblem(value);
   const host = value.slice(0, cut);
   const extra = value.slice(cut);
   const path = extra.replace(/[?#].*$/, "").replace(/^\/+|\/+$/g, "");
   const target = path ? ` and '${path}' in ${names.folder} (a prefix inside the bucket), or in ${names.bucket} when it names the bucket` : "";
   return `'${value}' has ${/^\//.test(extra) ? "a path" : "a query or fragment"} after the host; k3s's S3 client (minio-go) takes host[:port] only and refuses it ("Endpoint url cannot have fully qualified paths"), so no snapshot would reach S3. Fix: set the endpoint to '${host}'${target}.`;
+}
+
+/**
+ * Why `value` is not the host[:port] minio-go takes (url.Parse of https://<value>, then its host must
+ * be a domain name or an IP address): an IPv6 address needs brackets (else the part after its last ':'
+ * is read as the port), a name has letters, digits, '-', '_' and '.' only, a port is 1-65535.
+ */
+function hostPortProblem(value: string): string | undefined {
+  const v6 = bracketedIpv6(value);
+  if (v6) return `'${value}' is an IPv6 address without brackets: k3s's S3 client (minio-go) reads the part after its last ':' as the port. Fix: set the endpoint to ${bracketFix(v6)}.`;
+  const m = /^(\[[^\]]*\]|[^:[\]]*)(?::(\d*))?$/.exec(value);
+  const host = m?.[1] ?? "";
+  const bad = !m || (host.startsWith("[") ? ipFamily(host.slice(1, -1)) !== "ipv6" : !/^[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*$/.test(host));
+  if (bad) return `'${value}' is not a host[:port]: k3s's S3 client (minio-go) takes a DNS name or an IP address (IPv6 in brackets) with an optional port, so no snapshot would reach S3. Fix: set the endpoint to the S3 service's host name or address, such as s3.example.com:9000.`;
+  const port = m?.[2];
+  if (port !== undefined && !(Number(port) >= 1 && Number(port) <= 65535)) return `'${value}' has ${port ? `port ${port}, outside 1-65535` : "a ':' without a port"}. Fix: set the endpoint to ${host}:<the S3 service's port>, such as ${host}:9000.`;
+  return undefined;
 }
 
 function hostPart(value: string): string {

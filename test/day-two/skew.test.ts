@@ -52,7 +52,14 @@ describe("k3s version skew", () => {
     const m = message("v1.34.2+k3s1", "v1.36.3+k3s1");
     expect(m).toContain("k3s-stacks:cluster.k3sVersion: v1.34.2+k3s1 → v1.36.3+k3s1 skips 1 minor version(s)");
     expect(m).toContain("Fix: set k3s-stacks:cluster.k3sVersion to the newest v1.35.x release and run pulumi up, then set v1.36.3+k3s1.");
-    expect(message("v1.33.0+k3s1", "v1.36.0+k3s1")).toContain("v1.34.x, then v1.35.x");
+    expect(message("v1.33.0+k3s1", "v1.36.0+k3s1")).toContain("the newest v1.34.x release, then the newest v1.35.x release and run pulumi up after each");
+    // With embedded etcd older than v3.5.26, the way goes through the release embedding it; followed, each step is accepted.
+    const viaSafe = message("v1.32.9+k3s1", "v1.34.5+k3s1", true);
+    expect(viaSafe).toContain("Fix: set k3s-stacks:cluster.k3sVersion to v1.33.12+k3s1 (that 1.33 release exactly: its etcd v3.5.26");
+    expect(message("v1.32.9+k3s1", "v1.33.12+k3s1", true)).toBe("");
+    expect(message("v1.33.12+k3s1", "v1.34.5+k3s1", true)).toBe("");
+    expect(message("v1.33.2+k3s1", "v1.35.1+k3s1", true)).toContain("to v1.33.12+k3s1, then the newest v1.34.x release (");
+    expect(message("v1.31.4+k3s1", "v1.34.5+k3s1", true)).toContain("to the newest v1.32.x release, then v1.33.12+k3s1 (");
     expect(message("v1.36.0+k3s1", "v2.0.0+k3s1")).toMatch(/major version/);
   });
 

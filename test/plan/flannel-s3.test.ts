@@ -47,7 +47,31 @@ describe("snapshots.s3.endpoint", () => {
     expect(s3EndpointProblem("key:secret@minio.lan:9000")).not.toContain("secret@");
   });
 
-  test.each(["minio.lan:9000", "s3.amazonaws.com", "[fd00::9]:9000"])("%s is accepted", (endpoint) => {
+  test("an IPv6 address without brackets, a host that is no name, and a bad port are refused (minio-go parses https://<endpoint>)", () => {
+    expect(problemsOf(() => planOf(etcd("2001:db8::5")))).toEqual([problem("k3s-stacks:snapshots.s3.endpoint", "an IPv6 address without brackets", "set the endpoint to [2001:db8::5].")]);
+    expect(s3EndpointProblem("2001:db8::5:9000")).toMatch(/Fix: set the endpoint to \[2001:db8::5\]:9000 \(or \[2001:db8::5:9000\] if the last group is part of the address/);
+    expect(s3EndpointProblem("minio lan")).toMatch(/is not a host\[:port\].*Fix: set the endpoint to the S3 service's host name or address/);
+    expect(s3EndpointProblem("[10.0.0.5]:9000")).toMatch(/is not a host\[:port\]/);
+    expect(s3EndpointProblem("minio.lan:99999")).toMatch(/has port 99999, outside 1-65535\. Fix: set the endpoint to minio\.lan:<the S3 service's port>/);
+    expect(s3EndpointProblem("minio.lan:")).toMatch(/has a ':' without a port/);
+  });
+
+  test.each(["minio.lan:9000", "s3.amazonaws.com", "[fd00::9]:9000", "10.0.0.5:9000", "my_minio:9000"])("%s is accepted", (endpoint) => {
     expect(planOf(etcd(endpoint)).snapshots.s3?.endpoint).toBe(endpoint);
+  });
+});
+
+describe("snapshots.s3.bucket", () => {
+  const etcd = (bucket: string) => ({ ...inventoryStack({ cluster: { datastore: "etcd" } }), "k3s-stacks:snapshots": { s3: { endpoint: "minio.lan:9000", bucket } } });
+
+  test("names k3s's S3 client (minio-go) refuses are refused: an IP address, a dot next to a dot or hyphen", () => {
+    expect(problemsOf(() => planOf(etcd("192.168.1.5")))).toEqual([problem("k3s-stacks:snapshots.s3.bucket", "is an IP address", "the address goes in endpoint")]);
+    for (const bucket of ["k3s..snaps", "k3s.-snaps", "k3s-.snaps"]) {
+      expect(problemsOf(() => planOf(etcd(bucket)))).toEqual([problem("k3s-stacks:snapshots.s3.bucket", "has a dot next to another dot or a hyphen", "use the bucket's real name")]);
+    }
+  });
+
+  test.each(["k3s-snapshots", "k3s.snapshots.example", "a1b"])("%s is accepted", (bucket) => {
+    expect(planOf(etcd(bucket)).snapshots.s3?.bucket).toBe(bucket);
   });
 });

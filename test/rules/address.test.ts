@@ -202,6 +202,23 @@ describe("registries.yaml keys and mirror endpoints", () => {
     ]);
     for (const line of p) expect(line.slice(line.indexOf("Fix:"))).not.toMatch(/[a-z]+:\/\/[a-z]*:?\/?\/|https?:\/[^/]|https?\/\//i);
   });
+  test("with disableDefaultEndpoint and no embedded mirror, a mirror without endpoints is refused: its images would come from nowhere", () => {
+    expect(refused({ disableDefaultEndpoint: true, mirrors: { "docker.io": {}, "ghcr.io": { endpoint: [] }, "quay.io": { endpoint: ["https://reg.lan"] } } })).toEqual([
+      problem("k3s-stacks:registries.mirrors.docker.io", /has no endpoint.*k3s's own \(pause, CoreDNS\) included/, "set k3s-stacks:registries.embeddedMirror: true"),
+      problem("k3s-stacks:registries.mirrors.ghcr.io", /has no endpoint.*ghcr\.io's images from nowhere\./, "or remove the entry"),
+    ]);
+    for (const ok of [{ disableDefaultEndpoint: true, embeddedMirror: true, mirrors: { "docker.io": {} } }, { embeddedMirror: true, mirrors: { "docker.io": {} } }]) {
+      expect(parseRegistriesConfig(ok, undefined, false, ".").config.mirrors).toHaveProperty(["docker.io"]);
+    }
+  });
+  test("an IPv6 address without brackets is named as such, with the bracketed URL (RFC 3986 §3.2.2), not as a bad port", () => {
+    const p = refused({ mirrors: { "docker.io": { endpoint: ["https://2001:db8::5:5000/v2", "http://fd00::5"] } } });
+    expect(p).toEqual([
+      problem("k3s-stacks:registries.mirrors.docker.io.endpoint[0]", "an IPv6 address without brackets", "write https://[2001:db8::5]:5000/v2 (or https://[2001:db8::5:5000]/v2 if the last group is part of the address, not the port)."),
+      problem("k3s-stacks:registries.mirrors.docker.io.endpoint[1]", "an IPv6 address without brackets", "write http://[fd00::5]."),
+    ]);
+    expect(p.join("\n")).not.toContain("where the port belongs");
+  });
 });
 
 describe("every URL setting words a bad URL without writing a scheme twice", () => {
