@@ -5,6 +5,7 @@ import { K3S_CLUSTER_CIDR, K3S_SERVICE_CIDR, cidrListSchema, cidrSchema } from "
 import { ConfigError, ConfigRoot, keyPath, parseConfig } from "../rules/errors";
 import { Family, addressSchema } from "../rules/address";
 import { MaxPodsArg, clusterNetworkProblems, maxPodsProblems } from "../rules/cluster-network";
+import { nodeMaskProblems } from "../rules/node-cidr-mask";
 import { mapping } from "../rules/issues";
 import { goDurationSchema } from "../rules/duration";
 import { DATASTORES } from "../rules/datastore";
@@ -181,11 +182,15 @@ export function checkClusterSettings(settings: ClusterSettings, root: ConfigRoot
     problems.push(...exitingFlagProblems(extra, (key) => `${keyPath(root, [field])}.${key}`));
     problems.push(...kubeletValueProblems(extra, (key) => `${keyPath(root, [field])}.${key}`));
   }
+  const maskProblems = nodeMaskProblems(nodeCidrMaskEntries(settings.serverConfig), settings.clusterCidr, (k) => `${keyPath(root, ["serverConfig"])}.${k}`);
+  problems.push(...maskProblems);
+  // With a mask kube-controller-manager refuses, the checks that size ranges by it would only echo it.
+  const masks = maskProblems.length ? {} : nodeCidrMaskSize(settings.serverConfig);
   problems.push(...clusterNetworkProblems({
     clusterCidr: settings.clusterCidr,
     serviceCidr: settings.serviceCidr,
     k3sVersion: settings.k3sVersion,
-    nodeCidrMaskSize: nodeCidrMaskSize(settings.serverConfig),
+    nodeCidrMaskSize: masks,
     apiVip: settings.apiVip?.address,
     apiEndpoint: settings.apiEndpoint,
   }, (field) => keyPath(root, field.split("."))));
@@ -197,7 +202,7 @@ export function checkClusterSettings(settings: ClusterSettings, root: ConfigRoot
   }
   const dnsKey = ["cluster-dns", "cluster-dns+"].find((k) => k in settings.serverConfig) ?? "cluster-dns";
   problems.push(...serviceRangeProblems(settings.serviceCidr, settings.serverConfig[dnsKey], keyPath(root, ["serviceCidr"]), keyPath(root, ["serverConfig", dnsKey])));
-  problems.push(...maxPodsProblems({ clusterCidr: settings.clusterCidr, nodeCidrMaskSize: nodeCidrMaskSize(settings.serverConfig) }, [
+  problems.push(...maxPodsProblems({ clusterCidr: settings.clusterCidr, nodeCidrMaskSize: masks }, [
     ...kubeletMaxPods(settings.serverConfig, (k) => `${keyPath(root, ["serverConfig"])}.${k}`),
     ...kubeletMaxPods(settings.agentConfig, (k) => `${keyPath(root, ["agentConfig"])}.${k}`),
   ]));
@@ -231,11 +236,17 @@ export function nodeCidrMaskEntries(config: Record<string, unknown>): NodeMaskEn
 /**
  * node-cidr-mask-size set through `kube-controller-manager-arg` in a server config
  * (`node-cidr-mask-size`, `-ipv4`, `-ipv6`; the last entry wins, as kube-controller-manager's flag
- * parsing keeps the last value), so the cluster CIDR checks use the mask in force.
+ * parsing keeps the last value; 0 is the default), so the cluster CIDR checks use the mask in force.
  */
 export function nodeCidrMaskSize(serverConfig: Record<string, unknown>): Partial<Record<Family, number>> {
   const out: Partial<Record<Family, number>> = {};
-  for (const e of nodeCidrMaskEntries(serverConfig)) for (const f of e.families) out[f] = e.size;
+  // 0 means unset: the default (Kubernetes setNodeCIDRMaskSizes).
+  for (const e of nodeCidrMaskEntries(serverConfig)) {
+    for (const f of e.families) {
+      if (e.size === 0) delete out[f];
+      else out[f] = e.size;
+    }
+  }
   return out;
 }
 

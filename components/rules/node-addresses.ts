@@ -62,7 +62,8 @@ function nodeIps(n: NodeAddresses): KnownIp[] {
  *   both families on a dual-stack node (k3s-io/k3s#5918, PR #5920), so the SSH address is no node-ip;
  * - the primary family comes first ({@link familyProblems});
  * - the address other nodes join (`joinTarget`, the primary one) must be one they can reach, never loopback and the like;
- * - an internalAddress may not be another node's address (its internalAddress or, without one, its SSH address).
+ * - an internalAddress may not be another node's address (its internalAddress or, without one, its SSH address),
+ *   nor an externalAddress another node's internalAddress or SSH address.
  * `cluster` names the cluster settings (the stack's `k3s-stacks:cluster` by default, or `{ arg: "K3sCluster.args" }`).
  */
 export function nodeAddressProblems(net: { clusterCidr: string; serviceCidr: string; advertiseAddress?: unknown }, nodes: NodeAddresses[], cluster: ConfigRoot = "cluster"): string[] {
@@ -108,6 +109,17 @@ export function nodeAddressProblems(net: { clusterCidr: string; serviceCidr: str
     }
     if (n.internalAddress !== undefined) problems.push(...familyProblems(n, "internalAddress", n.internalAddress, families, net.clusterCidr));
     if (n.externalAddress !== undefined) problems.push(...familyProblems(n, "externalAddress", n.externalAddress, families, net.clusterCidr, net.advertiseAddress !== undefined));
+  }
+  // An externalAddress that is another node's IP: a server advertises it as its API address (k3s
+  // pkg/cli/server/server.go: advertise-address defaults to the first node-external-ip), so the
+  // `kubernetes` Service would lead to that other node; on any node it is where others reach this one.
+  for (const n of nodes) {
+    for (const address of n.externalAddress !== undefined ? splitNodeIps(n.externalAddress) : []) {
+      const other = seen.get(parseIp(address)?.toNormalizedString() ?? address);
+      if (other !== undefined && !other.startsWith(`${n.key}.`)) {
+        problems.push(`${n.key}.externalAddress: ${address} is the address of ${other}, another node; a node's external address is where others reach this node${n.role === "server" ? " (and a server's API advertise address)" : ""}. Fix: give this node's own public address, or remove externalAddress.`);
+      }
+    }
   }
   return problems;
 }
