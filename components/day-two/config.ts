@@ -2,7 +2,7 @@ import { z } from "zod";
 import { parseConfig } from "../rules/errors";
 import { filled } from "../rules/issues";
 import { goDurationSchema } from "../rules/duration";
-import { cronProblem } from "../rules/cron";
+import { cronProblem, cronZoneFix } from "../rules/cron";
 import { s3RegionProblem } from "../rules/s3-endpoint";
 import { required } from "../rules/required";
 
@@ -116,7 +116,7 @@ export const snapshotSchema = z
       .string()
       .superRefine((v, ctx) => {
         const wrong = cronProblem(v);
-        if (wrong) ctx.addIssue({ code: "custom", message: `is not a cron schedule k3s can use: it ${wrong}; k3s would ignore it and take no scheduled snapshots. Fix: five fields like '0 */12 * * *' (minute hour day-of-month month day-of-week, Sunday = 0) or '@every 6h'` });
+        if (wrong) ctx.addIssue({ code: "custom", message: `is not a cron schedule k3s can use: it ${wrong}; k3s would ignore it and take no scheduled snapshots. Fix: ${cronZoneFix(v) ?? "five fields like '0 */12 * * *' (minute hour day-of-month month day-of-week, Sunday = 0) or '@every 6h'"}` });
       })
       .optional(),
     /**

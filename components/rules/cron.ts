@@ -1,3 +1,4 @@
+import tz from "./tz-names.json";
 /**
  * k3s schedules etcd snapshots with robfig/cron v3's standard parser (`cron.New()` in k3s
  * pkg/etcd/etcd.go) and drops the error of `AddJob`: a schedule that parser refuses leaves k3s running
@@ -73,15 +74,38 @@ function partProblem(part: string, field: Field): string | undefined {
   return undefined;
 }
 
-/** Whether `zone` is an IANA time zone name (what Go's time.LoadLocation finds in the zone database). */
-function knownZone(zone: string): boolean {
-  if (zone === "UTC" || zone === "Local") return true;
+const ZONES = new Set(tz.names);
+
+/** The zone ICU knows `zone` as (case-blind, aliases resolved); undefined when it knows none. */
+function icuZone(zone: string): string | undefined {
   try {
-    new Intl.DateTimeFormat("en", { timeZone: zone });
-    return true;
+    return new Intl.DateTimeFormat("en", { timeZone: zone }).resolvedOptions().timeZone;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/**
+ * Why Go's time.LoadLocation (robfig/cron's CRON_TZ/TZ) would not load `zone`, with the name it
+ * would load; undefined when it loads. It opens the zone database's file of exactly that name (so
+ * case counts, and ICU's own aliases such as PST are no files), and takes "UTC" and "Local" itself.
+ * A name newer than our copy of the database (tz-names.json) is taken when ICU knows it spelt so.
+ */
+function zoneProblem(zone: string): { what: string; instead?: string } | undefined {
+  if (zone === "UTC" || zone === "Local" || ZONES.has(zone) || icuZone(zone) === zone) return undefined;
+  const spelt = tz.names.find((n) => n.toLowerCase() === zone.toLowerCase()) ?? (zone.toLowerCase() === "utc" ? "UTC" : undefined);
+  const icu = icuZone(zone);
+  return {
+    what: `names the time zone '${zone}', which is not in the time zone database${spelt ? " (names are case-sensitive)" : ""} (such as Europe/Berlin or UTC)`,
+    instead: spelt ?? (icu !== undefined && ZONES.has(icu) ? icu : undefined),
+  };
+}
+
+/** The time zone to write instead of the one `spec` names (its CRON_TZ/TZ prefix), when cronProblem refuses that one and one fits. */
+export function cronZoneFix(spec: string): string | undefined {
+  const zone = /^(?:CRON_TZ|TZ)=(\S+)/.exec(spec);
+  const instead = zone ? zoneProblem(zone[1])?.instead : undefined;
+  return instead && zone ? `write ${spec.slice(0, zone[0].length - zone[1].length)}${instead}${spec.slice(zone[0].length)}` : undefined;
 }
 
 /**
@@ -91,10 +115,12 @@ function knownZone(zone: string): boolean {
 export function cronProblem(spec: string): string | undefined {
   if (spec.length === 0) return "is empty";
   let rest = spec;
-  const tz = /^(CRON_TZ|TZ)=(\S*)(\s|$)/.exec(rest);
+  const zone = /^(CRON_TZ|TZ)=(\S*)(\s|$)/.exec(rest);
   if (/^(CRON_TZ|TZ)=/.test(rest)) {
-    if (!tz || !knownZone(tz[2])) return `names the time zone '${tz?.[2] ?? rest}', which is not in the time zone database (such as Europe/Berlin or UTC)`;
-    rest = rest.slice(tz[0].length).trim();
+    if (!zone) return `names the time zone '${rest}', which is not in the time zone database (such as Europe/Berlin or UTC)`;
+    const wrong = zoneProblem(zone[2]);
+    if (wrong) return wrong.what;
+    rest = rest.slice(zone[0].length).trim();
   }
   if (rest.startsWith("@")) {
     if (DESCRIPTORS.includes(rest)) return undefined;

@@ -1,6 +1,6 @@
 import flags from "./k3s-flags.json";
 import { isGoDuration } from "./duration";
-import { cronProblem } from "./cron";
+import { cronProblem, cronZoneFix } from "./cron";
 import { nearest } from "./nearest";
 import { componentArgProblem, isComponentArgList } from "./component-args";
 import { nodePathProblem } from "./node-paths";
@@ -104,7 +104,7 @@ export function configProblems(role: Subcommand, config: Record<string, unknown>
     if (nodePath) problems.push(`${where}.${rawKey}: ${nodePath}.`);
     // k3s ignores a snapshot schedule its cron parser refuses, and then takes no snapshots (rules/cron.ts).
     const cron = key === "etcd-snapshot-schedule-cron" && typeof value === "string" ? cronProblem(value) : undefined;
-    if (cron) problems.push(`${where}: '${key}' ${cron}; k3s would ignore it and take no scheduled snapshots. Fix: write it like ${key}: "0 */12 * * *" (Sunday is 0).`);
+    if (cron) problems.push(`${where}: '${key}' ${cron}; k3s would ignore it and take no scheduled snapshots. Fix: ${cronZoneFix(value as string) ?? `write it like ${key}: "0 */12 * * *" (Sunday is 0)`}.`);
   }
   return problems;
 }

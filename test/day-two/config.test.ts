@@ -60,7 +60,19 @@ describe("k3s-stacks:snapshots", () => {
     expect(p).toMatch(/k3s would ignore it and take no scheduled snapshots\. Fix: /);
   });
 
-  it.each(["CRON_TZ=Europe/Berlin 30 2 * * *", "TZ=UTC @daily", "0 3 * * sun,SAT", "0 0 1 jan-mar/2 ?", "5/15 * * * *", "0 */4 * * 0-6", "@midnight"])(
+  // Go's time.LoadLocation opens the zone database's file of exactly that name: ICU (Node's Intl) is case-blind and knows its own aliases.
+  it.each([
+    ["CRON_TZ=europe/berlin 0 3 * * *", "Fix: write CRON_TZ=Europe/Berlin 0 3 * * *"],
+    ["TZ=utc 0 3 * * *", "Fix: write TZ=UTC 0 3 * * *"],
+    ["CRON_TZ=us/pacific 0 3 * * *", "Fix: write CRON_TZ=US/Pacific 0 3 * * *"],
+    ["CRON_TZ=PST 0 3 * * *", "Fix: write CRON_TZ=America/Los_Angeles 0 3 * * *"],
+  ])("refuses the zone in %s, which Go's zone database does not spell so, naming the one it does", (schedule, fix) => {
+    const [p] = problems(() => parseSnapshotConfig({ schedule }));
+    expect(p).toMatch(/is not a cron schedule k3s can use: it names the time zone '[^']+', which is not in the time zone database/);
+    expect(p).toContain(fix);
+  });
+
+  it.each(["CRON_TZ=Europe/Berlin 30 2 * * *", "TZ=UTC @daily", "CRON_TZ=US/Pacific 0 3 * * *", "CRON_TZ=Etc/UTC 0 3 * * *", "TZ=EST5EDT 0 3 * * *", "0 3 * * sun,SAT", "0 0 1 jan-mar/2 ?", "5/15 * * * *", "0 */4 * * 0-6", "@midnight"])(
     "accepts %s, which robfig/cron parses",
     (schedule) => {
       expect(parseSnapshotConfig({ schedule }).schedule).toBe(schedule);
@@ -106,5 +118,13 @@ describe("k3s-stacks:snapshots.s3 region against an AWS regional endpoint (kube-
 
   it.each([{ endpoint: "s3.eu-central-1.amazonaws.com", region: "eu-central-1" }, {}, { endpoint: "minio.lan:9000" }, { endpoint: "fsn1.your-objectstorage.com", region: "fsn1" }, { endpoint: "s3.us-east-1.amazonaws.com" }])("%o is accepted", (s3) => {
     expect(parseSnapshotConfig({ s3: { bucket: "k3s-snapshots", ...s3 } }).s3).toBeDefined();
+  });
+});
+
+describe("etcd-snapshot-schedule-cron in serverConfig", () => {
+  it("gets the zone's right spelling as its fix too", () => {
+    expect(configProblems("server", { "etcd-snapshot-schedule-cron": "CRON_TZ=europe/berlin 0 3 * * *" }, "k3s-stacks:cluster.serverConfig")).toEqual([
+      expect.stringMatching(/^k3s-stacks:cluster\.serverConfig: 'etcd-snapshot-schedule-cron' names the time zone 'europe\/berlin'.*Fix: write CRON_TZ=Europe\/Berlin 0 3 \* \* \*\.$/),
+    ]);
   });
 });
