@@ -42,6 +42,6 @@ export function checkEtcdNodeIps(previous: Record<string, string> | undefined, n
     .map(([name, ip]) =>
       `${PROJECT}:${nodesKey}: moves etcd server '${name}' from node-ip ${previous[name]} to ${ip} (internalAddress) on a running cluster. ` +
         `k3s keeps each etcd member's peer address (https://${previous[name]}:2380) and a server restarted with another node-ip refuses to start ("not a member of the etcd cluster", k3s-io/k3s#5991), so the rolling restart would stop there with k3s down on '${name}'. ` +
-        `Fix: put back internalAddress ${previous[name]}. To move '${name}' to ${ip}, take it out of etcd first: make it an agent (and an agent a server, to keep an odd count) in one pulumi up, then give it the new address and make it a server again in the next (its Node and member are deleted and it joins anew, k3s-io/k3s#10362).`);
+        `Fix: put back internalAddress ${previous[name]}. To move '${name}' to ${ip}, take it out of etcd first: in one pulumi up make it an agent and an agent a server (a swap keeps the count odd); in the next give it the new address and swap back, making it a server and that agent an agent again (its Node and member are deleted and it joins anew, k3s-io/k3s#10362).`);
   if (problems.length) throw new ConfigError(problems);
 }

@@ -36,3 +36,22 @@ test("the same node-ips pass, and the etcdNodeIps output (servers with internalA
   const names = await Promise.all([...deps].map((d) => valueOf(d.urn).then((u) => u.split("::").pop())));
   expect(names).toContain("k3s-s3-member");
 });
+
+test("the refusal's way to move a server, followed: swap it with an agent, then swap back with the new address; each run is accepted", async () => {
+  const ag = { name: "a1", role: "agent", arch: "amd64", address: "192.168.5.20" };
+  const run = (previous: Record<string, unknown>, list: unknown[]) =>
+    upAfter(previous, { "k3s-stacks:cluster": { k3sVersion: VERSION, datastore: "etcd" }, "k3s-stacks:inventory": { hosts: list, reachabilityTimeout: 0 } }, { "k3s-stacks:sshPrivateKey": SENTINEL.privateKey });
+  const identities = (roles: Record<string, string>) => Object.fromEntries(Object.entries(roles).map(([n, r]) => [n, `${r}/amd64`]));
+  const [s1, s2, s3] = hosts("10.5.0.11");
+  const refused = await run({ ...PREVIOUS, nodeIdentities: identities({ s1: "server", s2: "server", s3: "server", a1: "agent" }) }, [s1, { ...s2, internalAddress: "10.5.0.111" }, s3, ag]);
+  expect(refused.error).toContain("in one pulumi up make it an agent and an agent a server (a swap keeps the count odd); in the next give it the new address and swap back");
+  jest.resetModules();
+  const swapped = await run({ ...PREVIOUS, nodeIdentities: identities({ s1: "server", s2: "server", s3: "server", a1: "agent" }) }, [s1, { ...s2, role: "agent" }, s3, { ...ag, role: "server" }]);
+  expect(swapped.error).toBeUndefined();
+  jest.resetModules();
+  const back = await run(
+    { k3sVersion: VERSION, datastore: "etcd", serverNames: ["s1", "s3", "a1"], etcdNodeIps: { s1: "10.5.0.10" }, nodeIdentities: identities({ s1: "server", s2: "agent", s3: "server", a1: "server" }) },
+    [s1, { ...s2, internalAddress: "10.5.0.111" }, s3, ag],
+  );
+  expect(back.error).toBeUndefined();
+});
