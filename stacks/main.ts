@@ -15,7 +15,7 @@ import { kubeletRootDirs } from "../components/addons/kubelet-dir";
 import type { ClusterAddons } from "../components/addons/cluster-addons";
 import { PreviousState, installedNodes, knownApiHosts, readPreviousState } from "../components/day-two/previous";
 import { certificateRenewal } from "../components/day-two/certificates";
-import { plannedRestarts } from "../components/day-two/restart-plan";
+import { plannedRestarts, restartKey } from "../components/day-two/restart-plan";
 import { dayTwoCommands } from "../components/day-two/commands";
 import { fixedSettings } from "../components/day-two/fixed-settings";
 import { etcdNodeIps } from "../components/day-two/etcd-peers";
@@ -39,15 +39,26 @@ import { readStackConfig, secretValue } from "./read-config";
  * names and reasons, so it is plain even when the keys are secret. `version` is empty when versions
  * move in-cluster (system-upgrade-controller) rather than through the rollout.
  */
-function restartPlanOutput(k3s: K3sCluster, previous: PreviousState | undefined, version: string, identities: Record<string, string>, renewal: string | undefined): pulumi.Output<string[]> {
+function restartPlanOutput(k3s: K3sCluster, previous: PreviousState | undefined, cluster: { k3sVersion: string; ssh: boolean; agentBatchSize: number }, identities: Record<string, string>, renewal: string | undefined): pulumi.Output<string[]> {
   if (previous === undefined) return pulumi.output(["unknown: k3s-stacks:upgrade.checkPreviousOutputs is false"]);
-  return pulumi.unsecret(k3s.restartKeys.apply((keys) => {
+  const version = cluster.ssh ? cluster.k3sVersion : "";
+  return pulumi.unsecret(pulumi.all([k3s.restartKeys, k3s.configHashes]).apply(([keys, hashes]) => {
     if (previous.restartKeys === undefined) return [];
-    const plan = plannedRestarts(
-      k3s.rolloutOrder,
-      { version: version ? previous.k3sVersion : undefined, keys: previous.restartKeys, identities: previous.nodeIdentities, renewal: previous.certificateRenewal },
-      { version, keys, identities, renewal },
-    );
+    // The last update may have used the other upgrade mode, whose keys leave the version out (or in):
+    // the same configuration and version then restart nothing.
+    const otherVersion = cluster.ssh ? (previous.k3sVersion === cluster.k3sVersion ? "" : undefined) : previous.k3sVersion;
+    const otherModeKeys = otherVersion === undefined ? undefined : Object.fromEntries(Object.entries(hashes).map(([n, h]) => [n, restartKey(otherVersion, h, renewal)]));
+    const plan = [
+      ...plannedRestarts(
+        k3s.rolloutOrder,
+        { version: version ? previous.k3sVersion : undefined, keys: previous.restartKeys, identities: previous.nodeIdentities, renewal: previous.certificateRenewal },
+        { version, keys, identities, renewal, otherModeKeys },
+      ),
+      // The system-upgrade-controller's Plans move the version, and restart each node, after this run.
+      ...(!cluster.ssh && previous.k3sVersion !== undefined && previous.k3sVersion !== cluster.k3sVersion
+        ? [`system-upgrade-controller, after this run: k3s ${previous.k3sVersion} → ${cluster.k3sVersion} on every node (each restarts), servers one at a time, then agents ${cluster.agentBatchSize} at a time`]
+        : []),
+    ];
     // Said either way: a step whose script changed (e.g. after upgrading k3s-stacks) shows as an
     // update in the preview, and only this line tells the user whether k3s will restart anywhere.
     pulumi.log.info(plan.length > 0 ? `rolling restart, one step after another: ${plan.join(" | ")}` : "no k3s restarts: every node already runs this configuration and version");
@@ -205,7 +216,7 @@ export async function main(): Promise<Record<string, unknown>> {
   }
 
   const commands = dayTwoCommands(nodes, snapshots.dir);
-  const restarts = restartPlanOutput(k3s, previous, ssh ? cluster.k3sVersion : "", nodeIdentities, renewal);
+  const restarts = restartPlanOutput(k3s, previous, { k3sVersion: cluster.k3sVersion, ssh, agentBatchSize: upgrade.agentBatchSize }, nodeIdentities, renewal);
   // The node state the next update's checks read back (previous.ts) resolves only after every node's last
   // step: a failed update then leaves the previous values, not the state it meant to reach.
   const reached = afterSteps(k3s.finalSteps, {

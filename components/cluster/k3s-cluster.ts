@@ -61,6 +61,8 @@ export class K3sCluster extends pulumi.ComponentResource {
   public readonly rolloutOrder: string[][];
   /** Per node, a digest of what its restart depends on (version with SSH upgrades, managed files); see restart-plan.ts. */
   public readonly restartKeys: pulumi.Output<Record<string, string>>;
+  /** Per node, the hash of its managed files (K3sNode.configHash), that restartKeys are made from. */
+  public readonly configHashes: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, userArgs: K3sClusterProgramArgs, opts?: pulumi.ComponentResourceOptions) {
     // Checked before super(): a bad argument registers nothing, not even this component.
@@ -184,11 +186,12 @@ export class K3sCluster extends pulumi.ComponentResource {
     this.rolloutOrder = [...plan.servers.map((s) => [s.name]), ...batches.map((b) => b.map((a) => a.name))];
     const names = Object.keys(this.nodes);
     // One Output over every node's hash, not one per node (bench/cluster-eval.ts counts them).
-    const restartKeys = pulumi
-      .all(names.map((n) => this.nodes[n].configHash))
-      .apply((hashes) => Object.fromEntries(names.map((n, i) => [n, restartKey(sshRollout ? settings.k3sVersion : "", hashes[i], args.certificateRenewal)])) as Record<string, string>);
+    const hashes = pulumi.all(names.map((n) => this.nodes[n].configHash)).apply((h) => Object.fromEntries(names.map((n, i) => [n, h[i]])) as Record<string, string>);
+    const restartKeys = hashes.apply((h) => Object.fromEntries(names.map((n) => [n, restartKey(sshRollout ? settings.k3sVersion : "", h[n], args.certificateRenewal)])) as Record<string, string>);
     // A digest of config.yaml is kept secret when config.yaml holds a secret.
-    this.restartKeys = secretConfig || args.files.some((f) => f.secret) ? pulumi.secret(restartKeys) : restartKeys;
+    const secretDigests = secretConfig || args.files.some((f) => f.secret);
+    this.restartKeys = secretDigests ? pulumi.secret(restartKeys) : restartKeys;
+    this.configHashes = secretDigests ? pulumi.secret(hashes) : hashes;
 
     // Read again after each restart of the first server: k3s writes k3s.yaml at every start, with the
     // client certificate it renews there once fewer than 90 days are left of its year (docs.k3s.io

@@ -26,20 +26,23 @@ export function restartKey(version: string, hash: string, renewal?: string): str
  * instead (config → leave → install → member), named as such, whether or not its restart key changed:
  * an arch change (another machine under the same name) leaves config.yaml, and so the key, as it was.
  * `order` is the rollout order (servers one by one, then agent batches); `keys` map node names to
- * restartKey values, `identities` to installIdentity values.
+ * restartKey values, `identities` to installIdentity values. `next.otherModeKeys`: each node's key as
+ * the other upgrade mode makes it (the version left out, or put in): a previous key equal to it is the
+ * same configuration made under that mode, which restarts nothing (restart steps compare config.yaml).
  */
 export function plannedRestarts(
   order: string[][],
   previous: { version?: string; keys: Record<string, string>; identities?: Record<string, string>; renewal?: string },
-  next: { version: string; keys: Record<string, string>; identities?: Record<string, string>; renewal?: string },
+  next: { version: string; keys: Record<string, string>; identities?: Record<string, string>; renewal?: string; otherModeKeys?: Record<string, string> },
 ): string[] {
   const steps: string[] = [];
   const replaced = (n: string) => previous.identities?.[n] !== undefined && next.identities?.[n] !== undefined && previous.identities[n] !== next.identities[n];
+  const changed = (n: string) => previous.keys[n] !== next.keys[n] && previous.keys[n] !== next.otherModeKeys?.[n];
   const why = previous.version !== undefined && previous.version !== next.version
     ? `k3s ${previous.version} → ${next.version}`
     : next.renewal !== undefined && next.renewal !== previous.renewal ? `certificates renewed (they expire ${next.renewal})` : "configuration changed";
   for (const group of order) {
-    const nodes = group.filter((n) => previous.keys[n] !== undefined && (previous.keys[n] !== next.keys[n] || replaced(n)));
+    const nodes = group.filter((n) => previous.keys[n] !== undefined && (changed(n) || replaced(n)));
     const restarted = nodes.filter((n) => !replaced(n));
     const parts = [
       ...(restarted.length ? [`${restarted.join(", ")}: ${why}`] : []),
