@@ -9,6 +9,7 @@ import { exitingFlagProblems, featureGateProblems, kubeletFlagProblems } from ".
 import { datastoreFlagProblems } from "../rules/flag-values";
 import { ClusterNetwork, clusterNetworkProblems, maxPodsProblems } from "../rules/cluster-network";
 import { kubeletValueProblems } from "../rules/kubelet-values";
+import { kubeletScalarProblems } from "../rules/kubelet-scalars";
 import { ClusterSettings, kubeletMaxPods, nodeCidrMaskEntries, nodeCidrMaskSize } from "../k3s/settings";
 
 /**
@@ -83,6 +84,7 @@ function roleProblems(sources: Source[], { settings, role, nodeMask, datastoreKe
     ...featureGateProblems(merged, settings.k3sVersion, where),
     ...exitingFlagProblems(merged, where),
     ...kubeletValueProblems(merged, where),
+    ...kubeletScalarProblems(merged, where),
     ...proxyModeProblems(merged, settings.k3sVersion, where),
     ...maxPodsProblems({ clusterCidr: settings.clusterCidr, nodeCidrMaskSize: nodeMask }, kubeletMaxPods(merged, where)),
     ...(role === "server" ? datastoreFlagProblems(merged, settings.datastore, where, datastoreKey) : []),

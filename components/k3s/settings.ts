@@ -6,6 +6,7 @@ import { ConfigError, ConfigRoot, keyPath, parseConfig } from "../rules/errors";
 import { Family, addressSchema } from "../rules/address";
 import { MaxPodsArg, clusterNetworkProblems, maxPodsProblems } from "../rules/cluster-network";
 import { nodeMaskProblems } from "../rules/node-cidr-mask";
+import { kubeletScalarProblems } from "../rules/kubelet-scalars";
 import { mapping } from "../rules/issues";
 import { goDurationSchema } from "../rules/duration";
 import { DATASTORES } from "../rules/datastore";
@@ -181,6 +182,7 @@ export function checkClusterSettings(settings: ClusterSettings, root: ConfigRoot
     problems.push(...featureGateProblems(extra, settings.k3sVersion, (key) => `${keyPath(root, [field])}.${key}`));
     problems.push(...exitingFlagProblems(extra, (key) => `${keyPath(root, [field])}.${key}`));
     problems.push(...kubeletValueProblems(extra, (key) => `${keyPath(root, [field])}.${key}`));
+    problems.push(...kubeletScalarProblems(extra, (key) => `${keyPath(root, [field])}.${key}`));
   }
   const maskProblems = nodeMaskProblems(nodeCidrMaskEntries(settings.serverConfig), settings.clusterCidr, (k) => `${keyPath(root, ["serverConfig"])}.${k}`);
   problems.push(...maskProblems);
@@ -257,7 +259,8 @@ export function nodeCidrMaskSize(serverConfig: Record<string, unknown>): Partial
 export function kubeletMaxPods(config: Record<string, unknown>, where: (key: string) => string): MaxPodsArg[] {
   return keyedArgEntries(config, "kubelet-arg").flatMap(({ key, entry }) => {
     const m = /^(?:--)?max-pods=(\d+)$/.exec(entry);
-    return m ? [{ key: where(key), value: Number(m[1]) }] : [];
+    // Past int32 the kubelet cannot parse it at all (kubelet-scalars.ts says so): no range to size.
+    return m && Number(m[1]) < 2 ** 31 ? [{ key: where(key), value: Number(m[1]) }] : [];
   });
 }
 
