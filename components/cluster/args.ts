@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ConfigError, ConfigRoot, collectProblems, parseConfig } from "../rules/errors";
-import { filled } from "../rules/issues";
+import { filled, mapping } from "../rules/issues";
+import { required } from "../rules/required";
 import { nonEmptyInput } from "../rules/inputs";
 import { addressInput, addressSchema } from "../rules/address";
 import { NodeArgs, NodeSpec } from "../nodes/types";
@@ -170,7 +171,7 @@ export const k3sClusterArgsSchema = clusterArgsSchema
     sshRollout: z.boolean().default(true),
     certificateRenewal: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: "is not a day. Fix: give it as YYYY-MM-DD, such as 2027-06-30, or leave it out" }).optional(),
     knownNodes: z.array(z.string()).optional(),
-    knownIdentities: z.record(z.string(), z.string()).optional(),
+    knownIdentities: mapping(z.string(), required(z.string().regex(/^(server|agent)\/[a-z0-9]+$/, { message: "is not an install identity. Fix: give role/arch as the nodeIdentities output holds it, such as server/arm64" }), { description: "the node's install identity in the last update (the nodeIdentities output)", examples: ["server/arm64"] }), "node names to their install identity (role/arch) in the last update", "{ \"pi-1\": \"server/arm64\" }").optional(),
     clusterInitServer: z.string().nullable().optional(),
     stager: z.custom<InstallStager>((v) => typeof (v as InstallStager | undefined)?.stage === "function").optional(),
     goneRoot: z.custom<ConfigRoot>((v) => typeof v === "string" || typeof (v as { arg?: unknown } | undefined)?.arg === "string").optional(),

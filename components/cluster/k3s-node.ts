@@ -13,7 +13,8 @@ import { renderUniqueMachineId } from "../k3s/unique-machine-id";
 import { renderClockSkewCheck } from "../k3s/clock-skew";
 import { InstallStager, NodeFile, RolloutSettings } from "../k3s/types";
 import { hostPrepFor } from "../k3s/host-prep";
-import { splitNodeIps } from "../rules/node-ips";
+import { primaryNodeIp, splitNodeIps } from "../rules/node-ips";
+import { canonicalIp } from "../rules/address";
 import { renderLeaveScript } from "../k3s/removal-scripts";
 import { clearLeavingRecord, renderReplacementGuard } from "../k3s/etcd-quorum";
 import { LEAVE_TIMEOUT_SECONDS, followTrigger, installIdentity, machineTrigger } from "../day-two/replace-chain";
@@ -271,6 +272,7 @@ export class K3sNode extends pulumi.ComponentResource {
       sqliteToEtcd: args.etcd && args.bootstrap,
       certificateRenewal: args.certificateRenewal,
       timeoutSeconds: READY_TIMEOUT_SECONDS,
+      nodeIp: args.etcd && typeof node.internalAddress === "string" ? canonicalIp(primaryNodeIp(node.internalAddress)) : undefined,
     });
     // Named "restart" since it restarts for configuration too; the alias keeps stacks made when it was "upgrade".
     const restart = remoteScript(`${name}-restart`, {

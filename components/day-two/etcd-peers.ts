@@ -1,5 +1,5 @@
 import { ConfigError, PROJECT } from "../rules/errors";
-import { parseIp } from "../rules/address";
+import { canonicalIp as canonical } from "../rules/address";
 import { primaryNodeIp } from "../rules/node-ips";
 import type { Datastore } from "../rules/datastore";
 
@@ -23,8 +23,6 @@ export function etcdNodeIps(nodes: PeerNode[], datastore: Datastore): Record<str
       .map((n) => [n.name, canonical(primaryNodeIp(n.internalAddress!))]),
   );
 }
-
-const canonical = (ip: string) => parseIp(ip)?.toString() ?? ip;
 
 /**
  * Refuses moving an embedded-etcd server to another node-ip on a running cluster. k3s registers each

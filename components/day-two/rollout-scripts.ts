@@ -42,6 +42,8 @@ export interface RestartSpec {
   certificateRenewal?: string;
   /** How long the gate waits for the node to be healthy again. */
   timeoutSeconds: number;
+  /** An etcd server's first node-ip in config.yaml, when written there: its member's peer address must match before a restart. */
+  nodeIp?: string;
 }
 
 /** Short form of a configuration hash for messages and previews. */
@@ -141,7 +143,7 @@ ${rotate}fi
     update: `since=""
 ${configHashFunction(spec.files)}
 ${STARTED_CONFIG_CURRENT}
-${spec.install ? "" : `${replacedBinaryFunction(service)}\n${unitWatchFunctions(spec.node, service)}\n`}${spec.etcd ? `${etcdRestartGuardFunction(spec.node)}\n` : ""}${convert}${renew}${upgrade}if [ -z "$since" ]; then
+${spec.install ? "" : `${replacedBinaryFunction(service)}\n${unitWatchFunctions(spec.node, service)}\n`}${spec.etcd ? `${etcdRestartGuardFunction(spec.node, undefined, undefined, spec.nodeIp)}\n` : ""}${convert}${renew}${upgrade}if [ -z "$since" ]; then
   ${convert ? `if sqlite_to_etcd_pending; then
     since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
     convert_sqlite_to_etcd

@@ -41,10 +41,11 @@ export const TEARDOWN_MARKER = `${STATE_DIR}/teardown`;
  * as members, never as up. `replacing` (default false): on the first server, also those ETCD_LEAVING_DIR lists.
  * `resume` (default ", then run pulumi up again"): what follows each fix, for a check that no pulumi run retries.
  * A member's node is its name up to the last hyphen, as k3s names members `<node>-<8 hex>` (pkg/etcd
- * setName; join() reads them back the same way). Learners are skipped: they do not vote.
+ * setName; join() reads them back the same way). Learners are skipped: they do not vote. `ownPeer`
+ * (default false): also sets `own_peer` to `node`'s own member's peer URL (empty when it is no member).
  */
-export function etcdMemberHealthSnippet(opts: { node: string; leaving: string[]; action: string; where?: string; replacing?: boolean; resume?: string }): string {
-  const { node, leaving, action, where = "the first server", replacing = false, resume = ", then run pulumi up again" } = opts;
+export function etcdMemberHealthSnippet(opts: { node: string; leaving: string[]; action: string; where?: string; replacing?: boolean; resume?: string; ownPeer?: boolean }): string {
+  const { node, leaving, action, where = "the first server", replacing = false, resume = ", then run pulumi up again", ownPeer = false } = opts;
   const tls = (file: string) => shq(`${ETCD_TLS_DIR}/${file}`);
   return `# etcd's own view: members from the local member, health from each member's client URL.
 etcd_curl() { curl -sS --connect-timeout 3 --max-time 5 --cacert ${tls("server-ca.crt")} --cert ${tls("server-client.crt")} --key ${tls("server-client.key")} "$@" 2>&1; }
@@ -63,7 +64,7 @@ esac
 leaving=${shq(` ${leaving.join(" ")} `)}
 ${replacing ? `# Servers whose replacement passed its guard and whose member has not left yet stop meanwhile too.
 for f in ${shq(ETCD_LEAVING_DIR)}/*; do [ -e "$f" ] && leaving="$leaving\${f##*/} "; done
-` : ""}members=0; up=0; down=""; down_names=""; listed=0
+` : ""}members=0; up=0; down=""; down_names=""; listed=0${ownPeer ? '; own_peer=""' : ""}
 # One member object per line: member objects hold no nested objects, the response header has no peerURLs.
 while read -r m; do
   case "$m" in *'"isLearner":true'*) continue ;; esac
@@ -74,7 +75,7 @@ while read -r m; do
   who=\${name%-*}
   # A member added but never started has neither a name nor a client URL yet.
   [ -n "$name" ] || who="an unstarted member at $peer"
-  if [ "$who" = ${shq(node)} ]; then listed=1; fi
+  if [ "$who" = ${shq(node)} ]; then listed=1;${ownPeer ? " own_peer=$peer;" : ""} fi
   case "$leaving" in *" $who "*) continue ;; esac
   if [ -z "$url" ]; then
     down="$down $who (no client URL: it never started)"; down_names="$down_names $who"
@@ -112,6 +113,22 @@ fi`;
 }
 
 /**
+ * Bash (inside etcd_quorum_before_restart, after the member list) that refuses to restart a server whose
+ * etcd member was registered with another peer address than the node-ip its config.yaml now gives: k3s
+ * registers the member's peer URL (https://<node-ip>:2380) when it joins and never updates it, and a
+ * server restarted with another node-ip refuses to start ("not a member of the etcd cluster",
+ * k3s-io/k3s#5991). The plan compares node-ips it wrote before (day-two/etcd-peers.ts); this also covers
+ * a first internalAddress on a server whose address k3s had picked itself. `nodeIp`: config.yaml's first node-ip.
+ */
+function peerAddressCheck(node: string, nodeIp: string, stopped: string, resume: string): string {
+  const peer = `https://${nodeIp.includes(":") ? `[${nodeIp}]` : nodeIp}:2380`;
+  return `if [ -n "$own_peer" ] && [ "$own_peer" != ${shq(peer)} ]; then
+  echo "k3s-stacks: ${stopped}: its etcd member's peer address is $own_peer, but its config.yaml now gives node-ip ${nodeIp}. k3s keeps the peer address the member joined with, and a server restarted with another node-ip does not start ('not a member of the etcd cluster', k3s-io/k3s#5991). Nothing was restarted. Fix: set its internalAddress to the address in $own_peer (or remove internalAddress if k3s picked it), then run pulumi up again; ${resume}. To move ${node} to ${nodeIp}, take it out of etcd first (docs/day-two.md, 'Change a node's role or arch': swap it with an agent, then swap back with the new address)." >&2
+  exit 1
+fi`;
+}
+
+/**
  * Bash function `etcd_quorum_before_restart`, called by an etcd server's restart step (on the server
  * itself) just before it restarts a running k3s: refuses when the other members etcd reports healthy
  * are fewer than quorum, as restarting this one would then stop etcd and the API with it. The
@@ -120,10 +137,11 @@ fi`;
  * anyway: it has no quorum to keep (nothing to wait for). `stopped` and `resume` word the refusal for
  * another restart of a running server (an addon's teardown, addons/teardown.ts).
  */
-export function etcdRestartGuardFunction(node: string, stopped = `the rolling restart stopped at ${node}`, resume = `it resumes at ${node}`): string {
+export function etcdRestartGuardFunction(node: string, stopped = `the rolling restart stopped at ${node}`, resume = `it resumes at ${node}`, nodeIp?: string): string {
   return `etcd_quorum_before_restart() {
-${etcdMemberHealthSnippet({ node, leaving: [node], action: `restarting k3s on ${node}`, where: node })}
-if [ "$listed" = 1 ] && [ "$members" -gt 1 ] && [ "$up" -lt $((members / 2 + 1)) ]; then
+${etcdMemberHealthSnippet({ node, leaving: [node], action: `restarting k3s on ${node}`, where: node, ownPeer: nodeIp !== undefined })}
+${nodeIp === undefined ? "" : `${peerAddressCheck(node, nodeIp, stopped, resume)}
+`}if [ "$listed" = 1 ] && [ "$members" -gt 1 ] && [ "$up" -lt $((members / 2 + 1)) ]; then
   echo "k3s-stacks: ${stopped}: restarting k3s there would leave $up of $members etcd members healthy, below quorum ($((members / 2 + 1))); etcd reports down:$down. etcd would stop accepting writes and the cluster's API would stop. Nothing was restarted. Fix: bring$down_names back first (start k3s there: 'systemctl start k3s', 'journalctl -u k3s'), or mark a dead one gone: true (docs/day-two.md), then run pulumi up again; ${resume}. If the dead one is marked gone already, this run also changes k3s (k3sVersion or config.yaml) while it leaves: set that back as it was for this run, so that it is removed and new servers join first, then make the change." >&2
   exit 1
 fi

@@ -42,6 +42,11 @@ export function parseIp(value: string): Ip | undefined {
   return ipaddr.IPv6.parse(value);
 }
 
+/** `value` as Go's net.IP String() writes it (RFC 5952 for IPv6), as k3s writes it in URLs; unchanged when it is no IP. */
+export function canonicalIp(value: string): string {
+  return parseIp(value)?.toString() ?? value;
+}
+
 export function isIp(value: string): boolean {
   return parseIp(value) !== undefined;
 }

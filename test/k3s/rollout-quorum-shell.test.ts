@@ -93,3 +93,16 @@ test("an upgrade of a running server with another member down is refused before 
   expect(r.stderr).toContain(`etcd reports down: s2 (https://10.0.0.2:2379/health: {"health":"false","reason":"RAFT NO LEADER"})`);
   expect(changes()).toEqual([]);
 });
+
+test("a node-ip in config.yaml other than its etcd member's peer address: refused before the restart (k3s would not start), naming both and the fix", () => {
+  runningWithChangedConfig(spec({ nodeIp: "10.0.0.1" }));
+  const r = run(spec({ nodeIp: "10.0.0.11" }));
+  expect(r.status).toBe(1);
+  expect(r.stderr).toContain("the rolling restart stopped at s1: its etcd member's peer address is https://10.0.0.1:2380, but its config.yaml now gives node-ip 10.0.0.11.");
+  expect(r.stderr).toContain("Fix: set its internalAddress to the address in https://10.0.0.1:2380 (or remove internalAddress if k3s picked it)");
+  expect(changes()).toEqual([]);
+  // The member's own address: restarted.
+  const ok = run(spec({ nodeIp: "10.0.0.1" }));
+  expect(ok.status).toBe(0);
+  expect(changes()).toContain("systemctl restart --no-block k3s");
+});
