@@ -6,8 +6,12 @@ import { defaultMessage, describeIssue } from "./issues";
 /** One or more problems in stack config, each naming the key and the fix; thrown before any resource exists. */
 /** A RunError, so Pulumi prints the message alone rather than a stack trace and program source. */
 export class ConfigError extends pulumi.RunError {
-  constructor(public readonly problems: string[]) {
-    super(`Invalid stack configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  public readonly problems: string[];
+  constructor(problems: string[]) {
+    // Two checks may find the same fault (a schema and a rule over the same field): said once.
+    const once = [...new Set(problems)];
+    super(`Invalid stack configuration:\n${once.map((p) => `  - ${p}`).join("\n")}`);
+    this.problems = once;
     this.name = "ConfigError";
   }
 }

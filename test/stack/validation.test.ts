@@ -130,3 +130,10 @@ describe("keys the program does not read, and a stack without config", () => {
     expect(problems).toEqual(missing);
   });
 });
+
+test("a fault two checks find is said once (a flannelIface too long for an interface name)", async () => {
+  const hosts = [{ name: "s1", address: "10.0.0.1", role: "server", arch: "amd64", flannelIface: "enp0s31f6abcdefgh" }];
+  const problems = await mainProblems({ "k3s-stacks:cluster": { k3sVersion: "v1.36.3+k3s1" }, "k3s-stacks:inventory": { hosts } });
+  expect(problems).toEqual([problem("k3s-stacks:inventory.hosts[0].flannelIface", "is not a network interface name", "`ip -br link`")]);
+  expect(new ConfigError(["a: x. Fix: y", "a: x. Fix: y"]).message.match(/a: x/g)).toHaveLength(1);
+});
