@@ -1,4 +1,5 @@
 import { z } from "zod";
+import * as semver from "semver";
 import { cidrSchema } from "../rules/cidr";
 import { parseConfig } from "../rules/errors";
 import { filled } from "../rules/issues";
@@ -239,8 +240,13 @@ const monitoring = z
   })
   .strict();
 
+// Helm reads --version as a semver constraint (Masterminds/semver): a word such as 'latest' is none,
+// and `helm pull`/install fail with "improper constraint" only when the chart is deployed.
+const chartVersion = filled("a chart version, such as 1.7.2, or remove the key").refine((v) => semver.validRange(v) !== null, {
+  message: "is not a chart version or version range Helm takes ('latest' and other words are none). Fix: give a version, such as 1.7.2, or remove the key to keep the version k3s-stacks pins",
+});
 const chartOverride = z
-  .object({ version: filled("a chart version, such as 1.7.2, or remove the key").optional(), repo: z.string().url().optional() })
+  .object({ version: chartVersion.optional(), repo: z.string().url().optional() })
   .strict();
 
 export const addonsSchema = z

@@ -1,7 +1,7 @@
 import { parseAddonsConfig } from "../../components/addons/config";
 import { AddonsContext, checkAddons } from "../../components/addons/validate";
 import { addonsProblems as problems, clusterCtx, mixedNodes, node } from "./fixtures";
-import { problem } from "../support/config";
+import { problem, problemsOf } from "../support/config";
 
 
 const metallb = (...addresses: string[]) => ({ loadBalancer: { type: "metallb", pools: [{ name: "lan", addresses }] } });
@@ -363,4 +363,11 @@ describe("monitoring's scrape addresses", () => {
     const dual = [{ ...node("s1", 10, { role: "server" }), internalAddress: "192.168.1.10,2001:db8::10" }];
     expect(problems({ monitoring: { enabled: true } }, { clusterCidr: "10.42.0.0/16,fd00:42::/56", serviceCidr: "10.43.0.0/16,fd00:43::/112" }, dual)).toEqual([]);
   });
+});
+
+test("a chart version Helm cannot read as a version or range is refused; versions and ranges are kept", () => {
+  expect(problemsOf(() => parseAddonsConfig({ charts: { longhorn: { version: "latest" } } }))).toEqual([
+    problem("k3s-stacks:addons.charts.longhorn.version", "is not a chart version or version range Helm takes", "give a version, such as 1.7.2"),
+  ]);
+  for (const version of ["1.7.2", "v1.20.6", "~1.7.0", ">=1.7 <2"]) expect(parseAddonsConfig({ charts: { longhorn: { version } } }).charts.longhorn?.version).toBe(version);
 });
