@@ -36,8 +36,8 @@ import { readStackConfig, secretValue } from "./read-config";
 /**
  * The `plannedRestarts` output, also logged: which nodes this update restarts, in rollout order and
  * why, from the restart keys of the last successful update (so `pulumi preview` shows it). Only node
- * names and reasons, so it is plain even when the keys are secret. `version` is empty when versions
- * move in-cluster (system-upgrade-controller) rather than through the rollout.
+ * names and reasons, so it is plain even when the keys are secret. `cluster.ssh` false: versions move
+ * in-cluster (system-upgrade-controller) rather than through the rollout, and the keys leave them out.
  */
 function restartPlanOutput(k3s: K3sCluster, previous: PreviousState | undefined, cluster: { k3sVersion: string; ssh: boolean; agentBatchSize: number }, identities: Record<string, string>, renewal: string | undefined): pulumi.Output<string[]> {
   if (previous === undefined) return pulumi.output(["unknown: k3s-stacks:upgrade.checkPreviousOutputs is false"]);
