@@ -30,7 +30,7 @@ beforeAll(async () => {
     { server: { "etcd-s3": true, "etcd-s3-secret-key": pulumi.secret("S3-SECRET") }, secret: true },
   ]);
   // Two layers and the user each add to one list.
-  build("lists", [{ all: { "kubelet-arg": ["max-pods=150"] } }, { all: { "kubelet-arg": pulumi.output(["image-gc-high-threshold=80"]) } }], { agentConfig: { "kubelet-arg": ["system-reserved=memory=256Mi"] } });
+  build("lists", [{ all: { "kubelet-arg": ["max-pods=150"] } }, { all: { "kubelet-arg": pulumi.output(["image-gc-high-threshold=90"]) } }], { agentConfig: { "kubelet-arg": ["system-reserved=memory=256Mi"] } });
   // MetalLB and monitoring, as the stack program contributes them.
   build("ports", [addonK3sContribution(parseAddonsConfig({ loadBalancer: { type: "metallb", pools: [{ name: "lan", addresses: ["192.168.1.224/28"] }] }, monitoring: { enabled: true } }), "etcd")]);
   await drain();
@@ -86,7 +86,7 @@ test("bad contributions are refused with every problem, each naming its argument
 test("contributions add to each other's lists and to the user's, on servers and agents", async () => {
   for (const name of ["lists-listss-config", "lists-listsa-config"]) {
     const c = configYamlOf(unpackScript(await valueOf(stdin(name))));
-    expect(c["kubelet-arg"]).toEqual(["system-reserved=memory=256Mi", "max-pods=150", "image-gc-high-threshold=80"]);
+    expect(c["kubelet-arg"]).toEqual(["system-reserved=memory=256Mi", "max-pods=150", "image-gc-high-threshold=90"]);
   }
 });
 

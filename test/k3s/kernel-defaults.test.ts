@@ -36,8 +36,8 @@ const digests = (nodes: ReturnType<typeof stack>) => Object.fromEntries(nodes.fl
 describe("an unrelated stack's scripts are byte-identical", () => {
   test.each([
     ["no kubelet settings", {}, {}, { "s1 config": "e1eea1ab74bcf24f", "s1 prep": "e5dbcc7faaebee5e", "a1 config": "d28015358d5da28b", "a1 prep": "82edf4edade28242" }],
-    ["kubelet-arg entries, protect-kernel-defaults: false", { "kubelet-arg": ["max-pods=150"] }, { "kubelet-arg": ["image-gc-high-threshold=80"], "protect-kernel-defaults": false },
-      { "s1 config": "468a4f98879de13b", "s1 prep": "e5dbcc7faaebee5e", "a1 config": "f68655b744d09bb9", "a1 prep": "82edf4edade28242" }],
+    ["kubelet-arg entries, protect-kernel-defaults: false", { "kubelet-arg": ["max-pods=150"] }, { "kubelet-arg": ["image-gc-high-threshold=90"], "protect-kernel-defaults": false },
+      { "s1 config": "468a4f98879de13b", "s1 prep": "e5dbcc7faaebee5e", "a1 config": "cd7ec3b3dd7094f2", "a1 prep": "82edf4edade28242" }],
   ])("%s", (_, serverConfig, agentConfig, expected) => {
     expect(digests(stack(serverConfig, agentConfig))).toEqual(expected);
   });

@@ -15,7 +15,7 @@ const contrib: ResolvedContributions = {
   disable: ["servicelb", "traefik"],
 };
 const settings = (extra: Record<string, unknown> = {}) =>
-  parseClusterConfig({ k3sVersion: "v1.36.3+k3s1", disable: ["traefik", "local-storage"], tlsSans: ["k3s.lan"], apiEndpoint: "10.0.0.100", clusterDomain: "cluster.lan", flannelBackend: "wireguard-native", serverConfig: extra.datastore === "etcd" ? { "etcd-expose-metrics": true } : {}, agentConfig: { "kubelet-arg": ["image-gc-high-threshold=80"], "disable-apiserver-lb": true }, ...extra });
+  parseClusterConfig({ k3sVersion: "v1.36.3+k3s1", disable: ["traefik", "local-storage"], tlsSans: ["k3s.lan"], apiEndpoint: "10.0.0.100", clusterDomain: "cluster.lan", flannelBackend: "wireguard-native", serverConfig: extra.datastore === "etcd" ? { "etcd-expose-metrics": true } : {}, agentConfig: { "kubelet-arg": ["image-gc-high-threshold=90"], "disable-apiserver-lb": true }, ...extra });
 const node = (o: Partial<NodeConfigInput>): NodeConfigInput => ({ name: "n1", role: "server", bootstrap: true, labels: { tier: "edge", "example.com/x": "y" }, taints: ["dedicated=db:NoSchedule"], internalAddress: "10.0.0.11", externalAddress: "203.0.113.11", flannelIface: "eth1", ...o });
 
 const cases: Array<[string, "sqlite" | "etcd" | "postgres", Partial<NodeConfigInput>]> = [
@@ -88,7 +88,7 @@ test("server settings: SANs include the API endpoint, disable merges contributio
   expect(c["etcd-expose-metrics"]).toBe(true);
   expect(c["etcd-snapshot-schedule-cron"]).toBe("0 */6 * * *");
   // contributions add to the user's lists (k3s passes every entry): the user's agentConfig entry stays
-  expect(c["kubelet-arg"]).toEqual(["image-gc-high-threshold=80", "max-pods=200"]);
+  expect(c["kubelet-arg"]).toEqual(["image-gc-high-threshold=90", "max-pods=200"]);
   // agent-only flags from agentConfig stay off servers
   expect(c).not.toHaveProperty("disable-apiserver-lb");
 });
@@ -96,7 +96,7 @@ test("server settings: SANs include the API endpoint, disable merges contributio
 test("agents get agentConfig and contributions for all, nothing server-only", () => {
   const c = renderNodeConfig(settings({ datastore: "etcd" }), node({ role: "agent", bootstrap: false }), JOIN, contrib);
   expect(c["disable-apiserver-lb"]).toBe(true);
-  expect(c["kubelet-arg"]).toEqual(["image-gc-high-threshold=80", "max-pods=200"]);
+  expect(c["kubelet-arg"]).toEqual(["image-gc-high-threshold=90", "max-pods=200"]);
   for (const key of ["tls-san", "disable", "cluster-cidr", "service-cidr", "secrets-encryption", "etcd-expose-metrics", "etcd-snapshot-schedule-cron", "kube-apiserver-arg", "write-kubeconfig-mode", "cluster-domain", "flannel-backend"]) {
     expect(c).not.toHaveProperty(key);
   }
