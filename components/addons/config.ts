@@ -1,5 +1,4 @@
 import { z } from "zod";
-import * as semver from "semver";
 import { cidrSchema } from "../rules/cidr";
 import { parseConfig } from "../rules/errors";
 import { filled } from "../rules/issues";
@@ -240,9 +239,20 @@ const monitoring = z
   })
   .strict();
 
-// Helm reads --version as a semver constraint (Masterminds/semver): a word such as 'latest' is none,
-// and `helm pull`/install fail with "improper constraint" only when the chart is deployed.
-const chartVersion = filled("a chart version, such as 1.7.2, or remove the key").refine((v) => semver.validRange(v) !== null, {
+// Helm reads --version as a semver constraint (Masterminds/semver v3 NewConstraint): a word such as
+// 'latest' is none, and `helm pull`/install fail with "improper constraint" only when the chart is deployed.
+// Its grammar: '||' between alternatives, ',' or spaces between the parts of one, 'a - b' ranges, each
+// part an operator (=, !=, >, <, >=, =>, <=, =<, ~, ~>, ^) and a version of 1-3 numbers or x/X/* wildcards,
+// with a 'v', a pre-release and build metadata allowed.
+const CONSTRAINT_VERSION = String.raw`v?(?:\d+|[xX*])(?:\.(?:\d+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?`;
+const CONSTRAINT_PART = new RegExp(String.raw`^(?:(?:!=|>=|=>|<=|=<|~>|[=><~^])\s*)?${CONSTRAINT_VERSION}$`);
+const HYPHEN_RANGE = new RegExp(String.raw`^${CONSTRAINT_VERSION}\s+-\s+${CONSTRAINT_VERSION}$`);
+const helmConstraint = (v: string): boolean =>
+  v.split("||").every((alt) => {
+    const a = alt.trim();
+    return HYPHEN_RANGE.test(a) || (a !== "" && a.split(/\s*,\s*|\s+(?![0-9vxX*])/).every((part) => CONSTRAINT_PART.test(part.trim())));
+  });
+const chartVersion = filled("a chart version, such as 1.7.2, or remove the key").refine(helmConstraint, {
   message: "is not a chart version or version range Helm takes ('latest' and other words are none). Fix: give a version, such as 1.7.2, or remove the key to keep the version k3s-stacks pins",
 });
 const chartOverride = z

@@ -55,13 +55,14 @@ function snapshotRetention(where: "local" | "S3") {
   );
 }
 
-// k3s's S3 client checks the bucket name before any request (minio-go s3utils.CheckValidBucketName,
-// as AWS's bucket naming rules): no address form, and no dot next to a dot or hyphen.
+// k3s only checks that the bucket exists (pkg/etcd/s3: BucketExists), and minio-go checks its name
+// first with s3utils.CheckValidBucketName, the non-strict rule (S3 services other than AWS, and old AWS
+// buckets, allow capitals, '_' and ':'): 3-63 characters, no address form, no dot next to a dot or hyphen.
 const bucketName = required(
   z
     .string()
-    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
-      message: "is not a valid bucket name. Fix: 3-63 characters of lowercase letters, digits, dots and hyphens",
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{1,61}[A-Za-z0-9]$/, {
+      message: "is not a valid bucket name. Fix: 3-63 characters of letters, digits, dots, hyphens, '_' and ':', starting and ending with a letter or digit",
     })
     .refine((v) => !/^(\d+\.){3}\d+$/.test(v), {
       message: "is an IP address, which k3s's S3 client (minio-go) refuses as a bucket name. Fix: give the bucket's name, such as k3s-snapshots; the address goes in endpoint",

@@ -100,7 +100,8 @@ export function planStack(config: StackConfig, previous: PreviousState | undefin
     },
     () => {
       if (read.has(REGISTRIES_KEY) || read.has(REGISTRY_PASSWORDS_KEY)) {
-        plan.registries = parseRegistriesConfig(read.object(REGISTRIES_KEY), read.object(REGISTRY_PASSWORDS_KEY), read.isSecret(REGISTRY_PASSWORDS_KEY), config.baseDir);
+        const serverConfig = (read.object("cluster") as { serverConfig?: Record<string, unknown> } | undefined)?.serverConfig;
+        plan.registries = parseRegistriesConfig(read.object(REGISTRIES_KEY), read.object(REGISTRY_PASSWORDS_KEY), read.isSecret(REGISTRY_PASSWORDS_KEY), config.baseDir, serverConfig?.["embedded-registry"] === true);
       }
     },
     () => {

@@ -132,9 +132,10 @@ export interface RegistriesSettings {
 /**
  * Validates `k3s-stacks:registries` with `k3s-stacks:registryPasswords` and reads the TLS files it
  * names (paths relative to `baseDir`). `passwordsSecret` says whether the passwords key was set with
- * --secret (`pulumi.runtime.isConfigSecret`). Throws one ConfigError listing every problem.
+ * --secret (`pulumi.runtime.isConfigSecret`). `embeddedRegistry`: the cluster's serverConfig turns on
+ * k3s's embedded registry itself (`embedded-registry: true`), as embeddedMirror does. Throws one ConfigError listing every problem.
  */
-export function parseRegistriesConfig(raw: unknown, rawPasswords: unknown, passwordsSecret: boolean, baseDir: string): RegistriesSettings {
+export function parseRegistriesConfig(raw: unknown, rawPasswords: unknown, passwordsSecret: boolean, baseDir: string, embeddedRegistry = false): RegistriesSettings {
   const config = parseConfig(registriesSchema, raw ?? {}, REGISTRIES_KEY);
   const problems: string[] = [];
   const pwKey = keyPath(REGISTRY_PASSWORDS_KEY, []);
@@ -160,7 +161,7 @@ export function parseRegistriesConfig(raw: unknown, rawPasswords: unknown, passw
   }
   // k3s docs, "Private Registry Configuration", Default Endpoint Fallback: with the fallback off, a mirrored
   // registry is pulled only from its endpoints and the embedded mirror; with neither, from nowhere.
-  if (config.disableDefaultEndpoint && !config.embeddedMirror) {
+  if (config.disableDefaultEndpoint && !config.embeddedMirror && !embeddedRegistry) {
     for (const [host, m] of Object.entries(config.mirrors)) {
       if ((m.endpoint ?? []).length > 0) continue;
       problems.push(`${keyPath(REGISTRIES_KEY, ["mirrors", host])}: has no endpoint, and with disableDefaultEndpoint: true (and no embeddedMirror) containerd would pull ${host === "*" ? "every registry's" : `${host}'s`} images from nowhere${host === "*" || host === "docker.io" ? ", k3s's own (pause, CoreDNS) included, so no pod would start" : ""}. ` +

@@ -92,7 +92,8 @@ function icuZone(zone: string): string | undefined {
  * A name newer than our copy of the database (tz-names.json) is taken when ICU knows it spelt so.
  */
 function zoneProblem(zone: string): { what: string; instead?: string } | undefined {
-  if (zone === "UTC" || zone === "Local" || ZONES.has(zone) || icuZone(zone) === zone) return undefined;
+  // time.LoadLocation("") is UTC.
+  if (zone === "" || zone === "UTC" || zone === "Local" || ZONES.has(zone) || icuZone(zone) === zone) return undefined;
   const spelt = tz.names.find((n) => n.toLowerCase() === zone.toLowerCase()) ?? (zone.toLowerCase() === "utc" ? "UTC" : undefined);
   const icu = icuZone(zone);
   return {
@@ -115,10 +116,9 @@ export function cronZoneFix(spec: string): string | undefined {
 export function cronProblem(spec: string): string | undefined {
   if (spec.length === 0) return "is empty";
   let rest = spec;
-  const zone = /^(CRON_TZ|TZ)=(\S*)(\s|$)/.exec(rest);
-  if (/^(CRON_TZ|TZ)=/.test(rest)) {
-    if (!zone) return `names the time zone '${rest}', which is not in the time zone database (such as Europe/Berlin or UTC)`;
-    const wrong = zoneProblem(zone[2]);
+  const zone = /^(?:CRON_TZ|TZ)=(\S*)(?:\s|$)/.exec(rest);
+  if (zone) {
+    const wrong = zoneProblem(zone[1]);
     if (wrong) return wrong.what;
     rest = rest.slice(zone[0].length).trim();
   }

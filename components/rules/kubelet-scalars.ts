@@ -34,7 +34,7 @@ const KUBELET_SCALARS: Record<string, Scalar> = {
   "container-log-max-files": count("5", 2),
   "node-status-max-images": count("50", -1),
   "oom-score-adj": count("-999", -1000, 1000),
-  "pod-max-pids": { type: "int64", min: -1, example: "4096" },
+  "pod-max-pids": { type: "int64", example: "4096" },
   "max-open-files": { type: "int64", min: 0, example: "1000000" },
   "serialize-image-pulls": bool,
   "fail-swap-on": bool,
@@ -71,7 +71,19 @@ const KUBELET_SCALARS: Record<string, Scalar> = {
 
 /** Go's strconv.ParseBool, which pflag's bool flags use. */
 const GO_BOOL = ["1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False"];
-const INT_BITS = { int32: 2 ** 31, int64: 2 ** 63 };
+const INT_BITS = { int32: 31n, int64: 63n };
+/** strconv.ParseInt(s, 0, bits), as pflag's int flags call it: a sign, then decimal, or 0x, 0b, 0o (or a bare 0) digits, where '_' may separate digits. */
+function goInt(value: string): bigint | undefined {
+  const m = /^([+-]?)(0[xX]|0[bB]|0[oO]|0(?=[0-7_]))?(.+)$/.exec(value);
+  if (!m) return undefined;
+  const [, sign, prefix = "", digits] = m;
+  const base = /[xX]/.test(prefix) ? "0-9a-fA-F" : /[bB]/.test(prefix) ? "01" : prefix ? "0-7" : "0-9";
+  const shape = prefix ? new RegExp(`^_?[${base}]+(?:_[${base}]+)*$`) : /^(?:0|[1-9](?:_?[0-9])*)$/;
+  if (!shape.test(digits)) return undefined;
+  const n = BigInt(`${prefix && !/[xXbB]/.test(prefix) ? "0o" : prefix}${digits.replace(/_/g, "")}`);
+  return sign === "-" ? -n : n;
+}
+
 /** The kubelet's defaults for the image GC thresholds, which a lone one is held against (low < high). */
 const IMAGE_GC_DEFAULT = { high: 85, low: 80 };
 
@@ -85,9 +97,10 @@ function scalarProblem(flag: string, s: Scalar, value: string): string | undefin
     case "enum":
       return s.values.includes(value) ? undefined : `'${value}' is not one of ${s.values.join(", ")}`;
     default: {
-      if (!/^[+-]?\d+$/.test(value)) return `'${value}' is not a whole number ("invalid argument ... strconv.ParseInt")`;
-      const n = Number(value);
-      if (n >= INT_BITS[s.type] || n < -INT_BITS[s.type]) return `'${value}' is past the flag's ${s.type} range`;
+      const big = goInt(value);
+      if (big === undefined) return `'${value}' is not a whole number ("invalid argument ... strconv.ParseInt")`;
+      if (big >= 1n << INT_BITS[s.type] || big < -(1n << INT_BITS[s.type])) return `'${value}' is past the flag's ${s.type} range`;
+      const n = Number(big);
       if (s.min !== undefined && n < s.min) return `${flag} must be ${s.max === undefined ? `${s.min} or more` : `${s.min}-${s.max}`}, not ${value}`;
       if (s.max !== undefined && n > s.max) return `${flag} must be ${s.min}-${s.max}, not ${value}`;
       return undefined;
@@ -108,20 +121,25 @@ export function kubeletScalarProblems(config: Record<string, unknown>, where: (k
     const s = KUBELET_SCALARS[flag];
     // An entry that is not name=value is reported as such (rules/flags.ts).
     if (!s || componentArgProblem(entry) !== undefined) continue;
-    const value = entry.slice(entry.indexOf("=") + 1);
+    // A name alone is how k3s sets a flag to true (it passes --<name>=true).
+    const value = entry.includes("=") ? entry.slice(entry.indexOf("=") + 1) : "true";
     const wrong = scalarProblem(flag, s, value);
     if (wrong) {
       const fix = s.type === "bool" ? `${flag}=true or ${flag}=false` : s.type === "enum" ? `${flag}=${s.values[0]}` : `${flag}=${s.example}`;
       problems.push(`${where(key)}: '${entry}': ${wrong}, so the kubelet refuses it and exits at start and the node never becomes Ready. Fix: write it like ${fix}.`);
     } else if (flag === "image-gc-high-threshold" || flag === "image-gc-low-threshold") {
-      gc[flag === "image-gc-high-threshold" ? "high" : "low"] = { key, n: Number(value) };
+      gc[flag === "image-gc-high-threshold" ? "high" : "low"] = { key, n: Number(goInt(value)) };
     }
   }
+  // A kubelet config file (config=, config-dir=) may set the one not given here: no default to compare with then.
+  const configFile = keyedArgEntries(config, "kubelet-arg").some(({ entry }) => ["config", "config-dir"].includes(argName(entry)));
   const high = gc.high?.n ?? IMAGE_GC_DEFAULT.high;
   const low = gc.low?.n ?? IMAGE_GC_DEFAULT.low;
-  if ((gc.high || gc.low) && low >= high) {
+  if ((gc.high || gc.low) && (!configFile || (gc.high && gc.low)) && low >= high) {
     const at = gc.low ?? gc.high!;
-    problems.push(`${where(at.key)}: image-gc-low-threshold (${low}${gc.low ? "" : ", the default"}) is not below image-gc-high-threshold (${high}${gc.high ? "" : ", the default"}), and the kubelet refuses to start ("imageGCLowThresholdPercent ... must be less than imageGCHighThresholdPercent"). Fix: set image-gc-low-threshold below ${high}, such as image-gc-low-threshold=${Math.max(0, high - 5)}.`);
+    // No low threshold (0-100) is below a high one of 0: that one must rise.
+    const fix = high > 0 && gc.low ? `set image-gc-low-threshold below ${high}, such as image-gc-low-threshold=${Math.max(0, high - 5)}` : `set image-gc-high-threshold above ${low}, such as image-gc-high-threshold=${Math.min(100, Math.max(low + 5, IMAGE_GC_DEFAULT.high))}`;
+    problems.push(`${where(at.key)}: image-gc-low-threshold (${low}${gc.low ? "" : ", the default"}) is not below image-gc-high-threshold (${high}${gc.high ? "" : ", the default"}), and the kubelet refuses to start ("imageGCLowThresholdPercent ... must be less than imageGCHighThresholdPercent"). Fix: ${fix}.`);
   }
   return problems;
 }

@@ -63,7 +63,7 @@ function nodeIps(n: NodeAddresses): KnownIp[] {
  * - the primary family comes first ({@link familyProblems});
  * - the address other nodes join (`joinTarget`, the primary one) must be one they can reach, never loopback and the like;
  * - an internalAddress may not be another node's address (its internalAddress or, without one, its SSH address),
- *   nor an externalAddress another node's internalAddress or SSH address.
+ *   nor an externalAddress another node's internalAddress.
  * `cluster` names the cluster settings (the stack's `k3s-stacks:cluster` by default, or `{ arg: "K3sCluster.args" }`).
  */
 export function nodeAddressProblems(net: { clusterCidr: string; serviceCidr: string; advertiseAddress?: unknown }, nodes: NodeAddresses[], cluster: ConfigRoot = "cluster"): string[] {
@@ -116,7 +116,9 @@ export function nodeAddressProblems(net: { clusterCidr: string; serviceCidr: str
   for (const n of nodes) {
     for (const address of n.externalAddress !== undefined ? splitNodeIps(n.externalAddress) : []) {
       const other = seen.get(parseIp(address)?.toNormalizedString() ?? address);
-      if (other !== undefined && !other.startsWith(`${n.key}.`)) {
+      // Only a node-ip written as such: SSH addresses may be one NAT address shared on several ports,
+      // and a node behind it may rightly name it as its external address.
+      if (other !== undefined && other.endsWith(".internalAddress") && !other.startsWith(`${n.key}.`)) {
         problems.push(`${n.key}.externalAddress: ${address} is the address of ${other}, another node; a node's external address is where others reach this node${n.role === "server" ? " (and a server's API advertise address)" : ""}. Fix: give this node's own public address, or remove externalAddress.`);
       }
     }

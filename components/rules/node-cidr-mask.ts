@@ -23,7 +23,9 @@ const flagName = (e: NodeMaskFlag): string => (e.families.length === 2 ? "node-c
 export function nodeMaskProblems(flags: NodeMaskFlag[], clusterCidr: string, where: (key: string) => string): string[] {
   const families = splitCidrs(clusterCidr).map(cidrFamily);
   const dual = families.length > 1;
-  const set = flags.filter((e) => e.size !== 0);
+  // kube-controller-manager keeps the last value of each flag: earlier entries of the same flag do not count.
+  const last = new Map(flags.map((e) => [flagName(e), e]));
+  const set = [...last.values()].filter((e) => e.size !== 0);
   const plain = set.filter((e) => e.families.length === 2);
   const own = set.filter((e) => e.families.length === 1);
   const problems: string[] = [];

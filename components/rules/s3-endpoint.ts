@@ -31,16 +31,18 @@ export function s3EndpointProblem(value: string, names: S3SettingNames = STACK_S
 }
 
 /**
- * Why `value` is not the host[:port] minio-go takes (url.Parse of https://<value>, then its host must
- * be a domain name or an IP address): an IPv6 address needs brackets (else the part after its last ':'
- * is read as the port), a name has letters, digits, '-', '_' and '.' only, a port is 1-65535.
+ * Why `value` is not the host[:port] minio-go takes (url.Parse of https://<value>, then
+ * s3utils.IsValidDomain or IsValidIP on the host): an IPv6 address needs brackets (else the part after
+ * its last ':' is read as the port); a name must not be empty or longer than 255 characters, start with
+ * '.', start or end with '-' or '_', or hold whitespace or any of `~!@#$%^&*()+={}[]|\"';:><?/ (a
+ * trailing dot and non-ASCII letters pass); a port is 1-65535.
  */
 function hostPortProblem(value: string): string | undefined {
   const v6 = bracketedIpv6(value);
   if (v6) return `'${value}' is an IPv6 address without brackets: k3s's S3 client (minio-go) reads the part after its last ':' as the port. Fix: set the endpoint to ${bracketFix(v6)}.`;
   const m = /^(\[[^\]]*\]|[^:[\]]*)(?::(\d*))?$/.exec(value);
   const host = m?.[1] ?? "";
-  const bad = !m || (host.startsWith("[") ? ipFamily(host.slice(1, -1)) !== "ipv6" : !/^[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*$/.test(host));
+  const bad = !m || (host.startsWith("[") ? ipFamily(host.slice(1, -1)) !== "ipv6" : host.length === 0 || host.length > 255 || /^[.\-_]|[-_]$|[\s`~!@#$%^&*()+={}[\]|\\"';:><?/]/.test(host));
   if (bad) return `'${value}' is not a host[:port]: k3s's S3 client (minio-go) takes a DNS name or an IP address (IPv6 in brackets) with an optional port, so no snapshot would reach S3. Fix: set the endpoint to the S3 service's host name or address, such as s3.example.com:9000.`;
   const port = m?.[2];
   if (port !== undefined && !(Number(port) >= 1 && Number(port) <= 65535)) return `'${value}' has ${port ? `port ${port}, outside 1-65535` : "a ':' without a port"}. Fix: set the endpoint to ${host}:<the S3 service's port>, such as ${host}:9000.`;

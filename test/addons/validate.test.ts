@@ -369,5 +369,5 @@ test("a chart version Helm cannot read as a version or range is refused; version
   expect(problemsOf(() => parseAddonsConfig({ charts: { longhorn: { version: "latest" } } }))).toEqual([
     problem("k3s-stacks:addons.charts.longhorn.version", "is not a chart version or version range Helm takes", "give a version, such as 1.7.2"),
   ]);
-  for (const version of ["1.7.2", "v1.20.6", "~1.7.0", ">=1.7 <2"]) expect(parseAddonsConfig({ charts: { longhorn: { version } } }).charts.longhorn?.version).toBe(version);
+  for (const version of ["1.7.2", "v1.20.6", "~1.7.0", ">=1.7 <2", ">=1.7.0, <2.0.0", "!=1.7.3", "=>1.7", "1.2 - 1.4", "^1.2 || ^2"]) expect(parseAddonsConfig({ charts: { longhorn: { version } } }).charts.longhorn?.version).toBe(version);
 });

@@ -72,7 +72,7 @@ describe("k3s-stacks:snapshots", () => {
     expect(p).toContain(fix);
   });
 
-  it.each(["CRON_TZ=Europe/Berlin 30 2 * * *", "TZ=UTC @daily", "CRON_TZ=US/Pacific 0 3 * * *", "CRON_TZ=Etc/UTC 0 3 * * *", "TZ=EST5EDT 0 3 * * *", "0 3 * * sun,SAT", "0 0 1 jan-mar/2 ?", "5/15 * * * *", "0 */4 * * 0-6", "@midnight"])(
+  it.each(["CRON_TZ=Europe/Berlin 30 2 * * *", "TZ=UTC @daily", "CRON_TZ=US/Pacific 0 3 * * *", "CRON_TZ=Etc/UTC 0 3 * * *", "CRON_TZ= 0 */12 * * *", "TZ=EST5EDT 0 3 * * *", "0 3 * * sun,SAT", "0 0 1 jan-mar/2 ?", "5/15 * * * *", "0 */4 * * 0-6", "@midnight"])(
     "accepts %s, which robfig/cron parses",
     (schedule) => {
       expect(parseSnapshotConfig({ schedule }).schedule).toBe(schedule);
@@ -83,7 +83,7 @@ describe("k3s-stacks:snapshots", () => {
     const cfg = parseSnapshotConfig({ s3: { bucket: "k3s-backups", folder: "homelab" } });
     expect(cfg.s3).toEqual({ bucket: "k3s-backups", folder: "homelab", endpoint: "s3.amazonaws.com", region: "us-east-1" });
     const p = problems(() =>
-      parseSnapshotConfig({ dir: "snaps", s3: { endpoint: "https://minio:9000", bucket: "Bad_Bucket", bucketLookupType: "virtual", timeout: "soon", secretKey: "x" } }),
+      parseSnapshotConfig({ dir: "snaps", s3: { endpoint: "https://minio:9000", bucket: "bad bucket!", bucketLookupType: "virtual", timeout: "soon", secretKey: "x" } }),
     );
     const text = p.join("\n");
     expect(text).toMatch(/snapshots\.dir: must be an absolute path/);

@@ -47,14 +47,15 @@ describe("loopback SSH addresses (port-forwarded machines)", () => {
   });
 });
 
-test("an externalAddress that is another node's internal or SSH address is refused: a server would advertise that node as its API", () => {
-  const hosts = [host("s1", "192.168.1.11", "server", { externalAddress: "192.168.1.21" }), host("a1", "192.168.1.22", "agent", { internalAddress: "192.168.1.21" }), host("a2", "192.168.1.23", "agent", { externalAddress: "192.168.1.11" })];
+test("an externalAddress that is another node's internalAddress is refused: a server would advertise that node as its API", () => {
+  const hosts = [host("s1", "192.168.1.11", "server", { externalAddress: "192.168.1.21" }), host("a1", "192.168.1.22", "agent", { internalAddress: "192.168.1.21" })];
   expect(problemsOf(() => planOf(inventoryStack({ hosts })))).toEqual([
     problem("k3s-stacks:inventory.hosts[0].externalAddress", "192.168.1.21 is the address of k3s-stacks:inventory.hosts[1].internalAddress, another node; a node's external address is where others reach this node (and a server's API advertise address)", "give this node's own public address"),
-    problem("k3s-stacks:inventory.hosts[2].externalAddress", "192.168.1.11 is the address of k3s-stacks:inventory.hosts[0].address", "or remove externalAddress"),
   ]);
-  // Its own address, and a public address no node has, are fine.
+  // Its own address, a public address no node has, and one NAT address that nodes on different SSH ports share, are fine.
   expect(planOf(inventoryStack({ hosts: [host("s1", "192.168.1.11", "server", { externalAddress: "203.0.113.5" }), host("a1", "192.168.1.22", "agent", { externalAddress: "192.168.1.22" })] })).nodes).toHaveLength(2);
+  const nat = [host("s1", "192.168.1.11", "server"), host("a1", "203.0.113.5", "agent", { port: 2201, externalAddress: "203.0.113.5" }), host("a2", "203.0.113.5", "agent", { port: 2202, externalAddress: "203.0.113.5" })];
+  expect(planOf(inventoryStack({ hosts: nat })).nodes).toHaveLength(3);
 });
 
 test("an internalAddress that is another host's SSH address is refused wherever either is listed", () => {

@@ -54,9 +54,10 @@ describe("snapshots.s3.endpoint", () => {
     expect(s3EndpointProblem("[10.0.0.5]:9000")).toMatch(/is not a host\[:port\]/);
     expect(s3EndpointProblem("minio.lan:99999")).toMatch(/has port 99999, outside 1-65535\. Fix: set the endpoint to minio\.lan:<the S3 service's port>/);
     expect(s3EndpointProblem("minio.lan:")).toMatch(/has a ':' without a port/);
+    for (const bad of ["-minio.lan", ".minio.lan", "minio_", "min!o.lan"]) expect(s3EndpointProblem(bad)).toMatch(/is not a host\[:port\]/);
   });
 
-  test.each(["minio.lan:9000", "s3.amazonaws.com", "[fd00::9]:9000", "10.0.0.5:9000", "my_minio:9000"])("%s is accepted", (endpoint) => {
+  test.each(["minio.lan:9000", "s3.amazonaws.com", "[fd00::9]:9000", "10.0.0.5:9000", "my_minio:9000", "s3.example.com.", "s3.example.com.:9000", "münchen.example"])("%s is accepted", (endpoint) => {
     expect(planOf(etcd(endpoint)).snapshots.s3?.endpoint).toBe(endpoint);
   });
 });
@@ -71,7 +72,7 @@ describe("snapshots.s3.bucket", () => {
     }
   });
 
-  test.each(["k3s-snapshots", "k3s.snapshots.example", "a1b"])("%s is accepted", (bucket) => {
+  test.each(["k3s-snapshots", "k3s.snapshots.example", "a1b", "My-Bucket", "k3s_snapshots", "etcd:backups"])("%s is accepted (minio-go's non-strict bucket rule, as BucketExists checks it)", (bucket) => {
     expect(planOf(etcd(bucket)).snapshots.s3?.bucket).toBe(bucket);
   });
 });

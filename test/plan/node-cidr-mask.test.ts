@@ -41,3 +41,9 @@ test("0 means the default (/24): accepted, and the checks that size ranges use t
     problem("k3s-stacks:cluster.agentConfig.kubelet-arg[0]", "253 pod addresses in each node's /24", "max-pods=253"),
   ]);
 });
+
+test("each flag's last entry counts, as kube-controller-manager keeps it", () => {
+  expect(accepted(kcm("node-cidr-mask-size=24", "node-cidr-mask-size=0", "node-cidr-mask-size-ipv4=25"))).toBeDefined();
+  expect(accepted({ ...DUAL, ...kcm("node-cidr-mask-size=24", "node-cidr-mask-size=0") })).toBeDefined();
+  expect(refused(kcm("node-cidr-mask-size-ipv4=33", "node-cidr-mask-size-ipv4=24", "node-cidr-mask-size-ipv4=32"))).toEqual([problem(`${KEY}[2]`, "no address left for a pod", "such as 24")]);
+});

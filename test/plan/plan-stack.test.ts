@@ -149,3 +149,9 @@ describe("k3s-stacks:sshPrivateKeyPassword against the nodes and the key (plan/s
     expect(() => plan(inventoryStack({ inventory: { privateKeyPath: "~/.ssh/id_ed25519" } }), { [PASSWORD]: "pw-12345" })).not.toThrow();
   });
 });
+
+test("a mirror without endpoints under disableDefaultEndpoint: the embedded registry turned on in serverConfig is a source, so it is taken", () => {
+  const registries = { "k3s-stacks:registries": { disableDefaultEndpoint: true, mirrors: { "docker.io": {} } } };
+  expect(problemsOf(() => plan({ ...inventoryStack(), ...registries }))).toEqual([problem("k3s-stacks:registries.mirrors.docker.io", "has no endpoint", "embeddedMirror: true")]);
+  expect(plan({ ...inventoryStack({ cluster: { serverConfig: { "embedded-registry": true } } }), ...registries }).registries?.config.disableDefaultEndpoint).toBe(true);
+});

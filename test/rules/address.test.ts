@@ -210,6 +210,8 @@ describe("registries.yaml keys and mirror endpoints", () => {
     for (const ok of [{ disableDefaultEndpoint: true, embeddedMirror: true, mirrors: { "docker.io": {} } }, { embeddedMirror: true, mirrors: { "docker.io": {} } }]) {
       expect(parseRegistriesConfig(ok, undefined, false, ".").config.mirrors).toHaveProperty(["docker.io"]);
     }
+    // The embedded registry turned on through serverConfig (embedded-registry: true) is a source too.
+    expect(parseRegistriesConfig({ disableDefaultEndpoint: true, mirrors: { "docker.io": {} } }, undefined, false, ".", true).config.mirrors).toHaveProperty(["docker.io"]);
   });
   test("an IPv6 address without brackets is named as such, with the bracketed URL (RFC 3986 §3.2.2), not as a bad port", () => {
     const p = refused({ mirrors: { "docker.io": { endpoint: ["https://2001:db8::5:5000/v2", "http://fd00::5"] } } });
