@@ -263,7 +263,9 @@ export function bracketFix(forms: string[], prefix = "", suffix = ""): string {
 }
 
 /** Why a URL with a scheme does not parse, with a fix that keeps the scheme written. */
-function unparsableUrl(value: string, scheme: string, example: UrlExample): string {
+function unparsableUrl(raw: string, scheme: string, example: UrlExample): string {
+  // Credentials before '@' are never echoed (a registry URL may carry a password).
+  const value = raw.replace(/^([^:]+:\/\/)[^@/]*@/, "$1…@");
   const authority = /^[^:]+:\/\/(?:[^@/]*@)?([^/?#]*)/.exec(value)?.[1] ?? "";
   const v6 = bracketedIpv6(authority);
   if (v6) return `'${value}' has an IPv6 address without brackets; a URL puts it in brackets (RFC 3986 §3.2.2). Fix: write ${bracketFix(v6, `${scheme}://`, value.slice(value.indexOf(authority) + authority.length))}.`;

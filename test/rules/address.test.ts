@@ -221,6 +221,11 @@ describe("registries.yaml keys and mirror endpoints", () => {
     ]);
     expect(p.join("\n")).not.toContain("where the port belongs");
   });
+  test("a URL that does not parse never echoes the credentials before '@'", () => {
+    const p = refused({ mirrors: { "docker.io": { endpoint: ["https://ci:s3cret@reg.lan:abc", "https://ci:s3cret@2001:db8::5:5000", "https://ci:s3cret@reg lan"] } } });
+    expect(p).toHaveLength(3);
+    expect(p.join("\n")).not.toContain("s3cret");
+  });
 });
 
 describe("every URL setting words a bad URL without writing a scheme twice", () => {
