@@ -15,7 +15,7 @@ import { kubeletRootDirs } from "../components/addons/kubelet-dir";
 import type { ClusterAddons } from "../components/addons/cluster-addons";
 import { PreviousState, installedNodes, knownApiHosts, readPreviousState } from "../components/day-two/previous";
 import { certificateRenewal } from "../components/day-two/certificates";
-import { plannedRestarts, restartKey } from "../components/day-two/restart-plan";
+import { controllerUpgrade, otherModeKeys, plannedRestarts } from "../components/day-two/restart-plan";
 import { dayTwoCommands } from "../components/day-two/commands";
 import { fixedSettings } from "../components/day-two/fixed-settings";
 import { etcdNodeIps } from "../components/day-two/etcd-peers";
@@ -44,20 +44,15 @@ function restartPlanOutput(k3s: K3sCluster, previous: PreviousState | undefined,
   const version = cluster.ssh ? cluster.k3sVersion : "";
   return pulumi.unsecret(pulumi.all([k3s.restartKeys, k3s.configHashes]).apply(([keys, hashes]) => {
     if (previous.restartKeys === undefined) return [];
-    // The last update may have used the other upgrade mode, whose keys leave the version out (or in):
-    // the same configuration and version then restart nothing.
-    const otherVersion = cluster.ssh ? (previous.k3sVersion === cluster.k3sVersion ? "" : undefined) : previous.k3sVersion;
-    const otherModeKeys = otherVersion === undefined ? undefined : Object.fromEntries(Object.entries(hashes).map(([n, h]) => [n, restartKey(otherVersion, h, renewal)]));
+    // The last update may have used the other upgrade mode: the same configuration and version then restart nothing.
+    const other = otherModeKeys(hashes, { ssh: cluster.ssh, version: cluster.k3sVersion, previousVersion: previous.k3sVersion, renewal });
     const plan = [
       ...plannedRestarts(
         k3s.rolloutOrder,
         { version: version ? previous.k3sVersion : undefined, keys: previous.restartKeys, identities: previous.nodeIdentities, renewal: previous.certificateRenewal },
-        { version, keys, identities, renewal, otherModeKeys },
+        { version, keys, identities, renewal, otherModeKeys: other },
       ),
-      // The system-upgrade-controller's Plans move the version, and restart each node, after this run.
-      ...(!cluster.ssh && previous.k3sVersion !== undefined && previous.k3sVersion !== cluster.k3sVersion
-        ? [`system-upgrade-controller, after this run: k3s ${previous.k3sVersion} → ${cluster.k3sVersion} on every node (each restarts), servers one at a time, then agents ${cluster.agentBatchSize} at a time`]
-        : []),
+      ...(cluster.ssh ? [] : controllerUpgrade(previous.k3sVersion, cluster.k3sVersion, cluster.agentBatchSize)),
     ];
     // Said either way: a step whose script changed (e.g. after upgrading k3s-stacks) shows as an
     // update in the preview, and only this line tells the user whether k3s will restart anywhere.

@@ -52,3 +52,21 @@ export function plannedRestarts(
   }
   return steps;
 }
+
+/**
+ * Each node's restart key as the other upgrade mode makes it, for plannedRestarts' `otherModeKeys`:
+ * with SSH upgrades the keys hold the version, with the system-upgrade-controller they leave it out
+ * (K3sCluster.restartKeys). Now `ssh`: the key without the version, but only while the version stays
+ * (a move is a restart); now the controller: the key with the last update's version. `hashes`: each
+ * node's configuration hash (K3sCluster.configHashes). Undefined when no such key can match.
+ */
+export function otherModeKeys(hashes: Record<string, string>, mode: { ssh: boolean; version: string; previousVersion?: string; renewal?: string }): Record<string, string> | undefined {
+  const other = mode.ssh ? (mode.previousVersion === mode.version ? "" : undefined) : mode.previousVersion;
+  return other === undefined ? undefined : Object.fromEntries(Object.entries(hashes).map(([n, h]) => [n, restartKey(other, h, mode.renewal)]));
+}
+
+/** The restart the system-upgrade-controller's Plans make after this run when the version moves, as a plannedRestarts line; none otherwise. */
+export function controllerUpgrade(previousVersion: string | undefined, version: string, agentBatchSize: number): string[] {
+  if (previousVersion === undefined || previousVersion === version) return [];
+  return [`system-upgrade-controller, after this run: k3s ${previousVersion} → ${version} on every node (each restarts), servers one at a time, then agents ${agentBatchSize} at a time`];
+}
